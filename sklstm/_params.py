@@ -1,0 +1,181 @@
+"""Parameter initialisation, and packing into one flat vector.
+
+The solvers of ``scipy.optimize`` and the stochastic optimizers all work on
+one 1-D parameter vector ``theta``. :class:`ParamLayout` records where every
+array lives inside it (an offset table), so that unpacking gives *views*:
+writing into an unpacked array writes into ``theta``.
+"""
+
+import numpy as np
+
+from ._lstm import gate_blocks
+
+__all__ = ["ParamLayout", "init_lstm_layers", "init_output_layer"]
+
+
+class ParamLayout:
+    """Offsets of the LSTM layers and the output layer in a flat vector.
+
+    Parameters
+    ----------
+    n_features : int
+        Channels of the input sequences.
+    hidden_sizes : sequence of int
+        Units H_l of each stacked LSTM layer.
+    n_outputs : int
+        Width of the output (dense) layer.
+    peephole : bool
+        Whether each layer has peephole weights ``p``.
+    coupled : bool
+        Whether each layer uses the coupled input-forget gate.
+
+    Attributes
+    ----------
+    size : int
+        Length of the flat vector.
+    """
+
+    def __init__(self, n_features, hidden_sizes, n_outputs, *, peephole=False, coupled=False):
+        n_blocks = len(gate_blocks(coupled))
+        self.entries = []  # (layer index or None for the head, name, shape, offset)
+        offset = 0
+        n_in = n_features
+        for depth, H in enumerate(hidden_sizes):
+            shapes = {"W": (n_in, n_blocks * H), "R": (H, n_blocks * H), "b": (n_blocks * H,)}
+            if peephole:
+                shapes["p"] = (n_blocks - 1, H)
+            for name, shape in shapes.items():
+                self.entries.append((depth, name, shape, offset))
+                offset += int(np.prod(shape))
+            n_in = H
+        for name, shape in (("coef", (n_in, n_outputs)), ("intercept", (n_outputs,))):
+            self.entries.append((None, name, shape, offset))
+            offset += int(np.prod(shape))
+        self.n_layers = len(hidden_sizes)
+        self.size = offset
+
+    def unpack(self, theta):
+        """Views of ``theta`` as ``(layers, coef, intercept)``.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (size,)
+
+        Returns
+        -------
+        layers : list of dict
+            One dict per LSTM layer with ``W``, ``R``, ``b`` (and ``p``).
+        coef : ndarray of shape (H_last, n_outputs)
+        intercept : ndarray of shape (n_outputs,)
+        """
+        if theta.shape != (self.size,):
+            raise ValueError(f"theta must have shape ({self.size},), got {theta.shape}.")
+        layers = [{} for _ in range(self.n_layers)]
+        head = {}
+        for depth, name, shape, offset in self.entries:
+            view = theta[offset : offset + int(np.prod(shape))].reshape(shape)
+            (head if depth is None else layers[depth])[name] = view
+        return layers, head["coef"], head["intercept"]
+
+    def pack(self, layers, coef, intercept, dtype=np.float64):
+        """Copy parameter arrays into a new flat vector.
+
+        Parameters
+        ----------
+        layers : list of dict
+            Arrays shaped as in :meth:`unpack`.
+        coef : ndarray of shape (H_last, n_outputs)
+        intercept : ndarray of shape (n_outputs,)
+        dtype : dtype, default=np.float64
+
+        Returns
+        -------
+        theta : ndarray of shape (size,)
+        """
+        theta = np.empty(self.size, dtype=dtype)
+        t_layers, t_coef, t_intercept = self.unpack(theta)
+        if len(layers) != self.n_layers:
+            raise ValueError(f"Expected {self.n_layers} layers, got {len(layers)}.")
+        for depth, (dst, src) in enumerate(zip(t_layers, layers)):
+            if set(src) != set(dst):
+                raise ValueError(
+                    f"Layer {depth} must have the arrays {sorted(dst)}, got {sorted(src)}."
+                )
+            for name in dst:
+                _copy_checked(dst[name], src[name], f"coefs_[{depth}][{name!r}]")
+        _copy_checked(t_coef, coef, "out_coef_")
+        _copy_checked(t_intercept, intercept, "out_intercept_")
+        return theta
+
+
+def _copy_checked(dst, src, what):
+    src = np.asarray(src)
+    if src.shape != dst.shape:
+        raise ValueError(f"{what} must have shape {dst.shape}, got {src.shape}.")
+    dst[...] = src
+
+
+def _orthogonal(rng, n, dtype):
+    """A random (n, n) orthogonal matrix, uniformly distributed (QR of a Gaussian)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return (q * np.sign(np.diag(r))).astype(dtype)
+
+
+def init_lstm_layers(
+    n_features, hidden_sizes, rng, *, peephole=False, coupled=False, forget_bias=1.0,
+    dtype=np.float64,
+):
+    """Initial weights of a stack of LSTM layers.
+
+    Input weights are Glorot-uniform per gate block, recurrent weights are
+    orthogonal per gate block, biases are zero except the forget gate's,
+    set to ``forget_bias`` (Jozefowicz et al., 2015). With the coupled gate,
+    ``f = 1 - i``, so the input gate's bias is set to ``-forget_bias``,
+    which gives the same initial ``f``. Peephole weights start at zero.
+
+    Parameters
+    ----------
+    n_features : int
+    hidden_sizes : sequence of int
+    rng : numpy.random.Generator or numpy.random.RandomState
+    peephole, coupled : bool, default=False
+    forget_bias : float, default=1.0
+    dtype : dtype, default=np.float64
+
+    Returns
+    -------
+    layers : list of dict
+        ``W`` (n_in, nb*H), ``R`` (H, nb*H), ``b`` (nb*H,) and, with
+        peepholes, ``p`` (nb-1, H); ``nb`` is 4, or 3 when coupled.
+    """
+    blocks = gate_blocks(coupled)
+    layers = []
+    n_in = n_features
+    for H in hidden_sizes:
+        limit = np.sqrt(6.0 / (n_in + H))
+        W = rng.uniform(-limit, limit, size=(n_in, len(blocks) * H)).astype(dtype)
+        R = np.concatenate([_orthogonal(rng, H, dtype) for _ in blocks], axis=1)
+        b = np.zeros(len(blocks) * H, dtype=dtype)
+        if coupled:
+            b[blocks.index("i") * H : (blocks.index("i") + 1) * H] = -forget_bias
+        else:
+            b[blocks.index("f") * H : (blocks.index("f") + 1) * H] = forget_bias
+        layer = {"W": W, "R": R, "b": b}
+        if peephole:
+            layer["p"] = np.zeros((len(blocks) - 1, H), dtype=dtype)
+        layers.append(layer)
+        n_in = H
+    return layers
+
+
+def init_output_layer(n_in, n_outputs, rng, dtype=np.float64):
+    """Glorot-uniform weights and zero intercept of the dense output layer.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_in, n_outputs)
+    intercept : ndarray of shape (n_outputs,)
+    """
+    limit = np.sqrt(6.0 / (n_in + n_outputs))
+    coef = rng.uniform(-limit, limit, size=(n_in, n_outputs)).astype(dtype)
+    return coef, np.zeros(n_outputs, dtype=dtype)

@@ -1,0 +1,446 @@
+"""Tests of the NumPy LSTM core: exact gradients, variants, ragged batches."""
+
+import numpy as np
+import pytest
+
+from sklstm._lstm import gate_blocks, lstm_backward, lstm_forward
+from sklstm._params import ParamLayout, init_lstm_layers, init_output_layer
+
+VARIANTS = [
+    pytest.param(False, False, id="vanilla"),
+    pytest.param(True, False, id="peephole"),
+    pytest.param(False, True, id="cifg"),
+    pytest.param(True, True, id="peephole-cifg"),
+]
+
+
+def random_layers(rng, n_features, hidden_sizes, peephole, coupled, scale=0.6, dtype=np.float64):
+    """Layers with random non-zero weights *and biases* (numpy-ml bug #42)."""
+    nb = len(gate_blocks(coupled))
+    layers, n_in = [], n_features
+    for H in hidden_sizes:
+        layer = {
+            "W": rng.normal(scale=scale, size=(n_in, nb * H)),
+            "R": rng.normal(scale=scale, size=(H, nb * H)),
+            "b": rng.normal(scale=scale, size=nb * H),
+        }
+        if peephole:
+            layer["p"] = rng.normal(scale=scale, size=(nb - 1, H))
+        layers.append({k: v.astype(dtype) for k, v in layer.items()})
+        n_in = H
+    return layers
+
+
+def reference_forward(X, layers, h0, c0, return_sequences):
+    """Direct, unoptimised transcription of the equations, one sample at a time.
+
+    Written independently of the kernel (public gate order, explicit
+    sigmoid, no reordering or scaling tricks) to pin down the forward pass.
+    """
+
+    def sigmoid(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    outputs = []
+    for s in range(X.shape[0]):
+        seq = X[s]
+        for depth, layer in enumerate(layers):
+            W, R, b, p = layer["W"], layer["R"], layer["b"], layer.get("p")
+            H = R.shape[0]
+            coupled = R.shape[1] == 3 * H
+            h, c = h0[depth][s].copy(), c0[depth][s].copy()
+            hs = []
+            for x in seq:
+                a = x @ W + h @ R + b
+                if coupled:
+                    a_i, a_g, a_o = a[:H], a[H : 2 * H], a[2 * H :]
+                    p_i, p_o = (p[0], p[1]) if p is not None else (0.0, 0.0)
+                    i = sigmoid(a_i + p_i * c)
+                    f = 1.0 - i
+                else:
+                    a_i, a_f, a_g, a_o = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+                    p_i, p_f, p_o = (p[0], p[1], p[2]) if p is not None else (0.0, 0.0, 0.0)
+                    i = sigmoid(a_i + p_i * c)
+                    f = sigmoid(a_f + p_f * c)
+                g = np.tanh(a_g)
+                c = f * c + i * g
+                o = sigmoid(a_o + p_o * c)
+                h = o * np.tanh(c)
+                hs.append(h)
+            seq = np.array(hs)
+        outputs.append(seq if return_sequences else seq[-1])
+    return np.array(outputs)
+
+
+def numerical_gradient(loss, arr, eps=1e-6):
+    """Central finite differences of ``loss()`` with respect to ``arr`` (modified in place)."""
+    grad = np.zeros_like(arr)
+    flat, gflat = arr.reshape(-1), grad.reshape(-1)
+    for k in range(flat.size):
+        orig = flat[k]
+        flat[k] = orig + eps
+        plus = loss()
+        flat[k] = orig - eps
+        minus = loss()
+        flat[k] = orig
+        gflat[k] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def assert_gradient_close(numeric, analytic, what, rtol=1e-6):
+    scale = max(np.abs(numeric).max(), np.abs(analytic).max(), 1e-12)
+    err = np.abs(numeric - analytic).max() / scale
+    assert err <= rtol, f"{what}: relative error {err:.2e}"
+    # Guard against a vacuous pass: the check must see real gradient.
+    assert np.abs(numeric).max() > 1e-8, f"{what}: gradient is identically zero"
+
+
+def check_all_gradients(X, layers, h0, c0, lengths, return_sequences, rng):
+    out, cache = lstm_forward(
+        X, layers, h0=h0, c0=c0, lengths=lengths, return_sequences=return_sequences
+    )
+    weights = rng.normal(size=out.shape)  # loss = <weights, outputs>
+
+    def loss():
+        o, _ = lstm_forward(
+            X, layers, h0=h0, c0=c0, lengths=lengths, return_sequences=return_sequences
+        )
+        return float(np.sum(o * weights))
+
+    grads = lstm_backward(weights, cache)
+    for depth, (layer, glayer) in enumerate(zip(layers, grads["layers"])):
+        assert set(layer) == set(glayer)
+        for name in layer:
+            assert glayer[name].shape == layer[name].shape
+            assert_gradient_close(
+                numerical_gradient(loss, layer[name]), glayer[name], f"layer {depth} {name}"
+            )
+    num_X = numerical_gradient(loss, X)
+    assert_gradient_close(num_X, grads["X"], "X")
+    for depth in range(len(layers)):
+        assert_gradient_close(numerical_gradient(loss, h0[depth]), grads["h0"][depth], f"h0[{depth}]")
+        assert_gradient_close(numerical_gradient(loss, c0[depth]), grads["c0"][depth], f"c0[{depth}]")
+    return grads, num_X
+
+
+def random_problem(rng, B, T, F, hidden_sizes, peephole, coupled):
+    layers = random_layers(rng, F, hidden_sizes, peephole, coupled)
+    X = rng.normal(size=(B, T, F))
+    h0 = [rng.normal(size=(B, H)) for H in hidden_sizes]
+    c0 = [rng.normal(size=(B, H)) for H in hidden_sizes]
+    return X, layers, h0, c0
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("hidden_sizes", [(3,), (3, 2), (2, 3, 2)], ids=["depth1", "depth2", "depth3"])
+def test_gradients_match_finite_differences(peephole, coupled, return_sequences, hidden_sizes):
+    rng = np.random.default_rng(hash((peephole, coupled, return_sequences, len(hidden_sizes))) % 2**32)
+    X, layers, h0, c0 = random_problem(rng, 2, 4, 2, hidden_sizes, peephole, coupled)
+    check_all_gradients(X, layers, h0, c0, None, return_sequences, rng)
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize(
+    "B, T, F, H",
+    [(1, 3, 2, 2), (3, 1, 2, 2), (2, 3, 2, 1), (2, 3, 1, 2), (1, 1, 1, 1)],
+    ids=["batch1", "step1", "unit1", "feature1", "all1"],
+)
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_gradients_edge_shapes(peephole, coupled, B, T, F, H, return_sequences):
+    rng = np.random.default_rng(B * 1000 + T * 100 + F * 10 + H)
+    X, layers, h0, c0 = random_problem(rng, B, T, F, (H, H), peephole, coupled)
+    check_all_gradients(X, layers, h0, c0, None, return_sequences, rng)
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_gradients_variable_length(peephole, coupled, return_sequences):
+    rng = np.random.default_rng(7)
+    X, layers, h0, c0 = random_problem(rng, 4, 5, 2, (3, 2), peephole, coupled)
+    lengths = np.array([2, 5, 1, 4])
+    _, num_X = check_all_gradients(X, layers, h0, c0, lengths, return_sequences, rng)
+    # Padded steps must receive exactly zero gradient (and truly not matter).
+    for s, n in enumerate(lengths):
+        assert np.all(num_X[s, n:] == 0)
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_forward_matches_reference_transcription(peephole, coupled, return_sequences):
+    rng = np.random.default_rng(3)
+    X, layers, h0, c0 = random_problem(rng, 3, 6, 2, (4, 3), peephole, coupled)
+    out, _ = lstm_forward(X, layers, h0=h0, c0=c0, return_sequences=return_sequences)
+    expected = reference_forward(X, layers, h0, c0, return_sequences)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-13)
+
+
+def test_zero_initial_state_is_default():
+    rng = np.random.default_rng(0)
+    X, layers, _, _ = random_problem(rng, 2, 3, 2, (3, 2), False, False)
+    zeros = [np.zeros((2, 3)), np.zeros((2, 2))]
+    np.testing.assert_array_equal(
+        lstm_forward(X, layers)[0], lstm_forward(X, layers, h0=zeros, c0=zeros)[0]
+    )
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+def test_batched_equals_sequential(peephole, coupled):
+    rng = np.random.default_rng(11)
+    X, layers, h0, c0 = random_problem(rng, 5, 7, 3, (4, 3), peephole, coupled)
+    d_out = rng.normal(size=(5, 7, 3))
+    out, cache = lstm_forward(X, layers, h0=h0, c0=c0, return_sequences=True)
+    grads = lstm_backward(d_out, cache)
+    summed = None
+    for s in range(5):
+        hs = [h[s : s + 1] for h in h0]
+        cs = [c[s : s + 1] for c in c0]
+        out_s, cache_s = lstm_forward(X[s : s + 1], layers, h0=hs, c0=cs, return_sequences=True)
+        np.testing.assert_allclose(out_s[0], out[s], rtol=1e-12, atol=1e-14)
+        g = lstm_backward(d_out[s : s + 1], cache_s)
+        np.testing.assert_allclose(g["X"][0], grads["X"][s], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(g["h0"][0][0], grads["h0"][0][s], rtol=1e-10, atol=1e-13)
+        layer_grads = [{k: v.copy() for k, v in gl.items()} for gl in g["layers"]]
+        if summed is None:
+            summed = layer_grads
+        else:
+            for acc, gl in zip(summed, layer_grads):
+                for k in acc:
+                    acc[k] += gl[k]
+    for acc, gl in zip(summed, grads["layers"]):
+        for k in acc:
+            np.testing.assert_allclose(acc[k], gl[k], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_padded_equals_unpadded(peephole, coupled, return_sequences):
+    """A padded batch gives each sequence's own outputs and gradients."""
+    rng = np.random.default_rng(5)
+    lengths = np.array([3, 6, 1, 6, 4])
+    B, T, F = len(lengths), 6, 2
+    layers = random_layers(rng, F, (3, 2), peephole, coupled)
+    X = rng.normal(size=(B, T, F))
+    for s, n in enumerate(lengths):
+        X[s, n:] = rng.normal(size=(T - n, F)) * 100  # padding content must not matter
+    out, cache = lstm_forward(X, layers, lengths=lengths, return_sequences=return_sequences)
+    d_out = rng.normal(size=out.shape)
+    grads = lstm_backward(d_out, cache)
+    summed = [{k: np.zeros_like(v) for k, v in layer.items()} for layer in layers]
+    for s, n in enumerate(lengths):
+        out_s, cache_s = lstm_forward(X[s : s + 1, :n], layers, return_sequences=return_sequences)
+        if return_sequences:
+            np.testing.assert_allclose(out[s, :n], out_s[0], rtol=1e-12, atol=1e-14)
+            assert np.all(out[s, n:] == 0)
+            d_s = d_out[s : s + 1, :n]
+        else:
+            np.testing.assert_allclose(out[s], out_s[0], rtol=1e-12, atol=1e-14)
+            d_s = d_out[s : s + 1]
+        g = lstm_backward(d_s, cache_s)
+        np.testing.assert_allclose(grads["X"][s, :n], g["X"][0], rtol=1e-10, atol=1e-13)
+        assert np.all(grads["X"][s, n:] == 0)
+        for acc, gl in zip(summed, g["layers"]):
+            for k in acc:
+                acc[k] += gl[k]
+    for acc, gl in zip(summed, grads["layers"]):
+        for k in acc:
+            np.testing.assert_allclose(acc[k], gl[k], rtol=1e-10, atol=1e-12)
+
+
+def test_full_lengths_equal_no_lengths():
+    rng = np.random.default_rng(2)
+    X, layers, _, _ = random_problem(rng, 3, 4, 2, (3,), True, False)
+    a, _ = lstm_forward(X, layers, return_sequences=True)
+    b, _ = lstm_forward(X, layers, lengths=np.full(3, 4), return_sequences=True)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_backward_does_not_mutate_cache():
+    rng = np.random.default_rng(4)
+    X, layers, h0, c0 = random_problem(rng, 3, 5, 2, (3, 2), True, False)
+    out, cache = lstm_forward(X, layers, h0=h0, c0=c0, lengths=np.array([5, 2, 3]))
+    d = rng.normal(size=out.shape)
+    g1 = lstm_backward(d, cache)
+    g2 = lstm_backward(d, cache)
+    for a, b in zip(g1["layers"], g2["layers"]):
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])
+    np.testing.assert_array_equal(g1["X"], g2["X"])
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_float32_agrees_with_float64(peephole, coupled, return_sequences):
+    rng = np.random.default_rng(9)
+    X, layers, _, _ = random_problem(rng, 8, 12, 3, (16, 8), peephole, coupled)
+    lengths = np.array([12, 3, 7, 12, 1, 9, 12, 5])
+    out64, cache64 = lstm_forward(X, layers, lengths=lengths, return_sequences=return_sequences)
+    X32 = X.astype(np.float32)
+    layers32 = [{k: v.astype(np.float32) for k, v in layer.items()} for layer in layers]
+    out32, cache32 = lstm_forward(X32, layers32, lengths=lengths, return_sequences=return_sequences)
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, out64, rtol=1e-4, atol=1e-5)
+    d = rng.normal(size=out64.shape)
+    g64 = lstm_backward(d, cache64)
+    g32 = lstm_backward(d.astype(np.float32), cache32)
+    for a, b in zip(g32["layers"], g64["layers"]):
+        for k in a:
+            assert a[k].dtype == np.float32
+            scale = np.abs(b[k]).max()
+            np.testing.assert_allclose(a[k], b[k], rtol=1e-4, atol=1e-4 * scale)
+    scale = np.abs(g64["X"]).max()
+    np.testing.assert_allclose(g32["X"], g64["X"], rtol=1e-4, atol=1e-4 * scale)
+
+
+def test_long_lag_gradient_reaches_first_step():
+    """Adding problem at T = 200: the cell highway carries gradient to step 0."""
+    rng = np.random.default_rng(0)
+    T, B, H = 200, 8, 16
+    X = np.zeros((B, T, 2))
+    X[:, :, 0] = rng.uniform(size=(B, T))
+    X[:, 0, 1] = 1.0  # the first marked element lies at the very first step
+    X[np.arange(B), rng.integers(T // 2, T, size=B), 1] = 1.0
+    target = (X[:, :, 0] * X[:, :, 1]).sum(axis=1)
+    layers = init_lstm_layers(2, (H,), rng, forget_bias=1.0)
+    coef, intercept = init_output_layer(H, 1, rng)
+    h, cache = lstm_forward(X, layers)
+    residual = (h @ coef + intercept)[:, 0] - target
+    d_h = (residual[:, None] * coef.T) / B
+    grads = lstm_backward(d_h, cache)
+    g0 = np.abs(grads["X"][:, 0, :])
+    assert np.all(np.isfinite(grads["X"]))
+    assert g0.max() > 1e-12, "gradient vanished before reaching step 0"
+
+
+def test_matches_pytorch_layout_by_transpose():
+    """W, R, b are PyTorch's weight_ih.T, weight_hh.T and the summed biases.
+
+    PyTorch need not be installed: its documented equations (gate order i, f,
+    g, o in the rows of ``weight_ih``) are transcribed here on arrays laid
+    out as PyTorch stores them.
+    """
+    rng = np.random.default_rng(1)
+    F, H = 3, 4
+    weight_ih = rng.normal(size=(4 * H, F))
+    weight_hh = rng.normal(size=(4 * H, H))
+    bias_ih, bias_hh = rng.normal(size=4 * H), rng.normal(size=4 * H)
+    x = rng.normal(size=(2, 5, F))
+    h = np.zeros((2, H))
+    c = np.zeros((2, H))
+    for t in range(5):
+        gates = x[:, t] @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh
+        i, f, g, o = np.split(gates, 4, axis=1)
+        i, f, o = (1 / (1 + np.exp(-z)) for z in (i, f, o))
+        c = f * c + i * np.tanh(g)
+        h = o * np.tanh(c)
+    layers = [{"W": weight_ih.T, "R": weight_hh.T, "b": bias_ih + bias_hh}]
+    np.testing.assert_allclose(lstm_forward(x, layers)[0], h, rtol=1e-12)
+
+
+def test_sigmoid_gates_do_not_overflow():
+    rng = np.random.default_rng(0)
+    layers = random_layers(rng, 2, (3,), True, False)
+    X = np.full((2, 4, 2), 1e150)
+    X[1] *= -1
+    with np.errstate(all="raise"):
+        out, cache = lstm_forward(X, layers, return_sequences=True)
+        grads = lstm_backward(np.ones_like(out), cache)
+    assert np.all(np.isfinite(out))
+    assert all(np.all(np.isfinite(v)) for v in grads["layers"][0].values())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(X=np.zeros((2, 3))), "n_samples, n_timesteps, n_features"),
+        (dict(X=np.zeros((2, 3, 2), dtype=int)), "float32 or float64"),
+        (dict(lengths=np.array([0, 3])), r"lengths must lie in \[1, 3\]"),
+        (dict(lengths=np.array([1.5, 3])), "integer array"),
+        (dict(lengths=np.array([3])), "integer array of shape"),
+        (dict(h0=[np.zeros((3, 3))]), "Initial state of layer 0"),
+    ],
+)
+def test_forward_rejects_bad_input(kwargs, match):
+    rng = np.random.default_rng(0)
+    layers = random_layers(rng, 2, (3,), False, False)
+    X = kwargs.pop("X", rng.normal(size=(2, 3, 2)))
+    with pytest.raises((ValueError, TypeError), match=match):
+        lstm_forward(X, layers, **kwargs)
+
+
+def test_forward_rejects_mismatched_layers():
+    rng = np.random.default_rng(0)
+    layers = random_layers(rng, 2, (3,), False, False)
+    with pytest.raises(ValueError, match="Layer 0 expects 2 inputs, got 5"):
+        lstm_forward(np.zeros((1, 2, 5)), layers)
+    bad = dict(layers[0], b=np.zeros(5))
+    with pytest.raises(ValueError, match="b must have shape"):
+        lstm_forward(np.zeros((1, 2, 2)), [bad])
+
+
+# -- initialisation and packing ------------------------------------------------
+
+
+@pytest.mark.parametrize("coupled", [False, True])
+@pytest.mark.parametrize("peephole", [False, True])
+def test_initialisation(coupled, peephole):
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(
+        3, (5, 4), rng, peephole=peephole, coupled=coupled, forget_bias=1.0, dtype=np.float32
+    )
+    blocks = gate_blocks(coupled)
+    for layer, (n_in, H) in zip(layers, [(3, 5), (5, 4)]):
+        assert all(v.dtype == np.float32 for v in layer.values())
+        assert layer["W"].shape == (n_in, len(blocks) * H)
+        assert np.abs(layer["W"]).max() <= np.sqrt(6 / (n_in + H))
+        for k in range(len(blocks)):
+            block = layer["R"][:, k * H : (k + 1) * H].astype(np.float64)
+            np.testing.assert_allclose(block.T @ block, np.eye(H), atol=1e-5)
+        b = layer["b"].reshape(len(blocks), H)
+        if coupled:
+            # f = 1 - i: an input-gate bias of -1 gives f = sigmoid(1) at the start.
+            np.testing.assert_array_equal(b[blocks.index("i")], -1.0)
+            assert np.all(b[[blocks.index("g"), blocks.index("o")]] == 0)
+        else:
+            np.testing.assert_array_equal(b[blocks.index("f")], 1.0)
+            assert np.all(np.delete(b, blocks.index("f"), axis=0) == 0)
+        assert ("p" in layer) == peephole
+
+
+@pytest.mark.parametrize("make_rng", [np.random.default_rng, np.random.RandomState])
+def test_initialisation_is_seeded(make_rng):
+    a = init_lstm_layers(2, (3,), make_rng(42))
+    b = init_lstm_layers(2, (3,), make_rng(42))
+    c = init_lstm_layers(2, (3,), make_rng(43))
+    np.testing.assert_array_equal(a[0]["W"], b[0]["W"])
+    np.testing.assert_array_equal(a[0]["R"], b[0]["R"])
+    assert not np.array_equal(a[0]["W"], c[0]["W"])
+
+
+def test_param_layout_pack_unpack_round_trip():
+    rng = np.random.default_rng(0)
+    layout = ParamLayout(3, (4, 2), 5, peephole=True, coupled=False)
+    layers = random_layers(rng, 3, (4, 2), True, False)
+    coef, intercept = rng.normal(size=(2, 5)), rng.normal(size=5)
+    theta = layout.pack(layers, coef, intercept)
+    expected_size = sum(v.size for layer in layers for v in layer.values()) + coef.size + intercept.size
+    assert layout.size == theta.size == expected_size
+    u_layers, u_coef, u_intercept = layout.unpack(theta)
+    for a, b in zip(u_layers, layers):
+        for k in b:
+            np.testing.assert_array_equal(a[k], b[k])
+    np.testing.assert_array_equal(u_coef, coef)
+    # unpack gives views: writing through them writes theta
+    u_intercept[:] = 7.0
+    assert np.all(theta[-5:] == 7.0)
+
+
+def test_param_layout_rejects_wrong_shapes():
+    layout = ParamLayout(3, (4,), 1)
+    layers = init_lstm_layers(3, (4,), np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"coefs_\[0\]\['W'\] must have shape \(3, 16\)"):
+        layout.pack([dict(layers[0], W=np.zeros((2, 16)))], np.zeros((4, 1)), np.zeros(1))
+    with pytest.raises(ValueError, match="must have the arrays"):
+        layout.pack([dict(layers[0], p=np.zeros((3, 4)))], np.zeros((4, 1)), np.zeros(1))
+    with pytest.raises(ValueError, match="theta must have shape"):
+        layout.unpack(np.zeros(3))
