@@ -1,3 +1,8 @@
 """sklstm: LSTM recurrent networks as scikit-learn estimators, with a NumPy core."""
 
+from ._classifier import LSTMClassifier
+from ._regressor import LSTMRegressor
+
 __version__ = "0.1.0.dev0"
+
+__all__ = ["LSTMClassifier", "LSTMRegressor", "__version__"]

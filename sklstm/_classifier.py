@@ -1,0 +1,343 @@
+"""LSTMClassifier: an LSTM with a logistic or softmax output and log-loss."""
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
+from ._loss import OUTPUT_ACTIVATIONS
+from ._validation import check_sequence_targets
+
+
+class LSTMClassifier(ClassifierMixin, BaseLSTM):
+    __doc__ = f"""Long short-term memory network for classification.
+
+    A stack of LSTM layers reads each sequence; a dense layer with a
+    logistic (binary, multilabel) or softmax (multiclass) output gives the
+    class probabilities. Trained on the log-loss plus an L2 penalty.
+
+    Parameters
+    ----------{PARAMETERS_DOC}
+    class_weight : dict, list of dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``; as in
+        :func:`sklearn.utils.class_weight.compute_sample_weight`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, ``arange(n_labels)``).
+    {ATTRIBUTES_DOC}
+    See Also
+    --------
+    LSTMRegressor : The same network for regression.
+    sklearn.neural_network.MLPClassifier : The feed-forward counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 12, 1))
+    >>> y = np.where(X[:, :6, 0].sum(axis=1) > 0, "up", "down")  # sign of the first half
+    >>> clf = LSTMClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=100,
+    ...                      random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(32,),
+        *,
+        return_sequences=False,
+        peephole=False,
+        coupled_gates=False,
+        forget_bias=1.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="tail",
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        solver_options=None,
+        standardize=True,
+        n_channels=1,
+        column_order="time_major",
+        newest_first=False,
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, return_sequences=return_sequences,
+            peephole=peephole, coupled_gates=coupled_gates, forget_bias=forget_bias,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            validation_split=validation_split, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun, clip_norm=clip_norm,
+            solver_options=solver_options, standardize=standardize, n_channels=n_channels,
+            column_order=column_order, newest_first=newest_first,
+        )
+        self.class_weight = class_weight
+
+    # -- targets ----------------------------------------------------------------
+
+    def _labels(self, y, sequences):
+        """Check label targets; return (labels, mask of real steps or None)."""
+        labels = check_sequence_targets(y, sequences, self.return_sequences, numeric=False)
+        if self.return_sequences:
+            if labels.ndim != 2:
+                raise ValueError(
+                    "With return_sequences=True, y must hold one label per step: shape "
+                    f"(n_samples, n_timesteps), got {labels.shape}."
+                )
+            mask = sequences.step_mask()
+            check_classification_targets(labels[mask])
+            return labels, mask
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = column_or_1d(labels, warn=True)
+        check_classification_targets(labels)
+        return labels, None
+
+    def _encode_targets(self, y, sequences, *, reset, classes=None):
+        labels, mask = self._labels(y, sequences)
+        real = labels if mask is None else labels[mask]
+        multilabel = type_of_target(real) == "multilabel-indicator"
+        if reset:
+            if classes is not None:
+                fit_on = np.asarray(classes)
+            else:
+                fit_on = real
+            binarizer = LabelBinarizer().fit(fit_on)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {binarizer.classes_[0]!r}."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            self._multilabel = multilabel
+        else:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={list(np.unique(classes))} differs from the classes of the "
+                    f"first call, {list(self.classes_)}."
+                )
+            if multilabel != self._multilabel:
+                raise ValueError("y switches between multilabel and single-label targets.")
+        if not multilabel:
+            unseen = np.setdiff1d(np.unique(real), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains classes {list(unseen)} that were not declared or seen in the "
+                    f"first fit; known classes are {list(self.classes_)}."
+                )
+        elif real.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y has {real.shape[1]} labels, but the model was fitted with {len(self.classes_)}."
+            )
+
+        dtype = sequences.values.dtype
+        encoded = self._label_binarizer.transform(real).astype(dtype)
+        if mask is None:
+            Y = encoded
+        else:
+            Y = np.zeros(mask.shape + (encoded.shape[1],), dtype=dtype)
+            Y[mask] = encoded
+        loss = "multinomial" if Y.shape[-1] > 1 and not multilabel else "log_loss"
+
+        class_sw = None
+        if self.class_weight is not None:
+            if self.return_sequences:
+                raise ValueError(
+                    "class_weight applies to whole sequences and is not supported with "
+                    "return_sequences=True; pass sample_weight instead."
+                )
+            class_sw = compute_sample_weight(self.class_weight, labels)
+        return Y, loss, class_sw
+
+    def _stratify_labels(self, Y):
+        if self.return_sequences or self._multilabel:
+            raise ValueError(
+                "validation_split='stratified' needs one label per sample; use 'tail' or "
+                "'shuffle' with multilabel or per-step targets."
+            )
+        return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+
+    def _validation_score(self, z, Y, sequences, sample_weight):
+        predicted = self._decide(z)
+        truth = Y if self._multilabel else (Y.argmax(axis=-1) if Y.shape[-1] > 1 else Y[..., 0])
+        if self._multilabel:
+            truth = truth.astype(int)
+        if not self.return_sequences:
+            return float(accuracy_score(truth, predicted, sample_weight=sample_weight))
+        mask = sequences.step_mask()
+        w = np.ones(len(Y)) if sample_weight is None else sample_weight
+        step_w = np.broadcast_to((w / mask.sum(axis=1))[:, None], mask.shape)[mask]
+        return float(accuracy_score(truth[mask], predicted[mask], sample_weight=step_w))
+
+    # -- prediction -------------------------------------------------------------
+
+    def _decide(self, z):
+        """Indices of predicted classes (or a label indicator) from logits."""
+        if self._multilabel:
+            return (z > 0).astype(int)
+        if z.shape[-1] == 1:
+            return (z[..., 0] > 0).astype(int)
+        return z.argmax(axis=-1)
+
+    def _padded_nan(self, values, seqs):
+        if self.return_sequences and seqs.lengths is not None:
+            values = values.astype(float, copy=True)
+            values[~seqs.step_mask()] = np.nan
+        return values
+
+    def predict_proba(self, X):
+        """Class probabilities of sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels) or \
+                (n_samples, n_columns), DataFrame, or list of arrays
+            Sequences, in any convention accepted by ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; for multilabel targets, the
+            probability of each label. With ``return_sequences=True``:
+            (n_samples, n_timesteps, n_classes), NaN at padded steps.
+        """
+        z, seqs = self._logits(X)
+        if self._multilabel:
+            proba = OUTPUT_ACTIVATIONS["logistic"](z)
+        elif z.shape[-1] == 1:
+            p1 = OUTPUT_ACTIVATIONS["logistic"](z)
+            proba = np.concatenate([1.0 - p1, p1], axis=-1)
+        else:
+            proba = softmax(z, axis=-1)
+        return self._padded_nan(proba, seqs)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed without underflow.
+
+        Parameters
+        ----------
+        X : array-like, see ``predict_proba``
+
+        Returns
+        -------
+        log_proba : ndarray of the shape of ``predict_proba(X)``
+        """
+        z, seqs = self._logits(X)
+        if self._multilabel:
+            log_proba = -np.logaddexp(0.0, -z)
+        elif z.shape[-1] == 1:
+            log_proba = np.concatenate([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)], axis=-1)
+        else:
+            log_proba = log_softmax(z, axis=-1)
+        return self._padded_nan(log_proba, seqs)
+
+    def predict(self, X):
+        """Predict class labels of sequences.
+
+        Parameters
+        ----------
+        X : array-like, see ``predict_proba``
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,), or (n_samples, n_labels) for multilabel
+            With ``return_sequences=True``: (n_samples, n_timesteps); for
+            sequences of different lengths, a list of 1-D arrays, one per
+            sequence, of its real length.
+        """
+        z, seqs = self._logits(X)
+        decided = self._decide(z)
+        if self._multilabel:
+            return decided
+        labels = self.classes_[decided]
+        if self.return_sequences and seqs.lengths is not None:
+            return [labels[k, :n] for k, n in enumerate(seqs.lengths)]
+        return labels
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of the predictions.
+
+        With ``return_sequences=True`` every real step counts, weighted by
+        ``sample_weight`` divided by the sequence's length.
+
+        Parameters
+        ----------
+        X : array-like, see ``predict_proba``
+        y : array-like of shape (n_samples,), or per step when ``return_sequences``
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight=sample_weight)
+        z, seqs = self._logits(X)
+        labels, mask = self._labels(y, seqs)
+        predicted = self.classes_[self._decide(z)]
+        lengths = mask.sum(axis=1)
+        w = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
+        step_w = np.broadcast_to((w / lengths)[:, None], mask.shape)[mask]
+        return float(accuracy_score(labels[mask], predicted[mask], sample_weight=step_w))
+
+    @available_if(BaseLSTM._check_partial_fit)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the model with one epoch over the given samples.
+
+        Parameters
+        ----------
+        X : array-like, see ``fit``
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever appear; required on the first call
+            unless ``y`` is a multilabel indicator.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        if not hasattr(self, "coefs_") and classes is None:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

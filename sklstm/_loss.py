@@ -1,0 +1,216 @@
+"""Output activations, losses, and the one packed loss-and-gradient function.
+
+Every solver (SGD, Adam, and every method of ``scipy.optimize.minimize``)
+and the gradient tests go through :func:`loss_and_grad`, so the loss the
+optimizer sees and the gradient it follows always agree.
+
+The network is ``outputs = LSTM(X)`` followed by a dense layer
+``z = outputs @ coef + intercept`` and an output activation. Each loss is
+paired with its canonical activation, so ∂L/∂z is simply
+``(activation(z) - y)`` times the sample's weight.
+
+Loss definitions, with sample weights ``w`` and ``W = Σ w``::
+
+    squared_error  L = Σ_s w_s · ½ Σ_k (z_sk - y_sk)² / W
+    log_loss       L = -Σ_s w_s Σ_k [y log σ(z) + (1 - y) log(1 - σ(z))]_sk / W
+    multinomial    L = -Σ_s w_s Σ_k y_sk log softmax(z_s)_k / W
+
+plus ``alpha / (2 W) · Σ ||weights||²`` over every weight matrix (W, R,
+peepholes, the output coefficients), not the biases. For many-to-many
+output, a sequence's loss is the mean over its real steps, so each sequence
+counts once whatever its length.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+
+from ._lstm import lstm_backward, lstm_forward
+from ._params import ParamLayout
+
+__all__ = ["NetworkSpec", "forward_logits", "loss_and_grad", "sequence_loss", "OUTPUT_ACTIVATIONS", "LOSSES"]
+
+
+def _identity(z):
+    return z
+
+
+def _logistic(z):
+    # 0.5 (1 + tanh(z / 2)) is the sigmoid without overflow for any finite z.
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _softmax(z):
+    return softmax(z, axis=-1)
+
+
+OUTPUT_ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "softmax": _softmax}
+
+
+def _squared_error(z, y):
+    """Per-(sample, step) loss summed over outputs; shape z.shape[:-1]."""
+    return 0.5 * np.sum((z - y) ** 2, axis=-1)
+
+
+def _binary_log_loss(z, y):
+    # -[y log σ(z) + (1-y) log(1-σ(z))] = log(1 + e^z) - y z, computed stably.
+    return np.sum(np.logaddexp(0.0, z) - y * z, axis=-1)
+
+
+def _multinomial_log_loss(z, y):
+    return -np.sum(y * log_softmax(z, axis=-1), axis=-1)
+
+
+# name -> (per-sample loss of logits, output activation of the logits)
+LOSSES = {
+    "squared_error": (_squared_error, "identity"),
+    "log_loss": (_binary_log_loss, "logistic"),
+    "multinomial": (_multinomial_log_loss, "softmax"),
+}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What the loss function needs to know about the network.
+
+    Attributes
+    ----------
+    layout : ParamLayout
+        Where each parameter array sits in the flat vector ``theta``.
+    loss : {"squared_error", "log_loss", "multinomial"}
+    alpha : float
+        L2 penalty strength.
+    return_sequences : bool
+        Many-to-many (a prediction at every step) if True, else many-to-one.
+    """
+
+    layout: ParamLayout
+    loss: str
+    alpha: float
+    return_sequences: bool
+
+    @property
+    def activation(self):
+        return OUTPUT_ACTIVATIONS[LOSSES[self.loss][1]]
+
+
+def forward_logits(theta, X, lengths, spec):
+    """Network output before the output activation.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (layout.size,)
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    lengths : ndarray of shape (n_samples,) or None
+    spec : NetworkSpec
+
+    Returns
+    -------
+    z : ndarray of shape (n_samples, n_outputs), or (n_samples, n_timesteps, n_outputs) \
+            for many-to-many
+    hidden : ndarray
+        The top LSTM layer's outputs, (n_samples, H) or (n_samples, n_timesteps, H).
+    cache : dict
+        The LSTM core's cache, for :func:`loss_and_grad`.
+    """
+    layers, coef, intercept = spec.layout.unpack(theta)
+    hidden, cache = lstm_forward(
+        X, layers, lengths=lengths, return_sequences=spec.return_sequences
+    )
+    return hidden @ coef + intercept, hidden, cache
+
+
+def _term_weights(sample_weight, lengths, z, spec):
+    """Weight of each loss term: (n_samples,), or (n_samples, n_timesteps) for many-to-many.
+
+    Each sequence's weights sum to its sample weight; padded steps weigh 0.
+    """
+    n = z.shape[0]
+    w = np.ones(n, dtype=z.dtype) if sample_weight is None else sample_weight.astype(z.dtype)
+    if not spec.return_sequences:
+        return w
+    T = z.shape[1]
+    if lengths is None:
+        return np.repeat((w / T)[:, None], T, axis=1)
+    mask = np.arange(T)[None, :] < lengths[:, None]
+    return mask * (w / lengths)[:, None]
+
+
+def sequence_loss(z, y, lengths, sample_weight, spec):
+    """Weighted data loss (no penalty) of logits ``z`` against targets ``y``.
+
+    Parameters
+    ----------
+    z, y : ndarray of shape (n_samples, n_outputs) or (n_samples, n_timesteps, n_outputs)
+    lengths : ndarray of shape (n_samples,) or None
+    sample_weight : ndarray of shape (n_samples,) or None
+    spec : NetworkSpec
+
+    Returns
+    -------
+    loss : float
+    """
+    weights = _term_weights(sample_weight, lengths, z, spec)
+    per_term = LOSSES[spec.loss][0](z, y)
+    # Padded steps' targets may hold anything, even NaN: mask, don't multiply.
+    per_term = np.where(weights > 0, per_term, 0.0)
+    return float(np.sum(weights * per_term) / weights.sum())
+
+
+def loss_and_grad(theta, X, y, lengths, sample_weight, spec):
+    """Loss and its gradient with respect to the packed parameters.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (layout.size,)
+        Packed parameters; the computation runs in ``X``'s dtype.
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    y : ndarray of shape (n_samples, n_outputs), or (n_samples, n_timesteps, n_outputs) \
+            for many-to-many
+        Targets: values for squared error, one-hot or indicator columns for
+        the log losses. Entries at padded steps are ignored.
+    lengths : ndarray of shape (n_samples,) or None
+    sample_weight : ndarray of shape (n_samples,) or None
+        Non-negative weights with a positive sum.
+    spec : NetworkSpec
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape (layout.size,), same dtype as ``theta``
+    """
+    theta_x = theta.astype(X.dtype, copy=False)
+    z, hidden, cache = forward_logits(theta_x, X, lengths, spec)
+    weights = _term_weights(sample_weight, lengths, z, spec)
+    total = weights.sum()
+    loss = sequence_loss(z, y, lengths, sample_weight, spec)
+
+    # Canonical link: dL/dz = (activation(z) - y) * weight / Σw
+    dz = np.where(weights[..., None] > 0, spec.activation(z) - y, 0.0)
+    dz *= (weights / total)[..., None]
+
+    layers, coef, intercept = spec.layout.unpack(theta_x)
+    grad = np.zeros_like(theta_x)
+    g_layers, g_coef, g_intercept = spec.layout.unpack(grad)
+    flat_hidden = hidden.reshape(-1, hidden.shape[-1])
+    flat_dz = dz.reshape(-1, dz.shape[-1])
+    g_coef[...] = flat_hidden.T @ flat_dz
+    g_intercept[...] = flat_dz.sum(axis=0)
+    core = lstm_backward(dz @ coef.T, cache, input_grad=False)
+    for dst, src in zip(g_layers, core["layers"]):
+        for name in dst:
+            dst[name][...] = src[name]  # write through the view into grad
+
+    if spec.alpha:
+        penalty = 0.0
+        scale = spec.alpha / total
+        for src, dst in zip(layers, g_layers):
+            for name in ("W", "R", "p"):
+                if name in src:
+                    penalty += float(np.sum(src[name] ** 2))
+                    dst[name] += scale * src[name]
+        penalty += float(np.sum(coef**2))
+        g_coef += scale * coef
+        loss += 0.5 * scale * penalty
+    return loss, grad.astype(theta.dtype, copy=False)

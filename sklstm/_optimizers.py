@@ -1,0 +1,295 @@
+"""Optimizers: SGD and Adam on mini-batches, and ``scipy.optimize.minimize``.
+
+All of them work on one flat parameter vector ``theta`` and a gradient of
+the same shape, both produced through :func:`sklstm._loss.loss_and_grad`.
+The stochastic optimizers follow scikit-learn's MLP: small classes with
+``update_params``, ``iteration_ends`` and ``trigger_stopping``.
+"""
+
+import numpy as np
+from scipy.optimize import minimize
+
+__all__ = [
+    "SGDOptimizer",
+    "AdamOptimizer",
+    "clip_gradient",
+    "resolve_scipy_method",
+    "run_scipy_minimize",
+]
+
+
+class SGDOptimizer:
+    """Stochastic gradient descent with momentum and learning-rate schedules.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    learning_rate_init : float
+    lr_schedule : {"constant", "invscaling", "adaptive"}
+        ``invscaling`` sets ``lr = learning_rate_init / (t + 1) ** power_t``
+        after each epoch, with ``t`` the samples seen; ``adaptive`` divides
+        the rate by 5 each time training stops improving, and stops once it
+        falls below 1e-6.
+    momentum : float
+    nesterov : bool
+    power_t : float
+    dtype : dtype
+    """
+
+    def __init__(
+        self, n_params, learning_rate_init=0.1, lr_schedule="constant", momentum=0.9,
+        nesterov=True, power_t=0.5, dtype=np.float64,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype)
+
+    def update_params(self, theta, grad):
+        """Take one step in place. ``theta``, ``grad``: (n_params,)."""
+        self.velocity *= self.momentum
+        self.velocity -= self.learning_rate * grad
+        if self.nesterov:
+            theta += self.momentum * self.velocity - self.learning_rate * grad
+        else:
+            theta += self.velocity
+
+    def iteration_ends(self, time_step):
+        """Update the learning rate after an epoch; ``time_step``: samples seen."""
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg, verbose):
+        """Whether to stop after no improvement; may lower the rate instead."""
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + f" Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class AdamOptimizer:
+    """Adam (Kingma & Ba, 2015) with bias-corrected step size.
+
+    Parameters
+    ----------
+    n_params : int
+    learning_rate_init : float
+    beta_1, beta_2 : float in [0, 1)
+    epsilon : float
+    dtype : dtype
+    """
+
+    def __init__(
+        self, n_params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        dtype=np.float64,
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.first_moment = np.zeros(n_params, dtype=dtype)
+        self.second_moment = np.zeros(n_params, dtype=dtype)
+
+    @property
+    def learning_rate(self):
+        t = max(self.t, 1)
+        return (
+            self.learning_rate_init
+            * np.sqrt(1 - self.beta_2**t)
+            / (1 - self.beta_1**t)
+        )
+
+    def update_params(self, theta, grad):
+        """Take one step in place. ``theta``, ``grad``: (n_params,)."""
+        self.t += 1
+        m, v = self.first_moment, self.second_moment
+        m *= self.beta_1
+        m += (1 - self.beta_1) * grad
+        v *= self.beta_2
+        v += (1 - self.beta_2) * grad * grad
+        theta -= self.learning_rate * m / (np.sqrt(v) + self.epsilon)
+
+    def iteration_ends(self, time_step):
+        """Nothing to do: Adam adapts its own step size."""
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+def clip_gradient(grad, clip_norm):
+    """Rescale ``grad`` in place so that its L2 norm is at most ``clip_norm``.
+
+    Exploding gradients are the seed texts' concern with long sequences;
+    clipping the norm keeps the direction and bounds the step.
+    """
+    if clip_norm is None:
+        return grad
+    norm = float(np.sqrt(np.dot(grad, grad)))
+    if norm > clip_norm:
+        grad *= clip_norm / norm
+    return grad
+
+
+# Methods of scipy.optimize.minimize, by what they need from the objective.
+_FIRST_ORDER = ("L-BFGS-B", "BFGS", "CG", "TNC", "SLSQP", "trust-constr")
+_HESSIAN_VECTOR = ("Newton-CG", "trust-ncg", "trust-krylov")
+_FULL_HESSIAN = ("dogleg", "trust-exact")
+_DERIVATIVE_FREE = ("Nelder-Mead", "Powell", "COBYLA", "COBYQA")
+SCIPY_METHODS = _FIRST_ORDER + _HESSIAN_VECTOR
+_TOLERANCE_OPTION = {
+    "L-BFGS-B": "gtol", "BFGS": "gtol", "CG": "gtol", "TNC": "gtol", "trust-constr": "gtol",
+    "trust-ncg": "gtol", "trust-krylov": "gtol", "Newton-CG": "xtol", "SLSQP": "ftol",
+}
+_ALIASES = {"lbfgs": "L-BFGS-B"}
+
+
+def resolve_scipy_method(solver):
+    """The ``scipy.optimize.minimize`` method named by ``solver``, or None.
+
+    Names match case-insensitively; ``"lbfgs"`` means ``"L-BFGS-B"``.
+    A method that needs no gradient or a full Hessian raises ValueError.
+    """
+    key = solver.lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    by_lower = {m.lower(): m for m in SCIPY_METHODS}
+    if key in by_lower:
+        return by_lower[key]
+    if key in {m.lower() for m in _DERIVATIVE_FREE}:
+        raise ValueError(
+            f"solver={solver!r} is derivative-free; sklstm trains with exact gradients. "
+            f"Use one of {sorted(SCIPY_METHODS)}, 'adam' or 'sgd'."
+        )
+    if key in {m.lower() for m in _FULL_HESSIAN}:
+        raise ValueError(
+            f"solver={solver!r} needs the full Hessian matrix, which sklstm does not "
+            "form (it has as many rows as parameters). Use 'trust-ncg' or "
+            "'trust-krylov', which need only Hessian-vector products."
+        )
+    return None
+
+
+class _IterationLimit(Exception):
+    """Raised from the callback when a method has no iteration limit of its own."""
+
+
+def run_scipy_minimize(
+    fun, theta0, method, *, max_iter, tol, max_fun, options=None, on_iteration=None
+):
+    """Minimise ``fun`` (returning loss and gradient) with ``scipy.optimize.minimize``.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(theta) -> (float, ndarray of shape (n_params,))``.
+    theta0 : ndarray of shape (n_params,)
+    method : str
+        A name from ``SCIPY_METHODS``.
+    max_iter : int
+        Iteration limit, honoured by every method.
+    tol : float
+        The method's gradient tolerance ``gtol`` where it has one (as
+        MLPRegressor does for L-BFGS-B), else ``xtol`` (Newton-CG) or
+        ``ftol`` (SLSQP). ``minimize(tol=...)`` would also set L-BFGS-B's
+        relative loss tolerance and stop it far too early.
+    max_fun : int
+        Limit on function evaluations, for the methods that have one.
+    options : dict, optional
+        Passed through to scipy; overrides the values derived above.
+    on_iteration : callable, optional
+        ``on_iteration(n_iter, loss)`` after each iteration.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+        The final iterate.
+    info : dict
+        ``n_iter``, ``loss``, ``success``, ``message``, ``n_fun``, ``loss_curve``.
+    """
+    memo = {}  # losses at the last few evaluated points, to report per iteration
+    n_fun = 0
+
+    def objective(theta):
+        nonlocal n_fun
+        n_fun += 1
+        loss, grad = fun(theta)
+        if len(memo) > 8:
+            memo.pop(next(iter(memo)))
+        memo[theta.tobytes()] = loss
+        return loss, grad.astype(np.float64, copy=False)
+
+    loss_curve = []
+    state = {"x": theta0.copy(), "loss": None}
+
+    def callback(xk, *args):
+        xk = getattr(xk, "x", xk)
+        loss = memo.get(xk.tobytes())
+        if loss is None:
+            loss, _ = objective(xk)
+        state["x"], state["loss"] = np.array(xk, copy=True), loss
+        loss_curve.append(loss)
+        if on_iteration is not None:
+            on_iteration(len(loss_curve), loss)
+        if len(loss_curve) >= max_iter:
+            raise _IterationLimit
+
+    opts = {"maxiter": max_iter, _TOLERANCE_OPTION[method]: tol}
+    if method in ("L-BFGS-B", "TNC"):
+        opts["maxfun"] = max_fun
+    if method == "TNC":
+        del opts["maxiter"]  # TNC counts function evaluations only
+    opts.update(options or {})
+
+    kwargs = {}
+    if method in _HESSIAN_VECTOR:
+        kwargs["hessp"] = _finite_difference_hessp(fun)
+    try:
+        res = minimize(
+            objective, theta0.astype(np.float64), jac=True, method=method,
+            callback=callback, options=opts, **kwargs,
+        )
+        theta, loss = res.x, float(res.fun)
+        success, message = bool(res.success), str(res.message)
+    except _IterationLimit:
+        theta, loss = state["x"], state["loss"]
+        success, message = False, f"Reached max_iter={max_iter} iterations."
+    if loss_curve and len(loss_curve) >= max_iter:
+        success, message = False, f"Reached max_iter={max_iter} iterations."
+    return theta, {
+        "n_iter": len(loss_curve),
+        "loss": loss,
+        "success": success,
+        "message": message,
+        "n_fun": n_fun,
+        "loss_curve": loss_curve,
+    }
+
+
+def _finite_difference_hessp(fun):
+    """Hessian-vector product ``H p`` by central differences of the exact gradient."""
+
+    def hessp(theta, p):
+        norm = np.linalg.norm(p)
+        if norm == 0:
+            return np.zeros_like(theta)
+        eps = np.sqrt(np.finfo(np.float64).eps) * (1 + np.linalg.norm(theta)) / norm
+        _, g_plus = fun(theta + eps * p)
+        _, g_minus = fun(theta - eps * p)
+        return (g_plus.astype(np.float64) - g_minus) / (2 * eps)
+
+    return hessp

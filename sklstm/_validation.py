@@ -1,0 +1,378 @@
+"""Conversion of every input convention to one internal form.
+
+Whatever a user passes as ``X`` leaves this module as a :class:`Sequences`:
+a C-contiguous float array ``values`` of shape (n_samples, n_timesteps,
+n_channels), padded with zeros after each sequence's end, and ``lengths``
+(n_samples,) or ``None`` when every sequence fills all steps. This is the
+only place that knows about input layouts:
+
+- **3-D array** (n_samples, n_timesteps, n_channels): the native form.
+  Trailing steps that are entirely NaN are padding (tslearn's convention).
+- **2-D array or DataFrame**: one row per sequence. By default each row is a
+  univariate sequence, columns oldest to newest, as lag windows come from
+  sktime's ``make_reduction`` or from ``DataFrame.shift``. ``n_channels``
+  declares rows holding several channels, laid out in time-major blocks
+  ``[x0(t0), x1(t0), x0(t1), ...]`` (darts) or channel-major blocks
+  ``[x0(t0), x0(t1), ..., x1(t0), ...]``; ``newest_first`` declares lag
+  columns ordered newest first (skforecast's ``lag_1, lag_2, ...``).
+- **Ragged list** of 1-D (univariate) or 2-D (n_timesteps_i, n_channels)
+  arrays of different lengths.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.utils import check_array
+
+__all__ = ["Sequences", "check_sequences", "check_sequence_targets", "COLUMN_ORDERS"]
+
+COLUMN_ORDERS = ("time_major", "channel_major")
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+@dataclass(frozen=True)
+class Sequences:
+    """A batch of sequences in the internal form.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_channels)
+        Float32 or float64, C-contiguous, zero after each sequence's end.
+    lengths : ndarray of shape (n_samples,) or None
+        Real steps of each sequence; None when all are ``n_timesteps`` long.
+    n_columns : int or None
+        Column count of 2-D (tabular) input, None for other conventions.
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray | None
+    n_columns: int | None
+
+    @property
+    def n_samples(self):
+        return self.values.shape[0]
+
+    @property
+    def n_channels(self):
+        return self.values.shape[2]
+
+    def step_mask(self):
+        """Boolean mask (n_samples, n_timesteps) of the real, unpadded steps."""
+        n, T = self.values.shape[:2]
+        if self.lengths is None:
+            return np.ones((n, T), dtype=bool)
+        return np.arange(T)[None, :] < self.lengths[:, None]
+
+    def take(self, indices):
+        """The sequences at ``indices``, trimmed to their longest length."""
+        if self.lengths is None:
+            return Sequences(self.values[indices], None, self.n_columns)
+        lengths = self.lengths[indices]
+        T = int(lengths.max()) if lengths.size else 0
+        values = np.ascontiguousarray(self.values[indices, :T])
+        return Sequences(values, None if np.all(lengths == T) else lengths, self.n_columns)
+
+
+def _reject_unsupported_containers(X, name):
+    if sparse.issparse(X):
+        raise TypeError(
+            f"Sparse input was passed for {name}, but sklstm needs dense sequences: "
+            "an LSTM reads every time step of every channel. Convert it with "
+            f"{name}.toarray() if it fits in memory."
+        )
+    if isinstance(X, pd.Series):
+        raise ValueError(
+            f"Expected a 2-D or 3-D {name}, got a pandas Series (1-D). Reshape a "
+            "single sequence to one row with series.to_frame().T, or window it "
+            "with sklstm.forecasting.make_windows."
+        )
+
+
+def _as_float_array(X, name, allow_nd):
+    """check_array with sklstm's dtype rules: float32 kept, NaN/inf checked later."""
+    try:
+        return check_array(
+            X,
+            accept_sparse=False,
+            dtype=_FLOAT_DTYPES,
+            ensure_all_finite=False,
+            allow_nd=allow_nd,
+            input_name=name,
+        )
+    except TypeError as exc:
+        raise TypeError(f"{name} must contain only numbers: {exc}") from exc
+    except ValueError as exc:
+        msg = str(exc)
+        if "could not convert" in msg or "string" in msg:
+            raise ValueError(
+                f"{name} must contain only numbers (no strings or objects): {msg}"
+            ) from exc
+        raise
+
+
+def _ragged_to_padded(X, name):
+    """Pad a list of 1-D or 2-D sequences of different lengths with trailing NaN."""
+    seqs = []
+    for k, seq in enumerate(X):
+        _reject_unsupported_containers(seq, f"{name}[{k}]")
+        arr = np.asarray(seq)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(
+                f"Sequence {k} of {name} has {arr.ndim} dimensions; each sequence of a "
+                "list must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_channels)."
+            )
+        seqs.append(_as_float_array(arr, f"{name}[{k}]", allow_nd=False) if arr.size else arr)
+    channels = {s.shape[1] for s in seqs}
+    if len(channels) > 1:
+        first = seqs[0].shape[1]
+        bad = next(k for k, s in enumerate(seqs) if s.shape[1] != first)
+        raise ValueError(
+            f"All sequences of {name} must have the same number of channels: "
+            f"sequence 0 has {first}, sequence {bad} has {seqs[bad].shape[1]}."
+        )
+    for k, s in enumerate(seqs):
+        if s.shape[0] == 0:
+            raise ValueError(f"Sequence {k} of {name} has no time steps.")
+    dtype = np.result_type(*[s.dtype for s in seqs])
+    T = max(s.shape[0] for s in seqs)
+    padded = np.full((len(seqs), T, channels.pop()), np.nan, dtype=dtype)
+    for k, s in enumerate(seqs):
+        padded[k, : s.shape[0]] = s
+    return padded
+
+
+def _is_ragged(X):
+    """Whether a list/tuple holds sequences of differing shapes."""
+    if not isinstance(X, (list, tuple)) or len(X) == 0:
+        return False
+    shapes = set()
+    for item in X:
+        if np.isscalar(item) or item is None:
+            return False
+        shapes.add(np.shape(item))
+    return len(shapes) > 1
+
+
+def _table_to_sequences(X2, n_channels, column_order, newest_first, name):
+    n, n_columns = X2.shape
+    if n_columns % n_channels:
+        raise ValueError(
+            f"{name} has {n_columns} columns, which cannot hold n_channels={n_channels} "
+            f"channels of equal length: the column count must be a multiple of {n_channels}."
+        )
+    T = n_columns // n_channels
+    if column_order == "time_major":
+        X3 = X2.reshape(n, T, n_channels)
+    else:
+        X3 = X2.reshape(n, n_channels, T).transpose(0, 2, 1)
+    if newest_first:
+        X3 = X3[:, ::-1]
+    return X3
+
+
+def _padding_lengths(X3, name):
+    """Lengths from trailing all-NaN steps; raise on any other NaN or on inf."""
+    if np.isinf(X3).any():
+        s = int(np.argwhere(np.isinf(X3))[0, 0])
+        raise ValueError(f"Input {name} contains infinity (first in sample {s}).")
+    nan = np.isnan(X3)
+    if not nan.any():
+        return None
+    step_nan = nan.all(axis=2)  # (n, T) whole step missing
+    T = X3.shape[1]
+    # length = index after the last step that is not entirely NaN
+    has_value = ~step_nan
+    lengths = T - np.argmax(has_value[:, ::-1], axis=1)
+    lengths[~has_value.any(axis=1)] = 0
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(
+            f"Input {name} contains NaN: sequence {empty[0]} is all padding (NaN) "
+            "and has no real step."
+        )
+    inside = nan & (np.arange(T)[None, :, None] < lengths[:, None, None])
+    if inside.any():
+        s, t, c = np.argwhere(inside)[0]
+        raise ValueError(
+            f"Input {name} contains NaN inside sequence {s} (step {t}, channel {c}). "
+            "NaN is only allowed as padding: whole trailing steps after a sequence's end."
+        )
+    return lengths.astype(np.intp)
+
+
+def check_sequences(
+    X, *, n_channels=1, column_order="time_major", newest_first=False, name="X"
+):
+    """Convert any supported input convention to :class:`Sequences`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_timesteps, n_channels) or \
+            (n_samples, n_columns), DataFrame, or list of arrays
+        The sequences; see the module docstring for the conventions.
+    n_channels : int, default=1
+        Channels held by each row of 2-D input.
+    column_order : {"time_major", "channel_major"}, default="time_major"
+        Layout of the channel blocks in the columns of 2-D input.
+    newest_first : bool, default=False
+        Whether the columns of 2-D input run from the newest step to the oldest.
+    name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    sequences : Sequences
+    """
+    _reject_unsupported_containers(X, name)
+    n_columns = None
+    if _is_ragged(X):
+        X3 = _ragged_to_padded(X, name)
+    else:
+        if not isinstance(X, (np.ndarray, pd.DataFrame, list, tuple)):
+            X = np.asarray(X)  # objects exposing __array__
+        ndim = np.ndim(X)
+        if ndim > 3:
+            raise ValueError(
+                f"Expected a 2-D or 3-D {name}, got {ndim} dimensions; sequences are "
+                "(n_samples, n_timesteps, n_channels)."
+            )
+        arr = _as_float_array(X, name, allow_nd=ndim == 3)
+        if arr.ndim == 2:
+            n_columns = arr.shape[1]
+            X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, name)
+        else:
+            X3 = arr
+    if X3.shape[1] == 0:
+        raise ValueError(f"{name} has 0 time steps; at least 1 is required.")
+    if X3.shape[2] == 0:
+        raise ValueError(f"{name} has 0 channels; at least 1 is required.")
+    if not np.issubdtype(X3.dtype, np.floating) or X3.dtype not in _FLOAT_DTYPES:
+        X3 = X3.astype(np.float64)
+    lengths = _padding_lengths(X3, name)
+    values = np.array(X3, order="C", copy=True) if lengths is not None else np.ascontiguousarray(X3)
+    if lengths is not None:
+        values[np.isnan(values)] = 0.0
+        T = int(lengths.max())
+        values = np.ascontiguousarray(values[:, :T])
+        if np.all(lengths == T):
+            lengths = None
+    return Sequences(values, lengths, n_columns)
+
+
+def _pad_ragged_targets(y, numeric):
+    """Stack per-step target arrays of different lengths into one padded array.
+
+    Numeric targets are padded with NaN; labels with the first label seen,
+    which the loss ignores at padded steps.
+    """
+    arrays = [np.asarray(item) for item in y]
+    trailing = arrays[0].shape[1:]
+    if any(a.shape[1:] != trailing for a in arrays):
+        raise ValueError("All per-step target sequences must have the same number of outputs.")
+    shape = (len(arrays), max(a.shape[0] for a in arrays)) + trailing
+    if numeric:
+        out = np.full(shape, np.nan)
+    else:
+        out = np.full(shape, arrays[0].flat[0], dtype=np.result_type(*arrays))
+    for k, a in enumerate(arrays):
+        out[k, : a.shape[0]] = a
+    return out
+
+
+def check_sequence_targets(y, sequences, return_sequences, *, numeric):
+    """Check targets against the sequences and give them one form.
+
+    Parameters
+    ----------
+    y : array-like
+        ``(n_samples,)`` or ``(n_samples, n_outputs)`` for many-to-one;
+        ``(n_samples, n_timesteps)`` or ``(n_samples, n_timesteps, n_outputs)``
+        or a list of per-sequence arrays for many-to-many. Entries at padded
+        steps are ignored and may be NaN.
+    sequences : Sequences
+        The converted ``X``.
+    return_sequences : bool
+    numeric : bool
+        Whether targets must be finite numbers (regression) or may be labels.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples, n_outputs) or (n_samples, n_timesteps, n_outputs)
+        For labels, the trailing output axis is left out:
+        (n_samples,) or (n_samples, n_timesteps) (or 2-D label indicators).
+    """
+    if y is None:
+        raise ValueError(
+            "This estimator requires y to be passed, but the target y is None."
+        )
+    n, T = sequences.values.shape[:2]
+    if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y):
+        y = _pad_ragged_targets(y, numeric)
+    if numeric:
+        y = _as_float_array_target(y, return_sequences)
+    else:
+        y = np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != n:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {n} and "
+            f"{'a scalar' if y.ndim == 0 else y.shape[0]}."
+        )
+    if not return_sequences:
+        if numeric:
+            if y.ndim > 2:
+                raise ValueError(f"y must be 1-D or 2-D for many-to-one models, got shape {y.shape}.")
+            _require_finite(y, None)
+            return y.reshape(n, -1)
+        return y
+    if y.ndim < 2:
+        raise ValueError(
+            "With return_sequences=True, y needs a target per step: shape "
+            f"(n_samples, n_timesteps[, n_outputs]), got {y.shape}."
+        )
+    if y.shape[1] < T:
+        raise ValueError(
+            f"y has {y.shape[1]} steps but the sequences in X have {T}; with "
+            "return_sequences=True, y needs a target for every step."
+        )
+    y = y[:, :T]
+    mask = sequences.step_mask()
+    if numeric:
+        if y.ndim > 3:
+            raise ValueError(f"y must have at most 3 dimensions, got shape {y.shape}.")
+        y = y.reshape(n, T, -1).copy()
+        _require_finite(y, mask)
+        y[~mask] = 0.0
+    return y
+
+
+def _as_float_array_target(y, return_sequences):
+    try:
+        return check_array(
+            y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES,
+            ensure_all_finite=False, input_name="y",
+        )
+    except TypeError as exc:
+        raise TypeError(f"y must contain only numbers: {exc}") from exc
+
+
+def _require_finite(y, mask):
+    """Raise on NaN or inf in y, outside padded steps (``mask`` marks real steps)."""
+    bad = ~np.isfinite(y)
+    if mask is not None:
+        bad &= mask.reshape(mask.shape + (1,) * (y.ndim - 2))
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        kind = "NaN" if np.isnan(y[tuple(where)]) else "infinity"
+        place = f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
+        raise ValueError(f"Input y contains {kind} ({place}).")
+
+
+def target_is_single_output(y, return_sequences):
+    """Whether ``y`` has no output axis, so predictions should not have one either."""
+    if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y):
+        return np.asarray(y[0]).ndim <= 1
+    return np.asarray(y).ndim == (2 if return_sequences else 1)

@@ -1,0 +1,27 @@
+"""Shared test helpers."""
+
+import numpy as np
+import pytest
+
+
+def central_difference_gradient(loss, arr, eps=1e-6):
+    """Central finite differences of ``loss()`` with respect to ``arr``.
+
+    ``arr`` is perturbed in place, one entry at a time, and restored.
+    """
+    grad = np.zeros_like(arr)
+    flat, gflat = arr.reshape(-1), grad.reshape(-1)
+    for k in range(flat.size):
+        orig = flat[k]
+        flat[k] = orig + eps
+        plus = loss()
+        flat[k] = orig - eps
+        minus = loss()
+        flat[k] = orig
+        gflat[k] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@pytest.fixture
+def numerical_gradient():
+    return central_difference_gradient
