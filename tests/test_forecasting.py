@@ -1,0 +1,679 @@
+"""Tests of sklstm.forecasting: exact windows, alignment, errors, round trips.
+
+Expected arrays are written out by hand from tiny frames whose values encode
+their position (``y[i] = i``, ``p[i] = 10 + i``, ...), so a shift by one step
+shows up as a wrong number. The forecasters are tested with sklearn stand-ins
+for the LSTM: a flattening ridge regression, and regressors whose answer is
+known exactly.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklstm.forecasting import (
+    DirectForecaster,
+    RecursiveForecaster,
+    Windows,
+    make_windows,
+)
+
+
+def _flatten(X):
+    # Module level, so that fitted forecasters pickle.
+    return X.reshape(len(X), -1)
+
+
+def flat_ridge(alpha=1.0):
+    return make_pipeline(FunctionTransformer(_flatten), Ridge(alpha=alpha))
+
+
+def flat_linear():
+    return make_pipeline(FunctionTransformer(_flatten), LinearRegression())
+
+
+class LastValue(RegressorMixin, BaseEstimator):
+    """Predicts, for every output, the window's last value of channel 0."""
+
+    def fit(self, X, y):
+        self.n_outputs_ = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        return self
+
+    def predict(self, X):
+        last = np.asarray(X)[:, -1, 0]
+        if self.n_outputs_ == 1:
+            return last
+        return np.repeat(last[:, None], self.n_outputs_, axis=1)
+
+
+def ramp(n, start=0, **columns):
+    """Frame with y = 0, 1, ..., n-1 and extra columns ``name=offset``."""
+    data = {"y": np.arange(n, dtype=float)}
+    data.update(
+        {name: offset + np.arange(n, dtype=float) for name, offset in columns.items()}
+    )
+    return pd.DataFrame(data, index=pd.RangeIndex(start, start + n))
+
+
+# --------------------------------------------------------------------------
+# make_windows: exact windows
+# --------------------------------------------------------------------------
+
+
+def test_basic_window():
+    df = pd.DataFrame({"y": [10.0, 11, 12, 13, 14, 15]})
+    w = make_windows(df, target="y", window=3)
+    assert isinstance(w, Windows)
+    assert w.X.dtype == np.float64 and w.y.dtype == np.float64
+    assert_array_equal(
+        w.X, [[[10], [11], [12]], [[11], [12], [13]], [[12], [13], [14]]]
+    )
+    assert_array_equal(w.y, [[13], [14], [15]])
+    assert list(w.origins) == [2, 3, 4]
+    assert w.channels == ("y",)
+    assert w.target_names == ("y_t+1",)
+    assert len(w) == 3
+
+
+def test_gap():
+    w = make_windows(ramp(7), target="y", window=2, gap=2)
+    assert_array_equal(w.X[:, :, 0], [[0, 1], [1, 2], [2, 3]])
+    assert_array_equal(w.y, [[4], [5], [6]])
+    assert list(w.origins) == [1, 2, 3]
+    assert w.target_names == ("y_t+3",)
+
+
+def test_stride_keeps_latest_window():
+    w = make_windows(ramp(10), target="y", window=2, stride=3)
+    # Origins counted back from the latest (8): 8, 5, 2; origin 1 is skipped.
+    assert list(w.origins) == [2, 5, 8]
+    assert_array_equal(w.X[:, :, 0], [[1, 2], [4, 5], [7, 8]])
+    assert_array_equal(w.y, [[3], [6], [9]])
+
+
+def test_horizon_and_multiple_targets_step_major():
+    df = ramp(6, b=100)
+    w = make_windows(df, target=["y", "b"], window=2, horizon=2)
+    assert w.channels == ("y", "b")
+    assert w.target_names == ("y_t+1", "b_t+1", "y_t+2", "b_t+2")
+    assert list(w.origins) == [1, 2, 3]
+    assert_array_equal(
+        w.X,
+        [
+            [[0, 100], [1, 101]],
+            [[1, 101], [2, 102]],
+            [[2, 102], [3, 103]],
+        ],
+    )
+    assert_array_equal(w.y, [[2, 102, 3, 103], [3, 103, 4, 104], [4, 104, 5, 105]])
+
+
+def test_past_and_future_covariates_alignment():
+    # Column order in the frame differs from the role order on purpose.
+    df = ramp(8, f=20, p=10)[["f", "p", "y"]]
+    w = make_windows(
+        df,
+        target="y",
+        window=2,
+        gap=1,
+        horizon=2,
+        past_covariates="p",
+        future_covariates="f",
+    )
+    assert w.channels == ("y", "p", "f")
+    assert w.target_names == ("y_t+2", "y_t+3")
+    # Last origin is 8 - 1 - gap - horizon = 4.
+    assert list(w.origins) == [1, 2, 3, 4]
+    # y and p at t-1, t; f shifted by gap + horizon = 3: at t+2, t+3, which
+    # are exactly the target times.
+    assert_array_equal(
+        w.X,
+        [
+            [[0, 10, 23], [1, 11, 24]],
+            [[1, 11, 24], [2, 12, 25]],
+            [[2, 12, 25], [3, 13, 26]],
+            [[3, 13, 26], [4, 14, 27]],
+        ],
+    )
+    assert_array_equal(w.y, [[3, 4], [4, 5], [5, 6], [6, 7]])
+
+
+def test_datetime_index_with_freq():
+    index = pd.date_range("2024-03-01", periods=5, freq="D")
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5]}, index=index)
+    w = make_windows(df, target="y", window=2, horizon=2)
+    expected = pd.DatetimeIndex(["2024-03-02", "2024-03-03"])
+    pd.testing.assert_index_equal(w.origins, expected, check_names=False)
+    assert w.origins.freq == pd.offsets.Day()
+    assert_array_equal(w.y, [[3, 4], [4, 5]])
+
+
+def test_datetime_index_with_inferable_unset_freq():
+    index = pd.DatetimeIndex(
+        ["2021-01-01", "2021-02-01", "2021-03-01", "2021-04-01", "2021-05-01"]
+    )
+    assert index.freq is None
+    df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5]}, index=index)
+    w = make_windows(df, target="y", window=3)
+    assert list(w.origins) == [pd.Timestamp("2021-03-01"), pd.Timestamp("2021-04-01")]
+    assert_array_equal(w.X[:, :, 0], [[1, 2, 3], [2, 3, 4]])
+    assert_array_equal(w.y, [[4], [5]])
+
+
+def test_range_and_integer_index():
+    w = make_windows(ramp(5, start=100), target="y", window=2)
+    assert list(w.origins) == [101, 102, 103]
+    df = pd.DataFrame({"y": [5.0, 6, 7, 8]}, index=pd.Index([3, 4, 5, 6]))
+    w = make_windows(df, target="y", window=3)
+    assert list(w.origins) == [5]
+    assert_array_equal(w.X, [[[5], [6], [7]]])
+    assert_array_equal(w.y, [[8]])
+
+
+def test_series_input():
+    w = make_windows(pd.Series([1.0, 2, 3, 4], name="load"), window=2)
+    assert w.channels == ("load",)
+    assert w.target_names == ("load_t+1",)
+    assert_array_equal(w.y, [[3], [4]])
+    w = make_windows(pd.Series([1.0, 2, 3, 4]), window=3)
+    assert w.channels == ("y",) and w.target_names == ("y_t+1",)
+    assert_array_equal(w.X, [[[1], [2], [3]]])
+    with pytest.raises(ValueError, match="does not match the Series"):
+        make_windows(pd.Series([1.0, 2, 3], name="load"), target="sales", window=1)
+
+
+def test_number_of_windows_formula():
+    for n, window, gap, horizon, stride in [
+        (20, 3, 0, 1, 1),
+        (20, 4, 2, 3, 2),
+        (11, 5, 1, 5, 7),
+    ]:
+        w = make_windows(
+            ramp(n), target="y", window=window, gap=gap, horizon=horizon, stride=stride
+        )
+        assert len(w) == (n - window - gap - horizon) // stride + 1
+        assert w.origins[-1] == n - 1 - gap - horizon
+
+
+# --------------------------------------------------------------------------
+# make_windows: NaN handling and errors
+# --------------------------------------------------------------------------
+
+
+def test_nan_raises_naming_column_and_label():
+    index = pd.date_range("2024-01-01", periods=6, freq="D")
+    df = pd.DataFrame(
+        {"y": [0.0, 1, 2, np.nan, 4, 5], "x": np.arange(6.0)}, index=index
+    )
+    with pytest.raises(ValueError, match=r"'y'.*2024-01-04.*dropna=True"):
+        make_windows(df, target="y", window=2, past_covariates="x")
+
+
+def test_dropna_drops_exactly_the_touching_windows():
+    df = ramp(8)
+    df.loc[3, "y"] = np.nan
+    w = make_windows(df, target="y", window=2, dropna=True)
+    # Origins 1..6; row 3 is an input of origins 3, 4 and the target of 2.
+    assert list(w.origins) == [1, 5, 6]
+    assert_array_equal(w.X[:, :, 0], [[0, 1], [4, 5], [5, 6]])
+    assert_array_equal(w.y, [[2], [6], [7]])
+
+
+def test_dropna_uses_shifted_future_covariates():
+    df = ramp(8, f=20)
+    df.loc[5, "f"] = np.nan
+    w = make_windows(df, target="y", window=2, future_covariates="f", dropna=True)
+    # f enters shifted by 1: window at origin t reads f at t and t+1, so
+    # row 5 is touched by origins 4 and 5 only.
+    assert list(w.origins) == [1, 2, 3, 6]
+    assert_array_equal(w.X[-1], [[5, 26], [6, 27]])
+
+
+def test_dropna_everything_dropped():
+    df = ramp(4)
+    df.loc[1, "y"] = np.nan
+    with pytest.raises(ValueError, match="all 2 windows include a NaN"):
+        make_windows(df, target="y", window=2, dropna=True)
+
+
+def test_inf_always_raises():
+    df = ramp(5)
+    df.loc[2, "y"] = np.inf
+    with pytest.raises(ValueError, match="'y'.*label 2"):
+        make_windows(df, target="y", window=2, dropna=True)
+
+
+def test_missing_timestamps():
+    index = pd.date_range("2024-01-01", periods=8, freq="D").delete(4)
+    df = pd.DataFrame({"y": np.arange(7.0)}, index=index)
+    with pytest.raises(
+        ValueError, match=r"missing 1 timestamp.*2024-01-05.*asfreq\('D'\)"
+    ):
+        make_windows(df, target="y", window=2)
+
+
+def test_missing_integer_labels():
+    df = pd.DataFrame({"y": np.arange(5.0)}, index=[0, 1, 2, 4, 5])
+    with pytest.raises(ValueError, match="step 1; labels 3 are missing"):
+        make_windows(df, target="y", window=2)
+
+
+def test_unsorted_and_duplicated_index():
+    df = pd.DataFrame({"y": np.arange(4.0)}, index=[0, 2, 1, 3])
+    with pytest.raises(ValueError, match=r"not sorted.*sort_index"):
+        make_windows(df, target="y", window=2)
+    df = pd.DataFrame({"y": np.arange(4.0)}, index=[0, 1, 1, 2])
+    with pytest.raises(ValueError, match="duplicated labels"):
+        make_windows(df, target="y", window=2)
+
+
+def test_no_inferable_frequency():
+    index = pd.DatetimeIndex(
+        ["2024-01-01", "2024-01-03", "2024-01-04", "2024-01-10 05:00"]
+    )
+    df = pd.DataFrame({"y": np.arange(4.0)}, index=index)
+    with pytest.raises(ValueError, match="no freq and none can be inferred"):
+        make_windows(df, target="y", window=2)
+
+
+def test_unsupported_index_type():
+    df = pd.DataFrame({"y": np.arange(4.0)}, index=list("abcd"))
+    with pytest.raises(TypeError, match="DatetimeIndex or an integer index"):
+        make_windows(df, target="y", window=2)
+
+
+def test_window_longer_than_data():
+    with pytest.raises(ValueError, match=r"4 rows.*3 \+ 1 \+ 1 = 5 rows"):
+        make_windows(ramp(4), target="y", window=3, gap=1)
+
+
+def test_unknown_column_and_two_roles():
+    df = ramp(6, x=10)
+    with pytest.raises(
+        ValueError, match=r"'nope' given as past_covariates is not in data"
+    ):
+        make_windows(df, target="y", window=2, past_covariates=["x", "nope"])
+    with pytest.raises(
+        ValueError, match=r"'x' is given both as past_covariates and as future"
+    ):
+        make_windows(
+            df, target="y", window=2, past_covariates="x", future_covariates="x"
+        )
+    with pytest.raises(ValueError, match=r"'y' is given both as target and as past"):
+        make_windows(df, target="y", window=2, past_covariates="y")
+    with pytest.raises(ValueError, match="listed twice"):
+        make_windows(df, target="y", window=2, future_covariates=["x", "x"])
+    with pytest.raises(ValueError, match="target is required"):
+        make_windows(df, window=2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"window": 0}, "window must be an integer >= 1"),
+        ({"window": 2.0}, "window must be an integer >= 1"),
+        ({"window": 2, "horizon": 0}, "horizon must be"),
+        ({"window": 2, "gap": -1}, "gap must be an integer >= 0"),
+        ({"window": 2, "stride": True}, "stride must be"),
+    ],
+)
+def test_invalid_sizes(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_windows(ramp(10), target="y", **kwargs)
+
+
+def test_non_numeric_column():
+    df = ramp(5)
+    df["day"] = list("abcde")
+    with pytest.raises(ValueError, match="'day' has non-numeric dtype"):
+        make_windows(df, target="y", window=2, future_covariates="day")
+
+
+# --------------------------------------------------------------------------
+# Forecasters
+# --------------------------------------------------------------------------
+
+
+def covariate_frame(n=30):
+    """Daily frame: y depends on its past, a past covariate and a future one."""
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2023-01-01", periods=n + 5, freq="D")
+    f = rng.normal(size=n + 5)
+    p = rng.normal(size=n + 5)
+    y = np.cumsum(rng.normal(size=n + 5)) + 2 * f
+    df = pd.DataFrame({"y": y, "p": p, "f": f}, index=index)
+    return df.iloc[:n], df.iloc[n:]
+
+
+def test_direct_matches_independent_computation():
+    history, future = covariate_frame()
+    window, horizon = 4, 3
+    model = DirectForecaster(
+        flat_ridge(),
+        window=window,
+        horizon=horizon,
+        target="y",
+        past_covariates="p",
+        future_covariates="f",
+        scale_target=False,
+    ).fit(history)
+    forecast = model.predict(future=future)
+
+    w = make_windows(
+        history,
+        target="y",
+        window=window,
+        horizon=horizon,
+        past_covariates="p",
+        future_covariates="f",
+    )
+    reference = clone(flat_ridge()).fit(w.X, w.y)
+    # Last window by hand: y, p at the last 4 days; f shifted by 3 days.
+    f_all = np.concatenate([history["f"].to_numpy(), future["f"].to_numpy()])
+    n = len(history)
+    x_last = np.column_stack(
+        [
+            history["y"].to_numpy()[-window:],
+            history["p"].to_numpy()[-window:],
+            f_all[n - window + horizon : n + horizon],
+        ]
+    )[None]
+    assert_allclose(forecast.to_numpy(), reference.predict(x_last)[0], rtol=1e-12)
+
+    assert isinstance(forecast, pd.Series) and forecast.name == "y"
+    expected_index = pd.date_range("2023-01-31", periods=3, freq="D")
+    pd.testing.assert_index_equal(forecast.index, expected_index)
+    assert forecast.index.freq == pd.offsets.Day()
+    # A shorter horizon returns the first steps of the same forecast.
+    assert_allclose(model.predict(2, future=future).to_numpy(), forecast.to_numpy()[:2])
+
+
+def test_direct_gap_index_and_multiple_targets():
+    df = ramp(20, b=100)
+    model = DirectForecaster(
+        flat_linear(), window=3, horizon=2, gap=2, target=["y", "b"]
+    ).fit(df)
+    forecast = model.predict()
+    assert isinstance(forecast, pd.DataFrame)
+    assert list(forecast.columns) == ["y", "b"]
+    # History ends at 19; gap 2 skips 20, 21.
+    pd.testing.assert_index_equal(forecast.index, pd.RangeIndex(22, 24))
+    assert_allclose(forecast.to_numpy(), [[22, 122], [23, 123]], atol=1e-9)
+
+
+def test_direct_horizon_too_large():
+    model = DirectForecaster(flat_ridge(), window=3, horizon=2, target="y").fit(
+        ramp(20)
+    )
+    with pytest.raises(ValueError, match="horizon=3 is more than the 2 steps"):
+        model.predict(3)
+
+
+def hand_rolled_recursive(history, future, window, horizon, ridge):
+    """One-step model rolled forward with the future covariate shifted by one."""
+    y = list(history["y"].to_numpy())
+    f = np.concatenate([history["f"].to_numpy(), future["f"].to_numpy()])
+    n = len(history)
+    out = []
+    for k in range(horizon):
+        end = n + k  # index of the step being predicted
+        x = np.column_stack([y[end - window : end], f[end - window + 1 : end + 1]])
+        value = ridge.predict(x[None])[0]
+        out.append(value)
+        y.append(value)
+    return np.array(out)
+
+
+def test_recursive_equals_hand_rolled_loop():
+    history, future = covariate_frame()
+    window, horizon = 3, 5
+    model = RecursiveForecaster(
+        flat_ridge(),
+        window=window,
+        target="y",
+        future_covariates="f",
+        scale_target=False,
+    ).fit(history)
+    forecast = model.predict(horizon, future=future)
+
+    w = make_windows(history, target="y", window=window, future_covariates="f")
+    ridge = clone(flat_ridge()).fit(w.X, w.y[:, 0])
+    expected = hand_rolled_recursive(history, future, window, horizon, ridge)
+    assert_allclose(forecast.to_numpy(), expected, rtol=1e-12)
+    pd.testing.assert_index_equal(
+        forecast.index, pd.date_range("2023-01-31", periods=horizon, freq="D")
+    )
+
+
+def test_recursive_with_scaling_equals_hand_rolled_loop():
+    history, future = covariate_frame()
+    history = history.assign(y=history["y"] * 50 + 1000)
+    window, horizon = 3, 4
+    model = RecursiveForecaster(
+        flat_ridge(),
+        window=window,
+        target="y",
+        future_covariates="f",
+    ).fit(history)
+    mean, std = history["y"].mean(), history["y"].std(ddof=0)
+    assert_allclose(model.target_mean_, [mean])
+    assert_allclose(model.target_scale_, [std])
+
+    scaled = history.assign(y=(history["y"] - mean) / std)
+    w = make_windows(scaled, target="y", window=window, future_covariates="f")
+    ridge = clone(flat_ridge()).fit(w.X, w.y[:, 0])
+    expected = (
+        hand_rolled_recursive(scaled, future, window, horizon, ridge) * std + mean
+    )
+    assert_allclose(
+        model.predict(horizon, future=future).to_numpy(), expected, rtol=1e-12
+    )
+
+
+def test_recursive_gap_on_linear_series():
+    df = ramp(15, start=10)
+    model = RecursiveForecaster(flat_linear(), window=3, gap=1, target="y").fit(df)
+    assert model.last_window_.shape == (4, 1)  # window + gap rows
+    forecast = model.predict(4)
+    pd.testing.assert_index_equal(forecast.index, pd.RangeIndex(25, 29))
+    assert_allclose(forecast.to_numpy(), [15, 16, 17, 18], atol=1e-9)
+
+
+def test_recursive_past_covariates_horizon_limit():
+    history, _ = covariate_frame()
+    model = RecursiveForecaster(
+        flat_ridge(), window=3, target="y", past_covariates="p"
+    ).fit(history)
+    assert model.predict(1).shape == (1,)
+    with pytest.raises(
+        ValueError, match=r"at most gap \+ 1 = 1 step.*future_covariates"
+    ):
+        model.predict(2)
+    model = RecursiveForecaster(
+        flat_ridge(), window=3, gap=1, target="y", past_covariates="p"
+    ).fit(history)
+    assert model.predict(2).shape == (2,)
+
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_missing_future_covariates_at_predict(cls):
+    history, future = covariate_frame()
+    extra = {"horizon": 3} if cls is DirectForecaster else {}
+    model = cls(
+        flat_ridge(), window=3, target="y", future_covariates=["f", "p"], **extra
+    ).fit(history)
+    with pytest.raises(ValueError, match=r"\['f', 'p'\].*2023-01-31.*predict\(future="):
+        model.predict(3)
+    with pytest.raises(ValueError, match=r"'p' \(no such column\)"):
+        model.predict(3, future=future[["f"]])
+    partial = future.drop(future.index[1])
+    with pytest.raises(ValueError, match=r"'f' at 2023-02-01.*'p' at 2023-02-01"):
+        model.predict(3, future=partial)
+    nan_future = future.copy()
+    nan_future.iloc[2, nan_future.columns.get_loc("p")] = np.nan
+    with pytest.raises(ValueError, match=r"Missing.*'p' at 2023-02-02 00:00:00\."):
+        model.predict(3, future=nan_future)
+    with pytest.raises(ValueError, match="future is indexed by RangeIndex"):
+        model.predict(3, future=future.reset_index(drop=True))
+    # Extra rows and columns are fine.
+    assert model.predict(3, future=future.assign(other=1.0)).shape == (3,)
+
+
+def test_predict_from_newer_history():
+    df = ramp(30)
+    model = DirectForecaster(LastValue(), window=3, horizon=2, target="y").fit(
+        df.iloc[:20]
+    )
+    assert_allclose(model.predict().to_numpy(), [19, 19])
+    forecast = model.predict(history=df)
+    assert_allclose(forecast.to_numpy(), [29, 29])
+    pd.testing.assert_index_equal(forecast.index, pd.RangeIndex(30, 32))
+    with pytest.raises(
+        ValueError, match="history has 2 rows; predict needs the last 3"
+    ):
+        model.predict(history=df.iloc[:2])
+    dated = df.set_index(pd.date_range("2020-01-01", periods=30, freq="D"))
+    with pytest.raises(
+        ValueError, match="history has freq 'D', but fit saw an integer index"
+    ):
+        model.predict(history=dated)
+
+
+def test_fit_rejects_nan():
+    df = ramp(10)
+    df.loc[4, "y"] = np.nan
+    with pytest.raises(ValueError, match="'y' has 1 missing.*label 4"):
+        DirectForecaster(flat_ridge(), window=2, horizon=1, target="y").fit(df)
+
+
+# --------------------------------------------------------------------------
+# Target transforms and scaling round trips
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transform", [None, "log", "diff"])
+@pytest.mark.parametrize("scale", [False, True])
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_round_trip_with_last_value_regressor(transform, scale, cls):
+    # In model units LastValue repeats the last window value, so the exact
+    # forecast in original units is known for each transform.
+    y = np.array([3.0, 5.0, 4.0, 8.0, 6.0, 9.0, 7.0, 12.0])
+    df = pd.DataFrame({"y": y}, index=pd.date_range("2020-01-01", periods=8, freq="MS"))
+    extra = {"horizon": 3} if cls is DirectForecaster else {}
+    model = cls(
+        LastValue(),
+        window=2,
+        target="y",
+        target_transform=transform,
+        scale_target=scale,
+        **extra,
+    ).fit(df)
+    forecast = model.predict(3)
+    if transform == "diff":
+        expected = 12.0 + 5.0 * np.arange(1, 4)  # last diff 12 - 7 accumulated
+    else:
+        expected = np.full(3, 12.0)  # exp(log(12)), or (12 - m) / s * s + m
+    assert_allclose(forecast.to_numpy(), expected, rtol=1e-13)
+    pd.testing.assert_index_equal(
+        forecast.index, pd.date_range("2020-09-01", periods=3, freq="MS")
+    )
+
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+@pytest.mark.parametrize(
+    "transform, values, expected",
+    [
+        # Linear in model units, so a linear regression is exact.
+        (None, 1000.0 + 5.0 * np.arange(12), 1000.0 + 5.0 * np.arange(12, 15)),
+        ("log", 3.0 * 1.5 ** np.arange(12), 3.0 * 1.5 ** np.arange(12, 15)),
+        ("diff", np.arange(12.0) ** 2, np.arange(12.0, 15.0) ** 2),
+    ],
+)
+def test_exact_forecast_of_series_linear_in_model_units(
+    cls, transform, values, expected
+):
+    df = pd.DataFrame({"y": values})
+    extra = {"horizon": 3} if cls is DirectForecaster else {}
+    model = cls(
+        flat_linear(), window=3, target="y", target_transform=transform, **extra
+    ).fit(df)
+    assert_allclose(model.predict(3).to_numpy(), expected, rtol=1e-9)
+
+
+def test_scaling_statistics_and_constant_target():
+    df = pd.DataFrame({"y": [2.0, 4.0, 6.0, 8.0, 10.0]})
+    model = DirectForecaster(LastValue(), window=2, horizon=1, target="y").fit(df)
+    assert_allclose(model.target_mean_, [6.0])
+    assert_allclose(model.target_scale_, [np.std([2, 4, 6, 8, 10])])
+    model = DirectForecaster(
+        LastValue(), window=2, horizon=1, target="y", target_transform="diff"
+    ).fit(df)
+    assert_allclose(model.target_mean_, [2.0])
+    assert_allclose(model.target_scale_, [1.0])  # constant differences: not scaled
+    assert_allclose(model.predict().to_numpy(), [12.0])
+
+
+def test_log_needs_positive_targets():
+    df = pd.DataFrame({"y": [1.0, 2.0, 0.0, 4.0, 5.0]})
+    with pytest.raises(
+        ValueError, match=r"'log' needs positive targets.*'y' has 0.0 at label 2"
+    ):
+        RecursiveForecaster(
+            LastValue(), window=2, target="y", target_transform="log"
+        ).fit(df)
+
+
+def test_invalid_forecaster_params():
+    df = ramp(10)
+    with pytest.raises(ValueError, match="target_transform must be one of"):
+        DirectForecaster(window=2, horizon=1, target="y", target_transform="sqrt").fit(
+            df
+        )
+    with pytest.raises(ValueError, match="'diff' needs gap=0"):
+        DirectForecaster(
+            window=2, horizon=1, gap=1, target="y", target_transform="diff"
+        ).fit(df)
+    with pytest.raises(ValueError, match="scale_target must be a bool"):
+        RecursiveForecaster(window=2, target="y", scale_target="yes").fit(df)
+
+
+# --------------------------------------------------------------------------
+# Estimator conventions
+# --------------------------------------------------------------------------
+
+
+def test_default_regressor_is_lstm_regressor_imported_in_fit(monkeypatch):
+    # Stand in for sklstm.LSTMRegressor, so that this test does not depend on it.
+    import sklstm
+
+    monkeypatch.setattr(sklstm, "LSTMRegressor", flat_linear, raising=False)
+    model = RecursiveForecaster(window=2, target="y").fit(ramp(10))
+    assert model.regressor is None
+    assert model.regressor_.steps[-1][0] == "linearregression"
+    assert_allclose(model.predict(2).to_numpy(), [10, 11], atol=1e-9)
+
+
+def test_params_clone_and_pickle():
+    params = dict(window=3, horizon=2, target="y", future_covariates="f", gap=1)
+    model = DirectForecaster(flat_ridge(), **params)
+    assert {k: model.get_params()[k] for k in params} == params
+    assert clone(model).get_params()["window"] == 3
+    assert not hasattr(model, "regressor_")  # __init__ stores only
+
+    history, future = covariate_frame()
+    model.fit(history)
+    restored = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_series_equal(
+        restored.predict(future=future), model.predict(future=future)
+    )
+    # set_params after fit does not change what the fitted model predicts with.
+    before = model.predict(future=future)
+    model.set_params(window=5)
+    pd.testing.assert_series_equal(model.predict(future=future), before)
