@@ -8,12 +8,14 @@ known exactly.
 """
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -642,6 +644,8 @@ def test_invalid_forecaster_params():
         ).fit(df)
     with pytest.raises(ValueError, match="scale_target must be a bool"):
         RecursiveForecaster(window=2, target="y", scale_target="yes").fit(df)
+    with pytest.raises(ValueError, match="dropna must be a bool"):
+        RecursiveForecaster(window=2, target="y", dropna="yes").fit(df)
 
 
 # --------------------------------------------------------------------------
@@ -649,15 +653,156 @@ def test_invalid_forecaster_params():
 # --------------------------------------------------------------------------
 
 
-def test_default_regressor_is_lstm_regressor_imported_in_fit(monkeypatch):
-    # Stand in for sklstm.LSTMRegressor, so that this test does not depend on it.
-    import sklstm
+def seasonal_frame(n=96, period=12, seed=0):
+    """Monthly frame: a noisy seasonal wave on a trend, and a calendar covariate."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = 10 + 0.05 * t + np.sin(2 * np.pi * t / period) + 0.05 * rng.normal(size=n)
+    index = pd.date_range("2010-01-01", periods=n, freq="MS")
+    return pd.DataFrame({"y": y, "month": np.cos(2 * np.pi * t / period)}, index=index)
 
-    monkeypatch.setattr(sklstm, "LSTMRegressor", flat_linear, raising=False)
-    model = RecursiveForecaster(window=2, target="y").fit(ramp(10))
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_default_regressor_is_a_small_lbfgs_lstm(cls):
+    from sklstm import LSTMRegressor
+    from sklstm.forecasting import _DEFAULT_LSTM_PARAMS
+
+    df = seasonal_frame()
+    train, test = df.iloc[:-6], df.iloc[-6:]
+    extra = {"horizon": 6} if cls is DirectForecaster else {}
+    model = cls(window=12, target="y", target_transform="diff", random_state=0, **extra)
+    with warnings.catch_warnings():
+        # The capped L-BFGS run must not warn: its budget is deliberate.
+        warnings.simplefilter("error", ConvergenceWarning)
+        forecast = model.fit(train).predict(6)
     assert model.regressor is None
-    assert model.regressor_.steps[-1][0] == "linearregression"
-    assert_allclose(model.predict(2).to_numpy(), [10, 11], atol=1e-9)
+    assert isinstance(model.regressor_, LSTMRegressor)
+    params = model.regressor_.get_params()
+    assert {k: params[k] for k in _DEFAULT_LSTM_PARAMS} == _DEFAULT_LSTM_PARAMS
+    assert params["random_state"] == 0
+    assert model.regressor_.n_iter_ <= _DEFAULT_LSTM_PARAMS["max_iter"]
+    pd.testing.assert_index_equal(forecast.index, test.index)
+    assert forecast.name == "y"
+    # It learns the season: far better than repeating the last value.
+    mae = np.abs(forecast - test["y"]).mean()
+    naive = np.abs(train["y"].iloc[-1] - test["y"]).mean()
+    assert mae < 0.3 * naive
+    # Deterministic with random_state.
+    again = clone(model).fit(train).predict(6)
+    pd.testing.assert_series_equal(forecast, again)
+
+
+def test_default_regressor_with_covariates_and_two_targets():
+    df = seasonal_frame(n=60)
+    df["z"] = -2.0 * df["y"]
+    history, future = df.iloc[:-3], df.iloc[-3:]
+    model = DirectForecaster(
+        window=6,
+        horizon=3,
+        target=["y", "z"],
+        future_covariates="month",
+        random_state=0,
+    ).fit(history)
+    assert model.regressor_.n_outputs_ == 6  # 3 steps x 2 targets
+    forecast = model.predict(future=future[["month"]])
+    assert list(forecast.columns) == ["y", "z"]
+    pd.testing.assert_index_equal(forecast.index, future.index)
+    assert np.isfinite(forecast.to_numpy()).all()
+
+
+def test_given_regressor_keeps_its_settings_and_warnings():
+    from sklstm import LSTMRegressor
+
+    lstm = LSTMRegressor(
+        hidden_layer_sizes=(3,), solver="lbfgs", max_iter=2, random_state=7
+    )
+    model = RecursiveForecaster(lstm, window=4, target="y", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        model.fit(seasonal_frame(n=30))
+    assert model.regressor_.random_state == 7
+    assert model.regressor_.hidden_layer_sizes == (3,)
+    assert lstm.random_state == 7 and not hasattr(lstm, "coefs_")  # cloned
+
+
+# --------------------------------------------------------------------------
+# dropna: NaN in the fit data
+# --------------------------------------------------------------------------
+
+
+def test_forecaster_nan_error_suggests_dropna():
+    df = ramp(12)
+    df.loc[5, "y"] = np.nan
+    with pytest.raises(ValueError, match="'y' has 1 missing.*label 5.*dropna=True"):
+        RecursiveForecaster(flat_linear(), window=2, target="y").fit(df)
+
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_dropna_trains_on_the_windows_without_nan(cls):
+    df = ramp(20, p=10)
+    df.loc[8, "y"] = np.nan
+    df.loc[3, "p"] = np.nan
+    extra = {"horizon": 2} if cls is DirectForecaster else {}
+    model = cls(
+        flat_linear(), window=3, target="y", past_covariates="p", dropna=True, **extra
+    ).fit(df)
+    expected = make_windows(
+        df,
+        target="y",
+        window=3,
+        past_covariates="p",
+        dropna=True,
+        horizon=extra.get("horizon", 1),
+    )
+    assert model.n_windows_ == len(expected)
+    # Scaling statistics skip the NaN.
+    y = df["y"].to_numpy()
+    assert_allclose(model.target_mean_, [np.nanmean(y)])
+    assert_allclose(model.target_scale_, [np.nanstd(y)])
+    # Still a linear series: the forecast is exact.
+    steps = 2 if cls is DirectForecaster else 1
+    assert_allclose(
+        model.predict(steps).to_numpy(), np.arange(20, 20 + steps), atol=1e-8
+    )
+
+
+def test_dropna_with_diff_and_missing_timestamps():
+    # Holes in a DatetimeIndex: asfreq inserts NaN rows, dropna skips them.
+    index = pd.date_range("2021-01-01", periods=40, freq="D")
+    df = pd.DataFrame({"y": np.arange(40.0) ** 2}, index=index).drop(index[[10, 25]])
+    with pytest.raises(ValueError, match="missing 2 timestamp.*pass dropna=True"):
+        RecursiveForecaster(flat_linear(), window=3, target="y").fit(df)
+    full = df.asfreq("D")
+    model = RecursiveForecaster(
+        flat_linear(), window=3, target="y", target_transform="diff", dropna=True
+    ).fit(full)
+    # Each NaN spoils two differences; a window of 3 differences plus its target
+    # touches them from 5 origins each.
+    all_windows = len(full) - 1 - 3
+    assert model.n_windows_ == all_windows - 2 * 5
+    assert_allclose(model.predict(3).to_numpy(), np.arange(40.0, 43.0) ** 2, rtol=1e-9)
+
+
+def test_dropna_with_log_transform():
+    df = pd.DataFrame({"y": 2.0 ** np.arange(20)})
+    df.loc[7, "y"] = np.nan
+    model = RecursiveForecaster(
+        flat_linear(), window=2, target="y", target_transform="log", dropna=True
+    ).fit(df)
+    assert model.n_windows_ == 18 - 3  # origins 6, 7 and 8 touch row 7
+    assert_allclose(model.predict(2).to_numpy(), 2.0 ** np.arange(20, 22), rtol=1e-9)
+
+
+def test_dropna_still_needs_a_complete_history_and_some_target():
+    df = ramp(12)
+    df.loc[11, "y"] = np.nan
+    model = RecursiveForecaster(flat_linear(), window=2, target="y", dropna=True)
+    model.fit(df)
+    with pytest.raises(ValueError, match="'y' has 1 missing.*history predict starts"):
+        model.predict()
+    assert_allclose(model.predict(history=df.iloc[:11]).to_numpy(), [11.0], atol=1e-8)
+    df["y"] = np.nan
+    with pytest.raises(ValueError, match="target 'y' has no value to learn from"):
+        model.fit(df)
 
 
 def test_params_clone_and_pickle():

@@ -1,0 +1,319 @@
+"""sklstm inside other forecasting libraries, and their 2-D lag-table layouts.
+
+Each library flattens lag windows into a 2-D table in its own column order.
+For each one this file shows, with a regressor that records what it is given,
+the order the library really uses, and that ``LSTMRegressor`` with the
+matching parameters reads the table as the same sequences as the 3-D windows
+of :func:`sklstm.forecasting.make_windows`:
+
+=============== ================================ ==================================
+library         columns of one row               LSTMRegressor parameters
+=============== ================================ ==================================
+sktime          ``y(t-k), ..., y(t-1)``          the defaults (oldest first)
+sktime with X   ``y(t-k..t-1), x(t-k..t-1)``     ``n_channels=2``,
+                                                 ``column_order="channel_major"``
+skforecast      ``lag_1 = y(t-1), ..., lag_k``   ``newest_first=True``
+darts           ``x0(t-k), x1(t-k), x0(t-k+1)``  ``n_channels=C`` (time-major)
+=============== ================================ ==================================
+
+Then an LSTM forecaster built with sktime's and skforecast's own reduction
+must beat the naive forecasts on the held-out end of the bundled sunspot
+series. The LSTMs are small and trained by L-BFGS with a capped number of
+iterations, so they fit in about a second.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.metrics import mean_absolute_error
+from sklearn.preprocessing import StandardScaler
+
+from sklstm import LSTMRegressor
+from sklstm.datasets import load_sunspots
+from sklstm.forecasting import RecursiveForecaster, make_windows
+
+pytestmark = [
+    # The capped L-BFGS runs stop on max_iter by design.
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    # sktime 1.2 announces a change of its remember_data default on every fit.
+    pytest.mark.filterwarnings("ignore:The default of config:FutureWarning"),
+    # skforecast bins in-sample residuals, which are constant for Recorder.
+    pytest.mark.filterwarnings("ignore:The number of bins has been reduced"),
+]
+
+N_TEST = 20  # sunspot years held out
+SEASON = 11  # the solar cycle, in years
+
+
+class Recorder(RegressorMixin, BaseEstimator):
+    """Records a copy of every X it is given; predicts zeros."""
+
+    def fit(self, X, y):
+        self.fit_X_ = np.array(X, dtype=float)
+        self.fit_y_ = np.array(y, dtype=float)
+        self.predict_X_ = []
+        return self
+
+    def predict(self, X):
+        # Copy: skforecast refills one buffer between recursive steps.
+        self.predict_X_.append(np.array(X, dtype=float))
+        return np.zeros(len(X))
+
+
+def small_lstm(**params):
+    return LSTMRegressor(
+        hidden_layer_sizes=(8,),
+        solver="lbfgs",
+        max_iter=100,
+        random_state=0,
+        **params,
+    )
+
+
+def ramp(n=30):
+    """A series whose values are their positions plus 100: shifts show."""
+    return pd.Series(100.0 + np.arange(n), name="y")
+
+
+def sunspots():
+    y = load_sunspots()["sunspots"]
+    return y.iloc[:-N_TEST], y.iloc[-N_TEST:]
+
+
+def sktime_forecast(forecaster, y, fh):
+    """``forecaster.fit(y).predict(fh)``, keeping this file's warning filters.
+
+    sktime 1.2's fit leaves a global "default" filter for FutureWarning in
+    front of all others (``_SuppressWarningPattern.__exit__``); the next
+    forecaster's reset would then show sktime's remember_data FutureWarning.
+    """
+    with warnings.catch_warnings():  # restores the filters on exit
+        return forecaster.fit(y).predict(fh)
+
+
+def mae(truth, forecast):
+    return mean_absolute_error(np.asarray(truth), np.asarray(forecast))
+
+
+def lstm_reads_table_as_windows(table, windows, **params):
+    """An LSTM fitted on 3-D windows predicts the same from the 2-D table."""
+    target = windows[:, -1, 0] - windows[:, 0, 0] + np.sin(windows[:, -2, 0])
+    model = LSTMRegressor(
+        hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0, **params
+    ).fit(windows, target)
+    assert_allclose(model.predict(table), model.predict(windows), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# sktime: make_reduction passes columns oldest to newest
+# --------------------------------------------------------------------------
+
+
+def test_sktime_make_reduction_columns_are_oldest_first():
+    # sktime/forecasting/compose/_reduce.py, _sliding_window_transform_local:
+    #     for k in range(effective_window_length + 1):
+    #         i = effective_window_length - k
+    #         ...
+    #         Zt[i:j, :, k] = z          # k grows with time
+    #     Xt = Zt[:, :, :window_length]
+    # then Xt.reshape(n, -1): per variable, oldest lag first.
+    make_reduction = pytest.importorskip("sktime.forecasting.compose").make_reduction
+    y = ramp()
+    forecaster = make_reduction(Recorder(), window_length=5, strategy="recursive")
+    forecaster.fit(y)
+    recorder = forecaster.estimator_
+    w = make_windows(y, window=5)
+    assert recorder.fit_X_.shape == (25, 5)
+    assert_array_equal(recorder.fit_X_, w.X[:, :, 0])  # y(t-4), ..., y(t)
+    assert_array_equal(recorder.fit_y_, w.y[:, 0])
+    assert_array_equal(recorder.fit_X_[0], [100, 101, 102, 103, 104])
+
+    forecaster.predict(fh=[1, 2])
+    first, second = recorder.predict_X_
+    assert_array_equal(first, [[125, 126, 127, 128, 129]])
+    assert_array_equal(second, [[126, 127, 128, 129, 0]])  # 0: Recorder's forecast
+
+    lstm_reads_table_as_windows(recorder.fit_X_, w.X)
+
+
+def test_sktime_make_reduction_with_exogenous_is_channel_major():
+    # The same code reshapes Xt of shape (n, n_variables, window_length):
+    # all lags of y, then all lags of each exogenous column, oldest first.
+    make_reduction = pytest.importorskip("sktime.forecasting.compose").make_reduction
+    df = pd.DataFrame({"y": ramp(12), "x": 500.0 + np.arange(12)})
+    forecaster = make_reduction(Recorder(), window_length=3, strategy="recursive")
+    forecaster.fit(df["y"], X=df[["x"]])
+    recorder = forecaster.estimator_
+    assert_array_equal(recorder.fit_X_[0], [100, 101, 102, 500, 501, 502])
+    w = make_windows(df, target="y", past_covariates="x", window=3)
+    assert_array_equal(recorder.fit_X_, w.X.transpose(0, 2, 1).reshape(len(w), -1))
+    lstm_reads_table_as_windows(
+        recorder.fit_X_, w.X, n_channels=2, column_order="channel_major"
+    )
+
+
+def test_sktime_recursive_lstm_beats_naive_on_sunspots():
+    compose = pytest.importorskip("sktime.forecasting.compose")
+    naive = pytest.importorskip("sktime.forecasting.naive")
+    train, test = sunspots()
+    # sktime 1.2's seasonal NaiveForecaster cannot pivot a year-start
+    # DatetimeIndex; a PeriodIndex is sktime's native yearly index.
+    train, test = train.to_period("Y"), test.to_period("Y")
+    fh = np.arange(1, N_TEST + 1)
+
+    # LSTMRegressor standardises its inputs, not y: the scaler does that.
+    lstm = TransformedTargetRegressor(small_lstm(), transformer=StandardScaler())
+    forecaster = compose.make_reduction(
+        lstm, window_length=SEASON, strategy="recursive"
+    )
+    forecast = sktime_forecast(forecaster, train, fh)
+    pd.testing.assert_index_equal(forecast.index, test.index, check_names=False)
+    last = sktime_forecast(naive.NaiveForecaster(strategy="last"), train, fh)
+    seasonal = sktime_forecast(
+        naive.NaiveForecaster(strategy="last", sp=SEASON), train, fh
+    )
+    scores = {
+        "lstm": mae(test, forecast),
+        "last": mae(test, last),
+        "seasonal": mae(test, seasonal),
+    }
+    # Measured: lstm 10.3, seasonal 34.1, last 51.9 (sunspot number).
+    assert scores["lstm"] < 0.6 * min(scores["last"], scores["seasonal"]), scores
+
+
+# --------------------------------------------------------------------------
+# skforecast: ForecasterRecursive passes lag_1 (newest) first
+# --------------------------------------------------------------------------
+
+
+def test_skforecast_lags_are_newest_first():
+    # skforecast/recursive/_forecaster_recursive.py, ForecasterRecursive._create_lags:
+    #     "the returned matrix X_data contains the lag 1 in the first column"
+    #     X_data = y_strided[:, self.window_size - self.max_lag:][:, ::-1]
+    # and _recursive_predict: X[:n_lags] = last_window[...][::-1]
+    recursive = pytest.importorskip("skforecast.recursive")
+    y = ramp()
+    forecaster = recursive.ForecasterRecursive(Recorder(), lags=5)
+    forecaster.fit(y)
+    assert forecaster.X_train_features_names_out_ == [f"lag_{k}" for k in range(1, 6)]
+    recorder = forecaster.estimator
+    w = make_windows(y, window=5)
+    assert_array_equal(recorder.fit_X_, w.X[:, ::-1, 0])  # y(t), ..., y(t-4)
+    assert_array_equal(recorder.fit_y_, w.y[:, 0])
+    assert_array_equal(recorder.fit_X_[0], [104, 103, 102, 101, 100])
+
+    n_before = len(recorder.predict_X_)  # fit may predict in-sample residuals
+    forecaster.predict(steps=2)
+    first, second = recorder.predict_X_[n_before:]
+    assert_array_equal(first, [[129, 128, 127, 126, 125]])
+    assert_array_equal(second, [[0, 129, 128, 127, 126]])
+
+    lstm_reads_table_as_windows(recorder.fit_X_, w.X, newest_first=True)
+
+
+def test_skforecast_recursive_lstm_beats_naive_and_matches_sklstm():
+    recursive = pytest.importorskip("skforecast.recursive")
+    train, test = sunspots()
+    forecaster = recursive.ForecasterRecursive(
+        small_lstm(newest_first=True), lags=SEASON, transformer_y=StandardScaler()
+    )
+    forecaster.fit(train)
+    forecast = forecaster.predict(steps=N_TEST)
+    pd.testing.assert_index_equal(forecast.index, test.index, check_names=False)
+
+    scores = {
+        "lstm": mae(test, forecast),
+        "last": mae(test, np.full(N_TEST, train.iloc[-1])),
+        "seasonal": mae(test, np.resize(train.iloc[-SEASON:].to_numpy(), N_TEST)),
+    }
+    # Measured: lstm 9.3, seasonal 34.1, last 51.9 (sunspot number).
+    assert scores["lstm"] < 0.6 * min(scores["last"], scores["seasonal"]), scores
+
+    # The same recipe in sklstm: standardised target, windows of 11 years,
+    # one-step model rolled forward. Same windows, same network, same forecast.
+    own = RecursiveForecaster(small_lstm(), window=SEASON).fit(train)
+    assert_allclose(own.predict(N_TEST).to_numpy(), forecast.to_numpy(), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------
+# darts-style multichannel tables, channel-major tables, newest first
+# --------------------------------------------------------------------------
+
+
+def multichannel_windows(n=40, steps=5):
+    """Windows (n, steps, 2) whose values encode sample, step and channel."""
+    x0 = np.arange(n)[:, None] * 10.0 + np.arange(steps)
+    return np.stack([x0, 1000.0 + x0], axis=2)
+
+
+def darts_table(X3):
+    """The 2-D table darts' tabularization builds from target components.
+
+    darts/utils/data/tabularization.py, create_lagged_component_names:
+        [f"{name}_{variate_type}_lag{lag}" for lag in variate_lags
+                                           for name in components]
+    with lags -k, ..., -1: lag-major (time-major), oldest first.
+    """
+    _, steps, n_channels = X3.shape
+    columns = {
+        f"c{c}_target_lag{lag}": X3[:, steps + lag, c]
+        for lag in range(-steps, 0)
+        for c in range(n_channels)
+    }
+    return pd.DataFrame(columns)
+
+
+def test_darts_table_is_time_major():
+    X3 = multichannel_windows()
+    table = darts_table(X3)
+    assert list(table.columns[:4]) == [
+        "c0_target_lag-5",
+        "c1_target_lag-5",
+        "c0_target_lag-4",
+        "c1_target_lag-4",
+    ]
+    assert_array_equal(table.to_numpy(), X3.reshape(len(X3), -1))
+
+
+TABLES = {
+    # layout -> (2-D table from 3-D windows, LSTMRegressor parameters)
+    "darts time-major": (lambda X3: darts_table(X3).to_numpy(), {"n_channels": 2}),
+    "channel-major": (
+        lambda X3: X3.transpose(0, 2, 1).reshape(len(X3), -1),
+        {"n_channels": 2, "column_order": "channel_major"},
+    ),
+    "time-major newest first": (
+        lambda X3: X3[:, ::-1].reshape(len(X3), -1),
+        {"n_channels": 2, "newest_first": True},
+    ),
+    "channel-major newest first": (
+        lambda X3: X3[:, ::-1].transpose(0, 2, 1).reshape(len(X3), -1),
+        {"n_channels": 2, "column_order": "channel_major", "newest_first": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", list(TABLES))
+def test_2d_layout_predicts_as_3d(layout):
+    X3 = multichannel_windows()
+    make_table, params = TABLES[layout]
+    table = make_table(X3)
+    y = np.tanh(X3[:, -1, 0] / 100.0) + X3[:, 0, 1] / 1000.0
+    lstm = {"hidden_layer_sizes": (3,), "solver": "lbfgs", "max_iter": 5}
+    on_table = LSTMRegressor(**lstm, **params, random_state=0).fit(table, y)
+    on_windows = LSTMRegressor(**lstm, random_state=0).fit(X3, y)
+    # Same sequences, so the same training run and the same predictions.
+    assert_allclose(on_table.out_coef_, on_windows.out_coef_, rtol=1e-12)
+    assert_allclose(on_table.predict(table), on_windows.predict(X3), rtol=1e-12)
+    # A fitted 3-D model with the layout's parameters reads the table too.
+    lstm_reads_table_as_windows(table, X3, **params)
+    # And the layout matters: read as another layout, the table differs.
+    for other, (_, other_params) in TABLES.items():
+        if other != layout:
+            with pytest.raises(AssertionError):
+                lstm_reads_table_as_windows(table, X3, **other_params)
