@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._loss import LOSSES, NetworkSpec, forward_logits, loss_and_grad, sequence_loss
+from ._loss import NetworkSpec, forward_logits, loss_and_grad, sequence_loss
 from ._optimizers import (
     AdamOptimizer,
     SGDOptimizer,
@@ -38,6 +38,12 @@ from ._validation import COLUMN_ORDERS, Sequences, check_sequences
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
 _VALIDATION_SPLITS = ("tail", "shuffle", "stratified")
+# A stochastic fit whose last epoch's loss exceeds its first's by this factor
+# has diverged, even if every value stayed finite.
+_DIVERGENCE_FACTOR = 10.0
+_DIVERGENCE_ADVICE = (
+    "Lower learning_rate_init, set clip_norm, or keep standardize=True and scale the targets."
+)
 
 # Shared parameter documentation, formatted into both estimators' docstrings.
 PARAMETERS_DOC = """
@@ -102,7 +108,9 @@ PARAMETERS_DOC = """
 
     warm_start : bool, default=False
         Continue training from the weights in ``coefs_``, ``out_coef_`` and
-        ``out_intercept_``, whatever put them there.
+        ``out_intercept_``, whatever put them there, with a new optimizer
+        (so the current ``learning_rate_init`` etc. apply; ``partial_fit``
+        instead continues its optimizer's state).
 
     momentum : float, default=0.9
         Momentum of ``solver="sgd"``.
@@ -139,7 +147,8 @@ PARAMETERS_DOC = """
 
     solver_options : dict or None, default=None
         Passed to ``scipy.optimize.minimize(options=...)``; overrides the
-        options derived from ``max_iter`` and ``max_fun``.
+        options derived from ``tol``, ``max_iter`` and ``max_fun``
+        (``max_iter`` still caps the iterations).
 
     standardize : bool, default=True
         Standardise each input channel with the mean and standard deviation
@@ -354,9 +363,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             if not np.isfinite(value):
                 raise ValueError(f"{name} must be finite, got {value!r}.")
             if low is not None and (value < low or (low_open and value == low)):
-                raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
+                relation = ">" if low_open else ">="
+                raise ValueError(f"{name} must be {relation} {low}, got {value!r}.")
             if high is not None and (value > high or (high_open and value == high)):
-                raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")
+                relation = "<" if high_open else "<="
+                raise ValueError(f"{name} must be {relation} {high}, got {value!r}.")
 
         def choice(name, options):
             value = getattr(self, name)
@@ -556,6 +567,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         staged.validation_scores_ = []
         staged.best_validation_loss_ = None
 
+        if not incremental:
+            # A new fit starts a new optimizer; only partial_fit continues one.
+            staged.__dict__.pop("_optimizer", None)
+            staged.__dict__.pop("_no_improvement_count", None)
         if method is None:
             theta = staged._fit_stochastic(theta, seqs, Y, sample_weight, spec, rng, incremental)
         else:
@@ -568,8 +583,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         staged.n_outputs_ = n_outputs
         staged._rng = rng
         self.__dict__.update(staged.__dict__)
-        if "feature_names_in_" not in staged.__dict__:
-            self.__dict__.pop("feature_names_in_", None)
+        for name in ("feature_names_in_", "_optimizer", "_no_improvement_count"):
+            if name not in staged.__dict__:
+                self.__dict__.pop(name, None)
         return self
 
     def _split_validation(self, seqs, Y, sample_weight, rng):
@@ -591,6 +607,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 indices, test_size=n_val, random_state=rng, stratify=stratify
             )
         sw = sample_weight
+        if sw is not None:
+            for part, idx in (("training", train), ("validation", val)):
+                if not sw[idx].sum() > 0:
+                    raise ValueError(
+                        f"early_stopping: the samples of the {part} part all have zero "
+                        f"weight (validation_split={self.validation_split!r}, "
+                        f"validation_fraction={self.validation_fraction}); give them "
+                        "positive sample_weight or change the split."
+                    )
         return (
             (seqs.take(train), Y[train], None if sw is None else sw[train]),
             (seqs.take(val), Y[val], None if sw is None else sw[val]),
@@ -614,10 +639,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         n = seqs.n_samples
         batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
 
+        # Only partial_fit continues the optimizer's state (moments, velocity,
+        # learning rate). A warm-started fit starts a new optimizer, so that
+        # the current learning_rate_init, momentum, etc. apply, as in sklearn.
         optimizer = getattr(self, "_optimizer", None)
         reuse_optimizer = (
             optimizer is not None
-            and (incremental or self.warm_start)
+            and incremental
             and optimizer.__class__ is (AdamOptimizer if self.solver == "adam" else SGDOptimizer)
             and optimizer_size(optimizer) == n_params
         )
@@ -635,6 +663,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         no_improvement = getattr(self, "_no_improvement_count", 0) if incremental else 0
         best_theta = None
+        first_epoch = len(self.loss_curve_)  # index of this call's first epoch
         start = time.perf_counter()
         epochs = 1 if incremental else self.max_iter
         for epoch in range(epochs):
@@ -642,24 +671,30 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             last_finite = theta.copy()
             total_loss, total_weight = 0.0, 0.0
             diverged = False
-            for begin in range(0, n, batch_size):
-                idx = order[begin : begin + batch_size]
-                if not self.shuffle:
-                    idx = slice(begin, begin + batch_size)
-                batch = seqs.take(idx)
-                sw = None if sample_weight is None else sample_weight[idx]
-                weight = float(batch.n_samples if sw is None else sw.sum())
-                if weight <= 0:
-                    continue  # only zero-weight samples: nothing to learn from
-                loss, grad = loss_and_grad(theta, batch.values, Y[idx], batch.lengths, sw, spec)
-                if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
-                    diverged = True
-                    break
-                clip_gradient(grad, self.clip_norm)
-                optimizer.update_params(theta, grad)
-                total_loss += loss * weight
-                total_weight += weight
+            # Overflow is expected when training diverges; it is detected below
+            # and reported once, as an error or a ConvergenceWarning.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for begin in range(0, n, batch_size):
+                    idx = order[begin : begin + batch_size]
+                    if not self.shuffle:
+                        idx = slice(begin, begin + batch_size)
+                    batch = seqs.take(idx)
+                    sw = None if sample_weight is None else sample_weight[idx]
+                    weight = float(batch.n_samples if sw is None else sw.sum())
+                    if weight <= 0:
+                        continue  # only zero-weight samples: nothing to learn from
+                    loss, grad = loss_and_grad(
+                        theta, batch.values, Y[idx], batch.lengths, sw, spec
+                    )
+                    if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+                        diverged = True
+                        break
+                    clip_gradient(grad, self.clip_norm)
+                    optimizer.update_params(theta, grad)
+                    total_loss += loss * weight
+                    total_weight += weight
             if diverged or not np.all(np.isfinite(theta)):
+                diverged = True
                 theta = last_finite
                 self._handle_divergence(epoch)
                 break
@@ -672,18 +707,20 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             line = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
 
             if early_stopping:
-                z, _, _ = forward_logits(theta, val_seqs.values, val_seqs.lengths, spec)
-                val_loss = sequence_loss(z, val_Y, val_seqs.lengths, val_sw, spec)
-                self.validation_loss_curve_.append(val_loss)
-                self.validation_scores_.append(
-                    self._validation_score(z, val_Y, val_seqs, val_sw)
-                )
+                with np.errstate(over="ignore", invalid="ignore"):
+                    z, _, _ = forward_logits(theta, val_seqs.values, val_seqs.lengths, spec)
+                    val_loss = sequence_loss(z, val_Y, val_seqs.lengths, val_sw, spec)
+                    self.validation_loss_curve_.append(val_loss)
+                    self.validation_scores_.append(
+                        self._validation_score(z, val_Y, val_seqs, val_sw)
+                    )
                 line += f", validation loss = {val_loss:.8f}"
-                if self.best_validation_loss_ is None or val_loss < self.best_validation_loss_ - self.tol:
+                best = self.best_validation_loss_
+                if best is None or val_loss < best - self.tol:
                     no_improvement = 0
                 else:
                     no_improvement += 1
-                if self.best_validation_loss_ is None or val_loss < self.best_validation_loss_:
+                if best is None or val_loss < best:
                     self.best_validation_loss_ = val_loss
                     best_theta = theta.copy()
             else:
@@ -709,6 +746,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     "and the optimization hasn't converged yet.",
                     ConvergenceWarning,
                 )
+        # The loss can explode without overflowing (the hidden state is bounded,
+        # only the output layer grows) and then stop "improving": without this
+        # warning such a run would end as if it had converged. The reference
+        # includes earlier warm-started fits, whose first losses are the
+        # largest: a warm start from a near-perfect fit may wobble without
+        # diverging.
+        curve = self.loss_curve_
+        if not diverged and len(curve) > first_epoch + 1:
+            reference = max(curve[: first_epoch + 1])
+            if curve[-1] > _DIVERGENCE_FACTOR * reference:
+                warnings.warn(
+                    f"Training diverged: the training loss rose from {reference:.4g} to "
+                    f"{curve[-1]:.4g} in the last epoch. {_DIVERGENCE_ADVICE}",
+                    ConvergenceWarning,
+                )
         if best_theta is not None:
             theta = best_theta
         self._optimizer = optimizer
@@ -716,10 +768,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return theta
 
     def _handle_divergence(self, epoch):
-        advice = (
-            "Lower learning_rate_init, set clip_norm, or keep standardize=True "
-            "and scale the targets."
-        )
+        advice = _DIVERGENCE_ADVICE
         if epoch == 0:
             raise ValueError(
                 f"Training diverged: the loss or the weights became non-finite in the "
@@ -743,16 +792,19 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"elapsed {time.perf_counter() - start:.2f} s"
             )
 
-        loss0, grad0 = fun(theta)
-        if not (np.isfinite(loss0) and np.all(np.isfinite(grad0))):
-            raise ValueError(
-                "The loss is non-finite at the initial weights; rescale the inputs or "
-                "targets. The model was left unchanged."
+        # Overflow is reported once, as the errors below. Line searches may also
+        # try steps whose loss overflows; the methods back off from them.
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss0, grad0 = fun(theta)
+            if not (np.isfinite(loss0) and np.all(np.isfinite(grad0))):
+                raise ValueError(
+                    "The loss is non-finite at the initial weights; rescale the inputs or "
+                    "targets. The model was left unchanged."
+                )
+            result, info = run_scipy_minimize(
+                fun, theta, method, max_iter=self.max_iter, tol=self.tol, max_fun=self.max_fun,
+                options=self.solver_options, on_iteration=on_iteration,
             )
-        result, info = run_scipy_minimize(
-            fun, theta, method, max_iter=self.max_iter, tol=self.tol, max_fun=self.max_fun,
-            options=self.solver_options, on_iteration=on_iteration,
-        )
         if not (np.all(np.isfinite(result)) and np.isfinite(info["loss"])):
             raise ValueError(
                 f"scipy.optimize.minimize(method={method!r}) produced non-finite weights "

@@ -1,7 +1,7 @@
 """LSTMClassifier: an LSTM with a logistic or softmax output and log-loss."""
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from scipy.special import expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -11,7 +11,6 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
-from ._loss import OUTPUT_ACTIVATIONS
 from ._validation import check_sequence_targets
 
 
@@ -140,7 +139,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             if len(binarizer.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {binarizer.classes_[0]!r}."
+                    f"but the data contains only one class: {binarizer.classes_.tolist()[0]!r}."
                 )
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
@@ -148,8 +147,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         else:
             if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
-                    f"classes={list(np.unique(classes))} differs from the classes of the "
-                    f"first call, {list(self.classes_)}."
+                    f"classes={np.unique(classes).tolist()} differs from the classes of the "
+                    f"first call, {self.classes_.tolist()}."
                 )
             if multilabel != self._multilabel:
                 raise ValueError("y switches between multilabel and single-label targets.")
@@ -157,8 +156,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             unseen = np.setdiff1d(np.unique(real), self.classes_)
             if unseen.size:
                 raise ValueError(
-                    f"y contains classes {list(unseen)} that were not declared or seen in the "
-                    f"first fit; known classes are {list(self.classes_)}."
+                    f"y contains classes {unseen.tolist()} that were not declared or seen in the "
+                    f"first fit; known classes are {self.classes_.tolist()}."
                 )
         elif real.shape[1] != len(self.classes_):
             raise ValueError(
@@ -237,11 +236,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             (n_samples, n_timesteps, n_classes), NaN at padded steps.
         """
         z, seqs = self._logits(X)
+        # expit of each column, not 1 - p: small probabilities keep their
+        # relative precision, so log(proba) agrees with predict_log_proba.
         if self._multilabel:
-            proba = OUTPUT_ACTIVATIONS["logistic"](z)
+            proba = expit(z)
         elif z.shape[-1] == 1:
-            p1 = OUTPUT_ACTIVATIONS["logistic"](z)
-            proba = np.concatenate([1.0 - p1, p1], axis=-1)
+            proba = np.concatenate([expit(-z), expit(z)], axis=-1)
         else:
             proba = softmax(z, axis=-1)
         return self._padded_nan(proba, seqs)
@@ -335,6 +335,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         if not hasattr(self, "coefs_") and classes is None:
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError("classes must be passed on the first call to partial_fit.")
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # Balancing each call's batch separately would weigh a class
+            # differently from call to call.
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: it would balance "
+                "each batch separately. Pass a dict, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight on all the labels."
+            )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def __sklearn_tags__(self):

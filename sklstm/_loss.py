@@ -24,12 +24,14 @@ counts once whatever its length.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import log_softmax, softmax
 
 from ._lstm import lstm_backward, lstm_forward
 from ._params import ParamLayout
 
-__all__ = ["NetworkSpec", "forward_logits", "loss_and_grad", "sequence_loss", "OUTPUT_ACTIVATIONS", "LOSSES"]
+__all__ = [
+    "NetworkSpec", "forward_logits", "loss_and_grad", "sequence_loss", "OUTPUT_ACTIVATIONS",
+    "LOSSES",
+]
 
 
 def _identity(z):
@@ -41,8 +43,16 @@ def _logistic(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+def _log_softmax(z):
+    # Plain NumPy: scipy.special's version goes through its array-API layer,
+    # which costs more than the arithmetic for a mini-batch.
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
 def _softmax(z):
-    return softmax(z, axis=-1)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 OUTPUT_ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "softmax": _softmax}
@@ -59,7 +69,7 @@ def _binary_log_loss(z, y):
 
 
 def _multinomial_log_loss(z, y):
-    return -np.sum(y * log_softmax(z, axis=-1), axis=-1)
+    return -np.sum(y * _log_softmax(z), axis=-1)
 
 
 # name -> (per-sample loss of logits, output activation of the logits)
@@ -212,5 +222,5 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, spec):
                     dst[name] += scale * src[name]
         penalty += float(np.sum(coef**2))
         g_coef += scale * coef
-        loss += 0.5 * scale * penalty
-    return loss, grad.astype(theta.dtype, copy=False)
+        loss += 0.5 * float(scale) * penalty
+    return float(loss), grad.astype(theta.dtype, copy=False)

@@ -53,6 +53,7 @@ class ParamLayout:
             offset += int(np.prod(shape))
         self.n_layers = len(hidden_sizes)
         self.size = offset
+        self._ends = [o + int(np.prod(shape)) for _, _, shape, o in self.entries]
 
     def unpack(self, theta):
         """Views of ``theta`` as ``(layers, coef, intercept)``.
@@ -72,8 +73,10 @@ class ParamLayout:
             raise ValueError(f"theta must have shape ({self.size},), got {theta.shape}.")
         layers = [{} for _ in range(self.n_layers)]
         head = {}
-        for depth, name, shape, offset in self.entries:
-            view = theta[offset : offset + int(np.prod(shape))].reshape(shape)
+        # Every solver step unpacks several times: use the precomputed ends
+        # rather than np.prod, which costs more than the slicing itself.
+        for (depth, name, shape, offset), end in zip(self.entries, self._ends, strict=True):
+            view = theta[offset:end].reshape(shape)
             (head if depth is None else layers[depth])[name] = view
         return layers, head["coef"], head["intercept"]
 

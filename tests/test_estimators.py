@@ -1,0 +1,605 @@
+"""LSTMRegressor and LSTMClassifier as scikit-learn estimators.
+
+Fitted attributes, targets of every kind, sample and class weights, weights
+set by hand or copied from PyTorch's layout against an independent NumPy
+transcription of the equations, parameter validation, and the model
+selection tools, in one process and across processes.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from joblib import Parallel, delayed
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_sample_weight
+
+from sklstm import LSTMClassifier, LSTMRegressor
+
+ignore_convergence = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+
+def sequences(n_samples=30, n_steps=5, n_channels=1, seed=0):
+    return np.random.RandomState(seed).normal(size=(n_samples, n_steps, n_channels))
+
+
+def ragged(n_samples=24, seed=0, max_len=6):
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(1, max_len + 1, size=n_samples)
+    lengths[0] = max_len
+    return [rng.normal(size=(n, 1)) for n in lengths], lengths
+
+
+def padded(seqs):
+    """NaN-padded 3-D array of a list of (n_i, c) arrays."""
+    T = max(len(s) for s in seqs)
+    out = np.full((len(seqs), T, seqs[0].shape[1]), np.nan)
+    for k, s in enumerate(seqs):
+        out[k, : len(s)] = s
+    return out
+
+
+def assert_same_weights(a, b):
+    for la, lb in zip(a.coefs_, b.coefs_, strict=True):
+        assert la.keys() == lb.keys()
+        for name in la:
+            np.testing.assert_array_equal(la[name], lb[name])
+    np.testing.assert_array_equal(a.out_coef_, b.out_coef_)
+    np.testing.assert_array_equal(a.out_intercept_, b.out_intercept_)
+
+
+# -- fitted attributes -------------------------------------------------------------
+
+
+@ignore_convergence
+@pytest.mark.parametrize(
+    "peephole, coupled, blocks, peep_rows",
+    [(False, False, 4, None), (True, False, 4, 3), (True, True, 3, 2)],
+    ids=["plain", "peephole", "coupled-peephole"],
+)
+def test_fitted_attributes_have_the_documented_shapes(peephole, coupled, blocks, peep_rows):
+    X = sequences(n_channels=2)
+    y = np.c_[X[:, -1].sum(axis=1), X[:, 0, 0], X[:, 2, 1]]
+    model = LSTMRegressor((4, 3), peephole=peephole, coupled_gates=coupled, max_iter=3,
+                          random_state=0).fit(X, y)
+    assert isinstance(model.coefs_, list) and len(model.coefs_) == 2
+    for layer, n_in, H in zip(model.coefs_, (2, 4), (4, 3)):
+        assert set(layer) == ({"W", "R", "b", "p"} if peephole else {"W", "R", "b"})
+        assert layer["W"].shape == (n_in, blocks * H)
+        assert layer["R"].shape == (H, blocks * H)
+        assert layer["b"].shape == (blocks * H,)
+        if peephole:
+            assert layer["p"].shape == (peep_rows, H)
+    assert model.out_coef_.shape == (3, 3) and model.out_intercept_.shape == (3,)
+    assert model.n_outputs_ == 3 and model.n_features_in_ == 2
+    assert model.input_mean_.shape == model.input_scale_.shape == (2,)
+    assert not hasattr(model, "feature_names_in_")
+    assert model.n_iter_ == len(model.loss_curve_) == 3
+    assert model.t_ == 3 * len(X)
+    assert isinstance(model.loss_, float) and model.loss_ == model.loss_curve_[-1]
+    assert model.best_loss_ == min(model.loss_curve_)
+    assert model.validation_loss_curve_ == [] and model.best_validation_loss_ is None
+    assert model.predict(X).shape == (30, 3)
+
+
+@ignore_convergence
+def test_dataframe_input_sets_feature_names():
+    X = sequences(n_steps=4)[:, :, 0]
+    frame = pd.DataFrame(X, columns=["lag_4", "lag_3", "lag_2", "lag_1"])
+    y = X[:, -2:].sum(axis=1)
+    model = LSTMRegressor((2,), solver="lbfgs", max_iter=3, random_state=0).fit(frame, y)
+    np.testing.assert_array_equal(model.feature_names_in_, frame.columns)
+    assert model.n_features_in_ == 4
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_array_equal(model.predict(frame), model.predict(X))
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(frame.rename(columns={"lag_1": "lag_0"}))
+    model.fit(X, y)  # refitting without names forgets them
+    assert not hasattr(model, "feature_names_in_")
+
+
+@ignore_convergence
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_float32_input_trains_in_float32(Estimator, solver):
+    X = sequences(n_samples=12)
+    y = X[:, -2:, 0].sum(axis=1)
+    y = y if Estimator is LSTMRegressor else y > 0
+    model = Estimator((3,), solver=solver, max_iter=3, random_state=0)
+    model.fit(X.astype(np.float32), y)
+    arrays = [v for layer in model.coefs_ for v in layer.values()]
+    assert all(a.dtype == np.float32 for a in arrays + [model.out_coef_, model.out_intercept_])
+    out = model.predict(X) if Estimator is LSTMRegressor else model.predict_proba(X)
+    assert out.dtype == np.float32
+    assert isinstance(model.loss_, float)
+    model64 = Estimator((3,), solver=solver, max_iter=3, random_state=0).fit(X, y)
+    assert model64.out_coef_.dtype == np.float64
+
+
+# -- outputs -----------------------------------------------------------------------
+
+
+@ignore_convergence
+def test_single_and_multi_output_regression():
+    X = sequences(n_samples=16)
+    fit = dict(hidden_layer_sizes=(2,), max_iter=2, random_state=0)
+    assert LSTMRegressor(**fit).fit(X, X[:, -1, 0]).predict(X).shape == (16,)
+    assert LSTMRegressor(**fit).fit(X, X[:, -1:, 0]).predict(X).shape == (16, 1)
+    assert LSTMRegressor(**fit).fit(X, X[:, -3:, 0]).predict(X).shape == (16, 3)
+
+
+@ignore_convergence
+def test_multi_output_regression_learns_each_output():
+    X = sequences(n_samples=40, n_steps=4)
+    Y = np.c_[X[:, -1, 0], X[:, -2, 0] - X[:, -1, 0]]
+    model = LSTMRegressor((4,), solver="lbfgs", max_iter=100, random_state=0).fit(X, Y)
+    pred = model.predict(X)
+    assert pred.shape == (40, 2)
+    # measured 0.997 and 0.99
+    assert np.corrcoef(pred[:, 0], Y[:, 0])[0, 1] > 0.95
+    assert np.corrcoef(pred[:, 1], Y[:, 1])[0, 1] > 0.95
+
+
+@ignore_convergence
+def test_many_to_many_regression_on_ragged_sequences():
+    seqs, lengths = ragged()
+    targets = [np.cumsum(s[:, 0]) for s in seqs]  # running sum, one target per step
+    model = LSTMRegressor((3,), return_sequences=True, solver="lbfgs", max_iter=60,
+                          random_state=0).fit(seqs, targets)
+    pred = model.predict(seqs)
+    T = lengths.max()
+    assert pred.shape == (len(seqs), T)
+    real = np.arange(T)[None, :] < lengths[:, None]
+    assert np.all(np.isfinite(pred[real])) and np.all(np.isnan(pred[~real]))
+    assert model.score(seqs, targets) > 0.97  # measured 0.997
+    # the same data as NaN-padded arrays trains bit-identically; NaN targets
+    # at padded steps are ignored
+    padded_targets = padded([t[:, None] for t in targets])[..., 0]  # (n, T), NaN-padded
+    same = LSTMRegressor((3,), return_sequences=True, solver="lbfgs", max_iter=60,
+                         random_state=0).fit(padded(seqs), padded_targets)
+    assert_same_weights(model, same)
+    # a per-step multi-output target
+    Y = np.stack([padded_targets, 2 * padded_targets], axis=-1)
+    two = LSTMRegressor((2,), return_sequences=True, max_iter=2, random_state=0).fit(seqs, Y)
+    assert two.predict(seqs).shape == (len(seqs), T, 2)
+
+
+@ignore_convergence
+def test_many_to_many_classification():
+    seqs, lengths = ragged(n_samples=30)
+    labels = [np.where(np.cumsum(s[:, 0]) > 0, "pos", "neg") for s in seqs]
+    clf = LSTMClassifier((3,), return_sequences=True, solver="lbfgs", max_iter=60,
+                         random_state=0).fit(seqs, labels)
+    pred = clf.predict(seqs)
+    assert isinstance(pred, list) and [len(p) for p in pred] == list(lengths)
+    assert clf.score(seqs, labels) > 0.9  # measured 1.0
+    proba = clf.predict_proba(seqs)
+    real = np.arange(lengths.max())[None, :] < lengths[:, None]
+    assert proba.shape == (30, lengths.max(), 2)
+    np.testing.assert_allclose(proba[real].sum(axis=-1), 1.0)
+    assert np.all(np.isnan(proba[~real]))
+    # equal lengths: one array
+    X = sequences(n_samples=10, n_steps=4)
+    y = np.where(np.cumsum(X[..., 0], axis=1) > 0, 1, 0)
+    fixed = LSTMClassifier((2,), return_sequences=True, max_iter=2, random_state=0).fit(X, y)
+    assert isinstance(fixed.predict(X), np.ndarray) and fixed.predict(X).shape == (10, 4)
+
+
+LABELS = {
+    "strings": np.array(["down", "up"]),
+    "ints": np.array([3, 7]),
+    "negative-ints": np.array([-1, 1]),
+    "three-strings": np.array(["a", "b", "c"]),
+    "three-negative-ints": np.array([-5, -4, -3]),
+}
+
+
+@ignore_convergence
+@pytest.mark.parametrize("kind", LABELS)
+def test_classification_with_labels_of_any_type(kind):
+    X = sequences(n_samples=40)
+    s = X[:, :3, 0].sum(axis=1)  # the class depends on the first three steps
+    values = LABELS[kind]
+    y = values[np.digitize(s, [0]) if len(values) == 2 else np.digitize(s, [-1, 1])]
+    # learning is the same whatever the labels: train fully in two cases only
+    learn = kind in ("strings", "three-negative-ints")
+    clf = LSTMClassifier((4,), solver="lbfgs", max_iter=60 if learn else 3, random_state=0)
+    clf.fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, np.sort(values))
+    pred = clf.predict(X)
+    assert pred.dtype == y.dtype and set(pred) <= set(values)
+    if learn:
+        assert clf.score(X, y) > 0.9  # measured 1.0
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, len(values)) and np.all(proba >= 0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(pred, clf.classes_[proba.argmax(axis=1)])
+    # exp, not log: log(p) of a p near 1 has lost the precision log_proba keeps
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3], ids=["binary", "multiclass"])
+def test_probabilities_of_extreme_logits(n_classes):
+    """predict_proba == exp(predict_log_proba) to full precision, also for
+    probabilities near 0 (fixed bug: binary ones were 1 - p, which lost
+    their relative precision: 1e-3 at logit 30, all of it beyond 37)."""
+    X = sequences(n_samples=6)
+    y = np.arange(6) % n_classes
+    clf = LSTMClassifier((2,), max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    clf.out_coef_ = np.zeros_like(clf.out_coef_)
+    logits = np.array([30.0] if n_classes == 2 else [30.0, 0.0, -30.0])
+    for scale in (1.0, 25.0):  # logits of ±30 and ±750
+        clf.out_intercept_ = scale * logits
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            proba, log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+        z = scale * logits
+        expected = (log_softmax(z) if n_classes == 3
+                    else np.array([-np.logaddexp(0, z[0]), -np.logaddexp(0, -z[0])]))
+        np.testing.assert_allclose(log_proba, np.tile(expected, (6, 1)), rtol=1e-12)
+        assert np.all(np.isfinite(log_proba))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+        if scale == 1.0:
+            assert np.all(proba > 0)
+            np.testing.assert_allclose(proba, np.exp(log_proba), rtol=1e-13)
+
+
+@ignore_convergence
+def test_multilabel_classification():
+    X = sequences(n_samples=40)
+    Y = np.c_[X[:, :3, 0].sum(axis=1) > 0, X[:, -1, 0] > 0].astype(int)
+    clf = LSTMClassifier((4,), solver="lbfgs", max_iter=60, random_state=0).fit(X, Y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1])
+    pred = clf.predict(X)
+    assert pred.shape == (40, 2) and set(np.unique(pred)) <= {0, 1}
+    assert clf.score(X, Y) > 0.9  # subset accuracy, measured 1.0
+    proba = clf.predict_proba(X)
+    assert proba.shape == (40, 2) and np.all((proba >= 0) & (proba <= 1))
+    assert not np.allclose(proba.sum(axis=1), 1.0)  # independent labels
+    np.testing.assert_array_equal(pred, (proba > 0.5).astype(int))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+
+
+# -- sample and class weights ------------------------------------------------------
+
+
+@ignore_convergence
+@pytest.mark.parametrize("params", [
+    dict(solver="adam", batch_size=7, early_stopping=True),
+    dict(solver="lbfgs"),
+], ids=["adam-early-stopping", "lbfgs"])
+def test_unit_sample_weights_give_exactly_the_unweighted_fit(params):
+    X = sequences(n_samples=20)
+    y = X[:, -2:, 0].sum(axis=1)
+    a = LSTMRegressor((3,), max_iter=5, random_state=0, **params).fit(X, y)
+    b = LSTMRegressor((3,), max_iter=5, random_state=0, **params).fit(X, y, np.ones(20))
+    assert_same_weights(a, b)
+    labels = y > 0
+    c = LSTMClassifier((3,), max_iter=5, random_state=0, **params).fit(X, labels)
+    d = LSTMClassifier((3,), max_iter=5, random_state=0, **params).fit(X, labels, [1] * 20)
+    assert_same_weights(c, d)
+
+
+@ignore_convergence
+def test_integer_sample_weights_equal_repeated_samples():
+    X = sequences(n_samples=20)
+    y = X[:, -2:, 0].sum(axis=1)
+    counts = np.random.RandomState(1).randint(1, 4, size=20)
+    fit = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=20, random_state=0)
+    weighted = LSTMRegressor(**fit).fit(X, y, sample_weight=counts)
+    repeated = LSTMRegressor(**fit).fit(np.repeat(X, counts, axis=0), np.repeat(y, counts))
+    # equal up to summation order: 20 L-BFGS iterations amplify it to ~1e-12
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(weighted.input_mean_, repeated.input_mean_, rtol=1e-14)
+
+
+@ignore_convergence
+def test_zero_sample_weight_equals_removal():
+    seqs, _ = ragged(n_samples=20)  # sample 0 is the longest
+    y = np.array([s[-2:, 0].sum() for s in seqs])
+    weights = np.ones(20)
+    weights[[0, 5]] = 0.0
+    keep = weights > 0
+    fit = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=20, random_state=0)
+    weighted = LSTMRegressor(**fit).fit(seqs, y, sample_weight=weights)
+    removed = LSTMRegressor(**fit).fit([s for s, k in zip(seqs, keep) if k], y[keep])
+    np.testing.assert_allclose(weighted.predict(seqs), removed.predict(seqs), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("sample_weight, error", [
+    (-np.ones(10), "non-negative"),
+    (np.ones(9), "shape"),
+    (np.zeros(10), "sum to a positive"),
+    (np.r_[np.nan, np.ones(9)], "NaN"),
+])
+def test_invalid_sample_weight_raises(sample_weight, error):
+    X = sequences(n_samples=10)
+    with pytest.raises(ValueError, match=error):
+        LSTMRegressor((2,)).fit(X, X[:, -1, 0], sample_weight=sample_weight)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("class_weight", ["balanced", {"a": 3.0, "b": 0.5}])
+def test_class_weight_multiplies_sample_weight(class_weight):
+    X = sequences(n_samples=24)
+    labels = np.where(X[:, :3, 0].sum(axis=1) > 1.0, "a", "b")  # imbalanced
+    sample_weight = np.random.RandomState(2).uniform(0.5, 2.0, size=24)
+    fit = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0)
+    by_class = LSTMClassifier(class_weight=class_weight, **fit).fit(X, labels, sample_weight)
+    expected = sample_weight * compute_sample_weight(class_weight, labels)
+    by_sample = LSTMClassifier(**fit).fit(X, labels, expected)
+    assert_same_weights(by_class, by_sample)
+    plain = LSTMClassifier(**fit).fit(X, labels, sample_weight)
+    assert not np.array_equal(plain.out_coef_, by_class.out_coef_)
+
+
+def test_class_weight_with_per_step_labels_raises():
+    X = sequences(n_samples=6, n_steps=3)
+    with pytest.raises(ValueError, match="class_weight .* not supported with return_sequences"):
+        LSTMClassifier((2,), return_sequences=True, class_weight="balanced").fit(
+            X, np.arange(18).reshape(6, 3) % 2
+        )
+
+
+# -- weights from elsewhere, against an independent transcription -------------------
+
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def reference_lstm(seq, layers, *, peephole=False, coupled=False):
+    """Hidden states (n_steps, H) of the top layer, one sequence, written out
+    from the equations with gate rows in PyTorch's order (i, f, g, o).
+
+    ``layers``: dicts of PyTorch-shaped ``w_ih`` (nb*H, n_in), ``w_hh``
+    (nb*H, H), ``b_ih``, ``b_hh`` (nb*H,) and ``p`` (peephole rows)."""
+    out = np.asarray(seq, dtype=float)
+    for layer in layers:
+        H = layer["w_hh"].shape[1]
+        h, c = np.zeros(H), np.zeros(H)
+        states = []
+        for x in out:
+            a = layer["w_ih"] @ x + layer["b_ih"] + layer["w_hh"] @ h + layer["b_hh"]
+            if coupled:
+                a_i, a_g, a_o = a[:H], a[H:2 * H], a[2 * H:]
+                p_i, p_o = layer["p"] if peephole else (0.0, 0.0)
+                i = _sigmoid(a_i + p_i * c)
+                f = 1.0 - i
+            else:
+                a_i, a_f, a_g, a_o = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+                p_i, p_f, p_o = layer["p"] if peephole else (0.0, 0.0, 0.0)
+                i = _sigmoid(a_i + p_i * c)
+                f = _sigmoid(a_f + p_f * c)
+            c = f * c + i * np.tanh(a_g)
+            o = _sigmoid(a_o + p_o * c)
+            h = o * np.tanh(c)
+            states.append(h)
+        out = np.array(states)
+    return out
+
+
+def torch_like_layers(rng, n_in, sizes, blocks=4, peephole=False):
+    layers = []
+    for H in sizes:
+        bound = 1.0 / math.sqrt(H)  # PyTorch's initialisation range
+        layer = {
+            "w_ih": rng.uniform(-bound, bound, size=(blocks * H, n_in)),
+            "w_hh": rng.uniform(-bound, bound, size=(blocks * H, H)),
+            "b_ih": rng.uniform(-bound, bound, size=blocks * H),
+            "b_hh": rng.uniform(-bound, bound, size=blocks * H),
+        }
+        if peephole:
+            layer["p"] = rng.uniform(-1, 1, size=(blocks - 1, H))
+        layers.append(layer)
+        n_in = H
+    return layers
+
+
+def load_torch_layout(model, layers, linear_weight, linear_bias):
+    """Copy PyTorch-layout arrays into a fitted sklstm model."""
+    model.coefs_ = [
+        {"W": layer["w_ih"].T.copy(), "R": layer["w_hh"].T.copy(),
+         "b": layer["b_ih"] + layer["b_hh"], **({"p": layer["p"]} if "p" in layer else {})}
+        for layer in layers
+    ]
+    model.out_coef_ = linear_weight.T.copy()
+    model.out_intercept_ = linear_bias.copy()
+
+
+def fitted_shell(Estimator, X, y, sizes, **params):
+    """A model fitted briefly (standardize=False), only to be overwritten."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Estimator(sizes, standardize=False, max_iter=1, random_state=0,
+                         **params).fit(X, y)
+
+
+def test_hand_computed_single_unit_single_step():
+    """H = 1, one step, one channel, every number written out."""
+    X = np.array([[[0.5]], [[-2.0]]])
+    model = fitted_shell(LSTMRegressor, X, [0.0, 1.0], (1,))
+    #                  i     f     g     o
+    W = np.array([[0.3, -0.2, 0.8, 0.5]])
+    R = np.array([[0.7, 0.1, -0.4, 0.2]])  # h0 = 0: R has no effect on one step
+    b = np.array([0.1, 1.0, -0.3, 0.2])
+    model.coefs_ = [{"W": W, "R": R, "b": b}]
+    model.out_coef_ = np.array([[1.5]])
+    model.out_intercept_ = np.array([-0.25])
+
+    def by_hand(x):
+        sigma = lambda a: 1.0 / (1.0 + math.exp(-a))  # noqa: E731
+        i = sigma(0.3 * x + 0.1)
+        g = math.tanh(0.8 * x - 0.3)
+        o = sigma(0.5 * x + 0.2)
+        c = i * g  # c0 = 0, so the forget gate has nothing to forget
+        return 1.5 * o * math.tanh(c) - 0.25
+
+    np.testing.assert_allclose(model.predict(X), [by_hand(0.5), by_hand(-2.0)], rtol=1e-14)
+    assert by_hand(0.5) == pytest.approx(-0.19873155, abs=1e-8)  # the arithmetic itself
+
+
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_pytorch_layout_weights_reproduce_the_reference(return_sequences):
+    rng = np.random.RandomState(0)
+    seqs, lengths = ragged(n_samples=7, max_len=5, seed=3)
+    seqs = [np.c_[s, rng.normal(size=len(s))] for s in seqs]  # two channels
+    n_out = 2
+    y = ([rng.normal(size=(len(s), n_out)) for s in seqs] if return_sequences
+         else rng.normal(size=(7, n_out)))
+    model = fitted_shell(LSTMRegressor, seqs, y, (3, 2), return_sequences=return_sequences)
+    layers = torch_like_layers(rng, 2, (3, 2))
+    weight, bias = rng.normal(size=(n_out, 2)), rng.normal(size=n_out)
+    load_torch_layout(model, layers, weight, bias)
+    pred = model.predict(seqs)
+    for s, seq in enumerate(seqs):
+        states = reference_lstm(seq, layers) @ weight.T + bias  # (n_steps, n_out)
+        if return_sequences:
+            np.testing.assert_allclose(pred[s, : lengths[s]], states, rtol=1e-12, atol=1e-14)
+            assert np.all(np.isnan(pred[s, lengths[s]:]))
+        else:
+            np.testing.assert_allclose(pred[s], states[-1], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("coupled", [False, True], ids=["peephole", "coupled-peephole"])
+def test_peephole_and_coupled_weights_reproduce_the_reference(coupled):
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(5, 6, 1))
+    labels = np.array(["x", "y", "z", "x", "y"])
+    clf = fitted_shell(LSTMClassifier, X, labels, (3,), peephole=True, coupled_gates=coupled)
+    blocks = 3 if coupled else 4
+    layers = torch_like_layers(rng, 1, (3,), blocks=blocks, peephole=True)
+    weight, bias = rng.normal(size=(3, 3)), rng.normal(size=3)
+    load_torch_layout(clf, layers, weight, bias)
+    logits = np.array([
+        reference_lstm(x, layers, peephole=True, coupled=coupled)[-1] @ weight.T + bias for x in X
+    ])
+    np.testing.assert_allclose(clf.predict_proba(X), softmax(logits, axis=1), rtol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[logits.argmax(axis=1)])
+
+
+def test_binary_classifier_uses_one_logistic_output():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(4, 3, 1))
+    clf = fitted_shell(LSTMClassifier, X, ["no", "yes", "no", "yes"], (2,))
+    layers = torch_like_layers(rng, 1, (2,))
+    weight, bias = rng.normal(size=(1, 2)), rng.normal(size=1)
+    load_torch_layout(clf, layers, weight, bias)
+    z = np.array([reference_lstm(x, layers)[-1] @ weight.T + bias for x in X])[:, 0]
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expit(z), rtol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), np.where(z > 0, "yes", "no"))
+
+
+# -- hyper-parameter validation ------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, error, match", [
+    (dict(hidden_layer_sizes=0), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=(4, -1)), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=()), ValueError, "at least one layer"),
+    (dict(hidden_layer_sizes=(4.5,)), TypeError, "hidden_layer_sizes must hold ints"),
+    (dict(hidden_layer_sizes=None), TypeError, "hidden_layer_sizes"),
+    (dict(alpha=-1.0), ValueError, "alpha must be >= 0"),
+    (dict(alpha="strong"), TypeError, "alpha must be a number"),
+    (dict(alpha=np.inf), ValueError, "alpha must be finite"),
+    (dict(learning_rate_init=0.0), ValueError, "learning_rate_init must be > 0"),
+    (dict(max_iter=0), ValueError, "max_iter must be >= 1"),
+    (dict(max_iter=2.5), TypeError, "max_iter must be an int"),
+    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+    (dict(batch_size="large"), TypeError, "batch_size must be an int"),
+    (dict(validation_fraction=0.0), ValueError, "validation_fraction must be > 0"),
+    (dict(validation_fraction=1.0), ValueError, "validation_fraction must be < 1"),
+    (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
+    (dict(beta_1=1.0), ValueError, "beta_1 must be < 1"),
+    (dict(beta_2=-0.1), ValueError, "beta_2 must be >= 0"),
+    (dict(epsilon=0.0), ValueError, "epsilon must be > 0"),
+    (dict(tol=-1e-3), ValueError, "tol must be >= 0"),
+    (dict(power_t=-0.5), ValueError, "power_t must be >= 0"),
+    (dict(n_iter_no_change=0), ValueError, "n_iter_no_change must be >= 1"),
+    (dict(max_fun=0), ValueError, "max_fun must be >= 1"),
+    (dict(clip_norm=0.0), ValueError, "clip_norm must be > 0"),
+    (dict(n_channels=0), ValueError, "n_channels must be >= 1"),
+    (dict(learning_rate="fast"), ValueError, "learning_rate must be one of"),
+    (dict(validation_split="random"), ValueError, "validation_split must be one of"),
+    (dict(column_order="rows"), ValueError, "column_order must be one of"),
+    (dict(solver="bogus"), ValueError, "Unknown solver"),
+    (dict(solver=3), TypeError, "solver must be a string"),
+    (dict(solver_options="fast"), TypeError, "solver_options must be a dict"),
+    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+    (dict(early_stopping=1), TypeError, "early_stopping must be True or False"),
+    (dict(verbose="loud"), TypeError, "verbose must be a bool or an int"),
+])
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_invalid_hyper_parameters_raise(Estimator, params, error, match):
+    X = sequences(n_samples=6, n_steps=3)
+    y = np.arange(6) % 2
+    model = Estimator(**params)
+    with pytest.raises(error, match=match):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+    if model.solver in ("adam", "sgd"):
+        with pytest.raises(error, match=match):
+            model.partial_fit(X, y, **({"classes": [0, 1]} if Estimator is LSTMClassifier else {}))
+
+
+# -- scikit-learn tools, in one process and across processes -----------------------
+
+
+def tool_data():
+    X = sequences(n_samples=24, n_steps=4)[:, :, 0]  # 2-D: one row per sequence
+    return X, X[:, -2:].sum(axis=1)
+
+
+def pipeline():
+    return make_pipeline(
+        StandardScaler(), LSTMRegressor((3,), solver="lbfgs", max_iter=30, random_state=0)
+    )
+
+
+@ignore_convergence
+def test_pipeline_grid_search_and_cross_validation_in_parallel():
+    X, y = tool_data()
+    cv = KFold(3)
+    serial = cross_val_score(pipeline(), X, y, cv=cv, n_jobs=1)
+    parallel = cross_val_score(pipeline(), X, y, cv=cv, n_jobs=2)
+    np.testing.assert_array_equal(serial, parallel)
+    assert np.all(serial > 0.4)  # measured 0.61 .. 0.87
+
+    grid = {"lstmregressor__alpha": [1e-4, 10.0]}
+    searches = [GridSearchCV(pipeline(), grid, cv=cv, n_jobs=n).fit(X, y) for n in (1, 2)]
+    np.testing.assert_array_equal(*(s.cv_results_["mean_test_score"] for s in searches))
+    assert searches[1].best_params_ == {"lstmregressor__alpha": 1e-4}
+    np.testing.assert_array_equal(searches[0].predict(X), searches[1].predict(X))
+
+
+@ignore_convergence
+@pytest.mark.parametrize("params", [
+    dict(solver="adam", early_stopping=True, validation_split="shuffle", max_iter=4),
+    dict(solver="lbfgs", max_iter=8),
+], ids=["adam", "lbfgs"])
+def test_bit_identical_weights_across_processes(params):
+    """The same random_state and data give the same bits in worker processes
+    (fresh interpreters, other hash seeds) as in this one."""
+    X, y = tool_data()
+    model = LSTMRegressor((3,), random_state=5, **params)
+    here = clone(model).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        elsewhere = Parallel(n_jobs=2, backend="loky")(
+            delayed(clone(model).fit)(X, y) for _ in range(2)
+        )
+    for other in elsewhere:
+        assert_same_weights(here, other)
+        np.testing.assert_array_equal(here.predict(X), other.predict(X))

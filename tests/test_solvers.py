@@ -1,0 +1,324 @@
+"""Every solver, through the estimators: quality, names, options, limits.
+
+The task has a known answer: ``y`` is the sum of a sequence's last two
+values, so a network that reads the sequence well explains nearly all of
+the variance (R² near 1), and one that does not explains none of it.
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
+
+import sklstm._base
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._loss import NetworkSpec, loss_and_grad
+from sklstm._params import ParamLayout
+
+SCIPY_METHODS = [
+    "L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr", "trust-ncg",
+    "trust-krylov",
+]
+STOCHASTIC = [
+    pytest.param("adam", {}, id="adam"),
+    pytest.param("sgd", {"learning_rate": "constant"}, id="sgd-constant"),
+    pytest.param("sgd", {"learning_rate": "invscaling"}, id="sgd-invscaling"),
+    pytest.param("sgd", {"learning_rate": "adaptive"}, id="sgd-adaptive"),
+]
+ALL_SOLVERS = STOCHASTIC + [pytest.param(m, {}, id=m) for m in ["lbfgs", *SCIPY_METHODS]]
+
+
+def sum_of_last_two(n_samples=64, n_steps=4, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n_samples, n_steps, 1))
+    return X, X[:, -2:, 0].sum(axis=1)
+
+
+# Held-out R² thresholds: the lowest R² measured over random_state 0..5 with
+# these settings, less a margin of about 0.05, so that a change of rounding
+# (e.g. in the core) cannot fail the test while a broken solver (R² ≈ 0) does.
+QUALITY = [
+    pytest.param("adam", dict(learning_rate_init=0.05, max_iter=50, batch_size=20), 0.78,
+                 id="adam"),
+    pytest.param("sgd", dict(learning_rate="constant", learning_rate_init=0.3, max_iter=50,
+                             batch_size=20), 0.83, id="sgd-constant"),
+    pytest.param("sgd", dict(learning_rate="invscaling", learning_rate_init=2.0, power_t=0.25,
+                             max_iter=50, batch_size=20), 0.75, id="sgd-invscaling"),
+    pytest.param("sgd", dict(learning_rate="adaptive", learning_rate_init=0.3, max_iter=50,
+                             batch_size=20), 0.83, id="sgd-adaptive"),
+    pytest.param("lbfgs", dict(max_iter=50), 0.87, id="lbfgs"),
+    pytest.param("L-BFGS-B", dict(max_iter=50), 0.87, id="L-BFGS-B"),
+    pytest.param("BFGS", dict(max_iter=50), 0.82, id="BFGS"),
+    pytest.param("CG", dict(max_iter=50), 0.89, id="CG"),
+    pytest.param("TNC", dict(max_iter=25), 0.92, id="TNC"),
+    pytest.param("SLSQP", dict(max_iter=50), 0.87, id="SLSQP"),
+    pytest.param("trust-constr", dict(max_iter=40), 0.82, id="trust-constr"),
+    pytest.param("Newton-CG", dict(max_iter=12), 0.85, id="Newton-CG"),
+    pytest.param("trust-ncg", dict(max_iter=12), 0.75, id="trust-ncg"),
+    pytest.param("trust-krylov", dict(max_iter=12), 0.89, id="trust-krylov"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver, params, threshold", QUALITY)
+def test_every_solver_learns_the_sum_of_the_last_two_steps(solver, params, threshold):
+    X, y = sum_of_last_two()
+    X_train, y_train, X_test, y_test = X[:40], y[:40], X[40:], y[40:]
+    model = LSTMRegressor((3,), solver=solver, random_state=0, **params).fit(X_train, y_train)
+    assert model.score(X_test, y_test) > threshold
+    # the training loss went down (first recorded loss vs the last)
+    assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_learning_rate_schedules_change_the_rate():
+    X, y = sum_of_last_two(n_samples=20)
+    common = dict(solver="sgd", learning_rate_init=0.2, batch_size=10, random_state=0)
+    constant = LSTMRegressor((2,), learning_rate="constant", max_iter=5, **common).fit(X, y)
+    assert constant._optimizer.learning_rate == 0.2
+    inv = LSTMRegressor((2,), learning_rate="invscaling", power_t=0.5, max_iter=5, **common)
+    inv.fit(X, y)
+    assert inv.t_ == 5 * 20
+    assert inv._optimizer.learning_rate == pytest.approx(0.2 / (inv.t_ + 1) ** 0.5)
+    # "adaptive" divides the rate by 5 each time the loss stalls for
+    # n_iter_no_change epochs; a huge tol makes every epoch a stall.
+    adaptive = LSTMRegressor((2,), learning_rate="adaptive", tol=1e3, n_iter_no_change=1,
+                             max_iter=6, **common).fit(X, y)
+    assert adaptive.n_iter_ == 6
+    assert adaptive._optimizer.learning_rate == pytest.approx(0.2 / 5**2)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_lbfgs_is_L_BFGS_B_and_scipy_names_ignore_case():
+    X, y = sum_of_last_two(n_samples=20)
+    fits = [
+        LSTMRegressor((2,), solver=name, max_iter=5, random_state=0).fit(X, y)
+        for name in ("lbfgs", "L-BFGS-B", "l-bfgs-b")
+    ]
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other.out_coef_, fits[0].out_coef_)
+        np.testing.assert_array_equal(other.coefs_[0]["R"], fits[0].coefs_[0]["R"])
+
+
+@pytest.mark.parametrize(
+    "solver, message",
+    [
+        ("Nelder-Mead", "derivative-free"),
+        ("Powell", "derivative-free"),
+        ("dogleg", "full Hessian"),
+        ("trust-exact", "full Hessian"),
+        ("bogus", "Unknown solver 'bogus'"),
+        ("Adam", "Unknown solver 'Adam'"),
+    ],
+)
+def test_unsupported_solver_names_raise(solver, message):
+    X, y = sum_of_last_two(n_samples=10)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        LSTMRegressor((2,), solver=solver).fit(X, y)
+    # and no partial_fit for them
+    assert not hasattr(LSTMRegressor(solver=solver), "partial_fit")
+
+
+def test_solver_options_pass_through_to_scipy():
+    X, y = sum_of_last_two(n_samples=20)
+    model = LSTMRegressor((2,), solver="BFGS", max_iter=50, tol=0.0, random_state=0,
+                          solver_options={"maxiter": 3})
+    # scipy's own message: the limit came from the option, not from max_iter
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iterations has been exceeded"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3
+    # options override those derived from tol: a huge gtol stops at once
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        quick = LSTMRegressor((2,), solver="L-BFGS-B", tol=0.0, random_state=0,
+                              solver_options={"gtol": 1e3}).fit(X, y)
+    assert quick.n_iter_ == 1
+
+
+def test_max_iter_still_caps_a_larger_maxiter_option():
+    X, y = sum_of_last_two(n_samples=20)
+    model = LSTMRegressor((2,), solver="CG", max_iter=4, tol=0.0, random_state=0,
+                          solver_options={"maxiter": 100})
+    with pytest.warns(ConvergenceWarning, match="max_iter=4"):
+        model.fit(X, y)
+    assert model.n_iter_ == 4
+
+
+@pytest.mark.parametrize("solver, params", ALL_SOLVERS)
+def test_max_iter_is_honoured_with_a_convergence_warning(solver, params):
+    X, y = sum_of_last_two(n_samples=20)
+    model = LSTMRegressor((2,), solver=solver, max_iter=2, tol=0.0, random_state=0,
+                          batch_size=10, **params)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    assert 1 <= model.n_iter_ <= 2
+    assert len(model.loss_curve_) == model.n_iter_
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+@pytest.mark.parametrize("solver", ["L-BFGS-B", "TNC"])
+def test_max_fun_limits_loss_evaluations(solver, monkeypatch):
+    X, y = sum_of_last_two(n_samples=20)
+    calls = []
+    real = sklstm._base.loss_and_grad
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sklstm._base, "loss_and_grad", counting)
+    model = LSTMRegressor((2,), solver=solver, max_iter=100, max_fun=6, tol=0.0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="(?i)evaluations"):
+        model.fit(X, y)
+    # one evaluation checks the initial weights; scipy stops once it has
+    # *exceeded* maxfun, so at most one more than max_fun on its side
+    assert len(calls) <= 6 + 2
+    assert model.n_iter_ < 6
+    calls.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LSTMRegressor((2,), solver=solver, max_iter=12, tol=0.0, random_state=0).fit(X, y)
+    assert len(calls) > 6 + 2 + 4  # without the limit it evaluates more
+
+
+@pytest.mark.parametrize("solver", SCIPY_METHODS)
+def test_large_tol_stops_scipy_methods_early_without_warning(solver):
+    X, y = sum_of_last_two(n_samples=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LSTMRegressor((2,), solver=solver, tol=1.0, max_iter=8, random_state=0)
+        model.fit(X, y)
+    assert model.n_iter_ <= 2
+
+
+def test_tol_is_the_gradient_tolerance_of_lbfgs():
+    X, y = sum_of_last_two(n_samples=20, n_steps=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LSTMRegressor((2,), solver="lbfgs", tol=1e-3, max_iter=1000, random_state=0)
+        model.fit(X, y)
+    theta, Xs, Y, lengths, sw, spec = training_problem(model, X, y)
+    _, grad = loss_and_grad(theta, Xs, Y, lengths, sw, spec)
+    assert np.abs(grad).max() <= 1e-3
+    assert model.n_iter_ > 5  # it did have to iterate to get there
+
+
+def test_large_tol_stops_stochastic_solvers_after_n_iter_no_change():
+    X, y = sum_of_last_two(n_samples=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LSTMRegressor((2,), tol=10.0, n_iter_no_change=3, max_iter=50, random_state=0)
+        model.fit(X, y)
+    # epoch 1 improves on +inf; epochs 2.. never improve by 10; stop when
+    # the count of stalled epochs exceeds n_iter_no_change
+    assert model.n_iter_ == 3 + 2
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "trust-ncg"])
+def test_verbose_prints_one_line_per_scipy_iteration(solver, capsys):
+    X, y = sum_of_last_two(n_samples=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((2,), solver=solver, max_iter=4, tol=0.0, verbose=1,
+                              random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    pattern = re.compile(r"Iteration (\d+), loss = ([0-9.e+-]+), elapsed [0-9.]+ s$")
+    matches = [pattern.match(line) for line in lines]
+    assert all(matches) and len(matches) == model.n_iter_ == 4
+    assert [int(m[1]) for m in matches] == [1, 2, 3, 4]
+    np.testing.assert_allclose([float(m[2]) for m in matches], model.loss_curve_, atol=6e-9)
+
+
+def test_scipy_solvers_are_quiet_by_default(capsys):
+    X, y = sum_of_last_two(n_samples=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LSTMRegressor((2,), solver="lbfgs", max_iter=3, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+# -- the gradient every solver follows, seen from a fitted estimator ----------
+
+
+def training_problem(model, X, y, sample_weight=None):
+    """Rebuild, from public fitted attributes only, what ``model`` trained on.
+
+    Returns ``(theta, X, Y, lengths, sample_weight, spec)`` for ``loss_and_grad``.
+    """
+    X = np.asarray(X, dtype=float)
+    lengths = None
+    if np.isnan(X).any():
+        lengths = (~np.isnan(X).all(axis=2)).sum(axis=1)
+    Xs = np.nan_to_num((X - model.input_mean_) / model.input_scale_)
+    sizes = [layer["R"].shape[0] for layer in model.coefs_]
+    layout = ParamLayout(X.shape[2], sizes, model.n_outputs_, peephole=model.peephole,
+                         coupled=model.coupled_gates)
+    theta = layout.pack(model.coefs_, model.out_coef_, model.out_intercept_)
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    if isinstance(model, LSTMClassifier):
+        Y = LabelBinarizer().fit(model.classes_).transform(y).astype(float)
+        loss = "multinomial" if Y.shape[1] > 1 else "log_loss"
+        if model.class_weight is not None:
+            cw = np.array([model.class_weight[label] for label in y], dtype=float)
+            sw = cw if sw is None else sw * cw
+    else:
+        Y = np.asarray(y, dtype=float)
+        Y = Y.reshape(len(Y), -1) if not model.return_sequences else Y.reshape(Y.shape[:2] + (-1,))
+        loss = "squared_error"
+        if lengths is not None:
+            Y = np.where(np.isnan(Y), 0.0, Y)
+    spec = NetworkSpec(layout, loss, model.alpha, model.return_sequences)
+    return theta, Xs, Y, lengths, sw, spec
+
+
+def assert_gradient_matches_central_differences(problem, numerical_gradient):
+    theta, X, Y, lengths, sw, spec = problem
+    _, grad = loss_and_grad(theta, X, Y, lengths, sw, spec)
+
+    def loss():
+        return loss_and_grad(theta, X, Y, lengths, sw, spec)[0]
+
+    numeric = numerical_gradient(loss, theta)
+    # central differences are exact to ~1e-10 here (rounding / eps)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
+    assert np.abs(grad).max() > 1e-4  # not a vacuous comparison of zeros
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fitted_classifier_minimises_the_packed_loss(numerical_gradient):
+    """The loss a fitted classifier reports is loss_and_grad at its weights,
+    with its standardisation, label encoding, class and sample weights and
+    alpha; and the gradient scipy followed there is the exact one."""
+    rng = np.random.RandomState(1)
+    X = rng.normal(loc=3.0, scale=2.0, size=(9, 3, 2))
+    y = np.array(["a", "b", "c"])[rng.randint(0, 3, size=9)]
+    sample_weight = rng.uniform(0.5, 2.0, size=9)
+    model = LSTMClassifier((2, 1), solver="lbfgs", peephole=True, alpha=0.3, max_iter=5,
+                           class_weight={"a": 2.0, "b": 0.5, "c": 1.0}, random_state=0)
+    model.fit(X, y, sample_weight=sample_weight)
+    problem = training_problem(model, X, y, sample_weight)
+    assert np.any(model.coefs_[0]["p"] != 0)  # peepholes were trained
+    value, _ = loss_and_grad(*problem)
+    assert value == pytest.approx(model.loss_, rel=1e-12)
+    assert_gradient_matches_central_differences(problem, numerical_gradient)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fitted_many_to_many_regressor_gradient(numerical_gradient):
+    """Ragged, coupled-gate, multi-output many-to-many fitted with adam."""
+    rng = np.random.RandomState(2)
+    lengths = np.array([4, 2, 3, 1, 4, 3])
+    X = np.full((6, 4, 1), np.nan)
+    Y = np.full((6, 4, 2), np.nan)
+    for s, n in enumerate(lengths):
+        X[s, :n] = rng.normal(size=(n, 1))
+        Y[s, :n] = np.c_[np.cumsum(X[s, :n, 0]), X[s, :n, 0] ** 2]
+    model = LSTMRegressor((3,), return_sequences=True, coupled_gates=True, peephole=True,
+                          alpha=0.1, learning_rate_init=0.05, max_iter=10, random_state=0)
+    model.fit(X, Y)
+    problem = training_problem(model, X, Y)
+    np.testing.assert_array_equal(problem[3], lengths)
+    assert_gradient_matches_central_differences(problem, numerical_gradient)

@@ -1,0 +1,426 @@
+"""The fit loop: partial_fit, warm_start, early stopping, verbose, divergence."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+
+import sklstm._base
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._loss import NetworkSpec, forward_logits, loss_and_grad, sequence_loss
+from sklstm._params import ParamLayout
+
+ignore_convergence = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+
+def sum_of_last_two(n_samples=20, n_steps=4, seed=0, noise=0.0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n_samples, n_steps, 1))
+    return X, X[:, -2:, 0].sum(axis=1) + noise * rng.normal(size=n_samples)
+
+
+def packed(model):
+    """(theta, layout) of a fitted many-to-one model."""
+    sizes = [layer["R"].shape[0] for layer in model.coefs_]
+    layout = ParamLayout(model.coefs_[0]["W"].shape[0], sizes, model.n_outputs_,
+                         peephole=model.peephole, coupled=model.coupled_gates)
+    return layout.pack(model.coefs_, model.out_coef_, model.out_intercept_), layout
+
+
+def assert_same_weights(a, b):
+    for la, lb in zip(a.coefs_, b.coefs_, strict=True):
+        assert la.keys() == lb.keys()
+        for name in la:
+            np.testing.assert_array_equal(la[name], lb[name])
+    np.testing.assert_array_equal(a.out_coef_, b.out_coef_)
+    np.testing.assert_array_equal(a.out_intercept_, b.out_intercept_)
+
+
+# -- partial_fit ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_partial_fit_exists_only_for_stochastic_solvers(Estimator):
+    assert hasattr(Estimator(solver="adam"), "partial_fit")
+    assert hasattr(Estimator(solver="sgd"), "partial_fit")
+    for solver in ("lbfgs", "L-BFGS-B", "BFGS", "trust-ncg"):
+        assert not hasattr(Estimator(solver=solver), "partial_fit")
+    with pytest.raises(AttributeError) as error:
+        getattr(Estimator(solver="lbfgs"), "partial_fit")
+    assert "only available for stochastic solvers" in str(error.value.__cause__)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_partial_fit_calls_equal_fit_epochs(solver):
+    """k calls of partial_fit run the same k epochs as fit(max_iter=k)."""
+    X, y = sum_of_last_two()
+    params = dict(solver=solver, batch_size=8, learning_rate_init=0.05, random_state=0)
+    fitted = LSTMRegressor((3,), max_iter=3, **params).fit(X, y)
+    model = LSTMRegressor((3,), **params)
+    for k in range(3):
+        model.partial_fit(X, y)
+        assert model.n_iter_ == k + 1
+        assert model.t_ == (k + 1) * len(X)
+    assert_same_weights(model, fitted)
+    assert model.loss_curve_ == fitted.loss_curve_
+
+
+@ignore_convergence
+def test_partial_fit_continues_a_fit():
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((3,), max_iter=2, random_state=0).fit(X, y)
+    before = model.out_coef_.copy()
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 3 and len(model.loss_curve_) == 3
+    assert not np.array_equal(model.out_coef_, before)
+
+
+def test_classifier_partial_fit_needs_classes_first():
+    X, y = sum_of_last_two()
+    labels = np.where(y > 0, "up", "down")
+    clf = LSTMClassifier((2,), random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, labels)
+    assert not hasattr(clf, "coefs_")
+    # the first batch holds one class only; classes declares all three
+    clf.partial_fit(X[:5], np.full(5, "down"), classes=["up", "down", "flat"])
+    np.testing.assert_array_equal(clf.classes_, ["down", "flat", "up"])
+    assert clf.out_coef_.shape == (2, 3)
+    clf.partial_fit(X, labels)  # classes may be left out later
+    with pytest.raises(ValueError, match=r"classes \['sideways'\]"):
+        clf.partial_fit(X[:2], ["up", "sideways"])
+    with pytest.raises(ValueError, match="differs from the classes"):
+        clf.partial_fit(X, labels, classes=["up", "down"])
+    assert clf.n_iter_ == 2  # the failed calls changed nothing
+
+
+def test_partial_fit_rejects_balanced_class_weight():
+    """'balanced' would weigh each call's batch differently (fixed bug: it did)."""
+    X, y = sum_of_last_two()
+    labels = np.where(y > 0.5, "a", "b")
+    clf = LSTMClassifier((2,), class_weight="balanced")
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        clf.partial_fit(X, labels, classes=["a", "b"])
+    # a dict is consistent from call to call, and is accepted
+    LSTMClassifier((2,), class_weight={"a": 2.0, "b": 1.0}).partial_fit(
+        X, labels, classes=["a", "b"]
+    )
+
+
+# -- warm_start ------------------------------------------------------------------
+
+
+@ignore_convergence
+def test_warm_start_takes_one_adam_step_from_overwritten_weights():
+    """Warm start starts from whatever is in coefs_, out_coef_, out_intercept_,
+    with a fresh optimizer: the first Adam step is lr * g / (|g| + eps')."""
+    X, y = sum_of_last_two(n_samples=12)
+    model = LSTMRegressor((3,), standardize=False, batch_size=12, shuffle=False, alpha=0.01,
+                          learning_rate_init=0.01, max_iter=5, random_state=0).fit(X, y)
+    rng = np.random.RandomState(42)
+    for layer in model.coefs_:
+        for name in layer:
+            layer[name] = rng.normal(size=layer[name].shape)
+    model.out_coef_ = rng.normal(size=model.out_coef_.shape)
+    model.out_intercept_ = np.array([0.3])
+    theta0, layout = packed(model)
+    _, g = loss_and_grad(theta0, X, y[:, None], None, None,
+                         NetworkSpec(layout, "squared_error", 0.01, False))
+    lr, beta_1, beta_2, eps = 0.01, 0.9, 0.999, 1e-8
+    m, v = (1 - beta_1) * g, (1 - beta_2) * g**2
+    expected = theta0 - lr * np.sqrt(1 - beta_2) / (1 - beta_1) * m / (np.sqrt(v) + eps)
+
+    model.set_params(warm_start=True, max_iter=1).fit(X, y)
+    np.testing.assert_allclose(packed(model)[0], expected, rtol=1e-12, atol=1e-15)
+    assert model.n_iter_ == 6  # epochs accumulate, as in MLPRegressor
+
+
+@ignore_convergence
+def test_warm_start_uses_the_new_learning_rate():
+    """Fixed bug: a warm-started fit reused the old optimizer, and with it
+    the old learning rate, momentum and moments, ignoring set_params."""
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((3,), solver="sgd", learning_rate_init=0.1, max_iter=5,
+                          random_state=0).fit(X, y)
+    before = packed(model)[0]
+    model.set_params(warm_start=True, learning_rate_init=1e-300, max_iter=2).fit(X, y)
+    np.testing.assert_array_equal(packed(model)[0], before)
+
+
+@ignore_convergence
+def test_without_warm_start_fit_starts_afresh():
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((3,), max_iter=3, random_state=0).fit(X, y)
+    model.out_coef_ = model.out_coef_ + 5.0
+    model.fit(X, y)
+    assert_same_weights(model, LSTMRegressor((3,), max_iter=3, random_state=0).fit(X, y))
+    assert model.n_iter_ == 3
+
+
+@ignore_convergence
+def test_warm_start_with_other_sizes_raises_and_keeps_the_model():
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((3,), max_iter=2, random_state=0).fit(X, y)
+    kept = packed(model)[0]
+    model.set_params(warm_start=True, hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match=r"must have shape"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(packed(model)[0], kept)
+
+
+# -- early stopping --------------------------------------------------------------
+
+
+def early_stopping_model(**params):
+    defaults = dict(early_stopping=True, learning_rate_init=0.1, batch_size=8,
+                    n_iter_no_change=4, max_iter=60, random_state=0)
+    return LSTMRegressor((4,), **{**defaults, **params})
+
+
+def validation_loss(model, X, y):
+    """Loss without penalty of a fitted model on (X, y), as early stopping sees it."""
+    theta, layout = packed(model)
+    Xs = (X - model.input_mean_) / model.input_scale_
+    spec = NetworkSpec(layout, "squared_error", 0.0, False)
+    z, _, _ = forward_logits(theta, Xs, None, spec)
+    return sequence_loss(z, y[:, None], None, None, spec)
+
+
+@ignore_convergence
+def test_early_stopping_holds_out_the_tail_and_restores_the_best_epoch():
+    X, y = sum_of_last_two(n_samples=40, noise=0.3)
+    model = early_stopping_model().fit(X, y)
+    curve = model.validation_loss_curve_
+    best = int(np.argmin(curve))
+    assert best < len(curve) - 1, "the test needs the best epoch before the last"
+    assert len(model.loss_curve_) == len(curve) == len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_loss_ == curve[best]
+    # the held-out samples are the last 10 % (4 of 40), in time order
+    tail = slice(36, 40)
+    assert validation_loss(model, X[tail], y[tail]) == pytest.approx(curve[best], rel=1e-12)
+    assert model.validation_scores_[best] == pytest.approx(
+        r2_score(y[tail], model.predict(X[tail])), rel=1e-12
+    )
+    # the same run cut off at the best epoch ends with the same weights
+    at_best = early_stopping_model(max_iter=best + 1).fit(X, y)
+    np.testing.assert_array_equal(at_best.predict(X), model.predict(X))
+    assert at_best.validation_loss_curve_ == curve[: best + 1]
+
+
+@pytest.mark.parametrize("split", ["shuffle", "stratified"])
+def test_random_validation_splits(split, monkeypatch):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3, 1))
+    labels = np.array(["a"] * 30 + ["b"] * 10)  # sorted: the tail is all "b"
+    held_out = []
+    real = sklstm._base.train_test_split
+
+    def recording(*args, **kwargs):
+        train, val = real(*args, **kwargs)
+        held_out.append(val)
+        return train, val
+
+    monkeypatch.setattr(sklstm._base, "train_test_split", recording)
+    clf = LSTMClassifier((2,), early_stopping=True, validation_split=split,
+                         validation_fraction=0.2, n_iter_no_change=2, max_iter=8,
+                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, labels)
+    (val,) = held_out
+    assert len(val) == 8 and not np.array_equal(np.sort(val), np.arange(32, 40))
+    if split == "stratified":
+        assert np.sum(labels[val] == "b") == 2  # 25 % of 8, as in the data
+    # the recorded samples are those early stopping scored: accuracy of the
+    # restored (best) model on them is the score of the best epoch
+    best = int(np.argmin(clf.validation_loss_curve_))
+    assert clf.score(X[val], labels[val]) == pytest.approx(clf.validation_scores_[best])
+
+
+def test_early_stopping_split_errors():
+    X, y = sum_of_last_two()
+    with pytest.raises(ValueError, match="only available for classifiers"):
+        LSTMRegressor((2,), early_stopping=True, validation_split="stratified").fit(X, y)
+    with pytest.raises(ValueError, match="at least one training and one validation"):
+        LSTMRegressor((2,), early_stopping=True, validation_fraction=0.99).fit(X[:3], y[:3])
+
+
+@pytest.mark.parametrize("zero", ["training", "validation"])
+def test_early_stopping_with_a_weightless_part_raises(zero):
+    """Fixed bug: zero weight on every training sample crashed with
+    ZeroDivisionError; on every validation sample, it gave NaN scores."""
+    X, y = sum_of_last_two()
+    sample_weight = np.ones(20)
+    sample_weight[slice(0, 18) if zero == "training" else slice(18, 20)] = 0.0
+    with pytest.raises(ValueError, match=f"the {zero} part all have zero weight"):
+        LSTMRegressor((2,), early_stopping=True, max_iter=2).fit(X, y, sample_weight)
+
+
+# -- verbose ---------------------------------------------------------------------
+
+LINE = re.compile(
+    r"Iteration (\d+), loss = ([0-9.e+-]+)(?:, validation loss = ([0-9.e+-]+))?, "
+    r"elapsed ([0-9.]+) s$"
+)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_prints_one_line_per_epoch(early_stopping, capsys):
+    X, y = sum_of_last_two(n_samples=40, noise=0.3)
+    model = early_stopping_model(early_stopping=early_stopping, verbose=1, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    epochs = [LINE.match(line) for line in lines if line.startswith("Iteration")]
+    assert len(epochs) == model.n_iter_ and all(epochs)
+    assert [int(m[1]) for m in epochs] == list(range(1, model.n_iter_ + 1))
+    # printed with 8 decimals
+    np.testing.assert_allclose([float(m[2]) for m in epochs], model.loss_curve_, atol=6e-9)
+    if early_stopping:
+        np.testing.assert_allclose(
+            [float(m[3]) for m in epochs], model.validation_loss_curve_, atol=6e-9
+        )
+    else:
+        assert all(m[3] is None for m in epochs)
+    elapsed = [float(m[4]) for m in epochs]
+    assert elapsed == sorted(elapsed)
+    if model.n_iter_ < 50:  # stopped early: one more line says why
+        assert "did not improve" in lines[-1] and len(lines) == model.n_iter_ + 1
+
+
+def test_not_verbose_prints_nothing(capsys):
+    X, y = sum_of_last_two()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        early_stopping_model(max_iter=5).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+# -- divergence ------------------------------------------------------------------
+
+
+def test_divergence_in_the_first_epoch_raises_and_keeps_the_model():
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((3,), solver="sgd", learning_rate_init=1e10, batch_size=1,
+                          max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow noise either
+        with pytest.raises(ValueError, match="Training diverged.*first epoch"):
+            model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+    # a fitted model stays exactly as it was, whether fit or partial_fit fails
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(learning_rate_init=0.01).fit(X, y)
+    kept, n_iter = packed(model)[0], model.n_iter_
+    model.set_params(learning_rate_init=1e10, warm_start=True)
+    with pytest.raises(ValueError, match="diverged"):
+        model.fit(X, y)
+    # partial_fit keeps its optimizer's learning rate: make the loss overflow
+    with pytest.raises(ValueError, match="diverged"):
+        model.partial_fit(X, y * 1e300)
+    np.testing.assert_array_equal(packed(model)[0], kept)
+    assert model.n_iter_ == n_iter
+
+
+def test_divergence_later_keeps_the_last_finite_epoch(monkeypatch):
+    X, y = sum_of_last_two()
+    real = sklstm._base.loss_and_grad
+    calls = []
+
+    def nan_from_the_seventh_call(*args, **kwargs):
+        calls.append(1)
+        loss, grad = real(*args, **kwargs)
+        return (np.nan, grad) if len(calls) >= 7 else (loss, grad)
+
+    params = dict(batch_size=10, learning_rate_init=0.05, random_state=0)  # 2 batches/epoch
+    monkeypatch.setattr(sklstm._base, "loss_and_grad", nan_from_the_seventh_call)
+    model = LSTMRegressor((3,), max_iter=10, **params)
+    with pytest.warns(ConvergenceWarning, match="diverged in epoch 4.*weights of epoch 3"):
+        model.fit(X, y)
+    monkeypatch.undo()
+    assert model.n_iter_ == 3 and len(model.loss_curve_) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        three_epochs = LSTMRegressor((3,), max_iter=3, **params).fit(X, y)
+    assert_same_weights(model, three_epochs)
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_overflowing_sgd_warns_and_predicts_finite_values():
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((3,), solver="sgd", learning_rate_init=1e10, n_iter_no_change=100,
+                          max_iter=40, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(ConvergenceWarning, match="non-finite"):
+            model.fit(X, y)
+    assert 0 < model.n_iter_ < 40
+    assert np.all(np.isfinite(model.predict(X)))
+    assert all(np.all(np.isfinite(v)) for layer in model.coefs_ for v in layer.values())
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_exploding_but_finite_loss_warns(Estimator):
+    """Fixed bug: with learning_rate_init=1e10 the loss grew a hundredfold
+    orders of magnitude without overflowing, stopped "improving", and the fit
+    ended silently as if it had converged."""
+    X, y = sum_of_last_two()
+    target = y if Estimator is LSTMRegressor else y > 0
+    model = Estimator((3,), solver="sgd", learning_rate_init=1e10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(ConvergenceWarning, match="training loss rose from .* last epoch"):
+            model.fit(X, target)
+    assert model.loss_curve_[-1] > 1e10 * model.loss_curve_[0]
+
+
+def test_a_warm_start_that_wobbles_is_not_called_divergent():
+    """A fresh Adam's first steps have size lr whatever the gradient: from a
+    near-perfect fit the loss rises a hundredfold, then falls back. The
+    divergence check compares with the losses of the earlier fit too."""
+    X, y = sum_of_last_two()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((3,), solver="lbfgs", alpha=0.0, max_iter=300, tol=1e-8,
+                              random_state=0).fit(X, y)
+    first = len(model.loss_curve_)
+    model.set_params(solver="adam", warm_start=True, learning_rate_init=0.01, max_iter=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert model.loss_curve_[-1] > 10 * model.loss_curve_[first]  # it did wobble
+    assert not any("diverged" in str(w.message) for w in caught)
+
+
+def test_non_finite_initial_loss_of_scipy_solvers_raises():
+    X, y = sum_of_last_two()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="non-finite at the initial weights"):
+            LSTMRegressor((2,), solver="lbfgs").fit(X, y * 1e300)
+
+
+# -- determinism -----------------------------------------------------------------
+
+
+@ignore_convergence
+@pytest.mark.parametrize("params", [
+    dict(solver="adam", early_stopping=True, validation_split="shuffle"),
+    dict(solver="sgd", shuffle=True),
+    dict(solver="lbfgs"),
+], ids=["adam", "sgd", "lbfgs"])
+def test_same_random_state_gives_bit_identical_weights(params):
+    X, y = sum_of_last_two()
+    a = LSTMRegressor((3,), max_iter=4, random_state=7, **params).fit(X, y)
+    b = LSTMRegressor((3,), max_iter=4, random_state=7, **params).fit(X, y)
+    assert_same_weights(a, b)
+    c = LSTMRegressor((3,), max_iter=4, random_state=8, **params).fit(X, y)
+    assert not np.array_equal(a.out_coef_, c.out_coef_)
