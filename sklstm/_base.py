@@ -527,9 +527,22 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             sample_weight = class_sw if sample_weight is None else sample_weight * class_sw
             if sample_weight.sum() <= 0:
                 raise ValueError("The weighted samples sum to zero; check class_weight.")
+        # partial_fit continues the shuffling sequence of earlier calls.
+        if incremental and hasattr(self, "_rng"):
+            rng = copy.deepcopy(self._rng)
+        else:
+            rng = check_random_state(self.random_state)
+        split = None
+        if method is None and self.early_stopping and not incremental:
+            split = self._split_validation(seqs.n_samples, Y, sample_weight, rng)
         if not reuse_weights:
             if self.standardize:
-                staged.input_mean_, staged.input_scale_ = self._channel_stats(seqs, sample_weight)
+                # Statistics of the training part only: the validation part
+                # must not inform the model it judges.
+                train = slice(None) if split is None else split[0]
+                staged.input_mean_, staged.input_scale_ = self._channel_stats(
+                    seqs.take(train), None if sample_weight is None else sample_weight[train]
+                )
             else:
                 staged.input_mean_ = np.zeros(seqs.n_channels)
                 staged.input_scale_ = np.ones(seqs.n_channels)
@@ -543,11 +556,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             seqs.n_channels, sizes, n_outputs, peephole=self.peephole, coupled=self.coupled_gates
         )
         spec = NetworkSpec(layout, loss_name, float(self.alpha), bool(self.return_sequences))
-        # partial_fit continues the shuffling sequence of earlier calls.
-        if incremental and hasattr(self, "_rng"):
-            rng = copy.deepcopy(self._rng)
-        else:
-            rng = check_random_state(self.random_state)
         if reuse_weights:
             theta = layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
         else:
@@ -572,7 +580,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             staged.__dict__.pop("_optimizer", None)
             staged.__dict__.pop("_no_improvement_count", None)
         if method is None:
-            theta = staged._fit_stochastic(theta, seqs, Y, sample_weight, spec, rng, incremental)
+            theta = staged._fit_stochastic(
+                theta, seqs, Y, sample_weight, spec, rng, incremental, split
+            )
         else:
             theta = staged._fit_scipy(theta, seqs, Y, sample_weight, spec, method)
 
@@ -588,8 +598,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 self.__dict__.pop(name, None)
         return self
 
-    def _split_validation(self, seqs, Y, sample_weight, rng):
-        n = seqs.n_samples
+    def _split_validation(self, n, Y, sample_weight, rng):
+        """Indices ``(train, val)`` of the early-stopping split of ``n`` samples."""
         n_val = int(np.ceil(self.validation_fraction * n))
         if n < 2 or n_val >= n:
             raise ValueError(
@@ -616,10 +626,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                         f"validation_fraction={self.validation_fraction}); give them "
                         "positive sample_weight or change the split."
                     )
-        return (
-            (seqs.take(train), Y[train], None if sw is None else sw[train]),
-            (seqs.take(val), Y[val], None if sw is None else sw[val]),
-        )
+        return train, val
 
     def _stratify_labels(self, Y):
         raise ValueError("validation_split='stratified' is only available for classifiers.")
@@ -628,14 +635,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if self.verbose:
             print(msg, flush=True)
 
-    def _fit_stochastic(self, theta, seqs, Y, sample_weight, spec, rng, incremental):
+    def _fit_stochastic(self, theta, seqs, Y, sample_weight, spec, rng, incremental, split):
         n_params = theta.size
         dtype = theta.dtype
-        early_stopping = self.early_stopping and not incremental
+        early_stopping = split is not None
         if early_stopping:
-            (seqs, Y, sample_weight), (val_seqs, val_Y, val_sw) = self._split_validation(
-                seqs, Y, sample_weight, rng
-            )
+            train, val = split
+            sw = sample_weight
+            val_seqs, val_Y, val_sw = seqs.take(val), Y[val], None if sw is None else sw[val]
+            seqs, Y, sample_weight = seqs.take(train), Y[train], None if sw is None else sw[train]
         n = seqs.n_samples
         batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
 

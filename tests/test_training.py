@@ -243,6 +243,22 @@ def test_random_validation_splits(split, monkeypatch):
     assert clf.score(X[val], labels[val]) == pytest.approx(clf.validation_scores_[best])
 
 
+def test_standardisation_ignores_the_validation_part():
+    """With early stopping, input statistics come from the training part only."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 3, 2))
+    X[-5:] += 100.0  # the tail, held out for validation, is far off
+    y = X[:, -1, 0]
+    model = LSTMRegressor((2,), early_stopping=True, validation_fraction=0.25,
+                          max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    train = X[:15].reshape(-1, 2)
+    np.testing.assert_allclose(model.input_mean_, train.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(model.input_scale_, train.std(axis=0), rtol=1e-12)
+
+
 def test_early_stopping_split_errors():
     X, y = sum_of_last_two()
     with pytest.raises(ValueError, match="only available for classifiers"):
