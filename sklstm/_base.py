@@ -232,6 +232,8 @@ def _check_sample_weight(sample_weight, n_samples):
         raise ValueError(
             f"sample_weight.shape == {sw.shape}, expected ({n_samples},)."
         )
+    if np.iscomplexobj(sw):
+        raise ValueError("Complex sample_weight is not supported; weights must be real.")
     try:
         sw = sw.astype(np.float64)
     except (TypeError, ValueError) as exc:
@@ -468,8 +470,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         step_w = mask * w[:, None]  # (n, T)
         total = step_w.sum()
         values = seqs.values.astype(np.float64)
-        mean = np.einsum("nt,ntc->c", step_w, values) / total
-        var = np.einsum("nt,ntc->c", step_w, (values - mean) ** 2) / total
+        # Huge inputs overflow here; the check below turns that into a clear error.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = np.einsum("nt,ntc->c", step_w, values) / total
+            var = np.einsum("nt,ntc->c", step_w, (values - mean) ** 2) / total
         scale = np.sqrt(var)
         scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0  # constant channels
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
@@ -534,7 +538,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             rng = check_random_state(self.random_state)
         split = None
         if method is None and self.early_stopping and not incremental:
-            split = self._split_validation(seqs.n_samples, Y, sample_weight, rng)
+            split = staged._split_validation(seqs.n_samples, Y, sample_weight, rng)
         if not reuse_weights:
             if self.standardize:
                 # Statistics of the training part only: the validation part

@@ -1,7 +1,7 @@
 """LSTMClassifier: an LSTM with a logistic or softmax output and log-loss."""
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -11,6 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
+from ._loss import log_softmax, softmax
 from ._validation import check_sequence_targets
 
 
@@ -243,7 +244,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         elif z.shape[-1] == 1:
             proba = np.concatenate([expit(-z), expit(z)], axis=-1)
         else:
-            proba = softmax(z, axis=-1)
+            proba = softmax(z)
         return self._padded_nan(proba, seqs)
 
     def predict_log_proba(self, X):
@@ -263,7 +264,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         elif z.shape[-1] == 1:
             log_proba = np.concatenate([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)], axis=-1)
         else:
-            log_proba = log_softmax(z, axis=-1)
+            log_proba = log_softmax(z)
         return self._padded_nan(log_proba, seqs)
 
     def predict(self, X):

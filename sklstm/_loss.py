@@ -43,19 +43,28 @@ def _logistic(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def _log_softmax(z):
+def _shifted_logits(z):
+    # Shift by the row maximum so exp never overflows. Logits more than the
+    # float range apart shift to -inf, whose exp is the correct 0.
+    with np.errstate(over="ignore"):
+        return z - z.max(axis=-1, keepdims=True)
+
+
+def log_softmax(z):
+    """Log of the softmax over the last axis, overflow-free for finite ``z``."""
     # Plain NumPy: scipy.special's version goes through its array-API layer,
     # which costs more than the arithmetic for a mini-batch.
-    shifted = z - z.max(axis=-1, keepdims=True)
+    shifted = _shifted_logits(z)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+def softmax(z):
+    """Softmax over the last axis, overflow-free for finite ``z``."""
+    e = np.exp(_shifted_logits(z))
     return e / e.sum(axis=-1, keepdims=True)
 
 
-OUTPUT_ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "softmax": _softmax}
+OUTPUT_ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "softmax": softmax}
 
 
 def _squared_error(z, y):
@@ -69,7 +78,7 @@ def _binary_log_loss(z, y):
 
 
 def _multinomial_log_loss(z, y):
-    return -np.sum(y * _log_softmax(z), axis=-1)
+    return -np.sum(y * log_softmax(z), axis=-1)
 
 
 # name -> (per-sample loss of logits, output activation of the logits)

@@ -15,8 +15,14 @@ only place that knows about input layouts:
   ``[x0(t0), x1(t0), x0(t1), ...]`` (darts) or channel-major blocks
   ``[x0(t0), x0(t1), ..., x1(t0), ...]``; ``newest_first`` declares lag
   columns ordered newest first (skforecast's ``lag_1, lag_2, ...``).
-- **Ragged list** of 1-D (univariate) or 2-D (n_timesteps_i, n_channels)
-  arrays of different lengths.
+- **Ragged list** of 1-D (univariate: arrays, lists or pandas Series) or
+  2-D (n_timesteps_i, n_channels) arrays or DataFrames of different lengths.
+
+Values must be real numbers: integers and booleans become float64, float32
+is kept. Text (even numbers written as text), complex numbers and sparse
+matrices are refused with an error that says so, and NaN is accepted only
+as padding. With ``return_sequences=True``, a list ``y`` holds one array of
+per-step targets per sequence, exactly as long as that sequence.
 """
 
 from dataclasses import dataclass
@@ -26,7 +32,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_array
 
-__all__ = ["Sequences", "check_sequences", "check_sequence_targets", "COLUMN_ORDERS"]
+__all__ = ["COLUMN_ORDERS", "Sequences", "check_sequence_targets", "check_sequences"]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -90,6 +96,16 @@ def _reject_unsupported_containers(X, name):
         )
 
 
+def _reject_text(arr, name):
+    # check_array would parse numeric strings such as "1.5" silently; sklearn
+    # rejects text under dtype="numeric", and so does sklstm.
+    if arr.dtype.kind in "USa":
+        raise ValueError(
+            f"{name} holds strings (dtype {arr.dtype}), but sklstm needs numbers. "
+            f"Convert numbers written as text explicitly, e.g. {name}.astype(float)."
+        )
+
+
 def _as_float_array(X, name, allow_nd):
     """check_array with sklstm's dtype rules: float32 kept, NaN/inf checked later."""
     try:
@@ -103,8 +119,17 @@ def _as_float_array(X, name, allow_nd):
         )
     except TypeError as exc:
         raise TypeError(f"{name} must contain only numbers: {exc}") from exc
+    except OverflowError as exc:
+        # Python ints beyond float64's range, in object arrays or lists.
+        raise ValueError(f"{name} holds a number too large for float64: {exc}") from exc
     except ValueError as exc:
         msg = str(exc)
+        if "Complex data not supported" in msg:
+            # check_array appends the whole array to this message.
+            raise ValueError(
+                f"Complex data not supported: {name} holds complex numbers, but an LSTM "
+                f"needs real ones. Pass {name}.real or np.abs({name}) explicitly."
+            ) from None
         if "could not convert" in msg or "string" in msg:
             raise ValueError(
                 f"{name} must contain only numbers (no strings or objects): {msg}"
@@ -112,12 +137,31 @@ def _as_float_array(X, name, allow_nd):
         raise
 
 
+_ARRAY_HINT = (
+    "Pass a 3-D array (n_samples, n_timesteps, n_channels), a 2-D table with one "
+    "sequence per row, or a list of 1-D (n_timesteps,) or 2-D (n_timesteps, "
+    "n_channels) arrays."
+)
+
+
+def _as_array(X, name, hint=_ARRAY_HINT):
+    """np.asarray with a clear error for lists that do not form an array."""
+    try:
+        return np.asarray(X)
+    except ValueError as exc:
+        raise ValueError(f"{name} cannot be read as an array: {exc} {hint}") from None
+
+
 def _ragged_to_padded(X, name):
     """Pad a list of 1-D or 2-D sequences of different lengths with trailing NaN."""
     seqs = []
     for k, seq in enumerate(X):
-        _reject_unsupported_containers(seq, f"{name}[{k}]")
-        arr = np.asarray(seq)
+        item = f"{name}[{k}]"
+        if sparse.issparse(seq):
+            _reject_unsupported_containers(seq, item)
+        if isinstance(seq, pd.Series):
+            seq = seq.to_numpy()  # a Series is one univariate sequence here
+        arr = _as_array(seq, item)
         if arr.ndim == 1:
             arr = arr[:, None]
         if arr.ndim != 2:
@@ -125,7 +169,10 @@ def _ragged_to_padded(X, name):
                 f"Sequence {k} of {name} has {arr.ndim} dimensions; each sequence of a "
                 "list must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_channels)."
             )
-        seqs.append(_as_float_array(arr, f"{name}[{k}]", allow_nd=False) if arr.size else arr)
+        _reject_text(arr, item)
+        if arr.shape[0] == 0:
+            raise ValueError(f"Sequence {k} of {name} has no time steps.")
+        seqs.append(_as_float_array(arr, item, allow_nd=False))
     channels = {s.shape[1] for s in seqs}
     if len(channels) > 1:
         first = seqs[0].shape[1]
@@ -134,9 +181,6 @@ def _ragged_to_padded(X, name):
             f"All sequences of {name} must have the same number of channels: "
             f"sequence 0 has {first}, sequence {bad} has {seqs[bad].shape[1]}."
         )
-    for k, s in enumerate(seqs):
-        if s.shape[0] == 0:
-            raise ValueError(f"Sequence {k} of {name} has no time steps.")
     dtype = np.result_type(*[s.dtype for s in seqs])
     T = max(s.shape[0] for s in seqs)
     padded = np.full((len(seqs), T, channels.pop()), np.nan, dtype=dtype)
@@ -145,15 +189,24 @@ def _ragged_to_padded(X, name):
     return padded
 
 
-def _is_ragged(X):
-    """Whether a list/tuple holds sequences of differing shapes."""
+def _is_ragged(X, name="X"):
+    """Whether a list/tuple holds sequences of differing shapes.
+
+    A scalar among sequences also makes the list ragged, so that it is
+    reported as a sequence with the wrong number of dimensions.
+    """
     if not isinstance(X, (list, tuple)) or len(X) == 0:
         return False
     shapes = set()
-    for item in X:
-        if np.isscalar(item) or item is None:
-            return False
-        shapes.add(np.shape(item))
+    for k, item in enumerate(X):
+        try:
+            shapes.add(np.shape(item))
+        except ValueError as exc:
+            raise ValueError(
+                f"Sequence {k} of {name} is not rectangular: {exc} Each sequence must be "
+                "1-D (n_timesteps,) or 2-D (n_timesteps, n_channels), with the same "
+                "number of channels at every step."
+            ) from None
     return len(shapes) > 1
 
 
@@ -229,17 +282,29 @@ def check_sequences(
     """
     _reject_unsupported_containers(X, name)
     n_columns = None
-    if _is_ragged(X):
+    if _is_ragged(X, name):
         X3 = _ragged_to_padded(X, name)
     else:
-        if not isinstance(X, (np.ndarray, pd.DataFrame, list, tuple)):
-            X = np.asarray(X)  # objects exposing __array__
-        ndim = np.ndim(X)
+        if not isinstance(X, (np.ndarray, pd.DataFrame)):
+            X = _as_array(X, name)  # lists, and objects exposing __array__
+        ndim = X.ndim
+        if ndim < 2:
+            what = "a scalar" if ndim == 0 else f"a 1-D array of shape {X.shape}"
+            if X.size == 0:
+                what = "an empty 1-D array: no sequences"
+            raise ValueError(
+                f"Expected a 2-D or 3-D {name}, got {what}. Reshape your data: "
+                f"{name}.reshape(1, -1) for one univariate sequence, {name}.reshape(-1, 1) "
+                "for sequences of a single step, or a 3-D array (n_samples, n_timesteps, "
+                "n_channels)."
+            )
         if ndim > 3:
             raise ValueError(
                 f"Expected a 2-D or 3-D {name}, got {ndim} dimensions; sequences are "
                 "(n_samples, n_timesteps, n_channels)."
             )
+        if isinstance(X, np.ndarray):
+            _reject_text(X, name)
         arr = _as_float_array(X, name, allow_nd=ndim == 3)
         if arr.ndim == 2:
             n_columns = arr.shape[1]
@@ -263,17 +328,41 @@ def check_sequences(
     return Sequences(values, lengths, n_columns)
 
 
-def _pad_ragged_targets(y, numeric):
+def _pad_ragged_targets(y, numeric, sequences):
     """Stack per-step target arrays of different lengths into one padded array.
 
-    Numeric targets are padded with NaN; labels with the first label seen,
-    which the loss ignores at padded steps.
+    Each ``y[k]`` must have exactly as many steps as sequence ``k`` of ``X``:
+    a shorter one would leave real steps without a target. Numeric targets
+    are padded with NaN; labels with the first label seen, which the loss
+    ignores at padded steps.
     """
-    arrays = [np.asarray(item) for item in y]
+    arrays = []
+    for k, item in enumerate(y):
+        if isinstance(item, pd.Series):
+            item = item.to_numpy()
+        a = _as_array(item, f"y[{k}]")
+        if a.ndim == 0:
+            raise ValueError(
+                f"y[{k}] is a single value, but with return_sequences=True each item of "
+                "a list y holds the targets of every step of its sequence."
+            )
+        arrays.append(a)
+    n, T = sequences.values.shape[:2]
+    if len(arrays) != n:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {n} and {len(arrays)}."
+        )
+    lengths = np.full(n, T) if sequences.lengths is None else sequences.lengths
+    for k, (a, length) in enumerate(zip(arrays, lengths)):
+        if a.shape[0] != length:
+            raise ValueError(
+                f"y[{k}] has {a.shape[0]} steps, but sequence {k} of X has {length}; "
+                "with return_sequences=True each sequence needs one target per step."
+            )
     trailing = arrays[0].shape[1:]
     if any(a.shape[1:] != trailing for a in arrays):
         raise ValueError("All per-step target sequences must have the same number of outputs.")
-    shape = (len(arrays), max(a.shape[0] for a in arrays)) + trailing
+    shape = (n, T) + trailing
     if numeric:
         out = np.full(shape, np.nan)
     else:
@@ -309,17 +398,31 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         raise ValueError(
             "This estimator requires y to be passed, but the target y is None."
         )
+    if sparse.issparse(y):
+        raise TypeError(
+            "Sparse data was passed for y, but sklstm needs dense targets; "
+            "convert them with y.toarray()."
+        )
     n, T = sequences.values.shape[:2]
-    if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y):
-        y = _pad_ragged_targets(y, numeric)
+    if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
+        y = _pad_ragged_targets(y, numeric, sequences)
+    if np.isscalar(y):
+        raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
+    if not isinstance(y, (np.ndarray, pd.DataFrame, pd.Series)):
+        hint = (
+            "Many-to-one targets are (n_samples,) or (n_samples, n_outputs); with "
+            "return_sequences=True a list y holds one array of per-step targets per sequence."
+        )
+        y = _as_array(y, "y", hint)
+    if np.ndim(y) == 0:
+        raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
     if numeric:
-        y = _as_float_array_target(y, return_sequences)
+        y = _as_float_array_target(y)
     else:
         y = np.asarray(y)
-    if y.ndim == 0 or y.shape[0] != n:
+    if y.shape[0] != n:
         raise ValueError(
-            f"X and y have inconsistent numbers of samples: {n} and "
-            f"{'a scalar' if y.ndim == 0 else y.shape[0]}."
+            f"X and y have inconsistent numbers of samples: {n} and {y.shape[0]}."
         )
     if not return_sequences:
         if numeric:
@@ -349,14 +452,27 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
     return y
 
 
-def _as_float_array_target(y, return_sequences):
+def _as_float_array_target(y):
+    if isinstance(y, np.ndarray):
+        _reject_text(y, "y")
     try:
         return check_array(
             y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES,
-            ensure_all_finite=False, input_name="y",
+            ensure_all_finite=False, ensure_min_samples=0, input_name="y",
         )
     except TypeError as exc:
         raise TypeError(f"y must contain only numbers: {exc}") from exc
+    except OverflowError as exc:
+        raise ValueError(f"y holds a number too large for float64: {exc}") from exc
+    except ValueError as exc:
+        if "Complex data not supported" in str(exc):
+            raise ValueError(
+                "Complex data not supported: y holds complex numbers; regression "
+                "targets must be real."
+            ) from None
+        if "could not convert" in str(exc):
+            raise ValueError(f"y must contain only numbers: {exc}") from exc
+        raise
 
 
 def _require_finite(y, mask):
@@ -373,6 +489,6 @@ def _require_finite(y, mask):
 
 def target_is_single_output(y, return_sequences):
     """Whether ``y`` has no output axis, so predictions should not have one either."""
-    if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y):
+    if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
         return np.asarray(y[0]).ndim <= 1
     return np.asarray(y).ndim == (2 if return_sequences else 1)

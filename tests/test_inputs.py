@@ -1,0 +1,400 @@
+"""Every input convention of ``X`` (and of per-step ``y``) reaches the same model.
+
+The conventions are converted once, by ``sklstm._validation.check_sequences``.
+The tests check the conversion itself on tiny arrays whose values encode
+their position (channel ``c`` at step ``t`` holds ``10 c + t``), then that
+the estimators see the same sequences whichever way they are passed: fitting
+on two conventions of the same data gives bit-for-bit the same weights, and
+predicting on them the same outputs.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._validation import check_sequence_targets, check_sequences
+
+# Small and fast: lbfgs is deterministic full-batch training.
+FAST = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, random_state=0)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _coded(n_samples, n_steps, n_channels):
+    """(n, T, C) array with ``100 s + 10 c + t`` at sample s, step t, channel c."""
+    s, t, c = np.meshgrid(
+        np.arange(n_samples), np.arange(n_steps), np.arange(n_channels), indexing="ij"
+    )
+    return (100.0 * s + 10.0 * c + t).astype(np.float64)
+
+
+def _data(n=10, T=6, C=1, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, C))
+    y = X[:, -2:, 0].sum(axis=1) + 0.1 * rng.normal(size=n)
+    return X, y
+
+
+def _assert_same_model(a, b):
+    for la, lb in zip(a.coefs_, b.coefs_):
+        assert la.keys() == lb.keys()
+        for name in la:
+            assert_array_equal(la[name], lb[name])
+    assert_array_equal(a.out_coef_, b.out_coef_)
+    assert_array_equal(a.out_intercept_, b.out_intercept_)
+    assert_array_equal(a.input_mean_, b.input_mean_)
+    assert_array_equal(a.input_scale_, b.input_scale_)
+
+
+# -- 3-D, the native form --------------------------------------------------------
+
+
+def test_3d_is_native():
+    X = _coded(3, 4, 2)
+    seqs = check_sequences(X)
+    assert seqs.lengths is None and seqs.n_columns is None
+    assert_array_equal(seqs.values, X)
+    assert seqs.values.flags.c_contiguous
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtypes_are_kept(dtype):
+    assert check_sequences(_coded(2, 3, 1).astype(dtype)).values.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, bool, np.float16, object])
+def test_other_numeric_dtypes_become_float64(dtype):
+    X = _coded(2, 3, 1).astype(dtype)
+    seqs = check_sequences(X)
+    assert seqs.values.dtype == np.float64
+    assert_array_equal(seqs.values, X.astype(np.float64))
+
+
+def test_3d_fit_predict_shapes_and_features():
+    X, y = _data(C=2)
+    model = LSTMRegressor(**FAST).fit(X, y)
+    assert model.n_features_in_ == 2
+    assert not hasattr(model, "feature_names_in_")
+    assert model.predict(X).shape == (10,)
+
+
+# -- 2-D tables: one sequence per row --------------------------------------------
+
+
+def test_2d_rows_are_univariate_sequences_oldest_first():
+    X2 = _coded(3, 5, 1)[:, :, 0]  # row s: 100 s + [0, 1, 2, 3, 4]
+    seqs = check_sequences(X2)
+    assert seqs.values.shape == (3, 5, 1)
+    assert_array_equal(seqs.values[1, :, 0], [100, 101, 102, 103, 104])
+    assert seqs.n_columns == 5
+
+
+def test_2d_newest_first_reverses_the_columns():
+    X2 = np.array([[4.0, 3.0, 2.0, 1.0]])  # lag_1 (newest) ... lag_4 (oldest)
+    seqs = check_sequences(X2, newest_first=True)
+    assert_array_equal(seqs.values[0, :, 0], [1, 2, 3, 4])
+
+
+@pytest.mark.parametrize(
+    "column_order, newest_first, row",
+    [
+        # channel c at step t holds 10 c + t; three steps, two channels
+        ("time_major", False, [0, 10, 1, 11, 2, 12]),
+        ("channel_major", False, [0, 1, 2, 10, 11, 12]),
+        ("time_major", True, [2, 12, 1, 11, 0, 10]),
+        ("channel_major", True, [2, 1, 0, 12, 11, 10]),
+    ],
+)
+def test_2d_multichannel_layouts(column_order, newest_first, row):
+    seqs = check_sequences(
+        np.array([row], dtype=float), n_channels=2, column_order=column_order,
+        newest_first=newest_first,
+    )
+    assert_array_equal(seqs.values[0], _coded(1, 3, 2)[0])
+
+
+@pytest.mark.parametrize(
+    "column_order, newest_first",
+    [("time_major", False), ("channel_major", False), ("time_major", True), ("channel_major", True)],
+)
+def test_2d_layouts_train_the_same_model_as_3d(column_order, newest_first):
+    X3, y = _data(C=2)
+    X2 = X3[:, ::-1] if newest_first else X3
+    X2 = X2.reshape(10, -1) if column_order == "time_major" else X2.transpose(0, 2, 1).reshape(10, -1)
+    layout = dict(n_channels=2, column_order=column_order, newest_first=newest_first)
+    m2 = LSTMRegressor(**FAST, **layout).fit(X2, y)
+    m3 = LSTMRegressor(**FAST).fit(X3, y)
+    _assert_same_model(m2, m3)
+    assert m2.n_features_in_ == 12  # columns of the table, as sklearn counts them
+    assert_array_equal(m2.predict(X2), m3.predict(X3))
+    # The 2-D model also reads 3-D input: the layout only concerns tables.
+    assert_array_equal(m2.predict(X3), m3.predict(X3))
+
+
+@pytest.mark.parametrize("n_columns, n_channels", [(5, 2), (7, 3), (3, 4)])
+def test_column_count_not_fitting_the_layout(n_columns, n_channels):
+    X = np.ones((4, n_columns))
+    msg = f"{n_columns} columns.*n_channels={n_channels}.*multiple of {n_channels}"
+    with pytest.raises(ValueError, match=msg):
+        check_sequences(X, n_channels=n_channels)
+    with pytest.raises(ValueError, match=msg):
+        LSTMRegressor(**FAST, n_channels=n_channels).fit(X, np.ones(4))
+
+
+def test_dataframe_same_as_array_and_sets_feature_names():
+    X3, y = _data()
+    df = pd.DataFrame(X3[:, :, 0], columns=[f"t-{k}" for k in range(5, -1, -1)])
+    m_df = LSTMRegressor(**FAST).fit(df, y)
+    m_np = LSTMRegressor(**FAST).fit(X3, y)
+    _assert_same_model(m_df, m_np)
+    assert_array_equal(m_df.feature_names_in_, df.columns)
+    assert m_df.n_features_in_ == 6
+    assert_array_equal(m_df.predict(df), m_np.predict(X3))
+
+
+def test_dataframe_with_other_columns_at_predict():
+    X3, y = _data()
+    df = pd.DataFrame(X3[:, :, 0], columns=[f"lag{k}" for k in range(6)])
+    model = LSTMRegressor(**FAST).fit(df, y)
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(df.rename(columns={"lag0": "other"}))
+    with pytest.raises(ValueError, match="same order"):
+        model.predict(df[df.columns[::-1]])
+    with pytest.raises(ValueError, match="unseen at fit time:\n- extra"):
+        model.predict(df.assign(extra=1.0))
+    with (
+        pytest.raises(ValueError, match="X has 7 features, but LSTMRegressor is expecting 6"),
+        pytest.warns(UserWarning, match="does not have valid feature names"),
+    ):
+        model.predict(df.assign(extra=1.0).to_numpy())
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        model.predict(df.to_numpy())
+
+
+def test_dataframe_at_predict_after_fit_on_array_warns():
+    X3, y = _data()
+    model = LSTMRegressor(**FAST).fit(X3[:, :, 0], y)
+    with pytest.warns(UserWarning, match="has feature names, but LSTMRegressor was fitted without"):
+        model.predict(pd.DataFrame(X3[:, :, 0], columns=list("abcdef")))
+
+
+def test_refit_on_3d_forgets_feature_names():
+    X3, y = _data()
+    model = LSTMRegressor(**FAST).fit(pd.DataFrame(X3[:, :, 0], columns=list("abcdef")), y)
+    model.fit(X3, y)
+    assert not hasattr(model, "feature_names_in_")
+    assert model.n_features_in_ == 1
+
+
+# -- ragged lists and NaN padding --------------------------------------------------
+
+
+def _ragged(univariate=False):
+    rng = np.random.RandomState(1)
+    lengths = [5, 2, 7, 1, 7, 3]
+    seqs = [rng.normal(size=(n, 2)) for n in lengths]
+    if univariate:
+        seqs = [s[:, 0] for s in seqs]
+    return seqs, lengths
+
+
+def _pad(seqs):
+    T = max(len(s) for s in seqs)
+    C = 1 if np.ndim(seqs[0]) == 1 else seqs[0].shape[1]
+    X = np.full((len(seqs), T, C), np.nan)
+    for k, s in enumerate(seqs):
+        X[k, : len(s)] = np.reshape(s, (len(s), C))
+    return X
+
+
+@pytest.mark.parametrize("univariate", [False, True])
+def test_ragged_list_becomes_padded(univariate):
+    seqs, lengths = _ragged(univariate)
+    out = check_sequences(seqs)
+    assert_array_equal(out.lengths, lengths)
+    assert out.values.shape == (6, 7, 1 if univariate else 2)
+    mask = out.step_mask()
+    assert_array_equal(out.values[~mask], 0.0)  # padding is zero, never NaN
+    assert_array_equal(out.values[mask], np.concatenate(seqs).reshape(-1, out.n_channels))
+
+
+def test_ragged_list_of_series_and_dataframes():
+    seqs, _ = _ragged()
+    as_series = [pd.Series(s[:, 0]) for s in seqs]
+    as_frames = [pd.DataFrame(s, columns=["a", "b"]) for s in seqs]
+    assert_array_equal(check_sequences(as_series).values, check_sequences([s[:, 0] for s in seqs]).values)
+    assert_array_equal(check_sequences(as_frames).values, check_sequences(seqs).values)
+
+
+def test_trailing_nan_steps_are_padding():
+    X = _coded(3, 5, 2)
+    X[0, 3:] = np.nan
+    X[2, 1:] = np.nan
+    out = check_sequences(X)
+    assert_array_equal(out.lengths, [3, 5, 1])
+    assert not np.isnan(out.values).any()
+
+
+def test_padding_shared_by_all_sequences_is_trimmed():
+    X = _coded(2, 6, 1)
+    X[:, 4:] = np.nan
+    out = check_sequences(X)
+    assert out.values.shape == (2, 4, 1) and out.lengths is None
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_ragged_and_padded_give_identical_models_and_predictions(return_sequences):
+    seqs, _ = _ragged()
+    X_pad = _pad(seqs)
+    if return_sequences:
+        y_ragged = [s.sum(axis=1) for s in seqs]
+        y = np.full(X_pad.shape[:2], np.nan)  # NaN at padded steps is ignored
+        for k, t in enumerate(y_ragged):
+            y[k, : len(t)] = t
+    else:
+        y_ragged = y = np.array([s[-1].sum() for s in seqs])
+    kw = dict(FAST, return_sequences=return_sequences)
+    m_ragged = LSTMRegressor(**kw).fit(seqs, y_ragged)
+    m_pad = LSTMRegressor(**kw).fit(X_pad, y)
+    _assert_same_model(m_ragged, m_pad)
+    assert_array_equal(m_pad.predict(seqs), m_pad.predict(X_pad))
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_padded_batch_matches_each_sequence_alone(return_sequences):
+    seqs, lengths = _ragged()
+    X_pad = _pad(seqs)
+    y = np.array([s[-1].sum() for s in seqs])
+    if return_sequences:
+        y = np.nan_to_num(X_pad.sum(axis=2))
+    model = LSTMRegressor(**FAST, return_sequences=return_sequences).fit(X_pad, y)
+    batch = model.predict(X_pad)
+    for k, s in enumerate(seqs):
+        alone = model.predict(s[None])
+        if return_sequences:
+            assert_allclose(batch[k, : lengths[k]], alone[0], rtol=1e-12, atol=1e-12)
+            assert np.isnan(batch[k, lengths[k] :]).all()  # padded steps have no prediction
+        else:
+            assert_allclose(batch[k], alone[0], rtol=1e-12, atol=1e-12)
+
+
+def test_classifier_ragged_against_padded():
+    seqs, _ = _ragged()
+    labels = np.array(["up", "down", "up", "down", "down", "up"])
+    clf_r = LSTMClassifier(**FAST).fit(seqs, labels)
+    clf_p = LSTMClassifier(**FAST).fit(_pad(seqs), labels)
+    _assert_same_model(clf_r, clf_p)
+    assert_array_equal(clf_r.predict_proba(seqs), clf_p.predict_proba(_pad(seqs)))
+
+
+def test_classifier_per_step_labels_as_ragged_list():
+    seqs, lengths = _ragged()
+    y = [np.where(s[:, 0] > 0, "pos", "neg") for s in seqs]
+    clf = LSTMClassifier(**FAST, return_sequences=True).fit(seqs, y)
+    pred = clf.predict(seqs)
+    assert [len(p) for p in pred] == lengths
+
+
+@pytest.mark.parametrize("estimator", [LSTMRegressor, LSTMClassifier])
+def test_ragged_targets_must_match_sequence_lengths(estimator):
+    # Regression test: a per-step label list shorter than its sequence was
+    # padded with the first label, so real steps got invented labels.
+    seqs, lengths = _ragged()
+    y = [np.arange(n) % 2 for n in lengths]
+    y[2] = y[2][:-1]
+    with pytest.raises(ValueError, match=r"y\[2\] has 6 steps, but sequence 2 of X has 7"):
+        estimator(**FAST, return_sequences=True).fit(seqs, y)
+
+
+def test_empty_per_step_targets():
+    # Regression test: an empty target array first in the list raised IndexError.
+    seqs, lengths = _ragged()
+    y = [np.arange(n, dtype=float) for n in lengths]
+    y[0] = np.array([])
+    with pytest.raises(ValueError, match=r"y\[0\] has 0 steps, but sequence 0 of X has 5"):
+        LSTMRegressor(**FAST, return_sequences=True).fit(seqs, y)
+
+
+def test_ragged_targets_against_x():
+    seqs, lengths = _ragged()
+    out = check_sequence_targets(
+        [np.arange(n, dtype=float) for n in lengths], check_sequences(seqs), True, numeric=True
+    )
+    assert out.shape == (6, 7, 1)
+    assert_array_equal(out[2, :, 0], np.arange(7.0))
+    assert_array_equal(out[1, 2:, 0], 0.0)  # padding, ignored by the loss
+    with pytest.raises(ValueError, match="inconsistent numbers of samples: 6 and 5"):
+        check_sequence_targets(
+            [np.arange(n, dtype=float) for n in lengths[:5]], check_sequences(seqs), True, numeric=True
+        )
+
+
+# -- NaN that is not padding ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ((2, 1, 0), "inside sequence 2 \\(step 1, channel 0\\)"),  # in the middle
+        ((3, 0, 1), "inside sequence 3 \\(step 0, channel 1\\)"),  # leading
+        ((1, 4, 1), "inside sequence 1 \\(step 4, channel 1\\)"),  # last step, one channel only
+    ],
+)
+def test_nan_other_than_trailing_steps_is_an_error(where, message):
+    X = _coded(4, 5, 2)
+    X[where] = np.nan
+    with pytest.raises(ValueError, match=message):
+        check_sequences(X)
+    with pytest.raises(ValueError, match=message):
+        LSTMRegressor(**FAST).fit(X, np.ones(4))
+
+
+def test_nan_inside_a_ragged_sequence_names_it():
+    seqs, _ = _ragged()
+    seqs[4] = seqs[4].copy()
+    seqs[4][2, 0] = np.nan
+    with pytest.raises(ValueError, match="inside sequence 4"):
+        check_sequences(seqs)
+
+
+@pytest.mark.parametrize("how", ["3d", "ragged"])
+def test_all_padding_sequence_is_an_error(how):
+    X = _coded(3, 4, 1)
+    X[1] = np.nan
+    if how == "ragged":
+        X = [X[0, :2], X[1], X[2, :3]]
+    with pytest.raises(ValueError, match="sequence 1 is all padding"):
+        LSTMRegressor(**FAST).fit(X, np.ones(3))
+
+
+def test_nan_trailing_in_2d_row_is_padding():
+    X2 = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, np.nan]])
+    out = check_sequences(X2)
+    assert_array_equal(out.lengths, [3, 2])
+
+
+# -- other lengths at predict time ---------------------------------------------------
+
+
+@pytest.mark.parametrize("estimator", [LSTMRegressor, LSTMClassifier])
+def test_predict_on_other_lengths(estimator):
+    X, y = _data(T=6, C=2)
+    if estimator is LSTMClassifier:
+        y = y > np.median(y)
+    model = estimator(**FAST).fit(X, y)
+    rng = np.random.RandomState(3)
+    for T in (1, 3, 11):
+        assert model.predict(rng.normal(size=(4, T, 2))).shape == (4,)
+    ragged = [rng.normal(size=(n, 2)) for n in (1, 9, 4)]
+    assert model.predict(ragged).shape == (3,)
+
+
+def test_predict_other_lengths_many_to_many():
+    X, _ = _data(T=6)
+    model = LSTMRegressor(**FAST, return_sequences=True).fit(X, X[:, :, 0])
+    assert model.predict(np.ones((2, 13, 1))).shape == (2, 13)
+    out = model.predict([np.ones(3), np.ones(8)])
+    assert out.shape == (2, 8)
+    assert np.isnan(out[0, 3:]).all() and not np.isnan(out[1]).any()

@@ -1,0 +1,741 @@
+"""Bad input, divergence, threads and long sequences.
+
+Every way of calling the estimators wrongly must end in a ``ValueError`` or
+``TypeError`` whose message names the problem, never in an ``IndexError`` or
+a traceback from deep inside NumPy; and an error must leave a fitted model
+exactly as it was (the fit loop trains a staged copy).
+"""
+
+import copy
+import threading
+import tracemalloc
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_array_equal
+from scipy import sparse
+from scipy.special import log_softmax
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._loss import OUTPUT_ACTIVATIONS
+from sklstm._lstm import lstm_backward, lstm_forward
+
+ESTIMATORS = [LSTMRegressor, LSTMClassifier]
+FAST = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _Xy(estimator, n=12, T=5, C=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, C))
+    y = X[:, -1, 0] + 0.1 * rng.normal(size=n)
+    if estimator is LSTMClassifier:
+        y = np.array(["a", "b", "c"])[np.arange(n) % 3]
+    return X, y
+
+
+def _with(X, index, value):
+    X = X.astype(float, copy=True)
+    X[index] = value
+    return X
+
+
+def _object_with_string(X):
+    X = X.astype(object)
+    X[0, 0, 0] = "x"
+    return X
+
+
+# -- the catalogue of bad input -----------------------------------------------------
+
+# name -> (make (X, y) from good (X, y), exception, message pattern)
+BAD_FIT_INPUT = {
+    "nan inside a sequence": (
+        lambda X, y: (_with(X, (3, 1, 0), np.nan), y), ValueError, "NaN inside sequence 3"),
+    "nan in one channel of the last step": (
+        lambda X, y: (_with(X, (5, -1, 1), np.nan), y), ValueError, "NaN inside sequence 5"),
+    "inf": (
+        lambda X, y: (_with(X, (2, 2, 1), np.inf), y), ValueError, "infinity \\(first in sample 2\\)"),
+    "-inf": (
+        lambda X, y: (_with(X, (7, 0, 0), -np.inf), y), ValueError, "infinity \\(first in sample 7\\)"),
+    "fewer y than X": (
+        lambda X, y: (X, y[:7]), ValueError, "inconsistent numbers of samples: 12 and 7"),
+    "fewer X than y": (
+        lambda X, y: (X[:5], y), ValueError, "inconsistent numbers of samples: 5 and 12"),
+    "empty 3-D": (
+        lambda X, y: (X[:0], y[:0]), ValueError, "0 sample\\(s\\)"),
+    "empty list": (
+        lambda X, y: ([], []), ValueError, "empty 1-D array: no sequences"),
+    "zero time steps": (
+        lambda X, y: (X[:, :0], y), ValueError, "0 time steps"),
+    "zero columns": (
+        lambda X, y: (X[:, :0, 0], y), ValueError, "0 feature\\(s\\)"),
+    "zero channels": (
+        lambda X, y: (X[:, :, :0], y), ValueError, "0 channels"),
+    "1-D X": (
+        lambda X, y: (X[:, 0, 0], y), ValueError, "got a 1-D array.*Reshape your data"),
+    "scalar X": (
+        lambda X, y: (1.5, y), ValueError, "got a scalar"),
+    "4-D X": (
+        lambda X, y: (X[:, :, :, None], y), ValueError, "got 4 dimensions"),
+    "ragged, different channel counts": (
+        lambda X, y: ([X[0], X[1, :3, :1]] + list(X[2:]), y), ValueError,
+        "same number of channels: sequence 0 has 2, sequence 1 has 1"),
+    "ragged, a 3-D item": (
+        lambda X, y: ([X[0, :2], X[1:3]] + list(X[3:]), y), ValueError, "Sequence 1 of X has 3 dimensions"),
+    "ragged, a scalar item": (
+        lambda X, y: ([X[0, :2], 4.0] + list(X[2:]), y), ValueError, "Sequence 1 of X has 0 dimensions"),
+    "ragged, an empty item": (
+        lambda X, y: ([X[0, :2], np.empty((0, 2))] + list(X[2:]), y), ValueError,
+        "Sequence 1 of X has no time steps"),
+    "ragged, a non-rectangular item": (
+        lambda X, y: ([[[1.0, 2.0], [3.0]]] + list(X[1:]), y), ValueError,
+        "Sequence 0 of X is not rectangular"),
+    "all padding": (
+        lambda X, y: (_with(X, 4, np.nan), y), ValueError, "sequence 4 is all padding"),
+    "strings": (
+        lambda X, y: (X.astype(str), y), ValueError, "holds strings"),
+    "numbers written as strings": (
+        lambda X, y: (np.round(X).astype(int).astype(str), y), ValueError, "holds strings"),
+    "object array holding strings": (
+        lambda X, y: (_object_with_string(X), y), ValueError,
+        "X must contain only numbers.*could not convert string"),
+    "object array holding a dict": (
+        lambda X, y: (np.array([[1.0, {}]] * len(y), dtype=object), y), TypeError,
+        "X must contain only numbers.*argument must be"),
+    "python int too large for float64": (
+        lambda X, y: (np.array([[1, 10**400]] * len(y), dtype=object), y), ValueError,
+        "too large for float64"),
+    "complex": (
+        lambda X, y: (X + 1j, y), ValueError, "Complex data not supported"),
+    "sparse": (
+        lambda X, y: (sparse.csr_matrix(X[:, :, 0]), y), TypeError,
+        "Sparse input.*needs dense sequences"),
+    "sparse item of a list": (
+        lambda X, y: ([sparse.csr_matrix(X[0])] + list(X[1:, :3]), y), TypeError, "Sparse input"),
+    "y is None": (
+        lambda X, y: (X, None), ValueError, "requires y to be passed"),
+    "y is a scalar": (
+        lambda X, y: (X, 1.0), ValueError, "one entry per sample"),
+    "y is sparse": (
+        lambda X, y: (X, sparse.csr_matrix(np.ones((len(y), 1)))), TypeError, "Sparse data was passed for y"),
+}
+
+BAD_REGRESSION_TARGETS = {
+    "nan in y": (lambda y: _with(y, 4, np.nan), "y contains NaN \\(sample 4\\)"),
+    "inf in y": (lambda y: _with(y, 9, np.inf), "y contains infinity \\(sample 9\\)"),
+    "strings in y": (lambda y: y.astype(str), "holds strings"),
+    "complex y": (lambda y: y + 1j, "Complex data not supported"),
+    "3-D y": (lambda y: y[:, None, None], "1-D or 2-D for many-to-one"),
+}
+
+BAD_CLASSIFICATION_TARGETS = {
+    "nan in y": (lambda y: _with(np.arange(len(y)) % 2, 4, np.nan), "Input y contains NaN"),
+    "one class": (lambda y: np.full(len(y), "a"), "only one class"),
+    "continuous y": (lambda y: np.linspace(0, 1, len(y)), "Unknown label type: continuous"),
+}
+
+BAD_PARAMS = [
+    (dict(hidden_layer_sizes=(0,)), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=(4, -1)), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=()), ValueError, "at least one layer"),
+    (dict(hidden_layer_sizes=(2.5,)), TypeError, "hidden_layer_sizes must hold ints"),
+    (dict(alpha=-1e-3), ValueError, "alpha must be >= 0"),
+    (dict(alpha=np.nan), ValueError, "alpha must be finite"),
+    (dict(learning_rate_init=0.0), ValueError, "learning_rate_init must be > 0"),
+    (dict(max_iter=0), ValueError, "max_iter must be >= 1"),
+    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+    (dict(solver="newton"), ValueError, "Unknown solver 'newton'"),
+    (dict(solver="Nelder-Mead"), ValueError, "derivative-free"),
+    (dict(solver="dogleg"), ValueError, "full Hessian"),
+    (dict(early_stopping=True, validation_fraction=0.0), ValueError, "validation_fraction must be > 0"),
+    (dict(early_stopping=True, validation_fraction=1.0), ValueError, "validation_fraction must be < 1"),
+    (dict(early_stopping=True, validation_fraction=1.5), ValueError, "validation_fraction must be < 1"),
+    (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
+    (dict(beta_1=1.0), ValueError, "beta_1 must be < 1"),
+    (dict(epsilon=0.0), ValueError, "epsilon must be > 0"),
+    (dict(tol=-1.0), ValueError, "tol must be >= 0"),
+    (dict(clip_norm=0.0), ValueError, "clip_norm must be > 0"),
+    (dict(n_channels=0), ValueError, "n_channels must be >= 1"),
+    (dict(column_order="rows"), ValueError, "column_order must be one of"),
+    (dict(learning_rate="fast"), ValueError, "learning_rate must be one of"),
+    (dict(validation_split="random"), ValueError, "validation_split must be one of"),
+    (dict(solver_options="fast"), TypeError, "solver_options must be a dict"),
+    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("case", sorted(BAD_FIT_INPUT))
+def test_bad_input_to_fit(estimator, case):
+    make, exc, match = BAD_FIT_INPUT[case]
+    X, y = make(*_Xy(estimator))
+    with pytest.raises(exc, match=match):
+        estimator(**FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REGRESSION_TARGETS))
+def test_bad_regression_targets(case):
+    make, match = BAD_REGRESSION_TARGETS[case]
+    X, y = _Xy(LSTMRegressor)
+    with pytest.raises(ValueError, match=match):
+        LSTMRegressor(**FAST).fit(X, make(y))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning:sklearn")
+@pytest.mark.parametrize("case", sorted(BAD_CLASSIFICATION_TARGETS))
+def test_bad_classification_targets(case):
+    make, match = BAD_CLASSIFICATION_TARGETS[case]
+    X, y = _Xy(LSTMClassifier)
+    with pytest.raises(ValueError, match=match):
+        LSTMClassifier(**FAST).fit(X, make(y))
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize(
+    "sample_weight, exc, match",
+    [
+        (-np.ones(12), ValueError, "non-negative"),
+        (np.ones(5), ValueError, "sample_weight.shape == \\(5,\\), expected \\(12,\\)"),
+        (np.r_[np.nan, np.ones(11)], ValueError, "sample_weight contains NaN"),
+        (np.zeros(12), ValueError, "sum to a positive number"),
+        (np.array(["w"] * 12), TypeError, "sample_weight must be numeric"),
+    ],
+)
+def test_bad_sample_weight(estimator, sample_weight, exc, match):
+    X, y = _Xy(estimator)
+    with pytest.raises(exc, match=match):
+        estimator(**FAST).fit(X, y, sample_weight=sample_weight)
+
+
+def test_complex_sample_weight_is_rejected():
+    X, y = _Xy(LSTMRegressor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        with pytest.raises(ValueError, match="[Cc]omplex"):
+            LSTMRegressor(**FAST).fit(X, y, sample_weight=np.ones(12) + 1j)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("params, exc, match", BAD_PARAMS, ids=[str(p[0]) for p in BAD_PARAMS])
+def test_invalid_hyperparameters(estimator, params, exc, match):
+    X, y = _Xy(estimator)
+    with pytest.raises(exc, match=match):
+        estimator(**FAST).set_params(**params).fit(X, y)
+
+
+def test_stratified_split_is_for_classifiers_only():
+    X, y = _Xy(LSTMRegressor)
+    model = LSTMRegressor(**FAST, early_stopping=True, validation_split="stratified")
+    with pytest.raises(ValueError, match="only available for classifiers"):
+        model.fit(X, y)
+
+
+def test_unseen_classes_in_partial_fit():
+    X, y = _Xy(LSTMClassifier)
+    clf = LSTMClassifier(**FAST).partial_fit(X, y, classes=["a", "b", "c"])
+    with pytest.raises(ValueError, match="classes \\[.*'d'.*\\] that were not declared"):
+        clf.partial_fit(X, np.where(y == "a", "d", y))
+    with pytest.raises(ValueError, match="differs from the classes of the first call"):
+        clf.partial_fit(X, y, classes=["a", "b", "c", "d"])
+
+
+def test_partial_fit_needs_classes_first():
+    X, y = _Xy(LSTMClassifier)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        LSTMClassifier(**FAST).partial_fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_bad_input_at_predict(estimator):
+    X, y = _Xy(estimator, C=2)
+    model = estimator(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="X has 1 channels, but .* was fitted with 2 channels"):
+        model.predict(X[:, :, :1])
+    with pytest.raises(ValueError, match="X has 3 channels, but .* was fitted with 2 channels"):
+        model.predict([np.ones((4, 3)), np.ones((2, 3))])
+    with pytest.raises(ValueError, match="NaN inside sequence 1"):
+        model.predict(_with(X, (1, 1, 1), np.nan))
+    with pytest.raises(ValueError, match="infinity"):
+        model.predict(_with(X, (0, 0, 0), np.inf))
+    with pytest.raises(ValueError, match="Reshape your data"):
+        model.predict(X[0, :, 0])
+    table = estimator(**FAST).fit(X[:, :, 0], y)
+    with pytest.raises(ValueError, match="X has 4 features, but .* is expecting 5"):
+        table.predict(X[:, :4, 0])
+    with pytest.raises(NotFittedError):
+        estimator().predict(X)
+
+
+# -- property-based: any shape, dtype and values ---------------------------------------
+
+_DTYPES = ["float32", "float64", "int64", "bool", "object"]
+_SPECIAL = [np.nan, np.inf, -np.inf, 1e300, -1e300, 1e150, 0.0]
+
+
+@st.composite
+def _sequences(draw, max_samples=6, max_steps=6, max_channels=3):
+    shape = (
+        draw(st.integers(0, max_samples)),
+        draw(st.integers(0, max_steps)),
+        draw(st.integers(1, max_channels)),
+    )
+    dtype = draw(st.sampled_from(_DTYPES))
+    if dtype in ("float32", "float64"):
+        width = 32 if dtype == "float32" else 64
+        elements = st.one_of(
+            st.floats(-10, 10, width=width),
+            st.floats(width=width),  # anything: NaN, inf, huge, subnormal
+        )
+        X = draw(hnp.arrays(dtype, shape, elements=elements))
+    elif dtype == "int64":
+        X = draw(hnp.arrays(dtype, shape, elements=st.integers(-(2**62), 2**62)))
+    elif dtype == "bool":
+        X = draw(hnp.arrays(dtype, shape))
+    else:
+        values = draw(hnp.arrays("float64", shape, elements=st.one_of(
+            st.floats(-10, 10), st.sampled_from(_SPECIAL), st.integers(-5, 5))))
+        X = values.astype(object)
+    if draw(st.booleans()) and X.size and dtype in ("float32", "float64", "object"):
+        # trailing padding of random length for each sequence
+        for s in range(X.shape[0]):
+            X[s, draw(st.integers(0, X.shape[1])) :] = np.nan
+    return X
+
+
+def _check_outcome(fit_predict):
+    """Either a clean result or a ValueError/TypeError; never NaN output."""
+    with warnings.catch_warnings():
+        # Overflow RuntimeWarnings before a clean error are covered by the
+        # tests of divergence below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            out = fit_predict()
+        except (ValueError, TypeError) as exc:
+            assert str(exc), "errors must have a message"
+            return None
+    out = np.asarray(out, dtype=float)
+    assert np.all(np.isfinite(out)), out
+    return out
+
+
+_PROPERTY = settings(
+    max_examples=25, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@_PROPERTY
+@given(
+    X=_sequences(),
+    X_new=_sequences(),
+    solver=st.sampled_from(["adam", "lbfgs"]),
+    standardize=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_regressor_any_input_fits_cleanly_or_raises(X, X_new, solver, standardize, seed):
+    y = np.random.RandomState(seed).normal(size=X.shape[0])
+    model = LSTMRegressor(hidden_layer_sizes=(2,), max_iter=2, random_state=seed,
+                          solver=solver, standardize=standardize)
+    if _check_outcome(lambda: model.fit(X, y).predict(X)) is not None:
+        _check_outcome(lambda: model.predict(X_new))
+
+
+@_PROPERTY
+@given(
+    X=_sequences(),
+    X_new=_sequences(),
+    n_classes=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_classifier_any_input_fits_cleanly_or_raises(X, X_new, n_classes, seed):
+    y = np.arange(X.shape[0]) % n_classes
+    clf = LSTMClassifier(hidden_layer_sizes=(2,), max_iter=2, random_state=seed)
+    proba = _check_outcome(lambda: clf.fit(X, y).predict_proba(X))
+    if proba is not None:
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        new = _check_outcome(lambda: clf.predict_proba(X_new))
+        if new is not None:
+            np.testing.assert_allclose(new.sum(axis=1), 1.0)
+
+
+@_PROPERTY
+@given(y=hnp.arrays("float64", st.integers(1, 8), elements=st.floats()))
+def test_regressor_any_targets(y):
+    X = np.random.RandomState(0).normal(size=(len(y), 4, 1))
+    _check_outcome(lambda: LSTMRegressor(**FAST).fit(X, y).predict(X))
+
+
+# -- nothing lost: errors leave a fitted model unchanged -----------------------------------
+
+
+def _assert_same_state(a, b, path="model"):
+    """Deep, exact comparison of fitted state (arrays bit-for-bit, NaN == NaN)."""
+    assert type(a) is type(b), f"{path}: {type(a)} != {type(b)}"
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), f"{path}: keys {sorted(a)} != {sorted(b)}"
+        for k in a:
+            _assert_same_state(a[k], b[k], f"{path}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), f"{path}: lengths differ"
+        for k, (u, v) in enumerate(zip(a, b)):
+            _assert_same_state(u, v, f"{path}[{k}]")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape, path
+        assert_array_equal(a, b, err_msg=path, strict=True)
+    elif isinstance(a, np.random.RandomState):
+        _assert_same_state(a.get_state(legacy=False), b.get_state(legacy=False), path)
+    elif hasattr(a, "__dict__"):
+        _assert_same_state(vars(a), vars(b), path)
+    elif isinstance(a, float) and np.isnan(a):
+        assert np.isnan(b), path
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def _fitted(estimator, solver="adam"):
+    X, y = _Xy(estimator)
+    model = estimator(**FAST, solver=solver)
+    if solver == "lbfgs":
+        return model.fit(X, y), X, y
+    # two partial_fit calls give an optimizer state, an RNG and a loss curve
+    kw = {"classes": ["a", "b", "c"]} if estimator is LSTMClassifier else {}
+    model.partial_fit(X, y, **kw).partial_fit(X, y)
+    return model, X, y
+
+
+def _huge(y):
+    return np.full(len(y), 1e200) if y.dtype.kind == "f" else y
+
+
+# name -> (set_params before the call or None, call(model, X, y))
+FAILING_CALLS = {
+    "fit, NaN in X": (None, lambda m, X, y: m.fit(_with(X, (0, 1, 0), np.nan), y)),
+    "partial_fit, NaN in X": (None, lambda m, X, y: m.partial_fit(_with(X, (0, 1, 0), np.nan), y)),
+    "partial_fit, inf in X": (None, lambda m, X, y: m.partial_fit(_with(X, (3, 4, 1), np.inf), y)),
+    "fit, ragged channels": (None, lambda m, X, y: m.fit([X[0], X[1, :, :1]] + list(X[2:]), y)),
+    "fit, mismatched y": (None, lambda m, X, y: m.fit(X, y[:-1])),
+    "partial_fit, mismatched y": (None, lambda m, X, y: m.partial_fit(X, y[:-1])),
+    "partial_fit, y is None": (None, lambda m, X, y: m.partial_fit(X, None)),
+    "fit, bad sample_weight": (None, lambda m, X, y: m.fit(X, y, sample_weight=-np.ones(len(y)))),
+    "partial_fit, bad sample_weight": (
+        None, lambda m, X, y: m.partial_fit(X, y, sample_weight=np.ones(3))),
+    "partial_fit, zero sample_weight": (
+        None, lambda m, X, y: m.partial_fit(X, y, sample_weight=np.zeros(len(y)))),
+    "partial_fit, other channel count": (None, lambda m, X, y: m.partial_fit(X[:, :, :1], y)),
+    "partial_fit, other column count": (
+        dict(n_channels=2), lambda m, X, y: m.partial_fit(X[:, :, 0], y)),
+    "fit, invalid alpha": (dict(alpha=-1.0), lambda m, X, y: m.fit(X, y)),
+    "partial_fit, invalid hidden sizes": (dict(hidden_layer_sizes=(0,)), lambda m, X, y: m.partial_fit(X, y)),
+    "fit, unknown solver": (dict(solver="newton"), lambda m, X, y: m.fit(X, y)),
+    "fit, invalid validation_fraction": (
+        dict(early_stopping=True, validation_fraction=2.0), lambda m, X, y: m.fit(X, y)),
+    "warm start, other architecture": (
+        dict(warm_start=True, hidden_layer_sizes=(5,)), lambda m, X, y: m.fit(X, y)),
+    "warm start, peepholes added": (dict(warm_start=True, peephole=True), lambda m, X, y: m.fit(X, y)),
+    "early stopping, too few samples": (
+        dict(early_stopping=True), lambda m, X, y: m.fit(X[:1], y[:1])),
+}
+FAILING_REGRESSOR_CALLS = {
+    "partial_fit, more outputs": (None, lambda m, X, y: m.partial_fit(X, np.c_[y, y])),
+    "partial_fit, NaN in y": (None, lambda m, X, y: m.partial_fit(X, _with(y, 2, np.nan))),
+    "fit, strings in y": (None, lambda m, X, y: m.fit(X, y.astype(str))),
+    "partial_fit, diverges in the first epoch": (
+        dict(learning_rate_init=1e300, solver="sgd"), lambda m, X, y: m.partial_fit(X * 0 + 1e10, _huge(y))),
+}
+FAILING_CLASSIFIER_CALLS = {
+    "partial_fit, unseen class": (None, lambda m, X, y: m.partial_fit(X, np.where(y == "a", "z", y))),
+    "partial_fit, other classes declared": (
+        None, lambda m, X, y: m.partial_fit(X, y, classes=["a", "b"])),
+    "fit, one class": (None, lambda m, X, y: m.fit(X, np.full(len(y), "a"))),
+    "fit, continuous y": (None, lambda m, X, y: m.fit(X, np.linspace(0, 1, len(y)))),
+    "fit, class weights all zero": (
+        dict(class_weight={"a": 0, "b": 0, "c": 0}), lambda m, X, y: m.fit(X, y)),
+    "partial_fit, balanced class weights": (
+        dict(class_weight="balanced"), lambda m, X, y: m.partial_fit(X, y)),
+    "partial_fit, multilabel after single-label": (
+        None, lambda m, X, y: m.partial_fit(X, np.eye(3, dtype=int)[np.arange(len(y)) % 3])),
+}
+
+
+def _failing_cases():
+    for est, table in [(LSTMRegressor, FAILING_CALLS), (LSTMClassifier, FAILING_CALLS),
+                       (LSTMRegressor, FAILING_REGRESSOR_CALLS),
+                       (LSTMClassifier, FAILING_CLASSIFIER_CALLS)]:
+        for name in sorted(table):
+            yield pytest.param(est, *table[name], id=f"{est.__name__}-{name}")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("estimator, params, call", _failing_cases())
+def test_errors_leave_a_fitted_model_unchanged(estimator, params, call):
+    model, X, y = _fitted(estimator)
+    if params:
+        model.set_params(**params)
+    before = copy.deepcopy(model.__dict__)
+    with pytest.raises((ValueError, TypeError)):
+        call(model, X, y)
+    _assert_same_state(before, model.__dict__)
+    model.set_params(**estimator(**FAST).get_params())
+    model.predict(X)  # still usable
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_state_comparison_sees_a_successful_update(estimator):
+    # The check above would pass vacuously if it could not see a change.
+    model, X, y = _fitted(estimator)
+    before = copy.deepcopy(model.__dict__)
+    _assert_same_state(before, copy.deepcopy(model.__dict__))
+    model.partial_fit(X, y)
+    with pytest.raises(AssertionError):
+        _assert_same_state(before, model.__dict__)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_errors_leave_a_scipy_fitted_model_unchanged(estimator):
+    model, X, y = _fitted(estimator, solver="lbfgs")
+    before = copy.deepcopy(model.__dict__)
+    for bad in (_with(X, (0, 1, 0), np.nan), X.astype(str), X[:, :, 0, None, None]):
+        with pytest.raises(ValueError):
+            model.fit(bad, y)
+    with pytest.raises(ValueError, match="fitted with 2 channels"):
+        model.set_params(warm_start=True).fit(X[:, :, :1], y)
+    model.set_params(warm_start=False)
+    if estimator is LSTMRegressor:
+        with pytest.raises(ValueError, match="non-finite at the initial weights"):
+            model.fit(X, np.full(len(y), 1e200))
+    _assert_same_state(before, model.__dict__)
+
+
+# -- divergence and overflow -------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("learning_rate_init", [1e10, 1e300])
+def test_huge_learning_rate_never_gives_nan_silently(estimator, learning_rate_init):
+    X, y = _Xy(estimator)
+    model = estimator(**dict(FAST, max_iter=5), solver="sgd", learning_rate_init=learning_rate_init)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+        except ValueError as exc:
+            assert "diverged" in str(exc)
+            return
+    diverged = [w for w in caught if "diverged" in str(w.message)]
+    if diverged:
+        assert diverged[0].category is ConvergenceWarning
+    assert np.all(np.isfinite(model.predict_proba(X) if estimator is LSTMClassifier else model.predict(X)))
+    for layer in model.coefs_:
+        for value in layer.values():
+            assert np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_huge_inputs_give_finite_predictions(estimator, solver, standardize):
+    X, y = _Xy(estimator)
+    model = estimator(**FAST, solver=solver, standardize=standardize).fit(X * 1e150, y)
+    out = model.predict_proba(X * 1e150) if estimator is LSTMClassifier else model.predict(X * 1e150)
+    assert np.all(np.isfinite(out))
+
+
+def test_huge_targets_give_finite_predictions():
+    X, y = _Xy(LSTMRegressor)
+    assert np.all(np.isfinite(LSTMRegressor(**FAST).fit(X, y * 1e150).predict(X)))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_inputs_too_large_to_standardise():
+    X, y = _Xy(LSTMRegressor)
+    with pytest.raises(ValueError, match="too large to compute its mean and variance"):
+        LSTMRegressor(**FAST).fit(X * 1e300, y)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_targets_too_large_diverge_with_a_clear_error():
+    X, y = _Xy(LSTMRegressor)
+    with pytest.raises(ValueError, match="Training diverged.*first epoch"):
+        LSTMRegressor(**FAST).fit(X, y * 1e200)
+    with pytest.raises(ValueError, match="loss is non-finite at the initial weights"):
+        LSTMRegressor(**FAST, solver="lbfgs").fit(X, y * 1e200)
+
+
+# Overflow is expected when training diverges; it must be reported once, as
+# the clean error or ConvergenceWarning, not also as numpy RuntimeWarnings
+# (which pyproject.toml turns into errors for sklstm's modules).
+
+
+def test_no_runtime_warning_for_inputs_too_large_to_standardise():
+    X, y = _Xy(LSTMRegressor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="too large"):
+            LSTMRegressor(**FAST).fit(X * 1e160, y)
+
+
+@pytest.mark.parametrize(
+    "solver, match", [("adam", "diverged"), ("lbfgs", "non-finite at the initial weights")]
+)
+def test_no_runtime_warning_for_targets_too_large(solver, match):
+    X, y = _Xy(LSTMRegressor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=match):
+            LSTMRegressor(**FAST, solver=solver).fit(X, y * 1e160)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_no_runtime_warning_when_sgd_diverges(estimator):
+    X, y = _Xy(estimator)
+    model = estimator(**dict(FAST, max_iter=5), solver="sgd", learning_rate_init=1e300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(ConvergenceWarning, match="diverged"):
+            model.fit(X, y)
+
+
+_EXTREME = np.array([1.7e308, -1.7e308, 1e300, -1e300, 745.0, -745.0, 40.0, -40.0, 0.0])
+
+
+@pytest.mark.parametrize("coupled", [False, True])
+@pytest.mark.parametrize("peephole", [False, True])
+def test_lstm_gates_overflow_free(coupled, peephole):
+    # Biases of ±1.7e308 drive every sigmoid and tanh to saturation.
+    rng = np.random.RandomState(0)
+    H, nb = 5, 3 if coupled else 4
+    layer = {"W": rng.normal(size=(2, nb * H)), "R": rng.normal(size=(H, nb * H)),
+             "b": rng.choice(_EXTREME, size=nb * H)}
+    if peephole:
+        layer["p"] = rng.choice(_EXTREME[2:], size=(nb - 1, H))
+    X = rng.normal(size=(3, 4, 2))
+    with np.errstate(all="raise"):
+        out, cache = lstm_forward(X, [layer], lengths=[4, 2, 3], return_sequences=True)
+        grads = lstm_backward(rng.normal(size=out.shape), cache)
+    assert np.all(np.abs(out) <= 1)
+    assert all(np.all(np.isfinite(g)) for g in grads["layers"][0].values())
+
+
+def test_logistic_overflow_free():
+    with np.errstate(all="raise"):
+        p = OUTPUT_ACTIVATIONS["logistic"](_EXTREME)
+    assert np.all((p >= 0) & (p <= 1))
+    assert p[0] == 1 and p[1] == 0
+
+
+# Underflow to 0 is the right answer for exp(-800); only overflow, invalid
+# operations and division by zero would be wrong.
+_NO_OVERFLOW = dict(over="raise", invalid="raise", divide="raise", under="ignore")
+
+
+def test_softmax_overflow_free_for_realistic_logits():
+    z = np.array([[800.0, -800.0, 0.0], [-1e5, 1e5, 3.0], [1e300, 1e300, -1e300]])
+    with np.errstate(**_NO_OVERFLOW):
+        p = OUTPUT_ACTIVATIONS["softmax"](z)
+        log_p = log_softmax(z, axis=-1)
+    assert np.all(np.isfinite(p)) and np.allclose(p.sum(axis=1), 1)
+    assert not np.isnan(log_p).any()
+
+
+def test_softmax_overflow_free_for_any_finite_logits():
+    X, y = _Xy(LSTMClassifier)
+    clf = LSTMClassifier(**FAST).fit(X, y)
+    clf.out_coef_ = np.zeros_like(clf.out_coef_)
+    clf.out_intercept_ = np.array([1.7e308, -1.7e308, 0.0])
+    with np.errstate(**_NO_OVERFLOW):
+        proba = clf.predict_proba(X)
+        clf.predict_log_proba(X)
+    assert_array_equal(proba[0], [1, 0, 0])
+
+
+def test_binary_probabilities_overflow_free():
+    X, y = _Xy(LSTMClassifier)
+    y = y == "a"
+    clf = LSTMClassifier(**FAST).fit(X, y)
+    clf.out_coef_ = np.zeros_like(clf.out_coef_)
+    for intercept in (1.7e308, -1.7e308):
+        clf.out_intercept_ = np.array([intercept])
+        with np.errstate(**_NO_OVERFLOW):
+            proba = clf.predict_proba(X)
+            log_proba = clf.predict_log_proba(X)
+        assert np.all(np.isfinite(proba)) and not np.isnan(log_proba).any()
+
+
+# -- threads ---------------------------------------------------------------------------------
+
+
+def _blas_threads():
+    return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_predict_from_eight_threads(estimator):
+    rng = np.random.RandomState(0)
+    X, y = _Xy(estimator, n=48, T=12)
+    model = estimator(hidden_layer_sizes=(8, 8), max_iter=3, random_state=0).fit(X, y)
+    method = model.predict_proba if estimator is LSTMClassifier else model.predict
+    inputs = [rng.normal(size=(int(n), int(T), 2)) for n, T in rng.randint(1, 40, size=(8, 2))]
+    inputs[3] = [rng.normal(size=(n, 2)) for n in (3, 17, 9)]  # one ragged batch
+    serial = [method(x) for x in inputs]
+    # Two BLAS threads, so that the core's switching to one thread for small
+    # products is exercised concurrently too.
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        start = threading.Barrier(8)
+
+        def work(k):
+            start.wait()
+            return [method(inputs[k]) for _ in range(5)]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(work, range(8)))
+        assert _blas_threads() == before  # the core restored BLAS's thread count
+    for k, repeats in enumerate(results):
+        for out in repeats:
+            assert_array_equal(out, serial[k])
+
+
+# -- long sequences ------------------------------------------------------------------------
+
+
+def test_ten_thousand_steps_train_and_predict():
+    # A loop over time, not recursion: far beyond Python's recursion limit.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2, 10_000, 1))
+    y = X[:, -5:, 0].sum(axis=1)
+    model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)
+    assert model.n_iter_ == 2 and np.all(np.isfinite(model.loss_curve_))
+    assert np.all(np.isfinite(model.predict(X)))
+
+
+def _peak_fit_memory(T):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2, T, 1))
+    y = rng.normal(size=2)
+    model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=1, random_state=0)
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        model.fit(X, y)
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_grows_linearly_with_length():
+    # Memory quadratic in T would give a ratio near 4; linear, at most 2
+    # (less with the fixed overhead).
+    small, large = _peak_fit_memory(500), _peak_fit_memory(1000)
+    assert 1.0 < large / small < 2.6, (small, large)

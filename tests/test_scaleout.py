@@ -1,0 +1,164 @@
+"""Model selection in parallel: loky processes and a dask cluster.
+
+Parallel runs must give exactly the scores of the sequential run (each fit
+is seeded, and the folds are fixed), and each worker process must run BLAS
+on no more threads than its share of the cores, so that ``n_jobs`` workers
+do not oversubscribe the machine.
+"""
+
+import os
+import sys
+
+import cloudpickle  # joblib's loky and dask both pickle with it
+import numpy as np
+import pytest
+from joblib import cpu_count, effective_n_jobs, parallel_backend
+from numpy.testing import assert_array_equal
+from scipy.stats import loguniform
+from sklearn.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    cross_val_score,
+    cross_validate,
+)
+from threadpoolctl import threadpool_info
+
+from sklstm import LSTMClassifier, LSTMRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+GRID = {"hidden_layer_sizes": [(2,), (3,)], "alpha": [1e-4, 1e-1]}
+DISTRIBUTIONS = {"learning_rate_init": loguniform(1e-3, 1e-1), "hidden_layer_sizes": [(2,), (4,)]}
+
+
+def _data(n=24, T=5):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, T, 1))
+    return X, X[:, -2:, 0].sum(axis=1)
+
+
+def _regressor():
+    return LSTMRegressor(max_iter=3, random_state=0)
+
+
+def _split_scores(search):
+    keys = sorted(k for k in search.cv_results_ if k.startswith("split") and k.endswith("_score"))
+    return np.array([search.cv_results_[k] for k in keys])
+
+
+def _grid(n_jobs):
+    return GridSearchCV(_regressor(), GRID, cv=3, n_jobs=n_jobs).fit(*_data())
+
+
+def _randomized(n_jobs):
+    search = RandomizedSearchCV(
+        _regressor(), DISTRIBUTIONS, n_iter=4, cv=3, random_state=0, n_jobs=n_jobs
+    )
+    return search.fit(*_data())
+
+
+def _cross_val(n_jobs):
+    X, y = _data()
+    clf = LSTMClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+    return cross_val_score(clf, X, y > np.median(y), cv=3, n_jobs=n_jobs)
+
+
+# Thread limits that the runner may have set (the test suite runs with
+# OPENBLAS_NUM_THREADS=1); joblib gives workers cpu_count // n_jobs threads
+# only for the variables that the parent leaves unset.
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS",
+)
+
+
+@pytest.fixture(scope="module")
+def loky_env():
+    """Unset thread limits while loky starts its workers; yield those that were set."""
+    was_set = {name: os.environ[name] for name in _THREAD_VARIABLES if name in os.environ}
+    with pytest.MonkeyPatch.context() as mp:
+        for name in was_set:
+            mp.delenv(name)
+        yield was_set
+
+
+@pytest.fixture(scope="module")
+def sequential():
+    return {"grid": _grid(1), "randomized": _randomized(1), "cross_val": _cross_val(1)}
+
+
+def test_parallel_searches_give_the_sequential_scores(loky_env, sequential):
+    grid = _grid(-1)
+    assert_array_equal(_split_scores(grid), _split_scores(sequential["grid"]))
+    assert grid.best_params_ == sequential["grid"].best_params_
+    assert_array_equal(grid.predict(_data()[0]), sequential["grid"].predict(_data()[0]))
+
+    randomized = _randomized(-1)
+    assert randomized.cv_results_["params"] == sequential["randomized"].cv_results_["params"]
+    assert_array_equal(_split_scores(randomized), _split_scores(sequential["randomized"]))
+
+    assert_array_equal(_cross_val(-1), sequential["cross_val"])
+
+
+def _blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+class RecordingLSTM(LSTMRegressor):
+    """Records, during fit, the process it runs in and its BLAS thread counts."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.worker_ = {"pid": os.getpid(), "blas_threads": _blas_threads()}
+        return super().fit(X, y, sample_weight)
+
+
+# The workers cannot import this test module: send its classes by value.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+def test_loky_workers_do_not_oversubscribe_blas(loky_env):
+    X, y = _data()
+    result = cross_validate(
+        RecordingLSTM(hidden_layer_sizes=(2,), max_iter=2, random_state=0),
+        X, y, cv=4, n_jobs=-1, return_estimator=True,
+    )
+    bound = max(1, cpu_count() // effective_n_jobs(-1))
+    workers = [est.worker_ for est in result["estimator"]]
+    assert all(w["pid"] != os.getpid() for w in workers)  # really other processes
+    for worker in workers:
+        assert worker["blas_threads"] and max(worker["blas_threads"]) <= bound, workers
+    if cpu_count() > 1 and not loky_env:
+        # This process started without limits, and its BLAS uses every core:
+        # the workers' bound is not trivially met.
+        assert max(_blas_threads()) > bound
+
+
+# -- dask ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def test_dask_search_gives_the_sequential_scores(sequential, dask_client):
+    with parallel_backend("dask"):
+        grid = _grid(-1)
+    assert_array_equal(_split_scores(grid), _split_scores(sequential["grid"]))
+    assert grid.best_params_ == sequential["grid"].best_params_
+
+    # One thread per worker, and BLAS inside each worker process on one thread.
+    infos = dask_client.run(threadpool_info)
+    assert len(infos) == 2
+    for info in infos.values():
+        assert all(lib["num_threads"] == 1 for lib in info if lib["user_api"] == "blas")
