@@ -72,13 +72,13 @@ class Sequences:
         return np.arange(T)[None, :] < self.lengths[:, None]
 
     def take(self, indices):
-        """The sequences at ``indices``, trimmed to their longest length."""
+        """The sequences at ``indices``, with all their steps (so targets still align)."""
+        values = np.ascontiguousarray(self.values[indices])
         if self.lengths is None:
-            return Sequences(self.values[indices], None, self.n_columns)
+            return Sequences(values, None, self.n_columns)
         lengths = self.lengths[indices]
-        T = int(lengths.max()) if lengths.size else 0
-        values = np.ascontiguousarray(self.values[indices, :T])
-        return Sequences(values, None if np.all(lengths == T) else lengths, self.n_columns)
+        full = np.all(lengths == values.shape[1])
+        return Sequences(values, None if full else lengths, self.n_columns)
 
 
 def _reject_unsupported_containers(X, name):
@@ -320,11 +320,10 @@ def check_sequences(
     lengths = _padding_lengths(X3, name)
     values = np.array(X3, order="C", copy=True) if lengths is not None else np.ascontiguousarray(X3)
     if lengths is not None:
+        # Keep every given step, even when all sequences end earlier, so that
+        # per-step targets and predictions line up with X column for column;
+        # the core skips steps that are padding for the whole batch.
         values[np.isnan(values)] = 0.0
-        T = int(lengths.max())
-        values = np.ascontiguousarray(values[:, :T])
-        if np.all(lengths == T):
-            lengths = None
     return Sequences(values, lengths, n_columns)
 
 
@@ -436,12 +435,11 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
             "With return_sequences=True, y needs a target per step: shape "
             f"(n_samples, n_timesteps[, n_outputs]), got {y.shape}."
         )
-    if y.shape[1] < T:
+    if y.shape[1] != T:
         raise ValueError(
             f"y has {y.shape[1]} steps but the sequences in X have {T}; with "
-            "return_sequences=True, y needs a target for every step."
+            "return_sequences=True, y needs a target for every step of X."
         )
-    y = y[:, :T]
     mask = sequences.step_mask()
     if numeric:
         if y.ndim > 3:

@@ -8,10 +8,13 @@ on two conventions of the same data gives bit-for-bit the same weights, and
 predicting on them the same outputs.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._validation import check_sequence_targets, check_sequences
@@ -237,11 +240,32 @@ def test_trailing_nan_steps_are_padding():
     assert not np.isnan(out.values).any()
 
 
-def test_padding_shared_by_all_sequences_is_trimmed():
+def test_padding_shared_by_all_sequences_keeps_every_step():
+    """Steps that pad every sequence stay, so per-step y and predictions align with X."""
     X = _coded(2, 6, 1)
     X[:, 4:] = np.nan
     out = check_sequences(X)
-    assert out.values.shape == (2, 4, 1) and out.lengths is None
+    assert out.values.shape == (2, 6, 1)
+    np.testing.assert_array_equal(out.lengths, [4, 4])
+    assert np.all(out.values[:, 4:] == 0)
+
+
+def test_per_step_targets_must_cover_every_step_of_X():
+    X = _coded(4, 3, 1)
+    with pytest.raises(ValueError, match="y has 5 steps but the sequences in X have 3"):
+        LSTMRegressor(return_sequences=True, max_iter=1).fit(X, np.ones((4, 5)))
+
+
+def test_per_step_predictions_keep_the_width_of_padded_X():
+    X = _coded(4, 5, 1)
+    X[:, 3:] = np.nan  # the last two steps pad every sequence
+    y = np.where(np.isnan(X[:, :, 0]), np.nan, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((2,), return_sequences=True, max_iter=2, random_state=0).fit(X, y)
+    pred = model.predict(X)
+    assert pred.shape == (4, 5)
+    assert np.all(np.isnan(pred[:, 3:])) and np.all(np.isfinite(pred[:, :3]))
 
 
 @pytest.mark.parametrize("return_sequences", [False, True])
