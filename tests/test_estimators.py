@@ -48,15 +48,6 @@ def padded(seqs):
     return out
 
 
-def assert_same_weights(a, b):
-    for la, lb in zip(a.coefs_, b.coefs_, strict=True):
-        assert la.keys() == lb.keys()
-        for name in la:
-            np.testing.assert_array_equal(la[name], lb[name])
-    np.testing.assert_array_equal(a.out_coef_, b.out_coef_)
-    np.testing.assert_array_equal(a.out_intercept_, b.out_intercept_)
-
-
 # -- fitted attributes -------------------------------------------------------------
 
 
@@ -150,7 +141,7 @@ def test_multi_output_regression_learns_each_output():
 
 
 @ignore_convergence
-def test_many_to_many_regression_on_ragged_sequences():
+def test_many_to_many_regression_on_ragged_sequences(assert_same_weights):
     seqs, lengths = ragged()
     targets = [np.cumsum(s[:, 0]) for s in seqs]  # running sum, one target per step
     model = LSTMRegressor((3,), return_sequences=True, solver="lbfgs", max_iter=60,
@@ -280,7 +271,7 @@ def test_multilabel_classification():
     dict(solver="adam", batch_size=7, early_stopping=True),
     dict(solver="lbfgs"),
 ], ids=["adam-early-stopping", "lbfgs"])
-def test_unit_sample_weights_give_exactly_the_unweighted_fit(params):
+def test_unit_sample_weights_give_exactly_the_unweighted_fit(params, assert_same_weights):
     X = sequences(n_samples=20)
     y = X[:, -2:, 0].sum(axis=1)
     a = LSTMRegressor((3,), max_iter=5, random_state=0, **params).fit(X, y)
@@ -332,7 +323,7 @@ def test_invalid_sample_weight_raises(sample_weight, error):
 
 @ignore_convergence
 @pytest.mark.parametrize("class_weight", ["balanced", {"a": 3.0, "b": 0.5}])
-def test_class_weight_multiplies_sample_weight(class_weight):
+def test_class_weight_multiplies_sample_weight(class_weight, assert_same_weights):
     X = sequences(n_samples=24)
     labels = np.where(X[:, :3, 0].sum(axis=1) > 1.0, "a", "b")  # imbalanced
     sample_weight = np.random.RandomState(2).uniform(0.5, 2.0, size=24)
@@ -589,7 +580,7 @@ def test_pipeline_grid_search_and_cross_validation_in_parallel():
     dict(solver="adam", early_stopping=True, validation_split="shuffle", max_iter=4),
     dict(solver="lbfgs", max_iter=8),
 ], ids=["adam", "lbfgs"])
-def test_bit_identical_weights_across_processes(params):
+def test_bit_identical_weights_across_processes(params, assert_same_weights):
     """The same random_state and data give the same bits in worker processes
     (fresh interpreters, other hash seeds) as in this one."""
     X, y = tool_data()

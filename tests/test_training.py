@@ -32,15 +32,6 @@ def packed(model):
     return layout.pack(model.coefs_, model.out_coef_, model.out_intercept_), layout
 
 
-def assert_same_weights(a, b):
-    for la, lb in zip(a.coefs_, b.coefs_, strict=True):
-        assert la.keys() == lb.keys()
-        for name in la:
-            np.testing.assert_array_equal(la[name], lb[name])
-    np.testing.assert_array_equal(a.out_coef_, b.out_coef_)
-    np.testing.assert_array_equal(a.out_intercept_, b.out_intercept_)
-
-
 # -- partial_fit ---------------------------------------------------------------
 
 
@@ -57,7 +48,7 @@ def test_partial_fit_exists_only_for_stochastic_solvers(Estimator):
 
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
-def test_partial_fit_calls_equal_fit_epochs(solver):
+def test_partial_fit_calls_equal_fit_epochs(solver, assert_same_weights):
     """k calls of partial_fit run the same k epochs as fit(max_iter=k)."""
     X, y = sum_of_last_two()
     params = dict(solver=solver, batch_size=8, learning_rate_init=0.05, random_state=0)
@@ -154,7 +145,7 @@ def test_warm_start_uses_the_new_learning_rate():
 
 
 @ignore_convergence
-def test_without_warm_start_fit_starts_afresh():
+def test_without_warm_start_fit_starts_afresh(assert_same_weights):
     X, y = sum_of_last_two()
     model = LSTMRegressor((3,), max_iter=3, random_state=0).fit(X, y)
     model.out_coef_ = model.out_coef_ + 5.0
@@ -346,7 +337,7 @@ def test_divergence_in_the_first_epoch_raises_and_keeps_the_model():
     assert model.n_iter_ == n_iter
 
 
-def test_divergence_later_keeps_the_last_finite_epoch(monkeypatch):
+def test_divergence_later_keeps_the_last_finite_epoch(monkeypatch, assert_same_weights):
     X, y = sum_of_last_two()
     real = sklstm._base.loss_and_grad
     calls = []
@@ -433,7 +424,7 @@ def test_non_finite_initial_loss_of_scipy_solvers_raises():
     dict(solver="sgd", shuffle=True),
     dict(solver="lbfgs"),
 ], ids=["adam", "sgd", "lbfgs"])
-def test_same_random_state_gives_bit_identical_weights(params):
+def test_same_random_state_gives_bit_identical_weights(params, assert_same_weights):
     X, y = sum_of_last_two()
     a = LSTMRegressor((3,), max_iter=4, random_state=7, **params).fit(X, y)
     b = LSTMRegressor((3,), max_iter=4, random_state=7, **params).fit(X, y)
