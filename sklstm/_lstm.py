@@ -59,18 +59,36 @@ Implementation notes
   the o block. The columns of sigmoid gates are pre-scaled by 1/2, so one
   ``tanh`` over all blocks and an affine ``0.5 u + 0.5`` give every gate:
   ``σ(a) = (1 + tanh(a / 2)) / 2`` never overflows.
-- The input projection of all steps and every weight gradient are single
-  large matrix products outside the time loop; only ``h R`` and ``δa R^T``
-  stay inside it, where BLAS runs single-threaded for small problems.
+- Arrays are stored step-major and then feature-major, e.g. the gates as
+  (T, 4H, B): per step, the transpose of the equations' (B, 4H). Every gate
+  block of a step is then one contiguous (H, B) array, and NumPy runs each
+  element-wise operation as one loop instead of one loop per sample (a
+  per-row overhead that dominated small batches).
+- A layer stacks each step's input and previous hidden state, with a row of
+  ones between them, in ``Z[t] = z_t^T`` of shape (n_in + 1 + H, B), where
+  ``z_t = [x_t, 1, h_{t-1}]``. A step's pre-activations are then one
+  product ``a_t = z_t [W; b; R]``, and the three weight gradients one sum of
+  products, ``[δW; δb; δR] = Σ_t z_t^T δa_t``, accumulated step by step
+  while ``δa_t`` is in cache. Projecting the input step by step, instead of
+  for all steps up front, likewise writes each step's gates only once.
+- The per-step products call SciPy's BLAS only (see ``_gemm``), on one
+  thread when they are small: waking a second thread for each of them
+  costs more than it shares.
+- The backward pass first computes, for a chunk of steps at a time (sized
+  to stay in cache), every local derivative factor that does not depend on
+  ``δc`` or ``δh``; the time loop then only scales them by ``δc`` and ``δh``.
 - Variable-length sequences are sorted by decreasing length so that the
-  active samples at step t are a prefix ``[:n_t]`` of the batch; padded
+  active samples at step t are a prefix ``[..., :n_t]`` of the batch; padded
   steps carry the state unchanged, output zeros and get exactly zero
   gradient.
 """
 
+import threading
 from contextlib import nullcontext
+from functools import lru_cache
 
 import numpy as np
+from scipy.linalg.blas import dgemm, sgemm
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["lstm_forward", "lstm_backward", "gate_blocks"]
@@ -80,21 +98,83 @@ _PUBLIC_BLOCKS = {4: ("i", "f", "g", "o"), 3: ("i", "g", "o")}
 _INTERNAL_BLOCKS = {4: ("g", "i", "f", "o"), 3: ("g", "i", "o")}
 _PEEPHOLE_ROWS = {4: ("i", "f", "o"), 3: ("i", "o")}
 
-# Below this many multiply-adds, the per-step product ``h R`` runs faster on
-# one BLAS thread: thread start-up costs more than the arithmetic it shares.
-_SINGLE_THREAD_MACS = 2**22
+# Below this many multiply-adds, the per-step products run faster on one
+# BLAS thread: thread wake-up costs more than the arithmetic it shares.
+_SINGLE_THREAD_MACS = 2**20
+# OpenBLAS itself runs a gemm below 2**18 multiply-adds on one thread
+# (65536 * GEMM_MULTITHREAD_THRESHOLD); switching its thread count there
+# only costs time, and measurably slowed the small problems after idle.
+_BLAS_OWN_SINGLE_THREAD_MACS = 2**18
 
-_controller = None
+# Bytes of δa per backward chunk: the chunk's factors and scratch arrays
+# (about three times this) then mostly stay in a 1-2 MiB L2 cache.
+_CHUNK_BYTES = 2**20
+
+_GEMM = {"f": sgemm, "d": dgemm}
+
+
+class _SingleBlasThread:
+    """Context that runs BLAS on one thread, then restores the old counts.
+
+    It calls the libraries' own setters through threadpoolctl's cached
+    controllers (NumPy's and SciPy's OpenBLAS are separate libraries): a
+    few microseconds, against ~30 for ``ThreadpoolController().limit``.
+
+    Thread counts are process-wide, so concurrent callers share one limit:
+    the first to enter saves the counts and the last to leave restores
+    them. Otherwise the first caller to leave would lift the limit while
+    another thread is still inside its time loop.
+    """
+
+    _libs = None
+    _lock = threading.Lock()
+    _depth = 0
+    _saved = ()
+
+    def __enter__(self):
+        cls = _SingleBlasThread
+        with cls._lock:
+            if cls._libs is None:
+                cls._libs = ThreadpoolController().select(user_api="blas").lib_controllers
+            if cls._depth == 0:
+                cls._saved = [(lib, lib.get_num_threads()) for lib in cls._libs]
+                for lib, n in cls._saved:
+                    if n is not None and n > 1:
+                        lib.set_num_threads(1)
+            cls._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        cls = _SingleBlasThread
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0:
+                for lib, n in cls._saved:
+                    if n is not None and n > 1:
+                        lib.set_num_threads(n)
+        return False
 
 
 def _blas_threads_for(n_macs):
     """Context limiting BLAS to one thread for small per-step products."""
-    global _controller
-    if n_macs >= _SINGLE_THREAD_MACS:
+    if n_macs < _BLAS_OWN_SINGLE_THREAD_MACS or n_macs >= _SINGLE_THREAD_MACS:
         return nullcontext()
-    if _controller is None:
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _SingleBlasThread()
+
+
+def _gemm(a, b, out, beta=0.0, trans_b=False):
+    """``out = a @ op(b) + beta * out`` in place, for C-contiguous 2-D arrays.
+
+    ``op(b)`` is ``b.T`` if ``trans_b`` else ``b``. SciPy's BLAS is
+    Fortran-ordered: the C-ordered product ``out = a b`` is the Fortran
+    product ``out^T = b^T a^T`` on the same memory. The time loops call only
+    SciPy's BLAS: NumPy links a second OpenBLAS, and two thread pools that
+    take turns keep each other's idle workers spinning.
+    """
+    out_f = out.T
+    res = _GEMM[out.dtype.char](1.0, b.T, a.T, beta, out_f, trans_a=trans_b, overwrite_c=1)
+    if res is not out_f:
+        raise RuntimeError("gemm did not write in place")  # a copy was made
 
 
 def gate_blocks(coupled=False):
@@ -132,39 +212,47 @@ def _layer_shape(layer):
     return W.shape[0], H, n_blocks, p is not None
 
 
+@lru_cache(maxsize=64)
 def _block_permutation(n_blocks, H):
-    """Column indices taking public gate order to the kernel's order."""
+    """Column indices taking public gate order to the kernel's order, and back."""
     public = _PUBLIC_BLOCKS[n_blocks]
     internal = _INTERNAL_BLOCKS[n_blocks]
     starts = [public.index(name) * H for name in internal]
-    return np.concatenate([np.arange(s, s + H) for s in starts])
+    perm = np.concatenate([np.arange(s, s + H) for s in starts])
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(perm.size)
+    perm.flags.writeable = inv.flags.writeable = False
+    return perm, inv
 
 
 class _Layer:
     """Kernel-ready copies of one layer's parameters (internal gate order).
 
-    Attributes ending in ``_half`` have the sigmoid gates' columns scaled by
-    1/2 for the forward pass; the unscaled ones serve the backward pass.
+    Attributes
+    ----------
+    WbR : ndarray of shape (n_in + 1 + H, nb*H)
+        ``[W; b; R]``, the weights met by ``Z[t] = [x_t; 1; h_{t-1}]^T``.
+    WbR_half_T : ndarray of shape (nb*H, n_in + 1 + H)
+        Its transpose with the sigmoid gates' rows scaled by 1/2, for the
+        forward pass.
+    p, p_half : ndarray of shape (nb-1, H)
+        Peepholes (rows i, f, o or i, o), if any, and their halves.
     """
 
     def __init__(self, layer, dtype):
         n_in, H, n_blocks, peephole = _layer_shape(layer)
         self.n_in, self.H, self.n_blocks, self.peephole = n_in, H, n_blocks, peephole
-        self.perm = _block_permutation(n_blocks, H)
-        half = np.ones(n_blocks * H, dtype=dtype)
-        half[H:] = 0.5  # every block after g is a sigmoid gate
+        self.perm, self.inv = _block_permutation(n_blocks, H)
         W = np.asarray(layer["W"], dtype=dtype)[:, self.perm]
         R = np.asarray(layer["R"], dtype=dtype)[:, self.perm]
         b = np.asarray(layer["b"], dtype=dtype)[self.perm]
-        self.W_half = W * half
-        self.R_half = R * half
-        self.b_half = b * half
-        self.WT = np.ascontiguousarray(W.T)  # (nb*H, n_in)
-        self.RT = np.ascontiguousarray(R.T)  # (nb*H, H)
+        # Both copies C-ordered: fancy indexing may return Fortran order.
+        self.WbR = np.ascontiguousarray(np.concatenate([W, b[None], R]))
+        self.WbR_half_T = self.WbR.T.copy(order="C")
+        self.WbR_half_T[H:] *= 0.5  # every block after g is a sigmoid gate
         if peephole:
-            p = np.asarray(layer["p"], dtype=dtype)
-            self.p = p  # rows (i, f, o) or (i, o)
-            self.p_half = 0.5 * p
+            self.p = np.asarray(layer["p"], dtype=dtype)
+            self.p_half = 0.5 * self.p
 
 
 def _active_counts(lengths, n_samples, n_steps):
@@ -174,89 +262,120 @@ def _active_counts(lengths, n_samples, n_steps):
     return (lengths[None, :] > np.arange(n_steps)[:, None]).sum(axis=1)
 
 
-def _layer_forward(X_tm, lay, h0, c0, n_active):
-    """Run one layer over time-major input.
+def _empty_arrays(dtype, *shapes):
+    """Uninitialised arrays of the given shapes, carved from one allocation.
+
+    One block per layer, rather than one per array, lets glibc's malloc
+    keep and reuse the memory from call to call (up to 32 MiB): freshly
+    mapped memory costs a page fault per 4 KiB page on first touch, which
+    here took a third of the run time of mid-sized problems.
+    """
+    align = 64 // np.dtype(dtype).itemsize  # each array starts on a cache line
+    sizes = [-(-int(np.prod(shape)) // align) * align for shape in shapes]
+    block = np.empty(sum(sizes) + align, dtype=dtype)
+    start = (-block.ctypes.data // block.itemsize) % align
+    arrays = []
+    for shape, size in zip(shapes, sizes):
+        arrays.append(block[start : start + int(np.prod(shape))].reshape(shape))
+        start += size
+    return arrays
+
+
+def _layer_forward(X_fm, lay, h0, c0, n_active):
+    """Run one layer over step-major, feature-major input.
 
     Parameters
     ----------
-    X_tm : ndarray of shape (T, B, n_in), C-contiguous
+    X_fm : ndarray of shape (T, n_in, B)
+        Any strides; it is copied into ``Z``.
     lay : _Layer
-    h0, c0 : ndarray of shape (B, H)
+    h0, c0 : ndarray of shape (H, B)
     n_active : ndarray of shape (T,) or None
         Active samples per step; samples must be sorted by decreasing length.
 
     Returns
     -------
     cache : dict
-        ``X`` (T, B, n_in); ``A`` (T, B, nb*H) gate activations in internal
-        order; ``Hs``, ``Cs`` (T+1, B, H) states including the initial ones;
-        ``TC`` (T, B, H) tanh of the cell state.
+        ``Z`` (T+1, n_in+1+H, B) with ``Z[t] = [x_t; 1; h_{t-1}]^T`` (only
+        the h rows of ``Z[T]`` are set); ``A`` (T, nb*H, B) gate activations
+        in internal order; ``Cs`` (T+1, H, B) cell states from ``c0``;
+        ``TC`` (T, H, B) tanh of the cell state.
     """
-    T, B, n_in = X_tm.shape
+    T, n_in, B = X_fm.shape
     H, nb = lay.H, lay.n_blocks
-    dtype = X_tm.dtype
-    # Input projection of every step in one product; gates are computed in place.
-    A = (X_tm.reshape(T * B, n_in) @ lay.W_half).reshape(T, B, nb * H)
-    A += lay.b_half
-    Hs = np.empty((T + 1, B, H), dtype=dtype)
-    Cs = np.empty((T + 1, B, H), dtype=dtype)
-    TC = np.empty((T, B, H), dtype=dtype)
-    Hs[0], Cs[0] = h0, c0
-    rec = np.empty((B, nb * H), dtype=dtype)
-    tmp = np.empty((B, H), dtype=dtype)
-    R_half = lay.R_half
+    WbR_T = lay.WbR_half_T
+    dtype = WbR_T.dtype
+    Z, A, Cs, TC = _empty_arrays(
+        dtype, (T + 1, n_in + 1 + H, B), (T, nb * H, B), (T + 1, H, B), (T, H, B)
+    )
+    Z[:T, :n_in] = X_fm
+    Z[T, : n_in + 1] = 0  # never read
+    Z[:T, n_in] = 1
+    Hs = Z[:, n_in + 1 :]  # (T+1, H, B), a view: h_t is written into Z[t+1]
+    Hs[0] = h0
+    Cs[0] = c0
+    tmp = np.empty((H, B), dtype=dtype)
     coupled = nb == 3
-    g_end = H
     if lay.peephole:
-        p_half = lay.p_half
-    with _blas_threads_for(B * H * nb * H):
+        # Peepholes broadcast over the batch once, so that the per-step
+        # products are contiguous: (nb-2, H, B) for i (and f), (H, B) for o.
+        p_pre = np.repeat(lay.p_half[:-1, :, None], B, axis=2)
+        p_o = np.repeat(lay.p_half[-1, :, None], B, axis=1)
+        tmp_pre = np.empty((nb - 2, H, B), dtype=dtype)
+    with _blas_threads_for(B * WbR_T.size):
         for t in range(T):
             n = B if n_active is None else n_active[t]
-            a = A[t, :n]
-            h_prev, c_prev, c = Hs[t, :n], Cs[t, :n], Cs[t + 1, :n]
-            np.matmul(h_prev, R_half, out=rec[:n])
-            a += rec[:n]
+            # The product covers the whole batch (padded columns are zeroed
+            # below); [..., :n] keeps full steps contiguous.
+            _gemm(WbR_T, Z[t], A[t])
+            a = A[t, :, :n]
+            c_prev, c = Cs[t, :, :n], Cs[t + 1, :, :n]
             if lay.peephole:
                 # i and f (or just i) see c_{t-1}; o must wait for c_t.
-                for row in range(nb - 2):
-                    blk = a[:, H * (row + 1) : H * (row + 2)]
-                    np.multiply(p_half[row], c_prev, out=tmp[:n])
-                    blk += tmp[:n]
-                act = a[:, : (nb - 1) * H]
+                pre = tmp_pre[..., :n]
+                np.multiply(p_pre[..., :n], c_prev, out=pre)
+                a[H : (nb - 1) * H] += pre.reshape(-1, n)
+                act = a[: (nb - 1) * H]
             else:
                 act = a
             np.tanh(act, out=act)
-            sig = act[:, g_end:]
+            sig = act[H:]
             sig *= 0.5
             sig += 0.5
-            g, i = a[:, :H], a[:, H : 2 * H]
+            g, i = a[:H], a[H : 2 * H]
+            tmp_n = tmp[:, :n]
             if coupled:
                 # c = c_prev + i (g - c_prev), i.e. f = 1 - i
-                np.subtract(g, c_prev, out=tmp[:n])
-                tmp[:n] *= i
-                np.add(c_prev, tmp[:n], out=c)
+                np.subtract(g, c_prev, out=tmp_n)
+                tmp_n *= i
+                np.add(c_prev, tmp_n, out=c)
             else:
-                np.multiply(a[:, 2 * H : 3 * H], c_prev, out=c)
-                np.multiply(i, g, out=tmp[:n])
-                c += tmp[:n]
-            o = a[:, (nb - 1) * H :]
+                np.multiply(a[2 * H : 3 * H], c_prev, out=c)
+                np.multiply(i, g, out=tmp_n)
+                c += tmp_n
+            o = a[(nb - 1) * H :]
             if lay.peephole:
-                np.multiply(p_half[-1], c, out=tmp[:n])
-                o += tmp[:n]
+                np.multiply(p_o[:, :n], c, out=tmp_n)
+                o += tmp_n
                 np.tanh(o, out=o)
                 o *= 0.5
                 o += 0.5
-            tc = TC[t, :n]
+            tc = TC[t, :, :n]
             np.tanh(c, out=tc)
-            np.multiply(o, tc, out=Hs[t + 1, :n])
+            np.multiply(o, tc, out=Hs[t + 1, :, :n])
             if n < B:
                 # Padded steps carry the state; their gate cache is zeroed so
                 # that the backward factors vanish there.
-                Hs[t + 1, n:] = Hs[t, n:]
-                Cs[t + 1, n:] = Cs[t, n:]
-                A[t, n:] = 0
-                TC[t, n:] = 0
-    return {"X": X_tm, "A": A, "Hs": Hs, "Cs": Cs, "TC": TC}
+                Hs[t + 1, :, n:] = Hs[t, :, n:]
+                Cs[t + 1, :, n:] = Cs[t, :, n:]
+                A[t, :, n:] = 0
+                TC[t, :, n:] = 0
+    return {"Z": Z, "A": A, "Cs": Cs, "TC": TC}
+
+
+def _layer_output(cache, lay):
+    """Hidden states ``h_0 .. h_T`` of a layer, shape (T+1, H, B), a view."""
+    return cache["Z"][:, lay.n_in + 1 :]
 
 
 def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
@@ -266,9 +385,9 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
     ----------
     cache : dict from ``_layer_forward``
     lay : _Layer
-    d_seq : ndarray of shape (T, B, H) or None
+    d_seq : ndarray of shape (T, H, B) or None
         Gradient of the loss with respect to the layer's output at every step.
-    dh_last : ndarray of shape (B, H) or None
+    dh_last : ndarray of shape (H, B) or None
         Gradient with respect to the final hidden state (many-to-one).
     n_active : ndarray of shape (T,) or None
     input_grad : bool
@@ -278,80 +397,123 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
     -------
     grads : dict
         ``W``, ``R``, ``b`` (and ``p``) in public gate order, ``h0``, ``c0``
-        of shape (B, H), and ``X`` of shape (T, B, n_in) or None.
+        of shape (H, B), and ``X`` of shape (T, n_in, B) or None.
     """
-    X_tm, A, Hs, Cs, TC = cache["X"], cache["A"], cache["Hs"], cache["Cs"], cache["TC"]
-    T, B, n_in = X_tm.shape
-    H, nb = lay.H, lay.n_blocks
+    Z, A, Cs, TC = cache["Z"], cache["A"], cache["Cs"], cache["TC"]
+    T, nbH, B = A.shape
+    H, nb, n_in = lay.H, lay.n_blocks, lay.n_in
     dtype = A.dtype
-    C_prev = Cs[:-1]
-    g, i = A[..., :H], A[..., H : 2 * H]
-    o = A[..., (nb - 1) * H :]
+    coupled = nb == 3
+    A4 = A.reshape(T, nb, H, B)
 
-    # Local derivative factors of all steps at once, as big vectorised
-    # operations, so that the time loop only multiplies by δc and δh.
-    # F holds, per block, what δc (or δh for the o block) is multiplied by;
-    # it is overwritten in place with δa as the loop runs.
-    F = np.empty_like(A)
-    F4 = F.reshape(T, B, nb, H)
-    np.multiply(i, 1.0 - g * g, out=F4[:, :, 0])  # δa^g = δc i (1-g²)
-    sig_deriv = A[..., H:] * (1.0 - A[..., H:])  # σ' of i, (f,) o
-    if nb == 4:
-        np.multiply(g, sig_deriv[..., :H], out=F4[:, :, 1])  # δa^i = δc g σ'
-        np.multiply(C_prev, sig_deriv[..., H : 2 * H], out=F4[:, :, 2])  # δa^f
-        keep = A[..., 2 * H : 3 * H].copy()  # δc_{t-1} = δc f + ...
-    else:
-        np.multiply(g - C_prev, sig_deriv[..., :H], out=F4[:, :, 1])
-        keep = 1.0 - i
-    np.multiply(TC, sig_deriv[..., -H:], out=F4[:, :, nb - 1])  # δa^o = δh tanh(c) σ'
-    dc_from_dh = o * (1.0 - TC * TC)
-    del sig_deriv
+    # Steps are processed in chunks, last chunk first. δa lives only in a
+    # chunk buffer: each chunk first fills it with the factors that δc
+    # (blocks g, i, f) or δh (block o) multiply, then the step loop scales
+    # them in place and consumes them.
+    chunk = max(1, min(T, _CHUNK_BYTES // (B * nbH * A.itemsize)))
+    dA = np.empty((chunk, nbH, B), dtype=dtype)
+    dA4 = dA.reshape(chunk, nb, H, B)
+    sig_deriv = np.empty((chunk, (nb - 1) * H, B), dtype=dtype)  # σ' of i, (f,) o
+    dc_dh = np.empty((chunk, H, B), dtype=dtype)  # ∂c_t/∂h_t through tanh(c_t) (and p^o)
+    if coupled or lay.peephole:
+        keep_buf = np.empty((chunk, H, B), dtype=dtype)  # ∂c_t/∂c_{t-1}
     if lay.peephole:
-        p = lay.p
-        dc_from_dh += F4[:, :, nb - 1] * p[-1]
-        for row in range(nb - 2):
-            keep += F4[:, :, row + 1] * p[row]
-    if n_active is not None:
-        for t in np.flatnonzero(n_active < B):
-            F[t, n_active[t] :] = 0
+        tmp = np.empty((chunk, H, B), dtype=dtype)
+        p = lay.p[:, :, None]
+        dp = np.zeros_like(lay.p)
+    dX = np.empty((T, n_in, B), dtype=dtype) if input_grad else None
 
-    dh_rec = np.zeros((B, H), dtype=dtype) if dh_last is None else dh_last.astype(dtype, copy=True)
-    dc_rec = np.zeros((B, H), dtype=dtype)
-    dh_buf = np.empty((B, H), dtype=dtype)
-    dc = np.empty((B, H), dtype=dtype)
-    RT = lay.RT
-    with _blas_threads_for(B * H * nb * H):
-        for t in range(T - 1, -1, -1):
-            n = B if n_active is None else n_active[t]
-            if d_seq is not None:
-                dh = np.add(dh_rec[:n], d_seq[t, :n], out=dh_buf[:n])
+    # [δW; δb; δR]^T, to which each step adds δa_t Z[t]^T in place (beta=1).
+    dWbR_T = np.zeros(lay.WbR_half_T.shape, dtype=dtype)
+    W, R = lay.WbR[:n_in], lay.WbR[n_in + 1 :]  # (n_in, nb*H), (H, nb*H)
+    if dh_last is None:
+        dh_rec = np.zeros((H, B), dtype=dtype)
+    else:
+        dh_rec = np.array(dh_last, dtype=dtype, order="C")  # a copy: it is updated in place
+    dc_rec = np.zeros((H, B), dtype=dtype)
+    dh_buf = np.empty((H, B), dtype=dtype)
+    dh_pad = np.empty((H, B), dtype=dtype) if n_active is not None else None
+    dc = np.empty((H, B), dtype=dtype)
+    with _blas_threads_for(B * lay.WbR.size):
+        for t1 in range(T, 0, -chunk):
+            t0 = max(t1 - chunk, 0)
+            m = t1 - t0
+            # Local derivative factors of steps t0..t1-1, vectorised.
+            g, i, o = A4[t0:t1, 0], A4[t0:t1, 1], A4[t0:t1, nb - 1]
+            c_prev, tc = Cs[t0:t1], TC[t0:t1]
+            F = dA4[:m]
+            sd = sig_deriv[:m]
+            np.subtract(1, A[t0:t1, H:], out=sd)
+            sd *= A[t0:t1, H:]
+            sd = sd.reshape(m, nb - 1, H, B)
+            np.square(g, out=F[:, 0])
+            np.subtract(1, F[:, 0], out=F[:, 0])
+            F[:, 0] *= i  # δa^g = δc i (1-g²)
+            if coupled:
+                np.subtract(g, c_prev, out=F[:, 1])
+                F[:, 1] *= sd[:, 0]  # δa^i = δc (g - c_prev) σ'
             else:
-                dh = dh_rec[:n]
-            dct = dc[:n]
-            np.multiply(dh, dc_from_dh[t, :n], out=dct)
-            dct += dc_rec[:n]
-            Ft = F4[t, :n]
-            Ft[:, : nb - 1] *= dct[:, None, :]
-            Ft[:, nb - 1] *= dh
-            np.multiply(dct, keep[t, :n], out=dc_rec[:n])
-            np.matmul(F[t, :n], RT, out=dh_rec[:n])
+                np.multiply(g, sd[:, 0], out=F[:, 1])  # δa^i = δc g σ'
+                np.multiply(c_prev, sd[:, 1], out=F[:, 2])  # δa^f = δc c_prev σ'
+            np.multiply(tc, sd[:, -1], out=F[:, -1])  # δa^o = δh tanh(c) σ'
+            dcdh = dc_dh[:m]
+            np.square(tc, out=dcdh)
+            np.subtract(1, dcdh, out=dcdh)
+            dcdh *= o
+            if coupled:
+                keep = np.subtract(1, i, out=keep_buf[:m])
+            elif lay.peephole:
+                keep = keep_buf[:m]
+                keep[...] = A4[t0:t1, 2]
+            else:
+                keep = A4[t0:t1, 2]  # f
+            if lay.peephole:
+                np.multiply(F[:, -1], p[-1], out=tmp[:m])
+                dcdh += tmp[:m]
+                for row in range(nb - 2):
+                    np.multiply(F[:, row + 1], p[row], out=tmp[:m])
+                    keep += tmp[:m]
 
-    dA = F.reshape(T * B, nb * H)  # now δa of every step
-    inv = np.empty_like(lay.perm)
-    inv[lay.perm] = np.arange(lay.perm.size)
+            for t in range(t1 - 1, t0 - 1, -1):
+                k = t - t0
+                n = B if n_active is None else n_active[t]
+                if n < B:
+                    dA[k, :, n:] = 0  # padded samples get no gradient
+                if d_seq is not None:
+                    dh = np.add(dh_rec[:, :n], d_seq[t, :, :n], out=dh_buf[:, :n])
+                else:
+                    dh = dh_rec[:, :n]
+                dct = dc[:, :n]
+                np.multiply(dh, dcdh[k, :, :n], out=dct)
+                dct += dc_rec[:, :n]
+                Ft = dA4[k, :, :, :n]
+                Ft[: nb - 1] *= dct
+                Ft[nb - 1] *= dh
+                np.multiply(dct, keep[k, :, :n], out=dc_rec[:, :n])
+                if n < B:
+                    _gemm(R, dA[k], dh_pad)
+                    dh_rec[:, :n] = dh_pad[:, :n]  # padded samples carry δh
+                else:
+                    _gemm(R, dA[k], dh_rec)  # δh_{t-1}^T = R δa_t^T
+                _gemm(dA[k], Z[t], dWbR_T, beta=1.0, trans_b=True)
+                if input_grad:
+                    _gemm(W, dA[k], dX[t])  # δx_t^T = W δa_t^T
+            if lay.peephole:
+                for row in range(nb - 2):
+                    dp[row] += np.einsum("thb,thb->h", F[:, row + 1], Cs[t0:t1])
+                dp[-1] += np.einsum("thb,thb->h", F[:, -1], Cs[t0 + 1 : t1 + 1])
+
+    inv = lay.inv
+    dWbR = dWbR_T.T
     grads = {
-        "W": (X_tm.reshape(T * B, n_in).T @ dA)[:, inv],
-        "R": (Hs[:-1].reshape(T * B, H).T @ dA)[:, inv],
-        "b": dA.sum(axis=0)[inv],
+        "W": dWbR[:n_in, inv],
+        "R": dWbR[n_in + 1 :, inv],
+        "b": dWbR[n_in, inv],
         "h0": dh_rec,
         "c0": dc_rec,
-        "X": (dA @ lay.WT).reshape(T, B, n_in) if input_grad else None,
+        "X": dX,
     }
     if lay.peephole:
-        dp = np.empty_like(lay.p)
-        for row in range(nb - 2):
-            dp[row] = np.einsum("tbh,tbh->h", F4[:, :, row + 1], C_prev)
-        dp[-1] = np.einsum("tbh,tbh->h", F4[:, :, nb - 1], Cs[1:])
         grads["p"] = dp
     return grads
 
@@ -423,32 +585,32 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
     n_active = _active_counts(lengths, B, T)
 
     def initial(states, depth, H):
+        """Initial state of a layer, feature-major (H, B)."""
         if states is None:
-            return np.zeros((B, H), dtype=dtype)
+            return np.zeros((H, B), dtype=dtype)
         s = np.asarray(states[depth], dtype=dtype)
         if s.shape != (B, H):
             raise ValueError(f"Initial state of layer {depth} must have shape {(B, H)}, got {s.shape}.")
-        return s if order is None else s[order]
+        return (s if order is None else s[order]).T
 
-    layer_input = np.ascontiguousarray(X.transpose(1, 0, 2))
+    layer_input = X.transpose(1, 2, 0)  # (T, n_in, B) view; copied into Z
     caches = []
     for depth, lay in enumerate(kernels):
         cache = _layer_forward(
             layer_input, lay, initial(h0, depth, lay.H), initial(c0, depth, lay.H), n_active
         )
         caches.append(cache)
-        layer_input = cache["Hs"][1:]
+        layer_input = _layer_output(cache, lay)[1:]
 
-    top = caches[-1]["Hs"]
+    top = _layer_output(caches[-1], kernels[-1])  # (T+1, H, B)
     if return_sequences:
-        out_tm = np.zeros((T_full, B, kernels[-1].H), dtype=dtype)
-        out_tm[:T] = top[1:]
+        outputs = np.zeros((B, T_full, kernels[-1].H), dtype=dtype)
+        outputs[:, :T] = top[1:].transpose(2, 0, 1)
         if n_active is not None:
             for t in np.flatnonzero(n_active < B):
-                out_tm[t, n_active[t] :] = 0
-        outputs = out_tm.transpose(1, 0, 2)
+                outputs[n_active[t] :, t] = 0
     else:
-        outputs = top[-1].copy()
+        outputs = np.ascontiguousarray(top[-1].T)
     if order is not None:
         inv = np.empty_like(order)
         inv[order] = np.arange(B)
@@ -486,15 +648,16 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
     """
     kernels, caches = cache["kernels"], cache["layers"]
     order, n_active = cache["order"], cache["n_active"]
-    T = caches[0]["X"].shape[0]
+    T = caches[0]["A"].shape[0]
     d_outputs = np.asarray(d_outputs, dtype=caches[0]["A"].dtype)
     if order is not None:
         d_outputs = d_outputs[order]
+    # The kernel works feature-major: (T, H, B) and (H, B).
     if cache["return_sequences"]:
-        d_seq = np.ascontiguousarray(d_outputs[:, :T].transpose(1, 0, 2))
+        d_seq = np.ascontiguousarray(d_outputs[:, :T].transpose(1, 2, 0))
         dh_last = None
     else:
-        d_seq, dh_last = None, d_outputs
+        d_seq, dh_last = None, d_outputs.T
 
     layer_grads, dh0, dc0 = [], [], []
     for depth in range(len(kernels) - 1, -1, -1):
@@ -503,15 +666,15 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
         )
         dh_last = None
         d_seq = g.pop("X")
-        dh0.append(g.pop("h0"))
-        dc0.append(g.pop("c0"))
+        dh0.append(np.ascontiguousarray(g.pop("h0").T))
+        dc0.append(np.ascontiguousarray(g.pop("c0").T))
         layer_grads.append(g)
 
     dX = None
     if input_grad:
-        B = d_seq.shape[1]
-        dX = np.zeros((B, cache["T_full"], d_seq.shape[2]), dtype=d_seq.dtype)
-        dX[:, :T] = d_seq.transpose(1, 0, 2)
+        n_features, B = d_seq.shape[1:]
+        dX = np.zeros((B, cache["T_full"], n_features), dtype=d_seq.dtype)
+        dX[:, :T] = d_seq.transpose(2, 0, 1)
     if order is not None:
         inv = np.empty_like(order)
         inv[order] = np.arange(order.size)

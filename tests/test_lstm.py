@@ -435,3 +435,29 @@ def test_param_layout_rejects_wrong_shapes():
         layout.pack([dict(layers[0], p=np.zeros((3, 4)))], np.zeros((4, 1)), np.zeros(1))
     with pytest.raises(ValueError, match="theta must have shape"):
         layout.unpack(np.zeros(3))
+
+
+def test_blas_thread_limit_holds_until_the_last_overlapping_caller_leaves(monkeypatch):
+    """Thread counts are process-wide: overlapping callers share one limit."""
+    from sklstm._lstm import _SingleBlasThread
+
+    class FakeBlas:
+        def __init__(self):
+            self.threads = 2
+
+        def get_num_threads(self):
+            return self.threads
+
+        def set_num_threads(self, n):
+            self.threads = n
+
+    blas = FakeBlas()
+    monkeypatch.setattr(_SingleBlasThread, "_libs", [blas])
+    first, second = _SingleBlasThread(), _SingleBlasThread()
+    first.__enter__()
+    assert blas.threads == 1
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert blas.threads == 1  # the second caller is still in its time loop
+    second.__exit__(None, None, None)
+    assert blas.threads == 2
