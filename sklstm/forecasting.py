@@ -506,9 +506,8 @@ def make_windows(
     array([[12., 13.],
            [13., 14.],
            [14., 15.]])
-    >>> w.origins
-    DatetimeIndex(['2024-01-02', '2024-01-03', '2024-01-04'],
-                  dtype='datetime64[ns]', freq='D')
+    >>> list(w.origins.strftime("%Y-%m-%d")), w.origins.freqstr
+    (['2024-01-02', '2024-01-03', '2024-01-04'], 'D')
     """
     frame, target = _as_frame(data, target)
     roles = _resolve_roles(frame, target, past_covariates, future_covariates)
