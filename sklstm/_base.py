@@ -16,6 +16,7 @@ import numbers
 import time
 import warnings
 from abc import ABCMeta, abstractmethod
+from dataclasses import replace
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -33,7 +34,7 @@ from ._optimizers import (
     run_scipy_minimize,
 )
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
-from ._validation import COLUMN_ORDERS, Sequences, check_sequences
+from ._validation import COLUMN_ORDERS, check_sequences
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
@@ -218,10 +219,6 @@ ATTRIBUTES_DOC = """
 """
 
 
-def _is_scipy_solver(solver):
-    return isinstance(solver, str) and solver not in _STOCHASTIC_SOLVERS
-
-
 def _check_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return None
@@ -324,7 +321,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # -- subclass hooks -------------------------------------------------------
 
     @abstractmethod
-    def _encode_targets(self, y, sequences, *, reset):
+    def _encode_targets(self, y, sequences, *, reset, classes=None):
         """Return (Y, loss_name, extra_sample_weight or None) for the loss."""
 
     @abstractmethod
@@ -460,7 +457,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "X holds values too large to standardise in "
                 f"{values.dtype}; rescale the input."
             )
-        return Sequences(np.ascontiguousarray(values), seqs.lengths, seqs.n_columns)
+        return replace(seqs, values=np.ascontiguousarray(values))
 
     @staticmethod
     def _channel_stats(seqs, sample_weight):
@@ -552,7 +549,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 staged.input_scale_ = np.ones(seqs.n_channels)
             staged._n_channels_fit = seqs.n_channels
             staged._fitted_on_table = seqs.n_columns is not None
-        dtype = seqs.values.dtype
+        # A warm start keeps the model's dtype, whatever the new X's.
+        dtype = self.out_coef_.dtype if reuse_weights else seqs.values.dtype
         seqs = self._standardised(seqs, staged.input_mean_, staged.input_scale_, dtype)
 
         n_outputs = Y.shape[-1]
@@ -680,7 +678,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         epochs = 1 if incremental else self.max_iter
         for epoch in range(epochs):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
+            # What to go back to if this epoch diverges: weights and optimizer state.
             last_finite = theta.copy()
+            last_optimizer = copy.deepcopy(optimizer)
             total_loss, total_weight = 0.0, 0.0
             diverged = False
             # Overflow is expected when training diverges; it is detected below
@@ -707,7 +707,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     total_weight += weight
             if diverged or not np.all(np.isfinite(theta)):
                 diverged = True
-                theta = last_finite
+                theta, optimizer = last_finite, last_optimizer
                 self._handle_divergence(epoch)
                 break
             self.n_iter_ += 1
@@ -835,6 +835,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return result.astype(theta.dtype)
 
     # -- prediction -------------------------------------------------------------
+
+    def _per_step_output(self, values, seqs):
+        """Per-step outputs as the user laid X out: NaN at padded steps,
+        steps in X's column order. Many-to-one outputs pass through."""
+        if not self.return_sequences:
+            return values
+        if seqs.lengths is not None:
+            values = values.astype(float, copy=True)
+            values[~seqs.step_mask()] = np.nan
+        return seqs.reorder_steps(values)
 
     def _logits(self, X):
         """Return (z, sequences) for new X, with the fitted standardisation."""

@@ -214,12 +214,6 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return (z[..., 0] > 0).astype(int)
         return z.argmax(axis=-1)
 
-    def _padded_nan(self, values, seqs):
-        if self.return_sequences and seqs.lengths is not None:
-            values = values.astype(float, copy=True)
-            values[~seqs.step_mask()] = np.nan
-        return values
-
     def predict_proba(self, X):
         """Class probabilities of sequences.
 
@@ -245,7 +239,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             proba = np.concatenate([expit(-z), expit(z)], axis=-1)
         else:
             proba = softmax(z)
-        return self._padded_nan(proba, seqs)
+        return self._per_step_output(proba, seqs)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without underflow.
@@ -265,7 +259,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             log_proba = np.concatenate([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)], axis=-1)
         else:
             log_proba = log_softmax(z)
-        return self._padded_nan(log_proba, seqs)
+        return self._per_step_output(log_proba, seqs)
 
     def predict(self, X):
         """Predict class labels of sequences.
@@ -288,7 +282,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         labels = self.classes_[decided]
         if self.return_sequences and seqs.lengths is not None:
             return [labels[k, :n] for k, n in enumerate(seqs.lengths)]
-        return labels
+        return seqs.reorder_steps(labels) if self.return_sequences else labels
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of the predictions.

@@ -4,8 +4,8 @@ This module is the numerical core of sklstm. It knows nothing of
 scikit-learn: it maps arrays to arrays, keeps no state between calls, and
 returns everything ``lstm_backward`` needs in an explicit cache.
 
-Notation (seed texts, Greff et al. 2017)
-----------------------------------------
+Notation (Greff et al., *LSTM: A Search Space Odyssey*, 2017)
+-----------------------------------------------------------
 For one layer with ``n_in`` inputs and ``H`` units, at step ``t``:
 
 - ``x_t``  (B, n_in)  input; ``h_t``, ``c_t`` (B, H) hidden and cell state;
@@ -48,9 +48,8 @@ and the parameter gradients are sums over time and batch::
     δW = Σ_t x_t^T δa_t     δR = Σ_t h_{t-1}^T δa_t     δb = Σ_t Σ_batch δa_t
     δp^i = Σ δa^i * c_{t-1}   δp^f = Σ δa^f * c_{t-1}   δp^o = Σ δa^o * c_t
 
-(Seed 002 writes tanh' for the i and f gates, uses n² for dL/di³ and starts
-every gate's weight gradient from δc; the formulas above are derived anew
-and checked by central finite differences in ``tests/test_lstm.py``.)
+(Derived anew and checked by central finite differences in
+``tests/test_lstm.py``.)
 
 Implementation notes
 --------------------
@@ -562,6 +561,8 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
         raise TypeError(f"X must be float32 or float64, got {X.dtype}.")
     if not layers:
         raise ValueError("layers must hold at least one layer.")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must hold at least one sample and one step, got shape {X.shape}.")
     dtype = X.dtype
     B, T_full, _ = X.shape
     kernels = [_Layer(layer, dtype) for layer in layers]

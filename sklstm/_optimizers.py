@@ -134,7 +134,7 @@ class AdamOptimizer:
 def clip_gradient(grad, clip_norm):
     """Rescale ``grad`` in place so that its L2 norm is at most ``clip_norm``.
 
-    Exploding gradients are the seed texts' concern with long sequences;
+    Exploding gradients are the classic failure of long sequences;
     clipping the norm keeps the direction and bounds the step.
     """
     if clip_norm is None:

@@ -90,9 +90,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             (n_samples, n_timesteps, n_outputs), NaN at padded steps.
         """
         z, seqs = self._logits(X)
-        if self.return_sequences and seqs.lengths is not None:
-            z = z.copy()
-            z[~seqs.step_mask()] = np.nan
+        z = self._per_step_output(z, seqs)
         return z[..., 0] if self._single_output else z
 
     def score(self, X, y, sample_weight=None):

@@ -25,7 +25,7 @@ as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -50,11 +50,15 @@ class Sequences:
         Real steps of each sequence; None when all are ``n_timesteps`` long.
     n_columns : int or None
         Column count of 2-D (tabular) input, None for other conventions.
+    reversed_steps : bool
+        Whether the input's columns ran newest first, so that ``values``
+        holds its steps in reverse column order.
     """
 
     values: np.ndarray
     lengths: np.ndarray | None
     n_columns: int | None
+    reversed_steps: bool = False
 
     @property
     def n_samples(self):
@@ -63,6 +67,12 @@ class Sequences:
     @property
     def n_channels(self):
         return self.values.shape[2]
+
+    def reorder_steps(self, per_step):
+        """Map a per-step array (n_samples, n_timesteps, ...) between the input's
+        column order and the internal oldest-first order (either way: for
+        newest-first columns it is a reversal, its own inverse)."""
+        return per_step[:, ::-1] if self.reversed_steps else per_step
 
     def step_mask(self):
         """Boolean mask (n_samples, n_timesteps) of the real, unpadded steps."""
@@ -74,11 +84,10 @@ class Sequences:
     def take(self, indices):
         """The sequences at ``indices``, with all their steps (so targets still align)."""
         values = np.ascontiguousarray(self.values[indices])
-        if self.lengths is None:
-            return Sequences(values, None, self.n_columns)
-        lengths = self.lengths[indices]
-        full = np.all(lengths == values.shape[1])
-        return Sequences(values, None if full else lengths, self.n_columns)
+        lengths = None if self.lengths is None else self.lengths[indices]
+        if lengths is not None and np.all(lengths == values.shape[1]):
+            lengths = None
+        return replace(self, values=values, lengths=lengths)
 
 
 def _reject_unsupported_containers(X, name):
@@ -210,6 +219,16 @@ def _is_ragged(X, name="X"):
     return len(shapes) > 1
 
 
+def _holds_arrays(X):
+    """Whether X is a list of arrays: sequences, even when of equal length.
+
+    Only nested lists of numbers are read as a table (one row per sequence).
+    """
+    return isinstance(X, (list, tuple)) and any(
+        isinstance(item, (np.ndarray, pd.Series, pd.DataFrame)) for item in X
+    )
+
+
 def _table_to_sequences(X2, n_channels, column_order, newest_first, name):
     n, n_columns = X2.shape
     if n_columns % n_channels:
@@ -282,7 +301,7 @@ def check_sequences(
     """
     _reject_unsupported_containers(X, name)
     n_columns = None
-    if _is_ragged(X, name):
+    if _is_ragged(X, name) or _holds_arrays(X):
         X3 = _ragged_to_padded(X, name)
     else:
         if not isinstance(X, (np.ndarray, pd.DataFrame)):
@@ -324,7 +343,7 @@ def check_sequences(
         # per-step targets and predictions line up with X column for column;
         # the core skips steps that are padding for the whole batch.
         values[np.isnan(values)] = 0.0
-    return Sequences(values, lengths, n_columns)
+    return Sequences(values, lengths, n_columns, reversed_steps=n_columns is not None and newest_first)
 
 
 def _pad_ragged_targets(y, numeric, sequences):
@@ -440,6 +459,8 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
             f"y has {y.shape[1]} steps but the sequences in X have {T}; with "
             "return_sequences=True, y needs a target for every step of X."
         )
+    # y's steps follow X's columns; bring them into the order X was read in.
+    y = sequences.reorder_steps(y)
     mask = sequences.step_mask()
     if numeric:
         if y.ndim > 3:

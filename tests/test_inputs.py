@@ -422,3 +422,34 @@ def test_predict_other_lengths_many_to_many():
     out = model.predict([np.ones(3), np.ones(8)])
     assert out.shape == (2, 8)
     assert np.isnan(out[0, 3:]).all() and not np.isnan(out[1]).any()
+
+
+def test_newest_first_per_step_targets_follow_the_columns():
+    """With lag columns newest first, per-step y and predictions follow the columns."""
+    rng = np.random.RandomState(0)
+    X_old = rng.normal(size=(20, 5))  # oldest first
+    y_old = np.cumsum(X_old, axis=1)
+    params = dict(return_sequences=True, solver="lbfgs", max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        old = LSTMRegressor((3,), **params).fit(X_old, y_old)
+        new = LSTMRegressor((3,), newest_first=True, **params).fit(X_old[:, ::-1], y_old[:, ::-1])
+    for a, b in zip(old.coefs_, new.coefs_):
+        for name in a:
+            assert_array_equal(a[name], b[name])
+    assert_allclose(new.predict(X_old[:, ::-1]), old.predict(X_old)[:, ::-1], rtol=1e-12)
+    assert new.score(X_old[:, ::-1], y_old[:, ::-1]) == pytest.approx(old.score(X_old, y_old))
+
+
+def test_a_list_of_equal_length_arrays_holds_sequences_not_table_rows():
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=6) for _ in range(10)]
+    y = rng.normal(size=10)
+    out = check_sequences(seqs, n_channels=2)  # n_channels only describes tables
+    assert out.values.shape == (10, 6, 1) and out.n_columns is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        from_list = LSTMRegressor((3,), max_iter=2, random_state=0).fit(seqs, y)
+        from_3d = LSTMRegressor((3,), max_iter=2, random_state=0).fit(np.stack(seqs)[:, :, None], y)
+    assert_allclose(from_list.predict(seqs), from_3d.predict(np.stack(seqs)[:, :, None]))
+    assert from_list.predict([seqs[0], seqs[1][:4]]).shape == (2,)  # ragged later: fine

@@ -349,6 +349,7 @@ def test_sigmoid_gates_do_not_overflow():
         (dict(lengths=np.array([1.5, 3])), "integer array"),
         (dict(lengths=np.array([3])), "integer array of shape"),
         (dict(h0=[np.zeros((3, 3))]), "Initial state of layer 0"),
+        (dict(X=np.zeros((0, 3, 2))), "at least one sample and one step"),
     ],
 )
 def test_forward_rejects_bad_input(kwargs, match):

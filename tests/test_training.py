@@ -361,6 +361,45 @@ def test_divergence_later_keeps_the_last_finite_epoch(monkeypatch, assert_same_w
     assert np.all(np.isfinite(model.predict(X)))
 
 
+def test_divergence_mid_epoch_rolls_back_the_optimizer_too(monkeypatch, assert_same_weights):
+    """A diverged epoch's first updates must not linger in Adam's moments."""
+    X, y = sum_of_last_two()
+    real = sklstm._base.loss_and_grad
+    calls = []
+
+    def nan_from_the_eighth_call(*args, **kwargs):
+        calls.append(1)
+        loss, grad = real(*args, **kwargs)
+        return (np.nan, grad) if len(calls) >= 8 else (loss, grad)  # 2nd batch of epoch 4
+
+    params = dict(batch_size=10, learning_rate_init=0.05, random_state=0)
+    monkeypatch.setattr(sklstm._base, "loss_and_grad", nan_from_the_eighth_call)
+    model = LSTMRegressor((3,), max_iter=10, **params)
+    with pytest.warns(ConvergenceWarning, match="diverged in epoch 4"):
+        model.fit(X, y)
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        three_epochs = LSTMRegressor((3,), max_iter=3, **params).fit(X, y)
+    assert_same_weights(model, three_epochs)
+    assert model._optimizer.t == three_epochs._optimizer.t == 6
+    np.testing.assert_array_equal(model._optimizer.first_moment, three_epochs._optimizer.first_moment)
+    np.testing.assert_array_equal(
+        model._optimizer.second_moment, three_epochs._optimizer.second_moment
+    )
+
+
+def test_warm_start_keeps_the_model_dtype():
+    X, y = sum_of_last_two()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((3,), max_iter=2, warm_start=True, random_state=0).fit(X, y)
+        model.fit(X.astype(np.float32), y)
+    assert model.out_coef_.dtype == np.float64
+    assert all(v.dtype == np.float64 for layer in model.coefs_ for v in layer.values())
+    assert model.predict(X).dtype == np.float64
+
+
 def test_overflowing_sgd_warns_and_predicts_finite_values():
     X, y = sum_of_last_two()
     model = LSTMRegressor((3,), solver="sgd", learning_rate_init=1e10, n_iter_no_change=100,
