@@ -199,9 +199,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             truth = truth.astype(int)
         if not self.return_sequences:
             return float(accuracy_score(truth, predicted, sample_weight=sample_weight))
-        mask = sequences.step_mask()
-        w = np.ones(len(Y)) if sample_weight is None else sample_weight
-        step_w = np.broadcast_to((w / mask.sum(axis=1))[:, None], mask.shape)[mask]
+        mask, step_w = sequences.real_step_weights(sample_weight)
         return float(accuracy_score(truth[mask], predicted[mask], sample_weight=step_w))
 
     # -- prediction -------------------------------------------------------------
@@ -303,11 +301,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         if not self.return_sequences:
             return super().score(X, y, sample_weight=sample_weight)
         z, seqs = self._logits(X)
-        labels, mask = self._labels(y, seqs)
+        labels, _ = self._labels(y, seqs)
         predicted = self.classes_[self._decide(z)]
-        lengths = mask.sum(axis=1)
-        w = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
-        step_w = np.broadcast_to((w / lengths)[:, None], mask.shape)[mask]
+        mask, step_w = seqs.real_step_weights(sample_weight)
         return float(accuracy_score(labels[mask], predicted[mask], sample_weight=step_w))
 
     @available_if(BaseLSTM._check_partial_fit)

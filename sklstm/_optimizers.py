@@ -257,7 +257,7 @@ def run_scipy_minimize(
 
     kwargs = {}
     if method in _HESSIAN_VECTOR:
-        kwargs["hessp"] = _finite_difference_hessp(fun)
+        kwargs["hessp"] = _finite_difference_hessp(objective)  # counted in n_fun
     try:
         res = minimize(
             objective, theta0.astype(np.float64), jac=True, method=method,

@@ -128,8 +128,5 @@ def _masked_r2(Y, z, sequences, sample_weight):
     """R² over real steps: (n, k) or (n, T, k) arrays, padded steps excluded."""
     if Y.ndim == 2:
         return float(r2_score(Y, z, sample_weight=sample_weight))
-    mask = sequences.step_mask()
-    lengths = mask.sum(axis=1)
-    w = np.ones(len(Y)) if sample_weight is None else sample_weight
-    step_w = np.broadcast_to((w / lengths)[:, None], mask.shape)[mask]
+    mask, step_w = sequences.real_step_weights(sample_weight)
     return float(r2_score(Y[mask], z[mask], sample_weight=step_w))

@@ -74,6 +74,23 @@ class Sequences:
         newest-first columns it is a reversal, its own inverse)."""
         return per_step[:, ::-1] if self.reversed_steps else per_step
 
+    def real_step_weights(self, sample_weight=None):
+        """Weight of each real step, for per-step scores.
+
+        Each sequence's steps share its sample weight equally, so every
+        sequence counts once whatever its length.
+
+        Returns
+        -------
+        mask : ndarray of shape (n_samples, n_timesteps)
+            The real steps.
+        weights : ndarray of shape (n_real_steps,)
+            Weights of the real steps, in the order of ``array[mask]``.
+        """
+        mask = self.step_mask()
+        w = np.ones(self.n_samples) if sample_weight is None else np.asarray(sample_weight, float)
+        return mask, np.broadcast_to((w / mask.sum(axis=1))[:, None], mask.shape)[mask]
+
     def step_mask(self):
         """Boolean mask (n_samples, n_timesteps) of the real, unpadded steps."""
         n, T = self.values.shape[:2]
