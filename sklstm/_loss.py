@@ -170,7 +170,11 @@ def sequence_loss(z, y, lengths, sample_weight, spec):
     -------
     loss : float
     """
-    weights = _term_weights(sample_weight, lengths, z, spec)
+    return _weighted_loss(z, y, _term_weights(sample_weight, lengths, z, spec), spec)
+
+
+def _weighted_loss(z, y, weights, spec):
+    """Data loss of logits ``z`` given each term's weight (see ``_term_weights``)."""
     per_term = LOSSES[spec.loss][0](z, y)
     # Padded steps' targets may hold anything, even NaN: mask, don't multiply.
     per_term = np.where(weights > 0, per_term, 0.0)
@@ -203,7 +207,7 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, spec):
     z, hidden, cache = forward_logits(theta_x, X, lengths, spec)
     weights = _term_weights(sample_weight, lengths, z, spec)
     total = weights.sum()
-    loss = sequence_loss(z, y, lengths, sample_weight, spec)
+    loss = _weighted_loss(z, y, weights, spec)
 
     # Canonical link: dL/dz = (activation(z) - y) * weight / Σw
     dz = np.where(weights[..., None] > 0, spec.activation(z) - y, 0.0)
