@@ -132,8 +132,13 @@ def _reject_text(arr, name):
         )
 
 
-def _as_float_array(X, name, allow_nd):
-    """check_array with sklstm's dtype rules: float32 kept, NaN/inf checked later."""
+def _as_float_array(X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1):
+    """check_array with sklstm's dtype rules: float32 kept, NaN/inf checked later.
+
+    Serves sequences and numeric targets alike, with one set of messages.
+    """
+    if isinstance(X, np.ndarray):
+        _reject_text(X, name)
     try:
         return check_array(
             X,
@@ -141,6 +146,8 @@ def _as_float_array(X, name, allow_nd):
             dtype=_FLOAT_DTYPES,
             ensure_all_finite=False,
             allow_nd=allow_nd,
+            ensure_2d=ensure_2d,
+            ensure_min_samples=ensure_min_samples,
             input_name=name,
         )
     except TypeError as exc:
@@ -195,7 +202,6 @@ def _ragged_to_padded(X, name):
                 f"Sequence {k} of {name} has {arr.ndim} dimensions; each sequence of a "
                 "list must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_channels)."
             )
-        _reject_text(arr, item)
         if arr.shape[0] == 0:
             raise ValueError(f"Sequence {k} of {name} has no time steps.")
         seqs.append(_as_float_array(arr, item, allow_nd=False))
@@ -339,8 +345,6 @@ def check_sequences(
                 f"Expected a 2-D or 3-D {name}, got {ndim} dimensions; sequences are "
                 "(n_samples, n_timesteps, n_channels)."
             )
-        if isinstance(X, np.ndarray):
-            _reject_text(X, name)
         arr = _as_float_array(X, name, allow_nd=ndim == 3)
         if arr.ndim == 2:
             n_columns = arr.shape[1]
@@ -452,7 +456,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
     if np.ndim(y) == 0:
         raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
     if numeric:
-        y = _as_float_array_target(y)
+        y = _as_float_array(y, "y", allow_nd=True, ensure_2d=False, ensure_min_samples=0)
     else:
         y = np.asarray(y)
     if y.shape[0] != n:
@@ -486,29 +490,6 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         _require_finite(y, mask)
         y[~mask] = 0.0
     return y
-
-
-def _as_float_array_target(y):
-    if isinstance(y, np.ndarray):
-        _reject_text(y, "y")
-    try:
-        return check_array(
-            y, ensure_2d=False, allow_nd=True, dtype=_FLOAT_DTYPES,
-            ensure_all_finite=False, ensure_min_samples=0, input_name="y",
-        )
-    except TypeError as exc:
-        raise TypeError(f"y must contain only numbers: {exc}") from exc
-    except OverflowError as exc:
-        raise ValueError(f"y holds a number too large for float64: {exc}") from exc
-    except ValueError as exc:
-        if "Complex data not supported" in str(exc):
-            raise ValueError(
-                "Complex data not supported: y holds complex numbers; regression "
-                "targets must be real."
-            ) from None
-        if "could not convert" in str(exc):
-            raise ValueError(f"y must contain only numbers: {exc}") from exc
-        raise
 
 
 def _require_finite(y, mask):
