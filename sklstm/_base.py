@@ -657,7 +657,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             optimizer is not None
             and incremental
             and optimizer.__class__ is (AdamOptimizer if self.solver == "adam" else SGDOptimizer)
-            and optimizer_size(optimizer) == n_params
+            and optimizer.n_params == n_params
         )
         if reuse_optimizer:
             optimizer = copy.deepcopy(optimizer)
@@ -870,9 +870,3 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
-
-
-def optimizer_size(optimizer):
-    state = optimizer.velocity if isinstance(optimizer, SGDOptimizer) else optimizer.first_moment
-    return state.size
-

@@ -254,7 +254,7 @@ class _Layer:
             self.p_half = 0.5 * self.p
 
 
-def _active_counts(lengths, n_samples, n_steps):
+def _active_counts(lengths, n_steps):
     """Number of active (unpadded) samples per step, for samples sorted by length."""
     if lengths is None:
         return None
@@ -583,7 +583,7 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
             X = X[order, :T]
         else:
             lengths = None
-    n_active = _active_counts(lengths, B, T)
+    n_active = _active_counts(lengths, T)
 
     def initial(states, depth, H):
         """Initial state of a layer, feature-major (H, B)."""

@@ -49,6 +49,11 @@ class SGDOptimizer:
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
 
+    @property
+    def n_params(self):
+        """Length of the parameter vector this optimizer steps."""
+        return self.velocity.size
+
     def update_params(self, theta, grad):
         """Take one step in place. ``theta``, ``grad``: (n_params,)."""
         self.velocity *= self.momentum
@@ -102,6 +107,11 @@ class AdamOptimizer:
         self.t = 0
         self.first_moment = np.zeros(n_params, dtype=dtype)
         self.second_moment = np.zeros(n_params, dtype=dtype)
+
+    @property
+    def n_params(self):
+        """Length of the parameter vector this optimizer steps."""
+        return self.first_moment.size
 
     @property
     def learning_rate(self):
