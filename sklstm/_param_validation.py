@@ -1,0 +1,147 @@
+"""Declarative hyper-parameter checks, shared by every sklstm estimator.
+
+Each estimator keeps a table ``_parameter_constraints`` beside its parameter
+docs: a dict from parameter name to a list of constraints, any one of which
+the value may satisfy. :func:`validate_params` reads the table at the start of
+``fit`` and follows scikit-learn's exception convention:
+
+- a value whose *type* no constraint accepts raises ``TypeError``;
+- a value of an accepted type that is out of range, or not one of the
+  allowed options, raises ``ValueError``.
+
+Both messages name the estimator, the parameter and the value.
+
+>>> from numbers import Integral
+>>> table = {"window": [Interval(Integral, 1, None)], "mode": [Options(str, {"a", "b"})]}
+>>> validate_params({"window": 0, "mode": "a"}, table, "Demo")
+Traceback (most recent call last):
+...
+ValueError: Demo: window must be an int >= 1, got 0.
+"""
+
+import numbers
+
+import numpy as np
+
+__all__ = ["Interval", "Options", "BOOLEAN", "validate_params"]
+
+_KIND_NAMES = {numbers.Integral: "an int", numbers.Real: "a number"}
+
+
+class Interval:
+    """Numbers of ``kind`` (``numbers.Integral`` or ``numbers.Real``) in a range.
+
+    ``closed`` says which ends belong to the range: ``"both"``, ``"left"``,
+    ``"right"`` or ``"neither"``. ``None`` for ``low`` or ``high`` leaves that
+    side open-ended. Booleans and non-finite values never qualify.
+    """
+
+    def __init__(self, kind, low=None, high=None, closed="both"):
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def type_matches(self, value):
+        return isinstance(value, self.kind) and not isinstance(value, (bool, np.bool_))
+
+    def value_matches(self, value):
+        if not np.isfinite(value):
+            return False
+        left_closed = self.closed in ("both", "left")
+        right_closed = self.closed in ("both", "right")
+        if self.low is not None and (value < self.low or (value == self.low and not left_closed)):
+            return False
+        if self.high is not None and (
+            value > self.high or (value == self.high and not right_closed)
+        ):
+            return False
+        return True
+
+    def __str__(self):
+        text = _KIND_NAMES[self.kind]
+        bounds = []
+        if self.low is not None:
+            bounds.append((">=" if self.closed in ("both", "left") else ">") + f" {self.low}")
+        if self.high is not None:
+            bounds.append(("<=" if self.closed in ("both", "right") else "<") + f" {self.high}")
+        if bounds:
+            text += " " + " and ".join(bounds)
+        elif self.kind is numbers.Real:
+            text = "a finite number"
+        return text
+
+
+class Options:
+    """One of a fixed set of values, all of type ``kind``."""
+
+    def __init__(self, kind, values):
+        self.kind, self.values = kind, tuple(values)
+
+    def type_matches(self, value):
+        return isinstance(value, self.kind)
+
+    def value_matches(self, value):
+        return value in self.values
+
+    def __str__(self):
+        return "one of " + ", ".join(repr(v) for v in sorted(self.values, key=repr))
+
+
+class _Boolean:
+    def type_matches(self, value):
+        return isinstance(value, (bool, np.bool_))
+
+    def value_matches(self, value):
+        return True
+
+    def __str__(self):
+        return "True or False"
+
+
+class _InstanceOf:
+    def __init__(self, kind):
+        self.kind = kind
+
+    def type_matches(self, value):
+        return isinstance(value, self.kind) and not (
+            self.kind is numbers.Integral and isinstance(value, (bool, np.bool_))
+        )
+
+    def value_matches(self, value):
+        return True
+
+    def __str__(self):
+        return "None" if self.kind is type(None) else f"a {self.kind.__name__}"
+
+
+BOOLEAN = _Boolean()
+
+
+def _as_constraint(constraint):
+    if constraint is None:
+        return _InstanceOf(type(None))
+    if isinstance(constraint, type):
+        return _InstanceOf(constraint)
+    return constraint
+
+
+def validate_params(params, constraints, owner):
+    """Check ``params`` (name -> value) against ``constraints`` (name -> list).
+
+    Parameters absent from ``constraints`` are not checked here (their owner
+    checks them where a table cannot, for example against the data).
+
+    Raises
+    ------
+    TypeError
+        If the value's type fits none of the parameter's constraints.
+    ValueError
+        If its type fits but its value does not.
+    """
+    for name, options in constraints.items():
+        value = params[name]
+        options = [_as_constraint(c) for c in options]
+        typed = [c for c in options if c.type_matches(value)]
+        if any(c.value_matches(value) for c in typed):
+            continue
+        expected = " or ".join(str(c) for c in options)
+        error = ValueError if typed else TypeError
+        raise error(f"{owner}: {name} must be {expected}, got {value!r}.")
