@@ -90,12 +90,10 @@ import numpy as np
 from scipy.linalg.blas import dgemm, sgemm
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["lstm_forward", "lstm_backward", "gate_blocks"]
-
-# Public gate order of each variant, and the internal order used in the kernel.
-_PUBLIC_BLOCKS = {4: ("i", "f", "g", "o"), 3: ("i", "g", "o")}
-_INTERNAL_BLOCKS = {4: ("g", "i", "f", "o"), 3: ("g", "i", "o")}
-_PEEPHOLE_ROWS = {4: ("i", "f", "o"), 3: ("i", "o")}
+__all__ = [
+    "lstm_forward", "lstm_backward", "gate_blocks", "sigmoid_gates", "check_cell",
+    "draw_dropout_masks", "GATE_VARIANTS",
+]
 
 # Below this many multiply-adds, the per-step products run faster on one
 # BLAS thread: thread wake-up costs more than the arithmetic it shares.
@@ -176,47 +174,108 @@ def _gemm(a, b, out, beta=0.0, trans_b=False):
         raise RuntimeError("gemm did not write in place")  # a copy was made
 
 
-def gate_blocks(coupled=False):
+# Gates a variant removes (Greff et al. 2017, section 3: the gate is fixed
+# at 1), and the variants allowed together with the coupled gate.
+_ABSENT_GATE = {"NIG": "i", "NFG": "f", "NOG": "o"}
+GATE_VARIANTS = (None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR")
+# f = 1 - i needs an input gate, and defines the forget gate itself.
+_NOT_WITH_COUPLED = {"NIG": "it has no input gate i to couple f = 1 - i to",
+                     "NFG": "f = 1 - i is itself a forget gate"}
+
+
+def check_cell(gate_variant=None, coupled=False):
+    """Check that a gate variant exists and combines with the coupled gate.
+
+    Parameters
+    ----------
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}
+    coupled : bool
+
+    Raises
+    ------
+    ValueError
+        For an unknown variant, or NIG or NFG with the coupled gate.
+    """
+    if gate_variant not in GATE_VARIANTS:
+        raise ValueError(f"gate_variant must be one of {GATE_VARIANTS}, got {gate_variant!r}.")
+    if coupled and gate_variant in _NOT_WITH_COUPLED:
+        raise ValueError(
+            f"gate_variant={gate_variant!r} cannot be combined with coupled_gates=True: "
+            f"{_NOT_WITH_COUPLED[gate_variant]}."
+        )
+
+
+def gate_blocks(coupled=False, gate_variant=None):
     """Names of the gate blocks of ``W``, ``R`` and ``b``, in column order.
 
     Parameters
     ----------
     coupled : bool, default=False
         Whether the layer uses the coupled input-forget gate (CIFG).
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+        Greff et al.'s variant; NIG, NFG and NOG drop the i, f or o block.
 
     Returns
     -------
     blocks : tuple of str
-        ``("i", "f", "g", "o")``, or ``("i", "g", "o")`` when coupled.
+        A subsequence of ``("i", "f", "g", "o")``: ``("i", "g", "o")``
+        when coupled, ``("f", "g", "o")`` for NIG, and so on.
     """
-    return _PUBLIC_BLOCKS[3 if coupled else 4]
+    check_cell(gate_variant, coupled)
+    absent = {_ABSENT_GATE.get(gate_variant), "f" if coupled else None}
+    return tuple(name for name in ("i", "f", "g", "o") if name not in absent)
 
 
-def _layer_shape(layer):
-    """Return (n_in, H, n_blocks, has_peepholes) of a layer dict, checked."""
+def sigmoid_gates(coupled=False, gate_variant=None):
+    """Names of the sigmoid gates a layer has, in order: the rows of ``p``.
+
+    Also the row and column blocks of FGR's gate-recurrent weights ``Rg``.
+    """
+    return tuple(name for name in gate_blocks(coupled, gate_variant) if name != "g")
+
+
+def _layer_shape(layer, gate_variant):
+    """Return (n_in, H, coupled) of a layer dict, checked against the variant."""
     W, R, b = layer["W"], layer["R"], layer["b"]
+    if R.ndim != 2 or R.shape[0] == 0:
+        raise ValueError(f"R must have shape (H, n_blocks * H), got {R.shape}.")
     H = R.shape[0]
-    if R.ndim != 2 or H == 0 or R.shape[1] % H:
-        raise ValueError(f"R must have shape (H, 4H) or (H, 3H), got {R.shape}.")
-    n_blocks = R.shape[1] // H
-    if n_blocks not in _PUBLIC_BLOCKS:
-        raise ValueError(f"R must have shape (H, 4H) or (H, 3H), got {R.shape}.")
-    if W.ndim != 2 or W.shape[1] != n_blocks * H:
-        raise ValueError(f"W must have shape (n_in, {n_blocks * H}), got {W.shape}.")
-    if b.shape != (n_blocks * H,):
-        raise ValueError(f"b must have shape ({n_blocks * H},), got {b.shape}.")
+    shapes = {}
+    for coupled in (False, True):
+        if not (coupled and gate_variant in _NOT_WITH_COUPLED):
+            shapes[len(gate_blocks(coupled, gate_variant)) * H] = coupled
+    if R.shape[1] not in shapes:
+        expected = " or ".join(f"({H}, {n})" for n in shapes)
+        raise ValueError(
+            f"R must have shape {expected} for gate_variant={gate_variant!r}, got {R.shape}."
+        )
+    coupled = shapes[R.shape[1]]
+    nbH = R.shape[1]
+    if W.ndim != 2 or W.shape[1] != nbH:
+        raise ValueError(f"W must have shape (n_in, {nbH}), got {W.shape}.")
+    if b.shape != (nbH,):
+        raise ValueError(f"b must have shape ({nbH},), got {b.shape}.")
+    n_sig = nbH // H - 1
     p = layer.get("p")
-    if p is not None and p.shape != (n_blocks - 1, H):
-        raise ValueError(f"p must have shape ({n_blocks - 1}, {H}), got {p.shape}.")
-    return W.shape[0], H, n_blocks, p is not None
+    if p is not None and p.shape != (n_sig, H):
+        raise ValueError(f"p must have shape ({n_sig}, {H}), got {p.shape}.")
+    Rg = layer.get("Rg")
+    if (Rg is not None) != (gate_variant == "FGR"):
+        raise ValueError("Rg (gate recurrence) is given exactly when gate_variant='FGR'.")
+    if Rg is not None and Rg.shape != (n_sig * H, n_sig * H):
+        raise ValueError(f"Rg must have shape ({n_sig * H}, {n_sig * H}), got {Rg.shape}.")
+    return W.shape[0], H, coupled
 
 
 @lru_cache(maxsize=64)
-def _block_permutation(n_blocks, H):
-    """Column indices taking public gate order to the kernel's order, and back."""
-    public = _PUBLIC_BLOCKS[n_blocks]
-    internal = _INTERNAL_BLOCKS[n_blocks]
-    starts = [public.index(name) * H for name in internal]
+def _block_permutation(blocks, H):
+    """Column indices taking public gate order to the kernel's order, and back.
+
+    The kernel puts the block input g first, then the sigmoid gates in
+    their public order.
+    """
+    internal = ("g",) + tuple(name for name in blocks if name != "g")
+    starts = [blocks.index(name) * H for name in internal]
     perm = np.concatenate([np.arange(s, s + H) for s in starts])
     inv = np.empty_like(perm)
     inv[perm] = np.arange(perm.size)
@@ -229,30 +288,49 @@ class _Layer:
 
     Attributes
     ----------
-    WbR : ndarray of shape (n_in + 1 + H, nb*H)
-        ``[W; b; R]``, the weights met by ``Z[t] = [x_t; 1; h_{t-1}]^T``.
-    WbR_half_T : ndarray of shape (nb*H, n_in + 1 + H)
+    WbR : ndarray of shape (n_in + 1 + n_rec, nb*H)
+        ``[W; b; R]`` (FGR: ``[W; b; R; Rg]``, ``Rg`` with zero g columns),
+        the weights met by ``Z[t] = [x_t; 1; h_{t-1} (; s_{t-1})]^T``;
+        ``n_rec`` is H, or H + n_sig*H with FGR.
+    WbR_half_T : ndarray of shape (nb*H, n_in + 1 + n_rec)
         Its transpose with the sigmoid gates' rows scaled by 1/2, for the
         forward pass.
-    p, p_half : ndarray of shape (nb-1, H)
-        Peepholes (rows i, f, o or i, o), if any, and their halves.
+    p, p_half : ndarray of shape (n_sig, H)
+        Peepholes of the sigmoid gates (public order), if any, and halves.
+    has_i, has_f, has_o, coupled, niaf, noaf, fgr : bool
+        The cell's structure: which gates exist, the coupled gate, identity
+        block input (NIAF) or output (NOAF) activation, gate recurrence.
+    n_pre : int
+        Sigmoid gates computed before ``c_t`` (i and f, when present).
     """
 
-    def __init__(self, layer, dtype):
-        n_in, H, n_blocks, peephole = _layer_shape(layer)
-        self.n_in, self.H, self.n_blocks, self.peephole = n_in, H, n_blocks, peephole
-        self.perm, self.inv = _block_permutation(n_blocks, H)
+    def __init__(self, layer, dtype, gate_variant=None):
+        n_in, H, coupled = _layer_shape(layer, gate_variant)
+        blocks = gate_blocks(coupled, gate_variant)
+        self.n_in, self.H, self.n_blocks = n_in, H, len(blocks)
+        self.n_sig = self.n_blocks - 1
+        self.coupled, self.gate_variant = coupled, gate_variant
+        self.has_i, self.has_f, self.has_o = ("i" in blocks), ("f" in blocks), ("o" in blocks)
+        self.n_pre = self.has_i + self.has_f
+        self.niaf, self.noaf, self.fgr = (gate_variant == v for v in ("NIAF", "NOAF", "FGR"))
+        self.peephole = layer.get("p") is not None
+        self.n_rec = H + (self.n_sig * H if self.fgr else 0)
+        self.perm, self.inv = _block_permutation(blocks, H)
         W = np.asarray(layer["W"], dtype=dtype)[:, self.perm]
         R = np.asarray(layer["R"], dtype=dtype)[:, self.perm]
         b = np.asarray(layer["b"], dtype=dtype)[self.perm]
+        parts = [W, b[None], R]
+        if self.fgr:
+            Rg = np.zeros((self.n_sig * H, self.n_blocks * H), dtype=dtype)
+            Rg[:, H:] = np.asarray(layer["Rg"], dtype=dtype)  # public = internal gate order
+            parts.append(Rg)
         # Both copies C-ordered: fancy indexing may return Fortran order.
-        self.WbR = np.ascontiguousarray(np.concatenate([W, b[None], R]))
+        self.WbR = np.ascontiguousarray(np.concatenate(parts))
         self.WbR_half_T = self.WbR.T.copy(order="C")
         self.WbR_half_T[H:] *= 0.5  # every block after g is a sigmoid gate
-        if peephole:
+        if self.peephole:
             self.p = np.asarray(layer["p"], dtype=dtype)
             self.p_half = 0.5 * self.p
-
 
 def _active_counts(lengths, n_steps):
     """Number of active (unpadded) samples per step, for samples sorted by length."""
@@ -280,8 +358,114 @@ def _empty_arrays(dtype, *shapes):
     return arrays
 
 
-def _layer_forward(X_fm, lay, h0, c0, n_active):
-    """Run one layer over step-major, feature-major input.
+class _StepBuffers:
+    """Scratch arrays of one layer's steps, for a batch of ``B`` samples.
+
+    Attributes
+    ----------
+    tmp : ndarray of shape (H, B)
+    p_pre : ndarray of shape (n_pre, H, B)
+        Halved peepholes of the gates computed before ``c_t`` (i and f),
+        broadcast over the batch once so that the per-step products are
+        contiguous; ``p_o`` (H, B) for o, ``pre`` (n_pre, H, B) scratch.
+        Only with peepholes.
+    """
+
+    def __init__(self, lay, B, dtype):
+        self.tmp = np.empty((lay.H, B), dtype=dtype)
+        if lay.peephole:
+            self.p_pre = np.repeat(lay.p_half[: lay.n_pre, :, None], B, axis=2)
+            if lay.has_o:
+                self.p_o = np.repeat(lay.p_half[-1, :, None], B, axis=1)
+            self.pre = np.empty((lay.n_pre, lay.H, B), dtype=dtype)
+
+
+def _sigmoid_from_half(u):
+    """σ(2u) in place, for pre-activations already halved: (1 + tanh u) / 2."""
+    np.tanh(u, out=u)
+    u *= 0.5
+    u += 0.5
+
+
+def _cell_update(lay, a, c_prev, c, tmp):
+    """``c_t`` from the activated blocks ``a`` (internal order g, i, f, ...), in place."""
+    H = lay.H
+    g = a[:H]
+    if lay.coupled:  # c = c_prev + i (g - c_prev), i.e. f = 1 - i
+        np.subtract(g, c_prev, out=tmp)
+        tmp *= a[H : 2 * H]
+        np.add(c_prev, tmp, out=c)
+    elif not lay.has_i:  # NIG: i = 1
+        np.multiply(a[H : 2 * H], c_prev, out=c)
+        c += g
+    elif not lay.has_f:  # NFG: f = 1
+        np.multiply(a[H : 2 * H], g, out=c)
+        c += c_prev
+    else:
+        np.multiply(a[2 * H : 3 * H], c_prev, out=c)
+        np.multiply(a[H : 2 * H], g, out=tmp)
+        c += tmp
+
+
+def _layer_step(lay, z, a, c_prev, c, tc, h, h_prev, n, buf):
+    """One step of one layer: the cell equations, for every variant.
+
+    Parameters
+    ----------
+    lay : _Layer
+    z : ndarray of shape (n_in + 1 + n_rec, B)
+        ``[x_t; 1; h_{t-1} (; s_{t-1})]^T``, C-contiguous.
+    a : ndarray of shape (nb*H, B)
+        Receives the gate activations (internal order g, i, f, o).
+    c_prev, h_prev : ndarray of shape (H, B)
+        ``c_{t-1}`` and ``h_{t-1}`` (``h_prev`` is read for padded samples only).
+    c, tc, h : ndarray of shape (H, B)
+        Receive ``c_t``, the output activation of ``c_t`` and ``h_t``.
+        Samples ``n:`` (padded at this step) carry ``c_{t-1}`` and
+        ``h_{t-1}``; their ``a`` and ``tc`` columns are left unspecified.
+    n : int
+        Active samples (a prefix of the batch).
+    buf : _StepBuffers
+    """
+    H, B = lay.H, z.shape[1]
+    # The product covers the whole batch; [..., :n] keeps full steps contiguous.
+    _gemm(lay.WbR_half_T, z, a)
+    a, c_prev_n, c_n = a[:, :n], c_prev[:, :n], c[:, :n]
+    act_end = a.shape[0]
+    if lay.peephole:
+        # i and f see c_{t-1}; o must wait for c_t.
+        act_end = (1 + lay.n_pre) * H
+        if lay.n_pre:
+            pre = buf.pre[..., :n]
+            np.multiply(buf.p_pre[..., :n], c_prev_n, out=pre)
+            a[H:act_end] += pre.reshape(-1, n)
+    np.tanh(a[H if lay.niaf else 0 : act_end], out=a[H if lay.niaf else 0 : act_end])
+    sig = a[H:act_end]  # every block after g is a sigmoid gate
+    sig *= 0.5
+    sig += 0.5
+    tmp = buf.tmp[:, :n]
+    _cell_update(lay, a, c_prev_n, c_n, tmp)
+    tc_n = tc[:, :n]
+    if lay.noaf:
+        tc_n[...] = c_n
+    else:
+        np.tanh(c_n, out=tc_n)
+    if lay.has_o:
+        o = a[(lay.n_blocks - 1) * H :]
+        if lay.peephole:
+            np.multiply(buf.p_o[:, :n], c_n, out=tmp)
+            o += tmp
+            _sigmoid_from_half(o)
+        np.multiply(o, tc_n, out=h[:, :n])
+    else:
+        h[:, :n] = tc_n
+    if n < B:
+        h[:, n:] = h_prev[:, n:]
+        c[:, n:] = c_prev[:, n:]
+
+
+def _layer_forward(X_fm, lay, h0, c0, n_active, masks=(None, None)):
+    """Run one layer over step-major, feature-major input, keeping a cache.
 
     Parameters
     ----------
@@ -291,93 +475,158 @@ def _layer_forward(X_fm, lay, h0, c0, n_active):
     h0, c0 : ndarray of shape (H, B)
     n_active : ndarray of shape (T,) or None
         Active samples per step; samples must be sorted by decreasing length.
+    masks : pair of ndarray of shape (n_in, B) and (H, B), or None
+        Dropout masks of the input and of the recurrent ``h_{t-1}``.
 
     Returns
     -------
     cache : dict
-        ``Z`` (T+1, n_in+1+H, B) with ``Z[t] = [x_t; 1; h_{t-1}]^T`` (only
-        the h rows of ``Z[T]`` are set); ``A`` (T, nb*H, B) gate activations
-        in internal order; ``Cs`` (T+1, H, B) cell states from ``c0``;
-        ``TC`` (T, H, B) tanh of the cell state.
+        ``Z`` (T+1, n_in+1+n_rec, B) with ``Z[t] = [x_t; 1; h_{t-1} (; s_{t-1})]^T``,
+        inputs and ``h`` masked (only the recurrent rows of ``Z[T]`` are
+        set); ``Hs`` (T+1, H, B) hidden states from ``h0`` (a view of ``Z``
+        without recurrent dropout); ``A`` (T, nb*H, B) gate activations in
+        internal order; ``Cs`` (T+1, H, B) cell states from ``c0``; ``TC``
+        (T, H, B) output activation of the cell state.
     """
     T, n_in, B = X_fm.shape
     H, nb = lay.H, lay.n_blocks
-    WbR_T = lay.WbR_half_T
-    dtype = WbR_T.dtype
-    Z, A, Cs, TC = _empty_arrays(
-        dtype, (T + 1, n_in + 1 + H, B), (T, nb * H, B), (T + 1, H, B), (T, H, B)
-    )
-    Z[:T, :n_in] = X_fm
+    mask_x, mask_h = masks
+    dtype = lay.WbR.dtype
+    shapes = [(T + 1, n_in + 1 + lay.n_rec, B), (T, nb * H, B), (T + 1, H, B), (T, H, B)]
+    if mask_h is not None:
+        shapes.append((T + 1, H, B))
+    Z, A, Cs, TC, *Hs_own = _empty_arrays(dtype, *shapes)
+    if mask_x is None:
+        Z[:T, :n_in] = X_fm
+    else:
+        np.multiply(X_fm, mask_x, out=Z[:T, :n_in])
     Z[T, : n_in + 1] = 0  # never read
     Z[:T, n_in] = 1
-    Hs = Z[:, n_in + 1 :]  # (T+1, H, B), a view: h_t is written into Z[t+1]
+    Zh = Z[:, n_in + 1 : n_in + 1 + H]  # (T+1, H, B): the recurrent h_{t-1}
+    Hs = Hs_own[0] if Hs_own else Zh  # without dropout, h_t is written into Z[t+1]
     Hs[0] = h0
+    if mask_h is not None:
+        np.multiply(h0, mask_h, out=Zh[0])
+    if lay.fgr:
+        Z[0, n_in + 1 + H :] = 0  # no gate activations precede the first step
     Cs[0] = c0
-    tmp = np.empty((H, B), dtype=dtype)
-    coupled = nb == 3
-    if lay.peephole:
-        # Peepholes broadcast over the batch once, so that the per-step
-        # products are contiguous: (nb-2, H, B) for i (and f), (H, B) for o.
-        p_pre = np.repeat(lay.p_half[:-1, :, None], B, axis=2)
-        p_o = np.repeat(lay.p_half[-1, :, None], B, axis=1)
-        tmp_pre = np.empty((nb - 2, H, B), dtype=dtype)
-    with _blas_threads_for(B * WbR_T.size):
+    buf = _StepBuffers(lay, B, dtype)
+    with _blas_threads_for(B * lay.WbR.size):
         for t in range(T):
             n = B if n_active is None else n_active[t]
-            # The product covers the whole batch (padded columns are zeroed
-            # below); [..., :n] keeps full steps contiguous.
-            _gemm(WbR_T, Z[t], A[t])
-            a = A[t, :, :n]
-            c_prev, c = Cs[t, :, :n], Cs[t + 1, :, :n]
-            if lay.peephole:
-                # i and f (or just i) see c_{t-1}; o must wait for c_t.
-                pre = tmp_pre[..., :n]
-                np.multiply(p_pre[..., :n], c_prev, out=pre)
-                a[H : (nb - 1) * H] += pre.reshape(-1, n)
-                act = a[: (nb - 1) * H]
-            else:
-                act = a
-            np.tanh(act, out=act)
-            sig = act[H:]
-            sig *= 0.5
-            sig += 0.5
-            g, i = a[:H], a[H : 2 * H]
-            tmp_n = tmp[:, :n]
-            if coupled:
-                # c = c_prev + i (g - c_prev), i.e. f = 1 - i
-                np.subtract(g, c_prev, out=tmp_n)
-                tmp_n *= i
-                np.add(c_prev, tmp_n, out=c)
-            else:
-                np.multiply(a[2 * H : 3 * H], c_prev, out=c)
-                np.multiply(i, g, out=tmp_n)
-                c += tmp_n
-            o = a[(nb - 1) * H :]
-            if lay.peephole:
-                np.multiply(p_o[:, :n], c, out=tmp_n)
-                o += tmp_n
-                np.tanh(o, out=o)
-                o *= 0.5
-                o += 0.5
-            tc = TC[t, :, :n]
-            np.tanh(c, out=tc)
-            np.multiply(o, tc, out=Hs[t + 1, :, :n])
+            _layer_step(lay, Z[t], A[t], Cs[t], Cs[t + 1], TC[t], Hs[t + 1], Hs[t], n, buf)
+            if mask_h is not None:
+                np.multiply(Hs[t + 1], mask_h, out=Zh[t + 1])
+            if lay.fgr:
+                s_rows = slice(n_in + 1 + H, None)
+                Z[t + 1, s_rows, :n] = A[t, H:, :n]  # i, f, o feed the next step
+                Z[t + 1, s_rows, n:] = Z[t, s_rows, n:]
             if n < B:
-                # Padded steps carry the state; their gate cache is zeroed so
-                # that the backward factors vanish there.
-                Hs[t + 1, :, n:] = Hs[t, :, n:]
-                Cs[t + 1, :, n:] = Cs[t, :, n:]
+                # Padded steps' gate cache is zeroed so that the backward
+                # factors vanish there.
                 A[t, :, n:] = 0
                 TC[t, :, n:] = 0
-    return {"Z": Z, "A": A, "Cs": Cs, "TC": TC}
+    return {"Z": Z, "Hs": Hs, "A": A, "Cs": Cs, "TC": TC}
 
 
 def _layer_output(cache, lay):
     """Hidden states ``h_0 .. h_T`` of a layer, shape (T+1, H, B), a view."""
-    return cache["Z"][:, lay.n_in + 1 :]
+    return cache["Hs"]
+
+def _backward_factors(lay, cache, t0, t1, F, bufs):
+    """Local derivative factors of steps ``t0 .. t1-1``, for every variant.
+
+    They are the parts of the backward equations that depend on neither
+    ``δc`` nor ``δh``. ``F`` (m, nb, H, B) receives the factors of ``δa``
+    that ``δc`` (blocks g, i, f) or ``δh`` (block o) multiply.
+
+    Returns
+    -------
+    sd : ndarray of shape (m, n_sig, H, B)
+        σ' of the sigmoid gates.
+    dcdh : ndarray of shape (m, H, B)
+        ∂c-part of ``δh``: ``δc_t = δh_t * dcdh + ...`` (through the output
+        activation and the o peephole).
+    keep : ndarray of shape (m, H, B)
+        ∂c_t/∂c_{t-1}, including the i and f peepholes.
+    """
+    A, Cs, TC = cache["A"], cache["Cs"], cache["TC"]
+    m, nb, H, B = F.shape
+    A4 = A.reshape(A.shape[0], nb, H, B)
+    g, c_prev, tc = A4[t0:t1, 0], Cs[t0:t1], TC[t0:t1]
+    i = A4[t0:t1, 1] if lay.has_i else None
+    sd = bufs["sd"][:m]
+    np.subtract(1, A[t0:t1, H:], out=sd)
+    sd *= A[t0:t1, H:]
+    sd = sd.reshape(m, nb - 1, H, B)
+    if lay.niaf:
+        F[:, 0] = i  # δa^g = δc i
+    else:
+        np.square(g, out=F[:, 0])
+        np.subtract(1, F[:, 0], out=F[:, 0])
+        if lay.has_i:
+            F[:, 0] *= i  # δa^g = δc i (1-g²)
+    if lay.has_i:
+        if lay.coupled:
+            np.subtract(g, c_prev, out=F[:, 1])
+            F[:, 1] *= sd[:, 0]  # δa^i = δc (g - c_prev) σ'
+        else:
+            np.multiply(g, sd[:, 0], out=F[:, 1])  # δa^i = δc g σ'
+    if lay.has_f:
+        np.multiply(c_prev, sd[:, lay.n_pre - 1], out=F[:, lay.n_pre])  # δa^f = δc c_prev σ'
+    dcdh = bufs["dcdh"][:m]
+    if lay.noaf:
+        dcdh[...] = A4[t0:t1, -1] if lay.has_o else 1  # h = o c
+    else:
+        np.square(tc, out=dcdh)
+        np.subtract(1, dcdh, out=dcdh)
+        if lay.has_o:
+            dcdh *= A4[t0:t1, -1]  # h = o tanh(c)
+    if lay.has_o:
+        np.multiply(tc, sd[:, -1], out=F[:, -1])  # δa^o = δh tc σ'
+    keep = _keep_factor(lay, A4, t0, t1, bufs)
+    if lay.peephole:
+        tmp = bufs["tmp"][:m]
+        p = lay.p[:, :, None]
+        if lay.has_o:
+            np.multiply(F[:, -1], p[-1], out=tmp)
+            dcdh += tmp
+        for row in range(lay.n_pre):
+            np.multiply(F[:, row + 1], p[row], out=tmp)
+            keep += tmp
+    return sd, dcdh, keep
 
 
-def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
+def _keep_factor(lay, A4, t0, t1, bufs):
+    """∂c_t/∂c_{t-1} without peepholes: f, 1 - i or 1; a buffer when it may be updated."""
+    keep_buf = bufs.get("keep")
+    if keep_buf is None:
+        return A4[t0:t1, lay.n_pre]  # f, as cached
+    keep = keep_buf[: t1 - t0]
+    if lay.coupled:
+        np.subtract(1, A4[t0:t1, 1], out=keep)
+    elif not lay.has_f:
+        keep[...] = 1  # NFG
+    else:
+        keep[...] = A4[t0:t1, lay.n_pre]
+    return keep
+
+
+def _backward_buffers(lay, chunk, B, dtype):
+    """Chunk-sized scratch arrays of ``_backward_factors``."""
+    H = lay.H
+    bufs = {
+        "sd": np.empty((chunk, lay.n_sig * H, B), dtype=dtype),
+        "dcdh": np.empty((chunk, H, B), dtype=dtype),
+    }
+    if lay.coupled or lay.peephole or not lay.has_f:
+        bufs["keep"] = np.empty((chunk, H, B), dtype=dtype)
+    if lay.peephole:
+        bufs["tmp"] = np.empty((chunk, H, B), dtype=dtype)
+    return bufs
+
+
+def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(None, None)):
     """Backpropagate through one layer.
 
     Parameters
@@ -391,19 +640,21 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
     n_active : ndarray of shape (T,) or None
     input_grad : bool
         Whether to compute the gradient with respect to the layer's input.
+    masks : pair of ndarray of shape (n_in, B) and (H, B), or None
+        The dropout masks the forward pass used.
 
     Returns
     -------
     grads : dict
-        ``W``, ``R``, ``b`` (and ``p``) in public gate order, ``h0``, ``c0``
-        of shape (H, B), and ``X`` of shape (T, n_in, B) or None.
+        ``W``, ``R``, ``b`` (and ``p``, ``Rg``) in public gate order,
+        ``h0``, ``c0`` of shape (H, B), and ``X`` of shape (T, n_in, B) or None.
     """
-    Z, A, Cs, TC = cache["Z"], cache["A"], cache["Cs"], cache["TC"]
+    Z, A, Cs = cache["Z"], cache["A"], cache["Cs"]
     T, nbH, B = A.shape
     H, nb, n_in = lay.H, lay.n_blocks, lay.n_in
     dtype = A.dtype
-    coupled = nb == 3
-    A4 = A.reshape(T, nb, H, B)
+    mask_x, mask_h = masks
+    n_c = nb - lay.has_o  # blocks whose δa is driven by δc: g, i, f
 
     # Steps are processed in chunks, last chunk first. δa lives only in a
     # chunk buffer: each chunk first fills it with the factors that δc
@@ -412,66 +663,33 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
     chunk = max(1, min(T, _CHUNK_BYTES // (B * nbH * A.itemsize)))
     dA = np.empty((chunk, nbH, B), dtype=dtype)
     dA4 = dA.reshape(chunk, nb, H, B)
-    sig_deriv = np.empty((chunk, (nb - 1) * H, B), dtype=dtype)  # σ' of i, (f,) o
-    dc_dh = np.empty((chunk, H, B), dtype=dtype)  # ∂c_t/∂h_t through tanh(c_t) (and p^o)
-    if coupled or lay.peephole:
-        keep_buf = np.empty((chunk, H, B), dtype=dtype)  # ∂c_t/∂c_{t-1}
+    bufs = _backward_buffers(lay, chunk, B, dtype)
     if lay.peephole:
-        tmp = np.empty((chunk, H, B), dtype=dtype)
         p = lay.p[:, :, None]
         dp = np.zeros_like(lay.p)
+    if lay.fgr:
+        E_buf = np.empty((lay.n_sig, H, B), dtype=dtype)  # FGR's share of δa of i, f, o
+        tmp = np.empty((H, B), dtype=dtype)
     dX = np.empty((T, n_in, B), dtype=dtype) if input_grad else None
 
     # [δW; δb; δR]^T, to which each step adds δa_t Z[t]^T in place (beta=1).
     dWbR_T = np.zeros(lay.WbR_half_T.shape, dtype=dtype)
-    W, R = lay.WbR[:n_in], lay.WbR[n_in + 1 :]  # (n_in, nb*H), (H, nb*H)
-    if dh_last is None:
-        dh_rec = np.zeros((H, B), dtype=dtype)
-    else:
-        dh_rec = np.array(dh_last, dtype=dtype, order="C")  # a copy: it is updated in place
+    # W (n_in, nb*H) and the recurrent rows: R (H, nb*H) (with FGR, and Rg).
+    W, R = lay.WbR[:n_in], lay.WbR[n_in + 1 :]
+    # δ of the recurrent rows of Z: δh_{t-1} (and with FGR, δs_{t-1}).
+    d_rec = np.zeros((lay.n_rec, B), dtype=dtype)
+    dh_rec, ds_rec = d_rec[:H], d_rec[H:]
+    if dh_last is not None:
+        dh_rec[...] = dh_last
     dc_rec = np.zeros((H, B), dtype=dtype)
     dh_buf = np.empty((H, B), dtype=dtype)
-    dh_pad = np.empty((H, B), dtype=dtype) if n_active is not None else None
+    d_pad = np.empty((lay.n_rec, B), dtype=dtype) if n_active is not None else None
     dc = np.empty((H, B), dtype=dtype)
     with _blas_threads_for(B * lay.WbR.size):
         for t1 in range(T, 0, -chunk):
             t0 = max(t1 - chunk, 0)
             m = t1 - t0
-            # Local derivative factors of steps t0..t1-1, vectorised.
-            g, i, o = A4[t0:t1, 0], A4[t0:t1, 1], A4[t0:t1, nb - 1]
-            c_prev, tc = Cs[t0:t1], TC[t0:t1]
-            F = dA4[:m]
-            sd = sig_deriv[:m]
-            np.subtract(1, A[t0:t1, H:], out=sd)
-            sd *= A[t0:t1, H:]
-            sd = sd.reshape(m, nb - 1, H, B)
-            np.square(g, out=F[:, 0])
-            np.subtract(1, F[:, 0], out=F[:, 0])
-            F[:, 0] *= i  # δa^g = δc i (1-g²)
-            if coupled:
-                np.subtract(g, c_prev, out=F[:, 1])
-                F[:, 1] *= sd[:, 0]  # δa^i = δc (g - c_prev) σ'
-            else:
-                np.multiply(g, sd[:, 0], out=F[:, 1])  # δa^i = δc g σ'
-                np.multiply(c_prev, sd[:, 1], out=F[:, 2])  # δa^f = δc c_prev σ'
-            np.multiply(tc, sd[:, -1], out=F[:, -1])  # δa^o = δh tanh(c) σ'
-            dcdh = dc_dh[:m]
-            np.square(tc, out=dcdh)
-            np.subtract(1, dcdh, out=dcdh)
-            dcdh *= o
-            if coupled:
-                keep = np.subtract(1, i, out=keep_buf[:m])
-            elif lay.peephole:
-                keep = keep_buf[:m]
-                keep[...] = A4[t0:t1, 2]
-            else:
-                keep = A4[t0:t1, 2]  # f
-            if lay.peephole:
-                np.multiply(F[:, -1], p[-1], out=tmp[:m])
-                dcdh += tmp[:m]
-                for row in range(nb - 2):
-                    np.multiply(F[:, row + 1], p[row], out=tmp[:m])
-                    keep += tmp[:m]
+            sd, dcdh, keep = _backward_factors(lay, cache, t0, t1, dA4[:m], bufs)
 
             for t in range(t1 - 1, t0 - 1, -1):
                 k = t - t0
@@ -486,27 +704,46 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
                 np.multiply(dh, dcdh[k, :, :n], out=dct)
                 dct += dc_rec[:, :n]
                 Ft = dA4[k, :, :, :n]
-                Ft[: nb - 1] *= dct
-                Ft[nb - 1] *= dh
+                if lay.fgr:
+                    # δs_t reaches a^θ_t through σ': E = δs σ' (n_sig, H, n)
+                    E = np.multiply(ds_rec[:, :n].reshape(-1, H, n), sd[k, ..., :n],
+                                    out=E_buf[..., :n])
+                    if lay.peephole and lay.has_o:
+                        np.multiply(E[-1], lay.p[-1, :, None], out=tmp[:, :n])
+                        dct += tmp[:, :n]
+                Ft[:n_c] *= dct
+                if lay.has_o:
+                    Ft[-1] *= dh
                 np.multiply(dct, keep[k, :, :n], out=dc_rec[:, :n])
+                if lay.fgr:
+                    Ft[1:] += E
+                    for row in range(lay.n_pre if lay.peephole else 0):
+                        np.multiply(E[row], lay.p[row, :, None], out=tmp[:, :n])
+                        dc_rec[:, :n] += tmp[:, :n]
                 if n < B:
-                    _gemm(R, dA[k], dh_pad)
-                    dh_rec[:, :n] = dh_pad[:, :n]  # padded samples carry δh
+                    _gemm(R, dA[k], d_pad)
+                    d_rec[:, :n] = d_pad[:, :n]  # padded samples carry δh (and δs)
                 else:
-                    _gemm(R, dA[k], dh_rec)  # δh_{t-1}^T = R δa_t^T
+                    _gemm(R, dA[k], d_rec)  # δh_{t-1}^T = R δa_t^T
+                if mask_h is not None:
+                    dh_rec[:, :n] *= mask_h[:, :n]
                 _gemm(dA[k], Z[t], dWbR_T, beta=1.0, trans_b=True)
                 if input_grad:
                     _gemm(W, dA[k], dX[t])  # δx_t^T = W δa_t^T
             if lay.peephole:
-                for row in range(nb - 2):
+                F = dA4[:m]
+                for row in range(lay.n_pre):
                     dp[row] += np.einsum("thb,thb->h", F[:, row + 1], Cs[t0:t1])
-                dp[-1] += np.einsum("thb,thb->h", F[:, -1], Cs[t0 + 1 : t1 + 1])
+                if lay.has_o:
+                    dp[-1] += np.einsum("thb,thb->h", F[:, -1], Cs[t0 + 1 : t1 + 1])
 
+    if input_grad and mask_x is not None:
+        dX *= mask_x
     inv = lay.inv
     dWbR = dWbR_T.T
     grads = {
         "W": dWbR[:n_in, inv],
-        "R": dWbR[n_in + 1 :, inv],
+        "R": dWbR[n_in + 1 : n_in + 1 + H, inv],
         "b": dWbR[n_in, inv],
         "h0": dh_rec,
         "c0": dc_rec,
@@ -514,8 +751,9 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad):
     }
     if lay.peephole:
         grads["p"] = dp
+    if lay.fgr:
+        grads["Rg"] = np.ascontiguousarray(dWbR[n_in + 1 + H :, H:])
     return grads
-
 
 def _check_lengths(lengths, n_samples, n_steps):
     lengths = np.asarray(lengths)
@@ -526,7 +764,110 @@ def _check_lengths(lengths, n_samples, n_steps):
     return lengths.astype(np.intp)
 
 
-def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False):
+def _check_stack(kernels, n_features, n_dir):
+    """Check that the layers chain: layer l reads ``n_dir`` times layer l-1's units."""
+    if len(kernels) % n_dir:
+        raise ValueError(
+            f"A bidirectional stack needs an even number of layer dicts, got {len(kernels)}."
+        )
+    n_in = n_features
+    for depth, lay in enumerate(kernels):
+        if lay.n_in != n_in:
+            raise ValueError(f"Layer {depth} expects {lay.n_in} inputs, got {n_in}.")
+        if depth % n_dir == n_dir - 1:
+            if lay.H != kernels[depth - n_dir + 1].H:
+                raise ValueError(f"Layers {depth - 1} and {depth} (two directions) differ in H.")
+            n_in = n_dir * lay.H
+
+
+class _TimeReversal:
+    """Reverse each sequence within its own length; padding stays at the end.
+
+    Reversal is its own inverse: the backward direction reads the reversed
+    input, and its outputs and gradients are reversed back the same way.
+    """
+
+    def __init__(self, lengths, T):
+        if lengths is None:
+            self.index = None
+        else:
+            t = np.arange(T)[:, None]
+            # (T, B): step t of the reversed sequence is step len-1-t of the given one
+            self.index = np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)[:, None, :]
+
+    def __call__(self, a):
+        """``a`` of shape (T, k, B), per sequence reversed in time."""
+        if self.index is None:
+            return a[::-1]
+        return np.take_along_axis(a, self.index, axis=0)
+
+
+def draw_dropout_masks(rng, n_samples, layers, dropout, recurrent_dropout, dtype):
+    """Variational dropout masks: one per sequence, layer and direction, for all steps.
+
+    Inverted dropout (Gal & Ghahramani 2016): a unit is kept with
+    probability ``1 - rate`` and then scaled by ``1 / (1 - rate)``, so that
+    its expected value is unchanged and prediction needs no masks.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or numpy.random.RandomState
+    n_samples : int
+    layers : sequence of dict
+        The layers as for :func:`lstm_forward`; only their shapes are read.
+    dropout, recurrent_dropout : float in [0, 1)
+        Rates of the layers' inputs and of the recurrent ``h_{t-1}``.
+    dtype : dtype
+
+    Returns
+    -------
+    masks : list of tuple
+        ``(mask_x, mask_h)`` per layer dict: arrays of shape
+        (n_samples, n_in) and (n_samples, H) with entries 0 or
+        ``1 / (1 - rate)``, or None for a rate of 0.
+    """
+
+    def draw(rate, width):
+        if not rate:
+            return None
+        keep = rng.random((n_samples, width)) >= rate
+        return keep.astype(dtype) / dtype.type(1.0 - rate)
+
+    dtype = np.dtype(dtype)
+    masks = []
+    for layer in layers:
+        n_in, H = layer["W"].shape[0], layer["R"].shape[0]
+        masks.append((draw(dropout, n_in), draw(recurrent_dropout, H)))
+    return masks
+
+
+def _feature_major_masks(dropout_masks, kernels, order, B):
+    """Masks per layer as (n_in, B) and (H, B) arrays in sorted sample order."""
+    if dropout_masks is None:
+        return [(None, None)] * len(kernels)
+    if len(dropout_masks) != len(kernels):
+        raise ValueError(f"dropout_masks must hold one pair per layer dict ({len(kernels)}).")
+    out = []
+    for depth, (lay, pair) in enumerate(zip(kernels, dropout_masks)):
+        converted = []
+        for m, width, name in zip(pair, (lay.n_in, lay.H), ("input", "recurrent")):
+            if m is not None:
+                m = np.asarray(m, dtype=lay.WbR.dtype)
+                if m.shape != (B, width):
+                    raise ValueError(
+                        f"The {name} dropout mask of layer {depth} must have shape "
+                        f"{(B, width)}, got {m.shape}."
+                    )
+                m = np.ascontiguousarray((m if order is None else m[order]).T)
+            converted.append(m)
+        out.append(tuple(converted))
+    return out
+
+
+def lstm_forward(
+    X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, gate_variant=None,
+    bidirectional=False, dropout_masks=None,
+):
     """Forward pass of a stack of LSTM layers.
 
     Parameters
@@ -535,21 +876,31 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
         Input sequences, float32 or float64; the computation runs in this
         dtype. Padded steps (beyond ``lengths``) must hold finite values.
     layers : sequence of dict
-        One dict per layer with ``W`` (n_in, 4H), ``R`` (H, 4H), ``b`` (4H,)
-        and optionally ``p`` (3, H); coupled layers use 3H columns and
-        ``p`` of shape (2, H). See the module docstring.
+        One dict per layer (per layer and direction when bidirectional,
+        forward first) with ``W`` (n_in, nb*H), ``R`` (H, nb*H), ``b``
+        (nb*H,), optionally ``p`` (nb-1, H), and with FGR ``Rg``
+        (n_sig*H, n_sig*H). ``nb`` is the number of blocks of
+        :func:`gate_blocks`. See the module docstring.
     h0, c0 : sequence of ndarray of shape (n_samples, H_l), optional
-        Initial hidden and cell state of each layer; zeros when omitted.
+        Initial hidden and cell state of each layer dict; zeros when omitted.
     lengths : array-like of int of shape (n_samples,), optional
         Number of real (unpadded) steps of each sequence; padding trails.
     return_sequences : bool, default=False
         If False (many-to-one), return each sequence's last hidden state of
         the top layer; if True (many-to-many), its hidden state at every step,
         with zeros at padded steps.
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+        Greff et al.'s variant of every layer; see the module docstring.
+    bidirectional : bool, default=False
+        Whether each layer runs forward and backward in time: ``layers``
+        then holds two dicts per layer and the outputs are ``[h→; h←]``.
+    dropout_masks : list of tuple, optional
+        Per layer dict, the ``(mask_x, mask_h)`` of :func:`draw_dropout_masks`.
 
     Returns
     -------
-    outputs : ndarray of shape (n_samples, H_top) or (n_samples, n_timesteps, H_top)
+    outputs : ndarray of shape (n_samples, D*H_top) or (n_samples, n_timesteps, D*H_top)
+        ``D`` is 2 when bidirectional, else 1.
     cache : dict
         Everything ``lstm_backward`` needs. It holds references, not copies,
         of the inputs; do not modify them between forward and backward.
@@ -565,12 +916,10 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
         raise ValueError(f"X must hold at least one sample and one step, got shape {X.shape}.")
     dtype = X.dtype
     B, T_full, _ = X.shape
-    kernels = [_Layer(layer, dtype) for layer in layers]
-    n_in = X.shape[2]
-    for depth, lay in enumerate(kernels):
-        if lay.n_in != n_in:
-            raise ValueError(f"Layer {depth} expects {lay.n_in} inputs, got {n_in}.")
-        n_in = lay.H
+    check_cell(gate_variant)
+    n_dir = 2 if bidirectional else 1
+    kernels = [_Layer(layer, dtype, gate_variant) for layer in layers]
+    _check_stack(kernels, X.shape[2], n_dir)
 
     order = None
     T = T_full
@@ -584,6 +933,8 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
         else:
             lengths = None
     n_active = _active_counts(lengths, T)
+    masks = _feature_major_masks(dropout_masks, kernels, order, B)
+    reverse = _TimeReversal(lengths, T) if bidirectional else None
 
     def initial(states, depth, H):
         """Initial state of a layer, feature-major (H, B)."""
@@ -595,23 +946,32 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
         return (s if order is None else s[order]).T
 
     layer_input = X.transpose(1, 2, 0)  # (T, n_in, B) view; copied into Z
-    caches = []
+    caches, finals = [], []
     for depth, lay in enumerate(kernels):
+        backward_in_time = depth % n_dir == 1
         cache = _layer_forward(
-            layer_input, lay, initial(h0, depth, lay.H), initial(c0, depth, lay.H), n_active
+            reverse(layer_input) if backward_in_time else layer_input, lay,
+            initial(h0, depth, lay.H), initial(c0, depth, lay.H), n_active, masks[depth],
         )
         caches.append(cache)
-        layer_input = _layer_output(cache, lay)[1:]
+        out = _layer_output(cache, lay)
+        finals.append(out[-1])
+        if n_dir == 1:
+            layer_input = out[1:]
+        elif backward_in_time:
+            layer_input = np.concatenate([forward_out, reverse(out[1:])], axis=1)
+        else:
+            forward_out = out[1:]
 
-    top = _layer_output(caches[-1], kernels[-1])  # (T+1, H, B)
     if return_sequences:
-        outputs = np.zeros((B, T_full, kernels[-1].H), dtype=dtype)
-        outputs[:, :T] = top[1:].transpose(2, 0, 1)
+        outputs = np.zeros((B, T_full, layer_input.shape[1]), dtype=dtype)
+        outputs[:, :T] = layer_input.transpose(2, 0, 1)
         if n_active is not None:
             for t in np.flatnonzero(n_active < B):
                 outputs[n_active[t] :, t] = 0
     else:
-        outputs = np.ascontiguousarray(top[-1].T)
+        # Each direction's state after its last real step (carried through padding).
+        outputs = np.ascontiguousarray(np.concatenate(finals[-n_dir:]).T)
     if order is not None:
         inv = np.empty_like(order)
         inv[order] = np.arange(B)
@@ -623,6 +983,9 @@ def lstm_forward(X, layers, *, h0=None, c0=None, lengths=None, return_sequences=
         "n_active": n_active,
         "T_full": T_full,
         "return_sequences": return_sequences,
+        "n_dir": n_dir,
+        "reverse": reverse,
+        "masks": masks,
     }
     return outputs, cache
 
@@ -643,33 +1006,46 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
     Returns
     -------
     grads : dict
-        ``layers``: one dict per layer with ``W``, ``R``, ``b`` (and ``p``),
-        shaped as the parameters; ``h0``, ``c0``: lists of (n_samples, H_l);
-        ``X``: (n_samples, n_timesteps, n_features) or None.
+        ``layers``: one dict per layer dict with ``W``, ``R``, ``b`` (and
+        ``p``, ``Rg``), shaped as the parameters; ``h0``, ``c0``: lists of
+        (n_samples, H_l); ``X``: (n_samples, n_timesteps, n_features) or None.
     """
     kernels, caches = cache["kernels"], cache["layers"]
-    order, n_active = cache["order"], cache["n_active"]
+    order, n_active, n_dir = cache["order"], cache["n_active"], cache["n_dir"]
+    reverse = cache["reverse"]
     T = caches[0]["A"].shape[0]
     d_outputs = np.asarray(d_outputs, dtype=caches[0]["A"].dtype)
     if order is not None:
         d_outputs = d_outputs[order]
-    # The kernel works feature-major: (T, H, B) and (H, B).
+    # The kernel works feature-major: (T, D*H, B) and (D*H, B).
     if cache["return_sequences"]:
         d_seq = np.ascontiguousarray(d_outputs[:, :T].transpose(1, 2, 0))
         dh_last = None
     else:
         d_seq, dh_last = None, d_outputs.T
 
-    layer_grads, dh0, dc0 = [], [], []
-    for depth in range(len(kernels) - 1, -1, -1):
-        g = _layer_backward(
-            caches[depth], kernels[depth], d_seq, dh_last, n_active, input_grad or depth > 0
-        )
-        dh_last = None
-        d_seq = g.pop("X")
-        dh0.append(np.ascontiguousarray(g.pop("h0").T))
-        dc0.append(np.ascontiguousarray(g.pop("c0").T))
-        layer_grads.append(g)
+    n_layers = len(kernels)
+    layer_grads, dh0, dc0 = [None] * n_layers, [None] * n_layers, [None] * n_layers
+    for top in range(n_layers - n_dir, -1, -n_dir):
+        d_input = None
+        for depth in range(top, top + n_dir):
+            H, k = kernels[depth].H, depth - top
+            d_seq_k = None if d_seq is None else d_seq[:, k * H : (k + 1) * H]
+            if k == 1 and d_seq_k is not None:
+                d_seq_k = reverse(d_seq_k)
+            g = _layer_backward(
+                caches[depth], kernels[depth], d_seq_k,
+                None if dh_last is None else dh_last[k * H : (k + 1) * H],
+                n_active, input_grad or top > 0, cache["masks"][depth],
+            )
+            dx = g.pop("X")
+            if k == 1 and dx is not None:
+                dx = reverse(dx)
+            d_input = dx if d_input is None else d_input + dx
+            dh0[depth] = np.ascontiguousarray(g.pop("h0").T)
+            dc0[depth] = np.ascontiguousarray(g.pop("c0").T)
+            layer_grads[depth] = g
+        d_seq, dh_last = d_input, None
 
     dX = None
     if input_grad:
@@ -683,4 +1059,4 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
         dc0 = [s[inv] for s in dc0]
         if dX is not None:
             dX = dX[inv]
-    return {"layers": layer_grads[::-1], "h0": dh0[::-1], "c0": dc0[::-1], "X": dX}
+    return {"layers": layer_grads, "h0": dh0, "c0": dc0, "X": dX}

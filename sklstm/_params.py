@@ -8,9 +8,9 @@ writing into an unpacked array writes into ``theta``.
 
 import numpy as np
 
-from ._lstm import gate_blocks
+from ._lstm import gate_blocks, sigmoid_gates
 
-__all__ = ["ParamLayout", "init_lstm_layers", "init_output_layer"]
+__all__ = ["ParamLayout", "init_lstm_layers", "init_output_layer", "layer_shapes"]
 
 
 class ParamLayout:
@@ -28,6 +28,11 @@ class ParamLayout:
         Whether each layer has peephole weights ``p``.
     coupled : bool
         Whether each layer uses the coupled input-forget gate.
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}
+        Greff et al.'s variant; FGR layers also hold ``Rg``.
+    bidirectional : bool
+        Whether each layer has a forward and a backward direction: two
+        layer dicts per layer, forward first, as in :func:`layer_shapes`.
 
     Attributes
     ----------
@@ -35,23 +40,25 @@ class ParamLayout:
         Length of the flat vector.
     """
 
-    def __init__(self, n_features, hidden_sizes, n_outputs, *, peephole=False, coupled=False):
-        n_blocks = len(gate_blocks(coupled))
-        self.entries = []  # (layer index or None for the head, name, shape, offset)
+    def __init__(
+        self, n_features, hidden_sizes, n_outputs, *, peephole=False, coupled=False,
+        gate_variant=None, bidirectional=False,
+    ):
+        self.entries = []  # (layer dict index or None for the head, name, shape, offset)
         offset = 0
-        n_in = n_features
-        for depth, H in enumerate(hidden_sizes):
-            shapes = {"W": (n_in, n_blocks * H), "R": (H, n_blocks * H), "b": (n_blocks * H,)}
-            if peephole:
-                shapes["p"] = (n_blocks - 1, H)
+        shapes_per_dict = layer_shapes(
+            n_features, hidden_sizes, peephole=peephole, coupled=coupled,
+            gate_variant=gate_variant, bidirectional=bidirectional,
+        )
+        for depth, shapes in enumerate(shapes_per_dict):
             for name, shape in shapes.items():
                 self.entries.append((depth, name, shape, offset))
                 offset += int(np.prod(shape))
-            n_in = H
+        n_in = (2 if bidirectional else 1) * hidden_sizes[-1]
         for name, shape in (("coef", (n_in, n_outputs)), ("intercept", (n_outputs,))):
             self.entries.append((None, name, shape, offset))
             offset += int(np.prod(shape))
-        self.n_layers = len(hidden_sizes)
+        self.n_layers = len(shapes_per_dict)
         self.size = offset
         self._ends = [o + int(np.prod(shape)) for _, _, shape, o in self.entries]
 
@@ -111,6 +118,40 @@ class ParamLayout:
         return theta
 
 
+def layer_shapes(
+    n_features, hidden_sizes, *, peephole=False, coupled=False, gate_variant=None,
+    bidirectional=False,
+):
+    """Array shapes of each layer dict of a stack, in the order of ``coefs_``.
+
+    With ``nb`` gate blocks (:func:`~sklstm._lstm.gate_blocks`) and
+    ``n_sig = nb - 1`` sigmoid gates, a layer with ``n_in`` inputs and
+    ``H`` units has ``W`` (n_in, nb*H), ``R`` (H, nb*H), ``b`` (nb*H,),
+    with peepholes ``p`` (n_sig, H) and with FGR ``Rg`` (n_sig*H, n_sig*H).
+    Bidirectional stacks list two dicts per layer, forward then backward in
+    time (PyTorch's ``*_l{k}`` and ``*_l{k}_reverse``); layer ``k > 0``
+    reads ``2 H_{k-1}`` inputs, the forward direction's units first.
+
+    Returns
+    -------
+    shapes : list of dict
+        One dict of name -> shape per layer dict.
+    """
+    n_blocks = len(gate_blocks(coupled, gate_variant))
+    n_sig = len(sigmoid_gates(coupled, gate_variant))
+    n_dir = 2 if bidirectional else 1
+    out, n_in = [], n_features
+    for H in hidden_sizes:
+        shapes = {"W": (n_in, n_blocks * H), "R": (H, n_blocks * H), "b": (n_blocks * H,)}
+        if peephole:
+            shapes["p"] = (n_sig, H)
+        if gate_variant == "FGR":
+            shapes["Rg"] = (n_sig * H, n_sig * H)
+        out.extend(dict(shapes) for _ in range(n_dir))
+        n_in = n_dir * H
+    return out
+
+
 def _copy_checked(dst, src, what):
     src = np.asarray(src)
     if src.shape != dst.shape:
@@ -126,7 +167,7 @@ def _orthogonal(rng, n, dtype):
 
 def init_lstm_layers(
     n_features, hidden_sizes, rng, *, peephole=False, coupled=False, forget_bias=1.0,
-    dtype=np.float64,
+    dtype=np.float64, gate_variant=None, bidirectional=False,
 ):
     """Initial weights of a stack of LSTM layers.
 
@@ -134,7 +175,9 @@ def init_lstm_layers(
     orthogonal per gate block, biases are zero except the forget gate's,
     set to ``forget_bias`` (Jozefowicz et al., 2015). With the coupled gate,
     ``f = 1 - i``, so the input gate's bias is set to ``-forget_bias``,
-    which gives the same initial ``f``. Peephole weights start at zero.
+    which gives the same initial ``f``; without a forget gate (NFG) there
+    is no such bias. Peephole and FGR's gate-recurrent weights start at
+    zero, so FGR starts as the plain LSTM.
 
     Parameters
     ----------
@@ -144,30 +187,37 @@ def init_lstm_layers(
     peephole, coupled : bool, default=False
     forget_bias : float, default=1.0
     dtype : dtype, default=np.float64
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+    bidirectional : bool, default=False
 
     Returns
     -------
     layers : list of dict
-        ``W`` (n_in, nb*H), ``R`` (H, nb*H), ``b`` (nb*H,) and, with
-        peepholes, ``p`` (nb-1, H); ``nb`` is 4, or 3 when coupled.
+        Shaped as :func:`layer_shapes` gives: ``W`` (n_in, nb*H), ``R``
+        (H, nb*H), ``b`` (nb*H,), with peepholes ``p`` (nb-1, H), with FGR
+        ``Rg``; two dicts per layer when bidirectional.
     """
-    blocks = gate_blocks(coupled)
+    blocks = gate_blocks(coupled, gate_variant)
     layers = []
-    n_in = n_features
-    for H in hidden_sizes:
+    shapes = layer_shapes(
+        n_features, hidden_sizes, peephole=peephole, coupled=coupled,
+        gate_variant=gate_variant, bidirectional=bidirectional,
+    )
+    for shape in shapes:
+        n_in, H = shape["W"][0], shape["R"][0]
         limit = np.sqrt(6.0 / (n_in + H))
-        W = rng.uniform(-limit, limit, size=(n_in, len(blocks) * H)).astype(dtype)
+        W = rng.uniform(-limit, limit, size=shape["W"]).astype(dtype)
         R = np.concatenate([_orthogonal(rng, H, dtype) for _ in blocks], axis=1)
-        b = np.zeros(len(blocks) * H, dtype=dtype)
+        b = np.zeros(shape["b"], dtype=dtype)
         if coupled:
             b[blocks.index("i") * H : (blocks.index("i") + 1) * H] = -forget_bias
-        else:
+        elif "f" in blocks:
             b[blocks.index("f") * H : (blocks.index("f") + 1) * H] = forget_bias
         layer = {"W": W, "R": R, "b": b}
-        if peephole:
-            layer["p"] = np.zeros((len(blocks) - 1, H), dtype=dtype)
+        for name in ("p", "Rg"):
+            if name in shape:
+                layer[name] = np.zeros(shape[name], dtype=dtype)
         layers.append(layer)
-        n_in = H
     return layers
 
 

@@ -1,25 +1,16 @@
 """Shared test helpers."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+# Test modules import plain helper modules of this folder (``lstm_reference``):
+# the importlib import mode does not put the folder on the path itself.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def central_difference_gradient(loss, arr, eps=1e-6):
-    """Central finite differences of ``loss()`` with respect to ``arr``.
-
-    ``arr`` is perturbed in place, one entry at a time, and restored.
-    """
-    grad = np.zeros_like(arr)
-    flat, gflat = arr.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        orig = flat[k]
-        flat[k] = orig + eps
-        plus = loss()
-        flat[k] = orig - eps
-        minus = loss()
-        flat[k] = orig
-        gflat[k] = (plus - minus) / (2 * eps)
-    return grad
+from lstm_reference import central_difference_gradient  # noqa: E402
 
 
 @pytest.fixture

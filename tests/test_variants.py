@@ -1,0 +1,226 @@
+"""Greff et al.'s LSTM variants in the core: exact gradients and known answers."""
+
+import numpy as np
+import pytest
+from lstm_reference import central_difference_gradient, reference_forward
+
+from sklstm._lstm import check_cell, gate_blocks, lstm_backward, lstm_forward, sigmoid_gates
+from sklstm._params import ParamLayout, init_lstm_layers, layer_shapes
+
+VARIANTS = [None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"]
+WITH_COUPLED = [v for v in VARIANTS if v not in ("NIG", "NFG")]
+
+
+def random_layers(rng, F, hidden_sizes, *, variant=None, peephole=True, coupled=False,
+                  bidirectional=False, scale=0.6):
+    """Random non-zero weights and biases of every array the variant has."""
+    shapes = layer_shapes(F, hidden_sizes, peephole=peephole, coupled=coupled,
+                          gate_variant=variant, bidirectional=bidirectional)
+    return [{k: rng.normal(scale=scale, size=s) for k, s in d.items()} for d in shapes]
+
+
+def assert_gradient_close(numeric, analytic, what, rtol=2e-6):
+    scale = max(np.abs(numeric).max(), np.abs(analytic).max(), 1e-12)
+    err = np.abs(numeric - analytic).max() / scale
+    assert err <= rtol, f"{what}: relative error {err:.2e}"
+    assert np.abs(numeric).max() > 1e-8, f"{what}: gradient is identically zero"
+
+
+def check_gradients(X, layers, h0, c0, rng, **kwargs):
+    """Every parameter, X, h0 and c0 against central differences of <w, outputs>."""
+    out, cache = lstm_forward(X, layers, h0=h0, c0=c0, **kwargs)
+    w = rng.normal(size=out.shape)
+
+    def loss():
+        return float(np.sum(lstm_forward(X, layers, h0=h0, c0=c0, **kwargs)[0] * w))
+
+    grads = lstm_backward(w, cache)
+    for depth, (layer, g) in enumerate(zip(layers, grads["layers"])):
+        assert set(layer) == set(g)
+        for name in layer:
+            assert g[name].shape == layer[name].shape
+            num = central_difference_gradient(loss, layer[name])
+            assert_gradient_close(num, g[name], f"layer {depth} {name}")
+    num_X = central_difference_gradient(loss, X)
+    assert_gradient_close(num_X, grads["X"], "X")
+    for depth in range(len(layers)):
+        for name, states in (("h0", h0), ("c0", c0)):
+            num = central_difference_gradient(loss, states[depth])
+            assert_gradient_close(num, grads[name][depth], f"{name}[{depth}]")
+    return num_X
+
+
+def problem(seed, hidden_sizes, *, B=3, T=4, F=2, bidirectional=False, **layer_kwargs):
+    rng = np.random.default_rng(seed)
+    layers = random_layers(rng, F, hidden_sizes, bidirectional=bidirectional, **layer_kwargs)
+    X = rng.normal(size=(B, T, F))
+    h0 = [rng.normal(size=(B, d["R"].shape[0])) for d in layers]
+    c0 = [rng.normal(size=(B, d["R"].shape[0])) for d in layers]
+    return rng, X, layers, h0, c0
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+@pytest.mark.parametrize("hidden_sizes", [(2,), (3, 2)], ids=["depth1", "depth2"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("peephole", [True, False], ids=["peephole", "np"])
+def test_variant_gradients_variable_lengths(variant, hidden_sizes, return_sequences, peephole):
+    rng, X, layers, h0, c0 = problem(
+        len(hidden_sizes) + 7 * VARIANTS.index(variant), hidden_sizes, variant=variant,
+        peephole=peephole,
+    )
+    lengths = np.array([2, 4, 3])
+    num_X = check_gradients(X, layers, h0, c0, rng, lengths=lengths, gate_variant=variant,
+                            return_sequences=return_sequences)
+    for s, n in enumerate(lengths):
+        assert np.all(num_X[s, n:] == 0)  # padding does not matter
+
+
+@pytest.mark.parametrize("variant", WITH_COUPLED, ids=str)
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_variant_gradients_with_coupled_gate(variant, return_sequences):
+    rng, X, layers, h0, c0 = problem(3, (3, 2), variant=variant, coupled=True)
+    check_gradients(X, layers, h0, c0, rng, lengths=np.array([4, 1, 3]), gate_variant=variant,
+                    return_sequences=return_sequences)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+@pytest.mark.parametrize("coupled", [False, True], ids=["", "cifg"])
+@pytest.mark.parametrize("peephole", [False, True], ids=["", "peephole"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_variant_matches_independent_transcription(variant, coupled, peephole, return_sequences):
+    if coupled and variant in ("NIG", "NFG"):
+        pytest.skip("not a valid combination")
+    rng, X, layers, h0, c0 = problem(11, (3, 2), B=4, T=5, variant=variant, coupled=coupled,
+                                     peephole=peephole)
+    lengths = np.array([5, 2, 4, 1])
+    out, _ = lstm_forward(X, layers, h0=h0, c0=c0, lengths=lengths, gate_variant=variant,
+                          return_sequences=return_sequences)
+    ref = reference_forward(X, layers, h0=h0, c0=c0, lengths=lengths, variant=variant,
+                            coupled=coupled, return_sequences=return_sequences)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+
+
+def _saturate(layer, blocks, gate, H, sign=50.0):
+    """Fix a gate at 1 (σ(50) rounds to 1.0 in float64): zero W, R and peephole, huge bias."""
+    layer = {k: v.copy() for k, v in layer.items()}
+    cols = slice(blocks.index(gate) * H, (blocks.index(gate) + 1) * H)
+    layer["W"][:, cols] = 0
+    layer["R"][:, cols] = 0
+    layer["b"][cols] = sign
+    if "p" in layer:
+        layer["p"][[b for b in blocks if b != "g"].index(gate)] = 0
+    return layer
+
+
+@pytest.mark.parametrize("variant, gate", [("NIG", "i"), ("NFG", "f"), ("NOG", "o")])
+@pytest.mark.parametrize("peephole", [False, True], ids=["", "peephole"])
+@pytest.mark.parametrize("coupled", [False, True], ids=["", "cifg"])
+def test_removed_gate_equals_saturated_gate(variant, gate, peephole, coupled):
+    """NIG (NFG, NOG) equals the full cell with that gate held open at 1.
+
+    The variant's weights are the full cell's with the gate's W, R, b (and
+    peephole) removed: Greff et al.'s definition, i = 1 (f = 1, o = 1).
+    """
+    if coupled and variant != "NOG":
+        pytest.skip("NIG and NFG do not combine with the coupled gate")
+    rng = np.random.default_rng(5)
+    H, F = 3, 2
+    full_blocks = gate_blocks(coupled)
+    full = random_layers(rng, F, (H, H), peephole=peephole, coupled=coupled)
+    full = [_saturate(layer, full_blocks, gate, H) for layer in full]
+    small_blocks = gate_blocks(coupled, variant)
+    keep_cols = np.concatenate(
+        [np.arange(full_blocks.index(k) * H, (full_blocks.index(k) + 1) * H) for k in small_blocks]
+    )
+    keep_rows = [sigmoid_gates(coupled).index(k) for k in sigmoid_gates(coupled, variant)]
+    reduced = []
+    for layer in full:
+        d = {"W": layer["W"][:, keep_cols], "R": layer["R"][:, keep_cols], "b": layer["b"][keep_cols]}
+        if peephole:
+            d["p"] = layer["p"][keep_rows]
+        reduced.append(d)
+    X = rng.normal(size=(3, 5, F))
+    lengths = np.array([5, 3, 1])
+    for rs in (False, True):
+        expected, _ = lstm_forward(X, full, lengths=lengths, return_sequences=rs)
+        got, _ = lstm_forward(X, reduced, lengths=lengths, return_sequences=rs,
+                              gate_variant=variant)
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-14)
+
+
+def test_fgr_with_zero_gate_recurrence_is_the_plain_cell():
+    rng = np.random.default_rng(2)
+    layers = random_layers(rng, 2, (3, 2), variant="FGR")
+    plain = [{k: v for k, v in d.items() if k != "Rg"} for d in layers]
+    for d in layers:
+        d["Rg"][...] = 0
+    X = rng.normal(size=(2, 4, 2))
+    a, _ = lstm_forward(X, layers, gate_variant="FGR", return_sequences=True)
+    b, _ = lstm_forward(X, plain, return_sequences=True)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_niaf_noaf_small_signal_limits():
+    """NIAF and NOAF differ from the plain cell only through tanh: close for tiny inputs."""
+    rng = np.random.default_rng(4)
+    layers = random_layers(rng, 2, (3,), peephole=False, scale=1e-3)
+    X = 1e-3 * rng.normal(size=(2, 3, 2))
+    plain, _ = lstm_forward(X, layers, return_sequences=True)
+    for variant in ("NIAF", "NOAF"):
+        out, _ = lstm_forward(X, layers, return_sequences=True, gate_variant=variant)
+        np.testing.assert_allclose(out, plain, rtol=1e-5)
+        assert not np.array_equal(out, plain)
+
+
+def test_fgr_has_nine_gate_recurrent_matrices():
+    shapes = layer_shapes(2, (4,), gate_variant="FGR")[0]
+    assert shapes["Rg"] == (12, 12)  # 3 x 3 blocks of (H, H): i, f, o -> i, f, o
+    assert layer_shapes(2, (4,), gate_variant="FGR", coupled=True)[0]["Rg"] == (8, 8)
+
+
+@pytest.mark.parametrize(
+    "variant, coupled, blocks",
+    [(None, False, "ifgo"), ("NIG", False, "fgo"), ("NFG", False, "igo"), ("NOG", False, "ifg"),
+     ("NOG", True, "ig"), ("NIAF", True, "igo"), ("FGR", False, "ifgo")],
+)
+def test_gate_blocks_per_variant(variant, coupled, blocks):
+    assert "".join(gate_blocks(coupled, variant)) == blocks
+
+
+@pytest.mark.parametrize("variant", ["NIG", "NFG"])
+def test_invalid_combination_names_both_parameters(variant):
+    with pytest.raises(ValueError, match=f"gate_variant='{variant}'.*coupled_gates=True"):
+        check_cell(variant, True)
+    with pytest.raises(ValueError, match="gate_variant must be one of"):
+        check_cell("LSTM", False)
+
+
+def test_ambiguous_or_wrong_shapes_are_refused():
+    rng = np.random.default_rng(0)
+    layers = random_layers(rng, 2, (3,))
+    with pytest.raises(ValueError, match=r"R must have shape \(3, 9\) for gate_variant='NIG'"):
+        lstm_forward(np.zeros((1, 2, 2)), layers, gate_variant="NIG")  # plain weights
+    fgr = random_layers(rng, 2, (3,), variant="FGR")
+    with pytest.raises(ValueError, match="Rg"):
+        lstm_forward(np.zeros((1, 2, 2)), fgr)
+    with pytest.raises(ValueError, match="Rg"):
+        lstm_forward(np.zeros((1, 2, 2)), [{k: v for k, v in fgr[0].items() if k != "Rg"}],
+                     gate_variant="FGR")
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=str)
+def test_initialisation_per_variant(variant):
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(3, (4, 2), rng, peephole=True, gate_variant=variant)
+    layout = ParamLayout(3, (4, 2), 1, peephole=True, gate_variant=variant)
+    theta = layout.pack(layers, np.zeros((2, 1)), np.zeros(1))
+    assert theta.size == layout.size
+    blocks = gate_blocks(False, variant)
+    b = layers[0]["b"].reshape(len(blocks), 4)
+    if "f" in blocks:
+        np.testing.assert_array_equal(b[blocks.index("f")], 1.0)
+    else:
+        assert np.all(b == 0)
+    if variant == "FGR":
+        assert np.all(layers[0]["Rg"] == 0)  # starts as the plain cell
+    lstm_forward(np.zeros((1, 2, 3)), layers, gate_variant=variant)
