@@ -1,10 +1,19 @@
 """Tests of the forward-only pass and of chunked, cache-free prediction."""
 
 import tracemalloc
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from sklearn import config_context
+from sklearn.exceptions import ConvergenceWarning
 
+import sklstm._base
+import sklstm._inference
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._inference import chunk_n_samples, predict_logits
+from sklstm._loss import NetworkSpec, forward_logits
 from sklstm._lstm import kernel_layers, lstm_forward, lstm_predict
 from sklstm._params import ParamLayout
 
@@ -109,3 +118,149 @@ def test_many_to_many_keeps_only_the_top_layer_outputs():
     # would be over 30 times out_bytes.
     layer_states = 3 * 5 * (3 + 1 + 3 * 32) * 16 * 8
     assert peak < 4 * out_bytes + 4 * layer_states, (peak, out_bytes)
+
+
+def _network(rng, peephole, coupled, return_sequences, dtype, n_outputs=2):
+    hidden_sizes = (4, 3)
+    layout = ParamLayout(2, list(hidden_sizes), n_outputs, peephole=peephole, coupled=coupled)
+    theta = rng.normal(scale=0.5, size=layout.size).astype(dtype)
+    return theta, NetworkSpec(layout, "squared_error", 0.0, return_sequences)
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunked_logits_equal_forward_logits(peephole, coupled, return_sequences, dtype):
+    rng = np.random.default_rng(7)
+    theta, spec = _network(rng, peephole, coupled, return_sequences, dtype)
+    X = rng.normal(size=(len(LENGTHS), 9, 2)).astype(dtype)
+    for lengths in (None, LENGTHS):
+        expected = forward_logits(theta, X, lengths, spec)[0]
+        # one chunk, chunks of a few samples, of the fewest samples
+        for working_memory in (None, 1e-3, 1e-9):
+            got = predict_logits(theta, X, lengths, spec, working_memory=working_memory)
+            assert got.dtype == expected.dtype
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_chunks_follow_sklearn_working_memory(monkeypatch):
+    rng = np.random.default_rng(8)
+    theta, spec = _network(rng, False, False, True, np.float64)
+    X = rng.normal(size=(50, 100, 2))
+    seen = []
+
+    def recording(X, *args, **kwargs):
+        seen.append(X.shape[0])
+        return lstm_predict(X, *args, **kwargs)
+
+    monkeypatch.setattr(sklstm._inference, "lstm_predict", recording)
+    predict_logits(theta, X, None, spec)
+    assert seen == [50]  # the default 1 GiB holds everything
+    seen.clear()
+    with config_context(working_memory=0.03):  # ~30 KiB: a few samples per chunk
+        z = predict_logits(theta, X, None, spec)
+    assert 1 < len(seen) < 50 and sum(seen) == 50
+    np.testing.assert_array_equal(z, forward_logits(theta, X, None, spec)[0])
+
+
+def test_chunk_n_samples():
+    assert chunk_n_samples(2**20, 100, working_memory=10) == 10
+    assert chunk_n_samples(2**20, 5, working_memory=10) == 5
+    assert chunk_n_samples(2**30, 5, working_memory=1) == 2  # never zero
+    assert chunk_n_samples(2**30, 1, working_memory=1) == 1
+    with config_context(working_memory=3):
+        assert chunk_n_samples(2**20, 100) == 3
+
+
+def _today(theta, X, lengths, spec):
+    """Prediction logits through the training forward pass, as before chunking."""
+    return forward_logits(theta, X, lengths, spec)[0]
+
+
+def _ragged(rng, n=9, F=2, T=7):
+    """Ragged sequences, as a list and as the equivalent NaN-padded array."""
+    lengths = rng.integers(1, T + 1, size=n)
+    lengths[0] = T
+    X = rng.normal(size=(n, T, F))
+    X[np.arange(T)[None, :] >= lengths[:, None]] = np.nan
+    return [X[k, :m] for k, m in enumerate(lengths)], X
+
+
+def _fitted(Estimator, seqs, return_sequences, dtype=np.float64):
+    if return_sequences:
+        y = [np.cumsum(s[:, 0]) for s in seqs]
+    else:
+        y = np.array([s[:, 0].sum() for s in seqs])
+    if Estimator is LSTMClassifier:
+        y = [t > 0 for t in y] if return_sequences else y > 0
+    X = [s.astype(dtype) for s in seqs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Estimator((4, 3), return_sequences=return_sequences, peephole=True,
+                         max_iter=3, random_state=0).fit(X, y), y
+
+
+def _outputs(model, X, y):
+    out = [model.predict(X), model.score(X, y)]
+    if isinstance(model, LSTMClassifier):
+        out.append(model.predict_proba(X))
+    return out
+
+
+def _assert_same_outputs(a, b):
+    for u, v in zip(a, b, strict=True):
+        if isinstance(u, list):
+            for p, q in zip(u, v, strict=True):
+                np.testing.assert_array_equal(p, q)
+        else:
+            np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_estimator_predictions_unchanged(Estimator, return_sequences, monkeypatch):
+    """predict, predict_proba and score give what the training pass gives,
+    for ragged lists and NaN-padded arrays, in one chunk or many."""
+    rng = np.random.default_rng(11)
+    seqs, padded = _ragged(rng)
+    model, y = _fitted(Estimator, seqs, return_sequences)
+    chunked = {}
+    for X in (seqs, padded):
+        chunked["one"] = _outputs(model, X, y)
+        with config_context(working_memory=1e-6):  # the smallest chunks
+            chunked["many"] = _outputs(model, X, y)
+        with monkeypatch.context() as m:
+            m.setattr(sklstm._base, "predict_logits", _today)
+            expected = _outputs(model, X, y)
+        _assert_same_outputs(chunked["one"], expected)
+        _assert_same_outputs(chunked["many"], expected)
+
+
+def test_concurrent_predictions_are_thread_safe():
+    rng = np.random.default_rng(12)
+    seqs, _ = _ragged(rng, n=40)
+    model, _ = _fitted(LSTMClassifier, seqs, True)
+    expected = model.predict_proba(seqs)
+
+    def predict(k):
+        # config_context is thread-local: each thread chunks differently.
+        with config_context(working_memory=[1e-6, 1e-3, 1024][k % 3]):
+            return model.predict_proba(seqs)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(predict, range(24)))
+    for got in results:
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_float32_per_step_predictions_stay_float32():
+    rng = np.random.default_rng(13)
+    seqs, _ = _ragged(rng)
+    model, _ = _fitted(LSTMRegressor, seqs, True, dtype=np.float32)
+    X32 = [s.astype(np.float32) for s in seqs]
+    pred = model.predict(X32)
+    assert pred.dtype == np.float32
+    padded_steps = np.arange(pred.shape[1])[None, :] >= np.array([len(s) for s in seqs])[:, None]
+    assert np.isnan(pred[padded_steps]).all() and np.isfinite(pred[~padded_steps]).all()
+    clf, _ = _fitted(LSTMClassifier, seqs, True, dtype=np.float32)
+    assert clf.predict_proba(X32).dtype == np.float32
