@@ -25,6 +25,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._inference import predict_logits
 from ._loss import NetworkSpec, forward_logits, loss_and_grad, sequence_loss
 from ._optimizers import (
     AdamOptimizer,
@@ -842,7 +843,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if not self.return_sequences:
             return values
         if seqs.lengths is not None:
-            values = values.astype(float, copy=True)
+            values = values.copy()  # floating already; keep float32 float32
             values[~seqs.step_mask()] = np.nan
         return seqs.reorder_steps(values)
 
@@ -858,7 +859,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         theta = layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
         spec = NetworkSpec(layout, "squared_error", 0.0, bool(self.return_sequences))
-        z, _, _ = forward_logits(theta, seqs.values, seqs.lengths, spec)
+        z = predict_logits(theta, seqs.values, seqs.lengths, spec)
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The network produced non-finite outputs for this X; its weights or "

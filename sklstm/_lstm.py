@@ -91,8 +91,8 @@ from scipy.linalg.blas import dgemm, sgemm
 from threadpoolctl import ThreadpoolController
 
 __all__ = [
-    "lstm_forward", "lstm_backward", "gate_blocks", "sigmoid_gates", "check_cell",
-    "draw_dropout_masks", "GATE_VARIANTS",
+    "lstm_forward", "lstm_backward", "lstm_predict", "kernel_layers", "gate_blocks",
+    "sigmoid_gates", "check_cell", "draw_dropout_masks", "inverse_permutation", "GATE_VARIANTS",
 ]
 
 # Below this many multiply-adds, the per-step products run faster on one
@@ -106,6 +106,9 @@ _BLAS_OWN_SINGLE_THREAD_MACS = 2**18
 # Bytes of δa per backward chunk: the chunk's factors and scratch arrays
 # (about three times this) then mostly stay in a 1-2 MiB L2 cache.
 _CHUNK_BYTES = 2**20
+
+# Bytes of the layer states a chunk of lstm_predict keeps (over all layers).
+_PREDICT_CHUNK_BYTES = 2**20
 
 _GEMM = {"f": sgemm, "d": dgemm}
 
@@ -277,10 +280,16 @@ def _block_permutation(blocks, H):
     internal = ("g",) + tuple(name for name in blocks if name != "g")
     starts = [blocks.index(name) * H for name in internal]
     perm = np.concatenate([np.arange(s, s + H) for s in starts])
-    inv = np.empty_like(perm)
-    inv[perm] = np.arange(perm.size)
+    inv = inverse_permutation(perm)
     perm.flags.writeable = inv.flags.writeable = False
     return perm, inv
+
+
+def inverse_permutation(perm):
+    """The permutation ``inv`` with ``inv[perm] = arange(n)``: undoes ``x[perm]``."""
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(perm.size)
+    return inv
 
 
 class _Layer:
@@ -302,9 +311,19 @@ class _Layer:
         block input (NIAF) or output (NOAF) activation, gate recurrence.
     n_pre : int
         Sigmoid gates computed before ``c_t`` (i and f, when present).
+    params : dict
+        The layer's parameters as given (public gate order).
     """
 
     def __init__(self, layer, dtype, gate_variant=None):
+        if isinstance(layer, _Layer):
+            if layer.gate_variant != gate_variant:
+                raise ValueError(
+                    f"Kernel layers of gate_variant={layer.gate_variant!r} cannot run as "
+                    f"gate_variant={gate_variant!r}."
+                )
+            layer = layer.params
+        self.params = layer  # the public arrays, to re-pack in another dtype
         n_in, H, coupled = _layer_shape(layer, gate_variant)
         blocks = gate_blocks(coupled, gate_variant)
         self.n_in, self.H, self.n_blocks = n_in, H, len(blocks)
@@ -864,11 +883,122 @@ def _feature_major_masks(dropout_masks, kernels, order, B):
     return out
 
 
+def kernel_layers(layers, dtype, gate_variant=None):
+    """Kernel-ready copies of the layers' parameters, for repeated calls.
+
+    Parameters
+    ----------
+    layers : sequence of dict
+        As for :func:`lstm_forward`.
+    dtype : {numpy.float32, numpy.float64}
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+
+    Returns
+    -------
+    kernels : list
+        Opaque; may be passed as ``layers`` to :func:`lstm_forward` and
+        :func:`lstm_predict` with inputs of this dtype and the same
+        ``gate_variant``, which then skip re-packing the weights.
+    """
+    if not layers:
+        raise ValueError("layers must hold at least one layer.")
+    check_cell(gate_variant)
+    dtype = np.dtype(dtype)
+    return [
+        lay
+        if isinstance(lay, _Layer) and lay.WbR.dtype == dtype and lay.gate_variant == gate_variant
+        else _Layer(lay, dtype, gate_variant)
+        for lay in layers
+    ]
+
+
+class _Batch:
+    """A checked input batch, sorted by decreasing length when ragged.
+
+    Attributes
+    ----------
+    X : ndarray of shape (B, T, n_features)
+        Sorted, and cut to the longest length ``T``.
+    kernels : list of _Layer
+    n_dir : int
+        2 for a bidirectional stack (two kernels per layer), else 1.
+    order : ndarray of shape (B,) or None
+        ``X = X_given[order]``; None when no sorting was needed.
+    n_active : ndarray of shape (T,) or None
+        Active samples per step; None when every sequence is full.
+    reverse : _TimeReversal or None
+        Per-sequence time reversal, for bidirectional stacks.
+    T_full : int
+        The given number of steps.
+    """
+
+    def __init__(self, X, layers, lengths, gate_variant=None, bidirectional=False):
+        X = np.asarray(X)
+        if X.ndim != 3:
+            raise ValueError(
+                f"X must have shape (n_samples, n_timesteps, n_features), got {X.shape}."
+            )
+        if X.dtype not in (np.float32, np.float64):
+            raise TypeError(f"X must be float32 or float64, got {X.dtype}.")
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(
+                f"X must hold at least one sample and one step, got shape {X.shape}."
+            )
+        self.kernels = kernel_layers(layers, X.dtype, gate_variant)
+        self.n_dir = 2 if bidirectional else 1
+        _check_stack(self.kernels, X.shape[2], self.n_dir)
+        B, self.T_full, _ = X.shape
+        self.order = None
+        T = self.T_full
+        if lengths is not None:
+            lengths = _check_lengths(lengths, B, self.T_full)
+            if lengths.min() < self.T_full:
+                self.order = np.argsort(-lengths, kind="stable")
+                lengths = lengths[self.order]
+                T = int(lengths[0])
+                X = X[self.order, :T]
+            else:
+                lengths = None
+        self.X = X
+        self.n_active = _active_counts(lengths, T)
+        self.reverse = _TimeReversal(lengths, T) if bidirectional else None
+
+    def initial(self, states, depth):
+        """Initial state of a layer, feature-major (H, B): zeros if ``states`` is None."""
+        B, H, dtype = self.X.shape[0], self.kernels[depth].H, self.X.dtype
+        if states is None:
+            return np.zeros((H, B), dtype=dtype)
+        s = np.asarray(states[depth], dtype=dtype)
+        if s.shape != (B, H):
+            raise ValueError(
+                f"Initial state of layer {depth} must have shape {(B, H)}, got {s.shape}."
+            )
+        return (s if self.order is None else s[self.order]).T
+
+    def sequence_output(self, top):
+        """Many-to-many output (B, T_full, H) from top-layer states (T, H, B), given order."""
+        B, T, H = self.X.shape[0], self.X.shape[1], top.shape[1]
+        outputs = np.zeros((B, self.T_full, H), dtype=top.dtype)
+        outputs[:, :T] = top.transpose(2, 0, 1)
+        if self.n_active is not None:
+            for t in np.flatnonzero(self.n_active < B):
+                outputs[self.n_active[t] :, t] = 0
+        return self.unsorted(outputs)
+
+    def final_output(self, finals):
+        """Many-to-one output (B, D*H) from the top kernels' last states (H, B) each."""
+        return self.unsorted(np.ascontiguousarray(np.concatenate(finals).T))
+
+    def unsorted(self, a):
+        """Rows of ``a`` (sorted samples) back in the given sample order."""
+        return a if self.order is None else a[inverse_permutation(self.order)]
+
+
 def lstm_forward(
     X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, gate_variant=None,
     bidirectional=False, dropout_masks=None,
 ):
-    """Forward pass of a stack of LSTM layers.
+    """Forward pass of a stack of LSTM layers, keeping the cache for backward.
 
     Parameters
     ----------
@@ -880,7 +1010,8 @@ def lstm_forward(
         forward first) with ``W`` (n_in, nb*H), ``R`` (H, nb*H), ``b``
         (nb*H,), optionally ``p`` (nb-1, H), and with FGR ``Rg``
         (n_sig*H, n_sig*H). ``nb`` is the number of blocks of
-        :func:`gate_blocks`. See the module docstring.
+        :func:`gate_blocks`. See the module docstring. Or the result of
+        :func:`kernel_layers`.
     h0, c0 : sequence of ndarray of shape (n_samples, H_l), optional
         Initial hidden and cell state of each layer dict; zeros when omitted.
     lengths : array-like of int of shape (n_samples,), optional
@@ -905,53 +1036,16 @@ def lstm_forward(
         Everything ``lstm_backward`` needs. It holds references, not copies,
         of the inputs; do not modify them between forward and backward.
     """
-    X = np.asarray(X)
-    if X.ndim != 3:
-        raise ValueError(f"X must have shape (n_samples, n_timesteps, n_features), got {X.shape}.")
-    if X.dtype not in (np.float32, np.float64):
-        raise TypeError(f"X must be float32 or float64, got {X.dtype}.")
-    if not layers:
-        raise ValueError("layers must hold at least one layer.")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must hold at least one sample and one step, got shape {X.shape}.")
-    dtype = X.dtype
-    B, T_full, _ = X.shape
-    check_cell(gate_variant)
-    n_dir = 2 if bidirectional else 1
-    kernels = [_Layer(layer, dtype, gate_variant) for layer in layers]
-    _check_stack(kernels, X.shape[2], n_dir)
-
-    order = None
-    T = T_full
-    if lengths is not None:
-        lengths = _check_lengths(lengths, B, T_full)
-        if B and lengths.min() < T_full:
-            order = np.argsort(-lengths, kind="stable")
-            lengths = lengths[order]
-            T = int(lengths[0])
-            X = X[order, :T]
-        else:
-            lengths = None
-    n_active = _active_counts(lengths, T)
-    masks = _feature_major_masks(dropout_masks, kernels, order, B)
-    reverse = _TimeReversal(lengths, T) if bidirectional else None
-
-    def initial(states, depth, H):
-        """Initial state of a layer, feature-major (H, B)."""
-        if states is None:
-            return np.zeros((H, B), dtype=dtype)
-        s = np.asarray(states[depth], dtype=dtype)
-        if s.shape != (B, H):
-            raise ValueError(f"Initial state of layer {depth} must have shape {(B, H)}, got {s.shape}.")
-        return (s if order is None else s[order]).T
-
-    layer_input = X.transpose(1, 2, 0)  # (T, n_in, B) view; copied into Z
+    batch = _Batch(X, layers, lengths, gate_variant, bidirectional)
+    kernels, n_active, n_dir, reverse = batch.kernels, batch.n_active, batch.n_dir, batch.reverse
+    masks = _feature_major_masks(dropout_masks, kernels, batch.order, batch.X.shape[0])
+    layer_input = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view; copied into Z
     caches, finals = [], []
     for depth, lay in enumerate(kernels):
         backward_in_time = depth % n_dir == 1
         cache = _layer_forward(
             reverse(layer_input) if backward_in_time else layer_input, lay,
-            initial(h0, depth, lay.H), initial(c0, depth, lay.H), n_active, masks[depth],
+            batch.initial(h0, depth), batch.initial(c0, depth), n_active, masks[depth],
         )
         caches.append(cache)
         out = _layer_output(cache, lay)
@@ -964,30 +1058,144 @@ def lstm_forward(
             forward_out = out[1:]
 
     if return_sequences:
-        outputs = np.zeros((B, T_full, layer_input.shape[1]), dtype=dtype)
-        outputs[:, :T] = layer_input.transpose(2, 0, 1)
-        if n_active is not None:
-            for t in np.flatnonzero(n_active < B):
-                outputs[n_active[t] :, t] = 0
+        outputs = batch.sequence_output(layer_input)
     else:
         # Each direction's state after its last real step (carried through padding).
-        outputs = np.ascontiguousarray(np.concatenate(finals[-n_dir:]).T)
-    if order is not None:
-        inv = np.empty_like(order)
-        inv[order] = np.arange(B)
-        outputs = outputs[inv]
+        outputs = batch.final_output(finals[-n_dir:])
     cache = {
         "kernels": kernels,
         "layers": caches,
-        "order": order,
+        "order": batch.order,
         "n_active": n_active,
-        "T_full": T_full,
+        "T_full": batch.T_full,
         "return_sequences": return_sequences,
         "n_dir": n_dir,
         "reverse": reverse,
         "masks": masks,
     }
     return outputs, cache
+
+
+def lstm_predict(
+    X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, chunk_steps=None,
+    gate_variant=None, bidirectional=False,
+):
+    """Forward pass only, with no cache: the outputs of :func:`lstm_forward`.
+
+    The layers run through the steps in chunks of ``chunk_steps``, each
+    chunk through every layer before the next, so that a layer keeps only
+    a chunk's states: O(chunk_steps x B x H) per layer, whatever the number
+    of steps. A bidirectional layer needs its whole input before its
+    backward direction starts, so bidirectional stacks run layer by layer
+    and keep one layer's outputs, O(T x B x H). The cell equations are
+    those of the training pass (one shared step function), so the outputs
+    equal its outputs.
+
+    Parameters
+    ----------
+    X, layers, h0, c0, lengths, return_sequences, gate_variant, bidirectional
+        As for :func:`lstm_forward`.
+    chunk_steps : int, optional
+        Steps per chunk; by default sized so that a chunk's states stay in
+        cache.
+
+    Returns
+    -------
+    outputs : ndarray of shape (n_samples, D*H_top) or (n_samples, n_timesteps, D*H_top)
+        Equal to ``lstm_forward(...)[0]``.
+    """
+    batch = _Batch(X, layers, lengths, gate_variant, bidirectional)
+    if bidirectional:
+        return _predict_layer_by_layer(batch, h0, c0, return_sequences)
+    kernels, n_active = batch.kernels, batch.n_active
+    B, T, _ = batch.X.shape
+    dtype = batch.X.dtype
+    if chunk_steps is None:
+        width = sum(lay.n_in + 1 + lay.n_rec for lay in kernels)
+        chunk_steps = _PREDICT_CHUNK_BYTES // (B * width * dtype.itemsize)
+    chunk = int(min(max(chunk_steps, 1), T))
+    runs = [_PredictRun(lay, chunk, batch, depth, h0, c0) for depth, lay in enumerate(kernels)]
+    top = np.empty((T, kernels[-1].H, B), dtype=dtype) if return_sequences else None
+    X_fm = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view
+    for t0 in range(0, T, chunk):
+        t1 = min(t0 + chunk, T)
+        layer_input = X_fm[t0:t1]
+        for run in runs:
+            layer_input = run.advance(layer_input, None if n_active is None else n_active[t0:t1])
+        if return_sequences:
+            top[t0:t1] = layer_input
+    if return_sequences:
+        return batch.sequence_output(top)
+    return batch.final_output([runs[-1].h])
+
+
+def _predict_layer_by_layer(batch, h0, c0, return_sequences):
+    """Forward-only pass of a bidirectional stack, one whole layer at a time."""
+    kernels, n_active, reverse = batch.kernels, batch.n_active, batch.reverse
+    T = batch.X.shape[1]
+    layer_input = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view
+    for depth in range(0, len(kernels), 2):
+        forward = _PredictRun(kernels[depth], T, batch, depth, h0, c0)
+        backward = _PredictRun(kernels[depth + 1], T, batch, depth + 1, h0, c0)
+        out_f = forward.advance(layer_input, n_active)
+        out_b = backward.advance(reverse(layer_input), n_active)
+        layer_input = np.concatenate([out_f, reverse(out_b)], axis=1)  # (T, 2H, B)
+    if return_sequences:
+        return batch.sequence_output(layer_input)
+    return batch.final_output([forward.h, backward.h])
+
+
+class _PredictRun:
+    """One layer's state in :func:`lstm_predict`: a chunk of steps at a time.
+
+    Attributes
+    ----------
+    Z : ndarray of shape (chunk+1, n_in+1+n_rec, B)
+        As in ``_layer_forward``, for the chunk's steps; the recurrent rows
+        of ``Z[0]`` hold the state carried in from the previous chunk.
+    Cs : ndarray of shape (2, H, B)
+        Cell states, previous and current, alternating.
+    """
+
+    def __init__(self, lay, chunk, batch, depth, h0, c0):
+        B, dtype = batch.X.shape[0], batch.X.dtype
+        n_in, H = lay.n_in, lay.H
+        self.lay = lay
+        self.Z, self.A, self.Cs, self.TC = _empty_arrays(
+            dtype, (chunk + 1, n_in + 1 + lay.n_rec, B), (lay.n_blocks * H, B), (2, H, B), (H, B)
+        )
+        self.Z[:, n_in] = 1
+        self.Hs = self.Z[:, n_in + 1 : n_in + 1 + H]
+        self.Hs[0] = batch.initial(h0, depth)
+        self.Z[0, n_in + 1 + H :] = 0  # FGR: no gate activations precede the first step
+        self.Cs[0] = batch.initial(c0, depth)
+        self.buf = _StepBuffers(lay, B, dtype)
+        self.steps_done = 0
+        self._last = 0  # row of Z holding the latest state
+
+    def advance(self, X_fm, n_active):
+        """Run the layer over a chunk (m, n_in, B); return its outputs (m, H, B), a view."""
+        m, n_in, B = X_fm.shape
+        lay, Z, Hs, Cs, A = self.lay, self.Z, self.Hs, self.Cs, self.A
+        Z[0, n_in + 1 :] = Z[self._last, n_in + 1 :]  # the state carried in
+        Z[:m, :n_in] = X_fm
+        s_rows = slice(n_in + 1 + lay.H, None)
+        with _blas_threads_for(B * lay.WbR.size):
+            for k in range(m):
+                n = B if n_active is None else n_active[k]
+                s = (self.steps_done + k) % 2
+                _layer_step(lay, Z[k], A, Cs[s], Cs[1 - s], self.TC, Hs[k + 1], Hs[k], n, self.buf)
+                if lay.fgr:
+                    Z[k + 1, s_rows, :n] = A[lay.H :, :n]  # i, f, o feed the next step
+                    Z[k + 1, s_rows, n:] = Z[k, s_rows, n:]
+        self.steps_done += m
+        self._last = m
+        return Hs[1 : m + 1]
+
+    @property
+    def h(self):
+        """The last hidden state computed, (H, B), a view."""
+        return self.Hs[self._last]
 
 
 def lstm_backward(d_outputs, cache, *, input_grad=True):
@@ -1053,8 +1261,7 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
         dX = np.zeros((B, cache["T_full"], n_features), dtype=d_seq.dtype)
         dX[:, :T] = d_seq.transpose(2, 0, 1)
     if order is not None:
-        inv = np.empty_like(order)
-        inv[order] = np.arange(order.size)
+        inv = inverse_permutation(order)
         dh0 = [s[inv] for s in dh0]
         dc0 = [s[inv] for s in dc0]
         if dX is not None:
