@@ -59,10 +59,15 @@ def problem(seed, hidden_sizes, *, B=3, T=4, F=2, bidirectional=False, **layer_k
     return rng, X, layers, h0, c0
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=str)
-@pytest.mark.parametrize("hidden_sizes", [(2,), (3, 2)], ids=["depth1", "depth2"])
-@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
-@pytest.mark.parametrize("peephole", [True, False], ids=["peephole", "np"])
+# Every variant at depths 1 and 2 in both output modes, with peepholes (every
+# gradient path); without peepholes once per variant.
+GRADIENT_CASES = [
+    pytest.param(v, sizes, rs, True, id=f"{v}-depth{len(sizes)}-{'many2many' if rs else 'many2one'}")
+    for v in VARIANTS for sizes in [(2,), (3, 2)] for rs in (False, True)
+] + [pytest.param(v, (3, 2), True, False, id=f"{v}-np") for v in VARIANTS]
+
+
+@pytest.mark.parametrize("variant, hidden_sizes, return_sequences, peephole", GRADIENT_CASES)
 def test_variant_gradients_variable_lengths(variant, hidden_sizes, return_sequences, peephole):
     rng, X, layers, h0, c0 = problem(
         len(hidden_sizes) + 7 * VARIANTS.index(variant), hidden_sizes, variant=variant,
