@@ -26,9 +26,40 @@ Forward (``*`` is the element-wise product, ``σ`` the logistic sigmoid)::
     o_t = σ(a^o_t + p^o * c_t)                       output gate (sees c_t)
     h_t = o_t * tanh(c_t)
 
-Without peepholes the ``p`` terms are absent. With the coupled input-forget
-gate (CIFG) ``f_t = 1 - i_t``; there is no f block, so ``W``, ``R``, ``b``
-have 3H columns in the order **i, g, o** and ``p`` has rows **i, o**.
+Without peepholes the ``p`` terms are absent (Greff et al.'s NP). With the
+coupled input-forget gate (CIFG) ``f_t = 1 - i_t``; there is no f block, so
+``W``, ``R``, ``b`` have 3H columns in the order **i, g, o** and ``p`` has
+rows **i, o**.
+
+Gate variants (Greff et al., section 3), ``gate_variant``:
+
+- ``"NIG"`` no input gate, ``i_t = 1``; ``"NFG"`` no forget gate,
+  ``f_t = 1``; ``"NOG"`` no output gate, ``o_t = 1``. The gate's block of
+  ``W``, ``R``, ``b`` and its row of ``p`` are absent: blocks **f, g, o**,
+  **i, g, o** and **i, f, g** (NOG with CIFG: **i, g**).
+- ``"NIAF"`` no input activation function, ``g_t = a^g_t``;
+  ``"NOAF"`` no output activation function, ``h_t = o_t * c_t``.
+- ``"FGR"`` full gate recurrence: each gate also reads the previous step's
+  gate activations ``s_{t-1} = [i_{t-1}, f_{t-1}, o_{t-1}]`` (zeros before
+  the first step) through ``Rg`` (3H, 3H), nine (H, H) blocks: rows
+  the source gate, columns the receiving gate, both in the order i, f, o
+  (i, o with CIFG)::
+
+      a^θ_t = x_t W^θ + h_{t-1} R^θ + s_{t-1} Rg^θ + b^θ     θ ∈ {i, f, o}
+
+The coupled gate combines with every variant except NIG (no i to couple
+to) and NFG (f = 1 - i is a forget gate); peepholes combine with all.
+
+Bidirectional stacks hold two layer dicts per layer, forward in time first
+(PyTorch's ``*_l{k}`` and ``*_l{k}_reverse``). The backward direction reads
+each sequence reversed within its own length, so that it starts at the
+last real step, never in padding; its outputs are reversed back and the
+layer's output is ``[h→_t; h←_t]`` (2H), which the next layer reads.
+Many-to-one returns ``[h→ at the last real step; h← after step 0]``.
+
+Dropout masks (variational dropout, Gal & Ghahramani 2016) multiply a
+layer's input ``x_t`` and the ``h_{t-1}`` its gates read, with one mask
+per sequence for all steps; the layer's output ``h_t`` is not masked.
 
 Backward (``δz`` is ∂L/∂z; ``δh_t`` already holds the loss gradient from the
 output at step t plus the recurrent term from step t+1)::
@@ -43,17 +74,26 @@ output at step t plus the recurrent term from step t+1)::
     δh_{t-1}|rec = δa_t R^T                           δa_t = [δa^i, δa^f, δa^g, δa^o]
     δx_t  = δa_t W^T
 
+Variants change these factors as their forward equations do: an absent
+gate's factor is 1 and its δa term vanishes; NIAF and NOAF replace
+``1 - g²`` and ``1 - tanh²(c)`` by 1. With FGR, ``δs_{t-1} = δa_t Rg^T``
+adds ``δs_t * σ'`` to the gates' ``δa_t`` (and, through peepholes, to
+``δc``). Dropout masks multiply ``δx_t`` and ``δh_{t-1}|rec``.
+
 and the parameter gradients are sums over time and batch::
 
     δW = Σ_t x_t^T δa_t     δR = Σ_t h_{t-1}^T δa_t     δb = Σ_t Σ_batch δa_t
+    δRg = Σ_t s_{t-1}^T δa_t  (gate columns)
     δp^i = Σ δa^i * c_{t-1}   δp^f = Σ δa^f * c_{t-1}   δp^o = Σ δa^o * c_t
 
 (Derived anew and checked by central finite differences in
-``tests/test_lstm.py``.)
+``tests/test_lstm.py``, ``tests/test_variants.py``,
+``tests/test_bidirectional.py`` and ``tests/test_dropout.py``.)
 
 Implementation notes
 --------------------
-- Inside the kernel the gate blocks are reordered to ``g, i, f, o`` so that
+- Inside the kernel the gate blocks are reordered to ``g, i, f, o`` (the
+  blocks a variant has, g first) so that
   every sigmoid block is contiguous and every block driven by ``δc`` precedes
   the o block. The columns of sigmoid gates are pre-scaled by 1/2, so one
   ``tanh`` over all blocks and an affine ``0.5 u + 0.5`` give every gate:

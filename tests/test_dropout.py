@@ -1,0 +1,114 @@
+"""Variational dropout in the core: masks, their effect, and exact gradients with a fixed mask."""
+
+import numpy as np
+import pytest
+from lstm_reference import central_difference_gradient, reference_forward
+
+from sklstm._lstm import draw_dropout_masks, lstm_backward, lstm_forward, lstm_predict
+from sklstm._params import layer_shapes
+
+LENGTHS = np.array([4, 2, 3])
+
+
+def setup(seed, hidden_sizes=(3, 2), variant=None, bidirectional=False, rates=(0.3, 0.4)):
+    rng = np.random.default_rng(seed)
+    shapes = layer_shapes(2, hidden_sizes, peephole=True, gate_variant=variant,
+                          bidirectional=bidirectional)
+    layers = [{k: rng.normal(scale=0.6, size=s) for k, s in d.items()} for d in shapes]
+    X = rng.normal(size=(3, 4, 2))
+    masks = draw_dropout_masks(rng, 3, layers, *rates, np.float64)
+    return rng, X, layers, masks
+
+
+@pytest.mark.parametrize("variant", [None, "NOG", "FGR"], ids=str)
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_masked_forward_matches_transcription(variant, bidirectional, return_sequences):
+    """Input mask on x_t, recurrent mask on the h_{t-1} the gates read; the output is h itself."""
+    _, X, layers, masks = setup(1, variant=variant, bidirectional=bidirectional)
+    kwargs = dict(lengths=LENGTHS, return_sequences=return_sequences)
+    out, _ = lstm_forward(X, layers, gate_variant=variant, bidirectional=bidirectional,
+                          dropout_masks=masks, **kwargs)
+    ref = reference_forward(X, layers, variant=variant, bidirectional=bidirectional,
+                            masks=masks, **kwargs)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+    plain, _ = lstm_forward(X, layers, gate_variant=variant, bidirectional=bidirectional, **kwargs)
+    assert not np.allclose(out, plain)
+
+
+@pytest.mark.parametrize(
+    "bidirectional, return_sequences, rates",
+    [(False, False, (0.3, 0.4)), (False, True, (0.3, 0.4)), (True, False, (0.5, 0.0)),
+     (True, True, (0.0, 0.5))],
+)
+def test_gradients_with_fixed_masks(bidirectional, return_sequences, rates):
+    rng, X, layers, masks = setup(2, bidirectional=bidirectional, rates=rates)
+    h0 = [rng.normal(size=(3, d["R"].shape[0])) for d in layers]
+    c0 = [rng.normal(size=(3, d["R"].shape[0])) for d in layers]
+    kwargs = dict(h0=h0, c0=c0, lengths=LENGTHS, return_sequences=return_sequences,
+                  bidirectional=bidirectional, dropout_masks=masks)
+    out, cache = lstm_forward(X, layers, **kwargs)
+    w = rng.normal(size=out.shape)
+
+    def loss():
+        return float(np.sum(lstm_forward(X, layers, **kwargs)[0] * w))
+
+    grads = lstm_backward(w, cache)
+    checked = [(layer[k], grads["layers"][j][k], f"{j}.{k}")
+               for j, layer in enumerate(layers) for k in layer]
+    checked += [(X, grads["X"], "X")]
+    checked += [(s[j], grads[name][j], f"{name}[{j}]")
+                for name, s in (("h0", h0), ("c0", c0)) for j in range(len(layers))]
+    for arr, analytic, what in checked:
+        num = central_difference_gradient(loss, arr)
+        err = np.abs(num - analytic).max() / max(np.abs(num).max(), 1e-12)
+        assert err < 2e-6, f"{what}: relative error {err:.1e}"
+
+
+def test_masks_are_inverted_and_seeded():
+    layers = layer_shapes(5, (400,))
+    layers = [{k: np.zeros(s) for k, s in d.items()} for d in layers]
+    a = draw_dropout_masks(np.random.RandomState(0), 50, layers, 0.25, 0.5, np.float32)
+    b = draw_dropout_masks(np.random.RandomState(0), 50, layers, 0.25, 0.5, np.float32)
+    (mx, mh), = a
+    assert mx.shape == (50, 5) and mh.shape == (50, 400) and mh.dtype == np.float32
+    assert set(np.unique(mh)) == {0.0, 2.0}  # kept units scale by 1 / (1 - 0.5)
+    assert set(np.unique(mx)) <= {0.0, np.float32(1 / 0.75)}
+    assert abs(mh.mean() - 1.0) < 0.02  # the expected value is unchanged
+    np.testing.assert_array_equal(a[0][1], b[0][1])
+    none = draw_dropout_masks(np.random.RandomState(0), 50, layers, 0.0, 0.0, np.float32)
+    assert none == [(None, None)]
+
+
+def test_one_mask_for_every_step():
+    """A dropped input channel is dropped at every step: the output ignores it."""
+    _, X, layers, _ = setup(3, hidden_sizes=(3,))
+    mask_x = np.ones((3, 2))
+    mask_x[:, 1] = 0
+    out, _ = lstm_forward(X, layers, dropout_masks=[(mask_x, None)], return_sequences=True)
+    X2 = X.copy()
+    X2[:, :, 1] = 7.0
+    out2, _ = lstm_forward(X2, layers, dropout_masks=[(mask_x, None)], return_sequences=True)
+    np.testing.assert_array_equal(out, out2)
+    ones, _ = lstm_forward(X, layers, dropout_masks=[(np.ones((3, 2)), np.ones((3, 3)))],
+                           return_sequences=True)
+    np.testing.assert_array_equal(ones, lstm_predict(X, layers, return_sequences=True))
+
+
+def test_masks_follow_their_samples_when_sorted_by_length():
+    """Ragged batches are sorted inside the core; each sample keeps its own mask."""
+    _, X, layers, masks = setup(4)
+    full, _ = lstm_forward(X, layers, lengths=LENGTHS, dropout_masks=masks)
+    for s in range(3):
+        one = [tuple(None if m is None else m[s : s + 1] for m in pair) for pair in masks]
+        alone, _ = lstm_forward(X[s : s + 1, : LENGTHS[s]], layers, dropout_masks=one)
+        np.testing.assert_allclose(full[s], alone[0], rtol=1e-13)
+
+
+def test_mask_shapes_are_checked():
+    _, X, layers, masks = setup(5)
+    with pytest.raises(ValueError, match="one pair per layer dict"):
+        lstm_forward(X, layers, dropout_masks=masks[:1])
+    bad = [(masks[0][0][:, :1], masks[0][1]), masks[1]]
+    with pytest.raises(ValueError, match="input dropout mask of layer 0 must have shape"):
+        lstm_forward(X, layers, dropout_masks=bad)
