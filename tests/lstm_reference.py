@@ -30,6 +30,40 @@ def central_difference_gradient(loss, arr, eps=1e-6):
     return grad
 
 
+def check_core_gradients(X, layers, h0, c0, rng, rtol=2e-6, **kwargs):
+    """Check ``lstm_backward`` against central differences of ``<w, outputs>``.
+
+    Every parameter of every layer dict, ``X``, ``h0`` and ``c0``; ``kwargs``
+    go to ``lstm_forward``. Returns the numerical gradient of ``X``.
+    """
+    from sklstm._lstm import lstm_backward, lstm_forward
+
+    out, cache = lstm_forward(X, layers, h0=h0, c0=c0, **kwargs)
+    w = rng.normal(size=out.shape)
+
+    def loss():
+        return float(np.sum(lstm_forward(X, layers, h0=h0, c0=c0, **kwargs)[0] * w))
+
+    grads = lstm_backward(w, cache)
+    checked = []
+    for j, (layer, g) in enumerate(zip(layers, grads["layers"], strict=True)):
+        assert set(layer) == set(g)
+        checked += [(layer[k], g[k], f"layer {j} {k}") for k in layer]
+    checked.append((X, grads["X"], "X"))
+    for name, states in (("h0", h0), ("c0", c0)):
+        checked += [(states[j], grads[name][j], f"{name}[{j}]") for j in range(len(layers))]
+    num_X = None
+    for arr, analytic, what in checked:
+        assert analytic.shape == arr.shape, what
+        num = central_difference_gradient(loss, arr)
+        scale = max(np.abs(num).max(), np.abs(analytic).max(), 1e-12)
+        err = np.abs(num - analytic).max() / scale
+        assert err <= rtol, f"{what}: relative error {err:.2e}"
+        assert np.abs(num).max() > 1e-8, f"{what}: gradient is identically zero"
+        num_X = num if arr is X else num_X
+    return num_X
+
+
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from lstm_reference import central_difference_gradient, reference_forward, sigmoid
+from lstm_reference import check_core_gradients, reference_forward, sigmoid
 
-from sklstm._lstm import lstm_backward, lstm_forward, lstm_predict
+from sklstm._lstm import lstm_forward, lstm_predict
 from sklstm._params import init_lstm_layers, layer_shapes
 
 VARIANTS = [None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"]
@@ -59,25 +59,9 @@ def test_coupled_and_peephole_match_transcription(coupled, peephole):
 def test_gradients_match_finite_differences(variant, return_sequences):
     rng, X, layers, h0, c0 = problem(3 + VARIANTS.index(variant), hidden_sizes=(2, 2),
                                      variant=variant, B=3, T=4)
-    kwargs = dict(h0=h0, c0=c0, lengths=np.array([2, 4, 3]), gate_variant=variant,
-                  bidirectional=True, return_sequences=return_sequences)
-    out, cache = lstm_forward(X, layers, **kwargs)
-    w = rng.normal(size=out.shape)
-
-    def loss():
-        return float(np.sum(lstm_forward(X, layers, **kwargs)[0] * w))
-
-    grads = lstm_backward(w, cache)
-    checked = [(layer[k], grads["layers"][j][k], f"{j}.{k}")
-               for j, layer in enumerate(layers) for k in layer]
-    checked += [(X, grads["X"], "X")]
-    checked += [(s[j], grads[name][j], f"{name}[{j}]")
-                for name, s in (("h0", h0), ("c0", c0)) for j in range(len(layers))]
-    for arr, analytic, what in checked:
-        num = central_difference_gradient(loss, arr)
-        err = np.abs(num - analytic).max() / max(np.abs(num).max(), 1e-12)
-        assert err < 2e-6, f"{what}: relative error {err:.1e}"
-        assert np.abs(num).max() > 1e-8, f"{what}: no gradient"
+    check_core_gradients(X, layers, h0, c0, rng, lengths=np.array([2, 4, 3]),
+                         gate_variant=variant, bidirectional=True,
+                         return_sequences=return_sequences)
 
 
 def test_many_to_one_follows_pytorch_convention():

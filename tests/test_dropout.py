@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from lstm_reference import central_difference_gradient, reference_forward
+from lstm_reference import check_core_gradients, reference_forward
 
-from sklstm._lstm import draw_dropout_masks, lstm_backward, lstm_forward, lstm_predict
+from sklstm._lstm import draw_dropout_masks, lstm_forward, lstm_predict
 from sklstm._params import layer_shapes
 
 LENGTHS = np.array([4, 2, 3])
@@ -45,24 +45,9 @@ def test_gradients_with_fixed_masks(bidirectional, return_sequences, rates):
     rng, X, layers, masks = setup(2, bidirectional=bidirectional, rates=rates)
     h0 = [rng.normal(size=(3, d["R"].shape[0])) for d in layers]
     c0 = [rng.normal(size=(3, d["R"].shape[0])) for d in layers]
-    kwargs = dict(h0=h0, c0=c0, lengths=LENGTHS, return_sequences=return_sequences,
-                  bidirectional=bidirectional, dropout_masks=masks)
-    out, cache = lstm_forward(X, layers, **kwargs)
-    w = rng.normal(size=out.shape)
-
-    def loss():
-        return float(np.sum(lstm_forward(X, layers, **kwargs)[0] * w))
-
-    grads = lstm_backward(w, cache)
-    checked = [(layer[k], grads["layers"][j][k], f"{j}.{k}")
-               for j, layer in enumerate(layers) for k in layer]
-    checked += [(X, grads["X"], "X")]
-    checked += [(s[j], grads[name][j], f"{name}[{j}]")
-                for name, s in (("h0", h0), ("c0", c0)) for j in range(len(layers))]
-    for arr, analytic, what in checked:
-        num = central_difference_gradient(loss, arr)
-        err = np.abs(num - analytic).max() / max(np.abs(num).max(), 1e-12)
-        assert err < 2e-6, f"{what}: relative error {err:.1e}"
+    check_core_gradients(X, layers, h0, c0, rng, lengths=LENGTHS,
+                         return_sequences=return_sequences, bidirectional=bidirectional,
+                         dropout_masks=masks)
 
 
 def test_masks_are_inverted_and_seeded():

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from lstm_reference import central_difference_gradient, reference_forward
+from lstm_reference import check_core_gradients, reference_forward
 
-from sklstm._lstm import check_cell, gate_blocks, lstm_backward, lstm_forward, sigmoid_gates
+from sklstm._lstm import check_cell, gate_blocks, lstm_forward, sigmoid_gates
 from sklstm._params import ParamLayout, init_lstm_layers, layer_shapes
 
 VARIANTS = [None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"]
@@ -17,37 +17,6 @@ def random_layers(rng, F, hidden_sizes, *, variant=None, peephole=True, coupled=
     shapes = layer_shapes(F, hidden_sizes, peephole=peephole, coupled=coupled,
                           gate_variant=variant, bidirectional=bidirectional)
     return [{k: rng.normal(scale=scale, size=s) for k, s in d.items()} for d in shapes]
-
-
-def assert_gradient_close(numeric, analytic, what, rtol=2e-6):
-    scale = max(np.abs(numeric).max(), np.abs(analytic).max(), 1e-12)
-    err = np.abs(numeric - analytic).max() / scale
-    assert err <= rtol, f"{what}: relative error {err:.2e}"
-    assert np.abs(numeric).max() > 1e-8, f"{what}: gradient is identically zero"
-
-
-def check_gradients(X, layers, h0, c0, rng, **kwargs):
-    """Every parameter, X, h0 and c0 against central differences of <w, outputs>."""
-    out, cache = lstm_forward(X, layers, h0=h0, c0=c0, **kwargs)
-    w = rng.normal(size=out.shape)
-
-    def loss():
-        return float(np.sum(lstm_forward(X, layers, h0=h0, c0=c0, **kwargs)[0] * w))
-
-    grads = lstm_backward(w, cache)
-    for depth, (layer, g) in enumerate(zip(layers, grads["layers"])):
-        assert set(layer) == set(g)
-        for name in layer:
-            assert g[name].shape == layer[name].shape
-            num = central_difference_gradient(loss, layer[name])
-            assert_gradient_close(num, g[name], f"layer {depth} {name}")
-    num_X = central_difference_gradient(loss, X)
-    assert_gradient_close(num_X, grads["X"], "X")
-    for depth in range(len(layers)):
-        for name, states in (("h0", h0), ("c0", c0)):
-            num = central_difference_gradient(loss, states[depth])
-            assert_gradient_close(num, grads[name][depth], f"{name}[{depth}]")
-    return num_X
 
 
 def problem(seed, hidden_sizes, *, B=3, T=4, F=2, bidirectional=False, **layer_kwargs):
@@ -74,7 +43,7 @@ def test_variant_gradients_variable_lengths(variant, hidden_sizes, return_sequen
         peephole=peephole,
     )
     lengths = np.array([2, 4, 3])
-    num_X = check_gradients(X, layers, h0, c0, rng, lengths=lengths, gate_variant=variant,
+    num_X = check_core_gradients(X, layers, h0, c0, rng, lengths=lengths, gate_variant=variant,
                             return_sequences=return_sequences)
     for s, n in enumerate(lengths):
         assert np.all(num_X[s, n:] == 0)  # padding does not matter
@@ -84,7 +53,7 @@ def test_variant_gradients_variable_lengths(variant, hidden_sizes, return_sequen
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
 def test_variant_gradients_with_coupled_gate(variant, return_sequences):
     rng, X, layers, h0, c0 = problem(3, (3, 2), variant=variant, coupled=True)
-    check_gradients(X, layers, h0, c0, rng, lengths=np.array([4, 1, 3]), gate_variant=variant,
+    check_core_gradients(X, layers, h0, c0, rng, lengths=np.array([4, 1, 3]), gate_variant=variant,
                     return_sequences=return_sequences)
 
 
