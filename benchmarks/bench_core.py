@@ -32,6 +32,14 @@ columns)::
 
 GFLOP/s is this total divided by the measured time, for both sides.
 
+Model family (``--family``)
+---------------------------
+Instead of the torch comparison, times the same sklstm step three ways and
+prints the ratios to the plain one-directional step: a bidirectional layer
+(two directions, a 2H head; the target is at most about 2.2x), and
+variational dropout (``dropout=0.2, recurrent_dropout=0.2``, masks drawn
+anew every step as training does; the target is at most about 1.15x).
+
 Memory
 ------
 ``cache MiB`` is the size of the arrays the forward pass keeps for the
@@ -52,7 +60,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sklstm._lstm import lstm_backward, lstm_forward
+from sklstm._lstm import draw_dropout_masks, lstm_backward, lstm_forward
 
 # name: (batch B, steps T, features F, units H)
 CONFIGS = {
@@ -66,6 +74,10 @@ DEFAULT_REPEAT = {"S": 200, "M": 40, "L": 9}
 ROUNDS = 3
 # Seconds of pause before each block (see time_block).
 PAUSE = 0.3
+# The clock of time_block; --clock cpu selects process CPU time, which a
+# busy shared machine disturbs less than wall time (use it with --threads 1).
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+CLOCK_NAME = "wall"
 
 
 def flops(B, T, F, H):
@@ -111,9 +123,12 @@ def make_problem(B, T, F, H, dtype, seed=0):
     return X, y, [layer], head_w, head_b
 
 
-def sklstm_step(X, y, layers, head_w, head_b):
-    """Forward, MSE loss, backward; returns (loss, grads, forward cache)."""
-    h, cache = lstm_forward(X, layers)  # (B, H)
+def sklstm_step(X, y, layers, head_w, head_b, **core_kwargs):
+    """Forward, MSE loss, backward; returns (loss, grads, forward cache).
+
+    ``core_kwargs`` go to ``lstm_forward`` (``bidirectional``, ``dropout_masks``).
+    """
+    h, cache = lstm_forward(X, layers, **core_kwargs)  # (B, H) or (B, 2H)
     resid = h @ head_w + head_b - y  # (B, 1)
     loss = float(np.mean(resid * resid))
     d_pred = (2.0 / resid.size) * resid  # (B, 1)
@@ -160,11 +175,12 @@ def time_block(fn, n):
     time.sleep(PAUSE)
     fn()
     fn()
+    clock = CLOCK[CLOCK_NAME]
     times = []
     for _ in range(n):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return times
 
 
@@ -177,6 +193,52 @@ def peak_memory(fn):
         tracemalloc.stop()
 
 
+def family_steps(X, y, layers, head_w, head_b, seed=0):
+    """Closures of the plain, bidirectional and dropout training steps."""
+    rng = np.random.default_rng(seed)
+    reverse = make_problem(*X.shape, layers[0]["R"].shape[0], X.dtype, seed=seed + 1)[2]
+    head_w2 = np.concatenate([head_w, head_w])  # (2H, 1)
+
+    def plain():
+        sklstm_step(X, y, layers, head_w, head_b)
+
+    def bidirectional():
+        sklstm_step(X, y, layers + reverse, head_w2, head_b, bidirectional=True)
+
+    def dropout():
+        masks = draw_dropout_masks(rng, len(X), layers, 0.2, 0.2, X.dtype)
+        sklstm_step(X, y, layers, head_w, head_b, dropout_masks=masks)
+
+    return {"plain": plain, "bidirectional": bidirectional, "dropout": dropout}
+
+
+def run_family(args):
+    """Print the bidirectional and dropout steps' times as ratios to the plain step."""
+    header = (
+        f"{'cfg':<3} {'dtype':<7} {'B':>4} {'T':>4} {'F':>3} {'H':>4} | {'plain ms':>8}"
+        f" | {'bidir ms':>8} {'ratio':>5} | {'dropout ms':>10} {'ratio':>5}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name in args.configs:
+        B, T, F, H = CONFIGS[name]
+        repeat = args.repeat or DEFAULT_REPEAT[name]
+        for dtype_name in args.dtypes:
+            X, y, layers, head_w, head_b = make_problem(B, T, F, H, np.dtype(dtype_name))
+            steps = family_steps(X, y, layers, head_w, head_b)
+            times = {k: [] for k in steps}
+            for block in range(ROUNDS):
+                for k, fn in steps.items():
+                    times[k] += time_block(fn, repeat // ROUNDS + (block < repeat % ROUNDS))
+            med = {k: np.median(v) for k, v in times.items()}
+            print(
+                f"{name:<3} {dtype_name:<7} {B:>4} {T:>4} {F:>3} {H:>4} | {med['plain'] * 1e3:>8.2f}"
+                f" | {med['bidirectional'] * 1e3:>8.2f} {med['bidirectional'] / med['plain']:>5.2f}"
+                f" | {med['dropout'] * 1e3:>10.2f} {med['dropout'] / med['plain']:>5.2f}",
+                flush=True,
+            )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
@@ -184,7 +246,18 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per side (default: per config)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS / torch threads")
     parser.add_argument("--no-torch", action="store_true", help="skip the torch comparison")
+    parser.add_argument(
+        "--family", action="store_true",
+        help="time bidirectional and dropout steps against the plain step instead of torch",
+    )
+    parser.add_argument("--clock", choices=list(CLOCK), default="wall", help="time_block's clock")
     args = parser.parse_args(argv)
+    global CLOCK_NAME
+    CLOCK_NAME = args.clock
+    if args.family:
+        with threadpool_limits(limits=args.threads, user_api="blas"):
+            run_family(args)
+        return
 
     torch = None
     if not args.no_torch:
