@@ -496,47 +496,12 @@ def test_binary_classifier_uses_one_logistic_output():
 # -- hyper-parameter validation ------------------------------------------------------
 
 
-@pytest.mark.parametrize("params, error, match", [
-    (dict(hidden_layer_sizes=0), ValueError, "hidden_layer_sizes must be > 0"),
-    (dict(hidden_layer_sizes=(4, -1)), ValueError, "hidden_layer_sizes must be > 0"),
-    (dict(hidden_layer_sizes=()), ValueError, "at least one layer"),
-    (dict(hidden_layer_sizes=(4.5,)), TypeError, "hidden_layer_sizes must hold ints"),
-    (dict(hidden_layer_sizes=None), TypeError, "hidden_layer_sizes"),
-    (dict(alpha=-1.0), ValueError, "alpha must be >= 0"),
-    (dict(alpha="strong"), TypeError, "alpha must be a number"),
-    (dict(alpha=np.inf), ValueError, "alpha must be finite"),
-    (dict(learning_rate_init=0.0), ValueError, "learning_rate_init must be > 0"),
-    (dict(max_iter=0), ValueError, "max_iter must be >= 1"),
-    (dict(max_iter=2.5), TypeError, "max_iter must be an int"),
-    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
-    (dict(batch_size="large"), TypeError, "batch_size must be an int"),
-    (dict(validation_fraction=0.0), ValueError, "validation_fraction must be > 0"),
-    (dict(validation_fraction=1.0), ValueError, "validation_fraction must be < 1"),
-    (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
-    (dict(beta_1=1.0), ValueError, "beta_1 must be < 1"),
-    (dict(beta_2=-0.1), ValueError, "beta_2 must be >= 0"),
-    (dict(epsilon=0.0), ValueError, "epsilon must be > 0"),
-    (dict(tol=-1e-3), ValueError, "tol must be >= 0"),
-    (dict(power_t=-0.5), ValueError, "power_t must be >= 0"),
-    (dict(n_iter_no_change=0), ValueError, "n_iter_no_change must be >= 1"),
-    (dict(max_fun=0), ValueError, "max_fun must be >= 1"),
-    (dict(clip_norm=0.0), ValueError, "clip_norm must be > 0"),
-    (dict(n_channels=0), ValueError, "n_channels must be >= 1"),
-    (dict(learning_rate="fast"), ValueError, "learning_rate must be one of"),
-    (dict(validation_split="random"), ValueError, "validation_split must be one of"),
-    (dict(column_order="rows"), ValueError, "column_order must be one of"),
-    (dict(solver="bogus"), ValueError, "Unknown solver"),
-    (dict(solver=3), TypeError, "solver must be a string"),
-    (dict(solver_options="fast"), TypeError, "solver_options must be a dict"),
-    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
-    (dict(early_stopping=1), TypeError, "early_stopping must be True or False"),
-    (dict(verbose="loud"), TypeError, "verbose must be a bool or an int"),
-])
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
-def test_invalid_hyper_parameters_raise(Estimator, params, error, match):
+def test_invalid_hyper_parameters_raise(Estimator, invalid_params, error, match):
+    """Every invalid value of INVALID_PARAMS (conftest.py), through fit and partial_fit."""
     X = sequences(n_samples=6, n_steps=3)
     y = np.arange(6) % 2
-    model = Estimator(**params)
+    model = Estimator(**invalid_params)
     with pytest.raises(error, match=match):
         model.fit(X, y)
     assert not hasattr(model, "coefs_")

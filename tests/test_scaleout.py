@@ -108,8 +108,10 @@ class RecordingLSTM(LSTMRegressor):
     """Records, during fit, the process it runs in and its BLAS thread counts."""
 
     def fit(self, X, y, sample_weight=None):
+        # After fitting: fit replaces all fitted state (names ending in "_").
+        super().fit(X, y, sample_weight)
         self.worker_ = {"pid": os.getpid(), "blas_threads": _blas_threads()}
-        return super().fit(X, y, sample_weight)
+        return self
 
 
 # The workers cannot import this test module: send its classes by value.

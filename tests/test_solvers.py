@@ -13,9 +13,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 
-import sklstm._base
+import sklstm._training
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._loss import NetworkSpec, loss_and_grad
+from sklstm._loss import Network, Objective, loss_and_grad
 from sklstm._params import ParamLayout
 
 SCIPY_METHODS = [
@@ -163,13 +163,13 @@ def test_max_iter_is_honoured_with_a_convergence_warning(solver, params):
 def test_max_fun_limits_loss_evaluations(solver, monkeypatch):
     X, y = sum_of_last_two(n_samples=20)
     calls = []
-    real = sklstm._base.loss_and_grad
+    real = sklstm._training.loss_and_grad
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sklstm._base, "loss_and_grad", counting)
+    monkeypatch.setattr(sklstm._training, "loss_and_grad", counting)
     model = LSTMRegressor((2,), solver=solver, max_iter=100, max_fun=6, tol=0.0, random_state=0)
     with pytest.warns(ConvergenceWarning, match="(?i)evaluations"):
         model.fit(X, y)
@@ -200,8 +200,7 @@ def test_tol_is_the_gradient_tolerance_of_lbfgs():
         warnings.simplefilter("error", ConvergenceWarning)
         model = LSTMRegressor((2,), solver="lbfgs", tol=1e-3, max_iter=1000, random_state=0)
         model.fit(X, y)
-    theta, Xs, Y, lengths, sw, spec = training_problem(model, X, y)
-    _, grad = loss_and_grad(theta, Xs, Y, lengths, sw, spec)
+    _, grad = loss_and_grad(*training_problem(model, X, y))
     assert np.abs(grad).max() <= 1e-3
     assert model.n_iter_ > 5  # it did have to iterate to get there
 
@@ -246,7 +245,7 @@ def test_scipy_solvers_are_quiet_by_default(capsys):
 def training_problem(model, X, y, sample_weight=None):
     """Rebuild, from public fitted attributes only, what ``model`` trained on.
 
-    Returns ``(theta, X, Y, lengths, sample_weight, spec)`` for ``loss_and_grad``.
+    Returns ``(theta, X, Y, lengths, sample_weight, network, objective)`` for ``loss_and_grad``.
     """
     X = np.asarray(X, dtype=float)
     lengths = None
@@ -270,16 +269,15 @@ def training_problem(model, X, y, sample_weight=None):
         loss = "squared_error"
         if lengths is not None:
             Y = np.where(np.isnan(Y), 0.0, Y)
-    spec = NetworkSpec(layout, loss, model.alpha, model.return_sequences)
-    return theta, Xs, Y, lengths, sw, spec
+    return theta, Xs, Y, lengths, sw, Network(layout, model.return_sequences), Objective(loss, model.alpha)
 
 
 def assert_gradient_matches_central_differences(problem, numerical_gradient):
-    theta, X, Y, lengths, sw, spec = problem
-    _, grad = loss_and_grad(theta, X, Y, lengths, sw, spec)
+    theta = problem[0]
+    _, grad = loss_and_grad(*problem)
 
     def loss():
-        return loss_and_grad(theta, X, Y, lengths, sw, spec)[0]
+        return loss_and_grad(*problem)[0]
 
     numeric = numerical_gradient(loss, theta)
     # central differences are exact to ~1e-10 here (rounding / eps)
