@@ -27,6 +27,67 @@ def numerical_gradient():
     return central_difference_gradient
 
 
+def _reference_forward(X, layers, h0=None, c0=None, return_sequences=False):
+    """Direct, unoptimised transcription of the equations, one sample at a time.
+
+    Written independently of the kernel (public gate order, explicit
+    sigmoid, no reordering or scaling tricks) to pin down the forward pass.
+    The one reference transcription of the tests.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    layers : list of dict
+        sklstm's layout: ``W`` (n_in, nb*H), ``R`` (H, nb*H), ``b`` (nb*H,)
+        and optionally ``p`` (nb-1, H); nb = 3 for coupled gates, else 4.
+    h0, c0 : list of ndarray of shape (n_samples, H), or None for zeros
+    return_sequences : bool
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, H_last), or (n_samples, n_timesteps, H_last)
+    """
+
+    def sigmoid(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    outputs = []
+    for s in range(X.shape[0]):
+        seq = X[s]
+        for depth, layer in enumerate(layers):
+            W, R, b, p = layer["W"], layer["R"], layer["b"], layer.get("p")
+            H = R.shape[0]
+            coupled = R.shape[1] == 3 * H
+            h = np.zeros(H) if h0 is None else h0[depth][s].copy()
+            c = np.zeros(H) if c0 is None else c0[depth][s].copy()
+            hs = []
+            for x in seq:
+                a = x @ W + h @ R + b
+                if coupled:
+                    a_i, a_g, a_o = a[:H], a[H : 2 * H], a[2 * H :]
+                    p_i, p_o = (p[0], p[1]) if p is not None else (0.0, 0.0)
+                    i = sigmoid(a_i + p_i * c)
+                    f = 1.0 - i
+                else:
+                    a_i, a_f, a_g, a_o = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
+                    p_i, p_f, p_o = (p[0], p[1], p[2]) if p is not None else (0.0, 0.0, 0.0)
+                    i = sigmoid(a_i + p_i * c)
+                    f = sigmoid(a_f + p_f * c)
+                g = np.tanh(a_g)
+                c = f * c + i * g
+                o = sigmoid(a_o + p_o * c)
+                h = o * np.tanh(c)
+                hs.append(h)
+            seq = np.array(hs)
+        outputs.append(seq if return_sequences else seq[-1])
+    return np.array(outputs)
+
+
+@pytest.fixture
+def reference_forward():
+    return _reference_forward
+
+
 def _assert_same_weights(a, b):
     """Assert two fitted estimators hold bit-identical weights."""
     for la, lb in zip(a.coefs_, b.coefs_, strict=True):
