@@ -379,9 +379,16 @@ def fit_stochastic(
     return theta if best_theta is None else best_theta
 
 
-def _reached_limit(info, settings):
-    """Whether a scipy run stopped at its iteration or evaluation cap."""
-    return info["n_iter"] >= settings.max_iter or info["n_fun"] >= settings.max_fun
+def _reached_limit(info, method, settings):
+    """Whether a scipy run stopped at its iteration or evaluation cap, from
+    ``max_iter``, ``max_fun`` or the same caps in ``solver_options``."""
+    options = settings.solver_options or {}
+    max_iter = min(settings.max_iter, options.get("maxiter", np.inf))
+    if info["n_iter"] >= max_iter:
+        return True
+    # Only L-BFGS-B and TNC count evaluations against max_fun.
+    max_fun = min(settings.max_fun, options.get("maxfun", np.inf))
+    return method in ("L-BFGS-B", "TNC") and info["n_fun"] >= max_fun
 
 
 def fit_scipy(theta, data, network, objective, method, record, settings):
@@ -428,7 +435,7 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
         warnings.warn(
             f"{method} did not converge: {info['message']} "
             "Increase max_iter or scale the data.",
-            IterationLimitWarning if _reached_limit(info, settings) else ConvergenceWarning,
+            IterationLimitWarning if _reached_limit(info, method, settings) else ConvergenceWarning,
         )
     record.n_iter += max(info["n_iter"], 1)
     record.loss_curve.extend(info["loss_curve"] or [info["loss"]])

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 
@@ -17,6 +18,7 @@ import sklstm._training
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._loss import Network, Objective, loss_and_grad
 from sklstm._params import ParamLayout
+from sklstm.exceptions import IterationLimitWarning
 
 SCIPY_METHODS = [
     "L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr", "trust-ncg",
@@ -127,7 +129,7 @@ def test_solver_options_pass_through_to_scipy():
     model = LSTMRegressor((2,), solver="BFGS", max_iter=50, tol=0.0, random_state=0,
                           solver_options={"maxiter": 3})
     # scipy's own message: the limit came from the option, not from max_iter
-    with pytest.warns(ConvergenceWarning, match="Maximum number of iterations has been exceeded"):
+    with pytest.warns(IterationLimitWarning, match="Maximum number of iterations has been exceeded"):
         model.fit(X, y)
     assert model.n_iter_ == 3
     # options override those derived from tol: a huge gtol stops at once
@@ -142,18 +144,25 @@ def test_max_iter_still_caps_a_larger_maxiter_option():
     X, y = sum_of_last_two(n_samples=20)
     model = LSTMRegressor((2,), solver="CG", max_iter=4, tol=0.0, random_state=0,
                           solver_options={"maxiter": 100})
-    with pytest.warns(ConvergenceWarning, match="max_iter=4"):
+    with pytest.warns(IterationLimitWarning, match="max_iter=4"):
         model.fit(X, y)
     assert model.n_iter_ == 4
 
 
 @pytest.mark.parametrize("solver, params", ALL_SOLVERS)
-def test_max_iter_is_honoured_with_a_convergence_warning(solver, params):
+def test_max_iter_is_honoured_with_an_iteration_limit_warning(solver, params):
+    """Every solver warns with IterationLimitWarning (a ConvergenceWarning), so
+    that callers can filter the cap by category instead of by message text."""
+    assert issubclass(IterationLimitWarning, ConvergenceWarning)
     X, y = sum_of_last_two(n_samples=20)
     model = LSTMRegressor((2,), solver=solver, max_iter=2, tol=0.0, random_state=0,
                           batch_size=10, **params)
-    with pytest.warns(ConvergenceWarning):
+    with pytest.warns(IterationLimitWarning):
         model.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        clone(model).fit(X, y)
     assert 1 <= model.n_iter_ <= 2
     assert len(model.loss_curve_) == model.n_iter_
     assert np.all(np.isfinite(model.predict(X)))
@@ -171,7 +180,7 @@ def test_max_fun_limits_loss_evaluations(solver, monkeypatch):
 
     monkeypatch.setattr(sklstm._training, "loss_and_grad", counting)
     model = LSTMRegressor((2,), solver=solver, max_iter=100, max_fun=6, tol=0.0, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="(?i)evaluations"):
+    with pytest.warns(IterationLimitWarning, match="(?i)evaluations"):
         model.fit(X, y)
     # one evaluation checks the initial weights; scipy stops once it has
     # *exceeded* maxfun, so at most one more than max_fun on its side
