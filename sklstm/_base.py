@@ -154,6 +154,47 @@ PARAMETERS_DOC = """
         (sktime's ``make_reduction``, ``DataFrame.shift``).
 """
 
+_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(numbers.Real, 0, None)
+_COUNT = Interval(numbers.Integral, 1, None)
+
+# The parameter checks, beside the parameter docs. hidden_layer_sizes (a
+# sequence of ints) and solver's value (any scipy method name) are checked
+# where a table cannot: BaseLSTM._hidden_sizes and resolve_scipy_method.
+PARAMETER_CONSTRAINTS = {
+    "return_sequences": [BOOLEAN],
+    "peephole": [BOOLEAN],
+    "coupled_gates": [BOOLEAN],
+    "forget_bias": [Interval(numbers.Real)],
+    "solver": [str],
+    "alpha": [_NON_NEGATIVE],
+    "batch_size": [Options(str, {"auto"}), _COUNT],
+    "learning_rate": [Options(str, ("constant", "invscaling", "adaptive"))],
+    "learning_rate_init": [_POSITIVE],
+    "power_t": [_NON_NEGATIVE],
+    "max_iter": [_COUNT],
+    "shuffle": [BOOLEAN],
+    "tol": [_NON_NEGATIVE],
+    "verbose": [BOOLEAN, Interval(numbers.Integral)],
+    "warm_start": [BOOLEAN],
+    "momentum": [Interval(numbers.Real, 0, 1)],
+    "nesterovs_momentum": [BOOLEAN],
+    "early_stopping": [BOOLEAN],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "validation_split": [Options(str, ("tail", "shuffle", "stratified"))],
+    "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+    "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+    "epsilon": [_POSITIVE],
+    "n_iter_no_change": [_COUNT],
+    "max_fun": [_COUNT],
+    "clip_norm": [None, _POSITIVE],
+    "solver_options": [None, dict],
+    "standardize": [BOOLEAN],
+    "n_channels": [_COUNT],
+    "column_order": [Options(str, COLUMN_ORDERS)],
+    "newest_first": [BOOLEAN],
+}
+
 ATTRIBUTES_DOC = """
     coefs_ : list of dict
         One dict per LSTM layer with ``W`` (n_in, 4H), ``R`` (H, 4H), ``b``
@@ -204,46 +245,6 @@ ATTRIBUTES_DOC = """
 
 
 
-_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
-_NON_NEGATIVE = Interval(numbers.Real, 0, None)
-_COUNT = Interval(numbers.Integral, 1, None)
-
-# The parameter checks, beside the parameter docs. hidden_layer_sizes (a
-# sequence of ints) and solver's value (any scipy method name) are checked
-# where a table cannot: BaseLSTM._hidden_sizes and resolve_scipy_method.
-PARAMETER_CONSTRAINTS = {
-    "return_sequences": [BOOLEAN],
-    "peephole": [BOOLEAN],
-    "coupled_gates": [BOOLEAN],
-    "forget_bias": [Interval(numbers.Real)],
-    "solver": [str],
-    "alpha": [_NON_NEGATIVE],
-    "batch_size": [Options(str, {"auto"}), _COUNT],
-    "learning_rate": [Options(str, ("constant", "invscaling", "adaptive"))],
-    "learning_rate_init": [_POSITIVE],
-    "power_t": [_NON_NEGATIVE],
-    "max_iter": [_COUNT],
-    "shuffle": [BOOLEAN],
-    "tol": [_NON_NEGATIVE],
-    "verbose": [BOOLEAN, Interval(numbers.Integral)],
-    "warm_start": [BOOLEAN],
-    "momentum": [Interval(numbers.Real, 0, 1)],
-    "nesterovs_momentum": [BOOLEAN],
-    "early_stopping": [BOOLEAN],
-    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-    "validation_split": [Options(str, ("tail", "shuffle", "stratified"))],
-    "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
-    "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
-    "epsilon": [_POSITIVE],
-    "n_iter_no_change": [_COUNT],
-    "max_fun": [_COUNT],
-    "clip_norm": [None, _POSITIVE],
-    "solver_options": [None, dict],
-    "standardize": [BOOLEAN],
-    "n_channels": [_COUNT],
-    "column_order": [Options(str, COLUMN_ORDERS)],
-    "newest_first": [BOOLEAN],
-}
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Base class of the LSTM estimators. Use LSTMRegressor or LSTMClassifier."""

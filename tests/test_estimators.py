@@ -135,6 +135,7 @@ def test_multi_output_regression_learns_each_output():
     assert np.corrcoef(pred[:, 1], Y[:, 1])[0, 1] > 0.95
 
 
+@pytest.mark.slow
 @ignore_convergence
 def test_many_to_many_regression_on_ragged_sequences(assert_same_weights):
     seqs, lengths = ragged()
@@ -159,6 +160,7 @@ def test_many_to_many_regression_on_ragged_sequences(assert_same_weights):
     assert two.predict(seqs).shape == (len(seqs), T, 2)
 
 
+@pytest.mark.slow
 @ignore_convergence
 def test_many_to_many_classification():
     seqs, lengths = ragged(n_samples=30)
@@ -189,6 +191,7 @@ LABELS = {
 }
 
 
+@pytest.mark.slow
 @ignore_convergence
 @pytest.mark.parametrize("kind", LABELS)
 def test_classification_with_labels_of_any_type(kind):

@@ -683,6 +683,7 @@ def test_predict_from_eight_threads(estimator):
 # -- long sequences ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ten_thousand_steps_train_and_predict():
     # A loop over time, not recursion: far beyond Python's recursion limit.
     rng = np.random.RandomState(0)
@@ -707,6 +708,7 @@ def _peak_fit_memory(T):
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_memory_grows_linearly_with_length():
     # Memory quadratic in T would give a ratio near 4; linear, at most 2
     # (less with the fixed overhead).

@@ -428,6 +428,7 @@ def test_exploding_but_finite_loss_warns(Estimator):
     assert model.loss_curve_[-1] > 1e10 * model.loss_curve_[0]
 
 
+@pytest.mark.slow
 def test_a_warm_start_that_wobbles_is_not_called_divergent():
     """A fresh Adam's first steps have size lr whatever the gradient: from a
     near-perfect fit the loss rises a hundredfold, then falls back. The
