@@ -1,6 +1,5 @@
 """LSTMRegressor: an LSTM with a linear output and squared error."""
 
-import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if

@@ -11,12 +11,10 @@ every public path that uses it.
   warm start).
 """
 
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 
 from sklstm import LSTMClassifier, LSTMRegressor
