@@ -33,9 +33,13 @@ class ParamLayout:
     ----------
     size : int
         Length of the flat vector.
+    n_features, hidden_sizes, n_outputs, peephole, coupled
+        The parameters, as given (``hidden_sizes`` as a tuple).
     """
 
     def __init__(self, n_features, hidden_sizes, n_outputs, *, peephole=False, coupled=False):
+        self.n_features, self.hidden_sizes = n_features, tuple(hidden_sizes)
+        self.n_outputs, self.peephole, self.coupled = n_outputs, bool(peephole), bool(coupled)
         n_blocks = len(gate_blocks(coupled))
         self.entries = []  # (layer index or None for the head, name, shape, offset)
         offset = 0

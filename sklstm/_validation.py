@@ -32,7 +32,12 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_array
 
-__all__ = ["COLUMN_ORDERS", "Sequences", "check_sequence_targets", "check_sequences"]
+from ._loss import step_weights
+
+__all__ = [
+    "COLUMN_ORDERS", "Sequences", "check_sample_weight", "check_sequence_targets",
+    "check_sequences",
+]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -88,8 +93,8 @@ class Sequences:
             Weights of the real steps, in the order of ``array[mask]``.
         """
         mask = self.step_mask()
-        w = np.ones(self.n_samples) if sample_weight is None else np.asarray(sample_weight, float)
-        return mask, np.broadcast_to((w / mask.sum(axis=1))[:, None], mask.shape)[mask]
+        n, T = mask.shape
+        return mask, step_weights(sample_weight, self.lengths, n, T)[mask]
 
     def step_mask(self):
         """Boolean mask (n_samples, n_timesteps) of the real, unpadded steps."""
@@ -509,3 +514,47 @@ def target_is_single_output(y, return_sequences):
     if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
         return np.asarray(y[0]).ndim <= 1
     return np.asarray(y).ndim == (2 if return_sequences else 1)
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """The one check of ``sample_weight``, for ``fit``, ``partial_fit`` and ``score``.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), scalar, or None
+    n_samples : int
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), float64, or None
+
+    Raises
+    ------
+    TypeError
+        If the weights are not numbers.
+    ValueError
+        If they have the wrong length, are complex, non-finite or negative,
+        or sum to zero.
+    """
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, float(sw))
+    if sw.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {sw.shape}, expected ({n_samples},)."
+        )
+    if np.iscomplexobj(sw):
+        raise ValueError("Complex sample_weight is not supported; weights must be real.")
+    try:
+        sw = sw.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"sample_weight must be numeric: {exc}") from exc
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if sw.sum() <= 0:
+        raise ValueError("Sample weights must sum to a positive number; all weights are zero.")
+    return sw
