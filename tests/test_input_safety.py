@@ -207,3 +207,37 @@ def test_likely_transposed_input_warns_and_names_the_parameter():
         warnings.simplefilter("error", DataLayoutWarning)
         check_sequences(X, data_format="channels_last")  # declared: no warning
         check_sequences(np.zeros((5, 40, 3)))  # plausible layout: no warning
+
+
+# -- errors from below, in the user's terms ------------------------------------------
+
+
+def _small_task():
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    return X, X.sum(axis=(1, 2))
+
+
+@pytest.mark.parametrize("key", ["callback", "jac", "hessp", "bounds", "options"])
+def test_solver_options_that_sklstm_sets_are_named(key):
+    X, y = _small_task()
+    model = LSTMRegressor(**{**FAST, "solver_options": {key: None}})
+    with pytest.raises(ValueError, match=f"solver_options may not set '{key}'"):
+        model.fit(X, y)
+
+
+def test_a_solver_option_scipy_refuses_is_reported_as_ours():
+    X, y = _small_task()
+    model = LSTMRegressor(**{**FAST, "solver_options": {"gtol": "tight"}})
+    with pytest.raises(ValueError, match="refused solver_options=\\{'gtol': 'tight'\\}"):
+        model.fit(X, y)
+
+
+def test_invscaling_schedule_underflows_instead_of_overflowing():
+    from sklstm._optimizers import SGDOptimizer
+
+    opt = SGDOptimizer(3, 0.1, "invscaling", power_t=1e10)
+    opt.iteration_ends(time_step=1000)  # (t + 1) ** power_t is beyond float range
+    assert opt.learning_rate == 0.0
+    opt = SGDOptimizer(3, 0.1, "invscaling", power_t=0.5)
+    opt.iteration_ends(time_step=99)
+    assert opt.learning_rate == pytest.approx(0.1 / 10.0, rel=1e-12)
