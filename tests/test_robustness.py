@@ -107,7 +107,7 @@ BAD_FIT_INPUT = {
         lambda X, y: (np.round(X).astype(int).astype(str), y), ValueError, "holds strings"),
     "object array holding strings": (
         lambda X, y: (_object_with_string(X), y), ValueError,
-        "X must contain only numbers.*could not convert string"),
+        "X holds strings \\(dtype object\\)"),
     "object array holding a dict": (
         lambda X, y: (np.array([[1.0, {}]] * len(y), dtype=object), y), TypeError,
         "X must contain only numbers.*argument must be"),
