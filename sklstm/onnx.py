@@ -178,29 +178,43 @@ class _Network:
 # -- what can be exported -----------------------------------------------------
 
 
-def _check_params(estimator):
-    """Refuse any parameter value the exporter does not know to be exact."""
-    params = estimator.get_params(deep=False)
-    defaults = {
-        name: p.default for name, p in inspect.signature(type(estimator).__init__).parameters.items()
-    }
+def _refused_param(params, defaults):
+    """The first (name, value) the exporter cannot express exactly, or None.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters, ``get_params(deep=False)``.
+    defaults : dict
+        Default of each parameter of the estimator's ``__init__``.
+    """
     for name, value in params.items():
         if name in _TRAINING_PARAMS:
             continue
         if name in _FORWARD_PARAMS:
             if not _FORWARD_PARAMS[name](value):
-                raise ValueError(
-                    f"Cannot export {type(estimator).__name__} with {name}={value!r}: "
-                    "sklstm.onnx does not express that configuration exactly."
-                )
+                return name, value
             continue
         default = defaults.get(name, inspect.Parameter.empty)
         if not (_is_off(value) and _is_off(default) and value == default):
-            raise ValueError(
-                f"Cannot export {type(estimator).__name__} with {name}={value!r}: "
-                f"sklstm.onnx does not know the parameter {name!r}, so it cannot tell "
-                "whether the ONNX graph would compute the same predictions."
-            )
+            return name, value
+    return None
+
+
+def _check_params(estimator):
+    """Refuse any parameter value the exporter does not know to be exact."""
+    params = estimator.get_params(deep=False)
+    signature = inspect.signature(type(estimator).__init__)
+    refused = _refused_param(params, {k: p.default for k, p in signature.parameters.items()})
+    if refused is not None:
+        name, value = refused
+        known = name in _FORWARD_PARAMS
+        raise ValueError(
+            f"Cannot export {type(estimator).__name__} with {name}={value!r}: "
+            + ("sklstm.onnx does not express that configuration exactly." if known else
+               f"sklstm.onnx does not know the parameter {name!r}, so it cannot tell "
+               "whether an ONNX graph would compute the same predictions.")
+        )
     return params
 
 
@@ -436,7 +450,7 @@ def _emit_input(g, x, rank, in_type, net):
     Returns
     -------
     steps : str, (T, N, C) float32, zero where the input is not a finite number
-    seq_lens : str or None, (N,) int32, for 3-D input
+    seq_lens : str, (N,) int32
     padded : str or None, (N, T) bool, for 3-D input
     invalid : str, (N,) bool, samples that predict would refuse
     """
@@ -450,7 +464,7 @@ def _emit_input(g, x, rank, in_type, net):
     if in_type != TensorProto.FLOAT:
         s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
     bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
-    seq_lens = padded = None
+    padded = None
     refused = bad
     if rank == 3:
         lengths, padded = _padding(g, s)
@@ -458,6 +472,14 @@ def _emit_input(g, x, rank, in_type, net):
         # A sequence with no real step gets length 1 here and NaN outputs below.
         seq_lens = g.cast(g.op("Max", lengths, g.const("one", np.array(1, np.int64))),
                           TensorProto.INT32)
+    else:
+        # Every row of a table is a whole sequence. The lengths are given all
+        # the same: skl2onnx cannot sort a graph with an omitted optional input.
+        shape = g.op("Shape", s)
+        n_samples = g.op("Slice", shape, g.const("start", np.array([0], np.int64)),
+                         g.const("end", np.array([1], np.int64)))
+        T = g.op("Gather", shape, g.const("one", np.array(1, np.int64)), axis=0)
+        seq_lens = g.cast(g.op("Expand", T, n_samples), TensorProto.INT32)
     invalid = g.op("Greater", g.axes("ReduceMax", g.cast(refused, TensorProto.FLOAT), [1, 2],
                                      keepdims=0), g.const("zero", np.array(0, np.float32)))
     if rank == 3:
@@ -476,7 +498,7 @@ def _emit_lstm_layer(g, x, directions, coupled, seq_lens):
     directions : list of (W, R, B, P) tuples from ``_onnx_lstm_weights``
         One for a forward layer; forward then backward for a bidirectional one.
     coupled : bool
-    seq_lens : str or None, (N,) int32
+    seq_lens : str, (N,) int32
 
     Returns
     -------
@@ -484,11 +506,17 @@ def _emit_lstm_layer(g, x, directions, coupled, seq_lens):
     Y_h : str, (N, D*H), each direction's state after its last real step
     """
     W, R, B, P = (None if a[0] is None else np.stack(a) for a in zip(*directions))
-    H = R.shape[2]
-    inputs = [x, g.const("W", W), g.const("R", R), g.const("B", B),
-              seq_lens or "", "", "", g.const("P", P) if P is not None else ""]
-    while inputs[-1] == "":
-        inputs.pop()
+    D, H = R.shape[0], R.shape[2]
+    inputs = [x, g.const("W", W), g.const("R", R), g.const("B", B), seq_lens]
+    if P is not None:
+        # Zero initial states, given explicitly: skl2onnx cannot sort a graph
+        # with an omitted optional input before P.
+        n_samples = g.op("Slice", g.op("Shape", x), g.const("start", np.array([1], np.int64)),
+                         g.const("end", np.array([2], np.int64)))
+        shape = g.op("Concat", g.const("D", np.array([D], np.int64)), n_samples,
+                     g.const("H", np.array([H], np.int64)), axis=0)
+        zeros = g.op("ConstantOfShape", shape, value=from_array(np.zeros(1, np.float32)))
+        inputs += [zeros, zeros, g.const("P", P)]
     # layout=0 (time-major), the default: onnxruntime rejects layout=1.
     Y, Y_h = g.op(
         "LSTM", *inputs, n_out=2, hidden_size=H, input_forget=int(coupled),
@@ -530,8 +558,8 @@ def _label_values(classes):
     return np.array([str(c) for c in classes], dtype=object), StringTensorType
 
 
-def _emit_classes(g, net, z, label, proba):
-    """Label and probabilities from logits z (N[, T], k), as predict does."""
+def _emit_classes(g, net, z, label):
+    """Write the labels of logits z (N[, T], k) to ``label``; return the probabilities."""
     zero = g.const("zero", np.array(0, np.float32))
     if net.task == "multilabel":
         g.cast(g.op("Greater", z, zero), TensorProto.INT64, out=label)
@@ -626,11 +654,14 @@ def _calculate_shapes(operator):
 
 def _parse_classifier(scope, model, inputs, custom_parsers=None):
     """skl2onnx parser: a classifier's outputs are label, then probabilities."""
-    options = scope.get_options(model, dict(zipmap=False))
-    if options.get("zipmap"):
-        raise ValueError(
-            "LSTMClassifier exports its probabilities as a tensor; pass "
-            "options={'zipmap': False} (ZipMap cannot hold per-step or multilabel outputs)."
+    # skl2onnx's pipelines ask every classifier for ZipMap by default. As
+    # skl2onnx does for its multi-output classifiers, ignore it with a
+    # warning: a map cannot hold per-step or multilabel probabilities.
+    if scope.get_options(model, dict(zipmap=False)).get("zipmap"):
+        warnings.warn(
+            "Option zipmap is ignored for LSTMClassifier: its outputs are the tensors "
+            "label and probabilities. Pass options={'zipmap': False} to remove this "
+            "message.", UserWarning, stacklevel=2,
         )
     operator = scope.declare_local_operator(get_model_alias(type(model)), model)
     operator.inputs = inputs
@@ -648,7 +679,7 @@ def _register():
         LSTMRegressor, "SklstmLSTMRegressor", _calculate_shapes, _convert)
     update_registered_converter(
         LSTMClassifier, "SklstmLSTMClassifier", _calculate_shapes, _convert,
-        parser=_parse_classifier, options={"zipmap": [False]})
+        parser=_parse_classifier, options={"zipmap": [False, True, "columns"]})
 
 
 _register()
