@@ -75,16 +75,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from onnx import TensorProto
-from onnx.numpy_helper import from_array
-from skl2onnx import convert_sklearn, get_model_alias, update_registered_converter
-from skl2onnx.common.data_types import (
-    DoubleTensorType,
-    FloatTensorType,
-    Int64TensorType,
-    StringTensorType,
-)
 from sklearn.utils.validation import check_is_fitted
+
+try:
+    from onnx import TensorProto
+    from onnx.numpy_helper import from_array
+    from skl2onnx import convert_sklearn, get_model_alias, update_registered_converter
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        f"sklstm.onnx needs onnx and skl2onnx ({exc}); install them with "
+        'pip install "sklstm[onnx]", which also installs onnxruntime.'
+    ) from exc
 
 from ._classifier import LSTMClassifier
 from ._regressor import LSTMRegressor
