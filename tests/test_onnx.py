@@ -91,15 +91,26 @@ def test_regressor_matches_predict(sizes, peephole, coupled, return_sequences):
 
 
 def test_coupled_gate_is_exactly_one_minus_input_gate():
-    # onnxruntime's input_forget=1 ignores the forget block: f = 1 - i. A
-    # forget bias that would matter if it were read must change nothing.
+    # Under input_forget=1 onnxruntime computes f = 1 - i and never reads the
+    # forget block: filling that block with random weights changes nothing.
     X, y = _data()
     model = _fit(LSTMRegressor, X, y, coupled_gates=True, peephole=True)
-    H = model.coefs_[0]["R"].shape[0]
-    W, R, B, P = sklstm_onnx._onnx_lstm_weights(model.coefs_[0], coupled=True)
-    assert np.all(W[2 * H:3 * H] == 0) and np.all(B[2 * H:3 * H] == 0) and np.all(P[2 * H:] == 0)
-    (got,) = _run(to_onnx(model, X), X)
+    onx = to_onnx(model, X)
+    (got,) = _run(onx, X)
     _assert_close(got, model.predict(X))
+    (lstm,) = [n for n in onx.graph.node if n.op_type == "LSTM"]
+    assert onnx.helper.get_attribute_value(
+        next(a for a in lstm.attribute if a.name == "input_forget")) == 1
+    H = model.coefs_[0]["R"].shape[0]
+    rng = np.random.RandomState(0)
+    initializers = {t.name: t for t in onx.graph.initializer}
+    for name in (lstm.input[1], lstm.input[2], lstm.input[3], lstm.input[7]):
+        value = onnx.numpy_helper.to_array(initializers[name]).copy()
+        forget = slice(2 * H, 3 * H)  # ONNX order i, o, f, c; P is i, o, f
+        assert np.all(value[:, forget] == 0)
+        value[:, forget] = rng.normal(size=value[:, forget].shape)
+        initializers[name].CopyFrom(onnx.numpy_helper.from_array(value, name))
+    np.testing.assert_array_equal(_run(onx, X)[0], got)
 
 
 def test_float64_model_runs_in_float32_within_tolerance():
@@ -297,11 +308,16 @@ def _labels(X, kind):
         return np.array(["low", "mid", "high"])[np.digitize(s, [-1, 1])]
     if kind == "multiclass-int":
         return np.array([3, 7, 11])[np.digitize(s, [-1, 1])]
+    if kind == "multiclass-float":
+        return np.array([0.0, 1.0, 2.0])[np.digitize(s, [-1, 1])]
+    if kind == "binary-bool":
+        return s > 0
     return np.stack([s > 0, X[:, -1, 1] > 0, X[:, 0, 0] > 0], axis=1).astype(int)
 
 
 @pytest.mark.parametrize(
-    "kind", ["binary", "binary-str", "multiclass-str", "multiclass-int", "multilabel"])
+    "kind", ["binary", "binary-str", "binary-bool", "multiclass-str", "multiclass-int",
+             "multiclass-float", "multilabel"])
 @pytest.mark.parametrize("peephole", [False, True])
 def test_classifier_label_then_probabilities(kind, peephole):
     X, _ = _data()
@@ -312,8 +328,8 @@ def test_classifier_label_then_probabilities(kind, peephole):
     assert [o.name for o in onx.graph.output] == ["label", "probabilities"]
     label, proba = _run(onx, X)
     expected = model.predict(X)
-    if expected.dtype.kind in "iub":
-        assert label.dtype == np.int64
+    assert label.dtype == {"i": np.int64, "b": np.int64, "f": np.float64}.get(
+        expected.dtype.kind, object)
     np.testing.assert_array_equal(label, expected)
     _assert_close(proba, model.predict_proba(X))
 
