@@ -40,6 +40,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     """
 
     _private_fitted = (*BaseLSTM._private_fitted, "_single_output")
+    _required_fitted = (*BaseLSTM._required_fitted, "_single_output")
 
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True)

@@ -173,11 +173,13 @@ def test_bad_classification_targets(case):
 @pytest.mark.parametrize(
     "sample_weight, exc, match",
     [
-        (-np.ones(12), ValueError, "non-negative"),
+        (-np.ones(12), ValueError, "sample_weight\\[0\\] is -1.0: negative"),
         (np.ones(5), ValueError, "sample_weight.shape == \\(5,\\), expected \\(12,\\)"),
-        (np.r_[np.nan, np.ones(11)], ValueError, "sample_weight contains NaN"),
+        (np.r_[np.ones(3), np.nan, np.ones(8)], ValueError, "sample_weight\\[3\\] is nan"),
         (np.zeros(12), ValueError, "sum to a positive number"),
-        (np.array(["w"] * 12), TypeError, "sample_weight must be numeric"),
+        (np.array(["w"] * 12), TypeError, "sample_weight must hold numbers, not text"),
+        (np.array(["1.0"] * 12), TypeError, "sample_weight must hold numbers, not text"),
+        (np.full(12, 1e308), ValueError, "sample_weight sums to more than float64 holds"),
     ],
 )
 @pytest.mark.parametrize("return_sequences", [False, True])

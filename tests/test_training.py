@@ -161,7 +161,7 @@ def test_warm_start_with_other_sizes_raises_and_keeps_the_model():
     model = LSTMRegressor((3,), max_iter=2, random_state=0).fit(X, y)
     kept = packed(model)[0]
     model.set_params(warm_start=True, hidden_layer_sizes=(4,))
-    with pytest.raises(ValueError, match=r"must have shape"):
+    with pytest.raises(ValueError, match=r"fitted with hidden_layer_sizes=\(3,\), but hidden_layer_sizes is now \(4,\)"):
         model.fit(X, y)
     np.testing.assert_array_equal(packed(model)[0], kept)
 
