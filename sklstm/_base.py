@@ -1,51 +1,42 @@
-"""The fit loop shared by :class:`LSTMRegressor` and :class:`LSTMClassifier`.
+"""The estimator base shared by :class:`LSTMRegressor` and :class:`LSTMClassifier`.
 
 The estimators know nothing of gate algebra: they turn inputs into the
 internal form (``_validation``), targets into arrays the loss understands
-(the subclasses), and hand both to one of two loops here. The stochastic
-loop runs SGD or Adam on mini-batches; the scipy loop runs any gradient
-method of ``scipy.optimize.minimize`` on the full batch. Both call
-:func:`sklstm._loss.loss_and_grad`.
+(the subclasses), and hand both to one of the two loops of ``_training``.
 
-A call that raises leaves a fitted model exactly as it was: training works
-on copies, and the fitted attributes are replaced only at the end.
+A call that raises leaves a fitted model exactly as it was: ``fit`` builds a
+complete set of fitted attributes aside, and :meth:`BaseLSTM._commit`
+replaces all previously fitted state with it in one step.
 """
 
 import copy
+import inspect
 import numbers
-import time
-import warnings
 from abc import ABCMeta, abstractmethod
 from dataclasses import replace
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._inference import predict_logits
-from ._loss import NetworkSpec, forward_logits, loss_and_grad, sequence_loss
-from ._optimizers import (
-    AdamOptimizer,
-    SGDOptimizer,
-    clip_gradient,
-    resolve_scipy_method,
-    run_scipy_minimize,
-)
+from ._loss import Network, Objective
+from ._optimizers import resolve_scipy_method
+from ._param_validation import BOOLEAN, Interval, Options, validate_params
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
-from ._validation import COLUMN_ORDERS, check_sequences
+from ._scaling import mean_and_scale
+from ._training import TrainingData, TrainingRecord, fit_scipy, fit_stochastic
+from ._validation import (
+    COLUMN_ORDERS,
+    DATA_FORMATS,
+    check_channel_names,
+    check_sample_weight,
+    check_sequences,
+)
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
-_LEARNING_RATES = ("constant", "invscaling", "adaptive")
-_VALIDATION_SPLITS = ("tail", "shuffle", "stratified")
-# A stochastic fit whose last epoch's loss exceeds its first's by this factor
-# has diverged, even if every value stayed finite.
-_DIVERGENCE_FACTOR = 10.0
-_DIVERGENCE_ADVICE = (
-    "Lower learning_rate_init, set clip_norm, or keep standardize=True and scale the targets."
-)
 
 # Shared parameter documentation, formatted into both estimators' docstrings.
 PARAMETERS_DOC = """
@@ -169,7 +160,58 @@ PARAMETERS_DOC = """
         Whether the columns of 2-D ``X`` run from the newest step to the
         oldest (skforecast's ``lag_1, lag_2, ...``) instead of oldest first
         (sktime's ``make_reduction``, ``DataFrame.shift``).
+
+    data_format : {"channels_last", "channels_first"} or None, default=None
+        Axis order of 3-D ``X`` and of the 2-D arrays of a list:
+        ``(n_samples, n_timesteps, n_channels)`` (Keras, tslearn) or
+        ``(n_samples, n_channels, n_timesteps)`` (sktime's numpy3D, PyTorch's
+        Conv1d). None reads channels last and gives a ``DataLayoutWarning``
+        when a 3-D ``X`` has more than twice as many channels as steps, the
+        usual sign of a channels-first array; ``"channels_last"`` declares
+        the layout and silences it.
 """
+
+_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(numbers.Real, 0, None)
+_COUNT = Interval(numbers.Integral, 1, None)
+
+# The parameter checks, beside the parameter docs. hidden_layer_sizes (a
+# sequence of ints) and solver's value (any scipy method name) are checked
+# where a table cannot: BaseLSTM._hidden_sizes and resolve_scipy_method.
+PARAMETER_CONSTRAINTS = {
+    "return_sequences": [BOOLEAN],
+    "peephole": [BOOLEAN],
+    "coupled_gates": [BOOLEAN],
+    "forget_bias": [Interval(numbers.Real)],
+    "solver": [str],
+    "alpha": [_NON_NEGATIVE],
+    "batch_size": [Options(str, {"auto"}), _COUNT],
+    "learning_rate": [Options(str, ("constant", "invscaling", "adaptive"))],
+    "learning_rate_init": [_POSITIVE],
+    "power_t": [_NON_NEGATIVE],
+    "max_iter": [_COUNT],
+    "shuffle": [BOOLEAN],
+    "tol": [_NON_NEGATIVE],
+    "verbose": [BOOLEAN, Interval(numbers.Integral)],
+    "warm_start": [BOOLEAN],
+    "momentum": [Interval(numbers.Real, 0, 1)],
+    "nesterovs_momentum": [BOOLEAN],
+    "early_stopping": [BOOLEAN],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "validation_split": [Options(str, ("tail", "shuffle", "stratified"))],
+    "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+    "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+    "epsilon": [_POSITIVE],
+    "n_iter_no_change": [_COUNT],
+    "max_fun": [_COUNT],
+    "clip_norm": [None, _POSITIVE],
+    "solver_options": [None, dict],
+    "standardize": [BOOLEAN],
+    "n_channels": [_COUNT],
+    "column_order": [Options(str, COLUMN_ORDERS)],
+    "newest_first": [BOOLEAN],
+    "data_format": [None, Options(str, DATA_FORMATS)],
+}
 
 ATTRIBUTES_DOC = """
     coefs_ : list of dict
@@ -220,29 +262,6 @@ ATTRIBUTES_DOC = """
 """
 
 
-def _check_sample_weight(sample_weight, n_samples):
-    if sample_weight is None:
-        return None
-    sw = np.asarray(sample_weight)
-    if sw.ndim == 0:
-        sw = np.full(n_samples, float(sw))
-    if sw.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight.shape == {sw.shape}, expected ({n_samples},)."
-        )
-    if np.iscomplexobj(sw):
-        raise ValueError("Complex sample_weight is not supported; weights must be real.")
-    try:
-        sw = sw.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"sample_weight must be numeric: {exc}") from exc
-    if not np.all(np.isfinite(sw)):
-        raise ValueError("sample_weight contains NaN or infinity.")
-    if np.any(sw < 0):
-        raise ValueError("sample_weight must be non-negative.")
-    if sw.sum() <= 0:
-        raise ValueError("Sample weights must sum to a positive number; all weights are zero.")
-    return sw
 
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
@@ -284,6 +303,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        data_format=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.return_sequences = return_sequences
@@ -318,12 +338,35 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.n_channels = n_channels
         self.column_order = column_order
         self.newest_first = newest_first
+        self.data_format = data_format
+
+
+    _parameter_constraints = PARAMETER_CONSTRAINTS
+    # Fitted state is every attribute whose name ends with "_" (as in
+    # sklearn's check_is_fitted) and these private ones. _commit refuses any
+    # other name, so a new private attribute cannot be forgotten silently.
+    _private_fitted = (
+        "_rng", "_optimizer", "_no_improvement_count", "_fitted_on_table",
+        "_fitted_architecture",
+    )
+    # Parameters that shape the network. The fitted model keeps their values:
+    # predict, warm starts and partial_fit refuse to run with others.
+    _ARCHITECTURE_PARAMS = ("hidden_layer_sizes", "return_sequences", "peephole", "coupled_gates")
+    # What a loaded state must hold to predict (see __setstate__).
+    _required_fitted = (
+        "coefs_", "out_coef_", "out_intercept_", "input_mean_", "input_scale_",
+        "n_features_in_", "n_outputs_",
+    )
 
     # -- subclass hooks -------------------------------------------------------
 
     @abstractmethod
     def _encode_targets(self, y, sequences, *, reset, classes=None):
-        """Return (Y, loss_name, extra_sample_weight or None) for the loss."""
+        """Return ``(Y, loss_name, extra_sample_weight or None, target_state)``.
+
+        ``target_state`` is a dict of the fitted attributes that describe the
+        targets (classes, output shape), set when ``reset`` and empty otherwise.
+        """
 
     @abstractmethod
     def _validation_score(self, z, Y, sequences, sample_weight):
@@ -351,64 +394,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return [int(s) for s in sizes]
 
     def _check_params(self):
-        """Validate hyper-parameters; called at the start of fit and partial_fit."""
-
-        def number(name, low=None, high=None, low_open=False, high_open=False, integer=False):
-            value = getattr(self, name)
-            kind = numbers.Integral if integer else numbers.Real
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise TypeError(
-                    f"{name} must be {'an int' if integer else 'a number'}, got {value!r}."
-                )
-            if not np.isfinite(value):
-                raise ValueError(f"{name} must be finite, got {value!r}.")
-            if low is not None and (value < low or (low_open and value == low)):
-                relation = ">" if low_open else ">="
-                raise ValueError(f"{name} must be {relation} {low}, got {value!r}.")
-            if high is not None and (value > high or (high_open and value == high)):
-                relation = "<" if high_open else "<="
-                raise ValueError(f"{name} must be {relation} {high}, got {value!r}.")
-
-        def choice(name, options):
-            value = getattr(self, name)
-            if value not in options:
-                raise ValueError(f"{name} must be one of {list(options)}, got {value!r}.")
-
-        def flag(name):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
-
+        """Validate hyper-parameters; return ``(hidden sizes, scipy method or None)``."""
+        validate_params(self.get_params(deep=False), self._parameter_constraints,
+                        type(self).__name__)
         sizes = self._hidden_sizes()
-        for name in ("return_sequences", "peephole", "coupled_gates", "shuffle", "warm_start",
-                     "nesterovs_momentum", "early_stopping", "standardize", "newest_first"):
-            flag(name)
-        number("forget_bias")
-        number("alpha", 0.0)
-        number("learning_rate_init", 0.0, low_open=True)
-        number("power_t", 0.0)
-        number("max_iter", 1, integer=True)
-        number("tol", 0.0)
-        number("momentum", 0.0, 1.0)
-        number("validation_fraction", 0.0, 1.0, low_open=True, high_open=True)
-        number("beta_1", 0.0, 1.0, high_open=True)
-        number("beta_2", 0.0, 1.0, high_open=True)
-        number("epsilon", 0.0, low_open=True)
-        number("n_iter_no_change", 1, integer=True)
-        number("max_fun", 1, integer=True)
-        number("n_channels", 1, integer=True)
-        if not isinstance(self.verbose, (bool, numbers.Integral)):
-            raise TypeError(f"verbose must be a bool or an int, got {self.verbose!r}.")
-        if self.clip_norm is not None:
-            number("clip_norm", 0.0, low_open=True)
-        if self.batch_size != "auto":
-            number("batch_size", 1, integer=True)
-        choice("learning_rate", _LEARNING_RATES)
-        choice("validation_split", _VALIDATION_SPLITS)
-        choice("column_order", COLUMN_ORDERS)
-        if self.solver_options is not None and not isinstance(self.solver_options, dict):
-            raise TypeError(f"solver_options must be a dict or None, got {self.solver_options!r}.")
-        if not isinstance(self.solver, str):
-            raise TypeError(f"solver must be a string, got {self.solver!r}.")
         method = None
         if self.solver not in _STOCHASTIC_SOLVERS:
             method = resolve_scipy_method(self.solver)
@@ -423,29 +412,62 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # -- input conversion -----------------------------------------------------
 
     def _convert_X(self, X, *, reset):
-        """Turn any input convention into standardised internal sequences."""
+        """Turn any input convention into internal sequences.
+
+        Returns ``(sequences, input_state)``: with ``reset``, ``input_state``
+        holds ``n_features_in_`` (and ``feature_names_in_``) of ``X``; else X
+        is checked against the fitted ones and ``input_state`` is empty.
+        """
         seqs = check_sequences(
             X,
-            n_channels=self.n_channels,
+            n_channels=self.n_channels if reset else self._table_channels(X),
             column_order=self.column_order,
             newest_first=self.newest_first,
+            data_format=self.data_format,
         )
         if reset:
-            if seqs.n_columns is not None:
-                validate_data(self, X, skip_check_array=True, reset=True)
-            else:
-                self.n_features_in_ = seqs.n_channels
-                if hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
-        else:
-            if seqs.n_columns is not None and self._fitted_on_table:
-                validate_data(self, X, skip_check_array=True, reset=False)
-            if seqs.n_channels != self._n_channels_fit:
-                raise ValueError(
-                    f"X has {seqs.n_channels} channels, but {type(self).__name__} was "
-                    f"fitted with {self._n_channels_fit} channels."
-                )
-        return seqs
+            return seqs, self._input_state(X, seqs)
+        if seqs.n_columns is not None and self._fitted_on_table:
+            validate_data(self, X, skip_check_array=True, reset=False)
+        elif not self._fitted_on_table:
+            check_channel_names(getattr(self, "feature_names_in_", None), seqs,
+                                type(self).__name__)
+        n_fitted = self.input_mean_.size
+        if seqs.n_channels != n_fitted:
+            raise ValueError(
+                f"X has {seqs.n_channels} channels, but {type(self).__name__} was "
+                f"fitted with {n_fitted} channels."
+            )
+        return seqs, {}
+
+    def _input_state(self, X, seqs):
+        """``n_features_in_`` and ``feature_names_in_`` of the X seen in fit."""
+        state = {"n_features_in_": seqs.n_channels, "_fitted_on_table": False}
+        if seqs.channel_names is not None:
+            state["feature_names_in_"] = np.asarray(seqs.channel_names, dtype=object)
+        if seqs.n_columns is not None:
+            # validate_data records the columns (and their names) on the
+            # estimator it gets: give it a scratch copy, not self.
+            probe = copy.copy(self)
+            validate_data(probe, X, skip_check_array=True, reset=True)
+            state["n_features_in_"] = probe.n_features_in_
+            state["_fitted_on_table"] = True
+            if "feature_names_in_" in vars(probe):
+                state["feature_names_in_"] = probe.feature_names_in_
+        return state
+
+    def _table_channels(self, X):
+        """Channels per row with which a fitted model reads a 2-D ``X``.
+
+        A model fitted on sequences (3-D or lists) reads a 2-D array of
+        exactly ``n_features_in_`` columns as sequences of one step, one
+        column per channel: no other reading of such a table fits it.
+        (MAPIE, for one, probes fitted models with
+        ``predict(np.zeros((1, n_features_in_)))``.)
+        """
+        if self._fitted_on_table or isinstance(X, (list, tuple)) or np.ndim(X) != 2:
+            return self.n_channels
+        return self.input_mean_.size if np.shape(X)[1] == self.input_mean_.size else self.n_channels
 
     @staticmethod
     def _standardised(seqs, mean, scale, dtype):
@@ -462,23 +484,119 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     @staticmethod
     def _channel_stats(seqs, sample_weight):
-        """Weighted per-channel mean and standard deviation over real steps."""
-        mask = seqs.step_mask()
-        w = np.ones(seqs.n_samples) if sample_weight is None else sample_weight
-        step_w = mask * w[:, None]  # (n, T)
-        total = step_w.sum()
-        values = seqs.values.astype(np.float64)
-        # Huge inputs overflow here; the check below turns that into a clear error.
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean = np.einsum("nt,ntc->c", step_w, values) / total
-            var = np.einsum("nt,ntc->c", step_w, (values - mean) ** 2) / total
-        scale = np.sqrt(var)
-        scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0  # constant channels
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+        """Weighted per-channel mean and scale over the real steps.
+
+        Each real step is one row of :func:`~sklstm._scaling.mean_and_scale`,
+        weighted by its sequence's sample weight; padded steps weigh 0.
+        """
+        step_w = seqs.step_mask() * (1.0 if sample_weight is None else sample_weight[:, None])
+        rows = seqs.values.reshape(-1, seqs.n_channels)
+        return mean_and_scale(rows, step_w.reshape(-1), what="X")
+
+    def _input_statistics(self, seqs, sample_weight, split):
+        """``input_mean_`` and ``input_scale_`` from the training part of ``seqs``."""
+        if not self.standardize:
+            return {"input_mean_": np.zeros(seqs.n_channels),
+                    "input_scale_": np.ones(seqs.n_channels)}
+        # Statistics of the training part only: the validation part must not
+        # inform the model it judges.
+        train = slice(None) if split is None else split[0]
+        mean, scale = self._channel_stats(
+            seqs.take(train), None if sample_weight is None else sample_weight[train]
+        )
+        return {"input_mean_": mean, "input_scale_": scale}
+
+    # -- fitted state -----------------------------------------------------------
+
+    def _is_fitted_name(self, name):
+        return (name.endswith("_") and not name.startswith("__")) or (
+            name in self._private_fitted
+        )
+
+    def _fitted_state(self):
+        """Every fitted attribute, name -> value (not the parameters, nor the
+        bookkeeping that scikit-learn keeps on estimators)."""
+        return {name: value for name, value in vars(self).items() if self._is_fitted_name(name)}
+
+    def _commit(self, fitted):
+        """Replace all fitted state with ``fitted`` (name -> value), in one step."""
+        unknown = [name for name in fitted if not self._is_fitted_name(name)]
+        if unknown:
+            raise RuntimeError(f"Not declared as fitted state: {unknown}.")
+        for name in self._fitted_state():
+            del self.__dict__[name]
+        self.__dict__.update(fitted)
+
+    def _architecture(self):
+        """The current values of the architecture parameters, normalised."""
+        params = {name: getattr(self, name) for name in self._ARCHITECTURE_PARAMS}
+        params["hidden_layer_sizes"] = tuple(self._hidden_sizes())
+        return params
+
+    def _check_architecture(self, action):
+        """Raise if an architecture parameter differs from the fitted model's."""
+        fitted = getattr(self, "_fitted_architecture", None)
+        if fitted is None:  # a model saved before sklstm recorded it
+            return
+        current = self._architecture()
+        for name, value in fitted.items():
+            if current.get(name) != value:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted with {name}={value!r}, but {name} "
+                    f"is now {getattr(self, name)!r} (changed by set_params after fit?). "
+                    f"{action} uses the fitted network: set {name} back to {value!r}, or "
+                    "refit with warm_start=False to change it."
+                )
+
+    def __setstate__(self, state):
+        # A model saved before a parameter existed gets that parameter's
+        # default, which keeps the behaviour it was saved with.
+        defaults = {
+            name: param.default
+            for name, param in inspect.signature(type(self).__init__).parameters.items()
+            if param.default is not inspect.Parameter.empty and name not in state
+        }
+        super().__setstate__({**defaults, **state})
+        self._check_loaded_state()
+
+    def _check_loaded_state(self):
+        """Refuse a loaded state this class cannot predict with, e.g. another
+        sklstm estimator's state under this class's name."""
+        if "coefs_" not in vars(self):
+            return  # not fitted: nothing to check
+        missing = [name for name in self._required_fitted if name not in vars(self)]
+        if missing:
             raise ValueError(
-                "X holds values too large to compute its mean and variance; rescale it."
+                f"The loaded state is not that of a fitted {type(self).__name__}: it lacks "
+                f"{missing}. Was it saved from another estimator class?"
             )
-        return mean, scale
+        try:
+            self._fitted_network()
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"The loaded state of {type(self).__name__} is inconsistent: {exc}"
+            ) from None
+
+    def _fitted_network(self):
+        """The fitted architecture, from the fitted weights alone, and the packed weights.
+
+        Returns
+        -------
+        network : Network
+        theta : ndarray of shape (network.layout.size,)
+        """
+        first = self.coefs_[0]
+        n_units = first["R"].shape[0]
+        layout = ParamLayout(
+            first["W"].shape[0], [layer["R"].shape[0] for layer in self.coefs_],
+            self.out_coef_.shape[1], peephole="p" in first,
+            coupled=first["W"].shape[1] == 3 * n_units,
+        )
+        theta = layout.pack(
+            self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
+        )
+        # _check_architecture ran first: return_sequences is the fitted one.
+        return Network(layout, bool(self.return_sequences)), theta
 
     # -- fitting ----------------------------------------------------------------
 
@@ -514,21 +632,58 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return True
 
+    def _prepare(self, X, y, sample_weight, fitted, *, reset, classes):
+        """Checked sequences, targets and weights, and the data-describing fitted state.
+
+        Returns ``(view, seqs, Y, loss_name, sample_weight)``: ``view`` is a
+        scratch copy of the estimator holding ``fitted`` (updated in place
+        with the new input and target state), for the steps that read it.
+        """
+        view = copy.copy(self)
+        view.__dict__.update(fitted)
+        seqs, input_state = view._convert_X(X, reset=reset)
+        if not reset:
+            # A continued model keeps its dtype: convert X (and so the
+            # targets encoded from it) before anything is rounded.
+            seqs = replace(seqs, values=seqs.values.astype(self.out_coef_.dtype, copy=False))
+        sample_weight = check_sample_weight(sample_weight, seqs.n_samples)
+        Y, loss_name, class_sw, target_state = view._encode_targets(
+            y, seqs, reset=reset, classes=classes
+        )
+        fitted.update(input_state, **target_state)
+        view.__dict__.update(fitted)
+        if class_sw is not None and sample_weight is not None:
+            with np.errstate(over="ignore"):
+                combined = sample_weight * class_sw
+            sample_weight = check_sample_weight(
+                combined, seqs.n_samples, name="sample_weight * class_weight"
+            )
+        elif class_sw is not None:
+            sample_weight = class_sw
+        return view, seqs, Y, loss_name, sample_weight
+
+    def _initial_weights(self, layout, reuse_weights, rng, dtype):
+        """Packed weights to start from: the fitted ones, or a new initialisation."""
+        if reuse_weights:
+            return layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
+        sizes = list(layout.hidden_sizes)
+        layers = init_lstm_layers(
+            layout.n_features, sizes, rng, peephole=self.peephole, coupled=self.coupled_gates,
+            forget_bias=self.forget_bias, dtype=dtype,
+        )
+        coef, intercept = init_output_layer(sizes[-1], layout.n_outputs, rng, dtype=dtype)
+        return layout.pack(layers, coef, intercept, dtype=dtype)
+
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         sizes, method = self._check_params()
         reuse_weights = hasattr(self, "coefs_") and (incremental or self.warm_start)
-        # Everything below writes to `staged` and a copy of self, so that an
-        # error leaves the fitted model untouched.
-        staged = copy.copy(self)
-        seqs = staged._convert_X(X, reset=not reuse_weights)
-        sample_weight = _check_sample_weight(sample_weight, seqs.n_samples)
-        Y, loss_name, class_sw = staged._encode_targets(
-            y, seqs, reset=not reuse_weights, classes=classes
+        if reuse_weights:
+            self._check_architecture("partial_fit" if incremental else "A warm start")
+        # Everything below builds `fitted` aside; self changes only in _commit.
+        fitted = self._fitted_state() if reuse_weights else {}
+        view, seqs, Y, loss_name, sample_weight = self._prepare(
+            X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes
         )
-        if class_sw is not None:
-            sample_weight = class_sw if sample_weight is None else sample_weight * class_sw
-            if sample_weight.sum() <= 0:
-                raise ValueError("The weighted samples sum to zero; check class_weight.")
         # partial_fit continues the shuffling sequence of earlier calls.
         if incremental and hasattr(self, "_rng"):
             rng = copy.deepcopy(self._rng)
@@ -536,69 +691,42 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             rng = check_random_state(self.random_state)
         split = None
         if method is None and self.early_stopping and not incremental:
-            split = staged._split_validation(seqs.n_samples, Y, sample_weight, rng)
+            split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
         if not reuse_weights:
-            if self.standardize:
-                # Statistics of the training part only: the validation part
-                # must not inform the model it judges.
-                train = slice(None) if split is None else split[0]
-                staged.input_mean_, staged.input_scale_ = self._channel_stats(
-                    seqs.take(train), None if sample_weight is None else sample_weight[train]
-                )
-            else:
-                staged.input_mean_ = np.zeros(seqs.n_channels)
-                staged.input_scale_ = np.ones(seqs.n_channels)
-            staged._n_channels_fit = seqs.n_channels
-            staged._fitted_on_table = seqs.n_columns is not None
+            fitted.update(self._input_statistics(seqs, sample_weight, split))
         # A warm start keeps the model's dtype, whatever the new X's.
         dtype = self.out_coef_.dtype if reuse_weights else seqs.values.dtype
-        seqs = self._standardised(seqs, staged.input_mean_, staged.input_scale_, dtype)
+        seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
-        n_outputs = Y.shape[-1]
         layout = ParamLayout(
-            seqs.n_channels, sizes, n_outputs, peephole=self.peephole, coupled=self.coupled_gates
+            seqs.n_channels, sizes, Y.shape[-1], peephole=self.peephole,
+            coupled=self.coupled_gates,
         )
-        spec = NetworkSpec(layout, loss_name, float(self.alpha), bool(self.return_sequences))
-        if reuse_weights:
-            theta = layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
-        else:
-            layers = init_lstm_layers(
-                seqs.n_channels, sizes, rng, peephole=self.peephole, coupled=self.coupled_gates,
-                forget_bias=self.forget_bias, dtype=dtype,
-            )
-            coef, intercept = init_output_layer(sizes[-1], n_outputs, rng, dtype=dtype)
-            theta = layout.pack(layers, coef, intercept, dtype=dtype)
-
-        keep_history = reuse_weights and hasattr(self, "loss_curve_")
-        staged.loss_curve_ = list(self.loss_curve_) if keep_history else []
-        staged.n_iter_ = self.n_iter_ if keep_history else 0
-        staged.t_ = self.t_ if keep_history else 0
-        staged.best_loss_ = self.best_loss_ if keep_history else np.inf
-        staged.validation_loss_curve_ = []
-        staged.validation_scores_ = []
-        staged.best_validation_loss_ = None
-
-        if not incremental:
-            # A new fit starts a new optimizer; only partial_fit continues one.
-            staged.__dict__.pop("_optimizer", None)
-            staged.__dict__.pop("_no_improvement_count", None)
-        if method is None:
-            theta = staged._fit_stochastic(
-                theta, seqs, Y, sample_weight, spec, rng, incremental, split
+        network = Network(layout, bool(self.return_sequences))
+        objective = Objective(loss_name, float(self.alpha))
+        theta = self._initial_weights(layout, reuse_weights, rng, dtype)
+        record = TrainingRecord.resume(fitted, incremental=incremental)
+        data = TrainingData(seqs, Y, sample_weight)
+        if method is not None:
+            theta = fit_scipy(theta, data, network, objective, method, record, self)
+        elif split is None:
+            theta = fit_stochastic(
+                theta, data, network, objective, rng, record, self, incremental=incremental
             )
         else:
-            theta = staged._fit_scipy(theta, seqs, Y, sample_weight, spec, method)
-
+            theta = fit_stochastic(
+                theta, data.take(split[0]), network, objective, rng, record, self,
+                incremental=incremental, validation=data.take(split[1]),
+                score=view._validation_score,
+            )
         layers, coef, intercept = layout.unpack(theta.astype(dtype, copy=False))
-        staged.coefs_ = [{k: v.copy() for k, v in layer.items()} for layer in layers]
-        staged.out_coef_ = coef.copy()
-        staged.out_intercept_ = intercept.copy()
-        staged.n_outputs_ = n_outputs
-        staged._rng = rng
-        self.__dict__.update(staged.__dict__)
-        for name in ("feature_names_in_", "_optimizer", "_no_improvement_count"):
-            if name not in staged.__dict__:
-                self.__dict__.pop(name, None)
+        fitted.update(
+            record.attributes(),
+            coefs_=[{k: v.copy() for k, v in layer.items()} for layer in layers],
+            out_coef_=coef.copy(), out_intercept_=intercept.copy(), n_outputs_=Y.shape[-1],
+            _rng=rng, _fitted_architecture=self._architecture(),
+        )
+        self._commit(fitted)
         return self
 
     def _split_validation(self, n, Y, sample_weight, rng):
@@ -616,6 +744,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             stratify = None
             if self.validation_split == "stratified":
                 stratify = self._stratify_labels(Y)
+                self._check_stratifiable(stratify, n, n_val)
             train, val = train_test_split(
                 indices, test_size=n_val, random_state=rng, stratify=stratify
             )
@@ -634,206 +763,27 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _stratify_labels(self, Y):
         raise ValueError("validation_split='stratified' is only available for classifiers.")
 
-    def _print(self, msg):
-        if self.verbose:
-            print(msg, flush=True)
+    def _check_stratifiable(self, labels, n, n_val):
+        """Refuse, in the user's terms, a stratified split that cannot be made.
 
-    def _fit_stochastic(self, theta, seqs, Y, sample_weight, spec, rng, incremental, split):
-        n_params = theta.size
-        dtype = theta.dtype
-        early_stopping = split is not None
-        if early_stopping:
-            train, val = split
-            sw = sample_weight
-            val_seqs, val_Y, val_sw = seqs.take(val), Y[val], None if sw is None else sw[val]
-            seqs, Y, sample_weight = seqs.take(train), Y[train], None if sw is None else sw[train]
-        n = seqs.n_samples
-        batch_size = min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
-
-        # Only partial_fit continues the optimizer's state (moments, velocity,
-        # learning rate). A warm-started fit starts a new optimizer, so that
-        # the current learning_rate_init, momentum, etc. apply, as in sklearn.
-        optimizer = getattr(self, "_optimizer", None)
-        reuse_optimizer = (
-            optimizer is not None
-            and incremental
-            and optimizer.__class__ is (AdamOptimizer if self.solver == "adam" else SGDOptimizer)
-            and optimizer.n_params == n_params
-        )
-        if reuse_optimizer:
-            optimizer = copy.deepcopy(optimizer)
-        elif self.solver == "adam":
-            optimizer = AdamOptimizer(
-                n_params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon, dtype
-            )
-        else:
-            optimizer = SGDOptimizer(
-                n_params, self.learning_rate_init, self.learning_rate, self.momentum,
-                self.nesterovs_momentum, self.power_t, dtype,
-            )
-
-        no_improvement = getattr(self, "_no_improvement_count", 0) if incremental else 0
-        best_theta = None
-        first_epoch = len(self.loss_curve_)  # index of this call's first epoch
-        start = time.perf_counter()
-        epochs = 1 if incremental else self.max_iter
-        for epoch in range(epochs):
-            order = rng.permutation(n) if self.shuffle else np.arange(n)
-            # What to go back to if this epoch diverges: weights and optimizer state.
-            last_finite = theta.copy()
-            last_optimizer = copy.deepcopy(optimizer)
-            total_loss, total_weight = 0.0, 0.0
-            diverged = False
-            # Overflow is expected when training diverges; it is detected below
-            # and reported once, as an error or a ConvergenceWarning.
-            with np.errstate(over="ignore", invalid="ignore"):
-                for begin in range(0, n, batch_size):
-                    idx = order[begin : begin + batch_size]
-                    if not self.shuffle:
-                        idx = slice(begin, begin + batch_size)
-                    batch = seqs.take(idx)
-                    sw = None if sample_weight is None else sample_weight[idx]
-                    weight = float(batch.n_samples if sw is None else sw.sum())
-                    if weight <= 0:
-                        continue  # only zero-weight samples: nothing to learn from
-                    loss, grad = loss_and_grad(
-                        theta, batch.values, Y[idx], batch.lengths, sw, spec
-                    )
-                    if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
-                        diverged = True
-                        break
-                    clip_gradient(grad, self.clip_norm)
-                    optimizer.update_params(theta, grad)
-                    total_loss += loss * weight
-                    total_weight += weight
-            if diverged or not np.all(np.isfinite(theta)):
-                diverged = True
-                theta, optimizer = last_finite, last_optimizer
-                self._handle_divergence(epoch)
-                break
-            self.n_iter_ += 1
-            self.t_ += n
-            epoch_loss = total_loss / total_weight
-            self.loss_ = epoch_loss
-            self.loss_curve_.append(epoch_loss)
-            optimizer.iteration_ends(self.t_)
-            line = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
-
-            if early_stopping:
-                with np.errstate(over="ignore", invalid="ignore"):
-                    z, _, _ = forward_logits(theta, val_seqs.values, val_seqs.lengths, spec)
-                    val_loss = sequence_loss(z, val_Y, val_seqs.lengths, val_sw, spec)
-                    self.validation_loss_curve_.append(val_loss)
-                    self.validation_scores_.append(
-                        self._validation_score(z, val_Y, val_seqs, val_sw)
-                    )
-                line += f", validation loss = {val_loss:.8f}"
-                best = self.best_validation_loss_
-                if best is None or val_loss < best - self.tol:
-                    no_improvement = 0
-                else:
-                    no_improvement += 1
-                if best is None or val_loss < best:
-                    self.best_validation_loss_ = val_loss
-                    best_theta = theta.copy()
-            else:
-                if epoch_loss > self.best_loss_ - self.tol:
-                    no_improvement += 1
-                else:
-                    no_improvement = 0
-            self.best_loss_ = min(self.best_loss_, epoch_loss)
-            self._print(line + f", elapsed {time.perf_counter() - start:.2f} s")
-
-            if no_improvement > self.n_iter_no_change:
-                what = "Validation loss" if early_stopping else "Training loss"
-                msg = (
-                    f"{what} did not improve more than tol={self.tol} for "
-                    f"{self.n_iter_no_change} consecutive epochs."
-                )
-                if optimizer.trigger_stopping(msg, self.verbose):
-                    break
-                no_improvement = 0
-            if not incremental and epoch == self.max_iter - 1:
-                warnings.warn(
-                    f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
-                    "and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
-        # The loss can explode without overflowing (the hidden state is bounded,
-        # only the output layer grows) and then stop "improving": without this
-        # warning such a run would end as if it had converged. The reference
-        # includes earlier warm-started fits, whose first losses are the
-        # largest: a warm start from a near-perfect fit may wobble without
-        # diverging.
-        curve = self.loss_curve_
-        if not diverged and len(curve) > first_epoch + 1:
-            reference = max(curve[: first_epoch + 1])
-            if curve[-1] > _DIVERGENCE_FACTOR * reference:
-                warnings.warn(
-                    f"Training diverged: the training loss rose from {reference:.4g} to "
-                    f"{curve[-1]:.4g} in the last epoch. {_DIVERGENCE_ADVICE}",
-                    ConvergenceWarning,
-                )
-        if best_theta is not None:
-            theta = best_theta
-        self._optimizer = optimizer
-        self._no_improvement_count = no_improvement
-        return theta
-
-    def _handle_divergence(self, epoch):
-        advice = _DIVERGENCE_ADVICE
-        if epoch == 0:
+        ``labels`` are class indices into ``classes_``.
+        """
+        indices, counts = np.unique(labels, return_counts=True)
+        if counts.min() < 2:
+            label = self.classes_[int(indices[np.argmin(counts)])].tolist()  # a plain scalar
             raise ValueError(
-                f"Training diverged: the loss or the weights became non-finite in the "
-                f"first epoch of this call. The model was left unchanged. {advice}"
+                f"validation_split='stratified' needs at least 2 samples of every class, "
+                f"but class {label!r} has {counts.min()}. Use validation_split='shuffle' "
+                "or 'tail', or gather more samples of that class."
             )
-        warnings.warn(
-            f"Training diverged in epoch {self.n_iter_ + 1}: the loss or the weights became "
-            f"non-finite. Stopped and kept the weights of epoch {self.n_iter_}. {advice}",
-            ConvergenceWarning,
-        )
-
-    def _fit_scipy(self, theta, seqs, Y, sample_weight, spec, method):
-        start = time.perf_counter()
-
-        def fun(th):
-            return loss_and_grad(th, seqs.values, Y, seqs.lengths, sample_weight, spec)
-
-        def on_iteration(n_iter, loss):
-            self._print(
-                f"Iteration {self.n_iter_ + n_iter}, loss = {loss:.8f}, "
-                f"elapsed {time.perf_counter() - start:.2f} s"
-            )
-
-        # Overflow is reported once, as the errors below. Line searches may also
-        # try steps whose loss overflows; the methods back off from them.
-        with np.errstate(over="ignore", invalid="ignore"):
-            loss0, grad0 = fun(theta)
-            if not (np.isfinite(loss0) and np.all(np.isfinite(grad0))):
-                raise ValueError(
-                    "The loss is non-finite at the initial weights; rescale the inputs or "
-                    "targets. The model was left unchanged."
-                )
-            result, info = run_scipy_minimize(
-                fun, theta, method, max_iter=self.max_iter, tol=self.tol, max_fun=self.max_fun,
-                options=self.solver_options, on_iteration=on_iteration,
-            )
-        if not (np.all(np.isfinite(result)) and np.isfinite(info["loss"])):
+        if min(n_val, n - n_val) < indices.size:
             raise ValueError(
-                f"scipy.optimize.minimize(method={method!r}) produced non-finite weights "
-                "or loss. The model was left unchanged; rescale the inputs or targets."
+                f"validation_split='stratified' puts every one of the {indices.size} classes "
+                f"in both parts, but validation_fraction={self.validation_fraction} splits "
+                f"the {n} samples into {n - n_val} and {n_val}. Raise validation_fraction "
+                "(or lower it, if the training part is the small one), or use "
+                "validation_split='shuffle'."
             )
-        if not info["success"]:
-            warnings.warn(
-                f"{method} did not converge: {info['message']} "
-                "Increase max_iter or scale the data.",
-                ConvergenceWarning,
-            )
-        self.n_iter_ += max(info["n_iter"], 1)
-        self.loss_curve_.extend(info["loss_curve"] or [info["loss"]])
-        self.loss_ = float(info["loss"])
-        self.best_loss_ = min([self.best_loss_, *self.loss_curve_, self.loss_])
-        return result.astype(theta.dtype)
 
     # -- prediction -------------------------------------------------------------
 
@@ -843,29 +793,30 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if not self.return_sequences:
             return values
         if seqs.lengths is not None:
-            values = values.copy()  # floating already; keep float32 float32
+            # NaN marks padded steps; float32 holds it, so the dtype stays.
+            values = values.astype(np.result_type(values.dtype, np.float32), copy=True)
             values[~seqs.step_mask()] = np.nan
         return seqs.reorder_steps(values)
 
     def _logits(self, X):
         """Return (z, sequences) for new X, with the fitted standardisation."""
         check_is_fitted(self, "coefs_")
-        dtype = self.out_coef_.dtype
-        seqs = self._convert_X(X, reset=False)
-        seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, dtype)
-        layout = ParamLayout(
-            seqs.n_channels, [layer["R"].shape[0] for layer in self.coefs_], self.n_outputs_,
-            peephole=self.peephole, coupled=self.coupled_gates,
-        )
-        theta = layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
-        spec = NetworkSpec(layout, "squared_error", 0.0, bool(self.return_sequences))
-        z = predict_logits(theta, seqs.values, seqs.lengths, spec)
+        self._check_architecture("Prediction")
+        network, theta = self._fitted_network()
+        seqs, _ = self._convert_X(X, reset=False)
+        seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
+        z = predict_logits(theta, seqs.values, seqs.lengths, network)
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The network produced non-finite outputs for this X; its weights or "
                 "inputs are too large."
             )
         return z, seqs
+
+    def _scoring_input(self, X, sample_weight):
+        """Logits, sequences and checked ``sample_weight`` for ``score``."""
+        z, seqs = self._logits(X)
+        return z, seqs, check_sample_weight(sample_weight, seqs.n_samples)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,7 +1,6 @@
 """LSTMClassifier: an LSTM with a logistic or softmax output and log-loss."""
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -11,7 +10,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
-from ._loss import log_softmax, softmax
+from ._loss import class_probabilities
+from ._validation import check_class_weight, check_sample_weight
 from ._validation import check_sequence_targets
 
 
@@ -91,6 +91,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        data_format=None,
         class_weight=None,
     ):
         super().__init__(
@@ -104,7 +105,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             validation_split=validation_split, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, clip_norm=clip_norm,
             solver_options=solver_options, standardize=standardize, n_channels=n_channels,
-            column_order=column_order, newest_first=newest_first,
+            column_order=column_order, newest_first=newest_first, data_format=data_format,
         )
         self.class_weight = class_weight
 
@@ -127,25 +128,24 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         check_classification_targets(labels)
         return labels, None
 
+    _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
+    _required_fitted = (*BaseLSTM._required_fitted, "classes_", "_label_binarizer")
+
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         labels, mask = self._labels(y, sequences)
         real = labels if mask is None else labels[mask]
         multilabel = type_of_target(real) == "multilabel-indicator"
+        state = {}
         if reset:
-            if classes is not None:
-                fit_on = np.asarray(classes)
-            else:
-                fit_on = real
-            binarizer = LabelBinarizer().fit(fit_on)
+            binarizer = LabelBinarizer().fit(np.asarray(classes) if classes is not None else real)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                     f"but the data contains only one class: {binarizer.classes_.tolist()[0]!r}."
                 )
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-            self._multilabel = multilabel
+            state = {"_label_binarizer": binarizer, "classes_": binarizer.classes_}
         else:
+            binarizer = self._label_binarizer
             if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
                     f"classes={np.unique(classes).tolist()} differs from the classes of the "
@@ -153,36 +153,47 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 )
             if multilabel != self._multilabel:
                 raise ValueError("y switches between multilabel and single-label targets.")
+        known = binarizer.classes_
         if not multilabel:
-            unseen = np.setdiff1d(np.unique(real), self.classes_)
+            unseen = np.setdiff1d(np.unique(real), known)
             if unseen.size:
                 raise ValueError(
                     f"y contains classes {unseen.tolist()} that were not declared or seen in the "
-                    f"first fit; known classes are {self.classes_.tolist()}."
+                    f"first fit; known classes are {known.tolist()}."
                 )
-        elif real.shape[1] != len(self.classes_):
+        elif real.shape[1] != len(known):
             raise ValueError(
-                f"y has {real.shape[1]} labels, but the model was fitted with {len(self.classes_)}."
+                f"y has {real.shape[1]} labels, but the model was fitted with {len(known)}."
             )
 
         dtype = sequences.values.dtype
-        encoded = self._label_binarizer.transform(real).astype(dtype)
+        encoded = binarizer.transform(real).astype(dtype)
         if mask is None:
             Y = encoded
         else:
             Y = np.zeros(mask.shape + (encoded.shape[1],), dtype=dtype)
             Y[mask] = encoded
         loss = "multinomial" if Y.shape[-1] > 1 and not multilabel else "log_loss"
+        return Y, loss, self._class_sample_weight(labels, known), state
 
-        class_sw = None
-        if self.class_weight is not None:
-            if self.return_sequences:
-                raise ValueError(
-                    "class_weight applies to whole sequences and is not supported with "
-                    "return_sequences=True; pass sample_weight instead."
-                )
-            class_sw = compute_sample_weight(self.class_weight, labels)
-        return Y, loss, class_sw
+    def _class_sample_weight(self, labels, classes):
+        """Per-sample weights from ``class_weight``, or None; ``classes``: the known labels."""
+        if self.class_weight is None:
+            return None
+        if self.return_sequences:
+            raise ValueError(
+                "class_weight applies to whole sequences and is not supported with "
+                "return_sequences=True; pass sample_weight instead."
+            )
+        class_weight = check_class_weight(self.class_weight, classes)
+        return check_sample_weight(
+            compute_sample_weight(class_weight, labels), len(labels), name="class_weight"
+        )
+
+    @property
+    def _multilabel(self):
+        # Derived, not stored: the binarizer saw a multilabel indicator.
+        return self._label_binarizer.y_type_ == "multilabel-indicator"
 
     def _stratify_labels(self, Y):
         if self.return_sequences or self._multilabel:
@@ -229,15 +240,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             (n_samples, n_timesteps, n_classes), NaN at padded steps.
         """
         z, seqs = self._logits(X)
-        # expit of each column, not 1 - p: small probabilities keep their
-        # relative precision, so log(proba) agrees with predict_log_proba.
-        if self._multilabel:
-            proba = expit(z)
-        elif z.shape[-1] == 1:
-            proba = np.concatenate([expit(-z), expit(z)], axis=-1)
-        else:
-            proba = softmax(z)
-        return self._per_step_output(proba, seqs)
+        return self._per_step_output(class_probabilities(z, multilabel=self._multilabel), seqs)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without underflow.
@@ -251,12 +254,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         log_proba : ndarray of the shape of ``predict_proba(X)``
         """
         z, seqs = self._logits(X)
-        if self._multilabel:
-            log_proba = -np.logaddexp(0.0, -z)
-        elif z.shape[-1] == 1:
-            log_proba = np.concatenate([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)], axis=-1)
-        else:
-            log_proba = log_softmax(z)
+        log_proba = class_probabilities(z, multilabel=self._multilabel, log=True)
         return self._per_step_output(log_proba, seqs)
 
     def predict(self, X):
@@ -274,6 +272,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             sequence, of its real length.
         """
         z, seqs = self._logits(X)
+        return self._labels_of(z, seqs)
+
+    def _labels_of(self, z, seqs):
+        """Predicted labels, as ``predict`` returns them, from logits ``z``."""
         decided = self._decide(z)
         if self._multilabel:
             return decided
@@ -298,12 +300,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         score : float
         """
+        z, seqs, sw = self._scoring_input(X, sample_weight)
         if not self.return_sequences:
-            return super().score(X, y, sample_weight=sample_weight)
-        z, seqs = self._logits(X)
+            return float(accuracy_score(y, self._labels_of(z, seqs), sample_weight=sw))
         labels, _ = self._labels(y, seqs)
         predicted = self.classes_[self._decide(z)]
-        mask, step_w = seqs.real_step_weights(sample_weight)
+        mask, step_w = seqs.real_step_weights(sw)
         return float(accuracy_score(labels[mask], predicted[mask], sample_weight=step_w))
 
     @available_if(BaseLSTM._check_partial_fit)

@@ -22,17 +22,21 @@ __all__ = ["predict_logits", "chunk_n_samples"]
 _MIN_CHUNK = 2
 
 
-def _row_bytes(X, kernels, n_outputs, return_sequences):
+def _row_bytes(X, kernels, n_outputs, return_sequences, bidirectional=False):
     """Bytes of working memory per sample of one chunk, an upper estimate.
 
     Counts the sorted copy of a ragged chunk's input, each layer's
     per-sample buffers in ``lstm_predict`` (at two steps per chunk: longer
-    chunks are capped by a fixed byte budget), and the chunk's outputs and
-    logits with one temporary copy of each.
+    chunks are capped by a fixed byte budget; a bidirectional layer keeps
+    all ``T`` steps of both directions and of its reversed input and output),
+    and the chunk's outputs and logits with one temporary copy of each.
     """
     _, T, n_features = X.shape
-    per_layer = sum(2 * (lay.n_in + 1 + lay.H) + (lay.n_blocks + 6) * lay.H for lay in kernels)
-    H = kernels[-1].H
+    steps = 3 * T if bidirectional else 2
+    per_layer = sum(
+        steps * (lay.n_in + 1 + lay.n_rec) + (lay.n_blocks + 6) * lay.H for lay in kernels
+    )
+    H = kernels[-1].H * (2 if bidirectional else 1)
     out = 2 * T * (H + n_outputs) if return_sequences else 2 * (H + n_outputs)
     return X.itemsize * (T * n_features + per_layer + out)
 
@@ -60,19 +64,19 @@ def chunk_n_samples(row_bytes, n_samples, working_memory=None):
     return max(min(_MIN_CHUNK, n_samples), min(n, n_samples))
 
 
-def predict_logits(theta, X, lengths, spec, *, working_memory=None):
+def predict_logits(theta, X, lengths, network, *, working_memory=None):
     """Network output before the output activation, without a backward cache.
 
     Parameters
     ----------
     theta : ndarray of shape (layout.size,)
-        Packed parameters (see ``spec.layout``).
+        Packed parameters (see ``network.layout``).
     X : ndarray of shape (n_samples, n_timesteps, n_features)
         float32 or float64; the LSTM layers run in this dtype.
     lengths : ndarray of shape (n_samples,) or None
         Real steps of each sequence; padding trails.
-    spec : NetworkSpec
-        Only ``layout`` and ``return_sequences`` are used.
+    network : Network
+        The architecture (:class:`sklstm._loss.Network`).
     working_memory : float, optional
         MiB a chunk of samples may use; ``sklearn.get_config()["working_memory"]``
         when None.
@@ -81,19 +85,23 @@ def predict_logits(theta, X, lengths, spec, *, working_memory=None):
     -------
     z : ndarray of shape (n_samples, n_outputs), or (n_samples, n_timesteps, n_outputs) \
             for many-to-many
-        Equal to ``forward_logits(theta, X, lengths, spec)[0]`` of
+        Equal to ``forward_logits(theta, X, lengths, network)[0]`` of
         :mod:`sklstm._loss`.
     """
-    layers, coef, intercept = spec.layout.unpack(theta)
-    kernels = kernel_layers(layers, X.dtype)  # packed once for every chunk
-    row_bytes = _row_bytes(X, kernels, coef.shape[1], spec.return_sequences)
+    layers, coef, intercept = network.layout.unpack(theta)
+    # packed once for every chunk
+    kernels = kernel_layers(layers, X.dtype, network.gate_variant)
+    row_bytes = _row_bytes(
+        X, kernels, coef.shape[1], network.return_sequences, network.bidirectional
+    )
     n_samples = X.shape[0]
     z = None
     chunk = chunk_n_samples(row_bytes, n_samples, working_memory)
     for rows in gen_batches(n_samples, chunk, min_batch_size=min(_MIN_CHUNK, n_samples)):
         hidden = lstm_predict(
             X[rows], kernels, lengths=None if lengths is None else lengths[rows],
-            return_sequences=spec.return_sequences,
+            return_sequences=network.return_sequences, gate_variant=network.gate_variant,
+            bidirectional=network.bidirectional,
         )
         z_rows = hidden @ coef + intercept
         if z is None:

@@ -16,7 +16,7 @@ Loss definitions, with sample weights ``w`` and ``W = Σ w``::
     multinomial    L = -Σ_s w_s Σ_k y_sk log softmax(z_s)_k / W
 
 plus ``alpha / (2 W) · Σ ||weights||²`` over every weight matrix (W, R,
-peepholes, the output coefficients), not the biases. For many-to-many
+peepholes, FGR's Rg, the output coefficients), not the biases. For many-to-many
 output, a sequence's loss is the mean over its real steps, so each sequence
 counts once whatever its length.
 """
@@ -24,13 +24,14 @@ counts once whatever its length.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from ._lstm import lstm_backward, lstm_forward
 from ._params import ParamLayout
 
 __all__ = [
-    "NetworkSpec", "forward_logits", "loss_and_grad", "sequence_loss", "OUTPUT_ACTIVATIONS",
-    "LOSSES",
+    "Network", "Objective", "forward_logits", "loss_and_grad", "sequence_loss",
+    "step_weights", "class_probabilities", "OUTPUT_ACTIVATIONS", "LOSSES",
 ]
 
 
@@ -39,8 +40,9 @@ def _identity(z):
 
 
 def _logistic(z):
-    # 0.5 (1 + tanh(z / 2)) is the sigmoid without overflow for any finite z.
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    # expit never overflows, and keeps the relative precision of small
+    # probabilities (1 - expit(z) would lose it), so log(proba) stays exact.
+    return expit(z)
 
 
 def _shifted_logits(z):
@@ -90,31 +92,89 @@ LOSSES = {
 
 
 @dataclass(frozen=True)
-class NetworkSpec:
-    """What the loss function needs to know about the network.
+class Network:
+    """The architecture: what a forward pass needs to know.
 
     Attributes
     ----------
     layout : ParamLayout
-        Where each parameter array sits in the flat vector ``theta``.
-    loss : {"squared_error", "log_loss", "multinomial"}
-    alpha : float
-        L2 penalty strength.
+        Where each parameter array sits in the flat vector ``theta``; it also
+        holds the layer sizes and the variant flags (peephole, coupled gates).
     return_sequences : bool
         Many-to-many (a prediction at every step) if True, else many-to-one.
     """
 
     layout: ParamLayout
+    return_sequences: bool
+
+    @property
+    def peephole(self):
+        return self.layout.peephole
+
+    @property
+    def coupled(self):
+        return self.layout.coupled
+
+    @property
+    def gate_variant(self):
+        return self.layout.gate_variant
+
+    @property
+    def bidirectional(self):
+        return self.layout.bidirectional
+
+
+@dataclass(frozen=True)
+class Objective:
+    """The training objective: the loss of the logits and the L2 penalty.
+
+    Attributes
+    ----------
+    loss : {"squared_error", "log_loss", "multinomial"}
+    alpha : float
+        L2 penalty strength.
+    """
+
     loss: str
     alpha: float
-    return_sequences: bool
 
     @property
     def activation(self):
         return OUTPUT_ACTIVATIONS[LOSSES[self.loss][1]]
 
 
-def forward_logits(theta, X, lengths, spec):
+def class_probabilities(z, *, multilabel, log=False):
+    """Class probabilities (or their logarithms) from a classifier's logits.
+
+    The one home of the logits-to-probabilities rule: training uses the same
+    activations through :class:`Objective`.
+
+    Parameters
+    ----------
+    z : ndarray of shape (..., n_outputs)
+        Logits: one column for a binary problem, one per class (softmax) or
+        per label (multilabel, independent logistic outputs).
+    multilabel : bool
+    log : bool, default=False
+        Return log-probabilities, computed without underflow.
+
+    Returns
+    -------
+    proba : ndarray of shape (..., n_classes)
+        A binary problem's one logit becomes two columns, ``[P(0), P(1)]``.
+    """
+    if multilabel:
+        return -np.logaddexp(0.0, -z) if log else _logistic(z)
+    if z.shape[-1] == 1:
+        # Each column from its own logit, not 1 - p: small probabilities
+        # keep their relative precision.
+        if log:
+            return np.concatenate([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)], axis=-1)
+        return np.concatenate([_logistic(-z), _logistic(z)], axis=-1)
+    return log_softmax(z) if log else softmax(z)
+
+
+def forward_logits(theta, X, lengths, network, dropout_masks=None):
     """Network output before the output activation.
 
     Parameters
@@ -122,7 +182,10 @@ def forward_logits(theta, X, lengths, spec):
     theta : ndarray of shape (layout.size,)
     X : ndarray of shape (n_samples, n_timesteps, n_features)
     lengths : ndarray of shape (n_samples,) or None
-    spec : NetworkSpec
+    network : Network
+    dropout_masks : list of tuple, optional
+        Training's dropout masks, one pair per layer dict
+        (:func:`sklstm._lstm.draw_dropout_masks`).
 
     Returns
     -------
@@ -133,30 +196,55 @@ def forward_logits(theta, X, lengths, spec):
     cache : dict
         The LSTM core's cache, for :func:`loss_and_grad`.
     """
-    layers, coef, intercept = spec.layout.unpack(theta)
+    layers, coef, intercept = network.layout.unpack(theta)
     hidden, cache = lstm_forward(
-        X, layers, lengths=lengths, return_sequences=spec.return_sequences
+        X, layers, lengths=lengths, return_sequences=network.return_sequences,
+        gate_variant=network.gate_variant, bidirectional=network.bidirectional,
+        dropout_masks=dropout_masks,
     )
     return hidden @ coef + intercept, hidden, cache
 
 
-def _term_weights(sample_weight, lengths, z, spec):
-    """Weight of each loss term: (n_samples,), or (n_samples, n_timesteps) for many-to-many.
+def step_weights(sample_weight, lengths, n_samples, n_timesteps=None, dtype=np.float64):
+    """Weight of each loss term or scored step: the one home of the per-step rule.
 
-    Each sequence's weights sum to its sample weight; padded steps weigh 0.
+    Each sequence's real steps share its sample weight equally, so every
+    sequence counts once whatever its length; padded steps weigh 0.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+    lengths : ndarray of shape (n_samples,) or None
+        Real steps of each sequence; None when all are ``n_timesteps`` long.
+    n_samples : int
+    n_timesteps : int or None
+        None for many-to-one output: one term per sequence.
+    dtype : dtype, default=float64
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,), or (n_samples, n_timesteps)
     """
-    n = z.shape[0]
-    w = np.ones(n, dtype=z.dtype) if sample_weight is None else sample_weight.astype(z.dtype)
-    if not spec.return_sequences:
+    if sample_weight is None:
+        w = np.ones(n_samples, dtype=dtype)
+    else:
+        w = np.asarray(sample_weight).astype(dtype)
+    if n_timesteps is None:
         return w
-    T = z.shape[1]
+    T = n_timesteps
     if lengths is None:
         return np.repeat((w / T)[:, None], T, axis=1)
     mask = np.arange(T)[None, :] < lengths[:, None]
     return mask * (w / lengths)[:, None]
 
 
-def sequence_loss(z, y, lengths, sample_weight, spec):
+def _term_weights(sample_weight, lengths, z):
+    """:func:`step_weights` for logits ``z``: many-to-many when ``z`` is 3-D."""
+    n_timesteps = z.shape[1] if z.ndim == 3 else None
+    return step_weights(sample_weight, lengths, z.shape[0], n_timesteps, z.dtype)
+
+
+def sequence_loss(z, y, lengths, sample_weight, objective):
     """Weighted data loss (no penalty) of logits ``z`` against targets ``y``.
 
     Parameters
@@ -164,24 +252,24 @@ def sequence_loss(z, y, lengths, sample_weight, spec):
     z, y : ndarray of shape (n_samples, n_outputs) or (n_samples, n_timesteps, n_outputs)
     lengths : ndarray of shape (n_samples,) or None
     sample_weight : ndarray of shape (n_samples,) or None
-    spec : NetworkSpec
+    objective : Objective
 
     Returns
     -------
     loss : float
     """
-    return _weighted_loss(z, y, _term_weights(sample_weight, lengths, z, spec), spec)
+    return _weighted_loss(z, y, _term_weights(sample_weight, lengths, z), objective)
 
 
-def _weighted_loss(z, y, weights, spec):
-    """Data loss of logits ``z`` given each term's weight (see ``_term_weights``)."""
-    per_term = LOSSES[spec.loss][0](z, y)
+def _weighted_loss(z, y, weights, objective):
+    """Data loss of logits ``z`` given each term's weight (see :func:`step_weights`)."""
+    per_term = LOSSES[objective.loss][0](z, y)
     # Padded steps' targets may hold anything, even NaN: mask, don't multiply.
     per_term = np.where(weights > 0, per_term, 0.0)
     return float(np.sum(weights * per_term) / weights.sum())
 
 
-def loss_and_grad(theta, X, y, lengths, sample_weight, spec):
+def loss_and_grad(theta, X, y, lengths, sample_weight, network, objective, dropout_masks=None):
     """Loss and its gradient with respect to the packed parameters.
 
     Parameters
@@ -196,7 +284,11 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, spec):
     lengths : ndarray of shape (n_samples,) or None
     sample_weight : ndarray of shape (n_samples,) or None
         Non-negative weights with a positive sum.
-    spec : NetworkSpec
+    network : Network
+    objective : Objective
+    dropout_masks : list of tuple, optional
+        Fixed dropout masks of this mini-batch, one pair per layer dict; the
+        loss and gradient are then those of the masked network.
 
     Returns
     -------
@@ -204,18 +296,18 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, spec):
     grad : ndarray of shape (layout.size,), same dtype as ``theta``
     """
     theta_x = theta.astype(X.dtype, copy=False)
-    z, hidden, cache = forward_logits(theta_x, X, lengths, spec)
-    weights = _term_weights(sample_weight, lengths, z, spec)
+    z, hidden, cache = forward_logits(theta_x, X, lengths, network, dropout_masks)
+    weights = _term_weights(sample_weight, lengths, z)
     total = weights.sum()
-    loss = _weighted_loss(z, y, weights, spec)
+    loss = _weighted_loss(z, y, weights, objective)
 
     # Canonical link: dL/dz = (activation(z) - y) * weight / Σw
-    dz = np.where(weights[..., None] > 0, spec.activation(z) - y, 0.0)
+    dz = np.where(weights[..., None] > 0, objective.activation(z) - y, 0.0)
     dz *= (weights / total)[..., None]
 
-    layers, coef, intercept = spec.layout.unpack(theta_x)
+    layers, coef, intercept = network.layout.unpack(theta_x)
     grad = np.zeros_like(theta_x)
-    g_layers, g_coef, g_intercept = spec.layout.unpack(grad)
+    g_layers, g_coef, g_intercept = network.layout.unpack(grad)
     flat_hidden = hidden.reshape(-1, hidden.shape[-1])
     flat_dz = dz.reshape(-1, dz.shape[-1])
     g_coef[...] = flat_hidden.T @ flat_dz
@@ -225,11 +317,11 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, spec):
         for name in dst:
             dst[name][...] = src[name]  # write through the view into grad
 
-    if spec.alpha:
+    if objective.alpha:
         penalty = 0.0
-        scale = spec.alpha / total
+        scale = objective.alpha / total
         for src, dst in zip(layers, g_layers):
-            for name in ("W", "R", "p"):
+            for name in ("W", "R", "p", "Rg"):
                 if name in src:
                     penalty += float(np.sum(src[name] ** 2))
                     dst[name] += scale * src[name]

@@ -66,7 +66,10 @@ class SGDOptimizer:
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step``: samples seen."""
         if self.lr_schedule == "invscaling":
-            self.learning_rate = float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            # In log space: (t + 1) ** power_t overflows a float for large
+            # power_t, while the rate itself only underflows towards zero.
+            decay = np.exp(-self.power_t * np.log1p(time_step))
+            self.learning_rate = float(self.learning_rate_init) * float(decay)
 
     def trigger_stopping(self, msg, verbose):
         """Whether to stop after no improvement; may lower the rate instead."""
@@ -231,6 +234,7 @@ def run_scipy_minimize(
     info : dict
         ``n_iter``, ``loss``, ``success``, ``message``, ``n_fun``, ``loss_curve``.
     """
+    _check_options(options, method)
     memo = {}  # losses at the last few evaluated points, to report per iteration
     n_fun = 0
 
@@ -275,6 +279,14 @@ def run_scipy_minimize(
         )
         theta, loss = res.x, float(res.fun)
         success, message = bool(res.success), str(res.message)
+    except (TypeError, ValueError) as exc:
+        if options and n_fun <= 1:
+            # Refused before training began: most likely an option's value.
+            raise ValueError(
+                f"scipy.optimize.minimize(method={method!r}) refused solver_options="
+                f"{options!r}: {exc}"
+            ) from exc
+        raise
     except _IterationLimit:
         theta, loss = state["x"], state["loss"]
         success, message = False, f"Reached max_iter={max_iter} iterations."
@@ -288,6 +300,25 @@ def run_scipy_minimize(
         "n_fun": n_fun,
         "loss_curve": loss_curve,
     }
+
+
+# Arguments of minimize that sklstm sets itself; as options they would reach
+# the method twice ("got multiple values for keyword argument").
+_RESERVED_OPTIONS = (
+    "fun", "x0", "args", "method", "jac", "hess", "hessp", "bounds", "constraints",
+    "callback", "options",
+)
+
+
+def _check_options(options, method):
+    """Refuse solver_options that would collide with what sklstm passes itself."""
+    reserved = sorted(set(options or {}) & set(_RESERVED_OPTIONS))
+    if reserved:
+        raise ValueError(
+            f"solver_options may not set {', '.join(map(repr, reserved))}: sklstm passes "
+            f"these to scipy.optimize.minimize(method={method!r}) itself. solver_options "
+            "holds the method's own options, such as 'maxcor' or 'gtol'."
+        )
 
 
 def _finite_difference_hessp(fun):

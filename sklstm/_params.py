@@ -38,12 +38,17 @@ class ParamLayout:
     ----------
     size : int
         Length of the flat vector.
+    n_features, hidden_sizes, n_outputs, peephole, coupled, gate_variant, bidirectional
+        The parameters, as given (``hidden_sizes`` as a tuple).
     """
 
     def __init__(
         self, n_features, hidden_sizes, n_outputs, *, peephole=False, coupled=False,
         gate_variant=None, bidirectional=False,
     ):
+        self.n_features, self.hidden_sizes = n_features, tuple(hidden_sizes)
+        self.n_outputs, self.peephole, self.coupled = n_outputs, bool(peephole), bool(coupled)
+        self.gate_variant, self.bidirectional = gate_variant, bool(bidirectional)
         self.entries = []  # (layer dict index or None for the head, name, shape, offset)
         offset = 0
         shapes_per_dict = layer_shapes(

@@ -1,6 +1,5 @@
 """LSTMRegressor: an LSTM with a linear output and squared error."""
 
-import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
@@ -40,6 +39,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     True
     """
 
+    _private_fitted = (*BaseLSTM._private_fitted, "_single_output")
+    _required_fitted = (*BaseLSTM._required_fitted, "_single_output")
+
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True)
         Y2 = Y.astype(sequences.values.dtype, copy=False)
@@ -48,9 +50,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"y has {Y2.shape[-1]} outputs, but {type(self).__name__} was fitted with "
                 f"{self.n_outputs_}."
             )
+        state = {}
         if reset:
-            self._single_output = target_is_single_output(y, self.return_sequences)
-        return Y2, "squared_error", None
+            state["_single_output"] = target_is_single_output(y, self.return_sequences)
+        return Y2, "squared_error", None, state
 
     def _validation_score(self, z, Y, sequences, sample_weight):
         return _masked_r2(Y, z, sequences, sample_weight)
@@ -90,6 +93,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             (n_samples, n_timesteps, n_outputs), NaN at padded steps.
         """
         z, seqs = self._logits(X)
+        return self._predictions(z, seqs)
+
+    def _predictions(self, z, seqs):
+        """Predictions, as ``predict`` returns them, from the network's outputs ``z``."""
         z = self._per_step_output(z, seqs)
         return z[..., 0] if self._single_output else z
 
@@ -111,11 +118,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         -------
         score : float
         """
+        z, seqs, sw = self._scoring_input(X, sample_weight)
         if not self.return_sequences:
-            return super().score(X, y, sample_weight=sample_weight)
-        z, seqs = self._logits(X)
+            return float(r2_score(y, self._predictions(z, seqs), sample_weight=sw))
         Y = check_sequence_targets(y, seqs, True, numeric=True)
-        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         return _masked_r2(Y, z, seqs, sw)
 
     def __sklearn_tags__(self):

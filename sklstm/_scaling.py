@@ -39,12 +39,17 @@ def mean_and_scale(values, weights=None, *, what="X"):
         If the values are too large for their mean or variance to be finite.
     """
     values = np.asarray(values, dtype=np.float64)
-    w = np.ones(values.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-    total = w.sum()
     # Huge values overflow here; the check below turns that into a clear error.
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = w @ values / total
-        var = w @ (values - mean) ** 2 / total
+        if weights is None:
+            # NumPy's pairwise sums, as StandardScaler's: unweighted statistics
+            # then agree with it to the last bit, not only to rounding.
+            mean, var = values.mean(axis=0), values.var(axis=0)
+        else:
+            w = np.asarray(weights, dtype=np.float64)
+            total = w.sum()
+            mean = w @ values / total
+            var = w @ (values - mean) ** 2 / total
     scale = np.sqrt(var)
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
         raise ValueError(

@@ -25,6 +25,8 @@ as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
 """
 
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -32,7 +34,13 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_array
 
-__all__ = ["COLUMN_ORDERS", "Sequences", "check_sequence_targets", "check_sequences"]
+from ._loss import step_weights
+from .exceptions import DataLayoutWarning
+
+__all__ = [
+    "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_channel_names",
+    "check_class_weight", "check_sample_weight", "check_sequence_targets", "check_sequences",
+]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -53,12 +61,15 @@ class Sequences:
     reversed_steps : bool
         Whether the input's columns ran newest first, so that ``values``
         holds its steps in reverse column order.
+    channel_names : tuple of str or None
+        The channels' names, when ``X`` was a list of DataFrames.
     """
 
     values: np.ndarray
     lengths: np.ndarray | None
     n_columns: int | None
     reversed_steps: bool = False
+    channel_names: tuple | None = None
 
     @property
     def n_samples(self):
@@ -88,8 +99,8 @@ class Sequences:
             Weights of the real steps, in the order of ``array[mask]``.
         """
         mask = self.step_mask()
-        w = np.ones(self.n_samples) if sample_weight is None else np.asarray(sample_weight, float)
-        return mask, np.broadcast_to((w / mask.sum(axis=1))[:, None], mask.shape)[mask]
+        n, T = mask.shape
+        return mask, step_weights(sample_weight, self.lengths, n, T)[mask]
 
     def step_mask(self):
         """Boolean mask (n_samples, n_timesteps) of the real, unpadded steps."""
@@ -120,16 +131,58 @@ def _reject_unsupported_containers(X, name):
             "single sequence to one row with series.to_frame().T, or window it "
             "with sklstm.forecasting.make_windows."
         )
+    if isinstance(X, (str, bytes, dict, set, frozenset, Mapping, Iterator)):
+        raise TypeError(
+            f"{name} must be an array-like, a DataFrame or a list of sequences, got a "
+            f"{type(X).__name__}. Materialise iterators with list(...) and pass "
+            "mappings' values as an array."
+        )
 
 
-def _reject_text(arr, name):
-    # check_array would parse numeric strings such as "1.5" silently; sklearn
-    # rejects text under dtype="numeric", and so does sklstm.
-    if arr.dtype.kind in "USa":
+def _reject_text(X, name):
+    """Refuse text, also numbers written as text inside object arrays and columns.
+
+    check_array would parse numeric strings such as "1.5" silently; sklearn
+    rejects text under dtype="numeric", and so does sklstm. Columns of
+    other non-numeric kinds (datetimes, categories) are refused by name.
+    """
+    if isinstance(X, pd.DataFrame):
+        for column, dtype in X.dtypes.items():
+            if pd.api.types.is_bool_dtype(dtype) or (
+                pd.api.types.is_numeric_dtype(dtype)
+                and not pd.api.types.is_complex_dtype(dtype)
+            ):
+                continue
+            if dtype == object and not _holds_text(X[column].to_numpy()):
+                continue
+            if pd.api.types.is_complex_dtype(dtype):
+                raise ValueError(
+                    f"Column {column!r} of {name} holds complex numbers, but an LSTM needs "
+                    "real ones. Pass its real part or modulus explicitly."
+                )
+            raise TypeError(
+                f"Column {column!r} of {name} has dtype {dtype}, but sklstm needs numbers. "
+                "Convert it explicitly (for example timestamps to calendar features, "
+                "numbers written as text with .astype(float)), or drop it."
+            )
+        return
+    arr = X if isinstance(X, np.ndarray) else None
+    if arr is None:
+        return
+    if arr.dtype.kind in "USa" or (arr.dtype == object and _holds_text(arr)):
         raise ValueError(
             f"{name} holds strings (dtype {arr.dtype}), but sklstm needs numbers. "
             f"Convert numbers written as text explicitly, e.g. {name}.astype(float)."
         )
+    if arr.dtype.kind in "mM":
+        raise TypeError(
+            f"{name} holds dates or durations (dtype {arr.dtype}), but sklstm needs numbers."
+        )
+
+
+def _holds_text(values):
+    """Whether an object array holds any str or bytes (scanned element by element)."""
+    return any(isinstance(v, (str, bytes)) for v in values.ravel())
 
 
 def _as_float_array(X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1):
@@ -137,8 +190,9 @@ def _as_float_array(X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1):
 
     Serves sequences and numeric targets alike, with one set of messages.
     """
-    if isinstance(X, np.ndarray):
-        _reject_text(X, name)
+    if not isinstance(X, (np.ndarray, pd.DataFrame)):
+        X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
+    _reject_text(X, name)
     try:
         return check_array(
             X,
@@ -185,8 +239,19 @@ def _as_array(X, name, hint=_ARRAY_HINT):
         raise ValueError(f"{name} cannot be read as an array: {exc} {hint}") from None
 
 
-def _ragged_to_padded(X, name):
-    """Pad a list of 1-D or 2-D sequences of different lengths with trailing NaN."""
+def _list_to_padded(X, name, channels_first):
+    """Stack a list of 1-D or 2-D sequences, of any lengths, into the internal form.
+
+    A list's sequences end where their arrays end, so NaN inside them is
+    never padding: it is an error that names the sequence, step and channel.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, max_length, n_channels), zero after each end
+    lengths : ndarray of shape (n_samples,) or None when all lengths are equal
+    channel_names : tuple or None
+        The items' column names, when the items are DataFrames.
+    """
     seqs = []
     for k, seq in enumerate(X):
         item = f"{name}[{k}]"
@@ -194,17 +259,28 @@ def _ragged_to_padded(X, name):
             _reject_unsupported_containers(seq, item)
         if isinstance(seq, pd.Series):
             seq = seq.to_numpy()  # a Series is one univariate sequence here
-        arr = _as_array(seq, item)
-        if arr.ndim == 1:
-            arr = arr[:, None]
-        if arr.ndim != 2:
+        if not isinstance(seq, pd.DataFrame):
+            seq = _as_array(seq, item)
+        if seq.ndim == 1:
+            seq = seq[:, None] if isinstance(seq, np.ndarray) else seq
+        if seq.ndim != 2:
             raise ValueError(
-                f"Sequence {k} of {name} has {arr.ndim} dimensions; each sequence of a "
+                f"Sequence {k} of {name} has {seq.ndim} dimensions; each sequence of a "
                 "list must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_channels)."
             )
+        arr = _as_float_array(seq, item, allow_nd=False, ensure_min_samples=0)
+        if channels_first:
+            arr = arr.T
         if arr.shape[0] == 0:
             raise ValueError(f"Sequence {k} of {name} has no time steps.")
-        seqs.append(_as_float_array(arr, item, allow_nd=False))
+        if np.isnan(arr).any():
+            t, c = np.argwhere(np.isnan(arr))[0]
+            raise ValueError(
+                f"Input {name} contains NaN inside sequence {k} (step {t}, channel {c}). "
+                "The sequences of a list end where their arrays end; NaN is a missing "
+                "value, not padding."
+            )
+        seqs.append(arr)
     channels = {s.shape[1] for s in seqs}
     if len(channels) > 1:
         first = seqs[0].shape[1]
@@ -213,12 +289,42 @@ def _ragged_to_padded(X, name):
             f"All sequences of {name} must have the same number of channels: "
             f"sequence 0 has {first}, sequence {bad} has {seqs[bad].shape[1]}."
         )
-    dtype = np.result_type(*[s.dtype for s in seqs])
-    T = max(s.shape[0] for s in seqs)
-    padded = np.full((len(seqs), T, channels.pop()), np.nan, dtype=dtype)
+    lengths = np.array([s.shape[0] for s in seqs], dtype=np.intp)
+    values = np.zeros((len(seqs), lengths.max(), channels.pop()), np.result_type(*seqs))
     for k, s in enumerate(seqs):
-        padded[k, : s.shape[0]] = s
-    return padded
+        values[k, : s.shape[0]] = s
+    if np.all(lengths == lengths[0]):
+        lengths = None
+    return values, lengths, _list_channel_names(X, name)
+
+
+def _list_channel_names(X, name):
+    """Column names shared by every DataFrame of a list, in one order, or None.
+
+    A list mixing DataFrames with other arrays, or DataFrames whose columns
+    differ in name or order, would pair channels silently by position.
+    """
+    frames = [isinstance(item, pd.DataFrame) for item in X]
+    if not any(frames):
+        return None
+    if not all(frames):
+        k = frames.index(not frames[0])
+        which = ("is not", "is") if frames[0] else ("is", "is not")
+        raise ValueError(
+            f"Sequence {k} of {name} {which[0]} a DataFrame, but sequence 0 {which[1]}: "
+            "give every sequence as a DataFrame with the same columns, or none."
+        )
+    first = list(X[0].columns)
+    for k, frame in enumerate(X):
+        if list(frame.columns) != first:
+            raise ValueError(
+                f"The columns of sequence {k} of {name}, {list(frame.columns)}, differ from "
+                f"those of sequence 0, {first}: every DataFrame must have the same "
+                "columns in the same order, or channels would be swapped."
+            )
+    if all(isinstance(c, str) for c in first):
+        return tuple(first)
+    return None
 
 
 def _is_ragged(X, name="X"):
@@ -270,7 +376,7 @@ def _table_to_sequences(X2, n_channels, column_order, newest_first, name):
 
 
 def _padding_lengths(X3, name):
-    """Lengths from trailing all-NaN steps; raise on any other NaN or on inf."""
+    """Lengths from trailing all-NaN steps of a 3-D array; raise on any other NaN or inf."""
     if np.isinf(X3).any():
         s = int(np.argwhere(np.isinf(X3))[0, 0])
         raise ValueError(f"Input {name} contains infinity (first in sample {s}).")
@@ -299,8 +405,54 @@ def _padding_lengths(X3, name):
     return lengths.astype(np.intp)
 
 
+def _require_finite_table(X2, columns, name):
+    """A 2-D table has no padding: NaN or inf anywhere is an error naming its cell.
+
+    Lag tables (sktime's make_reduction, skforecast, DataFrame.shift) never
+    pad; a NaN there is a missing value, and reading it as the end of the
+    sequence would predict from older lags without a word.
+    """
+    bad = ~np.isfinite(X2)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        kind = "NaN" if np.isnan(X2[row, col]) else "infinity"
+        column = repr(columns[col]) if columns is not None else str(col)
+        raise ValueError(
+            f"Input {name} contains {kind} in sample {row}, column {column}. A 2-D table "
+            "holds one complete sequence per row, so NaN is a missing value: impute or "
+            "drop it. Sequences of different lengths go in a list, or in a 3-D array "
+            "padded with trailing all-NaN steps."
+        )
+
+
+# 3-D input with more than this many times as many channels as steps is very
+# likely channels first (sktime's numpy3D) and is warned about.
+_TRANSPOSED_RATIO = 2
+
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def _orient(X3, data_format, name):
+    """Bring a 3-D array to channels last, warning when the layout looks transposed."""
+    if data_format == "channels_first":
+        return X3.transpose(0, 2, 1)
+    n_steps, n_channels = X3.shape[1:]
+    if data_format is None and 0 < n_steps and n_channels > _TRANSPOSED_RATIO * n_steps:
+        warnings.warn(
+            f"{name} has shape {X3.shape}, read as {n_steps} time step(s) of {n_channels} "
+            "channels (n_samples, n_timesteps, n_channels). If it is channels first, as "
+            "sktime's numpy3D (n_instances, n_channels, n_timepoints), pass "
+            "data_format='channels_first'; pass data_format='channels_last' to silence "
+            "this warning.",
+            DataLayoutWarning,
+            stacklevel=4,
+        )
+    return X3
+
+
 def check_sequences(
-    X, *, n_channels=1, column_order="time_major", newest_first=False, name="X"
+    X, *, n_channels=1, column_order="time_major", newest_first=False, data_format=None,
+    name="X",
 ):
     """Convert any supported input convention to :class:`Sequences`.
 
@@ -315,6 +467,9 @@ def check_sequences(
         Layout of the channel blocks in the columns of 2-D input.
     newest_first : bool, default=False
         Whether the columns of 2-D input run from the newest step to the oldest.
+    data_format : {"channels_last", "channels_first"} or None, default=None
+        Axis order of 3-D input and of the 2-D items of a list. None reads
+        channels last and warns when the array looks channels first.
     name : str, default="X"
         Name used in error messages.
 
@@ -323,48 +478,58 @@ def check_sequences(
     sequences : Sequences
     """
     _reject_unsupported_containers(X, name)
-    n_columns = None
     if _is_ragged(X, name) or _holds_arrays(X):
-        X3 = _ragged_to_padded(X, name)
-    else:
-        if not isinstance(X, (np.ndarray, pd.DataFrame)):
-            X = _as_array(X, name)  # lists, and objects exposing __array__
-        ndim = X.ndim
-        if ndim < 2:
-            what = "a scalar" if ndim == 0 else f"a 1-D array of shape {X.shape}"
-            if X.size == 0:
-                what = "an empty 1-D array: no sequences"
-            raise ValueError(
-                f"Expected a 2-D or 3-D {name}, got {what}. Reshape your data: "
-                f"{name}.reshape(1, -1) for one univariate sequence, {name}.reshape(-1, 1) "
-                "for sequences of a single step, or a 3-D array (n_samples, n_timesteps, "
-                "n_channels)."
-            )
-        if ndim > 3:
-            raise ValueError(
-                f"Expected a 2-D or 3-D {name}, got {ndim} dimensions; sequences are "
-                "(n_samples, n_timesteps, n_channels)."
-            )
-        arr = _as_float_array(X, name, allow_nd=ndim == 3)
-        if arr.ndim == 2:
-            n_columns = arr.shape[1]
-            X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, name)
-        else:
-            X3 = arr
+        values, lengths, names = _list_to_padded(X, name, data_format == "channels_first")
+        _check_steps_and_channels(values, name)
+        return Sequences(values, lengths, None, channel_names=names)
+    if not isinstance(X, (np.ndarray, pd.DataFrame)):
+        X = _as_array(X, name)  # lists, and objects exposing __array__
+    _check_dimensions(X, name)
+    arr = _as_float_array(X, name, allow_nd=X.ndim == 3)
+    if arr.ndim == 2:
+        _require_finite_table(arr, getattr(X, "columns", None), name)
+        X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, name)
+        _check_steps_and_channels(X3, name)
+        return Sequences(
+            np.ascontiguousarray(X3), None, arr.shape[1], reversed_steps=newest_first
+        )
+    X3 = _orient(arr, data_format, name)
+    _check_steps_and_channels(X3, name)
+    lengths = _padding_lengths(X3, name)
+    if lengths is None:
+        return Sequences(np.ascontiguousarray(X3), None, None)
+    # Keep every given step, even when all sequences end earlier, so that
+    # per-step targets and predictions line up with X column for column;
+    # the core skips steps that are padding for the whole batch.
+    values = np.array(X3, order="C", copy=True)
+    values[np.isnan(values)] = 0.0
+    return Sequences(values, lengths, None)
+
+
+def _check_dimensions(X, name):
+    ndim = X.ndim
+    if ndim < 2:
+        what = "a scalar" if ndim == 0 else f"a 1-D array of shape {X.shape}"
+        if X.size == 0:
+            what = "an empty 1-D array: no sequences"
+        raise ValueError(
+            f"Expected a 2-D or 3-D {name}, got {what}. Reshape your data: "
+            f"{name}.reshape(1, -1) for one univariate sequence, {name}.reshape(-1, 1) "
+            "for sequences of a single step, or a 3-D array (n_samples, n_timesteps, "
+            "n_channels)."
+        )
+    if ndim > 3:
+        raise ValueError(
+            f"Expected a 2-D or 3-D {name}, got {ndim} dimensions; sequences are "
+            "(n_samples, n_timesteps, n_channels)."
+        )
+
+
+def _check_steps_and_channels(X3, name):
     if X3.shape[1] == 0:
         raise ValueError(f"{name} has 0 time steps; at least 1 is required.")
     if X3.shape[2] == 0:
         raise ValueError(f"{name} has 0 channels; at least 1 is required.")
-    if not np.issubdtype(X3.dtype, np.floating) or X3.dtype not in _FLOAT_DTYPES:
-        X3 = X3.astype(np.float64)
-    lengths = _padding_lengths(X3, name)
-    values = np.array(X3, order="C", copy=True) if lengths is not None else np.ascontiguousarray(X3)
-    if lengths is not None:
-        # Keep every given step, even when all sequences end earlier, so that
-        # per-step targets and predictions line up with X column for column;
-        # the core skips steps that are padding for the whole batch.
-        values[np.isnan(values)] = 0.0
-    return Sequences(values, lengths, n_columns, reversed_steps=n_columns is not None and newest_first)
 
 
 def _pad_ragged_targets(y, numeric, sequences):
@@ -385,6 +550,10 @@ def _pad_ragged_targets(y, numeric, sequences):
                 f"y[{k}] is a single value, but with return_sequences=True each item of "
                 "a list y holds the targets of every step of its sequence."
             )
+        if numeric:
+            # The same conversion, and messages, as a rectangular y.
+            a = _as_float_array(a, f"y[{k}]", allow_nd=True, ensure_2d=False,
+                                ensure_min_samples=0)
         arrays.append(a)
     n, T = sequences.values.shape[:2]
     if len(arrays) != n:
@@ -509,3 +678,127 @@ def target_is_single_output(y, return_sequences):
     if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
         return np.asarray(y[0]).ndim <= 1
     return np.asarray(y).ndim == (2 if return_sequences else 1)
+
+
+def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
+    """The one check of per-sample weights, for ``fit``, ``partial_fit`` and ``score``.
+
+    Class weights, once expanded to samples, are checked here too.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), scalar, or None
+    n_samples : int
+    name : str, default="sample_weight"
+        Name used in error messages.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), float64, or None
+
+    Raises
+    ------
+    TypeError
+        If the weights are not numbers.
+    ValueError
+        If they have the wrong length, are complex, text, non-finite or
+        negative, or sum to zero or to more than float64 holds.
+    """
+    if sample_weight is None:
+        return None
+    sw = _as_array(sample_weight, name)
+    if sw.ndim == 0:
+        sw = np.full(n_samples, sw)
+    if sw.shape != (n_samples,):
+        raise ValueError(f"{name}.shape == {sw.shape}, expected ({n_samples},).")
+    sw = _weight_values(sw, [f"{name}[{i}]" for i in range(n_samples)], name)
+    with np.errstate(over="ignore"):
+        total = sw.sum()
+    if total <= 0:
+        raise ValueError(f"{name} must sum to a positive number; all weights are zero.")
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{name} sums to more than float64 holds; rescale the weights (only their "
+            "ratios matter)."
+        )
+    return sw
+
+
+def check_class_weight(class_weight, classes):
+    """Check ``class_weight``: "balanced", a dict label -> weight, a list of such
+    dicts (one per output of multilabel targets), or None.
+
+    Returns it unchanged when valid. Each weight is held to the rules of
+    :func:`check_sample_weight`, and an error names its class.
+    """
+    if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
+        return class_weight
+    if isinstance(class_weight, dict):
+        unknown = [label for label in class_weight if label not in set(classes.tolist())]
+        if unknown:
+            raise ValueError(
+                f"class_weight names {unknown!r}, which are not classes of y; the classes "
+                f"are {classes.tolist()}."
+            )
+        dicts, prefixes = [class_weight], ["class_weight"]
+    elif isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight):
+        dicts = class_weight
+        prefixes = [f"class_weight[{k}]" for k in range(len(class_weight))]
+    else:
+        raise TypeError(
+            "class_weight must be a dict, a list of dicts, 'balanced' or None, got "
+            f"{class_weight!r}."
+        )
+    for weights, prefix in zip(dicts, prefixes):
+        labels = list(weights)
+        _weight_values(
+            np.array([weights[label] for label in labels] or [0.0], dtype=object)[: len(labels)],
+            [f"{prefix}[{label!r}]" for label in labels], "class_weight",
+        )
+    return class_weight
+
+
+def _weight_values(values, places, name):
+    """Real, finite, non-negative float64 weights; an error names the first bad place."""
+    if values.dtype.kind in "USa" or (values.dtype == object and _holds_text(values)):
+        raise TypeError(f"{name} must hold numbers, not text.")
+    if np.iscomplexobj(values) or any(isinstance(v, complex) for v in values.ravel()):
+        raise ValueError(f"{name} holds complex numbers; weights must be real.")
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"{name} must hold numbers: {exc}") from exc
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        k = int(np.argmax(bad))
+        problem = "negative" if values[k] < 0 else "NaN or infinity"
+        raise ValueError(f"{places[k]} is {float(values[k])!r}: {problem}; weights must be "
+                         "finite and non-negative.")
+    return values
+
+
+def check_channel_names(fitted_names, sequences, estimator_name):
+    """Check the channel names of new sequences against those seen in ``fit``.
+
+    Names come from a list of DataFrames. Different names, or the same in
+    another order, raise: channels would be paired by position. Names
+    missing on one side only warn, as scikit-learn does for column names.
+    """
+    names = sequences.channel_names
+    if fitted_names is None and names is None:
+        return
+    if fitted_names is None or names is None:
+        warnings.warn(
+            f"X {'has' if fitted_names is None else 'does not have'} channel names, but "
+            f"{estimator_name} was fitted {'without' if fitted_names is None else 'with'} "
+            "them; channels are matched by position.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    if list(names) != list(fitted_names):
+        raise ValueError(
+            f"The channel names of X, {list(names)}, differ from those seen in fit, "
+            f"{list(fitted_names)}: pass the DataFrames' columns in the fitted order, "
+            f"e.g. [frame[{list(fitted_names)!r}] for frame in X]."
+        )

@@ -8,7 +8,7 @@
 
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["IterationLimitWarning"]
+__all__ = ["DataLayoutWarning", "IterationLimitWarning"]
 
 
 class IterationLimitWarning(ConvergenceWarning):
@@ -17,4 +17,13 @@ class IterationLimitWarning(ConvergenceWarning):
     A subclass of scikit-learn's :class:`~sklearn.exceptions.ConvergenceWarning`,
     so every filter on that category still applies. Filter this one alone
     where the cap is deliberate, for example a short fit used as early stopping.
+    """
+
+
+class DataLayoutWarning(UserWarning):
+    """An input array's axes look as if they were in another order than declared.
+
+    For example a 3-D array with far more channels than time steps, which is
+    what sktime's channels-first numpy3D layout looks like when read channels
+    last. Declaring the layout (``data_format``) silences it.
     """

@@ -11,11 +11,18 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lstm_reference import central_difference_gradient  # noqa: E402
+from lstm_reference import reference_forward as reference_forward_transcription  # noqa: E402
 
 
 @pytest.fixture
 def numerical_gradient():
     return central_difference_gradient
+
+
+@pytest.fixture
+def reference_forward():
+    """The one reference transcription of the tests (``lstm_reference.reference_forward``)."""
+    return reference_forward_transcription
 
 
 def _assert_same_weights(a, b):
@@ -31,3 +38,62 @@ def _assert_same_weights(a, b):
 @pytest.fixture
 def assert_same_weights():
     return _assert_same_weights
+
+
+# -- the one table of invalid hyper-parameters --------------------------------------
+# (parameters, exception, message pattern). TypeError for a value of the wrong
+# type, ValueError for a value of the right type out of range.
+INVALID_PARAMS = [
+    (dict(hidden_layer_sizes=0), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=(0,)), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=(4, -1)), ValueError, "hidden_layer_sizes must be > 0"),
+    (dict(hidden_layer_sizes=()), ValueError, "at least one layer"),
+    (dict(hidden_layer_sizes=(4.5,)), TypeError, "hidden_layer_sizes must hold ints"),
+    (dict(hidden_layer_sizes=None), TypeError, "hidden_layer_sizes"),
+    (dict(alpha=-1.0), ValueError, "alpha must be a number >= 0"),
+    (dict(alpha="strong"), TypeError, "alpha must be a number >= 0, got 'strong'"),
+    (dict(alpha=np.inf), ValueError, "alpha must be a number >= 0, got inf"),
+    (dict(alpha=np.nan), ValueError, "alpha must be a number >= 0, got nan"),
+    (dict(forget_bias="high"), TypeError, "forget_bias must be a finite number"),
+    (dict(learning_rate_init=0.0), ValueError, "learning_rate_init must be a number > 0"),
+    (dict(max_iter=0), ValueError, "max_iter must be an int >= 1"),
+    (dict(max_iter=2.5), TypeError, "max_iter must be an int >= 1, got 2.5"),
+    (dict(batch_size=0), ValueError, "batch_size must be one of 'auto' or an int >= 1"),
+    (dict(batch_size="large"), ValueError, "batch_size must be one of 'auto' or an int"),
+    (dict(batch_size=2.0), TypeError, "batch_size must be one of 'auto' or an int"),
+    (dict(early_stopping=True, validation_fraction=0.0), ValueError,
+     "validation_fraction must be a number > 0 and < 1"),
+    (dict(validation_fraction=1.0), ValueError, "validation_fraction must be a number > 0 and < 1"),
+    (dict(validation_fraction=1.5), ValueError, "validation_fraction must be a number > 0 and < 1"),
+    (dict(momentum=1.5), ValueError, "momentum must be a number >= 0 and <= 1"),
+    (dict(beta_1=1.0), ValueError, "beta_1 must be a number >= 0 and < 1"),
+    (dict(beta_2=-0.1), ValueError, "beta_2 must be a number >= 0 and < 1"),
+    (dict(epsilon=0.0), ValueError, "epsilon must be a number > 0"),
+    (dict(tol=-1e-3), ValueError, "tol must be a number >= 0"),
+    (dict(power_t=-0.5), ValueError, "power_t must be a number >= 0"),
+    (dict(n_iter_no_change=0), ValueError, "n_iter_no_change must be an int >= 1"),
+    (dict(max_fun=0), ValueError, "max_fun must be an int >= 1"),
+    (dict(clip_norm=0.0), ValueError, "clip_norm must be None or a number > 0"),
+    (dict(clip_norm="big"), TypeError, "clip_norm must be None or a number > 0"),
+    (dict(n_channels=0), ValueError, "n_channels must be an int >= 1"),
+    (dict(learning_rate="fast"), ValueError, "learning_rate must be one of"),
+    (dict(validation_split="random"), ValueError, "validation_split must be one of"),
+    (dict(column_order="rows"), ValueError, "column_order must be one of"),
+    (dict(solver="bogus"), ValueError, "Unknown solver 'bogus'"),
+    (dict(solver="Nelder-Mead"), ValueError, "derivative-free"),
+    (dict(solver="dogleg"), ValueError, "full Hessian"),
+    (dict(solver=3), TypeError, "solver must be a str"),
+    (dict(solver_options="fast"), TypeError, "solver_options must be None or a dict"),
+    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+    (dict(early_stopping=1), TypeError, "early_stopping must be True or False"),
+    (dict(verbose="loud"), TypeError, "verbose must be True or False or an int"),
+]
+
+
+def pytest_generate_tests(metafunc):
+    """Drive every test that asks for ``invalid_params`` from INVALID_PARAMS."""
+    if "invalid_params" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "invalid_params, error, match", INVALID_PARAMS,
+            ids=[str(params) for params, _, _ in INVALID_PARAMS],
+        )

@@ -105,10 +105,34 @@ def run_direction(seq, layer, variant, coupled, h, c, mask_x=None, mask_h=None):
 
 
 def reference_forward(
-    X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, variant=None,
-    coupled=False, bidirectional=False, masks=None,
+    X, layers, h0=None, c0=None, return_sequences=False, *, lengths=None, variant=None,
+    coupled=None, bidirectional=False, masks=None,
 ):
-    """Outputs of a (bidirectional) stack, as ``lstm_forward`` documents them."""
+    """Outputs of a (bidirectional) stack, as ``lstm_forward`` documents them.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    layers : list of dict
+        sklstm's layout (see ``sklstm._params.layer_shapes``).
+    h0, c0 : list of ndarray of shape (n_samples, H), or None for zeros
+    return_sequences : bool
+    lengths : ndarray of shape (n_samples,), optional
+    variant : str or None
+        Greff et al.'s variant.
+    coupled : bool, optional
+        The coupled gate; by default read from the shapes of the plain cell
+        (3H columns).
+    bidirectional : bool
+    masks : list of (mask_x, mask_h), optional
+        Dropout masks per layer dict, each (n_samples, width) or None.
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, D*H_last), or (n_samples, n_timesteps, D*H_last)
+    """
+    if coupled is None:
+        coupled = variant is None and layers[0]["R"].shape[1] == 3 * layers[0]["R"].shape[0]
     B, T, _ = X.shape
     n_dir = 2 if bidirectional else 1
     lengths = np.full(B, T) if lengths is None else lengths

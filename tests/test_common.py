@@ -1,10 +1,26 @@
-"""scikit-learn's estimator checks, with no expected failures."""
+"""scikit-learn's estimator checks, with no expected failures.
 
+The checks run on small, fast instances (as sktime's ``get_test_params``
+does): a few units and few epochs, which still learn the checks' easy
+problems. The default instances are checked too, by the slow run.
+"""
+
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMClassifier, LSTMRegressor
 
+# Small enough to be fast, large enough to pass check_*_train's accuracy bars.
+FAST_PARAMS = dict(hidden_layer_sizes=(4,), max_iter=100, learning_rate_init=0.05,
+                   random_state=0)
 
-@parametrize_with_checks([LSTMRegressor(), LSTMClassifier()])
+
+@parametrize_with_checks([LSTMRegressor(**FAST_PARAMS), LSTMClassifier(**FAST_PARAMS)])
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks([LSTMRegressor(), LSTMClassifier()])
+def test_sklearn_compatible_default_estimator(estimator, check):
     check(estimator)

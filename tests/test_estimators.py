@@ -12,13 +12,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from joblib import Parallel, delayed
 from scipy.special import expit, log_softmax, softmax
-from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_sample_weight
 
 from sklstm import LSTMClassifier, LSTMRegressor
@@ -140,6 +135,7 @@ def test_multi_output_regression_learns_each_output():
     assert np.corrcoef(pred[:, 1], Y[:, 1])[0, 1] > 0.95
 
 
+@pytest.mark.slow
 @ignore_convergence
 def test_many_to_many_regression_on_ragged_sequences(assert_same_weights):
     seqs, lengths = ragged()
@@ -164,6 +160,7 @@ def test_many_to_many_regression_on_ragged_sequences(assert_same_weights):
     assert two.predict(seqs).shape == (len(seqs), T, 2)
 
 
+@pytest.mark.slow
 @ignore_convergence
 def test_many_to_many_classification():
     seqs, lengths = ragged(n_samples=30)
@@ -194,6 +191,7 @@ LABELS = {
 }
 
 
+@pytest.mark.slow
 @ignore_convergence
 @pytest.mark.parametrize("kind", LABELS)
 def test_classification_with_labels_of_any_type(kind):
@@ -347,39 +345,14 @@ def test_class_weight_with_per_step_labels_raises():
 # -- weights from elsewhere, against an independent transcription -------------------
 
 
-def _sigmoid(a):
-    return 1.0 / (1.0 + np.exp(-a))
-
-
-def reference_lstm(seq, layers, *, peephole=False, coupled=False):
-    """Hidden states (n_steps, H) of the top layer, one sequence, written out
-    from the equations with gate rows in PyTorch's order (i, f, g, o).
-
-    ``layers``: dicts of PyTorch-shaped ``w_ih`` (nb*H, n_in), ``w_hh``
-    (nb*H, H), ``b_ih``, ``b_hh`` (nb*H,) and ``p`` (peephole rows)."""
-    out = np.asarray(seq, dtype=float)
-    for layer in layers:
-        H = layer["w_hh"].shape[1]
-        h, c = np.zeros(H), np.zeros(H)
-        states = []
-        for x in out:
-            a = layer["w_ih"] @ x + layer["b_ih"] + layer["w_hh"] @ h + layer["b_hh"]
-            if coupled:
-                a_i, a_g, a_o = a[:H], a[H:2 * H], a[2 * H:]
-                p_i, p_o = layer["p"] if peephole else (0.0, 0.0)
-                i = _sigmoid(a_i + p_i * c)
-                f = 1.0 - i
-            else:
-                a_i, a_f, a_g, a_o = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
-                p_i, p_f, p_o = layer["p"] if peephole else (0.0, 0.0, 0.0)
-                i = _sigmoid(a_i + p_i * c)
-                f = _sigmoid(a_f + p_f * c)
-            c = f * c + i * np.tanh(a_g)
-            o = _sigmoid(a_o + p_o * c)
-            h = o * np.tanh(c)
-            states.append(h)
-        out = np.array(states)
-    return out
+def torch_to_sklstm(layers):
+    """PyTorch-layout layers as sklstm's (``W = w_ih.T``, ``R = w_hh.T``,
+    ``b = b_ih + b_hh``), for the reference transcription in conftest.py."""
+    return [
+        {"W": layer["w_ih"].T, "R": layer["w_hh"].T, "b": layer["b_ih"] + layer["b_hh"],
+         **({"p": layer["p"]} if "p" in layer else {})}
+        for layer in layers
+    ]
 
 
 def torch_like_layers(rng, n_in, sizes, blocks=4, peephole=False):
@@ -443,7 +416,7 @@ def test_hand_computed_single_unit_single_step():
 
 
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
-def test_pytorch_layout_weights_reproduce_the_reference(return_sequences):
+def test_pytorch_layout_weights_reproduce_the_reference(return_sequences, reference_forward):
     rng = np.random.RandomState(0)
     seqs, lengths = ragged(n_samples=7, max_len=5, seed=3)
     seqs = [np.c_[s, rng.normal(size=len(s))] for s in seqs]  # two channels
@@ -456,7 +429,8 @@ def test_pytorch_layout_weights_reproduce_the_reference(return_sequences):
     load_torch_layout(model, layers, weight, bias)
     pred = model.predict(seqs)
     for s, seq in enumerate(seqs):
-        states = reference_lstm(seq, layers) @ weight.T + bias  # (n_steps, n_out)
+        hidden = reference_forward(seq[None], torch_to_sklstm(layers), return_sequences=True)[0]
+        states = hidden @ weight.T + bias  # (n_steps, n_out)
         if return_sequences:
             np.testing.assert_allclose(pred[s, : lengths[s]], states, rtol=1e-12, atol=1e-14)
             assert np.all(np.isnan(pred[s, lengths[s]:]))
@@ -465,7 +439,7 @@ def test_pytorch_layout_weights_reproduce_the_reference(return_sequences):
 
 
 @pytest.mark.parametrize("coupled", [False, True], ids=["peephole", "coupled-peephole"])
-def test_peephole_and_coupled_weights_reproduce_the_reference(coupled):
+def test_peephole_and_coupled_weights_reproduce_the_reference(coupled, reference_forward):
     rng = np.random.RandomState(1)
     X = rng.normal(size=(5, 6, 1))
     labels = np.array(["x", "y", "z", "x", "y"])
@@ -474,21 +448,19 @@ def test_peephole_and_coupled_weights_reproduce_the_reference(coupled):
     layers = torch_like_layers(rng, 1, (3,), blocks=blocks, peephole=True)
     weight, bias = rng.normal(size=(3, 3)), rng.normal(size=3)
     load_torch_layout(clf, layers, weight, bias)
-    logits = np.array([
-        reference_lstm(x, layers, peephole=True, coupled=coupled)[-1] @ weight.T + bias for x in X
-    ])
+    logits = reference_forward(X, torch_to_sklstm(layers)) @ weight.T + bias
     np.testing.assert_allclose(clf.predict_proba(X), softmax(logits, axis=1), rtol=1e-12)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[logits.argmax(axis=1)])
 
 
-def test_binary_classifier_uses_one_logistic_output():
+def test_binary_classifier_uses_one_logistic_output(reference_forward):
     rng = np.random.RandomState(2)
     X = rng.normal(size=(4, 3, 1))
     clf = fitted_shell(LSTMClassifier, X, ["no", "yes", "no", "yes"], (2,))
     layers = torch_like_layers(rng, 1, (2,))
     weight, bias = rng.normal(size=(1, 2)), rng.normal(size=1)
     load_torch_layout(clf, layers, weight, bias)
-    z = np.array([reference_lstm(x, layers)[-1] @ weight.T + bias for x in X])[:, 0]
+    z = (reference_forward(X, torch_to_sklstm(layers)) @ weight.T + bias)[:, 0]
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expit(z), rtol=1e-12)
     np.testing.assert_array_equal(clf.predict(X), np.where(z > 0, "yes", "no"))
 
@@ -496,101 +468,15 @@ def test_binary_classifier_uses_one_logistic_output():
 # -- hyper-parameter validation ------------------------------------------------------
 
 
-@pytest.mark.parametrize("params, error, match", [
-    (dict(hidden_layer_sizes=0), ValueError, "hidden_layer_sizes must be > 0"),
-    (dict(hidden_layer_sizes=(4, -1)), ValueError, "hidden_layer_sizes must be > 0"),
-    (dict(hidden_layer_sizes=()), ValueError, "at least one layer"),
-    (dict(hidden_layer_sizes=(4.5,)), TypeError, "hidden_layer_sizes must hold ints"),
-    (dict(hidden_layer_sizes=None), TypeError, "hidden_layer_sizes"),
-    (dict(alpha=-1.0), ValueError, "alpha must be >= 0"),
-    (dict(alpha="strong"), TypeError, "alpha must be a number"),
-    (dict(alpha=np.inf), ValueError, "alpha must be finite"),
-    (dict(learning_rate_init=0.0), ValueError, "learning_rate_init must be > 0"),
-    (dict(max_iter=0), ValueError, "max_iter must be >= 1"),
-    (dict(max_iter=2.5), TypeError, "max_iter must be an int"),
-    (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
-    (dict(batch_size="large"), TypeError, "batch_size must be an int"),
-    (dict(validation_fraction=0.0), ValueError, "validation_fraction must be > 0"),
-    (dict(validation_fraction=1.0), ValueError, "validation_fraction must be < 1"),
-    (dict(momentum=1.5), ValueError, "momentum must be <= 1"),
-    (dict(beta_1=1.0), ValueError, "beta_1 must be < 1"),
-    (dict(beta_2=-0.1), ValueError, "beta_2 must be >= 0"),
-    (dict(epsilon=0.0), ValueError, "epsilon must be > 0"),
-    (dict(tol=-1e-3), ValueError, "tol must be >= 0"),
-    (dict(power_t=-0.5), ValueError, "power_t must be >= 0"),
-    (dict(n_iter_no_change=0), ValueError, "n_iter_no_change must be >= 1"),
-    (dict(max_fun=0), ValueError, "max_fun must be >= 1"),
-    (dict(clip_norm=0.0), ValueError, "clip_norm must be > 0"),
-    (dict(n_channels=0), ValueError, "n_channels must be >= 1"),
-    (dict(learning_rate="fast"), ValueError, "learning_rate must be one of"),
-    (dict(validation_split="random"), ValueError, "validation_split must be one of"),
-    (dict(column_order="rows"), ValueError, "column_order must be one of"),
-    (dict(solver="bogus"), ValueError, "Unknown solver"),
-    (dict(solver=3), TypeError, "solver must be a string"),
-    (dict(solver_options="fast"), TypeError, "solver_options must be a dict"),
-    (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
-    (dict(early_stopping=1), TypeError, "early_stopping must be True or False"),
-    (dict(verbose="loud"), TypeError, "verbose must be a bool or an int"),
-])
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
-def test_invalid_hyper_parameters_raise(Estimator, params, error, match):
+def test_invalid_hyper_parameters_raise(Estimator, invalid_params, error, match):
+    """Every invalid value of INVALID_PARAMS (conftest.py), through fit and partial_fit."""
     X = sequences(n_samples=6, n_steps=3)
     y = np.arange(6) % 2
-    model = Estimator(**params)
+    model = Estimator(**invalid_params)
     with pytest.raises(error, match=match):
         model.fit(X, y)
     assert not hasattr(model, "coefs_")
     if model.solver in ("adam", "sgd"):
         with pytest.raises(error, match=match):
             model.partial_fit(X, y, **({"classes": [0, 1]} if Estimator is LSTMClassifier else {}))
-
-
-# -- scikit-learn tools, in one process and across processes -----------------------
-
-
-def tool_data():
-    X = sequences(n_samples=24, n_steps=4)[:, :, 0]  # 2-D: one row per sequence
-    return X, X[:, -2:].sum(axis=1)
-
-
-def pipeline():
-    return make_pipeline(
-        StandardScaler(), LSTMRegressor((3,), solver="lbfgs", max_iter=30, random_state=0)
-    )
-
-
-@ignore_convergence
-def test_pipeline_grid_search_and_cross_validation_in_parallel():
-    X, y = tool_data()
-    cv = KFold(3)
-    serial = cross_val_score(pipeline(), X, y, cv=cv, n_jobs=1)
-    parallel = cross_val_score(pipeline(), X, y, cv=cv, n_jobs=2)
-    np.testing.assert_array_equal(serial, parallel)
-    assert np.all(serial > 0.4)  # measured 0.61 .. 0.87
-
-    grid = {"lstmregressor__alpha": [1e-4, 10.0]}
-    searches = [GridSearchCV(pipeline(), grid, cv=cv, n_jobs=n).fit(X, y) for n in (1, 2)]
-    np.testing.assert_array_equal(*(s.cv_results_["mean_test_score"] for s in searches))
-    assert searches[1].best_params_ == {"lstmregressor__alpha": 1e-4}
-    np.testing.assert_array_equal(searches[0].predict(X), searches[1].predict(X))
-
-
-@ignore_convergence
-@pytest.mark.parametrize("params", [
-    dict(solver="adam", early_stopping=True, validation_split="shuffle", max_iter=4),
-    dict(solver="lbfgs", max_iter=8),
-], ids=["adam", "lbfgs"])
-def test_bit_identical_weights_across_processes(params, assert_same_weights):
-    """The same random_state and data give the same bits in worker processes
-    (fresh interpreters, other hash seeds) as in this one."""
-    X, y = tool_data()
-    model = LSTMRegressor((3,), random_state=5, **params)
-    here = clone(model).fit(X, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        elsewhere = Parallel(n_jobs=2, backend="loky")(
-            delayed(clone(model).fit)(X, y) for _ in range(2)
-        )
-    for other in elsewhere:
-        assert_same_weights(here, other)
-        np.testing.assert_array_equal(here.predict(X), other.predict(X))

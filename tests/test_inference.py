@@ -13,7 +13,7 @@ import sklstm._base
 import sklstm._inference
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._inference import chunk_n_samples, predict_logits
-from sklstm._loss import NetworkSpec, forward_logits
+from sklstm._loss import Network, forward_logits
 from sklstm._lstm import kernel_layers, lstm_forward, lstm_predict
 from sklstm._params import ParamLayout
 
@@ -124,7 +124,7 @@ def _network(rng, peephole, coupled, return_sequences, dtype, n_outputs=2):
     hidden_sizes = (4, 3)
     layout = ParamLayout(2, list(hidden_sizes), n_outputs, peephole=peephole, coupled=coupled)
     theta = rng.normal(scale=0.5, size=layout.size).astype(dtype)
-    return theta, NetworkSpec(layout, "squared_error", 0.0, return_sequences)
+    return theta, Network(layout, return_sequences)
 
 
 @pytest.mark.parametrize("peephole, coupled", VARIANTS)

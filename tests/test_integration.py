@@ -114,6 +114,7 @@ def lstm_reads_table_as_windows(table, windows, **params):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sktime_make_reduction_columns_are_oldest_first():
     # sktime/forecasting/compose/_reduce.py, _sliding_window_transform_local:
     #     for k in range(effective_window_length + 1):
@@ -157,6 +158,7 @@ def test_sktime_make_reduction_with_exogenous_is_channel_major():
     )
 
 
+@pytest.mark.slow
 def test_sktime_recursive_lstm_beats_naive_on_sunspots():
     compose = pytest.importorskip("sktime.forecasting.compose")
     naive = pytest.importorskip("sktime.forecasting.naive")
@@ -216,6 +218,7 @@ def test_skforecast_lags_are_newest_first():
     lstm_reads_table_as_windows(recorder.fit_X_, w.X, newest_first=True)
 
 
+@pytest.mark.slow
 def test_skforecast_recursive_lstm_beats_naive_and_matches_sklstm():
     recursive = pytest.importorskip("skforecast.recursive")
     train, test = sunspots()

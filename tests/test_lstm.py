@@ -31,47 +31,6 @@ def random_layers(rng, n_features, hidden_sizes, peephole, coupled, scale=0.6, d
     return layers
 
 
-def reference_forward(X, layers, h0, c0, return_sequences):
-    """Direct, unoptimised transcription of the equations, one sample at a time.
-
-    Written independently of the kernel (public gate order, explicit
-    sigmoid, no reordering or scaling tricks) to pin down the forward pass.
-    """
-
-    def sigmoid(z):
-        return 1.0 / (1.0 + np.exp(-z))
-
-    outputs = []
-    for s in range(X.shape[0]):
-        seq = X[s]
-        for depth, layer in enumerate(layers):
-            W, R, b, p = layer["W"], layer["R"], layer["b"], layer.get("p")
-            H = R.shape[0]
-            coupled = R.shape[1] == 3 * H
-            h, c = h0[depth][s].copy(), c0[depth][s].copy()
-            hs = []
-            for x in seq:
-                a = x @ W + h @ R + b
-                if coupled:
-                    a_i, a_g, a_o = a[:H], a[H : 2 * H], a[2 * H :]
-                    p_i, p_o = (p[0], p[1]) if p is not None else (0.0, 0.0)
-                    i = sigmoid(a_i + p_i * c)
-                    f = 1.0 - i
-                else:
-                    a_i, a_f, a_g, a_o = a[:H], a[H : 2 * H], a[2 * H : 3 * H], a[3 * H :]
-                    p_i, p_f, p_o = (p[0], p[1], p[2]) if p is not None else (0.0, 0.0, 0.0)
-                    i = sigmoid(a_i + p_i * c)
-                    f = sigmoid(a_f + p_f * c)
-                g = np.tanh(a_g)
-                c = f * c + i * g
-                o = sigmoid(a_o + p_o * c)
-                h = o * np.tanh(c)
-                hs.append(h)
-            seq = np.array(hs)
-        outputs.append(seq if return_sequences else seq[-1])
-    return np.array(outputs)
-
-
 def assert_gradient_close(numeric, analytic, what, rtol=1e-6):
     scale = max(np.abs(numeric).max(), np.abs(analytic).max(), 1e-12)
     err = np.abs(numeric - analytic).max() / scale
@@ -158,7 +117,9 @@ def test_gradients_variable_length(peephole, coupled, return_sequences, numerica
 
 @pytest.mark.parametrize("peephole, coupled", VARIANTS)
 @pytest.mark.parametrize("return_sequences", [False, True])
-def test_forward_matches_reference_transcription(peephole, coupled, return_sequences):
+def test_forward_matches_reference_transcription(
+    peephole, coupled, return_sequences, reference_forward
+):
     rng = np.random.default_rng(3)
     X, layers, h0, c0 = random_problem(rng, 3, 6, 2, (4, 3), peephole, coupled)
     out, _ = lstm_forward(X, layers, h0=h0, c0=c0, return_sequences=return_sequences)

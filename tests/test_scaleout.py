@@ -1,4 +1,6 @@
-"""Model selection in parallel: loky processes and a dask cluster.
+"""Determinism in parallel: loky processes and a dask cluster.
+
+Every test of parallel determinism lives here.
 
 Parallel runs must give exactly the scores of the sequential run (each fit
 is seeded, and the folds are fixed), and each worker process must run BLAS
@@ -8,24 +10,34 @@ do not oversubscribe the machine.
 
 import os
 import sys
+import warnings
 
 import cloudpickle  # joblib's loky and dask both pickle with it
 import numpy as np
 import pytest
-from joblib import cpu_count, effective_n_jobs, parallel_backend
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs, parallel_backend
 from numpy.testing import assert_array_equal
 from scipy.stats import loguniform
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import (
     GridSearchCV,
+    KFold,
     RandomizedSearchCV,
     cross_val_score,
     cross_validate,
 )
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info
 
 from sklstm import LSTMClassifier, LSTMRegressor
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# Worker processes take seconds to start: all of this file is slow.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.slow,
+]
 
 GRID = {"hidden_layer_sizes": [(2,), (3,)], "alpha": [1e-4, 1e-1]}
 DISTRIBUTIONS = {"learning_rate_init": loguniform(1e-3, 1e-1), "hidden_layer_sizes": [(2,), (4,)]}
@@ -108,8 +120,10 @@ class RecordingLSTM(LSTMRegressor):
     """Records, during fit, the process it runs in and its BLAS thread counts."""
 
     def fit(self, X, y, sample_weight=None):
+        # After fitting: fit replaces all fitted state (names ending in "_").
+        super().fit(X, y, sample_weight)
         self.worker_ = {"pid": os.getpid(), "blas_threads": _blas_threads()}
-        return super().fit(X, y, sample_weight)
+        return self
 
 
 # The workers cannot import this test module: send its classes by value.
@@ -162,3 +176,52 @@ def test_dask_search_gives_the_sequential_scores(sequential, dask_client):
     assert len(infos) == 2
     for info in infos.values():
         assert all(lib["num_threads"] == 1 for lib in info if lib["user_api"] == "blas")
+
+
+# -- pipelines and weights, in one process and across processes -------------------
+
+
+def tool_data():
+    X = np.random.RandomState(0).normal(size=(24, 4, 1))[:, :, 0]  # 2-D: one row per sequence
+    return X, X[:, -2:].sum(axis=1)
+
+
+def pipeline():
+    return make_pipeline(
+        StandardScaler(), LSTMRegressor((3,), solver="lbfgs", max_iter=30, random_state=0)
+    )
+
+
+def test_pipeline_grid_search_and_cross_validation_in_parallel():
+    X, y = tool_data()
+    cv = KFold(3)
+    serial = cross_val_score(pipeline(), X, y, cv=cv, n_jobs=1)
+    parallel = cross_val_score(pipeline(), X, y, cv=cv, n_jobs=2)
+    np.testing.assert_array_equal(serial, parallel)
+    assert np.all(serial > 0.4)  # measured 0.61 .. 0.87
+
+    grid = {"lstmregressor__alpha": [1e-4, 10.0]}
+    searches = [GridSearchCV(pipeline(), grid, cv=cv, n_jobs=n).fit(X, y) for n in (1, 2)]
+    np.testing.assert_array_equal(*(s.cv_results_["mean_test_score"] for s in searches))
+    assert searches[1].best_params_ == {"lstmregressor__alpha": 1e-4}
+    np.testing.assert_array_equal(searches[0].predict(X), searches[1].predict(X))
+
+
+@pytest.mark.parametrize("params", [
+    dict(solver="adam", early_stopping=True, validation_split="shuffle", max_iter=4),
+    dict(solver="lbfgs", max_iter=8),
+], ids=["adam", "lbfgs"])
+def test_bit_identical_weights_across_processes(params, assert_same_weights):
+    """The same random_state and data give the same bits in worker processes
+    (fresh interpreters, other hash seeds) as in this one."""
+    X, y = tool_data()
+    model = LSTMRegressor((3,), random_state=5, **params)
+    here = clone(model).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        elsewhere = Parallel(n_jobs=2, backend="loky")(
+            delayed(clone(model).fit)(X, y) for _ in range(2)
+        )
+    for other in elsewhere:
+        assert_same_weights(here, other)
+        np.testing.assert_array_equal(here.predict(X), other.predict(X))

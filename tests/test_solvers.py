@@ -10,13 +10,15 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 
-import sklstm._base
+import sklstm._training
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._loss import NetworkSpec, loss_and_grad
+from sklstm._loss import Network, Objective, loss_and_grad
 from sklstm._params import ParamLayout
+from sklstm.exceptions import IterationLimitWarning
 
 SCIPY_METHODS = [
     "L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr", "trust-ncg",
@@ -127,7 +129,7 @@ def test_solver_options_pass_through_to_scipy():
     model = LSTMRegressor((2,), solver="BFGS", max_iter=50, tol=0.0, random_state=0,
                           solver_options={"maxiter": 3})
     # scipy's own message: the limit came from the option, not from max_iter
-    with pytest.warns(ConvergenceWarning, match="Maximum number of iterations has been exceeded"):
+    with pytest.warns(IterationLimitWarning, match="Maximum number of iterations has been exceeded"):
         model.fit(X, y)
     assert model.n_iter_ == 3
     # options override those derived from tol: a huge gtol stops at once
@@ -142,18 +144,25 @@ def test_max_iter_still_caps_a_larger_maxiter_option():
     X, y = sum_of_last_two(n_samples=20)
     model = LSTMRegressor((2,), solver="CG", max_iter=4, tol=0.0, random_state=0,
                           solver_options={"maxiter": 100})
-    with pytest.warns(ConvergenceWarning, match="max_iter=4"):
+    with pytest.warns(IterationLimitWarning, match="max_iter=4"):
         model.fit(X, y)
     assert model.n_iter_ == 4
 
 
 @pytest.mark.parametrize("solver, params", ALL_SOLVERS)
-def test_max_iter_is_honoured_with_a_convergence_warning(solver, params):
+def test_max_iter_is_honoured_with_an_iteration_limit_warning(solver, params):
+    """Every solver warns with IterationLimitWarning (a ConvergenceWarning), so
+    that callers can filter the cap by category instead of by message text."""
+    assert issubclass(IterationLimitWarning, ConvergenceWarning)
     X, y = sum_of_last_two(n_samples=20)
     model = LSTMRegressor((2,), solver=solver, max_iter=2, tol=0.0, random_state=0,
                           batch_size=10, **params)
-    with pytest.warns(ConvergenceWarning):
+    with pytest.warns(IterationLimitWarning):
         model.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        clone(model).fit(X, y)
     assert 1 <= model.n_iter_ <= 2
     assert len(model.loss_curve_) == model.n_iter_
     assert np.all(np.isfinite(model.predict(X)))
@@ -163,15 +172,15 @@ def test_max_iter_is_honoured_with_a_convergence_warning(solver, params):
 def test_max_fun_limits_loss_evaluations(solver, monkeypatch):
     X, y = sum_of_last_two(n_samples=20)
     calls = []
-    real = sklstm._base.loss_and_grad
+    real = sklstm._training.loss_and_grad
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sklstm._base, "loss_and_grad", counting)
+    monkeypatch.setattr(sklstm._training, "loss_and_grad", counting)
     model = LSTMRegressor((2,), solver=solver, max_iter=100, max_fun=6, tol=0.0, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="(?i)evaluations"):
+    with pytest.warns(IterationLimitWarning, match="(?i)evaluations"):
         model.fit(X, y)
     # one evaluation checks the initial weights; scipy stops once it has
     # *exceeded* maxfun, so at most one more than max_fun on its side
@@ -200,8 +209,7 @@ def test_tol_is_the_gradient_tolerance_of_lbfgs():
         warnings.simplefilter("error", ConvergenceWarning)
         model = LSTMRegressor((2,), solver="lbfgs", tol=1e-3, max_iter=1000, random_state=0)
         model.fit(X, y)
-    theta, Xs, Y, lengths, sw, spec = training_problem(model, X, y)
-    _, grad = loss_and_grad(theta, Xs, Y, lengths, sw, spec)
+    _, grad = loss_and_grad(*training_problem(model, X, y))
     assert np.abs(grad).max() <= 1e-3
     assert model.n_iter_ > 5  # it did have to iterate to get there
 
@@ -246,7 +254,7 @@ def test_scipy_solvers_are_quiet_by_default(capsys):
 def training_problem(model, X, y, sample_weight=None):
     """Rebuild, from public fitted attributes only, what ``model`` trained on.
 
-    Returns ``(theta, X, Y, lengths, sample_weight, spec)`` for ``loss_and_grad``.
+    Returns ``(theta, X, Y, lengths, sample_weight, network, objective)`` for ``loss_and_grad``.
     """
     X = np.asarray(X, dtype=float)
     lengths = None
@@ -270,16 +278,15 @@ def training_problem(model, X, y, sample_weight=None):
         loss = "squared_error"
         if lengths is not None:
             Y = np.where(np.isnan(Y), 0.0, Y)
-    spec = NetworkSpec(layout, loss, model.alpha, model.return_sequences)
-    return theta, Xs, Y, lengths, sw, spec
+    return theta, Xs, Y, lengths, sw, Network(layout, model.return_sequences), Objective(loss, model.alpha)
 
 
 def assert_gradient_matches_central_differences(problem, numerical_gradient):
-    theta, X, Y, lengths, sw, spec = problem
-    _, grad = loss_and_grad(theta, X, Y, lengths, sw, spec)
+    theta = problem[0]
+    _, grad = loss_and_grad(*problem)
 
     def loss():
-        return loss_and_grad(theta, X, Y, lengths, sw, spec)[0]
+        return loss_and_grad(*problem)[0]
 
     numeric = numerical_gradient(loss, theta)
     # central differences are exact to ~1e-10 here (rounding / eps)

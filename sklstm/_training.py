@@ -1,0 +1,444 @@
+"""The fit loops, told in short named steps, and the training record.
+
+:func:`fit_stochastic` runs SGD or Adam on mini-batches::
+
+    fit_stochastic -> _run_epoch -> _batch_step -> loss_and_grad
+                   -> _validate (early stopping)
+                   -> NoImprovement.update, _should_stop
+
+:func:`fit_scipy` runs any gradient method of ``scipy.optimize.minimize`` on
+the full batch. Both update a :class:`TrainingRecord`, whose
+:meth:`~TrainingRecord.attributes` are the estimator's MLP-style fitted
+attributes (``loss_curve_``, ``best_loss_``, ...). The loops never touch the
+estimator: they read its hyper-parameters and return new weights.
+"""
+
+import copy
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._loss import forward_logits, loss_and_grad, sequence_loss
+from ._optimizers import AdamOptimizer, SGDOptimizer, clip_gradient, run_scipy_minimize
+from .exceptions import IterationLimitWarning
+
+__all__ = ["TrainingData", "TrainingRecord", "NoImprovement", "fit_stochastic", "fit_scipy"]
+
+# A stochastic fit whose last epoch's loss exceeds its first's by this factor
+# has diverged, even if every value stayed finite.
+_DIVERGENCE_FACTOR = 10.0
+_DIVERGENCE_ADVICE = (
+    "Lower learning_rate_init, set clip_norm, or keep standardize=True and scale the targets."
+)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Samples to train or validate on, in the internal form.
+
+    Attributes
+    ----------
+    seqs : Sequences
+        Standardised sequences, values of shape (n_samples, n_timesteps, n_channels).
+    Y : ndarray of shape (n_samples, n_outputs) or (n_samples, n_timesteps, n_outputs)
+        Encoded targets.
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+
+    seqs: object
+    Y: np.ndarray
+    sample_weight: np.ndarray | None
+
+    def take(self, indices):
+        """The samples at ``indices`` (an index array or a slice)."""
+        sw = self.sample_weight
+        return TrainingData(
+            self.seqs.take(indices), self.Y[indices], None if sw is None else sw[indices]
+        )
+
+
+@dataclass
+class TrainingRecord:
+    """The history of a model's training, across warm starts and partial_fit calls.
+
+    Attributes
+    ----------
+    loss_curve : list of float
+        Training loss of each epoch (or scipy iteration).
+    validation_loss_curve, validation_scores : list of float
+        Validation loss and score of each epoch of this call (early stopping).
+    n_iter : int
+        Epochs (or scipy iterations) run.
+    t : int
+        Training samples seen by the stochastic solvers.
+    loss : float or None
+        Training loss of the last epoch.
+    best_loss : float
+        Lowest training loss reached.
+    best_validation_loss : float or None
+        Lowest validation loss of this call.
+    best_epoch : int or None
+        Epoch (counted like ``n_iter``) of the lowest validation loss, whose
+        weights early stopping restores.
+    no_improvement : int
+        Epochs in a row without improvement, continued by ``partial_fit``.
+    optimizer : SGDOptimizer, AdamOptimizer or None
+        The stochastic optimizer's state, continued by ``partial_fit``.
+    """
+
+    loss_curve: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    n_iter: int = 0
+    t: int = 0
+    loss: float | None = None
+    best_loss: float = np.inf
+    best_validation_loss: float | None = None
+    best_epoch: int | None = None
+    no_improvement: int = 0
+    optimizer: object = None
+
+    @classmethod
+    def resume(cls, fitted, *, incremental):
+        """The record to continue from a model's fitted attributes ``fitted`` (a dict).
+
+        The history carries over; the validation curves start anew with each
+        call; the optimizer and the no-improvement count only carry over to
+        ``partial_fit`` (``incremental``), so a warm-started fit applies the
+        current ``learning_rate_init`` etc., as in scikit-learn.
+        """
+        if "loss_curve_" not in fitted:
+            return cls()
+        return cls(
+            loss_curve=list(fitted["loss_curve_"]),
+            n_iter=fitted["n_iter_"],
+            t=fitted["t_"],
+            loss=fitted["loss_"],
+            best_loss=fitted["best_loss_"],
+            no_improvement=fitted.get("_no_improvement_count", 0) if incremental else 0,
+            optimizer=fitted.get("_optimizer") if incremental else None,
+        )
+
+    def end_epoch(self, loss, n_samples):
+        """Book one finished epoch of ``n_samples`` samples with mean loss ``loss``."""
+        self.n_iter += 1
+        self.t += n_samples
+        self.loss = loss
+        self.loss_curve.append(loss)
+
+    def attributes(self):
+        """The record as the estimator's fitted attributes (names as in MLP)."""
+        attributes = {
+            "loss_curve_": self.loss_curve,
+            "validation_loss_curve_": self.validation_loss_curve,
+            "validation_scores_": self.validation_scores,
+            "best_validation_loss_": self.best_validation_loss,
+            "loss_": self.loss,
+            "best_loss_": self.best_loss,
+            "n_iter_": self.n_iter,
+            "t_": self.t,
+        }
+        if self.optimizer is not None:
+            attributes["_optimizer"] = self.optimizer
+            attributes["_no_improvement_count"] = self.no_improvement
+        return attributes
+
+
+@dataclass
+class NoImprovement:
+    """Counts epochs in a row whose value did not improve on the best by ``tol``.
+
+    One tracker serves the training loss and the validation loss. They differ
+    only at a tie, as in MLP: a training loss exactly ``tol`` below the best
+    counts as an improvement (``ties_improve``), a validation loss does not.
+    ``best=None`` means that any first value improves.
+    """
+
+    tol: float
+    ties_improve: bool
+    best: float | None = None
+    count: int = 0
+
+    def update(self, value):
+        """Count ``value``; return whether it is a new best (by any margin)."""
+        if self.best is None:
+            improved = True
+        elif self.ties_improve:
+            improved = value <= self.best - self.tol
+        else:
+            improved = value < self.best - self.tol
+        self.count = 0 if improved else self.count + 1
+        new_best = self.best is None or value < self.best
+        if new_best:
+            self.best = value
+        return new_best
+
+
+def _print(settings, msg):
+    if settings.verbose:
+        print(msg, flush=True)
+
+
+def _make_optimizer(settings, theta, previous):
+    """Continue ``previous`` (a copy) if it fits the solver and size, else start anew."""
+    cls = AdamOptimizer if settings.solver == "adam" else SGDOptimizer
+    if previous is not None and previous.__class__ is cls and previous.n_params == theta.size:
+        return copy.deepcopy(previous)
+    if cls is AdamOptimizer:
+        return AdamOptimizer(
+            theta.size, settings.learning_rate_init, settings.beta_1, settings.beta_2,
+            settings.epsilon, theta.dtype,
+        )
+    return SGDOptimizer(
+        theta.size, settings.learning_rate_init, settings.learning_rate, settings.momentum,
+        settings.nesterovs_momentum, settings.power_t, theta.dtype,
+    )
+
+
+def _batch_step(theta, optimizer, batch, network, objective, clip_norm):
+    """One optimizer step on ``batch``, updating ``theta`` in place.
+
+    Returns ``(loss, weight)``, or None when the loss or gradient is non-finite.
+    """
+    sw = batch.sample_weight
+    weight = float(batch.seqs.n_samples if sw is None else sw.sum())
+    if weight <= 0:
+        return 0.0, 0.0  # only zero-weight samples: nothing to learn from
+    seqs = batch.seqs
+    loss, grad = loss_and_grad(theta, seqs.values, batch.Y, seqs.lengths, sw, network, objective)
+    if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+        return None
+    clip_gradient(grad, clip_norm)
+    optimizer.update_params(theta, grad)
+    return loss, weight
+
+
+def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
+    """One pass over ``data`` in mini-batches, updating ``theta`` in place.
+
+    Returns the epoch's weighted mean batch loss, or None if training diverged.
+    """
+    n = data.seqs.n_samples
+    batch_size = min(200, n) if settings.batch_size == "auto" else min(settings.batch_size, n)
+    order = rng.permutation(n) if settings.shuffle else None
+    total_loss, total_weight = 0.0, 0.0
+    # Overflow is expected when training diverges; it is detected here and
+    # reported once, as an error or a ConvergenceWarning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for begin in range(0, n, batch_size):
+            if order is None:
+                idx = slice(begin, begin + batch_size)
+            else:
+                idx = order[begin : begin + batch_size]
+            step = _batch_step(
+                theta, optimizer, data.take(idx), network, objective, settings.clip_norm
+            )
+            if step is None:
+                return None
+            total_loss += step[0] * step[1]
+            total_weight += step[1]
+    if not np.all(np.isfinite(theta)):
+        return None
+    return total_loss / total_weight
+
+
+def _validate(theta, data, network, objective, score):
+    """Validation loss (without the penalty) and score of the weights ``theta``."""
+    seqs = data.seqs
+    with np.errstate(over="ignore", invalid="ignore"):
+        z, _, _ = forward_logits(theta, seqs.values, seqs.lengths, network)
+        loss = sequence_loss(z, data.Y, seqs.lengths, data.sample_weight, objective)
+        return loss, score(z, data.Y, seqs, data.sample_weight)
+
+
+def _should_stop(tracker, optimizer, settings, what):
+    """Whether ``n_iter_no_change`` epochs without improvement end training."""
+    if tracker.count <= settings.n_iter_no_change:
+        return False
+    msg = (
+        f"{what} did not improve more than tol={settings.tol} for "
+        f"{settings.n_iter_no_change} consecutive epochs."
+    )
+    if optimizer.trigger_stopping(msg, settings.verbose):
+        return True
+    tracker.count = 0  # the adaptive schedule lowered the rate: try again
+    return False
+
+
+def _report_divergence(epoch, n_iter):
+    """Raise if the first epoch diverged; else warn that training stopped early."""
+    if epoch == 0:
+        raise ValueError(
+            f"Training diverged: the loss or the weights became non-finite in the "
+            f"first epoch of this call. The model was left unchanged. {_DIVERGENCE_ADVICE}"
+        )
+    warnings.warn(
+        f"Training diverged in epoch {n_iter + 1}: the loss or the weights became "
+        f"non-finite. Stopped and kept the weights of epoch {n_iter}. {_DIVERGENCE_ADVICE}",
+        ConvergenceWarning,
+    )
+
+
+def _warn_if_loss_exploded(curve, first_epoch):
+    """Warn when the last loss exceeds the earliest ones by ``_DIVERGENCE_FACTOR``.
+
+    The loss can explode without overflowing (the hidden state is bounded,
+    only the output layer grows) and then stop "improving": without this
+    warning such a run would end as if it had converged. The reference
+    includes earlier warm-started fits, whose first losses are the largest:
+    a warm start from a near-perfect fit may wobble without diverging.
+    """
+    if len(curve) <= first_epoch + 1:
+        return
+    reference = max(curve[: first_epoch + 1])
+    if curve[-1] > _DIVERGENCE_FACTOR * reference:
+        warnings.warn(
+            f"Training diverged: the training loss rose from {reference:.4g} to "
+            f"{curve[-1]:.4g} in the last epoch. {_DIVERGENCE_ADVICE}",
+            ConvergenceWarning,
+        )
+
+
+def fit_stochastic(
+    theta, train, network, objective, rng, record, settings, *, incremental,
+    validation=None, score=None,
+):
+    """Train ``theta`` with SGD or Adam; update ``record``; return the new weights.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (n_params,)
+        Initial weights; not modified.
+    train, validation : TrainingData
+        Training samples and, for early stopping, the held-out samples.
+    network : Network
+    objective : Objective
+    rng : RandomState
+        Shuffles the samples each epoch.
+    record : TrainingRecord
+    settings : BaseLSTM
+        The estimator, read for its hyper-parameters only.
+    incremental : bool
+        One epoch, continuing ``record.optimizer`` (``partial_fit``).
+    score : callable, optional
+        ``score(z, Y, seqs, sample_weight) -> float`` of the validation samples.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+        The final weights, or those of the best validation loss.
+    """
+    theta = theta.copy()
+    optimizer = _make_optimizer(settings, theta, record.optimizer if incremental else None)
+    early_stopping = validation is not None
+    tracker = NoImprovement(
+        settings.tol, ties_improve=not early_stopping,
+        best=None if early_stopping else record.best_loss, count=record.no_improvement,
+    )
+    best_theta, diverged = None, False
+    first_epoch = len(record.loss_curve)  # index of this call's first epoch
+    start = time.perf_counter()
+    for epoch in range(1 if incremental else settings.max_iter):
+        # What to go back to if this epoch diverges: weights and optimizer state.
+        last_theta, last_optimizer = theta.copy(), copy.deepcopy(optimizer)
+        epoch_loss = _run_epoch(theta, optimizer, train, network, objective, rng, settings)
+        if epoch_loss is None:
+            theta, optimizer, diverged = last_theta, last_optimizer, True
+            _report_divergence(epoch, record.n_iter)
+            break
+        record.end_epoch(epoch_loss, train.seqs.n_samples)
+        optimizer.iteration_ends(record.t)
+        line = f"Iteration {record.n_iter}, loss = {epoch_loss:.8f}"
+        if early_stopping:
+            val_loss, val_score = _validate(theta, validation, network, objective, score)
+            record.validation_loss_curve.append(val_loss)
+            record.validation_scores.append(val_score)
+            line += f", validation loss = {val_loss:.8f}"
+            if tracker.update(val_loss):
+                record.best_validation_loss, record.best_epoch = val_loss, record.n_iter
+                best_theta = theta.copy()
+        else:
+            tracker.update(epoch_loss)
+        record.best_loss = min(record.best_loss, epoch_loss)
+        _print(settings, line + f", elapsed {time.perf_counter() - start:.2f} s")
+        what = "Validation loss" if early_stopping else "Training loss"
+        if _should_stop(tracker, optimizer, settings, what):
+            break
+        if not incremental and epoch == settings.max_iter - 1:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({settings.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                IterationLimitWarning,
+            )
+    if not diverged:
+        _warn_if_loss_exploded(record.loss_curve, first_epoch)
+    record.optimizer, record.no_improvement = optimizer, tracker.count
+    return theta if best_theta is None else best_theta
+
+
+def _reached_limit(info, method, settings):
+    """Whether a scipy run stopped at its iteration or evaluation cap, from
+    ``max_iter``, ``max_fun`` or the same caps in ``solver_options``."""
+    options = settings.solver_options or {}
+    max_iter = min(settings.max_iter, options.get("maxiter", np.inf))
+    if info["n_iter"] >= max_iter:
+        return True
+    # Only L-BFGS-B and TNC count evaluations against max_fun.
+    max_fun = min(settings.max_fun, options.get("maxfun", np.inf))
+    return method in ("L-BFGS-B", "TNC") and info["n_fun"] >= max_fun
+
+
+def fit_scipy(theta, data, network, objective, method, record, settings):
+    """Train ``theta`` with ``scipy.optimize.minimize(method=...)`` on the full batch.
+
+    Parameters are those of :func:`fit_stochastic`; ``method`` is a
+    canonical scipy method name. Updates ``record`` and returns the weights
+    of shape (n_params,), in ``theta``'s dtype.
+    """
+    start = time.perf_counter()
+    seqs = data.seqs
+
+    def fun(th):
+        return loss_and_grad(
+            th, seqs.values, data.Y, seqs.lengths, data.sample_weight, network, objective
+        )
+
+    def on_iteration(n_iter, loss):
+        _print(
+            settings,
+            f"Iteration {record.n_iter + n_iter}, loss = {loss:.8f}, "
+            f"elapsed {time.perf_counter() - start:.2f} s",
+        )
+
+    # Overflow is reported once, as the errors below. Line searches may also
+    # try steps whose loss overflows; the methods back off from them.
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss0, grad0 = fun(theta)
+        if not (np.isfinite(loss0) and np.all(np.isfinite(grad0))):
+            raise ValueError(
+                "The loss is non-finite at the initial weights; rescale the inputs or "
+                "targets. The model was left unchanged."
+            )
+        result, info = run_scipy_minimize(
+            fun, theta, method, max_iter=settings.max_iter, tol=settings.tol,
+            max_fun=settings.max_fun, options=settings.solver_options, on_iteration=on_iteration,
+        )
+    if not (np.all(np.isfinite(result)) and np.isfinite(info["loss"])):
+        raise ValueError(
+            f"scipy.optimize.minimize(method={method!r}) produced non-finite weights "
+            "or loss. The model was left unchanged; rescale the inputs or targets."
+        )
+    if not info["success"]:
+        warnings.warn(
+            f"{method} did not converge: {info['message']} "
+            "Increase max_iter or scale the data.",
+            IterationLimitWarning if _reached_limit(info, method, settings) else ConvergenceWarning,
+        )
+    record.n_iter += max(info["n_iter"], 1)
+    record.loss_curve.extend(info["loss_curve"] or [info["loss"]])
+    record.loss = float(info["loss"])
+    record.best_loss = min([record.best_loss, *record.loss_curve, record.loss])
+    return result.astype(theta.dtype)

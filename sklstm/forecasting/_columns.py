@@ -1,0 +1,157 @@
+"""Column roles, and the checks of the values read from those columns.
+
+Column roles
+------------
+Every column used is named in exactly one role:
+
+``target``
+    The column(s) to forecast. Their past values are input channels too.
+``past_covariates``
+    Columns known only up to the time of the forecast (the *origin*): they
+    enter the window as their own lookback, like the targets.
+``future_covariates``
+    Columns known in advance (calendar features, planned prices). They enter
+    the window shifted ahead by ``gap + horizon`` steps, so that the window's
+    last step holds their value at the last target time; see
+    :func:`~sklstm.forecasting.make_windows` for the diagram.
+
+Channels are ordered targets, then past covariates, then future covariates,
+each in the order given.
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# How many labels an error message lists before "...".
+_MAX_LISTED = 5
+
+
+def listed(labels):
+    """Comma-separated text of the first few ``labels``, with their count if cut."""
+    labels = list(labels)
+    text = ", ".join(str(label) for label in labels[:_MAX_LISTED])
+    if len(labels) > _MAX_LISTED:
+        text += f", ... ({len(labels)} in all)"
+    return text
+
+
+def as_frame(data, target):
+    """Return ``(frame, target)``; a Series becomes a one-column frame."""
+    if isinstance(data, pd.Series):
+        name = "y" if data.name is None else data.name
+        if target is not None and _names(target, "target") != (name,):
+            raise ValueError(
+                f"target={target!r} does not match the Series, whose values are "
+                f"the target {name!r}; leave target=None for a Series."
+            )
+        return data.to_frame(name), name
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"data must be a pandas DataFrame or Series indexed by time; got "
+            f"{type(data).__name__}."
+        )
+    if target is None:
+        raise ValueError("target is required when data is a DataFrame.")
+    return data, target
+
+
+def _names(value, role):
+    """Column names given for ``role``, as a tuple: one name or an iterable of names."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, numbers.Number)) or not hasattr(value, "__iter__"):
+        return (value,)
+    names = tuple(value)
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"column {name!r} is listed twice in {role}.")
+        seen.add(name)
+    return names
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Column names in each role, each tuple in the order given."""
+
+    targets: tuple
+    past: tuple
+    future: tuple
+
+    @property
+    def lookback(self):
+        """Columns that enter a window unshifted: targets, then past covariates."""
+        return self.targets + self.past
+
+    @property
+    def columns(self):
+        """Every used column, in channel order."""
+        return self.targets + self.past + self.future
+
+
+def resolve_roles(frame, target, past_covariates, future_covariates):
+    """Check that every named column exists, once, in a single role.
+
+    Returns
+    -------
+    roles : Roles
+    """
+    roles = {
+        "target": _names(target, "target"),
+        "past_covariates": _names(past_covariates, "past_covariates"),
+        "future_covariates": _names(future_covariates, "future_covariates"),
+    }
+    if not roles["target"]:
+        raise ValueError("target must name at least one column.")
+    owner = {}
+    for role, names in roles.items():
+        for name in names:
+            if name in owner:
+                raise ValueError(
+                    f"column {name!r} is given both as {owner[name]} and as {role}; "
+                    f"each column has exactly one role."
+                )
+            owner[name] = role
+            if name not in frame.columns:
+                raise ValueError(
+                    f"column {name!r} given as {role} is not in data; its columns "
+                    f"are {list(frame.columns)}."
+                )
+    duplicated = [name for name in owner if np.sum(frame.columns == name) > 1]
+    if duplicated:
+        raise ValueError(f"data has several columns named {duplicated[0]!r}.")
+    return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
+
+
+def column_values(frame, columns):
+    """Float64 array of shape (n_rows, len(columns)); non-numeric columns fail."""
+    for name in columns:
+        dtype = frame[name].dtype
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ):
+            raise ValueError(
+                f"column {name!r} has non-numeric dtype {dtype}; encode it as numbers."
+            )
+    if not columns:
+        return np.empty((len(frame), 0))
+    return frame.loc[:, list(columns)].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def check_finite(values, columns, index, *, allow_nan=False, hint=""):
+    """Raise on inf always, and on NaN unless ``allow_nan``, naming column and label.
+
+    ``values`` has shape (n_rows, len(columns)); ``index`` labels its rows.
+    """
+    for j, name in enumerate(columns):
+        column = values[:, j]
+        bad = np.isinf(column) if allow_nan else ~np.isfinite(column)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            raise ValueError(
+                f"column {name!r} has {len(rows)} missing or infinite value(s), "
+                f"the first at label {index[rows[0]]}{hint}"
+            )

@@ -1,0 +1,149 @@
+"""The direct strategy: one multi-output model for all horizon steps."""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster
+from ._time import future_labels
+from ._windows import WINDOW_CONSTRAINTS, window_X
+
+
+class DirectForecaster(BaseForecaster):
+    __doc__ = f"""Multi-step forecaster with one multi-output model (direct strategy).
+
+    The regressor learns all ``horizon`` steps at once from the windows of
+    :func:`make_windows` (``y`` has ``horizon * n_targets`` columns,
+    step-major). ``predict`` feeds it the last window of the history and
+    returns the steps ``gap + 1 .. gap + horizon`` after it.
+
+    Parameters
+    ----------{PARAMETERS_DOC.format(
+        horizon='''
+    horizon : int >= 1
+        Number of steps predicted.''',
+        gap="Steps skipped between the end of the history and the first forecast.",
+        diff='''; it needs
+        ``gap=0`` (the differences over the gap are never predicted)''',
+    )}
+    Attributes
+    ----------{ATTRIBUTES_DOC.format(rows="``window``")}
+    See Also
+    --------
+    RecursiveForecaster : One-step model rolled forward.
+    make_windows : The windowing behind ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklstm.forecasting import DirectForecaster
+    >>> flat = make_pipeline(
+    ...     FunctionTransformer(lambda X: X.reshape(len(X), -1)), LinearRegression())
+    >>> y = pd.Series(np.arange(20.0), name="load",
+    ...               index=pd.date_range("2024-01-01", periods=20, freq="D"))
+    >>> f = DirectForecaster(flat, window=3, horizon=2).fit(y)
+    >>> f.predict()
+    2024-01-21    20.0
+    2024-01-22    21.0
+    Freq: D, Name: load, dtype: float64
+    """
+
+    _parameter_constraints = {
+        **BaseForecaster._parameter_constraints,
+        "horizon": WINDOW_CONSTRAINTS["horizon"],
+    }
+
+    def __init__(
+        self,
+        regressor=None,
+        *,
+        window,
+        horizon,
+        target=None,
+        past_covariates=None,
+        future_covariates=None,
+        gap=0,
+        target_transform=None,
+        scale_target=True,
+        dropna=False,
+        random_state=None,
+    ):
+        self.regressor = regressor
+        self.window = window
+        self.horizon = horizon
+        self.target = target
+        self.past_covariates = past_covariates
+        self.future_covariates = future_covariates
+        self.gap = gap
+        self.target_transform = target_transform
+        self.scale_target = scale_target
+        self.dropna = dropna
+        self.random_state = random_state
+
+    def _check_params(self):
+        setup = super()._check_params()
+        if setup.transform.cumulative and setup.gap > 0:
+            raise ValueError(
+                f"target_transform={setup.transform.name!r} needs gap=0 with "
+                f"DirectForecaster: the steps over the gap are never predicted, "
+                f"so the forecast cannot be accumulated from the last observed value."
+            )
+        return setup
+
+    def _model_horizon(self):
+        return int(self.horizon)
+
+    def _window_span(self, window, gap):
+        return window
+
+    def predict(self, horizon=None, *, future=None, history=None):
+        """Forecast the steps after the end of the history.
+
+        Parameters
+        ----------
+        horizon : int, default=None
+            Number of steps to return, at most the ``horizon`` of the
+            estimator (None means all of them). The forecast for step ``k``
+            does not depend on ``horizon``.
+        future : DataFrame, default=None
+            Future covariates, indexed by the labels after the end of the
+            history. It must hold every future covariate at the
+            ``gap + horizon`` steps after the history (the fitted horizon,
+            whatever ``horizon`` is passed here); other rows and columns are
+            ignored. Needed only with ``future_covariates``.
+        history : DataFrame or Series, default=None
+            A newer history to forecast from, with the columns and frequency
+            seen in ``fit``; only its last rows are used. None means the end
+            of the data passed to ``fit``.
+
+        Returns
+        -------
+        forecast : Series or DataFrame of shape (horizon,) or (horizon, n_targets)
+            Indexed by the forecast labels (the timestamps, or integers,
+            ``gap + 1 .. gap + horizon`` steps after the history), with one
+            column per target; a Series named after the target if there is
+            only one.
+        """
+        check_is_fitted(self)
+        setup = self._setup
+        n_steps = self._check_predict_horizon(horizon, default=setup.horizon)
+        if n_steps > setup.horizon:
+            raise ValueError(
+                f"horizon={n_steps} is more than the {setup.horizon} steps this "
+                f"DirectForecaster was fitted for; refit with a larger horizon."
+            )
+        history = self._history_frame(history)
+        n_targets = len(self.targets_)
+        shift = setup.gap + setup.horizon
+        lookback, lead, last_raw = self._model_arrays(history, future, n_lead=shift)
+        origin = np.array([len(lookback) - 1])
+        X = window_X(lookback, lead, origin, setup.window, shift)
+        pred = self._predict_one(
+            X, setup.horizon * n_targets, what="horizon * n_targets"
+        )
+        pred = self._from_model_units(pred.reshape(setup.horizon, n_targets), last_raw)
+        index = future_labels(history.index, self.freq_, setup.gap, n_steps)
+        return self._to_output(pred[:n_steps], index)

@@ -1,0 +1,139 @@
+"""The time axis: checks of a time index, its frequency, and the labels after it.
+
+Time axis
+---------
+The index must be a regular time axis: a :class:`pandas.RangeIndex` (or
+integer index with step 1), or a :class:`pandas.DatetimeIndex` whose ``freq``
+is set or can be inferred with :func:`pandas.infer_freq`. Missing timestamps,
+an unsorted or duplicated index are errors, never silently repaired: use
+``df.asfreq("D")``, ``df.sort_index()`` and so on first.
+"""
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from ._columns import listed
+
+
+def _missing_datetimes(index):
+    """Guess the frequency of a DatetimeIndex with holes; return (freq, missing)."""
+    candidates = []
+    for start in range(min(len(index) - 2, 50)):
+        freq = pd.infer_freq(index[start : start + 3])
+        if freq is not None and freq not in candidates:
+            candidates.append(freq)
+    for freq in candidates:
+        full = pd.date_range(index[0], index[-1], freq=freq)
+        if len(full) > len(index) and index.isin(full).all():
+            return freq, full.difference(index)
+    return None, None
+
+
+def _check_index_type_and_order(index):
+    """Raise unless ``index`` is a non-empty, unique, increasing time index."""
+    is_datetime = isinstance(index, pd.DatetimeIndex)
+    if not is_datetime and not (
+        pd.api.types.is_integer_dtype(index.dtype)
+        and not isinstance(index, pd.MultiIndex)
+    ):
+        raise TypeError(
+            f"the index must be a DatetimeIndex or an integer index (RangeIndex); "
+            f"got {type(index).__name__} of dtype {index.dtype}. Convert it, e.g. "
+            f"with df.set_index(pd.to_datetime(df['date'])), df.to_timestamp() for "
+            f"a PeriodIndex, or df.reset_index(drop=True)."
+        )
+    if len(index) == 0:
+        raise ValueError("data has no rows.")
+    if not index.is_unique:
+        dup = index[index.duplicated()]
+        raise ValueError(
+            f"the index has duplicated labels ({listed(dup.unique())}); aggregate "
+            f"them first, e.g. df.groupby(level=0).mean()."
+        )
+    if not index.is_monotonic_increasing:
+        raise ValueError(
+            "the index is not sorted in increasing time order; use df.sort_index()."
+        )
+
+
+def _check_integer_steps(index):
+    """Raise unless an integer index has step 1, naming the missing labels."""
+    if len(index) > 1 and (np.diff(np.asarray(index)) != 1).any():
+        missing = pd.RangeIndex(index[0], index[-1] + 1).difference(index)
+        raise ValueError(
+            f"the integer index must have step 1; labels "
+            f"{listed(missing)} are missing. Insert them with "
+            f"df.reindex(range({index[0]}, {index[-1] + 1})) (they become "
+            f"NaN rows to fill), or use df.reset_index(drop=True) if the "
+            f"labels do not matter."
+        )
+
+
+def _datetime_freq(index):
+    """The frequency of a DatetimeIndex: set, inferred, or a clear error."""
+    if index.freq is not None:
+        return index.freq
+    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    if freq is not None:
+        return to_offset(freq)
+    guess, missing = _missing_datetimes(index) if len(index) >= 3 else (None, None)
+    if guess is not None:
+        raise ValueError(
+            f"the DatetimeIndex is missing {len(missing)} timestamp(s) for its "
+            f"frequency {guess!r}: {listed(missing)}. Insert them with "
+            f"df.asfreq({guess!r}), then fill the NaN rows this creates (or pass "
+            f"dropna=True to drop the windows that touch them)."
+        )
+    raise ValueError(
+        "the DatetimeIndex has no freq and none can be inferred (it needs at "
+        "least 3 evenly spaced timestamps). Put the data on a regular grid, e.g. "
+        "df.asfreq('D') or df.resample('MS').mean()."
+    )
+
+
+def time_freq(index):
+    """Validate a time axis; return its frequency (None for an integer index).
+
+    Parameters
+    ----------
+    index : pandas.Index of length n_rows
+        The index of the data.
+
+    Returns
+    -------
+    freq : pandas.DateOffset or None
+        The step of a DatetimeIndex, None for an integer index with step 1.
+    """
+    _check_index_type_and_order(index)
+    if not isinstance(index, pd.DatetimeIndex):
+        _check_integer_steps(index)
+        return None
+    return _datetime_freq(index)
+
+
+def check_same_freq(freq, fitted_freq, what):
+    """Raise unless ``freq`` (of ``what``) is the frequency ``fit`` saw."""
+    if (freq is None) != (fitted_freq is None) or (
+        freq is not None and freq != fitted_freq
+    ):
+        seen = (
+            "an integer index"
+            if fitted_freq is None
+            else f"freq {fitted_freq.freqstr!r}"
+        )
+        got = "an integer index" if freq is None else f"freq {freq.freqstr!r}"
+        raise ValueError(f"{what} has {got}, but fit saw {seen}.")
+
+
+def future_labels(index, freq, start, n):
+    """Labels at positions ``len(index) + start + (0 .. n-1)``.
+
+    Returns a RangeIndex if ``freq`` is None, else a DatetimeIndex of that
+    frequency; both of length ``n`` and named as ``index``.
+    """
+    if freq is None:
+        first = int(index[-1]) + 1 + start
+        return pd.RangeIndex(first, first + n, name=index.name)
+    labels = pd.date_range(index[-1], periods=start + n + 1, freq=freq, name=index.name)
+    return labels[start + 1 :]

@@ -1,0 +1,306 @@
+"""Windows: a time-indexed frame cut into supervised ``(X, y)`` for a sequence model.
+
+Tuning with GridSearchCV and TimeSeriesSplit
+--------------------------------------------
+A :class:`~sklearn.pipeline.Pipeline` step cannot change ``y``, so windowing
+happens *before* the estimator, once. Windows are in time order, so
+:class:`~sklearn.model_selection.TimeSeriesSplit` gives time-ordered folds.
+Consecutive windows overlap: with ``stride=1``, pass
+``gap=horizon - 1`` (in windows) to ``TimeSeriesSplit`` so that no training
+target falls at or after the first target of the test fold::
+
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.preprocessing import StandardScaler
+    from sklstm import LSTMRegressor
+    from sklstm.datasets import load_co2
+    from sklstm.forecasting import make_windows
+
+    changes = load_co2().diff().iloc[1:]  # learns nothing: safe before splitting
+    w = make_windows(changes, target="co2", window=12, horizon=12)
+    search = GridSearchCV(
+        TransformedTargetRegressor(  # scaling is learned: inside each fold
+            LSTMRegressor(solver="lbfgs", max_iter=60, random_state=0),
+            transformer=StandardScaler(),
+        ),
+        {"regressor__hidden_layer_sizes": [(8,), (16,)]},
+        cv=TimeSeriesSplit(n_splits=3, gap=12 - 1),
+    ).fit(w.X, w.y)
+
+``examples/forecast_grid_search.py`` does this for real, with the window
+length tuned in an outer loop on windows that share the same targets.
+
+Any regressor that accepts 3-D ``X`` works the same way; here a flattening
+ridge regression stands in for the LSTM:
+
+>>> import numpy as np
+>>> import pandas as pd
+>>> from sklearn.linear_model import Ridge
+>>> from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+>>> from sklearn.pipeline import make_pipeline
+>>> from sklearn.preprocessing import FunctionTransformer
+>>> from sklstm.forecasting import make_windows
+>>> flat_ridge = make_pipeline(
+...     FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())
+>>> t = np.arange(120.0)
+>>> df = pd.DataFrame({"y": np.sin(t / 4) + t / 50},
+...                   index=pd.date_range("2000-01", periods=120, freq="MS"))
+>>> w = make_windows(df, target="y", window=12, horizon=3)
+>>> w.X.shape, w.y.shape
+((106, 12, 1), (106, 3))
+>>> search = GridSearchCV(flat_ridge, {"ridge__alpha": [1e-3, 1.0]},
+...                       cv=TimeSeriesSplit(n_splits=3, gap=3 - 1))
+>>> search.fit(w.X, w.y).best_params_
+{'ridge__alpha': 0.001}
+
+The window length changes ``X`` itself, so it is tuned outside the search:
+loop over it with the forecasters (their parameters can be set like any
+estimator's) and score on a time-ordered holdout, the last rows:
+
+>>> from sklearn.metrics import mean_absolute_error
+>>> from sklstm.forecasting import DirectForecaster
+>>> train, test = df.iloc[:-6], df.iloc[-6:]
+>>> forecaster = DirectForecaster(flat_ridge, window=6, horizon=6, target="y")
+>>> scores = {}
+>>> for window in (3, 6, 12):
+...     _ = forecaster.set_params(window=window).fit(train)
+...     scores[window] = mean_absolute_error(test["y"], forecaster.predict())
+>>> min(scores, key=scores.get)
+12
+"""
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+
+from .._param_validation import Interval, validate_params
+from ._columns import as_frame, check_finite, column_values, resolve_roles
+from ._time import time_freq
+
+# The sizes of a window, checked here for make_windows and by the forecasters.
+WINDOW_CONSTRAINTS = {
+    "window": [Interval(Integral, 1, None)],
+    "horizon": [Interval(Integral, 1, None)],
+    "gap": [Interval(Integral, 0, None)],
+    "stride": [Interval(Integral, 1, None)],
+}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Windows:
+    """Supervised windows made by :func:`make_windows`.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_windows, window, n_channels), dtype float64
+        Input windows, oldest step first. ``X[i, -1]`` is the step at
+        ``origins[i]``.
+    y : ndarray of shape (n_windows, horizon * n_targets), dtype float64
+        Targets, step-major: all targets at the first target step, then all
+        at the next step, and so on. Named by ``target_names``.
+    origins : pandas.Index of length n_windows
+        Label of each window's last input step (the forecast origin), in
+        increasing order. A DatetimeIndex keeps its ``freq`` (times
+        ``stride``) unless ``dropna`` dropped windows.
+    channels : tuple of str
+        Name of each channel of ``X``, in order: targets, past covariates,
+        future covariates.
+    target_names : tuple of str
+        Name of each column of ``y``: ``"{target}_t+{k}"`` for
+        ``k = gap + 1, ..., gap + horizon`` steps after the origin.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    origins: pd.Index
+    channels: tuple
+    target_names: tuple
+
+    def __len__(self):
+        return len(self.X)
+
+    def __repr__(self):
+        return (
+            f"Windows(X: {self.X.shape}, y: {self.y.shape}, "
+            f"channels={self.channels}, target_names={self.target_names})"
+        )
+
+
+def window_X(lookback, lead, origins, window, shift):
+    """Stack the windows ending at ``origins``.
+
+    lookback : (n_rows, n_lookback) targets and past covariates, unshifted.
+    lead : (n_rows + extra, n_future) future covariates, read ``shift`` ahead.
+    Returns X of shape (len(origins), window, n_lookback + n_future).
+    """
+    steps = origins[:, None] + np.arange(1 - window, 1)  # (n_windows, window)
+    return np.concatenate([lookback[steps], lead[steps + shift]], axis=2)
+
+
+def make_windows(
+    data,
+    *,
+    target=None,
+    window,
+    horizon=1,
+    gap=0,
+    stride=1,
+    past_covariates=None,
+    future_covariates=None,
+    dropna=False,
+):
+    """Cut a time-indexed frame into supervised windows for a sequence model.
+
+    For an origin ``t`` (the label of a window's last input step), the window
+    holds the ``window`` steps ``t-window+1 .. t`` and the targets are the
+    ``horizon`` steps ``t+gap+1 .. t+gap+horizon``.
+
+    Future covariates are shifted ahead by ``gap + horizon`` steps: window
+    step ``k`` (0-based) holds targets and past covariates at time
+    ``t-window+1+k``, but future covariates at ``t-window+1+k+gap+horizon``.
+    The window's last step thus holds their value at the last target time,
+    and its last ``min(window, horizon)`` steps hold their values at the
+    target times, in order. For ``window=3, gap=1, horizon=2``::
+
+        window step               0      1      2 (origin t)
+        targets, past covariates  t-2    t-1    t
+        future covariates         t+1    t+2    t+3
+        y                         [target at t+2, target at t+3]
+
+    No row beyond the data is needed: the last window reads its future
+    covariates up to its last target time.
+
+    Parameters
+    ----------
+    data : DataFrame or Series of length n_rows
+        Indexed by a RangeIndex (or integer index with step 1), or by a
+        DatetimeIndex with ``freq`` set or inferable. For a Series, its
+        values are the only target, named by ``data.name`` (``"y"`` if None).
+    target : str or list of str, default=None
+        Column(s) to forecast; their lookback is always an input channel.
+        Required for a DataFrame.
+    window : int >= 1
+        Number of input steps per window.
+    horizon : int >= 1, default=1
+        Number of consecutive target steps per window.
+    gap : int >= 0, default=0
+        Steps skipped between the origin and the first target step.
+    stride : int >= 1, default=1
+        Steps between consecutive origins. The grid of origins is aligned on
+        the latest possible window, which is always included.
+    past_covariates : str or list of str, default=None
+        Columns known only up to the origin; they enter as their lookback.
+    future_covariates : str or list of str, default=None
+        Columns known in advance; they enter shifted ahead by
+        ``gap + horizon`` steps (see above).
+    dropna : bool, default=False
+        If False, a NaN in any used column raises. If True, drop exactly the
+        windows whose inputs or targets include a NaN; the other windows and
+        their origins are unchanged.
+
+    Returns
+    -------
+    windows : Windows
+        Frozen dataclass with ``X`` of shape (n_windows, window, n_channels),
+        ``y`` of shape (n_windows, horizon * n_targets), ``origins``,
+        ``channels`` and ``target_names``. Without dropped windows,
+        ``n_windows = (n_rows - window - gap - horizon) // stride + 1``.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` is not a DataFrame or Series, its index is neither a
+        DatetimeIndex nor an integer index, or a size is not an int.
+    ValueError
+        If a size is out of range; a column is unknown, named twice or in two
+        roles; the index is unsorted, duplicated, has missing timestamps or no
+        frequency; a used column has NaN (unless ``dropna``) or inf; or the
+        data is shorter than ``window + gap + horizon`` rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm.forecasting import make_windows
+    >>> df = pd.DataFrame(
+    ...     {"sales": [10., 11., 12., 13., 14., 15.],
+    ...      "promo": [0., 1., 0., 0., 1., 0.]},
+    ...     index=pd.date_range("2024-01-01", periods=6, freq="D"))
+    >>> w = make_windows(df, target="sales", window=2, horizon=2,
+    ...                  future_covariates="promo")
+    >>> w
+    Windows(X: (3, 2, 2), y: (3, 2), channels=('sales', 'promo'),
+            target_names=('sales_t+1', 'sales_t+2'))
+    >>> w.X[0]  # sales at Jan 1, 2; promo at Jan 3, 4 (the target days)
+    array([[10.,  0.],
+           [11.,  0.]])
+    >>> w.y
+    array([[12., 13.],
+           [13., 14.],
+           [14., 15.]])
+    >>> list(w.origins.strftime("%Y-%m-%d")), w.origins.freqstr
+    (['2024-01-02', '2024-01-03', '2024-01-04'], 'D')
+    """
+    frame, target = as_frame(data, target)
+    roles = resolve_roles(frame, target, past_covariates, future_covariates)
+    sizes = {"window": window, "horizon": horizon, "gap": gap, "stride": stride}
+    validate_params(sizes, WINDOW_CONSTRAINTS, "make_windows")
+    window, horizon, gap, stride = (int(sizes[name]) for name in WINDOW_CONSTRAINTS)
+    time_freq(frame.index)  # validates the time axis
+
+    n_rows = len(frame)
+    needed = window + gap + horizon
+    if n_rows < needed:
+        raise ValueError(
+            f"data has {n_rows} rows, but one window needs window + gap + horizon "
+            f"= {window} + {gap} + {horizon} = {needed} rows."
+        )
+    columns = roles.columns
+    values = column_values(frame, columns)
+    check_finite(
+        values,
+        columns,
+        frame.index,
+        allow_nan=bool(dropna),
+        hint=(
+            "; fill or drop it, or pass dropna=True to drop only the windows "
+            "that touch it."
+        ),
+    )
+    n_targets = len(roles.targets)
+    lookback = values[:, : len(roles.lookback)]
+    lead = values[:, len(roles.lookback) :]
+    targets = values[:, :n_targets]
+
+    # Origins are positions; counting back from the latest one keeps it.
+    last_origin = n_rows - 1 - gap - horizon
+    origins = np.arange(last_origin, window - 2, -stride)[::-1]
+    X = window_X(lookback, lead, origins, window, shift=gap + horizon)
+    target_steps = origins[:, None] + gap + np.arange(1, horizon + 1)
+    y = targets[target_steps].reshape(len(origins), horizon * n_targets)
+
+    # A slice keeps the index's freq (times stride) on the origins.
+    origin_labels = frame.index[origins[0] : origins[-1] + 1 : stride]
+    if dropna:
+        keep = ~(np.isnan(X).any(axis=(1, 2)) | np.isnan(y).any(axis=1))
+        if not keep.any():
+            raise ValueError(
+                f"all {len(origins)} windows include a NaN; nothing is left after "
+                f"dropna=True."
+            )
+        if not keep.all():
+            origin_labels, X, y = origin_labels[keep], X[keep], y[keep]
+
+    target_names = tuple(
+        f"{name}_t+{gap + step}"
+        for step in range(1, horizon + 1)
+        for name in roles.targets
+    )
+    return Windows(
+        X=X,
+        y=y,
+        origins=origin_labels,
+        channels=tuple(roles.columns),
+        target_names=target_names,
+    )

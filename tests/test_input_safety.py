@@ -1,0 +1,438 @@
+"""Inputs that once slipped through silently, checked at the one conversion point.
+
+Every form of ``X`` and of per-step ``y`` goes through ``sklstm._validation``;
+these tests hold each class of silent misreading to an error (or warning)
+that names its place: the sample, step, channel, column or parameter.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+
+from sklstm import LSTMRegressor
+from sklstm._validation import check_sequence_targets, check_sequences
+from sklstm.exceptions import DataLayoutWarning
+
+FAST = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=3, random_state=0)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+# -- one conversion for every form of per-step targets ---------------------------------
+
+
+def _ragged_X(lengths=(3, 5, 4)):
+    return check_sequences([np.arange(n, dtype=float) for n in lengths])
+
+
+@pytest.mark.parametrize(
+    "bad_value, exc, match",
+    [
+        (1 + 2j, ValueError, "complex"),
+        ("1.5", ValueError, "holds strings"),
+        (10**400, ValueError, "too large for float64"),
+    ],
+)
+def test_list_targets_are_checked_like_array_targets(bad_value, exc, match):
+    """A list of per-step targets gets the checks (and messages) of an array."""
+    seqs = _ragged_X()
+    y = [np.zeros(3), np.zeros(5), np.zeros(4)]
+    y[1] = [0.0, 0.0, bad_value, 0.0, 0.0]
+    with pytest.raises(exc, match=match) as caught:
+        check_sequence_targets(y, seqs, True, numeric=True)
+    assert "y[1]" in str(caught.value)  # names the sequence
+
+
+def test_list_targets_keep_their_values_exactly():
+    seqs = _ragged_X()
+    y = [np.arange(3.0), np.arange(5.0) + 10, np.arange(4.0) + 20]
+    out = check_sequence_targets(y, seqs, True, numeric=True)
+    for k, target in enumerate(y):
+        assert_array_equal(out[k, : len(target), 0], target)
+
+
+# -- numbers as text, datetimes, and other non-numeric columns -------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda X: X.astype(object).astype(str).astype(object),  # object array of text
+        lambda X: [[str(v) for v in row] for row in X],  # nested lists of text
+    ],
+    ids=["object array", "nested list"],
+)
+def test_numbers_written_as_text_are_refused(make):
+    X = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(ValueError, match="holds strings"):
+        check_sequences(make(X))
+
+
+def test_object_array_of_numbers_is_accepted_as_sklearn_does():
+    X = np.arange(12.0).reshape(4, 3)
+    assert_array_equal(check_sequences(X.astype(object)).values, check_sequences(X).values)
+
+
+@pytest.mark.parametrize(
+    "column, values, exc",
+    [
+        ("when", pd.date_range("2024-01-01", periods=4), TypeError),
+        ("price", ["1.0", "2.0", "3.0", "4.0"], TypeError),
+        ("kind", pd.Categorical(["a", "b", "a", "b"]), TypeError),
+        ("phase", np.array([1j, 2j, 3j, 4j]), ValueError),
+    ],
+)
+def test_non_numeric_dataframe_column_is_named(column, values, exc):
+    frame = pd.DataFrame({"lag_2": np.arange(4.0), column: values, "lag_1": np.ones(4)})
+    with pytest.raises(exc, match=f"Column '{column}' of X"):
+        check_sequences(frame)
+    with pytest.raises(exc, match=f"Column '{column}' of X"):
+        LSTMRegressor(**FAST).fit(frame, np.arange(4.0))
+
+
+@pytest.mark.parametrize(
+    "X, what",
+    [
+        ({"a": [1.0, 2.0]}, "dict"),
+        ((row for row in np.ones((3, 2))), "generator"),
+        ("1,2,3", "str"),
+        ({1.0, 2.0}, "set"),
+    ],
+)
+def test_containers_that_are_not_arrays_are_named(X, what):
+    with pytest.raises(TypeError, match=f"got a {what}"):
+        check_sequences(X)
+
+
+# -- NaN is padding only at the end of a 3-D array --------------------------------------
+
+
+def test_nan_in_a_lag_table_is_a_missing_value_not_padding():
+    """The newest lag of a table missing must not shorten the sequence silently."""
+    X = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["lag_3", "lag_2", "lag_1"])
+    X.iloc[2, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN in sample 2, column 'lag_1'"):
+        check_sequences(X)
+    model = LSTMRegressor(**FAST).fit(X.fillna(0.0), np.arange(4.0))
+    with pytest.raises(ValueError, match="NaN in sample 2, column 'lag_1'"):
+        model.predict(X)
+
+
+def test_nan_at_the_end_of_a_list_item_is_an_error():
+    seqs = [np.arange(4.0), np.array([1.0, 2.0, np.nan])]
+    with pytest.raises(ValueError, match="NaN inside sequence 1 \\(step 2, channel 0\\)"):
+        check_sequences(seqs)
+
+
+def test_trailing_nan_steps_of_a_3d_array_stay_padding():
+    X = np.ones((2, 4, 1))
+    X[1, 2:] = np.nan
+    assert_array_equal(check_sequences(X).lengths, [4, 2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 6), n_columns=st.integers(1, 6), data=st.data(),
+    bad=st.sampled_from([np.nan, np.inf, -np.inf]),
+)
+def test_a_bad_table_cell_is_named(n, n_columns, data, bad):
+    row = data.draw(st.integers(0, n - 1))
+    col = data.draw(st.integers(0, n_columns - 1))
+    X = np.zeros((n, n_columns))
+    X[row, col] = bad
+    kind = "NaN" if np.isnan(bad) else "infinity"
+    with pytest.raises(ValueError, match=f"{kind} in sample {row}, column {col}\\."):
+        check_sequences(X)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5), T=st.integers(2, 6), C=st.integers(1, 3), data=st.data())
+def test_nan_inside_a_3d_sequence_is_named(n, T, C, data):
+    s = data.draw(st.integers(0, n - 1))
+    t = data.draw(st.integers(0, T - 2))  # a later step stays real, so this is not padding
+    c = data.draw(st.integers(0, C - 1))
+    X = np.ones((n, T, C))
+    X[s, t, c] = np.nan
+    with pytest.raises(ValueError, match=f"inside sequence {s} \\(step {t}, channel {c}\\)"):
+        check_sequences(X)
+
+
+# -- names of the channels of a list of DataFrames ---------------------------------------
+
+
+def _frames(columns, n=3, T=5):
+    rng = np.random.RandomState(0)
+    return [pd.DataFrame(rng.normal(size=(T, len(columns))), columns=columns) for _ in range(n)]
+
+
+def test_list_of_dataframes_records_channel_names():
+    assert check_sequences(_frames(["price", "load"])).channel_names == ("price", "load")
+
+
+def test_list_of_dataframes_in_different_orders_is_refused():
+    frames = _frames(["price", "load"])
+    frames[2] = frames[2][["load", "price"]]
+    with pytest.raises(ValueError, match="columns of sequence 2 of X"):
+        check_sequences(frames)
+
+
+def test_list_mixing_dataframes_and_arrays_is_refused():
+    frames = _frames(["price", "load"])
+    frames[1] = frames[1].to_numpy()
+    with pytest.raises(ValueError, match="Sequence 1 of X is not a DataFrame"):
+        check_sequences(frames)
+
+
+# -- channels first -----------------------------------------------------------------
+
+
+def test_channels_first_is_read_as_its_transpose():
+    X_last = np.random.RandomState(0).normal(size=(4, 30, 2))
+    X_first = X_last.transpose(0, 2, 1)
+    read = check_sequences(X_first, data_format="channels_first")
+    assert_array_equal(read.values, check_sequences(X_last).values)
+    items = check_sequences(list(X_first), data_format="channels_first")
+    assert_array_equal(items.values, read.values)
+
+
+def test_likely_transposed_input_warns_and_names_the_parameter():
+    X = np.zeros((5, 1, 40))  # sktime's univariate numpy3D: 1 channel, 40 steps
+    with pytest.warns(DataLayoutWarning, match="data_format='channels_first'"):
+        check_sequences(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        check_sequences(X, data_format="channels_last")  # declared: no warning
+        check_sequences(np.zeros((5, 40, 3)))  # plausible layout: no warning
+
+
+# -- errors from below, in the user's terms ------------------------------------------
+
+
+def _small_task():
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    return X, X.sum(axis=(1, 2))
+
+
+@pytest.mark.parametrize("key", ["callback", "jac", "hessp", "bounds", "options"])
+def test_solver_options_that_sklstm_sets_are_named(key):
+    X, y = _small_task()
+    model = LSTMRegressor(**{**FAST, "solver_options": {key: None}})
+    with pytest.raises(ValueError, match=f"solver_options may not set '{key}'"):
+        model.fit(X, y)
+
+
+def test_a_solver_option_scipy_refuses_is_reported_as_ours():
+    X, y = _small_task()
+    model = LSTMRegressor(**{**FAST, "solver_options": {"gtol": "tight"}})
+    with pytest.raises(ValueError, match="refused solver_options=\\{'gtol': 'tight'\\}"):
+        model.fit(X, y)
+
+
+def test_invscaling_schedule_underflows_instead_of_overflowing():
+    from sklstm._optimizers import SGDOptimizer
+
+    opt = SGDOptimizer(3, 0.1, "invscaling", power_t=1e10)
+    opt.iteration_ends(time_step=1000)  # (t + 1) ** power_t is beyond float range
+    assert opt.learning_rate == 0.0
+    opt = SGDOptimizer(3, 0.1, "invscaling", power_t=0.5)
+    opt.iteration_ends(time_step=99)
+    assert opt.learning_rate == pytest.approx(0.1 / 10.0, rel=1e-12)
+
+
+# -- the estimators: names, layouts and probes through fit and predict ----------------
+
+
+def test_estimator_checks_channel_names_of_a_list_of_dataframes():
+    frames = _frames(["price", "load"], n=8)
+    model = LSTMRegressor(**FAST).fit(frames, np.arange(8.0))
+    assert list(model.feature_names_in_) == ["price", "load"]
+    with pytest.raises(ValueError, match="channel names of X, \\['load', 'price'\\]"):
+        model.predict([f[["load", "price"]] for f in frames])
+    with pytest.warns(UserWarning, match="does not have channel names"):
+        model.predict([f.to_numpy() for f in frames])
+    assert_array_equal(model.predict(frames), model.predict(np.stack([f.to_numpy() for f in frames])))
+
+
+def test_estimator_reads_channels_first():
+    X = np.random.RandomState(0).normal(size=(10, 30, 2))
+    y = X[:, -1, 0]
+    last = LSTMRegressor(**FAST).fit(X, y)
+    first = LSTMRegressor(**FAST, data_format="channels_first").fit(X.transpose(0, 2, 1), y)
+    assert_array_equal(first.out_coef_, last.out_coef_)
+    assert_array_equal(first.predict(X.transpose(0, 2, 1)), last.predict(X))
+    with pytest.warns(DataLayoutWarning, match="data_format"):
+        LSTMRegressor(**FAST).fit(X.transpose(0, 2, 1), y)
+
+
+@pytest.mark.filterwarnings("ignore::sklstm.exceptions.DataLayoutWarning")
+def test_a_sequence_model_reads_rows_of_n_features_in_columns_as_one_step():
+    """MAPIE probes fitted models with predict(np.zeros((1, n_features_in_)))."""
+    X = np.random.RandomState(0).normal(size=(10, 6, 3))
+    model = LSTMRegressor(**FAST).fit(X, X[:, -1, 0])
+    rows = np.random.RandomState(1).normal(size=(4, model.n_features_in_))
+    assert_array_equal(model.predict(rows), model.predict(rows[:, None, :]))
+
+
+# -- the fitted model is the truth --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("hidden_layer_sizes", (4,)), ("return_sequences", True), ("peephole", True),
+     ("coupled_gates", True)],
+)
+def test_changed_architecture_is_named_at_predict_and_warm_start(name, value):
+    X, y = _small_task()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    before = model.predict(X)
+    model.set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"fitted with {name}=.*but {name} is now"):
+        model.predict(X)
+    with pytest.raises(ValueError, match=f"fitted with {name}="):
+        model.set_params(warm_start=True).fit(X, y)
+    model.set_params(**{name: LSTMRegressor().get_params()[name]}, warm_start=False)
+    if name == "hidden_layer_sizes":
+        model.set_params(hidden_layer_sizes=FAST["hidden_layer_sizes"])
+    assert_array_equal(model.predict(X), before)  # nothing was changed by the failures
+
+
+# -- weights: every form through one check --------------------------------------------
+
+
+def _labelled():
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    return X, np.array(["a", "b", "c"] * 4)
+
+
+@pytest.mark.parametrize(
+    "class_weight, exc, match",
+    [
+        ({"a": -1.0, "b": 1.0}, ValueError, "class_weight\\['a'\\] is -1.0: negative"),
+        ({"a": 1.0, "b": np.nan}, ValueError, "class_weight\\['b'\\] is nan"),
+        ({"a": np.inf}, ValueError, "class_weight\\['a'\\] is inf"),
+        ({"a": "2"}, TypeError, "class_weight must hold numbers, not text"),
+        ({"z": 1.0}, ValueError, "class_weight names \\['z'\\], which are not classes"),
+        ({"a": 0, "b": 0, "c": 0}, ValueError, "class_weight must sum to a positive number"),
+        ("heavy", TypeError, "class_weight must be a dict"),
+    ],
+)
+def test_bad_class_weight_names_its_class(class_weight, exc, match):
+    from sklstm import LSTMClassifier
+
+    X, y = _labelled()
+    with pytest.raises(exc, match=match):
+        LSTMClassifier(**FAST, class_weight=class_weight).fit(X, y)
+
+
+def test_weights_whose_product_overflows_are_named():
+    from sklstm import LSTMClassifier
+
+    X, y = _labelled()
+    model = LSTMClassifier(**FAST, class_weight={"a": 1e300, "b": 1.0, "c": 1.0})
+    with pytest.raises(ValueError, match="sample_weight \\* class_weight"):
+        model.fit(X, y, sample_weight=np.full(12, 1e10))
+
+
+# -- early-stopping splits in the user's terms ------------------------------------------
+
+
+def test_stratified_split_names_the_rare_class_label():
+    from sklstm import LSTMClassifier
+
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    y = np.array(["common"] * 11 + ["rare"])
+    model = LSTMClassifier((2,), early_stopping=True, validation_split="stratified", max_iter=2)
+    with pytest.raises(ValueError, match="class 'rare' has 1"):
+        model.fit(X, y)
+
+
+def test_stratified_split_too_small_for_the_classes_names_validation_fraction():
+    from sklstm import LSTMClassifier
+
+    X, y = _labelled()  # 3 classes; 10% of 12 samples is 2 validation samples
+    model = LSTMClassifier((2,), early_stopping=True, validation_split="stratified", max_iter=2)
+    with pytest.raises(ValueError, match="validation_fraction=0.1 splits the 12 samples"):
+        model.fit(X, y)
+
+
+# -- dtypes stay the model's ----------------------------------------------------------
+
+
+def test_padded_per_step_predictions_keep_float32():
+    X = np.random.RandomState(0).normal(size=(6, 5, 1)).astype(np.float32)
+    model = LSTMRegressor(**FAST, return_sequences=True).fit(X, X[:, :, 0])
+    X[0, 3:] = np.nan  # padding
+    pred = model.predict(X)
+    assert pred.dtype == np.float32 and np.isnan(pred[0, 3:]).all()
+
+
+def test_continuing_a_float64_model_on_float32_X_keeps_float64_targets():
+    X, _ = _small_task()
+    y = np.pi * 1e4 + np.arange(len(X)) / 3.0  # digits float32 would round away
+    base = LSTMRegressor((3,), solver="adam", max_iter=2, random_state=0).fit(X, y)
+    a = clone_fitted(base).partial_fit(X.astype(np.float32), y)
+    b = clone_fitted(base).partial_fit(X.astype(np.float32).astype(np.float64), y)
+    assert a.out_coef_.dtype == np.float64
+    assert_array_equal(a.out_coef_, b.out_coef_)
+
+
+def clone_fitted(model):
+    import copy
+
+    return copy.deepcopy(model)
+
+
+# -- loading checks what it loads -------------------------------------------------------
+
+
+def test_a_state_loaded_as_another_class_is_refused():
+    from sklstm import LSTMClassifier
+
+    X, y = _small_task()
+    state = LSTMRegressor(**FAST).fit(X, y).__getstate__()
+    impostor = LSTMClassifier.__new__(LSTMClassifier)
+    with pytest.raises(ValueError, match="not that of a fitted LSTMClassifier.*classes_"):
+        impostor.__setstate__(state)
+    clf_state = LSTMClassifier(**FAST).fit(X, y > np.median(y)).__getstate__()
+    impostor = LSTMRegressor.__new__(LSTMRegressor)
+    with pytest.raises(ValueError, match="not that of a fitted LSTMRegressor"):
+        impostor.__setstate__(clf_state)
+
+
+def test_a_skops_file_whose_type_was_swapped_is_refused(tmp_path):
+    import json
+    import zipfile
+
+    sio = pytest.importorskip("skops.io")
+    from sklstm.persistence import trusted_types
+
+    X, y = _small_task()
+    path = tmp_path / "model.skops"
+    sio.dump(LSTMRegressor(**FAST).fit(X, y), path)
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    assert schema["__class__"] == "LSTMRegressor"
+    schema["__class__"], schema["__module__"] = "LSTMClassifier", "sklstm._classifier"
+    files["schema.json"] = json.dumps(schema).encode()
+    swapped = tmp_path / "swapped.skops"
+    with zipfile.ZipFile(swapped, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="not that of a fitted LSTMClassifier"):
+        sio.load(swapped, trusted=trusted_types())
+
+
+def test_a_model_saved_before_a_parameter_existed_gets_its_default():
+    X, y = _small_task()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    state = dict(model.__getstate__())
+    del state["data_format"]  # as saved by a version without the parameter
+    loaded = LSTMRegressor.__new__(LSTMRegressor)
+    loaded.__setstate__(state)
+    assert loaded.data_format is None
+    assert_array_equal(loaded.predict(X), model.predict(X))

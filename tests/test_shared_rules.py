@@ -1,0 +1,177 @@
+"""Each rule that several places need has one home; these tests go through
+every public path that uses it.
+
+- per-step weights: ``_loss.step_weights`` (training loss, early-stopping
+  score, ``score``);
+- logits to probabilities: ``_loss.class_probabilities`` (``predict_proba``,
+  ``predict_log_proba``; training uses the same activations);
+- the standardisation rule: ``_scaling.mean_and_scale`` (``fit``, the first
+  ``partial_fit``, early stopping's training part);
+- the commit of fitted state: ``BaseLSTM._commit`` (``fit``, ``partial_fit``,
+  warm start).
+"""
+
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, r2_score
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._loss import OUTPUT_ACTIVATIONS, class_probabilities
+from sklstm._scaling import mean_and_scale
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+FAST = dict(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
+
+
+def ragged_problem(seed=0, n=10):
+    """Sequences of 2..5 steps, 2 channels, per-step targets, sample weights."""
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(2, 6, size=n)
+    X = [rng.normal(size=(k, 2)) for k in lengths]
+    y = [x[:, 0] + 0.1 * rng.normal(size=len(x)) for x in X]
+    return X, y, rng.uniform(0.5, 2.0, size=n), lengths
+
+
+def per_step_weights(sample_weight, lengths):
+    """Each real step weighs its sequence's weight over its length, written out."""
+    return np.concatenate([np.full(k, w / k) for w, k in zip(sample_weight, lengths)])
+
+
+# -- per-step weights --------------------------------------------------------------
+
+
+def test_per_step_weights_in_regressor_score():
+    X, y, sw, lengths = ragged_problem()
+    model = LSTMRegressor(**FAST, return_sequences=True).fit(X, y, sample_weight=sw)
+    pred = np.concatenate([p[:k] for p, k in zip(model.predict(X), lengths)])
+    expected = r2_score(np.concatenate(y), pred, sample_weight=per_step_weights(sw, lengths))
+    assert model.score(X, y, sample_weight=sw) == pytest.approx(expected, rel=1e-12)
+
+
+def test_per_step_weights_in_classifier_score_and_early_stopping():
+    X, y, sw, lengths = ragged_problem(1, n=20)
+    labels = [np.where(t > 0, "up", "down") for t in y]
+    clf = LSTMClassifier(**FAST, return_sequences=True, early_stopping=True,
+                         validation_fraction=0.25).fit(X, labels, sample_weight=sw)
+    pred = np.concatenate(clf.predict(X))
+    expected = accuracy_score(np.concatenate(labels), pred,
+                              sample_weight=per_step_weights(sw, lengths))
+    assert clf.score(X, labels, sample_weight=sw) == pytest.approx(expected, rel=1e-12)
+    # early stopping scored the tail (last 5 sequences) by the same rule; the
+    # weights kept are those of the first epoch of least validation loss
+    val = slice(15, 20)
+    val_score = accuracy_score(
+        np.concatenate(labels[val]), np.concatenate(clf.predict(X[val])),
+        sample_weight=per_step_weights(sw[val], lengths[val]),
+    )
+    best = int(np.argmin(clf.validation_loss_curve_))
+    assert clf.validation_scores_[best] == pytest.approx(val_score, rel=1e-12)
+
+
+def test_per_step_weights_in_the_training_loss():
+    """With all weights zero the network predicts 0 at every step, so the
+    loss of one full-batch epoch (taken before its update) is the per-step
+    weighted mean of ½ y²."""
+    X, y, sw, lengths = ragged_problem(2)
+    model = LSTMRegressor(**FAST, return_sequences=True, alpha=0.0, solver="sgd")
+    model.fit(X, y, sample_weight=sw)
+    for layer in model.coefs_:
+        for name in layer:
+            layer[name][...] = 0.0
+    model.out_coef_[...] = 0.0
+    model.out_intercept_[...] = 0.0
+    model.partial_fit(X, y, sample_weight=sw)  # one batch: batch_size "auto" is n
+    w = per_step_weights(sw, lengths)
+    expected = np.sum(w * 0.5 * np.concatenate(y) ** 2) / w.sum()
+    assert model.loss_curve_[-1] == pytest.approx(expected, rel=1e-12)
+
+
+# -- logits to probabilities -------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_probabilities_of_every_classifier_kind(kind):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 4, 1))
+    s = X[:, :, 0].sum(axis=1)
+    y = {"binary": s > 0, "multiclass": np.digitize(s, [-1, 1]),
+         "multilabel": np.c_[s > 0, X[:, -1, 0] > 0].astype(int)}[kind]
+    clf = LSTMClassifier(**FAST).fit(X, y)
+    z, _ = clf._logits(X)
+    multilabel = kind == "multilabel"
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(proba, class_probabilities(z, multilabel=multilabel))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+    # training's output activation gives the same probabilities
+    activation = OUTPUT_ACTIVATIONS["softmax" if kind == "multiclass" else "logistic"]
+    np.testing.assert_array_equal(activation(z), proba if kind != "binary" else proba[:, 1:])
+
+
+# -- the standardisation rule ------------------------------------------------------
+
+
+def expected_statistics(X, sample_weight):
+    rows = np.concatenate(X)
+    weights = np.concatenate([np.full(len(x), w) for x, w in zip(X, sample_weight)])
+    return mean_and_scale(rows, weights)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_input_statistics_follow_the_one_rule(Estimator):
+    X, y, sw, _ = ragged_problem(3)
+    X = [np.c_[x, np.full(len(x), 7.0)] for x in X]  # a constant third channel
+    y = np.array([t[-1] for t in y])
+    if Estimator is LSTMClassifier:
+        y = y > 0
+    mean, scale = expected_statistics(X, sw)
+    assert scale[2] == 1.0  # the constant channel is centred, not scaled
+    for model in (
+        Estimator(**FAST).fit(X, y, sample_weight=sw),
+        Estimator(**FAST).partial_fit(
+            X, y, sample_weight=sw, **({"classes": [False, True]} if y.dtype == bool else {})
+        ),
+    ):
+        np.testing.assert_allclose(model.input_mean_, mean, rtol=1e-12)
+        np.testing.assert_allclose(model.input_scale_, scale, rtol=1e-12)
+    # early stopping: the statistics of the training part (the head) only
+    early = Estimator(**FAST, early_stopping=True, validation_fraction=0.3)
+    early.fit(X, y, sample_weight=sw)
+    mean, scale = expected_statistics(X[:7], sw[:7])
+    np.testing.assert_allclose(early.input_mean_, mean, rtol=1e-12)
+    np.testing.assert_allclose(early.input_scale_, scale, rtol=1e-12)
+
+
+# -- committing fitted state -------------------------------------------------------
+
+
+def test_fit_replaces_all_fitted_state():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 3))
+    y = X.sum(axis=1)
+    model = LSTMRegressor(**FAST).fit(pd.DataFrame(X, columns=["a", "b", "c"]), y)
+    assert hasattr(model, "feature_names_in_") and hasattr(model, "_optimizer")
+    model.set_params(solver="lbfgs").fit(X, y)  # no names, no stochastic optimizer
+    assert not hasattr(model, "feature_names_in_")
+    assert not hasattr(model, "_optimizer")
+    assert model.validation_loss_curve_ == [] and model.best_validation_loss_ is None
+
+
+def test_warm_start_and_partial_fit_keep_the_history():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 4, 1))
+    y = X[:, -1, 0]
+    model = LSTMRegressor(**FAST).fit(X, y)
+    curve, t = list(model.loss_curve_), model.t_
+    model.partial_fit(X, y)
+    assert model.loss_curve_[:3] == curve and model.n_iter_ == 4 and model.t_ == t + 20
+    model.set_params(warm_start=True).fit(X, y)
+    assert model.loss_curve_[:4] == curve + model.loss_curve_[3:4] and model.n_iter_ == 7
+
+
+def test_commit_refuses_an_undeclared_name():
+    model = LSTMRegressor()
+    with pytest.raises(RuntimeError, match="_scratch"):
+        model._commit({"coefs_": [], "_scratch": 1})
+    assert "coefs_" not in vars(model)
