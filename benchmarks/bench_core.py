@@ -196,7 +196,8 @@ def peak_memory(fn):
 def family_steps(X, y, layers, head_w, head_b, seed=0):
     """Closures of the plain, bidirectional and dropout training steps."""
     rng = np.random.default_rng(seed)
-    reverse = make_problem(*X.shape, layers[0]["R"].shape[0], X.dtype, seed=seed + 1)[2]
+    F, H = X.shape[2], layers[0]["R"].shape[0]
+    reverse = make_problem(*X.shape, H, X.dtype, seed=seed + 1)[2]
     head_w2 = np.concatenate([head_w, head_w])  # (2H, 1)
 
     def plain():
@@ -206,7 +207,7 @@ def family_steps(X, y, layers, head_w, head_b, seed=0):
         sklstm_step(X, y, layers + reverse, head_w2, head_b, bidirectional=True)
 
     def dropout():
-        masks = draw_dropout_masks(rng, len(X), layers, 0.2, 0.2, X.dtype)
+        masks = draw_dropout_masks(rng, len(X), [(F, H)], 0.2, 0.2, X.dtype)
         sklstm_step(X, y, layers, head_w, head_b, dropout_masks=masks)
 
     return {"plain": plain, "bidirectional": bidirectional, "dropout": dropout}

@@ -25,7 +25,7 @@ from ._inference import predict_logits
 from ._loss import Network, Objective
 from ._optimizers import resolve_scipy_method
 from ._param_validation import BOOLEAN, Interval, Options, validate_params
-from ._params import ParamLayout, init_lstm_layers, init_output_layer
+from ._params import GATE_VARIANTS, ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
 from ._training import TrainingData, TrainingRecord, fit_scipy, fit_stochastic
 from ._validation import (
@@ -54,6 +54,36 @@ PARAMETERS_DOC = """
 
     coupled_gates : bool, default=False
         Couple the input and forget gates, ``f = 1 - i`` (CIFG).
+
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+        A variant of Greff et al., *LSTM: A Search Space Odyssey* (2017):
+        no input gate (``"NIG"``, i = 1), no forget gate (``"NFG"``, f = 1),
+        no output gate (``"NOG"``, o = 1), no input activation (``"NIAF"``,
+        g(x) = x), no output activation (``"NOAF"``, h = o c), or full gate
+        recurrence (``"FGR"``: every gate also reads the previous step's i,
+        f and o through nine more (H, H) matrices). The paper's other
+        variants are ``peephole=False`` (NP, the default) and
+        ``coupled_gates=True`` (CIFG). Peepholes combine with every variant,
+        the coupled gate with all but NIG and NFG.
+
+    bidirectional : bool, default=False
+        Run each layer forward and backward in time and concatenate the two
+        outputs (2H units, read by the next layer and the output layer).
+        Many-to-one reads the forward direction at each sequence's last
+        real step and the backward direction after step 0, as PyTorch does.
+
+    dropout : float in [0, 1), default=0.0
+        Fraction of each layer's inputs dropped in training (Keras's
+        ``dropout``), with one mask per sequence for all its steps
+        (variational dropout, Gal & Ghahramani 2016) and kept units scaled
+        by ``1 / (1 - dropout)``, so prediction uses the full network
+        unchanged. Masks are drawn from ``random_state``. Stochastic solvers
+        only: the scipy methods need a deterministic loss.
+
+    recurrent_dropout : float in [0, 1), default=0.0
+        Fraction of the recurrent state ``h_{t-1}`` dropped where the gates
+        read it, in training (Keras's ``recurrent_dropout``); as ``dropout``
+        otherwise.
 
     forget_bias : float, default=1.0
         Initial bias of the forget gate (Jozefowicz et al., 2015).
@@ -182,6 +212,10 @@ PARAMETER_CONSTRAINTS = {
     "return_sequences": [BOOLEAN],
     "peephole": [BOOLEAN],
     "coupled_gates": [BOOLEAN],
+    "gate_variant": [None, Options(str, GATE_VARIANTS[1:])],
+    "bidirectional": [BOOLEAN],
+    "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "recurrent_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "forget_bias": [Interval(numbers.Real)],
     "solver": [str],
     "alpha": [_NON_NEGATIVE],
@@ -218,9 +252,18 @@ ATTRIBUTES_DOC = """
         One dict per LSTM layer with ``W`` (n_in, 4H), ``R`` (H, 4H), ``b``
         (4H,) and, with peepholes, ``p`` (3, H); gate blocks in the order
         i, f, g, o (i, g, o and ``p`` of shape (2, H) with coupled gates).
-        ``W``, ``R`` are PyTorch's ``weight_ih_l{k}.T``, ``weight_hh_l{k}.T``.
+        ``W``, ``R`` are PyTorch's ``weight_ih_l{k}.T``, ``weight_hh_l{k}.T``
+        and ``b`` is ``bias_ih_l{k} + bias_hh_l{k}``.
+        A ``gate_variant`` without a gate drops its block and its row of
+        ``p``: NIG has blocks f, g, o; NFG i, g, o; NOG i, f, g (i, g with
+        coupled gates); ``p`` has one row per remaining sigmoid gate, in the
+        order i, f, o. FGR adds ``Rg`` (3H, 3H) (2H with coupled gates):
+        rows the previous step's i, f, o, columns the gates i, f, o they
+        feed. Bidirectional models hold two dicts per layer, the forward
+        direction first: ``coefs_[2k + 1]`` is PyTorch's ``*_l{k}_reverse``,
+        and layer ``k > 0`` reads ``2 H`` inputs, forward units first.
 
-    out_coef_ : ndarray of shape (H_last, n_outputs)
+    out_coef_ : ndarray of shape (D * H_last, n_outputs)
         Weights of the dense output layer.
 
     out_intercept_ : ndarray of shape (n_outputs,)
@@ -274,6 +317,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return_sequences=False,
         peephole=False,
         coupled_gates=False,
+        gate_variant=None,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
         forget_bias=1.0,
         solver="adam",
         alpha=1e-4,
@@ -309,6 +356,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.return_sequences = return_sequences
         self.peephole = peephole
         self.coupled_gates = coupled_gates
+        self.gate_variant = gate_variant
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
         self.forget_bias = forget_bias
         self.solver = solver
         self.alpha = alpha
@@ -351,7 +402,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     )
     # Parameters that shape the network. The fitted model keeps their values:
     # predict, warm starts and partial_fit refuse to run with others.
-    _ARCHITECTURE_PARAMS = ("hidden_layer_sizes", "return_sequences", "peephole", "coupled_gates")
+    _ARCHITECTURE_PARAMS = (
+        "hidden_layer_sizes", "return_sequences", "peephole", "coupled_gates", "gate_variant",
+        "bidirectional",
+    )
     # What a loaded state must hold to predict (see __setstate__).
     _required_fitted = (
         "coefs_", "out_coef_", "out_intercept_", "input_mean_", "input_scale_",
@@ -407,6 +461,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     "gradient-based method of scipy.optimize.minimize such as 'L-BFGS-B', "
                     "'BFGS', 'CG', 'Newton-CG', 'TNC', 'SLSQP' or 'trust-constr'."
                 )
+            for name in ("dropout", "recurrent_dropout"):
+                if getattr(self, name) > 0:
+                    raise ValueError(
+                        f"{name}={getattr(self, name)!r} needs a stochastic solver ('adam' or "
+                        f"'sgd'): solver={self.solver!r} needs a deterministic loss. Set "
+                        f"{name}=0 or use solver='adam'."
+                    )
+        check_cell(self.gate_variant, self.coupled_gates)
         return sizes, method
 
     # -- input conversion -----------------------------------------------------
@@ -585,12 +647,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         network : Network
         theta : ndarray of shape (network.layout.size,)
         """
-        first = self.coefs_[0]
-        n_units = first["R"].shape[0]
-        layout = ParamLayout(
-            first["W"].shape[0], [layer["R"].shape[0] for layer in self.coefs_],
-            self.out_coef_.shape[1], peephole="p" in first,
-            coupled=first["W"].shape[1] == 3 * n_units,
+        # The variant and the directions are the fitted parameters' (weights
+        # of different variants can share shapes); the rest is read from them.
+        layout = ParamLayout.from_layers(
+            self.coefs_, self.out_coef_.shape[1], gate_variant=self.gate_variant,
+            bidirectional=bool(self.bidirectional),
         )
         theta = layout.pack(
             self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
@@ -669,9 +730,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         sizes = list(layout.hidden_sizes)
         layers = init_lstm_layers(
             layout.n_features, sizes, rng, peephole=self.peephole, coupled=self.coupled_gates,
-            forget_bias=self.forget_bias, dtype=dtype,
+            forget_bias=self.forget_bias, dtype=dtype, gate_variant=self.gate_variant,
+            bidirectional=self.bidirectional,
         )
-        coef, intercept = init_output_layer(sizes[-1], layout.n_outputs, rng, dtype=dtype)
+        coef, intercept = init_output_layer(layout.n_top, layout.n_outputs, rng, dtype=dtype)
         return layout.pack(layers, coef, intercept, dtype=dtype)
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
@@ -700,7 +762,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         layout = ParamLayout(
             seqs.n_channels, sizes, Y.shape[-1], peephole=self.peephole,
-            coupled=self.coupled_gates,
+            coupled=self.coupled_gates, gate_variant=self.gate_variant,
+            bidirectional=self.bidirectional,
         )
         network = Network(layout, bool(self.return_sequences))
         objective = Objective(loss_name, float(self.alpha))

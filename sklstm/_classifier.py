@@ -62,6 +62,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return_sequences=False,
         peephole=False,
         coupled_gates=False,
+        gate_variant=None,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
         forget_bias=1.0,
         solver="adam",
         alpha=1e-4,
@@ -96,7 +100,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, return_sequences=return_sequences,
-            peephole=peephole, coupled_gates=coupled_gates, forget_bias=forget_bias,
+            peephole=peephole, coupled_gates=coupled_gates, gate_variant=gate_variant,
+            bidirectional=bidirectional, dropout=dropout, recurrent_dropout=recurrent_dropout,
+            forget_bias=forget_bias,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
             shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from ._lstm import lstm_backward, lstm_forward
+from ._lstm import draw_dropout_masks, lstm_backward, lstm_forward
 from ._params import ParamLayout
 
 __all__ = [
     "Network", "Objective", "forward_logits", "loss_and_grad", "sequence_loss",
-    "step_weights", "class_probabilities", "OUTPUT_ACTIVATIONS", "LOSSES",
+    "step_weights", "training_masks", "class_probabilities", "OUTPUT_ACTIVATIONS", "LOSSES",
 ]
 
 
@@ -203,6 +203,30 @@ def forward_logits(theta, X, lengths, network, dropout_masks=None):
         dropout_masks=dropout_masks,
     )
     return hidden @ coef + intercept, hidden, cache
+
+
+def training_masks(network, n_samples, dropout, recurrent_dropout, rng, dtype):
+    """A mini-batch's variational dropout masks, or None without dropout.
+
+    Parameters
+    ----------
+    network : Network
+    n_samples : int
+    dropout, recurrent_dropout : float in [0, 1)
+    rng : numpy.random.RandomState or numpy.random.Generator
+    dtype : dtype
+
+    Returns
+    -------
+    masks : list of tuple or None
+        For ``loss_and_grad(..., dropout_masks=masks)``
+        (see :func:`sklstm._lstm.draw_dropout_masks`).
+    """
+    if not (dropout or recurrent_dropout):
+        return None
+    return draw_dropout_masks(
+        rng, n_samples, network.layout.layer_sizes, dropout, recurrent_dropout, dtype
+    )
 
 
 def step_weights(sample_weight, lengths, n_samples, n_timesteps=None, dtype=np.float64):

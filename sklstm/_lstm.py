@@ -861,7 +861,7 @@ class _TimeReversal:
         return np.take_along_axis(a, self.index, axis=0)
 
 
-def draw_dropout_masks(rng, n_samples, layers, dropout, recurrent_dropout, dtype):
+def draw_dropout_masks(rng, n_samples, layer_sizes, dropout, recurrent_dropout, dtype):
     """Variational dropout masks: one per sequence, layer and direction, for all steps.
 
     Inverted dropout (Gal & Ghahramani 2016): a unit is kept with
@@ -872,8 +872,8 @@ def draw_dropout_masks(rng, n_samples, layers, dropout, recurrent_dropout, dtype
     ----------
     rng : numpy.random.Generator or numpy.random.RandomState
     n_samples : int
-    layers : sequence of dict
-        The layers as for :func:`lstm_forward`; only their shapes are read.
+    layer_sizes : sequence of (int, int)
+        ``(n_in, H)`` of each layer dict, in the order of ``layers``.
     dropout, recurrent_dropout : float in [0, 1)
         Rates of the layers' inputs and of the recurrent ``h_{t-1}``.
     dtype : dtype
@@ -894,8 +894,7 @@ def draw_dropout_masks(rng, n_samples, layers, dropout, recurrent_dropout, dtype
 
     dtype = np.dtype(dtype)
     masks = []
-    for layer in layers:
-        n_in, H = layer["W"].shape[0], layer["R"].shape[0]
+    for n_in, H in layer_sizes:
         masks.append((draw(dropout, n_in), draw(recurrent_dropout, H)))
     return masks
 

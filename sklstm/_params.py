@@ -8,9 +8,13 @@ writing into an unpacked array writes into ``theta``.
 
 import numpy as np
 
-from ._lstm import gate_blocks, sigmoid_gates
+from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
-__all__ = ["ParamLayout", "init_lstm_layers", "init_output_layer", "layer_shapes"]
+# GATE_VARIANTS and check_cell are the core's, offered here to the estimators.
+__all__ = [
+    "ParamLayout", "init_lstm_layers", "init_output_layer", "layer_shapes", "GATE_VARIANTS",
+    "check_cell",
+]
 
 
 class ParamLayout:
@@ -38,6 +42,9 @@ class ParamLayout:
     ----------
     size : int
         Length of the flat vector.
+    n_top : int
+        Width of the top layer's output, read by the output layer: H_last,
+        or 2 H_last when bidirectional.
     n_features, hidden_sizes, n_outputs, peephole, coupled, gate_variant, bidirectional
         The parameters, as given (``hidden_sizes`` as a tuple).
     """
@@ -59,13 +66,37 @@ class ParamLayout:
             for name, shape in shapes.items():
                 self.entries.append((depth, name, shape, offset))
                 offset += int(np.prod(shape))
-        n_in = (2 if bidirectional else 1) * hidden_sizes[-1]
+        self.n_top = n_in = (2 if bidirectional else 1) * hidden_sizes[-1]
         for name, shape in (("coef", (n_in, n_outputs)), ("intercept", (n_outputs,))):
             self.entries.append((None, name, shape, offset))
             offset += int(np.prod(shape))
         self.n_layers = len(shapes_per_dict)
         self.size = offset
         self._ends = [o + int(np.prod(shape)) for _, _, shape, o in self.entries]
+
+    @property
+    def layer_sizes(self):
+        """``(n_in, H)`` of each layer dict, as :func:`layer_shapes` orders them."""
+        shapes = {(depth, name): shape for depth, name, shape, _ in self.entries}
+        return [(shapes[d, "W"][0], shapes[d, "R"][0]) for d in range(self.n_layers)]
+
+    @classmethod
+    def from_layers(cls, layers, n_outputs, *, gate_variant=None, bidirectional=False):
+        """The layout of given layer dicts, read from their shapes.
+
+        Variants share shapes (NFG's blocks and the coupled gate's, say), so
+        ``gate_variant`` and ``bidirectional`` are given; the sizes, the
+        peepholes and the coupled gate are read.
+        """
+        first = layers[0]
+        n_units = first["R"].shape[0]
+        full_blocks = len(gate_blocks(False, gate_variant))
+        return cls(
+            first["W"].shape[0], [layer["R"].shape[0] for layer in layers[:: 1 + bidirectional]],
+            n_outputs, peephole="p" in first,
+            coupled=first["R"].shape[1] == (full_blocks - 1) * n_units,
+            gate_variant=gate_variant, bidirectional=bidirectional,
+        )
 
     def unpack(self, theta):
         """Views of ``theta`` as ``(layers, coef, intercept)``.

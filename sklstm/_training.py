@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._loss import forward_logits, loss_and_grad, sequence_loss
+from ._loss import forward_logits, loss_and_grad, sequence_loss, training_masks
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_gradient, run_scipy_minimize
 from .exceptions import IterationLimitWarning
 
@@ -198,9 +198,10 @@ def _make_optimizer(settings, theta, previous):
     )
 
 
-def _batch_step(theta, optimizer, batch, network, objective, clip_norm):
+def _batch_step(theta, optimizer, batch, network, objective, rng, settings):
     """One optimizer step on ``batch``, updating ``theta`` in place.
 
+    With dropout, the step draws the batch's masks from ``rng``.
     Returns ``(loss, weight)``, or None when the loss or gradient is non-finite.
     """
     sw = batch.sample_weight
@@ -208,10 +209,16 @@ def _batch_step(theta, optimizer, batch, network, objective, clip_norm):
     if weight <= 0:
         return 0.0, 0.0  # only zero-weight samples: nothing to learn from
     seqs = batch.seqs
-    loss, grad = loss_and_grad(theta, seqs.values, batch.Y, seqs.lengths, sw, network, objective)
+    masks = training_masks(
+        network, seqs.n_samples, settings.dropout, settings.recurrent_dropout, rng,
+        seqs.values.dtype,
+    )
+    loss, grad = loss_and_grad(
+        theta, seqs.values, batch.Y, seqs.lengths, sw, network, objective, masks
+    )
     if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
         return None
-    clip_gradient(grad, clip_norm)
+    clip_gradient(grad, settings.clip_norm)
     optimizer.update_params(theta, grad)
     return loss, weight
 
@@ -233,9 +240,7 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
                 idx = slice(begin, begin + batch_size)
             else:
                 idx = order[begin : begin + batch_size]
-            step = _batch_step(
-                theta, optimizer, data.take(idx), network, objective, settings.clip_norm
-            )
+            step = _batch_step(theta, optimizer, data.take(idx), network, objective, rng, settings)
             if step is None:
                 return None
             total_loss += step[0] * step[1]

@@ -1,9 +1,13 @@
 """Bidirectional stacks in the core: PyTorch's layout and conventions, exact gradients."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from lstm_reference import check_core_gradients, reference_forward, sigmoid
 
+from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._lstm import lstm_forward, lstm_predict
 from sklstm._params import init_lstm_layers, layer_shapes
 
@@ -187,3 +191,60 @@ def test_loaded_pytorch_model_matches():
     last, _ = lstm_forward(X, layers, lengths=LENGTHS, bidirectional=True)
     np.testing.assert_allclose(seq, out, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(last, np.concatenate([h_n[-2], h_n[-1]], axis=1), rtol=1e-10)
+
+
+# -- through the estimators ------------------------------------------------------
+
+
+def _shell(Estimator, X, y, **params):
+    """A briefly fitted bidirectional model (standardize=False), to load weights into."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Estimator((4, 4), bidirectional=True, standardize=False, max_iter=1,
+                         random_state=0, **params).fit(X, y)
+
+
+def test_estimator_layout_and_prediction():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(12, 5, 3))
+    labels = np.array(["a", "b", "c"])[np.arange(12) % 3]
+    clf = _shell(LSTMClassifier, X, labels)
+    assert [d["W"].shape for d in clf.coefs_] == [(3, 16), (3, 16), (8, 16), (8, 16)]
+    assert clf.out_coef_.shape == (8, 3)
+    hidden, _ = lstm_forward(X, clf.coefs_, bidirectional=True)
+    z = hidden @ clf.out_coef_ + clf.out_intercept_
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[z.argmax(axis=1)])
+
+
+def _load_pytorch(model, state, weight, bias, num_layers):
+    """Load PyTorch's bidirectional state_dict and a Linear head into a fitted model."""
+    model.coefs_ = [
+        {"W": state[f"weight_ih_l{k}{s}"].T.copy(), "R": state[f"weight_hh_l{k}{s}"].T.copy(),
+         "b": state[f"bias_ih_l{k}{s}"] + state[f"bias_hh_l{k}{s}"]}
+        for k in range(num_layers) for s in ("", "_reverse")
+    ]
+    model.out_coef_, model.out_intercept_ = weight.T.copy(), bias.copy()
+
+
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_estimator_predicts_with_pytorch_weights(return_sequences):
+    """PyTorch's bidirectional weights, loaded by name, give its documented outputs."""
+    rng = np.random.default_rng(9)
+    seqs = [rng.normal(size=(n, 3)) for n in LENGTHS]
+    y = [rng.normal(size=n) for n in LENGTHS] if return_sequences else rng.normal(size=4)
+    reg = _shell(LSTMRegressor, seqs, y, return_sequences=return_sequences)
+    state = to_pytorch(random_layers(rng, 3, (4, 4), peephole=False), 2)
+    weight, bias = rng.normal(size=(1, 8)), rng.normal(size=1)
+    _load_pytorch(reg, state, weight, bias, 2)
+    X = np.zeros((4, 5, 3))
+    for s, seq in enumerate(seqs):
+        X[s, : len(seq)] = seq
+    out, h_n = pytorch_equations(X, LENGTHS, state, 2)
+    pred = reg.predict(seqs)
+    if return_sequences:
+        for s, n in enumerate(LENGTHS):
+            np.testing.assert_allclose(pred[s, :n], (out[s, :n] @ weight.T + bias)[:, 0],
+                                       rtol=1e-12)
+    else:
+        last = np.concatenate([h_n[-2], h_n[-1]], axis=1)
+        np.testing.assert_allclose(pred, (last @ weight.T + bias)[:, 0], rtol=1e-12)

@@ -1,9 +1,13 @@
 """Variational dropout in the core: masks, their effect, and exact gradients with a fixed mask."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from lstm_reference import check_core_gradients, reference_forward
 
+from sklstm import LSTMRegressor
 from sklstm._lstm import draw_dropout_masks, lstm_forward, lstm_predict
 from sklstm._params import layer_shapes
 
@@ -16,7 +20,8 @@ def setup(seed, hidden_sizes=(3, 2), variant=None, bidirectional=False, rates=(0
                           bidirectional=bidirectional)
     layers = [{k: rng.normal(scale=0.6, size=s) for k, s in d.items()} for d in shapes]
     X = rng.normal(size=(3, 4, 2))
-    masks = draw_dropout_masks(rng, 3, layers, *rates, np.float64)
+    sizes = [(d["W"].shape[0], d["R"].shape[0]) for d in layers]
+    masks = draw_dropout_masks(rng, 3, sizes, *rates, np.float64)
     return rng, X, layers, masks
 
 
@@ -51,8 +56,7 @@ def test_gradients_with_fixed_masks(bidirectional, return_sequences, rates):
 
 
 def test_masks_are_inverted_and_seeded():
-    layers = layer_shapes(5, (400,))
-    layers = [{k: np.zeros(s) for k, s in d.items()} for d in layers]
+    layers = [(5, 400)]
     a = draw_dropout_masks(np.random.RandomState(0), 50, layers, 0.25, 0.5, np.float32)
     b = draw_dropout_masks(np.random.RandomState(0), 50, layers, 0.25, 0.5, np.float32)
     (mx, mh), = a
@@ -97,3 +101,61 @@ def test_mask_shapes_are_checked():
     bad = [(masks[0][0][:, :1], masks[0][1]), masks[1]]
     with pytest.raises(ValueError, match="input dropout mask of layer 0 must have shape"):
         lstm_forward(X, layers, dropout_masks=bad)
+
+
+# -- through the estimators ------------------------------------------------------
+
+
+def _data():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(30, 5, 2))
+    return X, X[:, :, 0].sum(axis=1)
+
+
+def _fit(**params):
+    X, y = _data()
+    params = {"max_iter": 4, "batch_size": 8, "random_state": 0, "standardize": False, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return LSTMRegressor((4,), **params).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_dropout_fits_are_reproducible(solver, assert_same_weights):
+    a = _fit(solver=solver, dropout=0.3, recurrent_dropout=0.3)
+    b = _fit(solver=solver, dropout=0.3, recurrent_dropout=0.3)
+    assert_same_weights(a, b)
+    plain = _fit(solver=solver)
+    assert not np.array_equal(a.coefs_[0]["W"], plain.coefs_[0]["W"])
+    other = _fit(solver=solver, dropout=0.3, recurrent_dropout=0.3, random_state=1)
+    assert not np.array_equal(a.coefs_[0]["W"], other.coefs_[0]["W"])
+
+
+def test_prediction_uses_the_whole_network():
+    """Inverted scaling: predict needs no masks and no change, and is deterministic."""
+    model = _fit(dropout=0.5, recurrent_dropout=0.5)
+    X, _ = _data()
+    hidden, _ = lstm_forward(X, model.coefs_)
+    expected = (hidden @ model.out_coef_ + model.out_intercept_)[:, 0]
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), model.predict(X))
+
+
+def test_dropout_with_partial_fit_and_every_feature():
+    X, y = _data()
+    model = LSTMRegressor((3, 2), dropout=0.2, recurrent_dropout=0.2, bidirectional=True,
+                          gate_variant="NOAF", peephole=True, random_state=0)
+    for _ in range(2):
+        model.partial_fit(X, y)
+    assert np.isfinite(model.loss_)
+    assert model.predict(X).shape == (30,)
+
+
+def test_refused_dropout_keeps_the_fitted_model(assert_same_weights):
+    model = _fit(solver="lbfgs")
+    before = LSTMRegressor().set_params(**model.get_params())
+    before.__dict__.update({k: v for k, v in vars(model).items() if k.endswith("_")})
+    model.set_params(dropout=0.1)
+    with pytest.raises(ValueError, match="dropout=0.1 needs a stochastic solver"):
+        model.fit(*_data())
+    assert_same_weights(model, before)

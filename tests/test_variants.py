@@ -1,8 +1,14 @@
 """Greff et al.'s LSTM variants in the core: exact gradients and known answers."""
 
+import warnings
+
 import numpy as np
 import pytest
-from lstm_reference import check_core_gradients, reference_forward
+from lstm_reference import central_difference_gradient, check_core_gradients, reference_forward
+from sklearn.exceptions import ConvergenceWarning
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._loss import Network, Objective, loss_and_grad, training_masks
 
 from sklstm._lstm import check_cell, gate_blocks, lstm_forward, sigmoid_gates
 from sklstm._params import ParamLayout, init_lstm_layers, layer_shapes
@@ -198,3 +204,52 @@ def test_initialisation_per_variant(variant):
     if variant == "FGR":
         assert np.all(layers[0]["Rg"] == 0)  # starts as the plain cell
     lstm_forward(np.zeros((1, 2, 3)), layers, gate_variant=variant)
+
+
+# -- through the estimators ------------------------------------------------------
+
+
+def _fit_quietly(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+@pytest.mark.parametrize("variant", VARIANTS[1:], ids=str)
+def test_estimators_fit_every_variant(variant):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 5, 2))
+    y = X[:, :, 0].sum(axis=1)
+    reg = _fit_quietly(LSTMRegressor((3, 2), gate_variant=variant, peephole=True, max_iter=3,
+                                     standardize=False, random_state=0), X, y)
+    expected = layer_shapes(2, (3, 2), peephole=True, gate_variant=variant)
+    assert [{k: v.shape for k, v in d.items()} for d in reg.coefs_] == expected
+    hidden, _ = lstm_forward(X, reg.coefs_, gate_variant=variant)
+    np.testing.assert_allclose(reg.predict(X), (hidden @ reg.out_coef_ + reg.out_intercept_)[:, 0],
+                               rtol=1e-12)
+    reg.set_params(gate_variant=None)
+    with pytest.raises(ValueError, match=f"fitted with gate_variant={variant!r}"):
+        reg.predict(X)
+    clf = _fit_quietly(LSTMClassifier((3,), gate_variant=variant, max_iter=2, random_state=0),
+                       X, y > 0)
+    assert clf.predict_proba(X).shape == (16, 2)
+
+
+def test_loss_and_grad_of_every_feature_together():
+    """The packed gradient that every solver follows: FGR, CIFG, peepholes, two
+    directions, two layers, many-to-many, ragged, weighted, penalised, masked."""
+    rng = np.random.default_rng(1)
+    layout = ParamLayout(2, (2, 2), 2, peephole=True, coupled=True, gate_variant="FGR",
+                         bidirectional=True)
+    network, objective = Network(layout, True), Objective("squared_error", 0.3)
+    theta = rng.normal(scale=0.5, size=layout.size)
+    X, y = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4, 2))
+    lengths, sw = np.array([4, 2, 3]), np.array([1.0, 2.0, 0.5])
+    masks = training_masks(network, 3, 0.3, 0.3, np.random.RandomState(0), np.float64)
+
+    def loss():
+        return loss_and_grad(theta, X, y, lengths, sw, network, objective, masks)[0]
+
+    _, grad = loss_and_grad(theta, X, y, lengths, sw, network, objective, masks)
+    num = central_difference_gradient(loss, theta)
+    np.testing.assert_allclose(grad, num, rtol=1e-5, atol=1e-8)
