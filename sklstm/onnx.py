@@ -70,10 +70,13 @@ weights must also have exactly the documented shapes, so an architecture
 whose weights differ (bidirectional layers, extra recurrent matrices) is
 refused even when no parameter names it.
 
-Bidirectional layers need only their reading: ``_emit_lstm_layer`` already
-emits ``direction="bidirectional"`` from a forward and a backward weight
-set (tested against a transcription), so ``_describe`` must give both per
-layer and ``_FORWARD_PARAMS`` accept ``bidirectional=True``.
+Bidirectional layers become ONNX LSTM operators with
+``direction="bidirectional"``: ``coefs_[2k]`` and ``coefs_[2k + 1]`` are the
+forward and backward weight sets of layer k, and the operator's
+``sequence_lens`` starts the backward direction at each sequence's last
+real step, as sklstm does. Greff et al.'s gate variants (``gate_variant``)
+have no ONNX operator and are refused; ``dropout`` and
+``recurrent_dropout`` act in training only, and do not matter here.
 """
 
 import inspect
@@ -134,8 +137,9 @@ def _is_positive_int(value):
 # Parameters that shape the forward pass, each with the values exported
 # exactly. ``hidden_layer_sizes`` is checked against the fitted weights.
 # Bidirectional layers map onto direction="bidirectional" of the same
-# operator (see _emit_lstm_layer); until the reverse weights are read from
-# coefs_, only False is exact.
+# operator (see _emit_lstm_layer). The ONNX LSTM operator has all three
+# gates, no gate recurrence, and tanh (or other saturating) activations
+# only: none of Greff et al.'s gate variants.
 _FORWARD_PARAMS = {
     "hidden_layer_sizes": lambda value: True,
     "return_sequences": _is_flag,
@@ -144,7 +148,14 @@ _FORWARD_PARAMS = {
     "n_channels": _is_positive_int,
     "column_order": lambda value: value in ("time_major", "channel_major"),
     "newest_first": _is_flag,
-    "bidirectional": _is_false,
+    "bidirectional": _is_flag,
+    "gate_variant": lambda value: value is None,
+}
+
+# Why a known forward parameter's value cannot be exported, for its error.
+_REFUSAL_REASONS = {
+    "gate_variant": "the ONNX LSTM operator computes the full cell (input, forget and output "
+                    "gates, tanh activations, no gate recurrence); it has no such variant.",
 }
 
 # Parameters that only steer training: the fitted attributes hold all their
@@ -154,7 +165,8 @@ _TRAINING_PARAMS = frozenset({
     "power_t", "max_iter", "shuffle", "random_state", "tol", "verbose", "warm_start",
     "momentum", "nesterovs_momentum", "early_stopping", "validation_fraction",
     "validation_split", "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun",
-    "clip_norm", "solver_options", "standardize", "class_weight",
+    "clip_norm", "solver_options", "standardize", "class_weight", "dropout",
+    "recurrent_dropout",
 })
 
 
@@ -224,9 +236,12 @@ def _check_params(estimator):
     if refused is not None:
         name, value = refused
         known = name in _FORWARD_PARAMS
+        reason = _REFUSAL_REASONS.get(
+            name, "sklstm.onnx does not express that configuration exactly."
+        )
         raise ValueError(
             f"Cannot export {type(estimator).__name__} with {name}={value!r}: "
-            + ("sklstm.onnx does not express that configuration exactly." if known else
+            + (reason if known else
                f"sklstm.onnx does not know the parameter {name!r}, so it cannot tell "
                "whether an ONNX graph would compute the same predictions.")
         )
@@ -263,6 +278,29 @@ def _check_layer(k, layer, n_in, coupled, peephole):
         if not np.all(np.isfinite(layer[key])):
             raise ValueError(f"Cannot export: coefs_[{k}][{key!r}] holds NaN or infinity.")
     return H
+
+
+def _read_layers(coefs, n_in, coupled, peephole, bidirectional):
+    """Per layer, the ONNX weights of each direction (forward, then backward).
+
+    A bidirectional model holds two dicts per layer in ``coefs_``, forward
+    first; layer ``k > 0`` reads both directions' units, ``2 H``.
+    """
+    n_dir = 2 if bidirectional else 1
+    if not isinstance(coefs, (list, tuple)) or not coefs or len(coefs) % n_dir:
+        held = len(coefs) if isinstance(coefs, (list, tuple)) else type(coefs).__name__
+        raise ValueError(
+            f"Cannot export: bidirectional={bidirectional} needs {n_dir} dicts per layer "
+            f"in coefs_, but coefs_ holds {held}."
+        )
+    layers = []
+    for k in range(0, len(coefs), n_dir):
+        units = [_check_layer(j, coefs[j], n_in, coupled, peephole) for j in range(k, k + n_dir)]
+        if len(set(units)) != 1:
+            raise ValueError(f"Cannot export: the two directions of coefs_[{k}:{k + 2}] differ in H.")
+        layers.append([_onnx_lstm_weights(coefs[j], coupled) for j in range(k, k + n_dir)])
+        n_in = n_dir * units[0]
+    return layers
 
 
 def _onnx_lstm_weights(layer, coupled):
@@ -343,10 +381,9 @@ def _describe(estimator):
     scale = np.asarray(estimator.input_scale_, np.float64)
     if mean.ndim != 1 or mean.shape != scale.shape or not np.all(scale > 0):
         raise ValueError("Cannot export: input_mean_ and input_scale_ are inconsistent.")
-    layers, n_in = [], mean.shape[0]
-    for k, layer in enumerate(estimator.coefs_):
-        n_in = _check_layer(k, layer, n_in, coupled, peephole)
-        layers.append([_onnx_lstm_weights(layer, coupled)])
+    layers = _read_layers(estimator.coefs_, mean.shape[0], coupled, peephole,
+                          bool(params["bidirectional"]))
+    n_in = sum(direction[1].shape[1] for direction in layers[-1])
     sizes = [layer[0][1].shape[1] for layer in layers]
     try:
         same_sizes = _hidden_sizes(params["hidden_layer_sizes"]) == sizes

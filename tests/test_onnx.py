@@ -176,9 +176,9 @@ def _transcribed_lstm(X, lengths, layer):
 
 
 def test_bidirectional_emitter_reads_each_sequence_both_ways(monkeypatch):
-    # The exporter refuses bidirectional estimators today; its layer emitter
-    # already builds direction="bidirectional" from two weight sets. Checked
-    # here against a transcription: the backward direction starts at each
+    # The layer emitter builds direction="bidirectional" from two weight
+    # sets. Checked here against a transcription, independently of sklstm's
+    # own bidirectional pass: the backward direction starts at each
     # sequence's own last real step, and the state read is the forward one
     # at the last real step next to the backward one after step 0.
     X, y = _data(np.float64)
@@ -202,6 +202,37 @@ def test_bidirectional_emitter_reads_each_sequence_both_ways(monkeypatch):
     behind = _transcribed_lstm(reversed_values, lengths, backward.coefs_[0])
     state = np.hstack([ahead[np.arange(N), lengths - 1], behind[np.arange(N), lengths - 1]])
     _assert_close(got, state @ coef[:, 0] + forward.out_intercept_[0])
+
+
+@pytest.mark.parametrize("sizes", [(3,), (4, 3)])
+@pytest.mark.parametrize("peephole, coupled", [(False, False), (True, True)])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_bidirectional_estimator_matches_predict(sizes, peephole, coupled, return_sequences):
+    """coefs_[2k], coefs_[2k + 1] become one direction="bidirectional" operator."""
+    X, y = _data()
+    lengths = np.arange(N) % T + 1
+    Xp = _pad_tail(X, lengths)
+    if return_sequences:
+        y = np.cumsum(X[:, :, 0], axis=1)
+    model = _fit(LSTMRegressor, Xp, y, hidden_layer_sizes=sizes, peephole=peephole,
+                 coupled_gates=coupled, return_sequences=return_sequences, bidirectional=True)
+    (got,) = _run(to_onnx(model, Xp), Xp)
+    _assert_close(got, model.predict(Xp))
+
+
+@pytest.mark.parametrize("variant", ["NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"])
+def test_refuses_every_gate_variant_by_name(variant):
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y, gate_variant=variant)
+    with pytest.raises(ValueError, match=f"gate_variant='{variant}': the ONNX LSTM operator"):
+        to_onnx(model, X)
+
+
+def test_dropout_acts_in_training_only():
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y, dropout=0.3, recurrent_dropout=0.3)
+    (got,) = _run(to_onnx(model, X), X)
+    _assert_close(got, model.predict(X))
 
 
 # -- variable lengths -------------------------------------------------------------
@@ -417,7 +448,7 @@ def test_refuses_architecture_changed_after_fit(fitted, param, value):
     ("bidirectional", True),
     ("variant", "FGR"),
     ("standardize_targets", True),
-    ("dropout", 0.2),
+    ("gate_variant", "NOAF"),
 ])
 def test_refuses_parameters_it_cannot_express(fitted, monkeypatch, param, value):
     model, X = fitted
@@ -429,9 +460,9 @@ def test_refuses_parameters_it_cannot_express(fitted, monkeypatch, param, value)
 
 def test_unknown_parameters_pass_only_when_off_at_their_default():
     refused = sklstm_onnx._refused_param
-    assert refused({"dropout": 0.0, "extra": None, "flags": ()},
-                   {"dropout": 0.0, "extra": None, "flags": ()}) is None
-    assert refused({"dropout": 0.1}, {"dropout": 0.0}) == ("dropout", 0.1)
+    assert refused({"zoneout": 0.0, "extra": None, "flags": ()},
+                   {"zoneout": 0.0, "extra": None, "flags": ()}) is None
+    assert refused({"zoneout": 0.1}, {"zoneout": 0.0}) == ("zoneout", 0.1)
     # A feature switched on by default is refused even at its default.
     assert refused({"scale_targets": True}, {"scale_targets": True}) == ("scale_targets", True)
     assert refused({"variant": "vanilla"}, {"variant": "vanilla"}) == ("variant", "vanilla")
