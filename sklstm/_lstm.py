@@ -3,6 +3,9 @@ r"""Stateless forward and backward passes of a stack of LSTM layers.
 This module is the numerical core of sklstm. It knows nothing of
 scikit-learn: it maps arrays to arrays, keeps no state between calls, and
 returns everything ``lstm_backward`` needs in an explicit cache.
+``lstm_predict`` is the forward pass without that cache, for inference;
+both passes run the cell equations through one step function,
+``_layer_step``.
 
 Notation (Greff et al., *LSTM: A Search Space Odyssey*, 2017)
 -----------------------------------------------------------
@@ -120,8 +123,13 @@ Implementation notes
   active samples at step t are a prefix ``[..., :n_t]`` of the batch; padded
   steps carry the state unchanged, output zeros and get exactly zero
   gradient.
+- ``lstm_predict`` runs a chunk of steps through every layer before the
+  next chunk, so each layer keeps only a chunk of states. Chunks of one
+  step (interleaving the layers step by step) and of 4 to 64 steps ran
+  equally fast within the measurement noise (±5%), on S, M and L shapes.
 """
 
+import math
 import threading
 from contextlib import nullcontext
 from functools import lru_cache
@@ -406,13 +414,16 @@ def _empty_arrays(dtype, *shapes):
     mapped memory costs a page fault per 4 KiB page on first touch, which
     here took a third of the run time of mid-sized problems.
     """
+    # math.prod, not np.prod: this runs for every batch, and np.prod of a
+    # tuple cost a tenth of the forward time of a small problem's layer.
+    counts = [math.prod(shape) for shape in shapes]
     align = 64 // np.dtype(dtype).itemsize  # each array starts on a cache line
-    sizes = [-(-int(np.prod(shape)) // align) * align for shape in shapes]
+    sizes = [-(-count // align) * align for count in counts]
     block = np.empty(sum(sizes) + align, dtype=dtype)
     start = (-block.ctypes.data // block.itemsize) % align
     arrays = []
-    for shape, size in zip(shapes, sizes):
-        arrays.append(block[start : start + int(np.prod(shape))].reshape(shape))
+    for shape, count, size in zip(shapes, counts, sizes):
+        arrays.append(block[start : start + count].reshape(shape))
         start += size
     return arrays
 
@@ -439,11 +450,17 @@ class _StepBuffers:
             self.pre = np.empty((lay.n_pre, lay.H, B), dtype=dtype)
 
 
-def _sigmoid_from_half(u):
-    """σ(2u) in place, for pre-activations already halved: (1 + tanh u) / 2."""
-    np.tanh(u, out=u)
-    u *= 0.5
-    u += 0.5
+def _activate(a, n_tanh_rows):
+    """Gate nonlinearities in place: the one place where they are applied.
+
+    Rows ``:n_tanh_rows`` (the block input g) get ``tanh``; the rest are
+    sigmoid gates whose pre-activations were halved (in the weights, see
+    the module notes), and get ``σ(2u) = (1 + tanh u) / 2``.
+    """
+    np.tanh(a, out=a)
+    sig = a[n_tanh_rows:]
+    sig *= 0.5
+    sig += 0.5
 
 
 def _cell_update(lay, a, c_prev, c, tmp):
@@ -498,10 +515,10 @@ def _layer_step(lay, z, a, c_prev, c, tc, h, h_prev, n, buf):
             pre = buf.pre[..., :n]
             np.multiply(buf.p_pre[..., :n], c_prev_n, out=pre)
             a[H:act_end] += pre.reshape(-1, n)
-    np.tanh(a[H if lay.niaf else 0 : act_end], out=a[H if lay.niaf else 0 : act_end])
-    sig = a[H:act_end]  # every block after g is a sigmoid gate
-    sig *= 0.5
-    sig += 0.5
+    if lay.niaf:
+        _activate(a[H:act_end], 0)  # the block input g stays linear
+    else:
+        _activate(a[:act_end], H)  # every block after g is a sigmoid gate
     tmp = buf.tmp[:, :n]
     _cell_update(lay, a, c_prev_n, c_n, tmp)
     tc_n = tc[:, :n]
@@ -514,7 +531,7 @@ def _layer_step(lay, z, a, c_prev, c, tc, h, h_prev, n, buf):
         if lay.peephole:
             np.multiply(buf.p_o[:, :n], c_n, out=tmp)
             o += tmp
-            _sigmoid_from_half(o)
+            _activate(o, 0)
         np.multiply(o, tc_n, out=h[:, :n])
     else:
         h[:, :n] = tc_n
