@@ -10,11 +10,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._loss import Network, Objective, loss_and_grad, training_masks
 
-from sklstm._lstm import check_cell, gate_blocks, lstm_forward, sigmoid_gates
+from sklstm._lstm import check_cell, gate_blocks, lstm_forward, lstm_predict, sigmoid_gates
 from sklstm._params import ParamLayout, init_lstm_layers, layer_shapes
 
 VARIANTS = [None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"]
 WITH_COUPLED = [v for v in VARIANTS if v not in ("NIG", "NFG")]
+# Every valid (gate_variant, coupled) pair.
+CELLS = [pytest.param(v, False, id=str(v)) for v in VARIANTS] + [
+    pytest.param(v, True, id=f"{v}-cifg") for v in WITH_COUPLED
+]
 
 
 def random_layers(rng, F, hidden_sizes, *, variant=None, peephole=True, coupled=False,
@@ -63,13 +67,10 @@ def test_variant_gradients_with_coupled_gate(variant, return_sequences):
                     return_sequences=return_sequences)
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=str)
-@pytest.mark.parametrize("coupled", [False, True], ids=["", "cifg"])
+@pytest.mark.parametrize("variant, coupled", CELLS)
 @pytest.mark.parametrize("peephole", [False, True], ids=["", "peephole"])
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
 def test_variant_matches_independent_transcription(variant, coupled, peephole, return_sequences):
-    if coupled and variant in ("NIG", "NFG"):
-        pytest.skip("not a valid combination")
     rng, X, layers, h0, c0 = problem(11, (3, 2), B=4, T=5, variant=variant, coupled=coupled,
                                      peephole=peephole)
     lengths = np.array([5, 2, 4, 1])
@@ -78,6 +79,20 @@ def test_variant_matches_independent_transcription(variant, coupled, peephole, r
     ref = reference_forward(X, layers, h0=h0, c0=c0, lengths=lengths, variant=variant,
                             coupled=coupled, return_sequences=return_sequences)
     np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("variant, coupled", CELLS)
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_forward_only_pass_equals_training_pass(variant, coupled, return_sequences):
+    """lstm_predict, in chunks of steps that split FGR's gate recurrence, gives
+    exactly the training forward's outputs."""
+    _, X, layers, h0, c0 = problem(12, (3, 2), B=5, T=7, variant=variant, coupled=coupled)
+    kwargs = dict(h0=h0, c0=c0, lengths=np.array([7, 2, 5, 1, 6]), gate_variant=variant,
+                  return_sequences=return_sequences)
+    expected, _ = lstm_forward(X, layers, **kwargs)
+    for chunk_steps in (None, 1, 3, 50):
+        got = lstm_predict(X, layers, chunk_steps=chunk_steps, **kwargs)
+        np.testing.assert_array_equal(got, expected)
 
 
 def _saturate(layer, blocks, gate, H, sign=50.0):
@@ -92,17 +107,17 @@ def _saturate(layer, blocks, gate, H, sign=50.0):
     return layer
 
 
-@pytest.mark.parametrize("variant, gate", [("NIG", "i"), ("NFG", "f"), ("NOG", "o")])
+@pytest.mark.parametrize(
+    "variant, gate, coupled",
+    [("NIG", "i", False), ("NFG", "f", False), ("NOG", "o", False), ("NOG", "o", True)],
+)
 @pytest.mark.parametrize("peephole", [False, True], ids=["", "peephole"])
-@pytest.mark.parametrize("coupled", [False, True], ids=["", "cifg"])
-def test_removed_gate_equals_saturated_gate(variant, gate, peephole, coupled):
+def test_removed_gate_equals_saturated_gate(variant, gate, coupled, peephole):
     """NIG (NFG, NOG) equals the full cell with that gate held open at 1.
 
     The variant's weights are the full cell's with the gate's W, R, b (and
     peephole) removed: Greff et al.'s definition, i = 1 (f = 1, o = 1).
     """
-    if coupled and variant != "NOG":
-        pytest.skip("NIG and NFG do not combine with the coupled gate")
     rng = np.random.default_rng(5)
     H, F = 3, 2
     full_blocks = gate_blocks(coupled)
