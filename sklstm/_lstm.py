@@ -256,6 +256,7 @@ def check_cell(gate_variant=None, coupled=False):
         )
 
 
+@lru_cache(maxsize=32)
 def gate_blocks(coupled=False, gate_variant=None):
     """Names of the gate blocks of ``W``, ``R`` and ``b``, in column order.
 
@@ -359,6 +360,8 @@ class _Layer:
         block input (NIAF) or output (NOAF) activation, gate recurrence.
     n_pre : int
         Sigmoid gates computed before ``c_t`` (i and f, when present).
+    full_cell : bool
+        Whether ``c_t = f c_{t-1} + i g`` with both gates (not CIFG, NIG, NFG).
     params : dict
         The layer's parameters as given (public gate order).
     """
@@ -379,6 +382,7 @@ class _Layer:
         self.coupled, self.gate_variant = coupled, gate_variant
         self.has_i, self.has_f, self.has_o = ("i" in blocks), ("f" in blocks), ("o" in blocks)
         self.n_pre = self.has_i + self.has_f
+        self.full_cell = self.n_pre == 2  # its own i and f gates
         self.niaf, self.noaf, self.fgr = (gate_variant == v for v in ("NIAF", "NOAF", "FGR"))
         self.peephole = layer.get("p") is not None
         self.n_rec = H + (self.n_sig * H if self.fgr else 0)
@@ -464,7 +468,11 @@ def _activate(a, n_tanh_rows):
 
 
 def _cell_update(lay, a, c_prev, c, tmp):
-    """``c_t`` from the activated blocks ``a`` (internal order g, i, f, ...), in place."""
+    """``c_t`` from the activated blocks ``a`` (internal order g, i, f, ...), in place.
+
+    For the cells without both an input and a forget gate of their own; the
+    full cell's update is inlined in ``_layer_step``.
+    """
     H = lay.H
     g = a[:H]
     if lay.coupled:  # c = c_prev + i (g - c_prev), i.e. f = 1 - i
@@ -474,13 +482,9 @@ def _cell_update(lay, a, c_prev, c, tmp):
     elif not lay.has_i:  # NIG: i = 1
         np.multiply(a[H : 2 * H], c_prev, out=c)
         c += g
-    elif not lay.has_f:  # NFG: f = 1
+    else:  # NFG: f = 1
         np.multiply(a[H : 2 * H], g, out=c)
         c += c_prev
-    else:
-        np.multiply(a[2 * H : 3 * H], c_prev, out=c)
-        np.multiply(a[H : 2 * H], g, out=tmp)
-        c += tmp
 
 
 def _layer_step(lay, z, a, c_prev, c, tc, h, h_prev, n, buf):
@@ -520,7 +524,12 @@ def _layer_step(lay, z, a, c_prev, c, tc, h, h_prev, n, buf):
     else:
         _activate(a[:act_end], H)  # every block after g is a sigmoid gate
     tmp = buf.tmp[:, :n]
-    _cell_update(lay, a, c_prev_n, c_n, tmp)
+    if lay.full_cell:
+        np.multiply(a[2 * H : 3 * H], c_prev_n, out=c_n)  # f c_{t-1} + i g
+        np.multiply(a[H : 2 * H], a[:H], out=tmp)
+        c_n += tmp
+    else:
+        _cell_update(lay, a, c_prev_n, c_n, tmp)
     tc_n = tc[:, :n]
     if lay.noaf:
         tc_n[...] = c_n
@@ -727,7 +736,58 @@ def _backward_buffers(lay, chunk, B, dtype):
         bufs["keep"] = np.empty((chunk, H, B), dtype=dtype)
     if lay.peephole:
         bufs["tmp"] = np.empty((chunk, H, B), dtype=dtype)
+    if lay.fgr:
+        bufs["E"] = np.empty((lay.n_sig, H, B), dtype=dtype)  # FGR's share of δa of i, f, o
     return bufs
+
+
+def _fgr_share(lay, ds, sd, dc, bufs):
+    """FGR: ``δs_t`` (n_sig*H, n) reaches the gates' ``δa_t`` through σ'.
+
+    Returns ``E = δs σ'`` (n_sig, H, n), to add to the gates' δa, and adds
+    its o part's peephole path to ``δc_t`` (``dc``, (H, n)) in place.
+    """
+    H, n = lay.H, dc.shape[1]
+    E = np.multiply(ds.reshape(-1, H, n), sd, out=bufs["E"][..., :n])
+    if lay.peephole and lay.has_o:
+        tmp = bufs["tmp"][0, :, :n]
+        np.multiply(E[-1], lay.p[-1, :, None], out=tmp)
+        dc += tmp
+    return E
+
+
+def _add_fgr_share(lay, Ft, E, dc_prev, bufs):
+    """Add ``E`` to the gates' δa ``Ft`` (nb, H, n), and its i, f peephole paths to ``δc_{t-1}``."""
+    Ft[1:] += E
+    if lay.peephole:
+        tmp = bufs["tmp"][0, :, : E.shape[2]]
+        for row in range(lay.n_pre):
+            np.multiply(E[row], lay.p[row, :, None], out=tmp)
+            dc_prev += tmp
+
+
+def _peephole_grads(lay, F, Cs, t0, t1, dp):
+    """Add a chunk's ``δp`` to ``dp`` (n_sig, H): i, f see ``c_{t-1}``, o sees ``c_t``."""
+    for row in range(lay.n_pre):
+        dp[row] += np.einsum("thb,thb->h", F[:, row + 1], Cs[t0:t1])
+    if lay.has_o:
+        dp[-1] += np.einsum("thb,thb->h", F[:, -1], Cs[t0 + 1 : t1 + 1])
+
+
+def _public_grads(lay, dWbR_T, dp):
+    """``W``, ``R``, ``b`` (and ``p``, ``Rg``) gradients in public gate order."""
+    n_in, H, inv = lay.n_in, lay.H, lay.inv
+    dWbR = dWbR_T.T
+    grads = {
+        "W": dWbR[:n_in, inv],
+        "R": dWbR[n_in + 1 : n_in + 1 + H, inv],
+        "b": dWbR[n_in, inv],
+    }
+    if lay.peephole:
+        grads["p"] = dp
+    if lay.fgr:
+        grads["Rg"] = np.ascontiguousarray(dWbR[n_in + 1 + H :, H:])  # gate columns only
+    return grads
 
 
 def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(None, None)):
@@ -754,6 +814,9 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(Non
         ``h0``, ``c0`` of shape (H, B), and ``X`` of shape (T, n_in, B) or None.
     """
     Z, A, Cs = cache["Z"], cache["A"], cache["Cs"]
+    # The time loop stays in this function: the per-step work is a dozen
+    # small array operations, whose Python call overheads dominate small
+    # problems; only the variants' extra terms live in helpers.
     T, nbH, B = A.shape
     H, nb, n_in = lay.H, lay.n_blocks, lay.n_in
     dtype = A.dtype
@@ -768,12 +831,7 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(Non
     dA = np.empty((chunk, nbH, B), dtype=dtype)
     dA4 = dA.reshape(chunk, nb, H, B)
     bufs = _backward_buffers(lay, chunk, B, dtype)
-    if lay.peephole:
-        p = lay.p[:, :, None]
-        dp = np.zeros_like(lay.p)
-    if lay.fgr:
-        E_buf = np.empty((lay.n_sig, H, B), dtype=dtype)  # FGR's share of δa of i, f, o
-        tmp = np.empty((H, B), dtype=dtype)
+    dp = np.zeros_like(lay.p) if lay.peephole else None
     dX = np.empty((T, n_in, B), dtype=dtype) if input_grad else None
 
     # [δW; δb; δR]^T, to which each step adds δa_t Z[t]^T in place (beta=1).
@@ -809,21 +867,13 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(Non
                 dct += dc_rec[:, :n]
                 Ft = dA4[k, :, :, :n]
                 if lay.fgr:
-                    # δs_t reaches a^θ_t through σ': E = δs σ' (n_sig, H, n)
-                    E = np.multiply(ds_rec[:, :n].reshape(-1, H, n), sd[k, ..., :n],
-                                    out=E_buf[..., :n])
-                    if lay.peephole and lay.has_o:
-                        np.multiply(E[-1], lay.p[-1, :, None], out=tmp[:, :n])
-                        dct += tmp[:, :n]
+                    E = _fgr_share(lay, ds_rec[:, :n], sd[k, ..., :n], dct, bufs)
                 Ft[:n_c] *= dct
                 if lay.has_o:
                     Ft[-1] *= dh
                 np.multiply(dct, keep[k, :, :n], out=dc_rec[:, :n])
                 if lay.fgr:
-                    Ft[1:] += E
-                    for row in range(lay.n_pre if lay.peephole else 0):
-                        np.multiply(E[row], lay.p[row, :, None], out=tmp[:, :n])
-                        dc_rec[:, :n] += tmp[:, :n]
+                    _add_fgr_share(lay, Ft, E, dc_rec[:, :n], bufs)
                 if n < B:
                     _gemm(R, dA[k], d_pad)
                     d_rec[:, :n] = d_pad[:, :n]  # padded samples carry δh (and δs)
@@ -835,29 +885,11 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(Non
                 if input_grad:
                     _gemm(W, dA[k], dX[t])  # δx_t^T = W δa_t^T
             if lay.peephole:
-                F = dA4[:m]
-                for row in range(lay.n_pre):
-                    dp[row] += np.einsum("thb,thb->h", F[:, row + 1], Cs[t0:t1])
-                if lay.has_o:
-                    dp[-1] += np.einsum("thb,thb->h", F[:, -1], Cs[t0 + 1 : t1 + 1])
+                _peephole_grads(lay, dA4[:m], Cs, t0, t1, dp)
 
     if input_grad and mask_x is not None:
         dX *= mask_x
-    inv = lay.inv
-    dWbR = dWbR_T.T
-    grads = {
-        "W": dWbR[:n_in, inv],
-        "R": dWbR[n_in + 1 : n_in + 1 + H, inv],
-        "b": dWbR[n_in, inv],
-        "h0": dh_rec,
-        "c0": dc_rec,
-        "X": dX,
-    }
-    if lay.peephole:
-        grads["p"] = dp
-    if lay.fgr:
-        grads["Rg"] = np.ascontiguousarray(dWbR[n_in + 1 + H :, H:])
-    return grads
+    return {**_public_grads(lay, dWbR_T, dp), "h0": dh_rec, "c0": dc_rec, "X": dX}
 
 def _check_lengths(lengths, n_samples, n_steps):
     lengths = np.asarray(lengths)
