@@ -110,6 +110,27 @@ class _Setup:
     n_history_rows: int  # rows of history predict reads
 
 
+def _check_fit_length(n_rows, setup):
+    """Raise unless ``n_rows`` of fit data make at least one training window.
+
+    Counted here, on the raw rows, because the windows are cut after the
+    target transform has consumed its leading rows.
+    """
+    needed = setup.window + setup.gap + setup.horizon
+    terms = f"window + gap + horizon = {setup.window} + {setup.gap} + {setup.horizon}"
+    if setup.transform.n_consumed:
+        needed += setup.transform.n_consumed
+        terms += (
+            f" + {setup.transform.n_consumed} (consumed by "
+            f"target_transform={setup.transform.name!r})"
+        )
+    if n_rows < needed:
+        raise ValueError(
+            f"data has {n_rows} rows, but one training window needs {terms} "
+            f"= {needed} rows."
+        )
+
+
 class BaseForecaster(BaseEstimator):
     """Shared fit / predict machinery; subclasses set the strategy."""
 
@@ -237,6 +258,7 @@ class BaseForecaster(BaseEstimator):
             frame, target, self.past_covariates, self.future_covariates
         )
         freq = time_freq(frame.index)
+        _check_fit_length(len(frame), setup)
         values = column_values(frame, roles.columns)
         check_finite(
             values,
@@ -269,7 +291,9 @@ class BaseForecaster(BaseEstimator):
         """The last rows of ``history`` (None: of the fit data) predict reads."""
         if history is None:
             return self.last_window_
-        frame, _ = as_frame(history, self.target)
+        # The fitted names, not the target parameter: a forecaster fitted on
+        # a Series also reads a one-column DataFrame named like its target.
+        frame, _ = as_frame(history, self.targets_)
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         missing = [name for name in columns if name not in frame.columns]
         if missing:
