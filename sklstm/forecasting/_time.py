@@ -145,3 +145,26 @@ def future_labels(index, freq, start, n):
         return pd.RangeIndex(first, first + n, name=index.name)
     labels = pd.date_range(index[-1], periods=start + n + 1, freq=freq, name=index.name)
     return labels[start + 1 :]
+
+
+def index_state(index):
+    """A time index as plain values, for saving: see :func:`index_from_state`."""
+    if isinstance(index, pd.DatetimeIndex):
+        return {
+            "values": index.asi8.copy(),  # int64 nanoseconds since the epoch
+            "tz": None if index.tz is None else str(index.tz),
+            "name": index.name,
+        }
+    return {"values": np.asarray(index, dtype=np.int64), "tz": "integer", "name": index.name}
+
+
+def index_from_state(state, freq):
+    """The index saved by :func:`index_state`, with ``freq`` (None: integer)."""
+    if state["tz"] == "integer":
+        return pd.Index(state["values"], name=state["name"])
+    index = pd.DatetimeIndex(state["values"].astype("datetime64[ns]"), name=state["name"])
+    if state["tz"] is not None:
+        index = index.tz_localize("UTC").tz_convert(state["tz"])
+    if freq is not None and len(index) >= 1:
+        index = pd.DatetimeIndex(index, freq=freq)
+    return index
