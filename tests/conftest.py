@@ -40,3 +40,18 @@ def _assert_same_weights(a, b):
 @pytest.fixture
 def assert_same_weights():
     return _assert_same_weights
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+@pytest.fixture
+def flat_linear():
+    """Factory of a linear regression on flattened windows: a fast and exact
+    stand-in for a sequence regressor in forecasting tests."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    return lambda: make_pipeline(FunctionTransformer(_flatten), LinearRegression())

@@ -13,31 +13,26 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.linear_model import LinearRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer
 
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, make_windows
 
 FORECASTERS = [DirectForecaster, RecursiveForecaster]
 
 
-def _flatten(X):
-    return X.reshape(len(X), -1)
+@pytest.fixture
+def make(flat_linear):
+    """``make(cls, **params)``: a forecaster, by default on a flat linear regression."""
 
+    def make(cls, **params):
+        if cls is DirectForecaster:
+            params.setdefault("horizon", 2)
+        return cls(flat_linear(), **params)
 
-def flat_linear():
-    return make_pipeline(FunctionTransformer(_flatten), LinearRegression())
-
-
-def make(cls, **params):
-    if cls is DirectForecaster:
-        params.setdefault("horizon", 2)
-    return cls(flat_linear(), **params)
+    return make
 
 
 @pytest.mark.parametrize("role", ["target", "past_covariates", "future_covariates"])
-def test_complex_column_is_refused_naming_it(role):
+def test_complex_column_is_refused_naming_it(role, make):
     df = pd.DataFrame(
         {"y": np.arange(12.0), "c": np.arange(12.0) + 1j * np.arange(12.0)}
     )
@@ -48,7 +43,7 @@ def test_complex_column_is_refused_naming_it(role):
         make(DirectForecaster, window=3, **roles).fit(df)
 
 
-def test_complex_column_with_zero_imaginary_part_is_still_refused():
+def test_complex_column_with_zero_imaginary_part_is_still_refused(make):
     # Refused by dtype, not by value: a value check would pass this column
     # today and drop a non-zero imaginary part tomorrow.
     df = pd.DataFrame({"y": np.arange(12.0) + 0j})
@@ -57,7 +52,7 @@ def test_complex_column_with_zero_imaginary_part_is_still_refused():
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
-def test_diff_too_short_reports_the_raw_row_count(cls):
+def test_diff_too_short_reports_the_raw_row_count(cls, make):
     # window 3 + horizon 2 (direct) or 1 (recursive) + 1 row consumed by diff.
     needed = 6 if cls is DirectForecaster else 5
     y = pd.Series(np.arange(needed - 1.0), name="y")
@@ -74,7 +69,7 @@ def test_diff_too_short_reports_the_raw_row_count(cls):
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
-def test_too_short_without_transform_counts_window_gap_horizon(cls):
+def test_too_short_without_transform_counts_window_gap_horizon(cls, make):
     needed = 3 + 1 + (2 if cls is DirectForecaster else 1)
     y = pd.Series(np.arange(needed - 1.0), name="y")
     with pytest.raises(
@@ -84,7 +79,7 @@ def test_too_short_without_transform_counts_window_gap_horizon(cls):
 
 
 @pytest.mark.parametrize("position", [0, 4, 9])
-def test_nat_in_index_is_reported_as_nat_with_its_position(position):
+def test_nat_in_index_is_reported_as_nat_with_its_position(position, make):
     index = pd.date_range("2024-01-01", periods=10, freq="D").to_series()
     index.iloc[position] = pd.NaT
     df = pd.DataFrame({"y": np.arange(10.0)}, index=pd.DatetimeIndex(index))
@@ -105,7 +100,7 @@ def test_several_nat_are_listed():
         make_windows(df, target="y", window=2)
 
 
-def test_nat_in_predict_history_is_reported():
+def test_nat_in_predict_history_is_reported(make):
     y = pd.Series(np.arange(20.0), name="y",
                   index=pd.date_range("2024-01-01", periods=20, freq="D"))
     forecaster = make(RecursiveForecaster, window=3).fit(y)
@@ -117,7 +112,7 @@ def test_nat_in_predict_history_is_reported():
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
-def test_series_fitted_forecaster_reads_one_column_frame_history(cls):
+def test_series_fitted_forecaster_reads_one_column_frame_history(cls, make):
     y = pd.Series(3.0 * np.arange(20.0) + 1, name="load")
     forecaster = make(cls, window=3).fit(y)
     newer = pd.Series(3.0 * np.arange(30.0) + 1, name="load")
@@ -130,7 +125,7 @@ def test_series_fitted_forecaster_reads_one_column_frame_history(cls):
         forecaster.predict(history=newer.to_frame("other"))
 
 
-def test_frame_fitted_forecaster_reads_series_history_named_like_target():
+def test_frame_fitted_forecaster_reads_series_history_named_like_target(make):
     df = pd.DataFrame({"load": 2.0 * np.arange(20.0)})
     forecaster = make(RecursiveForecaster, window=3, target="load").fit(df)
     assert_array_equal(
@@ -140,7 +135,7 @@ def test_frame_fitted_forecaster_reads_series_history_named_like_target():
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
-def test_huge_targets_raise_naming_the_target(cls):
+def test_huge_targets_raise_naming_the_target(cls, make):
     df = pd.DataFrame({"y": 1e154 * (1.0 + np.arange(12.0))})
     with pytest.raises(ValueError, match=r"target 'y' holds values too large"):
         make(cls, window=3, target="y").fit(df)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._param_validation import BOOLEAN, Interval, Options, validate_params
+from .._param_validation import BOOLEAN, Interval, validate_params
 from ._columns import as_frame, column_values
 from ._intervals import COVERAGE_CONSTRAINT, conformal_bounds
 from ._time import time_freq
