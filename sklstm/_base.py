@@ -160,6 +160,14 @@ PARAMETERS_DOC = """
         oldest (skforecast's ``lag_1, lag_2, ...``) instead of oldest first
         (sktime's ``make_reduction``, ``DataFrame.shift``).
 
+    n_exog : int, default=0
+        Trailing columns of 2-D ``X`` that hold exogenous values of the
+        predicted step rather than lags, as in skforecast's rows ``lag_1 ..
+        lag_p, exog_1 .. exog_m`` (with ``newest_first=True``, ``n_exog=m``).
+        Each becomes one more input channel that holds its value at every
+        step. A DataFrame whose columns are named that way but read otherwise
+        gives a ``DataLayoutWarning``.
+
     data_format : {"channels_last", "channels_first"} or None, default=None
         Axis order of 3-D ``X`` and of the 2-D arrays of a list:
         ``(n_samples, n_timesteps, n_channels)`` (Keras, tslearn) or
@@ -209,6 +217,7 @@ PARAMETER_CONSTRAINTS = {
     "n_channels": [_COUNT],
     "column_order": [Options(str, COLUMN_ORDERS)],
     "newest_first": [BOOLEAN],
+    "n_exog": [Interval(numbers.Integral, 0, None)],
     "data_format": [None, Options(str, DATA_FORMATS)],
 }
 
@@ -302,6 +311,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        n_exog=0,
         data_format=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -337,6 +347,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.n_channels = n_channels
         self.column_order = column_order
         self.newest_first = newest_first
+        self.n_exog = n_exog
         self.data_format = data_format
 
 
@@ -422,6 +433,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             n_channels=self.n_channels if reset else self._table_channels(X),
             column_order=self.column_order,
             newest_first=self.newest_first,
+            n_exog=self.n_exog,
             data_format=self.data_format,
         )
         if reset:

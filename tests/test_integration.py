@@ -36,6 +36,7 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.metrics import mean_absolute_error
 from sklearn.preprocessing import StandardScaler
 
+from sklstm.exceptions import DataLayoutWarning
 from sklstm import LSTMRegressor
 from sklstm.datasets import load_sunspots
 from sklstm.forecasting import RecursiveForecaster, make_windows
@@ -414,33 +415,26 @@ def _lags_exog_data(n=60, seed=0):
     return df["y"] + df["a"], df[["a", "b"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # today: read as 5 + 2 steps of one channel
-    reason="LSTMRegressor reads a 2-D table as lags only; it does not yet read "
-    "skforecast's lag_1 .. lag_p + exog column names (zero configuration)",
-)
-def test_lstm_reads_skforecast_named_lags_exog_table_as_3d():
+def test_skforecast_named_lags_exog_table_warns_unless_declared():
+    """skforecast's fit passes bare ndarrays, so the layout is declared with
+    newest_first and n_exog; a table named lag_1 .. lag_p read otherwise warns."""
     recursive = pytest.importorskip("skforecast.recursive")
     y, exog = _lags_exog_data()
     forecaster = recursive.ForecasterRecursive(Recorder(), lags=5)
     table, target = forecaster.create_train_X_y(y, exog=exog)  # DataFrame, named
     X3 = skforecast_table_as_windows(table, n_lags=5)
     lstm = {"hidden_layer_sizes": (3,), "solver": "lbfgs", "max_iter": 5, "random_state": 0}
-    on_table = LSTMRegressor(**lstm).fit(table, target)
+    with pytest.warns(DataLayoutWarning, match="Pass newest_first=True, n_exog=2"):
+        LSTMRegressor(**lstm).fit(table, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        on_table = LSTMRegressor(newest_first=True, n_exog=2, **lstm).fit(table, target)
     on_windows = LSTMRegressor(**lstm).fit(X3, target)
     assert_allclose(on_table.predict(table), on_windows.predict(X3), rtol=1e-12)
-    # skforecast predicts from a bare ndarray: positions must keep the reading.
-    assert_allclose(on_table.predict(table.to_numpy()), on_windows.predict(X3),
-                    rtol=1e-12)
+    # skforecast predicts from a bare ndarray: positions keep the reading.
+    assert_allclose(on_table.predict(table.to_numpy()), on_windows.predict(X3), rtol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,  # today: no such parameter
-    reason="LSTMRegressor has no parameter yet for trailing exogenous columns of "
-    "a 2-D table (skforecast's fit passes an unnamed ndarray); n_exog proposed",
-)
 def test_skforecast_recursive_with_exog_fits_lstm_as_3d():
     recursive = pytest.importorskip("skforecast.recursive")
     y, exog = _lags_exog_data()
@@ -452,6 +446,9 @@ def test_skforecast_recursive_with_exog_fits_lstm_as_3d():
     table, target = forecaster.create_train_X_y(y, exog=exog)
     on_windows = LSTMRegressor(**lstm).fit(skforecast_table_as_windows(table, 5), target)
     assert_allclose(forecaster.estimator.out_coef_, on_windows.out_coef_, rtol=1e-12)
+    steps = forecaster.predict(steps=3, exog=exog.iloc[:3].set_axis(
+        pd.RangeIndex(len(y), len(y) + 3)))
+    assert steps.shape == (3,) and np.isfinite(steps).all()
 
 
 @pytest.mark.parametrize("strategy", ["recursive", "direct"])
