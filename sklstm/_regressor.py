@@ -406,7 +406,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         # Models saved before scale_targets and the quantile loss existed
         # trained on raw targets with squared error: load them as such, with
         # today's defaults for the parameters they did not have.
-        if "coefs_" in state and "target_mean_" not in state:
+        if "n_outputs_" in state and "target_mean_" not in state:
             n_outputs = state["n_outputs_"]
             state = {"target_mean_": np.zeros(n_outputs), "target_scale_": np.ones(n_outputs),
                      "quantiles_": None, **state}

@@ -252,3 +252,17 @@ def test_quantile_regressor_is_a_sklearn_estimator(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+@ignore_convergence
+def test_quantile_model_round_trips_through_skops():
+    sio = pytest.importorskip("skops.io")
+    from sklstm.persistence import trusted_types
+
+    X, y, _ = heteroscedastic(20, seed=7)
+    model = LSTMRegressor((2,), loss="quantile", max_iter=2, random_state=0).fit(X, 5 + 3 * y)
+    data = sio.dumps(model)
+    assert set(sio.get_untrusted_types(data=data)) <= set(trusted_types())
+    loaded = sio.loads(data, trusted=trusted_types())
+    np.testing.assert_array_equal(loaded.predict_quantiles(X), model.predict_quantiles(X))
+    np.testing.assert_array_equal(loaded.target_scale_, model.target_scale_)

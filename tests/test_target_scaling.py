@@ -222,3 +222,19 @@ def test_r2_of_validation_is_that_of_the_natural_units():
     assert model.validation_scores_[best] == pytest.approx(
         r2_score(1000 + 500 * y[tail], model.predict(X[tail])), rel=1e-9
     )
+
+
+@ignore_convergence
+def test_models_saved_without_target_scaling_load_as_raw_target_models():
+    """The state of a model saved before scale_targets, loss and quantiles
+    existed: it trained on raw targets, and must predict as it did."""
+    X, y = last_two(20, n_steps=3)
+    model = LSTMRegressor((2,), max_iter=2, scale_targets=False, random_state=0).fit(X, 5 + y)
+    state = dict(model.__getstate__())  # a copy: it may be the __dict__ itself
+    for name in ("scale_targets", "loss", "quantiles", "target_mean_", "target_scale_",
+                 "quantiles_"):
+        del state[name]
+    old = LSTMRegressor.__new__(LSTMRegressor)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    assert old.get_params() == LSTMRegressor((2,), max_iter=2, random_state=0).get_params()
