@@ -382,6 +382,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _validation_score(self, z, Y, sequences, sample_weight):
         """Score (R² or accuracy) of logits ``z`` on encoded targets ``Y``."""
 
+    def _objective(self, loss_name):
+        """The training objective for the loss ``_encode_targets`` named."""
+        return Objective(loss_name, float(self.alpha))
+
+    def _scaled_targets(self, Y, seqs, sample_weight, split, *, reset):
+        """Return ``(Y as the loss sees it, target scaling state)``.
+
+        Regressors standardise their targets here; other estimators keep them.
+        """
+        return Y, {}
+
     # -- parameters -----------------------------------------------------------
 
     def _hidden_sizes(self):
@@ -705,16 +716,20 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
         if not reuse_weights:
             fitted.update(self._input_statistics(seqs, sample_weight, split))
+        Y, target_state = view._scaled_targets(
+            Y, seqs, sample_weight, split, reset=not reuse_weights
+        )
+        fitted.update(target_state)
         # A warm start keeps the model's dtype, whatever the new X's.
         dtype = self.out_coef_.dtype if reuse_weights else seqs.values.dtype
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
+        objective = view._objective(loss_name)
         layout = ParamLayout(
-            seqs.n_channels, sizes, Y.shape[-1], peephole=self.peephole,
+            seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]), peephole=self.peephole,
             coupled=self.coupled_gates,
         )
         network = Network(layout, bool(self.return_sequences))
-        objective = Objective(loss_name, float(self.alpha))
         theta = self._initial_weights(layout, reuse_weights, rng, dtype)
         record = TrainingRecord.resume(fitted, incremental=incremental)
         data = TrainingData(seqs, Y, sample_weight)
