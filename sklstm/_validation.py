@@ -374,10 +374,11 @@ def _table_to_sequences(X2, n_channels, column_order, newest_first, n_exog, name
     lags, exog = X2[:, : n_columns - n_exog], X2[:, n_columns - n_exog :]
     n_lag_columns = lags.shape[1]
     if n_lag_columns % n_channels:
+        what = "columns" if not n_exog else f"lag columns besides the n_exog={n_exog}"
         raise ValueError(
-            f"{name} has {n_lag_columns} lag columns, which cannot hold n_channels="
-            f"{n_channels} channels of equal length: the count must be a multiple of "
-            f"{n_channels}."
+            f"{name} has {n_lag_columns} {what}, which cannot hold n_channels="
+            f"{n_channels} channels of equal length: the column count must be a multiple "
+            f"of {n_channels}."
         )
     T = n_lag_columns // n_channels
     if column_order == "time_major":

@@ -145,6 +145,9 @@ _FORWARD_PARAMS = {
     "column_order": lambda value: value in ("time_major", "channel_major"),
     "newest_first": _is_flag,
     "bidirectional": _is_false,
+    "loss": lambda value: value == "squared_error",
+    "n_exog": lambda value: value == 0,
+    "data_format": lambda value: value in (None, "channels_last"),
 }
 
 # Parameters that only steer training: the fitted attributes hold all their
@@ -155,6 +158,9 @@ _TRAINING_PARAMS = frozenset({
     "momentum", "nesterovs_momentum", "early_stopping", "validation_fraction",
     "validation_split", "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun",
     "clip_norm", "solver_options", "standardize", "class_weight",
+    # Targets' scaling is read from target_mean_ and target_scale_; quantile
+    # levels only matter with loss="quantile", which is refused above.
+    "scale_targets", "quantiles",
 })
 
 
@@ -366,6 +372,12 @@ def _describe(estimator):
         )
     task, single = _output_kind(estimator, mean.shape[0])
     classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
+    if task == "regression":
+        # Targets standardised in fit: fold their scaling into the head.
+        target_mean = np.asarray(getattr(estimator, "target_mean_", 0.0), np.float64)
+        target_scale = np.asarray(getattr(estimator, "target_scale_", 1.0), np.float64)
+        coef = coef.astype(np.float64) * target_scale
+        intercept = intercept.astype(np.float64) * target_scale + target_mean
     return _Network(
         layers=layers, coupled=coupled, mean=mean, scale=scale,
         out_coef=coef.astype(np.float32), out_intercept=intercept.astype(np.float32),
