@@ -150,6 +150,9 @@ PARAMETERS_DOC = """
     n_channels : int, default=1
         Channels held by each row of 2-D ``X``. Each row of a 2-D ``X`` is one
         sequence; with several channels its columns hold equal-length blocks.
+        A model fitted on 3-D or list input reads a 2-D ``X`` of exactly
+        ``n_features_in_`` columns as sequences of one step (MAPIE probes
+        fitted models with such a row).
 
     column_order : {"time_major", "channel_major"}, default="time_major"
         Layout of the channel blocks of 2-D ``X``: ``[x0(t0), x1(t0), x0(t1),
