@@ -1,9 +1,24 @@
-"""Time one training step of the NumPy LSTM core against ``torch.nn.LSTM``.
+"""Time the NumPy LSTM core and sklstm's fit and predict against PyTorch.
 
-Run ``python benchmarks/bench_core.py`` (``--help`` for options).
+Run ``python benchmarks/bench_core.py`` (``--help`` for options). Four
+sections, chosen with ``--sections`` (all by default):
 
-What is timed
--------------
+- ``step``: one training step (below);
+- ``inference``: ``predict_logits`` (the forward-only pass in chunks of
+  samples, and the dense head) against ``torch.nn.LSTM`` and
+  ``torch.nn.Linear`` under ``torch.no_grad()``, with the same weights,
+  dtype and threads, on ``INFERENCE_BATCH`` sequences of each config;
+- ``memory``: the ``tracemalloc`` peak and the time of prediction on a
+  large test set (``MEMORY_SHAPE``), as a multiple of the input's bytes:
+  ``predict_logits``, the training forward pass it replaced
+  (``forward_logits``), and ``LSTMRegressor.predict`` end to end;
+- ``fit``: a full ``LSTMRegressor(solver="adam").fit`` against the same
+  PyTorch training loop: same data, architecture, Adam settings, batch
+  size, epochs (``FIT_EPOCHS``, over ``FIT_BATCHES`` batches, shuffled
+  each epoch) and threads. Early stopping is off on both sides.
+
+The training step
+-----------------
 One training step of a one-layer many-to-one LSTM regressor on a batch:
 
 - **sklstm**: ``lstm_forward`` (many-to-one), a linear head ``h_T w + c``
@@ -46,13 +61,18 @@ import os
 import sys
 import time
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sklstm import LSTMRegressor
+from sklstm._inference import predict_logits
+from sklstm._loss import Network, forward_logits
 from sklstm._lstm import lstm_backward, lstm_forward
+from sklstm._params import ParamLayout
 
 # name: (batch B, steps T, features F, units H)
 CONFIGS = {
@@ -62,6 +82,15 @@ CONFIGS = {
 }
 # Repeats per config when --repeat is not given: about a second or more each.
 DEFAULT_REPEAT = {"S": 200, "M": 40, "L": 9}
+# Sequences per inference call (a test set), and repeats.
+INFERENCE_BATCH = 256
+INFERENCE_REPEAT = {"S": 100, "M": 12, "L": 6}
+# The large test set of the memory section: (samples, steps, features, units).
+MEMORY_SHAPE = (2000, 400, 4, 64)
+# fit: batches per epoch and epochs, so that one fit takes about a second.
+FIT_BATCHES = {"S": 8, "M": 4, "L": 2}
+FIT_EPOCHS = {"S": 10, "M": 4, "L": 2}
+FIT_REPEAT = 3
 # The repeats are split into this many alternating blocks of each side.
 ROUNDS = 3
 # Seconds of pause before each block (see time_block).
@@ -125,18 +154,7 @@ def sklstm_step(X, y, layers, head_w, head_b):
 
 def make_torch_step(torch, X, y, layers, head_w, head_b):
     """Build a closure running the same step with torch.nn.LSTM."""
-    F = X.shape[2]
-    H = layers[0]["R"].shape[0]
-    tdtype = torch.float32 if X.dtype == np.float32 else torch.float64
-    lstm = torch.nn.LSTM(F, H, batch_first=True).to(tdtype)
-    head = torch.nn.Linear(H, 1).to(tdtype)
-    with torch.no_grad():
-        lstm.weight_ih_l0.copy_(torch.from_numpy(layers[0]["W"].T.copy()))
-        lstm.weight_hh_l0.copy_(torch.from_numpy(layers[0]["R"].T.copy()))
-        lstm.bias_ih_l0.copy_(torch.from_numpy(layers[0]["b"]))
-        lstm.bias_hh_l0.zero_()
-        head.weight.copy_(torch.from_numpy(head_w.T.copy()))
-        head.bias.copy_(torch.from_numpy(head_b))
+    lstm, head = torch_modules(torch, layers, head_w, head_b, X.dtype)
     xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     params = list(lstm.parameters()) + list(head.parameters())
 
@@ -177,11 +195,204 @@ def peak_memory(fn):
         tracemalloc.stop()
 
 
+def alternate(ours, theirs, repeat):
+    """Median times of ``ours`` and ``theirs`` (None: skipped), in alternating blocks."""
+    t_ours, t_theirs = [], []
+    for block in range(ROUNDS):
+        n = repeat // ROUNDS + (block < repeat % ROUNDS)
+        t_ours += time_block(ours, n)
+        if theirs is not None:
+            t_theirs += time_block(theirs, n)
+    return np.median(t_ours), (np.median(t_theirs) if theirs is not None else None)
+
+
+def ratio_cells(mo, mt):
+    """Table cells: our time, torch's time and their ratio (ours / torch)."""
+    if mt is None:
+        return f"{mo * 1e3:>9.2f} | {'-':>9} | {'-':>5}"
+    return f"{mo * 1e3:>9.2f} | {mt * 1e3:>9.2f} | {mo / mt:>5.2f}"
+
+
+RATIO_HEADER = f"{'ours ms':>9} | {'torch ms':>9} | {'ratio':>5}"
+
+
+def print_header(title, shape_cells, *more):
+    """Print a section's title and a table header with its rule."""
+    header = " | ".join([f"{'cfg':<3} {'dtype':<7} " + shape_cells, *more])
+    print(f"\n{title}\n{header}\n" + "-" * len(header))
+
+
+def bench_step(args, torch):
+    print_header(
+        "training step (forward + backward)", f"{'B':>4} {'T':>4} {'F':>3} {'H':>4}",
+        f"{'ours ms':>8} {'GFLOP/s':>7}", f"{'torch ms':>8} {'GFLOP/s':>7}", f"{'ratio':>5}",
+        f"{'cache MiB':>9} {'peak MiB':>8}",
+    )
+    for name in args.configs:
+        B, T, F, H = CONFIGS[name]
+        repeat = args.repeat or DEFAULT_REPEAT[name]
+        for dtype_name in args.dtypes:
+            X, y, layers, head_w, head_b = make_problem(B, T, F, H, np.dtype(dtype_name))
+
+            def ours(problem=(X, y, layers, head_w, head_b)):
+                sklstm_step(*problem)
+
+            tstep = make_torch_step(torch, X, y, layers, head_w, head_b) if torch else None
+            mo, mt = alternate(ours, tstep, repeat)
+            cache = sklstm_step(X, y, layers, head_w, head_b)[2]
+            mib = 2.0**20
+            c_mib = cache_nbytes(cache) / mib
+            del cache
+            p_mib = peak_memory(ours) / mib
+            gf = flops(B, T, F, H) / 1e9
+            row = f"{name:<3} {dtype_name:<7} {B:>4} {T:>4} {F:>3} {H:>4} | {mo * 1e3:>8.2f} {gf / mo:>7.1f}"
+            if mt is not None:
+                row += f" | {mt * 1e3:>8.2f} {gf / mt:>7.1f} | {mo / mt:>5.2f}"
+            else:
+                row += f" | {'-':>8} {'-':>7} | {'-':>5}"
+            print(row + f" | {c_mib:>9.1f} {p_mib:>8.1f}", flush=True)
+
+
+def network(layers, head_w, head_b, n_features, return_sequences=False):
+    """Packed parameters and the spec of a one-layer LSTM with its dense head."""
+    H = layers[0]["R"].shape[0]
+    layout = ParamLayout(n_features, [H], head_w.shape[1])
+    theta = layout.pack(layers, head_w, head_b, dtype=head_w.dtype)
+    return theta, Network(layout, return_sequences)
+
+
+def torch_modules(torch, layers, head_w, head_b, dtype):
+    """``torch.nn.LSTM`` and ``Linear`` holding the given weights."""
+    F, H = layers[0]["W"].shape[0], layers[0]["R"].shape[0]
+    tdtype = torch.float32 if dtype == np.float32 else torch.float64
+    lstm = torch.nn.LSTM(F, H, batch_first=True).to(tdtype)
+    head = torch.nn.Linear(H, head_w.shape[1]).to(tdtype)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(layers[0]["W"].T.copy()))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(layers[0]["R"].T.copy()))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(layers[0]["b"]))
+        lstm.bias_hh_l0.zero_()
+        head.weight.copy_(torch.from_numpy(head_w.T.copy()))
+        head.bias.copy_(torch.from_numpy(head_b))
+    return lstm, head
+
+
+def bench_inference(args, torch):
+    print_header(
+        "inference (many-to-one, predict_logits vs torch no_grad)",
+        f"{'n':>5} {'T':>4} {'F':>3} {'H':>4}", RATIO_HEADER,
+    )
+    for name in args.configs:
+        _, T, F, H = CONFIGS[name]
+        n = INFERENCE_BATCH
+        for dtype_name in args.dtypes:
+            dtype = np.dtype(dtype_name)
+            X, _, layers, head_w, head_b = make_problem(n, T, F, H, dtype)
+            theta, spec = network(layers, head_w, head_b, F)
+            z = predict_logits(theta, X, None, spec)
+            theirs = None
+            if torch:
+                lstm, head = torch_modules(torch, layers, head_w, head_b, dtype)
+                xt = torch.from_numpy(X)
+
+                def theirs():
+                    with torch.no_grad():
+                        return head(lstm(xt)[0][:, -1])
+
+                # Same weights: the two sides agree (to float32 rounding).
+                np.testing.assert_allclose(theirs().numpy(), z, rtol=1e-3, atol=1e-4)
+            mo, mt = alternate(lambda: predict_logits(theta, X, None, spec), theirs,
+                               args.repeat or INFERENCE_REPEAT[name])
+            print(f"{name:<3} {dtype_name:<7} {n:>5} {T:>4} {F:>3} {H:>4} | {ratio_cells(mo, mt)}",
+                  flush=True)
+
+
+def bench_memory(args):
+    n, T, F, H = MEMORY_SHAPE
+    X, y, layers, head_w, head_b = make_problem(n, T, F, H, np.float64)
+    theta, spec = network(layers, head_w, head_b, F)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMRegressor((H,), max_iter=1, random_state=0).fit(X[:32, :20], y[:32, 0])
+    runs = {
+        "predict_logits": lambda: predict_logits(theta, X, None, spec),
+        "forward_logits (training pass)": lambda: forward_logits(theta, X, None, spec),
+        "LSTMRegressor.predict": lambda: model.predict(X),
+    }
+    print(f"\nprediction memory: X of shape {X.shape} float64, {X.nbytes / 2**20:.1f} MiB, H={H}")
+    header = f"{'':<32} | {'peak MiB':>9} | {'x input':>7} | {'time s':>7}"
+    print(header + "\n" + "-" * len(header))
+    for label, fn in runs.items():
+        peak = peak_memory(fn)
+        t0 = time.perf_counter()
+        fn()
+        seconds = time.perf_counter() - t0
+        print(f"{label:<32} | {peak / 2**20:>9.1f} | {peak / X.nbytes:>7.2f} | {seconds:>7.2f}",
+              flush=True)
+
+
+def make_torch_fit(torch, X, y, H, batch_size, epochs):
+    """A PyTorch training loop like ``LSTMRegressor(solver="adam").fit``."""
+    tdtype = torch.float32 if X.dtype == np.float32 else torch.float64
+    xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def fit():
+        torch.manual_seed(0)
+        lstm = torch.nn.LSTM(X.shape[2], H, batch_first=True).to(tdtype)
+        head = torch.nn.Linear(H, 1).to(tdtype)
+        params = list(lstm.parameters()) + list(head.parameters())
+        opt = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+        for _ in range(epochs):
+            order = torch.randperm(len(xt))
+            for begin in range(0, len(xt), batch_size):
+                idx = order[begin : begin + batch_size]
+                opt.zero_grad()
+                out = head(lstm(xt[idx])[0][:, -1])[:, 0]
+                loss = 0.5 * torch.nn.functional.mse_loss(out, yt[idx])
+                loss.backward()
+                opt.step()
+
+    return fit
+
+
+def bench_fit(args, torch):
+    print_header(
+        "full fit (Adam, no early stopping)", f"{'B':>4} {'T':>4} {'F':>3} {'H':>4} {'n':>5} {'ep':>3}",
+        RATIO_HEADER,
+    )
+    for name in args.configs:
+        B, T, F, H = CONFIGS[name]
+        n, epochs = B * FIT_BATCHES[name], FIT_EPOCHS[name]
+        for dtype_name in args.dtypes:
+            dtype = np.dtype(dtype_name)
+            rng = np.random.default_rng(0)
+            X = rng.normal(size=(n, T, F)).astype(dtype)
+            y = rng.normal(size=n).astype(dtype)
+            model = LSTMRegressor(
+                (H,), solver="adam", batch_size=B, max_iter=epochs, alpha=0.0, tol=0.0,
+                n_iter_no_change=epochs + 1, random_state=0,
+            )
+
+            def ours():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model.fit(X, y)
+
+            theirs = make_torch_fit(torch, X, y, H, B, epochs) if torch else None
+            mo, mt = alternate(ours, theirs, args.repeat or FIT_REPEAT)
+            print(f"{name:<3} {dtype_name:<7} {B:>4} {T:>4} {F:>3} {H:>4} {n:>5} {epochs:>3} | "
+                  f"{ratio_cells(mo, mt)}", flush=True)
+
+
+SECTIONS = ["step", "inference", "memory", "fit"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sections", nargs="+", default=SECTIONS, choices=SECTIONS)
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"], choices=["float32", "float64"])
-    parser.add_argument("--repeat", type=int, default=None, help="timed runs per side (default: per config)")
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs per side (default: per section and config)")
     parser.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS / torch threads")
     parser.add_argument("--no-torch", action="store_true", help="skip the torch comparison")
     args = parser.parse_args(argv)
@@ -196,44 +407,16 @@ def main(argv=None):
             torch.set_num_threads(args.threads)
 
     print(f"threads={args.threads}  numpy {np.__version__}" + (f"  torch {torch.__version__}" if torch else ""))
-    header = (
-        f"{'cfg':<3} {'dtype':<7} {'B':>4} {'T':>4} {'F':>3} {'H':>4} | {'ours ms':>8} {'GFLOP/s':>7}"
-        f" | {'torch ms':>8} {'GFLOP/s':>7} | {'ratio':>5} | {'cache MiB':>9} {'peak MiB':>8}"
-    )
-    print(header)
-    print("-" * len(header))
+    print("ratio = sklstm time / torch time (below 1: sklstm is faster); times are medians")
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        for name in args.configs:
-            B, T, F, H = CONFIGS[name]
-            repeat = args.repeat or DEFAULT_REPEAT[name]
-            for dtype_name in args.dtypes:
-                X, y, layers, head_w, head_b = make_problem(B, T, F, H, np.dtype(dtype_name))
-
-                def ours(problem=(X, y, layers, head_w, head_b)):
-                    sklstm_step(*problem)
-
-                tstep = make_torch_step(torch, X, y, layers, head_w, head_b) if torch else None
-                t_ours, t_torch = [], []
-                for block in range(ROUNDS):
-                    t_ours += time_block(ours, repeat // ROUNDS + (block < repeat % ROUNDS))
-                    if tstep:
-                        t_torch += time_block(tstep, repeat // ROUNDS + (block < repeat % ROUNDS))
-                cache = sklstm_step(X, y, layers, head_w, head_b)[2]
-                mib = 2.0**20
-                c_mib = cache_nbytes(cache) / mib
-                del cache
-                p_mib = peak_memory(ours) / mib
-
-                gf = flops(B, T, F, H) / 1e9
-                mo = np.median(t_ours)
-                row = f"{name:<3} {dtype_name:<7} {B:>4} {T:>4} {F:>3} {H:>4} | {mo * 1e3:>8.2f} {gf / mo:>7.1f}"
-                if tstep:
-                    mt = np.median(t_torch)
-                    row += f" | {mt * 1e3:>8.2f} {gf / mt:>7.1f} | {mo / mt:>5.2f}"
-                else:
-                    row += f" | {'-':>8} {'-':>7} | {'-':>5}"
-                row += f" | {c_mib:>9.1f} {p_mib:>8.1f}"
-                print(row, flush=True)
+        if "step" in args.sections:
+            bench_step(args, torch)
+        if "inference" in args.sections:
+            bench_inference(args, torch)
+        if "memory" in args.sections:
+            bench_memory(args)
+        if "fit" in args.sections:
+            bench_fit(args, torch)
 
 
 if __name__ == "__main__":

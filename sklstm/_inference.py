@@ -1,0 +1,113 @@
+"""Network predictions in chunks of samples, within a bounded working memory.
+
+Prediction needs no backward cache: :func:`predict_logits` runs the
+forward-only pass of the LSTM core (:func:`sklstm._lstm.lstm_predict`) and
+the dense head over a chunk of samples at a time, sized by scikit-learn's
+``working_memory`` setting (``sklearn.get_config()``) as scikit-learn's own
+chunked computations are. Each chunk's result equals the full batch's rows:
+no sample depends on another.
+"""
+
+import numpy as np
+from sklearn import get_config
+
+from ._lstm import kernel_layers, lstm_predict
+
+__all__ = ["predict_logits", "chunk_n_samples"]
+
+# NumPy computes a one-row product ``hidden @ coef`` by another summation
+# than a many-row one, which changes the last bit: chunks of at least two
+# samples give exactly the logits of the whole batch at once.
+_MIN_CHUNK = 2
+
+
+def _row_bytes(X, kernels, n_outputs, return_sequences):
+    """Bytes of working memory per sample of one chunk, an upper estimate.
+
+    Counts the sorted copy of a ragged chunk's input, each layer's
+    per-sample buffers in ``lstm_predict`` (at two steps per chunk: longer
+    chunks are capped by a fixed byte budget), and the chunk's outputs and
+    logits with one temporary copy of each.
+    """
+    _, T, n_features = X.shape
+    per_layer = sum(2 * (lay.n_in + 1 + lay.H) + (lay.n_blocks + 6) * lay.H for lay in kernels)
+    H = kernels[-1].H
+    out = 2 * T * (H + n_outputs) if return_sequences else 2 * (H + n_outputs)
+    return X.itemsize * (T * n_features + per_layer + out)
+
+
+def chunk_n_samples(row_bytes, n_samples, working_memory=None):
+    """Samples per chunk so that a chunk needs at most ``working_memory`` MiB.
+
+    Parameters
+    ----------
+    row_bytes : int
+        Working memory per sample, in bytes.
+    n_samples : int
+    working_memory : float, optional
+        In MiB; ``sklearn.get_config()["working_memory"]`` when None.
+
+    Returns
+    -------
+    n : int
+        In ``[min(2, n_samples), n_samples]``: samples that need more than
+        the budget still run, two at a time (see ``_MIN_CHUNK``).
+    """
+    if working_memory is None:
+        working_memory = get_config()["working_memory"]
+    n = int(working_memory * 2**20 // max(row_bytes, 1))
+    return max(min(_MIN_CHUNK, n_samples), min(n, n_samples))
+
+
+def _chunks(n_samples, chunk):
+    """Slices of ``chunk`` samples; the last one absorbs a remainder below ``_MIN_CHUNK``.
+
+    (sklearn.utils.gen_batches does the same, but its argument validation
+    takes ~25 us, 1-2% of predicting 256 short sequences.)
+    """
+    starts = list(range(0, n_samples, chunk))
+    if len(starts) > 1 and n_samples - starts[-1] < _MIN_CHUNK:
+        starts.pop()
+    return [slice(a, b) for a, b in zip(starts, starts[1:] + [n_samples])]
+
+
+def predict_logits(theta, X, lengths, spec, *, working_memory=None):
+    """Network output before the output activation, without a backward cache.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (layout.size,)
+        Packed parameters (see ``spec.layout``).
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+        float32 or float64; the LSTM layers run in this dtype.
+    lengths : ndarray of shape (n_samples,) or None
+        Real steps of each sequence; padding trails.
+    spec : Network
+        Only ``layout`` and ``return_sequences`` are used.
+    working_memory : float, optional
+        MiB a chunk of samples may use; ``sklearn.get_config()["working_memory"]``
+        when None.
+
+    Returns
+    -------
+    z : ndarray of shape (n_samples, n_outputs), or (n_samples, n_timesteps, n_outputs) \
+            for many-to-many
+        Equal to ``forward_logits(theta, X, lengths, spec)[0]`` of
+        :mod:`sklstm._loss`.
+    """
+    layers, coef, intercept = spec.layout.unpack(theta)
+    kernels = kernel_layers(layers, X.dtype)  # packed once for every chunk
+    row_bytes = _row_bytes(X, kernels, coef.shape[1], spec.return_sequences)
+    n_samples = X.shape[0]
+    z = None
+    chunk = chunk_n_samples(row_bytes, n_samples, working_memory)
+    for rows in _chunks(n_samples, chunk):
+        hidden = lstm_predict(
+            X[rows], kernels, lengths=None if lengths is None else lengths[rows],
+            return_sequences=spec.return_sequences,
+        )
+        z_rows = hidden @ coef + intercept
+        if z is None:
+            z = np.empty((n_samples, *z_rows.shape[1:]), dtype=z_rows.dtype)
+        z[rows] = z_rows
+    return z

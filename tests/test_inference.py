@@ -1,0 +1,275 @@
+"""Tests of the forward-only pass and of chunked, cache-free prediction."""
+
+import tracemalloc
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from sklearn import config_context
+from sklearn.exceptions import ConvergenceWarning
+
+import sklstm._base
+import sklstm._inference
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._inference import chunk_n_samples, predict_logits
+from sklstm._loss import Network, forward_logits
+from sklstm._lstm import kernel_layers, lstm_forward, lstm_predict
+from sklstm._params import ParamLayout
+
+VARIANTS = [
+    pytest.param(False, False, id="vanilla"),
+    pytest.param(True, False, id="peephole"),
+    pytest.param(False, True, id="cifg"),
+    pytest.param(True, True, id="peephole-cifg"),
+]
+
+
+
+def random_layers(rng, n_features, hidden_sizes, peephole, coupled, dtype=np.float64):
+    """Layers with random non-zero weights and biases, from a random packed vector."""
+    layout = ParamLayout(n_features, list(hidden_sizes), 1, peephole=peephole, coupled=coupled)
+    return layout.unpack(rng.normal(scale=0.6, size=layout.size).astype(dtype))[0]
+
+
+LENGTHS = np.array([9, 3, 1, 9, 5, 2, 8])  # unsorted, with a full and a 1-step sequence
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("hidden_sizes", [(3,), (4, 2), (2, 3, 2)], ids=["depth1", "depth2", "depth3"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("ragged", [False, True])
+def test_predict_equals_training_forward(peephole, coupled, hidden_sizes, return_sequences, dtype, ragged):
+    """Same outputs as the training pass for every variant, layout and chunking."""
+    rng = np.random.default_rng(len(hidden_sizes) + 10 * peephole + 100 * coupled)
+    layers = random_layers(rng, 2, hidden_sizes, peephole, coupled, dtype=dtype)
+    X = rng.normal(size=(len(LENGTHS), 9, 2)).astype(dtype)
+    lengths = LENGTHS if ragged else None
+    h0 = [rng.normal(size=(len(X), H)).astype(dtype) for H in hidden_sizes]
+    c0 = [rng.normal(size=(len(X), H)).astype(dtype) for H in hidden_sizes]
+    for states in [{}, {"h0": h0, "c0": c0}]:
+        expected, _ = lstm_forward(X, layers, lengths=lengths, return_sequences=return_sequences, **states)
+        for chunk_steps in [None, 1, 2, 4, 50]:
+            got = lstm_predict(
+                X, layers, lengths=lengths, return_sequences=return_sequences,
+                chunk_steps=chunk_steps, **states,
+            )
+            assert got.dtype == dtype and got.shape == expected.shape
+            # The same operations in the same order: equal, not merely close.
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_predict_accepts_prepared_kernels():
+    rng = np.random.default_rng(3)
+    layers = random_layers(rng, 2, (3, 2), True, False)
+    X = rng.normal(size=(4, 5, 2))
+    kernels = kernel_layers(layers, X.dtype)
+    np.testing.assert_array_equal(lstm_predict(X, kernels), lstm_predict(X, layers))
+    np.testing.assert_array_equal(lstm_forward(X, kernels)[0], lstm_predict(X, layers))
+    # kernels of another dtype are re-packed, not misused
+    X32 = X.astype(np.float32)
+    assert lstm_predict(X32, kernels).dtype == np.float32
+
+
+def test_predict_rejects_bad_input():
+    rng = np.random.default_rng(0)
+    layers = random_layers(rng, 2, (3,), False, False)
+    with pytest.raises(ValueError, match="n_timesteps"):
+        lstm_predict(np.zeros((2, 3)), layers)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        lstm_predict(np.zeros((2, 3, 2), dtype=int), layers)
+    with pytest.raises(ValueError, match="expects 2 inputs"):
+        lstm_predict(np.zeros((2, 3, 4)), layers)
+    with pytest.raises(ValueError, match="lengths"):
+        lstm_predict(np.zeros((2, 3, 2)), layers, lengths=[4, 1])
+
+
+def _peak_bytes(fn):
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def test_many_to_one_memory_does_not_grow_with_steps():
+    """Many-to-one keeps O(batch x H) state per layer, whatever the number of steps."""
+    rng = np.random.default_rng(1)
+    layers = random_layers(rng, 3, (16, 16), False, False)
+    peaks = {}
+    for T in (20, 640):
+        X = rng.normal(size=(32, T, 3))
+        peaks[T] = _peak_bytes(lambda: lstm_predict(X, layers, chunk_steps=8))
+    # The training cache of T=640 would hold 2 layers x 640 steps x ~100 rows x 32.
+    assert peaks[640] < 1.2 * peaks[20] + 4096, peaks
+
+
+def test_many_to_many_keeps_only_the_top_layer_outputs():
+    rng = np.random.default_rng(2)
+    layers = random_layers(rng, 3, (32, 32, 2), False, False)
+    X = rng.normal(size=(16, 400, 3))
+    out_bytes = 16 * 400 * 2 * 8
+    peak = _peak_bytes(lambda: lstm_predict(X, layers, return_sequences=True, chunk_steps=4))
+    # The top states, the padded output array and its transpose copy, plus
+    # a few steps of every layer; the cache of the lower 32-unit layers alone
+    # would be over 30 times out_bytes.
+    layer_states = 3 * 5 * (3 + 1 + 3 * 32) * 16 * 8
+    assert peak < 4 * out_bytes + 4 * layer_states, (peak, out_bytes)
+
+
+def _network(rng, peephole, coupled, return_sequences, dtype, n_outputs=2):
+    hidden_sizes = (4, 3)
+    layout = ParamLayout(2, list(hidden_sizes), n_outputs, peephole=peephole, coupled=coupled)
+    theta = rng.normal(scale=0.5, size=layout.size).astype(dtype)
+    return theta, Network(layout, return_sequences)
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunked_logits_equal_forward_logits(peephole, coupled, return_sequences, dtype):
+    rng = np.random.default_rng(7)
+    theta, spec = _network(rng, peephole, coupled, return_sequences, dtype)
+    X = rng.normal(size=(len(LENGTHS), 9, 2)).astype(dtype)
+    for lengths in (None, LENGTHS):
+        expected = forward_logits(theta, X, lengths, spec)[0]
+        # one chunk, chunks of a few samples, of the fewest samples
+        for working_memory in (None, 1e-3, 1e-9):
+            got = predict_logits(theta, X, lengths, spec, working_memory=working_memory)
+            assert got.dtype == expected.dtype
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_chunks_follow_sklearn_working_memory(monkeypatch):
+    rng = np.random.default_rng(8)
+    theta, spec = _network(rng, False, False, True, np.float64)
+    X = rng.normal(size=(50, 100, 2))
+    seen = []
+
+    def recording(X, *args, **kwargs):
+        seen.append(X.shape[0])
+        return lstm_predict(X, *args, **kwargs)
+
+    monkeypatch.setattr(sklstm._inference, "lstm_predict", recording)
+    predict_logits(theta, X, None, spec)
+    assert seen == [50]  # the default 1 GiB holds everything
+    seen.clear()
+    with config_context(working_memory=0.03):  # ~30 KiB: a few samples per chunk
+        z = predict_logits(theta, X, None, spec)
+    assert 1 < len(seen) < 50 and sum(seen) == 50
+    np.testing.assert_array_equal(z, forward_logits(theta, X, None, spec)[0])
+
+
+def test_chunks_cover_every_sample_once_with_at_least_two():
+    from sklstm._inference import _chunks
+
+    assert _chunks(5, 2) == [slice(0, 2), slice(2, 5)]
+    assert _chunks(6, 2) == [slice(0, 2), slice(2, 4), slice(4, 6)]
+    assert _chunks(1, 1) == [slice(0, 1)]
+    assert _chunks(7, 100) == [slice(0, 7)]
+
+
+def test_chunk_n_samples():
+    assert chunk_n_samples(2**20, 100, working_memory=10) == 10
+    assert chunk_n_samples(2**20, 5, working_memory=10) == 5
+    assert chunk_n_samples(2**30, 5, working_memory=1) == 2  # never zero
+    assert chunk_n_samples(2**30, 1, working_memory=1) == 1
+    with config_context(working_memory=3):
+        assert chunk_n_samples(2**20, 100) == 3
+
+
+def _today(theta, X, lengths, spec):
+    """Prediction logits through the training forward pass, as before chunking."""
+    return forward_logits(theta, X, lengths, spec)[0]
+
+
+def _ragged(rng, n=9, F=2, T=7):
+    """Ragged sequences, as a list and as the equivalent NaN-padded array."""
+    lengths = rng.integers(1, T + 1, size=n)
+    lengths[0] = T
+    X = rng.normal(size=(n, T, F))
+    X[np.arange(T)[None, :] >= lengths[:, None]] = np.nan
+    return [X[k, :m] for k, m in enumerate(lengths)], X
+
+
+def _fitted(Estimator, seqs, return_sequences, dtype=np.float64):
+    if return_sequences:
+        y = [np.cumsum(s[:, 0]) for s in seqs]
+    else:
+        y = np.array([s[:, 0].sum() for s in seqs])
+    if Estimator is LSTMClassifier:
+        y = [t > 0 for t in y] if return_sequences else y > 0
+    X = [s.astype(dtype) for s in seqs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Estimator((4, 3), return_sequences=return_sequences, peephole=True,
+                         max_iter=3, random_state=0).fit(X, y), y
+
+
+def _outputs(model, X, y):
+    out = [model.predict(X), model.score(X, y)]
+    if isinstance(model, LSTMClassifier):
+        out.append(model.predict_proba(X))
+    return out
+
+
+def _assert_same_outputs(a, b):
+    for u, v in zip(a, b, strict=True):
+        if isinstance(u, list):
+            for p, q in zip(u, v, strict=True):
+                np.testing.assert_array_equal(p, q)
+        else:
+            np.testing.assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_estimator_predictions_unchanged(Estimator, return_sequences, monkeypatch):
+    """predict, predict_proba and score give what the training pass gives,
+    for ragged lists and NaN-padded arrays, in one chunk or many."""
+    rng = np.random.default_rng(11)
+    seqs, padded = _ragged(rng)
+    model, y = _fitted(Estimator, seqs, return_sequences)
+    chunked = {}
+    for X in (seqs, padded):
+        chunked["one"] = _outputs(model, X, y)
+        with config_context(working_memory=1e-6):  # the smallest chunks
+            chunked["many"] = _outputs(model, X, y)
+        with monkeypatch.context() as m:
+            m.setattr(sklstm._base, "predict_logits", _today)
+            expected = _outputs(model, X, y)
+        _assert_same_outputs(chunked["one"], expected)
+        _assert_same_outputs(chunked["many"], expected)
+
+
+def test_concurrent_predictions_are_thread_safe():
+    rng = np.random.default_rng(12)
+    seqs, _ = _ragged(rng, n=40)
+    model, _ = _fitted(LSTMClassifier, seqs, True)
+    expected = model.predict_proba(seqs)
+
+    def predict(k):
+        # config_context is thread-local: each thread chunks differently.
+        with config_context(working_memory=[1e-6, 1e-3, 1024][k % 3]):
+            return model.predict_proba(seqs)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(predict, range(24)))
+    for got in results:
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_float32_per_step_predictions_stay_float32():
+    rng = np.random.default_rng(13)
+    seqs, _ = _ragged(rng)
+    model, _ = _fitted(LSTMRegressor, seqs, True, dtype=np.float32)
+    X32 = [s.astype(np.float32) for s in seqs]
+    pred = model.predict(X32)
+    assert pred.dtype == np.float32
+    padded_steps = np.arange(pred.shape[1])[None, :] >= np.array([len(s) for s in seqs])[:, None]
+    assert np.isnan(pred[padded_steps]).all() and np.isfinite(pred[~padded_steps]).all()
+    clf, _ = _fitted(LSTMClassifier, seqs, True, dtype=np.float32)
+    assert clf.predict_proba(X32).dtype == np.float32
