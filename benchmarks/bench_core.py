@@ -83,7 +83,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklstm import LSTMRegressor
 from sklstm._inference import predict_logits
 from sklstm._loss import Network, forward_logits
-from sklstm._lstm import draw_dropout_masks, lstm_backward, lstm_forward
+from sklstm.core import draw_dropout_masks, lstm_backward, lstm_forward
 from sklstm._params import ParamLayout
 
 # name: (batch B, steps T, features F, units H)

@@ -6,8 +6,7 @@ window, with plain gradient descent on the core's exact gradients.
 
 import numpy as np
 
-from sklstm._lstm import lstm_backward, lstm_forward
-from sklstm._params import init_lstm_layers, init_output_layer
+from sklstm.core import init_lstm_layers, init_output_layer, lstm_backward, lstm_forward
 
 rng = np.random.default_rng(0)
 t = np.arange(2000) * 0.1

@@ -100,7 +100,8 @@ PARAMETERS_DOC = """
 
     batch_size : int or "auto", default="auto"
         Mini-batch size of the stochastic solvers; ``"auto"`` is
-        ``min(200, n_samples)``.
+        ``min(32, n_samples)`` (Keras's default; MLP's 200 gives small
+        training sets too few steps per epoch).
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Learning-rate schedule of ``solver="sgd"``, as in MLPRegressor.
@@ -181,6 +182,9 @@ PARAMETERS_DOC = """
     n_channels : int, default=1
         Channels held by each row of 2-D ``X``. Each row of a 2-D ``X`` is one
         sequence; with several channels its columns hold equal-length blocks.
+        A model fitted on 3-D or list input reads a 2-D ``X`` of exactly
+        ``n_features_in_`` columns as sequences of one step (MAPIE probes
+        fitted models with such a row).
 
     column_order : {"time_major", "channel_major"}, default="time_major"
         Layout of the channel blocks of 2-D ``X``: ``[x0(t0), x1(t0), x0(t1),
@@ -190,6 +194,14 @@ PARAMETERS_DOC = """
         Whether the columns of 2-D ``X`` run from the newest step to the
         oldest (skforecast's ``lag_1, lag_2, ...``) instead of oldest first
         (sktime's ``make_reduction``, ``DataFrame.shift``).
+
+    n_exog : int, default=0
+        Trailing columns of 2-D ``X`` that hold exogenous values of the
+        predicted step rather than lags, as in skforecast's rows ``lag_1 ..
+        lag_p, exog_1 .. exog_m`` (with ``newest_first=True``, ``n_exog=m``).
+        Each becomes one more input channel that holds its value at every
+        step. A DataFrame whose columns are named that way but read otherwise
+        gives a ``DataLayoutWarning``.
 
     data_format : {"channels_last", "channels_first"} or None, default=None
         Axis order of 3-D ``X`` and of the 2-D arrays of a list:
@@ -244,6 +256,7 @@ PARAMETER_CONSTRAINTS = {
     "n_channels": [_COUNT],
     "column_order": [Options(str, COLUMN_ORDERS)],
     "newest_first": [BOOLEAN],
+    "n_exog": [Interval(numbers.Integral, 0, None)],
     "data_format": [None, Options(str, DATA_FORMATS)],
 }
 
@@ -350,6 +363,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        n_exog=0,
         data_format=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -389,6 +403,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.n_channels = n_channels
         self.column_order = column_order
         self.newest_first = newest_first
+        self.n_exog = n_exog
         self.data_format = data_format
 
 
@@ -425,6 +440,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _validation_score(self, z, Y, sequences, sample_weight):
         """Score (R² or accuracy) of logits ``z`` on encoded targets ``Y``."""
+
+    def _objective(self, loss_name):
+        """The training objective for the loss ``_encode_targets`` named."""
+        return Objective(loss_name, float(self.alpha))
+
+    def _scaled_targets(self, Y, seqs, sample_weight, split, *, reset):
+        """Return ``(Y as the loss sees it, target scaling state)``.
+
+        Regressors standardise their targets here; other estimators keep them.
+        """
+        return Y, {}
 
     # -- parameters -----------------------------------------------------------
 
@@ -485,6 +511,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             n_channels=self.n_channels if reset else self._table_channels(X),
             column_order=self.column_order,
             newest_first=self.newest_first,
+            n_exog=self.n_exog,
             data_format=self.data_format,
         )
         if reset:
@@ -756,17 +783,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
         if not reuse_weights:
             fitted.update(self._input_statistics(seqs, sample_weight, split))
+        Y, target_state = view._scaled_targets(
+            Y, seqs, sample_weight, split, reset=not reuse_weights
+        )
+        fitted.update(target_state)
         # A warm start keeps the model's dtype, whatever the new X's.
         dtype = self.out_coef_.dtype if reuse_weights else seqs.values.dtype
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
+        objective = view._objective(loss_name)
         layout = ParamLayout(
-            seqs.n_channels, sizes, Y.shape[-1], peephole=self.peephole,
+            seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]), peephole=self.peephole,
             coupled=self.coupled_gates, gate_variant=self.gate_variant,
             bidirectional=self.bidirectional,
         )
         network = Network(layout, bool(self.return_sequences))
-        objective = Objective(loss_name, float(self.alpha))
         theta = self._initial_weights(layout, reuse_weights, rng, dtype)
         record = TrainingRecord.resume(fitted, incremental=incremental)
         data = TrainingData(seqs, Y, sample_weight)
@@ -868,6 +899,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         network, theta = self._fitted_network()
         seqs, _ = self._convert_X(X, reset=False)
         seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
+        # Forward only, in chunks of samples bounded by sklearn's working_memory.
         z = predict_logits(theta, seqs.values, seqs.lengths, network)
         if not np.all(np.isfinite(z)):
             raise ValueError(

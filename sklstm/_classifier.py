@@ -95,6 +95,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        n_exog=0,
         data_format=None,
         class_weight=None,
     ):
@@ -111,7 +112,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             validation_split=validation_split, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, clip_norm=clip_norm,
             solver_options=solver_options, standardize=standardize, n_channels=n_channels,
-            column_order=column_order, newest_first=newest_first, data_format=data_format,
+            column_order=column_order, newest_first=newest_first, n_exog=n_exog,
+            data_format=data_format,
         )
         self.class_weight = class_weight
 

@@ -145,7 +145,10 @@ __all__ = [
 
 # Below this many multiply-adds, the per-step products run faster on one
 # BLAS thread: thread wake-up costs more than the arithmetic it shares.
-_SINGLE_THREAD_MACS = 2**20
+# When other processes share the cores, a product split over two threads
+# waits for a descheduled worker at every step: on a loaded 2-core machine,
+# M-sized products (1-5 M multiply-adds) ran 3-15x slower on two threads.
+_SINGLE_THREAD_MACS = 2**23
 # OpenBLAS itself runs a gemm below 2**18 multiply-adds on one thread
 # (65536 * GEMM_MULTITHREAD_THRESHOLD); switching its thread count there
 # only costs time, and measurably slowed the small problems after idle.

@@ -25,6 +25,7 @@ as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
 """
 
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -358,21 +359,65 @@ def _holds_arrays(X):
     )
 
 
-def _table_to_sequences(X2, n_channels, column_order, newest_first, name):
+def _table_to_sequences(X2, n_channels, column_order, newest_first, n_exog, name):
+    """Read the rows of a 2-D table as sequences (n, T, n_channels + n_exog).
+
+    The last ``n_exog`` columns are exogenous values of the predicted step
+    (skforecast's ``lag_1 .. lag_p, exog_1 ..`` rows): each becomes one more
+    channel that holds its value at every step.
+    """
     n, n_columns = X2.shape
-    if n_columns % n_channels:
+    if n_exog >= n_columns:
         raise ValueError(
-            f"{name} has {n_columns} columns, which cannot hold n_channels={n_channels} "
-            f"channels of equal length: the column count must be a multiple of {n_channels}."
+            f"n_exog={n_exog} leaves no lag columns in {name}, which has {n_columns} columns."
         )
-    T = n_columns // n_channels
+    lags, exog = X2[:, : n_columns - n_exog], X2[:, n_columns - n_exog :]
+    n_lag_columns = lags.shape[1]
+    if n_lag_columns % n_channels:
+        what = "columns" if not n_exog else f"lag columns besides the n_exog={n_exog}"
+        raise ValueError(
+            f"{name} has {n_lag_columns} {what}, which cannot hold n_channels="
+            f"{n_channels} channels of equal length: the column count must be a multiple "
+            f"of {n_channels}."
+        )
+    T = n_lag_columns // n_channels
     if column_order == "time_major":
-        X3 = X2.reshape(n, T, n_channels)
+        X3 = lags.reshape(n, T, n_channels)
     else:
-        X3 = X2.reshape(n, n_channels, T).transpose(0, 2, 1)
+        X3 = lags.reshape(n, n_channels, T).transpose(0, 2, 1)
     if newest_first:
         X3 = X3[:, ::-1]
+    if n_exog:
+        X3 = np.concatenate([X3, np.broadcast_to(exog[:, None, :], (n, T, n_exog))], axis=2)
     return X3
+
+
+_LAG_NAME = re.compile(r"lag_(\d+)$")
+
+
+def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
+    """Warn when a table's column names say its layout differs from the declared one.
+
+    skforecast names its lags ``lag_1, lag_2, ...`` (newest first) and puts
+    exogenous columns after them; read with the defaults, such a table would
+    pair lags with the wrong steps and exogenous values with old lags.
+    """
+    if columns is None or not len(columns) or str(columns[0]) != "lag_1":
+        return
+    n_lags = 0
+    while n_lags < len(columns) and str(columns[n_lags]) == f"lag_{n_lags + 1}":
+        n_lags += 1
+    if newest_first and n_exog == len(columns) - n_lags:
+        return
+    warnings.warn(
+        f"The columns of {name} are named lag_1 .. lag_{n_lags} (newest first, as "
+        f"skforecast builds them) followed by {len(columns) - n_lags} other column(s), "
+        f"but they are read with newest_first={newest_first} and n_exog={n_exog}. Pass "
+        f"newest_first=True, n_exog={len(columns) - n_lags} to read them as lags and "
+        "exogenous values of the predicted step.",
+        DataLayoutWarning,
+        stacklevel=4,
+    )
 
 
 def _padding_lengths(X3, name):
@@ -451,8 +496,8 @@ def _orient(X3, data_format, name):
 
 
 def check_sequences(
-    X, *, n_channels=1, column_order="time_major", newest_first=False, data_format=None,
-    name="X",
+    X, *, n_channels=1, column_order="time_major", newest_first=False, n_exog=0,
+    data_format=None, name="X",
 ):
     """Convert any supported input convention to :class:`Sequences`.
 
@@ -467,6 +512,9 @@ def check_sequences(
         Layout of the channel blocks in the columns of 2-D input.
     newest_first : bool, default=False
         Whether the columns of 2-D input run from the newest step to the oldest.
+    n_exog : int, default=0
+        Trailing columns of 2-D input that hold exogenous values of the
+        predicted step; each becomes a channel holding its value at every step.
     data_format : {"channels_last", "channels_first"} or None, default=None
         Axis order of 3-D input and of the 2-D items of a list. None reads
         channels last and warns when the array looks channels first.
@@ -487,8 +535,10 @@ def check_sequences(
     _check_dimensions(X, name)
     arr = _as_float_array(X, name, allow_nd=X.ndim == 3)
     if arr.ndim == 2:
-        _require_finite_table(arr, getattr(X, "columns", None), name)
-        X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, name)
+        columns = getattr(X, "columns", None)
+        _require_finite_table(arr, columns, name)
+        _warn_if_named_otherwise(columns, newest_first, n_exog, name)
+        X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         _check_steps_and_channels(X3, name)
         return Sequences(
             np.ascontiguousarray(X3), None, arr.shape[1], reversed_steps=newest_first

@@ -150,6 +150,9 @@ _FORWARD_PARAMS = {
     "newest_first": _is_flag,
     "bidirectional": _is_flag,
     "gate_variant": lambda value: value is None,
+    "loss": lambda value: value == "squared_error",
+    "n_exog": lambda value: value == 0,
+    "data_format": lambda value: value in (None, "channels_last"),
 }
 
 # Why a known forward parameter's value cannot be exported, for its error.
@@ -167,6 +170,9 @@ _TRAINING_PARAMS = frozenset({
     "validation_split", "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun",
     "clip_norm", "solver_options", "standardize", "class_weight", "dropout",
     "recurrent_dropout",
+    # Targets' scaling is read from target_mean_ and target_scale_; quantile
+    # levels only matter with loss="quantile", which is refused above.
+    "scale_targets", "quantiles",
 })
 
 
@@ -403,6 +409,12 @@ def _describe(estimator):
         )
     task, single = _output_kind(estimator, mean.shape[0])
     classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
+    if task == "regression":
+        # Targets standardised in fit: fold their scaling into the head.
+        target_mean = np.asarray(getattr(estimator, "target_mean_", 0.0), np.float64)
+        target_scale = np.asarray(getattr(estimator, "target_scale_", 1.0), np.float64)
+        coef = coef.astype(np.float64) * target_scale
+        intercept = intercept.astype(np.float64) * target_scale + target_mean
     return _Network(
         layers=layers, coupled=coupled, mean=mean, scale=scale,
         out_coef=coef.astype(np.float32), out_intercept=intercept.astype(np.float32),

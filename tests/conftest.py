@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sklstm._loss import loss_and_grad
+
 # Test modules import plain helper modules of this folder (``lstm_reference``):
 # the importlib import mode does not put the folder on the path itself.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -17,6 +19,33 @@ from lstm_reference import reference_forward as reference_forward_transcription 
 @pytest.fixture
 def numerical_gradient():
     return central_difference_gradient
+
+
+def _assert_packed_gradient_exact(problem):
+    """Assert ``loss_and_grad``'s gradient equals central differences, and
+    reaches every block of the packed vector.
+
+    ``problem`` is ``(theta, X, y, lengths, sample_weight, (network, objective))``.
+    """
+    theta, X, y, lengths, sw, spec = problem
+    value, grad = loss_and_grad(theta, X, y, lengths, sw, *spec)
+    assert np.isfinite(value) and grad.shape == theta.shape
+
+    def loss():
+        return loss_and_grad(theta, X, y, lengths, sw, *spec)[0]
+
+    numeric = central_difference_gradient(loss, theta)
+    err = np.abs(numeric - grad).max() / np.abs(numeric).max()
+    assert err < 1e-6, f"relative error {err:.2e}"
+    # every block of the packed vector is checked, so each must see gradient
+    layers, coef, intercept = spec[0].layout.unpack(grad)
+    assert all(np.any(v != 0) for layer in layers for v in layer.values())
+    assert np.any(coef != 0) and np.any(intercept != 0)
+
+
+@pytest.fixture
+def assert_packed_gradient_exact():
+    return _assert_packed_gradient_exact
 
 
 @pytest.fixture
@@ -111,3 +140,18 @@ def pytest_generate_tests(metafunc):
             "invalid_params, error, match", INVALID_PARAMS,
             ids=[str(params) for params, _, _ in INVALID_PARAMS],
         )
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+@pytest.fixture
+def flat_linear():
+    """Factory of a linear regression on flattened windows: a fast and exact
+    stand-in for a sequence regressor in forecasting tests."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    return lambda: make_pipeline(FunctionTransformer(_flatten), LinearRegression())

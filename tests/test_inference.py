@@ -163,6 +163,15 @@ def test_chunks_follow_sklearn_working_memory(monkeypatch):
     np.testing.assert_array_equal(z, forward_logits(theta, X, None, spec)[0])
 
 
+def test_chunks_cover_every_sample_once_with_at_least_two():
+    from sklstm._inference import _chunks
+
+    assert _chunks(5, 2) == [slice(0, 2), slice(2, 5)]
+    assert _chunks(6, 2) == [slice(0, 2), slice(2, 4), slice(4, 6)]
+    assert _chunks(1, 1) == [slice(0, 1)]
+    assert _chunks(7, 100) == [slice(0, 7)]
+
+
 def test_chunk_n_samples():
     assert chunk_n_samples(2**20, 100, working_memory=10) == 10
     assert chunk_n_samples(2**20, 5, working_memory=10) == 5

@@ -184,8 +184,10 @@ def test_bidirectional_emitter_reads_each_sequence_both_ways(monkeypatch):
     X, y = _data(np.float64)
     lengths = np.arange(N) % T + 1
     Xp = _pad_tail(X, lengths)
-    forward = _fit(LSTMRegressor, Xp, y, standardize=False, random_state=1)
-    backward = _fit(LSTMRegressor, Xp, y, standardize=False, random_state=2)
+    forward = _fit(LSTMRegressor, Xp, y, standardize=False, scale_targets=False,
+                     random_state=1)
+    backward = _fit(LSTMRegressor, Xp, y, standardize=False, scale_targets=False,
+                     random_state=2)
     net = sklstm_onnx._describe(forward)
     coef = np.random.RandomState(0).normal(size=(6, 1))
     bidirectional = replace(
@@ -464,7 +466,7 @@ def test_unknown_parameters_pass_only_when_off_at_their_default():
                    {"zoneout": 0.0, "extra": None, "flags": ()}) is None
     assert refused({"zoneout": 0.1}, {"zoneout": 0.0}) == ("zoneout", 0.1)
     # A feature switched on by default is refused even at its default.
-    assert refused({"scale_targets": True}, {"scale_targets": True}) == ("scale_targets", True)
+    assert refused({"standardize_y": True}, {"standardize_y": True}) == ("standardize_y", True)
     assert refused({"variant": "vanilla"}, {"variant": "vanilla"}) == ("variant", "vanilla")
     assert refused({"new": 0}, {}) == ("new", 0)
     assert refused({"solver": "sgd", "max_iter": 1}, {}) is None  # training only
@@ -521,3 +523,28 @@ def test_no_other_sklstm_module_imports_onnx():
             else:
                 continue
             assert not any("onnx" in name for name in names), f"{path} imports {names}"
+
+
+def test_scaled_targets_fold_into_the_head():
+    """scale_targets (on by default) is exported through target_mean_ and target_scale_."""
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, 1000.0 + 500.0 * y)
+    assert np.any(model.target_scale_ != 1.0)
+    (got,) = _run(to_onnx(model, X), X)
+    _assert_close(got, model.predict(X))
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [({"loss": "quantile"}, "loss"), ({"n_exog": 1}, "n_exog"),
+     ({"data_format": "channels_first"}, "data_format")],
+)
+def test_refuses_configurations_without_an_exact_graph(params, name):
+    X, y = _data()
+    if name == "n_exog":
+        X = X[:, :, 0]
+    if name == "data_format":
+        X = X.transpose(0, 2, 1)
+    model = _fit(LSTMRegressor, X, y, **params)
+    with pytest.raises(ValueError, match=f"Cannot export LSTMRegressor with {name}="):
+        to_onnx(model, X)

@@ -113,8 +113,9 @@ def test_warm_start_takes_one_adam_step_from_overwritten_weights():
     """Warm start starts from whatever is in coefs_, out_coef_, out_intercept_,
     with a fresh optimizer: the first Adam step is lr * g / (|g| + eps')."""
     X, y = sum_of_last_two(n_samples=12)
-    model = LSTMRegressor((3,), standardize=False, batch_size=12, shuffle=False, alpha=0.01,
-                          learning_rate_init=0.01, max_iter=5, random_state=0).fit(X, y)
+    model = LSTMRegressor((3,), standardize=False, scale_targets=False, batch_size=12,
+                          shuffle=False, alpha=0.01, learning_rate_init=0.01, max_iter=5,
+                          random_state=0).fit(X, y)
     rng = np.random.RandomState(42)
     for layer in model.coefs_:
         for name in layer:
@@ -176,11 +177,13 @@ def early_stopping_model(**params):
 
 
 def validation_loss(model, X, y):
-    """Loss without penalty of a fitted model on (X, y), as early stopping sees it."""
+    """Loss without penalty of a fitted model on (X, y), as early stopping sees
+    it: inputs and targets standardised."""
     theta, layout = packed(model)
     Xs = (X - model.input_mean_) / model.input_scale_
+    ys = (y[:, None] - model.target_mean_) / model.target_scale_
     z, _, _ = forward_logits(theta, Xs, None, Network(layout, False))
-    return sequence_loss(z, y[:, None], None, None, Objective("squared_error", 0.0))
+    return sequence_loss(z, ys, None, None, Objective("squared_error", 0.0))
 
 
 @ignore_convergence
@@ -452,7 +455,7 @@ def test_non_finite_initial_loss_of_scipy_solvers_raises():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="non-finite at the initial weights"):
-            LSTMRegressor((2,), solver="lbfgs").fit(X, y * 1e300)
+            LSTMRegressor((2,), solver="lbfgs", scale_targets=False).fit(X, y * 1e300)
 
 
 # -- determinism -----------------------------------------------------------------
