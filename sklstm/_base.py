@@ -667,7 +667,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             ) from None
 
     def _fitted_network(self):
-        """The fitted architecture, from the fitted weights alone, and the packed weights.
+        """The fitted architecture, from the fitted weights (and ``gate_variant``,
+        ``bidirectional``), and the packed weights.
 
         Returns
         -------
