@@ -551,8 +551,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError("The weighted samples sum to zero; check class_weight.")
         return view, seqs, Y, loss_name, sample_weight
 
-    def _initial_weights(self, layout, reuse_weights, rng, dtype):
+    def _network(self, n_channels, sizes, n_outputs):
+        """The architecture to fit: a stack of LSTM layers and a dense layer."""
+        layout = ParamLayout(
+            n_channels, sizes, n_outputs, peephole=self.peephole, coupled=self.coupled_gates
+        )
+        return Network(layout, bool(self.return_sequences))
+
+    def _initial_weights(self, network, reuse_weights, rng, dtype):
         """Packed weights to start from: the fitted ones, or a new initialisation."""
+        layout = network.layout
         if reuse_weights:
             return layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
         sizes = list(layout.hidden_sizes)
@@ -562,6 +570,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         coef, intercept = init_output_layer(sizes[-1], layout.n_outputs, rng, dtype=dtype)
         return layout.pack(layers, coef, intercept, dtype=dtype)
+
+    def _weight_attributes(self, network, theta):
+        """The fitted weight attributes (copies) of the packed weights ``theta``."""
+        layers, coef, intercept = network.layout.unpack(theta)
+        return {
+            "coefs_": [{k: v.copy() for k, v in layer.items()} for layer in layers],
+            "out_coef_": coef.copy(),
+            "out_intercept_": intercept.copy(),
+        }
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         sizes, method = self._check_params()
@@ -585,13 +602,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         dtype = self.out_coef_.dtype if reuse_weights else seqs.values.dtype
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
-        layout = ParamLayout(
-            seqs.n_channels, sizes, Y.shape[-1], peephole=self.peephole,
-            coupled=self.coupled_gates,
-        )
-        network = Network(layout, bool(self.return_sequences))
+        network = self._network(seqs.n_channels, sizes, Y.shape[-1])
         objective = Objective(loss_name, float(self.alpha))
-        theta = self._initial_weights(layout, reuse_weights, rng, dtype)
+        theta = self._initial_weights(network, reuse_weights, rng, dtype)
         record = TrainingRecord.resume(fitted, incremental=incremental)
         data = TrainingData(seqs, Y, sample_weight)
         if method is not None:
@@ -606,12 +619,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 incremental=incremental, validation=data.take(split[1]),
                 score=view._validation_score,
             )
-        layers, coef, intercept = layout.unpack(theta.astype(dtype, copy=False))
         fitted.update(
             record.attributes(),
-            coefs_=[{k: v.copy() for k, v in layer.items()} for layer in layers],
-            out_coef_=coef.copy(), out_intercept_=intercept.copy(), n_outputs_=Y.shape[-1],
-            _rng=rng,
+            **self._weight_attributes(network, theta.astype(dtype, copy=False)),
+            n_outputs_=Y.shape[-1], _rng=rng,
         )
         self._commit(fitted)
         return self
