@@ -1,11 +1,17 @@
 """The LSTM encoder-decoder: exact gradients, causality, and its estimator."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklstm import LSTMEncoderDecoderRegressor
 
 from sklstm._loss import Objective, loss_and_grad
 from sklstm._lstm import lstm_forward
 from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
+from sklstm.exceptions import IterationLimitWarning
 
 
 def _random_network(rng, *, n_channels=3, n_future=2, sizes=(3, 2), n_step_outputs=2,
@@ -103,3 +109,111 @@ def test_ragged_sequences_are_refused():
     network, theta = _random_network(rng)
     with pytest.raises(ValueError, match="equal length"):
         network.forward(theta, rng.normal(size=(2, 7, 3)), np.array([7, 6]))
+
+
+# -- the estimator ------------------------------------------------------------
+
+FAST_PARAMS = dict(hidden_layer_sizes=(4,), max_iter=100, learning_rate_init=0.05,
+                   random_state=0)
+
+
+# A 1-D y is one output of one step, so the checks (which pass 1-D y) run
+# with horizon=1; the decoder then reads the last column of 2-D X, or not.
+@parametrize_with_checks([
+    LSTMEncoderDecoderRegressor(**FAST_PARAMS),
+    LSTMEncoderDecoderRegressor(**FAST_PARAMS, n_future_channels=1),
+])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _covariate_problem(n=200, window=6, horizon=3, seed=0):
+    """y at step k = the last observed value + that step's future covariate."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, window + horizon, 2))
+    X[:, window:, 0] = 0.0  # not read by the decoder: filler
+    y = X[:, window - 1 : window, 0] + X[:, window:, 1]
+    return X, y
+
+
+def _fitted(X, y, **params):
+    params = {"hidden_layer_sizes": (8,), "horizon": 3, "n_future_channels": 1,
+              "solver": "lbfgs", "max_iter": 150, "random_state": 0, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        return LSTMEncoderDecoderRegressor(**params).fit(X, y)
+
+
+def test_learns_each_step_from_its_future_covariate():
+    X, y = _covariate_problem()
+    model = _fitted(X, y)
+    X_test, y_test = _covariate_problem(n=100, seed=1)
+    assert model.predict(X_test).shape == (100, 3)
+    assert model.score(X_test, y_test) > 0.9
+    # Without the future channel the steps cannot be told apart.
+    blind = _fitted(X, y, n_future_channels=0)
+    assert blind.score(X_test, y_test) < model.score(X_test, y_test) - 0.2
+
+
+def test_fillers_at_decoder_steps_change_nothing():
+    # Channels the decoder does not read at its steps neither enter the
+    # network nor the standardisation.
+    X, y = _covariate_problem(n=60)
+    other = X.copy()
+    other[:, 6:, 0] = 1e3
+    a, b = _fitted(X, y, max_iter=20), _fitted(other, y, max_iter=20)
+    np.testing.assert_array_equal(a.input_mean_, b.input_mean_)
+    np.testing.assert_array_equal(a.predict(X), b.predict(other))
+
+
+def test_two_dimensional_layout_matches_three_dimensional():
+    X, y = _covariate_problem(n=60)
+    flat = X.reshape(len(X), -1)  # time-major columns
+    a, b = _fitted(X, y, max_iter=20), _fitted(flat, y, max_iter=20, n_channels=2)
+    np.testing.assert_allclose(a.predict(X), b.predict(flat), rtol=1e-12)
+
+
+def test_predict_reads_the_fitted_shape_and_any_window():
+    X, y = _covariate_problem(n=60)
+    model = _fitted(X, y, max_iter=20)
+    expected = model.predict(X)
+    model.set_params(horizon=1, n_future_channels=0)  # not read by predict
+    np.testing.assert_array_equal(model.predict(X), expected)
+    assert model.predict(X[:, 2:]).shape == (60, 3)  # a shorter window
+
+
+@pytest.mark.parametrize(
+    "change, params, match",
+    [
+        (lambda X, y: (X[:, :3], y), {}, "at least horizon \\+ 1 = 4 steps"),
+        (lambda X, y: (X, y), {"n_future_channels": 3}, "n_future_channels=3"),
+        (lambda X, y: (X, y[:, :2]), {}, "not a multiple of horizon=3"),
+        (lambda X, y: (list(X[:, :8]) + list(X[:, :9]), y), {}, "equal length"),
+    ],
+)
+def test_bad_shapes_raise_and_leave_the_model_unchanged(change, params, match):
+    X, y = _covariate_problem(n=30)
+    model = _fitted(X, y, max_iter=5)
+    before = model.predict(X)
+    bad_X, bad_y = change(X, y)
+    if isinstance(bad_X, list):
+        bad_y = np.vstack([y, y])
+    with pytest.raises(ValueError, match=match):
+        model.set_params(**params).fit(bad_X, bad_y)
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_two_layers_warm_start_and_partial_fit():
+    X, y = _covariate_problem(n=60)
+    model = _fitted(X, y, hidden_layer_sizes=(4, 3), max_iter=5)
+    assert len(model.coefs_) == 4  # encoder then decoder
+    assert model.coefs_[2]["W"].shape == (1 + 3, 16)  # future channel + context
+    model.set_params(warm_start=True, max_iter=3)
+    before = model.loss_curve_[-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        model.fit(X, y)
+    assert model.loss_curve_[-1] <= before
+    adam = LSTMEncoderDecoderRegressor((4,), horizon=3, n_future_channels=1, random_state=0)
+    adam.partial_fit(X, y).partial_fit(X, y)
+    assert adam.n_iter_ == 2
