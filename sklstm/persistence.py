@@ -4,7 +4,8 @@ Pickle and joblib files run arbitrary code when loaded. :mod:`skops.io`
 files do not: ``skops.io.load`` rebuilds only types it trusts, and refuses
 the others unless the caller names them in ``trusted=``. sklstm's estimators
 hold a few types of their own (the estimator classes and the stochastic
-optimizers, kept for ``partial_fit``); :func:`trusted_types` lists them, so
+optimizers, kept for ``partial_fit``), and a fitted forecaster is its class
+around plain arrays, strings and its regressor; :func:`trusted_types` lists them, so
 that loading can trust exactly these and nothing else. Check first, with
 ``skops.io.get_untrusted_types``, that a file holds no type beyond them.
 
@@ -29,11 +30,19 @@ True
 from ._classifier import LSTMClassifier
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._regressor import LSTMRegressor
+from .forecasting import DirectForecaster, RecursiveForecaster
 
 __all__ = ["trusted_types"]
 
 # Every sklstm type that a fitted estimator can hold.
-_TYPES = (LSTMRegressor, LSTMClassifier, AdamOptimizer, SGDOptimizer)
+_TYPES = (
+    LSTMRegressor,
+    LSTMClassifier,
+    AdamOptimizer,
+    SGDOptimizer,
+    DirectForecaster,
+    RecursiveForecaster,
+)
 
 
 def trusted_types():

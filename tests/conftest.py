@@ -160,3 +160,18 @@ def pytest_generate_tests(metafunc):
             "invalid_params, error, match", INVALID_PARAMS,
             ids=[str(params) for params, _, _ in INVALID_PARAMS],
         )
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+@pytest.fixture
+def flat_linear():
+    """Factory of a linear regression on flattened windows: a fast and exact
+    stand-in for a sequence regressor in forecasting tests."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    return lambda: make_pipeline(FunctionTransformer(_flatten), LinearRegression())

@@ -12,6 +12,12 @@ steps after the end of a history.
   steps.
 - :class:`RecursiveForecaster` fits a one-step model and rolls it forward,
   feeding back its own predictions.
+- Both give split-conformal ``predict_interval`` and ``predict_quantiles``
+  calibrated per horizon step, ``score``, and in-sample ``fitted_values_``
+  and ``residuals_``.
+- :func:`backtest` evaluates a forecaster on rolling origins, and returns
+  the forecasts and the errors of every fold and step as a
+  :class:`BacktestResult`.
 
 Where each concern lives (each module's docstring tells more):
 
@@ -22,12 +28,23 @@ Where each concern lives (each module's docstring tells more):
   with ``GridSearchCV`` and ``TimeSeriesSplit``;
 - ``_target_transforms``: ``target_transform`` as invertible objects, and
   target scaling;
-- ``_base``: the shared forecaster (parameters and their docs, ``fit``);
-- ``_direct`` and ``_recursive``: the two strategies.
+- ``_base``: the shared forecaster (parameters and their docs, ``fit``,
+  ``score``, the saved state);
+- ``_direct`` and ``_recursive``: the two strategies;
+- ``_intervals``: split-conformal calibration, intervals and quantiles;
+- ``_backtest``: rolling-origin forecasts, :func:`backtest`.
 """
 
+from ._backtest import BacktestResult, backtest
 from ._direct import DirectForecaster
 from ._recursive import RecursiveForecaster
 from ._windows import Windows, make_windows
 
-__all__ = ["DirectForecaster", "RecursiveForecaster", "Windows", "make_windows"]
+__all__ = [
+    "BacktestResult",
+    "DirectForecaster",
+    "RecursiveForecaster",
+    "Windows",
+    "backtest",
+    "make_windows",
+]

@@ -2,25 +2,40 @@
 
 A subclass sets the strategy: how many steps its model predicts at once
 (``_model_horizon``), how many rows before the end of the history its first
-window starts (``_window_span``), and ``predict``. Everything else, from the
-column roles to the fitted regressor, is shared here, and so are the
-parameter docs, formatted into both docstrings.
+window starts (``_window_span``), which steps after an origin it forecasts
+(``_forecast_offsets``) and how (``_forecast_model_units``, for many
+origins at once). Everything else, from the column roles to the fitted
+regressor, intervals, ``score`` and the saved state, is shared here, and so
+are the parameter docs, formatted into both docstrings.
 """
 
+import copy
 import warnings
-from dataclasses import dataclass
-from numbers import Integral
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, clone
 
-from .._param_validation import BOOLEAN, Interval, Options, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+from .._param_validation import BOOLEAN, Options, validate_params
 from .._regressor import LSTMRegressor
 from ..exceptions import IterationLimitWarning
+from ._backtest import observed_targets, rolling_forecasts
 from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
+from ._intervals import (
+    CALIBRATION_CONSTRAINTS,
+    COVERAGE_CONSTRAINT,
+    calibration_folds,
+    check_levels,
+    conformal_bounds,
+    conformal_quantiles,
+    interval_frame,
+)
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
-from ._time import check_same_freq, future_labels, time_freq
+from ._time import check_same_freq, future_labels, index_from_state, index_state, time_freq
 from ._windows import WINDOW_CONSTRAINTS, make_windows
 
 # The LSTM that the forecasters fit when regressor=None. Measured on the
@@ -72,9 +87,33 @@ PARAMETERS_DOC = """
         on the windows that do not touch a NaN (as :func:`make_windows` with
         ``dropna=True``); scaling statistics skip NaN. The rows ``predict``
         starts from must still be complete.
+    calibration : {{"holdout", "backtest"}} or None, default="holdout"
+        How ``fit`` calibrates :meth:`predict_interval` and
+        :meth:`predict_quantiles` (split-conformal, per horizon step):
+        "holdout" fits one extra model on the history less its last
+        ``calibration_size`` rows and keeps the errors of its forecasts from
+        every origin in those rows; "backtest" refits that model
+        ``calibration_folds`` times, rolling forward over the same origins
+        (more fits, models closer to the final one). The forecaster is then
+        fitted on the whole history. None skips calibration and its fits.
+        If the history is too short to calibrate, ``fit`` still succeeds and
+        the interval methods say why they cannot answer.
+    calibration_size : float in (0, 1) or int >= 1, default=0.2
+        The held-out end of the history whose forecasts calibrate: a
+        fraction of the fit rows, or a number of rows.
+    calibration_folds : int >= 2, default=3
+        Number of refits of ``calibration="backtest"``.{calibration_horizon}
     random_state : int, RandomState instance or None, default=None
         Seeds the default LSTM when ``regressor`` is None; ignored otherwise
         (a given regressor keeps its own ``random_state``).
+
+    Notes
+    -----
+    ``set_params(regressor__max_iter=50)`` works with ``regressor=None``: it
+    first replaces None by the default LSTM above (seeded by
+    ``random_state``), then sets the parameter on it, so ``clone`` and
+    ``GridSearchCV`` can tune the default network. From then on it is a
+    given regressor: its warnings are shown.
 """
 
 # Shared attribute documentation, formatted with ATTRIBUTES_DOC.format(rows=...).
@@ -94,6 +133,19 @@ ATTRIBUTES_DOC = """
     last_window_ : DataFrame
         The last {rows} (+1 for "diff") rows of the fit data, from
         which ``predict`` forecasts when no ``history`` is given.
+    calibration_residuals_ : ndarray of shape (n_origins, n_steps, n_targets) or None
+        Out-of-sample errors (truth - forecast, in target units) of the
+        calibration forecasts, step ``k`` in ``[:, k - 1]``; NaN where a
+        truth or a history was missing. None without calibration.
+    fitted_values_ : DataFrame of shape (n_origins, n_model_steps)
+        In-sample forecasts of the final model from every origin of a
+        training window: row ``t`` holds the forecasts made at origin ``t``
+        of the steps ``t + gap + 1, ...`` that the model predicts at once
+        ({model_steps}), one column per step; a two-level column index
+        (target, step) for several targets.
+    residuals_ : DataFrame
+        ``truth - fitted_values_``, in the same form: in-sample errors,
+        smaller than the calibration errors of an overfitted model.
 """
 
 
@@ -108,6 +160,39 @@ class _Setup:
     dropna: bool
     transform: object  # a TargetTransform
     n_history_rows: int  # rows of history predict reads
+    calibration: object  # None, "holdout" or "backtest"
+    calibration_size: object  # float fraction or int rows
+    calibration_folds: int
+    calibration_steps: int  # forecast steps calibrated
+
+    def state(self):
+        """Plain values (the transform by name), for saving."""
+        return {**asdict(self), "transform": self.transform.name}
+
+    @classmethod
+    def from_state(cls, state):
+        return cls(**{**state, "transform": TARGET_TRANSFORMS[state["transform"]]})
+
+
+def _check_fit_length(n_rows, setup):
+    """Raise unless ``n_rows`` of fit data make at least one training window.
+
+    Counted here, on the raw rows, because the windows are cut after the
+    target transform has consumed its leading rows.
+    """
+    needed = setup.window + setup.gap + setup.horizon
+    terms = f"window + gap + horizon = {setup.window} + {setup.gap} + {setup.horizon}"
+    if setup.transform.n_consumed:
+        needed += setup.transform.n_consumed
+        terms += (
+            f" + {setup.transform.n_consumed} (consumed by "
+            f"target_transform={setup.transform.name!r})"
+        )
+    if n_rows < needed:
+        raise ValueError(
+            f"data has {n_rows} rows, but one training window needs {terms} "
+            f"= {needed} rows."
+        )
 
 
 class BaseForecaster(BaseEstimator):
@@ -122,6 +207,7 @@ class BaseForecaster(BaseEstimator):
         ],
         "scale_target": [BOOLEAN],
         "dropna": [BOOLEAN],
+        **CALIBRATION_CONSTRAINTS,
     }
 
     def _model_horizon(self):
@@ -132,6 +218,26 @@ class BaseForecaster(BaseEstimator):
         """Rows from the start of predict's first window to the end of the history."""
         raise NotImplementedError
 
+    def _calibration_steps(self):
+        """Forecast steps that fit calibrates."""
+        raise NotImplementedError
+
+    def _forecast_offsets(self, n_steps):
+        """Steps after the origin of the ``n_steps`` forecasts (int array)."""
+        raise NotImplementedError
+
+    def _n_lead(self, n_steps, setup):
+        """Rows of future covariates after an origin read to forecast ``n_steps``."""
+        raise NotImplementedError
+
+    def _forecast_model_units(self, lookback, lead, origins, n_steps):
+        """Model-unit forecasts (n_origins, n_steps, n_targets) from ``origins``.
+
+        ``lookback`` (n_rows, n_lookback) and ``lead`` (n_rows + extra,
+        n_future) are in model units; ``origins`` index their rows.
+        """
+        raise NotImplementedError
+
     def _check_params(self):
         """Validate the parameters; return them as a ``_Setup``."""
         validate_params(
@@ -139,6 +245,7 @@ class BaseForecaster(BaseEstimator):
         )
         window, gap = int(self.window), int(self.gap)
         transform = TARGET_TRANSFORMS[self.target_transform]
+        size = self.calibration_size
         return _Setup(
             window=window,
             gap=gap,
@@ -146,7 +253,15 @@ class BaseForecaster(BaseEstimator):
             dropna=bool(self.dropna),
             transform=transform,
             n_history_rows=self._window_span(window, gap) + transform.n_consumed,
+            calibration=self.calibration,
+            calibration_size=float(size) if isinstance(size, float) else int(size),
+            calibration_folds=int(self.calibration_folds),
+            calibration_steps=self._calibration_steps(),
         )
+
+    def _current_setup(self):
+        """The fitted setup, or the parameters' own before a fit."""
+        return getattr(self, "_setup", None) or self._check_params()
 
     def _check_predict_horizon(self, horizon, default):
         """``horizon`` given to predict, as an int; None means ``default``."""
@@ -167,10 +282,15 @@ class BaseForecaster(BaseEstimator):
         values = self._setup.transform.transform(raw, index, self.targets_)
         return (values - self.target_mean_) / self.target_scale_
 
-    def _from_model_units(self, pred, last_raw):
-        """Model-unit forecasts (n_steps, n_targets) of the steps right after
-        the history -> original units, given its last raw targets (n_targets,)."""
+    def _forecast(self, lookback, lead, raw, origins, n_steps):
+        """Forecasts in target units, (n_origins, n_steps, n_targets).
+
+        ``raw`` (n_rows + n_consumed, n_targets) are the raw targets behind
+        ``lookback``; ``origins`` index ``lookback``'s rows.
+        """
+        pred = self._forecast_model_units(lookback, lead, origins, n_steps)
         pred = pred * self.target_scale_ + self.target_mean_
+        last_raw = raw[origins + self._setup.transform.n_consumed]
         return self._setup.transform.inverse(pred, last_raw)
 
     # -- fit -------------------------------------------------------------------
@@ -192,6 +312,17 @@ class BaseForecaster(BaseEstimator):
         """
         setup = self._check_params()
         frame, roles, freq, values = self._read_fit_data(data, setup)
+        # Staged on a copy, committed in one step: a failed fit (or
+        # calibration) leaves a fitted forecaster as it was.
+        staged = copy.copy(self)
+        staged._fit_model(frame, roles, freq, values, setup)
+        staged._calibrate(frame, setup)
+        staged._store_in_sample(frame)
+        self.__dict__.update(vars(staged))
+        return self
+
+    def _fit_model(self, frame, roles, freq, values, setup):
+        """Fit the regressor on the windows of checked data; set fitted state."""
         n_targets = len(roles.targets)
         transform = setup.transform
         model_targets = transform.transform(
@@ -216,7 +347,6 @@ class BaseForecaster(BaseEstimator):
         y = windows.y[:, 0] if windows.y.shape[1] == 1 else windows.y
         regressor = self._fit_regressor(windows.X, y)
 
-        # Committed only now: a failed fit leaves a fitted forecaster as it was.
         self._setup = setup
         self.targets_, self.past_covariates_ = roles.targets, roles.past
         self.future_covariates_ = roles.future
@@ -228,7 +358,45 @@ class BaseForecaster(BaseEstimator):
         self.last_window_ = frame.loc[:, list(roles.columns)].iloc[
             -setup.n_history_rows :
         ]
-        return self
+
+    def _calibrate(self, frame, setup):
+        """Set ``calibration_residuals_`` from models fitted on parts of ``frame``."""
+        self.calibration_residuals_, self._calibration_note = None, None
+        if setup.calibration is None:
+            self._calibration_note = "it was fitted with calibration=None"
+            return
+        n_min_rows = setup.window + setup.gap + setup.horizon + setup.transform.n_consumed
+        offsets = self._forecast_offsets(setup.calibration_steps)
+        folds = calibration_folds(
+            len(frame),
+            n_min_rows,
+            int(offsets[-1]),
+            setup.calibration,
+            setup.calibration_size,
+            setup.calibration_folds,
+        )
+        if isinstance(folds, str):
+            self._calibration_note = folds
+            return
+        # The frame's target names: a Series was fitted with target=None.
+        sub = clone(self).set_params(calibration=None, target=list(self.targets_))
+        pred, _ = rolling_forecasts(sub, frame, folds, setup.calibration_steps)
+        origins = np.concatenate([block for _, block in folds])
+        truth = observed_targets(frame, self.targets_, origins, offsets)
+        self.calibration_residuals_ = truth - pred
+
+    def _store_in_sample(self, frame):
+        """Keep the in-sample forecasts and errors of every training origin."""
+        n_steps = self._in_sample_steps()
+        offsets = self._forecast_offsets(n_steps)
+        origins = np.arange(self._setup.n_history_rows - 1, len(frame) - offsets[-1])
+        pred = self._origin_forecasts(frame, origins, n_steps)
+        truth = observed_targets(frame, self.targets_, origins, offsets)
+        self._in_sample = {
+            "origins": index_state(frame.index[origins]),
+            "fitted": pred,
+            "residuals": truth - pred,
+        }
 
     def _read_fit_data(self, data, setup):
         """Check the fit data; return its frame, roles, freq and used values."""
@@ -237,6 +405,7 @@ class BaseForecaster(BaseEstimator):
             frame, target, self.past_covariates, self.future_covariates
         )
         freq = time_freq(frame.index)
+        _check_fit_length(len(frame), setup)
         values = column_values(frame, roles.columns)
         check_finite(
             values,
@@ -250,11 +419,15 @@ class BaseForecaster(BaseEstimator):
         )
         return frame, roles, freq, values
 
+    def _default_regressor(self):
+        """The LSTM fitted when ``regressor`` is None."""
+        return LSTMRegressor(**_DEFAULT_LSTM_PARAMS, random_state=self.random_state)
+
     def _fit_regressor(self, X, y):
         """Fit and return a clone of ``regressor``, or the default LSTM."""
         if self.regressor is not None:
             return clone(self.regressor).fit(X, y)
-        regressor = LSTMRegressor(**_DEFAULT_LSTM_PARAMS, random_state=self.random_state)
+        regressor = self._default_regressor()
         with warnings.catch_warnings():
             # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS), so
             # "increase max_iter" would be bad advice. Filtered by category,
@@ -263,13 +436,88 @@ class BaseForecaster(BaseEstimator):
             regressor.fit(X, y)
         return regressor
 
+    def set_params(self, **params):
+        """Set parameters; ``regressor__*`` also reaches the default regressor.
+
+        With ``regressor=None``, nested ``regressor__<name>`` keys first set
+        ``regressor`` to the default LSTM (seeded by ``random_state``, after
+        the other keys are set), then set ``<name>`` on it.
+
+        Returns
+        -------
+        self : object
+        """
+        nested = {key: v for key, v in params.items() if key.startswith("regressor__")}
+        if not nested or params.get("regressor", self.regressor) is not None:
+            return super().set_params(**params)
+        super().set_params(**{k: v for k, v in params.items() if k not in nested})
+        self.regressor = self._default_regressor()
+        return super().set_params(**nested)
+
     # -- predict ---------------------------------------------------------------
+
+    def _point_forecast(self, horizon, future, history):
+        """Checked forecasts (n_steps, n_targets) and their labels."""
+        check_is_fitted(self)
+        n_steps = self._check_steps(horizon)
+        history = self._history_frame(history)
+        lookback, lead, raw = self._model_arrays(
+            history, future, n_lead=self._n_lead(n_steps, self._setup)
+        )
+        origin = np.array([len(lookback) - 1])
+        pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
+        offsets = self._forecast_offsets(n_steps)
+        index = future_labels(history.index, self.freq_, int(offsets[0]) - 1, n_steps)
+        return pred, index
+
+    def _origin_forecasts(self, frame, origins, n_steps):
+        """Forecasts from histories ending at rows ``origins`` of ``frame``.
+
+        ``frame`` holds the used columns on the fitted time axis; future
+        covariates are read from it. Returns (n_origins, n_steps, n_targets)
+        in target units, NaN for an origin whose rows hold a NaN.
+        """
+        n_targets = len(self.targets_)
+        n_lookback = n_targets + len(self.past_covariates_)
+        columns = self.targets_ + self.past_covariates_ + self.future_covariates_
+        values = column_values(frame, columns)
+        first = self._setup.transform.n_consumed
+        n_lead = self._n_lead(n_steps, self._setup)
+        raw = values[:, :n_targets]
+        lookback = values[first:, :n_lookback].copy()
+        lookback[:, :n_targets] = self._to_model_units(raw, frame.index)
+        # Future covariates past the data read as NaN: an origin that needs
+        # them is incomplete, and the array is never indexed past its end.
+        future = values[first:, n_lookback:]
+        lead = np.vstack([future, np.full((n_lead, future.shape[1]), np.nan)])
+        complete = self._complete_origins(values, n_lookback, origins, n_lead)
+        pred = np.full((len(origins), n_steps, n_targets), np.nan)
+        if complete.any():
+            pred[complete] = self._forecast(
+                lookback, lead, raw, origins[complete] - first, n_steps
+            )
+        return pred
+
+    def _complete_origins(self, values, n_lookback, origins, n_lead):
+        """Mask of the origins whose history and future covariates hold no NaN."""
+        start = origins - self._setup.n_history_rows + 1
+        nan_lookback = np.isnan(values[:, :n_lookback]).any(axis=1)
+        nan_lead = np.isnan(values[:, n_lookback:]).any(axis=1)
+        beyond = values.shape[1] > n_lookback  # future covariates past the data
+        nan_lead = np.concatenate([nan_lead, np.full(n_lead, beyond)])
+        counts = np.concatenate([[0], np.cumsum(nan_lookback)])
+        leads = np.concatenate([[0], np.cumsum(nan_lead)])
+        return (counts[origins + 1] == counts[start]) & (
+            leads[origins + n_lead + 1] == leads[start]
+        )
 
     def _history_frame(self, history):
         """The last rows of ``history`` (None: of the fit data) predict reads."""
         if history is None:
             return self.last_window_
-        frame, _ = as_frame(history, self.target)
+        # The fitted names, not the target parameter: a forecaster fitted on
+        # a Series also reads a one-column DataFrame named like its target.
+        frame, _ = as_frame(history, self.targets_)
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         missing = [name for name in columns if name not in frame.columns]
         if missing:
@@ -335,8 +583,9 @@ class BaseForecaster(BaseEstimator):
         """Arrays in model units for the windows of ``predict``.
 
         Returns lookback (n_rows, n_lookback), lead (n_rows + n_lead,
-        n_future) and the last raw targets (n_targets,), where ``n_rows`` is
-        the history's length less the rows the target transform consumes.
+        n_future) and the raw targets (n_rows + n_consumed, n_targets), where
+        ``n_rows`` is the history's length less the rows the target transform
+        consumes.
         """
         n_targets = len(self.targets_)
         n_lookback = n_targets + len(self.past_covariates_)
@@ -352,21 +601,209 @@ class BaseForecaster(BaseEstimator):
         lead = np.vstack(
             [values[first:, n_lookback:], self._future_values(future, history.index, n_lead)]
         )
-        return lookback, lead, raw[-1]
+        return lookback, lead, raw
 
-    def _predict_one(self, X, n_values, what):
-        """Regressor output for one window X (1, window, n_channels), flattened
-        to its ``n_values`` values (``what`` names that count in the error)."""
-        pred = np.asarray(self.regressor_.predict(X), dtype=np.float64).reshape(-1)
-        if pred.size != n_values:
+    def _predict_windows(self, X, n_values, what):
+        """Regressor output for windows X (n, window, n_channels), as (n,
+        n_values) (``what`` names that count in the error)."""
+        pred = np.asarray(self.regressor_.predict(X), dtype=np.float64)
+        if pred.size != len(X) * n_values:
             raise ValueError(
-                f"the regressor predicted {pred.size} values for one window; "
-                f"expected {what} = {n_values}."
+                f"the regressor predicted {pred.size // len(X)} values for one "
+                f"window; expected {what} = {n_values}."
             )
-        return pred
+        return pred.reshape(len(X), n_values)
 
     def _to_output(self, pred, index):
         """Forecasts (n_steps, n_targets) as a Series (one target) or a DataFrame."""
         if len(self.targets_) == 1:
             return pd.Series(pred[:, 0], index=index, name=self.targets_[0])
         return pd.DataFrame(pred, index=index, columns=list(self.targets_))
+
+    # -- intervals ---------------------------------------------------------------
+
+    def _calibration_residuals(self, n_steps):
+        """Calibration errors of the first ``n_steps`` steps, or a clear error."""
+        if self.calibration_residuals_ is None:
+            raise ValueError(
+                f"this {type(self).__name__} has no calibrated intervals: "
+                f"{self._calibration_note}."
+            )
+        n_calibrated = self.calibration_residuals_.shape[1]
+        if n_steps > n_calibrated:
+            raise ValueError(
+                f"intervals are calibrated for {n_calibrated} step(s), not "
+                f"{n_steps}; {self._calibration_hint(n_steps)}"
+            )
+        return self.calibration_residuals_
+
+    def _calibration_hint(self, n_steps):
+        """How to calibrate ``n_steps`` steps."""
+        return "refit with a larger horizon."
+
+    def predict_interval(self, horizon=None, *, coverage=0.9, future=None, history=None):
+        """Forecast with a split-conformal prediction interval per step.
+
+        The interval of step ``k`` is the point forecast of :meth:`predict`
+        plus or minus the ``coverage`` conformal quantile of the absolute
+        calibration errors of step ``k`` (see ``calibration``), so it always
+        contains the forecast and widens where the errors of later steps do.
+
+        Parameters
+        ----------
+        horizon, future, history
+            As for :meth:`predict`.
+        coverage : float in (0, 1), default=0.9
+            Nominal probability that the truth falls inside. It needs at
+            least ``coverage / (1 - coverage)`` calibration errors per step.
+
+        Returns
+        -------
+        interval : DataFrame of shape (n_steps, 2) or (n_steps, 2 * n_targets)
+            Indexed as :meth:`predict`'s forecast, with the columns
+            ``lower`` and ``upper``; a two-level column index (target,
+            ``lower``/``upper``) for several targets.
+        """
+        validate_params(
+            {"coverage": coverage},
+            {"coverage": [COVERAGE_CONSTRAINT]},
+            f"{type(self).__name__}.predict_interval",
+        )
+        point, index = self._point_forecast(horizon, future, history)
+        residuals = self._calibration_residuals(len(point))
+        lower, upper = conformal_bounds(point, residuals, float(coverage))
+        bounds = np.stack([lower, upper], axis=-1)
+        return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
+
+    def predict_quantiles(
+        self, horizon=None, *, quantiles=(0.1, 0.5, 0.9), future=None, history=None
+    ):
+        """Forecast quantiles of each step from its calibration errors.
+
+        Quantile ``q`` of step ``k`` is the point forecast of :meth:`predict`
+        plus the order statistic of rank ``ceil((n + 1) q)`` (``floor`` for
+        ``q < 0.5``) of the ``n`` signed calibration errors of step ``k``: the
+        quantiles follow the errors' skew and bias, and never cross.
+
+        Parameters
+        ----------
+        horizon, future, history
+            As for :meth:`predict`.
+        quantiles : float or sequence of float in (0, 1), default=(0.1, 0.5, 0.9)
+            Strictly increasing levels.
+
+        Returns
+        -------
+        quantiles : DataFrame of shape (n_steps, n_levels) or (n_steps, n_targets * n_levels)
+            Indexed as :meth:`predict`'s forecast, one column per level (the
+            level as a float); a two-level column index (target, level) for
+            several targets.
+        """
+        levels = check_levels(quantiles)
+        point, index = self._point_forecast(horizon, future, history)
+        residuals = self._calibration_residuals(len(point))
+        values = conformal_quantiles(point, residuals, levels)
+        return interval_frame(values, index, self.targets_, levels)
+
+    # -- evaluation ------------------------------------------------------------
+
+    def score(self, data, y=None):
+        """Negative mean absolute error of the forecast of the rows after the history.
+
+        The forecaster forecasts from the end of its fit data the steps
+        that ``data`` holds, as far as it can (a :class:`DirectForecaster`
+        its ``gap + horizon`` steps, a :class:`RecursiveForecaster` every row,
+        or ``gap + 1`` with past covariates), and compares with the targets of
+        ``data``. Greater is better, as scikit-learn's scorers expect, so
+        ``GridSearchCV(forecaster, ..., cv=TimeSeriesSplit(test_size=h))``
+        tunes a forecaster on rolling origins.
+
+        Parameters
+        ----------
+        data : DataFrame or Series
+            The rows right after the fit data (its first label follows the
+            last fit label), with the targets and any future covariates.
+        y : None
+            Ignored; for scikit-learn's scorer signature.
+
+        Returns
+        -------
+        score : float
+            ``-mean(|truth - forecast|)`` over the scored steps and targets,
+            each target in its own units.
+        """
+        check_is_fitted(self)
+        frame, _ = as_frame(data, self.targets_)
+        history_index = self.last_window_.index
+        expected = future_labels(history_index, self.freq_, 0, 1)[0]
+        if len(frame) == 0 or frame.index[0] != expected:
+            first = frame.index[0] if len(frame) else "no row"
+            raise ValueError(
+                f"score needs the rows right after the fit data, from {expected}; "
+                f"data starts at {first}."
+            )
+        n_steps = self._score_steps(len(frame))
+        offsets = self._forecast_offsets(n_steps)
+        keep = offsets <= len(frame)
+        pred, _ = self._point_forecast(n_steps, frame, None)
+        truth = column_values(frame, self.targets_)[offsets[keep] - 1]
+        check_finite(truth, self.targets_, frame.index[offsets[keep] - 1])
+        return -float(np.mean(np.abs(truth - pred[keep])))
+
+    def _score_steps(self, n_rows):
+        """Steps ``score`` forecasts for ``n_rows`` rows of truth."""
+        raise NotImplementedError
+
+    def _in_sample_frame(self, key):
+        """``fitted_values_`` or ``residuals_`` as a DataFrame."""
+        check_is_fitted(self)
+        values = self._in_sample[key]
+        index = index_from_state(self._in_sample["origins"], None).rename("origin")
+        steps = self._forecast_offsets(values.shape[1])
+        if len(self.targets_) == 1:
+            return pd.DataFrame(values[:, :, 0], index, pd.Index(steps, name="step"))
+        columns = pd.MultiIndex.from_product(
+            [list(self.targets_), steps], names=["target", "step"]
+        )
+        wide = values.transpose(0, 2, 1).reshape(len(values), -1)
+        return pd.DataFrame(wide, index, columns)
+
+    @property
+    def fitted_values_(self):
+        return self._in_sample_frame("fitted")
+
+    @property
+    def residuals_(self):
+        return self._in_sample_frame("residuals")
+
+    # -- saving ------------------------------------------------------------------
+
+    def __getstate__(self):
+        """State of plain values only (arrays, numbers, strings), so that
+        skops can save a fitted forecaster and trust everything in it."""
+        state = dict(super().__getstate__())  # a copy: never change self
+        if "_setup" not in state:
+            return state
+        window = state.pop("last_window_")
+        state["_setup"] = state["_setup"].state()
+        state["freq_"] = None if self.freq_ is None else self.freq_.freqstr
+        state["last_window_"] = {
+            "values": column_values(window, list(window.columns)),
+            "columns": list(window.columns),
+            "index": index_state(window.index),
+        }
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if isinstance(state.get("_setup"), dict):
+            state["_setup"] = _Setup.from_state(state["_setup"])
+            freq = state["freq_"]
+            state["freq_"] = None if freq is None else to_offset(freq)
+            window = state["last_window_"]
+            state["last_window_"] = pd.DataFrame(
+                window["values"],
+                index=index_from_state(window["index"], state["freq_"]),
+                columns=window["columns"],
+            )
+        super().__setstate__(state)

@@ -130,6 +130,13 @@ def column_values(frame, columns):
     """Float64 array of shape (n_rows, len(columns)); non-numeric columns fail."""
     for name in columns:
         dtype = frame[name].dtype
+        if pd.api.types.is_complex_dtype(dtype):
+            # Casting to float64 would drop the imaginary part silently.
+            raise ValueError(
+                f"column {name!r} has complex dtype {dtype}; a forecaster reads real "
+                f"numbers only: split it into its real and imaginary parts (or "
+                f"modulus and angle) as two columns."
+            )
         if not (
             pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
         ):

@@ -1,10 +1,8 @@
 """The direct strategy: one multi-output model for all horizon steps."""
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster
-from ._time import future_labels
 from ._windows import WINDOW_CONSTRAINTS, window_X
 
 
@@ -24,9 +22,12 @@ class DirectForecaster(BaseForecaster):
         gap="Steps skipped between the end of the history and the first forecast.",
         diff='''; it needs
         ``gap=0`` (the differences over the gap are never predicted)''',
+        calibration_horizon="",
     )}
     Attributes
-    ----------{ATTRIBUTES_DOC.format(rows="``window``")}
+    ----------{ATTRIBUTES_DOC.format(
+        rows="``window``", model_steps="``t + gap + 1 .. t + gap + horizon``"
+    )}
     See Also
     --------
     RecursiveForecaster : One-step model rolled forward.
@@ -49,6 +50,10 @@ class DirectForecaster(BaseForecaster):
     2024-01-21    20.0
     2024-01-22    21.0
     Freq: D, Name: load, dtype: float64
+    >>> f.predict_interval(coverage=0.5).round(6)  # an exact fit: no error
+                lower  upper
+    2024-01-21   20.0   20.0
+    2024-01-22   21.0   21.0
     """
 
     _parameter_constraints = {
@@ -69,6 +74,9 @@ class DirectForecaster(BaseForecaster):
         target_transform=None,
         scale_target=True,
         dropna=False,
+        calibration="holdout",
+        calibration_size=0.2,
+        calibration_folds=3,
         random_state=None,
     ):
         self.regressor = regressor
@@ -81,6 +89,9 @@ class DirectForecaster(BaseForecaster):
         self.target_transform = target_transform
         self.scale_target = scale_target
         self.dropna = dropna
+        self.calibration = calibration
+        self.calibration_size = calibration_size
+        self.calibration_folds = calibration_folds
         self.random_state = random_state
 
     def _check_params(self):
@@ -98,6 +109,48 @@ class DirectForecaster(BaseForecaster):
 
     def _window_span(self, window, gap):
         return window
+
+    def _calibration_steps(self):
+        return int(self.horizon)
+
+    def _in_sample_steps(self):
+        return self._setup.horizon
+
+    def _forecast_offsets(self, n_steps):
+        return self._current_setup().gap + 1 + np.arange(n_steps)
+
+    def _n_lead(self, n_steps, setup):
+        # The model reads the future covariates of all its steps.
+        return setup.gap + setup.horizon
+
+    def _check_steps(self, horizon):
+        setup = self._setup
+        n_steps = self._check_predict_horizon(horizon, default=setup.horizon)
+        if n_steps > setup.horizon:
+            raise ValueError(
+                f"horizon={n_steps} is more than the {setup.horizon} steps this "
+                f"DirectForecaster was fitted for; refit with a larger horizon."
+            )
+        return n_steps
+
+    def _score_steps(self, n_rows):
+        n_steps = min(self._setup.horizon, n_rows - self._setup.gap)
+        if n_steps < 1:
+            raise ValueError(
+                f"score needs more than gap={self._setup.gap} rows of data; got "
+                f"{n_rows}."
+            )
+        return n_steps
+
+    def _forecast_model_units(self, lookback, lead, origins, n_steps):
+        setup = self._setup
+        n_targets = len(self.targets_)
+        shift = setup.gap + setup.horizon
+        X = window_X(lookback, lead, origins, setup.window, shift)
+        pred = self._predict_windows(
+            X, setup.horizon * n_targets, what="horizon * n_targets"
+        )
+        return pred.reshape(len(origins), setup.horizon, n_targets)[:, :n_steps]
 
     def predict(self, horizon=None, *, future=None, history=None):
         """Forecast the steps after the end of the history.
@@ -127,23 +180,4 @@ class DirectForecaster(BaseForecaster):
             column per target; a Series named after the target if there is
             only one.
         """
-        check_is_fitted(self)
-        setup = self._setup
-        n_steps = self._check_predict_horizon(horizon, default=setup.horizon)
-        if n_steps > setup.horizon:
-            raise ValueError(
-                f"horizon={n_steps} is more than the {setup.horizon} steps this "
-                f"DirectForecaster was fitted for; refit with a larger horizon."
-            )
-        history = self._history_frame(history)
-        n_targets = len(self.targets_)
-        shift = setup.gap + setup.horizon
-        lookback, lead, last_raw = self._model_arrays(history, future, n_lead=shift)
-        origin = np.array([len(lookback) - 1])
-        X = window_X(lookback, lead, origin, setup.window, shift)
-        pred = self._predict_one(
-            X, setup.horizon * n_targets, what="horizon * n_targets"
-        )
-        pred = self._from_model_units(pred.reshape(setup.horizon, n_targets), last_raw)
-        index = future_labels(history.index, self.freq_, setup.gap, n_steps)
-        return self._to_output(pred[:n_steps], index)
+        return self._to_output(*self._point_forecast(horizon, future, history))

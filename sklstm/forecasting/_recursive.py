@@ -1,10 +1,11 @@
 """The recursive strategy: a one-step model rolled forward on its own forecasts."""
 
-import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from numbers import Integral
 
+import numpy as np
+
+from .._param_validation import Interval
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster
-from ._time import future_labels
 
 
 class RecursiveForecaster(BaseForecaster):
@@ -26,9 +27,15 @@ class RecursiveForecaster(BaseForecaster):
         horizon="",
         gap="The model predicts ``gap + 1`` steps after each window's end.",
         diff="",
+        calibration_horizon='''
+    calibration_horizon : int >= 1, default=1
+        Number of steps ``fit`` calibrates; :meth:`predict_interval` and
+        :meth:`predict_quantiles` reach at most this far.''',
     )}
     Attributes
-    ----------{ATTRIBUTES_DOC.format(rows="``window + gap``")}
+    ----------{ATTRIBUTES_DOC.format(
+        rows="``window + gap``", model_steps="``t + 1``, from the window ending at ``t - gap``"
+    )}
     See Also
     --------
     DirectForecaster : One multi-output model for all steps.
@@ -66,6 +73,10 @@ class RecursiveForecaster(BaseForecaster):
         target_transform=None,
         scale_target=True,
         dropna=False,
+        calibration="holdout",
+        calibration_size=0.2,
+        calibration_folds=3,
+        calibration_horizon=1,
         random_state=None,
     ):
         self.regressor = regressor
@@ -77,7 +88,16 @@ class RecursiveForecaster(BaseForecaster):
         self.target_transform = target_transform
         self.scale_target = scale_target
         self.dropna = dropna
+        self.calibration = calibration
+        self.calibration_size = calibration_size
+        self.calibration_folds = calibration_folds
+        self.calibration_horizon = calibration_horizon
         self.random_state = random_state
+
+    _parameter_constraints = {
+        **BaseForecaster._parameter_constraints,
+        "calibration_horizon": [Interval(Integral, 1, None)],
+    }
 
     def _model_horizon(self):
         return 1
@@ -85,6 +105,57 @@ class RecursiveForecaster(BaseForecaster):
     def _window_span(self, window, gap):
         # The first forecast is read from the window ending gap rows earlier.
         return window + gap
+
+    def _check_params(self):
+        setup = super()._check_params()
+        if (
+            setup.calibration is not None
+            and self.past_covariates not in (None, (), [])
+            and setup.calibration_steps > setup.gap + 1
+        ):
+            raise ValueError(
+                f"calibration_horizon={setup.calibration_steps} is more than the "
+                f"gap + 1 = {setup.gap + 1} step(s) a recursive forecast with past "
+                f"covariates can reach; lower it, or pass calibration=None."
+            )
+        return setup
+
+    def _calibration_steps(self):
+        return int(self.calibration_horizon)
+
+    def _calibration_hint(self, n_steps):
+        return f"refit with calibration_horizon={n_steps} or more."
+
+    def _in_sample_steps(self):
+        return 1
+
+    def _forecast_offsets(self, n_steps):
+        return 1 + np.arange(n_steps)
+
+    def _n_lead(self, n_steps, setup):
+        return n_steps
+
+    def _check_steps(self, horizon):
+        n_steps = self._check_predict_horizon(horizon, default=1)
+        self._check_reach(n_steps, "horizon")
+        return n_steps
+
+    def _check_reach(self, n_steps, name):
+        """Raise if past covariates keep the forecast from reaching ``n_steps``."""
+        gap = self._setup.gap
+        if self.past_covariates_ and n_steps > gap + 1:
+            raise ValueError(
+                f"past covariates {list(self.past_covariates_)} are known only up "
+                f"to the end of the history, so a recursive forecast can reach at "
+                f"most gap + 1 = {gap + 1} step(s); got {name}={n_steps}. "
+                f"Declare covariates known in advance as future_covariates, or use "
+                f"DirectForecaster."
+            )
+
+    def _score_steps(self, n_rows):
+        if self.past_covariates_:
+            return min(n_rows, self._setup.gap + 1)
+        return n_rows
 
     def predict(self, horizon=None, *, future=None, history=None):
         """Forecast the steps after the end of the history, one at a time.
@@ -110,49 +181,31 @@ class RecursiveForecaster(BaseForecaster):
             column per target; a Series named after the target if there is
             only one.
         """
-        check_is_fitted(self)
-        gap = self._setup.gap
-        n_steps = self._check_predict_horizon(horizon, default=1)
-        if self.past_covariates_ and n_steps > gap + 1:
-            raise ValueError(
-                f"past covariates {list(self.past_covariates_)} are known only up "
-                f"to the end of the history, so a recursive forecast can reach at "
-                f"most gap + 1 = {gap + 1} step(s); got horizon={n_steps}. "
-                f"Declare covariates known in advance as future_covariates, or use "
-                f"DirectForecaster."
-            )
-        history = self._history_frame(history)
-        lookback, lead, last_raw = self._model_arrays(history, future, n_lead=n_steps)
-        targets = self._roll_forward(lookback, lead, n_steps)
-        pred = self._from_model_units(targets, last_raw)
-        index = future_labels(history.index, self.freq_, 0, n_steps)
-        return self._to_output(pred, index)
+        return self._to_output(*self._point_forecast(horizon, future, history))
 
-    def _roll_forward(self, lookback, lead, n_steps):
-        """Model-unit forecasts (n_steps, n_targets) of the steps after ``lookback``.
+    def _forecast_model_units(self, lookback, lead, origins, n_steps):
+        """Roll the one-step model forward from every origin at once.
 
-        ``lookback`` (n_rows, n_lookback) and ``lead`` (n_rows + n_steps,
-        n_future) are the arrays of ``_model_arrays``.
+        Each origin keeps a buffer of its last ``window + gap`` targets and
+        past covariates, to which the forecasts are appended step by step.
         """
-        n_rows, n_targets = len(lookback), len(self.targets_)
+        n_targets = len(self.targets_)
         window, gap = self._setup.window, self._setup.gap
-        # Targets in model units, extended by the forecasts as they are made.
-        targets = np.vstack(
-            [lookback[:, :n_targets], np.full((n_steps, n_targets), np.nan)]
+        span = window + gap
+        rows = origins[:, None] + np.arange(1 - span, 1)  # (n_origins, span)
+        targets = np.concatenate(
+            [lookback[rows, :n_targets], np.full((len(origins), n_steps, n_targets), np.nan)],
+            axis=1,
         )
-        # Past covariates are unknown after the history; the horizon check in
-        # predict guarantees these NaN rows are never read.
-        past = np.vstack(
-            [
-                lookback[:, n_targets:],
-                np.full((n_steps, lookback.shape[1] - n_targets), np.nan),
-            ]
-        )
-        steps = np.arange(1 - window, 1)
+        # Past covariates are unknown after the history; the reach check of
+        # predict keeps the recursion within the buffer's known rows.
+        past = lookback[rows, n_targets:]
         for k in range(n_steps):
-            rows = n_rows - 1 + k - gap + steps  # the window ending gap + 1 before
+            steps = k + np.arange(window)  # buffer rows of the window ending gap + 1 before
+            known = past[:, steps] if past.shape[2] else past[:, :window]
             X = np.concatenate(
-                [targets[rows], past[rows], lead[rows + gap + 1]], axis=1
-            )[None]
-            targets[n_rows + k] = self._predict_one(X, n_targets, what="n_targets")
-        return targets[n_rows:]
+                [targets[:, steps], known, lead[rows[:, :1] + steps + gap + 1]],
+                axis=2,
+            )
+            targets[:, span + k] = self._predict_windows(X, n_targets, what="n_targets")
+        return targets[:, span:]

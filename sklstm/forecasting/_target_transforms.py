@@ -75,14 +75,15 @@ class TargetTransform:
 
         Parameters
         ----------
-        values : ndarray of shape (n_steps, n_targets)
-            Forecasts of the consecutive steps after the history.
-        last_raw : ndarray of shape (n_targets,)
-            The last raw targets of the history.
+        values : ndarray of shape (..., n_steps, n_targets)
+            Forecasts of the consecutive steps after the history; leading
+            axes, if any, index histories (forecast origins).
+        last_raw : ndarray of shape (..., n_targets)
+            The last raw targets of each history.
 
         Returns
         -------
-        raw : ndarray of shape (n_steps, n_targets)
+        raw : ndarray of shape (..., n_steps, n_targets)
         """
         return values
 
@@ -101,7 +102,7 @@ class Difference(TargetTransform):
         return np.diff(raw, axis=0)
 
     def inverse(self, values, last_raw):
-        return last_raw + np.cumsum(values, axis=0)
+        return last_raw[..., None, :] + np.cumsum(values, axis=-2)
 
 
 class Log(TargetTransform):

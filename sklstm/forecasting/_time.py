@@ -45,6 +45,14 @@ def _check_index_type_and_order(index):
         )
     if len(index) == 0:
         raise ValueError("data has no rows.")
+    if is_datetime and index.hasnans:
+        # NaT compares as unordered (and equal to itself in duplicated): name
+        # it before the order and uniqueness checks misreport it.
+        positions = np.flatnonzero(index.isna())
+        raise ValueError(
+            f"the index holds {len(positions)} missing timestamp(s) (NaT), at "
+            f"position(s) {listed(positions)}; drop or fill those rows first."
+        )
     if not index.is_unique:
         dup = index[index.duplicated()]
         raise ValueError(
@@ -137,3 +145,26 @@ def future_labels(index, freq, start, n):
         return pd.RangeIndex(first, first + n, name=index.name)
     labels = pd.date_range(index[-1], periods=start + n + 1, freq=freq, name=index.name)
     return labels[start + 1 :]
+
+
+def index_state(index):
+    """A time index as plain values, for saving: see :func:`index_from_state`."""
+    if isinstance(index, pd.DatetimeIndex):
+        return {
+            "values": index.asi8.copy(),  # int64 nanoseconds since the epoch
+            "tz": None if index.tz is None else str(index.tz),
+            "name": index.name,
+        }
+    return {"values": np.asarray(index, dtype=np.int64), "tz": "integer", "name": index.name}
+
+
+def index_from_state(state, freq):
+    """The index saved by :func:`index_state`, with ``freq`` (None: integer)."""
+    if state["tz"] == "integer":
+        return pd.Index(state["values"], name=state["name"])
+    index = pd.DatetimeIndex(state["values"].astype("datetime64[ns]"), name=state["name"])
+    if state["tz"] is not None:
+        index = index.tz_localize("UTC").tz_convert(state["tz"])
+    if freq is not None and len(index) >= 1:
+        index = pd.DatetimeIndex(index, freq=freq)
+    return index

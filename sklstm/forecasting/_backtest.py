@@ -1,0 +1,264 @@
+"""Rolling-origin backtests: refit, forecast, compare with what happened.
+
+A backtest replays the forecaster's life on a history: fit on the first
+``initial`` rows, forecast ``horizon`` steps, move the origin ``step`` rows
+on, refit (or not), forecast again, and so on to the end of the data, as
+skforecast's ``backtesting_forecaster`` and sktime's ``evaluate`` do. Every
+forecast is made from the rows up to its origin only; future covariates are
+read from the data, as they are known in advance.
+
+The same machinery calibrates prediction intervals inside ``fit`` (see
+``_intervals``).
+"""
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+
+from .._param_validation import BOOLEAN, Interval, validate_params
+from ._columns import as_frame, column_values
+from ._intervals import COVERAGE_CONSTRAINT, conformal_bounds
+from ._time import time_freq
+
+__all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
+
+
+def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None):
+    """Forecasts from many origins, each by a model that did not see its targets.
+
+    Parameters
+    ----------
+    forecaster : DirectForecaster or RecursiveForecaster
+        Cloned and fitted once per fold (unless ``fitted`` is given).
+    frame : DataFrame of n_rows rows
+        The data; each fold's model is fitted on its leading rows.
+    folds : list of (int, ndarray of int)
+        Rows each model is fitted on, and the positions of the origins (last
+        history rows) it forecasts from; origins are at or after the fit rows'
+        end, so no model sees a target it forecasts.
+    n_steps : int
+        Steps forecast from each origin.
+    fitted : forecaster or None
+        If given, it forecasts every fold and nothing is fitted.
+
+    Returns
+    -------
+    forecasts : ndarray of shape (n_origins, n_steps, n_targets)
+        In target units; NaN for an origin whose history is incomplete.
+    models : list of forecasters
+        The model of each fold.
+    """
+    parts, models = [], []
+    for n_fit, origins in folds:
+        model = fitted
+        if model is None:
+            model = clone(forecaster).fit(frame.iloc[:n_fit])
+        parts.append(model._origin_forecasts(frame, origins, n_steps))
+        models.append(model)
+    return np.concatenate(parts), models
+
+
+def observed_targets(frame, targets, origins, offsets):
+    """Targets at ``origins + offsets``: (n_origins, len(offsets), n_targets)."""
+    values = column_values(frame, targets)
+    return values[origins[:, None] + offsets[None, :]]
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """What :func:`backtest` returns.
+
+    Attributes
+    ----------
+    forecasts : DataFrame
+        One row per fold, step and target, with the columns ``fold``,
+        ``origin`` (label of the last history row), ``step`` (steps after the
+        origin), ``time`` (label of the forecast step), ``target``,
+        ``y_true``, ``y_pred`` and, with ``coverage``, ``lower``, ``upper``
+        and ``covered``.
+    errors : DataFrame of shape (n_folds, n_steps) or (n_folds, n_targets * n_steps)
+        ``y_true - y_pred``, indexed by the origins; one column per step,
+        or a two-level column index (target, step) for several targets.
+        ``errors.abs().mean()`` is the MAE of each step.
+    """
+
+    forecasts: pd.DataFrame
+    errors: pd.DataFrame
+
+
+def _origins(n_rows, initial, step, max_offset):
+    """Origin positions ``initial - 1, initial - 1 + step, ...`` whose forecast
+    steps are all in the data."""
+    last = n_rows - 1 - max_offset
+    if last < initial - 1:
+        raise ValueError(
+            f"data has {n_rows} rows: after initial={initial} rows there are "
+            f"{n_rows - initial}, fewer than the {max_offset} steps one fold "
+            f"forecasts."
+        )
+    return np.arange(initial - 1, last + 1, step)
+
+
+def _folds(origins, initial, refit):
+    """Fit rows and origins of each model: ``refit`` folds per model."""
+    if refit is False:
+        return [(initial, origins)]
+    every = 1 if refit is True else int(refit)
+    return [
+        (int(block[0]) + 1, block)
+        for block in np.split(origins, np.arange(every, len(origins), every))
+    ]
+
+
+_CONSTRAINTS = {
+    "initial": [Interval(Integral, 1, None)],
+    "step": [None, Interval(Integral, 1, None)],
+    "horizon": [None, Interval(Integral, 1, None)],
+    "refit": [BOOLEAN, Interval(Integral, 1, None)],
+    "coverage": [None, COVERAGE_CONSTRAINT],
+}
+
+
+def backtest(
+    forecaster, data, *, initial, step=None, horizon=None, refit=True, coverage=None
+):
+    """Rolling-origin evaluation of a forecaster on a history.
+
+    Fold ``i`` forecasts ``horizon`` steps from the origin at row
+    ``initial - 1 + i * step`` (0-based), from the rows up to it, by a model
+    fitted on rows ``0 .. initial - 1 + j * step`` for the latest refit fold
+    ``j <= i``. Folds continue while every forecast step is in the data.
+
+    Parameters
+    ----------
+    forecaster : DirectForecaster or RecursiveForecaster
+        Unfitted or fitted; it is cloned, never changed.
+    data : DataFrame or Series of length n_rows
+        The history, with every column the forecaster uses (future
+        covariates included), indexed by time as for ``fit``.
+    initial : int >= 1
+        Rows of the first fit; the first origin is the last of them.
+    step : int >= 1, default=None
+        Rows between consecutive origins; None means ``horizon`` (folds that
+        do not overlap).
+    horizon : int >= 1, default=None
+        Steps forecast from each origin; None means the ``horizon`` of a
+        :class:`DirectForecaster` (required for a recursive one).
+    refit : bool or int >= 1, default=True
+        True refits at every fold, False fits once on the first ``initial``
+        rows, and an int ``k`` refits every ``k`` folds.
+    coverage : float in (0, 1), default=None
+        If given, the forecasts also hold the ``predict_interval`` bounds of
+        this coverage, and whether each truth fell inside. Without it, the
+        forecaster's calibration is switched off (``calibration=None``) to
+        save its extra fits.
+
+    Returns
+    -------
+    result : BacktestResult
+        ``result.forecasts`` (one row per fold, step and target) and
+        ``result.errors`` (truth - forecast, one row per fold, one column
+        per step).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklstm.forecasting import DirectForecaster, backtest
+    >>> flat = make_pipeline(
+    ...     FunctionTransformer(lambda X: X.reshape(len(X), -1)), LinearRegression())
+    >>> y = pd.Series(np.arange(30.0) % 5, name="y")  # period 5: learnable
+    >>> result = backtest(DirectForecaster(flat, window=5, horizon=2), y,
+    ...                   initial=20, step=3)
+    >>> result.errors.round(6).abs()
+    step      1    2
+    origin
+    19      0.0  0.0
+    22      0.0  0.0
+    25      0.0  0.0
+    >>> result.forecasts.columns.tolist()
+    ['fold', 'origin', 'step', 'time', 'target', 'y_true', 'y_pred']
+    """
+    validate_params(
+        {"initial": initial, "step": step, "horizon": horizon, "refit": refit,
+         "coverage": coverage},
+        _CONSTRAINTS,
+        "backtest",
+    )
+    horizon = _backtest_horizon(forecaster, horizon)
+    step = horizon if step is None else int(step)
+    frame, target = as_frame(data, forecaster.target)
+    time_freq(frame.index)
+    model = clone(forecaster).set_params(target=target)  # a Series is now a frame
+    if coverage is None:
+        model.set_params(calibration=None)
+    offsets = model._forecast_offsets(horizon)
+    origins = _origins(len(frame), int(initial), step, int(offsets[-1]))
+    pred, models = rolling_forecasts(model, frame, _folds(origins, int(initial), refit),
+                                     horizon)
+    targets = models[0].targets_
+    truth = observed_targets(frame, targets, origins, offsets)
+    bounds = None
+    if coverage is not None:
+        bounds = _fold_bounds(models, pred, _folds(origins, int(initial), refit),
+                              float(coverage))
+    return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
+
+
+def _backtest_horizon(forecaster, horizon):
+    if horizon is not None:
+        return int(horizon)
+    if "horizon" in forecaster.get_params(deep=False):
+        return int(forecaster.horizon)
+    raise ValueError(
+        f"backtest needs horizon= for a {type(forecaster).__name__}, which has "
+        f"no horizon of its own."
+    )
+
+
+def _fold_bounds(models, pred, folds, coverage):
+    """predict_interval bounds of each fold's forecasts, by its own model."""
+    lower, upper, start = np.empty_like(pred), np.empty_like(pred), 0
+    for model, (_, origins) in zip(models, folds):
+        block = slice(start, start + len(origins))
+        lower[block], upper[block] = conformal_bounds(
+            pred[block], model._calibration_residuals(pred.shape[1]), coverage
+        )
+        start += len(origins)
+    return lower, upper
+
+
+def _result(index, targets, origins, offsets, truth, pred, bounds):
+    """Assemble the long forecasts table and the wide errors table."""
+    n_origins, n_steps, n_targets = pred.shape
+    shape = (n_origins, n_steps, n_targets)
+    grid = np.indices(shape)
+    table = {
+        "fold": grid[0].ravel(),
+        "origin": index[origins][grid[0].ravel()],
+        "step": offsets[grid[1].ravel()],
+        "time": index[(origins[:, None] + offsets)[grid[0], grid[1]].ravel()],
+        "target": np.asarray(targets, dtype=object)[grid[2].ravel()],
+        "y_true": truth.ravel(),
+        "y_pred": pred.ravel(),
+    }
+    if bounds is not None:
+        table["lower"], table["upper"] = bounds[0].ravel(), bounds[1].ravel()
+        table["covered"] = (table["lower"] <= table["y_true"]) & (
+            table["y_true"] <= table["upper"]
+        )
+    forecasts = pd.DataFrame(table)
+    errors = truth - pred
+    origin_index = pd.Index(index[origins], name="origin")
+    if n_targets == 1:
+        columns = pd.Index(offsets, name="step")
+        return BacktestResult(forecasts, pd.DataFrame(errors[:, :, 0], origin_index, columns))
+    columns = pd.MultiIndex.from_product([list(targets), offsets], names=["target", "step"])
+    wide = errors.transpose(0, 2, 1).reshape(n_origins, -1)
+    return BacktestResult(forecasts, pd.DataFrame(wide, origin_index, columns))

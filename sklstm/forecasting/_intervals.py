@@ -1,0 +1,213 @@
+"""Prediction intervals and quantiles: split-conformal, calibrated per horizon step.
+
+How intervals are calibrated
+----------------------------
+``fit`` keeps the out-of-sample errors of forecasts made by models that
+did not see their targets (``calibration_residuals_``, of shape
+(n_origins, n_steps, n_targets), truth minus forecast in target units):
+
+- ``calibration="holdout"`` (the default): one model is fitted on the
+  history less its last ``calibration_size`` rows, and forecasts from every
+  origin in those rows whose steps are all observed;
+- ``calibration="backtest"``: the same origins, split into
+  ``calibration_folds`` consecutive blocks; each block is forecast by a
+  model refitted on all rows before it (rolling origin), so later errors
+  come from models trained on more data, as the final one is;
+- ``calibration=None``: no calibration, and no extra fit.
+
+The forecaster is then fitted on the whole history; its errors are assumed
+to be distributed as the calibration errors of the same step.
+
+For a coverage ``c`` and step ``k`` with ``n`` calibration errors ``e``,
+:meth:`predict_interval` returns ``forecast -+ q``, where ``q`` is the
+``ceil((n + 1) c)``-th smallest ``|e|`` (split-conformal; Vovk et al. 2005,
+Lei et al. 2018). The interval is symmetric, so it always contains the
+point forecast, and its width follows the errors of its own step: it grows
+with the horizon where the errors do. :meth:`predict_quantiles` adds to the
+forecast the order statistics of the signed errors, at rank
+``ceil((n + 1) q)`` for ``q >= 0.5`` and ``floor((n + 1) q)`` below, so
+skewed errors give skewed quantiles, and quantiles never cross.
+
+Coverage is exact when the errors of the forecast and of the calibration
+forecasts are exchangeable. Residuals of consecutive origins overlap and a
+series may drift, so measure it: :func:`~sklstm.forecasting.backtest` with
+``coverage=`` reports whether each truth fell inside its interval.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+
+from .._param_validation import Interval, Options
+
+__all__ = ["CALIBRATION_CONSTRAINTS", "calibration_folds", "conformal_bounds"]
+
+CALIBRATION_CONSTRAINTS = {
+    "calibration": [None, Options(str, ["holdout", "backtest"])],
+    "calibration_size": [
+        Interval(Real, 0, 1, closed="neither"),
+        Interval(Integral, 1, None),
+    ],
+    "calibration_folds": [Interval(Integral, 2, None)],
+}
+
+# Real ranks within this of an integer are that integer (float rounding).
+_ROUNDING = 1e-9
+
+QUANTILE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
+COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
+
+
+def calibration_folds(n_rows, n_min_rows, max_offset, method, size, n_folds):
+    """The calibration folds of a history, or why there are none.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the fit data.
+    n_min_rows : int
+        Fewest rows a model can be fitted on.
+    max_offset : int
+        Steps after its origin of the last calibrated forecast step.
+    method : {"holdout", "backtest"}
+    size : float in (0, 1) or int
+        ``calibration_size``.
+    n_folds : int
+        ``calibration_folds``, read for "backtest".
+
+    Returns
+    -------
+    folds : list of (int, ndarray of int) or str
+        For each fit, the number of leading rows it is fitted on and the
+        positions of the origins it forecasts from (the last row of each
+        history); a sentence saying why calibration is impossible otherwise.
+    """
+    n_cal = int(round(size * n_rows)) if isinstance(size, float) else int(size)
+    n_train = n_rows - n_cal
+    first, last = n_train - 1, n_rows - 1 - max_offset
+    if n_train < n_min_rows or last < first:
+        return (
+            f"calibration_size={size!r} holds out {n_cal} of the {n_rows} fit "
+            f"rows; calibration needs at least {n_min_rows} rows to fit on and "
+            f"{max_offset} held-out rows to forecast"
+        )
+    origins = np.arange(first, last + 1)
+    if method == "holdout":
+        return [(n_train, origins)]
+    blocks = np.array_split(origins, min(n_folds, len(origins)))
+    return [(int(block[0]) + 1, block) for block in blocks]
+
+
+def _order_statistics(residuals, ranks):
+    """``ranks``-th smallest (1-based) finite residual per step and target.
+
+    ``residuals`` (n_origins, n_steps, n_targets); ``ranks`` (n_levels,
+    n_steps, n_targets) of ints, valid for the counts. Returns an array of
+    shape (n_levels, n_steps, n_targets).
+    """
+    ordered = np.sort(residuals, axis=0)  # NaN sort last
+    return np.take_along_axis(ordered, ranks - 1, axis=0)
+
+
+def _check_ranks(ranks, counts, level, what):
+    """Raise unless each rank is within 1 .. count of its step."""
+    bad = (ranks < 1) | (ranks > counts)
+    if bad.any():
+        where = tuple(np.argwhere(bad)[0])
+        need = math.ceil(1 / min(level, 1 - level) - _ROUNDING) - 1
+        raise ValueError(
+            f"{what}={level!r} needs at least {need} calibration errors per "
+            f"step; step {where[0] + 1} has {int(counts[where])}. Use a level "
+            f"closer to 0.5, or raise calibration_size and refit."
+        )
+
+
+def _rank(scaled, up):
+    """Integer rank of a real rank ``scaled``: rounded up, or down, without
+    letting float rounding (10 * 0.9 = 9.000000000000002) move it."""
+    if up:
+        return np.ceil(scaled - _ROUNDING).astype(int)
+    return np.floor(scaled + _ROUNDING).astype(int)
+
+
+def conformal_bounds(point, residuals, coverage):
+    """Symmetric split-conformal interval around point forecasts.
+
+    Parameters
+    ----------
+    point : ndarray of shape (..., n_steps, n_targets)
+        Point forecasts; leading axes index forecast origins.
+    residuals : ndarray of shape (n_origins, n_calibrated, n_targets)
+        Calibration errors (truth - forecast), NaN where unobserved;
+        ``n_calibrated >= n_steps``.
+    coverage : float in (0, 1)
+
+    Returns
+    -------
+    lower, upper : ndarray of the shape of ``point``
+    """
+    n_steps = point.shape[-2]
+    errors = np.abs(residuals[:, :n_steps])
+    counts = np.sum(~np.isnan(errors), axis=0)
+    ranks = _rank((counts + 1) * coverage, up=True)
+    _check_ranks(ranks, counts, coverage, "coverage")
+    half = _order_statistics(errors, ranks[None])[0]
+    return point - half, point + half
+
+
+def conformal_quantiles(point, residuals, levels):
+    """Quantile forecasts: point forecasts plus order statistics of the errors.
+
+    Parameters
+    ----------
+    point : ndarray of shape (n_steps, n_targets)
+    residuals : ndarray of shape (n_origins, n_calibrated, n_targets)
+    levels : sequence of float in (0, 1), increasing
+
+    Returns
+    -------
+    quantiles : ndarray of shape (n_steps, n_targets, n_levels)
+    """
+    n_steps = point.shape[0]
+    errors = residuals[:, :n_steps]
+    counts = np.sum(~np.isnan(errors), axis=0)
+    ranks = []
+    for q in levels:
+        rank = _rank((counts + 1) * q, up=q >= 0.5)
+        _check_ranks(rank, counts, q, "quantile")
+        ranks.append(rank)
+    offsets = _order_statistics(errors, np.stack(ranks))
+    return point[..., None] + np.moveaxis(offsets, 0, -1)
+
+
+def check_levels(quantiles):
+    """``quantiles`` as a tuple of increasing floats in (0, 1)."""
+    if isinstance(quantiles, Real):
+        quantiles = (quantiles,)
+    levels = tuple(quantiles)
+    if not levels:
+        raise ValueError("quantiles must hold at least one level.")
+    for q in levels:
+        if not QUANTILE_CONSTRAINT.type_matches(q):
+            raise TypeError(f"quantiles must be numbers in (0, 1); got {q!r}.")
+        if not QUANTILE_CONSTRAINT.value_matches(q):
+            raise ValueError(f"quantiles must be in (0, 1) exclusive; got {q!r}.")
+    if any(b <= a for a, b in zip(levels, levels[1:])):
+        raise ValueError(f"quantiles must be strictly increasing; got {levels}.")
+    return tuple(float(q) for q in levels)
+
+
+def interval_frame(values, index, targets, labels):
+    """Interval or quantile forecasts as a DataFrame.
+
+    ``values`` has shape (n_steps, n_targets, n_labels). One target gives
+    the columns ``labels``; several give a two-level column index
+    (target, label).
+    """
+    n_steps, n_targets, n_labels = values.shape
+    if n_targets == 1:
+        return pd.DataFrame(values[:, 0], index=index, columns=list(labels))
+    columns = pd.MultiIndex.from_product([list(targets), list(labels)])
+    return pd.DataFrame(values.reshape(n_steps, -1), index=index, columns=columns)

@@ -1,0 +1,250 @@
+"""Rolling-origin backtests, score, tuning, and in-sample fitted values.
+
+Each backtest fold is checked against the public path it replays: a clone
+fitted on the rows up to the origin (or once, without refit) and its
+``predict``.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.metrics import mean_absolute_error
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+from sklstm import LSTMRegressor
+from sklstm.forecasting import (
+    BacktestResult,
+    DirectForecaster,
+    RecursiveForecaster,
+    backtest,
+    make_windows,
+)
+from sklstm.forecasting._base import _DEFAULT_LSTM_PARAMS
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
+
+FORECASTERS = [DirectForecaster, RecursiveForecaster]
+
+
+@pytest.fixture
+def make(flat_linear):
+    """``make(cls, **params)``: a forecaster, by default on a flat linear regression."""
+
+    def make(cls, **params):
+        params.setdefault("regressor", flat_linear())
+        if cls is DirectForecaster:
+            params.setdefault("horizon", 3)
+        return cls(**params)
+
+    return make
+
+
+def noisy(n=80, seed=0):
+    t = np.arange(n)
+    rng = np.random.RandomState(seed)
+    return pd.DataFrame(
+        {"y": 20 + np.sin(t / 2) + 0.3 * rng.normal(size=n), "f": np.cos(t / 3)},
+        index=pd.date_range("2021-01-01", periods=n, freq="D"),
+    )
+
+
+# --------------------------------------------------------------------------
+# backtest
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("refit", [True, False, 2])
+def test_backtest_replays_fit_and_predict(cls, refit, make):
+    df = noisy()
+    forecaster = make(cls, window=5, target="y", future_covariates="f",
+                      target_transform="diff")
+    result = backtest(forecaster, df, initial=50, step=4, horizon=3, refit=refit)
+    assert isinstance(result, BacktestResult)
+    origins = list(range(49, 77, 4))  # the last origin leaves 3 rows to forecast
+    assert list(result.errors.index) == list(df.index[origins])
+    assert list(result.errors.columns) == [1, 2, 3]
+    every = {True: 1, False: len(origins), 2: 2}[refit]
+    for fold, origin in enumerate(origins):
+        n_fit = 50 if refit is False else origins[fold - fold % every] + 1
+        model = clone(forecaster).set_params(calibration=None).fit(df.iloc[:n_fit])
+        forecast = model.predict(3, history=df.iloc[: origin + 1],
+                                 future=df.iloc[origin + 1 :])
+        rows = result.forecasts[result.forecasts["fold"] == fold]
+        assert_allclose(rows["y_pred"], forecast.to_numpy(), rtol=1e-10)
+        assert_array_equal(rows["y_true"], df["y"].iloc[origin + 1 : origin + 4])
+        assert list(rows["time"]) == list(forecast.index)
+        assert (rows["origin"] == df.index[origin]).all()
+        assert_allclose(result.errors.iloc[fold], rows["y_true"] - rows["y_pred"])
+
+
+def test_backtest_defaults_direct_horizon_and_non_overlapping_step(make):
+    y = noisy()["y"]
+    result = backtest(make(DirectForecaster, window=4, horizon=5), y, initial=60)
+    assert list(result.errors.columns) == [1, 2, 3, 4, 5]
+    assert list(result.errors.index) == list(y.index[[59, 64, 69, 74]])
+    assert set(result.forecasts["target"]) == {"y"}
+
+
+def test_backtest_direct_with_gap_forecasts_steps_after_the_gap(make):
+    y = noisy()["y"]
+    result = backtest(make(DirectForecaster, window=4, horizon=2, gap=1), y,
+                      initial=60, step=5)
+    assert list(result.errors.columns) == [2, 3]
+    first = result.forecasts[result.forecasts["fold"] == 0]
+    assert list(first["time"]) == list(y.index[[61, 62]])
+
+
+def test_backtest_several_targets_and_coverage(make):
+    df = noisy()
+    df["z"] = 2 * df["f"] + 0.1 * np.arange(len(df))
+    forecaster = make(DirectForecaster, window=5, target=["y", "z"], horizon=2)
+    result = backtest(forecaster, df, initial=60, step=2, coverage=0.5)
+    assert list(result.errors.columns) == [("y", 1), ("y", 2), ("z", 1), ("z", 2)]
+    assert result.errors.columns.names == ["target", "step"]
+    forecasts = result.forecasts
+    assert {"lower", "upper", "covered"} <= set(forecasts.columns)
+    assert ((forecasts["lower"] <= forecasts["y_pred"])
+            & (forecasts["y_pred"] <= forecasts["upper"])).all()
+    inside = (forecasts["lower"] <= forecasts["y_true"]) & (
+        forecasts["y_true"] <= forecasts["upper"])
+    assert_array_equal(forecasts["covered"], inside)
+
+
+def test_backtest_does_not_change_the_forecaster(make):
+    forecaster = make(RecursiveForecaster, window=3)
+    y = noisy()["y"]
+    fitted = clone(forecaster).fit(y.iloc[:40])
+    before = fitted.predict(3)
+    backtest(fitted, y, initial=50, horizon=3)
+    pd.testing.assert_series_equal(fitted.predict(3), before)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"initial": 0, "horizon": 2}, ValueError, r"backtest: initial must be an int >= 1"),
+        ({"initial": 10, "horizon": 2, "step": 0}, ValueError, r"step must be None or"),
+        ({"initial": 10, "horizon": 2, "refit": 0}, ValueError, r"refit must be"),
+        ({"initial": 10, "horizon": 2, "refit": "yes"}, TypeError, r"refit must be"),
+        ({"initial": 10, "horizon": 2, "coverage": 2.0}, ValueError, r"coverage must be"),
+        ({"initial": 10}, ValueError, r"needs horizon= for a RecursiveForecaster"),
+        ({"initial": 79, "horizon": 2}, ValueError,
+         r"data has 80 rows: after initial=79 rows there are 1, fewer than the 2 steps"),
+    ],
+)
+def test_backtest_invalid_arguments(kwargs, error, message, make):
+    with pytest.raises(error, match=message):
+        backtest(make(RecursiveForecaster, window=3), noisy()["y"], **kwargs)
+
+
+# --------------------------------------------------------------------------
+# score and tuning
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_score_is_negative_mae_of_the_next_rows(cls, make):
+    df = noisy()
+    forecaster = make(cls, window=5, target="y", future_covariates="f")
+    forecaster.fit(df.iloc[:70])
+    n_steps = 3 if cls is DirectForecaster else 10
+    forecast = forecaster.predict(n_steps, future=df.iloc[70:])
+    expected = -mean_absolute_error(df["y"].iloc[70 : 70 + n_steps], forecast)
+    assert forecaster.score(df.iloc[70:]) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match=r"score needs the rows right after the fit "
+                       r"data, from 2021-03-12 00:00:00; data starts at 2021-03-13"):
+        forecaster.score(df.iloc[71:])
+
+
+def test_grid_search_tunes_the_window_on_rolling_origins(flat_linear):
+    # An AR(2) series: one lag cannot forecast it, two can.
+    t = np.arange(200)
+    y = pd.Series(np.sin(t / 3) + 0.01 * np.random.RandomState(0).normal(size=200),
+                  name="y")
+    search = GridSearchCV(
+        RecursiveForecaster(flat_linear(), window=1, calibration=None),
+        {"window": [1, 2, 4]},
+        cv=TimeSeriesSplit(n_splits=4, test_size=10),
+    ).fit(y)
+    assert search.best_params_["window"] in (2, 4)
+    assert search.cv_results_["mean_test_score"][0] < search.best_score_ < 0
+    assert len(search.best_estimator_.predict(5)) == 5
+
+
+def test_nested_set_params_reach_the_default_regressor():
+    forecaster = clone(RecursiveForecaster(window=3, random_state=7))
+    forecaster.set_params(regressor__max_iter=50)
+    assert isinstance(forecaster.regressor, LSTMRegressor)
+    expected = {**_DEFAULT_LSTM_PARAMS, "max_iter": 50, "random_state": 7}
+    assert {k: forecaster.regressor.get_params()[k] for k in expected} == expected
+    assert clone(forecaster).get_params()["regressor__max_iter"] == 50
+    # Other keys are set first, so the default is seeded by the new seed.
+    other = DirectForecaster(window=3, horizon=2).set_params(
+        regressor__hidden_layer_sizes=(4,), random_state=3)
+    assert other.regressor.random_state == 3
+    assert other.regressor.hidden_layer_sizes == (4,)
+    # A given regressor is left as it is.
+    given = LSTMRegressor(max_iter=9)
+    forecaster = DirectForecaster(given, window=3, horizon=2)
+    forecaster.set_params(regressor__max_iter=11)
+    assert forecaster.regressor is given and given.max_iter == 11
+
+
+def test_grid_search_over_default_regressor_hidden_size():
+    y = noisy(90)["y"]
+    search = GridSearchCV(
+        DirectForecaster(window=4, horizon=3, calibration=None, random_state=0),
+        {"regressor__hidden_layer_sizes": [(2,), (4,)], "regressor__max_iter": [20]},
+        cv=TimeSeriesSplit(n_splits=2, test_size=3),
+    ).fit(y)
+    best = search.best_estimator_
+    assert best.regressor_.max_iter == 20
+    assert best.regressor_.hidden_layer_sizes == search.best_params_[
+        "regressor__hidden_layer_sizes"]
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+# --------------------------------------------------------------------------
+# In-sample fitted values and residuals
+# --------------------------------------------------------------------------
+
+
+def test_direct_fitted_values_are_the_training_window_predictions(make):
+    df = noisy()
+    forecaster = make(DirectForecaster, window=5, target="y", future_covariates="f",
+                      scale_target=False).fit(df)
+    w = make_windows(df, target="y", window=5, horizon=3, future_covariates="f")
+    fitted = forecaster.fitted_values_
+    assert fitted.shape == (len(w), 3)
+    assert list(fitted.index) == list(w.origins) and fitted.index.name == "origin"
+    assert list(fitted.columns) == [1, 2, 3]
+    assert_allclose(fitted.to_numpy(), forecaster.regressor_.predict(w.X), rtol=1e-10)
+    assert_allclose(forecaster.residuals_.to_numpy(), w.y - fitted.to_numpy())
+
+
+def test_recursive_fitted_values_with_gap_are_indexed_by_the_history_end(make):
+    y = noisy()["y"]
+    forecaster = make(RecursiveForecaster, window=4, gap=2, scale_target=False).fit(y)
+    w = make_windows(y, window=4, gap=2)
+    fitted = forecaster.fitted_values_
+    # The window ending at t forecasts t + 3; from the history up to t + 2,
+    # that is the next step.
+    assert list(fitted.index) == list(y.index[np.arange(len(w)) + 3 + 2])
+    assert list(fitted.columns) == [1]
+    assert_allclose(fitted[1], forecaster.regressor_.predict(w.X), rtol=1e-10)
+    assert_allclose(forecaster.residuals_[1], w.y[:, 0] - fitted[1])
+
+
+def test_fitted_values_skip_windows_with_nan(make):
+    df = noisy()
+    df.iloc[30, 0] = np.nan
+    forecaster = make(RecursiveForecaster, window=3, target="y", dropna=True).fit(df)
+    fitted = forecaster.fitted_values_[1]
+    touched = fitted.index[(fitted.index >= df.index[30]) & (fitted.index <= df.index[32])]
+    assert fitted[touched].isna().all() and len(touched) == 3
+    assert fitted.drop(touched).notna().all()

@@ -1,0 +1,141 @@
+"""Forecasting inputs: numeric safety and messages that name the problem.
+
+Each test pins one defect at the place that owns it: the dtype check of a
+used column (``_columns.column_values``), the time-axis check
+(``_time.time_freq``), the length check of the fit data
+(``_base._check_fit_length``) and the reading of a newer history
+(``BaseForecaster._history_frame``).
+"""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_array_equal
+
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster, make_windows
+
+FORECASTERS = [DirectForecaster, RecursiveForecaster]
+
+
+@pytest.fixture
+def make(flat_linear):
+    """``make(cls, **params)``: a forecaster, by default on a flat linear regression."""
+
+    def make(cls, **params):
+        if cls is DirectForecaster:
+            params.setdefault("horizon", 2)
+        return cls(flat_linear(), **params)
+
+    return make
+
+
+@pytest.mark.parametrize("role", ["target", "past_covariates", "future_covariates"])
+def test_complex_column_is_refused_naming_it(role, make):
+    df = pd.DataFrame(
+        {"y": np.arange(12.0), "c": np.arange(12.0) + 1j * np.arange(12.0)}
+    )
+    roles = {"target": "y", role: "c"} if role != "target" else {"target": ["y", "c"]}
+    with pytest.raises(ValueError, match=r"column 'c' has complex dtype complex128"):
+        make_windows(df, window=3, **roles)
+    with pytest.raises(ValueError, match=r"column 'c' has complex dtype"):
+        make(DirectForecaster, window=3, **roles).fit(df)
+
+
+def test_complex_column_with_zero_imaginary_part_is_still_refused(make):
+    # Refused by dtype, not by value: a value check would pass this column
+    # today and drop a non-zero imaginary part tomorrow.
+    df = pd.DataFrame({"y": np.arange(12.0) + 0j})
+    with pytest.raises(ValueError, match=r"column 'y' has complex dtype"):
+        make(RecursiveForecaster, window=3, target="y").fit(df)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_diff_too_short_reports_the_raw_row_count(cls, make):
+    # window 3 + horizon 2 (direct) or 1 (recursive) + 1 row consumed by diff.
+    needed = 6 if cls is DirectForecaster else 5
+    y = pd.Series(np.arange(needed - 1.0), name="y")
+    forecaster = make(cls, window=3, target_transform="diff")
+    with pytest.raises(
+        ValueError,
+        match=rf"data has {needed - 1} rows, .* \+ 1 \(consumed by "
+        rf"target_transform='diff'\) = {needed} rows",
+    ):
+        forecaster.fit(y)
+    # One more row is enough: the count in the message is the true need.
+    y = pd.Series(np.arange(float(needed)), name="y")
+    forecaster.fit(y)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_too_short_without_transform_counts_window_gap_horizon(cls, make):
+    needed = 3 + 1 + (2 if cls is DirectForecaster else 1)
+    y = pd.Series(np.arange(needed - 1.0), name="y")
+    with pytest.raises(
+        ValueError, match=rf"data has {needed - 1} rows, .* = {needed} rows\."
+    ):
+        make(cls, window=3, gap=1).fit(y)
+
+
+@pytest.mark.parametrize("position", [0, 4, 9])
+def test_nat_in_index_is_reported_as_nat_with_its_position(position, make):
+    index = pd.date_range("2024-01-01", periods=10, freq="D").to_series()
+    index.iloc[position] = pd.NaT
+    df = pd.DataFrame({"y": np.arange(10.0)}, index=pd.DatetimeIndex(index))
+    message = re.escape(f"missing timestamp(s) (NaT), at position(s) {position};")
+    with pytest.raises(ValueError, match=message):
+        make_windows(df, target="y", window=2)
+    with pytest.raises(ValueError, match=message):
+        make(RecursiveForecaster, window=2, target="y").fit(df)
+
+
+def test_several_nat_are_listed():
+    index = pd.DatetimeIndex(
+        ["2024-01-01", None, "2024-01-03", None, "2024-01-05", "2024-01-06"]
+    )
+    df = pd.DataFrame({"y": np.arange(6.0)}, index=index)
+    with pytest.raises(ValueError, match=r"2 missing timestamp\(s\) \(NaT\), at "
+                       r"position\(s\) 1, 3;"):
+        make_windows(df, target="y", window=2)
+
+
+def test_nat_in_predict_history_is_reported(make):
+    y = pd.Series(np.arange(20.0), name="y",
+                  index=pd.date_range("2024-01-01", periods=20, freq="D"))
+    forecaster = make(RecursiveForecaster, window=3).fit(y)
+    history = y.copy()
+    history.index = pd.DatetimeIndex(history.index.to_series().where(
+        np.arange(20) != 18))
+    with pytest.raises(ValueError, match=r"\(NaT\), at position\(s\) 18;"):
+        forecaster.predict(history=history)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_series_fitted_forecaster_reads_one_column_frame_history(cls, make):
+    y = pd.Series(3.0 * np.arange(20.0) + 1, name="load")
+    forecaster = make(cls, window=3).fit(y)
+    newer = pd.Series(3.0 * np.arange(30.0) + 1, name="load")
+    from_series = forecaster.predict(history=newer)
+    from_frame = forecaster.predict(history=newer.to_frame())
+    assert_array_equal(from_frame.to_numpy(), from_series.to_numpy())
+    assert from_frame.index.equals(from_series.index)
+    # A one-column frame named otherwise lacks the target, and says so.
+    with pytest.raises(ValueError, match=r"history lacks the column\(s\) \['load'\]"):
+        forecaster.predict(history=newer.to_frame("other"))
+
+
+def test_frame_fitted_forecaster_reads_series_history_named_like_target(make):
+    df = pd.DataFrame({"load": 2.0 * np.arange(20.0)})
+    forecaster = make(RecursiveForecaster, window=3, target="load").fit(df)
+    assert_array_equal(
+        forecaster.predict(history=df["load"]).to_numpy(),
+        forecaster.predict(history=df).to_numpy(),
+    )
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_huge_targets_raise_naming_the_target(cls, make):
+    df = pd.DataFrame({"y": 1e154 * (1.0 + np.arange(12.0))})
+    with pytest.raises(ValueError, match=r"target 'y' holds values too large"):
+        make(cls, window=3, target="y").fit(df)

@@ -1,0 +1,380 @@
+"""Forecaster prediction intervals and quantiles (split-conformal, per step).
+
+Known answers first (order statistics of given errors), then the batched
+calibration forecasts against the public ``predict`` one origin at a time,
+then the properties: every interval contains its forecast, widths follow the
+errors of their step, and the empirical coverage on synthetic series with
+known noise and on the bundled series lies within three standard errors of
+the nominal value (:func:`coverage_tolerance`).
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.linear_model import LinearRegression
+
+from sklstm.datasets import load_co2, load_sunspots
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest
+from sklstm.forecasting._intervals import conformal_bounds, conformal_quantiles
+
+pytestmark = [
+    # The default LSTM's capped L-BFGS stops on max_iter by design.
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
+
+FORECASTERS = [DirectForecaster, RecursiveForecaster]
+Z90 = 1.6448536269514722  # standard normal quantile of 0.95
+
+
+class Shifted(RegressorMixin, BaseEstimator):
+    """A flat linear regression whose predictions are off by ``shift``."""
+
+    def __init__(self, shift=0.0):
+        self.shift = shift
+
+    def fit(self, X, y):
+        self.model_ = LinearRegression().fit(X.reshape(len(X), -1), y)
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X.reshape(len(X), -1)) + self.shift
+
+
+@pytest.fixture
+def make(flat_linear):
+    """``make(cls, steps, **params)``: a forecaster, by default on a flat linear regression."""
+
+    def make(cls, steps, **params):
+        """A forecaster calibrated for ``steps`` steps."""
+        params.setdefault("regressor", flat_linear())
+        if cls is DirectForecaster:
+            return cls(horizon=steps, **params)
+        return cls(calibration_horizon=steps, **params)
+
+    return make
+
+
+def coverage_tolerance(coverage, n_test, n_calibration):
+    """Three standard errors of an empirical coverage.
+
+    Two sources: the binomial count of the ``n_test`` test points that fall
+    inside, of variance c(1-c)/n_test, and the calibration quantile itself,
+    whose coverage given ``n_calibration`` errors is Beta distributed with
+    variance about c(1-c)/(n_calibration + 2) (Vovk 2012; Angelopoulos &
+    Bates 2021, section 3.2).
+    """
+    c = coverage
+    return 3 * math.sqrt(c * (1 - c) * (1 / n_test + 1 / (n_calibration + 2)))
+
+
+def seasonal_noise(n=1200, sigma=1.0, seed=0):
+    """Sine of period 12 plus Gaussian noise of standard deviation ``sigma``."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    return pd.Series(
+        10 + 3 * np.sin(2 * np.pi * t / 12) + sigma * rng.normal(size=n),
+        index=pd.date_range("1900-01-01", periods=n, freq="MS"),
+        name="y",
+    )
+
+
+def random_walk(n=1000, seed=1):
+    return pd.Series(np.cumsum(np.random.RandomState(seed).normal(size=n)), name="y")
+
+
+# --------------------------------------------------------------------------
+# Known answers
+# --------------------------------------------------------------------------
+
+
+def test_conformal_bound_is_the_ceil_rank_order_statistic():
+    errors = np.arange(1.0, 10.0)[:, None, None]  # 9 errors, 1 step, 1 target
+    signed = errors * np.array([1, -1, 1, -1, 1, -1, 1, -1, 1])[:, None, None]
+    point = np.array([[100.0]])
+    # ceil(10 * 0.9) = 9th smallest |e| = 9; ceil(10 * 0.8) = 8.
+    assert_array_equal(conformal_bounds(point, signed, 0.9), ([[91.0]], [[109.0]]))
+    assert_array_equal(conformal_bounds(point, signed, 0.8), ([[92.0]], [[108.0]]))
+    with pytest.raises(ValueError, match=r"coverage=0\.95 needs at least 19 "
+                       r"calibration errors per step; step 1 has 9"):
+        conformal_bounds(point, signed, 0.95)
+
+
+def test_conformal_quantiles_are_signed_order_statistics():
+    residuals = np.arange(-4.0, 5.0)[::-1, None, None]  # 9 errors, -4 .. 4
+    point = np.array([[10.0]])
+    # floor(10 * 0.1) = 1st, ceil(10 * 0.5) = 5th, ceil(10 * 0.9) = 9th.
+    assert_array_equal(
+        conformal_quantiles(point, residuals, (0.1, 0.5, 0.9)), [[[6.0, 10.0, 14.0]]]
+    )
+    with pytest.raises(ValueError, match=r"quantile=0\.05 needs at least 19"):
+        conformal_quantiles(point, residuals, (0.05,))
+
+
+def test_missing_errors_are_left_out_of_the_ranks():
+    residuals = np.array([1.0, 2.0, np.nan, 3.0, 4.0])[:, None, None]
+    # 4 observed errors: ceil(5 * 0.8) = 4th smallest = 4.
+    assert_array_equal(conformal_bounds(np.zeros((1, 1)), residuals, 0.8)[1], [[4.0]])
+
+
+# --------------------------------------------------------------------------
+# Calibration is out of sample, and equals predict one origin at a time
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("transform", [None, "diff"])
+def test_holdout_residuals_equal_predict_of_a_model_fitted_before_them(cls, transform, make):
+    t = np.arange(60.0)
+    df = pd.DataFrame(
+        {"y": 50 + t + 3 * np.sin(t) + np.random.RandomState(0).normal(size=60),
+         "f": np.sin(t / 2)},
+        index=pd.date_range("2020-01-06", periods=60, freq="W-MON"),
+    )
+    params = dict(window=4, target="y", future_covariates="f", target_transform=transform,
+                  calibration_size=15)
+    forecaster = make(cls, 3, **params).fit(df)
+    residuals = forecaster.calibration_residuals_
+    early = clone(forecaster).set_params(calibration=None).fit(df.iloc[:45])
+    assert residuals.shape == (13, 3, 1)  # origins at rows 44 .. 56
+    for i, origin in enumerate(range(44, 57)):
+        history, after = df.iloc[: origin + 1], df.iloc[origin + 1 :]
+        forecast = early.predict(3, history=history, future=after)
+        truth = after["y"].iloc[:3].to_numpy()
+        assert_allclose(truth - residuals[i, :, 0], forecast.to_numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_backtest_calibration_refits_per_block(cls, make):
+    y = seasonal_noise(120)
+    forecaster = make(cls, 2, window=6, calibration="backtest", calibration_size=30,
+                      calibration_folds=3).fit(y)
+    residuals = forecaster.calibration_residuals_
+    assert residuals.shape == (29, 2, 1)  # origins at rows 89 .. 117
+    # Three blocks of origins (10, 10, 9), each forecast by a model fitted on
+    # every row up to its first origin.
+    for start, n_fit in [(0, 90), (10, 100), (20, 110)]:
+        model = clone(forecaster).set_params(calibration=None).fit(y.iloc[:n_fit])
+        origin = n_fit - 1
+        forecast = model.predict(2, history=y.iloc[: origin + 1])
+        truth = y.iloc[origin + 1 : origin + 3].to_numpy()
+        assert_allclose(residuals[start, :, 0], truth - forecast.to_numpy(), rtol=1e-10)
+
+
+# --------------------------------------------------------------------------
+# Form of the output
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_interval_and_quantile_frames_one_target(cls, make):
+    y = seasonal_noise(200)
+    forecaster = make(cls, 4, window=12).fit(y)
+    point = forecaster.predict(4)
+    interval = forecaster.predict_interval(4, coverage=0.8)
+    quantiles = forecaster.predict_quantiles(4, quantiles=(0.1, 0.5, 0.9))
+    assert list(interval.columns) == ["lower", "upper"]
+    assert list(quantiles.columns) == [0.1, 0.5, 0.9]
+    pd.testing.assert_index_equal(interval.index, point.index)
+    pd.testing.assert_index_equal(quantiles.index, point.index)
+    assert interval.index.freqstr == "MS"
+    assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()  # never cross
+    # The default horizon is predict's.
+    default = forecaster.predict_interval()
+    assert len(default) == (4 if cls is DirectForecaster else 1)
+
+
+def test_interval_frames_several_targets(flat_linear):
+    t = np.arange(150.0)
+    df = pd.DataFrame({"a": np.sin(t / 3) + 0.1 * np.cos(7 * t), "b": 5 + np.cos(t / 5)})
+    forecaster = DirectForecaster(flat_linear(), window=8, horizon=3, target=["a", "b"])
+    forecaster.fit(df)
+    interval = forecaster.predict_interval(coverage=0.8)
+    assert list(interval.columns) == [("a", "lower"), ("a", "upper"),
+                                      ("b", "lower"), ("b", "upper")]
+    point = forecaster.predict()
+    for name in ("a", "b"):
+        assert (interval[name, "lower"] <= point[name]).all()
+        assert (point[name] <= interval[name, "upper"]).all()
+    quantiles = forecaster.predict_quantiles(quantiles=[0.25, 0.75])
+    assert list(quantiles.columns) == [("a", 0.25), ("a", 0.75), ("b", 0.25), ("b", 0.75)]
+    assert forecaster.calibration_residuals_.shape[1:] == (3, 2)
+
+
+# --------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("transform", [None, "diff", "log"])
+@pytest.mark.parametrize("shift", [0.0, 5.0])
+def test_every_interval_contains_its_forecast(cls, transform, shift, make):
+    y = seasonal_noise(240, sigma=0.5) + 20  # positive, for "log"
+    forecaster = make(cls, 6, regressor=Shifted(shift), window=12,
+                      target_transform=transform).fit(y)
+    point = forecaster.predict(6)
+    for coverage in (0.5, 0.8, 0.9):
+        interval = forecaster.predict_interval(6, coverage=coverage)
+        assert (interval["lower"] <= point).all() and (point <= interval["upper"]).all()
+    if shift and transform is None:
+        # Forecasts too high by 5: every signed error is negative, so even
+        # the 0.9 quantile lies below the forecast, while the symmetric
+        # interval still contains it.
+        quantiles = forecaster.predict_quantiles(6, quantiles=(0.1, 0.9))
+        assert (quantiles[0.9] < point - 3).all()
+
+
+def test_width_grows_as_the_square_root_of_the_step_on_a_random_walk(flat_linear):
+    # The best forecast of a random walk is its last value, whose error at
+    # step k has variance k: the half-width should be z * sqrt(k).
+    forecaster = DirectForecaster(flat_linear(), window=2, horizon=9,
+                                  calibration_size=0.6).fit(random_walk(1000))
+    interval = forecaster.predict_interval(coverage=0.9)
+    half = ((interval["upper"] - interval["lower"]) / 2).to_numpy()
+    assert half[2] < half[5] < half[8]
+    # Order statistics of ~590 errors: a standard error below 10 %.
+    assert_allclose(half / np.sqrt(np.arange(1, 10)), Z90, rtol=0.3)
+    assert 2.2 < half[8] / half[0] < 4.0  # sqrt(9) = 3
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_width_is_flat_where_errors_are(cls, make):
+    # A sine plus white noise, learned exactly by a linear model on 12 lags:
+    # the error of every step is the noise, of known sd 1.
+    forecaster = make(cls, 6, window=12, calibration_size=0.5)
+    forecaster.fit(seasonal_noise(1200))
+    half = forecaster.predict_interval(6, coverage=0.9).diff(axis=1)["upper"] / 2
+    # 600 calibration errors: the 0.95 quantile of |N(0, 1)|'s sample has a
+    # standard error of sqrt(.9 * .1 / 600) / (2 * pdf(1.645)) = 0.06.
+    assert_allclose(half.to_numpy(), Z90, atol=3 * 0.06 + 0.05)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("calibration", ["holdout", "backtest"])
+@pytest.mark.parametrize("coverage", [0.8, 0.9])
+def test_coverage_on_synthetic_noise_is_nominal(cls, calibration, coverage, make):
+    y = seasonal_noise(1500, seed=2)
+    forecaster = make(cls, 6, window=12, calibration=calibration, calibration_size=0.5)
+    # Fitted once on 900 months, then 100 folds of 6 months that do not
+    # overlap: 600 test points with independent noise.
+    result = backtest(forecaster, y, initial=900, step=6, horizon=6, refit=False,
+                      coverage=coverage)
+    covered = result.forecasts["covered"]
+    n_calibration = 450 - 6 + 1
+    assert len(covered) == 600
+    assert abs(covered.mean() - coverage) < coverage_tolerance(coverage, 600, n_calibration)
+
+
+# The bundled series: the default LSTM, held out at the end, folds of one
+# season that do not overlap. Measured coverage at nominal 0.8 (holdout
+# calibration of 30 % of the fit rows): co2 0.858 (direct) and 0.858
+# (recursive); sunspots 0.727 and 0.869.
+REAL_SERIES = {
+    "co2": (load_co2, "co2", 12, 120, {"target_transform": "diff"}),
+    "sunspots": (load_sunspots, "sunspots", 11, 99, {}),
+}
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("series", list(REAL_SERIES))
+def test_coverage_on_bundled_series_is_close_to_nominal(cls, series, make):
+    load, target, season, n_test, params = REAL_SERIES[series]
+    data = load()
+    coverage = 0.8
+    forecaster = make(cls, season, regressor=None, window=season, target=target,
+                      calibration_size=0.3, random_state=0, **params)
+    result = backtest(forecaster, data, initial=len(data) - n_test, step=season,
+                      horizon=season, refit=False, coverage=coverage)
+    covered = result.forecasts["covered"]
+    assert len(covered) == n_test
+    n_fit = len(data) - n_test
+    n_calibration = round(0.3 * n_fit) - season + 1  # origins in the held-out rows
+    tolerance = coverage_tolerance(coverage, n_test, n_calibration)
+    assert abs(covered.mean() - coverage) < tolerance, (covered.mean(), tolerance)
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_uncalibrated_forecaster_says_why(cls, make):
+    y = seasonal_noise(60)
+    forecaster = make(cls, 2, window=6, calibration=None).fit(y)
+    with pytest.raises(ValueError, match=r"no calibrated intervals: it was fitted "
+                       r"with calibration=None\."):
+        forecaster.predict_interval(2)
+    short = make(cls, 2, window=6, calibration_size=1).fit(y.iloc[:12])
+    with pytest.raises(ValueError, match=r"calibration_size=1 holds out 1 of the "
+                       r"12 fit rows; calibration needs at least \d+ rows to fit on "
+                       r"and 2 held-out rows to forecast"):
+        short.predict_quantiles(2)
+    # The point forecast is there all the same.
+    assert len(short.predict(2)) == 2
+
+
+def test_recursive_interval_beyond_calibrated_steps(make):
+    forecaster = make(RecursiveForecaster, 3, window=6).fit(seasonal_noise(100))
+    forecaster.predict_interval(3, coverage=0.5)
+    with pytest.raises(ValueError, match=r"calibrated for 3 step\(s\), not 4; refit "
+                       r"with calibration_horizon=4 or more\."):
+        forecaster.predict_interval(4, coverage=0.5)
+
+
+def test_recursive_calibration_horizon_with_past_covariates(flat_linear):
+    df = pd.DataFrame({"y": np.arange(40.0), "p": np.arange(40.0) % 3})
+    forecaster = RecursiveForecaster(flat_linear(), window=3, target="y",
+                                     past_covariates="p", calibration_horizon=2)
+    with pytest.raises(ValueError, match=r"calibration_horizon=2 is more than the "
+                       r"gap \+ 1 = 1 step"):
+        forecaster.fit(df)
+    forecaster.set_params(gap=1).fit(df).predict_interval(2, coverage=0.5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"coverage": 1.0}, ValueError, r"coverage must be a number > 0 and < 1"),
+        ({"coverage": "0.9"}, TypeError, r"coverage must be a number"),
+    ],
+)
+def test_invalid_coverage(kwargs, error, message, make):
+    forecaster = make(DirectForecaster, 2, window=6).fit(seasonal_noise(100))
+    with pytest.raises(error, match=message):
+        forecaster.predict_interval(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "quantiles, error, message",
+    [
+        ((0.5, 0.1), ValueError, r"strictly increasing"),
+        ((0.0, 0.5), ValueError, r"in \(0, 1\) exclusive; got 0\.0"),
+        (("a",), TypeError, r"numbers in \(0, 1\); got 'a'"),
+        ((), ValueError, r"at least one level"),
+    ],
+)
+def test_invalid_quantiles(quantiles, error, message, make):
+    forecaster = make(DirectForecaster, 2, window=6).fit(seasonal_noise(100))
+    with pytest.raises(error, match=message):
+        forecaster.predict_quantiles(quantiles=quantiles)
+
+
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        ({"calibration": "split"}, ValueError, r"calibration must be None or one of"),
+        ({"calibration_size": 1.0}, ValueError, r"calibration_size must be"),
+        ({"calibration_size": 0}, ValueError, r"calibration_size must be"),
+        ({"calibration_folds": 1}, ValueError, r"calibration_folds must be an int >= 2"),
+        ({"calibration_folds": 2.0}, TypeError, r"calibration_folds must be an int"),
+    ],
+)
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_invalid_calibration_params(cls, params, error, message, make):
+    with pytest.raises(error, match=message):
+        make(cls, 2, window=6, **params).fit(seasonal_noise(60))

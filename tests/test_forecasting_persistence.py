@@ -1,0 +1,145 @@
+"""Saving fitted forecasters: skops and pickle round trips, and their size.
+
+A fitted forecaster saves its class around plain values only (arrays,
+numbers, strings, its regressor), so that ``skops.io`` can load it trusting
+:func:`sklstm.persistence.trusted_types` and nothing else.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
+
+from sklstm import LSTMRegressor
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster
+from sklstm.persistence import trusted_types
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def small_lstm():
+    return LSTMRegressor(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5,
+                         random_state=0)
+
+
+def frame(n=60, index="datetime"):
+    t = np.arange(n)
+    df = pd.DataFrame({"y": 30 + 5 * np.sin(t / 3) + 0.2 * t, "f": np.cos(t / 4),
+                       "p": (t % 5).astype(float)})
+    if index == "datetime":
+        df.index = pd.date_range("2022-01-03", periods=n, freq="W-MON", name="week")
+    elif index == "tz":
+        df.index = pd.date_range("2022-01-01", periods=n, freq="h", tz="Europe/Paris")
+    return df
+
+
+CASES = {
+    "direct diff": (DirectForecaster, dict(horizon=3, target_transform="diff",
+                                           future_covariates="f"), "datetime"),
+    "direct two targets": (DirectForecaster, dict(horizon=2, target=["y", "f"]), "range"),
+    "recursive log": (RecursiveForecaster, dict(target_transform="log",
+                                                calibration_horizon=3), "tz"),
+    "recursive past": (RecursiveForecaster, dict(past_covariates="p", gap=1,
+                                                 calibration="backtest",
+                                                 calibration_horizon=2), "datetime"),
+}
+
+
+def fitted(case, regressor):
+    cls, params, index = CASES[case]
+    params = {"target": "y", **params}
+    return cls(regressor, window=4, random_state=0, **params).fit(frame(index=index))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_skops_round_trip_predicts_identically(case):
+    _assert_skops_round_trip(fitted(case, small_lstm()))
+
+
+def test_skops_round_trip_with_the_default_regressor():
+    cls, params, index = CASES["recursive log"]
+    model = cls(window=4, target="y", random_state=0, **params)
+    _assert_skops_round_trip(model.fit(frame(60, index=index)))
+
+
+def _assert_skops_round_trip(model):
+    data = sio.dumps(model)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert set(untrusted) <= set(trusted_types())
+    loaded = sio.loads(data, trusted=trusted_types())
+    _assert_same(model, loaded)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_pickle_round_trip_predicts_identically(case):
+    model = fitted(case, small_lstm())
+    _assert_same(model, pickle.loads(pickle.dumps(model)))
+
+
+def _assert_same(model, loaded):
+    steps = 2
+    future = None
+    if model.future_covariates_:
+        cls, params, index = CASES["direct diff"]
+        future = frame(80, index=index).iloc[60:]
+    for method in ("predict", "predict_interval", "predict_quantiles"):
+        a = getattr(model, method)(steps, future=future)
+        b = getattr(loaded, method)(steps, future=future)
+        if isinstance(a, pd.Series):
+            pd.testing.assert_series_equal(a, b)
+        else:
+            pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(model.last_window_, loaded.last_window_,
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(model.fitted_values_, loaded.fitted_values_)
+    assert_array_equal(model.calibration_residuals_, loaded.calibration_residuals_)
+    assert loaded.freq_ == model.freq_
+    # The loaded forecaster refits and clones as the original.
+    assert clone(loaded).get_params(deep=False).keys() == model.get_params(deep=False).keys()
+
+
+def test_saving_does_not_change_the_forecaster():
+    model = fitted("direct diff", small_lstm())
+    window = model.last_window_
+    sio.dumps(model)
+    pickle.dumps(model)
+    assert model.last_window_ is window
+    assert model.freq_ == pd.offsets.Week(weekday=0)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_pickles_hold_the_model_and_no_training_data(case):
+    model = fitted(case, small_lstm())
+    size = len(pickle.dumps(model))
+    # The regressor, the kept residual arrays and a little bookkeeping: no
+    # copy of the training windows (window times the fit data).
+    arrays = (
+        model.calibration_residuals_.nbytes
+        + model._in_sample["fitted"].nbytes
+        + model._in_sample["residuals"].nbytes
+        + model._in_sample["origins"]["values"].nbytes
+    )
+    bound = len(pickle.dumps(model.regressor_)) + arrays + 6_000
+    assert size < bound, (size, bound)
+    # Twice the data grows the file by the in-sample arrays only.
+    cls, params, index = CASES[case]
+    longer = cls(small_lstm(), window=4, random_state=0, **{"target": "y", **params})
+    longer.fit(frame(120, index=index))
+    growth = len(pickle.dumps(longer)) - size
+    grown_arrays = (
+        longer.calibration_residuals_.nbytes - model.calibration_residuals_.nbytes
+        + 2 * (longer._in_sample["fitted"].nbytes - model._in_sample["fitted"].nbytes)
+        + longer._in_sample["origins"]["values"].nbytes
+        - model._in_sample["origins"]["values"].nbytes
+    )
+    assert growth < grown_arrays + 1_000, (growth, grown_arrays)
+
+
+def test_unfitted_forecaster_round_trips():
+    model = RecursiveForecaster(window=3, calibration=None)
+    loaded = sio.loads(sio.dumps(model), trusted=trusted_types())
+    assert loaded.get_params() == model.get_params()
