@@ -217,3 +217,27 @@ def test_two_layers_warm_start_and_partial_fit():
     adam = LSTMEncoderDecoderRegressor((4,), horizon=3, n_future_channels=1, random_state=0)
     adam.partial_fit(X, y).partial_fit(X, y)
     assert adam.n_iter_ == 2
+
+
+def test_invalid_hyper_parameters_raise(invalid_params, error, match):
+    """Every invalid value of INVALID_PARAMS (conftest.py), as for LSTMRegressor."""
+    X, y = _covariate_problem(n=6)
+    model = LSTMEncoderDecoderRegressor(horizon=3, **invalid_params)
+    with pytest.raises(error, match=match):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"horizon": 0}, ValueError, "horizon must be an int >= 1"),
+        ({"horizon": 1.5}, TypeError, "horizon must be an int >= 1"),
+        ({"n_future_channels": -1}, ValueError, "n_future_channels must be an int >= 0"),
+        ({"n_future_channels": "price"}, TypeError, "n_future_channels must be an int"),
+    ],
+)
+def test_invalid_shape_parameters_raise(params, error, match):
+    X, y = _covariate_problem(n=6)
+    with pytest.raises(error, match=match):
+        LSTMEncoderDecoderRegressor(**params).fit(X, y[:, 0])

@@ -12,7 +12,7 @@ from ._windows import WINDOW_CONSTRAINTS, window_X
 # The encoder-decoder fitted when regressor=None and future covariates are
 # given; chosen by benchmarks/bench_future_covariates.py (see there).
 _DEFAULT_ENCODER_DECODER_PARAMS = {
-    "hidden_layer_sizes": (16,), "solver": "lbfgs", "max_iter": 200,
+    "hidden_layer_sizes": (16,), "solver": "lbfgs", "max_iter": 100,
 }
 
 
@@ -51,7 +51,7 @@ class DirectForecaster(BaseForecaster):
         regressor='''
         With ``future_covariates`` (DirectForecaster only), None means
         ``sklstm.LSTMEncoderDecoderRegressor(hidden_layer_sizes=(16,),
-        solver="lbfgs", max_iter=200, random_state=random_state)`` instead.''',
+        solver="lbfgs", max_iter=100, random_state=random_state)`` instead.''',
         horizon='''
     horizon : int >= 1
         Number of steps predicted.''',
