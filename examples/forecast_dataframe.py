@@ -9,9 +9,17 @@ holds out its last two years, and forecasts them with
 
 next to two baselines on the same windows: the seasonal-naive forecast
 (each month repeats its value of the last observed year) and a ridge
-regression. It prints MAE and MAPE on the held-out months and, when
-matplotlib is installed, saves a plot of the history, the truth and the
-forecasts.
+regression. It prints MAE and MAPE on the held-out months, then the LSTMs'
+prediction intervals: how many held-out months each covers, and how wide
+they are. When matplotlib is installed it saves a plot of the history, the
+truth and the forecasts, and a fan chart of the intervals next to the truth.
+
+The intervals are split-conformal, calibrated per horizon step: ``fit``
+first fits a model on the history less its last 20 % and keeps the errors
+of its forecasts from every origin in that held-out part, step by step;
+then it fits on the whole history. An 80 % interval of step ``k`` is the
+forecast plus or minus the 80 % quantile of the absolute errors of step
+``k``, so intervals widen where later steps err more.
 
 CO2 rises year after year. An LSTM's hidden state is bounded, so it cannot
 extrapolate a level it has never seen; ``target_transform="diff"`` makes the
@@ -50,6 +58,7 @@ from sklstm.forecasting import DirectForecaster, RecursiveForecaster
 HORIZON = 24  # months held out and forecast
 WINDOW = 12  # months of history each forecast reads
 SEASON = 12
+COVERAGES = (0.5, 0.8, 0.95)  # nominal coverages of the fan's bands
 
 # 100 L-BFGS iterations are a deliberate budget, not a failure to converge.
 warnings.filterwarnings(
@@ -79,7 +88,9 @@ def main(output):
     common = {"window": WINDOW, "target": "co2", "target_transform": "diff"}
     models = {
         "LSTM direct": DirectForecaster(lstm, horizon=HORIZON, **common),
-        "LSTM recursive": RecursiveForecaster(lstm, **common),
+        "LSTM recursive": RecursiveForecaster(
+            lstm, calibration_horizon=HORIZON, **common
+        ),
         "Ridge direct": DirectForecaster(ridge, horizon=HORIZON, **common),
         "Ridge recursive": RecursiveForecaster(ridge, **common),
     }
@@ -113,11 +124,38 @@ def main(output):
     print(table.to_string(float_format=lambda v: f"{v:.3f}"))
     print()
 
-    plot(train["co2"], truth, forecasts, output)
+    intervals = report_intervals(models, truth)
+    plot(train["co2"], truth, forecasts, intervals, output)
     print(f"Done in {time.perf_counter() - start:.1f} s.")
 
 
-def plot(history, truth, forecasts, output):
+def report_intervals(models, truth):
+    """Print coverage and width of the LSTMs' intervals; return the direct one's."""
+    rows = []
+    fan = {}
+    for name in ("LSTM direct", "LSTM recursive"):
+        for coverage in COVERAGES:
+            interval = models[name].predict_interval(HORIZON, coverage=coverage)
+            inside = (interval["lower"] <= truth) & (truth <= interval["upper"])
+            rows.append(
+                {
+                    "model": name,
+                    "nominal": f"{coverage:.0%}",
+                    "covered": f"{inside.sum()} of {len(truth)}",
+                    "width, month 1": interval.iloc[0].diff().iloc[-1],
+                    "width, month 24": interval.iloc[-1].diff().iloc[-1],
+                }
+            )
+            if name == "LSTM direct":
+                fan[coverage] = interval
+    print("Prediction intervals on the held-out months (widths in ppm):")
+    table = pd.DataFrame(rows).set_index(["model", "nominal"])
+    print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    print()
+    return fan
+
+
+def plot(history, truth, forecasts, fan, output):
     try:
         import matplotlib
 
@@ -126,7 +164,7 @@ def plot(history, truth, forecasts, output):
     except ImportError:
         print("matplotlib is not installed: no plot (pip install matplotlib).")
         return
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, (ax, ax_fan) = plt.subplots(2, 1, figsize=(9, 8), sharex=True)
     shown = history.iloc[-4 * SEASON :]
     ax.plot(shown.index, shown, color="black", lw=1.2, label="history")
     ax.plot(truth.index, truth, "o", color="black", ms=3.5, label="truth (held out)")
@@ -143,6 +181,22 @@ def plot(history, truth, forecasts, output):
     ax.set_title(f"Mauna Loa CO2: forecasts of the last {len(truth)} months")
     ax.set_ylabel("CO2 (ppm)")
     ax.legend(loc="upper left", fontsize=8, ncol=2)
+
+    # The fan: widest band first, so that the narrower ones are drawn on top.
+    ax_fan.plot(shown.index, shown, color="black", lw=1.2, label="history")
+    for coverage, alpha in zip(sorted(fan, reverse=True), (0.18, 0.3, 0.45)):
+        band = fan[coverage]
+        ax_fan.fill_between(
+            band.index, band["lower"], band["upper"], color="tab:blue",
+            alpha=alpha, lw=0, label=f"{coverage:.0%} interval",
+        )
+    ax_fan.plot(forecasts["LSTM direct"].index, forecasts["LSTM direct"],
+                color="tab:blue", lw=1.3, label="LSTM direct")
+    ax_fan.plot(truth.index, truth, "o", color="black", ms=3.5, label="truth (held out)")
+    ax_fan.axvline(truth.index[0], color="0.6", lw=0.8)
+    ax_fan.set_title("LSTM direct: split-conformal intervals, calibrated per month ahead")
+    ax_fan.set_ylabel("CO2 (ppm)")
+    ax_fan.legend(loc="upper left", fontsize=8, ncol=2)
     fig.tight_layout()
     fig.savefig(output, dpi=110)
     plt.close(fig)

@@ -10,6 +10,7 @@ replaces all previously fitted state with it in one step.
 """
 
 import copy
+import inspect
 import numbers
 from abc import ABCMeta, abstractmethod
 from dataclasses import replace
@@ -26,7 +27,13 @@ from ._param_validation import BOOLEAN, Interval, Options, validate_params
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
 from ._training import TrainingData, TrainingRecord, fit_scipy, fit_stochastic
-from ._validation import COLUMN_ORDERS, check_sample_weight, check_sequences
+from ._validation import (
+    COLUMN_ORDERS,
+    DATA_FORMATS,
+    check_channel_names,
+    check_sample_weight,
+    check_sequences,
+)
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
 
@@ -143,6 +150,9 @@ PARAMETERS_DOC = """
     n_channels : int, default=1
         Channels held by each row of 2-D ``X``. Each row of a 2-D ``X`` is one
         sequence; with several channels its columns hold equal-length blocks.
+        A model fitted on 3-D or list input reads a 2-D ``X`` of exactly
+        ``n_features_in_`` columns as sequences of one step (MAPIE probes
+        fitted models with such a row).
 
     column_order : {"time_major", "channel_major"}, default="time_major"
         Layout of the channel blocks of 2-D ``X``: ``[x0(t0), x1(t0), x0(t1),
@@ -152,6 +162,23 @@ PARAMETERS_DOC = """
         Whether the columns of 2-D ``X`` run from the newest step to the
         oldest (skforecast's ``lag_1, lag_2, ...``) instead of oldest first
         (sktime's ``make_reduction``, ``DataFrame.shift``).
+
+    n_exog : int, default=0
+        Trailing columns of 2-D ``X`` that hold exogenous values of the
+        predicted step rather than lags, as in skforecast's rows ``lag_1 ..
+        lag_p, exog_1 .. exog_m`` (with ``newest_first=True``, ``n_exog=m``).
+        Each becomes one more input channel that holds its value at every
+        step. A DataFrame whose columns are named that way but read otherwise
+        gives a ``DataLayoutWarning``.
+
+    data_format : {"channels_last", "channels_first"} or None, default=None
+        Axis order of 3-D ``X`` and of the 2-D arrays of a list:
+        ``(n_samples, n_timesteps, n_channels)`` (Keras, tslearn) or
+        ``(n_samples, n_channels, n_timesteps)`` (sktime's numpy3D, PyTorch's
+        Conv1d). None reads channels last and gives a ``DataLayoutWarning``
+        when a 3-D ``X`` has more than twice as many channels as steps, the
+        usual sign of a channels-first array; ``"channels_last"`` declares
+        the layout and silences it.
 """
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
@@ -193,6 +220,8 @@ PARAMETER_CONSTRAINTS = {
     "n_channels": [_COUNT],
     "column_order": [Options(str, COLUMN_ORDERS)],
     "newest_first": [BOOLEAN],
+    "n_exog": [Interval(numbers.Integral, 0, None)],
+    "data_format": [None, Options(str, DATA_FORMATS)],
 }
 
 ATTRIBUTES_DOC = """
@@ -285,6 +314,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        n_exog=0,
+        data_format=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.return_sequences = return_sequences
@@ -319,6 +350,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.n_channels = n_channels
         self.column_order = column_order
         self.newest_first = newest_first
+        self.n_exog = n_exog
+        self.data_format = data_format
 
 
     _parameter_constraints = PARAMETER_CONSTRAINTS
@@ -327,6 +360,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # other name, so a new private attribute cannot be forgotten silently.
     _private_fitted = (
         "_rng", "_optimizer", "_no_improvement_count", "_fitted_on_table",
+        "_fitted_architecture",
+    )
+    # Parameters that shape the network. The fitted model keeps their values:
+    # predict, warm starts and partial_fit refuse to run with others.
+    _ARCHITECTURE_PARAMS = ("hidden_layer_sizes", "return_sequences", "peephole", "coupled_gates")
+    # What a loaded state must hold to predict (see __setstate__).
+    _required_fitted = (
+        "coefs_", "out_coef_", "out_intercept_", "input_mean_", "input_scale_",
+        "n_features_in_", "n_outputs_",
     )
 
     # -- subclass hooks -------------------------------------------------------
@@ -342,6 +384,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _validation_score(self, z, Y, sequences, sample_weight):
         """Score (R² or accuracy) of logits ``z`` on encoded targets ``Y``."""
+
+    def _objective(self, loss_name):
+        """The training objective for the loss ``_encode_targets`` named."""
+        return Objective(loss_name, float(self.alpha))
+
+    def _scaled_targets(self, Y, seqs, sample_weight, split, *, reset):
+        """Return ``(Y as the loss sees it, target scaling state)``.
+
+        Regressors standardise their targets here; other estimators keep them.
+        """
+        return Y, {}
 
     # -- parameters -----------------------------------------------------------
 
@@ -391,24 +444,19 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """
         seqs = check_sequences(
             X,
-            n_channels=self.n_channels,
+            n_channels=self.n_channels if reset else self._table_channels(X),
             column_order=self.column_order,
             newest_first=self.newest_first,
+            n_exog=self.n_exog,
+            data_format=self.data_format,
         )
         if reset:
-            state = {"n_features_in_": seqs.n_channels, "_fitted_on_table": False}
-            if seqs.n_columns is not None:
-                # validate_data records the columns (and their names) on the
-                # estimator it gets: give it a scratch copy, not self.
-                probe = copy.copy(self)
-                validate_data(probe, X, skip_check_array=True, reset=True)
-                state["n_features_in_"] = probe.n_features_in_
-                state["_fitted_on_table"] = True
-                if "feature_names_in_" in vars(probe):
-                    state["feature_names_in_"] = probe.feature_names_in_
-            return seqs, state
+            return seqs, self._input_state(X, seqs)
         if seqs.n_columns is not None and self._fitted_on_table:
             validate_data(self, X, skip_check_array=True, reset=False)
+        elif not self._fitted_on_table:
+            check_channel_names(getattr(self, "feature_names_in_", None), seqs,
+                                type(self).__name__)
         n_fitted = self.input_mean_.size
         if seqs.n_channels != n_fitted:
             raise ValueError(
@@ -416,6 +464,35 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"fitted with {n_fitted} channels."
             )
         return seqs, {}
+
+    def _input_state(self, X, seqs):
+        """``n_features_in_`` and ``feature_names_in_`` of the X seen in fit."""
+        state = {"n_features_in_": seqs.n_channels, "_fitted_on_table": False}
+        if seqs.channel_names is not None:
+            state["feature_names_in_"] = np.asarray(seqs.channel_names, dtype=object)
+        if seqs.n_columns is not None:
+            # validate_data records the columns (and their names) on the
+            # estimator it gets: give it a scratch copy, not self.
+            probe = copy.copy(self)
+            validate_data(probe, X, skip_check_array=True, reset=True)
+            state["n_features_in_"] = probe.n_features_in_
+            state["_fitted_on_table"] = True
+            if "feature_names_in_" in vars(probe):
+                state["feature_names_in_"] = probe.feature_names_in_
+        return state
+
+    def _table_channels(self, X):
+        """Channels per row with which a fitted model reads a 2-D ``X``.
+
+        A model fitted on sequences (3-D or lists) reads a 2-D array of
+        exactly ``n_features_in_`` columns as sequences of one step, one
+        column per channel: no other reading of such a table fits it.
+        (MAPIE, for one, probes fitted models with
+        ``predict(np.zeros((1, n_features_in_)))``.)
+        """
+        if self._fitted_on_table or isinstance(X, (list, tuple)) or np.ndim(X) != 2:
+            return self.n_channels
+        return self.input_mean_.size if np.shape(X)[1] == self.input_mean_.size else self.n_channels
 
     @staticmethod
     def _standardised(seqs, mean, scale, dtype):
@@ -475,6 +552,56 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             del self.__dict__[name]
         self.__dict__.update(fitted)
 
+    def _architecture(self):
+        """The current values of the architecture parameters, normalised."""
+        params = {name: getattr(self, name) for name in self._ARCHITECTURE_PARAMS}
+        params["hidden_layer_sizes"] = tuple(self._hidden_sizes())
+        return params
+
+    def _check_architecture(self, action):
+        """Raise if an architecture parameter differs from the fitted model's."""
+        fitted = getattr(self, "_fitted_architecture", None)
+        if fitted is None:  # a model saved before sklstm recorded it
+            return
+        current = self._architecture()
+        for name, value in fitted.items():
+            if current.get(name) != value:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted with {name}={value!r}, but {name} "
+                    f"is now {getattr(self, name)!r} (changed by set_params after fit?). "
+                    f"{action} uses the fitted network: set {name} back to {value!r}, or "
+                    "refit with warm_start=False to change it."
+                )
+
+    def __setstate__(self, state):
+        # A model saved before a parameter existed gets that parameter's
+        # default, which keeps the behaviour it was saved with.
+        defaults = {
+            name: param.default
+            for name, param in inspect.signature(type(self).__init__).parameters.items()
+            if param.default is not inspect.Parameter.empty and name not in state
+        }
+        super().__setstate__({**defaults, **state})
+        self._check_loaded_state()
+
+    def _check_loaded_state(self):
+        """Refuse a loaded state this class cannot predict with, e.g. another
+        sklstm estimator's state under this class's name."""
+        if "coefs_" not in vars(self):
+            return  # not fitted: nothing to check
+        missing = [name for name in self._required_fitted if name not in vars(self)]
+        if missing:
+            raise ValueError(
+                f"The loaded state is not that of a fitted {type(self).__name__}: it lacks "
+                f"{missing}. Was it saved from another estimator class?"
+            )
+        try:
+            self._fitted_network()
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"The loaded state of {type(self).__name__} is inconsistent: {exc}"
+            ) from None
+
     def _fitted_network(self):
         """The fitted architecture, from the fitted weights alone, and the packed weights.
 
@@ -493,6 +620,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         theta = layout.pack(
             self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
         )
+        # _check_architecture ran first: return_sequences is the fitted one.
         return Network(layout, bool(self.return_sequences)), theta
 
     # -- fitting ----------------------------------------------------------------
@@ -539,16 +667,24 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         view = copy.copy(self)
         view.__dict__.update(fitted)
         seqs, input_state = view._convert_X(X, reset=reset)
+        if not reset:
+            # A continued model keeps its dtype: convert X (and so the
+            # targets encoded from it) before anything is rounded.
+            seqs = replace(seqs, values=seqs.values.astype(self.out_coef_.dtype, copy=False))
         sample_weight = check_sample_weight(sample_weight, seqs.n_samples)
         Y, loss_name, class_sw, target_state = view._encode_targets(
             y, seqs, reset=reset, classes=classes
         )
         fitted.update(input_state, **target_state)
         view.__dict__.update(fitted)
-        if class_sw is not None:
-            sample_weight = class_sw if sample_weight is None else sample_weight * class_sw
-            if sample_weight.sum() <= 0:
-                raise ValueError("The weighted samples sum to zero; check class_weight.")
+        if class_sw is not None and sample_weight is not None:
+            with np.errstate(over="ignore"):
+                combined = sample_weight * class_sw
+            sample_weight = check_sample_weight(
+                combined, seqs.n_samples, name="sample_weight * class_weight"
+            )
+        elif class_sw is not None:
+            sample_weight = class_sw
         return view, seqs, Y, loss_name, sample_weight
 
     def _network(self, n_channels, sizes, n_outputs):
@@ -583,6 +719,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         sizes, method = self._check_params()
         reuse_weights = hasattr(self, "coefs_") and (incremental or self.warm_start)
+        if reuse_weights:
+            self._check_architecture("partial_fit" if incremental else "A warm start")
         # Everything below builds `fitted` aside; self changes only in _commit.
         fitted = self._fitted_state() if reuse_weights else {}
         view, seqs, Y, loss_name, sample_weight = self._prepare(
@@ -598,12 +736,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
         if not reuse_weights:
             fitted.update(self._input_statistics(seqs, sample_weight, split))
+        Y, target_state = view._scaled_targets(
+            Y, seqs, sample_weight, split, reset=not reuse_weights
+        )
+        fitted.update(target_state)
         # A warm start keeps the model's dtype, whatever the new X's.
         dtype = self.out_coef_.dtype if reuse_weights else seqs.values.dtype
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
-        network = self._network(seqs.n_channels, sizes, Y.shape[-1])
-        objective = Objective(loss_name, float(self.alpha))
+        objective = view._objective(loss_name)
+        network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
         theta = self._initial_weights(network, reuse_weights, rng, dtype)
         record = TrainingRecord.resume(fitted, incremental=incremental)
         data = TrainingData(seqs, Y, sample_weight)
@@ -622,7 +764,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         fitted.update(
             record.attributes(),
             **self._weight_attributes(network, theta.astype(dtype, copy=False)),
-            n_outputs_=Y.shape[-1], _rng=rng,
+            n_outputs_=Y.shape[-1], _rng=rng, _fitted_architecture=self._architecture(),
         )
         self._commit(fitted)
         return self
@@ -642,6 +784,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             stratify = None
             if self.validation_split == "stratified":
                 stratify = self._stratify_labels(Y)
+                self._check_stratifiable(stratify, n, n_val)
             train, val = train_test_split(
                 indices, test_size=n_val, random_state=rng, stratify=stratify
             )
@@ -660,6 +803,28 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _stratify_labels(self, Y):
         raise ValueError("validation_split='stratified' is only available for classifiers.")
 
+    def _check_stratifiable(self, labels, n, n_val):
+        """Refuse, in the user's terms, a stratified split that cannot be made.
+
+        ``labels`` are class indices into ``classes_``.
+        """
+        indices, counts = np.unique(labels, return_counts=True)
+        if counts.min() < 2:
+            label = self.classes_[int(indices[np.argmin(counts)])].tolist()  # a plain scalar
+            raise ValueError(
+                f"validation_split='stratified' needs at least 2 samples of every class, "
+                f"but class {label!r} has {counts.min()}. Use validation_split='shuffle' "
+                "or 'tail', or gather more samples of that class."
+            )
+        if min(n_val, n - n_val) < indices.size:
+            raise ValueError(
+                f"validation_split='stratified' puts every one of the {indices.size} classes "
+                f"in both parts, but validation_fraction={self.validation_fraction} splits "
+                f"the {n} samples into {n - n_val} and {n_val}. Raise validation_fraction "
+                "(or lower it, if the training part is the small one), or use "
+                "validation_split='shuffle'."
+            )
+
     # -- prediction -------------------------------------------------------------
 
     def _per_step_output(self, values, seqs):
@@ -668,13 +833,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if not self.return_sequences:
             return values
         if seqs.lengths is not None:
-            values = values.astype(float, copy=True)
+            # NaN marks padded steps; float32 holds it, so the dtype stays.
+            values = values.astype(np.result_type(values.dtype, np.float32), copy=True)
             values[~seqs.step_mask()] = np.nan
         return seqs.reorder_steps(values)
 
     def _logits(self, X):
         """Return (z, sequences) for new X, with the fitted standardisation."""
         check_is_fitted(self, "coefs_")
+        self._check_architecture("Prediction")
         network, theta = self._fitted_network()
         seqs, _ = self._convert_X(X, reset=False)
         seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)

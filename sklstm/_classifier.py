@@ -11,6 +11,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
 from ._loss import class_probabilities
+from ._validation import check_class_weight, check_sample_weight
 from ._validation import check_sequence_targets
 
 
@@ -90,6 +91,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        n_exog=0,
+        data_format=None,
         class_weight=None,
     ):
         super().__init__(
@@ -103,7 +106,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             validation_split=validation_split, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, clip_norm=clip_norm,
             solver_options=solver_options, standardize=standardize, n_channels=n_channels,
-            column_order=column_order, newest_first=newest_first,
+            column_order=column_order, newest_first=newest_first, n_exog=n_exog,
+            data_format=data_format,
         )
         self.class_weight = class_weight
 
@@ -127,6 +131,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return labels, None
 
     _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
+    _required_fitted = (*BaseLSTM._required_fitted, "classes_", "_label_binarizer")
 
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         labels, mask = self._labels(y, sequences)
@@ -171,10 +176,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Y = np.zeros(mask.shape + (encoded.shape[1],), dtype=dtype)
             Y[mask] = encoded
         loss = "multinomial" if Y.shape[-1] > 1 and not multilabel else "log_loss"
-        return Y, loss, self._class_sample_weight(labels), state
+        return Y, loss, self._class_sample_weight(labels, known), state
 
-    def _class_sample_weight(self, labels):
-        """Per-sample weights from ``class_weight``, or None."""
+    def _class_sample_weight(self, labels, classes):
+        """Per-sample weights from ``class_weight``, or None; ``classes``: the known labels."""
         if self.class_weight is None:
             return None
         if self.return_sequences:
@@ -182,7 +187,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "class_weight applies to whole sequences and is not supported with "
                 "return_sequences=True; pass sample_weight instead."
             )
-        return compute_sample_weight(self.class_weight, labels)
+        class_weight = check_class_weight(self.class_weight, classes)
+        return check_sample_weight(
+            compute_sample_weight(class_weight, labels), len(labels), name="class_weight"
+        )
 
     @property
     def _multilabel(self):

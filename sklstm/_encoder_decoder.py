@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC, BaseLSTM
+from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
 from ._param_validation import Interval
-from ._regressor import LSTMRegressor
+from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
 from ._seq2seq import EncoderDecoder, EncoderDecoderLayout
 
 
@@ -38,8 +38,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     future covariates and the encoder's context (its top layer's last hidden
     state), and a dense layer turns each decoder step into that step's
     outputs: the sequence-to-sequence form of MQ-RNN (Wen et al., 2017).
-    Trained on the squared error of all steps plus an L2 penalty, by
-    backpropagation through both networks.
+    Trained on the squared error (or the pinball loss of several quantiles)
+    of all steps plus an L2 penalty, by backpropagation through both networks.
 
     **Layout of X.** Each sample is one sequence of ``window + horizon``
     steps, oldest first, of ``n_channels`` channels, the future covariates
@@ -71,12 +71,13 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     Parameters
     ----------{_SHAPE_DOC}{_without_parameter(PARAMETERS_DOC, "return_sequences").replace(
         "Units of each stacked LSTM layer, from the input upwards.",
-        "Units of each stacked LSTM layer of the encoder, and of the decoder.")}
+        "Units of each stacked LSTM layer of the encoder, and of the decoder.")}{
+        REGRESSOR_PARAMETERS_DOC}
     Attributes
     ----------{ATTRIBUTES_DOC.replace(
         "One dict per LSTM layer", "The encoder's layers, then the decoder's; one dict per layer"
     ).replace("H_last, n_outputs", "H_last, n_step_outputs").replace(
-        "(n_outputs,)", "(n_step_outputs,)")}
+        "(n_outputs,)", "(n_step_outputs,)")}{REGRESSOR_ATTRIBUTES_DOC}
     See Also
     --------
     LSTMRegressor : One LSTM and a dense layer (many-to-one or many-to-many).
@@ -101,9 +102,11 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
 
     # Always one prediction per sequence (its horizon); not a parameter.
     return_sequences = False
+    _ARCHITECTURE_PARAMS = (*BaseLSTM._ARCHITECTURE_PARAMS, "horizon", "n_future_channels")
 
     _parameter_constraints = {
-        **{k: v for k, v in PARAMETER_CONSTRAINTS.items() if k != "return_sequences"},
+        **{k: v for k, v in LSTMRegressor._parameter_constraints.items()
+           if k != "return_sequences"},
         "horizon": [Interval(numbers.Integral, 1, None)],
         "n_future_channels": [Interval(numbers.Integral, 0, None)],
     }
@@ -145,6 +148,11 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         n_channels=1,
         column_order="time_major",
         newest_first=False,
+        n_exog=0,
+        data_format=None,
+        loss="squared_error",
+        quantiles=(0.1, 0.5, 0.9),
+        scale_targets=True,
     ):
         super().__init__(
             hidden_layer_sizes, peephole=peephole, coupled_gates=coupled_gates,
@@ -157,7 +165,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
             max_fun=max_fun, clip_norm=clip_norm, solver_options=solver_options,
             standardize=standardize, n_channels=n_channels, column_order=column_order,
-            newest_first=newest_first,
+            newest_first=newest_first, n_exog=n_exog, data_format=data_format, loss=loss,
+            quantiles=quantiles, scale_targets=scale_targets,
         )
         del self.return_sequences  # the class attribute, not a parameter
         self.horizon = horizon
@@ -214,15 +223,21 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
 
     # -- the network ---------------------------------------------------------------
 
-    def _network(self, n_channels, sizes, n_outputs):
-        horizon, n_future = self._sizes(fitted=False)
-        if n_outputs % horizon:
+    def _encode_targets(self, y, sequences, *, reset, classes=None):
+        encoded = super()._encode_targets(y, sequences, reset=reset, classes=classes)
+        horizon, _ = self._sizes(fitted=not reset)
+        n_columns = encoded[0].shape[-1]
+        if n_columns % horizon:
             raise ValueError(
-                f"y has {n_outputs} columns, not a multiple of horizon={horizon}: it "
+                f"y has {n_columns} columns, not a multiple of horizon={horizon}: it "
                 "must hold horizon * n_step_outputs columns, step-major."
             )
+        return encoded
+
+    def _network(self, n_channels, sizes, n_logits):
+        horizon, n_future = self._sizes(fitted=False)
         layout = EncoderDecoderLayout(
-            n_channels, n_future, sizes, n_outputs // horizon, peephole=self.peephole,
+            n_channels, n_future, sizes, n_logits // horizon, peephole=self.peephole,
             coupled=self.coupled_gates,
         )
         return EncoderDecoder(layout, horizon)
@@ -235,7 +250,10 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     def _fitted_network(self):
         """The fitted network, from the fitted weights alone, and the packed weights."""
         check_is_fitted(self, "coefs_")
-        network = EncoderDecoder.from_weights(self.coefs_, self.out_coef_, self.n_outputs_)
+        n_quantiles = 1 if self.quantiles_ is None else self.quantiles_.size
+        network = EncoderDecoder.from_weights(
+            self.coefs_, self.out_coef_, self.n_outputs_ * n_quantiles
+        )
         theta = network.layout.pack(
             self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
         )

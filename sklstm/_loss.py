@@ -5,15 +5,23 @@ and the gradient tests go through :func:`loss_and_grad`, so the loss the
 optimizer sees and the gradient it follows always agree.
 
 The network is ``outputs = LSTM(X)`` followed by a dense layer
-``z = outputs @ coef + intercept`` and an output activation. Each loss is
-paired with its canonical activation, so ∂L/∂z is simply
-``(activation(z) - y)`` times the sample's weight.
+``z = outputs @ coef + intercept`` and an output activation. The first
+three losses are paired with their canonical activation, so ∂L/∂z is simply
+``(activation(z) - y)`` times the sample's weight; the quantile loss has
+its own gradient.
 
 Loss definitions, with sample weights ``w`` and ``W = Σ w``::
 
     squared_error  L = Σ_s w_s · ½ Σ_k (z_sk - y_sk)² / W
     log_loss       L = -Σ_s w_s Σ_k [y log σ(z) + (1 - y) log(1 - σ(z))]_sk / W
     multinomial    L = -Σ_s w_s Σ_k y_sk log softmax(z_s)_k / W
+    quantile       L = Σ_s w_s Σ_k Σ_j ρ_τj(y_sk - q_skj) / W
+
+with the pinball loss ``ρ_τ(r) = max(τ r, (τ - 1) r)`` and, for quantile
+levels ``τ_1 < ... < τ_Q``, ``Q`` logits per output turned into quantiles
+that cannot cross (:func:`non_crossing_quantiles`)::
+
+    q_k1 = z_k1,    q_kj = z_k1 + Σ_{m=2..j} softplus(z_km)
 
 plus ``alpha / (2 W) · Σ ||weights||²`` over every weight matrix (W, R,
 peepholes, the output coefficients), not the biases. For many-to-many
@@ -22,6 +30,8 @@ counts once whatever its length.
 """
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy.special import expit
@@ -30,9 +40,9 @@ from ._lstm import lstm_backward, lstm_forward
 from ._params import ParamLayout
 
 __all__ = [
-    "Network", "Objective", "penalised_weights",
-    "write_layer_grads", "forward_logits", "loss_and_grad", "sequence_loss",
-    "step_weights", "class_probabilities", "OUTPUT_ACTIVATIONS", "LOSSES",
+    "Network", "Objective", "penalised_weights", "write_layer_grads", "forward_logits",
+    "loss_and_grad", "sequence_loss", "step_weights", "class_probabilities",
+    "non_crossing_quantiles", "OUTPUT_ACTIVATIONS", "LOSSES",
 ]
 
 
@@ -67,7 +77,42 @@ def softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-OUTPUT_ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "softmax": softmax}
+def non_crossing_quantiles(z, quantiles):
+    """Quantile predictions from logits, increasing along the quantile axis.
+
+    The first logit of each output is its lowest quantile; each further
+    quantile adds ``softplus`` of its logit, a positive increment, so the
+    quantiles are ordered whatever the weights.
+
+    Parameters
+    ----------
+    z : ndarray of shape (..., n_outputs * n_quantiles)
+        Logits, the quantiles of one output side by side.
+    quantiles : array-like of shape (n_quantiles,)
+        Increasing quantile levels; only their number is used.
+
+    Returns
+    -------
+    q : ndarray of shape (..., n_outputs * n_quantiles)
+        Quantile predictions, laid out as ``z``.
+    """
+    blocks = _quantile_blocks(z, quantiles)
+    increments = np.logaddexp(0.0, blocks[..., 1:])  # softplus, overflow-free
+    q = np.concatenate([blocks[..., :1], blocks[..., :1] + np.cumsum(increments, axis=-1)],
+                       axis=-1)
+    return q.reshape(z.shape)
+
+
+def _quantile_blocks(z, quantiles):
+    """View ``z`` of shape (..., K * Q) as (..., K, Q)."""
+    n_quantiles = len(quantiles)
+    return z.reshape(z.shape[:-1] + (z.shape[-1] // n_quantiles, n_quantiles))
+
+
+OUTPUT_ACTIVATIONS = {
+    "identity": _identity, "logistic": _logistic, "softmax": softmax,
+    "non_crossing_quantiles": non_crossing_quantiles,
+}
 
 
 def _squared_error(z, y):
@@ -84,11 +129,44 @@ def _multinomial_log_loss(z, y):
     return -np.sum(y * log_softmax(z), axis=-1)
 
 
-# name -> (per-sample loss of logits, output activation of the logits)
+def _pinball_residuals(z, y, quantiles):
+    """Residuals ``y - q`` of shape (..., K, Q) and the levels τ, in ``z``'s dtype."""
+    tau = np.asarray(quantiles, dtype=z.dtype)
+    q = _quantile_blocks(non_crossing_quantiles(z, quantiles), quantiles)
+    return y[..., None] - q, tau
+
+
+def _pinball_loss(z, y, quantiles):
+    r, tau = _pinball_residuals(z, y, quantiles)
+    return np.sum(np.maximum(tau * r, (tau - 1.0) * r), axis=(-2, -1))
+
+
+def _pinball_gradient(z, y, quantiles):
+    """∂/∂z of :func:`_pinball_loss`, chained through :func:`non_crossing_quantiles`."""
+    r, tau = _pinball_residuals(z, y, quantiles)
+    # ∂ρ/∂q: -τ above the quantile, 1 - τ below; at a tie, 1 - τ (a subgradient).
+    dq = np.where(r > 0, -tau, 1.0 - tau)
+    # q_j depends on z_1 with slope 1, and on z_m (2 <= m <= j) through
+    # softplus'(z_m) = σ(z_m): each logit collects the quantiles above it.
+    above = np.cumsum(dq[..., ::-1], axis=-1)[..., ::-1]
+    blocks = _quantile_blocks(z, quantiles)
+    dz = np.concatenate([above[..., :1], _logistic(blocks[..., 1:]) * above[..., 1:]], axis=-1)
+    return dz.reshape(z.shape)
+
+
+class _Loss(NamedTuple):
+    """One entry of :data:`LOSSES`."""
+
+    terms: Callable  # (z, y[, quantiles]) -> loss of each (sample, step), z.shape[:-1]
+    gradient: Callable | None  # ∂terms/∂z; None for the canonical activation(z) - y
+    activation: str  # name in OUTPUT_ACTIVATIONS: logits -> predictions
+
+
 LOSSES = {
-    "squared_error": (_squared_error, "identity"),
-    "log_loss": (_binary_log_loss, "logistic"),
-    "multinomial": (_multinomial_log_loss, "softmax"),
+    "squared_error": _Loss(_squared_error, None, "identity"),
+    "log_loss": _Loss(_binary_log_loss, None, "logistic"),
+    "multinomial": _Loss(_multinomial_log_loss, None, "softmax"),
+    "quantile": _Loss(_pinball_loss, _pinball_gradient, "non_crossing_quantiles"),
 }
 
 
@@ -183,17 +261,42 @@ class Objective:
 
     Attributes
     ----------
-    loss : {"squared_error", "log_loss", "multinomial"}
+    loss : {"squared_error", "log_loss", "multinomial", "quantile"}
     alpha : float
         L2 penalty strength.
+    quantiles : tuple of float or None
+        Increasing quantile levels in (0, 1), for ``loss="quantile"`` only.
     """
 
     loss: str
     alpha: float
+    quantiles: tuple | None = None
 
-    @property
-    def activation(self):
-        return OUTPUT_ACTIVATIONS[LOSSES[self.loss][1]]
+    def __post_init__(self):
+        if (self.loss == "quantile") != (self.quantiles is not None):
+            raise ValueError("quantiles are given with loss='quantile', and only then.")
+
+    def _bind(self, fn):
+        return fn if self.quantiles is None else partial(fn, quantiles=self.quantiles)
+
+    def n_logits(self, n_outputs):
+        """Columns of the dense layer for ``n_outputs`` targets."""
+        return n_outputs * (1 if self.quantiles is None else len(self.quantiles))
+
+    def activation(self, z):
+        """Predictions (values, probabilities or quantiles) from logits ``z``."""
+        return self._bind(OUTPUT_ACTIVATIONS[LOSSES[self.loss].activation])(z)
+
+    def terms(self, z, y):
+        """Loss of each (sample, step) term, of shape ``z.shape[:-1]``."""
+        return self._bind(LOSSES[self.loss].terms)(z, y)
+
+    def gradient(self, z, y):
+        """∂ :meth:`terms` / ∂z, of ``z``'s shape."""
+        gradient = LOSSES[self.loss].gradient
+        if gradient is None:
+            return self.activation(z) - y  # canonical link
+        return self._bind(gradient)(z, y)
 
 
 def class_probabilities(z, *, multilabel, log=False):
@@ -307,7 +410,7 @@ def sequence_loss(z, y, lengths, sample_weight, objective):
 
 def _weighted_loss(z, y, weights, objective):
     """Data loss of logits ``z`` given each term's weight (see :func:`step_weights`)."""
-    per_term = LOSSES[objective.loss][0](z, y)
+    per_term = objective.terms(z, y)
     # Padded steps' targets may hold anything, even NaN: mask, don't multiply.
     per_term = np.where(weights > 0, per_term, 0.0)
     return float(np.sum(weights * per_term) / weights.sum())
@@ -323,8 +426,10 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, network, objective):
     X : ndarray of shape (n_samples, n_timesteps, n_features)
     y : ndarray of shape (n_samples, n_outputs), or (n_samples, n_timesteps, n_outputs) \
             for many-to-many
-        Targets: values for squared error, one-hot or indicator columns for
-        the log losses. Entries at padded steps are ignored.
+        Targets: values for the squared error and quantile losses, one-hot
+        or indicator columns for the log losses. Entries at padded steps are
+        ignored. With ``loss="quantile"`` the logits have ``n_quantiles``
+        columns per target column (see :meth:`Objective.n_logits`).
     lengths : ndarray of shape (n_samples,) or None
     sample_weight : ndarray of shape (n_samples,) or None
         Non-negative weights with a positive sum.
@@ -342,8 +447,8 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, network, objective):
     total = weights.sum()
     loss = _weighted_loss(z, y, weights, objective)
 
-    # Canonical link: dL/dz = (activation(z) - y) * weight / Σw
-    dz = np.where(weights[..., None] > 0, objective.activation(z) - y, 0.0)
+    # dL/dz = ∂term/∂z * weight / Σw; padded steps' targets may be NaN.
+    dz = np.where(weights[..., None] > 0, objective.gradient(z, y), 0.0)
     dz *= (weights / total)[..., None]
 
     grad = network.backward(theta_x, dz, hidden, cache)

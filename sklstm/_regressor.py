@@ -1,11 +1,81 @@
-"""LSTMRegressor: an LSTM with a linear output and squared error."""
+"""LSTMRegressor: an LSTM with a linear output, trained on squared error or
+the pinball loss of several quantiles, on internally standardised targets."""
 
+import numbers
+
+import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
+from ._base import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC, BaseLSTM
+from ._loss import Objective, non_crossing_quantiles
+from ._param_validation import BOOLEAN, Options
+from ._scaling import mean_and_scale
 from ._validation import check_sequence_targets, target_is_single_output
+
+REGRESSOR_PARAMETERS_DOC = """
+    loss : {"squared_error", "quantile"}, default="squared_error"
+        ``"squared_error"`` predicts the conditional mean. ``"quantile"``
+        trains the pinball loss of each level in ``quantiles`` (summed over
+        levels and outputs); the predicted quantiles never cross, by
+        construction: the lowest is a free output, each next one adds a
+        softplus (positive) increment. Use :meth:`predict_quantiles`;
+        ``predict`` then returns the quantile nearest 0.5 (the median when
+        0.5 is a level; of two equally near, the lower) and ``score`` its R².
+
+    quantiles : array-like of float, default=(0.1, 0.5, 0.9)
+        Strictly increasing quantile levels in (0, 1), used with
+        ``loss="quantile"`` only.
+
+    scale_targets : bool, default=True
+        Standardise each target column with the mean and standard deviation
+        of the training targets (weighted by ``sample_weight`` as the loss
+        weighs them; per-step targets over the real steps only), train on
+        the standardised targets, and map predictions back to the targets'
+        units. Targets in any units then train as well as standardised ones.
+        The loss (``loss_``, ``loss_curve_``, validation losses) is in the
+        standardised units. ``warm_start`` and ``partial_fit`` keep the
+        statistics of the first fit. With False, ``target_mean_`` and
+        ``target_scale_`` are zeros and ones.
+"""
+
+REGRESSOR_ATTRIBUTES_DOC = """
+    target_mean_, target_scale_ : ndarray of shape (n_outputs,)
+        Per-output standardisation of the targets (zeros and ones when
+        ``scale_targets=False``): the network predicts
+        ``(y - target_mean_) / target_scale_``. Set them to zeros and ones
+        to predict with output weights trained elsewhere in the targets'
+        own units.
+
+    quantiles_ : ndarray of shape (n_quantiles,) or None
+        Quantile levels of the columns of :meth:`predict_quantiles`; None
+        for ``loss="squared_error"``.
+"""
+
+
+class _IncreasingLevels:
+    """A constraint of the parameter table: strictly increasing numbers in (0, 1)."""
+
+    def type_matches(self, value):
+        if not isinstance(value, (list, tuple, np.ndarray)) or np.ndim(value) != 1:
+            return False
+        return all(
+            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in value
+        )
+
+    def value_matches(self, value):
+        levels = np.asarray(value, dtype=float)
+        return (
+            levels.size > 0 and np.all((levels > 0) & (levels < 1))
+            and np.all(np.diff(levels) > 0)
+        )
+
+    def __str__(self):
+        return "a non-empty 1-D sequence of strictly increasing numbers in (0, 1)"
+
+
+_LOSSES = ("squared_error", "quantile")
 
 
 class LSTMRegressor(RegressorMixin, BaseLSTM):
@@ -13,12 +83,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     A stack of LSTM layers reads each sequence; a linear layer maps the last
     hidden state (or, with ``return_sequences=True``, every step's state)
-    to the targets. Trained on the squared error plus an L2 penalty.
+    to the targets, standardised internally (``scale_targets``). Trained on
+    the squared error, or the pinball loss of several quantiles, plus an L2
+    penalty.
 
     Parameters
-    ----------{PARAMETERS_DOC}
+    ----------{PARAMETERS_DOC}{REGRESSOR_PARAMETERS_DOC}
     Attributes
-    ----------{ATTRIBUTES_DOC}
+    ----------{ATTRIBUTES_DOC}{REGRESSOR_ATTRIBUTES_DOC}
     See Also
     --------
     LSTMClassifier : The same network for classification.
@@ -37,29 +109,203 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     (2,)
     >>> round(model.score(X, y), 2) > 0.95
     True
+
+    Quantiles that never cross:
+
+    >>> q = LSTMRegressor(hidden_layer_sizes=(16,), loss="quantile",
+    ...                   quantiles=(0.1, 0.5, 0.9), solver="lbfgs",
+    ...                   max_iter=100, random_state=0).fit(X, y)
+    >>> bands = q.predict_quantiles(X[:5])
+    >>> bands.shape
+    (5, 3)
+    >>> bool(np.all(np.diff(bands, axis=1) > 0))
+    True
     """
 
+    _parameter_constraints = {
+        **PARAMETER_CONSTRAINTS,
+        "loss": [Options(str, _LOSSES)],
+        "quantiles": [_IncreasingLevels()],
+        "scale_targets": [BOOLEAN],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(32,),
+        *,
+        return_sequences=False,
+        peephole=False,
+        coupled_gates=False,
+        forget_bias=1.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="tail",
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        solver_options=None,
+        standardize=True,
+        n_channels=1,
+        column_order="time_major",
+        newest_first=False,
+        n_exog=0,
+        data_format=None,
+        loss="squared_error",
+        quantiles=(0.1, 0.5, 0.9),
+        scale_targets=True,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, return_sequences=return_sequences,
+            peephole=peephole, coupled_gates=coupled_gates, forget_bias=forget_bias,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            validation_split=validation_split, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun, clip_norm=clip_norm,
+            solver_options=solver_options, standardize=standardize, n_channels=n_channels,
+            column_order=column_order, newest_first=newest_first, n_exog=n_exog,
+            data_format=data_format,
+        )
+        self.loss = loss
+        self.quantiles = quantiles
+        self.scale_targets = scale_targets
+
     _private_fitted = (*BaseLSTM._private_fitted, "_single_output")
+    _required_fitted = (*BaseLSTM._required_fitted, "_single_output")
+
+    # -- targets ----------------------------------------------------------------
+
+    def _requested_quantiles(self):
+        """The quantile levels the parameters ask for, or None."""
+        return np.asarray(self.quantiles, dtype=float) if self.loss == "quantile" else None
 
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True)
         Y2 = Y.astype(sequences.values.dtype, copy=False)
-        if not reset and Y2.shape[-1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y2.shape[-1]} outputs, but {type(self).__name__} was fitted with "
-                f"{self.n_outputs_}."
-            )
         state = {}
         if reset:
             state["_single_output"] = target_is_single_output(y, self.return_sequences)
-        return Y2, "squared_error", None, state
+            state["quantiles_"] = self._requested_quantiles()
+        else:
+            self._check_same_objective(Y2.shape[-1])
+        fitted_quantiles = state["quantiles_"] if reset else self.quantiles_
+        return Y2, "squared_error" if fitted_quantiles is None else "quantile", None, state
+
+    def _check_same_objective(self, n_outputs):
+        """Refuse to continue training on other outputs or another loss."""
+        if n_outputs != self.n_outputs_:
+            raise ValueError(
+                f"y has {n_outputs} outputs, but {type(self).__name__} was fitted with "
+                f"{self.n_outputs_}."
+            )
+        fitted, requested = self.quantiles_, self._requested_quantiles()
+        if fitted is None and requested is None:
+            return
+        if fitted is None or requested is None or not np.array_equal(fitted, requested):
+            was = "loss='squared_error'" if fitted is None else (
+                f"loss='quantile', quantiles={fitted.tolist()}"
+            )
+            raise ValueError(
+                f"loss or quantiles differ from those of the fitted model ({was}); "
+                "fit with warm_start=False to change them."
+            )
+
+    def _objective(self, loss_name):
+        quantiles = None if self.quantiles_ is None else tuple(self.quantiles_.tolist())
+        return Objective(loss_name, float(self.alpha), quantiles)
+
+    def _scaled_targets(self, Y, seqs, sample_weight, split, *, reset):
+        """Standardise ``Y`` per output; with ``reset``, from new statistics.
+
+        The statistics weigh each target as the loss does: a sequence by its
+        sample weight, a real step by its sequence's weight over its length.
+        """
+        state = {}
+        if reset:
+            state = dict(zip(("target_mean_", "target_scale_"),
+                             self._target_statistics(Y, seqs, sample_weight, split)))
+            mean, scale = state["target_mean_"], state["target_scale_"]
+        else:
+            mean, scale = self.target_mean_, self.target_scale_
+        return ((Y - mean) / scale).astype(Y.dtype, copy=False), state
+
+    def _target_statistics(self, Y, seqs, sample_weight, split):
+        """Mean and scale of each output over the training part of the data."""
+        if not self.scale_targets:
+            return np.zeros(Y.shape[-1]), np.ones(Y.shape[-1])
+        if split is not None:  # the validation part must not inform the model
+            train = split[0]
+            Y, seqs = Y[train], seqs.take(train)
+            sample_weight = None if sample_weight is None else sample_weight[train]
+        # Always weighted (ones without sample_weight), so that unit weights
+        # give bit for bit the statistics of no weights.
+        if Y.ndim == 3:
+            mask, weights = seqs.real_step_weights(sample_weight)
+            rows = Y[mask]  # padded steps' targets may be NaN: leave them out
+        else:
+            weights = np.ones(len(Y)) if sample_weight is None else sample_weight
+            rows = Y
+        return mean_and_scale(rows, weights, what="y")
 
     def _validation_score(self, z, Y, sequences, sample_weight):
-        return _masked_r2(Y, z, sequences, sample_weight)
+        # R² is the same in standardised and in natural units.
+        return _masked_r2(Y, self._point(z), sequences, sample_weight)
+
+    # -- outputs ------------------------------------------------------------------
+
+    def _quantile_blocks(self, z):
+        """Quantiles of shape (..., n_outputs, n_quantiles), standardised units."""
+        q = non_crossing_quantiles(z, self.quantiles_)
+        return q.reshape(z.shape[:-1] + (self.n_outputs_, self.quantiles_.size))
+
+    def _point(self, z):
+        """Point predictions (..., n_outputs) in standardised units: the
+        outputs, or the quantile nearest 0.5 (the lower of two as near)."""
+        if self.quantiles_ is None:
+            return z
+        middle = int(np.argmin(np.abs(self.quantiles_ - 0.5)))
+        return self._quantile_blocks(z)[..., middle]
+
+    def _natural_units(self, values, *, per_quantile=False):
+        """Map standardised predictions back to the targets' units, in their dtype."""
+        mean, scale = self.target_mean_, self.target_scale_
+        if per_quantile:
+            mean, scale = mean[:, None], scale[:, None]
+        # A positive scale keeps the quantiles in order.
+        return (values * scale + mean).astype(values.dtype, copy=False)
+
+    def _as_predicted(self, values, seqs, *, output_axis):
+        """Per-step layout as X's, and no output axis for a single-output y."""
+        values = self._per_step_output(values, seqs)
+        return np.take(values, 0, axis=output_axis) if self._single_output else values
+
+    # -- public API -----------------------------------------------------------------
 
     @available_if(BaseLSTM._check_partial_fit)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch over the given samples.
+
+        The first call sets the target statistics (``scale_targets``);
+        later calls keep them.
 
         Parameters
         ----------
@@ -79,6 +325,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     def predict(self, X):
         """Predict targets of sequences.
 
+        With ``loss="quantile"``, the predicted quantile nearest 0.5 (see
+        ``loss``).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or \
@@ -89,22 +338,55 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             With ``return_sequences=True``: (n_samples, n_timesteps) or
-            (n_samples, n_timesteps, n_outputs), NaN at padded steps.
+            (n_samples, n_timesteps, n_outputs), NaN at padded steps. In the
+            dtype of the model's weights.
         """
         z, seqs = self._logits(X)
         return self._predictions(z, seqs)
 
     def _predictions(self, z, seqs):
         """Predictions, as ``predict`` returns them, from the network's outputs ``z``."""
-        z = self._per_step_output(z, seqs)
-        return z[..., 0] if self._single_output else z
+        return self._as_predicted(self._natural_units(self._point(z)), seqs, output_axis=-1)
+
+    def _has_quantile_loss(self):
+        if self.loss != "quantile":
+            raise AttributeError("predict_quantiles needs loss='quantile'.")
+        return True
+
+    @available_if(_has_quantile_loss)
+    def predict_quantiles(self, X):
+        """Predict the quantiles ``quantiles_`` of the targets of sequences.
+
+        Parameters
+        ----------
+        X : array-like, see ``predict``
+
+        Returns
+        -------
+        quantiles : ndarray of shape (n_samples, n_quantiles) for a 1-D ``y``, \
+                else (n_samples, n_outputs, n_quantiles)
+            Increasing along the last axis, one column per level of
+            ``quantiles_``. With ``return_sequences=True`` a time axis
+            follows the sample axis: (n_samples, n_timesteps, n_quantiles)
+            or (n_samples, n_timesteps, n_outputs, n_quantiles), NaN at
+            padded steps.
+        """
+        z, seqs = self._logits(X)
+        if self.quantiles_ is None:
+            raise ValueError(
+                "This model was fitted with loss='squared_error'; refit it with "
+                "loss='quantile' to predict quantiles."
+            )
+        q = self._natural_units(self._quantile_blocks(z), per_quantile=True)
+        return self._as_predicted(q, seqs, output_axis=-2)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of the predictions.
 
         With ``return_sequences=True`` every real step of every sequence
         counts as one observation, weighted by ``sample_weight`` divided
-        by the sequence's length.
+        by the sequence's length. With ``loss="quantile"``, the R² of
+        ``predict``'s quantile nearest 0.5.
 
         Parameters
         ----------
@@ -121,7 +403,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         if not self.return_sequences:
             return float(r2_score(y, self._predictions(z, seqs), sample_weight=sw))
         Y = check_sequence_targets(y, seqs, True, numeric=True)
-        return _masked_r2(Y, z, seqs, sw)
+        return _masked_r2(Y, self._natural_units(self._point(z)), seqs, sw)
+
+    def __setstate__(self, state):
+        # Models saved before scale_targets and the quantile loss existed
+        # trained on raw targets with squared error: load them as such.
+        if "n_outputs_" in state and "target_mean_" not in state:
+            n_outputs = state["n_outputs_"]
+            state = {"target_mean_": np.zeros(n_outputs), "target_scale_": np.ones(n_outputs),
+                     "quantiles_": None, **state}
+        super().__setstate__(state)  # fills parameters the model did not have
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -31,7 +31,8 @@ __all__ = ["TrainingData", "TrainingRecord", "NoImprovement", "fit_stochastic", 
 # has diverged, even if every value stayed finite.
 _DIVERGENCE_FACTOR = 10.0
 _DIVERGENCE_ADVICE = (
-    "Lower learning_rate_init, set clip_norm, or keep standardize=True and scale the targets."
+    "Lower learning_rate_init, set clip_norm, or keep standardize=True (and, for a "
+    "regressor, scale_targets=True)."
 )
 
 

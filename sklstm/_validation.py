@@ -25,6 +25,7 @@ as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
 """
 
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -38,8 +39,8 @@ from ._loss import step_weights
 from .exceptions import DataLayoutWarning
 
 __all__ = [
-    "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_sample_weight",
-    "check_sequence_targets", "check_sequences",
+    "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_channel_names",
+    "check_class_weight", "check_sample_weight", "check_sequence_targets", "check_sequences",
 ]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
@@ -358,21 +359,65 @@ def _holds_arrays(X):
     )
 
 
-def _table_to_sequences(X2, n_channels, column_order, newest_first, name):
+def _table_to_sequences(X2, n_channels, column_order, newest_first, n_exog, name):
+    """Read the rows of a 2-D table as sequences (n, T, n_channels + n_exog).
+
+    The last ``n_exog`` columns are exogenous values of the predicted step
+    (skforecast's ``lag_1 .. lag_p, exog_1 ..`` rows): each becomes one more
+    channel that holds its value at every step.
+    """
     n, n_columns = X2.shape
-    if n_columns % n_channels:
+    if n_exog >= n_columns:
         raise ValueError(
-            f"{name} has {n_columns} columns, which cannot hold n_channels={n_channels} "
-            f"channels of equal length: the column count must be a multiple of {n_channels}."
+            f"n_exog={n_exog} leaves no lag columns in {name}, which has {n_columns} columns."
         )
-    T = n_columns // n_channels
+    lags, exog = X2[:, : n_columns - n_exog], X2[:, n_columns - n_exog :]
+    n_lag_columns = lags.shape[1]
+    if n_lag_columns % n_channels:
+        what = "columns" if not n_exog else f"lag columns besides the n_exog={n_exog}"
+        raise ValueError(
+            f"{name} has {n_lag_columns} {what}, which cannot hold n_channels="
+            f"{n_channels} channels of equal length: the column count must be a multiple "
+            f"of {n_channels}."
+        )
+    T = n_lag_columns // n_channels
     if column_order == "time_major":
-        X3 = X2.reshape(n, T, n_channels)
+        X3 = lags.reshape(n, T, n_channels)
     else:
-        X3 = X2.reshape(n, n_channels, T).transpose(0, 2, 1)
+        X3 = lags.reshape(n, n_channels, T).transpose(0, 2, 1)
     if newest_first:
         X3 = X3[:, ::-1]
+    if n_exog:
+        X3 = np.concatenate([X3, np.broadcast_to(exog[:, None, :], (n, T, n_exog))], axis=2)
     return X3
+
+
+_LAG_NAME = re.compile(r"lag_(\d+)$")
+
+
+def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
+    """Warn when a table's column names say its layout differs from the declared one.
+
+    skforecast names its lags ``lag_1, lag_2, ...`` (newest first) and puts
+    exogenous columns after them; read with the defaults, such a table would
+    pair lags with the wrong steps and exogenous values with old lags.
+    """
+    if columns is None or not len(columns) or str(columns[0]) != "lag_1":
+        return
+    n_lags = 0
+    while n_lags < len(columns) and str(columns[n_lags]) == f"lag_{n_lags + 1}":
+        n_lags += 1
+    if newest_first and n_exog == len(columns) - n_lags:
+        return
+    warnings.warn(
+        f"The columns of {name} are named lag_1 .. lag_{n_lags} (newest first, as "
+        f"skforecast builds them) followed by {len(columns) - n_lags} other column(s), "
+        f"but they are read with newest_first={newest_first} and n_exog={n_exog}. Pass "
+        f"newest_first=True, n_exog={len(columns) - n_lags} to read them as lags and "
+        "exogenous values of the predicted step.",
+        DataLayoutWarning,
+        stacklevel=4,
+    )
 
 
 def _padding_lengths(X3, name):
@@ -451,8 +496,8 @@ def _orient(X3, data_format, name):
 
 
 def check_sequences(
-    X, *, n_channels=1, column_order="time_major", newest_first=False, data_format=None,
-    name="X",
+    X, *, n_channels=1, column_order="time_major", newest_first=False, n_exog=0,
+    data_format=None, name="X",
 ):
     """Convert any supported input convention to :class:`Sequences`.
 
@@ -467,6 +512,9 @@ def check_sequences(
         Layout of the channel blocks in the columns of 2-D input.
     newest_first : bool, default=False
         Whether the columns of 2-D input run from the newest step to the oldest.
+    n_exog : int, default=0
+        Trailing columns of 2-D input that hold exogenous values of the
+        predicted step; each becomes a channel holding its value at every step.
     data_format : {"channels_last", "channels_first"} or None, default=None
         Axis order of 3-D input and of the 2-D items of a list. None reads
         channels last and warns when the array looks channels first.
@@ -487,8 +535,10 @@ def check_sequences(
     _check_dimensions(X, name)
     arr = _as_float_array(X, name, allow_nd=X.ndim == 3)
     if arr.ndim == 2:
-        _require_finite_table(arr, getattr(X, "columns", None), name)
-        X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, name)
+        columns = getattr(X, "columns", None)
+        _require_finite_table(arr, columns, name)
+        _warn_if_named_otherwise(columns, newest_first, n_exog, name)
+        X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         _check_steps_and_channels(X3, name)
         return Sequences(
             np.ascontiguousarray(X3), None, arr.shape[1], reversed_steps=newest_first
@@ -680,13 +730,17 @@ def target_is_single_output(y, return_sequences):
     return np.asarray(y).ndim == (2 if return_sequences else 1)
 
 
-def check_sample_weight(sample_weight, n_samples):
-    """The one check of ``sample_weight``, for ``fit``, ``partial_fit`` and ``score``.
+def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
+    """The one check of per-sample weights, for ``fit``, ``partial_fit`` and ``score``.
+
+    Class weights, once expanded to samples, are checked here too.
 
     Parameters
     ----------
     sample_weight : array-like of shape (n_samples,), scalar, or None
     n_samples : int
+    name : str, default="sample_weight"
+        Name used in error messages.
 
     Returns
     -------
@@ -697,28 +751,104 @@ def check_sample_weight(sample_weight, n_samples):
     TypeError
         If the weights are not numbers.
     ValueError
-        If they have the wrong length, are complex, non-finite or negative,
-        or sum to zero.
+        If they have the wrong length, are complex, text, non-finite or
+        negative, or sum to zero or to more than float64 holds.
     """
     if sample_weight is None:
         return None
-    sw = np.asarray(sample_weight)
+    sw = _as_array(sample_weight, name)
     if sw.ndim == 0:
-        sw = np.full(n_samples, float(sw))
+        sw = np.full(n_samples, sw)
     if sw.shape != (n_samples,):
+        raise ValueError(f"{name}.shape == {sw.shape}, expected ({n_samples},).")
+    sw = _weight_values(sw, [f"{name}[{i}]" for i in range(n_samples)], name)
+    with np.errstate(over="ignore"):
+        total = sw.sum()
+    if total <= 0:
+        raise ValueError(f"{name} must sum to a positive number; all weights are zero.")
+    if not np.isfinite(total):
         raise ValueError(
-            f"sample_weight.shape == {sw.shape}, expected ({n_samples},)."
+            f"{name} sums to more than float64 holds; rescale the weights (only their "
+            "ratios matter)."
         )
-    if np.iscomplexobj(sw):
-        raise ValueError("Complex sample_weight is not supported; weights must be real.")
-    try:
-        sw = sw.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"sample_weight must be numeric: {exc}") from exc
-    if not np.all(np.isfinite(sw)):
-        raise ValueError("sample_weight contains NaN or infinity.")
-    if np.any(sw < 0):
-        raise ValueError("sample_weight must be non-negative.")
-    if sw.sum() <= 0:
-        raise ValueError("Sample weights must sum to a positive number; all weights are zero.")
     return sw
+
+
+def check_class_weight(class_weight, classes):
+    """Check ``class_weight``: "balanced", a dict label -> weight, a list of such
+    dicts (one per output of multilabel targets), or None.
+
+    Returns it unchanged when valid. Each weight is held to the rules of
+    :func:`check_sample_weight`, and an error names its class.
+    """
+    if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
+        return class_weight
+    if isinstance(class_weight, dict):
+        unknown = [label for label in class_weight if label not in set(classes.tolist())]
+        if unknown:
+            raise ValueError(
+                f"class_weight names {unknown!r}, which are not classes of y; the classes "
+                f"are {classes.tolist()}."
+            )
+        dicts, prefixes = [class_weight], ["class_weight"]
+    elif isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight):
+        dicts = class_weight
+        prefixes = [f"class_weight[{k}]" for k in range(len(class_weight))]
+    else:
+        raise TypeError(
+            "class_weight must be a dict, a list of dicts, 'balanced' or None, got "
+            f"{class_weight!r}."
+        )
+    for weights, prefix in zip(dicts, prefixes):
+        labels = list(weights)
+        _weight_values(
+            np.array([weights[label] for label in labels] or [0.0], dtype=object)[: len(labels)],
+            [f"{prefix}[{label!r}]" for label in labels], "class_weight",
+        )
+    return class_weight
+
+
+def _weight_values(values, places, name):
+    """Real, finite, non-negative float64 weights; an error names the first bad place."""
+    if values.dtype.kind in "USa" or (values.dtype == object and _holds_text(values)):
+        raise TypeError(f"{name} must hold numbers, not text.")
+    if np.iscomplexobj(values) or any(isinstance(v, complex) for v in values.ravel()):
+        raise ValueError(f"{name} holds complex numbers; weights must be real.")
+    try:
+        values = values.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"{name} must hold numbers: {exc}") from exc
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        k = int(np.argmax(bad))
+        problem = "negative" if values[k] < 0 else "NaN or infinity"
+        raise ValueError(f"{places[k]} is {float(values[k])!r}: {problem}; weights must be "
+                         "finite and non-negative.")
+    return values
+
+
+def check_channel_names(fitted_names, sequences, estimator_name):
+    """Check the channel names of new sequences against those seen in ``fit``.
+
+    Names come from a list of DataFrames. Different names, or the same in
+    another order, raise: channels would be paired by position. Names
+    missing on one side only warn, as scikit-learn does for column names.
+    """
+    names = sequences.channel_names
+    if fitted_names is None and names is None:
+        return
+    if fitted_names is None or names is None:
+        warnings.warn(
+            f"X {'has' if fitted_names is None else 'does not have'} channel names, but "
+            f"{estimator_name} was fitted {'without' if fitted_names is None else 'with'} "
+            "them; channels are matched by position.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    if list(names) != list(fitted_names):
+        raise ValueError(
+            f"The channel names of X, {list(names)}, differ from those seen in fit, "
+            f"{list(fitted_names)}: pass the DataFrames' columns in the fitted order, "
+            f"e.g. [frame[{list(fitted_names)!r}] for frame in X]."
+        )

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from sklstm._loss import loss_and_grad
+
 
 def central_difference_gradient(loss, arr, eps=1e-6):
     """Central finite differences of ``loss()`` with respect to ``arr``.
@@ -81,6 +83,33 @@ def _reference_forward(X, layers, h0=None, c0=None, return_sequences=False):
             seq = np.array(hs)
         outputs.append(seq if return_sequences else seq[-1])
     return np.array(outputs)
+
+
+def _assert_packed_gradient_exact(problem):
+    """Assert ``loss_and_grad``'s gradient equals central differences, and
+    reaches every block of the packed vector.
+
+    ``problem`` is ``(theta, X, y, lengths, sample_weight, (network, objective))``.
+    """
+    theta, X, y, lengths, sw, spec = problem
+    value, grad = loss_and_grad(theta, X, y, lengths, sw, *spec)
+    assert np.isfinite(value) and grad.shape == theta.shape
+
+    def loss():
+        return loss_and_grad(theta, X, y, lengths, sw, *spec)[0]
+
+    numeric = central_difference_gradient(loss, theta)
+    err = np.abs(numeric - grad).max() / np.abs(numeric).max()
+    assert err < 1e-6, f"relative error {err:.2e}"
+    # every block of the packed vector is checked, so each must see gradient
+    layers, coef, intercept = spec[0].layout.unpack(grad)
+    assert all(np.any(v != 0) for layer in layers for v in layer.values())
+    assert np.any(coef != 0) and np.any(intercept != 0)
+
+
+@pytest.fixture
+def assert_packed_gradient_exact():
+    return _assert_packed_gradient_exact
 
 
 @pytest.fixture

@@ -384,7 +384,10 @@ def load_torch_layout(model, layers, linear_weight, linear_bias):
 
 
 def fitted_shell(Estimator, X, y, sizes, **params):
-    """A model fitted briefly (standardize=False), only to be overwritten."""
+    """A model fitted briefly (standardize=False, and for a regressor
+    scale_targets=False), only to be overwritten."""
+    if Estimator is LSTMRegressor:
+        params.setdefault("scale_targets", False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return Estimator(sizes, standardize=False, max_iter=1, random_state=0,
@@ -415,15 +418,24 @@ def test_hand_computed_single_unit_single_step():
     assert by_hand(0.5) == pytest.approx(-0.19873155, abs=1e-8)  # the arithmetic itself
 
 
+@pytest.mark.parametrize("route", ["scale_targets=False", "unit target scaling"])
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
-def test_pytorch_layout_weights_reproduce_the_reference(return_sequences, reference_forward):
+def test_pytorch_layout_weights_reproduce_the_reference(return_sequences, route,
+                                                        reference_forward):
+    """Both documented routes: a shell fitted with scale_targets=False, or
+    one fitted with target scaling whose target_mean_/target_scale_ are
+    then set to zeros and ones."""
     rng = np.random.RandomState(0)
     seqs, lengths = ragged(n_samples=7, max_len=5, seed=3)
     seqs = [np.c_[s, rng.normal(size=len(s))] for s in seqs]  # two channels
     n_out = 2
-    y = ([rng.normal(size=(len(s), n_out)) for s in seqs] if return_sequences
-         else rng.normal(size=(7, n_out)))
-    model = fitted_shell(LSTMRegressor, seqs, y, (3, 2), return_sequences=return_sequences)
+    y = ([5 + rng.normal(size=(len(s), n_out)) for s in seqs] if return_sequences
+         else 5 + rng.normal(size=(7, n_out)))
+    model = fitted_shell(LSTMRegressor, seqs, y, (3, 2), return_sequences=return_sequences,
+                         scale_targets=route != "scale_targets=False")
+    if route == "unit target scaling":
+        assert np.all(model.target_mean_ > 4)  # the shell did scale its targets
+        model.target_mean_, model.target_scale_ = np.zeros(n_out), np.ones(n_out)
     layers = torch_like_layers(rng, 2, (3, 2))
     weight, bias = rng.normal(size=(n_out, 2)), rng.normal(size=n_out)
     load_torch_layout(model, layers, weight, bias)

@@ -248,3 +248,9 @@ def test_fitted_values_skip_windows_with_nan(make):
     touched = fitted.index[(fitted.index >= df.index[30]) & (fitted.index <= df.index[32])]
     assert fitted[touched].isna().all() and len(touched) == 3
     assert fitted.drop(touched).notna().all()
+
+
+def test_backtest_horizon_beyond_a_direct_forecasters_own(make):
+    with pytest.raises(ValueError, match=r"horizon=4 is more than the 3 steps the "
+                       r"DirectForecaster forecasts"):
+        backtest(make(DirectForecaster, window=3), noisy()["y"], initial=50, horizon=4)

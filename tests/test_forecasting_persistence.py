@@ -143,3 +143,22 @@ def test_unfitted_forecaster_round_trips():
     model = RecursiveForecaster(window=3, calibration=None)
     loaded = sio.loads(sio.dumps(model), trusted=trusted_types())
     assert loaded.get_params() == model.get_params()
+
+
+def test_offsets_and_time_units_survive_saving(flat_linear):
+    # A custom business day's holidays are not in its string: it is kept as
+    # an object (pickle keeps it). An index in seconds keeps its instants.
+    holidays = ["2024-01-15"]
+    freq = pd.offsets.CustomBusinessDay(holidays=holidays)
+    index = pd.date_range("2024-01-01", periods=30, freq=freq)
+    y = pd.Series(np.sin(np.arange(30.0)), index=index, name="y")
+    model = RecursiveForecaster(flat_linear(), window=3, calibration=None).fit(y)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.freq_ == freq
+    pd.testing.assert_series_equal(loaded.predict(3), model.predict(3))
+    seconds = y.copy()
+    seconds.index = pd.date_range("2024-01-01", periods=30, freq="D").as_unit("s")
+    model = RecursiveForecaster(small_lstm(), window=3).fit(seconds)
+    loaded = sio.loads(sio.dumps(model), trusted=trusted_types())
+    pd.testing.assert_series_equal(loaded.predict(2), model.predict(2), check_index_type=False)
+    assert list(loaded.predict(2).index) == list(model.predict(2).index)

@@ -241,3 +241,198 @@ def test_invscaling_schedule_underflows_instead_of_overflowing():
     opt = SGDOptimizer(3, 0.1, "invscaling", power_t=0.5)
     opt.iteration_ends(time_step=99)
     assert opt.learning_rate == pytest.approx(0.1 / 10.0, rel=1e-12)
+
+
+# -- the estimators: names, layouts and probes through fit and predict ----------------
+
+
+def test_estimator_checks_channel_names_of_a_list_of_dataframes():
+    frames = _frames(["price", "load"], n=8)
+    model = LSTMRegressor(**FAST).fit(frames, np.arange(8.0))
+    assert list(model.feature_names_in_) == ["price", "load"]
+    with pytest.raises(ValueError, match="channel names of X, \\['load', 'price'\\]"):
+        model.predict([f[["load", "price"]] for f in frames])
+    with pytest.warns(UserWarning, match="does not have channel names"):
+        model.predict([f.to_numpy() for f in frames])
+    assert_array_equal(model.predict(frames), model.predict(np.stack([f.to_numpy() for f in frames])))
+
+
+def test_estimator_reads_channels_first():
+    X = np.random.RandomState(0).normal(size=(10, 30, 2))
+    y = X[:, -1, 0]
+    last = LSTMRegressor(**FAST).fit(X, y)
+    first = LSTMRegressor(**FAST, data_format="channels_first").fit(X.transpose(0, 2, 1), y)
+    assert_array_equal(first.out_coef_, last.out_coef_)
+    assert_array_equal(first.predict(X.transpose(0, 2, 1)), last.predict(X))
+    with pytest.warns(DataLayoutWarning, match="data_format"):
+        LSTMRegressor(**FAST).fit(X.transpose(0, 2, 1), y)
+
+
+@pytest.mark.filterwarnings("ignore::sklstm.exceptions.DataLayoutWarning")
+def test_a_sequence_model_reads_rows_of_n_features_in_columns_as_one_step():
+    """MAPIE probes fitted models with predict(np.zeros((1, n_features_in_)))."""
+    X = np.random.RandomState(0).normal(size=(10, 6, 3))
+    model = LSTMRegressor(**FAST).fit(X, X[:, -1, 0])
+    rows = np.random.RandomState(1).normal(size=(4, model.n_features_in_))
+    assert_array_equal(model.predict(rows), model.predict(rows[:, None, :]))
+
+
+# -- the fitted model is the truth --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("hidden_layer_sizes", (4,)), ("return_sequences", True), ("peephole", True),
+     ("coupled_gates", True)],
+)
+def test_changed_architecture_is_named_at_predict_and_warm_start(name, value):
+    X, y = _small_task()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    before = model.predict(X)
+    model.set_params(**{name: value})
+    with pytest.raises(ValueError, match=f"fitted with {name}=.*but {name} is now"):
+        model.predict(X)
+    with pytest.raises(ValueError, match=f"fitted with {name}="):
+        model.set_params(warm_start=True).fit(X, y)
+    model.set_params(**{name: LSTMRegressor().get_params()[name]}, warm_start=False)
+    if name == "hidden_layer_sizes":
+        model.set_params(hidden_layer_sizes=FAST["hidden_layer_sizes"])
+    assert_array_equal(model.predict(X), before)  # nothing was changed by the failures
+
+
+# -- weights: every form through one check --------------------------------------------
+
+
+def _labelled():
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    return X, np.array(["a", "b", "c"] * 4)
+
+
+@pytest.mark.parametrize(
+    "class_weight, exc, match",
+    [
+        ({"a": -1.0, "b": 1.0}, ValueError, "class_weight\\['a'\\] is -1.0: negative"),
+        ({"a": 1.0, "b": np.nan}, ValueError, "class_weight\\['b'\\] is nan"),
+        ({"a": np.inf}, ValueError, "class_weight\\['a'\\] is inf"),
+        ({"a": "2"}, TypeError, "class_weight must hold numbers, not text"),
+        ({"z": 1.0}, ValueError, "class_weight names \\['z'\\], which are not classes"),
+        ({"a": 0, "b": 0, "c": 0}, ValueError, "class_weight must sum to a positive number"),
+        ("heavy", TypeError, "class_weight must be a dict"),
+    ],
+)
+def test_bad_class_weight_names_its_class(class_weight, exc, match):
+    from sklstm import LSTMClassifier
+
+    X, y = _labelled()
+    with pytest.raises(exc, match=match):
+        LSTMClassifier(**FAST, class_weight=class_weight).fit(X, y)
+
+
+def test_weights_whose_product_overflows_are_named():
+    from sklstm import LSTMClassifier
+
+    X, y = _labelled()
+    model = LSTMClassifier(**FAST, class_weight={"a": 1e300, "b": 1.0, "c": 1.0})
+    with pytest.raises(ValueError, match="sample_weight \\* class_weight"):
+        model.fit(X, y, sample_weight=np.full(12, 1e10))
+
+
+# -- early-stopping splits in the user's terms ------------------------------------------
+
+
+def test_stratified_split_names_the_rare_class_label():
+    from sklstm import LSTMClassifier
+
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    y = np.array(["common"] * 11 + ["rare"])
+    model = LSTMClassifier((2,), early_stopping=True, validation_split="stratified", max_iter=2)
+    with pytest.raises(ValueError, match="class 'rare' has 1"):
+        model.fit(X, y)
+
+
+def test_stratified_split_too_small_for_the_classes_names_validation_fraction():
+    from sklstm import LSTMClassifier
+
+    X, y = _labelled()  # 3 classes; 10% of 12 samples is 2 validation samples
+    model = LSTMClassifier((2,), early_stopping=True, validation_split="stratified", max_iter=2)
+    with pytest.raises(ValueError, match="validation_fraction=0.1 splits the 12 samples"):
+        model.fit(X, y)
+
+
+# -- dtypes stay the model's ----------------------------------------------------------
+
+
+def test_padded_per_step_predictions_keep_float32():
+    X = np.random.RandomState(0).normal(size=(6, 5, 1)).astype(np.float32)
+    model = LSTMRegressor(**FAST, return_sequences=True).fit(X, X[:, :, 0])
+    X[0, 3:] = np.nan  # padding
+    pred = model.predict(X)
+    assert pred.dtype == np.float32 and np.isnan(pred[0, 3:]).all()
+
+
+def test_continuing_a_float64_model_on_float32_X_keeps_float64_targets():
+    X, _ = _small_task()
+    y = np.pi * 1e4 + np.arange(len(X)) / 3.0  # digits float32 would round away
+    base = LSTMRegressor((3,), solver="adam", max_iter=2, random_state=0).fit(X, y)
+    a = clone_fitted(base).partial_fit(X.astype(np.float32), y)
+    b = clone_fitted(base).partial_fit(X.astype(np.float32).astype(np.float64), y)
+    assert a.out_coef_.dtype == np.float64
+    assert_array_equal(a.out_coef_, b.out_coef_)
+
+
+def clone_fitted(model):
+    import copy
+
+    return copy.deepcopy(model)
+
+
+# -- loading checks what it loads -------------------------------------------------------
+
+
+def test_a_state_loaded_as_another_class_is_refused():
+    from sklstm import LSTMClassifier
+
+    X, y = _small_task()
+    state = LSTMRegressor(**FAST).fit(X, y).__getstate__()
+    impostor = LSTMClassifier.__new__(LSTMClassifier)
+    with pytest.raises(ValueError, match="not that of a fitted LSTMClassifier.*classes_"):
+        impostor.__setstate__(state)
+    clf_state = LSTMClassifier(**FAST).fit(X, y > np.median(y)).__getstate__()
+    impostor = LSTMRegressor.__new__(LSTMRegressor)
+    with pytest.raises(ValueError, match="not that of a fitted LSTMRegressor"):
+        impostor.__setstate__(clf_state)
+
+
+def test_a_skops_file_whose_type_was_swapped_is_refused(tmp_path):
+    import json
+    import zipfile
+
+    sio = pytest.importorskip("skops.io")
+    from sklstm.persistence import trusted_types
+
+    X, y = _small_task()
+    path = tmp_path / "model.skops"
+    sio.dump(LSTMRegressor(**FAST).fit(X, y), path)
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    assert schema["__class__"] == "LSTMRegressor"
+    schema["__class__"], schema["__module__"] = "LSTMClassifier", "sklstm._classifier"
+    files["schema.json"] = json.dumps(schema).encode()
+    swapped = tmp_path / "swapped.skops"
+    with zipfile.ZipFile(swapped, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="not that of a fitted LSTMClassifier"):
+        sio.load(swapped, trusted=trusted_types())
+
+
+def test_a_model_saved_before_a_parameter_existed_gets_its_default():
+    X, y = _small_task()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    state = dict(model.__getstate__())
+    del state["data_format"]  # as saved by a version without the parameter
+    loaded = LSTMRegressor.__new__(LSTMRegressor)
+    loaded.__setstate__(state)
+    assert loaded.data_format is None
+    assert_array_equal(loaded.predict(X), model.predict(X))

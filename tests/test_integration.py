@@ -13,6 +13,9 @@ sktime          ``y(t-k), ..., y(t-1)``          the defaults (oldest first)
 sktime with X   ``y(t-k..t-1), x(t-k..t-1)``     ``n_channels=2``,
                                                  ``column_order="channel_major"``
 skforecast      ``lag_1 = y(t-1), ..., lag_k``   ``newest_first=True``
+skforecast,     ``lag_1 .. lag_k, e_1(t) ..``    not yet readable (strict xfail
+exog                                             tests pin the reading: each exog
+                                                 value is a channel over all steps)
 darts           ``x0(t-k), x1(t-k), x0(t-k+1)``  ``n_channels=C`` (time-major)
 =============== ================================ ==================================
 
@@ -33,6 +36,7 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.metrics import mean_absolute_error
 from sklearn.preprocessing import StandardScaler
 
+from sklstm.exceptions import DataLayoutWarning
 from sklstm import LSTMRegressor
 from sklstm.datasets import load_sunspots
 from sklstm.forecasting import RecursiveForecaster, make_windows
@@ -320,3 +324,161 @@ def test_2d_layout_predicts_as_3d(layout):
         if other != layout:
             with pytest.raises(AssertionError):
                 lstm_reads_table_as_windows(table, X3, **other_params)
+
+
+# --------------------------------------------------------------------------
+# Exogenous layouts: skforecast's lags + exog, sktime's make_reduction with X
+# --------------------------------------------------------------------------
+
+
+def exog_frame(n=12):
+    """Target 100 + t and two exogenous columns 500 + t, 900 + t: positions show."""
+    t = np.arange(n, dtype=float)
+    return pd.DataFrame({"y": 100.0 + t, "a": 500.0 + t, "b": 900.0 + t})
+
+
+def test_skforecast_recursive_exog_layout():
+    # skforecast/recursive/_forecaster_recursive.py, _create_train_X_y:
+    #     exog = exog[self.window_size:, ]          # rows of the target times
+    #     X_train = np.concatenate([X_train_lags, ..., exog], axis=1)
+    # and fit passes that ndarray (no column names) to estimator.fit; predict
+    # fills X[exog_start:exog_end] = exog_values[i] and passes X.reshape(1, -1).
+    recursive = pytest.importorskip("skforecast.recursive")
+    df = exog_frame()
+    forecaster = recursive.ForecasterRecursive(Recorder(), lags=3)
+    forecaster.fit(df["y"], exog=df[["a", "b"]])
+    assert forecaster.X_train_features_names_out_ == ["lag_1", "lag_2", "lag_3", "a", "b"]
+    recorder = forecaster.estimator
+    # Target y(t) = 100 + t: lags y(t-1), y(t-2), y(t-3), then exog at t itself.
+    assert_array_equal(recorder.fit_X_[0], [102, 101, 100, 503, 903])
+    assert_array_equal(recorder.fit_y_[0], 103)
+    n_before = len(recorder.predict_X_)
+    future = pd.DataFrame({"a": [512.0, 513.0], "b": [912.0, 913.0]},
+                          index=pd.RangeIndex(12, 14))
+    forecaster.predict(steps=2, exog=future)
+    first, second = recorder.predict_X_[n_before:]
+    assert_array_equal(first, [[111, 110, 109, 512, 912]])
+    assert_array_equal(second, [[0, 111, 110, 513, 913]])  # 0: Recorder's forecast
+
+
+def test_skforecast_direct_exog_layout():
+    # skforecast/direct/_forecaster_direct.py: one estimator per step; the
+    # exog block of step k (columns "{name}_step_{k}") is cut out of the wide
+    # table by filter_train_X_y_for_step, so estimator k reads
+    # lag_1 .. lag_p, then each exog at the target time of step k.
+    direct = pytest.importorskip("skforecast.direct")
+    df = exog_frame()
+    forecaster = direct.ForecasterDirect(Recorder(), lags=3, steps=2)
+    forecaster.fit(df["y"], exog=df[["a", "b"]])
+    first, second = forecaster.estimators_[1], forecaster.estimators_[2]
+    # Origin y(2) = 102: step 1 targets t = 3, step 2 targets t = 4.
+    assert_array_equal(first.fit_X_[0], [102, 101, 100, 503, 903])
+    assert_array_equal(second.fit_X_[0], [102, 101, 100, 504, 904])
+    assert_array_equal(second.fit_y_[0], 104)
+    wide, _ = forecaster.create_train_X_y(df["y"], exog=df[["a", "b"]])
+    assert list(wide.columns) == [
+        "lag_1", "lag_2", "lag_3", "a_step_1", "b_step_1", "a_step_2", "b_step_2",
+    ]
+
+
+def skforecast_table_as_windows(table, n_lags):
+    """The 3-D windows a lags + exog table stands for.
+
+    Channel 0 holds the lags oldest first; each exogenous column (a value at
+    the target time) is one more channel holding that value at every step.
+    """
+    table = np.asarray(table, dtype=float)
+    lags = table[:, n_lags - 1 :: -1]  # lag_p, ..., lag_1: oldest first
+    exog = np.repeat(table[:, None, n_lags:], n_lags, axis=1)
+    return np.concatenate([lags[:, :, None], exog], axis=2)
+
+
+def test_skforecast_exog_windows_match_make_windows():
+    # The reference reading agrees with sklstm's own windows: the lag channel
+    # is make_windows' target channel, and each exog channel's last step is
+    # the future covariate at the target time, as make_windows puts it there.
+    recursive = pytest.importorskip("skforecast.recursive")
+    df = exog_frame(20)
+    forecaster = recursive.ForecasterRecursive(Recorder(), lags=4)
+    table, _ = forecaster.create_train_X_y(df["y"], exog=df[["a", "b"]])
+    X3 = skforecast_table_as_windows(table, n_lags=4)
+    w = make_windows(df, target="y", window=4, future_covariates=["a", "b"])
+    assert_array_equal(X3[:, :, 0], w.X[:, :, 0])
+    assert_array_equal(X3[:, -1, 1:], w.X[:, -1, 1:])
+    assert (X3[:, :, 1:] == X3[:, -1:, 1:]).all()  # constant over the steps
+
+
+def _lags_exog_data(n=60, seed=0):
+    rng = np.random.RandomState(seed)
+    df = pd.DataFrame({"y": rng.normal(size=n).cumsum(), "a": rng.normal(size=n),
+                       "b": rng.normal(size=n)})
+    return df["y"] + df["a"], df[["a", "b"]]
+
+
+def test_skforecast_named_lags_exog_table_warns_unless_declared():
+    """skforecast's fit passes bare ndarrays, so the layout is declared with
+    newest_first and n_exog; a table named lag_1 .. lag_p read otherwise warns."""
+    recursive = pytest.importorskip("skforecast.recursive")
+    y, exog = _lags_exog_data()
+    forecaster = recursive.ForecasterRecursive(Recorder(), lags=5)
+    table, target = forecaster.create_train_X_y(y, exog=exog)  # DataFrame, named
+    X3 = skforecast_table_as_windows(table, n_lags=5)
+    lstm = {"hidden_layer_sizes": (3,), "solver": "lbfgs", "max_iter": 5, "random_state": 0}
+    with pytest.warns(DataLayoutWarning, match="Pass newest_first=True, n_exog=2"):
+        LSTMRegressor(**lstm).fit(table, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        on_table = LSTMRegressor(newest_first=True, n_exog=2, **lstm).fit(table, target)
+    on_windows = LSTMRegressor(**lstm).fit(X3, target)
+    assert_allclose(on_table.predict(table), on_windows.predict(X3), rtol=1e-12)
+    # skforecast predicts from a bare ndarray: positions keep the reading.
+    assert_allclose(on_table.predict(table.to_numpy()), on_windows.predict(X3), rtol=1e-12)
+
+
+def test_skforecast_recursive_with_exog_fits_lstm_as_3d():
+    recursive = pytest.importorskip("skforecast.recursive")
+    y, exog = _lags_exog_data()
+    lstm = {"hidden_layer_sizes": (3,), "solver": "lbfgs", "max_iter": 5, "random_state": 0}
+    forecaster = recursive.ForecasterRecursive(
+        LSTMRegressor(newest_first=True, n_exog=2, **lstm), lags=5
+    )
+    forecaster.fit(y, exog=exog)
+    table, target = forecaster.create_train_X_y(y, exog=exog)
+    on_windows = LSTMRegressor(**lstm).fit(skforecast_table_as_windows(table, 5), target)
+    assert_allclose(forecaster.estimator.out_coef_, on_windows.out_coef_, rtol=1e-12)
+    steps = forecaster.predict(steps=3, exog=exog.iloc[:3].set_axis(
+        pd.RangeIndex(len(y), len(y) + 3)))
+    assert steps.shape == (3,) and np.isfinite(steps).all()
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_sktime_make_reduction_exog_layout_two_columns(strategy):
+    # sktime/forecasting/compose/_reduce.py, _sliding_window_transform_local:
+    #     z = _concat_y_X(y, X)              # variables: y, then X's columns
+    #     Xt = Zt[:, :, :window_length]      # (n, n_variables, window_length)
+    # "This excludes contemporaneous values of the exogenous variables": the
+    # exog enter as lags at the same times as y's, i.e. past covariates.
+    make_reduction = pytest.importorskip("sktime.forecasting.compose").make_reduction
+    df = exog_frame()
+    forecaster = make_reduction(Recorder(), window_length=3, strategy=strategy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        forecaster.fit(df["y"], X=df[["a", "b"]], fh=[1, 2])
+        recorder = (forecaster.estimator_ if strategy == "recursive"
+                    else forecaster.estimators_[0])
+        assert_array_equal(recorder.fit_X_[0], [100, 101, 102, 500, 501, 502,
+                                                900, 901, 902])
+        w = make_windows(df, target="y", past_covariates=["a", "b"], window=3,
+                         horizon=1 if strategy == "recursive" else 2)
+        table = w.X.transpose(0, 2, 1).reshape(len(w), -1)  # channel-major
+        assert_array_equal(recorder.fit_X_, table)
+        # Predict reads the last window of y and X; X's new rows are not used
+        # for the first step (no contemporaneous exog).
+        future = pd.DataFrame({"a": [512.0, 513.0], "b": [912.0, 913.0]},
+                              index=[12, 13])
+        forecaster.predict(fh=[1, 2], X=future)
+    assert_array_equal(recorder.predict_X_[0][0],
+                       [109, 110, 111, 509, 510, 511, 909, 910, 911])
+    lstm_reads_table_as_windows(
+        recorder.fit_X_, w.X, n_channels=3, column_order="channel_major"
+    )

@@ -173,11 +173,13 @@ def test_bad_classification_targets(case):
 @pytest.mark.parametrize(
     "sample_weight, exc, match",
     [
-        (-np.ones(12), ValueError, "non-negative"),
+        (-np.ones(12), ValueError, "sample_weight\\[0\\] is -1.0: negative"),
         (np.ones(5), ValueError, "sample_weight.shape == \\(5,\\), expected \\(12,\\)"),
-        (np.r_[np.nan, np.ones(11)], ValueError, "sample_weight contains NaN"),
+        (np.r_[np.ones(3), np.nan, np.ones(8)], ValueError, "sample_weight\\[3\\] is nan"),
         (np.zeros(12), ValueError, "sum to a positive number"),
-        (np.array(["w"] * 12), TypeError, "sample_weight must be numeric"),
+        (np.array(["w"] * 12), TypeError, "sample_weight must hold numbers, not text"),
+        (np.array(["1.0"] * 12), TypeError, "sample_weight must hold numbers, not text"),
+        (np.full(12, 1e308), ValueError, "sample_weight sums to more than float64 holds"),
     ],
 )
 @pytest.mark.parametrize("return_sequences", [False, True])
@@ -485,8 +487,11 @@ def test_errors_leave_a_scipy_fitted_model_unchanged(estimator):
         model.set_params(warm_start=True).fit(X[:, :, :1], y)
     model.set_params(warm_start=False)
     if estimator is LSTMRegressor:
-        with pytest.raises(ValueError, match="non-finite at the initial weights"):
+        with pytest.raises(ValueError, match="y holds values too large"):
             model.fit(X, np.full(len(y), 1e200))
+        with pytest.raises(ValueError, match="non-finite at the initial weights"):
+            model.set_params(scale_targets=False).fit(X, np.full(len(y), 1e200))
+        model.set_params(scale_targets=True)
     _assert_same_state(before, model.__dict__)
 
 
@@ -540,10 +545,12 @@ def test_inputs_too_large_to_standardise():
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_targets_too_large_diverge_with_a_clear_error():
     X, y = _Xy(LSTMRegressor)
-    with pytest.raises(ValueError, match="Training diverged.*first epoch"):
+    with pytest.raises(ValueError, match="y holds values too large to compute their mean"):
         LSTMRegressor(**FAST).fit(X, y * 1e200)
+    with pytest.raises(ValueError, match="Training diverged.*first epoch"):
+        LSTMRegressor(**FAST, scale_targets=False).fit(X, y * 1e200)
     with pytest.raises(ValueError, match="loss is non-finite at the initial weights"):
-        LSTMRegressor(**FAST, solver="lbfgs").fit(X, y * 1e200)
+        LSTMRegressor(**FAST, solver="lbfgs", scale_targets=False).fit(X, y * 1e200)
 
 
 # Overflow is expected when training diverges; it must be reported once, as
@@ -559,15 +566,17 @@ def test_no_runtime_warning_for_inputs_too_large_to_standardise():
             LSTMRegressor(**FAST).fit(X * 1e160, y)
 
 
-@pytest.mark.parametrize(
-    "solver, match", [("adam", "diverged"), ("lbfgs", "non-finite at the initial weights")]
-)
-def test_no_runtime_warning_for_targets_too_large(solver, match):
+@pytest.mark.parametrize("solver, scale_targets, match", [
+    ("adam", True, "y holds values too large"),
+    ("adam", False, "diverged"),
+    ("lbfgs", False, "non-finite at the initial weights"),
+])
+def test_no_runtime_warning_for_targets_too_large(solver, scale_targets, match):
     X, y = _Xy(LSTMRegressor)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match=match):
-            LSTMRegressor(**FAST, solver=solver).fit(X, y * 1e160)
+            LSTMRegressor(**FAST, solver=solver, scale_targets=scale_targets).fit(X, y * 1e160)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)

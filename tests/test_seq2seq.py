@@ -97,7 +97,7 @@ def test_pack_unpack_round_trip_and_from_weights():
     network, theta = _random_network(rng, peephole=True, coupled=True)
     layers, coef, intercept = network.layout.unpack(theta)
     np.testing.assert_array_equal(network.layout.pack(layers, coef, intercept), theta)
-    rebuilt = EncoderDecoder.from_weights(layers, coef, n_outputs=3 * 2)
+    rebuilt = EncoderDecoder.from_weights(layers, coef, n_logits=3 * 2)
     assert rebuilt.horizon == 3
     assert rebuilt.layout.n_future == 2 and rebuilt.layout.n_channels == 3
     assert rebuilt.layout.peephole and rebuilt.layout.coupled
@@ -119,9 +119,13 @@ FAST_PARAMS = dict(hidden_layer_sizes=(4,), max_iter=100, learning_rate_init=0.0
 
 # A 1-D y is one output of one step, so the checks (which pass 1-D y) run
 # with horizon=1; the decoder then reads the last column of 2-D X, or not.
+# Weighted and repeated samples train to the same fit only once it has
+# converged (to the checks' rtol=1e-7): the second instance has 8 units,
+# with which it interpolates the weight check's 15 samples exactly enough.
 @parametrize_with_checks([
     LSTMEncoderDecoderRegressor(**FAST_PARAMS),
-    LSTMEncoderDecoderRegressor(**FAST_PARAMS, n_future_channels=1),
+    LSTMEncoderDecoderRegressor(**{**FAST_PARAMS, "hidden_layer_sizes": (8,)},
+                                n_future_channels=1),
 ])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
@@ -173,12 +177,14 @@ def test_two_dimensional_layout_matches_three_dimensional():
     np.testing.assert_allclose(a.predict(X), b.predict(flat), rtol=1e-12)
 
 
-def test_predict_reads_the_fitted_shape_and_any_window():
+def test_predict_keeps_the_fitted_shape_and_takes_any_window():
     X, y = _covariate_problem(n=60)
     model = _fitted(X, y, max_iter=20)
     expected = model.predict(X)
-    model.set_params(horizon=1, n_future_channels=0)  # not read by predict
-    np.testing.assert_array_equal(model.predict(X), expected)
+    # The shape parameters are the fitted network's: predict refuses others.
+    with pytest.raises(ValueError, match="fitted with horizon=3"):
+        model.set_params(horizon=1).predict(X)
+    np.testing.assert_array_equal(model.set_params(horizon=3).predict(X), expected)
     assert model.predict(X[:, 2:]).shape == (60, 3)  # a shorter window
 
 
@@ -198,9 +204,10 @@ def test_bad_shapes_raise_and_leave_the_model_unchanged(change, params, match):
     bad_X, bad_y = change(X, y)
     if isinstance(bad_X, list):
         bad_y = np.vstack([y, y])
+    original = model.get_params()
     with pytest.raises(ValueError, match=match):
         model.set_params(**params).fit(bad_X, bad_y)
-    np.testing.assert_array_equal(model.predict(X), before)
+    np.testing.assert_array_equal(model.set_params(**original).predict(X), before)
 
 
 def test_two_layers_warm_start_and_partial_fit():
@@ -241,3 +248,13 @@ def test_invalid_shape_parameters_raise(params, error, match):
     X, y = _covariate_problem(n=6)
     with pytest.raises(error, match=match):
         LSTMEncoderDecoderRegressor(**params).fit(X, y[:, 0])
+
+
+def test_quantile_loss_gives_non_crossing_quantiles_per_step():
+    X, y = _covariate_problem(n=80)
+    X_noisy_y = y + np.random.RandomState(5).normal(scale=0.3, size=y.shape)
+    model = _fitted(X, X_noisy_y, loss="quantile", quantiles=(0.1, 0.5, 0.9), max_iter=60)
+    bands = model.predict_quantiles(X[:5])
+    assert bands.shape == (5, 3, 3)  # samples, horizon steps, levels
+    assert np.all(np.diff(bands, axis=-1) > 0)
+    np.testing.assert_allclose(model.predict(X[:5]), bands[..., 1])

@@ -12,7 +12,7 @@ The same machinery calibrates prediction intervals inside ``fit`` (see
 """
 
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -20,10 +20,12 @@ from sklearn.base import clone
 
 from .._param_validation import BOOLEAN, Interval, validate_params
 from ._columns import as_frame, column_values
-from ._intervals import COVERAGE_CONSTRAINT, conformal_bounds
 from ._time import time_freq
 
 __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
+
+# A nominal coverage, for backtest and predict_interval.
+COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
 
 
 def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None):
@@ -212,10 +214,17 @@ def backtest(
 
 
 def _backtest_horizon(forecaster, horizon):
+    """Steps forecast per fold: ``horizon``, at most a direct forecaster's own."""
+    own = forecaster.get_params(deep=False).get("horizon")
     if horizon is not None:
+        if own is not None and horizon > own:
+            raise ValueError(
+                f"horizon={horizon} is more than the {own} steps the "
+                f"{type(forecaster).__name__} forecasts."
+            )
         return int(horizon)
-    if "horizon" in forecaster.get_params(deep=False):
-        return int(forecaster.horizon)
+    if own is not None:
+        return int(own)
     raise ValueError(
         f"backtest needs horizon= for a {type(forecaster).__name__}, which has "
         f"no horizon of its own."
@@ -227,9 +236,7 @@ def _fold_bounds(models, pred, folds, coverage):
     lower, upper, start = np.empty_like(pred), np.empty_like(pred), 0
     for model, (_, origins) in zip(models, folds):
         block = slice(start, start + len(origins))
-        lower[block], upper[block] = conformal_bounds(
-            pred[block], model._calibration_residuals(pred.shape[1]), coverage
-        )
+        lower[block], upper[block] = model._interval_bounds(pred[block], coverage)
         start += len(origins)
     return lower, upper
 

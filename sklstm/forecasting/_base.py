@@ -23,17 +23,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._param_validation import BOOLEAN, Options, validate_params
 from .._regressor import LSTMRegressor
 from ..exceptions import IterationLimitWarning
-from ._backtest import observed_targets, rolling_forecasts
+from ._backtest import observed_targets
 from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
-from ._intervals import (
-    CALIBRATION_CONSTRAINTS,
-    COVERAGE_CONSTRAINT,
-    calibration_folds,
-    check_levels,
-    conformal_bounds,
-    conformal_quantiles,
-    interval_frame,
-)
+from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import check_same_freq, future_labels, index_from_state, index_state, time_freq
 from ._windows import WINDOW_CONSTRAINTS, make_windows
@@ -197,7 +189,18 @@ def _check_fit_length(n_rows, setup):
         )
 
 
-class BaseForecaster(BaseEstimator):
+def _freq_state(freq):
+    """A frequency as its string when that string rebuilds it exactly.
+
+    Offsets that their string does not describe in full (a custom business
+    day's holidays) stay objects: pickle keeps them, skops asks to trust them.
+    """
+    if freq is None or to_offset(freq.freqstr) != freq:
+        return freq
+    return freq.freqstr
+
+
+class BaseForecaster(IntervalsMixin, BaseEstimator):
     """Shared fit / predict machinery; subclasses set the strategy."""
 
     _parameter_constraints = {
@@ -362,32 +365,6 @@ class BaseForecaster(BaseEstimator):
         self.last_window_ = frame.loc[:, list(roles.columns)].iloc[
             -setup.n_history_rows :
         ]
-
-    def _calibrate(self, frame, setup):
-        """Set ``calibration_residuals_`` from models fitted on parts of ``frame``."""
-        self.calibration_residuals_, self._calibration_note = None, None
-        if setup.calibration is None:
-            self._calibration_note = "it was fitted with calibration=None"
-            return
-        n_min_rows = setup.window + setup.gap + setup.horizon + setup.transform.n_consumed
-        offsets = self._forecast_offsets(setup.calibration_steps)
-        folds = calibration_folds(
-            len(frame),
-            n_min_rows,
-            int(offsets[-1]),
-            setup.calibration,
-            setup.calibration_size,
-            setup.calibration_folds,
-        )
-        if isinstance(folds, str):
-            self._calibration_note = folds
-            return
-        # The frame's target names: a Series was fitted with target=None.
-        sub = clone(self).set_params(calibration=None, target=list(self.targets_))
-        pred, _ = rolling_forecasts(sub, frame, folds, setup.calibration_steps)
-        origins = np.concatenate([block for _, block in folds])
-        truth = observed_targets(frame, self.targets_, origins, offsets)
-        self.calibration_residuals_ = truth - pred
 
     def _store_in_sample(self, frame):
         """Keep the in-sample forecasts and errors of every training origin."""
@@ -628,91 +605,6 @@ class BaseForecaster(BaseEstimator):
             return pd.Series(pred[:, 0], index=index, name=self.targets_[0])
         return pd.DataFrame(pred, index=index, columns=list(self.targets_))
 
-    # -- intervals ---------------------------------------------------------------
-
-    def _calibration_residuals(self, n_steps):
-        """Calibration errors of the first ``n_steps`` steps, or a clear error."""
-        if self.calibration_residuals_ is None:
-            raise ValueError(
-                f"this {type(self).__name__} has no calibrated intervals: "
-                f"{self._calibration_note}."
-            )
-        n_calibrated = self.calibration_residuals_.shape[1]
-        if n_steps > n_calibrated:
-            raise ValueError(
-                f"intervals are calibrated for {n_calibrated} step(s), not "
-                f"{n_steps}; {self._calibration_hint(n_steps)}"
-            )
-        return self.calibration_residuals_
-
-    def _calibration_hint(self, n_steps):
-        """How to calibrate ``n_steps`` steps."""
-        return "refit with a larger horizon."
-
-    def predict_interval(self, horizon=None, *, coverage=0.9, future=None, history=None):
-        """Forecast with a split-conformal prediction interval per step.
-
-        The interval of step ``k`` is the point forecast of :meth:`predict`
-        plus or minus the ``coverage`` conformal quantile of the absolute
-        calibration errors of step ``k`` (see ``calibration``), so it always
-        contains the forecast and widens where the errors of later steps do.
-
-        Parameters
-        ----------
-        horizon, future, history
-            As for :meth:`predict`.
-        coverage : float in (0, 1), default=0.9
-            Nominal probability that the truth falls inside. It needs at
-            least ``coverage / (1 - coverage)`` calibration errors per step.
-
-        Returns
-        -------
-        interval : DataFrame of shape (n_steps, 2) or (n_steps, 2 * n_targets)
-            Indexed as :meth:`predict`'s forecast, with the columns
-            ``lower`` and ``upper``; a two-level column index (target,
-            ``lower``/``upper``) for several targets.
-        """
-        validate_params(
-            {"coverage": coverage},
-            {"coverage": [COVERAGE_CONSTRAINT]},
-            f"{type(self).__name__}.predict_interval",
-        )
-        point, index = self._point_forecast(horizon, future, history)
-        residuals = self._calibration_residuals(len(point))
-        lower, upper = conformal_bounds(point, residuals, float(coverage))
-        bounds = np.stack([lower, upper], axis=-1)
-        return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
-
-    def predict_quantiles(
-        self, horizon=None, *, quantiles=(0.1, 0.5, 0.9), future=None, history=None
-    ):
-        """Forecast quantiles of each step from its calibration errors.
-
-        Quantile ``q`` of step ``k`` is the point forecast of :meth:`predict`
-        plus the order statistic of rank ``ceil((n + 1) q)`` (``floor`` for
-        ``q < 0.5``) of the ``n`` signed calibration errors of step ``k``: the
-        quantiles follow the errors' skew and bias, and never cross.
-
-        Parameters
-        ----------
-        horizon, future, history
-            As for :meth:`predict`.
-        quantiles : float or sequence of float in (0, 1), default=(0.1, 0.5, 0.9)
-            Strictly increasing levels.
-
-        Returns
-        -------
-        quantiles : DataFrame of shape (n_steps, n_levels) or (n_steps, n_targets * n_levels)
-            Indexed as :meth:`predict`'s forecast, one column per level (the
-            level as a float); a two-level column index (target, level) for
-            several targets.
-        """
-        levels = check_levels(quantiles)
-        point, index = self._point_forecast(horizon, future, history)
-        residuals = self._calibration_residuals(len(point))
-        values = conformal_quantiles(point, residuals, levels)
-        return interval_frame(values, index, self.targets_, levels)
-
     # -- evaluation ------------------------------------------------------------
 
     def score(self, data, y=None):
@@ -778,10 +670,12 @@ class BaseForecaster(BaseEstimator):
 
     @property
     def fitted_values_(self):
+        """In-sample forecasts of every training origin (see Attributes)."""
         return self._in_sample_frame("fitted")
 
     @property
     def residuals_(self):
+        """In-sample errors, truth - ``fitted_values_`` (see Attributes)."""
         return self._in_sample_frame("residuals")
 
     # -- saving ------------------------------------------------------------------
@@ -794,7 +688,7 @@ class BaseForecaster(BaseEstimator):
             return state
         window = state.pop("last_window_")
         state["_setup"] = state["_setup"].state()
-        state["freq_"] = None if self.freq_ is None else self.freq_.freqstr
+        state["freq_"] = _freq_state(self.freq_)
         state["last_window_"] = {
             "values": column_values(window, list(window.columns)),
             "columns": list(window.columns),
@@ -807,7 +701,7 @@ class BaseForecaster(BaseEstimator):
         if isinstance(state.get("_setup"), dict):
             state["_setup"] = _Setup.from_state(state["_setup"])
             freq = state["freq_"]
-            state["freq_"] = None if freq is None else to_offset(freq)
+            state["freq_"] = to_offset(freq) if isinstance(freq, str) else freq
             window = state["last_window_"]
             state["last_window_"] = pd.DataFrame(
                 window["values"],

@@ -67,6 +67,7 @@ class DirectForecaster(BaseForecaster):
     See Also
     --------
     RecursiveForecaster : One-step model rolled forward.
+    backtest : Rolling-origin evaluation, with intervals.
     make_windows : The windowing behind ``fit``.
 
     Examples

@@ -1,5 +1,9 @@
 """Prediction intervals and quantiles: split-conformal, calibrated per horizon step.
 
+:class:`IntervalsMixin` gives the forecasters their calibration step in
+``fit`` and :meth:`predict_interval` / :meth:`predict_quantiles`; the
+functions below it are the order-statistic arithmetic, on plain arrays.
+
 How intervals are calibrated
 ----------------------------
 ``fit`` keeps the out-of-sample errors of forecasts made by models that
@@ -39,10 +43,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
-from .._param_validation import Interval, Options
+from .._param_validation import Interval, Options, validate_params
+from ._backtest import COVERAGE_CONSTRAINT, observed_targets, rolling_forecasts
 
-__all__ = ["CALIBRATION_CONSTRAINTS", "calibration_folds", "conformal_bounds"]
+__all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds"]
 
 CALIBRATION_CONSTRAINTS = {
     "calibration": [None, Options(str, ["holdout", "backtest"])],
@@ -57,7 +63,6 @@ CALIBRATION_CONSTRAINTS = {
 _ROUNDING = 1e-9
 
 QUANTILE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
-COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
 
 
 def calibration_folds(n_rows, n_min_rows, max_offset, method, size, n_folds):
@@ -211,3 +216,132 @@ def interval_frame(values, index, targets, labels):
         return pd.DataFrame(values[:, 0], index=index, columns=list(labels))
     columns = pd.MultiIndex.from_product([list(targets), list(labels)])
     return pd.DataFrame(values.reshape(n_steps, -1), index=index, columns=columns)
+
+
+class IntervalsMixin:
+    """Calibration in ``fit``, and the interval methods of the forecasters.
+
+    It reads the forecaster's ``_setup``, ``targets_``, ``_forecast_offsets``
+    and ``_point_forecast``.
+    """
+
+    def _calibrate(self, frame, setup):
+        """Set ``calibration_residuals_`` from models fitted on parts of ``frame``."""
+        self.calibration_residuals_, self._calibration_note = None, None
+        if setup.calibration is None:
+            self._calibration_note = "it was fitted with calibration=None"
+            return
+        n_min_rows = setup.window + setup.gap + setup.horizon + setup.transform.n_consumed
+        offsets = self._forecast_offsets(setup.calibration_steps)
+        folds = calibration_folds(
+            len(frame),
+            n_min_rows,
+            int(offsets[-1]),
+            setup.calibration,
+            setup.calibration_size,
+            setup.calibration_folds,
+        )
+        if isinstance(folds, str):
+            self._calibration_note = folds
+            return
+        # The frame's target names: a Series was fitted with target=None.
+        sub = clone(self).set_params(calibration=None, target=list(self.targets_))
+        try:
+            pred, _ = rolling_forecasts(sub, frame, folds, setup.calibration_steps)
+        except ValueError as error:
+            # A part of the history can fail where the whole does not (with
+            # dropna=True, a part may hold no complete window): the point
+            # forecasts stand, and the interval methods report this.
+            self._calibration_note = f"its calibration fit failed: {error}"
+            return
+        origins = np.concatenate([block for _, block in folds])
+        truth = observed_targets(frame, self.targets_, origins, offsets)
+        self.calibration_residuals_ = truth - pred
+
+    def _calibration_residuals(self, n_steps):
+        """Calibration errors of the first ``n_steps`` steps, or a clear error."""
+        if self.calibration_residuals_ is None:
+            raise ValueError(
+                f"this {type(self).__name__} has no calibrated intervals: "
+                f"{self._calibration_note}."
+            )
+        n_calibrated = self.calibration_residuals_.shape[1]
+        if n_steps > n_calibrated:
+            raise ValueError(
+                f"intervals are calibrated for {n_calibrated} step(s), not "
+                f"{n_steps}; {self._calibration_hint(n_steps)}"
+            )
+        return self.calibration_residuals_
+
+    def _calibration_hint(self, n_steps):
+        """How to calibrate ``n_steps`` steps."""
+        return "refit with a larger horizon."
+
+    def predict_interval(self, horizon=None, *, coverage=0.9, future=None, history=None):
+        """Forecast with a split-conformal prediction interval per step.
+
+        The interval of step ``k`` is the point forecast of :meth:`predict`
+        plus or minus the ``coverage`` conformal quantile of the absolute
+        calibration errors of step ``k`` (see ``calibration``), so it always
+        contains the forecast and widens where the errors of later steps do.
+
+        Parameters
+        ----------
+        horizon, future, history
+            As for :meth:`predict`.
+        coverage : float in (0, 1), default=0.9
+            Nominal probability that the truth falls inside. It needs at
+            least ``coverage / (1 - coverage)`` calibration errors per step.
+
+        Returns
+        -------
+        interval : DataFrame of shape (n_steps, 2) or (n_steps, 2 * n_targets)
+            Indexed as :meth:`predict`'s forecast, with the columns
+            ``lower`` and ``upper``; a two-level column index (target,
+            ``lower``/``upper``) for several targets.
+        """
+        validate_params(
+            {"coverage": coverage},
+            {"coverage": [COVERAGE_CONSTRAINT]},
+            f"{type(self).__name__}.predict_interval",
+        )
+        point, index = self._point_forecast(horizon, future, history)
+        residuals = self._calibration_residuals(len(point))
+        lower, upper = conformal_bounds(point, residuals, float(coverage))
+        bounds = np.stack([lower, upper], axis=-1)
+        return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
+
+    def predict_quantiles(
+        self, horizon=None, *, quantiles=(0.1, 0.5, 0.9), future=None, history=None
+    ):
+        """Forecast quantiles of each step from its calibration errors.
+
+        Quantile ``q`` of step ``k`` is the point forecast of :meth:`predict`
+        plus the order statistic of rank ``ceil((n + 1) q)`` (``floor`` for
+        ``q < 0.5``) of the ``n`` signed calibration errors of step ``k``: the
+        quantiles follow the errors' skew and bias, and never cross.
+
+        Parameters
+        ----------
+        horizon, future, history
+            As for :meth:`predict`.
+        quantiles : float or sequence of float in (0, 1), default=(0.1, 0.5, 0.9)
+            Strictly increasing levels.
+
+        Returns
+        -------
+        quantiles : DataFrame of shape (n_steps, n_levels) or (n_steps, n_targets * n_levels)
+            Indexed as :meth:`predict`'s forecast, one column per level (the
+            level as a float); a two-level column index (target, level) for
+            several targets.
+        """
+        levels = check_levels(quantiles)
+        point, index = self._point_forecast(horizon, future, history)
+        residuals = self._calibration_residuals(len(point))
+        values = conformal_quantiles(point, residuals, levels)
+        return interval_frame(values, index, self.targets_, levels)
+
+    def _interval_bounds(self, point, coverage):
+        """predict_interval's bounds of forecasts (..., n_steps, n_targets)."""
+        residuals = self._calibration_residuals(point.shape[-2])
+        return conformal_bounds(point, residuals, coverage)

@@ -40,6 +40,7 @@ class RecursiveForecaster(BaseForecaster):
     See Also
     --------
     DirectForecaster : One multi-output model for all steps.
+    backtest : Rolling-origin evaluation, with intervals.
     make_windows : The windowing behind ``fit`` (with ``horizon=1``).
 
     Examples

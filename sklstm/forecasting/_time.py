@@ -151,7 +151,7 @@ def index_state(index):
     """A time index as plain values, for saving: see :func:`index_from_state`."""
     if isinstance(index, pd.DatetimeIndex):
         return {
-            "values": index.asi8.copy(),  # int64 nanoseconds since the epoch
+            "values": index.as_unit("ns").asi8.copy(),  # int64 ns since the epoch
             "tz": None if index.tz is None else str(index.tz),
             "name": index.name,
         }

@@ -1,0 +1,234 @@
+"""Score the default LSTM estimators against flat baselines on real data sets.
+
+Run ``python benchmarks/bench_realdata.py`` (``--help`` for options).
+
+What is measured
+----------------
+Each set is used with its official train/test split. Every model is fitted
+once on the training part and scored once on the test part: accuracy for
+classification, R² for regression. The fit time is wall-clock seconds.
+
+- classification: ``LSTMClassifier``, ``MLPClassifier()`` and the
+  1-nearest-neighbour rule with Euclidean distance;
+- regression: ``LSTMRegressor``, ``MLPRegressor()`` and ``Ridge()``.
+
+The baselines run with scikit-learn's defaults. The LSTM runs with sklstm's
+defaults, or with the parameters given by ``--lstm-params`` (a JSON object,
+for example ``'{"solver": "lbfgs"}'``), so that two choices of defaults can
+be compared on the same table. ``--scale-y`` wraps ``LSTMRegressor`` in
+``TransformedTargetRegressor(transformer=StandardScaler())``, which fits on
+standardised targets and predicts in natural units.
+
+The sets
+--------
+The UCR/UEA sets ship with sktime and load offline through
+``sktime.datasets.load_UCR_UEA_dataset``. All are univariate.
+
+============  ==============  =====  =====  ===============
+set           task            train  test   steps
+============  ==============  =====  =====  ===============
+ArrowHead     3 classes       36     175    251
+OSULeaf       6 classes       200    242    427
+UnitTest      2 classes       20     22     24
+PLAID         11 classes      537    537    100 to 1344
+ACSF1         10 classes      100    100    1460
+digits        10 classes      1347   450    8 (8 channels)
+Tecator       regression      172    43     100
+Covid3Month   regression      140    61     84
+============  ==============  =====  =====  ===============
+
+``digits`` is scikit-learn's ``load_digits``, read as 8 steps (image rows)
+of 8 channels (pixels), with a fixed stratified split
+(``train_test_split(test_size=0.25, stratify=y, random_state=0)``).
+
+The LSTM reads each series as a sequence, PLAID's (variable length) as a
+ragged list. The flat models read the series flattened; PLAID's series are
+padded with their last value to the longest training length, and any
+longer test series is cut to that length.
+
+Use ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` on a shared machine; the
+whole table then takes a few minutes, most of it in the LSTM fits of the
+long series (OSULeaf, PLAID, ACSF1).
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sklstm import LSTMClassifier, LSTMRegressor
+
+CLASSIFICATION = ["ArrowHead", "OSULeaf", "UnitTest", "PLAID", "ACSF1", "digits"]
+REGRESSION = ["Tecator", "Covid3Month"]
+SETS = CLASSIFICATION + REGRESSION
+
+
+def pad_last(series, length):
+    """Pad or cut 1-D series to one length, repeating each one's last value.
+
+    Parameters
+    ----------
+    series : list of ndarray of shape (n_timesteps_i,)
+    length : int
+
+    Returns
+    -------
+    X : ndarray of shape (len(series), length)
+    """
+    out = np.empty((len(series), length))
+    for row, s in zip(out, series):
+        s = s[:length]
+        row[: len(s)] = s
+        row[len(s):] = s[-1]
+    return out
+
+
+def _load_ucr(name, split):
+    """One split of a UCR/UEA set: ragged list of (T_i, 1) arrays, y."""
+    from sktime.datasets import load_UCR_UEA_dataset
+
+    X, y = load_UCR_UEA_dataset(name, split=split, return_type="nested_univ")
+    series = [np.asarray(s, dtype=float) for s in X.iloc[:, 0]]
+    if name in REGRESSION:
+        y = y.astype(float)
+    return series, np.asarray(y)
+
+
+def load_set(name):
+    """Load one set in both layouts.
+
+    Parameters
+    ----------
+    name : str
+        One of ``SETS``.
+
+    Returns
+    -------
+    data : dict
+        ``seq_train``/``seq_test``: ndarray of shape (n, T, F), or a list of
+        (T_i, 1) arrays for ragged sets (the LSTM's input);
+        ``flat_train``/``flat_test``: ndarray of shape (n, T * F);
+        ``y_train``/``y_test``; ``task``: "classification" or "regression".
+    """
+    task = "regression" if name in REGRESSION else "classification"
+    if name == "digits":
+        X, y = load_digits(return_X_y=True)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.25, stratify=y, random_state=0
+        )
+        return dict(task=task, seq_train=X_tr.reshape(-1, 8, 8), seq_test=X_te.reshape(-1, 8, 8),
+                    flat_train=X_tr, flat_test=X_te, y_train=y_tr, y_test=y_te)
+    s_tr, y_tr = _load_ucr(name, "train")
+    s_te, y_te = _load_ucr(name, "test")
+    lengths = {len(s) for s in s_tr + s_te}
+    length = max(len(s) for s in s_tr)
+    flat_tr, flat_te = pad_last(s_tr, length), pad_last(s_te, length)
+    if len(lengths) == 1:
+        seq_tr, seq_te = flat_tr[:, :, None], flat_te[:, :, None]
+    else:
+        seq_tr = [s[:, None] for s in s_tr]
+        seq_te = [s[:, None] for s in s_te]
+    return dict(task=task, seq_train=seq_tr, seq_test=seq_te, flat_train=flat_tr,
+                flat_test=flat_te, y_train=y_tr, y_test=y_te)
+
+
+def make_models(task, lstm_params, scale_y, seed):
+    """The models of one row: name -> (estimator, reads sequences).
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}
+    lstm_params : dict
+        Parameters of the LSTM estimator that replace its defaults.
+    scale_y : bool
+        Fit the LSTM regressor on standardised targets.
+    seed : int
+        ``random_state`` of the LSTM and MLP.
+
+    Returns
+    -------
+    models : dict of str to (estimator, bool)
+    """
+    if task == "classification":
+        lstm = LSTMClassifier(random_state=seed).set_params(**lstm_params)
+        return {"LSTM": (lstm, True), "MLP": (MLPClassifier(random_state=seed), False),
+                "1-NN": (KNeighborsClassifier(n_neighbors=1), False)}
+    lstm = LSTMRegressor(random_state=seed).set_params(**lstm_params)
+    if scale_y:
+        lstm = TransformedTargetRegressor(regressor=lstm, transformer=StandardScaler())
+    return {"LSTM": (lstm, True), "MLP": (MLPRegressor(random_state=seed), False),
+            "Ridge": (Ridge(), False)}
+
+
+def run_set(name, lstm_params, scale_y, seed):
+    """Fit and score every model of one set.
+
+    Returns
+    -------
+    rows : list of (model name, score, fit seconds)
+    """
+    data = load_set(name)
+    rows = []
+    for model, (est, reads_seq) in make_models(data["task"], lstm_params, scale_y, seed).items():
+        kind = "seq" if reads_seq else "flat"
+        # the references run at their defaults; their convergence warnings
+        # are part of what a default user sees, but would flood the table
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            start = time.perf_counter()
+            est.fit(data[f"{kind}_train"], data["y_train"])
+            seconds = time.perf_counter() - start
+            score = est.score(data[f"{kind}_test"], data["y_test"])
+        rows.append((model, score, seconds))
+    return rows
+
+
+def format_table(results):
+    """Markdown table: one row per set, score and fit time per model."""
+    lines = ["| set | metric | LSTM | MLP | 1-NN or Ridge | LSTM fit s | MLP fit s | time ratio |",
+             "| --- " * 8 + "|"]
+    for name, rows in results.items():
+        (_, s_lstm, t_lstm), (_, s_mlp, t_mlp), (third, s_3, _) = rows
+        metric = "R²" if name in REGRESSION else "accuracy"
+        lines.append(
+            f"| {name} | {metric} | {s_lstm:.3f} | {s_mlp:.3f} | {third} {s_3:.3f} | "
+            f"{t_lstm:.2f} | {t_mlp:.2f} | {t_lstm / t_mlp:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", nargs="+", default=SETS, choices=SETS)
+    parser.add_argument("--lstm-params", type=json.loads, default={},
+                        help='JSON object of LSTM parameters, e.g. \'{"solver": "lbfgs"}\'')
+    parser.add_argument("--scale-y", action="store_true",
+                        help="fit LSTMRegressor on standardised targets "
+                        "(TransformedTargetRegressor)")
+    parser.add_argument("--seed", type=int, default=0, help="random_state of the LSTM and MLP")
+    args = parser.parse_args(argv)
+    print(f"LSTM parameters: {args.lstm_params or 'defaults'}; scale-y: {args.scale_y}; "
+          f"seed: {args.seed}")
+    results = {}
+    for name in args.sets:
+        results[name] = run_set(name, args.lstm_params, args.scale_y, args.seed)
+        print(f"  {name}: " + ", ".join(f"{m} {s:.3f} ({t:.2f} s)" for m, s, t in results[name]),
+              flush=True)
+    print(format_table(results))
+
+
+if __name__ == "__main__":
+    main()

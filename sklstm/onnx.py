@@ -1,0 +1,805 @@
+"""Export fitted sklstm estimators to ONNX, for onnxruntime and other runtimes.
+
+Importing this module (it needs the ``onnx`` extra: ``pip install
+"sklstm[onnx]"``) registers converters for :class:`~sklstm.LSTMRegressor`
+and :class:`~sklstm.LSTMClassifier` with skl2onnx, so that
+``skl2onnx.to_onnx`` converts a pipeline that ends in either, such as
+``Pipeline([("scale", StandardScaler()), ("lstm", LSTMRegressor())])`` over
+2-D lag tables. :func:`to_onnx` converts an estimator alone, from 2-D
+tables or 3-D sequences. The package does not import this module itself.
+
+The graph
+---------
+1. **Input** ``X``: a 2-D table (N, n_columns), read as sequences exactly as
+   ``predict`` reads it (``n_channels``, ``column_order``, ``newest_first``)
+   with Reshape, Transpose and a reversing Slice; or 3-D sequences
+   (N, T, n_channels) of any length T. In 3-D input, trailing steps that are
+   entirely NaN are padding, as for ``predict``: the graph computes each
+   sequence's length itself and passes it to the LSTM operators'
+   ``sequence_lens``, so the padded array given to ``predict`` is all the
+   input it needs. In a 2-D table NaN is never padding.
+2. **Standardisation** with ``input_mean_`` and ``input_scale_``, in the
+   input's dtype, then a cast to float32.
+3. **One ONNX LSTM operator per layer**, with ``layout=0`` (time-major)
+   and explicit Transposes, since onnxruntime rejects ``layout=1``. Gate
+   blocks move from sklstm's i, f, g, o to ONNX's i, o, f, c; peepholes
+   are ordered i, o, f; the bias is ``Wb`` and ``Rb`` is zero. The coupled
+   gate is ``input_forget=1``, which onnxruntime computes as ``f = 1 - i``,
+   exactly sklstm's CIFG (checked by the tests).
+4. **Head**: the dense layer on ``Y_h`` (the state at each sequence's last
+   real step) for many-to-one models, or on every step of ``Y`` with
+   ``return_sequences=True``.
+5. **Outputs**: a regressor gives ``variable``, shaped as ``predict``'s
+   result. A classifier gives ``label`` then ``probabilities``, as
+   skl2onnx's own classifiers do with ``zipmap=False``: labels are int64
+   for integer or boolean classes, double for other numbers and strings
+   for text; a multilabel model gives an int64 indicator (N, n_labels).
+   Per-step outputs are NaN at padded steps (labels there are filler).
+   skl2onnx's pipelines ask classifiers for a ZipMap by default; it is
+   ignored with a warning (pass ``options={"zipmap": False}``).
+
+Precision
+---------
+onnxruntime's LSTM kernel runs in float32 only, so every model, float64
+ones included, computes its layers in float32. Exported models agree with
+``predict`` and ``predict_proba`` to 1e-5 relative to the outputs' largest
+magnitude (the tests assert it; they measure below 1e-6, and trained
+float64 models of 32 and 16 units over 200 steps stay below 2e-6). A label
+can differ from ``predict``'s only where a logit lies within that rounding
+of a decision boundary. Outputs are float32, or float64 when the input is
+float64.
+
+What a graph cannot do
+----------------------
+A graph cannot raise. Where ``predict`` refuses a sample (NaN inside a
+sequence, infinity, a sequence that is all padding, or standardised values
+beyond float32's range), the graph gives NaN outputs and NaN
+probabilities for that sample; its label is then meaningless.
+
+What is refused
+---------------
+:func:`to_onnx` and the converters export only what they know to be exact,
+and raise a ValueError naming the parameter otherwise. Every parameter of
+the forward pass is checked against the values listed in
+``_FORWARD_PARAMS``; parameters that only steer training are listed in
+``_TRAINING_PARAMS``. A parameter in neither list (one added to the
+estimators after this exporter) is accepted only at its default and only
+when that default switches a feature off (None, False, 0 or empty);
+otherwise the model is refused rather than approximated. The fitted
+weights must also have exactly the documented shapes, so an architecture
+whose weights differ (bidirectional layers, extra recurrent matrices) is
+refused even when no parameter names it.
+
+Bidirectional layers need only their reading: ``_emit_lstm_layer`` already
+emits ``direction="bidirectional"`` from a forward and a backward weight
+set (tested against a transcription), so ``_describe`` must give both per
+layer and ``_FORWARD_PARAMS`` accept ``bidirectional=True``.
+"""
+
+import inspect
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+try:
+    from onnx import TensorProto
+    from onnx.numpy_helper import from_array
+    from skl2onnx import convert_sklearn, get_model_alias, update_registered_converter
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        f"sklstm.onnx needs onnx and skl2onnx ({exc}); install them with "
+        'pip install "sklstm[onnx]", which also installs onnxruntime.'
+    ) from exc
+
+# The public names, not their private modules, which may move.
+from . import LSTMClassifier, LSTMRegressor
+
+__all__ = ["DEFAULT_OPSET", "to_onnx"]
+
+# Opset of the main ONNX domain used when none is given: recent enough for
+# every operator here, old enough for most deployed runtimes.
+DEFAULT_OPSET = 17
+_MIN_OPSET = 13  # Squeeze and Unsqueeze take their axes as an input from 13
+
+# Gate blocks of the fitted weights, as documented for ``coefs_`` (keyed by
+# coupled_gates), and the ONNX LSTM operator's order (its c is sklstm's g).
+_SKLSTM_BLOCKS = {False: ("i", "f", "g", "o"), True: ("i", "g", "o")}
+_SKLSTM_PEEPHOLES = {False: ("i", "f", "o"), True: ("i", "o")}
+_ONNX_BLOCKS = ("i", "o", "f", "g")
+_ONNX_PEEPHOLES = ("i", "o", "f")
+
+
+def _is_flag(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+def _is_false(value):
+    return _is_flag(value) and not value
+
+
+def _is_positive_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+# Parameters that shape the forward pass, each with the values exported
+# exactly. ``hidden_layer_sizes`` is checked against the fitted weights.
+# Bidirectional layers map onto direction="bidirectional" of the same
+# operator (see _emit_lstm_layer); until the reverse weights are read from
+# coefs_, only False is exact.
+_FORWARD_PARAMS = {
+    "hidden_layer_sizes": lambda value: True,
+    "return_sequences": _is_flag,
+    "peephole": _is_flag,
+    "coupled_gates": _is_flag,
+    "n_channels": _is_positive_int,
+    "column_order": lambda value: value in ("time_major", "channel_major"),
+    "newest_first": _is_flag,
+    "bidirectional": _is_false,
+    "loss": lambda value: value == "squared_error",
+    "n_exog": lambda value: value == 0,
+    "data_format": lambda value: value in (None, "channels_last"),
+}
+
+# Parameters that only steer training: the fitted attributes hold all their
+# effect on predictions (``standardize`` through input_mean_, input_scale_).
+_TRAINING_PARAMS = frozenset({
+    "forget_bias", "solver", "alpha", "batch_size", "learning_rate", "learning_rate_init",
+    "power_t", "max_iter", "shuffle", "random_state", "tol", "verbose", "warm_start",
+    "momentum", "nesterovs_momentum", "early_stopping", "validation_fraction",
+    "validation_split", "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun",
+    "clip_norm", "solver_options", "standardize", "class_weight",
+    # Targets' scaling is read from target_mean_ and target_scale_; quantile
+    # levels only matter with loss="quantile", which is refused above.
+    "scale_targets", "quantiles",
+})
+
+
+def _is_off(value):
+    """Whether a parameter value switches a feature off: None, False, 0, empty."""
+    if value is None or _is_false(value):
+        return True
+    if isinstance(value, numbers.Number):
+        return value == 0
+    return isinstance(value, (tuple, list, dict)) and len(value) == 0
+
+
+@dataclass(frozen=True)
+class _Network:
+    """Everything the graph needs, read from public attributes and parameters.
+
+    ``layers`` holds, per layer, one (W, R, B, P) tuple per direction in the
+    ONNX operator's layout (P is None without peepholes).
+    """
+
+    layers: list
+    coupled: bool
+    mean: np.ndarray  # (n_channels,)
+    scale: np.ndarray  # (n_channels,)
+    out_coef: np.ndarray  # (H_last, n_outputs), float32
+    out_intercept: np.ndarray  # (n_outputs,), float32
+    return_sequences: bool
+    n_channels: int
+    column_order: str
+    newest_first: bool
+    task: str  # "regression", "binary", "multiclass" or "multilabel"
+    single_output: bool  # predict has no output axis
+    classes: np.ndarray | None
+
+
+# -- what can be exported -----------------------------------------------------
+
+
+def _refused_param(params, defaults):
+    """The first (name, value) the exporter cannot express exactly, or None.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters, ``get_params(deep=False)``.
+    defaults : dict
+        Default of each parameter of the estimator's ``__init__``.
+    """
+    for name, value in params.items():
+        if name in _TRAINING_PARAMS:
+            continue
+        if name in _FORWARD_PARAMS:
+            if not _FORWARD_PARAMS[name](value):
+                return name, value
+            continue
+        default = defaults.get(name, inspect.Parameter.empty)
+        if not (_is_off(value) and _is_off(default) and value == default):
+            return name, value
+    return None
+
+
+def _check_params(estimator):
+    """Refuse any parameter value the exporter does not know to be exact."""
+    params = estimator.get_params(deep=False)
+    signature = inspect.signature(type(estimator).__init__)
+    refused = _refused_param(params, {k: p.default for k, p in signature.parameters.items()})
+    if refused is not None:
+        name, value = refused
+        known = name in _FORWARD_PARAMS
+        raise ValueError(
+            f"Cannot export {type(estimator).__name__} with {name}={value!r}: "
+            + ("sklstm.onnx does not express that configuration exactly." if known else
+               f"sklstm.onnx does not know the parameter {name!r}, so it cannot tell "
+               "whether an ONNX graph would compute the same predictions.")
+        )
+    return params
+
+
+def _hidden_sizes(value):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return [int(value)]
+    return [int(s) for s in value]
+
+
+def _check_layer(k, layer, n_in, coupled, peephole):
+    """Check one layer's shapes against the documented layout; return H."""
+    keys = {"W", "R", "b"} | ({"p"} if peephole else set())
+    if not isinstance(layer, dict) or set(layer) != keys:
+        found = sorted(layer) if isinstance(layer, dict) else type(layer).__name__
+        raise ValueError(
+            f"Cannot export: coefs_[{k}] holds {found}, but with peephole={peephole} "
+            f"sklstm.onnx expects exactly {sorted(keys)}; this architecture is not "
+            "one it knows to express exactly."
+        )
+    H = np.shape(layer["R"])[0]
+    G = len(_SKLSTM_BLOCKS[coupled]) * H
+    expected = {"W": (n_in, G), "R": (H, G), "b": (G,)}
+    if peephole:
+        expected["p"] = (len(_SKLSTM_PEEPHOLES[coupled]), H)
+    for key, shape in expected.items():
+        if np.shape(layer[key]) != shape:
+            raise ValueError(
+                f"Cannot export: coefs_[{k}][{key!r}] has shape {np.shape(layer[key])}, "
+                f"but coupled_gates={coupled} and peephole={peephole} give {shape}."
+            )
+        if not np.all(np.isfinite(layer[key])):
+            raise ValueError(f"Cannot export: coefs_[{k}][{key!r}] holds NaN or infinity.")
+    return H
+
+
+def _onnx_lstm_weights(layer, coupled):
+    """Map one sklstm layer onto the ONNX LSTM operator's W, R, B and P.
+
+    Returns
+    -------
+    W : ndarray of shape (4H, n_in)
+    R : ndarray of shape (4H, H)
+    B : ndarray of shape (8H,)
+        ``[Wb, Rb]``: the bias, then zeros.
+    P : ndarray of shape (3H,) or None
+    """
+    H = layer["R"].shape[0]
+
+    def reorder(M, names, onnx_names):
+        blocks = dict(zip(names, np.split(np.asarray(M, np.float64), len(names), axis=-1)))
+        # The forget block of a coupled layer is ignored under input_forget=1.
+        zero = np.zeros(np.shape(M)[:-1] + (H,))
+        return np.concatenate([blocks.get(k, zero) for k in onnx_names], axis=-1)
+
+    blocks = _SKLSTM_BLOCKS[coupled]
+    W = reorder(layer["W"], blocks, _ONNX_BLOCKS).T
+    R = reorder(layer["R"], blocks, _ONNX_BLOCKS).T
+    B = np.concatenate([reorder(layer["b"], blocks, _ONNX_BLOCKS), np.zeros(4 * H)])
+    P = None
+    if "p" in layer:
+        P = reorder(np.asarray(layer["p"]).reshape(-1), _SKLSTM_PEEPHOLES[coupled], _ONNX_PEEPHOLES)
+    return tuple(None if a is None else a.astype(np.float32) for a in (W, R, B, P))
+
+
+def _output_kind(estimator, n_channels):
+    """Return (task, single_output) from the shapes ``predict`` gives.
+
+    A multilabel and a multiclass classifier, or a regressor fitted on
+    ``y`` of shape (n,) and one of shape (n, 1), have the same fitted
+    attributes; only their predictions' shapes differ.
+    """
+    probe = np.zeros((1, 1, n_channels), dtype=np.asarray(estimator.out_coef_).dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ndim = np.ndim(estimator.predict(probe))
+    per_sample = ndim - (1 if estimator.return_sequences else 0)
+    if isinstance(estimator, LSTMRegressor):
+        return "regression", per_sample == 1
+    classes = np.asarray(estimator.classes_)
+    if per_sample == 2:
+        return "multilabel", False
+    return ("binary" if len(classes) == 2 else "multiclass"), True
+
+
+def _check_classes(estimator, task, n_outputs):
+    classes = np.asarray(estimator.classes_)
+    expected = 1 if task == "binary" else len(classes)
+    if n_outputs != expected:
+        raise ValueError(
+            f"Cannot export: {len(classes)} classes ({task}) need {expected} outputs, "
+            f"but out_coef_ has {n_outputs}."
+        )
+    if classes.dtype.kind == "O" and not all(isinstance(c, str) for c in classes):
+        raise ValueError(
+            "Cannot export: classes_ mixes types; ONNX labels are all numbers or all strings."
+        )
+    return classes
+
+
+def _describe(estimator):
+    """Check that ``estimator`` is exportable, and read what the graph needs."""
+    if type(estimator) not in (LSTMRegressor, LSTMClassifier):
+        raise TypeError(
+            "sklstm.onnx exports LSTMRegressor and LSTMClassifier, got "
+            f"{type(estimator).__name__}."
+        )
+    check_is_fitted(estimator, "coefs_")
+    params = _check_params(estimator)
+    coupled, peephole = bool(params["coupled_gates"]), bool(params["peephole"])
+    mean = np.asarray(estimator.input_mean_, np.float64)
+    scale = np.asarray(estimator.input_scale_, np.float64)
+    if mean.ndim != 1 or mean.shape != scale.shape or not np.all(scale > 0):
+        raise ValueError("Cannot export: input_mean_ and input_scale_ are inconsistent.")
+    layers, n_in = [], mean.shape[0]
+    for k, layer in enumerate(estimator.coefs_):
+        n_in = _check_layer(k, layer, n_in, coupled, peephole)
+        layers.append([_onnx_lstm_weights(layer, coupled)])
+    sizes = [layer[0][1].shape[1] for layer in layers]
+    try:
+        same_sizes = _hidden_sizes(params["hidden_layer_sizes"]) == sizes
+    except (TypeError, ValueError):
+        same_sizes = False
+    if not same_sizes:
+        raise ValueError(
+            f"Cannot export: hidden_layer_sizes={params['hidden_layer_sizes']!r} differs "
+            f"from the fitted layers' sizes {tuple(sizes)}; refit or restore the parameter."
+        )
+    coef = np.asarray(estimator.out_coef_)
+    intercept = np.asarray(estimator.out_intercept_)
+    if coef.shape != (n_in, estimator.n_outputs_) or intercept.shape != (estimator.n_outputs_,):
+        raise ValueError(
+            f"Cannot export: out_coef_ has shape {coef.shape}, but the last layer has "
+            f"{n_in} units and the model {estimator.n_outputs_} outputs."
+        )
+    task, single = _output_kind(estimator, mean.shape[0])
+    classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
+    if task == "regression":
+        # Targets standardised in fit: fold their scaling into the head.
+        target_mean = np.asarray(getattr(estimator, "target_mean_", 0.0), np.float64)
+        target_scale = np.asarray(getattr(estimator, "target_scale_", 1.0), np.float64)
+        coef = coef.astype(np.float64) * target_scale
+        intercept = intercept.astype(np.float64) * target_scale + target_mean
+    return _Network(
+        layers=layers, coupled=coupled, mean=mean, scale=scale,
+        out_coef=coef.astype(np.float32), out_intercept=intercept.astype(np.float32),
+        return_sequences=bool(params["return_sequences"]), n_channels=int(params["n_channels"]),
+        column_order=params["column_order"], newest_first=bool(params["newest_first"]),
+        task=task, single_output=single, classes=classes,
+    )
+
+
+# -- graph building -------------------------------------------------------------
+
+_ONNX_DTYPES = {
+    np.dtype(np.float32): TensorProto.FLOAT,
+    np.dtype(np.float64): TensorProto.DOUBLE,
+    np.dtype(np.int64): TensorProto.INT64,
+    np.dtype(np.bool_): TensorProto.BOOL,
+}
+
+
+class _Graph:
+    """Adds nodes and constants to a skl2onnx container under unique names."""
+
+    def __init__(self, scope, container):
+        self.scope, self.container = scope, container
+        self.opset = container.target_opset
+
+    def const(self, hint, value):
+        arr = np.asarray(value)
+        name = self.scope.get_unique_variable_name(hint)
+        if arr.dtype.kind in "USO":
+            content = [str(v).encode("utf-8") for v in arr.ravel()]
+            self.container.add_initializer(name, TensorProto.STRING, list(arr.shape), content)
+        else:
+            tensor = from_array(arr, name)
+            self.container.add_initializer(name, _ONNX_DTYPES[arr.dtype], list(arr.shape), tensor)
+        return name
+
+    def op(self, op_type, *inputs, n_out=1, out=None, **attrs):
+        """Add one node; return its output name (a list when ``n_out > 1``)."""
+        outputs = [out] if out else [
+            self.scope.get_unique_variable_name(op_type.lower()) for _ in range(n_out)
+        ]
+        self.container.add_node(
+            op_type, list(inputs), outputs, name=self.scope.get_unique_operator_name(op_type),
+            **attrs,
+        )
+        return outputs[0] if n_out == 1 else outputs
+
+    def axes(self, op_type, x, axes, **attrs):
+        """Squeeze, Unsqueeze or a Reduce over ``axes``, in this opset's form."""
+        if op_type in ("Squeeze", "Unsqueeze", "ReduceSum") or self.opset >= 18:
+            return self.op(op_type, x, self.const("axes", np.array(axes, np.int64)), **attrs)
+        return self.op(op_type, x, axes=list(axes), **attrs)
+
+    def cast(self, x, to, out=None):
+        return self.op("Cast", x, to=to, out=out)
+
+
+def _table_to_sequences(g, x, net):
+    """Read a 2-D table (N, n_columns) as sequences (N, T, C), as predict does."""
+    C = net.n_channels
+    if net.column_order == "time_major":  # [x0(t0), x1(t0), x0(t1), ...]
+        x3 = g.op("Reshape", x, g.const("shape", np.array([0, -1, C], np.int64)))
+    else:  # [x0(t0), x0(t1), ..., x1(t0), ...]
+        x3 = g.op("Reshape", x, g.const("shape", np.array([0, C, -1], np.int64)))
+        x3 = g.op("Transpose", x3, perm=[0, 2, 1])
+    return _reverse_steps(g, x3) if net.newest_first else x3
+
+
+def _reverse_steps(g, x):
+    """Reverse axis 1 (the steps) of x (N, T, ...)."""
+    return g.op(
+        "Slice", x, g.const("starts", np.array([-1], np.int64)),
+        g.const("ends", np.array([np.iinfo(np.int64).min], np.int64)),
+        g.const("axes", np.array([1], np.int64)), g.const("steps", np.array([-1], np.int64)),
+    )
+
+
+def _padding(g, s):
+    """Lengths (N,) int64 and padded steps (N, T) bool from trailing all-NaN steps.
+
+    A sequence's length is the index after its last step that is not
+    entirely NaN, as for predict; NaN earlier in a sequence is not padding.
+    """
+    step_real = g.axes("ReduceMax", g.cast(g.op("Not", g.op("IsNaN", s)), TensorProto.FLOAT),
+                       [2], keepdims=0)  # (N, T): 1 where a step holds a value
+    T = g.op("Gather", g.op("Shape", s), g.const("one", np.array(1, np.int64)), axis=0)
+    steps = g.op("Range", g.const("zero", np.array(0, np.int64)), T,
+                 g.const("one", np.array(1, np.int64)))  # (T,)
+    position = g.cast(g.op("Add", steps, g.const("one", np.array(1, np.int64))), TensorProto.FLOAT)
+    lengths = g.cast(g.axes("ReduceMax", g.op("Mul", step_real, position), [1], keepdims=0),
+                     TensorProto.INT64)
+    padded = g.op("Not", g.op("Less", g.axes("Unsqueeze", steps, [0]),
+                              g.axes("Unsqueeze", lengths, [1])))
+    return lengths, padded
+
+
+def _emit_input(g, x, rank, in_type, net):
+    """Standardised float32 steps (T, N, C) for the LSTM operators.
+
+    Returns
+    -------
+    steps : str, (T, N, C) float32, zero where the input is not a finite number
+    seq_lens : str, (N,) int32
+    padded : str or None, (N, T) bool, for 3-D input
+    invalid : str, (N,) bool, samples that predict would refuse
+    """
+    if in_type not in (TensorProto.FLOAT, TensorProto.DOUBLE):
+        x, in_type = g.cast(x, TensorProto.FLOAT), TensorProto.FLOAT
+    if rank == 2:
+        x = _table_to_sequences(g, x, net)
+    dtype = np.float64 if in_type == TensorProto.DOUBLE else np.float32
+    s = g.op("Div", g.op("Sub", x, g.const("mean", net.mean.astype(dtype))),
+             g.const("scale", net.scale.astype(dtype)))
+    if in_type != TensorProto.FLOAT:
+        s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
+    bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
+    padded = None
+    refused = bad
+    if rank == 3:
+        lengths, padded = _padding(g, s)
+        refused = g.op("And", bad, g.op("Not", g.axes("Unsqueeze", padded, [2])))
+        # A sequence with no real step gets length 1 here and NaN outputs below.
+        seq_lens = g.cast(g.op("Max", lengths, g.const("one", np.array(1, np.int64))),
+                          TensorProto.INT32)
+    else:
+        # Every row of a table is a whole sequence. The lengths are given all
+        # the same: skl2onnx cannot sort a graph with an omitted optional input.
+        shape = g.op("Shape", s)
+        n_samples = g.op("Slice", shape, g.const("start", np.array([0], np.int64)),
+                         g.const("end", np.array([1], np.int64)))
+        T = g.op("Gather", shape, g.const("one", np.array(1, np.int64)), axis=0)
+        seq_lens = g.cast(g.op("Expand", T, n_samples), TensorProto.INT32)
+    invalid = g.op("Greater", g.axes("ReduceMax", g.cast(refused, TensorProto.FLOAT), [1, 2],
+                                     keepdims=0), g.const("zero", np.array(0, np.float32)))
+    if rank == 3:
+        empty = g.op("Equal", lengths, g.const("zero", np.array(0, np.int64)))
+        invalid = g.op("Or", invalid, empty)
+    clean = g.op("Where", bad, g.const("zero", np.array(0, np.float32)), s)
+    return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid
+
+
+def _emit_lstm_layer(g, x, directions, coupled, seq_lens):
+    """One ONNX LSTM operator.
+
+    Parameters
+    ----------
+    x : str, (T, N, n_in) float32
+    directions : list of (W, R, B, P) tuples from ``_onnx_lstm_weights``
+        One for a forward layer; forward then backward for a bidirectional one.
+    coupled : bool
+    seq_lens : str, (N,) int32
+
+    Returns
+    -------
+    Y : str, (T, N, D*H), zero at padded steps; units of each direction in turn
+    Y_h : str, (N, D*H), each direction's state after its last real step
+    """
+    W, R, B, P = (None if a[0] is None else np.stack(a) for a in zip(*directions))
+    D, H = R.shape[0], R.shape[2]
+    inputs = [x, g.const("W", W), g.const("R", R), g.const("B", B), seq_lens]
+    if P is not None:
+        # Zero initial states, given explicitly: skl2onnx cannot sort a graph
+        # with an omitted optional input before P.
+        n_samples = g.op("Slice", g.op("Shape", x), g.const("start", np.array([1], np.int64)),
+                         g.const("end", np.array([2], np.int64)))
+        shape = g.op("Concat", g.const("D", np.array([D], np.int64)), n_samples,
+                     g.const("H", np.array([H], np.int64)), axis=0)
+        zeros = g.op("ConstantOfShape", shape, value=from_array(np.zeros(1, np.float32)))
+        inputs += [zeros, zeros, g.const("P", P)]
+    # layout=0 (time-major), the default: onnxruntime rejects layout=1.
+    Y, Y_h = g.op(
+        "LSTM", *inputs, n_out=2, hidden_size=H, input_forget=int(coupled),
+        direction="forward" if len(directions) == 1 else "bidirectional",
+    )
+    flat = g.const("shape", np.array([0, 0, -1], np.int64))
+    Y = g.op("Reshape", g.op("Transpose", Y, perm=[0, 2, 1, 3]), flat)  # (T, D, N, H) → (T, N, DH)
+    Y_h = g.op("Reshape", g.op("Transpose", Y_h, perm=[1, 0, 2]),
+               g.const("shape", np.array([0, -1], np.int64)))  # (D, N, H) → (N, DH)
+    return Y, Y_h
+
+
+def _emit_logits(g, net, rank, Y, Y_h):
+    """Dense head: logits (N, k), or (N, T, k) in X's column order."""
+    features = g.op("Transpose", Y, perm=[1, 0, 2]) if net.return_sequences else Y_h
+    z = g.op("Add", g.op("MatMul", features, g.const("out_coef", net.out_coef)),
+             g.const("out_intercept", net.out_intercept))
+    if net.return_sequences and rank == 2 and net.newest_first:
+        z = _reverse_steps(g, z)  # back to the table's newest-first columns
+    return z
+
+
+def _nan_where(g, net, values, padded, invalid):
+    """NaN where predict gives NaN (padded steps) or raises (invalid samples)."""
+    mask = g.axes("Unsqueeze", invalid, [1])  # (N, 1)
+    if net.return_sequences:
+        if padded is not None:
+            mask = g.op("Or", mask, padded)  # (N, T)
+        mask = g.axes("Unsqueeze", mask, [2])
+    return g.op("Where", mask, g.const("nan", np.array(np.nan, np.float32)), values)
+
+
+def _label_values(classes):
+    """Class labels as ONNX can hold them: int64, double or strings."""
+    if classes.dtype.kind in "iub":
+        return classes.astype(np.int64), Int64TensorType
+    if classes.dtype.kind == "f":
+        return classes.astype(np.float64), DoubleTensorType
+    return np.array([str(c) for c in classes], dtype=object), StringTensorType
+
+
+def _emit_classes(g, net, z, label):
+    """Write the labels of logits z (N[, T], k) to ``label``; return the probabilities."""
+    zero = g.const("zero", np.array(0, np.float32))
+    if net.task == "multilabel":
+        g.cast(g.op("Greater", z, zero), TensorProto.INT64, out=label)
+        return g.op("Sigmoid", z)
+    if net.task == "binary":
+        # sigmoid of each column, not 1 - p, as predict_proba computes it.
+        probabilities = g.op("Concat", g.op("Sigmoid", g.op("Neg", z)), g.op("Sigmoid", z), axis=-1)
+        index = g.cast(g.axes("Squeeze", g.op("Greater", z, zero), [-1]), TensorProto.INT64)
+    else:
+        probabilities = g.op("Softmax", z, axis=-1)
+        index = g.op("ArgMax", z, axis=-1, keepdims=0)
+    g.op("Gather", g.const("classes", _label_values(net.classes)[0]), index, axis=0, out=label)
+    return probabilities
+
+
+def _input_form(variable, net):
+    """Return (rank, ONNX element type) of the input, checked against the model."""
+    shape = list(variable.type.shape or [])
+    C = net.mean.shape[0]
+    if len(shape) == 2:
+        if net.n_channels != C:
+            raise ValueError(
+                f"Cannot export for 2-D input: n_channels={net.n_channels}, but the model "
+                f"was fitted on {C} channels."
+            )
+        if isinstance(shape[1], numbers.Integral) and shape[1] % C:
+            raise ValueError(
+                f"A 2-D input of {shape[1]} columns cannot hold n_channels={C} channels "
+                "of equal length."
+            )
+    elif len(shape) == 3:
+        if isinstance(shape[2], numbers.Integral) and shape[2] != C:
+            raise ValueError(f"The 3-D input has {shape[2]} channels, the model {C}.")
+    else:
+        raise ValueError(
+            f"sklstm models read 2-D tables or 3-D sequences, got an input of shape {shape}."
+        )
+    in_type = TensorProto.DOUBLE if isinstance(variable.type, DoubleTensorType) else (
+        TensorProto.FLOAT if isinstance(variable.type, FloatTensorType) else None)
+    return len(shape), in_type
+
+
+# -- skl2onnx registration --------------------------------------------------------
+
+
+def _convert(scope, operator, container):
+    """skl2onnx converter of LSTMRegressor and LSTMClassifier."""
+    net = _describe(operator.raw_operator)
+    g = _Graph(scope, container)
+    if g.opset < _MIN_OPSET:
+        raise ValueError(f"sklstm.onnx needs target_opset >= {_MIN_OPSET}, got {g.opset}.")
+    rank, in_type = _input_form(operator.inputs[0], net)
+    steps, seq_lens, padded, invalid = _emit_input(
+        g, operator.inputs[0].full_name, rank, in_type, net)
+    for directions in net.layers:
+        steps, last = _emit_lstm_layer(g, steps, directions, net.coupled, seq_lens)
+    z = _emit_logits(g, net, rank, steps, last)
+    out_type = TensorProto.DOUBLE if in_type == TensorProto.DOUBLE else TensorProto.FLOAT
+    if net.task == "regression":
+        values = _nan_where(g, net, z, padded, invalid)
+        if net.single_output:
+            values = g.axes("Squeeze", values, [-1])
+        g.cast(values, out_type, out=operator.outputs[0].full_name)
+        return
+    probabilities = _emit_classes(g, net, z, operator.outputs[0].full_name)
+    probabilities = _nan_where(g, net, probabilities, padded, invalid)
+    g.cast(probabilities, out_type, out=operator.outputs[1].full_name)
+
+
+def _calculate_shapes(operator):
+    """skl2onnx shape calculator: outputs shaped as predict and predict_proba."""
+    net = _describe(operator.raw_operator)
+    x = operator.inputs[0]
+    rank, _ = _input_form(x, net)
+    shape = list(x.type.shape)
+    N = shape[0]
+    steps = []
+    if net.return_sequences:
+        T = shape[1] if rank == 3 else (
+            shape[1] // net.n_channels if isinstance(shape[1], numbers.Integral) else None)
+        steps = [T]
+    value_type = DoubleTensorType if isinstance(x.type, DoubleTensorType) else FloatTensorType
+    k = net.out_coef.shape[1]
+    if net.task == "regression":
+        operator.outputs[0].type = value_type([N, *steps] + ([] if net.single_output else [k]))
+        return
+    labels = [N, *steps] + ([k] if net.task == "multilabel" else [])
+    label_type = Int64TensorType if net.task == "multilabel" else _label_values(net.classes)[1]
+    operator.outputs[0].type = label_type(labels)
+    operator.outputs[1].type = value_type([N, *steps, len(net.classes)])
+
+
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx parser: a classifier's outputs are label, then probabilities."""
+    # skl2onnx's pipelines ask every classifier for ZipMap by default. As
+    # skl2onnx does for its multi-output classifiers, ignore it with a
+    # warning: a map cannot hold per-step or multilabel probabilities.
+    if scope.get_options(model, dict(zipmap=False)).get("zipmap"):
+        warnings.warn(
+            "Option zipmap is ignored for LSTMClassifier: its outputs are the tensors "
+            "label and probabilities. Pass options={'zipmap': False} to remove this "
+            "message.", UserWarning, stacklevel=2,
+        )
+    operator = scope.declare_local_operator(get_model_alias(type(model)), model)
+    operator.inputs = inputs
+    label_type = StringTensorType if np.asarray(model.classes_).dtype.kind in "USO" else (
+        Int64TensorType)
+    value_type = DoubleTensorType if isinstance(inputs[0].type, DoubleTensorType) else (
+        FloatTensorType)
+    operator.outputs.append(scope.declare_local_variable("label", label_type()))
+    operator.outputs.append(scope.declare_local_variable("probabilities", value_type()))
+    return operator.outputs
+
+
+def _register():
+    update_registered_converter(
+        LSTMRegressor, "SklstmLSTMRegressor", _calculate_shapes, _convert)
+    update_registered_converter(
+        LSTMClassifier, "SklstmLSTMClassifier", _calculate_shapes, _convert,
+        parser=_parse_classifier, options={"zipmap": [False, True, "columns"]})
+
+
+_register()
+
+
+# -- public entry point -------------------------------------------------------------
+
+
+def _example_form(X_example, estimator):
+    """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
+    if isinstance(X_example, pd.DataFrame):
+        X_example = X_example.to_numpy()
+    if isinstance(X_example, (list, tuple)) and any(
+        isinstance(item, (np.ndarray, pd.Series, pd.DataFrame)) or np.ndim(item) != 1
+        for item in X_example
+    ):
+        # A list of sequences, as predict reads it; the graph takes them padded
+        # with trailing NaN into one 3-D array.
+        sample = X_example[:1]
+        dtype = np.result_type(*[np.asarray(item).dtype for item in X_example])
+        rank = 3
+    else:
+        arr = np.asarray(X_example)
+        if arr.ndim not in (2, 3):
+            raise ValueError(
+                "X_example must be a 2-D table (n_samples, n_columns), 3-D sequences "
+                "(n_samples, n_timesteps, n_channels) or a list of sequences, got an "
+                f"array of shape {arr.shape}."
+            )
+        sample, dtype, rank = arr[:1], arr.dtype, arr.ndim
+    # predict raises its own clear error if X_example does not fit the model.
+    estimator.predict(sample)
+    n_columns = np.shape(sample)[1] if rank == 2 else None
+    return rank, np.dtype(np.float64 if dtype == np.float64 else np.float32), n_columns
+
+
+def to_onnx(estimator, X_example, *, target_opset=None):
+    """Convert a fitted LSTMRegressor or LSTMClassifier to an ONNX model.
+
+    Parameters
+    ----------
+    estimator : LSTMRegressor or LSTMClassifier
+        A fitted estimator.
+    X_example : array-like of shape (n_samples, n_columns) or \
+            (n_samples, n_timesteps, n_channels), or list of arrays
+        Input of the form the model will receive: a 2-D table gives a graph
+        whose input ``X`` is (N, n_columns); 3-D sequences or a list of
+        sequences give (N, T, n_channels) for any N and T, with trailing
+        all-NaN steps as padding. Its dtype sets the input's: float64 stays
+        float64, anything else becomes float32.
+    target_opset : int, default=None
+        Opset of the main ONNX domain, at least 13; None uses
+        ``DEFAULT_OPSET`` (17).
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        One input ``X``. A regressor has one output ``variable``, of the
+        shape of ``predict``'s result; a classifier has ``label`` then
+        ``probabilities`` (the shapes of ``predict`` and ``predict_proba``).
+
+    Raises
+    ------
+    ValueError
+        If the estimator's configuration is not one the exporter expresses
+        exactly; the message names the parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from sklstm import LSTMRegressor
+    >>> from sklstm.onnx import to_onnx
+    >>> X = np.random.RandomState(0).normal(size=(40, 6, 2)).astype(np.float32)
+    >>> model = LSTMRegressor(hidden_layer_sizes=(4,), max_iter=5,
+    ...                       random_state=0).fit(X, X[:, -1, 0])
+    >>> onx = to_onnx(model, X)
+    >>> session = ort.InferenceSession(onx.SerializeToString(),
+    ...                                providers=["CPUExecutionProvider"])
+    >>> y_onnx = session.run(None, {"X": X})[0]
+    >>> bool(np.allclose(y_onnx, model.predict(X), atol=1e-5))
+    True
+    """
+    _describe(estimator)  # refuse before touching X_example
+    rank, dtype, n_columns = _example_form(X_example, estimator)
+    shape = [None, n_columns] if rank == 2 else [None, None, len(estimator.input_mean_)]
+    tensor_type = DoubleTensorType if dtype == np.float64 else FloatTensorType
+    return convert_sklearn(
+        estimator,
+        initial_types=[("X", tensor_type(shape))],
+        target_opset=DEFAULT_OPSET if target_opset is None else target_opset,
+    )

@@ -1,0 +1,99 @@
+"""MAPIE's conformal regressors wrap LSTMRegressor unmodified, with nominal coverage.
+
+On 3-D sequences and on 2-D lag tables alike. MAPIE probes a fitted model
+with ``predict(np.zeros((1, n_features_in_)))``; a model fitted on sequences
+reads such a row as one step of its channels (see ``n_channels``).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from sklstm import LSTMRegressor
+
+mapie_regression = pytest.importorskip("mapie.regression")
+
+CONFIDENCE = 0.8
+FAST = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=60, random_state=0)
+
+
+def _task(n, seed=0, T=6, C=2):
+    """Sequences whose target is a known function of their last steps plus N(0, 0.3²)."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, T, C))
+    y = X[:, -1, 0] + 0.5 * X[:, -2, 1] + 0.3 * rng.normal(size=n)
+    return X, y
+
+
+def _coverage(intervals, y):
+    lower, upper = intervals[:, 0, 0], intervals[:, 1, 0]
+    return np.mean((y >= lower) & (y <= upper))
+
+
+def _assert_nominal(coverage, n_test, n_calibration):
+    # Split-conformal coverage is at least the nominal level, and at most
+    # 1/(n_calibration + 1) above it; add three binomial standard errors.
+    se = np.sqrt(CONFIDENCE * (1 - CONFIDENCE) / n_test)
+    assert CONFIDENCE - 3 * se <= coverage <= CONFIDENCE + 1 / (n_calibration + 1) + 3 * se
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the short fits' iteration cap
+        yield
+
+
+@pytest.mark.parametrize("layout", ["3d", "table"])
+@pytest.mark.parametrize("prefit", [True, False])
+def test_split_conformal(layout, prefit):
+    X, y = _task(900)
+    params = dict(FAST)
+    if layout == "table":  # (n, T*C), two channels per step, time-major
+        X = X.reshape(len(X), -1)
+        params["n_channels"] = 2
+    train, calibrate, test = slice(0, 300), slice(300, 500), slice(500, None)
+    model = LSTMRegressor(**params)
+    if prefit:
+        model.fit(X[train], y[train])
+    conformal = mapie_regression.SplitConformalRegressor(
+        model, confidence_level=CONFIDENCE, prefit=prefit
+    )
+    if not prefit:
+        conformal.fit(X[train], y[train])
+    conformal.conformalize(X[calibrate], y[calibrate])
+    point, intervals = conformal.predict_interval(X[test])
+    assert point.shape == (400,) and intervals.shape == (400, 2, 1)
+    assert np.all(intervals[:, 0, 0] <= point) and np.all(point <= intervals[:, 1, 0])
+    _assert_nominal(_coverage(intervals, y[test]), 400, 200)
+
+
+def test_cross_conformal_on_sequences():
+    X, y = _task(500, seed=1)
+    conformal = mapie_regression.CrossConformalRegressor(
+        LSTMRegressor(**FAST), confidence_level=CONFIDENCE, cv=3
+    )
+    conformal.fit_conformalize(X[:200], y[:200])
+    _, intervals = conformal.predict_interval(X[200:])
+    coverage = _coverage(intervals, y[200:])
+    # CV+ guarantees 1 - 2 alpha; in practice it is close to the nominal level.
+    se = np.sqrt(CONFIDENCE * (1 - CONFIDENCE) / 300)
+    assert 1 - 2 * (1 - CONFIDENCE) - 3 * se <= coverage <= 1.0
+
+
+def test_time_series_regressor_on_sequences():
+    from mapie.subsample import BlockBootstrap
+
+    X, y = _task(400, seed=2)
+    regressor = mapie_regression.TimeSeriesRegressor(
+        LSTMRegressor(**FAST), method="enbpi",
+        cv=BlockBootstrap(n_resamplings=5, n_blocks=5, random_state=0),
+    )
+    regressor.fit(X[:200], y[:200])
+    point, intervals = regressor.predict(X[200:], confidence_level=CONFIDENCE)
+    assert point.shape == (200,) and intervals.shape == (200, 2, 1)
+    coverage = _coverage(intervals, y[200:])
+    se = np.sqrt(CONFIDENCE * (1 - CONFIDENCE) / 200)
+    # EnbPI's coverage holds asymptotically; on exchangeable data it is close.
+    assert CONFIDENCE - 4 * se <= coverage <= 1.0

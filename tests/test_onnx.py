@@ -1,0 +1,519 @@
+"""ONNX export, checked by running the exported graphs in onnxruntime.
+
+Every comparison is against the estimator's own ``predict`` or
+``predict_proba``, on tiny models with random (barely trained) weights
+and non-zero biases. The error measure is the largest absolute
+difference relative to the largest magnitude of the reference output.
+"""
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+ort = pytest.importorskip("onnxruntime")
+import onnx  # noqa: E402
+import skl2onnx  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from sklstm import LSTMClassifier, LSTMRegressor  # noqa: E402
+from sklstm import onnx as sklstm_onnx  # noqa: E402
+from sklstm.onnx import to_onnx  # noqa: E402
+
+RTOL = 1e-5
+N, T, C = 24, 5, 2
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _fit(cls, X, y, **params):
+    params = {"hidden_layer_sizes": (3,), "max_iter": 3, "random_state": 0, **params}
+    return cls(**params).fit(X, y)
+
+
+def _data(dtype=np.float32, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(N, T, C)).astype(dtype)
+    return X, X[:, -1, 0] + X[:, 0, 1]
+
+
+def _run(onx, X):
+    """Check the model, then run it in onnxruntime; return all outputs."""
+    onnx.checker.check_model(onx, full_check=True)
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["X"]
+    return session.run(None, {"X": X})
+
+
+def _assert_close(got, expected):
+    """Assert |got - expected| <= RTOL * max|expected|, NaN where expected is NaN."""
+    expected = np.asarray(expected, dtype=np.float64)
+    assert got.shape == expected.shape
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    real = ~np.isnan(expected)
+    error = np.max(np.abs(got[real] - expected[real])) / np.max(np.abs(expected[real]))
+    assert error <= RTOL, f"relative error {error:.2e}"
+    return error
+
+
+def _pad_tail(X, lengths):
+    """Pad sequence k of X with NaN after lengths[k] steps."""
+    X = X.copy()
+    for k, n in enumerate(lengths):
+        X[k, n:] = np.nan
+    return X
+
+
+# -- the LSTM operator: depths, peepholes, coupled gate, output modes -----------
+
+
+@pytest.mark.parametrize("sizes", [(3,), (4, 3)])
+@pytest.mark.parametrize("peephole", [False, True])
+@pytest.mark.parametrize("coupled", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_regressor_matches_predict(sizes, peephole, coupled, return_sequences):
+    X, y = _data()
+    if return_sequences:
+        y = np.cumsum(X[:, :, 0], axis=1)
+    model = _fit(LSTMRegressor, X, y, hidden_layer_sizes=sizes, peephole=peephole,
+                 coupled_gates=coupled, return_sequences=return_sequences)
+    (got,) = _run(to_onnx(model, X), X)
+    assert got.dtype == np.float32
+    _assert_close(got, model.predict(X))
+
+
+def test_coupled_gate_is_exactly_one_minus_input_gate():
+    # Under input_forget=1 onnxruntime computes f = 1 - i and never reads the
+    # forget block: filling that block with random weights changes nothing.
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y, coupled_gates=True, peephole=True)
+    onx = to_onnx(model, X)
+    (got,) = _run(onx, X)
+    _assert_close(got, model.predict(X))
+    (lstm,) = [n for n in onx.graph.node if n.op_type == "LSTM"]
+    assert onnx.helper.get_attribute_value(
+        next(a for a in lstm.attribute if a.name == "input_forget")) == 1
+    H = model.coefs_[0]["R"].shape[0]
+    rng = np.random.RandomState(0)
+    initializers = {t.name: t for t in onx.graph.initializer}
+    for name in (lstm.input[1], lstm.input[2], lstm.input[3], lstm.input[7]):
+        value = onnx.numpy_helper.to_array(initializers[name]).copy()
+        forget = slice(2 * H, 3 * H)  # ONNX order i, o, f, c; P is i, o, f
+        assert np.all(value[:, forget] == 0)
+        value[:, forget] = rng.normal(size=value[:, forget].shape)
+        initializers[name].CopyFrom(onnx.numpy_helper.from_array(value, name))
+    np.testing.assert_array_equal(_run(onx, X)[0], got)
+
+
+def test_float64_model_runs_in_float32_within_tolerance():
+    X, y = _data(np.float64)
+    model = _fit(LSTMRegressor, X, y, hidden_layer_sizes=(4, 3), peephole=True)
+    assert model.out_coef_.dtype == np.float64
+    onx = to_onnx(model, X)
+    (got,) = _run(onx, X)
+    assert got.dtype == np.float64  # the input's dtype; the layers run in float32
+    _assert_close(got, model.predict(X))
+    weights = {t.name: t.data_type for t in onx.graph.initializer}
+    lstm = [n for n in onx.graph.node if n.op_type == "LSTM"]
+    assert len(lstm) == 2
+    assert all(weights[name] == onnx.TensorProto.FLOAT for n in lstm for name in n.input[1:4])
+    (got32,) = _run(to_onnx(model, X.astype(np.float32)), X.astype(np.float32))
+    _assert_close(got32, model.predict(X))
+
+
+@pytest.mark.parametrize("y_shape", ["(n, 1)", "(n, 3)"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_regressor_outputs_keep_predicts_shape(y_shape, return_sequences):
+    X, _ = _data()
+    k = 1 if y_shape == "(n, 1)" else 3
+    y = np.stack([X[:, :, 0].cumsum(axis=1) * (j + 1) for j in range(k)], axis=-1)
+    y = y if return_sequences else y[:, -1]
+    model = _fit(LSTMRegressor, X, y, return_sequences=return_sequences)
+    (got,) = _run(to_onnx(model, X), X)
+    _assert_close(got, model.predict(X))
+
+
+@pytest.mark.parametrize("opset", [13, 17, 21])
+def test_target_opsets(opset):
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y, peephole=True)
+    onx = to_onnx(model, X, target_opset=opset)
+    assert {o.domain: o.version for o in onx.opset_import}[""] == opset
+    _assert_close(_run(onx, X)[0], model.predict(X))
+
+
+def test_default_opset():
+    X, y = _data()
+    onx = to_onnx(_fit(LSTMRegressor, X, y), X)
+    assert {o.domain: o.version for o in onx.opset_import}[""] == sklstm_onnx.DEFAULT_OPSET
+    lstm = [n for n in onx.graph.node if n.op_type == "LSTM"]
+    assert len(lstm) == 1
+    assert all(a.name != "layout" or a.i == 0 for a in lstm[0].attribute)
+
+
+def _transcribed_lstm(X, lengths, layer):
+    """Hidden states (N, T, H) of one sklstm layer, written out step by step."""
+    H = layer["R"].shape[0]
+    out = np.zeros(X.shape[:2] + (H,))
+    for k, n in enumerate(lengths):
+        h, c = np.zeros(H), np.zeros(H)
+        for t in range(n):
+            a = X[k, t] @ layer["W"] + h @ layer["R"] + layer["b"]
+            i, f, g, o = np.split(a, 4)
+            i, f, o = (1 / (1 + np.exp(-v)) for v in (i, f, o))
+            c = f * c + i * np.tanh(g)
+            h = o * np.tanh(c)
+            out[k, t] = h
+    return out
+
+
+def test_bidirectional_emitter_reads_each_sequence_both_ways(monkeypatch):
+    # The exporter refuses bidirectional estimators today; its layer emitter
+    # already builds direction="bidirectional" from two weight sets. Checked
+    # here against a transcription: the backward direction starts at each
+    # sequence's own last real step, and the state read is the forward one
+    # at the last real step next to the backward one after step 0.
+    X, y = _data(np.float64)
+    lengths = np.arange(N) % T + 1
+    Xp = _pad_tail(X, lengths)
+    forward = _fit(LSTMRegressor, Xp, y, standardize=False, scale_targets=False,
+                     random_state=1)
+    backward = _fit(LSTMRegressor, Xp, y, standardize=False, scale_targets=False,
+                     random_state=2)
+    net = sklstm_onnx._describe(forward)
+    coef = np.random.RandomState(0).normal(size=(6, 1))
+    bidirectional = replace(
+        net, layers=[[net.layers[0][0], sklstm_onnx._describe(backward).layers[0][0]]],
+        out_coef=coef.astype(np.float32))
+    monkeypatch.setattr(sklstm_onnx, "_describe", lambda estimator: bidirectional)
+    (got,) = _run(to_onnx(forward, Xp), Xp)
+
+    values = np.nan_to_num(Xp)
+    ahead = _transcribed_lstm(values, lengths, forward.coefs_[0])
+    reversed_values = np.zeros_like(values)
+    for k, n in enumerate(lengths):
+        reversed_values[k, :n] = values[k, n - 1::-1]
+    behind = _transcribed_lstm(reversed_values, lengths, backward.coefs_[0])
+    state = np.hstack([ahead[np.arange(N), lengths - 1], behind[np.arange(N), lengths - 1]])
+    _assert_close(got, state @ coef[:, 0] + forward.out_intercept_[0])
+
+
+# -- variable lengths -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_trailing_nan_padding_becomes_sequence_lens(return_sequences):
+    X, _ = _data()
+    lengths = np.arange(N) % T + 1
+    Xp = _pad_tail(X, lengths)
+    y = np.nancumsum(Xp[:, :, 0], axis=1) if return_sequences else X[:, 0, 0]
+    model = _fit(LSTMRegressor, Xp, y, hidden_layer_sizes=(4, 3), peephole=True,
+                 return_sequences=return_sequences)
+    onx = to_onnx(model, Xp)
+    (got,) = _run(onx, Xp)
+    _assert_close(got, model.predict(Xp))  # NaN at padded steps, as predict
+    # The many-to-one state comes from each sequence's last real step, not
+    # from the padding: cutting the padding off gives the same outputs.
+    if not return_sequences:
+        for n in (1, 3):
+            (short,) = _run(onx, np.ascontiguousarray(Xp[lengths == n][:, :n]))
+            np.testing.assert_allclose(short, got[lengths == n], rtol=1e-6, atol=1e-7)
+
+
+def test_ragged_list_example_and_longer_sequences_than_fit():
+    rng = np.random.RandomState(1)
+    seqs = [rng.normal(size=(n, C)).astype(np.float32) for n in (3, 5, 4, 2, 5, 1)]
+    y = np.array([s[:, 0].sum() for s in seqs])
+    model = _fit(LSTMRegressor, seqs, y, hidden_layer_sizes=(4, 3), coupled_gates=True)
+    onx = to_onnx(model, seqs)
+    longer = seqs + [rng.normal(size=(9, C)).astype(np.float32)]
+    padded = np.full((len(longer), 9, C), np.nan, np.float32)
+    for k, s in enumerate(longer):
+        padded[k, : len(s)] = s
+    _assert_close(_run(onx, padded)[0], model.predict(longer))
+
+
+def test_refused_samples_give_nan_not_a_number():
+    # predict raises for these samples; a graph cannot, so it gives NaN there.
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y)
+    onx = to_onnx(model, X)
+    bad = X.copy()
+    bad[0, 1, 0] = np.nan  # NaN inside a sequence
+    bad[1, 4, 1] = np.inf
+    bad[2] = np.nan  # all padding
+    with pytest.raises(ValueError):
+        model.predict(bad[:1])
+    (got,) = _run(onx, bad)
+    assert np.all(np.isnan(got[:3]))
+    _assert_close(got[3:], model.predict(X[3:]))
+
+
+# -- 2-D tables, read in the graph as predict reads them ---------------------
+
+
+@pytest.mark.parametrize("column_order", ["time_major", "channel_major"])
+@pytest.mark.parametrize("newest_first", [False, True])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_every_table_layout(column_order, newest_first, return_sequences):
+    rng = np.random.RandomState(2)
+    table = rng.normal(size=(N, 2 * T)).astype(np.float32)
+    y = rng.normal(size=(N, T)) if return_sequences else table[:, 0]
+    model = _fit(LSTMRegressor, table, y, n_channels=2, column_order=column_order,
+                 newest_first=newest_first, return_sequences=return_sequences, peephole=True)
+    (got,) = _run(to_onnx(model, table), table)
+    _assert_close(got, model.predict(table))
+    # An independent reading of the layout: the graph on the equivalent
+    # 3-D sequences of a model fitted on them gives the same numbers.
+    X3 = table.reshape(N, T, 2) if column_order == "time_major" else (
+        table.reshape(N, 2, T).transpose(0, 2, 1))
+    X3 = X3[:, ::-1] if newest_first else X3
+    expected = model.predict(np.ascontiguousarray(X3))
+    expected = expected[:, ::-1] if (newest_first and return_sequences) else expected
+    _assert_close(got, expected)
+
+
+def test_univariate_newest_first_lags():
+    rng = np.random.RandomState(3)
+    lags = rng.normal(size=(N, 6)).astype(np.float32)  # lag_1, lag_2, ... (skforecast)
+    model = _fit(LSTMRegressor, lags, lags[:, 0], newest_first=True, hidden_layer_sizes=(4, 3))
+    _assert_close(_run(to_onnx(model, lags), lags)[0], model.predict(lags))
+
+
+def test_table_nan_is_not_padding():
+    rng = np.random.RandomState(3)
+    table = rng.normal(size=(N, 6)).astype(np.float32)
+    model = _fit(LSTMRegressor, table, table[:, -1])
+    table[0, -1] = np.nan
+    (got,) = _run(to_onnx(model, table[1:]), table)
+    assert np.isnan(got[0]) and not np.any(np.isnan(got[1:]))
+
+
+# -- classifiers ----------------------------------------------------------------------
+
+
+def _labels(X, kind):
+    s = X[:, :, 0].sum(axis=1)
+    if kind == "binary":
+        return (s > 0).astype(int)
+    if kind == "binary-str":
+        return np.where(s > 0, "up", "down")
+    if kind == "multiclass-str":
+        return np.array(["low", "mid", "high"])[np.digitize(s, [-1, 1])]
+    if kind == "multiclass-int":
+        return np.array([3, 7, 11])[np.digitize(s, [-1, 1])]
+    if kind == "multiclass-float":
+        return np.array([0.0, 1.0, 2.0])[np.digitize(s, [-1, 1])]
+    if kind == "binary-bool":
+        return s > 0
+    return np.stack([s > 0, X[:, -1, 1] > 0, X[:, 0, 0] > 0], axis=1).astype(int)
+
+
+@pytest.mark.parametrize(
+    "kind", ["binary", "binary-str", "binary-bool", "multiclass-str", "multiclass-int",
+             "multiclass-float", "multilabel"])
+@pytest.mark.parametrize("peephole", [False, True])
+def test_classifier_label_then_probabilities(kind, peephole):
+    X, _ = _data()
+    y = _labels(X, kind)
+    model = _fit(LSTMClassifier, X, y, hidden_layer_sizes=(4, 3), peephole=peephole,
+                 coupled_gates=peephole)
+    onx = to_onnx(model, X)
+    assert [o.name for o in onx.graph.output] == ["label", "probabilities"]
+    label, proba = _run(onx, X)
+    expected = model.predict(X)
+    assert label.dtype == {"i": np.int64, "b": np.int64, "f": np.float64}.get(
+        expected.dtype.kind, object)
+    np.testing.assert_array_equal(label, expected)
+    _assert_close(proba, model.predict_proba(X))
+
+
+def test_classifier_per_step_with_padding():
+    X, _ = _data()
+    lengths = np.arange(N) % T + 1
+    Xp = _pad_tail(X, lengths)
+    y = np.where(np.nancumsum(Xp[:, :, 0], axis=1) > 0, "pos", "neg")
+    model = _fit(LSTMClassifier, Xp, y, return_sequences=True, coupled_gates=True)
+    label, proba = _run(to_onnx(model, Xp), Xp)
+    _assert_close(proba, model.predict_proba(Xp))
+    for k, labels in enumerate(model.predict(Xp)):  # a list: one array per real length
+        np.testing.assert_array_equal(label[k, : lengths[k]], labels)
+
+
+def test_multiclass_per_step_table_newest_first():
+    rng = np.random.RandomState(4)
+    table = rng.normal(size=(N, T)).astype(np.float32)
+    y = np.array([0, 1, 2])[np.digitize(table, [-0.5, 0.5])]
+    model = _fit(LSTMClassifier, table, y, return_sequences=True, newest_first=True)
+    label, proba = _run(to_onnx(model, table), table)
+    np.testing.assert_array_equal(label, model.predict(table))
+    _assert_close(proba, model.predict_proba(table))
+
+
+# -- skl2onnx's own entry point ------------------------------------------------------
+
+
+def test_skl2onnx_pipeline_over_lag_tables():
+    rng = np.random.RandomState(5)
+    lags = rng.normal(loc=50, scale=5, size=(40, 8))  # float64, as from DataFrame.shift
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("lstm", LSTMRegressor(hidden_layer_sizes=(4,), max_iter=3,
+                                            random_state=0))]).fit(lags, lags[:, -1])
+    onx = skl2onnx.to_onnx(pipe, lags[:1])
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    onnx.checker.check_model(onx, full_check=True)
+    (got,) = session.run(None, {session.get_inputs()[0].name: lags})
+    _assert_close(got, pipe.predict(lags))
+
+
+def test_skl2onnx_pipeline_classifier_has_no_zipmap():
+    rng = np.random.RandomState(6)
+    lags = rng.normal(size=(40, 6)).astype(np.float32)
+    y = np.array(["a", "b", "c"])[np.digitize(lags.sum(axis=1), [-1, 1])]
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("lstm", LSTMClassifier(hidden_layer_sizes=(4,), max_iter=3,
+                                             random_state=0, n_channels=2,
+                                             column_order="channel_major"))]).fit(lags, y)
+    onx = skl2onnx.to_onnx(pipe, lags[:1], options={"zipmap": False})
+    assert [o.name for o in onx.graph.output] == ["label", "probabilities"]
+    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    label, proba = session.run(None, {session.get_inputs()[0].name: lags})
+    np.testing.assert_array_equal(label, pipe.predict(lags))
+    _assert_close(proba, pipe.predict_proba(lags))
+    # skl2onnx's pipelines ask for ZipMap by default: ignored, with a warning.
+    with pytest.warns(UserWarning, match="zipmap is ignored"):
+        default = skl2onnx.to_onnx(pipe, lags[:1])
+    assert [o.name for o in default.graph.output] == ["label", "probabilities"]
+
+
+# -- what is refused ----------------------------------------------------------------
+
+
+@pytest.fixture
+def fitted():
+    X, y = _data()
+    return _fit(LSTMRegressor, X, y), X
+
+
+@pytest.mark.parametrize("param, value", [
+    ("hidden_layer_sizes", (5,)),
+    ("peephole", True),
+    ("coupled_gates", True),
+])
+def test_refuses_architecture_changed_after_fit(fitted, param, value):
+    model, X = fitted
+    model.set_params(**{param: value})
+    with pytest.raises(ValueError, match=param):
+        to_onnx(model, X)
+
+
+@pytest.mark.parametrize("param, value", [
+    ("bidirectional", True),
+    ("variant", "FGR"),
+    ("standardize_targets", True),
+    ("dropout", 0.2),
+])
+def test_refuses_parameters_it_cannot_express(fitted, monkeypatch, param, value):
+    model, X = fitted
+    params = model.get_params(deep=False)
+    monkeypatch.setattr(model, "get_params", lambda deep=True: {**params, param: value})
+    with pytest.raises(ValueError, match=f"{param}={value!r}"):
+        to_onnx(model, X)
+
+
+def test_unknown_parameters_pass_only_when_off_at_their_default():
+    refused = sklstm_onnx._refused_param
+    assert refused({"dropout": 0.0, "extra": None, "flags": ()},
+                   {"dropout": 0.0, "extra": None, "flags": ()}) is None
+    assert refused({"dropout": 0.1}, {"dropout": 0.0}) == ("dropout", 0.1)
+    # A feature switched on by default is refused even at its default.
+    assert refused({"standardize_y": True}, {"standardize_y": True}) == ("standardize_y", True)
+    assert refused({"variant": "vanilla"}, {"variant": "vanilla"}) == ("variant", "vanilla")
+    assert refused({"new": 0}, {}) == ("new", 0)
+    assert refused({"solver": "sgd", "max_iter": 1}, {}) is None  # training only
+
+
+def test_refuses_weights_of_unknown_architectures(fitted):
+    model, X = fitted
+    H = model.coefs_[0]["R"].shape[0]
+    original = [dict(layer) for layer in model.coefs_]
+    model.coefs_[0]["R_gates"] = np.zeros((3 * H, 3 * H))  # e.g. full gate recurrence
+    with pytest.raises(ValueError, match="R_gates"):
+        to_onnx(model, X)
+    model.coefs_ = original
+    model.out_coef_ = np.vstack([model.out_coef_, model.out_coef_])  # e.g. 2H of two directions
+    with pytest.raises(ValueError, match="out_coef_"):
+        to_onnx(model, X)
+
+
+def test_refuses_other_estimators_and_unfitted_ones(fitted):
+    model, X = fitted
+
+    class Custom(LSTMRegressor):
+        pass
+
+    with pytest.raises(TypeError, match="Custom"):
+        to_onnx(Custom(), X)
+    with pytest.raises(NotFittedError):
+        to_onnx(LSTMRegressor(), X)
+    with pytest.raises(ValueError, match="channels"):
+        to_onnx(model, X[:, :, :1])  # predict's own message
+    with pytest.raises(ValueError, match="target_opset"):
+        to_onnx(model, X, target_opset=12)
+    with pytest.raises(ValueError, match="channels"):
+        to_onnx(model, X.reshape(N, -1))  # fitted on 2 channels, n_channels=1
+    with pytest.raises(ValueError, match="n_channels=1"):
+        skl2onnx.to_onnx(model, X.reshape(N, -1))
+
+
+def test_no_other_sklstm_module_imports_onnx():
+    # The package works without the onnx extra: only sklstm.onnx imports it.
+    import ast
+    from pathlib import Path
+
+    import sklstm
+
+    for path in Path(sklstm.__file__).parent.rglob("*.py"):
+        if path.name == "onnx.py" and path.parent.name == "sklstm":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            assert not any("onnx" in name for name in names), f"{path} imports {names}"
+
+
+def test_scaled_targets_fold_into_the_head():
+    """scale_targets (on by default) is exported through target_mean_ and target_scale_."""
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, 1000.0 + 500.0 * y)
+    assert np.any(model.target_scale_ != 1.0)
+    (got,) = _run(to_onnx(model, X), X)
+    _assert_close(got, model.predict(X))
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [({"loss": "quantile"}, "loss"), ({"n_exog": 1}, "n_exog"),
+     ({"data_format": "channels_first"}, "data_format")],
+)
+def test_refuses_configurations_without_an_exact_graph(params, name):
+    X, y = _data()
+    if name == "n_exog":
+        X = X[:, :, 0]
+    if name == "data_format":
+        X = X.transpose(0, 2, 1)
+    model = _fit(LSTMRegressor, X, y, **params)
+    with pytest.raises(ValueError, match=f"Cannot export LSTMRegressor with {name}="):
+        to_onnx(model, X)

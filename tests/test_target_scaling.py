@@ -1,0 +1,240 @@
+"""LSTMRegressor standardises its targets (``scale_targets``) and predicts in their units."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+
+from sklstm import LSTMRegressor
+
+ignore_convergence = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def last_two(n_samples, n_steps=8, seed=0):
+    """``y = x_T + 0.5 x_{T-1}``: the default model learns it to R² ≈ 0.99."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n_samples, n_steps, 1))
+    return X, X[:, -1, 0] + 0.5 * X[:, -2, 0]
+
+
+def ragged_per_step(n_samples=12, seed=0):
+    """Sequences of 2 to 6 steps with two per-step targets in very different units."""
+    rng = np.random.RandomState(seed)
+    lengths = rng.randint(2, 7, size=n_samples)
+    X = [rng.normal(size=(n, 2)) for n in lengths]
+    y = [np.c_[1000 + 500 * np.cumsum(s[:, 0]), 0.01 * s[:, 1]] for s in X]
+    return X, y, lengths, rng.uniform(0.2, 3.0, size=n_samples)
+
+
+def ragged_targets(return_sequences, seed):
+    """:func:`ragged_per_step`'s sequences, with per-step or last-step targets."""
+    X, y, _, _ = ragged_per_step(seed=seed)
+    return X, y if return_sequences else np.array([t[-1] for t in y])
+
+
+def test_natural_units_train_as_well_as_standardised_targets():
+    X, y = last_two(200)
+    X_test, y_test = last_two(200, seed=1)
+    mean, std = y.mean(), y.std()
+    standard = LSTMRegressor(random_state=0).fit(X, (y - mean) / std)
+    natural = LSTMRegressor(random_state=0).fit(X, 1000 + 500 * y)
+    r2_standard = standard.score(X_test, (y_test - mean) / std)
+    r2_natural = natural.score(X_test, 1000 + 500 * y_test)
+    assert r2_standard > 0.95  # measured 0.99
+    assert r2_natural == pytest.approx(r2_standard, abs=0.01)
+    # the same fit without target scaling does not learn (measured R² ≈ -3.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        raw = LSTMRegressor(random_state=0, max_iter=100, scale_targets=False)
+        raw.fit(X, 1000 + 500 * y)
+    assert raw.score(X_test, 1000 + 500 * y_test) < 0.5
+
+
+@ignore_convergence
+def test_fit_is_equivariant_under_affine_target_maps():
+    """Targets a*y + b (per column) give a*prediction + b and the same loss curve."""
+    X, y = last_two(40, n_steps=4)
+    Y = np.c_[y, y**2]
+    a, b = np.array([500.0, 1e-3]), np.array([1000.0, -7.0])
+    params = dict(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    base = LSTMRegressor(**params).fit(X, Y)
+    moved = LSTMRegressor(**params).fit(X, a * Y + b)
+    np.testing.assert_allclose(moved.predict(X), a * base.predict(X) + b, rtol=1e-9)
+    np.testing.assert_allclose(moved.target_mean_, a * base.target_mean_ + b, rtol=1e-12)
+    np.testing.assert_allclose(moved.target_scale_, a * base.target_scale_, rtol=1e-12)
+    # the loss is reported in standardised units
+    np.testing.assert_allclose(moved.loss_curve_, base.loss_curve_, rtol=1e-9)
+
+
+def test_target_statistics_many_to_one_are_weighted_like_the_loss():
+    X, y = last_two(30, n_steps=3)
+    Y = np.c_[1000 + 500 * y, y]
+    sw = np.random.RandomState(2).uniform(0, 3, size=30)
+    model = LSTMRegressor((2,), max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, Y, sample_weight=sw)
+    mean = np.average(Y, axis=0, weights=sw)
+    std = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sw))
+    np.testing.assert_allclose(model.target_mean_, mean, rtol=1e-13)
+    np.testing.assert_allclose(model.target_scale_, std, rtol=1e-12)
+
+
+@ignore_convergence
+def test_per_step_statistics_count_real_steps_weighted_like_the_loss():
+    """Each real step weighs its sequence's weight over its length; padded
+    steps (here NaN) do not count."""
+    X, y, lengths, sw = ragged_per_step()
+    model = LSTMRegressor((2,), return_sequences=True, max_iter=1, random_state=0)
+    model.fit(X, y, sample_weight=sw)
+    rows = np.concatenate(y)
+    weights = np.concatenate([np.full(n, w / n) for n, w in zip(lengths, sw)])
+    mean = rows.T @ weights / weights.sum()
+    std = np.sqrt(((rows - mean) ** 2).T @ weights / weights.sum())
+    np.testing.assert_allclose(model.target_mean_, mean, rtol=1e-13)
+    np.testing.assert_allclose(model.target_scale_, std, rtol=1e-12)
+
+
+def test_first_epoch_loss_of_a_zero_network_is_one_half():
+    """A network of zero weights predicts the (weighted) target mean, so its
+    loss in standardised units is half the weighted variance over itself: ½,
+    whatever the targets' units, if and only if the statistics weigh each
+    step as the loss does."""
+    X, y, _, sw = ragged_per_step(seed=3)
+    model = LSTMRegressor((2,), return_sequences=True, alpha=0.0, solver="sgd", max_iter=1,
+                          random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=sw)
+    for layer in model.coefs_:
+        for array in layer.values():
+            array[...] = 0.0
+    model.out_coef_[...] = 0.0
+    model.out_intercept_[...] = 0.0
+    model.partial_fit(X, y, sample_weight=sw)  # one full batch: loss taken before the step
+    assert model.loss_curve_[-1] == pytest.approx(2 * 0.5, rel=1e-12)  # two outputs
+
+
+@ignore_convergence
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_unit_weights_are_bit_identical_to_none(return_sequences):
+    X, y = ragged_targets(return_sequences, seed=4)
+    params = dict(hidden_layer_sizes=(2,), return_sequences=return_sequences, max_iter=3,
+                  random_state=0)
+    a = LSTMRegressor(**params).fit(X, y)
+    b = LSTMRegressor(**params).fit(X, y, sample_weight=np.ones(len(X)))
+    np.testing.assert_array_equal(a.target_mean_, b.target_mean_)
+    np.testing.assert_array_equal(a.target_scale_, b.target_scale_)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+@ignore_convergence
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_integer_weights_equal_repeated_samples(return_sequences):
+    X, y = ragged_targets(return_sequences, seed=5)
+    counts = np.random.RandomState(1).randint(0, 4, size=len(X))
+    counts[0] = 2
+    rep = np.repeat(np.arange(len(X)), counts)
+    params = dict(hidden_layer_sizes=(2,), return_sequences=return_sequences,
+                  solver="lbfgs", max_iter=10, random_state=0)
+    weighted = LSTMRegressor(**params).fit(X, y, sample_weight=counts)
+    repeated = LSTMRegressor(**params).fit([X[k] for k in rep], [y[k] for k in rep])
+    np.testing.assert_allclose(weighted.target_mean_, repeated.target_mean_, rtol=1e-13)
+    np.testing.assert_allclose(weighted.target_scale_, repeated.target_scale_, rtol=1e-13)
+    pw, pr = weighted.predict(X), repeated.predict(X)
+    np.testing.assert_allclose(pw, pr, rtol=1e-9, atol=1e-9 * np.nanmax(np.abs(pr)))
+
+
+@ignore_convergence
+def test_statistics_come_from_the_training_part_of_an_early_stopping_split():
+    X, y = last_two(40, n_steps=3)
+    y = y + 100 * (np.arange(40) >= 36)  # the held-out tail is far off
+    model = LSTMRegressor((2,), early_stopping=True, max_iter=2, random_state=0).fit(X, y)
+    assert model.target_mean_[0] == pytest.approx(y[:36].mean(), rel=1e-12)
+    assert model.target_scale_[0] == pytest.approx(y[:36].std(), rel=1e-12)
+
+
+@ignore_convergence
+def test_partial_fit_and_warm_start_keep_the_first_statistics():
+    X, y = last_two(30, n_steps=3)
+    model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, y)
+    mean, scale = model.target_mean_.copy(), model.target_scale_.copy()
+    model.partial_fit(X, 50 + 3 * y)
+    model.set_params(warm_start=True, scale_targets=False).fit(X, -y)
+    np.testing.assert_array_equal(model.target_mean_, mean)
+    np.testing.assert_array_equal(model.target_scale_, scale)
+    # a new fit computes new ones
+    model.set_params(warm_start=False, scale_targets=True).fit(X, 50 + 3 * y)
+    np.testing.assert_allclose(model.target_mean_, 50 + 3 * mean, rtol=1e-12)
+
+
+@ignore_convergence
+def test_scaling_off_keeps_the_targets_as_they_are():
+    X, y = last_two(20, n_steps=3)
+    model = LSTMRegressor((2,), max_iter=2, scale_targets=False, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.target_mean_, [0.0])
+    np.testing.assert_array_equal(model.target_scale_, [1.0])
+
+
+@ignore_convergence
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_predictions_keep_the_model_dtype(return_sequences):
+    X, y = ragged_targets(return_sequences, seed=6)
+    X = [s.astype(np.float32) for s in X]
+    model = LSTMRegressor((2,), return_sequences=return_sequences, max_iter=2,
+                          random_state=0).fit(X, y)
+    assert model.out_coef_.dtype == np.float32
+    pred = model.predict(X)
+    assert pred.dtype == np.float32
+    assert np.nanmean(pred[..., 0]) == pytest.approx(1000, rel=0.5)  # in the targets' units
+
+
+def test_constant_target_is_centred_not_scaled():
+    X, _ = last_two(20, n_steps=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, np.full(20, 7.0))
+    assert model.target_scale_[0] == 1.0 and model.target_mean_[0] == 7.0
+    np.testing.assert_allclose(model.predict(X), 7.0, atol=0.5)
+
+
+def test_targets_too_large_to_scale_raise_a_clear_error():
+    X, y = last_two(20, n_steps=3)
+    with pytest.raises(ValueError, match="y holds values too large"):
+        LSTMRegressor((2,), max_iter=1).fit(X, y * 1e300)
+
+
+@pytest.mark.parametrize("value, error", [("yes", TypeError), (1, TypeError)])
+def test_scale_targets_is_checked(value, error):
+    X, y = last_two(10, n_steps=3)
+    with pytest.raises(error, match="scale_targets must be True or False"):
+        LSTMRegressor(scale_targets=value).fit(X, y)
+
+
+@ignore_convergence
+def test_r2_of_validation_is_that_of_the_natural_units():
+    X, y = last_two(40, n_steps=3)
+    model = LSTMRegressor((3,), early_stopping=True, max_iter=3, random_state=0)
+    model.fit(X, 1000 + 500 * y)
+    tail, best = slice(36, 40), int(np.argmin(model.validation_loss_curve_))
+    assert model.validation_scores_[best] == pytest.approx(
+        r2_score(1000 + 500 * y[tail], model.predict(X[tail])), rel=1e-9
+    )
+
+
+@ignore_convergence
+def test_models_saved_without_target_scaling_load_as_raw_target_models():
+    """The state of a model saved before scale_targets, loss and quantiles
+    existed: it trained on raw targets, and must predict as it did."""
+    X, y = last_two(20, n_steps=3)
+    model = LSTMRegressor((2,), max_iter=2, scale_targets=False, random_state=0).fit(X, 5 + y)
+    state = dict(model.__getstate__())  # a copy: it may be the __dict__ itself
+    for name in ("scale_targets", "loss", "quantiles", "target_mean_", "target_scale_",
+                 "quantiles_"):
+        del state[name]
+    old = LSTMRegressor.__new__(LSTMRegressor)
+    old.__setstate__(state)
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    assert old.get_params() == LSTMRegressor((2,), max_iter=2, random_state=0).get_params()
