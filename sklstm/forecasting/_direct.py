@@ -42,9 +42,13 @@ class DirectForecaster(BaseForecaster):
     vary or exceed what was fitted, or for short histories: its one-step
     model learns from every row, where a direct model needs ``window +
     horizon`` rows per example and its outputs grow with the horizon. On
-    daily demand with weekly seasonality, price and promotions, 14 days
-    ahead, the direct encoder-decoder was more accurate than recursive (see
-    ``benchmarks/bench_future_covariates.py``).
+    synthetic daily demand with weekly seasonality, planned prices and
+    promotions, 14 days ahead (``benchmarks/bench_future_covariates.py``),
+    the encoder-decoder was about as accurate as recursive and 1.7 times
+    more accurate than an LSTM reading the covariates shifted into its
+    window; a ridge regression on the windows of the log targets, which
+    suits that nearly log-linear data, was more accurate than both: try a
+    linear baseline too.
 
     Parameters
     ----------{PARAMETERS_DOC.format(
