@@ -69,7 +69,8 @@ PARAMETERS_DOC = """
 
     batch_size : int or "auto", default="auto"
         Mini-batch size of the stochastic solvers; ``"auto"`` is
-        ``min(200, n_samples)``.
+        ``min(32, n_samples)`` (Keras's default; MLP's 200 gives small
+        training sets too few steps per epoch).
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Learning-rate schedule of ``solver="sgd"``, as in MLPRegressor.
