@@ -689,8 +689,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             sample_weight = class_sw
         return view, seqs, Y, loss_name, sample_weight
 
-    def _initial_weights(self, layout, reuse_weights, rng, dtype):
+    def _network(self, n_channels, sizes, n_outputs):
+        """The architecture to fit: a stack of LSTM layers and a dense layer."""
+        layout = ParamLayout(
+            n_channels, sizes, n_outputs, peephole=self.peephole, coupled=self.coupled_gates
+        )
+        return Network(layout, bool(self.return_sequences))
+
+    def _initial_weights(self, network, reuse_weights, rng, dtype):
         """Packed weights to start from: the fitted ones, or a new initialisation."""
+        layout = network.layout
         if reuse_weights:
             return layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
         sizes = list(layout.hidden_sizes)
@@ -700,6 +708,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         coef, intercept = init_output_layer(sizes[-1], layout.n_outputs, rng, dtype=dtype)
         return layout.pack(layers, coef, intercept, dtype=dtype)
+
+    def _weight_attributes(self, network, theta):
+        """The fitted weight attributes (copies) of the packed weights ``theta``."""
+        layers, coef, intercept = network.layout.unpack(theta)
+        return {
+            "coefs_": [{k: v.copy() for k, v in layer.items()} for layer in layers],
+            "out_coef_": coef.copy(),
+            "out_intercept_": intercept.copy(),
+        }
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         sizes, method = self._check_params()
@@ -730,12 +747,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
         objective = view._objective(loss_name)
-        layout = ParamLayout(
-            seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]), peephole=self.peephole,
-            coupled=self.coupled_gates,
-        )
-        network = Network(layout, bool(self.return_sequences))
-        theta = self._initial_weights(layout, reuse_weights, rng, dtype)
+        network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
+        theta = self._initial_weights(network, reuse_weights, rng, dtype)
         record = TrainingRecord.resume(fitted, incremental=incremental)
         data = TrainingData(seqs, Y, sample_weight)
         if method is not None:
@@ -750,12 +763,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 incremental=incremental, validation=data.take(split[1]),
                 score=view._validation_score,
             )
-        layers, coef, intercept = layout.unpack(theta.astype(dtype, copy=False))
         fitted.update(
             record.attributes(),
-            coefs_=[{k: v.copy() for k, v in layer.items()} for layer in layers],
-            out_coef_=coef.copy(), out_intercept_=intercept.copy(), n_outputs_=Y.shape[-1],
-            _rng=rng, _fitted_architecture=self._architecture(),
+            **self._weight_attributes(network, theta.astype(dtype, copy=False)),
+            n_outputs_=Y.shape[-1], _rng=rng, _fitted_architecture=self._architecture(),
         )
         self._commit(fitted)
         return self
