@@ -21,7 +21,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._inference import predict_logits
 from ._loss import Network, Objective
 from ._optimizers import resolve_scipy_method
 from ._param_validation import BOOLEAN, Interval, Options, validate_params
@@ -848,7 +847,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         seqs, _ = self._convert_X(X, reset=False)
         seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
-        z = predict_logits(theta, seqs.values, seqs.lengths, network)
+        z = network.predict(theta, seqs.values, seqs.lengths)
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The network produced non-finite outputs for this X; its weights or "

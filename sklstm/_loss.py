@@ -36,6 +36,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from scipy.special import expit
 
+from ._inference import predict_logits
 from ._lstm import lstm_backward, lstm_forward
 from ._params import ParamLayout
 
@@ -175,9 +176,10 @@ class Network:
     """The architecture: what a forward pass needs to know, and its own backward.
 
     ``LSTM(X)`` followed by a dense layer. :func:`loss_and_grad` only calls
-    :meth:`forward`, :meth:`backward` and :meth:`penalised`, so another
-    architecture built from the same core (``sklstm._seq2seq``) plugs in by
-    providing these three and a ``layout`` with a ``size``.
+    :meth:`forward`, :meth:`backward` and :meth:`penalised`, and prediction
+    :meth:`predict`, so another architecture built from the same core
+    (``sklstm._seq2seq``) plugs in by providing these four and a ``layout``
+    with a ``size``.
 
     Attributes
     ----------
@@ -206,6 +208,14 @@ class Network:
             X, layers, lengths=lengths, return_sequences=self.return_sequences
         )
         return hidden @ coef + intercept, hidden, cache
+
+    def predict(self, theta, X, lengths):
+        """Logits alone, through the forward-only pass in chunks of samples.
+
+        Equal to ``forward(theta, X, lengths)[0]``, with no backward cache
+        (see :func:`sklstm._inference.predict_logits`).
+        """
+        return predict_logits(theta, X, lengths, self)
 
     def backward(self, theta, dz, hidden, cache):
         """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.

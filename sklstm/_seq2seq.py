@@ -202,6 +202,11 @@ class EncoderDecoder:
         z = hidden @ coef + intercept  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
 
+    def predict(self, theta, X, lengths):
+        """Logits alone. The training forward serves: the decoder's horizon is
+        short, and the encoder's cache is what the core keeps per window."""
+        return self.forward(theta, X, lengths)[0]
+
     def backward(self, theta, dz, hidden, cache):
         """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.
 
