@@ -27,13 +27,8 @@ from ._param_validation import BOOLEAN, Interval, Options, validate_params
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
 from ._training import TrainingData, TrainingRecord, fit_scipy, fit_stochastic
-from ._validation import (
-    COLUMN_ORDERS,
-    DATA_FORMATS,
-    check_channel_names,
-    check_sample_weight,
-    check_sequences,
-)
+from ._validation import COLUMN_ORDERS, DATA_FORMATS, check_channel_names, check_sequences
+from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
 
