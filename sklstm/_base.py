@@ -21,20 +21,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._inference import predict_logits
 from ._loss import Network, Objective
 from ._optimizers import resolve_scipy_method
 from ._param_validation import BOOLEAN, Interval, Options, validate_params
 from ._params import GATE_VARIANTS, ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
 from ._training import TrainingData, TrainingRecord, fit_scipy, fit_stochastic
-from ._validation import (
-    COLUMN_ORDERS,
-    DATA_FORMATS,
-    check_channel_names,
-    check_sample_weight,
-    check_sequences,
-)
+from ._validation import COLUMN_ORDERS, DATA_FORMATS, check_channel_names, check_sequences
+from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
 
@@ -751,8 +745,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             sample_weight = class_sw
         return view, seqs, Y, loss_name, sample_weight
 
-    def _initial_weights(self, layout, reuse_weights, rng, dtype):
+    def _network(self, n_channels, sizes, n_outputs):
+        """The architecture to fit: a stack of LSTM layers and a dense layer."""
+        layout = ParamLayout(
+            n_channels, sizes, n_outputs, peephole=self.peephole, coupled=self.coupled_gates,
+            gate_variant=self.gate_variant, bidirectional=self.bidirectional,
+        )
+        return Network(layout, bool(self.return_sequences))
+
+    def _initial_weights(self, network, reuse_weights, rng, dtype):
         """Packed weights to start from: the fitted ones, or a new initialisation."""
+        layout = network.layout
         if reuse_weights:
             return layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
         sizes = list(layout.hidden_sizes)
@@ -763,6 +766,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         coef, intercept = init_output_layer(layout.n_top, layout.n_outputs, rng, dtype=dtype)
         return layout.pack(layers, coef, intercept, dtype=dtype)
+
+    def _weight_attributes(self, network, theta):
+        """The fitted weight attributes (copies) of the packed weights ``theta``."""
+        layers, coef, intercept = network.layout.unpack(theta)
+        return {
+            "coefs_": [{k: v.copy() for k, v in layer.items()} for layer in layers],
+            "out_coef_": coef.copy(),
+            "out_intercept_": intercept.copy(),
+        }
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         sizes, method = self._check_params()
@@ -793,13 +805,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
         objective = view._objective(loss_name)
-        layout = ParamLayout(
-            seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]), peephole=self.peephole,
-            coupled=self.coupled_gates, gate_variant=self.gate_variant,
-            bidirectional=self.bidirectional,
-        )
-        network = Network(layout, bool(self.return_sequences))
-        theta = self._initial_weights(layout, reuse_weights, rng, dtype)
+        network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
+        theta = self._initial_weights(network, reuse_weights, rng, dtype)
         record = TrainingRecord.resume(fitted, incremental=incremental)
         data = TrainingData(seqs, Y, sample_weight)
         if method is not None:
@@ -814,12 +821,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 incremental=incremental, validation=data.take(split[1]),
                 score=view._validation_score,
             )
-        layers, coef, intercept = layout.unpack(theta.astype(dtype, copy=False))
         fitted.update(
             record.attributes(),
-            coefs_=[{k: v.copy() for k, v in layer.items()} for layer in layers],
-            out_coef_=coef.copy(), out_intercept_=intercept.copy(), n_outputs_=Y.shape[-1],
-            _rng=rng, _fitted_architecture=self._architecture(),
+            **self._weight_attributes(network, theta.astype(dtype, copy=False)),
+            n_outputs_=Y.shape[-1], _rng=rng, _fitted_architecture=self._architecture(),
         )
         self._commit(fitted)
         return self
@@ -901,7 +906,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         seqs, _ = self._convert_X(X, reset=False)
         seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
-        z = predict_logits(theta, seqs.values, seqs.lengths, network)
+        z = network.predict(theta, seqs.values, seqs.lengths)
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The network produced non-finite outputs for this X; its weights or "

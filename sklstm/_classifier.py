@@ -11,7 +11,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
 from ._loss import class_probabilities
-from ._validation import check_class_weight, check_sample_weight
+from ._weights import check_class_weight, check_sample_weight
 from ._validation import check_sequence_targets
 
 

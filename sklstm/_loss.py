@@ -36,13 +36,14 @@ from typing import Callable, NamedTuple
 import numpy as np
 from scipy.special import expit
 
+from ._inference import predict_logits
 from ._lstm import draw_dropout_masks, lstm_backward, lstm_forward
 from ._params import ParamLayout
 
 __all__ = [
-    "Network", "Objective", "forward_logits", "loss_and_grad", "sequence_loss",
-    "step_weights", "training_masks", "class_probabilities", "non_crossing_quantiles",
-    "OUTPUT_ACTIVATIONS", "LOSSES",
+    "Network", "Objective", "penalised_weights", "write_layer_grads", "forward_logits",
+    "loss_and_grad", "sequence_loss", "step_weights", "training_masks", "class_probabilities",
+    "non_crossing_quantiles", "OUTPUT_ACTIVATIONS", "LOSSES",
 ]
 
 
@@ -172,7 +173,13 @@ LOSSES = {
 
 @dataclass(frozen=True)
 class Network:
-    """The architecture: what a forward pass needs to know.
+    """The architecture: what a forward pass needs to know, and its own backward.
+
+    ``LSTM(X)`` followed by a dense layer. :func:`loss_and_grad` only calls
+    :meth:`forward`, :meth:`backward` and :meth:`penalised`, and prediction
+    :meth:`predict`, so another architecture built from the same core
+    (``sklstm._seq2seq``) plugs in by providing these four and a ``layout``
+    with a ``size``.
 
     Attributes
     ----------
@@ -201,6 +208,73 @@ class Network:
     @property
     def bidirectional(self):
         return self.layout.bidirectional
+
+    def forward(self, theta, X, lengths, dropout_masks=None):
+        """Logits, the top layer's outputs and the core's cache; see :func:`forward_logits`."""
+        layers, coef, intercept = self.layout.unpack(theta)
+        hidden, cache = lstm_forward(
+            X, layers, lengths=lengths, return_sequences=self.return_sequences,
+            gate_variant=self.gate_variant, bidirectional=self.bidirectional,
+            dropout_masks=dropout_masks,
+        )
+        return hidden @ coef + intercept, hidden, cache
+
+    def predict(self, theta, X, lengths):
+        """Logits alone, through the forward-only pass in chunks of samples.
+
+        Equal to ``forward(theta, X, lengths)[0]``, with no backward cache
+        (see :func:`sklstm._inference.predict_logits`).
+        """
+        return predict_logits(theta, X, lengths, self)
+
+    def backward(self, theta, dz, hidden, cache):
+        """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (layout.size,)
+        dz : ndarray shaped as the logits of :meth:`forward`
+        hidden, cache
+            As returned by :meth:`forward` for the same ``theta``.
+
+        Returns
+        -------
+        grad : ndarray of shape (layout.size,)
+        """
+        _, coef, _ = self.layout.unpack(theta)
+        grad = np.zeros_like(theta)
+        g_layers, g_coef, g_intercept = self.layout.unpack(grad)
+        flat_hidden = hidden.reshape(-1, hidden.shape[-1])
+        flat_dz = dz.reshape(-1, dz.shape[-1])
+        g_coef[...] = flat_hidden.T @ flat_dz
+        g_intercept[...] = flat_dz.sum(axis=0)
+        core = lstm_backward(dz @ coef.T, cache, input_grad=False)
+        write_layer_grads(g_layers, core["layers"])
+        return grad
+
+    def penalised(self, theta):
+        """Views of ``theta`` under the L2 penalty; see :func:`penalised_weights`."""
+        return penalised_weights(self.layout, theta)
+
+
+def write_layer_grads(g_layers, core_layers):
+    """Copy the core's per-layer gradients into ``g_layers``, views of a flat gradient."""
+    for dst, src in zip(g_layers, core_layers, strict=True):
+        for name in dst:
+            dst[name][...] = src[name]  # write through the view into grad
+
+
+def penalised_weights(layout, theta):
+    """Views of ``theta`` under the L2 penalty: every weight matrix (W, R,
+    peepholes, FGR's Rg, the output coefficients), no bias.
+
+    ``layout.unpack(theta)`` must return ``(layers, coef, intercept)``.
+    """
+    layers, coef, _ = layout.unpack(theta)
+    weights = [
+        layer[name] for layer in layers for name in ("W", "R", "p", "Rg") if name in layer
+    ]
+    return weights + [coef]
 
 
 @dataclass(frozen=True)
@@ -300,13 +374,9 @@ def forward_logits(theta, X, lengths, network, dropout_masks=None):
     cache : dict
         The LSTM core's cache, for :func:`loss_and_grad`.
     """
-    layers, coef, intercept = network.layout.unpack(theta)
-    hidden, cache = lstm_forward(
-        X, layers, lengths=lengths, return_sequences=network.return_sequences,
-        gate_variant=network.gate_variant, bidirectional=network.bidirectional,
-        dropout_masks=dropout_masks,
-    )
-    return hidden @ coef + intercept, hidden, cache
+    if dropout_masks is None:  # networks without dropout take no masks
+        return network.forward(theta, X, lengths)
+    return network.forward(theta, X, lengths, dropout_masks)
 
 
 def training_masks(network, n_samples, dropout, recurrent_dropout, rng, dtype):
@@ -435,27 +505,12 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, network, objective, dropo
     dz = np.where(weights[..., None] > 0, objective.gradient(z, y), 0.0)
     dz *= (weights / total)[..., None]
 
-    layers, coef, intercept = network.layout.unpack(theta_x)
-    grad = np.zeros_like(theta_x)
-    g_layers, g_coef, g_intercept = network.layout.unpack(grad)
-    flat_hidden = hidden.reshape(-1, hidden.shape[-1])
-    flat_dz = dz.reshape(-1, dz.shape[-1])
-    g_coef[...] = flat_hidden.T @ flat_dz
-    g_intercept[...] = flat_dz.sum(axis=0)
-    core = lstm_backward(dz @ coef.T, cache, input_grad=False)
-    for dst, src in zip(g_layers, core["layers"]):
-        for name in dst:
-            dst[name][...] = src[name]  # write through the view into grad
-
+    grad = network.backward(theta_x, dz, hidden, cache)
     if objective.alpha:
         penalty = 0.0
         scale = objective.alpha / total
-        for src, dst in zip(layers, g_layers):
-            for name in ("W", "R", "p", "Rg"):
-                if name in src:
-                    penalty += float(np.sum(src[name] ** 2))
-                    dst[name] += scale * src[name]
-        penalty += float(np.sum(coef**2))
-        g_coef += scale * coef
+        for weights, dweights in zip(network.penalised(theta_x), network.penalised(grad)):
+            penalty += float(np.sum(weights**2))
+            dweights += scale * weights
         loss += 0.5 * float(scale) * penalty
     return float(loss), grad.astype(theta.dtype, copy=False)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._inference import predict_logits
 from ._loss import loss_and_grad, sequence_loss, training_masks
 from ._optimizers import AdamOptimizer, SGDOptimizer, clip_gradient, run_scipy_minimize
 from .exceptions import IterationLimitWarning
@@ -263,7 +262,7 @@ def _validate(theta, data, network, objective, score):
     """Validation loss (without the penalty) and score of the weights ``theta``."""
     seqs = data.seqs
     with np.errstate(over="ignore", invalid="ignore"):
-        z = predict_logits(theta, seqs.values, seqs.lengths, network)  # no backward cache
+        z = network.predict(theta, seqs.values, seqs.lengths)  # no backward cache
         loss = sequence_loss(z, data.Y, seqs.lengths, data.sample_weight, objective)
         return loss, score(z, data.Y, seqs, data.sample_weight)
 

@@ -25,7 +25,6 @@ as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
 """
 
-import re
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -40,7 +39,7 @@ from .exceptions import DataLayoutWarning
 
 __all__ = [
     "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_channel_names",
-    "check_class_weight", "check_sample_weight", "check_sequence_targets", "check_sequences",
+    "check_sequence_targets", "check_sequences",
 ]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
@@ -392,9 +391,6 @@ def _table_to_sequences(X2, n_channels, column_order, newest_first, n_exog, name
     return X3
 
 
-_LAG_NAME = re.compile(r"lag_(\d+)$")
-
-
 def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     """Warn when a table's column names say its layout differs from the declared one.
 
@@ -728,103 +724,6 @@ def target_is_single_output(y, return_sequences):
     if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
         return np.asarray(y[0]).ndim <= 1
     return np.asarray(y).ndim == (2 if return_sequences else 1)
-
-
-def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
-    """The one check of per-sample weights, for ``fit``, ``partial_fit`` and ``score``.
-
-    Class weights, once expanded to samples, are checked here too.
-
-    Parameters
-    ----------
-    sample_weight : array-like of shape (n_samples,), scalar, or None
-    n_samples : int
-    name : str, default="sample_weight"
-        Name used in error messages.
-
-    Returns
-    -------
-    sample_weight : ndarray of shape (n_samples,), float64, or None
-
-    Raises
-    ------
-    TypeError
-        If the weights are not numbers.
-    ValueError
-        If they have the wrong length, are complex, text, non-finite or
-        negative, or sum to zero or to more than float64 holds.
-    """
-    if sample_weight is None:
-        return None
-    sw = _as_array(sample_weight, name)
-    if sw.ndim == 0:
-        sw = np.full(n_samples, sw)
-    if sw.shape != (n_samples,):
-        raise ValueError(f"{name}.shape == {sw.shape}, expected ({n_samples},).")
-    sw = _weight_values(sw, [f"{name}[{i}]" for i in range(n_samples)], name)
-    with np.errstate(over="ignore"):
-        total = sw.sum()
-    if total <= 0:
-        raise ValueError(f"{name} must sum to a positive number; all weights are zero.")
-    if not np.isfinite(total):
-        raise ValueError(
-            f"{name} sums to more than float64 holds; rescale the weights (only their "
-            "ratios matter)."
-        )
-    return sw
-
-
-def check_class_weight(class_weight, classes):
-    """Check ``class_weight``: "balanced", a dict label -> weight, a list of such
-    dicts (one per output of multilabel targets), or None.
-
-    Returns it unchanged when valid. Each weight is held to the rules of
-    :func:`check_sample_weight`, and an error names its class.
-    """
-    if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
-        return class_weight
-    if isinstance(class_weight, dict):
-        unknown = [label for label in class_weight if label not in set(classes.tolist())]
-        if unknown:
-            raise ValueError(
-                f"class_weight names {unknown!r}, which are not classes of y; the classes "
-                f"are {classes.tolist()}."
-            )
-        dicts, prefixes = [class_weight], ["class_weight"]
-    elif isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight):
-        dicts = class_weight
-        prefixes = [f"class_weight[{k}]" for k in range(len(class_weight))]
-    else:
-        raise TypeError(
-            "class_weight must be a dict, a list of dicts, 'balanced' or None, got "
-            f"{class_weight!r}."
-        )
-    for weights, prefix in zip(dicts, prefixes):
-        labels = list(weights)
-        _weight_values(
-            np.array([weights[label] for label in labels] or [0.0], dtype=object)[: len(labels)],
-            [f"{prefix}[{label!r}]" for label in labels], "class_weight",
-        )
-    return class_weight
-
-
-def _weight_values(values, places, name):
-    """Real, finite, non-negative float64 weights; an error names the first bad place."""
-    if values.dtype.kind in "USa" or (values.dtype == object and _holds_text(values)):
-        raise TypeError(f"{name} must hold numbers, not text.")
-    if np.iscomplexobj(values) or any(isinstance(v, complex) for v in values.ravel()):
-        raise ValueError(f"{name} holds complex numbers; weights must be real.")
-    try:
-        values = values.astype(np.float64)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise TypeError(f"{name} must hold numbers: {exc}") from exc
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        k = int(np.argmax(bad))
-        problem = "negative" if values[k] < 0 else "NaN or infinity"
-        raise ValueError(f"{places[k]} is {float(values[k])!r}: {problem}; weights must be "
-                         "finite and non-negative.")
-    return values
 
 
 def check_channel_names(fitted_names, sequences, estimator_name):

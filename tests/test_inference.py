@@ -181,9 +181,9 @@ def test_chunk_n_samples():
         assert chunk_n_samples(2**20, 100) == 3
 
 
-def _today(theta, X, lengths, spec):
+def _today(self, theta, X, lengths):
     """Prediction logits through the training forward pass, as before chunking."""
-    return forward_logits(theta, X, lengths, spec)[0]
+    return forward_logits(theta, X, lengths, self)[0]
 
 
 def _ragged(rng, n=9, F=2, T=7):
@@ -239,7 +239,7 @@ def test_estimator_predictions_unchanged(Estimator, return_sequences, monkeypatc
         with config_context(working_memory=1e-6):  # the smallest chunks
             chunked["many"] = _outputs(model, X, y)
         with monkeypatch.context() as m:
-            m.setattr(sklstm._base, "predict_logits", _today)
+            m.setattr(Network, "predict", _today)
             expected = _outputs(model, X, y)
         _assert_same_outputs(chunked["one"], expected)
         _assert_same_outputs(chunked["many"], expected)

@@ -9,7 +9,8 @@ steps after the end of a history.
 
 - :func:`make_windows` returns the supervised windows as a :class:`Windows`.
 - :class:`DirectForecaster` fits one multi-output model for all ``horizon``
-  steps.
+  steps; with future covariates, by default an LSTM encoder-decoder whose
+  decoder reads the covariates of each forecast step.
 - :class:`RecursiveForecaster` fits a one-step model and rolls it forward,
   feeding back its own predictions.
 - Both give split-conformal ``predict_interval`` and ``predict_quantiles``

@@ -40,7 +40,7 @@ from ._windows import WINDOW_CONSTRAINTS, make_windows
 _DEFAULT_LSTM_PARAMS = {"hidden_layer_sizes": (8,), "solver": "lbfgs", "max_iter": 100}
 
 # Shared parameter documentation, formatted into both forecasters' docstrings
-# with PARAMETERS_DOC.format(horizon=..., gap=..., diff=...).
+# with PARAMETERS_DOC.format(regressor=..., horizon=..., gap=..., diff=...).
 PARAMETERS_DOC = """
     regressor : estimator or None, default=None
         Regressor whose ``fit(X, y)`` and ``predict(X)`` take ``X`` of shape
@@ -51,7 +51,7 @@ PARAMETERS_DOC = """
         on the full batch, whose iteration cap acts as early stopping on short
         histories (so its IterationLimitWarning is silenced; any other
         ConvergenceWarning is not). Pass your own for long or multivariate
-        series.
+        series.{regressor}
     window : int >= 1
         Number of input steps of each window.{horizon}
     target : str or list of str, default=None
@@ -62,8 +62,9 @@ PARAMETERS_DOC = """
         lookback.
     future_covariates : str or list of str, default=None
         Columns known in advance; input channels shifted ahead as in
-        :func:`make_windows`. ``predict`` needs their values after the history
-        in ``future``.
+        :func:`make_windows` (appended after the window for an
+        :class:`~sklstm.LSTMEncoderDecoderRegressor`). ``predict`` needs
+        their values after the history in ``future``.
     gap : int >= 0, default=0
         {gap}
     target_transform : {{None, "diff", "log"}}, default=None
@@ -156,6 +157,7 @@ class _Setup:
     calibration_size: object  # float fraction or int rows
     calibration_folds: int
     calibration_steps: int  # forecast steps calibrated
+    future_layout: str = "shifted"  # of the windows, see make_windows
 
     def state(self):
         """Plain values (the transform by name), for saving."""
@@ -337,6 +339,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         model_frame = frame.loc[:, list(roles.columns)].iloc[transform.n_consumed :]
         model_frame = model_frame.copy()
         model_frame[list(roles.targets)] = (model_targets - mean) / scale
+        # Set first: _configured reads them (self is a staged copy).
+        self._setup = setup
+        self.targets_, self.past_covariates_ = roles.targets, roles.past
+        self.future_covariates_ = roles.future
         windows = make_windows(
             model_frame,
             target=list(roles.targets),
@@ -346,13 +352,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             past_covariates=list(roles.past),
             future_covariates=list(roles.future),
             dropna=setup.dropna,
+            future_layout=setup.future_layout,
         )
         y = windows.y[:, 0] if windows.y.shape[1] == 1 else windows.y
         regressor = self._fit_regressor(windows.X, y)
 
-        self._setup = setup
-        self.targets_, self.past_covariates_ = roles.targets, roles.past
-        self.future_covariates_ = roles.future
         self.freq_ = freq
         self.target_mean_, self.target_scale_ = mean, scale
         self.channels_ = windows.channels
@@ -403,14 +407,18 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     def _fit_regressor(self, X, y):
         """Fit and return a clone of ``regressor``, or the default LSTM."""
         if self.regressor is not None:
-            return clone(self.regressor).fit(X, y)
-        regressor = self._default_regressor()
+            return self._configured(clone(self.regressor)).fit(X, y)
+        regressor = self._configured(self._default_regressor())
         with warnings.catch_warnings():
             # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS), so
             # "increase max_iter" would be bad advice. Filtered by category,
             # so that every other convergence problem still warns.
             warnings.simplefilter("ignore", IterationLimitWarning)
             regressor.fit(X, y)
+        return regressor
+
+    def _configured(self, regressor):
+        """``regressor`` (unfitted) with the settings the strategy imposes on it."""
         return regressor
 
     def set_params(self, **params):

@@ -24,6 +24,7 @@ class RecursiveForecaster(BaseForecaster):
 
     Parameters
     ----------{PARAMETERS_DOC.format(
+        regressor="",
         horizon="",
         gap="The model predicts ``gap + 1`` steps after each window's end.",
         diff="",

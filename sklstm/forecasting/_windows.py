@@ -75,7 +75,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from .._param_validation import Interval, validate_params
+from .._param_validation import Interval, Options, validate_params
 from ._columns import as_frame, check_finite, column_values, resolve_roles
 from ._time import time_freq
 
@@ -95,8 +95,9 @@ class Windows:
     Attributes
     ----------
     X : ndarray of shape (n_windows, window, n_channels), dtype float64
-        Input windows, oldest step first. ``X[i, -1]`` is the step at
-        ``origins[i]``.
+        Input windows, oldest step first. ``X[i, window - 1]`` is the step at
+        ``origins[i]``. With ``future_layout="appended"``, of shape
+        (n_windows, window + horizon, n_channels).
     y : ndarray of shape (n_windows, horizon * n_targets), dtype float64
         Targets, step-major: all targets at the first target step, then all
         at the next step, and so on. Named by ``target_names``.
@@ -128,15 +129,27 @@ class Windows:
         )
 
 
-def window_X(lookback, lead, origins, window, shift):
-    """Stack the windows ending at ``origins``.
+FUTURE_LAYOUTS = ("shifted", "appended")
 
-    lookback : (n_rows, n_lookback) targets and past covariates, unshifted.
-    lead : (n_rows + extra, n_future) future covariates, read ``shift`` ahead.
-    Returns X of shape (len(origins), window, n_lookback + n_future).
+
+def window_X(lookback, lead, origins, window, gap, horizon, future_layout="shifted"):
+    """Stack the windows ending at ``origins``, in ``future_layout`` (see
+    :func:`make_windows`).
+
+    lookback : (n_rows, n_lookback) targets and past covariates.
+    lead : (n_rows + extra, n_future) future covariates, row-aligned with
+    ``lookback``. Returns X of shape (len(origins), window, n_lookback +
+    n_future), or (len(origins), window + horizon, ...) when "appended".
     """
     steps = origins[:, None] + np.arange(1 - window, 1)  # (n_windows, window)
-    return np.concatenate([lookback[steps], lead[steps + shift]], axis=2)
+    if future_layout == "shifted":
+        return np.concatenate([lookback[steps], lead[steps + gap + horizon]], axis=2)
+    past = np.concatenate([lookback[steps], lead[steps]], axis=2)
+    targets = origins[:, None] + gap + np.arange(1, horizon + 1)  # (n_windows, horizon)
+    # Targets and past covariates are unknown at the target steps: 0 fills them.
+    unknown = np.zeros((len(origins), horizon, lookback.shape[1]))
+    ahead = np.concatenate([unknown, lead[targets]], axis=2)
+    return np.concatenate([past, ahead], axis=1)
 
 
 def make_windows(
@@ -150,6 +163,7 @@ def make_windows(
     past_covariates=None,
     future_covariates=None,
     dropna=False,
+    future_layout="shifted",
 ):
     """Cut a time-indexed frame into supervised windows for a sequence model.
 
@@ -171,6 +185,18 @@ def make_windows(
 
     No row beyond the data is needed: the last window reads its future
     covariates up to its last target time.
+
+    With ``future_layout="appended"`` (the layout of
+    :class:`sklstm.LSTMEncoderDecoderRegressor`), nothing is shifted: the
+    window's ``window`` steps hold every channel at its own time, and
+    ``horizon`` steps follow, holding the future covariates at the target
+    times and 0 in the target and past-covariate channels (unknown there).
+    For ``window=3, gap=1, horizon=2``::
+
+        window step               0      1      2      3      4
+        targets, past covariates  t-2    t-1    t      0      0
+        future covariates         t-2    t-1    t      t+2    t+3
+        y                         [target at t+2, target at t+3]
 
     Parameters
     ----------
@@ -199,11 +225,16 @@ def make_windows(
         If False, a NaN in any used column raises. If True, drop exactly the
         windows whose inputs or targets include a NaN; the other windows and
         their origins are unchanged.
+    future_layout : {"shifted", "appended"}, default="shifted"
+        Where the future covariates of the target steps go: shifted ahead
+        inside the window, or in ``horizon`` steps appended after it (see
+        above).
 
     Returns
     -------
     windows : Windows
-        Frozen dataclass with ``X`` of shape (n_windows, window, n_channels),
+        Frozen dataclass with ``X`` of shape (n_windows, window, n_channels)
+        (``window + horizon`` steps when "appended"),
         ``y`` of shape (n_windows, horizon * n_targets), ``origins``,
         ``channels`` and ``target_names``. Without dropped windows,
         ``n_windows = (n_rows - window - gap - horizon) // stride + 1``.
@@ -246,6 +277,11 @@ def make_windows(
     roles = resolve_roles(frame, target, past_covariates, future_covariates)
     sizes = {"window": window, "horizon": horizon, "gap": gap, "stride": stride}
     validate_params(sizes, WINDOW_CONSTRAINTS, "make_windows")
+    validate_params(
+        {"future_layout": future_layout},
+        {"future_layout": [Options(str, FUTURE_LAYOUTS)]},
+        "make_windows",
+    )
     window, horizon, gap, stride = (int(sizes[name]) for name in WINDOW_CONSTRAINTS)
     time_freq(frame.index)  # validates the time axis
 
@@ -276,7 +312,7 @@ def make_windows(
     # Origins are positions; counting back from the latest one keeps it.
     last_origin = n_rows - 1 - gap - horizon
     origins = np.arange(last_origin, window - 2, -stride)[::-1]
-    X = window_X(lookback, lead, origins, window, shift=gap + horizon)
+    X = window_X(lookback, lead, origins, window, gap, horizon, future_layout)
     target_steps = origins[:, None] + gap + np.arange(1, horizon + 1)
     y = targets[target_steps].reshape(len(origins), horizon * n_targets)
 

@@ -1,0 +1,266 @@
+"""Forecasting 14 days of daily demand with covariates known in advance.
+
+The data: three years of daily sales (synthetic, fixed seed) with weekly and
+yearly seasonality, a slow trend, planned prices (list-price changes and
+promotional discounts), promotion campaigns of 2-5 days that lift demand
+beyond the discount, a price elasticity of -2 and persistent (AR(1))
+multiplicative shocks. Price, promotion and the day of the week (as sine and
+cosine) are known 14 days ahead.
+
+The models, all fed the same columns and windows of the last ``WINDOW`` days:
+
+- ``encoder-decoder``: ``DirectForecaster`` with its default regressor for
+  future covariates, :class:`sklstm.LSTMEncoderDecoderRegressor`;
+- ``recursive``: ``RecursiveForecaster`` with its default LSTM;
+- ``direct LSTM (shifted)``: ``DirectForecaster`` with its former default,
+  an ``LSTMRegressor`` reading the covariates shifted ahead in the window;
+- ``ridge``: ``DirectForecaster`` with a ridge regression on the flattened
+  (standardised) windows;
+- ``seasonal naive``: the sales of the same weekday one week before.
+
+Each model is fitted once on the first ``N_TRAIN`` days, then forecasts 14
+days from every 7th day of the rest (a rolling origin without refit), each
+time from the history up to its origin. The score is the mean absolute
+error over all origins and steps, averaged over three seeds for the LSTMs.
+
+The settings (target transform, window, the encoder-decoder's units,
+iterations and penalty, the ridge penalty) were chosen with ``--tune``,
+which scores candidates the same way inside the training days only: fit on
+the first ``N_VALIDATION_FIT`` days, forecast from origins up to day
+``N_TRAIN``. The test days are never seen. The encoder-decoder's window is
+four weeks throughout.
+
+BLAS runs on one thread for every model: the machine is shared, and the
+products are small.
+
+Measured (``python benchmarks/bench_future_covariates.py``, 55 s on a
+loaded 2-core machine; test MAE in units sold, mean ± sd over seeds 0-2)::
+
+    model                    target_transform=None   target_transform="log"
+    encoder-decoder             13.34 ± 1.57            14.55 ± 0.62
+    recursive                   14.19 ± 0.52            13.64 ± 0.90
+    direct LSTM (shifted)       22.55 ± 1.47            20.46 ± 0.78
+    ridge                       12.48                    9.90
+    seasonal naive              35.53                   35.53
+
+The encoder-decoder is about as accurate as recursive and 1.7 times more
+accurate than the former direct default, but ridge on the log targets,
+which suits this nearly log-linear data, is the most accurate. On the
+validation days (``--tune``, 3m50s) the encoder-decoder scored 13.46 ±
+1.26, recursive 15.44 ± 1.85 (15.06 at window 14 with "log"), ridge 15.02
+(12.57 with "log").
+
+Run::
+
+    python benchmarks/bench_future_covariates.py
+    python benchmarks/bench_future_covariates.py --tune    # the validation grid
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor  # noqa: E402
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster  # noqa: E402
+
+HORIZON = 14
+WINDOW = 28
+N_DAYS = 3 * 365
+N_TRAIN = 900
+N_VALIDATION_FIT = 720
+ORIGIN_STEP = 7
+FUTURE = ["price", "promo", "dow_sin", "dow_cos"]
+SEEDS = (0, 1, 2)
+# Chosen by --tune on the training days (see the module docstring): the
+# encoder-decoder validated best with target_transform=None (the default of
+# DirectForecaster: 16 units, 100 L-BFGS iterations), ridge and recursive
+# with "log" (recursive at window 28: None). The run shows both for all.
+TARGET_TRANSFORMS = (None, "log")
+RIDGE_ALPHA = 1.0
+
+
+def make_daily_demand(n_days=N_DAYS, seed=0):
+    """Daily sales with weekly seasonality, planned prices and promotions.
+
+    Returns
+    -------
+    frame : DataFrame of shape (n_days, 5)
+        ``sales`` and the covariates known in advance, daily from 2021-01-01.
+    """
+    rng = np.random.RandomState(seed)
+    index = pd.date_range("2021-01-01", periods=n_days, freq="D")
+    t = np.arange(n_days)
+    dow = index.dayofweek.to_numpy()
+    weekly = np.array([0.85, 0.9, 0.95, 1.0, 1.15, 1.35, 1.2])[dow]
+    yearly = 1 + 0.12 * np.sin(2 * np.pi * (t - 80) / 365.25)
+    level = 100 * (1 + 0.15 * t / n_days) * yearly
+    # Campaigns of 2-5 days, planned ahead, about one every three weeks.
+    promo = np.zeros(n_days)
+    start = 0
+    while start < n_days:
+        start += rng.geometric(1 / 20)
+        promo[start : start + rng.randint(2, 6)] = 1.0
+    # A list price that changes a few times a year, discounted in campaigns.
+    changes = rng.binomial(1, 1 / 120, n_days) * rng.choice([-0.5, 0.5, 1.0], n_days)
+    list_price = 10 + np.cumsum(changes)
+    price = np.round(list_price * (1 - promo * rng.choice([0.1, 0.2, 0.3], n_days)), 2)
+    mean = level * weekly * (price / list_price) ** -2.0 * (1 + 0.25 * promo)
+    shocks = np.zeros(n_days)  # demand shocks persist for a few days
+    for i in range(1, n_days):
+        shocks[i] = 0.5 * shocks[i - 1] + rng.normal(scale=0.06)
+    return pd.DataFrame(
+        {
+            "sales": mean * np.exp(shocks),
+            "price": price,
+            "promo": promo,
+            "dow_sin": np.sin(2 * np.pi * dow / 7),
+            "dow_cos": np.cos(2 * np.pi * dow / 7),
+        },
+        index=index,
+    )
+
+
+def _flatten(X):
+    return X.reshape(len(X), -1)
+
+
+def make_models(seed, *, target_transform, window=WINDOW,
+                ridge_alpha=RIDGE_ALPHA, encoder_decoder=None):
+    """The compared forecasters, name -> unfitted forecaster."""
+    common = dict(
+        window=window, target="sales", future_covariates=FUTURE,
+        target_transform=target_transform, calibration=None, random_state=seed,
+    )
+    ridge = make_pipeline(FunctionTransformer(_flatten), StandardScaler(), Ridge(ridge_alpha))
+    # The former default of DirectForecaster (and RecursiveForecaster's).
+    shifted = LSTMRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=100,
+                            random_state=seed)
+    return {
+        "encoder-decoder": DirectForecaster(encoder_decoder, horizon=HORIZON, **common),
+        "recursive": RecursiveForecaster(**common),
+        "direct LSTM (shifted)": DirectForecaster(shifted, horizon=HORIZON, **common),
+        "ridge": DirectForecaster(ridge, horizon=HORIZON, **common),
+    }
+
+
+def rolling_mae(forecaster, data, n_fit, n_end):
+    """Fit on ``data[:n_fit]``; MAE of the forecasts from every ORIGIN_STEP-th
+    origin in ``[n_fit - 1, n_end - HORIZON - 1]``; and the fit time (s)."""
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # iteration caps are deliberate here
+        forecaster.fit(data.iloc[:n_fit])
+    fit_time = time.perf_counter() - start
+    errors = []
+    for origin in range(n_fit - 1, n_end - HORIZON, ORIGIN_STEP):
+        ahead = data.iloc[origin + 1 : origin + 1 + HORIZON]
+        pred = forecaster.predict(
+            HORIZON, future=ahead[FUTURE], history=data.iloc[: origin + 1]
+        )
+        errors.append(np.abs(ahead["sales"].to_numpy() - np.asarray(pred)))
+    return float(np.mean(errors)), fit_time
+
+
+def seasonal_naive_mae(data, n_fit, n_end):
+    """MAE of repeating the last observed week, over the same origins."""
+    sales = data["sales"].to_numpy()
+    errors = []
+    for origin in range(n_fit - 1, n_end - HORIZON, ORIGIN_STEP):
+        steps = np.arange(1, HORIZON + 1)
+        pred = sales[origin - 7 + 1 + (steps - 1) % 7]
+        errors.append(np.abs(sales[origin + steps] - pred))
+    return float(np.mean(errors))
+
+
+# The encoder-decoder candidates of --tune: (units, L-BFGS iterations, alpha).
+CANDIDATES = ((16, 100, 1e-4), (16, 200, 1e-4), (8, 100, 1e-4), (16, 300, 0.1))
+
+
+def _row(name, window, transform, setting, maes):
+    maes = np.atleast_1d(maes)
+    print(f"{name:24s} {window:6d} {transform!s:>9s} {setting:>22s} {maes.mean():7.2f} "
+          f"{maes.std():6.2f}", flush=True)
+
+
+def tune(data):
+    """Score candidate settings on the training days only (LSTMs: over SEEDS)."""
+    n_fit, n_end = N_VALIDATION_FIT, N_TRAIN
+    print(f"validation: fit on days [0, {n_fit}), origins up to day {n_end}")
+    print(f"{'model':24s} {'window':>6s} {'transform':>9s} {'setting':>22s} {'MAE':>7s} "
+          f"{'sd':>6s}")
+    for transform in (None, "log"):
+        for window in (14, 28):
+            for alpha in (0.1, 1.0, 10.0):
+                model = make_models(0, window=window, target_transform=transform,
+                                    ridge_alpha=alpha)["ridge"]
+                _row("ridge", window, transform, f"alpha={alpha}",
+                     rolling_mae(model, data, n_fit, n_end)[0])
+            for name in ("recursive", "direct LSTM (shifted)"):
+                maes = [
+                    rolling_mae(make_models(seed, window=window, target_transform=transform)[name],
+                                data, n_fit, n_end)[0]
+                    for seed in SEEDS
+                ]
+                _row(name, window, transform, "default", maes)
+        for units, max_iter, alpha in CANDIDATES:
+            maes = []
+            for seed in SEEDS:
+                regressor = LSTMEncoderDecoderRegressor(
+                    (units,), solver="lbfgs", max_iter=max_iter, alpha=alpha, random_state=seed
+                )
+                model = make_models(seed, target_transform=transform,
+                                    encoder_decoder=regressor)["encoder-decoder"]
+                maes.append(rolling_mae(model, data, n_fit, n_end)[0])
+            _row("encoder-decoder", WINDOW, transform, f"{units},{max_iter},{alpha:g}", maes)
+
+
+def _compare(data, transform):
+    """Print the test MAE of every model with ``target_transform=transform``."""
+    results = {}
+    for seed in SEEDS:
+        for name, model in make_models(seed, target_transform=transform).items():
+            if name == "ridge" and seed != SEEDS[0]:
+                continue  # deterministic
+            results.setdefault(name, []).append(rolling_mae(model, data, N_TRAIN, N_DAYS))
+    naive = seasonal_naive_mae(data, N_TRAIN, N_DAYS)
+    ridge = np.mean([mae for mae, _ in results["ridge"]])
+    print(f"\ntarget_transform={transform!r}")
+    print(f"{'model':24s} {'MAE mean ± sd':>15s} {'per seed':>22s} {'/ ridge':>7s} {'fit s':>6s}")
+    for name, runs in results.items():
+        maes = np.array([mae for mae, _ in runs])
+        fit = np.mean([t for _, t in runs])
+        seeds = " ".join(f"{m:.2f}" for m in maes)
+        print(f"{name:24s} {maes.mean():7.2f} ± {maes.std():5.2f} {seeds:>22s} "
+              f"{maes.mean() / ridge:7.2f} {fit:6.1f}", flush=True)
+    print(f"{'seasonal naive':24s} {naive:7.2f} {'':30s} {naive / ridge:7.2f}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tune", action="store_true",
+                        help="score the candidate settings on the training days")
+    args = parser.parse_args()
+    data = make_daily_demand()
+    with threadpool_limits(1):
+        if args.tune:
+            tune(data)
+            return
+        n_origins = len(range(N_TRAIN - 1, N_DAYS - HORIZON, ORIGIN_STEP))
+        print(f"{N_DAYS} days; fit on the first {N_TRAIN}; {n_origins} origins, "
+              f"{HORIZON} days ahead; window {WINDOW}; seeds {SEEDS}")
+        for transform in TARGET_TRANSFORMS:
+            _compare(data, transform)
+
+
+if __name__ == "__main__":
+    main()

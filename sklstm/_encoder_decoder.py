@@ -1,0 +1,273 @@
+"""LSTMEncoderDecoderRegressor: direct multi-step forecasts with future covariates."""
+
+import numbers
+from dataclasses import replace
+
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
+from ._param_validation import Interval
+from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
+from ._seq2seq import EncoderDecoder, EncoderDecoderLayout
+
+
+def _without_parameters(doc, names):
+    """``doc`` (numpydoc parameter paragraphs) without the paragraphs of ``names``."""
+    paragraphs = doc.split("\n\n")
+    kept = [p for p in paragraphs
+            if not any(p.lstrip("\n").startswith(f"    {name} :") for name in names)]
+    return "\n\n".join(kept)
+
+
+# BaseLSTM's parameters the encoder-decoder does not offer; each stays at its
+# default as a class attribute: one prediction per sequence (its horizon),
+# and neither Greff et al.'s variants, two directions nor dropout.
+_NOT_PARAMETERS = ("return_sequences", "gate_variant", "bidirectional", "dropout",
+                   "recurrent_dropout")
+
+
+_SHAPE_DOC = """
+    horizon : int, default=1
+        Decoder steps: the last ``horizon`` steps of each sequence; the
+        steps before them (at least one) are the encoder's window.
+
+    n_future_channels : int, default=0
+        How many of the last channels of ``X`` the decoder reads at its
+        steps: the covariates known in advance (calendar, planned prices).
+        0 means the decoder reads only the encoder's context.
+"""
+
+
+class LSTMEncoderDecoderRegressor(LSTMRegressor):
+    __doc__ = f"""LSTM encoder-decoder for direct multi-step regression.
+
+    An LSTM encoder reads a window of past steps; an LSTM decoder then runs
+    over the ``horizon`` steps to forecast, reading at each step that step's
+    future covariates and the encoder's context (its top layer's last hidden
+    state), and a dense layer turns each decoder step into that step's
+    outputs: the sequence-to-sequence form of MQ-RNN (Wen et al., 2017).
+    Trained on the squared error (or the pinball loss of several quantiles)
+    of all steps plus an L2 penalty, by backpropagation through both networks.
+
+    **Layout of X.** Each sample is one sequence of ``window + horizon``
+    steps, oldest first, of ``n_channels`` channels, the future covariates
+    last:
+
+    - steps ``0 .. window - 1``: the encoder reads every channel (targets,
+      past covariates, and the future covariates at those past times);
+    - steps ``window .. window + horizon - 1``: the decoder reads only the
+      last ``n_future_channels`` channels, the covariates at the forecast
+      steps. The other channels of these steps are not read: fill them with
+      any finite value, such as 0.
+
+    3-D ``X`` of shape (n_samples, window + horizon, n_channels) is this
+    layout directly; 2-D ``X`` of shape (n_samples, (window + horizon) *
+    n_channels) holds it as ``n_channels``, ``column_order`` and
+    ``newest_first`` say. All sequences have the same length (no NaN
+    padding); the window may differ between ``fit`` and ``predict``.
+    :class:`sklstm.forecasting.DirectForecaster` builds this layout from a
+    DataFrame.
+
+    **Layout of y.** Shape (n_samples, horizon * n_step_outputs),
+    step-major: every output of the first forecast step, then of the next
+    (:func:`sklstm.forecasting.make_windows`' layout), or (n_samples,) when
+    there is one step and one output.
+
+    Standardisation uses the window steps for the channels the decoder does
+    not read, and every step for the future covariates.
+
+    Parameters
+    ----------{_SHAPE_DOC}{_without_parameters(PARAMETERS_DOC, _NOT_PARAMETERS).replace(
+        "Units of each stacked LSTM layer, from the input upwards.",
+        "Units of each stacked LSTM layer of the encoder, and of the decoder.")}{
+        REGRESSOR_PARAMETERS_DOC}
+    Attributes
+    ----------{ATTRIBUTES_DOC.replace(
+        "One dict per LSTM layer", "The encoder's layers, then the decoder's; one dict per layer"
+    ).replace("H_last, n_outputs", "H_last, n_step_outputs").replace(
+        "(n_outputs,)", "(n_step_outputs,)")}{REGRESSOR_ATTRIBUTES_DOC}
+    See Also
+    --------
+    LSTMRegressor : One LSTM and a dense layer (many-to-one or many-to-many).
+    sklstm.forecasting.DirectForecaster : Uses this model when future
+        covariates are given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklstm import LSTMEncoderDecoderRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(150, 6 + 3, 2))          # window 6, horizon 3
+    >>> y = X[:, 5:6, 0] + X[:, 6:, 1]                # last value + each step's covariate
+    >>> model = LSTMEncoderDecoderRegressor(
+    ...     (8,), horizon=3, n_future_channels=1, solver="lbfgs", max_iter=80,
+    ...     random_state=0).fit(X, y)
+    >>> model.predict(X[:2]).shape
+    (2, 3)
+    >>> round(model.score(X, y), 2) > 0.95
+    True
+    """
+
+    # Not parameters (see _NOT_PARAMETERS).
+    return_sequences = False
+    gate_variant = None
+    bidirectional = False
+    dropout = 0.0
+    recurrent_dropout = 0.0
+    _ARCHITECTURE_PARAMS = (*BaseLSTM._ARCHITECTURE_PARAMS, "horizon", "n_future_channels")
+
+    _parameter_constraints = {
+        **{k: v for k, v in LSTMRegressor._parameter_constraints.items()
+           if k not in _NOT_PARAMETERS},
+        "horizon": [Interval(numbers.Integral, 1, None)],
+        "n_future_channels": [Interval(numbers.Integral, 0, None)],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(32,),
+        *,
+        horizon=1,
+        n_future_channels=0,
+        peephole=False,
+        coupled_gates=False,
+        forget_bias=1.0,
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="tail",
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        clip_norm=None,
+        solver_options=None,
+        standardize=True,
+        n_channels=1,
+        column_order="time_major",
+        newest_first=False,
+        n_exog=0,
+        data_format=None,
+        loss="squared_error",
+        quantiles=(0.1, 0.5, 0.9),
+        scale_targets=True,
+    ):
+        super().__init__(
+            hidden_layer_sizes, peephole=peephole, coupled_gates=coupled_gates,
+            forget_bias=forget_bias, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+            power_t=power_t, max_iter=max_iter, shuffle=shuffle, random_state=random_state,
+            tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, validation_split=validation_split,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun, clip_norm=clip_norm, solver_options=solver_options,
+            standardize=standardize, n_channels=n_channels, column_order=column_order,
+            newest_first=newest_first, n_exog=n_exog, data_format=data_format, loss=loss,
+            quantiles=quantiles, scale_targets=scale_targets,
+        )
+        for name in _NOT_PARAMETERS:
+            delattr(self, name)  # the class attribute, not a parameter
+        self.horizon = horizon
+        self.n_future_channels = n_future_channels
+
+    # -- the shape of the problem -------------------------------------------------
+
+    def _sizes(self, *, fitted):
+        """``(horizon, n_future)``: of the fitted network, or of the parameters."""
+        if fitted:
+            network = self._fitted_network()[0]
+            return network.horizon, network.layout.n_future
+        return int(self.horizon), int(self.n_future_channels)
+
+    def _convert_X(self, X, *, reset):
+        seqs, state = super()._convert_X(X, reset=reset)
+        horizon, n_future = self._sizes(fitted=not reset)
+        if seqs.lengths is not None:
+            raise ValueError(
+                f"{type(self).__name__} needs sequences of equal length "
+                "(window + horizon steps); X holds padded or ragged sequences."
+            )
+        n_steps = seqs.values.shape[1]
+        if n_steps <= horizon:
+            columns = "" if seqs.n_columns is None else (
+                f"X has {seqs.n_columns} feature(s), "
+            )
+            raise ValueError(
+                f"{type(self).__name__} needs sequences of at least horizon + 1 = "
+                f"{horizon + 1} steps (a window of at least one step, then the "
+                f"horizon); {columns}sequences of {n_steps} step(s)."
+            )
+        if n_future > seqs.n_channels:
+            raise ValueError(
+                f"n_future_channels={n_future} is more than the {seqs.n_channels} "
+                "channel(s) of X."
+            )
+        return seqs, state
+
+    def _channel_stats(self, seqs, sample_weight):
+        """Statistics over the steps that each channel is read at.
+
+        The decoder reads only the future covariates at its steps; the other
+        channels' values there are fillers, which must not shift their scale.
+        """
+        horizon, n_future = self._sizes(fitted=False)
+        window = seqs.values.shape[1] - horizon
+        encoder_part = replace(seqs, values=seqs.values[:, :window])
+        mean, scale = BaseLSTM._channel_stats(encoder_part, sample_weight)
+        if n_future:
+            future = replace(seqs, values=seqs.values[..., seqs.n_channels - n_future :])
+            mean[-n_future:], scale[-n_future:] = BaseLSTM._channel_stats(future, sample_weight)
+        return mean, scale
+
+    # -- the network ---------------------------------------------------------------
+
+    def _encode_targets(self, y, sequences, *, reset, classes=None):
+        encoded = super()._encode_targets(y, sequences, reset=reset, classes=classes)
+        horizon, _ = self._sizes(fitted=not reset)
+        n_columns = encoded[0].shape[-1]
+        if n_columns % horizon:
+            raise ValueError(
+                f"y has {n_columns} columns, not a multiple of horizon={horizon}: it "
+                "must hold horizon * n_step_outputs columns, step-major."
+            )
+        return encoded
+
+    def _network(self, n_channels, sizes, n_logits):
+        horizon, n_future = self._sizes(fitted=False)
+        layout = EncoderDecoderLayout(
+            n_channels, n_future, sizes, n_logits // horizon, peephole=self.peephole,
+            coupled=self.coupled_gates,
+        )
+        return EncoderDecoder(layout, horizon)
+
+    def _initial_weights(self, network, reuse_weights, rng, dtype):
+        if reuse_weights:
+            return super()._initial_weights(network, reuse_weights, rng, dtype)
+        return network.layout.initial_weights(rng, forget_bias=self.forget_bias, dtype=dtype)
+
+    def _fitted_network(self):
+        """The fitted network, from the fitted weights alone, and the packed weights."""
+        check_is_fitted(self, "coefs_")
+        n_quantiles = 1 if self.quantiles_ is None else self.quantiles_.size
+        network = EncoderDecoder.from_weights(
+            self.coefs_, self.out_coef_, self.n_outputs_ * n_quantiles
+        )
+        theta = network.layout.pack(
+            self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
+        )
+        return network, theta

@@ -1,0 +1,241 @@
+r"""An LSTM encoder-decoder for direct multi-step forecasts, composed from the core.
+
+The network reads one array per sample, ``X`` of shape
+(B, window + horizon, C), oldest step first:
+
+- the **encoder**, a stack of LSTM layers, reads the first ``window`` steps
+  (all C channels) and returns its top layer's last hidden state, the
+  context ``h^e`` (B, H);
+- the **decoder**, a stack of LSTM layers of the same sizes, runs over the
+  last ``horizon`` steps. At step k it reads ``u_k = [x^f_k, h^e]``: that
+  step's future covariates ``x^f_k``, the last ``n_future`` channels of X
+  (its other channels are not read), and the context, as MQ-RNN's decoders
+  do (Wen et al., 2017);
+- a dense **head** maps each decoder step's top hidden state ``h^d_k`` to
+  that step's ``n_step_outputs`` forecasts,
+  ``z_k = h^d_k coef + intercept``.
+
+The logits are flattened step-major to (B, horizon * n_step_outputs), the
+layout of :func:`sklstm.forecasting.make_windows`' targets.
+
+Exact BPTT follows from the core's exact gradients: the head's gradient
+gives ``δh^d``; :func:`~sklstm._lstm.lstm_backward` of the decoder gives its
+weights' gradients and ``δu``; the context's gradient is the sum over the
+horizon of its columns of ``δu``, ``δh^e = Σ_k δu_k[n_future:]``; the
+encoder's backward takes it as the gradient of its many-to-one output.
+
+Only the context passes from the encoder to the decoder: the core returns
+the top layer's hidden states, never a cell state, so the encoder's cell
+states (and its lower layers' states) cannot initialise the decoder as in
+DeepAR without a change to the core. The decoder starts from zero states
+and receives the context at every step instead, which carries the same
+information into each of its gates.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._loss import penalised_weights, write_layer_grads
+from ._lstm import lstm_backward, lstm_forward
+from ._params import ParamLayout, init_lstm_layers, init_output_layer
+
+__all__ = ["EncoderDecoderLayout", "EncoderDecoder"]
+
+
+class EncoderDecoderLayout:
+    """Offsets of the encoder, the decoder and the head in one flat vector.
+
+    The encoder's layers come first, then the decoder's, then the head:
+    :meth:`unpack` and :meth:`pack` treat both stacks as one list of layers,
+    as :class:`~sklstm._params.ParamLayout` does for a single stack.
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels C of ``X``, all read by the encoder.
+    n_future : int
+        Future-covariate channels (the last ones of ``X``) read by the decoder.
+    hidden_sizes : sequence of int
+        Units of each layer of the encoder, and of the decoder.
+    n_step_outputs : int
+        Outputs of the head at each horizon step.
+    peephole, coupled : bool, default=False
+        LSTM variant of every layer.
+
+    Attributes
+    ----------
+    encoder, decoder : ParamLayout
+        The two stacks; the encoder's head is empty, the decoder's is the head.
+    size : int
+        Length of the flat vector.
+    """
+
+    def __init__(
+        self, n_channels, n_future, hidden_sizes, n_step_outputs, *, peephole=False,
+        coupled=False,
+    ):
+        sizes = tuple(hidden_sizes)
+        self.n_channels, self.n_future, self.hidden_sizes = n_channels, n_future, sizes
+        self.n_step_outputs, self.peephole, self.coupled = n_step_outputs, peephole, coupled
+        variant = {"peephole": peephole, "coupled": coupled}
+        self.encoder = ParamLayout(n_channels, sizes, 0, **variant)
+        self.decoder = ParamLayout(n_future + sizes[-1], sizes, n_step_outputs, **variant)
+        self.size = self.encoder.size + self.decoder.size
+
+    @property
+    def n_layers(self):
+        """Layers of the encoder (and of the decoder)."""
+        return len(self.hidden_sizes)
+
+    def _halves(self, theta):
+        if theta.shape != (self.size,):
+            raise ValueError(f"theta must have shape ({self.size},), got {theta.shape}.")
+        return theta[: self.encoder.size], theta[self.encoder.size :]
+
+    def unpack(self, theta):
+        """Views of ``theta`` as ``(layers, coef, intercept)``.
+
+        Returns
+        -------
+        layers : list of dict
+            The encoder's layers, then the decoder's.
+        coef : ndarray of shape (H_last, n_step_outputs)
+        intercept : ndarray of shape (n_step_outputs,)
+        """
+        encoder_theta, decoder_theta = self._halves(theta)
+        encoder_layers, _, _ = self.encoder.unpack(encoder_theta)
+        decoder_layers, coef, intercept = self.decoder.unpack(decoder_theta)
+        return encoder_layers + decoder_layers, coef, intercept
+
+    def pack(self, layers, coef, intercept, dtype=np.float64):
+        """Copy ``(layers, coef, intercept)``, shaped as :meth:`unpack` returns
+        them, into a new flat vector of shape (size,)."""
+        if len(layers) != 2 * self.n_layers:
+            raise ValueError(
+                f"Expected {2 * self.n_layers} layers (encoder, then decoder), got {len(layers)}."
+            )
+        n = self.n_layers
+        empty = np.empty((self.hidden_sizes[-1], 0))
+        return np.concatenate([
+            self.encoder.pack(layers[:n], empty, np.empty(0), dtype=dtype),
+            self.decoder.pack(layers[n:], coef, intercept, dtype=dtype),
+        ])
+
+    def initial_weights(self, rng, *, forget_bias=1.0, dtype=np.float64):
+        """A new initialisation (as :func:`~sklstm._params.init_lstm_layers`), packed."""
+        variant = {"peephole": self.peephole, "coupled": self.coupled,
+                   "forget_bias": forget_bias, "dtype": dtype}
+        layers = init_lstm_layers(self.n_channels, self.hidden_sizes, rng, **variant)
+        layers += init_lstm_layers(self.decoder.n_features, self.hidden_sizes, rng, **variant)
+        coef, intercept = init_output_layer(
+            self.hidden_sizes[-1], self.n_step_outputs, rng, dtype=dtype
+        )
+        return self.pack(layers, coef, intercept, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class EncoderDecoder:
+    """The encoder-decoder network: forward, backward and the penalised weights.
+
+    It offers what :func:`sklstm._loss.loss_and_grad` calls on a network
+    (``forward``, ``backward``, ``penalised``, ``layout.size``), so every
+    solver trains it unchanged.
+
+    Attributes
+    ----------
+    layout : EncoderDecoderLayout
+    horizon : int
+        Decoder steps: the last ``horizon`` steps of ``X``.
+    """
+
+    layout: EncoderDecoderLayout
+    horizon: int
+
+    @classmethod
+    def from_weights(cls, layers, coef, n_logits):
+        """The network of fitted weights, ``layers`` as :meth:`EncoderDecoderLayout.unpack`
+        returns them, and of ``n_logits`` flattened outputs (all steps)."""
+        n = len(layers) // 2
+        sizes = [layer["R"].shape[0] for layer in layers[:n]]
+        first = layers[0]
+        layout = EncoderDecoderLayout(
+            first["W"].shape[0], layers[n]["W"].shape[0] - sizes[-1], sizes, coef.shape[1],
+            peephole="p" in first, coupled=first["W"].shape[1] == 3 * sizes[0],
+        )
+        return cls(layout, n_logits // coef.shape[1])
+
+    def _split(self, theta):
+        layers, coef, intercept = self.layout.unpack(theta)
+        n = self.layout.n_layers
+        return layers[:n], layers[n:], coef, intercept
+
+    def forward(self, theta, X, lengths):
+        """Logits of the flattened horizon.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (layout.size,)
+        X : ndarray of shape (B, window + horizon, n_channels)
+        lengths : None
+            Sequences of different lengths are not supported.
+
+        Returns
+        -------
+        z : ndarray of shape (B, horizon * n_step_outputs)
+            Step-major: every output of the first horizon step, then the next.
+        hidden : ndarray of shape (B, horizon, H_last)
+            The decoder's top hidden states.
+        cache : tuple
+            The two core caches, for :meth:`backward`.
+        """
+        if lengths is not None:
+            raise ValueError("The encoder-decoder needs sequences of equal length.")
+        encoder, decoder, coef, intercept = self._split(theta)
+        window = X.shape[1] - self.horizon
+        n_future = self.layout.n_future
+        context, encoder_cache = lstm_forward(X[:, :window], encoder)  # (B, H)
+        future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
+        repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
+        U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
+        hidden, decoder_cache = lstm_forward(U, decoder, return_sequences=True)
+        z = hidden @ coef + intercept  # (B, horizon, n_step_outputs)
+        return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
+
+    def predict(self, theta, X, lengths):
+        """Logits alone. The training forward serves: the decoder's horizon is
+        short, and the encoder's cache is what the core keeps per window."""
+        return self.forward(theta, X, lengths)[0]
+
+    def backward(self, theta, dz, hidden, cache):
+        """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (layout.size,)
+        dz : ndarray of shape (B, horizon * n_step_outputs)
+        hidden, cache
+            As returned by :meth:`forward` for the same ``theta``.
+
+        Returns
+        -------
+        grad : ndarray of shape (layout.size,)
+        """
+        encoder_cache, decoder_cache = cache
+        _, _, coef, _ = self._split(theta)
+        grad = np.zeros_like(theta)
+        g_encoder, g_decoder, g_coef, g_intercept = self._split(grad)
+        dz = dz.reshape(*hidden.shape[:2], -1)  # (B, horizon, n_step_outputs)
+        g_coef[...] = hidden.reshape(-1, hidden.shape[-1]).T @ dz.reshape(-1, dz.shape[-1])
+        g_intercept[...] = dz.sum(axis=(0, 1))
+        decoder_grads = lstm_backward(dz @ coef.T, decoder_cache, input_grad=True)
+        # The context entered every decoder step: its gradient is the sum.
+        d_context = decoder_grads["X"][:, :, self.layout.n_future :].sum(axis=1)
+        encoder_grads = lstm_backward(d_context, encoder_cache, input_grad=False)
+        write_layer_grads(g_encoder, encoder_grads["layers"])
+        write_layer_grads(g_decoder, decoder_grads["layers"])
+        return grad
+
+    def penalised(self, theta):
+        """Views of ``theta`` under the L2 penalty; see :func:`~sklstm._loss.penalised_weights`."""
+        return penalised_weights(self.layout, theta)

@@ -1,0 +1,105 @@
+"""DirectForecaster with future covariates: the encoder-decoder and its windows."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
+from sklstm.exceptions import IterationLimitWarning
+from sklstm.forecasting import DirectForecaster, make_windows
+
+
+def _frame(n=60):
+    t = np.arange(n, dtype=float)
+    return pd.DataFrame(
+        {"sales": 10 * t + np.sin(t), "stock": 100 + t, "promo": (t % 5 == 0) * 1.0},
+        index=pd.date_range("2024-01-01", periods=n, freq="D"),
+    )
+
+
+def test_appended_layout_known_answer():
+    df = _frame(10)
+    w = make_windows(df, target="sales", window=3, gap=1, horizon=2, past_covariates="stock",
+                     future_covariates="promo", future_layout="appended")
+    assert w.X.shape == (5, 3 + 2, 3) and w.channels == ("sales", "stock", "promo")
+    values = df.to_numpy()
+    t = 2  # the first origin
+    expected = np.vstack([
+        values[t - 2 : t + 1],  # every channel at its own time
+        [[0.0, 0.0, values[t + 2, 2]], [0.0, 0.0, values[t + 3, 2]]],  # promo at t+2, t+3
+    ])
+    np.testing.assert_array_equal(w.X[0], expected)
+    np.testing.assert_array_equal(w.y[0], values[[t + 2, t + 3], 0])
+    shifted = make_windows(df, target="sales", window=3, gap=1, horizon=2,
+                           past_covariates="stock", future_covariates="promo")
+    np.testing.assert_array_equal(shifted.y, w.y)
+    np.testing.assert_array_equal(shifted.X[:, :, :2], w.X[:, :3, :2])
+
+
+def test_bad_future_layout_raises():
+    with pytest.raises(ValueError, match="future_layout must be one of"):
+        make_windows(_frame(10), target="sales", window=3, future_layout="ahead")
+
+
+def _fit(forecaster, data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        return forecaster.fit(data)
+
+
+def test_default_regressor_is_the_encoder_decoder_with_future_covariates():
+    df = _frame()
+    params = dict(window=7, horizon=3, target="sales", calibration=None, random_state=0)
+    f = _fit(DirectForecaster(future_covariates="promo", past_covariates="stock", **params),
+             df)
+    assert isinstance(f.regressor_, LSTMEncoderDecoderRegressor)
+    assert f.regressor_.horizon == 3 and f.regressor_.n_future_channels == 1
+    assert f.regressor_.n_features_in_ == 3
+    # Without future covariates the default stays the plain LSTM.
+    plain = _fit(DirectForecaster(**params), df)
+    assert type(plain.regressor_) is LSTMRegressor
+    # A given LSTMRegressor reads the shifted windows, as before.
+    shifted = _fit(DirectForecaster(LSTMRegressor((2,), solver="lbfgs", max_iter=5),
+                                    future_covariates="promo", **params), df)
+    assert shifted.regressor_.n_features_in_ == 2
+
+
+def test_forecast_step_reads_its_own_future_covariates():
+    df = _frame()
+    f = _fit(DirectForecaster(window=7, horizon=3, target="sales", future_covariates="promo",
+                              calibration=None, random_state=0), df)
+    future = pd.DataFrame({"promo": [0.0, 0.0, 0.0]},
+                          index=pd.date_range(df.index[-1], periods=4, freq="D")[1:])
+    base = f.predict(future=future)
+    changed = future.copy()
+    changed.iloc[1, 0] = 1.0  # the second forecast day becomes a promotion
+    moved = f.predict(future=changed)
+    assert list(base.index) == list(future.index)
+    assert moved.iloc[0] == base.iloc[0]  # the decoder is causal
+    assert (moved.iloc[1:] != base.iloc[1:]).all()
+
+
+def test_given_encoder_decoder_is_configured_and_nested_params_work():
+    df = _frame()
+    given = LSTMEncoderDecoderRegressor((3,), horizon=9, solver="lbfgs", max_iter=5)
+    f = _fit(DirectForecaster(given, window=5, horizon=2, target="sales",
+                              future_covariates="promo", calibration=None), df)
+    assert f.regressor_.horizon == 2 and f.regressor_.n_future_channels == 1
+    assert given.horizon == 9  # the given estimator is not changed
+    f2 = clone(DirectForecaster(window=5, horizon=2, target="sales", future_covariates="promo",
+                                calibration=None, random_state=0))
+    f2.set_params(regressor__max_iter=3)
+    assert isinstance(f2.regressor, LSTMEncoderDecoderRegressor)
+    assert _fit(f2, df).regressor_.n_iter_ <= 3
+
+
+def test_intervals_and_in_sample_values_work_with_the_encoder_decoder():
+    df = _frame(80)
+    f = _fit(DirectForecaster(window=7, horizon=3, target="sales", future_covariates="promo",
+                              random_state=0), df.iloc[:-3])
+    interval = f.predict_interval(future=df.iloc[-3:])
+    assert (interval["lower"] <= interval["upper"]).all()
+    assert f.fitted_values_.shape[1] == 3

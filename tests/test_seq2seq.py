@@ -1,0 +1,260 @@
+"""The LSTM encoder-decoder: exact gradients, causality, and its estimator."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklstm import LSTMEncoderDecoderRegressor
+
+from sklstm._loss import Objective, loss_and_grad
+from sklstm._lstm import lstm_forward
+from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
+from sklstm.exceptions import IterationLimitWarning
+
+
+def _random_network(rng, *, n_channels=3, n_future=2, sizes=(3, 2), n_step_outputs=2,
+                    horizon=3, peephole=False, coupled=False):
+    layout = EncoderDecoderLayout(
+        n_channels, n_future, sizes, n_step_outputs, peephole=peephole, coupled=coupled
+    )
+    # Random non-zero values everywhere, biases and peepholes included.
+    theta = rng.uniform(-0.8, 0.8, size=layout.size)
+    return EncoderDecoder(layout, horizon), theta
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        {"peephole": True},
+        {"coupled": True, "peephole": True},
+        {"sizes": (1,), "n_future": 0, "n_step_outputs": 1, "horizon": 1, "n_channels": 1},
+        {"sizes": (2,), "n_future": 3, "n_channels": 3, "horizon": 2},
+    ],
+)
+@pytest.mark.parametrize("n_samples", [1, 4])
+def test_gradient_matches_central_differences(variant, n_samples, numerical_gradient):
+    # Every parameter (encoder, decoder, head), through the one loss_and_grad,
+    # with the L2 penalty and sample weights.
+    rng = np.random.RandomState(0)
+    network, theta = _random_network(rng, **variant)
+    window = 4
+    X = rng.normal(size=(n_samples, window + network.horizon, network.layout.n_channels))
+    Y = rng.normal(size=(n_samples, network.horizon * network.layout.n_step_outputs))
+    sw = rng.uniform(0.5, 2.0, size=n_samples)
+    objective = Objective("squared_error", 0.3)
+
+    def loss():
+        return loss_and_grad(theta, X, Y, None, sw, network, objective)[0]
+
+    _, grad = loss_and_grad(theta, X, Y, None, sw, network, objective)
+    expected = numerical_gradient(loss, theta)
+    # Differences are exact to ~1e-9 here (rounding / eps); a wrong term
+    # would be off by the size of the gradient, ~1e-2.
+    np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
+
+
+def test_forward_matches_a_composition_of_the_core():
+    # The documented composition, built by hand: the encoder's context next
+    # to the future channels at every decoder step, a dense head per step.
+    rng = np.random.RandomState(1)
+    network, theta = _random_network(rng)
+    X = rng.normal(size=(5, 7, 3))
+    layers, coef, intercept = network.layout.unpack(theta)
+    context, _ = lstm_forward(X[:, :4], layers[:2])
+    U = np.concatenate([X[:, 4:, 1:], np.repeat(context[:, None], 3, axis=1)], axis=2)
+    hidden, _ = lstm_forward(U, layers[2:], return_sequences=True)
+    expected = np.einsum("bth,hk->btk", hidden, coef) + intercept
+    z, _, _ = network.forward(theta, X, None)
+    np.testing.assert_allclose(z, expected.reshape(5, 6), rtol=1e-12)
+
+
+def test_decoder_is_causal_and_reads_only_future_channels():
+    rng = np.random.RandomState(2)
+    network, theta = _random_network(rng)  # 3 channels, the last 2 future
+    X = rng.normal(size=(2, 7, 3))
+    z = network.forward(theta, X, None)[0].reshape(2, 3, 2)
+    # Changing the covariates of decoder step 1 leaves step 0 unchanged.
+    X1 = X.copy()
+    X1[:, 5, 1:] += 1.0
+    z1 = network.forward(theta, X1, None)[0].reshape(2, 3, 2)
+    np.testing.assert_array_equal(z1[:, 0], z[:, 0])
+    assert np.all(np.abs(z1[:, 1:] - z[:, 1:]) > 0)
+    # The first channel is not read at decoder steps.
+    X2 = X.copy()
+    X2[:, 4:, 0] = 1e3
+    np.testing.assert_array_equal(network.forward(theta, X2, None)[0], z.reshape(2, 6))
+    # The encoder's steps reach every horizon step.
+    X3 = X.copy()
+    X3[:, 0, 0] += 1.0
+    assert np.all(np.abs(network.forward(theta, X3, None)[0] - z.reshape(2, 6)) > 0)
+
+
+def test_pack_unpack_round_trip_and_from_weights():
+    rng = np.random.RandomState(3)
+    network, theta = _random_network(rng, peephole=True, coupled=True)
+    layers, coef, intercept = network.layout.unpack(theta)
+    np.testing.assert_array_equal(network.layout.pack(layers, coef, intercept), theta)
+    rebuilt = EncoderDecoder.from_weights(layers, coef, n_logits=3 * 2)
+    assert rebuilt.horizon == 3
+    assert rebuilt.layout.n_future == 2 and rebuilt.layout.n_channels == 3
+    assert rebuilt.layout.peephole and rebuilt.layout.coupled
+    assert rebuilt.layout.size == network.layout.size
+
+
+def test_ragged_sequences_are_refused():
+    rng = np.random.RandomState(4)
+    network, theta = _random_network(rng)
+    with pytest.raises(ValueError, match="equal length"):
+        network.forward(theta, rng.normal(size=(2, 7, 3)), np.array([7, 6]))
+
+
+# -- the estimator ------------------------------------------------------------
+
+FAST_PARAMS = dict(hidden_layer_sizes=(4,), max_iter=100, learning_rate_init=0.05,
+                   random_state=0)
+
+
+# A 1-D y is one output of one step, so the checks (which pass 1-D y) run
+# with horizon=1; the decoder then reads the last column of 2-D X, or not.
+# Weighted and repeated samples train to the same fit only once it has
+# converged (to the checks' rtol=1e-7): the second instance has 8 units,
+# with which it interpolates the weight check's 15 samples exactly enough.
+@parametrize_with_checks([
+    LSTMEncoderDecoderRegressor(**FAST_PARAMS),
+    LSTMEncoderDecoderRegressor(**{**FAST_PARAMS, "hidden_layer_sizes": (8,)},
+                                n_future_channels=1),
+])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def _covariate_problem(n=200, window=6, horizon=3, seed=0):
+    """y at step k = the last observed value + that step's future covariate."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, window + horizon, 2))
+    X[:, window:, 0] = 0.0  # not read by the decoder: filler
+    y = X[:, window - 1 : window, 0] + X[:, window:, 1]
+    return X, y
+
+
+def _fitted(X, y, **params):
+    params = {"hidden_layer_sizes": (8,), "horizon": 3, "n_future_channels": 1,
+              "solver": "lbfgs", "max_iter": 150, "random_state": 0, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        return LSTMEncoderDecoderRegressor(**params).fit(X, y)
+
+
+def test_learns_each_step_from_its_future_covariate():
+    X, y = _covariate_problem()
+    model = _fitted(X, y)
+    X_test, y_test = _covariate_problem(n=100, seed=1)
+    assert model.predict(X_test).shape == (100, 3)
+    assert model.score(X_test, y_test) > 0.9
+    # Without the future channel the steps cannot be told apart.
+    blind = _fitted(X, y, n_future_channels=0)
+    assert blind.score(X_test, y_test) < model.score(X_test, y_test) - 0.2
+
+
+def test_fillers_at_decoder_steps_change_nothing():
+    # Channels the decoder does not read at its steps neither enter the
+    # network nor the standardisation.
+    X, y = _covariate_problem(n=60)
+    other = X.copy()
+    other[:, 6:, 0] = 1e3
+    a, b = _fitted(X, y, max_iter=20), _fitted(other, y, max_iter=20)
+    np.testing.assert_array_equal(a.input_mean_, b.input_mean_)
+    np.testing.assert_array_equal(a.predict(X), b.predict(other))
+
+
+def test_two_dimensional_layout_matches_three_dimensional():
+    X, y = _covariate_problem(n=60)
+    flat = X.reshape(len(X), -1)  # time-major columns
+    a, b = _fitted(X, y, max_iter=20), _fitted(flat, y, max_iter=20, n_channels=2)
+    np.testing.assert_allclose(a.predict(X), b.predict(flat), rtol=1e-12)
+
+
+def test_predict_keeps_the_fitted_shape_and_takes_any_window():
+    X, y = _covariate_problem(n=60)
+    model = _fitted(X, y, max_iter=20)
+    expected = model.predict(X)
+    # The shape parameters are the fitted network's: predict refuses others.
+    with pytest.raises(ValueError, match="fitted with horizon=3"):
+        model.set_params(horizon=1).predict(X)
+    np.testing.assert_array_equal(model.set_params(horizon=3).predict(X), expected)
+    assert model.predict(X[:, 2:]).shape == (60, 3)  # a shorter window
+
+
+@pytest.mark.parametrize(
+    "change, params, match",
+    [
+        (lambda X, y: (X[:, :3], y), {}, "at least horizon \\+ 1 = 4 steps"),
+        (lambda X, y: (X, y), {"n_future_channels": 3}, "n_future_channels=3"),
+        (lambda X, y: (X, y[:, :2]), {}, "not a multiple of horizon=3"),
+        (lambda X, y: (list(X[:, :8]) + list(X[:, :9]), y), {}, "equal length"),
+    ],
+)
+def test_bad_shapes_raise_and_leave_the_model_unchanged(change, params, match):
+    X, y = _covariate_problem(n=30)
+    model = _fitted(X, y, max_iter=5)
+    before = model.predict(X)
+    bad_X, bad_y = change(X, y)
+    if isinstance(bad_X, list):
+        bad_y = np.vstack([y, y])
+    original = model.get_params()
+    with pytest.raises(ValueError, match=match):
+        model.set_params(**params).fit(bad_X, bad_y)
+    np.testing.assert_array_equal(model.set_params(**original).predict(X), before)
+
+
+def test_two_layers_warm_start_and_partial_fit():
+    X, y = _covariate_problem(n=60)
+    model = _fitted(X, y, hidden_layer_sizes=(4, 3), max_iter=5)
+    assert len(model.coefs_) == 4  # encoder then decoder
+    assert model.coefs_[2]["W"].shape == (1 + 3, 16)  # future channel + context
+    model.set_params(warm_start=True, max_iter=3)
+    before = model.loss_curve_[-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        model.fit(X, y)
+    assert model.loss_curve_[-1] <= before
+    adam = LSTMEncoderDecoderRegressor((4,), horizon=3, n_future_channels=1, random_state=0)
+    adam.partial_fit(X, y).partial_fit(X, y)
+    assert adam.n_iter_ == 2
+
+
+def test_invalid_hyper_parameters_raise(invalid_params, error, match):
+    """Every invalid value of INVALID_PARAMS (conftest.py), as for LSTMRegressor."""
+    X, y = _covariate_problem(n=6)
+    model = LSTMEncoderDecoderRegressor(horizon=3, **invalid_params)
+    with pytest.raises(error, match=match):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"horizon": 0}, ValueError, "horizon must be an int >= 1"),
+        ({"horizon": 1.5}, TypeError, "horizon must be an int >= 1"),
+        ({"n_future_channels": -1}, ValueError, "n_future_channels must be an int >= 0"),
+        ({"n_future_channels": "price"}, TypeError, "n_future_channels must be an int"),
+    ],
+)
+def test_invalid_shape_parameters_raise(params, error, match):
+    X, y = _covariate_problem(n=6)
+    with pytest.raises(error, match=match):
+        LSTMEncoderDecoderRegressor(**params).fit(X, y[:, 0])
+
+
+def test_quantile_loss_gives_non_crossing_quantiles_per_step():
+    X, y = _covariate_problem(n=80)
+    X_noisy_y = y + np.random.RandomState(5).normal(scale=0.3, size=y.shape)
+    model = _fitted(X, X_noisy_y, loss="quantile", quantiles=(0.1, 0.5, 0.9), max_iter=60)
+    bands = model.predict_quantiles(X[:5])
+    assert bands.shape == (5, 3, 3)  # samples, horizon steps, levels
+    assert np.all(np.diff(bands, axis=-1) > 0)
+    np.testing.assert_allclose(model.predict(X[:5]), bands[..., 1])
