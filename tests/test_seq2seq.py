@@ -228,6 +228,11 @@ def test_two_layers_warm_start_and_partial_fit():
 
 def test_invalid_hyper_parameters_raise(invalid_params, error, match):
     """Every invalid value of INVALID_PARAMS (conftest.py), as for LSTMRegressor."""
+    if not set(invalid_params) <= set(LSTMEncoderDecoderRegressor().get_params()):
+        # gate_variant, bidirectional, dropout: not offered by the encoder-decoder
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            LSTMEncoderDecoderRegressor(**invalid_params)
+        return
     X, y = _covariate_problem(n=6)
     model = LSTMEncoderDecoderRegressor(horizon=3, **invalid_params)
     with pytest.raises(error, match=match):
