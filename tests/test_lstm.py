@@ -401,7 +401,7 @@ def test_param_layout_rejects_wrong_shapes():
 
 def test_blas_thread_limit_holds_until_the_last_overlapping_caller_leaves(monkeypatch):
     """Thread counts are process-wide: overlapping callers share one limit."""
-    from sklstm._lstm import _SingleBlasThread
+    from sklstm._blas import _SingleBlasThread
 
     class FakeBlas:
         def __init__(self):

@@ -1,0 +1,91 @@
+"""BLAS calls of the LSTM kernels: in-place products and thread limits.
+
+Implementation notes
+--------------------
+- The per-step products call SciPy's BLAS only (see ``_gemm``), on one
+  thread when they are small: waking a second thread for each of them
+  costs more than it shares.
+"""
+
+import threading
+from contextlib import nullcontext
+
+from scipy.linalg.blas import dgemm, sgemm
+from threadpoolctl import ThreadpoolController
+
+# Below this many multiply-adds, the per-step products run faster on one
+# BLAS thread: thread wake-up costs more than the arithmetic it shares.
+# When other processes share the cores, a product split over two threads
+# waits for a descheduled worker at every step: on a loaded 2-core machine,
+# M-sized products (1-5 M multiply-adds) ran 3-15x slower on two threads.
+_SINGLE_THREAD_MACS = 2**23
+# OpenBLAS itself runs a gemm below 2**18 multiply-adds on one thread
+# (65536 * GEMM_MULTITHREAD_THRESHOLD); switching its thread count there
+# only costs time, and measurably slowed the small problems after idle.
+_BLAS_OWN_SINGLE_THREAD_MACS = 2**18
+
+_GEMM = {"f": sgemm, "d": dgemm}
+
+
+class _SingleBlasThread:
+    """Context that runs BLAS on one thread, then restores the old counts.
+
+    It calls the libraries' own setters through threadpoolctl's cached
+    controllers (NumPy's and SciPy's OpenBLAS are separate libraries): a
+    few microseconds, against ~30 for ``ThreadpoolController().limit``.
+
+    Thread counts are process-wide, so concurrent callers share one limit:
+    the first to enter saves the counts and the last to leave restores
+    them. Otherwise the first caller to leave would lift the limit while
+    another thread is still inside its time loop.
+    """
+
+    _libs = None
+    _lock = threading.Lock()
+    _depth = 0
+    _saved = ()
+
+    def __enter__(self):
+        cls = _SingleBlasThread
+        with cls._lock:
+            if cls._libs is None:
+                cls._libs = ThreadpoolController().select(user_api="blas").lib_controllers
+            if cls._depth == 0:
+                cls._saved = [(lib, lib.get_num_threads()) for lib in cls._libs]
+                for lib, n in cls._saved:
+                    if n is not None and n > 1:
+                        lib.set_num_threads(1)
+            cls._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        cls = _SingleBlasThread
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0:
+                for lib, n in cls._saved:
+                    if n is not None and n > 1:
+                        lib.set_num_threads(n)
+        return False
+
+
+def _blas_threads_for(n_macs):
+    """Context limiting BLAS to one thread for small per-step products."""
+    if n_macs < _BLAS_OWN_SINGLE_THREAD_MACS or n_macs >= _SINGLE_THREAD_MACS:
+        return nullcontext()
+    return _SingleBlasThread()
+
+
+def _gemm(a, b, out, beta=0.0, trans_b=False):
+    """``out = a @ op(b) + beta * out`` in place, for C-contiguous 2-D arrays.
+
+    ``op(b)`` is ``b.T`` if ``trans_b`` else ``b``. SciPy's BLAS is
+    Fortran-ordered: the C-ordered product ``out = a b`` is the Fortran
+    product ``out^T = b^T a^T`` on the same memory. The time loops call only
+    SciPy's BLAS: NumPy links a second OpenBLAS, and two thread pools that
+    take turns keep each other's idle workers spinning.
+    """
+    out_f = out.T
+    res = _GEMM[out.dtype.char](1.0, b.T, a.T, beta, out_f, trans_a=trans_b, overwrite_c=1)
+    if res is not out_f:
+        raise RuntimeError("gemm did not write in place")  # a copy was made

@@ -1,0 +1,226 @@
+"""The LSTM cell: gate variants, gate blocks and kernel-ready layer parameters.
+
+The equations, and the order of the gate blocks, are in the docstring of
+:mod:`sklstm._lstm`.
+
+Implementation notes
+--------------------
+- Inside the kernel the gate blocks are reordered to ``g, i, f, o`` (the
+  blocks a variant has, g first) so that
+  every sigmoid block is contiguous and every block driven by ``δc`` precedes
+  the o block. The columns of sigmoid gates are pre-scaled by 1/2, so one
+  ``tanh`` over all blocks and an affine ``0.5 u + 0.5`` give every gate:
+  ``σ(a) = (1 + tanh(a / 2)) / 2`` never overflows.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+# Gates a variant removes (Greff et al. 2017, section 3: the gate is fixed
+# at 1), and the variants allowed together with the coupled gate.
+_ABSENT_GATE = {"NIG": "i", "NFG": "f", "NOG": "o"}
+GATE_VARIANTS = (None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR")
+# f = 1 - i needs an input gate, and defines the forget gate itself.
+_NOT_WITH_COUPLED = {"NIG": "it has no input gate i to couple f = 1 - i to",
+                     "NFG": "f = 1 - i is itself a forget gate"}
+
+
+def check_cell(gate_variant=None, coupled=False):
+    """Check that a gate variant exists and combines with the coupled gate.
+
+    Parameters
+    ----------
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}
+    coupled : bool
+
+    Raises
+    ------
+    ValueError
+        For an unknown variant, or NIG or NFG with the coupled gate.
+    """
+    if gate_variant not in GATE_VARIANTS:
+        raise ValueError(f"gate_variant must be one of {GATE_VARIANTS}, got {gate_variant!r}.")
+    if coupled and gate_variant in _NOT_WITH_COUPLED:
+        raise ValueError(
+            f"gate_variant={gate_variant!r} cannot be combined with coupled_gates=True: "
+            f"{_NOT_WITH_COUPLED[gate_variant]}."
+        )
+
+
+@lru_cache(maxsize=32)
+def gate_blocks(coupled=False, gate_variant=None):
+    """Names of the gate blocks of ``W``, ``R`` and ``b``, in column order.
+
+    Parameters
+    ----------
+    coupled : bool, default=False
+        Whether the layer uses the coupled input-forget gate (CIFG).
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+        Greff et al.'s variant; NIG, NFG and NOG drop the i, f or o block.
+
+    Returns
+    -------
+    blocks : tuple of str
+        A subsequence of ``("i", "f", "g", "o")``: ``("i", "g", "o")``
+        when coupled, ``("f", "g", "o")`` for NIG, and so on.
+    """
+    check_cell(gate_variant, coupled)
+    absent = {_ABSENT_GATE.get(gate_variant), "f" if coupled else None}
+    return tuple(name for name in ("i", "f", "g", "o") if name not in absent)
+
+
+def sigmoid_gates(coupled=False, gate_variant=None):
+    """Names of the sigmoid gates a layer has, in order: the rows of ``p``.
+
+    Also the row and column blocks of FGR's gate-recurrent weights ``Rg``.
+    """
+    return tuple(name for name in gate_blocks(coupled, gate_variant) if name != "g")
+
+
+def _layer_shape(layer, gate_variant):
+    """Return (n_in, H, coupled) of a layer dict, checked against the variant."""
+    W, R, b = layer["W"], layer["R"], layer["b"]
+    if R.ndim != 2 or R.shape[0] == 0:
+        raise ValueError(f"R must have shape (H, n_blocks * H), got {R.shape}.")
+    H = R.shape[0]
+    shapes = {}
+    for coupled in (False, True):
+        if not (coupled and gate_variant in _NOT_WITH_COUPLED):
+            shapes[len(gate_blocks(coupled, gate_variant)) * H] = coupled
+    if R.shape[1] not in shapes:
+        expected = " or ".join(f"({H}, {n})" for n in shapes)
+        raise ValueError(
+            f"R must have shape {expected} for gate_variant={gate_variant!r}, got {R.shape}."
+        )
+    coupled = shapes[R.shape[1]]
+    nbH = R.shape[1]
+    if W.ndim != 2 or W.shape[1] != nbH:
+        raise ValueError(f"W must have shape (n_in, {nbH}), got {W.shape}.")
+    if b.shape != (nbH,):
+        raise ValueError(f"b must have shape ({nbH},), got {b.shape}.")
+    n_sig = nbH // H - 1
+    p = layer.get("p")
+    if p is not None and p.shape != (n_sig, H):
+        raise ValueError(f"p must have shape ({n_sig}, {H}), got {p.shape}.")
+    Rg = layer.get("Rg")
+    if (Rg is not None) != (gate_variant == "FGR"):
+        raise ValueError("Rg (gate recurrence) is given exactly when gate_variant='FGR'.")
+    if Rg is not None and Rg.shape != (n_sig * H, n_sig * H):
+        raise ValueError(f"Rg must have shape ({n_sig * H}, {n_sig * H}), got {Rg.shape}.")
+    return W.shape[0], H, coupled
+
+
+@lru_cache(maxsize=64)
+def _block_permutation(blocks, H):
+    """Column indices taking public gate order to the kernel's order, and back.
+
+    The kernel puts the block input g first, then the sigmoid gates in
+    their public order.
+    """
+    internal = ("g",) + tuple(name for name in blocks if name != "g")
+    starts = [blocks.index(name) * H for name in internal]
+    perm = np.concatenate([np.arange(s, s + H) for s in starts])
+    inv = inverse_permutation(perm)
+    perm.flags.writeable = inv.flags.writeable = False
+    return perm, inv
+
+
+def inverse_permutation(perm):
+    """The permutation ``inv`` with ``inv[perm] = arange(n)``: undoes ``x[perm]``."""
+    inv = np.empty_like(perm)
+    inv[perm] = np.arange(perm.size)
+    return inv
+
+
+class _Layer:
+    """Kernel-ready copies of one layer's parameters (internal gate order).
+
+    Attributes
+    ----------
+    WbR : ndarray of shape (n_in + 1 + n_rec, nb*H)
+        ``[W; b; R]`` (FGR: ``[W; b; R; Rg]``, ``Rg`` with zero g columns),
+        the weights met by ``Z[t] = [x_t; 1; h_{t-1} (; s_{t-1})]^T``;
+        ``n_rec`` is H, or H + n_sig*H with FGR.
+    WbR_half_T : ndarray of shape (nb*H, n_in + 1 + n_rec)
+        Its transpose with the sigmoid gates' rows scaled by 1/2, for the
+        forward pass.
+    p, p_half : ndarray of shape (n_sig, H)
+        Peepholes of the sigmoid gates (public order), if any, and halves.
+    has_i, has_f, has_o, coupled, niaf, noaf, fgr : bool
+        The cell's structure: which gates exist, the coupled gate, identity
+        block input (NIAF) or output (NOAF) activation, gate recurrence.
+    n_pre : int
+        Sigmoid gates computed before ``c_t`` (i and f, when present).
+    full_cell : bool
+        Whether ``c_t = f c_{t-1} + i g`` with both gates (not CIFG, NIG, NFG).
+    params : dict
+        The layer's parameters as given (public gate order).
+    """
+
+    def __init__(self, layer, dtype, gate_variant=None):
+        if isinstance(layer, _Layer):
+            if layer.gate_variant != gate_variant:
+                raise ValueError(
+                    f"Kernel layers of gate_variant={layer.gate_variant!r} cannot run as "
+                    f"gate_variant={gate_variant!r}."
+                )
+            layer = layer.params
+        self.params = layer  # the public arrays, to re-pack in another dtype
+        n_in, H, coupled = _layer_shape(layer, gate_variant)
+        blocks = gate_blocks(coupled, gate_variant)
+        self.n_in, self.H, self.n_blocks = n_in, H, len(blocks)
+        self.n_sig = self.n_blocks - 1
+        self.coupled, self.gate_variant = coupled, gate_variant
+        self.has_i, self.has_f, self.has_o = ("i" in blocks), ("f" in blocks), ("o" in blocks)
+        self.n_pre = self.has_i + self.has_f
+        self.full_cell = self.n_pre == 2  # its own i and f gates
+        self.niaf, self.noaf, self.fgr = (gate_variant == v for v in ("NIAF", "NOAF", "FGR"))
+        self.peephole = layer.get("p") is not None
+        self.n_rec = H + (self.n_sig * H if self.fgr else 0)
+        self.perm, self.inv = _block_permutation(blocks, H)
+        W = np.asarray(layer["W"], dtype=dtype)[:, self.perm]
+        R = np.asarray(layer["R"], dtype=dtype)[:, self.perm]
+        b = np.asarray(layer["b"], dtype=dtype)[self.perm]
+        parts = [W, b[None], R]
+        if self.fgr:
+            Rg = np.zeros((self.n_sig * H, self.n_blocks * H), dtype=dtype)
+            Rg[:, H:] = np.asarray(layer["Rg"], dtype=dtype)  # public = internal gate order
+            parts.append(Rg)
+        # Both copies C-ordered: fancy indexing may return Fortran order.
+        self.WbR = np.ascontiguousarray(np.concatenate(parts))
+        self.WbR_half_T = self.WbR.T.copy(order="C")
+        self.WbR_half_T[H:] *= 0.5  # every block after g is a sigmoid gate
+        if self.peephole:
+            self.p = np.asarray(layer["p"], dtype=dtype)
+            self.p_half = 0.5 * self.p
+
+
+def kernel_layers(layers, dtype, gate_variant=None):
+    """Kernel-ready copies of the layers' parameters, for repeated calls.
+
+    Parameters
+    ----------
+    layers : sequence of dict
+        As for :func:`~sklstm._lstm.lstm_forward`.
+    dtype : {numpy.float32, numpy.float64}
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+
+    Returns
+    -------
+    kernels : list
+        Opaque; may be passed as ``layers`` to
+        :func:`~sklstm._lstm.lstm_forward` and :func:`~sklstm._lstm.lstm_predict`
+        with inputs of this dtype and the same ``gate_variant``, which then
+        skip re-packing the weights.
+    """
+    if not layers:
+        raise ValueError("layers must hold at least one layer.")
+    check_cell(gate_variant)
+    dtype = np.dtype(dtype)
+    return [
+        lay
+        if isinstance(lay, _Layer) and lay.WbR.dtype == dtype and lay.gate_variant == gate_variant
+        else _Layer(lay, dtype, gate_variant)
+        for lay in layers
+    ]
