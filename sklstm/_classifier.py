@@ -9,7 +9,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
+from ._base import BaseLSTM
+from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import check_class_weight, check_sample_weight
 from ._validation import check_sequence_targets

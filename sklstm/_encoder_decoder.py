@@ -5,7 +5,8 @@ from dataclasses import replace
 
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseLSTM
+from ._base import BaseLSTM
+from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._param_validation import Interval
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
 from ._seq2seq import EncoderDecoder, EncoderDecoderLayout

@@ -8,7 +8,8 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from ._base import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC, BaseLSTM
+from ._base import BaseLSTM
+from ._parameters import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC
 from ._loss import Objective, non_crossing_quantiles
 from ._param_validation import BOOLEAN, Options
 from ._scaling import mean_and_scale

@@ -1,0 +1,295 @@
+"""The estimators' shared parameter documentation, and the table that checks it.
+
+``PARAMETERS_DOC`` and ``ATTRIBUTES_DOC`` are formatted into the docstrings
+of every LSTM estimator; ``PARAMETER_CONSTRAINTS`` sits right after the
+parameter docs, so that a parameter's documentation and its check are read
+and changed together. :func:`sklstm._param_validation.validate_params`
+reads the table at the start of ``fit``.
+"""
+
+import numbers
+
+from ._param_validation import BOOLEAN, Interval, Options
+from ._params import GATE_VARIANTS
+from ._validation import COLUMN_ORDERS, DATA_FORMATS
+
+__all__ = ["ATTRIBUTES_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS"]
+
+# Shared parameter documentation, formatted into both estimators' docstrings.
+PARAMETERS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_layers,), default=(32,)
+        Units of each stacked LSTM layer, from the input upwards.
+
+    return_sequences : bool, default=False
+        If False (many-to-one), one prediction per sequence, from its last
+        real step. If True (many-to-many), a prediction at every step, and
+        ``y`` gives a target per step.
+
+    peephole : bool, default=False
+        Add peephole connections: the input and forget gates see the
+        previous cell state, the output gate the current one (Greff et al.).
+
+    coupled_gates : bool, default=False
+        Couple the input and forget gates, ``f = 1 - i`` (CIFG).
+
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+        A variant of Greff et al., *LSTM: A Search Space Odyssey* (2017):
+        no input gate (``"NIG"``, i = 1), no forget gate (``"NFG"``, f = 1),
+        no output gate (``"NOG"``, o = 1), no input activation (``"NIAF"``,
+        g(x) = x), no output activation (``"NOAF"``, h = o c), or full gate
+        recurrence (``"FGR"``: every gate also reads the previous step's i,
+        f and o through nine more (H, H) matrices). The paper's other
+        variants are ``peephole=False`` (NP, the default) and
+        ``coupled_gates=True`` (CIFG). Peepholes combine with every variant,
+        the coupled gate with all but NIG and NFG.
+
+    bidirectional : bool, default=False
+        Run each layer forward and backward in time and concatenate the two
+        outputs (2H units, read by the next layer and the output layer).
+        Many-to-one reads the forward direction at each sequence's last
+        real step and the backward direction after step 0, as PyTorch does.
+
+    dropout : float in [0, 1), default=0.0
+        Fraction of each layer's inputs dropped in training (Keras's
+        ``dropout``), with one mask per sequence for all its steps
+        (variational dropout, Gal & Ghahramani 2016) and kept units scaled
+        by ``1 / (1 - dropout)``, so prediction uses the full network
+        unchanged. Masks are drawn from ``random_state``. Stochastic solvers
+        only: the scipy methods need a deterministic loss.
+
+    recurrent_dropout : float in [0, 1), default=0.0
+        Fraction of the recurrent state ``h_{t-1}`` dropped where the gates
+        read it, in training (Keras's ``recurrent_dropout``); as ``dropout``
+        otherwise.
+
+    forget_bias : float, default=1.0
+        Initial bias of the forget gate (Jozefowicz et al., 2015).
+
+    solver : str, default="adam"
+        ``"adam"`` or ``"sgd"`` train on mini-batches. ``"lbfgs"`` and any
+        gradient-based method of :func:`scipy.optimize.minimize`
+        (``"L-BFGS-B"``, ``"BFGS"``, ``"CG"``, ``"Newton-CG"``, ``"TNC"``,
+        ``"SLSQP"``, ``"trust-constr"``, ``"trust-ncg"``, ``"trust-krylov"``)
+        train on the full batch.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on all weights (not the biases).
+
+    batch_size : int or "auto", default="auto"
+        Mini-batch size of the stochastic solvers; ``"auto"`` is
+        ``min(32, n_samples)`` (Keras's default; MLP's 200 gives small
+        training sets too few steps per epoch).
+
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule of ``solver="sgd"``, as in MLPRegressor.
+
+    learning_rate_init : float, default=1e-3
+        Initial learning rate of the stochastic solvers.
+
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+
+    max_iter : int, default=200
+        Epochs of the stochastic solvers; iterations of scipy's methods.
+
+    shuffle : bool, default=True
+        Shuffle the samples each epoch (stochastic solvers).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split.
+
+    tol : float, default=1e-4
+        Stochastic solvers stop when the loss (or validation loss) has not
+        improved by at least ``tol`` for ``n_iter_no_change`` epochs; scipy
+        methods receive it as their gradient tolerance ``gtol`` (``xtol``
+        for Newton-CG, ``ftol`` for SLSQP).
+
+    verbose : bool or int, default=False
+        Print one line per epoch (or scipy iteration).
+
+    warm_start : bool, default=False
+        Continue training from the weights in ``coefs_``, ``out_coef_`` and
+        ``out_intercept_``, whatever put them there, with a new optimizer
+        (so the current ``learning_rate_init`` etc. apply; ``partial_fit``
+        instead continues its optimizer's state).
+
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"``.
+
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with ``solver="sgd"``.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the samples, stop when the
+        validation loss stops improving, and restore the best weights.
+        Stochastic solvers only.
+
+    validation_fraction : float, default=0.1
+        Fraction of samples held out for early stopping.
+
+    validation_split : {"tail", "shuffle", "stratified"}, default="tail"
+        Which samples are held out: the last ones (time order kept, for
+        windows cut from one series), a random subset, or a random subset
+        stratified by class (classifier only).
+
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's moment decay rates and numerical stabiliser.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum loss evaluations of the scipy methods that count them
+        (``L-BFGS-B``, ``TNC``).
+
+    clip_norm : float or None, default=None
+        Rescale each mini-batch gradient to at most this L2 norm, against
+        exploding gradients (stochastic solvers).
+
+    solver_options : dict or None, default=None
+        Passed to ``scipy.optimize.minimize(options=...)``; overrides the
+        options derived from ``tol``, ``max_iter`` and ``max_fun``
+        (``max_iter`` still caps the iterations).
+
+    standardize : bool, default=True
+        Standardise each input channel with the mean and standard deviation
+        of the real (unpadded) steps seen in ``fit`` (weighted by
+        ``sample_weight``). scikit-learn's scalers reject 3-D input.
+
+    n_channels : int, default=1
+        Channels held by each row of 2-D ``X``. Each row of a 2-D ``X`` is one
+        sequence; with several channels its columns hold equal-length blocks.
+        A model fitted on 3-D or list input reads a 2-D ``X`` of exactly
+        ``n_features_in_`` columns as sequences of one step (MAPIE probes
+        fitted models with such a row).
+
+    column_order : {"time_major", "channel_major"}, default="time_major"
+        Layout of the channel blocks of 2-D ``X``: ``[x0(t0), x1(t0), x0(t1),
+        ...]`` or ``[x0(t0), x0(t1), ..., x1(t0), ...]``.
+
+    newest_first : bool, default=False
+        Whether the columns of 2-D ``X`` run from the newest step to the
+        oldest (skforecast's ``lag_1, lag_2, ...``) instead of oldest first
+        (sktime's ``make_reduction``, ``DataFrame.shift``).
+
+    n_exog : int, default=0
+        Trailing columns of 2-D ``X`` that hold exogenous values of the
+        predicted step rather than lags, as in skforecast's rows ``lag_1 ..
+        lag_p, exog_1 .. exog_m`` (with ``newest_first=True``, ``n_exog=m``).
+        Each becomes one more input channel that holds its value at every
+        step. A DataFrame whose columns are named that way but read otherwise
+        gives a ``DataLayoutWarning``.
+
+    data_format : {"channels_last", "channels_first"} or None, default=None
+        Axis order of 3-D ``X`` and of the 2-D arrays of a list:
+        ``(n_samples, n_timesteps, n_channels)`` (Keras, tslearn) or
+        ``(n_samples, n_channels, n_timesteps)`` (sktime's numpy3D, PyTorch's
+        Conv1d). None reads channels last and gives a ``DataLayoutWarning``
+        when a 3-D ``X`` has more than twice as many channels as steps, the
+        usual sign of a channels-first array; ``"channels_last"`` declares
+        the layout and silences it.
+"""
+
+_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(numbers.Real, 0, None)
+_COUNT = Interval(numbers.Integral, 1, None)
+
+# The parameter checks, beside the parameter docs. hidden_layer_sizes (a
+# sequence of ints) and solver's value (any scipy method name) are checked
+# where a table cannot: BaseLSTM._hidden_sizes and resolve_scipy_method.
+PARAMETER_CONSTRAINTS = {
+    "return_sequences": [BOOLEAN],
+    "peephole": [BOOLEAN],
+    "coupled_gates": [BOOLEAN],
+    "gate_variant": [None, Options(str, GATE_VARIANTS[1:])],
+    "bidirectional": [BOOLEAN],
+    "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "recurrent_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "forget_bias": [Interval(numbers.Real)],
+    "solver": [str],
+    "alpha": [_NON_NEGATIVE],
+    "batch_size": [Options(str, {"auto"}), _COUNT],
+    "learning_rate": [Options(str, ("constant", "invscaling", "adaptive"))],
+    "learning_rate_init": [_POSITIVE],
+    "power_t": [_NON_NEGATIVE],
+    "max_iter": [_COUNT],
+    "shuffle": [BOOLEAN],
+    "tol": [_NON_NEGATIVE],
+    "verbose": [BOOLEAN, Interval(numbers.Integral)],
+    "warm_start": [BOOLEAN],
+    "momentum": [Interval(numbers.Real, 0, 1)],
+    "nesterovs_momentum": [BOOLEAN],
+    "early_stopping": [BOOLEAN],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "validation_split": [Options(str, ("tail", "shuffle", "stratified"))],
+    "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
+    "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
+    "epsilon": [_POSITIVE],
+    "n_iter_no_change": [_COUNT],
+    "max_fun": [_COUNT],
+    "clip_norm": [None, _POSITIVE],
+    "solver_options": [None, dict],
+    "standardize": [BOOLEAN],
+    "n_channels": [_COUNT],
+    "column_order": [Options(str, COLUMN_ORDERS)],
+    "newest_first": [BOOLEAN],
+    "n_exog": [Interval(numbers.Integral, 0, None)],
+    "data_format": [None, Options(str, DATA_FORMATS)],
+}
+
+ATTRIBUTES_DOC = """
+    coefs_ : list of dict
+        One dict per LSTM layer with ``W`` (n_in, 4H), ``R`` (H, 4H), ``b``
+        (4H,) and, with peepholes, ``p`` (3, H); gate blocks in the order
+        i, f, g, o (i, g, o and ``p`` of shape (2, H) with coupled gates).
+        ``W``, ``R`` are PyTorch's ``weight_ih_l{k}.T``, ``weight_hh_l{k}.T``
+        and ``b`` is ``bias_ih_l{k} + bias_hh_l{k}``.
+        A ``gate_variant`` without a gate drops its block and its row of
+        ``p``: NIG has blocks f, g, o; NFG i, g, o; NOG i, f, g (i, g with
+        coupled gates); ``p`` has one row per remaining sigmoid gate, in the
+        order i, f, o. FGR adds ``Rg`` (3H, 3H) (2H with coupled gates):
+        rows the previous step's i, f, o, columns the gates i, f, o they
+        feed. Bidirectional models hold two dicts per layer, the forward
+        direction first: ``coefs_[2k + 1]`` is PyTorch's ``*_l{k}_reverse``,
+        and layer ``k > 0`` reads ``2 H`` inputs, forward units first.
+
+    out_coef_ : ndarray of shape (D * H_last, n_outputs)
+        Weights of the dense output layer.
+
+    out_intercept_ : ndarray of shape (n_outputs,)
+        Bias of the dense output layer.
+
+    input_mean_, input_scale_ : ndarray of shape (n_channels,)
+        Per-channel standardisation (zeros and ones when ``standardize=False``).
+
+    loss_ : float
+        Training loss at the end of the last epoch or iteration.
+
+    best_loss_ : float
+        Lowest training loss reached.
+
+    loss_curve_ : list of float
+        Training loss of each epoch (or scipy iteration).
+
+    validation_loss_curve_, validation_scores_ : list of float
+        Validation loss (without the L2 penalty) and score of each epoch,
+        with ``early_stopping`` only.
+
+    best_validation_loss_ : float or None
+        Lowest validation loss, whose weights were restored.
+
+    n_iter_ : int
+        Epochs (or scipy iterations) run.
+
+    t_ : int
+        Training samples seen by the stochastic solvers.
+
+    n_features_in_ : int
+        Columns of 2-D ``X``, or channels of 3-D or ragged ``X``, seen in ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+
+    n_outputs_ : int
+        Outputs of the dense layer.
+"""
