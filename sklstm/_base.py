@@ -119,7 +119,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self.n_exog = n_exog
         self.data_format = data_format
 
-
     _parameter_constraints = PARAMETER_CONSTRAINTS
     # Fitted state is every attribute whose name ends with "_" (as in
     # sklearn's check_is_fitted) and these private ones. _commit refuses any

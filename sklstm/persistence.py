@@ -28,6 +28,7 @@ True
 """
 
 from ._classifier import LSTMClassifier
+from ._encoder_decoder import LSTMEncoderDecoderRegressor
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._regressor import LSTMRegressor
 from .forecasting import DirectForecaster, RecursiveForecaster
@@ -38,6 +39,7 @@ __all__ = ["trusted_types"]
 _TYPES = (
     LSTMRegressor,
     LSTMClassifier,
+    LSTMEncoderDecoderRegressor,
     AdamOptimizer,
     SGDOptimizer,
     DirectForecaster,

@@ -9,6 +9,7 @@ bookkeeping, never training data or per-batch buffers.
 import importlib.util
 import io
 import pickle
+import warnings
 from pathlib import Path
 
 import joblib
@@ -209,3 +210,38 @@ def test_saved_fixture_loads_and_predicts_the_same(name):
     assert_allclose(fixtures.expected_output(model, X_new), expected, rtol=1e-10, atol=1e-12)
     target = y > 0 if name == "lstm_classifier" else y
     assert model.score(X, target) > 0.9  # still the model trained on these data
+
+
+def test_every_public_estimator_is_trusted():
+    """A new public estimator or forecaster must be added to trusted_types()."""
+    import inspect
+
+    import sklstm
+    import sklstm.forecasting
+    from sklearn.base import BaseEstimator
+
+    public = [getattr(module, name) for module in (sklstm, sklstm.forecasting)
+              for name in module.__all__]
+    estimators = [cls for cls in public if inspect.isclass(cls) and issubclass(cls, BaseEstimator)]
+    assert len(estimators) >= 5
+    names = set(trusted_types())
+    for cls in estimators:
+        assert f"{cls.__module__}.{cls.__qualname__}" in names
+
+
+def test_encoder_decoder_round_trips_through_skops(tmp_path):
+    sio = pytest.importorskip("skops.io")
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 8, 2)), rng.normal(size=(30, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMEncoderDecoderRegressor(
+            hidden_layer_sizes=(3,), horizon=2, n_future_channels=1, solver="lbfgs", max_iter=3
+        ).fit(X, y)
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    assert set(sio.get_untrusted_types(file=path)) <= set(trusted_types())
+    loaded = sio.load(path, trusted=trusted_types())
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
