@@ -478,9 +478,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
         sizes = list(layout.hidden_sizes)
         layers = init_lstm_layers(
-            layout.n_features, sizes, rng, peephole=self.peephole, coupled=self.coupled_gates,
-            forget_bias=self.forget_bias, dtype=dtype, gate_variant=self.gate_variant,
-            bidirectional=self.bidirectional,
+            layout.n_features, sizes, rng, peephole=layout.peephole, coupled=layout.coupled,
+            forget_bias=self.forget_bias, dtype=dtype, gate_variant=layout.gate_variant,
+            bidirectional=layout.bidirectional,
         )
         coef, intercept = init_output_layer(layout.n_top, layout.n_outputs, rng, dtype=dtype)
         return layout.pack(layers, coef, intercept, dtype=dtype)
@@ -518,8 +518,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             Y, seqs, sample_weight, split, reset=not reuse_weights
         )
         fitted.update(target_state)
-        # A warm start keeps the model's dtype, whatever the new X's.
-        dtype = self.out_coef_.dtype if reuse_weights else seqs.values.dtype
+        # X's dtype, or the model's when continuing (_prepare converted X).
+        dtype = seqs.values.dtype
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
 
         objective = view._objective(loss_name)
