@@ -27,6 +27,7 @@ from ._param_validation import validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
+from ._patching import auto_patch_length, fold_steps
 from ._training import TrainingData, TrainingRecord, fit_scipy, fit_stochastic
 from ._validation import check_channel_names, check_sequences
 from ._weights import check_sample_weight
@@ -41,6 +42,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         hidden_layer_sizes=(32,),
         *,
         return_sequences=False,
+        patch_length="auto",
         peephole=False,
         coupled_gates=False,
         gate_variant=None,
@@ -81,6 +83,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.return_sequences = return_sequences
+        self.patch_length = patch_length
         self.peephole = peephole
         self.coupled_gates = coupled_gates
         self.gate_variant = gate_variant
@@ -130,14 +133,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # Parameters that shape the network. The fitted model keeps their values:
     # predict, warm starts and partial_fit refuse to run with others.
     _ARCHITECTURE_PARAMS = (
-        "hidden_layer_sizes", "return_sequences", "peephole", "coupled_gates", "gate_variant",
-        "bidirectional",
+        "hidden_layer_sizes", "return_sequences", "patch_length", "peephole", "coupled_gates",
+        "gate_variant", "bidirectional",
     )
     # What a loaded state must hold to predict (see __setstate__).
     _required_fitted = (
         "coefs_", "out_coef_", "out_intercept_", "input_mean_", "input_scale_",
-        "n_features_in_", "n_outputs_",
+        "n_features_in_", "n_outputs_", "patch_length_",
     )
+    # What reproduces, for a model saved before a name existed, the behaviour
+    # it was fitted with (where that name's default would change it).
+    _LEGACY_FITTED_STATE = {"patch_length": 1, "patch_length_": 1}
 
     # -- subclass hooks -------------------------------------------------------
 
@@ -206,6 +212,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                         f"'sgd'): solver={self.solver!r} needs a deterministic loss. Set "
                         f"{name}=0 or use solver='adam'."
                     )
+        if self.return_sequences and self.patch_length not in ("auto", 1):
+            raise ValueError(
+                f"patch_length={self.patch_length!r} cannot be combined with "
+                "return_sequences=True: a prediction per step needs the LSTM to read "
+                "every step on its own. Use patch_length=1 (or 'auto')."
+            )
         check_cell(self.gate_variant, self.coupled_gates)
         return sizes, method
 
@@ -283,6 +295,19 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return replace(seqs, values=np.ascontiguousarray(values))
 
+    def _resolved_patch_length(self, seqs):
+        """The patch length to fit with: ``patch_length``, or its default
+        for the training sequences ``seqs`` (1 with ``return_sequences``)."""
+        if self.patch_length != "auto":
+            return int(self.patch_length)
+        return 1 if self.return_sequences else auto_patch_length(seqs.values.shape[1])
+
+    @staticmethod
+    def _patched(seqs, patch_length):
+        """``seqs`` (standardised) as the LSTM reads them: in patches of steps."""
+        values, lengths = fold_steps(seqs.values, seqs.lengths, patch_length)
+        return replace(seqs, values=values, lengths=lengths)
+
     @staticmethod
     def _channel_stats(seqs, sample_weight):
         """Weighted per-channel mean and scale over the real steps.
@@ -357,6 +382,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             for name, param in inspect.signature(type(self).__init__).parameters.items()
             if param.default is not inspect.Parameter.empty and name not in state
         }
+        if "coefs_" in state:
+            defaults.update(
+                {k: v for k, v in self._LEGACY_FITTED_STATE.items() if k not in state}
+            )
         super().__setstate__({**defaults, **state})
         self._check_loaded_state()
 
@@ -521,6 +550,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # X's dtype, or the model's when continuing (_prepare converted X).
         dtype = seqs.values.dtype
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
+        if not reuse_weights:
+            fitted["patch_length_"] = self._resolved_patch_length(seqs)
+        seqs = self._patched(seqs, fitted["patch_length_"])
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
@@ -624,7 +656,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         seqs, _ = self._convert_X(X, reset=False)
         seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
-        z = network.predict(theta, seqs.values, seqs.lengths)
+        patches = self._patched(seqs, self.patch_length_)
+        z = network.predict(theta, patches.values, patches.lengths)
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The network produced non-finite outputs for this X; its weights or "

@@ -61,6 +61,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         hidden_layer_sizes=(32,),
         *,
         return_sequences=False,
+        patch_length="auto",
         peephole=False,
         coupled_gates=False,
         gate_variant=None,
@@ -102,6 +103,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, return_sequences=return_sequences,
+            patch_length=patch_length,
             peephole=peephole, coupled_gates=coupled_gates, gate_variant=gate_variant,
             bidirectional=bidirectional, dropout=dropout, recurrent_dropout=recurrent_dropout,
             forget_bias=forget_bias,

@@ -22,9 +22,10 @@ def _without_parameters(doc, names):
 
 # BaseLSTM's parameters the encoder-decoder does not offer; each stays at its
 # default as a class attribute: one prediction per sequence (its horizon),
-# and neither Greff et al.'s variants, two directions nor dropout.
-_NOT_PARAMETERS = ("return_sequences", "gate_variant", "bidirectional", "dropout",
-                   "recurrent_dropout")
+# every step read on its own, and neither Greff et al.'s variants, two
+# directions nor dropout.
+_NOT_PARAMETERS = ("return_sequences", "patch_length", "gate_variant", "bidirectional",
+                   "dropout", "recurrent_dropout")
 
 
 _SHAPE_DOC = """
@@ -111,6 +112,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
 
     # Not parameters (see _NOT_PARAMETERS).
     return_sequences = False
+    patch_length = 1
     gate_variant = None
     bidirectional = False
     dropout = 0.0

@@ -25,6 +25,17 @@ PARAMETERS_DOC = """
         real step. If True (many-to-many), a prediction at every step, and
         ``y`` gives a target per step.
 
+    patch_length : int or "auto", default="auto"
+        Consecutive time steps the LSTM reads as one step (a *patch* of
+        ``patch_length * n_channels`` values, step-major): a sequence of T
+        steps becomes ``ceil(T / patch_length)`` LSTM steps, the last one
+        completed with zeros (the channels' means). Long sequences learn
+        better and train faster in patches. ``"auto"`` makes the longest
+        training sequence about 16 LSTM steps, ``ceil(T_max / 16)``, and is
+        1 (every step on its own) for sequences of up to 16 steps and with
+        ``return_sequences=True``. The fitted value is ``patch_length_``.
+        Set 1 to read every step on its own, as ``torch.nn.LSTM`` does.
+
     peephole : bool, default=False
         Add peephole connections: the input and forget gates see the
         previous cell state, the output gate the current one (Greff et al.).
@@ -203,6 +214,7 @@ PARAMETER_CONSTRAINTS = {
     "coupled_gates": [BOOLEAN],
     "gate_variant": [None, Options(str, GATE_VARIANTS[1:])],
     "bidirectional": [BOOLEAN],
+    "patch_length": [Options(str, {"auto"}), Interval(numbers.Integral, 1, None)],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "recurrent_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "forget_bias": [Interval(numbers.Real)],
@@ -258,6 +270,10 @@ ATTRIBUTES_DOC = """
 
     out_intercept_ : ndarray of shape (n_outputs,)
         Bias of the dense output layer.
+
+    patch_length_ : int
+        Time steps the LSTM reads as one step (see ``patch_length``); the
+        first layer's ``W`` has ``patch_length_ * n_channels`` rows.
 
     input_mean_, input_scale_ : ndarray of shape (n_channels,)
         Per-channel standardisation (zeros and ones when ``standardize=False``).

@@ -149,6 +149,9 @@ _FORWARD_PARAMS = {
     "column_order": lambda value: value in ("time_major", "channel_major"),
     "newest_first": _is_flag,
     "bidirectional": _is_flag,
+    # The fitted patch_length_ is what the graph uses (a model cannot be
+    # fitted with return_sequences and patches).
+    "patch_length": lambda value: True,
     "gate_variant": lambda value: value is None,
     "loss": lambda value: value == "squared_error",
     "n_exog": lambda value: value == 0,
@@ -201,6 +204,7 @@ class _Network:
     out_intercept: np.ndarray  # (n_outputs,), float32
     return_sequences: bool
     n_channels: int
+    patch_length: int  # steps per LSTM step (the fitted patch_length_)
     column_order: str
     newest_first: bool
     task: str  # "regression", "binary", "multiclass" or "multilabel"
@@ -387,7 +391,8 @@ def _describe(estimator):
     scale = np.asarray(estimator.input_scale_, np.float64)
     if mean.ndim != 1 or mean.shape != scale.shape or not np.all(scale > 0):
         raise ValueError("Cannot export: input_mean_ and input_scale_ are inconsistent.")
-    layers = _read_layers(estimator.coefs_, mean.shape[0], coupled, peephole,
+    patch_length = int(getattr(estimator, "patch_length_", 1))
+    layers = _read_layers(estimator.coefs_, patch_length * mean.shape[0], coupled, peephole,
                           bool(params["bidirectional"]))
     n_in = sum(direction[1].shape[1] for direction in layers[-1])
     sizes = [layer[0][1].shape[1] for layer in layers]
@@ -419,7 +424,7 @@ def _describe(estimator):
         layers=layers, coupled=coupled, mean=mean, scale=scale,
         out_coef=coef.astype(np.float32), out_intercept=intercept.astype(np.float32),
         return_sequences=bool(params["return_sequences"]), n_channels=int(params["n_channels"]),
-        column_order=params["column_order"], newest_first=bool(params["newest_first"]),
+        patch_length=patch_length, column_order=params["column_order"], newest_first=bool(params["newest_first"]),
         task=task, single_output=single, classes=classes,
     )
 
@@ -538,8 +543,8 @@ def _emit_input(g, x, rank, in_type, net):
         lengths, padded = _padding(g, s)
         refused = g.op("And", bad, g.op("Not", g.axes("Unsqueeze", padded, [2])))
         # A sequence with no real step gets length 1 here and NaN outputs below.
-        seq_lens = g.cast(g.op("Max", lengths, g.const("one", np.array(1, np.int64))),
-                          TensorProto.INT32)
+        seq_lens = g.cast(g.op("Max", _n_patches(g, lengths, net.patch_length),
+                               g.const("one", np.array(1, np.int64))), TensorProto.INT32)
     else:
         # Every row of a table is a whole sequence. The lengths are given all
         # the same: skl2onnx cannot sort a graph with an omitted optional input.
@@ -547,14 +552,42 @@ def _emit_input(g, x, rank, in_type, net):
         n_samples = g.op("Slice", shape, g.const("start", np.array([0], np.int64)),
                          g.const("end", np.array([1], np.int64)))
         T = g.op("Gather", shape, g.const("one", np.array(1, np.int64)), axis=0)
-        seq_lens = g.cast(g.op("Expand", T, n_samples), TensorProto.INT32)
+        seq_lens = g.cast(g.op("Expand", _n_patches(g, T, net.patch_length), n_samples),
+                          TensorProto.INT32)
     invalid = g.op("Greater", g.axes("ReduceMax", g.cast(refused, TensorProto.FLOAT), [1, 2],
                                      keepdims=0), g.const("zero", np.array(0, np.float32)))
     if rank == 3:
         empty = g.op("Equal", lengths, g.const("zero", np.array(0, np.int64)))
         invalid = g.op("Or", invalid, empty)
     clean = g.op("Where", bad, g.const("zero", np.array(0, np.float32)), s)
+    clean = _fold_steps(g, clean, net.patch_length, net.mean.size)
     return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid
+
+
+def _n_patches(g, n_steps, patch_length):
+    """``ceil(n_steps / patch_length)`` of an int64 tensor, as predict counts patches."""
+    if patch_length == 1:
+        return n_steps
+    p = np.array(patch_length, np.int64)
+    return g.op("Div", g.op("Add", n_steps, g.const("p_minus_1", p - 1)), g.const("p", p))
+
+
+def _fold_steps(g, s, patch_length, n_channels):
+    """Steps (N, T, C) as patches (N, ceil(T / p), p C), as predict reads them:
+    zero steps complete the last patch (see ``sklstm._patching.fold_steps``)."""
+    if patch_length == 1:
+        return s
+    p = np.array([patch_length], np.int64)
+    T = g.op("Slice", g.op("Shape", s), g.const("start", np.array([1], np.int64)),
+             g.const("end", np.array([2], np.int64)))
+    # (p - T mod p) mod p zero steps at the end of axis 1
+    missing = g.op("Mod", g.op("Sub", g.const("p", p), g.op("Mod", T, g.const("p", p))),
+                   g.const("p", p))
+    zeros = g.const("zeros", np.zeros(4, np.int64))
+    pads = g.op("Concat", zeros, missing, g.const("zero", np.zeros(1, np.int64)), axis=0)
+    padded = g.op("Pad", s, pads)
+    return g.op("Reshape", padded,
+                g.const("shape", np.array([0, -1, patch_length * n_channels], np.int64)))
 
 
 def _emit_lstm_layer(g, x, directions, coupled, seq_lens):

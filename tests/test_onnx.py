@@ -548,3 +548,34 @@ def test_refuses_configurations_without_an_exact_graph(params, name):
     model = _fit(LSTMRegressor, X, y, **params)
     with pytest.raises(ValueError, match=f"Cannot export LSTMRegressor with {name}="):
         to_onnx(model, X)
+
+
+# -- patches of steps -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_patches_with_padding_and_any_length(bidirectional):
+    rng = np.random.RandomState(5)
+    X = rng.normal(size=(N, 40, C)).astype(np.float32)
+    lengths = rng.randint(1, 41, size=N)
+    Xp = _pad_tail(X, lengths)
+    model = _fit(LSTMRegressor, Xp, X[:, 0, 0], hidden_layer_sizes=(4, 3),
+                 bidirectional=bidirectional)
+    assert model.patch_length_ == 3  # "auto": ceil(40 / 16)
+    onx = to_onnx(model, Xp)
+    _assert_close(_run(onx, Xp)[0], model.predict(Xp))
+    # lengths that are no multiple of the patch, shorter and longer than in fit
+    for n_steps in (1, 7, 50):
+        other = rng.normal(size=(5, n_steps, C)).astype(np.float32)
+        _assert_close(_run(onx, other)[0], model.predict(other))
+
+
+@pytest.mark.parametrize("column_order", ["time_major", "channel_major"])
+def test_patches_of_table_rows(column_order):
+    rng = np.random.RandomState(6)
+    table = rng.normal(size=(N, 2 * 7)).astype(np.float32)
+    model = _fit(LSTMClassifier, table, table[:, 0] > 0, n_channels=2, patch_length=3,
+                 column_order=column_order)
+    label, proba = _run(to_onnx(model, table), table)
+    _assert_close(proba, model.predict_proba(table))
+    np.testing.assert_array_equal(label, model.predict(table))

@@ -1,0 +1,70 @@
+"""Patches: runs of consecutive time steps read by the LSTM as one step.
+
+A long sequence is hard for an LSTM: gradients must flow through every
+step, and each step costs a recurrent matrix product. Reading ``p``
+consecutive steps as one step of ``p * n_channels`` values (a *patch*, as
+in PatchTST, Nie et al., 2023) shortens the recurrence ``p`` times; the
+network still reads every value, in order.
+
+This module knows nothing of estimators: it maps an internal batch of
+sequences ``(n, T, C)`` to patches, and gives the default patch length.
+"""
+
+import numpy as np
+
+__all__ = ["AUTO_PATCH_STEPS", "auto_patch_length", "fold_steps"]
+
+# The default patch length makes the longest training sequence about this
+# many LSTM steps. Chosen by 3-fold cross-validation on the training parts
+# of public UCR/UEA sets among 8, 16 and 32 (benchmarks/bench_realdata.py
+# lists them); shorter sequences are not cut into patches.
+AUTO_PATCH_STEPS = 16
+
+
+def auto_patch_length(n_timesteps):
+    """The default patch length for sequences of at most ``n_timesteps`` steps.
+
+    Parameters
+    ----------
+    n_timesteps : int
+        The longest training sequence.
+
+    Returns
+    -------
+    patch_length : int
+        ``ceil(n_timesteps / AUTO_PATCH_STEPS)``, at least 1.
+    """
+    return max(1, -(-int(n_timesteps) // AUTO_PATCH_STEPS))
+
+
+def fold_steps(values, lengths, patch_length):
+    """Read each run of ``patch_length`` consecutive steps as one step.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_channels)
+        Zero after each sequence's end.
+    lengths : ndarray of shape (n_samples,) or None
+        Real steps of each sequence; None when all are ``n_timesteps`` long.
+    patch_length : int
+
+    Returns
+    -------
+    patches : ndarray of shape (n_samples, ceil(n_timesteps / patch_length), \
+            patch_length * n_channels)
+        Patch ``k`` holds steps ``k p .. k p + p - 1``, step-major (the
+        channels of its first step, then of its second, ...). Steps past
+        the end of the input are zero, like padding.
+    patch_lengths : ndarray of shape (n_samples,) or None
+        Patches of each sequence, ``ceil(lengths / patch_length)``.
+    """
+    if patch_length == 1:
+        return values, lengths
+    n, T, C = values.shape
+    n_patches = -(-T // patch_length)
+    padded = np.zeros((n, n_patches * patch_length, C), dtype=values.dtype)
+    padded[:, :T] = values
+    patches = padded.reshape(n, n_patches, patch_length * C)
+    if lengths is None:
+        return patches, None
+    return patches, -(-lengths // patch_length)

@@ -1,0 +1,139 @@
+"""Patches: ``patch_length`` consecutive steps read by the LSTM as one step.
+
+The reference is an independent reading: the same estimator with
+``patch_length=1`` fitted on sequences cut into patches by hand. With
+``standardize=False`` both see the same numbers and draw the same initial
+weights, so every fitted weight and prediction must agree exactly.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._patching import AUTO_PATCH_STEPS, auto_patch_length, fold_steps
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _by_hand(seq, p):
+    """One sequence (T, C) cut into patches (ceil(T/p), p*C), zeros completing the last."""
+    T, C = seq.shape
+    rows = []
+    for start in range(0, T, p):
+        patch = np.zeros((p, C))
+        chunk = seq[start:start + p]
+        patch[: len(chunk)] = chunk
+        rows.append(patch.ravel())  # step-major: the first step's channels first
+    return np.array(rows)
+
+
+def test_fold_steps_known_answer():
+    values = np.arange(2 * 5 * 2, dtype=float).reshape(2, 5, 2)
+    values[1, 3:] = 0.0  # sequence 1 has 3 real steps
+    patches, lengths = fold_steps(values, np.array([5, 3]), 2)
+    assert patches.shape == (2, 3, 4)
+    assert_array_equal(patches[0, 0], [0, 1, 2, 3])
+    assert_array_equal(patches[0, 2], [8, 9, 0, 0])
+    assert_array_equal(lengths, [3, 2])
+    for k in range(2):
+        assert_array_equal(patches[k], _by_hand(values[k], 2))
+    same, none = fold_steps(values, None, 1)
+    assert same is values and none is None
+
+
+@pytest.mark.parametrize("n_timesteps, expected", [(1, 1), (16, 1), (17, 2), (251, 16), (1460, 92)])
+def test_auto_patch_length(n_timesteps, expected):
+    assert auto_patch_length(n_timesteps) == expected
+    assert -(-n_timesteps // expected) <= AUTO_PATCH_STEPS
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("p", [2, 3])
+def test_patches_equal_a_model_fitted_on_patches_by_hand(cls, p):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 7, 2))
+    y = X[:, :, 0].sum(1) if cls is LSTMRegressor else (X[:, -1, 1] > 0).astype(int)
+    kw = dict(hidden_layer_sizes=(4, 3), standardize=False, max_iter=4, random_state=0)
+    model = cls(patch_length=p, **kw).fit(X, y)
+    by_hand = np.array([_by_hand(s, p) for s in X])
+    reference = cls(patch_length=1, **kw).fit(by_hand, y)
+    assert model.patch_length_ == p
+    assert model.coefs_[0]["W"].shape[0] == 2 * p
+    assert_allclose(model.out_coef_, reference.out_coef_, rtol=1e-12)
+    X_new = rng.normal(size=(6, 8, 2))
+    assert_allclose(model.predict(X_new), reference.predict(np.array([_by_hand(s, p) for s in X_new])),
+                    rtol=1e-12)
+
+
+def test_variable_lengths_end_in_their_own_last_patch():
+    rng = np.random.RandomState(1)
+    seqs = [rng.normal(size=(n, 2)) for n in (7, 5, 3, 1, 6, 2)]
+    y = np.array([s[:, 0].sum() for s in seqs])
+    kw = dict(hidden_layer_sizes=(3,), standardize=False, max_iter=3, random_state=0)
+    model = LSTMRegressor(patch_length=3, **kw).fit(seqs, y)
+    reference = LSTMRegressor(patch_length=1, **kw).fit([_by_hand(s, 3) for s in seqs], y)
+    assert_allclose(model.predict(seqs), reference.predict([_by_hand(s, 3) for s in seqs]),
+                    rtol=1e-12)
+    # Padding never reaches a sequence's state: alone or in a batch, the same.
+    alone = np.concatenate([model.predict([s]) for s in seqs])
+    assert_allclose(model.predict(seqs), alone, rtol=1e-12)
+
+
+def test_auto_reads_long_sequences_in_patches_and_short_ones_whole():
+    rng = np.random.RandomState(2)
+    kw = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    long_X = rng.normal(size=(10, 40, 1))
+    assert LSTMRegressor(**kw).fit(long_X, long_X[:, 0, 0]).patch_length_ == 3
+    short_X = long_X[:, :16]
+    assert LSTMRegressor(**kw).fit(short_X, short_X[:, 0, 0]).patch_length_ == 1
+    per_step = LSTMRegressor(return_sequences=True, **kw).fit(long_X, long_X[..., 0])
+    assert per_step.patch_length_ == 1
+    # the longest sequence of a ragged list decides
+    ragged = [rng.normal(size=(n, 1)) for n in (5, 33, 10)]
+    assert LSTMRegressor(**kw).fit(ragged, [0.0, 1.0, 2.0]).patch_length_ == 3
+
+
+def test_fitted_patch_length_holds_for_other_lengths_and_continued_fits():
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(12, 40, 1))
+    model = LSTMRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    model.fit(X, X[:, 0, 0])
+    assert model.predict(X[:, :10]).shape == (12,)  # shorter sequences, same patches
+    model.set_params(warm_start=True).fit(X[:, :20], X[:, 0, 0])
+    assert model.patch_length_ == 3
+    model.partial_fit(X[:, :5], X[:, 0, 0])
+    assert model.patch_length_ == 3
+
+
+def test_return_sequences_with_patches_is_refused():
+    X = np.zeros((4, 6, 1))
+    with pytest.raises(ValueError, match="patch_length=2 cannot be combined with return_sequences"):
+        LSTMRegressor(patch_length=2, return_sequences=True).fit(X, X[..., 0])
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError),
+                                           ("big", ValueError), (True, TypeError)])
+def test_invalid_patch_length_is_named(value, error):
+    with pytest.raises(error, match="patch_length"):
+        LSTMRegressor(patch_length=value).fit(np.zeros((4, 6, 1)), np.zeros(4))
+
+
+def test_changing_patch_length_after_fit_is_refused_and_changes_nothing():
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(10, 20, 1))
+    model = LSTMRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X, X[:, 0, 0])
+    before = model.predict(X)
+    model.set_params(patch_length=1)
+    with pytest.raises(ValueError, match="patch_length='auto'"):
+        model.predict(X)
+    model.set_params(patch_length="auto")
+    assert_array_equal(model.predict(X), before)
