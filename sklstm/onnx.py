@@ -19,7 +19,10 @@ The graph
    ``sequence_lens``, so the padded array given to ``predict`` is all the
    input it needs. In a 2-D table NaN is never padding.
 2. **Standardisation** with ``input_mean_`` and ``input_scale_``, in the
-   input's dtype, then a cast to float32.
+   input's dtype, then a cast to float32. With ``patch_length_ = p > 1``,
+   zero steps complete the last patch (Pad) and each run of ``p`` steps
+   becomes one step of ``p * n_channels`` values (Reshape), and each
+   sequence's length becomes ``ceil(length / p)``, as for ``predict``.
 3. **One ONNX LSTM operator per layer**, with ``layout=0`` (time-major)
    and explicit Transposes, since onnxruntime rejects ``layout=1``. Gate
    blocks move from sklstm's i, f, g, o to ONNX's i, o, f, c; peepholes
