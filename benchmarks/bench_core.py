@@ -333,7 +333,10 @@ def bench_memory(args):
     theta, spec = network(layers, head_w, head_b, F)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = LSTMRegressor((H,), max_iter=1, random_state=0).fit(X[:32, :20], y[:32, 0])
+        # patch_length=1: every step, the work predict_logits does
+        model = LSTMRegressor((H,), patch_length=1, max_iter=1, random_state=0).fit(
+            X[:32, :20], y[:32, 0]
+        )
     runs = {
         "predict_logits": lambda: predict_logits(theta, X, None, spec),
         "forward_logits (training pass)": lambda: forward_logits(theta, X, None, spec),
@@ -391,6 +394,7 @@ def bench_fit(args, torch):
             model = LSTMRegressor(
                 (H,), solver="adam", batch_size=B, max_iter=epochs, alpha=0.0, tol=0.0,
                 n_iter_no_change=epochs + 1, random_state=0,
+                patch_length=1,  # every step, as torch.nn.LSTM
             )
 
             def ours():

@@ -42,8 +42,10 @@ def make_data(n_samples, T, seed=0):
 
 
 def make_model(args, epochs):
+    # patch_length=1: backpropagation through every step is what is measured
     return LSTMRegressor(
-        hidden_layer_sizes=(args.hidden,), max_iter=epochs, random_state=0, tol=0.0
+        hidden_layer_sizes=(args.hidden,), max_iter=epochs, random_state=0, tol=0.0,
+        patch_length=1,
     )
 
 
