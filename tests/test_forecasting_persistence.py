@@ -43,6 +43,8 @@ CASES = {
     "direct two targets": (DirectForecaster, dict(horizon=2, target=["y", "f"]), "range"),
     "recursive log": (RecursiveForecaster, dict(target_transform="log",
                                                 calibration_horizon=3), "tz"),
+    "direct centered": (DirectForecaster, dict(horizon=3, center_windows=True,
+                                               future_covariates="f"), "datetime"),
     "recursive past": (RecursiveForecaster, dict(past_covariates="p", gap=1,
                                                  calibration="backtest",
                                                  calibration_horizon=2), "datetime"),

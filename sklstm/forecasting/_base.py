@@ -28,7 +28,7 @@ from ._columns import as_frame, check_finite, column_values, listed, resolve_rol
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import check_same_freq, future_labels, index_from_state, index_state, time_freq
-from ._windows import WINDOW_CONSTRAINTS, make_windows
+from ._windows import WINDOW_CONSTRAINTS, center_windows, make_windows
 
 # The LSTM that the forecasters fit when regressor=None. Measured on the
 # bundled series (examples/forecast_dataframe.py, co2 and sunspots, 3 seeds):
@@ -75,6 +75,17 @@ PARAMETERS_DOC = """
         Standardise each target column (after ``target_transform``) with the
         mean and standard deviation of the fit data. Forecasts are returned
         in original units. Covariates are never rescaled: scale them first.
+    center_windows : bool, default=False
+        Read each window relative to its own level: subtract the mean of its
+        target values (in model units, after ``target_transform`` and
+        ``scale_target``) from its target inputs and from its targets, and
+        add it back to its forecasts. The regressor then learns the shape of
+        the series around its recent level, so it can follow a trend or a
+        level shift beyond the range it was fitted on, as DeepAR scales each
+        window by its mean (Salinas et al., 2020). With
+        ``target_transform="log"`` the level is the window's geometric mean,
+        a multiplicative scaling. Leave it off for a series whose level
+        itself is what is predictable (a stationary series).
     dropna : bool, default=False
         If False, NaN in a used column of the fit data raises. If True, train
         on the windows that do not touch a NaN (as :func:`make_windows` with
@@ -158,6 +169,7 @@ class _Setup:
     calibration_folds: int
     calibration_steps: int  # forecast steps calibrated
     future_layout: str = "shifted"  # of the windows, see make_windows
+    center_windows: bool = False  # windows read relative to their level
 
     def state(self):
         """Plain values (the transform by name), for saving."""
@@ -211,6 +223,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             Options(str, [name for name in TARGET_TRANSFORMS if name is not None]),
         ],
         "scale_target": [BOOLEAN],
+        "center_windows": [BOOLEAN],
         "dropna": [BOOLEAN],
         **CALIBRATION_CONSTRAINTS,
     }
@@ -262,6 +275,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             calibration_size=float(size) if isinstance(size, float) else int(size),
             calibration_folds=int(self.calibration_folds),
             calibration_steps=self._calibration_steps(),
+            center_windows=bool(self.center_windows),
         )
 
     def _current_setup(self):
@@ -354,8 +368,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             dropna=setup.dropna,
             future_layout=setup.future_layout,
         )
-        y = windows.y[:, 0] if windows.y.shape[1] == 1 else windows.y
-        regressor = self._fit_regressor(windows.X, y)
+        X, y = windows.X, windows.y
+        if setup.center_windows:
+            X, levels = center_windows(X, n_targets, setup.window)
+            y = y - np.tile(levels, setup.horizon)
+        y = y[:, 0] if y.shape[1] == 1 else y
+        regressor = self._fit_regressor(X, y)
 
         self.freq_ = freq
         self.target_mean_, self.target_scale_ = mean, scale
@@ -590,14 +608,21 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     def _predict_windows(self, X, n_values, what):
         """Regressor output for windows X (n, window, n_channels), as (n,
-        n_values) (``what`` names that count in the error)."""
+        n_values) (``what`` names that count in the error). The values
+        are step-major, ``n_values / n_targets`` steps of every target."""
+        n_targets = len(self.targets_)
+        if self._setup.center_windows:
+            X, levels = center_windows(X, n_targets, self._setup.window)
         pred = np.asarray(self.regressor_.predict(X), dtype=np.float64)
         if pred.size != len(X) * n_values:
             raise ValueError(
                 f"the regressor predicted {pred.size // len(X)} values for one "
                 f"window; expected {what} = {n_values}."
             )
-        return pred.reshape(len(X), n_values)
+        pred = pred.reshape(len(X), n_values)
+        if self._setup.center_windows:
+            pred = pred + np.tile(levels, n_values // n_targets)
+        return pred
 
     def _to_output(self, pred, index):
         """Forecasts (n_steps, n_targets) as a Series (one target) or a DataFrame."""
@@ -698,6 +723,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     def __setstate__(self, state):
         state = dict(state)
+        # Forecasters saved before center_windows existed read their windows as is.
+        state.setdefault("center_windows", False)
         if isinstance(state.get("_setup"), dict):
             state["_setup"] = _Setup.from_state(state["_setup"])
             freq = state["freq_"]

@@ -114,6 +114,7 @@ class DirectForecaster(BaseForecaster):
         gap=0,
         target_transform=None,
         scale_target=True,
+        center_windows=False,
         dropna=False,
         calibration="holdout",
         calibration_size=0.2,
@@ -129,6 +130,7 @@ class DirectForecaster(BaseForecaster):
         self.gap = gap
         self.target_transform = target_transform
         self.scale_target = scale_target
+        self.center_windows = center_windows
         self.dropna = dropna
         self.calibration = calibration
         self.calibration_size = calibration_size

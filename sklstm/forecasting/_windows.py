@@ -152,6 +152,33 @@ def window_X(lookback, lead, origins, window, gap, horizon, future_layout="shift
     return np.concatenate([past, ahead], axis=1)
 
 
+def center_windows(X, n_targets, window):
+    """Each window's targets relative to the window's own level.
+
+    The level of a window is the mean of its target channels (the first
+    ``n_targets``) over its ``window`` input steps. It is subtracted from
+    those steps; steps after them (the appended horizon of
+    ``future_layout="appended"``, which holds 0 there) are left alone.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_windows, n_steps, n_channels), n_steps >= window
+    n_targets : int
+    window : int
+
+    Returns
+    -------
+    centered : ndarray of shape (n_windows, n_steps, n_channels)
+        A copy of X with the levels subtracted.
+    levels : ndarray of shape (n_windows, n_targets)
+        Add ``np.tile(levels, n_steps_ahead)`` back to step-major forecasts.
+    """
+    levels = X[:, :window, :n_targets].mean(axis=1)
+    centered = X.copy()
+    centered[:, :window, :n_targets] -= levels[:, None]
+    return centered, levels
+
+
 def make_windows(
     data,
     *,

@@ -1,0 +1,108 @@
+"""``center_windows``: windows read relative to their own level.
+
+Known answers: on a straight line (or, with ``target_transform="log"``, an
+exponential), every centered window looks the same and so does its centered
+target, so a regressor that only learns the mean of its targets forecasts
+the line exactly, beyond the range it was fitted on. Without centering the
+same regressor forecasts the mean of the fit data.
+"""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.dummy import DummyRegressor
+
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster
+from sklstm.forecasting._windows import center_windows
+
+
+def line(n, slope=2.0, intercept=5.0):
+    index = pd.date_range("2024-01-01", periods=n, freq="D")
+    return pd.Series(intercept + slope * np.arange(n), index=index, name="y")
+
+
+def test_center_windows_subtracts_the_mean_of_the_window_steps_only():
+    X = np.arange(2 * 5 * 3, dtype=float).reshape(2, 5, 3)
+    centered, levels = center_windows(X, n_targets=2, window=3)
+    assert_allclose(levels, X[:, :3, :2].mean(axis=1))
+    assert_allclose(centered[:, :3, :2], X[:, :3, :2] - levels[:, None])
+    # Steps after the window and the other channels are left alone.
+    assert_array_equal(centered[:, 3:], X[:, 3:])
+    assert_array_equal(centered[:, :, 2], X[:, :, 2])
+    assert_array_equal(X, np.arange(30.0).reshape(2, 5, 3))  # not in place
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DirectForecaster(DummyRegressor(), window=4, horizon=3),
+    lambda: RecursiveForecaster(DummyRegressor(), window=4),
+], ids=["direct", "recursive"])
+def test_a_mean_regressor_continues_a_line_beyond_the_fit_range(make):
+    series = line(40)
+    centered = make().set_params(center_windows=True, calibration=None).fit(series)
+    expected = 5.0 + 2.0 * np.arange(40, 43)
+    assert_allclose(centered.predict(3).to_numpy(), expected, rtol=1e-12)
+    # From a newer history, far above anything seen in fit.
+    newer = line(100).iloc[60:]
+    assert_allclose(centered.predict(3, history=newer).to_numpy(),
+                    5.0 + 2.0 * np.arange(100, 103), rtol=1e-12)
+    # Without centering, the same regressor forecasts the level it was fitted on.
+    plain = make().set_params(calibration=None).fit(series)
+    assert np.abs(plain.predict(3).to_numpy() - expected).min() > 30
+
+
+def test_with_log_the_level_is_geometric_and_growth_is_continued():
+    index = pd.date_range("2024-01-01", periods=30, freq="D")
+    series = pd.Series(3.0 * 1.1 ** np.arange(30), index=index, name="y")
+    forecaster = RecursiveForecaster(
+        DummyRegressor(), window=5, target_transform="log", center_windows=True,
+        calibration=None,
+    ).fit(series)
+    assert_allclose(forecaster.predict(4).to_numpy(), 3.0 * 1.1 ** np.arange(30, 34),
+                    rtol=1e-10)
+
+
+def test_centering_covers_several_targets_and_future_covariates():
+    # Two lines of different slopes, a future covariate that must stay as is.
+    n = 50
+    index = pd.date_range("2024-01-01", periods=n, freq="D")
+    t = np.arange(n, dtype=float)
+    df = pd.DataFrame({"a": 1 + t, "b": 100 - 3 * t, "f": np.sin(t)}, index=index)
+    forecaster = DirectForecaster(
+        DummyRegressor(), window=6, horizon=2, target=["a", "b"],
+        future_covariates="f", center_windows=True, calibration=None,
+    ).fit(df.iloc[:40])
+    pred = forecaster.predict(future=df.iloc[40:42], history=df.iloc[:40])
+    assert_allclose(pred.to_numpy(), df[["a", "b"]].iloc[40:42].to_numpy(), rtol=1e-12)
+
+
+def test_in_sample_values_and_scores_use_the_centering():
+    forecaster = DirectForecaster(
+        DummyRegressor(), window=4, horizon=2, center_windows=True, calibration=None,
+    ).fit(line(30))
+    assert_allclose(forecaster.residuals_.to_numpy(), 0.0, atol=1e-10)
+    assert forecaster.score(line(60).iloc[30:32]) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_center_windows_is_validated_and_saved():
+    with pytest.raises(TypeError, match="center_windows must be True or False"):
+        DirectForecaster(window=3, horizon=1, center_windows="yes").fit(line(20))
+    forecaster = RecursiveForecaster(
+        DummyRegressor(), window=4, center_windows=True, calibration=None,
+    ).fit(line(30))
+    loaded = pickle.loads(pickle.dumps(forecaster))
+    assert loaded.get_params()["center_windows"] is True
+    assert_array_equal(loaded.predict(3), forecaster.predict(3))
+
+
+def test_forecasters_saved_before_center_windows_load_without_it():
+    forecaster = RecursiveForecaster(DummyRegressor(), window=4, calibration=None).fit(line(30))
+    state = forecaster.__getstate__()
+    del state["center_windows"]
+    del state["_setup"]["center_windows"]
+    old = RecursiveForecaster.__new__(RecursiveForecaster)
+    old.__setstate__(state)
+    assert old.get_params()["center_windows"] is False
+    assert_array_equal(old.predict(3), forecaster.predict(3))
