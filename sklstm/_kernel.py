@@ -422,7 +422,9 @@ def _public_grads(lay, dWbR_T, dp):
     return grads
 
 
-def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(None, None)):
+def _layer_backward(
+    cache, lay, d_seq, dh_last, n_active, input_grad, masks=(None, None), dc_last=None,
+):
     """Backpropagate through one layer.
 
     Parameters
@@ -476,6 +478,8 @@ def _layer_backward(cache, lay, d_seq, dh_last, n_active, input_grad, masks=(Non
     if dh_last is not None:
         dh_rec[...] = dh_last
     dc_rec = np.zeros((H, B), dtype=dtype)
+    if dc_last is not None:
+        dc_rec[...] = dc_last
     dh_buf = np.empty((H, B), dtype=dtype)
     d_pad = np.empty((lay.n_rec, B), dtype=dtype) if n_active is not None else None
     dc = np.empty((H, B), dtype=dtype)

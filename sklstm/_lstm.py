@@ -141,7 +141,7 @@ from ._kernel import (
 )
 
 __all__ = [
-    "lstm_forward", "lstm_backward", "lstm_predict", "kernel_layers", "gate_blocks",
+    "lstm_forward", "lstm_backward", "lstm_predict", "final_states", "kernel_layers", "gate_blocks",
     "sigmoid_gates", "check_cell", "draw_dropout_masks", "inverse_permutation", "GATE_VARIANTS",
 ]
 
@@ -545,7 +545,52 @@ class _PredictRun:
         return self.Hs[self._last]
 
 
-def lstm_backward(d_outputs, cache, *, input_grad=True):
+def final_states(cache):
+    """Each layer's state after its sequence, from a :func:`lstm_forward` cache.
+
+    A sequence's state after its last real step (carried through padding);
+    for the backward direction of a bidirectional layer, after it has read
+    the whole sequence. These are the states an encoder passes on, for
+    example as a decoder's ``h0`` and ``c0``.
+
+    Returns
+    -------
+    h, c : list of ndarray of shape (n_samples, H_l)
+        One per layer dict, in the order of ``layers``.
+    """
+    order = cache["order"]
+    inv = None if order is None else inverse_permutation(order)
+
+    def unsorted(a):  # (H, B) sorted -> (B, H) in the given order
+        a = np.ascontiguousarray(a.T)
+        return a if inv is None else a[inv]
+
+    layers = cache["layers"]
+    return [unsorted(c["Hs"][-1]) for c in layers], [unsorted(c["Cs"][-1]) for c in layers]
+
+
+def _feature_major_finals(d_final_states, n_layers, order, dtype):
+    """``d_final_states`` as two lists of (H, B) arrays (or None) in the
+    kernel's sample order; all None when not given."""
+    if d_final_states is None:
+        return [None] * n_layers, [None] * n_layers
+
+    def feature_major(g):  # (B, H) given order -> (H, B) sorted
+        g = np.asarray(g, dtype=dtype)
+        return np.ascontiguousarray((g if order is None else g[order]).T)
+
+    converted = []
+    for grads in d_final_states:
+        if len(grads) != n_layers:
+            raise ValueError(
+                f"d_final_states needs one gradient per layer dict ({n_layers}), "
+                f"got {len(grads)}."
+            )
+        converted.append([None if g is None else feature_major(g) for g in grads])
+    return converted
+
+
+def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
     """Backward pass (BPTT) matching one call of :func:`lstm_forward`.
 
     Parameters
@@ -557,6 +602,11 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
     input_grad : bool, default=True
         Whether to compute the gradient with respect to ``X``; training
         does not need it and saves one large product.
+    d_final_states : pair of lists, optional
+        ``(dh, dc)``: the gradient of the loss with respect to each layer's
+        :func:`final_states`, one (n_samples, H_l) array (or None) per layer
+        dict, for states passed on to another network. It adds to the
+        gradient that ``d_outputs`` gives the top layer's last state.
 
     Returns
     -------
@@ -580,6 +630,7 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
         d_seq, dh_last = None, d_outputs.T
 
     n_layers = len(kernels)
+    dh_final, dc_final = _feature_major_finals(d_final_states, n_layers, order, d_outputs.dtype)
     layer_grads, dh0, dc0 = [None] * n_layers, [None] * n_layers, [None] * n_layers
     for top in range(n_layers - n_dir, -1, -n_dir):
         d_input = None
@@ -588,10 +639,12 @@ def lstm_backward(d_outputs, cache, *, input_grad=True):
             d_seq_k = None if d_seq is None else d_seq[:, k * H : (k + 1) * H]
             if k == 1 and d_seq_k is not None:
                 d_seq_k = reverse(d_seq_k)
+            dh_last_k = None if dh_last is None else dh_last[k * H : (k + 1) * H]
+            if dh_final[depth] is not None:
+                dh_last_k = dh_final[depth] if dh_last_k is None else dh_last_k + dh_final[depth]
             g = _layer_backward(
-                caches[depth], kernels[depth], d_seq_k,
-                None if dh_last is None else dh_last[k * H : (k + 1) * H],
-                n_active, input_grad or top > 0, cache["masks"][depth],
+                caches[depth], kernels[depth], d_seq_k, dh_last_k,
+                n_active, input_grad or top > 0, cache["masks"][depth], dc_final[depth],
             )
             dx = g.pop("X")
             if k == 1 and dx is not None:

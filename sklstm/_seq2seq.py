@@ -24,12 +24,13 @@ weights' gradients and ``δu``; the context's gradient is the sum over the
 horizon of its columns of ``δu``, ``δh^e = Σ_k δu_k[n_future:]``; the
 encoder's backward takes it as the gradient of its many-to-one output.
 
-Only the context passes from the encoder to the decoder: the core returns
-the top layer's hidden states, never a cell state, so the encoder's cell
-states (and its lower layers' states) cannot initialise the decoder as in
-DeepAR without a change to the core. The decoder starts from zero states
-and receives the context at every step instead, which carries the same
-information into each of its gates.
+With ``pass_states``, each decoder layer also starts from the final hidden
+and cell state of the encoder layer at its depth (Sutskever et al., 2014;
+DeepAR's decoder), taken from the core's cache by
+:func:`~sklstm._lstm.final_states`. Their gradients, the decoder's
+``δh0`` and ``δc0``, enter the encoder's backward as the gradients of its
+final states (``d_final_states``). Without it the decoder starts from zero
+states and the context alone carries the window.
 """
 
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._loss import penalised_weights, write_layer_grads
-from ._lstm import lstm_backward, lstm_forward
+from ._lstm import final_states, lstm_backward, lstm_forward
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 
 __all__ = ["EncoderDecoderLayout", "EncoderDecoder"]
@@ -147,13 +148,17 @@ class EncoderDecoder:
     layout : EncoderDecoderLayout
     horizon : int
         Decoder steps: the last ``horizon`` steps of ``X``.
+    pass_states : bool
+        Whether each decoder layer starts from the final (h, c) of the
+        encoder layer at its depth, rather than from zeros.
     """
 
     layout: EncoderDecoderLayout
     horizon: int
+    pass_states: bool = False
 
     @classmethod
-    def from_weights(cls, layers, coef, n_logits):
+    def from_weights(cls, layers, coef, n_logits, *, pass_states=False):
         """The network of fitted weights, ``layers`` as :meth:`EncoderDecoderLayout.unpack`
         returns them, and of ``n_logits`` flattened outputs (all steps)."""
         n = len(layers) // 2
@@ -163,7 +168,7 @@ class EncoderDecoder:
             first["W"].shape[0], layers[n]["W"].shape[0] - sizes[-1], sizes, coef.shape[1],
             peephole="p" in first, coupled=first["W"].shape[1] == 3 * sizes[0],
         )
-        return cls(layout, n_logits // coef.shape[1])
+        return cls(layout, n_logits // coef.shape[1], pass_states)
 
     def _split(self, theta):
         layers, coef, intercept = self.layout.unpack(theta)
@@ -198,7 +203,8 @@ class EncoderDecoder:
         future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
         repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
         U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
-        hidden, decoder_cache = lstm_forward(U, decoder, return_sequences=True)
+        h0, c0 = final_states(encoder_cache) if self.pass_states else (None, None)
+        hidden, decoder_cache = lstm_forward(U, decoder, h0=h0, c0=c0, return_sequences=True)
         z = hidden @ coef + intercept  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
 
@@ -231,7 +237,10 @@ class EncoderDecoder:
         decoder_grads = lstm_backward(dz @ coef.T, decoder_cache, input_grad=True)
         # The context entered every decoder step: its gradient is the sum.
         d_context = decoder_grads["X"][:, :, self.layout.n_future :].sum(axis=1)
-        encoder_grads = lstm_backward(d_context, encoder_cache, input_grad=False)
+        d_states = (decoder_grads["h0"], decoder_grads["c0"]) if self.pass_states else None
+        encoder_grads = lstm_backward(
+            d_context, encoder_cache, input_grad=False, d_final_states=d_states
+        )
         write_layer_grads(g_encoder, encoder_grads["layers"])
         write_layer_grads(g_decoder, decoder_grads["layers"])
         return grad

@@ -6,6 +6,10 @@ scikit-learn: functions map arrays to arrays and keep no state between calls.
 - :func:`lstm_forward` runs a stack of LSTM layers and returns the outputs
   and a cache; :func:`lstm_backward` turns the gradient of the outputs into
   exact gradients of every weight, the input and the initial states.
+- :func:`final_states` reads each layer's final hidden and cell state off a
+  cache, to pass on as another stack's ``h0`` and ``c0`` (an encoder to a
+  decoder); ``lstm_backward(..., d_final_states=(dh, dc))`` takes their
+  gradients back.
 - :func:`lstm_predict` is the forward pass without a backward cache: its
   memory does not grow with the number of steps (many-to-one) and equals
   :func:`lstm_forward`'s outputs to the last bit.
@@ -38,6 +42,7 @@ Examples
 from ._lstm import (
     GATE_VARIANTS,
     draw_dropout_masks,
+    final_states,
     gate_blocks,
     kernel_layers,
     lstm_backward,
@@ -47,7 +52,7 @@ from ._lstm import (
 from ._params import init_lstm_layers, init_output_layer, layer_shapes
 
 __all__ = [
-    "GATE_VARIANTS", "draw_dropout_masks", "gate_blocks", "init_lstm_layers",
+    "GATE_VARIANTS", "draw_dropout_masks", "final_states", "gate_blocks", "init_lstm_layers",
     "init_output_layer", "kernel_layers", "layer_shapes", "lstm_backward", "lstm_forward",
     "lstm_predict",
 ]

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from sklstm._lstm import gate_blocks, lstm_backward, lstm_forward
+from numpy.testing import assert_allclose
+
+from sklstm._lstm import final_states, gate_blocks, lstm_backward, lstm_forward
 from sklstm._params import ParamLayout, init_lstm_layers, init_output_layer
 
 VARIANTS = [
@@ -423,3 +425,77 @@ def test_blas_thread_limit_holds_until_the_last_overlapping_caller_leaves(monkey
     assert blas.threads == 1  # the second caller is still in its time loop
     second.__exit__(None, None, None)
     assert blas.threads == 2
+
+
+# --------------------------------------------------------------------------
+# Final states passed on (an encoder's h_T, c_T as a decoder's h0, c0)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("peephole, coupled", VARIANTS)
+@pytest.mark.parametrize("lengths", [None, [2, 5, 1, 4]], ids=["equal", "variable"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_gradients_of_final_states_match_finite_differences(
+    peephole, coupled, lengths, return_sequences, bidirectional, numerical_gradient
+):
+    rng = np.random.default_rng(11)
+    hidden = (3, 2)
+    per_dir = [H for H in hidden for _ in range(2 if bidirectional else 1)]
+    n_in = 2
+    layers = []
+    for depth, H in enumerate(per_dir):
+        layers += random_layers(rng, n_in, (H,), peephole, coupled)
+        if not bidirectional or depth % 2 == 1:
+            n_in = H * (2 if bidirectional else 1)
+    X = rng.normal(size=(4, 5, 2))
+    h0 = [rng.normal(size=(4, H)) for H in per_dir]
+    c0 = [rng.normal(size=(4, H)) for H in per_dir]
+    kwargs = dict(h0=h0, c0=c0, lengths=lengths, return_sequences=return_sequences,
+                  bidirectional=bidirectional)
+    out, cache = lstm_forward(X, layers, **kwargs)
+    h_final, c_final = final_states(cache)
+    w_out = rng.normal(size=out.shape)
+    w_h = [rng.normal(size=h.shape) for h in h_final]
+    w_c = [rng.normal(size=c.shape) for c in c_final]
+
+    def loss():
+        o, cache = lstm_forward(X, layers, **kwargs)
+        h, c = final_states(cache)
+        return float(np.sum(o * w_out) + sum(np.sum(a * w) for a, w in zip(h + c, w_h + w_c)))
+
+    grads = lstm_backward(w_out, cache, d_final_states=(w_h, w_c))
+    for depth, (layer, glayer) in enumerate(zip(layers, grads["layers"])):
+        for name in layer:
+            assert_gradient_close(
+                numerical_gradient(loss, layer[name]), glayer[name], f"layer {depth} {name}"
+            )
+    assert_gradient_close(numerical_gradient(loss, X), grads["X"], "X")
+    for depth in range(len(layers)):
+        assert_gradient_close(numerical_gradient(loss, h0[depth]), grads["h0"][depth], "h0")
+        assert_gradient_close(numerical_gradient(loss, c0[depth]), grads["c0"][depth], "c0")
+
+
+def test_final_states_are_the_states_after_each_real_step():
+    rng = np.random.default_rng(3)
+    layers = random_layers(rng, 2, (3, 2), False, False)
+    X = rng.normal(size=(3, 4, 2))
+    lengths = [4, 2, 3]
+    top, cache = lstm_forward(X, layers, lengths=lengths)
+    h, c = final_states(cache)
+    assert_allclose(h[-1], top)  # many-to-one output is the top layer's final h
+    for s, n in enumerate(lengths):
+        # The same sequence alone, cut at its length, ends in the same states.
+        _, alone = lstm_forward(X[s : s + 1, :n], layers)
+        h_alone, c_alone = final_states(alone)
+        for depth in range(2):
+            assert_allclose(h[depth][s], h_alone[depth][0], rtol=1e-12)
+            assert_allclose(c[depth][s], c_alone[depth][0], rtol=1e-12)
+
+
+def test_d_final_states_needs_one_gradient_per_layer():
+    rng = np.random.default_rng(0)
+    layers = random_layers(rng, 2, (3, 2), False, False)
+    out, cache = lstm_forward(rng.normal(size=(2, 3, 2)), layers)
+    with pytest.raises(ValueError, match="one gradient per layer dict"):
+        lstm_backward(out, cache, d_final_states=([None], [None]))

@@ -1,5 +1,7 @@
 """The LSTM encoder-decoder: exact gradients, causality, and its estimator."""
 
+import copy
+import pickle
 import warnings
 
 import numpy as np
@@ -9,19 +11,19 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklstm import LSTMEncoderDecoderRegressor
 
 from sklstm._loss import Objective, loss_and_grad
-from sklstm._lstm import lstm_forward
+from sklstm._lstm import final_states, lstm_forward
 from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
 from sklstm.exceptions import IterationLimitWarning
 
 
 def _random_network(rng, *, n_channels=3, n_future=2, sizes=(3, 2), n_step_outputs=2,
-                    horizon=3, peephole=False, coupled=False):
+                    horizon=3, peephole=False, coupled=False, pass_states=False):
     layout = EncoderDecoderLayout(
         n_channels, n_future, sizes, n_step_outputs, peephole=peephole, coupled=coupled
     )
     # Random non-zero values everywhere, biases and peepholes included.
     theta = rng.uniform(-0.8, 0.8, size=layout.size)
-    return EncoderDecoder(layout, horizon), theta
+    return EncoderDecoder(layout, horizon, pass_states), theta
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,10 @@ def _random_network(rng, *, n_channels=3, n_future=2, sizes=(3, 2), n_step_outpu
         {"coupled": True, "peephole": True},
         {"sizes": (1,), "n_future": 0, "n_step_outputs": 1, "horizon": 1, "n_channels": 1},
         {"sizes": (2,), "n_future": 3, "n_channels": 3, "horizon": 2},
+        {"pass_states": True},
+        {"pass_states": True, "peephole": True, "coupled": True},
+        {"pass_states": True, "sizes": (1,), "n_future": 0, "n_step_outputs": 1,
+         "horizon": 1, "n_channels": 1},
     ],
 )
 @pytest.mark.parametrize("n_samples", [1, 4])
@@ -71,6 +77,27 @@ def test_forward_matches_a_composition_of_the_core():
     np.testing.assert_allclose(z, expected.reshape(5, 6), rtol=1e-12)
 
 
+def test_passed_states_are_the_encoders_final_states_layer_by_layer():
+    # By hand: the decoder's layer l starts from the encoder's layer l's
+    # final (h, c), read off a forward pass that returns every step.
+    rng = np.random.RandomState(6)
+    network, theta = _random_network(rng, pass_states=True)
+    X = rng.normal(size=(5, 7, 3))
+    layers, coef, intercept = network.layout.unpack(theta)
+    lower_seq, lower_cache = lstm_forward(X[:, :4], layers[:1], return_sequences=True)
+    top_seq, top_cache = lstm_forward(lower_seq, layers[1:2], return_sequences=True)
+    h0 = [lower_seq[:, -1], top_seq[:, -1]]
+    c0 = [final_states(lower_cache)[1][0], final_states(top_cache)[1][0]]
+    U = np.concatenate([X[:, 4:, 1:], np.repeat(top_seq[:, -1:], 3, axis=1)], axis=2)
+    hidden, _ = lstm_forward(U, layers[2:], h0=h0, c0=c0, return_sequences=True)
+    expected = np.einsum("bth,hk->btk", hidden, coef) + intercept
+    z, _, _ = network.forward(theta, X, None)
+    np.testing.assert_allclose(z, expected.reshape(5, 6), rtol=1e-12)
+    # Starting from zeros instead gives another forecast.
+    zeros = EncoderDecoder(network.layout, network.horizon, pass_states=False)
+    assert np.abs(zeros.forward(theta, X, None)[0] - z).min() > 0
+
+
 def test_decoder_is_causal_and_reads_only_future_channels():
     rng = np.random.RandomState(2)
     network, theta = _random_network(rng)  # 3 channels, the last 2 future
@@ -98,7 +125,8 @@ def test_pack_unpack_round_trip_and_from_weights():
     layers, coef, intercept = network.layout.unpack(theta)
     np.testing.assert_array_equal(network.layout.pack(layers, coef, intercept), theta)
     rebuilt = EncoderDecoder.from_weights(layers, coef, n_logits=3 * 2)
-    assert rebuilt.horizon == 3
+    assert rebuilt.horizon == 3 and not rebuilt.pass_states
+    assert EncoderDecoder.from_weights(layers, coef, 6, pass_states=True).pass_states
     assert rebuilt.layout.n_future == 2 and rebuilt.layout.n_channels == 3
     assert rebuilt.layout.peephole and rebuilt.layout.coupled
     assert rebuilt.layout.size == network.layout.size
@@ -247,6 +275,8 @@ def test_invalid_hyper_parameters_raise(invalid_params, error, match):
         ({"horizon": 1.5}, TypeError, "horizon must be an int >= 1"),
         ({"n_future_channels": -1}, ValueError, "n_future_channels must be an int >= 0"),
         ({"n_future_channels": "price"}, TypeError, "n_future_channels must be an int"),
+        ({"decoder_state": "last"}, ValueError, "decoder_state must be one of 'encoder', 'zeros'"),
+        ({"decoder_state": None}, TypeError, "decoder_state must be one of 'encoder', 'zeros'"),
     ],
 )
 def test_invalid_shape_parameters_raise(params, error, match):
@@ -263,3 +293,22 @@ def test_quantile_loss_gives_non_crossing_quantiles_per_step():
     assert bands.shape == (5, 3, 3)  # samples, horizon steps, levels
     assert np.all(np.diff(bands, axis=-1) > 0)
     np.testing.assert_allclose(model.predict(X[:5]), bands[..., 1])
+
+
+def test_decoder_state_is_kept_by_the_fitted_model_and_by_old_saves():
+    X, y = _covariate_problem(n=40)
+    model = _fitted(X, y, max_iter=5)
+    assert model.decoder_state == "encoder"
+    zeros = _fitted(X, y, max_iter=5, decoder_state="zeros")
+    assert np.abs(model.predict(X) - zeros.predict(X)).max() > 1e-6
+    with pytest.raises(ValueError, match="fitted with decoder_state='encoder'"):
+        clone_of = pickle.loads(pickle.dumps(model))
+        clone_of.set_params(decoder_state="zeros").predict(X)
+    # A model saved before decoder_state existed started its decoder from zeros.
+    state = copy.deepcopy(zeros.__getstate__())  # the live __dict__ otherwise
+    del state["decoder_state"]
+    state["_fitted_architecture"].pop("decoder_state")
+    old = LSTMEncoderDecoderRegressor.__new__(LSTMEncoderDecoderRegressor)
+    old.__setstate__(state)
+    assert old.decoder_state == "zeros"
+    np.testing.assert_array_equal(old.predict(X), zeros.predict(X))
