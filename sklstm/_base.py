@@ -383,9 +383,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             if param.default is not inspect.Parameter.empty and name not in state
         }
         if "coefs_" in state:
-            defaults.update(
-                {k: v for k, v in self._LEGACY_FITTED_STATE.items() if k not in state}
-            )
+            legacy = {k: v for k, v in self._LEGACY_FITTED_STATE.items() if k not in state}
+            defaults.update(legacy)
+            # Recorded as fitted too, so that set_params cannot later swap
+            # the behaviour the weights were trained with.
+            recorded = {k: v for k, v in legacy.items() if k in self._ARCHITECTURE_PARAMS}
+            if recorded:
+                state = {**state, "_fitted_architecture": {
+                    **recorded, **(state.get("_fitted_architecture") or {})}}
         super().__setstate__({**defaults, **state})
         self._check_loaded_state()
 

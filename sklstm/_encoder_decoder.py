@@ -45,8 +45,9 @@ _SHAPE_DOC = """
         decoder of DeepAR). "zeros": from zero states, the context alone
         carrying the window (MQ-RNN), as models saved by sklstm before this
         parameter existed do. On the daily-demand benchmark
-        (``benchmarks/bench_future_covariates.py``) "encoder" validated
-        better in two of three settings, by 5 % in mean MAE.
+        (``benchmarks/bench_future_covariates.py --decoder-state``)
+        "encoder" validated better on average over its four settings (MAE
+        12.70 against 13.74), with a smaller spread over seeds.
 """
 
 

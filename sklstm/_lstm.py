@@ -569,24 +569,35 @@ def final_states(cache):
     return [unsorted(c["Hs"][-1]) for c in layers], [unsorted(c["Cs"][-1]) for c in layers]
 
 
-def _feature_major_finals(d_final_states, n_layers, order, dtype):
+def _feature_major_finals(d_final_states, kernels, order, B, dtype):
     """``d_final_states`` as two lists of (H, B) arrays (or None) in the
     kernel's sample order; all None when not given."""
+    n_layers = len(kernels)
     if d_final_states is None:
         return [None] * n_layers, [None] * n_layers
-
-    def feature_major(g):  # (B, H) given order -> (H, B) sorted
-        g = np.asarray(g, dtype=dtype)
-        return np.ascontiguousarray((g if order is None else g[order]).T)
-
+    if len(d_final_states) != 2:
+        raise ValueError(
+            f"d_final_states must be a pair (dh, dc), got {len(d_final_states)} item(s)."
+        )
     converted = []
-    for grads in d_final_states:
+    for which, grads in zip(("dh", "dc"), d_final_states):
         if len(grads) != n_layers:
             raise ValueError(
                 f"d_final_states needs one gradient per layer dict ({n_layers}), "
-                f"got {len(grads)}."
+                f"got {len(grads)} in {which}."
             )
-        converted.append([None if g is None else feature_major(g) for g in grads])
+        arrays = []
+        for depth, g in enumerate(grads):
+            if g is not None:
+                g = np.asarray(g, dtype=dtype)
+                if g.shape != (B, kernels[depth].H):
+                    raise ValueError(
+                        f"d_final_states {which}[{depth}] must have shape "
+                        f"{(B, kernels[depth].H)}, got {g.shape}."
+                    )
+                g = np.ascontiguousarray((g if order is None else g[order]).T)
+            arrays.append(g)
+        converted.append(arrays)
     return converted
 
 
@@ -630,7 +641,9 @@ def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
         d_seq, dh_last = None, d_outputs.T
 
     n_layers = len(kernels)
-    dh_final, dc_final = _feature_major_finals(d_final_states, n_layers, order, d_outputs.dtype)
+    dh_final, dc_final = _feature_major_finals(
+        d_final_states, kernels, order, caches[0]["A"].shape[2], d_outputs.dtype
+    )
     layer_grads, dh0, dc0 = [None] * n_layers, [None] * n_layers, [None] * n_layers
     for top in range(n_layers - n_dir, -1, -n_dir):
         d_input = None

@@ -15,6 +15,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.dummy import DummyRegressor
 
+from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster
 from sklstm.forecasting._windows import center_windows
 
@@ -106,3 +107,92 @@ def test_forecasters_saved_before_center_windows_load_without_it():
     old.__setstate__(state)
     assert old.get_params()["center_windows"] is False
     assert_array_equal(old.predict(3), forecaster.predict(3))
+
+
+class Recorder(DummyRegressor):
+    """A mean regressor that keeps every X it is given."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.seen_ = [np.array(X)]
+        return super().fit(X, y, sample_weight)
+
+    def predict(self, X, return_std=False):
+        self.seen_.append(np.array(X))
+        return super().predict(X)
+
+
+class RecordingEncoderDecoder(LSTMEncoderDecoderRegressor):
+    """The encoder-decoder (so the forecaster builds its appended layout),
+    keeping every X it is given."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight)
+        self.seen_ = [np.array(X)]  # after fit, which replaces all fitted state
+        return self
+
+    def predict(self, X):
+        self.seen_.append(np.array(X))
+        return super().predict(X)
+
+
+def _demand(n=60, shift=0.0):
+    index = pd.date_range("2024-01-01", periods=n, freq="D")
+    t = np.arange(n, dtype=float)
+    return pd.DataFrame({
+        "y": shift + 50 + 0.5 * t + 5 * np.sin(t / 2) + np.cos(t / 5),
+        "past": np.sin(t / 3),
+        "promo": (t % 7 == 0).astype(float),
+    }, index=index)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DirectForecaster(Recorder(), window=5, horizon=3, target="y",
+                             past_covariates="past", future_covariates="promo"),
+    lambda: DirectForecaster(RecordingEncoderDecoder((2,), max_iter=2, random_state=0),
+                             window=5, horizon=3, target="y", past_covariates="past",
+                             future_covariates="promo"),
+    lambda: RecursiveForecaster(Recorder(), window=5, target="y", future_covariates="promo"),
+], ids=["direct", "encoder-decoder", "recursive"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_regressor_reads_target_channels_centered_and_the_rest_as_is(make):
+    data = _demand()
+    seen = {}
+    for center in (False, True):
+        forecaster = make().set_params(center_windows=center, calibration=None)
+        forecaster.fit(data.iloc[:50]).predict(future=data.iloc[50:53])
+        seen[center] = forecaster.regressor_.seen_  # the fit's X, then predict's
+    window = 5
+    for X, X_plain in zip(seen[True], seen[False]):
+        assert X.shape == X_plain.shape
+        level = X_plain[:, :window, 0].mean(axis=1, keepdims=True)
+        assert_allclose(X[:, :window, 0], X_plain[:, :window, 0] - level, atol=1e-12)
+        assert np.abs(level).max() > 0.1  # the check above is not vacuous
+        assert_array_equal(X[:, :, 1:], X_plain[:, :, 1:])  # covariates as they were
+        assert_array_equal(X[:, window:, 0], X_plain[:, window:, 0])  # appended steps
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DirectForecaster(LSTMRegressor((3,), solver="lbfgs", max_iter=30, random_state=0),
+                             window=6, horizon=3, target="y", future_covariates="promo"),
+    lambda: DirectForecaster(window=6, horizon=3, target="y", future_covariates="promo",
+                             random_state=0),  # the default encoder-decoder
+    lambda: RecursiveForecaster(LSTMRegressor((3,), solver="lbfgs", max_iter=30,
+                                              random_state=0), window=6, target="y"),
+], ids=["direct LSTM", "encoder-decoder", "recursive LSTM"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_history_at_a_new_level_gets_the_same_forecasts_at_that_level(make):
+    # Centered windows of a history lifted by 1000 are those of the history
+    # itself, so the fitted network forecasts the same shape, 1000 higher,
+    # however far that is from the levels it was fitted on.
+    data = _demand()
+    lifted = data.assign(y=data["y"] + 1000.0)
+    future = data.iloc[50:53]
+    centered = make().set_params(center_windows=True, calibration=None).fit(data.iloc[:50])
+    base = centered.predict(future=future).to_numpy()
+    moved = centered.predict(future=future, history=lifted.iloc[:50]).to_numpy()
+    assert_allclose(moved - base, 1000.0, rtol=1e-9)
+    # Without centering the network's bounded state cannot follow.
+    plain = make().set_params(center_windows=False, calibration=None).fit(data.iloc[:50])
+    base = plain.predict(future=future).to_numpy()
+    moved = plain.predict(future=future, history=lifted.iloc[:50]).to_numpy()
+    assert np.abs(moved - base - 1000.0).min() > 100.0

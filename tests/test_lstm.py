@@ -493,9 +493,54 @@ def test_final_states_are_the_states_after_each_real_step():
             assert_allclose(c[depth][s], c_alone[depth][0], rtol=1e-12)
 
 
-def test_d_final_states_needs_one_gradient_per_layer():
+@pytest.mark.parametrize("d_final, match", [
+    (lambda h, c: (h,), "must be a pair"),
+    (lambda h, c: (h, c, c), "must be a pair"),
+    (lambda h, c: (h[:1], c), "one gradient per layer dict"),
+    (lambda h, c: ([h[0][:1], h[1]], c), r"dh\[0\] must have shape \(2, 3\), got \(1, 3\)"),
+    (lambda h, c: (h, [c[0], c[1][:, :1]]), r"dc\[1\] must have shape \(2, 2\), got \(2, 1\)"),
+    (lambda h, c: (h, [c[0][0], None]), r"dc\[0\] must have shape"),
+])
+def test_bad_d_final_states_are_refused_by_name(d_final, match):
     rng = np.random.default_rng(0)
     layers = random_layers(rng, 2, (3, 2), False, False)
-    out, cache = lstm_forward(rng.normal(size=(2, 3, 2)), layers)
-    with pytest.raises(ValueError, match="one gradient per layer dict"):
-        lstm_backward(out, cache, d_final_states=([None], [None]))
+    out, cache = lstm_forward(rng.normal(size=(2, 3, 2)), layers, lengths=[3, 2])
+    h, c = final_states(cache)
+    with pytest.raises(ValueError, match=match):
+        lstm_backward(out, cache, d_final_states=d_final(h, c))
+
+
+def test_bidirectional_final_states_are_each_directions_state_after_the_sequence():
+    rng = np.random.default_rng(4)
+    forward_dir, backward_dir = (random_layers(rng, 2, (3,), True, False) for _ in range(2))
+    X = rng.normal(size=(3, 5, 2))
+    lengths = [5, 2, 4]
+    _, cache = lstm_forward(X, forward_dir + backward_dir, lengths=lengths,
+                            bidirectional=True)
+    h, c = final_states(cache)
+    for s, n in enumerate(lengths):
+        # Forward: the state after step n-1; backward: after reading n-1 .. 0.
+        _, ahead = lstm_forward(X[s : s + 1, :n], forward_dir)
+        _, behind = lstm_forward(X[s : s + 1, :n][:, ::-1].copy(), backward_dir)
+        for direction, alone in enumerate((ahead, behind)):
+            h_alone, c_alone = final_states(alone)
+            assert_allclose(h[direction][s], h_alone[0][0], rtol=1e-12)
+            assert_allclose(c[direction][s], c_alone[0][0], rtol=1e-12)
+
+
+def test_final_states_and_their_gradients_keep_float32():
+    rng = np.random.default_rng(5)
+    layers = random_layers(rng, 2, (3,), False, False, dtype=np.float32)
+    X = rng.normal(size=(2, 4, 2)).astype(np.float32)
+    out, cache = lstm_forward(X, layers)
+    h, c = final_states(cache)
+    assert h[0].dtype == c[0].dtype == np.float32
+    grads = lstm_backward(out, cache, d_final_states=(h, c))
+    grads64 = lstm_backward(
+        out.astype(np.float64),
+        lstm_forward(X.astype(np.float64),
+                     [{k: v.astype(np.float64) for k, v in lay.items()} for lay in layers])[1],
+        d_final_states=([h[0].astype(np.float64)], [c[0].astype(np.float64)]),
+    )
+    assert grads["layers"][0]["W"].dtype == np.float32
+    assert_allclose(grads["layers"][0]["W"], grads64["layers"][0]["W"], rtol=1e-4, atol=1e-5)

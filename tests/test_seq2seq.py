@@ -312,3 +312,11 @@ def test_decoder_state_is_kept_by_the_fitted_model_and_by_old_saves():
     old.__setstate__(state)
     assert old.decoder_state == "zeros"
     np.testing.assert_array_equal(old.predict(X), zeros.predict(X))
+    # ... and keeps it: its weights were trained with zero states.
+    with pytest.raises(ValueError, match="fitted with decoder_state='zeros'"):
+        old.set_params(decoder_state="encoder").predict(X)
+    for very_old in (state, {k: v for k, v in state.items() if k != "_fitted_architecture"}):
+        loaded = LSTMEncoderDecoderRegressor.__new__(LSTMEncoderDecoderRegressor)
+        loaded.__setstate__(copy.deepcopy(very_old))
+        with pytest.raises(ValueError, match="fitted with decoder_state='zeros'"):
+            loaded.set_params(decoder_state="encoder").predict(X)
