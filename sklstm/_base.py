@@ -10,7 +10,6 @@ replaces all previously fitted state with it in one step.
 """
 
 import copy
-import inspect
 import numbers
 from abc import ABCMeta, abstractmethod
 from dataclasses import replace
@@ -23,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._loss import Network, Objective
 from ._optimizers import resolve_scipy_method
-from ._param_validation import validate_params
+from ._param_validation import missing_parameter_defaults, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
@@ -377,11 +376,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def __setstate__(self, state):
         # A model saved before a parameter existed gets that parameter's
         # default, which keeps the behaviour it was saved with.
-        defaults = {
-            name: param.default
-            for name, param in inspect.signature(type(self).__init__).parameters.items()
-            if param.default is not inspect.Parameter.empty and name not in state
-        }
+        defaults = missing_parameter_defaults(type(self), state)
         if "coefs_" in state:
             legacy = {k: v for k, v in self._LEGACY_FITTED_STATE.items() if k not in state}
             defaults.update(legacy)

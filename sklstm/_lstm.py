@@ -313,12 +313,8 @@ class _Batch:
         B, H, dtype = self.X.shape[0], self.kernels[depth].H, self.X.dtype
         if states is None:
             return np.zeros((H, B), dtype=dtype)
-        s = np.asarray(states[depth], dtype=dtype)
-        if s.shape != (B, H):
-            raise ValueError(
-                f"Initial state of layer {depth} must have shape {(B, H)}, got {s.shape}."
-            )
-        return (s if self.order is None else s[self.order]).T
+        return _kernel_state(states[depth], (B, H), self.order, dtype,
+                             f"Initial state of layer {depth}")
 
     def sequence_output(self, top):
         """Many-to-many output (B, T_full, H) from top-layer states (T, H, B), given order."""
@@ -569,6 +565,18 @@ def final_states(cache):
     return [unsorted(c["Hs"][-1]) for c in layers], [unsorted(c["Cs"][-1]) for c in layers]
 
 
+def _kernel_state(state, shape, order, dtype, name):
+    """A per-sample state (B, H), samples in the given order, as the kernel
+    reads it: feature-major (H, B), samples sorted by ``order``.
+
+    Raises a ValueError naming ``name`` unless the state has ``shape``.
+    """
+    state = np.asarray(state, dtype=dtype)
+    if state.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {state.shape}.")
+    return (state if order is None else state[order]).T
+
+
 def _feature_major_finals(d_final_states, kernels, order, B, dtype):
     """``d_final_states`` as two lists of (H, B) arrays (or None) in the
     kernel's sample order; all None when not given."""
@@ -586,18 +594,12 @@ def _feature_major_finals(d_final_states, kernels, order, B, dtype):
                 f"d_final_states needs one gradient per layer dict ({n_layers}), "
                 f"got {len(grads)} in {which}."
             )
-        arrays = []
-        for depth, g in enumerate(grads):
-            if g is not None:
-                g = np.asarray(g, dtype=dtype)
-                if g.shape != (B, kernels[depth].H):
-                    raise ValueError(
-                        f"d_final_states {which}[{depth}] must have shape "
-                        f"{(B, kernels[depth].H)}, got {g.shape}."
-                    )
-                g = np.ascontiguousarray((g if order is None else g[order]).T)
-            arrays.append(g)
-        converted.append(arrays)
+        converted.append([
+            None if g is None else _kernel_state(
+                g, (B, kernels[depth].H), order, dtype, f"d_final_states {which}[{depth}]"
+            )
+            for depth, g in enumerate(grads)
+        ])
     return converted
 
 

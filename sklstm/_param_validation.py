@@ -19,11 +19,12 @@ Traceback (most recent call last):
 ValueError: Demo: window must be an int >= 1, got 0.
 """
 
+import inspect
 import numbers
 
 import numpy as np
 
-__all__ = ["Interval", "Options", "BOOLEAN", "validate_params"]
+__all__ = ["Interval", "Options", "BOOLEAN", "validate_params", "missing_parameter_defaults"]
 
 _KIND_NAMES = {numbers.Integral: "an int", numbers.Real: "a number"}
 
@@ -145,3 +146,18 @@ def validate_params(params, constraints, owner):
         expected = " or ".join(str(c) for c in options)
         error = ValueError if typed else TypeError
         raise error(f"{owner}: {name} must be {expected}, got {value!r}.")
+
+
+def missing_parameter_defaults(cls, state):
+    """The constructor defaults of ``cls``'s parameters absent from ``state``.
+
+    A model saved before a parameter existed loads with that parameter's
+    default. A new parameter's default therefore keeps the behaviour models
+    had before it; where it cannot, the class also records the old
+    behaviour for its old fitted states (``_LEGACY_FITTED_STATE``).
+    """
+    return {
+        name: param.default
+        for name, param in inspect.signature(cls.__init__).parameters.items()
+        if param.default is not inspect.Parameter.empty and name not in state
+    }

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator, clone
 
 from sklearn.utils.validation import check_is_fitted
 
-from .._param_validation import BOOLEAN, Options, validate_params
+from .._param_validation import BOOLEAN, Options, missing_parameter_defaults, validate_params
 from .._regressor import LSTMRegressor
 from ..exceptions import IterationLimitWarning
 from ._backtest import observed_targets
@@ -722,9 +722,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
-        state = dict(state)
-        # Forecasters saved before center_windows existed read their windows as is.
-        state.setdefault("center_windows", False)
+        # A forecaster saved before a parameter existed (center_windows, say)
+        # gets its default, which keeps the behaviour it was saved with.
+        state = {**missing_parameter_defaults(type(self), state), **state}
         if isinstance(state.get("_setup"), dict):
             state["_setup"] = _Setup.from_state(state["_setup"])
             freq = state["freq_"]
