@@ -24,7 +24,10 @@ import numbers
 
 import numpy as np
 
-__all__ = ["Interval", "Options", "BOOLEAN", "validate_params", "missing_parameter_defaults"]
+__all__ = [
+    "Interval", "Options", "HasMethods", "BOOLEAN", "validate_params",
+    "missing_parameter_defaults",
+]
 
 _KIND_NAMES = {numbers.Integral: "an int", numbers.Real: "a number"}
 
@@ -111,6 +114,24 @@ class _InstanceOf:
 
     def __str__(self):
         return "None" if self.kind is type(None) else f"a {self.kind.__name__}"
+
+
+class HasMethods:
+    """An object (not a class) with the named methods, such as an estimator."""
+
+    def __init__(self, *methods):
+        self.methods = methods
+
+    def type_matches(self, value):
+        return not isinstance(value, type) and all(
+            callable(getattr(value, name, None)) for name in self.methods
+        )
+
+    def value_matches(self, value):
+        return True
+
+    def __str__(self):
+        return f"an object with {' and '.join(self.methods)} methods (an estimator instance)"
 
 
 BOOLEAN = _Boolean()

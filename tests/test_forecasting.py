@@ -523,10 +523,18 @@ def test_missing_future_covariates_at_predict(cls):
         model.predict(3, future=partial)
     nan_future = future.copy()
     nan_future.iloc[2, nan_future.columns.get_loc("p")] = np.nan
-    with pytest.raises(ValueError, match=r"Missing.*'p' at 2023-02-02 00:00:00\."):
+    with pytest.raises(ValueError, match=r"Missing.*'p' at 2023-02-02 00:00:00 \(row absent"):
         model.predict(3, future=nan_future)
-    with pytest.raises(ValueError, match="future is indexed by RangeIndex"):
+    inf_future = future.copy()
+    inf_future.iloc[1, inf_future.columns.get_loc("f")] = -np.inf
+    with pytest.raises(ValueError, match=r"'f' at 2023-02-01 00:00:00 \(infinite\)"):
+        model.predict(3, future=inf_future)
+    with pytest.raises(ValueError, match="future has an integer index, but fit saw timestamps"):
         model.predict(3, future=future.reset_index(drop=True))
+    with pytest.raises(ValueError, match="future has timestamps in 'UTC'.*no time zone"):
+        model.predict(3, future=future.tz_localize("UTC"))
+    with pytest.raises(ValueError, match="future: the index has duplicated labels"):
+        model.predict(3, future=pd.concat([future, future.iloc[:1]]).sort_index())
     # Extra rows and columns are fine.
     assert model.predict(3, future=future.assign(other=1.0)).shape == (3,)
 
@@ -546,9 +554,39 @@ def test_predict_from_newer_history():
         model.predict(history=df.iloc[:2])
     dated = df.set_index(pd.date_range("2020-01-01", periods=30, freq="D"))
     with pytest.raises(
-        ValueError, match="history has freq 'D', but fit saw an integer index"
+        ValueError, match=r"history has timestamps \(a DatetimeIndex\), but fit saw an integer index"
     ):
         model.predict(history=dated)
+
+
+def test_history_must_continue_the_fitted_time_axis():
+    df = ramp(30).set_index(pd.date_range("2020-01-01", periods=30, freq="D"))
+    model = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(df.iloc[:20])
+    # As short as the window, with no freq to infer: the fitted freq serves.
+    short = df.iloc[[27, 28]].copy()
+    short.index = pd.DatetimeIndex(list(short.index))  # freq=None
+    forecast = model.predict(history=short)
+    assert_allclose(forecast.to_numpy(), [28, 28])
+    assert list(forecast.index) == list(pd.date_range("2020-01-30", periods=2, freq="D"))
+    with pytest.raises(ValueError, match="history has timestamps in 'Asia/Tokyo', but fit "
+                       "saw timestamps of freq 'D' and no time zone"):
+        model.predict(history=df.tz_localize("Asia/Tokyo"))
+    with pytest.raises(ValueError, match=r"history does not follow the freq 'D'.*after "
+                       r"2020-01-27 00:00:00 comes 2020-01-29"):
+        model.predict(history=df.iloc[:30].drop(df.index[27]))
+    hourly = df.set_axis(pd.date_range("2020-01-01", periods=30, freq="h"))
+    with pytest.raises(ValueError, match="history does not follow the freq 'D'"):
+        model.predict(history=hourly)
+    aware = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(
+        df.tz_localize("UTC"))
+    with pytest.raises(ValueError, match=r"history has naive timestamps.*tz_localize"):
+        aware.predict(history=df)
+    with pytest.raises(ValueError, match=r"in 'Asia/Tokyo'.*time zone 'UTC'; use .tz_convert"):
+        aware.predict(history=df.tz_localize("UTC").tz_convert("Asia/Tokyo"))
+    monthly = df.set_axis(pd.date_range("2000-01-01", periods=30, freq="MS"))
+    model = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(monthly)
+    with pytest.raises(ValueError, match="its first label 2000-01-15 00:00:00 is not on that"):
+        model.predict(history=monthly.set_axis(monthly.index + pd.Timedelta("14D")))
 
 
 def test_fit_rejects_nan():
@@ -653,14 +691,39 @@ def test_log_needs_positive_targets():
         (DirectForecaster, {"horizon": None}, TypeError, "horizon must be an int"),
         (RecursiveForecaster, {"gap": -1}, ValueError, "gap must be an int >= 0"),
         (RecursiveForecaster, {"gap": np.float64(1)}, TypeError, "gap must be an int"),
+        (DirectForecaster, {"regressor": "ridge"}, TypeError,
+         r"DirectForecaster: regressor must be None or an object with fit and predict"),
+        (RecursiveForecaster, {"regressor": LastValue}, TypeError,
+         r"regressor must be None or an object with fit and predict methods \(an estimator "
+         r"instance\), got <class"),
+        (DirectForecaster, {"target": {"y"}}, TypeError,
+         "target must be a column name or a list of names; got a set"),
+        (RecursiveForecaster, {"target": {"y": 1}}, TypeError, "got a dict"),
+        (RecursiveForecaster, {"past_covariates": frozenset({"y"})}, TypeError,
+         "past_covariates must be a column name or a list"),
     ],
 )
 def test_invalid_forecaster_params(cls, params, error, message):
     params = {"window": 2, "target": "y", **params}
+    regressor = params.pop("regressor", LastValue())
     if cls is DirectForecaster:
         params.setdefault("horizon", 1)
     with pytest.raises(error, match=message):
-        cls(LastValue(), **params).fit(ramp(10))
+        cls(regressor, **params).fit(ramp(10))
+
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_infinite_values_are_not_missing_values(cls):
+    # dropna=True skips NaN; inf is an error whose advice is not dropna.
+    extra = {"horizon": 2} if cls is DirectForecaster else {}
+    df = ramp(20, x=1)
+    df.loc[7, "x"] = np.inf
+    model = cls(flat_linear(), window=2, target="y", past_covariates="x", dropna=True, **extra)
+    with pytest.raises(ValueError, match=r"column 'x' has 1 infinite value\(s\), the first at "
+                       r"label 7; replace them with finite values\.$"):
+        model.fit(df)
+    df.loc[7, "x"] = np.nan
+    assert model.fit(df).n_windows_ > 0
 
 
 @pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
@@ -681,7 +744,7 @@ def test_failed_fit_leaves_a_fitted_forecaster_unchanged(cls):
     bad = ramp(20)
     bad.loc[15, "y"] = np.nan
     model.set_params(window=5, target_transform="diff")
-    with pytest.raises(ValueError, match="missing or infinite"):
+    with pytest.raises(ValueError, match=r"missing value\(s\) \(NaN\)"):
         model.fit(bad)
     assert model.n_windows_ == (12 - 2 - 2 + 1 if extra else 12 - 2 - 1 + 1)
     pd.testing.assert_series_equal(model.predict(2), before)

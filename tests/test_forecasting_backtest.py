@@ -142,6 +142,21 @@ def test_backtest_invalid_arguments(kwargs, error, message, make):
         backtest(make(RecursiveForecaster, window=3), noisy()["y"], **kwargs)
 
 
+def test_backtest_refuses_bad_data_and_non_forecasters(make):
+    y = noisy()["y"]
+    truth_only = y.copy()
+    truth_only.iloc[78] = np.inf  # a row no fold fits on, only read as truth
+    with pytest.raises(ValueError, match=r"'y' has 1 infinite value\(s\), the first at "
+                       r"label 2021-03-20"):
+        backtest(make(DirectForecaster, window=3), truth_only, initial=60, refit=False)
+    with pytest.raises(ValueError, match="column 'f' given as future_covariates is not in"):
+        backtest(make(DirectForecaster, window=3, target="y", future_covariates="f"),
+                 noisy()[["y"]], initial=60)
+    with pytest.raises(TypeError, match="backtest needs a DirectForecaster or "
+                       "RecursiveForecaster; got LSTMRegressor"):
+        backtest(LSTMRegressor(), y, initial=60, horizon=2)
+
+
 # --------------------------------------------------------------------------
 # score and tuning
 # --------------------------------------------------------------------------
@@ -159,6 +174,30 @@ def test_score_is_negative_mae_of_the_next_rows(cls, make):
     with pytest.raises(ValueError, match=r"score needs the rows right after the fit "
                        r"data, from 2021-03-12 00:00:00; data starts at 2021-03-13"):
         forecaster.score(df.iloc[71:])
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_score_refuses_data_off_the_fitted_time_axis(cls, make):
+    # Truth is read by position, so every row must be where its label says.
+    df = noisy()
+    forecaster = make(cls, window=5, target="y", future_covariates="f").fit(df.iloc[:70])
+    before = forecaster.score(df.iloc[70:])
+    gap = df.iloc[70:].drop(df.index[72])
+    with pytest.raises(ValueError, match=r"data does not follow the freq 'D'.*after "
+                       r"2021-03-13 00:00:00 comes 2021-03-15"):
+        forecaster.score(gap)
+    with pytest.raises(ValueError, match="data: the index is not sorted"):
+        forecaster.score(df.iloc[70:].iloc[[0, 2, 1, 3, 4]])
+    with pytest.raises(ValueError, match="data: the index has duplicated labels"):
+        forecaster.score(pd.concat([df.iloc[70:71], df.iloc[70:]]))
+    hourly = df.iloc[70:].set_axis(pd.date_range(df.index[70], periods=10, freq="h"))
+    with pytest.raises(ValueError, match="after 2021-03-12 00:00:00 comes 2021-03-12 01:00"):
+        forecaster.score(hourly)
+    with pytest.raises(ValueError, match="data has timestamps in 'UTC'"):
+        forecaster.score(df.iloc[70:].tz_localize("UTC"))
+    with pytest.raises(ValueError, match=r"score needs the target column\(s\) \['y'\]"):
+        forecaster.score(df.iloc[70:][["f"]])
+    assert forecaster.score(df.iloc[70:]) == before
 
 
 def test_grid_search_tunes_the_window_on_rolling_origins(flat_linear):

@@ -9,6 +9,7 @@ the nominal value (:func:`coverage_tolerance`).
 """
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,20 @@ def test_conformal_bound_is_the_ceil_rank_order_statistic():
     with pytest.raises(ValueError, match=r"coverage=0\.95 needs at least 19 "
                        r"calibration errors per step; step 1 has 9"):
         conformal_bounds(point, signed, 0.95)
+
+
+@pytest.mark.parametrize("level", [0.9999, 0.999, 0.95, 0.9, 0.7, 0.5, 0.3, 0.05, 0.001])
+def test_the_count_an_error_asks_for_is_the_count_accepted(level):
+    point = np.array([[0.0]])
+    for method in (conformal_bounds, conformal_quantiles):
+        arg = level if method is conformal_bounds else (level,)
+        with pytest.raises(ValueError, match=r"needs at least (\d+) calibration") as error:
+            method(point, np.ones((0, 1, 1)), arg)
+        need = int(re.search(r"needs at least (\d+)", str(error.value)).group(1))
+        method(point, np.ones((need, 1, 1)), arg)  # enough
+        if need > 1:
+            with pytest.raises(ValueError, match=f"needs at least {need} calibration"):
+                method(point, np.ones((need - 1, 1, 1)), arg)
 
 
 def test_conformal_quantiles_are_signed_order_statistics():

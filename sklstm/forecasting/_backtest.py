@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._param_validation import BOOLEAN, Interval, validate_params
-from ._columns import as_frame, column_values
+from ._columns import as_frame, check_finite, column_values, resolve_roles
 from ._time import time_freq
 
 __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
@@ -193,10 +193,23 @@ def backtest(
         _CONSTRAINTS,
         "backtest",
     )
+    if not hasattr(forecaster, "_origin_forecasts"):
+        raise TypeError(
+            f"backtest needs a DirectForecaster or RecursiveForecaster; got "
+            f"{type(forecaster).__name__}. Wrap a regressor first, e.g. "
+            f"DirectForecaster(regressor, window=..., horizon=...)."
+        )
     horizon = _backtest_horizon(forecaster, horizon)
     step = horizon if step is None else int(step)
     frame, target = as_frame(data, forecaster.target)
     time_freq(frame.index)
+    # Every fold's fit checks its own rows; this also covers the rows only
+    # read as truth or history. NaN is a missing value (an incomplete fold).
+    roles = resolve_roles(
+        frame, target, forecaster.past_covariates, forecaster.future_covariates
+    )
+    check_finite(column_values(frame, roles.columns), roles.columns, frame.index,
+                 allow_nan=True)
     model = clone(forecaster).set_params(target=target)  # a Series is now a frame
     if coverage is None:
         model.set_params(calibration=None)

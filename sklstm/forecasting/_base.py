@@ -20,14 +20,16 @@ from sklearn.base import BaseEstimator, clone
 
 from sklearn.utils.validation import check_is_fitted
 
-from .._param_validation import BOOLEAN, Options, missing_parameter_defaults, validate_params
+from .._param_validation import (
+    BOOLEAN, HasMethods, Options, missing_parameter_defaults, validate_params,
+)
 from .._regressor import LSTMRegressor
 from ..exceptions import IterationLimitWarning
 from ._backtest import observed_targets
 from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
-from ._time import check_same_freq, future_labels, index_from_state, index_state, time_freq
+from ._time import check_on_axis, future_labels, index_from_state, index_state, time_freq
 from ._windows import WINDOW_CONSTRAINTS, center_windows, make_windows
 
 # The LSTM that the forecasters fit when regressor=None. Measured on the
@@ -216,6 +218,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     """Shared fit / predict machinery; subclasses set the strategy."""
 
     _parameter_constraints = {
+        "regressor": [None, HasMethods("fit", "predict")],
         "window": WINDOW_CONSTRAINTS["window"],
         "gap": WINDOW_CONSTRAINTS["gap"],
         "target_transform": [
@@ -411,7 +414,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             roles.columns,
             frame.index,
             allow_nan=setup.dropna,
-            hint=(
+            nan_hint=(
                 "; fill or drop it first, or pass dropna=True to train only on "
                 "the windows that do not touch it."
             ),
@@ -528,13 +531,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         resolve_roles(
             frame, self.targets_, self.past_covariates_, self.future_covariates_
         )
-        check_same_freq(time_freq(frame.index), self.freq_, "history")
+        self._check_axis(frame.index, "history")
         n_needed = self._setup.n_history_rows
         if len(frame) < n_needed:
             raise ValueError(
                 f"history has {len(frame)} rows; predict needs the last {n_needed}."
             )
         return frame.loc[:, list(columns)].iloc[-n_needed:]
+
+    def _check_axis(self, index, what, *, consecutive=True):
+        """Raise unless ``index`` is on the fitted time axis (see :func:`check_on_axis`)."""
+        fitted = self.last_window_.index
+        tz = fitted.tz if isinstance(fitted, pd.DatetimeIndex) else None
+        check_on_axis(index, self.freq_, tz, what, consecutive=consecutive)
 
     def _future_values(self, future, index, n_steps):
         """Future covariates at the ``n_steps`` labels after ``index``.
@@ -555,14 +564,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future = future.to_frame()
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
-        if isinstance(future.index, pd.DatetimeIndex) != (self.freq_ is not None):
-            raise ValueError(
-                f"future is indexed by {type(future.index).__name__}, but the "
-                f"history by {type(index).__name__}; predict needs future "
-                f"covariates {list(columns)} at {span}."
-            )
-        if not future.index.is_unique or not future.columns.is_unique:
-            raise ValueError("future has duplicated index labels or column names.")
+        if not future.columns.is_unique:
+            raise ValueError("future has duplicated column names.")
+        self._check_axis(future.index, "future", consecutive=False)
         problems = []
         blocks = []
         for name in columns:
@@ -570,15 +574,18 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 problems.append(f"{name!r} (no such column)")
                 continue
             block = column_values(future, [name])
-            block = pd.Series(block[:, 0], index=future.index).reindex(labels)
-            absent = labels[block.isna().to_numpy()]
+            block = pd.Series(block[:, 0], index=future.index).reindex(labels).to_numpy()
+            absent = labels[np.isnan(block)]
             if len(absent):
-                problems.append(f"{name!r} at {listed(absent)}")
-            blocks.append(block.to_numpy())
+                problems.append(f"{name!r} at {listed(absent)} (row absent or NaN)")
+            infinite = labels[np.isinf(block)]
+            if len(infinite):
+                problems.append(f"{name!r} at {listed(infinite)} (infinite)")
+            blocks.append(block)
         if problems:
             raise ValueError(
-                f"predict needs the future covariates at {span}. Missing (row "
-                f"absent or NaN): {'; '.join(problems)}."
+                f"predict needs finite future covariates at {span}. Missing: "
+                f"{'; '.join(problems)}."
             )
         return np.column_stack(blocks)
 
@@ -595,7 +602,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         values = column_values(history, columns)
         check_finite(
-            values, columns, history.index, hint=" in the history predict starts from."
+            values, columns, history.index, where=" in the history predict starts from",
+            nan_hint=".",
         )
         first = self._setup.transform.n_consumed
         raw = values[:, :n_targets]
@@ -659,6 +667,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """
         check_is_fitted(self)
         frame, _ = as_frame(data, self.targets_)
+        missing = [name for name in self.targets_ if name not in frame.columns]
+        if missing:
+            raise ValueError(f"score needs the target column(s) {missing} in data.")
+        if len(frame):
+            self._check_axis(frame.index, "data")
         history_index = self.last_window_.index
         expected = future_labels(history_index, self.freq_, 0, 1)[0]
         if len(frame) == 0 or frame.index[0] != expected:
@@ -672,7 +685,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         keep = offsets <= len(frame)
         pred, _ = self._point_forecast(n_steps, frame, None)
         truth = column_values(frame, self.targets_)[offsets[keep] - 1]
-        check_finite(truth, self.targets_, frame.index[offsets[keep] - 1])
+        check_finite(truth, self.targets_, frame.index[offsets[keep] - 1],
+                     where=" in the rows score compares with", nan_hint=".")
         return -float(np.mean(np.abs(truth - pred[keep])))
 
     def _score_steps(self, n_rows):

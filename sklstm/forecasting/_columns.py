@@ -64,6 +64,13 @@ def _names(value, role):
         return ()
     if isinstance(value, (str, numbers.Number)) or not hasattr(value, "__iter__"):
         return (value,)
+    if isinstance(value, (set, frozenset, dict)):
+        # Channel order follows the names' order, which these do not keep
+        # (a set) or do not mean (a dict's values would be ignored).
+        raise TypeError(
+            f"{role} must be a column name or a list of names; got a "
+            f"{type(value).__name__}, {value!r}."
+        )
     names = tuple(value)
     seen = set()
     for name in names:
@@ -148,17 +155,24 @@ def column_values(frame, columns):
     return frame.loc[:, list(columns)].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def check_finite(values, columns, index, *, allow_nan=False, hint=""):
+def check_finite(values, columns, index, *, allow_nan=False, where="", nan_hint=""):
     """Raise on inf always, and on NaN unless ``allow_nan``, naming column and label.
 
     ``values`` has shape (n_rows, len(columns)); ``index`` labels its rows.
+    ``where`` ends the message's first part (" in the history"), and
+    ``nan_hint`` follows a NaN's message only (how to handle missing values).
     """
     for j, name in enumerate(columns):
         column = values[:, j]
-        bad = np.isinf(column) if allow_nan else ~np.isfinite(column)
-        if bad.any():
-            rows = np.flatnonzero(bad)
+        infinite = np.flatnonzero(np.isinf(column))
+        if len(infinite):
             raise ValueError(
-                f"column {name!r} has {len(rows)} missing or infinite value(s), "
-                f"the first at label {index[rows[0]]}{hint}"
+                f"column {name!r} has {len(infinite)} infinite value(s), the first "
+                f"at label {index[infinite[0]]}{where}; replace them with finite values."
+            )
+        missing = np.flatnonzero(np.isnan(column))
+        if len(missing) and not allow_nan:
+            raise ValueError(
+                f"column {name!r} has {len(missing)} missing value(s) (NaN), the "
+                f"first at label {index[missing[0]]}{where}{nan_hint}"
             )

@@ -116,12 +116,27 @@ def _order_statistics(residuals, ranks):
     return np.take_along_axis(ordered, ranks - 1, axis=0)
 
 
-def _check_ranks(ranks, counts, level, what):
-    """Raise unless each rank is within 1 .. count of its step."""
+def _needed_count(level, up):
+    """The fewest calibration errors for which ``level``'s rank is in range.
+
+    Found with :func:`_rank` itself, so that the count an error message asks
+    for is the one the check accepts, float rounding included.
+    """
+    # About level / (1 - level) rounded up (or (1 - level) / level rounded
+    # down); the search settles the rounding.
+    ratio = level / (1 - level) if up else (1 - level) / level
+    count = max(1, math.floor(ratio) - 2)
+    while not 1 <= _rank(np.array((count + 1) * level), up) <= count:
+        count += 1
+    return count
+
+
+def _check_ranks(ranks, counts, level, what, up):
+    """Raise unless each rank (rounded ``up`` or down) is within 1 .. count of its step."""
     bad = (ranks < 1) | (ranks > counts)
     if bad.any():
         where = tuple(np.argwhere(bad)[0])
-        need = math.ceil(1 / min(level, 1 - level) - _ROUNDING) - 1
+        need = _needed_count(level, up)
         raise ValueError(
             f"{what}={level!r} needs at least {need} calibration errors per "
             f"step; step {where[0] + 1} has {int(counts[where])}. Use a level "
@@ -157,7 +172,7 @@ def conformal_bounds(point, residuals, coverage):
     errors = np.abs(residuals[:, :n_steps])
     counts = np.sum(~np.isnan(errors), axis=0)
     ranks = _rank((counts + 1) * coverage, up=True)
-    _check_ranks(ranks, counts, coverage, "coverage")
+    _check_ranks(ranks, counts, coverage, "coverage", up=True)
     half = _order_statistics(errors, ranks[None])[0]
     return point - half, point + half
 
@@ -181,7 +196,7 @@ def conformal_quantiles(point, residuals, levels):
     ranks = []
     for q in levels:
         rank = _rank((counts + 1) * q, up=q >= 0.5)
-        _check_ranks(rank, counts, q, "quantile")
+        _check_ranks(rank, counts, q, "quantile", up=q >= 0.5)
         ranks.append(rank)
     offsets = _order_statistics(errors, np.stack(ranks))
     return point[..., None] + np.moveaxis(offsets, 0, -1)

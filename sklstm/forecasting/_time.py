@@ -120,18 +120,70 @@ def time_freq(index):
     return _datetime_freq(index)
 
 
-def check_same_freq(freq, fitted_freq, what):
-    """Raise unless ``freq`` (of ``what``) is the frequency ``fit`` saw."""
-    if (freq is None) != (fitted_freq is None) or (
-        freq is not None and freq != fitted_freq
-    ):
-        seen = (
-            "an integer index"
-            if fitted_freq is None
-            else f"freq {fitted_freq.freqstr!r}"
+def _describe_axis(freq, tz):
+    """How an error message names a time axis: its kind, frequency and zone."""
+    if freq is None:
+        return "an integer index"
+    zone = "no time zone" if tz is None else f"time zone {str(tz)!r}"
+    return f"timestamps of freq {freq.freqstr!r} and {zone}"
+
+
+def check_on_axis(index, freq, tz, what, *, consecutive=True):
+    """Raise unless ``index`` continues the time axis ``fit`` saw.
+
+    The labels must be of the fitted kind (integer or datetime), in the
+    fitted time zone, and (if ``consecutive``) consecutive on the fitted
+    grid. A frequency is
+    never inferred here: the forecaster knows its own, so that a history
+    as short as its window (with ``index.freq`` unset) is accepted.
+
+    Parameters
+    ----------
+    index : pandas.Index of length n_rows
+    freq : pandas.DateOffset or None
+        The fitted frequency; None for an integer index.
+    tz : tzinfo or None
+        The fitted time zone (None: naive timestamps or an integer index).
+    what : str
+        What ``index`` labels, for the message ("history", "data").
+    consecutive : bool, default=True
+        Whether the labels must be consecutive; a ``future`` frame is read
+        by label, so any rows may be in it.
+    """
+    try:
+        _check_index_type_and_order(index)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{what}: {error}") from None
+    is_datetime = isinstance(index, pd.DatetimeIndex)
+    got_tz = index.tz if is_datetime else None
+    if is_datetime != (freq is not None):
+        got = "timestamps (a DatetimeIndex)" if is_datetime else "an integer index"
+        raise ValueError(f"{what} has {got}, but fit saw {_describe_axis(freq, tz)}.")
+    if str(got_tz) != str(tz):
+        got = "naive timestamps" if got_tz is None else f"timestamps in {str(got_tz)!r}"
+        fix = ".tz_convert" if got_tz is not None and tz is not None else ".tz_localize"
+        raise ValueError(
+            f"{what} has {got}, but fit saw {_describe_axis(freq, tz)}; use "
+            f"{fix}(...) on its index first."
         )
-        got = "an integer index" if freq is None else f"freq {freq.freqstr!r}"
-        raise ValueError(f"{what} has {got}, but fit saw {seen}.")
+    if not consecutive:
+        return
+    if not is_datetime:
+        _check_integer_steps(index)
+        return
+    expected = pd.date_range(index[0], periods=len(index), freq=freq)
+    wrong = np.flatnonzero(index != expected)
+    if len(wrong):
+        i = wrong[0]
+        where = (
+            f"its first label {index[0]} is not on that grid"
+            if i == 0
+            else f"after {index[i - 1]} comes {index[i]}, not {expected[i]}"
+        )
+        raise ValueError(
+            f"{what} does not follow the freq {freq.freqstr!r} fit saw: {where}. "
+            f"Put it on the fitted grid first, e.g. with .asfreq({freq.freqstr!r})."
+        )
 
 
 def future_labels(index, freq, start, n):

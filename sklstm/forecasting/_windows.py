@@ -326,7 +326,7 @@ def make_windows(
         columns,
         frame.index,
         allow_nan=bool(dropna),
-        hint=(
+        nan_hint=(
             "; fill or drop it, or pass dropna=True to drop only the windows "
             "that touch it."
         ),
