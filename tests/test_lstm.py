@@ -5,6 +5,7 @@ import pytest
 
 from numpy.testing import assert_allclose
 
+from sklstm import _kernel
 from sklstm._lstm import final_states, gate_blocks, lstm_backward, lstm_forward
 from sklstm._params import ParamLayout, init_lstm_layers, init_output_layer
 
@@ -544,3 +545,47 @@ def test_final_states_and_their_gradients_keep_float32():
     )
     assert grads["layers"][0]["W"].dtype == np.float32
     assert_allclose(grads["layers"][0]["W"], grads64["layers"][0]["W"], rtol=1e-4, atol=1e-5)
+
+
+def test_cache_memory_is_reused_only_when_no_array_uses_it(monkeypatch):
+    monkeypatch.setattr(_kernel, "_POOL", _kernel._BlockPool())
+
+    def block_span(array):
+        block = array.base
+        start = block.__array_interface__["data"][0]
+        return start, start + block.nbytes
+
+    def inside(array, span):
+        return span[0] <= array.__array_interface__["data"][0] < span[1]
+
+    shapes = [(3, 4), (5,)]
+    first = _kernel._empty_arrays(np.float64, *shapes)
+    first_span = block_span(first[0])
+    second = _kernel._empty_arrays(np.float64, *shapes)  # first is alive: new memory
+    assert not inside(second[0], first_span)
+    kept = first[1][1:]  # a view of a view still holds the block
+    del first
+    third = _kernel._empty_arrays(np.float64, *shapes)
+    assert not inside(third[0], first_span) and not np.shares_memory(third[0], second[0])
+    del kept
+    fourth = _kernel._empty_arrays(np.float64, (2, 2))  # now free: reused
+    assert inside(fourth[0], first_span)
+    assert not inside(_kernel._empty_arrays(np.float32, (2,))[0], first_span)  # other dtype
+
+
+def test_caches_alive_together_stay_intact():
+    # Two caches alive at once (an encoder and a decoder) must not share
+    # memory; the first one's gradients equal those of a fresh pass.
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(3, (5, 4), rng)
+    X1, X2 = rng.normal(size=(6, 7, 3)), rng.normal(size=(6, 7, 3))
+    out1, cache1 = lstm_forward(X1, layers)
+    out2, cache2 = lstm_forward(X2, layers)
+    d_out = rng.normal(size=out1.shape)
+    late = lstm_backward(d_out, cache1, input_grad=True)
+    fresh = lstm_backward(d_out, lstm_forward(X1, layers)[1], input_grad=True)
+    assert_allclose(late["X"], fresh["X"], rtol=0, atol=0)
+    for got, want in zip(late["layers"], fresh["layers"]):
+        for name in want:
+            assert_allclose(got[name], want[name], rtol=0, atol=0)
+    assert_allclose(out2, lstm_forward(X2, layers)[0], rtol=0, atol=0)
