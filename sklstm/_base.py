@@ -129,11 +129,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         "_rng", "_optimizer", "_no_improvement_count", "_fitted_on_table",
         "_fitted_architecture",
     )
-    # Parameters that shape the network. The fitted model keeps their values:
-    # predict, warm starts and partial_fit refuse to run with others.
+    # Parameters that shape the network, and those that say how it reads X
+    # (the layout of its steps and channels). The fitted model keeps their
+    # values: predict, warm starts and partial_fit refuse to run with others.
     _ARCHITECTURE_PARAMS = (
         "hidden_layer_sizes", "return_sequences", "patch_length", "peephole", "coupled_gates",
         "gate_variant", "bidirectional",
+        "n_channels", "column_order", "newest_first", "n_exog", "data_format",
     )
     # What a loaded state must hold to predict (see __setstate__).
     _required_fitted = (
@@ -284,13 +286,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     @staticmethod
     def _standardised(seqs, mean, scale, dtype):
         """Apply per-channel standardisation in ``dtype``; padded steps stay zero."""
-        values = ((seqs.values - mean) / scale).astype(dtype, copy=False)
+        with np.errstate(over="ignore"):  # reported below, with the value's place
+            values = ((seqs.values - mean) / scale).astype(dtype, copy=False)
         if seqs.lengths is not None:
             values[~seqs.step_mask()] = 0.0
         if not np.all(np.isfinite(values)):
+            # Steps counted as X lays them out (newest first if so).
+            s, t, c = np.argwhere(seqs.reorder_steps(~np.isfinite(values)))[0]
             raise ValueError(
-                "X holds values too large to standardise in "
-                f"{values.dtype}; rescale the input."
+                f"X holds a value too large to standardise in {values.dtype}, in sequence "
+                f"{s} (step {t}, channel {c}); rescale the input."
             )
         return replace(seqs, values=np.ascontiguousarray(values))
 
@@ -352,10 +357,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             del self.__dict__[name]
         self.__dict__.update(fitted)
 
-    def _architecture(self):
-        """The current values of the architecture parameters, normalised."""
-        params = {name: getattr(self, name) for name in self._ARCHITECTURE_PARAMS}
-        params["hidden_layer_sizes"] = tuple(self._hidden_sizes())
+    def _architecture(self, names=None):
+        """The current values of the architecture parameters (or of ``names``), normalised."""
+        names = self._ARCHITECTURE_PARAMS if names is None else names
+        params = {name: getattr(self, name) for name in names}
+        if "hidden_layer_sizes" in params:
+            params["hidden_layer_sizes"] = tuple(self._hidden_sizes())
+        if "data_format" in params:
+            # None reads X channels last too; it only adds a layout warning.
+            params["data_format"] = params["data_format"] or "channels_last"
         return params
 
     def _check_architecture(self, action):
@@ -369,7 +379,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(
                     f"{type(self).__name__} was fitted with {name}={value!r}, but {name} "
                     f"is now {getattr(self, name)!r} (changed by set_params after fit?). "
-                    f"{action} uses the fitted network: set {name} back to {value!r}, or "
+                    f"{action} uses the fitted model: set {name} back to {value!r}, or "
                     "refit with warm_start=False to change it."
                 )
 
@@ -377,16 +387,20 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # A model saved before a parameter existed gets that parameter's
         # default, which keeps the behaviour it was saved with.
         defaults = missing_parameter_defaults(type(self), state)
-        if "coefs_" in state:
-            legacy = {k: v for k, v in self._LEGACY_FITTED_STATE.items() if k not in state}
-            defaults.update(legacy)
-            # Recorded as fitted too, so that set_params cannot later swap
-            # the behaviour the weights were trained with.
-            recorded = {k: v for k, v in legacy.items() if k in self._ARCHITECTURE_PARAMS}
-            if recorded:
-                state = {**state, "_fitted_architecture": {
-                    **recorded, **(state.get("_fitted_architecture") or {})}}
+        fitted = "coefs_" in state
+        if fitted:
+            defaults.update(
+                {k: v for k, v in self._LEGACY_FITTED_STATE.items() if k not in state}
+            )
         super().__setstate__({**defaults, **state})
+        if fitted:
+            # An architecture parameter the save did not record as fitted (it
+            # predates the parameter or its record) is recorded with the value
+            # the model loads with, so that set_params cannot later swap the
+            # behaviour the model was saved with.
+            saved = state.get("_fitted_architecture") or {}
+            unrecorded = [name for name in self._ARCHITECTURE_PARAMS if name not in saved]
+            self._fitted_architecture = {**self._architecture(unrecorded), **saved}
         self._check_loaded_state()
 
     def _check_loaded_state(self):
@@ -476,7 +490,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # A continued model keeps its dtype: convert X (and so the
             # targets encoded from it) before anything is rounded.
             seqs = replace(seqs, values=seqs.values.astype(self.out_coef_.dtype, copy=False))
-        sample_weight = check_sample_weight(sample_weight, seqs.n_samples)
+        dtype = seqs.values.dtype
+        sample_weight = check_sample_weight(sample_weight, seqs.n_samples, dtype=dtype)
         Y, loss_name, class_sw, target_state = view._encode_targets(
             y, seqs, reset=reset, classes=classes
         )
@@ -486,7 +501,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             with np.errstate(over="ignore"):
                 combined = sample_weight * class_sw
             sample_weight = check_sample_weight(
-                combined, seqs.n_samples, name="sample_weight * class_weight"
+                combined, seqs.n_samples, name="sample_weight * class_weight", dtype=dtype
             )
         elif class_sw is not None:
             sample_weight = class_sw

@@ -185,10 +185,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Y = np.zeros(mask.shape + (encoded.shape[1],), dtype=dtype)
             Y[mask] = encoded
         loss = "multinomial" if Y.shape[-1] > 1 and not multilabel else "log_loss"
-        return Y, loss, self._class_sample_weight(labels, known), state
+        return Y, loss, self._class_sample_weight(labels, known, dtype), state
 
-    def _class_sample_weight(self, labels, classes):
-        """Per-sample weights from ``class_weight``, or None; ``classes``: the known labels."""
+    def _class_sample_weight(self, labels, classes, dtype):
+        """Per-sample weights from ``class_weight``, or None; ``classes``: the known
+        labels, ``dtype``: the fit's."""
         if self.class_weight is None:
             return None
         if self.return_sequences:
@@ -198,7 +199,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             )
         class_weight = check_class_weight(self.class_weight, classes)
         return check_sample_weight(
-            compute_sample_weight(class_weight, labels), len(labels), name="class_weight"
+            compute_sample_weight(class_weight, labels), len(labels), name="class_weight",
+            dtype=dtype,
         )
 
     @property

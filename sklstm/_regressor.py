@@ -24,6 +24,9 @@ REGRESSOR_PARAMETERS_DOC = """
         softplus (positive) increment. Use :meth:`predict_quantiles`;
         ``predict`` then returns the quantile nearest 0.5 (the median when
         0.5 is a level; of two equally near, the lower) and ``score`` its R².
+        A fitted model predicts with the loss it was fitted with
+        (``quantiles_``); a loss changed by ``set_params`` applies from the
+        next ``fit``.
 
     quantiles : array-like of float, default=(0.1, 0.5, 0.9)
         Strictly increasing quantile levels in (0, 1), used with
@@ -358,7 +361,15 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return self._as_predicted(self._natural_units(self._point(z)), seqs, output_axis=-1)
 
     def _has_quantile_loss(self):
-        if self.loss != "quantile":
+        # A fitted model offers what it was fitted with (quantiles_), whatever
+        # set_params made of loss since; an unfitted one what loss asks for.
+        if hasattr(self, "quantiles_"):
+            if self.quantiles_ is None:
+                raise AttributeError(
+                    "predict_quantiles needs a model fitted with loss='quantile'; this one "
+                    "was fitted with loss='squared_error'."
+                )
+        elif self.loss != "quantile":
             raise AttributeError("predict_quantiles needs loss='quantile'.")
         return True
 
@@ -381,11 +392,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             padded steps.
         """
         z, seqs = self._logits(X)
-        if self.quantiles_ is None:
-            raise ValueError(
-                "This model was fitted with loss='squared_error'; refit it with "
-                "loss='quantile' to predict quantiles."
-            )
         q = self._natural_units(self._quantile_blocks(z), per_quantile=True)
         return self._as_predicted(q, seqs, output_axis=-2)
 

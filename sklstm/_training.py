@@ -281,21 +281,42 @@ def _should_stop(tracker, optimizer, settings, what):
     return False
 
 
-def _report_divergence(epoch, n_iter):
+def _penalty_advice(objective, data):
+    """Advice naming the L2 penalty when it outweighs the data, else "".
+
+    The penalty is alpha / sum(sample_weight) times half the squared
+    weights, and the data loss is of order one (in standardised units for
+    regressors). With that factor above 1 the penalty dominates, and is what
+    a failed solver most likely fought; tiny sample weights make it so.
+    """
+    sw = data.sample_weight
+    total = data.seqs.n_samples if sw is None else float(np.sum(sw))
+    factor = objective.alpha / total
+    if not factor > 1:
+        return ""
+    if sw is None:
+        return (f" The L2 penalty's factor alpha / n_samples is {factor:.3g}: it outweighs "
+                "the data; lower alpha.")
+    return (f" The L2 penalty's factor alpha / sum(sample_weight) is {factor:.3g} "
+            f"(sample_weight sums to {total:.3g}): it outweighs the data; scale sample_weight "
+            "up (for example to a mean of 1) or lower alpha.")
+
+
+def _report_divergence(epoch, n_iter, advice):
     """Raise if the first epoch diverged; else warn that training stopped early."""
     if epoch == 0:
         raise ValueError(
             f"Training diverged: the loss or the weights became non-finite in the "
-            f"first epoch of this call. The model was left unchanged. {_DIVERGENCE_ADVICE}"
+            f"first epoch of this call. The model was left unchanged. {advice}"
         )
     warnings.warn(
         f"Training diverged in epoch {n_iter + 1}: the loss or the weights became "
-        f"non-finite. Stopped and kept the weights of epoch {n_iter}. {_DIVERGENCE_ADVICE}",
+        f"non-finite. Stopped and kept the weights of epoch {n_iter}. {advice}",
         ConvergenceWarning,
     )
 
 
-def _warn_if_loss_exploded(curve, first_epoch):
+def _warn_if_loss_exploded(curve, first_epoch, advice):
     """Warn when the last loss exceeds the earliest ones by ``_DIVERGENCE_FACTOR``.
 
     The loss can explode without overflowing (the hidden state is bounded,
@@ -310,7 +331,7 @@ def _warn_if_loss_exploded(curve, first_epoch):
     if curve[-1] > _DIVERGENCE_FACTOR * reference:
         warnings.warn(
             f"Training diverged: the training loss rose from {reference:.4g} to "
-            f"{curve[-1]:.4g} in the last epoch. {_DIVERGENCE_ADVICE}",
+            f"{curve[-1]:.4g} in the last epoch. {advice}",
             ConvergenceWarning,
         )
 
@@ -352,6 +373,7 @@ def fit_stochastic(
         best=None if early_stopping else record.best_loss, count=record.no_improvement,
     )
     best_theta, diverged = None, False
+    advice = _DIVERGENCE_ADVICE + _penalty_advice(objective, train)
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
     start = time.perf_counter()
     for epoch in range(1 if incremental else settings.max_iter):
@@ -360,7 +382,7 @@ def fit_stochastic(
         epoch_loss = _run_epoch(theta, optimizer, train, network, objective, rng, settings)
         if epoch_loss is None:
             theta, optimizer, diverged = last_theta, last_optimizer, True
-            _report_divergence(epoch, record.n_iter)
+            _report_divergence(epoch, record.n_iter, advice)
             break
         record.end_epoch(epoch_loss, train.seqs.n_samples)
         optimizer.iteration_ends(record.t)
@@ -387,7 +409,7 @@ def fit_stochastic(
                 IterationLimitWarning,
             )
     if not diverged:
-        _warn_if_loss_exploded(record.loss_curve, first_epoch)
+        _warn_if_loss_exploded(record.loss_curve, first_epoch, advice)
     record.optimizer, record.no_improvement = optimizer, tracker.count
     return theta if best_theta is None else best_theta
 
@@ -433,7 +455,7 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
         if not (np.isfinite(loss0) and np.all(np.isfinite(grad0))):
             raise ValueError(
                 "The loss is non-finite at the initial weights; rescale the inputs or "
-                "targets. The model was left unchanged."
+                "targets. The model was left unchanged." + _penalty_advice(objective, data)
             )
         result, info = run_scipy_minimize(
             fun, theta, method, max_iter=settings.max_iter, tol=settings.tol,
@@ -443,6 +465,7 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
         raise ValueError(
             f"scipy.optimize.minimize(method={method!r}) produced non-finite weights "
             "or loss. The model was left unchanged; rescale the inputs or targets."
+            + _penalty_advice(objective, data)
         )
     if not info["success"]:
         warnings.warn(

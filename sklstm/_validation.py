@@ -185,10 +185,14 @@ def _holds_text(values):
     return any(isinstance(v, (str, bytes)) for v in values.ravel())
 
 
-def _as_float_array(X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1):
+def _as_float_array(
+    X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1, ensure_min_features=1
+):
     """check_array with sklstm's dtype rules: float32 kept, NaN/inf checked later.
 
     Serves sequences and numeric targets alike, with one set of messages.
+    Sequences pass ``ensure_min_samples=0, ensure_min_features=0`` and say
+    themselves what is empty (:func:`_check_not_empty`).
     """
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
@@ -202,6 +206,7 @@ def _as_float_array(X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1):
             allow_nd=allow_nd,
             ensure_2d=ensure_2d,
             ensure_min_samples=ensure_min_samples,
+            ensure_min_features=ensure_min_features,
             input_name=name,
         )
     except TypeError as exc:
@@ -268,13 +273,23 @@ def _list_to_padded(X, name, channels_first):
                 f"Sequence {k} of {name} has {seq.ndim} dimensions; each sequence of a "
                 "list must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_channels)."
             )
-        arr = _as_float_array(seq, item, allow_nd=False, ensure_min_samples=0)
+        arr = _as_float_array(
+            seq, item, allow_nd=False, ensure_min_samples=0, ensure_min_features=0
+        )
         if channels_first:
             arr = arr.T
         if arr.shape[0] == 0:
             raise ValueError(f"Sequence {k} of {name} has no time steps.")
-        if np.isnan(arr).any():
-            t, c = np.argwhere(np.isnan(arr))[0]
+        if arr.shape[1] == 0:
+            raise ValueError(
+                f"Sequence {k} of {name} has 0 channels (shape {seq.shape}); every step "
+                "needs at least one value."
+            )
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            t, c = np.argwhere(bad)[0]
+            if np.isinf(arr[t, c]):
+                _raise_infinity(name, f"inside sequence {k} (step {t}, channel {c})")
             raise ValueError(
                 f"Input {name} contains NaN inside sequence {k} (step {t}, channel {c}). "
                 "The sequences of a list end where their arrays end; NaN is a missing "
@@ -416,11 +431,19 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     )
 
 
+def _raise_infinity(name, place):
+    """The one message for infinity in ``X``, whatever its form; ``place`` says where."""
+    raise ValueError(
+        f"Input {name} contains infinity {place}. An LSTM reads finite values only: "
+        "replace or drop it."
+    )
+
+
 def _padding_lengths(X3, name):
     """Lengths from trailing all-NaN steps of a 3-D array; raise on any other NaN or inf."""
     if np.isinf(X3).any():
-        s = int(np.argwhere(np.isinf(X3))[0, 0])
-        raise ValueError(f"Input {name} contains infinity (first in sample {s}).")
+        s, t, c = np.argwhere(np.isinf(X3))[0]
+        _raise_infinity(name, f"inside sequence {s} (step {t}, channel {c})")
     nan = np.isnan(X3)
     if not nan.any():
         return None
@@ -456,10 +479,11 @@ def _require_finite_table(X2, columns, name):
     bad = ~np.isfinite(X2)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        kind = "NaN" if np.isnan(X2[row, col]) else "infinity"
         column = repr(columns[col]) if columns is not None else str(col)
+        if np.isinf(X2[row, col]):
+            _raise_infinity(name, f"in sample {row}, column {column}")
         raise ValueError(
-            f"Input {name} contains {kind} in sample {row}, column {column}. A 2-D table "
+            f"Input {name} contains NaN in sample {row}, column {column}. A 2-D table "
             "holds one complete sequence per row, so NaN is a missing value: impute or "
             "drop it. Sequences of different lengths go in a list, or in a 3-D array "
             "padded with trailing all-NaN steps."
@@ -529,7 +553,10 @@ def check_sequences(
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists, and objects exposing __array__
     _check_dimensions(X, name)
-    arr = _as_float_array(X, name, allow_nd=X.ndim == 3)
+    arr = _as_float_array(
+        X, name, allow_nd=X.ndim == 3, ensure_min_samples=0, ensure_min_features=0
+    )
+    _check_not_empty(arr, name)
     if arr.ndim == 2:
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
@@ -568,6 +595,22 @@ def _check_dimensions(X, name):
         raise ValueError(
             f"Expected a 2-D or 3-D {name}, got {ndim} dimensions; sequences are "
             "(n_samples, n_timesteps, n_channels)."
+        )
+
+
+def _check_not_empty(arr, name):
+    """Refuse an array of no sequences, or a table of no columns, in sklstm's words."""
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"{name} has 0 sample(s) (shape={arr.shape}): it holds no sequence; at least "
+            "1 is required."
+        )
+    if arr.ndim == 2 and arr.shape[1] == 0:
+        # The first sentence is scikit-learn's, which its estimator checks expect.
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 is "
+            f"required. Each row of a 2-D {name} is one sequence: it needs at least one "
+            "column."
         )
 
 

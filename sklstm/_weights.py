@@ -2,7 +2,8 @@
 
 Per-sample weights, class weights and their product all go through
 :func:`check_sample_weight`'s rules (real, finite, non-negative numbers with
-a positive, finite sum), and an error names the bad sample or class.
+a sum that the fit's dtype holds as a positive normal number), and an
+error names the bad sample or class.
 """
 
 import numpy as np
@@ -12,7 +13,7 @@ from ._validation import _as_array, _holds_text
 __all__ = ["check_class_weight", "check_sample_weight"]
 
 
-def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
+def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype=np.float64):
     """The one check of per-sample weights, for ``fit``, ``partial_fit`` and ``score``.
 
     Class weights, once expanded to samples, are checked here too.
@@ -23,6 +24,9 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
     n_samples : int
     name : str, default="sample_weight"
         Name used in error messages.
+    dtype : float dtype, default=np.float64
+        The dtype the weights are computed in (the fit's, X's); their sum
+        must be a normal number of it.
 
     Returns
     -------
@@ -34,7 +38,8 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
         If the weights are not numbers.
     ValueError
         If they have the wrong length, are complex, text, non-finite or
-        negative, or sum to zero or to more than float64 holds.
+        negative, or sum to zero, to more than ``dtype`` holds, or to less
+        than its smallest normal number.
     """
     if sample_weight is None:
         return None
@@ -48,10 +53,20 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
         total = sw.sum()
     if total <= 0:
         raise ValueError(f"{name} must sum to a positive number; all weights are zero.")
-    if not np.isfinite(total):
+    # The weights' scale matters: the L2 penalty of a fit is alpha / sum(weights).
+    limits = np.finfo(dtype)
+    if not total <= limits.max:
         raise ValueError(
-            f"{name} sums to more than float64 holds; rescale the weights (only their "
-            "ratios matter)."
+            f"{name} sums to more than {limits.dtype} holds. Divide the weights by a "
+            f"common factor, and alpha by the same factor to keep the fit: the L2 "
+            f"penalty is alpha / sum({name})."
+        )
+    if total < limits.tiny:
+        raise ValueError(
+            f"{name} sums to {total:.3g}, less than the smallest normal {limits.dtype} "
+            f"({limits.tiny:.3g}): the weights lose their precision, and with alpha > 0 "
+            f"the L2 penalty, alpha / sum({name}), overflows. Scale the weights up, for "
+            "example to a mean of 1."
         )
     return sw
 

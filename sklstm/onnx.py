@@ -389,6 +389,12 @@ def _describe(estimator):
         )
     check_is_fitted(estimator, "coefs_")
     params = _check_params(estimator)
+    if getattr(estimator, "quantiles_", None) is not None:
+        # The fitted loss decides, whatever set_params made of loss since.
+        raise ValueError(
+            f"Cannot export {type(estimator).__name__} fitted with loss='quantile': "
+            "sklstm.onnx does not express that configuration exactly."
+        )
     coupled, peephole = bool(params["coupled_gates"]), bool(params["peephole"])
     mean = np.asarray(estimator.input_mean_, np.float64)
     scale = np.asarray(estimator.input_scale_, np.float64)

@@ -300,6 +300,83 @@ def test_changed_architecture_is_named_at_predict_and_warm_start(name, value):
     assert_array_equal(model.predict(X), before)  # nothing was changed by the failures
 
 
+def _table_task():
+    X = np.random.RandomState(0).normal(size=(12, 12))
+    return X, X[:, -1]
+
+
+# name, fitted value, value set after fit; each read of X is a valid one, so
+# only the fitted model's record can tell that it is not the fitted one.
+LAYOUT_CHANGES = [
+    ("n_channels", 2, 3),
+    ("column_order", "time_major", "channel_major"),
+    ("newest_first", False, True),
+    ("n_exog", 1, 2),
+    ("data_format", "channels_first", None),
+]
+
+
+@pytest.mark.parametrize("name, fitted, changed", LAYOUT_CHANGES)
+def test_a_layout_changed_after_fit_is_named_not_read(name, fitted, changed):
+    """How the model reads X is fitted state: set_params cannot change it silently."""
+    import pickle
+
+    X, y = _table_task()
+    if name == "data_format":
+        X = X.reshape(12, 2, 6)  # channels first: 2 channels of 6 steps
+    params = {**FAST, name: fitted}
+    if name == "column_order":
+        params["n_channels"] = 2
+    model = LSTMRegressor(**params).fit(X, y)
+    before, saved = model.predict(X), pickle.dumps(model)
+    model.set_params(**{name: changed})
+    for call in (model.predict, lambda X: model.set_params(warm_start=True).fit(X, y)):
+        with pytest.raises(
+            ValueError,
+            match=f"fitted with {name}={fitted!r}, but {name} is now {changed!r} "
+                  "\\(changed by set_params after fit\\?\\)",
+        ):
+            call(X)
+    model.set_params(**{name: fitted}, warm_start=False)
+    assert pickle.dumps(model) == saved  # the failures changed nothing
+    assert_array_equal(model.predict(X), before)
+
+
+def test_n_channels_changed_after_fit_is_named_not_counted():
+    """Not "X has 2 channels, but fitted with 1": the parameter changed, not X."""
+    X, y = _table_task()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="fitted with n_channels=1, but n_channels is now 2"):
+        model.set_params(n_channels=2).predict(X)
+    with pytest.raises(ValueError, match="X has 2 channels, but LSTMRegressor was fitted with 1"):
+        model.set_params(n_channels=1).predict(X.reshape(12, 6, 2))  # X itself differs
+
+
+def test_data_format_none_and_channels_last_read_alike_after_fit():
+    X, y = _small_task()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    assert_array_equal(model.set_params(data_format="channels_last").predict(X),
+                       model.set_params(data_format=None).predict(X))
+
+
+def test_a_model_saved_before_its_layout_was_recorded_keeps_reading_as_saved():
+    """A save whose record of the fitted architecture lacks the layout loads,
+    predicts as it was saved (with the layout parameters it holds), and from
+    then on refuses another layout."""
+    import copy
+
+    X, y = _table_task()
+    model = LSTMRegressor(**FAST, n_channels=2, newest_first=True).fit(X, y)
+    state = copy.deepcopy(model.__getstate__())
+    for name in ("n_channels", "column_order", "newest_first", "n_exog", "data_format"):
+        del state["_fitted_architecture"][name]
+    loaded = LSTMRegressor.__new__(LSTMRegressor)
+    loaded.__setstate__(state)
+    assert_array_equal(loaded.predict(X), model.predict(X))
+    with pytest.raises(ValueError, match="fitted with newest_first=True"):
+        loaded.set_params(newest_first=False).predict(X)
+
+
 # -- weights: every form through one check --------------------------------------------
 
 

@@ -550,6 +550,18 @@ def test_refuses_configurations_without_an_exact_graph(params, name):
         to_onnx(model, X)
 
 
+@pytest.mark.parametrize("fitted, changed, match", [
+    ({"loss": "quantile"}, {"loss": "squared_error"}, "fitted with loss='quantile'"),
+    ({}, {"newest_first": True}, "fitted with newest_first=False"),
+])
+def test_refuses_a_model_whose_loss_or_layout_changed_after_fit(fitted, changed, match):
+    """The fitted model decides what is exported, not the parameters set since."""
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y, **fitted).set_params(**changed)
+    with pytest.raises(ValueError, match=match):
+        to_onnx(model, X)
+
+
 # -- patches of steps -------------------------------------------------------------
 
 

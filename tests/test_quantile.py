@@ -223,12 +223,36 @@ def test_partial_fit_continues_and_other_quantiles_are_refused():
 @ignore_convergence
 def test_predict_quantiles_needs_the_quantile_loss():
     X, y, _ = heteroscedastic(20, seed=5)
+    assert hasattr(LSTMRegressor(loss="quantile"), "predict_quantiles")  # not fitted: loss
     model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, y)
     assert model.quantiles_ is None
     assert not hasattr(model, "predict_quantiles")
-    model.set_params(loss="quantile")  # after a squared-error fit
-    with pytest.raises(ValueError, match="fitted with loss='squared_error'"):
+    model.set_params(loss="quantile")  # after a squared-error fit: the fit decides
+    assert not hasattr(model, "predict_quantiles")
+    with pytest.raises(AttributeError) as info:
         model.predict_quantiles(X)
+    assert "fitted with loss='squared_error'" in str(info.value.__cause__)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("estimator", ["LSTMRegressor", "LSTMEncoderDecoderRegressor"])
+def test_a_fitted_quantile_model_keeps_its_loss_after_set_params(estimator):
+    """set_params(loss=...) after fit changes the next fit, not this model's
+    predict_quantiles, predict or score, which all follow quantiles_."""
+    import sklstm
+
+    X, y, _ = heteroscedastic(20, seed=6)
+    model = getattr(sklstm, estimator)((2,), loss="quantile", max_iter=2, random_state=0)
+    model.fit(X, y)
+    bands, point, score = model.predict_quantiles(X), model.predict(X), model.score(X, y)
+    np.testing.assert_array_equal(point, bands[:, 1])  # the median of LEVELS
+    model.set_params(loss="squared_error", quantiles=(0.2, 0.8))
+    assert hasattr(model, "predict_quantiles")
+    np.testing.assert_array_equal(model.predict_quantiles(X), bands)
+    np.testing.assert_array_equal(model.predict(X), point)
+    assert model.score(X, y) == score
+    model.fit(X, y)  # the new loss applies from the next fit
+    assert model.quantiles_ is None and not hasattr(model, "predict_quantiles")
 
 
 @pytest.mark.parametrize("params, error, match", [

@@ -7,6 +7,7 @@ exactly as it was (the fit loop trains a staged copy).
 """
 
 import copy
+import pickle
 import threading
 import tracemalloc
 import warnings
@@ -63,21 +64,27 @@ BAD_FIT_INPUT = {
     "nan in one channel of the last step": (
         lambda X, y: (_with(X, (5, -1, 1), np.nan), y), ValueError, "NaN inside sequence 5"),
     "inf": (
-        lambda X, y: (_with(X, (2, 2, 1), np.inf), y), ValueError, "infinity \\(first in sample 2\\)"),
+        lambda X, y: (_with(X, (2, 2, 1), np.inf), y), ValueError,
+        "infinity inside sequence 2 \\(step 2, channel 1\\)"),
     "-inf": (
-        lambda X, y: (_with(X, (7, 0, 0), -np.inf), y), ValueError, "infinity \\(first in sample 7\\)"),
+        lambda X, y: (_with(X, (7, 0, 0), -np.inf), y), ValueError,
+        "infinity inside sequence 7 \\(step 0, channel 0\\)"),
     "fewer y than X": (
         lambda X, y: (X, y[:7]), ValueError, "inconsistent numbers of samples: 12 and 7"),
     "fewer X than y": (
         lambda X, y: (X[:5], y), ValueError, "inconsistent numbers of samples: 5 and 12"),
     "empty 3-D": (
-        lambda X, y: (X[:0], y[:0]), ValueError, "0 sample\\(s\\)"),
+        lambda X, y: (X[:0], y[:0]), ValueError,
+        "X has 0 sample\\(s\\) \\(shape=\\(0, 5, 2\\)\\): it holds no sequence"),
+    "empty table": (
+        lambda X, y: (X[:0, :, 0], y[:0]), ValueError, "X has 0 sample\\(s\\)"),
     "empty list": (
         lambda X, y: ([], []), ValueError, "empty 1-D array: no sequences"),
     "zero time steps": (
         lambda X, y: (X[:, :0], y), ValueError, "0 time steps"),
     "zero columns": (
-        lambda X, y: (X[:, :0, 0], y), ValueError, "0 feature\\(s\\)"),
+        lambda X, y: (X[:, :0, 0], y), ValueError,
+        "0 feature\\(s\\) \\(shape=\\(12, 0\\)\\).*Each row of a 2-D X is one sequence"),
     "zero channels": (
         lambda X, y: (X[:, :, :0], y), ValueError, "0 channels"),
     "1-D X": (
@@ -96,6 +103,17 @@ BAD_FIT_INPUT = {
     "ragged, an empty item": (
         lambda X, y: ([X[0, :2], np.empty((0, 2))] + list(X[2:]), y), ValueError,
         "Sequence 1 of X has no time steps"),
+    "ragged, an item of no channels": (
+        lambda X, y: ([X[0, :2], np.empty((3, 0))] + list(X[2:]), y), ValueError,
+        "Sequence 1 of X has 0 channels \\(shape \\(3, 0\\)\\)"),
+    "list of items of no channels": (
+        lambda X, y: ([np.empty((3, 0))] * len(y), y), ValueError, "Sequence 0 of X has 0 channels"),
+    "ragged, inf inside an item": (
+        lambda X, y: ([X[0, :2], _with(X[1, :3], (1, 1), np.inf)] + list(X[2:]), y), ValueError,
+        "X contains infinity inside sequence 1 \\(step 1, channel 1\\)"),
+    "ragged, -inf at the end of an item": (
+        lambda X, y: ([X[0, :2], _with(X[1, :3], (2, 0), -np.inf)] + list(X[2:]), y),
+        ValueError, "X contains infinity inside sequence 1 \\(step 2, channel 0\\)"),
     "ragged, a non-rectangular item": (
         lambda X, y: ([[[1.0, 2.0], [3.0]]] + list(X[1:]), y), ValueError,
         "Sequence 0 of X is not rectangular"),
@@ -180,6 +198,8 @@ def test_bad_classification_targets(case):
         (np.array(["w"] * 12), TypeError, "sample_weight must hold numbers, not text"),
         (np.array(["1.0"] * 12), TypeError, "sample_weight must hold numbers, not text"),
         (np.full(12, 1e308), ValueError, "sample_weight sums to more than float64 holds"),
+        (np.full(12, 1e-320), ValueError,
+         "sample_weight sums to 1.2e-319, less than the smallest normal float64"),
     ],
 )
 @pytest.mark.parametrize("return_sequences", [False, True])
@@ -197,6 +217,45 @@ def test_bad_sample_weight(estimator, sample_weight, exc, match, return_sequence
     model.fit(X, y)
     with pytest.raises(exc, match=match):
         model.score(X, y, sample_weight=sample_weight)
+
+
+def test_the_scale_of_sample_weight_is_the_strength_of_the_penalty():
+    """What the overflow message advises is true: dividing sample_weight and
+    alpha by one factor keeps the fit; dividing the weights alone does not."""
+    X, y = _Xy(LSTMRegressor)
+    w = np.random.RandomState(1).uniform(0.5, 2.0, size=len(y))
+    params = dict(FAST, solver="lbfgs", max_iter=5)
+    fit = LSTMRegressor(**params, alpha=1e-2).fit(X, y, sample_weight=w).predict(X)
+    same = LSTMRegressor(**params, alpha=1e-2 / 1024).fit(X, y, sample_weight=w / 1024)
+    assert_array_equal(same.predict(X), fit)
+    other = LSTMRegressor(**params, alpha=1e-2).fit(X, y, sample_weight=w / 1024)
+    assert not np.array_equal(other.predict(X), fit)
+    with pytest.raises(ValueError, match="and alpha by the same factor to keep the fit") as caught:
+        LSTMRegressor(**params).fit(X, y, sample_weight=np.full(len(y), 1e308))
+    assert "ratios" not in str(caught.value)
+
+
+def test_weights_too_small_for_the_dtype_of_the_fit_are_named():
+    X, y = _Xy(LSTMRegressor)
+    with pytest.raises(ValueError, match="sample_weight sums to .*smallest normal float32"):
+        LSTMRegressor(**FAST).fit(X.astype(np.float32), y, sample_weight=np.full(len(y), 1e-100))
+    with pytest.raises(ValueError, match="sample_weight sums to more than float32 holds"):
+        LSTMRegressor(**FAST).fit(X.astype(np.float32), y, sample_weight=np.full(len(y), 1e38))
+    model = LSTMRegressor(**FAST).fit(X, y)  # float64: the same weights are fine
+    model.fit(X, y, sample_weight=np.full(len(y), 1e-100))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_tiny_uniform_weights_name_the_penalty_they_make_huge():
+    """Weights of 1e-200 make the L2 penalty alpha / sum(sample_weight) about
+    1e195: a solver failure names it, not only the inputs."""
+    X, y = _Xy(LSTMRegressor)
+    model = LSTMRegressor(**FAST, solver="lbfgs").fit(X, y)
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match="alpha / sum\\(sample_weight\\) is 8.33e\\+194 "
+                                         "\\(sample_weight sums to 1.2e-199\\)"):
+        model.fit(X, y, sample_weight=np.full(len(y), 1e-200))
+    assert pickle.dumps(model) == before
 
 
 def test_complex_sample_weight_is_rejected():
@@ -239,13 +298,23 @@ def test_bad_input_at_predict(estimator):
         model.predict([np.ones((4, 3)), np.ones((2, 3))])
     with pytest.raises(ValueError, match="NaN inside sequence 1"):
         model.predict(_with(X, (1, 1, 1), np.nan))
-    with pytest.raises(ValueError, match="infinity"):
+    with pytest.raises(ValueError, match="infinity inside sequence 0 \\(step 0, channel 0\\)"):
         model.predict(_with(X, (0, 0, 0), np.inf))
+    with pytest.raises(ValueError, match="infinity inside sequence 1 \\(step 2, channel 1\\)"):
+        model.predict([X[0], _with(X[1, :3], (2, 1), np.inf)])  # not "too large to standardise"
+    with pytest.raises(ValueError, match="X has 0 sample\\(s\\) \\(shape=\\(0, 5, 2\\)\\)"):
+        model.predict(X[:0])
+    with pytest.raises(ValueError, match="Sequence 0 of X has 0 channels"):
+        model.predict([np.empty((3, 0))])
     with pytest.raises(ValueError, match="Reshape your data"):
         model.predict(X[0, :, 0])
     table = estimator(**FAST).fit(X[:, :, 0], y)
     with pytest.raises(ValueError, match="X has 4 features, but .* is expecting 5"):
         table.predict(X[:, :4, 0])
+    with pytest.raises(ValueError, match="X has 0 feature\\(s\\) \\(shape=\\(12, 0\\)\\)"):
+        table.predict(X[:, :0, 0])
+    with pytest.raises(ValueError, match="infinity in sample 3, column 1\\. An LSTM reads finite"):
+        table.predict(_with(X[:, :, 0], (3, 1), -np.inf))
     with pytest.raises(NotFittedError):
         estimator().predict(X)
 
@@ -397,6 +466,12 @@ FAILING_CALLS = {
     "fit, NaN in X": (None, lambda m, X, y: m.fit(_with(X, (0, 1, 0), np.nan), y)),
     "partial_fit, NaN in X": (None, lambda m, X, y: m.partial_fit(_with(X, (0, 1, 0), np.nan), y)),
     "partial_fit, inf in X": (None, lambda m, X, y: m.partial_fit(_with(X, (3, 4, 1), np.inf), y)),
+    "partial_fit, inf in a list item": (
+        None, lambda m, X, y: m.partial_fit([X[0], _with(X[1], (1, 1), np.inf)] + list(X[2:]), y)),
+    "partial_fit, no samples": (None, lambda m, X, y: m.partial_fit(X[:0], y[:0])),
+    "partial_fit, subnormal sample_weight": (
+        None, lambda m, X, y: m.partial_fit(X, y, sample_weight=np.full(len(y), 1e-320))),
+    "partial_fit, layout changed": (dict(newest_first=True), lambda m, X, y: m.partial_fit(X, y)),
     "fit, ragged channels": (None, lambda m, X, y: m.fit([X[0], X[1, :, :1]] + list(X[2:]), y)),
     "fit, mismatched y": (None, lambda m, X, y: m.fit(X, y[:-1])),
     "partial_fit, mismatched y": (None, lambda m, X, y: m.partial_fit(X, y[:-1])),
@@ -540,6 +615,19 @@ def test_inputs_too_large_to_standardise():
     X, y = _Xy(LSTMRegressor)
     with pytest.raises(ValueError, match="too large to compute their mean and variance"):
         LSTMRegressor(**FAST).fit(X * 1e300, y)
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_value_too_large_for_a_float32_model_is_named_at_predict(newest_first):
+    """Steps are counted as X lays them out, newest first or not."""
+    X, y = _Xy(LSTMRegressor)
+    table = X[:, :, 0].astype(np.float32)
+    model = LSTMRegressor(**FAST, newest_first=newest_first).fit(table, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="too large to standardise in float32, in "
+                                             "sequence 4 \\(step 1, channel 0\\)"):
+            model.predict(_with(X[:, :, 0], (4, 1), 1e300))
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
