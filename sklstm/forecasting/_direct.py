@@ -231,9 +231,10 @@ class DirectForecaster(BaseForecaster):
             whatever ``horizon`` is passed here); other rows and columns are
             ignored. Needed only with ``future_covariates``.
         history : DataFrame or Series, default=None
-            A newer history to forecast from, with the columns and frequency
-            seen in ``fit``; only its last rows are used. None means the end
-            of the data passed to ``fit``.
+            A newer history to forecast from, with the columns, frequency
+            and time zone seen in ``fit``, on consecutive labels; only its
+            last rows are used. None means the end of the data passed to
+            ``fit``.
 
         Returns
         -------

@@ -174,9 +174,10 @@ class RecursiveForecaster(BaseForecaster):
             steps after the history; other rows and columns are ignored.
             Needed only with ``future_covariates``.
         history : DataFrame or Series, default=None
-            A newer history to forecast from, with the columns and frequency
-            seen in ``fit``; only its last rows are used. None means the end
-            of the data passed to ``fit``.
+            A newer history to forecast from, with the columns, frequency
+            and time zone seen in ``fit``, on consecutive labels; only its
+            last rows are used. None means the end of the data passed to
+            ``fit``.
 
         Returns
         -------
