@@ -65,15 +65,16 @@ class _BlockPool(threading.local):
         self.blocks = []
 
     def take(self, dtype, n_items):
-        """A free block of ``dtype`` with at least ``n_items`` items, or None."""
-        best = None
-        for i in range(len(self.blocks)):
-            # 2 references: this list's, and getrefcount's argument.
-            if (sys.getrefcount(self.blocks[i]) == 2 and self.blocks[i].dtype == dtype
-                    and self.blocks[i].size >= n_items
-                    and (best is None or self.blocks[i].size < self.blocks[best].size)):
-                best = i
-        return None if best is None else self.blocks[best]
+        """The smallest free block of ``dtype`` with at least ``n_items`` items, or None."""
+        fitting = [
+            i for i in range(len(self.blocks))
+            # Free: 2 references, this list's and getrefcount's argument.
+            if sys.getrefcount(self.blocks[i]) == 2
+            and self.blocks[i].dtype == dtype and self.blocks[i].size >= n_items
+        ]
+        if not fitting:
+            return None
+        return self.blocks[min(fitting, key=lambda i: self.blocks[i].size)]
 
     def keep(self, block):
         """Pool ``block``, dropping the oldest blocks beyond the pool's limits."""
