@@ -13,9 +13,12 @@ Implementation notes
   ``σ(a) = (1 + tanh(a / 2)) / 2`` never overflows.
 """
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
+
+from ._checks import check_float_dtype, check_sequence_of, real_array
 
 # Gates a variant removes (Greff et al. 2017, section 3: the gate is fixed
 # at 1), and the variants allowed together with the coupled gate.
@@ -78,11 +81,36 @@ def sigmoid_gates(coupled=False, gate_variant=None):
     return tuple(name for name in gate_blocks(coupled, gate_variant) if name != "g")
 
 
-def _layer_shape(layer, gate_variant):
-    """Return (n_in, H, coupled) of a layer dict, checked against the variant."""
-    W, R, b = layer["W"], layer["R"], layer["b"]
+_LAYER_KEYS = ("W", "R", "b", "p", "Rg")
+
+
+def _layer_arrays(layer, depth):
+    """A layer dict's arrays as real ndarrays (not yet cast), keys checked."""
+    if not isinstance(layer, Mapping):
+        raise TypeError(
+            f"layers[{depth}] must be a dict with 'W', 'R', 'b' (and 'p', 'Rg'), "
+            f"got {type(layer).__name__}."
+        )
+    missing = [key for key in ("W", "R", "b") if key not in layer]
+    unknown = sorted(str(key) for key in layer if key not in _LAYER_KEYS)
+    if missing or unknown:
+        raise ValueError(
+            f"layers[{depth}] must have the keys 'W', 'R', 'b' (and optionally 'p', 'Rg'); "
+            + (f"missing {missing}" if missing else f"unknown {unknown}") + "."
+        )
+    return {
+        key: real_array(layer[key], f"layers[{depth}][{key!r}]")
+        for key in _LAYER_KEYS
+        if layer.get(key) is not None
+    }
+
+
+def _layer_shape(arrays, gate_variant, depth):
+    """Return (n_in, H, coupled) of a layer's arrays, checked against the variant."""
+    W, R, b = arrays["W"], arrays["R"], arrays["b"]
+    name = f"layers[{depth}]"
     if R.ndim != 2 or R.shape[0] == 0:
-        raise ValueError(f"R must have shape (H, n_blocks * H), got {R.shape}.")
+        raise ValueError(f"{name}: R must have shape (H, n_blocks * H), got {R.shape}.")
     H = R.shape[0]
     shapes = {}
     for coupled in (False, True):
@@ -91,23 +119,28 @@ def _layer_shape(layer, gate_variant):
     if R.shape[1] not in shapes:
         expected = " or ".join(f"({H}, {n})" for n in shapes)
         raise ValueError(
-            f"R must have shape {expected} for gate_variant={gate_variant!r}, got {R.shape}."
+            f"{name}: R must have shape {expected} for gate_variant={gate_variant!r}, "
+            f"got {R.shape}."
         )
     coupled = shapes[R.shape[1]]
     nbH = R.shape[1]
-    if W.ndim != 2 or W.shape[1] != nbH:
-        raise ValueError(f"W must have shape (n_in, {nbH}), got {W.shape}.")
+    if W.ndim != 2 or W.shape[0] == 0 or W.shape[1] != nbH:
+        raise ValueError(f"{name}: W must have shape (n_in, {nbH}), got {W.shape}.")
     if b.shape != (nbH,):
-        raise ValueError(f"b must have shape ({nbH},), got {b.shape}.")
+        raise ValueError(f"{name}: b must have shape ({nbH},), got {b.shape}.")
     n_sig = nbH // H - 1
-    p = layer.get("p")
+    p = arrays.get("p")
     if p is not None and p.shape != (n_sig, H):
-        raise ValueError(f"p must have shape ({n_sig}, {H}), got {p.shape}.")
-    Rg = layer.get("Rg")
+        raise ValueError(f"{name}: p must have shape ({n_sig}, {H}), got {p.shape}.")
+    Rg = arrays.get("Rg")
     if (Rg is not None) != (gate_variant == "FGR"):
-        raise ValueError("Rg (gate recurrence) is given exactly when gate_variant='FGR'.")
+        raise ValueError(
+            f"{name}: Rg (gate recurrence) is given exactly when gate_variant='FGR'."
+        )
     if Rg is not None and Rg.shape != (n_sig * H, n_sig * H):
-        raise ValueError(f"Rg must have shape ({n_sig * H}, {n_sig * H}), got {Rg.shape}.")
+        raise ValueError(
+            f"{name}: Rg must have shape ({n_sig * H}, {n_sig * H}), got {Rg.shape}."
+        )
     return W.shape[0], H, coupled
 
 
@@ -158,16 +191,18 @@ class _Layer:
         The layer's parameters as given (public gate order).
     """
 
-    def __init__(self, layer, dtype, gate_variant=None):
+    def __init__(self, layer, dtype, gate_variant=None, depth=0):
         if isinstance(layer, _Layer):
             if layer.gate_variant != gate_variant:
                 raise ValueError(
                     f"Kernel layers of gate_variant={layer.gate_variant!r} cannot run as "
                     f"gate_variant={gate_variant!r}."
                 )
-            layer = layer.params
-        self.params = layer  # the public arrays, to re-pack in another dtype
-        n_in, H, coupled = _layer_shape(layer, gate_variant)
+            arrays = layer.params  # checked when that layer was made
+        else:
+            arrays = _layer_arrays(layer, depth)
+        self.params = arrays  # the public arrays, to re-pack in another dtype
+        n_in, H, coupled = _layer_shape(arrays, gate_variant, depth)
         blocks = gate_blocks(coupled, gate_variant)
         self.n_in, self.H, self.n_blocks = n_in, H, len(blocks)
         self.n_sig = self.n_blocks - 1
@@ -176,23 +211,23 @@ class _Layer:
         self.n_pre = self.has_i + self.has_f
         self.full_cell = self.n_pre == 2  # its own i and f gates
         self.niaf, self.noaf, self.fgr = (gate_variant == v for v in ("NIAF", "NOAF", "FGR"))
-        self.peephole = layer.get("p") is not None
+        self.peephole = "p" in arrays
         self.n_rec = H + (self.n_sig * H if self.fgr else 0)
         self.perm, self.inv = _block_permutation(blocks, H)
-        W = np.asarray(layer["W"], dtype=dtype)[:, self.perm]
-        R = np.asarray(layer["R"], dtype=dtype)[:, self.perm]
-        b = np.asarray(layer["b"], dtype=dtype)[self.perm]
+        W = arrays["W"].astype(dtype, copy=False)[:, self.perm]
+        R = arrays["R"].astype(dtype, copy=False)[:, self.perm]
+        b = arrays["b"].astype(dtype, copy=False)[self.perm]
         parts = [W, b[None], R]
         if self.fgr:
             Rg = np.zeros((self.n_sig * H, self.n_blocks * H), dtype=dtype)
-            Rg[:, H:] = np.asarray(layer["Rg"], dtype=dtype)  # public = internal gate order
+            Rg[:, H:] = arrays["Rg"]  # public = internal gate order
             parts.append(Rg)
         # Both copies C-ordered: fancy indexing may return Fortran order.
         self.WbR = np.ascontiguousarray(np.concatenate(parts))
         self.WbR_half_T = self.WbR.T.copy(order="C")
         self.WbR_half_T[H:] *= 0.5  # every block after g is a sigmoid gate
         if self.peephole:
-            self.p = np.asarray(layer["p"], dtype=dtype)
+            self.p = arrays["p"].astype(dtype, copy=False)
             self.p_half = 0.5 * self.p
 
 
@@ -201,8 +236,10 @@ def kernel_layers(layers, dtype, gate_variant=None):
 
     Parameters
     ----------
-    layers : sequence of dict
-        As for :func:`~sklstm._lstm.lstm_forward`.
+    layers : list of dict
+        As for :func:`~sklstm._lstm.lstm_forward`: each dict holds ``W``,
+        ``R``, ``b`` and optionally ``p`` and ``Rg``, array-likes of real
+        numbers, and no other key.
     dtype : {numpy.float32, numpy.float64}
     gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
 
@@ -213,14 +250,25 @@ def kernel_layers(layers, dtype, gate_variant=None):
         :func:`~sklstm._lstm.lstm_forward` and :func:`~sklstm._lstm.lstm_predict`
         with inputs of this dtype and the same ``gate_variant``, which then
         skip re-packing the weights.
+
+    Raises
+    ------
+    TypeError
+        If ``layers`` is not a list (a single dict, say), a layer is not a
+        dict, an array holds complex numbers, strings or objects, or
+        ``dtype`` is not float32 or float64.
+    ValueError
+        If a key is missing or unknown, or an array has the wrong shape;
+        the message names the layer and key, e.g. ``layers[1]['R']``.
     """
+    check_sequence_of(layers, "layers", "one dict of weights per layer (and direction)")
     if not layers:
         raise ValueError("layers must hold at least one layer.")
     check_cell(gate_variant)
-    dtype = np.dtype(dtype)
+    dtype = check_float_dtype(dtype)
     return [
         lay
         if isinstance(lay, _Layer) and lay.WbR.dtype == dtype and lay.gate_variant == gate_variant
-        else _Layer(lay, dtype, gate_variant)
-        for lay in layers
+        else _Layer(lay, dtype, gate_variant, depth)
+        for depth, lay in enumerate(layers)
     ]

@@ -104,7 +104,16 @@ names below.
   and the kernel-ready layer parameters (``kernel_layers``);
 - :mod:`sklstm._kernel`: one layer's forward and backward passes over all
   steps, and the step function ``_layer_step`` they and ``lstm_predict`` share;
-- :mod:`sklstm._blas`: the in-place BLAS products and their thread limits.
+- :mod:`sklstm._blas`: the in-place BLAS products and their thread limits;
+- :mod:`sklstm._checks`: the argument checks every public core function
+  shares (dtypes, random generators, sizes, rates, real and finite arrays).
+
+Bad input is refused once per call, before the time loop: a TypeError or
+ValueError naming the argument and, where it applies, the layer and key
+(``layers[1]: R``), the state (``h0[1]``) or the sample, step and feature.
+``X``, ``h0``, ``c0`` and dropout masks must be finite (padding too);
+gradients given to ``lstm_backward`` may be non-finite, since a training
+loop reads non-finite gradients as divergence.
 
 Implementation notes
 --------------------
@@ -121,6 +130,15 @@ Implementation notes
 import numpy as np
 
 from ._blas import _blas_threads_for
+from ._checks import (
+    check_finite,
+    check_float_dtype,
+    check_positive_int,
+    check_rate,
+    check_rng,
+    check_sequence_of,
+    real_array,
+)
 from ._cell import (
     GATE_VARIANTS,
     check_cell,
@@ -206,12 +224,14 @@ def draw_dropout_masks(rng, n_samples, layer_sizes, dropout, recurrent_dropout, 
     Parameters
     ----------
     rng : numpy.random.Generator or numpy.random.RandomState
-    n_samples : int
-    layer_sizes : sequence of (int, int)
-        ``(n_in, H)`` of each layer dict, in the order of ``layers``.
+        Used as given; an int seed or None is refused, as everywhere in the
+        core (the caller owns the random stream).
+    n_samples : int >= 1
+    layer_sizes : list of (int, int)
+        ``(n_in, H)`` of each layer dict, in the order of ``layers``; each >= 1.
     dropout, recurrent_dropout : float in [0, 1)
         Rates of the layers' inputs and of the recurrent ``h_{t-1}``.
-    dtype : dtype
+    dtype : {numpy.float32, numpy.float64}
 
     Returns
     -------
@@ -219,7 +239,29 @@ def draw_dropout_masks(rng, n_samples, layer_sizes, dropout, recurrent_dropout, 
         ``(mask_x, mask_h)`` per layer dict: arrays of shape
         (n_samples, n_in) and (n_samples, H) with entries 0 or
         ``1 / (1 - rate)``, or None for a rate of 0.
+
+    Raises
+    ------
+    TypeError
+        For an rng that is not a Generator or RandomState, a non-integer
+        size, a rate that is not a real number, or an integer (or other
+        non-float) dtype, whose masks could not hold ``1 / (1 - rate)``.
+    ValueError
+        For a rate outside [0, 1) (a rate of 1 drops everything and would
+        scale by infinity) or a size below 1.
     """
+    rng = check_rng(rng)
+    n_samples = check_positive_int(n_samples, "n_samples")
+    rates = check_rate(dropout, "dropout"), check_rate(recurrent_dropout, "recurrent_dropout")
+    dtype = check_float_dtype(dtype)
+    check_sequence_of(layer_sizes, "layer_sizes", "one (n_in, H) pair per layer dict")
+    sizes = []
+    for depth, pair in enumerate(layer_sizes):
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise ValueError(f"layer_sizes[{depth}] must be a pair (n_in, H), got {pair!r}.")
+        sizes.append(tuple(
+            check_positive_int(n, f"layer_sizes[{depth}][{k}]") for k, n in enumerate(pair)
+        ))
 
     def draw(rate, width):
         if not rate:
@@ -227,30 +269,38 @@ def draw_dropout_masks(rng, n_samples, layer_sizes, dropout, recurrent_dropout, 
         keep = rng.random((n_samples, width)) >= rate
         return keep.astype(dtype) / dtype.type(1.0 - rate)
 
-    dtype = np.dtype(dtype)
-    masks = []
-    for n_in, H in layer_sizes:
-        masks.append((draw(dropout, n_in), draw(recurrent_dropout, H)))
-    return masks
+    return [tuple(draw(rate, width) for rate, width in zip(rates, pair)) for pair in sizes]
 
 
 def _feature_major_masks(dropout_masks, kernels, order, B):
-    """Masks per layer as (n_in, B) and (H, B) arrays in sorted sample order."""
+    """Masks per layer as (n_in, B) and (H, B) arrays in sorted sample order.
+
+    Raises a TypeError or ValueError naming the layer and mask unless each
+    layer dict has a pair of masks, each None or a real, finite array of
+    shape (B, n_in) or (B, H).
+    """
     if dropout_masks is None:
         return [(None, None)] * len(kernels)
+    check_sequence_of(dropout_masks, "dropout_masks", "one (mask_x, mask_h) pair per layer dict")
     if len(dropout_masks) != len(kernels):
         raise ValueError(f"dropout_masks must hold one pair per layer dict ({len(kernels)}).")
     out = []
     for depth, (lay, pair) in enumerate(zip(kernels, dropout_masks)):
+        if isinstance(pair, (str, bytes, dict)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise ValueError(
+                f"dropout_masks[{depth}] must be a pair (mask_x, mask_h) of arrays or None."
+            )
         converted = []
         for m, width, name in zip(pair, (lay.n_in, lay.H), ("input", "recurrent")):
             if m is not None:
-                m = np.asarray(m, dtype=lay.WbR.dtype)
+                label = f"The {name} dropout mask of layer {depth}"
+                m = real_array(m, label)
                 if m.shape != (B, width):
                     raise ValueError(
-                        f"The {name} dropout mask of layer {depth} must have shape "
-                        f"{(B, width)}, got {m.shape}."
+                        f"{label} must have shape {(B, width)}, got {m.shape}."
                     )
+                check_finite(m, label, ("sample", "unit"))
+                m = m.astype(lay.WbR.dtype, copy=False)
                 m = np.ascontiguousarray((m if order is None else m[order]).T)
             converted.append(m)
         out.append(tuple(converted))
@@ -277,7 +327,9 @@ class _Batch:
         The given number of steps.
     """
 
-    def __init__(self, X, layers, lengths, gate_variant=None, bidirectional=False):
+    def __init__(
+        self, X, layers, lengths, gate_variant=None, bidirectional=False, h0=None, c0=None,
+    ):
         X = np.asarray(X)
         if X.ndim != 3:
             raise ValueError(
@@ -285,10 +337,16 @@ class _Batch:
             )
         if X.dtype not in (np.float32, np.float64):
             raise TypeError(f"X must be float32 or float64, got {X.dtype}.")
-        if X.shape[0] == 0 or X.shape[1] == 0:
+        if 0 in X.shape:
             raise ValueError(
-                f"X must hold at least one sample and one step, got shape {X.shape}."
+                "X must hold at least one sample and one step, and one feature; got shape "
+                f"{X.shape}."
             )
+        # Padding too: a NaN there is multiplied by a zero gradient (0 * NaN).
+        check_finite(
+            X, "X", ("sample", "step", "feature"),
+            ", padding included: zero the steps after each sequence's length",
+        )
         self.kernels = kernel_layers(layers, X.dtype, gate_variant)
         self.n_dir = 2 if bidirectional else 1
         _check_stack(self.kernels, X.shape[2], self.n_dir)
@@ -307,14 +365,20 @@ class _Batch:
         self.X = X
         self.n_active = _active_counts(lengths, T)
         self.reverse = _TimeReversal(lengths, T) if bidirectional else None
+        self.states = {
+            name: _kernel_states(
+                states, name, self.kernels, self.order, B, X.dtype, finite=True,
+                what="state", label=f"Initial state of layer {{depth}}, {name}[{{depth}}],",
+            )
+            for name, states in (("h0", h0), ("c0", c0))
+        }
 
-    def initial(self, states, depth):
-        """Initial state of a layer, feature-major (H, B): zeros if ``states`` is None."""
-        B, H, dtype = self.X.shape[0], self.kernels[depth].H, self.X.dtype
-        if states is None:
-            return np.zeros((H, B), dtype=dtype)
-        return _kernel_state(states[depth], (B, H), self.order, dtype,
-                             f"Initial state of layer {depth}")
+    def initial(self, name, depth):
+        """Initial state ``name`` ("h0" or "c0") of a layer, feature-major (H, B)."""
+        state = self.states[name][depth]
+        if state is None:
+            return np.zeros((self.kernels[depth].H, self.X.shape[0]), dtype=self.X.dtype)
+        return state
 
     def sequence_output(self, top):
         """Many-to-many output (B, T_full, H) from top-layer states (T, H, B), given order."""
@@ -345,16 +409,21 @@ def lstm_forward(
     ----------
     X : ndarray of shape (n_samples, n_timesteps, n_features)
         Input sequences, float32 or float64; the computation runs in this
-        dtype. Padded steps (beyond ``lengths``) must hold finite values.
-    layers : sequence of dict
+        dtype. Every value must be finite, padded steps (beyond
+        ``lengths``) included: NaN padding is refused rather than zeroed,
+        since a NaN there would meet a zero gradient and make the weight
+        gradients NaN (0 * NaN). Zero the padding, as the estimators do.
+    layers : list of dict
         One dict per layer (per layer and direction when bidirectional,
         forward first) with ``W`` (n_in, nb*H), ``R`` (H, nb*H), ``b``
         (nb*H,), optionally ``p`` (nb-1, H), and with FGR ``Rg``
-        (n_sig*H, n_sig*H). ``nb`` is the number of blocks of
-        :func:`gate_blocks`. See the module docstring. Or the result of
+        (n_sig*H, n_sig*H), array-likes of real numbers (cast to the
+        dtype of ``X``), and no other key. ``nb`` is the number of blocks
+        of :func:`gate_blocks`. See the module docstring. Or the result of
         :func:`kernel_layers`.
-    h0, c0 : sequence of ndarray of shape (n_samples, H_l), optional
-        Initial hidden and cell state of each layer dict; zeros when omitted.
+    h0, c0 : list of ndarray of shape (n_samples, H_l), optional
+        Initial hidden and cell state of each layer dict, exactly one entry
+        per layer dict (None for zeros), real and finite; zeros when omitted.
     lengths : array-like of int of shape (n_samples,), optional
         Number of real (unpadded) steps of each sequence; padding trails.
     return_sequences : bool, default=False
@@ -367,7 +436,9 @@ def lstm_forward(
         Whether each layer runs forward and backward in time: ``layers``
         then holds two dicts per layer and the outputs are ``[h→; h←]``.
     dropout_masks : list of tuple, optional
-        Per layer dict, the ``(mask_x, mask_h)`` of :func:`draw_dropout_masks`.
+        Per layer dict, the ``(mask_x, mask_h)`` of :func:`draw_dropout_masks`:
+        a pair of None or real, finite arrays of shape (n_samples, n_in)
+        and (n_samples, H_l).
 
     Returns
     -------
@@ -376,8 +447,23 @@ def lstm_forward(
     cache : dict
         Everything ``lstm_backward`` needs. It holds references, not copies,
         of the inputs; do not modify them between forward and backward.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not float32 or float64; if ``layers``, ``h0``, ``c0`` or
+        ``dropout_masks`` is not a list (a single dict or array); if a layer
+        is not a dict; or if a weight, state or mask holds complex numbers,
+        strings or objects (casting would drop the imaginary part).
+    ValueError
+        If a shape does not fit (the message names the layer and key, e.g.
+        ``layers[1]: R``, or the state, e.g. ``h0[1]``); if a layer key is
+        missing or unknown; if ``h0``, ``c0`` or ``dropout_masks`` does not
+        hold one entry per layer dict; or if ``X``, a state or a mask holds
+        NaN or infinity (the message names the sample, step and feature, or
+        the sample and unit).
     """
-    batch = _Batch(X, layers, lengths, gate_variant, bidirectional)
+    batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
     kernels, n_active, n_dir, reverse = batch.kernels, batch.n_active, batch.n_dir, batch.reverse
     masks = _feature_major_masks(dropout_masks, kernels, batch.order, batch.X.shape[0])
     layer_input = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view; copied into Z
@@ -387,7 +473,7 @@ def lstm_forward(
         backward_in_time = depth % n_dir == 1
         cache = _layer_forward(
             reverse(layer_input) if backward_in_time else layer_input, lay,
-            batch.initial(h0, depth), batch.initial(c0, depth), n_active, masks[depth],
+            batch.initial("h0", depth), batch.initial("c0", depth), n_active, masks[depth],
             arrays[depth],
         )
         caches.append(cache)
@@ -438,18 +524,26 @@ def lstm_predict(
     ----------
     X, layers, h0, c0, lengths, return_sequences, gate_variant, bidirectional
         As for :func:`lstm_forward`.
-    chunk_steps : int, optional
+    chunk_steps : int >= 1, optional
         Steps per chunk; by default sized so that a chunk's states stay in
         cache.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`lstm_forward`, and for a ``chunk_steps`` that is not an
+        int >= 1. Non-finite ``X`` is refused here too, padding included.
 
     Returns
     -------
     outputs : ndarray of shape (n_samples, D*H_top) or (n_samples, n_timesteps, D*H_top)
         Equal to ``lstm_forward(...)[0]``.
     """
-    batch = _Batch(X, layers, lengths, gate_variant, bidirectional)
+    if chunk_steps is not None:
+        chunk_steps = check_positive_int(chunk_steps, "chunk_steps")
+    batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
     if bidirectional:
-        return _predict_layer_by_layer(batch, h0, c0, return_sequences)
+        return _predict_layer_by_layer(batch, return_sequences)
     kernels, n_active = batch.kernels, batch.n_active
     B, T, _ = batch.X.shape
     dtype = batch.X.dtype
@@ -457,7 +551,7 @@ def lstm_predict(
         width = sum(lay.n_in + 1 + lay.n_rec for lay in kernels)
         chunk_steps = _PREDICT_CHUNK_BYTES // (B * width * dtype.itemsize)
     chunk = int(min(max(chunk_steps, 1), T))
-    runs = [_PredictRun(lay, chunk, batch, depth, h0, c0) for depth, lay in enumerate(kernels)]
+    runs = [_PredictRun(lay, chunk, batch, depth) for depth, lay in enumerate(kernels)]
     top = np.empty((T, kernels[-1].H, B), dtype=dtype) if return_sequences else None
     X_fm = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view
     for t0 in range(0, T, chunk):
@@ -472,14 +566,14 @@ def lstm_predict(
     return batch.final_output([runs[-1].h])
 
 
-def _predict_layer_by_layer(batch, h0, c0, return_sequences):
+def _predict_layer_by_layer(batch, return_sequences):
     """Forward-only pass of a bidirectional stack, one whole layer at a time."""
     kernels, n_active, reverse = batch.kernels, batch.n_active, batch.reverse
     T = batch.X.shape[1]
     layer_input = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view
     for depth in range(0, len(kernels), 2):
-        forward = _PredictRun(kernels[depth], T, batch, depth, h0, c0)
-        backward = _PredictRun(kernels[depth + 1], T, batch, depth + 1, h0, c0)
+        forward = _PredictRun(kernels[depth], T, batch, depth)
+        backward = _PredictRun(kernels[depth + 1], T, batch, depth + 1)
         out_f = forward.advance(layer_input, n_active)
         out_b = backward.advance(reverse(layer_input), n_active)
         layer_input = np.concatenate([out_f, reverse(out_b)], axis=1)  # (T, 2H, B)
@@ -500,7 +594,7 @@ class _PredictRun:
         Cell states, previous and current, alternating.
     """
 
-    def __init__(self, lay, chunk, batch, depth, h0, c0):
+    def __init__(self, lay, chunk, batch, depth):
         B, dtype = batch.X.shape[0], batch.X.dtype
         n_in, H = lay.n_in, lay.H
         self.lay = lay
@@ -509,9 +603,9 @@ class _PredictRun:
         )
         self.Z[:, n_in] = 1
         self.Hs = self.Z[:, n_in + 1 : n_in + 1 + H]
-        self.Hs[0] = batch.initial(h0, depth)
+        self.Hs[0] = batch.initial("h0", depth)
         self.Z[0, n_in + 1 + H :] = 0  # FGR: no gate activations precede the first step
-        self.Cs[0] = batch.initial(c0, depth)
+        self.Cs[0] = batch.initial("c0", depth)
         self.buf = _StepBuffers(lay, B, dtype)
         self.steps_done = 0
         self._last = 0  # row of Z holding the latest state
@@ -552,55 +646,115 @@ def final_states(cache):
     Returns
     -------
     h, c : list of ndarray of shape (n_samples, H_l)
-        One per layer dict, in the order of ``layers``.
+        One per layer dict, in the order of ``layers``. New arrays, never
+        views of the cache: changing them does not change a later
+        :func:`lstm_backward`.
     """
+    _check_cache(cache)
     order = cache["order"]
     inv = None if order is None else inverse_permutation(order)
 
-    def unsorted(a):  # (H, B) sorted -> (B, H) in the given order
-        a = np.ascontiguousarray(a.T)
-        return a if inv is None else a[inv]
+    def unsorted(a):  # (H, B) sorted -> a new (B, H) in the given order
+        return np.array(a.T, order="C") if inv is None else np.ascontiguousarray(a.T[inv])
 
     layers = cache["layers"]
     return [unsorted(c["Hs"][-1]) for c in layers], [unsorted(c["Cs"][-1]) for c in layers]
 
 
-def _kernel_state(state, shape, order, dtype, name):
+def _kernel_state(state, shape, order, dtype, name, finite=False):
     """A per-sample state (B, H), samples in the given order, as the kernel
     reads it: feature-major (H, B), samples sorted by ``order``.
 
-    Raises a ValueError naming ``name`` unless the state has ``shape``.
+    Raises a TypeError naming ``name`` unless the state holds real numbers,
+    and a ValueError unless it has ``shape`` (and, if ``finite``, unless
+    every value is finite).
     """
-    state = np.asarray(state, dtype=dtype)
+    state = real_array(state, name)
     if state.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {state.shape}.")
+    if finite:
+        check_finite(state, name, ("sample", "unit"))
+    state = state.astype(dtype, copy=False)
     return (state if order is None else state[order]).T
+
+
+def _kernel_states(states, name, kernels, order, B, dtype, *, finite, what, label):
+    """One state per layer dict, each checked by ``_kernel_state``: a list of
+    (H, B) arrays, or None for a None entry; all None when ``states`` is None.
+
+    ``what`` names an entry in the count's message ("state", "gradient");
+    ``label.format(depth=depth)`` names entry ``depth`` in the others.
+    """
+    n_layers = len(kernels)
+    if states is None:
+        return [None] * n_layers
+    if not (isinstance(states, np.ndarray) and states.ndim == 3):  # (n_layers, B, H) will do
+        check_sequence_of(
+            states, name, f"one (n_samples, H_l) array per layer dict ({n_layers})"
+        )
+    if len(states) != n_layers:
+        raise ValueError(
+            f"{name} needs one {what} per layer dict ({n_layers}), got {len(states)}."
+        )
+    return [
+        None if state is None else _kernel_state(
+            state, (B, kernels[depth].H), order, dtype, label.format(depth=depth), finite
+        )
+        for depth, state in enumerate(states)
+    ]
 
 
 def _feature_major_finals(d_final_states, kernels, order, B, dtype):
     """``d_final_states`` as two lists of (H, B) arrays (or None) in the
     kernel's sample order; all None when not given."""
-    n_layers = len(kernels)
     if d_final_states is None:
-        return [None] * n_layers, [None] * n_layers
+        return [None] * len(kernels), [None] * len(kernels)
+    check_sequence_of(d_final_states, "d_final_states", "two items, (dh, dc)")
     if len(d_final_states) != 2:
         raise ValueError(
             f"d_final_states must be a pair (dh, dc), got {len(d_final_states)} item(s)."
         )
-    converted = []
-    for which, grads in zip(("dh", "dc"), d_final_states):
-        if len(grads) != n_layers:
-            raise ValueError(
-                f"d_final_states needs one gradient per layer dict ({n_layers}), "
-                f"got {len(grads)} in {which}."
-            )
-        converted.append([
-            None if g is None else _kernel_state(
-                g, (B, kernels[depth].H), order, dtype, f"d_final_states {which}[{depth}]"
-            )
-            for depth, g in enumerate(grads)
-        ])
-    return converted
+    return [
+        _kernel_states(
+            grads, f"d_final_states {which}", kernels, order, B, dtype, finite=False,
+            what="gradient", label=f"d_final_states {which}[{{depth}}]",
+        )
+        for which, grads in zip(("dh", "dc"), d_final_states)
+    ]
+
+
+_CACHE_KEYS = (
+    "kernels", "layers", "order", "n_active", "T_full", "return_sequences", "n_dir", "reverse",
+    "masks",
+)
+
+
+def _check_cache(cache):
+    """Refuse anything but a cache of :func:`lstm_forward` (None, ``{}``, ...)."""
+    if not isinstance(cache, dict):
+        raise TypeError(
+            f"cache must be the dict returned by lstm_forward, got {type(cache).__name__}."
+        )
+    missing = [key for key in _CACHE_KEYS if key not in cache]
+    if missing or not cache["layers"]:
+        raise ValueError(
+            f"cache must be the dict returned by lstm_forward; it lacks {missing or ['layers']}."
+        )
+
+
+def _check_d_outputs(d_outputs, cache):
+    """``d_outputs`` as an array of the outputs' shape and the cache's dtype."""
+    kernels, A = cache["kernels"], cache["layers"][0]["A"]  # A: (T, nb*H, B)
+    n_out = cache["n_dir"] * kernels[-1].H
+    B = A.shape[2]
+    shape = (B, cache["T_full"], n_out) if cache["return_sequences"] else (B, n_out)
+    d_outputs = real_array(d_outputs, "d_outputs")
+    if d_outputs.shape != shape:
+        raise ValueError(
+            f"d_outputs must have the shape of lstm_forward's outputs, {shape}, "
+            f"got {d_outputs.shape}."
+        )
+    return d_outputs.astype(A.dtype, copy=False)
 
 
 def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
@@ -608,8 +762,11 @@ def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
 
     Parameters
     ----------
-    d_outputs : ndarray
-        Gradient of the loss with respect to ``outputs``; same shape.
+    d_outputs : ndarray of shape (n_samples, D*H_top) or (n_samples, n_timesteps, D*H_top)
+        Gradient of the loss with respect to ``outputs``: exactly their
+        shape, real numbers (cast to the dtype of ``X``). Non-finite values
+        are not refused: they give non-finite gradients, which a training
+        loop reads as divergence.
     cache : dict
         The cache returned by ``lstm_forward``. It is not modified.
     input_grad : bool, default=True
@@ -627,12 +784,24 @@ def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
         ``layers``: one dict per layer dict with ``W``, ``R``, ``b`` (and
         ``p``, ``Rg``), shaped as the parameters; ``h0``, ``c0``: lists of
         (n_samples, H_l); ``X``: (n_samples, n_timesteps, n_features) or None.
+
+    Raises
+    ------
+    TypeError
+        If ``cache`` is not a dict, or ``d_outputs`` or a ``d_final_states``
+        array holds complex numbers, strings or objects.
+    ValueError
+        If ``cache`` is not ``lstm_forward``'s (a key is missing), if
+        ``d_outputs`` does not have the outputs' shape (the message gives
+        it), or if ``d_final_states`` is not a pair of lists with one
+        (n_samples, H_l) array or None per layer dict.
     """
+    _check_cache(cache)
     kernels, caches = cache["kernels"], cache["layers"]
     order, n_active, n_dir = cache["order"], cache["n_active"], cache["n_dir"]
     reverse = cache["reverse"]
     T = caches[0]["A"].shape[0]
-    d_outputs = np.asarray(d_outputs, dtype=caches[0]["A"].dtype)
+    d_outputs = _check_d_outputs(d_outputs, cache)
     if order is not None:
         d_outputs = d_outputs[order]
     # The kernel works feature-major: (T, D*H, B) and (D*H, B).

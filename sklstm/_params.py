@@ -8,6 +8,7 @@ writing into an unpacked array writes into ``theta``.
 
 import numpy as np
 
+from ._checks import check_float_dtype, check_positive_int, check_rng, check_sequence_of
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
 # GATE_VARIANTS and check_cell are the core's, offered here to the estimators.
@@ -168,11 +169,30 @@ def layer_shapes(
     time (PyTorch's ``*_l{k}`` and ``*_l{k}_reverse``); layer ``k > 0``
     reads ``2 H_{k-1}`` inputs, the forward direction's units first.
 
+    Parameters
+    ----------
+    n_features : int >= 1
+    hidden_sizes : list or tuple of int >= 1
+        Units of each layer, bottom first; at least one layer.
+    peephole, coupled : bool, default=False
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
+    bidirectional : bool, default=False
+
     Returns
     -------
     shapes : list of dict
         One dict of name -> shape per layer dict.
+
+    Raises
+    ------
+    TypeError
+        If ``n_features`` or a hidden size is not an int (2.0 is not), or
+        ``hidden_sizes`` is not a list or tuple (a bare int is not).
+    ValueError
+        If ``n_features`` or a hidden size is below 1, ``hidden_sizes`` is
+        empty, or the gate variant is unknown or cannot be coupled.
     """
+    n_features, hidden_sizes = _check_sizes(n_features, hidden_sizes)
     n_blocks = len(gate_blocks(coupled, gate_variant))
     n_sig = len(sigmoid_gates(coupled, gate_variant))
     n_dir = 2 if bidirectional else 1
@@ -186,6 +206,17 @@ def layer_shapes(
         out.extend(dict(shapes) for _ in range(n_dir))
         n_in = n_dir * H
     return out
+
+
+def _check_sizes(n_features, hidden_sizes):
+    """``n_features`` as an int and ``hidden_sizes`` as a tuple of ints, each >= 1."""
+    n_features = check_positive_int(n_features, "n_features")
+    check_sequence_of(hidden_sizes, "hidden_sizes", "the units of each layer, e.g. (32,)")
+    if not len(hidden_sizes):
+        raise ValueError("hidden_sizes must hold at least one layer, got none.")
+    return n_features, tuple(
+        check_positive_int(H, f"hidden_sizes[{k}]") for k, H in enumerate(hidden_sizes)
+    )
 
 
 def _copy_checked(dst, src, what):
@@ -217,12 +248,15 @@ def init_lstm_layers(
 
     Parameters
     ----------
-    n_features : int
-    hidden_sizes : sequence of int
+    n_features : int >= 1
+    hidden_sizes : list or tuple of int >= 1
     rng : numpy.random.Generator or numpy.random.RandomState
+        Used as given; an int seed or None is refused (TypeError).
     peephole, coupled : bool, default=False
     forget_bias : float, default=1.0
-    dtype : dtype, default=np.float64
+    dtype : {numpy.float32, numpy.float64}, default=np.float64
+        Other dtypes are refused (TypeError): an integer dtype would round
+        every weight to zero.
     gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
     bidirectional : bool, default=False
 
@@ -232,7 +266,14 @@ def init_lstm_layers(
         Shaped as :func:`layer_shapes` gives: ``W`` (n_in, nb*H), ``R``
         (H, nb*H), ``b`` (nb*H,), with peepholes ``p`` (nb-1, H), with FGR
         ``Rg``; two dicts per layer when bidirectional.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`layer_shapes`, and for the ``rng`` and ``dtype`` above.
     """
+    rng = check_rng(rng)
+    dtype = check_float_dtype(dtype)
     blocks = gate_blocks(coupled, gate_variant)
     layers = []
     shapes = layer_shapes(
@@ -260,11 +301,25 @@ def init_lstm_layers(
 def init_output_layer(n_in, n_outputs, rng, dtype=np.float64):
     """Glorot-uniform weights and zero intercept of the dense output layer.
 
+    Parameters
+    ----------
+    n_in, n_outputs : int >= 1
+    rng : numpy.random.Generator or numpy.random.RandomState
+    dtype : {numpy.float32, numpy.float64}, default=np.float64
+
     Returns
     -------
     coef : ndarray of shape (n_in, n_outputs)
     intercept : ndarray of shape (n_outputs,)
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`init_lstm_layers` does for sizes, ``rng`` and ``dtype``.
     """
+    n_in = check_positive_int(n_in, "n_in")
+    n_outputs = check_positive_int(n_outputs, "n_outputs")
+    rng, dtype = check_rng(rng), check_float_dtype(dtype)
     limit = np.sqrt(6.0 / (n_in + n_outputs))
     coef = rng.uniform(-limit, limit, size=(n_in, n_outputs)).astype(dtype)
     return coef, np.zeros(n_outputs, dtype=dtype)

@@ -189,10 +189,12 @@ class EncoderDecoder:
         -------
         z : ndarray of shape (B, horizon * n_step_outputs)
             Step-major: every output of the first horizon step, then the next.
-        hidden : ndarray of shape (B, horizon, H_last)
+            All NaN if the encoder's states are not finite (weights from a
+            diverging solver).
+        hidden : ndarray of shape (B, horizon, H_last), or None
             The decoder's top hidden states.
-        cache : tuple
-            The two core caches, for :meth:`backward`.
+        cache : tuple or None
+            The two core caches, for :meth:`backward`; None with NaN ``z``.
         """
         if lengths is not None:
             raise ValueError("The encoder-decoder needs sequences of equal length.")
@@ -200,10 +202,16 @@ class EncoderDecoder:
         window = X.shape[1] - self.horizon
         n_future = self.layout.n_future
         context, encoder_cache = lstm_forward(X[:, :window], encoder)  # (B, H)
+        h0, c0 = final_states(encoder_cache) if self.pass_states else (None, None)
+        if not all(np.isfinite(a).all() for a in [context, *(h0 or []), *(c0 or [])]):
+            # Non-finite weights (a diverging solver's trial step): the core
+            # refuses non-finite states, and NaN logits are how every solver
+            # learns of divergence; backward then returns a NaN gradient.
+            z = np.full((len(X), self.horizon * self.layout.n_step_outputs), np.nan, X.dtype)
+            return z, None, None
         future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
         repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
         U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
-        h0, c0 = final_states(encoder_cache) if self.pass_states else (None, None)
         hidden, decoder_cache = lstm_forward(U, decoder, h0=h0, c0=c0, return_sequences=True)
         z = hidden @ coef + intercept  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
@@ -227,6 +235,8 @@ class EncoderDecoder:
         -------
         grad : ndarray of shape (layout.size,)
         """
+        if cache is None:  # forward met non-finite states
+            return np.full_like(theta, np.nan)
         encoder_cache, decoder_cache = cache
         _, _, coef, _ = self._split(theta)
         grad = np.zeros_like(theta)

@@ -77,6 +77,18 @@ def test_forward_matches_a_composition_of_the_core():
     np.testing.assert_allclose(z, expected.reshape(5, 6), rtol=1e-12)
 
 
+@pytest.mark.parametrize("pass_states", [False, True])
+def test_non_finite_encoder_weights_give_a_nan_loss_not_an_error(pass_states):
+    # A diverging solver may try such weights; NaN is how it learns of it.
+    rng = np.random.RandomState(3)
+    network, theta = _random_network(rng, pass_states=pass_states)
+    X = rng.normal(size=(4, 7, 3))
+    Y = rng.normal(size=(4, 6))
+    theta[0] = np.nan  # an encoder weight
+    loss, grad = loss_and_grad(theta, X, Y, None, None, network, Objective("squared_error", 0.1))
+    assert np.isnan(loss) and np.isnan(grad).all()
+
+
 def test_passed_states_are_the_encoders_final_states_layer_by_layer():
     # By hand: the decoder's layer l starts from the encoder's layer l's
     # final (h, c), read off a forward pass that returns every step.

@@ -1,0 +1,114 @@
+"""The core's argument checks, shared by :mod:`sklstm._cell`, :mod:`sklstm._lstm`
+and :mod:`sklstm._params`.
+
+The core's rule for bad input: a TypeError (wrong kind of object) or a
+ValueError (wrong value or shape) whose message names the argument, and
+the layer, key, sample, step or channel where it applies; never an error
+from deep inside NumPy, and never a silently wrong result. Every check runs
+once per call, before the time loop. Like the rest of the core, this module
+knows nothing of scikit-learn.
+"""
+
+import numbers
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "FLOAT_DTYPES", "check_float_dtype", "check_rng", "check_positive_int", "check_rate",
+    "real_array", "check_finite", "check_sequence_of",
+]
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_float_dtype(dtype, name="dtype"):
+    """``dtype`` as a NumPy dtype, float32 or float64; TypeError otherwise."""
+    try:
+        checked = np.dtype(dtype)
+    except TypeError:
+        checked = None
+    if checked not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}.")
+    return checked
+
+
+def check_rng(rng, name="rng"):
+    """``rng`` unchanged if it is a NumPy Generator or RandomState; TypeError otherwise.
+
+    The core takes a ready random generator and never seeds one: an int or
+    None would make two calls with "the same" rng draw the same numbers.
+    """
+    if not isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator or numpy.random.RandomState, got "
+            f"{type(rng).__name__}; use numpy.random.default_rng(seed)."
+        )
+    return rng
+
+
+def check_positive_int(value, name):
+    """``value`` as an int >= 1: TypeError unless integral (bool is not), ValueError if < 1."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= 1, got {value!r} ({type(value).__name__}).")
+    if value < 1:
+        raise ValueError(f"{name} must be an int >= 1, got {value}.")
+    return int(value)
+
+
+def check_rate(rate, name):
+    """A dropout rate as a float in [0, 1)."""
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+        raise TypeError(f"{name} must be a float in [0, 1), got {rate!r}.")
+    if not 0 <= rate < 1:
+        raise ValueError(f"{name} must lie in [0, 1), got {rate!r}.")
+    return float(rate)
+
+
+def check_sequence_of(items, name, what):
+    """``items`` unchanged if a list, tuple or other non-string sequence;
+    TypeError otherwise (a single dict or array where a list of them is due)."""
+    if isinstance(items, (str, bytes, Mapping, np.ndarray)) or not isinstance(items, Sequence):
+        raise TypeError(
+            f"{name} must be a list with {what}, got {type(items).__name__}."
+        )
+    return items
+
+
+def real_array(a, name):
+    """``a`` as an ndarray of real numbers (bool, int or float), not yet cast.
+
+    Complex, string and object arrays raise a TypeError naming ``name``:
+    casting them would drop the imaginary part (with only a ComplexWarning)
+    or fail inside NumPy. A ragged nested list raises a ValueError.
+    """
+    try:
+        arr = np.asarray(a)
+    except ValueError as exc:  # a ragged nested list
+        raise ValueError(f"{name} must be a rectangular array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.")
+    return arr
+
+
+def check_finite(arr, name, axes, hint=""):
+    """Raise a ValueError naming the first NaN or infinity of ``arr``.
+
+    ``axes`` names the axes, e.g. ``("sample", "step", "feature")``; ``hint``
+    ends the message. A sum
+    is the fast path, as in scikit-learn's ``assert_all_finite``: finite
+    values can overflow it, so only a non-finite sum looks for the culprit.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(arr.sum()):
+            return
+    bad = np.argwhere(~np.isfinite(arr))
+    if not bad.size:
+        return  # the sum overflowed; every value is finite
+    index = tuple(int(i) for i in bad[0])
+    value = arr[index]
+    where = ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))
+    raise ValueError(
+        f"{name} contains {'NaN' if np.isnan(value) else 'infinity'} at {where}. "
+        f"The core reads finite values only{hint}."
+    )

@@ -1,0 +1,376 @@
+"""Bad input to the public core (``sklstm.core``) is refused by name.
+
+The rule: a TypeError or ValueError whose message names the argument (and
+the layer, key, sample, step or unit where it applies), never an error from
+inside NumPy, and never a silently wrong result.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from sklstm.core import (
+    draw_dropout_masks,
+    final_states,
+    init_lstm_layers,
+    init_output_layer,
+    kernel_layers,
+    layer_shapes,
+    lstm_backward,
+    lstm_forward,
+    lstm_predict,
+)
+
+
+def _problem(hidden=(4,), bidirectional=False, peephole=False, n_samples=3, seed=0):
+    rng = np.random.default_rng(seed)
+    layers = init_lstm_layers(2, hidden, rng, bidirectional=bidirectional, peephole=peephole)
+    for layer in layers:  # non-zero biases and peepholes, as the gradient tests use
+        for v in layer.values():
+            v += 0.1 * rng.normal(size=v.shape)
+    return layers, rng.normal(size=(n_samples, 5, 2))
+
+
+# -- 1. d_outputs and the cache of lstm_backward -------------------------------
+
+
+@pytest.mark.parametrize("return_sequences, bidirectional, shape", [
+    (False, False, (3, 9)),      # extra columns were dropped silently
+    (False, False, (2, 4)),      # wrong number of samples
+    (False, False, (3, 5, 4)),   # 3-D for many-to-one
+    (True, False, (3, 8, 7)),    # longer and wider, were cut silently
+    (True, False, (3, 4, 4)),    # fewer steps
+    (True, False, (3, 4)),       # 2-D for many-to-many
+    (False, True, (3, 4)),       # one direction's width for [h->; h<-]
+])
+def test_d_outputs_of_the_wrong_shape_are_refused(return_sequences, bidirectional, shape):
+    layers, X = _problem(bidirectional=bidirectional)
+    out, cache = lstm_forward(
+        X, layers, return_sequences=return_sequences, bidirectional=bidirectional
+    )
+    expected = str(out.shape).replace("(", r"\(").replace(")", r"\)")
+    with pytest.raises(ValueError, match=f"d_outputs must have the shape .*{expected}"):
+        lstm_backward(np.ones(shape), cache)
+
+
+def test_d_outputs_of_the_outputs_shape_still_work_with_ragged_lengths():
+    layers, X = _problem()
+    out, cache = lstm_forward(X, layers, lengths=[5, 2, 4], return_sequences=True)
+    grads = lstm_backward(np.ones_like(out), cache)
+    assert grads["X"].shape == X.shape
+
+
+def test_complex_d_outputs_are_refused():
+    layers, X = _problem()
+    out, cache = lstm_forward(X, layers)
+    with pytest.raises(TypeError, match="d_outputs must hold real numbers"):
+        lstm_backward(np.ones_like(out) + 1j, cache)
+
+
+@pytest.mark.parametrize("cache, error, match", [
+    (None, TypeError, "cache must be the dict returned by lstm_forward, got NoneType"),
+    ({}, ValueError, "cache must be the dict returned by lstm_forward; it lacks"),
+    ([1, 2], TypeError, "cache must be the dict returned by lstm_forward, got list"),
+])
+def test_something_else_than_a_cache_is_refused(cache, error, match):
+    with pytest.raises(error, match=match):
+        lstm_backward(np.ones((3, 4)), cache)
+    with pytest.raises(error, match=match):
+        final_states(cache)
+
+
+# -- 2. non-finite X, states and padding ---------------------------------------
+
+
+def test_nan_in_padding_is_refused_naming_sample_step_and_feature():
+    layers, X = _problem(n_samples=2)
+    X = X[:, :4]
+    X[1, 2:] = np.nan
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(ValueError, match="X contains NaN at sample 1, step 2, feature 0.*"
+                                             "padding included"):
+            run(X, layers, lengths=[4, 2])
+    # the refused case's remedy: zero padding gives finite gradients, and the
+    # real steps' outputs do not depend on what the padding held
+    X0 = np.nan_to_num(X, nan=0.0)
+    out, cache = lstm_forward(X0, layers, lengths=[4, 2])
+    grads = lstm_backward(np.ones_like(out), cache)
+    assert all(np.isfinite(g).all() for layer in grads["layers"] for g in layer.values())
+    X1 = np.where(np.isnan(X), 7.0, X)
+    out1, cache1 = lstm_forward(X1, layers, lengths=[4, 2])
+    grads1 = lstm_backward(np.ones_like(out1), cache1)
+    assert_array_equal(out, out1)
+    assert_array_equal(grads["layers"][0]["R"], grads1["layers"][0]["R"])
+
+
+@pytest.mark.parametrize(
+    "value, word", [(np.nan, "NaN"), (np.inf, "infinity"), (-np.inf, "infinity")]
+)
+def test_non_finite_X_is_refused_by_forward_and_predict(value, word):
+    layers, X = _problem()
+    X[2, 3, 1] = value
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(ValueError, match=f"X contains {word} at sample 2, step 3, feature 1"):
+            run(X, layers)
+
+
+def test_huge_finite_X_is_not_mistaken_for_infinity():
+    layers, X = _problem()
+    X = X.astype(np.float32)
+    X[0, 0, 0] = X[1, 0, 0] = 3e38  # their sum overflows float32
+    out, _ = lstm_forward(X, kernel_layers(layers, np.float32))
+    assert out.shape == (3, 4)
+
+
+@pytest.mark.parametrize("name", ["h0", "c0"])
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_non_finite_initial_states_are_refused(name, value, word):
+    layers, X = _problem(hidden=(4, 3))
+    states = [np.zeros((3, 4)), np.zeros((3, 3))]
+    states[1][2, 1] = value
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(ValueError, match=rf"{name}\[1\], contains {word} at sample 2, unit 1"):
+            run(X, layers, **{name: states})
+
+
+# -- 3. final_states returns independent arrays --------------------------------
+
+
+@pytest.mark.parametrize("n_samples, lengths", [(1, None), (3, None), (3, [5, 2, 4])])
+def test_final_states_are_copies_not_views_of_the_cache(n_samples, lengths):
+    layers, X = _problem(hidden=(4, 3), peephole=True, n_samples=n_samples)
+    out, cache = lstm_forward(X, layers, lengths=lengths)
+    before = lstm_backward(np.ones_like(out), cache)
+    h, c = final_states(cache)
+    for a in h + c:
+        assert not any(
+            np.shares_memory(a, arr) for layer in cache["layers"] for arr in layer.values()
+        )
+        a += 1.0  # the caller edits "their" states
+    after = lstm_backward(np.ones_like(out), cache)
+    for g0, g1 in zip(before["layers"], after["layers"]):
+        for key in g0:
+            assert_array_equal(g0[key], g1[key])
+    h2, c2 = final_states(cache)
+    assert_array_equal(h2[0] + 1.0, h[0])
+    assert_array_equal(c2[1] + 1.0, c[1])
+
+
+# -- 4. dropout masks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(dropout=1.0), ValueError, r"dropout must lie in \[0, 1\), got 1.0"),
+    (dict(dropout=-0.5), ValueError, r"dropout must lie in \[0, 1\), got -0.5"),
+    (dict(recurrent_dropout=1.5), ValueError, r"recurrent_dropout must lie in \[0, 1\)"),
+    (dict(dropout="0.5"), TypeError, r"dropout must be a float in \[0, 1\)"),
+    (dict(dtype=np.int64), TypeError, "dtype must be float32 or float64"),
+    (dict(dtype=np.complex128), TypeError, "dtype must be float32 or float64"),
+    (dict(rng=0), TypeError, "rng must be a numpy.random.Generator or .*RandomState, got int"),
+    (dict(rng=None), TypeError, "rng must be a numpy.random.Generator"),
+    (dict(n_samples=0), ValueError, "n_samples must be an int >= 1"),
+    (dict(n_samples=2.0), TypeError, "n_samples must be an int"),
+    (dict(layer_sizes=(2, 4)), ValueError, r"layer_sizes\[0\] must be a pair"),
+    (dict(layer_sizes=[(2, -4)]), ValueError, r"layer_sizes\[0\]\[1\] must be an int >= 1"),
+])
+def test_draw_dropout_masks_refuses_bad_arguments(kwargs, error, match):
+    args = dict(rng=np.random.default_rng(0), n_samples=2, layer_sizes=[(2, 4)],
+                dropout=0.5, recurrent_dropout=0.2, dtype=np.float64)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        draw_dropout_masks(**args)
+
+
+def test_draw_dropout_masks_accepts_a_random_state_and_zero_rates():
+    masks = draw_dropout_masks(np.random.RandomState(0), 2, [(2, 4)], 0.0, 0.25, np.float32)
+    assert masks[0][0] is None
+    assert set(np.unique(masks[0][1])) <= {0.0, np.float32(1 / 0.75)}
+
+
+def _masks(rng, n_samples):
+    return draw_dropout_masks(rng, n_samples, [(2, 4)], 0.5, 0.5, np.float64)
+
+
+@pytest.mark.parametrize("edit, error, match", [
+    (lambda m: [(m[0][0], m[0][1], None)], ValueError, r"dropout_masks\[0\] must be a pair"),
+    (lambda m: m[0], ValueError, "one pair per layer dict"),
+    (lambda m: {"x": m[0][0]}, TypeError, "dropout_masks must be a list"),
+    (lambda m: [(np.full_like(m[0][0], np.nan), m[0][1])], ValueError,
+     "input dropout mask of layer 0 contains NaN at sample 0, unit 0"),
+    (lambda m: [(m[0][0], m[0][1] * 1j)], TypeError,
+     "recurrent dropout mask of layer 0 must hold real numbers"),
+    (lambda m: [(m[0][0], m[0][1][:, :2])], ValueError,
+     r"recurrent dropout mask of layer 0 must have shape \(3, 4\)"),
+])
+def test_lstm_forward_refuses_bad_dropout_masks(edit, error, match):
+    layers, X = _problem()
+    masks = _masks(np.random.default_rng(1), len(X))
+    with pytest.raises(error, match=match):
+        lstm_forward(X, layers, dropout_masks=edit(masks))
+
+
+# -- 5. initialisation and layer shapes ----------------------------------------
+
+
+@pytest.mark.parametrize("args, kwargs, error, match", [
+    ((2, (4,)), dict(dtype=np.int64), TypeError, "dtype must be float32 or float64"),
+    ((2, (4,)), dict(dtype=str), TypeError, "dtype must be float32 or float64"),
+    ((2, (4,)), dict(dtype=np.complex128), TypeError, "dtype must be float32 or float64"),
+    ((2, (0,)), {}, ValueError, r"hidden_sizes\[0\] must be an int >= 1, got 0"),
+    ((2, (4, -3)), {}, ValueError, r"hidden_sizes\[1\] must be an int >= 1, got -3"),
+    ((2, (2.0,)), {}, TypeError, r"hidden_sizes\[0\] must be an int"),
+    ((2, 4), {}, TypeError, r"hidden_sizes must be a list with the units of each layer"),
+    ((2, ()), {}, ValueError, "hidden_sizes must hold at least one layer"),
+    ((-1, (4,)), {}, ValueError, "n_features must be an int >= 1, got -1"),
+    ((2.5, (4,)), {}, TypeError, "n_features must be an int"),
+    ((2, (4,)), dict(rng=None), TypeError, "rng must be a numpy.random.Generator"),
+    ((2, (4,)), dict(rng=0), TypeError, "rng must be a numpy.random.Generator"),
+])
+def test_init_lstm_layers_refuses_bad_arguments(args, kwargs, error, match):
+    rng = kwargs.pop("rng", np.random.default_rng(0))
+    with pytest.raises(error, match=match):
+        init_lstm_layers(*args, rng, **kwargs)
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((2.5, (-1,)), TypeError, "n_features must be an int"),
+    ((2, (-1,)), ValueError, r"hidden_sizes\[0\] must be an int >= 1"),
+    ((2, 3), TypeError, "hidden_sizes must be a list"),
+    ((True, (3,)), TypeError, "n_features must be an int"),
+])
+def test_layer_shapes_refuses_bad_sizes(args, error, match):
+    with pytest.raises(error, match=match):
+        layer_shapes(*args)
+
+
+def test_init_accepts_numpy_integers_and_float32():
+    layers = init_lstm_layers(np.int64(2), [np.int32(3)], np.random.RandomState(0),
+                              dtype=np.float32)
+    assert layers[0]["W"].dtype == np.float32 and np.any(layers[0]["W"] != 0)
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((0, 2), ValueError, "n_in must be an int >= 1"),
+    ((3, 2.0), TypeError, "n_outputs must be an int"),
+])
+def test_init_output_layer_refuses_bad_sizes(args, error, match):
+    with pytest.raises(error, match=match):
+        init_output_layer(*args, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        init_output_layer(3, 2, np.random.default_rng(0), dtype=int)
+
+
+@pytest.mark.parametrize("dtype", [int, np.int64, "U3", np.complex64])
+def test_kernel_layers_refuses_a_non_float_dtype(dtype):
+    layers, _ = _problem()
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        kernel_layers(layers, dtype)
+
+
+# -- 6. weights and states given to the passes ---------------------------------
+
+
+def _replace(layers, depth, key, value):
+    out = [dict(layer) for layer in layers]
+    if value is None:
+        del out[depth][key]
+    else:
+        out[depth][key] = value
+    return out
+
+
+@pytest.mark.parametrize("key", ["W", "R", "b", "p"])
+def test_complex_weights_are_refused_by_layer_and_key(key):
+    layers, X = _problem(hidden=(4, 3), peephole=True)
+    bad = _replace(layers, 1, key, layers[1][key] + 5j)
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(TypeError, match=rf"layers\[1\]\['{key}'\] must hold real numbers"):
+            run(X, bad)
+
+
+@pytest.mark.parametrize("key", ["W", "R", "b", "p"])
+def test_weights_as_lists_work_as_arrays(key):
+    layers, X = _problem(peephole=True)
+    listed = _replace(layers, 0, key, layers[0][key].tolist())
+    assert_array_equal(lstm_forward(X, listed)[0], lstm_forward(X, layers)[0])
+
+
+@pytest.mark.parametrize("key", ["W", "R", "b"])
+def test_a_missing_key_is_named(key):
+    layers, X = _problem(hidden=(4, 3))
+    with pytest.raises(ValueError, match=rf"layers\[1\] must have the keys .*missing \['{key}'\]"):
+        lstm_forward(X, _replace(layers, 1, key, None))
+
+
+def test_an_unknown_key_is_named():
+    layers, X = _problem()
+    with pytest.raises(ValueError, match=r"layers\[0\] must have the keys .*unknown \['bias'\]"):
+        lstm_forward(X, _replace(layers, 0, "bias", layers[0]["b"]))
+
+
+def test_a_wrong_shape_names_the_layer_and_key():
+    layers, X = _problem(hidden=(4, 3))
+    with pytest.raises(ValueError, match=r"layers\[1\]: W must have shape \(n_in, 12\)"):
+        lstm_forward(X, _replace(layers, 1, "W", layers[1]["W"][:, :5]))
+
+
+def test_a_ragged_weight_list_is_refused_by_name():
+    layers, X = _problem()
+    ragged = [[0.0] * 16, [0.0] * 15]
+    with pytest.raises(ValueError, match=r"layers\[0\]\['W'\] must be a rectangular array"):
+        lstm_forward(X, _replace(layers, 0, "W", ragged))
+
+
+@pytest.mark.parametrize("layers_of, error, match", [
+    (lambda L: L[0], TypeError, "layers must be a list with one dict of weights per layer"),
+    (lambda L: [L[0]["W"]], TypeError, r"layers\[0\] must be a dict with 'W', 'R', 'b'"),
+    (lambda L: "W", TypeError, "layers must be a list"),
+    (lambda L: [], ValueError, "layers must hold at least one layer"),
+])
+def test_layers_that_are_not_a_list_of_dicts_are_refused(layers_of, error, match):
+    layers, X = _problem()
+    with pytest.raises(error, match=match):
+        lstm_forward(X, layers_of(layers))
+
+
+@pytest.mark.parametrize("name", ["h0", "c0"])
+def test_initial_states_need_one_real_array_per_layer_dict(name):
+    layers, X = _problem(hidden=(4, 3))
+    states = [np.zeros((3, 4)), np.zeros((3, 3))]
+    count = rf"{name} needs one state per layer dict \(2\), got"
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(ValueError, match=f"{count} 1"):
+            run(X, layers, **{name: states[:1]})
+        with pytest.raises(ValueError, match=f"{count} 3"):
+            run(X, layers, **{name: states + [np.zeros((3, 3))]})
+        with pytest.raises(TypeError, match=rf"{name} must be a list"):
+            run(X, layers, **{name: np.zeros((3, 4))})  # one array, not a list
+        with pytest.raises(TypeError, match=rf"{name}\[0\], must hold real numbers"):
+            run(X, layers, **{name: [states[0] * 1j, states[1]]})
+        with pytest.raises(ValueError, match=rf"{name}\[1\], must have shape \(3, 3\), got"):
+            run(X, layers, **{name: [states[0], np.zeros((3, 4))]})
+
+
+def test_a_none_initial_state_entry_means_zeros():
+    layers, X = _problem(hidden=(4, 3))
+    zeros = [np.zeros((3, 4)), np.zeros((3, 3))]
+    expected = lstm_forward(X, layers, h0=zeros)[0]
+    assert_array_equal(lstm_forward(X, layers, h0=[None, zeros[1]])[0], expected)
+    assert_array_equal(lstm_predict(X, layers, h0=[zeros[0], None])[0], expected[0])
+
+
+def test_complex_d_final_states_are_refused():
+    layers, X = _problem()
+    out, cache = lstm_forward(X, layers)
+    h, c = final_states(cache)
+    with pytest.raises(TypeError, match=r"d_final_states dh\[0\] must hold real numbers"):
+        lstm_backward(out, cache, d_final_states=([h[0] * 1j], c))
+    with pytest.raises(TypeError, match="d_final_states must be a list"):
+        lstm_backward(out, cache, d_final_states={"dh": h, "dc": c})
+
+
+@pytest.mark.parametrize("chunk_steps, error", [(0, ValueError), (2.5, TypeError)])
+def test_lstm_predict_refuses_a_bad_chunk(chunk_steps, error):
+    layers, X = _problem()
+    with pytest.raises(error, match="chunk_steps must"):
+        lstm_predict(X, layers, chunk_steps=chunk_steps)
