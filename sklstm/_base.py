@@ -20,6 +20,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._checks import check_positive_int
+from ._fitted_state import (
+    check_head, check_input_statistics, check_layer_arrays, check_layer_shapes,
+)
 from ._loss import Network, Objective
 from ._optimizers import resolve_scipy_method
 from ._param_validation import missing_parameter_defaults, validate_params
@@ -368,9 +372,20 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             params["data_format"] = params["data_format"] or "channels_last"
         return params
 
+    def _fitted_architecture_record(self):
+        """``_fitted_architecture`` (a dict), or None for a model saved before
+        sklstm recorded it."""
+        fitted = getattr(self, "_fitted_architecture", None)
+        if fitted is not None and not isinstance(fitted, dict):
+            raise TypeError(
+                "_fitted_architecture must be a dict of the architecture parameters the "
+                f"model was fitted with, got {type(fitted).__name__}."
+            )
+        return fitted
+
     def _check_architecture(self, action):
         """Raise if an architecture parameter differs from the fitted model's."""
-        fitted = getattr(self, "_fitted_architecture", None)
+        fitted = self._fitted_architecture_record()
         if fitted is None:  # a model saved before sklstm recorded it
             return
         current = self._architecture()
@@ -398,49 +413,94 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # predates the parameter or its record) is recorded with the value
             # the model loads with, so that set_params cannot later swap the
             # behaviour the model was saved with.
-            saved = state.get("_fitted_architecture") or {}
+            try:
+                saved = self._fitted_architecture_record() or {}
+            except TypeError as exc:
+                raise TypeError(self._load_refusal(exc)) from None
             unrecorded = [name for name in self._ARCHITECTURE_PARAMS if name not in saved]
             self._fitted_architecture = {**self._architecture(unrecorded), **saved}
         self._check_loaded_state()
 
+    def _load_refusal(self, exc):
+        return f"The loaded state is not that of a fitted {type(self).__name__}: {exc}"
+
     def _check_loaded_state(self):
-        """Refuse a loaded state this class cannot predict with, e.g. another
-        sklstm estimator's state under this class's name."""
+        """Refuse a loaded state this class cannot predict with (another sklstm
+        estimator's state under this class's name, a tampered or damaged
+        file), with the error of :meth:`_check_fitted_state` and its type."""
         if "coefs_" not in vars(self):
             return  # not fitted: nothing to check
+        try:
+            self._check_fitted_state()
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(self._load_refusal(exc)) from None
+
+    def _check_fitted_state(self):
+        """The one check of fitted state, however it arrived: from ``fit``, a
+        loaded file, or weights set by hand on a fitted shell.
+
+        Every attribute predict reads is checked here, with an error that
+        names it: nothing that passes fails deep inside NumPy or predicts
+        silently wrong.
+
+        Returns
+        -------
+        network, theta : as :meth:`_fitted_network` returns them
+        """
         missing = [name for name in self._required_fitted if name not in vars(self)]
         if missing:
             raise ValueError(
-                f"The loaded state is not that of a fitted {type(self).__name__}: it lacks "
-                f"{missing}. Was it saved from another estimator class?"
+                f"{type(self).__name__} lacks the fitted attributes {missing}. Was it saved "
+                "from another estimator class?"
             )
-        try:
-            self._fitted_network()
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise ValueError(
-                f"The loaded state of {type(self).__name__} is inconsistent: {exc}"
-            ) from None
+        self._fitted_architecture_record()
+        check_positive_int(self.patch_length_, "patch_length_")
+        check_input_statistics(self.input_mean_, self.input_scale_)
+        check_positive_int(self.n_outputs_, "n_outputs_")
+        self._check_target_state()
+        check_layer_arrays(self.coefs_)
+        return self._fitted_network()
+
+    def _check_target_state(self):
+        """Check the fitted attributes that describe the targets (subclasses)."""
+
+    def _n_logits(self):
+        """``(columns of the head, what sets them)`` for the fitted targets,
+        e.g. ``(3, "n_outputs_=3")``."""
+        return self.n_outputs_, f"n_outputs_={self.n_outputs_}"
 
     def _fitted_network(self):
-        """The fitted architecture, from the fitted weights (and ``gate_variant``,
-        ``bidirectional``), and the packed weights.
+        """The fitted architecture and the packed weights, checked against it.
+
+        The architecture is the fitted parameters' (``_fitted_architecture``;
+        weights of different variants can share shapes), the channels and
+        patches the fitted ``input_mean_`` and ``patch_length_``; the weights
+        must have its shapes.
 
         Returns
         -------
         network : Network
         theta : ndarray of shape (network.layout.size,)
         """
-        # The variant and the directions are the fitted parameters' (weights
-        # of different variants can share shapes); the rest is read from them.
-        layout = ParamLayout.from_layers(
-            self.coefs_, self.out_coef_.shape[1], gate_variant=self.gate_variant,
-            bidirectional=bool(self.bidirectional),
+        recorded = self._fitted_architecture_record() or {}
+        architecture = {
+            **self._architecture([n for n in self._ARCHITECTURE_PARAMS if n not in recorded]),
+            **recorded,
+        }
+        n_features = self.patch_length_ * self.input_mean_.size
+        check_layer_shapes(self.coefs_, n_features, architecture)
+        n_logits, targets = self._n_logits()
+        layout = ParamLayout(
+            n_features, architecture["hidden_layer_sizes"], n_logits,
+            peephole=architecture["peephole"], coupled=architecture["coupled_gates"],
+            gate_variant=architecture["gate_variant"],
+            bidirectional=architecture["bidirectional"],
         )
+        check_head(self.out_coef_, self.out_intercept_, layout.n_top, n_logits, targets)
         theta = layout.pack(
             self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
         )
-        # _check_architecture ran first: return_sequences is the fitted one.
-        return Network(layout, bool(self.return_sequences)), theta
+        return Network(layout, bool(architecture["return_sequences"])), theta
 
     # -- fitting ----------------------------------------------------------------
 
@@ -543,6 +603,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         reuse_weights = hasattr(self, "coefs_") and (incremental or self.warm_start)
         if reuse_weights:
             self._check_architecture("partial_fit" if incremental else "A warm start")
+            self._check_fitted_state()  # weights set by hand are continued too
         # Everything below builds `fitted` aside; self changes only in _commit.
         fitted = self._fitted_state() if reuse_weights else {}
         view, seqs, Y, loss_name, sample_weight = self._prepare(
@@ -667,7 +728,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Return (z, sequences) for new X, with the fitted standardisation."""
         check_is_fitted(self, "coefs_")
         self._check_architecture("Prediction")
-        network, theta = self._fitted_network()
+        # Weights set by hand since fit (PyTorch's layout) are checked here.
+        network, theta = self._check_fitted_state()
         seqs, _ = self._convert_X(X, reset=False)
         seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
         # Forward only, in chunks of samples bounded by sklearn's working_memory.

@@ -203,6 +203,43 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             dtype=dtype,
         )
 
+    def _check_target_state(self):
+        classes = self.classes_
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+            raise TypeError(
+                f"classes_ must be a 1-D NumPy array of the class labels, got "
+                f"{type(classes).__name__}{'' if np.ndim(classes) == 1 else ' not 1-D'}."
+            )
+        if classes.size < 2 or len(set(classes.tolist())) != classes.size:
+            raise ValueError(
+                f"classes_ must hold at least 2 distinct labels, got {classes.tolist()}."
+            )
+        if not isinstance(self._label_binarizer, LabelBinarizer):
+            raise TypeError(
+                "_label_binarizer must be the fitted LabelBinarizer, got "
+                f"{type(self._label_binarizer).__name__}."
+            )
+        n_logits, described = self._n_logits()
+        if self.n_outputs_ != n_logits:
+            raise ValueError(
+                f"classes_ holds {described}, which need {n_logits} output(s), but the "
+                f"model was fitted with n_outputs_={self.n_outputs_}."
+            )
+        fitted = getattr(self._label_binarizer, "classes_", None)
+        if not isinstance(fitted, np.ndarray) or fitted.shape != classes.shape or not all(
+            a == b for a, b in zip(fitted.tolist(), classes.tolist())
+        ):
+            raise ValueError(
+                f"classes_ {classes.tolist()} differs from the classes of _label_binarizer, "
+                f"{np.asarray(fitted).tolist()}."
+            )
+
+    def _n_logits(self):
+        # One logit for two classes; one per class (or label) otherwise.
+        k = len(self.classes_)
+        kind = " labels (multilabel)" if self._multilabel else " classes"
+        return (1 if k == 2 and not self._multilabel else k), f"{k}{kind}"
+
     @property
     def _multilabel(self):
         # Derived, not stored: the binarizer saw a multilabel indicator.

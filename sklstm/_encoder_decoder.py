@@ -6,6 +6,7 @@ from dataclasses import replace
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
+from ._fitted_state import check_head
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._param_validation import Interval, Options
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
@@ -286,12 +287,25 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     def _fitted_network(self):
         """The fitted network, from the fitted weights alone, and the packed weights."""
         check_is_fitted(self, "coefs_")
-        n_quantiles = 1 if self.quantiles_ is None else self.quantiles_.size
+        n_logits, targets = self._n_logits()
         # _check_architecture ran first: decoder_state is the fitted one.
-        network = EncoderDecoder.from_weights(
-            self.coefs_, self.out_coef_, self.n_outputs_ * n_quantiles,
-            pass_states=self.decoder_state == "encoder",
-        )
+        try:
+            network = EncoderDecoder.from_weights(
+                self.coefs_, self.out_coef_, n_logits,
+                pass_states=self.decoder_state == "encoder",
+            )
+        except (KeyError, IndexError, AttributeError, ZeroDivisionError) as exc:
+            raise ValueError(
+                "coefs_ and out_coef_ must hold the encoder's layers, then the decoder's, "
+                f"then a head of shape (H_last, outputs per step); reading them failed: {exc!r}."
+            ) from None
+        check_head(self.out_coef_, self.out_intercept_, network.layout.hidden_sizes[-1],
+                   n_logits // network.horizon, f"{targets} over horizon={network.horizon}")
+        if network.horizon * self.out_coef_.shape[1] != n_logits:
+            raise ValueError(
+                f"out_coef_ has {self.out_coef_.shape[1]} output column(s) per step, which "
+                f"do not divide the fitted model's {n_logits} outputs ({targets})."
+            )
         theta = network.layout.pack(
             self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
         )

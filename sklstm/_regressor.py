@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseLSTM
+from ._fitted_state import check_float_array, check_positive
 from ._parameters import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC
 from ._loss import Objective, non_crossing_quantiles
 from ._param_validation import BOOLEAN, Options
@@ -80,6 +81,9 @@ class _IncreasingLevels:
 
 
 _LOSSES = ("squared_error", "quantile")
+# The fitted attributes of the targets' scaling and loss, which came with one
+# version: a model saved before it lacks all three, and only such a model.
+_TARGET_STATE = ("target_mean_", "target_scale_", "quantiles_")
 
 
 class LSTMRegressor(RegressorMixin, BaseLSTM):
@@ -202,7 +206,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self.scale_targets = scale_targets
 
     _private_fitted = (*BaseLSTM._private_fitted, "_single_output")
-    _required_fitted = (*BaseLSTM._required_fitted, "_single_output")
+    _required_fitted = (*BaseLSTM._required_fitted, "_single_output", *_TARGET_STATE)
 
     # -- targets ----------------------------------------------------------------
 
@@ -240,6 +244,32 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"loss or quantiles differ from those of the fitted model ({was}); "
                 "fit with warm_start=False to change them."
             )
+
+    def _check_target_state(self):
+        n = self.n_outputs_
+        per_output = f" (one per output, n_outputs_={n})"
+        for name in ("target_mean_", "target_scale_"):
+            check_float_array(getattr(self, name), name, (n,), per_output)
+        check_positive(self.target_scale_, "target_scale_")
+        levels = self.quantiles_
+        if levels is not None:
+            check_float_array(levels, "quantiles_")
+            if levels.ndim != 1 or not _IncreasingLevels().value_matches(levels):
+                raise ValueError(
+                    "quantiles_ must be None (loss='squared_error') or "
+                    f"{_IncreasingLevels()}, got {levels.tolist()}."
+                )
+        if not isinstance(self._single_output, (bool, np.bool_)):
+            raise TypeError(f"_single_output must be a bool, got {self._single_output!r}.")
+        if self._single_output and n != 1:
+            raise ValueError(f"_single_output is True, but n_outputs_={n}.")
+
+    def _n_logits(self):
+        levels = self.quantiles_
+        if levels is None:
+            return self.n_outputs_, f"n_outputs_={self.n_outputs_}"
+        n_logits = Objective("quantile", 0.0, tuple(levels.tolist())).n_logits(self.n_outputs_)
+        return n_logits, f"n_outputs_={self.n_outputs_} × {levels.size} quantiles_"
 
     def _objective(self, loss_name):
         quantiles = None if self.quantiles_ is None else tuple(self.quantiles_.tolist())
@@ -422,9 +452,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def __setstate__(self, state):
         # Models saved before scale_targets and the quantile loss existed
-        # trained on raw targets with squared error: load them as such.
-        if "n_outputs_" in state and "target_mean_" not in state:
-            n_outputs = state["n_outputs_"]
+        # trained on raw targets with squared error: load them as such. A
+        # state that lacks only some of these names is not one of them, and
+        # is refused by the check of the loaded state.
+        n_outputs = state.get("n_outputs_")
+        if isinstance(n_outputs, numbers.Integral) and not any(
+            name in state for name in _TARGET_STATE
+        ):
             state = {"target_mean_": np.zeros(n_outputs), "target_scale_": np.ones(n_outputs),
                      "quantiles_": None, **state}
         super().__setstate__(state)  # fills parameters the model did not have

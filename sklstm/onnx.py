@@ -117,6 +117,33 @@ __all__ = ["DEFAULT_OPSET", "to_onnx"]
 DEFAULT_OPSET = 17
 _MIN_OPSET = 13  # Squeeze and Unsqueeze take their axes as an input from 13
 
+
+def _max_opset():
+    """The newest opset both onnx and the installed skl2onnx write."""
+    import onnx
+    import skl2onnx
+
+    return min(onnx.defs.onnx_opset_version(),
+               getattr(skl2onnx, "__max_supported_opset__", DEFAULT_OPSET))
+
+
+def _check_target_opset(target_opset):
+    """``target_opset`` as an int in the supported range, or DEFAULT_OPSET for None."""
+    if target_opset is None:
+        return DEFAULT_OPSET
+    if not isinstance(target_opset, numbers.Integral) or _is_flag(target_opset):
+        raise TypeError(
+            f"target_opset must be an int (or None for {DEFAULT_OPSET}), got "
+            f"{type(target_opset).__name__} {target_opset!r}."
+        )
+    newest = _max_opset()
+    if not _MIN_OPSET <= target_opset <= newest:
+        raise ValueError(
+            f"target_opset must be between {_MIN_OPSET} and {newest} (the newest the "
+            f"installed onnx and skl2onnx write), got {target_opset}."
+        )
+    return int(target_opset)
+
 # Gate blocks of the fitted weights, as documented for ``coefs_`` (keyed by
 # coupled_gates), and the ONNX LSTM operator's order (its c is sklstm's g).
 _SKLSTM_BLOCKS = {False: ("i", "f", "g", "o"), True: ("i", "g", "o")}
@@ -156,7 +183,6 @@ _FORWARD_PARAMS = {
     # fitted with return_sequences and patches).
     "patch_length": lambda value: True,
     "gate_variant": lambda value: value is None,
-    "loss": lambda value: value == "squared_error",
     "n_exog": lambda value: value == 0,
     "data_format": lambda value: value in (None, "channels_last"),
 }
@@ -176,9 +202,10 @@ _TRAINING_PARAMS = frozenset({
     "validation_split", "beta_1", "beta_2", "epsilon", "n_iter_no_change", "max_fun",
     "clip_norm", "solver_options", "standardize", "class_weight", "dropout",
     "recurrent_dropout",
-    # Targets' scaling is read from target_mean_ and target_scale_; quantile
-    # levels only matter with loss="quantile", which is refused above.
-    "scale_targets", "quantiles",
+    # Targets' scaling is read from target_mean_ and target_scale_. The loss
+    # a model predicts with is the fitted one (quantiles_, checked in
+    # _describe), whatever set_params made of loss and quantiles since.
+    "scale_targets", "quantiles", "loss",
 })
 
 
@@ -377,6 +404,7 @@ def _check_classes(estimator, task, n_outputs):
         raise ValueError(
             "Cannot export: classes_ mixes types; ONNX labels are all numbers or all strings."
         )
+    _label_values(classes)  # refuses labels ONNX cannot hold
     return classes
 
 
@@ -661,6 +689,12 @@ def _nan_where(g, net, values, padded, invalid):
 
 def _label_values(classes):
     """Class labels as ONNX can hold them: int64, double or strings."""
+    if classes.dtype.kind == "u" and classes.size and classes.max() > np.iinfo(np.int64).max:
+        raise ValueError(
+            f"Cannot export: classes_ holds the label {classes.max()}, beyond the int64 "
+            "labels of an ONNX graph (at most 2**63 - 1). Relabel the classes (e.g. with "
+            "sklearn.preprocessing.LabelEncoder, or as strings) and refit."
+        )
     if classes.dtype.kind in "iub":
         return classes.astype(np.int64), Int64TensorType
     if classes.dtype.kind == "f":
@@ -841,8 +875,8 @@ def to_onnx(estimator, X_example, *, target_opset=None):
         all-NaN steps as padding. Its dtype sets the input's: float64 stays
         float64, anything else becomes float32.
     target_opset : int, default=None
-        Opset of the main ONNX domain, at least 13; None uses
-        ``DEFAULT_OPSET`` (17).
+        Opset of the main ONNX domain, from 13 to the newest that the
+        installed onnx and skl2onnx write; None uses ``DEFAULT_OPSET`` (17).
 
     Returns
     -------
@@ -855,7 +889,10 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     ------
     ValueError
         If the estimator's configuration is not one the exporter expresses
-        exactly; the message names the parameter.
+        exactly (the message names the parameter), or ``target_opset`` is
+        out of range.
+    TypeError
+        If ``target_opset`` is not an int.
 
     Examples
     --------
@@ -873,6 +910,7 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     >>> bool(np.allclose(y_onnx, model.predict(X), atol=1e-5))
     True
     """
+    target_opset = _check_target_opset(target_opset)
     _describe(estimator)  # refuse before touching X_example
     rank, dtype, n_columns = _example_form(X_example, estimator)
     shape = [None, n_columns] if rank == 2 else [None, None, len(estimator.input_mean_)]
@@ -880,5 +918,5 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     return convert_sklearn(
         estimator,
         initial_types=[("X", tensor_type(shape))],
-        target_opset=DEFAULT_OPSET if target_opset is None else target_opset,
+        target_opset=target_opset,
     )

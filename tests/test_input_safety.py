@@ -513,3 +513,110 @@ def test_a_model_saved_before_a_parameter_existed_gets_its_default():
     loaded.__setstate__(state)
     assert loaded.data_format is None
     assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+# -- weights set by hand (PyTorch's layout) are checked at predict ----------------------
+
+
+def _torch_shell(n_outputs=1, H=4, seed=1):
+    """A fitted shell, as the README's PyTorch route makes it, and weights for it."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(6, 5, 1))
+    y = X[:, -1, 0] if n_outputs == 1 else np.c_[X[:, -1, 0], -X[:, -1, 0]]
+    shell = LSTMRegressor((H,), patch_length=1, standardize=False, scale_targets=False,
+                          max_iter=1).fit(X, y)
+    layer = {"W": rng.normal(size=(1, 4 * H)), "R": rng.normal(size=(H, 4 * H)),
+             "b": rng.normal(size=4 * H)}
+    return shell, layer, X
+
+
+def _set(shell, **attributes):
+    for name, value in attributes.items():
+        setattr(shell, name, value)
+    return shell
+
+
+@pytest.mark.parametrize("case, exc, match", [
+    ("head of 2 outputs in a 1-output shell", ValueError,
+     r"out_coef_ has 2 output column\(s\), but the fitted model has 1 \(n_outputs_=1\)"),
+    ("head of 1 output in a 2-output shell", ValueError,
+     r"out_coef_ has 1 output column\(s\), but the fitted model has 2 \(n_outputs_=2\)"),
+    ("R untransposed", ValueError,
+     r"coefs_\[0\]\['R'\] must have shape \(4, 16\), got \(16, 4\).*weight_hh_l0"),
+    ("W untransposed", ValueError,
+     r"coefs_\[0\]\['W'\] must have shape \(1, 16\).*got \(16, 1\).*weight_ih_l0"),
+    ("head float16", TypeError, r"out_coef_ must be a float32 or float64 NumPy array, got an "
+                                r"array of dtype float16"),
+    ("head complex", TypeError, r"out_coef_ must be a float32 or float64 .* dtype complex128"),
+    ("head int", TypeError, r"out_coef_ must be a float32 or float64 .* dtype int64"),
+    ("head list", TypeError, r"out_coef_ must be a float32 or float64 NumPy array, got list"),
+    ("head 1-D", ValueError, r"out_coef_ must be 2-D.*\(4, 1\), got shape \(4,\)"),
+    ("head untransposed", ValueError, r"out_coef_ must have shape \(4, 1\).*got \(1, 4\).*"
+                                      r"Linear.weight"),
+    ("intercept of 2", ValueError, r"out_intercept_ must have shape \(1,\)"),
+    ("coefs_ empty", ValueError, r"coefs_ must hold one dict of weights per LSTM layer, got \[\]"),
+    ("coefs_ of 2 layers", ValueError, r"coefs_ must hold 1 dict\(s\) of weights for "
+                                       r"hidden_layer_sizes=\(4,\), got 2"),
+    ("W a list", TypeError, r"coefs_\[0\]\['W'\] must be a float32 or float64 NumPy array, "
+                            r"got list"),
+    ("W complex", TypeError, r"coefs_\[0\]\['W'\] must be a float32 or float64"),
+    ("b NaN", ValueError, r"coefs_\[0\]\['b'\] holds NaN or infinity"),
+    ("H=8 weights in an H=4 shell", ValueError,
+     r"coefs_\[0\]\['R'\] has shape \(8, 32\), the weights of a layer of 8 units, but the "
+     r"model was fitted with hidden_layer_sizes=\(4,\)"),
+    ("input_scale_ zero", ValueError, r"input_scale_ must be > 0"),
+    ("target_mean_ of 2 outputs", ValueError, r"target_mean_ must have shape \(1,\)"),
+])
+def test_weights_set_by_hand_are_checked_at_predict_naming_the_attribute(case, exc, match):
+    """Each once predicted silently wrong (an output dropped or duplicated) or
+    failed inside NumPy with a message that named X or another array."""
+    shell, layer, X = _torch_shell(n_outputs=2 if "2-output shell" in case else 1)
+    H = 4
+    good = dict(coefs_=[layer], out_coef_=np.ones((H, 1)), out_intercept_=np.zeros(1))
+    bad = {
+        "head of 2 outputs in a 1-output shell": dict(out_coef_=np.ones((H, 2)),
+                                                      out_intercept_=np.zeros(2)),
+        "head of 1 output in a 2-output shell": {},
+        "R untransposed": dict(coefs_=[{**layer, "R": layer["R"].T}]),
+        "W untransposed": dict(coefs_=[{**layer, "W": layer["W"].T}]),
+        "head float16": dict(out_coef_=np.ones((H, 1), np.float16)),
+        "head complex": dict(out_coef_=np.ones((H, 1), complex)),
+        "head int": dict(out_coef_=np.ones((H, 1), np.int64)),
+        "head list": dict(out_coef_=[[1.0]] * H),
+        "head 1-D": dict(out_coef_=np.ones(H)),
+        "head untransposed": dict(out_coef_=np.ones((1, H))),
+        "intercept of 2": dict(out_intercept_=np.zeros(2)),
+        "coefs_ empty": dict(coefs_=[]),
+        "coefs_ of 2 layers": dict(coefs_=[layer, layer]),
+        "W a list": dict(coefs_=[{**layer, "W": layer["W"].tolist()}]),
+        "W complex": dict(coefs_=[{**layer, "W": layer["W"] + 1j}]),
+        "b NaN": dict(coefs_=[{**layer, "b": np.full(4 * H, np.nan)}]),
+        "H=8 weights in an H=4 shell": dict(
+            coefs_=[{"W": np.ones((1, 32)), "R": np.ones((8, 32)), "b": np.ones(32)}],
+            out_coef_=np.ones((8, 1))),
+        "input_scale_ zero": dict(input_scale_=np.zeros(1)),
+        "target_mean_ of 2 outputs": dict(target_mean_=np.zeros(2)),
+    }[case]
+    _set(shell, **{**good, **bad})
+    with pytest.raises(exc, match=match):
+        shell.predict(X)
+
+
+def test_weights_set_by_hand_of_another_size_refuse_a_warm_start_and_keep_the_model():
+    shell, _, X = _torch_shell()
+    eight = [{"W": np.ones((1, 32)), "R": np.ones((8, 32)), "b": np.ones(32)}]
+    _set(shell, coefs_=eight, out_coef_=np.ones((8, 1)), out_intercept_=np.zeros(1))
+    shell.set_params(warm_start=True)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(4,\)"):
+        shell.fit(X, X[:, -1, 0])
+    assert shell.coefs_ is eight  # a failed call changes nothing
+
+
+def test_valid_weights_set_by_hand_predict_in_their_dtype():
+    shell, layer, X = _torch_shell()
+    _set(shell, coefs_=[layer], out_coef_=np.ones((4, 1)), out_intercept_=np.zeros(1))
+    assert shell.predict(X).shape == (6,)
+    as32 = {k: v.astype(np.float32) for k, v in layer.items()}
+    _set(shell, coefs_=[as32], out_coef_=np.ones((4, 1), np.float32),
+         out_intercept_=np.zeros(1, np.float32))
+    assert shell.predict(X.astype(np.float32)).dtype == np.float32

@@ -505,6 +505,44 @@ def test_refuses_other_estimators_and_unfitted_ones(fitted):
         skl2onnx.to_onnx(model, X.reshape(N, -1))
 
 
+@pytest.mark.parametrize("opset, exc", [
+    (0, ValueError), (12, ValueError), ("newest + 1", ValueError), (-17, ValueError),
+    (17.0, TypeError), ("17", TypeError), (True, TypeError),
+])
+def test_target_opset_is_checked_before_export(fitted, opset, exc):
+    """0 once gave skl2onnx's newest opset silently; floats, text and opsets
+    beyond skl2onnx's failed inside skl2onnx."""
+    model, X = fitted
+    if opset == "newest + 1":
+        opset = min(onnx.defs.onnx_opset_version(), skl2onnx.__max_supported_opset__) + 1
+    match = ("target_opset must be an int" if exc is TypeError
+             else f"target_opset must be between 13 and .*got {opset}")
+    with pytest.raises(exc, match=match):
+        to_onnx(model, X, target_opset=opset)
+
+
+def test_newest_supported_opset_exports():
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y)
+    newest = min(onnx.defs.onnx_opset_version(), skl2onnx.__max_supported_opset__)
+    onx = to_onnx(model, X, target_opset=np.int64(newest))
+    assert {o.domain: o.version for o in onx.opset_import}[""] == newest
+
+
+def test_refuses_unsigned_labels_beyond_int64():
+    """uint64 labels >= 2**63 once wrapped to negative int64 labels in the graph."""
+    X, y = _data()
+    big = np.uint64(2**63 + 5)
+    model = _fit(LSTMClassifier, X, np.where(y > 0, big, np.uint64(1)))
+    assert model.classes_.max() == big
+    with pytest.raises(ValueError, match=r"classes_ holds the label 9223372036854775813.*int64"):
+        to_onnx(model, X)
+    # Labels that int64 holds still export, exactly.
+    small = _fit(LSTMClassifier, X, np.where(y > 0, np.uint64(2**63 - 1), np.uint64(1)))
+    label, _ = _run(to_onnx(small, X), X)
+    np.testing.assert_array_equal(label, small.predict(X).astype(np.int64))
+
+
 def test_no_other_sklstm_module_imports_onnx():
     # The package works without the onnx extra: only sklstm.onnx imports it.
     import ast
@@ -535,19 +573,30 @@ def test_scaled_targets_fold_into_the_head():
 
 
 @pytest.mark.parametrize(
-    "params, name",
-    [({"loss": "quantile"}, "loss"), ({"n_exog": 1}, "n_exog"),
-     ({"data_format": "channels_first"}, "data_format")],
+    "params, match",
+    [({"loss": "quantile"}, "Cannot export LSTMRegressor fitted with loss='quantile'"),
+     ({"n_exog": 1}, "Cannot export LSTMRegressor with n_exog="),
+     ({"data_format": "channels_first"}, "Cannot export LSTMRegressor with data_format=")],
 )
-def test_refuses_configurations_without_an_exact_graph(params, name):
+def test_refuses_configurations_without_an_exact_graph(params, match):
     X, y = _data()
-    if name == "n_exog":
+    if "n_exog" in params:
         X = X[:, :, 0]
-    if name == "data_format":
+    if "data_format" in params:
         X = X.transpose(0, 2, 1)
     model = _fit(LSTMRegressor, X, y, **params)
-    with pytest.raises(ValueError, match=f"Cannot export LSTMRegressor with {name}="):
+    with pytest.raises(ValueError, match=match):
         to_onnx(model, X)
+
+
+def test_exports_the_fitted_loss_not_the_loss_set_since():
+    """A model fitted on squared error predicts with it whatever loss says
+    since; the export follows the fitted state (quantiles_), as predict does."""
+    X, y = _data()
+    model = _fit(LSTMRegressor, X, y).set_params(loss="quantile", quantiles=(0.2, 0.8))
+    assert model.quantiles_ is None
+    (got,) = _run(to_onnx(model, X), X)
+    _assert_close(got, model.predict(X))
 
 
 @pytest.mark.parametrize("fitted, changed, match", [

@@ -251,3 +251,117 @@ def test_encoder_decoder_round_trips_through_skops(tmp_path):
     assert set(sio.get_untrusted_types(file=path)) <= set(trusted_types())
     loaded = sio.load(path, trusted=trusted_types())
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+# -- a loaded state is checked before it predicts -------------------------------------
+
+
+def _tampered(model, **changes):
+    """A copy of ``model`` whose fitted state is changed as a damaged or
+    tampered file would hold it (None removes the attribute). Nothing is
+    checked until the copy is loaded."""
+    import copy
+
+    copied = copy.deepcopy(model)
+    for name, value in changes.items():
+        if value is None:
+            del copied.__dict__[name]
+        else:
+            copied.__dict__[name] = value
+    return copied
+
+
+def _skops(model):
+    sio = pytest.importorskip("skops.io")
+    data = sio.dumps(model)
+    return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+
+
+_LOADERS = [pytest.param(_pickle, id="pickle"), pytest.param(_skops, id="skops")]
+
+# Each once loaded and predicted NaN or wrong values silently, or failed
+# deep inside NumPy at predict. (name: value, exception, message).
+_BAD_REGRESSOR_STATES = {
+    "target_mean_ NaN": (dict(target_mean_=np.array([np.nan])), ValueError,
+                         r"target_mean_ holds NaN"),
+    "target_mean_ alone missing": (dict(target_mean_=None), ValueError,
+                                   r"lacks the fitted attributes \['target_mean_'\]"),
+    "target_scale_ missing": (dict(target_scale_=None), ValueError,
+                              r"lacks the fitted attributes \['target_scale_'\]"),
+    "quantiles_ missing": (dict(quantiles_=None), ValueError,
+                           r"lacks the fitted attributes \['quantiles_'\]"),
+    "target_scale_ of 3 outputs": (dict(target_scale_=np.ones(3)), ValueError,
+                                   r"target_scale_ must have shape \(1,\).*n_outputs_=1"),
+    "target_scale_ zero": (dict(target_scale_=np.zeros(1)), ValueError,
+                           r"target_scale_ must be > 0"),
+    "head of 2 outputs": (dict(out_coef_=np.ones((3, 2)), out_intercept_=np.zeros(2)),
+                          ValueError, r"out_coef_ has 2 output column\(s\).*n_outputs_=1"),
+    "quantiles_ on a squared-error head": (
+        dict(quantiles_=np.array([0.1, 0.9])), ValueError,
+        r"out_coef_ has 1 output column\(s\).*n_outputs_=1 × 2 quantiles_"),
+    "quantiles_ not increasing": (dict(quantiles_=np.array([0.9, 0.1])), ValueError,
+                                  r"quantiles_ must be None .* increasing"),
+    "patch_length_ 0": (dict(patch_length_=0), ValueError, r"patch_length_ must be an int >= 1"),
+    "patch_length_ auto": (dict(patch_length_="auto"), TypeError,
+                           r"patch_length_ must be an int >= 1, got 'auto' \(str\)"),
+    "input_mean_ scalar": (dict(input_mean_=0.0), TypeError,
+                           r"input_mean_ must be a float32 or float64 NumPy array"),
+    "input_mean_ of 3 channels": (dict(input_mean_=np.zeros(3)), ValueError,
+                                  r"input_scale_ must have shape \(3,\)"),
+    "input_scale_ zero": (dict(input_scale_=np.zeros(2)), ValueError,
+                          r"input_scale_ must be > 0"),
+    "out_coef_ int": (dict(out_coef_=np.ones((3, 1), dtype=np.int64)), TypeError,
+                      r"out_coef_ must be a float32 or float64 NumPy array, got an array of "
+                      r"dtype int64"),
+    "coefs_ NaN": ("nan W", ValueError, r"coefs_\[0\]\['W'\] holds NaN"),
+    "_fitted_architecture a list": (dict(_fitted_architecture=[1]), TypeError,
+                                    r"_fitted_architecture must be a dict"),
+}
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("case", list(_BAD_REGRESSOR_STATES))
+def test_a_bad_loaded_regressor_state_is_refused_at_load_naming_the_attribute(case, load):
+    model, X, _ = _fit(LSTMRegressor, "lbfgs", np.float64, "plain")
+    changes, exc, match = _BAD_REGRESSOR_STATES[case]
+    if changes == "nan W":
+        W = model.coefs_[0]["W"].copy()
+        W[0, 0] = np.nan
+        changes = dict(coefs_=[{**model.coefs_[0], "W": W}])
+    expected = model.predict(X)
+    with pytest.raises(exc, match="The loaded state is not that of a fitted LSTMRegressor: .*"
+                                  + match):
+        load(_tampered(model, **changes))
+    assert_array_equal(model.predict(X), expected)  # the saved model is untouched
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("classes, match", [
+    (np.array(["a", "b", "c"]), r"classes_ holds 3 classes, which need 3 output\(s\), but the "
+                                r"model was fitted with n_outputs_=1"),
+    (np.array(["a"]), r"classes_ must hold at least 2 distinct labels, got \['a'\]"),
+    (np.array(["a", "a"]), r"classes_ must hold at least 2 distinct labels"),
+    (np.array(["lo", "hi"]), r"classes_ \['lo', 'hi'\] differs from the classes of "
+                             r"_label_binarizer"),
+])
+def test_a_loaded_classifier_whose_classes_do_not_fit_its_head_is_refused(classes, match, load):
+    X, y = _data(LSTMRegressor)
+    model = LSTMClassifier(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=3,
+                           random_state=0).fit(X, np.where(y > 0, "hi", "lo"))
+    assert model.n_outputs_ == 1
+    with pytest.raises(ValueError, match=match):
+        load(_tampered(model, classes_=classes))
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+def test_a_model_saved_before_target_scaling_loads_only_without_all_three_names(load):
+    """Models saved before target_mean_, target_scale_ and quantiles_ (one
+    version brought all three) load as raw-target models; a state lacking
+    only some of them is damaged, not old, and is refused."""
+    model, X, _ = _fit(LSTMRegressor, "lbfgs", np.float64, "plain")
+    raw = _tampered(model, target_mean_=np.zeros(1), target_scale_=np.ones(1))
+    old = load(_tampered(raw, target_mean_=None, target_scale_=None, quantiles_=None))
+    assert_array_equal(old.predict(X), raw.predict(X))
+    for missing in ("target_mean_", "target_scale_", "quantiles_"):
+        with pytest.raises(ValueError, match=rf"lacks the fitted attributes \['{missing}'\]"):
+            load(_tampered(model, **{missing: None}))

@@ -1,0 +1,178 @@
+"""Checks of fitted state that ``fit`` did not write.
+
+A fitted model's state also arrives from a file (pickle, joblib, skops: see
+``BaseLSTM.__setstate__``) and from weights set by hand on a fitted shell
+(weights in PyTorch's layout, see the README). Both go through
+``BaseLSTM._check_fitted_state``, which uses these helpers. Each names the
+attribute and says what it must be, so that a bad state is refused where it
+arrives, not deep inside NumPy at predict, and never predicts silently wrong.
+A wrong type raises TypeError, a wrong value (shape, NaN, range) ValueError.
+"""
+
+import numpy as np
+
+from ._checks import FLOAT_DTYPES
+from ._params import layer_shapes
+
+__all__ = [
+    "check_float_array", "check_head", "check_input_statistics",
+    "check_layer_arrays", "check_layer_shapes", "check_positive",
+]
+
+def _described(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    return f"{type(value).__name__} {value!r}" if np.ndim(value) == 0 else type(value).__name__
+
+
+def check_float_array(value, name, shape=None, meaning=""):
+    """Refuse anything but a finite float32 or float64 ndarray (of ``shape``).
+
+    ``meaning`` follows the expected shape in the message, e.g. " (one per
+    channel)".
+    """
+    if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
+        expected = "" if shape is None else f" of shape {shape}{meaning}"
+        raise TypeError(
+            f"{name} must be a float32 or float64 NumPy array{expected}, got "
+            f"{_described(value)}."
+        )
+    if shape is not None and value.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}{meaning}, got {value.shape}.")
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{name} holds NaN or infinity.")
+    return value
+
+
+def check_positive(value, name):
+    """Refuse a scale (already a checked float array) with an entry <= 0."""
+    if not np.all(value > 0):
+        raise ValueError(f"{name} must be > 0 everywhere, got {value.tolist()}.")
+
+
+def check_input_statistics(mean, scale):
+    """``input_mean_`` and ``input_scale_``: one finite value per channel,
+    the scale > 0. Returns the number of channels."""
+    check_float_array(mean, "input_mean_")
+    if mean.ndim != 1 or mean.size == 0:
+        raise ValueError(
+            f"input_mean_ must be 1-D, one value per channel, got shape {mean.shape}."
+        )
+    check_float_array(scale, "input_scale_", mean.shape, " (one per channel, as input_mean_)")
+    check_positive(scale, "input_scale_")
+    return mean.size
+
+
+def check_layer_arrays(coefs):
+    """``coefs_``: a non-empty list of dicts of finite float arrays."""
+    if not isinstance(coefs, list):
+        raise TypeError(
+            f"coefs_ must be a list with one dict of weights per LSTM layer, got "
+            f"{_described(coefs)}."
+        )
+    if not coefs:
+        raise ValueError("coefs_ must hold one dict of weights per LSTM layer, got [].")
+    for k, layer in enumerate(coefs):
+        if not isinstance(layer, dict):
+            raise TypeError(
+                f"coefs_[{k}] must be a dict of weights ('W', 'R', 'b', ...), got "
+                f"{_described(layer)}."
+            )
+        for key, value in layer.items():
+            check_float_array(value, f"coefs_[{k}][{key!r}]")
+
+
+def _transposed_hint(key, shape, expected, k):
+    """A hint when an array has the transposed shape, as PyTorch stores it."""
+    torch_names = {"W": ("weight_ih_l", "(4H, n_in)"), "R": ("weight_hh_l", "(4H, H)")}
+    if key in torch_names and len(shape) == 2 and shape == expected[::-1]:
+        name, form = torch_names[key]
+        return f" It looks transposed: PyTorch's {name}{k} is {form}; set {key} to its transpose."
+    return ""
+
+
+def check_layer_shapes(coefs, n_features, architecture):
+    """The shapes of ``coefs_`` (arrays checked by :func:`check_layer_arrays`)
+    against the fitted architecture and ``n_features`` values per LSTM step.
+
+    A recurrent matrix of another size names ``hidden_layer_sizes``; an input
+    matrix of other rows names the channels and ``patch_length_``.
+    """
+    sizes = tuple(architecture["hidden_layer_sizes"])
+    bidirectional = bool(architecture["bidirectional"])
+    expected = layer_shapes(
+        n_features, sizes, peephole=architecture["peephole"],
+        coupled=architecture["coupled_gates"], gate_variant=architecture["gate_variant"],
+        bidirectional=bidirectional,
+    )
+    n_dir = 2 if bidirectional else 1
+    if len(coefs) != len(expected):
+        per_layer = " (two per layer: bidirectional=True)" if bidirectional else ""
+        raise ValueError(
+            f"coefs_ must hold {len(expected)} dict(s) of weights{per_layer} for "
+            f"hidden_layer_sizes={sizes}, got {len(coefs)}."
+        )
+    for k, (layer, shapes) in enumerate(zip(coefs, expected)):
+        if set(layer) != set(shapes):
+            raise ValueError(
+                f"coefs_[{k}] must hold the arrays {sorted(shapes)} (peephole="
+                f"{architecture['peephole']}, gate_variant={architecture['gate_variant']!r}), "
+                f"got {sorted(layer)}."
+            )
+        H, (_, n_cols) = sizes[k // n_dir], shapes["R"]
+        R = layer["R"]
+        if R.shape != shapes["R"] and R.ndim == 2 and R.shape[1] * H == n_cols * R.shape[0]:
+            raise ValueError(
+                f"coefs_[{k}]['R'] has shape {R.shape}, the weights of a layer of "
+                f"{R.shape[0]} units, but the model was fitted with hidden_layer_sizes="
+                f"{sizes}: fit the model (the shell) with the sizes of the weights first."
+            )
+        for key in ("R", *[key for key in shapes if key != "R"]):
+            shape, want = layer[key].shape, shapes[key]
+            if shape == want:
+                continue
+            reads = ""
+            if key == "W" and k < n_dir:
+                reads = f" (each LSTM step reads {n_features} value(s): channels × patch_length_)"
+            elif key == "W":
+                reads = f" (the units of the layer below{', both directions' * bidirectional})"
+            raise ValueError(
+                f"coefs_[{k}][{key!r}] must have shape {want}{reads}, got {shape}."
+                + _transposed_hint(key, shape, want, k // n_dir)
+            )
+
+
+def check_head(coef, intercept, n_top, n_logits, targets):
+    """``out_coef_`` (n_top, n_logits) and ``out_intercept_`` (n_logits,).
+
+    ``targets`` says where ``n_logits`` comes from, e.g. "n_outputs_=1".
+    """
+    check_float_array(coef, "out_coef_")
+    check_float_array(intercept, "out_intercept_")
+    if coef.ndim != 2:
+        raise ValueError(
+            f"out_coef_ must be 2-D, of shape (units of the top layer, outputs) = "
+            f"{(n_top, n_logits)}, got shape {coef.shape}. PyTorch's Linear.weight is "
+            "(outputs, units): set out_coef_ to its transpose."
+        )
+    if coef.shape == (n_logits, n_top) and n_logits != n_top:
+        raise ValueError(
+            f"out_coef_ must have shape {(n_top, n_logits)} (units, outputs), got "
+            f"{coef.shape}. It looks transposed: PyTorch's Linear.weight is (outputs, "
+            "units); set out_coef_ to its transpose."
+        )
+    if coef.shape[1] != n_logits:
+        raise ValueError(
+            f"out_coef_ has {coef.shape[1]} output column(s), but the fitted model has "
+            f"{n_logits} ({targets}): fit the model (the shell) on targets of as many "
+            "outputs as the weights have."
+        )
+    if coef.shape != (n_top, n_logits):
+        raise ValueError(
+            f"out_coef_ must have shape {(n_top, n_logits)} (the top layer's units, of "
+            f"both directions when bidirectional; outputs), got {coef.shape}."
+        )
+    if intercept.shape != (n_logits,):
+        raise ValueError(
+            f"out_intercept_ must have shape {(n_logits,)} ({targets}), got {intercept.shape}."
+        )
