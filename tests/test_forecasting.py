@@ -535,8 +535,10 @@ def test_missing_future_covariates_at_predict(cls):
         model.predict(3, future=future.tz_localize("UTC"))
     with pytest.raises(ValueError, match="future: the index has duplicated labels"):
         model.predict(3, future=pd.concat([future, future.iloc[:1]]).sort_index())
-    # Extra rows and columns are fine.
+    # Extra rows and columns, and rows in any order, are fine.
     assert model.predict(3, future=future.assign(other=1.0)).shape == (3,)
+    pd.testing.assert_series_equal(model.predict(3, future=future.iloc[::-1]),
+                                   model.predict(3, future=future))
 
 
 def test_predict_from_newer_history():
@@ -572,8 +574,11 @@ def test_history_must_continue_the_fitted_time_axis():
                        "saw timestamps of freq 'D' and no time zone"):
         model.predict(history=df.tz_localize("Asia/Tokyo"))
     with pytest.raises(ValueError, match=r"history does not follow the freq 'D'.*after "
-                       r"2020-01-27 00:00:00 comes 2020-01-29"):
-        model.predict(history=df.iloc[:30].drop(df.index[27]))
+                       r"2020-01-28 00:00:00 comes 2020-01-30"):
+        model.predict(history=df.drop(df.index[28]))
+    # Only the rows the forecast reads must be consecutive.
+    pd.testing.assert_series_equal(model.predict(history=df.drop(df.index[5])),
+                                   model.predict(history=df))
     hourly = df.set_axis(pd.date_range("2020-01-01", periods=30, freq="h"))
     with pytest.raises(ValueError, match="history does not follow the freq 'D'"):
         model.predict(history=hourly)
@@ -585,7 +590,7 @@ def test_history_must_continue_the_fitted_time_axis():
         aware.predict(history=df.tz_localize("UTC").tz_convert("Asia/Tokyo"))
     monthly = df.set_axis(pd.date_range("2000-01-01", periods=30, freq="MS"))
     model = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(monthly)
-    with pytest.raises(ValueError, match="its first label 2000-01-15 00:00:00 is not on that"):
+    with pytest.raises(ValueError, match="label 2002-05-15 00:00:00 is not on that grid"):
         model.predict(history=monthly.set_axis(monthly.index + pd.Timedelta("14D")))
 
 

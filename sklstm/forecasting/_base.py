@@ -531,19 +531,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         resolve_roles(
             frame, self.targets_, self.past_covariates_, self.future_covariates_
         )
-        self._check_axis(frame.index, "history")
         n_needed = self._setup.n_history_rows
+        self._check_axis(frame.index, "history", last=n_needed)
         if len(frame) < n_needed:
             raise ValueError(
                 f"history has {len(frame)} rows; predict needs the last {n_needed}."
             )
         return frame.loc[:, list(columns)].iloc[-n_needed:]
 
-    def _check_axis(self, index, what, *, consecutive=True):
+    def _check_axis(self, index, what, *, consecutive=True, last=None):
         """Raise unless ``index`` is on the fitted time axis (see :func:`check_on_axis`)."""
         fitted = self.last_window_.index
         tz = fitted.tz if isinstance(fitted, pd.DatetimeIndex) else None
-        check_on_axis(index, self.freq_, tz, what, consecutive=consecutive)
+        check_on_axis(index, self.freq_, tz, what, consecutive=consecutive, last=last)
 
     def _future_values(self, future, index, n_steps):
         """Future covariates at the ``n_steps`` labels after ``index``.

@@ -128,14 +128,14 @@ def _describe_axis(freq, tz):
     return f"timestamps of freq {freq.freqstr!r} and {zone}"
 
 
-def check_on_axis(index, freq, tz, what, *, consecutive=True):
+def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     """Raise unless ``index`` continues the time axis ``fit`` saw.
 
-    The labels must be of the fitted kind (integer or datetime), in the
-    fitted time zone, and (if ``consecutive``) consecutive on the fitted
-    grid. A frequency is
-    never inferred here: the forecaster knows its own, so that a history
-    as short as its window (with ``index.freq`` unset) is accepted.
+    The labels must be unique, of the fitted kind (integer or datetime) and
+    in the fitted time zone; if ``consecutive``, also sorted and
+    consecutive on the fitted grid. A frequency is never inferred here: the
+    forecaster knows its own, so that a history as short as its window
+    (with ``index.freq`` unset) is accepted.
 
     Parameters
     ----------
@@ -147,13 +147,22 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True):
     what : str
         What ``index`` labels, for the message ("history", "data").
     consecutive : bool, default=True
-        Whether the labels must be consecutive; a ``future`` frame is read
-        by label, so any rows may be in it.
+        Whether the labels must be sorted and consecutive; a ``future``
+        frame is read by label, so its rows may be in any order.
+    last : int, optional
+        Check the grid on the last ``last`` labels only: the rows a
+        history's forecast reads.
     """
-    try:
-        _check_index_type_and_order(index)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"{what}: {error}") from None
+    if consecutive:
+        try:
+            _check_index_type_and_order(index)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{what}: {error}") from None
+    elif not index.is_unique:
+        raise ValueError(
+            f"{what}: the index has duplicated labels "
+            f"({listed(index[index.duplicated()].unique())})."
+        )
     is_datetime = isinstance(index, pd.DatetimeIndex)
     got_tz = index.tz if is_datetime else None
     if is_datetime != (freq is not None):
@@ -168,6 +177,8 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True):
         )
     if not consecutive:
         return
+    if last is not None:
+        index = index[-last:]
     if not is_datetime:
         _check_integer_steps(index)
         return
@@ -176,7 +187,7 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True):
     if len(wrong):
         i = wrong[0]
         where = (
-            f"its first label {index[0]} is not on that grid"
+            f"label {index[0]} is not on that grid"
             if i == 0
             else f"after {index[i - 1]} comes {index[i]}, not {expected[i]}"
         )
