@@ -49,6 +49,23 @@ _POOL_BLOCKS = 8
 _POOL_BYTES = 64 * 2**20
 
 
+def _free_reference_count():
+    """``sys.getrefcount`` of a block only a pool list refers to, as ``take``
+    asks it; None where reference counts do not tell (not CPython): no reuse.
+
+    Measured rather than assumed, so that an interpreter that counts the
+    argument differently turns reuse off instead of reusing live memory.
+    """
+    if sys.implementation.name != "cpython":
+        return None
+    blocks = [np.empty(1)]
+    counts = [sys.getrefcount(blocks[i]) for i in range(len(blocks))]
+    return counts[0]
+
+
+_FREE_REFERENCES = _free_reference_count()
+
+
 class _BlockPool(threading.local):
     """This thread's recently allocated blocks, which ``_empty_arrays`` reuses.
 
@@ -66,10 +83,12 @@ class _BlockPool(threading.local):
 
     def take(self, dtype, n_items):
         """The smallest free block of ``dtype`` with at least ``n_items`` items, or None."""
+        if _FREE_REFERENCES is None:
+            return None
         fitting = [
             i for i in range(len(self.blocks))
-            # Free: 2 references, this list's and getrefcount's argument.
-            if sys.getrefcount(self.blocks[i]) == 2
+            # Free: referred to by this list only (and getrefcount's argument).
+            if sys.getrefcount(self.blocks[i]) == _FREE_REFERENCES
             and self.blocks[i].dtype == dtype and self.blocks[i].size >= n_items
         ]
         if not fitting:
