@@ -414,12 +414,30 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # the model loads with, so that set_params cannot later swap the
             # behaviour the model was saved with.
             try:
-                saved = self._fitted_architecture_record() or {}
+                saved = self._fitted_architecture_record()
             except TypeError as exc:
                 raise TypeError(self._load_refusal(exc)) from None
+            if saved is None:
+                # Saved before sklstm recorded it: the weights tell what they
+                # are, whatever set_params made of the parameters since.
+                saved = self._architecture_of_weights()
             unrecorded = [name for name in self._ARCHITECTURE_PARAMS if name not in saved]
             self._fitted_architecture = {**self._architecture(unrecorded), **saved}
         self._check_loaded_state()
+
+    def _architecture_of_weights(self):
+        """``hidden_layer_sizes``, ``peephole`` and ``coupled_gates`` as the
+        weights' shapes show them, or {} if the weights are malformed (which
+        :meth:`_check_fitted_state` then reports by name)."""
+        try:
+            layout = ParamLayout.from_layers(
+                self.coefs_, 1, gate_variant=self.gate_variant,
+                bidirectional=bool(self.bidirectional),
+            )
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            return {}
+        return {"hidden_layer_sizes": layout.hidden_sizes, "peephole": layout.peephole,
+                "coupled_gates": layout.coupled}
 
     def _load_refusal(self, exc):
         return f"The loaded state is not that of a fitted {type(self).__name__}: {exc}"

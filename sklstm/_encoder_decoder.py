@@ -284,6 +284,11 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
             return super()._initial_weights(network, reuse_weights, rng, dtype)
         return network.layout.initial_weights(rng, forget_bias=self.forget_bias, dtype=dtype)
 
+    def _architecture_of_weights(self):
+        # Every encoder-decoder save records its architecture (the class
+        # came later), and its weights hold two stacks.
+        return {}
+
     def _fitted_network(self):
         """The fitted network, from the fitted weights alone, and the packed weights."""
         check_is_fitted(self, "coefs_")

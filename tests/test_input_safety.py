@@ -5,6 +5,7 @@ these tests hold each class of silent misreading to an error (or warning)
 that names its place: the sample, step, channel, column or parameter.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -375,6 +376,29 @@ def test_a_model_saved_before_its_layout_was_recorded_keeps_reading_as_saved():
     assert_array_equal(loaded.predict(X), model.predict(X))
     with pytest.raises(ValueError, match="fitted with newest_first=True"):
         loaded.set_params(newest_first=False).predict(X)
+
+
+@pytest.mark.parametrize("changed", [dict(hidden_layer_sizes=(7, 3)), dict(peephole=True)])
+def test_a_save_without_an_architecture_record_is_read_from_its_weights(changed):
+    """A model saved before sklstm recorded its fitted architecture, whose
+    parameters set_params changed after fit, loads with the architecture of
+    its weights; predict names the changed parameter until it is set back."""
+    import copy
+
+    X, y = _small_task()
+    model = LSTMRegressor(**FAST).fit(X, y)
+    state = copy.deepcopy(model.__getstate__())
+    del state["_fitted_architecture"]
+    state.update(changed)
+    loaded = LSTMRegressor.__new__(LSTMRegressor)
+    loaded.__setstate__(state)
+    name = next(iter(changed))
+    fitted_value = model.get_params()[name]
+    assert loaded._fitted_architecture[name] == fitted_value
+    with pytest.raises(ValueError, match=rf"fitted with {name}={re.escape(repr(fitted_value))}"):
+        loaded.predict(X)
+    loaded.set_params(**{name: fitted_value})
+    assert_array_equal(loaded.predict(X), model.predict(X))
 
 
 # -- weights: every form through one check --------------------------------------------
