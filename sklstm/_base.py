@@ -372,6 +372,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             params["data_format"] = params["data_format"] or "channels_last"
         return params
 
+    def _completed_architecture(self, recorded):
+        """``recorded`` (name -> fitted value), with the current value of every
+        architecture parameter it lacks."""
+        missing = [name for name in self._ARCHITECTURE_PARAMS if name not in recorded]
+        return {**self._architecture(missing), **recorded}
+
     def _fitted_architecture_record(self):
         """``_fitted_architecture`` (a dict), or None for a model saved before
         sklstm recorded it."""
@@ -421,8 +427,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 # Saved before sklstm recorded it: the weights tell what they
                 # are, whatever set_params made of the parameters since.
                 saved = self._architecture_of_weights()
-            unrecorded = [name for name in self._ARCHITECTURE_PARAMS if name not in saved]
-            self._fitted_architecture = {**self._architecture(unrecorded), **saved}
+            self._fitted_architecture = self._completed_architecture(saved)
         self._check_loaded_state()
 
     def _architecture_of_weights(self):
@@ -500,11 +505,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         network : Network
         theta : ndarray of shape (network.layout.size,)
         """
-        recorded = self._fitted_architecture_record() or {}
-        architecture = {
-            **self._architecture([n for n in self._ARCHITECTURE_PARAMS if n not in recorded]),
-            **recorded,
-        }
+        architecture = self._completed_architecture(self._fitted_architecture_record() or {})
         n_features = self.patch_length_ * self.input_mean_.size
         check_layer_shapes(self.coefs_, n_features, architecture)
         n_logits, targets = self._n_logits()

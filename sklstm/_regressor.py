@@ -267,7 +267,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     def _n_logits(self):
         levels = self.quantiles_
         if levels is None:
-            return self.n_outputs_, f"n_outputs_={self.n_outputs_}"
+            return super()._n_logits()
         n_logits = Objective("quantile", 0.0, tuple(levels.tolist())).n_logits(self.n_outputs_)
         return n_logits, f"n_outputs_={self.n_outputs_} × {levels.size} quantiles_"
 
