@@ -23,10 +23,9 @@ def _without_parameters(doc, names):
 
 # BaseLSTM's parameters the encoder-decoder does not offer; each stays at its
 # default as a class attribute: one prediction per sequence (its horizon),
-# every step read on its own, and neither Greff et al.'s variants, two
-# directions nor dropout.
-_NOT_PARAMETERS = ("return_sequences", "patch_length", "gate_variant", "bidirectional",
-                   "dropout", "recurrent_dropout")
+# every step read on its own, and neither Greff et al.'s variants nor two
+# directions.
+_NOT_PARAMETERS = ("return_sequences", "patch_length", "gate_variant", "bidirectional")
 
 
 _SHAPE_DOC = """
@@ -92,6 +91,10 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     Standardisation uses the window steps for the channels the decoder does
     not read, and every step for the future covariates.
 
+    ``dropout`` and ``recurrent_dropout`` act on the encoder's and the
+    decoder's layers alike, with masks drawn per window; the inputs of the
+    decoder's first layer are the future covariates and the context.
+
     Parameters
     ----------{_SHAPE_DOC}{_without_parameters(PARAMETERS_DOC, _NOT_PARAMETERS).replace(
         "Units of each stacked LSTM layer, from the input upwards.",
@@ -129,8 +132,6 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     patch_length = 1
     gate_variant = None
     bidirectional = False
-    dropout = 0.0
-    recurrent_dropout = 0.0
     _ARCHITECTURE_PARAMS = (
         *BaseLSTM._ARCHITECTURE_PARAMS, "horizon", "n_future_channels", "decoder_state",
     )
@@ -154,6 +155,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         decoder_state="encoder",
         peephole=False,
         coupled_gates=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
         forget_bias=1.0,
         solver="adam",
         alpha=1e-4,
@@ -191,7 +194,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     ):
         super().__init__(
             hidden_layer_sizes, peephole=peephole, coupled_gates=coupled_gates,
-            forget_bias=forget_bias, solver=solver, alpha=alpha, batch_size=batch_size,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, forget_bias=forget_bias, solver=solver, alpha=alpha, batch_size=batch_size,
             learning_rate=learning_rate, learning_rate_init=learning_rate_init,
             power_t=power_t, max_iter=max_iter, shuffle=shuffle, random_state=random_state,
             tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,

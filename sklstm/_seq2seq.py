@@ -89,6 +89,11 @@ class EncoderDecoderLayout:
         """Layers of the encoder (and of the decoder)."""
         return len(self.hidden_sizes)
 
+    @property
+    def layer_sizes(self):
+        """``(n_in, H)`` of each layer: the encoder's, then the decoder's."""
+        return self.encoder.layer_sizes + self.decoder.layer_sizes
+
     def _halves(self, theta):
         if theta.shape != (self.size,):
             raise ValueError(f"theta must have shape ({self.size},), got {theta.shape}.")
@@ -175,7 +180,7 @@ class EncoderDecoder:
         n = self.layout.n_layers
         return layers[:n], layers[n:], coef, intercept
 
-    def forward(self, theta, X, lengths):
+    def forward(self, theta, X, lengths, dropout_masks=None):
         """Logits of the flattened horizon.
 
         Parameters
@@ -184,6 +189,11 @@ class EncoderDecoder:
         X : ndarray of shape (B, window + horizon, n_channels)
         lengths : None
             Sequences of different lengths are not supported.
+        dropout_masks : list of tuple, optional
+            Training's variational dropout masks, one ``(mask_x, mask_h)``
+            pair per layer of :attr:`EncoderDecoderLayout.layer_sizes`: the
+            encoder's, then the decoder's (whose first layer's inputs are the
+            future covariates and the context).
 
         Returns
         -------
@@ -201,7 +211,13 @@ class EncoderDecoder:
         encoder, decoder, coef, intercept = self._split(theta)
         window = X.shape[1] - self.horizon
         n_future = self.layout.n_future
-        context, encoder_cache = lstm_forward(X[:, :window], encoder)  # (B, H)
+        n = self.layout.n_layers
+        encoder_masks, decoder_masks = (
+            (None, None) if dropout_masks is None else (dropout_masks[:n], dropout_masks[n:])
+        )
+        context, encoder_cache = lstm_forward(
+            X[:, :window], encoder, dropout_masks=encoder_masks
+        )  # (B, H)
         h0, c0 = final_states(encoder_cache) if self.pass_states else (None, None)
         if not all(np.isfinite(a).all() for a in [context, *(h0 or []), *(c0 or [])]):
             # Non-finite weights (a diverging solver's trial step): the core
@@ -212,7 +228,9 @@ class EncoderDecoder:
         future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
         repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
         U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
-        hidden, decoder_cache = lstm_forward(U, decoder, h0=h0, c0=c0, return_sequences=True)
+        hidden, decoder_cache = lstm_forward(
+            U, decoder, h0=h0, c0=c0, return_sequences=True, dropout_masks=decoder_masks
+        )
         z = hidden @ coef + intercept  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
 

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklstm import LSTMEncoderDecoderRegressor
 
 from sklstm._loss import Objective, loss_and_grad
-from sklstm._lstm import final_states, lstm_forward
+from sklstm._lstm import draw_dropout_masks, final_states, lstm_forward
 from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
 from sklstm.exceptions import IterationLimitWarning
 
@@ -60,6 +60,48 @@ def test_gradient_matches_central_differences(variant, n_samples, numerical_grad
     # Differences are exact to ~1e-9 here (rounding / eps); a wrong term
     # would be off by the size of the gradient, ~1e-2.
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("pass_states", [False, True])
+@pytest.mark.parametrize("sizes", [(3,), (3, 2)])
+def test_gradient_with_fixed_dropout_masks_matches_central_differences(
+    pass_states, sizes, numerical_gradient
+):
+    # With the masks held fixed, the loss is a smooth function of theta; the
+    # decoder's first layer's input mask covers the covariates and the context.
+    rng = np.random.RandomState(4)
+    network, theta = _random_network(rng, sizes=sizes, pass_states=pass_states)
+    X = rng.normal(size=(4, 4 + network.horizon, network.layout.n_channels))
+    Y = rng.normal(size=(4, network.horizon * network.layout.n_step_outputs))
+    masks = draw_dropout_masks(rng, 4, network.layout.layer_sizes, 0.3, 0.4, np.float64)
+    assert len(masks) == 2 * len(sizes)
+    objective = Objective("squared_error", 0.3)
+
+    def loss():
+        return loss_and_grad(theta, X, Y, None, None, network, objective, masks)[0]
+
+    _, grad = loss_and_grad(theta, X, Y, None, None, network, objective, masks)
+    np.testing.assert_allclose(grad, numerical_gradient(loss, theta), rtol=1e-5, atol=1e-8)
+    # The masks change the loss: they are applied, not ignored.
+    assert loss_and_grad(theta, X, Y, None, None, network, objective)[0] != loss()
+
+
+def test_dropout_masks_split_between_encoder_and_decoder():
+    # By hand: the encoder's layers take the first masks, the decoder's the rest.
+    rng = np.random.RandomState(5)
+    network, theta = _random_network(rng, sizes=(3,), pass_states=True)
+    X = rng.normal(size=(5, 7, 3))
+    masks = draw_dropout_masks(rng, 5, network.layout.layer_sizes, 0.5, 0.5, np.float64)
+    layers, coef, intercept = network.layout.unpack(theta)
+    seq, cache = lstm_forward(X[:, :4], layers[:1], dropout_masks=masks[:1],
+                              return_sequences=True)
+    h0, c0 = [seq[:, -1]], [final_states(cache)[1][0]]
+    U = np.concatenate([X[:, 4:, 1:], np.repeat(seq[:, -1:], 3, axis=1)], axis=2)
+    hidden, _ = lstm_forward(U, layers[1:], h0=h0, c0=c0, dropout_masks=masks[1:],
+                             return_sequences=True)
+    expected = np.einsum("bth,hk->btk", hidden, coef) + intercept
+    z, _, _ = network.forward(theta, X, None, masks)
+    np.testing.assert_allclose(z, expected.reshape(5, 6), rtol=1e-12)
 
 
 def test_forward_matches_a_composition_of_the_core():
@@ -266,10 +308,36 @@ def test_two_layers_warm_start_and_partial_fit():
     assert adam.n_iter_ == 2
 
 
+def test_dropout_fits_are_reproducible_and_predict_uses_the_whole_network(
+    assert_same_weights
+):
+    X, y = _covariate_problem()
+    params = dict(solver="adam", max_iter=5, dropout=0.3, recurrent_dropout=0.3)
+    a, b = _fitted(X, y, **params), _fitted(X, y, **params)
+    assert_same_weights(a, b)
+    np.testing.assert_array_equal(a.predict(X), a.predict(X))
+    other = _fitted(X, y, **{**params, "random_state": 1})
+    assert not np.array_equal(other.coefs_[0]["W"], a.coefs_[0]["W"])
+    plain = _fitted(X, y, solver="adam", max_iter=5)
+    assert not np.array_equal(plain.coefs_[0]["W"], a.coefs_[0]["W"])
+
+
+def test_dropout_with_a_scipy_solver_is_refused_and_keeps_the_fitted_model(
+    assert_same_weights
+):
+    X, y = _covariate_problem(n=40)
+    model = _fitted(X, y, max_iter=5)
+    before = copy.deepcopy(model)
+    model.set_params(recurrent_dropout=0.2)
+    with pytest.raises(ValueError, match="recurrent_dropout=0.2 needs a stochastic solver"):
+        model.fit(X, y)
+    assert_same_weights(model, before)
+
+
 def test_invalid_hyper_parameters_raise(invalid_params, error, match):
     """Every invalid value of INVALID_PARAMS (conftest.py), as for LSTMRegressor."""
     if not set(invalid_params) <= set(LSTMEncoderDecoderRegressor().get_params()):
-        # gate_variant, bidirectional, dropout: not offered by the encoder-decoder
+        # gate_variant, bidirectional: not offered by the encoder-decoder
         with pytest.raises(TypeError, match="unexpected keyword"):
             LSTMEncoderDecoderRegressor(**invalid_params)
         return
