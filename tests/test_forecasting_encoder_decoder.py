@@ -58,6 +58,8 @@ def test_default_regressor_is_the_encoder_decoder_with_future_covariates():
     assert isinstance(f.regressor_, LSTMEncoderDecoderRegressor)
     assert f.regressor_.horizon == 3 and f.regressor_.n_future_channels == 1
     assert f.regressor_.n_features_in_ == 3
+    # Adam with recurrent dropout, as documented (chosen on validation days).
+    assert f.regressor_.solver == "adam" and f.regressor_.recurrent_dropout == 0.2
     # Without future covariates the default stays the plain LSTM.
     plain = _fit(DirectForecaster(**params), df)
     assert type(plain.regressor_) is LSTMRegressor
