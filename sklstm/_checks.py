@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = [
     "FLOAT_DTYPES", "check_float_dtype", "check_rng", "check_positive_int", "check_rate",
-    "real_array", "check_finite", "check_sequence_of",
+    "real_array", "first_non_finite", "check_finite", "check_sequence_of",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -91,24 +91,49 @@ def real_array(a, name):
     return arr
 
 
+def first_non_finite(arr, where=None):
+    """The first NaN or infinity of ``arr``, in C order, or None if there is none.
+
+    Parameters
+    ----------
+    arr : ndarray of real numbers
+    where : ndarray of bool, optional
+        Broadcastable to ``arr``: only its True positions are looked at (the
+        real steps of padded data, say).
+
+    Returns
+    -------
+    found : tuple of (tuple of int, str) or None
+        The index of the value and its kind, "NaN" or "infinity".
+    """
+    if where is None:
+        # A sum is the fast path, as in scikit-learn's assert_all_finite:
+        # finite values can overflow it, so only a non-finite sum looks further.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(arr.sum()):
+                return None
+    bad = ~np.isfinite(arr)
+    if where is not None:
+        bad &= where
+    positions = np.argwhere(bad)
+    if not len(positions):
+        return None
+    index = tuple(int(i) for i in positions[0])
+    return index, "NaN" if np.isnan(arr[index]) else "infinity"
+
+
 def check_finite(arr, name, axes, hint=""):
     """Raise a ValueError naming the first NaN or infinity of ``arr``.
 
     ``axes`` names the axes, e.g. ``("sample", "step", "feature")``; ``hint``
-    ends the message. A sum
-    is the fast path, as in scikit-learn's ``assert_all_finite``: finite
-    values can overflow it, so only a non-finite sum looks for the culprit.
+    ends the message.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        if np.isfinite(arr.sum()):
-            return
-    bad = np.argwhere(~np.isfinite(arr))
-    if not bad.size:
-        return  # the sum overflowed; every value is finite
-    index = tuple(int(i) for i in bad[0])
-    value = arr[index]
+    found = first_non_finite(arr)
+    if found is None:
+        return
+    index, kind = found
     where = ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))
     raise ValueError(
-        f"{name} contains {'NaN' if np.isnan(value) else 'infinity'} at {where}. "
+        f"{name} contains {kind} at {where}. "
         f"The core reads finite values only{hint}."
     )

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_array
 
+from ._checks import first_non_finite
 from ._loss import step_weights
 from .exceptions import DataLayoutWarning
 
@@ -476,11 +477,11 @@ def _require_finite_table(X2, columns, name):
     pad; a NaN there is a missing value, and reading it as the end of the
     sequence would predict from older lags without a word.
     """
-    bad = ~np.isfinite(X2)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
+    found = first_non_finite(X2)
+    if found is not None:
+        (row, col), kind = found
         column = repr(columns[col]) if columns is not None else str(col)
-        if np.isinf(X2[row, col]):
+        if kind == "infinity":
             _raise_infinity(name, f"in sample {row}, column {column}")
         raise ValueError(
             f"Input {name} contains NaN in sample {row}, column {column}. A 2-D table "
@@ -752,12 +753,10 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
 
 def _require_finite(y, mask):
     """Raise on NaN or inf in y, outside padded steps (``mask`` marks real steps)."""
-    bad = ~np.isfinite(y)
-    if mask is not None:
-        bad &= mask.reshape(mask.shape + (1,) * (y.ndim - 2))
-    if bad.any():
-        where = np.argwhere(bad)[0]
-        kind = "NaN" if np.isnan(y[tuple(where)]) else "infinity"
+    real = None if mask is None else mask.reshape(mask.shape + (1,) * (y.ndim - 2))
+    found = first_non_finite(y, real)
+    if found is not None:
+        where, kind = found
         place = f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
         raise ValueError(f"Input y contains {kind} ({place}).")
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+from sklstm._checks import first_non_finite
 from sklstm.core import (
     draw_dropout_masks,
     final_states,
@@ -120,6 +121,21 @@ def test_huge_finite_X_is_not_mistaken_for_infinity():
     X[0, 0, 0] = X[1, 0, 0] = 3e38  # their sum overflows float32
     out, _ = lstm_forward(X, kernel_layers(layers, np.float32))
     assert out.shape == (3, 4)
+
+
+def test_first_non_finite_finds_the_first_bad_value_in_c_order():
+    arr = np.zeros((3, 4, 2), dtype=np.float32)
+    assert first_non_finite(arr) is None
+    arr[0, 0, 0] = arr[1, 0, 0] = 3e38  # the sum overflows; the values are finite
+    assert first_non_finite(arr) is None
+    arr[2, 1, 0], arr[1, 3, 1] = np.nan, -np.inf
+    assert first_non_finite(arr) == ((1, 3, 1), "infinity")
+    # Only the positions ``where`` marks are read (padded steps may hold NaN).
+    real = np.ones((3, 4, 1), dtype=bool)
+    real[1, 3] = False
+    assert first_non_finite(arr, real) == ((2, 1, 0), "NaN")
+    real[2] = False
+    assert first_non_finite(arr, real) is None
 
 
 @pytest.mark.parametrize("name", ["h0", "c0"])
