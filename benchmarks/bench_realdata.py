@@ -104,6 +104,16 @@ each LSTM step, a Python loop over the sequence's steps forward and
 backward, costs about 1 ms on these sizes. MLP's Tecator and Covid3Month
 fits stop within a few epochs at a useless model.
 
+Why Ridge wins on Tecator: the target (fat content) is a near-linear
+function of the spectrum, as absorbance is linear in concentration
+(Beer-Lambert). In 3-fold CV on the training part, ``Ridge(alpha=1e-3)``
+scores R² 0.944, ``Ridge()`` 0.875 and ordinary least squares 0.889, while
+the nonlinear models that read all 100 absorbances at once score less:
+an RBF kernel ridge on standardised spectra 0.927 (alpha and gamma
+1e-3), ``MLPRegressor(max_iter=2000)`` on standardised spectra and
+targets 0.913. The LSTM, which must build that
+linear functional of 100 wavelengths through a recurrence, reaches 0.71.
+
 Before patches (every step read on its own) the LSTM scored 0.389,
 0.417, 0.955, 0.244, 0.130, 0.971, 0.765 and 0.084, with fits of up to
 several minutes.
