@@ -79,6 +79,29 @@ bidirectional at twice the fit time), 64 units, a batch size of 8, a
 learning rate of 3e-3, a patience of 50 epochs, mean pooling of the
 hidden states.
 
+A second round (``--cv``, seed 0) kept them too. Mean accuracy over the six
+classification sets and mean R² over the two regression sets, against the
+defaults' 0.676 and 0.30::
+
+    candidate                                  accuracy   R²
+    alpha=0.01 / 0.1 / 1                       0.665 / 0.665 / 0.582   0.26 / 0.22 / 0.09
+    coupled_gates=True                         0.679      0.27   (Tecator 0.54)
+    learning_rate="adaptive"                   0.676      0.30   (identical fits)
+    clip_norm=1                                0.689      0.28   (all of it on ACSF1)
+    clip_norm=1, coupled_gates=True            0.697      0.27   (ACSF1; Tecator 0.55)
+    hidden_layer_sizes=(16,)                   0.673      0.31
+    hidden_layer_sizes=(32, 32)                0.635      0.25
+    forget_bias=0                              0.664      0.31
+    learning_rate_init=3e-3, alpha=0.01        0.662      0.26
+    alpha=0.01, 64 units                       0.668      0.31   (twice the fit time)
+    recurrent_dropout=0.2                      0.626      0.10
+    the same, n_iter_no_change=50              0.668      0.23
+
+No candidate is ahead on classification without losing on regression, or
+ahead on more than one set's strength. Recurrent dropout, which helps the
+encoder-decoder on daily demand (``bench_future_covariates.py``), makes the
+training loss noisy enough to stop these small fits early.
+
 Measured
 --------
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_realdata.py``
