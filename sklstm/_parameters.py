@@ -66,7 +66,11 @@ PARAMETERS_DOC = """
         (variational dropout, Gal & Ghahramani 2016) and kept units scaled
         by ``1 / (1 - dropout)``, so prediction uses the full network
         unchanged. Masks are drawn from ``random_state``. Stochastic solvers
-        only: the scipy methods need a deterministic loss.
+        only: the scipy methods need a deterministic loss. The training loss
+        that ``tol`` and ``n_iter_no_change`` watch is then the dropped-out
+        network's, and noisier: a fit may stop early on a lucky epoch. Raise
+        ``n_iter_no_change``, or set ``early_stopping=True``, whose
+        validation loss is the whole network's.
 
     recurrent_dropout : float in [0, 1), default=0.0
         Fraction of the recurrent state ``h_{t-1}`` dropped where the gates
