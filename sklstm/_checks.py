@@ -70,7 +70,7 @@ def check_sequence_of(items, name, what):
     TypeError otherwise (a single dict or array where a list of them is due)."""
     if isinstance(items, (str, bytes, Mapping, np.ndarray)) or not isinstance(items, Sequence):
         raise TypeError(
-            f"{name} must be a list with {what}, got {type(items).__name__}."
+            f"{name} must be a list or tuple with {what}, got {type(items).__name__}."
         )
     return items
 

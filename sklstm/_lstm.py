@@ -169,8 +169,16 @@ _PREDICT_CHUNK_BYTES = 2**20
 
 def _check_lengths(lengths, n_samples, n_steps):
     lengths = np.asarray(lengths)
-    if lengths.shape != (n_samples,) or not np.issubdtype(lengths.dtype, np.integer):
-        raise ValueError(f"lengths must be an integer array of shape ({n_samples},).")
+    # A float dtype is the wrong kind of value (TypeError), a wrong shape the
+    # wrong value (ValueError), as for every other core argument.
+    if not np.issubdtype(lengths.dtype, np.integer):
+        raise TypeError(
+            f"lengths must be an integer array of shape ({n_samples},), got dtype {lengths.dtype}."
+        )
+    if lengths.shape != (n_samples,):
+        raise ValueError(
+            f"lengths must be an integer array of shape ({n_samples},), got shape {lengths.shape}."
+        )
     if lengths.size and (lengths.min() < 1 or lengths.max() > n_steps):
         raise ValueError(f"lengths must lie in [1, {n_steps}].")
     return lengths.astype(np.intp)
@@ -185,10 +193,12 @@ def _check_stack(kernels, n_features, n_dir):
     n_in = n_features
     for depth, lay in enumerate(kernels):
         if lay.n_in != n_in:
-            raise ValueError(f"Layer {depth} expects {lay.n_in} inputs, got {n_in}.")
+            raise ValueError(f"layers[{depth}] expects {lay.n_in} inputs, got {n_in}.")
         if depth % n_dir == n_dir - 1:
             if lay.H != kernels[depth - n_dir + 1].H:
-                raise ValueError(f"Layers {depth - 1} and {depth} (two directions) differ in H.")
+                raise ValueError(
+                    f"layers[{depth - 1}] and layers[{depth}] (two directions) differ in H."
+                )
             n_in = n_dir * lay.H
 
 

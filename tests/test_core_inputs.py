@@ -80,6 +80,19 @@ def test_something_else_than_a_cache_is_refused(cache, error, match):
         final_states(cache)
 
 
+@pytest.mark.parametrize("lengths, error, message", [
+    ([4.0, 2.0], TypeError, r"lengths must be an integer array of shape \(2,\), got dtype float64"),
+    ([[4, 2]], ValueError, r"lengths must be an integer array of shape \(2,\), got shape \(1, 2\)"),
+    ([4], ValueError, r"got shape \(1,\)"),
+    ([0, 2], ValueError, r"lengths must lie in \[1, 5\]"),
+])
+def test_bad_lengths_are_refused_by_kind_then_by_value(lengths, error, message):
+    layers, X = _problem(n_samples=2)
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(error, match=message):
+            run(X, layers, lengths=lengths)
+
+
 # -- 2. non-finite X, states and padding ---------------------------------------
 
 
@@ -235,7 +248,7 @@ def test_lstm_forward_refuses_bad_dropout_masks(edit, error, match):
     ((2, (0,)), {}, ValueError, r"hidden_sizes\[0\] must be an int >= 1, got 0"),
     ((2, (4, -3)), {}, ValueError, r"hidden_sizes\[1\] must be an int >= 1, got -3"),
     ((2, (2.0,)), {}, TypeError, r"hidden_sizes\[0\] must be an int"),
-    ((2, 4), {}, TypeError, r"hidden_sizes must be a list with the units of each layer"),
+    ((2, 4), {}, TypeError, r"hidden_sizes must be a list or tuple with the units of each layer"),
     ((2, ()), {}, ValueError, "hidden_sizes must hold at least one layer"),
     ((-1, (4,)), {}, ValueError, "n_features must be an int >= 1, got -1"),
     ((2.5, (4,)), {}, TypeError, "n_features must be an int"),
@@ -338,7 +351,7 @@ def test_a_ragged_weight_list_is_refused_by_name():
 
 
 @pytest.mark.parametrize("layers_of, error, match", [
-    (lambda L: L[0], TypeError, "layers must be a list with one dict of weights per layer"),
+    (lambda L: L[0], TypeError, "layers must be a list or tuple with one dict of weights per layer"),
     (lambda L: [L[0]["W"]], TypeError, r"layers\[0\] must be a dict with 'W', 'R', 'b'"),
     (lambda L: "W", TypeError, "layers must be a list"),
     (lambda L: [], ValueError, "layers must hold at least one layer"),
