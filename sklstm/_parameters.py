@@ -91,9 +91,12 @@ PARAMETERS_DOC = """
         Strength of the L2 penalty on all weights (not the biases).
 
     batch_size : int or "auto", default="auto"
-        Mini-batch size of the stochastic solvers; ``"auto"`` is
-        ``min(32, n_samples)`` (Keras's default; MLP's 200 gives small
-        training sets too few steps per epoch).
+        Largest mini-batch of the stochastic solvers; ``"auto"`` is 32
+        (Keras's default; MLP's 200 gives small training sets too few steps
+        per epoch). Each epoch splits the samples into
+        ``ceil(n_samples / batch_size)`` batches of near-equal size, so
+        that 67 samples make batches of 22, 22 and 23, not 32, 32 and 3: a
+        small remainder's noisy step would stop small fits early.
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Learning-rate schedule of ``solver="sgd"``, as in MLPRegressor.

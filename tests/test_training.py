@@ -105,6 +105,43 @@ def test_partial_fit_rejects_balanced_class_weight():
     )
 
 
+# -- mini-batches ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 7, 32, 200])
+def test_batch_bounds_are_near_equal_and_cover_the_epoch(batch_size):
+    for n in range(1, 150):
+        bounds = sklstm._training.batch_bounds(n, batch_size)
+        sizes = [end - begin for begin, end in bounds]
+        assert len(bounds) == -(-n // batch_size)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(prev[1] == nxt[0] for prev, nxt in zip(bounds, bounds[1:]))
+        assert max(sizes) <= batch_size and max(sizes) - min(sizes) <= 1
+
+
+@ignore_convergence
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_an_epoch_has_no_small_remainder_batch(shuffle, monkeypatch):
+    """67 samples in batches of at most 32 make 22, 22 and 23, not 32, 32
+    and 3, and every sample is seen once an epoch."""
+    seen = []
+    original = sklstm._training._batch_step
+
+    def recording(theta, optimizer, batch, *args):
+        seen.append(batch.seqs.values[:, 0, 0].copy())
+        return original(theta, optimizer, batch, *args)
+
+    monkeypatch.setattr(sklstm._training, "_batch_step", recording)
+    X, y = sum_of_last_two(n_samples=67)
+    LSTMRegressor((3,), max_iter=2, shuffle=shuffle, standardize=False,
+                  random_state=0).fit(X, y)
+    assert [len(batch) for batch in seen] == [22, 22, 23] * 2
+    for epoch in (seen[:3], seen[3:]):
+        np.testing.assert_array_equal(np.sort(np.concatenate(epoch)), np.sort(X[:, 0, 0]))
+    if not shuffle:
+        np.testing.assert_array_equal(seen[0], X[:22, 0, 0])
+
+
 # -- warm_start ------------------------------------------------------------------
 
 
