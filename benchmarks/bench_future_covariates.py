@@ -138,7 +138,7 @@ validation days the order was the reverse (10.64 against 11.50, above).
 The encoder-decoder fits its 900 days more closely than the generator
 allows: from the training days' origins (day 400 on, seed 0) its error is
 6.4, below the oracle's 7.2 there, where ridge's is 8.9. More training days
-close the gap (``--learning-curve``, 13 min: draw 0 generated for 195
+close the gap (``--learning-curve``, 6 min: draw 0 generated for 195
 days more than the training days, the last 195 tested)::
 
     training days   encoder-decoder   ridge   oracle
