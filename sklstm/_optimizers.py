@@ -6,8 +6,10 @@ The stochastic optimizers follow scikit-learn's MLP: small classes with
 ``update_params``, ``iteration_ends`` and ``trigger_stopping``.
 """
 
+import warnings
+
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeWarning, minimize
 
 __all__ = [
     "SGDOptimizer",
@@ -273,12 +275,24 @@ def run_scipy_minimize(
     if method in _HESSIAN_VECTOR:
         kwargs["hessp"] = _finite_difference_hessp(objective)  # counted in n_fun
     try:
-        res = minimize(
-            objective, theta0.astype(np.float64), jac=True, method=method,
-            callback=callback, options=opts, **kwargs,
-        )
+        with warnings.catch_warnings():
+            # scipy only warns of an option name it does not know, and then
+            # ignores it: a misspelt option would change nothing, silently.
+            warnings.filterwarnings(
+                "error", message="Unknown solver options", category=OptimizeWarning
+            )
+            res = minimize(
+                objective, theta0.astype(np.float64), jac=True, method=method,
+                callback=callback, options=opts, **kwargs,
+            )
         theta, loss = res.x, float(res.fun)
         success, message = bool(res.success), str(res.message)
+    except OptimizeWarning as exc:
+        raise ValueError(
+            f"solver_options={options!r} holds an option that scipy.optimize.minimize("
+            f"method={method!r}) does not know ({exc}). "
+            f"scipy.optimize.show_options('minimize', {method!r}) lists its options."
+        ) from exc
     except (TypeError, ValueError) as exc:
         if options and n_fun <= 1:
             # Refused before training began: most likely an option's value.
