@@ -181,6 +181,18 @@ def _reject_text(X, name):
         )
 
 
+def _reject_duplicate_columns(X, name):
+    """Refuse a DataFrame whose column names repeat: its channels could not be told apart."""
+    if not isinstance(X, pd.DataFrame) or X.columns.is_unique:
+        return
+    counts = X.columns.value_counts()
+    repeated = ", ".join(f"{col!r} ({n} times)" for col, n in counts[counts > 1].items())
+    raise ValueError(
+        f"The column names of {name} repeat: {repeated}. Give every column its own "
+        "name, so that columns are matched by name between fit and predict."
+    )
+
+
 def _holds_text(values):
     """Whether an object array holds any str or bytes (scanned element by element)."""
     return any(isinstance(v, (str, bytes)) for v in values.ravel())
@@ -197,6 +209,7 @@ def _as_float_array(
     """
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
+    _reject_duplicate_columns(X, name)
     _reject_text(X, name)
     try:
         return check_array(
@@ -728,6 +741,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
                 raise ValueError(f"y must be 1-D or 2-D for many-to-one models, got shape {y.shape}.")
             _require_finite(y, None)
             return y.reshape(n, -1)
+        _require_labels(y, None)
         return y
     if y.ndim < 2:
         raise ValueError(
@@ -748,6 +762,8 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         y = y.reshape(n, T, -1).copy()
         _require_finite(y, mask)
         y[~mask] = 0.0
+    else:
+        _require_labels(y, mask)
     return y
 
 
@@ -759,6 +775,42 @@ def _require_finite(y, mask):
         where, kind = found
         place = f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
         raise ValueError(f"Input y contains {kind} ({place}).")
+
+
+def _require_labels(y, mask):
+    """Raise on labels that cannot be classes, outside padded steps (``mask`` marks real steps).
+
+    Missing labels (None, NaN, pd.NA) and infinite ones have no class, and
+    text mixed with numbers cannot be sorted into ``classes_``.
+    """
+    if y.dtype.kind not in "fO":
+        return
+    real = np.ones(y.shape, dtype=bool)
+    if mask is not None:
+        real &= mask.reshape(mask.shape + (1,) * (y.ndim - mask.ndim))
+
+    def place(where):
+        return f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
+
+    missing = ~np.isfinite(y) if y.dtype.kind == "f" else pd.isna(y)
+    found = np.argwhere(missing & real)
+    if found.size:
+        where = tuple(found[0])
+        value = y[where]
+        value = value.item() if isinstance(value, np.generic) else value
+        raise ValueError(
+            f"y holds {value!r} ({place(where)}), which is not a class label: "
+            "drop the sample or give it its class."
+        )
+    if y.dtype.kind == "O":
+        is_text = np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)(y).astype(bool)
+        text, other = np.argwhere(is_text & real), np.argwhere(~is_text & real)
+        if text.size and other.size:
+            t, o = tuple(text[0]), tuple(other[0])
+            raise ValueError(
+                f"y mixes text and other labels: {y[t]!r} ({place(t)}) and {y[o]!r} "
+                f"({place(o)}). Give the labels one type, for example y.astype(str)."
+            )
 
 
 def target_is_single_output(y, return_sequences):

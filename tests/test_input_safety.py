@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._validation import check_sequence_targets, check_sequences
 from sklstm.exceptions import DataLayoutWarning
 
@@ -188,6 +188,44 @@ def test_list_mixing_dataframes_and_arrays_is_refused():
         check_sequences(frames)
 
 
+@pytest.mark.parametrize("build", [
+    lambda frame: frame,
+    lambda frame: [frame, frame.iloc[:2]],  # a list of DataFrames, one per sequence
+])
+def test_repeated_column_names_are_refused_by_name(build):
+    frame = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["a", "b", "a"])
+    with pytest.raises(ValueError, match=r"column names of X(\[0\])? repeat: 'a' \(2 times\)"):
+        check_sequences(build(frame))
+
+
+# -- labels that are no classes -------------------------------------------------------
+
+
+@pytest.mark.parametrize("labels, match", [
+    (np.array([0.0, 1.0, np.nan, 1.0]), r"y holds nan \(sample 2\), which is not a class"),
+    (np.array([0.0, 1.0, 0.0, np.inf]), r"y holds inf \(sample 3\)"),
+    (np.array(["a", None, "b", "a"], dtype=object), r"y holds None \(sample 1\)"),
+    (pd.Series([1, 0, pd.NA, 1], dtype="Int64"), r"\(sample 2\), which is not a class"),
+    (np.array([0, "a", 1, "b"], dtype=object),
+     r"y mixes text and other labels: 'a' \(sample 1\) and 0 \(sample 0\)"),
+])
+def test_labels_that_are_no_classes_are_named(labels, match):
+    X = np.random.RandomState(0).normal(size=(4, 3, 1))
+    with pytest.raises(ValueError, match=match):
+        LSTMClassifier(**FAST).fit(X, labels)
+
+
+def test_per_step_labels_are_checked_on_real_steps_only():
+    X = np.random.RandomState(0).normal(size=(3, 4, 1))
+    X[0, 3:] = np.nan  # sequence 0 ends after 3 steps
+    y = np.array([["a", "b", "a", None], ["b", "a", "b", "a"], ["a", "a", "b", "b"]],
+                 dtype=object)
+    LSTMClassifier(**FAST, return_sequences=True).fit(X, y)  # None only at a padded step
+    y[1, 2] = None
+    with pytest.raises(ValueError, match=r"y holds None \(sample 1, step 2\)"):
+        LSTMClassifier(**FAST, return_sequences=True).fit(X, y)
+
+
 # -- channels first -----------------------------------------------------------------
 
 
@@ -231,6 +269,18 @@ def test_a_solver_option_scipy_refuses_is_reported_as_ours():
     model = LSTMRegressor(**{**FAST, "solver_options": {"gtol": "tight"}})
     with pytest.raises(ValueError, match="refused solver_options=\\{'gtol': 'tight'\\}"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "BFGS", "TNC"])
+def test_a_misspelt_solver_option_is_refused_and_the_model_kept(solver):
+    X, y = _small_task()
+    model = LSTMRegressor(**{**FAST, "solver": solver}).fit(X, y)
+    before = model.predict(X)
+    # scipy's own option is 'maxiter'; scipy would only warn and ignore this one.
+    model.set_params(solver_options={"max_iter": 1})
+    with pytest.raises(ValueError, match="solver_options=\\{'max_iter': 1\\} holds an option"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
 
 
 def test_invscaling_schedule_underflows_instead_of_overflowing():
