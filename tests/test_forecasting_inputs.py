@@ -135,6 +135,19 @@ def test_frame_fitted_forecaster_reads_series_history_named_like_target(make):
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("method", ["predict", "predict_interval", "predict_quantiles"])
+def test_future_without_future_covariates_is_refused(cls, method, make):
+    df = pd.DataFrame({"y": np.arange(60.0), "promo": np.arange(60.0) % 2})
+    steps = {"calibration_horizon": 2} if cls is RecursiveForecaster else {}
+    forecaster = make(cls, window=3, target="y", calibration_size=30, **steps).fit(df)
+    future = pd.DataFrame({"promo": [1.0, 0.0]}, index=[60, 61])
+    with pytest.raises(ValueError, match=r"future is given, but this \w+Forecaster was fitted "
+                                         r"without future_covariates"):
+        getattr(forecaster, method)(2, future=future)
+    getattr(forecaster, method)(2)  # the same call without future answers
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
 def test_huge_targets_raise_naming_the_target(cls, make):
     df = pd.DataFrame({"y": 1e154 * (1.0 + np.arange(12.0))})
     with pytest.raises(ValueError, match=r"target 'y' holds values too large"):

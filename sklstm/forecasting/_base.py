@@ -551,6 +551,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         Returns an array of shape (n_steps, n_future_covariates).
         """
         columns = self.future_covariates_
+        if not columns and future is not None:
+            # Ignoring it would hide a forecaster built without the
+            # covariates its user meant it to read.
+            raise ValueError(
+                f"future is given, but this {type(self).__name__} was fitted without "
+                "future_covariates, so it reads no future values. Name the columns with "
+                "future_covariates=[...] and refit, or leave future=None."
+            )
         if not columns or n_steps == 0:
             return np.empty((n_steps, len(columns)))
         labels = future_labels(index, self.freq_, 0, n_steps)
@@ -683,7 +691,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         n_steps = self._score_steps(len(frame))
         offsets = self._forecast_offsets(n_steps)
         keep = offsets <= len(frame)
-        pred, _ = self._point_forecast(n_steps, frame, None)
+        future = frame if self.future_covariates_ else None
+        pred, _ = self._point_forecast(n_steps, future, None)
         truth = column_values(frame, self.targets_)[offsets[keep] - 1]
         check_finite(truth, self.targets_, frame.index[offsets[keep] - 1],
                      where=" in the rows score compares with", nan_hint=".")

@@ -230,7 +230,8 @@ class DirectForecaster(BaseForecaster):
             history. It must hold every future covariate at the
             ``gap + horizon`` steps after the history (the fitted horizon,
             whatever ``horizon`` is passed here); other rows and columns are
-            ignored. Needed only with ``future_covariates``.
+            ignored. Needed only with ``future_covariates``, and refused
+            without them.
         history : DataFrame or Series, default=None
             A newer history to forecast from, with the columns, frequency
             and time zone seen in ``fit``, on consecutive labels; only its

@@ -172,7 +172,7 @@ class RecursiveForecaster(BaseForecaster):
             Future covariates, indexed by the labels after the end of the
             history. It must hold every future covariate at the ``horizon``
             steps after the history; other rows and columns are ignored.
-            Needed only with ``future_covariates``.
+            Needed only with ``future_covariates``, and refused without them.
         history : DataFrame or Series, default=None
             A newer history to forecast from, with the columns, frequency
             and time zone seen in ``fit``, on consecutive labels; only its
