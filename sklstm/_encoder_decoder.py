@@ -195,7 +195,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     ):
         super().__init__(
             hidden_layer_sizes, peephole=peephole, coupled_gates=coupled_gates,
-            dropout=dropout, recurrent_dropout=recurrent_dropout, forget_bias=forget_bias, solver=solver, alpha=alpha, batch_size=batch_size,
+            dropout=dropout, recurrent_dropout=recurrent_dropout, forget_bias=forget_bias,
+            solver=solver, alpha=alpha, batch_size=batch_size,
             learning_rate=learning_rate, learning_rate_init=learning_rate_init,
             power_t=power_t, max_iter=max_iter, shuffle=shuffle, random_state=random_state,
             tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,

@@ -797,9 +797,12 @@ def _require_labels(y, mask):
     if found.size:
         where = tuple(found[0])
         value = y[where]
-        value = value.item() if isinstance(value, np.generic) else value
+        if isinstance(value, (float, np.floating)):
+            kind = "NaN" if np.isnan(value) else "infinity"
+        else:
+            kind = repr(value)  # None, pd.NA, NaT
         raise ValueError(
-            f"y holds {value!r} ({place(where)}), which is not a class label: "
+            f"Input y contains {kind} ({place(where)}), which is not a class label: "
             "drop the sample or give it its class."
         )
     if y.dtype.kind == "O":

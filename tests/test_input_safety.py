@@ -202,9 +202,9 @@ def test_repeated_column_names_are_refused_by_name(build):
 
 
 @pytest.mark.parametrize("labels, match", [
-    (np.array([0.0, 1.0, np.nan, 1.0]), r"y holds nan \(sample 2\), which is not a class"),
-    (np.array([0.0, 1.0, 0.0, np.inf]), r"y holds inf \(sample 3\)"),
-    (np.array(["a", None, "b", "a"], dtype=object), r"y holds None \(sample 1\)"),
+    (np.array([0.0, 1.0, np.nan, 1.0]), r"Input y contains NaN \(sample 2\), which is not a class"),
+    (np.array([0.0, 1.0, 0.0, np.inf]), r"Input y contains infinity \(sample 3\)"),
+    (np.array(["a", None, "b", "a"], dtype=object), r"Input y contains None \(sample 1\)"),
     (pd.Series([1, 0, pd.NA, 1], dtype="Int64"), r"\(sample 2\), which is not a class"),
     (np.array([0, "a", 1, "b"], dtype=object),
      r"y mixes text and other labels: 'a' \(sample 1\) and 0 \(sample 0\)"),
@@ -222,7 +222,7 @@ def test_per_step_labels_are_checked_on_real_steps_only():
                  dtype=object)
     LSTMClassifier(**FAST, return_sequences=True).fit(X, y)  # None only at a padded step
     y[1, 2] = None
-    with pytest.raises(ValueError, match=r"y holds None \(sample 1, step 2\)"):
+    with pytest.raises(ValueError, match=r"Input y contains None \(sample 1, step 2\)"):
         LSTMClassifier(**FAST, return_sequences=True).fit(X, y)
 
 

@@ -156,7 +156,8 @@ BAD_REGRESSION_TARGETS = {
 }
 
 BAD_CLASSIFICATION_TARGETS = {
-    "nan in y": (lambda y: _with(np.arange(len(y)) % 2, 4, np.nan), "Input y contains NaN"),
+    "nan in y": (lambda y: _with(np.arange(len(y)) % 2, 4, np.nan),
+                 r"Input y contains NaN \(sample 4\)"),
     "one class": (lambda y: np.full(len(y), "a"), "only one class"),
     "continuous y": (lambda y: np.linspace(0, 1, len(y)), "Unknown label type: continuous"),
 }
