@@ -189,12 +189,15 @@ the development sets holds on the held-out ones' training parts too. The
 other two differ from the defaults on ACSF1 (0.39 to 0.48 and 0.49) and
 by at most 0.02 elsewhere. None was kept.
 
-These CV scores depend on the machine: the same code, seed and data
-score ACSF1 0.430 (the figure of "Held-out sets", above) on one 2-core
-machine and 0.390 on another, OSULeaf 0.605 and 0.610, Tecator 0.701
-and 0.703 (BLAS kernels add in different orders, and 200 epochs of Adam
-amplify the last bits). Differences of a few points on one set are within
-that noise.
+The table above was measured with ``OMP_NUM_THREADS=1
+OPENBLAS_NUM_THREADS=1``. The BLAS thread count alone moves these scores:
+with 2 threads the same code, seed and data score ACSF1 0.450 instead of
+0.390 (OSULeaf and Tecator do not move), because threads split the
+larger products' sums in another order and 200 epochs of Adam amplify the
+last bits. The figures of "Held-out sets" (ACSF1 0.430 and others) were
+measured under other thread settings; the held-out sets' own CV scores,
+and every test score of "Measured", reproduce exactly. Differences of a
+few points on one set are within that noise.
 
 Why Ridge wins on Tecator: the target (fat content) is a near-linear
 function of the spectrum, as absorbance is linear in concentration
