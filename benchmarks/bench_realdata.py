@@ -194,10 +194,11 @@ OPENBLAS_NUM_THREADS=1``. The BLAS thread count alone moves these scores:
 with 2 threads the same code, seed and data score ACSF1 0.450 instead of
 0.390 (OSULeaf and Tecator do not move), because threads split the
 larger products' sums in another order and 200 epochs of Adam amplify the
-last bits. The figures of "Held-out sets" (ACSF1 0.430 and others) were
-measured under other thread settings; the held-out sets' own CV scores,
-and every test score of "Measured", reproduce exactly. Differences of a
-few points on one set are within that noise.
+last bits. The development sets' CV figures of "Held-out sets" (ACSF1
+0.430, OSULeaf 0.605) do not reproduce with one thread, most likely for
+that reason; the held-out sets' own CV scores, and every test score of
+"Measured", reproduce exactly. Differences of a few points on one set are
+within that noise.
 
 Why Ridge wins on Tecator: the target (fat content) is a near-linear
 function of the spectrum, as absorbance is linear in concentration
