@@ -248,6 +248,11 @@ def batch_bounds(n_samples, batch_size):
     bounds : list of (int, int)
         Consecutive, covering ``[0, n_samples)``.
     """
+    if n_samples < 1 or batch_size < 1:
+        raise ValueError(
+            f"batch_bounds needs n_samples >= 1 and batch_size >= 1, got {n_samples} and "
+            f"{batch_size}."
+        )
     n_batches = -(-n_samples // batch_size)
     edges = [n_samples * k // n_batches for k in range(n_batches + 1)]
     return list(zip(edges[:-1], edges[1:]))

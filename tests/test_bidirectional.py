@@ -102,7 +102,7 @@ def test_layers_must_come_in_direction_pairs():
         lstm_forward(np.zeros((1, 2, 2)), layers, bidirectional=True)
     two = init_lstm_layers(2, (3, 3), rng, bidirectional=True)
     assert [d["W"].shape[0] for d in two] == [2, 2, 6, 6]  # layer 1 reads [h→; h←]
-    with pytest.raises(ValueError, match="layers\[2\] expects 3 inputs, got 6"):
+    with pytest.raises(ValueError, match=r"layers\[2\] expects 3 inputs, got 6"):
         lstm_forward(np.zeros((1, 2, 2)), two[:2] + init_lstm_layers(3, (3,), rng) * 2,
                      bidirectional=True)
 

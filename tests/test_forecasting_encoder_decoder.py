@@ -105,3 +105,24 @@ def test_intervals_and_in_sample_values_work_with_the_encoder_decoder():
     interval = f.predict_interval(future=df.iloc[-3:])
     assert (interval["lower"] <= interval["upper"]).all()
     assert f.fitted_values_.shape[1] == 3
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_scipy_solver_set_on_the_default_switches_its_dropout_off():
+    # The default encoder-decoder's recurrent dropout is part of its Adam
+    # recipe; the scipy solvers refuse dropout.
+    df = _frame()
+    f = DirectForecaster(window=5, horizon=2, target="sales", future_covariates="promo",
+                         calibration=None, random_state=0)
+    f.set_params(regressor__solver="lbfgs", regressor__max_iter=3)
+    assert f.regressor.recurrent_dropout == 0.0 and f.regressor.dropout == 0.0
+    assert _fit(f, df).regressor_.n_iter_ <= 3
+    # Set explicitly, the dropout stays, and the solver refuses it by name.
+    g = clone(f).set_params(regressor=None).set_params(
+        regressor__solver="lbfgs", regressor__recurrent_dropout=0.2
+    )
+    with pytest.raises(ValueError, match="recurrent_dropout=0.2 needs a stochastic solver"):
+        g.fit(df)
+    # With Adam the default keeps its dropout.
+    h = clone(f).set_params(regressor=None).set_params(regressor__solver="adam")
+    assert h.regressor.recurrent_dropout == 0.2

@@ -327,7 +327,7 @@ def test_forward_rejects_bad_input(kwargs, match):
 def test_forward_rejects_mismatched_layers():
     rng = np.random.default_rng(0)
     layers = random_layers(rng, 2, (3,), False, False)
-    with pytest.raises(ValueError, match="layers\[0\] expects 2 inputs, got 5"):
+    with pytest.raises(ValueError, match=r"layers\[0\] expects 2 inputs, got 5"):
         lstm_forward(np.zeros((1, 2, 5)), layers)
     bad = dict(layers[0], b=np.zeros(5))
     with pytest.raises(ValueError, match="b must have shape"):

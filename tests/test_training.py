@@ -119,6 +119,12 @@ def test_batch_bounds_are_near_equal_and_cover_the_epoch(batch_size):
         assert max(sizes) <= batch_size and max(sizes) - min(sizes) <= 1
 
 
+@pytest.mark.parametrize("n, batch_size", [(0, 32), (5, 0)])
+def test_batch_bounds_refuse_empty_epochs_and_batches(n, batch_size):
+    with pytest.raises(ValueError, match="needs n_samples >= 1 and batch_size >= 1"):
+        sklstm._training.batch_bounds(n, batch_size)
+
+
 @ignore_convergence
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_an_epoch_has_no_small_remainder_batch(shuffle, monkeypatch):

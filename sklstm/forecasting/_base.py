@@ -119,7 +119,10 @@ PARAMETERS_DOC = """
     first replaces None by the default LSTM above (seeded by
     ``random_state``), then sets the parameter on it, so ``clone`` and
     ``GridSearchCV`` can tune the default network. From then on it is a
-    given regressor: its warnings are shown.
+    given regressor: its warnings are shown. A scipy solver set this way
+    (``regressor__solver="lbfgs"``) also sets the default's ``dropout`` and
+    ``recurrent_dropout`` to 0, unless they are set too: the scipy solvers
+    refuse dropout.
 """
 
 # Shared attribute documentation, formatted with ATTRIBUTES_DOC.format(rows=...).
@@ -431,9 +434,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             return self._configured(clone(self.regressor)).fit(X, y)
         regressor = self._configured(self._default_regressor())
         with warnings.catch_warnings():
-            # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS), so
-            # "increase max_iter" would be bad advice. Filtered by category,
-            # so that every other convergence problem still warns.
+            # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS, and
+            # the encoder-decoder's 200 epochs in _direct), so "increase
+            # max_iter" would be bad advice. Filtered by category, so that
+            # every other convergence problem still warns.
             warnings.simplefilter("ignore", IterationLimitWarning)
             regressor.fit(X, y)
         return regressor
@@ -458,6 +462,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             return super().set_params(**params)
         super().set_params(**{k: v for k, v in params.items() if k not in nested})
         self.regressor = self._default_regressor()
+        solver = nested.get("regressor__solver")
+        if solver is not None and solver not in ("adam", "sgd"):
+            # The default's dropout belongs to its Adam recipe, and the scipy
+            # solvers refuse dropout: switching the solver switches it off,
+            # unless it is set too.
+            for name in ("dropout", "recurrent_dropout"):
+                nested.setdefault(f"regressor__{name}", 0.0)
         return super().set_params(**nested)
 
     # -- predict ---------------------------------------------------------------
