@@ -6,10 +6,13 @@ The stochastic optimizers follow scikit-learn's MLP: small classes with
 ``update_params``, ``iteration_ends`` and ``trigger_stopping``.
 """
 
-import warnings
+import difflib
+import functools
+import inspect
+import sys
 
 import numpy as np
-from scipy.optimize import OptimizeWarning, minimize
+from scipy.optimize import minimize
 
 __all__ = [
     "SGDOptimizer",
@@ -275,24 +278,12 @@ def run_scipy_minimize(
     if method in _HESSIAN_VECTOR:
         kwargs["hessp"] = _finite_difference_hessp(objective)  # counted in n_fun
     try:
-        with warnings.catch_warnings():
-            # scipy only warns of an option name it does not know, and then
-            # ignores it: a misspelt option would change nothing, silently.
-            warnings.filterwarnings(
-                "error", message="Unknown solver options", category=OptimizeWarning
-            )
-            res = minimize(
-                objective, theta0.astype(np.float64), jac=True, method=method,
-                callback=callback, options=opts, **kwargs,
-            )
+        res = minimize(
+            objective, theta0.astype(np.float64), jac=True, method=method,
+            callback=callback, options=opts, **kwargs,
+        )
         theta, loss = res.x, float(res.fun)
         success, message = bool(res.success), str(res.message)
-    except OptimizeWarning as exc:
-        raise ValueError(
-            f"solver_options={options!r} holds an option that scipy.optimize.minimize("
-            f"method={method!r}) does not know ({exc}). "
-            f"scipy.optimize.show_options('minimize', {method!r}) lists its options."
-        ) from exc
     except (TypeError, ValueError) as exc:
         if options and n_fun <= 1:
             # Refused before training began: most likely an option's value.
@@ -325,7 +316,8 @@ _RESERVED_OPTIONS = (
 
 
 def _check_options(options, method):
-    """Refuse solver_options that would collide with what sklstm passes itself."""
+    """Refuse solver_options that would collide with what sklstm passes itself,
+    and names no method of scipy knows (scipy would warn and ignore them)."""
     reserved = sorted(set(options or {}) & set(_RESERVED_OPTIONS))
     if reserved:
         raise ValueError(
@@ -333,6 +325,42 @@ def _check_options(options, method):
             f"these to scipy.optimize.minimize(method={method!r}) itself. solver_options "
             "holds the method's own options, such as 'maxcor' or 'gtol'."
         )
+    known = _scipy_option_names()
+    unknown = sorted(set(options or {}) - known, key=repr) if known else []
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"solver_options holds {', '.join(map(repr, unknown))}, which no method of "
+            f"scipy.optimize.minimize knows: scipy would ignore it.{hint} "
+            f"scipy.optimize.show_options('minimize', {method!r}) lists {method}'s options."
+        )
+
+
+@functools.cache
+def _scipy_option_names():
+    """Every option name that some method of ``scipy.optimize.minimize`` takes.
+
+    They are the keyword parameters of scipy's ``_minimize*`` functions: the
+    methods, and the trust-region layer some of them forward options to.
+    These are private to scipy, so the set only refuses names that no method
+    knows (an option of another method still gets scipy's own warning), and
+    an empty set, from a scipy laid out otherwise, switches the check off.
+    The names are read once, rather than scipy's warning being turned into
+    an error, because the warning filters are shared by all threads.
+    """
+    names = set()
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not module_name.startswith("scipy.optimize"):
+            continue
+        for attr, func in list(vars(module).items()):
+            if not (attr.startswith("_minimize") and inspect.isfunction(func)):
+                continue
+            params = inspect.signature(func).parameters.values()
+            names.update(
+                p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            )
+    return frozenset(names - set(_RESERVED_OPTIONS))
 
 
 def _finite_difference_hessp(fun):

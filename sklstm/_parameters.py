@@ -167,9 +167,9 @@ PARAMETERS_DOC = """
     solver_options : dict or None, default=None
         Passed to ``scipy.optimize.minimize(options=...)``; overrides the
         options derived from ``tol``, ``max_iter`` and ``max_fun``
-        (``max_iter`` still caps the iterations). An option the method does
-        not know is refused with a ValueError, where scipy would only warn
-        and ignore it.
+        (``max_iter`` still caps the iterations). A name that no method of
+        ``minimize`` knows (a misspelling such as ``max_iter``) is refused
+        with a ValueError, where scipy would only warn and ignore it.
 
     standardize : bool, default=True
         Standardise each input channel with the mean and standard deviation

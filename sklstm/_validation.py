@@ -185,7 +185,7 @@ def _reject_duplicate_columns(X, name):
     """Refuse a DataFrame whose column names repeat: its channels could not be told apart."""
     if not isinstance(X, pd.DataFrame) or X.columns.is_unique:
         return
-    counts = X.columns.value_counts()
+    counts = X.columns.value_counts(dropna=False)
     repeated = ", ".join(f"{col!r} ({n} times)" for col, n in counts[counts > 1].items())
     raise ValueError(
         f"The column names of {name} repeat: {repeated}. Give every column its own "
@@ -753,18 +753,19 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
             f"y has {y.shape[1]} steps but the sequences in X have {T}; with "
             "return_sequences=True, y needs a target for every step of X."
         )
-    # y's steps follow X's columns; bring them into the order X was read in.
-    y = sequences.reorder_steps(y)
-    mask = sequences.step_mask()
+    # Checked in X's own column order, so that messages name the user's steps;
+    # then brought into the order X was read in.
+    mask = sequences.reorder_steps(sequences.step_mask())
     if numeric:
         if y.ndim > 3:
             raise ValueError(f"y must have at most 3 dimensions, got shape {y.shape}.")
-        y = y.reshape(n, T, -1).copy()
+        y = y.reshape(n, T, -1)
         _require_finite(y, mask)
-        y[~mask] = 0.0
-    else:
-        _require_labels(y, mask)
-    return y
+        y = sequences.reorder_steps(y).copy()
+        y[~sequences.step_mask()] = 0.0
+        return y
+    _require_labels(y, mask)
+    return sequences.reorder_steps(y)
 
 
 def _require_finite(y, mask):

@@ -196,6 +196,9 @@ def test_repeated_column_names_are_refused_by_name(build):
     frame = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["a", "b", "a"])
     with pytest.raises(ValueError, match=r"column names of X(\[0\])? repeat: 'a' \(2 times\)"):
         check_sequences(build(frame))
+    unnamed = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=[np.nan, "b", np.nan])
+    with pytest.raises(ValueError, match=r"repeat: nan \(2 times\)"):
+        check_sequences(build(unnamed))
 
 
 # -- labels that are no classes -------------------------------------------------------
@@ -213,6 +216,18 @@ def test_labels_that_are_no_classes_are_named(labels, match):
     X = np.random.RandomState(0).normal(size=(4, 3, 1))
     with pytest.raises(ValueError, match=match):
         LSTMClassifier(**FAST).fit(X, labels)
+
+
+@pytest.mark.parametrize("estimator, bad", [(LSTMRegressor, np.nan), (LSTMClassifier, None)])
+def test_a_bad_per_step_target_is_named_by_the_column_the_user_gave(estimator, bad):
+    # With newest-first columns the model reads the steps reversed; the
+    # message still names y's own column.
+    X = np.random.RandomState(0).normal(size=(4, 5))
+    y = np.where(X > 0, "up", "down").astype(object) if estimator is LSTMClassifier else X.copy()
+    y[1, 0] = bad
+    model = estimator(**FAST, return_sequences=True, newest_first=True)
+    with pytest.raises(ValueError, match=r"Input y contains \w+ \(sample 1, step 0\)"):
+        model.fit(X, y)
 
 
 def test_per_step_labels_are_checked_on_real_steps_only():
@@ -278,7 +293,8 @@ def test_a_misspelt_solver_option_is_refused_and_the_model_kept(solver):
     before = model.predict(X)
     # scipy's own option is 'maxiter'; scipy would only warn and ignore this one.
     model.set_params(solver_options={"max_iter": 1})
-    with pytest.raises(ValueError, match="solver_options=\\{'max_iter': 1\\} holds an option"):
+    with pytest.raises(ValueError, match="solver_options holds 'max_iter', which no method of "
+                                         "scipy.optimize.minimize knows.*Did you mean 'maxiter'"):
         model.fit(X, y)
     np.testing.assert_array_equal(model.predict(X), before)
 
