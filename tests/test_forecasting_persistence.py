@@ -164,3 +164,42 @@ def test_offsets_and_time_units_survive_saving(flat_linear):
     loaded = sio.loads(sio.dumps(model), trusted=trusted_types())
     pd.testing.assert_series_equal(loaded.predict(2), model.predict(2), check_index_type=False)
     assert list(loaded.predict(2).index) == list(model.predict(2).index)
+
+
+@pytest.mark.parametrize("freq", [
+    pd.DateOffset(months=1), pd.offsets.Easter(), pd.offsets.LastWeekOfMonth(weekday=2),
+], ids=["DateOffset(months=1)", "Easter", "LastWeekOfMonth"])
+def test_offsets_pandas_cannot_read_from_their_string_survive_saving(freq):
+    # Their strings do not read back (pandas raises "Invalid frequency"), so
+    # they are saved as their class and plain arguments, which skops trusts.
+    y = pd.Series(np.sin(np.arange(60.0)), pd.date_range("2020", periods=60, freq=freq),
+                  name="y")
+    model = RecursiveForecaster(small_lstm(), window=3, calibration_size=30,
+                                calibration_horizon=2).fit(y)
+    _assert_skops_round_trip(model)
+    _assert_same(model, pickle.loads(pickle.dumps(model)))
+    assert pickle.loads(pickle.dumps(model)).freq_ == freq
+    model.fit(y)  # a refit stages a copy of the forecaster, through its saved state
+
+
+def test_fixed_offset_time_zones_survive_saving_and_unnamed_zones_are_refused():
+    import datetime
+
+    import dateutil.tz
+    import pytz
+
+    utc = pd.date_range("2020", periods=30, freq="D", tz="UTC")
+    for zone in [dateutil.tz.tzutc(), pytz.FixedOffset(90), dateutil.tz.tzoffset("X", 3600),
+                 datetime.timezone(datetime.timedelta(hours=1), "named otherwise")]:
+        y = pd.Series(np.sin(np.arange(30.0)), utc.tz_convert(zone), name="y")
+        model = RecursiveForecaster(small_lstm(), window=3, calibration=None).fit(y)
+        loaded = sio.loads(sio.dumps(model), trusted=trusted_types())
+        assert_array_equal(loaded.predict(2), model.predict(2))
+        assert (loaded.predict(2).index == model.predict(2).index).all()  # the same instants
+        # The loaded model reads a history in the zone it was fitted in.
+        assert_array_equal(loaded.predict(2, history=y), model.predict(2))
+    # A zone known only as a file has no name to rebuild it from.
+    y = pd.Series(np.sin(np.arange(30.0)), utc.tz_convert(dateutil.tz.gettz("Europe/Paris")),
+                  name="y")
+    with pytest.raises(ValueError, match="has no name pandas can rebuild it from"):
+        RecursiveForecaster(small_lstm(), window=3, calibration=None).fit(y)

@@ -29,7 +29,9 @@ from ._backtest import observed_targets
 from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
-from ._time import check_on_axis, future_labels, index_from_state, index_state, time_freq
+from ._time import (
+    check_on_axis, check_time_zone, future_labels, index_from_state, index_state, time_freq,
+)
 from ._windows import WINDOW_CONSTRAINTS, center_windows, make_windows
 
 # The LSTM that the forecasters fit when regressor=None. Measured on the
@@ -207,14 +209,37 @@ def _check_fit_length(n_rows, setup):
 
 
 def _freq_state(freq):
-    """A frequency as its string when that string rebuilds it exactly.
+    """A frequency as plain values that rebuild it exactly (see :func:`_freq_from_state`).
 
-    Offsets that their string does not describe in full (a custom business
-    day's holidays) stay objects: pickle keeps them, skops asks to trust them.
+    Its string where pandas reads that back (``"D"``, ``"W-SUN"``); else its
+    class name and arguments where these are plain numbers and strings
+    (``DateOffset(months=1)``, ``Easter()``, whose strings pandas cannot
+    read). Offsets with other arguments (a custom business day's calendar)
+    stay objects: pickle keeps them, skops asks to trust them.
     """
-    if freq is None or to_offset(freq.freqstr) != freq:
-        return freq
-    return freq.freqstr
+    if freq is None:
+        return None
+    try:
+        if to_offset(freq.freqstr) == freq:
+            return freq.freqstr
+    except ValueError:  # "Invalid frequency": the string is not pandas' own
+        pass
+    name, kwds = type(freq).__name__, dict(freq.kwds)
+    plain = all(isinstance(v, (bool, int, float, str)) for v in kwds.values())
+    state = {"offset": name, "n": int(freq.n), "normalize": bool(freq.normalize), "kwds": kwds}
+    if plain and getattr(pd.offsets, name, None) is type(freq) and _freq_from_state(state) == freq:
+        return state
+    return freq
+
+
+def _freq_from_state(state):
+    """The frequency :func:`_freq_state` saved."""
+    if isinstance(state, str):
+        return to_offset(state)
+    if isinstance(state, dict):
+        offset = getattr(pd.offsets, state["offset"])
+        return offset(state["n"], normalize=state["normalize"], **state["kwds"])
+    return state  # None, or an offset kept as an object
 
 
 class BaseForecaster(IntervalsMixin, BaseEstimator):
@@ -410,6 +435,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             frame, target, self.past_covariates, self.future_covariates
         )
         freq = time_freq(frame.index)
+        check_time_zone(frame.index)
         _check_fit_length(len(frame), setup)
         values = column_values(frame, roles.columns)
         check_finite(
@@ -761,8 +787,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         state = {**missing_parameter_defaults(type(self), state), **state}
         if isinstance(state.get("_setup"), dict):
             state["_setup"] = _Setup.from_state(state["_setup"])
-            freq = state["freq_"]
-            state["freq_"] = to_offset(freq) if isinstance(freq, str) else freq
+            state["freq_"] = _freq_from_state(state["freq_"])
             window = state["last_window_"]
             state["last_window_"] = pd.DataFrame(
                 window["values"],

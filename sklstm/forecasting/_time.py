@@ -9,6 +9,8 @@ an unsorted or duplicated index are errors, never silently repaired: use
 ``df.asfreq("D")``, ``df.sort_index()`` and so on first.
 """
 
+import datetime
+
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
@@ -168,7 +170,7 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     if is_datetime != (freq is not None):
         got = "timestamps (a DatetimeIndex)" if is_datetime else "an integer index"
         raise ValueError(f"{what} has {got}, but fit saw {_describe_axis(freq, tz)}.")
-    if str(got_tz) != str(tz):
+    if not _same_zone(got_tz, tz):
         got = "naive timestamps" if got_tz is None else f"timestamps in {str(got_tz)!r}"
         fix = ".tz_convert" if got_tz is not None and tz is not None else ".tz_localize"
         raise ValueError(
@@ -210,12 +212,51 @@ def future_labels(index, freq, start, n):
     return labels[start + 1 :]
 
 
+def _same_zone(a, b):
+    """Whether two time zones (or None) are one: by name, or by a fixed UTC offset."""
+    if a is None or b is None:
+        return a is b
+    if str(a) == str(b):
+        return True
+    offset_a, offset_b = a.utcoffset(None), b.utcoffset(None)
+    return offset_a is not None and offset_a == offset_b
+
+
+def _zone_state(tz):
+    """A time zone as plain values that rebuild it, or None if there are none.
+
+    Its name where pandas reads the name back (``"Europe/Paris"``, ``"UTC"``);
+    else, for a fixed offset (``pytz.FixedOffset(90)``, dateutil's
+    ``tzutc()``), the offset in seconds, rebuilt as a
+    :class:`datetime.timezone` of that offset (the same zone, another type).
+    """
+    name = str(tz)
+    try:
+        pd.DatetimeIndex([], tz=name)
+        return name
+    except (KeyError, ValueError, TypeError):  # pytz's and zoneinfo's "unknown zone"
+        pass
+    offset = tz.utcoffset(None)
+    return None if offset is None else {"utc_offset_seconds": offset.total_seconds()}
+
+
+def check_time_zone(index):
+    """Refuse a time zone that a fitted forecaster could not be saved with."""
+    tz = getattr(index, "tz", None)
+    if tz is not None and _zone_state(tz) is None:
+        raise ValueError(
+            f"the index's time zone {str(tz)!r} has no name pandas can rebuild it from, "
+            "so a fitted forecaster could not be saved or copied; convert the index to "
+            "a named zone first, e.g. with .tz_convert('Europe/Paris')."
+        )
+
+
 def index_state(index):
     """A time index as plain values, for saving: see :func:`index_from_state`."""
     if isinstance(index, pd.DatetimeIndex):
         return {
             "values": index.as_unit("ns").asi8.copy(),  # int64 ns since the epoch
-            "tz": None if index.tz is None else str(index.tz),
+            "tz": None if index.tz is None else _zone_state(index.tz),
             "name": index.name,
         }
     return {"values": np.asarray(index, dtype=np.int64), "tz": "integer", "name": index.name}
@@ -226,8 +267,11 @@ def index_from_state(state, freq):
     if state["tz"] == "integer":
         return pd.Index(state["values"], name=state["name"])
     index = pd.DatetimeIndex(state["values"].astype("datetime64[ns]"), name=state["name"])
-    if state["tz"] is not None:
-        index = index.tz_localize("UTC").tz_convert(state["tz"])
+    tz = state["tz"]
+    if isinstance(tz, dict):
+        tz = datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
+    if tz is not None:
+        index = index.tz_localize("UTC").tz_convert(tz)
     if freq is not None and len(index) >= 1:
         index = pd.DatetimeIndex(index, freq=freq)
     return index
