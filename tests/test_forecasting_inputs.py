@@ -148,6 +148,17 @@ def test_future_without_future_covariates_is_refused(cls, method, make):
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_forecast_beyond_float64_after_the_log_is_inverted_is_an_error(cls, make):
+    # Targets up to 1e304 are finite, and so are their logs; a forecast that
+    # continues their growth is not, once exponentiated.
+    y = pd.Series(np.exp(np.linspace(1.0, 700.0, 40)), name="y")
+    forecaster = make(cls, window=3, target_transform="log", center_windows=True,
+                      calibration=None).fit(y)
+    with pytest.raises(ValueError, match=r"The forecast of 'y' at step \d+ is beyond float64"):
+        forecaster.predict(2)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
 def test_huge_targets_raise_naming_the_target(cls, make):
     df = pd.DataFrame({"y": 1e154 * (1.0 + np.arange(12.0))})
     with pytest.raises(ValueError, match=r"target 'y' holds values too large"):

@@ -339,9 +339,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         ``lookback``; ``origins`` index ``lookback``'s rows.
         """
         pred = self._forecast_model_units(lookback, lead, origins, n_steps)
-        pred = pred * self.target_scale_ + self.target_mean_
         last_raw = raw[origins + self._setup.transform.n_consumed]
-        return self._setup.transform.inverse(pred, last_raw)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, by place
+            pred = pred * self.target_scale_ + self.target_mean_
+            pred = self._setup.transform.inverse(pred, last_raw)
+        if not np.all(np.isfinite(pred)):
+            _, step, target = np.argwhere(~np.isfinite(pred))[0]
+            raise ValueError(
+                f"The forecast of {self.targets_[target]!r} at step {step + 1} is beyond "
+                "float64 in the target's units (after undoing the scaling and "
+                f"target_transform={self.target_transform!r}): the history or horizon takes "
+                "the model far beyond the values it was fitted on."
+            )
+        return pred
 
     # -- fit -------------------------------------------------------------------
 
