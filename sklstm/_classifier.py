@@ -146,6 +146,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         labels, mask = self._labels(y, sequences)
         real = labels if mask is None else labels[mask]
         multilabel = type_of_target(real) == "multilabel-indicator"
+        if multilabel and not np.isin(real, (0, 1)).all():
+            # scikit-learn reads any 2-D y of two values as indicators, and
+            # would train the log-loss on the values themselves.
+            raise ValueError(
+                "A 2-D y is read as multilabel indicators, one column per label, which "
+                f"must be 0 or 1; y holds {np.unique(real).tolist()}. Several outputs of "
+                "other classes (multi-output classification) are not supported."
+            )
         state = {}
         if reset:
             binarizer = LabelBinarizer().fit(np.asarray(classes) if classes is not None else real)

@@ -724,7 +724,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
             "Many-to-one targets are (n_samples,) or (n_samples, n_outputs); with "
             "return_sequences=True a list y holds one array of per-step targets per sequence."
         )
-        y = _as_array(y, "y", hint)
+        y = _as_array(y, "y", hint) if numeric else _labels_array(y, hint)
     if np.ndim(y) == 0:
         raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
     if numeric:
@@ -776,6 +776,20 @@ def _require_finite(y, mask):
         where, kind = found
         place = f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
         raise ValueError(f"Input y contains {kind} ({place}).")
+
+
+def _labels_array(y, hint):
+    """:func:`_as_array` of labels, except that a list mixing text and numbers
+    stays objects, for :func:`_require_labels` to refuse: ``np.asarray([1, "a"])``
+    would turn the 1 into the string "1" silently."""
+    arr = _as_array(y, "y", hint)
+    if isinstance(y, (list, tuple)) and arr.dtype.kind in "US":
+        objects = np.asarray(y, dtype=object)
+        if objects.shape == arr.shape and not all(
+            isinstance(v, (str, bytes)) for v in objects.ravel()
+        ):
+            return objects
+    return arr
 
 
 def _require_labels(y, mask):

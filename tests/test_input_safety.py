@@ -230,6 +230,28 @@ def test_a_bad_per_step_target_is_named_by_the_column_the_user_gave(estimator, b
         model.fit(X, y)
 
 
+def test_a_list_mixing_text_and_numbers_is_refused_not_turned_into_text():
+    # np.asarray([1, "a"]) is ["1", "a"]: the 1 would become a class "1".
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=r"y mixes text and other labels: 'a' \(sample 1\)"):
+        LSTMClassifier(**FAST).fit(X, [1, "a"] * 3)
+    assert LSTMClassifier(**FAST).fit(X, ["1", "a"] * 3).classes_.tolist() == ["1", "a"]
+
+
+@pytest.mark.parametrize("values", [(5, 7), (-1, 1), (0, 2)])
+def test_two_valued_2d_labels_other_than_0_and_1_are_refused(values):
+    # scikit-learn reads them as multilabel indicators; the log-loss would
+    # then be trained on 5 and 7 themselves.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 3, 1))
+    Y = np.where(rng.uniform(size=(12, 2)) > 0.5, *values)
+    Y[0], Y[1] = values[0], values[1]  # both values in each column
+    with pytest.raises(ValueError, match=r"must be 0 or 1; y holds \[" + str(values[0])):
+        LSTMClassifier(**FAST).fit(X, Y)
+    indicators = (Y == values[1]).astype(int)
+    assert LSTMClassifier(**FAST).fit(X, indicators).predict(X).shape == (12, 2)
+
+
 def test_per_step_labels_are_checked_on_real_steps_only():
     X = np.random.RandomState(0).normal(size=(3, 4, 1))
     X[0, 3:] = np.nan  # sequence 0 ends after 3 steps
