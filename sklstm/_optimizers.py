@@ -284,6 +284,8 @@ def run_scipy_minimize(
         )
         theta, loss = res.x, float(res.fun)
         success, message = bool(res.success), str(res.message)
+        if message.startswith("ERROR"):  # L-BFGS-B refused its input and did not start
+            raise ValueError(message)
     except (TypeError, ValueError) as exc:
         if options and n_fun <= 1:
             # Refused before training began: most likely an option's value.
@@ -325,6 +327,8 @@ def _check_options(options, method):
             f"these to scipy.optimize.minimize(method={method!r}) itself. solver_options "
             "holds the method's own options, such as 'maxcor' or 'gtol'."
         )
+    for key, value in (options or {}).items():
+        _check_option_value(key, value)
     known = _scipy_option_names()
     unknown = sorted(set(options or {}) - known, key=repr) if known else []
     if unknown:
@@ -335,6 +339,28 @@ def _check_options(options, method):
             f"scipy.optimize.minimize knows: scipy would ignore it.{hint} "
             f"scipy.optimize.show_options('minimize', {method!r}) lists {method}'s options."
         )
+
+
+def _check_option_value(key, value):
+    """Refuse option values that scipy would take without a word and then not train.
+
+    Counts (``maxiter``, ``maxcor``, ...: the names starting with "max") must
+    be ints >= 1, numbers must be finite, and tolerances (names ending in
+    "tol") non-negative: a NaN ``gtol`` stops BFGS at once as converged.
+    """
+    name = f"solver_options[{key!r}]"
+    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+    if isinstance(key, str) and key.startswith("max"):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be an int >= 1, got {value!r}.")
+        if value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
+    if is_number and not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    if is_number and isinstance(key, str) and key.endswith("tol") and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}.")
 
 
 @functools.cache

@@ -169,7 +169,10 @@ PARAMETERS_DOC = """
         options derived from ``tol``, ``max_iter`` and ``max_fun``
         (``max_iter`` still caps the iterations). A name that no method of
         ``minimize`` knows (a misspelling such as ``max_iter``) is refused
-        with a ValueError, where scipy would only warn and ignore it.
+        with a ValueError, where scipy would only warn and ignore it; so are
+        values scipy would take and then not train with: counts (names
+        starting with "max") must be ints >= 1, numbers finite, tolerances
+        (names ending in "tol") non-negative.
 
     standardize : bool, default=True
         Standardise each input channel with the mean and standard deviation

@@ -333,7 +333,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         if per_quantile:
             mean, scale = mean[:, None], scale[:, None]
         # A positive scale keeps the quantiles in order.
-        return (values * scale + mean).astype(values.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            natural = (values * scale + mean).astype(values.dtype, copy=False)
+        if not np.all(np.isfinite(natural)):
+            raise ValueError(
+                f"The predictions are beyond {values.dtype} once mapped back to the "
+                "targets' units with target_mean_ and target_scale_ (largest scale "
+                f"{np.max(self.target_scale_):.3g}); weights or target statistics set "
+                "by hand are too large for this model's dtype."
+            )
+        return natural
 
     def _as_predicted(self, values, seqs, *, output_axis):
         """Per-step layout as X's, and no output axis for a single-output y."""

@@ -120,6 +120,13 @@ class Sequences:
 
 
 def _reject_unsupported_containers(X, name):
+    if isinstance(X, np.ma.MaskedArray):
+        # np.asarray drops the mask: the masked values would be read as data.
+        raise TypeError(
+            f"{name} is a masked array, whose mask sklstm would lose. Fill the masked "
+            f"entries first: {name}.filled(np.nan) marks them missing (NaN), which is "
+            "padding after a sequence's end and an error elsewhere."
+        )
     if sparse.issparse(X):
         raise TypeError(
             f"Sparse input was passed for {name}, but sklstm needs dense sequences: "
@@ -274,7 +281,7 @@ def _list_to_padded(X, name, channels_first):
     seqs = []
     for k, seq in enumerate(X):
         item = f"{name}[{k}]"
-        if sparse.issparse(seq):
+        if sparse.issparse(seq) or isinstance(seq, np.ma.MaskedArray):
             _reject_unsupported_containers(seq, item)
         if isinstance(seq, pd.Series):
             seq = seq.to_numpy()  # a Series is one univariate sequence here
@@ -713,6 +720,11 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         raise TypeError(
             "Sparse data was passed for y, but sklstm needs dense targets; "
             "convert them with y.toarray()."
+        )
+    if isinstance(y, np.ma.MaskedArray):
+        raise TypeError(
+            "y is a masked array, whose mask sklstm would lose. Drop the masked "
+            "samples, or fill per-step targets at padded steps with y.filled(np.nan)."
         )
     n, T = sequences.values.shape[:2]
     if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):

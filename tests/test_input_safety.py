@@ -230,6 +230,29 @@ def test_a_bad_per_step_target_is_named_by_the_column_the_user_gave(estimator, b
         model.fit(X, y)
 
 
+def test_hand_set_target_statistics_beyond_float64_are_an_error_not_inf():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    model = LSTMRegressor(**FAST).fit(X, np.arange(6.0))
+    before = model.predict(X)
+    model.target_scale_ = np.array([1e308])
+    model.out_intercept_ = model.out_intercept_ + 10.0
+    with pytest.raises(ValueError, match="predictions are beyond float64 once mapped back"):
+        model.predict(X)
+    model.target_scale_ = np.array([1.0])
+    assert np.all(np.isfinite(model.predict(X))) and model.predict(X).shape == before.shape
+
+
+def test_masked_arrays_are_refused_rather_than_unmasked():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    masked = np.ma.masked_greater(X, 1.0)
+    with pytest.raises(TypeError, match="X is a masked array"):
+        LSTMRegressor(**FAST).fit(masked, np.arange(6.0))
+    with pytest.raises(TypeError, match=r"X\[0\] is a masked array"):
+        LSTMRegressor(**FAST).fit([masked[0]] + list(X[1:]), np.arange(6.0))
+    with pytest.raises(TypeError, match="y is a masked array"):
+        LSTMRegressor(**FAST).fit(X, np.ma.masked_equal(np.arange(6.0), 3.0))
+
+
 def test_a_list_mixing_text_and_numbers_is_refused_not_turned_into_text():
     # np.asarray([1, "a"]) is ["1", "a"]: the 1 would become a class "1".
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
@@ -319,6 +342,35 @@ def test_a_misspelt_solver_option_is_refused_and_the_model_kept(solver):
                                          "scipy.optimize.minimize knows.*Did you mean 'maxiter'"):
         model.fit(X, y)
     np.testing.assert_array_equal(model.predict(X), before)
+
+
+@pytest.mark.parametrize("solver, options, exc, match", [
+    ("BFGS", {"gtol": np.nan}, ValueError, r"solver_options\['gtol'\] must be a finite number"),
+    ("lbfgs", {"ftol": -1.0}, ValueError, r"solver_options\['ftol'\] must be >= 0"),
+    ("lbfgs", {"maxcor": 0}, ValueError, r"solver_options\['maxcor'\] must be an int >= 1"),
+    ("lbfgs", {"maxiter": 2.5}, TypeError, r"solver_options\['maxiter'\] must be an int"),
+    ("lbfgs", {"maxiter": True}, TypeError, r"solver_options\['maxiter'\] must be an int"),
+])
+def test_solver_option_values_scipy_would_not_train_with_are_refused(
+    solver, options, exc, match
+):
+    X, y = _small_task()
+    model = LSTMRegressor(**{**FAST, "solver": solver}).fit(X, y)
+    before = model.predict(X)
+    with pytest.raises(exc, match=match):
+        model.set_params(solver_options=options).fit(X, y)
+    assert_array_equal(model.predict(X), before)
+
+
+def test_an_l_bfgs_b_error_status_is_an_error_not_an_untrained_model(monkeypatch):
+    # Past sklstm's own checks of option values, L-BFGS-B reports bad input
+    # only in its message ("ERROR: ...") and returns the starting point.
+    import sklstm._optimizers
+
+    monkeypatch.setattr(sklstm._optimizers, "_check_option_value", lambda key, value: None)
+    X, y = _small_task()
+    with pytest.raises(ValueError, match=r"refused solver_options=\{'ftol': -1.0\}: ERROR"):
+        LSTMRegressor(**{**FAST, "solver_options": {"ftol": -1.0}}).fit(X, y)
 
 
 def test_invscaling_schedule_underflows_instead_of_overflowing():
