@@ -109,3 +109,10 @@ def test_co2_is_monthly_mean_of_raw_weeks():
     kept = [m for m in all_months if m > pd.Period("1964-04", "M")]
     expected = np.array([sums[m] / counts[m] for m in kept])
     np.testing.assert_allclose(bunch.data[:, 0], expected, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("loader", [load_co2, load_sunspots])
+@pytest.mark.parametrize("value", ["yes", None, 0])
+def test_as_frame_must_be_a_bool(loader, value):
+    with pytest.raises(TypeError, match=r"as_frame must be True or False"):
+        loader(as_frame=value)

@@ -232,6 +232,11 @@ def test_nested_set_params_reach_the_default_regressor():
     forecaster = DirectForecaster(given, window=3, horizon=2)
     forecaster.set_params(regressor__max_iter=11)
     assert forecaster.regressor is given and given.max_iter == 11
+    # An unknown nested name leaves regressor=None as it was.
+    forecaster = RecursiveForecaster(window=3)
+    with pytest.raises(ValueError, match="Invalid parameter 'bogus'"):
+        forecaster.set_params(regressor__bogus=1)
+    assert forecaster.regressor is None
 
 
 def test_grid_search_over_default_regressor_hidden_size():

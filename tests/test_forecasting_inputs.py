@@ -158,6 +158,21 @@ def test_a_forecast_beyond_float64_after_the_log_is_inverted_is_an_error(cls, ma
         forecaster.predict(2)
 
 
+def test_a_name_that_selects_several_columns_is_refused(make):
+    columns = pd.MultiIndex.from_tuples([("y", "a"), ("y", "b")])
+    data = pd.DataFrame(np.arange(60.0).reshape(30, 2), columns=columns)
+    with pytest.raises(ValueError, match=r"column 'y' selects 2 columns of data, \['a', 'b'\]"):
+        make(RecursiveForecaster, window=3, target="y").fit(data)
+
+
+def test_a_horizon_past_the_last_timestamp_pandas_holds_is_refused_before_forecasting(make):
+    y = pd.Series(np.sin(np.arange(30.0)), pd.date_range("2262-03-01", periods=30), name="y")
+    forecaster = make(RecursiveForecaster, window=3, calibration=None).fit(y)
+    with pytest.raises(ValueError, match=r"50 step\(s\) of freq 'D' after 2262-03-30 .* run past"):
+        forecaster.predict(50)
+    assert len(forecaster.predict(5)) == 5
+
+
 @pytest.mark.parametrize("cls", FORECASTERS)
 def test_huge_targets_raise_naming_the_target(cls, make):
     df = pd.DataFrame({"y": 1e154 * (1.0 + np.arange(12.0))})

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from .._param_validation import BOOLEAN, validate_params
+
 DATA_MODULE = "sklstm.datasets"
 
 
@@ -31,6 +33,8 @@ def _read_csv(name, **kwargs):
 
 def _to_result(frame, *, descr_file, csv_file, as_frame):
     """Return ``frame`` itself or the sklearn-style Bunch for ``as_frame=False``."""
+    name = f"load_{csv_file.removesuffix('.csv')}"
+    validate_params({"as_frame": as_frame}, {"as_frame": [BOOLEAN]}, name)
     descr = _load_descr(descr_file)
     if as_frame:
         frame.attrs["DESCR"] = descr

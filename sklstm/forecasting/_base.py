@@ -497,7 +497,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if not nested or params.get("regressor", self.regressor) is not None:
             return super().set_params(**params)
         super().set_params(**{k: v for k, v in params.items() if k not in nested})
-        self.regressor = self._default_regressor()
+        regressor = self._default_regressor()
         solver = nested.get("regressor__solver")
         if solver is not None and solver not in ("adam", "sgd"):
             # The default's dropout belongs to its Adam recipe, and the scipy
@@ -505,7 +505,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             # unless it is set too.
             for name in ("dropout", "recurrent_dropout"):
                 nested.setdefault(f"regressor__{name}", 0.0)
-        return super().set_params(**nested)
+        # Set on the new default before it replaces None, so that an unknown
+        # name leaves the forecaster as it was.
+        regressor.set_params(**{key[len("regressor__"):]: v for key, v in nested.items()})
+        self.regressor = regressor
+        return self
 
     # -- predict ---------------------------------------------------------------
 
@@ -517,10 +521,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         lookback, lead, raw = self._model_arrays(
             history, future, n_lead=self._n_lead(n_steps, self._setup)
         )
-        origin = np.array([len(lookback) - 1])
-        pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
+        # The labels first: a horizon past the last timestamp pandas holds
+        # fails here, before the forecast's work.
         offsets = self._forecast_offsets(n_steps)
         index = future_labels(history.index, self.freq_, int(offsets[0]) - 1, n_steps)
+        origin = np.array([len(lookback) - 1])
+        pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
         return pred, index
 
     def _origin_forecasts(self, frame, origins, n_steps):

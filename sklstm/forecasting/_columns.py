@@ -136,7 +136,15 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
 def column_values(frame, columns):
     """Float64 array of shape (n_rows, len(columns)); non-numeric columns fail."""
     for name in columns:
-        dtype = frame[name].dtype
+        selected = frame[name]
+        if isinstance(selected, pd.DataFrame):
+            # A repeated name, or the top level of MultiIndex columns.
+            raise ValueError(
+                f"column {name!r} selects {selected.shape[1]} columns of data, "
+                f"{list(selected.columns)}; name one column per role (flatten "
+                "MultiIndex columns first, e.g. with '_'.join)."
+            )
+        dtype = selected.dtype
         if pd.api.types.is_complex_dtype(dtype):
             # Casting to float64 would drop the imaginary part silently.
             raise ValueError(

@@ -208,7 +208,13 @@ def future_labels(index, freq, start, n):
     if freq is None:
         first = int(index[-1]) + 1 + start
         return pd.RangeIndex(first, first + n, name=index.name)
-    labels = pd.date_range(index[-1], periods=start + n + 1, freq=freq, name=index.name)
+    try:
+        labels = pd.date_range(index[-1], periods=start + n + 1, freq=freq, name=index.name)
+    except pd.errors.OutOfBoundsDatetime:
+        raise ValueError(
+            f"{n} step(s) of freq {freq.freqstr!r} after {index[-1]} run past "
+            f"{pd.Timestamp.max}, the last timestamp pandas can hold: ask for fewer steps."
+        ) from None
     return labels[start + 1 :]
 
 
