@@ -12,6 +12,7 @@ replaces all previously fitted state with it in one step.
 import copy
 import numbers
 from abc import ABCMeta, abstractmethod
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -181,6 +182,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = [sizes]
+        if isinstance(sizes, (set, frozenset, Mapping, str)):
+            # A set has no order of layers, a dict's are its keys.
+            raise TypeError(
+                "hidden_layer_sizes must be an int or a list or tuple of ints, one per "
+                f"layer from the input upwards; got a {type(sizes).__name__}."
+            )
         try:
             sizes = list(sizes)
         except TypeError:

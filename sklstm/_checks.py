@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 __all__ = [
-    "FLOAT_DTYPES", "check_float_dtype", "check_rng", "check_positive_int", "check_rate",
+    "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
+    "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of",
 ]
 
@@ -63,6 +64,16 @@ def check_rate(rate, name):
     if not 0 <= rate < 1:
         raise ValueError(f"{name} must lie in [0, 1), got {rate!r}.")
     return float(rate)
+
+
+def check_flag(value, name):
+    """``value`` as a bool: True or False (NumPy's too), else a TypeError naming ``name``.
+
+    Truthiness would read the string "no" as True.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
 
 
 def check_sequence_of(items, name, what):

@@ -132,6 +132,7 @@ import numpy as np
 from ._blas import _blas_threads_for
 from ._checks import (
     check_finite,
+    check_flag,
     check_float_dtype,
     check_positive_int,
     check_rate,
@@ -340,6 +341,7 @@ class _Batch:
     def __init__(
         self, X, layers, lengths, gate_variant=None, bidirectional=False, h0=None, c0=None,
     ):
+        bidirectional = check_flag(bidirectional, "bidirectional")
         X = np.asarray(X)
         if X.ndim != 3:
             raise ValueError(
@@ -473,6 +475,7 @@ def lstm_forward(
         NaN or infinity (the message names the sample, step and feature, or
         the sample and unit).
     """
+    return_sequences = check_flag(return_sequences, "return_sequences")
     batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
     kernels, n_active, n_dir, reverse = batch.kernels, batch.n_active, batch.n_dir, batch.reverse
     masks = _feature_major_masks(dropout_masks, kernels, batch.order, batch.X.shape[0])
@@ -551,6 +554,7 @@ def lstm_predict(
     """
     if chunk_steps is not None:
         chunk_steps = check_positive_int(chunk_steps, "chunk_steps")
+    return_sequences = check_flag(return_sequences, "return_sequences")
     batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
     if bidirectional:
         return _predict_layer_by_layer(batch, return_sequences)
@@ -807,6 +811,7 @@ def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
         (n_samples, H_l) array or None per layer dict.
     """
     _check_cache(cache)
+    input_grad = check_flag(input_grad, "input_grad")
     kernels, caches = cache["kernels"], cache["layers"]
     order, n_active, n_dir = cache["order"], cache["n_active"], cache["n_dir"]
     reverse = cache["reverse"]

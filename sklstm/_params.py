@@ -6,9 +6,13 @@ array lives inside it (an offset table), so that unpacking gives *views*:
 writing into an unpacked array writes into ``theta``.
 """
 
+import numbers
+
 import numpy as np
 
-from ._checks import check_float_dtype, check_positive_int, check_rng, check_sequence_of
+from ._checks import (
+    check_flag, check_float_dtype, check_positive_int, check_rng, check_sequence_of,
+)
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
 # GATE_VARIANTS and check_cell are the core's, offered here to the estimators.
@@ -193,6 +197,8 @@ def layer_shapes(
         empty, or the gate variant is unknown or cannot be coupled.
     """
     n_features, hidden_sizes = _check_sizes(n_features, hidden_sizes)
+    peephole, coupled = check_flag(peephole, "peephole"), check_flag(coupled, "coupled")
+    bidirectional = check_flag(bidirectional, "bidirectional")
     n_blocks = len(gate_blocks(coupled, gate_variant))
     n_sig = len(sigmoid_gates(coupled, gate_variant))
     n_dir = 2 if bidirectional else 1
@@ -274,6 +280,12 @@ def init_lstm_layers(
     """
     rng = check_rng(rng)
     dtype = check_float_dtype(dtype)
+    if isinstance(forget_bias, (bool, np.bool_)) or not isinstance(forget_bias, numbers.Real):
+        raise TypeError(f"forget_bias must be a real number, got {forget_bias!r}.")
+    with np.errstate(over="ignore"):  # a bias beyond float32 is reported here
+        finite = np.isfinite(np.asarray(forget_bias, dtype=dtype))
+    if not finite:
+        raise ValueError(f"forget_bias must be a finite {np.dtype(dtype)}, got {forget_bias!r}.")
     blocks = gate_blocks(coupled, gate_variant)
     layers = []
     shapes = layer_shapes(

@@ -79,6 +79,8 @@ INVALID_PARAMS = [
     (dict(hidden_layer_sizes=()), ValueError, "at least one layer"),
     (dict(hidden_layer_sizes=(4.5,)), TypeError, "hidden_layer_sizes must hold ints"),
     (dict(hidden_layer_sizes=None), TypeError, "hidden_layer_sizes"),
+    (dict(hidden_layer_sizes={4, 8}), TypeError, "one per layer .* got a set"),
+    (dict(hidden_layer_sizes={4: 1}), TypeError, "one per layer .* got a dict"),
     (dict(alpha=-1.0), ValueError, "alpha must be a number >= 0"),
     (dict(alpha="strong"), TypeError, "alpha must be a number >= 0, got 'strong'"),
     (dict(alpha=np.inf), ValueError, "alpha must be a number >= 0, got inf"),

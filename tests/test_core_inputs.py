@@ -403,3 +403,33 @@ def test_lstm_predict_refuses_a_bad_chunk(chunk_steps, error):
     layers, X = _problem()
     with pytest.raises(error, match="chunk_steps must"):
         lstm_predict(X, layers, chunk_steps=chunk_steps)
+
+
+# -- flags are bools, not truthy values ----------------------------------------------
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda X, L: lstm_forward(X, L, return_sequences="no"), "return_sequences"),
+    (lambda X, L: lstm_predict(X, L, return_sequences="no"), "return_sequences"),
+    (lambda X, L: lstm_forward(X, L, bidirectional="yes"), "bidirectional"),
+    (lambda X, L: lstm_backward(np.ones((3, 4)), lstm_forward(X, L)[1], input_grad="no"),
+     "input_grad"),
+    (lambda X, L: init_lstm_layers(2, (4,), np.random.default_rng(0), peephole="no"), "peephole"),
+    (lambda X, L: init_lstm_layers(2, (4,), np.random.default_rng(0), coupled=1), "coupled"),
+    (lambda X, L: layer_shapes(2, (4,), bidirectional=0), "bidirectional"),
+])
+def test_a_flag_that_is_not_a_bool_is_refused(call, name):
+    # Read by truthiness, "no" would switch the option on.
+    layers, X = _problem()[:2]
+    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+        call(X, layers)
+
+
+@pytest.mark.parametrize("forget_bias, dtype, error", [
+    (np.nan, np.float64, ValueError), (1e300, np.float32, ValueError), ("1", np.float64, TypeError),
+])
+def test_a_forget_bias_the_dtype_cannot_hold_is_refused(forget_bias, dtype, error):
+    with pytest.raises(error, match="forget_bias must be a"):
+        init_lstm_layers(2, (4,), np.random.default_rng(0), forget_bias=forget_bias, dtype=dtype)
+    layers = init_lstm_layers(2, (4,), np.random.default_rng(0), forget_bias=np.float32(2))
+    assert layers[0]["b"].max() == 2.0
