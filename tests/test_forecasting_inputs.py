@@ -90,6 +90,19 @@ def test_nat_in_index_is_reported_as_nat_with_its_position(position, make):
         make(RecursiveForecaster, window=2, target="y").fit(df)
 
 
+def test_na_in_a_nullable_integer_index_is_reported_with_its_position(make):
+    index = pd.Index(list(range(9)) + [pd.NA], dtype="Int64")
+    df = pd.DataFrame({"y": np.arange(10.0)}, index=index)
+    with pytest.raises(ValueError, match=re.escape("missing label(s) (NA), at position(s) 9;")):
+        make(RecursiveForecaster, window=2, target="y").fit(df)
+
+
+def test_a_series_named_with_a_tuple_is_refused(make):
+    y = pd.Series(np.arange(20.0), name=("sales", "eu"))
+    with pytest.raises(ValueError, match=r"named with a tuple, \('sales', 'eu'\).*'sales_eu'"):
+        make(RecursiveForecaster, window=2).fit(y)
+
+
 def test_several_nat_are_listed():
     index = pd.DatetimeIndex(
         ["2024-01-01", None, "2024-01-03", None, "2024-01-05", "2024-01-06"]

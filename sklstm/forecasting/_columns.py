@@ -42,6 +42,12 @@ def as_frame(data, target):
     """Return ``(frame, target)``; a Series becomes a one-column frame."""
     if isinstance(data, pd.Series):
         name = "y" if data.name is None else data.name
+        if isinstance(name, tuple):
+            # Column roles read a tuple as several names.
+            raise ValueError(
+                f"the Series is named with a tuple, {name!r}; give it one label, "
+                f"e.g. series.rename({'_'.join(map(str, name))!r})."
+            )
         if target is not None and _names(target, "target") != (name,):
             raise ValueError(
                 f"target={target!r} does not match the Series, whose values are "

@@ -47,12 +47,13 @@ def _check_index_type_and_order(index):
         )
     if len(index) == 0:
         raise ValueError("data has no rows.")
-    if is_datetime and index.hasnans:
-        # NaT compares as unordered (and equal to itself in duplicated): name
-        # it before the order and uniqueness checks misreport it.
+    if index.hasnans:
+        # NaT (or pd.NA in a nullable integer index) compares as unordered:
+        # name it before the order and uniqueness checks misreport it.
         positions = np.flatnonzero(index.isna())
+        missing = "timestamp(s) (NaT)" if is_datetime else "label(s) (NA)"
         raise ValueError(
-            f"the index holds {len(positions)} missing timestamp(s) (NaT), at "
+            f"the index holds {len(positions)} missing {missing}, at "
             f"position(s) {listed(positions)}; drop or fill those rows first."
         )
     if not index.is_unique:
