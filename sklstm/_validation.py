@@ -584,8 +584,16 @@ def check_sequences(
         _warn_if_named_otherwise(columns, newest_first, n_exog, name)
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         _check_steps_and_channels(X3, name)
+        # A row of one step holds one value per channel: the columns name the
+        # channels, to be matched by name with those of sequences seen in fit.
+        one_step = X3.shape[1] == 1 and n_exog == 0
+        names = (
+            tuple(columns) if one_step and columns is not None
+            and all(isinstance(c, str) for c in columns) else None
+        )
         return Sequences(
-            np.ascontiguousarray(X3), None, arr.shape[1], reversed_steps=newest_first
+            np.ascontiguousarray(X3), None, arr.shape[1], reversed_steps=newest_first,
+            channel_names=names,
         )
     X3 = _orient(arr, data_format, name)
     _check_steps_and_channels(X3, name)

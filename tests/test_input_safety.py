@@ -396,6 +396,11 @@ def test_estimator_checks_channel_names_of_a_list_of_dataframes():
     with pytest.warns(UserWarning, match="does not have channel names"):
         model.predict([f.to_numpy() for f in frames])
     assert_array_equal(model.predict(frames), model.predict(np.stack([f.to_numpy() for f in frames])))
+    # A table of one-step rows names its channels by its columns, checked alike.
+    rows = pd.DataFrame(np.arange(6.0).reshape(3, 2), columns=["price", "load"])
+    with pytest.raises(ValueError, match="channel names of X, \\['load', 'price'\\]"):
+        model.predict(rows[["load", "price"]])
+    assert_array_equal(model.predict(rows), model.predict(rows.to_numpy()[:, None, :]))
 
 
 def test_estimator_reads_channels_first():
