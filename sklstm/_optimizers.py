@@ -14,6 +14,8 @@ import sys
 import numpy as np
 from scipy.optimize import minimize
 
+from ._checks import check_positive_int
+
 __all__ = [
     "SGDOptimizer",
     "AdamOptimizer",
@@ -353,10 +355,7 @@ def _check_option_value(key, value):
         value, (bool, np.bool_)
     )
     if isinstance(key, str) and key.startswith("max"):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{name} must be an int >= 1, got {value!r}.")
-        if value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}.")
+        check_positive_int(value, name)
     if is_number and not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
     if is_number and isinstance(key, str) and key.endswith("tol") and value < 0:

@@ -794,8 +794,12 @@ def _require_finite(y, mask):
     found = first_non_finite(y, real)
     if found is not None:
         where, kind = found
-        place = f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
-        raise ValueError(f"Input y contains {kind} ({place}).")
+        raise ValueError(f"Input y contains {kind} ({_target_place(where, mask)}).")
+
+
+def _target_place(where, mask):
+    """How a message names the entry ``where`` of y: its sample, and its step if per step."""
+    return f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
 
 
 def _labels_array(y, hint):
@@ -824,9 +828,6 @@ def _require_labels(y, mask):
     if mask is not None:
         real &= mask.reshape(mask.shape + (1,) * (y.ndim - mask.ndim))
 
-    def place(where):
-        return f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
-
     missing = ~np.isfinite(y) if y.dtype.kind == "f" else pd.isna(y)
     found = np.argwhere(missing & real)
     if found.size:
@@ -837,7 +838,7 @@ def _require_labels(y, mask):
         else:
             kind = repr(value)  # None, pd.NA, NaT
         raise ValueError(
-            f"Input y contains {kind} ({place(where)}), which is not a class label: "
+            f"Input y contains {kind} ({_target_place(where, mask)}), which is not a class label: "
             "drop the sample or give it its class."
         )
     if y.dtype.kind == "O":
@@ -846,8 +847,8 @@ def _require_labels(y, mask):
         if text.size and other.size:
             t, o = tuple(text[0]), tuple(other[0])
             raise ValueError(
-                f"y mixes text and other labels: {y[t]!r} ({place(t)}) and {y[o]!r} "
-                f"({place(o)}). Give the labels one type, for example y.astype(str)."
+                f"y mixes text and other labels: {y[t]!r} ({_target_place(t, mask)}) and {y[o]!r} "
+                f"({_target_place(o, mask)}). Give the labels one type, for example y.astype(str)."
             )
 
 
