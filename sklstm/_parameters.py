@@ -177,7 +177,9 @@ PARAMETERS_DOC = """
     standardize : bool, default=True
         Standardise each input channel with the mean and standard deviation
         of the real (unpadded) steps seen in ``fit`` (weighted by
-        ``sample_weight``). scikit-learn's scalers reject 3-D input.
+        ``sample_weight``). scikit-learn's scalers reject 3-D input. Data in
+        any units train alike, 1e-15 or 1e300; a channel whose deviations
+        are within rounding of its largest value is centred, not scaled.
 
     n_channels : int, default=1
         Channels held by each row of 2-D ``X``. Each row of a 2-D ``X`` is one

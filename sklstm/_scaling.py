@@ -9,52 +9,83 @@ import numpy as np
 
 __all__ = ["mean_and_scale", "CONSTANT_RELATIVE_TOL"]
 
-# A column whose standard deviation is below this fraction of max(1, |mean|)
-# is constant up to rounding: it is centred but not scaled (scale 1), as
-# StandardScaler does, so that rounding noise is never blown up to unit size.
+# A column whose standard deviation is below this fraction of its largest
+# absolute value is constant up to rounding: it is centred but not scaled
+# (scale 1), so that rounding noise is never blown up to unit size. The bound
+# is relative to the column's own magnitude, so that data in small units
+# (1e-15, say) are scaled like the same data in large ones.
 CONSTANT_RELATIVE_TOL = 10 * np.finfo(np.float64).eps
+
+
+def _power_of_two_units(values):
+    """``values`` divided by a power of two per column, and its exponents.
+
+    Dividing by a power of two is exact, so statistics of the quotients,
+    multiplied back, are bit for bit those of the values wherever these do
+    not overflow or underflow; the quotients lie in (-1, 1), where neither
+    happens.
+
+    Returns
+    -------
+    units : ndarray of shape (n_rows, n_columns)
+    exponents : ndarray of shape (n_columns,), int
+    """
+    magnitude = np.max(np.abs(values), axis=0, initial=0.0)
+    exponents = np.frexp(magnitude)[1]
+    return np.ldexp(values, -exponents), exponents
 
 
 def mean_and_scale(values, weights=None, *, what="X"):
     """Weighted mean and standard deviation of each column of ``values``.
 
+    The statistics are computed on the columns divided by a power of two near
+    their largest absolute value, so that values of any finite magnitude
+    (1e-300 or 1e300) give finite statistics, equal to the direct
+    computation's wherever that one neither overflows nor underflows.
+
     Parameters
     ----------
     values : ndarray of shape (n_rows, n_columns)
-        Rows to average over; NaN is not allowed.
+        Rows to average over; every value must be finite.
     weights : ndarray of shape (n_rows,) or None
-        Non-negative row weights with a positive sum; None weighs rows alike.
-        Rows of weight zero (for example padded steps) do not count.
+        Non-negative finite row weights with a positive sum; None weighs rows
+        alike. Rows of weight zero (for example padded steps) do not count.
     what : str
         Name of the data in the error message.
 
     Returns
     -------
     mean, scale : ndarray of shape (n_columns,), float64
-        ``scale`` is the standard deviation, or 1 for a constant column.
+        ``scale`` is the standard deviation, or 1 for a constant column: one
+        whose standard deviation is at most ``CONSTANT_RELATIVE_TOL`` times
+        its largest absolute value.
 
     Raises
     ------
     ValueError
-        If the values are too large for their mean or variance to be finite.
+        If a weight or a counted value is not finite.
     """
     values = np.asarray(values, dtype=np.float64)
-    # Huge values overflow here; the check below turns that into a clear error.
-    with np.errstate(over="ignore", invalid="ignore"):
-        if weights is None:
-            # NumPy's pairwise sums, as StandardScaler's: unweighted statistics
-            # then agree with it to the last bit, not only to rounding.
-            mean, var = values.mean(axis=0), values.var(axis=0)
-        else:
-            w = np.asarray(weights, dtype=np.float64)
-            total = w.sum()
-            mean = w @ values / total
-            var = w @ (values - mean) ** 2 / total
-    scale = np.sqrt(var)
-    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
-        raise ValueError(
-            f"{what} holds values too large to compute their mean and variance in "
-            "float64; rescale them."
-        )
-    scale[scale <= CONSTANT_RELATIVE_TOL * np.maximum(1.0, np.abs(mean))] = 1.0
-    return mean, scale
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+        if not np.all(np.isfinite(weights)):
+            raise ValueError(f"The weights of {what} are not all finite.")
+        # Rows of weight zero do not count, nor does their magnitude.
+        values = values[weights > 0]
+        weights = _power_of_two_units(weights[weights > 0, None])[0][:, 0]
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{what} holds values that are not finite; its statistics are undefined.")
+    units, exponents = _power_of_two_units(values)
+    if weights is None:
+        # NumPy's pairwise sums, as StandardScaler's: unweighted statistics
+        # then agree with it to the last bit, not only to rounding.
+        mean, var = units.mean(axis=0), units.var(axis=0)
+    else:
+        total = weights.sum()
+        mean = weights @ units / total
+        var = weights @ (units - mean) ** 2 / total
+    std = np.sqrt(var)
+    magnitude = np.max(np.abs(units), axis=0, initial=0.0)
+    constant = std <= CONSTANT_RELATIVE_TOL * magnitude
+    scale = np.where(constant, 1.0, np.ldexp(std, exponents))
+    return np.ldexp(mean, exponents), scale

@@ -757,18 +757,18 @@ def test_failed_fit_leaves_a_fitted_forecaster_unchanged(cls):
 
 @pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
 @pytest.mark.parametrize("transform", [None, "diff", "log"])
-def test_huge_targets_raise_instead_of_nan_forecasts(cls, transform):
-    # Squared deviations of targets near 1e154 overflow float64.
-    df = pd.DataFrame({"y": 1e154 * np.exp(np.arange(12.0))})
-    if transform == "log":
-        df["y"] = 1e154 * (1 + np.arange(12.0)) ** 100
-    extra = {"horizon": 1} if cls is DirectForecaster else {}
-    model = cls(LastValue(), window=2, target="y", target_transform=transform, **extra)
-    if transform == "log":  # the logarithm tames them
-        assert np.isfinite(model.fit(df).predict(1).to_numpy()).all()
-        return
-    with pytest.raises(ValueError, match="target 'y' holds values too large"):
-        model.fit(df)
+@pytest.mark.parametrize("factor", [1e-300, 1e154])
+def test_targets_in_extreme_units_forecast_as_in_unit_ones(cls, transform, factor):
+    # Squared deviations of targets near 1e154 overflow float64, and those of
+    # targets near 1e-300 underflow; the statistics are computed without either.
+    df = pd.DataFrame({"y": np.exp(np.arange(12.0) / 3)})
+    extra = {"horizon": 2} if cls is DirectForecaster else {}
+    forecasts = [
+        cls(LastValue(), window=2, target="y", target_transform=transform, **extra)
+        .fit(df * scale).predict(2).to_numpy()
+        for scale in (1.0, factor)
+    ]
+    assert_allclose(forecasts[1], forecasts[0] * factor, rtol=1e-9)
 
 
 def test_target_transforms_invert_their_transform():

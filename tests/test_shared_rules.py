@@ -144,6 +144,46 @@ def test_input_statistics_follow_the_one_rule(Estimator):
     np.testing.assert_allclose(early.input_scale_, scale, rtol=1e-12)
 
 
+def test_statistics_are_those_of_numpy_and_scale_free():
+    rng = np.random.RandomState(0)
+    values = rng.normal(loc=3.0, size=(50, 3))
+    weights = rng.uniform(size=50)
+    mean, scale = mean_and_scale(values)
+    np.testing.assert_array_equal(mean, values.mean(axis=0))  # unweighted: to the bit
+    np.testing.assert_array_equal(scale, values.std(axis=0))
+    mean, scale = mean_and_scale(values, weights)
+    np.testing.assert_allclose(mean, np.average(values, axis=0, weights=weights), rtol=1e-13)
+    np.testing.assert_allclose(
+        scale, np.sqrt(np.average((values - mean) ** 2, axis=0, weights=weights)), rtol=1e-13
+    )
+    # Rows of weight zero count for nothing, not even their magnitude.
+    padded = np.r_[values, np.full((5, 3), 1e300)]
+    np.testing.assert_array_equal(mean_and_scale(padded, np.r_[weights, np.zeros(5)])[1], scale)
+    for factor in (1e-300, 1e-16, 1e300):
+        np.testing.assert_allclose(mean_and_scale(values * factor, weights)[1], scale * factor,
+                                   rtol=1e-13)
+
+
+def test_a_column_constant_up_to_rounding_is_centred_not_scaled():
+    # At any level, rounding noise is not blown up; a variation of 1e-6 is data.
+    z = np.random.RandomState(0).normal(size=20)
+    for level in (0.1, 1.0, 7.0, 1e-200, 1e200):
+        unit = np.c_[np.ones(20), 1 + np.finfo(float).eps * z, 1 + 1e-6 * z]
+        mean, scale = mean_and_scale(level * unit)
+        np.testing.assert_allclose(mean, level * unit.mean(axis=0), rtol=1e-15)
+        assert scale[0] == scale[1] == 1.0
+        np.testing.assert_allclose(scale[2], level * unit[:, 2].std(), rtol=1e-9)
+    mean, scale = mean_and_scale(np.zeros((4, 1)))
+    assert mean == 0.0 and scale == 1.0
+
+
+def test_statistics_of_non_finite_values_are_refused():
+    with pytest.raises(ValueError, match="X holds values that are not finite"):
+        mean_and_scale(np.array([[1.0], [np.inf]]))
+    with pytest.raises(ValueError, match="The weights of y are not all finite"):
+        mean_and_scale(np.ones((2, 1)), np.array([1.0, np.nan]), what="y")
+
+
 # -- committing fitted state -------------------------------------------------------
 
 

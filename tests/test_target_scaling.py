@@ -200,10 +200,15 @@ def test_constant_target_is_centred_not_scaled():
     np.testing.assert_allclose(model.predict(X), 7.0, atol=0.5)
 
 
-def test_targets_too_large_to_scale_raise_a_clear_error():
+@ignore_convergence
+@pytest.mark.parametrize("factor", [1e-300, 1e300])
+def test_targets_in_extreme_units_train_as_in_unit_ones(factor):
     X, y = last_two(20, n_steps=3)
-    with pytest.raises(ValueError, match="y holds values too large"):
-        LSTMRegressor((2,), max_iter=1).fit(X, y * 1e300)
+    reference = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, y)
+    model = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, y * factor)
+    np.testing.assert_allclose(model.target_scale_, reference.target_scale_ * factor, rtol=1e-12)
+    np.testing.assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X) * factor, rtol=1e-9)
 
 
 @pytest.mark.parametrize("value, error", [("yes", TypeError), (1, TypeError)])
