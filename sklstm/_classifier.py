@@ -359,9 +359,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         score : float
         """
         z, seqs, sw = self._scoring_input(X, sample_weight)
-        if not self.return_sequences:
-            return float(accuracy_score(y, self._labels_of(z, seqs), sample_weight=sw))
+        # The labels are held to fit's rules: a masked array, None or NaN
+        # among them is refused here too, naming the sample.
         labels, _ = self._labels(y, seqs)
+        if not self.return_sequences:
+            return float(accuracy_score(labels, self._labels_of(z, seqs), sample_weight=sw))
         predicted = self.classes_[self._decide(z)]
         mask, step_w = seqs.real_step_weights(sw)
         return float(accuracy_score(labels[mask], predicted[mask], sample_weight=step_w))

@@ -454,9 +454,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         score : float
         """
         z, seqs, sw = self._scoring_input(X, sample_weight)
+        # The targets are held to fit's rules, so that a masked array, text or
+        # dates are refused here too, not scored as they come.
+        Y = check_sequence_targets(y, seqs, self.return_sequences, numeric=True)
+        if Y.shape[-1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[-1]} output(s), but the model predicts n_outputs_="
+                f"{self.n_outputs_}."
+            )
         if not self.return_sequences:
-            return float(r2_score(y, self._predictions(z, seqs), sample_weight=sw))
-        Y = check_sequence_targets(y, seqs, True, numeric=True)
+            predicted = self._predictions(z, seqs)
+            return float(r2_score(Y, predicted.reshape(len(Y), -1), sample_weight=sw))
         return _masked_r2(Y, self._natural_units(self._point(z)), seqs, sw)
 
     def __setstate__(self, state):

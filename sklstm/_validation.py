@@ -119,14 +119,19 @@ class Sequences:
         return replace(self, values=values, lengths=lengths)
 
 
+def _reject_masked(values, name, remedy):
+    """Refuse a masked array: np.asarray drops its mask, and the masked
+    values would be read as data. ``remedy`` says what to pass instead."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array, whose mask sklstm would lose. {remedy}")
+
+
 def _reject_unsupported_containers(X, name):
-    if isinstance(X, np.ma.MaskedArray):
-        # np.asarray drops the mask: the masked values would be read as data.
-        raise TypeError(
-            f"{name} is a masked array, whose mask sklstm would lose. Fill the masked "
-            f"entries first: {name}.filled(np.nan) marks them missing (NaN), which is "
-            "padding after a sequence's end and an error elsewhere."
-        )
+    _reject_masked(
+        X, name,
+        f"Fill the masked entries first: {name}.filled(np.nan) marks them missing (NaN), "
+        "which is padding after a sequence's end and an error elsewhere.",
+    )
     if sparse.issparse(X):
         raise TypeError(
             f"Sparse input was passed for {name}, but sklstm needs dense sequences: "
@@ -729,11 +734,11 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
             "Sparse data was passed for y, but sklstm needs dense targets; "
             "convert them with y.toarray()."
         )
-    if isinstance(y, np.ma.MaskedArray):
-        raise TypeError(
-            "y is a masked array, whose mask sklstm would lose. Drop the masked "
-            "samples, or fill per-step targets at padded steps with y.filled(np.nan)."
-        )
+    _reject_masked(
+        y, "y",
+        "Drop the masked samples, or fill per-step targets at padded steps with "
+        "y.filled(np.nan).",
+    )
     n, T = sequences.values.shape[:2]
     if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
         y = _pad_ragged_targets(y, numeric, sequences)

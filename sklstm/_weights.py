@@ -8,7 +8,7 @@ error names the bad sample or class.
 
 import numpy as np
 
-from ._validation import _as_array, _holds_text
+from ._validation import _as_array, _holds_text, _reject_masked
 
 __all__ = ["check_class_weight", "check_sample_weight"]
 
@@ -35,7 +35,8 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
     Raises
     ------
     TypeError
-        If the weights are not numbers.
+        If the weights are not numbers (text, dates, durations), or are a
+        masked array.
     ValueError
         If they have the wrong length, are complex, text, non-finite or
         negative, or sum to zero, to more than ``dtype`` holds, or to less
@@ -43,6 +44,10 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
     """
     if sample_weight is None:
         return None
+    _reject_masked(
+        sample_weight, name,
+        f"Give the masked samples weight 0 instead: {name}.filled(0).",
+    )
     sw = _as_array(sample_weight, name)
     if sw.ndim == 0:
         sw = np.full(n_samples, sw)
@@ -109,6 +114,9 @@ def _weight_values(values, places, name):
     """Real, finite, non-negative float64 weights; an error names the first bad place."""
     if values.dtype.kind in "USa" or (values.dtype == object and _holds_text(values)):
         raise TypeError(f"{name} must hold numbers, not text.")
+    if values.dtype.kind in "mM":  # astype(float64) would read them as nanoseconds
+        raise TypeError(f"{name} must hold numbers, not dates or durations "
+                        f"(dtype {values.dtype}).")
     if np.iscomplexobj(values) or any(isinstance(v, complex) for v in values.ravel()):
         raise ValueError(f"{name} holds complex numbers; weights must be real.")
     try:

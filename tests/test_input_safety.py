@@ -253,6 +253,58 @@ def test_masked_arrays_are_refused_rather_than_unmasked():
         LSTMRegressor(**FAST).fit(X, np.ma.masked_equal(np.arange(6.0), 3.0))
 
 
+@pytest.mark.parametrize("method", ["fit", "partial_fit", "score"])
+@pytest.mark.parametrize("weights, match", [
+    (np.ma.masked_equal([1.0, 1.0, -5.0, 1.0, 1.0, 1.0], -5.0),
+     r"sample_weight is a masked array.*sample_weight.filled\(0\)"),
+    (pd.date_range("2000", periods=6).to_numpy(), "not dates or durations"),
+    (pd.to_timedelta(np.arange(6), "s").to_numpy(), "not dates or durations"),
+])
+def test_weights_that_are_no_numbers_are_refused(method, weights, match):
+    # Masked weights were unmasked (the -5 read as a weight); dates were read
+    # as nanoseconds since 1970.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    y = np.arange(6.0)
+    model = LSTMRegressor(**dict(FAST, solver="adam")).fit(X, y)
+    before = model.predict(X)
+    with pytest.raises(TypeError, match=match):
+        getattr(model, method)(X, y, sample_weight=weights)
+    assert_array_equal(model.predict(X), before)
+
+
+def test_score_holds_its_targets_to_the_rules_of_fit():
+    """score once passed y as it came to scikit-learn's metrics: a masked y
+    was scored on its masked values, text and dates on their numbers."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 3, 1))
+    y = X[:, -1, 0]
+    regressor = LSTMRegressor(**FAST).fit(X, y)
+    hidden = np.ma.array(np.r_[1e6, y[1:]], mask=[True] + [False] * 7)
+    with pytest.raises(TypeError, match="y is a masked array"):
+        regressor.score(X, hidden)
+    with pytest.raises(ValueError, match="y holds strings"):
+        regressor.score(X, y.astype(str))
+    with pytest.raises(TypeError, match="dates or durations"):
+        regressor.score(X, pd.date_range("2000", periods=8).to_numpy())
+    with pytest.raises(ValueError, match=r"y contains NaN \(sample 2\)"):
+        regressor.score(X, np.where(np.arange(8) == 2, np.nan, y))
+    with pytest.raises(ValueError, match="y has 2 output.*n_outputs_=1"):
+        regressor.score(X, np.c_[y, y])
+    # Valid targets score as before, 1-D or as one column.
+    expected = 1 - np.sum((y - regressor.predict(X)) ** 2) / np.sum((y - y.mean()) ** 2)
+    assert regressor.score(X, y) == pytest.approx(expected, rel=1e-12)
+    assert regressor.score(X, y[:, None]) == pytest.approx(expected, rel=1e-12)
+
+    labels = np.where(y > 0, "up", "down")
+    classifier = LSTMClassifier(**FAST).fit(X, labels)
+    with pytest.raises(TypeError, match="y is a masked array"):
+        classifier.score(X, np.ma.array(labels, mask=[True] + [False] * 7))
+    with pytest.raises(ValueError, match=r"y contains None \(sample 3\)"):
+        classifier.score(X, np.where(np.arange(8) == 3, None, labels.astype(object)))
+    expected = np.mean(classifier.predict(X) == labels)
+    assert classifier.score(X, labels) == pytest.approx(expected)
+
+
 def test_a_list_mixing_text_and_numbers_is_refused_not_turned_into_text():
     # np.asarray([1, "a"]) is ["1", "a"]: the 1 would become a class "1".
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
