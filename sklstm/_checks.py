@@ -9,6 +9,7 @@ once per call, before the time loop. Like the rest of the core, this module
 knows nothing of scikit-learn.
 """
 
+import math
 import numbers
 from collections.abc import Mapping, Sequence
 
@@ -48,12 +49,29 @@ def check_rng(rng, name="rng"):
     return rng
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def fits_in_numpy(value):
+    """Whether the number ``value`` is finite and fits NumPy's int64 (an int)
+    or float64 (any other number)."""
+    if isinstance(value, numbers.Integral):
+        return abs(int(value)) <= _INT64_MAX
+    try:
+        return math.isfinite(value)
+    except (OverflowError, TypeError, ValueError):  # a Fraction beyond float64, say
+        return False
+
+
 def check_positive_int(value, name):
-    """``value`` as an int >= 1: TypeError unless integral (bool is not), ValueError if < 1."""
+    """``value`` as an int >= 1: TypeError unless integral (bool is not), ValueError
+    if < 1 or beyond NumPy's int64."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int >= 1, got {value!r} ({type(value).__name__}).")
     if value < 1:
         raise ValueError(f"{name} must be an int >= 1, got {value}.")
+    if not fits_in_numpy(value):
+        raise ValueError(f"{name} is {value}, beyond what NumPy's int64 holds.")
     return int(value)
 
 

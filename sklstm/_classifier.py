@@ -13,7 +13,7 @@ from ._base import BaseLSTM
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import check_class_weight, check_sample_weight
-from ._validation import check_sequence_targets
+from ._validation import check_declared_classes, check_sequence_targets
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -155,8 +155,16 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "other classes (multi-output classification) are not supported."
             )
         state = {}
+        if multilabel and classes is not None and not np.array_equal(
+            np.sort(classes), np.arange(real.shape[1])
+        ):
+            raise ValueError(
+                f"y is a multilabel indicator of {real.shape[1]} columns, whose classes are "
+                f"the column numbers 0 to {real.shape[1] - 1}; classes={classes.tolist()}."
+            )
         if reset:
-            binarizer = LabelBinarizer().fit(np.asarray(classes) if classes is not None else real)
+            declared = classes is not None and not multilabel
+            binarizer = LabelBinarizer().fit(classes if declared else real)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
@@ -165,7 +173,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             state = {"_label_binarizer": binarizer, "classes_": binarizer.classes_}
         else:
             binarizer = self._label_binarizer
-            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            if classes is not None and not multilabel and not np.array_equal(
+                np.unique(classes), self.classes_
+            ):
                 raise ValueError(
                     f"classes={np.unique(classes).tolist()} differs from the classes of the "
                     f"first call, {self.classes_.tolist()}."
@@ -177,8 +187,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             unseen = np.setdiff1d(np.unique(real), known)
             if unseen.size:
                 raise ValueError(
-                    f"y contains classes {unseen.tolist()} that were not declared or seen in the "
-                    f"first fit; known classes are {known.tolist()}."
+                    f"y contains classes {unseen.tolist()} that were not declared in classes or "
+                    f"seen in the first fit; known classes are {known.tolist()}."
                 )
         elif real.shape[1] != len(known):
             raise ValueError(
@@ -385,7 +395,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         self : object
         """
-        if not hasattr(self, "coefs_") and classes is None:
+        if classes is not None:
+            classes = check_declared_classes(classes)
+        elif not hasattr(self, "coefs_"):
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError("classes must be passed on the first call to partial_fit.")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":

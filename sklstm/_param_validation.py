@@ -21,15 +21,23 @@ ValueError: Demo: window must be an int >= 1, got 0.
 
 import inspect
 import numbers
+from collections.abc import Mapping, Set
 
 import numpy as np
 
+from ._checks import fits_in_numpy
+
 __all__ = [
-    "Interval", "Options", "HasMethods", "BOOLEAN", "validate_params",
+    "Interval", "Options", "HasMethods", "IncreasingLevels", "BOOLEAN", "quantile_levels",
+    "validate_params",
     "missing_parameter_defaults",
 ]
 
 _KIND_NAMES = {numbers.Integral: "an int", numbers.Real: "a number"}
+_NUMPY_KINDS = {
+    numbers.Integral: (int, np.integer),
+    numbers.Real: (int, float, np.integer, np.floating),
+}
 
 
 class Interval:
@@ -37,17 +45,23 @@ class Interval:
 
     ``closed`` says which ends belong to the range: ``"both"``, ``"left"``,
     ``"right"`` or ``"neither"``. ``None`` for ``low`` or ``high`` leaves that
-    side open-ended. Booleans and non-finite values never qualify.
+    side open-ended. Only Python's and NumPy's ints (and, for ``Real``,
+    floats) qualify; booleans, non-finite values and numbers beyond NumPy's
+    int64 or float64 never do.
     """
 
     def __init__(self, kind, low=None, high=None, closed="both"):
         self.kind, self.low, self.high, self.closed = kind, low, high, closed
 
     def type_matches(self, value):
-        return isinstance(value, self.kind) and not isinstance(value, (bool, np.bool_))
+        # Python's and NumPy's ints and floats only: a Fraction or Decimal
+        # would pass this check and then fail inside NumPy's arithmetic.
+        return isinstance(value, _NUMPY_KINDS[self.kind]) and not isinstance(
+            value, (bool, np.bool_)
+        )
 
     def value_matches(self, value):
-        if not np.isfinite(value):
+        if not fits_in_numpy(value):
             return False
         left_closed = self.closed in ("both", "left")
         right_closed = self.closed in ("both", "right")
@@ -134,6 +148,74 @@ class HasMethods:
         return f"an object with {' and '.join(self.methods)} methods (an estimator instance)"
 
 
+def quantile_levels(value, name="quantiles"):
+    """``value`` as quantile levels: a tuple of strictly increasing floats in (0, 1).
+
+    Parameters
+    ----------
+    value : 1-D array-like of numbers (list, tuple, ndarray, Series)
+    name : str
+        The parameter's name in error messages.
+
+    Returns
+    -------
+    levels : tuple of float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a 1-D sequence (a scalar, text, a mapping, a set,
+        None) or holds something other than ints and floats.
+    ValueError
+        If it is empty, a level lies outside (0, 1), or the levels do not
+        strictly increase.
+    """
+    try:
+        levels = None if isinstance(value, (str, bytes, Mapping, Set)) else (
+            np.asarray(value, dtype=object)
+        )
+    except ValueError:  # nested sequences of different lengths
+        levels = None
+    if levels is None or levels.ndim != 1:
+        raise TypeError(f"{name} must be a 1-D sequence of numbers in (0, 1); got {value!r}.")
+    for q in levels:
+        if not isinstance(q, _NUMPY_KINDS[numbers.Real]) or isinstance(q, (bool, np.bool_)):
+            raise TypeError(f"{name} must be numbers in (0, 1); got {q!r}.")
+    if not levels.size:
+        raise ValueError(f"{name} must hold at least one level.")
+    for q in levels:
+        if not 0 < q < 1:
+            raise ValueError(f"{name} must be in (0, 1) exclusive; got {q!r}.")
+    levels = tuple(float(q) for q in levels)
+    if any(b <= a for a, b in zip(levels, levels[1:])):
+        raise ValueError(f"{name} must be strictly increasing; got {levels}.")
+    return levels
+
+
+class IncreasingLevels:
+    """A non-empty 1-D sequence of strictly increasing numbers in (0, 1): the
+    rule of :func:`quantile_levels`, as a constraint of a parameter table."""
+
+    def type_matches(self, value):
+        try:
+            quantile_levels(value)
+        except TypeError:
+            return False
+        except ValueError:
+            pass
+        return True
+
+    def value_matches(self, value):
+        try:
+            quantile_levels(value)
+        except ValueError:
+            return False
+        return True
+
+    def __str__(self):
+        return "a non-empty 1-D sequence of strictly increasing numbers in (0, 1)"
+
+
 BOOLEAN = _Boolean()
 
 
@@ -166,7 +248,14 @@ def validate_params(params, constraints, owner):
             continue
         expected = " or ".join(str(c) for c in options)
         error = ValueError if typed else TypeError
-        raise error(f"{owner}: {name} must be {expected}, got {value!r}.")
+        number = isinstance(value, numbers.Number)
+        if typed and number and not fits_in_numpy(value):
+            note = " (beyond what NumPy's int64 or float64 holds)"
+        elif not typed and number and not isinstance(value, _NUMPY_KINDS[numbers.Real]):
+            note = f" (a {type(value).__name__}; pass an int or a float)"
+        else:
+            note = ""
+        raise error(f"{owner}: {name} must be {expected}, got {value!r}{note}.")
 
 
 def missing_parameter_defaults(cls, state):

@@ -12,7 +12,7 @@ from ._base import BaseLSTM
 from ._fitted_state import check_float_array, check_positive
 from ._parameters import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC
 from ._loss import Objective, non_crossing_quantiles
-from ._param_validation import BOOLEAN, Options
+from ._param_validation import BOOLEAN, IncreasingLevels, Options
 from ._scaling import mean_and_scale
 from ._validation import check_sequence_targets, target_is_single_output
 
@@ -57,27 +57,6 @@ REGRESSOR_ATTRIBUTES_DOC = """
         Quantile levels of the columns of :meth:`predict_quantiles`; None
         for ``loss="squared_error"``.
 """
-
-
-class _IncreasingLevels:
-    """A constraint of the parameter table: strictly increasing numbers in (0, 1)."""
-
-    def type_matches(self, value):
-        if not isinstance(value, (list, tuple, np.ndarray)) or np.ndim(value) != 1:
-            return False
-        return all(
-            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) for v in value
-        )
-
-    def value_matches(self, value):
-        levels = np.asarray(value, dtype=float)
-        return (
-            levels.size > 0 and np.all((levels > 0) & (levels < 1))
-            and np.all(np.diff(levels) > 0)
-        )
-
-    def __str__(self):
-        return "a non-empty 1-D sequence of strictly increasing numbers in (0, 1)"
 
 
 _LOSSES = ("squared_error", "quantile")
@@ -133,7 +112,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     _parameter_constraints = {
         **PARAMETER_CONSTRAINTS,
         "loss": [Options(str, _LOSSES)],
-        "quantiles": [_IncreasingLevels()],
+        "quantiles": [IncreasingLevels()],
         "scale_targets": [BOOLEAN],
     }
 
@@ -254,10 +233,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         levels = self.quantiles_
         if levels is not None:
             check_float_array(levels, "quantiles_")
-            if levels.ndim != 1 or not _IncreasingLevels().value_matches(levels):
+            if levels.ndim != 1 or not IncreasingLevels().value_matches(levels):
                 raise ValueError(
                     "quantiles_ must be None (loss='squared_error') or "
-                    f"{_IncreasingLevels()}, got {levels.tolist()}."
+                    f"{IncreasingLevels()}, got {levels.tolist()}."
                 )
         if not isinstance(self._single_output, (bool, np.bool_)):
             raise TypeError(f"_single_output must be a bool, got {self._single_output!r}.")
@@ -324,7 +303,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         outputs, or the quantile nearest 0.5 (the lower of two as near)."""
         if self.quantiles_ is None:
             return z
-        middle = int(np.argmin(np.abs(self.quantiles_ - 0.5)))
+        # Levels as near as rounding allows count as tied: |0.7 - 0.5| is a
+        # little less than |0.3 - 0.5| in binary, though the user meant a tie.
+        distance = np.abs(self.quantiles_ - 0.5)
+        middle = int(np.flatnonzero(distance <= distance.min() + 1e-12)[0])
         return self._quantile_blocks(z)[..., middle]
 
     def _natural_units(self, values, *, per_quantile=False):

@@ -40,7 +40,7 @@ from .exceptions import DataLayoutWarning
 
 __all__ = [
     "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_channel_names",
-    "check_sequence_targets", "check_sequences",
+    "check_declared_classes", "check_sequence_targets", "check_sequences",
 ]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
@@ -807,11 +807,11 @@ def _target_place(where, mask):
     return f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
 
 
-def _labels_array(y, hint):
+def _labels_array(y, hint, *, name="y"):
     """:func:`_as_array` of labels, except that a list mixing text and numbers
     stays objects, for :func:`_require_labels` to refuse: ``np.asarray([1, "a"])``
     would turn the 1 into the string "1" silently."""
-    arr = _as_array(y, "y", hint)
+    arr = _as_array(y, name, hint)
     if isinstance(y, (list, tuple)) and arr.dtype.kind in "US":
         objects = np.asarray(y, dtype=object)
         if objects.shape == arr.shape and not all(
@@ -821,14 +821,59 @@ def _labels_array(y, hint):
     return arr
 
 
-def _require_labels(y, mask):
+def check_declared_classes(classes):
+    """``partial_fit``'s ``classes``: the labels, held to the rules of labels in ``y``.
+
+    Parameters
+    ----------
+    classes : array-like of shape (n_classes,)
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+
+    Raises
+    ------
+    TypeError
+        If ``classes`` is text, a mapping, a set (whose order is arbitrary),
+        a scalar or a masked array.
+    ValueError
+        If it is not 1-D, holds a missing or infinite label or mixes text
+        with numbers, or names fewer than 2 distinct classes.
+    """
+    if isinstance(classes, (str, bytes, Mapping, set, frozenset, Iterator)) or np.isscalar(classes):
+        raise TypeError(
+            "classes must be a list or 1-D array of the class labels, got "
+            f"{type(classes).__name__} {classes!r}."
+        )
+    _reject_masked(classes, "classes", "Pass the labels themselves: classes.compressed().")
+    arr = _labels_array(classes, "", name="classes")
+    if arr.ndim != 1:
+        raise ValueError(f"classes must be 1-D, one entry per class, got shape {arr.shape}.")
+    _require_labels(arr, None, name="classes")
+    distinct = np.unique(arr)
+    if distinct.size < 2:
+        raise ValueError(
+            f"classes must name at least 2 classes, got {distinct.tolist()}: a classifier "
+            "tells classes apart."
+        )
+    return arr
+
+
+def _require_labels(y, mask, *, name="y"):
     """Raise on labels that cannot be classes, outside padded steps (``mask`` marks real steps).
 
     Missing labels (None, NaN, pd.NA) and infinite ones have no class, and
-    text mixed with numbers cannot be sorted into ``classes_``.
+    text mixed with numbers cannot be sorted into ``classes_``. ``name`` is
+    "y" (an error names the sample) or "classes" (it names the entry).
     """
     if y.dtype.kind not in "fO":
         return
+
+    def place(where):
+        return _target_place(where, mask) if name == "y" else f"entry {where[0]}"
+
+    remedy = "drop the sample or give it its class" if name == "y" else "declare labels only"
     real = np.ones(y.shape, dtype=bool)
     if mask is not None:
         real &= mask.reshape(mask.shape + (1,) * (y.ndim - mask.ndim))
@@ -843,8 +888,8 @@ def _require_labels(y, mask):
         else:
             kind = repr(value)  # None, pd.NA, NaT
         raise ValueError(
-            f"Input y contains {kind} ({_target_place(where, mask)}), which is not a class label: "
-            "drop the sample or give it its class."
+            f"Input {name} contains {kind} ({place(where)}), which is not a class label: "
+            f"{remedy}."
         )
     if y.dtype.kind == "O":
         is_text = np.frompyfunc(lambda v: isinstance(v, (str, bytes)), 1, 1)(y).astype(bool)
@@ -852,8 +897,8 @@ def _require_labels(y, mask):
         if text.size and other.size:
             t, o = tuple(text[0]), tuple(other[0])
             raise ValueError(
-                f"y mixes text and other labels: {y[t]!r} ({_target_place(t, mask)}) and {y[o]!r} "
-                f"({_target_place(o, mask)}). Give the labels one type, for example y.astype(str)."
+                f"{name} mixes text and other labels: {y[t]!r} ({place(t)}) and {y[o]!r} "
+                f"({place(o)}). Give the labels one type, for example {name}.astype(str)."
             )
 
 

@@ -371,6 +371,11 @@ def test_invalid_coverage(kwargs, error, message, make):
         ((0.0, 0.5), ValueError, r"in \(0, 1\) exclusive; got 0\.0"),
         (("a",), TypeError, r"numbers in \(0, 1\); got 'a'"),
         ((), ValueError, r"at least one level"),
+        # These raised from Python or NumPy, or read a dict's keys as levels.
+        (None, TypeError, r"quantiles must be a 1-D sequence of numbers in \(0, 1\); got None"),
+        (np.array(0.5), TypeError, r"1-D sequence .*got array\(0\.5\)"),
+        ({0.1: "x", 0.9: "y"}, TypeError, r"1-D sequence .*got \{0\.1: 'x'"),
+        ((True,), TypeError, r"numbers in \(0, 1\); got True"),
     ],
 )
 def test_invalid_quantiles(quantiles, error, message, make):

@@ -7,6 +7,8 @@ that names its place: the sample, step, channel, column or parameter.
 
 import re
 import warnings
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -303,6 +305,60 @@ def test_score_holds_its_targets_to_the_rules_of_fit():
         classifier.score(X, np.where(np.arange(8) == 3, None, labels.astype(object)))
     expected = np.mean(classifier.predict(X) == labels)
     assert classifier.score(X, labels) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("classes, exc, match", [
+    (["a", 1, "b"], ValueError, r"classes mixes text and other labels: 'a' \(entry 0\) and 1"),
+    (["a", "b", None], ValueError, r"classes contains None \(entry 2\)"),
+    ([0.0, 1.0, np.nan], ValueError, r"classes contains NaN \(entry 2\)"),
+    ("ab", TypeError, "classes must be a list or 1-D array"),
+    ({"a", "b"}, TypeError, "classes must be a list or 1-D array"),
+    ({"a": 0, "b": 1}, TypeError, "classes must be a list or 1-D array"),
+    ([], ValueError, "classes must name at least 2 classes"),
+    (["a"], ValueError, "classes must name at least 2 classes"),
+    ([["a", "b"]], ValueError, "classes must be 1-D"),
+    (np.ma.array(["a", "b", "c"], mask=[0, 0, 1]), TypeError, "classes is a masked array"),
+])
+def test_declared_classes_are_held_to_the_rules_of_labels(classes, exc, match):
+    # ["a", 1, "b"] once gave classes_ ['1', 'a', 'b'], a phantom class; the
+    # others raised from NumPy or scikit-learn, blaming y or nothing.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(exc, match=match):
+        LSTMClassifier(**dict(FAST, solver="adam")).partial_fit(X, ["a", "b"] * 3, classes=classes)
+
+
+def test_declared_classes_of_multilabel_targets_are_the_column_numbers():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    Y = np.array([[0, 1, 1], [1, 0, 0]] * 3)
+    model = LSTMClassifier(**dict(FAST, solver="adam"))
+    assert_array_equal(model.partial_fit(X, Y, classes=[0, 1, 2]).classes_, [0, 1, 2])
+    with pytest.raises(ValueError, match="multilabel indicator of 3 columns.*classes=\\[0, 1\\]"):
+        LSTMClassifier(**dict(FAST, solver="adam")).partial_fit(X, Y, classes=[0, 1])
+
+
+@pytest.mark.parametrize("params, exc, match", [
+    # A Fraction or Decimal passed the table and failed inside NumPy's arithmetic.
+    ({"beta_1": Fraction(9, 10)}, TypeError, r"beta_1 must be .*Fraction\(9, 10\) \(a Fraction; "),
+    ({"alpha": Decimal("0.1")}, TypeError, r"alpha must be .*\(a Decimal; pass an int or a float\)"),
+    # Ints beyond int64 raised NumPy's "Python int too large" or allocation errors.
+    ({"max_iter": 10**30}, ValueError, r"max_iter must be an int >= 1, .*beyond what NumPy"),
+    ({"hidden_layer_sizes": (10**30,)}, ValueError, r"hidden_layer_sizes holds 10+, beyond"),
+    ({"patch_length": 2**62}, ValueError, r"patch_length=4611686018427387904 is longer than the "
+                                          r"longest training sequence \(3 steps\)"),
+    ({"patch_length": 4}, ValueError, r"Use patch_length <= 3"),
+])
+def test_numbers_numpy_cannot_compute_with_are_refused_by_name(params, exc, match):
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(exc, match=match):
+        LSTMRegressor(**{**FAST, "solver": "adam", **params}).fit(X, np.arange(6.0))
+
+
+def test_numbers_of_numpy_kinds_are_accepted():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    params = dict(alpha=np.float32(0.1), max_iter=np.int64(2), patch_length=np.int32(3),
+                  beta_1=0.9, learning_rate_init=1)
+    model = LSTMRegressor(**{**FAST, "solver": "adam", **params}).fit(X, np.arange(6.0))
+    assert model.n_iter_ == 2 and model.patch_length_ == 3
 
 
 def test_a_list_mixing_text_and_numbers_is_refused_not_turned_into_text():

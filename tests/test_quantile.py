@@ -4,6 +4,7 @@ import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import norm
 from sklearn.exceptions import ConvergenceWarning
@@ -182,6 +183,29 @@ def test_quantile_shapes_with_several_outputs(return_sequences):
     np.testing.assert_array_equal(model.quantiles_, [0.25, 0.75])
     # of two levels equally near 0.5, predict gives the lower
     np.testing.assert_array_equal(model.predict(X), model.predict_quantiles(X)[..., 0])
+
+
+@ignore_convergence
+@pytest.mark.parametrize("levels, lower", [
+    ((0.3, 0.7), 0), ((0.1, 0.3, 0.7, 0.9), 1), ((0.2, 0.8), 0), ((0.1, 0.5, 0.9), 1),
+    ((0.1, 0.45, 0.6), 1),
+])
+def test_predict_gives_the_level_nearest_the_median_the_lower_of_a_tie(levels, lower):
+    # 0.7 - 0.5 is a little less than 0.5 - 0.3 in binary; the tie is the user's.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(12, 4, 1)), rng.normal(size=12)
+    model = LSTMRegressor((2,), loss="quantile", quantiles=levels, max_iter=2,
+                          random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), model.predict_quantiles(X)[:, lower])
+
+
+@ignore_convergence
+def test_quantile_levels_may_be_any_1d_array_like():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(12, 4, 1)), rng.normal(size=12)
+    for levels in ([0.1, 0.9], (0.1, 0.9), np.array([0.1, 0.9]), pd.Series([0.1, 0.9])):
+        model = LSTMRegressor((2,), loss="quantile", quantiles=levels, max_iter=2).fit(X, y)
+        np.testing.assert_array_equal(model.quantiles_, [0.1, 0.9])
 
 
 @ignore_convergence

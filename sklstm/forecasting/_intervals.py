@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._param_validation import Interval, Options, validate_params
+from .._param_validation import Interval, Options, quantile_levels, validate_params
 from ._backtest import COVERAGE_CONSTRAINT, observed_targets, rolling_forecasts
 
 __all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds"]
@@ -61,9 +61,6 @@ CALIBRATION_CONSTRAINTS = {
 
 # Real ranks within this of an integer are that integer (float rounding).
 _ROUNDING = 1e-9
-
-QUANTILE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
-
 
 def calibration_folds(n_rows, n_min_rows, max_offset, method, size, n_folds):
     """The calibration folds of a history, or why there are none.
@@ -203,20 +200,11 @@ def conformal_quantiles(point, residuals, levels):
 
 
 def check_levels(quantiles):
-    """``quantiles`` as a tuple of increasing floats in (0, 1)."""
-    if isinstance(quantiles, Real):
+    """``quantiles``, one level or a sequence of them, as a tuple of
+    increasing floats in (0, 1) (:func:`~sklstm._param_validation.quantile_levels`)."""
+    if isinstance(quantiles, Real) and not isinstance(quantiles, (bool, np.bool_)):
         quantiles = (quantiles,)
-    levels = tuple(quantiles)
-    if not levels:
-        raise ValueError("quantiles must hold at least one level.")
-    for q in levels:
-        if not QUANTILE_CONSTRAINT.type_matches(q):
-            raise TypeError(f"quantiles must be numbers in (0, 1); got {q!r}.")
-        if not QUANTILE_CONSTRAINT.value_matches(q):
-            raise ValueError(f"quantiles must be in (0, 1) exclusive; got {q!r}.")
-    if any(b <= a for a, b in zip(levels, levels[1:])):
-        raise ValueError(f"quantiles must be strictly increasing; got {levels}.")
-    return tuple(float(q) for q in levels)
+    return quantile_levels(quantiles)
 
 
 def interval_frame(values, index, targets, labels):
