@@ -36,6 +36,13 @@ __all__ = [
 # many more Adam steps per epoch.
 AUTO_BATCH_SIZE = 32
 
+# What a warning at the iteration cap advises: the inputs and targets are
+# already standardised by default, so scaling is rarely the remedy.
+_AT_THE_CAP = (
+    "Increase max_iter, or filter sklstm.exceptions.IterationLimitWarning where the "
+    "cap is deliberate."
+)
+
 # A stochastic fit whose last epoch's loss exceeds its first's by this factor
 # has diverged, even if every value stayed finite.
 _DIVERGENCE_FACTOR = 10.0
@@ -429,7 +436,7 @@ def fit_stochastic(
         if not incremental and epoch == settings.max_iter - 1:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({settings.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
+                f"and the optimization hasn't converged yet. {_AT_THE_CAP}",
                 IterationLimitWarning,
             )
     if not diverged:
@@ -492,11 +499,13 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
             + _penalty_advice(objective, data)
         )
     if not info["success"]:
-        warnings.warn(
-            f"{method} did not converge: {info['message']} "
-            "Increase max_iter or scale the data.",
-            IterationLimitWarning if _reached_limit(info, method, settings) else ConvergenceWarning,
-        )
+        if _reached_limit(info, method, settings):
+            advice, category = _AT_THE_CAP, IterationLimitWarning
+        else:
+            advice, category = "Check the scaling of the data, or try another solver.", (
+                ConvergenceWarning
+            )
+        warnings.warn(f"{method} did not converge: {info['message']} {advice}", category)
     record.n_iter += max(info["n_iter"], 1)
     record.loss_curve.extend(info["loss_curve"] or [info["loss"]])
     record.loss = float(info["loss"])

@@ -1,6 +1,7 @@
 """Every script of examples/ runs to its end, as a newcomer would run it."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,19 @@ def test_example_runs(script, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert done.stdout.strip(), "the example printed nothing"
+    if script.name == "forecast_dataframe.py":
+        _check_readme_table(done.stdout)
+
+
+def _check_readme_table(printed):
+    """The README's CO2 table shows what forecast_dataframe.py prints."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme[readme.index("| forecast | MAE (ppm) | MAPE (%) |"):].split("\n\n")[0]
+    rows = re.findall(r"^\| ([^|]+?) \| ([\d.]+) \| ([\d.]+) \|$", table, flags=re.M)
+    assert len(rows) == 5
+    for name, mae, mape in rows:
+        line = re.search(rf"^{re.escape(name)}\s+([\d.]+)\s+([\d.]+)", printed, flags=re.M)
+        assert line, f"the example prints no row {name!r}"
+        # to the printed rounding, give or take a last digit for another BLAS
+        assert abs(float(line[1]) - float(mae)) <= 0.002, (name, line[1], mae)
+        assert abs(float(line[2]) - float(mape)) <= 0.002, (name, line[2], mape)

@@ -527,7 +527,7 @@ def _failing_cases():
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("estimator, params, call", _failing_cases())
+@pytest.mark.parametrize("estimator, params, call", list(_failing_cases()))
 def test_errors_leave_a_fitted_model_unchanged(estimator, params, call):
     model, X, y = _fitted(estimator)
     if params:
