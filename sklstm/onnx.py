@@ -835,8 +835,11 @@ _register()
 def _example_form(X_example, estimator):
     """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
     if isinstance(X_example, pd.DataFrame):
-        X_example = X_example.to_numpy()
-    if isinstance(X_example, (list, tuple)) and any(
+        # The graph reads columns by position: predict checks that their
+        # names and order are fit's.
+        sample, rank = X_example.iloc[:1], 2
+        dtype = sample.to_numpy().dtype
+    elif isinstance(X_example, (list, tuple)) and any(
         isinstance(item, (np.ndarray, pd.Series, pd.DataFrame)) or np.ndim(item) != 1
         for item in X_example
     ):

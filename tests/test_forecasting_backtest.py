@@ -135,11 +135,55 @@ def test_backtest_does_not_change_the_forecaster(make):
         ({"initial": 10}, ValueError, r"needs horizon= for a RecursiveForecaster"),
         ({"initial": 79, "horizon": 2}, ValueError,
          r"data has 80 rows: after initial=79 rows there are 1, fewer than the 2 steps"),
+        # named by the argument, not by the rows of the first fit
+        ({"initial": 3, "horizon": 2}, ValueError,
+         r"initial=3, but one training window needs window \+ gap \+ horizon = 3 \+ 0 \+ 1"),
     ],
 )
 def test_backtest_invalid_arguments(kwargs, error, message, make):
     with pytest.raises(error, match=message):
         backtest(make(RecursiveForecaster, window=3), noisy()["y"], **kwargs)
+
+
+def test_backtest_checks_the_forecaster_and_its_reach_before_any_fit(make):
+    df = noisy()
+    # The forecaster's own parameters are named; a bad horizon was compared
+    # with backtest's and raised Python's TypeError.
+    with pytest.raises(TypeError, match=r"DirectForecaster: horizon must be an int >= 1, got '3'"):
+        backtest(make(DirectForecaster, window=3, horizon="3"), df["y"], initial=60, horizon=2)
+    # A recursive forecast with past covariates reaches gap + 1 steps: the
+    # folds raised IndexError from deep inside the forecast.
+    recursive = make(RecursiveForecaster, window=3, target="y", past_covariates="f")
+    with pytest.raises(ValueError, match=r"can reach at most gap \+ 1 = 1 step\(s\); got horizon=3"):
+        backtest(recursive, df, initial=60, horizon=3)
+    assert len(backtest(recursive, df, initial=60, horizon=1).errors) == 20
+
+
+def test_backtest_refit_given_as_a_numpy_bool(make):
+    forecaster = make(RecursiveForecaster, window=3)
+    y = noisy()["y"]
+    for plain, numpy_bool in ((False, np.False_), (True, np.True_)):
+        expected = backtest(forecaster, y, initial=60, horizon=2, refit=plain).errors
+        pd.testing.assert_frame_equal(
+            backtest(forecaster, y, initial=60, horizon=2, refit=numpy_bool).errors, expected
+        )
+
+
+def test_coverage_is_unknown_where_the_truth_or_the_forecast_is_missing(make):
+    y = noisy()["y"]
+    y.iloc[65] = np.nan  # a missing truth, and histories that hold it
+    result = backtest(make(DirectForecaster, window=3, horizon=2), y, initial=50,
+                      refit=False, coverage=0.5)
+    forecasts = result.forecasts
+    missing = forecasts["y_true"].isna() | forecasts["y_pred"].isna()
+    assert missing.any() and (~missing).any()
+    assert forecasts["covered"].dtype == "boolean"
+    assert forecasts.loc[missing, "covered"].isna().all()
+    judged = forecasts[~missing]
+    inside = (judged["lower"] <= judged["y_true"]) & (judged["y_true"] <= judged["upper"])
+    assert_array_equal(judged["covered"].to_numpy(bool), inside)
+    # so that the mean is the coverage of the judged rows; it was diluted by False
+    assert forecasts["covered"].mean() == pytest.approx(inside.mean())
 
 
 def test_backtest_refuses_bad_data_and_non_forecasters(make):

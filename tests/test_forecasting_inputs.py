@@ -197,3 +197,37 @@ def test_huge_targets_forecast_in_their_units(cls, make):
     df = pd.DataFrame({"y": 1.4e307 * (1.0 + np.arange(12.0))})
     with pytest.raises(ValueError, match=r"forecast of 'y' at step 1 is beyond float64"):
         make(cls, window=3, target="y").fit(df).predict(2)
+
+
+@pytest.mark.parametrize("dropna", ["False", 1, None])
+def test_make_windows_checks_dropna(dropna):
+    # "False" was read as true and dropped windows instead of refusing the NaN.
+    df = pd.DataFrame({"y": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0, 7.0]})
+    with pytest.raises(TypeError, match="make_windows: dropna must be True or False"):
+        make_windows(df, target="y", window=2, dropna=dropna)
+
+
+class _NaNRegressor:
+    """A regressor of windows whose forecasts are NaN."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_regressor_forecasting_nan_is_named(cls, make):
+    # It was reported as a forecast "beyond float64".
+    forecaster = cls(_NaNRegressor(), window=2, target="y",
+                     **({"horizon": 1} if cls is DirectForecaster else {}))
+    # Already in fit, whose calibration and in-sample values forecast.
+    with pytest.raises(ValueError, match=r"The regressor _NaNRegressor forecast NaN for 'y' at step 1"):
+        forecaster.fit(pd.DataFrame({"y": np.arange(10.0)}))

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 ort = pytest.importorskip("onnxruntime")
@@ -317,6 +318,19 @@ def test_univariate_newest_first_lags():
     lags = rng.normal(size=(N, 6)).astype(np.float32)  # lag_1, lag_2, ... (skforecast)
     model = _fit(LSTMRegressor, lags, lags[:, 0], newest_first=True, hidden_layer_sizes=(4, 3))
     _assert_close(_run(to_onnx(model, lags), lags)[0], model.predict(lags))
+
+
+def test_a_dataframe_example_must_have_the_columns_of_fit():
+    # The graph reads columns by position; an example whose columns were
+    # reordered gave a graph that read them in the wrong places.
+    rng = np.random.RandomState(4)
+    frame = pd.DataFrame(rng.normal(size=(N, 4)).astype(np.float32),
+                         columns=["t0", "t1", "t2", "t3"])
+    model = _fit(LSTMRegressor, frame, frame["t3"].to_numpy())
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        to_onnx(model, frame[["t3", "t2", "t1", "t0"]])
+    onx = to_onnx(model, frame)
+    _assert_close(_run(onx, frame.to_numpy())[0], model.predict(frame))
 
 
 def test_table_nan_is_not_padding():

@@ -21,6 +21,7 @@ from sklearn.base import clone
 from .._param_validation import BOOLEAN, Interval, validate_params
 from ._columns import as_frame, check_finite, column_values, resolve_roles
 from ._time import time_freq
+from ._windows import check_fit_length
 
 __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
 
@@ -80,7 +81,9 @@ class BacktestResult:
         ``origin`` (label of the last history row), ``step`` (steps after the
         origin), ``time`` (label of the forecast step), ``target``,
         ``y_true``, ``y_pred`` and, with ``coverage``, ``lower``, ``upper``
-        and ``covered``.
+        and ``covered`` (a nullable boolean, missing where the truth or the
+        forecast is, so that ``covered.mean()`` counts only the rows it can
+        judge).
     errors : DataFrame of shape (n_folds, n_steps) or (n_folds, n_targets * n_steps)
         ``y_true - y_pred``, indexed by the origins; one column per step,
         or a two-level column index (target, step) for several targets.
@@ -199,6 +202,10 @@ def backtest(
             f"{type(forecaster).__name__}. Wrap a regressor first, e.g. "
             f"DirectForecaster(regressor, window=..., horizon=...)."
         )
+    if isinstance(refit, (bool, np.bool_)):
+        refit = bool(refit)  # _folds tells True and False from ints by identity
+    # The forecaster's own parameters first, so that their errors name them.
+    setup = forecaster._check_params()
     horizon = _backtest_horizon(forecaster, horizon)
     step = horizon if step is None else int(step)
     frame, target = as_frame(data, forecaster.target)
@@ -210,6 +217,8 @@ def backtest(
     )
     check_finite(column_values(frame, roles.columns), roles.columns, frame.index,
                  allow_nan=True)
+    forecaster._check_reach(horizon, "horizon", setup.gap, roles.past)
+    check_fit_length(int(initial), setup, described=f"initial={int(initial)}")
     model = clone(forecaster).set_params(target=target)  # a Series is now a frame
     if coverage is None:
         model.set_params(calibration=None)
@@ -270,9 +279,14 @@ def _result(index, targets, origins, offsets, truth, pred, bounds):
     }
     if bounds is not None:
         table["lower"], table["upper"] = bounds[0].ravel(), bounds[1].ravel()
-        table["covered"] = (table["lower"] <= table["y_true"]) & (
-            table["y_true"] <= table["upper"]
+        inside = (table["lower"] <= table["y_true"]) & (table["y_true"] <= table["upper"])
+        # Unknown where the truth or the interval is missing, so that
+        # covered.mean() is the coverage of the rows that can be judged.
+        known = ~np.isnan(table["y_true"]) & ~np.isnan(table["lower"])
+        table["covered"] = pd.array(
+            np.where(known, inside, False), dtype="boolean"
         )
+        table["covered"][~known] = pd.NA
     forecasts = pd.DataFrame(table)
     errors = truth - pred
     origin_index = pd.Index(index[origins], name="origin")

@@ -32,7 +32,7 @@ from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (
     check_on_axis, check_time_zone, future_labels, index_from_state, index_state, time_freq,
 )
-from ._windows import WINDOW_CONSTRAINTS, center_windows, make_windows
+from ._windows import WINDOW_CONSTRAINTS, center_windows, check_fit_length, make_windows
 
 # The LSTM that the forecasters fit when regressor=None. Measured on the
 # bundled series (examples/forecast_dataframe.py, co2 and sunspots, 3 seeds):
@@ -187,27 +187,6 @@ class _Setup:
         return cls(**{**state, "transform": TARGET_TRANSFORMS[state["transform"]]})
 
 
-def _check_fit_length(n_rows, setup):
-    """Raise unless ``n_rows`` of fit data make at least one training window.
-
-    Counted here, on the raw rows, because the windows are cut after the
-    target transform has consumed its leading rows.
-    """
-    needed = setup.window + setup.gap + setup.horizon
-    terms = f"window + gap + horizon = {setup.window} + {setup.gap} + {setup.horizon}"
-    if setup.transform.n_consumed:
-        needed += setup.transform.n_consumed
-        terms += (
-            f" + {setup.transform.n_consumed} (consumed by "
-            f"target_transform={setup.transform.name!r})"
-        )
-    if n_rows < needed:
-        raise ValueError(
-            f"data has {n_rows} rows, but one training window needs {terms} "
-            f"= {needed} rows."
-        )
-
-
 def _freq_state(freq):
     """A frequency as plain values that rebuild it exactly (see :func:`_freq_from_state`).
 
@@ -313,6 +292,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """The fitted setup, or the parameters' own before a fit."""
         return getattr(self, "_setup", None) or self._check_params()
 
+    def _check_reach(self, n_steps, name, gap, past_covariates):
+        """Raise if the forecast cannot reach ``n_steps`` steps (a recursive
+        one with past covariates); ``gap`` and ``past_covariates`` are the
+        fitted ones, or the parameters' before a fit."""
+
     def _check_predict_horizon(self, horizon, default):
         """``horizon`` given to predict, as an int; None means ``default``."""
         if horizon is None:
@@ -339,6 +323,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         ``lookback``; ``origins`` index ``lookback``'s rows.
         """
         pred = self._forecast_model_units(lookback, lead, origins, n_steps)
+        if np.isnan(pred).any():
+            _, step, target = np.argwhere(np.isnan(pred))[0]
+            raise ValueError(
+                f"The regressor {type(self.regressor_).__name__} forecast NaN for "
+                f"{self.targets_[target]!r} at step {step + 1}."
+            )
         last_raw = raw[origins + self._setup.transform.n_consumed]
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, by place
             pred = pred * self.target_scale_ + self.target_mean_
@@ -446,7 +436,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         )
         freq = time_freq(frame.index)
         check_time_zone(frame.index)
-        _check_fit_length(len(frame), setup)
+        check_fit_length(len(frame), setup)
         values = column_values(frame, roles.columns)
         check_finite(
             values,

@@ -141,15 +141,14 @@ class RecursiveForecaster(BaseForecaster):
 
     def _check_steps(self, horizon):
         n_steps = self._check_predict_horizon(horizon, default=1)
-        self._check_reach(n_steps, "horizon")
+        self._check_reach(n_steps, "horizon", self._setup.gap, self.past_covariates_)
         return n_steps
 
-    def _check_reach(self, n_steps, name):
+    def _check_reach(self, n_steps, name, gap, past_covariates):
         """Raise if past covariates keep the forecast from reaching ``n_steps``."""
-        gap = self._setup.gap
-        if self.past_covariates_ and n_steps > gap + 1:
+        if past_covariates and n_steps > gap + 1:
             raise ValueError(
-                f"past covariates {list(self.past_covariates_)} are known only up "
+                f"past covariates {list(past_covariates)} are known only up "
                 f"to the end of the history, so a recursive forecast can reach at "
                 f"most gap + 1 = {gap + 1} step(s); got {name}={n_steps}. "
                 f"Declare covariates known in advance as future_covariates, or use "

@@ -75,7 +75,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from .._param_validation import Interval, Options, validate_params
+from .._param_validation import BOOLEAN, Interval, Options, validate_params
 from ._columns import as_frame, check_finite, column_values, resolve_roles
 from ._time import time_freq
 
@@ -305,8 +305,8 @@ def make_windows(
     sizes = {"window": window, "horizon": horizon, "gap": gap, "stride": stride}
     validate_params(sizes, WINDOW_CONSTRAINTS, "make_windows")
     validate_params(
-        {"future_layout": future_layout},
-        {"future_layout": [Options(str, FUTURE_LAYOUTS)]},
+        {"future_layout": future_layout, "dropna": dropna},
+        {"future_layout": [Options(str, FUTURE_LAYOUTS)], "dropna": [BOOLEAN]},
         "make_windows",
     )
     window, horizon, gap, stride = (int(sizes[name]) for name in WINDOW_CONSTRAINTS)
@@ -367,3 +367,23 @@ def make_windows(
         channels=tuple(roles.columns),
         target_names=target_names,
     )
+
+
+def check_fit_length(n_rows, setup, described=None):
+    """Raise unless ``n_rows`` of fit data make at least one training window.
+
+    Counted here, on the raw rows, because the windows are cut after the
+    target transform has consumed its leading rows. ``described`` names the
+    rows in the message (default: "data has n_rows rows").
+    """
+    needed = setup.window + setup.gap + setup.horizon
+    terms = f"window + gap + horizon = {setup.window} + {setup.gap} + {setup.horizon}"
+    if setup.transform.n_consumed:
+        needed += setup.transform.n_consumed
+        terms += (
+            f" + {setup.transform.n_consumed} (consumed by "
+            f"target_transform={setup.transform.name!r})"
+        )
+    if n_rows < needed:
+        described = described or f"data has {n_rows} rows"
+        raise ValueError(f"{described}, but one training window needs {terms} = {needed} rows.")
