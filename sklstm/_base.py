@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import check_positive_int, fits_in_numpy
+from ._checks import check_positive_int
 from ._fitted_state import (
     check_head, check_input_statistics, check_layer_arrays, check_layer_shapes,
 )
@@ -201,8 +201,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 raise TypeError(f"hidden_layer_sizes must hold ints, got {s!r}.")
             if s <= 0:
                 raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-            if not fits_in_numpy(s):
-                raise ValueError(f"hidden_layer_sizes holds {s}, beyond what NumPy's int64 holds.")
+            # A layer's recurrent weights hold 4 * s**2 numbers: NumPy indexes intp.
+            if 4 * int(s) ** 2 > np.iinfo(np.intp).max:
+                raise ValueError(
+                    f"hidden_layer_sizes holds {s}: a layer's weights would hold more "
+                    "numbers than NumPy can index."
+                )
         return [int(s) for s in sizes]
 
     def _check_params(self):
@@ -315,8 +319,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _resolved_patch_length(self, seqs):
         """The patch length to fit with: ``patch_length``, or its default
         for the training sequences ``seqs`` (1 with ``return_sequences``)."""
+        # The longest real sequence: a 3-D array may be padded wider.
+        longest = seqs.values.shape[1] if seqs.lengths is None else int(seqs.lengths.max())
         if self.patch_length != "auto":
-            longest = seqs.values.shape[1]
             if self.patch_length > longest:
                 raise ValueError(
                     f"patch_length={self.patch_length} is longer than the longest training "
@@ -324,7 +329,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     f"padding. Use patch_length <= {longest}, or 'auto'."
                 )
             return int(self.patch_length)
-        return 1 if self.return_sequences else auto_patch_length(seqs.values.shape[1])
+        return 1 if self.return_sequences else auto_patch_length(longest)
 
     @staticmethod
     def _patched(seqs, patch_length):

@@ -52,14 +52,14 @@ def check_rng(rng, name="rng"):
 _INT64_MAX = np.iinfo(np.int64).max
 
 
-def fits_in_numpy(value):
-    """Whether the number ``value`` is finite and fits NumPy's int64 (an int)
-    or float64 (any other number)."""
-    if isinstance(value, numbers.Integral):
+def fits_in_numpy(value, as_int=True):
+    """Whether the number ``value`` is finite and fits NumPy's int64 (an int
+    read ``as_int``) or float64 (any other number, or an int read as one)."""
+    if as_int and isinstance(value, numbers.Integral):
         return abs(int(value)) <= _INT64_MAX
     try:
         return math.isfinite(value)
-    except (OverflowError, TypeError, ValueError):  # a Fraction beyond float64, say
+    except (OverflowError, TypeError, ValueError):  # an int beyond float64, say
         return False
 
 

@@ -122,8 +122,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # -- targets ----------------------------------------------------------------
 
-    def _labels(self, y, sequences):
-        """Check label targets; return (labels, mask of real steps or None)."""
+    def _labels(self, y, sequences, *, warn=True):
+        """Check label targets; return (labels, mask of real steps or None).
+
+        ``warn``: whether a column-vector ``y`` warns, as in ``fit``."""
         labels = check_sequence_targets(y, sequences, self.return_sequences, numeric=False)
         if self.return_sequences:
             if labels.ndim != 2:
@@ -135,7 +137,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             check_classification_targets(labels[mask])
             return labels, mask
         if labels.ndim == 2 and labels.shape[1] == 1:
-            labels = column_or_1d(labels, warn=True)
+            labels = column_or_1d(labels, warn=warn)
         check_classification_targets(labels)
         return labels, None
 
@@ -371,7 +373,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         z, seqs, sw = self._scoring_input(X, sample_weight)
         # The labels are held to fit's rules: a masked array, None or NaN
         # among them is refused here too, naming the sample.
-        labels, _ = self._labels(y, seqs)
+        labels, _ = self._labels(y, seqs, warn=False)
         if not self.return_sequences:
             return float(accuracy_score(labels, self._labels_of(z, seqs), sample_weight=sw))
         predicted = self.classes_[self._decide(z)]

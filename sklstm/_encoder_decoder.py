@@ -80,7 +80,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     layout directly; 2-D ``X`` of shape (n_samples, (window + horizon) *
     n_channels) holds it as ``n_channels``, ``column_order`` and
     ``newest_first`` say. All sequences have the same length (no NaN
-    padding); the window may differ between ``fit`` and ``predict``.
+    padding); the window may differ between ``fit`` and ``predict``, except
+    for a DataFrame, whose columns are checked by name against ``fit``'s.
     :class:`sklstm.forecasting.DirectForecaster` builds this layout from a
     DataFrame.
 

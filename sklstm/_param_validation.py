@@ -27,6 +27,8 @@ import numpy as np
 
 from ._checks import fits_in_numpy
 
+_INT64_MAX = np.iinfo(np.int64).max
+
 __all__ = [
     "Interval", "Options", "HasMethods", "IncreasingLevels", "BOOLEAN", "quantile_levels",
     "validate_params",
@@ -61,7 +63,7 @@ class Interval:
         )
 
     def value_matches(self, value):
-        if not fits_in_numpy(value):
+        if not fits_in_numpy(value, as_int=self.kind is numbers.Integral):
             return False
         left_closed = self.closed in ("both", "left")
         right_closed = self.closed in ("both", "right")
@@ -148,6 +150,15 @@ class HasMethods:
         return f"an object with {' and '.join(self.methods)} methods (an estimator instance)"
 
 
+def _plain(value):
+    """A NumPy scalar as the Python number it holds, for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# One quantile level.
+_LEVEL = Interval(numbers.Real, 0, 1, closed="neither")
+
+
 def quantile_levels(value, name="quantiles"):
     """``value`` as quantile levels: a tuple of strictly increasing floats in (0, 1).
 
@@ -179,13 +190,13 @@ def quantile_levels(value, name="quantiles"):
     if levels is None or levels.ndim != 1:
         raise TypeError(f"{name} must be a 1-D sequence of numbers in (0, 1); got {value!r}.")
     for q in levels:
-        if not isinstance(q, _NUMPY_KINDS[numbers.Real]) or isinstance(q, (bool, np.bool_)):
-            raise TypeError(f"{name} must be numbers in (0, 1); got {q!r}.")
+        if not _LEVEL.type_matches(q):
+            raise TypeError(f"{name} must be numbers in (0, 1); got {_plain(q)!r}.")
     if not levels.size:
         raise ValueError(f"{name} must hold at least one level.")
     for q in levels:
-        if not 0 < q < 1:
-            raise ValueError(f"{name} must be in (0, 1) exclusive; got {q!r}.")
+        if not _LEVEL.value_matches(q):
+            raise ValueError(f"{name} must be in (0, 1) exclusive; got {_plain(q)!r}.")
     levels = tuple(float(q) for q in levels)
     if any(b <= a for a, b in zip(levels, levels[1:])):
         raise ValueError(f"{name} must be strictly increasing; got {levels}.")
@@ -249,8 +260,8 @@ def validate_params(params, constraints, owner):
         expected = " or ".join(str(c) for c in options)
         error = ValueError if typed else TypeError
         number = isinstance(value, numbers.Number)
-        if typed and number and not fits_in_numpy(value):
-            note = " (beyond what NumPy's int64 or float64 holds)"
+        if typed and isinstance(value, numbers.Integral) and abs(int(value)) > _INT64_MAX:
+            note = " (too large for NumPy)"
         elif not typed and number and not isinstance(value, _NUMPY_KINDS[numbers.Real]):
             note = f" (a {type(value).__name__}; pass an int or a float)"
         else:

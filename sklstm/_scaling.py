@@ -40,8 +40,11 @@ def mean_and_scale(values, weights=None, *, what="X"):
 
     The statistics are computed on the columns divided by a power of two near
     their largest absolute value, so that values of any finite magnitude
-    (1e-300 or 1e300) give finite statistics, equal to the direct
-    computation's wherever that one neither overflows nor underflows.
+    (1e-300 or 1e300) give finite statistics. Unweighted, they are bit for bit
+    NumPy's ``mean`` and ``std`` (as StandardScaler's) wherever those neither
+    overflow nor underflow; weighted, they equal the direct computation's to
+    rounding, on values shifted by the first counted row, so that a constant
+    column's rounding never makes it look varying.
 
     Parameters
     ----------
@@ -63,7 +66,7 @@ def mean_and_scale(values, weights=None, *, what="X"):
     Raises
     ------
     ValueError
-        If a weight or a counted value is not finite.
+        If a weight or a counted value is not finite, or no row counts.
     """
     values = np.asarray(values, dtype=np.float64)
     if weights is not None:
@@ -73,6 +76,8 @@ def mean_and_scale(values, weights=None, *, what="X"):
         # Rows of weight zero do not count, nor does their magnitude.
         values = values[weights > 0]
         weights = _power_of_two_units(weights[weights > 0, None])[0][:, 0]
+    if not len(values):
+        raise ValueError(f"{what} has no row of positive weight to compute statistics on.")
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{what} holds values that are not finite; its statistics are undefined.")
     units, exponents = _power_of_two_units(values)
@@ -81,11 +86,17 @@ def mean_and_scale(values, weights=None, *, what="X"):
         # then agree with it to the last bit, not only to rounding.
         mean, var = units.mean(axis=0), units.var(axis=0)
     else:
+        # A BLAS dot product accumulates rounding over many rows; on values
+        # less their first row, a constant column is exactly zero.
         total = weights.sum()
-        mean = weights @ units / total
-        var = weights @ (units - mean) ** 2 / total
+        deviations = units - units[0]
+        shift = weights @ deviations / total
+        mean = units[0] + shift
+        var = weights @ (deviations - shift) ** 2 / total
     std = np.sqrt(var)
     magnitude = np.max(np.abs(units), axis=0, initial=0.0)
-    constant = std <= CONSTANT_RELATIVE_TOL * magnitude
-    scale = np.where(constant, 1.0, np.ldexp(std, exponents))
-    return np.ldexp(mean, exponents), scale
+    scale = np.ldexp(std, exponents)
+    # Constant up to rounding, or varying by less than float64's smallest
+    # normal number, which cannot scale it.
+    constant = (std <= CONSTANT_RELATIVE_TOL * magnitude) | (scale < np.finfo(np.float64).tiny)
+    return np.ldexp(mean, exponents), np.where(constant, 1.0, scale)

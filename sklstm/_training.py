@@ -502,9 +502,10 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
         if _reached_limit(info, method, settings):
             advice, category = _AT_THE_CAP, IterationLimitWarning
         else:
-            advice, category = "Check the scaling of the data, or try another solver.", (
-                ConvergenceWarning
-            )
+            advice, category = (
+                "Try another solver, or keep standardize=True (and scale_targets=True) "
+                "if they were switched off."
+            ), ConvergenceWarning
         warnings.warn(f"{method} did not converge: {info['message']} {advice}", category)
     record.n_iter += max(info["n_iter"], 1)
     record.loss_curve.extend(info["loss_curve"] or [info["loss"]])

@@ -26,7 +26,7 @@ per-step targets per sequence, exactly as long as that sequence.
 """
 
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -836,12 +836,12 @@ def check_declared_classes(classes):
     ------
     TypeError
         If ``classes`` is text, a mapping, a set (whose order is arbitrary),
-        a scalar or a masked array.
+        an iterator, a scalar or a masked array.
     ValueError
-        If it is not 1-D, holds a missing or infinite label or mixes text
-        with numbers, or names fewer than 2 distinct classes.
+        If it is not 1-D, holds a missing, infinite or fractional label or
+        mixes text with numbers, or names fewer than 2 distinct classes.
     """
-    if isinstance(classes, (str, bytes, Mapping, set, frozenset, Iterator)) or np.isscalar(classes):
+    if isinstance(classes, (str, bytes, Mapping, Set, Iterator)) or np.isscalar(classes):
         raise TypeError(
             "classes must be a list or 1-D array of the class labels, got "
             f"{type(classes).__name__} {classes!r}."
@@ -851,6 +851,12 @@ def check_declared_classes(classes):
     if arr.ndim != 1:
         raise ValueError(f"classes must be 1-D, one entry per class, got shape {arr.shape}.")
     _require_labels(arr, None, name="classes")
+    if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
+        k = int(np.argmax(arr != np.round(arr)))
+        raise ValueError(
+            f"classes holds {arr[k].item()!r} (entry {k}), a continuous value: class labels "
+            "of floats must be whole numbers, as in y."
+        )
     distinct = np.unique(arr)
     if distinct.size < 2:
         raise ValueError(

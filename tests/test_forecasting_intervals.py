@@ -373,7 +373,8 @@ def test_invalid_coverage(kwargs, error, message, make):
         ((), ValueError, r"at least one level"),
         # These raised from Python or NumPy, or read a dict's keys as levels.
         (None, TypeError, r"quantiles must be a 1-D sequence of numbers in \(0, 1\); got None"),
-        (np.array(0.5), TypeError, r"1-D sequence .*got array\(0\.5\)"),
+        (np.array(["a"]), TypeError, r"numbers in \(0, 1\); got 'a'"),
+        (np.array(1.5), ValueError, r"in \(0, 1\) exclusive; got 1\.5"),
         ({0.1: "x", 0.9: "y"}, TypeError, r"1-D sequence .*got \{0\.1: 'x'"),
         ((True,), TypeError, r"numbers in \(0, 1\); got True"),
     ],

@@ -305,6 +305,9 @@ def test_score_holds_its_targets_to_the_rules_of_fit():
         classifier.score(X, np.where(np.arange(8) == 3, None, labels.astype(object)))
     expected = np.mean(classifier.predict(X) == labels)
     assert classifier.score(X, labels) == pytest.approx(expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a column vector scores without fit's warning
+        assert classifier.score(X, labels[:, None]) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("classes, exc, match", [
@@ -314,6 +317,8 @@ def test_score_holds_its_targets_to_the_rules_of_fit():
     ("ab", TypeError, "classes must be a list or 1-D array"),
     ({"a", "b"}, TypeError, "classes must be a list or 1-D array"),
     ({"a": 0, "b": 1}, TypeError, "classes must be a list or 1-D array"),
+    ({"a": 0, "b": 1}.keys(), TypeError, "classes must be a list or 1-D array"),
+    ([0, 1, 2.5], ValueError, r"classes holds 2\.5 \(entry 2\), a continuous value"),
     ([], ValueError, "classes must name at least 2 classes"),
     (["a"], ValueError, "classes must name at least 2 classes"),
     ([["a", "b"]], ValueError, "classes must be 1-D"),
@@ -341,8 +346,9 @@ def test_declared_classes_of_multilabel_targets_are_the_column_numbers():
     ({"beta_1": Fraction(9, 10)}, TypeError, r"beta_1 must be .*Fraction\(9, 10\) \(a Fraction; "),
     ({"alpha": Decimal("0.1")}, TypeError, r"alpha must be .*\(a Decimal; pass an int or a float\)"),
     # Ints beyond int64 raised NumPy's "Python int too large" or allocation errors.
-    ({"max_iter": 10**30}, ValueError, r"max_iter must be an int >= 1, .*beyond what NumPy"),
-    ({"hidden_layer_sizes": (10**30,)}, ValueError, r"hidden_layer_sizes holds 10+, beyond"),
+    ({"max_iter": 10**30}, ValueError, r"max_iter must be an int >= 1, .*too large for NumPy"),
+    ({"hidden_layer_sizes": (10**30,)}, ValueError, r"hidden_layer_sizes holds 10+: .*index"),
+    ({"hidden_layer_sizes": (2**62,)}, ValueError, r"more numbers than NumPy can index"),
     ({"patch_length": 2**62}, ValueError, r"patch_length=4611686018427387904 is longer than the "
                                           r"longest training sequence \(3 steps\)"),
     ({"patch_length": 4}, ValueError, r"Use patch_length <= 3"),
@@ -351,6 +357,15 @@ def test_numbers_numpy_cannot_compute_with_are_refused_by_name(params, exc, matc
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     with pytest.raises(exc, match=match):
         LSTMRegressor(**{**FAST, "solver": "adam", **params}).fit(X, np.arange(6.0))
+
+
+def test_patches_are_measured_on_the_real_steps_of_padded_sequences():
+    X = np.random.RandomState(0).normal(size=(6, 40, 1))
+    X[:, 20:] = np.nan  # padded to 40 steps; every sequence is 20 long
+    with pytest.raises(ValueError, match=r"longer than the longest training sequence \(20 steps"):
+        LSTMRegressor(**FAST, patch_length=30).fit(X, np.arange(6.0))
+    # "auto" aims at 16 LSTM steps over the 20 real steps, not the 40 of the array.
+    assert LSTMRegressor(**FAST).fit(X, np.arange(6.0)).patch_length_ == 2
 
 
 def test_numbers_of_numpy_kinds_are_accepted():

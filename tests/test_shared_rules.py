@@ -177,6 +177,28 @@ def test_a_column_constant_up_to_rounding_is_centred_not_scaled():
     assert mean == 0.0 and scale == 1.0
 
 
+@pytest.mark.parametrize("level", [0.001, 0.7, 123.456])
+def test_a_constant_column_of_many_weighted_rows_stays_constant(level):
+    # A BLAS dot product over 1e5 rows once left a rounding spread of about
+    # 1e-16 * level, read as a varying column and scaled up by 1e16.
+    n = 100_000
+    weights = np.r_[np.ones(n // 2), np.random.RandomState(0).uniform(size=n - n // 2)]
+    mean, scale = mean_and_scale(np.full((n, 1), level), weights)
+    assert scale[0] == 1.0
+    np.testing.assert_allclose(mean, level, rtol=1e-15)
+
+
+def test_a_column_varying_below_the_smallest_normal_number_is_constant():
+    # Its standard deviation, 2.5e-324 once scaled back, would divide by 0.
+    for weights in (None, np.ones(2)):
+        assert mean_and_scale(np.array([[5e-324], [0.0]]), weights)[1][0] == 1.0
+
+
+def test_statistics_of_no_rows_are_refused():
+    with pytest.raises(ValueError, match="y has no row of positive weight"):
+        mean_and_scale(np.ones((3, 1)), np.zeros(3), what="y")
+
+
 def test_statistics_of_non_finite_values_are_refused():
     with pytest.raises(ValueError, match="X holds values that are not finite"):
         mean_and_scale(np.array([[1.0], [np.inf]]))

@@ -517,3 +517,17 @@ def test_same_random_state_gives_bit_identical_weights(params, assert_same_weigh
     assert_same_weights(a, b)
     c = LSTMRegressor((3,), max_iter=4, random_state=8, **params).fit(X, y)
     assert not np.array_equal(a.out_coef_, c.out_coef_)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_the_iteration_cap_warns_with_its_remedy(solver):
+    # The remedy is max_iter, or filtering a deliberate cap; inputs and
+    # targets are already scaled by default, so scaling is not advised.
+    from sklstm.exceptions import IterationLimitWarning
+
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    with pytest.warns(IterationLimitWarning) as caught:
+        LSTMRegressor((3,), solver=solver, max_iter=1, random_state=0).fit(X, X[:, -1, 0])
+    message = str(caught[0].message)
+    assert "Increase max_iter, or filter sklstm.exceptions.IterationLimitWarning" in message
+    assert "scale" not in message

@@ -202,6 +202,8 @@ def conformal_quantiles(point, residuals, levels):
 def check_levels(quantiles):
     """``quantiles``, one level or a sequence of them, as a tuple of
     increasing floats in (0, 1) (:func:`~sklstm._param_validation.quantile_levels`)."""
+    if isinstance(quantiles, np.ndarray) and quantiles.ndim == 0:
+        quantiles = quantiles[()]  # a 0-d array is one number
     if isinstance(quantiles, Real) and not isinstance(quantiles, (bool, np.bool_)):
         quantiles = (quantiles,)
     return quantile_levels(quantiles)

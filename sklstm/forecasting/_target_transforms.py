@@ -150,7 +150,7 @@ def target_scaling(values, names, transform, *, scale):
     Raises
     ------
     ValueError
-        If a column has no value, or values too large for float64 statistics.
+        If a column has no value.
     """
     observed = ~np.isnan(values)
     empty = ~observed.any(axis=0)
