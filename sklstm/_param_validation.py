@@ -20,6 +20,7 @@ ValueError: Demo: window must be an int >= 1, got 0.
 """
 
 import inspect
+import math
 import numbers
 from collections.abc import Mapping, Set
 
@@ -27,7 +28,6 @@ import numpy as np
 
 from ._checks import fits_in_numpy
 
-_INT64_MAX = np.iinfo(np.int64).max
 
 __all__ = [
     "Interval", "Options", "HasMethods", "IncreasingLevels", "BOOLEAN", "quantile_levels",
@@ -48,8 +48,8 @@ class Interval:
     ``closed`` says which ends belong to the range: ``"both"``, ``"left"``,
     ``"right"`` or ``"neither"``. ``None`` for ``low`` or ``high`` leaves that
     side open-ended. Only Python's and NumPy's ints (and, for ``Real``,
-    floats) qualify; booleans, non-finite values and numbers beyond NumPy's
-    int64 or float64 never do.
+    floats) qualify; booleans and non-finite values never do, nor ints beyond
+    int64 (``Integral``) or numbers beyond float64 (``Real``).
     """
 
     def __init__(self, kind, low=None, high=None, closed="both"):
@@ -188,7 +188,9 @@ def quantile_levels(value, name="quantiles"):
     except ValueError:  # nested sequences of different lengths
         levels = None
     if levels is None or levels.ndim != 1:
-        raise TypeError(f"{name} must be a 1-D sequence of numbers in (0, 1); got {value!r}.")
+        raise TypeError(
+            f"{name} must be a 1-D sequence of numbers in (0, 1); got {_plain(value)!r}."
+        )
     for q in levels:
         if not _LEVEL.type_matches(q):
             raise TypeError(f"{name} must be numbers in (0, 1); got {_plain(q)!r}.")
@@ -260,7 +262,10 @@ def validate_params(params, constraints, owner):
         expected = " or ".join(str(c) for c in options)
         error = ValueError if typed else TypeError
         number = isinstance(value, numbers.Number)
-        if typed and isinstance(value, numbers.Integral) and abs(int(value)) > _INT64_MAX:
+        if typed and number and not any(
+            fits_in_numpy(value, as_int=c.kind is numbers.Integral)
+            for c in typed if isinstance(c, Interval)
+        ) and not (isinstance(value, numbers.Real) and math.isnan(value)):
             note = " (too large for NumPy)"
         elif not typed and number and not isinstance(value, _NUMPY_KINDS[numbers.Real]):
             note = f" (a {type(value).__name__}; pass an int or a float)"

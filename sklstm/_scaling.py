@@ -96,7 +96,7 @@ def mean_and_scale(values, weights=None, *, what="X"):
     std = np.sqrt(var)
     magnitude = np.max(np.abs(units), axis=0, initial=0.0)
     scale = np.ldexp(std, exponents)
-    # Constant up to rounding, or varying by less than float64's smallest
-    # normal number, which cannot scale it.
-    constant = (std <= CONSTANT_RELATIVE_TOL * magnitude) | (scale < np.finfo(np.float64).tiny)
+    # Constant up to rounding, or varying by so little (subnormal values)
+    # that the scale underflows to 0.
+    constant = (std <= CONSTANT_RELATIVE_TOL * magnitude) | (scale == 0)
     return np.ldexp(mean, exponents), np.where(constant, 1.0, scale)

@@ -503,8 +503,8 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
             advice, category = _AT_THE_CAP, IterationLimitWarning
         else:
             advice, category = (
-                "Try another solver, or keep standardize=True (and scale_targets=True) "
-                "if they were switched off."
+                "Try another solver, or keep the data standardised (standardize=True) "
+                "if that was switched off."
             ), ConvergenceWarning
         warnings.warn(f"{method} did not converge: {info['message']} {advice}", category)
     record.n_iter += max(info["n_iter"], 1)

@@ -26,7 +26,7 @@ per-step targets per sequence, exactly as long as that sequence.
 """
 
 import warnings
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -841,7 +841,9 @@ def check_declared_classes(classes):
         If it is not 1-D, holds a missing, infinite or fractional label or
         mixes text with numbers, or names fewer than 2 distinct classes.
     """
-    if isinstance(classes, (str, bytes, Mapping, Set, Iterator)) or np.isscalar(classes):
+    if isinstance(classes, (str, bytes, Mapping, MappingView, Set, Iterator)) or np.isscalar(
+        classes
+    ):
         raise TypeError(
             "classes must be a list or 1-D array of the class labels, got "
             f"{type(classes).__name__} {classes!r}."

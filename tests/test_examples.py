@@ -39,6 +39,7 @@ def _check_readme_table(printed):
     table = readme[readme.index("| forecast | MAE (ppm) | MAPE (%) |"):].split("\n\n")[0]
     rows = re.findall(r"^\| ([^|]+?) \| ([\d.]+) \| ([\d.]+) \|$", table, flags=re.M)
     assert len(rows) == 5
+    printed_mae = {}
     for name, mae, mape in rows:
         line = re.search(rf"^{re.escape(name)}\s+([\d.]+)\s+([\d.]+)", printed, flags=re.M)
         assert line, f"the example prints no row {name!r}"
@@ -50,3 +51,8 @@ def _check_readme_table(printed):
                 assert abs(float(printed_value) / float(shown) - 1) <= 0.4, (name, printed_value)
             else:
                 assert abs(float(printed_value) - float(shown)) <= 0.002, (name, printed_value)
+        printed_mae[name] = float(line[1])
+    # What the table shows: both LSTMs ahead of seasonal naive and of both ridges.
+    for lstm in ("LSTM direct", "LSTM recursive"):
+        assert printed_mae[lstm] < min(printed_mae["Ridge direct"], printed_mae["Ridge recursive"],
+                                       printed_mae["seasonal naive"]), printed_mae

@@ -137,7 +137,8 @@ def test_backtest_does_not_change_the_forecaster(make):
          r"data has 80 rows: after initial=79 rows there are 1, fewer than the 2 steps"),
         # named by the argument, not by the rows of the first fit
         ({"initial": 3, "horizon": 2}, ValueError,
-         r"initial=3, but one training window needs window \+ gap \+ horizon = 3 \+ 0 \+ 1"),
+         r"initial=3, but one training window needs window \+ gap \+ steps predicted at once "
+         r"= 3 \+ 0 \+ 1"),
     ],
 )
 def test_backtest_invalid_arguments(kwargs, error, message, make):
@@ -157,6 +158,12 @@ def test_backtest_checks_the_forecaster_and_its_reach_before_any_fit(make):
     with pytest.raises(ValueError, match=r"can reach at most gap \+ 1 = 1 step\(s\); got horizon=3"):
         backtest(recursive, df, initial=60, horizon=3)
     assert len(backtest(recursive, df, initial=60, horizon=1).errors) == 20
+    # Its calibration_horizon only matters when backtest keeps calibration on.
+    calibrated = make(RecursiveForecaster, window=3, target="y", past_covariates="f",
+                      calibration_horizon=3)
+    assert len(backtest(calibrated, df, initial=60, horizon=1).errors) == 20
+    with pytest.raises(ValueError, match=r"calibration_horizon=3 is more than the gap \+ 1"):
+        backtest(calibrated, df, initial=60, horizon=1, coverage=0.8)
 
 
 def test_backtest_refit_given_as_a_numpy_bool(make):

@@ -318,6 +318,7 @@ def test_score_holds_its_targets_to_the_rules_of_fit():
     ({"a", "b"}, TypeError, "classes must be a list or 1-D array"),
     ({"a": 0, "b": 1}, TypeError, "classes must be a list or 1-D array"),
     ({"a": 0, "b": 1}.keys(), TypeError, "classes must be a list or 1-D array"),
+    ({0: "a", 1: "b"}.values(), TypeError, "classes must be a list or 1-D array"),
     ([0, 1, 2.5], ValueError, r"classes holds 2\.5 \(entry 2\), a continuous value"),
     ([], ValueError, "classes must name at least 2 classes"),
     (["a"], ValueError, "classes must name at least 2 classes"),
@@ -366,6 +367,15 @@ def test_patches_are_measured_on_the_real_steps_of_padded_sequences():
         LSTMRegressor(**FAST, patch_length=30).fit(X, np.arange(6.0))
     # "auto" aims at 16 LSTM steps over the 20 real steps, not the 40 of the array.
     assert LSTMRegressor(**FAST).fit(X, np.arange(6.0)).patch_length_ == 2
+
+
+def test_the_too_large_note_is_given_only_when_true():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    for params, note in (({"max_iter": 10**30}, True), ({"beta_1": 10**19}, False),
+                         ({"alpha": -(10**20)}, False), ({"alpha": np.nan}, False)):
+        with pytest.raises(ValueError) as caught:
+            LSTMRegressor(**{**FAST, "solver": "adam", **params}).fit(X, np.arange(6.0))
+        assert ("too large for NumPy" in str(caught.value)) == note, caught.value
 
 
 def test_numbers_of_numpy_kinds_are_accepted():

@@ -188,10 +188,13 @@ def test_a_constant_column_of_many_weighted_rows_stays_constant(level):
     np.testing.assert_allclose(mean, level, rtol=1e-15)
 
 
-def test_a_column_varying_below_the_smallest_normal_number_is_constant():
-    # Its standard deviation, 2.5e-324 once scaled back, would divide by 0.
+def test_a_column_whose_scale_underflows_is_constant():
+    # Its standard deviation, 2.5e-324 once scaled back, rounds to 0.
     for weights in (None, np.ones(2)):
         assert mean_and_scale(np.array([[5e-324], [0.0]]), weights)[1][0] == 1.0
+    # A spread that is subnormal but not 0 is still data, and scaled.
+    unit = 1 + 1e-9 * np.random.RandomState(0).normal(size=(50, 1))
+    np.testing.assert_allclose(mean_and_scale(1e-300 * unit)[1], 1e-300 * unit.std(), rtol=1e-6)
 
 
 def test_statistics_of_no_rows_are_refused():

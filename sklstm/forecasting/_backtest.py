@@ -81,9 +81,9 @@ class BacktestResult:
         ``origin`` (label of the last history row), ``step`` (steps after the
         origin), ``time`` (label of the forecast step), ``target``,
         ``y_true``, ``y_pred`` and, with ``coverage``, ``lower``, ``upper``
-        and ``covered`` (a nullable boolean, missing where the truth or the
-        forecast is, so that ``covered.mean()`` counts only the rows it can
-        judge).
+        and ``covered`` (pandas' nullable boolean, missing where the truth or
+        the forecast is, so that ``covered.mean()`` counts only the rows it
+        can judge; ``covered.fillna(False)`` counts them as misses).
     errors : DataFrame of shape (n_folds, n_steps) or (n_folds, n_targets * n_steps)
         ``y_true - y_pred``, indexed by the origins; one column per step,
         or a two-level column index (target, step) for several targets.
@@ -204,8 +204,12 @@ def backtest(
         )
     if isinstance(refit, (bool, np.bool_)):
         refit = bool(refit)  # _folds tells True and False from ints by identity
-    # The forecaster's own parameters first, so that their errors name them.
-    setup = forecaster._check_params()
+    # The forecaster's own parameters first, so that their errors name them,
+    # as backtest will run it: without calibration unless coverage is asked.
+    probe = clone(forecaster)
+    if coverage is None:
+        probe.set_params(calibration=None)
+    setup = probe._check_params()
     horizon = _backtest_horizon(forecaster, horizon)
     step = horizon if step is None else int(step)
     frame, target = as_frame(data, forecaster.target)
@@ -282,11 +286,8 @@ def _result(index, targets, origins, offsets, truth, pred, bounds):
         inside = (table["lower"] <= table["y_true"]) & (table["y_true"] <= table["upper"])
         # Unknown where the truth or the interval is missing, so that
         # covered.mean() is the coverage of the rows that can be judged.
-        known = ~np.isnan(table["y_true"]) & ~np.isnan(table["lower"])
-        table["covered"] = pd.array(
-            np.where(known, inside, False), dtype="boolean"
-        )
-        table["covered"][~known] = pd.NA
+        known = ~np.isnan(table["y_true"]) & ~np.isnan(table["lower"]) & ~np.isnan(table["upper"])
+        table["covered"] = pd.arrays.BooleanArray(inside & known, ~known)
     forecasts = pd.DataFrame(table)
     errors = truth - pred
     origin_index = pd.Index(index[origins], name="origin")

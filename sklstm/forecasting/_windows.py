@@ -377,7 +377,9 @@ def check_fit_length(n_rows, setup, described=None):
     rows in the message (default: "data has n_rows rows").
     """
     needed = setup.window + setup.gap + setup.horizon
-    terms = f"window + gap + horizon = {setup.window} + {setup.gap} + {setup.horizon}"
+    # setup.horizon is what the model predicts at once: 1 for a recursive one.
+    terms = (f"window + gap + steps predicted at once = {setup.window} + {setup.gap} + "
+             f"{setup.horizon}")
     if setup.transform.n_consumed:
         needed += setup.transform.n_consumed
         terms += (
