@@ -3,6 +3,10 @@
 On 3-D sequences and on 2-D lag tables alike. MAPIE probes a fitted model
 with ``predict(np.zeros((1, n_features_in_)))``; a model fitted on sequences
 reads such a row as one step of its channels (see ``n_channels``).
+
+MAPIE's split-conformal classifier compares ``X.shape[1]`` with
+``n_features_in_``, which for 3-D sequences are the steps and the channels:
+it takes the sequences as 2-D rows with ``n_channels`` (the README's route).
 """
 
 import warnings
@@ -10,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor
 
 mapie_regression = pytest.importorskip("mapie.regression")
 
@@ -97,3 +101,18 @@ def test_time_series_regressor_on_sequences():
     se = np.sqrt(CONFIDENCE * (1 - CONFIDENCE) / 200)
     # EnbPI's coverage holds asymptotically; on exchangeable data it is close.
     assert CONFIDENCE - 4 * se <= coverage <= 1.0
+
+
+def test_split_conformal_classifier_on_sequences_as_rows():
+    mapie_classification = pytest.importorskip("mapie.classification")
+    X, score = _task(900, seed=3)
+    y = np.digitize(score, [-0.7, 0.7])  # three classes
+    rows = X.reshape(len(X), -1)  # (n, T*C), two channels per step, time-major
+    model = LSTMClassifier(**FAST, n_channels=2)
+    conformal = mapie_classification.SplitConformalClassifier(
+        model, confidence_level=CONFIDENCE, prefit=False
+    )
+    conformal.fit(rows[:300], y[:300]).conformalize(rows[300:500], y[300:500])
+    point, sets = conformal.predict_set(rows[500:])
+    assert point.shape == (400,) and sets.shape == (400, 3, 1)
+    _assert_nominal(np.mean(sets[np.arange(400), y[500:], 0]), 400, 200)
