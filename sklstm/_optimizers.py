@@ -9,12 +9,14 @@ The stochastic optimizers follow scikit-learn's MLP: small classes with
 import difflib
 import functools
 import inspect
+import numbers
 import sys
 
 import numpy as np
 from scipy.optimize import minimize
 
 from ._checks import check_positive_int
+from ._param_validation import Interval
 
 __all__ = [
     "SGDOptimizer",
@@ -343,6 +345,10 @@ def _check_options(options, method):
         )
 
 
+# Any int or float NumPy computes with, finite: the parameter tables' rule.
+_NUMBER = Interval(numbers.Real)
+
+
 def _check_option_value(key, value):
     """Refuse option values that scipy would take without a word and then not train.
 
@@ -351,12 +357,10 @@ def _check_option_value(key, value):
     "tol") non-negative: a NaN ``gtol`` stops BFGS at once as converged.
     """
     name = f"solver_options[{key!r}]"
-    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
+    is_number = _NUMBER.type_matches(value)
     if isinstance(key, str) and key.startswith("max"):
         check_positive_int(value, name)
-    if is_number and not np.isfinite(value):
+    if is_number and not _NUMBER.value_matches(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
     if is_number and isinstance(key, str) and key.endswith("tol") and value < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}.")

@@ -20,7 +20,6 @@ ValueError: Demo: window must be an int >= 1, got 0.
 """
 
 import inspect
-import math
 import numbers
 from collections.abc import Mapping, Set
 
@@ -261,13 +260,16 @@ def validate_params(params, constraints, owner):
             continue
         expected = " or ".join(str(c) for c in options)
         error = ValueError if typed else TypeError
-        number = isinstance(value, numbers.Number)
-        if typed and number and not any(
+        # Ints are the only numbers of an accepted type that can be finite yet
+        # beyond what NumPy holds (int64 for counts, float64 for other numbers).
+        if typed and isinstance(value, numbers.Integral) and not any(
             fits_in_numpy(value, as_int=c.kind is numbers.Integral)
             for c in typed if isinstance(c, Interval)
-        ) and not (isinstance(value, numbers.Real) and math.isnan(value)):
+        ):
             note = " (too large for NumPy)"
-        elif not typed and number and not isinstance(value, _NUMPY_KINDS[numbers.Real]):
+        elif not typed and isinstance(value, numbers.Number) and not isinstance(
+            value, _NUMPY_KINDS[numbers.Real]
+        ):
             note = f" (a {type(value).__name__}; pass an int or a float)"
         else:
             note = ""

@@ -29,10 +29,12 @@ def _power_of_two_units(values):
     -------
     units : ndarray of shape (n_rows, n_columns)
     exponents : ndarray of shape (n_columns,), int
+    peaks : ndarray of shape (n_columns,)
+        The largest absolute value of each column of ``units`` (0 for a
+        column of zeros).
     """
-    magnitude = np.max(np.abs(values), axis=0, initial=0.0)
-    exponents = np.frexp(magnitude)[1]
-    return np.ldexp(values, -exponents), exponents
+    peaks, exponents = np.frexp(np.max(np.abs(values), axis=0, initial=0.0))
+    return np.ldexp(values, -exponents), exponents, peaks
 
 
 def mean_and_scale(values, weights=None, *, what="X"):
@@ -74,13 +76,14 @@ def mean_and_scale(values, weights=None, *, what="X"):
         if not np.all(np.isfinite(weights)):
             raise ValueError(f"The weights of {what} are not all finite.")
         # Rows of weight zero do not count, nor does their magnitude.
-        values = values[weights > 0]
-        weights = _power_of_two_units(weights[weights > 0, None])[0][:, 0]
+        counted = weights > 0
+        values = values[counted]
+        weights = _power_of_two_units(weights[counted, None])[0][:, 0]
     if not len(values):
         raise ValueError(f"{what} has no row of positive weight to compute statistics on.")
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{what} holds values that are not finite; its statistics are undefined.")
-    units, exponents = _power_of_two_units(values)
+    units, exponents, peaks = _power_of_two_units(values)
     if weights is None:
         # NumPy's pairwise sums, as StandardScaler's: unweighted statistics
         # then agree with it to the last bit, not only to rounding.
@@ -94,9 +97,8 @@ def mean_and_scale(values, weights=None, *, what="X"):
         mean = units[0] + shift
         var = weights @ (deviations - shift) ** 2 / total
     std = np.sqrt(var)
-    magnitude = np.max(np.abs(units), axis=0, initial=0.0)
     scale = np.ldexp(std, exponents)
     # Constant up to rounding, or varying by so little (subnormal values)
     # that the scale underflows to 0.
-    constant = (std <= CONSTANT_RELATIVE_TOL * magnitude) | (scale == 0)
+    constant = (std <= CONSTANT_RELATIVE_TOL * peaks) | (scale == 0)
     return np.ldexp(mean, exponents), np.where(constant, 1.0, scale)

@@ -853,8 +853,9 @@ def check_declared_classes(classes):
     if arr.ndim != 1:
         raise ValueError(f"classes must be 1-D, one entry per class, got shape {arr.shape}.")
     _require_labels(arr, None, name="classes")
-    if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
-        k = int(np.argmax(arr != np.round(arr)))
+    fractional = np.flatnonzero(arr != np.round(arr)) if arr.dtype.kind == "f" else []
+    if len(fractional):
+        k = int(fractional[0])
         raise ValueError(
             f"classes holds {arr[k].item()!r} (entry {k}), a continuous value: class labels "
             "of floats must be whole numbers, as in y."

@@ -204,12 +204,12 @@ def backtest(
         )
     if isinstance(refit, (bool, np.bool_)):
         refit = bool(refit)  # _folds tells True and False from ints by identity
-    # The forecaster's own parameters first, so that their errors name them,
-    # as backtest will run it: without calibration unless coverage is asked.
-    probe = clone(forecaster)
+    # The forecaster as backtest runs it: without calibration unless coverage
+    # is asked. Its own parameters are checked first, so their errors name them.
+    model = clone(forecaster)
     if coverage is None:
-        probe.set_params(calibration=None)
-    setup = probe._check_params()
+        model.set_params(calibration=None)
+    setup = model._check_params()
     horizon = _backtest_horizon(forecaster, horizon)
     step = horizon if step is None else int(step)
     frame, target = as_frame(data, forecaster.target)
@@ -223,9 +223,7 @@ def backtest(
                  allow_nan=True)
     forecaster._check_reach(horizon, "horizon", setup.gap, roles.past)
     check_fit_length(int(initial), setup, described=f"initial={int(initial)}")
-    model = clone(forecaster).set_params(target=target)  # a Series is now a frame
-    if coverage is None:
-        model.set_params(calibration=None)
+    model.set_params(target=target)  # a Series is now a frame
     offsets = model._forecast_offsets(horizon)
     origins = _origins(len(frame), int(initial), step, int(offsets[-1]))
     pred, models = rolling_forecasts(model, frame, _folds(origins, int(initial), refit),
