@@ -29,7 +29,8 @@ from ._checks import fits_in_numpy
 
 
 __all__ = [
-    "Interval", "Options", "HasMethods", "IncreasingLevels", "BOOLEAN", "quantile_levels",
+    "Interval", "Options", "HasMethods", "IncreasingLevels", "BOOLEAN", "RANDOM_STATE",
+    "quantile_levels",
     "validate_params",
     "missing_parameter_defaults",
 ]
@@ -229,6 +230,10 @@ class IncreasingLevels:
 
 
 BOOLEAN = _Boolean()
+
+# What numpy.random.RandomState seeds from, as sklearn.utils.check_random_state
+# reads it: None, a 32-bit seed or a RandomState (not a Generator).
+RANDOM_STATE = [None, Interval(numbers.Integral, 0, 2**32 - 1), np.random.RandomState]
 
 
 def _as_constraint(constraint):

@@ -9,7 +9,7 @@ reads the table at the start of ``fit``.
 
 import numbers
 
-from ._param_validation import BOOLEAN, Interval, Options
+from ._param_validation import BOOLEAN, RANDOM_STATE, Interval, Options
 from ._params import GATE_VARIANTS
 from ._validation import COLUMN_ORDERS, DATA_FORMATS
 
@@ -240,6 +240,7 @@ PARAMETER_CONSTRAINTS = {
     "power_t": [_NON_NEGATIVE],
     "max_iter": [_COUNT],
     "shuffle": [BOOLEAN],
+    "random_state": RANDOM_STATE,
     "tol": [_NON_NEGATIVE],
     "verbose": [BOOLEAN, Interval(numbers.Integral)],
     "warm_start": [BOOLEAN],

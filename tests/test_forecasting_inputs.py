@@ -7,6 +7,7 @@ used column (``_columns.column_values``), the time-axis check
 (``BaseForecaster._history_frame``).
 """
 
+import pickle
 import re
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
 
-from sklstm.forecasting import DirectForecaster, RecursiveForecaster, make_windows
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest, make_windows
 
 FORECASTERS = [DirectForecaster, RecursiveForecaster]
 
@@ -207,14 +208,16 @@ def test_make_windows_checks_dropna(dropna):
         make_windows(df, target="y", window=2, dropna=dropna)
 
 
-class _NaNRegressor:
-    """A regressor of windows whose forecasts are NaN."""
+class _ConstantRegressor:
+    """A regressor of windows whose every forecast is ``value``."""
+
+    value = None
 
     def fit(self, X, y):
         return self
 
     def predict(self, X):
-        return np.full(len(X), np.nan)
+        return np.full(len(X), self.value)
 
     def get_params(self, deep=True):
         return {}
@@ -224,10 +227,162 @@ class _NaNRegressor:
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
-def test_a_regressor_forecasting_nan_is_named(cls, make):
-    # It was reported as a forecast "beyond float64".
-    forecaster = cls(_NaNRegressor(), window=2, target="y",
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_a_regressor_forecasting_non_finite_values_is_named(cls, value):
+    # They were reported as forecasts "beyond float64", blaming the data.
+    regressor = type("_Bad", (_ConstantRegressor,), {"value": value})()
+    forecaster = cls(regressor, window=2, target="y",
                      **({"horizon": 1} if cls is DirectForecaster else {}))
     # Already in fit, whose calibration and in-sample values forecast.
-    with pytest.raises(ValueError, match=r"The regressor _NaNRegressor forecast NaN for 'y' at step 1"):
+    with pytest.raises(ValueError, match=rf"The regressor _Bad forecast {value} for 'y' at step 1\.$"):
         forecaster.fit(pd.DataFrame({"y": np.arange(10.0)}))
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_regressor_forecasting_text_is_named(cls):
+    regressor = type("_Text", (_ConstantRegressor,), {"value": "high"})()
+    forecaster = cls(regressor, window=2, target="y",
+                     **({"horizon": 1} if cls is DirectForecaster else {}))
+    with pytest.raises(TypeError, match=r"the regressor _Text predicted values that are not "
+                                        r"numbers \(dtype <U4\)"):
+        forecaster.fit(pd.DataFrame({"y": np.arange(10.0)}))
+
+
+def _daily(n=40, name="y"):
+    return pd.Series(np.sin(np.arange(n) / 3.0), pd.date_range("2020-01-01", periods=n),
+                     name=name)
+
+
+def test_recursive_forecaster_refuses_an_encoder_decoder():
+    # It read the newest row of every window as a decoder step, so the
+    # forecast ignored the last observation.
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    forecaster = RecursiveForecaster(LSTMEncoderDecoderRegressor((2,), max_iter=1), window=4)
+    with pytest.raises(TypeError, match=r"Use DirectForecaster\(regressor, horizon=\.\.\.\)"):
+        forecaster.fit(_daily())
+
+
+@pytest.mark.parametrize("size", [np.float32(0.25), np.float16(0.25), np.float64(0.25)])
+def test_a_numpy_float_calibration_size_is_a_fraction(size, make):
+    # np.float32(0.3) was cut to the row count 0, switching calibration off.
+    reference = make(DirectForecaster, window=3, calibration_size=0.25).fit(_daily())
+    forecaster = make(DirectForecaster, window=3, calibration_size=size).fit(_daily())
+    assert forecaster.calibration_residuals_.shape == reference.calibration_residuals_.shape
+    assert_array_equal(forecaster.predict_interval(coverage=0.5),
+                       reference.predict_interval(coverage=0.5))
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_timestamps_before_1677_keep_their_unit(cls, make):
+    # pandas' nanoseconds end at 1677 and 2262; the index was forced into them.
+    index = pd.date_range("1600-01-01", periods=30, freq="YS", unit="s")
+    y = pd.Series(np.arange(30.0) % 4, index, name="y")
+    forecaster = make(cls, window=4).fit(y)
+    forecast = forecaster.predict(2) if cls is RecursiveForecaster else forecaster.predict()
+    assert list(forecast.index.year) == [1630, 1631]
+    assert forecast.index.unit == "s"
+    assert forecaster.fitted_values_.index[0] == pd.Timestamp("1603-01-01")
+    copied = pickle.loads(pickle.dumps(forecaster))
+    assert_array_equal(copied.predict_interval(coverage=0.5),
+                       forecaster.predict_interval(coverage=0.5))
+    result = backtest(make(cls, window=4), y, initial=20, horizon=2)
+    assert result.forecasts["time"].iloc[0] == pd.Timestamp("1620-01-01")  # origin 1619
+
+
+def test_labels_past_what_the_unit_holds_are_refused(make):
+    y = pd.Series(np.arange(30.0), pd.date_range("2255-01-01", periods=30, freq="MS"), name="y")
+    forecaster = make(RecursiveForecaster, window=3).fit(y)
+    with pytest.raises(ValueError, match=r"run past 2262-04-11 23:47:16\.854775807, the last "
+                                         r"timestamp pandas can hold in datetime64\[ns\]"):
+        forecaster.predict(10**6)
+
+
+def test_a_horizon_too_long_for_memory_is_refused(make):
+    forecaster = make(RecursiveForecaster, window=3).fit(_daily().reset_index(drop=True))
+    with pytest.raises(ValueError, match=r"a forecast of 1000000000000 steps does not fit in "
+                                         r"memory: ask for fewer"):
+        forecaster.predict(10**12)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("random_state", [-1, 2**32, 1.5, "0", np.random.default_rng(0)])
+def test_random_state_is_checked_by_name(cls, random_state, make):
+    forecaster = make(cls, window=3, random_state=random_state)
+    with pytest.raises((TypeError, ValueError), match=rf"{cls.__name__}: random_state must be "
+                                                      r"None or an int >= 0"):
+        forecaster.fit(_daily())
+
+
+def test_backtest_names_the_fold_whose_refit_meets_a_missing_value(make):
+    y = _daily()
+    y.iloc[33] = np.nan
+    # Read only as history or truth, the NaN makes incomplete folds.
+    kept = backtest(make(DirectForecaster, window=4), y, initial=30, refit=False)
+    assert kept.errors.isna().to_numpy().any() and kept.errors.notna().to_numpy().any()
+    # Origins at rows 29, 31, 33...: fold 2 is fitted on rows 0 to 33.
+    with pytest.raises(ValueError, match=r"backtest fits fold 2 on the rows up to label "
+                                         r"2020-02-03 00:00:00, and column 'y' is missing \(NaN\) "
+                                         r"at label 2020-02-03 00:00:00"):
+        backtest(make(DirectForecaster, window=4), y, initial=30, step=2, refit=True)
+    dropped = backtest(make(DirectForecaster, window=4, dropna=True), y, initial=30, step=2)
+    assert len(dropped.errors) == 5  # origins 29 to 37
+
+
+@pytest.mark.parametrize("name, described", [(None, r"an unnamed Series \(read as 'y'\)"),
+                                             ("sales", "a Series named 'sales'")])
+def test_a_series_named_unlike_the_fitted_target_is_named(name, described, make):
+    forecaster = make(RecursiveForecaster, window=3).fit(_daily(name="load"))
+    other = _daily(name=name)
+    with pytest.raises(ValueError, match=rf"history is {described}, but the forecaster was "
+                                         r"fitted on the target\(s\) \['load'\]: rename it, "
+                                         r"e\.g\. history\.rename\('load'\)"):
+        forecaster.predict(history=other)
+    with pytest.raises(ValueError, match=rf"data is {described}"):
+        forecaster.score(other.iloc[:3])
+
+
+@pytest.mark.parametrize("convert", [lambda f: f.to_period(),
+                                     lambda f: f.set_axis(f.index.astype(str)),
+                                     lambda f: f.set_axis(f.index.astype(str)).reset_index(drop=True).set_axis([0.0, 1.0, 2.0])])
+def test_a_future_frame_of_another_index_type_is_named(convert, make):
+    df = _daily().to_frame().assign(f=1.0)
+    forecaster = make(DirectForecaster, window=4, horizon=3, target="y",
+                      future_covariates="f").fit(df.iloc[:30])
+    with pytest.raises(TypeError, match=r"future: the index must be a DatetimeIndex or an "
+                                        r"integer index"):
+        forecaster.predict(future=convert(df.iloc[30:33]))
+
+
+def test_score_asks_for_the_future_covariates_of_every_forecast_step(make):
+    df = _daily().to_frame().assign(f=1.0)
+    forecaster = make(DirectForecaster, window=4, horizon=3, target="y",
+                      future_covariates="f").fit(df.iloc[:30])
+    with pytest.raises(ValueError, match=r"score forecasts from the end of the fit data, which "
+                                         r"reads the future covariates \['f'\] at the 3 step\(s\) "
+                                         r"after it; data holds 1 row\(s\)\. Pass at least 3\."):
+        forecaster.score(df.iloc[30:31])
+    assert forecaster.score(df.iloc[30:33]) <= 0
+
+
+@pytest.mark.parametrize("name", [True, np.False_])
+def test_boolean_column_names_are_refused(name, make):
+    # pandas reads a list of booleans as a mask when selecting columns.
+    df = pd.DataFrame({name: np.arange(20.0), "x": np.arange(20.0)})
+    with pytest.raises(ValueError, match=rf"target holds the column name {name!r}, a boolean"):
+        make(DirectForecaster, window=3, target=name).fit(df)
+    with pytest.raises(ValueError, match=rf"past_covariates holds the column name {name!r}"):
+        make_windows(df, target="x", past_covariates=[name], window=3)
+    with pytest.raises(ValueError, match=r"the Series is named True, a boolean"):
+        make(DirectForecaster, window=3).fit(df["x"].rename(True))
+
+
+@pytest.mark.parametrize("names", [lambda: (c for c in ["y"]), lambda: iter(["y"])])
+def test_an_iterator_of_column_names_is_refused(names, make):
+    # Read once, it was empty the next time (and clone could not copy it).
+    df = _daily().to_frame()
+    message = r"target must be a column name or a list of names; got an iterator"
+    with pytest.raises(TypeError, match=message):
+        make(DirectForecaster, window=3, target=names()).fit(df)
+    with pytest.raises(TypeError, match=message):
+        backtest(make(DirectForecaster, window=3, target=names()), df, initial=30)

@@ -353,6 +353,13 @@ def test_declared_classes_of_multilabel_targets_are_the_column_numbers():
     ({"patch_length": 2**62}, ValueError, r"patch_length=4611686018427387904 is longer than the "
                                           r"longest training sequence \(3 steps\)"),
     ({"patch_length": 4}, ValueError, r"Use patch_length <= 3"),
+    # random_state failed inside NumPy's or scikit-learn's seeding, after the
+    # input was read, without naming the parameter.
+    ({"random_state": -1}, ValueError, r"LSTMRegressor: random_state must be None or an int "
+                                       r">= 0 and <= 4294967295 or a RandomState, got -1\."),
+    ({"random_state": 2**32}, ValueError, r"random_state must be .*, got 4294967296\."),
+    ({"random_state": 1.5}, TypeError, r"random_state must be .*, got 1\.5\."),
+    ({"random_state": np.random.default_rng(0)}, TypeError, r"random_state must be .*Generator"),
 ])
 def test_numbers_numpy_cannot_compute_with_are_refused_by_name(params, exc, match):
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
@@ -381,7 +388,7 @@ def test_the_too_large_note_is_given_only_when_true():
 def test_numbers_of_numpy_kinds_are_accepted():
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     params = dict(alpha=np.float32(0.1), max_iter=np.int64(2), patch_length=np.int32(3),
-                  beta_1=0.9, learning_rate_init=1)
+                  beta_1=0.9, learning_rate_init=1, random_state=np.uint32(2**32 - 1))
     model = LSTMRegressor(**{**FAST, "solver": "adam", **params}).fit(X, np.arange(6.0))
     assert model.n_iter_ == 2 and model.patch_length_ == 3
 

@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._param_validation import BOOLEAN, Interval, validate_params
-from ._columns import as_frame, check_finite, column_values, resolve_roles
+from ._columns import as_frame, check_finite, column_values, resolve_roles, role_names
 from ._time import time_freq
 from ._windows import check_fit_length
 
@@ -205,7 +205,9 @@ def backtest(
     if isinstance(refit, (bool, np.bool_)):
         refit = bool(refit)  # _folds tells True and False from ints by identity
     # The forecaster as backtest runs it: without calibration unless coverage
-    # is asked. Its own parameters are checked first, so their errors name them.
+    # is asked. Its own parameters are checked first, so their errors name them
+    # (the column names before the clone, which cannot copy an iterator).
+    role_names(forecaster.target, forecaster.past_covariates, forecaster.future_covariates)
     model = clone(forecaster)
     if coverage is None:
         model.set_params(calibration=None)
@@ -226,15 +228,38 @@ def backtest(
     model.set_params(target=target)  # a Series is now a frame
     offsets = model._forecast_offsets(horizon)
     origins = _origins(len(frame), int(initial), step, int(offsets[-1]))
-    pred, models = rolling_forecasts(model, frame, _folds(origins, int(initial), refit),
-                                     horizon)
+    folds = _folds(origins, int(initial), refit)
+    if not setup.dropna:
+        _refuse_missing_fit_rows(frame, list(roles.columns), folds)
+    pred, models = rolling_forecasts(model, frame, folds, horizon)
     targets = models[0].targets_
     truth = observed_targets(frame, targets, origins, offsets)
     bounds = None
     if coverage is not None:
-        bounds = _fold_bounds(models, pred, _folds(origins, int(initial), refit),
-                              float(coverage))
+        bounds = _fold_bounds(models, pred, folds, float(coverage))
     return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
+
+
+def _refuse_missing_fit_rows(frame, columns, folds):
+    """Raise, naming the fold, if a fold's fit rows hold a NaN: a forecaster
+    with ``dropna=False`` refuses them, where a NaN read only as history or
+    truth makes an incomplete fold."""
+    values = column_values(frame, columns)
+    missing_rows = np.flatnonzero(np.isnan(values).any(axis=1))
+    if not len(missing_rows):
+        return
+    first = missing_rows[0]
+    for fold, (n_fit, _) in enumerate(folds):
+        if n_fit > first:
+            column = columns[np.flatnonzero(np.isnan(values[first]))[0]]
+            raise ValueError(
+                f"backtest fits fold {fold} on the rows up to label "
+                f"{frame.index[n_fit - 1]}, and column {column!r} is missing (NaN) at "
+                f"label {frame.index[first]}; the forecaster refuses missing values in "
+                "its fit data (dropna=False). Fill them, pass dropna=True to the "
+                "forecaster to train on the windows that do not touch them, or refit "
+                "less often (refit=False fits once, on the first initial rows)."
+            )
 
 
 def _backtest_horizon(forecaster, horizon):

@@ -10,6 +10,7 @@ are the parameter docs, formatted into both docstrings.
 """
 
 import copy
+import numbers
 import warnings
 from dataclasses import asdict, dataclass
 
@@ -21,7 +22,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._param_validation import (
-    BOOLEAN, HasMethods, Options, missing_parameter_defaults, validate_params,
+    BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
 )
 from .._regressor import LSTMRegressor
 from ..exceptions import IterationLimitWarning
@@ -235,6 +236,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         "scale_target": [BOOLEAN],
         "center_windows": [BOOLEAN],
         "dropna": [BOOLEAN],
+        "random_state": RANDOM_STATE,
         **CALIBRATION_CONSTRAINTS,
     }
 
@@ -282,7 +284,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             transform=transform,
             n_history_rows=self._window_span(window, gap) + transform.n_consumed,
             calibration=self.calibration,
-            calibration_size=float(size) if isinstance(size, float) else int(size),
+            # Any integer is a row count, any other real a fraction (np.float32 too).
+            calibration_size=int(size) if isinstance(size, numbers.Integral) else float(size),
             calibration_folds=int(self.calibration_folds),
             calibration_steps=self._calibration_steps(),
             center_windows=bool(self.center_windows),
@@ -323,11 +326,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         ``lookback``; ``origins`` index ``lookback``'s rows.
         """
         pred = self._forecast_model_units(lookback, lead, origins, n_steps)
-        if np.isnan(pred).any():
-            _, step, target = np.argwhere(np.isnan(pred))[0]
+        if not np.all(np.isfinite(pred)):
+            origin, step, target = np.argwhere(~np.isfinite(pred))[0]
             raise ValueError(
-                f"The regressor {type(self.regressor_).__name__} forecast NaN for "
-                f"{self.targets_[target]!r} at step {step + 1}."
+                f"The regressor {type(self.regressor_).__name__} forecast "
+                f"{pred[origin, step, target]} for {self.targets_[target]!r} at step "
+                f"{step + 1}."
             )
         last_raw = raw[origins + self._setup.transform.n_consumed]
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, by place
@@ -508,15 +512,20 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         check_is_fitted(self)
         n_steps = self._check_steps(horizon)
         history = self._history_frame(history)
-        lookback, lead, raw = self._model_arrays(
-            history, future, n_lead=self._n_lead(n_steps, self._setup)
-        )
         # The labels first: a horizon past the last timestamp pandas holds
         # fails here, before the forecast's work.
-        offsets = self._forecast_offsets(n_steps)
-        index = future_labels(history.index, self.freq_, int(offsets[0]) - 1, n_steps)
-        origin = np.array([len(lookback) - 1])
-        pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
+        first_offset = int(self._forecast_offsets(1)[0])
+        index = future_labels(history.index, self.freq_, first_offset - 1, n_steps)
+        try:
+            lookback, lead, raw = self._model_arrays(
+                history, future, n_lead=self._n_lead(n_steps, self._setup)
+            )
+            origin = np.array([len(lookback) - 1])
+            pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
+        except MemoryError:
+            raise ValueError(
+                f"a forecast of {n_steps} steps does not fit in memory: ask for fewer."
+            ) from None
         return pred, index
 
     def _origin_forecasts(self, frame, origins, n_steps):
@@ -566,7 +575,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             return self.last_window_
         # The fitted names, not the target parameter: a forecaster fitted on
         # a Series also reads a one-column DataFrame named like its target.
-        frame, _ = as_frame(history, self.targets_)
+        frame, _ = as_frame(history, self.targets_, what="history")
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         missing = [name for name in columns if name not in frame.columns]
         if missing:
@@ -672,7 +681,15 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         n_targets = len(self.targets_)
         if self._setup.center_windows:
             X, levels = center_windows(X, n_targets, self._setup.window)
-        pred = np.asarray(self.regressor_.predict(X), dtype=np.float64)
+        pred = self.regressor_.predict(X)
+        try:
+            pred = np.asarray(pred, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"the regressor {type(self.regressor_).__name__} predicted values that are "
+                f"not numbers (dtype {np.asarray(pred).dtype}); a forecaster needs a "
+                "regressor of numbers."
+            ) from None
         if pred.size != len(X) * n_values:
             raise ValueError(
                 f"the regressor predicted {pred.size // len(X)} values for one "
@@ -717,7 +734,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             each target in its own units.
         """
         check_is_fitted(self)
-        frame, _ = as_frame(data, self.targets_)
+        frame, _ = as_frame(data, self.targets_, what="data")
         missing = [name for name in self.targets_ if name not in frame.columns]
         if missing:
             raise ValueError(f"score needs the target column(s) {missing} in data.")
@@ -732,6 +749,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 f"data starts at {first}."
             )
         n_steps = self._score_steps(len(frame))
+        n_lead = self._n_lead(n_steps, self._setup)
+        if self.future_covariates_ and len(frame) < n_lead:
+            raise ValueError(
+                f"score forecasts from the end of the fit data, which reads the future "
+                f"covariates {list(self.future_covariates_)} at the {n_lead} step(s) "
+                f"after it; data holds {len(frame)} row(s). Pass at least {n_lead}."
+            )
         offsets = self._forecast_offsets(n_steps)
         keep = offsets <= len(frame)
         future = frame if self.future_covariates_ else None

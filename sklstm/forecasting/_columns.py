@@ -38,8 +38,12 @@ def listed(labels):
     return text
 
 
-def as_frame(data, target):
-    """Return ``(frame, target)``; a Series becomes a one-column frame."""
+def as_frame(data, target, *, what=None):
+    """Return ``(frame, target)``; a Series becomes a one-column frame.
+
+    ``what`` names data read by a fitted forecaster ("history"), whose
+    ``target`` is the fitted one: a Series must then be named like it.
+    """
     if isinstance(data, pd.Series):
         name = "y" if data.name is None else data.name
         if isinstance(name, tuple):
@@ -48,10 +52,25 @@ def as_frame(data, target):
                 f"the Series is named with a tuple, {name!r}; give it one label, "
                 f"e.g. series.rename({'_'.join(map(str, name))!r})."
             )
-        if target is not None and _names(target, "target") != (name,):
+        if isinstance(name, (bool, np.bool_)):
             raise ValueError(
-                f"target={target!r} does not match the Series, whose values are "
-                f"the target {name!r}; leave target=None for a Series."
+                f"the Series is named {name!r}, a boolean, which pandas reads as a mask "
+                f"when selecting columns; rename it, e.g. series.rename({str(bool(name))!r})."
+            )
+        if target is not None and _names(target, "target") != (name,):
+            if what is None:
+                raise ValueError(
+                    f"target={target!r} does not match the Series, whose values are "
+                    f"the target {name!r}; leave target=None for a Series."
+                )
+            named = "an unnamed Series (read as 'y')" if data.name is None else (
+                f"a Series named {name!r}")
+            expected = list(_names(target, "target"))
+            hint = (f"rename it, e.g. {what}.rename({expected[0]!r})" if len(expected) == 1
+                    else "pass a DataFrame with those columns")
+            raise ValueError(
+                f"{what} is {named}, but the forecaster was fitted on the target(s) "
+                f"{expected}: {hint}."
             )
         return data.to_frame(name), name
     if not isinstance(data, pd.DataFrame):
@@ -69,7 +88,7 @@ def _names(value, role):
     if value is None:
         return ()
     if isinstance(value, (str, numbers.Number)) or not hasattr(value, "__iter__"):
-        return (value,)
+        value = [value]
     if isinstance(value, (set, frozenset, dict)):
         # Channel order follows the names' order, which these do not keep
         # (a set) or do not mean (a dict's values would be ignored).
@@ -77,9 +96,23 @@ def _names(value, role):
             f"{role} must be a column name or a list of names; got a "
             f"{type(value).__name__}, {value!r}."
         )
+    if iter(value) is value:
+        # A generator or iterator: read once here, it would be empty (and
+        # cannot be copied) wherever the forecaster reads it again.
+        raise TypeError(
+            f"{role} must be a column name or a list of names; got an iterator, "
+            f"{type(value).__name__}: pass list(...) of it."
+        )
     names = tuple(value)
     seen = set()
     for name in names:
+        if isinstance(name, (bool, np.bool_)):
+            # pandas reads a list of booleans as a mask, not as names.
+            raise ValueError(
+                f"{role} holds the column name {name!r}, a boolean, which pandas reads "
+                "as a mask when selecting columns; rename the column, e.g. with "
+                f"df.rename(columns={{{bool(name)!r}: {str(bool(name))!r}}})."
+            )
         if name in seen:
             raise ValueError(f"column {name!r} is listed twice in {role}.")
         seen.add(name)
@@ -105,6 +138,16 @@ class Roles:
         return self.targets + self.past + self.future
 
 
+def role_names(target, past_covariates, future_covariates):
+    """The names given for each role, role -> tuple; raise on a form that is
+    not one name or a list of names (a set, a dict, an iterator)."""
+    return {
+        "target": _names(target, "target"),
+        "past_covariates": _names(past_covariates, "past_covariates"),
+        "future_covariates": _names(future_covariates, "future_covariates"),
+    }
+
+
 def resolve_roles(frame, target, past_covariates, future_covariates):
     """Check that every named column exists, once, in a single role.
 
@@ -112,11 +155,7 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
     -------
     roles : Roles
     """
-    roles = {
-        "target": _names(target, "target"),
-        "past_covariates": _names(past_covariates, "past_covariates"),
-        "future_covariates": _names(future_covariates, "future_covariates"),
-    }
+    roles = role_names(target, past_covariates, future_covariates)
     if not roles["target"]:
         raise ValueError("target must name at least one column.")
     owner = {}

@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .._encoder_decoder import LSTMEncoderDecoderRegressor
 from .._param_validation import Interval
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster
 
@@ -112,6 +113,14 @@ class RecursiveForecaster(BaseForecaster):
 
     def _check_params(self):
         setup = super()._check_params()
+        if isinstance(self.regressor, LSTMEncoderDecoderRegressor):
+            # It would read the newest row of every window as a decoder step.
+            raise TypeError(
+                "RecursiveForecaster forecasts one step at a time from windows of past "
+                "rows; an LSTMEncoderDecoderRegressor reads a window followed by the "
+                "horizon's future covariates. Use DirectForecaster(regressor, "
+                "horizon=...) for it."
+            )
         if (
             setup.calibration is not None
             and self.past_covariates not in (None, (), [])

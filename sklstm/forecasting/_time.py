@@ -26,16 +26,15 @@ def _missing_datetimes(index):
         if freq is not None and freq not in candidates:
             candidates.append(freq)
     for freq in candidates:
-        full = pd.date_range(index[0], index[-1], freq=freq)
+        full = pd.date_range(index[0], index[-1], freq=freq, unit=index.unit)
         if len(full) > len(index) and index.isin(full).all():
             return freq, full.difference(index)
     return None, None
 
 
-def _check_index_type_and_order(index):
-    """Raise unless ``index`` is a non-empty, unique, increasing time index."""
-    is_datetime = isinstance(index, pd.DatetimeIndex)
-    if not is_datetime and not (
+def _check_index_type(index):
+    """Raise TypeError unless ``index`` is a DatetimeIndex or an integer index."""
+    if not isinstance(index, pd.DatetimeIndex) and not (
         pd.api.types.is_integer_dtype(index.dtype)
         and not isinstance(index, pd.MultiIndex)
     ):
@@ -45,6 +44,12 @@ def _check_index_type_and_order(index):
             f"with df.set_index(pd.to_datetime(df['date'])), df.to_timestamp() for "
             f"a PeriodIndex, or df.reset_index(drop=True)."
         )
+
+
+def _check_index_type_and_order(index):
+    """Raise unless ``index`` is a non-empty, unique, increasing time index."""
+    _check_index_type(index)
+    is_datetime = isinstance(index, pd.DatetimeIndex)
     if len(index) == 0:
         raise ValueError("data has no rows.")
     if index.hasnans:
@@ -161,7 +166,12 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
             _check_index_type_and_order(index)
         except (TypeError, ValueError) as error:
             raise type(error)(f"{what}: {error}") from None
-    elif not index.is_unique:
+    else:
+        try:
+            _check_index_type(index)
+        except TypeError as error:
+            raise TypeError(f"{what}: {error}") from None
+    if not consecutive and not index.is_unique:
         raise ValueError(
             f"{what}: the index has duplicated labels "
             f"({listed(index[index.duplicated()].unique())})."
@@ -185,7 +195,7 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     if not is_datetime:
         _check_integer_steps(index)
         return
-    expected = pd.date_range(index[0], periods=len(index), freq=freq)
+    expected = pd.date_range(index[0], periods=len(index), freq=freq, unit=index.unit)
     wrong = np.flatnonzero(index != expected)
     if len(wrong):
         i = wrong[0]
@@ -209,12 +219,16 @@ def future_labels(index, freq, start, n):
     if freq is None:
         first = int(index[-1]) + 1 + start
         return pd.RangeIndex(first, first + n, name=index.name)
+    unit = index.unit  # the index's own: seconds reach further than nanoseconds
     try:
-        labels = pd.date_range(index[-1], periods=start + n + 1, freq=freq, name=index.name)
-    except pd.errors.OutOfBoundsDatetime:
+        labels = pd.date_range(
+            index[-1], periods=start + n + 1, freq=freq, name=index.name, unit=unit
+        )
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        last = f"{pd.Timestamp.max}, the last timestamp" if unit == "ns" else "the last time"
         raise ValueError(
-            f"{n} step(s) of freq {freq.freqstr!r} after {index[-1]} run past "
-            f"{pd.Timestamp.max}, the last timestamp pandas can hold: ask for fewer steps."
+            f"{n} step(s) of freq {freq.freqstr!r} after {index[-1]} run past {last} "
+            f"pandas can hold in datetime64[{unit}]: ask for fewer steps."
         ) from None
     return labels[start + 1 :]
 
@@ -262,7 +276,10 @@ def index_state(index):
     """A time index as plain values, for saving: see :func:`index_from_state`."""
     if isinstance(index, pd.DatetimeIndex):
         return {
-            "values": index.as_unit("ns").asi8.copy(),  # int64 ns since the epoch
+            # int64 counts of the index's own unit since the epoch: nanoseconds
+            # cannot hold dates before 1677 or after 2262.
+            "values": index.asi8.copy(),
+            "unit": index.unit,
             "tz": None if index.tz is None else _zone_state(index.tz),
             "name": index.name,
         }
@@ -273,7 +290,8 @@ def index_from_state(state, freq):
     """The index saved by :func:`index_state`, with ``freq`` (None: integer)."""
     if state["tz"] == "integer":
         return pd.Index(state["values"], name=state["name"])
-    index = pd.DatetimeIndex(state["values"].astype("datetime64[ns]"), name=state["name"])
+    unit = state.get("unit", "ns")  # saved before the unit was kept: nanoseconds
+    index = pd.DatetimeIndex(state["values"].astype(f"datetime64[{unit}]"), name=state["name"])
     tz = state["tz"]
     if isinstance(tz, dict):
         tz = datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
