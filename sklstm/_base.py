@@ -595,7 +595,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         Y, loss_name, class_sw, target_state = view._encode_targets(
             y, seqs, reset=reset, classes=classes
         )
-        fitted.update(input_state, **target_state)
+        # n_outputs_ too: the early-stopping score reads it during training.
+        fitted.update(input_state, **target_state, n_outputs_=Y.shape[-1])
         view.__dict__.update(fitted)
         if class_sw is not None and sample_weight is not None:
             with np.errstate(over="ignore"):
@@ -690,7 +691,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         fitted.update(
             record.attributes(),
             **self._weight_attributes(network, theta.astype(dtype, copy=False)),
-            n_outputs_=Y.shape[-1], _rng=rng, _fitted_architecture=self._architecture(),
+            _rng=rng, _fitted_architecture=self._architecture(),
         )
         self._commit(fitted)
         return self

@@ -318,3 +318,23 @@ def test_quantile_model_round_trips_through_skops():
     loaded = sio.loads(data, trusted=trusted_types())
     np.testing.assert_array_equal(loaded.predict_quantiles(X), model.predict_quantiles(X))
     np.testing.assert_array_equal(loaded.target_scale_, model.target_scale_)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_early_stopping_scores_the_median_of_a_first_fit_and_of_a_refit(n_outputs):
+    # The validation score read n_outputs_ before fit had set it: a first fit
+    # raised AttributeError, and a refit on another number of outputs read the
+    # old one (a NumPy reshape error).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2))
+    y = X[:, -1, 0] + 0.1 * rng.normal(size=40)
+    Y = y if n_outputs == 1 else np.c_[y, -y]
+    model = LSTMRegressor((4,), loss="quantile", early_stopping=True, max_iter=30,
+                          random_state=0)
+    for targets in (np.c_[y, y, y], Y):  # a refit on another number of outputs, then Y
+        model.fit(X, targets)
+    # validation_split="tail": the last 4 samples. The last epoch's score is
+    # the R² of the final model's median forecasts there.
+    assert len(model.validation_scores_) == 30
+    assert model.validation_scores_[-1] == pytest.approx(r2_score(Y[-4:], model.predict(X[-4:])))
