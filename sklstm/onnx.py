@@ -108,7 +108,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 # The public names, not their private modules, which may move.
-from . import LSTMClassifier, LSTMRegressor
+from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 
 __all__ = ["DEFAULT_OPSET", "to_onnx"]
 
@@ -411,9 +411,17 @@ def _check_classes(estimator, task, n_outputs):
 def _describe(estimator):
     """Check that ``estimator`` is exportable, and read what the graph needs."""
     if type(estimator) not in (LSTMRegressor, LSTMClassifier):
+        if isinstance(estimator, LSTMEncoderDecoderRegressor):
+            hint = (" An encoder-decoder has no ONNX graph; save it with skops "
+                    "(sklstm.persistence) or pickle.")
+        elif hasattr(estimator, "steps"):
+            hint = (" For a pipeline that ends in one, use skl2onnx.to_onnx(pipeline, "
+                    "X_example) once sklstm.onnx is imported.")
+        else:
+            hint = ""
         raise TypeError(
             "sklstm.onnx exports LSTMRegressor and LSTMClassifier, got "
-            f"{type(estimator).__name__}."
+            f"{type(estimator).__name__}.{hint}"
         )
     check_is_fitted(estimator, "coefs_")
     params = _check_params(estimator)
@@ -564,15 +572,16 @@ def _emit_input(g, x, rank, in_type, net):
     padded : str or None, (N, T) bool, for 3-D input
     invalid : str, (N,) bool, samples that predict would refuse
     """
-    if in_type not in (TensorProto.FLOAT, TensorProto.DOUBLE):
-        x, in_type = g.cast(x, TensorProto.FLOAT), TensorProto.FLOAT
+    if in_type != TensorProto.DOUBLE:
+        # Standardised in float64, as predict does: the mean rounded to
+        # float32 would shift inputs that sit far from zero (1e5 ± 0.01) by
+        # a good part of their spread.
+        x = g.cast(x, TensorProto.DOUBLE)
     if rank == 2:
         x = _table_to_sequences(g, x, net)
-    dtype = np.float64 if in_type == TensorProto.DOUBLE else np.float32
-    s = g.op("Div", g.op("Sub", x, g.const("mean", net.mean.astype(dtype))),
-             g.const("scale", net.scale.astype(dtype)))
-    if in_type != TensorProto.FLOAT:
-        s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
+    s = g.op("Div", g.op("Sub", x, g.const("mean", net.mean.astype(np.float64))),
+             g.const("scale", net.scale.astype(np.float64)))
+    s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
     bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
     padded = None
     refused = bad
@@ -824,6 +833,11 @@ def _register():
     update_registered_converter(
         LSTMClassifier, "SklstmLSTMClassifier", _calculate_shapes, _convert,
         parser=_parse_classifier, options={"zipmap": [False, True, "columns"]})
+    # Registered to be refused by name (in _describe), not by skl2onnx's
+    # "Unable to find a shape calculator".
+    update_registered_converter(
+        LSTMEncoderDecoderRegressor, "SklstmLSTMEncoderDecoderRegressor", _calculate_shapes,
+        _convert)
 
 
 _register()

@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from sklstm import LSTMClassifier, LSTMRegressor  # noqa: E402
+from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor  # noqa: E402
 from sklstm import onnx as sklstm_onnx  # noqa: E402
 from sklstm.onnx import to_onnx  # noqa: E402
 
@@ -128,6 +128,22 @@ def test_float64_model_runs_in_float32_within_tolerance():
     assert all(weights[name] == onnx.TensorProto.FLOAT for n in lstm for name in n.input[1:4])
     (got32,) = _run(to_onnx(model, X.astype(np.float32)), X.astype(np.float32))
     _assert_close(got32, model.predict(X))
+
+
+@pytest.mark.parametrize("rank", [3, 2])
+def test_float32_inputs_far_from_zero_are_standardised_as_predict_does(rank):
+    # The float32 graph subtracted the mean rounded to float32: 100000.00033
+    # became 100000.0, shifting every input by 0.03 of its spread (outputs
+    # 3 % off). predict standardises in float64, and so does the graph.
+    rng = np.random.RandomState(0)
+    X = (1e5 + 0.01 * rng.normal(size=(N, T, 1))).astype(np.float32)
+    y = (X[:, -1, 0].astype(np.float64) - 1e5) * 100
+    X = X if rank == 3 else X[:, :, 0]
+    model = _fit(LSTMRegressor, X, y, hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5)
+    assert np.float32(model.input_mean_[0]) != model.input_mean_[0]
+    (got,) = _run(to_onnx(model, X), X)
+    assert got.dtype == np.float32
+    _assert_close(got, model.predict(X))
 
 
 @pytest.mark.parametrize("y_shape", ["(n, 1)", "(n, 3)"])
@@ -517,6 +533,21 @@ def test_refuses_other_estimators_and_unfitted_ones(fitted):
         to_onnx(model, X.reshape(N, -1))  # fitted on 2 channels, n_channels=1
     with pytest.raises(ValueError, match="n_channels=1"):
         skl2onnx.to_onnx(model, X.reshape(N, -1))
+
+
+def test_refuses_an_encoder_decoder_and_points_pipelines_to_skl2onnx(fitted):
+    model, X = fitted
+    encoder_decoder = LSTMEncoderDecoderRegressor((3,), horizon=2, max_iter=1).fit(
+        X, np.zeros((N, 2)))
+    message = r"got LSTMEncoderDecoderRegressor\. An encoder-decoder has no ONNX graph"
+    # skl2onnx failed inside itself ("Unable to find a shape calculator").
+    for export in (to_onnx, skl2onnx.to_onnx):
+        with pytest.raises(TypeError, match=message):
+            export(encoder_decoder, X)
+    pipeline = Pipeline([("scale", StandardScaler()), ("lstm", model)])
+    with pytest.raises(TypeError, match=r"got Pipeline\. For a pipeline that ends in one, use "
+                                        r"skl2onnx\.to_onnx\(pipeline, X_example\)"):
+        to_onnx(pipeline, X)
 
 
 @pytest.mark.parametrize("opset, exc", [
