@@ -6,7 +6,7 @@ from dataclasses import replace
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
-from ._fitted_state import check_head
+from ._fitted_state import check_head, check_layer_shapes
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._param_validation import Interval, Options
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
@@ -296,28 +296,47 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         return {}
 
     def _fitted_network(self):
-        """The fitted network, from the fitted weights alone, and the packed weights."""
+        """The fitted network and the packed weights, checked against the
+        fitted architecture (as :meth:`BaseLSTM._fitted_network`): the
+        encoder's layers, then the decoder's, then the head."""
         check_is_fitted(self, "coefs_")
+        # _check_architecture ran first: the parameters are the fitted ones.
+        architecture = self._completed_architecture(self._fitted_architecture_record() or {})
+        sizes = tuple(architecture["hidden_layer_sizes"])
+        horizon = int(architecture["horizon"])
+        n_future = int(architecture["n_future_channels"])
+        n_layers, n_channels = len(sizes), self.input_mean_.size
+        if len(self.coefs_) != 2 * n_layers:
+            raise ValueError(
+                f"coefs_ must hold {2 * n_layers} dicts of weights (the encoder's "
+                f"{n_layers} layer(s), then the decoder's) for hidden_layer_sizes={sizes}, "
+                f"got {len(self.coefs_)}."
+            )
+        check_layer_shapes(
+            self.coefs_[:n_layers], n_channels, architecture,
+            reads=f"the encoder reads the {n_channels} channel(s) of X",
+        )
+        check_layer_shapes(
+            self.coefs_[n_layers:], n_future + sizes[-1], architecture, first=n_layers,
+            reads=(f"the decoder reads n_future_channels={n_future} covariate(s) and the "
+                   f"encoder's {sizes[-1]} units"),
+        )
         n_logits, targets = self._n_logits()
-        # _check_architecture ran first: decoder_state is the fitted one.
-        try:
-            network = EncoderDecoder.from_weights(
-                self.coefs_, self.out_coef_, n_logits,
-                pass_states=self.decoder_state == "encoder",
-            )
-        except (KeyError, IndexError, AttributeError, ZeroDivisionError) as exc:
+        if n_logits % horizon:
             raise ValueError(
-                "coefs_ and out_coef_ must hold the encoder's layers, then the decoder's, "
-                f"then a head of shape (H_last, outputs per step); reading them failed: {exc!r}."
-            ) from None
-        check_head(self.out_coef_, self.out_intercept_, network.layout.hidden_sizes[-1],
-                   n_logits // network.horizon, f"{targets} over horizon={network.horizon}")
-        if network.horizon * self.out_coef_.shape[1] != n_logits:
-            raise ValueError(
-                f"out_coef_ has {self.out_coef_.shape[1]} output column(s) per step, which "
-                f"do not divide the fitted model's {n_logits} outputs ({targets})."
+                f"The fitted model's {n_logits} outputs ({targets}) are not a multiple of "
+                f"its horizon={horizon}."
             )
-        theta = network.layout.pack(
+        check_head(self.out_coef_, self.out_intercept_, sizes[-1], n_logits // horizon,
+                   f"{targets} over horizon={horizon}")
+        layout = EncoderDecoderLayout(
+            n_channels, n_future, sizes, n_logits // horizon,
+            peephole=architecture["peephole"], coupled=architecture["coupled_gates"],
+        )
+        network = EncoderDecoder(
+            layout, horizon, pass_states=architecture["decoder_state"] == "encoder"
+        )
+        theta = layout.pack(
             self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
         )
         return network, theta

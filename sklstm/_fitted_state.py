@@ -91,12 +91,14 @@ def _transposed_hint(key, shape, expected, k):
     return ""
 
 
-def check_layer_shapes(coefs, n_features, architecture):
+def check_layer_shapes(coefs, n_features, architecture, *, first=0, reads=None):
     """The shapes of ``coefs_`` (arrays checked by :func:`check_layer_arrays`)
     against the fitted architecture and ``n_features`` values per LSTM step.
 
     A recurrent matrix of another size names ``hidden_layer_sizes``; an input
-    matrix of other rows names the channels and ``patch_length_``.
+    matrix of other rows names the channels and ``patch_length_``, or what
+    ``reads`` says the first layer reads. ``coefs`` may be one stack of a
+    longer ``coefs_`` that starts at index ``first`` (an encoder-decoder's).
     """
     sizes = tuple(architecture["hidden_layer_sizes"])
     bidirectional = bool(architecture["bidirectional"])
@@ -113,9 +115,10 @@ def check_layer_shapes(coefs, n_features, architecture):
             f"hidden_layer_sizes={sizes}, got {len(coefs)}."
         )
     for k, (layer, shapes) in enumerate(zip(coefs, expected)):
+        name = f"coefs_[{first + k}]"
         if set(layer) != set(shapes):
             raise ValueError(
-                f"coefs_[{k}] must hold the arrays {sorted(shapes)} (peephole="
+                f"{name} must hold the arrays {sorted(shapes)} (peephole="
                 f"{architecture['peephole']}, gate_variant={architecture['gate_variant']!r}), "
                 f"got {sorted(layer)}."
             )
@@ -123,7 +126,7 @@ def check_layer_shapes(coefs, n_features, architecture):
         R = layer["R"]
         if R.shape != shapes["R"] and R.ndim == 2 and R.shape[1] * H == n_cols * R.shape[0]:
             raise ValueError(
-                f"coefs_[{k}]['R'] has shape {R.shape}, the weights of a layer of "
+                f"{name}['R'] has shape {R.shape}, the weights of a layer of "
                 f"{R.shape[0]} units, but the model was fitted with hidden_layer_sizes="
                 f"{sizes}: fit the model (the shell) with the sizes of the weights first."
             )
@@ -131,13 +134,15 @@ def check_layer_shapes(coefs, n_features, architecture):
             shape, want = layer[key].shape, shapes[key]
             if shape == want:
                 continue
-            reads = ""
+            described = ""
             if key == "W" and k < n_dir:
-                reads = f" (each LSTM step reads {n_features} value(s): channels × patch_length_)"
+                described = reads or (
+                    f"each LSTM step reads {n_features} value(s): channels × patch_length_")
+                described = f" ({described})"
             elif key == "W":
-                reads = f" (the units of the layer below{', both directions' * bidirectional})"
+                described = f" (the units of the layer below{', both directions' * bidirectional})"
             raise ValueError(
-                f"coefs_[{k}][{key!r}] must have shape {want}{reads}, got {shape}."
+                f"{name}[{key!r}] must have shape {want}{described}, got {shape}."
                 + _transposed_hint(key, shape, want, k // n_dir)
             )
 

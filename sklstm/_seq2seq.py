@@ -162,19 +162,6 @@ class EncoderDecoder:
     horizon: int
     pass_states: bool = False
 
-    @classmethod
-    def from_weights(cls, layers, coef, n_logits, *, pass_states=False):
-        """The network of fitted weights, ``layers`` as :meth:`EncoderDecoderLayout.unpack`
-        returns them, and of ``n_logits`` flattened outputs (all steps)."""
-        n = len(layers) // 2
-        sizes = [layer["R"].shape[0] for layer in layers[:n]]
-        first = layers[0]
-        layout = EncoderDecoderLayout(
-            first["W"].shape[0], layers[n]["W"].shape[0] - sizes[-1], sizes, coef.shape[1],
-            peephole="p" in first, coupled=first["W"].shape[1] == 3 * sizes[0],
-        )
-        return cls(layout, n_logits // coef.shape[1], pass_states)
-
     def _split(self, theta):
         layers, coef, intercept = self.layout.unpack(theta)
         n = self.layout.n_layers

@@ -173,17 +173,11 @@ def test_decoder_is_causal_and_reads_only_future_channels():
     assert np.all(np.abs(network.forward(theta, X3, None)[0] - z.reshape(2, 6)) > 0)
 
 
-def test_pack_unpack_round_trip_and_from_weights():
+def test_pack_unpack_round_trip():
     rng = np.random.RandomState(3)
     network, theta = _random_network(rng, peephole=True, coupled=True)
     layers, coef, intercept = network.layout.unpack(theta)
     np.testing.assert_array_equal(network.layout.pack(layers, coef, intercept), theta)
-    rebuilt = EncoderDecoder.from_weights(layers, coef, n_logits=3 * 2)
-    assert rebuilt.horizon == 3 and not rebuilt.pass_states
-    assert EncoderDecoder.from_weights(layers, coef, 6, pass_states=True).pass_states
-    assert rebuilt.layout.n_future == 2 and rebuilt.layout.n_channels == 3
-    assert rebuilt.layout.peephole and rebuilt.layout.coupled
-    assert rebuilt.layout.size == network.layout.size
 
 
 def test_ragged_sequences_are_refused():
@@ -402,3 +396,29 @@ def test_decoder_state_is_kept_by_the_fitted_model_and_by_old_saves():
         loaded.__setstate__(copy.deepcopy(very_old))
         with pytest.raises(ValueError, match="fitted with decoder_state='zeros'"):
             loaded.set_params(decoder_state="encoder").predict(X)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("change, match", [
+    # The shapes were read back as another horizon or covariate count, and
+    # predict ran silently: without reading the covariates, or as one step.
+    (lambda m: m.coefs_[1].update(W=m.coefs_[1]["W"][1:]),
+     r"coefs_\[1\]\['W'\] must have shape \(4, 12\) \(the decoder reads n_future_channels=1 "
+     r"covariate\(s\) and the encoder's 3 units\), got \(3, 12\)"),
+    (lambda m: m.coefs_[0].update(W=m.coefs_[0]["W"].T.copy()),
+     r"coefs_\[0\]\['W'\] must have shape \(2, 12\) \(the encoder reads the 2 channel\(s\) of X\)"),
+    (lambda m: (setattr(m, "out_coef_", np.c_[m.out_coef_, m.out_coef_]),
+                setattr(m, "out_intercept_", np.zeros(2))),
+     r"out_coef_ has 2 output column\(s\), but the fitted model has 1 \(n_outputs_=2 over "
+     r"horizon=2\)"),
+    (lambda m: m.coefs_.append(m.coefs_[1]),
+     r"coefs_ must hold 2 dicts of weights \(the encoder's 1 layer\(s\), then the decoder's\)"),
+])
+def test_hand_set_weights_are_checked_against_the_fitted_horizon_and_covariates(change, match):
+    rng = np.random.RandomState(0)
+    model = LSTMEncoderDecoderRegressor(
+        (3,), horizon=2, n_future_channels=1, max_iter=2, random_state=0
+    ).fit(rng.normal(size=(8, 6, 2)), rng.normal(size=(8, 2)))
+    change(model)
+    with pytest.raises(ValueError, match=match):
+        model.predict(rng.normal(size=(2, 6, 2)))
