@@ -16,6 +16,13 @@ from ._weights import check_class_weight, check_sample_weight
 from ._validation import check_declared_classes, check_sequence_targets
 
 
+def _is_text(labels):
+    """Whether ``labels`` (checked not to mix text and numbers) are text."""
+    return labels.dtype.kind in "US" or (
+        labels.dtype.kind == "O" and labels.size > 0 and isinstance(labels.flat[0], (str, bytes))
+    )
+
+
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
     __doc__ = f"""Long short-term memory network for classification.
 
@@ -138,8 +145,44 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return labels, mask
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = column_or_1d(labels, warn=warn)
+        if labels.ndim > 2:
+            raise ValueError(
+                "y must hold one label per sample, shape (n_samples,), or a multilabel "
+                f"indicator, shape (n_samples, n_labels); got shape {labels.shape}."
+            )
+        if labels.ndim == 2 and not (
+            labels.dtype.kind in "biuf" and np.isin(labels, (0, 1)).all()
+        ):
+            # scikit-learn reads a 2-D y of two values as indicators, and
+            # would train the log-loss on the values themselves; of more
+            # values, as several outputs of classes.
+            raise ValueError(
+                "A 2-D y is read as multilabel indicators, one column per label, which "
+                f"must be 0 or 1; y holds {np.unique(labels).tolist()[:10]}. Several "
+                "outputs of other classes (multi-output classification) are not supported."
+            )
         check_classification_targets(labels)
         return labels, None
+
+    def _check_fitted_label_form(self, real, multilabel):
+        """Raise unless labels ``real`` (real steps) have the fitted classes' form."""
+        if multilabel != self._multilabel:
+            fitted = "multilabel indicators" if self._multilabel else "one label per sample"
+            raise ValueError(
+                f"y switches between multilabel and single-label targets: the model was "
+                f"fitted on {fitted}."
+            )
+        if multilabel and real.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y has {real.shape[1]} labels, but the model was fitted with "
+                f"{len(self.classes_)}."
+            )
+        if not multilabel and _is_text(real) != _is_text(self.classes_):
+            kinds = ("text", "numbers") if _is_text(real) else ("numbers", "text")
+            raise ValueError(
+                f"y holds {kinds[0]} as labels, but the model's classes are {kinds[1]}: "
+                f"{self.classes_.tolist()[:10]}."
+            )
 
     _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
     _required_fitted = (*BaseLSTM._required_fitted, "classes_", "_label_binarizer")
@@ -147,15 +190,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         labels, mask = self._labels(y, sequences)
         real = labels if mask is None else labels[mask]
-        multilabel = type_of_target(real) == "multilabel-indicator"
-        if multilabel and not np.isin(real, (0, 1)).all():
-            # scikit-learn reads any 2-D y of two values as indicators, and
-            # would train the log-loss on the values themselves.
-            raise ValueError(
-                "A 2-D y is read as multilabel indicators, one column per label, which "
-                f"must be 0 or 1; y holds {np.unique(real).tolist()}. Several outputs of "
-                "other classes (multi-output classification) are not supported."
-            )
+        multilabel = real.ndim == 2  # of 0 and 1 (checked by _labels)
         state = {}
         if multilabel and classes is not None and not np.array_equal(
             np.sort(classes), np.arange(real.shape[1])
@@ -182,8 +217,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     f"classes={np.unique(classes).tolist()} differs from the classes of the "
                     f"first call, {self.classes_.tolist()}."
                 )
-            if multilabel != self._multilabel:
-                raise ValueError("y switches between multilabel and single-label targets.")
+            self._check_fitted_label_form(real, multilabel)
         known = binarizer.classes_
         if not multilabel:
             unseen = np.setdiff1d(np.unique(real), known)
@@ -192,10 +226,6 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     f"y contains classes {unseen.tolist()} that were not declared in classes or "
                     f"seen in the first fit; known classes are {known.tolist()}."
                 )
-        elif real.shape[1] != len(known):
-            raise ValueError(
-                f"y has {real.shape[1]} labels, but the model was fitted with {len(known)}."
-            )
 
         dtype = sequences.values.dtype
         encoded = binarizer.transform(real).astype(dtype)
@@ -205,11 +235,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Y = np.zeros(mask.shape + (encoded.shape[1],), dtype=dtype)
             Y[mask] = encoded
         loss = "multinomial" if Y.shape[-1] > 1 and not multilabel else "log_loss"
-        return Y, loss, self._class_sample_weight(labels, known, dtype), state
+        return Y, loss, self._class_sample_weight(labels, known, dtype, multilabel), state
 
-    def _class_sample_weight(self, labels, classes, dtype):
+    def _class_sample_weight(self, labels, classes, dtype, multilabel):
         """Per-sample weights from ``class_weight``, or None; ``classes``: the known
-        labels, ``dtype``: the fit's."""
+        labels, ``dtype``: the fit's, ``multilabel``: whether ``labels`` are indicators."""
         if self.class_weight is None:
             return None
         if self.return_sequences:
@@ -217,7 +247,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "class_weight applies to whole sequences and is not supported with "
                 "return_sequences=True; pass sample_weight instead."
             )
-        class_weight = check_class_weight(self.class_weight, classes)
+        class_weight = check_class_weight(self.class_weight, classes, multilabel)
         return check_sample_weight(
             compute_sample_weight(class_weight, labels), len(labels), name="class_weight",
             dtype=dtype,
@@ -373,7 +403,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         z, seqs, sw = self._scoring_input(X, sample_weight)
         # The labels are held to fit's rules: a masked array, None or NaN
         # among them is refused here too, naming the sample.
-        labels, _ = self._labels(y, seqs, warn=False)
+        labels, mask = self._labels(y, seqs, warn=False)
+        self._check_fitted_label_form(labels if mask is None else labels[mask], labels.ndim == 2
+                                      and not self.return_sequences)
         if not self.return_sequences:
             return float(accuracy_score(labels, self._labels_of(z, seqs), sample_weight=sw))
         predicted = self.classes_[self._decide(z)]

@@ -754,6 +754,8 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
     if numeric:
         y = _as_float_array(y, "y", allow_nd=True, ensure_2d=False, ensure_min_samples=0)
+    elif isinstance(y, pd.DataFrame):
+        y = _frame_labels(y)
     else:
         y = np.asarray(y)
     if y.shape[0] != n:
@@ -805,6 +807,20 @@ def _require_finite(y, mask):
 def _target_place(where, mask):
     """How a message names the entry ``where`` of y: its sample, and its step if per step."""
     return f"sample {where[0]}" + (f", step {where[1]}" if mask is not None else "")
+
+
+def _frame_labels(frame):
+    """Labels of a DataFrame, one column per label: in their NumPy dtype where
+    every column has one of numbers (a nullable ``Int64`` or ``boolean``
+    column without NA is its ``int64`` or ``bool``), else as objects.
+
+    ``DataFrame.to_numpy()`` gives objects whenever a column is nullable,
+    which would hide indicators of 0 and 1 from the rules of labels.
+    """
+    columns = [np.asarray(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    if columns and all(column.dtype.kind in "biuf" for column in columns):
+        return np.column_stack(columns)
+    return frame.to_numpy()
 
 
 def _labels_array(y, hint, *, name="y"):
@@ -876,6 +892,11 @@ def _require_labels(y, mask, *, name="y"):
     text mixed with numbers cannot be sorted into ``classes_``. ``name`` is
     "y" (an error names the sample) or "classes" (it names the entry).
     """
+    if y.dtype.kind == "c":
+        raise ValueError(
+            f"{name} holds complex numbers, which are not class labels; give each class "
+            "a real number or a name."
+        )
     if y.dtype.kind not in "fO":
         return
 

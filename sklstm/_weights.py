@@ -76,24 +76,41 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
     return sw
 
 
-def check_class_weight(class_weight, classes):
-    """Check ``class_weight``: "balanced", a dict label -> weight, a list of such
-    dicts (one per output of multilabel targets), or None.
+def check_class_weight(class_weight, classes, multilabel=False):
+    """Check ``class_weight``: "balanced", a dict label -> weight (labels of
+    one class per sample), a list of dicts 0/1 -> weight (one per label of
+    multilabel indicators), or None.
 
-    Returns it unchanged when valid. Each weight is held to the rules of
-    :func:`check_sample_weight`, and an error names its class.
+    ``classes`` are the known labels (the column numbers of multilabel
+    targets). Returns ``class_weight`` unchanged when valid. Each weight is
+    held to the rules of :func:`check_sample_weight`, and an error names its class.
     """
     if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
         return class_weight
     if isinstance(class_weight, dict):
-        unknown = [label for label in class_weight if label not in set(classes.tolist())]
-        if unknown:
+        if multilabel:
             raise ValueError(
-                f"class_weight names {unknown!r}, which are not classes of y; the classes "
-                f"are {classes.tolist()}."
+                f"y is a multilabel indicator of {len(classes)} labels: class_weight must be "
+                "a list of as many dicts, each {0: weight, 1: weight} for one label; got a "
+                "dict."
             )
+        _check_weighted_labels(class_weight, classes.tolist(), "class_weight", "classes of y")
         dicts, prefixes = [class_weight], ["class_weight"]
     elif isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight):
+        if not multilabel:
+            raise ValueError(
+                "class_weight is a list of dicts, which is for multilabel indicators (one "
+                "dict per label); y holds one class per sample: pass one dict, "
+                "class -> weight."
+            )
+        if len(class_weight) != len(classes):
+            raise ValueError(
+                f"class_weight holds {len(class_weight)} dict(s); y is a multilabel "
+                f"indicator of {len(classes)} labels, which needs one per label."
+            )
+        for k, weights in enumerate(class_weight):
+            _check_weighted_labels(weights, [0, 1], f"class_weight[{k}]",
+                                   "values of a label's column")
         dicts = class_weight
         prefixes = [f"class_weight[{k}]" for k in range(len(class_weight))]
     else:
@@ -108,6 +125,15 @@ def check_class_weight(class_weight, classes):
             [f"{prefix}[{label!r}]" for label in labels], "class_weight",
         )
     return class_weight
+
+
+def _check_weighted_labels(weights, known, name, what):
+    """Raise if the dict ``weights`` names a label not in ``known``."""
+    unknown = [label for label in weights if label not in set(known)]
+    if unknown:
+        raise ValueError(
+            f"{name} names {unknown!r}, which are not {what}; they are {known}."
+        )
 
 
 def _weight_values(values, places, name):

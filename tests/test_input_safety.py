@@ -929,3 +929,89 @@ def test_valid_weights_set_by_hand_predict_in_their_dtype():
     _set(shell, coefs_=[as32], out_coef_=np.ones((4, 1), np.float32),
          out_intercept_=np.zeros(1, np.float32))
     assert shell.predict(X.astype(np.float32)).dtype == np.float32
+
+
+# -- classifier targets: one set of rules for fit, partial_fit and score -----------------
+
+_Y_ML = np.array([[0, 1], [1, 0]] * 3)
+
+
+@pytest.mark.parametrize("y, match", [
+    # Each of these failed inside scikit-learn's label binarisation or checks.
+    (np.array([[0, 2], [1, 3]] * 3), r"A 2-D y is read as multilabel indicators.*y holds "
+                                     r"\[0, 1, 2, 3\]\. Several outputs of other classes"),
+    (np.array([["a", "b"], ["b", "a"]] * 3), r"A 2-D y is read .*y holds \['a', 'b'\]"),
+    (np.array([1j, 2j] * 3), r"y holds complex numbers, which are not class labels"),
+    (np.zeros((6, 2, 2)), r"y must hold one label per sample, shape \(n_samples,\), or a "
+                          r"multilabel indicator, shape \(n_samples, n_labels\); got shape "
+                          r"\(6, 2, 2\)"),
+])
+def test_classifier_targets_of_no_supported_form_are_named(y, match):
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=match):
+        LSTMClassifier(**FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "boolean"])
+def test_nullable_indicator_frames_are_multilabel_targets(dtype):
+    # DataFrame.to_numpy() of nullable columns is objects, which scikit-learn
+    # calls an "unknown" label type.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    frame = pd.DataFrame(_Y_ML).astype(dtype)
+    reference = LSTMClassifier(**FAST).fit(X, _Y_ML)
+    model = LSTMClassifier(**FAST).fit(X, frame)
+    assert model.classes_.tolist() == [0, 1]
+    assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
+    one_column = pd.DataFrame({"label": pd.array([0, 1] * 3, dtype="Int64")})
+    with pytest.warns(Warning, match="column-vector y"):
+        assert LSTMClassifier(**FAST).fit(X, one_column).classes_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("fitted_y, y, match", [
+    ([0, 1] * 3, ["a"] * 6, r"y holds text as labels, but the model's classes are numbers: "
+                            r"\[0, 1\]"),
+    (["a", "b"] * 3, [0] * 6, r"y holds numbers as labels, but the model's classes are text"),
+    ([[0, 1, 1], [1, 0, 0]] * 3, _Y_ML, r"y has 2 labels, but the model was fitted with 3"),
+    ([[0, 1, 1], [1, 0, 0]] * 3, [0, 1] * 3, r"y switches between multilabel and single-label "
+                                             r"targets: the model was fitted on multilabel"),
+    ([0, 1] * 3, _Y_ML, r"fitted on one label per sample"),
+])
+def test_classifier_score_checks_y_against_the_fitted_classes(fitted_y, y, match):
+    # scikit-learn's metrics raised "Mix of label input types" and the like.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    model = LSTMClassifier(**FAST).fit(X, np.asarray(fitted_y))
+    with pytest.raises(ValueError, match=match):
+        model.score(X, np.asarray(y))
+    # Labels never seen in fit are simply wrong predictions.
+    if not model._multilabel and not isinstance(fitted_y[0], str):
+        assert model.score(X, np.full(6, 7)) == 0.0
+
+
+@pytest.mark.parametrize("class_weight, y, match", [
+    ([{0: 1, 1: 2}], [0, 1] * 3, r"class_weight is a list of dicts, which is for multilabel "
+                                 r"indicators.*pass one dict"),
+    ({0: 1, 1: 2}, _Y_ML, r"y is a multilabel indicator of 2 labels: class_weight must be a list "
+                          r"of as many dicts"),
+    ([{0: 1, 1: 2}], _Y_ML, r"class_weight holds 1 dict\(s\); y is a multilabel indicator of 2 "
+                            r"labels"),
+    ([{0: 1, 1: 2}, {0: 1, 2: 3}], _Y_ML, r"class_weight\[1\] names \[2\], which are not "
+                                          r"values of a label's column; they are \[0, 1\]"),
+    ({0: 1, 5: 2}, [0, 1] * 3, r"class_weight names \[5\], which are not classes of y; they "
+                               r"are \[0, 1\]"),
+])
+def test_class_weight_of_the_wrong_form_for_the_targets_is_named(class_weight, y, match):
+    # A list for single labels got scikit-learn's "The classes, [0, 1], are not
+    # in class_weight"; a dict for multilabel targets, its multi-output message.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=match):
+        LSTMClassifier(**FAST, class_weight=class_weight).fit(X, np.asarray(y))
+
+
+def test_multilabel_class_weight_weighs_each_label_column():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    weights = [{0: 1.0, 1: 2.0}, {0: 1.0, 1: 3.0}]
+    model = LSTMClassifier(**FAST, class_weight=weights).fit(X, _Y_ML)
+    # compute_sample_weight multiplies the weights of every label's value.
+    expected = np.array([1.0 * 3.0, 2.0 * 1.0] * 3)
+    reference = LSTMClassifier(**FAST).fit(X, _Y_ML, sample_weight=expected)
+    assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
