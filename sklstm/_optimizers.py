@@ -210,6 +210,10 @@ class _IterationLimit(Exception):
     """Raised from the callback when a method has no iteration limit of its own."""
 
 
+class SolverFailed(ValueError):
+    """A scipy method failed inside scipy after training began."""
+
+
 def run_scipy_minimize(
     fun, theta0, method, *, max_iter, tol, max_fun, options=None, on_iteration=None
 ):
@@ -297,7 +301,12 @@ def run_scipy_minimize(
                 f"scipy.optimize.minimize(method={method!r}) refused solver_options="
                 f"{options!r}: {exc}"
             ) from exc
-        raise
+        # Mid-training, such as a trust region's subproblem meeting the
+        # overflow of a Hessian product.
+        raise SolverFailed(
+            f"scipy.optimize.minimize(method={method!r}) failed after {n_fun} evaluation(s) "
+            f"of the loss: {exc}"
+        ) from exc
     except _IterationLimit:
         theta, loss = state["x"], state["loss"]
         success, message = False, f"Reached max_iter={max_iter} iterations."

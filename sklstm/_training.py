@@ -22,7 +22,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._loss import loss_and_grad, sequence_loss, training_masks
-from ._optimizers import AdamOptimizer, SGDOptimizer, clip_gradient, run_scipy_minimize
+from ._optimizers import (
+    AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, run_scipy_minimize,
+)
 from .exceptions import IterationLimitWarning
 
 __all__ = [
@@ -488,10 +490,17 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
                 "The loss is non-finite at the initial weights; rescale the inputs or "
                 "targets. The model was left unchanged." + _penalty_advice(objective, data)
             )
-        result, info = run_scipy_minimize(
-            fun, theta, method, max_iter=settings.max_iter, tol=settings.tol,
-            max_fun=settings.max_fun, options=settings.solver_options, on_iteration=on_iteration,
-        )
+        try:
+            result, info = run_scipy_minimize(
+                fun, theta, method, max_iter=settings.max_iter, tol=settings.tol,
+                max_fun=settings.max_fun, options=settings.solver_options,
+                on_iteration=on_iteration,
+            )
+        except SolverFailed as exc:
+            raise ValueError(
+                f"{exc}. The model was left unchanged; rescale the inputs or targets, or "
+                "try another solver." + _penalty_advice(objective, data)
+            ) from None
     if not (np.all(np.isfinite(result)) and np.isfinite(info["loss"])):
         raise ValueError(
             f"scipy.optimize.minimize(method={method!r}) produced non-finite weights "

@@ -335,3 +335,20 @@ def test_fitted_many_to_many_regressor_gradient(numerical_gradient):
     problem = training_problem(model, X, Y)
     np.testing.assert_array_equal(problem[3], lengths)
     assert_gradient_matches_central_differences(problem, numerical_gradient)
+
+
+def test_a_method_failing_inside_scipy_is_reported_with_advice_and_changes_nothing():
+    # trust-ncg's subproblem met the overflow of a Hessian product and
+    # raised scipy's "array must not contain infs or NaNs".
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 5, 2))
+    y = X[:, -1, 0]
+    model = LSTMRegressor((4,), solver="trust-ncg", max_iter=5, random_state=0).fit(X, y)
+    before = model.predict(X)
+    model.set_params(alpha=1e300)
+    with pytest.raises(ValueError, match=r"scipy\.optimize\.minimize\(method='trust-ncg'\) failed "
+                                         r"after \d+ evaluation\(s\) of the loss: .*The model was "
+                                         r"left unchanged.*alpha / n_samples is 1\.25e\+299: it "
+                                         r"outweighs the data; lower alpha\."):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
