@@ -25,6 +25,7 @@ as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
 """
 
+import numbers
 import warnings
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
@@ -210,6 +211,33 @@ def _holds_text(values):
     return any(isinstance(v, (str, bytes)) for v in values.ravel())
 
 
+def _object_numbers(values, name):
+    """An object array (checked to hold no text) with pandas' missing values
+    (pd.NA, NaT) as None, which NumPy reads as NaN, as it reads None.
+
+    Raises
+    ------
+    ValueError
+        If an entry is not one number (an array or list, say), naming its index.
+    """
+    def is_number_or_missing(v):
+        return v is None or v is pd.NA or v is pd.NaT or isinstance(v, numbers.Number)
+
+    fine = np.frompyfunc(is_number_or_missing, 1, 1)(values).astype(bool)
+    if not fine.all():
+        where = tuple(int(i) for i in np.argwhere(~fine)[0])
+        value = values[where]
+        raise ValueError(
+            f"{name} holds a {type(value).__name__} at index {where}; every entry must be "
+            "one number (None or NaN for a missing one)."
+        )
+    missing = np.frompyfunc(lambda v: v is pd.NA or v is pd.NaT, 1, 1)(values).astype(bool)
+    if missing.any():
+        values = values.copy()
+        values[missing] = None
+    return values
+
+
 def _as_float_array(
     X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1, ensure_min_features=1
 ):
@@ -223,6 +251,8 @@ def _as_float_array(
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
     _reject_duplicate_columns(X, name)
     _reject_text(X, name)
+    if isinstance(X, np.ndarray) and X.dtype == object:
+        X = _object_numbers(X, name)
     try:
         return check_array(
             X,

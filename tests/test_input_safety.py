@@ -1015,3 +1015,25 @@ def test_multilabel_class_weight_weighs_each_label_column():
     expected = np.array([1.0 * 3.0, 2.0 * 1.0] * 3)
     reference = LSTMClassifier(**FAST).fit(X, _Y_ML, sample_weight=expected)
     assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
+
+
+def test_an_object_array_entry_that_is_no_number_is_named_by_index():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1)).astype(object)
+    X[2, 1, 0] = np.array([1.0, 2.0])  # scikit-learn: "setting an array element with a sequence"
+    with pytest.raises(ValueError, match=r"X holds a ndarray at index \(2, 1, 0\); every entry "
+                                         r"must be one number"):
+        LSTMRegressor(**FAST).fit(X, np.arange(6.0))
+
+
+@pytest.mark.parametrize("missing", [pd.NA, pd.NaT])
+def test_pandas_missing_values_in_object_arrays_are_missing_like_none(missing):
+    # pd.NA raised "float() argument must be ... not 'NAType'" where None is NaN.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with_none, with_missing = X.astype(object), X.astype(object)
+    with_none[0, 2], with_missing[0, 2] = None, missing  # a padded last step
+    reference = LSTMRegressor(**FAST).fit(with_none, np.arange(6.0))
+    model = LSTMRegressor(**FAST).fit(with_missing, np.arange(6.0))
+    assert_array_equal(model.predict(with_missing), reference.predict(with_none))
+    with_missing[1, 0] = missing  # not trailing: not padding
+    with pytest.raises(ValueError, match=r"NaN inside sequence 1 \(step 0, channel 0\)"):
+        LSTMRegressor(**FAST).fit(with_missing, np.arange(6.0))
