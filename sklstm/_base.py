@@ -182,8 +182,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = [sizes]
-        if isinstance(sizes, (set, frozenset, Mapping, str)):
-            # A set has no order of layers, a dict's are its keys.
+        if isinstance(sizes, (set, frozenset, Mapping, str)) or (
+            hasattr(sizes, "__next__") and iter(sizes) is sizes
+        ):
+            # A set has no order of layers, a dict's are its keys; an iterator
+            # would be empty the next time it is read.
             raise TypeError(
                 "hidden_layer_sizes must be an int or a list or tuple of ints, one per "
                 f"layer from the input upwards; got a {type(sizes).__name__}."

@@ -58,7 +58,13 @@ def check_input_statistics(mean, scale):
         raise ValueError(
             f"input_mean_ must be 1-D, one value per channel, got shape {mean.shape}."
         )
-    check_float_array(scale, "input_scale_", mean.shape, " (one per channel, as input_mean_)")
+    check_float_array(scale, "input_scale_")
+    if scale.shape != mean.shape:
+        # Either may be the one set by hand: name both.
+        raise ValueError(
+            f"input_mean_ and input_scale_ must hold one value per channel each, of the "
+            f"same shape; got {mean.shape} and {scale.shape}."
+        )
     check_positive(scale, "input_scale_")
     return mean.size
 

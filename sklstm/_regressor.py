@@ -195,7 +195,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True)
-        Y2 = Y.astype(sequences.values.dtype, copy=False)
+        dtype = sequences.values.dtype
+        with np.errstate(over="ignore"):  # reported below
+            Y2 = Y.astype(dtype, copy=False)
+        if np.isinf(Y2).any():  # Y is finite: the cast overflowed
+            s = tuple(np.argwhere(np.isinf(Y2))[0])
+            raise ValueError(
+                f"y holds {Y[s]:.4g} (sample {s[0]}), beyond {dtype.name}, the dtype the "
+                f"model takes from X (largest {np.finfo(dtype).max:.4g}); pass X as float64, "
+                "or rescale y."
+            )
         state = {}
         if reset:
             state["_single_output"] = target_is_single_output(y, self.return_sequences)

@@ -782,6 +782,8 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         y = _as_array(y, "y", hint) if numeric else _labels_array(y, hint)
     if np.ndim(y) == 0:
         raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
+    if np.ndim(y) >= 2 and 0 in np.shape(y)[1:]:
+        raise ValueError(f"y has shape {np.shape(y)}: no target for any sample to learn.")
     if numeric:
         y = _as_float_array(y, "y", allow_nd=True, ensure_2d=False, ensure_min_samples=0)
     elif isinstance(y, pd.DataFrame):

@@ -1037,3 +1037,44 @@ def test_pandas_missing_values_in_object_arrays_are_missing_like_none(missing):
     with_missing[1, 0] = missing  # not trailing: not padding
     with pytest.raises(ValueError, match=r"NaN inside sequence 1 \(step 0, channel 0\)"):
         LSTMRegressor(**FAST).fit(with_missing, np.arange(6.0))
+
+
+@pytest.mark.parametrize("estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("shape", [(6, 0), (6, 3, 0)])
+def test_targets_without_outputs_are_named(estimator, shape):
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    params = {**FAST, "return_sequences": len(shape) == 3}
+    with pytest.raises(ValueError, match=rf"y has shape {re.escape(str(shape))}: no target"):
+        estimator(**params).fit(X, np.zeros(shape))
+
+
+@pytest.mark.parametrize("sizes", [lambda: (n for n in [4, 3]), lambda: iter([4]),
+                                   lambda: map(int, [4])])
+def test_an_iterator_of_layer_sizes_is_refused(sizes):
+    # Read once, it was empty the next time: "must hold at least one layer",
+    # after the model had trained.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(TypeError, match=r"hidden_layer_sizes must be an int or a list or tuple "
+                                        r"of ints.*got a (generator|list_iterator|map)"):
+        LSTMRegressor(**{**FAST, "hidden_layer_sizes": sizes()}).fit(X, np.arange(6.0))
+    assert LSTMRegressor(**{**FAST, "hidden_layer_sizes": range(2, 4)}).fit(
+        X, np.arange(6.0)).coefs_[1]["R"].shape == (3, 12)
+
+
+def test_targets_beyond_the_dtype_taken_from_x_are_named():
+    # Cast to X's float32 they overflowed, and were called "not finite".
+    X = np.random.RandomState(0).normal(size=(6, 3, 1)).astype(np.float32)
+    y = np.array([1.0, 2.0, 1e300, 3.0, 4.0, 5.0])
+    with pytest.raises(ValueError, match=r"y holds 1e\+300 \(sample 2\), beyond float32, the "
+                                         r"dtype the model takes from X.*pass X as float64"):
+        LSTMRegressor(**FAST).fit(X, y)
+    assert LSTMRegressor(**FAST).fit(X.astype(np.float64), y).predict(X).dtype == np.float64
+
+
+def test_input_statistics_of_different_shapes_name_both():
+    X = np.random.RandomState(0).normal(size=(6, 3, 2))
+    model = LSTMRegressor(**FAST).fit(X, np.arange(6.0))
+    model.input_mean_ = np.zeros(3)  # the one set by hand
+    with pytest.raises(ValueError, match=r"input_mean_ and input_scale_ must hold one value per "
+                                         r"channel each, of the same shape; got \(3,\) and \(2,\)"):
+        model.predict(X)

@@ -307,7 +307,8 @@ _BAD_REGRESSOR_STATES = {
     "input_mean_ scalar": (dict(input_mean_=0.0), TypeError,
                            r"input_mean_ must be a float32 or float64 NumPy array"),
     "input_mean_ of 3 channels": (dict(input_mean_=np.zeros(3)), ValueError,
-                                  r"input_scale_ must have shape \(3,\)"),
+                                  r"input_mean_ and input_scale_ must hold one value per "
+                                  r"channel each, of the same shape; got \(3,\) and \(2,\)"),
     "input_scale_ zero": (dict(input_scale_=np.zeros(2)), ValueError,
                           r"input_scale_ must be > 0"),
     "out_coef_ int": (dict(out_coef_=np.ones((3, 1), dtype=np.int64)), TypeError,
