@@ -203,3 +203,66 @@ def test_fixed_offset_time_zones_survive_saving_and_unnamed_zones_are_refused():
                   name="y")
     with pytest.raises(ValueError, match="has no name pandas can rebuild it from"):
         RecursiveForecaster(small_lstm(), window=3, calibration=None).fit(y)
+
+
+def _tampered(state, key, value):
+    """A copy of a saved forecaster state, ``key`` ("a.b" for nested) set to ``value``."""
+    state = {k: (dict(v) if isinstance(v, dict) else v) for k, v in state.items()}
+    outer, _, inner = key.partition(".")
+    if inner:
+        state[outer][inner] = value
+    else:
+        state[outer] = value
+    return state
+
+
+@pytest.mark.parametrize("key, value, exc, match", [
+    # Each loaded silently and forecast wrong, or failed inside pandas or NumPy.
+    ("_setup.window", 3, ValueError, r"_setup's n_history_rows is 5, but its window, gap and "
+                                     r"target_transform read 3\."),
+    ("_setup.transform", "sqrt", ValueError, r"_setup names an unknown target_transform, 'sqrt'"),
+    ("_setup.gap", -1, ValueError, r"_setup's gap must be an int >= 0, got -1"),
+    ("target_scale_", "x", TypeError, r"target_scale_ must be a float32 or float64 NumPy array"),
+    ("target_scale_", np.zeros(1), ValueError, r"target_scale_ must be > 0 everywhere"),
+    ("target_mean_", np.full(1, np.nan), ValueError, r"target_mean_ holds NaN or infinity"),
+    ("target_mean_", np.zeros(2), ValueError, r"target_mean_ must have shape \(1,\) \(one per "
+                                              r"target\), got \(2,\)"),
+    ("calibration_residuals_", np.full((3, 2, 1), "a"), TypeError,
+     r"calibration_residuals_ must be a float64 NumPy array"),
+    ("calibration_residuals_", np.zeros((3, 2)), ValueError,
+     r"calibration_residuals_ must have shape \(n_origins, n_steps, 1\), got \(3, 2\)"),
+    ("last_window_.values", np.zeros((3, 1)), ValueError, r"Shape of passed values"),
+    ("freq_", "D", ValueError, r"does not conform to passed frequency D"),
+    ("regressor_", "lstm", TypeError, r"regressor_ must be a fitted regressor, got str"),
+    ("targets_", ["y"], TypeError, r"targets_, past_covariates_ and future_covariates_ must be "
+                                   r"tuples"),
+])
+def test_a_tampered_forecaster_state_is_refused_at_load_naming_it(key, value, exc, match,
+                                                                 flat_linear):
+    model = RecursiveForecaster(flat_linear(), window=5, target="y").fit(frame())
+    state = _tampered(model.__getstate__(), key, value)
+    shell = RecursiveForecaster.__new__(RecursiveForecaster)
+    with pytest.raises(exc, match=r"The loaded state is not that of a fitted "
+                                  r"RecursiveForecaster: .*" + match):
+        shell.__setstate__(state)
+
+
+def test_a_file_of_another_class_is_refused_as_a_forecaster(tmp_path):
+    # An LSTMRegressor's state under DirectForecaster's name loaded, and its
+    # predict raised AttributeError ('_setup').
+    X = np.random.RandomState(0).normal(size=(8, 4, 1))
+    regressor_state = small_lstm().fit(X, X[:, -1, 0]).__getstate__()
+    shell = DirectForecaster.__new__(DirectForecaster)
+    with pytest.raises(ValueError, match=r"The loaded state is not that of a fitted "
+                                         r"DirectForecaster: it holds fitted attributes .* but no "
+                                         r"_setup\. Was it saved from another class\?"):
+        shell.__setstate__(regressor_state)
+
+
+def test_a_tampered_state_is_refused_through_skops_too(flat_linear):
+    model = RecursiveForecaster(small_lstm(), window=5, target="y").fit(frame())
+    tampered = RecursiveForecaster.__new__(RecursiveForecaster)
+    tampered.__dict__.update(model.__dict__)
+    tampered.target_scale_ = -np.ones(1)  # forecast 70.2 where 63.0 was right
+    with pytest.raises(ValueError, match=r"fitted RecursiveForecaster: target_scale_ must be > 0"):
+        sio.loads(sio.dumps(tampered), trusted=trusted_types())

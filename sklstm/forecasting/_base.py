@@ -21,6 +21,8 @@ from sklearn.base import BaseEstimator, clone
 
 from sklearn.utils.validation import check_is_fitted
 
+from .._checks import check_positive_int
+from .._fitted_state import check_float_array, check_positive
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
 )
@@ -815,13 +817,100 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # A forecaster saved before a parameter existed (center_windows, say)
         # gets its default, which keeps the behaviour it was saved with.
         state = {**missing_parameter_defaults(type(self), state), **state}
-        if isinstance(state.get("_setup"), dict):
-            state["_setup"] = _Setup.from_state(state["_setup"])
-            state["freq_"] = _freq_from_state(state["freq_"])
-            window = state["last_window_"]
-            state["last_window_"] = pd.DataFrame(
-                window["values"],
-                index=index_from_state(window["index"], state["freq_"]),
-                columns=window["columns"],
-            )
+        fitted = [key for key in state if key.endswith("_") and not key.startswith("__")]
+        if fitted and "_setup" not in state:
+            raise ValueError(self._load_refusal(
+                f"it holds fitted attributes ({', '.join(fitted[:4])}) but no _setup. Was it "
+                "saved from another class?"
+            ))
+        if "_setup" in state:
+            try:
+                state = self._rebuilt_state(state)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                raise ValueError(self._load_refusal(exc)) from None
         super().__setstate__(state)
+        if "_setup" in state:
+            try:
+                self._check_fitted_state()
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(self._load_refusal(exc)) from None
+
+    def _load_refusal(self, exc):
+        return f"The loaded state is not that of a fitted {type(self).__name__}: {exc}"
+
+    @staticmethod
+    def _rebuilt_state(state):
+        """``state`` with the setup, frequency and last window rebuilt from
+        the plain values :meth:`__getstate__` saved."""
+        state = dict(state)
+        if not isinstance(state["_setup"], dict):
+            raise TypeError(f"_setup must be a dict, got {type(state['_setup']).__name__}.")
+        setup = state["_setup"]
+        transform = setup.get("transform")
+        if transform not in TARGET_TRANSFORMS:
+            raise ValueError(f"_setup names an unknown target_transform, {transform!r}.")
+        state["_setup"] = _Setup.from_state(setup)
+        state["freq_"] = _freq_from_state(state["freq_"])
+        window = state["last_window_"]
+        state["last_window_"] = pd.DataFrame(
+            window["values"],
+            index=index_from_state(window["index"], state["freq_"]),
+            columns=window["columns"],
+        )
+        return state
+
+    def _check_fitted_state(self):
+        """Raise unless the fitted state is one ``predict`` can trust: its
+        counts consistent, its arrays of numbers in their shapes."""
+        setup = self._setup
+        for name in ("window", "horizon", "calibration_folds", "calibration_steps"):
+            check_positive_int(getattr(setup, name), f"_setup's {name}")
+        if not isinstance(setup.gap, numbers.Integral) or setup.gap < 0:
+            raise ValueError(f"_setup's gap must be an int >= 0, got {setup.gap!r}.")
+        expected_rows = self._window_span(setup.window, setup.gap) + setup.transform.n_consumed
+        if setup.n_history_rows != expected_rows:
+            raise ValueError(
+                f"_setup's n_history_rows is {setup.n_history_rows}, but its window, gap and "
+                f"target_transform read {expected_rows}."
+            )
+        roles = (self.targets_, self.past_covariates_, self.future_covariates_)
+        if not all(isinstance(names, tuple) for names in roles) or not self.targets_:
+            raise TypeError("targets_, past_covariates_ and future_covariates_ must be tuples of "
+                            "column names, targets_ not empty.")
+        n_targets = len(self.targets_)
+        check_float_array(self.target_mean_, "target_mean_", (n_targets,), " (one per target)")
+        check_float_array(self.target_scale_, "target_scale_", (n_targets,), " (one per target)")
+        check_positive(self.target_scale_, "target_scale_")
+        window = self.last_window_
+        columns = list(self.targets_ + self.past_covariates_ + self.future_covariates_)
+        if list(window.columns) != columns or len(window) != setup.n_history_rows:
+            raise ValueError(
+                f"last_window_ must hold the last {setup.n_history_rows} rows of the columns "
+                f"{columns}; got {len(window)} rows of {list(window.columns)}."
+            )
+        # NaN may be there (dropna=True fits); predict refuses it by place.
+        check_finite(column_values(window, columns), columns, window.index, allow_nan=True,
+                     where=" in last_window_")
+        if not callable(getattr(self.regressor_, "predict", None)):
+            raise TypeError(
+                f"regressor_ must be a fitted regressor, got {type(self.regressor_).__name__}."
+            )
+        residuals = self.calibration_residuals_
+        if residuals is not None:
+            _check_step_array(residuals, "calibration_residuals_", n_targets)
+        for key in ("fitted", "residuals"):
+            _check_step_array(self._in_sample[key], f"the in-sample {key}", n_targets)
+
+
+
+def _check_step_array(values, name, n_targets):
+    """A float array of shape (n_origins, n_steps, n_targets); NaN allowed
+    (missing truths or histories), infinity not."""
+    if not isinstance(values, np.ndarray) or values.dtype != np.float64:
+        raise TypeError(f"{name} must be a float64 NumPy array, got {type(values).__name__}.")
+    if values.ndim != 3 or values.shape[2] != n_targets:
+        raise ValueError(
+            f"{name} must have shape (n_origins, n_steps, {n_targets}), got {values.shape}."
+        )
+    if np.isinf(values).any():
+        raise ValueError(f"{name} holds infinity.")
