@@ -26,7 +26,7 @@ from ._fitted_state import (
     check_head, check_input_statistics, check_layer_arrays, check_layer_shapes,
 )
 from ._loss import Network, Objective
-from ._optimizers import resolve_scipy_method
+from ._optimizers import check_optimizer_state, resolve_scipy_method
 from ._param_validation import missing_parameter_defaults, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
@@ -506,7 +506,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         check_positive_int(self.n_outputs_, "n_outputs_")
         self._check_target_state()
         check_layer_arrays(self.coefs_)
-        return self._fitted_network()
+        network, theta = self._fitted_network()
+        TrainingRecord.check_attributes(vars(self))
+        check_optimizer_state(getattr(self, "_optimizer", None), theta.size)
+        return network, theta
 
     def _check_target_state(self):
         """Check the fitted attributes that describe the targets (subclasses)."""

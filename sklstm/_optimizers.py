@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ._checks import check_positive_int
-from ._param_validation import Interval
+from ._param_validation import BOOLEAN, Interval, Options, validate_params
 
 __all__ = [
     "SGDOptimizer",
@@ -25,6 +25,36 @@ __all__ = [
     "resolve_scipy_method",
     "run_scipy_minimize",
 ]
+
+
+_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
+_NON_NEGATIVE = Interval(numbers.Real, 0, None)
+_UNIT = Interval(numbers.Real, 0, 1, closed="left")
+
+
+def _check_moment(values, name, n_params):
+    """An optimizer's per-weight state: a finite float array of shape (n_params,)."""
+    if not isinstance(values, np.ndarray) or values.dtype.kind != "f":
+        raise TypeError(f"_optimizer: {name} must be a float NumPy array, got "
+                        f"{type(values).__name__}.")
+    if values.shape != (n_params,):
+        raise ValueError(f"_optimizer: {name} must have shape ({n_params},), one value per "
+                         f"weight of the model, got {values.shape}.")
+    if not np.isfinite(values).all():
+        raise ValueError(f"_optimizer: {name} holds NaN or infinity.")
+
+
+def check_optimizer_state(optimizer, n_params):
+    """Raise unless ``optimizer``, a fitted model's ``_optimizer`` (None if it
+    has none), can continue training ``n_params`` weights."""
+    if optimizer is None:
+        return
+    if type(optimizer) not in (SGDOptimizer, AdamOptimizer):
+        raise TypeError(
+            f"_optimizer must be the state of sklstm's Adam or SGD, got "
+            f"{type(optimizer).__name__}."
+        )
+    optimizer.check_state(n_params)
 
 
 class SGDOptimizer:
@@ -62,6 +92,16 @@ class SGDOptimizer:
     def n_params(self):
         """Length of the parameter vector this optimizer steps."""
         return self.velocity.size
+
+    def check_state(self, n_params):
+        """Raise unless this state (loaded, perhaps damaged) can step ``n_params`` weights."""
+        validate_params(vars(self), {
+            "learning_rate_init": [_POSITIVE], "learning_rate": [_NON_NEGATIVE],
+            "lr_schedule": [Options(str, ("constant", "invscaling", "adaptive"))],
+            "momentum": [Interval(numbers.Real, 0, 1)], "nesterov": [BOOLEAN],
+            "power_t": [_NON_NEGATIVE],
+        }, "_optimizer")
+        _check_moment(self.velocity, "velocity", n_params)
 
     def update_params(self, theta, grad):
         """Take one step in place. ``theta``, ``grad``: (n_params,)."""
@@ -124,6 +164,17 @@ class AdamOptimizer:
     def n_params(self):
         """Length of the parameter vector this optimizer steps."""
         return self.first_moment.size
+
+    def check_state(self, n_params):
+        """Raise unless this state (loaded, perhaps damaged) can step ``n_params`` weights."""
+        validate_params(vars(self), {
+            "learning_rate_init": [_POSITIVE], "beta_1": [_UNIT], "beta_2": [_UNIT],
+            "epsilon": [_POSITIVE], "t": [Interval(numbers.Integral, 0, None)],
+        }, "_optimizer")
+        _check_moment(self.first_moment, "first_moment", n_params)
+        _check_moment(self.second_moment, "second_moment", n_params)
+        if (self.second_moment < 0).any():
+            raise ValueError("_optimizer: second_moment must be >= 0 everywhere.")
 
     @property
     def learning_rate(self):

@@ -14,6 +14,7 @@ estimator: they read its hyper-parameters and return new weights.
 """
 
 import copy
+import numbers
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._loss import loss_and_grad, sequence_loss, training_masks
+from ._param_validation import Interval, Options, validate_params
 from ._optimizers import (
     AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, run_scipy_minimize,
 )
@@ -140,6 +142,26 @@ class TrainingRecord:
             no_improvement=fitted.get("_no_improvement_count", 0) if incremental else 0,
             optimizer=fitted.get("_optimizer") if incremental else None,
         )
+
+    @staticmethod
+    def check_attributes(fitted):
+        """Raise unless the training attributes in ``fitted`` (a model's
+        ``vars``, perhaps loaded from a damaged file) can be resumed."""
+        if "loss_curve_" not in fitted:
+            return
+        count = [Interval(numbers.Integral, 0, None)]
+        loss = [Interval(numbers.Real), Options(float, [np.inf])]
+        validate_params(
+            {name: fitted.get(name) for name in ("n_iter_", "t_", "loss_", "best_loss_")}
+            | {"_no_improvement_count": fitted.get("_no_improvement_count", 0)},
+            {"n_iter_": count, "t_": count, "loss_": [None, *loss], "best_loss_": loss,
+             "_no_improvement_count": count},
+            "the training record",
+        )
+        if not isinstance(fitted["loss_curve_"], list):
+            raise TypeError(
+                f"loss_curve_ must be a list, got {type(fitted['loss_curve_']).__name__}."
+            )
 
     def end_epoch(self, loss, n_samples):
         """Book one finished epoch of ``n_samples`` samples with mean loss ``loss``."""

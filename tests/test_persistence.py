@@ -366,3 +366,60 @@ def test_a_model_saved_before_target_scaling_loads_only_without_all_three_names(
     for missing in ("target_mean_", "target_scale_", "quantiles_"):
         with pytest.raises(ValueError, match=rf"lacks the fitted attributes \['{missing}'\]"):
             load(_tampered(model, **{missing: None}))
+
+
+def _with_optimizer(model, name, value):
+    """A copy of ``model`` whose saved optimizer state has ``name`` set to ``value``."""
+    import copy
+
+    copied = copy.deepcopy(model)
+    setattr(copied._optimizer, name, value)
+    return copied
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("solver, name, value, exc, match", [
+    # A negative rate made partial_fit climb the loss silently; text failed
+    # inside NumPy's arithmetic at the next step; a moment of another length
+    # was dropped without notice.
+    ("adam", "learning_rate_init", -1.0, ValueError,
+     r"_optimizer: learning_rate_init must be a number > 0, got -1\.0"),
+    ("adam", "epsilon", -1.0, ValueError, r"_optimizer: epsilon must be a number > 0"),
+    ("adam", "beta_1", "x", TypeError, r"_optimizer: beta_1 must be a number >= 0 and < 1"),
+    ("adam", "t", "3", TypeError, r"_optimizer: t must be an int >= 0, got '3'"),
+    ("adam", "first_moment", np.zeros(3), ValueError,
+     r"_optimizer: first_moment must have shape \(\d+,\), one value per weight of the model, "
+     r"got \(3,\)"),
+    ("adam", "second_moment", -np.ones(1), ValueError, r"_optimizer: second_moment must have "
+                                                       r"shape"),
+    ("sgd", "momentum", 2.0, ValueError, r"_optimizer: momentum must be a number >= 0 and <= 1"),
+    ("sgd", "lr_schedule", "cyclic", ValueError, r"_optimizer: lr_schedule must be one of"),
+    ("sgd", "velocity", "v", TypeError, r"_optimizer: velocity must be a float NumPy array"),
+])
+def test_a_damaged_optimizer_state_is_refused_at_load(solver, name, value, exc, match, load):
+    model, X, y = _fit(LSTMRegressor, solver, np.float64, "plain")
+    with pytest.raises(exc, match="The loaded state is not that of a fitted LSTMRegressor: "
+                                  + match):
+        load(_with_optimizer(model, name, value))
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("changes, exc, match", [
+    (dict(t_="x"), TypeError, r"the training record: t_ must be an int >= 0, got 'x'"),
+    (dict(n_iter_=-1), ValueError, r"the training record: n_iter_ must be an int >= 0"),
+    (dict(best_loss_="x"), TypeError, r"the training record: best_loss_ must be a finite number"),
+    (dict(_optimizer="adam"), TypeError, r"_optimizer must be the state of sklstm's Adam or "
+                                         r"SGD, got str"),
+])
+def test_a_damaged_training_record_is_refused_at_load(changes, exc, match, load):
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    with pytest.raises(exc, match="The loaded state is not that of a fitted LSTMRegressor: "
+                                  + match):
+        load(_tampered(model, **changes))
+
+
+def test_a_saved_optimizer_state_continues_partial_fit_exactly():
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    loaded = _skops(model)
+    assert_array_equal(loaded._optimizer.first_moment, model._optimizer.first_moment)
+    assert_array_equal(loaded.partial_fit(X, y).predict(X), model.partial_fit(X, y).predict(X))
