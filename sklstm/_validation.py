@@ -162,9 +162,13 @@ def _reject_text(X, name):
     """
     if isinstance(X, pd.DataFrame):
         for column, dtype in X.dtypes.items():
-            if pd.api.types.is_bool_dtype(dtype) or (
-                pd.api.types.is_numeric_dtype(dtype)
-                and not pd.api.types.is_complex_dtype(dtype)
+            # Categories are refused whatever their values: pandas calls a
+            # category of booleans a bool dtype.
+            if not isinstance(dtype, pd.CategoricalDtype) and (
+                pd.api.types.is_bool_dtype(dtype) or (
+                    pd.api.types.is_numeric_dtype(dtype)
+                    and not pd.api.types.is_complex_dtype(dtype)
+                )
             ):
                 continue
             if dtype == object and not _holds_text(X[column].to_numpy()):

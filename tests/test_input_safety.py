@@ -86,6 +86,8 @@ def test_object_array_of_numbers_is_accepted_as_sklearn_does():
         ("when", pd.date_range("2024-01-01", periods=4), TypeError),
         ("price", ["1.0", "2.0", "3.0", "4.0"], TypeError),
         ("kind", pd.Categorical(["a", "b", "a", "b"]), TypeError),
+        ("on", pd.Categorical([True, False, True, False]), TypeError),  # pandas: a bool dtype
+        ("level", pd.Categorical([1.0, 2.0, 1.0, 2.0]), TypeError),
         ("phase", np.array([1j, 2j, 3j, 4j]), ValueError),
     ],
 )
