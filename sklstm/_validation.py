@@ -221,8 +221,8 @@ def _object_numbers(values, name):
 
     Raises
     ------
-    ValueError
-        If an entry is not one number (an array or list, say), naming its index.
+    TypeError
+        If an entry is not one number (an array or a dict, say), naming its index.
     """
     def is_number_or_missing(v):
         return v is None or v is pd.NA or v is pd.NaT or isinstance(v, numbers.Number)
@@ -231,9 +231,13 @@ def _object_numbers(values, name):
     if not fine.all():
         where = tuple(int(i) for i in np.argwhere(~fine)[0])
         value = values[where]
-        raise ValueError(
-            f"{name} holds a {type(value).__name__} at index {where}; every entry must be "
-            "one number (None or NaN for a missing one)."
+        kind = type(value).__name__
+        # Worded as Python's own float() error, which scikit-learn's checks
+        # expect of an estimator given objects that are no numbers.
+        raise TypeError(
+            f"{name} must contain only numbers, one per entry (None or NaN for a missing "
+            f"one), but holds a {kind} at index {where}: float() argument must be a string "
+            f"or a real number, not {kind!r}."
         )
     missing = np.frompyfunc(lambda v: v is pd.NA or v is pd.NaT, 1, 1)(values).astype(bool)
     if missing.any():

@@ -1022,8 +1022,8 @@ def test_multilabel_class_weight_weighs_each_label_column():
 def test_an_object_array_entry_that_is_no_number_is_named_by_index():
     X = np.random.RandomState(0).normal(size=(6, 3, 1)).astype(object)
     X[2, 1, 0] = np.array([1.0, 2.0])  # scikit-learn: "setting an array element with a sequence"
-    with pytest.raises(ValueError, match=r"X holds a ndarray at index \(2, 1, 0\); every entry "
-                                         r"must be one number"):
+    with pytest.raises(TypeError, match=r"X must contain only numbers, one per entry .*, but "
+                                        r"holds a ndarray at index \(2, 1, 0\)"):
         LSTMRegressor(**FAST).fit(X, np.arange(6.0))
 
 
