@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import check_float_dtype, check_sequence_of, real_array
+from ._checks import cast_finite, check_flag, check_float_dtype, check_sequence_of, real_array
 
 # Gates a variant removes (Greff et al. 2017, section 3: the gate is fixed
 # at 1), and the variants allowed together with the coupled gate.
@@ -51,7 +51,6 @@ def check_cell(gate_variant=None, coupled=False):
         )
 
 
-@lru_cache(maxsize=32)
 def gate_blocks(coupled=False, gate_variant=None):
     """Names of the gate blocks of ``W``, ``R`` and ``b``, in column order.
 
@@ -68,7 +67,14 @@ def gate_blocks(coupled=False, gate_variant=None):
         A subsequence of ``("i", "f", "g", "o")``: ``("i", "g", "o")``
         when coupled, ``("f", "g", "o")`` for NIG, and so on.
     """
+    # Checked before the cache, which would fail on an unhashable argument.
+    coupled = check_flag(coupled, "coupled")
     check_cell(gate_variant, coupled)
+    return _gate_blocks(coupled, gate_variant)
+
+
+@lru_cache(maxsize=32)
+def _gate_blocks(coupled, gate_variant):
     absent = {_ABSENT_GATE.get(gate_variant), "f" if coupled else None}
     return tuple(name for name in ("i", "f", "g", "o") if name not in absent)
 
@@ -91,7 +97,7 @@ def _layer_arrays(layer, depth):
             f"layers[{depth}] must be a dict with 'W', 'R', 'b' (and 'p', 'Rg'), "
             f"got {type(layer).__name__}."
         )
-    missing = [key for key in ("W", "R", "b") if key not in layer]
+    missing = [key for key in ("W", "R", "b") if layer.get(key) is None]
     unknown = sorted(str(key) for key in layer if key not in _LAYER_KEYS)
     if missing or unknown:
         raise ValueError(
@@ -214,6 +220,12 @@ class _Layer:
         self.peephole = "p" in arrays
         self.n_rec = H + (self.n_sig * H if self.fgr else 0)
         self.perm, self.inv = _block_permutation(blocks, H)
+        # NaN weights would run to NaN outputs and gradients silently.
+        arrays = {
+            key: cast_finite(values, dtype, f"layers[{depth}][{key!r}]",
+                             ("row", "column") if values.ndim == 2 else ("entry",))
+            for key, values in arrays.items()
+        }
         W = arrays["W"].astype(dtype, copy=False)[:, self.perm]
         R = arrays["R"].astype(dtype, copy=False)[:, self.perm]
         b = arrays["b"].astype(dtype, copy=False)[self.perm]
@@ -259,7 +271,7 @@ def kernel_layers(layers, dtype, gate_variant=None):
         ``dtype`` is not float32 or float64.
     ValueError
         If a key is missing or unknown, or an array has the wrong shape;
-        the message names the layer and key, e.g. ``layers[1]['R']``.
+        the message names the layer and key, e.g. ``layers[1]: R``.
     """
     check_sequence_of(layers, "layers", "one dict of weights per layer (and direction)")
     if not layers:

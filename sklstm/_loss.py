@@ -210,7 +210,14 @@ class Network:
         return self.layout.bidirectional
 
     def forward(self, theta, X, lengths, dropout_masks=None):
-        """Logits, the top layer's outputs and the core's cache; see :func:`forward_logits`."""
+        """Logits, the top layer's outputs and the core's cache; see :func:`forward_logits`.
+
+        Non-finite weights (a diverging solver's trial step) give NaN logits
+        and no cache: the core refuses them, and NaN is how every solver
+        learns of divergence; :meth:`backward` then returns a NaN gradient.
+        """
+        if not np.isfinite(theta).all():
+            return self._nan_logits(theta, X), None, None
         layers, coef, intercept = self.layout.unpack(theta)
         hidden, cache = lstm_forward(
             X, layers, lengths=lengths, return_sequences=self.return_sequences,
@@ -225,7 +232,15 @@ class Network:
         Equal to ``forward(theta, X, lengths)[0]``, with no backward cache
         (see :func:`sklstm._inference.predict_logits`).
         """
+        if not np.isfinite(theta).all():
+            return self._nan_logits(theta, X)
         return predict_logits(theta, X, lengths, self)
+
+    def _nan_logits(self, theta, X):
+        """NaN logits of the shape :meth:`forward` gives for ``X``."""
+        n_outputs = self.layout.unpack(theta)[1].shape[1]
+        steps = X.shape[:2] if self.return_sequences else X.shape[:1]
+        return np.full((*steps, n_outputs), np.nan, dtype=X.dtype)
 
     def backward(self, theta, dz, hidden, cache):
         """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.
@@ -241,6 +256,8 @@ class Network:
         -------
         grad : ndarray of shape (layout.size,)
         """
+        if cache is None:  # forward met non-finite weights
+            return np.full_like(theta, np.nan)
         _, coef, _ = self.layout.unpack(theta)
         grad = np.zeros_like(theta)
         g_layers, g_coef, g_intercept = self.layout.unpack(grad)

@@ -131,6 +131,7 @@ import numpy as np
 
 from ._blas import _blas_threads_for
 from ._checks import (
+    cast_finite,
     check_finite,
     check_flag,
     check_float_dtype,
@@ -310,8 +311,7 @@ def _feature_major_masks(dropout_masks, kernels, order, B):
                     raise ValueError(
                         f"{label} must have shape {(B, width)}, got {m.shape}."
                     )
-                check_finite(m, label, ("sample", "unit"))
-                m = m.astype(lay.WbR.dtype, copy=False)
+                m = cast_finite(m, lay.WbR.dtype, label, ("sample", "unit"))
                 m = np.ascontiguousarray((m if order is None else m[order]).T)
             converted.append(m)
         out.append(tuple(converted))
@@ -347,6 +347,8 @@ class _Batch:
             raise ValueError(
                 f"X must have shape (n_samples, n_timesteps, n_features), got {X.shape}."
             )
+        if X.dtype.kind == "f" and not X.dtype.isnative:
+            X = X.astype(X.dtype.newbyteorder("="))  # big-endian data, from a file say
         if X.dtype not in (np.float32, np.float64):
             raise TypeError(f"X must be float32 or float64, got {X.dtype}.")
         if 0 in X.shape:
@@ -687,7 +689,7 @@ def _kernel_state(state, shape, order, dtype, name, finite=False):
     if state.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {state.shape}.")
     if finite:
-        check_finite(state, name, ("sample", "unit"))
+        state = cast_finite(state, dtype, name, ("sample", "unit"))
     state = state.astype(dtype, copy=False)
     return (state if order is None else state[order]).T
 

@@ -195,6 +195,9 @@ class EncoderDecoder:
         """
         if lengths is not None:
             raise ValueError("The encoder-decoder needs sequences of equal length.")
+        if not np.isfinite(theta).all():  # see the same below, for the states
+            z = np.full((len(X), self.horizon * self.layout.n_step_outputs), np.nan, X.dtype)
+            return z, None, None
         encoder, decoder, coef, intercept = self._split(theta)
         window = X.shape[1] - self.horizon
         n_future = self.layout.n_future

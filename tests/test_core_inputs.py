@@ -5,6 +5,8 @@ the layer, key, sample, step or unit where it applies), never an error from
 inside NumPy, and never a silently wrong result.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -13,6 +15,7 @@ from sklstm._checks import first_non_finite
 from sklstm.core import (
     draw_dropout_masks,
     final_states,
+    gate_blocks,
     init_lstm_layers,
     init_output_layer,
     kernel_layers,
@@ -433,3 +436,68 @@ def test_a_forget_bias_the_dtype_cannot_hold_is_refused(forget_bias, dtype, erro
         init_lstm_layers(2, (4,), np.random.default_rng(0), forget_bias=forget_bias, dtype=dtype)
     layers = init_lstm_layers(2, (4,), np.random.default_rng(0), forget_bias=np.float32(2))
     assert layers[0]["b"].max() == 2.0
+
+
+# -- weights, states and masks: finite in the dtype the pass runs in -------------------
+
+
+def _core_problem(dtype=np.float64):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(4, 5, 2)).astype(dtype), init_lstm_layers(2, (3,), rng)
+
+
+@pytest.mark.parametrize("key, position, value, match", [
+    # They ran to NaN outputs and gradients silently.
+    ("W", (1, 5), np.nan, r"layers\[0\]\['W'\] contains NaN at row 1, column 5"),
+    ("b", (7,), np.inf, r"layers\[0\]\['b'\] contains infinity at entry 7"),
+])
+def test_non_finite_weights_are_refused_by_place(key, position, value, match):
+    X, layers = _core_problem()
+    layers[0][key][position] = value
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(ValueError, match=match):
+            run(X, layers)
+
+
+@pytest.mark.parametrize("case", ["weights", "h0", "c0", "mask"])
+def test_values_beyond_float32_are_refused_where_the_pass_runs_in_float32(case):
+    # Finite in float64, they became inf in the cast to X's float32 (with a
+    # NumPy overflow warning) and the outputs NaN.
+    X, layers = _core_problem(np.float32)
+    big = np.full((4, 3), 1e39)
+    kwargs = {"h0": {"h0": [big]}, "c0": {"c0": [big]},
+              "mask": {"dropout_masks": [(np.full((4, 2), 1e39), None)]}}.get(case, {})
+    if case == "weights":
+        layers[0]["W"] = layers[0]["W"] * 1e39
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy overflow warning either
+        with pytest.raises(ValueError, match=r"contains infinity at .* \(in float32, the dtype "
+                                             r"of X: a value beyond its range became infinite\)"):
+            lstm_forward(X, layers, **kwargs)
+    # The same values are fine where the pass runs in float64.
+    assert np.isfinite(lstm_forward(X.astype(np.float64), layers, **kwargs)[0]).all()
+
+
+@pytest.mark.parametrize("key", ["W", "R"])
+def test_a_weight_set_to_none_is_missing(key):
+    X, layers = _core_problem()
+    layers[0][key] = None  # a KeyError came from inside the shape check
+    with pytest.raises(ValueError, match=rf"missing \['{key}'\]"):
+        lstm_forward(X, layers)
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: gate_blocks("no"), TypeError, r"coupled must be True or False, got 'no'"),
+    (lambda: gate_blocks(False, ["NIG"]), ValueError, r"gate_variant must be one of"),
+    (lambda: layer_shapes(2, (3,), gate_variant=["NIG"]), ValueError, r"gate_variant must be"),
+])
+def test_gate_layout_arguments_are_checked_before_the_cache(call, exc, match):
+    # "no" was read as True (the coupled layout); a list failed in lru_cache.
+    with pytest.raises(exc, match=match):
+        call()
+    assert gate_blocks(np.True_) == ("i", "g", "o")
+
+
+def test_big_endian_input_runs_as_native():
+    X, layers = _core_problem()
+    assert_array_equal(lstm_forward(X.astype(">f8"), layers)[0], lstm_forward(X, layers)[0])
