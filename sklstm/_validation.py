@@ -225,19 +225,23 @@ def _object_numbers(values, name):
         If an entry is not one number (an array or a dict, say), naming its index.
     """
     def is_number_or_missing(v):
-        return v is None or v is pd.NA or v is pd.NaT or isinstance(v, numbers.Number)
+        return (
+            v is None or v is pd.NA or v is pd.NaT or isinstance(v, (numbers.Number, np.bool_))
+            or (isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "biuf")
+        )
 
     fine = np.frompyfunc(is_number_or_missing, 1, 1)(values).astype(bool)
     if not fine.all():
         where = tuple(int(i) for i in np.argwhere(~fine)[0])
         value = values[where]
-        kind = type(value).__name__
-        # Worded as Python's own float() error, which scikit-learn's checks
-        # expect of an estimator given objects that are no numbers.
+        try:  # Python's own reason, which scikit-learn's checks expect to read
+            float(value)
+            reason = f"a {type(value).__name__} of shape {np.shape(value)} is not one number"
+        except (TypeError, ValueError) as exc:
+            reason = str(exc)
         raise TypeError(
             f"{name} must contain only numbers, one per entry (None or NaN for a missing "
-            f"one), but holds a {kind} at index {where}: float() argument must be a string "
-            f"or a real number, not {kind!r}."
+            f"one), but holds a {type(value).__name__} at index {where}: {reason}."
         )
     missing = np.frompyfunc(lambda v: v is pd.NA or v is pd.NaT, 1, 1)(values).astype(bool)
     if missing.any():

@@ -1080,3 +1080,13 @@ def test_input_statistics_of_different_shapes_name_both():
     with pytest.raises(ValueError, match=r"input_mean_ and input_scale_ must hold one value per "
                                          r"channel each, of the same shape; got \(3,\) and \(2,\)"):
         model.predict(X)
+
+
+def test_object_arrays_of_numpy_scalars_are_numbers():
+    # np.bool_ is no numbers.Number, and a 0-d array no scalar: both are
+    # one number each, as float() reads them.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    objects = X.astype(object)
+    objects[0, 0, 0], objects[1, 0, 0] = np.bool_(True), np.array(2.5)
+    X[0, 0, 0], X[1, 0, 0] = 1.0, 2.5
+    assert_array_equal(check_sequences(objects).values, check_sequences(X).values)
