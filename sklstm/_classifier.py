@@ -248,6 +248,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "return_sequences=True; pass sample_weight instead."
             )
         class_weight = check_class_weight(self.class_weight, classes, multilabel)
+        # Every known class weighs 1 unless named: scikit-learn refuses a dict
+        # naming a class that this batch (of partial_fit, say) lacks while it
+        # holds one the dict does not name.
+        if isinstance(class_weight, dict):
+            class_weight = {**dict.fromkeys(classes.tolist(), 1.0), **class_weight}
+        elif isinstance(class_weight, list):
+            class_weight = [{0: 1.0, 1: 1.0, **weights} for weights in class_weight]
         return check_sample_weight(
             compute_sample_weight(class_weight, labels), len(labels), name="class_weight",
             dtype=dtype,

@@ -1090,3 +1090,21 @@ def test_object_arrays_of_numpy_scalars_are_numbers():
     objects[0, 0, 0], objects[1, 0, 0] = np.bool_(True), np.array(2.5)
     X[0, 0, 0], X[1, 0, 0] = 1.0, 2.5
     assert_array_equal(check_sequences(objects).values, check_sequences(X).values)
+
+
+def test_class_weight_covers_every_known_class_in_any_batch():
+    # scikit-learn refused a dict naming a class the batch lacked ("The
+    # classes, ['a', 'b'], are not in class_weight"); unnamed classes weigh 1.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    labels = np.array(["a", "b"] * 3)
+    params = {**FAST, "solver": "adam", "max_iter": 1}
+    weighted = LSTMClassifier(**params, class_weight={"c": 2.0})
+    weighted.partial_fit(X, labels, classes=["a", "b", "c"])
+    plain = LSTMClassifier(**params).partial_fit(X, labels, classes=["a", "b", "c"])
+    assert_array_equal(weighted.predict_proba(X), plain.predict_proba(X))
+    # Multilabel: a label column without positives, weights named for 1 only.
+    Y = np.array([[0, 1, 0], [1, 1, 0]] * 3)
+    model = LSTMClassifier(**FAST, class_weight=[{1: 5.0}] * 3).fit(X, Y)
+    expected = np.prod(np.where(Y == 1, 5.0, 1.0), axis=1)
+    reference = LSTMClassifier(**FAST).fit(X, Y, sample_weight=expected)
+    assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
