@@ -13,14 +13,12 @@ from ._base import BaseLSTM
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import check_class_weight, check_sample_weight
-from ._validation import check_declared_classes, check_sequence_targets
+from ._validation import _holds_text, check_declared_classes, check_sequence_targets
 
 
 def _is_text(labels):
     """Whether ``labels`` (checked not to mix text and numbers) are text."""
-    return labels.dtype.kind in "US" or (
-        labels.dtype.kind == "O" and labels.size > 0 and isinstance(labels.flat[0], (str, bytes))
-    )
+    return labels.dtype.kind in "US" or (labels.dtype == object and _holds_text(labels))
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -145,6 +143,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return labels, mask
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = column_or_1d(labels, warn=warn)
+        if labels.ndim == 2 and labels.dtype == object and not _holds_text(labels):
+            # Objects of plain numbers (a frame of mixed dtypes, say), in the
+            # NumPy dtype that holds them, for the rule of indicators below.
+            labels = np.asarray(labels.tolist())
         if labels.ndim > 2:
             raise ValueError(
                 "y must hold one label per sample, shape (n_samples,), or a multilabel "

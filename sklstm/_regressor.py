@@ -200,10 +200,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             Y2 = Y.astype(dtype, copy=False)
         if np.isinf(Y2).any():  # Y is finite: the cast overflowed
             s = tuple(np.argwhere(np.isinf(Y2))[0])
+            source, remedy = (
+                ("the dtype the model takes from X", "pass X as float64")
+                if reset else ("the dtype of the fitted model", "refit on float64 X")
+            )
             raise ValueError(
-                f"y holds {Y[s]:.4g} (sample {s[0]}), beyond {dtype.name}, the dtype the "
-                f"model takes from X (largest {np.finfo(dtype).max:.4g}); pass X as float64, "
-                "or rescale y."
+                f"y holds {Y[s]:.4g} (sample {s[0]}), beyond {dtype.name}, {source} "
+                f"(largest {np.finfo(dtype).max:.4g}); {remedy}, or rescale y."
             )
         state = {}
         if reset:

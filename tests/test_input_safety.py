@@ -1108,3 +1108,20 @@ def test_class_weight_covers_every_known_class_in_any_batch():
     expected = np.prod(np.where(Y == 1, 5.0, 1.0), axis=1)
     reference = LSTMClassifier(**FAST).fit(X, Y, sample_weight=expected)
     assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
+
+
+def test_indicators_held_as_objects_are_multilabel_targets():
+    # "which must be 0 or 1; y holds [0, 1]": objects were not read as numbers.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    reference = LSTMClassifier(**FAST).fit(X, _Y_ML)
+    for y in (_Y_ML.astype(object), pd.DataFrame(_Y_ML).astype(object)):
+        model = LSTMClassifier(**FAST).fit(X, y)
+        assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
+
+
+def test_targets_beyond_a_float32_model_continued_with_partial_fit_name_the_model():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    model = LSTMRegressor(**{**FAST, "solver": "adam"}).fit(X.astype(np.float32), np.arange(6.0))
+    with pytest.raises(ValueError, match=r"beyond float32, the dtype of the fitted model .*; "
+                                         r"refit on float64 X"):
+        model.partial_fit(X, np.full(6, 1e39))

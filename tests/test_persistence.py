@@ -373,6 +373,8 @@ def _with_optimizer(model, name, value):
     import copy
 
     copied = copy.deepcopy(model)
+    if isinstance(value, str) and value == "negative":  # of the right shape
+        value = -np.ones_like(getattr(copied._optimizer, name))
     setattr(copied._optimizer, name, value)
     return copied
 
@@ -392,6 +394,8 @@ def _with_optimizer(model, name, value):
      r"got \(3,\)"),
     ("adam", "second_moment", -np.ones(1), ValueError, r"_optimizer: second_moment must have "
                                                        r"shape"),
+    ("adam", "second_moment", "negative", ValueError, r"_optimizer: second_moment must be >= 0 "
+                                                      r"everywhere"),
     ("sgd", "momentum", 2.0, ValueError, r"_optimizer: momentum must be a number >= 0 and <= 1"),
     ("sgd", "lr_schedule", "cyclic", ValueError, r"_optimizer: lr_schedule must be one of"),
     ("sgd", "velocity", "v", TypeError, r"_optimizer: velocity must be a float NumPy array"),
