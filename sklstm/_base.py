@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._checks import check_positive_int
 from ._fitted_state import (
-    check_head, check_input_statistics, check_layer_arrays, check_layer_shapes,
+    check_head, check_input_statistics, check_layer_arrays, check_layer_shapes, load_refusal,
 )
 from ._loss import Network, Objective
 from ._optimizers import check_optimizer_state, resolve_scipy_method
@@ -446,7 +446,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             try:
                 saved = self._fitted_architecture_record()
             except TypeError as exc:
-                raise TypeError(self._load_refusal(exc)) from None
+                raise TypeError(load_refusal(self, exc)) from None
             if saved is None:
                 # Saved before sklstm recorded it: the weights tell what they
                 # are, whatever set_params made of the parameters since.
@@ -468,8 +468,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return {"hidden_layer_sizes": layout.hidden_sizes, "peephole": layout.peephole,
                 "coupled_gates": layout.coupled}
 
-    def _load_refusal(self, exc):
-        return f"The loaded state is not that of a fitted {type(self).__name__}: {exc}"
 
     def _check_loaded_state(self):
         """Refuse a loaded state this class cannot predict with (another sklstm
@@ -480,7 +478,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         try:
             self._check_fitted_state()
         except (ValueError, TypeError) as exc:
-            raise type(exc)(self._load_refusal(exc)) from None
+            raise type(exc)(load_refusal(self, exc)) from None
 
     def _check_fitted_state(self):
         """The one check of fitted state, however it arrived: from ``fit``, a

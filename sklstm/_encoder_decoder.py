@@ -218,11 +218,12 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     # -- the shape of the problem -------------------------------------------------
 
     def _sizes(self, *, fitted):
-        """``(horizon, n_future)``: of the fitted network, or of the parameters."""
-        if fitted:
-            network = self._fitted_network()[0]
-            return network.horizon, network.layout.n_future
-        return int(self.horizon), int(self.n_future_channels)
+        """``(horizon, n_future)``: of the fitted model, or of the parameters."""
+        params = (
+            self._completed_architecture(self._fitted_architecture_record() or {})
+            if fitted else self.get_params()
+        )
+        return int(params["horizon"]), int(params["n_future_channels"])
 
     def _convert_X(self, X, *, reset):
         seqs, state = super()._convert_X(X, reset=reset)
@@ -303,8 +304,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         # _check_architecture ran first: the parameters are the fitted ones.
         architecture = self._completed_architecture(self._fitted_architecture_record() or {})
         sizes = tuple(architecture["hidden_layer_sizes"])
-        horizon = int(architecture["horizon"])
-        n_future = int(architecture["n_future_channels"])
+        horizon, n_future = self._sizes(fitted=True)
         n_layers, n_channels = len(sizes), self.input_mean_.size
         if len(self.coefs_) != 2 * n_layers:
             raise ValueError(

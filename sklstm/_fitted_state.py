@@ -25,11 +25,16 @@ def _described(value):
     return f"{type(value).__name__} {value!r}" if np.ndim(value) == 0 else type(value).__name__
 
 
-def check_float_array(value, name, shape=None, meaning=""):
+def load_refusal(owner, exc):
+    """The message refusing a loaded (or copied) state of ``owner`` for ``exc``."""
+    return f"The loaded state is not that of a fitted {type(owner).__name__}: {exc}"
+
+
+def check_float_array(value, name, shape=None, meaning="", *, allow_nan=False):
     """Refuse anything but a finite float32 or float64 ndarray (of ``shape``).
 
     ``meaning`` follows the expected shape in the message, e.g. " (one per
-    channel)".
+    channel)". ``allow_nan`` lets NaN (a missing value) pass, not infinity.
     """
     if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
         expected = "" if shape is None else f" of shape {shape}{meaning}"
@@ -39,7 +44,9 @@ def check_float_array(value, name, shape=None, meaning=""):
         )
     if shape is not None and value.shape != shape:
         raise ValueError(f"{name} must have shape {shape}{meaning}, got {value.shape}.")
-    if not np.all(np.isfinite(value)):
+    if allow_nan and np.isinf(value).any():
+        raise ValueError(f"{name} holds infinity.")
+    if not allow_nan and not np.all(np.isfinite(value)):
         raise ValueError(f"{name} holds NaN or infinity.")
     return value
 

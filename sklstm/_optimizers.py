@@ -16,7 +16,8 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ._checks import check_positive_int
-from ._param_validation import BOOLEAN, Interval, Options, validate_params
+from ._param_validation import Interval, validate_params
+from ._parameters import PARAMETER_CONSTRAINTS
 
 __all__ = [
     "SGDOptimizer",
@@ -27,9 +28,10 @@ __all__ = [
 ]
 
 
-_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
-_NON_NEGATIVE = Interval(numbers.Real, 0, None)
-_UNIT = Interval(numbers.Real, 0, 1, closed="left")
+def _state_constraints(names):
+    """The estimators' parameter rules for the optimizer attributes ``names``
+    (attribute -> parameter), for checking a loaded state by the same rules."""
+    return {attribute: PARAMETER_CONSTRAINTS[parameter] for attribute, parameter in names.items()}
 
 
 def _check_moment(values, name, n_params):
@@ -95,12 +97,11 @@ class SGDOptimizer:
 
     def check_state(self, n_params):
         """Raise unless this state (loaded, perhaps damaged) can step ``n_params`` weights."""
-        validate_params(vars(self), {
-            "learning_rate_init": [_POSITIVE], "learning_rate": [_NON_NEGATIVE],
-            "lr_schedule": [Options(str, ("constant", "invscaling", "adaptive"))],
-            "momentum": [Interval(numbers.Real, 0, 1)], "nesterov": [BOOLEAN],
-            "power_t": [_NON_NEGATIVE],
-        }, "_optimizer")
+        validate_params(vars(self), _state_constraints({
+            "learning_rate_init": "learning_rate_init", "lr_schedule": "learning_rate",
+            "momentum": "momentum", "nesterov": "nesterovs_momentum", "power_t": "power_t",
+            "learning_rate": "power_t",  # the current rate: a number >= 0, as power_t
+        }), "_optimizer")
         _check_moment(self.velocity, "velocity", n_params)
 
     def update_params(self, theta, grad):
@@ -168,8 +169,9 @@ class AdamOptimizer:
     def check_state(self, n_params):
         """Raise unless this state (loaded, perhaps damaged) can step ``n_params`` weights."""
         validate_params(vars(self), {
-            "learning_rate_init": [_POSITIVE], "beta_1": [_UNIT], "beta_2": [_UNIT],
-            "epsilon": [_POSITIVE], "t": [Interval(numbers.Integral, 0, None)],
+            **_state_constraints({name: name for name in (
+                "learning_rate_init", "beta_1", "beta_2", "epsilon")}),
+            "t": [Interval(numbers.Integral, 0, None)],
         }, "_optimizer")
         _check_moment(self.first_moment, "first_moment", n_params)
         _check_moment(self.second_moment, "second_moment", n_params)

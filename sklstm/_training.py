@@ -158,10 +158,16 @@ class TrainingRecord:
              "_no_improvement_count": count},
             "the training record",
         )
-        if not isinstance(fitted["loss_curve_"], list):
-            raise TypeError(
-                f"loss_curve_ must be a list, got {type(fitted['loss_curve_']).__name__}."
-            )
+        curve = fitted["loss_curve_"]
+        if not isinstance(curve, (list, tuple)) or not all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
+            for v in curve
+        ):
+            raise TypeError("loss_curve_ must be a list of finite numbers, one per epoch.")
+        rng = fitted.get("_rng")
+        if rng is not None and not isinstance(rng, np.random.RandomState):
+            # partial_fit and warm starts draw their shuffles and masks from it.
+            raise TypeError(f"_rng must be a numpy RandomState, got {type(rng).__name__}.")
 
     def end_epoch(self, loss, n_samples):
         """Book one finished epoch of ``n_samples`` samples with mean loss ``loss``."""

@@ -211,6 +211,8 @@ def _tampered(state, key, value):
     outer, _, inner = key.partition(".")
     if inner:
         state[outer][inner] = value
+    elif value is None:
+        del state[outer]
     else:
         state[outer] = value
     return state
@@ -228,11 +230,19 @@ def _tampered(state, key, value):
     ("target_mean_", np.zeros(2), ValueError, r"target_mean_ must have shape \(1,\) \(one per "
                                               r"target\), got \(2,\)"),
     ("calibration_residuals_", np.full((3, 2, 1), "a"), TypeError,
-     r"calibration_residuals_ must be a float64 NumPy array"),
+     r"calibration_residuals_ must be a float32 or float64 NumPy array"),
     ("calibration_residuals_", np.zeros((3, 2)), ValueError,
      r"calibration_residuals_ must have shape \(n_origins, n_steps, 1\), got \(3, 2\)"),
-    ("last_window_.values", np.zeros((3, 1)), ValueError, r"Shape of passed values"),
-    ("freq_", "D", ValueError, r"does not conform to passed frequency D"),
+    ("last_window_.values", np.zeros((3, 1)), ValueError,
+     r"last_window_'s values must have one row per label of its index"),
+    ("freq_", "D", ValueError, r"last_window_'s index is not on the grid of freq_ <Day>"),
+    ("freq_", {"offset": "Nope"}, ValueError, r"freq_ is no frequency pandas can rebuild"),
+    ("_setup.dropna", "no", TypeError, r"_setup: dropna must be True or False, got 'no'"),
+    ("_setup.calibration", "bogus", ValueError, r"_setup: calibration must be None or one of"),
+    ("_setup.extra", 1, TypeError, r"_setup must be a dict of the fields"),
+    ("_in_sample", {"fitted": np.zeros((1, 1, 1))}, TypeError,
+     r"_in_sample must be a dict of 'origins', 'fitted' and 'residuals'"),
+    ("target_mean_", None, ValueError, r"it lacks the fitted attributes \['target_mean_'\]"),
     ("regressor_", "lstm", TypeError, r"regressor_ must be a fitted regressor, got str"),
     ("targets_", ["y"], TypeError, r"targets_, past_covariates_ and future_covariates_ must be "
                                    r"tuples"),
@@ -254,8 +264,8 @@ def test_a_file_of_another_class_is_refused_as_a_forecaster(tmp_path):
     regressor_state = small_lstm().fit(X, X[:, -1, 0]).__getstate__()
     shell = DirectForecaster.__new__(DirectForecaster)
     with pytest.raises(ValueError, match=r"The loaded state is not that of a fitted "
-                                         r"DirectForecaster: it holds fitted attributes .* but no "
-                                         r"_setup\. Was it saved from another class\?"):
+                                         r"DirectForecaster: it lacks the fitted attributes "
+                                         r"\['_setup', .*\]\. Was it saved from another class\?"):
         shell.__setstate__(regressor_state)
 
 
@@ -266,3 +276,10 @@ def test_a_tampered_state_is_refused_through_skops_too(flat_linear):
     tampered.target_scale_ = -np.ones(1)  # forecast 70.2 where 63.0 was right
     with pytest.raises(ValueError, match=r"fitted RecursiveForecaster: target_scale_ must be > 0"):
         sio.loads(sio.dumps(tampered), trusted=trusted_types())
+
+
+def test_statistics_set_by_hand_are_checked_at_predict(flat_linear):
+    model = RecursiveForecaster(flat_linear(), window=5, target="y").fit(frame())
+    model.target_scale_ = -model.target_scale_  # forecast silently wrong before
+    with pytest.raises(ValueError, match=r"target_scale_ must be > 0 everywhere"):
+        model.predict(2)

@@ -414,6 +414,8 @@ def test_a_damaged_optimizer_state_is_refused_at_load(solver, name, value, exc, 
     (dict(best_loss_="x"), TypeError, r"the training record: best_loss_ must be a finite number"),
     (dict(_optimizer="adam"), TypeError, r"_optimizer must be the state of sklstm's Adam or "
                                          r"SGD, got str"),
+    (dict(_rng="x"), TypeError, r"_rng must be a numpy RandomState, got str"),
+    (dict(loss_curve_=["x"]), TypeError, r"loss_curve_ must be a list of finite numbers"),
 ])
 def test_a_damaged_training_record_is_refused_at_load(changes, exc, match, load):
     model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")

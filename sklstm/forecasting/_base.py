@@ -10,6 +10,7 @@ are the parameter docs, formatted into both docstrings.
 """
 
 import copy
+import dataclasses
 import numbers
 import warnings
 from dataclasses import asdict, dataclass
@@ -22,7 +23,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._checks import check_positive_int
-from .._fitted_state import check_float_array, check_positive
+from .._fitted_state import check_float_array, check_positive, load_refusal
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
 )
@@ -512,6 +513,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     def _point_forecast(self, horizon, future, history):
         """Checked forecasts (n_steps, n_targets) and their labels."""
         check_is_fitted(self)
+        self._check_fitted_state()  # weights or statistics set by hand too
         n_steps = self._check_steps(horizon)
         history = self._history_frame(history)
         # The labels first: a horizon past the last timestamp pandas holds
@@ -818,55 +820,90 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # gets its default, which keeps the behaviour it was saved with.
         state = {**missing_parameter_defaults(type(self), state), **state}
         fitted = [key for key in state if key.endswith("_") and not key.startswith("__")]
-        if fitted and "_setup" not in state:
-            raise ValueError(self._load_refusal(
-                f"it holds fitted attributes ({', '.join(fitted[:4])}) but no _setup. Was it "
-                "saved from another class?"
-            ))
-        if "_setup" in state:
+        if fitted or "_setup" in state:
             try:
+                missing = [name for name in self._required_fitted if name not in state]
+                if missing:
+                    raise ValueError(
+                        f"it lacks the fitted attributes {missing}. Was it saved from another "
+                        "class?"
+                    )
                 state = self._rebuilt_state(state)
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-                raise ValueError(self._load_refusal(exc)) from None
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(load_refusal(self, exc)) from None
         super().__setstate__(state)
         if "_setup" in state:
             try:
                 self._check_fitted_state()
             except (TypeError, ValueError) as exc:
-                raise type(exc)(self._load_refusal(exc)) from None
+                raise type(exc)(load_refusal(self, exc)) from None
 
-    def _load_refusal(self, exc):
-        return f"The loaded state is not that of a fitted {type(self).__name__}: {exc}"
+    # What a fitted state holds; __setstate__ refuses a state without one.
+    _required_fitted = (
+        "_setup", "freq_", "targets_", "past_covariates_", "future_covariates_",
+        "target_mean_", "target_scale_", "regressor_", "last_window_",
+        "calibration_residuals_", "_in_sample",
+    )
 
     @staticmethod
     def _rebuilt_state(state):
         """``state`` with the setup, frequency and last window rebuilt from
-        the plain values :meth:`__getstate__` saved."""
+        the plain values :meth:`__getstate__` saved, each checked by name."""
         state = dict(state)
-        if not isinstance(state["_setup"], dict):
-            raise TypeError(f"_setup must be a dict, got {type(state['_setup']).__name__}.")
         setup = state["_setup"]
-        transform = setup.get("transform")
-        if transform not in TARGET_TRANSFORMS:
-            raise ValueError(f"_setup names an unknown target_transform, {transform!r}.")
-        state["_setup"] = _Setup.from_state(setup)
-        state["freq_"] = _freq_from_state(state["freq_"])
+        fields = [f.name for f in dataclasses.fields(_Setup)]
+        if not isinstance(setup, dict) or not set(setup) <= set(fields):
+            raise TypeError(f"_setup must be a dict of the fields {fields}, got {setup!r}.")
+        if setup.get("transform") not in TARGET_TRANSFORMS:
+            raise ValueError(
+                f"_setup names an unknown target_transform, {setup.get('transform')!r}."
+            )
+        try:
+            state["_setup"] = _Setup.from_state(setup)
+        except TypeError as exc:  # a required field missing
+            raise TypeError(f"_setup lacks fields: {exc}") from None
+        try:
+            state["freq_"] = _freq_from_state(state["freq_"])
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"freq_ is no frequency pandas can rebuild: {exc!r}.") from None
         window = state["last_window_"]
-        state["last_window_"] = pd.DataFrame(
-            window["values"],
-            index=index_from_state(window["index"], state["freq_"]),
-            columns=window["columns"],
-        )
+        if not isinstance(window, dict) or set(window) != {"values", "columns", "index"}:
+            raise TypeError("last_window_ must be saved as a dict of 'values', 'columns' and "
+                            "'index'.")
+        values = check_float_array(window["values"], "last_window_'s values", allow_nan=True)
+        index_values = window["index"].get("values") if isinstance(window["index"], dict) else None
+        if not isinstance(window["columns"], list) or not isinstance(index_values, np.ndarray) \
+                or values.shape != (index_values.size, len(window["columns"])):
+            raise ValueError(
+                "last_window_'s values must have one row per label of its index and one "
+                "column per name in its columns."
+            )
+        try:
+            index = index_from_state(window["index"], state["freq_"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"last_window_'s index is not on the grid of freq_ {state['freq_']}: {exc}"
+            ) from None
+        state["last_window_"] = pd.DataFrame(values, index=index, columns=window["columns"])
         return state
 
     def _check_fitted_state(self):
         """Raise unless the fitted state is one ``predict`` can trust: its
-        counts consistent, its arrays of numbers in their shapes."""
+        counts consistent, its options known, its arrays of numbers in their
+        shapes. Run on every loaded or copied state, and by ``predict``."""
         setup = self._setup
         for name in ("window", "horizon", "calibration_folds", "calibration_steps"):
             check_positive_int(getattr(setup, name), f"_setup's {name}")
         if not isinstance(setup.gap, numbers.Integral) or setup.gap < 0:
             raise ValueError(f"_setup's gap must be an int >= 0, got {setup.gap!r}.")
+        validate_params(
+            {"dropna": setup.dropna, "center_windows": setup.center_windows,
+             "calibration": setup.calibration, "future_layout": setup.future_layout},
+            {"dropna": [BOOLEAN], "center_windows": [BOOLEAN],
+             "calibration": CALIBRATION_CONSTRAINTS["calibration"],
+             "future_layout": [Options(str, ("shifted", "appended"))]},
+            "_setup",
+        )
         expected_rows = self._window_span(setup.window, setup.gap) + setup.transform.n_consumed
         if setup.n_history_rows != expected_rows:
             raise ValueError(
@@ -898,19 +935,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         residuals = self.calibration_residuals_
         if residuals is not None:
             _check_step_array(residuals, "calibration_residuals_", n_targets)
+        in_sample = self._in_sample
+        if not isinstance(in_sample, dict) or set(in_sample) != {"origins", "fitted", "residuals"}:
+            raise TypeError("_in_sample must be a dict of 'origins', 'fitted' and 'residuals'.")
         for key in ("fitted", "residuals"):
-            _check_step_array(self._in_sample[key], f"the in-sample {key}", n_targets)
+            _check_step_array(in_sample[key], f"the in-sample {key}", n_targets)
 
 
 
 def _check_step_array(values, name, n_targets):
     """A float array of shape (n_origins, n_steps, n_targets); NaN allowed
     (missing truths or histories), infinity not."""
-    if not isinstance(values, np.ndarray) or values.dtype != np.float64:
-        raise TypeError(f"{name} must be a float64 NumPy array, got {type(values).__name__}.")
+    check_float_array(values, name, allow_nan=True)
     if values.ndim != 3 or values.shape[2] != n_targets:
         raise ValueError(
             f"{name} must have shape (n_origins, n_steps, {n_targets}), got {values.shape}."
         )
-    if np.isinf(values).any():
-        raise ValueError(f"{name} holds infinity.")
