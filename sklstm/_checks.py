@@ -155,11 +155,12 @@ def cast_finite(arr, dtype, name, axes):
     """``arr`` (real numbers) cast to ``dtype``, raising as :func:`check_finite`
     does on a NaN or infinity, and naming the place of a finite value that
     the cast overflows (1e39 in float32)."""
-    check_finite(arr, name, axes)
     with np.errstate(over="ignore"):
         cast = arr.astype(dtype, copy=False)
-    check_finite(cast, name, axes, hint=f" (in {np.dtype(dtype).name}, the dtype of X: a "
-                                        "value beyond its range became infinite)")
+    if first_non_finite(cast) is not None:  # one pass in the common, finite case
+        check_finite(arr, name, axes)
+        check_finite(cast, name, axes, hint=f" (in {np.dtype(dtype).name}, the dtype of X: "
+                                            "a value beyond its range became infinite)")
     return cast
 
 
