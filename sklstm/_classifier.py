@@ -6,7 +6,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseLSTM
@@ -14,6 +14,17 @@ from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import check_class_weight, check_sample_weight
 from ._validation import _holds_text, check_declared_classes, check_sequence_targets
+
+
+def _is_indicator(y):
+    """Whether many-to-one ``y`` reads as a multilabel indicator: a 2-D array
+    of numbers 0 and 1 (scikit-learn is not asked: it fails on some
+    inputs, such as per-step labels, before fit's checks can name them)."""
+    try:
+        values = np.asarray(y)
+    except (TypeError, ValueError):
+        return False
+    return values.ndim == 2 and values.dtype.kind in "biuf" and bool(np.isin(values, (0, 1)).all())
 
 
 def _is_text(labels):
@@ -428,7 +439,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Parameters
         ----------
         X : array-like, see ``fit``
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or per
+            step when ``return_sequences`` (see ``fit``)
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever appear; required on the first call
             unless ``y`` is a multilabel indicator.
@@ -440,9 +452,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         """
         if classes is not None:
             classes = check_declared_classes(classes)
-        elif not hasattr(self, "coefs_"):
-            if type_of_target(y) != "multilabel-indicator":
-                raise ValueError("classes must be passed on the first call to partial_fit.")
+        elif not hasattr(self, "coefs_") and (self.return_sequences or not _is_indicator(y)):
+            # Multilabel indicators name their classes by column; nothing else does.
+            raise ValueError("classes must be passed on the first call to partial_fit.")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             # Balancing each call's batch separately would weigh a class
             # differently from call to call.

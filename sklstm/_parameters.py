@@ -212,7 +212,9 @@ PARAMETERS_DOC = """
         Conv1d). None reads channels last and gives a ``DataLayoutWarning``
         when a 3-D ``X`` has more than twice as many channels as steps, the
         usual sign of a channels-first array; ``"channels_last"`` declares
-        the layout and silences it.
+        the layout and silences it. Per-step targets and outputs
+        (``return_sequences``) are steps first in either layout:
+        ``(n_samples, n_timesteps[, n_outputs])``.
 """
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")

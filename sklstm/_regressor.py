@@ -357,7 +357,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         X : array-like of shape (n_samples, n_timesteps, n_channels) or \
                 (n_samples, n_columns), DataFrame, or list of arrays
             Sequences, in any convention accepted by ``fit``.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or per
+            step when ``return_sequences`` (see ``fit``)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -458,7 +459,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             )
         if not self.return_sequences:
             predicted = self._predictions(z, seqs)
-            return float(r2_score(Y, predicted.reshape(len(Y), -1), sample_weight=sw))
+            return _r2(Y, predicted.reshape(len(Y), -1), sw)
         return _masked_r2(Y, self._natural_units(self._point(z)), seqs, sw)
 
     def __setstate__(self, state):
@@ -483,6 +484,19 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 def _masked_r2(Y, z, sequences, sample_weight):
     """R² over real steps: (n, k) or (n, T, k) arrays, padded steps excluded."""
     if Y.ndim == 2:
-        return float(r2_score(Y, z, sample_weight=sample_weight))
+        return _r2(Y, z, sample_weight)
     mask, step_w = sequences.real_step_weights(sample_weight)
-    return float(r2_score(Y[mask], z[mask], sample_weight=step_w))
+    return _r2(Y[mask], z[mask], step_w)
+
+
+def _r2(Y, predicted, sample_weight):
+    """scikit-learn's R² of (n, k) arrays, exact for constant targets.
+
+    The weighted mean of a constant is not the constant in floating point
+    (weights of 1/3, say), which leaves a total sum of squares of 1e-31
+    where it is 0, and R² near -1e31 where scikit-learn gives 0 or 1. Each
+    constant output is shifted to exact zeros first; the others are scored
+    as given, bit for bit.
+    """
+    constant = np.where((Y == Y[:1]).all(axis=0), Y[0], 0.0)
+    return float(r2_score(Y - constant, predicted - constant, sample_weight=sample_weight))

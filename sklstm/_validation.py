@@ -697,6 +697,20 @@ def _check_steps_and_channels(X3, name):
         raise ValueError(f"{name} has 0 channels; at least 1 is required.")
 
 
+def _holds_per_sequence_targets(y, sequences):
+    """Whether a list ``y`` holds one array of per-step targets per sequence,
+    as long as that sequence: of different lengths, or of one length that is
+    not the padded width of ``X`` (padded sequences all of one real length)."""
+    if not isinstance(y, (list, tuple)) or not y:
+        return False
+    if _is_ragged(y, "y"):
+        return True
+    first = np.shape(y[0])
+    return sequences.lengths is not None and len(first) >= 1 and (
+        first[0] != sequences.values.shape[1]
+    )
+
+
 def _pad_ragged_targets(y, numeric, sequences):
     """Stack per-step target arrays of different lengths into one padded array.
 
@@ -709,7 +723,9 @@ def _pad_ragged_targets(y, numeric, sequences):
     for k, item in enumerate(y):
         if isinstance(item, pd.Series):
             item = item.to_numpy()
-        a = _as_array(item, f"y[{k}]")
+        hint = "Each item of a list y holds the targets of one sequence, one per step."
+        a = (_as_array(item, f"y[{k}]", hint) if numeric
+             else _labels_array(item, hint, name=f"y[{k}]"))
         if a.ndim == 0:
             raise ValueError(
                 f"y[{k}] is a single value, but with return_sequences=True each item of "
@@ -739,7 +755,11 @@ def _pad_ragged_targets(y, numeric, sequences):
     if numeric:
         out = np.full(shape, np.nan)
     else:
-        out = np.full(shape, arrays[0].flat[0], dtype=np.result_type(*arrays))
+        # Text in some sequences and numbers in others stay objects, for the
+        # rules of labels to refuse: a common dtype would turn 0 into "0".
+        text = [a.dtype.kind in "US" or (a.dtype == object and _holds_text(a)) for a in arrays]
+        dtype = object if any(text) and not all(text) else np.result_type(*arrays)
+        out = np.full(shape, arrays[0].flat[0], dtype=dtype)
     for k, a in enumerate(arrays):
         out[k, : a.shape[0]] = a
     return out
@@ -782,7 +802,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         "y.filled(np.nan).",
     )
     n, T = sequences.values.shape[:2]
-    if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
+    if return_sequences and _holds_per_sequence_targets(y, sequences):
         y = _pad_ragged_targets(y, numeric, sequences)
     if np.isscalar(y):
         raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
@@ -822,7 +842,8 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
     if y.shape[1] != T:
         raise ValueError(
             f"y has {y.shape[1]} steps but the sequences in X have {T}; with "
-            "return_sequences=True, y needs a target for every step of X."
+            "return_sequences=True, y needs a target for every step of X, steps on "
+            "its second axis (also with data_format='channels_first')."
         )
     # Checked in X's own column order, so that messages name the user's steps;
     # then brought into the order X was read in.

@@ -48,7 +48,8 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
         sample_weight, name,
         f"Give the masked samples weight 0 instead: {name}.filled(0).",
     )
-    sw = _as_array(sample_weight, name)
+    sw = _as_array(sample_weight, name, f"{name} holds one weight per sequence, "
+                                         "shape (n_samples,), also with per-step targets.")
     if sw.ndim == 0:
         sw = np.full(n_samples, sw)
     if sw.shape != (n_samples,):

@@ -1125,3 +1125,78 @@ def test_targets_beyond_a_float32_model_continued_with_partial_fit_name_the_mode
     with pytest.raises(ValueError, match=r"beyond float32, the dtype of the fitted model .*; "
                                          r"refit on float64 X"):
         model.partial_fit(X, np.full(6, 1e39))
+
+
+# -- per-step targets ----------------------------------------------------------------
+
+SEQ = {**FAST, "return_sequences": True}
+
+
+@pytest.mark.parametrize("y", [
+    [np.array([0, 1, 0]), np.array(["a", "b", "a", "b", "a"])],
+    [[0, 1, 0], [1, "b", 1, 1, 0]],
+])
+def test_ragged_per_step_labels_mixing_text_and_numbers_are_refused(y):
+    # A common dtype turned 0 into the class "0".
+    seqs = [np.random.RandomState(0).normal(size=(n, 1)) for n in (3, 5)]
+    with pytest.raises(ValueError, match=r"y mixes text and other labels"):
+        LSTMClassifier(**SEQ).fit(seqs, y)
+
+
+def test_per_sequence_targets_of_one_length_under_padded_x_are_read_per_sequence():
+    # Refused ("y has 3 steps but the sequences in X have 5") when every
+    # padded sequence had the same real length, as a CV fold may.
+    rng = np.random.RandomState(0)
+    X = np.full((4, 5, 1), np.nan)
+    X[:, :3, 0] = rng.normal(size=(4, 3))
+    per_sequence = [rng.normal(size=3) for _ in range(4)]
+    padded = np.full((4, 5), np.nan)
+    padded[:, :3] = per_sequence
+    reference = LSTMRegressor(**SEQ).fit(X, padded)
+    model = LSTMRegressor(**SEQ).fit(X, per_sequence)
+    assert_array_equal(model.predict(X), reference.predict(X))
+    assert model.score(X, per_sequence) == reference.score(X, padded)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_r2_of_constant_targets_is_scikit_learns(return_sequences):
+    # Per-step weights of 1/3 left a total sum of squares of 1e-31 where it
+    # is 0: R² was -6e31 where scikit-learn gives 0.
+    from sklearn.metrics import r2_score
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(4, 3, 1))
+    y = rng.normal(size=(4, 3)) if return_sequences else rng.normal(size=4)
+    model = LSTMRegressor(**{**FAST, "return_sequences": return_sequences}).fit(X, y)
+    constant = np.full_like(y, 7.0)
+    weights = np.array([1 / 3, 1 / 7, 0.5, 0.1])
+    predicted = model.predict(X)
+    expected = r2_score(np.ravel(constant), np.ravel(predicted))  # 0: not a perfect fit
+    assert model.score(X, constant) == expected == 0.0
+    assert model.score(X, constant, sample_weight=weights) == 0.0
+    # Non-constant targets are scored as scikit-learn scores them.
+    step_weights = np.repeat(weights, 3) / 3 if return_sequences else weights
+    assert model.score(X, y, sample_weight=weights) == pytest.approx(
+        r2_score(np.ravel(y), np.ravel(predicted), sample_weight=step_weights))
+
+
+@pytest.mark.parametrize("y", [
+    np.array([[0, 1, np.nan, np.nan], [1, 0, 1, 1], [0, 1, 1, np.nan]]),
+    np.array([[0, 1, 0, 0], [1, 0, 1, 1], [0, 1, 1, 0]]),  # 0/1 per step: not indicators
+])
+def test_first_partial_fit_of_per_step_labels_asks_for_classes(y):
+    # scikit-learn's type_of_target raised "Input contains NaN", or read 0/1
+    # per-step labels as multilabel indicators.
+    X = np.full((3, 4, 1), np.nan)
+    for k, n in enumerate([2, 4, 3]):
+        X[k, :n, 0] = np.random.RandomState(k).normal(size=n)
+    with pytest.raises(ValueError, match=r"classes must be passed on the first call"):
+        LSTMClassifier(**{**SEQ, "solver": "adam"}).partial_fit(X, y)
+
+
+def test_per_step_sample_weight_is_named_as_one_weight_per_sequence():
+    seqs = [np.random.RandomState(0).normal(size=(n, 1)) for n in (3, 5)]
+    model = LSTMRegressor(**SEQ).fit(seqs, [s[:, 0] for s in seqs])
+    with pytest.raises(ValueError, match=r"sample_weight holds one weight per sequence, shape "
+                                         r"\(n_samples,\), also with per-step targets"):
+        model.score(seqs, [s[:, 0] for s in seqs], sample_weight=[np.ones(3), np.ones(5)])
