@@ -181,6 +181,8 @@ def quantile_levels(value, name="quantiles"):
         If it is empty, a level lies outside (0, 1), or the levels do not
         strictly increase.
     """
+    if getattr(value, "dtype", None) in (np.float32, np.float16) and np.ndim(value) == 1:
+        value = list(np.asarray(value))  # NumPy scalars: their precision is read below
     try:
         levels = None if isinstance(value, (str, bytes, Mapping, Set)) else (
             np.asarray(value, dtype=object)
@@ -199,7 +201,11 @@ def quantile_levels(value, name="quantiles"):
     for q in levels:
         if not _LEVEL.value_matches(q):
             raise ValueError(f"{name} must be in (0, 1) exclusive; got {_plain(q)!r}.")
-    levels = tuple(float(q) for q in levels)
+    # A float32 (or float16) level is the decimal it prints as, the one its
+    # user wrote: np.float32(0.1) is 0.1, not 0.10000000149011612.
+    levels = tuple(
+        float(str(q)) if isinstance(q, (np.float32, np.float16)) else float(q) for q in levels
+    )
     if any(b <= a for a, b in zip(levels, levels[1:])):
         raise ValueError(f"{name} must be strictly increasing; got {levels}.")
     return levels

@@ -388,3 +388,58 @@ def test_an_iterator_of_column_names_is_refused(names, make):
         make(DirectForecaster, window=3, target=names()).fit(df)
     with pytest.raises(TypeError, match=message):
         backtest(make(DirectForecaster, window=3, target=names()), df, initial=30)
+
+
+def test_forecast_errors_that_overflow_float64_are_refused_at_fit(make):
+    # fit kept an infinite in-sample error, and every predict then failed.
+    y = pd.Series(np.random.default_rng(0).uniform(-1, 1, 100) * 1.5e308, name="y")
+    with pytest.raises(ValueError, match=r"the forecast errors \(truth - forecast\) of 'y' "
+                                         r"overflow float64"):
+        make(DirectForecaster, window=4).fit(y)
+
+
+def test_horizons_beyond_the_data_are_refused_before_any_array_is_made(make):
+    # np.arange(10**13) raised NumPy's MemoryError.
+    y = _daily()
+    model = make(RecursiveForecaster, window=4, calibration_horizon=10**13).fit(y)
+    with pytest.raises(ValueError, match=r"it calibrates 10000000000000 steps, more than its "
+                                         r"40 fit rows can reach"):
+        model.predict_interval()
+    with pytest.raises(ValueError, match=r"horizon=10000000000000 is more steps than the data's "
+                                         r"40 rows"):
+        backtest(make(RecursiveForecaster, window=4), y, initial=30, horizon=10**13)
+    with pytest.raises(ValueError, match=r"initial=50 is more than the data's 40 rows"):
+        backtest(make(DirectForecaster, window=4), y, initial=50)
+
+
+class _CountingRegressor(_ConstantRegressor):
+    value = 0.0
+    fits = 0
+
+    def fit(self, X, y):
+        type(self).fits += 1
+        return self
+
+
+@pytest.mark.parametrize("cls, params, match", [
+    (DirectForecaster, {"horizon": 2, "calibration": None},
+     r"reads the forecaster's calibrated intervals, but it has calibration=None"),
+    (RecursiveForecaster, {}, r"forecasts 3 steps per fold, but the forecaster calibrates 1; "
+                              r"refit with calibration_horizon=3"),
+])
+def test_backtest_refuses_intervals_it_cannot_have_before_fitting(cls, params, match):
+    # They were refused after every fold had been fitted.
+    _CountingRegressor.fits = 0
+    forecaster = cls(_CountingRegressor(), window=4, target="y", **params)
+    with pytest.raises(ValueError, match=match):
+        backtest(forecaster, _daily(), initial=30, horizon=3 if cls is RecursiveForecaster
+                 else None, coverage=0.8)
+    assert _CountingRegressor.fits == 0
+
+
+def test_float32_quantile_levels_label_columns_as_written(make):
+    model = make(DirectForecaster, window=4).fit(_daily())
+    levels = np.array([0.3, 0.7], dtype=np.float32)
+    quantiles = model.predict_quantiles(quantiles=levels)
+    assert quantiles.columns.tolist() == [0.3, 0.7]  # not 0.30000001192092896
+    assert_array_equal(quantiles, model.predict_quantiles(quantiles=(0.3, 0.7)))

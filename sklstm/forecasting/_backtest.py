@@ -64,6 +64,21 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None):
     return np.concatenate(parts), models
 
 
+def forecast_errors(truth, pred, targets):
+    """``truth - pred``, both (n_origins, n_steps, n_targets); NaN where either
+    is missing. Raises if a difference of finite values overflows float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        errors = truth - pred
+    overflow = np.isinf(errors) & np.isfinite(truth) & np.isfinite(pred)
+    if overflow.any():
+        target = targets[np.argwhere(overflow)[0][2]]
+        raise ValueError(
+            f"the forecast errors (truth - forecast) of {target!r} overflow float64: its "
+            "values are too large to compare; divide the series by a power of ten first."
+        )
+    return errors
+
+
 def observed_targets(frame, targets, origins, offsets):
     """Targets at ``origins + offsets``: (n_origins, len(offsets), n_targets)."""
     values = column_values(frame, targets)
@@ -97,6 +112,8 @@ class BacktestResult:
 def _origins(n_rows, initial, step, max_offset):
     """Origin positions ``initial - 1, initial - 1 + step, ...`` whose forecast
     steps are all in the data."""
+    if initial > n_rows:
+        raise ValueError(f"initial={initial} is more than the data's {n_rows} rows.")
     last = n_rows - 1 - max_offset
     if last < initial - 1:
         raise ValueError(
@@ -226,6 +243,21 @@ def backtest(
     forecaster._check_reach(horizon, "horizon", setup.gap, roles.past)
     check_fit_length(int(initial), setup, described=f"initial={int(initial)}")
     model.set_params(target=target)  # a Series is now a frame
+    if horizon > len(frame):  # before the offsets' array is made
+        raise ValueError(f"horizon={horizon} is more steps than the data's {len(frame)} rows.")
+    if coverage is not None:
+        # Known before any fit: refused now, not after every fold's.
+        if setup.calibration is None:
+            raise ValueError(
+                "backtest(coverage=...) reads the forecaster's calibrated intervals, but it "
+                "has calibration=None."
+            )
+        if setup.calibration_steps < horizon:
+            raise ValueError(
+                f"backtest(coverage=...) forecasts {horizon} steps per fold, but the "
+                f"forecaster calibrates {setup.calibration_steps}; "
+                f"{model._calibration_hint(horizon)}"
+            )
     offsets = model._forecast_offsets(horizon)
     origins = _origins(len(frame), int(initial), step, int(offsets[-1]))
     folds = _folds(origins, int(initial), refit)
@@ -312,7 +344,7 @@ def _result(index, targets, origins, offsets, truth, pred, bounds):
         known = ~np.isnan(table["y_true"]) & ~np.isnan(table["lower"]) & ~np.isnan(table["upper"])
         table["covered"] = pd.arrays.BooleanArray(inside & known, ~known)
     forecasts = pd.DataFrame(table)
-    errors = truth - pred
+    errors = forecast_errors(truth, pred, targets)
     origin_index = pd.Index(index[origins], name="origin")
     if n_targets == 1:
         columns = pd.Index(offsets, name="step")

@@ -29,7 +29,7 @@ from .._param_validation import (
 )
 from .._regressor import LSTMRegressor
 from ..exceptions import IterationLimitWarning
-from ._backtest import observed_targets
+from ._backtest import forecast_errors, observed_targets
 from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
@@ -308,9 +308,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if horizon is None:
             return default
         validate_params(
-            {"horizon": horizon},
-            {"horizon": WINDOW_CONSTRAINTS["horizon"]},
-            f"{type(self).__name__}.predict",
+            {"horizon": horizon}, {"horizon": WINDOW_CONSTRAINTS["horizon"]}, type(self).__name__
         )
         return int(horizon)
 
@@ -432,7 +430,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         self._in_sample = {
             "origins": index_state(frame.index[origins]),
             "fitted": pred,
-            "residuals": truth - pred,
+            "residuals": forecast_errors(truth, pred, self.targets_),
         }
 
     def _read_fit_data(self, data, setup):

@@ -46,7 +46,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._param_validation import Interval, Options, quantile_levels, validate_params
-from ._backtest import COVERAGE_CONSTRAINT, observed_targets, rolling_forecasts
+from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
 
 __all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds"]
 
@@ -237,6 +237,12 @@ class IntervalsMixin:
             self._calibration_note = "it was fitted with calibration=None"
             return
         n_min_rows = setup.window + setup.gap + setup.horizon + setup.transform.n_consumed
+        if setup.calibration_steps >= len(frame):  # before the offsets' array is made
+            self._calibration_note = (
+                f"it calibrates {setup.calibration_steps} steps, more than its "
+                f"{len(frame)} fit rows can reach"
+            )
+            return
         offsets = self._forecast_offsets(setup.calibration_steps)
         folds = calibration_folds(
             len(frame),
@@ -261,7 +267,7 @@ class IntervalsMixin:
             return
         origins = np.concatenate([block for _, block in folds])
         truth = observed_targets(frame, self.targets_, origins, offsets)
-        self.calibration_residuals_ = truth - pred
+        self.calibration_residuals_ = forecast_errors(truth, pred, self.targets_)
 
     def _calibration_residuals(self, n_steps):
         """Calibration errors of the first ``n_steps`` steps, or a clear error."""
@@ -289,6 +295,10 @@ class IntervalsMixin:
         plus or minus the ``coverage`` conformal quantile of the absolute
         calibration errors of step ``k`` (see ``calibration``), so it always
         contains the forecast and widens where the errors of later steps do.
+        Being symmetric about the forecast, it can differ from the band of
+        :meth:`predict_quantiles`, which follows the errors' sign: where the
+        forecasts are biased, its 0.5 quantile may even lie outside a narrow
+        interval.
 
         Parameters
         ----------
