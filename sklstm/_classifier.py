@@ -1,6 +1,7 @@
 """LSTMClassifier: an LSTM with a logistic or softmax output and log-loss."""
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -16,15 +17,27 @@ from ._weights import check_class_weight, check_sample_weight
 from ._validation import _holds_text, check_declared_classes, check_sequence_targets
 
 
+def _indicator(labels):
+    """2-D ``labels`` as a multilabel indicator (objects of plain numbers in
+    the NumPy dtype that holds them), or None if they are not one: the one
+    rule, for ``fit`` and ``partial_fit``. One column is a column of labels."""
+    if labels.ndim != 2 or labels.shape[1] < 2:
+        return None
+    if labels.dtype == object and not _holds_text(labels):
+        labels = np.asarray(labels.tolist())  # a frame of mixed dtypes, say
+    if labels.dtype.kind in "biuf" and np.isin(labels, (0, 1)).all():
+        return labels
+    return None
+
+
 def _is_indicator(y):
-    """Whether many-to-one ``y`` reads as a multilabel indicator: a 2-D array
-    of numbers 0 and 1 (scikit-learn is not asked: it fails on some
-    inputs, such as per-step labels, before fit's checks can name them)."""
+    """Whether many-to-one ``y``, unchecked, reads as a multilabel indicator
+    (scikit-learn is not asked: it fails on some inputs, such as per-step
+    labels, before fit's checks can name them)."""
     try:
-        values = np.asarray(y)
+        return _indicator(np.asarray(y)) is not None
     except (TypeError, ValueError):
         return False
-    return values.ndim == 2 and values.dtype.kind in "biuf" and bool(np.isin(values, (0, 1)).all())
 
 
 def _is_text(labels):
@@ -154,26 +167,24 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return labels, mask
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = column_or_1d(labels, warn=warn)
-        if labels.ndim == 2 and labels.dtype == object and not _holds_text(labels):
-            # Objects of plain numbers (a frame of mixed dtypes, say), in the
-            # NumPy dtype that holds them, for the rule of indicators below.
-            labels = np.asarray(labels.tolist())
         if labels.ndim > 2:
             raise ValueError(
                 "y must hold one label per sample, shape (n_samples,), or a multilabel "
                 f"indicator, shape (n_samples, n_labels); got shape {labels.shape}."
             )
-        if labels.ndim == 2 and not (
-            labels.dtype.kind in "biuf" and np.isin(labels, (0, 1)).all()
-        ):
-            # scikit-learn reads a 2-D y of two values as indicators, and
-            # would train the log-loss on the values themselves; of more
-            # values, as several outputs of classes.
-            raise ValueError(
-                "A 2-D y is read as multilabel indicators, one column per label, which "
-                f"must be 0 or 1; y holds {np.unique(labels).tolist()[:10]}. Several "
-                "outputs of other classes (multi-output classification) are not supported."
-            )
+        if labels.ndim == 2:
+            indicator = _indicator(labels)
+            if indicator is None:
+                # scikit-learn reads a 2-D y of two values as indicators, and
+                # would train the log-loss on the values themselves; of more
+                # values, as several outputs of classes.
+                raise ValueError(
+                    "A 2-D y is read as multilabel indicators, one column per label, which "
+                    f"must be 0 or 1; y holds {np.unique(labels).tolist()[:10]}. Several "
+                    "outputs of other classes (multi-output classification) are not "
+                    "supported."
+                )
+            labels = indicator
         check_classification_targets(labels)
         return labels, None
 
@@ -452,8 +463,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         """
         if classes is not None:
             classes = check_declared_classes(classes)
-        elif not hasattr(self, "coefs_") and (self.return_sequences or not _is_indicator(y)):
-            # Multilabel indicators name their classes by column; nothing else does.
+        elif not hasattr(self, "coefs_") and not sparse.issparse(y) and (
+            self.return_sequences or not _is_indicator(y)
+        ):
+            # Multilabel indicators name their classes by column; nothing else
+            # does. (Sparse y is left to fit's own message.)
             raise ValueError("classes must be passed on the first call to partial_fit.")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             # Balancing each call's batch separately would weigh a class

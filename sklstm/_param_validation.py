@@ -181,8 +181,13 @@ def quantile_levels(value, name="quantiles"):
         If it is empty, a level lies outside (0, 1), or the levels do not
         strictly increase.
     """
-    if getattr(value, "dtype", None) in (np.float32, np.float16) and np.ndim(value) == 1:
-        value = list(np.asarray(value))  # NumPy scalars: their precision is read below
+    dtype = getattr(value, "dtype", None)
+    dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' Float32 is float32
+    if dtype in (np.float32, np.float16) and np.ndim(value) == 1:
+        try:
+            value = list(np.asarray(value, dtype=dtype))  # their precision is read below
+        except (TypeError, ValueError):  # pd.NA among them: refused below
+            pass
     try:
         levels = None if isinstance(value, (str, bytes, Mapping, Set)) else (
             np.asarray(value, dtype=object)

@@ -12,7 +12,7 @@ from ._base import BaseLSTM
 from ._fitted_state import check_float_array, check_positive
 from ._parameters import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC
 from ._loss import Objective, non_crossing_quantiles
-from ._param_validation import BOOLEAN, IncreasingLevels, Options
+from ._param_validation import BOOLEAN, IncreasingLevels, Options, quantile_levels
 from ._scaling import mean_and_scale
 from ._validation import check_sequence_targets, target_is_single_output
 
@@ -191,7 +191,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     def _requested_quantiles(self):
         """The quantile levels the parameters ask for, or None."""
-        return np.asarray(self.quantiles, dtype=float) if self.loss == "quantile" else None
+        if self.loss != "quantile":
+            return None
+        return np.asarray(quantile_levels(self.quantiles))  # float32 levels as they print
 
     def _encode_targets(self, y, sequences, *, reset, classes=None):
         Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True)
@@ -227,7 +229,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         fitted, requested = self.quantiles_, self._requested_quantiles()
         if fitted is None and requested is None:
             return
-        if fitted is None or requested is None or not np.array_equal(fitted, requested):
+        # Within float32's precision: a model saved before float32 levels were
+        # read as the decimals they print as holds 0.10000000149011612 for 0.1.
+        if fitted is None or requested is None or fitted.shape != requested.shape or not (
+            np.allclose(fitted, requested, rtol=0, atol=1e-7)
+        ):
             was = "loss='squared_error'" if fitted is None else (
                 f"loss='quantile', quantiles={fitted.tolist()}"
             )
@@ -499,4 +505,8 @@ def _r2(Y, predicted, sample_weight):
     as given, bit for bit.
     """
     constant = np.where((Y == Y[:1]).all(axis=0), Y[0], 0.0)
-    return float(r2_score(Y - constant, predicted - constant, sample_weight=sample_weight))
+    with np.errstate(over="ignore", invalid="ignore"):
+        shifted = Y - constant, predicted - constant
+    if not all(np.isfinite(a).all() for a in shifted):  # a shift beyond float64: none
+        shifted = Y, predicted
+    return float(r2_score(*shifted, sample_weight=sample_weight))

@@ -735,7 +735,7 @@ def test_infinite_values_are_not_missing_values(cls):
 def test_invalid_predict_horizon(cls):
     extra = {"horizon": 2} if cls is DirectForecaster else {}
     model = cls(LastValue(), window=2, target="y", **extra).fit(ramp(10))
-    with pytest.raises(TypeError, match=rf"{cls.__name__}: horizon must be"):
+    with pytest.raises(TypeError, match=rf"{cls.__name__}.predict: horizon must be"):
         model.predict(1.5)
     with pytest.raises(ValueError, match="horizon must be an int >= 1, got 0"):
         model.predict(0)

@@ -443,3 +443,11 @@ def test_float32_quantile_levels_label_columns_as_written(make):
     quantiles = model.predict_quantiles(quantiles=levels)
     assert quantiles.columns.tolist() == [0.3, 0.7]  # not 0.30000001192092896
     assert_array_equal(quantiles, model.predict_quantiles(quantiles=(0.3, 0.7)))
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_interval", "predict_quantiles"])
+def test_a_bad_horizon_names_the_method_it_was_given_to(method, make):
+    model = make(DirectForecaster, window=3).fit(_daily())
+    with pytest.raises(ValueError, match=rf"DirectForecaster\.{method}: horizon must be an int "
+                                         r">= 1, got 0"):
+        getattr(model, method)(0)

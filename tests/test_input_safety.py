@@ -1169,15 +1169,17 @@ def test_r2_of_constant_targets_is_scikit_learns(return_sequences):
     y = rng.normal(size=(4, 3)) if return_sequences else rng.normal(size=4)
     model = LSTMRegressor(**{**FAST, "return_sequences": return_sequences}).fit(X, y)
     constant = np.full_like(y, 7.0)
-    weights = np.array([1 / 3, 1 / 7, 0.5, 0.1])
+    weights = np.full(4, 1 / 3)  # their weighted mean of 7.0 is not 7.0
     predicted = model.predict(X)
     expected = r2_score(np.ravel(constant), np.ravel(predicted))  # 0: not a perfect fit
     assert model.score(X, constant) == expected == 0.0
     assert model.score(X, constant, sample_weight=weights) == 0.0
-    # Non-constant targets are scored as scikit-learn scores them.
-    step_weights = np.repeat(weights, 3) / 3 if return_sequences else weights
-    assert model.score(X, y, sample_weight=weights) == pytest.approx(
-        r2_score(np.ravel(y), np.ravel(predicted), sample_weight=step_weights))
+    # Non-constant targets are scored as scikit-learn scores them, bit for bit.
+    mask, step_weights = np.ones(y.shape, bool), np.repeat(weights, 3) / 3
+    if not return_sequences:
+        mask, step_weights = np.ones(4, bool), weights
+    assert model.score(X, y, sample_weight=weights) == r2_score(
+        y[mask], predicted[mask], sample_weight=step_weights)
 
 
 @pytest.mark.parametrize("y", [
@@ -1200,3 +1202,30 @@ def test_per_step_sample_weight_is_named_as_one_weight_per_sequence():
     with pytest.raises(ValueError, match=r"sample_weight holds one weight per sequence, shape "
                                          r"\(n_samples,\), also with per-step targets"):
         model.score(seqs, [s[:, 0] for s in seqs], sample_weight=[np.ones(3), np.ones(5)])
+
+
+def test_one_column_of_labels_is_no_indicator_for_partial_fit():
+    # partial_fit took a (n, 1) column of 0 and 1 for a multilabel indicator,
+    # which names its classes, and skipped asking for them.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    params = {**FAST, "solver": "adam"}
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        LSTMClassifier(**params).partial_fit(X, np.array([[0], [1]] * 3))
+    # Indicators of several columns name their classes, as objects too.
+    for y in (_Y_ML, _Y_ML.astype(object)):
+        assert LSTMClassifier(**params).partial_fit(X, y).classes_.tolist() == [0, 1]
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="Sparse data was passed for y"):
+        LSTMClassifier(**params).partial_fit(X, sparse.csr_matrix(_Y_ML))
+
+
+@pytest.mark.parametrize("levels", [np.array([0.1, 0.5, 0.9], dtype=np.float32),
+                                    pd.array([0.1, 0.5, 0.9], dtype="Float32")])
+def test_float32_quantile_levels_are_the_decimals_they_print_as(levels):
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    model = LSTMRegressor(**FAST, loss="quantile", quantiles=levels).fit(X, np.arange(6.0))
+    assert model.quantiles_.tolist() == [0.1, 0.5, 0.9]
+    # A model saved when they were read as 0.10000000149011612 ... continues.
+    model.quantiles_ = np.asarray(levels, dtype=np.float32).astype(np.float64)
+    model.set_params(solver="adam").partial_fit(X, np.arange(6.0))

@@ -303,12 +303,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         one with past covariates); ``gap`` and ``past_covariates`` are the
         fitted ones, or the parameters' before a fit."""
 
-    def _check_predict_horizon(self, horizon, default):
-        """``horizon`` given to predict, as an int; None means ``default``."""
+    def _check_predict_horizon(self, horizon, default, method):
+        """``horizon`` given to ``method`` ("predict", ...), as an int; None means ``default``."""
         if horizon is None:
             return default
         validate_params(
-            {"horizon": horizon}, {"horizon": WINDOW_CONSTRAINTS["horizon"]}, type(self).__name__
+            {"horizon": horizon}, {"horizon": WINDOW_CONSTRAINTS["horizon"]},
+            f"{type(self).__name__}.{method}",
         )
         return int(horizon)
 
@@ -508,11 +509,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     # -- predict ---------------------------------------------------------------
 
-    def _point_forecast(self, horizon, future, history):
-        """Checked forecasts (n_steps, n_targets) and their labels."""
+    def _point_forecast(self, horizon, future, history, method="predict"):
+        """Checked forecasts (n_steps, n_targets) and their labels; ``method``
+        names the public call in messages."""
         check_is_fitted(self)
         self._check_fitted_state()  # weights or statistics set by hand too
-        n_steps = self._check_steps(horizon)
+        n_steps = self._check_steps(horizon, method)
         history = self._history_frame(history)
         # The labels first: a horizon past the last timestamp pandas holds
         # fails here, before the forecast's work.
@@ -761,7 +763,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         offsets = self._forecast_offsets(n_steps)
         keep = offsets <= len(frame)
         future = frame if self.future_covariates_ else None
-        pred, _ = self._point_forecast(n_steps, future, None)
+        pred, _ = self._point_forecast(n_steps, future, None, "score")
         truth = column_values(frame, self.targets_)[offsets[keep] - 1]
         check_finite(truth, self.targets_, frame.index[offsets[keep] - 1],
                      where=" in the rows score compares with", nan_hint=".")

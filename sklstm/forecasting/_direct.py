@@ -188,9 +188,9 @@ class DirectForecaster(BaseForecaster):
         # The model reads the future covariates of all its steps.
         return setup.gap + setup.horizon
 
-    def _check_steps(self, horizon):
+    def _check_steps(self, horizon, method):
         setup = self._setup
-        n_steps = self._check_predict_horizon(horizon, default=setup.horizon)
+        n_steps = self._check_predict_horizon(horizon, default=setup.horizon, method=method)
         if n_steps > setup.horizon:
             raise ValueError(
                 f"horizon={n_steps} is more than the {setup.horizon} steps this "

@@ -320,7 +320,7 @@ class IntervalsMixin:
             {"coverage": [COVERAGE_CONSTRAINT]},
             f"{type(self).__name__}.predict_interval",
         )
-        point, index = self._point_forecast(horizon, future, history)
+        point, index = self._point_forecast(horizon, future, history, "predict_interval")
         residuals = self._calibration_residuals(len(point))
         lower, upper = conformal_bounds(point, residuals, float(coverage))
         bounds = np.stack([lower, upper], axis=-1)
@@ -347,11 +347,12 @@ class IntervalsMixin:
         -------
         quantiles : DataFrame of shape (n_steps, n_levels) or (n_steps, n_targets * n_levels)
             Indexed as :meth:`predict`'s forecast, one column per level (the
-            level as a float); a two-level column index (target, level) for
-            several targets.
+            level as a float; a float32 level as the decimal it prints as,
+            ``np.float32(0.1)`` as 0.1); a two-level column index (target,
+            level) for several targets.
         """
         levels = check_levels(quantiles)
-        point, index = self._point_forecast(horizon, future, history)
+        point, index = self._point_forecast(horizon, future, history, "predict_quantiles")
         residuals = self._calibration_residuals(len(point))
         values = conformal_quantiles(point, residuals, levels)
         return interval_frame(values, index, self.targets_, levels)

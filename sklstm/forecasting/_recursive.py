@@ -148,8 +148,8 @@ class RecursiveForecaster(BaseForecaster):
     def _n_lead(self, n_steps, setup):
         return n_steps
 
-    def _check_steps(self, horizon):
-        n_steps = self._check_predict_horizon(horizon, default=1)
+    def _check_steps(self, horizon, method):
+        n_steps = self._check_predict_horizon(horizon, default=1, method=method)
         self._check_reach(n_steps, "horizon", self._setup.gap, self.past_covariates_)
         return n_steps
 
