@@ -326,10 +326,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         longest = seqs.values.shape[1] if seqs.lengths is None else int(seqs.lengths.max())
         if self.patch_length != "auto":
             if self.patch_length > longest:
+                columns = "" if seqs.n_columns is None else (
+                    f" (X has {seqs.n_columns} feature(s), read as steps of "
+                    f"n_channels={self.n_channels})"
+                )
                 raise ValueError(
                     f"patch_length={self.patch_length} is longer than the longest training "
-                    f"sequence ({longest} steps): each sequence would be one patch of mostly "
-                    f"padding. Use patch_length <= {longest}, or 'auto'."
+                    f"sequence ({longest} steps{columns}): each sequence would be one patch "
+                    f"of mostly padding. Use patch_length <= {longest}, or 'auto'."
                 )
             return int(self.patch_length)
         return 1 if self.return_sequences else auto_patch_length(longest)

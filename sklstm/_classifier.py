@@ -443,7 +443,19 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         mask, step_w = seqs.real_step_weights(sw)
         return float(accuracy_score(labels[mask], predicted[mask], sample_weight=step_w))
 
-    @available_if(BaseLSTM._check_partial_fit)
+    def _check_partial_fit(self):
+        super()._check_partial_fit()
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            # Balancing each call's batch separately would weigh a class
+            # differently from call to call.
+            raise AttributeError(
+                "partial_fit is not available with class_weight='balanced': it would "
+                "balance each batch separately. Pass a dict, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight on all the labels."
+            )
+        return True
+
+    @available_if(lambda self: self._check_partial_fit())
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with one epoch over the given samples.
 
@@ -469,14 +481,6 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             # Multilabel indicators name their classes by column; nothing else
             # does. (Sparse y is left to fit's own message.)
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
-            # Balancing each call's batch separately would weigh a class
-            # differently from call to call.
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: it would balance "
-                "each batch separately. Pass a dict, e.g. from "
-                "sklearn.utils.class_weight.compute_class_weight on all the labels."
-            )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def __sklearn_tags__(self):

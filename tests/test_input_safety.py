@@ -1229,3 +1229,11 @@ def test_float32_quantile_levels_are_the_decimals_they_print_as(levels):
     # A model saved when they were read as 0.10000000149011612 ... continues.
     model.quantiles_ = np.asarray(levels, dtype=np.float32).astype(np.float64)
     model.set_params(solver="adam").partial_fit(X, np.arange(6.0))
+
+
+def test_a_patch_longer_than_a_table_row_names_its_features():
+    # scikit-learn's check_fit2d_1feature expects the feature count named.
+    X = np.random.RandomState(0).normal(size=(6, 1))
+    with pytest.raises(ValueError, match=r"longest training sequence \(1 steps \(X has 1 "
+                                         r"feature\(s\), read as steps of n_channels=1\)\)"):
+        LSTMRegressor(**FAST, patch_length=2).fit(X, np.arange(6.0))
