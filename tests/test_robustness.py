@@ -511,8 +511,6 @@ FAILING_CLASSIFIER_CALLS = {
     "fit, continuous y": (None, lambda m, X, y: m.fit(X, np.linspace(0, 1, len(y)))),
     "fit, class weights all zero": (
         dict(class_weight={"a": 0, "b": 0, "c": 0}), lambda m, X, y: m.fit(X, y)),
-    "partial_fit, balanced class weights": (
-        dict(class_weight="balanced"), lambda m, X, y: m.partial_fit(X, y)),
     "partial_fit, multilabel after single-label": (
         None, lambda m, X, y: m.partial_fit(X, np.eye(3, dtype=int)[np.arange(len(y)) % 3])),
 }
