@@ -472,7 +472,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return {"hidden_layer_sizes": layout.hidden_sizes, "peephole": layout.peephole,
                 "coupled_gates": layout.coupled}
 
-
     def _check_loaded_state(self):
         """Refuse a loaded state this class cannot predict with (another sklstm
         estimator's state under this class's name, a tampered or damaged

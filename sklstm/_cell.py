@@ -220,15 +220,16 @@ class _Layer:
         self.peephole = "p" in arrays
         self.n_rec = H + (self.n_sig * H if self.fgr else 0)
         self.perm, self.inv = _block_permutation(blocks, H)
-        # NaN weights would run to NaN outputs and gradients silently.
+        # Cast to the pass's dtype, and checked there: NaN weights would run
+        # to NaN outputs and gradients silently.
         arrays = {
             key: cast_finite(values, dtype, f"layers[{depth}][{key!r}]",
                              ("row", "column") if values.ndim == 2 else ("entry",))
             for key, values in arrays.items()
         }
-        W = arrays["W"].astype(dtype, copy=False)[:, self.perm]
-        R = arrays["R"].astype(dtype, copy=False)[:, self.perm]
-        b = arrays["b"].astype(dtype, copy=False)[self.perm]
+        W = arrays["W"][:, self.perm]
+        R = arrays["R"][:, self.perm]
+        b = arrays["b"][self.perm]
         parts = [W, b[None], R]
         if self.fgr:
             Rg = np.zeros((self.n_sig * H, self.n_blocks * H), dtype=dtype)
@@ -239,7 +240,7 @@ class _Layer:
         self.WbR_half_T = self.WbR.T.copy(order="C")
         self.WbR_half_T[H:] *= 0.5  # every block after g is a sigmoid gate
         if self.peephole:
-            self.p = arrays["p"].astype(dtype, copy=False)
+            self.p = arrays["p"]
             self.p_half = 0.5 * self.p
 
 

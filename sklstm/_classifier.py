@@ -40,11 +40,6 @@ def _is_indicator(y):
         return False
 
 
-def _is_text(labels):
-    """Whether ``labels`` (checked not to mix text and numbers) are text."""
-    return labels.dtype.kind in "US" or (labels.dtype == object and _holds_text(labels))
-
-
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
     __doc__ = f"""Long short-term memory network for classification.
 
@@ -188,8 +183,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         check_classification_targets(labels)
         return labels, None
 
-    def _check_fitted_label_form(self, real, multilabel):
-        """Raise unless labels ``real`` (real steps) have the fitted classes' form."""
+    def _check_fitted_label_form(self, real):
+        """Raise unless labels ``real`` (of the real steps; 2-D if indicators)
+        have the fitted classes' form."""
+        multilabel = real.ndim == 2
         if multilabel != self._multilabel:
             fitted = "multilabel indicators" if self._multilabel else "one label per sample"
             raise ValueError(
@@ -201,8 +198,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"y has {real.shape[1]} labels, but the model was fitted with "
                 f"{len(self.classes_)}."
             )
-        if not multilabel and _is_text(real) != _is_text(self.classes_):
-            kinds = ("text", "numbers") if _is_text(real) else ("numbers", "text")
+        if not multilabel and _holds_text(real) != _holds_text(self.classes_):
+            kinds = ("text", "numbers") if _holds_text(real) else ("numbers", "text")
             raise ValueError(
                 f"y holds {kinds[0]} as labels, but the model's classes are {kinds[1]}: "
                 f"{self.classes_.tolist()[:10]}."
@@ -241,7 +238,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     f"classes={np.unique(classes).tolist()} differs from the classes of the "
                     f"first call, {self.classes_.tolist()}."
                 )
-            self._check_fitted_label_form(real, multilabel)
+            self._check_fitted_label_form(real)
         known = binarizer.classes_
         if not multilabel:
             unseen = np.setdiff1d(np.unique(real), known)
@@ -435,8 +432,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         # The labels are held to fit's rules: a masked array, None or NaN
         # among them is refused here too, naming the sample.
         labels, mask = self._labels(y, seqs, warn=False)
-        self._check_fitted_label_form(labels if mask is None else labels[mask], labels.ndim == 2
-                                      and not self.return_sequences)
+        self._check_fitted_label_form(labels if mask is None else labels[mask])
         if not self.return_sequences:
             return float(accuracy_score(labels, self._labels_of(z, seqs), sample_weight=sw))
         predicted = self.classes_[self._decide(z)]

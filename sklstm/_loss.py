@@ -217,7 +217,7 @@ class Network:
         learns of divergence; :meth:`backward` then returns a NaN gradient.
         """
         if not np.isfinite(theta).all():
-            return self._nan_logits(theta, X), None, None
+            return self._nan_logits(X), None, None
         layers, coef, intercept = self.layout.unpack(theta)
         hidden, cache = lstm_forward(
             X, layers, lengths=lengths, return_sequences=self.return_sequences,
@@ -233,14 +233,13 @@ class Network:
         (see :func:`sklstm._inference.predict_logits`).
         """
         if not np.isfinite(theta).all():
-            return self._nan_logits(theta, X)
+            return self._nan_logits(X)
         return predict_logits(theta, X, lengths, self)
 
-    def _nan_logits(self, theta, X):
+    def _nan_logits(self, X):
         """NaN logits of the shape :meth:`forward` gives for ``X``."""
-        n_outputs = self.layout.unpack(theta)[1].shape[1]
         steps = X.shape[:2] if self.return_sequences else X.shape[:1]
-        return np.full((*steps, n_outputs), np.nan, dtype=X.dtype)
+        return np.full((*steps, self.layout.n_outputs), np.nan, dtype=X.dtype)
 
     def backward(self, theta, dz, hidden, cache):
         """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.

@@ -690,7 +690,8 @@ def _kernel_state(state, shape, order, dtype, name, finite=False):
         raise ValueError(f"{name} must have shape {shape}, got {state.shape}.")
     if finite:
         state = cast_finite(state, dtype, name, ("sample", "unit"))
-    state = state.astype(dtype, copy=False)
+    else:
+        state = state.astype(dtype, copy=False)
     return (state if order is None else state[order]).T
 
 

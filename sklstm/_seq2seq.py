@@ -196,8 +196,7 @@ class EncoderDecoder:
         if lengths is not None:
             raise ValueError("The encoder-decoder needs sequences of equal length.")
         if not np.isfinite(theta).all():  # see the same below, for the states
-            z = np.full((len(X), self.horizon * self.layout.n_step_outputs), np.nan, X.dtype)
-            return z, None, None
+            return self._nan_logits(X), None, None
         encoder, decoder, coef, intercept = self._split(theta)
         window = X.shape[1] - self.horizon
         n_future = self.layout.n_future
@@ -213,8 +212,7 @@ class EncoderDecoder:
             # Non-finite weights (a diverging solver's trial step): the core
             # refuses non-finite states, and NaN logits are how every solver
             # learns of divergence; backward then returns a NaN gradient.
-            z = np.full((len(X), self.horizon * self.layout.n_step_outputs), np.nan, X.dtype)
-            return z, None, None
+            return self._nan_logits(X), None, None
         future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
         repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
         U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
@@ -223,6 +221,10 @@ class EncoderDecoder:
         )
         z = hidden @ coef + intercept  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
+
+    def _nan_logits(self, X):
+        """NaN logits of the shape :meth:`forward` gives for ``X``."""
+        return np.full((len(X), self.horizon * self.layout.n_step_outputs), np.nan, X.dtype)
 
     def predict(self, theta, X, lengths):
         """Logits alone. The training forward serves: the decoder's horizon is

@@ -187,7 +187,7 @@ def _reject_text(X, name):
     arr = X if isinstance(X, np.ndarray) else None
     if arr is None:
         return
-    if arr.dtype.kind in "USa" or (arr.dtype == object and _holds_text(arr)):
+    if _holds_text(arr):
         raise ValueError(
             f"{name} holds strings (dtype {arr.dtype}), but sklstm needs numbers. "
             f"Convert numbers written as text explicitly, e.g. {name}.astype(float)."
@@ -211,8 +211,11 @@ def _reject_duplicate_columns(X, name):
 
 
 def _holds_text(values):
-    """Whether an object array holds any str or bytes (scanned element by element)."""
-    return any(isinstance(v, (str, bytes)) for v in values.ravel())
+    """Whether an array holds text: a string dtype, or any str or bytes among
+    its objects (scanned element by element)."""
+    if values.dtype.kind in "US":
+        return True
+    return values.dtype == object and any(isinstance(v, (str, bytes)) for v in values.ravel())
 
 
 def _object_numbers(values, name):
@@ -720,10 +723,10 @@ def _pad_ragged_targets(y, numeric, sequences):
     ignores at padded steps.
     """
     arrays = []
+    hint = "Each item of a list y holds the targets of one sequence, one per step."
     for k, item in enumerate(y):
         if isinstance(item, pd.Series):
             item = item.to_numpy()
-        hint = "Each item of a list y holds the targets of one sequence, one per step."
         a = (_as_array(item, f"y[{k}]", hint) if numeric
              else _labels_array(item, hint, name=f"y[{k}]"))
         if a.ndim == 0:
@@ -757,7 +760,7 @@ def _pad_ragged_targets(y, numeric, sequences):
     else:
         # Text in some sequences and numbers in others stay objects, for the
         # rules of labels to refuse: a common dtype would turn 0 into "0".
-        text = [a.dtype.kind in "US" or (a.dtype == object and _holds_text(a)) for a in arrays]
+        text = [_holds_text(a) for a in arrays]
         dtype = object if any(text) and not all(text) else np.result_type(*arrays)
         out = np.full(shape, arrays[0].flat[0], dtype=dtype)
     for k, a in enumerate(arrays):

@@ -139,7 +139,7 @@ def _check_weighted_labels(weights, known, name, what):
 
 def _weight_values(values, places, name):
     """Real, finite, non-negative float64 weights; an error names the first bad place."""
-    if values.dtype.kind in "USa" or (values.dtype == object and _holds_text(values)):
+    if _holds_text(values):
         raise TypeError(f"{name} must hold numbers, not text.")
     if values.dtype.kind in "mM":  # astype(float64) would read them as nanoseconds
         raise TypeError(f"{name} must hold numbers, not dates or durations "

@@ -223,7 +223,7 @@ def _tampered(state, key, value):
     ("_setup.window", 3, ValueError, r"_setup's n_history_rows is 5, but its window, gap and "
                                      r"target_transform read 3\."),
     ("_setup.transform", "sqrt", ValueError, r"_setup names an unknown target_transform, 'sqrt'"),
-    ("_setup.gap", -1, ValueError, r"_setup's gap must be an int >= 0, got -1"),
+    ("_setup.gap", -1, ValueError, r"_setup: gap must be an int >= 0, got -1"),
     ("target_scale_", "x", TypeError, r"target_scale_ must be a float32 or float64 NumPy array"),
     ("target_scale_", np.zeros(1), ValueError, r"target_scale_ must be > 0 everywhere"),
     ("target_mean_", np.full(1, np.nan), ValueError, r"target_mean_ holds NaN or infinity"),

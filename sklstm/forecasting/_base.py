@@ -22,7 +22,6 @@ from sklearn.base import BaseEstimator, clone
 
 from sklearn.utils.validation import check_is_fitted
 
-from .._checks import check_positive_int
 from .._fitted_state import check_float_array, check_positive, load_refusal
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
@@ -892,15 +891,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         counts consistent, its options known, its arrays of numbers in their
         shapes. Run on every loaded or copied state, and by ``predict``."""
         setup = self._setup
-        for name in ("window", "horizon", "calibration_folds", "calibration_steps"):
-            check_positive_int(getattr(setup, name), f"_setup's {name}")
-        if not isinstance(setup.gap, numbers.Integral) or setup.gap < 0:
-            raise ValueError(f"_setup's gap must be an int >= 0, got {setup.gap!r}.")
+        # The rules of the parameters the setup was made from.
         validate_params(
-            {"dropna": setup.dropna, "center_windows": setup.center_windows,
-             "calibration": setup.calibration, "future_layout": setup.future_layout},
-            {"dropna": [BOOLEAN], "center_windows": [BOOLEAN],
-             "calibration": CALIBRATION_CONSTRAINTS["calibration"],
+            vars(setup),
+            {**{name: WINDOW_CONSTRAINTS[name] for name in ("window", "horizon", "gap")},
+             **CALIBRATION_CONSTRAINTS, "calibration_steps": WINDOW_CONSTRAINTS["horizon"],
+             "dropna": [BOOLEAN], "center_windows": [BOOLEAN],
              "future_layout": [Options(str, ("shifted", "appended"))]},
             "_setup",
         )
@@ -940,7 +936,6 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             raise TypeError("_in_sample must be a dict of 'origins', 'fitted' and 'residuals'.")
         for key in ("fitted", "residuals"):
             _check_step_array(in_sample[key], f"the in-sample {key}", n_targets)
-
 
 
 def _check_step_array(values, name, n_targets):
