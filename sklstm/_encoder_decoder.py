@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
 from ._fitted_state import check_head, check_layer_shapes
-from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
+from ._parameters import ATTRIBUTES_DOC, ONE_STEP_ROWS, PARAMETERS_DOC
 from ._param_validation import Interval, Options
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
 from ._seq2seq import EncoderDecoder, EncoderDecoderLayout
@@ -49,6 +49,24 @@ _SHAPE_DOC = """
         "encoder" validated better on average over its four settings (MAE
         12.70 against 13.74, trained with L-BFGS), with a smaller spread
         over seeds.
+"""
+
+
+# The output layer's attributes, whose shapes differ from LSTMRegressor's: the
+# head maps each decoder step, and the outputs are all the horizon's.
+_HEAD_ATTRIBUTES = ("out_coef_", "out_intercept_", "n_outputs_")
+_HEAD_DOC = """
+    out_coef_ : ndarray of shape (H_last, n_step_logits)
+        Weights of the dense output layer, shared by the decoder's steps.
+        ``n_step_logits`` is ``n_outputs_ // horizon``, times
+        ``len(quantiles_)`` with ``loss="quantile"`` (each output's
+        quantiles side by side, in the order of ``quantiles_``).
+
+    out_intercept_ : ndarray of shape (n_step_logits,)
+        Bias of the dense output layer.
+
+    n_outputs_ : int
+        Columns of ``y``: ``horizon * n_step_outputs``.
 """
 
 
@@ -100,13 +118,13 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     Parameters
     ----------{_SHAPE_DOC}{_without_parameters(PARAMETERS_DOC, _NOT_PARAMETERS).replace(
         "Units of each stacked LSTM layer, from the input upwards.",
-        "Units of each stacked LSTM layer of the encoder, and of the decoder.")}{
+        "Units of each stacked LSTM layer of the encoder, and of the decoder.").replace(
+        ONE_STEP_ROWS, "")}{
         REGRESSOR_PARAMETERS_DOC}
     Attributes
-    ----------{ATTRIBUTES_DOC.replace(
+    ----------{_without_parameters(ATTRIBUTES_DOC, _HEAD_ATTRIBUTES).replace(
         "One dict per LSTM layer", "The encoder's layers, then the decoder's; one dict per layer"
-    ).replace("H_last, n_outputs", "H_last, n_step_outputs").replace(
-        "(n_outputs,)", "(n_step_outputs,)")}{REGRESSOR_ATTRIBUTES_DOC}
+    )}{_HEAD_DOC}{REGRESSOR_ATTRIBUTES_DOC}
     See Also
     --------
     LSTMRegressor : One LSTM and a dense layer (many-to-one or many-to-many).

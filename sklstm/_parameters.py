@@ -16,6 +16,13 @@ from ._validation import COLUMN_ORDERS, DATA_FORMATS
 __all__ = ["ATTRIBUTES_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS"]
 
 # Shared parameter documentation, formatted into both estimators' docstrings.
+# How a one-row 2-D X is read by a model fitted on sequences; the
+# encoder-decoder, which needs longer sequences, drops it from its docstring.
+ONE_STEP_ROWS = """
+        A model fitted on 3-D or list input reads a 2-D ``X`` of exactly
+        ``n_features_in_`` columns as sequences of one step (MAPIE probes
+        fitted models with such a row)."""
+
 PARAMETERS_DOC = """
     hidden_layer_sizes : array-like of shape (n_layers,), default=(32,)
         Units of each stacked LSTM layer, from the input upwards.
@@ -82,10 +89,11 @@ PARAMETERS_DOC = """
 
     solver : str, default="adam"
         ``"adam"`` or ``"sgd"`` train on mini-batches. ``"lbfgs"`` and any
-        gradient-based method of :func:`scipy.optimize.minimize`
-        (``"L-BFGS-B"``, ``"BFGS"``, ``"CG"``, ``"Newton-CG"``, ``"TNC"``,
-        ``"SLSQP"``, ``"trust-constr"``, ``"trust-ncg"``, ``"trust-krylov"``)
-        train on the full batch.
+        gradient-based method of :func:`scipy.optimize.minimize` that needs
+        no full Hessian matrix (``"L-BFGS-B"``, ``"BFGS"``, ``"CG"``,
+        ``"Newton-CG"``, ``"TNC"``, ``"SLSQP"``, ``"trust-constr"``,
+        ``"trust-ncg"``, ``"trust-krylov"``; not ``"trust-exact"`` or
+        ``"dogleg"``) train on the full batch.
 
     alpha : float, default=1e-4
         Strength of the L2 penalty on all weights (not the biases).
@@ -140,7 +148,8 @@ PARAMETERS_DOC = """
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples, stop when the
         validation loss stops improving, and restore the best weights.
-        Stochastic solvers only.
+        Stochastic solvers only: the scipy solvers ignore it, as
+        ``MLPRegressor``'s L-BFGS does.
 
     validation_fraction : float, default=0.1
         Fraction of samples held out for early stopping.
@@ -183,10 +192,7 @@ PARAMETERS_DOC = """
 
     n_channels : int, default=1
         Channels held by each row of 2-D ``X``. Each row of a 2-D ``X`` is one
-        sequence; with several channels its columns hold equal-length blocks.
-        A model fitted on 3-D or list input reads a 2-D ``X`` of exactly
-        ``n_features_in_`` columns as sequences of one step (MAPIE probes
-        fitted models with such a row).
+        sequence; with several channels its columns hold equal-length blocks.{ONE_STEP_ROWS}
 
     column_order : {"time_major", "channel_major"}, default="time_major"
         Layout of the channel blocks of 2-D ``X``: ``[x0(t0), x1(t0), x0(t1),
@@ -215,7 +221,7 @@ PARAMETERS_DOC = """
         the layout and silences it. Per-step targets and outputs
         (``return_sequences``) are steps first in either layout:
         ``(n_samples, n_timesteps[, n_outputs])``.
-"""
+""".replace("{ONE_STEP_ROWS}", ONE_STEP_ROWS)
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 _NON_NEGATIVE = Interval(numbers.Real, 0, None)
@@ -282,10 +288,12 @@ ATTRIBUTES_DOC = """
         direction first: ``coefs_[2k + 1]`` is PyTorch's ``*_l{k}_reverse``,
         and layer ``k > 0`` reads ``2 H`` inputs, forward units first.
 
-    out_coef_ : ndarray of shape (D * H_last, n_outputs)
-        Weights of the dense output layer.
+    out_coef_ : ndarray of shape (D * H_last, n_logits)
+        Weights of the dense output layer. ``n_logits`` is ``n_outputs_``,
+        times ``len(quantiles_)`` with ``loss="quantile"`` (each output's
+        quantiles side by side, in the order of ``quantiles_``).
 
-    out_intercept_ : ndarray of shape (n_outputs,)
+    out_intercept_ : ndarray of shape (n_logits,)
         Bias of the dense output layer.
 
     patch_length_ : int
@@ -324,5 +332,7 @@ ATTRIBUTES_DOC = """
         Column names, when ``X`` was a DataFrame with string column names.
 
     n_outputs_ : int
-        Outputs of the dense layer.
+        Outputs per sequence (per step with ``return_sequences=True``): the
+        regressor's target columns; the classifier's logits (1 for two
+        classes, one per class or label otherwise).
 """

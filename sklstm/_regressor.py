@@ -31,7 +31,7 @@ REGRESSOR_PARAMETERS_DOC = """
 
     quantiles : array-like of float, default=(0.1, 0.5, 0.9)
         Strictly increasing quantile levels in (0, 1), used with
-        ``loss="quantile"`` only.
+        ``loss="quantile"`` only (and checked at every ``fit``).
 
     scale_targets : bool, default=True
         Standardise each target column with the mean and standard deviation

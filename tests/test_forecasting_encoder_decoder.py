@@ -126,3 +126,13 @@ def test_a_scipy_solver_set_on_the_default_switches_its_dropout_off():
     # With Adam the default keeps its dropout.
     h = clone(f).set_params(regressor=None).set_params(regressor__solver="adam")
     assert h.regressor.recurrent_dropout == 0.2
+
+
+def test_docstring_describes_the_encoder_decoder_not_the_plain_regressor():
+    # The docstring is LSTMRegressor's, edited: each edit must have applied.
+    doc = LSTMEncoderDecoderRegressor.__doc__
+    assert "MAPIE probes" not in doc  # a one-step row is too short for it
+    assert "out_coef_ : ndarray of shape (H_last, n_step_logits)" in doc
+    assert "Columns of ``y``: ``horizon * n_step_outputs``." in doc
+    assert doc.count("n_outputs_ : int") == 1 and doc.count("out_coef_ :") == 1
+    assert "The encoder's layers, then the decoder's" in doc

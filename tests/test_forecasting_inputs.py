@@ -451,3 +451,36 @@ def test_a_bad_horizon_names_the_method_it_was_given_to(method, make):
     with pytest.raises(ValueError, match=rf"DirectForecaster\.{method}: horizon must be an int "
                                          r">= 1, got 0"):
         getattr(model, method)(0)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_regressor_refusing_3d_windows_is_named_with_the_flattening_advice(cls):
+    from sklearn.linear_model import Ridge
+
+    series = pd.Series(np.sin(np.arange(40) / 3), name="y")
+    params = {"horizon": 2} if cls is DirectForecaster else {}
+    forecaster = cls(Ridge(), window=5, calibration=None, **params)
+    with pytest.raises(ValueError) as raised:
+        forecaster.fit(series)
+    message = str(raised.value)
+    assert message.startswith(f"{cls.__name__}: the regressor Ridge failed to fit")
+    assert "(X of shape (" in message and ", 5, 1)" in message
+    assert "dim 3" in message  # the regressor's own reason is kept
+    assert "FunctionTransformer(lambda X: X.reshape(len(X), -1))" in message
+    assert not hasattr(forecaster, "regressor_")
+
+
+def test_a_regressor_type_error_keeps_its_type():
+    class Refuses:
+        def get_params(self, deep=True):
+            return {}
+
+        def fit(self, X, y):
+            raise TypeError("no windows today")
+
+        def predict(self, X):  # pragma: no cover - never fitted
+            return X
+
+    series = pd.Series(np.arange(30.0), name="y")
+    with pytest.raises(TypeError, match="the regressor Refuses failed to fit.*no windows today"):
+        RecursiveForecaster(Refuses(), window=4, calibration=None).fit(series)

@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, clone
 
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import BaseLSTM
 from .._fitted_state import check_float_array, check_positive, load_refusal
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
@@ -153,10 +154,9 @@ ATTRIBUTES_DOC = """
         truth or a history was missing. None without calibration.
     fitted_values_ : DataFrame of shape (n_origins, n_model_steps)
         In-sample forecasts of the final model from every origin of a
-        training window: row ``t`` holds the forecasts made at origin ``t``
-        of the steps ``t + gap + 1, ...`` that the model predicts at once
-        ({model_steps}), one column per step; a two-level column index
-        (target, step) for several targets.
+        training window. Row ``t`` holds {model_steps},
+        one column per step; a two-level column index (target, step) for
+        several targets.
     residuals_ : DataFrame
         ``truth - fitted_values_``, in the same form: in-sample errors,
         smaller than the calibration errors of an overfitted model.
@@ -462,7 +462,21 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     def _fit_regressor(self, X, y):
         """Fit and return a clone of ``regressor``, or the default LSTM."""
         if self.regressor is not None:
-            return self._configured(clone(self.regressor)).fit(X, y)
+            regressor = self._configured(clone(self.regressor))
+            if isinstance(regressor, BaseLSTM):  # its errors name the windows' parts
+                return regressor.fit(X, y)
+            try:
+                return regressor.fit(X, y)
+            except (TypeError, ValueError) as error:
+                # The windows are 3-D, which most regressors refuse from deep
+                # inside their own checks: name the forecaster's part.
+                raise type(error)(
+                    f"{type(self).__name__}: the regressor {type(regressor).__name__} failed "
+                    f"to fit on the training windows (X of shape {X.shape}: windows, steps, "
+                    f"channels; y of shape {y.shape}): {error} A regressor that reads only "
+                    "2-D X needs the windows flattened first, e.g. make_pipeline("
+                    "FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())."
+                ) from error
         regressor = self._configured(self._default_regressor())
         with warnings.catch_warnings():
             # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS, and

@@ -17,6 +17,11 @@ from ._windows import WINDOW_CONSTRAINTS, window_X
 _DEFAULT_ENCODER_DECODER_PARAMS = {"hidden_layer_sizes": (16,), "recurrent_dropout": 0.2}
 
 
+# What a row of fitted_values_ holds (the Attributes section's wording).
+_FITTED_STEPS = (
+    "the forecasts made at origin ``t``\n        of the steps ``t + gap + 1 .. t + gap + horizon``"
+)
+
 class DirectForecaster(BaseForecaster):
     __doc__ = f"""Multi-step forecaster with one multi-output model (direct strategy).
 
@@ -71,7 +76,7 @@ class DirectForecaster(BaseForecaster):
     )}
     Attributes
     ----------{ATTRIBUTES_DOC.format(
-        rows="``window``", model_steps="``t + gap + 1 .. t + gap + horizon``"
+        rows="``window``", model_steps=_FITTED_STEPS
     )}
     See Also
     --------

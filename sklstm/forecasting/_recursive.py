@@ -9,6 +9,11 @@ from .._param_validation import Interval
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster
 
 
+# What a row of fitted_values_ holds (the Attributes section's wording).
+_FITTED_STEPS = (
+    "the forecast of\n        step ``t + 1``, made from the window ending at ``t - gap``"
+)
+
 class RecursiveForecaster(BaseForecaster):
     __doc__ = f"""Multi-step forecaster rolling a one-step model (recursive strategy).
 
@@ -36,7 +41,7 @@ class RecursiveForecaster(BaseForecaster):
     )}
     Attributes
     ----------{ATTRIBUTES_DOC.format(
-        rows="``window + gap``", model_steps="``t + 1``, from the window ending at ``t - gap``"
+        rows="``window + gap``", model_steps=_FITTED_STEPS
     )}
     See Also
     --------
