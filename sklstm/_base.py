@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._checks import check_positive_int
 from ._fitted_state import (
     check_head, check_input_statistics, check_layer_arrays, check_layer_shapes, load_refusal,
+    scratch_copy,
 )
 from ._loss import Network, Objective
 from ._optimizers import check_optimizer_state, resolve_scipy_method
@@ -37,6 +38,16 @@ from ._validation import check_channel_names, check_sequences
 from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
+
+
+def _check_columns(estimator, X, *, reset):
+    """scikit-learn's record (``reset``) or check of a table's column count
+    and names, its errors raised from here with its own words: the
+    messages name the columns, and check_estimator expects them."""
+    try:
+        validate_data(estimator, X, skip_check_array=True, reset=reset)
+    except (TypeError, ValueError) as error:
+        raise type(error)(str(error)) from None
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Base class of the LSTM estimators. Use LSTMRegressor or LSTMClassifier."""
@@ -262,7 +273,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if reset:
             return seqs, self._input_state(X, seqs)
         if seqs.n_columns is not None and self._fitted_on_table:
-            validate_data(self, X, skip_check_array=True, reset=False)
+            _check_columns(self, X, reset=False)
         elif not self._fitted_on_table:
             check_channel_names(getattr(self, "feature_names_in_", None), seqs,
                                 type(self).__name__)
@@ -282,8 +293,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if seqs.n_columns is not None:
             # validate_data records the columns (and their names) on the
             # estimator it gets: give it a scratch copy, not self.
-            probe = copy.copy(self)
-            validate_data(probe, X, skip_check_array=True, reset=True)
+            probe = scratch_copy(self)
+            _check_columns(probe, X, reset=True)
             state["n_features_in_"] = probe.n_features_in_
             state["_fitted_on_table"] = True
             if "feature_names_in_" in vars(probe):
@@ -433,6 +444,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 )
 
     def __setstate__(self, state):
+        # Loaded into a new object first: a refused state leaves self as it was.
+        staged = object.__new__(type(self))
+        staged._load_state(state)
+        self.__dict__.clear()
+        self.__dict__.update(staged.__dict__)
+
+    def _load_state(self, state):
+        """:meth:`__setstate__`'s work, checked."""
         # A model saved before a parameter existed gets that parameter's
         # default, which keeps the behaviour it was saved with.
         defaults = missing_parameter_defaults(type(self), state)
@@ -590,7 +609,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         scratch copy of the estimator holding ``fitted`` (updated in place
         with the new input and target state), for the steps that read it.
         """
-        view = copy.copy(self)
+        view = scratch_copy(self)
         view.__dict__.update(fitted)
         seqs, input_state = view._convert_X(X, reset=reset)
         if not reset:
@@ -658,10 +677,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes
         )
         # partial_fit continues the shuffling sequence of earlier calls.
+        source = None
         if incremental and hasattr(self, "_rng"):
             rng = copy.deepcopy(self._rng)
         else:
-            rng = check_random_state(self.random_state)
+            # Drawn from a private copy: a fit that fails leaves the caller's
+            # RandomState (or NumPy's global one) as it was, and later draws
+            # from it never reach the fitted model. A fit that succeeds
+            # advances it, as scikit-learn's estimators do.
+            source = check_random_state(self.random_state)
+            rng = copy.deepcopy(source)
         split = None
         if method is None and self.early_stopping and not incremental:
             split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
@@ -701,6 +726,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             _rng=rng, _fitted_architecture=self._architecture(),
         )
         self._commit(fitted)
+        if source is not None:
+            source.set_state(rng.get_state())
         return self
 
     def _split_validation(self, n, Y, sample_weight, rng):

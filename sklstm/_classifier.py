@@ -273,7 +273,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         # naming a class that this batch (of partial_fit, say) lacks while it
         # holds one the dict does not name.
         if isinstance(class_weight, dict):
-            class_weight = {**dict.fromkeys(classes.tolist(), 1.0), **class_weight}
+            known = classes.tolist()
+            class_weight = {label: class_weight.get(label, 1.0) for label in known}
         elif isinstance(class_weight, list):
             class_weight = [{0: 1.0, 1: 1.0, **weights} for weights in class_weight]
         return check_sample_weight(

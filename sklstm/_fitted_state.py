@@ -16,8 +16,17 @@ from ._params import layer_shapes
 
 __all__ = [
     "check_float_array", "check_head", "check_input_statistics",
-    "check_layer_arrays", "check_layer_shapes", "check_positive",
+    "check_layer_arrays", "check_layer_shapes", "check_positive", "scratch_copy",
 ]
+
+
+def scratch_copy(owner):
+    """A shallow copy of ``owner`` that is not a load: ``copy.copy`` would run
+    ``__setstate__``'s checks, and refuse a state that a new ``fit`` (which
+    works on such a copy) is about to replace."""
+    copied = object.__new__(type(owner))
+    copied.__dict__.update(owner.__dict__)
+    return copied
 
 def _described(value):
     if isinstance(value, np.ndarray):

@@ -95,7 +95,12 @@ def check_class_weight(class_weight, classes, multilabel=False):
                 "a list of as many dicts, each {0: weight, 1: weight} for one label; got a "
                 "dict."
             )
-        _check_weighted_labels(class_weight, classes.tolist(), "class_weight", "classes of y")
+        known = classes.tolist()
+        if not all(label in class_weight for label in known):
+            # As scikit-learn's rule: a dict naming every class of y may name
+            # others too (classes a cross-validation fold lacks); otherwise a
+            # name that is no class is most likely a misspelt one.
+            _check_weighted_labels(class_weight, known, "class_weight", "classes of y")
         dicts, prefixes = [class_weight], ["class_weight"]
     elif isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight):
         if not multilabel:

@@ -484,3 +484,41 @@ def test_a_regressor_type_error_keeps_its_type():
     series = pd.Series(np.arange(30.0), name="y")
     with pytest.raises(TypeError, match="the regressor Refuses failed to fit.*no windows today"):
         RecursiveForecaster(Refuses(), window=4, calibration=None).fit(series)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("attribute", ["residuals_", "fitted_values_"])
+def test_editing_the_in_sample_frames_never_reaches_the_forecaster(cls, attribute, make):
+    series = pd.Series(np.sin(np.arange(40) / 3), name="y")
+    forecaster = make(cls, window=5, calibration=None).fit(series)
+    before = pickle.dumps(forecaster)
+    frame = getattr(forecaster, attribute)
+    frame.iloc[0, 0] = np.inf
+    frame.to_numpy()[1, 0] = np.inf
+    assert pickle.dumps(forecaster) == before
+    assert np.isfinite(getattr(forecaster, attribute).to_numpy()).all()
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_set_params_with_an_unknown_default_regressor_name_changes_nothing(cls):
+    params = {"horizon": 2} if cls is DirectForecaster else {}
+    forecaster = cls(window=5, **params)
+    with pytest.raises(ValueError, match=r"\['regressor__max_iters'\] are not parameters of "
+                                         r"the default regressor \(LSTMRegressor"):
+        forecaster.set_params(window=9, regressor__max_iters=50)
+    assert forecaster.window == 5 and forecaster.regressor is None
+    forecaster.set_params(window=9, regressor__max_iter=50)
+    assert forecaster.window == 9 and forecaster.regressor.max_iter == 50
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_refused_state_leaves_the_forecaster_as_it_was(cls, make):
+    series = pd.Series(np.sin(np.arange(40) / 3), name="y")
+    forecaster = make(cls, window=5, calibration=None).fit(series)
+    other = make(cls, window=7, calibration=None).fit(series)
+    bad = other.__getstate__()
+    bad["target_scale_"] = np.array([-1.0])
+    before = pickle.dumps(forecaster)
+    with pytest.raises(ValueError, match="target_scale_ must be > 0"):
+        forecaster.__setstate__(bad)
+    assert pickle.dumps(forecaster) == before

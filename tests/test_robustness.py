@@ -539,6 +539,89 @@ def test_errors_leave_a_fitted_model_unchanged(estimator, params, call):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_a_fit_draws_from_a_private_copy_of_the_callers_random_state(estimator):
+    X, y = _Xy(estimator)
+    params = {**FAST, "batch_size": 5}
+    caller = np.random.RandomState(0)
+    model = estimator(**{**params, "random_state": caller}).fit(X, y)
+    # A successful fit advances the caller's generator (scikit-learn's
+    # convention: a second fit differs), but the model keeps its own.
+    assert model._rng is not caller
+    _assert_same_state(model._rng.get_state(), caller.get_state())
+    second = estimator(**{**params, "random_state": caller}).fit(X, y)
+    assert not np.array_equal(second.out_coef_, model.out_coef_)
+    # Later draws by the caller never reach the fitted model.
+    twin = copy.deepcopy(model)
+    caller.normal(size=100)
+    assert_array_equal(model.partial_fit(X, y).predict(X), twin.partial_fit(X, y).predict(X))
+    # A fit that fails after drawing leaves the caller's generator as it was.
+    failing = estimator(**{**params, "random_state": caller}, early_stopping=True,
+                        validation_split="shuffle", validation_fraction=0.5)
+    before = caller.get_state()
+    with pytest.raises(ValueError, match="all have zero weight"):
+        failing.fit(X, y, sample_weight=np.r_[1.0, np.zeros(len(y) - 1)])
+    _assert_same_state(before, caller.get_state())
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_a_refused_state_leaves_the_model_as_it_was(estimator):
+    model, X, y = _fitted(estimator)
+    other, _, _ = _fitted(estimator)
+    bad = other.__getstate__()
+    bad["input_scale_"] = -bad["input_scale_"]
+    bad["hidden_layer_sizes"] = (7,)
+    before = copy.deepcopy(model.__dict__)
+    with pytest.raises(ValueError, match="The loaded state is not that of a fitted"):
+        model.__setstate__(bad)
+    _assert_same_state(before, model.__dict__)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_a_new_fit_replaces_weights_set_wrongly_by_hand(estimator):
+    # A new fit is no load: it must not refuse the state it replaces.
+    model, X, y = _fitted(estimator)
+    model.coefs_[0]["W"] = model.coefs_[0]["W"].T.copy()
+    with pytest.raises(ValueError, match="looks transposed|must have shape"):
+        model.predict(X)
+    model.fit(X, y)
+    assert np.isfinite(model.predict_proba(X) if estimator is LSTMClassifier
+                       else model.predict(X)).all()
+
+
+def test_a_class_weight_naming_every_class_may_name_absent_ones_too():
+    # scikit-learn's rule: a fold that lacks a rare class still fits.
+    X, y = _Xy(LSTMClassifier)
+    weights = {"a": 1.0, "b": 2.0, "c": 1.0, "rare": 5.0}
+    model = LSTMClassifier(**FAST, class_weight=weights).fit(X, y)
+    plain = LSTMClassifier(**FAST, class_weight={"a": 1.0, "b": 2.0, "c": 1.0}).fit(X, y)
+    assert_array_equal(model.out_coef_, plain.out_coef_)
+    # With a class of y left unnamed, a name that is no class is most likely
+    # misspelt: still refused.
+    with pytest.raises(ValueError, match=r"class_weight names \['bb'\], which are not classes"):
+        LSTMClassifier(**FAST, class_weight={"a": 1.0, "bb": 2.0}).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_column_checks_are_raised_by_sklstm_in_scikit_learns_words():
+    import traceback
+    from pathlib import Path
+
+    import pandas as pd
+
+    X, y = _Xy(LSTMRegressor)
+    table = pd.DataFrame(X[:, :, 0], columns=[f"lag_{k}" for k in range(5, 0, -1)])
+    model = LSTMRegressor(**FAST).fit(table, y)
+    for call, match in [
+        (lambda: model.predict(table.rename(columns={"lag_1": "lag1"})), "feature names should match"),
+        (lambda: model.predict(table.to_numpy()[:, :3]), "X has 3 features, but LSTMRegressor is expecting 5"),
+    ]:
+        with pytest.raises(ValueError, match=match) as raised:
+            call()
+        raised_in = Path(traceback.extract_tb(raised.value.__traceback__)[-1].filename)
+        assert raised_in.parent.name == "sklstm", raised_in
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
 def test_state_comparison_sees_a_successful_update(estimator):
     # The check above would pass vacuously if it could not see a change.
     model, X, y = _fitted(estimator)

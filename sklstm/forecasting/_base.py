@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseLSTM
-from .._fitted_state import check_float_array, check_positive, load_refusal
+from .._fitted_state import check_float_array, check_positive, load_refusal, scratch_copy
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
 )
@@ -369,7 +369,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         frame, roles, freq, values = self._read_fit_data(data, setup)
         # Staged on a copy, committed in one step: a failed fit (or
         # calibration) leaves a fitted forecaster as it was.
-        staged = copy.copy(self)
+        staged = scratch_copy(self)
         staged._fit_model(frame, roles, freq, values, setup)
         staged._calibrate(frame, setup)
         staged._store_in_sample(frame)
@@ -502,23 +502,38 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         -------
         self : object
         """
+        # Set on a shallow copy (set_params only rebinds attributes), then
+        # committed: an unknown name leaves the forecaster as it was.
+        staged = scratch_copy(self)
         nested = {key: v for key, v in params.items() if key.startswith("regressor__")}
         if not nested or params.get("regressor", self.regressor) is not None:
-            return super().set_params(**params)
-        super().set_params(**{k: v for k, v in params.items() if k not in nested})
+            super(BaseForecaster, staged).set_params(**params)
+        else:
+            super(BaseForecaster, staged).set_params(
+                **{k: v for k, v in params.items() if k not in nested}
+            )
+            staged.regressor = staged._default_regressor_with(nested)
+        self.__dict__.update(staged.__dict__)
+        return self
+
+    def _default_regressor_with(self, nested):
+        """The default regressor with the ``regressor__<name>`` keys ``nested``."""
         regressor = self._default_regressor()
         solver = nested.get("regressor__solver")
         if solver is not None and solver not in ("adam", "sgd"):
             # The default's dropout belongs to its Adam recipe, and the scipy
             # solvers refuse dropout: switching the solver switches it off,
             # unless it is set too.
-            for name in ("dropout", "recurrent_dropout"):
-                nested.setdefault(f"regressor__{name}", 0.0)
-        # Set on the new default before it replaces None, so that an unknown
-        # name leaves the forecaster as it was.
-        regressor.set_params(**{key[len("regressor__"):]: v for key, v in nested.items()})
-        self.regressor = regressor
-        return self
+            nested = {"regressor__dropout": 0.0, "regressor__recurrent_dropout": 0.0, **nested}
+        valid = regressor.get_params()
+        unknown = [key for key in nested if key[len("regressor__"):] not in valid]
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__}.set_params: {unknown} are not parameters of the "
+                f"default regressor ({type(regressor).__name__}, used with regressor=None). "
+                f"Its parameters: {sorted(valid)}."
+            )
+        return regressor.set_params(**{key[len("regressor__"):]: v for key, v in nested.items()})
 
     # -- predict ---------------------------------------------------------------
 
@@ -787,18 +802,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         raise NotImplementedError
 
     def _in_sample_frame(self, key):
-        """``fitted_values_`` or ``residuals_`` as a DataFrame."""
+        """``fitted_values_`` or ``residuals_`` as a new DataFrame (a copy:
+        editing it never reaches the fitted forecaster)."""
         check_is_fitted(self)
         values = self._in_sample[key]
         index = index_from_state(self._in_sample["origins"], None).rename("origin")
         steps = self._forecast_offsets(values.shape[1])
         if len(self.targets_) == 1:
-            return pd.DataFrame(values[:, :, 0], index, pd.Index(steps, name="step"))
+            return pd.DataFrame(values[:, :, 0], index, pd.Index(steps, name="step"), copy=True)
         columns = pd.MultiIndex.from_product(
             [list(self.targets_), steps], names=["target", "step"]
         )
         wide = values.transpose(0, 2, 1).reshape(len(values), -1)
-        return pd.DataFrame(wide, index, columns)
+        return pd.DataFrame(wide, index, columns, copy=True)
 
     @property
     def fitted_values_(self):
@@ -829,6 +845,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        # Loaded into a new object first: a refused state leaves self as it was.
+        staged = object.__new__(type(self))
+        staged._load_state(state)
+        self.__dict__.clear()
+        self.__dict__.update(staged.__dict__)
+
+    def _load_state(self, state):
+        """:meth:`__setstate__`'s work, checked."""
         # A forecaster saved before a parameter existed (center_windows, say)
         # gets its default, which keeps the behaviour it was saved with.
         state = {**missing_parameter_defaults(type(self), state), **state}
