@@ -51,7 +51,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     ----------{PARAMETERS_DOC}
     class_weight : dict, list of dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; as in
-        :func:`sklearn.utils.class_weight.compute_sample_weight`.
+        :func:`sklearn.utils.class_weight.compute_sample_weight`. A class a
+        dict does not name weighs 1. A dict may name classes that ``y``
+        lacks (a cross-validation fold without a rare class) only if it
+        names every class of ``y``: otherwise such a name is taken for a
+        misspelling and refused.
 
     Attributes
     ----------
