@@ -40,6 +40,19 @@ from ._weights import check_sample_weight
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
 
 
+def _private_rng(random_state):
+    """The fit's own generator, never the caller's object.
+
+    An int seeds a new RandomState, as ``check_random_state`` does. A
+    RandomState (or None: NumPy's global one) seeds it with one draw: later
+    draws by the caller never reach the fitted model (which keeps it for
+    ``partial_fit``), while successive fits, also in threads, still differ.
+    """
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        return np.random.RandomState(seed)
+    return check_random_state(random_state)
+
 def _check_columns(estimator, X, *, reset):
     """scikit-learn's record (``reset``) or check of a table's column count
     and names, its errors raised from here with its own words: the
@@ -447,7 +460,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # Loaded into a new object first: a refused state leaves self as it was.
         staged = object.__new__(type(self))
         staged._load_state(state)
-        self.__dict__.clear()
         self.__dict__.update(staged.__dict__)
 
     def _load_state(self, state):
@@ -677,16 +689,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes
         )
         # partial_fit continues the shuffling sequence of earlier calls.
-        source = None
         if incremental and hasattr(self, "_rng"):
             rng = copy.deepcopy(self._rng)
         else:
-            # Drawn from a private copy: a fit that fails leaves the caller's
-            # RandomState (or NumPy's global one) as it was, and later draws
-            # from it never reach the fitted model. A fit that succeeds
-            # advances it, as scikit-learn's estimators do.
-            source = check_random_state(self.random_state)
-            rng = copy.deepcopy(source)
+            rng = _private_rng(self.random_state)
         split = None
         if method is None and self.early_stopping and not incremental:
             split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
@@ -726,8 +732,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             _rng=rng, _fitted_architecture=self._architecture(),
         )
         self._commit(fitted)
-        if source is not None:
-            source.set_state(rng.get_state())
         return self
 
     def _split_validation(self, n, Y, sample_weight, rng):

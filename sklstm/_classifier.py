@@ -52,10 +52,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     class_weight : dict, list of dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; as in
         :func:`sklearn.utils.class_weight.compute_sample_weight`. A class a
-        dict does not name weighs 1. A dict may name classes that ``y``
-        lacks (a cross-validation fold without a rare class) only if it
-        names every class of ``y``: otherwise such a name is taken for a
-        misspelling and refused.
+        dict does not name weighs 1. In ``fit``, a dict may name classes
+        that ``y`` lacks (a cross-validation fold without a rare class) only
+        if it names every class of ``y``: otherwise such a name is taken for
+        a misspelling and refused. In ``partial_fit`` the same rule holds
+        for the declared ``classes``.
 
     Attributes
     ----------

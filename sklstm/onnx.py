@@ -909,9 +909,10 @@ def to_onnx(estimator, X_example, *, target_opset=None):
         exactly (the message names the parameter), or ``target_opset`` is
         out of range.
     TypeError
-        If ``estimator`` is not a fitted ``LSTMRegressor`` or
-        ``LSTMClassifier`` (an encoder-decoder, say), or ``target_opset`` is
-        not an int.
+        If ``estimator`` is not an ``LSTMRegressor`` or ``LSTMClassifier``
+        (an encoder-decoder, say), or ``target_opset`` is not an int.
+    sklearn.exceptions.NotFittedError
+        If ``estimator`` is not fitted.
 
     Examples
     --------

@@ -503,8 +503,8 @@ def test_editing_the_in_sample_frames_never_reaches_the_forecaster(cls, attribut
 def test_set_params_with_an_unknown_default_regressor_name_changes_nothing(cls):
     params = {"horizon": 2} if cls is DirectForecaster else {}
     forecaster = cls(window=5, **params)
-    with pytest.raises(ValueError, match=r"\['regressor__max_iters'\] are not parameters of "
-                                         r"the default regressor \(LSTMRegressor"):
+    with pytest.raises(ValueError, match=r"Invalid parameter 'max_iters' for the default "
+                                         r"regressor of \w+Forecaster \(LSTMRegressor"):
         forecaster.set_params(window=9, regressor__max_iters=50)
     assert forecaster.window == 5 and forecaster.regressor is None
     forecaster.set_params(window=9, regressor__max_iter=50)
@@ -522,3 +522,26 @@ def test_a_refused_state_leaves_the_forecaster_as_it_was(cls, make):
     with pytest.raises(ValueError, match="target_scale_ must be > 0"):
         forecaster.__setstate__(bad)
     assert pickle.dumps(forecaster) == before
+
+
+def test_a_regressor_error_unrelated_to_dimensions_gets_no_flattening_advice():
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    class FitFailed(ValueError):  # an error class that needs two arguments
+        def __init__(self, stage, detail):
+            super().__init__(f"{stage}: {detail}")
+
+    class Fails(Ridge):
+        def fit(self, X, y):
+            raise FitFailed("solver", "did not start")
+
+    series = pd.Series(np.sin(np.arange(40) / 3), name="y")
+    flat = FunctionTransformer(lambda X: X.reshape(len(X), -1))
+    for regressor, reason in [(make_pipeline(flat, Ridge(alpha=-1.0)), "'alpha' parameter"),
+                              (Fails(), "solver: did not start")]:
+        with pytest.raises(ValueError, match="failed to fit on the training windows") as raised:
+            RecursiveForecaster(regressor, window=4, calibration=None).fit(series)
+        assert reason in str(raised.value)
+        assert "flattened" not in str(raised.value)

@@ -539,28 +539,29 @@ def test_errors_leave_a_fitted_model_unchanged(estimator, params, call):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
-def test_a_fit_draws_from_a_private_copy_of_the_callers_random_state(estimator):
+@pytest.mark.parametrize("shared", ["RandomState", "None"])
+def test_a_fit_keeps_its_own_generator_never_the_callers(estimator, shared):
     X, y = _Xy(estimator)
-    params = {**FAST, "batch_size": 5}
-    caller = np.random.RandomState(0)
-    model = estimator(**{**params, "random_state": caller}).fit(X, y)
-    # A successful fit advances the caller's generator (scikit-learn's
-    # convention: a second fit differs), but the model keeps its own.
-    assert model._rng is not caller
-    _assert_same_state(model._rng.get_state(), caller.get_state())
-    second = estimator(**{**params, "random_state": caller}).fit(X, y)
-    assert not np.array_equal(second.out_coef_, model.out_coef_)
+    caller = np.random.RandomState(0) if shared == "RandomState" else None
+    params = {**FAST, "batch_size": 5, "random_state": caller}
+    model = estimator(**params).fit(X, y)
+    assert model._rng is not (caller or np.random.mtrand._rand)
+    # Successive fits from one generator still differ (scikit-learn's
+    # convention), also when they run at the same time in threads.
+    with ThreadPoolExecutor(2) as pool:
+        models = list(pool.map(lambda _: estimator(**params).fit(X, y), range(4)))
+    assert len({m.out_coef_.tobytes() for m in [model, *models]}) == 5
     # Later draws by the caller never reach the fitted model.
     twin = copy.deepcopy(model)
-    caller.normal(size=100)
+    (caller or np.random).normal(size=100)
     assert_array_equal(model.partial_fit(X, y).predict(X), twin.partial_fit(X, y).predict(X))
-    # A fit that fails after drawing leaves the caller's generator as it was.
-    failing = estimator(**{**params, "random_state": caller}, early_stopping=True,
-                        validation_split="shuffle", validation_fraction=0.5)
-    before = caller.get_state()
+    # Nor does a failed refit, which draws its split before it fails (the
+    # caller's generator, the random_state parameter, is the caller's).
+    model.set_params(early_stopping=True, validation_split="shuffle", validation_fraction=0.5)
+    before = copy.deepcopy({k: v for k, v in vars(model).items() if k != "random_state"})
     with pytest.raises(ValueError, match="all have zero weight"):
-        failing.fit(X, y, sample_weight=np.r_[1.0, np.zeros(len(y) - 1)])
-    _assert_same_state(before, caller.get_state())
+        model.fit(X, y, sample_weight=np.r_[1.0, np.zeros(len(y) - 1)])
+    _assert_same_state(before, {k: v for k, v in vars(model).items() if k != "random_state"})
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
@@ -574,6 +575,22 @@ def test_a_refused_state_leaves_the_model_as_it_was(estimator):
     with pytest.raises(ValueError, match="The loaded state is not that of a fitted"):
         model.__setstate__(bad)
     _assert_same_state(before, model.__dict__)
+
+
+class _Tagged(LSTMRegressor):
+    """A subclass whose __setstate__ sets an attribute before its parent's."""
+
+    def __setstate__(self, state):
+        state = dict(state)
+        self.tag_note = state.pop("tag_note", "none")
+        super().__setstate__(state)
+
+
+def test_a_subclass_attribute_set_before_loading_survives_it():
+    X, y = _Xy(LSTMRegressor)
+    model = _Tagged(**FAST).fit(X, y)
+    model.tag_note = "v1"
+    assert pickle.loads(pickle.dumps(model)).tag_note == "v1"
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)

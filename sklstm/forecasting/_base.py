@@ -9,9 +9,9 @@ regressor, intervals, ``score`` and the saved state, is shared here, and so
 are the parameter docs, formatted into both docstrings.
 """
 
-import copy
 import dataclasses
 import numbers
+import re
 import warnings
 from dataclasses import asdict, dataclass
 
@@ -161,6 +161,11 @@ ATTRIBUTES_DOC = """
         ``truth - fitted_values_``, in the same form: in-sample errors,
         smaller than the calibration errors of an overfitted model.
 """
+
+
+# How regressors word a refusal of X's dimensions ("Found array with dim 3",
+# "Expected 2D array", "must be 2 dimensional").
+_DIMENSIONS = re.compile(r"\bdim\b|\b[23]-?d\b|dimension", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -468,14 +473,18 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             try:
                 return regressor.fit(X, y)
             except (TypeError, ValueError) as error:
-                # The windows are 3-D, which most regressors refuse from deep
-                # inside their own checks: name the forecaster's part.
-                raise type(error)(
+                # Raised from deep inside the regressor, most often because
+                # the windows are 3-D: name the forecaster's part.
+                kind = ValueError if isinstance(error, ValueError) else TypeError
+                advice = (
+                    " A regressor that reads only 2-D X needs the windows flattened first, "
+                    "e.g. make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), "
+                    "Ridge())."
+                ) if _DIMENSIONS.search(str(error)) else ""
+                raise kind(
                     f"{type(self).__name__}: the regressor {type(regressor).__name__} failed "
                     f"to fit on the training windows (X of shape {X.shape}: windows, steps, "
-                    f"channels; y of shape {y.shape}): {error} A regressor that reads only "
-                    "2-D X needs the windows flattened first, e.g. make_pipeline("
-                    "FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())."
+                    f"channels; y of shape {y.shape}): {error}{advice}"
                 ) from error
         regressor = self._configured(self._default_regressor())
         with warnings.catch_warnings():
@@ -502,8 +511,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         -------
         self : object
         """
-        # Set on a shallow copy (set_params only rebinds attributes), then
-        # committed: an unknown name leaves the forecaster as it was.
+        # The forecaster's own keys are set on a shallow copy, then committed:
+        # an unknown name leaves them as they were. (Nested keys of a
+        # regressor passed in are set on it by scikit-learn's rules.)
         staged = scratch_copy(self)
         nested = {key: v for key, v in params.items() if key.startswith("regressor__")}
         if not nested or params.get("regressor", self.regressor) is not None:
@@ -526,12 +536,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             # unless it is set too.
             nested = {"regressor__dropout": 0.0, "regressor__recurrent_dropout": 0.0, **nested}
         valid = regressor.get_params()
-        unknown = [key for key in nested if key[len("regressor__"):] not in valid]
+        unknown = [key[len("regressor__"):] for key in nested
+                   if key[len("regressor__"):] not in valid]
         if unknown:
             raise ValueError(
-                f"{type(self).__name__}.set_params: {unknown} are not parameters of the "
-                f"default regressor ({type(regressor).__name__}, used with regressor=None). "
-                f"Its parameters: {sorted(valid)}."
+                f"Invalid parameter {unknown[0]!r} for the default regressor of "
+                f"{type(self).__name__} ({type(regressor).__name__}, used with "
+                f"regressor=None). Valid parameters are: {sorted(valid)}."
             )
         return regressor.set_params(**{key[len("regressor__"):]: v for key, v in nested.items()})
 
@@ -848,7 +859,6 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # Loaded into a new object first: a refused state leaves self as it was.
         staged = object.__new__(type(self))
         staged._load_state(state)
-        self.__dict__.clear()
         self.__dict__.update(staged.__dict__)
 
     def _load_state(self, state):
