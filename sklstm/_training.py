@@ -314,9 +314,21 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
                 return None
             total_loss += step[0] * step[1]
             total_weight += step[1]
-    if not np.all(np.isfinite(theta)):
+    if not (np.all(np.isfinite(theta)) and _usable(optimizer, theta.size)):
         return None
     return total_loss / total_weight
+
+
+def _usable(optimizer, n_params):
+    """Whether the optimizer's state can take another step: finite weights
+    with a moment overflowed to inf (squares of huge gradients, from tiny
+    sample weights or a huge alpha) are divergence too, or the model could
+    neither predict nor be saved."""
+    try:
+        optimizer.check_state(n_params)
+    except ValueError:
+        return False
+    return True
 
 
 def _validate(theta, data, network, objective, score):
@@ -367,12 +379,13 @@ def _report_divergence(epoch, n_iter, advice):
     """Raise if the first epoch diverged; else warn that training stopped early."""
     if epoch == 0:
         raise ValueError(
-            f"Training diverged: the loss or the weights became non-finite in the "
-            f"first epoch of this call. The model was left unchanged. {advice}"
+            "Training diverged: the loss, the weights or the optimizer's moments became "
+            f"non-finite in the first epoch of this call. The model was left unchanged. {advice}"
         )
     warnings.warn(
-        f"Training diverged in epoch {n_iter + 1}: the loss or the weights became "
-        f"non-finite. Stopped and kept the weights of epoch {n_iter}. {advice}",
+        f"Training diverged in epoch {n_iter + 1}: the loss, the weights or the "
+        f"optimizer's moments became non-finite. Stopped and kept the weights of epoch "
+        f"{n_iter}. {advice}",
         ConvergenceWarning,
     )
 

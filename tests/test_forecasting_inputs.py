@@ -545,3 +545,35 @@ def test_a_regressor_error_unrelated_to_dimensions_gets_no_flattening_advice():
             RecursiveForecaster(regressor, window=4, calibration=None).fit(series)
         assert reason in str(raised.value)
         assert "flattened" not in str(raised.value)
+
+
+def test_a_grid_far_finer_than_the_data_is_not_built():
+    # Three stamps 1 ms apart in an hourly series: filling the millisecond
+    # grid would take gigabytes; the index is reported as irregular instead.
+    ms = np.r_[0, 1, 2, 3_600_000 * np.arange(1, 58)]
+    index = pd.DatetimeIndex(pd.Timestamp("2024-01-01") + pd.to_timedelta(ms, unit="ms"))
+    series = pd.Series(np.sin(np.arange(len(index)) / 4), index=index, name="y")
+    with pytest.raises(ValueError, match="no freq and none can be inferred"):
+        RecursiveForecaster(window=3, calibration=None).fit(series)
+
+
+def test_epoch_times_as_integer_labels_are_named_without_listing_the_gaps():
+    labels = 1_700_000_000_000 + 86_400_000 * np.arange(60)
+    series = pd.Series(np.sin(np.arange(60) / 4), index=pd.Index(labels), name="y")
+    with pytest.raises(ValueError, match=r"run from 1700000000000 to 1705097600000 in steps "
+                                         r"of 86400000.*pd.to_datetime"):
+        RecursiveForecaster(window=3, calibration=None).fit(series)
+    # A few holes are still listed.
+    holes = pd.Series(np.arange(10.0), index=pd.Index([0, 1, 2, 4, 5, 6, 7, 8, 9, 11]), name="y")
+    with pytest.raises(ValueError, match="labels 3, 10 are missing"):
+        RecursiveForecaster(window=3, calibration=None).fit(holes)
+
+
+@pytest.mark.parametrize("coverage", [1e-12, 1e-300])
+def test_a_tiny_coverage_is_a_narrow_interval(coverage, make):
+    series = pd.Series(np.sin(np.arange(60) / 4), name="y")
+    forecaster = make(RecursiveForecaster, window=6, calibration_horizon=3).fit(series)
+    interval = forecaster.predict_interval(3, coverage=coverage)
+    point = forecaster.predict(3)
+    # The smallest calibration error's rank: an interval about the point.
+    assert (interval["lower"] <= point).all() and (point <= interval["upper"]).all()

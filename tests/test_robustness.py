@@ -931,3 +931,24 @@ def test_memory_grows_linearly_with_length():
     # (less with the fixed overhead).
     small, large = _peak_fit_memory(500), _peak_fit_memory(1000)
     assert 1.0 < large / small < 2.6, (small, large)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("case", ["tiny sample_weight", "huge alpha"])
+def test_an_overflowed_optimizer_moment_is_divergence_not_a_broken_model(estimator, case):
+    # Finite weights with Adam's second moment at inf: the model could
+    # neither predict nor be saved. The fit is refused as diverged, and a
+    # partial_fit leaves a fitted model as it was.
+    X, y = _Xy(estimator)
+    params, weights = (({}, np.full(len(y), 1e-200)) if case == "tiny sample_weight"
+                       else ({"alpha": 1e200}, None))
+    with pytest.raises(ValueError, match="optimizer's moments became non-finite"):
+        estimator(**FAST, **params).fit(X, y, sample_weight=weights)
+    model, X, y = _fitted(estimator)
+    before = copy.deepcopy(model.__dict__)
+    model.set_params(**params)
+    with pytest.raises(ValueError, match="Training diverged"):
+        model.partial_fit(X, y, sample_weight=weights)
+    model.set_params(**FAST, alpha=before["alpha"])
+    _assert_same_state(before, model.__dict__)
+    pickle.loads(pickle.dumps(model)).predict(X)

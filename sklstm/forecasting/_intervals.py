@@ -142,11 +142,14 @@ def _check_ranks(ranks, counts, level, what, up):
 
 
 def _rank(scaled, up):
-    """Integer rank of a real rank ``scaled``: rounded up, or down, without
-    letting float rounding (10 * 0.9 = 9.000000000000002) move it."""
+    """Integer rank of a real rank ``scaled`` >= 0: rounded up, or down,
+    without letting float rounding (10 * 0.9 = 9.000000000000002) move it.
+    Below 1 the allowance shrinks with the rank: a whole one would take a
+    rank of 1.1e-11 (coverage 1e-12) to 0."""
+    allowance = _ROUNDING * np.minimum(scaled, 1.0)
     if up:
-        return np.ceil(scaled - _ROUNDING).astype(int)
-    return np.floor(scaled + _ROUNDING).astype(int)
+        return np.ceil(scaled - allowance).astype(int)
+    return np.floor(scaled + allowance).astype(int)
 
 
 def conformal_bounds(point, residuals, coverage):

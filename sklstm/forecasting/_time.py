@@ -18,6 +18,14 @@ from pandas.tseries.frequencies import to_offset
 from ._columns import listed
 
 
+def _few_missing(n_missing, n_rows):
+    """Whether ``n_missing`` labels are holes in ``n_rows`` worth listing and
+    filling, rather than a grid too fine for the data (three timestamps 1 ms
+    apart in an hourly series; epoch times as integer labels), which would
+    take gigabytes to build."""
+    return n_missing <= max(10 * n_rows, 10_000)
+
+
 def _missing_datetimes(index):
     """Guess the frequency of a DatetimeIndex with holes; return (freq, missing)."""
     candidates = []
@@ -26,6 +34,11 @@ def _missing_datetimes(index):
         if freq is not None and freq not in candidates:
             candidates.append(freq)
     for freq in candidates:
+        # The grid's size from one step, before the grid is built.
+        first, second = pd.date_range(index[0], periods=2, freq=freq, unit=index.unit)
+        if not _few_missing((index[-1] - index[0]) / (second - first) + 1 - len(index),
+                            len(index)):
+            continue
         full = pd.date_range(index[0], index[-1], freq=freq, unit=index.unit)
         if len(full) > len(index) and index.isin(full).all():
             return freq, full.difference(index)
@@ -76,6 +89,16 @@ def _check_index_type_and_order(index):
 def _check_integer_steps(index):
     """Raise unless an integer index has step 1, naming the missing labels."""
     if len(index) > 1 and (np.diff(np.asarray(index)) != 1).any():
+        first, last = int(index[0]), int(index[-1])
+        if not _few_missing(last - first + 1 - len(index), len(index)):
+            steps = np.unique(np.diff(np.asarray(index, dtype=object)))
+            raise ValueError(
+                f"the integer index must have step 1; its labels run from {first} to "
+                f"{last} in steps of {listed(steps)}. Labels that are times (epoch "
+                "seconds or nanoseconds, say) belong in a DatetimeIndex, e.g. "
+                "df.index = pd.to_datetime(df.index, unit='s'); use "
+                "df.reset_index(drop=True) if the labels do not matter."
+            )
         missing = pd.RangeIndex(index[0], index[-1] + 1).difference(index)
         raise ValueError(
             f"the integer index must have step 1; labels "
