@@ -53,6 +53,7 @@ def _private_rng(random_state):
         return np.random.RandomState(seed)
     return check_random_state(random_state)
 
+
 def _check_columns(estimator, X, *, reset):
     """scikit-learn's record (``reset``) or check of a table's column count
     and names, its errors raised from here with its own words: the
@@ -61,6 +62,7 @@ def _check_columns(estimator, X, *, reset):
         validate_data(estimator, X, skip_check_array=True, reset=reset)
     except (TypeError, ValueError) as error:
         raise type(error)(str(error)) from None
+
 
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Base class of the LSTM estimators. Use LSTMRegressor or LSTMClassifier."""

@@ -28,6 +28,7 @@ def scratch_copy(owner):
     copied.__dict__.update(owner.__dict__)
     return copied
 
+
 def _described(value):
     if isinstance(value, np.ndarray):
         return f"an array of dtype {value.dtype}"

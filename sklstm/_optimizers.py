@@ -102,7 +102,12 @@ class SGDOptimizer:
             "momentum": "momentum", "nesterov": "nesterovs_momentum", "power_t": "power_t",
             "learning_rate": "power_t",  # the current rate: a number >= 0, as power_t
         }), "_optimizer")
-        _check_moment(self.velocity, "velocity", n_params)
+        for name, values in self.moments().items():
+            _check_moment(values, name, n_params)
+
+    def moments(self):
+        """The per-weight state, name -> array of shape (n_params,)."""
+        return {"velocity": self.velocity}
 
     def update_params(self, theta, grad):
         """Take one step in place. ``theta``, ``grad``: (n_params,)."""
@@ -173,10 +178,14 @@ class AdamOptimizer:
                 "learning_rate_init", "beta_1", "beta_2", "epsilon")}),
             "t": [Interval(numbers.Integral, 0, None)],
         }, "_optimizer")
-        _check_moment(self.first_moment, "first_moment", n_params)
-        _check_moment(self.second_moment, "second_moment", n_params)
+        for name, values in self.moments().items():
+            _check_moment(values, name, n_params)
         if (self.second_moment < 0).any():
             raise ValueError("_optimizer: second_moment must be >= 0 everywhere.")
+
+    def moments(self):
+        """The per-weight state, name -> array of shape (n_params,)."""
+        return {"first_moment": self.first_moment, "second_moment": self.second_moment}
 
     @property
     def learning_rate(self):

@@ -15,7 +15,6 @@ from ._validation import COLUMN_ORDERS, DATA_FORMATS
 
 __all__ = ["ATTRIBUTES_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS"]
 
-# Shared parameter documentation, formatted into both estimators' docstrings.
 # How a one-row 2-D X is read by a model fitted on sequences; the
 # encoder-decoder, which needs longer sequences, drops it from its docstring.
 ONE_STEP_ROWS = """
@@ -23,6 +22,7 @@ ONE_STEP_ROWS = """
         ``n_features_in_`` columns as sequences of one step (MAPIE probes
         fitted models with such a row)."""
 
+# Shared parameter documentation, formatted into both estimators' docstrings.
 PARAMETERS_DOC = """
     hidden_layer_sizes : array-like of shape (n_layers,), default=(32,)
         Units of each stacked LSTM layer, from the input upwards.

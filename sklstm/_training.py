@@ -314,21 +314,12 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
                 return None
             total_loss += step[0] * step[1]
             total_weight += step[1]
-    if not (np.all(np.isfinite(theta)) and _usable(optimizer, theta.size)):
+    # A moment overflowed to inf under finite weights (squares of huge
+    # gradients, from tiny sample weights or a huge alpha) is divergence too:
+    # the model could neither continue, predict nor be saved.
+    if not all(np.isfinite(a).all() for a in (theta, *optimizer.moments().values())):
         return None
     return total_loss / total_weight
-
-
-def _usable(optimizer, n_params):
-    """Whether the optimizer's state can take another step: finite weights
-    with a moment overflowed to inf (squares of huge gradients, from tiny
-    sample weights or a huge alpha) are divergence too, or the model could
-    neither predict nor be saved."""
-    try:
-        optimizer.check_state(n_params)
-    except ValueError:
-        return False
-    return True
 
 
 def _validate(theta, data, network, objective, score):

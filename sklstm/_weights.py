@@ -135,7 +135,8 @@ def check_class_weight(class_weight, classes, multilabel=False):
 
 def _check_weighted_labels(weights, known, name, what):
     """Raise if the dict ``weights`` names a label not in ``known``."""
-    unknown = [label for label in weights if label not in set(known)]
+    known_set = set(known)
+    unknown = [label for label in weights if label not in known_set]
     if unknown:
         raise ValueError(
             f"{name} names {unknown!r}, which are not {what}; they are {known}."

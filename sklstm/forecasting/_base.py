@@ -468,11 +468,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """Fit and return a clone of ``regressor``, or the default LSTM."""
         if self.regressor is not None:
             regressor = self._configured(clone(self.regressor))
-            if isinstance(regressor, BaseLSTM):  # its errors name the windows' parts
-                return regressor.fit(X, y)
             try:
                 return regressor.fit(X, y)
             except (TypeError, ValueError) as error:
+                if isinstance(regressor, BaseLSTM):  # its errors name the windows' parts
+                    raise
                 # Raised from deep inside the regressor, most often because
                 # the windows are 3-D: name the forecaster's part.
                 kind = ValueError if isinstance(error, ValueError) else TypeError
@@ -529,22 +529,22 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     def _default_regressor_with(self, nested):
         """The default regressor with the ``regressor__<name>`` keys ``nested``."""
         regressor = self._default_regressor()
-        solver = nested.get("regressor__solver")
+        params = {key[len("regressor__"):]: value for key, value in nested.items()}
+        solver = params.get("solver")
         if solver is not None and solver not in ("adam", "sgd"):
             # The default's dropout belongs to its Adam recipe, and the scipy
             # solvers refuse dropout: switching the solver switches it off,
             # unless it is set too.
-            nested = {"regressor__dropout": 0.0, "regressor__recurrent_dropout": 0.0, **nested}
+            params = {"dropout": 0.0, "recurrent_dropout": 0.0, **params}
         valid = regressor.get_params()
-        unknown = [key[len("regressor__"):] for key in nested
-                   if key[len("regressor__"):] not in valid]
+        unknown = [name for name in params if name not in valid]
         if unknown:
             raise ValueError(
                 f"Invalid parameter {unknown[0]!r} for the default regressor of "
                 f"{type(self).__name__} ({type(regressor).__name__}, used with "
                 f"regressor=None). Valid parameters are: {sorted(valid)}."
             )
-        return regressor.set_params(**{key[len("regressor__"):]: v for key, v in nested.items()})
+        return regressor.set_params(**params)
 
     # -- predict ---------------------------------------------------------------
 

@@ -22,6 +22,7 @@ _FITTED_STEPS = (
     "the forecasts made at origin ``t``\n        of the steps ``t + gap + 1 .. t + gap + horizon``"
 )
 
+
 class DirectForecaster(BaseForecaster):
     __doc__ = f"""Multi-step forecaster with one multi-output model (direct strategy).
 

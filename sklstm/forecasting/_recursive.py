@@ -14,6 +14,7 @@ _FITTED_STEPS = (
     "the forecast of\n        step ``t + 1``, made from the window ending at ``t - gap``"
 )
 
+
 class RecursiveForecaster(BaseForecaster):
     __doc__ = f"""Multi-step forecaster rolling a one-step model (recursive strategy).
 
