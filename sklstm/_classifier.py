@@ -17,6 +17,34 @@ from ._weights import check_class_weight, check_sample_weight
 from ._validation import _holds_text, check_declared_classes, check_sequence_targets
 
 
+def _check_label_type(labels):
+    """scikit-learn's check that ``labels`` are classes, raised from here with
+    what to do for the two kinds it refuses without saying why: objects that
+    are not text (Decimal, or ints in an object array) and whole-number
+    floats beyond int64, which it reads as continuous."""
+    try:
+        check_classification_targets(labels)
+    except ValueError as exc:
+        advice = ""
+        values = np.ravel(labels)
+        if values.dtype == object:
+            other = next((v for v in values if not isinstance(v, str)), None)
+            if other is not None:
+                advice = (
+                    f" y is an object array holding {type(other).__name__} labels such "
+                    f"as {other!r}, which scikit-learn does not read as classes: give it a "
+                    "numeric or text dtype, for example y.astype(int) or y.astype(str)."
+                )
+        elif values.dtype.kind == "f" and (np.abs(values) >= 2.0**63).any():
+            large = values[np.argmax(np.abs(values) >= 2.0**63)].item()
+            advice = (
+                f" y holds {large!r}, a float label beyond the range of int64, which "
+                "scikit-learn reads as a continuous value: pass the labels as text, for "
+                "example y.astype(str), or renumber them with LabelEncoder."
+            )
+        raise ValueError(f"{exc}{advice}") from None
+
+
 def _indicator(labels):
     """2-D ``labels`` as a multilabel indicator (objects of plain numbers in
     the NumPy dtype that holds them), or None if they are not one: the one
@@ -163,7 +191,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     f"(n_samples, n_timesteps), got {labels.shape}."
                 )
             mask = sequences.step_mask()
-            check_classification_targets(labels[mask])
+            _check_label_type(labels[mask])
             return labels, mask
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = column_or_1d(labels, warn=warn)
@@ -185,7 +213,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     "supported."
                 )
             labels = indicator
-        check_classification_targets(labels)
+        _check_label_type(labels)
         return labels, None
 
     def _check_fitted_label_form(self, real):

@@ -13,7 +13,7 @@ from ._fitted_state import check_float_array, check_positive
 from ._parameters import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC
 from ._loss import Objective, non_crossing_quantiles
 from ._param_validation import BOOLEAN, IncreasingLevels, Options, quantile_levels
-from ._scaling import mean_and_scale
+from ._scaling import mean_and_scale, unit_exponents
 from ._validation import check_sequence_targets, target_is_single_output
 
 REGRESSOR_PARAMETERS_DOC = """
@@ -339,8 +339,10 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             raise ValueError(
                 f"The predictions are beyond {values.dtype} once mapped back to the "
                 "targets' units with target_mean_ and target_scale_ (largest scale "
-                f"{np.max(self.target_scale_):.3g}); weights or target statistics set "
-                "by hand are too large for this model's dtype."
+                f"{np.max(self.target_scale_):.3g}): targets this close to the dtype's "
+                "largest value leave the model no room (divide them by a power of ten "
+                "before fitting), or weights or target statistics set by hand are too "
+                "large."
             )
         return natural
 
@@ -501,12 +503,18 @@ def _r2(Y, predicted, sample_weight):
     The weighted mean of a constant is not the constant in floating point
     (weights of 1/3, say), which leaves a total sum of squares of 1e-31
     where it is 0, and R² near -1e31 where scikit-learn gives 0 or 1. Each
-    constant output is shifted to exact zeros first; the others are scored
-    as given, bit for bit.
+    constant output is shifted to exact zeros first; the others keep
+    scikit-learn's score bit for bit wherever its sums of squares neither
+    overflow nor underflow, and its true value where they would.
     """
     constant = np.where((Y == Y[:1]).all(axis=0), Y[0], 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = Y - constant, predicted - constant
     if not all(np.isfinite(a).all() for a in shifted):  # a shift beyond float64: none
         shifted = Y, predicted
+    # R² of each output is that of the output divided by a power of two,
+    # whose sums of squares neither overflow (R² NaN for targets near 1e160)
+    # nor vanish (a false 1.0 near 1e-170).
+    exponents = unit_exponents(*shifted, axis=0)
+    shifted = [np.ldexp(a, -exponents) for a in shifted]
     return float(r2_score(*shifted, sample_weight=sample_weight))

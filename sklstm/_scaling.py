@@ -7,7 +7,7 @@ forecasters standardise target columns; all of them call
 
 import numpy as np
 
-__all__ = ["mean_and_scale", "CONSTANT_RELATIVE_TOL"]
+__all__ = ["mean_and_scale", "unit_exponents", "CONSTANT_RELATIVE_TOL"]
 
 # A column whose standard deviation is below this fraction of its largest
 # absolute value is constant up to rounding: it is centred but not scaled
@@ -33,8 +33,33 @@ def _power_of_two_units(values):
         The largest absolute value of each column of ``units`` (0 for a
         column of zeros).
     """
-    peaks, exponents = np.frexp(np.max(np.abs(values), axis=0, initial=0.0))
-    return np.ldexp(values, -exponents), exponents, peaks
+    exponents = unit_exponents(values, axis=0)
+    units = np.ldexp(values, -exponents)
+    return units, exponents, np.max(np.abs(units), axis=0, initial=0.0)
+
+
+def unit_exponents(*arrays, axis=None):
+    """The least integer ``e`` with every finite ``|value| / 2**e < 1``.
+
+    Sums of squares or of many values overflow float64 beyond about 1e154
+    and vanish below about 1e-162; on values divided by ``2**e`` neither
+    happens, and since dividing by a power of two is exact, ratios of such
+    sums (R², say) are bit for bit those of the values wherever these do
+    not overflow or underflow.
+
+    Parameters
+    ----------
+    *arrays : ndarrays of one shape
+    axis : int or None
+        None: one exponent for all values; 0: one per column.
+
+    Returns
+    -------
+    exponents : int, or ndarray of shape (n_columns,) with ``axis=0``
+        0 where every value is 0 or not finite.
+    """
+    peaks = [np.max(np.abs(a), axis=axis, initial=0.0, where=np.isfinite(a)) for a in arrays]
+    return np.frexp(np.maximum.reduce(peaks))[1]
 
 
 def mean_and_scale(values, weights=None, *, what="X"):

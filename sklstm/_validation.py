@@ -20,7 +20,7 @@ only place that knows about input layouts:
 
 Values must be real numbers: integers and booleans become float64, float32
 is kept. Text (even numbers written as text), complex numbers and sparse
-matrices are refused with an error that says so, and NaN is accepted only
+data are refused with an error that says so, and NaN is accepted only
 as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
 """
@@ -133,12 +133,7 @@ def _reject_unsupported_containers(X, name):
         f"Fill the masked entries first: {name}.filled(np.nan) marks them missing (NaN), "
         "which is padding after a sequence's end and an error elsewhere.",
     )
-    if sparse.issparse(X):
-        raise TypeError(
-            f"Sparse input was passed for {name}, but sklstm needs dense sequences: "
-            "an LSTM reads every time step of every channel. Convert it with "
-            f"{name}.toarray() if it fits in memory."
-        )
+    _reject_sparse(X, name, "sequences: an LSTM reads every time step of every channel")
     if isinstance(X, pd.Series):
         raise ValueError(
             f"Expected a 2-D or 3-D {name}, got a pandas Series (1-D). Reshape a "
@@ -151,6 +146,32 @@ def _reject_unsupported_containers(X, name):
             f"{type(X).__name__}. Materialise iterators with list(...) and pass "
             "mappings' values as an array."
         )
+
+
+def _reject_sparse(values, name, what):
+    """Refuse SciPy sparse matrices and pandas frames (or Series) whose columns
+    are all sparse, which scikit-learn would hand to SciPy; ``what`` says
+    why dense data is needed. Frames mixing sparse and dense columns are
+    read densely, as scikit-learn reads them."""
+    if sparse.issparse(values):
+        remedy = f"{name}.toarray()"
+    elif _is_sparse_frame(values):
+        remedy = f"{name}.sparse.to_dense()"
+    else:
+        return
+    raise TypeError(
+        f"Sparse data was passed for {name}, but sklstm needs dense {what}. Convert it "
+        f"with {remedy} if it fits in memory."
+    )
+
+
+def _is_sparse_frame(values):
+    if isinstance(values, pd.Series):
+        return isinstance(values.dtype, pd.SparseDtype)
+    return (
+        isinstance(values, pd.DataFrame) and values.shape[1] > 0
+        and all(isinstance(dtype, pd.SparseDtype) for dtype in values.dtypes)
+    )
 
 
 def _reject_text(X, name):
@@ -308,11 +329,22 @@ _ARRAY_HINT = (
 
 
 def _as_array(X, name, hint=_ARRAY_HINT):
-    """np.asarray with a clear error for lists that do not form an array."""
+    """np.asarray with a clear error for lists that do not form an array, and
+    for objects whose own conversion fails (a tensor that requires grad, a
+    dtype NumPy lacks): whatever they raise, the error names ``name``."""
     try:
         return np.asarray(X)
     except ValueError as exc:
         raise ValueError(f"{name} cannot be read as an array: {exc} {hint}") from None
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise TypeError(
+            f"{name} (a {type(X).__name__}) could not be converted to a NumPy array: "
+            f"{type(exc).__name__}: {str(exc).rstrip('.')}. Convert it to a NumPy array of numbers first "
+            "(a tensor that requires grad or has a dtype NumPy lacks: "
+            "tensor.detach().float().numpy())."
+        ) from exc
 
 
 def _list_to_padded(X, name, channels_first):
@@ -331,7 +363,7 @@ def _list_to_padded(X, name, channels_first):
     seqs = []
     for k, seq in enumerate(X):
         item = f"{name}[{k}]"
-        if sparse.issparse(seq) or isinstance(seq, np.ma.MaskedArray):
+        if sparse.issparse(seq) or _is_sparse_frame(seq) or isinstance(seq, np.ma.MaskedArray):
             _reject_unsupported_containers(seq, item)
         if isinstance(seq, pd.Series):
             seq = seq.to_numpy()  # a Series is one univariate sequence here
@@ -794,11 +826,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         raise ValueError(
             "This estimator requires y to be passed, but the target y is None."
         )
-    if sparse.issparse(y):
-        raise TypeError(
-            "Sparse data was passed for y, but sklstm needs dense targets; "
-            "convert them with y.toarray()."
-        )
+    _reject_sparse(y, "y", "targets")
     _reject_masked(
         y, "y",
         "Drop the masked samples, or fill per-step targets at padded steps with "

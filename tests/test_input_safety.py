@@ -246,6 +246,18 @@ def test_hand_set_target_statistics_beyond_float64_are_an_error_not_inf():
     assert np.all(np.isfinite(model.predict(X))) and model.predict(X).shape == before.shape
 
 
+def test_quantiles_of_targets_near_float64_max_say_so():
+    # The message blamed weights set by hand, on a model fitted as it came.
+    X = np.random.RandomState(0).normal(size=(20, 6, 2))
+    y = np.sign(X[:, -1, 0]) * 1.5e308
+    model = LSTMRegressor(
+        hidden_layer_sizes=(4,), solver="lbfgs", max_iter=50, loss="quantile", random_state=0
+    ).fit(X, y)
+    with pytest.raises(ValueError, match=r"targets this close to the dtype's largest value "
+                                         r"leave the model no room \(divide them"):
+        model.predict_quantiles(X)
+
+
 def test_masked_arrays_are_refused_rather_than_unmasked():
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     masked = np.ma.masked_greater(X, 1.0)

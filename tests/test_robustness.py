@@ -12,8 +12,10 @@ import threading
 import tracemalloc
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,6 +43,17 @@ def _Xy(estimator, n=12, T=5, C=2, seed=0):
     if estimator is LSTMClassifier:
         y = np.array(["a", "b", "c"])[np.arange(n) % 3]
     return X, y
+
+
+class _Unconvertible:
+    """Array data whose own conversion to NumPy fails, as a PyTorch tensor's
+    does when it requires grad."""
+
+    def __init__(self, values):
+        self.shape = np.shape(values)
+
+    def __array__(self, dtype=None, copy=None):
+        raise RuntimeError("Can't call numpy() on a value that requires grad")
 
 
 def _with(X, index, value):
@@ -136,15 +149,37 @@ BAD_FIT_INPUT = {
         lambda X, y: (X + 1j, y), ValueError, "Complex data not supported"),
     "sparse": (
         lambda X, y: (sparse.csr_matrix(X[:, :, 0]), y), TypeError,
-        "Sparse input.*needs dense sequences"),
+        "Sparse data was passed for X.*needs dense sequences.*X\\.toarray\\(\\)"),
     "sparse item of a list": (
-        lambda X, y: ([sparse.csr_matrix(X[0])] + list(X[1:, :3]), y), TypeError, "Sparse input"),
+        lambda X, y: ([sparse.csr_matrix(X[0])] + list(X[1:, :3]), y), TypeError,
+        "Sparse data was passed for X\\[0\\]"),
+    # pandas hands a frame of sparse columns with a NaN fill to SciPy, which failed.
+    "pandas sparse frame": (
+        lambda X, y: (pd.DataFrame(X[:, :, 0]).astype(pd.SparseDtype(float)), y), TypeError,
+        "Sparse data was passed for X.*X\\.sparse\\.to_dense\\(\\)"),
+    "pandas sparse frame of zero fill": (
+        lambda X, y: (pd.DataFrame(X[:, :, 0]).astype(pd.SparseDtype(float, 0.0)), y),
+        TypeError, "Sparse data was passed for X.*X\\.sparse\\.to_dense\\(\\)"),
+    "pandas sparse item of a list": (
+        lambda X, y: ([pd.DataFrame(X[0]).astype(pd.SparseDtype(float))] + list(X[1:]), y),
+        TypeError, "Sparse data was passed for X\\[0\\].*X\\[0\\]\\.sparse\\.to_dense"),
+    # A tensor that requires grad raised from inside its own library.
+    "X whose own conversion fails": (
+        lambda X, y: (_Unconvertible(X), y), TypeError,
+        "X \\(a _Unconvertible\\) could not be converted to a NumPy array: RuntimeError: "
+        "Can't call numpy\\(\\) on a value that requires grad\\. Convert it"),
+    "y whose own conversion fails": (
+        lambda X, y: (X, _Unconvertible(y)), TypeError,
+        "y \\(a _Unconvertible\\) could not be converted to a NumPy array"),
     "y is None": (
         lambda X, y: (X, None), ValueError, "requires y to be passed"),
     "y is a scalar": (
         lambda X, y: (X, 1.0), ValueError, "one entry per sample"),
     "y is sparse": (
         lambda X, y: (X, sparse.csr_matrix(np.ones((len(y), 1)))), TypeError, "Sparse data was passed for y"),
+    "y is a pandas sparse Series": (
+        lambda X, y: (X, pd.Series(y).astype(pd.SparseDtype(pd.Series(y).dtype))), TypeError,
+        "Sparse data was passed for y.*y\\.sparse\\.to_dense\\(\\)"),
 }
 
 BAD_REGRESSION_TARGETS = {
@@ -160,6 +195,14 @@ BAD_CLASSIFICATION_TARGETS = {
                  r"Input y contains NaN \(sample 4\)"),
     "one class": (lambda y: np.full(len(y), "a"), "only one class"),
     "continuous y": (lambda y: np.linspace(0, 1, len(y)), "Unknown label type: continuous"),
+    "whole-number floats beyond int64": (
+        lambda y: np.where(np.arange(len(y)) % 2, 2e19, 1e19),
+        "Unknown label type: continuous.*y holds 1e\\+19, a float label beyond the range of "
+        "int64.*y\\.astype\\(str\\)"),
+    "Decimal labels": (
+        lambda y: np.array([Decimal(k % 2) for k in range(len(y))], dtype=object),
+        "Unknown label type: unknown.*object array holding Decimal labels such as "
+        "Decimal\\('0'\\).*y\\.astype\\(int\\)"),
 }
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)

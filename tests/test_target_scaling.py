@@ -211,6 +211,32 @@ def test_targets_in_extreme_units_train_as_in_unit_ones(factor):
     np.testing.assert_allclose(model.predict(X), reference.predict(X) * factor, rtol=1e-9)
 
 
+@ignore_convergence
+@pytest.mark.parametrize("factors", [(1e-300,), (1e-170,), (1e160,), (1e300,), (1e300, 1e-300)])
+def test_r2_is_that_of_unit_targets_in_any_units(factors):
+    # Sums of squares overflowed (R² NaN near 1e160) or vanished (a false
+    # 1.0 near 1e-170); each output is scored in its own units.
+    X, y = last_two(20, n_steps=3)
+    Y = np.column_stack([y * (k + 1) for k in range(len(factors))])
+    reference = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, Y)
+    expected = reference.score(X, Y)
+    assert expected == r2_score(Y, reference.predict(X).reshape(Y.shape))  # bit for bit
+    model = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, Y * factors)
+    assert model.score(X, Y * factors) == pytest.approx(expected, rel=1e-9)
+
+
+@ignore_convergence
+def test_r2_of_the_encoder_decoder_in_tiny_units():
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    X, _ = last_two(20, n_steps=4)
+    Y = X[:, -2:, 0]
+    params = dict(hidden_layer_sizes=(3,), max_iter=3, horizon=2, random_state=0)
+    expected = LSTMEncoderDecoderRegressor(**params).fit(X, Y).score(X, Y)
+    model = LSTMEncoderDecoderRegressor(**params).fit(X, Y * 1e-170)
+    assert model.score(X, Y * 1e-170) == pytest.approx(expected, rel=1e-9)
+
+
 @pytest.mark.parametrize("value, error", [("yes", TypeError), (1, TypeError)])
 def test_scale_targets_is_checked(value, error):
     X, y = last_two(10, n_steps=3)
