@@ -577,3 +577,58 @@ def test_a_tiny_coverage_is_a_narrow_interval(coverage, make):
     point = forecaster.predict(3)
     # The smallest calibration error's rank: an interval about the point.
     assert (interval["lower"] <= point).all() and (point <= interval["upper"]).all()
+
+
+def _zero_regressor():
+    """A regressor forecasting 0 in model units: the targets' mean, once scaled back."""
+    return type("_Zero", (_ConstantRegressor,), {"value": 0.0})()
+
+
+def test_score_of_errors_near_float64_max_is_their_mean():
+    # Errors of ±1e308 each: their sum overflowed, and score was -inf.
+    y = pd.Series(np.where(np.arange(40) % 2, 1e308, -1e308), name="y")
+    model = RecursiveForecaster(_zero_regressor(), window=2, calibration=None).fit(y[:36])
+    errors = np.abs(y[36:].to_numpy() - model.predict(4).to_numpy())
+    assert np.all(errors > 0.9e308)
+    assert model.score(y[36:]) == -(errors / 4).sum()
+
+
+class _Persistence(_ConstantRegressor):
+    """Forecasts the newest value of each window's first channel."""
+
+    def predict(self, X):
+        return X[:, -1, 0]
+
+
+@pytest.mark.parametrize("method", ["predict_interval", "predict_quantiles", "backtest"])
+def test_intervals_beyond_float64_are_refused_naming_the_target(method):
+    # Forecasts of 1.75e308 plus errors of 1.75e308: the upper bounds were inf.
+    y = pd.Series(np.where(np.arange(59) % 3 == 2, 0.0, 1.75e308), name="sales")
+    model = RecursiveForecaster(_Persistence(), window=2, calibration_horizon=3)
+    message = r"The intervals of 'sales' reach beyond float64"
+    with pytest.raises(ValueError, match=message):
+        if method == "backtest":
+            backtest(model, y, initial=40, horizon=3, coverage=0.8)
+        else:
+            getattr(model.fit(y), method)(3)
+
+
+def test_integer_labels_past_int64_are_refused_not_wrapped():
+    # The forecast's labels ran past 2**63 - 1 and wrapped to negative ones
+    # once concatenated with the history.
+    start = np.iinfo(np.int64).max - 41
+    y = pd.Series(np.sin(np.arange(40) / 3.0), index=pd.Index(start + np.arange(40)), name="y")
+    model = RecursiveForecaster(_zero_regressor(), window=2, calibration=None).fit(y)
+    assert model.predict(2).index.tolist() == [start + 40, start + 41]
+    with pytest.raises(ValueError, match=r"3 step\(s\) after the integer label "
+                                         rf"{start + 39} run past {start + 41}"):
+        model.predict(3)
+
+
+def test_differences_beyond_float64_are_named_by_column_and_label():
+    # ±1e308 alternate: every difference overflows, which was reported as
+    # "values that are not finite" although every value is.
+    y = pd.Series(np.where(np.arange(20) % 2, 1e308, -1e308), name="load")
+    with pytest.raises(ValueError, match=r"target_transform='diff': the difference of column "
+                                         r"'load' at label 1 overflows float64"):
+        RecursiveForecaster(_zero_regressor(), window=2, target_transform="diff").fit(y)

@@ -28,6 +28,7 @@ from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
 )
 from .._regressor import LSTMRegressor
+from .._scaling import unit_exponents
 from ..exceptions import IterationLimitWarning
 from ._backtest import forecast_errors, observed_targets
 from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
@@ -806,7 +807,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         truth = column_values(frame, self.targets_)[offsets[keep] - 1]
         check_finite(truth, self.targets_, frame.index[offsets[keep] - 1],
                      where=" in the rows score compares with", nan_hint=".")
-        return -float(np.mean(np.abs(truth - pred[keep])))
+        errors = np.abs(forecast_errors(truth[None], pred[keep][None], self.targets_))
+        # The mean of values near float64's largest overflows in its sum; the
+        # mean of the errors divided by a power of two is exact and does not.
+        exponent = unit_exponents(errors)
+        return -float(np.ldexp(np.mean(np.ldexp(errors, -exponent)), exponent))
 
     def _score_steps(self, n_rows):
         """Steps ``score`` forecasts for ``n_rows`` rows of truth."""

@@ -174,7 +174,8 @@ def conformal_bounds(point, residuals, coverage):
     ranks = _rank((counts + 1) * coverage, up=True)
     _check_ranks(ranks, counts, coverage, "coverage", up=True)
     half = _order_statistics(errors, ranks[None])[0]
-    return point - half, point + half
+    with np.errstate(over="ignore"):  # refused by check_bounds_finite
+        return point - half, point + half
 
 
 def conformal_quantiles(point, residuals, levels):
@@ -199,7 +200,22 @@ def conformal_quantiles(point, residuals, levels):
         _check_ranks(rank, counts, q, "quantile", up=q >= 0.5)
         ranks.append(rank)
     offsets = _order_statistics(errors, np.stack(ranks))
-    return point[..., None] + np.moveaxis(offsets, 0, -1)
+    with np.errstate(over="ignore"):  # refused by check_bounds_finite
+        return point[..., None] + np.moveaxis(offsets, 0, -1)
+
+
+def check_bounds_finite(values, targets):
+    """Raise if a bound or quantile (..., n_targets, n_labels) overflowed
+    float64: the forecasts and errors are finite, so an infinity is one."""
+    overflow = np.isinf(values)
+    if overflow.any():
+        target = targets[np.argwhere(overflow)[0][-2]]
+        raise ValueError(
+            f"The intervals of {target!r} reach beyond float64: its forecasts plus "
+            "their calibration errors overflow. Divide the series by a power of ten "
+            "first."
+        )
+    return values
 
 
 def check_levels(quantiles):
@@ -324,9 +340,7 @@ class IntervalsMixin:
             f"{type(self).__name__}.predict_interval",
         )
         point, index = self._point_forecast(horizon, future, history, "predict_interval")
-        residuals = self._calibration_residuals(len(point))
-        lower, upper = conformal_bounds(point, residuals, float(coverage))
-        bounds = np.stack([lower, upper], axis=-1)
+        bounds = np.stack(self._interval_bounds(point, float(coverage)), axis=-1)
         return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
 
     def predict_quantiles(
@@ -357,10 +371,13 @@ class IntervalsMixin:
         levels = check_levels(quantiles)
         point, index = self._point_forecast(horizon, future, history, "predict_quantiles")
         residuals = self._calibration_residuals(len(point))
-        values = conformal_quantiles(point, residuals, levels)
+        values = check_bounds_finite(conformal_quantiles(point, residuals, levels), self.targets_)
         return interval_frame(values, index, self.targets_, levels)
 
     def _interval_bounds(self, point, coverage):
-        """predict_interval's bounds of forecasts (..., n_steps, n_targets)."""
+        """predict_interval's bounds of forecasts (..., n_steps, n_targets); a
+        ValueError if they overflow float64."""
         residuals = self._calibration_residuals(point.shape[-2])
-        return conformal_bounds(point, residuals, coverage)
+        lower, upper = conformal_bounds(point, residuals, coverage)
+        check_bounds_finite(np.stack([lower, upper], axis=-1), self.targets_)
+        return lower, upper

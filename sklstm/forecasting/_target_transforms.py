@@ -99,7 +99,17 @@ class Difference(TargetTransform):
     cumulative = True
 
     def transform(self, raw, index, names):
-        return np.diff(raw, axis=0)
+        with np.errstate(over="ignore"):  # reported below, by place
+            differences = np.diff(raw, axis=0)
+        overflow = np.isinf(differences) & np.isfinite(raw[1:]) & np.isfinite(raw[:-1])
+        if overflow.any():
+            row, col = np.argwhere(overflow)[0]
+            raise ValueError(
+                f"target_transform='diff': the difference of column {names[col]!r} at "
+                f"label {index[row + 1]} overflows float64; divide the series by a "
+                "power of ten first."
+            )
+        return differences
 
     def inverse(self, values, last_raw):
         return last_raw[..., None, :] + np.cumsum(values, axis=-2)

@@ -241,6 +241,13 @@ def future_labels(index, freq, start, n):
     """
     if freq is None:
         first = int(index[-1]) + 1 + start
+        largest = np.iinfo(np.int64).max  # a RangeIndex's labels are int64
+        if first + n - 1 > largest:
+            raise ValueError(
+                f"{start + n} step(s) after the integer label {index[-1]} run past "
+                f"{largest}, the largest label pandas' integer index holds: ask for "
+                "fewer steps, or renumber the rows with df.reset_index(drop=True)."
+            )
         return pd.RangeIndex(first, first + n, name=index.name)
     unit = index.unit  # the index's own: seconds reach further than nanoseconds
     try:
