@@ -18,13 +18,14 @@ from ._validation import _holds_text, check_declared_classes, check_sequence_tar
 
 
 def _check_label_type(labels):
-    """scikit-learn's check that ``labels`` are classes, raised from here with
-    what to do for the two kinds it refuses without saying why: objects that
-    are not text (Decimal, or ints in an object array) and whole-number
-    floats beyond int64, which it reads as continuous."""
+    """scikit-learn's check that ``labels`` are classes, raised from here (its
+    error type and words kept), with what to do for the kinds it refuses
+    without saying why: objects that are not text (Decimal, or ints in an
+    object array) and whole-number floats beyond int64, which it reads as
+    continuous. Bytes it refuses with its own advice."""
     try:
         check_classification_targets(labels)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         advice = ""
         values = np.ravel(labels)
         if values.dtype == object:
@@ -42,7 +43,8 @@ def _check_label_type(labels):
                 "scikit-learn reads as a continuous value: pass the labels as text, for "
                 "example y.astype(str), or renumber them with LabelEncoder."
             )
-        raise ValueError(f"{exc}{advice}") from None
+        kind = TypeError if isinstance(exc, TypeError) else ValueError
+        raise kind(f"{exc}{advice}") from None
 
 
 def _indicator(labels):

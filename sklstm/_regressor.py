@@ -25,9 +25,11 @@ REGRESSOR_PARAMETERS_DOC = """
         softplus (positive) increment. Use :meth:`predict_quantiles`;
         ``predict`` then returns the quantile nearest 0.5 (the median when
         0.5 is a level; of two equally near, the lower) and ``score`` its R².
-        A fitted model predicts with the loss it was fitted with
-        (``quantiles_``); a loss changed by ``set_params`` applies from the
-        next ``fit``.
+        A fitted model keeps the loss and levels it was fitted with
+        (``quantiles_``): after ``set_params`` of ``loss`` or ``quantiles``,
+        ``predict``, ``predict_quantiles``, ``score``, ``partial_fit`` and warm
+        starts raise a ValueError naming the parameter, until it is set back
+        or the model refit.
 
     quantiles : array-like of float, default=(0.1, 0.5, 0.9)
         Strictly increasing quantile levels in (0, 1), used with
@@ -186,8 +188,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     _private_fitted = (*BaseLSTM._private_fitted, "_single_output")
     _required_fitted = (*BaseLSTM._required_fitted, "_single_output", *_TARGET_STATE)
+    # The loss and its quantile levels fix what the fitted outputs mean.
+    _ARCHITECTURE_PARAMS = (*BaseLSTM._ARCHITECTURE_PARAMS, "loss", "quantiles")
 
     # -- targets ----------------------------------------------------------------
+
+    def _architecture(self, names=None):
+        params = super()._architecture(names)
+        if "quantiles" in params:  # the levels as fit reads them; None without the loss
+            levels = self._requested_quantiles()
+            params["quantiles"] = None if levels is None else tuple(levels.tolist())
+        return params
 
     def _requested_quantiles(self):
         """The quantile levels the parameters ask for, or None."""
@@ -215,31 +226,17 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             state["_single_output"] = target_is_single_output(y, self.return_sequences)
             state["quantiles_"] = self._requested_quantiles()
         else:
-            self._check_same_objective(Y2.shape[-1])
+            self._check_same_outputs(Y2.shape[-1])
         fitted_quantiles = state["quantiles_"] if reset else self.quantiles_
         return Y2, "squared_error" if fitted_quantiles is None else "quantile", None, state
 
-    def _check_same_objective(self, n_outputs):
-        """Refuse to continue training on other outputs or another loss."""
+    def _check_same_outputs(self, n_outputs):
+        """Refuse to continue training on another number of outputs (a changed
+        loss is refused with the architecture)."""
         if n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} outputs, but {type(self).__name__} was fitted with "
                 f"{self.n_outputs_}."
-            )
-        fitted, requested = self.quantiles_, self._requested_quantiles()
-        if fitted is None and requested is None:
-            return
-        # Within float32's precision: a model saved before float32 levels were
-        # read as the decimals they print as holds 0.10000000149011612 for 0.1.
-        if fitted is None or requested is None or fitted.shape != requested.shape or not (
-            np.allclose(fitted, requested, rtol=0, atol=1e-7)
-        ):
-            was = "loss='squared_error'" if fitted is None else (
-                f"loss='quantile', quantiles={fitted.tolist()}"
-            )
-            raise ValueError(
-                f"loss or quantiles differ from those of the fitted model ({was}); "
-                "fit with warm_start=False to change them."
             )
 
     def _check_target_state(self):
@@ -403,8 +400,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return self._as_predicted(self._natural_units(self._point(z)), seqs, output_axis=-1)
 
     def _has_quantile_loss(self):
-        # A fitted model offers what it was fitted with (quantiles_), whatever
-        # set_params made of loss since; an unfitted one what loss asks for.
+        # A fitted model offers what it was fitted with (quantiles_; a loss
+        # changed since is refused when it runs); an unfitted one what loss
+        # asks for.
         if hasattr(self, "quantiles_"):
             if self.quantiles_ is None:
                 raise AttributeError(

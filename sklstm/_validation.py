@@ -413,14 +413,16 @@ def _list_to_padded(X, name, channels_first):
         values[k, : s.shape[0]] = s
     if np.all(lengths == lengths[0]):
         lengths = None
-    return values, lengths, _list_channel_names(X, name)
+    return values, lengths, _list_channel_names(X, name, channels_first)
 
 
-def _list_channel_names(X, name):
-    """Column names shared by every DataFrame of a list, in one order, or None.
+def _list_channel_names(X, name, channels_first=False):
+    """Channel names shared by every DataFrame of a list, in one order, or None.
 
-    A list mixing DataFrames with other arrays, or DataFrames whose columns
-    differ in name or order, would pair channels silently by position.
+    They are the columns, or with ``channels_first`` the row labels (the
+    columns then label time steps). A list mixing DataFrames with other
+    arrays, or DataFrames whose channels differ in name or order, would pair
+    channels silently by position.
     """
     frames = [isinstance(item, pd.DataFrame) for item in X]
     if not any(frames):
@@ -432,13 +434,14 @@ def _list_channel_names(X, name):
             f"Sequence {k} of {name} {which[0]} a DataFrame, but sequence 0 {which[1]}: "
             "give every sequence as a DataFrame with the same columns, or none."
         )
-    first = list(X[0].columns)
+    axis, labels = ("row labels", "index") if channels_first else ("columns", "columns")
+    first = list(getattr(X[0], labels))
     for k, frame in enumerate(X):
-        if list(frame.columns) != first:
+        if list(getattr(frame, labels)) != first:
             raise ValueError(
-                f"The columns of sequence {k} of {name}, {list(frame.columns)}, differ from "
-                f"those of sequence 0, {first}: every DataFrame must have the same "
-                "columns in the same order, or channels would be swapped."
+                f"The {axis} of sequence {k} of {name}, {list(getattr(frame, labels))}, "
+                f"differ from those of sequence 0, {first}: every DataFrame must have the "
+                f"same {axis} (its channels) in the same order, or channels would be swapped."
             )
     if all(isinstance(c, str) for c in first):
         return tuple(first)
@@ -1057,6 +1060,7 @@ def check_channel_names(fitted_names, sequences, estimator_name):
     if list(names) != list(fitted_names):
         raise ValueError(
             f"The channel names of X, {list(names)}, differ from those seen in fit, "
-            f"{list(fitted_names)}: pass the DataFrames' columns in the fitted order, "
-            f"e.g. [frame[{list(fitted_names)!r}] for frame in X]."
+            f"{list(fitted_names)}: pass the channels in the fitted order, e.g. "
+            f"[frame[{list(fitted_names)!r}] for frame in X] (frame.loc[...] for frames "
+            "whose rows are the channels, data_format='channels_first')."
         )

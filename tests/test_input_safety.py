@@ -452,6 +452,40 @@ def test_channels_first_is_read_as_its_transpose():
     assert_array_equal(items.values, read.values)
 
 
+def test_channels_first_frames_name_their_channels_by_row():
+    # The columns (time steps) were taken as channel names: swapped channel
+    # rows went unnoticed, and sequences of other lengths were refused.
+    rng = np.random.RandomState(0)
+    frames = [pd.DataFrame(rng.normal(size=(2, n)), index=["temp", "load"],
+                           columns=[f"t{i}" for i in range(n)]) for n in (5, 6, 5, 7)]
+    model = LSTMRegressor(**FAST, data_format="channels_first").fit(frames, np.arange(4.0))
+    assert model.feature_names_in_.tolist() == ["temp", "load"]
+    arrays = LSTMRegressor(**FAST, data_format="channels_first").fit(
+        [f.to_numpy() for f in frames], np.arange(4.0))
+    assert_array_equal(model.predict(frames), arrays.predict([f.to_numpy() for f in frames]))
+    with pytest.raises(ValueError, match=r"The channel names of X, \['load', 'temp'\], differ "
+                                         r"from those seen in fit, \['temp', 'load'\]"):
+        model.predict([f.loc[["load", "temp"]] for f in frames])
+    with pytest.raises(ValueError, match=r"The row labels of sequence 1 of X, \['load', 'temp'\], "
+                                         r"differ from those of sequence 0"):
+        model.predict([frames[0], frames[1].loc[["load", "temp"]]])
+
+
+@pytest.mark.parametrize("make_y, classes", [
+    (lambda up: np.where(up, b"hi", b"lo"), None),
+    (lambda up: [b"hi" if u else b"lo" for u in up], None),
+    (lambda up: np.where(up, b"hi", b"lo"), [b"hi", b"lo"]),
+])
+def test_bytes_labels_are_refused_from_sklstm(make_y, classes):
+    # scikit-learn's TypeError was raised from inside its type_of_target.
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    model = LSTMClassifier(**{**FAST, "solver": "adam"})
+    fit = model.fit if classes is None else (lambda X, y: model.partial_fit(X, y, classes))
+    with pytest.raises(TypeError, match="labels represented as bytes is not supported") as info:
+        fit(X, make_y(X[:, -1, 0] > 0))
+    assert "sklstm" in str(info.traceback[-1].path)
+
+
 def test_likely_transposed_input_warns_and_names_the_parameter():
     X = np.zeros((5, 1, 40))  # sktime's univariate numpy3D: 1 channel, 40 steps
     with pytest.warns(DataLayoutWarning, match="data_format='channels_first'"):

@@ -634,18 +634,9 @@ def test_refuses_configurations_without_an_exact_graph(params, match):
         to_onnx(model, X)
 
 
-def test_exports_the_fitted_loss_not_the_loss_set_since():
-    """A model fitted on squared error predicts with it whatever loss says
-    since; the export follows the fitted state (quantiles_), as predict does."""
-    X, y = _data()
-    model = _fit(LSTMRegressor, X, y).set_params(loss="quantile", quantiles=(0.2, 0.8))
-    assert model.quantiles_ is None
-    (got,) = _run(to_onnx(model, X), X)
-    _assert_close(got, model.predict(X))
-
-
 @pytest.mark.parametrize("fitted, changed, match", [
     ({"loss": "quantile"}, {"loss": "squared_error"}, "fitted with loss='quantile'"),
+    ({}, {"loss": "quantile"}, "fitted with loss='squared_error'"),
     ({}, {"newest_first": True}, "fitted with newest_first=False"),
 ])
 def test_refuses_a_model_whose_loss_or_layout_changed_after_fit(fitted, changed, match):

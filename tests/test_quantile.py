@@ -237,7 +237,8 @@ def test_partial_fit_continues_and_other_quantiles_are_refused():
     assert model.n_iter_ == 3
     before = model.predict_quantiles(X)
     for change in (dict(quantiles=(0.2, 0.8)), dict(loss="squared_error")):
-        with pytest.raises(ValueError, match="differ from those of the fitted model"):
+        with pytest.raises(ValueError, match=r"was fitted with (quantiles|loss)=.*A warm start "
+                                             r"uses the fitted model"):
             model.set_params(warm_start=True, **change).fit(X, y)
         model.set_params(loss="quantile", quantiles=LEVELS)
         np.testing.assert_array_equal(model.predict_quantiles(X), before)
@@ -262,9 +263,10 @@ def test_predict_quantiles_needs_the_quantile_loss():
 
 @ignore_convergence
 @pytest.mark.parametrize("estimator", ["LSTMRegressor", "LSTMEncoderDecoderRegressor"])
-def test_a_fitted_quantile_model_keeps_its_loss_after_set_params(estimator):
-    """set_params(loss=...) after fit changes the next fit, not this model's
-    predict_quantiles, predict or score, which all follow quantiles_."""
+def test_a_fitted_quantile_model_refuses_another_loss_or_levels_until_refit(estimator):
+    """After set_params(loss=...) or (quantiles=...), predict_quantiles kept
+    returning the fitted levels, as many columns as those and not as the
+    parameter says: like a changed architecture, it is refused by name."""
     import sklstm
 
     X, y, _ = heteroscedastic(20, seed=6)
@@ -272,12 +274,25 @@ def test_a_fitted_quantile_model_keeps_its_loss_after_set_params(estimator):
     model.fit(X, y)
     bands, point, score = model.predict_quantiles(X), model.predict(X), model.score(X, y)
     np.testing.assert_array_equal(point, bands[:, 1])  # the median of LEVELS
-    model.set_params(loss="squared_error", quantiles=(0.2, 0.8))
-    assert hasattr(model, "predict_quantiles")
-    np.testing.assert_array_equal(model.predict_quantiles(X), bands)
-    np.testing.assert_array_equal(model.predict(X), point)
-    assert model.score(X, y) == score
-    model.fit(X, y)  # the new loss applies from the next fit
+    for change, match in [
+        (dict(quantiles=(0.2, 0.8)), r"fitted with quantiles=\(0.1, 0.5, 0.9\), but quantiles "
+                                     r"is now \(0.2, 0.8\)"),
+        (dict(loss="squared_error"), r"fitted with loss='quantile', but loss is now "
+                                     r"'squared_error'"),
+    ]:
+        model.set_params(**change)
+        for method in (model.predict_quantiles, model.predict, lambda X: model.score(X, y)):
+            with pytest.raises(ValueError, match=match):
+                method(X)
+        model.set_params(loss="quantile", quantiles=list(LEVELS))  # back: as fitted
+        np.testing.assert_array_equal(model.predict_quantiles(X), bands)
+        np.testing.assert_array_equal(model.predict(X), point)
+        assert model.score(X, y) == score
+    # Levels that go unused under the squared error are not compared.
+    plain = getattr(sklstm, estimator)((2,), max_iter=2, random_state=0).fit(X, y)
+    expected = plain.predict(X)
+    np.testing.assert_array_equal(plain.set_params(quantiles=(0.3,)).predict(X), expected)
+    model.set_params(loss="squared_error").fit(X, y)  # the new loss from the next fit
     assert model.quantiles_ is None and not hasattr(model, "predict_quantiles")
 
 
