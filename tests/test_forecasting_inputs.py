@@ -263,6 +263,79 @@ def test_recursive_forecaster_refuses_an_encoder_decoder():
         forecaster.fit(_daily())
 
 
+def _wrappers(model):
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    from sklearn.pipeline import make_pipeline
+
+    return {"Pipeline": make_pipeline(model),
+            "GridSearchCV": GridSearchCV(model, {"alpha": [1e-4]}, cv=TimeSeriesSplit(2))}
+
+
+@pytest.mark.parametrize("wrapper", ["Pipeline", "GridSearchCV"])
+def test_a_wrapped_encoder_decoder_is_refused_not_misread(wrapper):
+    # The forecaster configures an encoder-decoder only when it is the
+    # regressor itself: wrapped, it kept horizon=1 and read the newest row of
+    # every window as its decoder step, ignoring the last observation.
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    regressor = _wrappers(LSTMEncoderDecoderRegressor((2,), max_iter=1))[wrapper]
+    df = _daily().to_frame().assign(x=np.arange(40.0))
+    direct = DirectForecaster(regressor, window=4, horizon=2, target="y", future_covariates="x")
+    with pytest.raises(TypeError, match=rf"only when it is the regressor itself, not inside a "
+                                        rf"{wrapper}\. Pass it directly"):
+        direct.fit(df)
+    with pytest.raises(TypeError, match=r"Use DirectForecaster\(regressor, horizon=\.\.\.\) for "
+                                        r"it, unwrapped"):
+        RecursiveForecaster(regressor, window=4).fit(_daily())
+
+
+@pytest.mark.parametrize("wrapper", [None, "Pipeline", "GridSearchCV"])
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_channels_first_lstm_is_refused_by_the_forecaster(cls, wrapper, make):
+    # Windows are (windows, steps, channels): the LSTM read each transposed.
+    from sklstm import LSTMRegressor
+
+    lstm = LSTMRegressor((2,), max_iter=1, data_format="channels_first")
+    regressor = lstm if wrapper is None else _wrappers(lstm)[wrapper]
+    params = {"horizon": 2} if cls is DirectForecaster else {}
+    with pytest.raises(ValueError, match=r"windows of shape \(windows, steps, channels\); "
+                                         r"LSTMRegressor\(data_format='channels_first'\) would "
+                                         r"read each window transposed"):
+        cls(regressor, window=4, **params).fit(_daily())
+
+
+@pytest.mark.parametrize("names", [
+    pd.Index(["x", "z"]), np.array(["x", "z"]), pd.Index(["x"]), np.array(["x"]),
+])
+def test_recursive_past_covariates_as_an_index_or_array(names, flat_linear):
+    # NumPy's "truth value of an array is ambiguous" (pandas' "Shapes must
+    # match" for one name), where DirectForecaster and make_windows read them.
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame(rng.normal(size=(40, 3)).cumsum(0), columns=["y", "x", "z"])
+    fitted = RecursiveForecaster(flat_linear(), window=3, target="y",
+                                 past_covariates=names).fit(df)
+    reference = RecursiveForecaster(flat_linear(), window=3, target="y",
+                                    past_covariates=list(names)).fit(df)
+    assert_array_equal(fitted.predict_interval(1, coverage=0.5),
+                       reference.predict_interval(1, coverage=0.5))
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_fit_with_a_y_says_the_targets_are_columns(cls, make):
+    # cross_val_score(forecaster, df, df["y"]) failed inside scikit-learn with
+    # "fit() takes 2 positional arguments but 3 were given".
+    from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+
+    df = _daily().to_frame()
+    forecaster = make(cls, window=3, target="y")
+    with pytest.raises(TypeError, match=r"fit reads its targets from the columns of data "
+                                        r"\(target='y'\); y must be None"):
+        cross_val_score(forecaster, df, df["y"], cv=TimeSeriesSplit(2, test_size=2),
+                        error_score="raise")
+    scores = cross_val_score(forecaster, df, cv=TimeSeriesSplit(2, test_size=2))
+    assert scores.shape == (2,) and np.all(scores < 0)
+
+
 @pytest.mark.parametrize("size", [np.float32(0.25), np.float16(0.25), np.float64(0.25)])
 def test_a_numpy_float_calibration_size_is_a_fraction(size, make):
     # np.float32(0.3) was cut to the row count 0, switching calibration off.

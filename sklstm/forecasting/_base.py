@@ -196,6 +196,19 @@ class _Setup:
         return cls(**{**state, "transform": TARGET_TRANSFORMS[state["transform"]]})
 
 
+def nested_models(regressor):
+    """``regressor`` and every estimator among its nested parameters (a
+    Pipeline's steps, a search's estimator), where the forecaster's own
+    settings of an sklstm model do not reach."""
+    if regressor is None:
+        return []
+    try:
+        nested = regressor.get_params(deep=True).values()
+    except Exception:  # not scikit-learn's protocol: clone refuses it with its reason
+        nested = ()
+    return [regressor] + [value for value in nested if hasattr(value, "get_params")]
+
+
 def _freq_state(freq):
     """A frequency as plain values that rebuild it exactly (see :func:`_freq_from_state`).
 
@@ -281,6 +294,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         validate_params(
             self.get_params(deep=False), self._parameter_constraints, type(self).__name__
         )
+        for model in nested_models(self.regressor):
+            if isinstance(model, BaseLSTM) and model.data_format == "channels_first":
+                raise ValueError(
+                    f"{type(self).__name__} passes its regressor windows of shape (windows, "
+                    f"steps, channels); {type(model).__name__}(data_format='channels_first') "
+                    "would read each window transposed. Leave data_format at None."
+                )
         window, gap = int(self.window), int(self.gap)
         transform = TARGET_TRANSFORMS[self.target_transform]
         size = self.calibration_size
@@ -356,7 +376,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     # -- fit -------------------------------------------------------------------
 
-    def fit(self, data):
+    def fit(self, data, y=None):
         """Fit the regressor on the windows of a history.
 
         Parameters
@@ -365,12 +385,24 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             History indexed by time, as for :func:`make_windows`. Every
             target, past covariate and future covariate column must be in it.
             NaN is an error unless ``dropna=True``.
+        y : None
+            Must be None: the targets are columns of ``data``. (scikit-learn's
+            model selection passes a ``y`` when given one, which is refused
+            with this advice.)
 
         Returns
         -------
         self : object
             The fitted forecaster.
         """
+        if y is not None:
+            raise TypeError(
+                f"{type(self).__name__}.fit reads its targets from the columns of data "
+                f"(target={self.target!r}); y must be None. In model selection pass the "
+                "frame alone, e.g. cross_val_score(forecaster, df, cv=TimeSeriesSplit("
+                "test_size=h)), and keep the default scoring, the forecaster's own score: "
+                "scikit-learn's scoring names need a y."
+            )
         setup = self._check_params()
         frame, roles, freq, values = self._read_fit_data(data, setup)
         # Staged on a copy, committed in one step: a failed fit (or

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from .._encoder_decoder import LSTMEncoderDecoderRegressor
-from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster
+from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster, nested_models
 from ._columns import _names
 from ._windows import WINDOW_CONSTRAINTS, window_X
 
@@ -155,6 +155,20 @@ class DirectForecaster(BaseForecaster):
                 f"target_transform={setup.transform.name!r} needs gap=0 with "
                 f"DirectForecaster: the steps over the gap are never predicted, "
                 f"so the forecast cannot be accumulated from the last observed value."
+            )
+        wrapped = [
+            model for model in nested_models(self.regressor)[1:]
+            if isinstance(model, LSTMEncoderDecoderRegressor)
+        ]
+        if wrapped:
+            # It would keep horizon=1 and no future channels, and read the
+            # newest row of every window as its decoder step.
+            raise TypeError(
+                f"DirectForecaster sets the horizon and future channels of an "
+                f"LSTMEncoderDecoderRegressor only when it is the regressor itself, not "
+                f"inside a {type(self.regressor).__name__}. Pass it directly, and tune it "
+                "through the forecaster: GridSearchCV(DirectForecaster(LSTMEncoderDecoder"
+                "Regressor(), ...), {'regressor__alpha': [...]}, cv=TimeSeriesSplit(...))."
             )
         regressor = self._default_regressor() if self.regressor is None else self.regressor
         if isinstance(regressor, LSTMEncoderDecoderRegressor):

@@ -6,7 +6,8 @@ import numpy as np
 
 from .._encoder_decoder import LSTMEncoderDecoderRegressor
 from .._param_validation import Interval
-from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster
+from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster, nested_models
+from ._columns import _names
 
 
 # What a row of fitted_values_ holds (the Attributes section's wording).
@@ -119,17 +120,17 @@ class RecursiveForecaster(BaseForecaster):
 
     def _check_params(self):
         setup = super()._check_params()
-        if isinstance(self.regressor, LSTMEncoderDecoderRegressor):
+        if any(isinstance(m, LSTMEncoderDecoderRegressor) for m in nested_models(self.regressor)):
             # It would read the newest row of every window as a decoder step.
             raise TypeError(
                 "RecursiveForecaster forecasts one step at a time from windows of past "
                 "rows; an LSTMEncoderDecoderRegressor reads a window followed by the "
                 "horizon's future covariates. Use DirectForecaster(regressor, "
-                "horizon=...) for it."
+                "horizon=...) for it, unwrapped."
             )
         if (
             setup.calibration is not None
-            and self.past_covariates not in (None, (), [])
+            and _names(self.past_covariates, "past_covariates")
             and setup.calibration_steps > setup.gap + 1
         ):
             raise ValueError(
