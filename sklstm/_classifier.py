@@ -1,5 +1,7 @@
 """LSTMClassifier: an LSTM with a logistic or softmax output and log-loss."""
 
+import numbers
+
 import numpy as np
 from scipy import sparse
 from sklearn.base import ClassifierMixin
@@ -22,21 +24,26 @@ def _check_label_type(labels):
     error type and words kept), with what to do for the kinds it refuses
     without saying why: objects that are not text (Decimal, or ints in an
     object array) and whole-number floats beyond int64, which it reads as
-    continuous. Bytes it refuses with its own advice."""
+    continuous. Other refusals (bytes, tuples of labels) keep its advice."""
     try:
         check_classification_targets(labels)
     except (TypeError, ValueError) as exc:
         advice = ""
         values = np.ravel(labels)
-        if values.dtype == object:
+        if not str(exc).startswith("Unknown label type"):
+            pass  # scikit-learn's message says what to do (bytes, tuples of labels)
+        elif values.dtype == object:
             other = next((v for v in values if not isinstance(v, str)), None)
-            if other is not None:
+            if isinstance(other, numbers.Number):
                 advice = (
                     f" y is an object array holding {type(other).__name__} labels such "
                     f"as {other!r}, which scikit-learn does not read as classes: give it a "
                     "numeric or text dtype, for example y.astype(int) or y.astype(str)."
                 )
-        elif values.dtype.kind == "f" and (np.abs(values) >= 2.0**63).any():
+        elif (
+            values.dtype.kind == "f" and (np.abs(values) >= 2.0**63).any()
+            and (values == np.round(values)).all()
+        ):
             large = values[np.argmax(np.abs(values) >= 2.0**63)].item()
             advice = (
                 f" y holds {large!r}, a float label beyond the range of int64, which "

@@ -505,14 +505,20 @@ def _r2(Y, predicted, sample_weight):
     scikit-learn's score bit for bit wherever its sums of squares neither
     overflow nor underflow, and its true value where they would.
     """
-    constant = np.where((Y == Y[:1]).all(axis=0), Y[0], 0.0)
+    is_constant = (Y == Y[:1]).all(axis=0)
+    constant = np.where(is_constant, Y[0], 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = Y - constant, predicted - constant
     if not all(np.isfinite(a).all() for a in shifted):  # a shift beyond float64: none
         shifted = Y, predicted
-    # R² of each output is that of the output divided by a power of two,
-    # whose sums of squares neither overflow (R² NaN for targets near 1e160)
-    # nor vanish (a false 1.0 near 1e-170).
-    exponents = unit_exponents(*shifted, axis=0)
+    # R² of each output is that of the output divided by a power of two near
+    # its targets' magnitude, whose sums of squares neither overflow (R² NaN
+    # for targets near 1e160) nor vanish (a false 1.0 near 1e-170).
+    # Predictions far beyond the targets still overflow, to R² = -inf as
+    # scikit-learn's. Constant targets, shifted to zeros, are scaled by their
+    # predictions' magnitude, which decides between 1 and 0.
+    exponents = np.where(
+        is_constant, unit_exponents(shifted[1], axis=0), unit_exponents(shifted[0], axis=0)
+    )
     shifted = [np.ldexp(a, -exponents) for a in shifted]
     return float(r2_score(*shifted, sample_weight=sample_weight))

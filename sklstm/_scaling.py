@@ -42,10 +42,11 @@ def unit_exponents(*arrays, axis=None):
     """The least integer ``e`` with every finite ``|value| / 2**e < 1``.
 
     Sums of squares or of many values overflow float64 beyond about 1e154
-    and vanish below about 1e-162; on values divided by ``2**e`` neither
-    happens, and since dividing by a power of two is exact, ratios of such
-    sums (R², say) are bit for bit those of the values wherever these do
-    not overflow or underflow.
+    and vanish below about 1e-162; values divided by ``2**e`` are below 1,
+    so their squares and sums do not overflow, and those of values within
+    about 1e-150 of the largest do not vanish. Dividing by a power of two
+    is exact: ratios of such sums (R², say) are bit for bit those of the
+    values wherever these do not overflow or underflow.
 
     Parameters
     ----------

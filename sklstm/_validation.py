@@ -149,10 +149,10 @@ def _reject_unsupported_containers(X, name):
 
 
 def _reject_sparse(values, name, what):
-    """Refuse SciPy sparse matrices and pandas frames (or Series) whose columns
-    are all sparse, which scikit-learn would hand to SciPy; ``what`` says
-    why dense data is needed. Frames mixing sparse and dense columns are
-    read densely, as scikit-learn reads them."""
+    """Refuse SciPy sparse matrices and pandas frames whose columns are all
+    sparse, which scikit-learn would hand to SciPy; ``what`` says why dense
+    data is needed. Frames mixing sparse and dense columns, and sparse
+    Series, are read densely, as scikit-learn reads them."""
     if sparse.issparse(values):
         remedy = f"{name}.toarray()"
     elif _is_sparse_frame(values):
@@ -166,8 +166,6 @@ def _reject_sparse(values, name, what):
 
 
 def _is_sparse_frame(values):
-    if isinstance(values, pd.Series):
-        return isinstance(values.dtype, pd.SparseDtype)
     return (
         isinstance(values, pd.DataFrame) and values.shape[1] > 0
         and all(isinstance(dtype, pd.SparseDtype) for dtype in values.dtypes)
@@ -330,20 +328,20 @@ _ARRAY_HINT = (
 
 def _as_array(X, name, hint=_ARRAY_HINT):
     """np.asarray with a clear error for lists that do not form an array, and
-    for objects whose own conversion fails (a tensor that requires grad, a
-    dtype NumPy lacks): whatever they raise, the error names ``name``."""
+    for objects whose own conversion refuses (a TypeError or RuntimeError:
+    a tensor that requires grad, a dtype NumPy lacks), naming ``name``."""
     try:
         return np.asarray(X)
     except ValueError as exc:
         raise ValueError(f"{name} cannot be read as an array: {exc} {hint}") from None
-    except MemoryError:
+    except RecursionError:
         raise
-    except Exception as exc:
+    except (TypeError, RuntimeError) as exc:
         raise TypeError(
             f"{name} (a {type(X).__name__}) could not be converted to a NumPy array: "
             f"{type(exc).__name__}: {str(exc).rstrip('.')}. Convert it to a NumPy array of numbers first "
-            "(a tensor that requires grad or has a dtype NumPy lacks: "
-            "tensor.detach().float().numpy())."
+            "(a tensor that requires grad, or whose dtype NumPy lacks: "
+            "tensor.detach().cpu().float().numpy())."
         ) from exc
 
 

@@ -304,6 +304,21 @@ def test_a_channels_first_lstm_is_refused_by_the_forecaster(cls, wrapper, make):
         cls(regressor, window=4, **params).fit(_daily())
 
 
+def test_a_pipeline_that_transposes_windows_may_read_channels_first():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sklstm import LSTMRegressor
+
+    params = dict(hidden_layer_sizes=(2,), max_iter=2, random_state=0)
+    df = pd.DataFrame({"y": np.sin(np.arange(40) / 4), "x": np.cos(np.arange(40) / 3)})
+    pipe = make_pipeline(FunctionTransformer(lambda X: X.transpose(0, 2, 1)),
+                         LSTMRegressor(data_format="channels_first", **params))
+    common = dict(window=4, target="y", past_covariates="x", calibration=None)
+    assert_array_equal(RecursiveForecaster(pipe, **common).fit(df).predict(1),
+                       RecursiveForecaster(LSTMRegressor(**params), **common).fit(df).predict(1))
+
+
 @pytest.mark.parametrize("names", [
     pd.Index(["x", "z"]), np.array(["x", "z"]), pd.Index(["x"]), np.array(["x"]),
 ])

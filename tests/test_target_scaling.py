@@ -226,6 +226,18 @@ def test_r2_is_that_of_unit_targets_in_any_units(factors):
 
 
 @ignore_convergence
+@pytest.mark.parametrize("factor", [1e100, 1e165, 1e-100])
+def test_r2_of_predictions_far_from_the_targets_scale_is_scikit_learns(factor):
+    # Scaled by the predictions' magnitude, targets 1e165 times smaller
+    # vanished, and a useless model scored 0.0 where scikit-learn gives -inf.
+    X, y = last_two(20, n_steps=3)
+    model = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, y * factor)
+    expected = r2_score(y, model.predict(X))
+    assert model.score(X, y) == expected
+    assert expected < -1e10 if factor > 1 else -1 < expected < 1
+
+
+@ignore_convergence
 def test_r2_of_the_encoder_decoder_in_tiny_units():
     from sklstm import LSTMEncoderDecoderRegressor
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, clone
+from sklearn.pipeline import Pipeline
 
 from sklearn.utils.validation import check_is_fitted
 
@@ -209,6 +210,22 @@ def nested_models(regressor):
     return [regressor] + [value for value in nested if hasattr(value, "get_params")]
 
 
+def window_readers(regressor):
+    """The estimators that receive the windows as the forecaster passes them:
+    ``regressor``, and through it a search's or wrapper's ``estimator`` (or
+    ``regressor``) and a Pipeline's first step, in turn."""
+    readers = []
+    while regressor is not None and hasattr(regressor, "get_params") and len(readers) < 10:
+        readers.append(regressor)
+        if isinstance(regressor, Pipeline):
+            steps = [step for _, step in regressor.steps if step not in (None, "passthrough")]
+            regressor = steps[0] if steps else None
+        else:
+            inner = getattr(regressor, "estimator", None)
+            regressor = getattr(regressor, "regressor", None) if inner is None else inner
+    return readers
+
+
 def _freq_state(freq):
     """A frequency as plain values that rebuild it exactly (see :func:`_freq_from_state`).
 
@@ -294,7 +311,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         validate_params(
             self.get_params(deep=False), self._parameter_constraints, type(self).__name__
         )
-        for model in nested_models(self.regressor):
+        for model in window_readers(self.regressor):
             if isinstance(model, BaseLSTM) and model.data_format == "channels_first":
                 raise ValueError(
                     f"{type(self).__name__} passes its regressor windows of shape (windows, "
