@@ -489,6 +489,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 # are, whatever set_params made of the parameters since.
                 saved = self._architecture_of_weights()
             self._fitted_architecture = self._completed_architecture(saved)
+            names = vars(self).get("feature_names_in_")
+            if (
+                self._fitted_architecture.get("data_format") == "channels_first"
+                and names is not None and len(names) != self.n_features_in_
+            ):
+                # Saved when channels-first DataFrames were named by their step
+                # columns: those names are no channels', and would refuse them.
+                del self.feature_names_in_
         self._check_loaded_state()
 
     def _architecture_of_weights(self):

@@ -153,7 +153,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     gate_variant = None
     bidirectional = False
     _ARCHITECTURE_PARAMS = (
-        *LSTMRegressor._ARCHITECTURE_PARAMS, "horizon", "n_future_channels", "decoder_state",
+        *BaseLSTM._ARCHITECTURE_PARAMS, "horizon", "n_future_channels", "decoder_state",
     )
     # Saved before decoder_state existed, a model's decoder started from zeros.
     _LEGACY_FITTED_STATE = {**BaseLSTM._LEGACY_FITTED_STATE, "decoder_state": "zeros"}

@@ -26,14 +26,15 @@ REGRESSOR_PARAMETERS_DOC = """
         ``predict`` then returns the quantile nearest 0.5 (the median when
         0.5 is a level; of two equally near, the lower) and ``score`` its R².
         A fitted model keeps the loss and levels it was fitted with
-        (``quantiles_``): after ``set_params`` of ``loss`` or ``quantiles``,
-        ``predict``, ``predict_quantiles``, ``score``, ``partial_fit`` and warm
-        starts raise a ValueError naming the parameter, until it is set back
-        or the model refit.
+        (``quantiles_``): after ``set_params`` that asks for another loss or
+        other levels, ``predict``, ``predict_quantiles``, ``score``,
+        ``partial_fit`` and warm starts raise a ValueError naming both, until
+        they are set back or the model refit.
 
     quantiles : array-like of float, default=(0.1, 0.5, 0.9)
         Strictly increasing quantile levels in (0, 1), used with
-        ``loss="quantile"`` only (and checked at every ``fit``).
+        ``loss="quantile"`` only (and then checked at every ``fit``, and
+        against the fitted levels wherever the fitted model is used).
 
     scale_targets : bool, default=True
         Standardise each target column with the mean and standard deviation
@@ -188,17 +189,36 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
 
     _private_fitted = (*BaseLSTM._private_fitted, "_single_output")
     _required_fitted = (*BaseLSTM._required_fitted, "_single_output", *_TARGET_STATE)
-    # The loss and its quantile levels fix what the fitted outputs mean.
-    _ARCHITECTURE_PARAMS = (*BaseLSTM._ARCHITECTURE_PARAMS, "loss", "quantiles")
 
     # -- targets ----------------------------------------------------------------
 
-    def _architecture(self, names=None):
-        params = super()._architecture(names)
-        if "quantiles" in params:  # the levels as fit reads them; None without the loss
-            levels = self._requested_quantiles()
-            params["quantiles"] = None if levels is None else tuple(levels.tolist())
-        return params
+    def _check_architecture(self, action):
+        """Also raise if ``loss`` or ``quantiles`` ask for other outputs than the
+        fitted ones (``quantiles_``, the one record of what was fitted)."""
+        super()._check_architecture(action)
+        if not hasattr(self, "quantiles_"):
+            return
+        fitted = self.quantiles_
+        try:
+            requested = self._requested_quantiles()
+        except (TypeError, ValueError) as exc:  # levels set by set_params after fit
+            raise type(exc)(
+                f"{exc} {type(self).__name__} was fitted with {_described(fitted)}. "
+                f"{action} uses the fitted model: set quantiles back, or refit."
+            ) from None
+        # Within float32's precision: a model saved before float32 levels were
+        # read as the decimals they print as holds 0.10000000149011612 for 0.1.
+        if (fitted is None) == (requested is None) and (
+            fitted is None or fitted.shape == requested.shape
+            and np.allclose(fitted, requested, rtol=0, atol=1e-7)
+        ):
+            return
+        raise ValueError(
+            f"{type(self).__name__} was fitted with {_described(fitted)}, but loss and "
+            f"quantiles now ask for {_described(requested)} (changed by set_params after "
+            f"fit?). {action} uses the fitted model: set them back, or refit with "
+            "warm_start=False to change them."
+        )
 
     def _requested_quantiles(self):
         """The quantile levels the parameters ask for, or None."""
@@ -231,8 +251,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return Y2, "squared_error" if fitted_quantiles is None else "quantile", None, state
 
     def _check_same_outputs(self, n_outputs):
-        """Refuse to continue training on another number of outputs (a changed
-        loss is refused with the architecture)."""
+        """Refuse to continue training on another number of outputs (another
+        loss is refused by :meth:`_check_architecture`)."""
         if n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} outputs, but {type(self).__name__} was fitted with "
@@ -485,6 +505,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _described(levels):
+    """The loss that quantile ``levels`` (an array, or None) stand for, as parameters."""
+    if levels is None:
+        return "loss='squared_error'"
+    return f"loss='quantile', quantiles={tuple(levels.tolist())}"
 
 
 def _masked_r2(Y, z, sequences, sample_weight):

@@ -204,7 +204,8 @@ _TRAINING_PARAMS = frozenset({
     "recurrent_dropout",
     # Targets' scaling is read from target_mean_ and target_scale_. The loss
     # a model predicts with is the fitted one (quantiles_, checked in
-    # _describe), whatever set_params made of loss and quantiles since.
+    # _describe); loss and quantiles set otherwise since are refused there,
+    # as predict refuses them.
     "scale_targets", "quantiles", "loss",
 })
 
@@ -426,7 +427,7 @@ def _describe(estimator):
     check_is_fitted(estimator, "coefs_")
     params = _check_params(estimator)
     if getattr(estimator, "quantiles_", None) is not None:
-        # The fitted loss decides, whatever set_params made of loss since.
+        # The fitted loss decides; one set since is refused by predict's own check.
         raise ValueError(
             f"Cannot export {type(estimator).__name__} fitted with loss='quantile': "
             "sklstm.onnx does not express that configuration exactly."

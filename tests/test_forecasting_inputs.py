@@ -289,34 +289,29 @@ def test_a_wrapped_encoder_decoder_is_refused_not_misread(wrapper):
         RecursiveForecaster(regressor, window=4).fit(_daily())
 
 
-@pytest.mark.parametrize("wrapper", [None, "Pipeline", "GridSearchCV"])
+@pytest.mark.parametrize("wrapper", [None, "Pipeline", "GridSearchCV", "after a step",
+                                     "VotingRegressor"])
 @pytest.mark.parametrize("cls", FORECASTERS)
 def test_a_channels_first_lstm_is_refused_by_the_forecaster(cls, wrapper, make):
     # Windows are (windows, steps, channels): the LSTM read each transposed.
-    from sklstm import LSTMRegressor
-
-    lstm = LSTMRegressor((2,), max_iter=1, data_format="channels_first")
-    regressor = lstm if wrapper is None else _wrappers(lstm)[wrapper]
-    params = {"horizon": 2} if cls is DirectForecaster else {}
-    with pytest.raises(ValueError, match=r"windows of shape \(windows, steps, channels\); "
-                                         r"LSTMRegressor\(data_format='channels_first'\) would "
-                                         r"read each window transposed"):
-        cls(regressor, window=4, **params).fit(_daily())
-
-
-def test_a_pipeline_that_transposes_windows_may_read_channels_first():
+    # Refused anywhere: whether a step before it transposes cannot be told.
+    from sklearn.ensemble import VotingRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
 
     from sklstm import LSTMRegressor
 
-    params = dict(hidden_layer_sizes=(2,), max_iter=2, random_state=0)
-    df = pd.DataFrame({"y": np.sin(np.arange(40) / 4), "x": np.cos(np.arange(40) / 3)})
-    pipe = make_pipeline(FunctionTransformer(lambda X: X.transpose(0, 2, 1)),
-                         LSTMRegressor(data_format="channels_first", **params))
-    common = dict(window=4, target="y", past_covariates="x", calibration=None)
-    assert_array_equal(RecursiveForecaster(pipe, **common).fit(df).predict(1),
-                       RecursiveForecaster(LSTMRegressor(**params), **common).fit(df).predict(1))
+    lstm = LSTMRegressor((2,), max_iter=1, data_format="channels_first")
+    regressor = {
+        None: lstm,
+        "after a step": make_pipeline(FunctionTransformer(lambda X: X * 1.0), lstm),
+        "VotingRegressor": VotingRegressor([("lstm", lstm)]),
+    }.get(wrapper) or _wrappers(lstm)[wrapper]
+    params = {"horizon": 2} if cls is DirectForecaster else {}
+    with pytest.raises(ValueError, match=r"windows of shape \(windows, steps, channels\); "
+                                         r"LSTMRegressor\(data_format='channels_first'\) would "
+                                         r"read them transposed, and is refused anywhere"):
+        cls(regressor, window=4, **params).fit(_daily())
 
 
 @pytest.mark.parametrize("names", [
@@ -349,6 +344,9 @@ def test_fit_with_a_y_says_the_targets_are_columns(cls, make):
                         error_score="raise")
     scores = cross_val_score(forecaster, df, cv=TimeSeriesSplit(2, test_size=2))
     assert scores.shape == (2,) and np.all(scores < 0)
+    fitted = make(cls, window=3, target="y").fit(df[:-2])
+    with pytest.raises(TypeError, match=r"score reads its targets from the columns of data"):
+        fitted.score(df[-2:], df["y"][-2:])
 
 
 @pytest.mark.parametrize("size", [np.float32(0.25), np.float16(0.25), np.float64(0.25)])

@@ -469,6 +469,16 @@ def test_channels_first_frames_name_their_channels_by_row():
     with pytest.raises(ValueError, match=r"The row labels of sequence 1 of X, \['load', 'temp'\], "
                                          r"differ from those of sequence 0"):
         model.predict([frames[0], frames[1].loc[["load", "temp"]]])
+    # A model saved when the step columns were taken as channel names loads
+    # without them, and predicts on its frames.
+    import pickle
+
+    model.feature_names_in_ = np.array([f"t{i}" for i in range(5)], dtype=object)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert not hasattr(loaded, "feature_names_in_")
+    with pytest.warns(UserWarning, match="fitted without them; channels are matched by position"):
+        predicted = loaded.predict(frames)
+    assert_array_equal(predicted, arrays.predict([f.to_numpy() for f in frames]))
 
 
 @pytest.mark.parametrize("make_y, classes", [

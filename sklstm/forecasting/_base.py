@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, clone
-from sklearn.pipeline import Pipeline
 
 from sklearn.utils.validation import check_is_fitted
 
@@ -205,25 +204,9 @@ def nested_models(regressor):
         return []
     try:
         nested = regressor.get_params(deep=True).values()
-    except Exception:  # not scikit-learn's protocol: clone refuses it with its reason
+    except Exception:  # not scikit-learn's protocol: clone raises its own error
         nested = ()
     return [regressor] + [value for value in nested if hasattr(value, "get_params")]
-
-
-def window_readers(regressor):
-    """The estimators that receive the windows as the forecaster passes them:
-    ``regressor``, and through it a search's or wrapper's ``estimator`` (or
-    ``regressor``) and a Pipeline's first step, in turn."""
-    readers = []
-    while regressor is not None and hasattr(regressor, "get_params") and len(readers) < 10:
-        readers.append(regressor)
-        if isinstance(regressor, Pipeline):
-            steps = [step for _, step in regressor.steps if step not in (None, "passthrough")]
-            regressor = steps[0] if steps else None
-        else:
-            inner = getattr(regressor, "estimator", None)
-            regressor = getattr(regressor, "regressor", None) if inner is None else inner
-    return readers
 
 
 def _freq_state(freq):
@@ -311,12 +294,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         validate_params(
             self.get_params(deep=False), self._parameter_constraints, type(self).__name__
         )
-        for model in window_readers(self.regressor):
+        for model in nested_models(self.regressor):
+            # Anywhere in the regressor: whether a step before it transposes
+            # the windows cannot be told, and reading them transposed is silent.
             if isinstance(model, BaseLSTM) and model.data_format == "channels_first":
                 raise ValueError(
                     f"{type(self).__name__} passes its regressor windows of shape (windows, "
                     f"steps, channels); {type(model).__name__}(data_format='channels_first') "
-                    "would read each window transposed. Leave data_format at None."
+                    "would read them transposed, and is refused anywhere in the regressor. "
+                    "Leave data_format at None (a Pipeline that transposes the windows for "
+                    "it can drop the transpose too)."
                 )
         window, gap = int(self.window), int(self.gap)
         transform = TARGET_TRANSFORMS[self.target_transform]
@@ -412,14 +399,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         self : object
             The fitted forecaster.
         """
-        if y is not None:
-            raise TypeError(
-                f"{type(self).__name__}.fit reads its targets from the columns of data "
-                f"(target={self.target!r}); y must be None. In model selection pass the "
-                "frame alone, e.g. cross_val_score(forecaster, df, cv=TimeSeriesSplit("
-                "test_size=h)), and keep the default scoring, the forecaster's own score: "
-                "scikit-learn's scoring names need a y."
-            )
+        self._refuse_y(y, "fit")
         setup = self._check_params()
         frame, roles, freq, values = self._read_fit_data(data, setup)
         # Staged on a copy, committed in one step: a failed fit (or
@@ -430,6 +410,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         staged._store_in_sample(frame)
         self.__dict__.update(vars(staged))
         return self
+
+    def _refuse_y(self, y, method):
+        if y is not None:
+            raise TypeError(
+                f"{type(self).__name__}.{method} reads its targets from the columns of "
+                f"data (target={self.target!r}); y must be None. In model selection pass "
+                "the frame alone, e.g. cross_val_score(forecaster, df, cv=TimeSeriesSplit("
+                "test_size=h)), and keep the default scoring, the forecaster's own score: "
+                "scikit-learn's scoring names need a y."
+            )
 
     def _fit_model(self, frame, roles, freq, values, setup):
         """Fit the regressor on the windows of checked data; set fitted state."""
@@ -818,7 +808,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             The rows right after the fit data (its first label follows the
             last fit label), with the targets and any future covariates.
         y : None
-            Ignored; for scikit-learn's scorer signature.
+            Must be None, as in :meth:`fit` (scikit-learn's scorers pass None).
 
         Returns
         -------
@@ -827,6 +817,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             each target in its own units.
         """
         check_is_fitted(self)
+        self._refuse_y(y, "score")
         frame, _ = as_frame(data, self.targets_, what="data")
         missing = [name for name in self.targets_ if name not in frame.columns]
         if missing:
