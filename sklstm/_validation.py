@@ -467,6 +467,12 @@ def _is_ragged(X, name="X"):
     return len(shapes) > 1
 
 
+def is_list_of_sequences(X, name="X"):
+    """Whether ``X`` is read as a list of sequences (one per item), rather than
+    as an array: a list or tuple of items of differing shapes, or of arrays."""
+    return _is_ragged(X, name) or _holds_arrays(X)
+
+
 def _holds_arrays(X):
     """Whether X is a list of arrays: sequences, even when of equal length.
 
@@ -650,7 +656,7 @@ def check_sequences(
     sequences : Sequences
     """
     _reject_unsupported_containers(X, name)
-    if _is_ragged(X, name) or _holds_arrays(X):
+    if is_list_of_sequences(X, name):
         values, lengths, names = _list_to_padded(X, name, data_format == "channels_first")
         _check_steps_and_channels(values, name)
         return Sequences(values, lengths, None, channel_names=names)

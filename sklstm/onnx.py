@@ -50,14 +50,20 @@ magnitude (the tests assert it; they measure below 1e-6, and trained
 float64 models of 32 and 16 units over 200 steps stay below 2e-6). A label
 can differ from ``predict``'s only where a logit lies within that rounding
 of a decision boundary. Outputs are float32, or float64 when the input is
-float64.
+float64. A regressor's outputs are mapped back to the targets' units
+(``target_mean_``, ``target_scale_``) in the output's dtype, after the
+float32 layers: in a float64 graph, targets far from zero (1e8 ± 1) keep
+their spread, as float64 inputs far from zero are standardised in float64.
+A float32 graph of targets beyond float32's range is refused.
 
 What a graph cannot do
 ----------------------
 A graph cannot raise. Where ``predict`` refuses a sample (NaN inside a
-sequence, infinity, a sequence that is all padding, or standardised values
-beyond float32's range), the graph gives NaN outputs and NaN
-probabilities for that sample; its label is then meaningless.
+sequence, infinity, a sequence that is all padding, or a float32 model's
+standardised values beyond float32's range), the graph gives NaN outputs
+and NaN probabilities for that sample; its label is then meaningless. A
+float64 model's graph does the same for standardised values beyond
+float32's range (its layers run in float32), where ``predict`` does not.
 
 What is refused
 ---------------
@@ -109,6 +115,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 # The public names, not their private modules, which may move.
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
+from ._validation import is_list_of_sequences
 
 __all__ = ["DEFAULT_OPSET", "to_onnx"]
 
@@ -233,6 +240,11 @@ class _Network:
     scale: np.ndarray  # (n_channels,)
     out_coef: np.ndarray  # (H_last, n_outputs), float32
     out_intercept: np.ndarray  # (n_outputs,), float32
+    # A regressor's standardised outputs are mapped back to the targets' units
+    # in the output's dtype, after the float32 head: folded into the head,
+    # targets far from zero (1e8 ± 1) lost their spread to float32 rounding.
+    target_mean: np.ndarray | None  # (n_outputs,), float64
+    target_scale: np.ndarray | None  # (n_outputs,), float64
     return_sequences: bool
     n_channels: int
     patch_length: int  # steps per LSTM step (the fitted patch_length_)
@@ -460,15 +472,15 @@ def _describe(estimator):
         )
     task, single = _output_kind(estimator, mean.shape[0])
     classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
-    if task == "regression":
-        # Targets standardised in fit: fold their scaling into the head.
-        target_mean = np.asarray(getattr(estimator, "target_mean_", 0.0), np.float64)
-        target_scale = np.asarray(getattr(estimator, "target_scale_", 1.0), np.float64)
-        coef = coef.astype(np.float64) * target_scale
-        intercept = intercept.astype(np.float64) * target_scale + target_mean
+    target_mean = target_scale = None
+    if task == "regression":  # targets standardised in fit
+        n = estimator.n_outputs_
+        target_mean = np.broadcast_to(np.asarray(estimator.target_mean_, np.float64), (n,))
+        target_scale = np.broadcast_to(np.asarray(estimator.target_scale_, np.float64), (n,))
     return _Network(
         layers=layers, coupled=coupled, mean=mean, scale=scale,
         out_coef=coef.astype(np.float32), out_intercept=intercept.astype(np.float32),
+        target_mean=target_mean, target_scale=target_scale,
         return_sequences=bool(params["return_sequences"]), n_channels=int(params["n_channels"]),
         patch_length=patch_length, column_order=params["column_order"], newest_first=bool(params["newest_first"]),
         task=task, single_output=single, classes=classes,
@@ -776,7 +788,18 @@ def _convert(scope, operator, container):
         values = _nan_where(g, net, z, padded, invalid)
         if net.single_output:
             values = g.axes("Squeeze", values, [-1])
-        g.cast(values, out_type, out=operator.outputs[0].full_name)
+        dtype = np.float64 if out_type == TensorProto.DOUBLE else np.float32
+        with np.errstate(over="ignore"):
+            mean, scale = net.target_mean.astype(dtype), net.target_scale.astype(dtype)
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+            raise ValueError(
+                f"Cannot export with a float32 input: target_mean_ or target_scale_ "
+                f"(largest {max(np.abs(net.target_mean).max(), net.target_scale.max()):.3g}) "
+                "is beyond float32, the graph's output dtype for it. Pass a float64 "
+                "X_example (or declare a DoubleTensorType input) for float64 outputs."
+            )
+        values = g.op("Mul", g.cast(values, out_type), g.const("target_scale", scale))
+        g.op("Add", values, g.const("target_mean", mean), out=operator.outputs[0].full_name)
         return
     probabilities = _emit_classes(g, net, z, operator.outputs[0].full_name)
     probabilities = _nan_where(g, net, probabilities, padded, invalid)
@@ -854,10 +877,7 @@ def _example_form(X_example, estimator):
         # names and order are fit's.
         sample, rank = X_example.iloc[:1], 2
         dtype = sample.to_numpy().dtype
-    elif isinstance(X_example, (list, tuple)) and any(
-        isinstance(item, (np.ndarray, pd.Series, pd.DataFrame)) or np.ndim(item) != 1
-        for item in X_example
-    ):
+    elif is_list_of_sequences(X_example, "X_example"):
         # A list of sequences, as predict reads it; the graph takes them padded
         # with trailing NaN into one 3-D array.
         sample = X_example[:1]

@@ -634,6 +634,42 @@ def test_refuses_configurations_without_an_exact_graph(params, match):
         to_onnx(model, X)
 
 
+@pytest.mark.parametrize("offset", [1e8, -1e5])
+def test_targets_far_from_zero_keep_their_spread_in_a_float64_graph(offset):
+    # The targets' scaling was folded into the float32 head: for targets of
+    # 1e8 ± 1 every output of the graph was the same number.
+    X, y = _data(np.float64)
+    model = _fit(LSTMRegressor, X, offset + y, max_iter=20, solver="lbfgs")
+    expected = model.predict(X)
+    (got,) = _run(to_onnx(model, X), X)
+    assert got.dtype == np.float64
+    spread = np.ptp(expected)
+    assert spread > 0.1 and np.max(np.abs(got - expected)) <= RTOL * spread
+
+
+def test_targets_beyond_float32_export_in_float64_only():
+    # Their scale overflowed the float32 head: every output was -inf or NaN.
+    X, y = _data(np.float64)
+    model = _fit(LSTMRegressor, X, y * 1e39)
+    (got,) = _run(to_onnx(model, X), X)
+    _assert_close(got, model.predict(X))
+    with pytest.raises(ValueError, match=r"target_mean_ or target_scale_ \(largest .*\) is "
+                                         r"beyond float32.*Pass a float64 X_example"):
+        to_onnx(model, X.astype(np.float32))
+
+
+def test_a_ragged_list_of_plain_lists_is_an_example():
+    # np.asarray failed on it ("inhomogeneous shape"), though predict reads it.
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=n).tolist() for n in (4, 6, 5)]
+    model = _fit(LSTMRegressor, seqs, np.arange(3.0))
+    padded = np.full((3, 6, 1), np.nan)
+    for k, seq in enumerate(seqs):
+        padded[k, : len(seq), 0] = seq
+    (got,) = _run(to_onnx(model, seqs), padded)
+    _assert_close(got, model.predict(seqs))
+
+
 @pytest.mark.parametrize("fitted, changed, match", [
     ({"loss": "quantile"}, {"loss": "squared_error"}, "fitted with loss='quantile'"),
     ({}, {"loss": "quantile"}, "fitted with loss='squared_error'"),
