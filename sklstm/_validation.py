@@ -339,8 +339,8 @@ def _as_array(X, name, hint=_ARRAY_HINT):
     except (TypeError, RuntimeError) as exc:
         raise TypeError(
             f"{name} (a {type(X).__name__}) could not be converted to a NumPy array: "
-            f"{type(exc).__name__}: {str(exc).rstrip('.')}. Convert it to a NumPy array of numbers first "
-            "(a tensor that requires grad, or whose dtype NumPy lacks: "
+            f"{type(exc).__name__}: {str(exc).rstrip('.')}. Convert it to a NumPy array "
+            "of numbers first (a tensor that requires grad, or whose dtype NumPy lacks: "
             "tensor.detach().cpu().float().numpy())."
         ) from exc
 
