@@ -488,6 +488,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 # Saved before sklstm recorded it: the weights tell what they
                 # are, whatever set_params made of the parameters since.
                 saved = self._architecture_of_weights()
+            # Only this class's architecture: a name recorded by another
+            # version (one no longer a parameter of it) has no value to match.
+            saved = {k: v for k, v in saved.items() if k in self._ARCHITECTURE_PARAMS}
             self._fitted_architecture = self._completed_architecture(saved)
             names = vars(self).get("feature_names_in_")
             if (

@@ -54,7 +54,8 @@ float64. A regressor's outputs are mapped back to the targets' units
 (``target_mean_``, ``target_scale_``) in the output's dtype, after the
 float32 layers: in a float64 graph, targets far from zero (1e8 ± 1) keep
 their spread, as float64 inputs far from zero are standardised in float64.
-A float32 graph of targets beyond float32's range is refused.
+A float32 graph of targets beyond float32's range is refused, and a
+float32 output that overflows float32 is NaN.
 
 What a graph cannot do
 ----------------------
@@ -799,7 +800,14 @@ def _convert(scope, operator, container):
                 "X_example (or declare a DoubleTensorType input) for float64 outputs."
             )
         values = g.op("Mul", g.cast(values, out_type), g.const("target_scale", scale))
-        g.op("Add", values, g.const("target_mean", mean), out=operator.outputs[0].full_name)
+        if out_type == TensorProto.DOUBLE:
+            g.op("Add", values, g.const("target_mean", mean), out=operator.outputs[0].full_name)
+            return
+        # A float32 output beyond float32 is NaN, as every output the graph
+        # cannot give (predict's float64 value there is finite).
+        values = g.op("Add", values, g.const("target_mean", mean))
+        g.op("Where", g.op("IsInf", values), g.const("nan", np.array(np.nan, np.float32)),
+             values, out=operator.outputs[0].full_name)
         return
     probabilities = _emit_classes(g, net, z, operator.outputs[0].full_name)
     probabilities = _nan_where(g, net, probabilities, padded, invalid)

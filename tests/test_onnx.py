@@ -658,6 +658,15 @@ def test_targets_beyond_float32_export_in_float64_only():
         to_onnx(model, X.astype(np.float32))
 
 
+def test_a_float32_output_beyond_float32_is_nan_not_inf():
+    X, y = _data(np.float64)
+    model = _fit(LSTMRegressor, X, y * 1e38)
+    model.out_intercept_ = model.out_intercept_ + 3.0  # outputs of about 3e38 and more
+    assert np.all(np.isfinite(model.predict(X))) and np.all(np.abs(model.predict(X)) > 3.4e38)
+    (got,) = _run(to_onnx(model, X.astype(np.float32)), X.astype(np.float32))
+    assert got.dtype == np.float32 and np.all(np.isnan(got))
+
+
 def test_a_ragged_list_of_plain_lists_is_an_example():
     # np.asarray failed on it ("inhomogeneous shape"), though predict reads it.
     rng = np.random.RandomState(0)

@@ -296,6 +296,16 @@ def test_a_fitted_quantile_model_refuses_another_loss_or_levels_until_refit(esti
     np.testing.assert_array_equal(plain.set_params(quantiles=(0.3,)).predict(X), expected)
     model.set_params(loss="squared_error").fit(X, y)  # the new loss from the next fit
     assert model.quantiles_ is None and not hasattr(model, "predict_quantiles")
+    # A save that recorded loss and quantiles with the architecture (a
+    # development state) loads without them: the check reads quantiles_.
+    import pickle
+
+    expected = model.predict(X)
+    model._fitted_architecture = {**model._fitted_architecture, "loss": "squared_error",
+                                  "quantiles": None}
+    loaded = pickle.loads(pickle.dumps(model))
+    assert "loss" not in loaded._fitted_architecture
+    np.testing.assert_array_equal(loaded.predict(X), expected)
 
 
 @pytest.mark.parametrize("params, error, match", [
