@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._checks import check_positive_int
 from ._fitted_state import (
     check_head, check_input_statistics, check_layer_arrays, check_layer_shapes, load_refusal,
-    scratch_copy,
+    load_staged, scratch_copy,
 )
 from ._loss import Network, Objective
 from ._optimizers import check_optimizer_state, resolve_scipy_method
@@ -459,10 +459,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 )
 
     def __setstate__(self, state):
-        # Loaded into a new object first: a refused state leaves self as it was.
-        staged = object.__new__(type(self))
-        staged._load_state(state)
-        self.__dict__.update(staged.__dict__)
+        load_staged(self, state)
 
     def _load_state(self, state):
         """:meth:`__setstate__`'s work, checked."""

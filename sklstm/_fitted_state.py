@@ -16,7 +16,8 @@ from ._params import layer_shapes
 
 __all__ = [
     "check_float_array", "check_head", "check_input_statistics",
-    "check_layer_arrays", "check_layer_shapes", "check_positive", "scratch_copy",
+    "check_layer_arrays", "check_layer_shapes", "check_positive", "load_staged",
+    "scratch_copy",
 ]
 
 
@@ -27,6 +28,15 @@ def scratch_copy(owner):
     copied = object.__new__(type(owner))
     copied.__dict__.update(owner.__dict__)
     return copied
+
+
+def load_staged(owner, state):
+    """``owner.__setstate__``'s commit: the state is loaded into a new object
+    of its class (its ``_load_state``, which checks it), then merged into
+    ``owner``, so that a refused state leaves ``owner`` as it was."""
+    staged = object.__new__(type(owner))
+    staged._load_state(state)
+    owner.__dict__.update(staged.__dict__)
 
 
 def _described(value):

@@ -317,7 +317,8 @@ def _fold_bounds(models, pred, folds, coverage):
     lower, upper, start = np.empty_like(pred), np.empty_like(pred), 0
     for model, (_, origins) in zip(models, folds):
         block = slice(start, start + len(origins))
-        lower[block], upper[block] = model._interval_bounds(pred[block], coverage)
+        bounds = model._interval_bounds(pred[block], coverage)
+        lower[block], upper[block] = bounds[..., 0], bounds[..., 1]
         start += len(origins)
     return lower, upper
 

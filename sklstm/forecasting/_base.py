@@ -23,7 +23,9 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseLSTM
-from .._fitted_state import check_float_array, check_positive, load_refusal, scratch_copy
+from .._fitted_state import (
+    check_float_array, check_positive, load_refusal, load_staged, scratch_copy,
+)
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
 )
@@ -901,10 +903,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state):
-        # Loaded into a new object first: a refused state leaves self as it was.
-        staged = object.__new__(type(self))
-        staged._load_state(state)
-        self.__dict__.update(staged.__dict__)
+        load_staged(self, state)
 
     def _load_state(self, state):
         """:meth:`__setstate__`'s work, checked."""

@@ -340,7 +340,7 @@ class IntervalsMixin:
             f"{type(self).__name__}.predict_interval",
         )
         point, index = self._point_forecast(horizon, future, history, "predict_interval")
-        bounds = np.stack(self._interval_bounds(point, float(coverage)), axis=-1)
+        bounds = self._interval_bounds(point, float(coverage))
         return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
 
     def predict_quantiles(
@@ -375,9 +375,9 @@ class IntervalsMixin:
         return interval_frame(values, index, self.targets_, levels)
 
     def _interval_bounds(self, point, coverage):
-        """predict_interval's bounds of forecasts (..., n_steps, n_targets); a
-        ValueError if they overflow float64."""
+        """predict_interval's bounds of forecasts (..., n_steps, n_targets), as
+        (..., n_steps, n_targets, 2): lower, upper; a ValueError if they
+        overflow float64."""
         residuals = self._calibration_residuals(point.shape[-2])
-        lower, upper = conformal_bounds(point, residuals, coverage)
-        check_bounds_finite(np.stack([lower, upper], axis=-1), self.targets_)
-        return lower, upper
+        bounds = np.stack(conformal_bounds(point, residuals, coverage), axis=-1)
+        return check_bounds_finite(bounds, self.targets_)
