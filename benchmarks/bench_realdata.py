@@ -230,6 +230,15 @@ ACSF1 0.500, Covid3Month -0.36; fits up to twice as long);
 and stops on its noisy loss); 48 units 0.790 and 0.31 (ACSF1 0.529,
 ArrowHead 0.639; fits about 1.3 times longer). None kept.
 
+Since 8 steps helped ArrowHead (one channel) and hurt BasicMotions (six),
+a rule by the width of a patch was scored the same way: aim at 8 steps,
+but read at most 32 values per LSTM step (``patch_length =
+min(ceil(T / 8), max(1, 32 // n_channels))``, so long series get more
+steps). Mean accuracy 0.790 and R² 0.32 against 0.788 and 0.29, a tie:
+ArrowHead 0.833, OSULeaf 0.650, ItalyPowerDemand 0.955 and Covid3Month
+-0.048 gain, UnitTest 0.897, BasicMotions 0.927 and GunPoint 0.940 lose,
+and PLAID's fit takes 1.3 times longer. Not kept.
+
 The table above was measured with ``OMP_NUM_THREADS=1
 OPENBLAS_NUM_THREADS=1``. The BLAS thread count alone moves these scores:
 with 2 threads the same code, seed and data score ACSF1 0.450 instead of

@@ -14,6 +14,7 @@ import numbers
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -180,11 +181,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # -- subclass hooks -------------------------------------------------------
 
     @abstractmethod
-    def _encode_targets(self, y, sequences, *, reset, classes=None):
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
         """Return ``(Y, loss_name, extra_sample_weight or None, target_state)``.
 
         ``target_state`` is a dict of the fitted attributes that describe the
         targets (classes, output shape), set when ``reset`` and empty otherwise.
+        ``sample_weight`` (checked, or None) is what class weights that
+        count the classes count them by.
         """
 
     @abstractmethod
@@ -284,12 +287,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             newest_first=self.newest_first,
             n_exog=self.n_exog,
             data_format=self.data_format,
+            check_table=(
+                partial(_check_columns, self, reset=False)
+                if not reset and self._fitted_on_table else None
+            ),
         )
         if reset:
             return seqs, self._input_state(X, seqs)
-        if seqs.n_columns is not None and self._fitted_on_table:
-            _check_columns(self, X, reset=False)
-        elif not self._fitted_on_table:
+        if not self._fitted_on_table:
             check_channel_names(getattr(self, "feature_names_in_", None), seqs,
                                 type(self).__name__)
         n_fitted = self.input_mean_.size
@@ -601,8 +606,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 (n_samples, n_columns), DataFrame, or list of arrays
             Training sequences. 2-D input holds one sequence per row (see
             ``n_channels``, ``column_order``, ``newest_first``); a list may
-            hold sequences of different lengths; trailing all-NaN steps of
-            3-D input are padding.
+            hold sequences of different lengths (a list of 1-D arrays is
+            refused when those parameters declare a table's layout);
+            trailing all-NaN steps of 3-D input are padding.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
                 (n_samples, n_timesteps[, n_outputs]) when ``return_sequences``
             Targets.
@@ -641,7 +647,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         dtype = seqs.values.dtype
         sample_weight = check_sample_weight(sample_weight, seqs.n_samples, dtype=dtype)
         Y, loss_name, class_sw, target_state = view._encode_targets(
-            y, seqs, reset=reset, classes=classes
+            y, seqs, reset=reset, classes=classes, sample_weight=sample_weight
         )
         # n_outputs_ too: the early-stopping score reads it during training.
         fitted.update(input_state, **target_state, n_outputs_=Y.shape[-1])

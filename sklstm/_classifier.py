@@ -15,7 +15,7 @@ from sklearn.utils.validation import column_or_1d
 from ._base import BaseLSTM
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
-from ._weights import check_class_weight, check_sample_weight
+from ._weights import balanced_sample_weight, check_class_weight, check_sample_weight
 from ._validation import _holds_text, check_declared_classes, check_sequence_targets
 
 
@@ -88,7 +88,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     ----------{PARAMETERS_DOC}
     class_weight : dict, list of dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; as in
-        :func:`sklearn.utils.class_weight.compute_sample_weight`. A class a
+        :func:`sklearn.utils.class_weight.compute_sample_weight`. "balanced"
+        counts each class by the sum of its samples' ``sample_weight``, so
+        that a weight of k is k copies of the sample. A class a
         dict does not name weighs 1. In ``fit``, a dict may name classes
         that ``y`` lacks (a cross-validation fold without a rare class) only
         if it names every class of ``y``: otherwise such a name is taken for
@@ -250,7 +252,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
     _required_fitted = (*BaseLSTM._required_fitted, "classes_", "_label_binarizer")
 
-    def _encode_targets(self, y, sequences, *, reset, classes=None):
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
         labels, mask = self._labels(y, sequences)
         real = labels if mask is None else labels[mask]
         multilabel = real.ndim == 2  # of 0 and 1 (checked by _labels)
@@ -298,11 +300,13 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             Y = np.zeros(mask.shape + (encoded.shape[1],), dtype=dtype)
             Y[mask] = encoded
         loss = "multinomial" if Y.shape[-1] > 1 and not multilabel else "log_loss"
-        return Y, loss, self._class_sample_weight(labels, known, dtype, multilabel), state
+        class_sw = self._class_sample_weight(labels, known, dtype, multilabel, sample_weight)
+        return Y, loss, class_sw, state
 
-    def _class_sample_weight(self, labels, classes, dtype, multilabel):
+    def _class_sample_weight(self, labels, classes, dtype, multilabel, sample_weight):
         """Per-sample weights from ``class_weight``, or None; ``classes``: the known
-        labels, ``dtype``: the fit's, ``multilabel``: whether ``labels`` are indicators."""
+        labels, ``dtype``: the fit's, ``multilabel``: whether ``labels`` are
+        indicators, ``sample_weight``: the checked weights, which "balanced" counts."""
         if self.class_weight is None:
             return None
         if self.return_sequences:
@@ -311,6 +315,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "return_sequences=True; pass sample_weight instead."
             )
         class_weight = check_class_weight(self.class_weight, classes, multilabel)
+        if isinstance(class_weight, str):  # "balanced"
+            weights = balanced_sample_weight(labels, sample_weight)
+            return check_sample_weight(weights, len(labels), name="class_weight", dtype=dtype)
         # Every known class weighs 1 unless named: scikit-learn refuses a dict
         # naming a class that this batch (of partial_fit, say) lacks while it
         # holds one the dict does not name.

@@ -285,8 +285,10 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
 
     # -- the network ---------------------------------------------------------------
 
-    def _encode_targets(self, y, sequences, *, reset, classes=None):
-        encoded = super()._encode_targets(y, sequences, reset=reset, classes=classes)
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
+        encoded = super()._encode_targets(
+            y, sequences, reset=reset, classes=classes, sample_weight=sample_weight
+        )
         horizon, _ = self._sizes(fitted=not reset)
         n_columns = encoded[0].shape[-1]
         if n_columns % horizon:

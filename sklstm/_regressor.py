@@ -226,7 +226,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             return None
         return np.asarray(quantile_levels(self.quantiles))  # float32 levels as they print
 
-    def _encode_targets(self, y, sequences, *, reset, classes=None):
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
         Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True)
         dtype = sequences.values.dtype
         with np.errstate(over="ignore"):  # reported below

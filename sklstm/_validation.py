@@ -17,6 +17,10 @@ only place that knows about input layouts:
   columns ordered newest first (skforecast's ``lag_1, lag_2, ...``).
 - **Ragged list** of 1-D (univariate: arrays, lists or pandas Series) or
   2-D (n_timesteps_i, n_channels) arrays or DataFrames of different lengths.
+  A list of arrays is a list of sequences even when they are of equal
+  length; a list of 1-D arrays with a table layout declared (the above
+  parameters, or ``n_exog``) is refused, as it is most likely the rows of
+  a table (``list(table)``), whose declared layout would be ignored.
 
 Values must be real numbers: integers and booleans become float64, float32
 is kept. Text (even numbers written as text), complex numbers and sparse
@@ -483,6 +487,31 @@ def _holds_arrays(X):
     )
 
 
+def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog, name):
+    """Refuse a list of 1-D arrays when a parameter describes a table's columns.
+
+    A list of 1-D arrays is a list of univariate sequences, oldest step
+    first; it is also what ``list(table)`` gives. With a table layout
+    declared, reading the rows as sequences would ignore it without a word
+    (the newest lag read as the oldest, two channels as one).
+    """
+    declared = {
+        "n_channels": (n_channels, 1), "column_order": (column_order, "time_major"),
+        "newest_first": (newest_first, False), "n_exog": (n_exog, 0),
+    }
+    given = [f"{key}={value!r}" for key, (value, default) in declared.items() if value != default]
+    if not given or not any(np.ndim(item) == 1 for item in X):
+        return
+    raise ValueError(
+        f"{name} is a list of 1-D arrays, read as univariate sequences (one per item, "
+        f"oldest step first), but {', '.join(given)} "
+        f"{'describes' if len(given) == 1 else 'describe'} the columns of a 2-D table, "
+        "which a list of sequences does not have. Pass the rows as one 2-D "
+        f"array (np.asarray({name})) to read them as a table, or a list of 2-D arrays "
+        "(n_timesteps, n_channels) in time order to read them as sequences."
+    )
+
+
 def _table_to_sequences(X2, n_channels, column_order, newest_first, n_exog, name):
     """Read the rows of a 2-D table as sequences (n, T, n_channels + n_exog).
 
@@ -493,7 +522,8 @@ def _table_to_sequences(X2, n_channels, column_order, newest_first, n_exog, name
     n, n_columns = X2.shape
     if n_exog >= n_columns:
         raise ValueError(
-            f"n_exog={n_exog} leaves no lag columns in {name}, which has {n_columns} columns."
+            f"n_exog={n_exog} leaves no lag columns in {name}, which has {n_columns} "
+            "feature(s) (columns)."
         )
     lags, exog = X2[:, : n_columns - n_exog], X2[:, n_columns - n_exog :]
     n_lag_columns = lags.shape[1]
@@ -627,7 +657,7 @@ def _orient(X3, data_format, name):
 
 def check_sequences(
     X, *, n_channels=1, column_order="time_major", newest_first=False, n_exog=0,
-    data_format=None, name="X",
+    data_format=None, check_table=None, name="X",
 ):
     """Convert any supported input convention to :class:`Sequences`.
 
@@ -648,6 +678,11 @@ def check_sequences(
     data_format : {"channels_last", "channels_first"} or None, default=None
         Axis order of 3-D input and of the 2-D items of a list. None reads
         channels last and warns when the array looks channels first.
+    check_table : callable or None, default=None
+        Called with ``X`` when it is a 2-D table, before its columns are
+        read as steps: a fitted model's check of the column count and
+        names, whose message (the count it expects) comes before any about
+        the layout.
     name : str, default="X"
         Name used in error messages.
 
@@ -657,6 +692,7 @@ def check_sequences(
     """
     _reject_unsupported_containers(X, name)
     if is_list_of_sequences(X, name):
+        _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog, name)
         values, lengths, names = _list_to_padded(X, name, data_format == "channels_first")
         _check_steps_and_channels(values, name)
         return Sequences(values, lengths, None, channel_names=names)
@@ -668,6 +704,8 @@ def check_sequences(
     )
     _check_not_empty(arr, name)
     if arr.ndim == 2:
+        if check_table is not None:
+            check_table(X)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
         _warn_if_named_otherwise(columns, newest_first, n_exog, name)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ._validation import _as_array, _holds_text, _reject_masked
 
-__all__ = ["check_class_weight", "check_sample_weight"]
+__all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
 
 
 def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype=np.float64):
@@ -75,6 +75,43 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
             "example to a mean of 1."
         )
     return sw
+
+
+def balanced_sample_weight(labels, sample_weight=None):
+    """Per-sample weights of ``class_weight="balanced"``, classes counted by weight.
+
+    Each class weighs ``total / (n_classes * its count)``, where the counts
+    are sums of ``sample_weight``, as in scikit-learn's
+    ``compute_class_weight("balanced", ..., sample_weight=...)``: a weight
+    of k then counts as k copies of the sample. Classes whose samples all
+    weigh 0 are not counted, as if their samples were absent. Multilabel
+    indicators are balanced column by column and a sample's weights
+    multiply, as in ``compute_sample_weight``. With unit weights this is
+    ``compute_sample_weight("balanced", labels)`` bit for bit.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Class labels, or multilabel indicators.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Checked weights (see :func:`check_sample_weight`).
+
+    Returns
+    -------
+    class_sample_weight : ndarray of shape (n_samples,)
+        The class weight of each sample (0 where its class weighs 0 in all).
+    """
+    n = len(labels)
+    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    class_sample_weight = np.ones(n)
+    for column in np.asarray(labels).reshape(n, -1).T:
+        values, index = np.unique(column, return_inverse=True)
+        counts = np.bincount(index, weights=weights, minlength=values.size)
+        counted = counts > 0
+        per_value = np.zeros(values.size)
+        per_value[counted] = counts.sum() / (counted.sum() * counts[counted])
+        class_sample_weight *= per_value[index]
+    return class_sample_weight
 
 
 def check_class_weight(class_weight, classes, multilabel=False):

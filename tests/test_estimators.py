@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_sample_weight
 
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm._weights import balanced_sample_weight
 
 ignore_convergence = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"
@@ -328,11 +329,52 @@ def test_class_weight_multiplies_sample_weight(class_weight, assert_same_weights
     sample_weight = np.random.RandomState(2).uniform(0.5, 2.0, size=24)
     fit = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0)
     by_class = LSTMClassifier(class_weight=class_weight, **fit).fit(X, labels, sample_weight)
-    expected = sample_weight * compute_sample_weight(class_weight, labels)
+    if class_weight == "balanced":
+        # Each class's total weight after balancing is sum(sample_weight) / 2.
+        totals = {c: sample_weight[labels == c].sum() for c in ("a", "b")}
+        per_class = np.array([sample_weight.sum() / (2 * totals[c]) for c in labels])
+        expected = sample_weight * per_class
+    else:
+        expected = sample_weight * compute_sample_weight(class_weight, labels)
     by_sample = LSTMClassifier(**fit).fit(X, labels, expected)
     assert_same_weights(by_class, by_sample)
     plain = LSTMClassifier(**fit).fit(X, labels, sample_weight)
     assert not np.array_equal(plain.out_coef_, by_class.out_coef_)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_balanced_class_weight_counts_a_weight_of_k_as_k_copies(multilabel):
+    # Balancing by label counts made integer weights differ from repeated
+    # samples (and failed scikit-learn's sample-weight equivalence check).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 4, 1))
+    labels = (X[:, :2, 0].sum(axis=1) > 0.5).astype(int)
+    if multilabel:
+        labels = np.column_stack([labels, (X[:, 2:, 0].sum(axis=1) > -0.5).astype(int)])
+    sample_weight = rng.randint(0, 4, size=20)
+    sample_weight[np.flatnonzero(labels.reshape(20, -1)[:, 0] == 1)[0]] = 0  # one dropped
+    repeated = np.repeat(np.arange(20), sample_weight)
+    fit = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0,
+               class_weight="balanced")
+    weighted = LSTMClassifier(**fit).fit(X, labels, sample_weight)
+    copies = LSTMClassifier(**fit).fit(X[repeated], labels[repeated])
+    np.testing.assert_allclose(weighted.predict_proba(X), copies.predict_proba(X),
+                               rtol=1e-7, atol=1e-10)
+    unbalanced = LSTMClassifier(**{**fit, "class_weight": None}).fit(X, labels, sample_weight)
+    assert not np.allclose(unbalanced.predict_proba(X), weighted.predict_proba(X), atol=1e-6)
+
+
+def test_balanced_weights_without_sample_weight_are_scikit_learns():
+    rng = np.random.RandomState(1)
+    labels = rng.choice(["x", "y", "z"], p=[0.6, 0.3, 0.1], size=50)
+    indicators = (rng.uniform(size=(50, 3)) > [0.2, 0.5, 0.9]).astype(int)
+    for y in (labels, indicators):
+        np.testing.assert_array_equal(balanced_sample_weight(y),
+                                      compute_sample_weight("balanced", y))
+    # A class whose samples all weigh 0 is not counted: two classes remain.
+    weights = balanced_sample_weight(np.array([0, 0, 1, 2]), np.array([1.0, 3.0, 2.0, 0.0]))
+    np.testing.assert_array_equal(weights, [6 / (2 * 4), 6 / (2 * 4), 6 / (2 * 2), 0.0])
 
 
 def test_class_weight_with_per_step_labels_raises():

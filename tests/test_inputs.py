@@ -442,11 +442,50 @@ def test_newest_first_per_step_targets_follow_the_columns():
     assert new.score(X_old[:, ::-1], y_old[:, ::-1]) == pytest.approx(old.score(X_old, y_old))
 
 
+@pytest.mark.parametrize("layout, named", [
+    (dict(n_channels=2), "n_channels=2 describes"),
+    (dict(newest_first=True), "newest_first=True describes"),
+    (dict(column_order="channel_major", n_exog=1), "column_order='channel_major', n_exog=1 "
+                                                   "describe"),
+])
+def test_a_list_of_rows_is_refused_when_a_table_layout_is_declared(layout, named):
+    # list(table) is a list of 1-D arrays, read as univariate sequences: a
+    # declared table layout was ignored without a word (the newest lag read
+    # as the oldest, two channels as one).
+    rng = np.random.RandomState(0)
+    table = rng.normal(size=(12, 4))
+    with pytest.raises(ValueError, match=rf"list of 1-D arrays, .* {named} the columns of a "
+                                         r"2-D table.*np\.asarray\(X\)"):
+        check_sequences(list(table), **layout)
+    model = LSTMRegressor((2,), max_iter=2, random_state=0, **layout).fit(table, table[:, 0])
+    before = model.predict(table)
+    with pytest.raises(ValueError, match=named):
+        model.predict(list(table))
+    assert_allclose(model.predict(table.tolist()), before)  # nested lists are a table
+    # A list of 2-D sequences (n_timesteps, n_channels) is still read as sequences.
+    if "n_channels" in layout:
+        assert_allclose(model.predict([row.reshape(2, 2) for row in table]), before)
+
+
+@pytest.mark.parametrize("layout", [dict(n_exog=1), dict(n_channels=2)])
+@pytest.mark.parametrize("n_columns", [1, 3])
+def test_a_table_of_another_width_is_named_by_its_feature_count(layout, n_columns):
+    # The layout was checked first: "n_exog=1 leaves no lag columns", "X has
+    # 3 columns, which cannot hold n_channels=2 channels", never the count.
+    table = np.random.RandomState(0).normal(size=(12, 4))
+    model = LSTMRegressor((2,), max_iter=2, random_state=0, **layout).fit(table, table[:, 0])
+    with pytest.raises(ValueError, match=f"X has {n_columns} features, but LSTMRegressor is "
+                                         "expecting 4 features as input"):
+        model.predict(table[:, :n_columns])
+    with pytest.raises(ValueError, match=f"X has {n_columns} features"):
+        model.predict(table[:, :n_columns].tolist())
+
+
 def test_a_list_of_equal_length_arrays_holds_sequences_not_table_rows():
     rng = np.random.RandomState(0)
     seqs = [rng.normal(size=6) for _ in range(10)]
     y = rng.normal(size=10)
-    out = check_sequences(seqs, n_channels=2)  # n_channels only describes tables
+    out = check_sequences(seqs)
     assert out.values.shape == (10, 6, 1) and out.n_columns is None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
