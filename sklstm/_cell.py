@@ -206,7 +206,9 @@ class _Layer:
                 )
             arrays = layer.params  # checked when that layer was made
         else:
-            arrays = _layer_arrays(layer, depth)
+            # Copies: a caller updating its weights in place must not
+            # reach a kernel (or a pass's cache) made from them.
+            arrays = {key: np.array(values) for key, values in _layer_arrays(layer, depth).items()}
         self.params = arrays  # the public arrays, to re-pack in another dtype
         n_in, H, coupled = _layer_shape(arrays, gate_variant, depth)
         blocks = gate_blocks(coupled, gate_variant)
@@ -240,7 +242,7 @@ class _Layer:
         self.WbR_half_T = self.WbR.T.copy(order="C")
         self.WbR_half_T[H:] *= 0.5  # every block after g is a sigmoid gate
         if self.peephole:
-            self.p = arrays["p"]
+            self.p = arrays["p"]  # a copy: the cast's, or of the copies above
             self.p_half = 0.5 * self.p
 
 

@@ -104,6 +104,14 @@ def check_sequence_of(items, name, what):
     return items
 
 
+def as_rectangular(a, name):
+    """``a`` as an ndarray; a ragged nested list raises a ValueError naming ``name``."""
+    try:
+        return np.asarray(a)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a rectangular array: {exc}") from None
+
+
 def real_array(a, name):
     """``a`` as an ndarray of real numbers (bool, int or float), not yet cast.
 
@@ -111,10 +119,7 @@ def real_array(a, name):
     casting them would drop the imaginary part (with only a ComplexWarning)
     or fail inside NumPy. A ragged nested list raises a ValueError.
     """
-    try:
-        arr = np.asarray(a)
-    except ValueError as exc:  # a ragged nested list
-        raise ValueError(f"{name} must be a rectangular array: {exc}") from None
+    arr = as_rectangular(a, name)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.")
     return arr
@@ -161,6 +166,26 @@ def cast_finite(arr, dtype, name, axes):
         check_finite(arr, name, axes)
         check_finite(cast, name, axes, hint=f" (in {np.dtype(dtype).name}, the dtype of X: "
                                             "a value beyond its range became infinite)")
+    return cast
+
+
+def cast_gradient(arr, dtype, name, axes):
+    """``arr`` (real numbers, a gradient) cast to ``dtype``. NaN and infinity
+    pass through, as a gradient may hold them; a finite value that the cast
+    overflows (1e39 in float32) is refused, naming its place, since it
+    would turn the gradients NaN without a word."""
+    with np.errstate(over="ignore"):
+        cast = arr.astype(dtype, copy=False)
+    if cast is not arr and first_non_finite(cast) is not None:
+        overflowed = np.isfinite(arr) & ~np.isfinite(cast)
+        if overflowed.any():
+            index = tuple(int(i) for i in np.argwhere(overflowed)[0])
+            where = ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))
+            raise ValueError(
+                f"{name} holds {arr[index]:.3g} at {where}, beyond the range of "
+                f"{np.dtype(dtype).name}, the dtype of X: scale it down, or run the pass "
+                "in float64."
+            )
     return cast
 
 

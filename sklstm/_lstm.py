@@ -131,7 +131,9 @@ import numpy as np
 
 from ._blas import _blas_threads_for
 from ._checks import (
+    as_rectangular,
     cast_finite,
+    cast_gradient,
     check_finite,
     check_flag,
     check_float_dtype,
@@ -170,10 +172,11 @@ _PREDICT_CHUNK_BYTES = 2**20
 
 
 def _check_lengths(lengths, n_samples, n_steps):
-    lengths = np.asarray(lengths)
+    lengths = as_rectangular(lengths, "lengths")
     # A float dtype is the wrong kind of value (TypeError), a wrong shape the
-    # wrong value (ValueError), as for every other core argument.
-    if not np.issubdtype(lengths.dtype, np.integer):
+    # wrong value (ValueError), as for every other core argument. (NumPy
+    # counts timedelta64 as an integer type; its kind is "m".)
+    if lengths.dtype.kind not in "iu":
         raise TypeError(
             f"lengths must be an integer array of shape ({n_samples},), got dtype {lengths.dtype}."
         )
@@ -342,7 +345,7 @@ class _Batch:
         self, X, layers, lengths, gate_variant=None, bidirectional=False, h0=None, c0=None,
     ):
         bidirectional = check_flag(bidirectional, "bidirectional")
-        X = np.asarray(X)
+        X = as_rectangular(X, "X")
         if X.ndim != 3:
             raise ValueError(
                 f"X must have shape (n_samples, n_timesteps, n_features), got {X.shape}."
@@ -529,9 +532,11 @@ def lstm_predict(
     The layers run through the steps in chunks of ``chunk_steps``, each
     chunk through every layer before the next, so that a layer keeps only
     a chunk's states: O(chunk_steps x B x H) per layer, whatever the number
-    of steps. A bidirectional layer needs its whole input before its
-    backward direction starts, so bidirectional stacks run layer by layer
-    and keep one layer's outputs, O(T x B x H). The cell equations are
+    of steps. Sequences of different ``lengths`` are first sorted by length,
+    a copy of ``X`` (O(T x B x n_features), as ``X`` itself). A
+    bidirectional layer needs its whole input before its backward
+    direction starts, so bidirectional stacks run layer by layer and keep
+    a layer's outputs, O(T x B x H), a few times over. The cell equations are
     those of the training pass (one shared step function), so the outputs
     equal its outputs.
 
@@ -688,10 +693,8 @@ def _kernel_state(state, shape, order, dtype, name, finite=False):
     state = real_array(state, name)
     if state.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {state.shape}.")
-    if finite:
-        state = cast_finite(state, dtype, name, ("sample", "unit"))
-    else:
-        state = state.astype(dtype, copy=False)
+    cast = cast_finite if finite else cast_gradient
+    state = cast(state, dtype, name, ("sample", "unit"))
     return (state if order is None else state[order]).T
 
 
@@ -771,7 +774,8 @@ def _check_d_outputs(d_outputs, cache):
             f"d_outputs must have the shape of lstm_forward's outputs, {shape}, "
             f"got {d_outputs.shape}."
         )
-    return d_outputs.astype(A.dtype, copy=False)
+    axes = ("sample", "step", "unit") if cache["return_sequences"] else ("sample", "unit")
+    return cast_gradient(d_outputs, A.dtype, "d_outputs", axes)
 
 
 def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):

@@ -176,6 +176,30 @@ def _is_sparse_frame(values):
     )
 
 
+def is_real_number_dtype(dtype):
+    """Whether a column of ``dtype`` holds real numbers or booleans, read as floats.
+
+    Categories are not, whatever their values (pandas calls a category of
+    booleans a bool dtype); neither are the pyarrow types whose NumPy type
+    pandas does not know (an interval of months, days and nanoseconds).
+    """
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return _dtype_is(pd.api.types.is_bool_dtype, dtype) or (
+        _dtype_is(pd.api.types.is_numeric_dtype, dtype)
+        and not _dtype_is(pd.api.types.is_complex_dtype, dtype)
+    )
+
+
+def _dtype_is(test, dtype):
+    """``test(dtype)``, False for a dtype pandas cannot classify (it raises
+    NotImplementedError for some pyarrow types)."""
+    try:
+        return test(dtype)
+    except NotImplementedError:
+        return False
+
+
 def _reject_text(X, name):
     """Refuse text, also numbers written as text inside object arrays and columns.
 
@@ -185,18 +209,11 @@ def _reject_text(X, name):
     """
     if isinstance(X, pd.DataFrame):
         for column, dtype in X.dtypes.items():
-            # Categories are refused whatever their values: pandas calls a
-            # category of booleans a bool dtype.
-            if not isinstance(dtype, pd.CategoricalDtype) and (
-                pd.api.types.is_bool_dtype(dtype) or (
-                    pd.api.types.is_numeric_dtype(dtype)
-                    and not pd.api.types.is_complex_dtype(dtype)
-                )
-            ):
+            if is_real_number_dtype(dtype):
                 continue
             if dtype == object and not _holds_text(X[column].to_numpy()):
                 continue
-            if pd.api.types.is_complex_dtype(dtype):
+            if _dtype_is(pd.api.types.is_complex_dtype, dtype):
                 raise ValueError(
                     f"Column {column!r} of {name} holds complex numbers, but an LSTM needs "
                     "real ones. Pass its real part or modulus explicitly."
@@ -276,6 +293,22 @@ def _object_numbers(values, name):
     return values
 
 
+def _object_columns(frame, name):
+    """``frame`` with each column that NumPy reads as objects (object
+    columns; pyarrow decimals) read by :func:`_object_numbers`.
+
+    Column by column, so that an error names the column: a pd.NA in such a
+    column was refused as "not a number", and a list in a cell failed
+    inside NumPy.
+    """
+    frame = frame.copy(deep=False)
+    for k, column in enumerate(frame.columns):
+        values = frame.iloc[:, k].to_numpy()
+        if values.dtype == object:
+            frame.isetitem(k, _object_numbers(values, f"Column {column!r} of {name}"))
+    return frame
+
+
 def _as_float_array(
     X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1, ensure_min_features=1
 ):
@@ -291,6 +324,11 @@ def _as_float_array(
     _reject_text(X, name)
     if isinstance(X, np.ndarray) and X.dtype == object:
         X = _object_numbers(X, name)
+    elif isinstance(X, pd.DataFrame) and any(
+        dtype == object or isinstance(dtype, pd.api.extensions.ExtensionDtype)
+        for dtype in X.dtypes
+    ):
+        X = _object_columns(X, name)
     try:
         return check_array(
             X,

@@ -11,7 +11,9 @@ scikit-learn: functions map arrays to arrays and keep no state between calls.
   decoder); ``lstm_backward(..., d_final_states=(dh, dc))`` takes their
   gradients back.
 - :func:`lstm_predict` is the forward pass without a backward cache: its
-  memory does not grow with the number of steps (many-to-one) and equals
+  memory beyond ``X`` (and, for sequences of different lengths, its copy
+  sorted by length) does not grow with the number of steps (many-to-one,
+  one direction) and equals
   :func:`lstm_forward`'s outputs to the last bit.
 - :func:`init_lstm_layers` and :func:`init_output_layer` draw initial
   weights in the layout the passes read: one dict per layer with ``W``

@@ -88,6 +88,9 @@ def test_something_else_than_a_cache_is_refused(cache, error, match):
     ([[4, 2]], ValueError, r"lengths must be an integer array of shape \(2,\), got shape \(1, 2\)"),
     ([4], ValueError, r"got shape \(1,\)"),
     ([0, 2], ValueError, r"lengths must lie in \[1, 5\]"),
+    # NumPy counts timedelta64 as an integer type; ragged lengths failed inside it.
+    (np.array([4, 2], dtype="m8[s]"), TypeError, r"got dtype timedelta64\[s\]"),
+    ([[4, 2], [3]], ValueError, r"lengths must be a rectangular array"),
 ])
 def test_bad_lengths_are_refused_by_kind_then_by_value(lengths, error, message):
     layers, X = _problem(n_samples=2)
@@ -501,3 +504,52 @@ def test_gate_layout_arguments_are_checked_before_the_cache(call, exc, match):
 def test_big_endian_input_runs_as_native():
     X, layers = _core_problem()
     assert_array_equal(lstm_forward(X.astype(">f8"), layers)[0], lstm_forward(X, layers)[0])
+
+
+def test_a_ragged_X_is_named():
+    layers, X = _problem()
+    for run in (lstm_forward, lstm_predict):
+        with pytest.raises(ValueError, match=r"X must be a rectangular array"):
+            run([X[0], X[1, :2]], layers)
+
+
+@pytest.mark.parametrize("gradient", ["d_outputs", "d_final_states"])
+def test_a_finite_gradient_beyond_float32_is_refused_where_the_pass_runs_in_float32(gradient):
+    # The cast to float32 made it inf, with a NumPy warning, and the gradients NaN.
+    X, layers = _core_problem(np.float32)
+    outputs, cache = lstm_forward(X, layers)
+    big = np.full(outputs.shape, 1e39)
+    args = ((big,), {}) if gradient == "d_outputs" else (
+        (np.zeros_like(outputs),), {"d_final_states": ([big], [None])}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"holds 1e\+39 at sample 0, unit 0, beyond the "
+                                             r"range of float32"):
+            lstm_backward(*args[0], cache, **args[1])
+    # Non-finite gradients still pass through, as before.
+    assert np.isnan(lstm_backward(np.full(outputs.shape, np.inf), cache)["layers"][0]["b"]).all()
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+def test_weights_changed_in_place_after_a_pass_do_not_reach_it(kernels):
+    # Kernel layers, and a forward pass's cache, held the caller's peepholes:
+    # an in-place update between calls gave gradients of neither the old nor
+    # the new weights (every key's wrong by up to 0.5).
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(2, (3,), rng, peephole=True)
+    X = rng.normal(size=(4, 5, 2))
+    fresh = [{key: value.copy() for key, value in layer.items()} for layer in layers]
+    expected = lstm_backward(np.ones((4, 3)), lstm_forward(X, fresh)[1])
+    given = kernel_layers(layers, np.float64) if kernels else layers
+    outputs, cache = lstm_forward(X, given)
+    for value in layers[0].values():
+        value += 1.0  # an optimizer's in-place step
+    if kernels:
+        outputs, cache = lstm_forward(X, given)
+        # Run in another dtype, the kernels re-pack the weights they were made from.
+        assert_array_equal(lstm_forward(X.astype(np.float32), given)[0],
+                           lstm_forward(X.astype(np.float32), fresh)[0])
+    grads = lstm_backward(np.ones_like(outputs), cache)
+    for key, value in expected["layers"][0].items():
+        assert_array_equal(grads["layers"][0][key], value)

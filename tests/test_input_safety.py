@@ -1097,6 +1097,51 @@ def test_pandas_missing_values_in_object_arrays_are_missing_like_none(missing):
         LSTMRegressor(**FAST).fit(with_missing, np.arange(6.0))
 
 
+def _frame_with(column_values):
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(8, 3)), columns=["a", "b", "c"])
+    return frame.assign(b=column_values(frame["b"]))
+
+
+@pytest.mark.parametrize("missing", [None, pd.NA, pd.NaT, np.nan])
+@pytest.mark.parametrize("dtype", [object, "Float64"])
+def test_a_missing_value_in_a_frame_column_is_named_by_sample_and_column(missing, dtype):
+    # An object column's pd.NA was refused as "X must contain only numbers:
+    # float() argument must be ... not 'NAType'", naming nothing.
+    if dtype == "Float64" and missing is pd.NaT:
+        pytest.skip("a Float64 column does not hold NaT")
+    X = _frame_with(lambda b: pd.array([missing if i == 4 else v for i, v in enumerate(b)],
+                                       dtype=dtype))
+    with pytest.raises(ValueError, match=r"contains NaN in sample 4, column 'b'"):
+        LSTMRegressor(**FAST).fit(X, np.arange(8.0))
+
+
+def test_numbers_in_an_object_frame_column_are_read_as_floats():
+    X = _frame_with(lambda b: pd.Series(list(b), dtype=object))
+    reference = LSTMRegressor(**FAST).fit(X.astype(float), np.arange(8.0))
+    model = LSTMRegressor(**FAST).fit(X, np.arange(8.0))
+    assert_array_equal(model.predict(X), reference.predict(X.astype(float)))
+
+
+@pytest.mark.parametrize("cell", [[1.0], np.array([1.0, 2.0]), {"a": 1.0}])
+def test_a_frame_cell_that_is_no_number_is_named_by_column(cell):
+    # A list in an object column failed inside NumPy ("setting an array
+    # element with a sequence").
+    X = _frame_with(lambda b: pd.Series([cell] + list(b[1:]), dtype=object))
+    with pytest.raises(TypeError, match=r"Column 'b' of X must contain only numbers, one per "
+                                        rf"entry .* but holds a {type(cell).__name__}"):
+        LSTMRegressor(**FAST).fit(X, np.arange(8.0))
+
+
+def test_a_pyarrow_column_pandas_cannot_classify_is_named():
+    pa = pytest.importorskip("pyarrow")
+    intervals = pd.arrays.ArrowExtensionArray(
+        pa.array([(0, day, 0) for day in range(8)], pa.month_day_nano_interval())
+    )
+    X = _frame_with(lambda b: intervals)  # NotImplementedError inside pandas before
+    with pytest.raises(TypeError, match=r"Column 'b' of X has dtype month_day_nano_interval"):
+        LSTMRegressor(**FAST).fit(X, np.arange(8.0))
+
+
 @pytest.mark.parametrize("estimator", [LSTMRegressor, LSTMClassifier])
 @pytest.mark.parametrize("shape", [(6, 0), (6, 3, 0)])
 def test_targets_without_outputs_are_named(estimator, shape):
