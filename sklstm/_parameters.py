@@ -189,6 +189,9 @@ PARAMETERS_DOC = """
         ``sample_weight``). scikit-learn's scalers reject 3-D input. Data in
         any units train alike, 1e-15 or 1e300; a channel whose deviations
         are within rounding of its largest value is centred, not scaled.
+        ``warm_start`` and ``partial_fit`` keep the statistics of the first
+        fit, also when ``standardize`` has changed since: the weights were
+        learnt on inputs scaled by them.
 
     n_channels : int, default=1
         Channels held by each row of 2-D ``X``. Each row of a 2-D ``X`` is one
@@ -301,7 +304,8 @@ ATTRIBUTES_DOC = """
         first layer's ``W`` has ``patch_length_ * n_channels`` rows.
 
     input_mean_, input_scale_ : ndarray of shape (n_channels,)
-        Per-channel standardisation (zeros and ones when ``standardize=False``).
+        Per-channel standardisation (zeros and ones when the first fit had
+        ``standardize=False``).
 
     loss_ : float
         Training loss at the end of the last epoch or iteration.

@@ -535,3 +535,17 @@ def test_invalid_hyper_parameters_raise(Estimator, invalid_params, error, match)
     if model.solver in ("adam", "sgd"):
         with pytest.raises(error, match=match):
             model.partial_fit(X, y, **({"classes": [0, 1]} if Estimator is LSTMClassifier else {}))
+
+
+@ignore_convergence
+@pytest.mark.parametrize("first, then", [(True, False), (False, True)])
+def test_a_warm_start_keeps_the_first_fits_input_statistics(first, then):
+    # As documented: the weights were learnt on inputs scaled by them.
+    X = np.random.RandomState(0).normal(5.0, 3.0, size=(12, 4, 2))
+    model = LSTMRegressor((2,), max_iter=2, random_state=0, warm_start=True, standardize=first)
+    model.fit(X, X.sum(axis=(1, 2)))
+    mean, scale = model.input_mean_.copy(), model.input_scale_.copy()
+    model.set_params(standardize=then).fit(X[::-1], X[::-1].sum(axis=(1, 2)))
+    np.testing.assert_array_equal(model.input_mean_, mean)
+    np.testing.assert_array_equal(model.input_scale_, scale)
+    assert (mean != 0).all() == first
