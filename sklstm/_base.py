@@ -606,9 +606,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 (n_samples, n_columns), DataFrame, or list of arrays
             Training sequences. 2-D input holds one sequence per row (see
             ``n_channels``, ``column_order``, ``newest_first``); a list may
-            hold sequences of different lengths (a list of 1-D arrays is
-            refused when those parameters declare a table's layout);
-            trailing all-NaN steps of 3-D input are padding.
+            hold sequences of different lengths (a list of 1-D arrays of
+            equal length is refused when those parameters declare a table's
+            layout); trailing all-NaN steps of 3-D input are padding.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
                 (n_samples, n_timesteps[, n_outputs]) when ``return_sequences``
             Targets.

@@ -169,22 +169,26 @@ def cast_finite(arr, dtype, name, axes):
     return cast
 
 
-def cast_gradient(arr, dtype, name, axes):
+def cast_gradient(arr, dtype, name, axes, where=None):
     """``arr`` (real numbers, a gradient) cast to ``dtype``. NaN and infinity
     pass through, as a gradient may hold them; a finite value that the cast
     overflows (1e39 in float32) is refused, naming its place, since it
-    would turn the gradients NaN without a word."""
+    would turn the gradients NaN without a word. Only positions where
+    ``where`` (broadcastable to ``arr``) is True are read by the pass, and
+    only they are checked."""
     with np.errstate(over="ignore"):
         cast = arr.astype(dtype, copy=False)
     if cast is not arr and first_non_finite(cast) is not None:
         overflowed = np.isfinite(arr) & ~np.isfinite(cast)
+        if where is not None:
+            overflowed &= where
         if overflowed.any():
             index = tuple(int(i) for i in np.argwhere(overflowed)[0])
-            where = ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))
+            place = ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))
+            remedy = " or run the pass in float64" if np.dtype(dtype) == np.float32 else ""
             raise ValueError(
-                f"{name} holds {arr[index]:.3g} at {where}, beyond the range of "
-                f"{np.dtype(dtype).name}, the dtype of X: scale it down, or run the pass "
-                "in float64."
+                f"{name} holds {arr[index]} at {place}, beyond the range of "
+                f"{np.dtype(dtype).name}, the dtype of X: scale it down{remedy}."
             )
     return cast
 

@@ -317,6 +317,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         class_weight = check_class_weight(self.class_weight, classes, multilabel)
         if isinstance(class_weight, str):  # "balanced"
             weights = balanced_sample_weight(labels, sample_weight)
+            if sample_weight is not None:
+                # Checked as their product with sample_weight: alone they may
+                # be as extreme as the weights they balance.
+                return weights
             return check_sample_weight(weights, len(labels), name="class_weight", dtype=dtype)
         # Every known class weighs 1 unless named: scikit-learn refuses a dict
         # naming a class that this batch (of partial_fit, say) lacks while it

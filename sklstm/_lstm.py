@@ -774,8 +774,27 @@ def _check_d_outputs(d_outputs, cache):
             f"d_outputs must have the shape of lstm_forward's outputs, {shape}, "
             f"got {d_outputs.shape}."
         )
-    axes = ("sample", "step", "unit") if cache["return_sequences"] else ("sample", "unit")
-    return cast_gradient(d_outputs, A.dtype, "d_outputs", axes)
+    if not cache["return_sequences"]:
+        return cast_gradient(d_outputs, A.dtype, "d_outputs", ("sample", "unit"))
+    return cast_gradient(d_outputs, A.dtype, "d_outputs", ("sample", "step", "unit"),
+                         where=_real_steps(cache)[:, :, None])
+
+
+def _real_steps(cache):
+    """(B, T_full) bool, samples in the given order: the steps each sequence
+    really has (all, without ``lengths``); the pass ignores the others."""
+    n_active, order = cache["n_active"], cache["order"]
+    B = cache["layers"][0]["A"].shape[2]
+    real = np.zeros((B, cache["T_full"]), dtype=bool)
+    if n_active is None:
+        real[:] = True
+        return real
+    real[:, : n_active.size] = np.arange(B)[:, None] < n_active[None, :]
+    if order is not None:
+        given = np.empty_like(real)
+        given[order] = real  # sorted row j is sample order[j]
+        real = given
+    return real
 
 
 def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):

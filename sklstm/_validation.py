@@ -18,8 +18,8 @@ only place that knows about input layouts:
 - **Ragged list** of 1-D (univariate: arrays, lists or pandas Series) or
   2-D (n_timesteps_i, n_channels) arrays or DataFrames of different lengths.
   A list of arrays is a list of sequences even when they are of equal
-  length; a list of 1-D arrays with a table layout declared (the above
-  parameters, or ``n_exog``) is refused, as it is most likely the rows of
+  length; a list of 1-D arrays of equal length with a table layout
+  declared (the above parameters, or ``n_exog``) is refused, as it is most likely the rows of
   a table (``list(table)``), whose declared layout would be ignored.
 
 Values must be real numbers: integers and booleans become float64, float32
@@ -269,7 +269,8 @@ def _object_numbers(values, name):
     """
     def is_number_or_missing(v):
         return (
-            v is None or v is pd.NA or v is pd.NaT or isinstance(v, (numbers.Number, np.bool_))
+            v is None or v is pd.NA or v is pd.NaT
+            or (isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, np.timedelta64))
             or (isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "biuf")
         )
 
@@ -305,8 +306,17 @@ def _object_columns(frame, name):
     for k, column in enumerate(frame.columns):
         values = frame.iloc[:, k].to_numpy()
         if values.dtype == object:
-            frame.isetitem(k, _object_numbers(values, f"Column {column!r} of {name}"))
+            numbers_ = _object_numbers(values, f"Column {column!r} of {name}")
+            try:  # pandas reads the column's type from its values
+                frame.isetitem(k, numbers_)
+            except OverflowError as exc:
+                raise _too_large(name, exc) from exc
     return frame
+
+
+def _too_large(name, exc):
+    """The one error for Python ints beyond float64's range, in object data."""
+    return ValueError(f"{name} holds a number too large for float64: {exc}")
 
 
 def _as_float_array(
@@ -345,7 +355,7 @@ def _as_float_array(
         raise TypeError(f"{name} must contain only numbers: {exc}") from exc
     except OverflowError as exc:
         # Python ints beyond float64's range, in object arrays or lists.
-        raise ValueError(f"{name} holds a number too large for float64: {exc}") from exc
+        raise _too_large(name, exc) from exc
     except ValueError as exc:
         msg = str(exc)
         if "Complex data not supported" in msg:
@@ -526,10 +536,11 @@ def _holds_arrays(X):
 
 
 def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog, name):
-    """Refuse a list of 1-D arrays when a parameter describes a table's columns.
+    """Refuse a list of equal-length 1-D arrays when a parameter describes a
+    table's columns.
 
     A list of 1-D arrays is a list of univariate sequences, oldest step
-    first; it is also what ``list(table)`` gives. With a table layout
+    first; of equal length, it is also what ``list(table)`` gives. With a table layout
     declared, reading the rows as sequences would ignore it without a word
     (the newest lag read as the oldest, two channels as one).
     """
@@ -538,10 +549,13 @@ def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_e
         "newest_first": (newest_first, False), "n_exog": (n_exog, 0),
     }
     given = [f"{key}={value!r}" for key, (value, default) in declared.items() if value != default]
-    if not given or not any(np.ndim(item) == 1 for item in X):
+    # Only equal-length 1-D items can be a table's rows; univariate
+    # histories of different lengths are sequences whatever the layout.
+    if not given or any(np.ndim(item) != 1 for item in X) or _is_ragged(X, name):
         return
     raise ValueError(
-        f"{name} is a list of 1-D arrays, read as univariate sequences (one per item, "
+        f"{name} is a list of 1-D arrays of equal length, read as univariate sequences "
+        "(one per item, "
         f"oldest step first), but {', '.join(given)} "
         f"{'describes' if len(given) == 1 else 'describe'} the columns of a 2-D table, "
         "which a list of sequences does not have. Pass the rows as one 2-D "
@@ -734,6 +748,7 @@ def check_sequences(
         values, lengths, names = _list_to_padded(X, name, data_format == "channels_first")
         _check_steps_and_channels(values, name)
         return Sequences(values, lengths, None, channel_names=names)
+    given = X  # a pyarrow Table, say, whose column names check_table reads
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists, and objects exposing __array__
     _check_dimensions(X, name)
@@ -743,7 +758,7 @@ def check_sequences(
     _check_not_empty(arr, name)
     if arr.ndim == 2:
         if check_table is not None:
-            check_table(X)
+            check_table(given)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
         _warn_if_named_otherwise(columns, newest_first, n_exog, name)

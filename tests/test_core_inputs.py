@@ -527,6 +527,15 @@ def test_a_finite_gradient_beyond_float32_is_refused_where_the_pass_runs_in_floa
         with pytest.raises(ValueError, match=r"holds 1e\+39 at sample 0, unit 0, beyond the "
                                              r"range of float32"):
             lstm_backward(*args[0], cache, **args[1])
+    # At a padded step, which the pass does not read, it is no error.
+    outputs, cache = lstm_forward(X, layers, lengths=[5, 2, 5, 3], return_sequences=True)
+    d_outputs = np.zeros(outputs.shape)
+    d_outputs[1, 3] = 1e39
+    assert np.isfinite(lstm_backward(d_outputs, cache)["layers"][0]["W"]).all()
+    d_outputs[1, 1] = 1e39
+    with pytest.raises(ValueError, match=r"at sample 1, step 1, unit 0"):
+        lstm_backward(d_outputs, cache)
+    outputs, cache = lstm_forward(X, layers)
     # Non-finite gradients still pass through, as before.
     assert np.isnan(lstm_backward(np.full(outputs.shape, np.inf), cache)["layers"][0]["b"]).all()
 

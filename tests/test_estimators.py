@@ -365,6 +365,17 @@ def test_balanced_class_weight_counts_a_weight_of_k_as_k_copies(multilabel):
     assert not np.allclose(unbalanced.predict_proba(X), weighted.predict_proba(X), atol=1e-6)
 
 
+@ignore_convergence
+def test_balanced_class_weights_as_extreme_as_the_sample_weights_they_balance_fit():
+    # Alone they exceeded float32 and were refused, with advice that cannot
+    # work; their product with sample_weight is 5e9 per sample.
+    X = np.random.RandomState(0).normal(size=(10, 3, 1)).astype(np.float32)
+    y = np.repeat([0, 1], 5)
+    sample_weight = np.repeat([1e-30, 1e10], 5)
+    model = LSTMClassifier((2,), max_iter=2, class_weight="balanced").fit(X, y, sample_weight)
+    assert np.isfinite(model.predict_proba(X)).all()
+
+
 def test_balanced_weights_without_sample_weight_are_scikit_learns():
     rng = np.random.RandomState(1)
     labels = rng.choice(["x", "y", "z"], p=[0.6, 0.3, 0.1], size=50)

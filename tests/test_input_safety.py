@@ -1132,6 +1132,17 @@ def test_a_frame_cell_that_is_no_number_is_named_by_column(cell):
         LSTMRegressor(**FAST).fit(X, np.arange(8.0))
 
 
+@pytest.mark.parametrize("cell, error, match", [
+    (10**400, ValueError, r"X holds a number too large for float64"),  # OverflowError in pandas
+    (np.timedelta64(1, "s"), TypeError, r"Column 'b' of X must contain only numbers.* "
+                                        r"timedelta64"),  # was read as a count of seconds
+])
+def test_an_object_frame_cell_beyond_numbers_is_refused(cell, error, match):
+    X = _frame_with(lambda b: pd.Series([cell] + list(b[1:]), dtype=object))
+    with pytest.raises(error, match=match):
+        LSTMRegressor(**FAST).fit(X, np.arange(8.0))
+
+
 def test_a_pyarrow_column_pandas_cannot_classify_is_named():
     pa = pytest.importorskip("pyarrow")
     intervals = pd.arrays.ArrowExtensionArray(

@@ -454,7 +454,7 @@ def test_a_list_of_rows_is_refused_when_a_table_layout_is_declared(layout, named
     # as the oldest, two channels as one).
     rng = np.random.RandomState(0)
     table = rng.normal(size=(12, 4))
-    with pytest.raises(ValueError, match=rf"list of 1-D arrays, .* {named} the columns of a "
+    with pytest.raises(ValueError, match=rf"list of 1-D arrays of equal length, .* {named} the columns of a "
                                          r"2-D table.*np\.asarray\(X\)"):
         check_sequences(list(table), **layout)
     model = LSTMRegressor((2,), max_iter=2, random_state=0, **layout).fit(table, table[:, 0])
@@ -465,6 +465,28 @@ def test_a_list_of_rows_is_refused_when_a_table_layout_is_declared(layout, named
     # A list of 2-D sequences (n_timesteps, n_channels) is still read as sequences.
     if "n_channels" in layout:
         assert_allclose(model.predict([row.reshape(2, 2) for row in table]), before)
+
+
+def test_univariate_histories_of_different_lengths_are_sequences_whatever_the_layout():
+    # Not a table's rows: only a list of equal-length 1-D arrays is refused.
+    rng = np.random.RandomState(0)
+    table = rng.normal(size=(12, 4))
+    model = LSTMRegressor((2,), max_iter=2, random_state=0, newest_first=True)
+    model.fit(table, table[:, 0])
+    histories = [rng.normal(size=3), rng.normal(size=5)]
+    assert_allclose(model.predict(histories),
+                    model.predict([h[:, None] for h in histories]))
+
+
+def test_a_pyarrow_tables_column_names_are_checked_at_predict():
+    # The column count check read the table converted to an array, without
+    # its names: swapped columns predicted silently.
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.RandomState(0)
+    table = pa.table({name: rng.normal(size=8) for name in ("x0", "x1", "x2")})
+    model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(table, np.arange(8.0))
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(table.select(["x2", "x1", "x0"]))
 
 
 @pytest.mark.parametrize("layout", [dict(n_exog=1), dict(n_channels=2)])
