@@ -718,3 +718,47 @@ def test_differences_beyond_float64_are_named_by_column_and_label():
     with pytest.raises(ValueError, match=r"target_transform='diff': the difference of column "
                                          r"'load' at label 1 overflows float64"):
         RecursiveForecaster(_zero_regressor(), window=2, target_transform="diff").fit(y)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_uint64_labels_past_int64_are_refused_at_fit_naming_them(cls, make):
+    # They wrapped to negative labels: in fitted_values_ and in the forecast
+    # of a pickled copy, while the fit was accepted.
+    labels = np.arange(2**63 - 2, 2**63 + 18, dtype=np.uint64)
+    y = pd.Series(np.sin(np.arange(20) / 3.0), index=pd.Index(labels), name="y")
+    with pytest.raises(ValueError, match=r"holds 18 label\(s\) above 9223372036854775807.*"
+                                         r": 9223372036854775808, 9223372036854775809"):
+        make(cls, window=3, calibration=None).fit(y)
+    # In steps of 2 too (pandas' OverflowError, building the missing labels).
+    every_other = y.set_axis(pd.Index(2**63 + 10 + 2 * np.arange(20, dtype=np.uint64)))
+    with pytest.raises(ValueError, match=r"holds 20 label\(s\) above"):
+        make(cls, window=3, calibration=None).fit(every_other)
+    # A fitted forecaster stays as it was.
+    good = pd.Series(np.arange(20.0), name="y")
+    model = make(cls, window=3, calibration=None).fit(good)
+    before = model.predict(2)
+    with pytest.raises(ValueError, match="above 9223372036854775807"):
+        model.fit(y)
+    pd.testing.assert_series_equal(model.predict(2), before)
+    with pytest.raises(ValueError, match="history: the integer index holds 18 label"):
+        model.predict(2, history=y)
+
+
+def test_uint64_labels_within_int64_keep_their_values(make):
+    labels = np.arange(2**62, 2**62 + 20, dtype=np.uint64)
+    y = pd.Series(np.sin(np.arange(20) / 3.0), index=pd.Index(labels), name="y")
+    model = make(RecursiveForecaster, window=3, calibration=None).fit(y)
+    copy = pickle.loads(pickle.dumps(model))
+    assert model.fitted_values_.index.min() >= 2**62
+    assert copy.predict(2).index.tolist() == [2**62 + 20, 2**62 + 21]
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_a_hole_in_a_small_integer_dtype_index_is_named(dtype, make):
+    # 255 + 1 wrapped to 0 in uint8: "labels  are missing ... range(215, 0)".
+    top = 255 if dtype == "uint8" else 127
+    labels = [label for label in range(top - 40, top + 1) if label != top - 15]
+    y = pd.Series(np.arange(40.0), index=pd.Index(labels, dtype=dtype), name="y")
+    with pytest.raises(ValueError, match=rf"labels {top - 15} are missing\. Insert them with "
+                                         rf"df\.reindex\(range\({top - 40}, {top + 1}\)\)"):
+        make(RecursiveForecaster, window=3, calibration=None).fit(y)

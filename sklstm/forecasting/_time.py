@@ -57,6 +57,40 @@ def _check_index_type(index):
             f"with df.set_index(pd.to_datetime(df['date'])), df.to_timestamp() for "
             f"a PeriodIndex, or df.reset_index(drop=True)."
         )
+    if not isinstance(index, pd.DatetimeIndex):
+        _check_int64_range(index)
+
+
+# The largest integer label: forecast labels are a RangeIndex, and saved
+# labels an array, both int64.
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _check_int64_range(index):
+    """Raise, naming them, on integer labels int64 cannot hold (uint64 ones
+    above 2**63 - 1), which would wrap to negative labels once read as int64."""
+    if index.dtype.kind != "u":
+        return
+    labels = index.dropna()  # NA is named by the index checks
+    too_large = labels[labels.to_numpy(dtype=np.uint64) > _INT64_MAX]
+    if len(too_large):
+        raise ValueError(
+            f"the integer index holds {len(too_large)} label(s) above {_INT64_MAX}, the "
+            f"largest int64 label a forecaster keeps: {listed(too_large)}. Renumber the "
+            "rows, e.g. with df.reset_index(drop=True), or subtract an offset from the "
+            "labels first."
+        )
+
+
+def integer_labels(index):
+    """The labels of an integer index as an int64 array of shape (n_rows,).
+
+    The one place integer labels are read as numbers: labels int64 cannot
+    hold are refused, and arithmetic on the result cannot overflow a small
+    dtype (uint8's 255 + 1 is 0).
+    """
+    _check_int64_range(index)
+    return index.to_numpy(dtype=np.int64)
 
 
 def _check_index_type_and_order(index):
@@ -88,10 +122,13 @@ def _check_index_type_and_order(index):
 
 def _check_integer_steps(index):
     """Raise unless an integer index has step 1, naming the missing labels."""
-    if len(index) > 1 and (np.diff(np.asarray(index)) != 1).any():
-        first, last = int(index[0]), int(index[-1])
-        if not _few_missing(last - first + 1 - len(index), len(index)):
-            steps = np.unique(np.diff(np.asarray(index, dtype=object)))
+    labels = integer_labels(index)
+    # Sorted and unique, so a step is 1 exactly when its int64 difference
+    # is, even where a difference wraps past int64.
+    if len(labels) > 1 and (np.diff(labels) != 1).any():
+        first, last = int(labels[0]), int(labels[-1])
+        if not _few_missing(last - first + 1 - len(labels), len(labels)):
+            steps = np.unique(np.diff(labels.astype(object)))
             raise ValueError(
                 f"the integer index must have step 1; its labels run from {first} to "
                 f"{last} in steps of {listed(steps)}. Labels that are times (epoch "
@@ -99,11 +136,12 @@ def _check_integer_steps(index):
                 "df.index = pd.to_datetime(df.index, unit='s'); use "
                 "df.reset_index(drop=True) if the labels do not matter."
             )
-        missing = pd.RangeIndex(index[0], index[-1] + 1).difference(index)
+        # The last label is present: the missing ones lie before it.
+        missing = pd.RangeIndex(first, last).difference(pd.Index(labels))
         raise ValueError(
             f"the integer index must have step 1; labels "
             f"{listed(missing)} are missing. Insert them with "
-            f"df.reindex(range({index[0]}, {index[-1] + 1})) (they become "
+            f"df.reindex(range({first}, {last + 1})) (they become "
             f"NaN rows to fill), or use df.reset_index(drop=True) if the "
             f"labels do not matter."
         )
@@ -313,7 +351,7 @@ def index_state(index):
             "tz": None if index.tz is None else _zone_state(index.tz),
             "name": index.name,
         }
-    return {"values": np.asarray(index, dtype=np.int64), "tz": "integer", "name": index.name}
+    return {"values": integer_labels(index), "tz": "integer", "name": index.name}
 
 
 def index_from_state(state, freq):
