@@ -762,3 +762,52 @@ def test_a_hole_in_a_small_integer_dtype_index_is_named(dtype, make):
     with pytest.raises(ValueError, match=rf"labels {top - 15} are missing\. Insert them with "
                                          rf"df\.reindex\(range\({top - 40}, {top + 1}\)\)"):
         make(RecursiveForecaster, window=3, calibration=None).fit(y)
+
+
+_DST_CASES = {
+    # Daily at midnight in Havana: clocks jump from 00:00 to 01:00 on 2026-03-08.
+    "skipped": (pd.date_range("2026-02-01", "2026-03-07", freq="D", tz="America/Havana"),
+                r"meet 2026-03-08 00:00:00, a wall-clock time that does not exist in time "
+                r"zone 'America/Havana'"),
+    # Daily at 02:30 in Berlin: 02:30 comes twice on 2026-10-25.
+    "repeated": (pd.date_range("2026-09-20 02:30", "2026-10-24 02:30", freq="D",
+                               tz="Europe/Berlin"),
+                 r"meet 2026-10-25 02:30:00, a wall-clock time that occurs twice in time "
+                 r"zone 'Europe/Berlin'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_DST_CASES))
+@pytest.mark.parametrize("call", ["predict", "predict_interval", "score", "history", "future"])
+def test_a_forecast_label_in_a_dst_change_is_a_value_error_naming_it(case, call, make):
+    # pandas raised pytz's NonExistentTimeError / AmbiguousTimeError, which
+    # are not ValueErrors, from deep inside pd.date_range.
+    index, message = _DST_CASES[case]
+    df = pd.DataFrame({"y": np.sin(np.arange(len(index)) / 3.0),
+                       "f": np.arange(len(index)) % 7.0}, index=index)
+    params = {"future_covariates": "f"} if call == "future" else {}
+    model = make(RecursiveForecaster, window=3, target="y", calibration_horizon=2,
+                 **params).fit(df)
+    run = {
+        "predict": lambda: model.predict(2),
+        "predict_interval": lambda: model.predict_interval(2),
+        "score": lambda: model.score(df.iloc[:0]),
+        "history": lambda: model.predict(2, history=df.iloc[:-1]),
+        "future": lambda: model.predict(1, future=df[["f"]]),
+    }[call]
+    with pytest.raises(ValueError, match=message + r".*df\.tz_localize\(None\)"):
+        run()
+    # The advice works: the same wall-clock times without a zone forecast.
+    naive = make(RecursiveForecaster, window=3, target="y", calibration=None).fit(
+        df[["y"]].tz_localize(None))
+    assert naive.predict(1).index[0] == index[-1].tz_localize(None) + pd.Timedelta(days=1)
+
+
+def test_guessing_the_grid_of_a_gappy_index_across_a_dst_change_is_a_value_error(make):
+    # Guessing the daily grid of this index built it through the midnight
+    # Havana skips, and fit raised pytz's NonExistentTimeError.
+    index = pd.date_range("2026-02-01", "2026-03-20", freq="D", tz="America/Havana",
+                          nonexistent="shift_forward").delete(5)
+    y = pd.Series(np.arange(len(index), dtype=float), index=index, name="y")
+    with pytest.raises(ValueError, match="the DatetimeIndex has no freq"):
+        make(RecursiveForecaster, window=3, calibration=None).fit(y)

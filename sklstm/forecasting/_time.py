@@ -26,6 +26,52 @@ def _few_missing(n_missing, n_rows):
     return n_missing <= max(10 * n_rows, 10_000)
 
 
+def _wall_clock_steps(freq):
+    """Whether pandas steps ``freq`` in wall-clock time in a time zone: a
+    calendar day (``Day``, unlike the other fixed steps) or a calendar offset
+    (week, month, business day). Their labels can fall in a DST change."""
+    return isinstance(freq, pd.offsets.Day) or not isinstance(freq, pd.offsets.Tick)
+
+
+def _check_wall_clock(start, end, periods, freq, unit):
+    """Raise a ValueError, naming the label, if a wall-clock grid from the
+    tz-aware ``start`` meets a time that its zone skips or repeats."""
+    wall = pd.date_range(
+        start.tz_localize(None), None if end is None else end.tz_localize(None),
+        periods=periods, freq=freq, unit=unit,
+    )
+    skipped = wall.tz_localize(
+        start.tz, ambiguous=np.zeros(len(wall), dtype=bool), nonexistent="NaT"
+    ).isna()
+    repeated = wall.tz_localize(start.tz, ambiguous="NaT", nonexistent="shift_forward").isna()
+    bad = np.flatnonzero(skipped | repeated)
+    if not len(bad):
+        return
+    i = bad[0]
+    what, why = (
+        ("does not exist", "clocks skip it when daylight saving time starts")
+        if skipped[i]
+        else ("occurs twice", "clocks repeat it when daylight saving time ends, so its "
+              "UTC offset is ambiguous")
+    )
+    raise ValueError(
+        f"steps of freq {freq.freqstr!r} from {start} meet {wall[i]}, a "
+        f"wall-clock time that {what} in time zone {str(start.tz)!r} ({why}): it cannot "
+        "label a row. Refit on wall-clock times without a zone (df.tz_localize(None)), "
+        "or on data recorded at a time of day every day has exactly once (noon, say)."
+    )
+
+
+def date_range(start, freq, unit, *, end=None, periods=None, name=None):
+    """:func:`pandas.date_range` from ``start``, with a ValueError naming the
+    label and zone where a wall-clock step meets a DST change (pandas raises
+    pytz's NonExistentTimeError or AmbiguousTimeError, not ValueErrors)."""
+    freq = to_offset(freq)
+    if start.tz is not None and _wall_clock_steps(freq):
+        _check_wall_clock(start, end, periods, freq, unit)
+    return pd.date_range(start, end, periods=periods, freq=freq, name=name, unit=unit)
+
+
 def _missing_datetimes(index):
     """Guess the frequency of a DatetimeIndex with holes; return (freq, missing)."""
     candidates = []
@@ -35,11 +81,14 @@ def _missing_datetimes(index):
             candidates.append(freq)
     for freq in candidates:
         # The grid's size from one step, before the grid is built.
-        first, second = pd.date_range(index[0], periods=2, freq=freq, unit=index.unit)
-        if not _few_missing((index[-1] - index[0]) / (second - first) + 1 - len(index),
-                            len(index)):
+        try:
+            first, second = date_range(index[0], freq, index.unit, periods=2)
+            if not _few_missing((index[-1] - index[0]) / (second - first) + 1 - len(index),
+                                len(index)):
+                continue
+            full = date_range(index[0], freq, index.unit, end=index[-1])
+        except ValueError:  # a step into a DST change: not the data's grid
             continue
-        full = pd.date_range(index[0], index[-1], freq=freq, unit=index.unit)
         if len(full) > len(index) and index.isin(full).all():
             return freq, full.difference(index)
     return None, None
@@ -256,7 +305,10 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     if not is_datetime:
         _check_integer_steps(index)
         return
-    expected = pd.date_range(index[0], periods=len(index), freq=freq, unit=index.unit)
+    try:
+        expected = date_range(index[0], freq, index.unit, periods=len(index))
+    except ValueError as error:
+        raise ValueError(f"{what}: {error}") from None
     wrong = np.flatnonzero(index != expected)
     if len(wrong):
         i = wrong[0]
@@ -289,9 +341,7 @@ def future_labels(index, freq, start, n):
         return pd.RangeIndex(first, first + n, name=index.name)
     unit = index.unit  # the index's own: seconds reach further than nanoseconds
     try:
-        labels = pd.date_range(
-            index[-1], periods=start + n + 1, freq=freq, name=index.name, unit=unit
-        )
+        labels = date_range(index[-1], freq, unit, periods=start + n + 1, name=index.name)
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
         last = f"{pd.Timestamp.max}, the last timestamp" if unit == "ns" else "the last time"
         raise ValueError(
