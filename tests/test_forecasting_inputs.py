@@ -811,3 +811,31 @@ def test_guessing_the_grid_of_a_gappy_index_across_a_dst_change_is_a_value_error
     y = pd.Series(np.arange(len(index), dtype=float), index=index, name="y")
     with pytest.raises(ValueError, match="the DatetimeIndex has no freq"):
         make(RecursiveForecaster, window=3, calibration=None).fit(y)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_tz_aware_grid_evenly_spaced_across_dst_keeps_its_step_without_freq(cls, make):
+    # 24 h apart in absolute time, 23 h or 25 h apart in wall-clock time
+    # across the change: infer_freq finds nothing, and fit said the index
+    # needed "at least 3 evenly spaced timestamps", which it has.
+    grid = pd.date_range("2026-03-20", periods=31, freq="24h", tz="Europe/Berlin")
+    y = pd.Series(np.sin(np.arange(31) / 3.0), index=pd.DatetimeIndex(list(grid)), name="y")
+    assert y.index.freq is None
+    model = make(cls, window=3, calibration=None).fit(y[:29])
+    assert model.freq_ == pd.Timedelta(hours=24)
+    # After the change the labels keep the 24 h step (01:00 summer time), as the data does.
+    assert model.predict(2).index.equals(pd.DatetimeIndex(grid[29:], freq="24h"))
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.predict(1, history=y[:30]).index[0] == grid[30]
+
+
+def test_an_index_with_no_freq_is_described_truly():
+    # A hole in a 24 h grid across the DST change: not the calendar grid 'D' either.
+    uneven = pd.date_range("2026-03-26", periods=8, freq="24h", tz="Europe/Berlin").delete(5)
+    y = pd.Series(np.arange(7.0), index=uneven, name="y")
+    with pytest.raises(ValueError, match=r"no freq and none can be inferred \(its timestamps "
+                                         r"are not evenly spaced: steps of 1 days 00:00:00, "
+                                         r"2 days 00:00:00 in absolute time"):
+        make_windows(y, window=2)
+    with pytest.raises(ValueError, match=r"at least 3 timestamps to infer one; the index has 2"):
+        make_windows(y[:2], window=1)

@@ -4,7 +4,9 @@ Time axis
 ---------
 The index must be a regular time axis: a :class:`pandas.RangeIndex` (or
 integer index with step 1), or a :class:`pandas.DatetimeIndex` whose ``freq``
-is set or can be inferred with :func:`pandas.infer_freq`. Missing timestamps,
+is set or can be inferred with :func:`pandas.infer_freq` (for a tz-aware
+index, also a fixed step in absolute time, such as 24 h across a DST
+change, which ``infer_freq`` reads in wall-clock time). Missing timestamps,
 an unsorted or duplicated index are errors, never silently repaired: use
 ``df.asfreq("D")``, ``df.sort_index()`` and so on first.
 """
@@ -196,6 +198,29 @@ def _check_integer_steps(index):
         )
 
 
+def _absolute_step(index):
+    """The step of a tz-aware DatetimeIndex evenly spaced in absolute time, as
+    a fixed offset (``24h``, not the calendar ``D``), or None.
+
+    :func:`pandas.infer_freq` reads a tz-aware index in wall-clock time, where
+    24 h steps across a DST change look like 23 h or 25 h ones (a CSV round
+    trip drops the freq of data made with ``freq="24h"``).
+    """
+    if index.tz is None or len(index) < 3:
+        return None
+    steps = np.unique(np.diff(index.asi8))
+    if len(steps) != 1:
+        return None
+    nanos = pd.Timedelta(int(steps[0]), unit=index.unit).value
+    # The coarsest fixed unit that divides the step: never Day, which
+    # pd.date_range steps in wall-clock time.
+    for offset in (pd.offsets.Hour, pd.offsets.Minute, pd.offsets.Second,
+                   pd.offsets.Milli, pd.offsets.Micro):
+        if nanos % offset(1).nanos == 0:
+            return offset(nanos // offset(1).nanos)
+    return pd.offsets.Nano(nanos)
+
+
 def _datetime_freq(index):
     """The frequency of a DatetimeIndex: set, inferred, or a clear error."""
     if index.freq is not None:
@@ -203,6 +228,9 @@ def _datetime_freq(index):
     freq = pd.infer_freq(index) if len(index) >= 3 else None
     if freq is not None:
         return to_offset(freq)
+    step = _absolute_step(index)
+    if step is not None:
+        return step
     guess, missing = _missing_datetimes(index) if len(index) >= 3 else (None, None)
     if guess is not None:
         raise ValueError(
@@ -211,10 +239,17 @@ def _datetime_freq(index):
             f"df.asfreq({guess!r}), then fill the NaN rows this creates (or pass "
             f"dropna=True to drop the windows that touch them)."
         )
+    if len(index) < 3:
+        why = f"it takes at least 3 timestamps to infer one; the index has {len(index)}"
+    else:
+        steps = pd.to_timedelta(np.unique(np.diff(index.asi8)), unit=index.unit)
+        why = f"its timestamps are not evenly spaced: steps of {listed(steps)}"
+        if index.tz is not None:
+            why += (" in absolute time, nor on a calendar grid in the wall-clock time of "
+                    f"{str(index.tz)!r}")
     raise ValueError(
-        "the DatetimeIndex has no freq and none can be inferred (it needs at "
-        "least 3 evenly spaced timestamps). Put the data on a regular grid, e.g. "
-        "df.asfreq('D') or df.resample('MS').mean()."
+        f"the DatetimeIndex has no freq and none can be inferred ({why}). Put the data "
+        "on a regular grid, e.g. df.asfreq('D') or df.resample('MS').mean()."
     )
 
 
