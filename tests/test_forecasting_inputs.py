@@ -839,3 +839,51 @@ def test_an_index_with_no_freq_is_described_truly():
         make_windows(y, window=2)
     with pytest.raises(ValueError, match=r"at least 3 timestamps to infer one; the index has 2"):
         make_windows(y[:2], window=1)
+
+
+def _with_blank_second_level(frame):
+    """``frame`` with columns ('y', ''), ('c', ''), ...: as after a pivot or an agg."""
+    return frame.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in frame.columns]), axis=1)
+
+
+_PART_OF_A_LABEL = (r"column '(y|f)' is part of the label \('(y|f)', ''\) of data's MultiIndex "
+                    r"columns.*df\.columns = df\.columns\.get_level_values\(0\)")
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_name_that_is_part_of_a_multiindex_column_label_is_refused(cls, make):
+    # df["y"] selects ('y', ''), so fit was accepted; last_window_ kept the
+    # tuple columns and every predict then failed on the fitted state, and
+    # a refit this way replaced a good model by a broken one.
+    n = 30
+    flat = pd.DataFrame({"y": np.sin(np.arange(n) / 3.0), "c": np.arange(n) % 7.0,
+                         "f": np.arange(n) % 5.0})
+    nested = _with_blank_second_level(flat)
+    params = dict(window=3, target="y", past_covariates=["c"], future_covariates=["f"],
+                  calibration=None)
+    if cls is RecursiveForecaster:
+        params.pop("past_covariates")
+    model = make(cls, **params).fit(flat[:-2])
+    before = model.predict(2, future=flat[["f"]])
+    with pytest.raises(ValueError, match=_PART_OF_A_LABEL):
+        model.fit(nested)
+    pd.testing.assert_series_equal(model.predict(2, future=flat[["f"]]), before)
+    with pytest.raises(ValueError, match=_PART_OF_A_LABEL):
+        model.predict(2, history=nested[:-2], future=flat[["f"]])
+    with pytest.raises(ValueError, match=_PART_OF_A_LABEL):
+        model.predict(2, future=_with_blank_second_level(flat[["f"]]))
+    with pytest.raises(ValueError, match=_PART_OF_A_LABEL):
+        model.score(nested[-2:])
+    with pytest.raises(ValueError, match=_PART_OF_A_LABEL):
+        backtest(make(cls, **params), nested, initial=20, horizon=2)
+    with pytest.raises(ValueError, match=_PART_OF_A_LABEL):
+        make_windows(nested, target="y", window=3)
+    # The advice works, and a whole label (in a list) is still read.
+    flattened = nested.set_axis(nested.columns.get_level_values(0), axis=1)
+    refit = make(cls, **params).fit(flattened[:-2])
+    pd.testing.assert_series_equal(refit.predict(2, future=flat[["f"]]), before)
+    whole = make(cls, **{**params, "target": [("y", "")], "future_covariates": [("f", "")],
+                         **({"past_covariates": [("c", "")]} if "past_covariates" in params
+                            else {})}).fit(nested[:-2])
+    assert_array_equal(whole.predict(2, future=nested[[("f", "")]]).to_numpy(),
+                       before.to_numpy())

@@ -175,21 +175,48 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
     duplicated = [name for name in owner if np.sum(frame.columns == name) > 1]
     if duplicated:
         raise ValueError(f"data has several columns named {duplicated[0]!r}.")
+    for name in owner:
+        _column(frame, name)
     return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
+
+
+def _column(frame, name):
+    """The one column of ``frame`` that ``name`` labels whole, as a Series.
+
+    pandas also selects MultiIndex columns by their outer level(s): ``'y'``
+    selects the column ``('y', '')`` (as after a pivot or an aggregation)
+    or several. A fitted forecaster keeps, saves and reads its columns by
+    the names it was given, so a part of a label is refused, naming the
+    whole one: fit, predict and backtest would read different columns.
+    """
+    selected = frame[name]
+    if isinstance(selected, pd.DataFrame):
+        # A repeated name, or the outer level of several MultiIndex columns.
+        raise ValueError(
+            f"column {name!r} selects {selected.shape[1]} columns of data, "
+            f"{list(selected.columns)}; name one column per role (flatten "
+            "MultiIndex columns first, e.g. with '_'.join)."
+        )
+    columns = frame.columns
+    if isinstance(columns, pd.MultiIndex) and not (
+        isinstance(name, tuple) and len(name) == columns.nlevels
+    ):
+        key = name if isinstance(name, tuple) else (name,)
+        label = next(label for label in columns if label[: len(key)] == key)
+        raise ValueError(
+            f"column {name!r} is part of the label {label!r} of data's MultiIndex "
+            "columns; a forecaster names each column by one whole label. Flatten the "
+            "columns first, e.g. df.columns = df.columns.get_level_values(0), or "
+            "['_'.join(map(str, c)).strip('_') for c in df.columns]; or name the "
+            f"column whole, in a list: [{label!r}]."
+        )
+    return selected
 
 
 def column_values(frame, columns):
     """Float64 array of shape (n_rows, len(columns)); non-numeric columns fail."""
     for name in columns:
-        selected = frame[name]
-        if isinstance(selected, pd.DataFrame):
-            # A repeated name, or the top level of MultiIndex columns.
-            raise ValueError(
-                f"column {name!r} selects {selected.shape[1]} columns of data, "
-                f"{list(selected.columns)}; name one column per role (flatten "
-                "MultiIndex columns first, e.g. with '_'.join)."
-            )
-        dtype = selected.dtype
+        dtype = _column(frame, name).dtype
         if pd.api.types.is_complex_dtype(dtype):
             # Casting to float64 would drop the imaginary part silently.
             raise ValueError(
