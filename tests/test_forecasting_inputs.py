@@ -887,3 +887,55 @@ def test_a_name_that_is_part_of_a_multiindex_column_label_is_refused(cls, make):
                             else {})}).fit(nested[:-2])
     assert_array_equal(whole.predict(2, future=nested[[("f", "")]]).to_numpy(),
                        before.to_numpy())
+
+
+def _with_covariate(values):
+    frame = _daily().to_frame()
+    column = values(np.arange(len(frame)) % 7 * 1.0)
+    if isinstance(column, pd.Series):
+        column.index = frame.index  # assign aligns by label
+    return frame.assign(c=column)
+
+
+def _covariate_forecaster():
+    from sklstm import LSTMRegressor
+
+    return DirectForecaster(LSTMRegressor((2,), max_iter=2, random_state=0), window=3,
+                            horizon=2, target="y", past_covariates="c", calibration=None)
+
+
+def test_numbers_in_an_object_column_are_read_as_the_estimators_read_them():
+    # Refused as "non-numeric dtype object", where the estimators read them.
+    floats = _covariate_forecaster().fit(_with_covariate(lambda c: c)).predict()
+    objects = _covariate_forecaster().fit(
+        _with_covariate(lambda c: pd.Series(list(c), dtype=object))
+    ).predict()
+    assert_array_equal(objects.to_numpy(), floats.to_numpy())
+
+
+@pytest.mark.parametrize("cell, error, match", [
+    ("x", ValueError, r"column 'c' has non-numeric dtype object"),
+    ([1.0], TypeError, r"column 'c' must contain only numbers, one per entry .* holds a list"),
+    (10**400, ValueError, r"column 'c' holds a number too large for float64"),
+    (pd.NA, ValueError, r"column 'c' has 1 missing value\(s\) \(NaN\), the first at label"),
+])
+def test_an_object_column_cell_that_is_no_number_is_named(cell, error, match):
+    def with_cell(c):
+        values = pd.Series(list(c), dtype=object)
+        values[3] = cell
+        return values
+
+    with pytest.raises(error, match=match):
+        _covariate_forecaster().fit(_with_covariate(with_cell))
+
+
+def test_columns_that_are_not_real_numbers_are_refused_as_by_the_estimators():
+    # Categories of booleans were read as numbers (pandas calls them bool).
+    with pytest.raises(ValueError, match=r"column 'c' has non-numeric dtype category"):
+        _covariate_forecaster().fit(_with_covariate(lambda c: pd.Categorical(c > 2)))
+    pa = pytest.importorskip("pyarrow")
+    intervals = pd.arrays.ArrowExtensionArray(
+        pa.array([(0, int(day), 0) for day in range(40)], pa.month_day_nano_interval())
+    )
+    with pytest.raises(ValueError, match=r"column 'c' has non-numeric dtype month_day_nano"):
+        _covariate_forecaster().fit(_with_covariate(lambda c: intervals))  # pandas raised

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._validation import _dtype_is, _holds_text, _object_numbers, is_real_number_dtype
+
 # How many labels an error message lists before "...".
 _MAX_LISTED = 5
 
@@ -215,24 +217,37 @@ def _column(frame, name):
 
 def column_values(frame, columns):
     """Float64 array of shape (n_rows, len(columns)); non-numeric columns fail."""
+    selected = []  # (name, values) of each column, in order
     for name in columns:
-        dtype = _column(frame, name).dtype
-        if pd.api.types.is_complex_dtype(dtype):
+        column = _column(frame, name)
+        dtype = column.dtype
+        if is_real_number_dtype(dtype):
+            selected.append((name, column))
+        elif dtype == object and not _holds_text(column.to_numpy()):
+            # Numbers held as objects, read as the estimators read them (a
+            # missing one as NaN); any other object is refused by position.
+            selected.append((name, _object_numbers(column.to_numpy(), f"column {name!r}")))
+        elif _dtype_is(pd.api.types.is_complex_dtype, dtype):
             # Casting to float64 would drop the imaginary part silently.
             raise ValueError(
                 f"column {name!r} has complex dtype {dtype}; a forecaster reads real "
                 f"numbers only: split it into its real and imaginary parts (or "
                 f"modulus and angle) as two columns."
             )
-        if not (
-            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-        ):
+        else:
             raise ValueError(
                 f"column {name!r} has non-numeric dtype {dtype}; encode it as numbers."
             )
     if not columns:
         return np.empty((len(frame), 0))
-    return frame.loc[:, list(columns)].to_numpy(dtype=np.float64, na_value=np.nan)
+    values = np.empty((len(frame), len(columns)))
+    for j, (name, column) in enumerate(selected):
+        try:
+            values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
+        except OverflowError as exc:  # a Python int beyond float64
+            raise ValueError(f"column {name!r} holds a number too large for float64: "
+                             f"{exc}") from None
+    return values
 
 
 def check_finite(values, columns, index, *, allow_nan=False, where="", nan_hint=""):
