@@ -308,11 +308,22 @@ def run_scipy_minimize(
         The final iterate.
     info : dict
         ``n_iter``, ``loss``, ``success``, ``message``, ``n_fun``, ``loss_curve``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an option's value is refused, by sklstm or by scipy before
+        training begins.
+    SolverFailed
+        If scipy fails after training began. An error raised by ``fun`` or
+        ``on_iteration`` is not scipy's, and propagates unchanged.
     """
     _check_options(options, method)
     memo = {}  # losses at the last few evaluated points, to report per iteration
     n_fun = 0
+    own = _OwnErrors()
 
+    @own.track
     def objective(theta):
         nonlocal n_fun
         n_fun += 1
@@ -325,6 +336,7 @@ def run_scipy_minimize(
     loss_curve = []
     state = {"x": theta0.copy(), "loss": None}
 
+    @own.track
     def callback(xk, *args):
         xk = getattr(xk, "x", xk)
         loss = memo.get(xk.tobytes())
@@ -356,22 +368,15 @@ def run_scipy_minimize(
         success, message = bool(res.success), str(res.message)
         if message.startswith("ERROR"):  # L-BFGS-B refused its input and did not start
             raise ValueError(message)
-    except (TypeError, ValueError) as exc:
-        if options and n_fun <= 1:
-            # Refused before training began: most likely an option's value.
-            raise ValueError(
-                f"scipy.optimize.minimize(method={method!r}) refused solver_options="
-                f"{options!r}: {exc}"
-            ) from exc
-        # Mid-training, such as a trust region's subproblem meeting the
-        # overflow of a Hessian product.
-        raise SolverFailed(
-            f"scipy.optimize.minimize(method={method!r}) failed after {n_fun} evaluation(s) "
-            f"of the loss: {exc}"
-        ) from exc
     except _IterationLimit:
         theta, loss = state["x"], state["loss"]
         success, message = False, f"Reached max_iter={max_iter} iterations."
+    except Warning:
+        raise  # a warning of scipy's that the caller's filters made an error
+    except Exception as exc:
+        if own.raised(exc):
+            raise
+        raise _scipy_error(exc, method, options, n_fun) from exc
     if loss_curve and len(loss_curve) >= max_iter:
         success, message = False, f"Reached max_iter={max_iter} iterations."
     return theta, {
@@ -382,6 +387,54 @@ def run_scipy_minimize(
         "n_fun": n_fun,
         "loss_curve": loss_curve,
     }
+
+
+class _OwnErrors:
+    """The exceptions that sklstm's functions called by scipy (the loss, the
+    callback) raised, to tell them from scipy's own when ``minimize`` raises."""
+
+    def __init__(self):
+        self._raised = []
+
+    def track(self, func):
+        @functools.wraps(func)
+        def tracked(*args):
+            try:
+                return func(*args)
+            except BaseException as exc:
+                self._raised.append(exc)
+                raise
+
+        return tracked
+
+    def raised(self, exc):
+        """Whether ``exc``, or an exception it was raised from, is one of ours."""
+        seen = set()
+        while exc is not None and id(exc) not in seen:
+            if any(exc is own for own in self._raised):
+                return True
+            seen.add(id(exc))
+            exc = exc.__cause__ or exc.__context__
+        return False
+
+
+def _scipy_error(exc, method, options, n_fun):
+    """The error of sklstm that reports ``exc``, raised inside scipy itself."""
+    # Only scipy's TypeErrors and ValueErrors say what they are in their text:
+    # "float division by zero" needs its ZeroDivisionError.
+    detail = str(exc) if isinstance(exc, (TypeError, ValueError)) else (
+        f"{type(exc).__name__}: {exc}"
+    )
+    call = f"scipy.optimize.minimize(method={method!r})"
+    if options and n_fun <= 1:
+        # Before training began: most likely an option's value.
+        return ValueError(f"{call} refused solver_options={options!r}: {detail}")
+    # Mid-training, such as a trust region's subproblem meeting the overflow
+    # of a Hessian product.
+    with_options = f" with solver_options={options!r}" if options else ""
+    return SolverFailed(
+        f"{call} failed after {n_fun} evaluation(s) of the loss{with_options}: {detail}"
+    )
 
 
 # Arguments of minimize that sklstm sets itself; as options they would reach

@@ -352,3 +352,81 @@ def test_a_method_failing_inside_scipy_is_reported_with_advice_and_changes_nothi
                                          r"outweighs the data; lower alpha\."):
         model.fit(X, y)
     np.testing.assert_array_equal(model.predict(X), before)
+
+
+# -- solver_options: each method's options, checked before scipy runs ---------
+
+
+def _tiny_task():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 5, 2))
+    return X, X[:, -1, 0]
+
+
+def _fitted(solver):
+    X, y = _tiny_task()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((3,), solver=solver, max_iter=3, random_state=0).fit(X, y)
+    return model, X, y
+
+
+def _assert_refused_and_kept(model, X, y, exc, match, **params):
+    """A fit with ``params`` raises ``exc`` matching ``match``; the fitted model is kept."""
+    before = model.predict(X)
+    coefs = [dict(layer) for layer in model.coefs_]
+    model.set_params(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(exc, match=match):
+            model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+    assert all(model.coefs_[0][k] is coefs[0][k] for k in coefs[0])
+
+
+def test_an_error_scipy_raises_itself_is_reported_as_ours(monkeypatch):
+    """Whatever scipy raises for an option no rule foresaw, of whatever type,
+    is a ValueError of sklstm naming the method and solver_options."""
+    import sklstm._optimizers
+
+    def overflowing(fun, x0, **kwargs):
+        fun(x0)
+        raise OverflowError("value too large to convert to int")
+
+    model, X, y = _fitted("TNC")
+    monkeypatch.setattr(sklstm._optimizers, "minimize", overflowing)
+    _assert_refused_and_kept(
+        model, X, y, ValueError,
+        r"scipy\.optimize\.minimize\(method='TNC'\) refused solver_options=\{'maxCGit': 3\}: "
+        r"OverflowError: value too large",
+        solver_options={"maxCGit": 3},
+    )
+
+
+def test_errors_of_sklstms_own_loss_are_not_blamed_on_scipy(monkeypatch):
+    """An error raised by the loss function while scipy runs reaches the caller
+    unchanged: it is neither an option scipy refused nor scipy failing."""
+    real = sklstm._training.loss_and_grad
+    calls = []
+
+    def failing_later(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 2:
+            raise ValueError("the loss's own error")
+        return real(*args, **kwargs)
+
+    model, X, y = _fitted("L-BFGS-B")
+    monkeypatch.setattr(sklstm._training, "loss_and_grad", failing_later)
+    for options in (None, {"maxcor": 5}):
+        calls.clear()
+        _assert_refused_and_kept(model, X, y, ValueError, r"^the loss's own error$",
+                                 solver_options=options)
+
+
+def test_a_warning_made_an_error_inside_scipy_stays_that_warning():
+    model, X, y = _fitted("L-BFGS-B")
+    model.set_params(solver_options={"disp": False})  # deprecated: scipy warns
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        with pytest.raises(DeprecationWarning):
+            model.fit(X, y)
