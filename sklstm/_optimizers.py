@@ -15,8 +15,7 @@ import sys
 import numpy as np
 from scipy.optimize import minimize
 
-from ._checks import check_positive_int
-from ._param_validation import Interval, validate_params
+from ._param_validation import BOOLEAN, FiniteArray, Interval, Options, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 
 __all__ = [
@@ -25,6 +24,8 @@ __all__ = [
     "clip_gradient",
     "resolve_scipy_method",
     "run_scipy_minimize",
+    "scipy_options",
+    "SCIPY_OPTION_RULES",
 ]
 
 
@@ -312,13 +313,13 @@ def run_scipy_minimize(
     Raises
     ------
     TypeError, ValueError
-        If an option's value is refused, by sklstm or by scipy before
-        training begins.
+        If an option breaks its method's rule in ``SCIPY_OPTION_RULES``, or
+        scipy refuses the options before training begins.
     SolverFailed
         If scipy fails after training began. An error raised by ``fun`` or
         ``on_iteration`` is not scipy's, and propagates unchanged.
     """
-    _check_options(options, method)
+    opts = scipy_options(method, max_iter=max_iter, tol=tol, max_fun=max_fun, options=options)
     memo = {}  # losses at the last few evaluated points, to report per iteration
     n_fun = 0
     own = _OwnErrors()
@@ -348,13 +349,6 @@ def run_scipy_minimize(
             on_iteration(len(loss_curve), loss)
         if len(loss_curve) >= max_iter:
             raise _IterationLimit
-
-    opts = {"maxiter": max_iter, _TOLERANCE_OPTION[method]: tol}
-    if method in ("L-BFGS-B", "TNC"):
-        opts["maxfun"] = max_fun
-    if method == "TNC":
-        del opts["maxiter"]  # TNC counts function evaluations only
-    opts.update(options or {})
 
     kwargs = {}
     if method in _HESSIAN_VECTOR:
@@ -437,26 +431,143 @@ def _scipy_error(exc, method, options, n_fun):
     )
 
 
-# Arguments of minimize that sklstm sets itself; as options they would reach
-# the method twice ("got multiple values for keyword argument").
+# -- solver_options: every option of every method, checked before scipy runs --
+
+# Arguments of minimize, or of the method's function, that sklstm or the
+# method sets itself; as options they would reach the method twice ("got
+# multiple values for keyword argument").
 _RESERVED_OPTIONS = (
     "fun", "x0", "args", "method", "jac", "hess", "hessp", "bounds", "constraints",
-    "callback", "options",
+    "callback", "options", "func", "grad", "subproblem",
 )
+
+
+class NoEffect:
+    """The rule of an option that does nothing in sklstm's problem; scipy
+    would take it silently (and, at some values, then not train)."""
+
+    def __init__(self, reason):
+        self.reason = reason
+
+
+# scipy's C and Fortran code hold these counts in a C int: beyond it they
+# overflow (an OverflowError deep inside scipy) or wrap to a negative count.
+_INT32_MAX = 2**31 - 1
+_COUNT = Interval(numbers.Integral, 1, None)
+_C_COUNT = Interval(numbers.Integral, 1, _INT32_MAX)
+_TOLERANCE = Interval(numbers.Real, 0, None)
+_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
+_INFINITY = Options(float, [np.inf])
+_FINITE = [Interval(numbers.Real)]
+_DISP = [None, BOOLEAN, Interval(numbers.Integral, 0, None)]
+_WOLFE = [Interval(numbers.Real, 0, 1, closed="neither")]  # line-search c1 < c2 (scipy checks)
+# The order p of the gradient's norm that BFGS and CG compare with gtol. NumPy
+# sums |g_i| ** p, which underflows to 0 for gradients below exp(-744 / p):
+# from p = 1e3 on, gradients of 0.5 read as converged. At p <= 20 only those
+# below 1e-16 do. (A negative p or -inf is 0 once one component is.)
+_NORM = [Interval(numbers.Real, 1, 20), _INFINITY]
+_FD = NoEffect("it sets the step of finite-difference gradients, and sklstm passes exact ones")
+_WORKERS = NoEffect("it runs finite differences in parallel, and sklstm passes exact gradients")
+_ALL_ITERATES = NoEffect("it keeps every iterate in scipy's result, which sklstm does not return")
+_CONSTRAINTS = NoEffect("it tunes the handling of constraints, and sklstm trains without any")
+# The trust region's radius: its square must be a float (trust-constr squares
+# it in Python, where 1e300 ** 2 is an OverflowError).
+_TR_RADIUS = [Interval(numbers.Real, 0, 1e154, closed="right")]
+_TRUST_REGION = {
+    "initial_trust_radius": [_POSITIVE],  # below max_trust_radius (scipy checks)
+    "max_trust_radius": [_POSITIVE, _INFINITY],
+    "eta": [Interval(numbers.Real, 0, 0.25, closed="left")],
+    "gtol": [_TOLERANCE], "maxiter": [_COUNT], "disp": _DISP, "return_all": _ALL_ITERATES,
+    "inexact": NoEffect("only trust-krylov reads it"),
+    "subproblem_maxiter": NoEffect("it limits the subproblem of trust-exact only"),
+    "workers": _WORKERS,
+}
+
+# Each method's options, read from scipy's source: name -> the option's
+# constraints (as in the estimators' parameter tables), or NoEffect. A value
+# that scipy would take and then not train with, or fail on deep inside,
+# breaks its rule. In TNC a negative tolerance, eta, rescale or maxCGit asks
+# for scipy's default; maxCGit=0 is valid (steepest descent).
+SCIPY_OPTION_RULES = {
+    "L-BFGS-B": {
+        "maxcor": [_C_COUNT], "ftol": [_TOLERANCE], "gtol": [_TOLERANCE], "maxfun": [_COUNT],
+        "maxiter": [_COUNT], "maxls": [_C_COUNT], "iprint": [Interval(numbers.Integral)],
+        "disp": _DISP, "eps": _FD, "finite_diff_rel_step": _FD, "workers": _WORKERS,
+    },
+    "BFGS": {
+        "gtol": [_TOLERANCE], "norm": _NORM, "maxiter": [_COUNT],
+        "disp": _DISP, "xrtol": [_TOLERANCE], "c1": _WOLFE, "c2": _WOLFE,
+        "hess_inv0": [None, FiniteArray()], "return_all": _ALL_ITERATES, "eps": _FD,
+        "finite_diff_rel_step": _FD, "workers": _WORKERS,
+    },
+    "CG": {
+        "gtol": [_TOLERANCE], "norm": _NORM, "maxiter": [_COUNT],
+        "disp": _DISP, "c1": _WOLFE, "c2": _WOLFE, "return_all": _ALL_ITERATES, "eps": _FD,
+        "finite_diff_rel_step": _FD, "workers": _WORKERS,
+    },
+    "Newton-CG": {
+        "xtol": [_TOLERANCE], "maxiter": [_COUNT], "disp": _DISP, "c1": _WOLFE, "c2": _WOLFE,
+        "return_all": _ALL_ITERATES, "eps": _FD, "workers": _WORKERS,
+    },
+    "TNC": {
+        "maxfun": [_C_COUNT], "maxCGit": [Interval(numbers.Integral, -1, _INT32_MAX)],
+        "eta": _FINITE, "stepmx": _FINITE, "accuracy": _FINITE, "minfev": _FINITE,
+        "ftol": _FINITE, "xtol": _FINITE, "gtol": _FINITE, "rescale": _FINITE,
+        "scale": [None, FiniteArray()], "offset": [None, FiniteArray()],
+        "mesg_num": [None, Interval(numbers.Integral, 0, 5)], "disp": _DISP, "eps": _FD,
+        "finite_diff_rel_step": _FD, "workers": _WORKERS,
+    },
+    "SLSQP": {
+        "maxiter": [_C_COUNT], "ftol": [_TOLERANCE], "iprint": [Interval(numbers.Integral)],
+        "disp": _DISP, "eps": _FD, "finite_diff_rel_step": _FD, "workers": _WORKERS,
+    },
+    "trust-constr": {
+        "xtol": [_TOLERANCE], "gtol": [_TOLERANCE], "maxiter": [_COUNT],
+        "initial_tr_radius": _TR_RADIUS, "verbose": [BOOLEAN, Interval(numbers.Integral, 0, 3)],
+        "disp": _DISP, "barrier_tol": _CONSTRAINTS, "sparse_jacobian": _CONSTRAINTS,
+        "initial_constr_penalty": _CONSTRAINTS, "initial_barrier_parameter": _CONSTRAINTS,
+        "initial_barrier_tolerance": _CONSTRAINTS, "factorization_method": _CONSTRAINTS,
+        "finite_diff_rel_step": _FD, "workers": _WORKERS,
+    },
+    "trust-ncg": _TRUST_REGION,
+    "trust-krylov": {**_TRUST_REGION, "inexact": [BOOLEAN]},
+}
+
+# scipy's defaults of trust-constr's options that one rule relates.
+_TRUST_CONSTR_DEFAULTS = {"initial_tr_radius": 1.0, "xtol": 1e-8}
+
+
+def scipy_options(method, *, max_iter, tol, max_fun, options=None):
+    """The options for ``minimize(method=...)``: those derived from the
+    estimator's ``max_iter``, ``tol`` and ``max_fun``, overridden by
+    ``options`` (its ``solver_options``), all checked by the method's rules.
+
+    A derived value that breaks a rule is named by its parameter.
+    """
+    derived = {"maxiter": max_iter, _TOLERANCE_OPTION[method]: tol}
+    parameters = {"maxiter": "max_iter", _TOLERANCE_OPTION[method]: "tol", "maxfun": "max_fun"}
+    if method in ("L-BFGS-B", "TNC"):
+        derived["maxfun"] = max_fun
+    if method == "TNC":
+        del derived["maxiter"]  # TNC counts function evaluations only
+    options = options or {}
+    _check_options(options, method)
+    derived = {key: value for key, value in derived.items() if key not in options}
+    _check_option_values(derived, method, label=parameters.get)
+    return {**derived, **options}
 
 
 def _check_options(options, method):
     """Refuse solver_options that would collide with what sklstm passes itself,
-    and names no method of scipy knows (scipy would warn and ignore them)."""
+    names no method of scipy knows (scipy would warn and ignore them), and
+    values that break ``method``'s rules."""
     reserved = sorted(set(options or {}) & set(_RESERVED_OPTIONS))
     if reserved:
         raise ValueError(
-            f"solver_options may not set {', '.join(map(repr, reserved))}: sklstm passes "
-            f"these to scipy.optimize.minimize(method={method!r}) itself. solver_options "
-            "holds the method's own options, such as 'maxcor' or 'gtol'."
+            f"solver_options may not set {', '.join(map(repr, reserved))}: sklstm (or "
+            f"the method) sets these itself in scipy.optimize.minimize(method={method!r}). "
+            "solver_options holds the method's own options, such as 'maxcor' or 'gtol'."
         )
-    for key, value in (options or {}).items():
-        _check_option_value(key, value)
     known = _scipy_option_names()
     unknown = sorted(set(options or {}) - known, key=repr) if known else []
     if unknown:
@@ -467,27 +578,40 @@ def _check_options(options, method):
             f"scipy.optimize.minimize knows: scipy would ignore it.{hint} "
             f"scipy.optimize.show_options('minimize', {method!r}) lists {method}'s options."
         )
+    _check_option_values(options or {}, method, label=lambda key: f"solver_options[{key!r}]")
+    if method == "trust-constr":
+        _check_trust_constr_radius(options or {})
 
 
-# Any int or float NumPy computes with, finite: the parameter tables' rule.
-_NUMBER = Interval(numbers.Real)
+def _check_option_values(values, method, label):
+    """Check ``values`` (option -> value) by ``method``'s rules, naming each by
+    ``label(option)``. An option of another method is left to scipy, which
+    warns and ignores it."""
+    rules = SCIPY_OPTION_RULES[method]
+    for key, value in values.items():
+        rule = rules.get(key)
+        if isinstance(rule, NoEffect):
+            raise ValueError(
+                f"solver={method!r}: {label(key)} has no effect in sklstm: {rule.reason}. "
+                "Leave it out."
+            )
+        if rule is not None:
+            validate_params({label(key): value}, {label(key): rule}, f"solver={method!r}")
 
 
-def _check_option_value(key, value):
-    """Refuse option values that scipy would take without a word and then not train.
-
-    Counts (``maxiter``, ``maxcor``, ...: the names starting with "max") must
-    be ints >= 1, numbers must be finite, and tolerances (names ending in
-    "tol") non-negative: a NaN ``gtol`` stops BFGS at once as converged.
-    """
-    name = f"solver_options[{key!r}]"
-    is_number = _NUMBER.type_matches(value)
-    if isinstance(key, str) and key.startswith("max"):
-        check_positive_int(value, name)
-    if is_number and not _NUMBER.value_matches(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    if is_number and isinstance(key, str) and key.endswith("tol") and value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}.")
+def _check_trust_constr_radius(options):
+    """trust-constr stops, as converged, once its trust radius falls below
+    ``xtol``: one that starts there does not train."""
+    merged = {**_TRUST_CONSTR_DEFAULTS, **options}
+    radius, xtol = merged["initial_tr_radius"], merged["xtol"]
+    if radius <= xtol:
+        names = {key: f"solver_options[{key!r}]" if key in options else f"scipy's default {key}"
+                 for key in merged}
+        raise ValueError(
+            f"solver='trust-constr': {names['initial_tr_radius']} is {radius!r}, not above "
+            f"{names['xtol']} ({xtol!r}): trust-constr stops as soon as its trust radius is "
+            "below xtol, so it would not train. Raise initial_tr_radius or lower xtol."
+        )
 
 
 @functools.cache

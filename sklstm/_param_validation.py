@@ -29,7 +29,8 @@ from ._checks import fits_in_numpy
 
 
 __all__ = [
-    "Interval", "Options", "HasMethods", "IncreasingLevels", "BOOLEAN", "RANDOM_STATE",
+    "Interval", "Options", "HasMethods", "IncreasingLevels", "FiniteArray", "BOOLEAN",
+    "RANDOM_STATE",
     "quantile_levels",
     "validate_params",
     "missing_parameter_defaults",
@@ -148,6 +149,19 @@ class HasMethods:
 
     def __str__(self):
         return f"an object with {' and '.join(self.methods)} methods (an estimator instance)"
+
+
+class FiniteArray:
+    """A NumPy array of real numbers, all finite; its shape is for its user to check."""
+
+    def type_matches(self, value):
+        return isinstance(value, np.ndarray) and value.dtype.kind in "fiu"
+
+    def value_matches(self, value):
+        return bool(np.isfinite(value).all())
+
+    def __str__(self):
+        return "a NumPy array of finite numbers"
 
 
 def _plain(value):

@@ -167,7 +167,8 @@ PARAMETERS_DOC = """
 
     max_fun : int, default=15000
         Maximum loss evaluations of the scipy methods that count them
-        (``L-BFGS-B``, ``TNC``).
+        (``L-BFGS-B``, ``TNC``). TNC holds it in a C int: at most 2**31 - 1
+        (as ``max_iter`` with SLSQP).
 
     clip_norm : float or None, default=None
         Rescale each mini-batch gradient to at most this L2 norm, against
@@ -178,10 +179,24 @@ PARAMETERS_DOC = """
         options derived from ``tol``, ``max_iter`` and ``max_fun``
         (``max_iter`` still caps the iterations). A name that no method of
         ``minimize`` knows (a misspelling such as ``max_iter``) is refused
-        with a ValueError, where scipy would only warn and ignore it; so are
-        values scipy would take and then not train with: counts (names
-        starting with "max") must be ints >= 1, numbers finite, tolerances
-        (names ending in "tol") non-negative.
+        with a ValueError, where scipy would only warn and ignore it. The
+        chosen method's options are checked before scipy runs, by rules read
+        from scipy's source: a value scipy would take and then not train
+        with, or fail on deep inside its code, is refused with a TypeError
+        or ValueError naming the option and the method. Counts are ints
+        >= 1, at most 2**31 - 1 where scipy's C or Fortran code holds them
+        (``maxcor``, ``maxls``, TNC's ``maxfun`` and ``maxCGit``, SLSQP's
+        ``maxiter``); numbers are finite; tolerances >= 0 (in TNC a negative
+        one asks for its default); trust radii > 0 (``max_trust_radius`` is
+        a number, not a count; trust-constr's ``initial_tr_radius`` at most
+        1e154 and above ``xtol``); the ``norm`` of BFGS and CG in [1, 20] or
+        inf (higher orders underflow to 0, read as converged). Options that
+        do nothing here are refused too: those of finite-difference
+        gradients (``eps``, ``finite_diff_rel_step``, ``workers``), of
+        constraints (trust-constr's ``initial_constr_penalty``,
+        ``barrier_tol``, ...) and ``return_all``. What scipy refuses itself
+        (``c1 >= c2``, ``initial_trust_radius >= max_trust_radius``) is a
+        ValueError naming the method and ``solver_options``.
 
     standardize : bool, default=True
         Standardise each input channel with the mean and standard deviation

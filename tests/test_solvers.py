@@ -384,6 +384,153 @@ def _assert_refused_and_kept(model, X, y, exc, match, **params):
     assert all(model.coefs_[0][k] is coefs[0][k] for k in coefs[0])
 
 
+@pytest.mark.parametrize("solver, options, exc", [
+    # scipy raised ZeroDivisionError, a bare Exception, OverflowError
+    ("BFGS", {"norm": 0}, ValueError),
+    ("CG", {"norm": 0}, ValueError),
+    ("trust-ncg", {"eta": 0.5}, ValueError),
+    ("trust-krylov", {"eta": -1}, ValueError),
+    ("trust-constr", {"initial_tr_radius": 1e300}, ValueError),
+    # held in 32 bits by scipy's C or Fortran code
+    ("L-BFGS-B", {"maxls": 2**31}, ValueError),
+    ("L-BFGS-B", {"maxcor": 2**31}, ValueError),
+    ("TNC", {"maxfun": 2**31}, ValueError),
+    ("TNC", {"maxCGit": 2**31}, ValueError),
+    ("SLSQP", {"maxiter": 2**31}, ValueError),  # wrapped negative: stopped at once
+    ("L-BFGS-B", {"maxfun": None}, TypeError),  # failed inside scipy after training began
+])
+def test_solver_options_scipy_fails_on_are_refused_naming_option_and_method(
+    solver, options, exc
+):
+    model, X, y = _fitted(solver)
+    (key,) = options
+    match = rf"solver='{solver}': solver_options\['{key}'\] must be "
+    _assert_refused_and_kept(model, X, y, exc, match, solver_options=options)
+
+
+@pytest.mark.parametrize("solver, params, name", [
+    ("TNC", {"max_fun": 2**31}, "max_fun"),  # OverflowError in _moduleTNC.pyx
+    ("SLSQP", {"max_iter": 2**31}, "max_iter"),  # SLSQP's C int wrapped negative
+])
+def test_parameters_passed_as_options_are_checked_by_the_methods_rules(solver, params, name):
+    model, X, y = _fitted(solver)
+    match = rf"solver='{solver}': {name} must be an int >= 1 and <= 2147483647, got 2147483648"
+    _assert_refused_and_kept(model, X, y, ValueError, match, **params)
+    # solver_options overrides the derived value, and then the parameter is not passed
+    model.set_params(solver_options={"maxfun" if name == "max_fun" else "maxiter": 2})
+    with pytest.warns(IterationLimitWarning):
+        model.fit(X, y)
+
+
+def _scipy_option_functions():
+    """Each method's scipy function(s), whose keyword parameters are its options."""
+    from scipy.optimize import _lbfgsb_py, _optimize, _slsqp_py, _tnc, _trustregion
+    from scipy.optimize._trustregion_constr import _minimize_trustregion_constr
+
+    trust = [_trustregion._minimize_trust_region]
+    return {
+        "L-BFGS-B": [_lbfgsb_py._minimize_lbfgsb], "BFGS": [_optimize._minimize_bfgs],
+        "CG": [_optimize._minimize_cg], "Newton-CG": [_optimize._minimize_newtoncg],
+        "TNC": [_tnc._minimize_tnc], "SLSQP": [_slsqp_py._minimize_slsqp],
+        "trust-constr": [_minimize_trustregion_constr], "trust-ncg": trust,
+        "trust-krylov": trust,
+    }
+
+
+def _scipy_options(method):
+    """Option name -> scipy's default, for every option of ``method``."""
+    import inspect
+
+    from sklstm._optimizers import _RESERVED_OPTIONS
+
+    options = {}
+    for func in _scipy_option_functions()[method]:
+        for p in inspect.signature(func).parameters.values():
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in (
+                _RESERVED_OPTIONS
+            ):
+                options[p.name] = p.default
+    if method == "trust-krylov":
+        options["inexact"] = True
+    return options
+
+
+@pytest.mark.parametrize("method", SCIPY_METHODS)
+def test_every_option_of_every_method_has_a_rule_that_takes_scipys_default(method):
+    """The rules are one table, by method, of every option scipy's method takes;
+    scipy's own default passes each rule (a radius is a float, not a count; -1
+    means "choose for me" in TNC), unless sklstm refuses the option as having
+    no effect on its problem."""
+    from sklstm._optimizers import (
+        _TRUST_CONSTR_DEFAULTS, SCIPY_OPTION_RULES, NoEffect, _check_options,
+    )
+
+    scipy_options = _scipy_options(method)
+    # (a rule may outlive an option of an older scipy)
+    assert set(scipy_options) <= set(SCIPY_OPTION_RULES[method])
+    if method == "trust-constr":  # the defaults of the rule that relates two options
+        assert _TRUST_CONSTR_DEFAULTS == {k: scipy_options[k] for k in _TRUST_CONSTR_DEFAULTS}
+    for name, default in scipy_options.items():
+        if isinstance(SCIPY_OPTION_RULES[method][name], NoEffect):
+            with pytest.raises(ValueError, match=rf"solver_options\['{name}'\] has no effect"):
+                _check_options({name: default}, method)
+        elif default is not None and isinstance(default, (bool, int, float)):
+            _check_options({name: default}, method)
+
+
+def test_a_trust_radius_is_a_positive_number_not_a_count():
+    X, y = _tiny_task()
+    options = {"initial_trust_radius": 0.1, "max_trust_radius": 0.5}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((3,), solver="trust-ncg", max_iter=3, random_state=0,
+                              solver_options=options).fit(X, y)
+        wide = clone(model).set_params(solver_options={"max_trust_radius": np.inf}).fit(X, y)
+    assert model.n_iter_ >= 1 and wide.n_iter_ >= 1
+    for bad in (0, -0.5):
+        _assert_refused_and_kept(
+            model, X, y, ValueError,
+            r"solver='trust-ncg': solver_options\['max_trust_radius'\] must be a number > 0",
+            solver_options={"max_trust_radius": bad},
+        )
+
+
+@pytest.mark.parametrize("solver, options, match", [
+    ("trust-constr", {"initial_tr_radius": 0}, r"initial_tr_radius'\] must be a number > 0"),
+    ("trust-constr", {"initial_tr_radius": -1.0}, r"initial_tr_radius'\] must be a number > 0"),
+    # below xtol, trust-constr stops at once as converged
+    ("trust-constr", {"initial_tr_radius": 1e-9}, r"initial_tr_radius'\] is 1e-09.*xtol"),
+    ("trust-constr", {"initial_tr_radius": 0.5, "xtol": 0.5}, r"initial_tr_radius'\].*xtol"),
+    ("trust-constr", {"xtol": 2.0}, r"scipy's default initial_tr_radius is 1\.0, not above "
+                                    r"solver_options\['xtol'\] \(2\.0\)"),
+    ("trust-ncg", {"initial_trust_radius": 0}, r"initial_trust_radius'\] must be a number > 0"),
+    ("trust-krylov", {"max_trust_radius": -1}, r"max_trust_radius'\] must be a number > 0"),
+    ("BFGS", {"norm": -np.inf}, r"norm'\] must be a number >= 1 and <= 20 or one of inf"),
+    # |g| ** 1e300 underflowed to 0, read as converged at the start
+    ("CG", {"norm": 1e300}, r"norm'\] must be a number >= 1 and <= 20 or one of inf"),
+    ("TNC", {"maxfun": 0}, r"maxfun'\] must be an int >= 1"),
+    ("SLSQP", {"ftol": -1.0}, r"ftol'\] must be a number >= 0"),  # stopped after one step
+    # a constraint's penalty of 1e100 kept trust-constr at its start
+    ("trust-constr", {"initial_constr_penalty": 1e100}, r"initial_constr_penalty'\] has no "
+                                                        r"effect.*constraints"),
+    ("L-BFGS-B", {"eps": 1e-3}, r"eps'\] has no effect.*finite-difference"),
+])
+def test_options_scipy_takes_and_then_does_not_train_with_are_refused(solver, options, match):
+    model, X, y = _fitted(solver)
+    _assert_refused_and_kept(model, X, y, ValueError, rf"solver='{solver}': .*{match}",
+                             solver_options=options)
+
+
+def test_trust_constr_with_a_valid_initial_radius_trains():
+    X, y = _tiny_task()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((3,), solver="trust-constr", max_iter=3, random_state=0,
+                              solver_options={"initial_tr_radius": 0.5}).fit(X, y)
+    assert model.n_iter_ == 3
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
 def test_an_error_scipy_raises_itself_is_reported_as_ours(monkeypatch):
     """Whatever scipy raises for an option no rule foresaw, of whatever type,
     is a ValueError of sklstm naming the method and solver_options."""
