@@ -177,7 +177,10 @@ PARAMETERS_DOC = """
     solver_options : dict or None, default=None
         Passed to ``scipy.optimize.minimize(options=...)``; overrides the
         options derived from ``tol``, ``max_iter`` and ``max_fun``
-        (``max_iter`` still caps the iterations). A name that no method of
+        (``max_iter`` still caps the iterations). scipy solvers only: with
+        ``"adam"`` or ``"sgd"``, whose settings are the estimator's own
+        parameters, a non-empty dict is refused with a ValueError (as
+        ``dropout`` is with the scipy solvers). A name that no method of
         ``minimize`` knows (a misspelling such as ``max_iter``) is refused
         with a ValueError, where scipy would only warn and ignore it. The
         chosen method's options are checked before scipy runs, by rules read

@@ -577,3 +577,21 @@ def test_a_warning_made_an_error_inside_scipy_stays_that_warning():
         warnings.simplefilter("error", DeprecationWarning)
         with pytest.raises(DeprecationWarning):
             model.fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("options", [{"maxiter": 50}, {"max_iter": 50}, {"gtol": float("nan")}])
+def test_solver_options_are_refused_with_the_stochastic_solvers(solver, method, options):
+    model, X, y = _fitted(solver)
+    before = model.predict(X)
+    model.set_params(solver_options=options)
+    with pytest.raises(ValueError, match=rf"solver_options=.* needs a scipy solver.*"
+                                         rf"solver='{solver}'"):
+        getattr(model, method)(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+    # None and an empty dict set nothing, and are accepted
+    for empty in (None, {}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.set_params(solver_options=empty).fit(X, y)
