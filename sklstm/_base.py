@@ -262,6 +262,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                         f"'sgd'): solver={self.solver!r} needs a deterministic loss. Set "
                         f"{name}=0 or use solver='adam'."
                     )
+        elif self.solver_options:
+            # Adam and SGD take their settings from the estimator's parameters:
+            # options given to them would be ignored, misspelt or not.
+            raise ValueError(
+                f"solver_options={self.solver_options!r} needs a scipy solver: "
+                f"solver={self.solver!r} takes its settings from the estimator's own "
+                "parameters (learning_rate_init, max_iter, tol, ...), not from scipy's options. "
+                "Set solver_options=None or use a scipy solver such as solver='lbfgs'."
+            )
         if self.return_sequences and self.patch_length not in ("auto", 1):
             raise ValueError(
                 f"patch_length={self.patch_length!r} cannot be combined with "

@@ -229,19 +229,6 @@ def _print(settings, msg):
         print(msg, flush=True)
 
 
-def _check_no_solver_options(settings):
-    """Refuse solver_options with Adam or SGD, which would ignore them: their
-    settings are the estimator's parameters (as dropout is refused with the
-    scipy solvers, which would not apply it)."""
-    if settings.solver_options:
-        raise ValueError(
-            f"solver_options={settings.solver_options!r} needs a scipy solver: "
-            f"solver={settings.solver!r} takes its settings from the estimator's own "
-            "parameters (learning_rate_init, max_iter, tol, ...), not from scipy's options. "
-            "Set solver_options=None or use a scipy solver such as solver='lbfgs'."
-        )
-
-
 def _make_optimizer(settings, theta, previous):
     """Continue ``previous`` (a copy) if it fits the solver and size, else start anew."""
     cls = AdamOptimizer if settings.solver == "adam" else SGDOptimizer
@@ -443,7 +430,6 @@ def fit_stochastic(
     theta : ndarray of shape (n_params,)
         The final weights, or those of the best validation loss.
     """
-    _check_no_solver_options(settings)
     theta = theta.copy()
     optimizer = _make_optimizer(settings, theta, record.optimizer if incremental else None)
     early_stopping = validation is not None
