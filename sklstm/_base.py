@@ -269,7 +269,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"solver_options={self.solver_options!r} needs a scipy solver: "
                 f"solver={self.solver!r} takes its settings from the estimator's own "
                 "parameters (learning_rate_init, max_iter, tol, ...), not from scipy's options. "
-                "Set solver_options=None or use a scipy solver such as solver='lbfgs'."
+                "Set solver_options=None or use a scipy solver such as solver='lbfgs'; to "
+                "search over both kinds, give a list of grids, e.g. [{'solver': ['adam']}, "
+                "{'solver': ['lbfgs'], 'solver_options': [...]}]."
             )
         if self.return_sequences and self.patch_length not in ("auto", 1):
             raise ValueError(

@@ -352,7 +352,7 @@ def run_scipy_minimize(
 
     kwargs = {}
     if method in _HESSIAN_VECTOR:
-        kwargs["hessp"] = _finite_difference_hessp(objective)  # counted in n_fun
+        kwargs["hessp"] = own.track(_finite_difference_hessp(objective))  # counted in n_fun
     try:
         res = minimize(
             objective, theta0.astype(np.float64), jac=True, method=method,
@@ -365,10 +365,8 @@ def run_scipy_minimize(
     except _IterationLimit:
         theta, loss = state["x"], state["loss"]
         success, message = False, f"Reached max_iter={max_iter} iterations."
-    except Warning:
-        raise  # a warning of scipy's that the caller's filters made an error
     except Exception as exc:
-        if own.raised(exc):
+        if own.raised(exc) or not _is_scipy_refusal(exc):
             raise
         raise _scipy_error(exc, method, options, n_fun) from exc
     if loss_curve and len(loss_curve) >= max_iter:
@@ -381,6 +379,18 @@ def run_scipy_minimize(
         "n_fun": n_fun,
         "loss_curve": loss_curve,
     }
+
+
+def _is_scipy_refusal(exc):
+    """Whether scipy raised ``exc`` refusing what it was given: its TypeErrors
+    and ValueErrors (LinAlgError among them), arithmetic on an option
+    (``norm=0`` divides by zero, a radius squared overflows) and its bare
+    Exception ("invalid acceptance stringency"). Anything else (MemoryError,
+    RecursionError, a bug, a warning the caller's filters made an error)
+    propagates as it is."""
+    if isinstance(exc, Warning):
+        return False
+    return type(exc) is Exception or isinstance(exc, (TypeError, ValueError, ArithmeticError))
 
 
 class _OwnErrors:
@@ -455,6 +465,9 @@ class NoEffect:
 _INT32_MAX = 2**31 - 1
 _COUNT = Interval(numbers.Integral, 1, None)
 _C_COUNT = Interval(numbers.Integral, 1, _INT32_MAX)
+# None, where it is scipy's default, asks for scipy's own limit (sklstm
+# still stops at max_iter).
+_DEFAULT_OR_COUNT = [None, _COUNT]
 _TOLERANCE = Interval(numbers.Real, 0, None)
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 _INFINITY = Options(float, [np.inf])
@@ -477,8 +490,8 @@ _TRUST_REGION = {
     "initial_trust_radius": [_POSITIVE],  # below max_trust_radius (scipy checks)
     "max_trust_radius": [_POSITIVE, _INFINITY],
     "eta": [Interval(numbers.Real, 0, 0.25, closed="left")],
-    "gtol": [_TOLERANCE], "maxiter": [_COUNT], "disp": _DISP, "return_all": _ALL_ITERATES,
-    "inexact": NoEffect("only trust-krylov reads it"),
+    "gtol": [_TOLERANCE], "maxiter": _DEFAULT_OR_COUNT, "disp": _DISP,
+    "return_all": _ALL_ITERATES, "inexact": NoEffect("only trust-krylov reads it"),
     "subproblem_maxiter": NoEffect("it limits the subproblem of trust-exact only"),
     "workers": _WORKERS,
 }
@@ -495,22 +508,22 @@ SCIPY_OPTION_RULES = {
         "disp": _DISP, "eps": _FD, "finite_diff_rel_step": _FD, "workers": _WORKERS,
     },
     "BFGS": {
-        "gtol": [_TOLERANCE], "norm": _NORM, "maxiter": [_COUNT],
+        "gtol": [_TOLERANCE], "norm": _NORM, "maxiter": _DEFAULT_OR_COUNT,
         "disp": _DISP, "xrtol": [_TOLERANCE], "c1": _WOLFE, "c2": _WOLFE,
         "hess_inv0": [None, FiniteArray()], "return_all": _ALL_ITERATES, "eps": _FD,
         "finite_diff_rel_step": _FD, "workers": _WORKERS,
     },
     "CG": {
-        "gtol": [_TOLERANCE], "norm": _NORM, "maxiter": [_COUNT],
+        "gtol": [_TOLERANCE], "norm": _NORM, "maxiter": _DEFAULT_OR_COUNT,
         "disp": _DISP, "c1": _WOLFE, "c2": _WOLFE, "return_all": _ALL_ITERATES, "eps": _FD,
         "finite_diff_rel_step": _FD, "workers": _WORKERS,
     },
     "Newton-CG": {
-        "xtol": [_TOLERANCE], "maxiter": [_COUNT], "disp": _DISP, "c1": _WOLFE, "c2": _WOLFE,
-        "return_all": _ALL_ITERATES, "eps": _FD, "workers": _WORKERS,
+        "xtol": [_TOLERANCE], "maxiter": _DEFAULT_OR_COUNT, "disp": _DISP, "c1": _WOLFE,
+        "c2": _WOLFE, "return_all": _ALL_ITERATES, "eps": _FD, "workers": _WORKERS,
     },
     "TNC": {
-        "maxfun": [_C_COUNT], "maxCGit": [Interval(numbers.Integral, -1, _INT32_MAX)],
+        "maxfun": [None, _C_COUNT], "maxCGit": [Interval(numbers.Integral, -1, _INT32_MAX)],
         "eta": _FINITE, "stepmx": _FINITE, "accuracy": _FINITE, "minfev": _FINITE,
         "ftol": _FINITE, "xtol": _FINITE, "gtol": _FINITE, "rescale": _FINITE,
         "scale": [None, FiniteArray()], "offset": [None, FiniteArray()],
@@ -553,7 +566,8 @@ def scipy_options(method, *, max_iter, tol, max_fun, options=None):
     options = options or {}
     _check_options(options, method)
     derived = {key: value for key, value in derived.items() if key not in options}
-    _check_option_values(derived, method, label=parameters.get)
+    # An estimator parameter is never None (scipy's own default, for an option).
+    _check_option_values(derived, method, label=parameters.get, none_allowed=False)
     return {**derived, **options}
 
 
@@ -583,7 +597,7 @@ def _check_options(options, method):
         _check_trust_constr_radius(options or {})
 
 
-def _check_option_values(values, method, label):
+def _check_option_values(values, method, label, none_allowed=True):
     """Check ``values`` (option -> value) by ``method``'s rules, naming each by
     ``label(option)``. An option of another method is left to scipy, which
     warns and ignores it."""
@@ -596,6 +610,8 @@ def _check_option_values(values, method, label):
                 "Leave it out."
             )
         if rule is not None:
+            if not none_allowed:
+                rule = [constraint for constraint in rule if constraint is not None]
             validate_params({label(key): value}, {label(key): rule}, f"solver={method!r}")
 
 

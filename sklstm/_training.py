@@ -483,11 +483,16 @@ def _reached_limit(info, method, settings):
     """Whether a scipy run stopped at its iteration or evaluation cap, from
     ``max_iter``, ``max_fun`` or the same caps in ``solver_options``."""
     options = settings.solver_options or {}
-    max_iter = min(settings.max_iter, options.get("maxiter", np.inf))
+
+    def cap(key):  # an option of None is scipy's own cap, which scipy reports
+        value = options.get(key)
+        return np.inf if value is None else value
+
+    max_iter = min(settings.max_iter, cap("maxiter"))
     if info["n_iter"] >= max_iter:
         return True
     # Only L-BFGS-B and TNC count evaluations against max_fun.
-    max_fun = min(settings.max_fun, options.get("maxfun", np.inf))
+    max_fun = min(settings.max_fun, cap("maxfun"))
     return method in ("L-BFGS-B", "TNC") and info["n_fun"] >= max_fun
 
 

@@ -474,8 +474,20 @@ def test_every_option_of_every_method_has_a_rule_that_takes_scipys_default(metho
         if isinstance(SCIPY_OPTION_RULES[method][name], NoEffect):
             with pytest.raises(ValueError, match=rf"solver_options\['{name}'\] has no effect"):
                 _check_options({name: default}, method)
-        elif default is not None and isinstance(default, (bool, int, float)):
-            _check_options({name: default}, method)
+        elif default is None or isinstance(default, (bool, int, float)):
+            _check_options({name: default}, method)  # maxiter=None was refused
+
+
+@pytest.mark.parametrize("solver, options", [
+    ("BFGS", {"maxiter": None}), ("trust-ncg", {"maxiter": None}), ("TNC", {"maxfun": None}),
+])
+def test_scipys_default_none_for_a_cap_trains_up_to_max_iter(solver, options):
+    # maxiter=None was refused as "must be an int", then failed comparing None.
+    X, y = _tiny_task()
+    with pytest.warns(IterationLimitWarning):
+        model = LSTMRegressor((3,), solver=solver, max_iter=3, random_state=0,
+                              solver_options=options).fit(X, y)
+    assert model.n_iter_ == 3
 
 
 def test_a_trust_radius_is_a_positive_number_not_a_count():
@@ -508,7 +520,7 @@ def test_a_trust_radius_is_a_positive_number_not_a_count():
     ("BFGS", {"norm": -np.inf}, r"norm'\] must be a number >= 1 and <= 20 or one of inf"),
     # |g| ** 1e300 underflowed to 0, read as converged at the start
     ("CG", {"norm": 1e300}, r"norm'\] must be a number >= 1 and <= 20 or one of inf"),
-    ("TNC", {"maxfun": 0}, r"maxfun'\] must be an int >= 1"),
+    ("TNC", {"maxfun": 0}, r"maxfun'\] must be None or an int >= 1"),
     ("SLSQP", {"ftol": -1.0}, r"ftol'\] must be a number >= 0"),  # stopped after one step
     # a constraint's penalty of 1e100 kept trust-constr at its start
     ("trust-constr", {"initial_constr_penalty": 1e100}, r"initial_constr_penalty'\] has no "
@@ -548,6 +560,35 @@ def test_an_error_scipy_raises_itself_is_reported_as_ours(monkeypatch):
         r"OverflowError: value too large",
         solver_options={"maxCGit": 3},
     )
+
+
+@pytest.mark.parametrize("error", [MemoryError("scipy alloc"), RecursionError("deep"),
+                                   AttributeError("scipy and numpy disagree")])
+def test_an_error_inside_scipy_that_is_no_refusal_propagates_as_it_is(monkeypatch, error):
+    # They were reported as scipy refusing the options, or failing to train.
+    import sklstm._optimizers
+
+    def raising(fun, x0, **kwargs):
+        fun(x0)
+        raise error
+
+    model, X, y = _fitted("BFGS")
+    monkeypatch.setattr(sklstm._optimizers, "minimize", raising)
+    for options in (None, {"gtol": 1e-6}):
+        _assert_refused_and_kept(model, X, y, type(error), str(error), solver_options=options)
+
+
+def test_an_error_of_sklstms_hessian_product_is_not_blamed_on_scipy(monkeypatch):
+    import sklstm._optimizers
+
+    def failing(fun):
+        def hessp(x, p):
+            raise RuntimeError("the Hessian product's own error")
+        return hessp
+
+    model, X, y = _fitted("trust-ncg")
+    monkeypatch.setattr(sklstm._optimizers, "_finite_difference_hessp", failing)
+    _assert_refused_and_kept(model, X, y, RuntimeError, r"^the Hessian product's own error$")
 
 
 def test_errors_of_sklstms_own_loss_are_not_blamed_on_scipy(monkeypatch):

@@ -223,21 +223,25 @@ def column_values(frame, columns):
         dtype = column.dtype
         if is_real_number_dtype(dtype):
             selected.append((name, column))
-        elif dtype == object and not _holds_text(column.to_numpy()):
-            # Numbers held as objects, read as the estimators read them (a
-            # missing one as NaN); any other object is refused by position.
-            selected.append((name, _object_numbers(column.to_numpy(), f"column {name!r}")))
-        elif _dtype_is(pd.api.types.is_complex_dtype, dtype):
+            continue
+        # Numbers held as objects are read as the estimators read them (a
+        # missing one as NaN; any other object is refused by position).
+        objects = column.to_numpy() if dtype == object else None
+        numbers_held = objects is not None and not _holds_text(objects)
+        if _dtype_is(pd.api.types.is_complex_dtype, dtype) or numbers_held and any(
+            isinstance(v, (complex, np.complexfloating)) for v in objects
+        ):
             # Casting to float64 would drop the imaginary part silently.
             raise ValueError(
-                f"column {name!r} has complex dtype {dtype}; a forecaster reads real "
-                f"numbers only: split it into its real and imaginary parts (or "
+                f"column {name!r} holds complex numbers (dtype {dtype}); a forecaster reads "
+                f"real numbers only: split it into its real and imaginary parts (or "
                 f"modulus and angle) as two columns."
             )
-        else:
+        if not numbers_held:
             raise ValueError(
                 f"column {name!r} has non-numeric dtype {dtype}; encode it as numbers."
             )
+        selected.append((name, _object_numbers(objects, f"column {name!r}")))
     if not columns:
         return np.empty((len(frame), 0))
     values = np.empty((len(frame), len(columns)))
