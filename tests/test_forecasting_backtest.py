@@ -82,6 +82,22 @@ def test_backtest_replays_fit_and_predict(cls, refit, make):
         assert_allclose(result.errors.iloc[fold], rows["y_true"] - rows["y_pred"])
 
 
+def test_backtest_of_fewer_steps_than_a_direct_model_stops_where_its_covariates_end(make):
+    # A direct model reads the future covariates of all its own steps: the
+    # last origins, with data for the folds' steps but not for the model's,
+    # were emitted with NaN forecasts, left out of any mean without a word.
+    df = noisy()
+    forecaster = make(DirectForecaster, window=5, horizon=4, target="y",
+                      future_covariates="f")
+    result = backtest(forecaster, df, initial=60, step=1, horizon=2)
+    assert result.errors.index[-1] == df.index[75]  # 80 rows, 4 covariate steps after it
+    assert not result.errors.isna().any().any()
+    # Without future covariates the folds' own steps are the limit, as before.
+    plain = backtest(make(DirectForecaster, window=5, horizon=4), df["y"], initial=60,
+                     step=1, horizon=2)
+    assert plain.errors.index[-1] == df.index[77]
+
+
 def test_backtest_defaults_direct_horizon_and_non_overlapping_step(make):
     y = noisy()["y"]
     result = backtest(make(DirectForecaster, window=4, horizon=5), y, initial=60)

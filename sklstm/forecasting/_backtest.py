@@ -110,8 +110,8 @@ class BacktestResult:
 
 
 def _origins(n_rows, initial, step, max_offset):
-    """Origin positions ``initial - 1, initial - 1 + step, ...`` whose forecast
-    steps are all in the data."""
+    """Origin positions ``initial - 1, initial - 1 + step, ...`` whose rows
+    read after them (forecast steps, future covariates) are all in the data."""
     if initial > n_rows:
         raise ValueError(f"initial={initial} is more than the data's {n_rows} rows.")
     last = n_rows - 1 - max_offset
@@ -119,7 +119,7 @@ def _origins(n_rows, initial, step, max_offset):
         raise ValueError(
             f"data has {n_rows} rows: after initial={initial} rows there are "
             f"{n_rows - initial}, fewer than the {max_offset} steps one fold "
-            f"forecasts."
+            f"forecasts or reads future covariates of."
         )
     return np.arange(initial - 1, last + 1, step)
 
@@ -152,7 +152,9 @@ def backtest(
     Fold ``i`` forecasts ``horizon`` steps from the origin at row
     ``initial - 1 + i * step`` (0-based), from the rows up to it, by a model
     fitted on rows ``0 .. initial - 1 + j * step`` for the latest refit fold
-    ``j <= i``. Folds continue while every forecast step is in the data.
+    ``j <= i``. Folds continue while every forecast step is in the data, and
+    every future covariate the model reads (a direct model reads those of all
+    its own steps, also when ``horizon`` is fewer).
 
     Parameters
     ----------
@@ -259,7 +261,12 @@ def backtest(
                 f"{model._calibration_hint(horizon)}"
             )
     offsets = model._forecast_offsets(horizon)
-    origins = _origins(len(frame), int(initial), step, int(offsets[-1]))
+    # A direct model reads the future covariates of all its own steps, also
+    # when the folds forecast fewer: an origin without them forecasts NaN.
+    reach = int(offsets[-1])
+    if roles.future:
+        reach = max(reach, model._n_lead(horizon, setup))
+    origins = _origins(len(frame), int(initial), step, reach)
     folds = _folds(origins, int(initial), refit)
     if not setup.dropna:
         _refuse_missing_fit_rows(frame, list(roles.columns), folds)
