@@ -384,13 +384,17 @@ def run_scipy_minimize(
 def _is_scipy_refusal(exc):
     """Whether scipy raised ``exc`` refusing what it was given: its TypeErrors
     and ValueErrors (LinAlgError among them), arithmetic on an option
-    (``norm=0`` divides by zero, a radius squared overflows) and its bare
-    Exception ("invalid acceptance stringency"). Anything else (MemoryError,
-    RecursionError, a bug, a warning the caller's filters made an error)
-    propagates as it is."""
+    (``norm=0`` divides by zero, a radius squared overflows), its memory for
+    a dense matrix, and its bare Exception ("invalid acceptance stringency").
+    Anything else (RecursionError, a bug, a warning the caller's filters
+    made an error) propagates as it is."""
     if isinstance(exc, Warning):
         return False
-    return type(exc) is Exception or isinstance(exc, (TypeError, ValueError, ArithmeticError))
+    # MemoryError too: scipy's dense matrices (BFGS's inverse Hessian is
+    # n_params x n_params) fail inside NumPy for a network of a few hundred units.
+    return type(exc) is Exception or isinstance(
+        exc, (TypeError, ValueError, ArithmeticError, MemoryError)
+    )
 
 
 class _OwnErrors:
@@ -429,6 +433,12 @@ def _scipy_error(exc, method, options, n_fun):
     detail = str(exc) if isinstance(exc, (TypeError, ValueError)) else (
         f"{type(exc).__name__}: {exc}"
     )
+    if isinstance(exc, MemoryError):
+        return ValueError(
+            f"scipy.optimize.minimize(method={method!r}) ran out of memory: {detail}. "
+            f"{method} may keep a dense matrix of n_params x n_params; use solver='lbfgs' "
+            "(limited memory) or a smaller network."
+        )
     call = f"scipy.optimize.minimize(method={method!r})"
     if options and n_fun <= 1:
         # Before training began: most likely an option's value.
@@ -465,8 +475,7 @@ class NoEffect:
 _INT32_MAX = 2**31 - 1
 _COUNT = Interval(numbers.Integral, 1, None)
 _C_COUNT = Interval(numbers.Integral, 1, _INT32_MAX)
-# None, where it is scipy's default, asks for scipy's own limit (sklstm
-# still stops at max_iter).
+# None, where it is scipy's default, leaves the cap to max_iter (max_fun).
 _DEFAULT_OR_COUNT = [None, _COUNT]
 _TOLERANCE = Interval(numbers.Real, 0, None)
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
@@ -565,6 +574,9 @@ def scipy_options(method, *, max_iter, tol, max_fun, options=None):
         del derived["maxiter"]  # TNC counts function evaluations only
     options = options or {}
     _check_options(options, method)
+    # A cap of None, scipy's default, leaves the cap to max_iter and max_fun.
+    options = {key: value for key, value in options.items()
+               if not (value is None and key in ("maxiter", "maxfun"))}
     derived = {key: value for key, value in derived.items() if key not in options}
     # An estimator parameter is never None (scipy's own default, for an option).
     _check_option_values(derived, method, label=parameters.get, none_allowed=False)

@@ -488,6 +488,14 @@ def test_scipys_default_none_for_a_cap_trains_up_to_max_iter(solver, options):
         model = LSTMRegressor((3,), solver=solver, max_iter=3, random_state=0,
                               solver_options=options).fit(X, y)
     assert model.n_iter_ == 3
+    # max_iter, not scipy's own smaller cap (200 * n_params, or TNC's
+    # max(100, 10 * n_params) evaluations), is the limit.
+    from sklstm._optimizers import scipy_options
+
+    method = {"BFGS": "BFGS", "trust-ncg": "trust-ncg", "TNC": "TNC"}[solver]
+    built = scipy_options(method, max_iter=5000, tol=0.0, max_fun=15000, options=options)
+    key = "maxfun" if solver == "TNC" else "maxiter"
+    assert built[key] == (15000 if solver == "TNC" else 5000)
 
 
 def test_a_trust_radius_is_a_positive_number_not_a_count():
@@ -562,7 +570,7 @@ def test_an_error_scipy_raises_itself_is_reported_as_ours(monkeypatch):
     )
 
 
-@pytest.mark.parametrize("error", [MemoryError("scipy alloc"), RecursionError("deep"),
+@pytest.mark.parametrize("error", [RecursionError("deep"),
                                    AttributeError("scipy and numpy disagree")])
 def test_an_error_inside_scipy_that_is_no_refusal_propagates_as_it_is(monkeypatch, error):
     # They were reported as scipy refusing the options, or failing to train.
@@ -583,12 +591,26 @@ def test_an_error_of_sklstms_hessian_product_is_not_blamed_on_scipy(monkeypatch)
 
     def failing(fun):
         def hessp(x, p):
-            raise RuntimeError("the Hessian product's own error")
+            raise ValueError("the Hessian product's own error")  # not scipy refusing
         return hessp
 
     model, X, y = _fitted("trust-ncg")
     monkeypatch.setattr(sklstm._optimizers, "_finite_difference_hessp", failing)
-    _assert_refused_and_kept(model, X, y, RuntimeError, r"^the Hessian product's own error$")
+    _assert_refused_and_kept(model, X, y, ValueError, r"^the Hessian product's own error$")
+
+
+def test_scipy_out_of_memory_for_a_dense_matrix_names_the_solver(monkeypatch):
+    # BFGS's n_params x n_params inverse Hessian failed inside NumPy's eye.
+    import sklstm._optimizers
+
+    def allocating(fun, x0, **kwargs):
+        fun(x0)
+        raise MemoryError("Unable to allocate 980. GiB")
+
+    model, X, y = _fitted("BFGS")
+    monkeypatch.setattr(sklstm._optimizers, "minimize", allocating)
+    _assert_refused_and_kept(model, X, y, ValueError,
+                             r"method='BFGS'\) ran out of memory.*solver='lbfgs'")
 
 
 def test_errors_of_sklstms_own_loss_are_not_blamed_on_scipy(monkeypatch):
