@@ -19,8 +19,9 @@ only place that knows about input layouts:
   2-D (n_timesteps_i, n_channels) arrays or DataFrames of different lengths.
   A list of arrays is a list of sequences even when they are of equal
   length; a list of 1-D arrays of equal length with a table layout
-  declared (the above parameters, or ``n_exog``) is refused, as it is most likely the rows of
-  a table (``list(table)``), whose declared layout would be ignored.
+  declared (the above parameters, or ``n_exog``) is refused, as it is most
+  likely the rows of a table (``list(table)``), whose declared layout
+  would be ignored.
 
 Values must be real numbers: integers and booleans become float64, float32
 is kept. Text (even numbers written as text), complex numbers and sparse
@@ -540,9 +541,9 @@ def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_e
     table's columns.
 
     A list of 1-D arrays is a list of univariate sequences, oldest step
-    first; of equal length, it is also what ``list(table)`` gives. With a table layout
-    declared, reading the rows as sequences would ignore it without a word
-    (the newest lag read as the oldest, two channels as one).
+    first; of equal length, it is also what ``list(table)`` gives. With a
+    table layout declared, reading the rows as sequences would ignore it
+    without a word (the newest lag read as the oldest, two channels as one).
     """
     declared = {
         "n_channels": (n_channels, 1), "column_order": (column_order, "time_major"),
@@ -555,11 +556,10 @@ def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_e
         return
     raise ValueError(
         f"{name} is a list of 1-D arrays of equal length, read as univariate sequences "
-        "(one per item, "
-        f"oldest step first), but {', '.join(given)} "
+        f"(one per item, oldest step first), but {', '.join(given)} "
         f"{'describes' if len(given) == 1 else 'describe'} the columns of a 2-D table, "
-        "which a list of sequences does not have. Pass the rows as one 2-D "
-        f"array (np.asarray({name})) to read them as a table, or a list of 2-D arrays "
+        f"which a list of sequences does not have. Pass the rows as one 2-D array "
+        f"(np.asarray({name})) to read them as a table, or a list of 2-D arrays "
         "(n_timesteps, n_channels) in time order to read them as sequences."
     )
 
