@@ -169,19 +169,20 @@ def cast_finite(arr, dtype, name, axes):
     return cast
 
 
-def cast_gradient(arr, dtype, name, axes, where=None):
+def cast_gradient(arr, dtype, name, axes, read=None):
     """``arr`` (real numbers, a gradient) cast to ``dtype``. NaN and infinity
     pass through, as a gradient may hold them; a finite value that the cast
     overflows (1e39 in float32) is refused, naming its place, since it
-    would turn the gradients NaN without a word. Only positions where
-    ``where`` (broadcastable to ``arr``) is True are read by the pass, and
-    only they are checked."""
+    would turn the gradients NaN without a word. ``read()``, if given,
+    returns where the pass reads ``arr`` (bool, broadcastable to it): only
+    those positions are checked, and it is called only once a value has
+    overflowed, off the common path."""
     with np.errstate(over="ignore"):
         cast = arr.astype(dtype, copy=False)
     if cast is not arr and first_non_finite(cast) is not None:
         overflowed = np.isfinite(arr) & ~np.isfinite(cast)
-        if where is not None:
-            overflowed &= where
+        if read is not None and overflowed.any():
+            overflowed &= read()
         if overflowed.any():
             index = tuple(int(i) for i in np.argwhere(overflowed)[0])
             place = ", ".join(f"{axis} {i}" for axis, i in zip(axes, index))

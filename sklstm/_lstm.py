@@ -777,7 +777,7 @@ def _check_d_outputs(d_outputs, cache):
     if not cache["return_sequences"]:
         return cast_gradient(d_outputs, A.dtype, "d_outputs", ("sample", "unit"))
     return cast_gradient(d_outputs, A.dtype, "d_outputs", ("sample", "step", "unit"),
-                         where=_real_steps(cache)[:, :, None])
+                         read=lambda: _real_steps(cache)[:, :, None])
 
 
 def _real_steps(cache):

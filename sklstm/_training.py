@@ -484,7 +484,7 @@ def _reached_limit(info, method, settings):
     ``max_iter``, ``max_fun`` or the same caps in ``solver_options``."""
     options = settings.solver_options or {}
 
-    def cap(key):  # an option of None is scipy's own cap, which scipy reports
+    def cap(key):  # None leaves the cap to max_iter or max_fun (see scipy_options)
         value = options.get(key)
         return np.inf if value is None else value
 

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._validation import _dtype_is, _holds_text, _object_numbers, is_real_number_dtype
+from .._validation import (
+    _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype,
+)
 
 # How many labels an error message lists before "...".
 _MAX_LISTED = 5
@@ -249,8 +251,7 @@ def column_values(frame, columns):
         try:
             values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
         except OverflowError as exc:  # a Python int beyond float64
-            raise ValueError(f"column {name!r} holds a number too large for float64: "
-                             f"{exc}") from None
+            raise _too_large(f"column {name!r}", exc) from None
     return values
 
 
