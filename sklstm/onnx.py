@@ -17,7 +17,10 @@ The graph
    entirely NaN are padding, as for ``predict``: the graph computes each
    sequence's length itself and passes it to the LSTM operators'
    ``sequence_lens``, so the padded array given to ``predict`` is all the
-   input it needs. In a 2-D table NaN is never padding.
+   input it needs. In a 2-D table NaN is never padding. One filler
+   sequence of zeros is appended to every batch and its outputs dropped:
+   onnxruntime's LSTM kernel aborts the whole process on a batch of 0
+   sequences, so an empty batch gives empty outputs instead.
 2. **Standardisation** with ``input_mean_`` and ``input_scale_``, in the
    input's dtype, then a cast to float32. With ``patch_length_ = p > 1``,
    zero steps complete the last patch (Pad) and each run of ``p`` steps
@@ -591,6 +594,7 @@ def _emit_input(g, x, rank, in_type, net):
         # float32 would shift inputs that sit far from zero (1e5 ± 0.01) by
         # a good part of their spread.
         x = g.cast(x, TensorProto.DOUBLE)
+    x = _with_filler_sample(g, x)
     if rank == 2:
         x = _table_to_sequences(g, x, net)
     s = g.op("Div", g.op("Sub", x, g.const("mean", net.mean.astype(np.float64))),
@@ -622,6 +626,27 @@ def _emit_input(g, x, rank, in_type, net):
     clean = g.op("Where", bad, g.const("zero", np.array(0, np.float32)), s)
     clean = _fold_steps(g, clean, net.patch_length, net.mean.size)
     return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid
+
+
+def _with_filler_sample(g, x):
+    """``x`` (N, ...) float64 with one sample of zeros appended: (N + 1, ...).
+
+    onnxruntime's LSTM kernel aborts the whole process on a batch of 0
+    sequences; with the filler the batch is never empty. Its outputs are
+    dropped at the end (:func:`_without_filler_sample`).
+    """
+    rest = g.op("Slice", g.op("Shape", x), g.const("start", np.array([1], np.int64)),
+                g.const("end", np.array([np.iinfo(np.int64).max], np.int64)))
+    shape = g.op("Concat", g.const("one_sample", np.array([1], np.int64)), rest, axis=0)
+    filler = g.op("ConstantOfShape", shape, value=from_array(np.zeros(1, np.float64)))
+    return g.op("Concat", x, filler, axis=0)
+
+
+def _without_filler_sample(g, values, out):
+    """Write ``values`` (N + 1, ...) less the filler sample to ``out``."""
+    g.op("Slice", values, g.const("start", np.array([0], np.int64)),
+         g.const("end", np.array([-1], np.int64)), g.const("axis", np.array([0], np.int64)),
+         out=out)
 
 
 def _n_patches(g, n_steps, patch_length):
@@ -800,18 +825,19 @@ def _convert(scope, operator, container):
                 "X_example (or declare a DoubleTensorType input) for float64 outputs."
             )
         values = g.op("Mul", g.cast(values, out_type), g.const("target_scale", scale))
-        if out_type == TensorProto.DOUBLE:
-            g.op("Add", values, g.const("target_mean", mean), out=operator.outputs[0].full_name)
-            return
-        # A float32 output beyond float32 is NaN, as every output the graph
-        # cannot give (predict's float64 value there is finite).
         values = g.op("Add", values, g.const("target_mean", mean))
-        g.op("Where", g.op("IsInf", values), g.const("nan", np.array(np.nan, np.float32)),
-             values, out=operator.outputs[0].full_name)
+        if out_type == TensorProto.FLOAT:
+            # A float32 output beyond float32 is NaN, as every output the graph
+            # cannot give (predict's float64 value there is finite).
+            values = g.op("Where", g.op("IsInf", values),
+                          g.const("nan", np.array(np.nan, np.float32)), values)
+        _without_filler_sample(g, values, operator.outputs[0].full_name)
         return
-    probabilities = _emit_classes(g, net, z, operator.outputs[0].full_name)
+    labels = g.scope.get_unique_variable_name("labels")
+    probabilities = _emit_classes(g, net, z, labels)
     probabilities = _nan_where(g, net, probabilities, padded, invalid)
-    g.cast(probabilities, out_type, out=operator.outputs[1].full_name)
+    _without_filler_sample(g, labels, operator.outputs[0].full_name)
+    _without_filler_sample(g, g.cast(probabilities, out_type), operator.outputs[1].full_name)
 
 
 def _calculate_shapes(operator):

@@ -289,6 +289,48 @@ def test_ragged_list_example_and_longer_sequences_than_fit():
     _assert_close(_run(onx, padded)[0], model.predict(longer))
 
 
+_RUN_EMPTY_BATCHES = """
+import sys
+import numpy as np
+import onnxruntime as ort
+for path in sys.argv[1:]:
+    model = np.load(path, allow_pickle=True)
+    session = ort.InferenceSession(model["graph"].item(), providers=["CPUExecutionProvider"])
+    outputs = session.run(None, {"X": model["X"]})
+    print(path, [o.shape for o in outputs])
+"""
+
+
+def test_an_empty_batch_gives_empty_outputs(tmp_path):
+    # onnxruntime's LSTM kernel aborts the process on a batch of 0 sequences
+    # (SIGSEGV), so the graphs run in a child process here.
+    import subprocess
+    import sys
+
+    X, y = _data()
+    cases = {
+        "regressor": (_fit(LSTMRegressor, X, y), X, [(0,)]),
+        "patched": (_fit(LSTMRegressor, X, y, patch_length=2), X, [(0,)]),
+        "table": (_fit(LSTMRegressor, X[:, :, 0], y), X[:, :, 0], [(0,)]),
+        "per step": (_fit(LSTMRegressor, X, X[:, :, 0], return_sequences=True), X, [(0, T)]),
+        "classifier": (_fit(LSTMClassifier, X, y > 0), X, [(0,), (0, 2)]),
+        "multilabel": (_fit(LSTMClassifier, X, X[:, -1] > 0), X, [(0, 2), (0, 2)]),
+    }
+    paths, expected = [], {}
+    for name, (model, example, shapes) in cases.items():
+        path = str(tmp_path / f"{name.replace(' ', '_')}.npz")
+        np.savez(path, graph=np.array(to_onnx(model, example).SerializeToString(), dtype=object),
+                 X=example[:0])
+        paths.append(path)
+        expected[path] = shapes
+    run = subprocess.run([sys.executable, "-c", _RUN_EMPTY_BATCHES, *paths],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    shapes = dict(line.split(" ", 1) for line in run.stdout.splitlines())
+    for path in paths:
+        assert shapes[path] == str(expected[path])
+
+
 def test_refused_samples_give_nan_not_a_number():
     # predict raises for these samples; a graph cannot, so it gives NaN there.
     X, y = _data()
