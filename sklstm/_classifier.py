@@ -19,12 +19,13 @@ from ._weights import balanced_sample_weight, check_class_weight, check_sample_w
 from ._validation import _holds_text, check_declared_classes, check_sequence_targets
 
 
-def _check_label_type(labels):
+def _check_label_type(labels, name="y"):
     """scikit-learn's check that ``labels`` are classes, raised from here (its
     error type and words kept), with what to do for the kinds it refuses
     without saying why: objects that are not text (Decimal, or ints in an
     object array) and whole-number floats beyond int64, which it reads as
-    continuous. Other refusals (bytes, tuples of labels) keep its advice."""
+    continuous. Other refusals (bytes, tuples of labels) keep its advice.
+    ``name`` is the argument the labels came in: ``y`` or ``classes``."""
     try:
         check_classification_targets(labels)
     except (TypeError, ValueError) as exc:
@@ -36,9 +37,10 @@ def _check_label_type(labels):
             other = next((v for v in values if not isinstance(v, str)), None)
             if isinstance(other, numbers.Number):
                 advice = (
-                    f" y is an object array holding {type(other).__name__} labels such "
+                    f" {name} is an object array holding {type(other).__name__} labels such "
                     f"as {other!r}, which scikit-learn does not read as classes: give it a "
-                    "numeric or text dtype, for example y.astype(int) or y.astype(str)."
+                    f"numeric or text dtype, for example {name}.astype(int) or "
+                    f"{name}.astype(str)."
                 )
         elif (
             values.dtype.kind == "f" and (np.abs(values) >= 2.0**63).any()
@@ -46,9 +48,9 @@ def _check_label_type(labels):
         ):
             large = values[np.argmax(np.abs(values) >= 2.0**63)].item()
             advice = (
-                f" y holds {large!r}, a float label beyond the range of int64, which "
+                f" {name} holds {large!r}, a float label beyond the range of int64, which "
                 "scikit-learn reads as a continuous value: pass the labels as text, for "
-                "example y.astype(str), or renumber them with LabelEncoder."
+                f"example {name}.astype(str), or renumber them with LabelEncoder."
             )
         kind = TypeError if isinstance(exc, TypeError) else ValueError
         raise kind(f"{exc}{advice}") from None
@@ -525,6 +527,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         """
         if classes is not None:
             classes = check_declared_classes(classes)
+            _check_label_type(classes, name="classes")
         elif not hasattr(self, "coefs_") and not sparse.issparse(y) and (
             self.return_sequences or not _is_indicator(y)
         ):

@@ -341,7 +341,7 @@ def _as_float_array(
     ):
         X = _object_columns(X, name)
     try:
-        return check_array(
+        arr = check_array(
             X,
             accept_sparse=False,
             dtype=_FLOAT_DTYPES,
@@ -370,6 +370,9 @@ def _as_float_array(
                 f"{name} must contain only numbers (no strings or objects): {msg}"
             ) from exc
         raise
+    # check_array keeps a DataFrame's big-endian columns as they are; every
+    # later step (the weights' dtype above all) reads native floats.
+    return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
 
 
 _ARRAY_HINT = (
@@ -420,6 +423,8 @@ def _list_to_padded(X, name, channels_first):
             seq = seq.to_numpy()  # a Series is one univariate sequence here
         if not isinstance(seq, pd.DataFrame):
             seq = _as_array(seq, item)
+        # data_format names the axes of 2-D items; a 1-D item is one channel's steps
+        transpose = channels_first and seq.ndim == 2
         if seq.ndim == 1:
             seq = seq[:, None] if isinstance(seq, np.ndarray) else seq
         if seq.ndim != 2:
@@ -430,7 +435,7 @@ def _list_to_padded(X, name, channels_first):
         arr = _as_float_array(
             seq, item, allow_nd=False, ensure_min_samples=0, ensure_min_features=0
         )
-        if channels_first:
+        if transpose:
             arr = arr.T
         if arr.shape[0] == 0:
             raise ValueError(f"Sequence {k} of {name} has no time steps.")
@@ -532,7 +537,8 @@ def _holds_arrays(X):
     Only nested lists of numbers are read as a table (one row per sequence).
     """
     return isinstance(X, (list, tuple)) and any(
-        isinstance(item, (np.ndarray, pd.Series, pd.DataFrame)) for item in X
+        isinstance(item, (np.ndarray, pd.Series, pd.DataFrame)) or sparse.issparse(item)
+        for item in X
     )
 
 
@@ -598,26 +604,87 @@ def _table_to_sequences(X2, n_channels, column_order, newest_first, n_exog, name
     return X3
 
 
+def _lag_number(column):
+    """The lag a column's name gives, or None when it names no lag.
+
+    skforecast names lags ``lag_1``; sktime's reducers ``lag_0__y`` and,
+    recursively, ``lag_1__lag_0__y`` (a lag of a lag: lag 1 of lag 0 is
+    lag 1). Returns (lag, variable) with the lags of a name summed.
+    """
+    parts = str(column).split("__")
+    lags = 0
+    while parts and parts[0].startswith("lag_") and parts[0][4:].isdigit():
+        lags += int(parts.pop(0)[4:])
+    if len(parts) == len(str(column).split("__")):
+        return None
+    return lags, "__".join(parts)
+
+
 def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     """Warn when a table's column names say its layout differs from the declared one.
 
-    skforecast names its lags ``lag_1, lag_2, ...`` (newest first) and puts
-    exogenous columns after them; read with the defaults, such a table would
-    pair lags with the wrong steps and exogenous values with old lags.
+    skforecast names its lags ``lag_1, lag_2, ...`` and sktime's reducers
+    ``lag_0__y, lag_1__y, ...``: newest first, with other columns (exogenous
+    values, skforecast's window and calendar features) after them. Read with
+    the defaults, such a table pairs lags with the wrong steps and
+    exogenous values with old lags. Tables whose names fit no single run of
+    one variable's lags (several variables' lags, say) are left alone.
     """
-    if columns is None or not len(columns) or str(columns[0]) != "lag_1":
+    if columns is None or not len(columns):
         return
-    n_lags = 0
-    while n_lags < len(columns) and str(columns[n_lags]) == f"lag_{n_lags + 1}":
-        n_lags += 1
-    if newest_first and n_exog == len(columns) - n_lags:
+    named = [_lag_number(c) for c in columns]
+    first = next((k for k, lag in enumerate(named) if lag is not None), None)
+    if first is None:
         return
+    variable = named[first][1]
+    end = first
+    while end < len(named) and named[end] is not None and named[end][1] == variable:
+        end += 1
+    if any(lag is not None for lag in named[end:]):
+        return
+    lags = [lag for lag, _ in named[first:end]]
+    steps = np.diff(lags)
+    if len(lags) > 1 and not ((steps > 0).all() or (steps < 0).all()):
+        return
+    run = f"{columns[first]} .. {columns[end - 1]}"
+    if first:
+        warnings.warn(
+            f"The columns of {name} put {first} other column(s) before the lags "
+            f"{run}; sklstm reads exogenous columns only after the lags (n_exog), so "
+            "these rows cannot be read as lag sequences. Put the other columns last "
+            "(sktime: make_reduction builds rows sklstm reads with n_channels and "
+            "column_order='channel_major').",
+            DataLayoutWarning,
+            stacklevel=4,
+        )
+        return
+    expected_newest_first = bool(len(lags) > 1 and steps[0] > 0)
+    n_other = len(columns) - end
+    advice = [f"newest_first={expected_newest_first}"] if (
+        len(lags) > 1 and newest_first != expected_newest_first
+    ) else []
+    if n_exog != n_other:
+        advice.append(f"n_exog={n_other}")
+    if not advice:
+        return
+    if len(lags) == 1:
+        named = f"named as the lag {run.split(' .. ')[0]}"
+    else:
+        gaps = (
+            "; the lags are not consecutive, and are read as consecutive steps"
+            if (np.abs(steps) != 1).any() else ""
+        )
+        order = "newest first" if expected_newest_first else "oldest first"
+        named = f"named as lags {run} ({order}{gaps})"
+    followed = f" followed by {n_other} other column(s)" if n_other else ""
+    values = (
+        " and values of the predicted step (exogenous values, window or calendar "
+        "features)" if n_other else ""
+    )
     warnings.warn(
-        f"The columns of {name} are named lag_1 .. lag_{n_lags} (newest first, as "
-        f"skforecast builds them) followed by {len(columns) - n_lags} other column(s), "
-        f"but they are read with newest_first={newest_first} and n_exog={n_exog}. Pass "
-        f"newest_first=True, n_exog={len(columns) - n_lags} to read them as lags and "
-        "exogenous values of the predicted step.",
+        f"The columns of {name} are {named}{followed}, but they are read with "
+        f"newest_first={newest_first} and n_exog={n_exog}. Pass {', '.join(advice)} to "
+        f"read them as lags{values}.",
         DataLayoutWarning,
         stacklevel=4,
     )
@@ -930,6 +997,12 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         "Drop the masked samples, or fill per-step targets at padded steps with "
         "y.filled(np.nan).",
     )
+    if isinstance(y, (Iterator, Set, Mapping, MappingView)):
+        raise TypeError(
+            f"y must be array-like with one entry per sample, got a {type(y).__name__}. "
+            "Materialise iterators with list(...); a set or a mapping has no order of "
+            "samples."
+        )
     n, T = sequences.values.shape[:2]
     if return_sequences and _holds_per_sequence_targets(y, sequences):
         y = _pad_ragged_targets(y, numeric, sequences)

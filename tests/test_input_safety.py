@@ -452,6 +452,59 @@ def test_channels_first_is_read_as_its_transpose():
     assert_array_equal(items.values, read.values)
 
 
+def test_channels_first_leaves_one_dimensional_items_univariate():
+    # data_format names the axes of 2-D items; 1-D items were transposed into
+    # one step of T channels (equal lengths) or refused as channel counts.
+    rng = np.random.RandomState(0)
+    rows = list(rng.normal(size=(4, 6)))
+    read = check_sequences(rows, data_format="channels_first")
+    assert read.values.shape == (4, 6, 1)
+    assert_array_equal(read.values, check_sequences(rows).values)
+    ragged = [row[: 3 + k] for k, row in enumerate(rows)]
+    assert_array_equal(check_sequences(ragged, data_format="channels_first").lengths,
+                       [3, 4, 5, 6])
+
+
+def test_big_endian_frame_columns_are_read_as_native_floats():
+    # check_array kept the frame's '>f8' dtype, which the weights then refused
+    # as "dtype must be float32 or float64".
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(8, 6)), rng.normal(size=8)
+    for dtype in (">f8", ">f4"):
+        frame = pd.DataFrame(X.astype(dtype))
+        model = LSTMRegressor(**FAST).fit(frame, y)
+        native = LSTMRegressor(**FAST).fit(X.astype(dtype[1:]), y)
+        assert_array_equal(model.predict(frame), native.predict(X.astype(dtype[1:])))
+        assert all(w.dtype.isnative for w in model.coefs_[0].values())
+
+
+def test_a_list_of_equal_shape_sparse_matrices_is_refused_as_sparse():
+    sparse = pytest.importorskip("scipy.sparse")
+    items = [sparse.csr_matrix(np.eye(5, 2)) for _ in range(4)]
+    with pytest.raises(TypeError, match=r"Sparse data was passed for X\[0\].*toarray"):
+        LSTMRegressor(**FAST).fit(items, np.arange(4.0))
+
+
+@pytest.mark.parametrize("make", [lambda y: (v for v in y), lambda y: iter(list(y)),
+                                  lambda y: dict(enumerate(y)).values(), set])
+def test_an_iterator_or_set_of_targets_is_refused_by_type(make):
+    X = np.random.RandomState(0).normal(size=(4, 5, 1))
+    with pytest.raises(TypeError, match=r"y must be array-like with one entry per sample, "
+                                        r"got a \w+\. Materialise iterators"):
+        LSTMRegressor(**FAST).fit(X, make([0.5, 1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="Materialise iterators"):
+        LSTMClassifier(**FAST).fit(X, make([0, 1, 2, 3]))
+
+
+def test_declared_classes_held_as_objects_get_the_advice_labels_get():
+    X = np.random.RandomState(0).normal(size=(6, 5, 1))
+    for classes in (np.array([0, 1, 2], dtype=object), pd.Series([0, 1, 2], dtype=object)):
+        with pytest.raises(ValueError, match=r"classes is an object array holding int labels "
+                                             r"such as 0.*classes\.astype\(int\)"):
+            LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(
+                X, [0, 1, 2, 0, 1, 2], classes=classes)
+
+
 def test_channels_first_frames_name_their_channels_by_row():
     # The columns (time steps) were taken as channel names: swapped channel
     # rows went unnoticed, and sequences of other lengths were refused.

@@ -13,9 +13,10 @@ sktime          ``y(t-k), ..., y(t-1)``          the defaults (oldest first)
 sktime with X   ``y(t-k..t-1), x(t-k..t-1)``     ``n_channels=2``,
                                                  ``column_order="channel_major"``
 skforecast      ``lag_1 = y(t-1), ..., lag_k``   ``newest_first=True``
-skforecast,     ``lag_1 .. lag_k, e_1(t) ..``    not yet readable (strict xfail
-exog                                             tests pin the reading: each exog
-                                                 value is a channel over all steps)
+skforecast,     ``lag_1 .. lag_k, e_1(t) ..``    ``newest_first=True, n_exog=m``
+exog                                             (each exog value a channel over all
+                                                 steps; window and calendar features
+                                                 count in ``m``)
 darts           ``x0(t-k), x1(t-k), x0(t-k+1)``  ``n_channels=C`` (time-major)
 =============== ================================ ==================================
 
@@ -433,6 +434,100 @@ def test_skforecast_named_lags_exog_table_warns_unless_declared():
     assert_allclose(on_table.predict(table), on_windows.predict(X3), rtol=1e-12)
     # skforecast predicts from a bare ndarray: positions keep the reading.
     assert_allclose(on_table.predict(table.to_numpy()), on_windows.predict(X3), rtol=1e-12)
+
+
+class NamedRecorder(Recorder):
+    """A Recorder that also keeps the column names of the tables it is given."""
+
+    def fit(self, X, y):
+        self.fit_columns_ = list(getattr(X, "columns", []))
+        return super().fit(X, y)
+
+
+def test_skforecast_window_features_count_as_columns_after_the_lags():
+    # skforecast puts window features between the lags and exog: lag_1 ..
+    # lag_p, roll_*, exog. Declared as n_exog = features + exog, each is a
+    # channel holding its value at every step; the warning counts them too.
+    recursive = pytest.importorskip("skforecast.recursive")
+    RollingFeatures = pytest.importorskip("skforecast.preprocessing").RollingFeatures
+    y, exog = _lags_exog_data()
+    forecaster = recursive.ForecasterRecursive(
+        Recorder(), lags=3, window_features=RollingFeatures(stats=["mean"], window_sizes=4))
+    table, target = forecaster.create_train_X_y(y, exog=exog)
+    assert list(table.columns) == ["lag_1", "lag_2", "lag_3", "roll_mean_4", "a", "b"]
+    lstm = {"hidden_layer_sizes": (3,), "solver": "lbfgs", "max_iter": 5, "random_state": 0}
+    with pytest.warns(DataLayoutWarning, match="followed by 3 other column.*Pass "
+                                               "newest_first=True, n_exog=3"):
+        LSTMRegressor(**lstm).fit(table, target)
+    with pytest.warns(DataLayoutWarning, match="Pass n_exog=3 to"):
+        LSTMRegressor(newest_first=True, n_exog=2, **lstm).fit(table, target)
+    values = table.to_numpy()
+    windows = np.concatenate([values[:, 2::-1, None],
+                              np.repeat(values[:, None, 3:], 3, axis=1)], axis=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        on_table = LSTMRegressor(newest_first=True, n_exog=3, **lstm).fit(table, target)
+    on_windows = LSTMRegressor(**lstm).fit(windows, target)
+    assert_allclose(on_table.predict(values), on_windows.predict(windows), rtol=1e-12)
+
+
+def test_sktime_reducers_newest_first_lag_names_warn_unless_declared():
+    # DirectReductionForecaster names its columns lag_0__y, lag_1__y, ...:
+    # newest first, which the defaults read as oldest first.
+    compose = pytest.importorskip("sktime.forecasting.compose")
+    with warnings.catch_warnings():
+        forecaster = compose.DirectReductionForecaster(NamedRecorder(), window_length=4)
+        forecaster.fit(ramp(20), fh=[1])
+    recorder = forecaster.estimators_[0]
+    table = pd.DataFrame(recorder.fit_X_, columns=recorder.fit_columns_)
+    assert recorder.fit_columns_ == ["lag_0__y", "lag_1__y", "lag_2__y", "lag_3__y"]
+    assert_array_equal(table.iloc[-1], [118, 117, 116, 115])  # newest first
+    target = recorder.fit_y_
+    lstm = {"hidden_layer_sizes": (3,), "solver": "lbfgs", "max_iter": 3, "random_state": 0}
+    with pytest.warns(DataLayoutWarning, match=r"lag_0__y \.\. lag_3__y \(newest first\).*"
+                                               "Pass newest_first=True to read them"):
+        LSTMRegressor(**lstm).fit(table, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(newest_first=True, **lstm).fit(table, target)
+
+
+def test_sktime_recursive_reducer_with_exogenous_columns_first_warns():
+    # RecursiveReductionForecaster puts X's columns before the lags
+    # (lag_1__lag_0__y: lag 1 of lag 0), which no declaration can read.
+    compose = pytest.importorskip("sktime.forecasting.compose")
+    df = pd.DataFrame({"y": ramp(20), "x": 500.0 + np.arange(20)})
+    with warnings.catch_warnings():
+        forecaster = compose.RecursiveReductionForecaster(NamedRecorder(), window_length=3)
+        forecaster.fit(df["y"], X=df[["x"]], fh=[1])
+    recorder = forecaster.estimator_
+    assert recorder.fit_columns_[0] == "x"
+    table = pd.DataFrame(recorder.fit_X_, columns=recorder.fit_columns_)
+    with pytest.warns(DataLayoutWarning, match="put 1 other column.*before the lags"):
+        LSTMRegressor(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=3).fit(
+            table, recorder.fit_y_)
+
+
+@pytest.mark.parametrize("columns, quiet", [
+    (["lag_1", "lag_2", "lag_7"], {"newest_first": True}),          # gaps: still newest first
+    (["lag_3", "lag_2", "lag_1"], {}),                                # oldest first
+    (["lag_0__y1", "lag_1__y1", "lag_0__y2", "lag_1__y2"], {}),     # two variables: unknown
+    (["lag_1", "a"], {"n_exog": 1}),
+    (["lag_x", "lags_2", "y"], {}),                                   # not lag names
+])
+def test_lag_names_warn_only_when_read_otherwise(columns, quiet):
+    table = pd.DataFrame(np.random.RandomState(0).normal(size=(6, len(columns))),
+                         columns=columns)
+    target = np.arange(6.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2, **quiet).fit(
+            table, target)
+    flipped = {"newest_first": not quiet.get("newest_first", False)}
+    if len(columns) == 3 and columns[0].startswith("lag_") and columns[0][4:].isdigit():
+        with pytest.warns(DataLayoutWarning, match="Pass newest_first="):
+            LSTMRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2,
+                          **flipped).fit(table, target)
 
 
 def test_skforecast_recursive_with_exog_fits_lstm_as_3d():
