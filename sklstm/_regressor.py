@@ -42,6 +42,9 @@ REGRESSOR_PARAMETERS_DOC = """
         weighs them; per-step targets over the real steps only), train on
         the standardised targets, and map predictions back to the targets'
         units. Targets in any units then train as well as standardised ones.
+        A constant column is scaled by 1, or by its magnitude when that is
+        smaller, so that a tiny constant (1e-9) is predicted to within a
+        small fraction of itself.
         The loss (``loss_``, ``loss_curve_``, validation losses) is in the
         standardised units. ``warm_start`` and ``partial_fit`` keep the
         statistics of the first fit. With False, ``target_mean_`` and
@@ -233,14 +236,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             Y2 = Y.astype(dtype, copy=False)
         if np.isinf(Y2).any():  # Y is finite: the cast overflowed
             s = tuple(np.argwhere(np.isinf(Y2))[0])
-            source, remedy = (
-                ("the dtype the model takes from X", "pass X as float64")
-                if reset else ("the dtype of the fitted model", "refit on float64 X")
-            )
+            source, remedy = _dtype_origin(reset)
             raise ValueError(
                 f"y holds {Y[s]:.4g} (sample {s[0]}), beyond {dtype.name}, {source} "
                 f"(largest {np.finfo(dtype).max:.4g}); {remedy}, or rescale y."
             )
+        if Y2.dtype != Y.dtype:
+            real = sequences.step_mask() if Y.ndim == 3 else slice(None)
+            _refuse_lost_spread(Y[real], Y2[real], reset)
         state = {}
         if reset:
             state["_single_output"] = target_is_single_output(y, self.return_sequences)
@@ -320,7 +323,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         else:
             weights = np.ones(len(Y)) if sample_weight is None else sample_weight
             rows = Y
-        return mean_and_scale(rows, weights, what="y")
+        return mean_and_scale(rows, weights, what="y", constant_scale="magnitude")
 
     def _validation_score(self, z, Y, sequences, sample_weight):
         # R² is the same in standardised and in natural units.
@@ -512,6 +515,53 @@ def _described(levels):
     if levels is None:
         return "loss='squared_error'"
     return f"loss='quantile', quantiles={tuple(levels.tolist())}"
+
+
+# A cast whose rounding error is this share of a target's spread (RMS over
+# standard deviation) leaves the model a visibly coarser target: R² 1e-4 lower
+# at best.
+_SPREAD_LOST_TOL = 0.01
+
+
+def _dtype_origin(reset):
+    """(where the model's dtype comes from, how to train in float64), for messages
+    about targets the dtype cannot hold; ``reset`` is a first fit."""
+    if reset:
+        return "the dtype the model takes from X", "pass X as float64"
+    return "the dtype of the fitted model", "refit on float64 X"
+
+
+def _refuse_lost_spread(Y, Y_cast, reset):
+    """Raise if casting the targets to the model's dtype blurs their spread.
+
+    float32 resolves 1e9 only to 64: targets of 1e9 ± 2 become one constant,
+    and the model learns nothing, without a word. Constant columns stay
+    constant and are left alone.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_targets, n_outputs)
+        The targets as given (the real steps' ones, per step).
+    Y_cast : ndarray of the same shape, in the model's dtype
+    reset : bool
+        A first fit (the dtype comes from X), or a continued one.
+    """
+    if not len(Y):
+        return
+    rows, cast = Y.astype(np.float64), Y_cast.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.std(rows, axis=0)
+        error = np.sqrt(np.mean((cast - rows) ** 2, axis=0))
+    lost = np.flatnonzero((spread > 0) & (error > _SPREAD_LOST_TOL * spread))
+    if lost.size:
+        k = int(lost[0])
+        source, remedy = _dtype_origin(reset)
+        raise ValueError(
+            f"y's output {k} varies by {spread[k]:.3g} (standard deviation) around "
+            f"{np.mean(rows[:, k]):.6g}, finer than {Y_cast.dtype.name}, {source}, can "
+            f"hold there: rounding to it moves the targets by {error[k]:.3g} (RMS). "
+            f"{remedy[0].upper()}{remedy[1:]}, or subtract a constant from y before fitting."
+        )
 
 
 def _masked_r2(Y, z, sequences, sample_weight):

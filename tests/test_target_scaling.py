@@ -200,6 +200,44 @@ def test_constant_target_is_centred_not_scaled():
     np.testing.assert_allclose(model.predict(X), 7.0, atol=0.5)
 
 
+@pytest.mark.parametrize("constant", [1e-9, -3e-5, 0.25])
+def test_a_tiny_constant_target_is_scaled_by_its_magnitude(constant):
+    # Scaled by 1, a constant of 1e-9 was predicted to within the network's
+    # error at a standardised 0 (about 1e-3): a million times the target.
+    X, y = last_two(20, n_steps=3)
+    Y = np.c_[y, np.full(20, constant)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, Y)
+        reference = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, np.c_[y, np.zeros(20)])
+    assert model.target_scale_[1] == abs(constant)
+    assert model.target_mean_[1] == constant
+    # the same fit as a constant 0 (scaled by 1), its error shrunk with the scale
+    np.testing.assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=1e-12)
+    error = model.predict(X)[:, 1] - constant
+    np.testing.assert_allclose(error, reference.predict(X)[:, 1] * abs(constant), rtol=1e-9)
+    assert np.abs(error).max() < 0.5 * abs(constant)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_targets_whose_spread_float32_cannot_hold_are_refused(return_sequences):
+    # float32 spaces 1e9 by 64: 1e9 + x rounded to one constant, and the
+    # model learned nothing without a word.
+    X, y = ragged_targets(return_sequences, seed=6)
+    X32 = [s.astype(np.float32) for s in X]
+    blurred = [1e9 + t for t in y] if return_sequences else 1e9 + y
+    with pytest.raises(ValueError, match=r"y's output 0 varies by .* around 1e\+09, finer "
+                                         r"than float32, the dtype the model takes from X"):
+        LSTMRegressor((2,), return_sequences=return_sequences, max_iter=2).fit(X32, blurred)
+    # float64 holds them; float32 holds a spread of 1000 around 1000
+    LSTMRegressor((2,), return_sequences=return_sequences, max_iter=2).fit(X, blurred)
+    model = LSTMRegressor((2,), return_sequences=return_sequences, max_iter=2).fit(X32, y)
+    before = model.predict(X32)
+    with pytest.raises(ValueError, match="the dtype of the fitted model.*Refit on float64 X"):
+        model.partial_fit(X32, blurred)
+    np.testing.assert_array_equal(model.predict(X32), before)
+
+
 @ignore_convergence
 @pytest.mark.parametrize("factor", [1e-300, 1e300])
 def test_targets_in_extreme_units_train_as_in_unit_ones(factor):
