@@ -342,7 +342,9 @@ ATTRIBUTES_DOC = """
         Lowest validation loss, whose weights were restored.
 
     n_iter_ : int
-        Epochs (or scipy iterations) run.
+        Epochs (or scipy iterations) run, counted over ``warm_start`` fits
+        and ``partial_fit`` calls, as ``loss_curve_`` is (``MLPRegressor``
+        restarts its count at each warm-started fit).
 
     t_ : int
         Training samples seen by the stochastic solvers.

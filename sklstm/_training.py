@@ -324,11 +324,18 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
 
 def _validate(theta, data, network, objective, score):
     """Validation loss (without the penalty) and score of the weights ``theta``."""
+    z, loss = _logits_and_loss(theta, data, network, objective)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return loss, score(z, data.Y, data.seqs, data.sample_weight)
+
+
+def _logits_and_loss(theta, data, network, objective):
+    """Logits of ``theta`` on all of ``data`` and their loss, without the
+    penalty or dropout (a forward pass only, no backward cache)."""
     seqs = data.seqs
     with np.errstate(over="ignore", invalid="ignore"):
-        z = network.predict(theta, seqs.values, seqs.lengths)  # no backward cache
-        loss = sequence_loss(z, data.Y, seqs.lengths, data.sample_weight, objective)
-        return loss, score(z, data.Y, seqs, data.sample_weight)
+        z = network.predict(theta, seqs.values, seqs.lengths)
+        return z, sequence_loss(z, data.Y, seqs.lengths, data.sample_weight, objective)
 
 
 def _should_stop(tracker, optimizer, settings, what):
@@ -389,14 +396,34 @@ def _warn_if_loss_exploded(curve, first_epoch, advice):
     warning such a run would end as if it had converged. The reference
     includes earlier warm-started fits, whose first losses are the largest:
     a warm start from a near-perfect fit may wobble without diverging.
+    Returns whether it warned.
     """
     if len(curve) <= first_epoch + 1:
-        return
+        return False
     reference = max(curve[: first_epoch + 1])
     if curve[-1] > _DIVERGENCE_FACTOR * reference:
         warnings.warn(
             f"Training diverged: the training loss rose from {reference:.4g} to "
             f"{curve[-1]:.4g} in the last epoch. {advice}",
+            ConvergenceWarning,
+        )
+        return True
+    return False
+
+
+def _warn_if_worse_than_start(start_loss, end_loss, advice):
+    """Warn when a fit ends at more than twice the loss of its starting weights.
+
+    A step size large enough to blow the loss up within the first epoch
+    leaves every later epoch "improving" on that first one, so the rule of
+    :func:`_warn_if_loss_exploded` never fires, and the fit ended as if it
+    had converged, worse than the random weights it started from.
+    """
+    if end_loss > 2 * start_loss:
+        warnings.warn(
+            f"Training ended worse than it started: the training loss of the final "
+            f"weights is {end_loss:.4g}, that of the starting weights {start_loss:.4g}. "
+            f"{advice}",
             ConvergenceWarning,
         )
 
@@ -439,6 +466,9 @@ def fit_stochastic(
     )
     best_theta, diverged = None, False
     advice = _DIVERGENCE_ADVICE + _penalty_advice(objective, train)
+    # A whole fit (not partial_fit's single epoch) is also checked against
+    # where it started, at the cost of two forward passes.
+    start_loss = None if incremental else _logits_and_loss(theta, train, network, objective)[1]
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
     start = time.perf_counter()
     for epoch in range(1 if incremental else settings.max_iter):
@@ -473,10 +503,13 @@ def fit_stochastic(
                 f"and the optimization hasn't converged yet. {_AT_THE_CAP}",
                 IterationLimitWarning,
             )
-    if not diverged:
-        _warn_if_loss_exploded(record.loss_curve, first_epoch, advice)
+    final = theta if best_theta is None else best_theta
+    if not diverged and not _warn_if_loss_exploded(record.loss_curve, first_epoch, advice):
+        if start_loss is not None:
+            _warn_if_worse_than_start(
+                start_loss, _logits_and_loss(final, train, network, objective)[1], advice)
     record.optimizer, record.no_improvement = optimizer, tracker.count
-    return theta if best_theta is None else best_theta
+    return final
 
 
 def _reached_limit(info, method, settings):

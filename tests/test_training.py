@@ -11,6 +11,7 @@ from sklearn.metrics import r2_score
 import sklstm._base
 import sklstm._training
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.exceptions import IterationLimitWarning
 from sklstm._loss import Network, Objective, forward_logits, loss_and_grad, sequence_loss
 from sklstm._params import ParamLayout
 
@@ -478,6 +479,30 @@ def test_exploding_but_finite_loss_warns(Estimator):
         with pytest.warns(ConvergenceWarning, match="training loss rose from .* last epoch"):
             model.fit(X, target)
     assert model.loss_curve_[-1] > 1e10 * model.loss_curve_[0]
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_a_fit_that_ends_worse_than_it_started_warns(Estimator):
+    """Fixed bug: Adam with learning_rate_init=100 blew the loss up within its
+    first epoch; every later epoch then "improved" on that one, and the fit
+    stopped without a word, far worse than its random starting weights."""
+    X, y = sum_of_last_two(n_samples=50)
+    target = y if Estimator is LSTMRegressor else y > 0
+    model = Estimator((4,), learning_rate_init=100, n_iter_no_change=2, max_iter=50,
+                      random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Training ended worse than it started: the "
+                                               "training loss of the final weights is"):
+        model.fit(X, target)
+    start = Estimator((4,), max_iter=1, learning_rate_init=1e-12, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start.fit(X, target)
+    # the warning tells the truth: the fitted model is worse than untrained
+    assert model.score(X, target) < start.score(X, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        Estimator((4,), max_iter=50, random_state=0).fit(X, target)  # a sound fit is quiet
 
 
 @pytest.mark.slow
