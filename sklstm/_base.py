@@ -738,7 +738,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
-        theta = self._initial_weights(network, reuse_weights, rng, dtype)
+        try:
+            theta = self._initial_weights(network, reuse_weights, rng, dtype)
+        except MemoryError as exc:
+            size = network.layout.size
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes {size:,} weights "
+                f"({size * np.dtype(dtype).itemsize / 2**30:.3g} GiB in "
+                f"{np.dtype(dtype).name}, several times that to train), more than this "
+                f"machine can allocate ({exc}). Use fewer units."
+            ) from None
         record = TrainingRecord.resume(fitted, incremental=incremental)
         data = TrainingData(seqs, Y, sample_weight)
         if method is not None:

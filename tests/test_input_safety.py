@@ -452,6 +452,26 @@ def test_channels_first_is_read_as_its_transpose():
     assert_array_equal(items.values, read.values)
 
 
+def test_layers_too_large_to_allocate_name_hidden_layer_sizes_and_change_nothing():
+    # NumPy's MemoryError ("Unable to allocate ... shape (100000, 100000)")
+    # named an array, not the parameter that asked for it.
+    X, y = np.zeros((4, 3, 1)), np.arange(4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMRegressor(**FAST).fit(X, y)
+    before = model.predict(X)
+    model.set_params(hidden_layer_sizes=(10**7,))
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(10000000,\) makes "
+                                         r"400,000,[\d,]+ weights .* Use fewer units"):
+        model.fit(X, y)
+    assert_array_equal(model.set_params(hidden_layer_sizes=(3,)).predict(X), before)
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(10000000,\) makes"):
+        LSTMEncoderDecoderRegressor(hidden_layer_sizes=(10**7,), horizon=2).fit(
+            X, np.c_[y, y])
+
+
 def test_channels_first_leaves_one_dimensional_items_univariate():
     # data_format names the axes of 2-D items; 1-D items were transposed into
     # one step of T channels (equal lengths) or refused as channel counts.
