@@ -13,8 +13,10 @@ attributes (``loss_curve_``, ``best_loss_``, ...). The loops never touch the
 estimator: they read its hyper-parameters and return new weights.
 """
 
+import contextlib
 import copy
 import numbers
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -46,6 +48,34 @@ _AT_THE_CAP = (
     "Increase max_iter, or filter sklstm.exceptions.IterationLimitWarning where the "
     "cap is deliberate."
 )
+
+# Fits in this thread whose iteration cap is deliberate (see
+# deliberate_iteration_cap): a depth per thread.
+_DELIBERATE_CAP = threading.local()
+
+
+@contextlib.contextmanager
+def deliberate_iteration_cap():
+    """Within this context, fits in the calling thread that stop at their
+    iteration cap do not warn: the caller chose the cap.
+
+    ``warnings.catch_warnings`` would do the same by changing the process's
+    warning filters, which threads share: fits running beside it in other
+    threads lost their warnings, and its exit could restore filters another
+    thread had changed in between.
+    """
+    _DELIBERATE_CAP.depth = getattr(_DELIBERATE_CAP, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _DELIBERATE_CAP.depth -= 1
+
+
+def _warn_at_the_cap(message):
+    """An IterationLimitWarning, unless the cap is deliberate in this thread."""
+    if not getattr(_DELIBERATE_CAP, "depth", 0):
+        warnings.warn(f"{message} {_AT_THE_CAP}", IterationLimitWarning)
+
 
 # A stochastic fit whose last epoch's loss exceeds its first's by this factor
 # has diverged, even if every value stayed finite.
@@ -498,10 +528,9 @@ def fit_stochastic(
         if _should_stop(tracker, optimizer, settings, what):
             break
         if not incremental and epoch == settings.max_iter - 1:
-            warnings.warn(
+            _warn_at_the_cap(
                 f"Stochastic optimizer: maximum iterations ({settings.max_iter}) reached "
-                f"and the optimization hasn't converged yet. {_AT_THE_CAP}",
-                IterationLimitWarning,
+                "and the optimization hasn't converged yet."
             )
     final = theta if best_theta is None else best_theta
     if not diverged and not _warn_if_loss_exploded(record.loss_curve, first_epoch, advice):
@@ -579,13 +608,13 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
         )
     if not info["success"]:
         if _reached_limit(info, method, settings):
-            advice, category = _AT_THE_CAP, IterationLimitWarning
+            _warn_at_the_cap(f"{method} did not converge: {info['message']}")
         else:
-            advice, category = (
-                "Try another solver, or keep the data standardised (standardize=True) "
-                "if that was switched off."
-            ), ConvergenceWarning
-        warnings.warn(f"{method} did not converge: {info['message']} {advice}", category)
+            warnings.warn(
+                f"{method} did not converge: {info['message']} Try another solver, or "
+                "keep the data standardised (standardize=True) if that was switched off.",
+                ConvergenceWarning,
+            )
     record.n_iter += max(info["n_iter"], 1)
     record.loss_curve.extend(info["loss_curve"] or [info["loss"]])
     record.loss = float(info["loss"])

@@ -389,24 +389,19 @@ def _onnx_lstm_weights(layer, coupled):
     return tuple(None if a is None else a.astype(np.float32) for a in (W, R, B, P))
 
 
-def _output_kind(estimator, n_channels):
-    """Return (task, single_output) from the shapes ``predict`` gives.
+def _output_kind(estimator):
+    """Return (task, single_output) from the fitted model.
 
     A multilabel and a multiclass classifier, or a regressor fitted on
-    ``y`` of shape (n,) and one of shape (n, 1), have the same fitted
-    attributes; only their predictions' shapes differ.
+    ``y`` of shape (n,) and one of shape (n, 1), have weights of the same
+    shapes; what tells them apart is what ``predict`` reads: the label
+    binarizer's target type, and ``_single_output``.
     """
-    probe = np.zeros((1, 1, n_channels), dtype=np.asarray(estimator.out_coef_).dtype)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ndim = np.ndim(estimator.predict(probe))
-    per_sample = ndim - (1 if estimator.return_sequences else 0)
     if isinstance(estimator, LSTMRegressor):
-        return "regression", per_sample == 1
-    classes = np.asarray(estimator.classes_)
-    if per_sample == 2:
+        return "regression", bool(estimator._single_output)
+    if estimator._multilabel:
         return "multilabel", False
-    return ("binary" if len(classes) == 2 else "multiclass"), True
+    return ("binary" if len(estimator.classes_) == 2 else "multiclass"), True
 
 
 def _check_classes(estimator, task, n_outputs):
@@ -474,7 +469,7 @@ def _describe(estimator):
             f"Cannot export: out_coef_ has shape {coef.shape}, but the last layer has "
             f"{n_in} units and the model {estimator.n_outputs_} outputs."
         )
-    task, single = _output_kind(estimator, mean.shape[0])
+    task, single = _output_kind(estimator)
     classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
     target_mean = target_scale = None
     if task == "regression":  # targets standardised in fit

@@ -860,13 +860,14 @@ def test_default_regressor_cap_is_silent(cls):
     assert model.regressor_.n_iter_ == _DEFAULT_LSTM_PARAMS["max_iter"]
 
 
-def test_default_regressor_filters_the_cap_by_category_only(monkeypatch):
+def test_default_regressor_silences_only_its_cap(monkeypatch):
     from sklstm import LSTMRegressor
+    from sklstm._training import _warn_at_the_cap
     from sklstm.forecasting import _base
 
     class WarningLSTM(LSTMRegressor):
         def fit(self, X, y):
-            warnings.warn("any wording", IterationLimitWarning)
+            _warn_at_the_cap("any wording")  # how sklstm's solvers report the cap
             warnings.warn("did not converge: line search failed", ConvergenceWarning)
             return super().fit(X, y)
 
@@ -876,9 +877,29 @@ def test_default_regressor_filters_the_cap_by_category_only(monkeypatch):
         warnings.simplefilter("always")
         model.fit(ramp(12))
     messages = [str(w.message) for w in caught]
-    assert "any wording" not in messages
+    assert not any(m.startswith("any wording") for m in messages)
     assert "did not converge: line search failed" in messages
     assert isinstance(model.regressor_, WarningLSTM)
+    with pytest.warns(IterationLimitWarning, match="any wording"):
+        WarningLSTM(max_iter=1).fit(np.zeros((4, 3, 1)), np.arange(4.0))  # outside: warns
+
+
+def test_forecasters_fitted_in_threads_leave_the_warning_filters_alone():
+    # warnings.catch_warnings, which silenced the cap, changes the filters of
+    # the whole process: fits in threads left an "ignore IterationLimitWarning"
+    # behind, and every later fit that hit its cap was silent.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sklstm import LSTMRegressor
+
+    before = list(warnings.filters)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda seed: RecursiveForecaster(
+            window=4, target="y", calibration=None, random_state=seed).fit(ramp(30)), range(8)))
+    assert warnings.filters == before
+    X = np.random.RandomState(0).normal(size=(20, 4, 1))
+    with pytest.warns(IterationLimitWarning):
+        LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, X[:, -1, 0])
 
 
 def test_default_regressor_with_covariates_and_two_targets():

@@ -331,6 +331,21 @@ def test_an_empty_batch_gives_empty_outputs(tmp_path):
         assert shapes[path] == str(expected[path])
 
 
+def test_export_in_threads_leaves_the_warning_filters_alone():
+    # The export predicted a probe under warnings.catch_warnings(), whose
+    # filters are the whole process's: exports in threads left an
+    # "ignore every warning" filter behind.
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = _data()
+    models = [_fit(LSTMRegressor, X, y), _fit(LSTMClassifier, X, y > 0),
+              _fit(LSTMClassifier, X, X[:, -1] > 0)]
+    before = list(warnings.filters)
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda k: to_onnx(models[k % 3], X), range(12)))
+    assert warnings.filters == before
+
+
 def test_refused_samples_give_nan_not_a_number():
     # predict raises for these samples; a graph cannot, so it gives NaN there.
     X, y = _data()

@@ -12,7 +12,6 @@ are the parameter docs, formatted into both docstrings.
 import dataclasses
 import numbers
 import re
-import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -31,7 +30,7 @@ from .._param_validation import (
 )
 from .._regressor import LSTMRegressor
 from .._scaling import unit_exponents
-from ..exceptions import IterationLimitWarning
+from .._training import deliberate_iteration_cap
 from ._backtest import forecast_errors, observed_targets
 from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
@@ -529,12 +528,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                     f"channels; y of shape {y.shape}): {error}{advice}"
                 ) from error
         regressor = self._configured(self._default_regressor())
-        with warnings.catch_warnings():
+        with deliberate_iteration_cap():
             # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS, and
             # the encoder-decoder's 200 epochs in _direct), so "increase
-            # max_iter" would be bad advice. Filtered by category, so that
+            # max_iter" would be bad advice. Only that warning is silenced:
             # every other convergence problem still warns.
-            warnings.simplefilter("ignore", IterationLimitWarning)
             regressor.fit(X, y)
         return regressor
 
