@@ -4,8 +4,13 @@ Prediction needs no backward cache: :func:`predict_logits` runs the
 forward-only pass of the LSTM core (:func:`sklstm._lstm.lstm_predict`) and
 the dense head over a chunk of samples at a time, sized by scikit-learn's
 ``working_memory`` setting (``sklearn.get_config()``) as scikit-learn's own
-chunked computations are. Each chunk's result equals the full batch's rows:
-no sample depends on another.
+chunked computations are. No sample depends on another: each chunk's
+result is the full batch's rows, to rounding. The output layer sums each
+row on its own (:func:`dense_output`), but BLAS may compute the LSTM
+layers' products for another number of rows with other kernels, which sum
+in another order and can move the last bits (about 1e-16 relative in
+float64, 1e-7 in float32): a sequence predicted alone, in another batch or
+under another ``working_memory`` can differ from itself that much.
 """
 
 import numpy as np
@@ -13,12 +18,38 @@ from sklearn import get_config
 
 from ._lstm import kernel_layers, lstm_predict
 
-__all__ = ["predict_logits", "chunk_n_samples"]
+__all__ = ["dense_output", "predict_logits", "chunk_n_samples"]
 
 # NumPy computes a one-row product ``hidden @ coef`` by another summation
 # than a many-row one, which changes the last bit: chunks of at least two
 # samples give exactly the logits of the whole batch at once.
 _MIN_CHUNK = 2
+
+
+def dense_output(hidden, coef, intercept):
+    """The output layer, ``hidden @ coef + intercept``, each row's logits the
+    same whatever other rows share the batch.
+
+    With one output NumPy's product is a BLAS matrix-vector product, which
+    sums a row in an order that depends on the row's position in the batch
+    (blocks of four rows): a single-output model's prediction of one
+    sequence moved in its last bits with the chunk or batch it was in,
+    even where the LSTM layers' products did not. One output is summed row
+    by row here.
+
+    Parameters
+    ----------
+    hidden : ndarray of shape (..., H)
+    coef : ndarray of shape (H, k)
+    intercept : ndarray of shape (k,)
+
+    Returns
+    -------
+    z : ndarray of shape (..., k)
+    """
+    if coef.shape[1] == 1:
+        return np.sum(hidden * coef[:, 0], axis=-1, keepdims=True) + intercept
+    return hidden @ coef + intercept
 
 
 def _row_bytes(X, kernels, n_outputs, return_sequences, bidirectional=False):
@@ -96,8 +127,8 @@ def predict_logits(theta, X, lengths, network, *, working_memory=None):
     -------
     z : ndarray of shape (n_samples, n_outputs), or (n_samples, n_timesteps, n_outputs) \
             for many-to-many
-        Equal to ``forward_logits(theta, X, lengths, network)[0]`` of
-        :mod:`sklstm._loss`.
+        ``forward_logits(theta, X, lengths, network)[0]`` of
+        :mod:`sklstm._loss`, to rounding (module docstring).
     """
     layers, coef, intercept = network.layout.unpack(theta)
     # packed once for every chunk
@@ -114,7 +145,7 @@ def predict_logits(theta, X, lengths, network, *, working_memory=None):
             return_sequences=network.return_sequences, gate_variant=network.gate_variant,
             bidirectional=network.bidirectional,
         )
-        z_rows = hidden @ coef + intercept
+        z_rows = dense_output(hidden, coef, intercept)
         if z is None:
             z = np.empty((n_samples, *z_rows.shape[1:]), dtype=z_rows.dtype)
         z[rows] = z_rows

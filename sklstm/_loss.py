@@ -36,7 +36,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from scipy.special import expit
 
-from ._inference import predict_logits
+from ._inference import dense_output, predict_logits
 from ._lstm import draw_dropout_masks, lstm_backward, lstm_forward
 from ._params import ParamLayout
 
@@ -224,7 +224,7 @@ class Network:
             gate_variant=self.gate_variant, bidirectional=self.bidirectional,
             dropout_masks=dropout_masks,
         )
-        return hidden @ coef + intercept, hidden, cache
+        return dense_output(hidden, coef, intercept), hidden, cache
 
     def predict(self, theta, X, lengths):
         """Logits alone, through the forward-only pass in chunks of samples.

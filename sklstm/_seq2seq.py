@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._inference import dense_output
 from ._loss import penalised_weights, write_layer_grads
 from ._lstm import final_states, lstm_backward, lstm_forward
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
@@ -219,7 +220,7 @@ class EncoderDecoder:
         hidden, decoder_cache = lstm_forward(
             U, decoder, h0=h0, c0=c0, return_sequences=True, dropout_masks=decoder_masks
         )
-        z = hidden @ coef + intercept  # (B, horizon, n_step_outputs)
+        z = dense_output(hidden, coef, intercept)  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
 
     def _nan_logits(self, X):

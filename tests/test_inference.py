@@ -143,6 +143,44 @@ def test_chunked_logits_equal_forward_logits(peephole, coupled, return_sequences
             np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("n_outputs", [1, 2, 3])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_each_rows_logits_do_not_depend_on_its_batch(n_outputs, return_sequences, dtype):
+    # With one output, NumPy's product was a BLAS matrix-vector product whose
+    # sum over a row depended on the row's place in the batch: the same
+    # sequence predicted in another chunk or batch differed in its last bits.
+    rng = np.random.default_rng(11)
+    theta, spec = _network(rng, False, False, return_sequences, dtype, n_outputs=n_outputs)
+    X = rng.normal(size=(103, 6, 2)).astype(dtype)
+    expected = forward_logits(theta, X, None, spec)[0]
+    for size in (1, 3, 4, 7):
+        got = np.concatenate([predict_logits(theta, X[k:k + size], None, spec)
+                              for k in range(0, len(X), size)])
+        np.testing.assert_array_equal(got, expected)
+    for working_memory in (1e-3, 1e-9):
+        np.testing.assert_array_equal(
+            predict_logits(theta, X, None, spec, working_memory=working_memory), expected)
+
+
+def test_single_output_estimators_predict_the_same_in_any_batches():
+    # Each step reads one value: the LSTM layers' products have one term per
+    # input, so only the output layer could sum a row in another order.
+    X = np.random.RandomState(0).normal(size=(200, 20, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = LSTMRegressor((8,), patch_length=1, max_iter=3, random_state=0)
+        clf = LSTMClassifier((8,), patch_length=1, max_iter=3, random_state=0)
+        reg.fit(X, X[:, -1, 0])
+        clf.fit(X, X[:, -1, 0] > 0)
+    for predict in (reg.predict, clf.predict_proba):
+        whole = predict(X)
+        np.testing.assert_array_equal(
+            np.concatenate([predict(X[k:k + 3]) for k in range(0, 200, 3)]), whole)
+        with config_context(working_memory=0.01):
+            np.testing.assert_array_equal(predict(X), whole)
+
+
 def test_chunks_follow_sklearn_working_memory(monkeypatch):
     rng = np.random.default_rng(8)
     theta, spec = _network(rng, False, False, True, np.float64)

@@ -489,11 +489,12 @@ def test_a_fit_that_ends_worse_than_it_started_warns(Estimator):
     X, y = sum_of_last_two(n_samples=50)
     target = y if Estimator is LSTMRegressor else y > 0
     model = Estimator((4,), learning_rate_init=100, n_iter_no_change=2, max_iter=50,
-                      random_state=0)
+                      patch_length=1, random_state=0)
     with pytest.warns(ConvergenceWarning, match="Training ended worse than it started: the "
                                                "training loss of the final weights is"):
         model.fit(X, target)
-    start = Estimator((4,), max_iter=1, learning_rate_init=1e-12, random_state=0)
+    start = Estimator((4,), max_iter=1, learning_rate_init=1e-12, patch_length=1,
+                      random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         start.fit(X, target)
@@ -502,7 +503,7 @@ def test_a_fit_that_ends_worse_than_it_started_warns(Estimator):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         warnings.simplefilter("ignore", IterationLimitWarning)
-        Estimator((4,), max_iter=50, random_state=0).fit(X, target)  # a sound fit is quiet
+        Estimator((4,), max_iter=50, patch_length=1, random_state=0).fit(X, target)  # quiet
 
 
 @pytest.mark.slow
@@ -516,12 +517,15 @@ def test_a_warm_start_that_wobbles_is_not_called_divergent():
         model = LSTMRegressor((3,), solver="lbfgs", alpha=0.0, max_iter=300, tol=1e-8,
                               random_state=0).fit(X, y)
     first = len(model.loss_curve_)
-    model.set_params(solver="adam", warm_start=True, learning_rate_init=0.01, max_iter=3)
+    model.set_params(solver="adam", warm_start=True, learning_rate_init=0.02, max_iter=3)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)
     assert model.loss_curve_[-1] > 10 * model.loss_curve_[first]  # it did wobble
     assert not any("diverged" in str(w.message) for w in caught)
+    # it did end worse than the fit it continued, and says so
+    assert any(str(w.message).startswith("Training ended worse than it started")
+               for w in caught)
 
 
 def test_non_finite_initial_loss_of_scipy_solvers_raises():
