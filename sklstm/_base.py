@@ -68,6 +68,9 @@ def _check_columns(estimator, X, *, reset):
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Base class of the LSTM estimators. Use LSTMRegressor or LSTMClassifier."""
 
+    # What patch_length="auto" aims at (sklstm._patching.auto_patch_length).
+    _auto_patch_aim = "steps"
+
     def __init__(
         self,
         hidden_layer_sizes=(32,),
@@ -378,7 +381,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     f"of mostly padding. Use patch_length <= {longest}, or 'auto'."
                 )
             return int(self.patch_length)
-        return 1 if self.return_sequences else auto_patch_length(longest)
+        if self.return_sequences:
+            return 1
+        return auto_patch_length(longest, seqs.n_channels, self._auto_patch_aim)
 
     @staticmethod
     def _patched(seqs, patch_length):

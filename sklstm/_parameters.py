@@ -37,11 +37,15 @@ PARAMETERS_DOC = """
         ``patch_length * n_channels`` values, step-major): a sequence of T
         steps becomes ``ceil(T / patch_length)`` LSTM steps, the last one
         completed with zeros (the channels' means). Long sequences learn
-        better and train faster in patches. ``"auto"`` makes the longest
-        training sequence about 16 LSTM steps, ``ceil(T_max / 16)``, and is
-        1 (every step on its own) for sequences of up to 16 steps and with
-        ``return_sequences=True``. The fitted value is ``patch_length_``.
-        Set 1 to read every step on its own, as ``torch.nn.LSTM`` does.
+        better and train faster in patches. ``"auto"`` is 1 with
+        ``return_sequences=True``; otherwise, for a regressor, it makes the
+        longest training sequence about 16 LSTM steps, ``ceil(T_max / 16)``
+        (1, every step on its own, for sequences of up to 16 steps), and for
+        a classifier it makes patches of about 64 values,
+        ``min(T_max, max(1, 64 // n_channels))`` steps (a sequence of up to
+        that many steps is one LSTM step). The fitted value is
+        ``patch_length_``. Set 1 to read every step on its own, as
+        ``torch.nn.LSTM`` does.
 
     peephole : bool, default=False
         Add peephole connections: the input and forget gates see the

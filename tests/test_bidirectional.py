@@ -197,11 +197,12 @@ def test_loaded_pytorch_model_matches():
 
 
 def _shell(Estimator, X, y, **params):
-    """A briefly fitted bidirectional model (standardize=False), to load weights into."""
+    """A briefly fitted bidirectional model (standardize=False, every step read
+    on its own as PyTorch reads), to load weights into."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return Estimator((4, 4), bidirectional=True, standardize=False, max_iter=1,
-                         random_state=0, **params).fit(X, y)
+                         patch_length=1, random_state=0, **params).fit(X, y)
 
 
 def test_estimator_layout_and_prediction():

@@ -438,8 +438,9 @@ def load_torch_layout(model, layers, linear_weight, linear_bias):
 
 
 def fitted_shell(Estimator, X, y, sizes, **params):
-    """A model fitted briefly (standardize=False, and for a regressor
-    scale_targets=False), only to be overwritten."""
+    """A model fitted briefly (standardize=False, patch_length=1 as PyTorch
+    reads, and for a regressor scale_targets=False), only to be overwritten."""
+    params.setdefault("patch_length", 1)
     if Estimator is LSTMRegressor:
         params.setdefault("scale_targets", False)
     with warnings.catch_warnings():

@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._patching import AUTO_PATCH_STEPS, auto_patch_length, fold_steps
+from sklstm._patching import AUTO_PATCH_STEPS, AUTO_PATCH_WIDTH, auto_patch_length, fold_steps
 
 
 @pytest.fixture(autouse=True)
@@ -51,9 +51,21 @@ def test_fold_steps_known_answer():
 
 
 @pytest.mark.parametrize("n_timesteps, expected", [(1, 1), (16, 1), (17, 2), (251, 16), (1460, 92)])
-def test_auto_patch_length(n_timesteps, expected):
-    assert auto_patch_length(n_timesteps) == expected
+@pytest.mark.parametrize("n_channels", [1, 6])
+def test_auto_patch_length_aiming_at_steps(n_timesteps, n_channels, expected):
+    assert auto_patch_length(n_timesteps, n_channels, "steps") == expected
     assert -(-n_timesteps // expected) <= AUTO_PATCH_STEPS
+
+
+@pytest.mark.parametrize("n_timesteps, n_channels, expected", [
+    (1, 1, 1), (24, 1, 24), (64, 1, 64), (65, 1, 64), (1460, 1, 64),  # univariate
+    (100, 6, 10), (26, 12, 5), (8, 8, 8), (3, 8, 3),                  # several channels
+    (50, 64, 1), (50, 100, 1),                                         # wider than a patch
+])
+def test_auto_patch_length_aiming_at_width(n_timesteps, n_channels, expected):
+    assert auto_patch_length(n_timesteps, n_channels, "width") == expected
+    # a patch holds at most AUTO_PATCH_WIDTH values, unless one step is wider
+    assert expected * n_channels <= max(AUTO_PATCH_WIDTH, n_channels)
 
 
 @pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
@@ -100,6 +112,21 @@ def test_auto_reads_long_sequences_in_patches_and_short_ones_whole():
     # the longest sequence of a ragged list decides
     ragged = [rng.normal(size=(n, 1)) for n in (5, 33, 10)]
     assert LSTMRegressor(**kw).fit(ragged, [0.0, 1.0, 2.0]).patch_length_ == 3
+
+
+def test_the_classifier_reads_patches_of_about_64_values():
+    rng = np.random.RandomState(5)
+    kw = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    labels = np.arange(10) % 2
+    for shape, expected in [((10, 150, 1), 64), ((10, 40, 1), 40), ((10, 100, 6), 10)]:
+        X = rng.normal(size=shape)
+        assert LSTMClassifier(**kw).fit(X, labels).patch_length_ == expected
+    # the channels of a table's rows count
+    table = rng.normal(size=(10, 60))
+    assert LSTMClassifier(n_channels=4, **kw).fit(table, labels).patch_length_ == 15
+    per_step = LSTMClassifier(return_sequences=True, **kw).fit(
+        rng.normal(size=(10, 150, 1)), np.tile(labels[:, None], 150))
+    assert per_step.patch_length_ == 1
 
 
 def test_fitted_patch_length_holds_for_other_lengths_and_continued_fits():

@@ -310,7 +310,8 @@ def test_fitted_classifier_minimises_the_packed_loss(numerical_gradient):
     y = np.array(["a", "b", "c"])[rng.randint(0, 3, size=9)]
     sample_weight = rng.uniform(0.5, 2.0, size=9)
     model = LSTMClassifier((2, 1), solver="lbfgs", peephole=True, alpha=0.3, max_iter=5,
-                           class_weight={"a": 2.0, "b": 0.5, "c": 1.0}, random_state=0)
+                           class_weight={"a": 2.0, "b": 0.5, "c": 1.0}, patch_length=1,
+                           random_state=0)
     model.fit(X, y, sample_weight=sample_weight)
     problem = training_problem(model, X, y, sample_weight)
     assert np.any(model.coefs_[0]["p"] != 0)  # peepholes were trained
