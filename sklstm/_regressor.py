@@ -13,7 +13,7 @@ from ._fitted_state import check_float_array, check_positive
 from ._parameters import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC
 from ._loss import Objective, non_crossing_quantiles
 from ._param_validation import BOOLEAN, IncreasingLevels, Options, quantile_levels
-from ._scaling import mean_and_scale, unit_exponents
+from ._scaling import CONSTANT_RELATIVE_TOL, mean_and_scale, unit_exponents
 from ._validation import check_sequence_targets, target_is_single_output
 
 REGRESSOR_PARAMETERS_DOC = """
@@ -42,9 +42,6 @@ REGRESSOR_PARAMETERS_DOC = """
         weighs them; per-step targets over the real steps only), train on
         the standardised targets, and map predictions back to the targets'
         units. Targets in any units then train as well as standardised ones.
-        A constant column is scaled by 1, or by its magnitude when that is
-        smaller, so that a tiny constant (1e-9) is predicted to within a
-        small fraction of itself.
         The loss (``loss_``, ``loss_curve_``, validation losses) is in the
         standardised units. ``warm_start`` and ``partial_fit`` keep the
         statistics of the first fit. With False, ``target_mean_`` and
@@ -243,7 +240,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             )
         if Y2.dtype != Y.dtype:
             real = sequences.step_mask() if Y.ndim == 3 else slice(None)
-            _refuse_lost_spread(Y[real], Y2[real], reset)
+            _refuse_lost_spread(Y[real], Y2[real], None if reset else self.target_scale_)
         state = {}
         if reset:
             state["_single_output"] = target_is_single_output(y, self.return_sequences)
@@ -323,7 +320,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         else:
             weights = np.ones(len(Y)) if sample_weight is None else sample_weight
             rows = Y
-        return mean_and_scale(rows, weights, what="y", constant_scale="magnitude")
+        return mean_and_scale(rows, weights, what="y")
 
     def _validation_score(self, z, Y, sequences, sample_weight):
         # R² is the same in standardised and in natural units.
@@ -531,7 +528,7 @@ def _dtype_origin(reset):
     return "the dtype of the fitted model", "refit on float64 X"
 
 
-def _refuse_lost_spread(Y, Y_cast, reset):
+def _refuse_lost_spread(Y, Y_cast, fitted_scale):
     """Raise if casting the targets to the model's dtype blurs their spread.
 
     float32 resolves 1e9 only to 64: targets of 1e9 ± 2 become one constant,
@@ -543,16 +540,24 @@ def _refuse_lost_spread(Y, Y_cast, reset):
     Y : ndarray of shape (n_targets, n_outputs)
         The targets as given (the real steps' ones, per step).
     Y_cast : ndarray of the same shape, in the model's dtype
-    reset : bool
-        A first fit (the dtype comes from X), or a continued one.
+    fitted_scale : ndarray of shape (n_outputs,) or None
+        A continued model's ``target_scale_``, against which its rounding is
+        measured (a batch's own spread may be tiny); None in a first fit.
     """
     if not len(Y):
         return
     rows, cast = Y.astype(np.float64), Y_cast.astype(np.float64)
+    reset = fitted_scale is None
     with np.errstate(over="ignore", invalid="ignore"):
         spread = np.std(rows, axis=0)
         error = np.sqrt(np.mean((cast - rows) ** 2, axis=0))
-    lost = np.flatnonzero((spread > 0) & (error > _SPREAD_LOST_TOL * spread))
+        if reset:
+            # constant up to rounding, as mean_and_scale counts it
+            scale = np.where(spread > CONSTANT_RELATIVE_TOL * np.abs(rows).max(axis=0),
+                             spread, np.inf)
+        else:
+            scale = np.asarray(fitted_scale, dtype=np.float64)
+    lost = np.flatnonzero(error > _SPREAD_LOST_TOL * scale)
     if lost.size:
         k = int(lost[0])
         source, remedy = _dtype_origin(reset)

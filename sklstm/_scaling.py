@@ -63,7 +63,7 @@ def unit_exponents(*arrays, axis=None):
     return np.frexp(np.maximum.reduce(peaks))[1]
 
 
-def mean_and_scale(values, weights=None, *, what="X", constant_scale="one"):
+def mean_and_scale(values, weights=None, *, what="X"):
     """Weighted mean and standard deviation of each column of ``values``.
 
     The statistics are computed on the columns divided by a power of two near
@@ -83,18 +83,13 @@ def mean_and_scale(values, weights=None, *, what="X", constant_scale="one"):
         alike. Rows of weight zero (for example padded steps) do not count.
     what : str
         Name of the data in the error message.
-    constant_scale : {"one", "magnitude"}
-        The scale of a constant column: 1 (inputs: their standardised value
-        is 0 whatever the scale), or the smaller of 1 and the column's
-        magnitude (targets: a model's error at a standardised 0 is then
-        small both absolutely and relative to a tiny constant, such as 1e-9).
 
     Returns
     -------
     mean, scale : ndarray of shape (n_columns,), float64
-        ``scale`` is the standard deviation, or ``constant_scale`` for a
-        constant column: one whose standard deviation is at most
-        ``CONSTANT_RELATIVE_TOL`` times its largest absolute value.
+        ``scale`` is the standard deviation, or 1 for a constant column: one
+        whose standard deviation is at most ``CONSTANT_RELATIVE_TOL`` times
+        its largest absolute value.
 
     Raises
     ------
@@ -132,9 +127,4 @@ def mean_and_scale(values, weights=None, *, what="X", constant_scale="one"):
     # Constant up to rounding, or varying by so little (subnormal values)
     # that the scale underflows to 0.
     constant = (std <= CONSTANT_RELATIVE_TOL * peaks) | (scale == 0)
-    mean = np.ldexp(mean, exponents)
-    fixed = np.ones_like(mean)
-    if constant_scale == "magnitude":
-        magnitude = np.abs(mean)
-        fixed = np.where((magnitude > 0) & (magnitude < 1), magnitude, 1.0)
-    return mean, np.where(constant, fixed, scale)
+    return np.ldexp(mean, exponents), np.where(constant, 1.0, scale)

@@ -496,9 +496,11 @@ def fit_stochastic(
     )
     best_theta, diverged = None, False
     advice = _DIVERGENCE_ADVICE + _penalty_advice(objective, train)
-    # A whole fit (not partial_fit's single epoch) is also checked against
-    # where it started, at the cost of two forward passes.
-    start_loss = None if incremental else _logits_and_loss(theta, train, network, objective)[1]
+    # A fresh fit (not partial_fit's single epoch, nor a warm start, which
+    # may deliberately trade data loss for a larger alpha) is also checked
+    # against its random starting weights, at the cost of two forward passes.
+    start_loss = None if incremental or record.loss_curve else (
+        _logits_and_loss(theta, train, network, objective)[1])
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
     start = time.perf_counter()
     for epoch in range(1 if incremental else settings.max_iter):

@@ -828,7 +828,8 @@ def check_sequences(
             check_table(given)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
-        _warn_if_named_otherwise(columns, newest_first, n_exog, name)
+        if n_channels == 1:  # lag names describe one variable's rows
+            _warn_if_named_otherwise(columns, newest_first, n_exog, name)
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         _check_steps_and_channels(X3, name)
         # A row of one step holds one value per channel: the columns name the

@@ -508,6 +508,15 @@ def test_sktime_recursive_reducer_with_exogenous_columns_first_warns():
             table, recorder.fit_y_)
 
 
+def test_lag_names_of_several_channels_are_left_to_their_declaration():
+    cols = ["lag_3", "lag_2", "lag_1", "temp_lag_3", "temp_lag_2", "temp_lag_1"]
+    table = pd.DataFrame(np.random.RandomState(0).normal(size=(30, 6)), columns=cols)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor((2,), solver="lbfgs", max_iter=1, n_channels=2,
+                      column_order="channel_major").fit(table, np.arange(30.0))
+
+
 @pytest.mark.parametrize("columns, quiet", [
     (["lag_1", "lag_2", "lag_7"], {"newest_first": True}),          # gaps: still newest first
     (["lag_3", "lag_2", "lag_1"], {}),                                # oldest first
