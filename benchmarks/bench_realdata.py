@@ -298,6 +298,41 @@ that reason; the held-out sets' own CV scores, and every test score of
 "Measured", reproduce exactly. Differences of a few points on one set are
 within that noise.
 
+Patches aligned to each sequence's end
+--------------------------------------
+Until then patches started at each sequence's first step and zeros
+completed its last patch. With the classifier's wide patches a ragged
+set's sequences end at a different place of their last patch for every
+length, the place the many-to-one model reads its answer from: on
+synthetic sequences of 8 to 60 steps labelled by the sign of their last
+value (400 to fit, 400 to score, three seeds) the default classifier
+scored 0.52, chance, against 0.95 reading step by step. Aligning the
+patches to the end (zeros begin the first patch) scores 0.88 there, and
+0.52 on the mirror task (the sign of the *first* value), where alignment
+to the start scored 0.89; step by step scores 0.69 on that one. Scored by
+3-fold CV on the training parts of all twelve sets, seeds 0 and 1, one
+BLAS thread (start / end; sets where nothing moves left off: their
+lengths are a multiple of the patch)::
+
+    set              seed 0          seed 1
+    ArrowHead        0.806 / 0.806   0.750 / 0.861
+    OSULeaf          0.630 / 0.625   0.620 / 0.664
+    PLAID (ragged)   0.419 / 0.430   0.410 / 0.417
+    ACSF1            0.470 / 0.381   0.390 / 0.459
+    Tecator (R²)     0.703 / 0.641   0.640 / 0.666
+    GunPoint         0.961 / 0.961   0.961 / 0.940
+    JapaneseVowels   0.959 / 0.967   0.952 / 0.970
+      (ragged)
+    mean accuracy    0.799 / 0.791   0.795 / 0.818
+    mean R²          0.29 / 0.26     0.29 / 0.30
+
+Over both seeds the end leads (mean accuracy 0.805 against 0.797, R²
+0.28 both), and on the two ragged sets on both seeds; the equal-length
+sets move both ways by as much as the BLAS thread count moves them
+(above), since only the place of a few zero steps changes there. Patches
+are aligned to the end since; a forecaster's lag windows, whose newest
+values matter most, end their last patch with the newest lag too.
+
 Why Ridge wins on Tecator: the target (fat content) is a near-linear
 function of the spectrum, as absorbance is linear in concentration
 (Beer-Lambert). In 3-fold CV on the training part, ``Ridge(alpha=1e-3)``

@@ -162,7 +162,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # other name, so a new private attribute cannot be forgotten silently.
     _private_fitted = (
         "_rng", "_optimizer", "_no_improvement_count", "_fitted_on_table",
-        "_fitted_architecture",
+        "_fitted_architecture", "_patch_alignment",
     )
     # Parameters that shape the network, and those that say how it reads X
     # (the layout of its steps and channels). The fitted model keeps their
@@ -175,11 +175,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # What a loaded state must hold to predict (see __setstate__).
     _required_fitted = (
         "coefs_", "out_coef_", "out_intercept_", "input_mean_", "input_scale_",
-        "n_features_in_", "n_outputs_", "patch_length_",
+        "n_features_in_", "n_outputs_", "patch_length_", "_patch_alignment",
     )
     # What reproduces, for a model saved before a name existed, the behaviour
     # it was fitted with (where that name's default would change it).
-    _LEGACY_FITTED_STATE = {"patch_length": 1, "patch_length_": 1}
+    # Patches were aligned to each sequence's start until they were aligned
+    # to its end (sklstm._patching.fold_steps).
+    _LEGACY_FITTED_STATE = {"patch_length": 1, "patch_length_": 1, "_patch_alignment": "start"}
 
     # -- subclass hooks -------------------------------------------------------
 
@@ -386,9 +388,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return auto_patch_length(longest, seqs.n_channels, self._auto_patch_aim)
 
     @staticmethod
-    def _patched(seqs, patch_length):
-        """``seqs`` (standardised) as the LSTM reads them: in patches of steps."""
-        values, lengths = fold_steps(seqs.values, seqs.lengths, patch_length)
+    def _patched(seqs, patch_length, alignment):
+        """``seqs`` (standardised) as the LSTM reads them: in patches of steps,
+        aligned as the model was fitted (``_patch_alignment``)."""
+        values, lengths = fold_steps(seqs.values, seqs.lengths, patch_length, alignment)
         return replace(seqs, values=values, lengths=lengths)
 
     @staticmethod
@@ -565,6 +568,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         self._fitted_architecture_record()
         check_positive_int(self.patch_length_, "patch_length_")
+        if not (isinstance(self._patch_alignment, str)
+                and self._patch_alignment in ("end", "start")):
+            raise ValueError(
+                "_patch_alignment must be 'end' or 'start', got "
+                f"{self._patch_alignment!r}."
+            )
         check_input_statistics(self.input_mean_, self.input_scale_)
         check_positive_int(self.n_outputs_, "n_outputs_")
         self._check_target_state()
@@ -739,7 +748,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
         if not reuse_weights:
             fitted["patch_length_"] = self._resolved_patch_length(seqs)
-        seqs = self._patched(seqs, fitted["patch_length_"])
+            fitted["_patch_alignment"] = "end"
+        seqs = self._patched(seqs, fitted["patch_length_"], fitted["_patch_alignment"])
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
@@ -853,7 +863,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         seqs, _ = self._convert_X(X, reset=False)
         seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
-        patches = self._patched(seqs, self.patch_length_)
+        patches = self._patched(seqs, self.patch_length_, self._patch_alignment)
         z = network.predict(theta, patches.values, patches.lengths)
         if not np.all(np.isfinite(z)):
             raise ValueError(

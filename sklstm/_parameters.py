@@ -35,8 +35,10 @@ PARAMETERS_DOC = """
     patch_length : int or "auto", default="auto"
         Consecutive time steps the LSTM reads as one step (a *patch* of
         ``patch_length * n_channels`` values, step-major): a sequence of T
-        steps becomes ``ceil(T / patch_length)`` LSTM steps, the last one
-        completed with zeros (the channels' means). Long sequences learn
+        steps becomes ``ceil(T / patch_length)`` LSTM steps. The last patch
+        of each sequence ends at its last step and zeros (the channels'
+        means) begin its first, so that the last LSTM step reads every
+        sequence's newest steps at the same places. Long sequences learn
         better and train faster in patches. ``"auto"`` is 1 with
         ``return_sequences=True``; otherwise, for a regressor, it makes the
         longest training sequence about 16 LSTM steps, ``ceil(T_max / 16)``

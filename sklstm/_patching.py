@@ -4,7 +4,13 @@ A long sequence is hard for an LSTM: gradients must flow through every
 step, and each step costs a recurrent matrix product. Reading ``p``
 consecutive steps as one step of ``p * n_channels`` values (a *patch*, as
 in PatchTST, Nie et al., 2023) shortens the recurrence ``p`` times; the
-network still reads every value, in order.
+network still reads every value, in order. Patches are aligned to each
+sequence's end, so that its last patch holds its newest ``p`` steps at the
+same places whatever its length: a many-to-one model reads its answer from
+that last step, and with patches aligned to the start, sequences of
+different lengths left it a varying mix of values and padding (on
+sequences of 8 to 40 steps labelled by the sign of their last value, a
+classifier reading one 40-step patch scored chance).
 
 This module knows nothing of estimators: it maps an internal batch of
 sequences ``(n, T, C)`` to patches, and gives the default patch length.
@@ -51,7 +57,7 @@ def auto_patch_length(n_timesteps, n_channels, aim):
     return max(1, -(-int(n_timesteps) // AUTO_PATCH_STEPS))
 
 
-def fold_steps(values, lengths, patch_length):
+def fold_steps(values, lengths, patch_length, align="end"):
     """Read each run of ``patch_length`` consecutive steps as one step.
 
     Parameters
@@ -61,24 +67,49 @@ def fold_steps(values, lengths, patch_length):
     lengths : ndarray of shape (n_samples,) or None
         Real steps of each sequence; None when all are ``n_timesteps`` long.
     patch_length : int
+    align : {"end", "start"}, default="end"
+        ``"end"``: each sequence's last patch ends at its last real step,
+        and zero steps complete its *first* patch, so that the LSTM's last
+        step reads a sequence's newest ``patch_length`` steps at the same
+        places whatever its length. ``"start"``: patches start at each
+        sequence's first step and zeros complete the last one (models
+        fitted before sklstm aligned patches to the end read this way).
 
     Returns
     -------
     patches : ndarray of shape (n_samples, ceil(n_timesteps / patch_length), \
             patch_length * n_channels)
-        Patch ``k`` holds steps ``k p .. k p + p - 1``, step-major (the
-        channels of its first step, then of its second, ...). Steps past
-        the end of the input are zero, like padding.
+        Step-major patches (the channels of a patch's first step, then of
+        its second, ...). With ``align="end"``, a sequence of ``L`` real
+        steps fills patches ``0 .. ceil(L / p) - 1``, the first of which
+        starts with ``(-L) mod p`` zero steps; after them come zeros, like
+        padding.
     patch_lengths : ndarray of shape (n_samples,) or None
         Patches of each sequence, ``ceil(lengths / patch_length)``.
     """
     if patch_length == 1:
         return values, lengths
     n, T, C = values.shape
-    n_patches = -(-T // patch_length)
-    padded = np.zeros((n, n_patches * patch_length, C), dtype=values.dtype)
-    padded[:, :T] = values
-    patches = padded.reshape(n, n_patches, patch_length * C)
+    p = patch_length
+    n_patches = -(-T // p)
+    width = n_patches * p
+    if align == "start":
+        padded = np.zeros((n, width, C), dtype=values.dtype)
+        padded[:, :T] = values
+    elif lengths is None:
+        padded = np.zeros((n, width, C), dtype=values.dtype)
+        padded[:, width - T:] = values
+    else:
+        # Each sequence moves right by the zero steps its first patch needs
+        # (fewer than p); its steps after its end are zero, so moving the
+        # whole row is exact, and what moves past `width` is zero.
+        lead = (-lengths) % p
+        padded = np.zeros((n, width + p - 1, C), dtype=values.dtype)
+        for shift in np.unique(lead):
+            rows = lead == shift
+            padded[rows, shift:shift + T] = values[rows]
+        padded = padded[:, :width]
+    patches = padded.reshape(n, n_patches, p * C)
     if lengths is None:
         return patches, None
-    return patches, -(-lengths // patch_length)
+    return patches, -(-lengths // p)

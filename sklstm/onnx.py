@@ -23,9 +23,11 @@ The graph
    sequences, so an empty batch gives empty outputs instead.
 2. **Standardisation** with ``input_mean_`` and ``input_scale_``, in the
    input's dtype, then a cast to float32. With ``patch_length_ = p > 1``,
-   zero steps complete the last patch (Pad) and each run of ``p`` steps
-   becomes one step of ``p * n_channels`` values (Reshape), and each
-   sequence's length becomes ``ceil(length / p)``, as for ``predict``.
+   zero steps start each sequence's first patch so that its last patch ends
+   at its last real step (Pad, and for 3-D input a GatherElements that moves
+   each sequence by its own count), each run of ``p`` steps becomes one step
+   of ``p * n_channels`` values (Reshape), and each sequence's length
+   becomes ``ceil(length / p)``, as for ``predict``.
 3. **One ONNX LSTM operator per layer**, with ``layout=0`` (time-major)
    and explicit Transposes, since onnxruntime rejects ``layout=1``. Gate
    blocks move from sklstm's i, f, g, o to ONNX's i, o, f, c; peepholes
@@ -252,6 +254,7 @@ class _Network:
     return_sequences: bool
     n_channels: int
     patch_length: int  # steps per LSTM step (the fitted patch_length_)
+    patch_alignment: str  # "end" or "start" (the fitted _patch_alignment)
     column_order: str
     newest_first: bool
     task: str  # "regression", "binary", "multiclass" or "multilabel"
@@ -481,7 +484,8 @@ def _describe(estimator):
         out_coef=coef.astype(np.float32), out_intercept=intercept.astype(np.float32),
         target_mean=target_mean, target_scale=target_scale,
         return_sequences=bool(params["return_sequences"]), n_channels=int(params["n_channels"]),
-        patch_length=patch_length, column_order=params["column_order"], newest_first=bool(params["newest_first"]),
+        patch_length=patch_length, patch_alignment=estimator._patch_alignment,
+        column_order=params["column_order"], newest_first=bool(params["newest_first"]),
         task=task, single_output=single, classes=classes,
     )
 
@@ -619,7 +623,7 @@ def _emit_input(g, x, rank, in_type, net):
         empty = g.op("Equal", lengths, g.const("zero", np.array(0, np.int64)))
         invalid = g.op("Or", invalid, empty)
     clean = g.op("Where", bad, g.const("zero", np.array(0, np.float32)), s)
-    clean = _fold_steps(g, clean, net.patch_length, net.mean.size)
+    clean = _fold_steps(g, clean, net, lengths if rank == 3 else None)
     return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid
 
 
@@ -652,22 +656,54 @@ def _n_patches(g, n_steps, patch_length):
     return g.op("Div", g.op("Add", n_steps, g.const("p_minus_1", p - 1)), g.const("p", p))
 
 
-def _fold_steps(g, s, patch_length, n_channels):
-    """Steps (N, T, C) as patches (N, ceil(T / p), p C), as predict reads them:
-    zero steps complete the last patch (see ``sklstm._patching.fold_steps``)."""
-    if patch_length == 1:
+def _fold_steps(g, s, net, lengths):
+    """Steps (N, T, C) as patches (N, ceil(T / p), p C), as predict reads them
+    (see ``sklstm._patching.fold_steps``).
+
+    With ``net.patch_alignment == "end"``, zero steps start each sequence's
+    first patch, so that its last patch ends at its last real step:
+    ``(-T) mod p`` of them for a table (``lengths`` None, every sequence T
+    steps), and for 3-D input each sequence's own ``(-length) mod p``, by a
+    gather along the steps. With ``"start"``, zero steps complete the last
+    patch of the whole array.
+    """
+    p_int, n_channels = net.patch_length, net.mean.size
+    if p_int == 1:
         return s
-    p = np.array([patch_length], np.int64)
+    p = np.array([p_int], np.int64)
     T = g.op("Slice", g.op("Shape", s), g.const("start", np.array([1], np.int64)),
              g.const("end", np.array([2], np.int64)))
-    # (p - T mod p) mod p zero steps at the end of axis 1
+    # (p - T mod p) mod p zero steps complete ceil(T / p) patches
     missing = g.op("Mod", g.op("Sub", g.const("p", p), g.op("Mod", T, g.const("p", p))),
                    g.const("p", p))
-    zeros = g.const("zeros", np.zeros(4, np.int64))
-    pads = g.op("Concat", zeros, missing, g.const("zero", np.zeros(1, np.int64)), axis=0)
+    zero = g.const("zero", np.zeros(1, np.int64))
+    if net.patch_alignment == "start":
+        pads = g.op("Concat", g.const("zeros", np.zeros(4, np.int64)), missing, zero, axis=0)
+    elif lengths is None:
+        pads = g.op("Concat", zero, missing, g.const("zeros", np.zeros(4, np.int64)), axis=0)
+    else:
+        # p - 1 zero steps before every sequence, and the missing ones after;
+        # sequence i then reads its steps from (p - 1) - lead_i on, where
+        # lead_i = (-length_i) mod p.
+        front = g.const("p_minus_1", p - 1)
+        pads = g.op("Concat", zero, front, g.const("zeros", np.zeros(2, np.int64)), missing,
+                    zero, axis=0)
+        s = g.op("Pad", s, pads)
+        p_scalar = g.const("p_scalar", np.array(p_int, np.int64))
+        lead = g.op("Mod", g.op("Sub", p_scalar, g.op("Mod", lengths, p_scalar)), p_scalar)
+        start = g.op("Sub", g.const("p_minus_1_scalar", np.array(p_int - 1, np.int64)), lead)
+        width = g.op("Add", g.axes("Squeeze", T, [0]), g.axes("Squeeze", missing, [0]))
+        steps = g.op("Range", g.const("zero_scalar", np.array(0, np.int64)), width,
+                     g.const("one_scalar", np.array(1, np.int64)))  # (W,)
+        index = g.op("Add", g.axes("Unsqueeze", steps, [0]), g.axes("Unsqueeze", start, [1]))
+        index = g.op("Expand", g.axes("Unsqueeze", index, [2]),
+                     g.const("channels", np.array([1, 1, n_channels], np.int64)))
+        folded = g.op("GatherElements", s, index, axis=1)
+        return g.op("Reshape", folded,
+                    g.const("shape", np.array([0, -1, p_int * n_channels], np.int64)))
     padded = g.op("Pad", s, pads)
     return g.op("Reshape", padded,
-                g.const("shape", np.array([0, -1, patch_length * n_channels], np.int64)))
+                g.const("shape", np.array([0, -1, p_int * n_channels], np.int64)))
 
 
 def _emit_lstm_layer(g, x, directions, coupled, seq_lens):

@@ -752,8 +752,11 @@ def test_refuses_a_model_whose_loss_or_layout_changed_after_fit(fitted, changed,
 # -- patches of steps -------------------------------------------------------------
 
 
+# Patches end at each sequence's last step; models saved before that read
+# them from its first step (_patch_alignment "start", set here by hand).
+@pytest.mark.parametrize("alignment", ["end", "start"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_patches_with_padding_and_any_length(bidirectional):
+def test_patches_with_padding_and_any_length(bidirectional, alignment):
     rng = np.random.RandomState(5)
     X = rng.normal(size=(N, 40, C)).astype(np.float32)
     lengths = rng.randint(1, 41, size=N)
@@ -761,6 +764,7 @@ def test_patches_with_padding_and_any_length(bidirectional):
     model = _fit(LSTMRegressor, Xp, X[:, 0, 0], hidden_layer_sizes=(4, 3),
                  bidirectional=bidirectional)
     assert model.patch_length_ == 3  # "auto": ceil(40 / 16)
+    model._patch_alignment = alignment
     onx = to_onnx(model, Xp)
     _assert_close(_run(onx, Xp)[0], model.predict(Xp))
     # lengths that are no multiple of the patch, shorter and longer than in fit
@@ -769,12 +773,14 @@ def test_patches_with_padding_and_any_length(bidirectional):
         _assert_close(_run(onx, other)[0], model.predict(other))
 
 
+@pytest.mark.parametrize("alignment", ["end", "start"])
 @pytest.mark.parametrize("column_order", ["time_major", "channel_major"])
-def test_patches_of_table_rows(column_order):
+def test_patches_of_table_rows(column_order, alignment):
     rng = np.random.RandomState(6)
     table = rng.normal(size=(N, 2 * 7)).astype(np.float32)
     model = _fit(LSTMClassifier, table, table[:, 0] > 0, n_channels=2, patch_length=3,
                  column_order=column_order)
+    model._patch_alignment = alignment
     label, proba = _run(to_onnx(model, table), table)
     _assert_close(proba, model.predict_proba(table))
     np.testing.assert_array_equal(label, model.predict(table))

@@ -24,13 +24,17 @@ def _quiet():
         yield
 
 
-def _by_hand(seq, p):
-    """One sequence (T, C) cut into patches (ceil(T/p), p*C), zeros completing the last."""
+def _by_hand(seq, p, align="end"):
+    """One sequence (T, C) cut into patches (ceil(T/p), p*C): with align="end"
+    zeros start the first patch and the last ends at the sequence's last step;
+    with "start" zeros complete the last."""
     T, C = seq.shape
+    lead = (-T) % p if align == "end" else 0
+    steps = np.concatenate([np.zeros((lead, C)), seq])
     rows = []
-    for start in range(0, T, p):
+    for start in range(0, len(steps), p):
         patch = np.zeros((p, C))
-        chunk = seq[start:start + p]
+        chunk = steps[start:start + p]
         patch[: len(chunk)] = chunk
         rows.append(patch.ravel())  # step-major: the first step's channels first
     return np.array(rows)
@@ -41,11 +45,21 @@ def test_fold_steps_known_answer():
     values[1, 3:] = 0.0  # sequence 1 has 3 real steps
     patches, lengths = fold_steps(values, np.array([5, 3]), 2)
     assert patches.shape == (2, 3, 4)
-    assert_array_equal(patches[0, 0], [0, 1, 2, 3])
-    assert_array_equal(patches[0, 2], [8, 9, 0, 0])
+    # steps 0..4 of sequence 0 read (zero, 0), (1, 2), (3, 4): its last
+    # patch ends at its last step; sequence 1 reads (zero, 0), (1, 2)
+    assert_array_equal(patches[0], [[0, 0, 0, 1], [2, 3, 4, 5], [6, 7, 8, 9]])
+    assert_array_equal(patches[1], [[0, 0, 10, 11], [12, 13, 14, 15], [0, 0, 0, 0]])
     assert_array_equal(lengths, [3, 2])
-    for k in range(2):
-        assert_array_equal(patches[k], _by_hand(values[k], 2))
+    # all sequences of the array's length: the same for lengths None
+    assert_array_equal(fold_steps(values[:1], None, 2)[0], patches[:1])
+    # aligned to the start, as models fitted before the end alignment read
+    start, _ = fold_steps(values, np.array([5, 3]), 2, align="start")
+    assert_array_equal(start[0], [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 0, 0]])
+    assert_array_equal(start[1], [[10, 11, 12, 13], [14, 15, 0, 0], [0, 0, 0, 0]])
+    for k, length in enumerate([5, 3]):
+        assert_array_equal(patches[k, : -(-length // 2)], _by_hand(values[k, :length], 2))
+        assert_array_equal(start[k, : -(-length // 2)],
+                           _by_hand(values[k, :length], 2, "start"))
     same, none = fold_steps(values, None, 1)
     assert same is values and none is None
 
@@ -164,3 +178,22 @@ def test_changing_patch_length_after_fit_is_refused_and_changes_nothing():
         model.predict(X)
     model.set_params(patch_length="auto")
     assert_array_equal(model.predict(X), before)
+
+
+def test_ragged_sequences_end_in_the_same_place_of_their_last_patch():
+    """The label is the sign of each sequence's last value, lengths 8 to 40.
+    The classifier's default reads each sequence as one patch of 40 steps;
+    patches aligned to each sequence's start put that value at a different
+    place for every length (accuracy 0.5, chance); aligned to its end, at the
+    same place."""
+    rng = np.random.default_rng(0)
+
+    def sample(n):
+        X = [rng.normal(size=(rng.integers(8, 41), 1)) for _ in range(n)]
+        return X, np.array([int(s[-1, 0] > 0) for s in X])
+
+    X, y = sample(200)
+    model = LSTMClassifier(random_state=0).fit(X, y)
+    assert model.patch_length_ == 40
+    X_new, y_new = sample(200)
+    assert model.score(X_new, y_new) > 0.75

@@ -317,6 +317,10 @@ _BAD_REGRESSOR_STATES = {
     "coefs_ NaN": ("nan W", ValueError, r"coefs_\[0\]\['W'\] holds NaN"),
     "_fitted_architecture a list": (dict(_fitted_architecture=[1]), TypeError,
                                     r"_fitted_architecture must be a dict"),
+    "_patch_alignment unknown": (dict(_patch_alignment="middle"), ValueError,
+                                 r"_patch_alignment must be 'end' or 'start', got 'middle'"),
+    "_patch_alignment an array": (dict(_patch_alignment=np.array(["end", "end"])), ValueError,
+                                  r"_patch_alignment must be 'end' or 'start'"),
 }
 
 
@@ -366,6 +370,32 @@ def test_a_model_saved_before_target_scaling_loads_only_without_all_three_names(
     for missing in ("target_mean_", "target_scale_", "quantiles_"):
         with pytest.raises(ValueError, match=rf"lacks the fitted attributes \['{missing}'\]"):
             load(_tampered(model, **{missing: None}))
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+def test_a_model_saved_before_patches_were_aligned_to_the_end_reads_them_from_the_start(load):
+    """Patches were aligned to each sequence's start until they were aligned
+    to its end: a state without _patch_alignment keeps reading from the start,
+    as an independent cut by hand (tests/test_patching.py) does."""
+    from test_patching import _by_hand
+
+    rng = np.random.RandomState(3)
+    seqs = [rng.normal(size=(n, 2)) for n in (7, 5, 4, 2, 6)]
+    y = np.array([s[-1, 0] for s in seqs])
+    kw = dict(hidden_layer_sizes=(3,), standardize=False, max_iter=3, random_state=0)
+    model = LSTMRegressor(patch_length=3, **kw).fit(seqs, y)
+    old = load(_tampered(model, _patch_alignment=None))
+    assert old._patch_alignment == "start"
+    reference = LSTMRegressor(patch_length=1, **kw).fit(
+        [_by_hand(s, 3, "start") for s in seqs], y)
+    reference.coefs_, reference.out_coef_ = model.coefs_, model.out_coef_
+    reference.out_intercept_ = model.out_intercept_
+    reference.target_mean_, reference.target_scale_ = model.target_mean_, model.target_scale_
+    assert_allclose(old.predict(seqs), reference.predict([_by_hand(s, 3, "start") for s in seqs]),
+                    rtol=1e-12)
+    # the same weights aligned to the end predict otherwise: the record matters
+    assert not np.allclose(old.predict(seqs), model.predict(seqs))
+    assert load(model)._patch_alignment == "end"
 
 
 def _with_optimizer(model, name, value):
