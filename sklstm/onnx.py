@@ -439,6 +439,10 @@ def _describe(estimator):
             f"{type(estimator).__name__}.{hint}"
         )
     check_is_fitted(estimator, "coefs_")
+    # The graph reads X with the parameters, so they must be the fitted ones
+    # (set_params since fit, newest_first say, would export another reading);
+    # predict refuses the same.
+    estimator._check_architecture("An export")
     params = _check_params(estimator)
     if getattr(estimator, "quantiles_", None) is not None:
         # The fitted loss decides; one set since is refused by predict's own check.
@@ -583,10 +587,15 @@ def _emit_input(g, x, rank, in_type, net):
 
     Returns
     -------
-    steps : str, (T, N, C) float32, zero where the input is not a finite number
+    steps : str, (T', N, C) float32, zero where the input is not a finite number
+        T' = max(T, 1) (patches: ``ceil(T' / p)``): a 3-D input of 0 steps,
+        which predict refuses, gets one NaN step, since onnxruntime's LSTM
+        rejects a ``sequence_lens`` beyond the steps; its outputs are NaN.
     seq_lens : str, (N,) int32
-    padded : str or None, (N, T) bool, for 3-D input
+    padded : str or None, (N, T') bool, for 3-D input
     invalid : str, (N,) bool, samples that predict would refuse
+    n_steps : str or None, (1,) int64, the input's T for 3-D input
+        (per-step outputs are cut back to it)
     """
     if in_type != TensorProto.DOUBLE:
         # Standardised in float64, as predict does: the mean rounded to
@@ -600,9 +609,17 @@ def _emit_input(g, x, rank, in_type, net):
              g.const("scale", net.scale.astype(np.float64)))
     s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
     bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
-    padded = None
+    padded = n_steps = None
     refused = bad
     if rank == 3:
+        n_steps = g.op("Slice", g.op("Shape", s), g.const("start", np.array([1], np.int64)),
+                       g.const("end", np.array([2], np.int64)))
+        no_step = g.op("Max", g.const("zero", np.zeros(1, np.int64)),
+                       g.op("Sub", g.const("one", np.ones(1, np.int64)), n_steps))
+        pads = g.op("Concat", g.const("zeros", np.zeros(4, np.int64)), no_step,
+                    g.const("zero", np.zeros(1, np.int64)), axis=0)
+        s = g.op("Pad", s, pads, g.const("nan", np.array(np.nan, np.float32)))
+        bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
         lengths, padded = _padding(g, s)
         refused = g.op("And", bad, g.op("Not", g.axes("Unsqueeze", padded, [2])))
         # A sequence with no real step gets length 1 here and NaN outputs below.
@@ -624,7 +641,7 @@ def _emit_input(g, x, rank, in_type, net):
         invalid = g.op("Or", invalid, empty)
     clean = g.op("Where", bad, g.const("zero", np.array(0, np.float32)), s)
     clean = _fold_steps(g, clean, net, lengths if rank == 3 else None)
-    return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid
+    return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid, n_steps
 
 
 def _with_filler_sample(g, x):
@@ -641,11 +658,18 @@ def _with_filler_sample(g, x):
     return g.op("Concat", x, filler, axis=0)
 
 
-def _without_filler_sample(g, values, out):
-    """Write ``values`` (N + 1, ...) less the filler sample to ``out``."""
-    g.op("Slice", values, g.const("start", np.array([0], np.int64)),
-         g.const("end", np.array([-1], np.int64)), g.const("axis", np.array([0], np.int64)),
-         out=out)
+def _without_filler_sample(g, values, out, n_steps=None):
+    """Write ``values`` (N + 1, ...) less the filler sample to ``out``; per-step
+    ``values`` (N + 1, T', ...) also cut to the input's ``n_steps`` (see
+    :func:`_emit_input`)."""
+    if n_steps is None:
+        g.op("Slice", values, g.const("start", np.array([0], np.int64)),
+             g.const("end", np.array([-1], np.int64)), g.const("axis", np.array([0], np.int64)),
+             out=out)
+        return
+    g.op("Slice", values, g.const("start", np.array([0, 0], np.int64)),
+         g.op("Concat", g.const("end", np.array([-1], np.int64)), n_steps, axis=0),
+         g.const("axes", np.array([0, 1], np.int64)), out=out)
 
 
 def _n_patches(g, n_steps, patch_length):
@@ -835,8 +859,10 @@ def _convert(scope, operator, container):
     if g.opset < _MIN_OPSET:
         raise ValueError(f"sklstm.onnx needs target_opset >= {_MIN_OPSET}, got {g.opset}.")
     rank, in_type = _input_form(operator.inputs[0], net)
-    steps, seq_lens, padded, invalid = _emit_input(
+    steps, seq_lens, padded, invalid, n_steps = _emit_input(
         g, operator.inputs[0].full_name, rank, in_type, net)
+    if not net.return_sequences:
+        n_steps = None
     for directions in net.layers:
         steps, last = _emit_lstm_layer(g, steps, directions, net.coupled, seq_lens)
     z = _emit_logits(g, net, rank, steps, last)
@@ -862,13 +888,14 @@ def _convert(scope, operator, container):
             # cannot give (predict's float64 value there is finite).
             values = g.op("Where", g.op("IsInf", values),
                           g.const("nan", np.array(np.nan, np.float32)), values)
-        _without_filler_sample(g, values, operator.outputs[0].full_name)
+        _without_filler_sample(g, values, operator.outputs[0].full_name, n_steps)
         return
     labels = g.scope.get_unique_variable_name("labels")
     probabilities = _emit_classes(g, net, z, labels)
     probabilities = _nan_where(g, net, probabilities, padded, invalid)
-    _without_filler_sample(g, labels, operator.outputs[0].full_name)
-    _without_filler_sample(g, g.cast(probabilities, out_type), operator.outputs[1].full_name)
+    _without_filler_sample(g, labels, operator.outputs[0].full_name, n_steps)
+    _without_filler_sample(g, g.cast(probabilities, out_type), operator.outputs[1].full_name,
+                           n_steps)
 
 
 def _calculate_shapes(operator):

@@ -13,7 +13,7 @@ from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from sklstm import LSTMRegressor
+from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.forecasting import (
     BacktestResult,
     DirectForecaster,
@@ -359,6 +359,42 @@ def test_fitted_values_skip_windows_with_nan(make):
     touched = fitted.index[(fitted.index >= df.index[30]) & (fitted.index <= df.index[32])]
     assert fitted[touched].isna().all() and len(touched) == 3
     assert fitted.drop(touched).notna().all()
+
+
+@pytest.mark.parametrize("layout", ["shifted", "appended", "recursive"])
+def test_fitted_values_are_nan_only_where_a_future_covariate_read_is(make, layout):
+    """A NaN future covariate makes NaN exactly the fitted values of the
+    origins whose windows read it, the windows make_windows(dropna=True)
+    drops. They were NaN from the history's first row on: shifted windows
+    read the covariates gap + horizon rows later, and appended ones skip the
+    gap, so origins trained on got NaN too."""
+    df = noisy()
+    df.iloc[40, 1] = np.nan  # "f"
+    kw = dict(window=4, gap=1, target="y", future_covariates="f", dropna=True,
+              scale_target=False)
+    if layout == "recursive":
+        forecaster = make(RecursiveForecaster, **kw).fit(df)
+        windows = dict(horizon=1)
+    elif layout == "shifted":
+        forecaster = make(DirectForecaster, horizon=3, **kw).fit(df)
+        windows = dict(horizon=3)
+    else:
+        regressor = LSTMEncoderDecoderRegressor(hidden_layer_sizes=(2,), solver="lbfgs",
+                                                max_iter=2, random_state=0)
+        forecaster = DirectForecaster(regressor, horizon=3, **kw).fit(df)
+        windows = dict(horizon=3, future_layout="appended")
+    w = make_windows(df, window=4, gap=1, target="y", future_covariates="f", dropna=True,
+                     **windows)
+    fitted = forecaster.fitted_values_
+    # A recursive forecast's origin is the end of its history, gap rows after
+    # its first window's end.
+    shift = 1 if layout == "recursive" else 0
+    kept = df.index[df.index.get_indexer(w.origins) + shift]
+    nan = fitted.index[fitted.isna().any(axis=1)]
+    # as many origins as rows of "f" a window reads: 4, or 4 + 3 appended
+    assert len(nan) == (7 if layout == "appended" else 4) and set(nan).isdisjoint(kept)
+    assert set(fitted.index) - set(nan) == set(kept) & set(fitted.index)
+    assert len(set(kept) - set(fitted.index)) == 0
 
 
 def test_backtest_horizon_beyond_a_direct_forecasters_own(make):

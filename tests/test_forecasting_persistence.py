@@ -68,6 +68,22 @@ def test_skops_round_trip_with_the_default_regressor():
     _assert_skops_round_trip(model.fit(frame(60, index=index)))
 
 
+@pytest.mark.parametrize("names", ["index", "series"])
+def test_names_given_as_pandas_objects_round_trip_through_skops(names):
+    """target=df.columns fitted and pickled, but skops could not save the
+    Index ('no default __reduce__'), and a Series of names saved to a file
+    skops could not load; both are saved as lists of the names."""
+    df = frame()
+    columns = {"index": pd.Index, "series": pd.Series}[names]
+    model = DirectForecaster(small_lstm(), window=4, horizon=2, random_state=0,
+                             target=columns(["y"]), future_covariates=columns(["f"]))
+    unfitted = sio.loads(sio.dumps(model), trusted=trusted_types())
+    assert unfitted.get_params()["target"] == ["y"]
+    model.fit(df)
+    _assert_skops_round_trip(model)
+    assert isinstance(model.target, columns)  # the forecaster itself is not changed
+
+
 def _assert_skops_round_trip(model):
     data = sio.dumps(model)
     untrusted = sio.get_untrusted_types(data=data)

@@ -331,6 +331,32 @@ def test_an_empty_batch_gives_empty_outputs(tmp_path):
         assert shapes[path] == str(expected[path])
 
 
+@pytest.mark.parametrize("case", ["regressor", "patched", "per step", "classifier",
+                                  "multilabel"])
+def test_sequences_of_no_step_give_nan_outputs(case):
+    """predict refuses 3-D input of 0 steps; the graph, which cannot raise,
+    gives NaN outputs of predict's shapes (onnxruntime refused it: a
+    sequence_lens of 1 beyond 0 steps)."""
+    X, y = _data()
+    model, shapes = {
+        "regressor": (lambda: _fit(LSTMRegressor, X, y), [(4,)]),
+        "patched": (lambda: _fit(LSTMRegressor, X, y, patch_length=2), [(4,)]),
+        "per step": (lambda: _fit(LSTMRegressor, X, X[:, :, 0], return_sequences=True),
+                     [(4, 0)]),
+        "classifier": (lambda: _fit(LSTMClassifier, X, y > 0), [(4,), (4, 2)]),
+        "multilabel": (lambda: _fit(LSTMClassifier, X, X[:, -1] > 0), [(4, 2), (4, 2)]),
+    }[case]
+    model = model()
+    with pytest.raises(ValueError, match="0 time steps"):
+        model.predict(X[:4, :0])
+    outputs = _run(to_onnx(model, X), X[:4, :0])
+    assert [o.shape for o in outputs] == shapes
+    assert np.isnan(outputs[-1]).all() or case == "per step"
+    # the other batches are unchanged by the padding step
+    _assert_close(_run(to_onnx(model, X), X)[-1],
+                  model.predict_proba(X) if len(shapes) == 2 else model.predict(X))
+
+
 def test_export_in_threads_leaves_the_warning_filters_alone():
     # The export predicted a probe under warnings.catch_warnings(), whose
     # filters are the whole process's: exports in threads left an
@@ -736,17 +762,25 @@ def test_a_ragged_list_of_plain_lists_is_an_example():
     _assert_close(got, model.predict(seqs))
 
 
+@pytest.mark.parametrize("export", ["sklstm", "skl2onnx"])
 @pytest.mark.parametrize("fitted, changed, match", [
     ({"loss": "quantile"}, {"loss": "squared_error"}, "fitted with loss='quantile'"),
     ({}, {"loss": "quantile"}, "fitted with loss='squared_error'"),
     ({}, {"newest_first": True}, "fitted with newest_first=False"),
+    ({"n_channels": 2}, {"column_order": "channel_major"},
+     "fitted with column_order='time_major'"),
+    ({}, {"return_sequences": True}, "fitted with return_sequences=False"),
 ])
-def test_refuses_a_model_whose_loss_or_layout_changed_after_fit(fitted, changed, match):
-    """The fitted model decides what is exported, not the parameters set since."""
+def test_refuses_a_model_whose_loss_or_layout_changed_after_fit(fitted, changed, match, export):
+    """The fitted model decides what is exported, not the parameters set since.
+    skl2onnx's converter once exported the new reading of the table (newest
+    first, channel major, per-step outputs) without a word."""
     X, y = _data()
-    model = _fit(LSTMRegressor, X, y, **fitted).set_params(**changed)
+    table = X.reshape(N, -1)
+    model = _fit(LSTMRegressor, table, y, **fitted).set_params(**changed)
+    convert = to_onnx if export == "sklstm" else skl2onnx.to_onnx
     with pytest.raises(ValueError, match=match):
-        to_onnx(model, X)
+        convert(model, table)
 
 
 # -- patches of steps -------------------------------------------------------------

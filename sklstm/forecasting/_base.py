@@ -282,6 +282,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """Rows of future covariates after an origin read to forecast ``n_steps``."""
         raise NotImplementedError
 
+    def _future_rows(self, setup, n_lead):
+        """The rows of future covariates a forecast reads, relative to its
+        origin (0: the origin's own row): a list of inclusive ``(first,
+        last)`` ranges, the last ending at ``n_lead``."""
+        raise NotImplementedError
+
     def _forecast_model_units(self, lookback, lead, origins, n_steps):
         """Model-unit forecasts (n_origins, n_steps, n_targets) from ``origins``.
 
@@ -640,7 +646,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         return pred
 
     def _complete_origins(self, values, n_lookback, origins, n_lead):
-        """Mask of the origins whose history and future covariates hold no NaN."""
+        """Mask of the origins whose history and the future covariates it
+        reads hold no NaN. Future covariates are checked in the rows the
+        model reads (:meth:`_future_rows`), not in all the history's: a
+        window shifts them ahead, or skips the gap (see make_windows), and
+        a NaN the windows of fit skipped made training origins' fitted
+        values NaN."""
         start = origins - self._setup.n_history_rows + 1
         nan_lookback = np.isnan(values[:, :n_lookback]).any(axis=1)
         nan_lead = np.isnan(values[:, n_lookback:]).any(axis=1)
@@ -648,9 +659,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         nan_lead = np.concatenate([nan_lead, np.full(n_lead, beyond)])
         counts = np.concatenate([[0], np.cumsum(nan_lookback)])
         leads = np.concatenate([[0], np.cumsum(nan_lead)])
-        return (counts[origins + 1] == counts[start]) & (
-            leads[origins + n_lead + 1] == leads[start]
-        )
+        complete = counts[origins + 1] == counts[start]
+        for first, last in self._future_rows(self._setup, n_lead):
+            complete &= leads[origins + last + 1] == leads[origins + first]
+        return complete
 
     def _history_frame(self, history):
         """The last rows of ``history`` (None: of the fit data) predict reads."""
@@ -888,6 +900,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """State of plain values only (arrays, numbers, strings), so that
         skops can save a fitted forecaster and trust everything in it."""
         state = dict(super().__getstate__())  # a copy: never change self
+        for role in ("target", "past_covariates", "future_covariates"):
+            # Names given as a pandas Index or Series (target=df.columns) are
+            # saved as a list: skops can neither save an Index nor load a Series.
+            if isinstance(state.get(role), (pd.Index, pd.Series)):
+                state[role] = state[role].tolist()
         if "_setup" not in state:
             return state
         window = state.pop("last_window_")

@@ -208,6 +208,13 @@ class DirectForecaster(BaseForecaster):
         # The model reads the future covariates of all its steps.
         return setup.gap + setup.horizon
 
+    def _future_rows(self, setup, n_lead):
+        # Shifted ahead by gap + horizon in the window's steps; appended, at
+        # the window's own times and at the target times (make_windows).
+        if setup.future_layout == "appended":
+            return [(1 - setup.window, 0), (setup.gap + 1, n_lead)]
+        return [(1 - setup.window + n_lead, n_lead)]
+
     def _check_steps(self, horizon, method):
         setup = self._setup
         n_steps = self._check_predict_horizon(horizon, default=setup.horizon, method=method)

@@ -155,6 +155,11 @@ class RecursiveForecaster(BaseForecaster):
     def _n_lead(self, n_steps, setup):
         return n_steps
 
+    def _future_rows(self, setup, n_lead):
+        # The first one-step window ends gap + 1 rows before the first target
+        # and reads the covariates gap + 1 rows ahead (_forecast_model_units).
+        return [(2 - setup.window, n_lead)]
+
     def _check_steps(self, horizon, method):
         n_steps = self._check_predict_horizon(horizon, default=1, method=method)
         self._check_reach(n_steps, "horizon", self._setup.gap, self.past_covariates_)
