@@ -755,28 +755,23 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
         try:
             theta = self._initial_weights(network, reuse_weights, rng, dtype)
+            record = TrainingRecord.resume(fitted, incremental=incremental)
+            data = TrainingData(seqs, Y, sample_weight)
+            if method is not None:
+                theta = fit_scipy(theta, data, network, objective, method, record, self)
+            elif split is None:
+                theta = fit_stochastic(
+                    theta, data, network, objective, rng, record, self, incremental=incremental
+                )
+            else:
+                theta = fit_stochastic(
+                    theta, data.take(split[0]), network, objective, rng, record, self,
+                    incremental=incremental, validation=data.take(split[1]),
+                    score=view._validation_score,
+                )
         except MemoryError as exc:
-            size = network.layout.size
-            raise ValueError(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes {size:,} weights "
-                f"({size * np.dtype(dtype).itemsize / 2**30:.3g} GiB in "
-                f"{np.dtype(dtype).name}, several times that to train), more than this "
-                f"machine can allocate ({exc}). Use fewer units."
-            ) from None
-        record = TrainingRecord.resume(fitted, incremental=incremental)
-        data = TrainingData(seqs, Y, sample_weight)
-        if method is not None:
-            theta = fit_scipy(theta, data, network, objective, method, record, self)
-        elif split is None:
-            theta = fit_stochastic(
-                theta, data, network, objective, rng, record, self, incremental=incremental
-            )
-        else:
-            theta = fit_stochastic(
-                theta, data.take(split[0]), network, objective, rng, record, self,
-                incremental=incremental, validation=data.take(split[1]),
-                score=view._validation_score,
-            )
+            # NumPy's error names an array shape; the user chose the sizes.
+            raise ValueError(self._memory_refusal(network, dtype, seqs, method, exc)) from None
         fitted.update(
             record.attributes(),
             **self._weight_attributes(network, theta.astype(dtype, copy=False)),
@@ -784,6 +779,23 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         self._commit(fitted)
         return self
+
+    def _memory_refusal(self, network, dtype, seqs, method, exc):
+        """The message for a fit that ran out of memory: what sets its size
+        (the mini-batches' with Adam or SGD, ``method`` None)."""
+        size = network.layout.size
+        reason = f" ({exc})" if str(exc) else ""
+        batch = f"batch_size={self.batch_size!r} of " if method is None else "all "
+        return (
+            f"Training needs more memory than this machine can allocate{reason}: "
+            f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes {size:,} weights "
+            f"({size * np.dtype(dtype).itemsize / 2**30:.3g} GiB in {np.dtype(dtype).name}, "
+            f"several times that to train), and each pass keeps the states of "
+            f"{batch}{seqs.n_samples} sequences over {seqs.values.shape[1]} LSTM steps. "
+            "Use fewer units, "
+            "shorter sequences (or a larger patch_length) or smaller batches. The model "
+            "was left unchanged."
+        )
 
     def _split_validation(self, n, Y, sample_weight, rng):
         """Indices ``(train, val)`` of the early-stopping split of ``n`` samples."""

@@ -45,7 +45,8 @@ PARAMETERS_DOC = """
         (1, every step on its own, for sequences of up to 16 steps), and for
         a classifier it makes patches of about 64 values,
         ``min(T_max, max(1, 64 // n_channels))`` steps (a sequence of up to
-        that many steps is one LSTM step). The fitted value is
+        that many steps is one LSTM step), and at least ``ceil(T_max / 32)``
+        (at most 32 LSTM steps, whatever the channels). The fitted value is
         ``patch_length_``. Set 1 to read every step on its own, as
         ``torch.nn.LSTM`` does.
 

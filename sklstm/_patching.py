@@ -18,7 +18,10 @@ sequences ``(n, T, C)`` to patches, and gives the default patch length.
 
 import numpy as np
 
-__all__ = ["AUTO_PATCH_STEPS", "AUTO_PATCH_WIDTH", "auto_patch_length", "fold_steps"]
+__all__ = [
+    "AUTO_PATCH_MAX_STEPS", "AUTO_PATCH_STEPS", "AUTO_PATCH_WIDTH", "auto_patch_length",
+    "fold_steps",
+]
 
 # The defaults were chosen by 3-fold cross-validation on the training parts
 # of twelve public UCR/UEA sets (benchmarks/bench_realdata.py lists them),
@@ -28,8 +31,13 @@ __all__ = ["AUTO_PATCH_STEPS", "AUTO_PATCH_WIDTH", "auto_patch_length", "fold_st
 #   step by step, as a forecaster's lag windows are;
 AUTO_PATCH_STEPS = 16
 # - classification: patches of about this many values (steps x channels),
-#   which led the step-count rule by 0.02 in accuracy on two seeds.
+#   which led the step-count rule by 0.02 in accuracy on two seeds,
 AUTO_PATCH_WIDTH = 64
+#   but never more LSTM steps than this: with 64 channels or more a patch is
+#   one step, and 1,000 steps would be a 1,000-step recurrence. (On the
+#   twelve sets the width makes at most 23 LSTM steps; this bound changes
+#   none of them.)
+AUTO_PATCH_MAX_STEPS = 32
 
 
 def auto_patch_length(n_timesteps, n_channels, aim):
@@ -45,7 +53,9 @@ def auto_patch_length(n_timesteps, n_channels, aim):
         longest sequence is about ``AUTO_PATCH_STEPS`` LSTM steps.
         ``"width"``: ``AUTO_PATCH_WIDTH // n_channels`` steps, so that a
         patch holds about ``AUTO_PATCH_WIDTH`` values, and no more than
-        ``n_timesteps`` (a sequence that short is one LSTM step).
+        ``n_timesteps`` (a sequence that short is one LSTM step); but at
+        least ``ceil(n_timesteps / AUTO_PATCH_MAX_STEPS)``, so that many
+        channels do not leave a long sequence one LSTM step per step.
 
     Returns
     -------
@@ -53,7 +63,8 @@ def auto_patch_length(n_timesteps, n_channels, aim):
         At least 1.
     """
     if aim == "width":
-        return max(1, min(int(n_timesteps), AUTO_PATCH_WIDTH // int(n_channels)))
+        wide = min(int(n_timesteps), AUTO_PATCH_WIDTH // int(n_channels))
+        return max(1, wide, -(-int(n_timesteps) // AUTO_PATCH_MAX_STEPS))
     return max(1, -(-int(n_timesteps) // AUTO_PATCH_STEPS))
 
 

@@ -239,8 +239,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"(largest {np.finfo(dtype).max:.4g}); {remedy}, or rescale y."
             )
         if Y2.dtype != Y.dtype:
-            real = sequences.step_mask() if Y.ndim == 3 else slice(None)
-            _refuse_lost_spread(Y[real], Y2[real], None if reset else self.target_scale_)
+            if Y.ndim == 3:  # the real steps' targets, weighted as the loss weighs them
+                real, weights = sequences.real_step_weights(sample_weight)
+            else:
+                real = slice(None)
+                weights = np.ones(len(Y)) if sample_weight is None else sample_weight
+            _refuse_lost_spread(Y[real], Y2[real], weights,
+                                None if reset else self.target_scale_)
         state = {}
         if reset:
             state["_single_output"] = target_is_single_output(y, self.return_sequences)
@@ -528,42 +533,49 @@ def _dtype_origin(reset):
     return "the dtype of the fitted model", "refit on float64 X"
 
 
-def _refuse_lost_spread(Y, Y_cast, fitted_scale):
+def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
     """Raise if casting the targets to the model's dtype blurs their spread.
 
     float32 resolves 1e9 only to 64: targets of 1e9 ± 2 become one constant,
-    and the model learns nothing, without a word. Constant columns stay
-    constant and are left alone.
+    and the model learns nothing, without a word. The spread and the
+    rounding are those of the rows that count (weight > 0), weighted as
+    :func:`~sklstm._scaling.mean_and_scale` weighs them; a column constant
+    there (as it counts constants) stays constant and is left alone.
 
     Parameters
     ----------
     Y : ndarray of shape (n_targets, n_outputs)
         The targets as given (the real steps' ones, per step).
     Y_cast : ndarray of the same shape, in the model's dtype
+    weights : ndarray of shape (n_targets,)
     fitted_scale : ndarray of shape (n_outputs,) or None
-        A continued model's ``target_scale_``, against which its rounding is
-        measured (a batch's own spread may be tiny); None in a first fit.
+        A continued model's ``target_scale_``: its rounding may also be as
+        small against that as against the batch's own spread (a batch of two
+        prices a cent apart, say); None in a first fit.
     """
-    if not len(Y):
+    counted = weights > 0
+    if not counted.any():
         return
-    rows, cast = Y.astype(np.float64), Y_cast.astype(np.float64)
-    reset = fitted_scale is None
+    rows = Y[counted].astype(np.float64)
+    cast = Y_cast[counted].astype(np.float64)
+    w = np.asarray(weights[counted], dtype=np.float64)
+    w = w / w.sum()
     with np.errstate(over="ignore", invalid="ignore"):
-        spread = np.std(rows, axis=0)
-        error = np.sqrt(np.mean((cast - rows) ** 2, axis=0))
-        if reset:
-            # constant up to rounding, as mean_and_scale counts it
-            scale = np.where(spread > CONSTANT_RELATIVE_TOL * np.abs(rows).max(axis=0),
-                             spread, np.inf)
-        else:
-            scale = np.asarray(fitted_scale, dtype=np.float64)
+        center = w @ rows
+        spread = np.sqrt(w @ (rows - center) ** 2)
+        error = np.sqrt(w @ (cast - rows) ** 2)
+        # constant up to rounding, as mean_and_scale counts it
+        scale = np.where(spread > CONSTANT_RELATIVE_TOL * np.abs(rows).max(axis=0),
+                         spread, np.inf)
+        if fitted_scale is not None:
+            scale = np.maximum(scale, np.asarray(fitted_scale, dtype=np.float64))
     lost = np.flatnonzero(error > _SPREAD_LOST_TOL * scale)
     if lost.size:
         k = int(lost[0])
-        source, remedy = _dtype_origin(reset)
+        source, remedy = _dtype_origin(fitted_scale is None)
         raise ValueError(
             f"y's output {k} varies by {spread[k]:.3g} (standard deviation) around "
-            f"{np.mean(rows[:, k]):.6g}, finer than {Y_cast.dtype.name}, {source}, can "
+            f"{center[k]:.6g}, finer than {Y_cast.dtype.name}, {source}, can "
             f"hold there: rounding to it moves the targets by {error[k]:.3g} (RMS). "
             f"{remedy[0].upper()}{remedy[1:]}, or subtract a constant from y before fitting."
         )

@@ -472,6 +472,32 @@ def test_layers_too_large_to_allocate_name_hidden_layer_sizes_and_change_nothing
             X, np.c_[y, y])
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_running_out_of_memory_while_training_names_what_sets_the_size(monkeypatch, solver):
+    # Weights that fit but training state that does not (Adam's moments, the
+    # kernels' packed copies, the states a pass keeps) raised NumPy's
+    # MemoryError naming an array shape, or an empty reason.
+    import sklstm._base
+
+    X, y = np.zeros((4, 3, 1)), np.arange(4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMRegressor(**FAST).fit(X, y)
+    before = model.predict(X)
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(sklstm._base, "fit_stochastic", out_of_memory)
+    monkeypatch.setattr(sklstm._base, "fit_scipy", out_of_memory)
+    batch = "batch_size='auto' of 4 sequences" if solver == "adam" else "all 4 sequences"
+    with pytest.raises(ValueError, match=r"^Training needs more memory than this machine can "
+                       r"allocate: hidden_layer_sizes=\(3,\) makes [\d,]+ weights .*"
+                       + batch + r" over 3 LSTM steps\. Use fewer units.*left unchanged\.$"):
+        model.set_params(solver=solver, warm_start=True).fit(X, y)
+    assert_array_equal(model.predict(X), before)
+
+
 def test_channels_first_leaves_one_dimensional_items_univariate():
     # data_format names the axes of 2-D items; 1-D items were transposed into
     # one step of T channels (equal lengths) or refused as channel counts.

@@ -14,7 +14,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
-from sklstm._patching import AUTO_PATCH_STEPS, AUTO_PATCH_WIDTH, auto_patch_length, fold_steps
+from sklstm._patching import (
+    AUTO_PATCH_MAX_STEPS, AUTO_PATCH_STEPS, AUTO_PATCH_WIDTH, auto_patch_length, fold_steps,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -74,12 +76,17 @@ def test_auto_patch_length_aiming_at_steps(n_timesteps, n_channels, expected):
 @pytest.mark.parametrize("n_timesteps, n_channels, expected", [
     (1, 1, 1), (24, 1, 24), (64, 1, 64), (65, 1, 64), (1460, 1, 64),  # univariate
     (100, 6, 10), (26, 12, 5), (8, 8, 8), (3, 8, 3),                  # several channels
-    (50, 64, 1), (50, 100, 1),                                         # wider than a patch
+    (32, 64, 1), (32, 100, 1),                                         # wider than a patch
+    (1000, 40, 32), (1000, 64, 32), (50, 100, 2),                      # ... and long
 ])
 def test_auto_patch_length_aiming_at_width(n_timesteps, n_channels, expected):
     assert auto_patch_length(n_timesteps, n_channels, "width") == expected
     # a patch holds at most AUTO_PATCH_WIDTH values, unless one step is wider
-    assert expected * n_channels <= max(AUTO_PATCH_WIDTH, n_channels)
+    # or that would make more than AUTO_PATCH_MAX_STEPS LSTM steps
+    n_steps = -(-n_timesteps // expected)
+    assert n_steps <= AUTO_PATCH_MAX_STEPS
+    assert (expected * n_channels <= max(AUTO_PATCH_WIDTH, n_channels)
+            or expected == -(-n_timesteps // AUTO_PATCH_MAX_STEPS))
 
 
 @pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])

@@ -214,6 +214,37 @@ def test_float32_refusal_spares_constants_and_small_batches_of_a_fitted_model():
         model.partial_fit(X[:2], np.array([10000.12, 10000.13]))
 
 
+def test_float32_refusal_measures_the_rows_that_count_and_a_continuation_fairly():
+    """Three classes of false refusal: a continued model with target_scale_ 1
+    (scale_targets=False, or a constant column) measured its rounding
+    against an absolute 0.01, refusing the data it had just been fitted on;
+    rows of weight 0 counted in the spread."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5, 1)).astype(np.float32)
+    y = 1e6 + 1e5 * rng.normal(size=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        raw = LSTMRegressor((2,), max_iter=2, scale_targets=False, random_state=0).fit(X, y)
+        raw.partial_fit(X, y)
+        raw.set_params(warm_start=True).fit(X, y)
+        Y = np.column_stack([rng.normal(size=60), np.full(60, 1234567.1)])
+        model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, Y)
+        assert model.target_scale_[1] == 1.0  # constant
+        model.partial_fit(X, Y)
+        # 10 rows of weight 1 spread by 1e4 around 1e9, and 1990 of weight 0
+        # at one value: the spread that counts is 1e4, which float32 holds
+        X_many = rng.normal(size=(2000, 3, 1)).astype(np.float32)
+        y_many = np.full(2000, 1e9 + 17)
+        y_many[:10] += 1e4 * rng.normal(size=10)
+        weights = np.r_[np.ones(10), np.zeros(1990)]
+        LSTMRegressor((2,), max_iter=1).fit(X_many, y_many, sample_weight=weights)
+        # ... and refused when the counted rows vary by less than float32's step
+        y_many[:10] = 1e9 + 2 * rng.normal(size=10)
+        refused = r"y's output 0 varies by \d\.\d+ \(standard deviation\) around 1e\+09"
+        with pytest.raises(ValueError, match=refused):
+            LSTMRegressor((2,), max_iter=1).fit(X_many, y_many, sample_weight=weights)
+
+
 @pytest.mark.parametrize("return_sequences", [False, True])
 def test_targets_whose_spread_float32_cannot_hold_are_refused(return_sequences):
     # float32 spaces 1e9 by 64: 1e9 + x rounded to one constant, and the
