@@ -5,11 +5,14 @@ fitted on the rows up to the origin (or once, without refit) and its
 ``predict``.
 """
 
+import itertools
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
@@ -395,6 +398,80 @@ def test_fitted_values_are_nan_only_where_a_future_covariate_read_is(make, layou
     assert len(nan) == (7 if layout == "appended" else 4) and set(nan).isdisjoint(kept)
     assert set(fitted.index) - set(nan) == set(kept) & set(fitted.index)
     assert len(set(kept) - set(fitted.index)) == 0
+
+
+class _NaNRecorder(RegressorMixin, BaseEstimator):
+    """Predicts zeros and records which windows held a NaN: what a forecast
+    really reads, independently of the forecaster's own bookkeeping."""
+
+    def fit(self, X, y):
+        self.n_outputs_ = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        return self
+
+    def predict(self, X):
+        self.read_nan_ = getattr(self, "read_nan_", np.zeros(len(X), bool)) | np.isnan(
+            X).any(axis=(1, 2))
+        return np.zeros((len(X), self.n_outputs_)).squeeze(axis=1 if self.n_outputs_ == 1
+                                                            else ())
+
+
+@pytest.mark.parametrize("layout", ["shifted", "appended", "recursive"])
+@pytest.mark.parametrize("transform", [None, "diff"])
+def test_an_origin_is_complete_exactly_when_its_forecast_reads_no_nan(layout, transform):
+    """For a NaN put in each row of each column (target, past and future
+    covariates), the origins _complete_origins keeps are exactly those whose
+    windows held no NaN when the model read them (and whose last target a
+    differenced forecast adds up from is not NaN). It once checked every
+    column over the whole history, so trained-on origins lost their fitted
+    values, calibration residuals and backtest folds."""
+    from sklstm.forecasting._columns import column_values
+
+    n = 14
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"y": 50 + rng.normal(size=n).cumsum(), "p": rng.normal(size=n),
+                          "f": rng.normal(size=n)})
+    for window, gap, horizon in [(1, 0, 1), (3, 2, 2), (2, 1, 3)]:
+        if transform and layout != "recursive":
+            gap = 0  # a direct forecast cannot add up over the gap
+        past = None if layout == "recursive" and gap == 0 else ["p"]
+        kw = dict(window=window, gap=gap, target="y", future_covariates=["f"],
+                  past_covariates=past, target_transform=transform, calibration=None)
+        if layout == "recursive":
+            model = RecursiveForecaster(_NaNRecorder(), **kw)
+        elif layout == "shifted":
+            model = DirectForecaster(_NaNRecorder(), horizon=horizon, **kw)
+        else:
+            model = DirectForecaster(LSTMEncoderDecoderRegressor(max_iter=1), horizon=horizon,
+                                     **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(frame)
+        if layout == "appended":
+            assert model._setup.future_layout == "appended"
+            model.regressor_ = _NaNRecorder().fit(None, np.zeros((1, horizon)))
+        setup = model._setup
+        columns = model.targets_ + model.past_covariates_ + model.future_covariates_
+        clean = column_values(frame, columns)
+        origins = np.arange(setup.n_history_rows - 1, n)
+        first = setup.transform.n_consumed
+        reach = gap + 1 if layout == "recursive" and past else 3
+        for n_steps in range(1, (horizon if layout != "recursive" else reach) + 1):
+            n_lead = model._n_lead(n_steps, setup)
+            for row, column in itertools.product(range(n), range(len(columns))):
+                values = clean.copy()
+                values[row, column] = np.nan
+                complete = model._complete_origins(values, 1, origins, n_steps)
+                lookback = values[first:, :len(columns) - 1].copy()
+                with np.errstate(all="ignore"):
+                    lookback[:, :1] = model._to_model_units(values[:, :1], frame.index)
+                lead = np.vstack([values[first:, -1:], np.full((n_lead, 1), np.nan)])
+                model.regressor_.read_nan_ = np.zeros(len(origins), bool)
+                model._forecast_model_units(lookback, lead, origins - first, n_steps)
+                read_nan = model.regressor_.read_nan_
+                if setup.transform.cumulative:
+                    read_nan = read_nan | np.isnan(values[origins, 0])
+                assert_array_equal(complete, ~read_nan, err_msg=str(
+                    (window, gap, horizon, n_steps, row, columns[column])))
 
 
 def test_backtest_horizon_beyond_a_direct_forecasters_own(make):

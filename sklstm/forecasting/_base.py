@@ -282,10 +282,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """Rows of future covariates after an origin read to forecast ``n_steps``."""
         raise NotImplementedError
 
-    def _future_rows(self, setup, n_lead):
-        """The rows of future covariates a forecast reads, relative to its
-        origin (0: the origin's own row): a list of inclusive ``(first,
-        last)`` ranges, the last ending at ``n_lead``."""
+    def _rows_read(self, setup, n_steps):
+        """The rows a forecast of ``n_steps`` reads, relative to its origin
+        (0: the origin's own row), per role: a dict of ``"target"``,
+        ``"past"`` and ``"future"`` to lists of inclusive ``(first, last)``
+        ranges. Target rows include those the target transform consumes;
+        future rows may run past the origin, to ``_n_lead``."""
         raise NotImplementedError
 
     def _forecast_model_units(self, lookback, lead, origins, n_steps):
@@ -637,7 +639,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # them is incomplete, and the array is never indexed past its end.
         future = values[first:, n_lookback:]
         lead = np.vstack([future, np.full((n_lead, future.shape[1]), np.nan)])
-        complete = self._complete_origins(values, n_lookback, origins, n_lead)
+        complete = self._complete_origins(values, n_targets, origins, n_steps)
         pred = np.full((len(origins), n_steps, n_targets), np.nan)
         if complete.any():
             pred[complete] = self._forecast(
@@ -645,23 +647,29 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             )
         return pred
 
-    def _complete_origins(self, values, n_lookback, origins, n_lead):
-        """Mask of the origins whose history and the future covariates it
-        reads hold no NaN. Future covariates are checked in the rows the
-        model reads (:meth:`_future_rows`), not in all the history's: a
-        window shifts them ahead, or skips the gap (see make_windows), and
-        a NaN the windows of fit skipped made training origins' fitted
-        values NaN."""
-        start = origins - self._setup.n_history_rows + 1
-        nan_lookback = np.isnan(values[:, :n_lookback]).any(axis=1)
-        nan_lead = np.isnan(values[:, n_lookback:]).any(axis=1)
-        beyond = values.shape[1] > n_lookback  # future covariates past the data
-        nan_lead = np.concatenate([nan_lead, np.full(n_lead, beyond)])
-        counts = np.concatenate([[0], np.cumsum(nan_lookback)])
-        leads = np.concatenate([[0], np.cumsum(nan_lead)])
-        complete = counts[origins + 1] == counts[start]
-        for first, last in self._future_rows(self._setup, n_lead):
-            complete &= leads[origins + last + 1] == leads[origins + first]
+    def _complete_origins(self, values, n_targets, origins, n_steps):
+        """Mask of the origins whose forecasts of ``n_steps`` read no NaN.
+
+        Each role's columns are checked in the rows the model reads
+        (:meth:`_rows_read`), not in all the history's: windows shift future
+        covariates ahead or skip the gap, a recursive forecast reads the gap
+        rows only as it reaches them, and a NaN the windows of fit skipped
+        made training origins' fitted values NaN. Future covariates past
+        the end of ``values`` count as NaN.
+        """
+        n_lookback = n_targets + len(self.past_covariates_)
+        roles = {"target": slice(0, n_targets), "past": slice(n_targets, n_lookback),
+                 "future": slice(n_lookback, values.shape[1])}
+        n_after = self._n_lead(n_steps, self._setup)
+        complete = np.ones(len(origins), dtype=bool)
+        for role, ranges in self._rows_read(self._setup, n_steps).items():
+            columns = values[:, roles[role]]
+            if not columns.shape[1]:
+                continue
+            nan = np.concatenate([np.isnan(columns).any(axis=1), np.ones(n_after, bool)])
+            counts = np.concatenate([[0], np.cumsum(nan)])
+            for first, last in ranges:
+                complete &= counts[origins + last + 1] == counts[origins + first]
         return complete
 
     def _history_frame(self, history):

@@ -208,12 +208,17 @@ class DirectForecaster(BaseForecaster):
         # The model reads the future covariates of all its steps.
         return setup.gap + setup.horizon
 
-    def _future_rows(self, setup, n_lead):
-        # Shifted ahead by gap + horizon in the window's steps; appended, at
-        # the window's own times and at the target times (make_windows).
+    def _rows_read(self, setup, n_steps):
+        # The window's rows; future covariates shifted ahead by gap + horizon
+        # in its steps, or, appended, at its own times and the target times
+        # (make_windows).
+        window, n_lead = setup.window, self._n_lead(n_steps, setup)
         if setup.future_layout == "appended":
-            return [(1 - setup.window, 0), (setup.gap + 1, n_lead)]
-        return [(1 - setup.window + n_lead, n_lead)]
+            future = [(1 - window, 0), (setup.gap + 1, n_lead)]
+        else:
+            future = [(1 - window + n_lead, n_lead)]
+        return {"target": [(1 - window - setup.transform.n_consumed, 0)],
+                "past": [(1 - window, 0)], "future": future}
 
     def _check_steps(self, horizon, method):
         setup = self._setup

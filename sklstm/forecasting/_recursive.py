@@ -155,10 +155,17 @@ class RecursiveForecaster(BaseForecaster):
     def _n_lead(self, n_steps, setup):
         return n_steps
 
-    def _future_rows(self, setup, n_lead):
-        # The first one-step window ends gap + 1 rows before the first target
-        # and reads the covariates gap + 1 rows ahead (_forecast_model_units).
-        return [(2 - setup.window, n_lead)]
+    def _rows_read(self, setup, n_steps):
+        # The first one-step window ends gap rows before the origin, each
+        # later one a row later, reading the covariates gap + 1 rows ahead
+        # (_forecast_model_units); past the origin it reads forecasts.
+        window, gap = setup.window, setup.gap
+        last = min(n_steps - 1, gap) - gap
+        targets = [(1 - window - gap - setup.transform.n_consumed, last)]
+        if setup.transform.cumulative:  # forecasts add up from the origin's value
+            targets.append((0, 0))
+        return {"target": targets, "past": [(1 - window - gap, last)],
+                "future": [(2 - window, self._n_lead(n_steps, setup))]}
 
     def _check_steps(self, horizon, method):
         n_steps = self._check_predict_horizon(horizon, default=1, method=method)
