@@ -34,7 +34,9 @@ from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
 from ._patching import auto_patch_length, fold_steps
-from ._training import TrainingData, TrainingRecord, fit_scipy, fit_stochastic
+from ._training import (
+    AUTO_BATCH_SIZE, TrainingData, TrainingRecord, fit_scipy, fit_stochastic,
+)
 from ._validation import check_channel_names, check_sequences
 from ._weights import check_sample_weight
 
@@ -70,6 +72,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     # What patch_length="auto" aims at (sklstm._patching.auto_patch_length).
     _auto_patch_aim = "steps"
+    # What batch_size="auto" is (sklstm._training).
+    _auto_batch_size = AUTO_BATCH_SIZE
 
     def __init__(
         self,
@@ -88,7 +92,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         alpha=1e-4,
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         power_t=0.5,
         max_iter=200,
         shuffle=True,

@@ -7,10 +7,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
 from ._fitted_state import check_head, check_layer_shapes
-from ._parameters import ATTRIBUTES_DOC, ONE_STEP_ROWS, PARAMETERS_DOC
+from ._parameters import AUTO_BATCH_DOC, ATTRIBUTES_DOC, ONE_STEP_ROWS, PARAMETERS_DOC
 from ._param_validation import Interval, Options
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
 from ._seq2seq import EncoderDecoder, EncoderDecoderLayout
+from ._training import ENCODER_DECODER_AUTO_BATCH_SIZE
 
 
 def _without_parameters(doc, names):
@@ -119,7 +120,9 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     ----------{_SHAPE_DOC}{_without_parameters(PARAMETERS_DOC, _NOT_PARAMETERS).replace(
         "Units of each stacked LSTM layer, from the input upwards.",
         "Units of each stacked LSTM layer of the encoder, and of the decoder.").replace(
-        ONE_STEP_ROWS, "")}{
+        ONE_STEP_ROWS, "").replace(
+        AUTO_BATCH_DOC, '``"auto"`` is 32,').replace(
+        "learning_rate_init : float, default=2e-3", "learning_rate_init : float, default=1e-3")}{
         REGRESSOR_PARAMETERS_DOC}
     Attributes
     ----------{_without_parameters(ATTRIBUTES_DOC, _HEAD_ATTRIBUTES).replace(
@@ -155,6 +158,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     _ARCHITECTURE_PARAMS = (
         *BaseLSTM._ARCHITECTURE_PARAMS, "horizon", "n_future_channels", "decoder_state",
     )
+    _auto_batch_size = ENCODER_DECODER_AUTO_BATCH_SIZE
     # Saved before decoder_state existed, a model's decoder started from zeros.
     _LEGACY_FITTED_STATE = {**BaseLSTM._LEGACY_FITTED_STATE, "decoder_state": "zeros"}
 

@@ -23,6 +23,10 @@ ONE_STEP_ROWS = """
         fitted models with such a row)."""
 
 # Shared parameter documentation, formatted into both estimators' docstrings.
+# What batch_size="auto" is, as PARAMETERS_DOC says it (the encoder-decoder
+# says its own).
+AUTO_BATCH_DOC = '``"auto"`` is 64,'
+
 PARAMETERS_DOC = """
     hidden_layer_sizes : array-like of shape (n_layers,), default=(32,)
         Units of each stacked LSTM layer, from the input upwards.
@@ -106,17 +110,18 @@ PARAMETERS_DOC = """
         Strength of the L2 penalty on all weights (not the biases).
 
     batch_size : int or "auto", default="auto"
-        Largest mini-batch of the stochastic solvers; ``"auto"`` is 32
-        (Keras's default; MLP's 200 gives small training sets too few steps
-        per epoch). Each epoch splits the samples into
-        ``ceil(n_samples / batch_size)`` batches of near-equal size, so
-        that 67 samples make batches of 22, 22 and 23, not 32, 32 and 3: a
-        small remainder's noisy step would stop small fits early.
+        Largest mini-batch of the stochastic solvers; ``"auto"`` is 64, chosen
+        by cross-validation together with the default ``learning_rate_init``
+        (MLP's 200 gives small training sets too few steps per epoch). Each
+        epoch splits the samples into ``ceil(n_samples / batch_size)``
+        batches of near-equal size, so that 67 samples in batches of at
+        most 32 make 22, 22 and 23, not 32, 32 and 3: a small remainder's
+        noisy step would stop small fits early.
 
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Learning-rate schedule of ``solver="sgd"``, as in MLPRegressor.
 
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=2e-3
         Initial learning rate of the stochastic solvers.
 
     power_t : float, default=0.5

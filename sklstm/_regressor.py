@@ -136,7 +136,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         alpha=1e-4,
         batch_size="auto",
         learning_rate="constant",
-        learning_rate_init=1e-3,
+        learning_rate_init=2e-3,
         power_t=0.5,
         max_iter=200,
         shuffle=True,

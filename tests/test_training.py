@@ -146,7 +146,7 @@ def test_an_epoch_has_no_small_remainder_batch(shuffle, monkeypatch):
 
     monkeypatch.setattr(sklstm._training, "_batch_step", recording)
     X, y = sum_of_last_two(n_samples=67)
-    LSTMRegressor((3,), max_iter=2, shuffle=shuffle, standardize=False,
+    LSTMRegressor((3,), max_iter=2, batch_size=32, shuffle=shuffle, standardize=False,
                   random_state=0).fit(X, y)
     assert [len(batch) for batch in seen] == [22, 22, 23] * 2
     for epoch in (seen[:3], seen[3:]):
@@ -488,8 +488,9 @@ def test_a_fit_that_ends_worse_than_it_started_warns(Estimator):
     stopped without a word, far worse than its random starting weights."""
     X, y = sum_of_last_two(n_samples=50)
     target = y if Estimator is LSTMRegressor else y > 0
+    # two steps an epoch: the first epoch's blow-up, then "improving" epochs
     model = Estimator((4,), learning_rate_init=100, n_iter_no_change=2, max_iter=50,
-                      patch_length=1, random_state=0)
+                      batch_size=25, patch_length=1, random_state=0)
     with pytest.warns(ConvergenceWarning, match="Training ended worse than it started: the "
                                                "training loss of the final weights is"):
         model.fit(X, target)
