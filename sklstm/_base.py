@@ -789,16 +789,20 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         (the mini-batches' with Adam or SGD, ``method`` None)."""
         size = network.layout.size
         reason = f" ({exc})" if str(exc) else ""
-        batch = f"batch_size={self.batch_size!r} of " if method is None else "all "
+        if method is None:
+            batch = self._auto_batch_size if self.batch_size == "auto" else self.batch_size
+            passes = f"mini-batches of up to {batch} of the {seqs.n_samples} sequences"
+            smaller = "smaller batches"
+        else:  # the scipy solvers read the whole data at once
+            passes = f"all {seqs.n_samples} sequences"
+            smaller = "solver='adam', which reads mini-batches"
         return (
             f"Training needs more memory than this machine can allocate{reason}: "
             f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes {size:,} weights "
             f"({size * np.dtype(dtype).itemsize / 2**30:.3g} GiB in {np.dtype(dtype).name}, "
-            f"several times that to train), and each pass keeps the states of "
-            f"{batch}{seqs.n_samples} sequences over {seqs.values.shape[1]} LSTM steps. "
-            "Use fewer units, "
-            "shorter sequences (or a larger patch_length) or smaller batches. The model "
-            "was left unchanged."
+            f"several times that to train), and each pass keeps the states of {passes} "
+            f"over {seqs.values.shape[1]} LSTM steps. Use fewer units, shorter sequences "
+            f"(or a larger patch_length) or {smaller}. The model was left unchanged."
         )
 
     def _split_validation(self, n, Y, sample_weight, rng):

@@ -111,8 +111,9 @@ PARAMETERS_DOC = """
 
     batch_size : int or "auto", default="auto"
         Largest mini-batch of the stochastic solvers; ``"auto"`` is 64, chosen
-        by cross-validation together with the default ``learning_rate_init``
-        (MLP's 200 gives small training sets too few steps per epoch). Each
+        by measurement on real data together with the default
+        ``learning_rate_init`` (MLP's 200 gives small training sets too few
+        steps per epoch). Each
         epoch splits the samples into ``ceil(n_samples / batch_size)``
         batches of near-equal size, so that 67 samples in batches of at
         most 32 make 22, 22 and 23, not 32, 32 and 3: a small remainder's

@@ -561,8 +561,13 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
     w = np.asarray(weights[counted], dtype=np.float64)
     w = w / w.sum()
     with np.errstate(over="ignore", invalid="ignore"):
-        center = w @ rows
-        spread = np.sqrt(w @ (rows - center) ** 2)
+        # Around the first row, as mean_and_scale computes: a constant column
+        # is then exactly 0 apart, where its weighted mean's own rounding
+        # grew with the rows and made 20,000 equal targets "vary".
+        offset = rows - rows[0]
+        shift = w @ offset
+        spread = np.sqrt(w @ (offset - shift) ** 2)
+        center = rows[0] + shift
         error = np.sqrt(w @ (cast - rows) ** 2)
         # constant up to rounding, as mean_and_scale counts it
         scale = np.where(spread > CONSTANT_RELATIVE_TOL * np.abs(rows).max(axis=0),

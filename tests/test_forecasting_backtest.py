@@ -460,7 +460,7 @@ def test_an_origin_is_complete_exactly_when_its_forecast_reads_no_nan(layout, tr
             for row, column in itertools.product(range(n), range(len(columns))):
                 values = clean.copy()
                 values[row, column] = np.nan
-                complete = model._complete_origins(values, 1, origins, n_steps)
+                complete = model._complete_origins(values, origins, n_steps)
                 lookback = values[first:, :len(columns) - 1].copy()
                 with np.errstate(all="ignore"):
                     lookback[:, :1] = model._to_model_units(values[:, :1], frame.index)
@@ -472,6 +472,23 @@ def test_an_origin_is_complete_exactly_when_its_forecast_reads_no_nan(layout, tr
                     read_nan = read_nan | np.isnan(values[origins, 0])
                 assert_array_equal(complete, ~read_nan, err_msg=str(
                     (window, gap, horizon, n_steps, row, columns[column])))
+
+
+def test_predict_refuses_a_nan_only_where_the_forecast_reads_it(make):
+    """A recursive forecast with gap=2 reads the last target of its history
+    only from its third step on: a NaN there was refused for forecasts of one
+    or two steps, which never read it."""
+    df = noisy()[["y"]]
+    forecaster = make(RecursiveForecaster, window=3, gap=2, target="y").fit(df)
+    history = df.iloc[:60].copy()
+    history.iloc[-1, 0] = np.nan
+    filled = history.fillna(123.0)
+    for horizon in (1, 2):
+        assert_allclose(forecaster.predict(horizon, history=history),
+                        forecaster.predict(horizon, history=filled))
+    with pytest.raises(ValueError, match=r"column 'y' has 1 missing value\(s\) \(NaN\), the "
+                                         r"first at label 2021-03-01 00:00:00.*history predict"):
+        forecaster.predict(3, history=history)
 
 
 def test_backtest_horizon_beyond_a_direct_forecasters_own(make):

@@ -490,10 +490,13 @@ def test_running_out_of_memory_while_training_names_what_sets_the_size(monkeypat
 
     monkeypatch.setattr(sklstm._base, "fit_stochastic", out_of_memory)
     monkeypatch.setattr(sklstm._base, "fit_scipy", out_of_memory)
-    batch = "batch_size='auto' of 4 sequences" if solver == "adam" else "all 4 sequences"
+    batch, smaller = (("mini-batches of up to 64 of the 4 sequences", "smaller batches")
+                      if solver == "adam" else
+                      ("all 4 sequences", "solver='adam', which reads mini-batches"))
     with pytest.raises(ValueError, match=r"^Training needs more memory than this machine can "
                        r"allocate: hidden_layer_sizes=\(3,\) makes [\d,]+ weights .*"
-                       + batch + r" over 3 LSTM steps\. Use fewer units.*left unchanged\.$"):
+                       + batch + r" over 3 LSTM steps\. Use fewer units.* or " + smaller
+                       + r"\. The model was left unchanged\.$"):
         model.set_params(solver=solver, warm_start=True).fit(X, y)
     assert_array_equal(model.predict(X), before)
 

@@ -238,6 +238,12 @@ def test_float32_refusal_measures_the_rows_that_count_and_a_continuation_fairly(
         y_many[:10] += 1e4 * rng.normal(size=10)
         weights = np.r_[np.ones(10), np.zeros(1990)]
         LSTMRegressor((2,), max_iter=1).fit(X_many, y_many, sample_weight=weights)
+        # 20,000 equal targets, alone or beside a varying column: their
+        # weighted mean's rounding once made them "vary" by 2e-14
+        X_long = rng.normal(size=(20000, 2, 1)).astype(np.float32)
+        for Y in (np.full(20000, 3.3), np.column_stack([X_long[:, -1, 0], np.full(20000, 3.3)])):
+            fitted = LSTMRegressor((1,), solver="lbfgs", max_iter=1).fit(X_long, Y)
+            assert fitted.target_scale_[-1] == 1.0
         # ... and refused when the counted rows vary by less than float32's step
         y_many[:10] = 1e9 + 2 * rng.normal(size=10)
         refused = r"y's output 0 varies by \d\.\d+ \(standard deviation\) around 1e\+09"

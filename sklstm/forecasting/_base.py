@@ -44,8 +44,8 @@ from ._windows import WINDOW_CONSTRAINTS, center_windows, check_fit_length, make
 # bundled series (examples/forecast_dataframe.py, co2 and sunspots, 3 seeds):
 # full-batch L-BFGS fits a few hundred windows in seconds and beats the
 # seasonal-naive forecast on both, where Adam with LSTMRegressor's own
-# defaults (200 epochs at learning rate 1e-3) took several times longer and
-# forecast worse. Capping L-BFGS at 100 iterations of a small network acts as
+# defaults of then (200 epochs at learning rate 1e-3, batches of 32) took
+# several times longer and forecast worse. Capping L-BFGS at 100 iterations of a small network acts as
 # early stopping: more iterations or units overfit these short histories.
 _DEFAULT_LSTM_PARAMS = {"hidden_layer_sizes": (8,), "solver": "lbfgs", "max_iter": 100}
 
@@ -608,9 +608,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         first_offset = int(self._forecast_offsets(1)[0])
         index = future_labels(history.index, self.freq_, first_offset - 1, n_steps)
         try:
-            lookback, lead, raw = self._model_arrays(
-                history, future, n_lead=self._n_lead(n_steps, self._setup)
-            )
+            lookback, lead, raw = self._model_arrays(history, future, n_steps)
             origin = np.array([len(lookback) - 1])
             pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
         except MemoryError:
@@ -639,7 +637,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # them is incomplete, and the array is never indexed past its end.
         future = values[first:, n_lookback:]
         lead = np.vstack([future, np.full((n_lead, future.shape[1]), np.nan)])
-        complete = self._complete_origins(values, n_targets, origins, n_steps)
+        complete = self._complete_origins(values, origins, n_steps)
         pred = np.full((len(origins), n_steps, n_targets), np.nan)
         if complete.any():
             pred[complete] = self._forecast(
@@ -647,7 +645,26 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             )
         return pred
 
-    def _complete_origins(self, values, n_targets, origins, n_steps):
+    def _role_columns(self):
+        """Each role's columns among targets, past and future covariates (in
+        that order), as slices: the keys of :meth:`_rows_read`."""
+        n_targets, n_past = len(self.targets_), len(self.past_covariates_)
+        return {"target": slice(0, n_targets), "past": slice(n_targets, n_targets + n_past),
+                "future": slice(n_targets + n_past, n_targets + n_past
+                                + len(self.future_covariates_))}
+
+    def _read_in_history(self, n_rows, n_steps):
+        """Mask (n_rows, n_columns) of the cells of the last ``n_rows`` rows
+        that a forecast of ``n_steps`` from the last of them reads."""
+        roles = self._role_columns()
+        read = np.zeros((n_rows, roles["future"].stop), bool)
+        for role, ranges in self._rows_read(self._setup, n_steps).items():
+            for first, last in ranges:
+                rows = slice(max(n_rows + first - 1, 0), max(n_rows + min(last, 0), 0))
+                read[rows, roles[role]] = True
+        return read
+
+    def _complete_origins(self, values, origins, n_steps):
         """Mask of the origins whose forecasts of ``n_steps`` read no NaN.
 
         Each role's columns are checked in the rows the model reads
@@ -657,9 +674,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         made training origins' fitted values NaN. Future covariates past
         the end of ``values`` count as NaN.
         """
-        n_lookback = n_targets + len(self.past_covariates_)
-        roles = {"target": slice(0, n_targets), "past": slice(n_targets, n_lookback),
-                 "future": slice(n_lookback, values.shape[1])}
+        roles = self._role_columns()
         n_after = self._n_lead(n_steps, self._setup)
         complete = np.ones(len(origins), dtype=bool)
         for role, ranges in self._rows_read(self._setup, n_steps).items():
@@ -752,22 +767,25 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             )
         return np.column_stack(blocks)
 
-    def _model_arrays(self, history, future, n_lead):
-        """Arrays in model units for the windows of ``predict``.
+    def _model_arrays(self, history, future, n_steps):
+        """Arrays in model units for the windows of a forecast of ``n_steps``
+        from the end of ``history``.
 
         Returns lookback (n_rows, n_lookback), lead (n_rows + n_lead,
         n_future) and the raw targets (n_rows + n_consumed, n_targets), where
         ``n_rows`` is the history's length less the rows the target transform
-        consumes.
+        consumes. A NaN in a row the forecast reads (:meth:`_rows_read`) is
+        refused by place; one elsewhere (a dropna=True fit's) is left alone.
         """
         n_targets = len(self.targets_)
         n_lookback = n_targets + len(self.past_covariates_)
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         values = column_values(history, columns)
         check_finite(
-            values, columns, history.index, where=" in the history predict starts from",
-            nan_hint=".",
+            np.where(self._read_in_history(len(values), n_steps), values, 0.0), columns,
+            history.index, where=" in the history predict starts from", nan_hint=".",
         )
+        n_lead = self._n_lead(n_steps, self._setup)
         first = self._setup.transform.n_consumed
         raw = values[:, :n_targets]
         lookback = values[first:, :n_lookback].copy()
