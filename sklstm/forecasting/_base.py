@@ -45,8 +45,9 @@ from ._windows import WINDOW_CONSTRAINTS, center_windows, check_fit_length, make
 # full-batch L-BFGS fits a few hundred windows in seconds and beats the
 # seasonal-naive forecast on both, where Adam with LSTMRegressor's own
 # defaults of then (200 epochs at learning rate 1e-3, batches of 32) took
-# several times longer and forecast worse. Capping L-BFGS at 100 iterations of a small network acts as
-# early stopping: more iterations or units overfit these short histories.
+# several times longer and forecast worse. Capping L-BFGS at 100 iterations
+# of a small network acts as early stopping: more iterations or units
+# overfit these short histories.
 _DEFAULT_LSTM_PARAMS = {"hidden_layer_sizes": (8,), "solver": "lbfgs", "max_iter": 100}
 
 # Shared parameter documentation, formatted into both forecasters' docstrings
