@@ -808,10 +808,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _split_validation(self, n, Y, sample_weight, rng):
         """Indices ``(train, val)`` of the early-stopping split of ``n`` samples."""
         n_val = int(np.ceil(self.validation_fraction * n))
-        if n < 2 or n_val >= n:
+        # Two, as MLP asks: the score of one sample (R²) is not defined, and
+        # it warned and recorded NaN at every epoch.
+        if n_val < 2 or n_val >= n:
             raise ValueError(
-                f"early_stopping needs at least one training and one validation sample: "
-                f"{n} samples with validation_fraction={self.validation_fraction}."
+                f"early_stopping needs at least one training and two validation samples: "
+                f"{n} samples with validation_fraction={self.validation_fraction} hold out "
+                f"{n_val}. Increase validation_fraction or the data, or set "
+                "early_stopping=False."
             )
         indices = np.arange(n)
         if self.validation_split == "tail":

@@ -307,8 +307,13 @@ def test_early_stopping_split_errors():
     X, y = sum_of_last_two()
     with pytest.raises(ValueError, match="only available for classifiers"):
         LSTMRegressor((2,), early_stopping=True, validation_split="stratified").fit(X, y)
-    with pytest.raises(ValueError, match="at least one training and one validation"):
+    with pytest.raises(ValueError, match="at least one training and two validation"):
         LSTMRegressor((2,), early_stopping=True, validation_fraction=0.99).fit(X[:3], y[:3])
+    # one validation sample: its R² is undefined, and sklearn's r2_score
+    # warned at every epoch while validation_scores_ filled with NaN
+    with pytest.raises(ValueError, match=r"10 samples with validation_fraction=0\.1 hold out 1\. "
+                                         r"Increase validation_fraction"):
+        LSTMRegressor((2,), early_stopping=True).fit(X[:10], y[:10])
 
 
 @pytest.mark.parametrize("zero", ["training", "validation"])
