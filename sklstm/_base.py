@@ -11,6 +11,7 @@ replaces all previously fitted state with it in one step.
 
 import copy
 import numbers
+from contextlib import contextmanager
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
 from dataclasses import replace
@@ -55,6 +56,20 @@ def _private_rng(random_state):
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         return np.random.RandomState(seed)
     return check_random_state(random_state)
+
+
+@contextmanager
+def _copies_of_x_fit_in_memory(action, advice):
+    """Turn NumPy's MemoryError while copying X (reading, standardising,
+    cutting into patches) into a ValueError that names X and what to do."""
+    try:
+        yield
+    except MemoryError as exc:
+        reason = f" ({exc})" if str(exc) else ""
+        raise ValueError(
+            f"{action} makes copies of X larger than this machine can allocate{reason}: "
+            f"{advice}."
+        ) from None
 
 
 def _check_columns(estimator, X, *, reset):
@@ -730,9 +745,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             self._check_fitted_state()  # weights set by hand are continued too
         # Everything below builds `fitted` aside; self changes only in _commit.
         fitted = self._fitted_state() if reuse_weights else {}
-        view, seqs, Y, loss_name, sample_weight = self._prepare(
-            X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes
-        )
+        too_large = ("fit on fewer or shorter sequences, or pass X as float32. The model was "
+                     "left unchanged")
+        with _copies_of_x_fit_in_memory("Fitting", too_large):
+            view, seqs, Y, loss_name, sample_weight = self._prepare(
+                X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes
+            )
         # partial_fit continues the shuffling sequence of earlier calls.
         if incremental and hasattr(self, "_rng"):
             rng = copy.deepcopy(self._rng)
@@ -749,11 +767,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         fitted.update(target_state)
         # X's dtype, or the model's when continuing (_prepare converted X).
         dtype = seqs.values.dtype
-        seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
-        if not reuse_weights:
-            fitted["patch_length_"] = self._resolved_patch_length(seqs)
-            fitted["_patch_alignment"] = "end"
-        seqs = self._patched(seqs, fitted["patch_length_"], fitted["_patch_alignment"])
+        with _copies_of_x_fit_in_memory("Fitting", too_large):
+            seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
+            if not reuse_weights:
+                fitted["patch_length_"] = self._resolved_patch_length(seqs)
+                fitted["_patch_alignment"] = "end"
+            seqs = self._patched(seqs, fitted["patch_length_"], fitted["_patch_alignment"])
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
@@ -884,10 +903,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self._check_architecture("Prediction")
         # Weights set by hand since fit (PyTorch's layout) are checked here.
         network, theta = self._check_fitted_state()
-        seqs, _ = self._convert_X(X, reset=False)
-        seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
+        with _copies_of_x_fit_in_memory("Predicting", "predict on fewer sequences at a time"):
+            seqs, _ = self._convert_X(X, reset=False)
+            seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
+            patches = self._patched(seqs, self.patch_length_, self._patch_alignment)
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
-        patches = self._patched(seqs, self.patch_length_, self._patch_alignment)
         z = network.predict(theta, patches.values, patches.lengths)
         if not np.all(np.isfinite(z)):
             raise ValueError(

@@ -501,6 +501,34 @@ def test_running_out_of_memory_while_training_names_what_sets_the_size(monkeypat
     assert_array_equal(model.predict(X), before)
 
 
+@pytest.mark.parametrize("where", ["_convert_X", "_standardised", "_patched"])
+def test_copies_of_x_too_large_for_memory_name_x(monkeypatch, where):
+    # Reading, standardising or cutting X into patches raised NumPy's
+    # MemoryError naming an array shape.
+    from sklstm._base import BaseLSTM
+
+    X, y = np.zeros((4, 3, 1)), np.arange(4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMRegressor(**FAST).fit(X, y)
+    before = model.predict(X)
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 80.0 GiB for an array with shape (10, 10)")
+
+    monkeypatch.setattr(BaseLSTM, where, out_of_memory)
+    with pytest.raises(ValueError, match=r"^Fitting makes copies of X larger than this machine "
+                                         r"can allocate \(Unable to allocate 80\.0 GiB.*\): fit "
+                                         r"on fewer or shorter sequences, or pass X as float32\. "
+                                         r"The model was left unchanged\.$"):
+        model.set_params(warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"^Predicting makes copies of X larger .*: predict on "
+                                         r"fewer sequences at a time\.$"):
+        model.predict(X)
+    monkeypatch.undo()
+    assert_array_equal(model.predict(X), before)
+
+
 def test_channels_first_leaves_one_dimensional_items_univariate():
     # data_format names the axes of 2-D items; 1-D items were transposed into
     # one step of T channels (equal lengths) or refused as channel counts.
