@@ -472,6 +472,20 @@ def test_layers_too_large_to_allocate_name_hidden_layer_sizes_and_change_nothing
             X, np.c_[y, y])
 
 
+def _small_fit_and_out_of_memory(reason=""):
+    """A small fitted regressor, its X, y and predictions, and a stand-in for
+    a NumPy allocation that fails with ``reason``."""
+    X, y = np.zeros((4, 3, 1)), np.arange(4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMRegressor(**FAST).fit(X, y)
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError(reason)
+
+    return model, X, y, model.predict(X), out_of_memory
+
+
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_running_out_of_memory_while_training_names_what_sets_the_size(monkeypatch, solver):
     # Weights that fit but training state that does not (Adam's moments, the
@@ -479,15 +493,7 @@ def test_running_out_of_memory_while_training_names_what_sets_the_size(monkeypat
     # MemoryError naming an array shape, or an empty reason.
     import sklstm._base
 
-    X, y = np.zeros((4, 3, 1)), np.arange(4.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = LSTMRegressor(**FAST).fit(X, y)
-    before = model.predict(X)
-
-    def out_of_memory(*args, **kwargs):
-        raise MemoryError()
-
+    model, X, y, before, out_of_memory = _small_fit_and_out_of_memory()
     monkeypatch.setattr(sklstm._base, "fit_stochastic", out_of_memory)
     monkeypatch.setattr(sklstm._base, "fit_scipy", out_of_memory)
     batch, smaller = (("mini-batches of up to 64 of the 4 sequences", "smaller batches")
@@ -507,15 +513,8 @@ def test_copies_of_x_too_large_for_memory_name_x(monkeypatch, where):
     # MemoryError naming an array shape.
     from sklstm._base import BaseLSTM
 
-    X, y = np.zeros((4, 3, 1)), np.arange(4.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = LSTMRegressor(**FAST).fit(X, y)
-    before = model.predict(X)
-
-    def out_of_memory(*args, **kwargs):
-        raise MemoryError("Unable to allocate 80.0 GiB for an array with shape (10, 10)")
-
+    model, X, y, before, out_of_memory = _small_fit_and_out_of_memory(
+        "Unable to allocate 80.0 GiB for an array with shape (10, 10)")
     monkeypatch.setattr(BaseLSTM, where, out_of_memory)
     with pytest.raises(ValueError, match=r"^Fitting makes copies of X larger than this machine "
                                          r"can allocate \(Unable to allocate 80\.0 GiB.*\): fit "
