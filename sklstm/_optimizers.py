@@ -434,10 +434,13 @@ def _scipy_error(exc, method, options, n_fun):
         f"{type(exc).__name__}: {exc}"
     )
     if isinstance(exc, MemoryError):
+        # L-BFGS keeps a few vectors only: what fills memory there is the data.
+        remedy = ("Use solver='adam', which reads mini-batches, fewer or shorter sequences, "
+                  "or a smaller network" if method == "L-BFGS-B" else
+                  f"{method} may keep a dense matrix of n_params x n_params; use "
+                  "solver='lbfgs' (limited memory) or a smaller network")
         return ValueError(
-            f"scipy.optimize.minimize(method={method!r}) ran out of memory: {detail}. "
-            f"{method} may keep a dense matrix of n_params x n_params; use solver='lbfgs' "
-            "(limited memory) or a smaller network."
+            f"scipy.optimize.minimize(method={method!r}) ran out of memory: {detail}. {remedy}."
         )
     call = f"scipy.optimize.minimize(method={method!r})"
     if options and n_fun <= 1:

@@ -609,9 +609,14 @@ def test_scipy_out_of_memory_for_a_dense_matrix_names_the_solver(monkeypatch):
         raise MemoryError("Unable to allocate 980. GiB")
 
     model, X, y = _fitted("BFGS")
+    limited, _, _ = _fitted("L-BFGS-B")
     monkeypatch.setattr(sklstm._optimizers, "minimize", allocating)
     _assert_refused_and_kept(model, X, y, ValueError,
                              r"method='BFGS'\) ran out of memory.*solver='lbfgs'")
+    # L-BFGS keeps no dense matrix: it was advised to use solver='lbfgs'
+    _assert_refused_and_kept(limited, X, y, ValueError,
+                             r"method='L-BFGS-B'\) ran out of memory: MemoryError: Unable to "
+                             r"allocate 980\. GiB\. Use solver='adam', which reads mini-batches")
 
 
 def test_errors_of_sklstms_own_loss_are_not_blamed_on_scipy(monkeypatch):
