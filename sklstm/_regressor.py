@@ -13,7 +13,7 @@ from ._fitted_state import check_float_array, check_positive
 from ._parameters import ATTRIBUTES_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC
 from ._loss import Objective, non_crossing_quantiles
 from ._param_validation import BOOLEAN, IncreasingLevels, Options, quantile_levels
-from ._scaling import CONSTANT_RELATIVE_TOL, mean_and_scale, unit_exponents
+from ._scaling import column_statistics, mean_and_scale, unit_exponents
 from ._validation import check_sequence_targets, target_is_single_output
 
 REGRESSOR_PARAMETERS_DOC = """
@@ -538,9 +538,9 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
 
     float32 resolves 1e9 only to 64: targets of 1e9 ± 2 become one constant,
     and the model learns nothing, without a word. The spread and the
-    rounding are those of the rows that count (weight > 0), weighted as
-    :func:`~sklstm._scaling.mean_and_scale` weighs them; a column constant
-    there (as it counts constants) stays constant and is left alone.
+    rounding are those of the rows that count (weight > 0), weighted as the
+    target statistics weigh them (:func:`~sklstm._scaling.column_statistics`);
+    a column constant there stays constant and is left alone.
 
     Parameters
     ----------
@@ -553,25 +553,12 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
         small against that as against the batch's own spread (a batch of two
         prices a cent apart, say); None in a first fit.
     """
-    counted = weights > 0
-    if not counted.any():
-        return
-    rows = Y[counted].astype(np.float64)
-    cast = Y_cast[counted].astype(np.float64)
-    w = np.asarray(weights[counted], dtype=np.float64)
-    w = w / w.sum()
+    w = np.asarray(weights, dtype=np.float64)
+    center, spread, constant = column_statistics(Y, w, what="y")
+    rows, cast = Y.astype(np.float64), Y_cast.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
-        # Around the first row, as mean_and_scale computes: a constant column
-        # is then exactly 0 apart, where its weighted mean's own rounding
-        # grew with the rows and made 20,000 equal targets "vary".
-        offset = rows - rows[0]
-        shift = w @ offset
-        spread = np.sqrt(w @ (offset - shift) ** 2)
-        center = rows[0] + shift
-        error = np.sqrt(w @ (cast - rows) ** 2)
-        # constant up to rounding, as mean_and_scale counts it
-        scale = np.where(spread > CONSTANT_RELATIVE_TOL * np.abs(rows).max(axis=0),
-                         spread, np.inf)
+        error = np.sqrt(w @ (cast - rows) ** 2 / w.sum())
+        scale = np.where(constant, np.inf, spread)
         if fitted_scale is not None:
             scale = np.maximum(scale, np.asarray(fitted_scale, dtype=np.float64))
     lost = np.flatnonzero(error > _SPREAD_LOST_TOL * scale)

@@ -7,7 +7,7 @@ forecasters standardise target columns; all of them call
 
 import numpy as np
 
-__all__ = ["mean_and_scale", "unit_exponents", "CONSTANT_RELATIVE_TOL"]
+__all__ = ["column_statistics", "mean_and_scale", "unit_exponents", "CONSTANT_RELATIVE_TOL"]
 
 # A column whose standard deviation is below this fraction of its largest
 # absolute value is constant up to rounding: it is centred but not scaled
@@ -64,7 +64,20 @@ def unit_exponents(*arrays, axis=None):
 
 
 def mean_and_scale(values, weights=None, *, what="X"):
-    """Weighted mean and standard deviation of each column of ``values``.
+    """Weighted mean and scale of each column of ``values``: the standard
+    deviation, or 1 for a constant column (see :func:`column_statistics`).
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_columns,), float64
+    """
+    mean, std, constant = column_statistics(values, weights, what=what)
+    return mean, np.where(constant, 1.0, std)
+
+
+def column_statistics(values, weights=None, *, what="X"):
+    """Weighted mean and standard deviation of each column of ``values``,
+    and which columns are constant.
 
     The statistics are computed on the columns divided by a power of two near
     their largest absolute value, so that values of any finite magnitude
@@ -86,10 +99,10 @@ def mean_and_scale(values, weights=None, *, what="X"):
 
     Returns
     -------
-    mean, scale : ndarray of shape (n_columns,), float64
-        ``scale`` is the standard deviation, or 1 for a constant column: one
-        whose standard deviation is at most ``CONSTANT_RELATIVE_TOL`` times
-        its largest absolute value.
+    mean, std : ndarray of shape (n_columns,), float64
+    constant : ndarray of shape (n_columns,), bool
+        Columns whose standard deviation is at most ``CONSTANT_RELATIVE_TOL``
+        times their largest absolute value (or underflows to 0).
 
     Raises
     ------
@@ -127,4 +140,4 @@ def mean_and_scale(values, weights=None, *, what="X"):
     # Constant up to rounding, or varying by so little (subnormal values)
     # that the scale underflows to 0.
     constant = (std <= CONSTANT_RELATIVE_TOL * peaks) | (scale == 0)
-    return np.ldexp(mean, exponents), np.where(constant, 1.0, scale)
+    return np.ldexp(mean, exponents), scale, constant
