@@ -36,7 +36,7 @@ from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_laye
 from ._scaling import mean_and_scale
 from ._patching import auto_patch_length, fold_steps
 from ._training import (
-    AUTO_BATCH_SIZE, TrainingData, TrainingRecord, fit_scipy, fit_stochastic,
+    AUTO_BATCH_SIZE, TrainingData, TrainingRecord, batch_size_of, fit_scipy, fit_stochastic,
 )
 from ._validation import check_channel_names, check_sequences
 from ._weights import check_sample_weight
@@ -747,27 +747,27 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         fitted = self._fitted_state() if reuse_weights else {}
         too_large = ("fit on fewer or shorter sequences, or pass X as float32. The model was "
                      "left unchanged")
+        # The data as training reads it: converted, standardised, in patches.
         with _copies_of_x_fit_in_memory("Fitting", too_large):
             view, seqs, Y, loss_name, sample_weight = self._prepare(
                 X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes
             )
-        # partial_fit continues the shuffling sequence of earlier calls.
-        if incremental and hasattr(self, "_rng"):
-            rng = copy.deepcopy(self._rng)
-        else:
-            rng = _private_rng(self.random_state)
-        split = None
-        if method is None and self.early_stopping and not incremental:
-            split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
-        if not reuse_weights:
-            fitted.update(self._input_statistics(seqs, sample_weight, split))
-        Y, target_state = view._scaled_targets(
-            Y, seqs, sample_weight, split, reset=not reuse_weights
-        )
-        fitted.update(target_state)
-        # X's dtype, or the model's when continuing (_prepare converted X).
-        dtype = seqs.values.dtype
-        with _copies_of_x_fit_in_memory("Fitting", too_large):
+            # partial_fit continues the shuffling sequence of earlier calls.
+            if incremental and hasattr(self, "_rng"):
+                rng = copy.deepcopy(self._rng)
+            else:
+                rng = _private_rng(self.random_state)
+            split = None
+            if method is None and self.early_stopping and not incremental:
+                split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
+            if not reuse_weights:
+                fitted.update(self._input_statistics(seqs, sample_weight, split))
+            Y, target_state = view._scaled_targets(
+                Y, seqs, sample_weight, split, reset=not reuse_weights
+            )
+            fitted.update(target_state)
+            # X's dtype, or the model's when continuing (_prepare converted X).
+            dtype = seqs.values.dtype
             seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
             if not reuse_weights:
                 fitted["patch_length_"] = self._resolved_patch_length(seqs)
@@ -809,8 +809,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         size = network.layout.size
         reason = f" ({exc})" if str(exc) else ""
         if method is None:
-            batch = self._auto_batch_size if self.batch_size == "auto" else self.batch_size
-            passes = f"mini-batches of up to {batch} of the {seqs.n_samples} sequences"
+            passes = (f"mini-batches of up to {batch_size_of(self)} of the {seqs.n_samples} "
+                      "sequences")
             smaller = "smaller batches"
         else:  # the scipy solvers read the whole data at once
             passes = f"all {seqs.n_samples} sequences"

@@ -330,13 +330,18 @@ def batch_bounds(n_samples, batch_size):
     return list(zip(edges[:-1], edges[1:]))
 
 
+def batch_size_of(settings):
+    """The largest mini-batch of the estimator ``settings``, ``"auto"`` resolved."""
+    return settings._auto_batch_size if settings.batch_size == "auto" else settings.batch_size
+
+
 def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
     """One pass over ``data`` in mini-batches, updating ``theta`` in place.
 
     Returns the epoch's weighted mean batch loss, or None if training diverged.
     """
     n = data.seqs.n_samples
-    batch_size = settings._auto_batch_size if settings.batch_size == "auto" else settings.batch_size
+    batch_size = batch_size_of(settings)
     order = rng.permutation(n) if settings.shuffle else None
     total_loss, total_weight = 0.0, 0.0
     # Overflow is expected when training diverges; it is detected here and
