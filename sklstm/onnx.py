@@ -608,9 +608,7 @@ def _emit_input(g, x, rank, in_type, net):
     s = g.op("Div", g.op("Sub", x, g.const("mean", net.mean.astype(np.float64))),
              g.const("scale", net.scale.astype(np.float64)))
     s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
-    bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
     padded = n_steps = None
-    refused = bad
     if rank == 3:
         n_steps = g.op("Slice", g.op("Shape", s), g.const("start", np.array([1], np.int64)),
                        g.const("end", np.array([2], np.int64)))
@@ -619,7 +617,9 @@ def _emit_input(g, x, rank, in_type, net):
         pads = g.op("Concat", g.const("zeros", np.zeros(4, np.int64)), no_step,
                     g.const("zero", np.zeros(1, np.int64)), axis=0)
         s = g.op("Pad", s, pads, g.const("nan", np.array(np.nan, np.float32)))
-        bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
+    bad = g.op("Or", g.op("IsNaN", s), g.op("IsInf", s))
+    refused = bad
+    if rank == 3:
         lengths, padded = _padding(g, s)
         refused = g.op("And", bad, g.op("Not", g.axes("Unsqueeze", padded, [2])))
         # A sequence with no real step gets length 1 here and NaN outputs below.
