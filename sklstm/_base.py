@@ -830,11 +830,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # Two, as MLP asks: the score of one sample (R²) is not defined, and
         # it warned and recorded NaN at every epoch.
         if n_val < 2 or n_val >= n:
+            if n < 3:
+                advice = "No validation_fraction can: add data"
+            elif n_val < 2:
+                advice = f"Raise validation_fraction above 1/{n}, add data"
+            else:
+                advice = f"Lower validation_fraction to at most {n - 1}/{n}"
             raise ValueError(
                 f"early_stopping needs at least one training and two validation samples: "
                 f"{n} samples with validation_fraction={self.validation_fraction} hold out "
-                f"{n_val}. Increase validation_fraction or the data, or set "
-                "early_stopping=False."
+                f"{n_val}. {advice}, or set early_stopping=False."
             )
         indices = np.arange(n)
         if self.validation_split == "tail":

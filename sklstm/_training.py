@@ -356,10 +356,14 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
             total_weight += step[1]
     # A moment overflowed to inf under finite weights (squares of huge
     # gradients, from tiny sample weights or a huge alpha) is divergence too:
-    # the model could neither continue, predict nor be saved.
-    if not all(np.isfinite(a).all() for a in (theta, *optimizer.moments().values())):
+    # the model could neither continue, predict nor be saved. So is an epoch
+    # loss whose weighted sum overflowed from finite batch losses near the
+    # largest float (a huge alpha): loss_curve_ must stay finite.
+    epoch_loss = total_loss / total_weight
+    if not (np.isfinite(epoch_loss)
+            and all(np.isfinite(a).all() for a in (theta, *optimizer.moments().values()))):
         return None
-    return total_loss / total_weight
+    return epoch_loss
 
 
 def _validate(theta, data, network, objective, score):

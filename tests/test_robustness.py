@@ -1041,3 +1041,20 @@ def test_an_overflowed_optimizer_moment_is_divergence_not_a_broken_model(estimat
     model.set_params(**FAST, alpha=before["alpha"])
     _assert_same_state(before, model.__dict__)
     pickle.loads(pickle.dumps(model)).predict(X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_an_epoch_loss_that_overflows_is_divergence_not_a_broken_model(estimator):
+    # With SGD and alpha near the largest float every batch loss is finite
+    # (about 1e307) but their weighted sum overflows: loss_curve_ got inf,
+    # and the model could neither predict nor be saved.
+    X, y = _Xy(estimator)
+    with pytest.raises(ValueError, match="Training diverged.*first epoch"):
+        estimator(**FAST, solver="sgd", alpha=1e308).fit(X, y)
+    model, X, y = _fitted(estimator, solver="sgd")
+    before = copy.deepcopy(model.__dict__)
+    with pytest.raises(ValueError, match="Training diverged.*left unchanged"):
+        model.set_params(alpha=1e308).partial_fit(X, y)
+    model.set_params(alpha=before["alpha"])
+    _assert_same_state(before, model.__dict__)
+    pickle.loads(pickle.dumps(model)).predict(X)

@@ -303,17 +303,27 @@ def test_standardisation_ignores_the_validation_part():
     np.testing.assert_allclose(model.input_scale_, train.std(axis=0), rtol=1e-12)
 
 
+@ignore_convergence
 def test_early_stopping_split_errors():
     X, y = sum_of_last_two()
     with pytest.raises(ValueError, match="only available for classifiers"):
         LSTMRegressor((2,), early_stopping=True, validation_split="stratified").fit(X, y)
-    with pytest.raises(ValueError, match="at least one training and two validation"):
+    # the advice says which way the fraction must move, if any can work
+    with pytest.raises(ValueError, match="at least one training and two validation samples: "
+                                         r"3 samples .* hold out 3\. Lower validation_fraction "
+                                         "to at most 2/3"):
         LSTMRegressor((2,), early_stopping=True, validation_fraction=0.99).fit(X[:3], y[:3])
+    with pytest.raises(ValueError, match="No validation_fraction can: add data"):
+        LSTMRegressor((2,), early_stopping=True, validation_fraction=0.5).fit(X[:2], y[:2])
     # one validation sample: its R² is undefined, and sklearn's r2_score
     # warned at every epoch while validation_scores_ filled with NaN
     with pytest.raises(ValueError, match=r"10 samples with validation_fraction=0\.1 hold out 1\. "
-                                         r"Increase validation_fraction"):
+                                         r"Raise validation_fraction above 1/10, add data"):
         LSTMRegressor((2,), early_stopping=True).fit(X[:10], y[:10])
+    # the fractions advised work
+    for n, fraction in ((3, 2 / 3), (10, 0.1 + 1e-9)):
+        LSTMRegressor((2,), max_iter=2, early_stopping=True,
+                      validation_fraction=fraction).fit(X[:n], y[:n])
 
 
 @pytest.mark.parametrize("zero", ["training", "validation"])
