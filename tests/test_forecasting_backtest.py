@@ -134,6 +134,26 @@ def test_backtest_several_targets_and_coverage(make):
     assert_array_equal(forecasts["covered"], inside)
 
 
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_backtest_names_targets_labelled_by_tuples(make, n_targets):
+    """MultiIndex columns name each column by a tuple: the forecasts table
+    holds the tuples (np.asarray had read them as a 2-D array and failed)."""
+    df = noisy()
+    df["z"] = 2 * df["f"]
+    df.columns = pd.MultiIndex.from_tuples([("y", "a"), ("f", "a"), ("z", "b")])
+    targets = [("y", "a"), ("z", "b")][:n_targets]
+    result = backtest(make(DirectForecaster, window=5, target=targets, horizon=2), df,
+                      initial=60, step=2)
+    forecasts = result.forecasts
+    assert list(forecasts["target"].iloc[:n_targets]) == targets
+    flat = df.copy()
+    flat.columns = ["y_a", "f_a", "z_b"]
+    reference = backtest(make(DirectForecaster, window=5, target=["y_a", "z_b"][:n_targets],
+                              horizon=2), flat, initial=60, step=2).forecasts
+    assert_allclose(forecasts["y_pred"], reference["y_pred"])
+    if n_targets == 2:
+        assert list(result.errors.columns.get_level_values("target").unique()) == targets
+
 def test_backtest_does_not_change_the_forecaster(make):
     forecaster = make(RecursiveForecaster, window=3)
     y = noisy()["y"]

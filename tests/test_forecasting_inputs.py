@@ -465,6 +465,36 @@ def test_boolean_column_names_are_refused(name, make):
         make(DirectForecaster, window=3).fit(df["x"].rename(True))
 
 
+@pytest.mark.parametrize("name", [np.nan, pd.NaT])
+def test_missing_value_column_names_are_refused(name, make):
+    # nan != nan: a forecaster fitted on a column named NaN could not find
+    # it again, and every predict failed on its own fitted-state check.
+    df = pd.DataFrame({"x": np.arange(20.0)})
+    df[name] = np.arange(20.0)
+    with pytest.raises(ValueError, match=rf"target holds the column name {name!r}, a "
+                                         "missing value, which is not equal to itself"):
+        make(DirectForecaster, window=3, target=name).fit(df)
+    with pytest.raises(ValueError, match=rf"future_covariates holds the column name {name!r}"):
+        make_windows(df, target="x", future_covariates=[name], window=3)
+    with pytest.raises(ValueError, match=rf"the Series is named {name!r}, a missing value"):
+        make(RecursiveForecaster, window=3).fit(df["x"].rename(name))
+
+
+def test_a_name_pandas_matches_to_another_label_is_refused(make):
+    # A DatetimeIndex of columns matches the text '2020-01-01' to the label
+    # Timestamp('2020-01-01'): fit accepted it, and every later call failed.
+    df = pd.DataFrame(np.random.RandomState(0).rand(30, 2),
+                      columns=pd.to_datetime(["2020-01-01", "2020-01-02"]))
+    with pytest.raises(ValueError, match=r"column '2020-01-01' given as target is matched by "
+                                         r"pandas to the column labelled Timestamp\('2020-01-01 "
+                                         r"00:00:00'\)"):
+        make(RecursiveForecaster, window=3, target="2020-01-01").fit(df)
+    forecaster = make(RecursiveForecaster, window=3, target=df.columns[0]).fit(df)
+    assert forecaster.predict(2).name == df.columns[0]
+    # Equal labels of other types name the same column: 1 and 1.0.
+    ones = pd.DataFrame({1.0: np.arange(20.0)})
+    assert make(RecursiveForecaster, window=3, target=1).fit(ones).predict(1).name == 1
+
 @pytest.mark.parametrize("names", [lambda: (c for c in ["y"]), lambda: iter(["y"])])
 def test_an_iterator_of_column_names_is_refused(names, make):
     # Read once, it was empty the next time (and clone could not copy it).

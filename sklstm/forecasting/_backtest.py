@@ -340,7 +340,9 @@ def _result(index, targets, origins, offsets, truth, pred, bounds):
         "origin": index[origins][grid[0].ravel()],
         "step": offsets[grid[1].ravel()],
         "time": index[(origins[:, None] + offsets)[grid[0], grid[1]].ravel()],
-        "target": np.asarray(targets, dtype=object)[grid[2].ravel()],
+        # Element by element: np.asarray would read tuple labels (MultiIndex
+        # columns) as rows of a 2-D array.
+        "target": np.fromiter(targets, dtype=object, count=len(targets))[grid[2].ravel()],
         "y_true": truth.ravel(),
         "y_pred": pred.ravel(),
     }

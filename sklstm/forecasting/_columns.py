@@ -61,6 +61,11 @@ def as_frame(data, target, *, what=None):
                 f"the Series is named {name!r}, a boolean, which pandas reads as a mask "
                 f"when selecting columns; rename it, e.g. series.rename({str(bool(name))!r})."
             )
+        if _is_missing_label(name):
+            raise ValueError(
+                f"the Series is named {name!r}, a missing value, {_MISSING_LABEL_WHY}; "
+                "rename it, e.g. series.rename('y')."
+            )
         if target is not None and _names(target, "target") != (name,):
             if what is None:
                 raise ValueError(
@@ -85,6 +90,17 @@ def as_frame(data, target, *, what=None):
     if target is None:
         raise ValueError("target is required when data is a DataFrame.")
     return data, target
+
+
+# Why a label such as NaN cannot name a column: nan != nan.
+_MISSING_LABEL_WHY = (
+    "which is not equal to itself, so a fitted forecaster could not find its column again"
+)
+
+
+def _is_missing_label(name):
+    """Whether ``name`` is a missing value (NaN, NaT, None, pd.NA), not a label."""
+    return not isinstance(name, tuple) and pd.api.types.is_scalar(name) and bool(pd.isna(name))
 
 
 def _names(value, role):
@@ -116,6 +132,11 @@ def _names(value, role):
                 f"{role} holds the column name {name!r}, a boolean, which pandas reads "
                 "as a mask when selecting columns; rename the column, e.g. with "
                 f"df.rename(columns={{{bool(name)!r}: {str(bool(name))!r}}})."
+            )
+        if _is_missing_label(name):
+            raise ValueError(
+                f"{role} holds the column name {name!r}, a missing value, "
+                f"{_MISSING_LABEL_WHY}; rename the column, e.g. with df.rename(columns=...)."
             )
         if name in seen:
             raise ValueError(f"column {name!r} is listed twice in {role}.")
@@ -179,9 +200,27 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
     duplicated = [name for name in owner if np.sum(frame.columns == name) > 1]
     if duplicated:
         raise ValueError(f"data has several columns named {duplicated[0]!r}.")
-    for name in owner:
+    for name, role in owner.items():
         _column(frame, name)
+        label = frame.columns[frame.columns.get_loc(name)]
+        if not _equal_labels(label, name):
+            # pandas also matches '2020-01-01' to the label Timestamp('2020-01-01'):
+            # the fitted names would then differ from the columns they select.
+            raise ValueError(
+                f"column {name!r} given as {role} is matched by pandas to the column "
+                f"labelled {label!r}, of another type; name the column by its label, "
+                f"{label!r}, so that every later call reads it under one name."
+            )
     return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
+
+
+def _equal_labels(a, b):
+    """Whether two column labels are equal (``1`` and ``1.0`` are; a text
+    date and a Timestamp are not)."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # labels whose == is not a truth value
+        return False
 
 
 def _column(frame, name):
