@@ -263,6 +263,16 @@ def test_missing_timestamps():
         make_windows(df, target="y", window=2)
 
 
+def test_missing_business_days_are_named_on_the_business_day_grid():
+    # Business days also lie on the daily grid, which misses every weekend:
+    # the grid that misses fewest (the one holiday) is the data's.
+    index = pd.bdate_range("2024-01-01", periods=40).drop(pd.Timestamp("2024-01-15"))
+    df = pd.DataFrame({"y": np.arange(39.0)}, index=index)
+    with pytest.raises(ValueError, match=r"missing 1 timestamp\(s\) for its frequency 'B': "
+                                         r"2024-01-15 00:00:00\. Insert them with "
+                                         r"df\.asfreq\('B'\)"):
+        make_windows(df, target="y", window=2)
+
 def test_missing_integer_labels():
     df = pd.DataFrame({"y": np.arange(5.0)}, index=[0, 1, 2, 4, 5])
     with pytest.raises(ValueError, match="step 1; labels 3 are missing"):

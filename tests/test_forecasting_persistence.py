@@ -221,6 +221,27 @@ def test_fixed_offset_time_zones_survive_saving_and_unnamed_zones_are_refused():
         RecursiveForecaster(small_lstm(), window=3, calibration=None).fit(y)
 
 
+@pytest.mark.parametrize("zone", ["zoneinfo", "pytz"])
+def test_a_named_zone_comes_back_as_the_same_kind_of_zone(zone):
+    """A zoneinfo zone was rebuilt from its name as a pytz zone: fitted
+    values, and forecasts after saving, had another index dtype than the
+    data, and joined with it only as UTC or object labels."""
+    import zoneinfo
+
+    import pytz
+
+    tz = {"zoneinfo": zoneinfo.ZoneInfo, "pytz": pytz.timezone}[zone]("Europe/Paris")
+    index = pd.date_range("2024-03-20", periods=30, freq="D", tz=tz)  # across a DST change
+    y = pd.Series(np.sin(np.arange(30.0)), index, name="y")
+    model = RecursiveForecaster(small_lstm(), window=3).fit(y)
+    assert model.fitted_values_.index.dtype == y.index.dtype
+    assert type(model.fitted_values_.index.tz) is type(tz)
+    forecast = model.predict(2)
+    for loaded in (pickle.loads(pickle.dumps(model)),
+                   sio.loads(sio.dumps(model), trusted=trusted_types())):
+        assert loaded.predict(2).index.equals(forecast.index)
+        assert pd.concat([y, loaded.predict(2)]).index.dtype == y.index.dtype
+
 def _tampered(state, key, value):
     """A copy of a saved forecaster state, ``key`` ("a.b" for nested) set to ``value``."""
     state = {k: (dict(v) if isinstance(v, dict) else v) for k, v in state.items()}

@@ -12,6 +12,7 @@ an unsorted or duplicated index are errors, never silently repaired: use
 """
 
 import datetime
+import zoneinfo
 
 import numpy as np
 import pandas as pd
@@ -75,8 +76,13 @@ def date_range(start, freq, unit, *, end=None, periods=None, name=None):
 
 
 def _missing_datetimes(index):
-    """Guess the frequency of a DatetimeIndex with holes; return (freq, missing)."""
-    candidates = []
+    """Guess the frequency of a DatetimeIndex with holes; return (freq, missing).
+
+    Of the frequencies whose grid holds every timestamp, the one that misses
+    fewest: business days without a holiday also lie on the daily grid,
+    which misses every weekend.
+    """
+    candidates, best = [], (None, None)
     for start in range(min(len(index) - 2, 50)):
         freq = pd.infer_freq(index[start : start + 3])
         if freq is not None and freq not in candidates:
@@ -92,8 +98,10 @@ def _missing_datetimes(index):
         except ValueError:  # a step into a DST change: not the data's grid
             continue
         if len(full) > len(index) and index.isin(full).all():
-            return freq, full.difference(index)
-    return None, None
+            missing = full.difference(index)
+            if best[1] is None or len(missing) < len(best[1]):
+                best = freq, missing
+    return best
 
 
 def _check_index_type(index):
@@ -399,11 +407,17 @@ def _same_zone(a, b):
 def _zone_state(tz):
     """A time zone as plain values that rebuild it, or None if there are none.
 
-    Its name where pandas reads the name back (``"Europe/Paris"``, ``"UTC"``);
+    A :class:`zoneinfo.ZoneInfo` as ``{"zoneinfo": key}``; another zone by
+    its name where pandas reads the name back (``"Europe/Paris"``, ``"UTC"``);
     else, for a fixed offset (``pytz.FixedOffset(90)``, dateutil's
     ``tzutc()``), the offset in seconds, rebuilt as a
     :class:`datetime.timezone` of that offset (the same zone, another type).
     """
+    if isinstance(tz, zoneinfo.ZoneInfo) and tz.key is not None:
+        # By its key: pandas rebuilds a zone's name as a pytz zone when
+        # pytz is installed, an index of another dtype that mixes with the
+        # data's only as UTC or object labels.
+        return {"zoneinfo": tz.key}
     name = str(tz)
     try:
         pd.DatetimeIndex([], tz=name)
@@ -446,7 +460,9 @@ def index_from_state(state, freq):
     unit = state.get("unit", "ns")  # saved before the unit was kept: nanoseconds
     index = pd.DatetimeIndex(state["values"].astype(f"datetime64[{unit}]"), name=state["name"])
     tz = state["tz"]
-    if isinstance(tz, dict):
+    if isinstance(tz, dict) and "zoneinfo" in tz:
+        tz = zoneinfo.ZoneInfo(tz["zoneinfo"])
+    elif isinstance(tz, dict):
         tz = datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
     if tz is not None:
         index = index.tz_localize("UTC").tz_convert(tz)
