@@ -594,6 +594,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"{self._patch_alignment!r}."
             )
         check_input_statistics(self.input_mean_, self.input_scale_)
+        self._check_input_record()
         check_positive_int(self.n_outputs_, "n_outputs_")
         self._check_target_state()
         check_layer_arrays(self.coefs_)
@@ -601,6 +602,42 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         TrainingRecord.check_attributes(vars(self))
         check_optimizer_state(getattr(self, "_optimizer", None), theta.size)
         return network, theta
+
+    def _check_input_record(self):
+        """Check what predict reads X against: ``n_features_in_`` (a table's
+        columns, or the channels of sequences), ``_fitted_on_table`` and
+        ``feature_names_in_``, against the channels of ``input_mean_``."""
+        if not isinstance(self._fitted_on_table, (bool, np.bool_)):
+            raise TypeError(
+                f"_fitted_on_table must be a bool, got {self._fitted_on_table!r}."
+            )
+        n_features = check_positive_int(self.n_features_in_, "n_features_in_")
+        n_channels = self.input_mean_.size
+        if self._fitted_on_table:
+            # Columns of n_channels lags each, then n_exog exogenous values
+            # (each one more channel): n_channels + n_exog = input_mean_.size.
+            architecture = self._completed_architecture(self._fitted_architecture_record() or {})
+            n_exog = architecture["n_exog"]
+            if isinstance(n_exog, (bool, np.bool_)) or not isinstance(n_exog, numbers.Integral):
+                raise TypeError(f"the fitted n_exog must be an int, got {n_exog!r}.")
+            per_step = n_channels - n_exog
+            if per_step < 1 or n_features <= n_exog or (n_features - n_exog) % per_step:
+                raise ValueError(
+                    f"n_features_in_ is {n_features}, but a table of {n_channels - n_exog} "
+                    f"channel(s) and n_exog={n_exog} (input_mean_ holds {n_channels}) has "
+                    f"n_exog plus a multiple of {max(per_step, 1)} columns."
+                )
+        elif n_features != n_channels:
+            raise ValueError(
+                f"n_features_in_ is {n_features}, but the model was fitted on sequences of "
+                f"{n_channels} channel(s) (input_mean_)."
+            )
+        names = vars(self).get("feature_names_in_")
+        if names is not None and len(names) != n_features:
+            raise ValueError(
+                f"feature_names_in_ holds {len(names)} names, but n_features_in_ is "
+                f"{n_features}."
+            )
 
     def _check_target_state(self):
         """Check the fitted attributes that describe the targets (subclasses)."""

@@ -257,6 +257,7 @@ class _Network:
     patch_alignment: str  # "end" or "start" (the fitted _patch_alignment)
     column_order: str
     newest_first: bool
+    n_columns: int | None  # the table width of a model fitted on tables, else None
     task: str  # "regression", "binary", "multiclass" or "multilabel"
     single_output: bool  # predict has no output axis
     classes: np.ndarray | None
@@ -443,6 +444,10 @@ def _describe(estimator):
     # (set_params since fit, newest_first say, would export another reading);
     # predict refuses the same.
     estimator._check_architecture("An export")
+    # Every attribute the graph reads, as predict checks it: weights or
+    # statistics set by hand (a negative target_scale_, float16 weights)
+    # would export a graph that is silently wrong.
+    estimator._check_fitted_state()
     params = _check_params(estimator)
     if getattr(estimator, "quantiles_", None) is not None:
         # The fitted loss decides; one set since is refused by predict's own check.
@@ -490,6 +495,7 @@ def _describe(estimator):
         return_sequences=bool(params["return_sequences"]), n_channels=int(params["n_channels"]),
         patch_length=patch_length, patch_alignment=estimator._patch_alignment,
         column_order=params["column_order"], newest_first=bool(params["newest_first"]),
+        n_columns=int(estimator.n_features_in_) if estimator._fitted_on_table else None,
         task=task, single_output=single, classes=classes,
     )
 
@@ -823,7 +829,19 @@ def _emit_classes(g, net, z, label):
 
 
 def _input_form(variable, net):
-    """Return (rank, ONNX element type) of the input, checked against the model."""
+    """Return (rank, ONNX element type) of the input, checked against the model.
+
+    The axis that predict checks (a table's columns for a model fitted on
+    tables, the channels of 3-D input) must be declared, with the model's
+    size: the graph cannot refuse another at run time, and would read it
+    wrong (one channel broadcast to all, columns read as other steps).
+    """
+    if isinstance(variable.type, StringTensorType):
+        raise TypeError(
+            "Cannot export for an input declared as text (StringTensorType): sklstm models "
+            "read numbers, and predict refuses text. Declare a FloatTensorType or "
+            "DoubleTensorType input."
+        )
     shape = list(variable.type.shape or [])
     C = net.mean.shape[0]
     if len(shape) == 2:
@@ -832,14 +850,23 @@ def _input_form(variable, net):
                 f"Cannot export for 2-D input: n_channels={net.n_channels}, but the model "
                 f"was fitted on {C} channels."
             )
+        if net.n_columns is not None and shape[1] != net.n_columns:
+            raise ValueError(
+                f"Cannot export for a 2-D input of {_declared(shape[1])} columns: the model "
+                f"was fitted on tables of {net.n_columns} (n_features_in_). Declare the "
+                f"input's shape as [None, {net.n_columns}]."
+            )
         if isinstance(shape[1], numbers.Integral) and shape[1] % C:
             raise ValueError(
                 f"A 2-D input of {shape[1]} columns cannot hold n_channels={C} channels "
                 "of equal length."
             )
     elif len(shape) == 3:
-        if isinstance(shape[2], numbers.Integral) and shape[2] != C:
-            raise ValueError(f"The 3-D input has {shape[2]} channels, the model {C}.")
+        if shape[2] != C:
+            raise ValueError(
+                f"Cannot export for a 3-D input of {_declared(shape[2])} channels: the model "
+                f"reads {C}. Declare the input's shape as [None, None, {C}]."
+            )
     else:
         raise ValueError(
             f"sklstm models read 2-D tables or 3-D sequences, got an input of shape {shape}."
@@ -847,6 +874,11 @@ def _input_form(variable, net):
     in_type = TensorProto.DOUBLE if isinstance(variable.type, DoubleTensorType) else (
         TensorProto.FLOAT if isinstance(variable.type, FloatTensorType) else None)
     return len(shape), in_type
+
+
+def _declared(size):
+    """A declared axis size for a message: the number, or "an unknown number of"."""
+    return str(size) if isinstance(size, numbers.Integral) else "an unknown number of"
 
 
 # -- skl2onnx registration --------------------------------------------------------

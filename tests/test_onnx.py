@@ -585,6 +585,61 @@ def test_unknown_parameters_pass_only_when_off_at_their_default():
     assert refused({"solver": "sgd", "max_iter": 1}, {}) is None  # training only
 
 
+@pytest.mark.parametrize("attribute, value, error, match", [
+    ("target_scale_", lambda m: -m.target_scale_, ValueError,
+     "target_scale_ must be > 0 everywhere"),
+    ("target_mean_", lambda m: np.zeros(2), ValueError, "target_mean_ must have shape"),
+    ("out_intercept_", lambda m: np.full_like(m.out_intercept_, np.nan), ValueError,
+     "out_intercept_"),
+    ("input_mean_", lambda m: np.full_like(m.input_mean_, np.inf), ValueError, "input_mean_"),
+    ("out_coef_", lambda m: m.out_coef_.astype(np.float16), TypeError, "out_coef_"),
+    ("n_features_in_", lambda m: 5, ValueError, "n_features_in_ is 5"),
+])
+@pytest.mark.parametrize("export", ["sklstm", "skl2onnx"])
+def test_refuses_fitted_state_that_predict_refuses(fitted, attribute, value, error, match,
+                                                    export):
+    """skl2onnx's converter exported hand-set attributes that predict
+    refuses (a negative target_scale_, float16 weights) into graphs that
+    were silently wrong; a wrong-shaped target_mean_ failed in np.broadcast_to."""
+    model, X = fitted
+    setattr(model, attribute, value(model))
+    with pytest.raises(error, match=match):
+        model.predict(X)
+    convert = to_onnx if export == "sklstm" else skl2onnx.to_onnx
+    with pytest.raises(error, match=match):
+        convert(model, X)
+
+
+def test_refuses_input_declarations_the_graph_would_read_wrong():
+    """A declared input is checked where predict checks X: text is refused,
+    and so is a table width (or channel count) other than the model's, or
+    one left unknown, which the graph cannot refuse at run time."""
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    X, y = _data()
+    table = X[:, :, 0]
+    on_tables = _fit(LSTMRegressor, table, y)
+    on_sequences = _fit(LSTMRegressor, X, y)
+
+    def convert(model, tensor_type):
+        return skl2onnx.convert_sklearn(model, initial_types=[("X", tensor_type)])
+
+    with pytest.raises(TypeError, match="declared as text"):
+        convert(on_tables, StringTensorType([None, T]))
+    for width in (T - 1, None):
+        with pytest.raises(ValueError, match=rf"fitted on tables of {T} \(n_features_in_\). "
+                                             rf"Declare the input's shape as \[None, {T}\]"):
+            convert(on_tables, FloatTensorType([None, width]))
+    for channels in (1, None):
+        with pytest.raises(ValueError, match=rf"the model reads {C}\. Declare the input's "
+                                             rf"shape as \[None, None, {C}\]"):
+            convert(on_sequences, FloatTensorType([None, None, channels]))
+    # The declarations that fit export, and match predict.
+    _assert_close(_run(convert(on_tables, FloatTensorType([None, T])), table)[0],
+                  on_tables.predict(table))
+    _assert_close(_run(convert(on_sequences, FloatTensorType([None, None, C])), X)[0],
+                  on_sequences.predict(X))
+
 def test_refuses_weights_of_unknown_architectures(fitted):
     model, X = fitted
     H = model.coefs_[0]["R"].shape[0]

@@ -321,6 +321,19 @@ _BAD_REGRESSOR_STATES = {
                                  r"_patch_alignment must be 'end' or 'start', got 'middle'"),
     "_patch_alignment an array": (dict(_patch_alignment=np.array(["end", "end"])), ValueError,
                                   r"_patch_alignment must be 'end' or 'start'"),
+    # predict compared X with these without checking them: X has 12 features,
+    # "but LSTMRegressor is expecting x features".
+    "n_features_in_ text": (dict(n_features_in_="x"), TypeError,
+                            r"n_features_in_ must be an int >= 1, got 'x'"),
+    "n_features_in_ 0": (dict(n_features_in_=0), ValueError, r"n_features_in_ must be an int"),
+    "n_features_in_ of other channels": (
+        dict(n_features_in_=3), ValueError,
+        r"n_features_in_ is 3, but the model was fitted on sequences of 2 channel\(s\)"),
+    "feature_names_in_ of 3": (dict(feature_names_in_=np.array(["a", "b", "c"], dtype=object)),
+                               ValueError, r"feature_names_in_ holds 3 names, but "
+                                           r"n_features_in_ is 2"),
+    "_fitted_on_table not a bool": (dict(_fitted_on_table="yes"), TypeError,
+                                    r"_fitted_on_table must be a bool"),
 }
 
 
@@ -339,6 +352,18 @@ def test_a_bad_loaded_regressor_state_is_refused_at_load_naming_the_attribute(ca
         load(_tampered(model, **changes))
     assert_array_equal(model.predict(X), expected)  # the saved model is untouched
 
+
+@pytest.mark.parametrize("load", _LOADERS)
+def test_a_table_width_that_does_not_hold_the_channels_is_refused_at_load(load):
+    rng = np.random.RandomState(0)
+    table = rng.normal(size=(20, 9))  # 4 steps of 2 channels, then 1 exogenous column
+    model = LSTMRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0, n_channels=2,
+                          n_exog=1).fit(table, table[:, 0])
+    assert_array_equal(load(model).predict(table), model.predict(table))
+    with pytest.raises(ValueError, match=r"n_features_in_ is 8, but a table of 2 channel\(s\) "
+                                         r"and n_exog=1 \(input_mean_ holds 3\) has n_exog plus "
+                                         r"a multiple of 2 columns"):
+        load(_tampered(model, n_features_in_=8))
 
 @pytest.mark.parametrize("load", _LOADERS)
 @pytest.mark.parametrize("classes, match", [
