@@ -621,11 +621,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             if isinstance(n_exog, (bool, np.bool_)) or not isinstance(n_exog, numbers.Integral):
                 raise TypeError(f"the fitted n_exog must be an int, got {n_exog!r}.")
             per_step = n_channels - n_exog
-            if per_step < 1 or n_features <= n_exog or (n_features - n_exog) % per_step:
+            if per_step < 1:
                 raise ValueError(
-                    f"n_features_in_ is {n_features}, but a table of {n_channels - n_exog} "
+                    f"the fitted n_exog={n_exog} leaves no lag channel of the "
+                    f"{n_channels} in input_mean_."
+                )
+            if n_features <= n_exog or (n_features - n_exog) % per_step:
+                raise ValueError(
+                    f"n_features_in_ is {n_features}, but a table of {per_step} "
                     f"channel(s) and n_exog={n_exog} (input_mean_ holds {n_channels}) has "
-                    f"n_exog plus a multiple of {max(per_step, 1)} columns."
+                    f"n_exog plus a positive multiple of {per_step} columns."
                 )
         elif n_features != n_channels:
             raise ValueError(
@@ -633,6 +638,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"{n_channels} channel(s) (input_mean_)."
             )
         names = vars(self).get("feature_names_in_")
+        if names is not None and not (isinstance(names, np.ndarray) and names.ndim == 1):
+            raise TypeError(
+                f"feature_names_in_ must be a 1-D NumPy array of names, got "
+                f"{type(names).__name__}."
+            )
         if names is not None and len(names) != n_features:
             raise ValueError(
                 f"feature_names_in_ holds {len(names)} names, but n_features_in_ is "

@@ -348,6 +348,7 @@ def _layer_output(cache, lay):
     """Hidden states ``h_0 .. h_T`` of a layer, shape (T+1, H, B), a view."""
     return cache["Hs"]
 
+
 def _backward_factors(lay, cache, t0, t1, F, bufs):
     """Local derivative factors of steps ``t0 .. t1-1``, for every variant.
 

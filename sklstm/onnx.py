@@ -157,6 +157,7 @@ def _check_target_opset(target_opset):
         )
     return int(target_opset)
 
+
 # Gate blocks of the fitted weights, as documented for ``coefs_`` (keyed by
 # coupled_gates), and the ONNX LSTM operator's order (its c is sklstm's g).
 _SKLSTM_BLOCKS = {False: ("i", "f", "g", "o"), True: ("i", "g", "o")}
@@ -458,12 +459,9 @@ def _describe(estimator):
     coupled, peephole = bool(params["coupled_gates"]), bool(params["peephole"])
     mean = np.asarray(estimator.input_mean_, np.float64)
     scale = np.asarray(estimator.input_scale_, np.float64)
-    if mean.ndim != 1 or mean.shape != scale.shape or not np.all(scale > 0):
-        raise ValueError("Cannot export: input_mean_ and input_scale_ are inconsistent.")
     patch_length = int(getattr(estimator, "patch_length_", 1))
     layers = _read_layers(estimator.coefs_, patch_length * mean.shape[0], coupled, peephole,
                           bool(params["bidirectional"]))
-    n_in = sum(direction[1].shape[1] for direction in layers[-1])
     sizes = [layer[0][1].shape[1] for layer in layers]
     try:
         same_sizes = _hidden_sizes(params["hidden_layer_sizes"]) == sizes
@@ -476,11 +474,6 @@ def _describe(estimator):
         )
     coef = np.asarray(estimator.out_coef_)
     intercept = np.asarray(estimator.out_intercept_)
-    if coef.shape != (n_in, estimator.n_outputs_) or intercept.shape != (estimator.n_outputs_,):
-        raise ValueError(
-            f"Cannot export: out_coef_ has shape {coef.shape}, but the last layer has "
-            f"{n_in} units and the model {estimator.n_outputs_} outputs."
-        )
     task, single = _output_kind(estimator)
     classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
     target_mean = target_scale = None
@@ -854,7 +847,8 @@ def _input_form(variable, net):
             raise ValueError(
                 f"Cannot export for a 2-D input of {_declared(shape[1])} columns: the model "
                 f"was fitted on tables of {net.n_columns} (n_features_in_). Declare the "
-                f"input's shape as [None, {net.n_columns}]."
+                f"input's shape as [None, {net.n_columns}]; in a pipeline, this is the width "
+                "skl2onnx gives the steps before the model's."
             )
         if isinstance(shape[1], numbers.Integral) and shape[1] % C:
             raise ValueError(
@@ -865,7 +859,8 @@ def _input_form(variable, net):
         if shape[2] != C:
             raise ValueError(
                 f"Cannot export for a 3-D input of {_declared(shape[2])} channels: the model "
-                f"reads {C}. Declare the input's shape as [None, None, {C}]."
+                f"reads {C}. Declare the input's shape as [None, None, {C}]; in a pipeline, "
+                "this is the shape skl2onnx gives the steps before the model's."
             )
     else:
         raise ValueError(

@@ -273,6 +273,7 @@ def test_missing_business_days_are_named_on_the_business_day_grid():
                                          r"df\.asfreq\('B'\)"):
         make_windows(df, target="y", window=2)
 
+
 def test_missing_integer_labels():
     df = pd.DataFrame({"y": np.arange(5.0)}, index=[0, 1, 2, 4, 5])
     with pytest.raises(ValueError, match="step 1; labels 3 are missing"):

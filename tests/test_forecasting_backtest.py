@@ -154,6 +154,7 @@ def test_backtest_names_targets_labelled_by_tuples(make, n_targets):
     if n_targets == 2:
         assert list(result.errors.columns.get_level_values("target").unique()) == targets
 
+
 def test_backtest_does_not_change_the_forecaster(make):
     forecaster = make(RecursiveForecaster, window=3)
     y = noisy()["y"]

@@ -640,6 +640,7 @@ def test_refuses_input_declarations_the_graph_would_read_wrong():
     _assert_close(_run(convert(on_sequences, FloatTensorType([None, None, C])), X)[0],
                   on_sequences.predict(X))
 
+
 def test_refuses_weights_of_unknown_architectures(fitted):
     model, X = fitted
     H = model.coefs_[0]["R"].shape[0]

@@ -334,6 +334,8 @@ _BAD_REGRESSOR_STATES = {
                                            r"n_features_in_ is 2"),
     "_fitted_on_table not a bool": (dict(_fitted_on_table="yes"), TypeError,
                                     r"_fitted_on_table must be a bool"),
+    "feature_names_in_ text": (dict(feature_names_in_="ab"), TypeError,
+                               r"feature_names_in_ must be a 1-D NumPy array of names, got str"),
 }
 
 
@@ -362,8 +364,9 @@ def test_a_table_width_that_does_not_hold_the_channels_is_refused_at_load(load):
     assert_array_equal(load(model).predict(table), model.predict(table))
     with pytest.raises(ValueError, match=r"n_features_in_ is 8, but a table of 2 channel\(s\) "
                                          r"and n_exog=1 \(input_mean_ holds 3\) has n_exog plus "
-                                         r"a multiple of 2 columns"):
+                                         r"a positive multiple of 2 columns"):
         load(_tampered(model, n_features_in_=8))
+
 
 @pytest.mark.parametrize("load", _LOADERS)
 @pytest.mark.parametrize("classes, match", [

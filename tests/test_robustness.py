@@ -251,6 +251,7 @@ BAD_CLASSIFICATION_TARGETS = {
         "Decimal\\('0'\\).*y\\.astype\\(int\\)"),
 }
 
+
 @pytest.mark.parametrize("estimator", ESTIMATORS)
 @pytest.mark.parametrize("case", sorted(BAD_FIT_INPUT))
 def test_bad_input_to_fit(estimator, case):

@@ -61,10 +61,10 @@ def as_frame(data, target, *, what=None):
                 f"the Series is named {name!r}, a boolean, which pandas reads as a mask "
                 f"when selecting columns; rename it, e.g. series.rename({str(bool(name))!r})."
             )
-        if _is_missing_label(name):
+        if _is_nan_label(name):
             raise ValueError(
-                f"the Series is named {name!r}, a missing value, {_MISSING_LABEL_WHY}; "
-                "rename it, e.g. series.rename('y')."
+                f"the Series is named {name!r}, a NaN, {_NAN_LABEL_WHY}; rename it, e.g. "
+                "series.rename('y')."
             )
         if target is not None and _names(target, "target") != (name,):
             if what is None:
@@ -92,15 +92,17 @@ def as_frame(data, target, *, what=None):
     return data, target
 
 
-# Why a label such as NaN cannot name a column: nan != nan.
-_MISSING_LABEL_WHY = (
-    "which is not equal to itself, so a fitted forecaster could not find its column again"
+# Why NaN cannot name a column: nan != nan, and a saved forecaster's NaN is
+# another object than its columns' (None, NaT and pd.NA are singletons).
+_NAN_LABEL_WHY = (
+    "which is not equal to itself, so a saved forecaster could not find its column again"
 )
 
 
-def _is_missing_label(name):
-    """Whether ``name`` is a missing value (NaN, NaT, None, pd.NA), not a label."""
-    return not isinstance(name, tuple) and pd.api.types.is_scalar(name) and bool(pd.isna(name))
+def _is_nan_label(name):
+    """Whether ``name`` is a float NaN, or a tuple label (MultiIndex columns) holding one."""
+    parts = name if isinstance(name, tuple) else (name,)
+    return any(isinstance(part, (float, np.floating)) and np.isnan(part) for part in parts)
 
 
 def _names(value, role):
@@ -133,10 +135,10 @@ def _names(value, role):
                 "as a mask when selecting columns; rename the column, e.g. with "
                 f"df.rename(columns={{{bool(name)!r}: {str(bool(name))!r}}})."
             )
-        if _is_missing_label(name):
+        if _is_nan_label(name):
             raise ValueError(
-                f"{role} holds the column name {name!r}, a missing value, "
-                f"{_MISSING_LABEL_WHY}; rename the column, e.g. with df.rename(columns=...)."
+                f"{role} holds the column name {name!r}, with a NaN, {_NAN_LABEL_WHY}; "
+                "rename the column, e.g. with df.rename(columns=...)."
             )
         if name in seen:
             raise ValueError(f"column {name!r} is listed twice in {role}.")
@@ -217,6 +219,8 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
 def _equal_labels(a, b):
     """Whether two column labels are equal (``1`` and ``1.0`` are; a text
     date and a Timestamp are not)."""
+    if a is b:  # NaT and pd.NA are themselves, though not equal to themselves
+        return True
     try:
         return bool(a == b)
     except (TypeError, ValueError):  # labels whose == is not a truth value
@@ -232,7 +236,15 @@ def _column(frame, name):
     the names it was given, so a part of a label is refused, naming the
     whole one: fit, predict and backtest would read different columns.
     """
-    selected = frame[name]
+    try:
+        selected = frame[name]
+    except TypeError:
+        # pandas finds a part of several labels ('2020-01' of Timestamp
+        # labels) but cannot select by it.
+        raise ValueError(
+            f"column {name!r} is part of several labels of data's columns, not one whole "
+            "label; name one column by its label (df.columns lists them)."
+        ) from None
     if isinstance(selected, pd.DataFrame):
         # A repeated name, or the outer level of several MultiIndex columns.
         raise ValueError(

@@ -62,6 +62,7 @@ CALIBRATION_CONSTRAINTS = {
 # Real ranks within this of an integer are that integer (float rounding).
 _ROUNDING = 1e-9
 
+
 def calibration_folds(n_rows, n_min_rows, max_offset, method, size, n_folds):
     """The calibration folds of a history, or why there are none.
 

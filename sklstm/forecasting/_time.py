@@ -407,17 +407,20 @@ def _same_zone(a, b):
 def _zone_state(tz):
     """A time zone as plain values that rebuild it, or None if there are none.
 
-    A :class:`zoneinfo.ZoneInfo` as ``{"zoneinfo": key}``; another zone by
-    its name where pandas reads the name back (``"Europe/Paris"``, ``"UTC"``);
+    A :class:`zoneinfo.ZoneInfo` as ``{"zoneinfo": key}``, a pytz zone as
+    ``{"pytz": name}``; another zone by its name where pandas reads the name
+    back (``"Europe/Paris"``, ``"UTC"``);
     else, for a fixed offset (``pytz.FixedOffset(90)``, dateutil's
     ``tzutc()``), the offset in seconds, rebuilt as a
     :class:`datetime.timezone` of that offset (the same zone, another type).
     """
+    # zoneinfo and pytz zones by their library and key: pandas rebuilds a
+    # name as its own default kind (pytz before pandas 3, zoneinfo since), an
+    # index of another dtype that mixes with the data's only as UTC or object.
     if isinstance(tz, zoneinfo.ZoneInfo) and tz.key is not None:
-        # By its key: pandas rebuilds a zone's name as a pytz zone when
-        # pytz is installed, an index of another dtype that mixes with the
-        # data's only as UTC or object labels.
         return {"zoneinfo": tz.key}
+    if type(tz).__module__.startswith("pytz") and getattr(tz, "zone", None):
+        return {"pytz": tz.zone}
     name = str(tz)
     try:
         pd.DatetimeIndex([], tz=name)
@@ -426,6 +429,15 @@ def _zone_state(tz):
         pass
     offset = tz.utcoffset(None)
     return None if offset is None else {"utc_offset_seconds": offset.total_seconds()}
+
+
+def _pytz_zone(name):
+    """The pytz zone ``name``; its name (pandas' default kind) without pytz."""
+    try:
+        import pytz
+    except ImportError:  # saved where pytz was installed, loaded where it is not
+        return name
+    return pytz.timezone(name)
 
 
 def check_time_zone(index):
@@ -462,6 +474,8 @@ def index_from_state(state, freq):
     tz = state["tz"]
     if isinstance(tz, dict) and "zoneinfo" in tz:
         tz = zoneinfo.ZoneInfo(tz["zoneinfo"])
+    elif isinstance(tz, dict) and "pytz" in tz:
+        tz = _pytz_zone(tz["pytz"])
     elif isinstance(tz, dict):
         tz = datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
     if tz is not None:
