@@ -37,8 +37,11 @@ The graph
 4. **Head**: the dense layer on ``Y_h`` (the state at each sequence's last
    real step) for many-to-one models, or on every step of ``Y`` with
    ``return_sequences=True``.
-5. **Outputs**: a regressor gives ``variable``, shaped as ``predict``'s
-   result. A classifier gives ``label`` then ``probabilities``, as
+5. **Outputs**: a regressor gives ``variable`` of shape (N, n_targets), or
+   (N, T, n_targets) with ``return_sequences=True``: ``predict``'s values
+   with the targets' axis kept for one target too, as skl2onnx's own
+   regressors give (N, 1), so that its ``StackingRegressor`` can join them
+   (``ravel()`` gives ``predict``'s (N,)). A classifier gives ``label`` then ``probabilities``, as
    skl2onnx's own classifiers do with ``zipmap=False``: labels are int64
    for integer or boolean classes, double for other numbers and strings
    for text; a multilabel model gives an int64 indicator (N, n_labels).
@@ -260,7 +263,6 @@ class _Network:
     newest_first: bool
     n_columns: int | None  # the table width of a model fitted on tables, else None
     task: str  # "regression", "binary", "multiclass" or "multilabel"
-    single_output: bool  # predict has no output axis
     classes: np.ndarray | None
 
 
@@ -395,18 +397,17 @@ def _onnx_lstm_weights(layer, coupled):
 
 
 def _output_kind(estimator):
-    """Return (task, single_output) from the fitted model.
+    """Return the fitted model's task: regression, binary, multiclass or multilabel.
 
-    A multilabel and a multiclass classifier, or a regressor fitted on
-    ``y`` of shape (n,) and one of shape (n, 1), have weights of the same
-    shapes; what tells them apart is what ``predict`` reads: the label
-    binarizer's target type, and ``_single_output``.
+    A multilabel and a multiclass classifier have weights of the same
+    shapes; what tells them apart is what ``predict`` reads, the label
+    binarizer's target type.
     """
     if isinstance(estimator, LSTMRegressor):
-        return "regression", bool(estimator._single_output)
+        return "regression"
     if estimator._multilabel:
-        return "multilabel", False
-    return ("binary" if len(estimator.classes_) == 2 else "multiclass"), True
+        return "multilabel"
+    return "binary" if len(estimator.classes_) == 2 else "multiclass"
 
 
 def _check_classes(estimator, task, n_outputs):
@@ -474,7 +475,7 @@ def _describe(estimator):
         )
     coef = np.asarray(estimator.out_coef_)
     intercept = np.asarray(estimator.out_intercept_)
-    task, single = _output_kind(estimator)
+    task = _output_kind(estimator)
     classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
     target_mean = target_scale = None
     if task == "regression":  # targets standardised in fit
@@ -489,7 +490,7 @@ def _describe(estimator):
         patch_length=patch_length, patch_alignment=estimator._patch_alignment,
         column_order=params["column_order"], newest_first=bool(params["newest_first"]),
         n_columns=int(estimator.n_features_in_) if estimator._fitted_on_table else None,
-        task=task, single_output=single, classes=classes,
+        task=task, classes=classes,
     )
 
 
@@ -896,8 +897,6 @@ def _convert(scope, operator, container):
     out_type = TensorProto.DOUBLE if in_type == TensorProto.DOUBLE else TensorProto.FLOAT
     if net.task == "regression":
         values = _nan_where(g, net, z, padded, invalid)
-        if net.single_output:
-            values = g.axes("Squeeze", values, [-1])
         dtype = np.float64 if out_type == TensorProto.DOUBLE else np.float32
         with np.errstate(over="ignore"):
             mean, scale = net.target_mean.astype(dtype), net.target_scale.astype(dtype)
@@ -926,7 +925,8 @@ def _convert(scope, operator, container):
 
 
 def _calculate_shapes(operator):
-    """skl2onnx shape calculator: outputs shaped as predict and predict_proba."""
+    """skl2onnx shape calculator: outputs shaped as predict_proba and predict
+    (a regressor's with its targets' axis, one target too)."""
     net = _describe(operator.raw_operator)
     x = operator.inputs[0]
     rank, _ = _input_form(x, net)
@@ -940,7 +940,7 @@ def _calculate_shapes(operator):
     value_type = DoubleTensorType if isinstance(x.type, DoubleTensorType) else FloatTensorType
     k = net.out_coef.shape[1]
     if net.task == "regression":
-        operator.outputs[0].type = value_type([N, *steps] + ([] if net.single_output else [k]))
+        operator.outputs[0].type = value_type([N, *steps, k])
         return
     labels = [N, *steps] + ([k] if net.task == "multilabel" else [])
     label_type = Int64TensorType if net.task == "multilabel" else _label_values(net.classes)[1]
@@ -1038,8 +1038,9 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     Returns
     -------
     model : onnx.ModelProto
-        One input ``X``. A regressor has one output ``variable``, of the
-        shape of ``predict``'s result; a classifier has ``label`` then
+        One input ``X``. A regressor has one output ``variable``:
+        ``predict``'s values with the targets' axis kept, (N, n_targets) or
+        (N, T, n_targets), (N, 1) for one target; a classifier has ``label`` then
         ``probabilities`` (the shapes of ``predict`` and ``predict_proba``).
 
     Raises
@@ -1067,7 +1068,9 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     >>> session = ort.InferenceSession(onx.SerializeToString(),
     ...                                providers=["CPUExecutionProvider"])
     >>> y_onnx = session.run(None, {"X": X})[0]
-    >>> bool(np.allclose(y_onnx, model.predict(X), atol=1e-5))
+    >>> y_onnx.shape
+    (40, 1)
+    >>> bool(np.allclose(y_onnx.ravel(), model.predict(X), atol=1e-5))
     True
     """
     target_opset = _check_target_opset(target_opset)

@@ -46,12 +46,25 @@ def _data(dtype=np.float32, seed=0):
     return X, X[:, -1, 0] + X[:, 0, 1]
 
 
-def _run(onx, X):
-    """Check the model, then run it in onnxruntime; return all outputs."""
+def _run(onx, X, input_name="X"):
+    """Check the model, then run it in onnxruntime; return all outputs.
+
+    skl2onnx's own ``to_onnx`` names the input after the estimator's
+    features (``input_name=None`` takes it as given)."""
     onnx.checker.check_model(onx, full_check=True)
     session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
-    assert [i.name for i in session.get_inputs()] == ["X"]
-    return session.run(None, {"X": X})
+    names = [i.name for i in session.get_inputs()]
+    assert len(names) == 1 and input_name in (None, names[0])
+    return session.run(None, {names[0]: X})
+
+
+def _predict(model, X):
+    """``model.predict(X)`` as a regressor's graph gives it: with the targets'
+    axis, (N, 1) or (N, T, 1) for one target, as skl2onnx's regressors."""
+    pred = np.asarray(model.predict(X))
+    estimator = model[-1] if hasattr(model, "steps") else model
+    leading = 2 if estimator.return_sequences else 1
+    return pred.reshape(*pred.shape[:leading], -1)
 
 
 def _assert_close(got, expected):
@@ -88,7 +101,7 @@ def test_regressor_matches_predict(sizes, peephole, coupled, return_sequences):
                  coupled_gates=coupled, return_sequences=return_sequences)
     (got,) = _run(to_onnx(model, X), X)
     assert got.dtype == np.float32
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
 
 
 def test_coupled_gate_is_exactly_one_minus_input_gate():
@@ -98,7 +111,7 @@ def test_coupled_gate_is_exactly_one_minus_input_gate():
     model = _fit(LSTMRegressor, X, y, coupled_gates=True, peephole=True)
     onx = to_onnx(model, X)
     (got,) = _run(onx, X)
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
     (lstm,) = [n for n in onx.graph.node if n.op_type == "LSTM"]
     assert onnx.helper.get_attribute_value(
         next(a for a in lstm.attribute if a.name == "input_forget")) == 1
@@ -121,13 +134,13 @@ def test_float64_model_runs_in_float32_within_tolerance():
     onx = to_onnx(model, X)
     (got,) = _run(onx, X)
     assert got.dtype == np.float64  # the input's dtype; the layers run in float32
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
     weights = {t.name: t.data_type for t in onx.graph.initializer}
     lstm = [n for n in onx.graph.node if n.op_type == "LSTM"]
     assert len(lstm) == 2
     assert all(weights[name] == onnx.TensorProto.FLOAT for n in lstm for name in n.input[1:4])
     (got32,) = _run(to_onnx(model, X.astype(np.float32)), X.astype(np.float32))
-    _assert_close(got32, model.predict(X))
+    _assert_close(got32, _predict(model, X))
 
 
 @pytest.mark.parametrize("rank", [3, 2])
@@ -143,7 +156,7 @@ def test_float32_inputs_far_from_zero_are_standardised_as_predict_does(rank):
     assert np.float32(model.input_mean_[0]) != model.input_mean_[0]
     (got,) = _run(to_onnx(model, X), X)
     assert got.dtype == np.float32
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
 
 
 @pytest.mark.parametrize("y_shape", ["(n, 1)", "(n, 3)"])
@@ -155,7 +168,7 @@ def test_regressor_outputs_keep_predicts_shape(y_shape, return_sequences):
     y = y if return_sequences else y[:, -1]
     model = _fit(LSTMRegressor, X, y, return_sequences=return_sequences)
     (got,) = _run(to_onnx(model, X), X)
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
 
 
 @pytest.mark.parametrize("opset", [13, 17, 21])
@@ -164,7 +177,7 @@ def test_target_opsets(opset):
     model = _fit(LSTMRegressor, X, y, peephole=True)
     onx = to_onnx(model, X, target_opset=opset)
     assert {o.domain: o.version for o in onx.opset_import}[""] == opset
-    _assert_close(_run(onx, X)[0], model.predict(X))
+    _assert_close(_run(onx, X)[0], _predict(model, X))
 
 
 def test_default_opset():
@@ -220,7 +233,7 @@ def test_bidirectional_emitter_reads_each_sequence_both_ways(monkeypatch):
         reversed_values[k, :n] = values[k, n - 1::-1]
     behind = _transcribed_lstm(reversed_values, lengths, backward.coefs_[0])
     state = np.hstack([ahead[np.arange(N), lengths - 1], behind[np.arange(N), lengths - 1]])
-    _assert_close(got, state @ coef[:, 0] + forward.out_intercept_[0])
+    _assert_close(got, state @ coef + forward.out_intercept_)
 
 
 @pytest.mark.parametrize("sizes", [(3,), (4, 3)])
@@ -236,7 +249,7 @@ def test_bidirectional_estimator_matches_predict(sizes, peephole, coupled, retur
     model = _fit(LSTMRegressor, Xp, y, hidden_layer_sizes=sizes, peephole=peephole,
                  coupled_gates=coupled, return_sequences=return_sequences, bidirectional=True)
     (got,) = _run(to_onnx(model, Xp), Xp)
-    _assert_close(got, model.predict(Xp))
+    _assert_close(got, _predict(model, Xp))
 
 
 @pytest.mark.parametrize("variant", ["NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"])
@@ -251,7 +264,7 @@ def test_dropout_acts_in_training_only():
     X, y = _data()
     model = _fit(LSTMRegressor, X, y, dropout=0.3, recurrent_dropout=0.3)
     (got,) = _run(to_onnx(model, X), X)
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
 
 
 # -- variable lengths -------------------------------------------------------------
@@ -267,7 +280,7 @@ def test_trailing_nan_padding_becomes_sequence_lens(return_sequences):
                  return_sequences=return_sequences)
     onx = to_onnx(model, Xp)
     (got,) = _run(onx, Xp)
-    _assert_close(got, model.predict(Xp))  # NaN at padded steps, as predict
+    _assert_close(got, _predict(model, Xp))  # NaN at padded steps, as predict
     # The many-to-one state comes from each sequence's last real step, not
     # from the padding: cutting the padding off gives the same outputs.
     if not return_sequences:
@@ -286,7 +299,7 @@ def test_ragged_list_example_and_longer_sequences_than_fit():
     padded = np.full((len(longer), 9, C), np.nan, np.float32)
     for k, s in enumerate(longer):
         padded[k, : len(s)] = s
-    _assert_close(_run(onx, padded)[0], model.predict(longer))
+    _assert_close(_run(onx, padded)[0], _predict(model, longer))
 
 
 _RUN_EMPTY_BATCHES = """
@@ -309,10 +322,11 @@ def test_an_empty_batch_gives_empty_outputs(tmp_path):
 
     X, y = _data()
     cases = {
-        "regressor": (_fit(LSTMRegressor, X, y), X, [(0,)]),
-        "patched": (_fit(LSTMRegressor, X, y, patch_length=2), X, [(0,)]),
-        "table": (_fit(LSTMRegressor, X[:, :, 0], y), X[:, :, 0], [(0,)]),
-        "per step": (_fit(LSTMRegressor, X, X[:, :, 0], return_sequences=True), X, [(0, T)]),
+        "regressor": (_fit(LSTMRegressor, X, y), X, [(0, 1)]),
+        "patched": (_fit(LSTMRegressor, X, y, patch_length=2), X, [(0, 1)]),
+        "table": (_fit(LSTMRegressor, X[:, :, 0], y), X[:, :, 0], [(0, 1)]),
+        "per step": (_fit(LSTMRegressor, X, X[:, :, 0], return_sequences=True), X,
+                     [(0, T, 1)]),
         "classifier": (_fit(LSTMClassifier, X, y > 0), X, [(0,), (0, 2)]),
         "multilabel": (_fit(LSTMClassifier, X, X[:, -1] > 0), X, [(0, 2), (0, 2)]),
     }
@@ -339,10 +353,10 @@ def test_sequences_of_no_step_give_nan_outputs(case):
     sequence_lens of 1 beyond 0 steps)."""
     X, y = _data()
     model, shapes = {
-        "regressor": (lambda: _fit(LSTMRegressor, X, y), [(4,)]),
-        "patched": (lambda: _fit(LSTMRegressor, X, y, patch_length=2), [(4,)]),
+        "regressor": (lambda: _fit(LSTMRegressor, X, y), [(4, 1)]),
+        "patched": (lambda: _fit(LSTMRegressor, X, y, patch_length=2), [(4, 1)]),
         "per step": (lambda: _fit(LSTMRegressor, X, X[:, :, 0], return_sequences=True),
-                     [(4, 0)]),
+                     [(4, 0, 1)]),
         "classifier": (lambda: _fit(LSTMClassifier, X, y > 0), [(4,), (4, 2)]),
         "multilabel": (lambda: _fit(LSTMClassifier, X, X[:, -1] > 0), [(4, 2), (4, 2)]),
     }[case]
@@ -354,7 +368,7 @@ def test_sequences_of_no_step_give_nan_outputs(case):
     assert np.isnan(outputs[-1]).all() or case == "per step"
     # the other batches are unchanged by the padding step
     _assert_close(_run(to_onnx(model, X), X)[-1],
-                  model.predict_proba(X) if len(shapes) == 2 else model.predict(X))
+                  model.predict_proba(X) if len(shapes) == 2 else _predict(model, X))
 
 
 def test_export_in_threads_leaves_the_warning_filters_alone():
@@ -385,7 +399,7 @@ def test_refused_samples_give_nan_not_a_number():
         model.predict(bad[:1])
     (got,) = _run(onx, bad)
     assert np.all(np.isnan(got[:3]))
-    _assert_close(got[3:], model.predict(X[3:]))
+    _assert_close(got[3:], _predict(model, X[3:]))
 
 
 # -- 2-D tables, read in the graph as predict reads them ---------------------
@@ -401,13 +415,13 @@ def test_every_table_layout(column_order, newest_first, return_sequences):
     model = _fit(LSTMRegressor, table, y, n_channels=2, column_order=column_order,
                  newest_first=newest_first, return_sequences=return_sequences, peephole=True)
     (got,) = _run(to_onnx(model, table), table)
-    _assert_close(got, model.predict(table))
+    _assert_close(got, _predict(model, table))
     # An independent reading of the layout: the graph on the equivalent
     # 3-D sequences of a model fitted on them gives the same numbers.
     X3 = table.reshape(N, T, 2) if column_order == "time_major" else (
         table.reshape(N, 2, T).transpose(0, 2, 1))
     X3 = X3[:, ::-1] if newest_first else X3
-    expected = model.predict(np.ascontiguousarray(X3))
+    expected = _predict(model, np.ascontiguousarray(X3))
     expected = expected[:, ::-1] if (newest_first and return_sequences) else expected
     _assert_close(got, expected)
 
@@ -416,7 +430,7 @@ def test_univariate_newest_first_lags():
     rng = np.random.RandomState(3)
     lags = rng.normal(size=(N, 6)).astype(np.float32)  # lag_1, lag_2, ... (skforecast)
     model = _fit(LSTMRegressor, lags, lags[:, 0], newest_first=True, hidden_layer_sizes=(4, 3))
-    _assert_close(_run(to_onnx(model, lags), lags)[0], model.predict(lags))
+    _assert_close(_run(to_onnx(model, lags), lags)[0], _predict(model, lags))
 
 
 def test_a_dataframe_example_must_have_the_columns_of_fit():
@@ -429,7 +443,7 @@ def test_a_dataframe_example_must_have_the_columns_of_fit():
     with pytest.raises(ValueError, match="Feature names must be in the same order"):
         to_onnx(model, frame[["t3", "t2", "t1", "t0"]])
     onx = to_onnx(model, frame)
-    _assert_close(_run(onx, frame.to_numpy())[0], model.predict(frame))
+    _assert_close(_run(onx, frame.to_numpy())[0], _predict(model, frame))
 
 
 def test_table_nan_is_not_padding():
@@ -511,11 +525,28 @@ def test_skl2onnx_pipeline_over_lag_tables():
     pipe = Pipeline([("scale", StandardScaler()),
                      ("lstm", LSTMRegressor(hidden_layer_sizes=(4,), max_iter=3,
                                             random_state=0))]).fit(lags, lags[:, -1])
-    onx = skl2onnx.to_onnx(pipe, lags[:1])
-    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
-    onnx.checker.check_model(onx, full_check=True)
-    (got,) = session.run(None, {session.get_inputs()[0].name: lags})
-    _assert_close(got, pipe.predict(lags))
+    (got,) = _run(skl2onnx.to_onnx(pipe, lags[:1]), lags, input_name=None)
+    _assert_close(got, _predict(pipe, lags))
+
+
+@pytest.mark.parametrize("ensemble", ["stacking", "voting"])
+def test_skl2onnx_ensembles_join_the_regressor_with_others(ensemble):
+    # skl2onnx's StackingRegressor concatenates its regressors' outputs on
+    # their second axis: the graph's output was (N,) and onnxruntime's Concat
+    # failed.
+    from sklearn.ensemble import StackingRegressor, VotingRegressor
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.RandomState(7)
+    lags = rng.normal(size=(40, 6)).astype(np.float32)
+    y = lags[:, -2:].sum(axis=1)
+    members = [("lstm", LSTMRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)),
+               ("ridge", Ridge())]
+    model = (StackingRegressor(members, cv=2) if ensemble == "stacking"
+             else VotingRegressor(members)).fit(lags, y)
+    (got,) = _run(skl2onnx.to_onnx(model, lags[:1]), lags, input_name=None)
+    assert got.shape == (40, 1)
+    _assert_close(got[:, 0], model.predict(lags))
 
 
 def test_skl2onnx_pipeline_classifier_has_no_zipmap():
@@ -528,8 +559,7 @@ def test_skl2onnx_pipeline_classifier_has_no_zipmap():
                                              column_order="channel_major"))]).fit(lags, y)
     onx = skl2onnx.to_onnx(pipe, lags[:1], options={"zipmap": False})
     assert [o.name for o in onx.graph.output] == ["label", "probabilities"]
-    session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
-    label, proba = session.run(None, {session.get_inputs()[0].name: lags})
+    label, proba = _run(onx, lags, input_name=None)
     np.testing.assert_array_equal(label, pipe.predict(lags))
     _assert_close(proba, pipe.predict_proba(lags))
     # skl2onnx's pipelines ask for ZipMap by default: ignored, with a warning.
@@ -636,9 +666,9 @@ def test_refuses_input_declarations_the_graph_would_read_wrong():
             convert(on_sequences, FloatTensorType([None, None, channels]))
     # The declarations that fit export, and match predict.
     _assert_close(_run(convert(on_tables, FloatTensorType([None, T])), table)[0],
-                  on_tables.predict(table))
+                  _predict(on_tables, table))
     _assert_close(_run(convert(on_sequences, FloatTensorType([None, None, C])), X)[0],
-                  on_sequences.predict(X))
+                  _predict(on_sequences, X))
 
 
 def test_refuses_weights_of_unknown_architectures(fitted):
@@ -753,7 +783,7 @@ def test_scaled_targets_fold_into_the_head():
     model = _fit(LSTMRegressor, X, 1000.0 + 500.0 * y)
     assert np.any(model.target_scale_ != 1.0)
     (got,) = _run(to_onnx(model, X), X)
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
 
 
 @pytest.mark.parametrize(
@@ -779,7 +809,7 @@ def test_targets_far_from_zero_keep_their_spread_in_a_float64_graph(offset):
     # 1e8 ± 1 every output of the graph was the same number.
     X, y = _data(np.float64)
     model = _fit(LSTMRegressor, X, offset + y, max_iter=20, solver="lbfgs")
-    expected = model.predict(X)
+    expected = _predict(model, X)
     (got,) = _run(to_onnx(model, X), X)
     assert got.dtype == np.float64
     spread = np.ptp(expected)
@@ -791,7 +821,7 @@ def test_targets_beyond_float32_export_in_float64_only():
     X, y = _data(np.float64)
     model = _fit(LSTMRegressor, X, y * 1e39)
     (got,) = _run(to_onnx(model, X), X)
-    _assert_close(got, model.predict(X))
+    _assert_close(got, _predict(model, X))
     with pytest.raises(ValueError, match=r"target_mean_ or target_scale_ \(largest .*\) is "
                                          r"beyond float32.*Pass a float64 X_example"):
         to_onnx(model, X.astype(np.float32))
@@ -815,7 +845,7 @@ def test_a_ragged_list_of_plain_lists_is_an_example():
     for k, seq in enumerate(seqs):
         padded[k, : len(seq), 0] = seq
     (got,) = _run(to_onnx(model, seqs), padded)
-    _assert_close(got, model.predict(seqs))
+    _assert_close(got, _predict(model, seqs))
 
 
 @pytest.mark.parametrize("export", ["sklstm", "skl2onnx"])
@@ -856,11 +886,11 @@ def test_patches_with_padding_and_any_length(bidirectional, alignment):
     assert model.patch_length_ == 3  # "auto": ceil(40 / 16)
     model._patch_alignment = alignment
     onx = to_onnx(model, Xp)
-    _assert_close(_run(onx, Xp)[0], model.predict(Xp))
+    _assert_close(_run(onx, Xp)[0], _predict(model, Xp))
     # lengths that are no multiple of the patch, shorter and longer than in fit
     for n_steps in (1, 7, 50):
         other = rng.normal(size=(5, n_steps, C)).astype(np.float32)
-        _assert_close(_run(onx, other)[0], model.predict(other))
+        _assert_close(_run(onx, other)[0], _predict(model, other))
 
 
 @pytest.mark.parametrize("alignment", ["end", "start"])
