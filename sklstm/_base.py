@@ -326,6 +326,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 partial(_check_columns, self, reset=False)
                 if not reset and self._fitted_on_table else None
             ),
+            fitting=reset,
         )
         if reset:
             return seqs, self._input_state(X, seqs)

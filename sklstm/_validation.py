@@ -690,6 +690,65 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     )
 
 
+# Column spreads within one channel that differ by more than this factor are
+# warned about in fit. The columns of a lag table are one series shifted, so
+# their spreads agree closely; columns of different units (a feature table
+# read as steps) differ by orders of magnitude.
+SPREAD_RATIO_TO_WARN = 100.0
+
+
+def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_exog, name):
+    """Warn when the columns read as steps of one channel differ widely in spread.
+
+    Each channel is standardised as a whole, so in a table of features read
+    as steps (wine's proline in the hundreds, its hue below one) the
+    narrow columns are nearly constant to the network. Called in fit only.
+
+    Parameters
+    ----------
+    table : ndarray of shape (n_samples, n_columns)
+        Finite values.
+    columns : Index or None
+        The table's column names, for the message.
+    n_channels, column_order, n_exog
+        The table layout, as for :func:`check_sequences`.
+    """
+    n_lag_columns = table.shape[1] - n_exog
+    n_steps = n_lag_columns // n_channels
+    if n_steps < 2 or len(table) < 2:
+        return
+    index = np.arange(n_lag_columns)  # the column of each (step, channel)
+    index = (index.reshape(n_steps, n_channels) if column_order == "time_major"
+             else index.reshape(n_channels, n_steps).T)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = table[:, :n_lag_columns].std(axis=0)
+    for channel in range(n_channels):
+        in_channel = index[:, channel]
+        varying = in_channel[(spread[in_channel] > 0) & np.isfinite(spread[in_channel])]
+        if len(varying) < 2:
+            continue
+        wide = varying[np.argmax(spread[varying])]
+        narrow = varying[np.argmin(spread[varying])]
+        ratio = spread[wide] / spread[narrow]
+        if ratio <= SPREAD_RATIO_TO_WARN:
+            continue
+        label = (lambda k: repr(columns[k])) if columns is not None else (
+            lambda k: f"column {k}")
+        of_channel = f" of channel {channel}" if n_channels > 1 else ""
+        warnings.warn(
+            f"The {n_lag_columns} columns of {name} are read as {n_steps} time steps of "
+            f"n_channels={n_channels} channel(s), each channel standardised as a whole, but "
+            f"the columns{of_channel} differ in spread by a factor of {ratio:.3g} "
+            f"({label(wide)} against {label(narrow)}): the narrow ones are nearly "
+            "constant to the network. If the columns are features rather than time "
+            f"steps, pass n_channels={n_lag_columns} (one step, each column a channel "
+            "standardised on its own), or put a StandardScaler before the model.",
+            DataLayoutWarning,
+            stacklevel=7,
+        )
+        return
+
+
 def _raise_infinity(name, place):
     """The one message for infinity in ``X``, whatever its form; ``place`` says where."""
     raise ValueError(
@@ -776,7 +835,7 @@ def _orient(X3, data_format, name):
 
 def check_sequences(
     X, *, n_channels=1, column_order="time_major", newest_first=False, n_exog=0,
-    data_format=None, check_table=None, name="X",
+    data_format=None, check_table=None, fitting=False, name="X",
 ):
     """Convert any supported input convention to :class:`Sequences`.
 
@@ -802,6 +861,10 @@ def check_sequences(
         read as steps: a fitted model's check of the column count and
         names, whose message (the count it expects) comes before any about
         the layout.
+    fitting : bool, default=False
+        Whether a model is fitted on ``X`` (not continued or predicting):
+        a table whose columns, read as steps of one channel, differ widely
+        in spread is then warned about.
     name : str, default="X"
         Name used in error messages.
 
@@ -831,6 +894,8 @@ def check_sequences(
         if n_channels == 1:  # lag names describe one variable's rows
             _warn_if_named_otherwise(columns, newest_first, n_exog, name)
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
+        if fitting:
+            _warn_if_steps_differ_in_spread(arr, columns, n_channels, column_order, n_exog, name)
         _check_steps_and_channels(X3, name)
         # A row of one step holds one value per channel: the columns name the
         # channels, to be matched by name with those of sequences seen in fit.

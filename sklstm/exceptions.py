@@ -25,5 +25,9 @@ class DataLayoutWarning(UserWarning):
 
     For example a 3-D array with far more channels than time steps, which is
     what sktime's channels-first numpy3D layout looks like when read channels
-    last. Declaring the layout (``data_format``) silences it.
+    last. Declaring the layout (``data_format``) silences it. Fitting on a
+    table whose columns, read as the steps of one channel, differ in spread
+    by orders of magnitude (features of different units rather than lags)
+    warns too: ``n_channels`` equal to the column count, or a
+    ``StandardScaler`` first, reads them as features.
     """

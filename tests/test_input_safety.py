@@ -635,6 +635,55 @@ def test_likely_transposed_input_warns_and_names_the_parameter():
         check_sequences(np.zeros((5, 40, 3)))  # plausible layout: no warning
 
 
+def _features_of_different_units(n=60, seed=0):
+    """A table of features, not steps: spreads from 0.01 to 1000 (wine's range)."""
+    rng = np.random.RandomState(seed)
+    spreads = np.array([1000.0, 0.01, 3.0, 0.2, 50.0])
+    X = pd.DataFrame(rng.normal(size=(n, 5)) * spreads,
+                     columns=["proline", "hue", "ash", "phenols", "magnesium"])
+    return X, (X["hue"] > 0).astype(int)
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_fitting_on_features_read_as_steps_warns_with_the_remedy(Estimator):
+    X, y = _features_of_different_units()
+    model = Estimator(**FAST)
+    with pytest.warns(DataLayoutWarning,
+                      match=r"5 time steps of n_channels=1 .* differ in spread by a factor of "
+                            r"[\d.]+e\+05 \('proline' against 'hue'\).* pass n_channels=5"):
+        model.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        model.predict(X)  # predicting reads the same table again: no second warning
+        Estimator(**FAST, n_channels=5).fit(X, y)  # the remedy: one step of 5 channels
+        Estimator(**FAST).fit((X - X.mean()) / X.std(), y)  # or scaled first
+
+
+def test_lag_tables_of_real_series_do_not_warn():
+    from sklstm.datasets import load_co2, load_sunspots
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        for series in (load_co2(), load_sunspots()):
+            values = series.select_dtypes("number").to_numpy()[:, 0]
+            lags = np.lib.stride_tricks.sliding_window_view(values, 25)
+            LSTMRegressor(**FAST).fit(lags[:, :-1], lags[:, -1])
+
+
+def test_spread_is_compared_within_each_channel():
+    rng = np.random.RandomState(1)
+    steps = rng.normal(size=(40, 6))
+    channels = np.hstack([steps, 1000 * steps])  # channel_major: channel 1 is 1000x wider
+    y = steps[:, -1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(**FAST, n_channels=2, column_order="channel_major").fit(channels, y)
+    channels[:, 8] *= 1e-3  # one step of channel 1 as narrow as channel 0
+    with pytest.warns(DataLayoutWarning, match=r"columns of channel 1 differ in spread by a "
+                      r"factor of [\d.]+e\+03 \(column \d+ against column 8\)"):
+        LSTMRegressor(**FAST, n_channels=2, column_order="channel_major").fit(channels, y)
+
+
 # -- errors from below, in the user's terms ------------------------------------------
 
 
