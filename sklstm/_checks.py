@@ -104,8 +104,17 @@ def check_sequence_of(items, name, what):
     return items
 
 
+def reject_masked(values, name, remedy):
+    """Refuse a masked array: np.asarray drops its mask, and the masked
+    values would be read as data. ``remedy`` says what to pass instead."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array, whose mask sklstm would lose. {remedy}")
+
+
 def as_rectangular(a, name):
-    """``a`` as an ndarray; a ragged nested list raises a ValueError naming ``name``."""
+    """``a`` as an ndarray; a ragged nested list raises a ValueError naming ``name``.
+    A masked array raises a TypeError: its masked values are not data."""
+    reject_masked(a, name, f"Pass {name}.filled(value) with the values meant.")
     try:
         return np.asarray(a)
     except ValueError as exc:

@@ -11,7 +11,7 @@ A wrong type raises TypeError, a wrong value (shape, NaN, range) ValueError.
 
 import numpy as np
 
-from ._checks import FLOAT_DTYPES
+from ._checks import FLOAT_DTYPES, reject_masked
 from ._params import layer_shapes
 
 __all__ = [
@@ -56,6 +56,7 @@ def check_float_array(value, name, shape=None, meaning="", *, allow_nan=False):
     ``meaning`` follows the expected shape in the message, e.g. " (one per
     channel)". ``allow_nan`` lets NaN (a missing value) pass, not infinity.
     """
+    reject_masked(value, name, f"Set {name} to {name}.filled(value) with the values meant.")
     if not isinstance(value, np.ndarray) or value.dtype not in FLOAT_DTYPES:
         expected = "" if shape is None else f" of shape {shape}{meaning}"
         raise TypeError(

@@ -307,7 +307,18 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             mean, scale = state["target_mean_"], state["target_scale_"]
         else:
             mean, scale = self.target_mean_, self.target_scale_
-        return ((Y - mean) / scale).astype(Y.dtype, copy=False), state
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, with its place
+            scaled = ((Y - mean) / scale).astype(Y.dtype, copy=False)
+        overflowed = ~np.isfinite(scaled) & np.isfinite(Y)
+        if overflowed.any():
+            place = np.argwhere(overflowed)[0]
+            where = (f"sample {place[0]}, output {place[-1]}" if Y.ndim == 2
+                     else f"sample {place[0]}, step {place[1]}, output {place[2]}")
+            raise ValueError(
+                f"y holds a value too large to standardise in {Y.dtype}, in {where}: its "
+                f"distance from the targets' mean overflows. Rescale the targets."
+            )
+        return scaled, state
 
     def _target_statistics(self, Y, seqs, sample_weight, split):
         """Mean and scale of each output over the training part of the data."""

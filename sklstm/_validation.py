@@ -31,6 +31,7 @@ per-step targets per sequence, exactly as long as that sequence.
 """
 
 import numbers
+import sys
 import warnings
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
@@ -40,7 +41,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_array
 
-from ._checks import first_non_finite
+from ._checks import first_non_finite, reject_masked
 from ._loss import step_weights
 from .exceptions import DataLayoutWarning
 
@@ -125,15 +126,8 @@ class Sequences:
         return replace(self, values=values, lengths=lengths)
 
 
-def _reject_masked(values, name, remedy):
-    """Refuse a masked array: np.asarray drops its mask, and the masked
-    values would be read as data. ``remedy`` says what to pass instead."""
-    if isinstance(values, np.ma.MaskedArray):
-        raise TypeError(f"{name} is a masked array, whose mask sklstm would lose. {remedy}")
-
-
 def _reject_unsupported_containers(X, name):
-    _reject_masked(
+    reject_masked(
         X, name,
         f"Fill the masked entries first: {name}.filled(np.nan) marks them missing (NaN), "
         "which is padding after a sequence's end and an error elsewhere.",
@@ -690,6 +684,15 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     )
 
 
+def _caller_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside
+    sklstm: the user's call, however deep the estimator's path to here."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "sklstm":
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 # Column spreads within one channel that differ by more than this factor are
 # warned about in fit. The columns of a lag table are one series shifted, so
 # their spreads agree closely; columns of different units (a feature table
@@ -720,8 +723,8 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
     index = np.arange(n_lag_columns)  # the column of each (step, channel)
     index = (index.reshape(n_steps, n_channels) if column_order == "time_major"
              else index.reshape(n_channels, n_steps).T)
-    with np.errstate(over="ignore", invalid="ignore"):
-        spread = table[:, :n_lag_columns].std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # float64: ratios of float32 spreads
+        spread = table[:, :n_lag_columns].std(axis=0, dtype=np.float64)
     for channel in range(n_channels):
         in_channel = index[:, channel]
         varying = in_channel[(spread[in_channel] > 0) & np.isfinite(spread[in_channel])]
@@ -744,7 +747,7 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
             f"steps, pass n_channels={n_lag_columns} (one step, each column a channel "
             "standardised on its own), or put a StandardScaler before the model.",
             DataLayoutWarning,
-            stacklevel=7,
+            stacklevel=_caller_stacklevel(),
         )
         return
 
@@ -1058,7 +1061,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
             "This estimator requires y to be passed, but the target y is None."
         )
     _reject_sparse(y, "y", "targets")
-    _reject_masked(
+    reject_masked(
         y, "y",
         "Drop the masked samples, or fill per-step targets at padded steps with "
         "y.filled(np.nan).",
@@ -1197,7 +1200,7 @@ def check_declared_classes(classes):
             "classes must be a list or 1-D array of the class labels, got "
             f"{type(classes).__name__} {classes!r}."
         )
-    _reject_masked(classes, "classes", "Pass the labels themselves: classes.compressed().")
+    reject_masked(classes, "classes", "Pass the labels themselves: classes.compressed().")
     arr = _labels_array(classes, "", name="classes")
     if arr.ndim != 1:
         raise ValueError(f"classes must be 1-D, one entry per class, got shape {arr.shape}.")

@@ -8,7 +8,8 @@ error names the bad sample or class.
 
 import numpy as np
 
-from ._validation import _as_array, _holds_text, _reject_masked
+from ._checks import reject_masked
+from ._validation import _as_array, _holds_text
 
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
 
@@ -44,7 +45,7 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
     """
     if sample_weight is None:
         return None
-    _reject_masked(
+    reject_masked(
         sample_weight, name,
         f"Give the masked samples weight 0 instead: {name}.filled(0).",
     )

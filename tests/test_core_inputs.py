@@ -562,3 +562,45 @@ def test_weights_changed_in_place_after_a_pass_do_not_reach_it(kernels):
     grads = lstm_backward(np.ones_like(outputs), cache)
     for key, value in expected["layers"][0].items():
         assert_array_equal(grads["layers"][0][key], value)
+
+
+# -- masked arrays: their masked values are not data ----------------------------
+
+
+def _masked(values):
+    masked = np.ma.masked_array(np.array(values, dtype=float), mask=False)
+    masked.mask.flat[0] = True
+    return masked
+
+
+@pytest.mark.parametrize("argument", ["X", "lengths", "h0", "W", "d_outputs"])
+def test_masked_arrays_are_refused_naming_the_argument(argument):
+    # np.asarray dropped the mask: the hidden values ran as data.
+    layers, X = _problem()
+    kwargs = {}
+    if argument == "X":
+        X = _masked(X)
+    elif argument == "lengths":
+        kwargs["lengths"] = np.ma.masked_array([5, 5, 5], mask=[True, False, False])
+    elif argument == "h0":
+        kwargs["h0"] = [_masked(np.zeros((3, 4)))]
+    elif argument == "W":
+        layers[0]["W"] = _masked(layers[0]["W"])
+    name = {"W": r"layers\[0\]\['W'\]"}.get(argument, argument)
+    with pytest.raises(TypeError, match=f"{name}.* is a masked array"):
+        out, cache = lstm_forward(X, layers, **kwargs)
+        lstm_backward(_masked(np.ones_like(out)), cache)
+
+
+def test_masked_weights_set_on_a_fitted_estimator_are_refused():
+    from sklstm import LSTMRegressor
+
+    layers, X = _problem()
+    model = LSTMRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=3,
+                          random_state=0).fit(X, X[:, -1, 0])
+    expected = model.predict(X)
+    model.coefs_[0]["W"] = _masked(model.coefs_[0]["W"])
+    with pytest.raises(TypeError, match=r"coefs_\[0\]\['W'\] is a masked array"):
+        model.predict(X)
+    model.coefs_[0]["W"] = model.coefs_[0]["W"].filled(0.0)  # the values meant
+    assert model.predict(X).shape == expected.shape

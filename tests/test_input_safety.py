@@ -684,6 +684,38 @@ def test_spread_is_compared_within_each_channel():
         LSTMRegressor(**FAST, n_channels=2, column_order="channel_major").fit(channels, y)
 
 
+def test_spread_warning_points_at_the_callers_line_and_overflows_nothing():
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(40, 8)) * np.r_[[1000.0] * 4, [0.001] * 4]
+    for model, y in [(LSTMRegressor(**FAST), X[:, 0]),
+                     (LSTMEncoderDecoderRegressor(**{**FAST, "horizon": 2}), X[:, :2])]:
+        with pytest.warns(DataLayoutWarning, match="differ in spread") as record:
+            model.fit(X, y)
+        assert record[0].filename == __file__  # the encoder-decoder's path is one call deeper
+    # float32 spreads whose ratio is beyond float32: no RuntimeWarning, a finite factor
+    tiny_and_huge = np.c_[rng.normal(size=(30, 2)) * 1e-21, rng.normal(size=(30, 2)) * 1e18]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(DataLayoutWarning, match=r"factor of [\d.]+e\+39"):
+            LSTMRegressor(**FAST).fit(tiny_and_huge.astype(np.float32), rng.normal(size=30))
+
+
+@pytest.mark.parametrize("per_step", [False, True])
+def test_targets_too_large_to_standardise_are_named_not_training_divergence(per_step):
+    X = np.random.RandomState(0).normal(size=(40, 6, 2))
+    y = np.where(np.arange(40) < 4, 1.7e308, -1.7e308)  # finite, but their spread is not
+    y = np.repeat(y[:, None], 6, axis=1) if per_step else y
+    model = LSTMRegressor(**{**FAST, "return_sequences": per_step})
+    where = "sample 0, step 0, output 0" if per_step else "sample 0, output 0"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=f"y holds a value too large to standardise in "
+                                             f"float64, in {where}"):
+            model.fit(X, y)
+
+
 # -- errors from below, in the user's terms ------------------------------------------
 
 
