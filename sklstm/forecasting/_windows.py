@@ -105,8 +105,9 @@ class Windows:
         Label of each window's last input step (the forecast origin), in
         increasing order. A DatetimeIndex keeps its ``freq`` (times
         ``stride``) unless ``dropna`` dropped windows.
-    channels : tuple of str
-        Name of each channel of ``X``, in order: targets, past covariates,
+    channels : tuple
+        The column label of each channel of ``X``, as the frame gives it
+        (``0`` for an integer column), in order: targets, past covariates,
         future covariates.
     target_names : tuple of str
         Name of each column of ``y``: ``"{target}_t+{k}"`` for
