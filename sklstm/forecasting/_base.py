@@ -117,7 +117,8 @@ PARAMETERS_DOC = """
         The held-out end of the history whose forecasts calibrate: a
         fraction of the fit rows, or a number of rows.
     calibration_folds : int >= 2, default=3
-        Number of refits of ``calibration="backtest"``.{calibration_horizon}
+        Number of refits of ``calibration="backtest"``, at most one per
+        calibration origin (fewer origins make fewer refits).{calibration_horizon}
     random_state : int, RandomState instance or None, default=None
         Seeds the default LSTM when ``regressor`` is None; ignored otherwise
         (a given regressor keeps its own ``random_state``).
