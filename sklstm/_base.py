@@ -38,7 +38,7 @@ from ._patching import auto_patch_length, fold_steps
 from ._training import (
     AUTO_BATCH_SIZE, TrainingData, TrainingRecord, batch_size_of, fit_scipy, fit_stochastic,
 )
-from ._validation import check_channel_names, check_sequences
+from ._validation import check_channel_names, check_column_order, check_sequences
 from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
@@ -181,7 +181,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # other name, so a new private attribute cannot be forgotten silently.
     _private_fitted = (
         "_rng", "_optimizer", "_no_improvement_count", "_fitted_on_table",
-        "_fitted_architecture", "_patch_alignment",
+        "_fitted_architecture", "_patch_alignment", "_column_labels",
     )
     # Parameters that shape the network, and those that say how it reads X
     # (the layout of its steps and channels). The fitted model keeps their
@@ -330,6 +330,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         if reset:
             return seqs, self._input_state(X, seqs)
+        check_column_order(vars(self).get("_column_labels"), seqs)
         if not self._fitted_on_table:
             check_channel_names(getattr(self, "feature_names_in_", None), seqs,
                                 type(self).__name__)
@@ -343,7 +344,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _input_state(self, X, seqs):
         """``n_features_in_`` and ``feature_names_in_`` of the X seen in fit."""
-        state = {"n_features_in_": seqs.n_channels, "_fitted_on_table": False}
+        state = {"n_features_in_": seqs.n_channels, "_fitted_on_table": False,
+                 "_column_labels": seqs.column_labels}
         if seqs.channel_names is not None:
             state["feature_names_in_"] = np.asarray(seqs.channel_names, dtype=object)
         if seqs.n_columns is not None:
@@ -637,6 +639,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"n_features_in_ is {n_features}, but the model was fitted on sequences of "
                 f"{n_channels} channel(s) (input_mean_)."
+            )
+        labels = vars(self).get("_column_labels")
+        if labels is not None and not (
+            isinstance(labels, tuple) and all(isinstance(c, str) for c in labels)
+        ):
+            raise TypeError(f"_column_labels must be None or a tuple of str, got {labels!r}.")
+        if labels is not None and len(labels) != n_features:
+            raise ValueError(
+                f"_column_labels holds {len(labels)} labels, but n_features_in_ is "
+                f"{n_features}."
             )
         names = vars(self).get("feature_names_in_")
         if names is not None and not (isinstance(names, np.ndarray) and names.ndim == 1):

@@ -18,7 +18,7 @@ import numpy as np
 __all__ = [
     "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
     "check_rate",
-    "real_array", "first_non_finite", "check_finite", "check_sequence_of",
+    "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -109,6 +109,18 @@ def reject_masked(values, name, remedy):
     values would be read as data. ``remedy`` says what to pass instead."""
     if isinstance(values, np.ma.MaskedArray):
         raise TypeError(f"{name} is a masked array, whose mask sklstm would lose. {remedy}")
+
+
+def reject_records(values, name):
+    """Refuse a structured (record) or raw-bytes array: NumPy casts a
+    record's first field (dates as days, say) and drops the others without
+    a word, and raw bytes fail deep inside the cast."""
+    if values.dtype.kind == "V":
+        raise TypeError(
+            f"{name} holds records or raw bytes (dtype {values.dtype}), not plain values. "
+            "Pass the values as a plain array, e.g. one field, values['name'], or all of "
+            "them with numpy.lib.recfunctions.structured_to_unstructured(values)."
+        )
 
 
 def as_rectangular(a, name):

@@ -41,12 +41,12 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_array
 
-from ._checks import first_non_finite, reject_masked
+from ._checks import first_non_finite, reject_masked, reject_records
 from ._loss import step_weights
 from .exceptions import DataLayoutWarning
 
 __all__ = [
-    "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_channel_names",
+    "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_channel_names", "check_column_order",
     "check_declared_classes", "check_sequence_targets", "check_sequences",
 ]
 
@@ -71,6 +71,11 @@ class Sequences:
         holds its steps in reverse column order.
     channel_names : tuple of str or None
         The channels' names, when ``X`` was a list of DataFrames.
+    column_labels : tuple of str or None
+        ``str`` of each column label of a DataFrame ``X`` (a table, or the
+        frames of a list), when they are not all strings: scikit-learn
+        records string names only, but the order of the columns matters
+        whatever their labels (see :func:`check_column_order`).
     """
 
     values: np.ndarray
@@ -78,6 +83,7 @@ class Sequences:
     n_columns: int | None
     reversed_steps: bool = False
     channel_names: tuple | None = None
+    column_labels: tuple | None = None
 
     @property
     def n_samples(self):
@@ -231,6 +237,7 @@ def _reject_text(X, name):
         raise TypeError(
             f"{name} holds dates or durations (dtype {arr.dtype}), but sklstm needs numbers."
         )
+    reject_records(arr, name)
 
 
 def _reject_duplicate_columns(X, name):
@@ -405,8 +412,9 @@ def _list_to_padded(X, name, channels_first):
     -------
     values : ndarray of shape (n_samples, max_length, n_channels), zero after each end
     lengths : ndarray of shape (n_samples,) or None when all lengths are equal
-    channel_names : tuple or None
-        The items' column names, when the items are DataFrames.
+    channel_names, column_labels : tuple or None
+        The items' column names when the items are DataFrames (see
+        :func:`_names_and_labels`).
     """
     seqs = []
     for k, seq in enumerate(X):
@@ -466,8 +474,21 @@ def _list_to_padded(X, name, channels_first):
     return values, lengths, _list_channel_names(X, name, channels_first)
 
 
+def _names_and_labels(labels):
+    """``(channel_names, column_labels)`` of a frame's labels (see
+    :class:`Sequences`): the names when all are strings, else ``str`` of
+    each label; both None without labels."""
+    if labels is None:
+        return None, None
+    labels = list(labels)
+    if all(isinstance(c, str) for c in labels):
+        return tuple(labels), None
+    return None, tuple(str(c) for c in labels)
+
+
 def _list_channel_names(X, name, channels_first=False):
-    """Channel names shared by every DataFrame of a list, in one order, or None.
+    """Channel names shared by every DataFrame of a list, in one order, as
+    :func:`_names_and_labels` gives them.
 
     They are the columns, or with ``channels_first`` the row labels (the
     columns then label time steps). A list mixing DataFrames with other
@@ -476,7 +497,7 @@ def _list_channel_names(X, name, channels_first=False):
     """
     frames = [isinstance(item, pd.DataFrame) for item in X]
     if not any(frames):
-        return None
+        return None, None
     if not all(frames):
         k = frames.index(not frames[0])
         which = ("is not", "is") if frames[0] else ("is", "is not")
@@ -493,9 +514,7 @@ def _list_channel_names(X, name, channels_first=False):
                 f"differ from those of sequence 0, {first}: every DataFrame must have the "
                 f"same {axis} (its channels) in the same order, or channels would be swapped."
             )
-    if all(isinstance(c, str) for c in first):
-        return tuple(first)
-    return None
+    return _names_and_labels(first)
 
 
 def _is_ragged(X, name="X"):
@@ -878,9 +897,10 @@ def check_sequences(
     _reject_unsupported_containers(X, name)
     if is_list_of_sequences(X, name):
         _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog, name)
-        values, lengths, names = _list_to_padded(X, name, data_format == "channels_first")
+        values, lengths, (names, labels) = _list_to_padded(
+            X, name, data_format == "channels_first")
         _check_steps_and_channels(values, name)
-        return Sequences(values, lengths, None, channel_names=names)
+        return Sequences(values, lengths, None, channel_names=names, column_labels=labels)
     given = X  # a pyarrow Table, say, whose column names check_table reads
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists, and objects exposing __array__
@@ -903,13 +923,10 @@ def check_sequences(
         # A row of one step holds one value per channel: the columns name the
         # channels, to be matched by name with those of sequences seen in fit.
         one_step = X3.shape[1] == 1 and n_exog == 0
-        names = (
-            tuple(columns) if one_step and columns is not None
-            and all(isinstance(c, str) for c in columns) else None
-        )
+        names, labels = _names_and_labels(columns)
         return Sequences(
             np.ascontiguousarray(X3), None, arr.shape[1], reversed_steps=newest_first,
-            channel_names=names,
+            channel_names=names if one_step else None, column_labels=labels,
         )
     X3 = _orient(arr, data_format, name)
     _check_steps_and_channels(X3, name)
@@ -1093,6 +1110,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         y = _frame_labels(y)
     else:
         y = np.asarray(y)
+        reject_records(y, "y")
     if y.shape[0] != n:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {n} and {y.shape[0]}."
@@ -1164,6 +1182,7 @@ def _labels_array(y, hint, *, name="y"):
     stays objects, for :func:`_require_labels` to refuse: ``np.asarray([1, "a"])``
     would turn the 1 into the string "1" silently."""
     arr = _as_array(y, name, hint)
+    reject_records(arr, name)
     if isinstance(y, (list, tuple)) and arr.dtype.kind in "US":
         objects = np.asarray(y, dtype=object)
         if objects.shape == arr.shape and not all(
@@ -1273,6 +1292,28 @@ def target_is_single_output(y, return_sequences):
     if return_sequences and isinstance(y, (list, tuple)) and _is_ragged(y, "y"):
         return np.asarray(y[0]).ndim <= 1
     return np.asarray(y).ndim == (2 if return_sequences else 1)
+
+
+def check_column_order(fitted_labels, sequences):
+    """Refuse the fitted columns in another order, whatever their labels.
+
+    ``fitted_labels`` are the ``column_labels`` of the X seen in fit (see
+    :class:`Sequences`). scikit-learn checks string column names only; a
+    frame labelled by integers (``pd.DataFrame(array)``), dates or tuples
+    with its columns reordered would be read by position, channels or lags
+    swapped. Other labels, or none, are matched by position, as
+    scikit-learn does.
+    """
+    labels = sequences.column_labels
+    if fitted_labels is None or labels is None or list(labels) == list(fitted_labels):
+        return
+    if sorted(labels) == sorted(fitted_labels):
+        raise ValueError(
+            f"The columns of X ({', '.join(labels)}) are those seen in fit in another "
+            f"order ({', '.join(fitted_labels)}): columns are read by position, so they "
+            "would be swapped. Pass them in the fitted order (X[fitted_columns], or "
+            "frame[fitted_columns] for each frame of a list)."
+        )
 
 
 def check_channel_names(fitted_names, sequences, estimator_name):

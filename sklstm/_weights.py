@@ -8,7 +8,7 @@ error names the bad sample or class.
 
 import numpy as np
 
-from ._checks import reject_masked
+from ._checks import reject_masked, reject_records
 from ._validation import _as_array, _holds_text
 
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
@@ -185,6 +185,7 @@ def _weight_values(values, places, name):
     """Real, finite, non-negative float64 weights; an error names the first bad place."""
     if _holds_text(values):
         raise TypeError(f"{name} must hold numbers, not text.")
+    reject_records(values, name)
     if values.dtype.kind in "mM":  # astype(float64) would read them as nanoseconds
         raise TypeError(f"{name} must hold numbers, not dates or durations "
                         f"(dtype {values.dtype}).")

@@ -5,6 +5,7 @@ these tests hold each class of silent misreading to an error (or warning)
 that names its place: the sample, step, channel, column or parameter.
 """
 
+import pickle
 import re
 import warnings
 from decimal import Decimal
@@ -813,6 +814,47 @@ def test_estimator_checks_channel_names_of_a_list_of_dataframes():
     assert_array_equal(model.predict(rows), model.predict(rows.to_numpy()[:, None, :]))
 
 
+@pytest.mark.parametrize(
+    "columns",
+    [[0, 1, 2], [("a", 1), ("a", 2), ("b", 1)], list(pd.date_range("2020", periods=3))],
+    ids=["integers", "tuples", "timestamps"],
+)
+@pytest.mark.parametrize("as_list", [False, True], ids=["table", "list of frames"])
+def test_columns_reordered_are_refused_whatever_their_labels(columns, as_list):
+    """scikit-learn checks string names only; reordered integer (or tuple,
+    date) labelled columns were read by position, silently swapped."""
+    rng = np.random.RandomState(0)
+    labels = pd.MultiIndex.from_tuples(columns) if isinstance(columns[0], tuple) else columns
+
+    def frame(n_rows):
+        return pd.DataFrame(rng.normal(size=(n_rows, 3)) * [1, 10, 100], columns=labels)
+
+    X = [frame(n) for n in (4, 5, 6, 7)] if as_list else frame(12)
+    model = LSTMRegressor(**FAST).fit(X, np.arange(4.0 if as_list else 12.0))
+    before = model.predict(X)
+    reordered = [f.iloc[:, [2, 0, 1]] for f in X] if as_list else X.iloc[:, [2, 0, 1]]
+    with pytest.raises(ValueError, match="in another order"):
+        model.predict(reordered)
+    # Arrays, and frames of the fitted order, are read as before; a failed
+    # call changed nothing, and the record survives pickling.
+    as_arrays = [f.to_numpy() for f in X] if as_list else X.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "X does not have channel names"
+        assert_array_equal(model.predict(as_arrays), before)
+    loaded = pickle.loads(pickle.dumps(model))
+    assert_array_equal(loaded.predict(X), before)
+    with pytest.raises(ValueError, match="in another order"):
+        loaded.predict(reordered)
+
+
+def test_a_tampered_column_label_record_is_refused_at_load():
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 3)))
+    state = LSTMRegressor(**FAST).fit(X, np.arange(12.0)).__getstate__()
+    for labels, error in [(("0", "1"), ValueError), ((0, 1, 2), TypeError)]:
+        with pytest.raises(error, match="_column_labels"):
+            LSTMRegressor().__setstate__({**state, "_column_labels": labels})
+
+
 def test_estimator_reads_channels_first():
     X = np.random.RandomState(0).normal(size=(10, 30, 2))
     y = X[:, -1, 0]
@@ -1561,3 +1603,46 @@ def test_a_patch_longer_than_a_table_row_names_its_features():
     with pytest.raises(ValueError, match=r"longest training sequence \(1 steps \(X has 1 "
                                          r"feature\(s\), read as steps of n_channels=1\)\)"):
         LSTMRegressor(**FAST, patch_length=2).fit(X, np.arange(6.0))
+
+
+def _records(kind, shape):
+    """A structured (record) or raw-bytes array of ``shape``."""
+    if kind == "dates":
+        values = np.zeros(shape, dtype=[("t", "M8[D]")])
+        values["t"] = np.datetime64("2020-01-01") + np.arange(np.prod(shape)).reshape(shape)
+        return values
+    if kind == "pairs":  # NumPy would keep the first of each cell's two values
+        values = np.zeros(shape, dtype=[("v", "f8", (2,))])
+        values["v"] = np.random.RandomState(0).normal(size=(*shape, 2))
+        return values
+    if kind == "fields":
+        values = np.zeros(shape, dtype=[("a", "i8"), ("b", "f8")])
+        values["a"] = np.arange(np.prod(shape)).reshape(shape) % 2
+        return values
+    return np.zeros(shape, dtype="V8")
+
+
+@pytest.mark.parametrize("kind", ["dates", "pairs", "fields", "bytes"])
+def test_record_arrays_are_refused_wherever_values_are_read(kind):
+    """NumPy casts a record's first field (dates as days since 1970) and
+    drops the others silently; raw bytes failed inside scikit-learn."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 6)), np.arange(20.0)
+    fitted = LSTMRegressor(**FAST).fit(X, y)
+    before = fitted.predict(X)
+    calls = {
+        "X": lambda: LSTMRegressor(**FAST).fit(_records(kind, (20, 6)), y),
+        "X[0]": lambda: LSTMRegressor(**FAST).fit(list(_records(kind, (20, 6))), y),
+        "y": lambda: LSTMRegressor(**FAST).fit(X, _records(kind, (20,))),
+        "sample_weight": lambda: LSTMRegressor(**FAST).fit(
+            X, y, sample_weight=_records(kind, (20,))),
+        "labels": lambda: LSTMClassifier(**FAST).fit(X, _records(kind, (20,))),
+        "classes": lambda: LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(
+            X, np.arange(20) % 2, classes=_records(kind, (2,))),
+        "predict": lambda: fitted.predict(_records(kind, (20, 6))),
+    }
+    for name, call in calls.items():
+        argument = {"labels": "y", "predict": "X"}.get(name, name)
+        with pytest.raises(TypeError, match=re.escape(f"{argument} holds records or raw bytes")):
+            call()
+    assert_array_equal(fitted.predict(X), before)
