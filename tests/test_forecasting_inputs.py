@@ -514,6 +514,18 @@ def test_a_name_pandas_matches_to_another_label_is_refused(make):
     assert make(RecursiveForecaster, window=3, target=1).fit(ones).predict(1).name == 1
 
 
+def test_a_bytes_column_name_is_one_name(make):
+    # bytes are iterable: b"ab" was read as the names 97 and 98, other columns.
+    df = pd.DataFrame({"y": np.sin(np.arange(30.0)), 97: 1.0, 98: 2.0, b"ab": 3.0})
+    assert make_windows(df, target="y", past_covariates=b"ab", window=3).channels == ("y", b"ab")
+    forecaster = make(DirectForecaster, window=3, target="y", past_covariates=b"ab").fit(df)
+    assert forecaster.past_covariates_ == (b"ab",)
+    renamed = df.rename(columns={"y": b"y"})
+    assert make_windows(renamed, target=b"y", window=3).channels == (b"y",)
+    with pytest.raises(ValueError, match=r"column b'ab' given as past_covariates is not in data"):
+        make_windows(df.drop(columns=[b"ab"]), target="y", past_covariates=b"ab", window=3)
+
+
 @pytest.mark.parametrize("names", [lambda: (c for c in ["y"]), lambda: iter(["y"])])
 def test_an_iterator_of_column_names_is_refused(names, make):
     # Read once, it was empty the next time (and clone could not copy it).

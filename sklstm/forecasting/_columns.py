@@ -109,7 +109,7 @@ def _names(value, role):
     """Column names given for ``role``, as a tuple: one name or an iterable of names."""
     if value is None:
         return ()
-    if isinstance(value, (str, numbers.Number)) or not hasattr(value, "__iter__"):
+    if isinstance(value, (str, bytes, numbers.Number)) or not hasattr(value, "__iter__"):
         value = [value]
     if isinstance(value, (set, frozenset, dict)):
         # Channel order follows the names' order, which these do not keep
