@@ -36,7 +36,8 @@ from ._columns import as_frame, check_finite, column_values, listed, resolve_rol
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (
-    check_on_axis, check_time_zone, future_labels, index_from_state, index_state, time_freq,
+    check_on_axis, check_time_zone, future_labels, index_from_state, index_state,
+    label_from_state, label_state, time_freq,
 )
 from ._windows import WINDOW_CONSTRAINTS, center_windows, check_fit_length, make_windows
 
@@ -141,8 +142,8 @@ ATTRIBUTES_DOC = """
         The fitted clone of ``regressor``.
     targets_, past_covariates_, future_covariates_ : tuple
         Column names in each role.
-    channels_ : tuple of str
-        Names of the input channels, in order.
+    channels_ : tuple
+        Column labels of the input channels, in order.
     freq_ : pandas.DateOffset or None
         Frequency of the time axis; None for an integer index.
     target_mean_, target_scale_ : ndarray of shape (n_targets,)
@@ -210,6 +211,35 @@ def nested_models(regressor):
     except Exception:  # not scikit-learn's protocol: clone raises its own error
         nested = ()
     return [regressor] + [value for value in nested if hasattr(value, "get_params")]
+
+
+_ROLES = ("target", "past_covariates", "future_covariates")
+_LABEL_TUPLES = ("targets_", "past_covariates_", "future_covariates_", "channels_")
+
+
+def _map_labels(names, convert):
+    """``convert`` applied to a role's names: a list of labels, or one label
+    (a tuple label's items are converted by ``convert`` itself)."""
+    if isinstance(names, list):
+        return [convert(label) for label in names]
+    return convert(names)
+
+
+def _labels_from_state(state):
+    """``state`` with the column labels saved by :func:`label_state` rebuilt
+    (labels saved as themselves, as before that, stay as they are)."""
+    state = dict(state)
+    for role in _ROLES:
+        if role in state:
+            state[role] = _map_labels(state[role], label_from_state)
+    for role in _LABEL_TUPLES:
+        if isinstance(state.get(role), tuple):
+            state[role] = tuple(label_from_state(label) for label in state[role])
+    window = state.get("last_window_")
+    if isinstance(window, dict) and isinstance(window.get("columns"), list):
+        state["last_window_"] = {
+            **window, "columns": [label_from_state(label) for label in window["columns"]]}
+    return state
 
 
 def _freq_state(freq):
@@ -475,6 +505,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         self.last_window_ = frame.loc[:, list(roles.columns)].iloc[
             -setup.n_history_rows :
         ]
+        if isinstance(self.last_window_.columns, pd.MultiIndex):
+            # Only its own labels, as a saved copy rebuilds them.
+            self.last_window_.columns = self.last_window_.columns.remove_unused_levels()
 
     def _store_in_sample(self, frame):
         """Keep the in-sample forecasts and errors of every training origin."""
@@ -928,11 +961,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """State of plain values only (arrays, numbers, strings), so that
         skops can save a fitted forecaster and trust everything in it."""
         state = dict(super().__getstate__())  # a copy: never change self
-        for role in ("target", "past_covariates", "future_covariates"):
+        for role in _ROLES:
             # Names given as a pandas Index or Series (target=df.columns) are
             # saved as a list: skops can neither save an Index nor load a Series.
             if isinstance(state.get(role), (pd.Index, pd.Series)):
                 state[role] = state[role].tolist()
+            state[role] = _map_labels(state.get(role), label_state)
         if "_setup" not in state:
             return state
         window = state.pop("last_window_")
@@ -940,9 +974,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         state["freq_"] = _freq_state(self.freq_)
         state["last_window_"] = {
             "values": column_values(window, list(window.columns)),
-            "columns": list(window.columns),
+            "columns": [label_state(label) for label in window.columns],
+            # What the labels were an Index of: pandas would infer another
+            # (a DatetimeIndex from one Timestamp of a frame of mixed labels).
+            "columns_dtype": (
+                ["multi", *(str(level.dtype) for level in window.columns.levels)]
+                if isinstance(window.columns, pd.MultiIndex) else str(window.columns.dtype)),
             "index": index_state(window.index),
         }
+        for role in _LABEL_TUPLES:
+            state[role] = tuple(label_state(label) for label in state[role])
         return state
 
     def __setstate__(self, state):
@@ -953,6 +994,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # A forecaster saved before a parameter existed (center_windows, say)
         # gets its default, which keeps the behaviour it was saved with.
         state = {**missing_parameter_defaults(type(self), state), **state}
+        try:
+            state = _labels_from_state(state)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(load_refusal(self, f"a column label: {exc}")) from None
         fitted = [key for key in state if key.endswith("_") and not key.startswith("__")]
         if fitted or "_setup" in state:
             try:
@@ -1001,9 +1046,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"freq_ is no frequency pandas can rebuild: {exc!r}.") from None
         window = state["last_window_"]
-        if not isinstance(window, dict) or set(window) != {"values", "columns", "index"}:
+        if not isinstance(window, dict) or not (
+            {"values", "columns", "index"} <= set(window)
+            <= {"values", "columns", "columns_dtype", "index"}
+        ):
             raise TypeError("last_window_ must be saved as a dict of 'values', 'columns' and "
-                            "'index'.")
+                            "'index' (and 'columns_dtype').")
         values = check_float_array(window["values"], "last_window_'s values", allow_nan=True)
         index_values = window["index"].get("values") if isinstance(window["index"], dict) else None
         if not isinstance(window["columns"], list) or not isinstance(index_values, np.ndarray) \
@@ -1018,7 +1066,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             raise ValueError(
                 f"last_window_'s index is not on the grid of freq_ {state['freq_']}: {exc}"
             ) from None
-        state["last_window_"] = pd.DataFrame(values, index=index, columns=window["columns"])
+        columns = window["columns"]
+        kind = window.get("columns_dtype")  # saved before it was kept: pandas infers it
+        try:
+            if isinstance(kind, list) and kind[:1] == ["multi"]:
+                columns = pd.MultiIndex.from_tuples(columns)
+                columns = columns.set_levels(
+                    [level.astype(dtype) for level, dtype in zip(columns.levels, kind[1:])])
+            elif kind is not None:
+                columns = pd.Index(columns, dtype=kind)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"last_window_'s columns are no Index of {kind!r}: {exc}") from None
+        state["last_window_"] = pd.DataFrame(values, index=index, columns=columns)
         return state
 
     def _check_fitted_state(self):

@@ -451,6 +451,41 @@ def check_time_zone(index):
         )
 
 
+def label_state(label):
+    """A column label as values skops can load: see :func:`label_from_state`.
+
+    Timestamps, Timedeltas and Periods label columns (a pivot by date), but
+    skops rebuilds objects without the functions pandas pickles them with,
+    and fails on loading them; they are saved as dicts (never labels, which
+    are hashable), the items of tuple labels alike. Other labels are
+    returned as they are.
+    """
+    if isinstance(label, tuple):
+        return tuple(label_state(item) for item in label)
+    if isinstance(label, pd.Timestamp) and label is not pd.NaT:
+        return {"timestamp": index_state(pd.DatetimeIndex([label]))}
+    if isinstance(label, pd.Timedelta) and label is not pd.NaT:
+        return {"timedelta": int(pd.TimedeltaIndex([label]).asi8[0]), "unit": label.unit}
+    if isinstance(label, pd.Period):
+        return {"period": str(label), "freq": label.freqstr}
+    return label
+
+
+def label_from_state(state):
+    """The column label saved by :func:`label_state`."""
+    if isinstance(state, tuple):
+        return tuple(label_from_state(item) for item in state)
+    if not isinstance(state, dict):
+        return state
+    if "timestamp" in state:
+        return index_from_state(state["timestamp"], None)[0]
+    if "timedelta" in state:
+        return pd.Timedelta(state["timedelta"], unit="ns").as_unit(state["unit"])
+    if "period" in state:
+        return pd.Period(state["period"], freq=state["freq"])
+    raise ValueError(f"a saved column label must be a label, not {state!r}.")
+
+
 def index_state(index):
     """A time index as plain values, for saving: see :func:`index_from_state`."""
     if isinstance(index, pd.DatetimeIndex):
