@@ -430,9 +430,12 @@ def _list_to_padded(X, name, channels_first):
         if seq.ndim == 1:
             seq = seq[:, None] if isinstance(seq, np.ndarray) else seq
         if seq.ndim != 2:
+            # A scalar, None or a string among sequences: say what it is.
+            what = "" if seq.ndim else (
+                " (None)" if X[k] is None else f" (a {type(X[k]).__name__})")
             raise ValueError(
-                f"Sequence {k} of {name} has {seq.ndim} dimensions; each sequence of a "
-                "list must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_channels)."
+                f"Sequence {k} of {name} has {seq.ndim} dimensions{what}; each sequence of "
+                "a list must be 1-D (n_timesteps,) or 2-D (n_timesteps, n_channels)."
             )
         arr = _as_float_array(
             seq, item, allow_nd=False, ensure_min_samples=0, ensure_min_features=0

@@ -998,7 +998,13 @@ def _example_form(X_example, estimator):
         dtype = sample.to_numpy().dtype
     elif is_list_of_sequences(X_example, "X_example"):
         # A list of sequences, as predict reads it; the graph takes them padded
-        # with trailing NaN into one 3-D array.
+        # with trailing NaN into one 3-D array. Every item is checked as
+        # predict checks them (below, only the first is predicted on) before
+        # their dtypes are read: a date or text item would fail inside NumPy
+        # or pass unnoticed.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # predict below warns once
+            estimator._convert_X(X_example, reset=False)
         sample = X_example[:1]
         dtype = np.result_type(*[np.asarray(item).dtype for item in X_example])
         rank = 3

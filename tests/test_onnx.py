@@ -848,6 +848,23 @@ def test_a_ragged_list_of_plain_lists_is_an_example():
     _assert_close(got, _predict(model, seqs))
 
 
+@pytest.mark.parametrize("second, exc, match", [
+    (np.zeros((3, 2), "M8[D]"), TypeError, r"X\[1\] holds dates or durations"),
+    ("abc", ValueError, r"Sequence 1 of X has 0 dimensions \(a str\)"),
+    (None, ValueError, r"Sequence 1 of X has 0 dimensions \(None\)"),
+    (np.ones((3, 2)) * 1j, ValueError, r"X\[1\] holds complex numbers"),
+    (np.zeros((3, 5)), ValueError, r"sequence 0 has 2, sequence 1 has 5"),
+    (np.zeros((3, 2), dtype=[("a", "f8")]), TypeError, r"X\[1\] holds records"),
+])
+def test_every_sequence_of_a_list_example_is_checked(second, exc, match):
+    # Only the first was predicted on: the others failed inside NumPy's
+    # dtype promotion, or were exported unnoticed (complex, text, 5 channels).
+    X = np.random.RandomState(0).normal(size=(N, T, C))
+    model = _fit(LSTMRegressor, X, X[:, -1, 0])
+    with pytest.raises(exc, match=match):
+        to_onnx(model, [X[0], second])
+
+
 @pytest.mark.parametrize("export", ["sklstm", "skl2onnx"])
 @pytest.mark.parametrize("fitted, changed, match", [
     ({"loss": "quantile"}, {"loss": "squared_error"}, "fitted with loss='quantile'"),
