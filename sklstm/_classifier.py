@@ -56,6 +56,20 @@ def _check_label_type(labels, name="y"):
         raise kind(f"{exc}{advice}") from None
 
 
+def _unseen_labels(labels, known):
+    """The distinct ``labels`` not among ``known``, as a list.
+
+    Integers against floats are compared exactly, as Python compares them:
+    NumPy would promote both to float64, where integers beyond 2**53 equal
+    their neighbours (2**53 + 1 would be taken for the class 2**53).
+    """
+    kinds = {labels.dtype.kind, known.dtype.kind}
+    if kinds in ({"i", "f"}, {"u", "f"}):
+        declared = set(known.tolist())
+        return [label for label in np.unique(labels).tolist() if label not in declared]
+    return np.setdiff1d(np.unique(labels), known).tolist()
+
+
 def _indicator(labels):
     """2-D ``labels`` as a multilabel indicator (objects of plain numbers in
     the NumPy dtype that holds them), or None if they are not one: the one
@@ -291,10 +305,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             self._check_fitted_label_form(real)
         known = binarizer.classes_
         if not multilabel:
-            unseen = np.setdiff1d(np.unique(real), known)
-            if unseen.size:
+            unseen = _unseen_labels(real, known)
+            if unseen:
                 raise ValueError(
-                    f"y contains classes {unseen.tolist()} that were not declared in classes or "
+                    f"y contains classes {unseen} that were not declared in classes or "
                     f"seen in the first fit; known classes are {known.tolist()}."
                 )
 

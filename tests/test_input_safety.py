@@ -1646,3 +1646,17 @@ def test_record_arrays_are_refused_wherever_values_are_read(kind):
         with pytest.raises(TypeError, match=re.escape(f"{argument} holds records or raw bytes")):
             call()
     assert_array_equal(fitted.predict(X), before)
+
+
+def test_integer_labels_are_compared_exactly_with_declared_float_classes():
+    # Both were promoted to float64, where 2**53 + 1 equals 2**53: the
+    # undeclared label was accepted and trained as the class 2**53.
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    big = 2**53
+    adam = {**FAST, "solver": "adam"}
+    classes = np.array([big, big + 2], dtype=float)
+    with pytest.raises(ValueError, match=r"y contains classes \[9007199254740993\] that were "
+                                         r"not declared"):
+        LSTMClassifier(**adam).partial_fit(X, np.array([big, big + 1] * 6), classes=classes)
+    model = LSTMClassifier(**adam).partial_fit(X, np.array([big, big + 2] * 6), classes=classes)
+    assert_array_equal(model.classes_, classes)
