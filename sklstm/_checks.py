@@ -19,6 +19,7 @@ __all__ = [
     "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
     "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
+    "refuse_inexact_integers",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -121,6 +122,39 @@ def reject_records(values, name):
             "Pass the values as a plain array, e.g. one field, values['name'], or all of "
             "them with numpy.lib.recfunctions.structured_to_unstructured(values)."
         )
+
+
+# Every integer up to this size is a float64; beyond it, only some are.
+_EXACT_INTEGERS = 2**53
+
+
+def refuse_inexact_integers(values, name, axis_name=None):
+    """Refuse integers that float64 would round, naming the first one.
+
+    ``values`` is an integer array about to become float64 (any other dtype
+    passes). The message gives the first one's index, or with
+    ``axis_name`` (of a 1-D array) its position as, say, "row 3". Beyond
+    2**53 the cast rounds to a neighbour: identifiers or nanosecond
+    timestamps, 2**60 + k for several k, would become one value, silently.
+    """
+    if values.dtype.kind not in "iu" or values.size == 0:
+        return
+    flat = values.ravel()
+    large = flat > _EXACT_INTEGERS
+    if values.dtype.kind == "i":
+        large |= flat < -_EXACT_INTEGERS
+    for k in np.flatnonzero(large):
+        exact = int(flat[k])
+        rounded = int(float(exact))
+        if rounded != exact:
+            index = [int(i) for i in np.unravel_index(k, values.shape)]
+            where = f"{axis_name} {index[0]}" if axis_name else f"index {index}"
+            raise ValueError(
+                f"{name} holds the integer {exact} ({where}), which float64 cannot hold: "
+                f"it would become {rounded}, and integers beyond 2**53 that differ "
+                "would become equal. Re-encode them (subtract a base value, or rank "
+                "them), or convert them to floats yourself to accept the rounding."
+            )
 
 
 def as_rectangular(a, name):

@@ -23,8 +23,9 @@ only place that knows about input layouts:
   likely the rows of a table (``list(table)``), whose declared layout
   would be ignored.
 
-Values must be real numbers: integers and booleans become float64, float32
-is kept. Text (even numbers written as text), complex numbers and sparse
+Values must be real numbers: integers and booleans become float64 (an
+integer float64 would round, beyond 2**53, is refused by place), float32
+is kept. Record (structured) arrays are refused. Text (even numbers written as text), complex numbers and sparse
 data are refused with an error that says so, and NaN is accepted only
 as padding. With ``return_sequences=True``, a list ``y`` holds one array of
 per-step targets per sequence, exactly as long as that sequence.
@@ -41,7 +42,9 @@ import pandas as pd
 from scipy import sparse
 from sklearn.utils import check_array
 
-from ._checks import first_non_finite, reject_masked, reject_records
+from ._checks import (
+    first_non_finite, refuse_inexact_integers, reject_masked, reject_records,
+)
 from ._loss import step_weights
 from .exceptions import DataLayoutWarning
 
@@ -240,6 +243,26 @@ def _reject_text(X, name):
     reject_records(arr, name)
 
 
+def _refuse_inexact_integers(X, name):
+    """:func:`~sklstm._checks.refuse_inexact_integers` of an integer array or
+    of each integer column of a DataFrame."""
+    if isinstance(X, np.ndarray):
+        refuse_inexact_integers(X, name)
+    elif isinstance(X, pd.DataFrame):
+        for k, column in enumerate(X.columns):
+            refuse_inexact_integer_column(X.iloc[:, k], f"Column {column!r} of {name}")
+
+
+def refuse_inexact_integer_column(column, name):
+    """:func:`~sklstm._checks.refuse_inexact_integers` of a Series of
+    integers, nullable ones too (positions named as rows)."""
+    dtype = column.dtype
+    if getattr(dtype, "kind", None) in ("i", "u"):
+        # pd.NA as 0, exact: a missing value is refused by place later.
+        values = column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=0)
+        refuse_inexact_integers(values, name, "row")
+
+
 def _reject_duplicate_columns(X, name):
     """Refuse a DataFrame whose column names repeat: its channels could not be told apart."""
     if not isinstance(X, pd.DataFrame) or X.columns.is_unique:
@@ -334,6 +357,7 @@ def _as_float_array(
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
     _reject_duplicate_columns(X, name)
     _reject_text(X, name)
+    _refuse_inexact_integers(X, name)
     if isinstance(X, np.ndarray) and X.dtype == object:
         X = _object_numbers(X, name)
     elif isinstance(X, pd.DataFrame) and any(

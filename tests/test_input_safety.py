@@ -1660,3 +1660,31 @@ def test_integer_labels_are_compared_exactly_with_declared_float_classes():
         LSTMClassifier(**adam).partial_fit(X, np.array([big, big + 1] * 6), classes=classes)
     model = LSTMClassifier(**adam).partial_fit(X, np.array([big, big + 2] * 6), classes=classes)
     assert_array_equal(model.classes_, classes)
+
+
+def test_integers_float64_would_round_are_refused_by_place():
+    # 2**60 + k for k = 0..119 became one value: a model of constant inputs,
+    # or targets of two values, silently (as in scikit-learn).
+    from sklstm.forecasting import make_windows
+
+    big = (2**60 + np.arange(120, dtype=np.int64)).reshape(24, 5, 1)
+    y = np.random.RandomState(0).normal(size=24)
+    calls = [
+        (lambda: LSTMRegressor(**FAST).fit(big, y),
+         r"X holds the integer \d+ \(index \[0, 1, 0\]\)"),
+        (lambda: LSTMRegressor(**FAST).fit(list(big), y),
+         r"X\[0\] holds the integer \d+ \(index \[1, 0\]\)"),
+        (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame(big[:, :, 0]).astype("Int64"), y),
+         r"Column 0 of X holds the integer \d+ \(row 1\)"),
+        (lambda: LSTMRegressor(**FAST).fit(np.ones((5, 3)), big[:5, 1, 0]),
+         r"y holds the integer \d+ \(index \[0\]\)"),
+        (lambda: make_windows(pd.DataFrame({"y": big[:, 1, 0]}), target="y", window=3),
+         r"column 'y' holds the integer \d+ \(row 0\)"),
+    ]
+    for call, match in calls:
+        with pytest.raises(ValueError, match=match + ", which float64 cannot hold"):
+            call()
+    # Integers float64 holds exactly are read as before, however large.
+    exact = np.full((24, 5, 1), 2**60, dtype=np.int64) * np.arange(1, 25)[:, None, None]
+    model = LSTMRegressor(**FAST).fit(exact, y)
+    assert_array_equal(model.predict(exact), model.predict(exact.astype(float)))

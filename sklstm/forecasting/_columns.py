@@ -27,6 +27,7 @@ import pandas as pd
 
 from .._validation import (
     _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype,
+    refuse_inexact_integer_column,
 )
 
 # How many labels an error message lists before "...".
@@ -299,6 +300,8 @@ def column_values(frame, columns):
         return np.empty((len(frame), 0))
     values = np.empty((len(frame), len(columns)))
     for j, (name, column) in enumerate(selected):
+        if isinstance(column, pd.Series):
+            refuse_inexact_integer_column(column, f"column {name!r}")
         try:
             values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
         except OverflowError as exc:  # a Python int beyond float64
