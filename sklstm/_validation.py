@@ -36,6 +36,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
+_FLOAT64_MAX_DECIMAL = Decimal(np.finfo(np.float64).max.item())
 _FLOAT_DTYPES = (np.float64, np.float32)
 
 
@@ -283,6 +285,22 @@ def _holds_text(values):
     return values.dtype == object and any(isinstance(v, (str, bytes)) for v in values.ravel())
 
 
+def _is_complex_number(value):
+    """Whether ``value`` is a complex number (a zero imaginary part included)."""
+    return isinstance(value, (complex, np.complexfloating))
+
+
+def _beyond_float64(value):
+    """Whether ``value`` is a finite number float64 cannot hold (it would be
+    inf): a Decimal or a long double; Python ints and Fractions raise
+    OverflowError in float() themselves."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and abs(value) > _FLOAT64_MAX_DECIMAL
+    if isinstance(value, np.floating) and np.finfo(type(value)).bits > 64:
+        return bool(np.isfinite(value)) and abs(value) > np.finfo(np.float64).max
+    return False
+
+
 def _object_numbers(values, name):
     """An object array (checked to hold no text) with pandas' missing values
     (pd.NA, NaT) as None, which NumPy reads as NaN, as it reads None.
@@ -300,6 +318,18 @@ def _object_numbers(values, name):
         )
 
     fine = np.frompyfunc(is_number_or_missing, 1, 1)(values).astype(bool)
+    complex_ = np.frompyfunc(_is_complex_number, 1, 1)(values).astype(bool)
+    if complex_.any():
+        where = tuple(int(i) for i in np.argwhere(complex_)[0])
+        raise ValueError(
+            f"Complex data not supported: {name} holds the complex number {values[where]!r} "
+            f"at index {where}, but an LSTM needs real ones. Pass its real part or modulus "
+            "explicitly."
+        )
+    beyond = np.frompyfunc(_beyond_float64, 1, 1)(values).astype(bool)
+    if beyond.any():
+        where = tuple(int(i) for i in np.argwhere(beyond)[0])
+        raise _too_large(name, f"{values[where]!r} at index {where}")
     if not fine.all():
         where = tuple(int(i) for i in np.argwhere(~fine)[0])
         value = values[where]
@@ -312,7 +342,10 @@ def _object_numbers(values, name):
             f"{name} must contain only numbers, one per entry (None or NaN for a missing "
             f"one), but holds a {type(value).__name__} at index {where}: {reason}."
         )
-    missing = np.frompyfunc(lambda v: v is pd.NA or v is pd.NaT, 1, 1)(values).astype(bool)
+    # A signalling Decimal NaN is a NaN too; float() and pandas' isna raise on it.
+    missing = np.frompyfunc(
+        lambda v: v is pd.NA or v is pd.NaT or (isinstance(v, Decimal) and v.is_snan()), 1, 1
+    )(values).astype(bool)
     if missing.any():
         values = values.copy()
         values[missing] = None
@@ -358,6 +391,11 @@ def _as_float_array(
     _reject_duplicate_columns(X, name)
     _reject_text(X, name)
     _refuse_inexact_integers(X, name)
+    if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.dtype.itemsize > 8:
+        beyond = np.isfinite(X) & (np.abs(X) > np.finfo(np.float64).max)
+        if beyond.any():  # the cast would make them inf, reported as such
+            where = tuple(int(i) for i in np.argwhere(beyond)[0])
+            raise _too_large(name, f"{X[where]!r} at index {where}")
     if isinstance(X, np.ndarray) and X.dtype == object:
         X = _object_numbers(X, name)
     elif isinstance(X, pd.DataFrame) and any(
@@ -1267,6 +1305,18 @@ def check_declared_classes(classes):
     return arr
 
 
+def _missing_objects(values):
+    """``pd.isna`` of an object array, entry by entry: a signalling Decimal
+    NaN is missing too (pandas raises decimal.InvalidOperation on it)."""
+    def missing(value):
+        if isinstance(value, Decimal):
+            return value.is_nan()
+        found = pd.isna(value)
+        return isinstance(found, (bool, np.bool_)) and bool(found)
+
+    return np.frompyfunc(missing, 1, 1)(values).astype(bool)
+
+
 def _require_labels(y, mask, *, name="y"):
     """Raise on labels that cannot be classes, outside padded steps (``mask`` marks real steps).
 
@@ -1290,7 +1340,7 @@ def _require_labels(y, mask, *, name="y"):
     if mask is not None:
         real &= mask.reshape(mask.shape + (1,) * (y.ndim - mask.ndim))
 
-    missing = ~np.isfinite(y) if y.dtype.kind == "f" else pd.isna(y)
+    missing = ~np.isfinite(y) if y.dtype.kind == "f" else _missing_objects(y)
     found = np.argwhere(missing & real)
     if found.size:
         where = tuple(found[0])

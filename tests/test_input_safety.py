@@ -1688,3 +1688,44 @@ def test_integers_float64_would_round_are_refused_by_place():
     exact = np.full((24, 5, 1), 2**60, dtype=np.int64) * np.arange(1, 25)[:, None, None]
     model = LSTMRegressor(**FAST).fit(exact, y)
     assert_array_equal(model.predict(exact), model.predict(exact.astype(float)))
+
+
+def _with_object(X, value, where=(3, 2)):
+    """``X`` as objects, ``value`` at ``where``."""
+    X = X.astype(object)
+    X[where] = value
+    return X
+
+
+def test_object_entries_are_refused_or_read_by_place():
+    from sklstm.forecasting import make_windows
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(24, 6)), rng.normal(size=24)
+    long_double = X.astype(np.longdouble)
+    long_double[3, 2] = np.longdouble("1e400")
+    refused = [
+        # float() failed on them naming no place, or made inf, reported as infinity.
+        (_with_object(X, 1 + 2j), r"X holds the complex number \(1\+2j\) at index \(3, 2\)"),
+        (pd.DataFrame(_with_object(X, 1 + 2j)),
+         r"Column 2 of X holds the complex number \(1\+2j\) at index \(3,\)"),
+        (_with_object(X, Decimal("1e400")),
+         r"X holds a number too large for float64: Decimal\('1E\+400'\) at index \(3, 2\)"),
+        (long_double, r"X holds a number too large for float64: .*1e\+400.* at index \(3, 2\)"),
+        # A signalling NaN: NumPy and pandas raised on it; now a NaN, named by place.
+        (_with_object(X, Decimal("sNaN")), r"Input X contains NaN in sample 3, column 2"),
+    ]
+    for bad, match in refused:
+        with pytest.raises(ValueError, match=match):
+            LSTMRegressor(**FAST).fit(bad, y)
+    labels = np.array([Decimal("sNaN")] + [Decimal(k % 2) for k in range(23)], dtype=object)
+    with pytest.raises(ValueError, match=r"Input y contains Decimal\('sNaN'\) \(sample 0\)"):
+        LSTMClassifier(**FAST).fit(X, labels)
+    column = pd.DataFrame({"y": [Decimal("sNaN")] + [Decimal(k) for k in range(29)]})
+    with pytest.raises(ValueError, match=r"column 'y' has 1 missing value\(s\) \(NaN\), the "
+                                         r"first at label 0"):
+        make_windows(column, target="y", window=3)
+    # Decimals float64 holds are numbers, as before.
+    fine = _with_object(X, Decimal("1.5"))
+    assert_array_equal(LSTMRegressor(**FAST).fit(fine, y).predict(fine),
+                       LSTMRegressor(**FAST).fit(fine.astype(float), y).predict(fine))
