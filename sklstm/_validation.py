@@ -150,11 +150,16 @@ def _reject_unsupported_containers(X, name):
             "single sequence to one row with series.to_frame().T, or window it "
             "with sklstm.forecasting.make_windows."
         )
-    if isinstance(X, (str, bytes, dict, set, frozenset, Mapping, Iterator)):
+    reject_non_array(X, name, "an array-like, a DataFrame or a list of sequences")
+
+
+def reject_non_array(values, name, expected):
+    """Refuse what NumPy would read as one object: an iterator (a generator),
+    a mapping, a set or text; ``expected`` says what ``name`` must be."""
+    if isinstance(values, (str, bytes, dict, set, frozenset, Mapping, Iterator)):
         raise TypeError(
-            f"{name} must be an array-like, a DataFrame or a list of sequences, got a "
-            f"{type(X).__name__}. Materialise iterators with list(...) and pass "
-            "mappings' values as an array."
+            f"{name} must be {expected}, got a {type(values).__name__}. Materialise "
+            "iterators with list(...) and pass mappings' values as an array."
         )
 
 

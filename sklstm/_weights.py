@@ -9,7 +9,9 @@ error names the bad sample or class.
 import numpy as np
 
 from ._checks import reject_masked, reject_records
-from ._validation import _as_array, _holds_text
+from ._validation import (
+    _as_array, _holds_text, _missing_objects, _reject_sparse, reject_non_array,
+)
 
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
 
@@ -49,6 +51,8 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
         sample_weight, name,
         f"Give the masked samples weight 0 instead: {name}.filled(0).",
     )
+    _reject_sparse(sample_weight, name, "weights")
+    reject_non_array(sample_weight, name, "an array-like of one weight per sequence")
     sw = _as_array(sample_weight, name, f"{name} holds one weight per sequence, "
                                          "shape (n_samples,), also with per-step targets.")
     if sw.ndim == 0:
@@ -191,6 +195,8 @@ def _weight_values(values, places, name):
                         f"(dtype {values.dtype}).")
     if np.iscomplexobj(values) or any(isinstance(v, complex) for v in values.ravel()):
         raise ValueError(f"{name} holds complex numbers; weights must be real.")
+    if values.dtype == object:  # None, pd.NA or NaT: missing, refused as NaN below
+        values = np.where(_missing_objects(values), np.nan, values)
     try:
         values = values.astype(np.float64)
     except (TypeError, ValueError, OverflowError) as exc:

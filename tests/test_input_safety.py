@@ -1729,3 +1729,21 @@ def test_object_entries_are_refused_or_read_by_place():
     fine = _with_object(X, Decimal("1.5"))
     assert_array_equal(LSTMRegressor(**FAST).fit(fine, y).predict(fine),
                        LSTMRegressor(**FAST).fit(fine.astype(float), y).predict(fine))
+
+
+def test_weights_in_containers_numpy_reads_as_one_object_are_refused_by_name():
+    from scipy import sparse
+
+    X, y = np.random.RandomState(0).normal(size=(6, 4, 1)), np.arange(6.0)
+    refused = [
+        (sparse.csr_array(np.ones((1, 6))), TypeError, r"Sparse data was passed for sample_weight"),
+        ((1.0 for _ in range(6)), TypeError, r"sample_weight must be an array-like of one "
+                                             r"weight per sequence, got a generator"),
+        (np.array([pd.NA] + [1.0] * 5, dtype=object), ValueError, r"sample_weight\[0\] is nan"),
+    ]
+    for weights, exc, match in refused:
+        with pytest.raises(exc, match=match):
+            LSTMRegressor(**FAST).fit(X, y, sample_weight=weights)
+    for missing in (pd.NA, None):
+        with pytest.raises(ValueError, match=r"class_weight\[1\] is nan"):
+            LSTMClassifier(**FAST, class_weight={0: 1, 1: missing}).fit(X, np.arange(6) % 2)
