@@ -1736,7 +1736,8 @@ def test_weights_in_containers_numpy_reads_as_one_object_are_refused_by_name():
 
     X, y = np.random.RandomState(0).normal(size=(6, 4, 1)), np.arange(6.0)
     refused = [
-        (sparse.csr_array(np.ones((1, 6))), TypeError, r"Sparse data was passed for sample_weight"),
+        (sparse.csr_array(np.ones((1, 6))), TypeError,
+         r"Sparse data was passed for sample_weight"),
         ((1.0 for _ in range(6)), TypeError, r"sample_weight must be an array-like of one "
                                              r"weight per sequence, got a generator"),
         (np.array([pd.NA] + [1.0] * 5, dtype=object), ValueError, r"sample_weight\[0\] is nan"),
