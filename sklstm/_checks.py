@@ -11,9 +11,10 @@ knows nothing of scikit-learn.
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
+from scipy import sparse
 
 __all__ = [
     "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
@@ -159,8 +160,13 @@ def refuse_inexact_integers(values, name, axis_name=None):
 
 def as_rectangular(a, name):
     """``a`` as an ndarray; a ragged nested list raises a ValueError naming ``name``.
-    A masked array raises a TypeError: its masked values are not data."""
+    A masked array, a sparse matrix or an iterator raises a TypeError: NumPy
+    would lose the mask, or read the others as one object."""
     reject_masked(a, name, f"Pass {name}.filled(value) with the values meant.")
+    if sparse.issparse(a):
+        raise TypeError(f"{name} is a sparse matrix; pass its .toarray().")
+    if isinstance(a, Iterator):
+        raise TypeError(f"{name} is an iterator ({type(a).__name__}); pass list(...) of it.")
     try:
         return np.asarray(a)
     except ValueError as exc:
@@ -176,7 +182,11 @@ def real_array(a, name):
     """
     arr = as_rectangular(a, name)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.")
+        # pandas' nullable columns (Float64, Int64) become objects in NumPy.
+        hint = (f" A pandas {type(a).__name__} of nullable columns becomes objects: pass "
+                "its .to_numpy(dtype=float)."
+                if arr.dtype == object and hasattr(a, "to_numpy") else "")
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.{hint}")
     return arr
 
 

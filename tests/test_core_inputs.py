@@ -8,7 +8,9 @@ inside NumPy, and never a silently wrong result.
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import sparse
 from numpy.testing import assert_array_equal
 
 from sklstm._checks import first_non_finite
@@ -91,12 +93,27 @@ def test_something_else_than_a_cache_is_refused(cache, error, match):
     # NumPy counts timedelta64 as an integer type; ragged lengths failed inside it.
     (np.array([4, 2], dtype="m8[s]"), TypeError, r"got dtype timedelta64\[s\]"),
     ([[4, 2], [3]], ValueError, r"lengths must be a rectangular array"),
+    # Read by NumPy as one object: "got dtype object".
+    ((n for n in (4, 2)), TypeError, r"lengths is an iterator \(generator\); pass list"),
+    (sparse.csr_array(np.array([[4, 2]])), TypeError, r"lengths is a sparse matrix"),
 ])
 def test_bad_lengths_are_refused_by_kind_then_by_value(lengths, error, message):
     layers, X = _problem(n_samples=2)
     for run in (lstm_forward, lstm_predict):
         with pytest.raises(error, match=message):
             run(X, layers, lengths=lengths)
+
+
+def test_sparse_x_and_nullable_pandas_states_are_refused_with_their_remedy():
+    layers, X = _problem()
+    with pytest.raises(TypeError, match=r"X is a sparse matrix; pass its \.toarray\(\)"):
+        lstm_forward(sparse.csr_array(X[:, :, 0]), layers)
+    h0 = pd.DataFrame(np.zeros((3, 4))).astype("Float64")
+    with pytest.raises(TypeError, match=r"got dtype object\. A pandas DataFrame of nullable "
+                                        r"columns becomes objects: pass its \.to_numpy"):
+        lstm_forward(X, layers, h0=[h0])
+    outputs = lstm_forward(X, layers, h0=[h0.to_numpy(dtype=float)])[0]
+    assert_array_equal(outputs, lstm_forward(X, layers)[0])
 
 
 # -- 2. non-finite X, states and padding ---------------------------------------
