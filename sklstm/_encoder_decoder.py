@@ -71,6 +71,14 @@ _HEAD_DOC = """
 """
 
 
+# What replaces ONE_STEP_ROWS in this class's docstring.
+_NO_ONE_STEP_ROWS = """
+        A model fitted on 3-D or list input refuses a 2-D ``X`` of one step
+        per row (it needs ``horizon + 1`` steps), which MAPIE's
+        ``SplitConformalRegressor`` sends to check a fitted model: give MAPIE
+        a model fitted on the sequences as rows (``n_channels``) instead."""
+
+
 class LSTMEncoderDecoderRegressor(LSTMRegressor):
     __doc__ = f"""LSTM encoder-decoder for direct multi-step regression.
 
@@ -120,7 +128,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     ----------{_SHAPE_DOC}{_without_parameters(PARAMETERS_DOC, _NOT_PARAMETERS).replace(
         "Units of each stacked LSTM layer, from the input upwards.",
         "Units of each stacked LSTM layer of the encoder, and of the decoder.").replace(
-        ONE_STEP_ROWS, "").replace(
+        ONE_STEP_ROWS, _NO_ONE_STEP_ROWS).replace(
         AUTO_BATCH_DOC, '``"auto"`` is 32,').replace(
         "learning_rate_init : float, default=2e-3", "learning_rate_init : float, default=1e-3")}{
         REGRESSOR_PARAMETERS_DOC}
@@ -260,10 +268,18 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
             columns = "" if seqs.n_columns is None else (
                 f"X has {seqs.n_columns} feature(s), "
             )
+            # A fitted sequence model reads rows of n_features_in_ columns as
+            # one step: what MAPIE's check of a fitted model sends it.
+            probe = "" if reset or self._fitted_on_table or n_steps != 1 else (
+                " MAPIE's SplitConformalRegressor checks a fitted model by predicting "
+                "on one such row: wrap an encoder-decoder fitted on 2-D rows "
+                "(X.reshape(len(X), -1) with n_channels=X.shape[2]) instead, or use "
+                "CrossConformalRegressor or TimeSeriesRegressor, which fit it themselves."
+            )
             raise ValueError(
                 f"{type(self).__name__} needs sequences of at least horizon + 1 = "
                 f"{horizon + 1} steps (a window of at least one step, then the "
-                f"horizon); {columns}sequences of {n_steps} step(s)."
+                f"horizon); {columns}sequences of {n_steps} step(s).{probe}"
             )
         if n_future > seqs.n_channels:
             raise ValueError(

@@ -440,6 +440,21 @@ def test_a_future_frame_of_another_index_type_is_named(convert, make):
         forecaster.predict(future=convert(df.iloc[30:33]))
 
 
+def test_future_columns_are_read_by_name_and_unread_duplicates_ignored(make):
+    # "other columns are ignored": a repeated column the forecast does not
+    # read was refused, naming none.
+    df = _daily().to_frame().assign(f=np.arange(40.0) % 3)
+    forecaster = make(DirectForecaster, window=4, horizon=3, target="y",
+                      future_covariates="f").fit(df.iloc[:30])
+    ahead = df.iloc[30:33]
+    expected = forecaster.predict(future=ahead)
+    extra = pd.concat([ahead, ahead[["y"]]], axis=1)
+    pd.testing.assert_series_equal(forecaster.predict(future=extra), expected)
+    with pytest.raises(ValueError, match=r"future has several columns named 'f', a future "
+                                         r"covariate"):
+        forecaster.predict(future=pd.concat([ahead, ahead[["f"]]], axis=1))
+
+
 def test_score_asks_for_the_future_covariates_of_every_forecast_step(make):
     df = _daily().to_frame().assign(f=1.0)
     forecaster = make(DirectForecaster, window=4, horizon=3, target="y",

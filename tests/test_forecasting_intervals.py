@@ -118,6 +118,20 @@ def test_the_count_an_error_asks_for_is_the_count_accepted(level):
                 method(point, np.ones((need - 1, 1, 1)), arg)
 
 
+@pytest.mark.parametrize("level", [5e-324, 1e-300, 1 - 1e-16])
+def test_levels_no_history_can_calibrate_are_refused_without_counting(level):
+    # 5e-324 failed with OverflowError (the count 1/level is inf), 1e-300
+    # printed a 300-digit count.
+    point = np.array([[0.0]])
+    calls = [(conformal_quantiles, (level,))]
+    if level > 0.5:  # a coverage near 0 is a narrow interval, which any count gives
+        calls.append((conformal_bounds, level))
+    for method, arg in calls:
+        with pytest.raises(ValueError, match=r"needs more than 1e\+12 calibration errors per "
+                                             r"step; step 1 has 3\."):
+            method(point, np.ones((3, 1, 1)), arg)
+
+
 def test_conformal_quantiles_are_signed_order_statistics():
     residuals = np.arange(-4.0, 5.0)[::-1, None, None]  # 9 errors, -4 .. 4
     point = np.array([[10.0]])

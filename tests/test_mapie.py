@@ -116,3 +116,25 @@ def test_split_conformal_classifier_on_sequences_as_rows():
     point, sets = conformal.predict_set(rows[500:])
     assert point.shape == (400,) and sets.shape == (400, 3, 1)
     _assert_nominal(np.mean(sets[np.arange(400), y[500:], 0]), 400, 200)
+
+
+def test_encoder_decoder_names_the_route_for_split_conformal():
+    # MAPIE's fitted-model check predicts on one row of n_features_in_
+    # values, one step, which an encoder-decoder cannot read: its error now
+    # says so and gives the route, rows with n_channels, checked here.
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    X, y = _task(700, seed=3)
+    params = dict(FAST, horizon=1, n_future_channels=1)
+    conformal = mapie_regression.SplitConformalRegressor(
+        LSTMEncoderDecoderRegressor(**params), confidence_level=CONFIDENCE, prefit=False)
+    conformal.fit(X[:300], y[:300])
+    with pytest.raises(UserWarning, match=r"wrap an encoder-decoder fitted on 2-D rows"):
+        conformal.conformalize(X[300:500], y[300:500])
+    rows = X.reshape(len(X), -1)
+    conformal = mapie_regression.SplitConformalRegressor(
+        LSTMEncoderDecoderRegressor(**params, n_channels=X.shape[2]),
+        confidence_level=CONFIDENCE, prefit=False)
+    conformal.fit(rows[:300], y[:300]).conformalize(rows[300:500], y[300:500])
+    _, intervals = conformal.predict_interval(rows[500:])
+    _assert_nominal(_coverage(intervals, y[500:]), 200, 200)

@@ -777,8 +777,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future = future.to_frame()
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
-        if not future.columns.is_unique:
-            raise ValueError("future has duplicated column names.")
+        # Only the columns read must be unique: the others are ignored.
+        repeated = [name for name in columns if np.sum(future.columns == name) > 1]
+        if repeated:
+            raise ValueError(
+                f"future has several columns named {repeated[0]!r}, a future covariate: "
+                "keep one.")
         self._check_axis(future.index, "future", consecutive=False)
         problems = []
         blocks = []

@@ -59,6 +59,10 @@ CALIBRATION_CONSTRAINTS = {
     "calibration_folds": [Interval(Integral, 2, None)],
 }
 
+# More calibration errors than any history holds: a level that needs them
+# is refused without counting how many exactly.
+_MOST_ERRORS = 1e12
+
 # Real ranks within this of an integer are that integer (float rounding).
 _ROUNDING = 1e-9
 
@@ -123,6 +127,8 @@ def _needed_count(level, up):
     # About level / (1 - level) rounded up (or (1 - level) / level rounded
     # down); the search settles the rounding.
     ratio = level / (1 - level) if up else (1 - level) / level
+    if not ratio < _MOST_ERRORS:  # inf for a level of 5e-324, say
+        return None
     count = max(1, math.floor(ratio) - 2)
     while not 1 <= _rank(np.array((count + 1) * level), up) <= count:
         count += 1
@@ -135,8 +141,9 @@ def _check_ranks(ranks, counts, level, what, up):
     if bad.any():
         where = tuple(np.argwhere(bad)[0])
         need = _needed_count(level, up)
+        need = f"at least {need}" if need is not None else f"more than {_MOST_ERRORS:.0e}"
         raise ValueError(
-            f"{what}={level!r} needs at least {need} calibration errors per "
+            f"{what}={level!r} needs {need} calibration errors per "
             f"step; step {where[0] + 1} has {int(counts[where])}. Use a level "
             f"closer to 0.5, or raise calibration_size and refit."
         )
