@@ -20,9 +20,9 @@ from ._lstm import kernel_layers, lstm_predict
 
 __all__ = ["dense_output", "predict_logits", "chunk_n_samples"]
 
-# NumPy computes a one-row product ``hidden @ coef`` by another summation
-# than a many-row one, which changes the last bit: chunks of at least two
-# samples give exactly the logits of the whole batch at once.
+# Chunks hold at least two samples: BLAS computes a one-row product by
+# another path than a many-row one (a matrix-vector product), whose sums
+# move furthest from the whole batch's (see the module notes).
 _MIN_CHUNK = 2
 
 
@@ -30,12 +30,12 @@ def dense_output(hidden, coef, intercept):
     """The output layer, ``hidden @ coef + intercept``, each row's logits the
     same whatever other rows share the batch.
 
-    With one output NumPy's product is a BLAS matrix-vector product, which
-    sums a row in an order that depends on the row's position in the batch
-    (blocks of four rows): a single-output model's prediction of one
-    sequence moved in its last bits with the chunk or batch it was in,
-    even where the LSTM layers' products did not. One output is summed row
-    by row here.
+    BLAS sums a row of a matrix product in an order that can depend on the
+    number of rows and the row's place among them (NumPy's OpenBLAS 0.3.31
+    does so for any number of outputs; older ones with one output): a
+    sequence's logits moved in their last bits with the chunk or batch it
+    was in. NumPy's ``einsum`` without BLAS sums each row on its own, over
+    ``H`` in order.
 
     Parameters
     ----------
@@ -47,9 +47,7 @@ def dense_output(hidden, coef, intercept):
     -------
     z : ndarray of shape (..., k)
     """
-    if coef.shape[1] == 1:
-        return np.sum(hidden * coef[:, 0], axis=-1, keepdims=True) + intercept
-    return hidden @ coef + intercept
+    return np.einsum("...h,hk->...k", hidden, coef, optimize=False) + intercept
 
 
 def _row_bytes(X, kernels, n_outputs, return_sequences, bidirectional=False):
