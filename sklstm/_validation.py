@@ -391,6 +391,9 @@ def _as_float_array(
     Sequences pass ``ensure_min_samples=0, ensure_min_features=0`` and say
     themselves what is empty (:func:`_check_not_empty`).
     """
+    if isinstance(X, np.matrix):  # check_array's refusal, without "only numbers"
+        raise TypeError(f"{name} is a np.matrix, which sklstm does not read: pass "
+                        f"np.asarray({name}).")
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
     _reject_duplicate_columns(X, name)

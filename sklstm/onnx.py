@@ -995,7 +995,8 @@ def _example_form(X_example, estimator):
         # The graph reads columns by position: predict checks that their
         # names and order are fit's.
         sample, rank = X_example.iloc[:1], 2
-        dtype = sample.to_numpy().dtype
+        # pandas' nullable Float64 holds float64 values (NumPy sees objects).
+        dtype = np.result_type(*[getattr(d, "numpy_dtype", d) for d in X_example.dtypes])
     elif is_list_of_sequences(X_example, "X_example"):
         # A list of sequences, as predict reads it; the graph takes them padded
         # with trailing NaN into one 3-D array. Every item is checked as

@@ -1748,3 +1748,12 @@ def test_weights_in_containers_numpy_reads_as_one_object_are_refused_by_name():
     for missing in (pd.NA, None):
         with pytest.raises(ValueError, match=r"class_weight\[1\] is nan"):
             LSTMClassifier(**FAST, class_weight={0: 1, 1: missing}).fit(X, np.arange(6) % 2)
+
+
+def test_a_numpy_matrix_is_refused_with_its_remedy():
+    X = np.random.RandomState(0).normal(size=(6, 4))
+    with pytest.raises(TypeError, match=r"X is a np\.matrix, which sklstm does not read: pass "
+                                        r"np\.asarray\(X\)\.$"):
+        LSTMRegressor(**FAST).fit(np.matrix(X), np.arange(6.0))
+    with pytest.raises(TypeError, match=r"y is a np\.matrix"):
+        LSTMRegressor(**FAST).fit(X, np.matrix(np.arange(6.0)).T)

@@ -446,6 +446,17 @@ def test_a_dataframe_example_must_have_the_columns_of_fit():
     _assert_close(_run(onx, frame.to_numpy())[0], _predict(model, frame))
 
 
+def test_a_nullable_float64_frame_gives_a_float64_graph():
+    # NumPy reads pandas' Float64 columns as objects, which gave a float32
+    # graph for float64 data ("anything else becomes float32").
+    rng = np.random.RandomState(5)
+    frame = pd.DataFrame(rng.normal(size=(N, 4)), columns=["t0", "t1", "t2", "t3"])
+    model = _fit(LSTMRegressor, frame, frame["t3"].to_numpy())
+    onx = to_onnx(model, frame.astype("Float64"))
+    assert onx.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    _assert_close(_run(onx, frame.to_numpy())[0], _predict(model, frame))
+
+
 def test_table_nan_is_not_padding():
     rng = np.random.RandomState(3)
     table = rng.normal(size=(N, 6)).astype(np.float32)
