@@ -130,32 +130,68 @@ _EXACT_INTEGERS = 2**53
 
 
 def refuse_inexact_integers(values, name, axis_name=None):
-    """Refuse integers that float64 would round, naming the first one.
+    """Refuse integers that float64 would merge, naming two of them by place.
 
-    ``values`` is an integer array about to become float64 (any other dtype
-    passes). The message gives the first one's index, or with
-    ``axis_name`` (of a 1-D array) its position as, say, "row 3". Beyond
-    2**53 the cast rounds to a neighbour: identifiers or nanosecond
-    timestamps, 2**60 + k for several k, would become one value, silently.
+    ``values`` is an array about to become float64: integers, or objects
+    among which Python or NumPy integers (other dtypes pass). Beyond 2**53
+    the cast rounds to a neighbour. Rounding alone is accepted, as for any
+    float (nanosecond timestamps keep their order and spacing to a quarter
+    microsecond); distinct integers made equal are refused: identifiers,
+    or counts 2**60 + k, would silently become one value. The places are
+    indices, or with ``axis_name`` (of a 1-D array) positions such as "row 3".
     """
-    if values.dtype.kind not in "iu" or values.size == 0:
+    if values.size == 0 or values.dtype.kind not in "iuO":
         return
     flat = values.ravel()
-    large = flat > _EXACT_INTEGERS
-    if values.dtype.kind == "i":
-        large |= flat < -_EXACT_INTEGERS
-    for k in np.flatnonzero(large):
-        exact = int(flat[k])
-        rounded = int(float(exact))
-        if rounded != exact:
-            index = [int(i) for i in np.unravel_index(k, values.shape)]
-            where = f"{axis_name} {index[0]}" if axis_name else f"index {index}"
-            raise ValueError(
-                f"{name} holds the integer {exact} ({where}), which float64 cannot hold: "
-                f"it would become {rounded}, and integers beyond 2**53 that differ "
-                "would become equal. Re-encode them (subtract a base value, or rank "
-                "them), or convert them to floats yourself to accept the rounding."
-            )
+    if values.dtype == object:
+        positions = np.flatnonzero(np.frompyfunc(_is_large_integer, 1, 1)(flat).astype(bool))
+        if positions.size == 0:
+            return
+        # Every integer, for a small one rounded onto a large one's value.
+        positions = np.flatnonzero(np.frompyfunc(_is_integer, 1, 1)(flat).astype(bool))
+        integers = np.array([int(v) for v in flat[positions]], dtype=object)
+        if any(abs(v) >= 2**1024 for v in integers):
+            return  # beyond float64 itself: the cast reports it as too large
+        rounded = np.array([float(v) for v in integers])
+    else:
+        if values.dtype.kind == "i":
+            large = (flat > _EXACT_INTEGERS) | (flat < -_EXACT_INTEGERS)
+        else:
+            large = flat > _EXACT_INTEGERS
+        if not large.any():
+            return
+        positions, integers, rounded = np.arange(flat.size), flat, flat.astype(np.float64)
+    # Sorted by rounded value, any group of equal floats holding two distinct
+    # integers has two such neighbours.
+    order = np.argsort(rounded, kind="stable")
+    merged = (rounded[order][1:] == rounded[order][:-1]) & (
+        integers[order][1:] != integers[order][:-1]
+    )
+    if not merged.any():
+        return
+    pairs = np.sort(np.stack([order[:-1][merged], order[1:][merged]], axis=1), axis=1)
+    first, second = pairs[np.argmin(pairs[:, 0])]
+
+    def place(k):
+        index = [int(i) for i in np.unravel_index(positions[k], values.shape)]
+        return f"{axis_name} {index[0]}" if axis_name else f"index {index}"
+
+    raise ValueError(
+        f"{name} holds the integers {int(integers[first])} ({place(first)}) and "
+        f"{int(integers[second])} ({place(second)}), which float64 cannot tell apart: "
+        f"both would become {rounded[first]:.17g}. Re-encode them (subtract a base "
+        "value, or rank them), or convert them to floats yourself to accept the merge."
+    )
+
+
+def _is_integer(value):
+    """Whether ``value`` is an integer, not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_large_integer(value):
+    """Whether ``value`` is an integer float64 may not hold exactly."""
+    return _is_integer(value) and abs(int(value)) > _EXACT_INTEGERS
 
 
 def as_rectangular(a, name):
@@ -185,9 +221,20 @@ def real_array(a, name):
         # pandas' nullable columns (Float64, Int64) become objects in NumPy.
         hint = (f" A pandas {type(a).__name__} of nullable columns becomes objects: pass "
                 "its .to_numpy(dtype=float)."
-                if arr.dtype == object and hasattr(a, "to_numpy") else "")
+                if arr.dtype == object and _has_nullable_numbers(a) else "")
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.{hint}")
     return arr
+
+
+def _has_nullable_numbers(a):
+    """Whether ``a`` is a pandas object with a nullable numeric column (Int64, Float64)."""
+    dtypes = getattr(a, "dtypes", None)  # a DataFrame's, one per column
+    if dtypes is None or not hasattr(dtypes, "__iter__"):
+        dtypes = [getattr(a, "dtype", None)]  # a Series' (its dtypes is one dtype)
+    return hasattr(a, "to_numpy") and any(
+        getattr(getattr(d, "numpy_dtype", None), "kind", None) in ("b", "i", "u", "f")
+        for d in dtypes
+    )
 
 
 def first_non_finite(arr, where=None):

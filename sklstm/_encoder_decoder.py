@@ -270,7 +270,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
             )
             # A fitted sequence model reads rows of n_features_in_ columns as
             # one step: what MAPIE's check of a fitted model sends it.
-            probe = "" if reset or self._fitted_on_table or n_steps != 1 else (
+            probe = "" if (reset or self._fitted_on_table or n_steps != 1
+                           or seqs.n_columns is None) else (
                 " MAPIE's SplitConformalRegressor checks a fitted model by predicting "
                 "on one such row: wrap an encoder-decoder fitted on 2-D rows "
                 "(X.reshape(len(X), -1) with n_channels=X.shape[2]) instead, or use "

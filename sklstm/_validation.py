@@ -23,12 +23,13 @@ only place that knows about input layouts:
   likely the rows of a table (``list(table)``), whose declared layout
   would be ignored.
 
-Values must be real numbers: integers and booleans become float64 (an
-integer float64 would round, beyond 2**53, is refused by place), float32
-is kept. Record (structured) arrays are refused. Text (even numbers written as text), complex numbers and sparse
-data are refused with an error that says so, and NaN is accepted only
-as padding. With ``return_sequences=True``, a list ``y`` holds one array of
-per-step targets per sequence, exactly as long as that sequence.
+Values must be real numbers: integers and booleans become float64, float32
+is kept. Distinct integers that float64 would make equal (beyond 2**53) are
+refused by place. Record (structured) arrays, text (even numbers written as
+text), complex numbers and sparse data are refused with an error that says
+so, and NaN is accepted only as padding. With ``return_sequences=True``, a
+list ``y`` holds one array of per-step targets per sequence, exactly as long
+as that sequence.
 """
 
 import numbers
@@ -36,7 +37,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
@@ -250,14 +251,15 @@ def _reject_text(X, name):
     reject_records(arr, name)
 
 
-def _refuse_inexact_integers(X, name):
+def _refuse_inexact_integers_of(X, name):
     """:func:`~sklstm._checks.refuse_inexact_integers` of an integer array or
-    of each integer column of a DataFrame."""
-    if isinstance(X, np.ndarray):
+    of each integer column of a DataFrame (objects: :func:`_object_numbers`)."""
+    if isinstance(X, np.ndarray) and X.dtype.kind in "iu":
         refuse_inexact_integers(X, name)
     elif isinstance(X, pd.DataFrame):
-        for k, column in enumerate(X.columns):
-            refuse_inexact_integer_column(X.iloc[:, k], f"Column {column!r} of {name}")
+        for k, dtype in enumerate(X.dtypes):
+            if getattr(dtype, "kind", None) in ("i", "u"):
+                refuse_inexact_integer_column(X.iloc[:, k], f"Column {X.columns[k]!r} of {name}")
 
 
 def refuse_inexact_integer_column(column, name):
@@ -306,37 +308,54 @@ def _beyond_float64(value):
     return False
 
 
+# What :func:`_object_numbers` finds in each entry of an object array.
+_NUMBER, _PANDAS_MISSING, _COMPLEX, _BEYOND_FLOAT64, _NOT_ONE_NUMBER = range(5)
+
+
+def _object_entry_kind(value):
+    """One of the kinds above (None, which NumPy reads as NaN, is a number)."""
+    if value is None:
+        return _NUMBER
+    if value is pd.NA or value is pd.NaT or (isinstance(value, Decimal) and value.is_snan()):
+        return _PANDAS_MISSING  # a signalling Decimal NaN too: float() raises on it
+    if _is_complex_number(value):
+        return _COMPLEX
+    if _beyond_float64(value):
+        return _BEYOND_FLOAT64
+    if (isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, np.timedelta64)
+            or isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biuf"):
+        return _NUMBER
+    return _NOT_ONE_NUMBER
+
+
 def _object_numbers(values, name):
     """An object array (checked to hold no text) with pandas' missing values
-    (pd.NA, NaT) as None, which NumPy reads as NaN, as it reads None.
+    (pd.NA, NaT, a signalling Decimal NaN) as None, which NumPy reads as NaN,
+    as it reads None.
 
     Raises
     ------
+    ValueError
+        If an entry is complex, beyond float64, or one of several distinct
+        integers float64 would merge, naming its index.
     TypeError
         If an entry is not one number (an array or a dict, say), naming its index.
     """
-    def is_number_or_missing(v):
-        return (
-            v is None or v is pd.NA or v is pd.NaT
-            or (isinstance(v, (numbers.Number, np.bool_)) and not isinstance(v, np.timedelta64))
-            or (isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "biuf")
-        )
+    kinds = np.frompyfunc(_object_entry_kind, 1, 1)(values).astype(np.int8)
 
-    fine = np.frompyfunc(is_number_or_missing, 1, 1)(values).astype(bool)
-    complex_ = np.frompyfunc(_is_complex_number, 1, 1)(values).astype(bool)
-    if complex_.any():
-        where = tuple(int(i) for i in np.argwhere(complex_)[0])
+    def first(kind):
+        found = np.argwhere(kinds == kind)
+        return tuple(int(i) for i in found[0]) if found.size else None
+
+    if (where := first(_COMPLEX)) is not None:
         raise ValueError(
             f"Complex data not supported: {name} holds the complex number {values[where]!r} "
             f"at index {where}, but an LSTM needs real ones. Pass its real part or modulus "
             "explicitly."
         )
-    beyond = np.frompyfunc(_beyond_float64, 1, 1)(values).astype(bool)
-    if beyond.any():
-        where = tuple(int(i) for i in np.argwhere(beyond)[0])
+    if (where := first(_BEYOND_FLOAT64)) is not None:
         raise _too_large(name, f"{values[where]!r} at index {where}")
-    if not fine.all():
-        where = tuple(int(i) for i in np.argwhere(~fine)[0])
+    if (where := first(_NOT_ONE_NUMBER)) is not None:
         value = values[where]
         try:  # Python's own reason, which scikit-learn's checks expect to read
             float(value)
@@ -347,10 +366,8 @@ def _object_numbers(values, name):
             f"{name} must contain only numbers, one per entry (None or NaN for a missing "
             f"one), but holds a {type(value).__name__} at index {where}: {reason}."
         )
-    # A signalling Decimal NaN is a NaN too; float() and pandas' isna raise on it.
-    missing = np.frompyfunc(
-        lambda v: v is pd.NA or v is pd.NaT or (isinstance(v, Decimal) and v.is_snan()), 1, 1
-    )(values).astype(bool)
+    refuse_inexact_integers(values, name)
+    missing = kinds == _PANDAS_MISSING
     if missing.any():
         values = values.copy()
         values[missing] = None
@@ -398,7 +415,7 @@ def _as_float_array(
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
     _reject_duplicate_columns(X, name)
     _reject_text(X, name)
-    _refuse_inexact_integers(X, name)
+    _refuse_inexact_integers_of(X, name)
     if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.dtype.itemsize > 8:
         beyond = np.isfinite(X) & (np.abs(X) > np.finfo(np.float64).max)
         if beyond.any():  # the cast would make them inf, reported as such
@@ -695,43 +712,48 @@ def _lag_number(column):
 
     skforecast names lags ``lag_1``; sktime's reducers ``lag_0__y`` and,
     recursively, ``lag_1__lag_0__y`` (a lag of a lag: lag 1 of lag 0 is
-    lag 1). Returns (lag, variable) with the lags of a name summed.
+    lag 1), or with ``pooling="global"`` ``y_lag_1``. Returns (lag,
+    variable) with the lags of a name summed.
     """
-    parts = str(column).split("__")
+    text = str(column)
+    parts = text.split("__")
     lags = 0
     while parts and parts[0].startswith("lag_") and parts[0][4:].isdigit():
         lags += int(parts.pop(0)[4:])
-    if len(parts) == len(str(column).split("__")):
-        return None
-    return lags, "__".join(parts)
+    if len(parts) < len(text.split("__")):
+        return lags, "__".join(parts)
+    # sktime's global reducers: ``y_lag_1``, the variable's name first.
+    variable, lag_, lag = text.rpartition("_lag_")
+    return (int(lag), variable) if variable and lag.isdigit() else None
 
 
 def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     """Warn when a table's column names say its layout differs from the declared one.
 
     skforecast names its lags ``lag_1, lag_2, ...`` and sktime's reducers
-    ``lag_0__y, lag_1__y, ...``: newest first, with other columns (exogenous
-    values, skforecast's window and calendar features) after them. Read with
-    the defaults, such a table pairs lags with the wrong steps and
-    exogenous values with old lags. Tables whose names fit no single run of
-    one variable's lags (several variables' lags, say) are left alone.
+    ``lag_0__y, lag_1__y, ...`` or ``y_lag_1, y_lag_2, ...``: newest first,
+    with other columns (exogenous values, skforecast's window and calendar
+    features) after them. Read with the defaults, such a table pairs lags
+    with the wrong steps and exogenous values with old lags. Tables whose
+    names fit no single run of one variable's lags (several variables'
+    lags, say) are left alone. Returns whether it warned.
     """
     if columns is None or not len(columns):
-        return
+        return False
     named = [_lag_number(c) for c in columns]
     first = next((k for k, lag in enumerate(named) if lag is not None), None)
     if first is None:
-        return
+        return False
     variable = named[first][1]
     end = first
     while end < len(named) and named[end] is not None and named[end][1] == variable:
         end += 1
     if any(lag is not None for lag in named[end:]):
-        return
+        return False
     lags = [lag for lag, _ in named[first:end]]
     steps = np.diff(lags)
     if len(lags) > 1 and not ((steps > 0).all() or (steps < 0).all()):
-        return
+        return False
     run = f"{columns[first]} .. {columns[end - 1]}"
     if first:
         warnings.warn(
@@ -743,7 +765,7 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
             DataLayoutWarning,
             stacklevel=4,
         )
-        return
+        return True
     expected_newest_first = bool(len(lags) > 1 and steps[0] > 0)
     n_other = len(columns) - end
     advice = [f"newest_first={expected_newest_first}"] if (
@@ -752,7 +774,7 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     if n_exog != n_other:
         advice.append(f"n_exog={n_other}")
     if not advice:
-        return
+        return False
     if len(lags) == 1:
         named = f"named as the lag {run.split(' .. ')[0]}"
     else:
@@ -774,6 +796,7 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
         DataLayoutWarning,
         stacklevel=4,
     )
+    return True
 
 
 def _caller_stacklevel():
@@ -837,7 +860,9 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
             f"({label(wide)} against {label(narrow)}): the narrow ones are nearly "
             "constant to the network. If the columns are features rather than time "
             f"steps, pass n_channels={n_lag_columns} (one step, each column a channel "
-            "standardised on its own), or put a StandardScaler before the model.",
+            "standardised on its own), or put a StandardScaler before the model; if "
+            "only the last columns are values of the predicted step (exogenous), pass "
+            "n_exog with their number.",
             DataLayoutWarning,
             stacklevel=_caller_stacklevel(),
         )
@@ -987,10 +1012,12 @@ def check_sequences(
             check_table(given)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
-        if n_channels == 1:  # lag names describe one variable's rows
-            _warn_if_named_otherwise(columns, newest_first, n_exog, name)
+        # Lag names describe one variable's rows, and their advice is the
+        # layout's: the spread of columns read in the wrong layout says nothing.
+        named_otherwise = n_channels == 1 and _warn_if_named_otherwise(
+            columns, newest_first, n_exog, name)
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
-        if fitting:
+        if fitting and not named_otherwise:
             _warn_if_steps_differ_in_spread(arr, columns, n_channels, column_order, n_exog, name)
         _check_steps_and_channels(X3, name)
         # A row of one step holds one value per channel: the columns name the
@@ -1314,8 +1341,14 @@ def check_declared_classes(classes):
 
 
 def _missing_objects(values):
-    """``pd.isna`` of an object array, entry by entry: a signalling Decimal
-    NaN is missing too (pandas raises decimal.InvalidOperation on it)."""
+    """``pd.isna`` of an object array; a signalling Decimal NaN is missing
+    too (pandas raises decimal.InvalidOperation on it, so such an array is
+    read entry by entry)."""
+    try:
+        return np.asarray(pd.isna(values), dtype=bool)
+    except InvalidOperation:
+        pass
+
     def missing(value):
         if isinstance(value, Decimal):
             return value.is_nan()
@@ -1379,6 +1412,19 @@ def target_is_single_output(y, return_sequences):
     return np.asarray(y).ndim == (2 if return_sequences else 1)
 
 
+# How many labels an error message lists before "...".
+_MAX_LISTED = 5
+
+
+def listed(labels):
+    """Comma-separated text of the first few ``labels``, with their count if cut."""
+    labels = list(labels)
+    text = ", ".join(str(label) for label in labels[:_MAX_LISTED])
+    if len(labels) > _MAX_LISTED:
+        text += f", ... ({len(labels)} in all)"
+    return text
+
+
 def check_column_order(fitted_labels, sequences):
     """Refuse the fitted columns in another order, whatever their labels.
 
@@ -1393,11 +1439,13 @@ def check_column_order(fitted_labels, sequences):
     if fitted_labels is None or labels is None or list(labels) == list(fitted_labels):
         return
     if sorted(labels) == sorted(fitted_labels):
+        first = next(k for k, (a, b) in enumerate(zip(labels, fitted_labels)) if a != b)
         raise ValueError(
-            f"The columns of X ({', '.join(labels)}) are those seen in fit in another "
-            f"order ({', '.join(fitted_labels)}): columns are read by position, so they "
-            "would be swapped. Pass them in the fitted order (X[fitted_columns], or "
-            "frame[fitted_columns] for each frame of a list)."
+            f"The columns of X are those seen in fit in another order: column {first} is "
+            f"{labels[first]}, where fit had {fitted_labels[first]} (X: {listed(labels)}; "
+            f"fit: {listed(fitted_labels)}). Columns are read by position, so they would "
+            "be swapped. Select them in the order of fit, X[columns] with the columns of "
+            "the X fitted on (frame[columns] for each frame of a list)."
         )
 
 

@@ -10,7 +10,8 @@ import numpy as np
 
 from ._checks import reject_masked, reject_records
 from ._validation import (
-    _as_array, _holds_text, _missing_objects, _reject_sparse, reject_non_array,
+    _as_array, _holds_text, _is_complex_number, _missing_objects, _reject_sparse,
+    reject_non_array,
 )
 
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
@@ -193,7 +194,9 @@ def _weight_values(values, places, name):
     if values.dtype.kind in "mM":  # astype(float64) would read them as nanoseconds
         raise TypeError(f"{name} must hold numbers, not dates or durations "
                         f"(dtype {values.dtype}).")
-    if np.iscomplexobj(values) or any(isinstance(v, complex) for v in values.ravel()):
+    if np.iscomplexobj(values) or (
+        values.dtype == object and any(_is_complex_number(v) for v in values.ravel())
+    ):
         raise ValueError(f"{name} holds complex numbers; weights must be real.")
     if values.dtype == object:  # None, pd.NA or NaT: missing, refused as NaN below
         values = np.where(_missing_objects(values), np.nan, values)

@@ -991,6 +991,14 @@ _register()
 
 def _example_form(X_example, estimator):
     """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
+    if isinstance(X_example, pd.DataFrame) or is_list_of_sequences(X_example, "X_example"):
+        # Checked whole as predict checks it (below, only the first row or
+        # sequence is predicted on) before its dtypes are read: a date,
+        # category or text column or item would fail inside NumPy's dtype
+        # promotion, or pass unnoticed.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # predict below warns once
+            estimator._convert_X(X_example, reset=False)
     if isinstance(X_example, pd.DataFrame):
         # The graph reads columns by position: predict checks that their
         # names and order are fit's.
@@ -998,14 +1006,8 @@ def _example_form(X_example, estimator):
         # pandas' nullable Float64 holds float64 values (NumPy sees objects).
         dtype = np.result_type(*[getattr(d, "numpy_dtype", d) for d in X_example.dtypes])
     elif is_list_of_sequences(X_example, "X_example"):
-        # A list of sequences, as predict reads it; the graph takes them padded
-        # with trailing NaN into one 3-D array. Every item is checked as
-        # predict checks them (below, only the first is predicted on) before
-        # their dtypes are read: a date or text item would fail inside NumPy
-        # or pass unnoticed.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # predict below warns once
-            estimator._convert_X(X_example, reset=False)
+        # A list of sequences, as predict reads it; the graph takes them
+        # padded with trailing NaN into one 3-D array.
         sample = X_example[:1]
         dtype = np.result_type(*[np.asarray(item).dtype for item in X_example])
         rank = 3

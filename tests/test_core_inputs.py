@@ -112,6 +112,9 @@ def test_sparse_x_and_nullable_pandas_states_are_refused_with_their_remedy():
     with pytest.raises(TypeError, match=r"got dtype object\. A pandas DataFrame of nullable "
                                         r"columns becomes objects: pass its \.to_numpy"):
         lstm_forward(X, layers, h0=[h0])
+    # Text is not nullable numbers: no remedy that would fail.
+    with pytest.raises(TypeError, match=r"got dtype object\.$"):
+        lstm_forward(X, layers, h0=[h0.astype(str).astype(object)])
     outputs = lstm_forward(X, layers, h0=[h0.to_numpy(dtype=float)])[0]
     assert_array_equal(outputs, lstm_forward(X, layers)[0])
 

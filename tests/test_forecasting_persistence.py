@@ -87,7 +87,11 @@ def test_names_given_as_pandas_objects_round_trip_through_skops(names):
 @pytest.mark.parametrize("label", [
     pd.Timestamp("2021-05-01"), pd.Timestamp("2021-05-01 12:00", tz="Europe/Paris"),
     pd.Timedelta("3h"), pd.Period("2021-05", "M"), ("sales", pd.Timestamp("2021-05-01")),
-], ids=["timestamp", "aware timestamp", "timedelta", "period", "tuple of a timestamp"])
+    # Beyond nanoseconds' range (1677 to 2262, 292 years): pickle failed.
+    pd.Timestamp("1500-01-01"), pd.Timestamp("1500-01-01 12:00", tz="UTC"),
+    pd.Timedelta(np.timedelta64(400 * 365, "D")),
+], ids=["timestamp", "aware timestamp", "timedelta", "period", "tuple of a timestamp",
+        "year 1500", "aware year 1500", "400 years"])
 @pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
 def test_columns_labelled_by_time_round_trip_through_skops(label, cls):
     """A pivot by date labels columns by Timestamps: fit and pickle worked,

@@ -671,6 +671,28 @@ def test_lag_tables_of_real_series_do_not_warn():
             LSTMRegressor(**FAST).fit(lags[:, :-1], lags[:, -1])
 
 
+def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remedy():
+    # Lags then an exogenous column of another unit, read as 4 steps: the
+    # spread warning advised one step of 4 channels, against the names.
+    rng = np.random.RandomState(3)
+    lags = rng.normal(size=(40, 3))
+    table = pd.DataFrame(np.c_[lags, 5000 + 1000 * rng.normal(size=40)],
+                         columns=["y_lag_1", "y_lag_2", "y_lag_3", "temp"])
+    with pytest.warns(DataLayoutWarning) as record:
+        LSTMRegressor(**FAST).fit(table, lags[:, 0])
+    assert [str(w.message) for w in record if w.category is DataLayoutWarning] == [
+        "The columns of X are named as lags y_lag_1 .. y_lag_3 (newest first) followed by "
+        "1 other column(s), but they are read with newest_first=False and n_exog=0. Pass "
+        "newest_first=True, n_exog=1 to read them as lags and values of the predicted step "
+        "(exogenous values, window or calendar features)."
+    ]
+    # Unnamed, the spread warning names the exogenous route beside n_channels.
+    with pytest.warns(DataLayoutWarning, match=r"pass n_channels=4 .* if only the last columns "
+                                               r"are values of the predicted step \(exogenous\), "
+                                               r"pass n_exog with their number"):
+        LSTMRegressor(**FAST).fit(table.to_numpy(), lags[:, 0])
+
+
 def test_spread_is_compared_within_each_channel():
     rng = np.random.RandomState(1)
     steps = rng.normal(size=(40, 6))
@@ -833,7 +855,8 @@ def test_columns_reordered_are_refused_whatever_their_labels(columns, as_list):
     model = LSTMRegressor(**FAST).fit(X, np.arange(4.0 if as_list else 12.0))
     before = model.predict(X)
     reordered = [f.iloc[:, [2, 0, 1]] for f in X] if as_list else X.iloc[:, [2, 0, 1]]
-    with pytest.raises(ValueError, match="in another order"):
+    first = re.escape(f"in another order: column 0 is {columns[2]}, where fit had {columns[0]}")
+    with pytest.raises(ValueError, match=first):
         model.predict(reordered)
     # Arrays, and frames of the fitted order, are read as before; a failed
     # call changed nothing, and the record survives pickling.
@@ -845,6 +868,15 @@ def test_columns_reordered_are_refused_whatever_their_labels(columns, as_list):
     assert_array_equal(loaded.predict(X), before)
     with pytest.raises(ValueError, match="in another order"):
         loaded.predict(reordered)
+
+
+def test_many_reordered_columns_are_listed_in_short():
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 40)))
+    model = LSTMRegressor(**FAST).fit(X, np.arange(12.0))
+    with pytest.raises(ValueError, match=r"column 0 is 39, where fit had 0 \(X: 39, 38, 37, "
+                                         r"36, 35, \.\.\. \(40 in all\); fit: 0, 1, 2, 3, "
+                                         r"4, \.\.\. \(40 in all\)\)"):
+        model.predict(X.iloc[:, ::-1])
 
 
 def test_a_tampered_column_label_record_is_refused_at_load():
@@ -1662,32 +1694,48 @@ def test_integer_labels_are_compared_exactly_with_declared_float_classes():
     assert_array_equal(model.classes_, classes)
 
 
-def test_integers_float64_would_round_are_refused_by_place():
+def test_integers_float64_would_merge_are_refused_by_place():
     # 2**60 + k for k = 0..119 became one value: a model of constant inputs,
     # or targets of two values, silently (as in scikit-learn).
     from sklstm.forecasting import make_windows
 
     big = (2**60 + np.arange(120, dtype=np.int64)).reshape(24, 5, 1)
     y = np.random.RandomState(0).normal(size=24)
+    pair = r"holds the integers \d+ \({0}\) and \d+ \({1}\)"
+    objects = big[:, :, 0].astype(object)
+    objects[0, 0] = int(objects[0, 0])  # a Python int, beside NumPy's
     calls = [
         (lambda: LSTMRegressor(**FAST).fit(big, y),
-         r"X holds the integer \d+ \(index \[0, 1, 0\]\)"),
+         "X " + pair.format(r"index \[0, 0, 0\]", r"index \[0, 1, 0\]")),
         (lambda: LSTMRegressor(**FAST).fit(list(big), y),
-         r"X\[0\] holds the integer \d+ \(index \[1, 0\]\)"),
+         r"X\[0\] " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
         (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame(big[:, :, 0]).astype("Int64"), y),
-         r"Column 0 of X holds the integer \d+ \(row 1\)"),
+         "Column 0 of X " + pair.format("row 0", "row 1")),
+        (lambda: LSTMRegressor(**FAST).fit(objects, y),
+         "X " + pair.format(r"index \[0, 0\]", r"index \[0, 1\]")),
+        (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame(objects), y),
+         "Column 0 of X " + pair.format(r"index \[0\]", r"index \[1\]")),
         (lambda: LSTMRegressor(**FAST).fit(np.ones((5, 3)), big[:5, 1, 0]),
-         r"y holds the integer \d+ \(index \[0\]\)"),
+         "y " + pair.format(r"index \[0\]", r"index \[1\]")),
         (lambda: make_windows(pd.DataFrame({"y": big[:, 1, 0]}), target="y", window=3),
-         r"column 'y' holds the integer \d+ \(row 0\)"),
+         "column 'y' " + pair.format("row 0", "row 1")),
+        # 2**53 + 1 rounds onto 2**53, which float64 holds exactly.
+        (lambda: LSTMRegressor(**FAST).fit(np.array([[2**53 + 1], [2**53]] * 3), y[:6]),
+         "X " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
     ]
     for call, match in calls:
-        with pytest.raises(ValueError, match=match + ", which float64 cannot hold"):
+        with pytest.raises(ValueError, match=match + ", which float64 cannot tell apart"):
             call()
-    # Integers float64 holds exactly are read as before, however large.
-    exact = np.full((24, 5, 1), 2**60, dtype=np.int64) * np.arange(1, 25)[:, None, None]
-    model = LSTMRegressor(**FAST).fit(exact, y)
-    assert_array_equal(model.predict(exact), model.predict(exact.astype(float)))
+
+
+def test_large_integers_float64_keeps_apart_are_read_as_floats():
+    # Nanosecond timestamps 37 ms apart round by at most 128 ns, but stay
+    # distinct and in order: as ordinary as any float feature.
+    stamps = pd.date_range("2024-01-01", periods=120, freq="37ms").asi8.reshape(24, 5, 1)
+    y = np.random.RandomState(0).normal(size=24)
+    for X in (stamps, stamps.astype(object), 2**60 * np.arange(1, 121).reshape(24, 5, 1)):
+        model = LSTMRegressor(**FAST).fit(X, y)
+        assert_array_equal(model.predict(X), model.predict(X.astype(float)))
 
 
 def _with_object(X, value, where=(3, 2)):

@@ -492,6 +492,37 @@ def test_sktime_reducers_newest_first_lag_names_warn_unless_declared():
         LSTMRegressor(newest_first=True, **lstm).fit(table, target)
 
 
+def test_sktime_global_reduction_names_lags_newest_first_then_exogenous():
+    # make_reduction(pooling="global") names its columns y_lag_1 .. y_lag_w
+    # (newest first), then X's columns at the target time: skforecast's
+    # layout. Read with the defaults, the exogenous value became the newest
+    # lag and the lags ran backwards, silently.
+    make_reduction = pytest.importorskip("sktime.forecasting.compose").make_reduction
+    rng = np.random.RandomState(0)
+    y = pd.Series(rng.normal(size=40).cumsum(), name="sales")
+    exog = pd.DataFrame({"temp": 20 + 5 * rng.normal(size=40)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sktime's notes on global pooling
+        forecaster = make_reduction(NamedRecorder(), window_length=3, pooling="global")
+        forecaster.fit(y, X=exog, fh=[1])
+    recorder = forecaster.estimator_
+    assert recorder.fit_columns_ == ["sales_lag_1", "sales_lag_2", "sales_lag_3", "temp"]
+    table = pd.DataFrame(recorder.fit_X_, columns=recorder.fit_columns_)
+    assert_array_equal(table.iloc[0], [y[2], y[1], y[0], exog["temp"][3]])
+    lstm = {"hidden_layer_sizes": (3,), "solver": "lbfgs", "max_iter": 5, "random_state": 0}
+    with pytest.warns(DataLayoutWarning, match=r"sales_lag_1 \.\. sales_lag_3 \(newest "
+                                               r"first\) followed by 1 other.*Pass "
+                                               r"newest_first=True, n_exog=1"):
+        LSTMRegressor(**lstm).fit(table, recorder.fit_y_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        declared = LSTMRegressor(newest_first=True, n_exog=1, **lstm).fit(
+            table, recorder.fit_y_)
+    on_windows = LSTMRegressor(**lstm).fit(
+        skforecast_table_as_windows(table, 3), recorder.fit_y_)
+    assert_allclose(declared.out_coef_, on_windows.out_coef_, rtol=1e-12)
+
+
 def test_sktime_recursive_reducer_with_exogenous_columns_first_warns():
     # RecursiveReductionForecaster puts X's columns before the lags
     # (lag_1__lag_0__y: lag 1 of lag 0), which no declaration can read.

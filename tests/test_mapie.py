@@ -131,6 +131,9 @@ def test_encoder_decoder_names_the_route_for_split_conformal():
     conformal.fit(X[:300], y[:300])
     with pytest.raises(UserWarning, match=r"wrap an encoder-decoder fitted on 2-D rows"):
         conformal.conformalize(X[300:500], y[300:500])
+    # Sequences of one step are a user's own short input, not MAPIE's row.
+    with pytest.raises(ValueError, match=r"sequences of 1 step\(s\)\.$"):
+        LSTMEncoderDecoderRegressor(**params).fit(X[:300], y[:300]).predict(X[:5, :1])
     rows = X.reshape(len(X), -1)
     conformal = mapie_regression.SplitConformalRegressor(
         LSTMEncoderDecoderRegressor(**params, n_channels=X.shape[2]),

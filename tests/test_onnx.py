@@ -457,6 +457,19 @@ def test_a_nullable_float64_frame_gives_a_float64_graph():
     _assert_close(_run(onx, frame.to_numpy())[0], _predict(model, frame))
 
 
+@pytest.mark.parametrize("column", [
+    pd.Categorical(["a"] * N), pd.array(["1.0"] * N, dtype="string"),
+    pd.date_range("2024-01-01", periods=N, tz="UTC"),
+])
+def test_a_dataframe_example_with_a_column_of_no_numbers_is_refused_by_name(column):
+    # NumPy's dtype promotion failed on these dtypes before predict's check.
+    rng = np.random.RandomState(5)
+    frame = pd.DataFrame(rng.normal(size=(N, 4)), columns=["t0", "t1", "t2", "t3"])
+    model = _fit(LSTMRegressor, frame, frame["t3"].to_numpy())
+    with pytest.raises(TypeError, match=r"Column 't1' of X has dtype .*, but sklstm needs"):
+        to_onnx(model, frame.assign(t1=column))
+
+
 def test_table_nan_is_not_padding():
     rng = np.random.RandomState(3)
     table = rng.normal(size=(N, 6)).astype(np.float32)

@@ -355,6 +355,11 @@ def test_complex_sample_weight_is_rejected():
         warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
         with pytest.raises(ValueError, match="[Cc]omplex"):
             LSTMRegressor(**FAST).fit(X, y, sample_weight=np.ones(12) + 1j)
+        # NumPy's complex among objects: its imaginary part was dropped.
+        objects = np.ones(12, dtype=object)
+        objects[3] = np.complex64(1 + 2j)
+        with pytest.raises(ValueError, match="sample_weight holds complex numbers"):
+            LSTMRegressor(**FAST).fit(X, y, sample_weight=objects)
 
 
 def test_stratified_split_is_for_classifiers_only():

@@ -31,8 +31,9 @@ from .._param_validation import (
 from .._regressor import LSTMRegressor
 from .._scaling import unit_exponents
 from .._training import deliberate_iteration_cap
+from .._validation import listed
 from ._backtest import forecast_errors, observed_targets
-from ._columns import as_frame, check_finite, column_values, listed, resolve_roles
+from ._columns import as_frame, check_finite, column_values, resolve_roles
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (

@@ -30,18 +30,6 @@ from .._validation import (
     refuse_inexact_integer_column,
 )
 
-# How many labels an error message lists before "...".
-_MAX_LISTED = 5
-
-
-def listed(labels):
-    """Comma-separated text of the first few ``labels``, with their count if cut."""
-    labels = list(labels)
-    text = ", ".join(str(label) for label in labels[:_MAX_LISTED])
-    if len(labels) > _MAX_LISTED:
-        text += f", ... ({len(labels)} in all)"
-    return text
-
 
 def as_frame(data, target, *, what=None):
     """Return ``(frame, target)``; a Series becomes a one-column frame.

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from ._columns import listed
+from .._validation import listed
 
 
 def _few_missing(n_missing, n_rows):
@@ -462,10 +462,15 @@ def label_state(label):
     """
     if isinstance(label, tuple):
         return tuple(label_state(item) for item in label)
+    # In the label's own unit: nanoseconds cannot hold dates before 1677,
+    # or spans beyond 292 years.
     if isinstance(label, pd.Timestamp) and label is not pd.NaT:
-        return {"timestamp": index_state(pd.DatetimeIndex([label]))}
+        index = pd.DatetimeIndex(np.array([label.asm8]))  # UTC, if zoned
+        if label.tz is not None:
+            index = index.tz_localize("UTC").tz_convert(label.tz)
+        return {"timestamp": index_state(index)}
     if isinstance(label, pd.Timedelta) and label is not pd.NaT:
-        return {"timedelta": int(pd.TimedeltaIndex([label]).asi8[0]), "unit": label.unit}
+        return {"duration": int(label.asm8.view("i8")), "unit": label.unit}
     if isinstance(label, pd.Period):
         return {"period": str(label), "freq": label.freqstr}
     return label
@@ -479,8 +484,8 @@ def label_from_state(state):
         return state
     if "timestamp" in state:
         return index_from_state(state["timestamp"], None)[0]
-    if "timedelta" in state:
-        return pd.Timedelta(state["timedelta"], unit="ns").as_unit(state["unit"])
+    if "duration" in state:
+        return pd.Timedelta(np.timedelta64(state["duration"], state["unit"]))
     if "period" in state:
         return pd.Period(state["period"], freq=state["freq"])
     raise ValueError(f"a saved column label must be a label, not {state!r}.")
