@@ -12,6 +12,7 @@ knows nothing of scikit-learn.
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 
 import numpy as np
 from scipy import sparse
@@ -185,7 +186,12 @@ def refuse_inexact_integers(values, name, axis_name=None):
 
 
 def _is_integer(value):
-    """Whether ``value`` is an integer, not a bool."""
+    """Whether ``value`` is an integer, not a bool: a Python or NumPy one, a
+    0-d integer array, or a Decimal of an integral value."""
+    if isinstance(value, Decimal):
+        return value.is_finite() and value == value.to_integral_value()
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iu"
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 

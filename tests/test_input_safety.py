@@ -1719,6 +1719,10 @@ def test_integers_float64_would_merge_are_refused_by_place():
          "y " + pair.format(r"index \[0\]", r"index \[1\]")),
         (lambda: make_windows(pd.DataFrame({"y": big[:, 1, 0]}), target="y", window=3),
          "column 'y' " + pair.format("row 0", "row 1")),
+        # Integers of other types among objects: a Decimal, a 0-d array.
+        (lambda: LSTMRegressor(**FAST).fit(
+            np.array([[Decimal(2**60 + 1)], [np.array(2**60)]] * 3, dtype=object), y[:6]),
+         "X " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
         # 2**53 + 1 rounds onto 2**53, which float64 holds exactly.
         (lambda: LSTMRegressor(**FAST).fit(np.array([[2**53 + 1], [2**53]] * 3), y[:6]),
          "X " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
