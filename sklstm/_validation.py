@@ -736,7 +736,7 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     features) after them. Read with the defaults, such a table pairs lags
     with the wrong steps and exogenous values with old lags. Tables whose
     names fit no single run of one variable's lags (several variables'
-    lags, say) are left alone. Returns whether it warned.
+    lags, say) are left alone. Returns whether it advised a layout.
     """
     if columns is None or not len(columns):
         return False
@@ -765,7 +765,7 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
             DataLayoutWarning,
             stacklevel=4,
         )
-        return True
+        return False  # no layout reads them: the spread warning may advise one
     expected_newest_first = bool(len(lags) > 1 and steps[0] > 0)
     n_other = len(columns) - end
     advice = [f"newest_first={expected_newest_first}"] if (

@@ -686,6 +686,13 @@ def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remed
         "newest_first=True, n_exog=1 to read them as lags and values of the predicted step "
         "(exogenous values, window or calendar features)."
     ]
+    # Other columns before the lags: no layout reads them, and the spread
+    # warning still gives its remedy.
+    first = table[["temp", "y_lag_1", "y_lag_2", "y_lag_3"]]
+    with pytest.warns(DataLayoutWarning) as record:
+        LSTMRegressor(**FAST).fit(first, lags[:, 0])
+    messages = " ".join(str(w.message) for w in record)
+    assert "before the lags" in messages and "pass n_channels=4" in messages
     # Unnamed, the spread warning names the exogenous route beside n_channels.
     with pytest.warns(DataLayoutWarning, match=r"pass n_channels=4 .* if only the last columns "
                                                r"are values of the predicted step \(exogenous\), "
