@@ -130,7 +130,7 @@ def reject_records(values, name):
 _EXACT_INTEGERS = 2**53
 
 
-def refuse_inexact_integers(values, name, axis_name=None):
+def refuse_inexact_integers(values, name, axis_name=None, place=None):
     """Refuse integers that float64 would merge, naming two of them by place.
 
     ``values`` is an array about to become float64: integers, or objects
@@ -139,7 +139,8 @@ def refuse_inexact_integers(values, name, axis_name=None):
     float (nanosecond timestamps keep their order and spacing to a quarter
     microsecond); distinct integers made equal are refused: identifiers,
     or counts 2**60 + k, would silently become one value. The places are
-    indices, or with ``axis_name`` (of a 1-D array) positions such as "row 3".
+    indices, or with ``axis_name`` (of a 1-D array) positions such as "row 3",
+    or ``place(index)`` for an index tuple.
     """
     if values.size == 0 or values.dtype.kind not in "iuO":
         return
@@ -151,9 +152,10 @@ def refuse_inexact_integers(values, name, axis_name=None):
         # Every integer, for a small one rounded onto a large one's value.
         positions = np.flatnonzero(np.frompyfunc(_is_integer, 1, 1)(flat).astype(bool))
         integers = np.array([int(v) for v in flat[positions]], dtype=object)
-        if any(abs(v) >= 2**1024 for v in integers):
+        try:
+            rounded = np.array([float(v) for v in integers])
+        except OverflowError:
             return  # beyond float64 itself: the cast reports it as too large
-        rounded = np.array([float(v) for v in integers])
     else:
         if values.dtype.kind == "i":
             large = (flat > _EXACT_INTEGERS) | (flat < -_EXACT_INTEGERS)
@@ -173,13 +175,15 @@ def refuse_inexact_integers(values, name, axis_name=None):
     pairs = np.sort(np.stack([order[:-1][merged], order[1:][merged]], axis=1), axis=1)
     first, second = pairs[np.argmin(pairs[:, 0])]
 
-    def place(k):
-        index = [int(i) for i in np.unravel_index(positions[k], values.shape)]
-        return f"{axis_name} {index[0]}" if axis_name else f"index {index}"
+    def where(k):
+        index = tuple(int(i) for i in np.unravel_index(positions[k], values.shape))
+        if place is not None:
+            return place(index)
+        return f"{axis_name} {index[0]}" if axis_name else f"index {list(index)}"
 
     raise ValueError(
-        f"{name} holds the integers {int(integers[first])} ({place(first)}) and "
-        f"{int(integers[second])} ({place(second)}), which float64 cannot tell apart: "
+        f"{name} holds the integers {int(integers[first])} ({where(first)}) and "
+        f"{int(integers[second])} ({where(second)}), which float64 cannot tell apart: "
         f"both would become {rounded[first]:.17g}. Re-encode them (subtract a base "
         "value, or rank them), or convert them to floats yourself to accept the merge."
     )
@@ -187,7 +191,9 @@ def refuse_inexact_integers(values, name, axis_name=None):
 
 def _is_integer(value):
     """Whether ``value`` is an integer, not a bool: a Python or NumPy one, a
-    0-d integer array, or a Decimal of an integral value."""
+    0-d integer array, or a Decimal or Fraction of an integral value."""
+    if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral):
+        return value.denominator == 1
     if isinstance(value, Decimal):
         return value.is_finite() and value == value.to_integral_value()
     if isinstance(value, np.ndarray):

@@ -253,23 +253,38 @@ def _reject_text(X, name):
 
 def _refuse_inexact_integers_of(X, name):
     """:func:`~sklstm._checks.refuse_inexact_integers` of an integer array or
-    of each integer column of a DataFrame (objects: :func:`_object_numbers`)."""
+    of a DataFrame's integer columns together, as the array they become
+    (objects: :func:`_object_numbers`)."""
     if isinstance(X, np.ndarray) and X.dtype.kind in "iu":
         refuse_inexact_integers(X, name)
     elif isinstance(X, pd.DataFrame):
-        for k, dtype in enumerate(X.dtypes):
-            if getattr(dtype, "kind", None) in ("i", "u"):
-                refuse_inexact_integer_column(X.iloc[:, k], f"Column {X.columns[k]!r} of {name}")
+        columns = [k for k, dtype in enumerate(X.dtypes)
+                   if getattr(dtype, "kind", None) in ("i", "u")]
+        if not columns:
+            return
+        # pd.NA as 0, exact: a missing value is refused by place later.
+        values = [_integer_values(X.iloc[:, k]) for k in columns]
+        kinds = {v.dtype.kind for v in values}
+        table = np.column_stack(values if len(kinds) == 1 else [v.astype(object) for v in values])
+
+        def place(index):
+            return f"row {index[0]}, column {X.columns[columns[index[1]]]!r}"
+
+        refuse_inexact_integers(table, name, place=place)
+
+
+def _integer_values(column):
+    """A Series of integers, nullable ones too, as a NumPy integer array (pd.NA as 0)."""
+    dtype = column.dtype
+    return column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=0)
 
 
 def refuse_inexact_integer_column(column, name):
     """:func:`~sklstm._checks.refuse_inexact_integers` of a Series of
     integers, nullable ones too (positions named as rows)."""
-    dtype = column.dtype
-    if getattr(dtype, "kind", None) in ("i", "u"):
+    if getattr(column.dtype, "kind", None) in ("i", "u"):
         # pd.NA as 0, exact: a missing value is refused by place later.
-        values = column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=0)
-        refuse_inexact_integers(values, name, "row")
+        refuse_inexact_integers(_integer_values(column), name, "row")
 
 
 def _reject_duplicate_columns(X, name):
@@ -328,10 +343,11 @@ def _object_entry_kind(value):
     return _NOT_ONE_NUMBER
 
 
-def _object_numbers(values, name):
+def _object_numbers(values, name, axis_name=None):
     """An object array (checked to hold no text) with pandas' missing values
     (pd.NA, NaT, a signalling Decimal NaN) as None, which NumPy reads as NaN,
-    as it reads None.
+    as it reads None. ``axis_name`` ("row", for a column) names the places of
+    integers float64 would merge, as :func:`refuse_inexact_integers` does.
 
     Raises
     ------
@@ -366,7 +382,7 @@ def _object_numbers(values, name):
             f"{name} must contain only numbers, one per entry (None or NaN for a missing "
             f"one), but holds a {type(value).__name__} at index {where}: {reason}."
         )
-    refuse_inexact_integers(values, name)
+    refuse_inexact_integers(values, name, axis_name)
     missing = kinds == _PANDAS_MISSING
     if missing.any():
         values = values.copy()
@@ -386,7 +402,7 @@ def _object_columns(frame, name):
     for k, column in enumerate(frame.columns):
         values = frame.iloc[:, k].to_numpy()
         if values.dtype == object:
-            numbers_ = _object_numbers(values, f"Column {column!r} of {name}")
+            numbers_ = _object_numbers(values, f"Column {column!r} of {name}", "row")
             try:  # pandas reads the column's type from its values
                 frame.isetitem(k, numbers_)
             except OverflowError as exc:
@@ -718,13 +734,13 @@ def _lag_number(column):
     text = str(column)
     parts = text.split("__")
     lags = 0
-    while parts and parts[0].startswith("lag_") and parts[0][4:].isdigit():
+    while parts and parts[0].startswith("lag_") and parts[0][4:].isdecimal():
         lags += int(parts.pop(0)[4:])
     if len(parts) < len(text.split("__")):
         return lags, "__".join(parts)
     # sktime's global reducers: ``y_lag_1``, the variable's name first.
     variable, lag_, lag = text.rpartition("_lag_")
-    return (int(lag), variable) if variable and lag.isdigit() else None
+    return (int(lag), variable) if variable and lag.isdecimal() else None
 
 
 def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
@@ -776,7 +792,10 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     if not advice:
         return False
     if len(lags) == 1:
+        # One lag and n_other values of its step: one step of them all.
         named = f"named as the lag {run.split(' .. ')[0]}"
+        if n_other:
+            advice[-1] += f" (one step of {n_other + 1} channels, as n_channels={n_other + 1})"
     else:
         gaps = (
             "; the lags are not consecutive, and are read as consecutive steps"
@@ -1344,18 +1363,21 @@ def _missing_objects(values):
     """``pd.isna`` of an object array; a signalling Decimal NaN is missing
     too (pandas raises decimal.InvalidOperation on it, so such an array is
     read entry by entry)."""
-    try:
-        return np.asarray(pd.isna(values), dtype=bool)
-    except InvalidOperation:
-        pass
-
     def missing(value):
         if isinstance(value, Decimal):
             return value.is_nan()
         found = pd.isna(value)
         return isinstance(found, (bool, np.bool_)) and bool(found)
 
-    return np.frompyfunc(missing, 1, 1)(values).astype(bool)
+    try:
+        found = np.asarray(pd.isna(values), dtype=bool)
+    except InvalidOperation:
+        return np.frompyfunc(missing, 1, 1)(values).astype(bool)
+    # pandas reads an array entry as not missing, whatever it holds (a 0-d NaN).
+    arrays = np.frompyfunc(lambda v: isinstance(v, np.ndarray), 1, 1)(values).astype(bool)
+    if arrays.any():
+        found[arrays] = np.frompyfunc(missing, 1, 1)(values[arrays]).astype(bool)
+    return found
 
 
 def _require_labels(y, mask, *, name="y"):

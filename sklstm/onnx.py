@@ -989,6 +989,14 @@ _register()
 # -- public entry point -------------------------------------------------------------
 
 
+def _values_dtype(dtype):
+    """The NumPy dtype of the values a pandas column ``dtype`` holds."""
+    for attribute in ("numpy_dtype", "subtype"):
+        if getattr(dtype, attribute, None) is not None:
+            return getattr(dtype, attribute)
+    return dtype
+
+
 def _example_form(X_example, estimator):
     """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
     if isinstance(X_example, pd.DataFrame) or is_list_of_sequences(X_example, "X_example"):
@@ -1003,8 +1011,9 @@ def _example_form(X_example, estimator):
         # The graph reads columns by position: predict checks that their
         # names and order are fit's.
         sample, rank = X_example.iloc[:1], 2
-        # pandas' nullable Float64 holds float64 values (NumPy sees objects).
-        dtype = np.result_type(*[getattr(d, "numpy_dtype", d) for d in X_example.dtypes])
+        # pandas' nullable Float64 holds float64 values (NumPy sees objects),
+        # a sparse column those of its subtype.
+        dtype = np.result_type(*[_values_dtype(d) for d in X_example.dtypes])
     elif is_list_of_sequences(X_example, "X_example"):
         # A list of sequences, as predict reads it; the graph takes them
         # padded with trailing NaN into one 3-D array.

@@ -1717,18 +1717,25 @@ def test_integers_float64_would_merge_are_refused_by_place():
         (lambda: LSTMRegressor(**FAST).fit(list(big), y),
          r"X\[0\] " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
         (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame(big[:, :, 0]).astype("Int64"), y),
-         "Column 0 of X " + pair.format("row 0", "row 1")),
+         "X " + pair.format("row 0, column 0", "row 0, column 1")),
+        # A frame's integer columns are checked together, as its array would be.
+        (lambda: LSTMRegressor(**FAST).fit(
+            pd.DataFrame({"t0": big[:, 0, 0], "t1": big[:, 0, 0] + 1}), y),
+         "X " + pair.format("row 0, column 't0'", "row 0, column 't1'")),
         (lambda: LSTMRegressor(**FAST).fit(objects, y),
          "X " + pair.format(r"index \[0, 0\]", r"index \[0, 1\]")),
         (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame(objects), y),
-         "Column 0 of X " + pair.format(r"index \[0\]", r"index \[1\]")),
+         "Column 0 of X " + pair.format("row 0", "row 1")),
         (lambda: LSTMRegressor(**FAST).fit(np.ones((5, 3)), big[:5, 1, 0]),
          "y " + pair.format(r"index \[0\]", r"index \[1\]")),
         (lambda: make_windows(pd.DataFrame({"y": big[:, 1, 0]}), target="y", window=3),
          "column 'y' " + pair.format("row 0", "row 1")),
-        # Integers of other types among objects: a Decimal, a 0-d array.
+        # Integers of other types among objects: a Decimal, a 0-d array, a Fraction.
         (lambda: LSTMRegressor(**FAST).fit(
             np.array([[Decimal(2**60 + 1)], [np.array(2**60)]] * 3, dtype=object), y[:6]),
+         "X " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
+        (lambda: LSTMRegressor(**FAST).fit(
+            np.array([[Fraction(2**60 + 1)], [2**60]] * 3, dtype=object), y[:6]),
          "X " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
         # 2**53 + 1 rounds onto 2**53, which float64 holds exactly.
         (lambda: LSTMRegressor(**FAST).fit(np.array([[2**53 + 1], [2**53]] * 3), y[:6]),
@@ -1737,6 +1744,10 @@ def test_integers_float64_would_merge_are_refused_by_place():
     for call, match in calls:
         with pytest.raises(ValueError, match=match + ", which float64 cannot tell apart"):
             call()
+    # Just below 2**1024, float() overflows: too large, not an OverflowError.
+    for huge in (2**1024 - 1, -(2**1024 - 2**970)):
+        with pytest.raises(ValueError, match="X holds a number too large for float64"):
+            LSTMRegressor(**FAST).fit(np.array([[huge, 1.0]] * 6, dtype=object), y[:6])
 
 
 def test_large_integers_float64_keeps_apart_are_read_as_floats():
@@ -1780,6 +1791,12 @@ def test_object_entries_are_refused_or_read_by_place():
     labels = np.array([Decimal("sNaN")] + [Decimal(k % 2) for k in range(23)], dtype=object)
     with pytest.raises(ValueError, match=r"Input y contains Decimal\('sNaN'\) \(sample 0\)"):
         LSTMClassifier(**FAST).fit(X, labels)
+    # pandas reads any array entry as present, a 0-d NaN too.
+    arrays = np.empty(24, dtype=object)
+    arrays[:] = [np.array(float(k % 2)) for k in range(24)]
+    arrays[2] = np.array(np.nan)
+    with pytest.raises(ValueError, match=r"Input y contains array\(nan\) \(sample 2\)"):
+        LSTMClassifier(**FAST).fit(X, arrays)
     column = pd.DataFrame({"y": [Decimal("sNaN")] + [Decimal(k) for k in range(29)]})
     with pytest.raises(ValueError, match=r"column 'y' has 1 missing value\(s\) \(NaN\), the "
                                          r"first at label 0"):

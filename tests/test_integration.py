@@ -554,6 +554,7 @@ def test_lag_names_of_several_channels_are_left_to_their_declaration():
     (["lag_0__y1", "lag_1__y1", "lag_0__y2", "lag_1__y2"], {}),     # two variables: unknown
     (["lag_1", "a"], {"n_exog": 1}),
     (["lag_x", "lags_2", "y"], {}),                                   # not lag names
+    (["x_lag_\u00b2", "lag_\u00b2", "y"], {}),       # superscript digits: not lag numbers
 ])
 def test_lag_names_warn_only_when_read_otherwise(columns, quiet):
     table = pd.DataFrame(np.random.RandomState(0).normal(size=(6, len(columns))),

@@ -457,6 +457,16 @@ def test_a_nullable_float64_frame_gives_a_float64_graph():
     _assert_close(_run(onx, frame.to_numpy())[0], _predict(model, frame))
 
 
+def test_a_sparse_column_of_an_example_gives_the_graph_of_its_values():
+    rng = np.random.RandomState(5)
+    frame = pd.DataFrame(rng.normal(size=(N, 4)), columns=["t0", "t1", "t2", "t3"])
+    model = _fit(LSTMRegressor, frame, frame["t3"].to_numpy())
+    sparse_column = frame.assign(t1=pd.arrays.SparseArray(frame["t1"].to_numpy()))
+    onx = to_onnx(model, sparse_column)
+    assert onx.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    _assert_close(_run(onx, frame.to_numpy())[0], _predict(model, frame))
+
+
 @pytest.mark.parametrize("column", [
     pd.Categorical(["a"] * N), pd.array(["1.0"] * N, dtype="string"),
     pd.date_range("2024-01-01", periods=N, tz="UTC"),
