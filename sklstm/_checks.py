@@ -146,12 +146,11 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
         return
     flat = values.ravel()
     if values.dtype == object:
-        positions = np.flatnonzero(np.frompyfunc(_is_large_integer, 1, 1)(flat).astype(bool))
-        if positions.size == 0:
-            return
         # Every integer, for a small one rounded onto a large one's value.
         positions = np.flatnonzero(np.frompyfunc(_is_integer, 1, 1)(flat).astype(bool))
         integers = np.array([int(v) for v in flat[positions]], dtype=object)
+        if not any(abs(v) > _EXACT_INTEGERS for v in integers):
+            return
         try:
             rounded = np.array([float(v) for v in integers])
         except OverflowError:
@@ -199,11 +198,6 @@ def _is_integer(value):
     if isinstance(value, np.ndarray):
         return value.ndim == 0 and value.dtype.kind in "iu"
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_large_integer(value):
-    """Whether ``value`` is an integer float64 may not hold exactly."""
-    return _is_integer(value) and abs(int(value)) > _EXACT_INTEGERS
 
 
 def as_rectangular(a, name):

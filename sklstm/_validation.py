@@ -262,7 +262,6 @@ def _refuse_inexact_integers_of(X, name):
                    if getattr(dtype, "kind", None) in ("i", "u")]
         if not columns:
             return
-        # pd.NA as 0, exact: a missing value is refused by place later.
         values = [_integer_values(X.iloc[:, k]) for k in columns]
         kinds = {v.dtype.kind for v in values}
         table = np.column_stack(values if len(kinds) == 1 else [v.astype(object) for v in values])
@@ -274,7 +273,8 @@ def _refuse_inexact_integers_of(X, name):
 
 
 def _integer_values(column):
-    """A Series of integers, nullable ones too, as a NumPy integer array (pd.NA as 0)."""
+    """A Series of integers, nullable ones too, as a NumPy integer array: pd.NA
+    as 0, exact, for a missing value is refused by place later."""
     dtype = column.dtype
     return column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=0)
 
@@ -283,7 +283,6 @@ def refuse_inexact_integer_column(column, name):
     """:func:`~sklstm._checks.refuse_inexact_integers` of a Series of
     integers, nullable ones too (positions named as rows)."""
     if getattr(column.dtype, "kind", None) in ("i", "u"):
-        # pd.NA as 0, exact: a missing value is refused by place later.
         refuse_inexact_integers(_integer_values(column), name, "row")
 
 

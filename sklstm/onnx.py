@@ -999,7 +999,8 @@ def _values_dtype(dtype):
 
 def _example_form(X_example, estimator):
     """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
-    if isinstance(X_example, pd.DataFrame) or is_list_of_sequences(X_example, "X_example"):
+    as_list = is_list_of_sequences(X_example, "X_example")
+    if isinstance(X_example, pd.DataFrame) or as_list:
         # Checked whole as predict checks it (below, only the first row or
         # sequence is predicted on) before its dtypes are read: a date,
         # category or text column or item would fail inside NumPy's dtype
@@ -1014,7 +1015,7 @@ def _example_form(X_example, estimator):
         # pandas' nullable Float64 holds float64 values (NumPy sees objects),
         # a sparse column those of its subtype.
         dtype = np.result_type(*[_values_dtype(d) for d in X_example.dtypes])
-    elif is_list_of_sequences(X_example, "X_example"):
+    elif as_list:
         # A list of sequences, as predict reads it; the graph takes them
         # padded with trailing NaN into one 3-D array.
         sample = X_example[:1]
