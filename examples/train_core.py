@@ -1,7 +1,7 @@
 """Train the bare NumPy LSTM core on a small sequence task.
 
-Predict the sum of a noisy sine window's last three values from the whole
-window, with plain gradient descent on the core's exact gradients.
+Predict the next value of a noisy sine wave from the window of its last 20
+values, with plain gradient descent on the core's exact gradients.
 """
 
 import numpy as np
