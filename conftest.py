@@ -8,3 +8,6 @@ _ONNX_EXTRA = ("onnx", "skl2onnx", "onnxruntime")
 collect_ignore = [] if all(importlib.util.find_spec(m) for m in _ONNX_EXTRA) else [
     "sklstm/onnx.py"
 ]
+# sklstm.persistence's examples save and load with the optional ``skops`` extra.
+if importlib.util.find_spec("skops") is None:
+    collect_ignore.append("sklstm/persistence.py")

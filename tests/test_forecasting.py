@@ -165,10 +165,23 @@ def test_datetime_index_with_inferable_unset_freq():
     )
     assert index.freq is None
     df = pd.DataFrame({"y": [1.0, 2, 3, 4, 5]}, index=index)
-    w = make_windows(df, target="y", window=3)
+    # Inferred without a warning: pandas 3 warns at each infer_freq that it
+    # will return an offset, unless asked for one.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = make_windows(df, target="y", window=3)
     assert list(w.origins) == [pd.Timestamp("2021-03-01"), pd.Timestamp("2021-04-01")]
     assert_array_equal(w.X[:, :, 0], [[1, 2, 3], [2, 3, 4]])
     assert_array_equal(w.y, [[4], [5]])
+
+
+def test_a_missing_timestamp_is_named_without_a_pandas_warning():
+    index = pd.date_range("2021-01-01", periods=8, freq="D").delete(4)
+    df = pd.DataFrame({"y": np.arange(7.0)}, index=pd.DatetimeIndex(list(index)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="2021-01-05"):
+            make_windows(df, target="y", window=3)
 
 
 def test_range_and_integer_index():

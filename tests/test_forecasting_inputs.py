@@ -180,11 +180,18 @@ def test_a_name_that_selects_several_columns_is_refused(make):
 
 
 def test_a_horizon_past_the_last_timestamp_pandas_holds_is_refused_before_forecasting(make):
-    y = pd.Series(np.sin(np.arange(30.0)), pd.date_range("2262-03-01", periods=30), name="y")
+    # In nanoseconds (pandas 3 infers coarser units, which hold such dates).
+    dates = pd.date_range("2262-03-01", periods=30, unit="ns")
+    y = pd.Series(np.sin(np.arange(30.0)), dates, name="y")
     forecaster = make(RecursiveForecaster, window=3, calibration=None).fit(y)
     with pytest.raises(ValueError, match=r"50 step\(s\) of freq 'D' after 2262-03-30 .* run past"):
         forecaster.predict(50)
     assert len(forecaster.predict(5)) == 5
+    # Dates in seconds hold those steps: the same horizon is forecast.
+    y.index = dates.as_unit("s")
+    forecast = make(RecursiveForecaster, window=3, calibration=None).fit(y).predict(50)
+    assert forecast.index[-1] == pd.Timestamp("2262-05-19")
+    assert forecast.index.dtype == "datetime64[s]"
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
@@ -376,12 +383,18 @@ def test_timestamps_before_1677_keep_their_unit(cls, make):
     assert result.forecasts["time"].iloc[0] == pd.Timestamp("1620-01-01")  # origin 1619
 
 
-def test_labels_past_what_the_unit_holds_are_refused(make):
-    y = pd.Series(np.arange(30.0), pd.date_range("2255-01-01", periods=30, freq="MS"), name="y")
-    forecaster = make(RecursiveForecaster, window=3).fit(y)
-    with pytest.raises(ValueError, match=r"run past 2262-04-11 23:47:16\.854775807, the last "
-                                         r"timestamp pandas can hold in datetime64\[ns\]"):
-        forecaster.predict(10**6)
+@pytest.mark.parametrize("unit, horizon, message", [
+    ("ns", 10**6, r"run past 2262-04-11 23:47:16\.854775807, the last timestamp pandas can "
+                  r"hold in datetime64\[ns\]"),
+    # pandas 3's unit for such dates, whose last timestamp pandas cannot print
+    ("us", 10**7, r"10000000 step\(s\) of freq 'MS' after 2257-06-01 00:00:00 run past the "
+                  r"last time pandas can hold in datetime64\[us\]"),
+])
+def test_labels_past_what_the_unit_holds_are_refused(unit, horizon, message, make):
+    dates = pd.date_range("2255-01-01", periods=30, freq="MS", unit=unit)
+    forecaster = make(RecursiveForecaster, window=3).fit(pd.Series(np.arange(30.0), dates))
+    with pytest.raises(ValueError, match=message):
+        forecaster.predict(horizon)
 
 
 def test_a_horizon_too_long_for_memory_is_refused(make):
@@ -501,13 +514,41 @@ def test_nan_column_names_are_refused(name, make):
 
 @pytest.mark.parametrize("name", [None, pd.NaT])
 def test_singleton_missing_labels_name_columns(name, make):
-    # None and NaT are themselves after pickling: they name a column as any label.
-    df = pd.DataFrame({"x": np.arange(20.0)})
-    df[name] = np.sin(np.arange(20.0))
+    # None and NaT are themselves after pickling: they name a column as any label
+    # (of an object Index, which keeps them; pandas 3 makes df[None] = ... a text one).
+    df = pd.DataFrame(np.column_stack([np.arange(20.0), np.sin(np.arange(20.0))]),
+                      columns=pd.Index(["x", name], dtype=object))
     forecaster = make(RecursiveForecaster, window=3, target=[name]).fit(df)
     loaded = pickle.loads(pickle.dumps(forecaster))
     assert loaded.predict(2).name is name
     assert_array_equal(loaded.predict(2), forecaster.predict(2))
+
+
+@pytest.mark.parametrize("name", [None, pd.NaT, pd.NA])
+@pytest.mark.parametrize("missing_label", [np.nan, pd.NA])
+def test_a_text_index_missing_label_is_refused_unless_named_by_itself(name, missing_label,
+                                                                       make):
+    # A text Index keeps a missing label as NaN (pandas 3's df[None] = ...) or
+    # pd.NA (dtype "string"). pandas finds it by any missing name in df[name],
+    # by its own only in df[[name]]: fit accepted None, then failed in pandas.
+    columns = pd.Index(["x", missing_label], dtype="string")
+    df = pd.DataFrame(np.column_stack([np.arange(20.0), np.sin(np.arange(20.0))]),
+                      columns=columns)
+    label = columns[1]
+    if name is label:  # pd.NA naming its own label: read throughout
+        forecaster = make(RecursiveForecaster, window=3, target=[name]).fit(df)
+        loaded = pickle.loads(pickle.dumps(forecaster))
+        assert loaded.predict(2).name is name
+        assert_array_equal(loaded.predict(2), forecaster.predict(2))
+    else:
+        with pytest.raises(ValueError, match=rf"column {name!r} given as target is matched "
+                                             rf"by pandas to the missing label {label!r} of "
+                                             r"data's string columns.*df.columns = "):
+            make(RecursiveForecaster, window=3, target=[name]).fit(df)
+    # Two missing labels are two columns that no name tells apart.
+    df.columns = pd.Index(["x", missing_label, missing_label], dtype="string")[1:]
+    with pytest.raises(ValueError, match="selects 2 columns of data"):
+        make(RecursiveForecaster, window=3, target=[name]).fit(df)
 
 
 def test_a_name_pandas_matches_to_another_label_is_refused(make):
@@ -656,7 +697,9 @@ def test_editing_the_in_sample_frames_never_reaches_the_forecaster(cls, attribut
     before = pickle.dumps(forecaster)
     frame = getattr(forecaster, attribute)
     frame.iloc[0, 0] = np.inf
-    frame.to_numpy()[1, 0] = np.inf
+    values = frame.to_numpy()
+    if values.flags.writeable:  # a view of the frame's memory (read-only in pandas 3)
+        values[1, 0] = np.inf
     assert pickle.dumps(forecaster) == before
     assert np.isfinite(getattr(forecaster, attribute).to_numpy()).all()
 

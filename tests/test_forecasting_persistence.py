@@ -10,13 +10,15 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-import skops.io as sio
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 
 from sklstm import LSTMRegressor
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster
 from sklstm.persistence import trusted_types
+
+# skops is an extra (".[skops]"); the suite runs without it, as ".[test]" may not be used.
+sio = pytest.importorskip("skops.io")
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -191,9 +191,20 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
     duplicated = [name for name in owner if np.sum(frame.columns == name) > 1]
     if duplicated:
         raise ValueError(f"data has several columns named {duplicated[0]!r}.")
+    columns = frame.columns
     for name, role in owner.items():
         _column(frame, name)
-        label = frame.columns[frame.columns.get_loc(name)]
+        label = columns[columns.get_loc(name)]
+        if label is not name and _is_missing_label(label):
+            # A text Index keeps a missing label as NaN (pandas 3: df[None] = ...)
+            # or pd.NA, and pandas finds it by any missing name in df[name]
+            # but only by its own in df[[name]]: no name reads it throughout.
+            raise ValueError(
+                f"column {name!r} given as {role} is matched by pandas to the missing "
+                f"label {label!r} of data's {columns.dtype} columns, which pandas selects "
+                "by one missing name but not by another; give the column a label, e.g. "
+                "with df.columns = [...]."
+            )
         if not _equal_labels(label, name):
             # pandas also matches '2020-01-01' to the label Timestamp('2020-01-01'):
             # the fitted names would then differ from the columns they select.
@@ -205,15 +216,27 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
     return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
 
 
-def _equal_labels(a, b):
-    """Whether two column labels are equal (``1`` and ``1.0`` are; a text
-    date and a Timestamp are not)."""
-    if a is b:  # NaT and pd.NA are themselves, though not equal to themselves
+def _equal_labels(label, name):
+    """Whether a column's ``label`` equals the ``name`` given for it (``1``
+    and ``1.0`` are equal; a text date and a Timestamp are not)."""
+    if label is name:  # NaT and pd.NA are themselves, though not equal to themselves
         return True
     try:
-        return bool(a == b)
+        return bool(label == name)
     except (TypeError, ValueError):  # labels whose == is not a truth value
         return False
+
+
+def _is_missing_label(label):
+    """Whether a column label is a missing value (None, NaN, NaT, pd.NA)."""
+    return pd.api.types.is_scalar(label) and bool(pd.isna(label))
+
+
+def _part_of_labels(name):
+    return ValueError(
+        f"column {name!r} is part of several labels of data's columns, not one whole "
+        "label; name one column by its label (df.columns lists them)."
+    )
 
 
 def _column(frame, name):
@@ -225,23 +248,25 @@ def _column(frame, name):
     the names it was given, so a part of a label is refused, naming the
     whole one: fit, predict and backtest would read different columns.
     """
+    columns = frame.columns
     try:
         selected = frame[name]
     except TypeError:
-        # pandas finds a part of several labels ('2020-01' of Timestamp
-        # labels) but cannot select by it.
-        raise ValueError(
-            f"column {name!r} is part of several labels of data's columns, not one whole "
-            "label; name one column by its label (df.columns lists them)."
-        ) from None
+        # pandas 2 finds a part of several labels ('2020-01' of Timestamp
+        # labels) but cannot select by it; pandas 3 selects them all (below).
+        raise _part_of_labels(name) from None
     if isinstance(selected, pd.DataFrame):
-        # A repeated name, or the outer level of several MultiIndex columns.
+        if not isinstance(columns, pd.MultiIndex) and not all(
+            _equal_labels(label, name) or _is_missing_label(label) for label in selected.columns
+        ):
+            raise _part_of_labels(name)
+        # A repeated name (or missing labels, which pandas finds by any missing
+        # name), or the outer level of several MultiIndex columns.
         raise ValueError(
             f"column {name!r} selects {selected.shape[1]} columns of data, "
             f"{list(selected.columns)}; name one column per role (flatten "
             "MultiIndex columns first, e.g. with '_'.join)."
         )
-    columns = frame.columns
     if isinstance(columns, pd.MultiIndex) and not (
         isinstance(name, tuple) and len(name) == columns.nlevels
     ):

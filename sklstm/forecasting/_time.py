@@ -29,6 +29,20 @@ def _few_missing(n_missing, n_rows):
     return n_missing <= max(10 * n_rows, 10_000)
 
 
+def _infer_freq(index):
+    """:func:`pandas.infer_freq` of ``index``: a frequency string, or None.
+
+    pandas 3 warns, at every call, that it will return an offset; asked for
+    the offset (an option pandas 2 does not have), it does not warn.
+    """
+    try:
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            freq = pd.infer_freq(index)
+    except pd.errors.OptionError:  # pandas 2: a string already
+        return pd.infer_freq(index)
+    return None if freq is None else freq.freqstr
+
+
 def _wall_clock_steps(freq):
     """Whether pandas steps ``freq`` in wall-clock time in a time zone: a
     calendar day (``Day``, unlike the other fixed steps) or a calendar offset
@@ -84,7 +98,7 @@ def _missing_datetimes(index):
     """
     candidates, best = [], (None, None)
     for start in range(min(len(index) - 2, 50)):
-        freq = pd.infer_freq(index[start : start + 3])
+        freq = _infer_freq(index[start : start + 3])
         if freq is not None and freq not in candidates:
             candidates.append(freq)
     for freq in candidates:
@@ -233,7 +247,7 @@ def _datetime_freq(index):
     """The frequency of a DatetimeIndex: set, inferred, or a clear error."""
     if index.freq is not None:
         return index.freq
-    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    freq = _infer_freq(index) if len(index) >= 3 else None
     if freq is not None:
         return to_offset(freq)
     step = _absolute_step(index)
