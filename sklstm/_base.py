@@ -799,6 +799,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         sizes, method = self._check_params()
+        if incremental and self.early_stopping:
+            # One epoch on every sample given: nothing is held out, and the
+            # validation record of an earlier fit would be lost.
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: each call trains one "
+                "epoch on all the samples given. Set early_stopping=False, or use fit."
+            )
         reuse_weights = hasattr(self, "coefs_") and (incremental or self.warm_start)
         if reuse_weights:
             self._check_architecture("partial_fit" if incremental else "A warm start")

@@ -162,7 +162,8 @@ PARAMETERS_DOC = """
         Hold out ``validation_fraction`` of the samples, stop when the
         validation loss stops improving, and restore the best weights.
         Stochastic solvers only: the scipy solvers ignore it, as
-        ``MLPRegressor``'s L-BFGS does.
+        ``MLPRegressor``'s L-BFGS does. ``partial_fit`` refuses it, as
+        ``MLPRegressor``'s does: each call trains one epoch on every sample.
 
     validation_fraction : float, default=0.1
         Fraction of samples held out for early stopping.
@@ -349,7 +350,9 @@ ATTRIBUTES_DOC = """
 
     validation_loss_curve_, validation_scores_ : list of float
         Validation loss (without the L2 penalty) and score of each epoch,
-        with ``early_stopping`` only.
+        with ``early_stopping`` only. They cover the last ``fit`` alone: a
+        warm start holds its validation samples out again and starts them
+        anew, where ``loss_curve_`` goes on.
 
     best_validation_loss_ : float or None
         Lowest validation loss, whose weights were restored.

@@ -591,3 +591,30 @@ def test_the_iteration_cap_warns_with_its_remedy(solver):
     message = str(caught[0].message)
     assert "Increase max_iter, or filter sklstm.exceptions.IterationLimitWarning" in message
     assert "scale" not in message
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_partial_fit_refuses_early_stopping_and_keeps_the_fit(Estimator):
+    # partial_fit trained on every sample, silently, and erased the
+    # validation record of the fit before it (MLP's partial_fit refuses).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2))
+    y = X[:, -1, 0] + X[:, -2, 1]
+    extra = {}
+    if Estimator is LSTMClassifier:
+        y = (y > 0).astype(int)
+        extra = {"classes": [0, 1]}
+    model = Estimator(hidden_layer_sizes=(3,), max_iter=5, random_state=0,
+                      early_stopping=True)
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        model.partial_fit(X, y, **extra)
+    assert not hasattr(model, "coefs_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        model.fit(X, y)
+    before = (model.predict(X), model.best_validation_loss_, list(model.validation_scores_))
+    with pytest.raises(ValueError, match="Set early_stopping=False, or use fit"):
+        model.partial_fit(X, y, **extra)
+    np.testing.assert_array_equal(model.predict(X), before[0])
+    assert (model.best_validation_loss_, model.validation_scores_) == before[1:]
+    assert len(model.validation_scores_) == model.n_iter_ == 5
