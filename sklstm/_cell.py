@@ -10,7 +10,8 @@ Implementation notes
   every sigmoid block is contiguous and every block driven by ``δc`` precedes
   the o block. The columns of sigmoid gates are pre-scaled by 1/2, so one
   ``tanh`` over all blocks and an affine ``0.5 u + 0.5`` give every gate:
-  ``σ(a) = (1 + tanh(a / 2)) / 2`` never overflows.
+  ``σ(a) = (1 + tanh(a / 2)) / 2`` never overflows (in float64, one
+  ``e^{-2u}`` gives every block instead; see ``_kernel._activate``).
 """
 
 from collections.abc import Mapping

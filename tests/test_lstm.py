@@ -292,6 +292,36 @@ def test_matches_pytorch_layout_by_transpose():
     np.testing.assert_allclose(lstm_forward(x, layers)[0], h, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype, atol", [(np.float64, 4.5e-16), (np.float32, 1.2e-7)])
+def test_gate_nonlinearities_match_tanh_and_the_logistic_function(dtype, atol):
+    # float64 computes both from one exp (see _kernel._activate): it must
+    # agree with NumPy's tanh and an independent logistic function to
+    # rounding, saturate exactly, propagate NaN and raise no FP flag.
+    from scipy.special import expit
+
+    H = 5
+    values = np.concatenate([np.linspace(-50, 50, 2001), [0.0, 1e-300, -1e-300, 1e-9,
+                                                         1e300, -1e300, 19.5, -20.5]])
+    x = np.tile(values.astype(dtype), (4, 1))  # one block g and three sigmoid blocks
+    x = np.repeat(x, H, axis=0)
+    a = x.copy()
+    with np.errstate(all="raise"):
+        _kernel._activate(a, H)
+        tanh_out = np.empty_like(x[:H])
+        _kernel._tanh(x[:H], tanh_out)
+    assert a.dtype == dtype and tanh_out.dtype == dtype
+    assert_allclose(a[:H], np.tanh(x[:H]), rtol=0, atol=atol)
+    assert_allclose(tanh_out, np.tanh(x[:H]), rtol=0, atol=atol)
+    # The sigmoid blocks' pre-activations are halved: they give σ(2u).
+    assert_allclose(a[H:], expit(2 * x[H:].astype(np.float64)), rtol=0, atol=atol)
+    assert np.all(a[:H][:, values > 25] == 1) and np.all(a[:H][:, values < -25] == -1)
+    assert np.all(a[H:][:, values > 25] == 1) and np.all(a[H:][:, values < -25] < 1e-17)
+    assert np.all(a >= -1) and np.all(a <= 1) and np.all(a[H:] >= 0)
+    nan = np.full((2 * H, 3), np.nan, dtype=dtype)
+    _kernel._activate(nan, H)
+    assert np.all(np.isnan(nan))
+
+
 def test_sigmoid_gates_do_not_overflow():
     rng = np.random.default_rng(0)
     layers = random_layers(rng, 2, (3,), True, False)
