@@ -826,7 +826,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 rng = _private_rng(self.random_state)
             split = None
             if method is None and self.early_stopping and not incremental:
-                split = view._split_validation(seqs.n_samples, Y, sample_weight, rng)
+                split = view._split_validation(seqs, Y, sample_weight, rng)
             if not reuse_weights:
                 fitted.update(self._input_statistics(seqs, sample_weight, split))
             Y, target_state = view._scaled_targets(
@@ -891,8 +891,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             f"(or a larger patch_length) or {smaller}. The model was left unchanged."
         )
 
-    def _split_validation(self, n, Y, sample_weight, rng):
-        """Indices ``(train, val)`` of the early-stopping split of ``n`` samples."""
+    def _split_validation(self, seqs, Y, sample_weight, rng):
+        """Indices ``(train, val)`` of the early-stopping split of the sequences ``seqs``."""
+        n = seqs.n_samples
         n_val = int(np.ceil(self.validation_fraction * n))
         # Two, as MLP asks: the score of one sample (R²) is not defined, and
         # it warned and recorded NaN at every epoch.
@@ -929,7 +930,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                         f"validation_fraction={self.validation_fraction}); give them "
                         "positive sample_weight or change the split."
                     )
+        self._check_split_classes(Y, train, val, sample_weight, seqs.step_mask())
         return train, val
+
+    def _check_split_classes(self, Y, train, val, sample_weight, step_mask):
+        """Refuse a split whose training part lacks what the model must learn
+        (a classifier's classes); regressors have nothing to check."""
 
     def _stratify_labels(self, Y):
         raise ValueError("validation_split='stratified' is only available for classifiers.")

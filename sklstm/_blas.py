@@ -34,10 +34,9 @@ class _SingleBlasThread:
     controllers (NumPy's and SciPy's OpenBLAS are separate libraries): a
     few microseconds, against ~30 for ``ThreadpoolController().limit``.
 
-    Thread counts are process-wide, so concurrent callers share one limit:
-    the first to enter saves the counts and the last to leave restores
-    them. Otherwise the first caller to leave would lift the limit while
-    another thread is still inside its time loop.
+    Thread counts are process-wide, so only the main thread sets them (see
+    ``_blas_threads_for``); nested contexts share one limit: the first to
+    enter saves the counts and the last to leave restores them.
     """
 
     _libs = None
@@ -70,8 +69,18 @@ class _SingleBlasThread:
 
 
 def _blas_threads_for(n_macs):
-    """Context limiting BLAS to one thread for small per-step products."""
+    """Context limiting BLAS to one thread for small per-step products.
+
+    In the main thread only. A fit in another thread runs beside other
+    work (a thread pool, joblib's threading backend) that may read or set
+    the process-wide counts too: setting them there overrode a limit the
+    main thread set meanwhile, and OpenBLAS sometimes ignored the restore
+    while other threads ran products, leaving the process on one thread
+    after every fit had ended.
+    """
     if n_macs < _BLAS_OWN_SINGLE_THREAD_MACS or n_macs >= _SINGLE_THREAD_MACS:
+        return nullcontext()
+    if threading.current_thread() is not threading.main_thread():
         return nullcontext()
     return _SingleBlasThread()
 

@@ -134,7 +134,9 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
     """Refuse integers that float64 would merge, naming two of them by place.
 
     ``values`` is an array about to become float64: integers, or objects
-    among which Python or NumPy integers (other dtypes pass). Beyond 2**53
+    among which Python or NumPy integers, or extended-precision floats
+    (``np.longdouble``), whose distinct values merge alike (other dtypes
+    pass). Beyond 2**53
     the cast rounds to a neighbour. Rounding alone is accepted, as for any
     float (nanosecond timestamps keep their order and spacing to a quarter
     microsecond); distinct integers made equal are refused: identifiers,
@@ -142,10 +144,18 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
     indices, or with ``axis_name`` (of a 1-D array) positions such as "row 3",
     or ``place(index)`` for an index tuple.
     """
-    if values.size == 0 or values.dtype.kind not in "iuO":
+    extended = values.dtype.kind == "f" and values.dtype.itemsize > 8
+    if values.size == 0 or not (values.dtype.kind in "iuO" or extended):
         return
     flat = values.ravel()
-    if values.dtype == object:
+    if extended:
+        with np.errstate(over="ignore"):  # beyond float64: reported as too large
+            rounded = flat.astype(np.float64)
+        if np.array_equal(rounded, flat, equal_nan=True):
+            return
+        positions = np.flatnonzero(np.isfinite(rounded))  # inf: reported as too large
+        integers, rounded = flat[positions], rounded[positions]
+    elif values.dtype == object:
         # Every integer, for a small one rounded onto a large one's value.
         positions = np.flatnonzero(np.frompyfunc(_is_integer, 1, 1)(flat).astype(bool))
         integers = np.array([int(v) for v in flat[positions]], dtype=object)
@@ -180,11 +190,12 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
             return place(index)
         return f"{axis_name} {index[0]}" if axis_name else f"index {list(index)}"
 
+    kind, shown = ("values", str) if extended else ("integers", int)
     raise ValueError(
-        f"{name} holds the integers {int(integers[first])} ({where(first)}) and "
-        f"{int(integers[second])} ({where(second)}), which float64 cannot tell apart: "
+        f"{name} holds the {kind} {shown(integers[first])} ({where(first)}) and "
+        f"{shown(integers[second])} ({where(second)}), which float64 cannot tell apart: "
         f"both would become {rounded[first]:.17g}. Re-encode them (subtract a base "
-        "value, or rank them), or convert them to floats yourself to accept the merge."
+        "value, or rank them), or convert them to float64 yourself to accept the merge."
     )
 
 

@@ -16,7 +16,7 @@ from ._base import BaseLSTM
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import balanced_sample_weight, check_class_weight, check_sample_weight
-from ._validation import _holds_text, check_declared_classes, check_sequence_targets
+from ._validation import _holds_text, check_declared_classes, check_sequence_targets, listed
 
 
 def _check_label_type(labels, name="y"):
@@ -404,6 +404,39 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 "'shuffle' with multilabel or per-step targets."
             )
         return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+
+    def _check_split_classes(self, Y, train, val, sample_weight, step_mask):
+        """Refuse a split whose training part never shows a class (or, for
+        multilabel targets, a label) that its validation part holds.
+
+        The tail of data ordered by class (as many data sets are stored)
+        holds the last classes only: the model would never see them in
+        training and be scored on them.
+        """
+        def shown(part):
+            """(n_classes,) bool: classes with a sample of positive weight in ``part``."""
+            real = step_mask[part] if self.return_sequences else np.ones(len(part), bool)
+            if sample_weight is not None:
+                real = real & (sample_weight[part] > 0).reshape(-1, *[1] * (real.ndim - 1))
+            rows = Y[part][real]  # (n_real, n_columns): one-hot, a 0/1 column or indicators
+            if Y.shape[-1] == 1 and not self._multilabel:
+                return np.array([(rows[:, 0] < 0.5).any(), (rows[:, 0] > 0.5).any()])
+            return (rows > 0.5).any(axis=0)
+
+        unseen = np.flatnonzero(shown(val) & ~shown(train))
+        if unseen.size:
+            what = ("label" if self._multilabel else "class") if unseen.size == 1 else (
+                "labels" if self._multilabel else "classes")
+            labels = self.classes_[unseen].tolist()
+            raise ValueError(
+                f"early_stopping: the training part of validation_split="
+                f"{self.validation_split!r} (validation_fraction={self.validation_fraction}) "
+                f"holds no sample of the {what} {listed(map(repr, labels))}, which the "
+                f"validation part holds: the model could not learn "
+                f"{'them' if unseen.size > 1 else 'it'}. Samples ordered by class leave "
+                "the last classes in the tail; use validation_split='stratified' (one label "
+                "per sample) or 'shuffle', or interleave the classes."
+            )
 
     def _validation_score(self, z, Y, sequences, sample_weight):
         predicted = self._decide(z)

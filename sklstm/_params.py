@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from ._checks import (
-    check_flag, check_float_dtype, check_positive_int, check_rng, check_sequence_of,
+    cast_finite, check_flag, check_float_dtype, check_positive_int, check_rng, check_sequence_of,
 )
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
@@ -225,10 +225,17 @@ def _check_sizes(n_features, hidden_sizes):
     )
 
 
+_AXES = {1: ("index",), 2: ("row", "column")}  # of the parameter arrays, for errors
+
+
 def _copy_checked(dst, src, what):
     src = np.asarray(src)
     if src.shape != dst.shape:
         raise ValueError(f"{what} must have shape {dst.shape}, got {src.shape}.")
+    if src.dtype != dst.dtype:
+        # A float64 weight set by hand on a float32 model: 1e39 would become
+        # inf here, and the error would come later without its name.
+        src = cast_finite(src, dst.dtype, what, _AXES[src.ndim])
     dst[...] = src
 
 

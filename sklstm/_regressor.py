@@ -611,11 +611,19 @@ def _r2(Y, predicted, sample_weight):
     # R² of each output is that of the output divided by a power of two near
     # its targets' magnitude, whose sums of squares neither overflow (R² NaN
     # for targets near 1e160) nor vanish (a false 1.0 near 1e-170).
-    # Predictions far beyond the targets still overflow, to R² = -inf as
-    # scikit-learn's. Constant targets, shifted to zeros, are scaled by their
-    # predictions' magnitude, which decides between 1 and 0.
+    # Constant targets, shifted to zeros, are scaled by their predictions'
+    # magnitude, which decides between 1 and 0.
     exponents = np.where(
         is_constant, unit_exponents(shifted[1], axis=0), unit_exponents(shifted[0], axis=0)
     )
-    shifted = [np.ldexp(a, -exponents) for a in shifted]
+    with np.errstate(over="ignore"):
+        shifted = [np.ldexp(a, -exponents) for a in shifted]
+    # Predictions more than 2**1024 times the targets' magnitude overflow
+    # there: their output's R² is below any float, -inf, and so is the
+    # average. On samples of zero weight they count for nothing.
+    beyond = np.isinf(shifted[1]) & np.isfinite(predicted)
+    counted = beyond if sample_weight is None else beyond & (sample_weight[:, None] > 0)
+    if counted.any():
+        return float("-inf")
+    shifted[1][beyond] = 0.0
     return float(r2_score(*shifted, sample_weight=sample_weight))

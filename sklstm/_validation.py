@@ -255,7 +255,7 @@ def _refuse_inexact_integers_of(X, name):
     """:func:`~sklstm._checks.refuse_inexact_integers` of an integer array or
     of a DataFrame's integer columns together, as the array they become
     (objects: :func:`_object_numbers`)."""
-    if isinstance(X, np.ndarray) and X.dtype.kind in "iu":
+    if isinstance(X, np.ndarray) and X.dtype.kind in "iuf":
         refuse_inexact_integers(X, name)
     elif isinstance(X, pd.DataFrame):
         columns = [k for k, dtype in enumerate(X.dtypes)
@@ -423,10 +423,7 @@ def _as_float_array(
     Sequences pass ``ensure_min_samples=0, ensure_min_features=0`` and say
     themselves what is empty (:func:`_check_not_empty`).
     """
-    if isinstance(X, np.matrix):  # check_array's refusal, without "only numbers"
-        raise TypeError(f"{name} is a np.matrix, which sklstm does not read: pass "
-                        f"np.asarray({name}).")
-    if not isinstance(X, (np.ndarray, pd.DataFrame)):
+    if isinstance(X, np.matrix) or not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
     _reject_duplicate_columns(X, name)
     _reject_text(X, name)
@@ -488,7 +485,15 @@ _ARRAY_HINT = (
 def _as_array(X, name, hint=_ARRAY_HINT):
     """np.asarray with a clear error for lists that do not form an array, and
     for objects whose own conversion refuses (a TypeError or RuntimeError:
-    a tensor that requires grad, a dtype NumPy lacks), naming ``name``."""
+    a tensor that requires grad, a dtype NumPy lacks), naming ``name``.
+
+    A np.matrix is refused (as scikit-learn's check_array refuses it): it
+    stays 2-D whatever is done to it, so a column of labels or targets read
+    from one would keep a shape no other input has.
+    """
+    if isinstance(X, np.matrix):
+        raise TypeError(f"{name} is a np.matrix, which sklstm does not read: pass "
+                        f"np.asarray({name}).")
     try:
         return np.asarray(X)
     except ValueError as exc:
@@ -1212,7 +1217,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
         y = _pad_ragged_targets(y, numeric, sequences)
     if np.isscalar(y):
         raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
-    if not isinstance(y, (np.ndarray, pd.DataFrame, pd.Series)):
+    if isinstance(y, np.matrix) or not isinstance(y, (np.ndarray, pd.DataFrame, pd.Series)):
         hint = (
             "Many-to-one targets are (n_samples,) or (n_samples, n_outputs); with "
             "return_sequences=True a list y holds one array of per-step targets per sequence."
@@ -1391,7 +1396,7 @@ def _require_labels(y, mask, *, name="y"):
             f"{name} holds complex numbers, which are not class labels; give each class "
             "a real number or a name."
         )
-    if y.dtype.kind not in "fO":
+    if y.dtype.kind not in "fOMm":
         return
 
     def place(where):
@@ -1402,15 +1407,22 @@ def _require_labels(y, mask, *, name="y"):
     if mask is not None:
         real &= mask.reshape(mask.shape + (1,) * (y.ndim - mask.ndim))
 
-    missing = ~np.isfinite(y) if y.dtype.kind == "f" else _missing_objects(y)
+    if y.dtype.kind == "f":
+        missing = ~np.isfinite(y)
+    elif y.dtype.kind in "Mm":  # dates and durations: NaT is their missing value
+        missing = np.isnat(y)
+    else:
+        missing = _missing_objects(y)
     found = np.argwhere(missing & real)
     if found.size:
         where = tuple(found[0])
         value = y[where]
         if isinstance(value, (float, np.floating)):
             kind = "NaN" if np.isnan(value) else "infinity"
+        elif isinstance(value, (np.datetime64, np.timedelta64)):
+            kind = "NaT"
         else:
-            kind = repr(value)  # None, pd.NA, NaT
+            kind = repr(value)  # None, pd.NA, pd.NaT
         raise ValueError(
             f"Input {name} contains {kind} ({place(where)}), which is not a class label: "
             f"{remedy}."

@@ -624,3 +624,29 @@ def test_masked_weights_set_on_a_fitted_estimator_are_refused():
         model.predict(X)
     model.coefs_[0]["W"] = model.coefs_[0]["W"].filled(0.0)  # the values meant
     assert model.predict(X).shape == expected.shape
+
+
+@pytest.mark.filterwarnings("ignore::sklstm.exceptions.IterationLimitWarning")
+def test_hand_set_float64_weights_beyond_a_float32_model_are_named():
+    """Fixed bug: on a model fitted in float32, a float64 weight of 1e39 set
+    by hand became inf in the cast, and predict reported only 'non-finite
+    outputs'; the core names the array, and so does the estimator now."""
+    from sklstm import LSTMRegressor
+
+    _, X = _problem()
+    X = X.astype(np.float32)
+    model = LSTMRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=3,
+                          random_state=0).fit(X, X[:, -1, 0])
+    expected = model.predict(X)
+    layers = [{name: array.astype(np.float64) for name, array in layer.items()}
+              for layer in model.coefs_]
+    model.coefs_ = layers
+    assert_array_equal(model.predict(X), expected)  # float64 copies of the same values
+    layers[0]["W"][1, 2] = 1e39
+    with pytest.raises(ValueError, match=r"coefs_\[0\]\['W'\] contains infinity at row 1, "
+                                         r"column 2\. .*in float32"):
+        model.predict(X)
+    layers[0]["W"][1, 2] = 0.0
+    model.out_intercept_ = np.array([-1e300])
+    with pytest.raises(ValueError, match=r"out_intercept_ contains infinity at index 0"):
+        model.predict(X)

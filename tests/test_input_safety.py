@@ -214,6 +214,10 @@ def test_repeated_column_names_are_refused_by_name(build):
     (np.array([0.0, 1.0, 0.0, np.inf]), r"Input y contains infinity \(sample 3\)"),
     (np.array(["a", None, "b", "a"], dtype=object), r"Input y contains None \(sample 1\)"),
     (pd.Series([1, 0, pd.NA, 1], dtype="Int64"), r"\(sample 2\), which is not a class"),
+    # NaT passed as a date label (it was told apart as an unseen class, None)
+    (np.array(["2020-01-01", "2020-01-02", "NaT", "2020-01-01"], dtype="datetime64[ns]"),
+     r"Input y contains NaT \(sample 2\), which is not a class label"),
+    (np.array([1, 2, "NaT", 1], dtype="timedelta64[s]"), r"Input y contains NaT \(sample 2\)"),
     (np.array([0, "a", 1, "b"], dtype=object),
      r"y mixes text and other labels: 'a' \(sample 1\) and 0 \(sample 0\)"),
 ])
@@ -318,6 +322,11 @@ def test_score_holds_its_targets_to_the_rules_of_fit():
         classifier.score(X, np.ma.array(labels, mask=[True] + [False] * 7))
     with pytest.raises(ValueError, match=r"y contains None \(sample 3\)"):
         classifier.score(X, np.where(np.arange(8) == 3, None, labels.astype(object)))
+    dates = np.array(["2020-01-01", "2020-01-02"], dtype="datetime64[ns]")[(y > 0).astype(int)]
+    dated = LSTMClassifier(**FAST).fit(X, dates)
+    dates[3] = np.datetime64("NaT")  # was scored as one more wrong prediction
+    with pytest.raises(ValueError, match=r"y contains NaT \(sample 3\)"):
+        dated.score(X, dates)
     expected = np.mean(classifier.predict(X) == labels)
     assert classifier.score(X, labels) == pytest.approx(expected)
     with warnings.catch_warnings():
@@ -329,6 +338,8 @@ def test_score_holds_its_targets_to_the_rules_of_fit():
     (["a", 1, "b"], ValueError, r"classes mixes text and other labels: 'a' \(entry 0\) and 1"),
     (["a", "b", None], ValueError, r"classes contains None \(entry 2\)"),
     ([0.0, 1.0, np.nan], ValueError, r"classes contains NaN \(entry 2\)"),
+    (np.array(["2020-01-01", "2020-01-02", "NaT"], dtype="datetime64[D]"), ValueError,
+     r"classes contains NaT \(entry 2\)"),  # it became a class
     ("ab", TypeError, "classes must be a list or 1-D array"),
     ({"a", "b"}, TypeError, "classes must be a list or 1-D array"),
     ({"a": 0, "b": 1}, TypeError, "classes must be a list or 1-D array"),
@@ -1750,6 +1761,31 @@ def test_integers_float64_would_merge_are_refused_by_place():
             LSTMRegressor(**FAST).fit(np.array([[huge, 1.0]] * 6, dtype=object), y[:6])
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="longdouble is float64 here")
+def test_extended_precision_values_float64_merges_are_refused_by_place():
+    """Fixed bug: np.longdouble targets 1e17 + 2k, or inputs 1e4 + 1e-13 z,
+    were cast to float64 without a word: every prediction was one constant,
+    every input one value."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6, 3, 1))
+    targets = np.longdouble(1e17) + 2 * np.arange(6).astype(np.longdouble)
+    with pytest.raises(ValueError, match=r"y holds the values 1e\+17 \(index \[0\]\) and "
+                                         r"1\.00000000000000002e\+17 \(index \[1\]\), which "
+                                         "float64 cannot tell apart: both would become 1e\\+17"):
+        LSTMRegressor(**FAST).fit(X, targets)
+    close = np.longdouble(1e4) + np.longdouble(1e-13) * rng.normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=r"X holds the values .*\(index \[0, 0, 0\]\) and "
+                                         r".*\(index \[0, 1, 0\]\), which float64 cannot"):
+        LSTMRegressor(**FAST).fit(close, np.arange(6.0))
+    # Values float64 only rounds are read as the floats they become.
+    thirds = np.arange(6).astype(np.longdouble) / 3
+    assert not np.array_equal(thirds, thirds.astype(float))  # rounded, yet distinct
+    model = LSTMRegressor(**FAST).fit(X.astype(np.longdouble) / 3, thirds)
+    reference = LSTMRegressor(**FAST).fit((X.astype(np.longdouble) / 3).astype(float),
+                                          thirds.astype(float))
+    assert_array_equal(model.predict(X), reference.predict(X))
+
+
 def test_large_integers_float64_keeps_apart_are_read_as_floats():
     # Nanosecond timestamps 37 ms apart round by at most 128 ns, but stay
     # distinct and in order: as ordinary as any float feature.
@@ -1833,3 +1869,13 @@ def test_a_numpy_matrix_is_refused_with_its_remedy():
         LSTMRegressor(**FAST).fit(np.matrix(X), np.arange(6.0))
     with pytest.raises(TypeError, match=r"y is a np\.matrix"):
         LSTMRegressor(**FAST).fit(X, np.matrix(np.arange(6.0)).T)
+    # The classifier's labels and every other array input follow the same
+    # rule (a matrix of labels was read as a multilabel indicator).
+    onehot = np.eye(2)[np.arange(6) % 2]
+    with pytest.raises(TypeError, match=r"y is a np\.matrix"):
+        LSTMClassifier(**FAST).fit(X, np.matrix(onehot))
+    with pytest.raises(TypeError, match=r"sample_weight is a np\.matrix"):
+        LSTMRegressor(**FAST).fit(X, np.arange(6.0), sample_weight=np.matrix(np.ones(6)))
+    with pytest.raises(TypeError, match=r"classes is a np\.matrix"):
+        LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(
+            X, np.arange(6) % 2, classes=np.matrix([0, 1]))

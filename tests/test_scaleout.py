@@ -10,6 +10,7 @@ do not oversubscribe the machine.
 
 import os
 import sys
+import threading
 import warnings
 
 import cloudpickle  # joblib's loky and dask both pickle with it
@@ -227,3 +228,49 @@ def test_bit_identical_weights_across_processes(params, assert_same_weights):
     for other in elsewhere:
         assert_same_weights(here, other)
         np.testing.assert_array_equal(here.predict(X), other.predict(X))
+
+
+def _blas_counts():
+    return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+
+
+@pytest.mark.filterwarnings("ignore::sklstm.exceptions.IterationLimitWarning")
+def test_fits_in_threads_leave_the_process_blas_threads_alone(monkeypatch):
+    """Fixed bug: a fit in a worker thread set the process-wide BLAS thread
+    count to 1 while its products ran: a limit the main thread set meanwhile
+    was lifted when the fit ended, and after concurrent fits the process
+    could stay on one thread. Only the main thread sets the counts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    import sklstm._blas
+
+    entered_from = []
+    original_enter = sklstm._blas._SingleBlasThread.__enter__
+
+    def recording_enter(self):
+        entered_from.append(threading.current_thread() is threading.main_thread())
+        return original_enter(self)
+
+    monkeypatch.setattr(sklstm._blas._SingleBlasThread, "__enter__", recording_enter)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(128, 6, 2))
+    y = X[:, -1, 0]
+
+    def fit(seed):
+        # 64 units and batches of 64: products the main thread runs on one thread
+        model = LSTMRegressor((64,), batch_size=64, max_iter=2, random_state=seed)
+        return model.fit(X, y).predict(X)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        found = _blas_counts()
+        serial = [fit(seed) for seed in range(3)]
+        assert entered_from and all(entered_from)  # the main thread limits them
+        entered_from.clear()
+        with ThreadPoolExecutor(3) as pool:
+            threaded = list(pool.map(fit, range(3)))
+        assert entered_from == []
+        assert _blas_counts() == found
+    for a, b in zip(serial, threaded):  # and the results are the same bit for bit
+        assert_array_equal(a, b)

@@ -308,6 +308,25 @@ def test_r2_of_predictions_far_from_the_targets_scale_is_scikit_learns(factor):
 
 
 @ignore_convergence
+def test_r2_of_predictions_beyond_float64_of_the_targets_scale_is_minus_inf():
+    # Scaled to the targets' magnitude, predictions 1e400 times larger
+    # overflowed, and scikit-learn's input check raised on the inf.
+    from sklstm._regressor import _r2
+
+    X, y = last_two(20, n_steps=3)
+    for fitted, scored in ((1e200, 1e-200), (1.0, 1e-310)):
+        model = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, y * fitted)
+        assert model.score(X, y * scored) == -np.inf
+    # A sample of zero weight counts for nothing, overflowed or not.
+    Y = np.array([[1e-300], [2e-300], [4e-300]])
+    predicted = np.array([[1.5e-300], [2e-300], [1e100]])
+    weights = np.array([1.0, 1.0, 0.0])
+    assert _r2(Y, predicted, weights) == pytest.approx(r2_score(Y[:2] * 1e300,
+                                                                predicted[:2] * 1e300))
+    assert _r2(Y, predicted, None) == -np.inf
+
+
+@ignore_convergence
 def test_r2_of_the_encoder_decoder_in_tiny_units():
     from sklstm import LSTMEncoderDecoderRegressor
 

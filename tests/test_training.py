@@ -326,6 +326,42 @@ def test_early_stopping_split_errors():
                       validation_fraction=fraction).fit(X[:n], y[:n])
 
 
+@ignore_convergence
+def test_early_stopping_refuses_a_training_part_without_a_class():
+    """Fixed bug: samples ordered by class left the last class in the tail,
+    and the classifier trained on the others and was scored on it, silently."""
+    X = np.random.RandomState(0).normal(size=(20, 3, 1))
+    params = dict(hidden_layer_sizes=(2,), max_iter=2, early_stopping=True, random_state=0)
+    ordered = np.array(["a"] * 16 + ["b"] * 4)
+    match = (r"training part of validation_split='tail' \(validation_fraction=0\.2\) holds "
+             r"no sample of the class 'b', which the validation part holds")
+    with pytest.raises(ValueError, match=match):
+        LSTMClassifier(**params, validation_fraction=0.2).fit(X, ordered)
+    # Three classes, two of them only in the tail; a zero weight hides one.
+    three = np.array(["a"] * 14 + ["b"] * 2 + ["c"] * 4)
+    with pytest.raises(ValueError, match=r"of the classes 'b', 'c', which .* learn them"):
+        LSTMClassifier(**params, validation_fraction=0.3).fit(X, three)
+    weights = np.where(three == "b", 0.0, 1.0)
+    weights[-1] = 1.0
+    with pytest.raises(ValueError, match=r"no sample of the class 'c'"):
+        LSTMClassifier(**params, validation_fraction=0.2).fit(X, three, sample_weight=weights)
+    # A class only in the training part, stratified splits, and interleaved
+    # classes are fine.
+    LSTMClassifier(**params, validation_fraction=0.2).fit(X, ordered[::-1])
+    LSTMClassifier(**params, validation_split="stratified").fit(X, ordered)
+    LSTMClassifier(**params).fit(X, np.tile(["a", "b"], 10))
+    # Multilabel targets: a label never positive before the tail.
+    Y = np.zeros((20, 2), dtype=int)
+    Y[::2, 0] = 1
+    Y[17:, 1] = 1
+    with pytest.raises(ValueError, match=r"no sample of the label 1,"):
+        LSTMClassifier(**params, validation_fraction=0.2).fit(X, Y)
+    # Per-step labels: their real steps count, not padding.
+    steps = np.where(np.arange(20)[:, None] < 18, 0, 1) * np.ones((20, 3), dtype=int)
+    with pytest.raises(ValueError, match=r"no sample of the class 1,"):
+        LSTMClassifier(**params, return_sequences=True).fit(X, steps)
+
+
 @pytest.mark.parametrize("zero", ["training", "validation"])
 def test_early_stopping_with_a_weightless_part_raises(zero):
     """Fixed bug: zero weight on every training sample crashed with
