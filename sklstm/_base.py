@@ -38,7 +38,7 @@ from ._patching import auto_patch_length, fold_steps
 from ._training import (
     AUTO_BATCH_SIZE, TrainingData, TrainingRecord, batch_size_of, fit_scipy, fit_stochastic,
 )
-from ._validation import check_channel_names, check_column_order, check_sequences
+from ._validation import check_channel_names, check_column_order, check_sequences, label_text
 from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
@@ -947,10 +947,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """
         indices, counts = np.unique(labels, return_counts=True)
         if counts.min() < 2:
-            label = self.classes_[int(indices[np.argmin(counts)])].tolist()  # a plain scalar
+            label = label_text(self.classes_[int(indices[np.argmin(counts)])])
             raise ValueError(
                 f"validation_split='stratified' needs at least 2 samples of every class, "
-                f"but class {label!r} has {counts.min()}. Use validation_split='shuffle' "
+                f"but class {label} has {counts.min()}. Use validation_split='shuffle' "
                 "or 'tail', or gather more samples of that class."
             )
         if min(n_val, n - n_val) < indices.size:

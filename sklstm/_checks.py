@@ -190,12 +190,14 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
             return place(index)
         return f"{axis_name} {index[0]}" if axis_name else f"index {list(index)}"
 
-    kind, shown = ("values", str) if extended else ("integers", int)
+    kind, shown, remedy = (
+        ("values", str, "subtract a base value or rescale them in long double first")
+        if extended else ("integers", int, "subtract a base value, or rank them"))
     raise ValueError(
         f"{name} holds the {kind} {shown(integers[first])} ({where(first)}) and "
         f"{shown(integers[second])} ({where(second)}), which float64 cannot tell apart: "
-        f"both would become {rounded[first]:.17g}. Re-encode them (subtract a base "
-        "value, or rank them), or convert them to float64 yourself to accept the merge."
+        f"both would become {rounded[first]:.17g}. Re-encode them ({remedy}), or "
+        "convert them to float64 yourself to accept the merge."
     )
 
 

@@ -16,7 +16,9 @@ from ._base import BaseLSTM
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import balanced_sample_weight, check_class_weight, check_sample_weight
-from ._validation import _holds_text, check_declared_classes, check_sequence_targets, listed
+from ._validation import (
+    _holds_text, check_declared_classes, check_sequence_targets, label_text, listed,
+)
 
 
 def _check_label_type(labels, name="y"):
@@ -406,37 +408,50 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
 
     def _check_split_classes(self, Y, train, val, sample_weight, step_mask):
-        """Refuse a split whose training part never shows a class (or, for
-        multilabel targets, a label) that its validation part holds.
+        """Refuse a split whose training part never shows a class that its
+        validation part holds (for multilabel targets, a value of a label).
 
         The tail of data ordered by class (as many data sets are stored)
         holds the last classes only: the model would never see them in
         training and be scored on them.
         """
         def shown(part):
-            """(n_classes,) bool: classes with a sample of positive weight in ``part``."""
+            """(n_columns, 2) bool: whether each column of Y is 0, and is 1,
+            at a sample (or step) of positive weight in ``part``."""
             real = step_mask[part] if self.return_sequences else np.ones(len(part), bool)
             if sample_weight is not None:
                 real = real & (sample_weight[part] > 0).reshape(-1, *[1] * (real.ndim - 1))
             rows = Y[part][real]  # (n_real, n_columns): one-hot, a 0/1 column or indicators
-            if Y.shape[-1] == 1 and not self._multilabel:
-                return np.array([(rows[:, 0] < 0.5).any(), (rows[:, 0] > 0.5).any()])
-            return (rows > 0.5).any(axis=0)
+            return np.stack([(rows < 0.5).any(axis=0), (rows > 0.5).any(axis=0)], axis=1)
 
-        unseen = np.flatnonzero(shown(val) & ~shown(train))
-        if unseen.size:
-            what = ("label" if self._multilabel else "class") if unseen.size == 1 else (
-                "labels" if self._multilabel else "classes")
-            labels = self.classes_[unseen].tolist()
-            raise ValueError(
-                f"early_stopping: the training part of validation_split="
-                f"{self.validation_split!r} (validation_fraction={self.validation_fraction}) "
-                f"holds no sample of the {what} {listed(map(repr, labels))}, which the "
-                f"validation part holds: the model could not learn "
-                f"{'them' if unseen.size > 1 else 'it'}. Samples ordered by class leave "
-                "the last classes in the tail; use validation_split='stratified' (one label "
-                "per sample) or 'shuffle', or interleave the classes."
-            )
+        unseen = shown(val) & ~shown(train)
+        if self._multilabel:
+            missing = [f"label {label_text(self.classes_[k])} = {v}"
+                       for k, v in np.argwhere(unseen)]
+        elif Y.shape[-1] == 1:  # the column is 1 for classes_[1], 0 for classes_[0]
+            missing = [f"class {label_text(self.classes_[v])}"
+                       for v in np.flatnonzero(unseen[0])]
+        else:  # a class is missing where its one-hot column is never 1
+            missing = [f"class {label_text(self.classes_[k])}"
+                       for k in np.flatnonzero(unseen[:, 1])]
+        if not missing:
+            return
+        if self.validation_split == "tail":
+            remedy = ("samples ordered by class leave the last classes in the tail: use "
+                      "validation_split='stratified' (one label per sample) or 'shuffle', or "
+                      "interleave the classes")
+        else:
+            remedy = ("the random split held out all of them: use validation_split="
+                      "'stratified' (one label per sample, two or more of each class), "
+                      "another random_state, or more samples of them")
+        unit = "step" if self.return_sequences else "sample"
+        raise ValueError(
+            f"early_stopping: the training part of validation_split="
+            f"{self.validation_split!r} (validation_fraction={self.validation_fraction}) "
+            f"has no {unit} of the {listed(missing)}, which the validation part holds, so "
+            f"the model could not learn {'them' if len(missing) > 1 else 'it'}; {remedy}, "
+            "or set early_stopping=False."
+        )
 
     def _validation_score(self, z, Y, sequences, sample_weight):
         predicted = self._decide(z)

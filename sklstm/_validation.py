@@ -252,29 +252,34 @@ def _reject_text(X, name):
 
 
 def _refuse_inexact_integers_of(X, name):
-    """:func:`~sklstm._checks.refuse_inexact_integers` of an integer array or
-    of a DataFrame's integer columns together, as the array they become
-    (objects: :func:`_object_numbers`)."""
+    """:func:`~sklstm._checks.refuse_inexact_integers` of an array, or of a
+    DataFrame's integer columns together and its long double columns
+    together, as the array they become (objects: :func:`_object_numbers`)."""
     if isinstance(X, np.ndarray) and X.dtype.kind in "iuf":
         refuse_inexact_integers(X, name)
     elif isinstance(X, pd.DataFrame):
-        columns = [k for k, dtype in enumerate(X.dtypes)
-                   if getattr(dtype, "kind", None) in ("i", "u")]
-        if not columns:
-            return
-        values = [_integer_values(X.iloc[:, k]) for k in columns]
-        kinds = {v.dtype.kind for v in values}
-        table = np.column_stack(values if len(kinds) == 1 else [v.astype(object) for v in values])
+        kinds = [getattr(dtype, "kind", None) for dtype in X.dtypes]
+        integer = [k for k, kind in enumerate(kinds) if kind in ("i", "u")]
+        extended = [k for k, dtype in enumerate(X.dtypes)  # NumPy's long double
+                    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize > 8]
+        for columns in (integer, extended):
+            if not columns:
+                continue
+            values = [_integer_values(X.iloc[:, k]) for k in columns]
+            value_kinds = {v.dtype.kind for v in values}
+            table = np.column_stack(
+                values if len(value_kinds) == 1 else [v.astype(object) for v in values])
 
-        def place(index):
-            return f"row {index[0]}, column {X.columns[columns[index[1]]]!r}"
+            def place(index, columns=columns):
+                return f"row {index[0]}, column {X.columns[columns[index[1]]]!r}"
 
-        refuse_inexact_integers(table, name, place=place)
+            refuse_inexact_integers(table, name, place=place)
 
 
 def _integer_values(column):
     """A Series of integers, nullable ones too, as a NumPy integer array: pd.NA
-    as 0, exact, for a missing value is refused by place later."""
+    as 0, exact, for a missing value is refused by place later (a Series of
+    other numbers: as its NumPy array)."""
     dtype = column.dtype
     return column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=0)
 
@@ -494,6 +499,9 @@ def _as_array(X, name, hint=_ARRAY_HINT):
     if isinstance(X, np.matrix):
         raise TypeError(f"{name} is a np.matrix, which sklstm does not read: pass "
                         f"np.asarray({name}).")
+    if isinstance(X, (list, tuple)) and any(isinstance(item, np.matrix) for item in X):
+        raise TypeError(f"{name} holds a np.matrix, which sklstm does not read: pass "
+                        "np.asarray of each item.")
     try:
         return np.asarray(X)
     except ValueError as exc:
@@ -1447,6 +1455,15 @@ def target_is_single_output(y, return_sequences):
 
 # How many labels an error message lists before "...".
 _MAX_LISTED = 5
+
+
+def label_text(label):
+    """A class label as an error message shows it: the repr of its plain
+    Python value, a date or duration as NumPy prints it (``tolist`` would
+    give nanoseconds as an integer)."""
+    if isinstance(label, (np.datetime64, np.timedelta64)):
+        return repr(str(label))
+    return repr(label.item() if isinstance(label, np.generic) else label)
 
 
 def listed(labels):

@@ -1777,6 +1777,12 @@ def test_extended_precision_values_float64_merges_are_refused_by_place():
     with pytest.raises(ValueError, match=r"X holds the values .*\(index \[0, 0, 0\]\) and "
                                          r".*\(index \[0, 1, 0\]\), which float64 cannot"):
         LSTMRegressor(**FAST).fit(close, np.arange(6.0))
+    # DataFrames' long double columns too, checked together.
+    with pytest.raises(ValueError, match=r"X holds the values .*\(row 0, column 0\) and "
+                                         r".*\(row 0, column 1\), which float64 cannot"):
+        LSTMRegressor(**FAST).fit(pd.DataFrame(close[:, :, 0]), np.arange(6.0))
+    with pytest.raises(ValueError, match=r"y holds the values 1e\+17 \(row 0, column 'y'\)"):
+        LSTMRegressor(**FAST).fit(X, pd.DataFrame({"y": targets}))
     # Values float64 only rounds are read as the floats they become.
     thirds = np.arange(6).astype(np.longdouble) / 3
     assert not np.array_equal(thirds, thirds.astype(float))  # rounded, yet distinct
@@ -1876,6 +1882,9 @@ def test_a_numpy_matrix_is_refused_with_its_remedy():
         LSTMClassifier(**FAST).fit(X, np.matrix(onehot))
     with pytest.raises(TypeError, match=r"sample_weight is a np\.matrix"):
         LSTMRegressor(**FAST).fit(X, np.arange(6.0), sample_weight=np.matrix(np.ones(6)))
+    with pytest.raises(TypeError, match=r"y holds a np\.matrix"):  # per-step targets
+        LSTMRegressor(**FAST, return_sequences=True).fit(
+            X[:, :, None], [np.matrix(row) for row in X])
     with pytest.raises(TypeError, match=r"classes is a np\.matrix"):
         LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(
             X, np.arange(6) % 2, classes=np.matrix([0, 1]))

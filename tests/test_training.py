@@ -333,13 +333,14 @@ def test_early_stopping_refuses_a_training_part_without_a_class():
     X = np.random.RandomState(0).normal(size=(20, 3, 1))
     params = dict(hidden_layer_sizes=(2,), max_iter=2, early_stopping=True, random_state=0)
     ordered = np.array(["a"] * 16 + ["b"] * 4)
-    match = (r"training part of validation_split='tail' \(validation_fraction=0\.2\) holds "
-             r"no sample of the class 'b', which the validation part holds")
+    match = (r"training part of validation_split='tail' \(validation_fraction=0\.2\) has "
+             r"no sample of the class 'b', which the validation part holds, .*'stratified'.* "
+             r"or set early_stopping=False")
     with pytest.raises(ValueError, match=match):
         LSTMClassifier(**params, validation_fraction=0.2).fit(X, ordered)
     # Three classes, two of them only in the tail; a zero weight hides one.
     three = np.array(["a"] * 14 + ["b"] * 2 + ["c"] * 4)
-    with pytest.raises(ValueError, match=r"of the classes 'b', 'c', which .* learn them"):
+    with pytest.raises(ValueError, match=r"of the class 'b', class 'c', which .* learn them"):
         LSTMClassifier(**params, validation_fraction=0.3).fit(X, three)
     weights = np.where(three == "b", 0.0, 1.0)
     weights[-1] = 1.0
@@ -350,16 +351,33 @@ def test_early_stopping_refuses_a_training_part_without_a_class():
     LSTMClassifier(**params, validation_fraction=0.2).fit(X, ordered[::-1])
     LSTMClassifier(**params, validation_split="stratified").fit(X, ordered)
     LSTMClassifier(**params).fit(X, np.tile(["a", "b"], 10))
-    # Multilabel targets: a label never positive before the tail.
+    # Multilabel targets: a label never 1, or never 0, before the tail.
     Y = np.zeros((20, 2), dtype=int)
     Y[::2, 0] = 1
     Y[17:, 1] = 1
-    with pytest.raises(ValueError, match=r"no sample of the label 1,"):
+    with pytest.raises(ValueError, match=r"no sample of the label 1 = 1,"):
         LSTMClassifier(**params, validation_fraction=0.2).fit(X, Y)
+    with pytest.raises(ValueError, match=r"no sample of the label 1 = 0,"):
+        LSTMClassifier(**params, validation_fraction=0.2).fit(X, 1 - Y)
     # Per-step labels: their real steps count, not padding.
     steps = np.where(np.arange(20)[:, None] < 18, 0, 1) * np.ones((20, 3), dtype=int)
-    with pytest.raises(ValueError, match=r"no sample of the class 1,"):
+    with pytest.raises(ValueError, match=r"no step of the class 1,"):
         LSTMClassifier(**params, return_sequences=True).fit(X, steps)
+    # A random split that holds out a rare class says so, and what to change;
+    # dates are named as dates.
+    dates = np.array(["2020-01-01", "2020-01-02", "2020-01-03"], dtype="datetime64[ns]")
+    rare = dates[np.r_[np.tile([0, 1], 9), [0, 2]]]
+    failed = 0
+    for seed in range(10):
+        try:
+            LSTMClassifier(**{**params, "random_state": seed}, validation_split="shuffle",
+                           validation_fraction=0.1).fit(X, rare)
+        except ValueError as error:
+            failed += 1
+            assert re.search(r"no sample of the class '2020-01-03T00:00:00\.000000000', "
+                             r".*random split held out all of them: .*another random_state",
+                             str(error))
+    assert 0 < failed < 10
 
 
 @pytest.mark.parametrize("zero", ["training", "validation"])
