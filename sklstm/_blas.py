@@ -34,37 +34,35 @@ class _SingleBlasThread:
     controllers (NumPy's and SciPy's OpenBLAS are separate libraries): a
     few microseconds, against ~30 for ``ThreadpoolController().limit``.
 
-    Thread counts are process-wide, so only the main thread sets them (see
-    ``_blas_threads_for``); nested contexts share one limit: the first to
-    enter saves the counts and the last to leave restores them.
+    Thread counts are process-wide, so only the main thread enters (see
+    ``_blas_threads_for``), and needs no lock; nested contexts share one
+    limit: the first to enter saves the counts and the last to leave
+    restores them.
     """
 
     _libs = None
-    _lock = threading.Lock()
     _depth = 0
     _saved = ()
 
     def __enter__(self):
         cls = _SingleBlasThread
-        with cls._lock:
-            if cls._libs is None:
-                cls._libs = ThreadpoolController().select(user_api="blas").lib_controllers
-            if cls._depth == 0:
-                cls._saved = [(lib, lib.get_num_threads()) for lib in cls._libs]
-                for lib, n in cls._saved:
-                    if n is not None and n > 1:
-                        lib.set_num_threads(1)
-            cls._depth += 1
+        if cls._libs is None:
+            cls._libs = ThreadpoolController().select(user_api="blas").lib_controllers
+        if cls._depth == 0:
+            cls._saved = [(lib, lib.get_num_threads()) for lib in cls._libs]
+            for lib, n in cls._saved:
+                if n is not None and n > 1:
+                    lib.set_num_threads(1)
+        cls._depth += 1
         return self
 
     def __exit__(self, *exc):
         cls = _SingleBlasThread
-        with cls._lock:
-            cls._depth -= 1
-            if cls._depth == 0:
-                for lib, n in cls._saved:
-                    if n is not None and n > 1:
-                        lib.set_num_threads(n)
+        cls._depth -= 1
+        if cls._depth == 0:
+            for lib, n in cls._saved:
+                if n is not None and n > 1:
+                    lib.set_num_threads(n)
         return False
 
 
