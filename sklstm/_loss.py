@@ -37,7 +37,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._inference import dense_output, predict_logits
-from ._lstm import draw_dropout_masks, lstm_backward, lstm_forward
+from ._lstm import draw_dropout_masks, kernels_of_finite_views, lstm_backward, lstm_forward
 from ._params import ParamLayout
 
 __all__ = [
@@ -219,8 +219,9 @@ class Network:
         if not np.isfinite(theta).all():
             return self._nan_logits(X), None, None
         layers, coef, intercept = self.layout.unpack(theta)
+        kernels = kernels_of_finite_views(layers, X.dtype, self.gate_variant)
         hidden, cache = lstm_forward(
-            X, layers, lengths=lengths, return_sequences=self.return_sequences,
+            X, kernels, lengths=lengths, return_sequences=self.return_sequences,
             gate_variant=self.gate_variant, bidirectional=self.bidirectional,
             dropout_masks=dropout_masks,
         )

@@ -149,6 +149,7 @@ from ._cell import (
     gate_blocks,
     inverse_permutation,
     kernel_layers,
+    kernels_of_finite_views,
     sigmoid_gates,
 )
 from ._kernel import (
@@ -164,7 +165,8 @@ from ._kernel import (
 
 __all__ = [
     "lstm_forward", "lstm_backward", "lstm_predict", "final_states", "kernel_layers", "gate_blocks",
-    "sigmoid_gates", "check_cell", "draw_dropout_masks", "inverse_permutation", "GATE_VARIANTS",
+    "kernels_of_finite_views", "sigmoid_gates", "check_cell", "draw_dropout_masks",
+    "inverse_permutation", "GATE_VARIANTS",
 ]
 
 # Bytes of the layer states a chunk of lstm_predict keeps (over all layers).

@@ -14,7 +14,6 @@ estimator: they read its hyper-parameters and return new weights.
 """
 
 import contextlib
-import copy
 import numbers
 import threading
 import time
@@ -27,7 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._loss import loss_and_grad, sequence_loss, training_masks
 from ._param_validation import Interval, Options, validate_params
 from ._optimizers import (
-    AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, run_scipy_minimize,
+    AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, copy_optimizer, run_scipy_minimize,
 )
 from .exceptions import IterationLimitWarning
 
@@ -268,7 +267,7 @@ def _make_optimizer(settings, theta, previous):
     """Continue ``previous`` (a copy) if it fits the solver and size, else start anew."""
     cls = AdamOptimizer if settings.solver == "adam" else SGDOptimizer
     if previous is not None and previous.__class__ is cls and previous.n_params == theta.size:
-        return copy.deepcopy(previous)
+        return copy_optimizer(previous)
     if cls is AdamOptimizer:
         return AdamOptimizer(
             theta.size, settings.learning_rate_init, settings.beta_1, settings.beta_2,
@@ -519,7 +518,7 @@ def fit_stochastic(
     start = time.perf_counter()
     for epoch in range(1 if incremental else settings.max_iter):
         # What to go back to if this epoch diverges: weights and optimizer state.
-        last_theta, last_optimizer = theta.copy(), copy.deepcopy(optimizer)
+        last_theta, last_optimizer = theta.copy(), copy_optimizer(optimizer)
         epoch_loss = _run_epoch(theta, optimizer, train, network, objective, rng, settings)
         if epoch_loss is None:
             theta, optimizer, diverged = last_theta, last_optimizer, True

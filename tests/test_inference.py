@@ -14,7 +14,9 @@ import sklstm._inference
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._inference import chunk_n_samples, dense_output, predict_logits
 from sklstm._loss import Network, forward_logits
-from sklstm._lstm import kernel_layers, lstm_forward, lstm_predict
+from sklstm._lstm import (
+    kernel_layers, kernels_of_finite_views, lstm_backward, lstm_forward, lstm_predict,
+)
 from sklstm._params import ParamLayout
 
 VARIANTS = [
@@ -70,6 +72,37 @@ def test_predict_accepts_prepared_kernels():
     # kernels of another dtype are re-packed, not misused
     X32 = X.astype(np.float32)
     assert lstm_predict(X32, kernels).dtype == np.float32
+
+
+@pytest.mark.parametrize("gate_variant", [None, "FGR"])
+def test_kernels_of_finite_views_equal_checked_kernels(gate_variant):
+    """The training pass's unchecked kernels give the checked pass's outputs
+    and gradients; a cast that overflows float32 is still refused."""
+    rng = np.random.default_rng(4)
+    layout = ParamLayout(2, [3, 2], 1, peephole=gate_variant is None, gate_variant=gate_variant,
+                         bidirectional=True)
+    theta = rng.normal(scale=0.6, size=layout.size)
+    layers = layout.unpack(theta)[0]
+    X = rng.normal(size=(len(LENGTHS), 9, 2))
+    runs = {
+        name: lstm_forward(X, given, lengths=LENGTHS, return_sequences=True,
+                           gate_variant=gate_variant, bidirectional=True)
+        for name, given in [
+            ("checked", layers),
+            ("trusted", kernels_of_finite_views(layers, X.dtype, gate_variant)),
+        ]
+    }
+    np.testing.assert_array_equal(runs["trusted"][0], runs["checked"][0])
+    d_out = rng.normal(size=runs["checked"][0].shape)
+    grads = {name: lstm_backward(d_out, cache) for name, (_, cache) in runs.items()}
+    for trusted, checked in zip(grads["trusted"]["layers"], grads["checked"]["layers"]):
+        assert trusted.keys() == checked.keys()
+        for key in checked:
+            np.testing.assert_array_equal(trusted[key], checked[key])
+    np.testing.assert_array_equal(grads["trusted"]["X"], grads["checked"]["X"])
+    theta[0] = 1e39  # W of the first layer: finite in float64, beyond float32's range
+    with pytest.raises(ValueError, match=r"layers\[0\]\['W'\] .* row 0, column 0.* \(in float32"):
+        kernels_of_finite_views(layout.unpack(theta)[0], np.float32, gate_variant)
 
 
 def test_predict_rejects_bad_input():

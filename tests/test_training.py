@@ -13,6 +13,7 @@ import sklstm._training
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm.exceptions import IterationLimitWarning
 from sklstm._loss import Network, Objective, forward_logits, loss_and_grad, sequence_loss
+from sklstm._optimizers import AdamOptimizer, SGDOptimizer, copy_optimizer
 from sklstm._params import ParamLayout
 
 ignore_convergence = pytest.mark.filterwarnings(
@@ -509,6 +510,29 @@ def test_divergence_mid_epoch_rolls_back_the_optimizer_too(monkeypatch, assert_s
     np.testing.assert_array_equal(
         model._optimizer.second_moment, three_epochs._optimizer.second_moment
     )
+
+
+@pytest.mark.parametrize("make", [
+    lambda: AdamOptimizer(6, 0.01),
+    lambda: SGDOptimizer(6, 0.01, "adaptive", momentum=0.9),
+], ids=["adam", "sgd"])
+def test_a_copied_optimizer_is_independent_of_its_original(make):
+    """The per-epoch snapshot must not move when the original steps, nor the
+    original when the copy does (its moments, step count or rate)."""
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=6)
+    original = make()
+    original.update_params(theta, rng.normal(size=6))
+    twin = copy_optimizer(original)
+    before = {name: values.copy() for name, values in original.moments().items()}
+    state = {k: v for k, v in vars(original).items() if k not in before}
+    twin.update_params(theta.copy(), rng.normal(size=6))
+    twin.trigger_stopping("", verbose=False)
+    assert {k: v for k, v in vars(original).items() if k not in before} == state
+    for name, values in original.moments().items():
+        np.testing.assert_array_equal(values, before[name])
+        assert not np.array_equal(twin.moments()[name], values)
+    assert type(twin) is type(original)
 
 
 def test_warm_start_keeps_the_model_dtype():
