@@ -31,6 +31,7 @@ from ._checks import fits_in_numpy
 __all__ = [
     "Interval", "Options", "HasMethods", "IncreasingLevels", "FiniteArray", "BOOLEAN",
     "RANDOM_STATE",
+    "level_value",
     "quantile_levels",
     "validate_params",
     "missing_parameter_defaults",
@@ -173,6 +174,16 @@ def _plain(value):
 _LEVEL = Interval(numbers.Real, 0, 1, closed="neither")
 
 
+def level_value(level):
+    """A checked level in (0, 1) (a quantile, a coverage) as a Python float.
+
+    A float32 (or float16) level is the decimal it prints as, the one its
+    user wrote: np.float32(0.1) is 0.1, not 0.10000000149011612, which
+    would move a conformal rank at some numbers of calibration errors.
+    """
+    return float(str(level)) if isinstance(level, (np.float32, np.float16)) else float(level)
+
+
 def quantile_levels(value, name="quantiles"):
     """``value`` as quantile levels: a tuple of strictly increasing floats in (0, 1).
 
@@ -220,11 +231,7 @@ def quantile_levels(value, name="quantiles"):
     for q in levels:
         if not _LEVEL.value_matches(q):
             raise ValueError(f"{name} must be in (0, 1) exclusive; got {_plain(q)!r}.")
-    # A float32 (or float16) level is the decimal it prints as, the one its
-    # user wrote: np.float32(0.1) is 0.1, not 0.10000000149011612.
-    levels = tuple(
-        float(str(q)) if isinstance(q, (np.float32, np.float16)) else float(q) for q in levels
-    )
+    levels = tuple(level_value(q) for q in levels)
     if any(b <= a for a, b in zip(levels, levels[1:])):
         raise ValueError(f"{name} must be strictly increasing; got {levels}.")
     return levels

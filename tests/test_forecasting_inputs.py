@@ -717,6 +717,25 @@ def test_set_params_with_an_unknown_default_regressor_name_changes_nothing(cls):
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
+def test_set_params_with_an_unknown_name_changes_neither_forecaster_nor_regressor(cls, make):
+    """scikit-learn's set_params sets the keys before an unknown one: the
+    regressor passed in kept the settings of a call that failed."""
+    forecaster = make(cls, window=5)
+    regressor = forecaster.regressor
+    before = pickle.dumps(forecaster)
+    with pytest.raises(ValueError, match=r"Invalid parameter 'bogus' for the regressor of "
+                                         r"\w+Forecaster, Pipeline"):
+        forecaster.set_params(window=9, regressor__linearregression__fit_intercept=False,
+                              regressor__bogus=1)
+    with pytest.raises(ValueError, match=r"(?s)Invalid parameter 'bogus' for estimator "
+                                         r"\w+Forecaster\(.*window=5\)"):
+        forecaster.set_params(window=9, bogus=1)
+    assert pickle.dumps(forecaster) == before and forecaster.regressor is regressor
+    forecaster.set_params(window=9, regressor__linearregression__fit_intercept=False)
+    assert forecaster.window == 9 and not regressor[-1].fit_intercept
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
 def test_a_refused_state_leaves_the_forecaster_as_it_was(cls, make):
     series = pd.Series(np.sin(np.arange(40) / 3), name="y")
     forecaster = make(cls, window=5, calibration=None).fit(series)
@@ -1061,3 +1080,67 @@ def test_columns_that_are_not_real_numbers_are_refused_as_by_the_estimators():
     )
     with pytest.raises(ValueError, match=r"column 'c' has non-numeric dtype month_day_nano"):
         _covariate_forecaster().fit(_with_covariate(lambda c: intervals))  # pandas raised
+
+
+def _last_fridays(n):
+    """The last Friday of n months, without a freq (as read from a CSV)."""
+    dates = pd.date_range("2022-01-01", periods=n, freq=pd.offsets.LastWeekOfMonth(weekday=4))
+    return pd.Series(np.sin(np.arange(n) / 3.0), pd.DatetimeIndex(list(dates)), name="y")
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_frequency_pandas_infers_wrongly_is_refused_and_a_set_one_is_used(cls, make):
+    """pandas infers the last Friday of each month as the fourth Friday
+    (WOM-4FRI): forecasts were labelled on days the series does not have."""
+    series = _last_fridays(30)
+    assert series.index.freq is None and pd.infer_freq(series.index) == "WOM-4FRI"
+    with pytest.raises(ValueError, match=r"infers, 'WOM-4FRI', does not fit it: after "
+                                         r"2022-03-25 00:00:00 comes 2022-04-29.*asfreq"):
+        make(cls, window=3).fit(series[:24])
+    on_grid = series.asfreq(pd.offsets.LastWeekOfMonth(weekday=4))
+    model = make(cls, window=3).fit(on_grid[:24])
+    expected = pd.DatetimeIndex(["2024-01-26", "2024-02-23"])
+    assert model.predict(2).index.equals(expected)
+    assert model.predict(2, history=series[:24]).index.equals(expected)
+    assert np.isfinite(model.score(series[24:]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_a_float32_coverage_is_the_level_as_written(dtype, make):
+    """np.float32(0.8) is 0.800000011920929, which took the next conformal
+    rank with 9 calibration errors (0.9's interval) and asked for 5 errors
+    where 0.8 needs 4."""
+    series = _daily(60)
+    model = make(RecursiveForecaster, window=4, calibration_size=9).fit(series)
+    widths = {
+        level: model.predict_interval(1, coverage=level).diff(axis=1)["upper"].iloc[0]
+        for level in (0.8, dtype(0.8), 0.9)
+    }
+    assert widths[dtype(0.8)] == widths[0.8] < widths[0.9]
+    assert_array_equal(
+        backtest(model, series, initial=40, horizon=1, coverage=dtype(0.8)).forecasts,
+        backtest(model, series, initial=40, horizon=1, coverage=0.8).forecasts,
+    )
+    few = make(RecursiveForecaster, window=4, calibration_size=4).fit(series)
+    assert_array_equal(few.predict_interval(1, coverage=dtype(0.8)),
+                       few.predict_interval(1, coverage=0.8))
+
+
+def test_history_is_named_history_in_messages(make):
+    series = _daily()
+    model = make(RecursiveForecaster, window=3).fit(series)
+    with pytest.raises(TypeError, match="^history must be a pandas DataFrame"):
+        model.predict(2, history=series.to_numpy())
+    with pytest.raises(ValueError, match="^history has several columns named 'y'"):
+        model.predict(2, history=pd.concat([series, series], axis=1))
+
+
+def test_a_tuple_naming_one_multiindex_column_says_to_put_it_in_a_list(make):
+    frame = pd.DataFrame({("a", "y"): np.sin(np.arange(40.0)), ("a", "x"): 1.0},
+                         index=pd.date_range("2024-01-01", periods=40))
+    with pytest.raises(ValueError, match=re.escape(
+            "A tuple is read as 2 names; to name the column labelled ('a', 'y'), put it in "
+            "a list: target=[('a', 'y')].")):
+        make(RecursiveForecaster, window=3, target=("a", "y")).fit(frame)
+    forecast = make(RecursiveForecaster, window=3, target=[("a", "y")]).fit(frame).predict(2)
+    assert forecast.name == ("a", "y") and np.isfinite(forecast).all()

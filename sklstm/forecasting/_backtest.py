@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._param_validation import BOOLEAN, Interval, validate_params
+from .._param_validation import BOOLEAN, Interval, level_value, validate_params
 from ._columns import as_frame, check_finite, column_values, resolve_roles, role_names
 from ._time import time_freq
 from ._windows import check_fit_length
@@ -215,6 +215,7 @@ def backtest(
         _CONSTRAINTS,
         "backtest",
     )
+    coverage = None if coverage is None else level_value(coverage)
     if not hasattr(forecaster, "_origin_forecasts"):
         raise TypeError(
             f"backtest needs a DirectForecaster or RecursiveForecaster; got "
@@ -275,7 +276,7 @@ def backtest(
     truth = observed_targets(frame, targets, origins, offsets)
     bounds = None
     if coverage is not None:
-        bounds = _fold_bounds(models, pred, folds, float(coverage))
+        bounds = _fold_bounds(models, pred, folds, coverage)
     return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
 
 

@@ -595,9 +595,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         -------
         self : object
         """
-        # The forecaster's own keys are set on a shallow copy, then committed:
-        # an unknown name leaves them as they were. (Nested keys of a
-        # regressor passed in are set on it by scikit-learn's rules.)
+        # Every name is checked before anything is set: scikit-learn's
+        # set_params sets the keys before an unknown one, on the forecaster
+        # and on the regressor passed in. The forecaster's own keys are then
+        # set on a shallow copy and committed, in case its rules refuse one.
+        self._check_param_names(params)
         staged = scratch_copy(self)
         nested = {key: v for key, v in params.items() if key.startswith("regressor__")}
         if not nested or params.get("regressor", self.regressor) is not None:
@@ -609,6 +611,26 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             staged.regressor = staged._default_regressor_with(nested)
         self.__dict__.update(staged.__dict__)
         return self
+
+    def _check_param_names(self, params):
+        """Raise, naming it, on a key of ``params`` that names no parameter of
+        this forecaster or, after ``<name>__``, of the estimator it holds there."""
+        own = self.get_params(deep=False)
+        for key in params:
+            name, _, sub_key = key.partition("__")
+            if name not in own:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for estimator {self}. Valid parameters "
+                    f"are: {sorted(own)!r}."
+                )
+            inner = params.get(name, own[name])
+            if sub_key and hasattr(inner, "get_params"):
+                valid = inner.get_params(deep=True)
+                if sub_key not in valid:
+                    raise ValueError(
+                        f"Invalid parameter {sub_key!r} for the {name} of {type(self).__name__}, "
+                        f"{inner}. Valid parameters are: {sorted(valid)!r}."
+                    )
 
     def _default_regressor_with(self, nested):
         """The default regressor with the ``regressor__<name>`` keys ``nested``."""
@@ -735,7 +757,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if missing:
             raise ValueError(f"history lacks the column(s) {missing} seen in fit.")
         resolve_roles(
-            frame, self.targets_, self.past_covariates_, self.future_covariates_
+            frame, self.targets_, self.past_covariates_, self.future_covariates_, "history"
         )
         n_needed = self._setup.n_history_rows
         self._check_axis(frame.index, "history", last=n_needed)

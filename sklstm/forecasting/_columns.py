@@ -73,7 +73,7 @@ def as_frame(data, target, *, what=None):
         return data.to_frame(name), name
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
-            f"data must be a pandas DataFrame or Series indexed by time; got "
+            f"{what or 'data'} must be a pandas DataFrame or Series indexed by time; got "
             f"{type(data).__name__}."
         )
     if target is None:
@@ -164,8 +164,10 @@ def role_names(target, past_covariates, future_covariates):
     }
 
 
-def resolve_roles(frame, target, past_covariates, future_covariates):
+def resolve_roles(frame, target, past_covariates, future_covariates, what="data"):
     """Check that every named column exists, once, in a single role.
+
+    ``what`` names ``frame`` in messages ("data", "history").
 
     Returns
     -------
@@ -185,12 +187,12 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
             owner[name] = role
             if name not in frame.columns:
                 raise ValueError(
-                    f"column {name!r} given as {role} is not in data; its columns "
-                    f"are {list(frame.columns)}."
+                    f"column {name!r} given as {role} is not in {what}; its columns "
+                    f"are {list(frame.columns)}.{_tuple_hint(role, roles[role], frame)}"
                 )
     duplicated = [name for name in owner if np.sum(frame.columns == name) > 1]
     if duplicated:
-        raise ValueError(f"data has several columns named {duplicated[0]!r}.")
+        raise ValueError(f"{what} has several columns named {duplicated[0]!r}.")
     columns = frame.columns
     for name, role in owner.items():
         _column(frame, name)
@@ -201,7 +203,7 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
             # but only by its own in df[[name]]: no name reads it throughout.
             raise ValueError(
                 f"column {name!r} given as {role} is matched by pandas to the missing "
-                f"label {label!r} of data's {columns.dtype} columns, which pandas selects "
+                f"label {label!r} of {what}'s {columns.dtype} columns, which pandas selects "
                 "by one missing name but not by another; give the column a label, e.g. "
                 "with df.columns = [...]."
             )
@@ -214,6 +216,15 @@ def resolve_roles(frame, target, past_covariates, future_covariates):
                 f"{label!r}, so that every later call reads it under one name."
             )
     return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
+
+
+def _tuple_hint(role, names, frame):
+    """Advice when the names of ``role`` are one column's tuple label, which
+    is read as several names (a list of names, like any sequence)."""
+    if names in frame.columns:
+        return (f" A tuple is read as {len(names)} names; to name the column labelled "
+                f"{names!r}, put it in a list: {role}=[{names!r}].")
+    return ""
 
 
 def _equal_labels(label, name):

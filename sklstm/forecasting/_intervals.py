@@ -45,7 +45,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._param_validation import Interval, Options, quantile_levels, validate_params
+from .._param_validation import (
+    Interval, Options, level_value, quantile_levels, validate_params,
+)
 from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
 
 __all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds"]
@@ -348,7 +350,7 @@ class IntervalsMixin:
             f"{type(self).__name__}.predict_interval",
         )
         point, index = self._point_forecast(horizon, future, history, "predict_interval")
-        bounds = self._interval_bounds(point, float(coverage))
+        bounds = self._interval_bounds(point, level_value(coverage))
         return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
 
     def predict_quantiles(

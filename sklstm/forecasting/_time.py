@@ -243,12 +243,40 @@ def _absolute_step(index):
     return pd.offsets.Nano(nanos)
 
 
+def _check_inferred_grid(index, freq):
+    """Raise unless ``index`` lies on the grid of ``freq``, which pandas inferred.
+
+    :func:`pandas.infer_freq` can name a frequency the data do not follow:
+    the last Friday of every month is inferred as ``WOM-4FRI``, the fourth
+    Friday, which is another day in months of five Fridays. Forecasts would
+    then be labelled on the wrong days.
+    """
+    try:
+        grid = date_range(index[0], freq, index.unit, periods=len(index))
+    except ValueError:  # a wall-clock step into a DST change: not the data's grid
+        where = "its grid meets a DST change"
+    else:
+        wrong = np.flatnonzero(index != grid)
+        if not len(wrong):
+            return
+        i = wrong[0]
+        where = (f"{index[0]} is not on its grid" if i == 0 else
+                 f"after {index[i - 1]} comes {index[i]}, where its grid has {grid[i]}")
+    raise ValueError(
+        f"the DatetimeIndex has no freq, and the one pandas infers, {freq.freqstr!r}, "
+        f"does not fit it: {where}. Set the frequency the data follow with "
+        "df.asfreq(offset), e.g. pd.offsets.LastWeekOfMonth(weekday=4) for the last "
+        "Friday of each month."
+    )
+
+
 def _datetime_freq(index):
     """The frequency of a DatetimeIndex: set, inferred, or a clear error."""
     if index.freq is not None:
         return index.freq
     freq = _infer_freq(index) if len(index) >= 3 else None
     if freq is not None:
+        _check_inferred_grid(index, to_offset(freq))
         return to_offset(freq)
     step = _absolute_step(index)
     if step is not None:
