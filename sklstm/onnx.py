@@ -62,8 +62,11 @@ float64. A regressor's outputs are mapped back to the targets' units
 (``target_mean_``, ``target_scale_``) in the output's dtype, after the
 float32 layers: in a float64 graph, targets far from zero (1e8 ± 1) keep
 their spread, as float64 inputs far from zero are standardised in float64.
-A float32 graph of targets beyond float32's range is refused, and a
-float32 output that overflows float32 is NaN.
+A float32 graph of targets beyond float32's range, or whose spread
+float32 cannot hold at their mean (1e5 ± 1e-3; the rule by which fit
+refuses such targets for a float32 model), is refused, and a float32
+output that overflows float32 is NaN. An integer ``X_example`` gives a
+float64 input, as ``predict`` reads integers in float64.
 
 What a graph cannot do
 ----------------------
@@ -124,6 +127,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 # The public names, not their private modules, which may move.
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
+from ._regressor import SPREAD_LOST_TOL
 from ._validation import is_list_of_sequences
 
 __all__ = ["DEFAULT_OPSET", "to_onnx"]
@@ -880,6 +884,44 @@ def _declared(size):
 # -- skl2onnx registration --------------------------------------------------------
 
 
+def _refuse_float32_targets(mean, scale):
+    """Raise unless a float32 output can give the targets in their units.
+
+    The graph maps its outputs back as ``z * target_scale_ + target_mean_``
+    in the output's dtype. In float32 the statistics must lie within its
+    range, the scale must survive the cast (1e-50 becomes 0, and every
+    output the mean), and float32's rounding at the mean must be small
+    against the scale (targets of 1e5 ± 1e-3 would all read 100000): the
+    rule by which fit refuses targets finer than a float32 model's dtype.
+
+    Parameters
+    ----------
+    mean, scale : ndarray of shape (n_outputs,), float64
+    """
+    fix = ("Pass a float64 X_example (or declare a DoubleTensorType input) for float64 "
+           "outputs.")
+    largest = max(np.abs(mean).max(), scale.max())
+    with np.errstate(over="ignore", under="ignore"):
+        mean32, scale32 = mean.astype(np.float32), scale.astype(np.float32)
+    if not (np.all(np.isfinite(mean32)) and np.all(np.isfinite(scale32))):
+        raise ValueError(
+            f"Cannot export with a float32 input: target_mean_ or target_scale_ (largest "
+            f"{largest:.3g}) is beyond float32, the graph's output dtype for it. {fix}"
+        )
+    rounded = np.abs(scale32.astype(np.float64) - scale) > SPREAD_LOST_TOL * scale
+    # RMS rounding of values spread over many float32 steps at the mean.
+    coarse = np.spacing(np.abs(mean32)) / np.sqrt(12) > SPREAD_LOST_TOL * scale
+    for lost, what in ((rounded, "does not survive float32"),
+                       (coarse, "is finer than float32 can hold at target_mean_")):
+        if lost.any():
+            k = int(np.flatnonzero(lost)[0])
+            raise ValueError(
+                f"Cannot export with a float32 input: output {k}'s target_scale_, "
+                f"{scale[k]:.3g} around a target_mean_ of {mean[k]:.6g}, {what}, so the "
+                f"graph's float32 outputs would lose the targets' spread. {fix}"
+            )
+
+
 def _convert(scope, operator, container):
     """skl2onnx converter of LSTMRegressor and LSTMClassifier."""
     net = _describe(operator.raw_operator)
@@ -898,17 +940,20 @@ def _convert(scope, operator, container):
     if net.task == "regression":
         values = _nan_where(g, net, z, padded, invalid)
         dtype = np.float64 if out_type == TensorProto.DOUBLE else np.float32
+        if dtype == np.float32:
+            _refuse_float32_targets(net.target_mean, net.target_scale)
+        # (z + mean / scale) * scale: onnxruntime's optimiser drops an Add of
+        # a constant that is 0 in float32, so a mean below float32's range
+        # (targets of 1e-50) was lost; mean / scale is of the outputs' order.
         with np.errstate(over="ignore"):
-            mean, scale = net.target_mean.astype(dtype), net.target_scale.astype(dtype)
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(scale))):
+            offset = (net.target_mean / net.target_scale).astype(dtype)
+        if not np.all(np.isfinite(offset)):  # a spread below float64's resolution
             raise ValueError(
-                f"Cannot export with a float32 input: target_mean_ or target_scale_ "
-                f"(largest {max(np.abs(net.target_mean).max(), net.target_scale.max()):.3g}) "
-                "is beyond float32, the graph's output dtype for it. Pass a float64 "
-                "X_example (or declare a DoubleTensorType input) for float64 outputs."
+                "Cannot export: target_mean_ / target_scale_ is beyond float64; the "
+                "targets vary by less than float64 resolves at their mean."
             )
-        values = g.op("Mul", g.cast(values, out_type), g.const("target_scale", scale))
-        values = g.op("Add", values, g.const("target_mean", mean))
+        values = g.op("Add", g.cast(values, out_type), g.const("target_offset", offset))
+        values = g.op("Mul", values, g.const("target_scale", net.target_scale.astype(dtype)))
         if out_type == TensorProto.FLOAT:
             # A float32 output beyond float32 is NaN, as every output the graph
             # cannot give (predict's float64 value there is finite).
@@ -1033,7 +1078,10 @@ def _example_form(X_example, estimator):
     # predict raises its own clear error if X_example does not fit the model.
     estimator.predict(sample)
     n_columns = np.shape(sample)[1] if rank == 2 else None
-    return rank, np.dtype(np.float64 if dtype == np.float64 else np.float32), n_columns
+    # predict reads integers as float64: float32 would merge those beyond
+    # 2**24 (timestamps, counters) before the graph standardises them.
+    wide = dtype == np.float64 or np.dtype(dtype).kind in "iu"
+    return rank, np.dtype(np.float64 if wide else np.float32), n_columns
 
 
 def to_onnx(estimator, X_example, *, target_opset=None):
@@ -1048,8 +1096,9 @@ def to_onnx(estimator, X_example, *, target_opset=None):
         Input of the form the model will receive: a 2-D table gives a graph
         whose input ``X`` is (N, n_columns); 3-D sequences or a list of
         sequences give (N, T, n_channels) for any N and T, with trailing
-        all-NaN steps as padding. Its dtype sets the input's: float64 stays
-        float64, anything else becomes float32.
+        all-NaN steps as padding. Its dtype sets the input's: float64 and
+        integers give float64 (float32 would merge integers beyond 2**24),
+        anything else float32.
     target_opset : int, default=None
         Opset of the main ONNX domain, from 13 to the newest that the
         installed onnx and skl2onnx write; None uses ``DEFAULT_OPSET`` (17).

@@ -861,6 +861,41 @@ def test_targets_beyond_float32_export_in_float64_only():
         to_onnx(model, X.astype(np.float32))
 
 
+@pytest.mark.parametrize("factor, offset, what", [
+    (1e-50, 0.0, "does not survive float32"),
+    (1e-3, 1e5, "is finer than float32 can hold at target_mean_"),
+])
+def test_targets_float32_cannot_resolve_export_in_float64_only(factor, offset, what):
+    """A scale of 1e-50 became 0 in the float32 head (every output the mean);
+    1e5 ± 1e-3 read 100000 everywhere."""
+    X, y = _data(np.float64)
+    model = _fit(LSTMRegressor, X, offset + factor * y)
+    (got,) = _run(to_onnx(model, X), X)
+    expected = _predict(model, X)
+    assert np.max(np.abs(got - expected)) <= RTOL * np.ptp(expected)
+    with pytest.raises(ValueError, match=rf"output 0's target_scale_, .* {what}, so the "
+                                         r"graph's float32 outputs.*Pass a float64 X_example"):
+        to_onnx(model, X.astype(np.float32))
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
+def test_integer_examples_give_a_float64_input(cls):
+    """predict reads integers as float64; a float32 input merged those beyond
+    2**24, so that every sample of counters near 1e9 gave one output."""
+    rng = np.random.RandomState(0)
+    X = 1_000_000_000 + rng.randint(0, 20, size=(N, T, 1))
+    y = X[:, -1, 0] - 1_000_000_000 > 9
+    model = _fit(cls, X, y if cls is LSTMClassifier else y.astype(float), max_iter=20)
+    onx = to_onnx(model, X)
+    assert onx.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    outputs = _run(onx, X.astype(np.float64))
+    if cls is LSTMRegressor:
+        _assert_close(outputs[0], _predict(model, X))
+    else:
+        np.testing.assert_array_equal(outputs[0], model.predict(X))
+        _assert_close(outputs[1], model.predict_proba(X))
+
+
 def test_a_float32_output_beyond_float32_is_nan_not_inf():
     X, y = _data(np.float64)
     model = _fit(LSTMRegressor, X, y * 1e38)
