@@ -1041,6 +1041,7 @@ def check_sequences(
     if arr.ndim == 2:
         if check_table is not None:
             check_table(given)
+        _warn_if_rows_are_time_points(X, name)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
         # Lag names describe one variable's rows, and their advice is the
@@ -1070,6 +1071,26 @@ def check_sequences(
     values = np.array(X3, order="C", copy=True)
     values[np.isnan(values)] = 0.0
     return Sequences(values, lengths, None)
+
+
+def _warn_if_rows_are_time_points(X, name):
+    """Warn when a table's rows carry a MultiIndex, as sktime's 'pd-multiindex'
+    layout does (one row per instance and time point): read as a table, each
+    row would be a sample of its own, one step long."""
+    if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
+        return
+    levels = [level for level in X.index.names if level is not None]
+    named = f" ({', '.join(map(repr, levels))})" if levels else ""
+    warnings.warn(
+        f"{name} is a DataFrame whose rows have a {X.index.nlevels}-level MultiIndex"
+        f"{named}; it is read as a 2-D table, one sample per row ({len(X)} samples). If it "
+        "is sktime's 'pd-multiindex' layout, one row per instance and time point, pass "
+        f"one sequence per instance instead: [g.to_numpy() for _, g in "
+        f"{name}.groupby(level=0)]. If each row is a sample, {name}.reset_index(drop=True) "
+        "silences this warning.",
+        DataLayoutWarning,
+        stacklevel=4,
+    )
 
 
 def _check_dimensions(X, name):

@@ -647,6 +647,26 @@ def test_likely_transposed_input_warns_and_names_the_parameter():
         check_sequences(np.zeros((5, 40, 3)))  # plausible layout: no warning
 
 
+def test_a_table_of_time_points_under_a_row_multiindex_warns_with_the_conversion():
+    """sktime's 'pd-multiindex' layout (a row per instance and time point) was
+    read as one-step samples, 50 predictions for 10 instances, silently."""
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(10, 5, 2))
+    model = LSTMRegressor(**FAST).fit(X3, X3[:, -1, 0])
+    index = pd.MultiIndex.from_product([range(10), range(5)], names=["instance", "timepoints"])
+    panel = pd.DataFrame(X3.reshape(50, 2), index=index)
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "X is a DataFrame whose rows have a 2-level MultiIndex ('instance', 'timepoints'); "
+            "it is read as a 2-D table, one sample per row (50 samples). If it is sktime's "
+            "'pd-multiindex' layout")):
+        assert model.predict(panel).shape == (50,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        sequences = [group.to_numpy() for _, group in panel.groupby(level=0)]  # the advice
+        assert_array_equal(model.predict(sequences), model.predict(X3))
+        model.predict(panel.reset_index(drop=True))  # rows as samples, declared
+
+
 def _features_of_different_units(n=60, seed=0):
     """A table of features, not steps: spreads from 0.01 to 1000 (wine's range)."""
     rng = np.random.RandomState(seed)
