@@ -18,6 +18,7 @@ from dataclasses import replace
 from functools import partial
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -503,6 +504,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     f"{action} uses the fitted model: set {name} back to {value!r}, or "
                     "refit with warm_start=False to change it."
                 )
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: it may be the live __dict__
+        for name in self._get_param_names():
+            if isinstance(state.get(name), (pd.Series, pd.Index)):
+                # Saved as the sequence it stands for: skops cannot rebuild
+                # pandas objects (a Series of quantiles saved, then failed to load).
+                state[name] = tuple(state[name].tolist())
+        return state
 
     def __setstate__(self, state):
         load_staged(self, state)

@@ -253,6 +253,30 @@ def test_encoder_decoder_round_trips_through_skops(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+def test_parameters_given_as_pandas_objects_save_as_sequences(tmp_path):
+    """A Series of quantiles was saved by skops as pandas' internals, a file
+    that then failed to load (and a pd.Index failed to save)."""
+    sio = pytest.importorskip("skops.io")
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 6, 1))
+    for quantiles in (pd.Series([0.1, 0.9]), pd.Index([0.1, 0.9])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = LSTMRegressor(loss="quantile", quantiles=quantiles,
+                                  hidden_layer_sizes=pd.Series([4]), max_iter=2,
+                                  random_state=0).fit(X, X[:, -1, 0])
+        path = tmp_path / "model.skops"
+        sio.dump(model, path)
+        assert set(sio.get_untrusted_types(file=path)) <= set(trusted_types())
+        for loaded in (sio.load(path, trusted=trusted_types()),
+                       pickle.loads(pickle.dumps(model))):
+            assert loaded.quantiles == (0.1, 0.9) and loaded.hidden_layer_sizes == (4,)
+            assert_array_equal(loaded.predict_quantiles(X), model.predict_quantiles(X))
+        assert model.quantiles is quantiles  # the live model keeps what it was given
+
+
 # -- a loaded state is checked before it predicts -------------------------------------
 
 
