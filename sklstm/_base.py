@@ -1007,7 +1007,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _scoring_input(self, X, sample_weight):
         """Logits, sequences and checked ``sample_weight`` for ``score``."""
         z, seqs = self._logits(X)
-        return z, seqs, check_sample_weight(sample_weight, seqs.n_samples)
+        return z, seqs, check_sample_weight(sample_weight, seqs.n_samples, scale_free=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -17,7 +17,9 @@ from ._validation import (
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
 
 
-def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype=np.float64):
+def check_sample_weight(
+    sample_weight, n_samples, *, name="sample_weight", dtype=np.float64, scale_free=False,
+):
     """The one check of per-sample weights, for ``fit``, ``partial_fit`` and ``score``.
 
     Class weights, once expanded to samples, are checked here too.
@@ -31,6 +33,10 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
     dtype : float dtype, default=np.float64
         The dtype the weights are computed in (the fit's, X's); their sum
         must be a normal number of it.
+    scale_free : bool, default=False
+        Whether only the weights' ratios matter (``score``): a sum beyond
+        the dtype's normal range is then brought into it by a power of two,
+        exactly, rather than refused.
 
     Returns
     -------
@@ -65,8 +71,12 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight", dtype
         total = sw.sum()
     if total <= 0:
         raise ValueError(f"{name} must sum to a positive number; all weights are zero.")
-    # The weights' scale matters: the L2 penalty of a fit is alpha / sum(weights).
     limits = np.finfo(dtype)
+    if scale_free and not limits.tiny <= total <= limits.max:
+        _, exponent = np.frexp(sw.max())
+        sw = np.ldexp(sw, -exponent)  # the largest weight now in [0.5, 1)
+        total = sw.sum()
+    # The weights' scale matters to a fit: its L2 penalty is alpha / sum(weights).
     if not total <= limits.max:
         raise ValueError(
             f"{name} sums to more than {limits.dtype} holds. Divide the weights by a "

@@ -50,6 +50,25 @@ def test_per_step_weights_in_regressor_score():
     assert model.score(X, y, sample_weight=sw) == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("power", [1018, -1040])
+def test_score_reads_only_the_weights_ratios(Estimator, power):
+    """Weights whose sum overflows float64, or lies below its normal range,
+    score as the same weights times a power of two; a fit needs their scale
+    (its L2 penalty is alpha / sum(weights)) and refuses them, score did too."""
+    X, y, _, _ = ragged_problem(2, n=20)
+    targets = np.array([t[-1] for t in y])
+    y = targets if Estimator is LSTMRegressor else targets > 0
+    model = Estimator(**FAST).fit(X, y)
+    weights = np.arange(1.0, 21.0)
+    scaled = np.ldexp(weights, power)  # exact, subnormal ones too
+    limits = np.finfo(np.float64)
+    assert not limits.tiny <= scaled.sum() <= limits.max
+    assert model.score(X, y, sample_weight=scaled) == model.score(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match="sample_weight sums to"):
+        Estimator(**FAST).fit(X, y, sample_weight=scaled)
+
+
 def test_per_step_weights_in_classifier_score_and_early_stopping():
     X, y, sw, lengths = ragged_problem(1, n=20)
     labels = [np.where(t > 0, "up", "down") for t in y]
