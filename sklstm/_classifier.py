@@ -44,6 +44,12 @@ def _check_label_type(labels, name="y"):
                     f"numeric or text dtype, for example {name}.astype(int) or "
                     f"{name}.astype(str)."
                 )
+            elif other is not None:  # intervals of pd.cut, tz-aware dates, periods
+                advice = (
+                    f" {name} holds {type(other).__name__} labels such as {other!r}, which "
+                    f"scikit-learn does not read as classes: give them as text, for example "
+                    f"{name}.astype(str), or as integer codes (a Categorical's .codes)."
+                )
         elif (
             values.dtype.kind == "f" and (np.abs(values) >= 2.0**63).any()
             and (values == np.round(values)).all()

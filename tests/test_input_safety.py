@@ -593,6 +593,21 @@ def test_declared_classes_held_as_objects_get_the_advice_labels_get():
                 X, [0, 1, 2, 0, 1, 2], classes=classes)
 
 
+@pytest.mark.parametrize("labels, kind", [
+    (lambda up: pd.cut(up.astype(float), 2), "Interval"),
+    (lambda up: pd.Series(pd.date_range("2020", periods=2, tz="UTC")[up]), "Timestamp"),
+    (lambda up: pd.Series(pd.period_range("2020", periods=2, freq="M")[up]), "Period"),
+])
+def test_labels_of_pandas_scalar_types_are_named_with_the_remedy(labels, kind):
+    """pd.cut's intervals, tz-aware dates and periods got scikit-learn's advice
+    alone, which speaks of continuous regression targets."""
+    X = np.random.RandomState(0).normal(size=(8, 5, 1))
+    up = (X[:, -1, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match=rf"y holds {kind} labels such as .*y\.astype\(str\)"):
+        LSTMClassifier(**FAST).fit(X, labels(up))
+    LSTMClassifier(**FAST).fit(X, labels(up).astype(str))  # the remedy
+
+
 def test_channels_first_frames_name_their_channels_by_row():
     # The columns (time steps) were taken as channel names: swapped channel
     # rows went unnoticed, and sequences of other lengths were refused.
