@@ -342,6 +342,11 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         fitted architecture (as :meth:`BaseLSTM._fitted_network`): the
         encoder's layers, then the decoder's, then the head."""
         check_is_fitted(self, "coefs_")
+        if self.patch_length_ != 1:  # checked a positive int before
+            raise ValueError(
+                f"patch_length_ must be 1 for an encoder-decoder, which reads every step; "
+                f"got {self.patch_length_}."
+            )
         # _check_architecture ran first: the parameters are the fitted ones.
         architecture = self._completed_architecture(self._fitted_architecture_record() or {})
         sizes = tuple(architecture["hidden_layer_sizes"])

@@ -277,6 +277,22 @@ def test_parameters_given_as_pandas_objects_save_as_sequences(tmp_path):
         assert model.quantiles is quantiles  # the live model keeps what it was given
 
 
+def test_an_encoder_decoder_with_patches_is_refused_at_load():
+    """An edited patch_length_ loaded, then failed in the core at predict."""
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    X = np.random.RandomState(0).normal(size=(30, 8, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMEncoderDecoderRegressor(hidden_layer_sizes=(4,), horizon=2,
+                                            max_iter=2).fit(X, X[:, -2:, 0])
+    state = model.__getstate__()
+    state["patch_length_"] = 2
+    with pytest.raises(ValueError, match="patch_length_ must be 1 for an encoder-decoder, "
+                                         "which reads every step; got 2"):
+        pickle.loads(pickle.dumps(model)).__setstate__(state)
+
+
 # -- a loaded state is checked before it predicts -------------------------------------
 
 
