@@ -134,7 +134,14 @@ same code took 1.6 s on OSULeaf, 0.29 on ArrowHead and 7.5 on PLAID (MLP
 0.34, 0.13 and 0.77), and with the float64 gates from ``exp`` 1.4, 0.29
 and 7.1 s. The machine's speed for the LSTM's many small array operations
 moved the ratio column by half from one day to the next, so compare only
-ratios measured together.
+ratios measured together. Making the training pass's kernels from the
+parameter vector's views without copying or re-checking them, and
+snapshotting the optimizer's moments without ``copy.deepcopy``, took 4 to
+7 % off the smallest fits (no score moved; the fits are bit-identical):
+two alternating runs of ``--sets UnitTest ArrowHead GunPoint
+ItalyPowerDemand BasicMotions OSULeaf`` on one day gave 0.15 -> 0.14 s,
+0.28 -> 0.265, 0.24 -> 0.23 and 0.28 -> 0.265 on the first four, and no
+change beyond the noise on the last two, whose steps are longer.
 
 With mini-batches of 64 at a rate of 2e-3 (chosen by CV, "Larger
 mini-batches" below, after this table's last measurement); with 32 at
