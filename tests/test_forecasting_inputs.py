@@ -984,8 +984,8 @@ def _with_blank_second_level(frame):
     return frame.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in frame.columns]), axis=1)
 
 
-_PART_OF_A_LABEL = (r"column '(y|f)' is part of the label \('(y|f)', ''\) of data's MultiIndex "
-                    r"columns.*df\.columns = df\.columns\.get_level_values\(0\)")
+_PART_OF_A_LABEL = (r"column '(y|f)' is part of the label \('(y|f)', ''\) of (data|history)'s "
+                    r"MultiIndex columns.*df\.columns = df\.columns\.get_level_values\(0\)")
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
@@ -1133,6 +1133,10 @@ def test_history_is_named_history_in_messages(make):
         model.predict(2, history=series.to_numpy())
     with pytest.raises(ValueError, match="^history has several columns named 'y'"):
         model.predict(2, history=pd.concat([series, series], axis=1))
+    pivoted = series.to_frame()
+    pivoted.columns = pd.MultiIndex.from_tuples([("y", "sales")])
+    with pytest.raises(ValueError, match=r"column 'y' selects 1 columns of history"):
+        model.predict(2, history=pivoted)
 
 
 def test_a_tuple_naming_one_multiindex_column_says_to_put_it_in_a_list(make):

@@ -195,7 +195,7 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
         raise ValueError(f"{what} has several columns named {duplicated[0]!r}.")
     columns = frame.columns
     for name, role in owner.items():
-        _column(frame, name)
+        _column(frame, name, what)
         label = columns[columns.get_loc(name)]
         if label is not name and _is_missing_label(label):
             # A text Index keeps a missing label as NaN (pandas 3: df[None] = ...)
@@ -243,14 +243,14 @@ def _is_missing_label(label):
     return pd.api.types.is_scalar(label) and bool(pd.isna(label))
 
 
-def _part_of_labels(name):
+def _part_of_labels(name, what):
     return ValueError(
-        f"column {name!r} is part of several labels of data's columns, not one whole "
+        f"column {name!r} is part of several labels of {what}'s columns, not one whole "
         "label; name one column by its label (df.columns lists them)."
     )
 
 
-def _column(frame, name):
+def _column(frame, name, what="data"):
     """The one column of ``frame`` that ``name`` labels whole, as a Series.
 
     pandas also selects MultiIndex columns by their outer level(s): ``'y'``
@@ -265,16 +265,16 @@ def _column(frame, name):
     except TypeError:
         # pandas 2 finds a part of several labels ('2020-01' of Timestamp
         # labels) but cannot select by it; pandas 3 selects them all (below).
-        raise _part_of_labels(name) from None
+        raise _part_of_labels(name, what) from None
     if isinstance(selected, pd.DataFrame):
         if not isinstance(columns, pd.MultiIndex) and not all(
             _equal_labels(label, name) or _is_missing_label(label) for label in selected.columns
         ):
-            raise _part_of_labels(name)
+            raise _part_of_labels(name, what)
         # A repeated name (or missing labels, which pandas finds by any missing
         # name), or the outer level of several MultiIndex columns.
         raise ValueError(
-            f"column {name!r} selects {selected.shape[1]} columns of data, "
+            f"column {name!r} selects {selected.shape[1]} columns of {what}, "
             f"{list(selected.columns)}; name one column per role (flatten "
             "MultiIndex columns first, e.g. with '_'.join)."
         )
@@ -284,7 +284,7 @@ def _column(frame, name):
         key = name if isinstance(name, tuple) else (name,)
         label = next(label for label in columns if label[: len(key)] == key)
         raise ValueError(
-            f"column {name!r} is part of the label {label!r} of data's MultiIndex "
+            f"column {name!r} is part of the label {label!r} of {what}'s MultiIndex "
             "columns; a forecaster names each column by one whole label. Flatten the "
             "columns first, e.g. df.columns = df.columns.get_level_values(0), or "
             "['_'.join(map(str, c)).strip('_') for c in df.columns]; or name the "
