@@ -30,10 +30,11 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 def check_float_dtype(dtype, name="dtype"):
     """``dtype`` as a NumPy dtype, float32 or float64; TypeError otherwise."""
     try:
-        checked = np.dtype(dtype)
+        # np.dtype(None) is float64: None is refused, not read as a default.
+        checked = None if dtype is None else np.dtype(dtype)
     except TypeError:
         checked = None
-    if checked not in FLOAT_DTYPES:
+    if checked is None or checked not in FLOAT_DTYPES:  # dtype == None is float64's
         raise TypeError(f"{name} must be float32 or float64, got {dtype!r}.")
     return checked
 

@@ -289,8 +289,11 @@ def init_lstm_layers(
     dtype = check_float_dtype(dtype)
     if isinstance(forget_bias, (bool, np.bool_)) or not isinstance(forget_bias, numbers.Real):
         raise TypeError(f"forget_bias must be a real number, got {forget_bias!r}.")
-    with np.errstate(over="ignore"):  # a bias beyond float32 is reported here
-        finite = np.isfinite(np.asarray(forget_bias, dtype=dtype))
+    try:
+        with np.errstate(over="ignore"):  # a bias beyond float32 is reported here
+            finite = np.isfinite(np.asarray(forget_bias, dtype=dtype))
+    except OverflowError:  # a Python int beyond float64 (10**400)
+        finite = False
     if not finite:
         raise ValueError(f"forget_bias must be a finite {np.dtype(dtype)}, got {forget_bias!r}.")
     blocks = gate_blocks(coupled, gate_variant)

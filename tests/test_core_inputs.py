@@ -221,6 +221,7 @@ def test_final_states_are_copies_not_views_of_the_cache(n_samples, lengths):
     (dict(dropout="0.5"), TypeError, r"dropout must be a float in \[0, 1\)"),
     (dict(dtype=np.int64), TypeError, "dtype must be float32 or float64"),
     (dict(dtype=np.complex128), TypeError, "dtype must be float32 or float64"),
+    (dict(dtype=None), TypeError, "dtype must be float32 or float64, got None"),
     (dict(rng=0), TypeError, "rng must be a numpy.random.Generator or .*RandomState, got int"),
     (dict(rng=None), TypeError, "rng must be a numpy.random.Generator"),
     (dict(n_samples=0), ValueError, "n_samples must be an int >= 1"),
@@ -271,6 +272,8 @@ def test_lstm_forward_refuses_bad_dropout_masks(edit, error, match):
     ((2, (4,)), dict(dtype=np.int64), TypeError, "dtype must be float32 or float64"),
     ((2, (4,)), dict(dtype=str), TypeError, "dtype must be float32 or float64"),
     ((2, (4,)), dict(dtype=np.complex128), TypeError, "dtype must be float32 or float64"),
+    # np.dtype(None) is float64: None was run in float64
+    ((2, (4,)), dict(dtype=None), TypeError, "dtype must be float32 or float64, got None"),
     ((2, (0,)), {}, ValueError, r"hidden_sizes\[0\] must be an int >= 1, got 0"),
     ((2, (4, -3)), {}, ValueError, r"hidden_sizes\[1\] must be an int >= 1, got -3"),
     ((2, (2.0,)), {}, TypeError, r"hidden_sizes\[0\] must be an int"),
@@ -315,7 +318,7 @@ def test_init_output_layer_refuses_bad_sizes(args, error, match):
         init_output_layer(3, 2, np.random.default_rng(0), dtype=int)
 
 
-@pytest.mark.parametrize("dtype", [int, np.int64, "U3", np.complex64])
+@pytest.mark.parametrize("dtype", [int, np.int64, "U3", np.complex64, None])
 def test_kernel_layers_refuses_a_non_float_dtype(dtype):
     layers, _ = _problem()
     with pytest.raises(TypeError, match="dtype must be float32 or float64"):
@@ -453,6 +456,7 @@ def test_a_flag_that_is_not_a_bool_is_refused(call, name):
 
 @pytest.mark.parametrize("forget_bias, dtype, error", [
     (np.nan, np.float64, ValueError), (1e300, np.float32, ValueError), ("1", np.float64, TypeError),
+    (10**400, np.float64, ValueError),  # an int beyond float64: NumPy's OverflowError
 ])
 def test_a_forget_bias_the_dtype_cannot_hold_is_refused(forget_bias, dtype, error):
     with pytest.raises(error, match="forget_bias must be a"):
