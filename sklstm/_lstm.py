@@ -209,6 +209,43 @@ def _check_stack(kernels, n_features, n_dir):
             n_in = n_dir * lay.H
 
 
+# Headroom below the dtype's largest value for the first layer's gate inputs:
+# dropout's inverted scaling may multiply the inputs by up to 1 / (1 - p).
+_GATE_INPUT_HEADROOM = 2.0**10
+
+
+def _refuse_overflowing_gate_inputs(X, first_layer):
+    """Raise if the first layer's gate inputs, sums of ``x_i w_ij``, may
+    overflow X's dtype.
+
+    The products are summed inside BLAS, which turns two overflowing terms
+    that should cancel into an infinite gate input: a saturated gate, and a
+    finite but wrong output and gradient (X of 3e38 in float32 against
+    weights of 2 and -2), where NumPy's own product would give NaN. The
+    bound, largest |x| times a gate column's sum of |w|, is reached only by
+    values near the dtype's range.
+
+    Parameters
+    ----------
+    X : ndarray of shape (B, T, n_features), finite
+    first_layer : list of _Layer
+        The first layer's kernels (two when bidirectional).
+    """
+    largest = max(abs(float(X.max())), abs(float(X.min())))
+    limit = float(np.finfo(X.dtype).max) / _GATE_INPUT_HEADROOM
+    for depth, lay in enumerate(first_layer):
+        column_sum = float(np.abs(lay.params["W"]).astype(np.float64).sum(axis=0).max())
+        if largest * column_sum > limit:
+            remedy = " or run in float64" if X.dtype == np.float32 else ""
+            raise ValueError(
+                f"X holds values up to {largest:.3g} in magnitude, and a gate column of "
+                f"layers[{depth}]['W'] sums to {column_sum:.3g} in magnitude: the gate inputs "
+                f"may overflow {X.dtype.name} (largest {np.finfo(X.dtype).max:.3g}), which "
+                f"would saturate gates silently. Scale X down{remedy}; sklstm's estimators "
+                "standardise it."
+            )
+
+
 class _TimeReversal:
     """Reverse each sequence within its own length; padding stays at the end.
 
@@ -369,6 +406,7 @@ class _Batch:
         self.kernels = kernel_layers(layers, X.dtype, gate_variant)
         self.n_dir = 2 if bidirectional else 1
         _check_stack(self.kernels, X.shape[2], self.n_dir)
+        _refuse_overflowing_gate_inputs(X, self.kernels[: self.n_dir])
         B, self.T_full, _ = X.shape
         self.order = None
         T = self.T_full

@@ -155,11 +155,28 @@ def test_non_finite_X_is_refused_by_forward_and_predict(value, word):
 
 
 def test_huge_finite_X_is_not_mistaken_for_infinity():
-    layers, X = _problem()
-    X = X.astype(np.float32)
-    X[0, 0, 0] = X[1, 0, 0] = 3e38  # their sum overflows float32
+    layers, _ = _problem()
+    X = np.full((400, 20, 2), 3e34, dtype=np.float32)  # their sum overflows float32
     out, _ = lstm_forward(X, kernel_layers(layers, np.float32))
-    assert out.shape == (3, 4)
+    assert out.shape == (400, 4) and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("dtype, value", [(np.float32, 3e38), (np.float64, 1.5e308)])
+@pytest.mark.parametrize("run", [lstm_forward, lstm_predict])
+def test_gate_inputs_that_may_overflow_are_refused(dtype, value, run):
+    """BLAS summed x w + x (-w) of equal huge x to an infinite gate input, not
+    0: a saturated gate and a finite, wrong output (0.23 where 0 is exact)."""
+    layers = init_lstm_layers(2, (1,), np.random.default_rng(0))
+    layers[0]["W"][:] = [[2.0], [-2.0]]
+    layers[0]["R"][:] = 0
+    X = np.full((1, 1, 2), value, dtype=dtype)
+    with pytest.raises(ValueError, match=rf"X holds values up to .* layers\[0\]\['W'\] sums "
+                                         rf"to 4 .* may overflow {np.dtype(dtype).name}"):
+        run(X, layers)
+    out = run(X / 2.0**20, layers)  # within the headroom: exact
+    h = out[0] if run is lstm_forward else out
+    expected = lstm_forward(np.zeros_like(X), layers)[0]  # x w - x w = 0: the bias alone
+    np.testing.assert_allclose(h, expected, rtol=1e-6)
 
 
 def test_first_non_finite_finds_the_first_bad_value_in_c_order():
