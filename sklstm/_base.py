@@ -509,9 +509,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         state = dict(super().__getstate__())  # a copy: it may be the live __dict__
         for name in self._get_param_names():
             if isinstance(state.get(name), (pd.Series, pd.Index)):
-                # Saved as the sequence it stands for: skops cannot rebuild
-                # pandas objects (a Series of quantiles saved, then failed to load).
-                state[name] = tuple(state[name].tolist())
+                # Saved as the array it holds, its dtype kept (float32 levels
+                # read as written): skops cannot rebuild pandas objects (a
+                # Series of quantiles saved, then failed to load).
+                state[name] = state[name].to_numpy()
         return state
 
     def __setstate__(self, state):

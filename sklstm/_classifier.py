@@ -48,7 +48,7 @@ def _check_label_type(labels, name="y"):
                 advice = (
                     f" {name} holds {type(other).__name__} labels such as {other!r}, which "
                     f"scikit-learn does not read as classes: give them as text, for example "
-                    f"{name}.astype(str), or as integer codes (a Categorical's .codes)."
+                    f"{name}.astype(str), or as integer codes (pandas.factorize)."
                 )
         elif (
             values.dtype.kind == "f" and (np.abs(values) >= 2.0**63).any()

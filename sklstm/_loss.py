@@ -37,7 +37,9 @@ import numpy as np
 from scipy.special import expit
 
 from ._inference import dense_output, predict_logits
-from ._lstm import draw_dropout_masks, kernels_of_finite_views, lstm_backward, lstm_forward
+from ._lstm import (
+    GateInputOverflow, draw_dropout_masks, kernels_of_finite_views, lstm_backward, lstm_forward,
+)
 from ._params import ParamLayout
 
 __all__ = [
@@ -212,19 +214,23 @@ class Network:
     def forward(self, theta, X, lengths, dropout_masks=None):
         """Logits, the top layer's outputs and the core's cache; see :func:`forward_logits`.
 
-        Non-finite weights (a diverging solver's trial step) give NaN logits
-        and no cache: the core refuses them, and NaN is how every solver
-        learns of divergence; :meth:`backward` then returns a NaN gradient.
+        Non-finite weights (a diverging solver's trial step), or weights so
+        large that the gate inputs may overflow, give NaN logits and no
+        cache: the core refuses them, and NaN is how every solver learns of
+        divergence; :meth:`backward` then returns a NaN gradient.
         """
         if not np.isfinite(theta).all():
             return self._nan_logits(X), None, None
         layers, coef, intercept = self.layout.unpack(theta)
         kernels = kernels_of_finite_views(layers, X.dtype, self.gate_variant)
-        hidden, cache = lstm_forward(
-            X, kernels, lengths=lengths, return_sequences=self.return_sequences,
-            gate_variant=self.gate_variant, bidirectional=self.bidirectional,
-            dropout_masks=dropout_masks,
-        )
+        try:
+            hidden, cache = lstm_forward(
+                X, kernels, lengths=lengths, return_sequences=self.return_sequences,
+                gate_variant=self.gate_variant, bidirectional=self.bidirectional,
+                dropout_masks=dropout_masks,
+            )
+        except GateInputOverflow:  # weights grown beyond the data's scale: divergence
+            return self._nan_logits(X), None, None
         return dense_output(hidden, coef, intercept), hidden, cache
 
     def predict(self, theta, X, lengths):

@@ -166,7 +166,7 @@ from ._kernel import (
 __all__ = [
     "lstm_forward", "lstm_backward", "lstm_predict", "final_states", "kernel_layers", "gate_blocks",
     "kernels_of_finite_views", "sigmoid_gates", "check_cell", "draw_dropout_masks",
-    "inverse_permutation", "GATE_VARIANTS",
+    "inverse_permutation", "GATE_VARIANTS", "GateInputOverflow",
 ]
 
 # Bytes of the layer states a chunk of lstm_predict keeps (over all layers).
@@ -209,6 +209,14 @@ def _check_stack(kernels, n_features, n_dir):
             n_in = n_dir * lay.H
 
 
+class GateInputOverflow(ValueError):
+    """The first layer's gate inputs may overflow the dtype of X.
+
+    A ValueError for callers of the core; the training pass reads it as
+    divergence (weights grown far beyond any data's scale).
+    """
+
+
 # Headroom below the dtype's largest value for the first layer's gate inputs:
 # dropout's inverted scaling may multiply the inputs by up to 1 / (1 - p).
 _GATE_INPUT_HEADROOM = 2.0**10
@@ -237,12 +245,12 @@ def _refuse_overflowing_gate_inputs(X, first_layer):
         column_sum = float(np.abs(lay.params["W"]).astype(np.float64).sum(axis=0).max())
         if largest * column_sum > limit:
             remedy = " or run in float64" if X.dtype == np.float32 else ""
-            raise ValueError(
-                f"X holds values up to {largest:.3g} in magnitude, and a gate column of "
-                f"layers[{depth}]['W'] sums to {column_sum:.3g} in magnitude: the gate inputs "
-                f"may overflow {X.dtype.name} (largest {np.finfo(X.dtype).max:.3g}), which "
-                f"would saturate gates silently. Scale X down{remedy}; sklstm's estimators "
-                "standardise it."
+            raise GateInputOverflow(
+                f"The gate inputs of layers[{depth}] may overflow {X.dtype.name} (largest "
+                f"{np.finfo(X.dtype).max:.3g}): X holds values up to {largest:.3g} in "
+                f"magnitude, and a gate column of layers[{depth}]['W'] sums to "
+                f"{column_sum:.3g} in magnitude. Summed inside BLAS, such products would "
+                f"saturate gates silently. Scale X or the weights down{remedy}."
             )
 
 

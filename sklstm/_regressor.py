@@ -533,7 +533,7 @@ def _described(levels):
 # A cast whose rounding error is this share of a target's spread (RMS over
 # standard deviation) leaves the model a visibly coarser target: R² 1e-4 lower
 # at best.
-SPREAD_LOST_TOL = 0.01
+_SPREAD_LOST_TOL = 0.01
 
 
 def _dtype_origin(reset):
@@ -572,7 +572,7 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
         scale = np.where(constant, np.inf, spread)
         if fitted_scale is not None:
             scale = np.maximum(scale, np.asarray(fitted_scale, dtype=np.float64))
-    lost = np.flatnonzero(error > SPREAD_LOST_TOL * scale)
+    lost = np.flatnonzero(error > _SPREAD_LOST_TOL * scale)
     if lost.size:
         k = int(lost[0])
         source, remedy = _dtype_origin(fitted_scale is None)

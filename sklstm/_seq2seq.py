@@ -39,7 +39,9 @@ import numpy as np
 
 from ._inference import dense_output
 from ._loss import penalised_weights, write_layer_grads
-from ._lstm import final_states, kernels_of_finite_views, lstm_backward, lstm_forward
+from ._lstm import (
+    GateInputOverflow, final_states, kernels_of_finite_views, lstm_backward, lstm_forward,
+)
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 
 __all__ = ["EncoderDecoderLayout", "EncoderDecoder"]
@@ -205,10 +207,13 @@ class EncoderDecoder:
         encoder_masks, decoder_masks = (
             (None, None) if dropout_masks is None else (dropout_masks[:n], dropout_masks[n:])
         )
-        context, encoder_cache = lstm_forward(
-            X[:, :window], kernels_of_finite_views(encoder, X.dtype),
-            dropout_masks=encoder_masks,
-        )  # (B, H)
+        try:
+            context, encoder_cache = lstm_forward(
+                X[:, :window], kernels_of_finite_views(encoder, X.dtype),
+                dropout_masks=encoder_masks,
+            )  # (B, H)
+        except GateInputOverflow:  # weights grown beyond the data's scale: divergence
+            return self._nan_logits(X), None, None
         h0, c0 = final_states(encoder_cache) if self.pass_states else (None, None)
         if not all(np.isfinite(a).all() for a in [context, *(h0 or []), *(c0 or [])]):
             # Non-finite weights (a diverging solver's trial step): the core
@@ -218,10 +223,13 @@ class EncoderDecoder:
         future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
         repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
         U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
-        hidden, decoder_cache = lstm_forward(
-            U, kernels_of_finite_views(decoder, U.dtype), h0=h0, c0=c0, return_sequences=True,
-            dropout_masks=decoder_masks,
-        )
+        try:
+            hidden, decoder_cache = lstm_forward(
+                U, kernels_of_finite_views(decoder, U.dtype), h0=h0, c0=c0,
+                return_sequences=True, dropout_masks=decoder_masks,
+            )
+        except GateInputOverflow:
+            return self._nan_logits(X), None, None
         z = dense_output(hidden, coef, intercept)  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
 

@@ -1089,7 +1089,7 @@ def _warn_if_rows_are_time_points(X, name):
         f"{name}.groupby(level=0)]. If each row is a sample, {name}.reset_index(drop=True) "
         "silences this warning.",
         DataLayoutWarning,
-        stacklevel=4,
+        stacklevel=_caller_stacklevel(),
     )
 
 

@@ -62,10 +62,9 @@ float64. A regressor's outputs are mapped back to the targets' units
 (``target_mean_``, ``target_scale_``) in the output's dtype, after the
 float32 layers: in a float64 graph, targets far from zero (1e8 ± 1) keep
 their spread, as float64 inputs far from zero are standardised in float64.
-A float32 graph of targets beyond float32's range, or whose spread
-float32 cannot hold at their mean (1e5 ± 1e-3; the rule by which fit
-refuses such targets for a float32 model), is refused, and a float32
-output that overflows float32 is NaN. An integer ``X_example`` gives a
+A float32 graph of targets beyond float32's range, or of a
+``target_scale_`` below its normal range (1e-50), is refused, and a
+float32 output that overflows float32 is NaN. An integer ``X_example`` gives a
 float64 input, as ``predict`` reads integers in float64.
 
 What a graph cannot do
@@ -127,7 +126,6 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 # The public names, not their private modules, which may move.
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
-from ._regressor import SPREAD_LOST_TOL
 from ._validation import is_list_of_sequences
 
 __all__ = ["DEFAULT_OPSET", "to_onnx"]
@@ -887,12 +885,10 @@ def _declared(size):
 def _refuse_float32_targets(mean, scale):
     """Raise unless a float32 output can give the targets in their units.
 
-    The graph maps its outputs back as ``z * target_scale_ + target_mean_``
-    in the output's dtype. In float32 the statistics must lie within its
-    range, the scale must survive the cast (1e-50 becomes 0, and every
-    output the mean), and float32's rounding at the mean must be small
-    against the scale (targets of 1e5 ± 1e-3 would all read 100000): the
-    rule by which fit refuses targets finer than a float32 model's dtype.
+    The graph maps its outputs back as ``(z + mean / scale) * scale`` in the
+    output's dtype. In float32 the statistics must lie within its range and
+    the scale within its normal range: a scale of 1e-50 became 0, and
+    every output the mean.
 
     Parameters
     ----------
@@ -900,26 +896,24 @@ def _refuse_float32_targets(mean, scale):
     """
     fix = ("Pass a float64 X_example (or declare a DoubleTensorType input) for float64 "
            "outputs.")
-    largest = max(np.abs(mean).max(), scale.max())
-    with np.errstate(over="ignore", under="ignore"):
-        mean32, scale32 = mean.astype(np.float32), scale.astype(np.float32)
-    if not (np.all(np.isfinite(mean32)) and np.all(np.isfinite(scale32))):
+    float32 = np.finfo(np.float32)
+    with np.errstate(divide="ignore", over="ignore"):
+        offset = np.abs(mean) / scale
+    beyond = (np.abs(mean) > float32.max) | (scale > float32.max) | (offset > float32.max)
+    if beyond.any():
         raise ValueError(
             f"Cannot export with a float32 input: target_mean_ or target_scale_ (largest "
-            f"{largest:.3g}) is beyond float32, the graph's output dtype for it. {fix}"
+            f"{max(np.abs(mean).max(), scale.max()):.3g}) is beyond float32, the graph's "
+            f"output dtype for it. {fix}"
         )
-    rounded = np.abs(scale32.astype(np.float64) - scale) > SPREAD_LOST_TOL * scale
-    # RMS rounding of values spread over many float32 steps at the mean.
-    coarse = np.spacing(np.abs(mean32)) / np.sqrt(12) > SPREAD_LOST_TOL * scale
-    for lost, what in ((rounded, "does not survive float32"),
-                       (coarse, "is finer than float32 can hold at target_mean_")):
-        if lost.any():
-            k = int(np.flatnonzero(lost)[0])
-            raise ValueError(
-                f"Cannot export with a float32 input: output {k}'s target_scale_, "
-                f"{scale[k]:.3g} around a target_mean_ of {mean[k]:.6g}, {what}, so the "
-                f"graph's float32 outputs would lose the targets' spread. {fix}"
-            )
+    tiny = np.flatnonzero(scale < float32.tiny)
+    if tiny.size:
+        k = int(tiny[0])
+        raise ValueError(
+            f"Cannot export with a float32 input: output {k}'s target_scale_, "
+            f"{scale[k]:.3g}, is below float32's normal range, where the graph's float32 "
+            f"outputs would lose the targets' spread. {fix}"
+        )
 
 
 def _convert(scope, operator, container):
@@ -947,7 +941,7 @@ def _convert(scope, operator, container):
         # (targets of 1e-50) was lost; mean / scale is of the outputs' order.
         with np.errstate(over="ignore"):
             offset = (net.target_mean / net.target_scale).astype(dtype)
-        if not np.all(np.isfinite(offset)):  # a spread below float64's resolution
+        if not np.all(np.isfinite(offset)):  # float64: a spread below its resolution
             raise ValueError(
                 "Cannot export: target_mean_ / target_scale_ is beyond float64; the "
                 "targets vary by less than float64 resolves at their mean."

@@ -170,8 +170,9 @@ def test_gate_inputs_that_may_overflow_are_refused(dtype, value, run):
     layers[0]["W"][:] = [[2.0], [-2.0]]
     layers[0]["R"][:] = 0
     X = np.full((1, 1, 2), value, dtype=dtype)
-    with pytest.raises(ValueError, match=rf"X holds values up to .* layers\[0\]\['W'\] sums "
-                                         rf"to 4 .* may overflow {np.dtype(dtype).name}"):
+    with pytest.raises(ValueError, match=rf"The gate inputs of layers\[0\] may overflow "
+                                         rf"{np.dtype(dtype).name} .*X holds values up to .* "
+                                         r"layers\[0\]\['W'\] sums to 4 in magnitude"):
         run(X, layers)
     out = run(X / 2.0**20, layers)  # within the headroom: exact
     h = out[0] if run is lstm_forward else out

@@ -723,8 +723,7 @@ def test_set_params_with_an_unknown_name_changes_neither_forecaster_nor_regresso
     forecaster = make(cls, window=5)
     regressor = forecaster.regressor
     before = pickle.dumps(forecaster)
-    with pytest.raises(ValueError, match=r"Invalid parameter 'bogus' for the regressor of "
-                                         r"\w+Forecaster, Pipeline"):
+    with pytest.raises(ValueError, match=r"Invalid parameter 'bogus' for estimator Pipeline"):
         forecaster.set_params(window=9, regressor__linearregression__fit_intercept=False,
                               regressor__bogus=1)
     with pytest.raises(ValueError, match=r"(?s)Invalid parameter 'bogus' for estimator "
@@ -733,6 +732,10 @@ def test_set_params_with_an_unknown_name_changes_neither_forecaster_nor_regresso
     assert pickle.dumps(forecaster) == before and forecaster.regressor is regressor
     forecaster.set_params(window=9, regressor__linearregression__fit_intercept=False)
     assert forecaster.window == 9 and not regressor[-1].fit_intercept
+    # A step replaced in the same call takes its own keys, as in a grid of models.
+    from sklearn.linear_model import Ridge
+    forecaster.set_params(regressor__linearregression=Ridge(), regressor__linearregression__alpha=3)
+    assert forecaster.regressor[-1].alpha == 3
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
@@ -1103,6 +1106,18 @@ def test_a_frequency_pandas_infers_wrongly_is_refused_and_a_set_one_is_used(cls,
     assert model.predict(2).index.equals(expected)
     assert model.predict(2, history=series[:24]).index.equals(expected)
     assert np.isfinite(model.score(series[24:]))
+
+
+def test_an_inferred_daily_grid_across_a_dst_change_is_accepted(make):
+    """The check of an inferred frequency compares wall-clock times: a daily
+    series at 02:30 in Berlin, which keeps one of October's two 02:30s, is on
+    pandas' 'D' grid, as it is with freq='D' set."""
+    days = pd.date_range("2023-10-10 02:30", periods=30, freq="D", tz="Europe/Berlin",
+                         ambiguous=True)
+    series = pd.Series(np.sin(np.arange(30) / 3.0), pd.DatetimeIndex(list(days)), name="y")
+    assert series.index.freq is None and pd.infer_freq(series.index) == "D"
+    forecast = make(RecursiveForecaster, window=3).fit(series[:25]).predict(2)
+    assert forecast.index.equals(days[25:27])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])

@@ -261,7 +261,8 @@ def test_parameters_given_as_pandas_objects_save_as_sequences(tmp_path):
 
     rng = np.random.RandomState(0)
     X = rng.normal(size=(30, 6, 1))
-    for quantiles in (pd.Series([0.1, 0.9]), pd.Index([0.1, 0.9])):
+    for quantiles in (pd.Series([0.1, 0.9]), pd.Index([0.1, 0.9]),
+                      pd.Series([0.1, 0.9], dtype="float32")):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = LSTMRegressor(loss="quantile", quantiles=quantiles,
@@ -272,7 +273,9 @@ def test_parameters_given_as_pandas_objects_save_as_sequences(tmp_path):
         assert set(sio.get_untrusted_types(file=path)) <= set(trusted_types())
         for loaded in (sio.load(path, trusted=trusted_types()),
                        pickle.loads(pickle.dumps(model))):
-            assert loaded.quantiles == (0.1, 0.9) and loaded.hidden_layer_sizes == (4,)
+            assert_array_equal(loaded.quantiles, quantiles.to_numpy())  # float32 kept
+            assert loaded.quantiles_.tolist() == [0.1, 0.9]
+            assert list(loaded.hidden_layer_sizes) == [4]
             assert_array_equal(loaded.predict_quantiles(X), model.predict_quantiles(X))
         assert model.quantiles is quantiles  # the live model keeps what it was given
 

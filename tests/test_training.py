@@ -535,6 +535,19 @@ def test_a_copied_optimizer_is_independent_of_its_original(make):
     assert type(twin) is type(original)
 
 
+def test_weights_whose_gate_inputs_may_overflow_are_divergence_not_an_error_about_X():
+    """The core refuses gate inputs that may overflow; in training that means
+    the weights grew beyond the data's scale, and is reported as divergence.
+    The weights kept (the last epoch's, already that large) are then refused
+    by name at predict, where they gave saturated gates."""
+    X = np.random.RandomState(0).normal(size=(60, 8, 2)).astype(np.float32)
+    y = X[:, -1, 0]
+    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
+        model = LSTMRegressor((3,), learning_rate_init=1e35, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"gate inputs of layers\[0\] may overflow float32"):
+        model.predict(X)
+
+
 def test_warm_start_keeps_the_model_dtype():
     X, y = sum_of_last_two()
     with warnings.catch_warnings():

@@ -614,8 +614,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     def _check_param_names(self, params):
         """Raise, naming it, on a key of ``params`` that names no parameter of
-        this forecaster or, after ``<name>__``, of the estimator it holds there."""
+        this forecaster or, after ``<name>__``, of the estimator it holds there.
+
+        Nested keys are tried on a clone of that estimator, by its own
+        ``set_params``: scikit-learn's rules, under which a step replaced in
+        the same call (``regressor__model=...``) takes its own keys.
+        """
         own = self.get_params(deep=False)
+        nested = {}
         for key in params:
             name, _, sub_key = key.partition("__")
             if name not in own:
@@ -623,14 +629,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                     f"Invalid parameter {name!r} for estimator {self}. Valid parameters "
                     f"are: {sorted(own)!r}."
                 )
+            if sub_key:
+                nested.setdefault(name, {})[sub_key] = params[key]
+        for name, sub_params in nested.items():
             inner = params.get(name, own[name])
-            if sub_key and hasattr(inner, "get_params"):
-                valid = inner.get_params(deep=True)
-                if sub_key not in valid:
-                    raise ValueError(
-                        f"Invalid parameter {sub_key!r} for the {name} of {type(self).__name__}, "
-                        f"{inner}. Valid parameters are: {sorted(valid)!r}."
-                    )
+            if hasattr(inner, "set_params"):  # None: the default regressor, checked later
+                clone(inner, safe=False).set_params(**sub_params)
 
     def _default_regressor_with(self, nested):
         """The default regressor with the ``regressor__<name>`` keys ``nested``."""

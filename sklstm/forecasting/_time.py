@@ -249,24 +249,23 @@ def _check_inferred_grid(index, freq):
     :func:`pandas.infer_freq` can name a frequency the data do not follow:
     the last Friday of every month is inferred as ``WOM-4FRI``, the fourth
     Friday, which is another day in months of five Fridays. Forecasts would
-    then be labelled on the wrong days.
+    then be labelled on the wrong days. Compared in wall-clock time, where
+    ``infer_freq`` reads a tz-aware index.
     """
-    try:
-        grid = date_range(index[0], freq, index.unit, periods=len(index))
-    except ValueError:  # a wall-clock step into a DST change: not the data's grid
-        where = "its grid meets a DST change"
-    else:
-        wrong = np.flatnonzero(index != grid)
-        if not len(wrong):
-            return
-        i = wrong[0]
-        where = (f"{index[0]} is not on its grid" if i == 0 else
-                 f"after {index[i - 1]} comes {index[i]}, where its grid has {grid[i]}")
+    wall = index.tz_localize(None) if index.tz is not None else index
+    grid = pd.date_range(wall[0], periods=len(wall), freq=freq, unit=index.unit)
+    wrong = np.flatnonzero(wall != grid)
+    if not len(wrong):
+        return
+    i = wrong[0]
+    where = (f"{index[0]} is not on its grid" if i == 0 else
+             f"after {index[i - 1]} comes {index[i]}, where its grid has {grid[i]}")
+    example = (", e.g. pd.offsets.LastWeekOfMonth(weekday=4) for the last Friday of each "
+               "month" if isinstance(freq, pd.offsets.WeekOfMonth) else "")
     raise ValueError(
         f"the DatetimeIndex has no freq, and the one pandas infers, {freq.freqstr!r}, "
         f"does not fit it: {where}. Set the frequency the data follow with "
-        "df.asfreq(offset), e.g. pd.offsets.LastWeekOfMonth(weekday=4) for the last "
-        "Friday of each month."
+        f"df.asfreq(offset){example}."
     )
 
 
