@@ -524,9 +524,12 @@ def lstm_forward(
         If a shape does not fit (the message names the layer and key, e.g.
         ``layers[1]: R``, or the state, e.g. ``h0[1]``); if a layer key is
         missing or unknown; if ``h0``, ``c0`` or ``dropout_masks`` does not
-        hold one entry per layer dict; or if ``X``, a state or a mask holds
+        hold one entry per layer dict; if ``X``, a state or a mask holds
         NaN or infinity (the message names the sample, step and feature, or
-        the sample and unit).
+        the sample and unit); or, as :class:`GateInputOverflow`, if the first
+        layer's gate inputs may overflow X's dtype (the largest ``|x|``
+        times a gate column's sum of ``|w|`` within 2**-10 of its largest
+        value), where BLAS would saturate gates silently.
     """
     return_sequences = check_flag(return_sequences, "return_sequences")
     batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
