@@ -882,38 +882,54 @@ def _declared(size):
 # -- skl2onnx registration --------------------------------------------------------
 
 
-def _refuse_float32_targets(mean, scale):
-    """Raise unless a float32 output can give the targets in their units.
+def _target_mapping(mean, scale, dtype):
+    """``mean / scale`` and ``scale`` in the output's ``dtype``, for the
+    regressor's head ``(z + mean / scale) * scale``; raise where that dtype
+    cannot map the outputs back to the targets' units.
 
-    The graph maps its outputs back as ``(z + mean / scale) * scale`` in the
-    output's dtype. In float32 the statistics must lie within its range and
-    the scale within its normal range: a scale of 1e-50 became 0, and
-    every output the mean.
+    The mean is not added on its own: onnxruntime's optimiser drops an Add
+    of a constant that is 0 in float32, so a mean below float32's range
+    (targets of 1e-50) was lost from float64 graphs; ``mean / scale`` is of
+    the outputs' order. In float32 the statistics must lie within its range
+    and the scale within its normal range (1e-50 became 0, and every output
+    the mean).
 
     Parameters
     ----------
     mean, scale : ndarray of shape (n_outputs,), float64
+    dtype : {numpy.float32, numpy.float64}
+
+    Returns
+    -------
+    offset, scale : ndarray of shape (n_outputs,), of ``dtype``
     """
-    fix = ("Pass a float64 X_example (or declare a DoubleTensorType input) for float64 "
-           "outputs.")
-    float32 = np.finfo(np.float32)
     with np.errstate(divide="ignore", over="ignore"):
-        offset = np.abs(mean) / scale
-    beyond = (np.abs(mean) > float32.max) | (scale > float32.max) | (offset > float32.max)
-    if beyond.any():
+        offset = mean / scale
+    if dtype == np.float32:
+        fix = ("Pass a float64 X_example (or declare a DoubleTensorType input) for float64 "
+               "outputs.")
+        float32 = np.finfo(np.float32)
+        beyond = (np.abs(mean) > float32.max) | (scale > float32.max)
+        if (beyond | (np.abs(offset) > float32.max)).any():
+            raise ValueError(
+                f"Cannot export with a float32 input: target_mean_ or target_scale_ (largest "
+                f"{max(np.abs(mean).max(), scale.max()):.3g}) is beyond float32, the graph's "
+                f"output dtype for it. {fix}"
+            )
+        tiny = np.flatnonzero(scale < float32.tiny)
+        if tiny.size:
+            k = int(tiny[0])
+            raise ValueError(
+                f"Cannot export with a float32 input: output {k}'s target_scale_, "
+                f"{scale[k]:.3g}, is below float32's normal range, where the graph's float32 "
+                f"outputs would lose the targets' spread. {fix}"
+            )
+    elif not np.all(np.isfinite(offset)):  # a spread below float64's resolution
         raise ValueError(
-            f"Cannot export with a float32 input: target_mean_ or target_scale_ (largest "
-            f"{max(np.abs(mean).max(), scale.max()):.3g}) is beyond float32, the graph's "
-            f"output dtype for it. {fix}"
+            "Cannot export: target_mean_ / target_scale_ is beyond float64; the "
+            "targets vary by less than float64 resolves at their mean."
         )
-    tiny = np.flatnonzero(scale < float32.tiny)
-    if tiny.size:
-        k = int(tiny[0])
-        raise ValueError(
-            f"Cannot export with a float32 input: output {k}'s target_scale_, "
-            f"{scale[k]:.3g}, is below float32's normal range, where the graph's float32 "
-            f"outputs would lose the targets' spread. {fix}"
-        )
+    return offset.astype(dtype), scale.astype(dtype)
 
 
 def _convert(scope, operator, container):
@@ -934,20 +950,9 @@ def _convert(scope, operator, container):
     if net.task == "regression":
         values = _nan_where(g, net, z, padded, invalid)
         dtype = np.float64 if out_type == TensorProto.DOUBLE else np.float32
-        if dtype == np.float32:
-            _refuse_float32_targets(net.target_mean, net.target_scale)
-        # (z + mean / scale) * scale: onnxruntime's optimiser drops an Add of
-        # a constant that is 0 in float32, so a mean below float32's range
-        # (targets of 1e-50) was lost; mean / scale is of the outputs' order.
-        with np.errstate(over="ignore"):
-            offset = (net.target_mean / net.target_scale).astype(dtype)
-        if not np.all(np.isfinite(offset)):  # float64: a spread below its resolution
-            raise ValueError(
-                "Cannot export: target_mean_ / target_scale_ is beyond float64; the "
-                "targets vary by less than float64 resolves at their mean."
-            )
+        offset, scale = _target_mapping(net.target_mean, net.target_scale, dtype)
         values = g.op("Add", g.cast(values, out_type), g.const("target_offset", offset))
-        values = g.op("Mul", values, g.const("target_scale", net.target_scale.astype(dtype)))
+        values = g.op("Mul", values, g.const("target_scale", scale))
         if out_type == TensorProto.FLOAT:
             # A float32 output beyond float32 is NaN, as every output the graph
             # cannot give (predict's float64 value there is finite).
