@@ -44,6 +44,7 @@ from ._params import ParamLayout
 
 __all__ = [
     "Network", "Objective", "penalised_weights", "write_layer_grads", "forward_logits",
+    "packed_forward",
     "loss_and_grad", "sequence_loss", "step_weights", "training_masks", "class_probabilities",
     "non_crossing_quantiles", "OUTPUT_ACTIVATIONS", "LOSSES",
 ]
@@ -222,15 +223,14 @@ class Network:
         if not np.isfinite(theta).all():
             return self._nan_logits(X), None, None
         layers, coef, intercept = self.layout.unpack(theta)
-        kernels = kernels_of_finite_views(layers, X.dtype, self.gate_variant)
-        try:
-            hidden, cache = lstm_forward(
-                X, kernels, lengths=lengths, return_sequences=self.return_sequences,
-                gate_variant=self.gate_variant, bidirectional=self.bidirectional,
-                dropout_masks=dropout_masks,
-            )
-        except GateInputOverflow:  # weights grown beyond the data's scale: divergence
+        run = packed_forward(
+            X, layers, lengths=lengths, return_sequences=self.return_sequences,
+            gate_variant=self.gate_variant, bidirectional=self.bidirectional,
+            dropout_masks=dropout_masks,
+        )
+        if run is None:
             return self._nan_logits(X), None, None
+        hidden, cache = run
         return dense_output(hidden, coef, intercept), hidden, cache
 
     def predict(self, theta, X, lengths):
@@ -278,6 +278,23 @@ class Network:
     def penalised(self, theta):
         """Views of ``theta`` under the L2 penalty; see :func:`penalised_weights`."""
         return penalised_weights(self.layout, theta)
+
+
+def packed_forward(X, layers, *, gate_variant=None, **kwargs):
+    """:func:`~sklstm._lstm.lstm_forward` of a finite parameter vector's
+    views, for the training pass: ``(outputs, cache)``, or None where the
+    gate inputs may overflow.
+
+    The views are trusted (see :func:`~sklstm._lstm.kernels_of_finite_views`).
+    Gate inputs that may overflow mean weights grown far beyond the data's
+    scale: the caller returns NaN logits, which is how every solver learns
+    of divergence.
+    """
+    kernels = kernels_of_finite_views(layers, X.dtype, gate_variant)
+    try:
+        return lstm_forward(X, kernels, gate_variant=gate_variant, **kwargs)
+    except GateInputOverflow:
+        return None
 
 
 def write_layer_grads(g_layers, core_layers):

@@ -38,10 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._inference import dense_output
-from ._loss import penalised_weights, write_layer_grads
-from ._lstm import (
-    GateInputOverflow, final_states, kernels_of_finite_views, lstm_backward, lstm_forward,
-)
+from ._loss import packed_forward, penalised_weights, write_layer_grads
+from ._lstm import final_states, lstm_backward
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 
 __all__ = ["EncoderDecoderLayout", "EncoderDecoder"]
@@ -207,13 +205,10 @@ class EncoderDecoder:
         encoder_masks, decoder_masks = (
             (None, None) if dropout_masks is None else (dropout_masks[:n], dropout_masks[n:])
         )
-        try:
-            context, encoder_cache = lstm_forward(
-                X[:, :window], kernels_of_finite_views(encoder, X.dtype),
-                dropout_masks=encoder_masks,
-            )  # (B, H)
-        except GateInputOverflow:  # weights grown beyond the data's scale: divergence
+        run = packed_forward(X[:, :window], encoder, dropout_masks=encoder_masks)
+        if run is None:  # weights grown beyond the data's scale: divergence
             return self._nan_logits(X), None, None
+        context, encoder_cache = run  # context: (B, H)
         h0, c0 = final_states(encoder_cache) if self.pass_states else (None, None)
         if not all(np.isfinite(a).all() for a in [context, *(h0 or []), *(c0 or [])]):
             # Non-finite weights (a diverging solver's trial step): the core
@@ -223,13 +218,12 @@ class EncoderDecoder:
         future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
         repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
         U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
-        try:
-            hidden, decoder_cache = lstm_forward(
-                U, kernels_of_finite_views(decoder, U.dtype), h0=h0, c0=c0,
-                return_sequences=True, dropout_masks=decoder_masks,
-            )
-        except GateInputOverflow:
+        run = packed_forward(
+            U, decoder, h0=h0, c0=c0, return_sequences=True, dropout_masks=decoder_masks
+        )
+        if run is None:
             return self._nan_logits(X), None, None
+        hidden, decoder_cache = run
         z = dense_output(hidden, coef, intercept)  # (B, horizon, n_step_outputs)
         return z.reshape(len(X), -1), hidden, (encoder_cache, decoder_cache)
 
