@@ -243,6 +243,18 @@ def _absolute_step(index):
     return pd.offsets.Nano(nanos)
 
 
+def _off_grid(labels, grid):
+    """Where ``labels`` first leave ``grid`` (of the same length), as words
+    for a message, or None if they follow it."""
+    wrong = np.flatnonzero(labels != grid)
+    if not len(wrong):
+        return None
+    i = wrong[0]
+    if i == 0:
+        return f"label {labels[0]} is not on that grid"
+    return f"after {labels[i - 1]} comes {labels[i]}, not {grid[i]}"
+
+
 def _check_inferred_grid(index, freq):
     """Raise unless ``index`` lies on the grid of ``freq``, which pandas inferred.
 
@@ -254,12 +266,9 @@ def _check_inferred_grid(index, freq):
     """
     wall = index.tz_localize(None) if index.tz is not None else index
     grid = pd.date_range(wall[0], periods=len(wall), freq=freq, unit=index.unit)
-    wrong = np.flatnonzero(wall != grid)
-    if not len(wrong):
+    where = _off_grid(wall, grid)
+    if where is None:
         return
-    i = wrong[0]
-    where = (f"{index[0]} is not on its grid" if i == 0 else
-             f"after {index[i - 1]} comes {index[i]}, where its grid has {grid[i]}")
     example = (", e.g. pd.offsets.LastWeekOfMonth(weekday=4) for the last Friday of each "
                "month" if isinstance(freq, pd.offsets.WeekOfMonth) else "")
     raise ValueError(
@@ -393,14 +402,8 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
         expected = date_range(index[0], freq, index.unit, periods=len(index))
     except ValueError as error:
         raise ValueError(f"{what}: {error}") from None
-    wrong = np.flatnonzero(index != expected)
-    if len(wrong):
-        i = wrong[0]
-        where = (
-            f"label {index[0]} is not on that grid"
-            if i == 0
-            else f"after {index[i - 1]} comes {index[i]}, not {expected[i]}"
-        )
+    where = _off_grid(index, expected)
+    if where is not None:
         raise ValueError(
             f"{what} does not follow the freq {freq.freqstr!r} fit saw: {where}. "
             f"Put it on the fitted grid first, e.g. with .asfreq({freq.freqstr!r})."
