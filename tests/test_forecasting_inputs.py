@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
+from pandas.tseries.frequencies import to_offset
 
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest, make_windows
 
@@ -968,6 +969,24 @@ def test_a_tz_aware_grid_evenly_spaced_across_dst_keeps_its_step_without_freq(cl
     assert model.predict(2).index.equals(pd.DatetimeIndex(grid[29:], freq="24h"))
     copy = pickle.loads(pickle.dumps(model))
     assert copy.predict(1, history=y[:30]).index[0] == grid[30]
+
+
+@pytest.mark.parametrize("start", ["2026-03-28 12:00", "2026-10-24 12:00"],
+                         ids=["clocks skip an hour", "clocks repeat an hour"])
+@pytest.mark.parametrize("step", ["h", "30min", "3h"])
+def test_a_fixed_step_across_dst_is_inferred_in_absolute_time(start, step, make):
+    # infer_freq names the step ('h'), which pandas takes in absolute time in
+    # a time zone; its grid was compared in wall-clock time, where 01:00 is
+    # followed by 03:00 on the spring change, and fit called the data holed.
+    grid = pd.date_range(start, periods=60, freq=step, tz="Europe/Berlin")
+    y = pd.Series(np.sin(np.arange(60) / 5.0), index=pd.DatetimeIndex(list(grid)), name="y")
+    assert y.index.freq is None
+    model = make(RecursiveForecaster, window=3, calibration=None).fit(y[:58])
+    assert model.freq_ == to_offset(step)
+    assert model.predict(2).index.equals(grid[58:])
+    assert make_windows(y, window=3).origins.equals(grid[2:-1])
+    with pytest.raises(ValueError, match=r"missing 1 timestamp\(s\)"):
+        make_windows(y.drop(y.index[30]), window=3)
 
 
 def test_an_index_with_no_freq_is_described_truly():

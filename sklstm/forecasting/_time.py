@@ -261,12 +261,15 @@ def _check_inferred_grid(index, freq):
     :func:`pandas.infer_freq` can name a frequency the data do not follow:
     the last Friday of every month is inferred as ``WOM-4FRI``, the fourth
     Friday, which is another day in months of five Fridays. Forecasts would
-    then be labelled on the wrong days. Compared in wall-clock time, where
-    ``infer_freq`` reads a tz-aware index.
+    then be labelled on the wrong days. Compared as pandas steps ``freq`` in
+    a time zone: a calendar step in wall-clock time, where ``infer_freq``
+    reads it, and a fixed one (``h``) in absolute time, where an hourly
+    index has no gap across a DST change.
     """
-    wall = index.tz_localize(None) if index.tz is not None else index
-    grid = pd.date_range(wall[0], periods=len(wall), freq=freq, unit=index.unit)
-    where = _off_grid(wall, grid)
+    absolute = index.tz is not None and not _wall_clock_steps(freq)
+    labels = index.tz_localize(None) if index.tz is not None and not absolute else index
+    grid = pd.date_range(labels[0], periods=len(labels), freq=freq, unit=index.unit)
+    where = _off_grid(labels, grid)
     if where is None:
         return
     example = (", e.g. pd.offsets.LastWeekOfMonth(weekday=4) for the last Friday of each "
