@@ -487,15 +487,24 @@ _ARRAY_HINT = (
 )
 
 
-def _as_array(X, name, hint=_ARRAY_HINT):
+def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
     """np.asarray with a clear error for lists that do not form an array, and
     for objects whose own conversion refuses (a TypeError or RuntimeError:
     a tensor that requires grad, a dtype NumPy lacks), naming ``name``.
 
     A np.matrix is refused (as scikit-learn's check_array refuses it): it
     stays 2-D whatever is done to it, so a column of labels or targets read
-    from one would keep a shape no other input has.
+    from one would keep a shape no other input has. Where ``numbers`` are
+    read (all but labels), categories are refused as a DataFrame's category
+    columns are: the conversion would turn them into their values, read
+    as quantities.
     """
+    if numbers and isinstance(getattr(X, "dtype", None), pd.CategoricalDtype):
+        raise TypeError(
+            f"{name} has dtype category, but sklstm needs numbers: categories are labels, "
+            "not quantities. Pass their codes one-hot encoded, or their values with "
+            ".astype(float) if the values are quantities."
+        )
     if isinstance(X, np.matrix):
         raise TypeError(f"{name} is a np.matrix, which sklstm does not read: pass "
                         f"np.asarray({name}).")
@@ -536,10 +545,8 @@ def _list_to_padded(X, name, channels_first):
         item = f"{name}[{k}]"
         if sparse.issparse(seq) or _is_sparse_frame(seq) or isinstance(seq, np.ma.MaskedArray):
             _reject_unsupported_containers(seq, item)
-        if isinstance(seq, pd.Series):
-            seq = seq.to_numpy()  # a Series is one univariate sequence here
         if not isinstance(seq, pd.DataFrame):
-            seq = _as_array(seq, item)
+            seq = _as_array(seq, item)  # a Series is one univariate sequence here
         # data_format names the axes of 2-D items; a 1-D item is one channel's steps
         transpose = channels_first and seq.ndim == 2
         if seq.ndim == 1:
@@ -1095,6 +1102,8 @@ def _warn_if_rows_are_time_points(X, name):
 
 def _check_dimensions(X, name):
     ndim = X.ndim
+    if not 2 <= ndim <= 3:
+        _reject_text(X, name)  # values no reshape can mend (records, text) first
     if ndim < 2:
         what = "a scalar" if ndim == 0 else f"a 1-D array of shape {X.shape}"
         if X.size == 0:
@@ -1333,7 +1342,7 @@ def _labels_array(y, hint, *, name="y"):
     """:func:`_as_array` of labels, except that a list mixing text and numbers
     stays objects, for :func:`_require_labels` to refuse: ``np.asarray([1, "a"])``
     would turn the 1 into the string "1" silently."""
-    arr = _as_array(y, name, hint)
+    arr = _as_array(y, name, hint, numbers=False)
     reject_records(arr, name)
     if isinstance(y, (list, tuple)) and arr.dtype.kind in "US":
         objects = np.asarray(y, dtype=object)

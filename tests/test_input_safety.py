@@ -100,6 +100,33 @@ def test_non_numeric_dataframe_column_is_named(column, values, exc):
         LSTMRegressor(**FAST).fit(frame, np.arange(4.0))
 
 
+def test_categories_are_refused_in_every_container_that_holds_numbers():
+    """A DataFrame's category column was refused, but the same categories
+    as a Series, a Categorical or a list of Series were read as quantities."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 5, 1)), rng.normal(size=20)
+    codes = pd.Categorical(rng.choice([10115, 80331, 20095], size=20))
+    fitted = LSTMRegressor(**FAST).fit(X, y)
+    before = fitted.predict(X)
+    calls = {
+        "y": lambda: LSTMRegressor(**FAST).fit(X, pd.Series(codes)),
+        "y ": lambda: LSTMRegressor(**FAST).fit(X, codes),
+        "X[0]": lambda: LSTMRegressor(**FAST).fit(
+            [pd.Series(pd.Categorical(row)) for row in X[:, :, 0]], y),
+        "sample_weight": lambda: fitted.fit(X, y, sample_weight=pd.Series(
+            pd.Categorical(np.arange(20) % 3 + 1))),
+        "X[1]": lambda: fitted.predict(
+            [X[0, :, 0], pd.Series(pd.Categorical(X[1, :, 0]))]),
+    }
+    for name, call in calls.items():
+        with pytest.raises(TypeError, match=re.escape(f"{name.strip()} has dtype category")):
+            call()
+    assert_array_equal(fitted.predict(X), before)
+    # Labels may be categories: they name classes, not quantities.
+    labels = pd.Series(pd.Categorical(np.arange(20) % 2))
+    assert_array_equal(LSTMClassifier(**FAST).fit(X, labels).classes_, [0, 1])
+
+
 @pytest.mark.parametrize(
     "X, what",
     [
@@ -1725,9 +1752,12 @@ def test_record_arrays_are_refused_wherever_values_are_read(kind):
         "classes": lambda: LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(
             X, np.arange(20) % 2, classes=_records(kind, (2,))),
         "predict": lambda: fitted.predict(_records(kind, (20, 6))),
+        # One-dimensional, as DataFrame.to_records() makes them: the
+        # records, not the shape, are what to mend first.
+        "X ": lambda: LSTMRegressor(**FAST).fit(_records(kind, (20,)), y),
     }
     for name, call in calls.items():
-        argument = {"labels": "y", "predict": "X"}.get(name, name)
+        argument = {"labels": "y", "predict": "X"}.get(name, name.strip())
         with pytest.raises(TypeError, match=re.escape(f"{argument} holds records or raw bytes")):
             call()
     assert_array_equal(fitted.predict(X), before)
