@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._checks import check_positive_int
 from ._fitted_state import (
     check_head, check_input_statistics, check_layer_arrays, check_layer_shapes, load_refusal,
-    load_staged, scratch_copy,
+    load_staged, rng_from_saved, saved_rng, scratch_copy,
 )
 from ._loss import Network, Objective
 from ._optimizers import check_optimizer_state, resolve_scipy_method
@@ -513,6 +513,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 # read as written): skops cannot rebuild pandas objects (a
                 # Series of quantiles saved, then failed to load).
                 state[name] = state[name].to_numpy()
+        if isinstance(state.get("_rng"), np.random.RandomState):
+            state["_rng"] = saved_rng(state["_rng"])  # checked at load, see rng_from_saved
         return state
 
     def __setstate__(self, state):
@@ -524,6 +526,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # default, which keeps the behaviour it was saved with.
         defaults = missing_parameter_defaults(type(self), state)
         fitted = "coefs_" in state
+        if isinstance(state.get("_rng"), dict):  # saved by saved_rng; older saves hold the object
+            try:
+                state = {**state, "_rng": rng_from_saved(state["_rng"])}
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(load_refusal(self, exc)) from None
         if fitted:
             defaults.update(
                 {k: v for k, v in self._LEGACY_FITTED_STATE.items() if k not in state}
@@ -614,7 +621,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         check_layer_arrays(self.coefs_)
         network, theta = self._fitted_network()
         TrainingRecord.check_attributes(vars(self))
-        check_optimizer_state(getattr(self, "_optimizer", None), theta.size)
+        check_optimizer_state(getattr(self, "_optimizer", None), theta)
         return network, theta
 
     def _check_input_record(self):

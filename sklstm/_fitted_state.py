@@ -9,6 +9,8 @@ arrives, not deep inside NumPy at predict, and never predicts silently wrong.
 A wrong type raises TypeError, a wrong value (shape, NaN, range) ValueError.
 """
 
+import numbers
+
 import numpy as np
 
 from ._checks import FLOAT_DTYPES, reject_masked
@@ -17,7 +19,7 @@ from ._params import layer_shapes
 __all__ = [
     "check_float_array", "check_head", "check_input_statistics",
     "check_layer_arrays", "check_layer_shapes", "check_positive", "load_staged",
-    "scratch_copy",
+    "rng_from_saved", "saved_rng", "scratch_copy",
 ]
 
 
@@ -43,6 +45,51 @@ def _described(value):
     if isinstance(value, np.ndarray):
         return f"an array of dtype {value.dtype}"
     return f"{type(value).__name__} {value!r}" if np.ndim(value) == 0 else type(value).__name__
+
+
+# numpy.random.RandomState's Mersenne Twister: 624 words of state, and the
+# position of the next word to use (624: all used, regenerate first).
+_MT_WORDS = 624
+
+
+def saved_rng(rng):
+    """A RandomState's state as plain data (a dict), as a model saves it.
+
+    Saved as the generator object, the state was rebuilt by NumPy before the
+    model's load could check it: a damaged key failed inside NumPy, and a
+    position out of range loaded silently.
+    """
+    name, key, pos, has_gauss, cached_gaussian = rng.get_state()
+    return {"bit_generator": name, "key": key, "pos": int(pos), "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian)}
+
+
+def rng_from_saved(saved):
+    """The RandomState of :func:`saved_rng`'s ``saved``, checked by name."""
+    expected = {"bit_generator", "key", "pos", "has_gauss", "cached_gaussian"}
+    if set(saved) != expected:
+        raise ValueError(f"_rng must hold the entries {sorted(expected)}, got {sorted(saved)}.")
+    if saved["bit_generator"] != "MT19937":
+        raise ValueError(f"_rng: bit_generator must be 'MT19937', got {saved['bit_generator']!r}.")
+    key = saved["key"]
+    if not isinstance(key, np.ndarray) or key.dtype != np.uint32 or key.shape != (_MT_WORDS,):
+        raise TypeError(f"_rng: key must be a uint32 array of shape ({_MT_WORDS},), got "
+                        f"{_described(key)}{getattr(key, 'shape', '')}.")
+    if not key.any():
+        raise ValueError("_rng: key is all zeros, a state the generator never reaches.")
+    for name, high in (("pos", _MT_WORDS), ("has_gauss", 1)):
+        value = saved[name]
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"_rng: {name} must be an int, got {_described(value)}.")
+        if not 0 <= value <= high:
+            raise ValueError(f"_rng: {name} must be in [0, {high}], got {value}.")
+    cached = saved["cached_gaussian"]
+    if not isinstance(cached, numbers.Real) or not np.isfinite(cached):
+        raise ValueError(f"_rng: cached_gaussian must be a finite number, got "
+                         f"{_described(cached)}.")
+    rng = np.random.RandomState()
+    rng.set_state(("MT19937", key, int(saved["pos"]), int(saved["has_gauss"]), float(cached)))
+    return rng
 
 
 def load_refusal(owner, exc):

@@ -37,21 +37,26 @@ def _state_constraints(names):
     return {attribute: PARAMETER_CONSTRAINTS[parameter] for attribute, parameter in names.items()}
 
 
-def _check_moment(values, name, n_params):
-    """An optimizer's per-weight state: a finite float array of shape (n_params,)."""
-    if not isinstance(values, np.ndarray) or values.dtype.kind != "f":
-        raise TypeError(f"_optimizer: {name} must be a float NumPy array, got "
-                        f"{type(values).__name__}.")
-    if values.shape != (n_params,):
-        raise ValueError(f"_optimizer: {name} must have shape ({n_params},), one value per "
+def _check_moment(values, name, weights):
+    """An optimizer's per-weight state: a finite array of the ``weights``' dtype
+    and shape, (n_params,): another float dtype (float16 from a damaged file,
+    say) would train on in its own precision, or underflow and pass for
+    divergence."""
+    if not isinstance(values, np.ndarray) or values.dtype != weights.dtype:
+        what = f"dtype {values.dtype}" if isinstance(values, np.ndarray) else (
+            type(values).__name__)
+        raise TypeError(f"_optimizer: {name} must be a {weights.dtype} NumPy array, as the "
+                        f"model's weights are, got {what}.")
+    if values.shape != weights.shape:
+        raise ValueError(f"_optimizer: {name} must have shape {weights.shape}, one value per "
                          f"weight of the model, got {values.shape}.")
     if not np.isfinite(values).all():
         raise ValueError(f"_optimizer: {name} holds NaN or infinity.")
 
 
-def check_optimizer_state(optimizer, n_params):
+def check_optimizer_state(optimizer, theta):
     """Raise unless ``optimizer``, a fitted model's ``_optimizer`` (None if it
-    has none), can continue training ``n_params`` weights."""
+    has none), can continue training the weights ``theta`` (n_params,)."""
     if optimizer is None:
         return
     if type(optimizer) not in (SGDOptimizer, AdamOptimizer):
@@ -59,7 +64,7 @@ def check_optimizer_state(optimizer, n_params):
             f"_optimizer must be the state of sklstm's Adam or SGD, got "
             f"{type(optimizer).__name__}."
         )
-    optimizer.check_state(n_params)
+    optimizer.check_state(theta)
 
 
 def copy_optimizer(optimizer):
@@ -112,15 +117,15 @@ class SGDOptimizer:
         """Length of the parameter vector this optimizer steps."""
         return self.velocity.size
 
-    def check_state(self, n_params):
-        """Raise unless this state (loaded, perhaps damaged) can step ``n_params`` weights."""
+    def check_state(self, theta):
+        """Raise unless this state (loaded, perhaps damaged) can step the weights ``theta``."""
         validate_params(vars(self), _state_constraints({
             "learning_rate_init": "learning_rate_init", "lr_schedule": "learning_rate",
             "momentum": "momentum", "nesterov": "nesterovs_momentum", "power_t": "power_t",
             "learning_rate": "power_t",  # the current rate: a number >= 0, as power_t
         }), "_optimizer")
         for name, values in self.moments().items():
-            _check_moment(values, name, n_params)
+            _check_moment(values, name, theta)
 
     def moments(self):
         """The per-weight state, name -> array of shape (n_params,)."""
@@ -188,15 +193,15 @@ class AdamOptimizer:
         """Length of the parameter vector this optimizer steps."""
         return self.first_moment.size
 
-    def check_state(self, n_params):
-        """Raise unless this state (loaded, perhaps damaged) can step ``n_params`` weights."""
+    def check_state(self, theta):
+        """Raise unless this state (loaded, perhaps damaged) can step the weights ``theta``."""
         validate_params(vars(self), {
             **_state_constraints({name: name for name in (
                 "learning_rate_init", "beta_1", "beta_2", "epsilon")}),
             "t": [Interval(numbers.Integral, 0, None)],
         }, "_optimizer")
         for name, values in self.moments().items():
-            _check_moment(values, name, n_params)
+            _check_moment(values, name, theta)
         if (self.second_moment < 0).any():
             raise ValueError("_optimizer: second_moment must be >= 0 everywhere.")
 

@@ -476,6 +476,8 @@ def _with_optimizer(model, name, value):
     copied = copy.deepcopy(model)
     if isinstance(value, str) and value == "negative":  # of the right shape
         value = -np.ones_like(getattr(copied._optimizer, name))
+    if isinstance(value, type):  # the saved values, in another dtype
+        value = getattr(copied._optimizer, name).astype(value)
     setattr(copied._optimizer, name, value)
     return copied
 
@@ -499,7 +501,16 @@ def _with_optimizer(model, name, value):
                                                       r"everywhere"),
     ("sgd", "momentum", 2.0, ValueError, r"_optimizer: momentum must be a number >= 0 and <= 1"),
     ("sgd", "lr_schedule", "cyclic", ValueError, r"_optimizer: lr_schedule must be one of"),
-    ("sgd", "velocity", "v", TypeError, r"_optimizer: velocity must be a float NumPy array"),
+    ("sgd", "velocity", "v", TypeError, r"_optimizer: velocity must be a float64 NumPy array, "
+                                        r"as the model's weights are, got str"),
+    # float16 moments underflowed at the next step and passed for divergence;
+    # float32 and long double ones trained on in their own precision.
+    ("adam", "second_moment", np.float16, TypeError, r"_optimizer: second_moment must be a "
+                                                     r"float64 NumPy array.*got dtype float16"),
+    ("adam", "first_moment", np.longdouble, TypeError, r"_optimizer: first_moment must be a "
+                                                       r"float64"),
+    ("sgd", "velocity", np.float32, TypeError, r"_optimizer: velocity must be a float64 NumPy "
+                                               r"array.*got dtype float32"),
 ])
 def test_a_damaged_optimizer_state_is_refused_at_load(solver, name, value, exc, match, load):
     model, X, y = _fit(LSTMRegressor, solver, np.float64, "plain")
@@ -523,6 +534,53 @@ def test_a_damaged_training_record_is_refused_at_load(changes, exc, match, load)
     with pytest.raises(exc, match="The loaded state is not that of a fitted LSTMRegressor: "
                                   + match):
         load(_tampered(model, **changes))
+
+
+def _rng_saved_as(model, **changes):
+    """The saved state of ``model``'s generator, as a file holds it, with ``changes``."""
+    from sklstm._fitted_state import saved_rng
+
+    return {**saved_rng(model._rng), **changes}
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("change, exc, match", [
+    # Saved as the generator object, a damaged key failed inside NumPy's
+    # Mersenne Twister, and a position out of range loaded silently.
+    (dict(key="int64"), TypeError, r"_rng: key must be a uint32 array of shape \(624,\), "
+                                   r"got an array of dtype int64"),
+    (dict(key="2-D"), TypeError, r"_rng: key must be a uint32 array of shape \(624,\)"),
+    (dict(key="zeros"), ValueError, r"_rng: key is all zeros"),
+    (dict(pos=625), ValueError, r"_rng: pos must be in \[0, 624\], got 625"),
+    (dict(pos=-1), ValueError, r"_rng: pos must be in \[0, 624\], got -1"),
+    (dict(pos=1.5), TypeError, r"_rng: pos must be an int, got float 1\.5"),
+    (dict(has_gauss=2), ValueError, r"_rng: has_gauss must be in \[0, 1\], got 2"),
+    (dict(cached_gaussian=float("nan")), ValueError, r"_rng: cached_gaussian must be a finite"),
+    (dict(bit_generator="PCG64"), ValueError, r"_rng: bit_generator must be 'MT19937'"),
+    (dict(extra=1), ValueError, r"_rng must hold the entries"),
+])
+def test_a_damaged_generator_state_is_refused_at_load(change, exc, match, load):
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    (name, value), = change.items()
+    key = model._rng.get_state()[1]
+    value = {"int64": key.astype(np.int64), "2-D": key.reshape(2, -1),
+             "zeros": np.zeros_like(key)}.get(value, value) if isinstance(value, str) else value
+    with pytest.raises(exc, match="The loaded state is not that of a fitted LSTMRegressor: "
+                                  + match):
+        load(_tampered(model, _rng=_rng_saved_as(model, **{name: value})))
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+def test_a_saved_generator_continues_partial_fit_exactly(load):
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    loaded = load(model)
+    assert isinstance(loaded._rng, np.random.RandomState)
+    assert_array_equal(loaded.partial_fit(X, y).predict(X), model.partial_fit(X, y).predict(X))
+    # A state saved with the generator object itself, as sklstm 0.1 saved
+    # it, still loads.
+    old = object.__new__(LSTMRegressor)
+    old.__setstate__(dict(vars(model)))
+    assert isinstance(old._rng, np.random.RandomState)
 
 
 def test_a_saved_optimizer_state_continues_partial_fit_exactly():
