@@ -210,48 +210,81 @@ def _check_stack(kernels, n_features, n_dir):
 
 
 class GateInputOverflow(ValueError):
-    """The first layer's gate inputs may overflow the dtype of X.
+    """Some layer's gate inputs may overflow the dtype of X.
 
     A ValueError for callers of the core; the training pass reads it as
     divergence (weights grown far beyond any data's scale).
     """
 
 
-# Headroom below the dtype's largest value for the first layer's gate inputs:
-# dropout's inverted scaling may multiply the inputs by up to 1 / (1 - p).
+# Headroom below the dtype's largest value for the gate inputs: dropout's
+# inverted scaling may multiply the inputs by up to 1 / (1 - p).
 _GATE_INPUT_HEADROOM = 2.0**10
 
 
-def _refuse_overflowing_gate_inputs(X, first_layer):
-    """Raise if the first layer's gate inputs, sums of ``x_i w_ij``, may
+def _largest_magnitude(a):
+    return 0.0 if a is None else max(abs(float(a.max())), abs(float(a.min())))
+
+
+def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
+    """Raise if some layer's gate inputs, sums of ``z_r M_rj`` over
+    ``z = [x; 1; h_{t-1} (; s_{t-1})]`` and ``M = [W; b; R (; Rg)]``, may
     overflow X's dtype.
 
     The products are summed inside BLAS, which turns two overflowing terms
     that should cancel into an infinite gate input: a saturated gate, and a
     finite but wrong output and gradient (X of 3e38 in float32 against
-    weights of 2 and -2), where NumPy's own product would give NaN. The
-    bound, largest |x| times a gate column's sum of |w|, is reached only by
-    values near the dtype's range.
+    weights of 2 and -2), where NumPy's own product would give NaN. The bound
+    of a gate column is the sum of ``|z_r| |M_rj|`` with each ``|z_r|`` at
+    its largest: the largest |x| (X's, or the layer below's |h|), 1 for the
+    bias and the gates ``s``, and the largest |h|: at most 1 (``o tanh c``),
+    or under NOAF (``h = o c``) the largest |c0| plus one per step, as ``c``
+    grows by at most ``|i g| <= 1`` a step. It is reached only by values
+    near the dtype's range.
 
     Parameters
     ----------
     X : ndarray of shape (B, T, n_features), finite
-    first_layer : list of _Layer
-        The first layer's kernels (two when bidirectional).
+    kernels : list of _Layer
+        ``n_dir`` per layer (two when bidirectional).
+    h0, c0 : list of (ndarray of shape (H, B) or None)
+        The initial states, one per kernel.
     """
-    largest = max(abs(float(X.max())), abs(float(X.min())))
-    limit = float(np.finfo(X.dtype).max) / _GATE_INPUT_HEADROOM
-    for depth, lay in enumerate(first_layer):
-        column_sum = float(np.abs(lay.params["W"]).astype(np.float64).sum(axis=0).max())
-        if largest * column_sum > limit:
-            remedy = " or run in float64" if X.dtype == np.float32 else ""
-            raise GateInputOverflow(
-                f"The gate inputs of layers[{depth}] may overflow {X.dtype.name} (largest "
-                f"{np.finfo(X.dtype).max:.3g}): X holds values up to {largest:.3g} in "
-                f"magnitude, and a gate column of layers[{depth}]['W'] sums to "
-                f"{column_sum:.3g} in magnitude. Summed inside BLAS, such products would "
-                f"saturate gates silently. Scale X or the weights down{remedy}."
-            )
+    dtype, T = X.dtype, X.shape[1]
+    limit = float(np.finfo(dtype).max) / _GATE_INPUT_HEADROOM
+    largest_x, source = _largest_magnitude(X), "X"
+    for first in range(0, len(kernels), n_dir):
+        largest_h = 0.0
+        for index in range(first, first + n_dir):
+            lay = kernels[index]
+            cell_bound = _largest_magnitude(c0[index]) + T if lay.noaf else 1.0
+            h_bound = max(_largest_magnitude(h0[index]), cell_bound)
+            rows = np.ones(lay.WbR.shape[0], dtype=dtype)
+            rows[: lay.n_in] = largest_x
+            rows[lay.n_in + 1 : lay.n_in + 1 + lay.H] = h_bound
+            # In X's dtype: an overflowing bound is infinite, and refused.
+            with np.errstate(over="ignore"):
+                bounds = rows @ np.abs(lay.WbR)
+            j = int(np.argmax(bounds))
+            if bounds[j] > limit:
+                column = np.abs(lay.WbR[:, j].astype(np.float64))
+                with np.errstate(over="ignore"):  # inf is a fair report
+                    w_sum = column[: lay.n_in].sum()
+                    r_sum = column[lay.n_in + 1 : lay.n_in + 1 + lay.H].sum()
+                remedy = " or run in float64" if dtype == np.float32 else ""
+                raise GateInputOverflow(
+                    f"The gate inputs of layers[{index}] may overflow {dtype.name} (largest "
+                    f"{np.finfo(dtype).max:.3g}): {source} holds values up to {largest_x:.3g} "
+                    f"in magnitude, and a gate column of layers[{index}]['W'] sums to "
+                    f"{w_sum:.3g} in magnitude; the recurrent state may reach {h_bound:.3g}, "
+                    f"against a sum of {r_sum:.3g} in the column of layers[{index}]['R']. "
+                    "Summed inside BLAS, such products would saturate gates silently. Scale "
+                    f"X or the weights down{remedy}."
+                )
+            largest_h = max(largest_h, h_bound)
+        largest_x = largest_h
+        source = (f"the output of layers[{first}]" if n_dir == 1
+                  else f"the outputs of layers[{first}] and layers[{first + 1}]")
 
 
 class _TimeReversal:
@@ -414,7 +447,6 @@ class _Batch:
         self.kernels = kernel_layers(layers, X.dtype, gate_variant)
         self.n_dir = 2 if bidirectional else 1
         _check_stack(self.kernels, X.shape[2], self.n_dir)
-        _refuse_overflowing_gate_inputs(X, self.kernels[: self.n_dir])
         B, self.T_full, _ = X.shape
         self.order = None
         T = self.T_full
@@ -437,6 +469,8 @@ class _Batch:
             )
             for name, states in (("h0", h0), ("c0", c0))
         }
+        _refuse_overflowing_gate_inputs(
+            X, self.kernels, self.n_dir, self.states["h0"], self.states["c0"])
 
     def initial(self, name, depth):
         """Initial state ``name`` ("h0" or "c0") of a layer, feature-major (H, B)."""
@@ -526,10 +560,11 @@ def lstm_forward(
         missing or unknown; if ``h0``, ``c0`` or ``dropout_masks`` does not
         hold one entry per layer dict; if ``X``, a state or a mask holds
         NaN or infinity (the message names the sample, step and feature, or
-        the sample and unit); or, as :class:`GateInputOverflow`, if the first
-        layer's gate inputs may overflow X's dtype (the largest ``|x|``
-        times a gate column's sum of ``|w|`` within 2**-10 of its largest
-        value), where BLAS would saturate gates silently.
+        the sample and unit); or, as :class:`GateInputOverflow`, if some
+        layer's gate inputs may overflow X's dtype (a bound of a gate
+        column's sum within 2**-10 of its largest value: the largest inputs
+        times its weights' magnitudes), where BLAS would saturate gates
+        silently.
     """
     return_sequences = check_flag(return_sequences, "return_sequences")
     batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)

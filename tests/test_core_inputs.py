@@ -180,6 +180,61 @@ def test_gate_inputs_that_may_overflow_are_refused(dtype, value, run):
     np.testing.assert_allclose(h, expected, rtol=1e-6)
 
 
+def _cancelling_column(big, dtype):
+    """A weight column ``[big, -big]``: against two equal values its sum is 0,
+    exactly in floating point too, and BLAS's partial sum overflows."""
+    return np.array([big, -big], dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("run", [lstm_forward, lstm_predict])
+@pytest.mark.parametrize("where", ["R of layer 0", "W of layer 1"])
+def test_gate_inputs_beyond_the_first_layers_W_are_bounded_too(where, dtype, run):
+    """Both units are equal (equal weights, equal inputs), so a column of
+    +big and -big weights over them sums to 0 exactly. BLAS
+    overflowed it instead: a saturated gate and a finite, wrong output."""
+    # A power of two: h * big is then exact, and so is an FMA's cancellation.
+    H, big = 2, 2.0 ** (np.finfo(dtype).maxexp - 1)
+    # Every other term of the input gates (the first H columns) is 0, so
+    # that no small term is lost beside the large ones: the exact sum is 0.
+    bias = np.ones(4 * H)
+    bias[:H] = 0
+    layers = [{"W": np.zeros((n_in, 4 * H)), "R": np.zeros((H, 4 * H)), "b": bias}
+              for n_in in ((1, H) if where == "W of layer 1" else (1,))]
+    layers = [{k: v.astype(dtype) for k, v in layer.items()} for layer in layers]
+    key = where[0]
+    layers[-1][key][:, 0] = _cancelling_column(big, dtype)  # unit 0's input gate
+    X = np.ones((2, 3, 1), dtype=dtype)
+    with pytest.raises(ValueError, match=rf"The gate inputs of layers\[{len(layers) - 1}\] may "
+                                         rf"overflow {np.dtype(dtype).name}"):
+        run(X, layers)
+    scaled = [dict(layer) for layer in layers]
+    scaled[-1][key] = layers[-1][key] / 2.0**20  # within the headroom: exact
+    exact = [dict(layer) for layer in layers]
+    exact[-1][key] = layers[-1][key].copy()
+    exact[-1][key][:, 0] = 0
+    out, expected = run(X, scaled), run(X, exact)
+    np.testing.assert_array_equal(out[0] if run is lstm_forward else out,
+                                  expected[0] if run is lstm_forward else expected)
+
+
+def test_the_bound_of_noaf_grows_with_the_steps_but_spares_ordinary_weights():
+    """Under NOAF h = o c, and c grows by up to 1 a step: the bound is
+    counted in steps, so moderate weights over many steps still run."""
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(2, (4, 4), rng, gate_variant="NOAF")
+    X = rng.normal(size=(3, 2000, 2))
+    out, _ = lstm_forward(X, layers, gate_variant="NOAF")
+    assert np.isfinite(out).all()
+    # 1e33 against a recurrent state of up to 2000 (c0 = 0) exceeds float32's
+    # headroom (3.4e38 / 1024); against 1, as without NOAF, it would not.
+    layers[1]["R"][0, 0] = 1e33
+    with pytest.raises(ValueError, match=r"layers\[1\] may overflow float32.*the recurrent "
+                                         r"state may reach 2e\+03"):
+        lstm_forward(X.astype(np.float32), layers, gate_variant="NOAF")
+    lstm_forward(X.astype(np.float32)[:, :20], layers, gate_variant=None)
+
+
 def test_first_non_finite_finds_the_first_bad_value_in_c_order():
     arr = np.zeros((3, 4, 2), dtype=np.float32)
     assert first_non_finite(arr) is None
