@@ -226,6 +226,27 @@ def _largest_magnitude(a):
     return 0.0 if a is None else max(abs(float(a.max())), abs(float(a.min())))
 
 
+def _overflowing_column(rows, M, limit):
+    """The first column ``j`` of ``M`` whose sum ``Σ_r z_r M_rj``, over any
+    ``|z_r| <= rows[r]``, may overflow inside BLAS, or None.
+
+    Only two or more large terms can: one term alone (a bias of 1e308, say)
+    is at most the dtype's largest value, and however the others, together
+    below ``limit``, are added to it, a partial sum that overflows has the
+    sign and saturates the gate as the exact sum would.
+    """
+    dtype_max = np.finfo(M.dtype).max
+    with np.errstate(over="ignore", invalid="ignore"):
+        # One product first: in the common case no column comes near.
+        if (rows @ np.abs(M)).max() <= limit:
+            return None
+        terms = np.abs(M) * rows[:, None]
+        largest = terms.max(axis=0)
+        rest = terms.sum(axis=0) - largest  # NaN (inf - inf) is refused too
+        risky = ~(rest <= limit) | ~(largest <= dtype_max)
+    return int(np.argmax(risky)) if risky.any() else None
+
+
 def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
     """Raise if some layer's gate inputs, sums of ``z_r M_rj`` over
     ``z = [x; 1; h_{t-1} (; s_{t-1})]`` and ``M = [W; b; R (; Rg)]``, may
@@ -235,8 +256,9 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
     that should cancel into an infinite gate input: a saturated gate, and a
     finite but wrong output and gradient (X of 3e38 in float32 against
     weights of 2 and -2), where NumPy's own product would give NaN. The bound
-    of a gate column is the sum of ``|z_r| |M_rj|`` with each ``|z_r|`` at
-    its largest: the largest |x| (X's, or the layer below's |h|), 1 for the
+    of a gate column is the sum of ``|z_r| |M_rj|`` (but its largest term,
+    see :func:`_overflowing_column`) with each ``|z_r|`` at its largest: the
+    largest |x| (X's, or the layer below's |h|), 1 for the
     bias and the gates ``s``, and the largest |h|: at most 1 (``o tanh c``),
     or under NOAF (``h = o c``) the largest |c0| plus one per step, as ``c``
     grows by at most ``|i g| <= 1`` a step. It is reached only by values
@@ -262,11 +284,8 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
             rows = np.ones(lay.WbR.shape[0], dtype=dtype)
             rows[: lay.n_in] = largest_x
             rows[lay.n_in + 1 : lay.n_in + 1 + lay.H] = h_bound
-            # In X's dtype: an overflowing bound is infinite, and refused.
-            with np.errstate(over="ignore"):
-                bounds = rows @ np.abs(lay.WbR)
-            j = int(np.argmax(bounds))
-            if bounds[j] > limit:
+            j = _overflowing_column(rows, lay.WbR, limit)
+            if j is not None:
                 column = np.abs(lay.WbR[:, j].astype(np.float64))
                 with np.errstate(over="ignore"):  # inf is a fair report
                     w_sum = column[: lay.n_in].sum()

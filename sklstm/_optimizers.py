@@ -16,6 +16,7 @@ import sys
 import numpy as np
 from scipy.optimize import minimize
 
+from ._checks import FLOAT_DTYPES
 from ._param_validation import BOOLEAN, FiniteArray, Interval, Options, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 
@@ -38,15 +39,16 @@ def _state_constraints(names):
 
 
 def _check_moment(values, name, weights):
-    """An optimizer's per-weight state: a finite array of the ``weights``' dtype
-    and shape, (n_params,): another float dtype (float16 from a damaged file,
-    say) would train on in its own precision, or underflow and pass for
-    divergence."""
-    if not isinstance(values, np.ndarray) or values.dtype != weights.dtype:
+    """An optimizer's per-weight state: a finite float32 or float64 array of
+    the ``weights``' shape, (n_params,). Another float dtype (float16 from a
+    damaged file, say) would train on in its own precision, or underflow and
+    pass for divergence. Weights set by hand in the other of the two dtypes
+    may meet moments of the fit's."""
+    if not isinstance(values, np.ndarray) or values.dtype not in FLOAT_DTYPES:
         what = f"dtype {values.dtype}" if isinstance(values, np.ndarray) else (
             type(values).__name__)
-        raise TypeError(f"_optimizer: {name} must be a {weights.dtype} NumPy array, as the "
-                        f"model's weights are, got {what}.")
+        raise TypeError(f"_optimizer: {name} must be a float32 or float64 NumPy array, got "
+                        f"{what}.")
     if values.shape != weights.shape:
         raise ValueError(f"_optimizer: {name} must have shape {weights.shape}, one value per "
                          f"weight of the model, got {values.shape}.")

@@ -218,6 +218,25 @@ def test_gate_inputs_beyond_the_first_layers_W_are_bounded_too(where, dtype, run
                                   expected[0] if run is lstm_forward else expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_huge_term_of_a_gate_input_is_not_refused(dtype):
+    """Alone, a term near the dtype's largest value (a bias of 1e308, say)
+    cannot cancel: whatever BLAS does, the gate saturates as it should."""
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(2, (3,), rng)
+    layers[0]["b"][:] = np.finfo(dtype).max * np.sign(rng.normal(size=12))
+    X = rng.normal(size=(4, 5, 2)).astype(dtype)
+    out = lstm_predict(X, layers)
+    gates = np.sign(layers[0]["b"]).reshape(4, 3) > 0  # i, f, g, o saturated at 1 or 0 (-1)
+    i, f, g, o = gates
+    g_value = np.where(g, 1.0, -1.0)
+    # c grows by i g each step (f c kept or dropped), h = o tanh(c)
+    c = np.zeros(3)
+    for _ in range(5):
+        c = f * c + i * g_value
+    np.testing.assert_allclose(out[0], o * np.tanh(c), rtol=1e-6)
+
+
 def test_the_bound_of_noaf_grows_with_the_steps_but_spares_ordinary_weights():
     """Under NOAF h = o c, and c grows by up to 1 a step: the bound is
     counted in steps, so moderate weights over many steps still run."""
@@ -226,9 +245,9 @@ def test_the_bound_of_noaf_grows_with_the_steps_but_spares_ordinary_weights():
     X = rng.normal(size=(3, 2000, 2))
     out, _ = lstm_forward(X, layers, gate_variant="NOAF")
     assert np.isfinite(out).all()
-    # 1e33 against a recurrent state of up to 2000 (c0 = 0) exceeds float32's
-    # headroom (3.4e38 / 1024); against 1, as without NOAF, it would not.
-    layers[1]["R"][0, 0] = 1e33
+    # 1e33 and -1e33 against a recurrent state of up to 2000 (c0 = 0) exceed
+    # float32's headroom (3.4e38 / 1024); against 1, as without NOAF, not.
+    layers[1]["R"][:2, 0] = [1e33, -1e33]
     with pytest.raises(ValueError, match=r"layers\[1\] may overflow float32.*the recurrent "
                                          r"state may reach 2e\+03"):
         lstm_forward(X.astype(np.float32), layers, gate_variant="NOAF")

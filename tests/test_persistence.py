@@ -501,16 +501,17 @@ def _with_optimizer(model, name, value):
                                                       r"everywhere"),
     ("sgd", "momentum", 2.0, ValueError, r"_optimizer: momentum must be a number >= 0 and <= 1"),
     ("sgd", "lr_schedule", "cyclic", ValueError, r"_optimizer: lr_schedule must be one of"),
-    ("sgd", "velocity", "v", TypeError, r"_optimizer: velocity must be a float64 NumPy array, "
-                                        r"as the model's weights are, got str"),
+    ("sgd", "velocity", "v", TypeError, r"_optimizer: velocity must be a float32 or float64 "
+                                        r"NumPy array, got str"),
     # float16 moments underflowed at the next step and passed for divergence;
-    # float32 and long double ones trained on in their own precision.
+    # long double ones trained on in their own precision.
     ("adam", "second_moment", np.float16, TypeError, r"_optimizer: second_moment must be a "
-                                                     r"float64 NumPy array.*got dtype float16"),
+                                                     r"float32 or float64 NumPy array, got "
+                                                     r"dtype float16"),
     ("adam", "first_moment", np.longdouble, TypeError, r"_optimizer: first_moment must be a "
-                                                       r"float64"),
-    ("sgd", "velocity", np.float32, TypeError, r"_optimizer: velocity must be a float64 NumPy "
-                                               r"array.*got dtype float32"),
+                                                       r"float32 or float64"),
+    ("sgd", "velocity", np.float16, TypeError, r"_optimizer: velocity must be a float32 or "
+                                               r"float64 NumPy array, got dtype float16"),
 ])
 def test_a_damaged_optimizer_state_is_refused_at_load(solver, name, value, exc, match, load):
     model, X, y = _fit(LSTMRegressor, solver, np.float64, "plain")
