@@ -107,8 +107,9 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     layout directly; 2-D ``X`` of shape (n_samples, (window + horizon) *
     n_channels) holds it as ``n_channels``, ``column_order`` and
     ``newest_first`` say. All sequences have the same length (no NaN
-    padding); the window may differ between ``fit`` and ``predict``, except
-    for a DataFrame, whose columns are checked by name against ``fit``'s.
+    padding). The window of 3-D ``X`` may differ between ``fit`` and
+    ``predict``; a 2-D table, array or DataFrame, keeps the width it had in
+    ``fit`` (a DataFrame's columns are also checked by name).
     :class:`sklstm.forecasting.DirectForecaster` builds this layout from a
     DataFrame.
 

@@ -2,8 +2,10 @@
 
 Every test of parallel determinism lives here.
 
-Parallel runs must give exactly the scores of the sequential run (each fit
-is seeded, and the folds are fixed), and each worker process must run BLAS
+Parallel runs must give exactly the scores of the sequential run when BLAS
+runs on one thread in both, as here (each fit is seeded, and the folds are
+fixed; more threads sum large products in another order, see the README's
+"Scaling out"), and each worker process must run BLAS
 on no more threads than its share of the cores, so that ``n_jobs`` workers
 do not oversubscribe the machine.
 """
