@@ -769,9 +769,12 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     ``lag_0__y, lag_1__y, ...`` or ``y_lag_1, y_lag_2, ...``: newest first,
     with other columns (exogenous values, skforecast's window and calendar
     features) after them. Read with the defaults, such a table pairs lags
-    with the wrong steps and exogenous values with old lags. Tables whose
-    names fit no single run of one variable's lags (several variables'
-    lags, say) are left alone. Returns whether it advised a layout.
+    with the wrong steps and exogenous values with old lags. The same lags
+    of several variables, one variable after another (skforecast's
+    multivariate ``s1_lag_1 .. s2_lag_1 ..``), are one channel each, read
+    as one with the defaults (:func:`_warn_if_variables_are_steps`). Other
+    tables whose names fit no run of lags are left alone. Returns whether
+    it advised a layout.
     """
     if columns is None or not len(columns):
         return False
@@ -784,7 +787,7 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     while end < len(named) and named[end] is not None and named[end][1] == variable:
         end += 1
     if any(lag is not None for lag in named[end:]):
-        return False
+        return first == 0 and _warn_if_variables_are_steps(columns, named, newest_first, name)
     lags = [lag for lag, _ in named[first:end]]
     steps = np.diff(lags)
     if len(lags) > 1 and not ((steps > 0).all() or (steps < 0).all()):
@@ -833,6 +836,49 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
         f"read them as lags{values}.",
         DataLayoutWarning,
         stacklevel=4,
+    )
+    return True
+
+
+def _warn_if_variables_are_steps(columns, named, newest_first, name):
+    """Warn when the columns are the same lags of several variables, in
+    blocks of one variable each, then other columns: ``n_channels`` of them
+    in ``column_order="channel_major"``, read as steps of one channel.
+
+    ``named`` holds :func:`_lag_number` of each column. Returns whether it
+    warned.
+    """
+    blocks = []  # (variable, lags) of each block of one variable's lags
+    for lag in named:
+        if lag is None:
+            break
+        if not blocks or blocks[-1][0] != lag[1]:
+            blocks.append((lag[1], []))
+        blocks[-1][1].append(lag[0])
+    n_lagged = sum(len(lags) for _, lags in blocks)
+    lags = blocks[0][1]
+    if (
+        any(c is not None for c in named[n_lagged:])
+        or len({variable for variable, _ in blocks}) != len(blocks)
+        or any(other != lags for _, other in blocks)
+        or len(lags) < 2
+        or not ((np.diff(lags) > 0).all() or (np.diff(lags) < 0).all())
+    ):
+        return False
+    n_other = len(columns) - n_lagged
+    order = lags[1] > lags[0]  # increasing lag numbers: newest first
+    followed = f", followed by {n_other} other column(s)" if n_other else ""
+    exog = f", n_exog={n_other}" if n_other else ""
+    runs = ", ".join(f"{columns[k]} .. {columns[k + len(lags) - 1]}"
+                     for k in range(0, n_lagged, len(lags)))
+    warnings.warn(
+        f"The columns of {name} are named as the same {len(lags)} lags of {len(blocks)} "
+        f"variables ({runs}){followed}, but they are read as {n_lagged} steps of one "
+        f"channel (newest_first={newest_first}). Pass "
+        f"n_channels={len(blocks)}, column_order='channel_major', newest_first={order}"
+        f"{exog} to read each variable as a channel.",
+        DataLayoutWarning,
+        stacklevel=_caller_stacklevel(),
     )
     return True
 

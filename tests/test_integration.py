@@ -26,6 +26,7 @@ series. The LSTMs are small and trained by L-BFGS with a capped number of
 iterations, so they fit in about a second.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -548,10 +549,56 @@ def test_lag_names_of_several_channels_are_left_to_their_declaration():
                       column_order="channel_major").fit(table, np.arange(30.0))
 
 
+@pytest.mark.parametrize("columns, exog", [
+    (["s1_lag_1", "s1_lag_2", "s1_lag_3", "s2_lag_1", "s2_lag_2", "s2_lag_3"], []),
+    (["lag_0__y", "lag_1__y", "lag_0__x", "lag_1__x"], ["promo"]),
+])
+def test_the_same_lags_of_several_variables_are_advised_as_channels(columns, exog):
+    """skforecast's multivariate tables (and sktime's names) hold each
+    variable's lags in turn: read with the defaults, one channel's steps
+    ran through every variable, silently."""
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame(rng.normal(size=(30, len(columns) + len(exog))),
+                         columns=columns + exog)
+    target = rng.normal(size=30)
+    kw = dict(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=3, random_state=0)
+    advice = dict(n_channels=2, column_order="channel_major", newest_first=True,
+                  n_exog=len(exog))
+    text = ", ".join(f"{k}={v!r}" for k, v in advice.items() if k != "n_exog" or exog)
+    with pytest.warns(DataLayoutWarning, match=re.escape(f"Pass {text} to read each")):
+        LSTMRegressor(**kw).fit(table, target)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        advised = LSTMRegressor(**advice, **kw).fit(table, target)
+    # Read as advised: each variable a channel, oldest lag first.
+    n_lags = len(columns) // 2
+    values = table.to_numpy()
+    steps = np.stack([values[:, n_lags - 1::-1], values[:, 2 * n_lags - 1:n_lags - 1:-1]], 2)
+    if exog:
+        steps = np.concatenate([steps, np.repeat(values[:, None, -1:], n_lags, 1)], axis=2)
+    on_steps = LSTMRegressor(**kw).fit(steps, target)
+    assert_allclose(advised.predict(table), on_steps.predict(steps), rtol=1e-10)
+
+
+def test_skforecast_multivariate_tables_are_advised_as_channels():
+    direct = pytest.importorskip("skforecast.direct")
+    index = pd.date_range("2020-01-01", periods=40, freq="D")
+    series = pd.DataFrame({"s1": np.sin(np.arange(40) / 3), "s2": np.cos(np.arange(40) / 4)},
+                          index=index)
+    forecaster = direct.ForecasterDirectMultiVariate(
+        LSTMRegressor(), level="s1", lags=3, steps=2)
+    table, targets = forecaster.create_train_X_y(series)
+    table, target = forecaster.filter_train_X_y_for_step(step=1, X_train=table,
+                                                         y_train=targets)
+    with pytest.warns(DataLayoutWarning, match="Pass n_channels=2, column_order="
+                                               "'channel_major', newest_first=True to read"):
+        LSTMRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2).fit(table, target)
+
+
 @pytest.mark.parametrize("columns, quiet", [
     (["lag_1", "lag_2", "lag_7"], {"newest_first": True}),          # gaps: still newest first
     (["lag_3", "lag_2", "lag_1"], {}),                                # oldest first
-    (["lag_0__y1", "lag_1__y1", "lag_0__y2", "lag_1__y2"], {}),     # two variables: unknown
+    (["lag_0__y1", "lag_1__y2", "lag_0__y2"], {}),     # two variables, unlike lags: unknown
     (["lag_1", "a"], {"n_exog": 1}),
     (["lag_x", "lags_2", "y"], {}),                                   # not lag names
     (["x_lag_\u00b2", "lag_\u00b2", "y"], {}),       # superscript digits: not lag numbers
