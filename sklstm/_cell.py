@@ -249,6 +249,33 @@ class _Layer:
         if self.peephole:
             self.p = arrays["p"]  # a copy (the cast's or of the copies above), or trusted
             self.p_half = 0.5 * self.p
+        self._magnitudes = None
+
+    def column_magnitudes(self):
+        """Per gate column of ``WbR``, the sum and the largest of the
+        magnitudes of each of its row blocks, in float64, made once.
+
+        Returns
+        -------
+        magnitudes : dict
+            ``"W"`` and ``"R"`` (and ``"Rg"``, zeros without FGR): pairs
+            (sum, largest) of the block's ``|entries|``, each of shape
+            (nb*H,); ``"b"``: ``|b|``, of shape (nb*H,); ``"peaks"``: the
+            largest column sums of ``|W|``, ``|R|`` and ``|Rg|`` and the
+            largest ``|b|``, as floats.
+        """
+        if self._magnitudes is None:
+            magnitude = np.abs(self.WbR.astype(np.float64))
+            blocks = {"W": magnitude[: self.n_in], "R": magnitude[self.n_in + 1 :][: self.H],
+                      "Rg": magnitude[self.n_in + 1 + self.H :]}
+            with np.errstate(over="ignore"):  # an infinite sum is refused as such
+                found = {name: (block.sum(axis=0), block.max(axis=0, initial=0.0))
+                         for name, block in blocks.items()}
+            found["b"] = magnitude[self.n_in]
+            found["peaks"] = (*(float(found[name][0].max()) for name in ("W", "R", "Rg")),
+                              float(found["b"].max()))
+            self._magnitudes = found
+        return self._magnitudes
 
 
 def kernels_of_finite_views(layers, dtype, gate_variant=None):

@@ -217,8 +217,7 @@ class GateInputOverflow(ValueError):
     """
 
 
-# Headroom below the dtype's largest value for the gate inputs: dropout's
-# inverted scaling may multiply the inputs by up to 1 / (1 - p).
+# Margin below the dtype's largest value for the bound of the gate inputs.
 _GATE_INPUT_HEADROOM = 2.0**10
 
 
@@ -226,28 +225,31 @@ def _largest_magnitude(a):
     return 0.0 if a is None else max(abs(float(a.max())), abs(float(a.min())))
 
 
-def _overflowing_column(rows, M, limit):
-    """The first column ``j`` of ``M`` whose sum ``Σ_r z_r M_rj``, over any
-    ``|z_r| <= rows[r]``, may overflow inside BLAS, or None.
+def _overflowing_column(lay, largest_x, largest_h, limit):
+    """The first gate column of ``lay`` whose sum ``Σ_r z_r M_rj`` over
+    ``z = [x; 1; h (; s)]``, with ``|x| <= largest_x``, ``|h| <= largest_h``
+    and gates ``|s| <= 1``, may overflow inside BLAS, or None.
 
     Only two or more large terms can: one term alone (a bias of 1e308, say)
     is at most the dtype's largest value, and however the others, together
     below ``limit``, are added to it, a partial sum that overflows has the
     sign and saturates the gate as the exact sum would.
     """
-    dtype_max = np.finfo(M.dtype).max
+    m = lay.column_magnitudes()
+    w_peak, r_peak, rg_peak, b_peak = m["peaks"]
+    if largest_x * w_peak + largest_h * r_peak + rg_peak + b_peak <= limit:
+        return None  # the common case: no column comes near
     with np.errstate(over="ignore", invalid="ignore"):
-        # One product first: in the common case no column comes near.
-        if (rows @ np.abs(M)).max() <= limit:
-            return None
-        terms = np.abs(M) * rows[:, None]
-        largest = terms.max(axis=0)
-        rest = terms.sum(axis=0) - largest  # NaN (inf - inf) is refused too
-        risky = ~(rest <= limit) | ~(largest <= dtype_max)
+        terms = [(largest_x * m["W"][0], largest_x * m["W"][1]), (m["b"], m["b"]),
+                 (largest_h * m["R"][0], largest_h * m["R"][1]), m["Rg"]]
+        total = sum(column_sum for column_sum, _ in terms)
+        largest = np.maximum.reduce([term for _, term in terms])
+        rest = total - largest  # NaN (inf - inf) is refused too
+        risky = ~(rest <= limit) | ~(largest <= np.finfo(lay.WbR.dtype).max)
     return int(np.argmax(risky)) if risky.any() else None
 
 
-def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
+def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks):
     """Raise if some layer's gate inputs, sums of ``z_r M_rj`` over
     ``z = [x; 1; h_{t-1} (; s_{t-1})]`` and ``M = [W; b; R (; Rg)]``, may
     overflow X's dtype.
@@ -258,11 +260,12 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
     weights of 2 and -2), where NumPy's own product would give NaN. The bound
     of a gate column is the sum of ``|z_r| |M_rj|`` (but its largest term,
     see :func:`_overflowing_column`) with each ``|z_r|`` at its largest: the
-    largest |x| (X's, or the layer below's |h|), 1 for the
-    bias and the gates ``s``, and the largest |h|: at most 1 (``o tanh c``),
-    or under NOAF (``h = o c``) the largest |c0| plus one per step, as ``c``
-    grows by at most ``|i g| <= 1`` a step. It is reached only by values
-    near the dtype's range.
+    largest |x| (X's, or the layer below's |h|), 1 for the bias and the
+    gates ``s``, and the largest |h|: at most 1 (``o tanh c``), or under
+    NOAF (``h = o c``) the largest |c0| plus one per step, as ``c`` grows by
+    at most ``|i g| <= 1`` a step; ``x`` and ``h`` times their dropout
+    masks' largest values. It is reached only by values near the dtype's
+    range.
 
     Parameters
     ----------
@@ -271,6 +274,8 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
         ``n_dir`` per layer (two when bidirectional).
     h0, c0 : list of (ndarray of shape (H, B) or None)
         The initial states, one per kernel.
+    masks : list of (mask_x, mask_h), each ndarray or None
+        The dropout masks, one pair per kernel.
     """
     dtype, T = X.dtype, X.shape[1]
     limit = float(np.finfo(dtype).max) / _GATE_INPUT_HEADROOM
@@ -281,24 +286,22 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0):
             lay = kernels[index]
             cell_bound = _largest_magnitude(c0[index]) + T if lay.noaf else 1.0
             h_bound = max(_largest_magnitude(h0[index]), cell_bound)
-            rows = np.ones(lay.WbR.shape[0], dtype=dtype)
-            rows[: lay.n_in] = largest_x
-            rows[lay.n_in + 1 : lay.n_in + 1 + lay.H] = h_bound
-            j = _overflowing_column(rows, lay.WbR, limit)
+            mask_x, mask_h = (1.0 if mask is None else _largest_magnitude(mask)
+                              for mask in masks[index])
+            j = _overflowing_column(lay, largest_x * mask_x, h_bound * mask_h, limit)
             if j is not None:
-                column = np.abs(lay.WbR[:, j].astype(np.float64))
-                with np.errstate(over="ignore"):  # inf is a fair report
-                    w_sum = column[: lay.n_in].sum()
-                    r_sum = column[lay.n_in + 1 : lay.n_in + 1 + lay.H].sum()
+                m = lay.column_magnitudes()
+                masked = "" if mask_x == mask_h == 1.0 else (
+                    f" (dropout masks scale them by up to {max(mask_x, mask_h):.3g})")
                 remedy = " or run in float64" if dtype == np.float32 else ""
                 raise GateInputOverflow(
                     f"The gate inputs of layers[{index}] may overflow {dtype.name} (largest "
                     f"{np.finfo(dtype).max:.3g}): {source} holds values up to {largest_x:.3g} "
                     f"in magnitude, and a gate column of layers[{index}]['W'] sums to "
-                    f"{w_sum:.3g} in magnitude; the recurrent state may reach {h_bound:.3g}, "
-                    f"against a sum of {r_sum:.3g} in the column of layers[{index}]['R']. "
-                    "Summed inside BLAS, such products would saturate gates silently. Scale "
-                    f"X or the weights down{remedy}."
+                    f"{m['W'][0][j]:.3g} in magnitude; the recurrent state may reach "
+                    f"{h_bound:.3g}, against a sum of {m['R'][0][j]:.3g} in the column of "
+                    f"layers[{index}]['R']{masked}. Summed inside BLAS, such products would "
+                    f"saturate gates silently. Scale X or the weights down{remedy}."
                 )
             largest_h = max(largest_h, h_bound)
         largest_x = largest_h
@@ -488,8 +491,13 @@ class _Batch:
             )
             for name, states in (("h0", h0), ("c0", c0))
         }
+
+    def refuse_overflowing_gate_inputs(self, masks=None):
+        """:func:`_refuse_overflowing_gate_inputs` of this batch, with the
+        pass's dropout masks (one pair per kernel, or None)."""
         _refuse_overflowing_gate_inputs(
-            X, self.kernels, self.n_dir, self.states["h0"], self.states["c0"])
+            self.X, self.kernels, self.n_dir, self.states["h0"], self.states["c0"],
+            masks or [(None, None)] * len(self.kernels))
 
     def initial(self, name, depth):
         """Initial state ``name`` ("h0" or "c0") of a layer, feature-major (H, B)."""
@@ -589,6 +597,7 @@ def lstm_forward(
     batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
     kernels, n_active, n_dir, reverse = batch.kernels, batch.n_active, batch.n_dir, batch.reverse
     masks = _feature_major_masks(dropout_masks, kernels, batch.order, batch.X.shape[0])
+    batch.refuse_overflowing_gate_inputs(masks)
     layer_input = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view; copied into Z
     arrays = _stack_arrays(kernels, masks, *layer_input.shape[::2], batch.X.dtype)
     caches, finals = [], []
@@ -668,6 +677,7 @@ def lstm_predict(
         chunk_steps = check_positive_int(chunk_steps, "chunk_steps")
     return_sequences = check_flag(return_sequences, "return_sequences")
     batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
+    batch.refuse_overflowing_gate_inputs()
     if bidirectional:
         return _predict_layer_by_layer(batch, return_sequences)
     kernels, n_active = batch.kernels, batch.n_active

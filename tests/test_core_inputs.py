@@ -218,6 +218,20 @@ def test_gate_inputs_beyond_the_first_layers_W_are_bounded_too(where, dtype, run
                                   expected[0] if run is lstm_forward else expected)
 
 
+def test_the_bound_of_the_gate_inputs_counts_the_dropout_masks():
+    """Inverted dropout scales the inputs by 1 / (1 - rate): 2**20 at a
+    rate of 1 - 2**-20, beyond what any fixed margin covers."""
+    layers = init_lstm_layers(2, (1,), np.random.default_rng(0))
+    layers[0]["W"][:] = [[1.0], [-1.0]]
+    layers[0]["R"][:] = 0
+    X = np.full((1, 1, 2), 2.0**100, dtype=np.float32)
+    lstm_forward(X, layers)  # 2**101 at most: far from float32's 2**128
+    masks = [(np.full((1, 2), 2.0**20, dtype=np.float32), None)]
+    with pytest.raises(ValueError, match=r"layers\[0\] may overflow float32.*dropout masks "
+                                         r"scale them by up to 1\.05e\+06"):
+        lstm_forward(X, layers, dropout_masks=masks)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_one_huge_term_of_a_gate_input_is_not_refused(dtype):
     """Alone, a term near the dtype's largest value (a bias of 1e308, say)
