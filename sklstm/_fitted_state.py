@@ -73,8 +73,9 @@ def rng_from_saved(saved):
         raise ValueError(f"_rng: bit_generator must be 'MT19937', got {saved['bit_generator']!r}.")
     key = saved["key"]
     if not isinstance(key, np.ndarray) or key.dtype != np.uint32 or key.shape != (_MT_WORDS,):
+        shape = f" of shape {key.shape}" if isinstance(key, np.ndarray) else ""
         raise TypeError(f"_rng: key must be a uint32 array of shape ({_MT_WORDS},), got "
-                        f"{_described(key)}{getattr(key, 'shape', '')}.")
+                        f"{_described(key)}{shape}.")
     if not key.any():
         raise ValueError("_rng: key is all zeros, a state the generator never reaches.")
     for name, high in (("pos", _MT_WORDS), ("has_gauss", 1)):

@@ -41,9 +41,9 @@ def _state_constraints(names):
 def _check_moment(values, name, weights):
     """An optimizer's per-weight state: a finite float32 or float64 array of
     the ``weights``' shape, (n_params,). Another float dtype (float16 from a
-    damaged file, say) would train on in its own precision, or underflow and
-    pass for divergence. Weights set by hand in the other of the two dtypes
-    may meet moments of the fit's."""
+    damaged file, say) would underflow and pass for divergence. Weights set
+    by hand in the other of the two dtypes may meet moments of the fit's,
+    which training continues in the weights' dtype."""
     if not isinstance(values, np.ndarray) or values.dtype not in FLOAT_DTYPES:
         what = f"dtype {values.dtype}" if isinstance(values, np.ndarray) else (
             type(values).__name__)
@@ -69,17 +69,18 @@ def check_optimizer_state(optimizer, theta):
     optimizer.check_state(theta)
 
 
-def copy_optimizer(optimizer):
+def copy_optimizer(optimizer, dtype=None):
     """An independent copy of an :class:`SGDOptimizer` or :class:`AdamOptimizer`.
 
     What ``copy.deepcopy`` gives, at a tenth of its cost, which a fit pays
     every epoch (the state to return to should the epoch diverge): every
     attribute but the per-weight arrays of :meth:`moments` is a number, a
-    string or a bool, so sharing them is safe.
+    string or a bool, so sharing them is safe. ``dtype``, if given, is the
+    moments' dtype in the copy.
     """
     twin = copy.copy(optimizer)
     for name, values in optimizer.moments().items():
-        setattr(twin, name, values.copy())
+        setattr(twin, name, values.astype(dtype or values.dtype, copy=True))
     return twin
 
 

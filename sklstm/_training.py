@@ -267,7 +267,9 @@ def _make_optimizer(settings, theta, previous):
     """Continue ``previous`` (a copy) if it fits the solver and size, else start anew."""
     cls = AdamOptimizer if settings.solver == "adam" else SGDOptimizer
     if previous is not None and previous.__class__ is cls and previous.n_params == theta.size:
-        return copy_optimizer(previous)
+        # In the weights' dtype: weights set by hand in the other float dtype
+        # may meet the fit's moments.
+        return copy_optimizer(previous, theta.dtype)
     if cls is AdamOptimizer:
         return AdamOptimizer(
             theta.size, settings.learning_rate_init, settings.beta_1, settings.beta_2,

@@ -499,12 +499,16 @@ def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
     columns are: the conversion would turn them into their values, read
     as quantities.
     """
-    if numbers and isinstance(getattr(X, "dtype", None), pd.CategoricalDtype):
-        raise TypeError(
-            f"{name} has dtype category, but sklstm needs numbers: categories are labels, "
-            "not quantities. Pass their codes one-hot encoded, or their values with "
-            ".astype(float) if the values are quantities."
-        )
+    if numbers:
+        # A list's items too: np.asarray makes equal-length Categoricals a table.
+        items = enumerate(X) if isinstance(X, (list, tuple)) else ()
+        for where, values in [(name, X), *((f"{name}[{k}]", item) for k, item in items)]:
+            if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+                raise TypeError(
+                    f"{where} has dtype category, but sklstm needs numbers: categories are "
+                    "labels, not quantities. Pass their codes one-hot encoded, or their "
+                    "values with .astype(float) if the values are quantities."
+                )
     if isinstance(X, np.matrix):
         raise TypeError(f"{name} is a np.matrix, which sklstm does not read: pass "
                         f"np.asarray({name}).")

@@ -113,6 +113,9 @@ def test_categories_are_refused_in_every_container_that_holds_numbers():
         "y ": lambda: LSTMRegressor(**FAST).fit(X, codes),
         "X[0]": lambda: LSTMRegressor(**FAST).fit(
             [pd.Series(pd.Categorical(row)) for row in X[:, :, 0]], y),
+        # Of equal lengths, which np.asarray would make a table of values
+        "X[0] ": lambda: LSTMRegressor(**FAST).fit(
+            [pd.Categorical(row) for row in X[:, :, 0]], y),
         "sample_weight": lambda: fitted.fit(X, y, sample_weight=pd.Series(
             pd.Categorical(np.arange(20) % 3 + 1))),
         "X[1]": lambda: fitted.predict(

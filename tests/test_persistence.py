@@ -584,6 +584,15 @@ def test_a_saved_generator_continues_partial_fit_exactly(load):
     assert isinstance(old._rng, np.random.RandomState)
 
 
+def test_moments_of_the_other_float_dtype_continue_in_the_weights_dtype():
+    # Weights set by hand in float64 on a model fitted in float32 meet float32
+    # moments: training goes on in the weights' precision.
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    model._optimizer.first_moment = model._optimizer.first_moment.astype(np.float32)
+    model.partial_fit(X, y)
+    assert model._optimizer.first_moment.dtype == np.float64
+
+
 def test_a_saved_optimizer_state_continues_partial_fit_exactly():
     model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
     loaded = _skops(model)
