@@ -249,7 +249,7 @@ class _Layer:
         if self.peephole:
             self.p = arrays["p"]  # a copy (the cast's or of the copies above), or trusted
             self.p_half = 0.5 * self.p
-        self._magnitudes = None
+        self._magnitudes = self._largest = None
 
     def column_magnitudes(self):
         """Per gate column of ``WbR``, the sum and the largest of the
@@ -260,9 +260,7 @@ class _Layer:
         magnitudes : dict
             ``"W"`` and ``"R"`` (and ``"Rg"``, zeros without FGR): pairs
             (sum, largest) of the block's ``|entries|``, each of shape
-            (nb*H,); ``"b"``: ``|b|``, of shape (nb*H,); ``"peaks"``: the
-            largest column sums of ``|W|``, ``|R|`` and ``|Rg|`` and the
-            largest ``|b|``, as floats.
+            (nb*H,); ``"b"``: ``|b|``, of shape (nb*H,).
         """
         if self._magnitudes is None:
             magnitude = np.abs(self.WbR.astype(np.float64))
@@ -272,10 +270,15 @@ class _Layer:
                 found = {name: (block.sum(axis=0), block.max(axis=0, initial=0.0))
                          for name, block in blocks.items()}
             found["b"] = magnitude[self.n_in]
-            found["peaks"] = (*(float(found[name][0].max()) for name in ("W", "R", "Rg")),
-                              float(found["b"].max()))
             self._magnitudes = found
         return self._magnitudes
+
+    def largest_magnitude(self):
+        """The largest ``|entry|`` of ``WbR``, as a float, made once: two
+        reductions, where :meth:`column_magnitudes` takes a copy and eight."""
+        if self._largest is None:
+            self._largest = max(float(self.WbR.max()), -float(self.WbR.min()))
+        return self._largest
 
 
 def kernels_of_finite_views(layers, dtype, gate_variant=None):
