@@ -360,10 +360,15 @@ def run_scipy_minimize(
 
     loss_curve = []
     state = {"x": theta0.copy(), "loss": None}
+    # trust-constr calls back first at the start point (its iteration 1):
+    # no step, and not one of max_iter's, nor a point of the loss curve.
+    start = [theta0.astype(np.float64).tobytes()] if method == "trust-constr" else []
 
     @own.track
     def callback(xk, *args):
         xk = getattr(xk, "x", xk)
+        if start and start.pop() == np.asarray(xk, dtype=np.float64).tobytes():
+            return
         loss = memo.get(xk.tobytes())
         if loss is None:
             loss, _ = objective(xk)
@@ -599,6 +604,8 @@ def scipy_options(method, *, max_iter, tol, max_fun, options=None):
         derived["maxfun"] = max_fun
     if method == "TNC":
         del derived["maxiter"]  # TNC counts function evaluations only
+    if method == "trust-constr":
+        derived["maxiter"] = max_iter + 1  # it counts the start point as iteration 1
     options = options or {}
     _check_options(options, method)
     # A cap of None, scipy's default, leaves the cap to max_iter and max_fun.

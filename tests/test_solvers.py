@@ -552,6 +552,23 @@ def test_trust_constr_with_a_valid_initial_radius_trains():
     assert model.loss_curve_[-1] < model.loss_curve_[0]
 
 
+@pytest.mark.parametrize("solver", ["trust-constr", "lbfgs"])
+def test_one_scipy_iteration_is_one_step_from_the_start(solver):
+    """trust-constr reports its start point as its iteration 1: booked as
+    one, max_iter=1 trained nothing and loss_curve_ began untrained."""
+    X, y = _tiny_task()
+    kw = dict(hidden_layer_sizes=(3,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        one = LSTMRegressor(solver=solver, max_iter=1, **kw).fit(X, y)
+        # The initial weights: an Adam step of 1e-300 leaves them as drawn.
+        start = LSTMRegressor(solver="adam", max_iter=1, learning_rate_init=1e-300,
+                              **kw).fit(X, y)
+    assert one.n_iter_ == 1 and len(one.loss_curve_) == 1
+    assert not np.allclose(one.out_coef_, start.out_coef_)
+    assert one.loss_curve_[0] < start.loss_curve_[0]
+
+
 def test_an_error_scipy_raises_itself_is_reported_as_ours(monkeypatch):
     """Whatever scipy raises for an option no rule foresaw, of whatever type,
     is a ValueError of sklstm naming the method and solver_options."""
