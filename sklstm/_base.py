@@ -880,6 +880,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         except MemoryError as exc:
             # NumPy's error names an array shape; the user chose the sizes.
             raise ValueError(self._memory_refusal(network, dtype, seqs, method, exc)) from None
+        if method is not None:
+            # Moments of an earlier Adam or SGD fit belong to weights the scipy
+            # solver has moved since: partial_fit must not continue them.
+            for name in ("_optimizer", "_no_improvement_count"):
+                fitted.pop(name, None)
         fitted.update(
             record.attributes(),
             **self._weight_attributes(network, theta.astype(dtype, copy=False)),

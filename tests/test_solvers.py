@@ -569,6 +569,19 @@ def test_one_scipy_iteration_is_one_step_from_the_start(solver):
     assert one.loss_curve_[0] < start.loss_curve_[0]
 
 
+def test_a_warm_scipy_fit_drops_an_earlier_stochastic_optimizer_state():
+    X, y = _tiny_task()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((3,), max_iter=3, warm_start=True, random_state=0).fit(X, y)
+        assert model._optimizer.t == 3
+        model.set_params(solver="lbfgs").fit(X, y)
+        assert not hasattr(model, "_optimizer")
+        # Adam then starts afresh from the weights L-BFGS left.
+        model.set_params(solver="adam").partial_fit(X, y)
+    assert model._optimizer.t == 1
+
+
 def test_an_error_scipy_raises_itself_is_reported_as_ours(monkeypatch):
     """Whatever scipy raises for an option no rule foresaw, of whatever type,
     is a ValueError of sklstm naming the method and solver_options."""
