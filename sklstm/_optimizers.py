@@ -364,11 +364,19 @@ def run_scipy_minimize(
     # no step, and not one of max_iter's, nor a point of the loss curve.
     start = [theta0.astype(np.float64).tobytes()] if method == "trust-constr" else []
 
+    # The callback stops a run at the first iteration beyond the cap, not at
+    # the cap: the method's convergence test of the last allowed iteration
+    # comes after its callback, and a fit converged there would be reported
+    # as stopped by the cap. Methods that count maxiter stop there themselves;
+    # TNC, which does not, computes one iteration that is not kept.
+
     @own.track
     def callback(xk, *args):
         xk = getattr(xk, "x", xk)
         if start and start.pop() == np.asarray(xk, dtype=np.float64).tobytes():
             return
+        if len(loss_curve) >= max_iter:
+            raise _IterationLimit  # one beyond the cap: not booked
         loss = memo.get(xk.tobytes())
         if loss is None:
             loss, _ = objective(xk)
@@ -376,8 +384,6 @@ def run_scipy_minimize(
         loss_curve.append(loss)
         if on_iteration is not None:
             on_iteration(len(loss_curve), loss)
-        if len(loss_curve) >= max_iter:
-            raise _IterationLimit
 
     kwargs = {}
     if method in _HESSIAN_VECTOR:
@@ -398,8 +404,8 @@ def run_scipy_minimize(
         if own.raised(exc) or not _is_scipy_refusal(exc):
             raise
         raise _scipy_error(exc, method, options, n_fun) from exc
-    if loss_curve and len(loss_curve) >= max_iter:
-        success, message = False, f"Reached max_iter={max_iter} iterations."
+    if not success and len(loss_curve) >= max_iter:
+        message = f"Reached max_iter={max_iter} iterations."
     return theta, {
         "n_iter": len(loss_curve),
         "loss": loss,

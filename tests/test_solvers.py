@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
@@ -580,6 +581,29 @@ def test_a_warm_scipy_fit_drops_an_earlier_stochastic_optimizer_state():
         # Adam then starts afresh from the weights L-BFGS left.
         model.set_params(solver="adam").partial_fit(X, y)
     assert model._optimizer.t == 1
+
+
+@pytest.mark.parametrize("solver", ["TNC", "Newton-CG", "trust-ncg", "lbfgs", "BFGS"])
+def test_a_fit_converged_at_the_cap_is_not_reported_as_capped(solver):
+    """The cap stopped the run from the callback, before the method's own
+    convergence test of that iteration: an IterationLimitWarning for a fit
+    that had converged."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 6))
+    y = X.sum(axis=1) + 0.1 * rng.normal(size=24)
+    kw = dict(hidden_layer_sizes=(3,), solver=solver, tol=0.5, random_state=0)
+    free = LSTMRegressor(max_iter=50, **kw).fit(X, y)
+    assert free.n_iter_ < 50
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        capped = LSTMRegressor(max_iter=free.n_iter_, **kw).fit(X, y)
+    assert capped.n_iter_ == free.n_iter_
+    assert_array_equal(capped.out_coef_, free.out_coef_)
+    # One iteration short, the cap does stop it, and says so.
+    if free.n_iter_ > 1:
+        with pytest.warns(IterationLimitWarning, match=rf"Reached max_iter={free.n_iter_ - 1}"):
+            short = LSTMRegressor(max_iter=free.n_iter_ - 1, **kw).fit(X, y)
+        assert short.loss_curve_ == free.loss_curve_[:-1]
 
 
 def test_an_error_scipy_raises_itself_is_reported_as_ours(monkeypatch):
