@@ -687,7 +687,8 @@ def _scipy_option_names():
     """Every option name that some method of ``scipy.optimize.minimize`` takes.
 
     They are the keyword parameters of scipy's ``_minimize*`` functions: the
-    methods, and the trust-region layer some of them forward options to.
+    methods, and the trust-region layer some of them forward options to;
+    not those of ``minimize_scalar`` (``_minimize_scalar_*``: ``brack``).
     These are private to scipy, so the set only refuses names that no method
     knows (an option of another method still gets scipy's own warning), and
     an empty set, from a scipy laid out otherwise, switches the check off.
@@ -699,7 +700,8 @@ def _scipy_option_names():
         if module is None or not module_name.startswith("scipy.optimize"):
             continue
         for attr, func in list(vars(module).items()):
-            if not (attr.startswith("_minimize") and inspect.isfunction(func)):
+            if not (attr.startswith("_minimize") and not attr.startswith("_minimize_scalar")
+                    and inspect.isfunction(func)):
                 continue
             params = inspect.signature(func).parameters.values()
             names.update(

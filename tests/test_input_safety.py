@@ -859,6 +859,14 @@ def test_a_misspelt_solver_option_is_refused_and_the_model_kept(solver):
     np.testing.assert_array_equal(model.predict(X), before)
 
 
+def test_an_option_of_minimize_scalar_is_no_option_of_minimize():
+    X, y = _small_task()
+    model = LSTMRegressor(**{**FAST, "solver": "lbfgs"}, solver_options={"brack": (0, 1)})
+    with pytest.raises(ValueError, match="solver_options holds 'brack', which no method of "
+                                         "scipy.optimize.minimize knows"):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize("solver, options, exc, match", [
     ("BFGS", {"gtol": np.nan}, ValueError, r"solver_options\['gtol'\] must be a number >= 0, "
                                            r"got nan"),
