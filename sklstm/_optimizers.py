@@ -367,8 +367,9 @@ def run_scipy_minimize(
     # The callback stops a run at the first iteration beyond the cap, not at
     # the cap: the method's convergence test of the last allowed iteration
     # comes after its callback, and a fit converged there would be reported
-    # as stopped by the cap. Methods that count maxiter stop there themselves;
-    # TNC, which does not, computes one iteration that is not kept.
+    # as stopped by the cap. Methods that count maxiter stop there themselves
+    # (scipy_options caps it at max_iter); TNC, which does not, computes one
+    # iteration that is not kept.
 
     @own.track
     def callback(xk, *args):
@@ -398,12 +399,15 @@ def run_scipy_minimize(
         if message.startswith("ERROR"):  # L-BFGS-B refused its input and did not start
             raise ValueError(message)
     except _IterationLimit:
+        res = None
         theta, loss = state["x"], state["loss"]
         success, message = False, f"Reached max_iter={max_iter} iterations."
     except Exception as exc:
         if own.raised(exc) or not _is_scipy_refusal(exc):
             raise
         raise _scipy_error(exc, method, options, n_fun) from exc
+    if not success and len(loss_curve) >= max_iter and _gradient_test_passes(res, method, opts):
+        success, message = True, "Converged at the iteration cap (gradient within gtol)."
     if not success and len(loss_curve) >= max_iter:
         message = f"Reached max_iter={max_iter} iterations."
     return theta, {
@@ -414,6 +418,17 @@ def run_scipy_minimize(
         "n_fun": n_fun,
         "loss_curve": loss_curve,
     }
+
+
+def _gradient_test_passes(res, method, opts):
+    """Whether L-BFGS-B, BFGS or CG, stopped at ``maxiter``, had met its own
+    gradient test at its final point: the three check ``maxiter`` before it,
+    so a run converged at the cap is reported as not converged. ``res`` is
+    None when the callback stopped the run."""
+    if res is None or method not in ("L-BFGS-B", "BFGS", "CG"):
+        return False
+    order = np.inf if method == "L-BFGS-B" else opts.get("norm", np.inf)
+    return bool(np.linalg.norm(np.ravel(res.jac), ord=order) <= opts["gtol"])
 
 
 def _is_scipy_refusal(exc):
@@ -610,8 +625,6 @@ def scipy_options(method, *, max_iter, tol, max_fun, options=None):
         derived["maxfun"] = max_fun
     if method == "TNC":
         del derived["maxiter"]  # TNC counts function evaluations only
-    if method == "trust-constr":
-        derived["maxiter"] = max_iter + 1  # it counts the start point as iteration 1
     options = options or {}
     _check_options(options, method)
     # A cap of None, scipy's default, leaves the cap to max_iter and max_fun.
@@ -620,7 +633,13 @@ def scipy_options(method, *, max_iter, tol, max_fun, options=None):
     derived = {key: value for key, value in derived.items() if key not in options}
     # An estimator parameter is never None (scipy's own default, for an option).
     _check_option_values(derived, method, label=parameters.get, none_allowed=False)
-    return {**derived, **options}
+    merged = {**derived, **options}
+    if "maxiter" in merged and method != "TNC":
+        # max_iter caps a larger maxiter too, so that the method stops there
+        # itself, after its own convergence test and with its accepted point;
+        # trust-constr counts its start point as its iteration 1.
+        merged["maxiter"] = min(merged["maxiter"], max_iter) + (method == "trust-constr")
+    return merged
 
 
 def _check_options(options, method):

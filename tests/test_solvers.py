@@ -570,6 +570,18 @@ def test_one_scipy_iteration_is_one_step_from_the_start(solver):
     assert one.loss_curve_[0] < start.loss_curve_[0]
 
 
+@pytest.mark.parametrize("maxiter", [1, 3])
+def test_trust_constr_takes_its_maxiter_option_in_steps_too(maxiter):
+    # scipy's trust-constr counts its start point as iteration 1.
+    X, y = _tiny_task()
+    with pytest.warns(IterationLimitWarning, match="trust-constr did not converge"):
+        model = LSTMRegressor((3,), solver="trust-constr", max_iter=10, random_state=0,
+                              solver_options={"maxiter": maxiter}).fit(X, y)
+    assert model.n_iter_ == maxiter == len(model.loss_curve_)
+    longer = LSTMRegressor((3,), solver="trust-constr", max_iter=10, random_state=0).fit(X, y)
+    assert model.loss_curve_ == longer.loss_curve_[:maxiter]
+
+
 def test_a_warm_scipy_fit_drops_an_earlier_stochastic_optimizer_state():
     X, y = _tiny_task()
     with warnings.catch_warnings():
@@ -583,17 +595,21 @@ def test_a_warm_scipy_fit_drops_an_earlier_stochastic_optimizer_state():
     assert model._optimizer.t == 1
 
 
-@pytest.mark.parametrize("solver", ["TNC", "Newton-CG", "trust-ncg", "lbfgs", "BFGS"])
-def test_a_fit_converged_at_the_cap_is_not_reported_as_capped(solver):
+@pytest.mark.parametrize("solver, tol", [
+    ("TNC", 0.5), ("Newton-CG", 0.5), ("trust-ncg", 0.5),
+    # These three test maxiter before their gradient, which sklstm then tests.
+    ("lbfgs", 0.1), ("BFGS", 0.1), ("CG", 0.3),
+])
+def test_a_fit_converged_at_the_cap_is_not_reported_as_capped(solver, tol):
     """The cap stopped the run from the callback, before the method's own
     convergence test of that iteration: an IterationLimitWarning for a fit
     that had converged."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(24, 6))
     y = X.sum(axis=1) + 0.1 * rng.normal(size=24)
-    kw = dict(hidden_layer_sizes=(3,), solver=solver, tol=0.5, random_state=0)
+    kw = dict(hidden_layer_sizes=(3,), solver=solver, tol=tol, random_state=0)
     free = LSTMRegressor(max_iter=50, **kw).fit(X, y)
-    assert free.n_iter_ < 50
+    assert 1 <= free.n_iter_ < 50 and len(free.loss_curve_) == free.n_iter_
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         capped = LSTMRegressor(max_iter=free.n_iter_, **kw).fit(X, y)
