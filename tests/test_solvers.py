@@ -582,6 +582,26 @@ def test_trust_constr_takes_its_maxiter_option_in_steps_too(maxiter):
     assert model.loss_curve_ == longer.loss_curve_[:maxiter]
 
 
+@pytest.mark.parametrize("solver", ["SLSQP", "Newton-CG", "lbfgs"])
+def test_a_larger_maxiter_option_stops_at_max_iter_with_the_accepted_point(solver):
+    """With maxiter above max_iter, the cap stopped SLSQP from its callback,
+    whose point is the line search's first trial, not the accepted iterate:
+    a model of loss 1.9e14 where the accepted point's was 1.4e8."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(16, 5)) * 3
+    y = np.exp(X.sum(axis=1) / 3) * 50  # unscaled: SLSQP's line search backtracks
+    kw = dict(hidden_layer_sizes=(3,), solver=solver, standardize=False,
+              scale_targets=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for max_iter in (2, 3):
+            capped = LSTMRegressor(max_iter=max_iter, **kw).fit(X, y)
+            option = LSTMRegressor(max_iter=max_iter, solver_options={"maxiter": 100},
+                                   **kw).fit(X, y)
+            assert_array_equal(option.out_coef_, capped.out_coef_)
+            assert option.loss_ == capped.loss_
+
+
 def test_a_warm_scipy_fit_drops_an_earlier_stochastic_optimizer_state():
     X, y = _tiny_task()
     with warnings.catch_warnings():
