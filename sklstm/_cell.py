@@ -19,7 +19,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import cast_finite, check_flag, check_float_dtype, check_sequence_of, real_array
+from ._checks import (
+    cast_finite, check_flag, check_float_dtype, check_sequence_of, largest_magnitude, real_array,
+)
 
 # Gates a variant removes (Greff et al. 2017, section 3: the gate is fixed
 # at 1), and the variants allowed together with the coupled gate.
@@ -258,26 +260,25 @@ class _Layer:
         Returns
         -------
         magnitudes : dict
-            ``"W"`` and ``"R"`` (and ``"Rg"``, zeros without FGR): pairs
-            (sum, largest) of the block's ``|entries|``, each of shape
-            (nb*H,); ``"b"``: ``|b|``, of shape (nb*H,).
+            ``"W"``, ``"b"``, ``"R"`` and ``"Rg"`` (zeros without FGR):
+            pairs (sum, largest) of the block's ``|entries|``, each of shape
+            (nb*H,).
         """
         if self._magnitudes is None:
             magnitude = np.abs(self.WbR.astype(np.float64))
-            blocks = {"W": magnitude[: self.n_in], "R": magnitude[self.n_in + 1 :][: self.H],
-                      "Rg": magnitude[self.n_in + 1 + self.H :]}
+            start = self.n_in + 1 + self.H  # of Rg
+            blocks = {"W": magnitude[: self.n_in], "b": magnitude[self.n_in : self.n_in + 1],
+                      "R": magnitude[self.n_in + 1 : start], "Rg": magnitude[start:]}
             with np.errstate(over="ignore"):  # an infinite sum is refused as such
-                found = {name: (block.sum(axis=0), block.max(axis=0, initial=0.0))
-                         for name, block in blocks.items()}
-            found["b"] = magnitude[self.n_in]
-            self._magnitudes = found
+                self._magnitudes = {name: (block.sum(axis=0), block.max(axis=0, initial=0.0))
+                                    for name, block in blocks.items()}
         return self._magnitudes
 
     def largest_magnitude(self):
         """The largest ``|entry|`` of ``WbR``, as a float, made once: two
         reductions, where :meth:`column_magnitudes` takes a copy and eight."""
         if self._largest is None:
-            self._largest = max(float(self.WbR.max()), -float(self.WbR.min()))
+            self._largest = largest_magnitude(self.WbR)
         return self._largest
 
 

@@ -21,7 +21,7 @@ __all__ = [
     "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
     "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
-    "refuse_inexact_integers",
+    "refuse_inexact_integers", "largest_magnitude",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -255,6 +255,12 @@ def _has_nullable_numbers(a):
         getattr(getattr(d, "numpy_dtype", None), "kind", None) in ("b", "i", "u", "f")
         for d in dtypes
     )
+
+
+def largest_magnitude(a):
+    """The largest ``|entry|`` of array ``a`` as a float, 0.0 for None: two
+    reductions, without the copy ``np.abs`` would make."""
+    return 0.0 if a is None else max(float(a.max()), -float(a.min()))
 
 
 def first_non_finite(arr, where=None):

@@ -141,6 +141,7 @@ from ._checks import (
     check_rate,
     check_rng,
     check_sequence_of,
+    largest_magnitude,
     real_array,
 )
 from ._cell import (
@@ -221,10 +222,6 @@ class GateInputOverflow(ValueError):
 _GATE_INPUT_HEADROOM = 2.0**10
 
 
-def _largest_magnitude(a):
-    return 0.0 if a is None else max(abs(float(a.max())), abs(float(a.min())))
-
-
 def _overflowing_column(lay, largest_x, largest_h, limit):
     """The first gate column of ``lay`` whose sum ``Σ_r z_r M_rj`` over
     ``z = [x; 1; h (; s)]``, with ``|x| <= largest_x``, ``|h| <= largest_h``
@@ -241,11 +238,10 @@ def _overflowing_column(lay, largest_x, largest_h, limit):
     if lay.largest_magnitude() * rows <= limit:
         return None
     m = lay.column_magnitudes()
+    scales = {"W": largest_x, "b": 1.0, "R": largest_h, "Rg": 1.0}
     with np.errstate(over="ignore", invalid="ignore"):
-        terms = [(largest_x * m["W"][0], largest_x * m["W"][1]), (m["b"], m["b"]),
-                 (largest_h * m["R"][0], largest_h * m["R"][1]), m["Rg"]]
-        total = sum(column_sum for column_sum, _ in terms)
-        largest = np.maximum.reduce([term for _, term in terms])
+        total = sum(scale * m[block][0] for block, scale in scales.items())
+        largest = np.maximum.reduce([scale * m[block][1] for block, scale in scales.items()])
         rest = total - largest  # NaN (inf - inf) is refused too
         risky = ~(rest <= limit) | ~(largest <= np.finfo(lay.WbR.dtype).max)
     return int(np.argmax(risky)) if risky.any() else None
@@ -281,14 +277,14 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks):
     """
     dtype, T = X.dtype, X.shape[1]
     limit = float(np.finfo(dtype).max) / _GATE_INPUT_HEADROOM
-    largest_x, source = _largest_magnitude(X), "X"
+    largest_x, source = largest_magnitude(X), "X"
     for first in range(0, len(kernels), n_dir):
         largest_h = 0.0
         for index in range(first, first + n_dir):
             lay = kernels[index]
-            cell_bound = _largest_magnitude(c0[index]) + T if lay.noaf else 1.0
-            h_bound = max(_largest_magnitude(h0[index]), cell_bound)
-            mask_x, mask_h = (1.0 if mask is None else _largest_magnitude(mask)
+            cell_bound = largest_magnitude(c0[index]) + T if lay.noaf else 1.0
+            h_bound = max(largest_magnitude(h0[index]), cell_bound)
+            mask_x, mask_h = (1.0 if mask is None else largest_magnitude(mask)
                               for mask in masks[index])
             j = _overflowing_column(lay, largest_x * mask_x, h_bound * mask_h, limit)
             if j is not None:

@@ -406,10 +406,11 @@ def run_scipy_minimize(
         if own.raised(exc) or not _is_scipy_refusal(exc):
             raise
         raise _scipy_error(exc, method, options, n_fun) from exc
-    if not success and len(loss_curve) >= max_iter and _gradient_test_passes(res, method, opts):
-        success, message = True, "Converged at the iteration cap (gradient within gtol)."
     if not success and len(loss_curve) >= max_iter:
-        message = f"Reached max_iter={max_iter} iterations."
+        if _gradient_test_passes(res, method, opts):
+            success, message = True, "Converged at the iteration cap (gradient within gtol)."
+        else:
+            message = f"Reached max_iter={max_iter} iterations."
     return theta, {
         "n_iter": len(loss_curve),
         "loss": loss,

@@ -766,6 +766,12 @@ def _lag_number(column):
     return (int(lag), variable) if variable and lag.isdecimal() else None
 
 
+def _in_one_direction(lags):
+    """Whether the lag numbers ``lags`` strictly increase or strictly decrease."""
+    steps = np.diff(lags)
+    return bool((steps > 0).all() or (steps < 0).all())
+
+
 def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
     """Warn when a table's column names say its layout differs from the declared one.
 
@@ -794,7 +800,7 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
         return first == 0 and _warn_if_variables_are_steps(columns, named, newest_first, name)
     lags = [lag for lag, _ in named[first:end]]
     steps = np.diff(lags)
-    if len(lags) > 1 and not ((steps > 0).all() or (steps < 0).all()):
+    if not _in_one_direction(lags):
         return False
     run = f"{columns[first]} .. {columns[end - 1]}"
     if first:
@@ -866,7 +872,7 @@ def _warn_if_variables_are_steps(columns, named, newest_first, name):
         or len({variable for variable, _ in blocks}) != len(blocks)
         or any(other != lags for _, other in blocks)
         or len(lags) < 2
-        or not ((np.diff(lags) > 0).all() or (np.diff(lags) < 0).all())
+        or not _in_one_direction(lags)
     ):
         return False
     n_other = len(columns) - n_lagged
