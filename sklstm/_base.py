@@ -331,10 +331,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         if reset:
             return seqs, self._input_state(X, seqs)
-        check_column_order(vars(self).get("_column_labels"), seqs)
-        if not self._fitted_on_table:
+        if not self._fitted_on_table:  # names first: their error names them
             check_channel_names(getattr(self, "feature_names_in_", None), seqs,
                                 type(self).__name__)
+        check_column_order(vars(self).get("_column_labels"), seqs)
         n_fitted = self.input_mean_.size
         if seqs.n_channels != n_fitted:
             raise ValueError(

@@ -37,7 +37,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
@@ -79,9 +79,9 @@ class Sequences:
         The channels' names, when ``X`` was a list of DataFrames.
     column_labels : tuple of str or None
         ``str`` of each column label of a DataFrame ``X`` (a table, or the
-        frames of a list), when they are not all strings: scikit-learn
-        records string names only, but the order of the columns matters
-        whatever their labels (see :func:`check_column_order`).
+        frames of a list): scikit-learn records string names only, but the
+        order of the columns matters whatever their labels (see
+        :func:`check_column_order`).
     """
 
     values: np.ndarray
@@ -605,14 +605,13 @@ def _list_to_padded(X, name, channels_first):
 
 def _names_and_labels(labels):
     """``(channel_names, column_labels)`` of a frame's labels (see
-    :class:`Sequences`): the names when all are strings, else ``str`` of
-    each label; both None without labels."""
+    :class:`Sequences`): the names when all are strings, else None; and
+    ``str`` of each label. Both None without labels."""
     if labels is None:
         return None, None
     labels = list(labels)
-    if all(isinstance(c, str) for c in labels):
-        return tuple(labels), None
-    return None, tuple(str(c) for c in labels)
+    names = tuple(labels) if all(isinstance(c, str) for c in labels) else None
+    return names, tuple(str(c) for c in labels)
 
 
 def _list_channel_names(X, name, channels_first=False):
@@ -1568,14 +1567,17 @@ def check_column_order(fitted_labels, sequences):
     :class:`Sequences`). scikit-learn checks string column names only; a
     frame labelled by integers (``pd.DataFrame(array)``), dates or tuples
     with its columns reordered would be read by position, channels or lags
-    swapped. Other labels, or none, are matched by position, as
+    swapped. Labels are compared as pandas compares them where their text
+    alone tells: ``0``, ``0.0`` and a CSV's ``"0"`` are one label (see
+    :func:`_label_keys`). Other labels, or none, are matched by position, as
     scikit-learn does.
     """
     labels = sequences.column_labels
     if fitted_labels is None or labels is None or list(labels) == list(fitted_labels):
         return
-    if sorted(labels) == sorted(fitted_labels):
-        first = next(k for k, (a, b) in enumerate(zip(labels, fitted_labels)) if a != b)
+    keys, fitted_keys = map(_label_keys, (labels, fitted_labels))
+    if keys != fitted_keys and sorted(keys) == sorted(fitted_keys):
+        first = next(k for k, (a, b) in enumerate(zip(keys, fitted_keys)) if a != b)
         raise ValueError(
             f"The columns of X are those seen in fit in another order: column {first} is "
             f"{labels[first]}, where fit had {fitted_labels[first]} (X: {listed(labels)}; "
@@ -1583,6 +1585,30 @@ def check_column_order(fitted_labels, sequences):
             "be swapped. Select them in the order of fit, X[columns] with the columns of "
             "the X fitted on (frame[columns] for each frame of a list)."
         )
+
+
+# Decimal arithmetic that neither rounds nor overflows any number read from text.
+_EXACT_DECIMALS = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _label_keys(labels):
+    """One key per label text, equal for the texts of equal numbers.
+
+    ``0``, ``0.0``, ``np.float32(0.0)`` and ``"0"`` (a label after a CSV
+    round trip) are one column to a user, and ``0 == 0.0`` to pandas, but
+    their texts differ; the number's normalised decimal form does not.
+    Other texts are their own keys.
+    """
+    def key(text):
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text
+        if not number.is_finite():
+            return text
+        return "0" if number.is_zero() else str(number.normalize(_EXACT_DECIMALS))
+
+    return [key(text) for text in labels]
 
 
 def check_channel_names(fitted_names, sequences, estimator_name):

@@ -961,6 +961,41 @@ def test_columns_reordered_are_refused_whatever_their_labels(columns, as_list):
         loaded.predict(reordered)
 
 
+@pytest.mark.parametrize(
+    "fit_labels, predict_labels",
+    [([0, 1, 2], [0.0, 1.0, 2.0]), ([0, 1, 2], ["0", "1", "2"]), (["0", "1", "2"], [0, 1, 2]),
+     ([0.5, 1.5, 2.5], list(np.array([0.5, 1.5, 2.5], dtype=np.float32))),
+     ([0, 1, 2], [np.float32(0), -0.0 + 1, np.int8(2)])],
+    ids=["int-float", "int-text", "text-int", "float64-float32", "numpy-scalars"],
+)
+@pytest.mark.parametrize("as_list", [False, True], ids=["table", "list of frames"])
+def test_columns_reordered_are_refused_when_labels_are_written_differently(
+        fit_labels, predict_labels, as_list):
+    """0, 0.0 and a CSV's "0" are one column; written differently at predict
+    and reordered, the columns were read by position, silently swapped."""
+    rng = np.random.RandomState(0)
+
+    def frame(n_rows, labels):
+        return pd.DataFrame(rng.normal(size=(n_rows, 3)) * [1, 10, 100], columns=labels)
+
+    X = [frame(n, fit_labels) for n in (4, 5, 6, 7)] if as_list else frame(12, fit_labels)
+    model = LSTMRegressor(**FAST).fit(X, np.arange(4.0 if as_list else 12.0))
+    before = model.predict(X)
+
+    def relabelled(order):
+        frames = X if as_list else [X]
+        out = [pd.DataFrame(f.to_numpy()[:, order],
+                            columns=[predict_labels[k] for k in order]) for f in frames]
+        return out if as_list else out[0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # names on one side only
+        assert_array_equal(model.predict(relabelled([0, 1, 2])), before)
+        with pytest.raises(ValueError, match="in another order: column 0 is "):
+            model.predict(relabelled([2, 0, 1]))
+    assert_array_equal(model.predict(X), before)
+
+
 def test_many_reordered_columns_are_listed_in_short():
     X = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 40)))
     model = LSTMRegressor(**FAST).fit(X, np.arange(12.0))
