@@ -347,11 +347,13 @@ def _object_entry_kind(value):
     return _NOT_ONE_NUMBER
 
 
-def _object_numbers(values, name, axis_name=None):
+def _object_numbers(values, name, axis_name=None, place=None):
     """An object array (checked to hold no text) with pandas' missing values
     (pd.NA, NaT, a signalling Decimal NaN) as None, which NumPy reads as NaN,
     as it reads None. ``axis_name`` ("row", for a column) names the places of
-    integers float64 would merge, as :func:`refuse_inexact_integers` does.
+    integers float64 would merge, as :func:`refuse_inexact_integers` does;
+    ``place(index)`` names an index tuple's entry instead (a weight's sample
+    or class).
 
     Raises
     ------
@@ -362,6 +364,8 @@ def _object_numbers(values, name, axis_name=None):
         If an entry is not one number (an array or a dict, say), naming its index.
     """
     kinds = np.frompyfunc(_object_entry_kind, 1, 1)(values).astype(np.int8)
+    at = (lambda where: f"at index {where}") if place is None else (
+        lambda where: f"at {place(where)}")
 
     def first(kind):
         found = np.argwhere(kinds == kind)
@@ -370,11 +374,11 @@ def _object_numbers(values, name, axis_name=None):
     if (where := first(_COMPLEX)) is not None:
         raise ValueError(
             f"Complex data not supported: {name} holds the complex number {values[where]!r} "
-            f"at index {where}, but an LSTM needs real ones. Pass its real part or modulus "
+            f"{at(where)}, but an LSTM needs real ones. Pass its real part or modulus "
             "explicitly."
         )
     if (where := first(_BEYOND_FLOAT64)) is not None:
-        raise _too_large(name, f"{values[where]!r} at index {where}")
+        raise _too_large(name, f"{values[where]!r} {at(where)}")
     if (where := first(_NOT_ONE_NUMBER)) is not None:
         value = values[where]
         try:  # Python's own reason, which scikit-learn's checks expect to read
@@ -384,9 +388,9 @@ def _object_numbers(values, name, axis_name=None):
             reason = str(exc)
         raise TypeError(
             f"{name} must contain only numbers, one per entry (None or NaN for a missing "
-            f"one), but holds a {type(value).__name__} at index {where}: {reason}."
+            f"one), but holds a {type(value).__name__} {at(where)}: {reason}."
         )
-    refuse_inexact_integers(values, name, axis_name)
+    refuse_inexact_integers(values, name, axis_name, place)
     missing = kinds == _PANDAS_MISSING
     if missing.any():
         values = values.copy()

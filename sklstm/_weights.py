@@ -9,10 +9,7 @@ error names the bad sample or class.
 import numpy as np
 
 from ._checks import reject_masked, reject_records
-from ._validation import (
-    _as_array, _holds_text, _is_complex_number, _missing_objects, _reject_sparse,
-    reject_non_array,
-)
+from ._validation import _as_array, _holds_text, _object_numbers, _reject_sparse, reject_non_array
 
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
 
@@ -204,19 +201,25 @@ def _weight_values(values, places, name):
     if values.dtype.kind in "mM":  # astype(float64) would read them as nanoseconds
         raise TypeError(f"{name} must hold numbers, not dates or durations "
                         f"(dtype {values.dtype}).")
-    if np.iscomplexobj(values) or (
-        values.dtype == object and any(_is_complex_number(v) for v in values.ravel())
-    ):
+    if np.iscomplexobj(values):
         raise ValueError(f"{name} holds complex numbers; weights must be real.")
-    if values.dtype == object:  # None, pd.NA or NaT: missing, refused as NaN below
-        values = np.where(_missing_objects(values), np.nan, values)
+    if values.dtype == object:
+        # Entries read as those of X and y: complex numbers, dates, durations
+        # and numbers beyond float64 are refused by place; None, pd.NA and NaT
+        # become NaN, refused below.
+        values = _object_numbers(values, name, place=lambda index: places[index[0]])
+    finite = np.isfinite(values) if values.dtype.kind == "f" else True
     try:
-        values = values.astype(np.float64)
+        with np.errstate(over="ignore"):  # a long double beyond float64: named below
+            values = values.astype(np.float64)
     except (TypeError, ValueError, OverflowError) as exc:
         raise TypeError(f"{name} must hold numbers: {exc}") from exc
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         k = int(np.argmax(bad))
+        if np.isinf(values[k]) and np.ndim(finite) and finite[k]:
+            raise ValueError(f"{places[k]} is too large for float64; scale the weights "
+                             "down by a common factor.")
         problem = "negative" if values[k] < 0 else "NaN or infinity"
         raise ValueError(f"{places[k]} is {float(values[k])!r}: {problem}; weights must be "
                          "finite and non-negative.")

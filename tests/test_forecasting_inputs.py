@@ -1092,6 +1092,21 @@ def test_an_object_column_cell_that_is_no_number_is_named(cell, error, match):
         _covariate_forecaster().fit(_with_covariate(with_cell))
 
 
+def test_a_long_double_column_beyond_float64_is_named_too_large():
+    """It was reported as "1 infinite value(s)", a value the column does not hold."""
+    if np.finfo(np.longdouble).bits <= 64:
+        pytest.skip("long double is float64 on this platform")
+
+    def with_huge(c):
+        values = np.asarray(c, dtype=np.longdouble)
+        values[3] = np.longdouble(10) ** 400
+        return values
+
+    with pytest.raises(ValueError, match=r"column 'c' holds a number too large for float64: "
+                                         r".*1e\+400.* at row 3"):
+        _covariate_forecaster().fit(_with_covariate(with_huge))
+
+
 def test_columns_that_are_not_real_numbers_are_refused_as_by_the_estimators():
     # Categories of booleans were read as numbers (pandas calls them bool).
     with pytest.raises(ValueError, match=r"column 'c' has non-numeric dtype category"):

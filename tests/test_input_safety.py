@@ -310,6 +310,12 @@ def test_masked_arrays_are_refused_rather_than_unmasked():
      r"sample_weight is a masked array.*sample_weight.filled\(0\)"),
     (pd.date_range("2000", periods=6).to_numpy(), "not dates or durations"),
     (pd.to_timedelta(np.arange(6), "s").to_numpy(), "not dates or durations"),
+    # The same among objects: durations were read in their own units (a day
+    # and an hour both 1), dates in days or minutes since 1970.
+    (np.array([np.timedelta64(1, "D"), np.timedelta64(1, "h")] * 3, dtype=object),
+     r"holds a timedelta64 at sample_weight\[0\]"),
+    (np.array([1.0, np.datetime64("2000-01-01")] * 3, dtype=object),
+     r"holds a datetime64 at sample_weight\[1\]"),
 ])
 def test_weights_that_are_no_numbers_are_refused(method, weights, match):
     # Masked weights were unmasked (the -5 read as a weight); dates were read
@@ -321,6 +327,27 @@ def test_weights_that_are_no_numbers_are_refused(method, weights, match):
     with pytest.raises(TypeError, match=match):
         getattr(model, method)(X, y, sample_weight=weights)
     assert_array_equal(model.predict(X), before)
+
+
+def test_class_weights_that_are_no_numbers_are_refused_by_class():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    y = np.array(["a", "b"] * 3)
+    durations = {"a": np.timedelta64(1, "D"), "b": np.timedelta64(1, "h")}
+    with pytest.raises(TypeError, match=r"holds a timedelta64 at class_weight\['a'\]"):
+        LSTMClassifier(**FAST, class_weight=durations).fit(X, y)
+
+
+@pytest.mark.parametrize("weights", [
+    np.array([np.longdouble(10) ** 400, 1.0] * 3),
+    np.array([1.0, Decimal("1e400")] * 3, dtype=object),
+], ids=["long double", "Decimal"])
+def test_weights_beyond_float64_are_named_too_large(weights):
+    """Finite weights float64 cannot hold were reported as "inf: NaN or infinity"."""
+    if weights.dtype != object and np.finfo(weights.dtype).bits <= 64:
+        pytest.skip("long double is float64 on this platform")
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=r"too large for float64"):
+        LSTMRegressor(**FAST).fit(X, np.arange(6.0), sample_weight=weights)
 
 
 def test_score_holds_its_targets_to_the_rules_of_fit():

@@ -364,7 +364,8 @@ def test_complex_sample_weight_is_rejected():
         # NumPy's complex among objects: its imaginary part was dropped.
         objects = np.ones(12, dtype=object)
         objects[3] = np.complex64(1 + 2j)
-        with pytest.raises(ValueError, match="sample_weight holds complex numbers"):
+        with pytest.raises(ValueError, match=r"sample_weight holds the complex number .* at "
+                                             r"sample_weight\[3\]"):
             LSTMRegressor(**FAST).fit(X, y, sample_weight=objects)
 
 

@@ -327,9 +327,15 @@ def column_values(frame, columns):
         if isinstance(column, pd.Series):
             refuse_inexact_integer_column(column, f"column {name!r}")
         try:
-            values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
+            with np.errstate(over="ignore"):  # a long double beyond float64: named below
+                values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
         except OverflowError as exc:  # a Python int beyond float64
             raise _too_large(f"column {name!r}", exc) from None
+        if isinstance(column, pd.Series) and column.dtype.kind == "f" and column.dtype.itemsize > 8:
+            beyond = np.isinf(values[:, j]) & np.isfinite(column.to_numpy())
+            if beyond.any():
+                row = int(np.argmax(beyond))
+                raise _too_large(f"column {name!r}", f"{column.iloc[row]!r} at row {row}")
     return values
 
 
