@@ -14,8 +14,9 @@ What is learned and how it is scaled:
   where the level does not; differencing looks at no other sample, so it can
   happen before the split;
 - the scaling *is* learned from data, so it happens inside each fold: the
-  LSTM standardises its inputs (``standardize=True``) and
-  ``TransformedTargetRegressor`` standardises the targets.
+  LSTM standardises its inputs (``standardize=True``) and its targets
+  (``scale_targets=True``) from the data it is fitted on, so no wrapper is
+  needed.
 
 Consecutive windows overlap: a window's 12 targets are the next 12 months,
 so ``TimeSeriesSplit(gap=HORIZON - 1)`` leaves out the training windows
@@ -34,11 +35,9 @@ import time
 import warnings
 
 import pandas as pd
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-from sklearn.preprocessing import StandardScaler
 
 from sklstm import LSTMRegressor
 from sklstm.datasets import load_co2
@@ -65,10 +64,7 @@ def main():
     # every window length is scored on the same targets and folds.
     first_origin = changes.index[max(WINDOWS) - 1]
 
-    model = TransformedTargetRegressor(
-        LSTMRegressor(solver="lbfgs", max_iter=MAX_ITER, random_state=0),
-        transformer=StandardScaler(),
-    )
+    model = LSTMRegressor(solver="lbfgs", max_iter=MAX_ITER, random_state=0)
     cv = TimeSeriesSplit(n_splits=3, gap=HORIZON - 1)
     scores = {}
     for window in WINDOWS:
@@ -77,13 +73,13 @@ def main():
         X, y = w.X[keep], w.y[keep]  # (n, window, 1), (n, HORIZON)
         search = GridSearchCV(
             model,
-            {"regressor__hidden_layer_sizes": HIDDEN},
+            {"hidden_layer_sizes": HIDDEN},
             cv=cv,
             scoring="neg_mean_absolute_error",
             refit=False,  # only the overall best is refitted, below
         ).fit(X, y)
         for hidden, score in zip(
-            search.cv_results_["param_regressor__hidden_layer_sizes"],
+            search.cv_results_["param_hidden_layer_sizes"],
             search.cv_results_["mean_test_score"],
         ):
             scores[window, hidden[0]] = -score

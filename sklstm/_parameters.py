@@ -349,13 +349,14 @@ ATTRIBUTES_DOC = """
         Training loss of each epoch (or scipy iteration).
 
     validation_loss_curve_, validation_scores_ : list of float
-        Validation loss (without the L2 penalty) and score of each epoch,
-        with ``early_stopping`` only. They cover the last ``fit`` alone: a
-        warm start holds its validation samples out again and starts them
-        anew, where ``loss_curve_`` goes on.
+        Validation loss (without the L2 penalty) and score of each epoch
+        with ``early_stopping``; empty lists without. They cover the last
+        ``fit`` alone: a warm start holds its validation samples out again
+        and starts them anew, where ``loss_curve_`` goes on.
 
     best_validation_loss_ : float or None
-        Lowest validation loss, whose weights were restored.
+        Lowest validation loss, whose weights were restored; None without
+        ``early_stopping``.
 
     n_iter_ : int
         Epochs (or scipy iterations) run, counted over ``warm_start`` fits

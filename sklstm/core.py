@@ -24,6 +24,8 @@ scikit-learn: functions map arrays to arrays and keep no state between calls.
   al.'s NIG, NFG, NOG, NIAF, NOAF and FGR) and ``bidirectional`` (two layer
   dicts per layer, forward first); :func:`lstm_forward` also takes
   ``dropout_masks`` from :func:`draw_dropout_masks`.
+- :class:`GateInputOverflow`, a ValueError, is raised where some layer's
+  gate inputs may overflow X's dtype (BLAS would saturate gates silently).
 
 The equations, in Greff et al.'s notation, are in ``sklstm._lstm``'s module
 docstring; ``tests/test_lstm.py`` checks them by central finite differences.
@@ -43,6 +45,7 @@ Examples
 
 from ._lstm import (
     GATE_VARIANTS,
+    GateInputOverflow,
     draw_dropout_masks,
     final_states,
     gate_blocks,
@@ -54,7 +57,7 @@ from ._lstm import (
 from ._params import init_lstm_layers, init_output_layer, layer_shapes
 
 __all__ = [
-    "GATE_VARIANTS", "draw_dropout_masks", "final_states", "gate_blocks", "init_lstm_layers",
+    "GATE_VARIANTS", "GateInputOverflow", "draw_dropout_masks", "final_states", "gate_blocks", "init_lstm_layers",
     "init_output_layer", "kernel_layers", "layer_shapes", "lstm_backward", "lstm_forward",
     "lstm_predict",
 ]

@@ -15,6 +15,7 @@ from numpy.testing import assert_array_equal
 
 from sklstm._checks import first_non_finite
 from sklstm.core import (
+    GateInputOverflow,
     draw_dropout_masks,
     final_states,
     gate_blocks,
@@ -170,9 +171,12 @@ def test_gate_inputs_that_may_overflow_are_refused(dtype, value, run):
     layers[0]["W"][:] = [[2.0], [-2.0]]
     layers[0]["R"][:] = 0
     X = np.full((1, 1, 2), value, dtype=dtype)
-    with pytest.raises(ValueError, match=rf"The gate inputs of layers\[0\] may overflow "
-                                         rf"{np.dtype(dtype).name} .*X holds values up to .* "
-                                         r"layers\[0\]\['W'\] sums to 4 in magnitude"):
+    # A ValueError, and by its own class, public in sklstm.core as documented.
+    assert issubclass(GateInputOverflow, ValueError)
+    with pytest.raises(GateInputOverflow, match=rf"The gate inputs of layers\[0\] may overflow "
+                                                rf"{np.dtype(dtype).name} .*X holds values up "
+                                                r"to .* layers\[0\]\['W'\] sums to 4 in "
+                                                r"magnitude"):
         run(X, layers)
     out = run(X / 2.0**20, layers)  # within the headroom: exact
     h = out[0] if run is lstm_forward else out

@@ -143,9 +143,11 @@ def load_sunspots(*, as_frame=True):
 def load_co2(*, as_frame=True):
     """Load monthly mean Mauna Loa CO2, May 1964 - December 2001 (452 months).
 
-    Atmospheric CO2 concentration (ppmv) from continuous air samples at
-    Mauna Loa Observatory, Hawaii (Keeling and Whorf, CDIAC), as shipped in
-    statsmodels' ``co2`` dataset. The data is public domain.
+    Atmospheric CO2 concentration (ppmv) at Mauna Loa Observatory, Hawaii
+    (Keeling and Whorf, CDIAC), as shipped in statsmodels' ``co2`` dataset,
+    which describes it as "from continuous air samples"; the source it
+    cites is CDIAC's record of flask samples (see Notes). The data is
+    public domain.
 
     The raw data are weekly averages (one per Saturday, 1958-03-29 to
     2001-12-29, 59 of them missing). They are made into a regular monthly

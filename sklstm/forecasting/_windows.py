@@ -9,9 +9,7 @@ Consecutive windows overlap: with ``stride=1``, pass
 ``gap=horizon - 1`` (in windows) to ``TimeSeriesSplit`` so that no training
 target falls at or after the first target of the test fold::
 
-    from sklearn.compose import TransformedTargetRegressor
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-    from sklearn.preprocessing import StandardScaler
     from sklstm import LSTMRegressor
     from sklstm.datasets import load_co2
     from sklstm.forecasting import make_windows
@@ -19,11 +17,9 @@ target falls at or after the first target of the test fold::
     changes = load_co2().diff().iloc[1:]  # learns nothing: safe before splitting
     w = make_windows(changes, target="co2", window=12, horizon=12)
     search = GridSearchCV(
-        TransformedTargetRegressor(  # scaling is learned: inside each fold
-            LSTMRegressor(solver="lbfgs", max_iter=60, random_state=0),
-            transformer=StandardScaler(),
-        ),
-        {"regressor__hidden_layer_sizes": [(8,), (16,)]},
+        # The LSTM learns its input and target scaling in fit: inside each fold.
+        LSTMRegressor(solver="lbfgs", max_iter=60, random_state=0),
+        {"hidden_layer_sizes": [(8,), (16,)]},
         cv=TimeSeriesSplit(n_splits=3, gap=12 - 1),
     ).fit(w.X, w.y)
 
