@@ -167,7 +167,7 @@ from ._kernel import (
 __all__ = [
     "lstm_forward", "lstm_backward", "lstm_predict", "final_states", "kernel_layers", "gate_blocks",
     "kernels_of_finite_views", "sigmoid_gates", "check_cell", "draw_dropout_masks",
-    "inverse_permutation", "GATE_VARIANTS", "GateInputOverflow",
+    "inverse_permutation", "GATE_VARIANTS", "GateInputOverflow", "largest_safe_input",
 ]
 
 # Bytes of the layer states a chunk of lstm_predict keeps (over all layers).
@@ -245,6 +245,62 @@ def _overflowing_column(lay, largest_x, largest_h, limit):
         rest = total - largest  # NaN (inf - inf) is refused too
         risky = ~(rest <= limit) | ~(largest <= np.finfo(lay.WbR.dtype).max)
     return int(np.argmax(risky)) if risky.any() else None
+
+
+def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False):
+    """The largest |x| that no layer's gate inputs may overflow ``dtype`` with,
+    from zero initial states and without dropout.
+
+    Inputs of ``dtype`` up to it are never refused for overflow (see
+    :func:`_refuse_overflowing_gate_inputs`, whose test this applies), and any
+    larger one is. An exported graph, which cannot raise, marks samples
+    beyond it as :func:`lstm_forward` would refuse them.
+
+    Parameters
+    ----------
+    layers : list of dict or kernels
+        As for :func:`lstm_forward`.
+    dtype : {numpy.float32, numpy.float64}
+        The dtype the passes run in.
+    gate_variant : str or None, default=None
+        Any but "NOAF", whose state's bound grows with the number of steps.
+    bidirectional : bool, default=False
+
+    Returns
+    -------
+    largest : float
+        A value of ``dtype``: its largest value when nothing overflows, -1.0
+        when the weights alone may overflow whatever x (every input refused).
+    """
+    if gate_variant == "NOAF":
+        raise ValueError("largest_safe_input needs a bounded state: NOAF's grows with the "
+                         "number of steps.")
+    kernels = kernel_layers(layers, dtype, gate_variant)
+    n_dir = 2 if bidirectional else 1
+    limit = float(np.finfo(dtype).max) / _GATE_INPUT_HEADROOM
+
+    def safe(largest_x):
+        first = all(_overflowing_column(lay, largest_x, 1.0, limit) is None
+                    for lay in kernels[:n_dir])
+        # Deeper layers read |h| <= 1, whatever x.
+        return first and all(_overflowing_column(lay, 1.0, 1.0, limit) is None
+                             for lay in kernels[n_dir:])
+
+    top = np.finfo(dtype).max
+    if not safe(0.0):
+        return -1.0
+    if safe(float(top)):
+        return float(top)
+    # Bisection over the non-negative values of dtype, ordered as their bits.
+    bits = np.dtype(f"i{np.dtype(dtype).itemsize}")
+    low, high = 0, int(np.array(top, dtype).view(bits))  # safe(low), not safe(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if safe(float(np.array(middle, bits).view(dtype))):
+            low = middle
+        else:
+            high = middle
+    return float(np.array(low, bits).view(dtype))
 
 
 def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks):

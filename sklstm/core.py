@@ -25,7 +25,8 @@ scikit-learn: functions map arrays to arrays and keep no state between calls.
   dicts per layer, forward first); :func:`lstm_forward` also takes
   ``dropout_masks`` from :func:`draw_dropout_masks`.
 - :class:`GateInputOverflow`, a ValueError, is raised where some layer's
-  gate inputs may overflow X's dtype (BLAS would saturate gates silently).
+  gate inputs may overflow X's dtype (BLAS would saturate gates silently);
+  :func:`largest_safe_input` gives the largest |x| a stack takes without it.
 
 The equations, in Greff et al.'s notation, are in ``sklstm._lstm``'s module
 docstring; ``tests/test_lstm.py`` checks them by central finite differences.
@@ -50,6 +51,7 @@ from ._lstm import (
     final_states,
     gate_blocks,
     kernel_layers,
+    largest_safe_input,
     lstm_backward,
     lstm_forward,
     lstm_predict,
@@ -57,7 +59,7 @@ from ._lstm import (
 from ._params import init_lstm_layers, init_output_layer, layer_shapes
 
 __all__ = [
-    "GATE_VARIANTS", "GateInputOverflow", "draw_dropout_masks", "final_states", "gate_blocks", "init_lstm_layers",
-    "init_output_layer", "kernel_layers", "layer_shapes", "lstm_backward", "lstm_forward",
-    "lstm_predict",
+    "GATE_VARIANTS", "GateInputOverflow", "draw_dropout_masks", "final_states", "gate_blocks",
+    "init_lstm_layers", "init_output_layer", "kernel_layers", "largest_safe_input",
+    "layer_shapes", "lstm_backward", "lstm_forward", "lstm_predict",
 ]

@@ -71,10 +71,12 @@ What a graph cannot do
 ----------------------
 A graph cannot raise. Where ``predict`` refuses a sample (NaN inside a
 sequence, infinity, a sequence that is all padding, or a float32 model's
-standardised values beyond float32's range), the graph gives NaN outputs
-and NaN probabilities for that sample; its label is then meaningless. A
-float64 model's graph does the same for standardised values beyond
-float32's range (its layers run in float32), where ``predict`` does not.
+standardised values beyond float32's range or so large that its gate
+inputs may overflow float32, see ``sklstm.core.GateInputOverflow``), the
+graph gives NaN outputs and NaN probabilities for that sample; its label
+is then meaningless. A float64 model's graph does the same for
+standardised values beyond what float32 takes (its layers run in
+float32), where ``predict`` does not.
 
 What is refused
 ---------------
@@ -126,6 +128,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 # The public names, not their private modules, which may move.
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
+from ._lstm import largest_safe_input
 from ._validation import is_list_of_sequences
 
 __all__ = ["DEFAULT_OPSET", "to_onnx"]
@@ -210,6 +213,12 @@ _FORWARD_PARAMS = {
 _REFUSAL_REASONS = {
     "gate_variant": "the ONNX LSTM operator computes the full cell (input, forget and output "
                     "gates, tanh activations, no gate recurrence); it has no such variant.",
+    "n_exog": "the graph reads a table's columns as the steps of n_channels channels only. "
+              "Exogenous columns are read as channels repeated at every step: fit on 3-D "
+              "sequences with those values as channels (the same model) to export it.",
+    "data_format": "the graph reads sequences channels last, (n_samples, n_timesteps, "
+                   "n_channels): fit on X.transpose(0, 2, 1) with the default data_format "
+                   "(the same model) to export it.",
 }
 
 # Parameters that only steer training: the fitted attributes hold all their
@@ -266,6 +275,10 @@ class _Network:
     n_columns: int | None  # the table width of a model fitted on tables, else None
     task: str  # "regression", "binary", "multiclass" or "multilabel"
     classes: np.ndarray | None
+    # The largest standardised |x| whose gate inputs cannot overflow the
+    # float32 layers: beyond it predict refuses (a float32 model's), and the
+    # graph's BLAS could saturate gates silently.
+    largest_input: float
 
 
 # -- what can be exported -----------------------------------------------------
@@ -456,8 +469,10 @@ def _describe(estimator):
     if getattr(estimator, "quantiles_", None) is not None:
         # The fitted loss decides; one set since is refused by predict's own check.
         raise ValueError(
-            f"Cannot export {type(estimator).__name__} fitted with loss='quantile': "
-            "sklstm.onnx does not express that configuration exactly."
+            f"Cannot export {type(estimator).__name__} fitted with loss='quantile': the "
+            "graph has no form for its non-crossing quantiles (each a softplus increment "
+            "on the one below), so sklstm.onnx does not express it exactly. Export a "
+            "model of loss='squared_error'."
         )
     coupled, peephole = bool(params["coupled_gates"]), bool(params["peephole"])
     mean = np.asarray(estimator.input_mean_, np.float64)
@@ -493,6 +508,8 @@ def _describe(estimator):
         column_order=params["column_order"], newest_first=bool(params["newest_first"]),
         n_columns=int(estimator.n_features_in_) if estimator._fitted_on_table else None,
         task=task, classes=classes,
+        largest_input=largest_safe_input(estimator.coefs_, np.float32,
+                                         bidirectional=bool(params["bidirectional"])),
     )
 
 
@@ -595,7 +612,8 @@ def _emit_input(g, x, rank, in_type, net):
         rejects a ``sequence_lens`` beyond the steps; its outputs are NaN.
     seq_lens : str, (N,) int32
     padded : str or None, (N, T') bool, for 3-D input
-    invalid : str, (N,) bool, samples that predict would refuse
+    invalid : str, (N,) bool, samples that predict would refuse, or whose
+        gate inputs may overflow the float32 layers
     n_steps : str or None, (1,) int64, the input's T for 3-D input
         (per-step outputs are cut back to it)
     """
@@ -642,6 +660,9 @@ def _emit_input(g, x, rank, in_type, net):
         empty = g.op("Equal", lengths, g.const("zero", np.array(0, np.int64)))
         invalid = g.op("Or", invalid, empty)
     clean = g.op("Where", bad, g.const("zero", np.array(0, np.float32)), s)
+    largest = g.axes("ReduceMax", g.op("Abs", clean), [1, 2], keepdims=0)
+    invalid = g.op("Or", invalid, g.op("Greater", largest, g.const(
+        "largest_input", np.array(net.largest_input, np.float32))))
     clean = _fold_steps(g, clean, net, lengths if rank == 3 else None)
     return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid, n_steps
 
@@ -938,9 +959,9 @@ def _convert(scope, operator, container):
     g = _Graph(scope, container)
     if g.opset < _MIN_OPSET:
         raise ValueError(f"sklstm.onnx needs target_opset >= {_MIN_OPSET}, got {g.opset}.")
-    rank, in_type = _input_form(operator.inputs[0], net)
-    steps, seq_lens, padded, invalid, n_steps = _emit_input(
-        g, operator.inputs[0].full_name, rank, in_type, net)
+    x = _only_input(operator)
+    rank, in_type = _input_form(x, net)
+    steps, seq_lens, padded, invalid, n_steps = _emit_input(g, x.full_name, rank, in_type, net)
     if not net.return_sequences:
         n_steps = None
     for directions in net.layers:
@@ -968,11 +989,24 @@ def _convert(scope, operator, container):
                            n_steps)
 
 
+def _only_input(operator):
+    """The operator's one input; a graph declaring others would require
+    inputs that no node reads, and fail only when run."""
+    if len(operator.inputs) != 1:
+        names = [variable.onnx_name for variable in operator.inputs]
+        raise ValueError(
+            f"{type(operator.raw_operator).__name__} reads one input, X, but "
+            f"{len(operator.inputs)} are declared: {names}. Declare one in initial_types "
+            "(channels, or a table's columns, are axes of that one tensor)."
+        )
+    return operator.inputs[0]
+
+
 def _calculate_shapes(operator):
     """skl2onnx shape calculator: outputs shaped as predict_proba and predict
     (a regressor's with its targets' axis, one target too)."""
     net = _describe(operator.raw_operator)
-    x = operator.inputs[0]
+    x = _only_input(operator)
     rank, _ = _input_form(x, net)
     shape = list(x.type.shape)
     N = shape[0]

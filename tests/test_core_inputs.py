@@ -16,6 +16,7 @@ from numpy.testing import assert_array_equal
 from sklstm._checks import first_non_finite
 from sklstm.core import (
     GateInputOverflow,
+    largest_safe_input,
     draw_dropout_masks,
     final_states,
     gate_blocks,
@@ -160,6 +161,32 @@ def test_huge_finite_X_is_not_mistaken_for_infinity():
     X = np.full((400, 20, 2), 3e34, dtype=np.float32)  # their sum overflows float32
     out, _ = lstm_forward(X, kernel_layers(layers, np.float32))
     assert out.shape == (400, 4) and np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("variant", [None, "FGR"])
+def test_largest_safe_input_is_where_the_refusal_begins(dtype, bidirectional, variant):
+    layers = init_lstm_layers(3, (4, 5), np.random.default_rng(0), bidirectional=bidirectional,
+                              gate_variant=variant)
+    largest = largest_safe_input(layers, dtype, gate_variant=variant,
+                                 bidirectional=bidirectional)
+    X = np.zeros((2, 3, 3), dtype)
+    X[1, 1, 2] = -largest
+    lstm_forward(X, layers, gate_variant=variant, bidirectional=bidirectional)  # accepted
+    X[1, 1, 2] = -np.nextafter(dtype(largest), dtype(np.inf))
+    with pytest.raises(GateInputOverflow):
+        lstm_forward(X, layers, gate_variant=variant, bidirectional=bidirectional)
+    # Weights that overflow whatever x: every input refused. Small ones: none.
+    deep = [dict(layer) for layer in layers]
+    deep[-1]["R"] = np.full_like(deep[-1]["R"], np.finfo(dtype).max / 4)
+    assert largest_safe_input(deep, dtype, gate_variant=variant,
+                              bidirectional=bidirectional) == -1.0
+    tiny = [{key: value * 1e-300 for key, value in layer.items()} for layer in layers]
+    assert largest_safe_input(tiny, np.float32, gate_variant=variant,
+                              bidirectional=bidirectional) == np.finfo(np.float32).max
+    with pytest.raises(ValueError, match="NOAF"):
+        largest_safe_input(layers, dtype, gate_variant="NOAF")
 
 
 @pytest.mark.parametrize("dtype, value", [(np.float32, 3e38), (np.float64, 1.5e308)])

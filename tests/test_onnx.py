@@ -22,6 +22,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor  # noqa: E402
 from sklstm import onnx as sklstm_onnx  # noqa: E402
+from sklstm.core import GateInputOverflow, largest_safe_input  # noqa: E402
 from sklstm.onnx import to_onnx  # noqa: E402
 
 RTOL = 1e-5
@@ -402,6 +403,27 @@ def test_refused_samples_give_nan_not_a_number():
     _assert_close(got[3:], _predict(model, X[3:]))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_samples_whose_gate_inputs_may_overflow_give_nan(dtype):
+    """predict refuses a float32 model's inputs whose gate inputs may
+    overflow float32 (GateInputOverflow); the graph, whose layers run in
+    float32 for either model, gave finite numbers there."""
+    X, y = _data(dtype)
+    model = _fit(LSTMRegressor, X, y)
+    onx = to_onnx(model, X)
+    largest = largest_safe_input(model.coefs_, np.float32)
+    mean, scale = model.input_mean_[0], model.input_scale_[0]
+    huge = X.copy()
+    huge[0, 2, 0] = mean + 4 * largest * scale  # standardised: 4 times the bound
+    huge[1, 3, 0] = mean + largest / 4 * scale  # within it
+    if dtype == np.float32:
+        with pytest.raises(GateInputOverflow):
+            model.predict(huge[:1])
+    (got,) = _run(onx, huge)
+    assert np.isnan(got[0]).all() and np.isfinite(got[1:]).all()
+    _assert_close(got[2:], _predict(model, X[2:]))
+
+
 # -- 2-D tables, read in the graph as predict reads them ---------------------
 
 
@@ -698,6 +720,11 @@ def test_refuses_input_declarations_the_graph_would_read_wrong():
         with pytest.raises(ValueError, match=rf"the model reads {C}\. Declare the input's "
                                              rf"shape as \[None, None, {C}\]"):
             convert(on_sequences, FloatTensorType([None, None, channels]))
+    # A second input no node would read: the graph failed only when run.
+    with pytest.raises(ValueError, match=r"reads one input, X, but 2 are declared: "
+                                         r"\['X', 'Z'\]"):
+        skl2onnx.convert_sklearn(on_sequences, initial_types=[
+            ("X", FloatTensorType([None, None, C])), ("Z", FloatTensorType([None, None, C]))])
     # The declarations that fit export, and match predict.
     _assert_close(_run(convert(on_tables, FloatTensorType([None, T])), table)[0],
                   _predict(on_tables, table))
@@ -822,9 +849,14 @@ def test_scaled_targets_fold_into_the_head():
 
 @pytest.mark.parametrize(
     "params, match",
-    [({"loss": "quantile"}, "Cannot export LSTMRegressor fitted with loss='quantile'"),
-     ({"n_exog": 1}, "Cannot export LSTMRegressor with n_exog="),
-     ({"data_format": "channels_first"}, "Cannot export LSTMRegressor with data_format=")],
+    # Each with its reason and route, not only "does not express that exactly".
+    [({"loss": "quantile"}, "Cannot export LSTMRegressor fitted with loss='quantile': the "
+                            "graph has no form for its non-crossing quantiles.*Export a model "
+                            "of loss='squared_error'"),
+     ({"n_exog": 1}, "Cannot export LSTMRegressor with n_exog=1: .*fit on 3-D sequences with "
+                     "those values as channels"),
+     ({"data_format": "channels_first"}, r"Cannot export LSTMRegressor with data_format="
+                                         r"'channels_first': .*fit on X.transpose\(0, 2, 1\)")],
 )
 def test_refuses_configurations_without_an_exact_graph(params, match):
     X, y = _data()
