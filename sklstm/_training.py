@@ -81,8 +81,9 @@ def _warn_at_the_cap(message):
         warnings.warn(f"{message} {_AT_THE_CAP}", IterationLimitWarning)
 
 
-# A stochastic fit whose last epoch's loss exceeds its first's by this factor
-# has diverged, even if every value stayed finite.
+# A stochastic fit whose last epoch's loss exceeds its reference by this
+# factor has diverged, even if every value stayed finite (see
+# _warn_if_loss_exploded).
 _DIVERGENCE_FACTOR = 10.0
 _DIVERGENCE_ADVICE = (
     "Lower learning_rate_init, set clip_norm, or keep standardize=True (and, for a "
@@ -434,22 +435,28 @@ def _report_divergence(epoch, n_iter, advice):
 
 
 def _warn_if_loss_exploded(curve, first_epoch, advice):
-    """Warn when the last loss exceeds the earliest ones by ``_DIVERGENCE_FACTOR``.
+    """Warn when the last loss exceeds the reference by ``_DIVERGENCE_FACTOR``.
 
     The loss can explode without overflowing (the hidden state is bounded,
     only the output layer grows) and then stop "improving": without this
-    warning such a run would end as if it had converged. The reference
-    includes earlier warm-started fits, whose first losses are the largest:
-    a warm start from a near-perfect fit may wobble without diverging.
+    warning such a run would end as if it had converged. The reference of a
+    fresh fit is its first epoch's loss. That of a call continuing earlier
+    training (a warm start, ``partial_fit``) is the largest loss of the
+    earlier calls, whose first losses are the largest: a warm start from a
+    near-perfect fit may wobble without diverging, and this call's own first
+    epoch, which may have exploded already, is no reference.
     Returns whether it warned.
     """
-    if len(curve) <= first_epoch + 1:
+    continuing = first_epoch > 0
+    if len(curve) <= max(first_epoch, 1):
         return False
-    reference = max(curve[: first_epoch + 1])
+    reference = max(curve[:first_epoch]) if continuing else curve[0]
     if curve[-1] > _DIVERGENCE_FACTOR * reference:
+        since = ("the largest of the earlier fits" if continuing else "the first epoch")
+        drift = (" (or the data are far from those fitted before)" if continuing else "")
         warnings.warn(
-            f"Training diverged: the training loss rose from {reference:.4g} to "
-            f"{curve[-1]:.4g} in the last epoch. {advice}",
+            f"Training diverged{drift}: the training loss rose from {reference:.4g} "
+            f"({since}) to {curve[-1]:.4g} in the last epoch. {advice}",
             ConvergenceWarning,
         )
         return True

@@ -588,6 +588,40 @@ def test_exploding_but_finite_loss_warns(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_a_continued_fit_whose_loss_explodes_warns(Estimator, how):
+    """Fixed bug: the reference of a warm start or partial_fit included its
+    own first epoch, so partial_fit (one epoch, its own reference) never
+    warned, nor a warm start that exploded in its first epoch: R² fell from
+    0.19 to -1e26 without a word."""
+    X, y = sum_of_last_two(n_samples=32)
+    target = y if Estimator is LSTMRegressor else y > 0
+    model = Estimator((4,), max_iter=30, batch_size=8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, target)
+        for _ in range(3):  # continuing at the fitted rate: quiet
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", ConvergenceWarning)
+                model.partial_fit(X, target)
+    earlier = max(model.loss_curve_)
+    if how == "partial_fit":
+        model.set_params(solver="sgd", learning_rate_init=1e4)
+        continue_fit = model.partial_fit
+    else:
+        model.set_params(warm_start=True, learning_rate_init=1e10, max_iter=5)
+        continue_fit = model.fit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        with pytest.warns(ConvergenceWarning, match=r"Training diverged \(or the data are far "
+                                                    r"from those fitted before\): the training "
+                                                    r"loss rose from .* \(the largest of the "
+                                                    r"earlier fits\)"):
+            continue_fit(X, target)
+    assert model.loss_curve_[-1] > 10 * earlier
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
 def test_a_fit_that_ends_worse_than_it_started_warns(Estimator):
     """Fixed bug: Adam with learning_rate_init=100 blew the loss up within its
     first epoch; every later epoch then "improved" on that one, and the fit
