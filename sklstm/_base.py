@@ -505,6 +505,32 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     "refit with warm_start=False to change it."
                 )
 
+    def set_params(self, **params):
+        """Set the parameters of this estimator, all or none.
+
+        scikit-learn's ``set_params`` sets the keys before an unknown one and
+        then raises, so that a fitted model could be left with, say, another
+        ``hidden_layer_sizes`` and refuse to predict. Every key is checked
+        before any is set.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        own = self.get_params(deep=False)
+        unknown = {key: value for key, value in params.items() if key not in own}
+        if unknown:
+            nested = [key for key in unknown if key.partition("__")[0] in own]
+            if nested:  # scikit-learn's own attempt fails inside it, on the value
+                raise ValueError(
+                    f"Invalid parameter {nested[0]!r} for {type(self).__name__}: its "
+                    "parameters hold no estimator, so none takes nested keys "
+                    "(<name>__<key>)."
+                )
+            # scikit-learn's error, naming the key, from an untouched copy
+            super(BaseLSTM, scratch_copy(self)).set_params(**unknown)
+        return super().set_params(**params)
+
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: it may be the live __dict__
         for name in self._get_param_names():

@@ -169,7 +169,12 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     )
     _auto_batch_size = ENCODER_DECODER_AUTO_BATCH_SIZE
     # Saved before decoder_state existed, a model's decoder started from zeros.
-    _LEGACY_FITTED_STATE = {**BaseLSTM._LEGACY_FITTED_STATE, "decoder_state": "zeros"}
+    # Only parameters are restored: a patch_length the instance held would
+    # shadow the class attribute above.
+    _LEGACY_FITTED_STATE = {
+        **{k: v for k, v in BaseLSTM._LEGACY_FITTED_STATE.items() if k not in _NOT_PARAMETERS},
+        "decoder_state": "zeros",
+    }
 
     _parameter_constraints = {
         **{k: v for k, v in LSTMRegressor._parameter_constraints.items()

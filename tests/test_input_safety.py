@@ -1023,6 +1023,23 @@ def test_columns_reordered_are_refused_when_labels_are_written_differently(
     assert_array_equal(model.predict(X), before)
 
 
+@pytest.mark.parametrize("bad_key", ["bogus", "alpha__x"])
+def test_set_params_with_a_bad_key_changes_nothing(bad_key):
+    """scikit-learn's set_params set the keys before the bad one: a fitted
+    model was left with hidden_layer_sizes=(7,) and refused to predict."""
+    X = np.random.RandomState(0).normal(size=(12, 4, 2))
+    model = LSTMRegressor(**FAST).fit(X, X[:, -1, 0])
+    before, params = model.predict(X), model.get_params()
+    match = "Invalid parameter 'bogus' for estimator LSTMRegressor" if bad_key == "bogus" else (
+        "Invalid parameter 'alpha__x' for LSTMRegressor: its parameters hold no estimator")
+    with pytest.raises(ValueError, match=re.escape(match)):
+        model.set_params(alpha=5.0, hidden_layer_sizes=(7,), **{bad_key: 1})
+    assert model.get_params() == params
+    assert_array_equal(model.predict(X), before)
+    model.set_params(alpha=5.0)  # good keys are set
+    assert model.alpha == 5.0
+
+
 def test_many_reordered_columns_are_listed_in_short():
     X = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 40)))
     model = LSTMRegressor(**FAST).fit(X, np.arange(12.0))

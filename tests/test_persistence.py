@@ -296,6 +296,21 @@ def test_an_encoder_decoder_with_patches_is_refused_at_load():
         pickle.loads(pickle.dumps(model)).__setstate__(state)
 
 
+def test_a_loaded_encoder_decoder_holds_no_parameter_it_does_not_have():
+    """A round trip added patch_length=1 to the instance, from the legacy
+    defaults of the estimators whose parameter it is."""
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    X = np.random.RandomState(0).normal(size=(30, 8, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMEncoderDecoderRegressor(hidden_layer_sizes=(4,), horizon=2,
+                                            max_iter=2).fit(X, X[:, -2:, 0])
+    loaded = pickle.loads(pickle.dumps(model))
+    assert set(vars(loaded)) == set(vars(model))
+    assert "patch_length" not in vars(loaded)
+
+
 # -- a loaded state is checked before it predicts -------------------------------------
 
 
