@@ -32,6 +32,7 @@ list ``y`` holds one array of per-step targets per sequence, exactly as long
 as that sequence.
 """
 
+import itertools
 import numbers
 import sys
 import warnings
@@ -854,41 +855,51 @@ def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
 
 
 def _warn_if_variables_are_steps(columns, named, newest_first, name):
-    """Warn when the columns are the same lags of several variables, in
-    blocks of one variable each, then other columns: ``n_channels`` of them
-    in ``column_order="channel_major"``, read as steps of one channel.
+    """Warn when the columns are the same lags of several variables, then
+    other columns, read as steps of one channel: ``n_channels`` of them, in
+    blocks of one variable each (``column_order="channel_major"``, as
+    skforecast's multivariate tables) or a step's variables side by side
+    (``"time_major"``).
 
     ``named`` holds :func:`_lag_number` of each column. Returns whether it
     warned.
     """
-    blocks = []  # (variable, lags) of each block of one variable's lags
-    for lag in named:
-        if lag is None:
+    lagged = list(itertools.takewhile(lambda lag: lag is not None, named))
+    n_lagged = len(lagged)
+    variables = list(dict.fromkeys(variable for _, variable in lagged))
+    n_vars = len(variables)
+    if n_vars < 2 or n_lagged % n_vars or any(c is not None for c in named[n_lagged:]):
+        return False
+    n_steps = n_lagged // n_vars
+    # The place (variable, step) of column k in each layout.
+    layouts = {
+        "channel_major": lambda k: (k // n_steps, k % n_steps),
+        "time_major": lambda k: (k % n_vars, k // n_vars),
+    }
+    for order, place in layouts.items():
+        places = [place(k) for k in range(n_lagged)]
+        lags = [lagged[k][0] for k in range(n_lagged) if places[k][0] == 0]
+        if all(lagged[k] == (lags[step], variables[var]) for k, (var, step) in enumerate(places)):
             break
-        if not blocks or blocks[-1][0] != lag[1]:
-            blocks.append((lag[1], []))
-        blocks[-1][1].append(lag[0])
-    n_lagged = sum(len(lags) for _, lags in blocks)
-    lags = blocks[0][1]
-    if (
-        any(c is not None for c in named[n_lagged:])
-        or len({variable for variable, _ in blocks}) != len(blocks)
-        or any(other != lags for _, other in blocks)
-        or len(lags) < 2
-        or not _in_one_direction(lags)
-    ):
+    else:
+        return False
+    if n_steps < 2 or not _in_one_direction(lags):
         return False
     n_other = len(columns) - n_lagged
-    order = lags[1] > lags[0]  # increasing lag numbers: newest first
+    later = lags[1] > lags[0]  # increasing lag numbers: newest first
     followed = f", followed by {n_other} other column(s)" if n_other else ""
     exog = f", n_exog={n_other}" if n_other else ""
-    runs = ", ".join(f"{columns[k]} .. {columns[k + len(lags) - 1]}"
-                     for k in range(0, n_lagged, len(lags)))
+    if order == "channel_major":
+        runs = ", ".join(f"{columns[k]} .. {columns[k + n_steps - 1]}"
+                         for k in range(0, n_lagged, n_steps))
+    else:
+        runs = (f"{columns[0]}, {columns[1]}, ..: each step's {n_vars} variables side by "
+                "side")
     warnings.warn(
-        f"The columns of {name} are named as the same {len(lags)} lags of {len(blocks)} "
+        f"The columns of {name} are named as the same {n_steps} lags of {n_vars} "
         f"variables ({runs}){followed}, but they are read as {n_lagged} steps of one "
         f"channel (newest_first={newest_first}). Pass "
-        f"n_channels={len(blocks)}, column_order='channel_major', newest_first={order}"
+        f"n_channels={n_vars}, column_order={order!r}, newest_first={later}"
         f"{exog} to read each variable as a channel.",
         DataLayoutWarning,
         stacklevel=_caller_stacklevel(),

@@ -549,31 +549,39 @@ def test_lag_names_of_several_channels_are_left_to_their_declaration():
                       column_order="channel_major").fit(table, np.arange(30.0))
 
 
-@pytest.mark.parametrize("columns, exog", [
-    (["s1_lag_1", "s1_lag_2", "s1_lag_3", "s2_lag_1", "s2_lag_2", "s2_lag_3"], []),
-    (["lag_0__y", "lag_1__y", "lag_0__x", "lag_1__x"], ["promo"]),
+@pytest.mark.parametrize("columns, exog, order", [
+    (["s1_lag_1", "s1_lag_2", "s1_lag_3", "s2_lag_1", "s2_lag_2", "s2_lag_3"], [],
+     "channel_major"),
+    (["lag_0__y", "lag_1__y", "lag_0__x", "lag_1__x"], ["promo"], "channel_major"),
+    # A step's variables side by side, as lags built lag by lag.
+    (["s1_lag_1", "s2_lag_1", "s1_lag_2", "s2_lag_2", "s1_lag_3", "s2_lag_3"], [],
+     "time_major"),
+    (["lag_1__y", "lag_1__x", "lag_2__y", "lag_2__x"], ["promo"], "time_major"),
 ])
-def test_the_same_lags_of_several_variables_are_advised_as_channels(columns, exog):
+def test_the_same_lags_of_several_variables_are_advised_as_channels(columns, exog, order):
     """skforecast's multivariate tables (and sktime's names) hold each
-    variable's lags in turn: read with the defaults, one channel's steps
-    ran through every variable, silently."""
+    variable's lags in turn, or each lag's variables in turn: read with the
+    defaults, one channel's steps ran through every variable, silently."""
     rng = np.random.RandomState(0)
     table = pd.DataFrame(rng.normal(size=(30, len(columns) + len(exog))),
                          columns=columns + exog)
     target = rng.normal(size=30)
     kw = dict(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=3, random_state=0)
-    advice = dict(n_channels=2, column_order="channel_major", newest_first=True,
-                  n_exog=len(exog))
+    advice = dict(n_channels=2, column_order=order, newest_first=True, n_exog=len(exog))
     text = ", ".join(f"{k}={v!r}" for k, v in advice.items() if k != "n_exog" or exog)
     with pytest.warns(DataLayoutWarning, match=re.escape(f"Pass {text} to read each")):
         LSTMRegressor(**kw).fit(table, target)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
         advised = LSTMRegressor(**advice, **kw).fit(table, target)
-    # Read as advised: each variable a channel, oldest lag first.
+    # Read as advised: each variable a channel, oldest lag first, its columns
+    # found by name.
     n_lags = len(columns) // 2
     values = table.to_numpy()
-    steps = np.stack([values[:, n_lags - 1::-1], values[:, 2 * n_lags - 1:n_lags - 1:-1]], 2)
+    of = [c.split("__")[-1] if "__" in c else c.rpartition("_lag_")[0] for c in columns]
+    steps = np.stack([values[:, [k for k, v in enumerate(of) if v == variable][::-1]]
+                      for variable in dict.fromkeys(of)], 2)
+    assert steps.shape == (30, n_lags, 2)
     if exog:
         steps = np.concatenate([steps, np.repeat(values[:, None, -1:], n_lags, 1)], axis=2)
     on_steps = LSTMRegressor(**kw).fit(steps, target)
