@@ -565,7 +565,7 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
         prices a cent apart, say); None in a first fit.
     """
     w = np.asarray(weights, dtype=np.float64)
-    center, spread, constant = column_statistics(Y, w, what="y")
+    center, spread, constant, _ = column_statistics(Y, w, what="y")
     rows, cast = Y.astype(np.float64), Y_cast.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
         error = np.sqrt(w @ (cast - rows) ** 2 / w.sum())

@@ -10,10 +10,11 @@ import numpy as np
 __all__ = ["column_statistics", "mean_and_scale", "unit_exponents", "CONSTANT_RELATIVE_TOL"]
 
 # A column whose standard deviation is below this fraction of its largest
-# absolute value is constant up to rounding: it is centred but not scaled
-# (scale 1), so that rounding noise is never blown up to unit size. The bound
-# is relative to the column's own magnitude, so that data in small units
-# (1e-15, say) are scaled like the same data in large ones.
+# absolute value is constant up to rounding: it is centred and scaled by its
+# magnitude, not its spread, so that rounding noise is never blown up to unit
+# size (nor, at scale 1, left at the size of a unit in the last place of
+# 1e20, 16384). The bound is relative to the column's own magnitude, so that
+# data in small units (1e-15, say) are scaled like the same data in large ones.
 CONSTANT_RELATIVE_TOL = 10 * np.finfo(np.float64).eps
 
 
@@ -65,14 +66,16 @@ def unit_exponents(*arrays, axis=None):
 
 def mean_and_scale(values, weights=None, *, what="X"):
     """Weighted mean and scale of each column of ``values``: the standard
-    deviation, or 1 for a constant column (see :func:`column_statistics`).
+    deviation; for a column constant up to rounding, its largest absolute
+    value, so that its rounding noise stays of relative size; 1 for a column
+    that is exactly constant, or zero (see :func:`column_statistics`).
 
     Returns
     -------
     mean, scale : ndarray of shape (n_columns,), float64
     """
-    mean, std, constant = column_statistics(values, weights, what=what)
-    return mean, np.where(constant, 1.0, std)
+    mean, std, constant, magnitude = column_statistics(values, weights, what=what)
+    return mean, np.where(constant, magnitude, std)
 
 
 def column_statistics(values, weights=None, *, what="X"):
@@ -103,6 +106,10 @@ def column_statistics(values, weights=None, *, what="X"):
     constant : ndarray of shape (n_columns,), bool
         Columns whose standard deviation is at most ``CONSTANT_RELATIVE_TOL``
         times their largest absolute value (or underflows to 0).
+    magnitude : ndarray of shape (n_columns,), float64
+        The largest absolute value of each column whose counted values
+        differ, by rounding or more; 1 where they are all equal, or differ
+        by a spread that underflows.
 
     Raises
     ------
@@ -140,4 +147,8 @@ def column_statistics(values, weights=None, *, what="X"):
     # Constant up to rounding, or varying by so little (subnormal values)
     # that the scale underflows to 0.
     constant = (std <= CONSTANT_RELATIVE_TOL * peaks) | (scale == 0)
-    return np.ldexp(mean, exponents), scale, constant
+    # Values that differ by rounding keep it at rounding's relative size;
+    # subnormal ones whose spread underflows are not scaled up to unit size.
+    differ = np.any(units != units[0], axis=0) & (scale > 0)
+    magnitude = np.where(differ, np.ldexp(peaks, exponents), 1.0)
+    return np.ldexp(mean, exponents), scale, constant, magnitude

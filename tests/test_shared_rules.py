@@ -183,17 +183,39 @@ def test_statistics_are_those_of_numpy_and_scale_free():
                                    rtol=1e-13)
 
 
-def test_a_column_constant_up_to_rounding_is_centred_not_scaled():
-    # At any level, rounding noise is not blown up; a variation of 1e-6 is data.
+def test_a_column_constant_up_to_rounding_keeps_its_noise_at_rounding_size():
+    """At any level, rounding noise is neither blown up to unit size nor, at
+    scale 1, left at its absolute size (16384 around 1e20, where a fit's
+    score fell from 0.99 to 0.02); a variation of 1e-6 is data."""
     z = np.random.RandomState(0).normal(size=20)
-    for level in (0.1, 1.0, 7.0, 1e-200, 1e200):
+    for level in (0.1, 1.0, 7.0, 1e-200, 1e20, 1e200):
         unit = np.c_[np.ones(20), 1 + np.finfo(float).eps * z, 1 + 1e-6 * z]
-        mean, scale = mean_and_scale(level * unit)
+        values = level * unit
+        mean, scale = mean_and_scale(values)
         np.testing.assert_allclose(mean, level * unit.mean(axis=0), rtol=1e-15)
-        assert scale[0] == scale[1] == 1.0
+        assert scale[0] == 1.0  # exactly constant: centred to zeros
+        assert scale[1] == np.abs(values[:, 1]).max()
+        assert np.abs((values[:, 1] - mean[1]) / scale[1]).max() < 1e-14
         np.testing.assert_allclose(scale[2], level * unit[:, 2].std(), rtol=1e-9)
     mean, scale = mean_and_scale(np.zeros((4, 1)))
     assert mean == 0.0 and scale == 1.0
+
+
+def test_a_channel_constant_up_to_rounding_fits_as_the_exact_constant():
+    """Around 1e20 its rounding noise entered the network at 16384 a unit in
+    the last place, and the score fell from 0.99 to 0.02 without a word."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(40, 6, 2))
+    y = X[:, -2:, 0].sum(axis=1)
+    exact, rounded = X.copy(), X.copy()
+    exact[:, :, 1] = 1e20
+    rounded[:, :, 1] = 1e20 * (1 + 4 * np.finfo(float).eps * rng.randint(-3, 4, size=(40, 6)))
+    assert np.unique(rounded[:, :, 1]).size > 1
+    kw = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=30, random_state=0)
+    on_exact = LSTMRegressor(**kw).fit(exact, y)  # ConvergenceWarning filtered above
+    on_rounded = LSTMRegressor(**kw).fit(rounded, y)
+    np.testing.assert_allclose(on_rounded.predict(rounded), on_exact.predict(exact), rtol=1e-9)
+    assert on_rounded.score(rounded, y) > 0.9
 
 
 @pytest.mark.parametrize("level", [0.001, 0.7, 123.456])
