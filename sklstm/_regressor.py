@@ -567,8 +567,12 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
     w = np.asarray(weights, dtype=np.float64)
     center, spread, constant, _ = column_statistics(Y, w, what="y")
     rows, cast = Y.astype(np.float64), Y_cast.astype(np.float64)
+    # In power-of-two units: squared, an error of 1e-170 (targets of 1e-200
+    # cast to 0) would underflow to 0 and pass.
+    exponents = unit_exponents(rows, axis=0)
     with np.errstate(over="ignore", invalid="ignore"):
-        error = np.sqrt(w @ (cast - rows) ** 2 / w.sum())
+        error = np.ldexp(np.sqrt(w @ np.ldexp(cast - rows, -exponents) ** 2 / w.sum()),
+                         exponents)
         scale = np.where(constant, np.inf, spread)
         if fitted_scale is not None:
             scale = np.maximum(scale, np.asarray(fitted_scale, dtype=np.float64))

@@ -270,6 +270,17 @@ def test_targets_whose_spread_float32_cannot_hold_are_refused(return_sequences):
     np.testing.assert_array_equal(model.predict(X32), before)
 
 
+@pytest.mark.parametrize("factor", [1e-100, 1e-200, 1e-300])
+def test_targets_that_vanish_in_float32_are_refused(factor):
+    """float32 holds nothing below 1e-45: the targets became zeros. From
+    1e-170 the check's squared error underflowed to 0 too, and the model
+    fitted a constant without a word."""
+    X, y = last_two(20, n_steps=3)
+    with pytest.raises(ValueError, match=r"y's output 0 varies by .* finer than float32"):
+        LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), y * factor)
+    LSTMRegressor((2,), max_iter=2).fit(X, y * factor)  # float64 holds them
+
+
 @ignore_convergence
 @pytest.mark.parametrize("factor", [1e-300, 1e300])
 def test_targets_in_extreme_units_train_as_in_unit_ones(factor):
