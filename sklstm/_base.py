@@ -90,6 +90,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     _auto_patch_aim = "steps"
     # What batch_size="auto" is (sklstm._training).
     _auto_batch_size = AUTO_BATCH_SIZE
+    # Whether the head's one logit is a binary classifier's (LSTMClassifier).
+    _binary_head = False
 
     def __init__(
         self,
@@ -737,7 +739,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             gate_variant=architecture["gate_variant"],
             bidirectional=architecture["bidirectional"],
         )
-        check_head(self.out_coef_, self.out_intercept_, layout.n_top, n_logits, targets)
+        check_head(self.out_coef_, self.out_intercept_, layout.n_top, n_logits, targets,
+                   binary=self._binary_head)
         theta = layout.pack(
             self.coefs_, self.out_coef_, self.out_intercept_, dtype=self.out_coef_.dtype
         )

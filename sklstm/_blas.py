@@ -37,7 +37,9 @@ class _SingleBlasThread:
     Thread counts are process-wide, so only the main thread enters (see
     ``_blas_threads_for``), and needs no lock; nested contexts share one
     limit: the first to enter saves the counts and the last to leave
-    restores them.
+    restores them. The limit also reaches products that other threads run
+    meanwhile, whose last bits then depend on the main thread's timing (the
+    README's "Scaling out" says how to keep threads bit-reproducible).
     """
 
     _libs = None

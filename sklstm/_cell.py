@@ -127,14 +127,20 @@ def _layer_shape(arrays, gate_variant, depth):
             shapes[len(gate_blocks(coupled, gate_variant)) * H] = coupled
     if R.shape[1] not in shapes:
         expected = " or ".join(f"({H}, {n})" for n in shapes)
+        # PyTorch's weight_hh is (4H, H): its rows would be taken for H.
+        transposed = (f" It looks transposed, as PyTorch's weight_hh_l{depth} is (4H, H): "
+                      "pass its transpose." if R.shape[0] == 4 * R.shape[1] else "")
         raise ValueError(
             f"{name}: R must have shape {expected} for gate_variant={gate_variant!r}, "
-            f"got {R.shape}."
+            f"got {R.shape}.{transposed}"
         )
     coupled = shapes[R.shape[1]]
     nbH = R.shape[1]
     if W.ndim != 2 or W.shape[0] == 0 or W.shape[1] != nbH:
-        raise ValueError(f"{name}: W must have shape (n_in, {nbH}), got {W.shape}.")
+        transposed = (f" It looks transposed, as PyTorch's weight_ih_l{depth} is "
+                      "(4H, n_in): pass its transpose." if W.ndim == 2 and W.shape[0] == nbH
+                      else "")
+        raise ValueError(f"{name}: W must have shape (n_in, {nbH}), got {W.shape}.{transposed}")
     if b.shape != (nbH,):
         raise ValueError(f"{name}: b must have shape ({nbH},), got {b.shape}.")
     n_sig = nbH // H - 1

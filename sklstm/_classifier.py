@@ -401,6 +401,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return (1 if k == 2 and not self._multilabel else k), f"{k}{kind}"
 
     @property
+    def _binary_head(self):
+        return self._n_logits()[0] == 1
+
+    @property
     def _multilabel(self):
         # Derived, not stored: the binarizer saw a multilabel indicator.
         return self._label_binarizer.y_type_ == "multilabel-indicator"

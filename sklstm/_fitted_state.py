@@ -229,10 +229,11 @@ def check_layer_shapes(coefs, n_features, architecture, *, first=0, reads=None):
             )
 
 
-def check_head(coef, intercept, n_top, n_logits, targets):
+def check_head(coef, intercept, n_top, n_logits, targets, *, binary=False):
     """``out_coef_`` (n_top, n_logits) and ``out_intercept_`` (n_logits,).
 
-    ``targets`` says where ``n_logits`` comes from, e.g. "n_outputs_=1".
+    ``targets`` says where ``n_logits`` comes from, e.g. "n_outputs_=1";
+    ``binary`` whether the one logit is a binary classifier's.
     """
     check_float_array(coef, "out_coef_")
     check_float_array(intercept, "out_intercept_")
@@ -247,6 +248,15 @@ def check_head(coef, intercept, n_top, n_logits, targets):
             f"out_coef_ must have shape {(n_top, n_logits)} (units, outputs), got "
             f"{coef.shape}. It looks transposed: PyTorch's Linear.weight is (outputs, "
             "units); set out_coef_ to its transpose."
+        )
+    if binary and coef.shape[1] == 2:
+        raise ValueError(
+            f"out_coef_ has 2 output columns, but a binary classifier has one logit, "
+            "whose sigmoid is the second class's probability. A two-logit softmax head "
+            "(PyTorch's with CrossEntropyLoss) gives the same probabilities as one logit, "
+            "their difference: from a Linear of weight (2, units) and bias (2,), "
+            "out_coef_ = (weight[1] - weight[0])[:, None] and out_intercept_ = "
+            "[bias[1] - bias[0]]."
         )
     if coef.shape[1] != n_logits:
         raise ValueError(

@@ -7,6 +7,7 @@ selection tools, in one process and across processes.
 """
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_sample_weight
 
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.core import lstm_forward
 from sklstm._weights import balanced_sample_weight
 
 ignore_convergence = pytest.mark.filterwarnings(
@@ -530,6 +532,38 @@ def test_binary_classifier_uses_one_logistic_output(reference_forward):
     z = (reference_forward(X, torch_to_sklstm(layers)) @ weight.T + bias)[:, 0]
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expit(z), rtol=1e-12)
     np.testing.assert_array_equal(clf.predict(X), np.where(z > 0, "yes", "no"))
+
+
+def test_a_two_logit_softmax_head_is_refused_with_the_conversion_that_loads_it(
+        reference_forward):
+    """PyTorch's usual binary head (two logits, CrossEntropyLoss) was refused
+    with advice no binary fit can follow ("fit the shell on targets of as
+    many outputs"); the advised difference of the logits reproduces its
+    softmax probabilities."""
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(6, 3, 1))
+    clf = fitted_shell(LSTMClassifier, X, ["no", "yes"] * 3, (2,))
+    layers = torch_like_layers(rng, 1, (2,))
+    weight, bias = rng.normal(size=(2, 2)), rng.normal(size=2)  # Linear(2 units, 2 logits)
+    load_torch_layout(clf, layers, weight, bias)
+    with pytest.raises(ValueError, match=re.escape(
+            "out_coef_ = (weight[1] - weight[0])[:, None] and out_intercept_ = "
+            "[bias[1] - bias[0]]")):
+        clf.predict(X)
+    clf.out_coef_ = (weight[1] - weight[0])[:, None]
+    clf.out_intercept_ = np.array([bias[1] - bias[0]])
+    logits = reference_forward(X, torch_to_sklstm(layers)) @ weight.T + bias
+    np.testing.assert_allclose(clf.predict_proba(X), softmax(logits, axis=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("key", ["W", "R"])
+def test_the_core_names_a_matrix_in_pytorchs_untransposed_layout(key):
+    rng = np.random.RandomState(0)
+    layer = torch_to_sklstm(torch_like_layers(rng, 2, (3,)))[0]
+    layer[key] = layer[key].T
+    torch_name = {"W": "weight_ih_l0", "R": "weight_hh_l0"}[key]
+    with pytest.raises(ValueError, match=f"It looks transposed, as PyTorch's {torch_name}"):
+        lstm_forward(rng.normal(size=(2, 4, 2)), [layer])
 
 
 # -- hyper-parameter validation ------------------------------------------------------
