@@ -169,8 +169,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     )
     _auto_batch_size = ENCODER_DECODER_AUTO_BATCH_SIZE
     # Saved before decoder_state existed, a model's decoder started from zeros.
-    # Only parameters are restored: a patch_length the instance held would
-    # shadow the class attribute above.
+    # Not patch_length, which is no parameter here: an instance attribute
+    # would shadow the class attribute above.
     _LEGACY_FITTED_STATE = {
         **{k: v for k, v in BaseLSTM._LEGACY_FITTED_STATE.items() if k not in _NOT_PARAMETERS},
         "decoder_state": "zeros",

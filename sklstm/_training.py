@@ -340,12 +340,14 @@ def batch_size_of(settings):
 def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
     """One pass over ``data`` in mini-batches, updating ``theta`` in place.
 
-    Returns the epoch's weighted mean batch loss, or None if training diverged.
+    Returns ``(epoch_loss, first_loss)``: the epoch's weighted mean batch
+    loss, and the loss of its first batch, taken at the weights the epoch
+    started from; or None if training diverged.
     """
     n = data.seqs.n_samples
     batch_size = batch_size_of(settings)
     order = rng.permutation(n) if settings.shuffle else None
-    total_loss, total_weight = 0.0, 0.0
+    total_loss, total_weight, first_loss = 0.0, 0.0, None
     # Overflow is expected when training diverges; it is detected here and
     # reported once, as an error or a ConvergenceWarning.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -354,6 +356,7 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
             step = _batch_step(theta, optimizer, data.take(idx), network, objective, rng, settings)
             if step is None:
                 return None
+            first_loss = step[0] if first_loss is None else first_loss
             total_loss += step[0] * step[1]
             total_weight += step[1]
     # A moment overflowed to inf under finite weights (squares of huge
@@ -365,7 +368,7 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
     if not (np.isfinite(epoch_loss)
             and all(np.isfinite(a).all() for a in (theta, *optimizer.moments().values()))):
         return None
-    return epoch_loss
+    return epoch_loss, first_loss
 
 
 def _validate(theta, data, network, objective, score):
@@ -434,29 +437,32 @@ def _report_divergence(epoch, n_iter, advice):
     )
 
 
-def _warn_if_loss_exploded(curve, first_epoch, advice):
+def _warn_if_loss_exploded(curve, first_epoch, start_loss, advice):
     """Warn when the last loss exceeds the reference by ``_DIVERGENCE_FACTOR``.
 
     The loss can explode without overflowing (the hidden state is bounded,
     only the output layer grows) and then stop "improving": without this
     warning such a run would end as if it had converged. The reference of a
     fresh fit is its first epoch's loss. That of a call continuing earlier
-    training (a warm start, ``partial_fit``) is the largest loss of the
-    earlier calls, whose first losses are the largest: a warm start from a
-    near-perfect fit may wobble without diverging, and this call's own first
-    epoch, which may have exploded already, is no reference.
-    Returns whether it warned.
+    training (a warm start, ``partial_fit``) is ``start_loss``, the loss of
+    its first batch at the weights it started from (this call's data and
+    objective: a warm start may raise ``alpha`` on purpose, and a stream's
+    batches may differ), or the largest loss of the earlier calls if that
+    is larger (their first losses are the largest: a warm start from a
+    near-perfect fit may wobble without diverging). This call's own epochs,
+    which may have exploded already, are no reference. Returns whether it
+    warned.
     """
     continuing = first_epoch > 0
     if len(curve) <= max(first_epoch, 1):
         return False
-    reference = max(curve[:first_epoch]) if continuing else curve[0]
+    reference = max(*curve[:first_epoch], start_loss) if continuing else curve[0]
     if curve[-1] > _DIVERGENCE_FACTOR * reference:
-        since = ("the largest of the earlier fits" if continuing else "the first epoch")
-        drift = (" (or the data are far from those fitted before)" if continuing else "")
+        since = ("this call's start and the earlier fits" if continuing
+                 else "the first epoch")
         warnings.warn(
-            f"Training diverged{drift}: the training loss rose from {reference:.4g} "
-            f"({since}) to {curve[-1]:.4g} in the last epoch. {advice}",
+            f"Training diverged: the training loss rose from {reference:.4g} ({since}) "
+            f"to {curve[-1]:.4g} in the last epoch. {advice}",
             ConvergenceWarning,
         )
         return True
@@ -524,15 +530,18 @@ def fit_stochastic(
     start_loss = None if incremental or record.loss_curve else (
         _logits_and_loss(theta, train, network, objective)[1])
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
+    first_batch_loss = None  # at the weights this call started from
     start = time.perf_counter()
     for epoch in range(1 if incremental else settings.max_iter):
         # What to go back to if this epoch diverges: weights and optimizer state.
         last_theta, last_optimizer = theta.copy(), copy_optimizer(optimizer)
-        epoch_loss = _run_epoch(theta, optimizer, train, network, objective, rng, settings)
-        if epoch_loss is None:
+        run = _run_epoch(theta, optimizer, train, network, objective, rng, settings)
+        if run is None:
             theta, optimizer, diverged = last_theta, last_optimizer, True
             _report_divergence(epoch, record.n_iter, advice)
             break
+        epoch_loss, first_loss = run
+        first_batch_loss = first_loss if first_batch_loss is None else first_batch_loss
         record.end_epoch(epoch_loss, train.seqs.n_samples)
         optimizer.iteration_ends(record.t)
         line = f"Iteration {record.n_iter}, loss = {epoch_loss:.8f}"
@@ -557,7 +566,8 @@ def fit_stochastic(
                 "and the optimization hasn't converged yet."
             )
     final = theta if best_theta is None else best_theta
-    if not diverged and not _warn_if_loss_exploded(record.loss_curve, first_epoch, advice):
+    if not diverged and not _warn_if_loss_exploded(
+            record.loss_curve, first_epoch, first_batch_loss, advice):
         if start_loss is not None:
             _warn_if_worse_than_start(
                 start_loss, _logits_and_loss(final, train, network, objective)[1], advice)

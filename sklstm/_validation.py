@@ -348,13 +348,15 @@ def _object_entry_kind(value):
     return _NOT_ONE_NUMBER
 
 
-def _object_numbers(values, name, axis_name=None, place=None):
+def _object_numbers(values, name, axis_name=None, place=None, *, weights=False):
     """An object array (checked to hold no text) with pandas' missing values
     (pd.NA, NaT, a signalling Decimal NaN) as None, which NumPy reads as NaN,
     as it reads None. ``axis_name`` ("row", for a column) names the places of
     integers float64 would merge, as :func:`refuse_inexact_integers` does;
     ``place(index)`` names an index tuple's entry instead (a weight's sample
-    or class).
+    or class). ``weights`` are quantities that have no missing values and
+    that float64 may round (2**60 and 2**60 + 1 weigh alike): integers it
+    would merge are accepted.
 
     Raises
     ------
@@ -387,11 +389,13 @@ def _object_numbers(values, name, axis_name=None, place=None):
             reason = f"a {type(value).__name__} of shape {np.shape(value)} is not one number"
         except (TypeError, ValueError) as exc:
             reason = str(exc)
+        missing = "" if weights else " (None or NaN for a missing one)"
         raise TypeError(
-            f"{name} must contain only numbers, one per entry (None or NaN for a missing "
-            f"one), but holds a {type(value).__name__} {at(where)}: {reason}."
+            f"{name} must contain only numbers, one per entry{missing}, but holds a "
+            f"{type(value).__name__} {at(where)}: {reason}."
         )
-    refuse_inexact_integers(values, name, axis_name, place)
+    if not weights:
+        refuse_inexact_integers(values, name, axis_name, place)
     missing = kinds == _PANDAS_MISSING
     if missing.any():
         values = values.copy()
@@ -1611,9 +1615,14 @@ def _label_keys(labels):
 
     ``0``, ``0.0``, ``np.float32(0.0)`` and ``"0"`` (a label after a CSV
     round trip) are one column to a user, and ``0 == 0.0`` to pandas, but
-    their texts differ; the number's normalised decimal form does not.
-    Other texts are their own keys.
+    their texts differ; the number's normalised decimal form does not. A
+    float32 label, which pandas hands back as the float64 of its value
+    (0.1 as 0.10000000149011612), is read at float32's shortest digits.
+    Other texts are their own keys. (Any text Decimal reads is a number
+    here, "1_000" and " 7 " too: a key only matches labels to labels.)
     """
+    single_max = float(np.finfo(np.float32).max)
+
     def key(text):
         try:
             number = Decimal(text)
@@ -1621,7 +1630,13 @@ def _label_keys(labels):
             return text
         if not number.is_finite():
             return text
-        return "0" if number.is_zero() else str(number.normalize(_EXACT_DECIMALS))
+        if number.is_zero():
+            return "0"
+        value = float(number)
+        if any(c in text for c in ".eE") and abs(value) <= single_max and (
+                float(np.float32(value)) == value):
+            number = Decimal(str(np.float32(value)))
+        return str(number.normalize(_EXACT_DECIMALS))
 
     return [key(text) for text in labels]
 

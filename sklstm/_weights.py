@@ -207,7 +207,8 @@ def _weight_values(values, places, name):
         # Entries read as those of X and y: complex numbers, dates, durations
         # and numbers beyond float64 are refused by place; None, pd.NA and NaT
         # become NaN, refused below.
-        values = _object_numbers(values, name, place=lambda index: places[index[0]])
+        values = _object_numbers(values, name, place=lambda index: places[index[0]],
+                                 weights=True)
     finite = np.isfinite(values) if values.dtype.kind == "f" else True
     try:
         with np.errstate(over="ignore"):  # a long double beyond float64: named below

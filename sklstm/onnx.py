@@ -275,10 +275,6 @@ class _Network:
     n_columns: int | None  # the table width of a model fitted on tables, else None
     task: str  # "regression", "binary", "multiclass" or "multilabel"
     classes: np.ndarray | None
-    # The largest standardised |x| whose gate inputs cannot overflow the
-    # float32 layers: beyond it predict refuses (a float32 model's), and the
-    # graph's BLAS could saturate gates silently.
-    largest_input: float
 
 
 # -- what can be exported -----------------------------------------------------
@@ -508,8 +504,6 @@ def _describe(estimator):
         column_order=params["column_order"], newest_first=bool(params["newest_first"]),
         n_columns=int(estimator.n_features_in_) if estimator._fitted_on_table else None,
         task=task, classes=classes,
-        largest_input=largest_safe_input(estimator.coefs_, np.float32,
-                                         bidirectional=bool(params["bidirectional"])),
     )
 
 
@@ -601,8 +595,13 @@ def _padding(g, s):
     return lengths, padded
 
 
-def _emit_input(g, x, rank, in_type, net):
+def _emit_input(g, x, rank, in_type, net, largest_input):
     """Standardised float32 steps (T, N, C) for the LSTM operators.
+
+    ``largest_input`` is the largest standardised |x| whose gate inputs
+    cannot overflow the float32 layers (:func:`sklstm.core.largest_safe_input`):
+    beyond it a float32 model's predict refuses, and the graph's BLAS could
+    saturate gates silently.
 
     Returns
     -------
@@ -662,7 +661,7 @@ def _emit_input(g, x, rank, in_type, net):
     clean = g.op("Where", bad, g.const("zero", np.array(0, np.float32)), s)
     largest = g.axes("ReduceMax", g.op("Abs", clean), [1, 2], keepdims=0)
     invalid = g.op("Or", invalid, g.op("Greater", largest, g.const(
-        "largest_input", np.array(net.largest_input, np.float32))))
+        "largest_input", np.array(largest_input, np.float32))))
     clean = _fold_steps(g, clean, net, lengths if rank == 3 else None)
     return g.op("Transpose", clean, perm=[1, 0, 2]), seq_lens, padded, invalid, n_steps
 
@@ -961,7 +960,12 @@ def _convert(scope, operator, container):
         raise ValueError(f"sklstm.onnx needs target_opset >= {_MIN_OPSET}, got {g.opset}.")
     x = _only_input(operator)
     rank, in_type = _input_form(x, net)
-    steps, seq_lens, padded, invalid, n_steps = _emit_input(g, x.full_name, rank, in_type, net)
+    # Once per graph: a bisection over the float32 values (about 0.4 s for
+    # three layers of 512 units), which _describe's other callers need not.
+    largest_input = largest_safe_input(operator.raw_operator.coefs_, np.float32,
+                                       bidirectional=len(net.layers[0]) == 2)
+    steps, seq_lens, padded, invalid, n_steps = _emit_input(
+        g, x.full_name, rank, in_type, net, largest_input)
     if not net.return_sequences:
         n_steps = None
     for directions in net.layers:

@@ -329,6 +329,18 @@ def test_weights_that_are_no_numbers_are_refused(method, weights, match):
     assert_array_equal(model.predict(X), before)
 
 
+def test_weights_held_as_objects_weigh_as_the_same_numbers():
+    """Integers beyond 2**53 weigh alike when float64 rounds them together
+    (as int64 weights do); merging them is no harm to a weight."""
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    y = np.arange(6.0)
+    fit = dict(FAST, solver="lbfgs")
+    big = [2**60, 2**60 + 1] * 3
+    as_objects = LSTMRegressor(**fit).fit(X, y, sample_weight=np.array(big, dtype=object))
+    as_int64 = LSTMRegressor(**fit).fit(X, y, sample_weight=np.array(big, dtype=np.int64))
+    assert_array_equal(as_objects.predict(X), as_int64.predict(X))
+
+
 def test_class_weights_that_are_no_numbers_are_refused_by_class():
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     y = np.array(["a", "b"] * 3)
@@ -991,9 +1003,11 @@ def test_columns_reordered_are_refused_whatever_their_labels(columns, as_list):
 @pytest.mark.parametrize(
     "fit_labels, predict_labels",
     [([0, 1, 2], [0.0, 1.0, 2.0]), ([0, 1, 2], ["0", "1", "2"]), (["0", "1", "2"], [0, 1, 2]),
-     ([0.5, 1.5, 2.5], list(np.array([0.5, 1.5, 2.5], dtype=np.float32))),
+     ([0.1, 1.5, 2.5], list(np.array([0.1, 1.5, 2.5], dtype=np.float32))),
      ([0, 1, 2], [np.float32(0), -0.0 + 1, np.int8(2)])],
     ids=["int-float", "int-text", "text-int", "float64-float32", "numpy-scalars"],
+    # float32 labels come back from pandas as the float64 of their values
+    # (0.1 as 0.10000000149011612)
 )
 @pytest.mark.parametrize("as_list", [False, True], ids=["table", "list of frames"])
 def test_columns_reordered_are_refused_when_labels_are_written_differently(
