@@ -391,11 +391,24 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return replace(seqs, values=np.ascontiguousarray(values))
 
-    def _resolved_patch_length(self, seqs):
+    def _resolved_patch_length(self, seqs, sample_weight, split):
         """The patch length to fit with: ``patch_length``, or its default
-        for the training sequences ``seqs`` (1 with ``return_sequences``)."""
+        for the training sequences ``seqs`` (1 with ``return_sequences``).
+
+        Only the sequences that train count, as for the input statistics:
+        the training part of an early-stopping ``split``, of positive
+        weight. A sequence of weight 0 is as if absent; its length, or a
+        validation sequence's, set the patches of a model fitted without it.
+        """
+        counted = np.zeros(seqs.n_samples, dtype=bool)
+        counted[slice(None) if split is None else split[0]] = True
+        if sample_weight is not None:
+            counted &= sample_weight > 0
+        if not counted.any():  # nothing counts (no training weight): all do
+            counted[:] = True
         # The longest real sequence: a 3-D array may be padded wider.
-        longest = seqs.values.shape[1] if seqs.lengths is None else int(seqs.lengths.max())
+        longest = seqs.values.shape[1] if seqs.lengths is None else int(
+            seqs.lengths[counted].max())
         if self.patch_length != "auto":
             if self.patch_length > longest:
                 columns = "" if seqs.n_columns is None else (
@@ -884,7 +897,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             dtype = seqs.values.dtype
             seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
             if not reuse_weights:
-                fitted["patch_length_"] = self._resolved_patch_length(seqs)
+                fitted["patch_length_"] = self._resolved_patch_length(seqs, sample_weight, split)
                 fitted["_patch_alignment"] = "end"
             seqs = self._patched(seqs, fitted["patch_length_"], fitted["_patch_alignment"])
 

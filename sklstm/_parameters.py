@@ -50,8 +50,9 @@ PARAMETERS_DOC = """
         a classifier it makes patches of about 64 values,
         ``min(T_max, max(1, 64 // n_channels))`` steps (a sequence of up to
         that many steps is one LSTM step), and at least ``ceil(T_max / 32)``
-        (at most 32 LSTM steps, whatever the channels). The fitted value is
-        ``patch_length_``. Set 1 to read every step on its own, as
+        (at most 32 LSTM steps, whatever the channels). ``T_max`` is the
+        longest sequence that trains: not one of weight 0, nor one held out
+        by ``early_stopping``. The fitted value is ``patch_length_``. Set 1 to read every step on its own, as
         ``torch.nn.LSTM`` does.
 
     peephole : bool, default=False

@@ -311,6 +311,30 @@ def test_zero_sample_weight_equals_removal():
     np.testing.assert_allclose(weighted.predict(seqs), removed.predict(seqs), rtol=0, atol=1e-9)
 
 
+@ignore_convergence
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_a_long_sequence_of_zero_weight_does_not_set_the_patches(Estimator):
+    """A sequence of weight 0 set the automatic patch length (the longest
+    sequence's), and with it every prediction: 0.57 apart from the model
+    fitted without it. So did a validation sequence of early stopping."""
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(40, 1))] + [rng.normal(size=(4, 1)) for _ in range(19)]
+    target = np.array([s[-2:, 0].sum() for s in seqs])
+    y = target if Estimator is LSTMRegressor else target > 0
+    fit = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0)
+    weights = np.r_[0.0, np.ones(19)]
+    weighted = Estimator(**fit).fit(seqs, y, sample_weight=weights)
+    removed = Estimator(**fit).fit(seqs[1:], y[1:])
+    assert weighted.patch_length_ == removed.patch_length_ < 40  # 40: the zero-weight one's
+    predict = "predict" if Estimator is LSTMRegressor else "predict_proba"
+    np.testing.assert_allclose(getattr(weighted, predict)(seqs[1:]),
+                               getattr(removed, predict)(seqs[1:]), rtol=0, atol=1e-9)
+    # Early stopping: the last sequence, held out by the tail split, is the long one.
+    early = Estimator(hidden_layer_sizes=(3,), max_iter=2, early_stopping=True,
+                      validation_split="tail", validation_fraction=0.1, random_state=0)
+    assert early.fit(seqs[::-1], y[::-1]).patch_length_ == removed.patch_length_
+
+
 @pytest.mark.parametrize("sample_weight, error", [
     (-np.ones(10), "non-negative"),
     (np.ones(9), "shape"),
