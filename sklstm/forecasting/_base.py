@@ -84,6 +84,9 @@ PARAMETERS_DOC = """
         Applied to the targets (inputs and outputs) before scaling. "log"
         needs positive targets. "diff" models first differences and is
         inverted by a cumulative sum from the last observed value{diff}.
+        Prediction intervals are calibrated on errors in the target's own
+        units whatever the transform: with "log" they do not scale with the
+        level, and a lower bound may be negative.
     scale_target : bool, default=True
         Standardise each target column (after ``target_transform``) with the
         mean and standard deviation of the fit data. Forecasts are returned
