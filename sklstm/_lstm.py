@@ -280,14 +280,14 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
     limit = float(np.finfo(dtype).max) / _GATE_INPUT_HEADROOM
 
     def safe(largest_x):
-        first = all(_overflowing_column(lay, largest_x, 1.0, limit) is None
-                    for lay in kernels[:n_dir])
-        # Deeper layers read |h| <= 1, whatever x.
-        return first and all(_overflowing_column(lay, 1.0, 1.0, limit) is None
-                             for lay in kernels[n_dir:])
+        return all(_overflowing_column(lay, largest_x, 1.0, limit) is None
+                   for lay in kernels[:n_dir])
 
     top = np.finfo(dtype).max
-    if not safe(0.0):
+    # Deeper layers read |h| <= 1, whatever x: tested once, not per bisection step.
+    deeper_safe = all(_overflowing_column(lay, 1.0, 1.0, limit) is None
+                      for lay in kernels[n_dir:])
+    if not (deeper_safe and safe(0.0)):
         return -1.0
     if safe(float(top)):
         return float(top)

@@ -541,7 +541,8 @@ def fit_stochastic(
             _report_divergence(epoch, record.n_iter, advice)
             break
         epoch_loss, first_loss = run
-        first_batch_loss = first_loss if first_batch_loss is None else first_batch_loss
+        if epoch == 0:
+            first_batch_loss = first_loss
         record.end_epoch(epoch_loss, train.seqs.n_samples)
         optimizer.iteration_ends(record.t)
         line = f"Iteration {record.n_iter}, loss = {epoch_loss:.8f}"

@@ -428,6 +428,20 @@ def _too_large(name, exc):
     return ValueError(f"{name} holds a number too large for float64: {exc}")
 
 
+def refuse_beyond_float64(values, name, place=None):
+    """Raise, naming the first, on finite long doubles beyond float64's range:
+    the cast would make them inf, reported as infinite values the data do
+    not hold. ``place(index)`` names an index tuple's entry (default: the
+    index)."""
+    if not (values.dtype.kind == "f" and values.dtype.itemsize > 8):
+        return
+    beyond = np.isfinite(values) & (np.abs(values) > np.finfo(np.float64).max)
+    if beyond.any():
+        where = tuple(int(i) for i in np.argwhere(beyond)[0])
+        at = f"index {where}" if place is None else place(where)
+        raise _too_large(name, f"{values[where]!r} at {at}")
+
+
 def _as_float_array(
     X, name, *, allow_nd, ensure_2d=True, ensure_min_samples=1, ensure_min_features=1
 ):
@@ -442,11 +456,8 @@ def _as_float_array(
     _reject_duplicate_columns(X, name)
     _reject_text(X, name)
     _refuse_inexact_integers_of(X, name)
-    if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.dtype.itemsize > 8:
-        beyond = np.isfinite(X) & (np.abs(X) > np.finfo(np.float64).max)
-        if beyond.any():  # the cast would make them inf, reported as such
-            where = tuple(int(i) for i in np.argwhere(beyond)[0])
-            raise _too_large(name, f"{X[where]!r} at index {where}")
+    if isinstance(X, np.ndarray):
+        refuse_beyond_float64(X, name)
     if isinstance(X, np.ndarray) and X.dtype == object:
         X = _object_numbers(X, name)
     elif isinstance(X, pd.DataFrame) and any(

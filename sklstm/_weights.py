@@ -9,7 +9,10 @@ error names the bad sample or class.
 import numpy as np
 
 from ._checks import reject_masked, reject_records
-from ._validation import _as_array, _holds_text, _object_numbers, _reject_sparse, reject_non_array
+from ._validation import (
+    _as_array, _holds_text, _object_numbers, _reject_sparse, refuse_beyond_float64,
+    reject_non_array,
+)
 
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
 
@@ -209,18 +212,14 @@ def _weight_values(values, places, name):
         # become NaN, refused below.
         values = _object_numbers(values, name, place=lambda index: places[index[0]],
                                  weights=True)
-    finite = np.isfinite(values) if values.dtype.kind == "f" else True
+    refuse_beyond_float64(values, name, place=lambda index: places[index[0]])
     try:
-        with np.errstate(over="ignore"):  # a long double beyond float64: named below
-            values = values.astype(np.float64)
+        values = values.astype(np.float64)
     except (TypeError, ValueError, OverflowError) as exc:
         raise TypeError(f"{name} must hold numbers: {exc}") from exc
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         k = int(np.argmax(bad))
-        if np.isinf(values[k]) and np.ndim(finite) and finite[k]:
-            raise ValueError(f"{places[k]} is too large for float64; scale the weights "
-                             "down by a common factor.")
         problem = "negative" if values[k] < 0 else "NaN or infinity"
         raise ValueError(f"{places[k]} is {float(values[k])!r}: {problem}; weights must be "
                          "finite and non-negative.")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from .._validation import (
     _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype,
-    refuse_inexact_integer_column,
+    refuse_beyond_float64, refuse_inexact_integer_column,
 )
 
 
@@ -326,16 +326,13 @@ def column_values(frame, columns):
     for j, (name, column) in enumerate(selected):
         if isinstance(column, pd.Series):
             refuse_inexact_integer_column(column, f"column {name!r}")
+            if isinstance(column.dtype, np.dtype):  # to_numpy is then a view
+                refuse_beyond_float64(column.to_numpy(), f"column {name!r}",
+                                      place=lambda index: f"row {index[0]}")
         try:
-            with np.errstate(over="ignore"):  # a long double beyond float64: named below
-                values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
+            values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
         except OverflowError as exc:  # a Python int beyond float64
             raise _too_large(f"column {name!r}", exc) from None
-        if isinstance(column, pd.Series) and column.dtype.kind == "f" and column.dtype.itemsize > 8:
-            beyond = np.isinf(values[:, j]) & np.isfinite(column.to_numpy())
-            if beyond.any():
-                row = int(np.argmax(beyond))
-                raise _too_large(f"column {name!r}", f"{column.iloc[row]!r} at row {row}")
     return values
 
 
