@@ -11,10 +11,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import mean_absolute_error
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.forecasting import (
@@ -304,6 +305,23 @@ def test_grid_search_tunes_the_window_on_rolling_origins(flat_linear):
     assert search.best_params_["window"] in (2, 4)
     assert search.cv_results_["mean_test_score"][0] < search.best_score_ < 0
     assert len(search.best_estimator_.predict(5)) == 5
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_forecasters_route_no_metadata(cls, make):
+    # data is the forecaster's X, and no router passes predict's arguments:
+    # neither may be offered as metadata (set_fit_request(data=True) was).
+    forecaster = make(cls, window=2, calibration=None)
+    assert forecaster.get_metadata_routing()._serialize() == {}
+    assert [name for name in dir(forecaster) if name.startswith("set_")
+            and name.endswith("_request")] == []
+    y = noisy(60)["y"]
+    with sklearn.config_context(enable_metadata_routing=True):
+        scores = cross_validate(forecaster, y, cv=TimeSeriesSplit(2, test_size=5))
+        assert np.isfinite(scores["test_score"]).all()
+        with pytest.raises(TypeError, match=r"\{'sample_weight'\}.*not routed"):
+            cross_validate(forecaster, y, cv=TimeSeriesSplit(2, test_size=5),
+                           params={"sample_weight": np.ones(60)})
 
 
 def test_nested_set_params_reach_the_default_regressor():

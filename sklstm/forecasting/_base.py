@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from sklearn.base import BaseEstimator, clone
-
+from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseLSTM
@@ -282,6 +282,13 @@ def _freq_from_state(state):
 
 class BaseForecaster(IntervalsMixin, BaseEstimator):
     """Shared fit / predict machinery; subclasses set the strategy."""
+
+    # scikit-learn reads every argument of fit, score and predict as routable
+    # metadata unless it is named X or y. A forecaster's ``data`` is its X, and
+    # no router passes predict's horizon, future or history: none is metadata.
+    __metadata_request__fit = {"data": UNUSED}
+    __metadata_request__score = {"data": UNUSED}
+    __metadata_request__predict = {"horizon": UNUSED, "future": UNUSED, "history": UNUSED}
 
     _parameter_constraints = {
         "regressor": [None, HasMethods("fit", "predict")],
