@@ -791,135 +791,226 @@ def _in_one_direction(lags):
     return bool((steps > 0).all() or (steps < 0).all())
 
 
-def _warn_if_named_otherwise(columns, newest_first, n_exog, name):
+@dataclass(frozen=True)
+class _LagLayout:
+    """The table layout that a table's lag names describe.
+
+    ``n_channels`` variables, each with the same ``lags`` (in column order,
+    one direction), ``column_order`` their blocks, then ``n_exog`` other
+    columns.
+    """
+
+    n_channels: int
+    column_order: str
+    lags: tuple
+    n_exog: int
+
+    @property
+    def n_steps(self):
+        return len(self.lags)
+
+    @property
+    def newest_first(self):
+        return self.n_steps > 1 and self.lags[1] > self.lags[0]
+
+    def reads(self, n_channels, column_order, newest_first, n_exog):
+        """Whether a table read with this declaration reads each lag as its step."""
+        n_columns = self.n_channels * self.n_steps + self.n_exog
+        if self.n_steps == 1:  # one step: every column is a channel of it
+            return n_channels + n_exog == n_columns
+        return (n_channels == self.n_channels and n_exog == self.n_exog
+                and newest_first == self.newest_first
+                and (self.n_channels == 1 or column_order == self.column_order))
+
+    def advice(self):
+        """``name=value`` texts of the declaration that reads the table."""
+        advice = {"n_channels": self.n_channels}
+        if self.n_steps > 1:
+            if self.n_channels > 1:
+                advice["column_order"] = self.column_order
+            advice["newest_first"] = self.newest_first
+        if self.n_exog:
+            advice["n_exog"] = self.n_exog
+        return [f"{key}={value!r}" for key, value in advice.items()]
+
+
+def _lag_layout(named):
+    """The :class:`_LagLayout` of columns whose :func:`_lag_number` are ``named``,
+    or None when no layout reads them: other columns between lags, variables
+    with different lags, or lags that run in neither direction."""
+    lagged = list(itertools.takewhile(lambda lag: lag is not None, named))
+    n_lagged = len(lagged)
+    if not n_lagged or any(lag is not None for lag in named[n_lagged:]):
+        return None
+    variables = list(dict.fromkeys(variable for _, variable in lagged))
+    n_vars = len(variables)
+    if n_lagged % n_vars:
+        return None
+    n_steps = n_lagged // n_vars
+    # The place (variable, step) of column k in each layout.
+    places = {
+        "channel_major": lambda k: (k // n_steps, k % n_steps),
+        "time_major": lambda k: (k % n_vars, k // n_vars),
+    }
+    for order, place in places.items():
+        lags = [lagged[k][0] for k in range(n_lagged) if place(k)[0] == 0]
+        if all(lagged[k] == (lags[place(k)[1]], variables[place(k)[0]])
+               for k in range(n_lagged)):
+            break
+    else:
+        return None
+    if n_steps > 1 and not _in_one_direction(lags):
+        return None
+    return _LagLayout(n_vars, order, tuple(lags), len(named) - n_lagged)
+
+
+def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_exog, name):
     """Warn when a table's column names say its layout differs from the declared one.
 
     skforecast names its lags ``lag_1, lag_2, ...`` and sktime's reducers
     ``lag_0__y, lag_1__y, ...`` or ``y_lag_1, y_lag_2, ...``: newest first,
     with other columns (exogenous values, skforecast's window and calendar
-    features) after them. Read with the defaults, such a table pairs lags
-    with the wrong steps and exogenous values with old lags. The same lags
-    of several variables, one variable after another (skforecast's
-    multivariate ``s1_lag_1 .. s2_lag_1 ..``), are one channel each, read
-    as one with the defaults (:func:`_warn_if_variables_are_steps`). Other
-    tables whose names fit no run of lags are left alone. Returns whether
-    it advised a layout.
+    features) after them. The same lags of several variables, one variable
+    after another (skforecast's multivariate ``s1_lag_1 .. s2_lag_1 ..``)
+    or a step's variables side by side, are one channel each. A table so
+    named but read in another layout pairs lags with the wrong steps, and
+    exogenous values with old lags: the warning names the declaration that
+    reads it. One that no declaration reads (other columns before or
+    between the lags, variables with different lags) is warned about too.
+    Tables whose columns name no lag are left alone. Returns whether the
+    names gave the advice (so that the spread of columns read in the wrong
+    layout need not).
     """
     if columns is None or not len(columns):
         return False
     named = [_lag_number(c) for c in columns]
-    first = next((k for k, lag in enumerate(named) if lag is not None), None)
-    if first is None:
+    if all(lag is None for lag in named):
         return False
-    variable = named[first][1]
-    end = first
-    while end < len(named) and named[end] is not None and named[end][1] == variable:
-        end += 1
-    if any(lag is not None for lag in named[end:]):
-        return first == 0 and _warn_if_variables_are_steps(columns, named, newest_first, name)
-    lags = [lag for lag, _ in named[first:end]]
-    steps = np.diff(lags)
-    if not _in_one_direction(lags):
+    layout = _lag_layout(named)
+    if layout is None:
+        return _warn_unreadable_lags(columns, named, name)
+    if layout.reads(n_channels, column_order, newest_first, n_exog):
         return False
-    run = f"{columns[first]} .. {columns[end - 1]}"
-    if first:
-        warnings.warn(
-            f"The columns of {name} put {first} other column(s) before the lags "
-            f"{run}; sklstm reads exogenous columns only after the lags (n_exog), so "
-            "these rows cannot be read as lag sequences. Put the other columns last "
-            "(sktime: make_reduction builds rows sklstm reads with n_channels and "
-            "column_order='channel_major').",
-            DataLayoutWarning,
-            stacklevel=4,
-        )
-        return False  # no layout reads them: the spread warning may advise one
-    expected_newest_first = bool(len(lags) > 1 and steps[0] > 0)
-    n_other = len(columns) - end
-    advice = [f"newest_first={expected_newest_first}"] if (
-        len(lags) > 1 and newest_first != expected_newest_first
-    ) else []
-    if n_exog != n_other:
-        advice.append(f"n_exog={n_other}")
-    if not advice:
-        return False
-    if len(lags) == 1:
-        # One lag and n_other values of its step: one step of them all.
-        named = f"named as the lag {run.split(' .. ')[0]}"
-        if n_other:
-            advice[-1] += f" (one step of {n_other + 1} channels, as n_channels={n_other + 1})"
+    followed = f" followed by {layout.n_exog} other column(s)" if layout.n_exog else ""
+    if n_channels == 1:
+        reading = f"newest_first={newest_first} and n_exog={n_exog}"
     else:
-        gaps = (
-            "; the lags are not consecutive, and are read as consecutive steps"
-            if (np.abs(steps) != 1).any() else ""
-        )
-        order = "newest first" if expected_newest_first else "oldest first"
-        named = f"named as lags {run} ({order}{gaps})"
-    followed = f" followed by {n_other} other column(s)" if n_other else ""
-    values = (
-        " and values of the predicted step (exogenous values, window or calendar "
-        "features)" if n_other else ""
-    )
-    warnings.warn(
-        f"The columns of {name} are {named}{followed}, but they are read with "
-        f"newest_first={newest_first} and n_exog={n_exog}. Pass {', '.join(advice)} to "
-        f"read them as lags{values}.",
-        DataLayoutWarning,
-        stacklevel=4,
-    )
+        reading = (f"n_channels={n_channels}, column_order={column_order!r}, "
+                   f"newest_first={newest_first} and n_exog={n_exog}")
+    if layout.n_channels == 1:
+        _warn_one_variable_read_otherwise(columns, layout, (n_channels, newest_first, n_exog),
+                                          followed, reading, name)
+    else:
+        _warn_variables_read_otherwise(columns, layout, followed, reading, name)
     return True
 
 
-def _warn_if_variables_are_steps(columns, named, newest_first, name):
-    """Warn when the columns are the same lags of several variables, then
-    other columns, read as steps of one channel: ``n_channels`` of them, in
-    blocks of one variable each (``column_order="channel_major"``, as
-    skforecast's multivariate tables) or a step's variables side by side
-    (``"time_major"``).
-
-    ``named`` holds :func:`_lag_number` of each column. Returns whether it
-    warned.
-    """
-    lagged = list(itertools.takewhile(lambda lag: lag is not None, named))
-    n_lagged = len(lagged)
-    variables = list(dict.fromkeys(variable for _, variable in lagged))
-    n_vars = len(variables)
-    if n_vars < 2 or n_lagged % n_vars or any(c is not None for c in named[n_lagged:]):
-        return False
-    n_steps = n_lagged // n_vars
-    # The place (variable, step) of column k in each layout.
-    layouts = {
-        "channel_major": lambda k: (k // n_steps, k % n_steps),
-        "time_major": lambda k: (k % n_vars, k // n_vars),
-    }
-    for order, place in layouts.items():
-        places = [place(k) for k in range(n_lagged)]
-        lags = [lagged[k][0] for k in range(n_lagged) if places[k][0] == 0]
-        if all(lagged[k] == (lags[step], variables[var]) for k, (var, step) in enumerate(places)):
-            break
+def _warn_one_variable_read_otherwise(columns, layout, declared, followed, reading, name):
+    """The warning of :func:`_warn_if_named_otherwise` for one variable's lags;
+    ``declared`` is ``(n_channels, newest_first, n_exog)``, whose differing
+    values the advice names."""
+    lags, n_other = layout.lags, layout.n_exog
+    n_channels, newest_first, n_exog = declared
+    run = f"{columns[0]} .. {columns[layout.n_steps - 1]}"
+    advice = ["n_channels=1"] if n_channels != 1 else []
+    if len(lags) > 1 and newest_first != layout.newest_first:
+        advice.append(f"newest_first={layout.newest_first}")
+    if n_exog != n_other:
+        advice.append(f"n_exog={n_other}")
+    if len(lags) == 1:
+        # One lag and n_other values of its step: one step of them all.
+        named = f"named as the lag {columns[0]}"
+        if n_other:
+            advice[-1] += f" (one step of {n_other + 1} channels, as n_channels={n_other + 1})"
     else:
-        return False
-    if n_steps < 2 or not _in_one_direction(lags):
-        return False
-    n_other = len(columns) - n_lagged
-    later = lags[1] > lags[0]  # increasing lag numbers: newest first
-    followed = f", followed by {n_other} other column(s)" if n_other else ""
-    exog = f", n_exog={n_other}" if n_other else ""
-    if order == "channel_major":
-        runs = ", ".join(f"{columns[k]} .. {columns[k + n_steps - 1]}"
-                         for k in range(0, n_lagged, n_steps))
+        gaps = ("; the lags are not consecutive, and are read as consecutive steps"
+                if (np.abs(np.diff(lags)) != 1).any() else "")
+        order = "newest first" if layout.newest_first else "oldest first"
+        named = f"named as lags {run} ({order}{gaps})"
+    values = (" and values of the predicted step (exogenous values, window or calendar "
+              "features)" if n_other else "")
+    warnings.warn(
+        f"The columns of {name} are {named}{followed}, but they are read with {reading}. "
+        f"Pass {', '.join(advice)} to read them as lags{values}.",
+        DataLayoutWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+def _warn_variables_read_otherwise(columns, layout, followed, reading, name):
+    """The warning of :func:`_warn_if_named_otherwise` for the same lags of
+    several variables."""
+    n_steps, n_vars = layout.n_steps, layout.n_channels
+    n_lagged = n_steps * n_vars
+    if layout.column_order == "channel_major" or n_steps == 1:
+        runs = ", ".join(f"{columns[k]} .. {columns[k + n_steps - 1]}" if n_steps > 1
+                         else str(columns[k]) for k in range(0, n_lagged, n_steps))
     else:
         runs = (f"{columns[0]}, {columns[1]}, ..: each step's {n_vars} variables side by "
                 "side")
+    lags = f"the same {n_steps} lags" if n_steps > 1 else "the same lag"
+    if reading.startswith("newest_first"):
+        reading = f"{n_lagged} steps of one channel ({reading.split(' and ')[0]})"
     warnings.warn(
-        f"The columns of {name} are named as the same {n_steps} lags of {n_vars} "
-        f"variables ({runs}){followed}, but they are read as {n_lagged} steps of one "
-        f"channel (newest_first={newest_first}). Pass "
-        f"n_channels={n_vars}, column_order={order!r}, newest_first={later}"
-        f"{exog} to read each variable as a channel.",
+        f"The columns of {name} are named as {lags} of {n_vars} variables ({runs}){followed}, "
+        f"but they are read as {reading}. Pass {', '.join(layout.advice())} to read each "
+        "variable as a channel.",
+        DataLayoutWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+def _warn_unreadable_lags(columns, named, name):
+    """Warn that a table's lag names fit no layout; returns whether the names
+    advised (False where only other columns come first, so that the spread
+    of the columns may advise a layout of their own)."""
+    first = next(k for k, lag in enumerate(named) if lag is not None)
+    if first and _lag_layout(named[first:]) is not None:
+        warnings.warn(
+            f"The columns of {name} put {first} other column(s) before the lags "
+            f"{columns[first]} .. {columns[len(named) - 1 - _trailing_others(named)]}; "
+            "sklstm reads exogenous columns only after the lags (n_exog), so these rows "
+            "cannot be read as lag sequences. Put the other columns last (sktime: "
+            "make_reduction builds rows sklstm reads with n_channels and "
+            "column_order='channel_major').",
+            DataLayoutWarning,
+            stacklevel=_caller_stacklevel(),
+        )
+        return False
+    lag_columns = [k for k, lag in enumerate(named) if lag is not None]
+    between = [k for k in range(lag_columns[0], lag_columns[-1]) if named[k] is None]
+    if between:
+        why = (f"{listed([columns[k] for k in between])} name(s) no lag but stand between "
+               "lag columns")
+    else:
+        lags_of = {}
+        for lag, variable in filter(None, named):
+            lags_of.setdefault(variable, []).append(lag)
+        texts = {variable or "unnamed": ", ".join(map(str, lags))
+                 for variable, lags in lags_of.items()}
+        described = "; ".join(f"{variable}: {lags}" for variable, lags in texts.items())
+        if len({frozenset(lags) for lags in lags_of.values()}) > 1:
+            why = f"the variables have different lags ({described})"
+        elif not all(len(lags) < 2 or _in_one_direction(lags) for lags in lags_of.values()):
+            why = f"lags run in neither direction ({described})"
+        else:
+            why = f"the variables' lags come in different orders ({described})"
+    warnings.warn(
+        f"The columns of {name} are named as lags, but no layout of n_channels, "
+        f"column_order, newest_first and n_exog reads them as sequences: {why}. sklstm "
+        "reads the same lags of each variable, in one direction, with any other columns "
+        "(exogenous values, window or calendar features) after all of them. With "
+        "skforecast's multivariate forecasters, give every series the same lags and no "
+        "window_features.",
         DataLayoutWarning,
         stacklevel=_caller_stacklevel(),
     )
     return True
+
+
+def _trailing_others(named):
+    """How many columns after the last lag column name no lag."""
+    return len(list(itertools.takewhile(lambda lag: lag is None, reversed(named))))
 
 
 def _caller_stacklevel():
@@ -1138,8 +1229,8 @@ def check_sequences(
         _require_finite_table(arr, columns, name)
         # Lag names describe one variable's rows, and their advice is the
         # layout's: the spread of columns read in the wrong layout says nothing.
-        named_otherwise = n_channels == 1 and _warn_if_named_otherwise(
-            columns, newest_first, n_exog, name)
+        named_otherwise = _warn_if_named_otherwise(
+            columns, n_channels, column_order, newest_first, n_exog, name)
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         if fitting and not named_otherwise:
             _warn_if_steps_differ_in_spread(arr, columns, n_channels, column_order, n_exog, name)
@@ -1168,8 +1259,12 @@ def check_sequences(
 def _warn_if_rows_are_time_points(X, name):
     """Warn when a table's rows carry a MultiIndex, as sktime's 'pd-multiindex'
     layout does (one row per instance and time point): read as a table, each
-    row would be a sample of its own, one step long."""
+    row would be a sample of its own, one step long. Rows whose columns name
+    lags are windows already (sktime's global reducers keep the panel's
+    index on them), and are left alone."""
     if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
+        return
+    if any(_lag_number(column) is not None for column in X.columns):
         return
     levels = [level for level in X.index.names if level is not None]
     named = f" ({', '.join(map(repr, levels))})" if levels else ""

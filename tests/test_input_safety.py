@@ -749,6 +749,11 @@ def test_a_table_of_time_points_under_a_row_multiindex_warns_with_the_conversion
         sequences = [group.to_numpy() for _, group in panel.groupby(level=0)]  # the advice
         assert_array_equal(model.predict(sequences), model.predict(X3))
         model.predict(panel.reset_index(drop=True))  # rows as samples, declared
+        # Rows of named lags are windows, whatever their index (sktime's
+        # global reducers keep a panel's MultiIndex on them).
+        windows = pd.DataFrame(X3[:, :, 0], index=index[::5],
+                               columns=[f"y_lag_{k}" for k in range(5, 0, -1)])
+        LSTMRegressor(**FAST).fit(windows, X3[:, -1, 0])
 
 
 def _features_of_different_units(n=60, seed=0):

@@ -606,7 +606,6 @@ def test_skforecast_multivariate_tables_are_advised_as_channels():
 @pytest.mark.parametrize("columns, quiet", [
     (["lag_1", "lag_2", "lag_7"], {"newest_first": True}),          # gaps: still newest first
     (["lag_3", "lag_2", "lag_1"], {}),                                # oldest first
-    (["lag_0__y1", "lag_1__y2", "lag_0__y2"], {}),     # two variables, unlike lags: unknown
     (["lag_1", "a"], {"n_exog": 1}),
     (["lag_x", "lags_2", "y"], {}),                                   # not lag names
     (["x_lag_\u00b2", "lag_\u00b2", "y"], {}),       # superscript digits: not lag numbers
@@ -624,6 +623,102 @@ def test_lag_names_warn_only_when_read_otherwise(columns, quiet):
         with pytest.warns(DataLayoutWarning, match="Pass newest_first="):
             LSTMRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2,
                           **flipped).fit(table, target)
+
+
+READ_AS_SKFORECAST_MULTIVARIATE = dict(n_channels=2, column_order="channel_major",
+                                      newest_first=True)
+
+
+@pytest.mark.parametrize("columns, declared, why", [
+    # skforecast's multivariate rows with window_features: each series'
+    # rolling mean stands between the series' lags, read as its oldest step.
+    (["a_lag_1", "a_lag_2", "a_lag_3", "a_roll_mean_4",
+      "b_lag_1", "b_lag_2", "b_lag_3", "b_roll_mean_4"], READ_AS_SKFORECAST_MULTIVARIATE,
+     r"a_roll_mean_4 name\(s\) no lag but stand between lag columns"),
+    # lags={"a": [1, 3], "b": [1, 2]}: a_lag_3 was read beside b_lag_2.
+    (["a_lag_1", "a_lag_3", "b_lag_1", "b_lag_2"], READ_AS_SKFORECAST_MULTIVARIATE,
+     r"the variables have different lags \(a: 1, 3; b: 1, 2\)"),
+    (["lag_0__y1", "lag_1__y2", "lag_0__y2"], {},
+     r"the variables have different lags \(y1: 0; y2: 1, 0\)"),
+    (["lag_1", "lag_3", "lag_2"], {"newest_first": True},
+     r"lags run in neither direction \(unnamed: 1, 3, 2\)"),
+    (["x", "a_lag_1", "a_lag_2", "b_lag_2", "b_lag_1"], {},
+     r"the variables' lags come in different orders \(a: 1, 2; b: 2, 1\)"),
+])
+def test_lag_names_that_no_layout_reads_warn_whatever_the_declaration(columns, declared, why):
+    """Were read silently: names of several variables were checked only
+    when read as one channel, and only for a layout they fit."""
+    table = pd.DataFrame(np.random.RandomState(0).normal(size=(12, len(columns))),
+                         columns=columns)
+    with pytest.warns(DataLayoutWarning, match="no layout of n_channels, column_order, "
+                      "newest_first and n_exog reads them as sequences: " + why):
+        LSTMRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2, **declared).fit(
+            table, np.arange(12.0))
+
+
+@pytest.mark.parametrize("columns, declared, advice, advised", [
+    (["s1_lag_1", "s1_lag_2", "s2_lag_1", "s2_lag_2"],
+     dict(n_channels=2, column_order="time_major", newest_first=True),
+     "read as n_channels=2, column_order='time_major', newest_first=True and n_exog=0. Pass "
+     "n_channels=2, column_order='channel_major', newest_first=True to read each variable",
+     dict(n_channels=2, column_order="channel_major", newest_first=True)),
+    (["lag_1", "lag_2", "lag_3", "lag_4"], dict(n_channels=2, newest_first=True),
+     "read with n_channels=2, column_order='time_major', newest_first=True and n_exog=0. "
+     "Pass n_channels=1 to read them as lags.",
+     dict(newest_first=True)),
+    (["s1_lag_1", "s2_lag_1", "promo"], {},
+     "named as the same lag of 2 variables (s1_lag_1, s2_lag_1) followed by 1 other "
+     "column(s), but they are read as 2 steps of one channel (newest_first=False). Pass "
+     "n_channels=2, n_exog=1 to read each variable",
+     dict(n_channels=3)),  # one step: every column a channel of it
+])
+def test_lag_names_read_in_another_layout_of_channels_warn_with_the_layout(
+        columns, declared, advice, advised):
+    """Names were not checked at all when the table was read as several
+    channels, nor when the variables had one lag each."""
+    table = pd.DataFrame(np.random.RandomState(0).normal(size=(12, len(columns))),
+                         columns=columns)
+    kw = dict(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2)
+    with pytest.warns(DataLayoutWarning, match=re.escape(advice)):
+        LSTMRegressor(**kw, **declared).fit(table, np.arange(12.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(**kw, **advised).fit(table, np.arange(12.0))
+
+
+def test_skforecast_multivariate_window_features_warn_that_no_layout_reads_them():
+    direct = pytest.importorskip("skforecast.direct")
+    preprocessing = pytest.importorskip("skforecast.preprocessing")
+    index = pd.date_range("2020-01-01", periods=40, freq="D")
+    series = pd.DataFrame({"a": np.sin(np.arange(40) / 3), "b": np.cos(np.arange(40) / 4)},
+                          index=index)
+    forecaster = direct.ForecasterDirectMultiVariate(
+        LSTMRegressor(), level="a", lags=3, steps=1,
+        window_features=preprocessing.RollingFeatures(stats=["mean"], window_sizes=4))
+    table, target = forecaster.filter_train_X_y_for_step(
+        1, *forecaster.create_train_X_y(series))
+    assert list(table.columns)[3] == "a_roll_mean_4"
+    with pytest.warns(DataLayoutWarning, match="no layout .* reads them as sequences: "
+                                               "a_roll_mean_4"):
+        LSTMRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2,
+                      **READ_AS_SKFORECAST_MULTIVARIATE).fit(table, target)
+
+
+def test_sktime_global_pooling_on_a_panel_reads_windows_without_the_panel_warning():
+    """Its rows of named lags keep the panel's MultiIndex: they were warned
+    about as time points, with advice that would have broken the windows."""
+    make_reduction = pytest.importorskip("sktime.forecasting.compose").make_reduction
+    rng = np.random.RandomState(0)
+    index = pd.MultiIndex.from_product([["i0", "i1", "i2"], pd.RangeIndex(20)],
+                                       names=["instance", "time"])
+    y = pd.DataFrame({"sales": rng.normal(size=60).cumsum()}, index=index)
+    lstm = LSTMRegressor((3,), solver="lbfgs", max_iter=3, random_state=0, newest_first=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sktime's own notes
+        warnings.simplefilter("error", DataLayoutWarning)
+        forecaster = make_reduction(lstm, window_length=3, pooling="global")
+        forecast = forecaster.fit(y, fh=[1, 2]).predict(fh=[1, 2])
+    assert forecast.shape == (6, 1) and np.isfinite(forecast.to_numpy()).all()
 
 
 def test_skforecast_recursive_with_exog_fits_lstm_as_3d():
