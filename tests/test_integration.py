@@ -39,7 +39,7 @@ from sklearn.metrics import mean_absolute_error
 from sklearn.preprocessing import StandardScaler
 
 from sklstm.exceptions import DataLayoutWarning
-from sklstm import LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm.datasets import load_sunspots
 from sklstm.forecasting import RecursiveForecaster, make_windows
 
@@ -719,6 +719,43 @@ def test_sktime_global_pooling_on_a_panel_reads_windows_without_the_panel_warnin
         forecaster = make_reduction(lstm, window_length=3, pooling="global")
         forecast = forecaster.fit(y, fh=[1, 2]).predict(fh=[1, 2])
     assert forecast.shape == (6, 1) and np.isfinite(forecast.to_numpy()).all()
+
+
+def test_sktime_classifier_pipeline_rows_read_channel_major_are_the_panel():
+    # SklearnClassifierPipeline flattens sktime's channels-first panel
+    # channel by channel; read time-major, the rows mixed the channels.
+    compose = pytest.importorskip("sktime.classification.compose")
+    Id = pytest.importorskip("sktime.transformations.compose").Id
+    rng = np.random.RandomState(0)
+    panel = rng.normal(size=(60, 2, 8))  # (instances, channels, time points)
+    labels = np.where(panel[:, 0, -1] + panel[:, 1, -2] > 0, "up", "down")
+    kw = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0)
+    pipeline = compose.SklearnClassifierPipeline(
+        LSTMClassifier(**kw, n_channels=2, column_order="channel_major"), [Id()])
+    pipeline.fit(panel[:40], labels[:40])
+    direct = LSTMClassifier(**kw, data_format="channels_first").fit(panel[:40], labels[:40])
+    assert_allclose(pipeline.predict_proba(panel[40:]), direct.predict_proba(panel[40:]),
+                    rtol=1e-10)
+
+
+def test_sktime_time_series_regressor_reduction_reads_channels_first_windows():
+    make_reduction = pytest.importorskip("sktime.forecasting.compose").make_reduction
+    rng = np.random.RandomState(1)
+    exog = pd.DataFrame(rng.normal(size=(43, 2)), columns=["x1", "x2"])
+    y = pd.Series(np.sin(np.arange(40) / 3) + 0.5 * exog["x1"][:40], name="y")
+    kw = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=5, random_state=0)
+    fh = [1, 2, 3]
+    forecasts = []
+    for lstm, scitype in [
+            (LSTMRegressor(**kw, n_channels=3, column_order="channel_major"), "tabular-regressor"),
+            (LSTMRegressor(**kw, data_format="channels_first"), "time-series-regressor")]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # sktime's own notes
+            forecaster = make_reduction(lstm, window_length=4, strategy="direct",
+                                        scitype=scitype)
+            forecaster.fit(y, X=exog[:40], fh=fh)
+            forecasts.append(forecaster.predict(fh, X=exog[40:]).to_numpy())
+    assert_allclose(forecasts[1], forecasts[0], rtol=1e-10)
 
 
 def test_skforecast_recursive_with_exog_fits_lstm_as_3d():

@@ -141,3 +141,21 @@ def test_encoder_decoder_names_the_route_for_split_conformal():
     conformal.fit(rows[:300], y[:300]).conformalize(rows[300:500], y[300:500])
     _, intervals = conformal.predict_interval(rows[500:])
     _assert_nominal(_coverage(intervals, y[500:]), 200, 200)
+
+
+def test_conformalized_quantile_regressor_takes_one_fitted_model_per_level():
+    # MAPIE fits only the quantile regressors it knows by class; fitted
+    # ones it takes as three models, lower, upper and median (the README's
+    # route): each a quantile LSTM of one level.
+    X, y = _task(900, seed=4)
+    train, calibrate, test = slice(0, 300), slice(300, 500), slice(500, None)
+    levels = ((1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2, 0.5)
+    models = [LSTMRegressor(**FAST, loss="quantile", quantiles=(level,)).fit(X[train], y[train])
+              for level in levels]
+    conformal = mapie_regression.ConformalizedQuantileRegressor(
+        models, confidence_level=CONFIDENCE, prefit=True
+    ).conformalize(X[calibrate], y[calibrate])
+    point, intervals = conformal.predict_interval(X[test], symmetric_correction=True)
+    np.testing.assert_allclose(point, models[2].predict(X[test]))
+    assert np.all(intervals[:, 0, 0] <= intervals[:, 1, 0])
+    _assert_nominal(_coverage(intervals, y[test]), 400, 200)
