@@ -776,13 +776,19 @@ def _lag_number(column):
     text = str(column)
     parts = text.split("__")
     lags = 0
-    while parts and parts[0].startswith("lag_") and parts[0][4:].isdecimal():
+    while parts and parts[0].startswith("lag_") and _is_lag_number(parts[0][4:]):
         lags += int(parts.pop(0)[4:])
     if len(parts) < len(text.split("__")):
         return lags, "__".join(parts)
     # sktime's global reducers: ``y_lag_1``, the variable's name first.
-    variable, lag_, lag = text.rpartition("_lag_")
-    return (int(lag), variable) if variable and lag.isdecimal() else None
+    variable, _, lag = text.rpartition("_lag_")
+    return (int(lag), variable) if variable and _is_lag_number(lag) else None
+
+
+def _is_lag_number(text):
+    """Whether ``text`` is a lag's number: decimal digits, few enough for
+    ``int`` (whose limit is 4300 digits) and for any real table."""
+    return text.isdecimal() and len(text) <= 18
 
 
 def _in_one_direction(lags):
@@ -813,31 +819,57 @@ class _LagLayout:
     def newest_first(self):
         return self.n_steps > 1 and self.lags[1] > self.lags[0]
 
-    def reads(self, n_channels, column_order, newest_first, n_exog):
-        """Whether a table read with this declaration reads each lag as its step."""
-        n_columns = self.n_channels * self.n_steps + self.n_exog
-        if self.n_steps == 1:  # one step: every column is a channel of it
-            return n_channels + n_exog == n_columns
-        return (n_channels == self.n_channels and n_exog == self.n_exog
-                and newest_first == self.newest_first
-                and (self.n_channels == 1 or column_order == self.column_order))
+    def reads(self, declared):
+        """Whether the declared :class:`_TableReading` reads each lag as its step."""
+        return (declared.n_channels == self.n_channels and declared.n_exog == self.n_exog
+                and (self.n_steps == 1 or declared.newest_first == self.newest_first)
+                and (self.n_steps == 1 or self.n_channels == 1
+                     or declared.column_order == self.column_order))
 
-    def advice(self):
-        """``name=value`` texts of the declaration that reads the table."""
-        advice = {"n_channels": self.n_channels}
-        if self.n_steps > 1:
-            if self.n_channels > 1:
-                advice["column_order"] = self.column_order
+    def advice(self, declared):
+        """``name=value`` texts that make ``declared`` read the table: for one
+        variable the parameters that differ, for several the whole layout."""
+        several = self.n_channels > 1
+        advice = {}
+        if several or declared.n_channels != 1:
+            advice["n_channels"] = self.n_channels
+        if self.n_steps > 1 and several:
+            advice["column_order"] = self.column_order
+        if self.n_steps > 1 and (several or declared.newest_first != self.newest_first):
             advice["newest_first"] = self.newest_first
-        if self.n_exog:
+        if declared.n_exog != self.n_exog or (several and self.n_exog):
             advice["n_exog"] = self.n_exog
         return [f"{key}={value!r}" for key, value in advice.items()]
 
 
+@dataclass(frozen=True)
+class _TableReading:
+    """How a 2-D table is declared to be read: see :func:`check_sequences`."""
+
+    n_columns: int
+    n_channels: int
+    column_order: str
+    newest_first: bool
+    n_exog: int
+
+    @property
+    def n_steps(self):
+        return (self.n_columns - self.n_exog) // self.n_channels
+
+    def describe(self):
+        if self.n_channels == 1:
+            text = f"{self.n_steps} steps of one channel (newest_first={self.newest_first}"
+        else:
+            text = (f"{self.n_steps} steps of n_channels={self.n_channels} "
+                    f"(column_order={self.column_order!r}, newest_first={self.newest_first}")
+        return text + (f", n_exog={self.n_exog})" if self.n_exog else ")")
+
+
 def _lag_layout(named):
     """The :class:`_LagLayout` of columns whose :func:`_lag_number` are ``named``,
-    or None when no layout reads them: other columns between lags, variables
-    with different lags, or lags that run in neither direction."""
+    or None when no layout reads them: other columns before or between the
+    lags, variables with different lags, lags that run in neither direction,
+    or columns of several variables in neither block order."""
     lagged = list(itertools.takewhile(lambda lag: lag is not None, named))
     n_lagged = len(lagged)
     if not n_lagged or any(lag is not None for lag in named[n_lagged:]):
@@ -877,98 +909,90 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     exogenous values with old lags: the warning names the declaration that
     reads it. One that no declaration reads (other columns before or
     between the lags, variables with different lags) is warned about too.
-    Tables whose columns name no lag are left alone. Returns whether the
-    names gave the advice (so that the spread of columns read in the wrong
-    layout need not).
+
+    Left alone: tables whose columns name no lag; a table declared as one
+    step (every column a channel of it) unless its names are a window of
+    several steps; and a table whose declared exogenous columns (``n_exog``,
+    whatever their names) follow lags that the declaration reads. Returns whether the names gave the advice (so
+    that the spread of columns read in the wrong layout need not).
     """
     if columns is None or not len(columns):
         return False
+    declared = _TableReading(len(columns), n_channels, column_order, newest_first, n_exog)
     named = [_lag_number(c) for c in columns]
     if all(lag is None for lag in named):
         return False
+    if declared.n_steps == 1:
+        # Every column a channel of one step: only the names of a window of
+        # several steps say otherwise (a stale n_exog, say).
+        layout = _lag_layout(named)
+        if layout is None or layout.n_steps == 1:
+            return False
+    lag_part = named[: len(named) - n_exog]
+    as_declared = _lag_layout(lag_part + [None] * n_exog)
+    if as_declared is not None and as_declared.reads(declared):
+        return False
     layout = _lag_layout(named)
     if layout is None:
-        return _warn_unreadable_lags(columns, named, name)
-    if layout.reads(n_channels, column_order, newest_first, n_exog):
+        return _warn_unreadable_lags(columns, named, declared, name)
+    if layout.reads(declared):
         return False
+    advice = ", ".join(layout.advice(declared))
     followed = f" followed by {layout.n_exog} other column(s)" if layout.n_exog else ""
-    if n_channels == 1:
-        reading = f"newest_first={newest_first} and n_exog={n_exog}"
-    else:
-        reading = (f"n_channels={n_channels}, column_order={column_order!r}, "
-                   f"newest_first={newest_first} and n_exog={n_exog}")
     if layout.n_channels == 1:
-        _warn_one_variable_read_otherwise(columns, layout, (n_channels, newest_first, n_exog),
-                                          followed, reading, name)
+        described = _one_variable(columns, layout)
+        values = (" and values of the predicted step (exogenous values, window or calendar "
+                  "features)" if layout.n_exog else "")
+        remedy = f"Pass {advice} to read them as lags{values}."
     else:
-        _warn_variables_read_otherwise(columns, layout, followed, reading, name)
-    return True
-
-
-def _warn_one_variable_read_otherwise(columns, layout, declared, followed, reading, name):
-    """The warning of :func:`_warn_if_named_otherwise` for one variable's lags;
-    ``declared`` is ``(n_channels, newest_first, n_exog)``, whose differing
-    values the advice names."""
-    lags, n_other = layout.lags, layout.n_exog
-    n_channels, newest_first, n_exog = declared
-    run = f"{columns[0]} .. {columns[layout.n_steps - 1]}"
-    advice = ["n_channels=1"] if n_channels != 1 else []
-    if len(lags) > 1 and newest_first != layout.newest_first:
-        advice.append(f"newest_first={layout.newest_first}")
-    if n_exog != n_other:
-        advice.append(f"n_exog={n_other}")
-    if len(lags) == 1:
-        # One lag and n_other values of its step: one step of them all.
-        named = f"named as the lag {columns[0]}"
-        if n_other:
-            advice[-1] += f" (one step of {n_other + 1} channels, as n_channels={n_other + 1})"
-    else:
-        gaps = ("; the lags are not consecutive, and are read as consecutive steps"
-                if (np.abs(np.diff(lags)) != 1).any() else "")
-        order = "newest first" if layout.newest_first else "oldest first"
-        named = f"named as lags {run} ({order}{gaps})"
-    values = (" and values of the predicted step (exogenous values, window or calendar "
-              "features)" if n_other else "")
+        described = _several_variables(columns, layout)
+        remedy = f"Pass {advice} to read each variable as a channel."
     warnings.warn(
-        f"The columns of {name} are {named}{followed}, but they are read with {reading}. "
-        f"Pass {', '.join(advice)} to read them as lags{values}.",
+        f"The columns of {name} are named as {described}{followed}, but they are read as "
+        f"{declared.describe()}. {remedy}",
         DataLayoutWarning,
         stacklevel=_caller_stacklevel(),
     )
+    return True
 
 
-def _warn_variables_read_otherwise(columns, layout, followed, reading, name):
-    """The warning of :func:`_warn_if_named_otherwise` for the same lags of
-    several variables."""
+def _one_variable(columns, layout):
+    """What the names of one variable's lags say, for the warnings."""
+    lags = layout.lags
+    if len(lags) == 1:
+        other = layout.n_exog
+        return (f"the lag {columns[0]}" + (f" (with the columns after it, one step of "
+                                            f"{other + 1} channels)" if other else ""))
+    gaps = ("; the lags are not consecutive, and are read as consecutive steps"
+            if (np.abs(np.diff(lags)) != 1).any() else "")
+    order = "newest first" if layout.newest_first else "oldest first"
+    return f"lags {columns[0]} .. {columns[len(lags) - 1]} ({order}{gaps})"
+
+
+def _several_variables(columns, layout):
+    """What the names of several variables' lags say, for the warnings."""
     n_steps, n_vars = layout.n_steps, layout.n_channels
-    n_lagged = n_steps * n_vars
     if layout.column_order == "channel_major" or n_steps == 1:
-        runs = ", ".join(f"{columns[k]} .. {columns[k + n_steps - 1]}" if n_steps > 1
-                         else str(columns[k]) for k in range(0, n_lagged, n_steps))
+        runs = listed(f"{columns[k]} .. {columns[k + n_steps - 1]}" if n_steps > 1
+                      else columns[k] for k in range(0, n_steps * n_vars, n_steps))
     else:
         runs = (f"{columns[0]}, {columns[1]}, ..: each step's {n_vars} variables side by "
                 "side")
     lags = f"the same {n_steps} lags" if n_steps > 1 else "the same lag"
-    if reading.startswith("newest_first"):
-        reading = f"{n_lagged} steps of one channel ({reading.split(' and ')[0]})"
-    warnings.warn(
-        f"The columns of {name} are named as {lags} of {n_vars} variables ({runs}){followed}, "
-        f"but they are read as {reading}. Pass {', '.join(layout.advice())} to read each "
-        "variable as a channel.",
-        DataLayoutWarning,
-        stacklevel=_caller_stacklevel(),
-    )
+    return f"{lags} of {n_vars} variables ({runs})"
 
 
-def _warn_unreadable_lags(columns, named, name):
+def _warn_unreadable_lags(columns, named, declared, name):
     """Warn that a table's lag names fit no layout; returns whether the names
     advised (False where only other columns come first, so that the spread
     of the columns may advise a layout of their own)."""
     first = next(k for k, lag in enumerate(named) if lag is not None)
+    lag_columns = [k for k, lag in enumerate(named) if lag is not None]
     if first and _lag_layout(named[first:]) is not None:
+        last = columns[lag_columns[-1]]
+        run = f"{columns[first]} .. {last}" if lag_columns[-1] > first else f"{last}"
         warnings.warn(
-            f"The columns of {name} put {first} other column(s) before the lags "
-            f"{columns[first]} .. {columns[len(named) - 1 - _trailing_others(named)]}; "
+            f"The columns of {name} put {first} other column(s) before the lags {run}; "
             "sklstm reads exogenous columns only after the lags (n_exog), so these rows "
             "cannot be read as lag sequences. Put the other columns last (sktime: "
             "make_reduction builds rows sklstm reads with n_channels and "
@@ -977,40 +1001,38 @@ def _warn_unreadable_lags(columns, named, name):
             stacklevel=_caller_stacklevel(),
         )
         return False
-    lag_columns = [k for k, lag in enumerate(named) if lag is not None]
-    between = [k for k in range(lag_columns[0], lag_columns[-1]) if named[k] is None]
+    lags_of = {}
+    for lag, variable in filter(None, named):
+        lags_of.setdefault(variable, []).append(lag)
+    each = [f"{variable or 'unnamed'}: {', '.join(map(str, lags[:8]))}"
+            + (", .." if len(lags) > 8 else "") for variable, lags in lags_of.items()]
+    described = "; ".join(each[:_MAX_LISTED]) + (
+        f"; .. ({len(each)} variables)" if len(each) > _MAX_LISTED else "")
+    between = [columns[k] for k in range(first, lag_columns[-1]) if named[k] is None]
     if between:
-        why = (f"{listed([columns[k] for k in between])} name(s) no lag but stand between "
-               "lag columns")
+        why = f"{listed(between)} name(s) no lag but stand between lag columns"
+    elif len({frozenset(lags) for lags in lags_of.values()}) > 1:
+        why = f"the variables have different lags ({described})"
+    elif not all(len(lags) < 2 or _in_one_direction(lags) for lags in lags_of.values()):
+        why = f"lags run in neither direction ({described})"
+    elif len({tuple(lags) for lags in lags_of.values()}) > 1:
+        why = f"the variables' lags come in different orders ({described})"
     else:
-        lags_of = {}
-        for lag, variable in filter(None, named):
-            lags_of.setdefault(variable, []).append(lag)
-        texts = {variable or "unnamed": ", ".join(map(str, lags))
-                 for variable, lags in lags_of.items()}
-        described = "; ".join(f"{variable}: {lags}" for variable, lags in texts.items())
-        if len({frozenset(lags) for lags in lags_of.values()}) > 1:
-            why = f"the variables have different lags ({described})"
-        elif not all(len(lags) < 2 or _in_one_direction(lags) for lags in lags_of.values()):
-            why = f"lags run in neither direction ({described})"
-        else:
-            why = f"the variables' lags come in different orders ({described})"
+        why = ("the variables' columns are neither in blocks of one variable each nor "
+               f"each step's variables side by side ({described})")
+    several = (" With skforecast's multivariate forecasters, give every series the same "
+               "lags and no window_features." if len(lags_of) > 1 else "")
     warnings.warn(
         f"The columns of {name} are named as lags, but no layout of n_channels, "
-        f"column_order, newest_first and n_exog reads them as sequences: {why}. sklstm "
-        "reads the same lags of each variable, in one direction, with any other columns "
-        "(exogenous values, window or calendar features) after all of them. With "
-        "skforecast's multivariate forecasters, give every series the same lags and no "
-        "window_features.",
+        f"column_order, newest_first and n_exog reads them as sequences: {why}. They are "
+        f"read as {declared.describe()}. sklstm reads the same lags of each variable, in "
+        "one direction, with any other columns (exogenous values, window or calendar "
+        "features) after all of them: declare those with n_exog, whatever their names."
+        f"{several}",
         DataLayoutWarning,
         stacklevel=_caller_stacklevel(),
     )
     return True
-
-
-def _trailing_others(named):
-    """How many columns after the last lag column name no lag."""
-    return len(list(itertools.takewhile(lambda lag: lag is None, reversed(named))))
 
 
 def _caller_stacklevel():
@@ -1227,7 +1249,7 @@ def check_sequences(
         _warn_if_rows_are_time_points(X, name)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
-        # Lag names describe one variable's rows, and their advice is the
+        # Lag names describe the rows' layout, and their advice is the
         # layout's: the spread of columns read in the wrong layout says nothing.
         named_otherwise = _warn_if_named_otherwise(
             columns, n_channels, column_order, newest_first, n_exog, name)
@@ -1259,12 +1281,13 @@ def check_sequences(
 def _warn_if_rows_are_time_points(X, name):
     """Warn when a table's rows carry a MultiIndex, as sktime's 'pd-multiindex'
     layout does (one row per instance and time point): read as a table, each
-    row would be a sample of its own, one step long. Rows whose columns name
-    lags are windows already (sktime's global reducers keep the panel's
-    index on them), and are left alone."""
+    row would be a sample of its own, one step long. Rows whose columns are
+    named as lag windows are windows already (sktime's global reducers keep
+    the panel's index on them), and are left alone."""
     if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
         return
-    if any(_lag_number(column) is not None for column in X.columns):
+    layout = _lag_layout([_lag_number(column) for column in X.columns])
+    if layout is not None and (layout.n_steps > 1 or not layout.n_exog):
         return
     levels = [level for level in X.index.names if level is not None]
     named = f" ({', '.join(map(repr, levels))})" if levels else ""

@@ -754,6 +754,10 @@ def test_a_table_of_time_points_under_a_row_multiindex_warns_with_the_conversion
         windows = pd.DataFrame(X3[:, :, 0], index=index[::5],
                                columns=[f"y_lag_{k}" for k in range(5, 0, -1)])
         LSTMRegressor(**FAST).fit(windows, X3[:, -1, 0])
+    # A lag and a value of each time point are no window: the panel warning stays.
+    points = pd.DataFrame(X3.reshape(50, 2), index=index, columns=["sales_lag_1", "price"])
+    with pytest.warns(DataLayoutWarning, match="rows have a 2-level MultiIndex"):
+        model.predict(points)
 
 
 def _features_of_different_units(n=60, seed=0):
@@ -802,7 +806,8 @@ def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remed
         LSTMRegressor(**FAST).fit(table, lags[:, 0])
     assert [str(w.message) for w in record if w.category is DataLayoutWarning] == [
         "The columns of X are named as lags y_lag_1 .. y_lag_3 (newest first) followed by "
-        "1 other column(s), but they are read with newest_first=False and n_exog=0. Pass "
+        "1 other column(s), but they are read as 4 steps of one channel "
+        "(newest_first=False). Pass "
         "newest_first=True, n_exog=1 to read them as lags and values of the predicted step "
         "(exogenous values, window or calendar features)."
     ]

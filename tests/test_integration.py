@@ -607,6 +607,10 @@ def test_skforecast_multivariate_tables_are_advised_as_channels():
     (["lag_1", "lag_2", "lag_7"], {"newest_first": True}),          # gaps: still newest first
     (["lag_3", "lag_2", "lag_1"], {}),                                # oldest first
     (["lag_1", "a"], {"n_exog": 1}),
+    # Declared exogenous columns, whatever their names (skforecast's exog).
+    (["lag_1", "lag_2", "lag_3", "x", "temp_lag_1"], {"newest_first": True, "n_exog": 2}),
+    (["price", "temp", "temp_lag_1"], {"n_channels": 3}),  # one step of features
+    (["lag_" + "1" * 5000, "y"], {}),  # no lag number int() would refuse to read
     (["lag_x", "lags_2", "y"], {}),                                   # not lag names
     (["x_lag_\u00b2", "lag_\u00b2", "y"], {}),       # superscript digits: not lag numbers
 ])
@@ -644,6 +648,13 @@ READ_AS_SKFORECAST_MULTIVARIATE = dict(n_channels=2, column_order="channel_major
      r"lags run in neither direction \(unnamed: 1, 3, 2\)"),
     (["x", "a_lag_1", "a_lag_2", "b_lag_2", "b_lag_1"], {},
      r"the variables' lags come in different orders \(a: 1, 2; b: 2, 1\)"),
+    (["a_lag_1", "b_lag_1", "b_lag_2", "a_lag_2"], {},
+     r"the variables' columns are neither in blocks of one variable each nor each step's "
+     r"variables side by side \(a: 1, 2; b: 1, 2\)"),
+    # An exogenous column named as a lag, undeclared: the remedy is n_exog.
+    (["lag_1", "lag_2", "lag_3", "x", "temp_lag_1"], {"newest_first": True},
+     r"x name\(s\) no lag but stand between lag columns\. They are read as 5 steps of one "
+     r"channel \(newest_first=True\)\..*declare those with n_exog, whatever their names"),
 ])
 def test_lag_names_that_no_layout_reads_warn_whatever_the_declaration(columns, declared, why):
     """Were read silently: names of several variables were checked only
@@ -659,18 +670,23 @@ def test_lag_names_that_no_layout_reads_warn_whatever_the_declaration(columns, d
 @pytest.mark.parametrize("columns, declared, advice, advised", [
     (["s1_lag_1", "s1_lag_2", "s2_lag_1", "s2_lag_2"],
      dict(n_channels=2, column_order="time_major", newest_first=True),
-     "read as n_channels=2, column_order='time_major', newest_first=True and n_exog=0. Pass "
+     "read as 2 steps of n_channels=2 (column_order='time_major', newest_first=True). Pass "
      "n_channels=2, column_order='channel_major', newest_first=True to read each variable",
      dict(n_channels=2, column_order="channel_major", newest_first=True)),
     (["lag_1", "lag_2", "lag_3", "lag_4"], dict(n_channels=2, newest_first=True),
-     "read with n_channels=2, column_order='time_major', newest_first=True and n_exog=0. "
+     "read as 2 steps of n_channels=2 (column_order='time_major', newest_first=True). "
      "Pass n_channels=1 to read them as lags.",
      dict(newest_first=True)),
     (["s1_lag_1", "s2_lag_1", "promo"], {},
      "named as the same lag of 2 variables (s1_lag_1, s2_lag_1) followed by 1 other "
-     "column(s), but they are read as 2 steps of one channel (newest_first=False). Pass "
+     "column(s), but they are read as 3 steps of one channel (newest_first=False). Pass "
      "n_channels=2, n_exog=1 to read each variable",
      dict(n_channels=3)),  # one step: every column a channel of it
+    # A stale n_exog makes a window of two steps one step of four channels.
+    (["a_lag_1", "a_lag_2", "b_lag_1", "b_lag_2"],
+     dict(n_channels=2, column_order="channel_major", newest_first=True, n_exog=2),
+     "Pass n_channels=2, column_order='channel_major', newest_first=True, n_exog=0 to read",
+     dict(n_channels=2, column_order="channel_major", newest_first=True)),
 ])
 def test_lag_names_read_in_another_layout_of_channels_warn_with_the_layout(
         columns, declared, advice, advised):
