@@ -318,12 +318,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         holds ``n_features_in_`` (and ``feature_names_in_``) of ``X``; else X
         is checked against the fitted ones and ``input_state`` is empty.
         """
+        n_channels, n_exog = (self.n_channels, self.n_exog) if reset else self._table_layout(X)
         seqs = check_sequences(
             X,
-            n_channels=self.n_channels if reset else self._table_channels(X),
+            n_channels=n_channels,
             column_order=self.column_order,
             newest_first=self.newest_first,
-            n_exog=self.n_exog,
+            n_exog=n_exog,
             data_format=self.data_format,
             check_table=(
                 partial(_check_columns, self, reset=False)
@@ -333,7 +334,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         if reset:
             return seqs, self._input_state(X, seqs)
-        if not self._fitted_on_table:  # names first: their error names them
+        # Names first: their error names them. A table of one column per
+        # channel (one step) named the channels too, which a list of frames
+        # must match; a table's own columns were checked by check_table.
+        one_column_per_channel = self.n_features_in_ == self.input_mean_.size
+        if not self._fitted_on_table or (one_column_per_channel and seqs.n_columns is None):
             check_channel_names(getattr(self, "feature_names_in_", None), seqs,
                                 type(self).__name__)
         check_column_order(vars(self).get("_column_labels"), seqs)
@@ -362,18 +367,19 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 state["feature_names_in_"] = probe.feature_names_in_
         return state
 
-    def _table_channels(self, X):
-        """Channels per row with which a fitted model reads a 2-D ``X``.
+    def _table_layout(self, X):
+        """``(n_channels, n_exog)`` with which a fitted model reads a 2-D ``X``.
 
         A model fitted on sequences (3-D or lists) reads a 2-D array of
         exactly ``n_features_in_`` columns as sequences of one step, one
-        column per channel: no other reading of such a table fits it.
-        (MAPIE, for one, probes fitted models with
-        ``predict(np.zeros((1, n_features_in_)))``.)
+        column per channel, its exogenous channels among them: no other
+        reading of such a table fits it. (MAPIE, for one, probes fitted
+        models with ``predict(np.zeros((1, n_features_in_)))``.)
         """
+        declared = (self.n_channels, self.n_exog)
         if self._fitted_on_table or isinstance(X, (list, tuple)) or np.ndim(X) != 2:
-            return self.n_channels
-        return self.input_mean_.size if np.shape(X)[1] == self.input_mean_.size else self.n_channels
+            return declared
+        return (self.input_mean_.size, 0) if np.shape(X)[1] == self.input_mean_.size else declared
 
     @staticmethod
     def _standardised(seqs, mean, scale, dtype):

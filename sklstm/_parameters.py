@@ -52,8 +52,12 @@ PARAMETERS_DOC = """
         that many steps is one LSTM step), and at least ``ceil(T_max / 32)``
         (at most 32 LSTM steps, whatever the channels). ``T_max`` is the
         longest sequence that trains: not one of weight 0, nor one held out
-        by ``early_stopping``. The fitted value is ``patch_length_``. Set 1 to read every step on its own, as
-        ``torch.nn.LSTM`` does.
+        by ``early_stopping``. The fitted value is ``patch_length_``: the
+        first ``fit`` or ``partial_fit`` sets it, and later ``partial_fit``
+        calls and warm starts keep it, so a stream whose first batch is
+        short reads longer sequences later in more LSTM steps than the rule
+        gives. Set 1 to read every step on its own, as ``torch.nn.LSTM``
+        does.
 
     peephole : bool, default=False
         Add peephole connections: the input and forget gates see the

@@ -976,6 +976,24 @@ def test_estimator_checks_channel_names_of_a_list_of_dataframes():
     assert_array_equal(model.predict(rows), model.predict(rows.to_numpy()[:, None, :]))
 
 
+def test_a_model_fitted_on_one_step_rows_checks_the_channel_names_of_frames():
+    # Fitted on a table of one column per channel, the column names are the
+    # channel names: frames naming other channels were read by position.
+    rows = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 2)),
+                        columns=["price", "volume"])
+    model = LSTMRegressor(**{**FAST, "solver": "adam"}, n_channels=2).fit(rows, np.arange(12.0))
+    before = model.predict(rows)
+    frames = _frames(["price", "temp"], n=12)
+    with pytest.raises(ValueError, match=r"channel names of X, \['price', 'temp'\], differ "
+                                         r"from those seen in fit, \['price', 'volume'\]"):
+        model.predict(frames)
+    with pytest.raises(ValueError, match="channel names of X"):
+        model.partial_fit(frames, np.arange(12.0))
+    assert_array_equal(model.predict(rows), before)
+    same = [frame.set_axis(["price", "volume"], axis=1) for frame in frames]
+    assert_array_equal(model.predict(same), model.predict([f.to_numpy() for f in same]))
+
+
 @pytest.mark.parametrize(
     "columns",
     [[0, 1, 2], [("a", 1), ("a", 2), ("b", 1)], list(pd.date_range("2020", periods=3))],
@@ -1098,6 +1116,10 @@ def test_a_sequence_model_reads_rows_of_n_features_in_columns_as_one_step():
     X = np.random.RandomState(0).normal(size=(10, 6, 3))
     model = LSTMRegressor(**FAST).fit(X, X[:, -1, 0])
     rows = np.random.RandomState(1).normal(size=(4, model.n_features_in_))
+    assert_array_equal(model.predict(rows), model.predict(rows[:, None, :]))
+    # With n_exog, which declares a table's layout, the exogenous channels
+    # are among those columns: they were counted twice and refused.
+    model = LSTMRegressor(**FAST, n_exog=1).fit(X, X[:, -1, 0])
     assert_array_equal(model.predict(rows), model.predict(rows[:, None, :]))
 
 
