@@ -857,10 +857,11 @@ class _TableReading:
         return (self.n_columns - self.n_exog) // self.n_channels
 
     def describe(self):
+        steps = f"{self.n_steps} step{'s' if self.n_steps > 1 else ''}"
         if self.n_channels == 1:
-            text = f"{self.n_steps} steps of one channel (newest_first={self.newest_first}"
+            text = f"{steps} of one channel (newest_first={self.newest_first}"
         else:
-            text = (f"{self.n_steps} steps of n_channels={self.n_channels} "
+            text = (f"{steps} of n_channels={self.n_channels} "
                     f"(column_order={self.column_order!r}, newest_first={self.newest_first}")
         return text + (f", n_exog={self.n_exog})" if self.n_exog else ")")
 
@@ -896,6 +897,22 @@ def _lag_layout(named):
     return _LagLayout(n_vars, order, tuple(lags), len(named) - n_lagged)
 
 
+def _name_layouts(named, n_exog):
+    """The layouts a table's lag names describe: with the declared ``n_exog``
+    trailing columns read as other columns whatever their names (an
+    exogenous ``temp_lag_1``), then with every name read; each None where
+    no layout reads them. Declared exogenous columns named as lags of a
+    variable that the other columns lag are not trusted: such an ``n_exog``
+    is stale, and would copy lags to every step.
+    """
+    lag_part, exog_part = named[: len(named) - n_exog], named[len(named) - n_exog:]
+    lagged_variables = {lag[1] for lag in lag_part if lag is not None}
+    trusted = n_exog and not any(lag is not None and lag[1] in lagged_variables
+                                 for lag in exog_part)
+    as_declared = _lag_layout(lag_part + [None] * n_exog) if trusted else None
+    return as_declared, _lag_layout(named)
+
+
 def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_exog, name):
     """Warn when a table's column names say its layout differs from the declared one.
 
@@ -910,33 +927,32 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     reads it. One that no declaration reads (other columns before or
     between the lags, variables with different lags) is warned about too.
 
-    Left alone: tables whose columns name no lag; a table declared as one
-    step (every column a channel of it) unless its names are a window of
-    several steps; and a table whose declared exogenous columns (``n_exog``,
-    whatever their names) follow lags that the declaration reads. Returns whether the names gave the advice (so
-    that the spread of columns read in the wrong layout need not).
+    Left alone: tables whose columns name no lag; declarations that do not
+    fit the column count (their ValueError follows); a table declared as
+    one step (every column a channel of it) unless its names are a window
+    of several steps from its first column; and a table whose declared
+    exogenous columns follow lags that the declaration reads (see
+    :func:`_name_layouts`). Returns whether a warning was given on the
+    names' account (so that the spread of columns read in the wrong
+    layout need not advise).
     """
     if columns is None or not len(columns):
+        return False
+    n_lag_columns = len(columns) - n_exog
+    if n_lag_columns < 1 or n_lag_columns % n_channels:
         return False
     declared = _TableReading(len(columns), n_channels, column_order, newest_first, n_exog)
     named = [_lag_number(c) for c in columns]
     if all(lag is None for lag in named):
         return False
-    if declared.n_steps == 1:
-        # Every column a channel of one step: only the names of a window of
-        # several steps say otherwise (a stale n_exog, say).
-        layout = _lag_layout(named)
-        if layout is None or layout.n_steps == 1:
-            return False
-    lag_part = named[: len(named) - n_exog]
-    as_declared = _lag_layout(lag_part + [None] * n_exog)
-    if as_declared is not None and as_declared.reads(declared):
+    layouts = [layout for layout in _name_layouts(named, n_exog) if layout is not None]
+    if any(layout.reads(declared) for layout in layouts):
         return False
-    layout = _lag_layout(named)
-    if layout is None:
+    if declared.n_steps == 1 and all(layout.n_steps == 1 for layout in layouts):
+        return False  # features of one step, unless the names are a window
+    if not layouts:
         return _warn_unreadable_lags(columns, named, declared, name)
-    if layout.reads(declared):
-        return False
+    layout = layouts[-1]  # every name read, where that gives a layout
     advice = ", ".join(layout.advice(declared))
     followed = f" followed by {layout.n_exog} other column(s)" if layout.n_exog else ""
     if layout.n_channels == 1:
@@ -960,9 +976,7 @@ def _one_variable(columns, layout):
     """What the names of one variable's lags say, for the warnings."""
     lags = layout.lags
     if len(lags) == 1:
-        other = layout.n_exog
-        return (f"the lag {columns[0]}" + (f" (with the columns after it, one step of "
-                                            f"{other + 1} channels)" if other else ""))
+        return f"the lag {columns[0]}"
     gaps = ("; the lags are not consecutive, and are read as consecutive steps"
             if (np.abs(np.diff(lags)) != 1).any() else "")
     order = "newest first" if layout.newest_first else "oldest first"
@@ -1011,6 +1025,8 @@ def _warn_unreadable_lags(columns, named, declared, name):
     between = [columns[k] for k in range(first, lag_columns[-1]) if named[k] is None]
     if between:
         why = f"{listed(between)} name(s) no lag but stand between lag columns"
+    elif any(len(set(lags)) < len(lags) for lags in lags_of.values()):
+        why = f"a variable repeats a lag ({described})"
     elif len({frozenset(lags) for lags in lags_of.values()}) > 1:
         why = f"the variables have different lags ({described})"
     elif not all(len(lags) < 2 or _in_one_direction(lags) for lags in lags_of.values()):
@@ -1020,6 +1036,8 @@ def _warn_unreadable_lags(columns, named, declared, name):
     else:
         why = ("the variables' columns are neither in blocks of one variable each nor "
                f"each step's variables side by side ({described})")
+    if first:
+        why = f"{first} other column(s) come before the lags, and {why}"
     several = (" With skforecast's multivariate forecasters, give every series the same "
                "lags and no window_features." if len(lags_of) > 1 else "")
     warnings.warn(
@@ -1246,12 +1264,13 @@ def check_sequences(
     if arr.ndim == 2:
         if check_table is not None:
             check_table(given)
-        _warn_if_rows_are_time_points(X, name)
+        _warn_if_rows_are_time_points(X, n_exog, name)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
         # Lag names describe the rows' layout, and their advice is the
         # layout's: the spread of columns read in the wrong layout says nothing.
-        named_otherwise = _warn_if_named_otherwise(
+        # Both advise parameters, which only a fit can take.
+        named_otherwise = fitting and _warn_if_named_otherwise(
             columns, n_channels, column_order, newest_first, n_exog, name)
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         if fitting and not named_otherwise:
@@ -1278,16 +1297,18 @@ def check_sequences(
     return Sequences(values, lengths, None)
 
 
-def _warn_if_rows_are_time_points(X, name):
+def _warn_if_rows_are_time_points(X, n_exog, name):
     """Warn when a table's rows carry a MultiIndex, as sktime's 'pd-multiindex'
     layout does (one row per instance and time point): read as a table, each
     row would be a sample of its own, one step long. Rows whose columns are
-    named as lag windows are windows already (sktime's global reducers keep
-    the panel's index on them), and are left alone."""
+    named as lag windows (see :func:`_name_layouts`; ``n_exog`` declared
+    columns after them) are windows already, as sktime's global reducers
+    keep the panel's index on them, and are left alone."""
     if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
         return
-    layout = _lag_layout([_lag_number(column) for column in X.columns])
-    if layout is not None and (layout.n_steps > 1 or not layout.n_exog):
+    named = [_lag_number(column) for column in X.columns]
+    if any(layout is not None and (layout.n_steps > 1 or not layout.n_exog)
+           for layout in _name_layouts(named, min(n_exog, len(named) - 1))):
         return
     levels = [level for level in X.index.names if level is not None]
     named = f" ({', '.join(map(repr, levels))})" if levels else ""

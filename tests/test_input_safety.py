@@ -754,6 +754,10 @@ def test_a_table_of_time_points_under_a_row_multiindex_warns_with_the_conversion
         windows = pd.DataFrame(X3[:, :, 0], index=index[::5],
                                columns=[f"y_lag_{k}" for k in range(5, 0, -1)])
         LSTMRegressor(**FAST).fit(windows, X3[:, -1, 0])
+        # Nor are lags followed by declared exogenous values, whatever their names.
+        lagged = pd.DataFrame(np.c_[X3[:, :2, 0], X3[:, 0, 1]], index=index[::5],
+                              columns=["sales_lag_1", "sales_lag_2", "temp_lag_1"])
+        LSTMRegressor(**FAST, newest_first=True, n_exog=1).fit(lagged, X3[:, -1, 0])
     # A lag and a value of each time point are no window: the panel warning stays.
     points = pd.DataFrame(X3.reshape(50, 2), index=index, columns=["sales_lag_1", "price"])
     with pytest.warns(DataLayoutWarning, match="rows have a 2-level MultiIndex"):

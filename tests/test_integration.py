@@ -647,7 +647,9 @@ READ_AS_SKFORECAST_MULTIVARIATE = dict(n_channels=2, column_order="channel_major
     (["lag_1", "lag_3", "lag_2"], {"newest_first": True},
      r"lags run in neither direction \(unnamed: 1, 3, 2\)"),
     (["x", "a_lag_1", "a_lag_2", "b_lag_2", "b_lag_1"], {},
-     r"the variables' lags come in different orders \(a: 1, 2; b: 2, 1\)"),
+     r"1 other column\(s\) come before the lags, and the variables' lags come in different "
+     r"orders \(a: 1, 2; b: 2, 1\)"),
+    (["lag_1", "lag_01", "x"], {"n_exog": 1}, r"a variable repeats a lag \(unnamed: 1, 1\)"),
     (["a_lag_1", "b_lag_1", "b_lag_2", "a_lag_2"], {},
      r"the variables' columns are neither in blocks of one variable each nor each step's "
      r"variables side by side \(a: 1, 2; b: 1, 2\)"),
@@ -682,6 +684,17 @@ def test_lag_names_that_no_layout_reads_warn_whatever_the_declaration(columns, d
      "column(s), but they are read as 3 steps of one channel (newest_first=False). Pass "
      "n_channels=2, n_exog=1 to read each variable",
      dict(n_channels=3)),  # one step: every column a channel of it
+    # A stale n_exog copies the oldest lag to every step as an exogenous value...
+    (["lag_1", "lag_2", "lag_3"], dict(newest_first=True, n_exog=1),
+     "read as 2 steps of one channel (newest_first=True, n_exog=1). Pass n_exog=0 to read",
+     dict(newest_first=True)),
+    (["lag_1", "lag_2"], dict(n_exog=1), "Pass newest_first=True, n_exog=0 to read",
+     dict(newest_first=True)),
+    # ... but an exogenous column named as a lag of another variable is one.
+    (["lag_1", "lag_2", "temp_lag_1"], dict(n_channels=2, n_exog=1),
+     "read as 1 step of n_channels=2 (column_order='time_major', newest_first=False, "
+     "n_exog=1). Pass n_channels=1, newest_first=True to read",
+     dict(newest_first=True, n_exog=1)),
     # A stale n_exog makes a window of two steps one step of four channels.
     (["a_lag_1", "a_lag_2", "b_lag_1", "b_lag_2"],
      dict(n_channels=2, column_order="channel_major", newest_first=True, n_exog=2),
@@ -700,6 +713,20 @@ def test_lag_names_read_in_another_layout_of_channels_warn_with_the_layout(
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
         LSTMRegressor(**kw, **advised).fit(table, np.arange(12.0))
+
+
+def test_lag_names_advise_only_a_fit_of_a_declaration_that_fits_the_columns():
+    kw = dict(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2)
+    table = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 3)),
+                         columns=["lag_1", "lag_2", "lag_3"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        with pytest.raises(ValueError, match="cannot hold n_channels=2"):
+            LSTMRegressor(**kw, n_channels=2).fit(table, np.arange(12.0))
+        # At predict the model's reading is fixed: no advice of parameters.
+        steps = table.to_numpy()[:, None, :]
+        model = LSTMRegressor(**kw, data_format="channels_last").fit(steps, np.arange(12.0))
+        assert_array_equal(model.predict(table), model.predict(steps))
 
 
 def test_skforecast_multivariate_window_features_warn_that_no_layout_reads_them():
