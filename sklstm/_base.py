@@ -39,7 +39,9 @@ from ._patching import auto_patch_length, fold_steps
 from ._training import (
     AUTO_BATCH_SIZE, TrainingData, TrainingRecord, batch_size_of, fit_scipy, fit_stochastic,
 )
-from ._validation import check_channel_names, check_column_order, check_sequences, label_text
+from ._validation import (
+    check_channel_names, check_column_order, check_sequences, is_list_of_sequences, label_text,
+)
 from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
@@ -335,8 +337,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if reset:
             return seqs, self._input_state(X, seqs)
         # Names first: their error names them. A table of one column per
-        # channel (one step) named the channels too, which a list of frames
-        # must match; a table's own columns were checked by check_table.
+        # channel (one step) named the channels too: a list of frames must
+        # match them, and unnamed sequences warn, as scikit-learn warns for
+        # unnamed tables (a table's own columns were checked by check_table).
         one_column_per_channel = self.n_features_in_ == self.input_mean_.size
         if not self._fitted_on_table or (one_column_per_channel and seqs.n_columns is None):
             check_channel_names(getattr(self, "feature_names_in_", None), seqs,
@@ -377,7 +380,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         models with ``predict(np.zeros((1, n_features_in_)))``.)
         """
         declared = (self.n_channels, self.n_exog)
-        if self._fitted_on_table or isinstance(X, (list, tuple)) or np.ndim(X) != 2:
+        if self._fitted_on_table or is_list_of_sequences(X) or np.ndim(X) != 2:
             return declared
         return (self.input_mean_.size, 0) if np.shape(X)[1] == self.input_mean_.size else declared
 

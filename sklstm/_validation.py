@@ -1202,7 +1202,7 @@ def _orient(X3, data_format, name):
             "data_format='channels_first'; pass data_format='channels_last' to silence "
             "this warning.",
             DataLayoutWarning,
-            stacklevel=4,
+            stacklevel=_caller_stacklevel(),
         )
     return X3
 
@@ -1306,9 +1306,11 @@ def _warn_if_rows_are_time_points(X, n_exog, name):
     keep the panel's index on them, and are left alone."""
     if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
         return
-    named = [_lag_number(column) for column in X.columns]
+    lag_numbers = [_lag_number(column) for column in X.columns]
+    # An n_exog of all the columns or more is refused after this check.
+    n_exog = min(n_exog, len(lag_numbers) - 1)
     if any(layout is not None and (layout.n_steps > 1 or not layout.n_exog)
-           for layout in _name_layouts(named, min(n_exog, len(named) - 1))):
+           for layout in _name_layouts(lag_numbers, n_exog)):
         return
     levels = [level for level in X.index.names if level is not None]
     named = f" ({', '.join(map(repr, levels))})" if levels else ""
@@ -1794,9 +1796,10 @@ def _label_keys(labels):
 def check_channel_names(fitted_names, sequences, estimator_name):
     """Check the channel names of new sequences against those seen in ``fit``.
 
-    Names come from a list of DataFrames. Different names, or the same in
-    another order, raise: channels would be paired by position. Names
-    missing on one side only warn, as scikit-learn does for column names.
+    Names come from a list of DataFrames, or from the columns of a table of
+    one step per row. Different names, or the same in another order, raise:
+    channels would be paired by position. Names missing on one side only
+    warn, as scikit-learn does for column names.
     """
     names = sequences.channel_names
     if fitted_names is None and names is None:
@@ -1807,13 +1810,17 @@ def check_channel_names(fitted_names, sequences, estimator_name):
             f"{estimator_name} was fitted {'without' if fitted_names is None else 'with'} "
             "them; channels are matched by position.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_caller_stacklevel(),
         )
         return
     if list(names) != list(fitted_names):
+        if set(names) != set(fitted_names):
+            remedy = "pass frames whose channels are the fitted ones, named as in fit"
+        else:
+            remedy = (f"pass the channels in the fitted order, e.g. "
+                      f"[frame[{list(fitted_names)!r}] for frame in X] (frame.loc[...] for "
+                      "frames whose rows are the channels, data_format='channels_first')")
         raise ValueError(
             f"The channel names of X, {list(names)}, differ from those seen in fit, "
-            f"{list(fitted_names)}: pass the channels in the fitted order, e.g. "
-            f"[frame[{list(fitted_names)!r}] for frame in X] (frame.loc[...] for frames "
-            "whose rows are the channels, data_format='channels_first')."
+            f"{list(fitted_names)}: {remedy}."
         )

@@ -980,22 +980,30 @@ def test_estimator_checks_channel_names_of_a_list_of_dataframes():
     assert_array_equal(model.predict(rows), model.predict(rows.to_numpy()[:, None, :]))
 
 
-def test_a_model_fitted_on_one_step_rows_checks_the_channel_names_of_frames():
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("n_exog", [0, 1])
+def test_a_model_fitted_on_one_step_rows_checks_the_channel_names_of_frames(Estimator, n_exog):
     # Fitted on a table of one column per channel, the column names are the
     # channel names: frames naming other channels were read by position.
     rows = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 2)),
                         columns=["price", "volume"])
-    model = LSTMRegressor(**{**FAST, "solver": "adam"}, n_channels=2).fit(rows, np.arange(12.0))
+    y = np.arange(12) % 2
+    model = Estimator(**{**FAST, "solver": "adam"}, n_channels=2 - n_exog, n_exog=n_exog)
+    model.fit(rows, y)
     before = model.predict(rows)
     frames = _frames(["price", "temp"], n=12)
     with pytest.raises(ValueError, match=r"channel names of X, \['price', 'temp'\], differ "
-                                         r"from those seen in fit, \['price', 'volume'\]"):
+                                         r"from those seen in fit, \['price', 'volume'\]: pass "
+                                         r"frames whose channels are the fitted ones"):
         model.predict(frames)
     with pytest.raises(ValueError, match="channel names of X"):
-        model.partial_fit(frames, np.arange(12.0))
+        model.partial_fit(frames, y)
     assert_array_equal(model.predict(rows), before)
     same = [frame.set_axis(["price", "volume"], axis=1) for frame in frames]
-    assert_array_equal(model.predict(same), model.predict([f.to_numpy() for f in same]))
+    with pytest.warns(UserWarning, match="does not have channel names") as record:
+        unnamed = model.predict([f.to_numpy() for f in same])
+    assert record[0].filename == __file__  # the warning points at the caller's line
+    assert_array_equal(model.predict(same), unnamed)
 
 
 @pytest.mark.parametrize(
@@ -1121,6 +1129,7 @@ def test_a_sequence_model_reads_rows_of_n_features_in_columns_as_one_step():
     model = LSTMRegressor(**FAST).fit(X, X[:, -1, 0])
     rows = np.random.RandomState(1).normal(size=(4, model.n_features_in_))
     assert_array_equal(model.predict(rows), model.predict(rows[:, None, :]))
+    assert_array_equal(model.predict(rows.tolist()), model.predict(rows))  # nested lists too
     # With n_exog, which declares a table's layout, the exogenous channels
     # are among those columns: they were counted twice and refused.
     model = LSTMRegressor(**FAST, n_exog=1).fit(X, X[:, -1, 0])
