@@ -250,8 +250,11 @@ PARAMETERS_DOC = """
         predicted step rather than lags, as in skforecast's rows ``lag_1 ..
         lag_p, exog_1 .. exog_m`` (with ``newest_first=True``, ``n_exog=m``).
         Each becomes one more input channel that holds its value at every
-        step. A DataFrame whose columns are named that way but read otherwise
-        gives a ``DataLayoutWarning``.
+        step. Fitting on a DataFrame whose columns are named as lags (of one
+        variable or several) but read in another layout (``n_channels``,
+        ``column_order``, ``newest_first``, ``n_exog``) gives a
+        ``DataLayoutWarning`` saying what to pass, or that no layout reads
+        them.
 
     data_format : {"channels_last", "channels_first"} or None, default=None
         Axis order of 3-D ``X`` and of the 2-D arrays of a list:
