@@ -119,7 +119,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         that ``y`` lacks (a cross-validation fold without a rare class) only
         if it names every class of ``y``: otherwise such a name is taken for
         a misspelling and refused. In ``partial_fit`` the same rule holds
-        for the declared ``classes``.
+        for the declared ``classes``. Per-step labels
+        (``return_sequences=True``) refuse it: weigh their sequences with
+        ``sample_weight``.
 
     Attributes
     ----------

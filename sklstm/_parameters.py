@@ -112,7 +112,11 @@ PARAMETERS_DOC = """
         ``"dogleg"``) train on the full batch.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty on all weights (not the biases).
+        Strength of the L2 penalty on all weights (not the biases). The
+        objective adds ``alpha / (2 W)`` times their sum of squares to the
+        weighted mean loss, ``W`` the sum of the samples' weights
+        (``sample_weight``, times ``class_weight``), as ``MLPRegressor``
+        does: scaling every weight by c divides the penalty by c.
 
     batch_size : int or "auto", default="auto"
         Largest mini-batch of the stochastic solvers; ``"auto"`` is 64, chosen
@@ -350,13 +354,17 @@ ATTRIBUTES_DOC = """
         ``standardize=False``).
 
     loss_ : float
-        Training loss at the end of the last epoch or iteration.
+        Training loss at the end of the last epoch or iteration: with the
+        scipy solvers the objective at the final weights; with ``"adam"``
+        and ``"sgd"`` the mean of the epoch's mini-batch objectives
+        (weighted by their samples' weights), each taken before its step
+        and with its own penalty, ``alpha / (2 W)`` of its batch.
 
     best_loss_ : float
         Lowest training loss reached.
 
     loss_curve_ : list of float
-        Training loss of each epoch (or scipy iteration).
+        Training loss of each epoch (or scipy iteration), as ``loss_``.
 
     validation_loss_curve_, validation_scores_ : list of float
         Validation loss (without the L2 penalty) and score of each epoch

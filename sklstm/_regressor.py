@@ -566,7 +566,8 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
     """
     w = np.asarray(weights, dtype=np.float64)
     center, spread, constant, _ = column_statistics(Y, w, what="y")
-    rows, cast = Y.astype(np.float64), Y_cast.astype(np.float64)
+    counted = w > 0  # a row of weight 0 sets no unit, and adds no error
+    rows, cast, w = Y[counted].astype(np.float64), Y_cast[counted].astype(np.float64), w[counted]
     # In power-of-two units: squared, an error of 1e-170 (targets of 1e-200
     # cast to 0) would underflow to 0 and pass.
     exponents = unit_exponents(rows, axis=0)
@@ -605,7 +606,12 @@ def _r2(Y, predicted, sample_weight):
     constant output is shifted to exact zeros first; the others keep
     scikit-learn's score bit for bit wherever its sums of squares neither
     overflow nor underflow, and its true value where they would.
+    Samples of weight 0 count for nothing: not in the sums, nor in which
+    outputs are constant or what their magnitude is.
     """
+    if sample_weight is not None and (sample_weight > 0).any():
+        counted = sample_weight > 0
+        Y, predicted, sample_weight = Y[counted], predicted[counted], sample_weight[counted]
     is_constant = (Y == Y[:1]).all(axis=0)
     constant = np.where(is_constant, Y[0], 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -624,10 +630,9 @@ def _r2(Y, predicted, sample_weight):
         shifted = [np.ldexp(a, -exponents) for a in shifted]
     # Predictions more than 2**1024 times the targets' magnitude overflow
     # there: their output's R² is below any float, -inf, and so is the
-    # average. On samples of zero weight they count for nothing.
+    # average.
     beyond = np.isinf(shifted[1]) & np.isfinite(predicted)
-    counted = beyond if sample_weight is None else beyond & (sample_weight[:, None] > 0)
-    if counted.any():
+    if beyond.any():
         return float("-inf")
     shifted[1][beyond] = 0.0
     return float(r2_score(*shifted, sample_weight=sample_weight))

@@ -279,6 +279,34 @@ def test_targets_that_vanish_in_float32_are_refused(factor):
     with pytest.raises(ValueError, match=r"y's output 0 varies by .* finer than float32"):
         LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), y * factor)
     LSTMRegressor((2,), max_iter=2).fit(X, y * factor)  # float64 holds them
+    # A sample of weight 0 counts for nothing, however large its target: it
+    # set the unit of the check, and the vanished targets passed.
+    weights = np.r_[np.ones(len(y) - 1), 0.0]
+    with pytest.raises(ValueError, match=r"y's output 0 varies by .* finer than float32"):
+        LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), np.r_[y[:-1] * factor, 1e38],
+                                            sample_weight=weights)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_r2_counts_no_sample_of_weight_zero(return_sequences):
+    """A sample of weight 0 set the unit of the sums (1e300: R² 1.0) and
+    which outputs are constant (-3e31 where 0 is due)."""
+    X, y = last_two(12, n_steps=3)
+    Y = np.repeat(y[:, None], 3, axis=1) if return_sequences else y
+    model = LSTMRegressor((2,), return_sequences=return_sequences, max_iter=3,
+                          random_state=0).fit(X, Y)
+    weights = np.random.RandomState(1).uniform(0.05, 1.0, size=12)
+    weights[-1] = 0.0
+    for far in (1e300, 99.0):
+        targets = Y.copy()
+        targets[-1] = far
+        expected = model.score(X[:-1], targets[:-1], sample_weight=weights[:-1])
+        assert model.score(X, targets, sample_weight=weights) == expected
+    constant = np.full_like(Y, 5.680445610939323)
+    constant[-1] = 99.0
+    assert model.score(X, constant, sample_weight=weights) == model.score(
+        X[:-1], constant[:-1], sample_weight=weights[:-1]) == 0.0
 
 
 @ignore_convergence
