@@ -86,6 +86,24 @@ def test_backtest_replays_fit_and_predict(cls, refit, make):
         assert_allclose(result.errors.iloc[fold], rows["y_true"] - rows["y_pred"])
 
 
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("refit", [False, True])
+def test_backtest_scores_a_truth_the_target_transform_refuses_as_a_history(cls, refit, make):
+    # The log transform ran over every row, truths after the last origin
+    # too: a 0 there, only the last fold's truth, failed the whole backtest.
+    y = pd.Series(np.linspace(1.0, 5.0, 40), name="y")
+    forecaster = make(cls, window=3, target_transform="log", calibration=None)
+    kw = dict(initial=25, step=3, horizon=3, refit=refit)  # the last fold ends at row 39
+    positive = backtest(forecaster, y, **kw)
+    ends_at_zero = y.copy()
+    ends_at_zero.iloc[-1] = 0.0
+    result = backtest(forecaster, ends_at_zero, **kw)
+    assert_array_equal(result.forecasts["y_pred"], positive.forecasts["y_pred"])
+    assert result.forecasts["time"].iloc[-1] == 39 and result.forecasts["y_true"].iloc[-1] == 0
+    assert result.errors.iloc[-1, -1] == -result.forecasts["y_pred"].iloc[-1]
+    assert_array_equal(result.errors.iloc[:-1], positive.errors.iloc[:-1])
+
+
 def test_backtest_of_fewer_steps_than_a_direct_model_stops_where_its_covariates_end(make):
     # A direct model reads the future covariates of all its own steps: the
     # last origins, with data for the folds' steps but not for the model's,
@@ -322,6 +340,20 @@ def test_forecasters_route_no_metadata(cls, make):
         with pytest.raises(TypeError, match=r"\{'sample_weight'\}.*not routed"):
             cross_validate(forecaster, y, cv=TimeSeriesSplit(2, test_size=5),
                            params={"sample_weight": np.ones(60)})
+
+
+@pytest.mark.parametrize("gap, horizon", [(0, 3), (2, 3), (4, 1)])
+def test_the_documented_splitter_gap_keeps_training_targets_before_each_test_origin(
+        gap, horizon):
+    # sklstm.forecasting._windows: TimeSeriesSplit(gap=G + horizon - 1) on
+    # make_windows(gap=G); with gap=horizon - 1 alone, G > 0 leaked G rows.
+    windows = make_windows(pd.DataFrame({"y": np.arange(40.0)}), target="y", window=3,
+                           horizon=horizon, gap=gap)
+    origins = np.asarray(windows.origins)
+    for train, test in TimeSeriesSplit(n_splits=3, gap=gap + horizon - 1).split(windows.X):
+        last_target = origins[train].max() + gap + horizon
+        assert last_target <= origins[test].min()
+        assert windows.y[train].max() == last_target  # the values are their own rows
 
 
 def test_nested_set_params_reach_the_default_regressor():

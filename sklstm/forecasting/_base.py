@@ -702,9 +702,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         values = column_values(frame, columns)
         first = self._setup.transform.n_consumed
         n_lead = self._n_lead(n_steps, self._setup)
-        raw = values[:, :n_targets]
-        lookback = values[first:, :n_lookback].copy()
-        lookback[:, :n_targets] = self._to_model_units(raw, frame.index)
+        # Rows after the last origin are truths at most, never a history: a
+        # value the target transform refuses there (0 under "log") must not
+        # fail the forecasts from before it.
+        end = int(origins.max()) + 1 if len(origins) else first
+        raw = values[:end, :n_targets]
+        lookback = values[first:end, :n_lookback].copy()
+        lookback[:, :n_targets] = self._to_model_units(raw, frame.index[:end])
         # Future covariates past the data read as NaN: an origin that needs
         # them is incomplete, and the array is never indexed past its end.
         future = values[first:, n_lookback:]

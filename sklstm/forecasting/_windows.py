@@ -7,7 +7,10 @@ happens *before* the estimator, once. Windows are in time order, so
 :class:`~sklearn.model_selection.TimeSeriesSplit` gives time-ordered folds.
 Consecutive windows overlap: with ``stride=1``, pass
 ``gap=horizon - 1`` (in windows) to ``TimeSeriesSplit`` so that no training
-target falls at or after the first target of the test fold::
+target falls at or after the first target of the test fold. With windows of
+``make_windows(gap=G)`` pass ``gap=G + horizon - 1``: a window's targets
+come ``G`` rows later, and no training target may then fall after the
+first test window's origin, where a forecast would not know it::
 
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
     from sklstm import LSTMRegressor
