@@ -927,19 +927,16 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     reads it. One that no declaration reads (other columns before or
     between the lags, variables with different lags) is warned about too.
 
-    Left alone: tables whose columns name no lag; declarations that do not
-    fit the column count (their ValueError follows); a table declared as
-    one step (every column a channel of it) unless its names are a window
-    of several steps from its first column; and a table whose declared
-    exogenous columns follow lags that the declaration reads (see
-    :func:`_name_layouts`). Returns whether a warning was given on the
+    The declaration fits the column count (:func:`_table_to_sequences`
+    refused it otherwise). Left alone: tables whose columns name no lag; a
+    table declared as one step (every column a channel of it) unless its
+    names are a window of several steps from its first column; and a table
+    whose declared exogenous columns follow lags that the declaration reads
+    (see :func:`_name_layouts`). Returns whether a warning was given on the
     names' account (so that the spread of columns read in the wrong
     layout need not advise).
     """
     if columns is None or not len(columns):
-        return False
-    n_lag_columns = len(columns) - n_exog
-    if n_lag_columns < 1 or n_lag_columns % n_channels:
         return False
     declared = _TableReading(len(columns), n_channels, column_order, newest_first, n_exog)
     named = [_lag_number(c) for c in columns]
@@ -1000,8 +997,8 @@ def _warn_unreadable_lags(columns, named, declared, name):
     """Warn that a table's lag names fit no layout; returns whether the names
     advised (False where only other columns come first, so that the spread
     of the columns may advise a layout of their own)."""
-    first = next(k for k, lag in enumerate(named) if lag is not None)
     lag_columns = [k for k, lag in enumerate(named) if lag is not None]
+    first = lag_columns[0]
     if first and _lag_layout(named[first:]) is not None:
         last = columns[lag_columns[-1]]
         run = f"{columns[first]} .. {last}" if lag_columns[-1] > first else f"{last}"
@@ -1267,12 +1264,14 @@ def check_sequences(
         _warn_if_rows_are_time_points(X, n_exog, name)
         columns = getattr(X, "columns", None)
         _require_finite_table(arr, columns, name)
+        # Refuses a declaration that does not fit the column count, before
+        # any warning about the names.
+        X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         # Lag names describe the rows' layout, and their advice is the
         # layout's: the spread of columns read in the wrong layout says nothing.
         # Both advise parameters, which only a fit can take.
         named_otherwise = fitting and _warn_if_named_otherwise(
             columns, n_channels, column_order, newest_first, n_exog, name)
-        X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
         if fitting and not named_otherwise:
             _warn_if_steps_differ_in_spread(arr, columns, n_channels, column_order, n_exog, name)
         _check_steps_and_channels(X3, name)
