@@ -7,7 +7,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
 from ._fitted_state import check_head, check_layer_shapes
-from ._parameters import AUTO_BATCH_DOC, ATTRIBUTES_DOC, ONE_STEP_ROWS, PARAMETERS_DOC
+from ._parameters import (
+    AUTO_BATCH_DOC, ATTRIBUTES_DOC, ONE_STEP_ROWS, PARAMETERS_DOC, PER_STEP_LAYOUT,
+    VARIANT_WEIGHTS_DOC,
+)
 from ._param_validation import Interval, Options
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
 from ._seq2seq import EncoderDecoder, EncoderDecoderLayout
@@ -55,8 +58,11 @@ _SHAPE_DOC = """
 
 # The output layer's attributes, whose shapes differ from LSTMRegressor's: the
 # head maps each decoder step, and the outputs are all the horizon's.
-_HEAD_ATTRIBUTES = ("out_coef_", "out_intercept_", "n_outputs_")
+_HEAD_ATTRIBUTES = ("out_coef_", "out_intercept_", "n_outputs_", "patch_length_")
 _HEAD_DOC = """
+    patch_length_ : int
+        1: every step is read on its own.
+
     out_coef_ : ndarray of shape (H_last, n_step_logits)
         Weights of the dense output layer, shared by the decoder's steps.
         ``n_step_logits`` is ``n_outputs_ // horizon``, times
@@ -101,7 +107,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     - steps ``window .. window + horizon - 1``: the decoder reads only the
       last ``n_future_channels`` channels, the covariates at the forecast
       steps. The other channels of these steps are not read: fill them with
-      any finite value, such as 0.
+      any finite value, such as 0 (they are standardised with the rest, so
+      a value too large to standardise, 1e39 in float32, is refused).
 
     3-D ``X`` of shape (n_samples, window + horizon, n_channels) is this
     layout directly; 2-D ``X`` of shape (n_samples, (window + horizon) *
@@ -131,12 +138,12 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         "Units of each stacked LSTM layer of the encoder, and of the decoder.").replace(
         ONE_STEP_ROWS, _NO_ONE_STEP_ROWS).replace(
         AUTO_BATCH_DOC, '``"auto"`` is 32,').replace(
-        "learning_rate_init : float, default=2e-3", "learning_rate_init : float, default=1e-3")}{
-        REGRESSOR_PARAMETERS_DOC}
+        "learning_rate_init : float, default=2e-3", "learning_rate_init : float, default=1e-3"
+    ).replace(PER_STEP_LAYOUT, "")}{REGRESSOR_PARAMETERS_DOC}
     Attributes
     ----------{_without_parameters(ATTRIBUTES_DOC, _HEAD_ATTRIBUTES).replace(
         "One dict per LSTM layer", "The encoder's layers, then the decoder's; one dict per layer"
-    )}{_HEAD_DOC}{REGRESSOR_ATTRIBUTES_DOC}
+    ).replace(VARIANT_WEIGHTS_DOC, "")}{_HEAD_DOC}{REGRESSOR_ATTRIBUTES_DOC}
     See Also
     --------
     LSTMRegressor : One LSTM and a dense layer (many-to-one or many-to-many).

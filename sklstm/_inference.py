@@ -18,7 +18,7 @@ from sklearn import get_config
 
 from ._lstm import kernel_layers, lstm_predict
 
-__all__ = ["dense_output", "predict_logits", "chunk_n_samples"]
+__all__ = ["dense_output", "predict_logits", "chunk_n_samples", "in_chunks"]
 
 # Chunks hold at least two samples: BLAS computes a one-row product by
 # another path than a many-row one (a matrix-vector product), whose sums
@@ -104,6 +104,34 @@ def _chunks(n_samples, chunk):
     return [slice(a, b) for a, b in zip(starts, starts[1:] + [n_samples])]
 
 
+def in_chunks(compute, n_samples, row_bytes, working_memory=None):
+    """``compute(rows)`` over chunks of samples, assembled along the first axis.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(rows) -> ndarray of shape (n_rows, ...)`` for a slice
+        ``rows`` of the samples; every chunk's trailing shape and dtype
+        are the same.
+    n_samples : int
+    row_bytes : int
+        Working memory ``compute`` needs per sample, in bytes.
+    working_memory : float, optional
+        MiB a chunk may use; ``sklearn.get_config()["working_memory"]`` when None.
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, ...)
+    """
+    out = None
+    for rows in _chunks(n_samples, chunk_n_samples(row_bytes, n_samples, working_memory)):
+        part = compute(rows)
+        if out is None:
+            out = np.empty((n_samples, *part.shape[1:]), dtype=part.dtype)
+        out[rows] = part
+    return out
+
+
 def predict_logits(theta, X, lengths, network, *, working_memory=None):
     """Network output before the output activation, without a backward cache.
 
@@ -134,17 +162,13 @@ def predict_logits(theta, X, lengths, network, *, working_memory=None):
     row_bytes = _row_bytes(
         X, kernels, coef.shape[1], network.return_sequences, network.bidirectional
     )
-    n_samples = X.shape[0]
-    z = None
-    chunk = chunk_n_samples(row_bytes, n_samples, working_memory)
-    for rows in _chunks(n_samples, chunk):
+
+    def logits_of(rows):
         hidden = lstm_predict(
             X[rows], kernels, lengths=None if lengths is None else lengths[rows],
             return_sequences=network.return_sequences, gate_variant=network.gate_variant,
             bidirectional=network.bidirectional,
         )
-        z_rows = dense_output(hidden, coef, intercept)
-        if z is None:
-            z = np.empty((n_samples, *z_rows.shape[1:]), dtype=z_rows.dtype)
-        z[rows] = z_rows
-    return z
+        return dense_output(hidden, coef, intercept)
+
+    return in_chunks(logits_of, X.shape[0], row_bytes, working_memory)

@@ -22,6 +22,12 @@ ONE_STEP_ROWS = """
         ``n_features_in_`` columns as sequences of one step (MAPIE probes
         fitted models with such a row)."""
 
+# How per-step targets and outputs are laid out; the encoder-decoder, which
+# has none, drops it from its docstring.
+PER_STEP_LAYOUT = """ Per-step targets and outputs
+        (``return_sequences``) are steps first in either layout:
+        ``(n_samples, n_timesteps[, n_outputs])``."""
+
 # Shared parameter documentation, formatted into both estimators' docstrings.
 # What batch_size="auto" is, as PARAMETERS_DOC says it (the encoder-decoder
 # says its own).
@@ -270,10 +276,8 @@ PARAMETERS_DOC = """
         Conv1d). None reads channels last and gives a ``DataLayoutWarning``
         when a 3-D ``X`` has more than twice as many channels as steps, the
         usual sign of a channels-first array; ``"channels_last"`` declares
-        the layout and silences it. Per-step targets and outputs
-        (``return_sequences``) are steps first in either layout:
-        ``(n_samples, n_timesteps[, n_outputs])``.
-""".replace("{ONE_STEP_ROWS}", ONE_STEP_ROWS)
+        the layout and silences it.{PER_STEP_LAYOUT}
+""".replace("{ONE_STEP_ROWS}", ONE_STEP_ROWS).replace("{PER_STEP_LAYOUT}", PER_STEP_LAYOUT)
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 _NON_NEGATIVE = Interval(numbers.Real, 0, None)
@@ -324,13 +328,9 @@ PARAMETER_CONSTRAINTS = {
     "data_format": [None, Options(str, DATA_FORMATS)],
 }
 
-ATTRIBUTES_DOC = """
-    coefs_ : list of dict
-        One dict per LSTM layer with ``W`` (n_in, 4H), ``R`` (H, 4H), ``b``
-        (4H,) and, with peepholes, ``p`` (3, H); gate blocks in the order
-        i, f, g, o (i, g, o and ``p`` of shape (2, H) with coupled gates).
-        ``W``, ``R`` are PyTorch's ``weight_ih_l{k}.T``, ``weight_hh_l{k}.T``
-        and ``b`` is ``bias_ih_l{k} + bias_hh_l{k}``.
+# The weight layout of the variants and of two directions, which
+# LSTMEncoderDecoderRegressor (neither) leaves out of its docstring.
+VARIANT_WEIGHTS_DOC = """
         A ``gate_variant`` without a gate drops its block and its row of
         ``p``: NIG has blocks f, g, o; NFG i, g, o; NOG i, f, g (i, g with
         coupled gates); ``p`` has one row per remaining sigmoid gate, in the
@@ -338,7 +338,15 @@ ATTRIBUTES_DOC = """
         rows the previous step's i, f, o, columns the gates i, f, o they
         feed. Bidirectional models hold two dicts per layer, the forward
         direction first: ``coefs_[2k + 1]`` is PyTorch's ``*_l{k}_reverse``,
-        and layer ``k > 0`` reads ``2 H`` inputs, forward units first.
+        and layer ``k > 0`` reads ``2 H`` inputs, forward units first."""
+
+ATTRIBUTES_DOC = """
+    coefs_ : list of dict
+        One dict per LSTM layer with ``W`` (n_in, 4H), ``R`` (H, 4H), ``b``
+        (4H,) and, with peepholes, ``p`` (3, H); gate blocks in the order
+        i, f, g, o (i, g, o and ``p`` of shape (2, H) with coupled gates).
+        ``W``, ``R`` are PyTorch's ``weight_ih_l{k}.T``, ``weight_hh_l{k}.T``
+        and ``b`` is ``bias_ih_l{k} + bias_hh_l{k}``.{VARIANT_WEIGHTS_DOC}
 
     out_coef_ : ndarray of shape (D * H_last, n_logits)
         Weights of the dense output layer. ``n_logits`` is ``n_outputs_``,
@@ -397,4 +405,4 @@ ATTRIBUTES_DOC = """
         Outputs per sequence (per step with ``return_sequences=True``): the
         regressor's target columns; the classifier's logits (1 for two
         classes, one per class or label otherwise).
-"""
+""".replace("{VARIANT_WEIGHTS_DOC}", VARIANT_WEIGHTS_DOC)

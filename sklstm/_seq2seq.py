@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._inference import dense_output
+from ._inference import dense_output, in_chunks
 from ._loss import packed_forward, penalised_weights, write_layer_grads
 from ._lstm import final_states, lstm_backward
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
@@ -231,10 +231,34 @@ class EncoderDecoder:
         """NaN logits of the shape :meth:`forward` gives for ``X``."""
         return np.full((len(X), self.horizon * self.layout.n_step_outputs), np.nan, X.dtype)
 
-    def predict(self, theta, X, lengths):
-        """Logits alone. The training forward serves: the decoder's horizon is
-        short, and the encoder's cache is what the core keeps per window."""
-        return self.forward(theta, X, lengths)[0]
+    def predict(self, theta, X, lengths, *, working_memory=None):
+        """Logits alone, :meth:`forward`'s ``z``, in chunks of samples.
+
+        Each chunk runs the training forward, whose caches hold every step
+        of the window and the horizon: chunks of samples bounded by
+        scikit-learn's ``working_memory`` (see :mod:`sklstm._inference`)
+        keep its memory within that, whatever the number of samples.
+        """
+        return in_chunks(
+            lambda rows: self.forward(theta, X[rows], lengths)[0],
+            len(X), self._forward_row_bytes(X), working_memory,
+        )
+
+    def _forward_row_bytes(self, X):
+        """Bytes :meth:`forward` needs per sample, an upper estimate: each
+        layer's cache (its inputs with the bias and recurrent state, four
+        gates, and three states a step, one step more for the start), the
+        decoder's input ``[x^f_k, h^e]`` and its outputs and logits."""
+        window, horizon = X.shape[1] - self.horizon, self.horizon
+        steps = [window] * self.layout.n_layers + [horizon] * self.layout.n_layers
+        caches = sum(
+            (S + 1) * (n_in + 1 + 8 * H)
+            for S, (n_in, H) in zip(steps, self.layout.layer_sizes)
+        )
+        H_last = self.layout.hidden_sizes[-1]
+        decoder_io = horizon * (self.layout.decoder.n_features + 2 * H_last
+                                + 2 * self.layout.n_step_outputs)
+        return X.itemsize * (caches + decoder_io)
 
     def backward(self, theta, dz, hidden, cache):
         """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.

@@ -370,3 +370,31 @@ def test_float32_per_step_predictions_stay_float32():
     assert np.isnan(pred[padded_steps]).all() and np.isfinite(pred[~padded_steps]).all()
     clf, _ = _fitted(LSTMClassifier, seqs, True, dtype=np.float32)
     assert clf.predict_proba(X32).dtype == np.float32
+
+
+@pytest.mark.parametrize("pass_states", [False, True])
+def test_encoder_decoder_predicts_within_working_memory(pass_states):
+    """The encoder-decoder ran every sample through its training forward at
+    once: its peak memory grew with the samples (60 times X's size), beyond
+    any ``working_memory``, in predict and in the fit's first pass."""
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    rng = np.random.default_rng(14)
+    X, y = rng.normal(size=(40, 30, 2)), rng.normal(size=(40, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMEncoderDecoderRegressor(
+            (16,), horizon=2, n_future_channels=1, max_iter=1, random_state=0,
+            decoder_state="encoder" if pass_states else "zeros",
+        ).fit(X, y)
+    network, theta = model._check_fitted_state()
+    X_large = rng.normal(size=(4000, 30, 2))  # about 1 MiB
+    expected = network.forward(theta, X_large, None)[0]  # every sample at once
+    whole = _peak_bytes(lambda: network.forward(theta, X_large, None))
+    with config_context(working_memory=2):
+        peak = _peak_bytes(lambda: model.predict(X_large))
+        z = network.predict(theta, X_large, None)
+    assert peak < 2 * 2**20 + 4 * X_large.nbytes < whole / 4
+    _assert_rounding(z, expected)
+    with config_context(working_memory=2):
+        _assert_rounding(model.predict(X_large)[:40], model.predict(X_large[:40]))
