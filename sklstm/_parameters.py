@@ -40,7 +40,11 @@ PARAMETERS_DOC = """
     return_sequences : bool, default=False
         If False (many-to-one), one prediction per sequence, from its last
         real step. If True (many-to-many), a prediction at every step, and
-        ``y`` gives a target per step.
+        ``y`` gives a target per step: an array ``(n_samples, n_timesteps[,
+        n_outputs])``, whose entries after a sequence's end are ignored, or
+        a list of one array per sequence, exactly as long as that sequence
+        (with ``X`` a list of sequences of different lengths, a list ``y``
+        is always read so).
 
     patch_length : int or "auto", default="auto"
         Consecutive time steps the LSTM reads as one step (a *patch* of

@@ -29,7 +29,7 @@ refused by place. Record (structured) arrays, text (even numbers written as
 text), complex numbers and sparse data are refused with an error that says
 so, and NaN is accepted only as padding. With ``return_sequences=True``, a
 list ``y`` holds one array of per-step targets per sequence, exactly as long
-as that sequence.
+as that sequence; padded targets are given as an array.
 """
 
 import itertools
@@ -83,6 +83,10 @@ class Sequences:
         frames of a list): scikit-learn records string names only, but the
         order of the columns matters whatever their labels (see
         :func:`check_column_order`).
+    from_list : bool
+        Whether ``X`` was a list of sequences, each of its own length: a
+        list of per-step targets then holds one array per sequence, as long
+        as that sequence.
     """
 
     values: np.ndarray
@@ -91,6 +95,7 @@ class Sequences:
     reversed_steps: bool = False
     channel_names: tuple | None = None
     column_labels: tuple | None = None
+    from_list: bool = False
 
     @property
     def n_samples(self):
@@ -1249,7 +1254,8 @@ def check_sequences(
         values, lengths, (names, labels) = _list_to_padded(
             X, name, data_format == "channels_first")
         _check_steps_and_channels(values, name)
-        return Sequences(values, lengths, None, channel_names=names, column_labels=labels)
+        return Sequences(values, lengths, None, channel_names=names, column_labels=labels,
+                         from_list=True)
     given = X  # a pyarrow Table, say, whose column names check_table reads
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists, and objects exposing __array__
@@ -1371,16 +1377,22 @@ def _check_steps_and_channels(X3, name):
 
 def _holds_per_sequence_targets(y, sequences):
     """Whether a list ``y`` holds one array of per-step targets per sequence,
-    as long as that sequence: of different lengths, or of one length that is
-    not the padded width of ``X`` (padded sequences all of one real length)."""
+    as long as that sequence.
+
+    It does when its items differ in length, when ``X`` was itself a list of
+    sequences of different lengths (items as long as the longest sequence
+    are then too long for the others, not padded rows: a padded ``y`` is an
+    array), or when its items' one length is not the padded width of ``X``
+    (padded sequences all of one real length).
+    """
     if not isinstance(y, (list, tuple)) or not y:
         return False
     if _is_ragged(y, "y"):
         return True
+    if sequences.lengths is None:
+        return False
     first = np.shape(y[0])
-    return sequences.lengths is not None and len(first) >= 1 and (
-        first[0] != sequences.values.shape[1]
-    )
+    return sequences.from_list or (len(first) >= 1 and first[0] != sequences.values.shape[1])
 
 
 def _pad_ragged_targets(y, numeric, sequences):
@@ -1418,7 +1430,9 @@ def _pad_ragged_targets(y, numeric, sequences):
         if a.shape[0] != length:
             raise ValueError(
                 f"y[{k}] has {a.shape[0]} steps, but sequence {k} of X has {length}; "
-                "with return_sequences=True each sequence needs one target per step."
+                "with return_sequences=True each item of a list y holds one target per "
+                "step of its sequence. Padded targets, as long as the longest sequence, "
+                "are given as an array."
             )
     trailing = arrays[0].shape[1:]
     if any(a.shape[1:] != trailing for a in arrays):

@@ -8,6 +8,7 @@ on two conventions of the same data gives bit-for-bit the same weights, and
 predicting on them the same outputs.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -330,6 +331,29 @@ def test_ragged_targets_must_match_sequence_lengths(estimator):
     y[2] = y[2][:-1]
     with pytest.raises(ValueError, match=r"y\[2\] has 6 steps, but sequence 2 of X has 7"):
         estimator(**FAST, return_sequences=True).fit(seqs, y)
+
+
+@pytest.mark.parametrize("estimator", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("method", ["fit", "score", "partial_fit"])
+def test_ragged_targets_as_long_as_the_longest_sequence_are_refused(estimator, method):
+    # Regression test: items all as long as the longest sequence were read as
+    # padded rows, so a shorter sequence's extra targets (unseen labels too)
+    # were dropped without a word.
+    seqs, lengths = _ragged()
+    longest = max(lengths)
+    y = [np.arange(longest) % 2 for _ in lengths]
+    model = estimator(**{**FAST, "solver": "adam"}, return_sequences=True)
+    if method == "score":
+        model.fit(seqs, [np.arange(n) % 2 for n in lengths])
+    call = model.fit if method == "fit" else getattr(model, method)
+    if method == "partial_fit" and estimator is LSTMClassifier:
+        call = functools.partial(call, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"y\[0\] has 7 steps, but sequence 0 of X has 5.*"
+                                         r"Padded targets.*as an array"):
+        call(seqs, y)
+    # The same rows as an array are padded targets, read up to each end.
+    padded = np.array(y)
+    estimator(**FAST, return_sequences=True).fit(seqs, padded)
 
 
 def test_empty_per_step_targets():
