@@ -607,17 +607,22 @@ def _r2(Y, predicted, sample_weight):
     scikit-learn's score bit for bit wherever its sums of squares neither
     overflow nor underflow, and its true value where they would.
     Samples of weight 0 count for nothing: not in the sums, nor in which
-    outputs are constant or what their magnitude is.
+    outputs are constant or what their magnitude is. They still count as
+    samples, as in scikit-learn, whose score of fewer than two is NaN: one
+    sample of positive weight among others scores 0 or 1 as a constant.
     """
+    counted = np.ones(len(Y), dtype=bool)
     if sample_weight is not None and (sample_weight > 0).any():
         counted = sample_weight > 0
-        Y, predicted, sample_weight = Y[counted], predicted[counted], sample_weight[counted]
-    is_constant = (Y == Y[:1]).all(axis=0)
-    constant = np.where(is_constant, Y[0], 0.0)
+    is_constant = (Y[counted] == Y[counted][:1]).all(axis=0)
+    constant = np.where(is_constant, Y[counted][0], 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = Y - constant, predicted - constant
-    if not all(np.isfinite(a).all() for a in shifted):  # a shift beyond float64: none
+    if not all(np.isfinite(a[counted]).all() for a in shifted):  # a shift beyond float64
         shifted = Y, predicted
+    # Rows of weight 0 become zeros: their terms, 0 * 0, leave every sum as
+    # it is, and their values set no output's scale below.
+    shifted = [np.where(counted[:, None], a, 0.0) for a in shifted]
     # R² of each output is that of the output divided by a power of two near
     # its targets' magnitude, whose sums of squares neither overflow (R² NaN
     # for targets near 1e160) nor vanish (a false 1.0 near 1e-170).

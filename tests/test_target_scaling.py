@@ -309,6 +309,29 @@ def test_r2_counts_no_sample_of_weight_zero(return_sequences):
         X[:-1], constant[:-1], sample_weight=weights[:-1]) == 0.0
 
 
+def test_r2_with_zero_weights_is_scikit_learns():
+    """Rows of weight 0 were dropped before scikit-learn's score: one row of
+    positive weight left scored NaN ("fewer than two samples") where
+    scikit-learn gives 0 or 1, and the sums of the rest were added in
+    another order."""
+    from sklstm._regressor import _r2
+
+    Y = np.array([[1.0], [2.0], [3.0]])
+    weights = np.array([1.0, 0.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _r2(Y, Y + [[0.5], [0.0], [0.0]], weights) == 0.0
+        assert _r2(Y, Y + [[0.0], [7.0], [7.0]], weights) == 1.0
+    rng = np.random.RandomState(0)
+    for _ in range(300):
+        n, k = rng.randint(2, 40), rng.randint(1, 3)
+        Y = rng.normal(size=(n, k))
+        predicted = Y + rng.normal(size=(n, k)) * rng.uniform(0, 2)
+        weights = rng.uniform(0, 1, n) * (rng.uniform(size=n) > 0.4)
+        if (weights > 0).sum() >= 2:
+            assert _r2(Y, predicted, weights) == r2_score(Y, predicted, sample_weight=weights)
+
+
 @ignore_convergence
 @pytest.mark.parametrize("factor", [1e-300, 1e300])
 def test_targets_in_extreme_units_train_as_in_unit_ones(factor):
