@@ -45,16 +45,31 @@ class _SingleBlasThread:
     _libs = None
     _depth = 0
     _saved = ()
+    # Set before the first library is limited, cleared once every one is
+    # restored. A KeyboardInterrupt can land between any two of these C
+    # calls; one that escapes a restore leaves this set, and the next
+    # context restores the saved counts first, rather than saving the
+    # limit as the counts to restore (which left the process on one
+    # thread for good).
+    _limited = False
 
     def __enter__(self):
         cls = _SingleBlasThread
         if cls._libs is None:
             cls._libs = ThreadpoolController().select(user_api="blas").lib_controllers
         if cls._depth == 0:
-            cls._saved = [(lib, lib.get_num_threads()) for lib in cls._libs]
-            for lib, n in cls._saved:
-                if n is not None and n > 1:
-                    lib.set_num_threads(1)
+            try:
+                if cls._limited:
+                    cls._restore(only_limited=True)
+                cls._saved = [(lib, lib.get_num_threads()) for lib in cls._libs]
+                cls._limited = True
+                for lib, n in cls._saved:
+                    if n is not None and n > 1:
+                        lib.set_num_threads(1)
+            except BaseException:  # no __exit__ follows a failed __enter__
+                if cls._limited:
+                    cls._restore()
+                raise
         cls._depth += 1
         return self
 
@@ -62,10 +77,29 @@ class _SingleBlasThread:
         cls = _SingleBlasThread
         cls._depth -= 1
         if cls._depth == 0:
-            for lib, n in cls._saved:
-                if n is not None and n > 1:
-                    lib.set_num_threads(n)
+            cls._restore()
         return False
+
+    @classmethod
+    def _restore(cls, only_limited=False):
+        """Give each library its saved count back; with ``only_limited``,
+        only those still on one thread (a count set since is the user's)."""
+        interrupt = None
+        for lib, n in cls._saved:
+            if n is None or n <= 1:
+                continue
+            # Once more if interrupted (perhaps before the call took
+            # effect), and on to the other libraries before re-raising.
+            for _ in range(2):
+                try:
+                    if not (only_limited and lib.get_num_threads() != 1):
+                        lib.set_num_threads(n)
+                    break
+                except BaseException as exc:
+                    interrupt = interrupt or exc
+        if interrupt is not None:
+            raise interrupt  # still _limited: the next context restores again
+        cls._limited = False
 
 
 def _blas_threads_for(n_macs):

@@ -154,7 +154,12 @@ PARAMETERS_DOC = """
         Shuffle the samples each epoch (stochastic solvers).
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the shuffling and the validation split.
+        Seeds the initial weights, the shuffling, the validation split and
+        the dropout masks. An int gives the same model at every fit. A
+        RandomState instance is drawn from, so a second fit differs from
+        the first; ``clone`` copies it, so the clones of a search or
+        cross-validation all start from the same draw (scikit-learn's
+        "Controlling randomness" explains the choice).
 
     tol : float, default=1e-4
         Stochastic solvers stop when the loss (or validation loss) has not

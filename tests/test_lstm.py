@@ -458,6 +458,88 @@ def test_blas_thread_limit_holds_until_the_last_overlapping_caller_leaves(monkey
     assert blas.threads == 2
 
 
+class _InterruptibleBlas:
+    """A BLAS library whose ``set_num_threads`` raises KeyboardInterrupt at
+    the calls numbered in ``interrupt_after`` (counted over all libraries)
+    once it has set the count, and at those in ``interrupt_before`` without
+    setting it (a signal delivered before the C call)."""
+
+    calls = 0
+    interrupt_after = ()
+    interrupt_before = ()
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def get_num_threads(self):
+        return self.threads
+
+    def set_num_threads(self, n):
+        cls = type(self)
+        cls.calls += 1
+        if cls.calls in cls.interrupt_before:
+            raise KeyboardInterrupt
+        self.threads = n
+        if cls.calls in cls.interrupt_after:
+            raise KeyboardInterrupt
+
+
+def _interrupt(monkeypatch, after=(), before=()):
+    monkeypatch.setattr(_InterruptibleBlas, "calls", 0)
+    monkeypatch.setattr(_InterruptibleBlas, "interrupt_after", after)
+    monkeypatch.setattr(_InterruptibleBlas, "interrupt_before", before)
+
+
+@pytest.mark.parametrize("interrupted_call", [1, 2, 3, 4])
+def test_blas_thread_counts_survive_an_interrupt_at_any_call(monkeypatch, interrupted_call):
+    """A KeyboardInterrupt delivered after one library was limited (in
+    ``__enter__``, so no ``__exit__`` ran) or restored (in ``__exit__``)
+    left the process on one BLAS thread for good: later contexts saved the
+    limit as the counts to restore."""
+    from sklstm._blas import _SingleBlasThread
+
+    libs = [_InterruptibleBlas(2), _InterruptibleBlas(4)]
+    monkeypatch.setattr(_SingleBlasThread, "_libs", libs)
+    monkeypatch.setattr(_SingleBlasThread, "_limited", False)
+    # Calls 1-2 limit the two libraries, 3-4 restore them.
+    _interrupt(monkeypatch, after=(interrupted_call,))
+    with pytest.raises(KeyboardInterrupt):
+        with _SingleBlasThread():
+            assert [lib.threads for lib in libs] == [1, 1]
+    assert _SingleBlasThread._depth == 0
+    assert [lib.threads for lib in libs] == [2, 4]
+    with _SingleBlasThread():
+        assert [lib.threads for lib in libs] == [1, 1]
+    assert [lib.threads for lib in libs] == [2, 4]
+
+
+def test_blas_thread_count_left_limited_is_restored_by_the_next_context(monkeypatch):
+    from sklstm._blas import _SingleBlasThread
+
+    libs = [_InterruptibleBlas(2), _InterruptibleBlas(4)]
+    monkeypatch.setattr(_SingleBlasThread, "_libs", libs)
+    monkeypatch.setattr(_SingleBlasThread, "_limited", False)
+    # Both attempts to restore the first library are interrupted before
+    # they take effect; the second library is still restored.
+    _interrupt(monkeypatch, before=(3, 4))
+    with pytest.raises(KeyboardInterrupt):
+        with _SingleBlasThread():
+            pass
+    assert [lib.threads for lib in libs] == [1, 4]
+    with _SingleBlasThread():
+        assert [lib.threads for lib in libs] == [1, 1]
+    assert [lib.threads for lib in libs] == [2, 4]
+    # A count the user set meanwhile is kept, not overwritten.
+    _interrupt(monkeypatch, before=(3, 4))
+    with pytest.raises(KeyboardInterrupt):
+        with _SingleBlasThread():
+            pass
+    libs[0].threads = 3
+    with _SingleBlasThread():
+        pass
+    assert [lib.threads for lib in libs] == [3, 4]
+
+
 # --------------------------------------------------------------------------
 # Final states passed on (an encoder's h_T, c_T as a decoder's h0, c0)
 # --------------------------------------------------------------------------
