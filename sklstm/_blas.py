@@ -7,6 +7,7 @@ Implementation notes
   costs more than it shares.
 """
 
+import functools
 import threading
 from contextlib import nullcontext
 
@@ -40,66 +41,77 @@ class _SingleBlasThread:
     restores them. The limit also reaches products that other threads run
     meanwhile, whose last bits then depend on the main thread's timing (the
     README's "Scaling out" says how to keep threads bit-reproducible).
+
+    A KeyboardInterrupt can land between any two calls, even as ``__exit__``
+    starts, so that no restore runs: the functions that enter the context
+    are wrapped in :func:`releases_thread_limit`, which restores what is
+    still limited as the error leaves them, before the caller regains
+    control (and could set counts of its own).
     """
 
     _libs = None
     _depth = 0
-    _saved = ()
-    # Set before the first library is limited, cleared once every one is
-    # restored. A KeyboardInterrupt can land between any two of these C
-    # calls; one that escapes a restore leaves this set, and the next
-    # context restores the saved counts first, rather than saving the
-    # limit as the counts to restore (which left the process on one
-    # thread for good).
-    _limited = False
+    # (library, saved count) of each library limited and not yet restored.
+    _pending = []
 
     def __enter__(self):
         cls = _SingleBlasThread
         if cls._libs is None:
             cls._libs = ThreadpoolController().select(user_api="blas").lib_controllers
         if cls._depth == 0:
-            try:
-                if cls._limited:
-                    cls._restore(only_limited=True)
-                cls._saved = [(lib, lib.get_num_threads()) for lib in cls._libs]
-                cls._limited = True
-                for lib, n in cls._saved:
-                    if n is not None and n > 1:
-                        lib.set_num_threads(1)
-            except BaseException:  # no __exit__ follows a failed __enter__
-                if cls._limited:
-                    cls._restore()
-                raise
+            for lib in cls._libs:
+                n = lib.get_num_threads()
+                if n is not None and n > 1:
+                    cls._pending.append((lib, n))  # before the limit: restoring is harmless
+                    lib.set_num_threads(1)
         cls._depth += 1
         return self
 
     def __exit__(self, *exc):
         cls = _SingleBlasThread
-        cls._depth -= 1
+        cls._depth = max(cls._depth - 1, 0)  # 0 already if a release ended it
         if cls._depth == 0:
             cls._restore()
         return False
 
     @classmethod
-    def _restore(cls, only_limited=False):
-        """Give each library its saved count back; with ``only_limited``,
-        only those still on one thread (a count set since is the user's)."""
+    def _restore(cls):
+        """Restore every pending library: one interrupted is tried once more
+        and the others restored before the interrupt goes on."""
         interrupt = None
-        for lib, n in cls._saved:
-            if n is None or n <= 1:
-                continue
-            # Once more if interrupted (perhaps before the call took
-            # effect), and on to the other libraries before re-raising.
+        for entry in cls._pending[::-1]:
             for _ in range(2):
                 try:
-                    if not (only_limited and lib.get_num_threads() != 1):
-                        lib.set_num_threads(n)
+                    entry[0].set_num_threads(entry[1])
+                    cls._pending.remove(entry)  # after the call: an interrupt repeats it
                     break
                 except BaseException as exc:
                     interrupt = interrupt or exc
         if interrupt is not None:
-            raise interrupt  # still _limited: the next context restores again
-        cls._limited = False
+            raise interrupt
+
+    @classmethod
+    def release(cls):
+        """End every context of the main thread and restore the counts."""
+        cls._depth = 0
+        cls._restore()
+
+
+def releases_thread_limit(func):
+    """Wrap a function that enters ``_blas_threads_for``: an error (a
+    KeyboardInterrupt, say) leaving it in the main thread ends the limit,
+    whatever point of the context it interrupted."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except BaseException:
+            if threading.current_thread() is threading.main_thread():
+                _SingleBlasThread.release()
+            raise
+
+    return wrapper
 
 
 def _blas_threads_for(n_macs):
@@ -111,6 +123,8 @@ def _blas_threads_for(n_macs):
     main thread set meanwhile, and OpenBLAS sometimes ignored the restore
     while other threads ran products, leaving the process on one thread
     after every fit had ended.
+
+    Enter it only in a function wrapped in :func:`releases_thread_limit`.
     """
     if n_macs < _BLAS_OWN_SINGLE_THREAD_MACS or n_macs >= _SINGLE_THREAD_MACS:
         return nullcontext()

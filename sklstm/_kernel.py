@@ -30,7 +30,7 @@ import threading
 
 import numpy as np
 
-from ._blas import _blas_threads_for, _gemm
+from ._blas import _blas_threads_for, _gemm, releases_thread_limit
 
 # Bytes of δa per backward chunk: the chunk's factors and scratch arrays
 # (about three times this) then mostly stay in a 1-2 MiB L2 cache.
@@ -327,6 +327,7 @@ def _stack_arrays(kernels, masks, T, B, dtype):
     return out
 
 
+@releases_thread_limit
 def _layer_forward(X_fm, lay, h0, c0, n_active, masks=(None, None), arrays=None):
     """Run one layer over step-major, feature-major input, keeping a cache.
 
@@ -542,6 +543,7 @@ def _public_grads(lay, dWbR_T, dp):
     return grads
 
 
+@releases_thread_limit
 def _layer_backward(
     cache, lay, d_seq, dh_last, n_active, input_grad, masks=(None, None), dc_last=None,
 ):

@@ -129,7 +129,7 @@ Implementation notes
 
 import numpy as np
 
-from ._blas import _blas_threads_for
+from ._blas import _blas_threads_for, releases_thread_limit
 from ._checks import (
     as_rectangular,
     cast_finite,
@@ -800,6 +800,7 @@ class _PredictRun:
         self.steps_done = 0
         self._last = 0  # row of Z holding the latest state
 
+    @releases_thread_limit
     def advance(self, X_fm, n_active):
         """Run the layer over a chunk (m, n_in, B); return its outputs (m, H, B), a view."""
         m, n_in, B = X_fm.shape

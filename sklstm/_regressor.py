@@ -639,5 +639,4 @@ def _r2(Y, predicted, sample_weight):
     beyond = np.isinf(shifted[1]) & np.isfinite(predicted)
     if beyond.any():
         return float("-inf")
-    shifted[1][beyond] = 0.0
     return float(r2_score(*shifted, sample_weight=sample_weight))

@@ -29,7 +29,9 @@ refused by place. Record (structured) arrays, text (even numbers written as
 text), complex numbers and sparse data are refused with an error that says
 so, and NaN is accepted only as padding. With ``return_sequences=True``, a
 list ``y`` holds one array of per-step targets per sequence, exactly as long
-as that sequence; padded targets are given as an array.
+as that sequence: always so with ``X`` a list of sequences of different
+lengths (padded targets are then given as an array), and where the items'
+length is not the padded width of a NaN-padded ``X``.
 """
 
 import itertools

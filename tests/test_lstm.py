@@ -484,60 +484,89 @@ class _InterruptibleBlas:
             raise KeyboardInterrupt
 
 
-def _interrupt(monkeypatch, after=(), before=()):
+@pytest.fixture
+def interruptible_blas(monkeypatch):
+    """Two fake libraries on 2 and 4 threads in place of the process's."""
+    from sklstm._blas import _SingleBlasThread
+
+    libs = [_InterruptibleBlas(2), _InterruptibleBlas(4)]
+    monkeypatch.setattr(_SingleBlasThread, "_libs", libs)
+    monkeypatch.setattr(_SingleBlasThread, "_pending", [], raising=False)
     monkeypatch.setattr(_InterruptibleBlas, "calls", 0)
-    monkeypatch.setattr(_InterruptibleBlas, "interrupt_after", after)
-    monkeypatch.setattr(_InterruptibleBlas, "interrupt_before", before)
+
+    def interrupt(after=(), before=()):
+        monkeypatch.setattr(_InterruptibleBlas, "calls", 0)
+        monkeypatch.setattr(_InterruptibleBlas, "interrupt_after", after)
+        monkeypatch.setattr(_InterruptibleBlas, "interrupt_before", before)
+
+    return libs, interrupt
 
 
-@pytest.mark.parametrize("interrupted_call", [1, 2, 3, 4])
-def test_blas_thread_counts_survive_an_interrupt_at_any_call(monkeypatch, interrupted_call):
-    """A KeyboardInterrupt delivered after one library was limited (in
-    ``__enter__``, so no ``__exit__`` ran) or restored (in ``__exit__``)
-    left the process on one BLAS thread for good: later contexts saved the
-    limit as the counts to restore."""
+def _fit_mid_sized_model():
+    """The three passes of a layer whose products run under the one-thread
+    limit (2**18 to 2**23 multiply-adds a step), in the main thread."""
+    from sklstm._lstm import lstm_predict
+
+    X = np.random.RandomState(0).normal(size=(64, 6, 2))
+    layers = init_lstm_layers(2, (64,), np.random.default_rng(0))
+    outputs, cache = lstm_forward(X, layers)
+    lstm_backward(np.ones_like(outputs), cache)
+    lstm_predict(X, layers)
+
+
+@pytest.mark.parametrize("when", [
+    dict(after=(1,)), dict(after=(2,)), dict(after=(3,)), dict(after=(4,)),
+    dict(before=(3,)), dict(before=(3, 4)), dict(before=(4, 5)),
+])
+def test_blas_thread_counts_survive_an_interrupt_at_any_call(interruptible_blas, when):
+    """A KeyboardInterrupt delivered as the limit set or restored a count
+    (in ``__enter__``, so no ``__exit__`` ran, or within ``__exit__``) left
+    the process on one BLAS thread for good: later fits saved the limit as
+    the counts to restore. Calls 1-2 limit the two libraries, 3-4 restore
+    them, and a restore interrupted before it took effect is repeated."""
     from sklstm._blas import _SingleBlasThread
 
-    libs = [_InterruptibleBlas(2), _InterruptibleBlas(4)]
-    monkeypatch.setattr(_SingleBlasThread, "_libs", libs)
-    monkeypatch.setattr(_SingleBlasThread, "_limited", False)
-    # Calls 1-2 limit the two libraries, 3-4 restore them.
-    _interrupt(monkeypatch, after=(interrupted_call,))
+    libs, interrupt = interruptible_blas
+    _fit_mid_sized_model()
+    assert _InterruptibleBlas.calls > 0 and [lib.threads for lib in libs] == [2, 4]
+    interrupt(**when)
     with pytest.raises(KeyboardInterrupt):
-        with _SingleBlasThread():
-            assert [lib.threads for lib in libs] == [1, 1]
-    assert _SingleBlasThread._depth == 0
+        _fit_mid_sized_model()
     assert [lib.threads for lib in libs] == [2, 4]
-    with _SingleBlasThread():
-        assert [lib.threads for lib in libs] == [1, 1]
-    assert [lib.threads for lib in libs] == [2, 4]
+    assert _SingleBlasThread._depth == 0 and _SingleBlasThread._pending == []
 
 
-def test_blas_thread_count_left_limited_is_restored_by_the_next_context(monkeypatch):
+def test_blas_thread_counts_survive_an_interrupt_as_exit_starts(interruptible_blas, monkeypatch):
+    """An interrupt delivered as ``__exit__`` starts, before any of its
+    code, left the context open for good."""
     from sklstm._blas import _SingleBlasThread
 
-    libs = [_InterruptibleBlas(2), _InterruptibleBlas(4)]
-    monkeypatch.setattr(_SingleBlasThread, "_libs", libs)
-    monkeypatch.setattr(_SingleBlasThread, "_limited", False)
-    # Both attempts to restore the first library are interrupted before
-    # they take effect; the second library is still restored.
-    _interrupt(monkeypatch, before=(3, 4))
+    libs, _ = interruptible_blas
+    original_exit = _SingleBlasThread.__exit__
+
+    def interrupted_exit(self, *exc):
+        monkeypatch.setattr(_SingleBlasThread, "__exit__", original_exit)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_SingleBlasThread, "__exit__", interrupted_exit)
     with pytest.raises(KeyboardInterrupt):
-        with _SingleBlasThread():
-            pass
+        _fit_mid_sized_model()
+    assert [lib.threads for lib in libs] == [2, 4] and _SingleBlasThread._depth == 0
+    _fit_mid_sized_model()  # limits and restores as before
+    assert [lib.threads for lib in libs] == [2, 4]
+
+
+def test_blas_thread_limit_respects_counts_set_after_an_interrupt(interruptible_blas):
+    """A count set by the caller after an interrupted fit (``threadpool_limits(1)``,
+    say) is the one a later fit saves and restores, never overridden."""
+    libs, interrupt = interruptible_blas
+    interrupt(after=(3,))
+    with pytest.raises(KeyboardInterrupt):
+        _fit_mid_sized_model()
+    libs[0].threads = 1
+    interrupt()
+    _fit_mid_sized_model()
     assert [lib.threads for lib in libs] == [1, 4]
-    with _SingleBlasThread():
-        assert [lib.threads for lib in libs] == [1, 1]
-    assert [lib.threads for lib in libs] == [2, 4]
-    # A count the user set meanwhile is kept, not overwritten.
-    _interrupt(monkeypatch, before=(3, 4))
-    with pytest.raises(KeyboardInterrupt):
-        with _SingleBlasThread():
-            pass
-    libs[0].threads = 3
-    with _SingleBlasThread():
-        pass
-    assert [lib.threads for lib in libs] == [3, 4]
 
 
 # --------------------------------------------------------------------------
