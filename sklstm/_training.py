@@ -136,9 +136,6 @@ class TrainingRecord:
         Lowest training loss reached.
     best_validation_loss : float or None
         Lowest validation loss of this call.
-    best_epoch : int or None
-        Epoch (counted like ``n_iter``) of the lowest validation loss, whose
-        weights early stopping restores.
     no_improvement : int
         Epochs in a row without improvement, continued by ``partial_fit``.
     optimizer : SGDOptimizer, AdamOptimizer or None
@@ -153,7 +150,6 @@ class TrainingRecord:
     loss: float | None = None
     best_loss: float = np.inf
     best_validation_loss: float | None = None
-    best_epoch: int | None = None
     no_improvement: int = 0
     optimizer: object = None
 
@@ -552,7 +548,7 @@ def fit_stochastic(
             record.validation_scores.append(val_score)
             line += f", validation loss = {val_loss:.8f}"
             if tracker.update(val_loss):
-                record.best_validation_loss, record.best_epoch = val_loss, record.n_iter
+                record.best_validation_loss = val_loss
                 best_theta = theta.copy()
         else:
             tracker.update(epoch_loss)
