@@ -1197,3 +1197,23 @@ def test_a_tuple_naming_one_multiindex_column_says_to_put_it_in_a_list(make):
         make(RecursiveForecaster, window=3, target=("a", "y")).fit(frame)
     forecast = make(RecursiveForecaster, window=3, target=[("a", "y")]).fit(frame).predict(2)
     assert forecast.name == ("a", "y") and np.isfinite(forecast).all()
+
+
+def test_repeated_labels_are_found_in_one_pass_over_the_columns():
+    """Repeated names were found by comparing every column with each name in
+    turn: thousands of named columns took seconds (quadratic)."""
+    from sklstm.forecasting._columns import repeated_labels
+
+    columns = pd.Index(["a", 1, ("t", 2), "b", 1.0, ("t", 2), "a"], dtype=object)
+    assert repeated_labels(columns, ["b", ("t", 2), 1, "a", "z"]) == [("t", 2), 1, "a"]
+    assert repeated_labels(pd.Index(["x", "y"]), ["x", "y"]) == []
+    # One pass: the columns are compared with no name one by one.
+    many = pd.Index([f"c{j}" for j in range(3000)] + ["c7"])
+    calls = []
+    original = pd.Index.__eq__
+    try:
+        pd.Index.__eq__ = lambda self, other: calls.append(other) or original(self, other)
+        assert repeated_labels(many, list(many[:3000])) == ["c7"]
+    finally:
+        pd.Index.__eq__ = original
+    assert calls == []

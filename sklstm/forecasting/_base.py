@@ -33,8 +33,10 @@ from .._scaling import unit_exponents
 from .._training import deliberate_iteration_cap
 from .._validation import listed
 from ._backtest import forecast_errors, observed_targets
-from ._columns import as_frame, check_finite, column_values, resolve_roles
-from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin
+from ._columns import (
+    as_frame, check_finite, column_values, repeated_labels, resolve_roles,
+)
+from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin, check_step_array
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (
     check_on_axis, check_time_zone, future_labels, index_from_state, index_state,
@@ -672,7 +674,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """Checked forecasts (n_steps, n_targets) and their labels; ``method``
         names the public call in messages."""
         check_is_fitted(self)
-        self._check_fitted_state()  # weights or statistics set by hand too
+        self._check_fitted_state(arrays_read_elsewhere=False)  # set by hand too
         n_steps = self._check_steps(horizon, method)
         history = self._history_frame(history)
         # The labels first: a horizon past the last timestamp pandas holds
@@ -819,33 +821,36 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
         # Only the columns read must be unique: the others are ignored.
-        repeated = [name for name in columns if np.sum(future.columns == name) > 1]
+        repeated = repeated_labels(future.columns, columns)
         if repeated:
             raise ValueError(
                 f"future has several columns named {repeated[0]!r}, a future covariate: "
                 "keep one.")
         self._check_axis(future.index, "future", consecutive=False)
+        present = [name for name in columns if name in future.columns]
+        # One reindex of every column read: a label absent from future is NaN.
+        values = pd.DataFrame(
+            column_values(future, present), index=future.index
+        ).reindex(labels).to_numpy()
         problems = []
-        blocks = []
+        read = iter(values.T)  # the columns of present, in order
         for name in columns:
             if name not in future.columns:
                 problems.append(f"{name!r} (no such column)")
                 continue
-            block = column_values(future, [name])
-            block = pd.Series(block[:, 0], index=future.index).reindex(labels).to_numpy()
+            block = next(read)
             absent = labels[np.isnan(block)]
             if len(absent):
                 problems.append(f"{name!r} at {listed(absent)} (row absent or NaN)")
             infinite = labels[np.isinf(block)]
             if len(infinite):
                 problems.append(f"{name!r} at {listed(infinite)} (infinite)")
-            blocks.append(block)
         if problems:
             raise ValueError(
                 f"predict needs finite future covariates at {span}. Missing: "
                 f"{'; '.join(problems)}."
             )
-        return np.column_stack(blocks)
+        return values
 
     def _model_arrays(self, history, future, n_steps):
         """Arrays in model units for the windows of a forecast of ``n_steps``
@@ -979,7 +984,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """``fitted_values_`` or ``residuals_`` as a new DataFrame (a copy:
         editing it never reaches the fitted forecaster)."""
         check_is_fitted(self)
-        values = self._in_sample[key]
+        values = self._checked_in_sample(key)
         index = index_from_state(self._in_sample["origins"], None).rename("origin")
         steps = self._forecast_offsets(values.shape[1])
         if len(self.targets_) == 1:
@@ -1126,10 +1131,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         state["last_window_"] = pd.DataFrame(values, index=index, columns=columns)
         return state
 
-    def _check_fitted_state(self):
+    def _check_fitted_state(self, *, arrays_read_elsewhere=True):
         """Raise unless the fitted state is one ``predict`` can trust: its
         counts consistent, its options known, its arrays of numbers in their
-        shapes. Run on every loaded or copied state, and by ``predict``."""
+        shapes. Run on every loaded or copied state, and by every forecast.
+
+        ``arrays_read_elsewhere=False`` leaves out the arrays a point
+        forecast does not read, the in-sample forecasts and the calibration
+        errors, whose size grows with the training history: each is checked
+        where it is read.
+        """
         setup = self._setup
         # The rules of the parameters the setup was made from.
         validate_params(
@@ -1168,21 +1179,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             raise TypeError(
                 f"regressor_ must be a fitted regressor, got {type(self.regressor_).__name__}."
             )
-        residuals = self.calibration_residuals_
-        if residuals is not None:
-            _check_step_array(residuals, "calibration_residuals_", n_targets)
         in_sample = self._in_sample
         if not isinstance(in_sample, dict) or set(in_sample) != {"origins", "fitted", "residuals"}:
             raise TypeError("_in_sample must be a dict of 'origins', 'fitted' and 'residuals'.")
-        for key in ("fitted", "residuals"):
-            _check_step_array(in_sample[key], f"the in-sample {key}", n_targets)
+        if arrays_read_elsewhere:
+            self._checked_calibration_residuals()
+            for key in ("fitted", "residuals"):
+                self._checked_in_sample(key)
+
+    def _checked_in_sample(self, key):
+        """The in-sample ``key`` ("fitted" or "residuals"), checked."""
+        return check_step_array(self._in_sample[key], f"the in-sample {key}", len(self.targets_))
 
 
-def _check_step_array(values, name, n_targets):
-    """A float array of shape (n_origins, n_steps, n_targets); NaN allowed
-    (missing truths or histories), infinity not."""
-    check_float_array(values, name, allow_nan=True)
-    if values.ndim != 3 or values.shape[2] != n_targets:
-        raise ValueError(
-            f"{name} must have shape (n_origins, n_steps, {n_targets}), got {values.shape}."
-        )

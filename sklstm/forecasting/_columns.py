@@ -190,7 +190,7 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
                     f"column {name!r} given as {role} is not in {what}; its columns "
                     f"are {list(frame.columns)}.{_tuple_hint(role, roles[role], frame)}"
                 )
-    duplicated = [name for name in owner if np.sum(frame.columns == name) > 1]
+    duplicated = repeated_labels(frame.columns, owner)
     if duplicated:
         raise ValueError(f"{what} has several columns named {duplicated[0]!r}.")
     columns = frame.columns
@@ -216,6 +216,21 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
                 f"{label!r}, so that every later call reads it under one name."
             )
     return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
+
+
+def repeated_labels(columns, names):
+    """The ``names`` that label more than one of ``columns``, in order.
+
+    One pass over the labels, whatever the number of names (comparing the
+    labels with each name in turn took seconds for thousands of columns).
+    """
+    repeated = set(columns[columns.duplicated(keep=False)])
+    return [
+        name for name in names
+        # A missing name equals no label, though a set finds NaN by identity.
+        if (np.sum(columns == name) > 1 if _is_missing_label(name) or _is_nan_label(name)
+            else name in repeated)
+    ]
 
 
 def _tuple_hint(role, names, frame):

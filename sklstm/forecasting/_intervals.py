@@ -45,12 +45,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .._fitted_state import check_float_array
 from .._param_validation import (
     Interval, Options, level_value, quantile_levels, validate_params,
 )
 from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
 
-__all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds"]
+__all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds", "check_step_array"]
 
 CALIBRATION_CONSTRAINTS = {
     "calibration": [None, Options(str, ["holdout", "backtest"])],
@@ -298,20 +299,28 @@ class IntervalsMixin:
         truth = observed_targets(frame, self.targets_, origins, offsets)
         self.calibration_residuals_ = forecast_errors(truth, pred, self.targets_)
 
+    def _checked_calibration_residuals(self):
+        """``calibration_residuals_``, checked; None where there are none."""
+        residuals = self.calibration_residuals_
+        if residuals is None:
+            return None
+        return check_step_array(residuals, "calibration_residuals_", len(self.targets_))
+
     def _calibration_residuals(self, n_steps):
         """Calibration errors of the first ``n_steps`` steps, or a clear error."""
-        if self.calibration_residuals_ is None:
+        residuals = self._checked_calibration_residuals()
+        if residuals is None:
             raise ValueError(
                 f"this {type(self).__name__} has no calibrated intervals: "
                 f"{self._calibration_note}."
             )
-        n_calibrated = self.calibration_residuals_.shape[1]
+        n_calibrated = residuals.shape[1]
         if n_steps > n_calibrated:
             raise ValueError(
                 f"intervals are calibrated for {n_calibrated} step(s), not "
                 f"{n_steps}; {self._calibration_hint(n_steps)}"
             )
-        return self.calibration_residuals_
+        return residuals
 
     def _calibration_hint(self, n_steps):
         """How to calibrate ``n_steps`` steps."""
@@ -391,3 +400,14 @@ class IntervalsMixin:
         residuals = self._calibration_residuals(point.shape[-2])
         bounds = np.stack(conformal_bounds(point, residuals, coverage), axis=-1)
         return check_bounds_finite(bounds, self.targets_)
+
+
+def check_step_array(values, name, n_targets):
+    """A float array of shape (n_origins, n_steps, n_targets); NaN allowed
+    (missing truths or histories), infinity not."""
+    values = check_float_array(values, name, allow_nan=True)
+    if values.ndim != 3 or values.shape[2] != n_targets:
+        raise ValueError(
+            f"{name} must have shape (n_origins, n_steps, {n_targets}), got {values.shape}."
+        )
+    return values
