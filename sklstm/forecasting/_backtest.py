@@ -29,7 +29,7 @@ __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
 COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
 
 
-def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None):
+def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=None):
     """Forecasts from many origins, each by a model that did not see its targets.
 
     Parameters
@@ -46,22 +46,30 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None):
         Steps forecast from each origin.
     fitted : forecaster or None
         If given, it forecasts every fold and nothing is fitted.
+    summarize : callable or None
+        ``summarize(model, forecasts)``, of each fold's model and its
+        forecasts (n_fold_origins, n_steps, n_targets), is kept in place of
+        the model, which is freed before the next fold: a fitted forecaster
+        holds arrays of its training history's size, and keeping every
+        fold's made a backtest's memory grow as folds times rows.
 
     Returns
     -------
     forecasts : ndarray of shape (n_origins, n_steps, n_targets)
         In target units; NaN for an origin whose history is incomplete.
-    models : list of forecasters
-        The model of each fold.
+    summaries : list
+        ``summarize``'s result for each fold; None for each without it.
     """
-    parts, models = [], []
+    parts, summaries = [], []
     for n_fit, origins in folds:
         model = fitted
         if model is None:
             model = clone(forecaster).fit(frame.iloc[:n_fit])
-        parts.append(model._origin_forecasts(frame, origins, n_steps))
-        models.append(model)
-    return np.concatenate(parts), models
+        part = model._origin_forecasts(frame, origins, n_steps)
+        parts.append(part)
+        summaries.append(None if summarize is None else summarize(model, part))
+        del model
+    return np.concatenate(parts), summaries
 
 
 def forecast_errors(truth, pred, targets):
@@ -271,12 +279,20 @@ def backtest(
     folds = _folds(origins, int(initial), refit)
     if not setup.dropna:
         _refuse_missing_fit_rows(frame, list(roles.columns), folds)
-    pred, models = rolling_forecasts(model, frame, folds, horizon)
-    targets = models[0].targets_
+    def summarize(fold_model, forecasts):
+        """The fold model's targets, and its interval bounds of ``forecasts``."""
+        bounds = None
+        if coverage is not None:
+            bounds = fold_model._interval_bounds(forecasts, coverage)
+        return fold_model.targets_, bounds
+
+    pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize)
+    targets = summaries[0][0]
     truth = observed_targets(frame, targets, origins, offsets)
     bounds = None
     if coverage is not None:
-        bounds = _fold_bounds(models, pred, folds, coverage)
+        bounds = np.concatenate([fold_bounds for _, fold_bounds in summaries])
+        bounds = bounds[..., 0], bounds[..., 1]
     return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
 
 
@@ -318,17 +334,6 @@ def _backtest_horizon(forecaster, horizon):
         f"backtest needs horizon= for a {type(forecaster).__name__}, which has "
         f"no horizon of its own."
     )
-
-
-def _fold_bounds(models, pred, folds, coverage):
-    """predict_interval bounds of each fold's forecasts, by its own model."""
-    lower, upper, start = np.empty_like(pred), np.empty_like(pred), 0
-    for model, (_, origins) in zip(models, folds):
-        block = slice(start, start + len(origins))
-        bounds = model._interval_bounds(pred[block], coverage)
-        lower[block], upper[block] = bounds[..., 0], bounds[..., 1]
-        start += len(origins)
-    return lower, upper
 
 
 def _result(index, targets, origins, offsets, truth, pred, bounds):
