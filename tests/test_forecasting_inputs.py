@@ -1217,3 +1217,49 @@ def test_repeated_labels_are_found_in_one_pass_over_the_columns():
     finally:
         pd.Index.__eq__ = original
     assert calls == []
+
+
+def _grid_as_pandas_builds_it(labels, freq):
+    """Where labels leave pandas' own grid of ``freq``: an independent reading."""
+    grid = pd.date_range(labels[0], periods=len(labels), freq=freq, unit=labels.unit)
+    wrong = np.flatnonzero(labels != grid)
+    if not len(wrong):
+        return None
+    i = wrong[0]
+    if i == 0:
+        return f"label {labels[0]} is not on that grid"
+    return f"after {labels[i - 1]} comes {labels[i]}, not {grid[i]}"
+
+
+@pytest.mark.parametrize("freq", ["B", "MS", "ME", "W-WED", "WOM-4FRI", "QS-JAN", "YE", "BMS",
+                                  "SME", "C", "2B", "3MS", "D", "h"])
+def test_grid_check_reads_labels_as_pandas_grid_does(freq):
+    """The check of an inferred or fitted frequency built pandas' grid, in
+    Python for calendar steps (about 10 us a label: 1.5 s per fit of 40,000
+    business days, 42 s for a backtest of 50 folds); each label is now its
+    predecessor plus one step, and says the same."""
+    from sklstm.forecasting._time import _grid_break
+
+    offset = to_offset(freq)
+    rng = np.random.RandomState(0)
+    for _ in range(30):
+        start = pd.Timestamp("2001-01-01") + pd.Timedelta(days=int(rng.randint(3000)),
+                                                          hours=int(rng.choice([0, 9])))
+        labels = pd.date_range(start, periods=rng.randint(3, 40), freq=offset)
+        k = rng.randint(len(labels))
+        labels = [labels,  # on the grid
+                  labels.delete(k),  # a label missing
+                  labels[:k].append(labels[k:] + pd.Timedelta(days=1)),  # moved
+                  (labels[:1] + pd.Timedelta(hours=5)).append(labels[1:])][rng.randint(4)]
+        if len(labels) > 1:
+            assert _grid_break(labels, offset) == _grid_as_pandas_builds_it(labels, offset)
+
+
+def test_grid_check_of_business_days_builds_no_calendar_grid(monkeypatch):
+    from sklstm.forecasting import _time
+
+    monkeypatch.setattr(pd, "date_range", lambda *a, **k: pytest.fail("built a grid"))
+    labels = pd.bdate_range("2000-01-03", periods=2000)._with_freq(None)
+    assert _time._grid_break(labels, to_offset("B")) is None
+    assert _time._grid_break(labels.delete(7), to_offset("B")) == (
+        "after 2000-01-11 00:00:00 comes 2000-01-13 00:00:00, not 2000-01-12 00:00:00")
