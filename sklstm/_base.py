@@ -389,8 +389,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Apply per-channel standardisation in ``dtype``; padded steps stay zero."""
         with np.errstate(over="ignore"):  # reported below, with the value's place
             values = ((seqs.values - mean) / scale).astype(dtype, copy=False)
-        if seqs.lengths is not None:
-            values[~seqs.step_mask()] = 0.0
+        seqs.fill_padding(values, 0.0)
         if not np.all(np.isfinite(values)):
             # Steps counted as X lays them out (newest first if so).
             s, t, c = np.argwhere(seqs.reorder_steps(~np.isfinite(values)))[0]
@@ -1046,7 +1045,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if seqs.lengths is not None:
             # NaN marks padded steps; float32 holds it, so the dtype stays.
             values = values.astype(np.result_type(values.dtype, np.float32), copy=True)
-            values[~seqs.step_mask()] = np.nan
+            seqs.fill_padding(values, np.nan)
         return seqs.reorder_steps(values)
 
     def _logits(self, X):
