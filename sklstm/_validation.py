@@ -284,7 +284,7 @@ def _refuse_inexact_integers_of(X, name):
         for columns in (integer, extended):
             if not columns:
                 continue
-            values = [_integer_values(X.iloc[:, k]) for k in columns]
+            values = _column_arrays(X, columns)
             value_kinds = {v.dtype.kind for v in values}
             table = np.column_stack(
                 values if len(value_kinds) == 1 else [v.astype(object) for v in values])
@@ -293,6 +293,27 @@ def _refuse_inexact_integers_of(X, name):
                 return f"row {index[0]}, column {X.columns[columns[index[1]]]!r}"
 
             refuse_inexact_integers(table, name, place=place)
+
+
+def _column_arrays(X, columns):
+    """The columns at positions ``columns`` of DataFrame ``X`` as NumPy
+    arrays (nullable integers as :func:`_integer_values` reads them).
+
+    Columns of one NumPy dtype are read as one block: one Series a column
+    cost 0.15 ms, nearly a second for thousands of integer lag columns.
+    """
+    values, by_dtype, dtypes = [None] * len(columns), {}, list(X.dtypes)
+    for j, k in enumerate(columns):
+        dtype = dtypes[k]
+        if isinstance(dtype, np.dtype):
+            by_dtype.setdefault(dtype, []).append(j)
+        else:
+            values[j] = _integer_values(X.iloc[:, k])
+    for dtype, places in by_dtype.items():
+        block = X.iloc[:, [columns[j] for j in places]].to_numpy(dtype=dtype)
+        for i, j in enumerate(places):
+            values[j] = block[:, i]
+    return values
 
 
 def _integer_values(column):

@@ -1947,6 +1947,12 @@ def test_integers_float64_would_merge_are_refused_by_place():
         (lambda: LSTMRegressor(**FAST).fit(
             pd.DataFrame({"t0": big[:, 0, 0], "t1": big[:, 0, 0] + 1}), y),
          "X " + pair.format("row 0, column 't0'", "row 0, column 't1'")),
+        # Integer columns of several dtypes, read a dtype at a time, keep their order.
+        (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame({
+            "a": np.arange(24, dtype=np.int32), "b": np.arange(24, dtype=np.uint8),
+            "c": pd.array(big[:, 2, 0], dtype="Int64"), "d": np.arange(24, dtype=np.int32),
+            "e": big[:, 2, 0] + 1}), y),
+         "X " + pair.format("row 0, column 'c'", "row 0, column 'e'")),
         (lambda: LSTMRegressor(**FAST).fit(objects, y),
          "X " + pair.format(r"index \[0, 0\]", r"index \[0, 1\]")),
         (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame(objects), y),
