@@ -493,6 +493,14 @@ def _as_float_array(
     if isinstance(X, np.matrix) or not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
     _reject_duplicate_columns(X, name)
+    if isinstance(X, pd.DataFrame) and all(
+        isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize <= 8
+        and dtype.isnative for dtype in X.dtypes
+    ):
+        # Columns of plain floats, the common frame, hold nothing the checks
+        # of other dtypes look for: their array takes the array's checks,
+        # which cost a tenth (a list of 4,000 small frames took 2.8 s).
+        X = X.to_numpy()
     _reject_text(X, name)
     _refuse_inexact_integers_of(X, name)
     if isinstance(X, np.ndarray):
