@@ -219,18 +219,18 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
 
 
 def repeated_labels(columns, names):
-    """The ``names`` that label more than one of ``columns``, in order.
+    """The ``names`` that equal more than one of ``columns``, in order.
 
-    One pass over the labels, whatever the number of names (comparing the
-    labels with each name in turn took seconds for thousands of columns).
+    Columns whose labels are unique (pandas' hash table says so in one
+    pass) repeat no name; only others compare each name with every label
+    (comparing them for every name took seconds for thousands of columns).
     """
-    repeated = set(columns[columns.duplicated(keep=False)])
-    return [
-        name for name in names
-        # A missing name equals no label, though a set finds NaN by identity.
-        if (np.sum(columns == name) > 1 if _is_missing_label(name) or _is_nan_label(name)
-            else name in repeated)
-    ]
+    try:
+        if columns.is_unique:
+            return []
+    except TypeError:  # an unhashable label: compare, as below
+        pass
+    return [name for name in names if np.sum(columns == name) > 1]
 
 
 def _tuple_hint(role, names, frame):

@@ -251,12 +251,13 @@ def _grid_break(labels, freq):
     Raises ValueError where a wall-clock step meets a DST change (see
     :func:`date_range`).
     """
-    if labels.tz is None and not isinstance(freq, pd.offsets.Tick):
+    if labels.tz is None and not isinstance(freq, pd.offsets.Tick) and not freq.normalize:
         # pandas builds a calendar grid in Python, about 10 us a label (1.5 s
         # for 40,000 business days, at every fit and backtest fold); one
         # step added to every label is vectorised for most offsets. The
         # labels follow the grid if the first is on it and each is the one
-        # before it plus one step.
+        # before it plus one step. (With normalize, pandas 3's grid keeps the
+        # first label's time of day, which is_on_offset refuses.)
         if not freq.is_on_offset(labels[0]):
             return f"label {labels[0]} is not on that grid"
         try:
