@@ -320,6 +320,8 @@ def _integer_values(column):
     """A Series of integers, nullable ones too, as a NumPy integer array: pd.NA
     as 0, exact, for a missing value is refused by place later (a Series of
     other numbers: as its NumPy array)."""
+    if isinstance(column.dtype, pd.SparseDtype):  # its NumPy type is its subtype's
+        column = column.sparse.to_dense()
     dtype = column.dtype
     return column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=0)
 

@@ -2127,3 +2127,17 @@ def test_a_numpy_matrix_is_refused_with_its_remedy():
     with pytest.raises(TypeError, match=r"classes is a np\.matrix"):
         LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(
             X, np.arange(6) % 2, classes=np.matrix([0, 1]))
+
+
+def test_a_sparse_integer_column_is_read_as_its_values():
+    # NumPy's "Cannot interpret 'Sparse[int64, 0]' as a data type" (a
+    # TypeError from inside the exact-integer check) where a sparse float
+    # column was read.
+    dense = pd.DataFrame({"a": [0, 1, 0, 2, 0, 3, 0, 4], "b": np.arange(8.0)})
+    frame = dense.assign(a=pd.arrays.SparseArray(dense["a"].to_numpy()))
+    y = np.arange(8.0)
+    model = LSTMRegressor(**FAST).fit(frame, y)
+    assert_array_equal(model.predict(frame), LSTMRegressor(**FAST).fit(dense, y).predict(dense))
+    big = frame.assign(a=pd.arrays.SparseArray(np.r_[2**60, 2**60 + 1, np.zeros(6, int)]))
+    with pytest.raises(ValueError, match=r"row 0, column 'a'\) and \d+ \(row 1, column 'a'\)"):
+        LSTMRegressor(**FAST).fit(big, y)
