@@ -251,35 +251,41 @@ def _grid_break(labels, freq):
     Raises ValueError where a wall-clock step meets a DST change (see
     :func:`date_range`).
     """
-    if labels.tz is None and not isinstance(freq, pd.offsets.Tick) and not freq.normalize:
-        # pandas builds a calendar grid in Python, about 10 us a label (1.5 s
-        # for 40,000 business days, at every fit and backtest fold); one
-        # step added to every label is vectorised for most offsets. The
-        # labels follow the grid if the first is on it and each is the one
-        # before it plus one step. (With normalize, pandas 3's grid keeps the
-        # first label's time of day, which is_on_offset refuses.)
-        if not freq.is_on_offset(labels[0]):
-            return f"label {labels[0]} is not on that grid"
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-                successors = labels[:-1] + freq
-        except (OverflowError, pd.errors.OutOfBoundsDatetime):
-            pass  # a step beyond pandas' range: the grid says where
-        else:
-            wrong = np.flatnonzero(labels[1:] != successors)
-            if not len(wrong):
-                return None
-            i = wrong[0] + 1
-            return f"after {labels[i - 1]} comes {labels[i]}, not {successors[i - 1]}"
-    grid = date_range(labels[0], freq, labels.unit, periods=len(labels))
-    wrong = np.flatnonzero(labels != grid)
+    successors = _successors(labels, freq)
+    if successors is None:
+        grid = date_range(labels[0], freq, labels.unit, periods=len(labels))
+        first_on_grid, successors = labels[0] == grid[0], grid[1:]
+    else:
+        first_on_grid = freq.is_on_offset(labels[0])
+    if not first_on_grid:
+        return f"label {labels[0]} is not on that grid"
+    wrong = np.flatnonzero(labels[1:] != successors)
     if not len(wrong):
         return None
-    i = wrong[0]
-    if i == 0:
-        return f"label {labels[0]} is not on that grid"
-    return f"after {labels[i - 1]} comes {labels[i]}, not {grid[i]}"
+    i = wrong[0] + 1
+    return f"after {labels[i - 1]} comes {labels[i]}, not {successors[i - 1]}"
+
+
+def _successors(labels, freq):
+    """Each label but the last plus one step of ``freq``, or None where
+    pandas' own grid must say where the steps go.
+
+    pandas builds a calendar grid in Python, about 10 us a label (1.5 s for
+    40,000 business days, at every fit and backtest fold); one step added to
+    every label is vectorised for most offsets, and labels whose first is on
+    the offset follow the grid if each is the one before it plus one step.
+    Not so in a time zone (DST), for fixed steps (pandas' grid is fast), or
+    with ``normalize``, whose grid pandas 3 starts at the first label's time
+    of day, which ``is_on_offset`` refuses.
+    """
+    if labels.tz is not None or isinstance(freq, pd.offsets.Tick) or freq.normalize:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+            return labels[:-1] + freq
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None  # a step beyond pandas' range: the grid says where
 
 
 def _check_inferred_grid(index, freq):
