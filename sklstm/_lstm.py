@@ -834,6 +834,11 @@ def final_states(cache):
     the whole sequence. These are the states an encoder passes on, for
     example as a decoder's ``h0`` and ``c0``.
 
+    Parameters
+    ----------
+    cache : dict
+        The cache :func:`lstm_forward` returned.
+
     Returns
     -------
     h, c : list of ndarray of shape (n_samples, H_l)

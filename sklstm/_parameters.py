@@ -125,8 +125,9 @@ PARAMETERS_DOC = """
         Strength of the L2 penalty on all weights (not the biases). The
         objective adds ``alpha / (2 W)`` times their sum of squares to the
         weighted mean loss, ``W`` the sum of the samples' weights
-        (``sample_weight``, times ``class_weight``), as ``MLPRegressor``
-        does: scaling every weight by c divides the penalty by c.
+        (``sample_weight``, times the classifier's ``class_weight``), as
+        ``MLPRegressor`` does: scaling every weight by c divides the penalty
+        by c.
 
     batch_size : int or "auto", default="auto"
         Largest mini-batch of the stochastic solvers; ``"auto"`` is 64, chosen
@@ -358,9 +359,9 @@ ATTRIBUTES_DOC = """
         and ``b`` is ``bias_ih_l{k} + bias_hh_l{k}``.{VARIANT_WEIGHTS_DOC}
 
     out_coef_ : ndarray of shape (D * H_last, n_logits)
-        Weights of the dense output layer. ``n_logits`` is ``n_outputs_``,
-        times ``len(quantiles_)`` with ``loss="quantile"`` (each output's
-        quantiles side by side, in the order of ``quantiles_``).
+        Weights of the dense output layer. ``n_logits`` is ``n_outputs_``;
+        the regressor's with ``loss="quantile"``, times ``len(quantiles_)``
+        (each output's quantiles side by side, in the order of ``quantiles_``).
 
     out_intercept_ : ndarray of shape (n_logits,)
         Bias of the dense output layer.

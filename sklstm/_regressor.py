@@ -32,9 +32,10 @@ REGRESSOR_PARAMETERS_DOC = """
         they are set back or the model refit.
 
     quantiles : array-like of float, default=(0.1, 0.5, 0.9)
-        Strictly increasing quantile levels in (0, 1), used with
-        ``loss="quantile"`` only (and then checked at every ``fit``, and
-        against the fitted levels wherever the fitted model is used).
+        Strictly increasing quantile levels in (0, 1), checked at every
+        ``fit`` whatever ``loss``; used with ``loss="quantile"`` only (and
+        then checked against the fitted levels wherever the fitted model is
+        used).
 
     scale_targets : bool, default=True
         Standardise each target column with the mean and standard deviation

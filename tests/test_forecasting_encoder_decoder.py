@@ -9,7 +9,7 @@ from sklearn.base import clone
 
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.exceptions import IterationLimitWarning
-from sklstm.forecasting import DirectForecaster, make_windows
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster, make_windows
 
 
 def _frame(n=60):
@@ -136,3 +136,12 @@ def test_docstring_describes_the_encoder_decoder_not_the_plain_regressor():
     assert "Columns of ``y``: ``horizon * n_step_outputs``." in doc
     assert doc.count("n_outputs_ : int") == 1 and doc.count("out_coef_ :") == 1
     assert "The encoder's layers, then the decoder's" in doc
+
+
+def test_forecaster_docstrings_say_which_one_takes_the_encoder_decoder():
+    # The parameters' text is shared: each forecaster must get its own part.
+    recursive, direct = RecursiveForecaster.__doc__, DirectForecaster.__doc__
+    assert "appended after" not in recursive
+    assert "LSTMEncoderDecoderRegressor` is refused" in recursive
+    assert "appended after\n        the window for an" in direct
+    assert "is refused" not in direct

@@ -55,7 +55,8 @@ from ._windows import WINDOW_CONSTRAINTS, center_windows, check_fit_length, make
 _DEFAULT_LSTM_PARAMS = {"hidden_layer_sizes": (8,), "solver": "lbfgs", "max_iter": 100}
 
 # Shared parameter documentation, formatted into both forecasters' docstrings
-# with PARAMETERS_DOC.format(regressor=..., horizon=..., gap=..., diff=...).
+# with PARAMETERS_DOC.format(regressor=..., horizon=..., future_layout=..., gap=...,
+# diff=...).
 PARAMETERS_DOC = """
     regressor : estimator or None, default=None
         Regressor whose ``fit(X, y)`` and ``predict(X)`` take ``X`` of shape
@@ -77,9 +78,8 @@ PARAMETERS_DOC = """
         lookback.
     future_covariates : str or list of str, default=None
         Columns known in advance; input channels shifted ahead as in
-        :func:`make_windows` (appended after the window for an
-        :class:`~sklstm.LSTMEncoderDecoderRegressor`). ``predict`` needs
-        their values after the history in ``future``.
+        :func:`make_windows`{future_layout}. ``predict`` needs their values
+        after the history in ``future``.
     gap : int >= 0, default=0
         {gap}
     target_transform : {{None, "diff", "log"}}, default=None

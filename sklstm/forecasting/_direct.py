@@ -70,6 +70,8 @@ class DirectForecaster(BaseForecaster):
         horizon='''
     horizon : int >= 1
         Number of steps predicted.''',
+        future_layout=''' (appended after
+        the window for an :class:`~sklstm.LSTMEncoderDecoderRegressor`)''',
         gap="Steps skipped between the end of the history and the first forecast.",
         diff='''; it needs
         ``gap=0`` (the differences over the gap are never predicted)''',

@@ -32,8 +32,11 @@ class RecursiveForecaster(BaseForecaster):
 
     Parameters
     ----------{PARAMETERS_DOC.format(
-        regressor="",
+        regressor='''
+        An :class:`~sklstm.LSTMEncoderDecoderRegressor` is refused: it
+        forecasts a whole horizon at once (use :class:`DirectForecaster`).''',
         horizon="",
+        future_layout="",
         gap="The model predicts ``gap + 1`` steps after each window's end.",
         diff="",
         calibration_horizon='''
