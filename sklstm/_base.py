@@ -536,6 +536,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         ``hidden_layer_sizes`` and refuse to predict. Every key is checked
         before any is set.
 
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, by name.
+
         Returns
         -------
         self : estimator instance

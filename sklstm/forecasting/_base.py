@@ -603,6 +603,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         ``regressor`` to the default LSTM (seeded by ``random_state``, after
         the other keys are set), then set ``<name>`` on it.
 
+        Parameters
+        ----------
+        **params : dict
+            Forecaster parameters by name, and ``regressor__<name>`` keys.
+
         Returns
         -------
         self : object
