@@ -8,11 +8,12 @@ Implementation notes
 """
 
 import functools
+import os
 import threading
 from contextlib import nullcontext
 
+import threadpoolctl
 from scipy.linalg.blas import dgemm, sgemm
-from threadpoolctl import ThreadpoolController
 
 # Below this many multiply-adds, the per-step products run faster on one
 # BLAS thread: thread wake-up costs more than the arithmetic it shares.
@@ -42,6 +43,13 @@ class _SingleBlasThread:
     meanwhile, whose last bits then depend on the main thread's timing (the
     README's "Scaling out" says how to keep threads bit-reproducible).
 
+    Recent threadpoolctl releases (3.8 here) let one thread at a time set
+    the counts of an OpenBLAS built on pthreads, and ignore the others until
+    that thread's ``threadpool_limits`` contexts have all exited. The limit
+    joins that count of contexts (``_OWNERSHIP``), so that the main thread holds
+    the role only while it is limited: a limit the main thread kept for good
+    would make every other thread's ``threadpool_limits`` do nothing.
+
     A KeyboardInterrupt can land between any two calls, even as ``__exit__``
     starts, so that no restore runs: the functions that enter the context
     are wrapped in :func:`releases_thread_limit`, which restores what is
@@ -53,12 +61,20 @@ class _SingleBlasThread:
     _depth = 0
     # (library, saved count) of each library limited and not yet restored.
     _pending = []
+    # Whether the limit counts in threadpoolctl's contexts of the main thread.
+    _owning = False
 
     def __enter__(self):
         cls = _SingleBlasThread
         if cls._libs is None:
-            cls._libs = ThreadpoolController().select(user_api="blas").lib_controllers
+            blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
+            cls._libs = blas.lib_controllers
         if cls._depth == 0:
+            if _OWNERSHIP is not None and not cls._owning:
+                # Flagged first: an interrupt then costs an early release of
+                # the role, never a role kept for good.
+                cls._owning = True
+                _OWNERSHIP.increment()
             for lib in cls._libs:
                 n = lib.get_num_threads()
                 if n is not None and n > 1:
@@ -87,6 +103,9 @@ class _SingleBlasThread:
                     break
                 except BaseException as exc:
                     interrupt = interrupt or exc
+        if cls._owning and not cls._pending:
+            cls._owning = False
+            _OWNERSHIP.decrement()  # the role goes back once no context holds it
         if interrupt is not None:
             raise interrupt
 
@@ -95,6 +114,27 @@ class _SingleBlasThread:
         """End every context of the main thread and restore the counts."""
         cls._depth = 0
         cls._restore()
+
+    @classmethod
+    def _after_fork_in_child(cls):
+        """Restore the counts in a child forked while the main thread was
+        limited: the child has no main-thread context to end the limit, and
+        would run every product on one thread."""
+        cls._depth = 0
+        cls._owning = False  # that count belonged to the parent's main thread
+        if cls._pending:
+            if _OWNERSHIP is not None:  # setting takes the role: give it back after
+                cls._owning = True
+                _OWNERSHIP.increment()
+            cls._restore()
+
+
+# threadpoolctl's count of each thread's contexts that hold the role of
+# setting OpenBLAS's counts; None in releases that have no such role.
+_OWNERSHIP = getattr(threadpoolctl, "CONTROLLING_THREAD_OWNERSHIP", None)
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_SingleBlasThread._after_fork_in_child)
 
 
 def releases_thread_limit(func):

@@ -1,5 +1,7 @@
 """Tests of the NumPy LSTM core: exact gradients, variants, ragged batches."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -567,6 +569,62 @@ def test_blas_thread_limit_respects_counts_set_after_an_interrupt(interruptible_
     interrupt()
     _fit_mid_sized_model()
     assert [lib.threads for lib in libs] == [1, 4]
+
+
+
+def test_other_threads_can_limit_blas_after_the_main_thread_was_limited():
+    """threadpoolctl (3.8 and later) lets one thread at a time set the counts
+    of a pthreads OpenBLAS: a limit that kept that role for the main thread
+    made every other thread's ``threadpool_limits`` do nothing, for the rest
+    of the process."""
+    import threading
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+    if max((lib.get_num_threads() or 1 for lib in blas), default=1) < 2:
+        pytest.skip("BLAS runs on one thread: there is no limit to observe")
+    _fit_mid_sized_model()  # limits BLAS in the main thread, three times
+    seen = []
+
+    def limit_in_a_thread():
+        with threadpoolctl.threadpool_limits(1, user_api="blas"):
+            seen.append([lib.get_num_threads() for lib in blas])
+
+    worker = threading.Thread(target=limit_in_a_thread)
+    worker.start()
+    worker.join()
+    assert seen == [[1] * len(blas)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_during_a_limit_restores_the_counts(interruptible_blas):
+    """A child forked (by another thread) while the main thread is limited
+    has no main-thread context to end the limit: it kept one BLAS thread,
+    and the depth of the limit, for good."""
+    import threading
+
+    from sklstm._blas import _SingleBlasThread
+
+    libs, _ = interruptible_blas
+    read_end, write_end = os.pipe()
+
+    def fork():
+        pid = os.fork()
+        if pid == 0:
+            state = [lib.threads for lib in libs] + [_SingleBlasThread._depth]
+            os.write(write_end, bytes(state))
+            os._exit(0)
+        os.waitpid(pid, 0)
+
+    with _SingleBlasThread():
+        assert [lib.threads for lib in libs] == [1, 1]
+        forker = threading.Thread(target=fork)
+        forker.start()
+        forker.join()
+    assert list(os.read(read_end, 3)) == [2, 4, 0]
+    os.close(read_end)
+    os.close(write_end)
+    assert [lib.threads for lib in libs] == [2, 4]  # the parent's limit ended as before
 
 
 # --------------------------------------------------------------------------
