@@ -9,6 +9,7 @@ used column (``_columns.column_values``), the time-axis check
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -953,6 +954,74 @@ def test_guessing_the_grid_of_a_gappy_index_across_a_dst_change_is_a_value_error
     y = pd.Series(np.arange(len(index), dtype=float), index=index, name="y")
     with pytest.raises(ValueError, match="the DatetimeIndex has no freq"):
         make(RecursiveForecaster, window=3, calibration=None).fit(y)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_guessing_a_calendar_grid_that_ends_next_to_a_dst_change_is_a_value_error(cls, make):
+    # Quarter ends at midnight UTC are 02:00 in Paris in summer and 01:00 in
+    # winter: no grid. Guessing the quarterly one from 2024-03-31 01:00, the
+    # last label, pandas 2 also localized the step after it, 02:00 that day,
+    # which Paris skips: pytz's NonExistentTimeError, not a ValueError.
+    utc = pd.date_range("2020-03-31", periods=17, freq="QE", tz="UTC")
+    y = pd.Series(np.arange(17.0), index=pd.DatetimeIndex(list(utc.tz_convert("Europe/Paris"))),
+                  name="y")
+    message = "has no freq and none can be inferred .* wall-clock time of 'Europe/Paris'"
+    with pytest.raises(ValueError, match=message):
+        make(cls, window=3, calibration=None).fit(y)
+    with pytest.raises(ValueError, match=message):
+        make_windows(y, window=3)
+
+
+@pytest.mark.parametrize("freq", ["W-WED", "2D"])
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_freq_the_wall_clock_labels_do_not_follow_is_not_trusted(cls, freq, make):
+    # pandas 2 keeps a calendar freq through tz_convert: weekly on Wednesdays
+    # at midnight UTC is Tuesdays at 19:00 or 20:00 in New York, where a
+    # step of W-WED is a Wednesday. Forecasts were labelled on Wednesdays,
+    # and predict(history=<the fit data>) refused the data fit had taken.
+    utc = pd.date_range("2022-01-05", periods=40, freq=freq, tz="UTC")
+    local = utc.tz_convert("America/New_York")
+    y = pd.Series(np.sin(np.arange(38.0)), index=local[:38], name="y")
+    model = make(cls, window=2, calibration=None).fit(y)
+    assert model.predict(2).index.equals(pd.DatetimeIndex(list(local[38:])))
+    assert_array_equal(model.predict(2, history=y).to_numpy(), model.predict(2).to_numpy())
+
+
+def test_a_set_freq_the_labels_do_not_follow_is_named_when_none_can_be_inferred():
+    # The same kept freq on labels of no grid (the quarter ends of the test
+    # above): the error names the freq the index has and where it breaks.
+    utc = pd.date_range("2020-03-31", periods=9, freq="QE", tz="UTC")
+    local = utc.tz_convert("Europe/Paris")
+    if local.freq is None:
+        pytest.skip("this pandas drops the freq in tz_convert")
+    with pytest.raises(ValueError, match=r"the DatetimeIndex does not follow its freq 'QE-DEC' "
+                                         r"in the wall-clock time of 'Europe/Paris' \(after 2020-09-30 "
+                                         r"02:00:00\+02:00 comes 2020-12-31 01:00:00\+01:00"):
+        make_windows(pd.Series(np.arange(9.0), index=local), window=3)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_target_names_mixing_tuples_and_scalars_label_every_output(cls, make):
+    # pandas 3 warned (a Pandas4Warning, to raise in pandas 4) as the two-level
+    # columns of intervals, quantiles and in-sample forecasts sorted the
+    # target names ('x' against ('a', 'b')) by way of a padded frame.
+    n = 40
+    df = pd.DataFrame({0: np.sin(np.arange(n)), 1: np.cos(np.arange(n))},
+                      index=pd.date_range("2020-01-01", periods=n, freq="D"))
+    df.columns = pd.Index([("a", "b"), "x"], tupleize_cols=False)
+    targets = [("a", "b"), "x"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = make(cls, window=3, target=targets).fit(df)
+        interval = model.predict_interval(coverage=0.5)
+        quantiles = model.predict_quantiles(quantiles=[0.25, 0.75])
+        fitted = model.fitted_values_
+    assert list(interval.columns) == [(t, b) for t in targets for b in ("lower", "upper")]
+    assert list(quantiles.columns) == [(t, q) for t in targets for q in (0.25, 0.75)]
+    assert list(fitted.columns) == [(t, step) for t in targets for step in fitted.columns.levels[1]]
+    point = model.predict().to_numpy()
+    bounds = interval.to_numpy().reshape(len(point), len(targets), 2)
+    assert (bounds[..., 0] <= point).all() and (point <= bounds[..., 1]).all()
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)

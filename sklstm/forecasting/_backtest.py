@@ -19,7 +19,9 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._param_validation import BOOLEAN, Interval, level_value, validate_params
-from ._columns import as_frame, check_finite, column_values, resolve_roles, role_names
+from ._columns import (
+    as_frame, check_finite, column_values, per_target_columns, resolve_roles, role_names,
+)
 from ._time import time_freq
 from ._windows import check_fit_length
 
@@ -365,6 +367,6 @@ def _result(index, targets, origins, offsets, truth, pred, bounds):
     if n_targets == 1:
         columns = pd.Index(offsets, name="step")
         return BacktestResult(forecasts, pd.DataFrame(errors[:, :, 0], origin_index, columns))
-    columns = pd.MultiIndex.from_product([list(targets), offsets], names=["target", "step"])
+    columns = per_target_columns(targets, offsets, names=["target", "step"])
     wide = errors.transpose(0, 2, 1).reshape(n_origins, -1)
     return BacktestResult(forecasts, pd.DataFrame(wide, origin_index, columns))

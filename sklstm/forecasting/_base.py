@@ -34,7 +34,7 @@ from .._training import deliberate_iteration_cap
 from .._validation import listed
 from ._backtest import forecast_errors, observed_targets
 from ._columns import (
-    as_frame, check_finite, column_values, repeated_labels, resolve_roles,
+    as_frame, check_finite, column_values, per_target_columns, repeated_labels, resolve_roles,
 )
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin, check_step_array
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
@@ -541,8 +541,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         roles = resolve_roles(
             frame, target, self.past_covariates, self.future_covariates
         )
-        freq = time_freq(frame.index)
         check_time_zone(frame.index)
+        freq = time_freq(frame.index)
         check_fit_length(len(frame), setup)
         values = column_values(frame, roles.columns)
         check_finite(
@@ -994,9 +994,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         steps = self._forecast_offsets(values.shape[1])
         if len(self.targets_) == 1:
             return pd.DataFrame(values[:, :, 0], index, pd.Index(steps, name="step"), copy=True)
-        columns = pd.MultiIndex.from_product(
-            [list(self.targets_), steps], names=["target", "step"]
-        )
+        columns = per_target_columns(self.targets_, steps, names=["target", "step"])
         wide = values.transpose(0, 2, 1).reshape(len(values), -1)
         return pd.DataFrame(wide, index, columns, copy=True)
 

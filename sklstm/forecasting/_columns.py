@@ -218,6 +218,33 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
     return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
 
 
+def per_target_columns(targets, labels, names=None):
+    """Two-level columns: ``(target, label)`` for each target, then each label.
+
+    Built from codes: ``MultiIndex.from_product`` sorts each level, and
+    target names that mix tuples and scalars then sort by way of a padded
+    frame, which pandas 3 warns will raise.
+
+    Parameters
+    ----------
+    targets : sequence of hashable of length n_targets
+        Target names; a tuple is one name.
+    labels : sequence of hashable of length n_labels
+        Unique labels under each target (steps, bounds, quantile levels).
+    names : pair of str, optional
+        Names of the two levels.
+
+    Returns
+    -------
+    columns : pandas.MultiIndex of length n_targets * n_labels
+    """
+    outer = pd.Index(list(targets), tupleize_cols=False)
+    inner = pd.Index(list(labels), tupleize_cols=False)
+    codes = [np.repeat(np.arange(len(outer)), len(inner)),
+             np.tile(np.arange(len(inner)), len(outer))]
+    return pd.MultiIndex(levels=[outer, inner], codes=codes, names=names)
+
+
 def repeated_labels(columns, names):
     """The ``names`` that equal more than one of ``columns``, in order.
 

@@ -50,6 +50,7 @@ from .._param_validation import (
     Interval, Options, level_value, quantile_levels, validate_params,
 )
 from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
+from ._columns import per_target_columns
 
 __all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds", "check_step_array"]
 
@@ -249,7 +250,7 @@ def interval_frame(values, index, targets, labels):
     n_steps, n_targets, n_labels = values.shape
     if n_targets == 1:
         return pd.DataFrame(values[:, 0], index=index, columns=list(labels))
-    columns = pd.MultiIndex.from_product([list(targets), list(labels)])
+    columns = per_target_columns(targets, labels)
     return pd.DataFrame(values.reshape(n_steps, -1), index=index, columns=columns)
 
 

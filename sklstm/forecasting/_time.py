@@ -53,7 +53,8 @@ def _wall_clock_steps(freq):
 
 def _check_wall_clock(start, end, periods, freq, unit):
     """Raise a ValueError, naming the label, if a wall-clock grid from the
-    tz-aware ``start`` meets a time that its zone skips or repeats."""
+    tz-aware ``start`` meets a time that its zone skips or repeats; return
+    the grid's number of labels."""
     wall = pd.date_range(
         start.tz_localize(None), None if end is None else end.tz_localize(None),
         periods=periods, freq=freq, unit=unit,
@@ -64,7 +65,7 @@ def _check_wall_clock(start, end, periods, freq, unit):
     repeated = wall.tz_localize(start.tz, ambiguous="NaT", nonexistent="shift_forward").isna()
     bad = np.flatnonzero(skipped | repeated)
     if not len(bad):
-        return
+        return len(wall)
     i = bad[0]
     what, why = (
         ("does not exist", "clocks skip it when daylight saving time starts")
@@ -86,7 +87,9 @@ def date_range(start, freq, unit, *, end=None, periods=None, name=None):
     pytz's NonExistentTimeError or AmbiguousTimeError, not ValueErrors)."""
     freq = to_offset(freq)
     if start.tz is not None and _wall_clock_steps(freq):
-        _check_wall_clock(start, end, periods, freq, unit)
+        # Given an end, pandas 2 also localizes the step after it, which can
+        # fall in a DST change: the checked grid says how many steps to take.
+        periods, end = _check_wall_clock(start, end, periods, freq, unit), None
     return pd.date_range(start, end, periods=periods, freq=freq, name=name, unit=unit)
 
 
@@ -313,9 +316,37 @@ def _check_inferred_grid(index, freq):
     )
 
 
+def _set_freq_break(index):
+    """Where a tz-aware index leaves the wall-clock grid of its own ``freq``,
+    as words for a message, or None if it follows it.
+
+    pandas 2 keeps a calendar ``freq`` through ``tz_convert``, where the
+    labels no longer follow it: weekly on Wednesdays at midnight UTC is
+    Tuesdays at 19:00 or 20:00 in New York, and a step of ``W-WED`` from
+    there is a Wednesday.
+
+    A zone with no name to rebuild it from (a dateutil file zone) keeps its
+    freq unchecked: the forecasters refuse it (:func:`check_time_zone`), and
+    pandas 2 failed to localize wall-clock times in one (an AttributeError).
+    """
+    if index.tz is None or not _wall_clock_steps(index.freq) or len(index) < 2:
+        return None
+    if _zone_state(index.tz) is None:
+        return None
+    try:
+        return _grid_break(index, index.freq)
+    except ValueError as exc:  # a wall-clock step into a DST change
+        return str(exc)
+
+
 def _datetime_freq(index):
-    """The frequency of a DatetimeIndex: set, inferred, or a clear error."""
-    if index.freq is not None:
+    """The frequency of a DatetimeIndex: set, inferred, or a clear error.
+
+    A set ``freq`` that the labels do not follow (see :func:`_set_freq_break`)
+    counts as none.
+    """
+    set_freq_break = None if index.freq is None else _set_freq_break(index)
+    if index.freq is not None and set_freq_break is None:
         return index.freq
     freq = _infer_freq(index) if len(index) >= 3 else None
     if freq is not None:
@@ -340,8 +371,13 @@ def _datetime_freq(index):
         if index.tz is not None:
             why += (" in absolute time, nor on a calendar grid in the wall-clock time of "
                     f"{str(index.tz)!r}")
+    if set_freq_break is None:
+        what = "has no freq"
+    else:
+        what = (f"does not follow its freq {index.freq.freqstr!r} in the wall-clock time "
+                f"of {str(index.tz)!r} ({set_freq_break})")
     raise ValueError(
-        f"the DatetimeIndex has no freq and none can be inferred ({why}). Put the data "
+        f"the DatetimeIndex {what} and none can be inferred ({why}). Put the data "
         "on a regular grid, e.g. df.asfreq('D') or df.resample('MS').mean()."
     )
 
