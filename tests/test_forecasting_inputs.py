@@ -996,7 +996,8 @@ def test_a_set_freq_the_labels_do_not_follow_is_named_when_none_can_be_inferred(
         pytest.skip("this pandas drops the freq in tz_convert")
     with pytest.raises(ValueError, match=r"the DatetimeIndex does not follow its freq 'QE-DEC' "
                                          r"in the wall-clock time of 'Europe/Paris' \(after 2020-09-30 "
-                                         r"02:00:00\+02:00 comes 2020-12-31 01:00:00\+01:00"):
+                                         r"02:00:00 comes 2020-12-31 01:00:00, not 2020-12-31 "
+                                         r"02:00:00\)"):
         make_windows(pd.Series(np.arange(9.0), index=local), window=3)
 
 

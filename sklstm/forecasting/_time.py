@@ -333,10 +333,10 @@ def _set_freq_break(index):
         return None
     if _zone_state(index.tz) is None:
         return None
-    try:
-        return _grid_break(index, index.freq)
-    except ValueError as exc:  # a wall-clock step into a DST change
-        return str(exc)
+    # pandas steps a calendar freq in wall-clock time: the grid of the labels
+    # without their zone, whose check is vectorised for most offsets (the
+    # zone's own grid is built in Python: 0.8 s for 40,000 business days).
+    return _grid_break(index.tz_localize(None), index.freq)
 
 
 def _datetime_freq(index):
