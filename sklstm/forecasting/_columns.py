@@ -223,7 +223,9 @@ def per_target_columns(targets, labels, names=None):
 
     Built from codes: ``MultiIndex.from_product`` sorts each level, and
     target names that mix tuples and scalars then sort by way of a padded
-    frame, which pandas 3 warns will raise.
+    frame, which pandas 3 warns will raise. Levels are sorted as it sorts
+    them where their labels compare (label slices then work as on its
+    result), and kept in the given order where they do not.
 
     Parameters
     ----------
@@ -238,11 +240,20 @@ def per_target_columns(targets, labels, names=None):
     -------
     columns : pandas.MultiIndex of length n_targets * n_labels
     """
-    outer = pd.Index(list(targets), tupleize_cols=False)
-    inner = pd.Index(list(labels), tupleize_cols=False)
-    codes = [np.repeat(np.arange(len(outer)), len(inner)),
-             np.tile(np.arange(len(inner)), len(outer))]
+    (outer, outer_codes), (inner, inner_codes) = _level(targets), _level(labels)
+    codes = [np.repeat(outer_codes, len(inner)), np.tile(inner_codes, len(outer))]
     return pd.MultiIndex(levels=[outer, inner], codes=codes, names=names)
+
+
+def _level(labels):
+    """A level of unique ``labels`` (sorted where they compare), and the
+    position of each label in it."""
+    given = pd.Index(list(labels), tupleize_cols=False)
+    try:
+        level = given.sort_values()
+    except TypeError:  # labels of types that do not compare
+        level = given
+    return level, level.get_indexer(given)
 
 
 def repeated_labels(columns, names):
