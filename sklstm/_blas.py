@@ -44,11 +44,14 @@ class _SingleBlasThread:
     README's "Scaling out" says how to keep threads bit-reproducible).
 
     Recent threadpoolctl releases (3.8 here) let one thread at a time set
-    the counts of an OpenBLAS built on pthreads, and ignore the others until
-    that thread's ``threadpool_limits`` contexts have all exited. The limit
-    joins that count of contexts (``_OWNERSHIP``), so that the main thread holds
-    the role only while it is limited: a limit the main thread kept for good
-    would make every other thread's ``threadpool_limits`` do nothing.
+    the counts of an OpenBLAS built on pthreads: the first to set them takes
+    that role, and gives it back as its last ``threadpool_limits`` context
+    exits. The limit gives it back as it ends too (:func:`_release_role`),
+    unless a context of the main thread's own holds it: kept for good, it
+    made every other thread's ``threadpool_limits`` do nothing. Like two
+    threads' ``threadpool_limits``, a context that another thread enters
+    while the main thread is limited saves one thread as the count to
+    restore as it exits.
 
     A KeyboardInterrupt can land between any two calls, even as ``__exit__``
     starts, so that no restore runs: the functions that enter the context
@@ -61,8 +64,6 @@ class _SingleBlasThread:
     _depth = 0
     # (library, saved count) of each library limited and not yet restored.
     _pending = []
-    # Whether the limit counts in threadpoolctl's contexts of the main thread.
-    _owning = False
 
     def __enter__(self):
         cls = _SingleBlasThread
@@ -70,11 +71,6 @@ class _SingleBlasThread:
             blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
             cls._libs = blas.lib_controllers
         if cls._depth == 0:
-            if _OWNERSHIP is not None and not cls._owning:
-                # Flagged first: an interrupt then costs an early release of
-                # the role, never a role kept for good.
-                cls._owning = True
-                _OWNERSHIP.increment()
             for lib in cls._libs:
                 n = lib.get_num_threads()
                 if n is not None and n > 1:
@@ -103,9 +99,8 @@ class _SingleBlasThread:
                     break
                 except BaseException as exc:
                     interrupt = interrupt or exc
-        if cls._owning and not cls._pending:
-            cls._owning = False
-            _OWNERSHIP.decrement()  # the role goes back once no context holds it
+        if not cls._pending:
+            _release_role()  # interrupted, the next limit to end gives it back
         if interrupt is not None:
             raise interrupt
 
@@ -117,21 +112,28 @@ class _SingleBlasThread:
 
     @classmethod
     def _after_fork_in_child(cls):
-        """Restore the counts in a child forked while the main thread was
-        limited: the child has no main-thread context to end the limit, and
-        would run every product on one thread."""
+        """Restore the counts in a child forked (by another thread) while the
+        main thread was limited: the child has no context of that thread to
+        end the limit, and ran every product on one thread for good."""
         cls._depth = 0
-        cls._owning = False  # that count belonged to the parent's main thread
-        if cls._pending:
-            if _OWNERSHIP is not None:  # setting takes the role: give it back after
-                cls._owning = True
-                _OWNERSHIP.increment()
-            cls._restore()
+        pending, cls._pending = cls._pending, []
+        for lib, n in pending:
+            # Not through threadpoolctl's role: another thread of the parent
+            # may have held its lock as the process forked.
+            getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
 
 
-# threadpoolctl's count of each thread's contexts that hold the role of
-# setting OpenBLAS's counts; None in releases that have no such role.
+# threadpoolctl's count of each thread's open contexts that set OpenBLAS's
+# counts; None in releases where any thread may set them.
 _OWNERSHIP = getattr(threadpoolctl, "CONTROLLING_THREAD_OWNERSHIP", None)
+
+
+def _release_role():
+    """Give back threadpoolctl's role of setting OpenBLAS's counts, if this
+    thread holds it and no ``threadpool_limits`` context of its own is open."""
+    if _OWNERSHIP is not None and _OWNERSHIP.count <= 0:
+        threadpoolctl.OpenBLASController.clear_controlling_thread()
+
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_SingleBlasThread._after_fork_in_child)

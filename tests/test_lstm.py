@@ -596,6 +596,80 @@ def test_other_threads_can_limit_blas_after_the_main_thread_was_limited():
     assert seen == [[1] * len(blas)]
 
 
+def test_a_limit_of_the_callers_own_keeps_its_role_across_sklstm_calls():
+    """The limit gives threadpoolctl's role back as it ends, but not from
+    within a ``threadpool_limits`` of the main thread's own, whose limit
+    other threads must not undo (threadpoolctl's rule for nested contexts)."""
+    import threading
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+    if max((lib.get_num_threads() or 1 for lib in blas), default=1) < 2:
+        pytest.skip("BLAS runs on one thread: there is no limit to observe")
+    seen = []
+
+    def unlimit_in_a_thread():
+        with threadpoolctl.threadpool_limits(2, user_api="blas"):
+            seen.append([lib.get_num_threads() for lib in blas])
+
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        _fit_mid_sized_model()
+        worker = threading.Thread(target=unlimit_in_a_thread)
+        worker.start()
+        worker.join()
+        assert [lib.get_num_threads() for lib in blas] == [1] * len(blas)
+    assert seen == [[1] * len(blas)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_during_a_limit_does_not_wait_for_threadpoolctls_lock():
+    """A child forked while another thread of the parent held threadpoolctl's
+    lock (briefly, as it takes or gives back its role) inherits it held: the
+    hook that restores the counts in the child must not take it."""
+    import threading
+    import time
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from sklstm._blas import _SingleBlasThread
+
+    state = getattr(threadpoolctl.OpenBLASController, "_SHARED_STATE", None)
+    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+    if state is None or max((lib.get_num_threads() or 1 for lib in blas), default=1) < 2:
+        pytest.skip("needs threadpoolctl's role and BLAS on several threads")
+    held, release, pids = threading.Event(), threading.Event(), []
+
+    def hold_the_lock():
+        with state.lock:
+            held.set()
+            release.wait()
+
+    def fork():
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)  # past the at-fork hooks
+        pids.append(pid)
+
+    with _SingleBlasThread():
+        holder = threading.Thread(target=hold_the_lock)
+        holder.start()
+        held.wait()
+        forker = threading.Thread(target=fork)
+        forker.start()
+        forker.join()
+        release.set()
+        holder.join()
+    for _ in range(100):
+        done, status = os.waitpid(pids[0], os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pids[0], 9)
+        os.waitpid(pids[0], 0)
+        pytest.fail("the forked child waited for a lock no thread of it will release")
+    assert status == 0
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_child_forked_during_a_limit_restores_the_counts(interruptible_blas):
     """A child forked (by another thread) while the main thread is limited
