@@ -65,14 +65,15 @@ Memory
 backward pass (every distinct buffer reachable from the cache, including
 the kernel-ready weight copies and the input it references);
 ``peak MiB`` is the ``tracemalloc`` peak of one forward + backward, measured
-in a separate untimed run (NumPy reports its allocations to tracemalloc).
+in a separate untimed run (NumPy reports its allocations to tracemalloc), in
+a thread of its own: the kernels' pool of reused arrays, kept per thread,
+then starts empty (see ``_memory.py``).
 """
 
 import argparse
 import os
 import sys
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -80,6 +81,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _memory import traced_peak  # noqa: E402
 from sklstm import LSTMRegressor
 from sklstm._inference import predict_logits
 from sklstm._loss import Network, forward_logits
@@ -206,15 +209,6 @@ def time_block(fn, n):
     return times
 
 
-def peak_memory(fn):
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def alternate(ours, theirs, repeat):
     """Median times of ``ours`` and ``theirs`` (None: skipped), in alternating blocks."""
     t_ours, t_theirs = [], []
@@ -263,7 +257,7 @@ def bench_step(args, torch):
             mib = 2.0**20
             c_mib = cache_nbytes(cache) / mib
             del cache
-            p_mib = peak_memory(ours) / mib
+            p_mib = traced_peak(ours) / mib
             gf = flops(B, T, F, H) / 1e9
             row = f"{name:<3} {dtype_name:<7} {B:>4} {T:>4} {F:>3} {H:>4} | {mo * 1e3:>8.2f} {gf / mo:>7.1f}"
             if mt is not None:
@@ -346,7 +340,7 @@ def bench_memory(args):
     header = f"{'':<32} | {'peak MiB':>9} | {'x input':>7} | {'time s':>7}"
     print(header + "\n" + "-" * len(header))
     for label, fn in runs.items():
-        peak = peak_memory(fn)
+        peak = traced_peak(fn)
         t0 = time.perf_counter()
         fn()
         seconds = time.perf_counter() - t0

@@ -12,7 +12,8 @@ training sequences:
 - ``fit s/epoch`` and ``predict s``: wall-clock times, median of
   ``--repeat`` runs, measured without tracemalloc (which slows NumPy down);
 - ``fit MiB`` and ``predict MiB``: ``tracemalloc`` peaks of a separate
-  one-epoch fit and of a predict, above what was allocated before the call;
+  one-epoch fit and of a predict, each in a thread of its own, whose pool of
+  reused arrays starts empty (``_memory.py``);
 - ``bytes/step``: the fit's peak divided by ``T``. Memory linear in ``T``
   keeps it about constant as ``T`` grows; the forward pass caches every
   step's gates, cell and hidden state for backpropagation through time, so
@@ -23,7 +24,6 @@ import argparse
 import statistics
 import sys
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -32,6 +32,8 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _memory import traced_peak  # noqa: E402
 from sklstm import LSTMRegressor  # noqa: E402
 
 
@@ -47,17 +49,6 @@ def make_model(args, epochs):
         hidden_layer_sizes=(args.hidden,), max_iter=epochs, random_state=0, tol=0.0,
         patch_length=1,
     )
-
-
-def peak(fn, *args):
-    """tracemalloc peak of ``fn(*args)`` above the memory allocated before it, in bytes."""
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def main(argv=None):
@@ -94,8 +85,8 @@ def main(argv=None):
                 pred = model.predict(X)
                 predict_times.append(time.perf_counter() - start)
             assert np.all(np.isfinite(pred))
-            fit_peak = peak(make_model(args, 1).fit, X, y)
-            predict_peak = peak(model.predict, X)
+            fit_peak = traced_peak(make_model(args, 1).fit, X, y)
+            predict_peak = traced_peak(model.predict, X)
             print(
                 f"{T:>6} | {statistics.median(fit_times):11.3f} {statistics.median(predict_times):9.3f}"
                 f" | {fit_peak / 2**20:8.2f} {predict_peak / 2**20:11.2f}"

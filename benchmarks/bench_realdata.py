@@ -847,6 +847,8 @@ def main(argv=None):
     parser.add_argument("--tables", action="store_true",
                         help="score scikit-learn's bundled feature tables by 5-fold CV instead")
     args = parser.parse_args(argv)
+    if args.held_out + args.generated + (args.sets is not SETS) > 1:
+        parser.error("--sets, --held-out and --generated each name the sets: give one")
     if args.tables:
         run_feature_tables(args.seed)
         return

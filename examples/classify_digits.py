@@ -11,7 +11,7 @@ Both train with Adam on the same stratified split (75 % / 25 %), and the
 table compares their test accuracy, training time and epochs. The LSTM,
 which only ever sees one row at a time, reaches the accuracy of the MLP,
 which sees the whole image at once, in a similar time (about 97-98 %, a
-few seconds each). The flat view suits this small, clean task well; the
+second or two each). The flat view suits this small, clean task well; the
 sequential view is what carries over to series of any length.
 
 Run it with ``python examples/classify_digits.py``.
