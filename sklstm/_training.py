@@ -91,6 +91,21 @@ _DIVERGENCE_ADVICE = (
 )
 
 
+def _finite_numbers(values):
+    """Whether every item of ``values`` is a finite real number (not a bool).
+
+    Python floats, as a fit records them, are checked in one pass of NumPy
+    (a streamed model's curve grows by an epoch at every ``partial_fit``,
+    which checks it); other items one at a time.
+    """
+    if all(type(v) is float for v in values):
+        return bool(np.isfinite(np.array(values, dtype=float)).all())
+    return all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
+        for v in values
+    )
+
+
 @dataclass(frozen=True)
 class TrainingData:
     """Samples to train or validate on, in the internal form.
@@ -190,10 +205,7 @@ class TrainingRecord:
             "the training record",
         )
         curve = fitted["loss_curve_"]
-        if not isinstance(curve, (list, tuple)) or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
-            for v in curve
-        ):
+        if not isinstance(curve, (list, tuple)) or not _finite_numbers(curve):
             raise TypeError("loss_curve_ must be a list of finite numbers, one per epoch.")
         rng = fitted.get("_rng")
         if rng is not None and not isinstance(rng, np.random.RandomState):

@@ -544,12 +544,28 @@ def test_a_damaged_optimizer_state_is_refused_at_load(solver, name, value, exc, 
                                          r"SGD, got str"),
     (dict(_rng="x"), TypeError, r"_rng must be a numpy RandomState, got str"),
     (dict(loss_curve_=["x"]), TypeError, r"loss_curve_ must be a list of finite numbers"),
+    (dict(loss_curve_=[0.5, float("nan")]), TypeError, r"loss_curve_ must be a list of finite"),
+    (dict(loss_curve_=[0.5, True]), TypeError, r"loss_curve_ must be a list of finite numbers"),
 ])
 def test_a_damaged_training_record_is_refused_at_load(changes, exc, match, load):
     model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
     with pytest.raises(exc, match="The loaded state is not that of a fitted LSTMRegressor: "
                                   + match):
         load(_tampered(model, **changes))
+
+
+def test_predict_does_not_check_the_training_record_it_never_reads():
+    # Every predict checked the whole loss curve, one epoch at a time: after
+    # 100,000 epochs of partial_fit a one-row predict took 0.1 s. partial_fit,
+    # which continues the record, still checks it, and loading does too.
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    expected = model.predict(X)
+    model.loss_curve_ = model.loss_curve_ + ["x"]
+    assert_array_equal(model.predict(X), expected)
+    assert np.isfinite(model.score(X, y))
+    with pytest.raises(TypeError, match="loss_curve_ must be a list of finite numbers"):
+        model.partial_fit(X, y)
+    assert model.loss_curve_[-1] == "x"  # the failed call changed nothing
 
 
 def _rng_saved_as(model, **changes):
