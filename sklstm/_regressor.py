@@ -615,8 +615,9 @@ def _r2(Y, predicted, sample_weight):
     counted = np.ones(len(Y), dtype=bool)
     if sample_weight is not None and (sample_weight > 0).any():
         counted = sample_weight > 0
-    is_constant = (Y[counted] == Y[counted][:1]).all(axis=0)
-    constant = np.where(is_constant, Y[counted][0], 0.0)
+    Y_counted = Y[counted]
+    is_constant = (Y_counted == Y_counted[:1]).all(axis=0)
+    constant = np.where(is_constant, Y_counted[0], 0.0)
     with np.errstate(over="ignore", invalid="ignore"):
         shifted = Y - constant, predicted - constant
     if not all(np.isfinite(a[counted]).all() for a in shifted):  # a shift beyond float64
