@@ -1,9 +1,11 @@
 """Tests of the NumPy LSTM core: exact gradients, variants, ragged batches."""
 
 import os
+import threading
 
 import numpy as np
 import pytest
+import threadpoolctl
 
 from numpy.testing import assert_allclose
 
@@ -571,71 +573,65 @@ def test_blas_thread_limit_respects_counts_set_after_an_interrupt(interruptible_
     assert [lib.threads for lib in libs] == [1, 4]
 
 
+@pytest.fixture
+def threaded_blas():
+    """The process's BLAS libraries, if one runs on several threads (else the
+    test is skipped): only then does the limit change a count to observe."""
+    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+    if max((lib.get_num_threads() or 1 for lib in blas), default=1) < 2:
+        pytest.skip("BLAS runs on one thread: there is no limit to observe")
+    return blas
 
-def test_other_threads_can_limit_blas_after_the_main_thread_was_limited():
+
+def test_other_threads_can_limit_blas_after_the_main_thread_was_limited(threaded_blas):
     """threadpoolctl (3.8 and later) lets one thread at a time set the counts
     of a pthreads OpenBLAS: a limit that kept that role for the main thread
     made every other thread's ``threadpool_limits`` do nothing, for the rest
     of the process."""
-    import threading
-
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
-    if max((lib.get_num_threads() or 1 for lib in blas), default=1) < 2:
-        pytest.skip("BLAS runs on one thread: there is no limit to observe")
     _fit_mid_sized_model()  # limits BLAS in the main thread, three times
     seen = []
 
     def limit_in_a_thread():
         with threadpoolctl.threadpool_limits(1, user_api="blas"):
-            seen.append([lib.get_num_threads() for lib in blas])
+            seen.append([lib.get_num_threads() for lib in threaded_blas])
 
     worker = threading.Thread(target=limit_in_a_thread)
     worker.start()
     worker.join()
-    assert seen == [[1] * len(blas)]
+    assert seen == [[1] * len(threaded_blas)]
 
 
-def test_a_limit_of_the_callers_own_keeps_its_role_across_sklstm_calls():
+def test_a_limit_of_the_callers_own_keeps_its_role_across_sklstm_calls(threaded_blas):
     """The limit gives threadpoolctl's role back as it ends, but not from
     within a ``threadpool_limits`` of the main thread's own, whose limit
     other threads must not undo (threadpoolctl's rule for nested contexts)."""
-    import threading
-
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
-    if max((lib.get_num_threads() or 1 for lib in blas), default=1) < 2:
-        pytest.skip("BLAS runs on one thread: there is no limit to observe")
     seen = []
 
     def unlimit_in_a_thread():
         with threadpoolctl.threadpool_limits(2, user_api="blas"):
-            seen.append([lib.get_num_threads() for lib in blas])
+            seen.append([lib.get_num_threads() for lib in threaded_blas])
 
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         _fit_mid_sized_model()
         worker = threading.Thread(target=unlimit_in_a_thread)
         worker.start()
         worker.join()
-        assert [lib.get_num_threads() for lib in blas] == [1] * len(blas)
-    assert seen == [[1] * len(blas)]
+        assert [lib.get_num_threads() for lib in threaded_blas] == [1] * len(threaded_blas)
+    assert seen == [[1] * len(threaded_blas)]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_child_forked_during_a_limit_does_not_wait_for_threadpoolctls_lock():
+def test_a_child_forked_during_a_limit_does_not_wait_for_threadpoolctls_lock(threaded_blas):
     """A child forked while another thread of the parent held threadpoolctl's
     lock (briefly, as it takes or gives back its role) inherits it held: the
     hook that restores the counts in the child must not take it."""
-    import threading
     import time
 
-    threadpoolctl = pytest.importorskip("threadpoolctl")
     from sklstm._blas import _SingleBlasThread
 
     state = getattr(threadpoolctl.OpenBLASController, "_SHARED_STATE", None)
-    blas = threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
-    if state is None or max((lib.get_num_threads() or 1 for lib in blas), default=1) < 2:
-        pytest.skip("needs threadpoolctl's role and BLAS on several threads")
+    if state is None:
+        pytest.skip("needs threadpoolctl's role of setting OpenBLAS's counts")
     held, release, pids = threading.Event(), threading.Event(), []
 
     def hold_the_lock():
@@ -675,8 +671,6 @@ def test_a_child_forked_during_a_limit_restores_the_counts(interruptible_blas):
     """A child forked (by another thread) while the main thread is limited
     has no main-thread context to end the limit: it kept one BLAS thread,
     and the depth of the limit, for good."""
-    import threading
-
     from sklstm._blas import _SingleBlasThread
 
     libs, _ = interruptible_blas
