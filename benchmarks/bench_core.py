@@ -11,7 +11,9 @@ sections, chosen with ``--sections`` (all by default):
 - ``memory``: the ``tracemalloc`` peak and the time of prediction on a
   large test set (``MEMORY_SHAPE``), as a multiple of the input's bytes:
   ``predict_logits``, the training forward pass it replaced
-  (``forward_logits``), and ``LSTMRegressor.predict`` end to end;
+  (``forward_logits``), and ``LSTMRegressor.predict`` end to end; then the
+  encoder-decoder's prediction and its training forward pass on the same
+  sequences read as windows and a horizon of ``MEMORY_HORIZON`` steps;
 - ``fit``: a full ``LSTMRegressor(solver="adam").fit`` against the same
   PyTorch training loop: same data, architecture, Adam settings, batch
   size, epochs (``FIT_EPOCHS``, over ``FIT_BATCHES`` batches, shuffled
@@ -88,6 +90,7 @@ from sklstm._inference import predict_logits
 from sklstm._loss import Network, forward_logits
 from sklstm.core import draw_dropout_masks, lstm_backward, lstm_forward
 from sklstm._params import ParamLayout
+from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
 
 # name: (batch B, steps T, features F, units H)
 CONFIGS = {
@@ -102,6 +105,7 @@ INFERENCE_BATCH = 256
 INFERENCE_REPEAT = {"S": 100, "M": 12, "L": 6}
 # The large test set of the memory section: (samples, steps, features, units).
 MEMORY_SHAPE = (2000, 400, 4, 64)
+MEMORY_HORIZON = 14
 # fit: batches per epoch and epochs, so that one fit takes about a second.
 FIT_BATCHES = {"S": 8, "M": 4, "L": 2}
 FIT_EPOCHS = {"S": 10, "M": 4, "L": 2}
@@ -331,20 +335,29 @@ def bench_memory(args):
         model = LSTMRegressor((H,), patch_length=1, max_iter=1, random_state=0).fit(
             X[:32, :20], y[:32, 0]
         )
+    # The same sequences as windows and horizons, the last channel known ahead.
+    encoder_decoder = EncoderDecoder(
+        EncoderDecoderLayout(F, 1, [H], 1), MEMORY_HORIZON, pass_states=True
+    )
+    theta_ed = np.random.default_rng(1).uniform(
+        -1 / np.sqrt(H), 1 / np.sqrt(H), encoder_decoder.layout.size
+    )
     runs = {
         "predict_logits": lambda: predict_logits(theta, X, None, spec),
         "forward_logits (training pass)": lambda: forward_logits(theta, X, None, spec),
         "LSTMRegressor.predict": lambda: model.predict(X),
+        "EncoderDecoder.predict": lambda: encoder_decoder.predict(theta_ed, X, None),
+        "EncoderDecoder.forward (training)": lambda: encoder_decoder.forward(theta_ed, X, None),
     }
     print(f"\nprediction memory: X of shape {X.shape} float64, {X.nbytes / 2**20:.1f} MiB, H={H}")
-    header = f"{'':<32} | {'peak MiB':>9} | {'x input':>7} | {'time s':>7}"
+    header = f"{'':<34} | {'peak MiB':>9} | {'x input':>7} | {'time s':>7}"
     print(header + "\n" + "-" * len(header))
     for label, fn in runs.items():
         peak = traced_peak(fn)
         t0 = time.perf_counter()
         fn()
         seconds = time.perf_counter() - t0
-        print(f"{label:<32} | {peak / 2**20:>9.1f} | {peak / X.nbytes:>7.2f} | {seconds:>7.2f}",
+        print(f"{label:<34} | {peak / 2**20:>9.1f} | {peak / X.nbytes:>7.2f} | {seconds:>7.2f}",
               flush=True)
 
 

@@ -18,7 +18,9 @@ from sklearn import get_config
 
 from ._lstm import kernel_layers, lstm_predict
 
-__all__ = ["dense_output", "predict_logits", "chunk_n_samples", "in_chunks"]
+__all__ = [
+    "dense_output", "predict_logits", "predict_row_bytes", "chunk_n_samples", "in_chunks",
+]
 
 # Chunks hold at least two samples: BLAS computes a one-row product by
 # another path than a many-row one (a matrix-vector product), whose sums
@@ -50,8 +52,11 @@ def dense_output(hidden, coef, intercept):
     return np.einsum("...h,hk->...k", hidden, coef, optimize=False) + intercept
 
 
-def _row_bytes(X, kernels, n_outputs, return_sequences, bidirectional=False):
-    """Bytes of working memory per sample of one chunk, an upper estimate.
+def predict_row_bytes(
+    n_steps, n_features, itemsize, kernels, n_outputs, return_sequences, bidirectional=False,
+):
+    """Bytes of working memory per sample of one chunk of ``lstm_predict``
+    and :func:`dense_output`, an upper estimate.
 
     Counts the sorted copy of a ragged chunk's input, each layer's
     per-sample buffers in ``lstm_predict`` (at two steps per chunk: longer
@@ -59,14 +64,14 @@ def _row_bytes(X, kernels, n_outputs, return_sequences, bidirectional=False):
     all ``T`` steps of both directions and of its reversed input and output),
     and the chunk's outputs and logits with one temporary copy of each.
     """
-    _, T, n_features = X.shape
+    T = n_steps
     steps = 3 * T if bidirectional else 2
     per_layer = sum(
         steps * (lay.n_in + 1 + lay.n_rec) + (lay.n_blocks + 6) * lay.H for lay in kernels
     )
     H = kernels[-1].H * (2 if bidirectional else 1)
     out = 2 * T * (H + n_outputs) if return_sequences else 2 * (H + n_outputs)
-    return X.itemsize * (T * n_features + per_layer + out)
+    return itemsize * (T * n_features + per_layer + out)
 
 
 def chunk_n_samples(row_bytes, n_samples, working_memory=None):
@@ -159,8 +164,9 @@ def predict_logits(theta, X, lengths, network, *, working_memory=None):
     layers, coef, intercept = network.layout.unpack(theta)
     # packed once for every chunk
     kernels = kernel_layers(layers, X.dtype, network.gate_variant)
-    row_bytes = _row_bytes(
-        X, kernels, coef.shape[1], network.return_sequences, network.bidirectional
+    row_bytes = predict_row_bytes(
+        *X.shape[1:], X.itemsize, kernels, coef.shape[1], network.return_sequences,
+        network.bidirectional,
     )
 
     def logits_of(rows):

@@ -693,7 +693,7 @@ def lstm_forward(
 
 def lstm_predict(
     X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, chunk_steps=None,
-    gate_variant=None, bidirectional=False,
+    gate_variant=None, bidirectional=False, return_final_states=False,
 ):
     """Forward pass only, with no cache: the outputs of :func:`lstm_forward`.
 
@@ -715,6 +715,10 @@ def lstm_predict(
     chunk_steps : int >= 1, optional
         Steps per chunk; by default sized so that a chunk's states stay in
         cache.
+    return_final_states : bool, default=False
+        Also return each layer's state after its sequence, as
+        :func:`final_states` takes them from a training cache (an encoder's
+        states for a decoder, with no cache kept).
 
     Raises
     ------
@@ -726,14 +730,29 @@ def lstm_predict(
     -------
     outputs : ndarray of shape (n_samples, D*H_top) or (n_samples, n_timesteps, D*H_top)
         Equal to ``lstm_forward(...)[0]``.
+    (h, c) : tuple of two lists of ndarray of shape (n_samples, H_l)
+        Only with ``return_final_states``: ``final_states`` of the training
+        pass's cache, one per layer dict, new arrays.
     """
     if chunk_steps is not None:
         chunk_steps = check_positive_int(chunk_steps, "chunk_steps")
     return_sequences = check_flag(return_sequences, "return_sequences")
+    return_final_states = check_flag(return_final_states, "return_final_states")
     batch = _Batch(X, layers, lengths, gate_variant, bidirectional, h0, c0)
     batch.refuse_overflowing_gate_inputs()
     if bidirectional:
-        return _predict_layer_by_layer(batch, return_sequences)
+        outputs, runs = _predict_layer_by_layer(batch, return_sequences)
+    else:
+        outputs, runs = _predict_chunk_by_chunk(batch, return_sequences, chunk_steps)
+    if not return_final_states:
+        return outputs
+    return outputs, tuple([batch.unsorted(state.T.copy()) for state in states]
+                          for states in ([run.h for run in runs], [run.c for run in runs]))
+
+
+def _predict_chunk_by_chunk(batch, return_sequences, chunk_steps):
+    """Forward-only pass of a unidirectional stack, a chunk of steps through
+    every layer at a time: ``(outputs, runs)``, one :class:`_PredictRun` a layer."""
     kernels, n_active = batch.kernels, batch.n_active
     B, T, _ = batch.X.shape
     dtype = batch.X.dtype
@@ -752,24 +771,27 @@ def lstm_predict(
         if return_sequences:
             top[t0:t1] = layer_input
     if return_sequences:
-        return batch.sequence_output(top)
-    return batch.final_output([runs[-1].h])
+        return batch.sequence_output(top), runs
+    return batch.final_output([runs[-1].h]), runs
 
 
 def _predict_layer_by_layer(batch, return_sequences):
-    """Forward-only pass of a bidirectional stack, one whole layer at a time."""
+    """Forward-only pass of a bidirectional stack, one whole layer at a time:
+    ``(outputs, runs)``, one :class:`_PredictRun` per layer and direction."""
     kernels, n_active, reverse = batch.kernels, batch.n_active, batch.reverse
     T = batch.X.shape[1]
     layer_input = batch.X.transpose(1, 2, 0)  # (T, n_in, B) view
+    runs = []
     for depth in range(0, len(kernels), 2):
         forward = _PredictRun(kernels[depth], T, batch, depth)
         backward = _PredictRun(kernels[depth + 1], T, batch, depth + 1)
         out_f = forward.advance(layer_input, n_active)
         out_b = backward.advance(reverse(layer_input), n_active)
         layer_input = np.concatenate([out_f, reverse(out_b)], axis=1)  # (T, 2H, B)
+        runs += [forward, backward]
     if return_sequences:
-        return batch.sequence_output(layer_input)
-    return batch.final_output([forward.h, backward.h])
+        return batch.sequence_output(layer_input), runs
+    return batch.final_output([forward.h, backward.h]), runs
 
 
 class _PredictRun:
@@ -824,6 +846,11 @@ class _PredictRun:
     def h(self):
         """The last hidden state computed, (H, B), a view."""
         return self.Hs[self._last]
+
+    @property
+    def c(self):
+        """The last cell state computed, (H, B), a view."""
+        return self.Cs[self.steps_done % 2]  # step k writes Cs[1 - (steps before it) % 2]
 
 
 def final_states(cache):

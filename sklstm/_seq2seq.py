@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._inference import dense_output, in_chunks
+from ._inference import dense_output, in_chunks, predict_row_bytes
 from ._loss import packed_forward, penalised_weights, write_layer_grads
-from ._lstm import final_states, lstm_backward
+from ._lstm import final_states, kernel_layers, lstm_backward, lstm_predict
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 
 __all__ = ["EncoderDecoderLayout", "EncoderDecoder"]
@@ -200,7 +200,6 @@ class EncoderDecoder:
             return self._nan_logits(X), None, None
         encoder, decoder, coef, intercept = self._split(theta)
         window = X.shape[1] - self.horizon
-        n_future = self.layout.n_future
         n = self.layout.n_layers
         encoder_masks, decoder_masks = (
             (None, None) if dropout_masks is None else (dropout_masks[:n], dropout_masks[n:])
@@ -215,9 +214,7 @@ class EncoderDecoder:
             # refuses non-finite states, and NaN logits are how every solver
             # learns of divergence; backward then returns a NaN gradient.
             return self._nan_logits(X), None, None
-        future = X[:, window:, X.shape[2] - n_future :]  # (B, horizon, n_future)
-        repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
-        U = np.concatenate([future, repeated], axis=2)  # (B, horizon, n_future + H)
+        U = self._decoder_input(X[:, window:], context)
         run = packed_forward(
             U, decoder, h0=h0, c0=c0, return_sequences=True, dropout_masks=decoder_masks
         )
@@ -231,34 +228,65 @@ class EncoderDecoder:
         """NaN logits of the shape :meth:`forward` gives for ``X``."""
         return np.full((len(X), self.horizon * self.layout.n_step_outputs), np.nan, X.dtype)
 
-    def predict(self, theta, X, lengths, *, working_memory=None):
-        """Logits alone, :meth:`forward`'s ``z``, in chunks of samples.
+    def _decoder_input(self, X_horizon, context):
+        """The decoder's input ``u_k = [x^f_k, h^e]`` at every horizon step.
 
-        Each chunk runs the training forward, whose caches hold every step
-        of the window and the horizon: chunks of samples bounded by
-        scikit-learn's ``working_memory`` (see :mod:`sklstm._inference`)
-        keep its memory within that, whatever the number of samples.
+        Parameters
+        ----------
+        X_horizon : ndarray of shape (B, horizon, n_channels)
+            The horizon steps of ``X``; their last ``n_future`` channels are read.
+        context : ndarray of shape (B, H)
+            The encoder's top hidden state after the window.
+
+        Returns
+        -------
+        U : ndarray of shape (B, horizon, n_future + H)
         """
-        return in_chunks(
-            lambda rows: self.forward(theta, X[rows], lengths)[0],
-            len(X), self._forward_row_bytes(X), working_memory,
+        future = X_horizon[:, :, X_horizon.shape[2] - self.layout.n_future :]
+        repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
+        return np.concatenate([future, repeated], axis=2)
+
+    def predict(self, theta, X, lengths, *, working_memory=None):
+        """Logits alone, :meth:`forward`'s ``z``, without a backward cache.
+
+        The encoder and the decoder run the core's forward-only pass
+        (:func:`~sklstm._lstm.lstm_predict`) over chunks of samples bounded
+        by scikit-learn's ``working_memory`` (see :mod:`sklstm._inference`).
+        Equal to ``forward(theta, X, lengths)[0]`` to rounding.
+
+        Raises
+        ------
+        GateInputOverflow
+            As :func:`~sklstm._lstm.lstm_predict`, where the weights have
+            grown so far beyond the data's scale that a gate input may overflow.
+        """
+        if lengths is not None:
+            raise ValueError("The encoder-decoder needs sequences of equal length.")
+        if not np.isfinite(theta).all():
+            return self._nan_logits(X)
+        encoder, decoder, coef, intercept = self._split(theta)
+        # packed once for every chunk
+        encoder, decoder = (kernel_layers(layers, X.dtype) for layers in (encoder, decoder))
+        window, horizon = X.shape[1] - self.horizon, self.horizon
+        H = self.layout.hidden_sizes[-1]
+        n_outputs = self.layout.n_step_outputs
+        row_bytes = (
+            predict_row_bytes(window, X.shape[2], X.itemsize, encoder, H, False)
+            + predict_row_bytes(horizon, self.layout.n_future + H, X.itemsize, decoder,
+                                n_outputs, True)
         )
 
-    def _forward_row_bytes(self, X):
-        """Bytes :meth:`forward` needs per sample, an upper estimate: each
-        layer's cache (its inputs with the bias and recurrent state, four
-        gates, and three states a step, one step more for the start), the
-        decoder's input ``[x^f_k, h^e]`` and its outputs and logits."""
-        window, horizon = X.shape[1] - self.horizon, self.horizon
-        steps = [window] * self.layout.n_layers + [horizon] * self.layout.n_layers
-        caches = sum(
-            (S + 1) * (n_in + 1 + 8 * H)
-            for S, (n_in, H) in zip(steps, self.layout.layer_sizes)
-        )
-        H_last = self.layout.hidden_sizes[-1]
-        decoder_io = horizon * (self.layout.decoder.n_features + 2 * H_last
-                                + 2 * self.layout.n_step_outputs)
-        return X.itemsize * (caches + decoder_io)
+        def logits_of(rows):
+            context, (h0, c0) = lstm_predict(X[rows, :window], encoder, return_final_states=True)
+            if not all(np.isfinite(a).all() for a in [context, *h0, *c0]):
+                return self._nan_logits(context)  # as forward's, of its non-finite states
+            if not self.pass_states:
+                h0 = c0 = None
+            U = self._decoder_input(X[rows, window:], context)
+            hidden = lstm_predict(U, decoder, h0=h0, c0=c0, return_sequences=True)
+            return dense_output(hidden, coef, intercept).reshape(len(U), -1)
+
+        return in_chunks(logits_of, len(X), row_bytes, working_memory)
 
     def backward(self, theta, dz, hidden, cache):
         """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.

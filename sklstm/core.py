@@ -14,7 +14,9 @@ scikit-learn: functions map arrays to arrays and keep no state between calls.
   memory beyond ``X`` (and, for sequences of different lengths, its copy
   sorted by length) does not grow with the number of steps (many-to-one,
   one direction) and equals
-  :func:`lstm_forward`'s outputs to the last bit.
+  :func:`lstm_forward`'s outputs to the last bit; with
+  ``return_final_states=True`` it also returns :func:`final_states`' states,
+  an encoder's hand-over to a decoder without a cache.
 - :func:`init_lstm_layers` and :func:`init_output_layer` draw initial
   weights in the layout the passes read: one dict per layer with ``W``
   (n_in, 4H), ``R`` (H, 4H), ``b`` (4H,) and optionally peepholes ``p``,

@@ -1,6 +1,7 @@
 """Shared test helpers."""
 
 import sys
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,21 @@ def _assert_packed_gradient_exact(problem):
 @pytest.fixture
 def assert_packed_gradient_exact():
     return _assert_packed_gradient_exact
+
+
+def _peak_bytes(fn):
+    """The ``tracemalloc`` peak of ``fn()``, in bytes."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture
+def peak_bytes():
+    return _peak_bytes
 
 
 @pytest.fixture

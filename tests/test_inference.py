@@ -1,6 +1,5 @@
 """Tests of the forward-only pass and of chunked, cache-free prediction."""
 
-import tracemalloc
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,7 +14,8 @@ from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._inference import chunk_n_samples, dense_output, predict_logits
 from sklstm._loss import Network, forward_logits
 from sklstm._lstm import (
-    kernel_layers, kernels_of_finite_views, lstm_backward, lstm_forward, lstm_predict,
+    final_states, kernel_layers, kernels_of_finite_views, lstm_backward, lstm_forward,
+    lstm_predict,
 )
 from sklstm._params import ParamLayout
 
@@ -60,6 +60,37 @@ def test_predict_equals_training_forward(peephole, coupled, hidden_sizes, return
             assert got.dtype == dtype and got.shape == expected.shape
             # The same operations in the same order: equal, not merely close.
             np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("gate_variant", [None, "NOAF", "FGR"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("ragged", [False, True])
+def test_predict_final_states_equal_those_of_the_training_cache(
+    gate_variant, bidirectional, ragged
+):
+    """``return_final_states`` gives :func:`final_states` of the training
+    pass, every layer and direction, sorted samples back in their order."""
+    rng = np.random.default_rng(5)
+    layout = ParamLayout(2, [3, 2], 1, gate_variant=gate_variant, bidirectional=bidirectional)
+    layers = layout.unpack(rng.normal(scale=0.6, size=layout.size))[0]
+    X = rng.normal(size=(len(LENGTHS), 9, 2))
+    lengths = LENGTHS if ragged else None
+    options = {"lengths": lengths, "gate_variant": gate_variant, "bidirectional": bidirectional}
+    outputs, cache = lstm_forward(X, layers, **options)
+    expected_h, expected_c = final_states(cache)
+    for chunk_steps in [None, 1, 4]:
+        got, (h, c) = lstm_predict(X, layers, chunk_steps=chunk_steps, return_final_states=True,
+                                   **options)
+        np.testing.assert_array_equal(got, outputs)
+        assert len(h) == len(c) == len(layers)
+        for got_state, expected in zip(h + c, expected_h + expected_c):
+            np.testing.assert_array_equal(got_state, expected)
+        # New arrays: another pass, which reuses the kernel's freed blocks,
+        # leaves them as they were.
+        kept = [state.copy() for state in h + c]
+        lstm_predict(2 * X, layers, chunk_steps=chunk_steps, **options)
+        for state, copy in zip(h + c, kept):
+            np.testing.assert_array_equal(state, copy)
 
 
 def test_predict_accepts_prepared_kernels():
@@ -118,34 +149,24 @@ def test_predict_rejects_bad_input():
         lstm_predict(np.zeros((2, 3, 2)), layers, lengths=[4, 1])
 
 
-def _peak_bytes(fn):
-    tracemalloc.start()
-    try:
-        fn()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak
-
-
-def test_many_to_one_memory_does_not_grow_with_steps():
+def test_many_to_one_memory_does_not_grow_with_steps(peak_bytes):
     """Many-to-one keeps O(batch x H) state per layer, whatever the number of steps."""
     rng = np.random.default_rng(1)
     layers = random_layers(rng, 3, (16, 16), False, False)
     peaks = {}
     for T in (20, 640):
         X = rng.normal(size=(32, T, 3))
-        peaks[T] = _peak_bytes(lambda: lstm_predict(X, layers, chunk_steps=8))
+        peaks[T] = peak_bytes(lambda: lstm_predict(X, layers, chunk_steps=8))
     # The training cache of T=640 would hold 2 layers x 640 steps x ~100 rows x 32.
     assert peaks[640] < 1.2 * peaks[20] + 4096, peaks
 
 
-def test_many_to_many_keeps_only_the_top_layer_outputs():
+def test_many_to_many_keeps_only_the_top_layer_outputs(peak_bytes):
     rng = np.random.default_rng(2)
     layers = random_layers(rng, 3, (32, 32, 2), False, False)
     X = rng.normal(size=(16, 400, 3))
     out_bytes = 16 * 400 * 2 * 8
-    peak = _peak_bytes(lambda: lstm_predict(X, layers, return_sequences=True, chunk_steps=4))
+    peak = peak_bytes(lambda: lstm_predict(X, layers, return_sequences=True, chunk_steps=4))
     # The top states, the padded output array and its transpose copy, plus
     # a few steps of every layer; the cache of the lower 32-unit layers alone
     # would be over 30 times out_bytes.
@@ -373,7 +394,7 @@ def test_float32_per_step_predictions_stay_float32():
 
 
 @pytest.mark.parametrize("pass_states", [False, True])
-def test_encoder_decoder_predicts_within_working_memory(pass_states):
+def test_encoder_decoder_predicts_within_working_memory(pass_states, peak_bytes):
     """The encoder-decoder ran every sample through its training forward at
     once: its peak memory grew with the samples (60 times X's size), beyond
     any ``working_memory``, in predict and in the fit's first pass."""
@@ -390,9 +411,9 @@ def test_encoder_decoder_predicts_within_working_memory(pass_states):
     network, theta = model._check_fitted_state()
     X_large = rng.normal(size=(4000, 30, 2))  # about 1 MiB
     expected = network.forward(theta, X_large, None)[0]  # every sample at once
-    whole = _peak_bytes(lambda: network.forward(theta, X_large, None))
+    whole = peak_bytes(lambda: network.forward(theta, X_large, None))
     with config_context(working_memory=2):
-        peak = _peak_bytes(lambda: model.predict(X_large))
+        peak = peak_bytes(lambda: model.predict(X_large))
         z = network.predict(theta, X_large, None)
     assert peak < 2 * 2**20 + 4 * X_large.nbytes < whole / 4
     _assert_rounding(z, expected)

@@ -152,6 +152,26 @@ def test_passed_states_are_the_encoders_final_states_layer_by_layer():
     assert np.abs(zeros.forward(theta, X, None)[0] - z).min() > 0
 
 
+@pytest.mark.parametrize("pass_states", [False, True])
+@pytest.mark.parametrize("variant", [{}, {"peephole": True, "coupled": True}])
+def test_predict_equals_forward_and_keeps_no_backward_cache(pass_states, variant, peak_bytes):
+    rng = np.random.RandomState(8)
+    network, theta = _random_network(rng, sizes=(16, 16), pass_states=pass_states, **variant)
+    X = rng.normal(size=(1000, 43, 3))  # windows of 40 steps, a horizon of 3
+    expected = network.forward(theta, X, None)[0]
+    np.testing.assert_array_equal(network.predict(theta, X, None), expected)
+    # Chunks of a few samples: the same to rounding (BLAS may sum fewer rows
+    # in another order).
+    got = network.predict(theta, X, None, working_memory=0.05)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    # Predicting keeps each layer's current step only: the training pass's
+    # cache of every window step of every layer (about 80 MiB here) is
+    # what set the peak when prediction ran through it.
+    training = peak_bytes(lambda: network.forward(theta, X, None))
+    predicting = peak_bytes(lambda: network.predict(theta, X, None, working_memory=1024))
+    assert predicting < training / 5, (predicting, training)
+
+
 def test_decoder_is_causal_and_reads_only_future_channels():
     rng = np.random.RandomState(2)
     network, theta = _random_network(rng)  # 3 channels, the last 2 future
