@@ -13,9 +13,7 @@ attributes (``loss_curve_``, ``best_loss_``, ...). The loops never touch the
 estimator: they read its hyper-parameters and return new weights.
 """
 
-import contextlib
 import numbers
-import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from ._param_validation import Interval, Options, validate_params
 from ._optimizers import (
     AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, copy_optimizer, run_scipy_minimize,
 )
+from ._warnings import warn
 from .exceptions import IterationLimitWarning
 
 __all__ = [
@@ -53,32 +52,10 @@ _AT_THE_CAP = (
     "cap is deliberate."
 )
 
-# Fits in this thread whose iteration cap is deliberate (see
-# deliberate_iteration_cap): a depth per thread.
-_DELIBERATE_CAP = threading.local()
-
-
-@contextlib.contextmanager
-def deliberate_iteration_cap():
-    """Within this context, fits in the calling thread that stop at their
-    iteration cap do not warn: the caller chose the cap.
-
-    ``warnings.catch_warnings`` would do the same by changing the process's
-    warning filters, which threads share: fits running beside it in other
-    threads lost their warnings, and its exit could restore filters another
-    thread had changed in between.
-    """
-    _DELIBERATE_CAP.depth = getattr(_DELIBERATE_CAP, "depth", 0) + 1
-    try:
-        yield
-    finally:
-        _DELIBERATE_CAP.depth -= 1
-
-
 def _warn_at_the_cap(message):
-    """An IterationLimitWarning, unless the cap is deliberate in this thread."""
-    if not getattr(_DELIBERATE_CAP, "depth", 0):
-        warnings.warn(f"{message} {_AT_THE_CAP}", IterationLimitWarning)
+    """An IterationLimitWarning, which a caller that chose the cap silences
+    with ``silenced(IterationLimitWarning)`` (:mod:`sklstm._warnings`)."""
+    warn(f"{message} {_AT_THE_CAP}", IterationLimitWarning)
 
 
 # A stochastic fit whose last epoch's loss exceeds its reference by this

@@ -36,8 +36,6 @@ length is not the padded width of a NaN-padded ``X``.
 
 import itertools
 import numbers
-import sys
-import warnings
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
@@ -51,6 +49,7 @@ from ._checks import (
     first_non_finite, refuse_inexact_integers, reject_masked, reject_records,
 )
 from ._loss import step_weights
+from ._warnings import warn
 from .exceptions import DataLayoutWarning
 
 __all__ = [
@@ -1009,11 +1008,10 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     else:
         described = _several_variables(columns, layout)
         remedy = f"Pass {advice} to read each variable as a channel."
-    warnings.warn(
+    warn(
         f"The columns of {name} are named as {described}{followed}, but they are read as "
         f"{declared.describe()}. {remedy}",
         DataLayoutWarning,
-        stacklevel=_caller_stacklevel(),
     )
     return True
 
@@ -1051,14 +1049,13 @@ def _warn_unreadable_lags(columns, named, declared, name):
     if first and _lag_layout(named[first:]) is not None:
         last = columns[lag_columns[-1]]
         run = f"{columns[first]} .. {last}" if lag_columns[-1] > first else f"{last}"
-        warnings.warn(
+        warn(
             f"The columns of {name} put {first} other column(s) before the lags {run}; "
             "sklstm reads exogenous columns only after the lags (n_exog), so these rows "
             "cannot be read as lag sequences. Put the other columns last (sktime: "
             "make_reduction builds rows sklstm reads with n_channels and "
             "column_order='channel_major').",
             DataLayoutWarning,
-            stacklevel=_caller_stacklevel(),
         )
         return False
     lags_of = {}
@@ -1086,7 +1083,7 @@ def _warn_unreadable_lags(columns, named, declared, name):
         why = f"{first} other column(s) come before the lags, and {why}"
     several = (" With skforecast's multivariate forecasters, give every series the same "
                "lags and no window_features." if len(lags_of) > 1 else "")
-    warnings.warn(
+    warn(
         f"The columns of {name} are named as lags, but no layout of n_channels, "
         f"column_order, newest_first and n_exog reads them as sequences: {why}. They are "
         f"read as {declared.describe()}. sklstm reads the same lags of each variable, in "
@@ -1094,18 +1091,8 @@ def _warn_unreadable_lags(columns, named, declared, name):
         "features) after all of them: declare those with n_exog, whatever their names."
         f"{several}",
         DataLayoutWarning,
-        stacklevel=_caller_stacklevel(),
     )
     return True
-
-
-def _caller_stacklevel():
-    """The ``stacklevel`` that points a warning at the first frame outside
-    sklstm: the user's call, however deep the estimator's path to here."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "sklstm":
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 # Column spreads within one channel that differ by more than this factor are
@@ -1153,7 +1140,7 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
         label = (lambda k: repr(columns[k])) if columns is not None else (
             lambda k: f"column {k}")
         of_channel = f" of channel {channel}" if n_channels > 1 else ""
-        warnings.warn(
+        warn(
             f"The {n_lag_columns} columns of {name} are read as {n_steps} time steps of "
             f"n_channels={n_channels} channel(s), each channel standardised as a whole, but "
             f"the columns{of_channel} differ in spread by a factor of {ratio:.3g} "
@@ -1164,7 +1151,6 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
             "only the last columns are values of the predicted step (exogenous), pass "
             "n_exog with their number.",
             DataLayoutWarning,
-            stacklevel=_caller_stacklevel(),
         )
         return
 
@@ -1241,14 +1227,13 @@ def _orient(X3, data_format, name):
         return X3.transpose(0, 2, 1)
     n_steps, n_channels = X3.shape[1:]
     if data_format is None and 0 < n_steps and n_channels > _TRANSPOSED_RATIO * n_steps:
-        warnings.warn(
+        warn(
             f"{name} has shape {X3.shape}, read as {n_steps} time step(s) of {n_channels} "
             "channels (n_samples, n_timesteps, n_channels). If it is channels first, as "
             "sktime's numpy3D (n_instances, n_channels, n_timepoints), pass "
             "data_format='channels_first'; pass data_format='channels_last' to silence "
             "this warning.",
             DataLayoutWarning,
-            stacklevel=_caller_stacklevel(),
         )
     return X3
 
@@ -1363,7 +1348,7 @@ def _warn_if_rows_are_time_points(X, n_exog, name):
         return
     levels = [level for level in X.index.names if level is not None]
     named = f" ({', '.join(map(repr, levels))})" if levels else ""
-    warnings.warn(
+    warn(
         f"{name} is a DataFrame whose rows have a {X.index.nlevels}-level MultiIndex"
         f"{named}; it is read as a 2-D table, one sample per row ({len(X)} samples). If it "
         "is sktime's 'pd-multiindex' layout, one row per instance and time point, pass "
@@ -1371,7 +1356,6 @@ def _warn_if_rows_are_time_points(X, n_exog, name):
         f"{name}.groupby(level=0)]. If each row is a sample, {name}.reset_index(drop=True) "
         "silences this warning.",
         DataLayoutWarning,
-        stacklevel=_caller_stacklevel(),
     )
 
 
@@ -1862,12 +1846,11 @@ def check_channel_names(fitted_names, sequences, estimator_name):
     if fitted_names is None and names is None:
         return
     if fitted_names is None or names is None:
-        warnings.warn(
+        warn(
             f"X {'has' if fitted_names is None else 'does not have'} channel names, but "
             f"{estimator_name} was fitted {'without' if fitted_names is None else 'with'} "
             "them; channels are matched by position.",
             UserWarning,
-            stacklevel=_caller_stacklevel(),
         )
         return
     if list(names) != list(fitted_names):

@@ -101,6 +101,7 @@ have no ONNX operator and are refused; ``dropout`` and
 ``recurrent_dropout`` act in training only, and do not matter here.
 """
 
+import contextlib
 import inspect
 import numbers
 import warnings
@@ -130,6 +131,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 from ._lstm import largest_safe_input
 from ._validation import is_list_of_sequences
+from ._warnings import silenced
 
 __all__ = ["DEFAULT_OPSET", "to_onnx"]
 
@@ -1082,14 +1084,13 @@ def _values_dtype(dtype):
 def _example_form(X_example, estimator):
     """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
     as_list = is_list_of_sequences(X_example, "X_example")
-    if isinstance(X_example, pd.DataFrame) or as_list:
+    checked_whole = isinstance(X_example, pd.DataFrame) or as_list
+    if checked_whole:
         # Checked whole as predict checks it (below, only the first row or
         # sequence is predicted on) before its dtypes are read: a date,
         # category or text column or item would fail inside NumPy's dtype
-        # promotion, or pass unnoticed.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # predict below warns once
-            estimator._convert_X(X_example, reset=False)
+        # promotion, or pass unnoticed. Its warnings are the user's news.
+        estimator._convert_X(X_example, reset=False)
     if isinstance(X_example, pd.DataFrame):
         # The graph reads columns by position: predict checks that their
         # names and order are fit's.
@@ -1112,8 +1113,10 @@ def _example_form(X_example, estimator):
                 f"array of shape {arr.shape}."
             )
         sample, dtype, rank = arr[:1], arr.dtype, arr.ndim
-    # predict raises its own clear error if X_example does not fit the model.
-    estimator.predict(sample)
+    # predict raises its own clear error if X_example does not fit the model;
+    # what the whole example's check above warned, it would warn again.
+    with silenced(Warning) if checked_whole else contextlib.nullcontext():
+        estimator.predict(sample)
     n_columns = np.shape(sample)[1] if rank == 2 else None
     # predict reads integers as float64: float32 would merge those beyond
     # 2**24 (timestamps, counters) before the graph standardises them.

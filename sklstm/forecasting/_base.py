@@ -30,8 +30,9 @@ from .._param_validation import (
 )
 from .._regressor import LSTMRegressor
 from .._scaling import unit_exponents
-from .._training import deliberate_iteration_cap
 from .._validation import listed
+from .._warnings import silenced
+from ..exceptions import IterationLimitWarning
 from ._backtest import forecast_errors, observed_targets
 from ._columns import (
     as_frame, check_finite, column_values, per_target_columns, repeated_labels, resolve_roles,
@@ -584,7 +585,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                     f"channels; y of shape {y.shape}): {error}{advice}"
                 ) from error
         regressor = self._configured(self._default_regressor())
-        with deliberate_iteration_cap():
+        with silenced(IterationLimitWarning):
             # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS, and
             # the encoder-decoder's 200 epochs in _direct), so "increase
             # max_iter" would be bad advice. Only that warning is silenced:

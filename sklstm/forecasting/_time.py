@@ -12,7 +12,6 @@ an unsorted or duplicated index are errors, never silently repaired: use
 """
 
 import datetime
-import warnings
 import zoneinfo
 
 import numpy as np
@@ -269,6 +268,20 @@ def _grid_break(labels, freq):
     return f"after {labels[i - 1]} comes {labels[i]}, not {successors[i - 1]}"
 
 
+# Calendar offsets that pandas 2 and 3 add to a whole DatetimeIndex at once
+# (the others warn and add label by label; pandas 3's half-year offsets are
+# new). Exact types: CustomBusinessDay is a BusinessDay that pandas does not
+# vectorise.
+_VECTORISED_OFFSETS = frozenset(
+    getattr(pd.offsets, name) for name in (
+        "Day", "BusinessDay", "Week", "SemiMonthBegin", "SemiMonthEnd", "MonthBegin",
+        "MonthEnd", "BusinessMonthBegin", "BusinessMonthEnd", "QuarterBegin", "QuarterEnd",
+        "BQuarterBegin", "BQuarterEnd", "HalfYearBegin", "HalfYearEnd", "BHalfYearBegin",
+        "BHalfYearEnd", "YearBegin", "YearEnd", "BYearBegin", "BYearEnd",
+    ) if hasattr(pd.offsets, name)
+)
+
+
 def _successors(labels, freq):
     """Each label but the last plus one step of ``freq``, or None where
     pandas' own grid must say where the steps go.
@@ -283,10 +296,12 @@ def _successors(labels, freq):
     """
     if labels.tz is not None or isinstance(freq, pd.offsets.Tick) or freq.normalize:
         return None
+    if type(freq) not in _VECTORISED_OFFSETS:
+        # pandas would add the step label by label (as slow as its grid)
+        # with a PerformanceWarning.
+        return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
-            return labels[:-1] + freq
+        return labels[:-1] + freq
     except (OverflowError, pd.errors.OutOfBoundsDatetime):
         return None  # a step beyond pandas' range: the grid says where
 
