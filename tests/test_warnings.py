@@ -111,3 +111,23 @@ def test_onnx_export_of_frames_and_lists_leaves_the_warning_filters_alone(
         to_onnx(model, frame)
     to_onnx(model, list(X[:, :, None]))
     assert catch_warnings_entered_by_sklstm == []
+
+
+def test_no_module_of_sklstm_enters_catch_warnings():
+    # The rule behind the tests above, for every path they do not run: a
+    # call of warnings.catch_warnings (or simplefilter/filterwarnings) in
+    # sklstm's code. Docstrings that show users how to filter are text.
+    import ast
+    from pathlib import Path
+
+    import sklstm
+
+    changing = {"catch_warnings", "simplefilter", "filterwarnings", "resetwarnings"}
+    calls = []
+    for path in sorted(Path(sklstm.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", None))
+                if name in changing:
+                    calls.append(f"{path.name}:{node.lineno} {name}")
+    assert calls == []
