@@ -20,7 +20,7 @@ from sklearn.base import clone
 
 from .._param_validation import BOOLEAN, Interval, level_value, validate_params
 from ._columns import (
-    as_frame, check_finite, column_values, per_target_columns, resolve_roles, role_names,
+    as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
 )
 from ._time import time_freq
 from ._windows import check_fit_length
@@ -364,9 +364,6 @@ def _result(index, targets, origins, offsets, truth, pred, bounds):
     forecasts = pd.DataFrame(table)
     errors = forecast_errors(truth, pred, targets)
     origin_index = pd.Index(index[origins], name="origin")
-    if n_targets == 1:
-        columns = pd.Index(offsets, name="step")
-        return BacktestResult(forecasts, pd.DataFrame(errors[:, :, 0], origin_index, columns))
-    columns = per_target_columns(targets, offsets, names=["target", "step"])
-    wide = errors.transpose(0, 2, 1).reshape(n_origins, -1)
-    return BacktestResult(forecasts, pd.DataFrame(wide, origin_index, columns))
+    errors = per_target_frame(errors.transpose(0, 2, 1), origin_index, targets, offsets,
+                              names=["target", "step"])
+    return BacktestResult(forecasts, errors)

@@ -35,7 +35,7 @@ from .._warnings import silenced
 from ..exceptions import IterationLimitWarning
 from ._backtest import forecast_errors, observed_targets
 from ._columns import (
-    as_frame, check_finite, column_values, per_target_columns, repeated_labels, resolve_roles,
+    as_frame, check_finite, column_values, per_target_frame, repeated_labels, resolve_roles,
 )
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin, check_step_array
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
@@ -993,11 +993,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         values = self._checked_in_sample(key)
         index = index_from_state(self._in_sample["origins"], None).rename("origin")
         steps = self._forecast_offsets(values.shape[1])
-        if len(self.targets_) == 1:
-            return pd.DataFrame(values[:, :, 0], index, pd.Index(steps, name="step"), copy=True)
-        columns = per_target_columns(self.targets_, steps, names=["target", "step"])
-        wide = values.transpose(0, 2, 1).reshape(len(values), -1)
-        return pd.DataFrame(wide, index, columns, copy=True)
+        return per_target_frame(values.transpose(0, 2, 1), index, self.targets_, steps,
+                                names=["target", "step"])
 
     @property
     def fitted_values_(self):

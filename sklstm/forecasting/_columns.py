@@ -245,6 +245,32 @@ def per_target_columns(targets, labels, names=None):
     return pd.MultiIndex(levels=[outer, inner], codes=codes, names=names)
 
 
+def per_target_frame(values, index, targets, labels, names=None):
+    """A new DataFrame of values per target and label: for one target, one
+    column per label; for several, the columns of :func:`per_target_columns`.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, n_targets, n_labels)
+    index : pandas.Index of length n_rows
+    targets, labels, names
+        As :func:`per_target_columns`; with one target the columns are the
+        labels, named ``names[1]``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame of shape (n_rows, n_targets * n_labels)
+        Its own copy of ``values``: editing it never reaches them.
+    """
+    n_rows, n_targets, _ = values.shape
+    if n_targets == 1:
+        columns = pd.Index(list(labels), name=None if names is None else names[1],
+                           tupleize_cols=False)
+        return pd.DataFrame(values[:, 0], index, columns, copy=True)
+    columns = per_target_columns(targets, labels, names)
+    return pd.DataFrame(values.reshape(n_rows, -1), index, columns, copy=True)
+
+
 def _level(labels):
     """A level of unique ``labels`` (sorted where they compare), and the
     position of each label in it."""

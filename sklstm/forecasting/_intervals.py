@@ -42,7 +42,6 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 from sklearn.base import clone
 
 from .._fitted_state import check_float_array
@@ -50,7 +49,7 @@ from .._param_validation import (
     Interval, Options, level_value, quantile_levels, validate_params,
 )
 from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
-from ._columns import per_target_columns
+from ._columns import per_target_frame
 
 __all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds", "check_step_array"]
 
@@ -247,11 +246,7 @@ def interval_frame(values, index, targets, labels):
     the columns ``labels``; several give a two-level column index
     (target, label).
     """
-    n_steps, n_targets, n_labels = values.shape
-    if n_targets == 1:
-        return pd.DataFrame(values[:, 0], index=index, columns=list(labels))
-    columns = per_target_columns(targets, labels)
-    return pd.DataFrame(values.reshape(n_steps, -1), index=index, columns=columns)
+    return per_target_frame(values, index, targets, labels)
 
 
 class IntervalsMixin:
