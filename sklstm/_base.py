@@ -642,7 +642,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         except (ValueError, TypeError) as exc:
             raise type(exc)(load_refusal(self, exc)) from None
 
-    def _check_fitted_state(self, *, training_record=True):
+    def _check_fitted_state(self, *, history_sized=True):
         """The one check of fitted state, however it arrived: from ``fit``, a
         loaded file, or weights set by hand on a fitted shell.
 
@@ -652,10 +652,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         Parameters
         ----------
-        training_record : bool, default=True
-            Also check what ``partial_fit`` and warm starts continue from (the
-            loss curve and counts, the optimizer's moments), which predict
-            never reads: checked at every predict, a loss curve of 100,000
+        history_sized : bool, default=True
+            Also check the state whose size grows with the training history
+            and which predict never reads: what ``partial_fit`` and warm
+            starts continue from (the loss curve and counts, the optimizer's
+            moments). Checked at every predict, a loss curve of 100,000
             epochs took 0.1 s a call.
 
         Returns
@@ -682,7 +683,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         self._check_target_state()
         check_layer_arrays(self.coefs_)
         network, theta = self._fitted_network()
-        if training_record:
+        if history_sized:
             TrainingRecord.check_attributes(vars(self))
             check_optimizer_state(getattr(self, "_optimizer", None), theta)
         return network, theta
@@ -1067,7 +1068,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self, "coefs_")
         self._check_architecture("Prediction")
         # Weights set by hand since fit (PyTorch's layout) are checked here.
-        network, theta = self._check_fitted_state(training_record=False)
+        network, theta = self._check_fitted_state(history_sized=False)
         with _copies_of_x_fit_in_memory("Predicting", "predict on fewer sequences at a time"):
             seqs, _ = self._convert_X(X, reset=False)
             seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)

@@ -462,7 +462,7 @@ def _describe(estimator):
     # Every attribute the graph reads, as predict checks it: weights or
     # statistics set by hand (a negative target_scale_, float16 weights)
     # would export a graph that is silently wrong.
-    estimator._check_fitted_state(training_record=False)
+    estimator._check_fitted_state(history_sized=False)
     params = _check_params(estimator)
     if getattr(estimator, "quantiles_", None) is not None:
         # The fitted loss decides; one set since is refused by predict's own check.

@@ -680,7 +680,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """Checked forecasts (n_steps, n_targets) and their labels; ``method``
         names the public call in messages."""
         check_is_fitted(self)
-        self._check_fitted_state(arrays_read_elsewhere=False)  # set by hand too
+        self._check_fitted_state(history_sized=False)  # set by hand too
         n_steps = self._check_steps(horizon, method)
         history = self._history_frame(history)
         # The labels first: a horizon past the last timestamp pandas holds
@@ -1132,12 +1132,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         state["last_window_"] = pd.DataFrame(values, index=index, columns=columns)
         return state
 
-    def _check_fitted_state(self, *, arrays_read_elsewhere=True):
+    def _check_fitted_state(self, *, history_sized=True):
         """Raise unless the fitted state is one ``predict`` can trust: its
         counts consistent, its options known, its arrays of numbers in their
         shapes. Run on every loaded or copied state, and by every forecast.
 
-        ``arrays_read_elsewhere=False`` leaves out the arrays a point
+        ``history_sized=False`` leaves out the arrays a point
         forecast does not read, the in-sample forecasts and the calibration
         errors, whose size grows with the training history: each is checked
         where it is read.
@@ -1183,7 +1183,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         in_sample = self._in_sample
         if not isinstance(in_sample, dict) or set(in_sample) != {"origins", "fitted", "residuals"}:
             raise TypeError("_in_sample must be a dict of 'origins', 'fitted' and 'residuals'.")
-        if arrays_read_elsewhere:
+        if history_sized:
             self._checked_calibration_residuals()
             for key in ("fitted", "residuals"):
                 self._checked_in_sample(key)
