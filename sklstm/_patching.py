@@ -101,26 +101,35 @@ def fold_steps(values, lengths, patch_length, align="end"):
     if patch_length == 1:
         return values, lengths
     n, T, C = values.shape
-    p = patch_length
-    n_patches = -(-T // p)
-    width = n_patches * p
+    n_patches = -(-T // patch_length)
+    padded = _with_zero_steps(values, lengths, patch_length, n_patches * patch_length, align)
+    patches = padded.reshape(n, n_patches, patch_length * C)
+    if lengths is None:
+        return patches, None
+    return patches, -(-lengths // patch_length)
+
+
+def _with_zero_steps(values, lengths, p, width, align):
+    """``values`` (n, T, C) widened to ``width`` steps by the zero steps that
+    complete each sequence's patches of ``p`` steps (see :func:`fold_steps`);
+    ``values`` itself where none are needed (then the patches are a view,
+    not a copy of X)."""
+    n, T, C = values.shape
+    lead = None if lengths is None or align == "start" else (-lengths) % p
+    if width == T and (lead is None or not lead.any()):
+        return values
+    padded = np.zeros((n, width, C), dtype=values.dtype)
     if align == "start":
-        padded = np.zeros((n, width, C), dtype=values.dtype)
         padded[:, :T] = values
-    elif lengths is None:
-        padded = np.zeros((n, width, C), dtype=values.dtype)
-        padded[:, width - T:] = values
+    elif lead is None:
+        padded[:, width - T :] = values
     else:
         # Each sequence moves right by the zero steps its first patch needs
         # (fewer than p); its steps after its end are zero, so moving the
-        # whole row is exact, and what moves past `width` is zero.
-        lead = (-lengths) % p
-        padded = np.zeros((n, width + p - 1, C), dtype=values.dtype)
+        # whole row is exact, and the steps that would move past `width` are
+        # zero: they are left out.
         for shift in np.unique(lead):
             rows = lead == shift
-            padded[rows, shift:shift + T] = values[rows]
-        padded = padded[:, :width]
-    patches = padded.reshape(n, n_patches, p * C)
-    if lengths is None:
-        return patches, None
-    return patches, -(-lengths // p)
+            kept = min(T, width - shift)
+            padded[rows, shift : shift + kept] = values[rows, :kept]
+    return padded

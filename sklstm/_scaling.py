@@ -18,7 +18,7 @@ __all__ = ["column_statistics", "mean_and_scale", "unit_exponents", "CONSTANT_RE
 CONSTANT_RELATIVE_TOL = 10 * np.finfo(np.float64).eps
 
 
-def _power_of_two_units(values):
+def _power_of_two_units(values, *, in_place=False):
     """``values`` divided by a power of two per column, and its exponents.
 
     Dividing by a power of two is exact, so statistics of the quotients,
@@ -26,17 +26,34 @@ def _power_of_two_units(values):
     not overflow or underflow; the quotients lie in (-1, 1), where neither
     happens.
 
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, n_columns), float64 or float32
+        At least one row; every value finite.
+    in_place : bool, default=False
+        Divide ``values`` itself (a float64 array the caller owns), not a copy.
+
     Returns
     -------
     units : ndarray of shape (n_rows, n_columns)
     exponents : ndarray of shape (n_columns,), int
     peaks : ndarray of shape (n_columns,)
-        The largest absolute value of each column of ``units`` (0 for a
-        column of zeros).
+        The largest absolute value of each column of ``units``.
+    varies : ndarray of shape (n_columns,), bool
+        Whether a column holds two different values.
     """
-    exponents = unit_exponents(values, axis=0)
-    units = np.ldexp(values, -exponents)
-    return units, exponents, np.max(np.abs(units), axis=0, initial=0.0)
+    # max |v| as the larger of max v and -min v: exact, and no copy of
+    # |values| (the rows of a fit's X are many).
+    exponents = np.frexp(_largest_magnitudes(values.max(axis=0), values.min(axis=0)))[1]
+    # float64 quotients of float32 values too: both steps are exact.
+    units = np.ldexp(values, -exponents, out=values if in_place else None, dtype=np.float64)
+    highest, lowest = units.max(axis=0), units.min(axis=0)
+    return units, exponents, _largest_magnitudes(highest, lowest), highest != lowest
+
+
+def _largest_magnitudes(highest, lowest):
+    """max(|v|) of columns whose largest values are ``highest``, smallest ``lowest``."""
+    return np.maximum(np.maximum(highest, -lowest), 0.0)
 
 
 def unit_exponents(*arrays, axis=None):
@@ -116,32 +133,44 @@ def column_statistics(values, weights=None, *, what="X"):
     ValueError
         If a weight or a counted value is not finite, or no row counts.
     """
-    values = np.asarray(values, dtype=np.float64)
+    given = values
+    values = np.asarray(values)
+    if values.dtype not in (np.float64, np.float32):  # float32 is read as it is
+        values = values.astype(np.float64)
     if weights is not None:
         weights = np.asarray(weights, dtype=np.float64)
         if not np.all(np.isfinite(weights)):
             raise ValueError(f"The weights of {what} are not all finite.")
         # Rows of weight zero do not count, nor does their magnitude.
         counted = weights > 0
-        values = values[counted]
-        weights = _power_of_two_units(weights[counted, None])[0][:, 0]
+        if not counted.all():
+            values, weights = values[counted], weights[counted]
     if not len(values):
         raise ValueError(f"{what} has no row of positive weight to compute statistics on.")
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{what} holds values that are not finite; its statistics are undefined.")
-    units, exponents, peaks = _power_of_two_units(values)
+    # A float64 copy made above (of the counted rows, say) is divided in place.
+    units, exponents, peaks, varies = _power_of_two_units(
+        values, in_place=values.dtype == np.float64 and not np.may_share_memory(values, given)
+    )
     if weights is None:
         # NumPy's pairwise sums, as StandardScaler's: unweighted statistics
         # then agree with it to the last bit, not only to rounding.
         mean, var = units.mean(axis=0), units.var(axis=0)
     else:
+        weights = _power_of_two_units(weights[:, None])[0][:, 0]
         # A BLAS dot product accumulates rounding over many rows; on values
-        # less their first row, a constant column is exactly zero.
+        # less their first row, a constant column is exactly zero. The
+        # deviations, and then their squares, overwrite the units: the one
+        # array of X's size this needs (a fit's X has many rows).
         total = weights.sum()
-        deviations = units - units[0]
+        first = units[0].copy()
+        deviations = units  # a new array, or the copy made above: ours to overwrite
+        deviations -= first
         shift = weights @ deviations / total
-        mean = units[0] + shift
-        var = weights @ (deviations - shift) ** 2 / total
+        mean = first + shift
+        deviations -= shift
+        var = weights @ np.square(deviations, out=deviations) / total
     std = np.sqrt(var)
     scale = np.ldexp(std, exponents)
     # Constant up to rounding, or varying by so little (subnormal values)
@@ -149,6 +178,6 @@ def column_statistics(values, weights=None, *, what="X"):
     constant = (std <= CONSTANT_RELATIVE_TOL * peaks) | (scale == 0)
     # Values that differ by rounding keep it at rounding's relative size;
     # subnormal ones whose spread underflows are not scaled up to unit size.
-    differ = np.any(units != units[0], axis=0) & (scale > 0)
+    differ = varies & (scale > 0)
     magnitude = np.where(differ, np.ldexp(peaks, exponents), 1.0)
     return np.ldexp(mean, exponents), scale, constant, magnitude

@@ -66,6 +66,27 @@ def test_fold_steps_known_answer():
     assert same is values and none is None
 
 
+@pytest.mark.parametrize("align", ["end", "start"])
+def test_whole_patches_are_a_view_of_the_steps(align):
+    # Where no zero step completes a patch the patches are the steps
+    # regrouped: no copy of X (a fit and a predict each made one).
+    rng = np.random.RandomState(0)
+    values = rng.normal(size=(3, 6, 2))
+    values[2, 4:] = 0.0  # a ragged sequence of 4 steps: whole patches of 2
+    for lengths in (None, np.array([6, 6, 4])):
+        patches, _ = fold_steps(values, lengths, 2, align=align)
+        assert np.shares_memory(patches, values)
+        for k in range(3):
+            length = 6 if lengths is None else lengths[k]
+            assert_array_equal(patches[k, : length // 2], _by_hand(values[k, :length], 2, align))
+    # A sequence of 3 steps aligned to its end needs a zero step first: a
+    # new array (aligned to the start, the padding after it completes it).
+    values[2, 3:] = 0.0
+    patches, _ = fold_steps(values, np.array([6, 6, 3]), 2, align=align)
+    assert np.shares_memory(patches, values) == (align == "start")
+    assert_array_equal(patches[2, :2], _by_hand(values[2, :3], 2, align))
+
+
 @pytest.mark.parametrize("n_timesteps, expected", [(1, 1), (16, 1), (17, 2), (251, 16), (1460, 92)])
 @pytest.mark.parametrize("n_channels", [1, 6])
 def test_auto_patch_length_aiming_at_steps(n_timesteps, n_channels, expected):

@@ -1035,6 +1035,26 @@ def test_memory_grows_linearly_with_length():
     assert 1.0 < large / small < 2.6, (small, large)
 
 
+@pytest.mark.parametrize("dtype, fit_bound, predict_bound", [
+    (np.float64, 3.0, 1.6),
+    (np.float32, 6.0, 2.5),  # the statistics read a float64 copy of X
+])
+def test_fit_and_predict_hold_few_copies_of_x(dtype, fit_bound, predict_bound, peak_bytes):
+    # The input statistics took five copies of X (ten of a float32 X: its
+    # float64 copy, |X|, the scaled values, their deviations, the squares),
+    # standardising two more in float64, and whole patches a zero-padded one.
+    # A small network and batch, so that X's copies set the peaks.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6000, 64, 2)).astype(dtype)  # patches of 4 steps: whole
+    model = LSTMRegressor((2,), max_iter=1, batch_size=64, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitting = peak_bytes(lambda: model.fit(X, X[:, -1, 0]))
+    predicting = peak_bytes(lambda: model.predict(X))
+    assert fitting < fit_bound * X.nbytes, fitting / X.nbytes
+    assert predicting < predict_bound * X.nbytes, predicting / X.nbytes
+
+
 @pytest.mark.parametrize("estimator", ESTIMATORS)
 @pytest.mark.parametrize("case", ["tiny sample_weight", "huge alpha"])
 def test_an_overflowed_optimizer_moment_is_divergence_not_a_broken_model(estimator, case):

@@ -183,6 +183,28 @@ def test_statistics_are_those_of_numpy_and_scale_free():
                                    rtol=1e-13)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", ["none", "positive", "some zero"])
+def test_statistics_leave_their_input_as_it_was(dtype, weighted):
+    # They overwrite their own float64 copy (of a float32 input, or of the
+    # rows of positive weight), never the caller's values or weights.
+    rng = np.random.RandomState(1)
+    values = rng.normal(loc=2.0, size=(30, 3)).astype(dtype)
+    weights = {"none": None, "positive": rng.uniform(0.5, 2, 30),
+               "some zero": rng.uniform(0.5, 2, 30) * (np.arange(30) % 3 > 0)}[weighted]
+    kept = [values.copy(), None if weights is None else weights.copy()]
+    mean, scale = mean_and_scale(values, weights)
+    np.testing.assert_array_equal(values, kept[0])
+    if weights is not None:
+        np.testing.assert_array_equal(weights, kept[1])
+    as_float64 = values.astype(np.float64)
+    np.testing.assert_allclose(mean, np.average(as_float64, axis=0, weights=weights), rtol=1e-13)
+    np.testing.assert_allclose(
+        scale, np.sqrt(np.average((as_float64 - mean) ** 2, axis=0, weights=weights)),
+        rtol=1e-12,
+    )
+
+
 def test_a_column_constant_up_to_rounding_keeps_its_noise_at_rounding_size():
     """At any level, rounding noise is neither blown up to unit size nor, at
     scale 1, left at its absolute size (16384 around 1e20, where a fit's
