@@ -19,7 +19,8 @@ from sklearn import get_config
 from ._lstm import kernel_layers, lstm_predict
 
 __all__ = [
-    "dense_output", "predict_logits", "predict_row_bytes", "chunk_n_samples", "in_chunks",
+    "dense_output", "predict_logits", "predict_row_bytes", "chunk_n_samples", "chunk_slices",
+    "in_chunks",
 ]
 
 # Chunks hold at least two samples: BLAS computes a one-row product by
@@ -109,6 +110,12 @@ def _chunks(n_samples, chunk):
     return [slice(a, b) for a, b in zip(starts, starts[1:] + [n_samples])]
 
 
+def chunk_slices(n_samples, row_bytes, working_memory=None):
+    """Slices of samples whose chunks need at most ``working_memory`` MiB each
+    (see :func:`chunk_n_samples`); the last absorbs a remainder below two."""
+    return _chunks(n_samples, chunk_n_samples(row_bytes, n_samples, working_memory))
+
+
 def in_chunks(compute, n_samples, row_bytes, working_memory=None):
     """``compute(rows)`` over chunks of samples, assembled along the first axis.
 
@@ -129,7 +136,7 @@ def in_chunks(compute, n_samples, row_bytes, working_memory=None):
     out : ndarray of shape (n_samples, ...)
     """
     out = None
-    for rows in _chunks(n_samples, chunk_n_samples(row_bytes, n_samples, working_memory)):
+    for rows in chunk_slices(n_samples, row_bytes, working_memory):
         part = compute(rows)
         if out is None:
             out = np.empty((n_samples, *part.shape[1:]), dtype=part.dtype)

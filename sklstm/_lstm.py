@@ -168,6 +168,7 @@ __all__ = [
     "lstm_forward", "lstm_backward", "lstm_predict", "final_states", "kernel_layers", "gate_blocks",
     "kernels_of_finite_views", "sigmoid_gates", "check_cell", "draw_dropout_masks",
     "inverse_permutation", "GATE_VARIANTS", "GateInputOverflow", "largest_safe_input",
+    "training_bytes_per_sample",
 ]
 
 # Bytes of the layer states a chunk of lstm_predict keeps (over all layers).
@@ -851,6 +852,27 @@ class _PredictRun:
     def c(self):
         """The last cell state computed, (H, B), a view."""
         return self.Cs[self.steps_done % 2]  # step k writes Cs[1 - (steps before it) % 2]
+
+
+def training_bytes_per_sample(layer_sizes, n_steps, itemsize):
+    """Bytes per sample of :func:`lstm_forward`'s cache and
+    :func:`lstm_backward`'s work arrays, an upper estimate.
+
+    Per layer dict and step (one more for the start): the stacked input
+    ``[x, 1, h]`` with FGR's gate rows (at most ``n_in + 1 + 4H``), four gate
+    blocks, the cell state and its tanh, and ``h`` kept apart from a dropout
+    mask; as much again for the backward pass's deltas of every step.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of (n_in, H)
+        One pair per layer dict.
+    n_steps : int
+    itemsize : int
+        Bytes of the computation's dtype.
+    """
+    per_step = sum(n_in + 1 + 11 * H for n_in, H in layer_sizes)
+    return 2 * itemsize * (n_steps + 1) * per_step
 
 
 def final_states(cache):

@@ -119,7 +119,9 @@ PARAMETERS_DOC = """
         no full Hessian matrix (``"L-BFGS-B"``, ``"BFGS"``, ``"CG"``,
         ``"Newton-CG"``, ``"TNC"``, ``"SLSQP"``, ``"trust-constr"``,
         ``"trust-ncg"``, ``"trust-krylov"``; not ``"trust-exact"`` or
-        ``"dogleg"``) train on the full batch.
+        ``"dogleg"``) train on the full batch, whose loss and gradient are
+        computed over chunks of samples within scikit-learn's
+        ``working_memory``.
 
     alpha : float, default=1e-4
         Strength of the L2 penalty on all weights (not the biases). The

@@ -39,7 +39,9 @@ import numpy as np
 
 from ._inference import dense_output, in_chunks, predict_row_bytes
 from ._loss import packed_forward, penalised_weights, write_layer_grads
-from ._lstm import final_states, kernel_layers, lstm_backward, lstm_predict
+from ._lstm import (
+    final_states, kernel_layers, lstm_backward, lstm_predict, training_bytes_per_sample,
+)
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 
 __all__ = ["EncoderDecoderLayout", "EncoderDecoder"]
@@ -287,6 +289,21 @@ class EncoderDecoder:
             return dense_output(hidden, coef, intercept).reshape(len(U), -1)
 
         return in_chunks(logits_of, len(X), row_bytes, working_memory)
+
+    def training_row_bytes(self, X):
+        """Bytes per sample of :meth:`forward` and :meth:`backward` on ``X``
+        (n_samples, window + horizon, n_channels), an upper estimate: both
+        stacks' caches, the decoder's input ``[x^f_k, h^e]`` and its gradient,
+        and the head's outputs."""
+        window, horizon = X.shape[1] - self.horizon, self.horizon
+        n = self.layout.n_layers
+        sizes = self.layout.layer_sizes
+        H = self.layout.hidden_sizes[-1]
+        decoder_io = 2 * horizon * (self.layout.n_future + H) + 3 * horizon * (
+            H + self.layout.n_step_outputs)
+        return (training_bytes_per_sample(sizes[:n], window, X.itemsize)
+                + training_bytes_per_sample(sizes[n:], horizon, X.itemsize)
+                + X.itemsize * decoder_io)
 
     def backward(self, theta, dz, hidden, cache):
         """Gradient of the data loss with respect to ``theta``, given ∂L/∂z.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._loss import loss_and_grad, sequence_loss, training_masks
+from ._loss import full_batch_loss_and_grad, loss_and_grad, sequence_loss, training_masks
 from ._param_validation import Interval, Options, validate_params
 from ._optimizers import (
     AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, copy_optimizer, run_scipy_minimize,
@@ -589,7 +589,9 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
     seqs = data.seqs
 
     def fun(th):
-        return loss_and_grad(
+        # In chunks of samples within sklearn's working_memory: the training
+        # cache of the whole batch grew with the samples, without bound.
+        return full_batch_loss_and_grad(
             th, seqs.values, data.Y, seqs.lengths, data.sample_weight, network, objective
         )
 

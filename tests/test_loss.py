@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from sklstm._loss import Network, Objective, forward_logits, loss_and_grad, sequence_loss
+from sklstm._loss import (
+    Network, Objective, forward_logits, full_batch_loss_and_grad, loss_and_grad, sequence_loss,
+)
 from sklstm._params import ParamLayout
 
 
@@ -95,3 +97,71 @@ def test_float32_loss_and_grad():
     assert g32.dtype == np.float32
     assert v32 == pytest.approx(v64, rel=1e-5)
     np.testing.assert_allclose(g32, g64, rtol=1e-3, atol=1e-4 * np.abs(g64).max())
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss", "multinomial"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("ragged", [False, True], ids=["full", "ragged"])
+def test_full_batch_objective_in_chunks_adds_up_to_the_whole_batch(
+    loss, return_sequences, ragged
+):
+    # The scipy solvers' objective runs over chunks of samples within
+    # working_memory; the chunks' weighted sums, the penalty added once,
+    # are the whole batch's loss and gradient (padded targets NaN, weights).
+    theta, X, y, lengths, sample_weight, (network, objective) = make_problem(
+        loss, return_sequences, ragged
+    )
+    args = (X, y, lengths, sample_weight, network, objective)
+    expected_loss, expected_grad = loss_and_grad(theta, *args)
+    # one chunk: the same computation, to the bit
+    got_loss, got_grad = full_batch_loss_and_grad(theta, *args)
+    assert got_loss == expected_loss
+    np.testing.assert_array_equal(got_grad, expected_grad)
+    # chunks of two samples (and a last one of three)
+    got_loss, got_grad = full_batch_loss_and_grad(theta, *args, working_memory=1e-9)
+    np.testing.assert_allclose(got_loss, expected_loss, rtol=1e-13)
+    np.testing.assert_allclose(got_grad, expected_grad, rtol=1e-11,
+                               atol=1e-13 * np.abs(expected_grad).max())
+    # weights per chunk, not per batch, would move the loss: the check can fail
+    first_two = loss_and_grad(theta, X[:2], y[:2], None if lengths is None else lengths[:2],
+                              sample_weight[:2], network, objective)[0]
+    assert abs(first_two - expected_loss) > 1e-6
+
+
+def test_full_batch_objective_in_chunks_of_the_encoder_decoder():
+    from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
+
+    rng = np.random.default_rng(3)
+    layout = EncoderDecoderLayout(3, 2, (4,), 2)
+    network = EncoderDecoder(layout, 3, pass_states=True)
+    theta = rng.uniform(-0.8, 0.8, size=layout.size)
+    X, Y = rng.normal(size=(7, 8, 3)), rng.normal(size=(7, 6))
+    args = (X, Y, None, rng.uniform(0.5, 2, 7), network, Objective("squared_error", alpha=0.2))
+    expected_loss, expected_grad = loss_and_grad(theta, *args)
+    got_loss, got_grad = full_batch_loss_and_grad(theta, *args, working_memory=1e-9)
+    np.testing.assert_allclose(got_loss, expected_loss, rtol=1e-13)
+    np.testing.assert_allclose(got_grad, expected_grad, rtol=1e-11,
+                               atol=1e-13 * np.abs(expected_grad).max())
+
+
+def test_scipy_fits_keep_their_training_cache_within_working_memory(peak_bytes):
+    # The full batch's cache (every step of every sample, about 32 KB a
+    # sample here: 64 MiB) set the peak of an L-BFGS fit, beyond any
+    # working_memory; in chunks the fit is the same to rounding.
+    import warnings
+
+    from sklearn import config_context
+
+    from sklstm import LSTMRegressor
+    from sklstm.exceptions import IterationLimitWarning
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2000, 16, 1))
+    fits = {}
+    for working_memory in (1024, 4):
+        model = LSTMRegressor((32,), solver="lbfgs", max_iter=3, random_state=0)
+        with config_context(working_memory=working_memory), warnings.catch_warnings():
+            warnings.simplefilter("ignore", IterationLimitWarning)
+            fits[working_memory] = peak_bytes(lambda: model.fit(X, X[:, -1, 0])), model.loss_
+    assert fits[4][0] < 6 * 2**20 < 50 * 2**20 < fits[1024][0], fits
+    np.testing.assert_allclose(fits[4][1], fits[1024][1], rtol=1e-10)

@@ -176,13 +176,13 @@ def test_max_iter_is_honoured_with_an_iteration_limit_warning(solver, params):
 def test_max_fun_limits_loss_evaluations(solver, monkeypatch):
     X, y = sum_of_last_two(n_samples=20)
     calls = []
-    real = sklstm._training.loss_and_grad
+    real = sklstm._training.full_batch_loss_and_grad  # the scipy solvers' objective
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sklstm._training, "loss_and_grad", counting)
+    monkeypatch.setattr(sklstm._training, "full_batch_loss_and_grad", counting)
     # scale_targets=False: the problem on which the bound below was measured
     model = LSTMRegressor((2,), solver=solver, max_iter=100, max_fun=6, tol=0.0, random_state=0,
                           scale_targets=False)
@@ -712,7 +712,7 @@ def test_scipy_out_of_memory_for_a_dense_matrix_names_the_solver(monkeypatch):
 def test_errors_of_sklstms_own_loss_are_not_blamed_on_scipy(monkeypatch):
     """An error raised by the loss function while scipy runs reaches the caller
     unchanged: it is neither an option scipy refused nor scipy failing."""
-    real = sklstm._training.loss_and_grad
+    real = sklstm._training.full_batch_loss_and_grad  # the scipy solvers' objective
     calls = []
 
     def failing_later(*args, **kwargs):
@@ -722,7 +722,7 @@ def test_errors_of_sklstms_own_loss_are_not_blamed_on_scipy(monkeypatch):
         return real(*args, **kwargs)
 
     model, X, y = _fitted("L-BFGS-B")
-    monkeypatch.setattr(sklstm._training, "loss_and_grad", failing_later)
+    monkeypatch.setattr(sklstm._training, "full_batch_loss_and_grad", failing_later)
     for options in (None, {"maxcor": 5}):
         calls.clear()
         _assert_refused_and_kept(model, X, y, ValueError, r"^the loss's own error$",
