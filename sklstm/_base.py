@@ -390,14 +390,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _standardised(seqs, mean, scale, dtype):
         """Apply per-channel standardisation in ``dtype``; padded steps stay zero.
 
-        Computed in float64 and rounded once to ``dtype``: in place in a
-        float64 result, else a chunk of sequences at a time. The float64
-        temporaries of the whole X took twice its size (four times a
-        float32 X's) beyond the result.
+        ``(X - mean) / scale`` in NumPy's dtype for the three (float64 for
+        fitted statistics), rounded once to ``dtype``: in place where both
+        are float64, else a chunk of sequences at a time. Temporaries of
+        the whole X took twice its size (four times a float32 X's) beyond
+        the result.
         """
         values = np.empty(seqs.values.shape, dtype=dtype)
         with np.errstate(over="ignore"):  # reported below, with the value's place
-            if values.dtype == np.float64:
+            if values.dtype == np.result_type(seqs.values, mean, scale) == np.float64:
                 np.subtract(seqs.values, mean, out=values)
                 values /= scale
             else:

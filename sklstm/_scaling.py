@@ -143,7 +143,11 @@ def column_statistics(values, weights=None, *, what="X"):
             raise ValueError(f"The weights of {what} are not all finite.")
         # Rows of weight zero do not count, nor does their magnitude.
         counted = weights > 0
-        if not counted.all():
+        if counted.all():
+            # In C order, as the counted rows' copy is: BLAS sums a
+            # column-major array's dot products in another order.
+            values = np.ascontiguousarray(values)
+        else:
             values, weights = values[counted], weights[counted]
     if not len(values):
         raise ValueError(f"{what} has no row of positive weight to compute statistics on.")

@@ -40,7 +40,8 @@ import numpy as np
 from ._inference import dense_output, in_chunks, predict_row_bytes
 from ._loss import packed_forward, penalised_weights, write_layer_grads
 from ._lstm import (
-    final_states, kernel_layers, lstm_backward, lstm_predict, training_bytes_per_sample,
+    GateInputOverflow, final_states, kernel_layers, lstm_backward, lstm_predict,
+    training_bytes_per_sample,
 )
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 
@@ -256,11 +257,8 @@ class EncoderDecoder:
         by scikit-learn's ``working_memory`` (see :mod:`sklstm._inference`).
         Equal to ``forward(theta, X, lengths)[0]`` to rounding.
 
-        Raises
-        ------
-        GateInputOverflow
-            As :func:`~sklstm._lstm.lstm_predict`, where the weights have
-            grown so far beyond the data's scale that a gate input may overflow.
+        NaN logits where :meth:`forward` gives them: for non-finite weights,
+        or weights so large that the gate inputs may overflow.
         """
         if lengths is not None:
             raise ValueError("The encoder-decoder needs sequences of equal length.")
@@ -279,13 +277,22 @@ class EncoderDecoder:
         )
 
         def logits_of(rows):
-            context, (h0, c0) = lstm_predict(X[rows, :window], encoder, return_final_states=True)
-            if not all(np.isfinite(a).all() for a in [context, *h0, *c0]):
-                return self._nan_logits(context)  # as forward's, of its non-finite states
-            if not self.pass_states:
-                h0 = c0 = None
-            U = self._decoder_input(X[rows, window:], context)
-            hidden = lstm_predict(U, decoder, h0=h0, c0=c0, return_sequences=True)
+            # NaN logits, as forward's, where its would be: for weights so
+            # large that gate inputs may overflow (the core's message would
+            # name the layers and the input of one stack, not the model's),
+            # or non-finite states.
+            try:
+                context, (h0, c0) = lstm_predict(
+                    X[rows, :window], encoder, return_final_states=True
+                )
+                if not all(np.isfinite(a).all() for a in [context, *h0, *c0]):
+                    return self._nan_logits(context)
+                if not self.pass_states:
+                    h0 = c0 = None
+                U = self._decoder_input(X[rows, window:], context)
+                hidden = lstm_predict(U, decoder, h0=h0, c0=c0, return_sequences=True)
+            except GateInputOverflow:
+                return self._nan_logits(X[rows])
             return dense_output(hidden, coef, intercept).reshape(len(U), -1)
 
         return in_chunks(logits_of, len(X), row_bytes, working_memory)

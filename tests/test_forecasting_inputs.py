@@ -1336,3 +1336,29 @@ def test_grid_check_of_business_days_builds_no_calendar_grid(monkeypatch):
     assert _time._grid_break(labels, to_offset("B")) is None
     assert _time._grid_break(labels.delete(7), to_offset("B")) == (
         "after 2000-01-11 00:00:00 comes 2000-01-13 00:00:00, not 2000-01-12 00:00:00")
+
+
+@pytest.mark.parametrize("freq", [
+    pd.DateOffset(months=1, days=1),  # pandas' own grid of it from a later label is short
+    pd.offsets.WeekOfMonth(week=2, weekday=4),
+    pd.offsets.CustomBusinessDay(weekmask="Tue Thu"),
+    pd.offsets.MonthEnd(),  # one pandas adds to a whole index at once
+])
+def test_data_on_the_fitted_grid_is_read_after_the_fit_for_every_offset(freq):
+    # The labels after a fit are checked by adding one step to each, as
+    # pandas does for these offsets; a grid built from the first of them
+    # held fewer labels than asked for DateOffset(months=1, days=1), and
+    # the check failed with "Lengths must match to compare".
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    index = pd.date_range("2020-01-31", periods=60, freq=freq)  # 59 for the first one
+    series = pd.Series(np.sin(np.arange(len(index), dtype=float)), index=index, name="y")
+    flat = make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())
+    model = RecursiveForecaster(flat, window=3).fit(series.iloc[:30])
+    assert np.isfinite(model.score(series.iloc[30:]))
+    # a label off the grid is still refused, naming it
+    moved = series.iloc[30:].rename(index={index[40]: index[40] + pd.Timedelta(hours=1)})
+    with pytest.raises(ValueError, match="does not follow the freq"):
+        model.score(moved)

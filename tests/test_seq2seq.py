@@ -172,6 +172,27 @@ def test_predict_equals_forward_and_keeps_no_backward_cache(pass_states, variant
     assert predicting < training / 5, (predicting, training)
 
 
+@pytest.mark.parametrize("layer", [1, 3], ids=["decoder", "upper decoder layer"])
+def test_weights_too_large_for_the_gates_give_the_models_own_error(layer):
+    # The core's overflow error named the decoder's layers by their place in
+    # the decoder (coefs_[1] as "layers[0]") and its input as "X".
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 10, 2)), rng.normal(size=(20, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        model = LSTMEncoderDecoderRegressor(
+            (4, 3) if layer == 3 else (4,), horizon=3, n_future_channels=1, solver="lbfgs",
+            max_iter=3, random_state=0,
+        ).fit(X, y)
+    model.coefs_[layer]["W"] = model.coefs_[layer]["W"] * 1e307
+    before = copy.deepcopy(model.coefs_)
+    with pytest.raises(ValueError, match="non-finite outputs for this X; its weights or"):
+        model.predict(X)
+    for kept, now in zip(before, model.coefs_):
+        for name in kept:
+            np.testing.assert_array_equal(kept[name], now[name])
+
+
 def test_decoder_is_causal_and_reads_only_future_channels():
     rng = np.random.RandomState(2)
     network, theta = _random_network(rng)  # 3 channels, the last 2 future

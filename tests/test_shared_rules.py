@@ -304,3 +304,43 @@ def test_commit_refuses_an_undeclared_name():
     with pytest.raises(RuntimeError, match="_scratch"):
         model._commit({"coefs_": [], "_scratch": 1})
     assert "coefs_" not in vars(model)
+
+
+@pytest.mark.parametrize("n_rows", [1000, 4097])
+def test_weighted_statistics_do_not_depend_on_the_memory_layout(n_rows):
+    # A column-major table (a DataFrame of targets built from columns)
+    # gave BLAS's dot products another order of summation: the last bits
+    # of target_mean_ and target_scale_ depended on how y was laid out.
+    from sklstm._scaling import column_statistics
+
+    rng = np.random.default_rng(1)
+    values = rng.normal(3.0, 2.0, size=(n_rows, 7)) * rng.uniform(0.1, 100, size=7)
+    weights = rng.uniform(0.5, 2.0, size=n_rows)
+    by_rows = column_statistics(np.ascontiguousarray(values), weights)
+    by_columns = column_statistics(np.asfortranarray(values), weights)
+    for a, b in zip(by_rows, by_columns):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("values_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("statistics_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_standardising_is_numpys_expression_rounded_once(values_dtype, statistics_dtype, dtype):
+    # (X - mean) / scale in NumPy's dtype for the three, then rounded to the
+    # network's dtype, whichever of them is float32 (statistics set by hand
+    # may be); in place or in chunks, never another rounding. Padding: zero.
+    from sklstm._base import BaseLSTM
+    from sklstm._validation import Sequences
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(3.0, 7.0, size=(300, 5, 2)).astype(values_dtype)
+    X[0, 3:] = 0.0
+    mean = rng.normal(size=2).astype(statistics_dtype)
+    scale = rng.uniform(0.5, 3, size=2).astype(statistics_dtype)
+    seqs = Sequences(X, np.r_[3, np.full(299, 5)], None)
+    expected = ((X - mean) / scale).astype(dtype)
+    expected[0, 3:] = 0.0
+    got = BaseLSTM._standardised(seqs, mean, scale, dtype).values
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(seqs.values, X)  # the input stays as it was

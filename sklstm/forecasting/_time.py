@@ -269,9 +269,9 @@ def _grid_break(labels, freq):
 
 
 # Calendar offsets that pandas 2 and 3 add to a whole DatetimeIndex at once
-# (the others warn and add label by label; pandas 3's half-year offsets are
-# new). Exact types: CustomBusinessDay is a BusinessDay that pandas does not
-# vectorise.
+# (to the others it adds label by label, with a PerformanceWarning; pandas 3's
+# half-year offsets are new). Exact types: CustomBusinessDay is a BusinessDay
+# that pandas does not vectorise.
 _VECTORISED_OFFSETS = frozenset(
     getattr(pd.offsets, name) for name in (
         "Day", "BusinessDay", "Week", "SemiMonthBegin", "SemiMonthEnd", "MonthBegin",
@@ -296,12 +296,11 @@ def _successors(labels, freq):
     """
     if labels.tz is not None or isinstance(freq, pd.offsets.Tick) or freq.normalize:
         return None
-    if type(freq) not in _VECTORISED_OFFSETS:
-        # pandas would add the step label by label (as slow as its grid)
-        # with a PerformanceWarning.
-        return None
     try:
-        return labels[:-1] + freq
+        if type(freq) in _VECTORISED_OFFSETS:
+            return labels[:-1] + freq
+        # pandas would add these label by label too, with a PerformanceWarning.
+        return pd.DatetimeIndex([label + freq for label in labels[:-1]], dtype=labels.dtype)
     except (OverflowError, pd.errors.OutOfBoundsDatetime):
         return None  # a step beyond pandas' range: the grid says where
 
