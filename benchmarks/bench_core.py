@@ -13,7 +13,9 @@ sections, chosen with ``--sections`` (all by default):
   ``predict_logits``, the training forward pass it replaced
   (``forward_logits``), and ``LSTMRegressor.predict`` end to end; then the
   encoder-decoder's prediction and its training forward pass on the same
-  sequences read as windows and a horizon of ``MEMORY_HORIZON`` steps;
+  sequences read as windows and a horizon of ``MEMORY_HORIZON`` steps; and
+  the peak of ``LSTMRegressor.fit`` on them (float64 and float32, Adam and
+  L-BFGS, the latter also within a ``working_memory`` of 16 MiB);
 - ``fit``: a full ``LSTMRegressor(solver="adam").fit`` against the same
   PyTorch training loop: same data, architecture, Adam settings, batch
   size, epochs (``FIT_EPOCHS``, over ``FIT_BATCHES`` batches, shuffled
@@ -80,6 +82,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn import config_context
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -350,15 +353,39 @@ def bench_memory(args):
         "EncoderDecoder.forward (training)": lambda: encoder_decoder.forward(theta_ed, X, None),
     }
     print(f"\nprediction memory: X of shape {X.shape} float64, {X.nbytes / 2**20:.1f} MiB, H={H}")
+    _memory_table({label: (fn, X) for label, fn in runs.items()})
+    # Fits: what X's copies cost (a small network, so that they set the peak),
+    # and the scipy solvers' full batch within working_memory.
+    X32 = X.astype(np.float32)
+
+    def fitting(X_fit, working_memory=1024, **params):
+        def fit():
+            with config_context(working_memory=working_memory), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                LSTMRegressor((8,), batch_size=64, random_state=0, **params).fit(X_fit, y[:, 0])
+        return fit, X_fit
+
+    print("\nfit memory: the same X (and as float32), H=8, patch_length='auto'")
+    _memory_table({
+        "adam, 1 epoch": fitting(X, max_iter=1),
+        "adam, 1 epoch, float32 X": fitting(X32, max_iter=1),
+        "lbfgs, 2 iterations": fitting(X, solver="lbfgs", max_iter=2),
+        "lbfgs, 2 iterations, 16 MiB": fitting(X, 16, solver="lbfgs", max_iter=2),
+    })
+
+
+def _memory_table(runs):
+    """Print the peak (in MiB and as a multiple of the input's bytes) and the
+    time of each ``label: (fn, input)``."""
     header = f"{'':<34} | {'peak MiB':>9} | {'x input':>7} | {'time s':>7}"
     print(header + "\n" + "-" * len(header))
-    for label, fn in runs.items():
+    for label, (fn, given) in runs.items():
         peak = traced_peak(fn)
         t0 = time.perf_counter()
         fn()
         seconds = time.perf_counter() - t0
-        print(f"{label:<34} | {peak / 2**20:>9.1f} | {peak / X.nbytes:>7.2f} | {seconds:>7.2f}",
-              flush=True)
+        print(f"{label:<34} | {peak / 2**20:>9.1f} | {peak / given.nbytes:>7.2f} | "
+              f"{seconds:>7.2f}", flush=True)
 
 
 def make_torch_fit(torch, X, y, H, batch_size, epochs):
