@@ -283,10 +283,15 @@ class Network:
 
     def training_row_bytes(self, X):
         """Bytes per sample of :meth:`forward` and :meth:`backward` on ``X``
-        (n_samples, n_timesteps, n_features), an upper estimate."""
+        (n_samples, n_timesteps, n_features), an upper estimate (beyond the
+        few MiB of work arrays the core's backward pass keeps whatever the
+        number of samples, see ``sklstm._kernel._CHUNK_BYTES``)."""
         T, itemsize = X.shape[1], X.itemsize
         n_terms = T if self.return_sequences else 1
-        head = 2 * n_terms * (self.layout.n_top + self.layout.n_outputs)  # hidden, z, dz
+        # The top outputs and their gradient; the logits, their gradient and
+        # the loss's temporaries (the pinball loss's are the most, about six);
+        # each term's weight, targets and masks.
+        head = n_terms * (2 * self.layout.n_top + 8 * self.layout.n_outputs + 8)
         return training_bytes_per_sample(self.layout.layer_sizes, T, itemsize) + itemsize * head
 
 
@@ -607,6 +612,12 @@ def full_batch_loss_and_grad(theta, X, y, lengths, sample_weight, network, objec
     for rows in chunks:
         part_lengths = None if lengths is None else lengths[rows]
         z, hidden, cache = network.forward(theta_x, X[rows], part_lengths)
+        if cache is None:
+            # Weights the forward refused (non-finite, or gate inputs that
+            # may overflow): refused for the whole batch too, whose inputs
+            # hold this chunk's. NaN is how the solver learns of it, even
+            # where the chunk's samples weigh nothing.
+            return np.nan, np.full_like(theta, np.nan)
         if weights is None:  # every term's weight, once the logits' layout is known
             n_timesteps = z.shape[1] if z.ndim == 3 else None  # many-to-many
             weights = step_weights(sample_weight, lengths, n, n_timesteps, z.dtype)

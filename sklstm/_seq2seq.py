@@ -306,8 +306,10 @@ class EncoderDecoder:
         n = self.layout.n_layers
         sizes = self.layout.layer_sizes
         H = self.layout.hidden_sizes[-1]
-        decoder_io = 2 * horizon * (self.layout.n_future + H) + 3 * horizon * (
-            H + self.layout.n_step_outputs)
+        # [x^f_k, h^e] and its gradient; the top outputs and their gradient,
+        # the logits, their gradient and the loss's temporaries (as Network's).
+        decoder_io = horizon * (2 * (self.layout.n_future + H) + 2 * H
+                                + 8 * self.layout.n_step_outputs)
         return (training_bytes_per_sample(sizes[:n], window, X.itemsize)
                 + training_bytes_per_sample(sizes[n:], horizon, X.itemsize)
                 + X.itemsize * decoder_io)

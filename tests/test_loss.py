@@ -165,3 +165,23 @@ def test_scipy_fits_keep_their_training_cache_within_working_memory(peak_bytes):
             fits[working_memory] = peak_bytes(lambda: model.fit(X, X[:, -1, 0])), model.loss_
     assert fits[4][0] < 6 * 2**20 < 50 * 2**20 < fits[1024][0], fits
     np.testing.assert_allclose(fits[4][1], fits[1024][1], rtol=1e-10)
+
+
+def test_full_batch_objective_refused_in_one_chunk_is_refused_whole():
+    # Weights so large that one chunk's gate inputs may overflow refuse the
+    # whole batch (NaN, how a solver learns of divergence), as one pass
+    # does, even where that chunk's samples weigh nothing: their NaN
+    # gradient came with a finite loss.
+    rng = np.random.default_rng(0)
+    layout = ParamLayout(1, (2,), 1)
+    theta = rng.normal(scale=0.3, size=layout.size)
+    layers, _, _ = layout.unpack(theta)
+    layers[0]["W"][...] = 1e300  # views of theta
+    layers[0]["b"][...] = 1e306
+    X, y = rng.normal(size=(6, 4, 1)), rng.normal(size=(6, 1))
+    X[5] = 1e6  # the last chunk's samples: a huge input, weight 0
+    args = (X, y, None, np.array([1, 1, 1, 1, 0, 0.0]), Network(layout, False),
+            Objective("squared_error", alpha=0.0))
+    for working_memory in (None, 1e-9):
+        loss, grad = full_batch_loss_and_grad(theta, *args, working_memory=working_memory)
+        assert np.isnan(loss) and np.isnan(grad).all()
