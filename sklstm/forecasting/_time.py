@@ -300,7 +300,9 @@ def _successors(labels, freq):
         if type(freq) in _VECTORISED_OFFSETS:
             return labels[:-1] + freq
         # pandas would add these label by label too, with a PerformanceWarning.
-        return pd.DatetimeIndex([label + freq for label in labels[:-1]], dtype=labels.dtype)
+        # Each successor in the unit it needs (a sub-second step from labels
+        # in seconds is not cut to a second).
+        return pd.DatetimeIndex([label + freq for label in labels[:-1]])
     except (OverflowError, pd.errors.OutOfBoundsDatetime):
         return None  # a step beyond pandas' range: the grid says where
 
