@@ -491,10 +491,13 @@ def step_weights(sample_weight, lengths, n_samples, n_timesteps=None, dtype=np.f
     return mask * (w / lengths)[:, None]
 
 
-def _term_weights(sample_weight, lengths, z):
-    """:func:`step_weights` for logits ``z``: many-to-many when ``z`` is 3-D."""
+def _term_weights(sample_weight, lengths, z, n_samples=None):
+    """:func:`step_weights` for logits ``z`` (of ``n_samples`` samples, by
+    default ``len(z)``, of which ``z`` may be a chunk): many-to-many when
+    ``z`` is 3-D."""
     n_timesteps = z.shape[1] if z.ndim == 3 else None
-    return step_weights(sample_weight, lengths, z.shape[0], n_timesteps, z.dtype)
+    return step_weights(sample_weight, lengths, len(z) if n_samples is None else n_samples,
+                        n_timesteps, z.dtype)
 
 
 def sequence_loss(z, y, lengths, sample_weight, objective):
@@ -516,10 +519,15 @@ def sequence_loss(z, y, lengths, sample_weight, objective):
 
 def _weighted_loss(z, y, weights, objective):
     """Data loss of logits ``z`` given each term's weight (see :func:`step_weights`)."""
+    return float(_weighted_sum(z, y, weights, objective) / weights.sum())
+
+
+def _weighted_sum(z, y, weights, objective):
+    """Σ weight × loss term of logits ``z``, in their dtype."""
     per_term = objective.terms(z, y)
     # Padded steps' targets may hold anything, even NaN: mask, don't multiply.
     per_term = np.where(weights > 0, per_term, 0.0)
-    return float(np.sum(weights * per_term) / weights.sum())
+    return np.sum(weights * per_term)
 
 
 def loss_and_grad(theta, X, y, lengths, sample_weight, network, objective, dropout_masks=None):
@@ -550,19 +558,9 @@ def loss_and_grad(theta, X, y, lengths, sample_weight, network, objective, dropo
     loss : float
     grad : ndarray of shape (layout.size,), same dtype as ``theta``
     """
-    theta_x = theta.astype(X.dtype, copy=False)
-    z, hidden, cache = forward_logits(theta_x, X, lengths, network, dropout_masks)
-    weights = _term_weights(sample_weight, lengths, z)
-    total = weights.sum()
-    loss = _weighted_loss(z, y, weights, objective)
-
-    # dL/dz = ∂term/∂z * weight / Σw; padded steps' targets may be NaN.
-    dz = np.where(weights[..., None] > 0, objective.gradient(z, y), 0.0)
-    dz *= (weights / total)[..., None]
-
-    grad = network.backward(theta_x, dz, hidden, cache)
-    loss += _add_penalty(theta_x, grad, network, objective, total)
-    return float(loss), grad.astype(theta.dtype, copy=False)
+    return _summed_loss_and_grad(
+        theta, X, y, lengths, sample_weight, network, objective, [slice(None)], dropout_masks
+    )
 
 
 def _add_penalty(theta, grad, network, objective, total):
@@ -602,16 +600,24 @@ def full_batch_loss_and_grad(theta, X, y, lengths, sample_weight, network, objec
     loss : float
     grad : ndarray of shape (layout.size,), same dtype as ``theta``
     """
-    n = len(X)
-    chunks = chunk_slices(n, network.training_row_bytes(X), working_memory)
-    if len(chunks) == 1:
-        return loss_and_grad(theta, X, y, lengths, sample_weight, network, objective)
+    chunks = chunk_slices(len(X), network.training_row_bytes(X), working_memory)
+    return _summed_loss_and_grad(theta, X, y, lengths, sample_weight, network, objective, chunks)
+
+
+def _summed_loss_and_grad(theta, X, y, lengths, sample_weight, network, objective, chunks,
+                          dropout_masks=None):
+    """:func:`loss_and_grad`, its weighted sums added up over ``chunks``,
+    slices of the samples (``dropout_masks`` with a single chunk only).
+
+    One chunk of every sample is one pass; each further chunk adds its
+    weighted loss terms and its gradient, scaled by the whole batch's total
+    weight, to the sums.
+    """
     theta_x = theta.astype(X.dtype, copy=False)
-    grad = np.zeros_like(theta_x)
-    weighted_sum, weights, total = 0.0, None, None
+    weighted_sum = grad = weights = total = None
     for rows in chunks:
         part_lengths = None if lengths is None else lengths[rows]
-        z, hidden, cache = network.forward(theta_x, X[rows], part_lengths)
+        z, hidden, cache = forward_logits(theta_x, X[rows], part_lengths, network, dropout_masks)
         if cache is None:
             # Weights the forward refused (non-finite, or gate inputs that
             # may overflow): refused for the whole batch too, whose inputs
@@ -619,14 +625,18 @@ def full_batch_loss_and_grad(theta, X, y, lengths, sample_weight, network, objec
             # where the chunk's samples weigh nothing.
             return np.nan, np.full_like(theta, np.nan)
         if weights is None:  # every term's weight, once the logits' layout is known
-            n_timesteps = z.shape[1] if z.ndim == 3 else None  # many-to-many
-            weights = step_weights(sample_weight, lengths, n, n_timesteps, z.dtype)
+            weights = _term_weights(sample_weight, lengths, z, len(X))
             total = weights.sum()
         w = weights[rows]
-        terms = np.where(w > 0, objective.terms(z, y[rows]), 0.0)
-        weighted_sum += float(np.sum(w * terms))
+        part_sum = _weighted_sum(z, y[rows], w, objective)
+        # dL/dz = ∂term/∂z * weight / Σw; padded steps' targets may be NaN.
         dz = np.where(w[..., None] > 0, objective.gradient(z, y[rows]), 0.0)
         dz *= (w / total)[..., None]
-        grad += network.backward(theta_x, dz, hidden, cache)
-    loss = weighted_sum / total + _add_penalty(theta_x, grad, network, objective, total)
-    return float(loss), grad.astype(theta.dtype, copy=False)
+        part_grad = network.backward(theta_x, dz, hidden, cache)
+        if grad is None:
+            weighted_sum, grad = part_sum, part_grad
+        else:
+            weighted_sum += part_sum
+            grad += part_grad
+    loss = float(weighted_sum / total) + _add_penalty(theta_x, grad, network, objective, total)
+    return loss, grad.astype(theta.dtype, copy=False)
