@@ -29,6 +29,7 @@ from ._fitted_state import (
     check_head, check_input_statistics, check_layer_arrays, check_layer_shapes, load_refusal,
     load_staged, rng_from_saved, saved_rng, scratch_copy,
 )
+from ._inference import chunk_slices
 from ._loss import Network, Objective
 from ._optimizers import check_optimizer_state, resolve_scipy_method
 from ._param_validation import missing_parameter_defaults, validate_params
@@ -45,8 +46,8 @@ from ._validation import (
 from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
-# Bytes of the float64 temporaries of one chunk of standardised sequences.
-_STANDARDISE_CHUNK_BYTES = 2**20
+# MiB of the float64 temporaries of one chunk of standardised sequences.
+_STANDARDISE_CHUNK_MIB = 1
 
 
 def _private_rng(random_state):
@@ -402,9 +403,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 np.subtract(seqs.values, mean, out=values)
                 values /= scale
             else:
-                n_rows = max(1, _STANDARDISE_CHUNK_BYTES // (8 * seqs.values[0].size))
-                for start in range(0, len(values), n_rows):
-                    rows = slice(start, start + n_rows)
+                row_bytes = 8 * seqs.values[0].size
+                for rows in chunk_slices(len(values), row_bytes, _STANDARDISE_CHUNK_MIB):
                     chunk = seqs.values[rows] - mean
                     chunk /= scale
                     values[rows] = chunk

@@ -325,13 +325,18 @@ def test_weighted_statistics_do_not_depend_on_the_memory_layout(n_rows):
 @pytest.mark.parametrize("values_dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("statistics_dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_standardising_is_numpys_expression_rounded_once(values_dtype, statistics_dtype, dtype):
+@pytest.mark.parametrize("chunk_mib", [1, 1e-3], ids=["one chunk", "chunks of 13"])
+def test_standardising_is_numpys_expression_rounded_once(
+    values_dtype, statistics_dtype, dtype, chunk_mib, monkeypatch
+):
     # (X - mean) / scale in NumPy's dtype for the three, then rounded to the
     # network's dtype, whichever of them is float32 (statistics set by hand
     # may be); in place or in chunks, never another rounding. Padding: zero.
+    import sklstm._base
     from sklstm._base import BaseLSTM
     from sklstm._validation import Sequences
 
+    monkeypatch.setattr(sklstm._base, "_STANDARDISE_CHUNK_MIB", chunk_mib)
     rng = np.random.default_rng(2)
     X = rng.normal(3.0, 7.0, size=(300, 5, 2)).astype(values_dtype)
     X[0, 3:] = 0.0
