@@ -618,6 +618,33 @@ def test_history_must_continue_the_fitted_time_axis():
         model.predict(history=monthly.set_axis(monthly.index + pd.Timedelta("14D")))
 
 
+def test_history_off_the_grid_gets_advice_that_mends_it():
+    """Labels off the fitted grid must be moved, which .asfreq cannot do
+    (it would make those rows NaN); missing rows are what .asfreq inserts.
+    Each message gives the advice that fits, and that advice works."""
+    monthly = pd.DataFrame({"y": np.arange(30.0)},
+                           index=pd.date_range("2000-01-01", periods=30, freq="MS"))
+    model = DirectForecaster(LastValue(), window=3, horizon=2, target="y").fit(monthly)
+    month_ends = monthly.set_axis(monthly.index + pd.offsets.MonthEnd(0))
+    with pytest.raises(ValueError, match=r"Move its labels onto the grid of 'MS'") as error:
+        model.predict(history=month_ends)
+    assert "Insert the missing rows" not in str(error.value)
+    assert month_ends.asfreq("MS")["y"].isna().all()  # what the former advice gave
+    moved = month_ends.set_axis(month_ends.index.to_period("M").to_timestamp())
+    pd.testing.assert_series_equal(model.predict(history=moved),
+                                   model.predict(history=monthly))
+    gap = monthly.drop(monthly.index[28])
+    with pytest.raises(ValueError, match=r"Insert the missing rows first, e\.g\. with "
+                       r"\.asfreq\('MS'\)") as error:
+        model.predict(history=gap)
+    assert "Move its labels" not in str(error.value)
+    daily = monthly.set_axis(pd.date_range("2000-01-01", periods=30, freq="D"))
+    hourly = daily.set_axis(pd.date_range("2000-01-01", periods=30, freq="h"))
+    model = DirectForecaster(LastValue(), window=3, horizon=2, target="y").fit(daily)
+    with pytest.raises(ValueError, match=r"Move its labels onto the grid of 'D'.*resample"):
+        model.predict(history=hourly)
+
+
 def test_fit_rejects_nan():
     df = ramp(10)
     df.loc[4, "y"] = np.nan

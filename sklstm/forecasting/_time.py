@@ -498,8 +498,30 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     if where is not None:
         raise ValueError(
             f"{what} does not follow the freq {freq.freqstr!r} fit saw: {where}. "
-            f"Put it on the fitted grid first, e.g. with .asfreq({freq.freqstr!r})."
+            + _grid_advice(index, freq)
         )
+
+
+def _grid_advice(index, freq):
+    """How to put the labels of ``index`` on the grid of ``freq``.
+
+    ``asfreq`` mends labels that all lie on the grid from the first label
+    to the last (it inserts the missing rows); other labels it would leave
+    out, making every such row NaN, so those must be moved first.
+    """
+    try:
+        grid = pd.date_range(index[0], index[-1], freq=freq)
+    except ValueError:  # a wall-clock step into a DST gap, say: no grid to offer
+        grid = None
+    if grid is not None and index.isin(grid).all():
+        return (f"Insert the missing rows first, e.g. with .asfreq({freq.freqstr!r}), and fill "
+                "their NaN.")
+    return (
+        f"Move its labels onto the grid of {freq.freqstr!r} first (e.g. with "
+        f"pd.tseries.frequencies.to_offset({freq.freqstr!r}).rollback, or "
+        "index.to_period(...).to_timestamp() for dates within their period), or resample "
+        f"finer data: .asfreq({freq.freqstr!r}) would only insert rows, and leave these NaN."
+    )
 
 
 def future_labels(index, freq, start, n):
