@@ -430,7 +430,7 @@ def test_grid_search_over_default_regressor_hidden_size():
 def test_direct_fitted_values_are_the_training_window_predictions(make):
     df = noisy()
     forecaster = make(DirectForecaster, window=5, target="y", future_covariates="f",
-                      scale_target=False).fit(df)
+                      scale_target=False, center_windows=False).fit(df)
     w = make_windows(df, target="y", window=5, horizon=3, future_covariates="f")
     fitted = forecaster.fitted_values_
     assert fitted.shape == (len(w), 3)
@@ -442,7 +442,8 @@ def test_direct_fitted_values_are_the_training_window_predictions(make):
 
 def test_recursive_fitted_values_with_gap_are_indexed_by_the_history_end(make):
     y = noisy()["y"]
-    forecaster = make(RecursiveForecaster, window=4, gap=2, scale_target=False).fit(y)
+    forecaster = make(RecursiveForecaster, window=4, gap=2, scale_target=False,
+                      center_windows=False).fit(y)
     w = make_windows(y, window=4, gap=2)
     fitted = forecaster.fitted_values_
     # The window ending at t forecasts t + 3; from the history up to t + 2,

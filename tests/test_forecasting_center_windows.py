@@ -50,7 +50,7 @@ def test_a_mean_regressor_continues_a_line_beyond_the_fit_range(make):
     assert_allclose(centered.predict(3, history=newer).to_numpy(),
                     5.0 + 2.0 * np.arange(100, 103), rtol=1e-12)
     # Without centering, the same regressor forecasts the level it was fitted on.
-    plain = make().set_params(calibration=None).fit(series)
+    plain = make().set_params(center_windows=False, calibration=None).fit(series)
     assert np.abs(plain.predict(3).to_numpy() - expected).min() > 30
 
 
@@ -88,8 +88,10 @@ def test_in_sample_values_and_scores_use_the_centering():
 
 
 def test_center_windows_is_validated_and_saved():
-    with pytest.raises(TypeError, match="center_windows must be True or False"):
+    with pytest.raises(ValueError, match="center_windows must be True or False or one of 'auto'"):
         DirectForecaster(window=3, horizon=1, center_windows="yes").fit(line(20))
+    with pytest.raises(TypeError, match="center_windows must be True or False"):
+        DirectForecaster(window=3, horizon=1, center_windows=None).fit(line(20))
     forecaster = RecursiveForecaster(
         DummyRegressor(), window=4, center_windows=True, calibration=None,
     ).fit(line(30))
@@ -99,7 +101,9 @@ def test_center_windows_is_validated_and_saved():
 
 
 def test_forecasters_saved_before_center_windows_load_without_it():
-    forecaster = RecursiveForecaster(DummyRegressor(), window=4, calibration=None).fit(line(30))
+    # As such forecasters were: windows not centred (the default since).
+    forecaster = RecursiveForecaster(DummyRegressor(), window=4, calibration=None,
+                                     center_windows=False).fit(line(30))
     state = forecaster.__getstate__()
     del state["center_windows"]
     del state["_setup"]["center_windows"]
@@ -196,3 +200,22 @@ def test_a_history_at_a_new_level_gets_the_same_forecasts_at_that_level(make):
     base = plain.predict(future=future).to_numpy()
     moved = plain.predict(future=future, history=lifted.iloc[:50]).to_numpy()
     assert np.abs(moved - base - 1000.0).min() > 100.0
+
+
+@pytest.mark.parametrize("transform, centred", [(None, True), ("log", True), ("diff", False)])
+def test_auto_centres_the_windows_unless_the_targets_are_differenced(transform, centred):
+    series = line(40) + np.sin(np.arange(40))  # positive, for "log"; uneven differences
+
+    def fitted(center_windows):
+        return RecursiveForecaster(
+            Recorder(), window=4, target_transform=transform, center_windows=center_windows,
+            calibration=None,
+        ).fit(series)
+
+    auto, same, other = fitted("auto"), fitted(centred), fitted(not centred)
+    assert auto.get_params()["center_windows"] == "auto"
+    assert_array_equal(auto.regressor_.seen_[0], same.regressor_.seen_[0])
+    assert not np.array_equal(auto.regressor_.seen_[0], other.regressor_.seen_[0])
+    assert_array_equal(auto.predict(3), same.predict(3))
+    assert RecursiveForecaster(window=4).get_params()["center_windows"] == "auto"
+    assert DirectForecaster(window=4, horizon=2).get_params()["center_windows"] == "auto"

@@ -127,7 +127,7 @@ class DirectForecaster(BaseForecaster):
         gap=0,
         target_transform=None,
         scale_target=True,
-        center_windows=False,
+        center_windows="auto",
         dropna=False,
         calibration="holdout",
         calibration_size=0.2,

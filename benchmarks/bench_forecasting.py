@@ -1,0 +1,292 @@
+"""Score the forecasters' default LSTM against simple forecasts on real series.
+
+Run ``python benchmarks/bench_forecasting.py`` (``--help`` for options;
+needs sktime, for its bundled series).
+
+What is measured
+----------------
+Each series is cut in two: the last ``n_test`` rows are the test part. The
+forecaster is fitted once on the rows before them, then forecasts
+``horizon`` steps from every origin of the test part that has them all
+(``backtest(..., refit=False, step=1)``; each forecast reads only the rows up
+to its origin). The score is the mean absolute error over all origins and
+steps, divided by that of the naive forecast (the last value) on the same
+origins: below 1 is better than naive. The mean over series is the geometric
+mean of these ratios, so that no series' scale weighs more than another's.
+
+The models, all forecasting from the same origins:
+
+- ``recursive`` and ``direct``: :class:`~sklstm.forecasting.RecursiveForecaster`
+  and :class:`~sklstm.forecasting.DirectForecaster` with their default
+  regressor and ``window`` (below), or the parameters of ``--params`` (a JSON
+  object of forecaster parameters, ``regressor__...`` keys reaching the
+  default LSTM);
+- ``ridge``: ``DirectForecaster`` with ``Ridge()`` on the flattened windows;
+- ``seasonal naive``: the value one season before (series with a season);
+- ``mean``: the mean of the fit rows.
+
+``--tune`` reads no test row: it scores the same way inside the rows before
+the test part, fitting on their first three quarters and forecasting from
+origins in the last quarter. Candidate defaults are compared that way.
+
+The series
+----------
+The forecasting series that sktime ships (offline) and sklstm's own::
+
+    series            rows  freq       season  window  horizon  test rows
+    airline            144  monthly       12      24       12        36
+    lynx               114  yearly        10      20        5        28
+    shampoo             36  monthly        -       6        3        12
+    PBS                204  monthly       12      24       12        48
+    uschange (5)       187  quarterly      4       8        4        48
+    seatbelts          192  monthly       12      24       12        48
+    co2                452  monthly       12      24       12       120
+    sunspots           309  yearly        11      22       11        66
+
+``uschange`` is five series: the quarterly changes of US consumption,
+income, production, savings and unemployment. ``seatbelts`` is the monthly
+number of British drivers killed or seriously injured (KSI), with the
+seat-belt law's level shift of 1983. ``PBS`` is monthly sales of one
+medicine, which end in zeros.
+
+Use ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` on a shared machine; a
+run of four seeds takes under a minute.
+
+How the defaults were chosen
+----------------------------
+Until then the default LSTM had an L2 penalty of ``alpha=1e-4`` and the
+windows were not centred (``center_windows=False``). Scored with
+``--tune`` (no test row read), it erred more than the naive forecast on
+most series, and than the mean of the fit rows on every ``uschange``
+series: its 100 L-BFGS iterations fitted the noise of these short
+histories, and on the trending ones (airline, co2) it could not leave the
+range of levels it was fitted on. Geometric means of the ratios,
+recursive / direct, LSTMs over seeds 0 and 1 (``--tune --seeds 0 1
+--params ...``; first the penalty and other candidates alone, then with
+the windows centred)::
+
+    candidate                                   recursive  direct
+    former defaults (alpha=1e-4)                  1.275    1.134
+    alpha=1 / 3 / 10                              0.957 / 0.947 / 0.931   0.989 / 0.981 / 0.953
+    alpha=30 / 100                                0.994 / 1.063           0.980 / 1.058
+    max_iter=30                                   1.012    0.991
+    Adam, 200 epochs                              0.983    1.028
+    Adam, 200 epochs, 32 units                    1.098    1.047
+    center_windows=True                           0.999    0.867
+    target_transform="diff"                       1.149    0.833
+    alpha=3, centred                              0.708    0.754
+    alpha=10, centred                             0.751    0.716
+    alpha=30, centred                             0.801    0.745
+    alpha=10, centred, max_iter=200               0.751    0.730
+    ridge (not centred / centred)                 0.721 / 0.658
+
+The penalty and the centring each help, and together far more than
+either. Over seeds 0 to 3, centred: alpha 1, 3, 10 and 30 score 0.761 /
+0.794, 0.713 / 0.756, 0.742 / 0.714 and 0.806 / 0.747. Alphas of 3 and 10
+tie (0.735 and 0.728 on average); on a clean seasonal series of 84 rows
+(``test_default_regressor_is_a_small_lbfgs_lstm``) 10 shrank one seed's
+recursive forecast to an error of 0.94 times naive, where 3 stayed below
+0.2 on every seed, so the default is ``alpha=3``. With differenced targets
+(``target_transform="diff"``, alpha 3, seeds 0 to 3) centring loses: 0.918
+/ 0.819 centred, 0.790 / 0.710 not, as differences carry no level and
+centring them removes the trend's slope; hence ``center_windows="auto"``,
+which centres unless the targets are differenced. Ridge regression on the
+same windows gains from centring too (0.721 -> 0.658), so "auto" is every
+regressor's default, not the LSTM's alone.
+
+Measured
+--------
+``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_forecasting.py
+--seeds 0 1 2 3`` (test origins; ridge on centred windows, as by default)::
+
+    series                 recursive  direct   ridge  seasonal naive   mean
+    airline                  0.620    0.452    0.215      0.520        2.647
+    lynx                     0.602    0.562    0.611      0.665        0.710
+    shampoo                  0.760    0.779    0.668        -          2.546
+    PBS                      4.541    5.333    1.667      1.180        9.001
+    uschange Consumption     1.030    1.088    0.973      1.220        1.238
+    uschange Income          0.680    0.731    0.720      0.991        0.638
+    uschange Production      1.019    0.845    0.986      1.257        0.842
+    uschange Savings         0.702    0.669    0.683      0.915        0.633
+    uschange Unemployment    0.847    0.755    0.956      1.186        0.930
+    seatbelts                0.607    0.655    0.638      0.719        1.282
+    co2                      0.284    0.207    0.190      0.594       10.397
+    sunspots                 0.497    0.724    0.410      0.495        0.814
+    geometric mean           0.775    0.756    0.621      0.838        1.543
+
+With the former defaults (``--params '{"center_windows": false,
+"regressor__alpha": 0.0001}'``) the LSTMs' geometric means were 1.272 and
+1.298: worse than naive, now a quarter better, and ahead of seasonal naive
+on average. Ridge on centred windows stays ahead of the default LSTM on
+these short series (most of them 36 to 200 rows), above all on the
+trending and seasonal ones (airline, co2). ``PBS`` ends in months of zero
+sales, where the naive forecast is nearly exact, so every model's ratio is
+large there.
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sklstm.datasets import load_co2, load_sunspots  # noqa: E402
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest  # noqa: E402
+
+# name: (season or None, window, horizon, test rows)
+SERIES = {
+    "airline": (12, 24, 12, 36),
+    "lynx": (10, 20, 5, 28),
+    "shampoo": (None, 6, 3, 12),
+    "PBS": (12, 24, 12, 48),
+    "uschange Consumption": (4, 8, 4, 48),
+    "uschange Income": (4, 8, 4, 48),
+    "uschange Production": (4, 8, 4, 48),
+    "uschange Savings": (4, 8, 4, 48),
+    "uschange Unemployment": (4, 8, 4, 48),
+    "seatbelts": (12, 24, 12, 48),
+    "co2": (12, 24, 12, 120),
+    "sunspots": (11, 22, 11, 66),
+}
+
+
+def _timestamped(series):
+    """``series`` with a DatetimeIndex of its frequency (sktime ships PeriodIndex)."""
+    if isinstance(series.index, pd.PeriodIndex):
+        freq = series.index.freqstr
+        series = series.to_timestamp()
+        series = series.asfreq(pd.infer_freq(series.index) or freq)
+    return series.astype(float)
+
+
+def load_series(name):
+    """One series of ``SERIES``, a float Series named ``y``."""
+    import sktime.datasets as sk
+
+    if name.startswith("uschange"):
+        consumption, others = sk.load_uschange()
+        column = name.split()[1]
+        values = consumption if column == "Consumption" else others[column]
+    elif name == "seatbelts":
+        path = Path(sk.__file__).parent / "data" / "seatbelts" / "seatbelts.csv"
+        values = pd.read_csv(path, index_col=0, parse_dates=True)["KSI"].asfreq("MS")
+    elif name == "co2":
+        values = load_co2()["co2"]
+    elif name == "sunspots":
+        values = load_sunspots()["sunspots"]
+    else:
+        loader = {"airline": sk.load_airline, "lynx": sk.load_lynx,
+                  "shampoo": sk.load_shampoo_sales, "PBS": sk.load_PBS_dataset}[name]
+        values = loader()
+    return _timestamped(values).rename("y")
+
+
+def flat_ridge():
+    """Ridge regression on the flattened windows."""
+    return make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())
+
+
+def _origin_truths(y, initial, horizon):
+    """Targets (n_origins, horizon) from every origin at or after row ``initial - 1``."""
+    origins = np.arange(initial - 1, len(y) - horizon)
+    return origins, np.stack([y[o + 1 : o + 1 + horizon] for o in origins])
+
+
+def simple_forecasts(y, initial, horizon, season):
+    """Naive, seasonal naive and mean forecasts from the same origins as
+    ``backtest(..., initial=initial, step=1, refit=False)``: name -> MAE."""
+    origins, truth = _origin_truths(y, initial, horizon)
+    steps = np.arange(1, horizon + 1)
+    forecasts = {
+        "naive": np.repeat(y[origins][:, None], horizon, axis=1),
+        "mean": np.full(truth.shape, y[:initial].mean()),
+    }
+    if season:
+        # The same season's last observed value: step k reads k - season * ceil(k / season).
+        lags = season * -(-steps // season) - steps
+        forecasts["seasonal naive"] = y[origins[:, None] - lags[None, :]]
+    return {name: float(np.mean(np.abs(truth - pred))) for name, pred in forecasts.items()}
+
+
+def model_mae(forecaster, data, initial, horizon):
+    """MAE of ``forecaster``'s backtest from every origin after ``initial`` rows."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the default LSTM's iteration cap, by design
+        result = backtest(forecaster, data, initial=initial, step=1, horizon=horizon,
+                          refit=False)
+    return float(np.nanmean(np.abs(result.errors.to_numpy())))
+
+
+def make_forecasters(window, horizon, params, seed):
+    """name -> forecaster of one row."""
+    recursive = RecursiveForecaster(window=window, random_state=seed)
+    direct = DirectForecaster(window=window, horizon=horizon, random_state=seed)
+    return {
+        "recursive": recursive.set_params(**params),
+        "direct": direct.set_params(**params),
+        "ridge": DirectForecaster(flat_ridge(), window=window, horizon=horizon),
+    }
+
+
+def run_series(name, params, seed, tune=False):
+    """name -> (MAE ratio to naive, seconds) for every model on one series."""
+    season, window, horizon, n_test = SERIES[name]
+    data = load_series(name)
+    if tune:
+        data = data.iloc[:-n_test]
+        n_test = len(data) // 4
+    initial = len(data) - n_test
+    y = data.to_numpy()
+    maes = simple_forecasts(y, initial, horizon, season)
+    naive = maes["naive"]
+    row = {model: (mae / naive, 0.0) for model, mae in maes.items() if model != "naive"}
+    for model, forecaster in make_forecasters(window, horizon, params, seed).items():
+        start = time.perf_counter()
+        mae = model_mae(forecaster, data, initial, horizon)
+        row[model] = (mae / naive, time.perf_counter() - start)
+    return row
+
+
+MODELS = ["recursive", "direct", "ridge", "seasonal naive", "mean"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--series", nargs="+", default=list(SERIES), choices=list(SERIES),
+                        metavar="NAME")
+    parser.add_argument("--params", type=json.loads, default={},
+                        help="JSON object of forecaster parameters, e.g. "
+                             "'{\"regressor__alpha\": 1.0}'")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--tune", action="store_true",
+                        help="score inside the rows before each test part")
+    args = parser.parse_args(argv)
+    what = "validation (--tune)" if args.tune else "test"
+    print(f"MAE / naive MAE on the {what} origins; LSTMs averaged over seeds {args.seeds}; "
+          f"params {args.params}")
+    print(f"{'series':<24}" + "".join(f"{m:>16}" for m in MODELS) + f"{'LSTM fit s':>12}")
+    table = {model: [] for model in MODELS}
+    for name in args.series:
+        rows = [run_series(name, args.params, seed, args.tune) for seed in args.seeds]
+        cells = []
+        for model in MODELS:
+            ratios = [row[model][0] for row in rows if model in row]
+            value = float(np.mean(ratios)) if ratios else np.nan
+            table[model].append(value)
+            cells.append(f"{value:>16.3f}" if ratios else f"{'-':>16}")
+        seconds = np.mean([row["recursive"][1] + row["direct"][1] for row in rows])
+        print(f"{name:<24}" + "".join(cells) + f"{seconds:>12.1f}", flush=True)
+    means = [np.exp(np.nanmean(np.log(table[model]))) for model in MODELS]
+    print(f"{'geometric mean':<24}" + "".join(f"{m:>16.3f}" for m in means))
+
+
+if __name__ == "__main__":
+    main()
