@@ -503,25 +503,44 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
 
 
 def _grid_advice(index, freq):
-    """How to put the labels of ``index`` on the grid of ``freq``.
+    """How to put the labels of ``index`` on the grid of ``freq`` that runs
+    from its first label.
 
-    ``asfreq`` mends labels that all lie on the grid from the first label
-    to the last (it inserts the missing rows); other labels it would leave
-    out, making every such row NaN, so those must be moved first.
+    ``asfreq`` mends labels that all lie on that grid: it inserts the
+    missing rows. A label off the grid it would leave out, and its row would
+    be NaN, so such labels must be moved first. Decided label by label: the
+    grid itself, from a first label to a mistyped last one years later,
+    could hold billions of labels.
     """
-    try:
-        grid = pd.date_range(index[0], index[-1], freq=freq)
-    except ValueError:  # a wall-clock step into a DST gap, say: no grid to offer
-        grid = None
-    if grid is not None and index.isin(grid).all():
+    first = index[0]
+    if all(_on_grid(label, first, freq) for label in index):
         return (f"Insert the missing rows first, e.g. with .asfreq({freq.freqstr!r}), and fill "
                 "their NaN.")
+    if _wall_clock_steps(freq):
+        move = (f"pd.tseries.frequencies.to_offset({freq.freqstr!r}).rollback, or "
+                "index.to_period(...).to_timestamp() for dates within their period")
+    else:
+        move = f"index.floor({freq.freqstr!r})"
     return (
-        f"Move its labels onto the grid of {freq.freqstr!r} first (e.g. with "
-        f"pd.tseries.frequencies.to_offset({freq.freqstr!r}).rollback, or "
-        "index.to_period(...).to_timestamp() for dates within their period), or resample "
-        f"finer data: .asfreq({freq.freqstr!r}) would only insert rows, and leave these NaN."
+        f"Move its labels onto the grid of {freq.freqstr!r} first (e.g. with {move}), or "
+        f"resample finer data: .asfreq({freq.freqstr!r}) would only insert rows, and leave "
+        "these NaN."
     )
+
+
+# Offsets whose steps fall within a day: their labels' times of day differ.
+_INTRADAY_OFFSETS = (pd.offsets.BusinessHour, pd.offsets.CustomBusinessHour)
+
+
+def _on_grid(label, first, freq):
+    """Whether ``label`` is a whole number of steps of ``freq`` from
+    ``first``: for a fixed step, in absolute time; for a calendar step, a
+    date of the offset at ``first``'s time of day (wall clock)."""
+    if not _wall_clock_steps(freq):
+        return (label - first) % pd.Timedelta(freq) == pd.Timedelta(0)
+    if isinstance(freq, _INTRADAY_OFFSETS):
+        return freq.is_on_offset(label)
+    return freq.is_on_offset(label) and label.time() == first.time()
 
 
 def future_labels(index, freq, start, n):
