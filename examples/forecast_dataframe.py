@@ -23,9 +23,9 @@ forecast plus or minus the 80 % quantile of the absolute errors of step
 
 CO2 rises year after year. An LSTM's hidden state is bounded, so it cannot
 extrapolate a level it has never seen; the forecasters therefore read each
-window relative to its own level (``center_windows=True``, the default): the
-mean of its values is subtracted before the model reads it and added back to
-its forecasts. Targets are standardised too (``scale_target=True``, the
+window relative to its own level (``center_windows="auto"``, the default,
+centres windows unless the targets are differenced): the mean of its values
+is subtracted before the model reads it and added back to its forecasts. Targets are standardised too (``scale_target=True``, the
 default), and forecasts come back in ppm, indexed by the future months.
 
 The LSTMs are the forecasters' default (``regressor=None``): 8 units and 100

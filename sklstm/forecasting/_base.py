@@ -61,7 +61,7 @@ _DEFAULT_LSTM_PARAMS = {
 
 # The value that keeps the behaviour of a forecaster saved before a parameter
 # existed, where the parameter's default has changed since: windows were not
-# centred before center_windows, whose default became True
+# centred before center_windows, whose default became "auto"
 # (benchmarks/bench_forecasting.py).
 _PREDATING_DEFAULTS = {"center_windows": False}
 
@@ -119,7 +119,7 @@ PARAMETERS_DOC = """
         already (centring them too removes the trend's slope): on the
         validation origins of twelve real series
         (``benchmarks/bench_forecasting.py``) centring cut the errors of the
-        default LSTM by a quarter and more, and those of a ridge regression
+        default LSTM by about a quarter, and those of a ridge regression
         too, but not on differences. Pass False for a series whose level
         itself is what is predictable, if a backtest says so.
     dropna : bool, default=False
