@@ -986,6 +986,29 @@ def test_default_regressor_cap_is_silent(cls):
     assert model.regressor_.n_iter_ == _DEFAULT_LSTM_PARAMS["max_iter"]
 
 
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_default_cap_stays_silent_when_regressor_keys_set_other_parameters(cls):
+    """regressor__ keys turn regressor=None into the default LSTM with those
+    parameters: its cap is still the default's deliberate one (a grid search
+    over regressor__alpha warned at every fit). A cap of the user's own
+    still warns."""
+    from sklstm import LSTMRegressor
+
+    extra = {"horizon": 6} if cls is DirectForecaster else {}
+    model = cls(window=12, target="y", target_transform="diff", random_state=0, **extra)
+    data = seasonal_frame().iloc[:-6]
+    tuned = clone(model).set_params(regressor__alpha=1.0, regressor__hidden_layer_sizes=(4,))
+    recipe = clone(model).set_params(
+        regressor=LSTMRegressor(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=100))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for quiet in (tuned, recipe, clone(tuned)):
+            quiet.fit(data)
+            assert quiet.regressor_.n_iter_ == _DEFAULT_LSTM_PARAMS["max_iter"]
+    with pytest.warns(IterationLimitWarning):
+        clone(model).set_params(regressor__max_iter=3).fit(data)
+
+
 def test_default_regressor_silences_only_its_cap(monkeypatch):
     from sklstm import LSTMRegressor
     from sklstm._training import _warn_at_the_cap

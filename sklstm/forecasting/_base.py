@@ -12,6 +12,7 @@ are the parameter docs, formatted into both docstrings.
 import dataclasses
 import numbers
 import re
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -77,8 +78,9 @@ PARAMETERS_DOC = """
         max_iter=100, alpha=3.0, random_state=random_state)``: a small
         network trained on the full batch, whose L2 penalty and iteration cap
         keep it from fitting the noise of short histories (so its
-        IterationLimitWarning is silenced; any other ConvergenceWarning is
-        not). Pass your own for long or multivariate
+        IterationLimitWarning is silenced, also when ``regressor__`` keys set
+        its other parameters, or a regressor of its class, solver and
+        ``max_iter`` is passed; any other ConvergenceWarning is not). Pass your own for long or multivariate
         series.{regressor}
     window : int >= 1
         Number of input steps of each window.{horizon}
@@ -591,34 +593,45 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     def _fit_regressor(self, X, y):
         """Fit and return a clone of ``regressor``, or the default LSTM."""
-        if self.regressor is not None:
-            regressor = self._configured(clone(self.regressor))
-            try:
+        default = self.regressor is None
+        regressor = self._configured(
+            self._default_regressor() if default else clone(self.regressor))
+        # The default recipe's iteration cap is deliberate (see
+        # _DEFAULT_LSTM_PARAMS, and the encoder-decoder's 200 epochs in
+        # _direct), so "increase max_iter" would be bad advice: silenced for
+        # the default, also once regressor__ keys have set its other
+        # parameters. Every other convergence problem still warns.
+        quiet = default or self._keeps_the_default_cap(regressor)
+        try:
+            with silenced(IterationLimitWarning) if quiet else nullcontext():
                 return regressor.fit(X, y)
-            except (TypeError, ValueError) as error:
-                if isinstance(regressor, BaseLSTM):  # its errors name the windows' parts
-                    raise
-                # Raised from deep inside the regressor, most often because
-                # the windows are 3-D: name the forecaster's part.
-                kind = ValueError if isinstance(error, ValueError) else TypeError
-                advice = (
-                    " A regressor that reads only 2-D X needs the windows flattened first, "
-                    "e.g. make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), "
-                    "Ridge())."
-                ) if _DIMENSIONS.search(str(error)) else ""
-                raise kind(
-                    f"{type(self).__name__}: the regressor {type(regressor).__name__} failed "
-                    f"to fit on the training windows (X of shape {X.shape}: windows, steps, "
-                    f"channels; y of shape {y.shape}): {error}{advice}"
-                ) from error
-        regressor = self._configured(self._default_regressor())
-        with silenced(IterationLimitWarning):
-            # The iteration cap is deliberate (see _DEFAULT_LSTM_PARAMS, and
-            # the encoder-decoder's 200 epochs in _direct), so "increase
-            # max_iter" would be bad advice. Only that warning is silenced:
-            # every other convergence problem still warns.
-            regressor.fit(X, y)
-        return regressor
+        except (TypeError, ValueError) as error:
+            if isinstance(regressor, BaseLSTM):  # its errors name the windows' parts
+                raise
+            # Raised from deep inside the regressor, most often because
+            # the windows are 3-D: name the forecaster's part.
+            kind = ValueError if isinstance(error, ValueError) else TypeError
+            advice = (
+                " A regressor that reads only 2-D X needs the windows flattened first, "
+                "e.g. make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), "
+                "Ridge())."
+            ) if _DIMENSIONS.search(str(error)) else ""
+            raise kind(
+                f"{type(self).__name__}: the regressor {type(regressor).__name__} failed "
+                f"to fit on the training windows (X of shape {X.shape}: windows, steps, "
+                f"channels; y of shape {y.shape}): {error}{advice}"
+            ) from error
+
+    def _keeps_the_default_cap(self, regressor):
+        """Whether ``regressor`` is the default regressor's class with its
+        solver and iteration cap: the default, set through ``regressor__``
+        keys (a GridSearchCV over ``regressor__alpha``, say), or the same
+        recipe passed by hand."""
+        recipe = self._default_regressor()
+        if type(regressor) is not type(recipe):
+            return False
+        mine, its = regressor.get_params(), recipe.get_params()
+        return all(mine[name] == its[name] for name in ("solver", "max_iter"))
 
     def _configured(self, regressor):
         """``regressor`` (unfitted) with the settings the strategy imposes on it."""
