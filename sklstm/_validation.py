@@ -1178,18 +1178,13 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
 # series) read 0.86 to 1.0, feature tables (iris, wine, breast cancer,
 # diabetes, linnerud) 0.34 to 0.68.
 STEPS_CORRELATION = 0.8
-_CORRELATION_ROWS = 10_000
 
 
 def _move_together(steps):
     """Whether consecutive columns of ``steps`` (n_samples, n_steps), finite,
     correlate as the steps of series do (``STEPS_CORRELATION``): a series
     that grows (cumulative counts from zero) differs in spread from step to
-    step by orders of magnitude, and its steps are still steps.
-    Rows are sampled evenly down to ``_CORRELATION_ROWS``: plenty for the
-    median correlation, where a float64 copy of a large table's every row
-    would be several times its size."""
-    steps = steps[:: -(-len(steps) // _CORRELATION_ROWS)]
+    step by orders of magnitude, and its steps are still steps."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         centred = steps - steps.mean(axis=0, dtype=np.float64)
         spread = np.sqrt((centred**2).mean(axis=0))

@@ -835,26 +835,6 @@ def test_steps_of_growing_series_do_not_warn_though_their_spreads_differ():
         LSTMRegressor(**FAST).fit(counts, counts[:, -1])
 
 
-def test_steps_correlation_reads_a_sample_of_a_large_table():
-    """The correlation of neighbouring steps is read from evenly spaced rows:
-    a float64 copy of every row of a large float32 table took four times its
-    size during fit."""
-    import tracemalloc
-
-    from sklstm._validation import _move_together
-
-    rng = np.random.default_rng(0)
-    walks = np.cumsum(rng.normal(size=(200_000, 50)), axis=1).astype(np.float32)
-    tracemalloc.start()
-    try:
-        assert _move_together(walks)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 0.5 * walks.nbytes, peak / walks.nbytes
-    assert not _move_together(rng.normal(size=(200_000, 50)))  # independent columns
-
-
 def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remedy():
     # Lags then an exogenous column of another unit, read as 4 steps: the
     # spread warning advised one step of 4 channels, against the names.
