@@ -537,11 +537,7 @@ kept (lag tables are what 2-D input is for), and fitting warns
 (``DataLayoutWarning``) when the columns of one channel differ in spread
 more than 100-fold, as on wine (2,500-fold) and breast cancer (200,000);
 lag tables of the bundled and sktime's series differ by at most 2.2-fold
-(shampoo's 13 windows of 24 months), iris's columns 4-fold. Steps that
-move together, with a median correlation of each column with the next of
-0.8 or more, do not warn whatever their spreads: Covid3Month's 84 days of
-cumulative counts differ 21,600-fold (correlation 0.996); the feature
-tables' columns correlate 0.34 (wine) to 0.68 (linnerud).
+(shampoo's 13 windows of 24 months), iris's columns 4-fold.
 """
 
 import argparse

@@ -1152,7 +1152,7 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
         wide = varying[np.argmax(spread[varying])]
         narrow = varying[np.argmin(spread[varying])]
         ratio = spread[wide] / spread[narrow]
-        if ratio <= SPREAD_RATIO_TO_WARN or _move_together(table[:, in_channel]):
+        if ratio <= SPREAD_RATIO_TO_WARN:
             continue
         label = (lambda k: repr(columns[k])) if columns is not None else (
             lambda k: f"column {k}")
@@ -1170,32 +1170,6 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
             DataLayoutWarning,
         )
         return
-
-
-# Median |correlation| of each step with the next at which a table's columns
-# read as consecutive steps of series, whatever their spreads: the time steps
-# of real panels (Covid3Month's cumulative counts, Tecator's spectra, UCR
-# series) read 0.86 to 1.0, feature tables (iris, wine, breast cancer,
-# diabetes, linnerud) 0.34 to 0.68.
-STEPS_CORRELATION = 0.8
-
-
-def _move_together(steps):
-    """Whether consecutive columns of ``steps`` (n_samples, n_steps), finite,
-    correlate as the steps of series do (``STEPS_CORRELATION``): a series
-    that grows (cumulative counts from zero) differs in spread from step to
-    step by orders of magnitude, and its steps are still steps."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        centred = steps - steps.mean(axis=0, dtype=np.float64)
-        spread = np.sqrt((centred**2).mean(axis=0))
-        both = (spread[:-1] > 0) & (spread[1:] > 0)
-        if not both.any():
-            return False
-        products = (centred[:, :-1] * centred[:, 1:]).mean(axis=0)
-        correlation = products[both] / (spread[:-1][both] * spread[1:][both])
-    if not np.all(np.isfinite(correlation)):
-        return False  # values near the float64 range: leave the warning to the spreads
-    return float(np.median(np.abs(correlation))) >= STEPS_CORRELATION
 
 
 def _raise_infinity(name, place):

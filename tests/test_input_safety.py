@@ -818,23 +818,6 @@ def test_lag_tables_of_real_series_do_not_warn():
             LSTMRegressor(**FAST).fit(lags[:, :-1], lags[:, -1])
 
 
-def test_steps_of_growing_series_do_not_warn_though_their_spreads_differ():
-    """Cumulative counts from zero (as Covid3Month's) differ in spread from
-    the first steps to the last by orders of magnitude, yet they are steps:
-    consecutive columns move together, where features of different units
-    do not (test_fitting_on_features_read_as_steps_warns_with_the_remedy)."""
-    from sklstm._validation import SPREAD_RATIO_TO_WARN
-
-    rng = np.random.default_rng(0)
-    rates = rng.uniform(0.01, 1.0, size=(60, 1))
-    counts = np.cumsum(rng.poisson(rates * np.exp(0.25 * np.arange(30))), axis=1).astype(float)
-    spread = counts.std(axis=0)
-    assert spread[spread > 0].max() / spread[spread > 0].min() > 10 * SPREAD_RATIO_TO_WARN
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataLayoutWarning)
-        LSTMRegressor(**FAST).fit(counts, counts[:, -1])
-
-
 def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remedy():
     # Lags then an exogenous column of another unit, read as 4 steps: the
     # spread warning advised one step of 4 channels, against the names.
