@@ -818,6 +818,21 @@ def test_lag_tables_of_real_series_do_not_warn():
             LSTMRegressor(**FAST).fit(lags[:, :-1], lags[:, -1])
 
 
+def test_lags_of_a_persistent_series_with_a_forgotten_exogenous_column_warn():
+    """Lags of a persistent series move together; one exogenous column of
+    another unit beside them must still be warned about, whatever the lags'
+    pairs say (a rule by the median correlation of neighbouring columns
+    silenced it)."""
+    rng = np.random.default_rng(0)
+    series = np.zeros(300)
+    for t in range(1, 300):
+        series[t] = 0.95 * series[t - 1] + rng.normal()
+    lags = np.lib.stride_tricks.sliding_window_view(series, 12)[:-1]
+    temperature = 5000 + 1000 * rng.normal(size=len(lags))
+    with pytest.warns(DataLayoutWarning, match=r"pass n_exog with their number"):
+        LSTMRegressor(**FAST).fit(np.c_[lags, temperature], series[12:])
+
+
 def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remedy():
     # Lags then an exogenous column of another unit, read as 4 steps: the
     # spread warning advised one step of 4 channels, against the names.
