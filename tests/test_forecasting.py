@@ -1007,6 +1007,30 @@ def test_default_cap_stays_silent_when_regressor_keys_set_other_parameters(cls):
             assert quiet.regressor_.n_iter_ == _DEFAULT_LSTM_PARAMS["max_iter"]
     with pytest.warns(IterationLimitWarning):
         clone(model).set_params(regressor__max_iter=3).fit(data)
+    # The same class and cap, built otherwise, is no longer the recipe: it warns.
+    with pytest.warns(IterationLimitWarning):
+        clone(model).set_params(regressor=LSTMRegressor(
+            hidden_layer_sizes=(8,), solver="lbfgs", max_iter=100, alpha=3.0, tol=0.0,
+            solver_options={"gtol": 0.0}, random_state=0)).fit(data)
+
+
+def test_a_slow_encoder_decoder_of_ones_own_keeps_its_cap_warning():
+    """The default for future covariates is the encoder-decoder with its
+    class's own solver and epochs: one passed by hand with another learning
+    rate must still say that it stopped at its cap."""
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    df = seasonal_frame(n=60)
+    df["f"] = np.sin(np.arange(60))
+    common = dict(window=6, horizon=3, target="y", future_covariates="f", calibration=None,
+                  random_state=0)
+    slow = LSTMEncoderDecoderRegressor(hidden_layer_sizes=(4,), learning_rate_init=1e-5,
+                                       tol=0.0, random_state=0)
+    with pytest.warns(IterationLimitWarning):
+        DirectForecaster(slow, **common).fit(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IterationLimitWarning)
+        DirectForecaster(**common).set_params(regressor__alpha=1e-3).fit(df)
 
 
 def test_default_regressor_silences_only_its_cap(monkeypatch):

@@ -60,6 +60,22 @@ _DEFAULT_LSTM_PARAMS = {
     "hidden_layer_sizes": (8,), "solver": "lbfgs", "max_iter": 100, "alpha": 3.0,
 }
 
+# Parameters of the default regressor whose values leave its iteration cap
+# the deliberate one (see BaseForecaster._keeps_the_default_cap).
+_RECIPE_FREE = frozenset({"alpha", "hidden_layer_sizes", "random_state"})
+
+
+def _same_value(a, b):
+    """Whether two parameter values are equal, as one bool (arrays too)."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # an array of several values
+        try:
+            return bool(np.array_equal(a, b))
+        except (TypeError, ValueError):
+            return False
+
+
 # The value that keeps the behaviour of a forecaster saved before a parameter
 # existed, where the parameter's default has changed since: windows were not
 # centred before center_windows, whose default became "auto"
@@ -78,9 +94,9 @@ PARAMETERS_DOC = """
         max_iter=100, alpha=3.0, random_state=random_state)``: a small
         network trained on the full batch, whose L2 penalty and iteration cap
         keep it from fitting the noise of short histories (so its
-        IterationLimitWarning is silenced, also when ``regressor__`` keys set
-        its other parameters, or a regressor of its class, solver and
-        ``max_iter`` is passed; any other ConvergenceWarning is not). Pass your own for long or multivariate
+        IterationLimitWarning is silenced, also when ``regressor__`` keys
+        change only its ``alpha``, ``hidden_layer_sizes`` or ``random_state``;
+        any other ConvergenceWarning is not). Pass your own for long or multivariate
         series.{regressor}
     window : int >= 1
         Number of input steps of each window.{horizon}
@@ -623,15 +639,18 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             ) from error
 
     def _keeps_the_default_cap(self, regressor):
-        """Whether ``regressor`` is the default regressor's class with its
-        solver and iteration cap: the default, set through ``regressor__``
-        keys (a GridSearchCV over ``regressor__alpha``, say), or the same
-        recipe passed by hand."""
-        recipe = self._default_regressor()
+        """Whether ``regressor`` is the default recipe, re-sized, re-penalised
+        or re-seeded: the default regressor's class, and its parameters but
+        ``_RECIPE_FREE``, as ``regressor__`` keys leave them (a GridSearchCV
+        over ``regressor__alpha``, say). A regressor of that class built
+        otherwise (another learning rate, say) is no longer the recipe whose
+        cap is deliberate, and keeps its warning."""
+        recipe = self._configured(self._default_regressor())
         if type(regressor) is not type(recipe):
             return False
         mine, its = regressor.get_params(), recipe.get_params()
-        return all(mine[name] == its[name] for name in ("solver", "max_iter"))
+        return all(_same_value(mine[name], its[name]) for name in its
+                   if name not in _RECIPE_FREE)
 
     def _configured(self, regressor):
         """``regressor`` (unfitted) with the settings the strategy imposes on it."""
