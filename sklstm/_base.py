@@ -42,6 +42,7 @@ from ._training import (
 )
 from ._validation import (
     check_channel_names, check_column_order, check_sequences, is_list_of_sequences, label_text,
+    refuse_long_panel,
 )
 from ._weights import check_sample_weight
 
@@ -846,6 +847,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         view = scratch_copy(self)
         view.__dict__.update(fitted)
         seqs, input_state = view._convert_X(X, reset=reset)
+        refuse_long_panel(X, y, seqs.n_samples)
         if not reset:
             # A continued model keeps its dtype: convert X (and so the
             # targets encoded from it) before anything is rounded.

@@ -1376,6 +1376,39 @@ def _warn_if_rows_are_time_points(X, n_exog, name):
     )
 
 
+def refuse_long_panel(X, y, n_samples, name="X"):
+    """Raise when ``X`` is a long panel whose ``y`` holds one target per instance.
+
+    sktime's 'pd-multiindex' layout has one row per instance and time
+    point; read as a table, every row is a sample. With one target per
+    instance (the first index level), the counts differ, and the bare
+    count mismatch did not say why.
+
+    Parameters
+    ----------
+    X : the given input; only a DataFrame with MultiIndex rows is examined
+    y : the given targets
+    n_samples : int
+        Samples ``X`` was read as.
+    """
+    if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
+        return
+    try:
+        n_targets = len(y)
+    except TypeError:
+        return
+    n_instances = X.index.get_level_values(0).nunique()
+    if n_targets == n_samples or n_targets != n_instances:
+        return
+    raise ValueError(
+        f"{name} has {n_samples} rows under a {X.index.nlevels}-level MultiIndex of "
+        f"{n_instances} instances, and y one target per instance ({n_targets}): {name} is a "
+        "long panel (sktime's 'pd-multiindex', one row per instance and time point), read "
+        "as one sample per row. Pass one sequence per instance instead: "
+        f"[g.to_numpy() for _, g in {name}.groupby(level=0)]."
+    )
+
+
 def _check_dimensions(X, name):
     ndim = X.ndim
     if not 2 <= ndim <= 3:

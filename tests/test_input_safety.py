@@ -783,6 +783,28 @@ def test_a_table_of_time_points_under_a_row_multiindex_warns_with_the_conversion
         model.predict(points)
 
 
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_a_long_panel_with_one_target_per_instance_is_named(Estimator):
+    """sktime's 'pd-multiindex' panel (one row per instance and time point)
+    with one target per instance: the error names the layout and the route,
+    not just two counts."""
+    rng = np.random.RandomState(0)
+    index = pd.MultiIndex.from_product([range(12), range(5)], names=["instance", "time"])
+    panel = pd.DataFrame(rng.normal(size=(60, 2)), index=index, columns=["a", "b"])
+    y = np.arange(12) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataLayoutWarning)  # the layout warning comes first
+        with pytest.raises(ValueError, match=r"X has 60 rows under a 2-level MultiIndex of 12 "
+                           r"instances, and y one target per instance \(12\): X is a long "
+                           r"panel .*X\.groupby\(level=0\)"):
+            Estimator(**FAST).fit(panel, y)
+        # The route it names fits, one sequence of 5 steps per instance.
+        model = Estimator(**FAST).fit([g.to_numpy() for _, g in panel.groupby(level=0)], y)
+        assert model.n_features_in_ == 2
+        # One target per row is a table of samples: no error.
+        Estimator(**FAST).fit(panel, np.arange(60) % 2)
+
+
 def _features_of_different_units(n=60, seed=0):
     """A table of features, not steps: spreads from 0.01 to 1000 (wine's range)."""
     rng = np.random.RandomState(seed)
