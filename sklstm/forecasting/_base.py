@@ -69,11 +69,8 @@ def _same_value(a, b):
     """Whether two parameter values are equal, as one bool (arrays too)."""
     try:
         return bool(a == b)
-    except (TypeError, ValueError):  # an array of several values
-        try:
-            return bool(np.array_equal(a, b))
-        except (TypeError, ValueError):
-            return False
+    except ValueError:  # arrays of several values compare element by element
+        return bool(np.array_equal(a, b))
 
 
 # The value that keeps the behaviour of a forecaster saved before a parameter
