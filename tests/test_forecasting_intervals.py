@@ -8,6 +8,7 @@ known noise and on the bundled series lies within three standard errors of
 the nominal value (:func:`coverage_tolerance`).
 """
 
+import functools
 import math
 import re
 
@@ -107,7 +108,8 @@ def test_conformal_bound_is_the_ceil_rank_order_statistic():
 @pytest.mark.parametrize("level", [0.9999, 0.999, 0.95, 0.9, 0.7, 0.5, 0.3, 0.05, 0.001])
 def test_the_count_an_error_asks_for_is_the_count_accepted(level):
     point = np.array([[0.0]])
-    for method in (conformal_bounds, conformal_quantiles):
+    signed = functools.partial(conformal_quantiles, symmetric=False)
+    for method in (conformal_bounds, conformal_quantiles, signed):
         arg = level if method is conformal_bounds else (level,)
         with pytest.raises(ValueError, match=r"needs at least (\d+) calibration") as error:
             method(point, np.ones((0, 1, 1)), arg)
@@ -132,15 +134,39 @@ def test_levels_no_history_can_calibrate_are_refused_without_counting(level):
             method(point, np.ones((3, 1, 1)), arg)
 
 
-def test_conformal_quantiles_are_signed_order_statistics():
-    residuals = np.arange(-4.0, 5.0)[::-1, None, None]  # 9 errors, -4 .. 4
+def test_signed_conformal_quantiles_are_signed_order_statistics():
+    residuals = np.array([3.0, -4.0, 2.0, 4.0, 0.0, -1.0, 1.0, -2.0, -3.0])[:, None, None]
     point = np.array([[10.0]])
-    # floor(10 * 0.1) = 1st, ceil(10 * 0.5) = 5th, ceil(10 * 0.9) = 9th.
+    # Sorted -4 .. 4: floor(10 * 0.1) = 1st, ceil(10 * 0.5) = 5th,
+    # ceil(10 * 0.75) = 8th, ceil(10 * 0.9) = 9th.
     assert_array_equal(
-        conformal_quantiles(point, residuals, (0.1, 0.5, 0.9)), [[[6.0, 10.0, 14.0]]]
+        conformal_quantiles(point, residuals + 1, (0.1, 0.5, 0.75, 0.9), symmetric=False),
+        [[[7.0, 11.0, 14.0, 15.0]]],  # errors shifted by +1 shift every quantile
     )
     with pytest.raises(ValueError, match=r"quantile=0\.05 needs at least 19"):
-        conformal_quantiles(point, residuals, (0.05,))
+        conformal_quantiles(point, residuals, (0.05,), symmetric=False)
+
+
+def test_symmetric_conformal_quantiles_are_half_widths_at_coverage_2q_minus_1():
+    residuals = np.array([3.0, -4.0, 2.0, 4.0, 0.0, -1.0, 1.0, -2.0, -3.0])[:, None, None]
+    point = np.array([[10.0]])
+    # |e| sorted: 0 1 1 2 2 3 3 4 4. Level 0.9 (and 0.1) is coverage 0.8,
+    # rank ceil(10 * 0.8) = 8: 4. Level 0.75 (0.25) is coverage 0.5, rank 5:
+    # 2. Level 0.95 (0.05) is coverage 0.9, rank 9: 4. 0.5 is the forecast.
+    levels = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+    assert_array_equal(conformal_quantiles(point, residuals, levels),
+                       [[[6.0, 6.0, 8.0, 10.0, 12.0, 14.0, 14.0]]])
+    # The signs and the bias of the errors do not matter, only their size.
+    assert_array_equal(conformal_quantiles(point, -residuals, levels),
+                       conformal_quantiles(point, residuals, levels))
+    for coverage in (0.5, 0.8, 0.9):
+        lower, upper = conformal_bounds(point, residuals, coverage)
+        quantiles = conformal_quantiles(point, residuals, ((1 - coverage) / 2, (1 + coverage) / 2))
+        assert_array_equal(quantiles[..., 0], lower)
+        assert_array_equal(quantiles[..., 1], upper)
+    # Coverage 0.9 needs 9 errors, where the signed 0.05 quantile needs 19.
+    with pytest.raises(ValueError, match=r"quantile=0\.05 needs at least 9 .* step 1 has 8"):
+        conformal_quantiles(point, residuals[:8], (0.05,))
 
 
 def test_missing_errors_are_left_out_of_the_ranks():
@@ -233,6 +259,27 @@ def test_interval_frames_several_targets(flat_linear):
     assert forecaster.calibration_residuals_.shape[1:] == (3, 2)
 
 
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_symmetric_quantiles_are_the_interval_bounds(cls, make):
+    t = np.arange(200.0)
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"a": np.sin(t / 3) + 0.3 * rng.normal(size=200),
+                       "b": 5 + np.cos(t / 5) + rng.exponential(size=200)})
+    forecaster = make(cls, 3, window=8, target=["a", "b"]).fit(df)
+    for coverage in (0.3, 0.5, 0.8, 0.9):
+        interval = forecaster.predict_interval(coverage=coverage)
+        quantiles = forecaster.predict_quantiles(
+            quantiles=((1 - coverage) / 2, (1 + coverage) / 2))
+        assert_array_equal(quantiles.to_numpy(), interval.to_numpy())
+
+
+@pytest.mark.parametrize("symmetric", ["yes", None, 1])
+def test_symmetric_must_be_a_bool(symmetric, make):
+    forecaster = make(DirectForecaster, 2, window=6).fit(seasonal_noise(100))
+    with pytest.raises(TypeError, match=r"symmetric must be True or False, got"):
+        forecaster.predict_quantiles(symmetric=symmetric)
+
+
 # --------------------------------------------------------------------------
 # Properties
 # --------------------------------------------------------------------------
@@ -249,12 +296,14 @@ def test_every_interval_contains_its_forecast(cls, transform, shift, make):
     for coverage in (0.5, 0.8, 0.9):
         interval = forecaster.predict_interval(6, coverage=coverage)
         assert (interval["lower"] <= point).all() and (point <= interval["upper"]).all()
+    quantiles = forecaster.predict_quantiles(6, quantiles=(0.1, 0.5, 0.9))
+    assert_array_equal(quantiles[0.5], point)
+    assert (quantiles[0.1] <= point).all() and (point <= quantiles[0.9]).all()
     if shift and transform is None:
         # Forecasts too high by 5: every signed error is negative, so even
-        # the 0.9 quantile lies below the forecast, while the symmetric
-        # interval still contains it.
-        quantiles = forecaster.predict_quantiles(6, quantiles=(0.1, 0.9))
-        assert (quantiles[0.9] < point - 3).all()
+        # the signed 0.9 quantile lies below the forecast.
+        signed = forecaster.predict_quantiles(6, quantiles=(0.1, 0.9), symmetric=False)
+        assert (signed[0.9] < point - 3).all()
 
 
 def test_width_grows_as_the_square_root_of_the_step_on_a_random_walk(flat_linear):
