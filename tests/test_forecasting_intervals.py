@@ -164,6 +164,12 @@ def test_symmetric_conformal_quantiles_are_half_widths_at_coverage_2q_minus_1():
         quantiles = conformal_quantiles(point, residuals, ((1 - coverage) / 2, (1 + coverage) / 2))
         assert_array_equal(quantiles[..., 0], lower)
         assert_array_equal(quantiles[..., 1], upper)
+    # Missing errors are left out of the ranks, as the interval's are.
+    with_nan = np.concatenate([residuals[:4], [[[np.nan]]], residuals[4:]])
+    assert_array_equal(conformal_quantiles(point, with_nan, levels),
+                       conformal_quantiles(point, residuals, levels))
+    # The 0.5 quantile is the forecast to the bit, even a forecast of -0.0.
+    assert np.signbit(conformal_quantiles(np.array([[-0.0]]), residuals, (0.5,))).all()
     # Coverage 0.9 needs 9 errors, where the signed 0.05 quantile needs 19.
     with pytest.raises(ValueError, match=r"quantile=0\.05 needs at least 9 .* step 1 has 8"):
         conformal_quantiles(point, residuals[:8], (0.05,))
@@ -236,7 +242,9 @@ def test_interval_and_quantile_frames_one_target(cls, make):
     pd.testing.assert_index_equal(interval.index, point.index)
     pd.testing.assert_index_equal(quantiles.index, point.index)
     assert interval.index.freqstr == "MS"
-    assert (np.diff(quantiles.to_numpy(), axis=1) >= 0).all()  # never cross
+    signed = forecaster.predict_quantiles(4, quantiles=(0.1, 0.5, 0.9), symmetric=False)
+    for frame in (quantiles, signed):
+        assert (np.diff(frame.to_numpy(), axis=1) >= 0).all()  # never cross
     # The default horizon is predict's.
     default = forecaster.predict_interval()
     assert len(default) == (4 if cls is DirectForecaster else 1)

@@ -23,16 +23,17 @@ The forecaster is then fitted on the whole history; its errors are assumed
 to be distributed as the calibration errors of the same step.
 
 For a coverage ``c`` and step ``k`` with ``n`` calibration errors ``e``,
-:meth:`predict_interval` returns ``forecast -+ q``, where ``q`` is the
-``ceil((n + 1) c)``-th smallest ``|e|`` (split-conformal; Vovk et al. 2005,
-Lei et al. 2018). The interval is symmetric, so it always contains the
-point forecast, and its width follows the errors of its own step: it grows
-with the horizon where the errors do. :meth:`predict_quantiles` gives the
-same bounds as levels: quantile ``q`` is the forecast plus or minus that
-``q`` at coverage ``|2 q - 1|``. With ``symmetric=False`` it adds to the
-forecast the order statistics of the signed errors instead, at rank
-``ceil((n + 1) q)`` for ``q >= 0.5`` and ``floor((n + 1) q)`` below, so
-skewed errors give skewed quantiles. Quantiles never cross.
+:meth:`predict_interval` returns ``forecast -+ w``, where the half-width
+``w`` is the ``ceil((n + 1) c)``-th smallest ``|e|`` (split-conformal;
+Vovk et al. 2005, Lei et al. 2018). The interval is symmetric, so it always
+contains the point forecast, and its width follows the errors of its own
+step: it grows with the horizon where the errors do.
+:meth:`predict_quantiles` gives the same bounds as levels: the quantile of
+level ``p`` is the forecast plus or minus that half-width at coverage
+``|2 p - 1|``. With ``symmetric=False`` it adds to the forecast the order
+statistics of the signed errors instead, at rank ``ceil((n + 1) p)`` for
+``p >= 0.5`` and ``floor((n + 1) p)`` below, so skewed errors give skewed
+quantiles. Quantiles never cross.
 
 Coverage is exact when the errors of the forecast and of the calibration
 forecasts are exchangeable. Residuals of consecutive origins overlap and a
@@ -113,15 +114,30 @@ def calibration_folds(n_rows, n_min_rows, max_offset, method, size, n_folds):
     return [(int(block[0]) + 1, block) for block in blocks]
 
 
-def _order_statistics(residuals, ranks):
-    """``ranks``-th smallest (1-based) finite residual per step and target.
+def _sorted_errors(residuals, n_steps, absolute):
+    """The errors of the first ``n_steps`` steps, absolute or signed, sorted
+    along the origins (NaN last), and the count of finite ones of each step
+    and target: ``(ordered, counts)``, of shapes (n_origins, n_steps,
+    n_targets) and (n_steps, n_targets)."""
+    errors = residuals[:, :n_steps]
+    if absolute:
+        errors = np.abs(errors)
+    return np.sort(errors, axis=0), np.sum(~np.isnan(errors), axis=0)
 
-    ``residuals`` (n_origins, n_steps, n_targets); ``ranks`` (n_levels,
-    n_steps, n_targets) of ints, valid for the counts. Returns an array of
-    shape (n_levels, n_steps, n_targets).
-    """
-    ordered = np.sort(residuals, axis=0)  # NaN sort last
-    return np.take_along_axis(ordered, ranks - 1, axis=0)
+
+def _order_statistic(ordered, ranks):
+    """The ``ranks``-th smallest (1-based) of ``ordered`` errors, per step
+    and target; ``ranks`` (n_steps, n_targets) of ints, valid for the counts."""
+    return np.take_along_axis(ordered, ranks[None] - 1, axis=0)[0]
+
+
+def _half_width(ordered, counts, coverage, level, what):
+    """The split-conformal half-width at ``coverage``: the ``ceil((n + 1)
+    coverage)``-th smallest of the ``n`` absolute errors of each step, sorted
+    in ``ordered``. A ValueError names ``what=level`` if a step has too few."""
+    ranks = _rank((counts + 1) * coverage, up=True)
+    _check_ranks(ranks, counts, level, what, up=True, ranked_level=coverage)
+    return _order_statistic(ordered, ranks)
 
 
 def _needed_count(level, up):
@@ -186,12 +202,8 @@ def conformal_bounds(point, residuals, coverage):
     -------
     lower, upper : ndarray of the shape of ``point``
     """
-    n_steps = point.shape[-2]
-    errors = np.abs(residuals[:, :n_steps])
-    counts = np.sum(~np.isnan(errors), axis=0)
-    ranks = _rank((counts + 1) * coverage, up=True)
-    _check_ranks(ranks, counts, coverage, "coverage", up=True)
-    half = _order_statistics(errors, ranks[None])[0]
+    ordered, counts = _sorted_errors(residuals, point.shape[-2], absolute=True)
+    half = _half_width(ordered, counts, coverage, coverage, "coverage")
     with np.errstate(over="ignore"):  # refused by check_bounds_finite
         return point - half, point + half
 
@@ -203,7 +215,9 @@ def conformal_quantiles(point, residuals, levels, symmetric=True):
     forecast plus (``q > 0.5``) or minus (``q < 0.5``) the half-width of
     :func:`conformal_bounds` at coverage ``|2 q - 1|``, and ``q = 0.5`` is
     the point forecast. So levels ``(1 - c) / 2`` and ``(1 + c) / 2`` are
-    the interval of coverage ``c``, to the bit. Signed quantiles add the
+    the interval of coverage ``c`` (to the bit, but where ``(n + 1) c`` lies
+    within 1e-9 of an integer and rounding ``(1 -+ c) / 2`` moves the rank;
+    see :func:`_rank`). Signed quantiles add the
     order statistic of rank ``ceil((n + 1) q)`` of the signed errors
     (``floor`` for ``q < 0.5``): they follow the errors' skew, and the bias
     of the model that made them.
@@ -219,27 +233,20 @@ def conformal_quantiles(point, residuals, levels, symmetric=True):
     -------
     quantiles : ndarray of shape (n_steps, n_targets, n_levels)
     """
-    n_steps = point.shape[0]
-    errors = residuals[:, :n_steps]
-    if symmetric:
-        errors = np.abs(errors)
-    counts = np.sum(~np.isnan(errors), axis=0)
+    ordered, counts = _sorted_errors(residuals, point.shape[0], absolute=symmetric)
     offsets = []
     for q in levels:
         if not symmetric:
             rank = _rank((counts + 1) * q, up=q >= 0.5)
             _check_ranks(rank, counts, q, "quantile", up=q >= 0.5)
-            offsets.append(_order_statistics(errors, rank[None])[0])
+            offsets.append(_order_statistic(ordered, rank))
         elif q == 0.5:
-            # The point forecast; still refused where a step has no error at
-            # all, as the signed median and every interval are.
-            _check_ranks(_rank((counts + 1) * q, up=True), counts, q, "quantile", up=True)
-            offsets.append(np.zeros(counts.shape))
+            # The point forecast (-0.0 keeps a forecast of -0.0 as it is),
+            # refused where a step has no error, as the signed median is.
+            _check_ranks(np.ones_like(counts), counts, q, "quantile", up=True)
+            offsets.append(np.full(counts.shape, -0.0))
         else:
-            coverage = abs(2 * q - 1)
-            rank = _rank((counts + 1) * coverage, up=True)
-            _check_ranks(rank, counts, q, "quantile", up=True, ranked_level=coverage)
-            half = _order_statistics(errors, rank[None])[0]
+            half = _half_width(ordered, counts, abs(2 * q - 1), q, "quantile")
             offsets.append(half if q > 0.5 else -half)
     with np.errstate(over="ignore"):  # refused by check_bounds_finite
         return point[..., None] + np.stack(offsets, axis=-1)
@@ -398,7 +405,9 @@ class IntervalsMixin:
         (``q < 0.5``) the split-conformal half-width of step ``k`` at
         coverage ``|2 q - 1|``, and the 0.5 quantile is the point forecast.
         Levels ``(1 - c) / 2`` and ``(1 + c) / 2`` are then exactly
-        :meth:`predict_interval`'s bounds at coverage ``c``.
+        :meth:`predict_interval`'s bounds at coverage ``c`` (but where
+        ``(n + 1) c``, for ``n`` errors, lies within 1e-9 of an integer, and
+        rounding moves the rank).
 
         ``symmetric=False`` adds instead the order statistic of rank
         ``ceil((n + 1) q)`` (``floor`` for ``q < 0.5``) of the ``n`` signed
@@ -417,9 +426,9 @@ class IntervalsMixin:
             As for :meth:`predict`.
         quantiles : float or sequence of float in (0, 1), default=(0.1, 0.5, 0.9)
             Strictly increasing levels. A symmetric level ``q`` needs at
-            least ``|2 q - 1| / (1 - |2 q - 1|)`` calibration errors per step
-            (4 for 0.1 and 0.9), a signed one about ``max(q, 1 - q) /
-            min(q, 1 - q)`` (9).
+            least ``max(1, c / (1 - c))`` calibration errors per step, with
+            ``c = |2 q - 1|`` (4 for 0.1 and 0.9), a signed one about
+            ``max(q, 1 - q) / min(q, 1 - q)`` (9).
         symmetric : bool, default=True
             Whether the quantiles read the absolute errors (symmetric about
             the forecast) or the signed ones.
