@@ -361,12 +361,19 @@ def _flatten(X):
     return X.reshape(len(X), -1)
 
 
+def with_log_price(data):
+    """``data`` with the logarithm of the price in place of the price."""
+    return data.assign(price=np.log(data["price"]))
+
+
 def make_models(seed, *, target_transform, center_windows=False, window=WINDOW,
-                ridge_alpha=RIDGE_ALPHA, encoder_decoder=None, encoder_decoder_params=None):
+                ridge_alpha=RIDGE_ALPHA, encoder_decoder=None, encoder_decoder_params=None,
+                center_covariates=None):
     """The compared forecasters, name -> unfitted forecaster.
 
     ``encoder_decoder`` None means DirectForecaster's default, with
-    ``encoder_decoder_params`` set on it.
+    ``encoder_decoder_params`` set on it; ``center_covariates`` is set on
+    every forecaster.
     """
     if encoder_decoder is None:
         params = {**_DEFAULT_ENCODER_DECODER_PARAMS, **(encoder_decoder_params or {})}
@@ -374,7 +381,7 @@ def make_models(seed, *, target_transform, center_windows=False, window=WINDOW,
     common = dict(
         window=window, target="sales", future_covariates=FUTURE,
         target_transform=target_transform, center_windows=center_windows,
-        calibration=None, random_state=seed,
+        center_covariates=center_covariates, calibration=None, random_state=seed,
     )
     ridge = make_pipeline(FunctionTransformer(_flatten), StandardScaler(), Ridge(ridge_alpha))
     # The former default of DirectForecaster (and RecursiveForecaster's).
@@ -501,12 +508,13 @@ REGULARISATION_CANDIDATES = {
 }
 
 
-def tune_regularisation(data, references, seed=0, candidates=None):
+def tune_regularisation(data, references, seed=0, candidates=None, center_covariates=None):
     """Score REGULARISATION_CANDIDATES (those named in ``candidates``, or
     all) on the training days only, log targets and centered windows, one
     seed; ridge and the recursive default LSTM alongside."""
     n_fit, n_end = N_VALIDATION_FIT, N_TRAIN
-    setting = dict(target_transform="log", center_windows=True)
+    setting = dict(target_transform="log", center_windows=True,
+                   center_covariates=center_covariates)
     models = make_models(seed, **setting)
     maes = {name: rolling_mae(models[name], data, n_fit, n_end)[0]
             for name in ("ridge", "recursive")}
@@ -532,7 +540,8 @@ def reference_maes(data, mean, shocks, n_fit, n_end):
     }
 
 
-def _compare(data, transform, center, encoder_decoder_params, references):
+def _compare(data, transform, center, encoder_decoder_params, references,
+             center_covariates=None):
     """Print the test MAE of every model with ``target_transform=transform``
     and ``center_windows=center``, and of the ``references``.
 
@@ -544,7 +553,8 @@ def _compare(data, transform, center, encoder_decoder_params, references):
     results = {}
     for seed in SEEDS:
         for name, model in make_models(seed, target_transform=transform, center_windows=center,
-                                       encoder_decoder_params=encoder_decoder_params).items():
+                                       encoder_decoder_params=encoder_decoder_params,
+                                       center_covariates=center_covariates).items():
             if name == "ridge" and seed != SEEDS[0]:
                 continue  # deterministic
             results.setdefault(name, []).append(rolling_mae(model, data, N_TRAIN, N_DAYS))
@@ -614,10 +624,16 @@ def main():
                         help="draws of the synthetic data to run on (default: 0)")
     parser.add_argument("--log-centered-only", action="store_true",
                         help='run target_transform="log" with center_windows=True only')
+    parser.add_argument("--centered-log-price", action="store_true",
+                        help="feed the logarithm of the price, read relative to its level "
+                        "in each window (center_covariates='price'), to every forecaster")
     parser.add_argument("--learning-curve", action="store_true",
                         help="the encoder-decoder and ridge on 900, 1800 and 3600 "
                         "training days (log targets, centered)")
     args = parser.parse_args()
+    if args.centered_log_price and (args.tune or args.learning_curve):
+        parser.error("--centered-log-price goes with the test comparison and "
+                     "--tune-regularisation only")
     encoder_decoder_params = {"decoder_state": args.decoder_state,
                               **json.loads(args.encoder_decoder_params)}
     settings = list(itertools.product(TARGET_TRANSFORMS, CENTER_WINDOWS))
@@ -630,11 +646,14 @@ def main():
                 learning_curve(data_seed)
                 continue
             data, mean, shocks = demand_components(seed=data_seed)
+            center_covariates = None
+            if args.centered_log_price:
+                data, center_covariates = with_log_price(data), "price"
             if args.tune_regularisation:
                 print(f"\ndata seed {data_seed}")
                 maes_by_draw[data_seed] = tune_regularisation(
                     data, reference_maes(data, mean, shocks, N_VALIDATION_FIT, N_TRAIN),
-                    candidates=args.candidates,
+                    candidates=args.candidates, center_covariates=center_covariates,
                 )
                 continue
             if args.tune:
@@ -645,9 +664,11 @@ def main():
             n_origins = len(_origins(N_TRAIN, N_DAYS))
             print(f"\ndata seed {data_seed}: {N_DAYS} days; fit on the first {N_TRAIN}; "
                   f"{n_origins} origins, {HORIZON} days ahead; window {WINDOW}; seeds "
-                  f"{SEEDS}; encoder-decoder with {encoder_decoder_params}")
+                  f"{SEEDS}; encoder-decoder with {encoder_decoder_params}; "
+                  f"center_covariates={center_covariates!r}")
             for transform, center in settings:
-                maes = _compare(data, transform, center, encoder_decoder_params, references)
+                maes = _compare(data, transform, center, encoder_decoder_params, references,
+                                center_covariates)
             maes_by_draw[data_seed] = maes  # of the last setting
         if len(maes_by_draw) > 1:
             if args.tune_regularisation:

@@ -17,7 +17,7 @@ from sklearn.dummy import DummyRegressor
 
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster
-from sklstm.forecasting._windows import center_windows
+from sklstm.forecasting._windows import center_covariates, center_windows
 
 
 def line(n, slope=2.0, intercept=5.0):
@@ -219,3 +219,140 @@ def test_auto_centres_the_windows_unless_the_targets_are_differenced(transform, 
     assert_array_equal(auto.predict(3), same.predict(3))
     assert RecursiveForecaster(window=4).get_params()["center_windows"] == "auto"
     assert DirectForecaster(window=4, horizon=2).get_params()["center_windows"] == "auto"
+
+
+# --------------------------------------------------------------------------
+# center_covariates: named covariates read relative to their window's level
+# --------------------------------------------------------------------------
+
+
+def test_center_covariates_subtracts_each_window_level_from_its_own_channels():
+    X = np.arange(2 * 5 * 4, dtype=float).reshape(2, 5, 4) ** 1.5
+    X[:, 3:, :2] = 0.0  # appended steps: unknown target and past covariate
+    centered = center_covariates(X, 3, past_channels=(1,), future_channels=(3,))
+    past_level = X[:, :3, 1].mean(axis=1)
+    future_level = X[:, :3, 3].mean(axis=1)
+    assert_allclose(centered[:, :3, 1], X[:, :3, 1] - past_level[:, None])
+    assert_array_equal(centered[:, 3:, 1], 0.0)  # a past covariate's 0 stays
+    assert_allclose(centered[:, :, 3], X[:, :, 3] - future_level[:, None])  # every step
+    assert_array_equal(centered[:, :, [0, 2]], X[:, :, [0, 2]])
+    assert not np.shares_memory(centered, X)
+    assert center_covariates(X, 3) is X  # nothing named: nothing copied
+
+
+@pytest.mark.parametrize("make, past, future", [
+    (lambda: DirectForecaster(Recorder(), window=5, horizon=3, target="y",
+                              past_covariates="past", future_covariates="promo"), 1, 2),
+    (lambda: DirectForecaster(RecordingEncoderDecoder((2,), max_iter=2, random_state=0),
+                              window=5, horizon=3, target="y", past_covariates="past",
+                              future_covariates="promo"), 1, 2),
+    (lambda: RecursiveForecaster(Recorder(), window=5, target="y",
+                                 future_covariates=["past", "promo"]), None, 2),
+], ids=["direct", "encoder-decoder", "recursive"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_regressor_reads_the_named_covariates_centered(make, past, future):
+    data = _demand()
+    seen = {}
+    for names in (None, ["past", "promo"]):
+        forecaster = make().set_params(center_covariates=names, center_windows=False,
+                                       calibration=None)
+        forecaster.fit(data.iloc[:50]).predict(future=data.iloc[50:53])
+        seen[names is not None] = forecaster.regressor_.seen_  # fit's X, then predict's
+    window = 5
+    for X, X_plain in zip(seen[True], seen[False]):
+        level = X_plain[:, :window, future].mean(axis=1, keepdims=True)
+        assert_allclose(X[:, :, future], X_plain[:, :, future] - level, atol=1e-12)
+        assert np.abs(level).max() > 0.1  # the check above is not vacuous
+        if past is not None:
+            level = X_plain[:, :window, past].mean(axis=1, keepdims=True)
+            assert_allclose(X[:, :window, past], X_plain[:, :window, past] - level, atol=1e-12)
+            assert_array_equal(X[:, window:, past], X_plain[:, window:, past])  # 0 appended
+        else:  # the recursive forecaster's "past" is a future covariate here
+            level = X_plain[:, :window, 1].mean(axis=1, keepdims=True)
+            assert_allclose(X[:, :, 1], X_plain[:, :, 1] - level, atol=1e-12)
+        assert_array_equal(X[:, :, 0], X_plain[:, :, 0])  # the target as it was
+
+
+def _priced(n=80, lift=0.0):
+    # Sales that follow the price's changes; the price steps up over time.
+    index = pd.date_range("2024-01-01", periods=n, freq="D")
+    t = np.arange(n, dtype=float)
+    price = 10.0 + 0.5 * (t // 9) - 1.5 * (t % 9 == 4)
+    return pd.DataFrame({"y": 200 - 8 * (price - 10 - 0.5 * (t // 9)) + 3 * np.sin(t),
+                         "price": price + lift}, index=index)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DirectForecaster(LSTMRegressor((3,), solver="lbfgs", max_iter=30, random_state=0),
+                             window=6, horizon=3, target="y", future_covariates="price"),
+    lambda: DirectForecaster(window=6, horizon=3, target="y", future_covariates="price",
+                             random_state=0),  # the default encoder-decoder
+    lambda: RecursiveForecaster(LSTMRegressor((3,), solver="lbfgs", max_iter=30,
+                                              random_state=0),
+                                window=6, target="y", future_covariates="price"),
+], ids=["direct LSTM", "encoder-decoder", "recursive LSTM"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_covariate_at_a_new_level_gets_the_same_forecasts(make):
+    # A centred covariate lifted by 50 reads as the same windows: the same
+    # forecasts, however far the new prices are from those fitted on.
+    data, lifted = _priced(), _priced(lift=50.0)
+    centered = make().set_params(center_covariates="price", calibration=None).fit(data.iloc[:70])
+    base = centered.predict(future=data.iloc[70:73]).to_numpy()
+    moved = centered.predict(future=lifted.iloc[70:73], history=lifted.iloc[:70]).to_numpy()
+    assert_allclose(moved, base, rtol=1e-9)
+    plain = make().set_params(calibration=None).fit(data.iloc[:70])
+    base = plain.predict(future=data.iloc[70:73]).to_numpy()
+    moved = plain.predict(future=lifted.iloc[70:73], history=lifted.iloc[:70]).to_numpy()
+    assert np.abs(moved - base).max() > 1.0
+
+
+@pytest.mark.parametrize("names, error, message", [
+    ("y", ValueError, r"center_covariates names the target 'y'; targets are centred by "
+                      r"center_windows"),
+    ("cost", ValueError, r"center_covariates names 'cost', which is neither a past covariate "
+                         r"\[\] nor a future covariate \['price'\]"),
+    ({"price"}, TypeError, r"center_covariates must be a column name or a list of names; "
+                           r"got a set"),
+    (["price", "price"], ValueError, r"column 'price' is listed twice in center_covariates"),
+])
+def test_center_covariates_names_covariates_and_a_failed_fit_changes_nothing(
+        names, error, message):
+    data = _priced()
+    forecaster = DirectForecaster(Recorder(), window=6, horizon=2, target="y",
+                                  future_covariates="price", center_covariates="price",
+                                  calibration=None).fit(data.iloc[:60])
+    before = pickle.dumps(forecaster)
+    with pytest.raises(error, match=message):
+        forecaster.set_params(center_covariates=names).fit(data)
+    forecaster.set_params(center_covariates="price")
+    assert pickle.dumps(forecaster) == before
+
+
+def test_center_covariates_is_saved_checked_on_load_and_absent_from_older_saves():
+    data = _priced()
+    forecaster = RecursiveForecaster(Recorder(), window=6, target="y", future_covariates="price",
+                                     center_covariates=["price"],
+                                     calibration=None).fit(data.iloc[:60])
+    future = data.iloc[60:63]
+    loaded = pickle.loads(pickle.dumps(forecaster))
+    assert loaded.get_params()["center_covariates"] == ["price"]
+    assert_array_equal(loaded.predict(3, future=future), forecaster.predict(3, future=future))
+    # A damaged position is refused by name on load.
+    state = forecaster.__getstate__()
+    state["_setup"] = {**state["_setup"], "centered_future": (1,)}
+    damaged = RecursiveForecaster.__new__(RecursiveForecaster)
+    with pytest.raises(ValueError, match=r"_setup's centered_future must be a tuple of "
+                                         r"increasing positions in future_covariates_ "
+                                         r"\(0 to 0\), got \(1,\)"):
+        damaged.__setstate__(state)
+    # Saved before center_covariates existed: nothing centred, as then.
+    plain = RecursiveForecaster(Recorder(), window=6, target="y", future_covariates="price",
+                                calibration=None).fit(data.iloc[:60])
+    state = plain.__getstate__()
+    del state["center_covariates"]
+    for field in ("centered_past", "centered_future"):
+        del state["_setup"][field]
+    old = RecursiveForecaster.__new__(RecursiveForecaster)
+    old.__setstate__(state)
+    assert old.get_params()["center_covariates"] is None
+    assert_array_equal(old.predict(3, future=future), plain.predict(3, future=future))

@@ -50,6 +50,9 @@ CASES = {
     "recursive past": (RecursiveForecaster, dict(past_covariates="p", gap=1,
                                                  calibration="backtest",
                                                  calibration_horizon=2), "datetime"),
+    "direct centred covariates": (DirectForecaster, dict(
+        horizon=2, past_covariates="p", future_covariates="f", center_covariates=["f", "p"]),
+        "datetime"),
 }
 
 

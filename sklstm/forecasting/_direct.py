@@ -129,6 +129,7 @@ class DirectForecaster(BaseForecaster):
         target_transform=None,
         scale_target=True,
         center_windows="auto",
+        center_covariates=None,
         dropna=False,
         calibration="holdout",
         calibration_size=0.2,
@@ -145,6 +146,7 @@ class DirectForecaster(BaseForecaster):
         self.target_transform = target_transform
         self.scale_target = scale_target
         self.center_windows = center_windows
+        self.center_covariates = center_covariates
         self.dropna = dropna
         self.calibration = calibration
         self.calibration_size = calibration_size

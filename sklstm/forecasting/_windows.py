@@ -179,6 +179,39 @@ def center_windows(X, n_targets, window):
     return centered, levels
 
 
+def center_covariates(X, window, past_channels=(), future_channels=()):
+    """Each window's covariate channels relative to their own level.
+
+    The level of a channel in a window is its mean over the ``window``
+    input steps. It is subtracted from those steps, and for future
+    covariates also from the steps after them (the appended horizon of
+    ``future_layout="appended"``, which holds their values at the target
+    times); past covariates keep their 0 there. Nothing is added back: the
+    levels are not forecast.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_windows, n_steps, n_channels), n_steps >= window
+    window : int
+    past_channels, future_channels : tuple of int
+        Channel indices of the past and the future covariates to centre.
+
+    Returns
+    -------
+    centered : ndarray of shape (n_windows, n_steps, n_channels)
+        ``X`` itself when no channel is named, else a copy.
+    """
+    if not past_channels and not future_channels:
+        return X
+    centered = X.copy()
+    for channels, steps in ((past_channels, slice(0, window)), (future_channels, slice(None))):
+        if channels:
+            channels = list(channels)
+            levels = X[:, :window, channels].mean(axis=1)
+            centered[:, steps, channels] -= levels[:, None, :]
+    return centered
+
+
 def make_windows(
     data,
     *,
