@@ -16,7 +16,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.dummy import DummyRegressor
 
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
-from sklstm.forecasting import DirectForecaster, RecursiveForecaster
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest
 from sklstm.forecasting._windows import center_covariates, center_windows
 
 
@@ -240,17 +240,21 @@ def test_center_covariates_subtracts_each_window_level_from_its_own_channels():
     assert center_covariates(X, 3) is X  # nothing named: nothing copied
 
 
-@pytest.mark.parametrize("make, past, future", [
+@pytest.mark.parametrize("make, past, future, n_known", [
+    # Future covariates shifted ahead by gap + horizon = 3: the first 2 of
+    # the 5 steps hold values up to the origin.
     (lambda: DirectForecaster(Recorder(), window=5, horizon=3, target="y",
-                              past_covariates="past", future_covariates="promo"), 1, 2),
+                              past_covariates="past", future_covariates="promo"), 1, 2, 2),
+    # Appended after the window: all 5 window steps are up to the origin.
     (lambda: DirectForecaster(RecordingEncoderDecoder((2,), max_iter=2, random_state=0),
                               window=5, horizon=3, target="y", past_covariates="past",
-                              future_covariates="promo"), 1, 2),
+                              future_covariates="promo"), 1, 2, 5),
+    # Shifted ahead by gap + 1 = 1.
     (lambda: RecursiveForecaster(Recorder(), window=5, target="y",
-                                 future_covariates=["past", "promo"]), None, 2),
+                                 future_covariates=["past", "promo"]), None, 2, 4),
 ], ids=["direct", "encoder-decoder", "recursive"])
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_the_regressor_reads_the_named_covariates_centered(make, past, future):
+def test_the_regressor_reads_the_named_covariates_centered(make, past, future, n_known):
     data = _demand()
     seen = {}
     for names in (None, ["past", "promo"]):
@@ -260,7 +264,7 @@ def test_the_regressor_reads_the_named_covariates_centered(make, past, future):
         seen[names is not None] = forecaster.regressor_.seen_  # fit's X, then predict's
     window = 5
     for X, X_plain in zip(seen[True], seen[False]):
-        level = X_plain[:, :window, future].mean(axis=1, keepdims=True)
+        level = X_plain[:, :n_known, future].mean(axis=1, keepdims=True)
         assert_allclose(X[:, :, future], X_plain[:, :, future] - level, atol=1e-12)
         assert np.abs(level).max() > 0.1  # the check above is not vacuous
         if past is not None:
@@ -268,7 +272,7 @@ def test_the_regressor_reads_the_named_covariates_centered(make, past, future):
             assert_allclose(X[:, :window, past], X_plain[:, :window, past] - level, atol=1e-12)
             assert_array_equal(X[:, window:, past], X_plain[:, window:, past])  # 0 appended
         else:  # the recursive forecaster's "past" is a future covariate here
-            level = X_plain[:, :window, 1].mean(axis=1, keepdims=True)
+            level = X_plain[:, :n_known, 1].mean(axis=1, keepdims=True)
             assert_allclose(X[:, :, 1], X_plain[:, :, 1] - level, atol=1e-12)
         assert_array_equal(X[:, :, 0], X_plain[:, :, 0])  # the target as it was
 
@@ -282,7 +286,8 @@ def _priced(n=80, lift=0.0):
                          "price": price + lift}, index=index)
 
 
-@pytest.mark.parametrize("make", [
+# The three model layouts, each reading the future covariate "price".
+PRICED_MODELS = pytest.mark.parametrize("make", [
     lambda: DirectForecaster(LSTMRegressor((3,), solver="lbfgs", max_iter=30, random_state=0),
                              window=6, horizon=3, target="y", future_covariates="price"),
     lambda: DirectForecaster(window=6, horizon=3, target="y", future_covariates="price",
@@ -291,6 +296,9 @@ def _priced(n=80, lift=0.0):
                                               random_state=0),
                                 window=6, target="y", future_covariates="price"),
 ], ids=["direct LSTM", "encoder-decoder", "recursive LSTM"])
+
+
+@PRICED_MODELS
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_covariate_at_a_new_level_gets_the_same_forecasts(make):
     # A centred covariate lifted by 50 reads as the same windows: the same
@@ -306,9 +314,44 @@ def test_a_covariate_at_a_new_level_gets_the_same_forecasts(make):
     assert np.abs(moved - base).max() > 1.0
 
 
+@PRICED_MODELS
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_centred_covariate_that_moves_after_the_origin_moves_the_forecast(make):
+    # The level comes from values up to the origin only: prices raised at
+    # the forecast steps read as raised, never as the window's new level.
+    data = _priced()
+    forecaster = make().set_params(center_covariates="price", calibration=None)
+    forecaster.fit(data.iloc[:70])
+    future = data.iloc[70:73]
+    raised = future.assign(price=future["price"] + 5.0)
+    base = forecaster.predict(future=future).to_numpy()
+    assert np.abs(forecaster.predict(future=raised).to_numpy() - base).max() > 1e-3
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: DirectForecaster(Recorder(), window=3, horizon=3, target="y",
+                              future_covariates="price", center_covariates="price"),
+     r"future covariate 'price', whose level in a window is its mean up to the window's "
+     r"origin; but it enters each window shifted ahead by 3 steps \(gap \+ the model's "
+     r"horizon\), so a window of 3 holds no value before its origin. Use window > 3\."),
+    (lambda: RecursiveForecaster(Recorder(), window=2, gap=1, target="y",
+                                 future_covariates="price", center_covariates="price"),
+     r"shifted ahead by 2 steps .* Use window > 2\."),
+    (lambda: DirectForecaster(Recorder(), window=1, horizon=2, target="y",
+                              past_covariates="price", center_covariates="price"),
+     r"past covariate 'price', but windows of one step \(window=1\) centred on their level "
+     r"are 0 everywhere"),
+], ids=["direct", "recursive gap", "past window 1"])
+def test_covariates_whose_windows_hold_no_level_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make().set_params(calibration=None).fit(_priced())
+
+
 @pytest.mark.parametrize("names, error, message", [
     ("y", ValueError, r"center_covariates names the target 'y'; targets are centred by "
                       r"center_windows"),
+    (True, TypeError, r"center_covariates takes covariate names, not True; the targets are "
+                      r"centred by center_windows"),
     ("cost", ValueError, r"center_covariates names 'cost', which is neither a past covariate "
                          r"\[\] nor a future covariate \['price'\]"),
     ({"price"}, TypeError, r"center_covariates must be a column name or a list of names; "
@@ -326,6 +369,28 @@ def test_center_covariates_names_covariates_and_a_failed_fit_changes_nothing(
         forecaster.set_params(center_covariates=names).fit(data)
     forecaster.set_params(center_covariates="price")
     assert pickle.dumps(forecaster) == before
+
+
+def test_a_tuple_label_gets_the_advice_to_put_it_in_a_list():
+    data = _priced()
+    data.columns = pd.MultiIndex.from_tuples([("sales", "y"), ("cost", "price")])
+    forecaster = DirectForecaster(Recorder(), window=6, horizon=2, target=[("sales", "y")],
+                                  future_covariates=[("cost", "price")],
+                                  center_covariates=("cost", "price"), calibration=None)
+    with pytest.raises(ValueError, match=r"names 'cost', which is neither .* A tuple is read "
+                                         r"as 2 names; .* center_covariates=\[\('cost', "
+                                         r"'price'\)\]"):
+        forecaster.fit(data)
+    forecaster.set_params(center_covariates=[("cost", "price")]).fit(data)
+    assert forecaster._setup.centered_future == (0,)
+
+
+def test_backtest_names_a_generator_of_centred_covariates():
+    forecaster = RecursiveForecaster(Recorder(), window=6, target="y", future_covariates="price",
+                                     center_covariates=(name for name in ["price"]))
+    with pytest.raises(TypeError, match=r"center_covariates must be a column name or a list "
+                                        r"of names; got an iterator"):
+        backtest(forecaster, _priced(), initial=50, horizon=1)
 
 
 def test_center_covariates_is_saved_checked_on_load_and_absent_from_older_saves():

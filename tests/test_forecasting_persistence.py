@@ -81,9 +81,11 @@ def test_names_given_as_pandas_objects_round_trip_through_skops(names):
     df = frame()
     columns = {"index": pd.Index, "series": pd.Series}[names]
     model = DirectForecaster(small_lstm(), window=4, horizon=2, random_state=0,
-                             target=columns(["y"]), future_covariates=columns(["f"]))
+                             target=columns(["y"]), future_covariates=columns(["f"]),
+                             center_covariates=columns(["f"]))
     unfitted = sio.loads(sio.dumps(model), trusted=trusted_types())
     assert unfitted.get_params()["target"] == ["y"]
+    assert unfitted.get_params()["center_covariates"] == ["f"]
     model.fit(df)
     _assert_skops_round_trip(model)
     assert isinstance(model.target, columns)  # the forecaster itself is not changed
@@ -117,6 +119,18 @@ def test_columns_labelled_by_time_round_trip_through_skops(label, cls):
     assert loaded.targets_ == (label,) and loaded.channels_ == model.channels_
     assert loaded.predict(2).name == label
     assert pickle.loads(pickle.dumps(model)).targets_ == (label,)
+
+
+@pytest.mark.parametrize("label", [pd.Timestamp("2021-05-01"), pd.Period("2021-05", "M")],
+                         ids=["timestamp", "period"])
+def test_centred_covariates_labelled_by_time_round_trip_through_skops(label):
+    df = frame()[["y", "f"]]
+    df.columns = ["y", label]
+    model = DirectForecaster(small_lstm(), window=4, horizon=2, random_state=0, target="y",
+                             past_covariates=[label], center_covariates=[label])
+    unfitted = sio.loads(sio.dumps(model), trusted=trusted_types())
+    assert unfitted.get_params()["center_covariates"] == [label]
+    _assert_skops_round_trip(model.fit(df))
 
 
 def _assert_skops_round_trip(model):

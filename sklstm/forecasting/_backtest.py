@@ -20,7 +20,7 @@ from sklearn.base import clone
 
 from .._param_validation import BOOLEAN, Interval, level_value, validate_params
 from ._columns import (
-    as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
+    _names, as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
 )
 from ._time import time_freq
 from ._windows import check_fit_length
@@ -238,6 +238,7 @@ def backtest(
     # is asked. Its own parameters are checked first, so their errors name them
     # (the column names before the clone, which cannot copy an iterator).
     role_names(forecaster.target, forecaster.past_covariates, forecaster.future_covariates)
+    _names(forecaster.center_covariates, "center_covariates")
     model = clone(forecaster)
     if coverage is None:
         model.set_params(calibration=None)

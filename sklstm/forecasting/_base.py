@@ -36,8 +36,8 @@ from .._warnings import silenced
 from ..exceptions import IterationLimitWarning
 from ._backtest import forecast_errors, observed_targets
 from ._columns import (
-    _names, as_frame, check_finite, column_values, per_target_frame, repeated_labels,
-    resolve_roles,
+    _names, _tuple_hint, as_frame, check_finite, column_values, per_target_frame,
+    repeated_labels, resolve_roles,
 )
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin, check_step_array
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
@@ -142,19 +142,21 @@ PARAMETERS_DOC = """
         itself is what is predictable, if a backtest says so.
     center_covariates : str or list of str, default=None
         Covariate columns (past or future) to read relative to their own
-        level in each window: the mean of the column over the window's input
-        steps is subtracted from its values there, and for a future
-        covariate from its values at the forecast steps too (nothing is
-        added back). For a covariate whose level drifts beyond the range it
-        was fitted on while its changes drive the target, such as a price
-        that rises over the years: the regressor then reads each price
-        against the window's, as ``center_windows`` reads each target
-        against the window's level. On the daily demand of
-        ``benchmarks/bench_future_covariates.py`` (validation days, six
-        draws), centring the logarithm of a drifting price cut the
-        errors of the encoder-decoder, the recursive LSTM and ridge by 8 to
-        12 %. Leave out covariates whose level means something in itself
-        (a promotion flag, a calendar feature).
+        level in each window, for a covariate whose level drifts beyond the
+        range it was fitted on while its changes drive the target, such as a
+        price that rises over the years: the regressor then reads each price
+        against the window's, as ``center_windows`` reads each target against
+        the window's level. The level is the covariate's mean over the
+        window's values up to its origin (future covariates enter a window
+        shifted ahead by ``gap`` plus the model's horizon, unless the
+        regressor is an encoder-decoder, so a window must be longer than that
+        shift); it is subtracted from the past covariate's input steps and
+        from all the future covariate's values, those of the forecast steps
+        included, and nothing is added back. Pass the logarithm of a
+        covariate whose effect is multiplicative. Leave out covariates whose
+        level means something in itself (a promotion flag, a calendar
+        feature). See ``benchmarks/bench_future_covariates.py``
+        (``--centered-log-price``) for its effect on a drifting price.
     dropna : bool, default=False
         If False, NaN in a used column of the fit data raises. If True, train
         on the windows that do not touch a NaN (as :func:`make_windows` with
@@ -260,10 +262,12 @@ class _Setup:
     def from_state(cls, state):
         return cls(**{**state, "transform": TARGET_TRANSFORMS[state["transform"]]})
 
-    def centered_channels(self, n_targets, n_past):
-        """Channel indices of the centred covariates: ``(past, future)``."""
-        return (tuple(n_targets + i for i in self.centered_past),
-                tuple(n_targets + n_past + i for i in self.centered_future))
+    @property
+    def future_shift(self):
+        """Steps the future covariates are shifted ahead inside a window
+        (see :func:`make_windows`): ``gap + horizon`` in the "shifted"
+        layout, 0 in the "appended" one."""
+        return self.gap + self.horizon if self.future_layout == "shifted" else 0
 
 
 def nested_models(regressor):
@@ -279,7 +283,8 @@ def nested_models(regressor):
     return [regressor] + [value for value in nested if hasattr(value, "get_params")]
 
 
-_ROLES = ("target", "past_covariates", "future_covariates")
+# Parameters that name columns, saved as lists of labels (see _map_labels).
+_ROLES = ("target", "past_covariates", "future_covariates", "center_covariates")
 _LABEL_TUPLES = ("targets_", "past_covariates_", "future_covariates_", "channels_")
 
 
@@ -437,12 +442,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             center_windows=self._resolved_center_windows(),
         )
 
-    def _centered_positions(self, roles):
+    def _centered_positions(self, frame, roles, setup):
         """``center_covariates`` as positions in the covariate roles, a dict
-        of ``centered_past`` and ``centered_future``; a ValueError for a
-        name that is no covariate."""
+        of ``centered_past`` and ``centered_future``; a clear error for a
+        name that is no covariate, or a covariate whose windows hold no
+        value to take its level from."""
+        value = self.center_covariates
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(
+                f"center_covariates takes covariate names, not {value!r}; the targets are "
+                "centred by center_windows."
+            )
         positions = {"centered_past": [], "centered_future": []}
-        for name in _names(self.center_covariates, "center_covariates"):
+        for name in _names(value, "center_covariates"):
             if name in roles.targets:
                 raise ValueError(
                     f"center_covariates names the target {name!r}; targets are centred by "
@@ -456,8 +468,31 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 raise ValueError(
                     f"center_covariates names {name!r}, which is neither a past covariate "
                     f"{list(roles.past)} nor a future covariate {list(roles.future)}."
+                    + _tuple_hint("center_covariates", value, frame)
                 )
+        if positions["centered_past"] and setup.window < 2:
+            name = roles.past[positions["centered_past"][0]]
+            raise ValueError(
+                f"center_covariates names the past covariate {name!r}, but windows of one "
+                "step (window=1) centred on their level are 0 everywhere; use window >= 2, "
+                "or leave it uncentred."
+            )
+        if positions["centered_future"] and setup.window <= setup.future_shift:
+            name = roles.future[positions["centered_future"][0]]
+            raise ValueError(
+                f"center_covariates names the future covariate {name!r}, whose level in a "
+                "window is its mean up to the window's origin; but it enters each window "
+                f"shifted ahead by {setup.future_shift} steps (gap + the model's horizon), "
+                f"so a window of {setup.window} holds no value before its origin. Use "
+                f"window > {setup.future_shift}."
+            )
         return {key: tuple(sorted(values)) for key, values in positions.items()}
+
+    def _centered_channels(self):
+        """Channel indices of the fitted centred covariates: ``(past, future)``."""
+        roles = self._role_columns()
+        return (tuple(roles["past"].start + i for i in self._setup.centered_past),
+                tuple(roles["future"].start + i for i in self._setup.centered_future))
 
     def _resolved_center_windows(self):
         """``center_windows`` as a bool: "auto" centres the windows unless
@@ -548,7 +583,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         self._refuse_y(y, "fit")
         setup = self._check_params()
         frame, roles, freq, values = self._read_fit_data(data, setup)
-        setup = replace(setup, **self._centered_positions(roles))
+        setup = replace(setup, **self._centered_positions(frame, roles, setup))
         # Staged on a copy, committed in one step: a failed fit (or
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
@@ -597,7 +632,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future_layout=setup.future_layout,
         )
         X, y = windows.X, windows.y
-        X = center_covariates(X, setup.window, *setup.centered_channels(n_targets, len(roles.past)))
+        X = center_covariates(X, setup.window, *self._centered_channels(), setup.future_shift)
         if setup.center_windows:
             X, levels = center_windows(X, n_targets, setup.window)
             y = y - np.tile(levels, setup.horizon)
@@ -999,8 +1034,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         are step-major, ``n_values / n_targets`` steps of every target."""
         n_targets = len(self.targets_)
         setup = self._setup
-        X = center_covariates(
-            X, setup.window, *setup.centered_channels(n_targets, len(self.past_covariates_)))
+        X = center_covariates(X, setup.window, *self._centered_channels(), setup.future_shift)
         if setup.center_windows:
             X, levels = center_windows(X, n_targets, setup.window)
         pred = self.regressor_.predict(X)
@@ -1280,9 +1314,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             if not (isinstance(positions, tuple)
                     and all(type(i) is int and 0 <= i < n_names for i in positions)
                     and list(positions) == sorted(set(positions))):
+                which = f"(0 to {n_names - 1})" if n_names else "(it has none: ())"
                 raise ValueError(
                     f"_setup's {field} must be a tuple of increasing positions in {role} "
-                    f"(0 to {n_names - 1}), got {positions!r}."
+                    f"{which}, got {positions!r}."
                 )
         n_targets = len(self.targets_)
         check_float_array(self.target_mean_, "target_mean_", (n_targets,), " (one per target)")

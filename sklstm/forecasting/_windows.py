@@ -152,6 +152,15 @@ def window_X(lookback, lead, origins, window, gap, horizon, future_layout="shift
     return np.concatenate([past, ahead], axis=1)
 
 
+def _subtract_levels(X, centered, channels, n_level_steps, steps):
+    """Subtract from ``centered[:, steps, channels]`` each window's mean of
+    ``X[:, :n_level_steps, channels]``, in place; return those levels, of
+    shape (n_windows, n_channels)."""
+    levels = X[:, :n_level_steps, channels].mean(axis=1)
+    centered[:, steps, channels] -= levels[:, None]
+    return levels
+
+
 def center_windows(X, n_targets, window):
     """Each window's targets relative to the window's own level.
 
@@ -173,21 +182,24 @@ def center_windows(X, n_targets, window):
     levels : ndarray of shape (n_windows, n_targets)
         Add ``np.tile(levels, n_steps_ahead)`` back to step-major forecasts.
     """
-    levels = X[:, :window, :n_targets].mean(axis=1)
     centered = X.copy()
-    centered[:, :window, :n_targets] -= levels[:, None]
+    levels = _subtract_levels(X, centered, slice(0, n_targets), window, slice(0, window))
     return centered, levels
 
 
-def center_covariates(X, window, past_channels=(), future_channels=()):
+def center_covariates(X, window, past_channels=(), future_channels=(), future_shift=0):
     """Each window's covariate channels relative to their own level.
 
-    The level of a channel in a window is its mean over the ``window``
-    input steps. It is subtracted from those steps, and for future
-    covariates also from the steps after them (the appended horizon of
-    ``future_layout="appended"``, which holds their values at the target
-    times); past covariates keep their 0 there. Nothing is added back: the
-    levels are not forecast.
+    The level of a covariate in a window is its mean over the values the
+    window holds for times up to its origin: a past covariate's ``window``
+    input steps, and a future covariate's first ``window - future_shift``
+    steps (its values in the other steps are those of later times, shifted
+    ahead by ``future_shift`` in the "shifted" layout of
+    :func:`make_windows`, 0 in the "appended" one). The level is subtracted
+    from the past covariate's input steps (its 0 in appended steps stays),
+    and from every step of the future covariate, so that its values at the
+    forecast times read against its level before them. Nothing is added
+    back: the levels are not forecast.
 
     Parameters
     ----------
@@ -195,6 +207,8 @@ def center_covariates(X, window, past_channels=(), future_channels=()):
     window : int
     past_channels, future_channels : tuple of int
         Channel indices of the past and the future covariates to centre.
+    future_shift : int, 0 <= future_shift < window
+        Steps the future covariates are shifted ahead inside the window.
 
     Returns
     -------
@@ -204,11 +218,12 @@ def center_covariates(X, window, past_channels=(), future_channels=()):
     if not past_channels and not future_channels:
         return X
     centered = X.copy()
-    for channels, steps in ((past_channels, slice(0, window)), (future_channels, slice(None))):
+    for channels, n_level_steps, steps in (
+        (past_channels, window, slice(0, window)),
+        (future_channels, window - future_shift, slice(None)),
+    ):
         if channels:
-            channels = list(channels)
-            levels = X[:, :window, channels].mean(axis=1)
-            centered[:, steps, channels] -= levels[:, None, :]
+            _subtract_levels(X, centered, list(channels), n_level_steps, steps)
     return centered
 
 
