@@ -156,7 +156,7 @@ PARAMETERS_DOC = """
         covariate whose effect is multiplicative. Leave out covariates whose
         level means something in itself (a promotion flag, a calendar
         feature). See ``benchmarks/bench_future_covariates.py``
-        (``--centered-log-price``) for its effect on a drifting price.
+        (``--price``) for its effect on a drifting price.
     dropna : bool, default=False
         If False, NaN in a used column of the fit data raises. If True, train
         on the windows that do not touch a NaN (as :func:`make_windows` with
