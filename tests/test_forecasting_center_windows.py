@@ -332,11 +332,12 @@ def test_a_centred_covariate_that_moves_after_the_origin_moves_the_forecast(make
     (lambda: DirectForecaster(Recorder(), window=3, horizon=3, target="y",
                               future_covariates="price", center_covariates="price"),
      r"future covariate 'price', whose level in a window is its mean up to the window's "
-     r"origin; but it enters each window shifted ahead by 3 steps \(gap \+ the model's "
-     r"horizon\), so a window of 3 holds no value before its origin. Use window > 3\."),
+     r"origin; but it enters each window shifted ahead by gap \+ 3 = 3 step\(s\) \(the 3 "
+     r"step\(s\) the model predicts at once\), so a window of 3 holds no value before its "
+     r"origin. Use window > 3\."),
     (lambda: RecursiveForecaster(Recorder(), window=2, gap=1, target="y",
                                  future_covariates="price", center_covariates="price"),
-     r"shifted ahead by 2 steps .* Use window > 2\."),
+     r"shifted ahead by gap \+ 1 = 2 step\(s\) .* Use window > 2\."),
     (lambda: DirectForecaster(Recorder(), window=1, horizon=2, target="y",
                               past_covariates="price", center_covariates="price"),
      r"past covariate 'price', but windows of one step \(window=1\) centred on their level "
@@ -354,6 +355,8 @@ def test_covariates_whose_windows_hold_no_level_are_refused(make, message):
                       r"centred by center_windows"),
     ("cost", ValueError, r"center_covariates names 'cost', which is neither a past covariate "
                          r"\[\] nor a future covariate \['price'\]"),
+    # A list was looked up as one label, and failed inside pandas.
+    (["price", "cost"], ValueError, r"center_covariates names 'cost', which is neither"),
     ({"price"}, TypeError, r"center_covariates must be a column name or a list of names; "
                            r"got a set"),
     (["price", "price"], ValueError, r"column 'price' is listed twice in center_covariates"),

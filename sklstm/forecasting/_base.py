@@ -122,7 +122,9 @@ PARAMETERS_DOC = """
     scale_target : bool, default=True
         Standardise each target column (after ``target_transform``) with the
         mean and standard deviation of the fit data. Forecasts are returned
-        in original units. Covariates are never rescaled: scale them first.
+        in original units. The forecaster never rescales covariates: the
+        default LSTM standardises its input channels itself, other
+        regressors may need a scaler in a Pipeline.
     center_windows : bool or "auto", default="auto"
         Read each window relative to its own level: subtract the mean of its
         target values (in model units, after ``target_transform`` and
@@ -156,7 +158,10 @@ PARAMETERS_DOC = """
         covariate whose effect is multiplicative. Leave out covariates whose
         level means something in itself (a promotion flag, a calendar
         feature). See ``benchmarks/bench_future_covariates.py``
-        (``--price``) for its effect on a drifting price.
+        (``--price``) for its effect on a drifting price. A trending past
+        covariate read raw often harms a model more than it informs it;
+        centred, it may still add little to the target's own history:
+        backtest against the model without it.
     dropna : bool, default=False
         If False, NaN in a used column of the fit data raises. If True, train
         on the windows that do not touch a NaN (as :func:`make_windows` with
@@ -482,9 +487,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             raise ValueError(
                 f"center_covariates names the future covariate {name!r}, whose level in a "
                 "window is its mean up to the window's origin; but it enters each window "
-                f"shifted ahead by {setup.future_shift} steps (gap + the model's horizon), "
-                f"so a window of {setup.window} holds no value before its origin. Use "
-                f"window > {setup.future_shift}."
+                f"shifted ahead by gap + {setup.horizon} = {setup.future_shift} step(s) "
+                f"(the {setup.horizon} step(s) the model predicts at once), so a window of "
+                f"{setup.window} holds no value before its origin. Use window > "
+                f"{setup.future_shift}."
             )
         return {key: tuple(sorted(values)) for key, values in positions.items()}
 

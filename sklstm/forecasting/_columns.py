@@ -299,8 +299,9 @@ def repeated_labels(columns, names):
 
 def _tuple_hint(role, names, frame):
     """Advice when the names of ``role`` are one column's tuple label, which
-    is read as several names (a list of names, like any sequence)."""
-    if names in frame.columns:
+    is read as several names (a list of names, like any sequence); none
+    for names given otherwise (a list cannot be looked up as a label)."""
+    if isinstance(names, tuple) and names in frame.columns:
         return (f" A tuple is read as {len(names)} names; to name the column labelled "
                 f"{names!r}, put it in a list: {role}=[{names!r}].")
     return ""
