@@ -150,9 +150,9 @@ PARAMETERS_DOC = """
         against the window's, as ``center_windows`` reads each target against
         the window's level. The level is the covariate's mean over the
         window's values up to its origin (future covariates enter a window
-        shifted ahead by ``gap`` plus the model's horizon, unless the
-        regressor is an encoder-decoder, so a window must be longer than that
-        shift); it is subtracted from the past covariate's input steps and
+        shifted ahead by ``gap`` plus the steps the model predicts at once,
+        ``horizon`` or 1 for a recursive model, unless the regressor is an
+        encoder-decoder, so a window must be longer than that shift); it is subtracted from the past covariate's input steps and
         from all the future covariate's values, those of the forecast steps
         included, and nothing is added back. Pass the logarithm of a
         covariate whose effect is multiplicative. Leave out covariates whose
