@@ -251,7 +251,7 @@ def check_head(coef, intercept, n_top, n_logits, targets, *, binary=False):
         )
     if binary and coef.shape[1] == 2:
         raise ValueError(
-            f"out_coef_ has 2 output columns, but a binary classifier has one logit, "
+            "out_coef_ has 2 output columns, but a binary classifier has one logit, "
             "whose sigmoid is the second class's probability. A two-logit softmax head "
             "(PyTorch's with CrossEntropyLoss) gives the same probabilities as one logit, "
             "their difference: from a Linear of weight (2, units) and bias (2,), "
