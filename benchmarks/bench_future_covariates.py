@@ -285,6 +285,38 @@ with the centred log price (validation, as above without ``--candidates``): recu
 ``alpha=10`` 9.70, against 9.74 for the default; a tie, so the default
 stays.
 
+Six more draws of the test days (``--data-seeds 6 7 8 9 10 11
+--log-centered-only --price centered-log``)::
+
+    data seed                6      7      8      9     10     11     mean
+    encoder-decoder        11.51   8.50  11.66  12.61  10.46   9.70  10.74
+    recursive              10.14   8.77  10.32  11.85  11.35   9.41  10.31
+    ridge                  11.05   8.33   9.68  11.18  11.20   9.30  10.12
+    oracle                  8.06   6.87   7.76   7.57   8.71   7.58   7.76
+
+Over the twelve draws the encoder-decoder trails recursive by 4 % (10.69
+against 10.31; ahead on 4 of the 12) and ridge by 5 % (10.19). Two other
+validation folds of the training days (``--validation-days FIT END``,
+the same candidate and draws as the table of price forms) tell apart
+what the validation days differ from the test days in::
+
+    fit on days   origins      encoder-decoder   recursive   ridge
+    0-360         360-540           10.26          10.54      9.91
+    0-540         540-720            9.42           9.89      9.68
+    0-720         720-900            9.74          10.13     10.48
+
+Days 720-900 are the yearly cycle's rise, the test days its fall; on the
+fall of the year before (540-720) the encoder-decoder leads as well, so
+the season is not what turns the order. Nor is the weekday of the
+origins, which ``ORIGIN_STEP = 7`` fixes for a fold (the test origins are
+Mondays, the validation origins Wednesdays): with origins on every day of
+days 720-900 (seed 0; a script outside the package), the mean MAE over
+the six draws by the origin's weekday ranged from 9.73 to 10.00 for the
+encoder-decoder and from 10.13 to 10.34 for recursive. Ridge leads where
+the fit has least data (360 days). Why the encoder-decoder, ahead of
+recursive on every validation fold, trails it on the test days is left
+open; no setting was chosen on them.
+
 Run::
 
     python benchmarks/bench_future_covariates.py
@@ -294,6 +326,9 @@ Run::
     python benchmarks/bench_future_covariates.py --tune    # the validation grid
     python benchmarks/bench_future_covariates.py --tune-regularisation --data-seeds 0 1 2 3 4 5
     python benchmarks/bench_future_covariates.py --learning-curve
+    python benchmarks/bench_future_covariates.py --tune-regularisation \
+        --candidates "adam, recurrent 0.2" --data-seeds 0 1 2 3 4 5 --price centered-log \
+        --validation-days 540 720
 """
 
 import argparse
@@ -560,11 +595,14 @@ REGULARISATION_CANDIDATES = {
 }
 
 
-def tune_regularisation(data, references, seed=0, candidates=None, center_covariates=None):
+def tune_regularisation(data, references, seed=0, candidates=None, center_covariates=None,
+                        validation_days=(N_VALIDATION_FIT, N_TRAIN)):
     """Score REGULARISATION_CANDIDATES (those named in ``candidates``, or
     all) on the training days only, log targets and centered windows, one
-    seed; ridge and the recursive default LSTM alongside."""
-    n_fit, n_end = N_VALIDATION_FIT, N_TRAIN
+    seed; ridge and the recursive default LSTM alongside. Each is fitted on
+    the days before ``validation_days[0]`` and forecasts from origins up to
+    day ``validation_days[1]``."""
+    n_fit, n_end = validation_days
     setting = dict(target_transform="log", center_windows=True,
                    center_covariates=center_covariates)
     models = make_models(seed, **setting)
@@ -680,12 +718,21 @@ def main():
                         help="how every forecaster reads the price: as it is, its "
                         "logarithm, and either relative to its level in each window "
                         "(center_covariates='price')")
+    parser.add_argument("--validation-days", type=int, nargs=2, metavar=("FIT", "END"),
+                        default=[N_VALIDATION_FIT, N_TRAIN],
+                        help="with --tune-regularisation: fit on the days before FIT and "
+                        f"forecast from origins up to day END (default: {N_VALIDATION_FIT} "
+                        f"{N_TRAIN}); END at most {N_TRAIN}, so that the test days stay unseen")
     parser.add_argument("--learning-curve", action="store_true",
                         help="the encoder-decoder and ridge on 900, 1800 and 3600 "
                         "training days (log targets, centered)")
     args = parser.parse_args()
     if args.price != "raw" and (args.tune or args.learning_curve):
         parser.error("--price goes with the test comparison and --tune-regularisation only")
+    validation_fit, validation_end = args.validation_days
+    if not WINDOW + HORIZON < validation_fit < validation_end - HORIZON <= N_TRAIN - HORIZON:
+        parser.error(f"--validation-days needs {WINDOW + HORIZON} < FIT < END - {HORIZON} and "
+                     f"END <= {N_TRAIN}, got {validation_fit} {validation_end}")
     encoder_decoder_params = {"decoder_state": args.decoder_state,
                               **json.loads(args.encoder_decoder_params)}
     settings = list(itertools.product(TARGET_TRANSFORMS, CENTER_WINDOWS))
@@ -702,8 +749,9 @@ def main():
             if args.tune_regularisation:
                 print(f"\ndata seed {data_seed}")
                 maes_by_draw[data_seed] = tune_regularisation(
-                    data, reference_maes(data, mean, shocks, N_VALIDATION_FIT, N_TRAIN),
+                    data, reference_maes(data, mean, shocks, validation_fit, validation_end),
                     candidates=args.candidates, center_covariates=center_covariates,
+                    validation_days=(validation_fit, validation_end),
                 )
                 continue
             if args.tune:
