@@ -12,7 +12,9 @@ The graph
 ---------
 1. **Input** ``X``: a 2-D table (N, n_columns), read as sequences exactly as
    ``predict`` reads it (``n_channels``, ``column_order``, ``newest_first``)
-   with Reshape, Transpose and a reversing Slice; or 3-D sequences
+   with Reshape, Transpose and a reversing Slice (a model fitted on
+   sequences of C channels reads a table of C columns as one step per
+   row, whatever its ``n_channels``); or 3-D sequences
    (N, T, n_channels) of any length T. In 3-D input, trailing steps that are
    entirely NaN are padding, as for ``predict``: the graph computes each
    sequence's length itself and passes it to the LSTM operators'
@@ -99,13 +101,20 @@ forward and backward weight sets of layer k, and the operator's
 real step, as sklstm does. Greff et al.'s gate variants (``gate_variant``)
 have no ONNX operator and are refused; ``dropout`` and
 ``recurrent_dropout`` act in training only, and do not matter here.
+
+Refused too, each with an error that says what to do instead:
+``loss="quantile"`` (no graph for the non-crossing quantile head),
+``n_exog`` > 0 (fit on 3-D sequences with the exogenous values as channels:
+the same model) and ``data_format="channels_first"`` (fit on
+``X.transpose(0, 2, 1)``: the same model). An ``LSTMEncoderDecoderRegressor``
+has no graph.
 """
 
 import contextlib
 import inspect
 import numbers
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -847,12 +856,15 @@ def _emit_classes(g, net, z, label):
 
 
 def _input_form(variable, net):
-    """Return (rank, ONNX element type) of the input, checked against the model.
+    """Return (rank, ONNX element type, net) of the input, checked against the model.
 
     The axis that predict checks (a table's columns for a model fitted on
     tables, the channels of 3-D input) must be declared, with the model's
     size: the graph cannot refuse another at run time, and would read it
     wrong (one channel broadcast to all, columns read as other steps).
+    The returned ``net`` reads a 2-D input as predict does: a model fitted
+    on sequences of C channels with ``n_channels`` other than C reads a
+    table of exactly C columns as one step per row.
     """
     if isinstance(variable.type, StringTensorType):
         raise TypeError(
@@ -863,10 +875,15 @@ def _input_form(variable, net):
     shape = list(variable.type.shape or [])
     C = net.mean.shape[0]
     if len(shape) == 2:
-        if net.n_channels != C:
+        if net.n_channels != C and shape[1] == C:
+            net = replace(net, n_channels=C)  # one step per row
+        elif net.n_channels != C:
             raise ValueError(
-                f"Cannot export for 2-D input: n_channels={net.n_channels}, but the model "
-                f"was fitted on {C} channels."
+                f"Cannot export for a 2-D input of {_declared(shape[1])} columns: the model "
+                f"was fitted on sequences of {C} channels, and with n_channels="
+                f"{net.n_channels} predict reads only a table of {C} columns, one step per "
+                f"row. Declare the input's shape as [None, {C}], or fit with n_channels={C} "
+                f"to read tables of several steps of {C} channels."
             )
         if net.n_columns is not None and shape[1] != net.n_columns:
             raise ValueError(
@@ -893,7 +910,7 @@ def _input_form(variable, net):
         )
     in_type = TensorProto.DOUBLE if isinstance(variable.type, DoubleTensorType) else (
         TensorProto.FLOAT if isinstance(variable.type, FloatTensorType) else None)
-    return len(shape), in_type
+    return len(shape), in_type, net
 
 
 def _declared(size):
@@ -961,7 +978,7 @@ def _convert(scope, operator, container):
     if g.opset < _MIN_OPSET:
         raise ValueError(f"sklstm.onnx needs target_opset >= {_MIN_OPSET}, got {g.opset}.")
     x = _only_input(operator)
-    rank, in_type = _input_form(x, net)
+    rank, in_type, net = _input_form(x, net)
     # Once per graph: a bisection over the float32 values (about 0.4 s for
     # three layers of 512 units), which _describe's other callers need not.
     largest_input = largest_safe_input(operator.raw_operator.coefs_, np.float32,
@@ -1013,7 +1030,7 @@ def _calculate_shapes(operator):
     (a regressor's with its targets' axis, one target too)."""
     net = _describe(operator.raw_operator)
     x = _only_input(operator)
-    rank, _ = _input_form(x, net)
+    rank, _, net = _input_form(x, net)
     shape = list(x.type.shape)
     N = shape[0]
     steps = []
@@ -1134,7 +1151,9 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     X_example : array-like of shape (n_samples, n_columns) or \
             (n_samples, n_timesteps, n_channels), or list of arrays
         Input of the form the model will receive: a 2-D table gives a graph
-        whose input ``X`` is (N, n_columns); 3-D sequences or a list of
+        whose input ``X`` is (N, n_columns) (for a model fitted on sequences
+        of C channels, a table of C columns: one step per row, as
+        ``predict`` reads it); 3-D sequences or a list of
         sequences give (N, T, n_channels) for any N and T, with trailing
         all-NaN steps as padding. Its dtype sets the input's: float64 and
         integers give float64 (float32 would merge integers beyond 2**24),

@@ -732,6 +732,31 @@ def test_refuses_input_declarations_the_graph_would_read_wrong():
                   _predict(on_sequences, X))
 
 
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
+@pytest.mark.parametrize("patch_length", [1, 2])
+def test_one_step_rows_of_a_model_fitted_on_sequences(cls, patch_length):
+    """predict reads a table of exactly C columns as one step per row of a
+    model fitted on sequences of C channels (MAPIE's probe is such a row);
+    the graph reads it so too, and a table of another width, or of a width
+    left unknown, is refused with the declaration to use."""
+    from skl2onnx.common.data_types import FloatTensorType
+
+    X, y = _data()
+    model = _fit(cls, X, y > 0 if cls is LSTMClassifier else y, patch_length=patch_length)
+    rows = np.random.RandomState(1).normal(size=(7, C)).astype(np.float32)
+    outputs = _run(to_onnx(model, rows), rows)
+    if cls is LSTMRegressor:
+        _assert_close(outputs[0], _predict(model, rows))
+    else:
+        np.testing.assert_array_equal(outputs[0].astype(bool), model.predict(rows))
+        _assert_close(outputs[1], model.predict_proba(rows))
+    for width in (2 * C, None):
+        with pytest.raises(ValueError, match=rf"fitted on sequences of {C} channels, and with "
+                                             rf"n_channels=1 predict reads only a table of {C} "
+                                             rf"columns.*\[None, {C}\]"):
+            skl2onnx.convert_sklearn(model, initial_types=[("X", FloatTensorType([None, width]))])
+
+
 def test_refuses_weights_of_unknown_architectures(fitted):
     model, X = fitted
     H = model.coefs_[0]["R"].shape[0]
