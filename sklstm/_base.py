@@ -818,7 +818,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             layout); trailing all-NaN steps of 3-D input are padding.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
                 (n_samples, n_timesteps[, n_outputs]) when ``return_sequences``
-            Targets.
+            Targets. A classifier's per-step targets are one label per step,
+            ``(n_samples, n_timesteps)``.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sequence.
 

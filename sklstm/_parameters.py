@@ -40,8 +40,10 @@ PARAMETERS_DOC = """
     return_sequences : bool, default=False
         If False (many-to-one), one prediction per sequence, from its last
         real step. If True (many-to-many), a prediction at every step, and
-        ``y`` gives a target per step: an array ``(n_samples, n_timesteps[,
-        n_outputs])``, whose entries after a sequence's end are ignored, or
+        ``y`` gives a target per step: an array ``(n_samples, n_timesteps)``
+        (a regressor's also ``(n_samples, n_timesteps, n_outputs)``; a
+        classifier's holds one label per step, never several), whose
+        entries after a sequence's end are ignored, or
         a list of one array per sequence, exactly as long as that sequence
         (with ``X`` a list of sequences of different lengths, a list ``y``
         is always read so).

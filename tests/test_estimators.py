@@ -185,6 +185,21 @@ def test_many_to_many_classification():
     assert isinstance(fixed.predict(X), np.ndarray) and fixed.predict(X).shape == (10, 4)
 
 
+@ignore_convergence
+def test_per_step_classification_takes_one_label_per_step():
+    """Several labels per step (per-step multilabel) are refused by name, as
+    the docstrings say; the fitted model stays as it was."""
+    X = sequences(n_samples=10, n_steps=4)
+    y = (X[..., 0] > 0).astype(int)
+    clf = LSTMClassifier((2,), return_sequences=True, max_iter=2, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match=r"one label per step.*\(10, 4, 2\)"):
+        clf.fit(X, np.stack([y, 1 - y], axis=-1))
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    assert "one label per step" in " ".join(LSTMClassifier.__doc__.split())
+    assert "one label per step" in " ".join(LSTMClassifier.fit.__doc__.split())
+
+
 LABELS = {
     "strings": np.array(["down", "up"]),
     "ints": np.array([3, 7]),
