@@ -47,6 +47,8 @@ from ._validation import (
 from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
+# The fewest samples early_stopping="auto" holds out to choose the kept epoch by.
+_AUTO_MIN_VALIDATION = 10
 # MiB of the float64 temporaries of one chunk of standardised sequences.
 _STANDARDISE_CHUNK_MIB = 1
 
@@ -904,7 +906,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         sizes, method = self._check_params()
-        if incremental and self.early_stopping:
+        if incremental and self._early_stopping_mode() is True:
             # One epoch on every sample given: nothing is held out, and the
             # validation record of an earlier fit would be lost.
             raise ValueError(
@@ -929,9 +931,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 rng = copy.deepcopy(self._rng)
             else:
                 rng = _private_rng(self.random_state)
-            split = None
-            if method is None and self.early_stopping and not incremental:
-                split = view._split_validation(seqs, Y, sample_weight, rng)
+            split, stop_on_validation = None, self._early_stopping_mode() is True
+            if method is None and not incremental:
+                split = view._validation_part(seqs, Y, sample_weight, rng)
             if not reuse_weights:
                 fitted.update(self._input_statistics(seqs, sample_weight, split))
             Y, target_state = view._scaled_targets(
@@ -962,7 +964,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 theta = fit_stochastic(
                     theta, data.take(split[0]), network, objective, rng, record, self,
                     incremental=incremental, validation=data.take(split[1]),
-                    score=view._validation_score,
+                    score=view._validation_score, stop_on_validation=stop_on_validation,
                 )
         except MemoryError as exc:
             # NumPy's error names an array shape; the user chose the sizes.
@@ -1001,8 +1003,39 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             f"(or a larger patch_length) or {smaller}. The model was left unchanged."
         )
 
-    def _split_validation(self, seqs, Y, sample_weight, rng):
-        """Indices ``(train, val)`` of the early-stopping split of the sequences ``seqs``."""
+    def _early_stopping_mode(self):
+        """``early_stopping`` as validated: "auto", True or False (a NumPy bool
+        is one of the two)."""
+        return "auto" if isinstance(self.early_stopping, str) else bool(self.early_stopping)
+
+    def _validation_part(self, seqs, Y, sample_weight, rng):
+        """Indices ``(train, val)`` of the samples held out by ``early_stopping``,
+        or None when it holds none out.
+
+        ``"auto"`` holds out a random ``validation_fraction`` of the
+        sequences when that makes at least ``_AUTO_MIN_VALIDATION`` of them
+        and both parts have weight: a loss over fewer is too noisy to choose
+        weights by.
+        """
+        mode = self._early_stopping_mode()
+        if mode != "auto":
+            return (self._split_validation(seqs, Y, sample_weight, rng, self.validation_split)
+                    if mode else None)
+        n = seqs.n_samples
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if not _AUTO_MIN_VALIDATION <= n_val < n:
+            return None
+        state = rng.get_state()
+        train, val = train_test_split(np.arange(n), test_size=n_val, random_state=rng)
+        if sample_weight is not None and not (
+                sample_weight[train].sum() > 0 and sample_weight[val].sum() > 0):
+            rng.set_state(state)  # the fit then shuffles as it would with False
+            return None
+        return train, val
+
+    def _split_validation(self, seqs, Y, sample_weight, rng, validation_split):
+        """Indices ``(train, val)`` of the early-stopping split of the sequences
+        ``seqs``, held out as ``validation_split`` says."""
         n = seqs.n_samples
         n_val = int(np.ceil(self.validation_fraction * n))
         # Two, as MLP asks: the score of one sample (R²) is not defined, and
@@ -1020,11 +1053,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"{n_val}. {advice}, or set early_stopping=False."
             )
         indices = np.arange(n)
-        if self.validation_split == "tail":
+        if validation_split == "tail":
             train, val = indices[: n - n_val], indices[n - n_val :]
         else:
             stratify = None
-            if self.validation_split == "stratified":
+            if validation_split == "stratified":
                 stratify = self._stratify_labels(Y)
                 self._check_stratifiable(stratify, n, n_val)
             train, val = train_test_split(

@@ -11,7 +11,7 @@ from ._parameters import (
     AUTO_BATCH_DOC, ATTRIBUTES_DOC, ONE_STEP_ROWS, PARAMETERS_DOC, PER_STEP_LAYOUT,
     VARIANT_WEIGHTS_DOC,
 )
-from ._param_validation import Interval, Options
+from ._param_validation import BOOLEAN, Interval, Options
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
 from ._seq2seq import EncoderDecoder, EncoderDecoderLayout
 from ._training import ENCODER_DECODER_AUTO_BATCH_SIZE
@@ -189,6 +189,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         "horizon": [Interval(numbers.Integral, 1, None)],
         "n_future_channels": [Interval(numbers.Integral, 0, None)],
         "decoder_state": [Options(str, ["encoder", "zeros"])],
+        "early_stopping": [BOOLEAN],  # its default holds nothing out
     }
 
     def __init__(

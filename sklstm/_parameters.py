@@ -13,7 +13,7 @@ from ._param_validation import BOOLEAN, RANDOM_STATE, Interval, Options
 from ._params import GATE_VARIANTS
 from ._validation import COLUMN_ORDERS, DATA_FORMATS
 
-__all__ = ["ATTRIBUTES_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS"]
+__all__ = ["ATTRIBUTES_DOC", "EARLY_STOPPING_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS"]
 
 # How a one-row 2-D X is read by a model fitted on sequences; the
 # encoder-decoder, which needs longer sequences, drops it from its docstring.
@@ -27,6 +27,16 @@ ONE_STEP_ROWS = """
 PER_STEP_LAYOUT = """ Per-step targets and outputs
         (``return_sequences``) are steps first in either layout:
         ``(n_samples, n_timesteps[, n_outputs])``."""
+
+# The early_stopping entry of PARAMETERS_DOC; the regressor, whose default is
+# "auto", documents that value in its place (REGRESSOR_EARLY_STOPPING_DOC).
+EARLY_STOPPING_DOC = """    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the samples, stop when the
+        validation loss stops improving, and restore the best weights.
+        Stochastic solvers only: the scipy solvers ignore it, as
+        ``MLPRegressor``'s L-BFGS does. ``partial_fit`` refuses it, as
+        ``MLPRegressor``'s does: each call trains one epoch on every sample.
+"""
 
 # Shared parameter documentation, formatted into both estimators' docstrings.
 # What batch_size="auto" is, as PARAMETERS_DOC says it (the encoder-decoder
@@ -187,13 +197,7 @@ PARAMETERS_DOC = """
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with ``solver="sgd"``.
 
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the samples, stop when the
-        validation loss stops improving, and restore the best weights.
-        Stochastic solvers only: the scipy solvers ignore it, as
-        ``MLPRegressor``'s L-BFGS does. ``partial_fit`` refuses it, as
-        ``MLPRegressor``'s does: each call trains one epoch on every sample.
-
+{EARLY_STOPPING_DOC}
     validation_fraction : float, default=0.1
         Fraction of samples held out for early stopping.
 
@@ -291,7 +295,8 @@ PARAMETERS_DOC = """
         when a 3-D ``X`` has more than twice as many channels as steps, the
         usual sign of a channels-first array; ``"channels_last"`` declares
         the layout and silences it.{PER_STEP_LAYOUT}
-""".replace("{ONE_STEP_ROWS}", ONE_STEP_ROWS).replace("{PER_STEP_LAYOUT}", PER_STEP_LAYOUT)
+""".replace("{ONE_STEP_ROWS}", ONE_STEP_ROWS).replace("{PER_STEP_LAYOUT}", PER_STEP_LAYOUT).replace(
+    "{EARLY_STOPPING_DOC}", EARLY_STOPPING_DOC)
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 _NON_NEGATIVE = Interval(numbers.Real, 0, None)
@@ -393,13 +398,14 @@ ATTRIBUTES_DOC = """
 
     validation_loss_curve_, validation_scores_ : list of float
         Validation loss (without the L2 penalty) and score of each epoch
-        with ``early_stopping``; empty lists without. They cover the last
+        of a fit that held samples out (``early_stopping``); empty lists
+        without. They cover the last
         ``fit`` alone: a warm start holds its validation samples out again
         and starts them anew, where ``loss_curve_`` goes on.
 
     best_validation_loss_ : float or None
-        Lowest validation loss, whose weights were restored; None without
-        ``early_stopping``.
+        Lowest validation loss, whose weights were restored; None when no
+        samples were held out.
 
     n_iter_ : int
         Epochs (or scipy iterations) run, counted over ``warm_start`` fits

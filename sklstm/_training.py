@@ -473,7 +473,7 @@ def _warn_if_worse_than_start(start_loss, end_loss, advice):
 
 def fit_stochastic(
     theta, train, network, objective, rng, record, settings, *, incremental,
-    validation=None, score=None,
+    validation=None, score=None, stop_on_validation=True,
 ):
     """Train ``theta`` with SGD or Adam; update ``record``; return the new weights.
 
@@ -494,6 +494,10 @@ def fit_stochastic(
         One epoch, continuing ``record.optimizer`` (``partial_fit``).
     score : callable, optional
         ``score(z, Y, seqs, sample_weight) -> float`` of the validation samples.
+    stop_on_validation : bool
+        With ``validation``: whether its loss decides when to stop (early
+        stopping), or only which epoch's weights are kept, training stopping
+        on the training loss as without validation (``early_stopping="auto"``).
 
     Returns
     -------
@@ -502,7 +506,7 @@ def fit_stochastic(
     """
     theta = theta.copy()
     optimizer = _make_optimizer(settings, theta, record.optimizer if incremental else None)
-    early_stopping = validation is not None
+    early_stopping = validation is not None and stop_on_validation
     tracker = NoImprovement(
         settings.tol, ties_improve=not early_stopping,
         best=None if early_stopping else record.best_loss, count=record.no_improvement,
@@ -531,15 +535,21 @@ def fit_stochastic(
         record.end_epoch(epoch_loss, train.seqs.n_samples)
         optimizer.iteration_ends(record.t)
         line = f"Iteration {record.n_iter}, loss = {epoch_loss:.8f}"
-        if early_stopping:
+        if validation is not None:
             val_loss, val_score = _validate(theta, validation, network, objective, score)
             record.validation_loss_curve.append(val_loss)
             record.validation_scores.append(val_score)
             line += f", validation loss = {val_loss:.8f}"
-            if tracker.update(val_loss):
+            if early_stopping:
+                best = tracker.update(val_loss)
+            else:
+                # A non-finite loss (an overflowing forward pass) is never the best.
+                best = np.isfinite(val_loss) and (
+                    record.best_validation_loss is None or val_loss < record.best_validation_loss)
+            if best:
                 record.best_validation_loss = val_loss
                 best_theta = theta.copy()
-        else:
+        if not early_stopping:
             tracker.update(epoch_loss)
         record.best_loss = min(record.best_loss, epoch_loss)
         _print(settings, line + f", elapsed {time.perf_counter() - start:.2f} s")

@@ -11,8 +11,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklstm import LSTMClassifier, LSTMRegressor
 
 # Small enough to be fast, large enough to pass check_*_train's accuracy bars.
+# check_regressors_train scores the training samples, whose noise the
+# regressor's default early_stopping="auto" declines to learn: at this rate
+# its 20 held-out samples chose epoch 10 (training R² 0.30, under the bar of
+# 0.5). The default instance, "auto" included, is checked below.
 FAST_PARAMS = dict(hidden_layer_sizes=(4,), max_iter=100, learning_rate_init=0.05,
-                   random_state=0)
+                   early_stopping=False, random_state=0)
 
 
 @parametrize_with_checks([LSTMRegressor(**FAST_PARAMS), LSTMClassifier(**FAST_PARAMS)])

@@ -325,8 +325,10 @@ def test_invalid_loss_or_quantiles_raise(params, error, match):
 
 
 # scikit-learn's checks pass for the quantile loss too, with no expected failures
+# (early_stopping=False, as for the fast instances of tests/test_common.py)
 @parametrize_with_checks([LSTMRegressor(hidden_layer_sizes=(4,), max_iter=100, loss="quantile",
-                                        learning_rate_init=0.05, random_state=0)])
+                                        learning_rate_init=0.05, early_stopping=False,
+                                        random_state=0)])
 def test_quantile_regressor_is_a_sklearn_estimator(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
