@@ -969,9 +969,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         except MemoryError as exc:
             # NumPy's error names an array shape; the user chose the sizes.
             raise ValueError(self._memory_refusal(network, dtype, seqs, method, exc)) from None
-        if method is not None:
+        if method is not None or record.optimizer is None:
             # Moments of an earlier Adam or SGD fit belong to weights the scipy
-            # solver has moved since: partial_fit must not continue them.
+            # solver has moved since, or to epochs after those held-out
+            # samples chose: partial_fit must not continue them.
             for name in ("_optimizer", "_no_improvement_count"):
                 fitted.pop(name, None)
         fitted.update(
@@ -1013,9 +1014,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         or None when it holds none out.
 
         ``"auto"`` holds out a random ``validation_fraction`` of the
-        sequences when that makes at least ``_AUTO_MIN_VALIDATION`` of them
-        and both parts have weight: a loss over fewer is too noisy to choose
-        weights by.
+        sequences when that makes at least ``_AUTO_MIN_VALIDATION`` of them,
+        of positive weight, and the training part has weight: a loss over
+        fewer is too noisy to choose weights by.
         """
         mode = self._early_stopping_mode()
         if mode != "auto":
@@ -1028,7 +1029,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         state = rng.get_state()
         train, val = train_test_split(np.arange(n), test_size=n_val, random_state=rng)
         if sample_weight is not None and not (
-                sample_weight[train].sum() > 0 and sample_weight[val].sum() > 0):
+                sample_weight[train].sum() > 0
+                and np.count_nonzero(sample_weight[val] > 0) >= _AUTO_MIN_VALIDATION):
             rng.set_state(state)  # the fit then shuffles as it would with False
             return None
         return train, val

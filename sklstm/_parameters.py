@@ -202,7 +202,7 @@ PARAMETERS_DOC = """
         Fraction of samples held out for early stopping.
 
     validation_split : {"tail", "shuffle", "stratified"}, default="tail"
-        Which samples are held out: the last ones (time order kept, for
+        Which samples ``early_stopping=True`` holds out: the last ones (time order kept, for
         windows cut from one series), a random subset, or a random subset
         stratified by class (classifier only). "tail" leaves no gap: the
         last ``horizon - 1`` training windows of a series share targets with
@@ -391,7 +391,10 @@ ATTRIBUTES_DOC = """
         and with its own penalty, ``alpha / (2 W)`` of its batch.
 
     best_loss_ : float
-        Lowest training loss reached.
+        Lowest training loss reached; ``inf`` where held-out samples chose
+        an earlier epoch's weights (``early_stopping``), whose loss on all
+        the samples no epoch measured: ``partial_fit`` then counts epochs
+        without improvement from its own first one.
 
     loss_curve_ : list of float
         Training loss of each epoch (or scipy iteration), as ``loss_``.
@@ -404,8 +407,9 @@ ATTRIBUTES_DOC = """
         and starts them anew, where ``loss_curve_`` goes on.
 
     best_validation_loss_ : float or None
-        Lowest validation loss, whose weights were restored; None when no
-        samples were held out.
+        Lowest validation loss, whose weights were restored (the epoch of
+        the smallest entry of ``validation_loss_curve_``, NaN counting as
+        infinite); None when no samples were held out.
 
     n_iter_ : int
         Epochs (or scipy iterations) run, counted over ``warm_start`` fits

@@ -23,14 +23,19 @@ REGRESSOR_EARLY_STOPPING_DOC = """    early_stopping : bool or "auto", default="
         How held-out samples steer a fit with ``solver="adam"`` or ``"sgd"``
         (the scipy solvers ignore it, as ``MLPRegressor``'s L-BFGS does).
         ``"auto"`` holds out a random ``validation_fraction`` of the samples
-        when that makes at least 10 of them: training runs and stops as
-        without them (on the training loss), and the weights of the epoch
-        of lowest validation loss are kept. On noisy targets the training
-        loss keeps falling as the network learns the noise; the held-out
-        loss tells when that began (on a signal plus five times its variance
-        in noise, held-out R² 0.13 where training on every sample to the
-        end gave -0.58; ``benchmarks/bench_realdata.py``). With fewer
-        samples, or where a part would have no weight, it acts as False.
+        (whatever ``validation_split`` says; drawn anew at each fit, the
+        same part for an int ``random_state``) when that makes at least 10
+        of positive weight: training runs and stops as without them (on
+        the training loss), and the weights of the epoch of lowest
+        validation loss are kept. On noisy targets the training loss keeps
+        falling as the network learns the noise; the held-out loss tells
+        when that began (on a signal plus five times its variance in noise,
+        held-out R² 0.004 where training on every sample gave -0.575, mean
+        of three seeds; ``benchmarks/bench_realdata.py --noisy``). With
+        fewer samples, or a training part of no weight, it acts as False.
+        Lag windows cut from one series share values, so a random part
+        reads optimistic there; ``True`` with ``validation_split="tail"``
+        holds out the latest windows instead.
         ``True`` holds out the ``validation_split`` part, stops when the
         validation loss stops improving and restores the best weights;
         ``False`` trains on every sample. ``partial_fit`` refuses True (each

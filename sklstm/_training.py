@@ -407,8 +407,10 @@ def _penalty_advice(objective, data):
             "up (for example to a mean of 1) or lower alpha.")
 
 
-def _report_divergence(epoch, n_iter, advice):
-    """Raise if the first epoch diverged; else warn that training stopped early."""
+def _report_divergence(epoch, n_iter, advice, kept):
+    """Raise if the first epoch diverged; else warn that training stopped
+    early, keeping the weights of epoch ``kept`` (``n_iter``, the last one
+    completed, unless held-out samples chose an earlier one)."""
     if epoch == 0:
         raise ValueError(
             "Training diverged: the loss, the weights or the optimizer's moments became "
@@ -417,7 +419,7 @@ def _report_divergence(epoch, n_iter, advice):
     warnings.warn(
         f"Training diverged in epoch {n_iter + 1}: the loss, the weights or the "
         f"optimizer's moments became non-finite. Stopped and kept the weights of epoch "
-        f"{n_iter}. {advice}",
+        f"{kept}{'' if kept == n_iter else ' (the lowest validation loss)'}. {advice}",
         ConvergenceWarning,
     )
 
@@ -511,7 +513,9 @@ def fit_stochastic(
         settings.tol, ties_improve=not early_stopping,
         best=None if early_stopping else record.best_loss, count=record.no_improvement,
     )
-    best_theta, diverged = None, False
+    # The weights held-out samples chose, the epoch (of this call) they are
+    # from, and the last epoch that completed.
+    best_theta, best_epoch, last_epoch, diverged = None, None, None, False
     advice = _DIVERGENCE_ADVICE + _penalty_advice(objective, train)
     # A fresh fit (not partial_fit's single epoch, nor a warm start, which
     # may deliberately trade data loss for a larger alpha) is also checked
@@ -527,12 +531,14 @@ def fit_stochastic(
         run = _run_epoch(theta, optimizer, train, network, objective, rng, settings)
         if run is None:
             theta, optimizer, diverged = last_theta, last_optimizer, True
-            _report_divergence(epoch, record.n_iter, advice)
+            kept = record.n_iter if best_epoch is None else first_epoch + best_epoch + 1
+            _report_divergence(epoch, record.n_iter, advice, kept)
             break
         epoch_loss, first_loss = run
         if epoch == 0:
             first_batch_loss = first_loss
         record.end_epoch(epoch_loss, train.seqs.n_samples)
+        last_epoch = epoch
         optimizer.iteration_ends(record.t)
         line = f"Iteration {record.n_iter}, loss = {epoch_loss:.8f}"
         if validation is not None:
@@ -540,15 +546,16 @@ def fit_stochastic(
             record.validation_loss_curve.append(val_loss)
             record.validation_scores.append(val_score)
             line += f", validation loss = {val_loss:.8f}"
+            # NaN (from an overflowing forward pass) compares as the worst loss.
+            val_loss = np.inf if np.isnan(val_loss) else val_loss
             if early_stopping:
                 best = tracker.update(val_loss)
             else:
-                # A non-finite loss (an overflowing forward pass) is never the best.
-                best = np.isfinite(val_loss) and (
-                    record.best_validation_loss is None or val_loss < record.best_validation_loss)
+                best = (record.best_validation_loss is None
+                        or val_loss < record.best_validation_loss)
             if best:
                 record.best_validation_loss = val_loss
-                best_theta = theta.copy()
+                best_theta, best_epoch = theta.copy(), epoch
         if not early_stopping:
             tracker.update(epoch_loss)
         record.best_loss = min(record.best_loss, epoch_loss)
@@ -556,7 +563,10 @@ def fit_stochastic(
         what = "Validation loss" if early_stopping else "Training loss"
         if _should_stop(tracker, optimizer, settings, what):
             break
-        if not incremental and epoch == settings.max_iter - 1:
+        # At the cap, more epochs could help unless the held-out loss has not
+        # improved for n_iter_no_change epochs (early_stopping="auto").
+        if not incremental and epoch == settings.max_iter - 1 and (
+                best_epoch is None or epoch - best_epoch <= settings.n_iter_no_change):
             _warn_at_the_cap(
                 f"Stochastic optimizer: maximum iterations ({settings.max_iter}) reached "
                 "and the optimization hasn't converged yet."
@@ -567,7 +577,14 @@ def fit_stochastic(
         if start_loss is not None:
             _warn_if_worse_than_start(
                 start_loss, _logits_and_loss(final, train, network, objective)[1], advice)
-    record.optimizer, record.no_improvement = optimizer, tracker.count
+    if best_epoch is not None and best_epoch != last_epoch:
+        # The kept weights are an earlier epoch's: the optimizer's moments and
+        # the no-improvement count belong to later ones, and no loss of the
+        # kept weights on all the samples was measured (that epoch's was on
+        # the training part), so partial_fit starts afresh from them.
+        record.optimizer, record.no_improvement, record.best_loss = None, 0, np.inf
+    else:
+        record.optimizer, record.no_improvement = optimizer, tracker.count
     return final
 
 

@@ -132,3 +132,71 @@ def test_the_default_does_not_learn_the_noise_of_noisy_targets():
     assert r2_score(y_new, default.predict(X_new)) > 0
     assert r2_score(signal_new, default.predict(X_new)) > r2_score(
         signal_new, off.predict(X_new)) + 1
+
+
+def test_partial_fit_after_auto_starts_from_the_kept_epoch():
+    """The optimizer's moments, the no-improvement count and the best
+    training loss of the epochs after the kept one are dropped: SGD's
+    adaptive rate was cut from 0.01 to 0.0004 by fifteen partial_fit calls
+    that could not beat a later epoch's training loss."""
+    X, y, _ = noisy_mean(300, 0, n_steps=8)
+    params = dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate="adaptive",
+                  learning_rate_init=0.01, max_iter=200, random_state=0)
+    auto = LSTMRegressor(**params).fit(X, y)
+    kept = int(np.argmin(auto.validation_loss_curve_))
+    assert kept < auto.n_iter_ - 1
+    assert not hasattr(auto, "_optimizer")
+    assert auto.best_loss_ == np.inf
+    for _ in range(15):
+        auto.partial_fit(X, y)
+    assert auto._optimizer.learning_rate == 0.01
+
+
+def test_divergence_names_the_kept_epoch():
+    X, y, _ = noisy_mean(200, 4, n_steps=4)
+    model = LSTMRegressor((4,), solver="sgd", learning_rate_init=1e4, alpha=1e3, max_iter=30,
+                          random_state=0)
+    with pytest.warns(ConvergenceWarning, match="diverged") as record:
+        model.fit(X, y)
+    message = next(str(w.message) for w in record if "diverged" in str(w.message))
+    kept = int(np.argmin(model.validation_loss_curve_)) + 1
+    if kept < model.n_iter_:
+        assert f"kept the weights of epoch {kept} (the lowest validation loss)" in message
+    else:
+        assert f"kept the weights of epoch {kept}." in message
+
+
+def test_a_non_finite_validation_loss_counts_as_the_worst():
+    X, y, _ = noisy_mean(101, 5, n_steps=5)
+    y[100] = 1e200  # overflows every validation loss it falls in
+    model = LSTMRegressor((3,), max_iter=5, validation_fraction=0.5, random_state=0).fit(X, y)
+    curve = np.array(model.validation_loss_curve_)
+    assert not np.isfinite(curve).all()  # the case under test
+    assert model.best_validation_loss_ == np.where(np.isnan(curve), np.inf, curve).min()
+
+
+def test_no_cap_warning_once_the_held_out_loss_has_stopped_improving():
+    """More epochs cannot change weights chosen long before the cap, so
+    "increase max_iter" would be bad advice; trained on every sample, the
+    same fit warns."""
+    from sklstm.exceptions import IterationLimitWarning
+
+    X, y, _ = noisy_mean(150, 0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        auto = LSTMRegressor((8,), max_iter=60, random_state=0).fit(X, y)
+    assert auto.n_iter_ == 60
+    assert 60 - 1 - int(np.argmin(auto.validation_loss_curve_)) > auto.n_iter_no_change
+    assert not [w for w in caught if issubclass(w.category, IterationLimitWarning)]
+    with pytest.warns(IterationLimitWarning):
+        LSTMRegressor((8,), max_iter=60, random_state=0, early_stopping=False).fit(X, y)
+
+
+def test_auto_needs_ten_held_out_samples_of_positive_weight():
+    X, y, _ = noisy_mean(200, 6, n_steps=4)
+    weights = np.zeros(len(y))
+    weights[:12] = 1.0  # a random 20 held out hold about one of them
+    params = dict(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+    auto = LSTMRegressor(**params).fit(X, y, sample_weight=weights)
+    off = LSTMRegressor(**params, early_stopping=False).fit(X, y, sample_weight=weights)
+    assert same_fit(auto, off) and auto.validation_scores_ == []
