@@ -91,6 +91,23 @@ def _check_columns(estimator, X, *, reset):
         raise type(error)(str(error)) from None
 
 
+def table_layout(n_channels, n_exog, n_fitted_channels, fitted_on_table, n_columns):
+    """``(n_channels, n_exog)`` with which a fitted model reads a 2-D table of
+    ``n_columns`` columns (None: unknown), given its parameters ``n_channels``
+    and ``n_exog``.
+
+    A model fitted on sequences (3-D or lists) of ``n_fitted_channels``
+    channels reads a table of exactly that many columns as sequences of one
+    step, one column per channel, its exogenous channels among them: no
+    other reading of such a table fits it. (MAPIE, for one, probes fitted
+    models with ``predict(np.zeros((1, n_features_in_)))``.) Any other table
+    is read as the parameters say.
+    """
+    if fitted_on_table or n_columns != n_fitted_channels:
+        return n_channels, n_exog
+    return n_fitted_channels, 0
+
+
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Base class of the LSTM estimators. Use LSTMRegressor or LSTMClassifier."""
 
@@ -377,18 +394,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return state
 
     def _table_layout(self, X):
-        """``(n_channels, n_exog)`` with which a fitted model reads a 2-D ``X``.
-
-        A model fitted on sequences (3-D or lists) reads a 2-D array of
-        exactly ``n_features_in_`` columns as sequences of one step, one
-        column per channel, its exogenous channels among them: no other
-        reading of such a table fits it. (MAPIE, for one, probes fitted
-        models with ``predict(np.zeros((1, n_features_in_)))``.)
-        """
-        declared = (self.n_channels, self.n_exog)
+        """``(n_channels, n_exog)`` with which a fitted model reads a 2-D ``X``
+        (see :func:`table_layout`); its parameters for other input. A model
+        fitted on tables reads them so whatever X is, and does not inspect
+        X here (``np.ndim`` would call into array-likes that refuse it)."""
         if self._fitted_on_table or is_list_of_sequences(X) or np.ndim(X) != 2:
-            return declared
-        return (self.input_mean_.size, 0) if np.shape(X)[1] == self.input_mean_.size else declared
+            return self.n_channels, self.n_exog
+        return table_layout(self.n_channels, self.n_exog, self.input_mean_.size,
+                            self._fitted_on_table, np.shape(X)[1])
 
     @staticmethod
     def _standardised(seqs, mean, scale, dtype):
@@ -1023,7 +1036,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return (self._split_validation(seqs, Y, sample_weight, rng, self.validation_split)
                     if mode else None)
         n = seqs.n_samples
-        n_val = int(np.ceil(self.validation_fraction * n))
+        n_val = self._held_out_count(n)
         if not _AUTO_MIN_VALIDATION <= n_val < n:
             return None
         state = rng.get_state()
@@ -1035,11 +1048,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return None
         return train, val
 
+    def _held_out_count(self, n_samples):
+        """How many of ``n_samples`` sequences ``validation_fraction`` holds out."""
+        return int(np.ceil(self.validation_fraction * n_samples))
+
     def _split_validation(self, seqs, Y, sample_weight, rng, validation_split):
         """Indices ``(train, val)`` of the early-stopping split of the sequences
         ``seqs``, held out as ``validation_split`` says."""
         n = seqs.n_samples
-        n_val = int(np.ceil(self.validation_fraction * n))
+        n_val = self._held_out_count(n)
         # Two, as MLP asks: the score of one sample (R²) is not defined, and
         # it warned and recorded NaN at every epoch.
         if n_val < 2 or n_val >= n:

@@ -513,6 +513,9 @@ def fit_stochastic(
         settings.tol, ties_improve=not early_stopping,
         best=None if early_stopping else record.best_loss, count=record.no_improvement,
     )
+    # Which epoch's weights to keep: with early stopping its own tracker;
+    # otherwise the held-out loss only chooses them (early_stopping="auto").
+    held_out = tracker if early_stopping else NoImprovement(settings.tol, ties_improve=False)
     # The weights held-out samples chose, the epoch (of this call) they are
     # from, and the last epoch that completed.
     best_theta, best_epoch, last_epoch, diverged = None, None, None, False
@@ -548,12 +551,7 @@ def fit_stochastic(
             line += f", validation loss = {val_loss:.8f}"
             # NaN (from an overflowing forward pass) compares as the worst loss.
             val_loss = np.inf if np.isnan(val_loss) else val_loss
-            if early_stopping:
-                best = tracker.update(val_loss)
-            else:
-                best = (record.best_validation_loss is None
-                        or val_loss < record.best_validation_loss)
-            if best:
+            if held_out.update(val_loss):
                 record.best_validation_loss = val_loss
                 best_theta, best_epoch = theta.copy(), epoch
         if not early_stopping:

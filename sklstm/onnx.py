@@ -138,6 +138,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 # The public names, not their private modules, which may move.
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
+from ._base import table_layout
 from ._lstm import largest_safe_input
 from ._validation import is_list_of_sequences
 from ._warnings import silenced
@@ -875,9 +876,10 @@ def _input_form(variable, net):
     shape = list(variable.type.shape or [])
     C = net.mean.shape[0]
     if len(shape) == 2:
-        if net.n_channels != C and shape[1] == C:
-            net = replace(net, n_channels=C)  # one step per row
-        elif net.n_channels != C:
+        # n_exog is refused before here: the graph reads no exogenous columns.
+        n_channels, _ = table_layout(net.n_channels, 0, C, net.n_columns is not None, shape[1])
+        net = replace(net, n_channels=n_channels)
+        if net.n_channels != C:
             raise ValueError(
                 f"Cannot export for a 2-D input of {_declared(shape[1])} columns: the model "
                 f"was fitted on sequences of {C} channels, and with n_channels="
