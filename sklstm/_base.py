@@ -1099,9 +1099,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Refuse a split whose training part lacks what the model must learn
         (a classifier's classes); regressors have nothing to check."""
 
-    def _stratify_labels(self, Y):
-        raise ValueError("validation_split='stratified' is only available for classifiers.")
-
     def _check_stratifiable(self, labels, n, n_val):
         """Refuse, in the user's terms, a stratified split that cannot be made.
 

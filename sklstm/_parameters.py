@@ -202,12 +202,13 @@ PARAMETERS_DOC = """
         Fraction of samples held out for early stopping.
 
     validation_split : {"tail", "shuffle", "stratified"}, default="tail"
-        Which samples ``early_stopping=True`` holds out: the last ones (time order kept, for
-        windows cut from one series), a random subset, or a random subset
-        stratified by class (classifier only). "tail" leaves no gap: the
-        last ``horizon - 1`` training windows of a series share targets with
-        the first held-out ones, which makes the validation loss a little
-        optimistic; only the stopping epoch depends on it.
+        Which samples ``early_stopping=True`` holds out: the last ones (time
+        order kept, for windows cut from one series), a random subset, or a
+        random subset stratified by class (classifiers only: regressors
+        refuse it). "tail" leaves no gap: the last ``horizon - 1`` training
+        windows of a series share targets with the first held-out ones,
+        which makes the validation loss a little optimistic; only the
+        stopping epoch depends on it.
 
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's moment decay rates and numerical stabiliser.

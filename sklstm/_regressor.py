@@ -146,6 +146,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         "quantiles": [IncreasingLevels()],
         "scale_targets": [BOOLEAN],
         "early_stopping": [BOOLEAN, Options(str, {"auto"})],
+        # Refused whatever early_stopping is: there are no classes to stratify by.
+        "validation_split": [Options(str, {"tail", "shuffle"})],
     }
 
     def __init__(

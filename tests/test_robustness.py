@@ -26,7 +26,7 @@ from scipy.special import log_softmax
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm._loss import OUTPUT_ACTIVATIONS
 from sklstm._lstm import lstm_backward, lstm_forward
 
@@ -369,11 +369,20 @@ def test_complex_sample_weight_is_rejected():
             LSTMRegressor(**FAST).fit(X, y, sample_weight=objects)
 
 
-def test_stratified_split_is_for_classifiers_only():
+@pytest.mark.parametrize("Model, early_stopping", [
+    (LSTMRegressor, True), (LSTMRegressor, False), (LSTMRegressor, "auto"),
+    (LSTMEncoderDecoderRegressor, True), (LSTMEncoderDecoderRegressor, False),
+])
+def test_stratified_split_is_refused_by_regressors(Model, early_stopping):
+    # Refused even where nothing is held out: a regressor has no classes to
+    # stratify by, and accepting it would let the setting mislead later.
     X, y = _Xy(LSTMRegressor)
-    model = LSTMRegressor(**FAST, early_stopping=True, validation_split="stratified")
-    with pytest.raises(ValueError, match="only available for classifiers"):
+    model = Model(**FAST, early_stopping=early_stopping, validation_split="stratified")
+    with pytest.raises(ValueError, match=(
+            f"{Model.__name__}: validation_split must be one of 'shuffle', 'tail', "
+            "got 'stratified'")):
         model.fit(X, y)
+    assert not hasattr(model, "n_iter_")
 
 
 def test_unseen_classes_in_partial_fit():

@@ -307,8 +307,6 @@ def test_standardisation_ignores_the_validation_part():
 @ignore_convergence
 def test_early_stopping_split_errors():
     X, y = sum_of_last_two()
-    with pytest.raises(ValueError, match="only available for classifiers"):
-        LSTMRegressor((2,), early_stopping=True, validation_split="stratified").fit(X, y)
     # the advice says which way the fraction must move, if any can work
     with pytest.raises(ValueError, match="at least one training and two validation samples: "
                                          r"3 samples .* hold out 3\. Lower validation_fraction "
