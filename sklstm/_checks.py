@@ -21,7 +21,7 @@ __all__ = [
     "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
     "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
-    "refuse_inexact_integers", "largest_magnitude",
+    "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -200,6 +200,38 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
         f"both would become {rounded[first]:.17g}. Re-encode them ({remedy}), or "
         "convert them to float64 yourself to accept the merge."
     )
+
+
+def refuse_inexact_integers_across(pieces, name, place):
+    """:func:`refuse_inexact_integers` of arrays checked one by one already,
+    across them: the sequences of a list, say, of which two distinct
+    integers in different pieces could still merge.
+
+    ``pieces`` are 2-D arrays of the same number of columns, as read (before
+    the cast to float64); ``place(k, row, column)`` names a value of piece
+    ``k``. Only pieces that can hold an integer at or beyond 2**53 are
+    joined (integer arrays holding one, object and long double arrays), so
+    that lists of ordinary integers cost one comparison each.
+    """
+    def may_merge(piece):
+        if piece.dtype.kind in "iu":
+            return piece.size and (piece.max() >= _EXACT_INTEGERS
+                                   or (piece.dtype.kind == "i" and piece.min() <= -_EXACT_INTEGERS))
+        return piece.dtype == object or (piece.dtype.kind == "f" and piece.dtype.itemsize > 8)
+
+    kept = [k for k, piece in enumerate(pieces) if may_merge(piece)]
+    if len(kept) < 2:
+        return
+    joined = [pieces[k] for k in kept]
+    if len({piece.dtype for piece in joined}) > 1:
+        joined = [piece.astype(object) for piece in joined]
+    starts = np.cumsum([0] + [len(piece) for piece in joined])
+
+    def joined_place(index):
+        j = int(np.searchsorted(starts, index[0], side="right")) - 1
+        return place(kept[j], index[0] - starts[j], index[1])
+
+    refuse_inexact_integers(np.concatenate(joined), name, place=joined_place)
 
 
 def _is_integer(value):

@@ -46,7 +46,8 @@ from scipy import sparse
 from sklearn.utils import check_array
 
 from ._checks import (
-    first_non_finite, refuse_inexact_integers, reject_masked, reject_records,
+    first_non_finite, refuse_inexact_integers, refuse_inexact_integers_across, reject_masked,
+    reject_records,
 )
 from ._loss import step_weights
 from ._warnings import warn
@@ -629,7 +630,7 @@ def _list_to_padded(X, name, channels_first):
         The items' column names when the items are DataFrames (see
         :func:`_names_and_labels`).
     """
-    seqs = []
+    seqs, as_read = [], []
     for k, seq in enumerate(X):
         item = f"{name}[{k}]"
         if sparse.issparse(seq) or _is_sparse_frame(seq) or isinstance(seq, np.ma.MaskedArray):
@@ -651,8 +652,10 @@ def _list_to_padded(X, name, channels_first):
         arr = _as_float_array(
             seq, item, allow_nd=False, ensure_min_samples=0, ensure_min_features=0
         )
+        read = seq.to_numpy() if isinstance(seq, pd.DataFrame) else seq
         if transpose:
-            arr = arr.T
+            arr, read = arr.T, read.T
+        as_read.append(read)
         if arr.shape[0] == 0:
             raise ValueError(f"Sequence {k} of {name} has no time steps.")
         if arr.shape[1] == 0:
@@ -679,6 +682,10 @@ def _list_to_padded(X, name, channels_first):
             f"All sequences of {name} must have the same number of channels: "
             f"sequence 0 has {first}, sequence {bad} has {seqs[bad].shape[1]}."
         )
+    # Each sequence was checked on its own; two of them may still hold
+    # distinct integers that float64 would merge.
+    refuse_inexact_integers_across(
+        as_read, name, lambda k, step, channel: f"sequence {k}, step {step}, channel {channel}")
     lengths = np.array([s.shape[0] for s in seqs], dtype=np.intp)
     values = np.zeros((len(seqs), lengths.max(), channels.pop()), np.result_type(*seqs))
     for k, s in enumerate(seqs):

@@ -1997,6 +1997,19 @@ def test_integers_float64_would_merge_are_refused_by_place():
          "X " + pair.format(r"index \[0, 0, 0\]", r"index \[0, 1, 0\]")),
         (lambda: LSTMRegressor(**FAST).fit(list(big), y),
          r"X\[0\] " + pair.format(r"index \[0, 0\]", r"index \[1, 0\]")),
+        # Sequences of a list that merge only with each other: one value each,
+        # as Python ints, or in two integer dtypes (each checked alone passed).
+        (lambda: LSTMRegressor(**FAST).fit([row[:1] for row in big], y),
+         "X " + pair.format("sequence 0, step 0, channel 0", "sequence 1, step 0, channel 0")),
+        (lambda: LSTMRegressor(**FAST).fit(
+            [[int(v)] * (1 + k % 2) for k, v in enumerate(big[:, 0, 0])], y),
+         "X " + pair.format("sequence 0, step 0, channel 0", "sequence 1, step 0, channel 0")),
+        (lambda: LSTMRegressor(**FAST).fit(
+            [big[0, :1].astype(np.uint64)] + [row[:1] for row in big[1:]], y),
+         "X " + pair.format("sequence 0, step 0, channel 0", "sequence 1, step 0, channel 0")),
+        (lambda: LSTMRegressor(**FAST).fit(
+            [pd.DataFrame(row[:1]) for row in big], y),
+         "X " + pair.format("sequence 0, step 0, channel 0", "sequence 1, step 0, channel 0")),
         (lambda: LSTMRegressor(**FAST).fit(pd.DataFrame(big[:, :, 0]).astype("Int64"), y),
          "X " + pair.format("row 0, column 0", "row 0, column 1")),
         # A frame's integer columns are checked together, as its array would be.
@@ -2031,6 +2044,13 @@ def test_integers_float64_would_merge_are_refused_by_place():
     for call, match in calls:
         with pytest.raises(ValueError, match=match + ", which float64 cannot tell apart"):
             call()
+    # predict reads its input alike, and a fitted model is left as it was.
+    fitted = LSTMRegressor(**FAST).fit([np.arange(3), np.arange(4)] * 12, y)
+    before = fitted.predict([np.arange(3), np.arange(4)])
+    with pytest.raises(ValueError, match="X " + pair.format(
+            "sequence 1, step 0, channel 0", "sequence 2, step 0, channel 0")):
+        fitted.predict([np.arange(3), big[0, :1], big[1, :1]])
+    assert_array_equal(fitted.predict([np.arange(3), np.arange(4)]), before)
     # Just below 2**1024, float() overflows: too large, not an OverflowError.
     for huge in (2**1024 - 1, -(2**1024 - 2**970)):
         with pytest.raises(ValueError, match="X holds a number too large for float64"):
