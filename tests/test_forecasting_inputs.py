@@ -617,6 +617,18 @@ def test_horizons_beyond_the_data_are_refused_before_any_array_is_made(make):
         backtest(make(DirectForecaster, window=4), y, initial=50)
 
 
+def test_horizons_beyond_any_address_space_are_refused_in_sklstm_terms(make):
+    # Beyond 2**60 steps NumPy raised its own "array is too big" ValueError,
+    # where fewer (but still too many) steps got the message below.
+    y = pd.Series(np.sin(np.arange(40) / 3.0), name="y")  # integer labels reach 2**62
+    model = make(RecursiveForecaster, window=4, calibration=None).fit(y)
+    for n_steps in (2**40, 2**62):
+        for method in (model.predict, model.predict_interval):
+            with pytest.raises(ValueError, match=f"a forecast of {n_steps} steps does not "
+                                                 "fit in memory: ask for fewer"):
+                method(n_steps)
+
+
 class _CountingRegressor(_ConstantRegressor):
     value = 0.0
     fits = 0

@@ -352,6 +352,11 @@ def _freq_from_state(state):
     return state  # None, or an offset kept as an object
 
 
+# A forecast holds a float64 per step and target, and more: beyond this many
+# steps its arrays exceed any address space (NumPy then raises its own
+# ValueError, "array is too big", where smaller ones raise MemoryError).
+_MOST_STEPS = np.iinfo(np.intp).max // 64
+
 class BaseForecaster(IntervalsMixin, BaseEstimator):
     """Shared fit / predict machinery; subclasses set the strategy."""
 
@@ -836,6 +841,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         first_offset = int(self._forecast_offsets(1)[0])
         index = future_labels(history.index, self.freq_, first_offset - 1, n_steps)
         try:
+            if n_steps > _MOST_STEPS:
+                raise MemoryError  # NumPy would say "array is too big" in its own terms
             lookback, lead, raw = self._model_arrays(history, future, n_steps)
             origin = np.array([len(lookback) - 1])
             pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
