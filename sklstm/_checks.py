@@ -145,9 +145,9 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
     indices, or with ``axis_name`` (of a 1-D array) positions such as "row 3",
     or ``place(index)`` for an index tuple.
     """
-    extended = values.dtype.kind == "f" and values.dtype.itemsize > 8
-    if values.size == 0 or not (values.dtype.kind in "iuO" or extended):
+    if not _may_hold_inexact_integers(values):
         return
+    extended = values.dtype.kind == "f" and values.dtype.itemsize > 8
     flat = values.ravel()
     if extended:
         with np.errstate(over="ignore"):  # beyond float64: reported as too large
@@ -167,12 +167,6 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
         except OverflowError:
             return  # beyond float64 itself: the cast reports it as too large
     else:
-        if values.dtype.kind == "i":
-            large = (flat > _EXACT_INTEGERS) | (flat < -_EXACT_INTEGERS)
-        else:
-            large = flat > _EXACT_INTEGERS
-        if not large.any():
-            return
         positions, integers, rounded = np.arange(flat.size), flat, flat.astype(np.float64)
     # Sorted by rounded value, any group of equal floats holding two distinct
     # integers has two such neighbours.
@@ -202,6 +196,18 @@ def refuse_inexact_integers(values, name, axis_name=None, place=None):
     )
 
 
+def _may_hold_inexact_integers(values):
+    """Whether array ``values`` may hold distinct values that float64 merges:
+    integers of magnitude 2**53 or more (below it, every integer is a
+    float64), objects, or extended-precision floats."""
+    if values.size == 0:
+        return False
+    if values.dtype.kind in "iu":
+        return bool(values.max() >= _EXACT_INTEGERS
+                    or (values.dtype.kind == "i" and values.min() <= -_EXACT_INTEGERS))
+    return values.dtype == object or (values.dtype.kind == "f" and values.dtype.itemsize > 8)
+
+
 def refuse_inexact_integers_across(pieces, name, place):
     """:func:`refuse_inexact_integers` of arrays checked one by one already,
     across them: the sequences of a list, say, of which two distinct
@@ -213,13 +219,7 @@ def refuse_inexact_integers_across(pieces, name, place):
     joined (integer arrays holding one, object and long double arrays), so
     that lists of ordinary integers cost one comparison each.
     """
-    def may_merge(piece):
-        if piece.dtype.kind in "iu":
-            return piece.size and (piece.max() >= _EXACT_INTEGERS
-                                   or (piece.dtype.kind == "i" and piece.min() <= -_EXACT_INTEGERS))
-        return piece.dtype == object or (piece.dtype.kind == "f" and piece.dtype.itemsize > 8)
-
-    kept = [k for k, piece in enumerate(pieces) if may_merge(piece)]
+    kept = [k for k, piece in enumerate(pieces) if _may_hold_inexact_integers(piece)]
     if len(kept) < 2:
         return
     joined = [pieces[k] for k in kept]

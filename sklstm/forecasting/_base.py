@@ -152,7 +152,8 @@ PARAMETERS_DOC = """
         window's values up to its origin (future covariates enter a window
         shifted ahead by ``gap`` plus the steps the model predicts at once,
         ``horizon`` or 1 for a recursive model, unless the regressor is an
-        encoder-decoder, so a window must be longer than that shift); it is subtracted from the past covariate's input steps and
+        encoder-decoder, so a window must be longer than that shift); it is
+        subtracted from the past covariate's input steps and
         from all the future covariate's values, those of the forecast steps
         included, and nothing is added back. Pass the logarithm of a
         covariate whose effect is multiplicative. Leave out covariates whose
@@ -356,6 +357,7 @@ def _freq_from_state(state):
 # steps its arrays exceed any address space (NumPy then raises its own
 # ValueError, "array is too big", where smaller ones raise MemoryError).
 _MOST_STEPS = np.iinfo(np.intp).max // 64
+
 
 class BaseForecaster(IntervalsMixin, BaseEstimator):
     """Shared fit / predict machinery; subclasses set the strategy."""
