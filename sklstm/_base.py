@@ -257,6 +257,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """
         return Y, {}
 
+    def _constant_logits(self, Y, seqs, sample_weight, split, fitted):
+        """Head logits whose optimum is known before training: an array of
+        shape (n_head_logits,), NaN where training decides, or None for all.
+
+        ``Y`` are the encoded targets before scaling, ``fitted`` the fitted
+        state so far (with what :meth:`_scaled_targets` fitted). A fit sets
+        the head's weights into these logits to zero, and their intercepts
+        to these values.
+        """
+        return None
+
     # -- parameters -----------------------------------------------------------
 
     def _hidden_sizes(self):
@@ -898,7 +909,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Packed weights to start from: the fitted ones, or a new initialisation."""
         layout = network.layout
         if reuse_weights:
-            return layout.pack(self.coefs_, self.out_coef_, self.out_intercept_, dtype=dtype)
+            return layout.pack(self.coefs_, *self._continued_head(), dtype=dtype)
         sizes = list(layout.hidden_sizes)
         layers = init_lstm_layers(
             layout.n_features, sizes, rng, peephole=layout.peephole, coupled=layout.coupled,
@@ -907,6 +918,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         coef, intercept = init_output_layer(layout.n_top, layout.n_outputs, rng, dtype=dtype)
         return layout.pack(layers, coef, intercept, dtype=dtype)
+
+    def _continued_head(self):
+        """``(out_coef_, out_intercept_)`` to continue training from."""
+        return self.out_coef_, self.out_intercept_
 
     def _weight_attributes(self, network, theta):
         """The fitted weight attributes (copies) of the packed weights ``theta``."""
@@ -949,10 +964,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 split = view._validation_part(seqs, Y, sample_weight, rng)
             if not reuse_weights:
                 fitted.update(self._input_statistics(seqs, sample_weight, split))
+            targets = Y
             Y, target_state = view._scaled_targets(
                 Y, seqs, sample_weight, split, reset=not reuse_weights
             )
             fitted.update(target_state)
+            # partial_fit trains on each batch once: a batch's constant
+            # target says nothing of the stream's, so only fit settles it.
+            settled = None if incremental else view._constant_logits(
+                targets, seqs, sample_weight, split, fitted
+            )
             # X's dtype, or the model's when continuing (_prepare converted X).
             dtype = seqs.values.dtype
             seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
@@ -993,6 +1014,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             **self._weight_attributes(network, theta.astype(dtype, copy=False)),
             _rng=rng, _fitted_architecture=self._architecture(),
         )
+        if settled is not None:
+            known = ~np.isnan(settled)
+            fitted["out_coef_"][:, known] = 0
+            fitted["out_intercept_"][known] = settled[known]
         self._commit(fitted)
         return self
 

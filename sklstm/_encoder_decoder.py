@@ -3,6 +3,7 @@
 import numbers
 from dataclasses import replace
 
+import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
@@ -332,6 +333,11 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
                 "must hold horizon * n_step_outputs columns, step-major."
             )
         return encoded
+
+    def _head_outputs(self, n_columns):
+        # y is step-major; one head serves every decoder step.
+        horizon, _ = self._sizes(fitted=False)
+        return np.arange(n_columns) % (n_columns // horizon)
 
     def _network(self, n_channels, sizes, n_logits):
         horizon, n_future = self._sizes(fitted=False)

@@ -74,6 +74,12 @@ REGRESSOR_PARAMETERS_DOC = """
         standardised units. ``warm_start`` and ``partial_fit`` keep the
         statistics of the first fit. With False, ``target_mean_`` and
         ``target_scale_`` are zeros and ones.
+        Whatever its value, ``fit`` predicts a target constant over the
+        training part (or differing only by rounding) as exactly its mean:
+        it sets that output's head weights to zero and its intercept to the
+        mean (with ``loss="quantile"``, every level there), the loss's exact
+        minimum, which training alone only nears. ``partial_fit`` leaves
+        them to training: a batch's constant says nothing of the stream's.
 """
 
 REGRESSOR_ATTRIBUTES_DOC = """
@@ -91,6 +97,10 @@ REGRESSOR_ATTRIBUTES_DOC = """
 
 
 _LOSSES = ("squared_error", "quantile")
+# The logit of a quantile increment where a warm start restarts one settled
+# at a constant target: where a new fit starts it (a zero intercept). L-BFGS
+# took softplus' slope at -10, 4.5e-5, for converged.
+_LEARNING_INCREMENT_LOGIT = 0.0
 # The fitted attributes of the targets' scaling and loss, which came with one
 # version: a model saved before it lacks all three, and only such a model.
 _TARGET_STATE = ("target_mean_", "target_scale_", "quantiles_")
@@ -355,19 +365,69 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         """Mean and scale of each output over the training part of the data."""
         if not self.scale_targets:
             return np.zeros(Y.shape[-1]), np.ones(Y.shape[-1])
-        if split is not None:  # the validation part must not inform the model
-            train = split[0]
-            Y, seqs = Y[train], seqs.take(train)
-            sample_weight = None if sample_weight is None else sample_weight[train]
-        # Always weighted (ones without sample_weight), so that unit weights
-        # give bit for bit the statistics of no weights.
-        if Y.ndim == 3:
-            mask, weights = seqs.real_step_weights(sample_weight)
-            rows = Y[mask]  # padded steps' targets may be NaN: leave them out
-        else:
-            weights = np.ones(len(Y)) if sample_weight is None else sample_weight
-            rows = Y
-        return mean_and_scale(rows, weights, what="y")
+        return mean_and_scale(*_training_rows(Y, seqs, sample_weight, split), what="y")
+
+    def _constant_logits(self, Y, seqs, sample_weight, split, fitted):
+        """The head logits' optimum for outputs constant over the training part.
+
+        The loss of an output whose training targets are all one value
+        (or differ by rounding: the scaling rule's "constant") is least
+        with zero weights and that value, in standardised units, as its
+        intercept: the exact answer, where training gets only within its
+        stopping rule (about 0.1 standardised units) of it. The quantile
+        head then puts its lowest level there and adds increments of one
+        machine epsilon (in standardised units), which keeps the levels
+        ordered (:meth:`_continued_head` lets a warm start move them).
+
+        Returns
+        -------
+        values : ndarray of shape (n_head_logits,), float64, or None
+            NaN for the logits training decides; None if it decides all.
+        """
+        rows, weights = _training_rows(Y, seqs, sample_weight, split)
+        if not np.any(weights > 0):  # nothing trains: nothing to settle
+            return None
+        mean, _, constant, _ = column_statistics(rows, weights, what="y")
+        with np.errstate(over="ignore"):  # a mean beyond a warm start's scale: not settled
+            scaled = (mean - fitted["target_mean_"]) / fitted["target_scale_"]
+        constant &= np.isfinite(scaled)
+        owners = self._head_outputs(Y.shape[-1])
+        values = np.full(owners.max() + 1, np.nan)
+        for k in range(values.size):
+            # One head output serves several columns of y (the encoder-
+            # decoder's steps): settled only if they all ask the same.
+            columns = owners == k
+            if constant[columns].all() and np.ptp(scaled[columns]) == 0:
+                values[k] = scaled[columns][0]
+        if self.quantiles_ is None:
+            return values
+        eps = np.finfo(Y.dtype).eps
+        blocks = np.repeat(values[:, None], self.quantiles_.size, axis=1)
+        # softplus(log(expm1(eps))) = eps: the increment above the level below.
+        blocks[:, 1:] = np.where(np.isnan(values), np.nan, np.log(np.expm1(eps)))[:, None]
+        return blocks.reshape(-1)
+
+    def _continued_head(self):
+        """The fitted head, with the quantile increments of a settled output
+        (zero weights) restarted where a new fit starts them.
+
+        Their gradient is softplus' slope there, one machine epsilon, which
+        Adam's ``epsilon`` and L-BFGS's tolerances take for zero: a warm
+        start on targets that vary would keep the levels equal.
+        """
+        coef, intercept = super()._continued_head()
+        if self.quantiles_ is None:
+            return coef, intercept
+        increments = np.zeros(intercept.shape, dtype=bool)
+        increments.reshape(-1, self.quantiles_.size)[:, 1:] = True
+        settled = increments & ~coef.any(axis=0) & (intercept < _LEARNING_INCREMENT_LOGIT)
+        return coef, np.where(settled, _LEARNING_INCREMENT_LOGIT, intercept).astype(
+            intercept.dtype, copy=False
+        )
+
+    def _head_outputs(self, n_columns):
+        """The head output (before quantile blocks) that predicts each column of y."""
+        return np.arange(n_columns)
 
     def _validation_score(self, z, Y, sequences, sample_weight):
         # R² is the same in standardised and in natural units.
@@ -618,6 +678,27 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
             f"hold there: rounding to it moves the targets by {error[k]:.3g} (RMS). "
             f"{remedy[0].upper()}{remedy[1:]}, or subtract a constant from y before fitting."
         )
+
+
+def _training_rows(Y, seqs, sample_weight, split):
+    """The targets the loss trains on, one row per sample (per real step for
+    per-step targets), and their weights as the loss weighs them.
+
+    Returns
+    -------
+    rows : ndarray of shape (n_rows, n_outputs)
+    weights : ndarray of shape (n_rows,)
+        Ones without ``sample_weight``, so that unit weights give bit for
+        bit the statistics of no weights.
+    """
+    if split is not None:  # the validation part must not inform the model
+        train = split[0]
+        Y, seqs = Y[train], seqs.take(train)
+        sample_weight = None if sample_weight is None else sample_weight[train]
+    if Y.ndim == 3:
+        mask, weights = seqs.real_step_weights(sample_weight)
+        return Y[mask], weights  # padded steps' targets may be NaN: leave them out
+    return Y, np.ones(len(Y)) if sample_weight is None else sample_weight
 
 
 def _masked_r2(Y, z, sequences, sample_weight):

@@ -145,3 +145,22 @@ def test_forecaster_docstrings_say_which_one_takes_the_encoder_decoder():
     assert "LSTMEncoderDecoderRegressor` is refused" in recursive
     assert "appended after\n        the window for an" in direct
     assert "is refused" not in direct
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_constant_targets_are_forecast_exactly_by_the_shared_head():
+    """One head serves every decoder step: settled when each step's column is
+    constant (standardised, each is zero), left to training when unscaled
+    steps ask for different constants."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 9, 2))
+    steps = np.tile([4.0, 5.0, 6.0], (80, 1))
+    model = LSTMEncoderDecoderRegressor(
+        (4,), horizon=3, n_future_channels=1, max_iter=20, random_state=0
+    ).fit(X, steps)
+    np.testing.assert_array_equal(model.out_coef_, 0.0)
+    np.testing.assert_array_equal(model.predict(X), steps)
+    model.set_params(scale_targets=False).fit(X, steps)
+    assert np.all(model.out_coef_ != 0)
+    model.fit(X, np.full((80, 3), 4.0))
+    np.testing.assert_array_equal(model.predict(X), 4.0)
