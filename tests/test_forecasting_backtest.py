@@ -315,6 +315,23 @@ def test_score_is_negative_mae_of_the_next_rows(cls, make):
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_splitter_gap_is_named_where_grid_search_quotes_the_error(cls, make):
+    """GridSearchCV turns score's error into NaN scores: its warning must say
+    why, or the search silently picks among NaNs."""
+    df = noisy()[["y"]]
+    search = GridSearchCV(make(cls, window=5, target="y"), {"window": [4, 5]},
+                          cv=TimeSeriesSplit(n_splits=2, test_size=5, gap=2))
+    with pytest.warns(UserWarning, match=r"(?s)data starts at .* A splitter's gap "
+                      r"\(TimeSeriesSplit\(gap=...\)\) leaves rows out"):
+        search.fit(df)
+    assert np.isnan(search.cv_results_["mean_test_score"]).all()
+    # a row missing at the start, not a later start: no such hint
+    forecaster = make(cls, window=5, target="y").fit(df.iloc[:70])
+    with pytest.raises(ValueError, match=r"data starts at 2021-03-11 00:00:00\.$"):
+        forecaster.score(df.iloc[69:])
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
 def test_score_refuses_data_off_the_fitted_time_axis(cls, make):
     # Truth is read by position, so every row must be where its label says.
     df = noisy()

@@ -1116,9 +1116,15 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         expected = future_labels(history_index, self.freq_, 0, 1)[0]
         if len(frame) == 0 or frame.index[0] != expected:
             first = frame.index[0] if len(frame) else "no row"
+            # GridSearchCV turns the error into NaN scores and a warning
+            # quoting this message: say what usually causes it.
+            later = (" A splitter's gap (TimeSeriesSplit(gap=...)) leaves rows out between "
+                     "the fit data and the scored rows: use gap=0, and the forecaster's own "
+                     "gap parameter to forecast further ahead."
+                     if len(frame) and first > expected else "")
             raise ValueError(
                 f"score needs the rows right after the fit data, from {expected}; "
-                f"data starts at {first}."
+                f"data starts at {first}.{later}"
             )
         n_steps = self._score_steps(len(frame))
         n_lead = self._n_lead(n_steps, self._setup)
