@@ -905,11 +905,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         )
         return Network(layout, bool(self.return_sequences))
 
-    def _initial_weights(self, network, reuse_weights, rng, dtype):
-        """Packed weights to start from: the fitted ones, or a new initialisation."""
+    def _initial_weights(self, network, reuse_weights, rng, dtype, settled=None):
+        """Packed weights to start from: the fitted ones (see
+        :meth:`_continued_head` for ``settled``), or a new initialisation."""
         layout = network.layout
         if reuse_weights:
-            return layout.pack(self.coefs_, *self._continued_head(), dtype=dtype)
+            return layout.pack(self.coefs_, *self._continued_head(rng, settled), dtype=dtype)
         sizes = list(layout.hidden_sizes)
         layers = init_lstm_layers(
             layout.n_features, sizes, rng, peephole=layout.peephole, coupled=layout.coupled,
@@ -919,9 +920,23 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         coef, intercept = init_output_layer(layout.n_top, layout.n_outputs, rng, dtype=dtype)
         return layout.pack(layers, coef, intercept, dtype=dtype)
 
-    def _continued_head(self):
-        """``(out_coef_, out_intercept_)`` to continue training from."""
-        return self.out_coef_, self.out_intercept_
+    def _continued_head(self, rng, settled):
+        """``(out_coef_, out_intercept_)`` to continue training from.
+
+        A head logit with all-zero weights, as ``fit`` leaves an output
+        constant over its training part, restarts from a new initialisation
+        where ``settled`` (:meth:`_constant_logits` of the new targets) says
+        its targets now vary: zero weights pass no gradient to the layers
+        below, and a settled quantile increment has none of its own.
+        """
+        coef, intercept = self.out_coef_, self.out_intercept_
+        if settled is None:
+            return coef, intercept
+        restart = ~coef.any(axis=0) & np.isnan(settled)
+        if not restart.any():
+            return coef, intercept
+        new_coef, new_intercept = init_output_layer(*coef.shape, rng, dtype=coef.dtype)
+        return np.where(restart, new_coef, coef), np.where(restart, new_intercept, intercept)
 
     def _weight_attributes(self, network, theta):
         """The fitted weight attributes (copies) of the packed weights ``theta``."""
@@ -969,11 +984,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 Y, seqs, sample_weight, split, reset=not reuse_weights
             )
             fitted.update(target_state)
-            # partial_fit trains on each batch once: a batch's constant
-            # target says nothing of the stream's, so only fit settles it.
-            settled = None if incremental else view._constant_logits(
-                targets, seqs, sample_weight, split, fitted
-            )
+            settled = view._constant_logits(targets, seqs, sample_weight, split, fitted)
             # X's dtype, or the model's when continuing (_prepare converted X).
             dtype = seqs.values.dtype
             seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
@@ -985,7 +996,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
         try:
-            theta = self._initial_weights(network, reuse_weights, rng, dtype)
+            theta = self._initial_weights(network, reuse_weights, rng, dtype, settled)
             record = TrainingRecord.resume(fitted, incremental=incremental)
             data = TrainingData(seqs, Y, sample_weight)
             if method is not None:
@@ -1014,10 +1025,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             **self._weight_attributes(network, theta.astype(dtype, copy=False)),
             _rng=rng, _fitted_architecture=self._architecture(),
         )
-        if settled is not None:
+        # partial_fit trains on each batch once: a batch's constant target
+        # says nothing of the stream's, so only fit settles it.
+        if settled is not None and not incremental and not np.isnan(settled).all():
             known = ~np.isnan(settled)
             fitted["out_coef_"][:, known] = 0
             fitted["out_intercept_"][known] = settled[known]
+            # Adam's moments belong to the weights before: partial_fit would
+            # move the settled ones with them.
+            fitted.pop("_optimizer", None)
         self._commit(fitted)
         return self
 

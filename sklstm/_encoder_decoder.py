@@ -335,7 +335,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         return encoded
 
     def _head_outputs(self, n_columns):
-        # y is step-major; one head serves every decoder step.
+        # y is step-major; one head serves every decoder step. The horizon
+        # the parameters ask for: a warm start refuses another.
         horizon, _ = self._sizes(fitted=False)
         return np.arange(n_columns) % (n_columns // horizon)
 
@@ -347,9 +348,9 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         )
         return EncoderDecoder(layout, horizon, pass_states=self.decoder_state == "encoder")
 
-    def _initial_weights(self, network, reuse_weights, rng, dtype):
+    def _initial_weights(self, network, reuse_weights, rng, dtype, settled=None):
         if reuse_weights:
-            return super()._initial_weights(network, reuse_weights, rng, dtype)
+            return super()._initial_weights(network, reuse_weights, rng, dtype, settled)
         return network.layout.initial_weights(rng, forget_bias=self.forget_bias, dtype=dtype)
 
     def _architecture_of_weights(self):

@@ -75,11 +75,15 @@ REGRESSOR_PARAMETERS_DOC = """
         statistics of the first fit. With False, ``target_mean_`` and
         ``target_scale_`` are zeros and ones.
         Whatever its value, ``fit`` predicts a target constant over the
-        training part (or differing only by rounding) as exactly its mean:
-        it sets that output's head weights to zero and its intercept to the
-        mean (with ``loss="quantile"``, every level there), the loss's exact
-        minimum, which training alone only nears. ``partial_fit`` leaves
-        them to training: a batch's constant says nothing of the stream's.
+        training part (or differing only by rounding) as exactly its mean
+        (with ``loss="quantile"``, every level; a warm start, to the
+        rounding of its first fit's statistics): it sets that output's head
+        weights to zero and its intercept to the mean, the loss's exact
+        minimum, which training alone only nears. ``loss_`` and the curves
+        describe training before that. ``partial_fit`` leaves the head to
+        training (a batch's constant says nothing of the stream's). An
+        output with zero head weights restarts from a new initialisation
+        when a warm start or ``partial_fit`` trains it on targets that vary.
 """
 
 REGRESSOR_ATTRIBUTES_DOC = """
@@ -97,10 +101,9 @@ REGRESSOR_ATTRIBUTES_DOC = """
 
 
 _LOSSES = ("squared_error", "quantile")
-# The logit of a quantile increment where a warm start restarts one settled
-# at a constant target: where a new fit starts it (a zero intercept). L-BFGS
-# took softplus' slope at -10, 4.5e-5, for converged.
-_LEARNING_INCREMENT_LOGIT = 0.0
+# The logit of a quantile increment settled at a constant target: softplus
+# is exactly 0 there, in float32 and float64, so every level is the constant.
+_FLAT_INCREMENT_LOGIT = -1e4
 # The fitted attributes of the targets' scaling and loss, which came with one
 # version: a model saved before it lacks all three, and only such a model.
 _TARGET_STATE = ("target_mean_", "target_scale_", "quantiles_")
@@ -375,9 +378,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         with zero weights and that value, in standardised units, as its
         intercept: the exact answer, where training gets only within its
         stopping rule (about 0.1 standardised units) of it. The quantile
-        head then puts its lowest level there and adds increments of one
-        machine epsilon (in standardised units), which keeps the levels
-        ordered (:meth:`_continued_head` lets a warm start move them).
+        head puts every level there: its increments get a logit whose
+        softplus is 0 (and so no gradient: :meth:`_continued_head` restarts
+        them when later targets vary).
 
         Returns
         -------
@@ -401,29 +404,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 values[k] = scaled[columns][0]
         if self.quantiles_ is None:
             return values
-        eps = np.finfo(Y.dtype).eps
         blocks = np.repeat(values[:, None], self.quantiles_.size, axis=1)
-        # softplus(log(expm1(eps))) = eps: the increment above the level below.
-        blocks[:, 1:] = np.where(np.isnan(values), np.nan, np.log(np.expm1(eps)))[:, None]
+        blocks[:, 1:] = np.where(np.isnan(values), np.nan, _FLAT_INCREMENT_LOGIT)[:, None]
         return blocks.reshape(-1)
-
-    def _continued_head(self):
-        """The fitted head, with the quantile increments of a settled output
-        (zero weights) restarted where a new fit starts them.
-
-        Their gradient is softplus' slope there, one machine epsilon, which
-        Adam's ``epsilon`` and L-BFGS's tolerances take for zero: a warm
-        start on targets that vary would keep the levels equal.
-        """
-        coef, intercept = super()._continued_head()
-        if self.quantiles_ is None:
-            return coef, intercept
-        increments = np.zeros(intercept.shape, dtype=bool)
-        increments.reshape(-1, self.quantiles_.size)[:, 1:] = True
-        settled = increments & ~coef.any(axis=0) & (intercept < _LEARNING_INCREMENT_LOGIT)
-        return coef, np.where(settled, _LEARNING_INCREMENT_LOGIT, intercept).astype(
-            intercept.dtype, copy=False
-        )
 
     def _head_outputs(self, n_columns):
         """The head output (before quantile blocks) that predicts each column of y."""

@@ -274,14 +274,37 @@ def test_only_the_targets_training_reads_decide_whether_they_are_constant():
 
 
 @ignore_convergence
-@pytest.mark.parametrize("value", [3.0, 101325.0])
-def test_quantiles_of_a_constant_target_are_that_constant(value):
-    X, _ = last_two(60, n_steps=4)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("value", [0.0, 1e-5, 3.0, 101325.0], ids=str)
+def test_quantiles_of_a_constant_target_are_that_constant(value, dtype):
+    """Every level, exactly: increments of one epsilon in standardised units
+    would put 1e-5's upper levels 2 % above it in float32 (its scale is 1)."""
+    X = last_two(60, n_steps=4)[0].astype(dtype)
     model = LSTMRegressor((4,), loss="quantile", quantiles=(0.1, 0.5, 0.9), max_iter=30,
-                          random_state=0).fit(X, one_ulp_apart(value, 60))
-    bands = model.predict_quantiles(X)
-    np.testing.assert_allclose(bands, value, rtol=1e-15)
-    assert np.all(np.diff(bands, axis=1) >= 0)
+                          random_state=0)
+    np.testing.assert_array_equal(model.fit(X, np.full(60, value)).predict_quantiles(X),
+                                  dtype(value))
+    jittered = one_ulp_apart(value, 60)
+    bands = model.fit(X.astype(np.float64), jittered).predict_quantiles(X.astype(np.float64))
+    np.testing.assert_allclose(bands, np.mean(jittered), rtol=1e-15)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("loss", ["squared_error", "quantile"])
+def test_partial_fit_on_varying_targets_restarts_a_settled_head(loss):
+    """Zero head weights pass the layers no gradient, and settled increments
+    have none: partial_fit restarts them when the targets vary, keeps them
+    when they do not (the lowest level then trains on, from a tie)."""
+    X, y = last_two(60, n_steps=4)
+    model = LSTMRegressor((4,), loss=loss, max_iter=20, random_state=0)
+    model.fit(X, np.full(60, 2.0)).partial_fit(X, np.full(60, 2.0))
+    kept = model.out_coef_ if loss == "squared_error" else model.out_coef_[:, 1:]
+    np.testing.assert_array_equal(kept, 0.0)
+    model.partial_fit(X, y)
+    assert np.all(model.out_coef_ != 0)
+    if loss == "quantile":
+        bands = model.predict_quantiles(X)
+        assert np.all(bands[:, 2] - bands[:, 0] > 0.1)  # restarted: about 1.3 wide
 
 
 def test_float32_refusal_spares_constants_and_small_batches_of_a_fitted_model():
