@@ -861,6 +861,9 @@ def test_failed_fit_leaves_a_fitted_forecaster_unchanged(cls):
     with pytest.raises(ValueError, match=r"missing value\(s\) \(NaN\)"):
         model.fit(bad)
     assert model.n_windows_ == (12 - 2 - 2 + 1 if extra else 12 - 2 - 1 + 1)
+    with pytest.raises(ValueError, match="fitted with window=2, but window is now 5"):
+        model.predict(2)
+    model.set_params(window=2, target_transform=None)
     pd.testing.assert_series_equal(model.predict(2), before)
 
 
@@ -1203,6 +1206,66 @@ def test_dropna_still_needs_a_complete_history_and_some_target():
         model.fit(df)
 
 
+_RECIPE_CHANGES = [
+    ("window", 4), ("gap", 1), ("target_transform", "diff"), ("scale_target", False),
+    ("dropna", True), ("center_windows", False), ("calibration_size", 0.3),
+    ("calibration_folds", 4), ("calibration", None), ("target", "p"),
+    ("future_covariates", None), ("center_covariates", "f"),
+]
+
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_every_parameter_fit_read_is_refused_once_changed(cls):
+    """Forecasts come from the fitted setup: a recipe parameter changed after
+    fit was shown by repr and silently ignored (LSTM estimators refuse it)."""
+    history, future = covariate_frame(60)
+    own = ([("horizon", 3), ("past_covariates", None)] if cls is DirectForecaster
+           else [("calibration_horizon", 2), ("past_covariates", "p")])
+    model = cls(flat_ridge(), window=3, target="y", future_covariates="f",
+                past_covariates="p" if cls is DirectForecaster else None,
+                **({"horizon": 2} if cls is DirectForecaster else {})).fit(history)
+    n_steps = 2 if cls is DirectForecaster else 1
+    calls = {
+        "predict": lambda m: m.predict(n_steps, future=future),
+        "predict_interval": lambda m: m.predict_interval(n_steps, future=future),
+        "predict_quantiles": lambda m: m.predict_quantiles(n_steps, future=future),
+        "score": lambda m: m.score(future),
+    }
+    before = {name: call(model) for name, call in calls.items()}
+    for name, value in _RECIPE_CHANGES + own:
+        changed = pickle.loads(pickle.dumps(model))
+        changed.set_params(**{name: value})
+        for method, call in calls.items():
+            with pytest.raises(ValueError, match=rf"{cls.__name__} was fitted with {name}=.*"
+                               rf"but {name} is now .*\. {method} uses the fitted model"):
+                call(changed)
+    # values that ask for what was fitted, and parameters that only train
+    for name, value in [("window", np.int64(3)), ("target", ["y"]), ("future_covariates", ["f"]),
+                        ("center_windows", "auto"), ("random_state", 7),
+                        ("regressor", flat_linear())]:
+        same = pickle.loads(pickle.dumps(model)).set_params(**{name: value})
+        for method, call in calls.items():
+            result = call(same)
+            if method == "score":
+                assert result == before[method]
+            else:
+                pd.testing.assert_frame_equal(pd.DataFrame(result), pd.DataFrame(before[method]))
+
+
+def test_forecasters_saved_before_the_setup_held_scale_target_still_check_the_rest():
+    history, future = covariate_frame()
+    model = DirectForecaster(flat_ridge(), window=3, horizon=2, target="y",
+                             future_covariates="f").fit(history)
+    state = model.__getstate__()
+    del state["_setup"]["scale_target"]
+    old = DirectForecaster.__new__(DirectForecaster)
+    old.__setstate__(state)
+    assert old._setup.scale_target is None
+    pd.testing.assert_series_equal(old.predict(future=future), model.predict(future=future))
+    with pytest.raises(ValueError, match="fitted with window=3, but window is now 4"):
+        old.set_params(window=4).predict(future=future)
+
+
 def test_params_clone_and_pickle():
     params = dict(window=3, horizon=2, target="y", future_covariates="f", gap=1)
     model = DirectForecaster(flat_ridge(), **params)
@@ -1216,7 +1279,13 @@ def test_params_clone_and_pickle():
     pd.testing.assert_series_equal(
         restored.predict(future=future), model.predict(future=future)
     )
-    # set_params after fit does not change what the fitted model predicts with.
+    # set_params after fit is refused where the fitted model is used, not
+    # silently ignored while repr shows the new value.
     before = model.predict(future=future)
     model.set_params(window=5)
+    with pytest.raises(ValueError, match=r"DirectForecaster was fitted with window=3, but "
+                       r"window is now 5 \(changed by set_params after fit\?\)\. predict "
+                       "uses the fitted model"):
+        model.predict(future=future)
+    model.set_params(window=3)
     pd.testing.assert_series_equal(model.predict(future=future), before)

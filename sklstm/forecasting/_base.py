@@ -199,6 +199,13 @@ PARAMETERS_DOC = """
     (``regressor__solver="lbfgs"``) also sets the default's ``dropout`` and
     ``recurrent_dropout`` to 0, unless they are set too: the scipy solvers
     refuse dropout.
+
+    A fitted forecaster forecasts with the parameters it was fitted with:
+    after ``set_params`` of any of them but ``regressor`` (and its nested
+    keys) and ``random_state``, which only train, ``predict``,
+    ``predict_interval``, ``predict_quantiles`` and ``score`` raise a
+    ValueError naming the parameter, until it is set back or the
+    forecaster refit.
 """
 
 # Shared attribute documentation, formatted with ATTRIBUTES_DOC.format(rows=...).
@@ -241,7 +248,8 @@ _DIMENSIONS = re.compile(r"\bdim\b|\b[23]-?d\b|dimension", re.IGNORECASE)
 @dataclass(frozen=True)
 class _Setup:
     """The checked parameters a fit used; ``predict`` reads these, not the
-    parameters, so that ``set_params`` after ``fit`` cannot desync it."""
+    parameters, and refuses parameters changed since (``set_params`` after
+    ``fit``: :meth:`BaseForecaster._check_unchanged_recipe`)."""
 
     window: int
     gap: int
@@ -259,6 +267,8 @@ class _Setup:
     # in past_covariates_ and future_covariates_ (center_covariates).
     centered_past: tuple = ()
     centered_future: tuple = ()
+    # None in a forecaster saved before it was recorded.
+    scale_target: object = None
 
     def state(self):
         """Plain values (the transform by name), for saving."""
@@ -274,6 +284,14 @@ class _Setup:
         (see :func:`make_windows`): ``gap + horizon`` in the "shifted"
         layout, 0 in the "appended" one."""
         return self.gap + self.horizon if self.future_layout == "shifted" else 0
+
+
+def _same_names(value, fitted, role):
+    """Whether ``value``, the parameter ``role``, names the fitted columns
+    ``fitted`` (a tuple): as a list of names, or as one label (a tuple too)."""
+    if len(fitted) == 1 and not isinstance(value, list) and _same_value(value, fitted[0]):
+        return True
+    return _names(value, role) == tuple(fitted)
 
 
 def nested_models(regressor):
@@ -452,7 +470,48 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             calibration_folds=int(self.calibration_folds),
             calibration_steps=self._calibration_steps(),
             center_windows=self._resolved_center_windows(),
+            scale_target=bool(self.scale_target),
         )
+
+    def _check_unchanged_recipe(self, method):
+        """Raise if a parameter ``fit`` read differs from the fitted one.
+
+        Forecasts come from the fitted setup; a parameter changed by
+        ``set_params`` since would be shown by ``repr`` and ignored, so it is
+        refused, as the LSTM estimators refuse a changed architecture. The
+        regressor and ``random_state`` only train: a fitted regressor_ serves.
+        """
+        fitted, current = self._setup, self._check_params()
+        changed = [(name, getattr(fitted, field)) for field, name in self._RECIPE_FIELDS
+                   if getattr(fitted, field) is not None
+                   and getattr(fitted, field) != getattr(current, field)]
+        if self.target is not None and not _same_names(self.target, self.targets_, "target"):
+            changed.append(("target", list(self.targets_)))
+        for name, names in (("past_covariates", self.past_covariates_),
+                            ("future_covariates", self.future_covariates_)):
+            if not _same_names(getattr(self, name), names, name):
+                changed.append((name, list(names) or None))
+        centered = [self.past_covariates_[i] for i in fitted.centered_past]
+        centered += [self.future_covariates_[i] for i in fitted.centered_future]
+        if set(_names(self.center_covariates, "center_covariates")) != set(centered):
+            changed.append(("center_covariates", centered or None))
+        if changed:
+            name, value = changed[0]
+            if name == "target_transform":
+                value = value.name
+            raise ValueError(
+                f"{type(self).__name__} was fitted with {name}={value!r}, but {name} is now "
+                f"{getattr(self, name)!r} (changed by set_params after fit?). {method} uses "
+                f"the fitted model: set {name} back, or refit to change it."
+            )
+
+    # _Setup fields made from one parameter each, and the parameter's name.
+    _RECIPE_FIELDS = (
+        ("window", "window"), ("gap", "gap"), ("horizon", "horizon"), ("dropna", "dropna"),
+        ("transform", "target_transform"), ("center_windows", "center_windows"),
+        ("scale_target", "scale_target"), ("calibration", "calibration"),
+        ("calibration_size", "calibration_size"), ("calibration_folds", "calibration_folds"),
+    )
 
     def _centered_positions(self, frame, roles, setup):
         """``center_covariates`` as positions in the covariate roles, a dict
@@ -836,6 +895,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         names the public call in messages."""
         check_is_fitted(self)
         self._check_fitted_state(history_sized=False)  # set by hand too
+        self._check_unchanged_recipe(method)
         n_steps = self._check_steps(horizon, method)
         history = self._history_frame(history)
         # The labels first: a horizon past the last timestamp pandas holds

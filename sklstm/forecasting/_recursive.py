@@ -115,6 +115,9 @@ class RecursiveForecaster(BaseForecaster):
         **BaseForecaster._parameter_constraints,
         "calibration_horizon": [Interval(Integral, 1, None)],
     }
+    _RECIPE_FIELDS = (
+        *BaseForecaster._RECIPE_FIELDS, ("calibration_steps", "calibration_horizon"),
+    )
 
     def _model_horizon(self):
         return 1
