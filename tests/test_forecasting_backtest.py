@@ -293,6 +293,22 @@ def test_backtest_refuses_bad_data_and_non_forecasters(make):
     with pytest.raises(TypeError, match="backtest needs a DirectForecaster or "
                        "RecursiveForecaster; got LSTMRegressor"):
         backtest(LSTMRegressor(), y, initial=60, horizon=2)
+    with pytest.raises(TypeError, match=r"backtest needs a forecaster, not the class "
+                       r"DirectForecaster: pass DirectForecaster\(regressor"):
+        backtest(DirectForecaster, y, initial=60)
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_a_fold_fit_that_fails_is_named_by_its_fold_and_rows(cls, make):
+    """With dropna=True a fold's rows can leave no complete window: the
+    forecaster's own error said nothing of backtest or which fold."""
+    y = noisy()["y"]
+    y.iloc[3:12] = np.nan
+    extra = {"horizon": 2} if cls is DirectForecaster else {}
+    forecaster = make(cls, window=4, dropna=True, **extra)
+    with pytest.raises(ValueError, match=r"backtest fits fold 0 on the rows up to label "
+                       r"2021-01-12 00:00:00: all \d+ windows include a NaN"):
+        backtest(forecaster, y, initial=12, horizon=2)
 
 
 # --------------------------------------------------------------------------

@@ -31,7 +31,8 @@ __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
 COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
 
 
-def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=None):
+def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=None,
+                      caller=None):
     """Forecasts from many origins, each by a model that did not see its targets.
 
     Parameters
@@ -54,6 +55,9 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
         the model, which is freed before the next fold: a fitted forecaster
         holds arrays of its training history's size, and keeping every
         fold's made a backtest's memory grow as folds times rows.
+    caller : str or None
+        The public function, named with the fold in a fold fit's error (the
+        rows a fold fits on are chosen by its parameters, not the user).
 
     Returns
     -------
@@ -63,10 +67,18 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
         ``summarize``'s result for each fold; None for each without it.
     """
     parts, summaries = [], []
-    for n_fit, origins in folds:
+    for fold, (n_fit, origins) in enumerate(folds):
         model = fitted
         if model is None:
-            model = clone(forecaster).fit(frame.iloc[:n_fit])
+            try:
+                model = clone(forecaster).fit(frame.iloc[:n_fit])
+            except (TypeError, ValueError) as exc:
+                if caller is None:
+                    raise
+                raise type(exc)(
+                    f"{caller} fits fold {fold} on the rows up to label "
+                    f"{frame.index[n_fit - 1]}: {exc}"
+                ) from exc
         part = model._origin_forecasts(frame, origins, n_steps)
         parts.append(part)
         summaries.append(None if summarize is None else summarize(model, part))
@@ -226,6 +238,11 @@ def backtest(
         "backtest",
     )
     coverage = None if coverage is None else level_value(coverage)
+    if isinstance(forecaster, type) and hasattr(forecaster, "_origin_forecasts"):
+        raise TypeError(
+            f"backtest needs a forecaster, not the class {forecaster.__name__}: pass "
+            f"{forecaster.__name__}(regressor, window=...)."
+        )
     if not hasattr(forecaster, "_origin_forecasts"):
         raise TypeError(
             f"backtest needs a DirectForecaster or RecursiveForecaster; got "
@@ -289,7 +306,8 @@ def backtest(
             bounds = fold_model._interval_bounds(forecasts, coverage)
         return fold_model.targets_, bounds
 
-    pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize)
+    pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize,
+                                        caller="backtest")
     targets = summaries[0][0]
     truth = observed_targets(frame, targets, origins, offsets)
     bounds = None
