@@ -9,6 +9,7 @@ arrives, not deep inside NumPy at predict, and never predicts silently wrong.
 A wrong type raises TypeError, a wrong value (shape, NaN, range) ValueError.
 """
 
+import inspect
 import numbers
 
 import numpy as np
@@ -36,9 +37,30 @@ def load_staged(owner, state):
     """``owner.__setstate__``'s commit: the state is loaded into a new object
     of its class (its ``_load_state``, which checks it), then merged into
     ``owner``, so that a refused state leaves ``owner`` as it was."""
+    if isinstance(state, dict):
+        _refuse_another_class(type(owner), state)
     staged = object.__new__(type(owner))
     staged._load_state(state)
     owner.__dict__.update(staged.__dict__)
+
+
+def _refuse_another_class(cls, state):
+    """Raise if ``state`` holds a parameter ``cls`` does not have, or lacks
+    one it requires: a state of another class (a forecaster's loaded as an
+    LSTMRegressor, say), which loaded and failed later, far from its cause.
+    Fitted (``name_``) and private (``_name``) attributes are checked by
+    each class's ``_load_state``."""
+    params = {name: p for name, p in inspect.signature(cls.__init__).parameters.items()
+              if name != "self" and p.kind is not p.VAR_KEYWORD}
+    foreign = [key for key in state if isinstance(key, str) and not key.startswith("_")
+               and not key.endswith("_") and key not in params]
+    missing = [name for name, p in params.items()
+               if p.default is p.empty and name not in state]
+    if foreign or missing:
+        which = (f"parameters {cls.__name__} does not have, {foreign}" if foreign
+                 else f"no value of the parameters {missing}")
+        raise ValueError(load_refusal_of(cls, f"it holds {which}. Was it saved from another "
+                                              "class?"))
 
 
 def _described(value):
@@ -95,7 +117,12 @@ def rng_from_saved(saved):
 
 def load_refusal(owner, exc):
     """The message refusing a loaded (or copied) state of ``owner`` for ``exc``."""
-    return f"The loaded state is not that of a fitted {type(owner).__name__}: {exc}"
+    return load_refusal_of(type(owner), exc)
+
+
+def load_refusal_of(cls, exc):
+    """The message refusing a loaded (or copied) state of class ``cls`` for ``exc``."""
+    return f"The loaded state is not that of a fitted {cls.__name__}: {exc}"
 
 
 def check_float_array(value, name, shape=None, meaning="", *, allow_nan=False):

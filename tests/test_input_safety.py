@@ -1410,7 +1410,9 @@ def test_a_state_loaded_as_another_class_is_refused():
     X, y = _small_task()
     state = LSTMRegressor(**FAST).fit(X, y).__getstate__()
     impostor = LSTMClassifier.__new__(LSTMClassifier)
-    with pytest.raises(ValueError, match="not that of a fitted LSTMClassifier.*classes_"):
+    with pytest.raises(ValueError, match=r"not that of a fitted LSTMClassifier: it holds "
+                       r"parameters LSTMClassifier does not have, \['loss', 'quantiles', "
+                       r"'scale_targets'\]\. Was it saved from another class\?"):
         impostor.__setstate__(state)
     clf_state = LSTMClassifier(**FAST).fit(X, y > np.median(y)).__getstate__()
     impostor = LSTMRegressor.__new__(LSTMRegressor)
