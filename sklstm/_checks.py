@@ -12,6 +12,7 @@ knows nothing of scikit-learn.
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 import numpy as np
@@ -65,6 +66,33 @@ def fits_in_numpy(value, as_int=True):
         return math.isfinite(value)
     except (OverflowError, TypeError, ValueError):  # an int beyond float64, say
         return False
+
+
+def check_indexable(shape, name):
+    """Raise a ValueError naming ``name`` if an array of ``shape`` (ints, of
+    any size) would hold more numbers than NumPy can index."""
+    if math.prod(int(n) for n in shape) > np.iinfo(np.intp).max:
+        raise ValueError(
+            f"{name} would have shape {tuple(int(n) for n in shape)}: more numbers than "
+            "NumPy can index. Ask for smaller sizes."
+        )
+
+
+class OutOfMemory(ValueError, MemoryError):
+    """Arrays the arguments ask for do not fit in memory: a ValueError for the
+    caller of the core, still a MemoryError for an estimator, whose own
+    message names its parameters."""
+
+
+@contextmanager
+def memory_refused(what):
+    """Turn a MemoryError of the arrays made inside into an :class:`OutOfMemory`
+    naming ``what`` (NumPy's names a byte count and a shape the caller never
+    gave)."""
+    try:
+        yield
+    except MemoryError:
+        raise OutOfMemory(f"{what} do not fit in memory: ask for smaller sizes.") from None
 
 
 def check_positive_int(value, name):

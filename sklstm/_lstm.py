@@ -137,11 +137,13 @@ from ._checks import (
     check_finite,
     check_flag,
     check_float_dtype,
+    check_indexable,
     check_positive_int,
     check_rate,
     check_rng,
     check_sequence_of,
     largest_magnitude,
+    memory_refused,
     real_array,
 )
 from ._cell import (
@@ -276,8 +278,11 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
     if gate_variant == "NOAF":
         raise ValueError("largest_safe_input needs a bounded state: NOAF's grows with the "
                          "number of steps.")
+    bidirectional = check_flag(bidirectional, "bidirectional")
     kernels = kernel_layers(layers, dtype, gate_variant)
     n_dir = 2 if bidirectional else 1
+    # As lstm_forward checks them: a stack that does not chain has no bound.
+    _check_stack(kernels, kernels[0].n_in if kernels else 0, n_dir)
     limit = float(np.finfo(dtype).max) / _GATE_INPUT_HEADROOM
 
     def safe(largest_x):
@@ -441,7 +446,12 @@ def draw_dropout_masks(rng, n_samples, layer_sizes, dropout, recurrent_dropout, 
         keep = rng.random((n_samples, width)) >= rate
         return keep.astype(dtype) / dtype.type(1.0 - rate)
 
-    return [tuple(draw(rate, width) for rate, width in zip(rates, pair)) for pair in sizes]
+    for depth, pair in enumerate(sizes):
+        for rate, width, kind in zip(rates, pair, ("input", "recurrent")):
+            if rate:
+                check_indexable((n_samples, width), f"layer {depth}'s {kind} dropout mask")
+    with memory_refused(f"Dropout masks for {n_samples} samples"):
+        return [tuple(draw(rate, width) for rate, width in zip(rates, pair)) for pair in sizes]
 
 
 def _feature_major_masks(dropout_masks, kernels, order, B):

@@ -11,7 +11,8 @@ import numbers
 import numpy as np
 
 from ._checks import (
-    cast_finite, check_flag, check_float_dtype, check_positive_int, check_rng, check_sequence_of,
+    cast_finite, check_flag, check_float_dtype, check_indexable, check_positive_int, check_rng,
+    check_sequence_of, memory_refused,
 )
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
@@ -209,6 +210,8 @@ def layer_shapes(
             shapes["p"] = (n_sig, H)
         if gate_variant == "FGR":
             shapes["Rg"] = (n_sig * H, n_sig * H)
+        for name, shape in shapes.items():
+            check_indexable(shape, f"layers[{len(out)}][{name!r}]")
         out.extend(dict(shapes) for _ in range(n_dir))
         n_in = n_dir * H
     return out
@@ -297,11 +300,17 @@ def init_lstm_layers(
     if not finite:
         raise ValueError(f"forget_bias must be a finite {np.dtype(dtype)}, got {forget_bias!r}.")
     blocks = gate_blocks(coupled, gate_variant)
-    layers = []
     shapes = layer_shapes(
         n_features, hidden_sizes, peephole=peephole, coupled=coupled,
         gate_variant=gate_variant, bidirectional=bidirectional,
     )
+    with memory_refused(f"The weights of hidden_sizes={list(hidden_sizes)}"):
+        return _initial_layers(shapes, blocks, coupled, forget_bias, rng, dtype)
+
+
+def _initial_layers(shapes, blocks, coupled, forget_bias, rng, dtype):
+    """:func:`init_lstm_layers`' arrays, of checked ``shapes`` and arguments."""
+    layers = []
     for shape in shapes:
         n_in, H = shape["W"][0], shape["R"][0]
         limit = np.sqrt(6.0 / (n_in + H))
@@ -342,6 +351,8 @@ def init_output_layer(n_in, n_outputs, rng, dtype=np.float64):
     n_in = check_positive_int(n_in, "n_in")
     n_outputs = check_positive_int(n_outputs, "n_outputs")
     rng, dtype = check_rng(rng), check_float_dtype(dtype)
+    check_indexable((n_in, n_outputs), "The output layer's coef")
     limit = np.sqrt(6.0 / (n_in + n_outputs))
-    coef = rng.uniform(-limit, limit, size=(n_in, n_outputs)).astype(dtype)
-    return coef, np.zeros(n_outputs, dtype=dtype)
+    with memory_refused(f"The output layer's weights ({n_in} x {n_outputs})"):
+        coef = rng.uniform(-limit, limit, size=(n_in, n_outputs)).astype(dtype)
+        return coef, np.zeros(n_outputs, dtype=dtype)

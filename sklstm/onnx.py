@@ -983,8 +983,10 @@ def _convert(scope, operator, container):
     rank, in_type, net = _input_form(x, net)
     # Once per graph: a bisection over the float32 values (about 0.4 s for
     # three layers of 512 units), which _describe's other callers need not.
-    largest_input = largest_safe_input(operator.raw_operator.coefs_, np.float32,
-                                       bidirectional=len(net.layers[0]) == 2)
+    # The estimator's own layers and flag (_describe checked it is the fitted one).
+    estimator = operator.raw_operator
+    largest_input = largest_safe_input(estimator.coefs_, np.float32,
+                                       bidirectional=bool(estimator.bidirectional))
     steps, seq_lens, padded, invalid, n_steps = _emit_input(
         g, x.full_name, rank, in_type, net, largest_input)
     if not net.return_sequences:

@@ -791,3 +791,41 @@ def test_hand_set_float64_weights_beyond_a_float32_model_are_named():
     model.out_intercept_ = np.array([-1e300])
     with pytest.raises(ValueError, match=r"out_intercept_ contains infinity at index 0"):
         model.predict(X)
+
+
+# -- sizes beyond what NumPy can index or memory can hold ------------------------
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda rng: layer_shapes(2, (2**62,)),
+     r"layers\[0\]\['W'\] would have shape \(2, 18446744073709551616\): more numbers than "
+     r"NumPy can index"),
+    (lambda rng: init_lstm_layers(2, (2**62,), rng), r"layers\[0\]\['W'\] would have shape"),
+    (lambda rng: init_lstm_layers(2, (10**7,), rng),
+     r"The weights of hidden_sizes=\[10000000\] do not fit in memory"),
+    (lambda rng: init_output_layer(2**62, 2**62, rng),
+     r"The output layer's coef would have shape"),
+    (lambda rng: init_output_layer(10**6, 10**6, rng),
+     r"The output layer's weights \(1000000 x 1000000\) do not fit in memory"),
+    (lambda rng: draw_dropout_masks(rng, 2**62, [(2, 3)], 0.5, 0.0, np.float64),
+     r"layer 0's input dropout mask would have shape \(4611686018427387904, 2\)"),
+    (lambda rng: draw_dropout_masks(rng, 10**7, [(2, 10**6)], 0.0, 0.5, np.float64),
+     r"Dropout masks for 10000000 samples do not fit in memory"),
+])
+def test_sizes_beyond_numpy_or_memory_are_refused_by_name(make, match):
+    """NumPy said 'array is too big', 'Maximum allowed dimension exceeded' or
+    'Unable to allocate 728. TiB' from inside its random module."""
+    with pytest.raises(ValueError, match=match):
+        make(np.random.RandomState(0))
+
+
+def test_largest_safe_input_checks_the_stack_as_lstm_forward_does():
+    """It returned a bound for a flag of 'no' and for an odd bidirectional stack."""
+    rng = np.random.RandomState(0)
+    two_layers = init_lstm_layers(2, (3, 4), rng)
+    with pytest.raises(TypeError, match="bidirectional must be True or False, got 'no'"):
+        largest_safe_input(two_layers, np.float32, bidirectional="no")
+    with pytest.raises(ValueError, match="needs an even number of layer dicts, got 1"):
+        largest_safe_input(init_lstm_layers(2, (3,), rng), np.float32, bidirectional=True)
+    with pytest.raises(ValueError, match=r"layers\[1\] expects 3 inputs, got 2"):
+        largest_safe_input(two_layers, np.float32, bidirectional=True)
