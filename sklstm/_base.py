@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._checks import check_positive_int
 from ._fitted_state import (
     check_head, check_input_statistics, check_layer_arrays, check_layer_shapes, load_refusal,
-    load_staged, rng_from_saved, saved_rng, scratch_copy,
+    load_staged, rng_from_saved, saved_rng, scratch_copy, with_class_name,
 )
 from ._inference import chunk_slices
 from ._loss import Network, Objective
@@ -615,7 +615,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 state[name] = state[name].to_numpy()
         if isinstance(state.get("_rng"), np.random.RandomState):
             state["_rng"] = saved_rng(state["_rng"])  # checked at load, see rng_from_saved
-        return state
+        return with_class_name(self, state)
 
     def __setstate__(self, state):
         load_staged(self, state)

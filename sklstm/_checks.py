@@ -68,14 +68,24 @@ def fits_in_numpy(value, as_int=True):
         return False
 
 
-def check_indexable(shape, name):
+def check_indexable(shape, name, itemsize=8):
     """Raise a ValueError naming ``name`` if an array of ``shape`` (ints, of
-    any size) would hold more numbers than NumPy can index."""
-    if math.prod(int(n) for n in shape) > np.iinfo(np.intp).max:
+    any size) and ``itemsize`` would hold more bytes than NumPy can address
+    (its "array is too big")."""
+    if math.prod(int(n) for n in shape) * itemsize > np.iinfo(np.intp).max:
         raise ValueError(
-            f"{name} would have shape {tuple(int(n) for n in shape)}: more numbers than "
-            "NumPy can index. Ask for smaller sizes."
+            f"{name} would have shape {tuple(int(n) for n in shape)}: more bytes than "
+            "NumPy can address. Ask for smaller sizes."
         )
+
+
+def byte_size(shapes, itemsize=8):
+    """The bytes of arrays of ``shapes`` and ``itemsize``, as words ("1.5 TiB")."""
+    size = float(sum(math.prod(int(n) for n in shape) for shape in shapes) * itemsize)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.3g} {unit}"
+        size /= 1024
 
 
 class OutOfMemory(ValueError, MemoryError):

@@ -9,7 +9,6 @@ arrives, not deep inside NumPy at predict, and never predicts silently wrong.
 A wrong type raises TypeError, a wrong value (shape, NaN, range) ValueError.
 """
 
-import inspect
 import numbers
 
 import numpy as np
@@ -20,7 +19,7 @@ from ._params import layer_shapes
 __all__ = [
     "check_float_array", "check_head", "check_input_statistics",
     "check_layer_arrays", "check_layer_shapes", "check_positive", "load_staged",
-    "rng_from_saved", "saved_rng", "scratch_copy",
+    "rng_from_saved", "saved_rng", "scratch_copy", "with_class_name",
 ]
 
 
@@ -37,30 +36,28 @@ def load_staged(owner, state):
     """``owner.__setstate__``'s commit: the state is loaded into a new object
     of its class (its ``_load_state``, which checks it), then merged into
     ``owner``, so that a refused state leaves ``owner`` as it was."""
-    if isinstance(state, dict):
-        _refuse_another_class(type(owner), state)
+    if isinstance(state, dict) and _CLASS_KEY in state:
+        state = dict(state)  # the caller's state stays as given
+        saved = state.pop(_CLASS_KEY)
+        if saved != type(owner).__name__:
+            raise ValueError(load_refusal(
+                owner, f"it was saved from a {saved}. Load it as that class."))
     staged = object.__new__(type(owner))
     staged._load_state(state)
     owner.__dict__.update(staged.__dict__)
 
 
-def _refuse_another_class(cls, state):
-    """Raise if ``state`` holds a parameter ``cls`` does not have, or lacks
-    one it requires: a state of another class (a forecaster's loaded as an
-    LSTMRegressor, say), which loaded and failed later, far from its cause.
-    Fitted (``name_``) and private (``_name``) attributes are checked by
-    each class's ``_load_state``."""
-    params = {name: p for name, p in inspect.signature(cls.__init__).parameters.items()
-              if name != "self" and p.kind is not p.VAR_KEYWORD}
-    foreign = [key for key in state if isinstance(key, str) and not key.startswith("_")
-               and not key.endswith("_") and key not in params]
-    missing = [name for name, p in params.items()
-               if p.default is p.empty and name not in state]
-    if foreign or missing:
-        which = (f"parameters {cls.__name__} does not have, {foreign}" if foreign
-                 else f"no value of the parameters {missing}")
-        raise ValueError(load_refusal_of(cls, f"it holds {which}. Was it saved from another "
-                                              "class?"))
+# The key of the class's name in a saved state: a state loaded as another
+# class (a swapped skops type, a hand-made __setstate__) loaded, and failed
+# far from its cause. States saved before it hold none and are not checked.
+_CLASS_KEY = "_sklstm_class"
+
+
+def with_class_name(owner, state):
+    """``state`` (a dict the caller owns), recording ``owner``'s class for
+    :func:`load_staged`."""
+    state[_CLASS_KEY] = type(owner).__name__
+    return state
 
 
 def _described(value):
@@ -117,12 +114,7 @@ def rng_from_saved(saved):
 
 def load_refusal(owner, exc):
     """The message refusing a loaded (or copied) state of ``owner`` for ``exc``."""
-    return load_refusal_of(type(owner), exc)
-
-
-def load_refusal_of(cls, exc):
-    """The message refusing a loaded (or copied) state of class ``cls`` for ``exc``."""
-    return f"The loaded state is not that of a fitted {cls.__name__}: {exc}"
+    return f"The loaded state is not that of a fitted {type(owner).__name__}: {exc}"
 
 
 def check_float_array(value, name, shape=None, meaning="", *, allow_nan=False):

@@ -11,8 +11,8 @@ import numbers
 import numpy as np
 
 from ._checks import (
-    cast_finite, check_flag, check_float_dtype, check_indexable, check_positive_int, check_rng,
-    check_sequence_of, memory_refused,
+    byte_size, cast_finite, check_flag, check_float_dtype, check_indexable, check_positive_int,
+    check_rng, check_sequence_of, memory_refused,
 )
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
@@ -304,7 +304,11 @@ def init_lstm_layers(
         n_features, hidden_sizes, peephole=peephole, coupled=coupled,
         gate_variant=gate_variant, bidirectional=bidirectional,
     )
-    with memory_refused(f"The weights of hidden_sizes={list(hidden_sizes)}"):
+    all_shapes = [shape for layer in shapes for shape in layer.values()]
+    with memory_refused(
+        f"The weights of n_features={n_features} and hidden_sizes={list(hidden_sizes)} "
+        f"({byte_size(all_shapes, np.dtype(dtype).itemsize)})"
+    ):
         return _initial_layers(shapes, blocks, coupled, forget_bias, rng, dtype)
 
 
@@ -353,6 +357,7 @@ def init_output_layer(n_in, n_outputs, rng, dtype=np.float64):
     rng, dtype = check_rng(rng), check_float_dtype(dtype)
     check_indexable((n_in, n_outputs), "The output layer's coef")
     limit = np.sqrt(6.0 / (n_in + n_outputs))
-    with memory_refused(f"The output layer's weights ({n_in} x {n_outputs})"):
+    size = byte_size([(n_in, n_outputs)], np.dtype(dtype).itemsize)
+    with memory_refused(f"The output layer's weights ({n_in} x {n_outputs}, {size})"):
         coef = rng.uniform(-limit, limit, size=(n_in, n_outputs)).astype(dtype)
         return coef, np.zeros(n_outputs, dtype=dtype)

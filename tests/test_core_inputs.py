@@ -798,15 +798,21 @@ def test_hand_set_float64_weights_beyond_a_float32_model_are_named():
 
 @pytest.mark.parametrize("make, match", [
     (lambda rng: layer_shapes(2, (2**62,)),
-     r"layers\[0\]\['W'\] would have shape \(2, 18446744073709551616\): more numbers than "
-     r"NumPy can index"),
+     r"layers\[0\]\['W'\] would have shape \(2, 18446744073709551616\): more bytes than "
+     r"NumPy can address"),
     (lambda rng: init_lstm_layers(2, (2**62,), rng), r"layers\[0\]\['W'\] would have shape"),
     (lambda rng: init_lstm_layers(2, (10**7,), rng),
-     r"The weights of hidden_sizes=\[10000000\] do not fit in memory"),
+     r"The weights of n_features=2 and hidden_sizes=\[10000000\] \(2.91e\+03 TiB\) do not "
+     r"fit in memory"),
+    (lambda rng: init_lstm_layers(2**33, (4,), rng),
+     r"The weights of n_features=8589934592 and hidden_sizes=\[4\] \(1 TiB\) do not fit"),
+    # beyond NumPy's bytes, though not its count of numbers
+    (lambda rng: init_lstm_layers(2**60, (1,), rng), r"layers\[0\]\['W'\] would have shape"),
+    (lambda rng: init_output_layer(2**61, 2, rng), r"more bytes than NumPy can address"),
     (lambda rng: init_output_layer(2**62, 2**62, rng),
      r"The output layer's coef would have shape"),
     (lambda rng: init_output_layer(10**6, 10**6, rng),
-     r"The output layer's weights \(1000000 x 1000000\) do not fit in memory"),
+     r"The output layer's weights \(1000000 x 1000000, 7.28 TiB\) do not fit in memory"),
     (lambda rng: draw_dropout_masks(rng, 2**62, [(2, 3)], 0.5, 0.0, np.float64),
      r"layer 0's input dropout mask would have shape \(4611686018427387904, 2\)"),
     (lambda rng: draw_dropout_masks(rng, 10**7, [(2, 10**6)], 0.0, 0.5, np.float64),

@@ -1209,7 +1209,7 @@ def test_dropna_still_needs_a_complete_history_and_some_target():
 _RECIPE_CHANGES = [
     ("window", 4), ("gap", 1), ("target_transform", "diff"), ("scale_target", False),
     ("dropna", True), ("center_windows", False), ("calibration_size", 0.3),
-    ("calibration_folds", 4), ("calibration", None), ("target", "p"),
+    ("calibration", None), ("target", "p"),
     ("future_covariates", None), ("center_covariates", "f"),
 ]
 
@@ -1239,10 +1239,11 @@ def test_every_parameter_fit_read_is_refused_once_changed(cls):
             with pytest.raises(ValueError, match=rf"{cls.__name__} was fitted with {name}=.*"
                                rf"but {name} is now .*\. {method} uses the fitted model"):
                 call(changed)
-    # values that ask for what was fitted, and parameters that only train
+    # values that ask for what was fitted, parameters that only train, and
+    # calibration folds that a holdout calibration never read
     for name, value in [("window", np.int64(3)), ("target", ["y"]), ("future_covariates", ["f"]),
                         ("center_windows", "auto"), ("random_state", 7),
-                        ("regressor", flat_linear())]:
+                        ("regressor", flat_linear()), ("calibration_folds", 4)]:
         same = pickle.loads(pickle.dumps(model)).set_params(**{name: value})
         for method, call in calls.items():
             result = call(same)
@@ -1250,6 +1251,49 @@ def test_every_parameter_fit_read_is_refused_once_changed(cls):
                 assert result == before[method]
             else:
                 pd.testing.assert_frame_equal(pd.DataFrame(result), pd.DataFrame(before[method]))
+
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_calibration_settings_are_compared_only_where_fit_read_them(cls):
+    history, _ = covariate_frame(60)
+    extra = {"horizon": 2} if cls is DirectForecaster else {}
+    backtested = cls(flat_ridge(), window=3, target="y", calibration="backtest",
+                     **extra).fit(history)
+    with pytest.raises(ValueError, match="fitted with calibration_folds=3, but "
+                       "calibration_folds is now 4"):
+        backtested.set_params(calibration_folds=4).predict(1)
+    uncalibrated = cls(flat_ridge(), window=3, target="y", calibration=None,
+                       **extra).fit(history)
+    expected = uncalibrated.predict(1)
+    changes = {"calibration_size": 0.3, "calibration_folds": 4}
+    if cls is RecursiveForecaster:
+        changes["calibration_horizon"] = 3
+    pd.testing.assert_series_equal(uncalibrated.set_params(**changes).predict(1), expected)
+    with pytest.raises(ValueError, match="fitted with calibration=None, but calibration is "
+                       "now 'holdout'"):
+        uncalibrated.set_params(calibration="holdout").predict(1)
+
+
+def test_a_tuple_target_is_compared_as_fit_reads_it():
+    """fit reads a tuple as names, not as one MultiIndex label: the check
+    let target=("a", "x") pass, which a refit refuses."""
+    columns = pd.MultiIndex.from_tuples([("a", "x"), ("b", "y")])
+    df = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 2)), columns=columns)
+    model = RecursiveForecaster(flat_ridge(), window=3, target=[("a", "x")]).fit(df)
+    with pytest.raises(ValueError, match=r"fitted with target=\[\('a', 'x'\)\], but target "
+                       r"is now \('a', 'x'\)"):
+        model.set_params(target=("a", "x")).predict(2)
+    assert model.set_params(target=[("a", "x")]).predict(2).shape == (2,)
+
+
+def test_parameters_that_no_longer_pass_fit_say_they_were_changed():
+    history, _ = covariate_frame(60)
+    model = DirectForecaster(flat_ridge(), window=3, horizon=2, target="y",
+                             target_transform="diff").fit(history)
+    with pytest.raises(ValueError, match=r"DirectForecaster's parameters no longer pass fit's "
+                       r"checks \(changed by set_params after fit\?\): .*gap=0.* predict uses "
+                       "the fitted model"):
+        model.set_params(gap=1).predict()
 
 
 def test_forecasters_saved_before_the_setup_held_scale_target_still_check_the_rest():

@@ -293,9 +293,10 @@ def test_backtest_refuses_bad_data_and_non_forecasters(make):
     with pytest.raises(TypeError, match="backtest needs a DirectForecaster or "
                        "RecursiveForecaster; got LSTMRegressor"):
         backtest(LSTMRegressor(), y, initial=60, horizon=2)
-    with pytest.raises(TypeError, match=r"backtest needs a forecaster, not the class "
-                       r"DirectForecaster: pass DirectForecaster\(regressor"):
-        backtest(DirectForecaster, y, initial=60)
+    for cls in (DirectForecaster, LSTMRegressor):
+        with pytest.raises(TypeError, match=rf"backtest needs a forecaster, not the class "
+                           rf"{cls.__name__}: pass an instance"):
+            backtest(cls, y, initial=60)
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
@@ -306,9 +307,17 @@ def test_a_fold_fit_that_fails_is_named_by_its_fold_and_rows(cls, make):
     y.iloc[3:12] = np.nan
     extra = {"horizon": 2} if cls is DirectForecaster else {}
     forecaster = make(cls, window=4, dropna=True, **extra)
-    with pytest.raises(ValueError, match=r"backtest fits fold 0 on the rows up to label "
-                       r"2021-01-12 00:00:00: all \d+ windows include a NaN"):
+    with pytest.raises(ValueError, match=r"backtest fits the model of the origins from label "
+                       r"2021-01-12 00:00:00 on the rows up to label 2021-01-12 00:00:00: all "
+                       r"\d+ windows include a NaN"):
         backtest(forecaster, y, initial=12, horizon=2)
+    # with refit=k one model serves k folds: named by its first origin
+    positive = noisy()["y"] + 10
+    positive.iloc[30] = -1.0  # a log transform refuses it once a fit reads it
+    logged = make(cls, window=4, target_transform="log", **extra)
+    with pytest.raises(ValueError, match=r"backtest fits the model of the origins from label "
+                       r"2021-02-0\d 00:00:00 on the rows up to label 2021-02-0\d"):
+        backtest(logged, positive, initial=20, step=2, refit=2, horizon=2)
 
 
 # --------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
         ``summarize``'s result for each fold; None for each without it.
     """
     parts, summaries = [], []
-    for fold, (n_fit, origins) in enumerate(folds):
+    for n_fit, origins in folds:
         model = fitted
         if model is None:
             try:
@@ -75,8 +75,10 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
             except (TypeError, ValueError) as exc:
                 if caller is None:
                     raise
+                # By labels: with refit=k one model serves k folds.
                 raise type(exc)(
-                    f"{caller} fits fold {fold} on the rows up to label "
+                    f"{caller} fits the model of the origins from label "
+                    f"{frame.index[origins[0]]} on the rows up to label "
                     f"{frame.index[n_fit - 1]}: {exc}"
                 ) from exc
         part = model._origin_forecasts(frame, origins, n_steps)
@@ -238,10 +240,10 @@ def backtest(
         "backtest",
     )
     coverage = None if coverage is None else level_value(coverage)
-    if isinstance(forecaster, type) and hasattr(forecaster, "_origin_forecasts"):
+    if isinstance(forecaster, type):
         raise TypeError(
-            f"backtest needs a forecaster, not the class {forecaster.__name__}: pass "
-            f"{forecaster.__name__}(regressor, window=...)."
+            f"backtest needs a forecaster, not the class {forecaster.__name__}: pass an "
+            "instance, e.g. DirectForecaster(regressor, window=..., horizon=...)."
         )
     if not hasattr(forecaster, "_origin_forecasts"):
         raise TypeError(

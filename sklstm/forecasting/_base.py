@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseLSTM
 from .._fitted_state import (
-    check_float_array, check_positive, load_refusal, load_staged, scratch_copy,
+    check_float_array, check_positive, load_refusal, load_staged, scratch_copy, with_class_name,
 )
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
@@ -201,10 +201,11 @@ PARAMETERS_DOC = """
     refuse dropout.
 
     A fitted forecaster forecasts with the parameters it was fitted with:
-    after ``set_params`` of any of them but ``regressor`` (and its nested
-    keys) and ``random_state``, which only train, ``predict``,
-    ``predict_interval``, ``predict_quantiles`` and ``score`` raise a
-    ValueError naming the parameter, until it is set back or the
+    after ``set_params`` of one that fit read (all but ``regressor``, its
+    nested keys and ``random_state``, which only train; the calibration's
+    size, folds and horizon only as its ``calibration`` reads them),
+    ``predict``, ``predict_interval``, ``predict_quantiles`` and ``score``
+    raise a ValueError naming the parameter, until it is set back or the
     forecaster refit.
 """
 
@@ -288,10 +289,23 @@ class _Setup:
 
 def _same_names(value, fitted, role):
     """Whether ``value``, the parameter ``role``, names the fitted columns
-    ``fitted`` (a tuple): as a list of names, or as one label (a tuple too)."""
-    if len(fitted) == 1 and not isinstance(value, list) and _same_value(value, fitted[0]):
+    ``fitted`` (a tuple) as ``fit`` reads it: a list (or other iterable) of
+    names, or one name that is no tuple (a tuple is read as names)."""
+    if len(fitted) == 1 and not isinstance(value, (list, tuple)) \
+            and _same_value(value, fitted[0]):
         return True
     return _names(value, role) == tuple(fitted)
+
+
+def _reads(setup, field):
+    """Whether a fit of ``setup`` read the parameter behind ``field``: the
+    calibration's size, folds and steps only where it calibrates so (a
+    forecaster saved before ``scale_target`` was recorded holds None)."""
+    if field in ("calibration_size", "calibration_steps"):
+        return setup.calibration is not None
+    if field == "calibration_folds":
+        return setup.calibration == "backtest"
+    return field != "scale_target" or setup.scale_target is not None
 
 
 def nested_models(regressor):
@@ -479,12 +493,21 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         Forecasts come from the fitted setup; a parameter changed by
         ``set_params`` since would be shown by ``repr`` and ignored, so it is
         refused, as the LSTM estimators refuse a changed architecture. The
-        regressor and ``random_state`` only train: a fitted regressor_ serves.
+        regressor and ``random_state`` only train and are not compared (the
+        fitted regressor_ serves), but parameters that no longer pass fit's
+        checks are refused whichever changed.
         """
-        fitted, current = self._setup, self._check_params()
+        fitted = self._setup
+        try:
+            current = self._check_params()
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(
+                f"{type(self).__name__}'s parameters no longer pass fit's checks (changed by "
+                f"set_params after fit?): {exc} {method} uses the fitted model: set them "
+                "back, or refit."
+            ) from None
         changed = [(name, getattr(fitted, field)) for field, name in self._RECIPE_FIELDS
-                   if getattr(fitted, field) is not None
-                   and getattr(fitted, field) != getattr(current, field)]
+                   if _reads(fitted, field) and getattr(fitted, field) != getattr(current, field)]
         if self.target is not None and not _same_names(self.target, self.targets_, "target"):
             changed.append(("target", list(self.targets_)))
         for name, names in (("past_covariates", self.past_covariates_),
@@ -1243,6 +1266,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             if isinstance(state.get(role), (pd.Index, pd.Series)):
                 state[role] = state[role].tolist()
             state[role] = _map_labels(state.get(role), label_state)
+        with_class_name(self, state)
         if "_setup" not in state:
             return state
         window = state.pop("last_window_")
