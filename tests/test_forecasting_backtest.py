@@ -300,7 +300,7 @@ def test_backtest_refuses_bad_data_and_non_forecasters(make):
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
-def test_a_fold_fit_that_fails_is_named_by_its_fold_and_rows(cls, make):
+def test_a_fold_fit_that_fails_is_named_by_its_origins_and_rows(cls, make):
     """With dropna=True a fold's rows can leave no complete window: the
     forecaster's own error said nothing of backtest or which fold."""
     y = noisy()["y"]
