@@ -674,13 +674,16 @@ def _training_rows(Y, seqs, sample_weight, split):
         Ones without ``sample_weight``, so that unit weights give bit for
         bit the statistics of no weights.
     """
-    if split is not None:  # the validation part must not inform the model
-        train = split[0]
-        Y, seqs = Y[train], seqs.take(train)
-        sample_weight = None if sample_weight is None else sample_weight[train]
+    # The validation part must not inform the model: the training part only
+    # (selected, never X copied for it: these are the targets' statistics).
+    train = None if split is None else split[0]
     if Y.ndim == 3:
-        mask, weights = seqs.real_step_weights(sample_weight)
+        mask, weights = seqs.real_step_weights(sample_weight, indices=train)
+        Y = Y if train is None else Y[train]
         return Y[mask], weights  # padded steps' targets may be NaN: leave them out
+    if train is not None:
+        Y = Y[train]
+        sample_weight = None if sample_weight is None else sample_weight[train]
     return Y, np.ones(len(Y)) if sample_weight is None else sample_weight
 
 

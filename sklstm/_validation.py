@@ -115,22 +115,33 @@ class Sequences:
         newest-first columns it is a reversal, its own inverse)."""
         return per_step[:, ::-1] if self.reversed_steps else per_step
 
-    def real_step_weights(self, sample_weight=None):
+    def real_step_weights(self, sample_weight=None, indices=None):
         """Weight of each real step, for per-step scores.
 
         Each sequence's steps share its sample weight equally, so every
         sequence counts once whatever its length.
 
+        Parameters
+        ----------
+        sample_weight : ndarray of shape (n_samples,) or None
+        indices : ndarray of int or None
+            Only these sequences, in this order: what ``take(indices)``
+            would give, without its copy of the values (a fit's training
+            part is most of X).
+
         Returns
         -------
-        mask : ndarray of shape (n_samples, n_timesteps)
+        mask : ndarray of shape (n_samples, n_timesteps), or (len(indices), n_timesteps)
             The real steps.
         weights : ndarray of shape (n_real_steps,)
             Weights of the real steps, in the order of ``array[mask]``.
         """
         mask = self.step_mask()
         n, T = mask.shape
-        return mask, step_weights(sample_weight, self.lengths, n, T)[mask]
+        weights = step_weights(sample_weight, self.lengths, n, T)
+        if indices is not None:  # each step's weight depends on its own sequence only
+            mask, weights = mask[indices], weights[indices]
+        return mask, weights[mask]
 
     def step_mask(self):
         """Boolean mask (n_samples, n_timesteps) of the real, unpadded steps."""
