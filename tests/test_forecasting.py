@@ -57,6 +57,22 @@ class LastValue(RegressorMixin, BaseEstimator):
         return np.repeat(last[:, None], self.n_outputs_, axis=1)
 
 
+class MeanPlusOffset(RegressorMixin, BaseEstimator):
+    """Predicts the mean of its fit targets plus ``offset``: a regressor whose
+    error is a fixed amount in the units it is fitted in (as an MLP's,
+    which stops a few hundredths from a constant)."""
+
+    def __init__(self, offset=0.03):
+        self.offset = offset
+
+    def fit(self, X, y):
+        self.mean_ = np.mean(y, axis=0)
+        return self
+
+    def predict(self, X):
+        return np.broadcast_to(self.mean_ + self.offset, (len(X),) + np.shape(self.mean_))
+
+
 def ramp(n, start=0, **columns):
     """Frame with y = 0, 1, ..., n-1 and extra columns ``name=offset``."""
     data = {"y": np.arange(n, dtype=float)}
@@ -758,8 +774,25 @@ def test_scaling_statistics_and_constant_target():
         LastValue(), window=2, horizon=1, target="y", target_transform="diff"
     ).fit(df)
     assert_allclose(model.target_mean_, [2.0])
-    assert_allclose(model.target_scale_, [1.0])  # constant differences: not scaled
+    assert_allclose(model.target_scale_, [2.0])  # constant differences: scaled by their size
     assert_allclose(model.predict().to_numpy(), [12.0])
+
+
+@pytest.mark.parametrize("cls", [RecursiveForecaster, DirectForecaster])
+@pytest.mark.parametrize("level", [1e-5, 3.0, 101325.0])
+def test_a_regressors_error_on_a_constant_series_is_relative_to_its_size(cls, level):
+    """A constant series is scaled by its size, as the same series one ulp
+    apart in places is: a regressor 0.03 off in model units was 0.03 off in
+    the series' units, 3000 times the size of a series at 1e-5."""
+    extra = {"horizon": 3} if cls is DirectForecaster else {}
+    exact = pd.Series(np.full(40, level), name="y")
+    rounded = exact.where(np.arange(40) % 5 > 0, np.nextafter(level, np.inf))
+    forecasts = [
+        cls(MeanPlusOffset(), window=4, center_windows=False, **extra).fit(series).predict(3)
+        for series in (exact, rounded)
+    ]
+    assert_allclose(forecasts[0].to_numpy(), level * 1.03, rtol=1e-12)
+    assert_allclose(forecasts[1].to_numpy(), forecasts[0].to_numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("cls", [RecursiveForecaster, DirectForecaster])

@@ -191,12 +191,12 @@ def test_predictions_keep_the_model_dtype(return_sequences):
     assert np.nanmean(pred[..., 0]) == pytest.approx(1000, rel=0.5)  # in the targets' units
 
 
-def test_constant_target_is_centred_not_scaled():
+def test_constant_target_is_centred_and_scaled_by_its_size():
     X, _ = last_two(20, n_steps=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, np.full(20, 7.0))
-    assert model.target_scale_[0] == 1.0 and model.target_mean_[0] == 7.0
+    assert model.target_scale_[0] == 7.0 and model.target_mean_[0] == 7.0
     np.testing.assert_array_equal(model.predict(X), 7.0)
 
 
@@ -336,7 +336,7 @@ def test_float32_refusal_measures_the_rows_that_count_and_a_continuation_fairly(
         raw.set_params(warm_start=True).fit(X, y)
         Y = np.column_stack([rng.normal(size=60), np.full(60, 1234567.1)])
         model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, Y)
-        assert model.target_scale_[1] == 1.0  # constant
+        assert model.target_scale_[1] == model.target_mean_[1]  # constant: its size
         model.partial_fit(X, Y)
         # 10 rows of weight 1 spread by 1e4 around 1e9, and 1990 of weight 0
         # at one value: the spread that counts is 1e4, which float32 holds
@@ -350,7 +350,7 @@ def test_float32_refusal_measures_the_rows_that_count_and_a_continuation_fairly(
         X_long = rng.normal(size=(20000, 2, 1)).astype(np.float32)
         for Y in (np.full(20000, 3.3), np.column_stack([X_long[:, -1, 0], np.full(20000, 3.3)])):
             fitted = LSTMRegressor((1,), solver="lbfgs", max_iter=1).fit(X_long, Y)
-            assert fitted.target_scale_[-1] == 1.0
+            assert fitted.target_scale_[-1] == np.float32(3.3)  # constant: its size
         # ... and refused when the counted rows vary by less than float32's step
         y_many[:10] = 1e9 + 2 * rng.normal(size=10)
         refused = r"y's output 0 varies by \d\.\d+ \(standard deviation\) around 1e\+09"
