@@ -237,7 +237,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Return ``(Y, loss_name, extra_sample_weight or None, target_state)``.
 
         ``target_state`` is a dict of the fitted attributes that describe the
-        targets (classes, output shape), set when ``reset`` and empty otherwise.
+        targets: those a continuation keeps (classes) when ``reset`` only,
+        the output shape of ``predict`` on every call.
         ``sample_weight`` (checked, or None) is what class weights that
         count the classes count them by.
         """

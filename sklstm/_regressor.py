@@ -290,12 +290,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 weights = np.ones(len(Y)) if sample_weight is None else sample_weight
             _refuse_lost_spread(Y[real], Y2[real], weights,
                                 None if reset else self.target_scale_)
-        state = {}
-        if reset:
-            state["_single_output"] = target_is_single_output(y, self.return_sequences)
-            state["quantiles_"] = self._requested_quantiles()
-        else:
+        if not reset:
             self._check_same_outputs(Y2.shape[-1])
+        # Every fit's y decides whether predict drops the output axis, as in a
+        # fresh fit: a continued model kept its first y's, and a 1-D y then
+        # met (n, 1) predictions that broadcast to (n, n) in its errors.
+        state = {"_single_output": target_is_single_output(y, self.return_sequences)}
+        if reset:
+            state["quantiles_"] = self._requested_quantiles()
         fitted_quantiles = state["quantiles_"] if reset else self.quantiles_
         return Y2, "squared_error" if fitted_quantiles is None else "quantile", None, state
 

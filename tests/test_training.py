@@ -218,6 +218,25 @@ def test_warm_start_with_other_sizes_raises_and_keeps_the_model():
     np.testing.assert_array_equal(packed(model)[0], kept)
 
 
+@ignore_convergence
+@pytest.mark.parametrize("continued", ["warm_start", "partial_fit"])
+def test_each_fits_y_decides_the_shape_of_the_predictions(continued):
+    """A continued model kept its first y's shape: fitted on (n, 1), then on
+    (n,), it predicted (n, 1), whose errors against y broadcast to (n, n)."""
+    X, y = sum_of_last_two()
+    for first, then in ((y[:, None], y), (y, y[:, None])):
+        model = LSTMRegressor((3,), max_iter=2, warm_start=True, random_state=0)
+        fit = model.partial_fit if continued == "partial_fit" else model.fit
+        fit(X, first)
+        fit(X, then)
+        assert model.predict(X).shape == then.shape
+        assert model.score(X, then) == r2_score(then, model.predict(X))
+        # A refused call keeps the shape it found.
+        with pytest.raises(ValueError, match="output"):
+            fit(X, np.c_[y, y])
+        assert model.predict(X).shape == then.shape
+
+
 # -- early stopping --------------------------------------------------------------
 
 
