@@ -1242,7 +1242,7 @@ def test_dropna_still_needs_a_complete_history_and_some_target():
 _RECIPE_CHANGES = [
     ("window", 4), ("gap", 1), ("target_transform", "diff"), ("scale_target", False),
     ("dropna", True), ("center_windows", False), ("calibration_size", 0.3),
-    ("calibration", None), ("target", "p"),
+    ("calibration", None), ("target", "p"), ("target", None),
     ("future_covariates", None), ("center_covariates", "f"),
 ]
 
@@ -1329,16 +1329,46 @@ def test_parameters_that_no_longer_pass_fit_say_they_were_changed():
         model.set_params(gap=1).predict()
 
 
+def test_a_changed_column_is_named_before_the_checks_it_fails():
+    """A covariate set after fit can make another parameter fail fit's
+    checks: the message named calibration_horizon, which the user had not
+    changed, instead of past_covariates."""
+    history, _ = covariate_frame(60)
+    model = RecursiveForecaster(flat_ridge(), window=3, target="y",
+                                calibration_horizon=3).fit(history)
+    with pytest.raises(ValueError, match=r"fitted with past_covariates=None, but "
+                       r"past_covariates is now 'p'"):
+        model.set_params(past_covariates="p").predict(1)
+    # A column parameter fit refuses outright is reported as such.
+    with pytest.raises(ValueError, match=r"parameters no longer pass fit's checks .*"
+                       r"center_covariates"):
+        model.set_params(past_covariates=None, center_covariates=True).predict(1)
+
+
+def test_a_series_fit_names_its_target_none_when_another_is_set():
+    """A forecaster fitted on a Series said it was fitted with target=['y']."""
+    series = pd.Series(np.sin(np.arange(40.0)), name="y")
+    model = RecursiveForecaster(flat_ridge(), window=3).fit(series)
+    with pytest.raises(ValueError, match=r"fitted with target=None, but target is now 'p'"):
+        model.set_params(target="p").predict(2)
+    # The Series' own name reads as fit would read it.
+    assert model.set_params(target="y").predict(2).shape == (2,)
+
+
 def test_forecasters_saved_before_the_setup_held_scale_target_still_check_the_rest():
     history, future = covariate_frame()
     model = DirectForecaster(flat_ridge(), window=3, horizon=2, target="y",
                              future_covariates="f").fit(history)
     state = model.__getstate__()
-    del state["_setup"]["scale_target"]
+    del state["_setup"]["scale_target"], state["_setup"]["target_named"]
     old = DirectForecaster.__new__(DirectForecaster)
     old.__setstate__(state)
-    assert old._setup.scale_target is None
+    assert old._setup.scale_target is None and old._setup.target_named is None
     pd.testing.assert_series_equal(old.predict(future=future), model.predict(future=future))
+    # Whether fit was given a target is unknown: None is not compared.
+    pd.testing.assert_series_equal(old.set_params(target=None).predict(future=future),
+                                   model.predict(future=future))
+    old.set_params(target="y")
     with pytest.raises(ValueError, match="fitted with window=3, but window is now 4"):
         old.set_params(window=4).predict(future=future)
 

@@ -27,7 +27,7 @@ def line(n, slope=2.0, intercept=5.0):
 
 def test_center_windows_subtracts_the_mean_of_the_window_steps_only():
     X = np.arange(2 * 5 * 3, dtype=float).reshape(2, 5, 3)
-    centered, levels = center_windows(X, n_targets=2, window=3)
+    centered, levels = center_windows(X, n_targets=2, window=3, names=("a", "b", "c"))
     assert_allclose(levels, X[:, :3, :2].mean(axis=1))
     assert_allclose(centered[:, :3, :2], X[:, :3, :2] - levels[:, None])
     # Steps after the window and the other channels are left alone.
@@ -52,6 +52,30 @@ def test_a_mean_regressor_continues_a_line_beyond_the_fit_range(make):
     # Without centering, the same regressor forecasts the level it was fitted on.
     plain = make().set_params(center_windows=False, calibration=None).fit(series)
     assert np.abs(plain.predict(3).to_numpy() - expected).min() > 30
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DirectForecaster(DummyRegressor(strategy="median"), window=4, horizon=3),
+    lambda: RecursiveForecaster(DummyRegressor(strategy="median"), window=4),
+], ids=["direct", "recursive"])
+def test_windows_of_values_near_the_float64_limit_are_centred(make):
+    """Their sums overflow, not their means: the level was inf, and the
+    regressor then refused an infinity the data did not hold. (A median: the
+    mean of 34 targets near 1e307 overflows inside DummyRegressor.)"""
+    series = line(40) * 1e306  # up to 8.3e307: four of them sum beyond 1.8e308
+    model = make().set_params(scale_target=False, calibration=None).fit(series)
+    assert_allclose(model.predict(3).to_numpy(), 1e306 * (5.0 + 2.0 * np.arange(40, 43)),
+                    rtol=1e-12)
+    frame = pd.DataFrame({"y": line(40), "p": series})
+    centred = make().set_params(target="y", past_covariates="p", center_covariates="p",
+                                calibration=None)
+    assert np.isfinite(centred.fit(frame).predict(1).to_numpy()).all()
+    # Every window holds three of 1.7e308 and one of -1.7e308: that one less
+    # the window's mean, 0.85e308, is beyond float64.
+    frame["p"] = np.where(np.arange(40) % 4, 1.7e308, -1.7e308)
+    with pytest.raises(ValueError, match=r"column 'p' less its mean over window 0 overflows "
+                                         r"float64 when the windows are centred"):
+        centred.fit(frame)
 
 
 def test_with_log_the_level_is_geometric_and_growth_is_continued():
@@ -229,7 +253,8 @@ def test_auto_centres_the_windows_unless_the_targets_are_differenced(transform, 
 def test_center_covariates_subtracts_each_window_level_from_its_own_channels():
     X = np.arange(2 * 5 * 4, dtype=float).reshape(2, 5, 4) ** 1.5
     X[:, 3:, :2] = 0.0  # appended steps: unknown target and past covariate
-    centered = center_covariates(X, 3, past_channels=(1,), future_channels=(3,))
+    names = ("y", "p", "q", "f")
+    centered = center_covariates(X, 3, names, past_channels=(1,), future_channels=(3,))
     past_level = X[:, :3, 1].mean(axis=1)
     future_level = X[:, :3, 3].mean(axis=1)
     assert_allclose(centered[:, :3, 1], X[:, :3, 1] - past_level[:, None])
@@ -237,7 +262,7 @@ def test_center_covariates_subtracts_each_window_level_from_its_own_channels():
     assert_allclose(centered[:, :, 3], X[:, :, 3] - future_level[:, None])  # every step
     assert_array_equal(centered[:, :, [0, 2]], X[:, :, [0, 2]])
     assert not np.shares_memory(centered, X)
-    assert center_covariates(X, 3) is X  # nothing named: nothing copied
+    assert center_covariates(X, 3, names) is X  # nothing named: nothing copied
 
 
 @pytest.mark.parametrize("make, past, future, n_known", [

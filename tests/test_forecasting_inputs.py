@@ -623,10 +623,13 @@ def test_horizons_beyond_any_address_space_are_refused_in_sklstm_terms(make):
     y = pd.Series(np.sin(np.arange(40) / 3.0), name="y")  # integer labels reach 2**62
     model = make(RecursiveForecaster, window=4, calibration=None).fit(y)
     for n_steps in (2**40, 2**62):
-        for method in (model.predict, model.predict_interval):
-            with pytest.raises(ValueError, match=f"a forecast of {n_steps} steps does not "
-                                                 "fit in memory: ask for fewer"):
-                method(n_steps)
+        with pytest.raises(ValueError, match=f"a forecast of {n_steps} steps does not "
+                                             "fit in memory: ask for fewer"):
+            model.predict(n_steps)
+        # Intervals need a calibration first, and say so before allocating anything.
+        with pytest.raises(ValueError, match=f"a forecast of {n_steps} steps does not fit"
+                           if n_steps > 2**57 else "no calibrated intervals"):
+            model.predict_interval(n_steps)
 
 
 class _CountingRegressor(_ConstantRegressor):

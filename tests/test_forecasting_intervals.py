@@ -416,6 +416,34 @@ def test_recursive_interval_beyond_calibrated_steps(make):
         forecaster.predict_interval(4, coverage=0.5)
 
 
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_intervals_refuse_their_calibration_before_forecasting(cls, make, monkeypatch):
+    """The refusals came after the forecast: a recursive predict_interval of
+    10**7 steps ran for half an hour before saying it was calibrated for 1."""
+    y = seasonal_noise(100)
+    uncalibrated = make(cls, 2, window=6, calibration=None).fit(y)
+    calibrated = make(cls, 2, window=6).fit(y)
+    n_errors = len(calibrated.calibration_residuals_)
+
+    def no_forecast(*args, **kwargs):
+        raise AssertionError("the forecast ran before the calibration was checked")
+
+    for model in (uncalibrated, calibrated):
+        monkeypatch.setattr(model, "_forecast", no_forecast)
+    calls = [
+        (uncalibrated, "predict_interval", {}, "no calibrated intervals"),
+        (uncalibrated, "predict_quantiles", {}, "no calibrated intervals"),
+        (calibrated, "predict_interval", {"coverage": 1 - 1 / (2 * n_errors)},
+         "needs at least"),
+        (calibrated, "predict_quantiles", {"quantiles": 1 / (4 * n_errors)}, "needs at least"),
+    ]
+    if cls is RecursiveForecaster:  # a direct forecaster's steps are its horizon's
+        calls.append((calibrated, "predict_interval", {"horizon": 1000}, "calibrated for 2"))
+    for model, method, kwargs, message in calls:
+        with pytest.raises(ValueError, match=message):
+            getattr(model, method)(**{"horizon": 2, **kwargs})
+
+
 def test_recursive_calibration_horizon_with_past_covariates(flat_linear):
     df = pd.DataFrame({"y": np.arange(40.0), "p": np.arange(40.0) % 3})
     forecaster = RecursiveForecaster(flat_linear(), window=3, target="y",

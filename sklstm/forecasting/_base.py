@@ -268,8 +268,10 @@ class _Setup:
     # in past_covariates_ and future_covariates_ (center_covariates).
     centered_past: tuple = ()
     centered_future: tuple = ()
-    # None in a forecaster saved before it was recorded.
+    # None in a forecaster saved before they were recorded; target_named:
+    # whether fit was given ``target`` (a Series' name is its target).
     scale_target: object = None
+    target_named: object = None
 
     def state(self):
         """Plain values (the transform by name), for saving."""
@@ -485,6 +487,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             calibration_steps=self._calibration_steps(),
             center_windows=self._resolved_center_windows(),
             scale_target=bool(self.scale_target),
+            target_named=self.target is not None,
         )
 
     def _check_unchanged_recipe(self, method):
@@ -498,26 +501,27 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         checks are refused whichever changed.
         """
         fitted = self._setup
-        try:
-            current = self._check_params()
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(
+
+        def no_longer_passes(exc):
+            return type(exc)(
                 f"{type(self).__name__}'s parameters no longer pass fit's checks (changed by "
                 f"set_params after fit?): {exc} {method} uses the fitted model: set them "
                 "back, or refit."
-            ) from None
-        changed = [(name, getattr(fitted, field)) for field, name in self._RECIPE_FIELDS
-                   if _reads(fitted, field) and getattr(fitted, field) != getattr(current, field)]
-        if self.target is not None and not _same_names(self.target, self.targets_, "target"):
-            changed.append(("target", list(self.targets_)))
-        for name, names in (("past_covariates", self.past_covariates_),
-                            ("future_covariates", self.future_covariates_)):
-            if not _same_names(getattr(self, name), names, name):
-                changed.append((name, list(names) or None))
-        centered = [self.past_covariates_[i] for i in fitted.centered_past]
-        centered += [self.future_covariates_[i] for i in fitted.centered_future]
-        if set(_names(self.center_covariates, "center_covariates")) != set(centered):
-            changed.append(("center_covariates", centered or None))
+            )
+
+        try:
+            changed = self._changed_columns()
+        except (TypeError, ValueError) as exc:
+            raise no_longer_passes(exc) from None
+        try:
+            current = self._check_params()
+        except (TypeError, ValueError) as exc:
+            if not changed:  # else the changed columns are the likelier cause: named below
+                raise no_longer_passes(exc) from None
+        else:
+            changed += [(name, getattr(fitted, field)) for field, name in self._RECIPE_FIELDS
+                        if _reads(fitted, field)
+                        and getattr(fitted, field) != getattr(current, field)]
         if changed:
             name, value = changed[0]
             if name == "target_transform":
@@ -527,6 +531,28 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 f"{getattr(self, name)!r} (changed by set_params after fit?). {method} uses "
                 f"the fitted model: set {name} back, or refit to change it."
             )
+
+    def _changed_columns(self):
+        """The column parameters (targets, covariates, centred covariates)
+        that no longer name the fitted columns, as ``(name, fitted value)``."""
+        fitted = self._setup
+        changed = []
+        if self.target is None:
+            # Fitted on a DataFrame's named targets: fit would refuse None.
+            if fitted.target_named:
+                changed.append(("target", list(self.targets_)))
+        elif not _same_names(self.target, self.targets_, "target"):
+            changed.append(("target", None if fitted.target_named is False else
+                            list(self.targets_)))
+        for name, names in (("past_covariates", self.past_covariates_),
+                            ("future_covariates", self.future_covariates_)):
+            if not _same_names(getattr(self, name), names, name):
+                changed.append((name, list(names) or None))
+        centered = [self.past_covariates_[i] for i in fitted.centered_past]
+        centered += [self.future_covariates_[i] for i in fitted.centered_future]
+        if set(_names(self.center_covariates, "center_covariates")) != set(centered):
+            changed.append(("center_covariates", centered or None))
+        return changed
 
     # _Setup fields made from one parameter each, and the parameter's name.
     _RECIPE_FIELDS = (
@@ -727,9 +753,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future_layout=setup.future_layout,
         )
         X, y = windows.X, windows.y
-        X = center_covariates(X, setup.window, *self._centered_channels(), setup.future_shift)
+        X = center_covariates(X, setup.window, windows.channels, *self._centered_channels(),
+                              setup.future_shift)
         if setup.center_windows:
-            X, levels = center_windows(X, n_targets, setup.window)
+            X, levels = center_windows(X, n_targets, setup.window, windows.channels)
             y = y - np.tile(levels, setup.horizon)
         y = y[:, 0] if y.shape[1] == 1 else y
         regressor = self._fit_regressor(X, y)
@@ -913,9 +940,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     # -- predict ---------------------------------------------------------------
 
-    def _point_forecast(self, horizon, future, history, method="predict"):
+    def _point_forecast(self, horizon, future, history, method="predict", check_steps=None):
         """Checked forecasts (n_steps, n_targets) and their labels; ``method``
-        names the public call in messages."""
+        names the public call in messages. ``check_steps(n_steps)``, if
+        given, runs once the steps are known and before the forecast's work
+        (which may be long): the intervals' checks of their calibration."""
         check_is_fitted(self)
         self._check_fitted_state(history_sized=False)  # set by hand too
         self._check_unchanged_recipe(method)
@@ -928,6 +957,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         try:
             if n_steps > _MOST_STEPS:
                 raise MemoryError  # NumPy would say "array is too big" in its own terms
+            if check_steps is not None:
+                check_steps(n_steps)
             lookback, lead, raw = self._model_arrays(history, future, n_steps)
             origin = np.array([len(lookback) - 1])
             pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
@@ -1132,9 +1163,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         are step-major, ``n_values / n_targets`` steps of every target."""
         n_targets = len(self.targets_)
         setup = self._setup
-        X = center_covariates(X, setup.window, *self._centered_channels(), setup.future_shift)
+        X = center_covariates(X, setup.window, self.channels_, *self._centered_channels(),
+                              setup.future_shift)
         if setup.center_windows:
-            X, levels = center_windows(X, n_targets, setup.window)
+            X, levels = center_windows(X, n_targets, setup.window, self.channels_)
         pred = self.regressor_.predict(X)
         try:
             pred = np.asarray(pred, dtype=np.float64)
@@ -1400,6 +1432,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             {**{name: WINDOW_CONSTRAINTS[name] for name in ("window", "horizon", "gap")},
              **CALIBRATION_CONSTRAINTS, "calibration_steps": WINDOW_CONSTRAINTS["horizon"],
              "dropna": [BOOLEAN], "center_windows": [BOOLEAN],
+             "scale_target": [None, BOOLEAN], "target_named": [None, BOOLEAN],
              "future_layout": [Options(str, ("shifted", "appended"))]},
             "_setup",
         )

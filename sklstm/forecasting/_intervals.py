@@ -41,6 +41,7 @@ series may drift, so measure it: :func:`~sklstm.forecasting.backtest` with
 ``coverage=`` reports whether each truth fell inside its interval.
 """
 
+import functools
 import math
 from numbers import Integral, Real
 
@@ -390,8 +391,12 @@ class IntervalsMixin:
             {"coverage": [COVERAGE_CONSTRAINT]},
             f"{type(self).__name__}.predict_interval",
         )
-        point, index = self._point_forecast(horizon, future, history, "predict_interval")
-        bounds = self._interval_bounds(point, level_value(coverage))
+        coverage = level_value(coverage)
+        point, index = self._point_forecast(
+            horizon, future, history, "predict_interval",
+            check_steps=functools.partial(self._refuse_uncalibrated, coverage=coverage),
+        )
+        bounds = self._interval_bounds(point, coverage)
         return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
 
     def predict_quantiles(
@@ -443,11 +448,27 @@ class IntervalsMixin:
         """
         levels = check_levels(quantiles)
         symmetric = check_flag(symmetric, "symmetric")
-        point, index = self._point_forecast(horizon, future, history, "predict_quantiles")
+        point, index = self._point_forecast(
+            horizon, future, history, "predict_quantiles",
+            check_steps=functools.partial(self._refuse_uncalibrated, levels=levels,
+                                          symmetric=symmetric),
+        )
         residuals = self._calibration_residuals(len(point))
         values = conformal_quantiles(point, residuals, levels, symmetric)
         return interval_frame(check_bounds_finite(values, self.targets_), index,
                               self.targets_, levels)
+
+    def _refuse_uncalibrated(self, n_steps, coverage=None, levels=None, symmetric=True):
+        """Raise if the calibration cannot give the interval at ``coverage``
+        (or the quantiles at ``levels``) of ``n_steps`` steps: there is none,
+        it has fewer steps, or too few errors. Run before the forecast, which
+        a recursive forecaster of many steps takes long to make."""
+        residuals = self._calibration_residuals(n_steps)
+        placeholder = np.zeros((n_steps, len(self.targets_)))  # n_steps is calibrated: few
+        if levels is None:
+            conformal_bounds(placeholder, residuals, coverage)
+        else:
+            conformal_quantiles(placeholder, residuals, levels, symmetric)
 
     def _interval_bounds(self, point, coverage):
         """predict_interval's bounds of forecasts (..., n_steps, n_targets), as

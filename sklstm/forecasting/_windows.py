@@ -152,16 +152,29 @@ def window_X(lookback, lead, origins, window, gap, horizon, future_layout="shift
     return np.concatenate([past, ahead], axis=1)
 
 
-def _subtract_levels(X, centered, channels, n_level_steps, steps):
+def _subtract_levels(X, centered, channels, n_level_steps, steps, names):
     """Subtract from ``centered[:, steps, channels]`` each window's mean of
     ``X[:, :n_level_steps, channels]``, in place; return those levels, of
-    shape (n_windows, n_channels)."""
-    levels = X[:, :n_level_steps, channels].mean(axis=1)
-    centered[:, steps, channels] -= levels[:, None]
+    shape (n_windows, n_channels). ``names`` names X's channels, for the
+    error raised where a value less its level overflows float64."""
+    block = X[:, :n_level_steps, channels]
+    with np.errstate(over="ignore"):
+        levels = block.mean(axis=1)
+        if np.isinf(levels).any():  # a sum beyond float64 (values near 1e308); no mean is
+            levels = (block / n_level_steps).sum(axis=1)
+        centered[:, steps, channels] -= levels[:, None]
+    overflow = np.isinf(centered[:, steps, channels]) & np.isfinite(X[:, steps, channels])
+    if overflow.any():
+        window, _, channel = np.argwhere(overflow)[0]
+        name = names[np.arange(X.shape[2])[channels][channel]]
+        raise ValueError(
+            f"column {name!r} less its mean over window {window} overflows float64 when "
+            "the windows are centred; divide the series by a power of ten first."
+        )
     return levels
 
 
-def center_windows(X, n_targets, window):
+def center_windows(X, n_targets, window, names):
     """Each window's targets relative to the window's own level.
 
     The level of a window is the mean of its target channels (the first
@@ -174,6 +187,9 @@ def center_windows(X, n_targets, window):
     X : ndarray of shape (n_windows, n_steps, n_channels), n_steps >= window
     n_targets : int
     window : int
+    names : sequence of length n_channels
+        The channels' names, for the error raised if a value less its
+        window's level overflows float64.
 
     Returns
     -------
@@ -183,11 +199,11 @@ def center_windows(X, n_targets, window):
         Add ``np.tile(levels, n_steps_ahead)`` back to step-major forecasts.
     """
     centered = X.copy()
-    levels = _subtract_levels(X, centered, slice(0, n_targets), window, slice(0, window))
+    levels = _subtract_levels(X, centered, slice(0, n_targets), window, slice(0, window), names)
     return centered, levels
 
 
-def center_covariates(X, window, past_channels=(), future_channels=(), future_shift=0):
+def center_covariates(X, window, names, past_channels=(), future_channels=(), future_shift=0):
     """Each window's covariate channels relative to their own level.
 
     The level of a covariate in a window is its mean over the values the
@@ -205,6 +221,8 @@ def center_covariates(X, window, past_channels=(), future_channels=(), future_sh
     ----------
     X : ndarray of shape (n_windows, n_steps, n_channels), n_steps >= window
     window : int
+    names : sequence of length n_channels
+        The channels' names, for errors (as in :func:`center_windows`).
     past_channels, future_channels : tuple of int
         Channel indices of the past and the future covariates to centre.
     future_shift : int, 0 <= future_shift < window
@@ -223,7 +241,7 @@ def center_covariates(X, window, past_channels=(), future_channels=(), future_sh
         (future_channels, window - future_shift, slice(None)),
     ):
         if channels:
-            _subtract_levels(X, centered, list(channels), n_level_steps, steps)
+            _subtract_levels(X, centered, list(channels), n_level_steps, steps, names)
     return centered
 
 
