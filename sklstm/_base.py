@@ -382,9 +382,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         check_column_order(vars(self).get("_column_labels"), seqs)
         n_fitted = self.input_mean_.size
         if seqs.n_channels != n_fitted:
+            table = isinstance(X, (np.ndarray, pd.DataFrame)) and X.ndim == 2
             raise ValueError(
                 f"X has {seqs.n_channels} channels, but {type(self).__name__} was "
                 f"fitted with {n_fitted} channels."
+                + (f" A 2-D X of {X.shape[1]} columns is read as steps of "
+                   f"n_channels={n_channels} channel(s) (n_channels is fixed at fit); pass "
+                   f"3-D X of shape (n_samples, n_timesteps, {n_fitted}) instead."
+                   if table and not self._fitted_on_table else "")
             )
         return seqs, {}
 

@@ -664,9 +664,21 @@ def _check_options(options, method):
             f"scipy.optimize.minimize knows: scipy would ignore it.{hint} "
             f"scipy.optimize.show_options('minimize', {method!r}) lists {method}'s options."
         )
+    foreign = sorted(set(options or {}) - _method_option_names(method), key=repr)
+    if foreign:
+        takers = [name for name, rules in SCIPY_OPTION_RULES.items() if foreign[0] in rules]
+        hint = (" TNC counts evaluations of the loss: use maxfun (or max_fun)."
+                if (method, foreign[0]) == ("TNC", "maxiter") else "")
+        raise ValueError(
+            f"solver={method!r} takes no option {foreign[0]!r} (solver_options): scipy would "
+            f"ignore it or fail on it. It is an option of {', '.join(takers)}.{hint} "
+            f"scipy.optimize.show_options('minimize', {method!r}) lists {method}'s options."
+        )
     _check_option_values(options or {}, method, label=lambda key: f"solver_options[{key!r}]")
     if method == "trust-constr":
         _check_trust_constr_radius(options or {})
+    if method in _WOLFE_DEFAULTS:
+        _check_wolfe_order(options or {}, method)
 
 
 def _check_option_values(values, method, label, none_allowed=True):
@@ -685,6 +697,51 @@ def _check_option_values(values, method, label, none_allowed=True):
             if not none_allowed:
                 rule = [constraint for constraint in rule if constraint is not None]
             validate_params({label(key): value}, {label(key): rule}, f"solver={method!r}")
+
+
+# scipy's defaults of the line search's Wolfe constants, c1 < c2 (CG's c2 is
+# lower). Newton-CG checks their order only in its first line search, after
+# several evaluations of the loss; BFGS and CG before they start.
+_WOLFE_DEFAULTS = {"BFGS": (1e-4, 0.9), "CG": (1e-4, 0.4), "Newton-CG": (1e-4, 0.9)}
+
+
+def _check_wolfe_order(options, method):
+    """The line search needs ``0 < c1 < c2 < 1`` (each is checked in (0, 1))."""
+    c1, c2 = (options.get(key, default) for key, default in zip(("c1", "c2"),
+                                                               _WOLFE_DEFAULTS[method]))
+    if not c1 < c2:
+        names = [f"solver_options[{key!r}]" if key in options else f"scipy's default {key}"
+                 for key in ("c1", "c2")]
+        raise ValueError(
+            f"solver={method!r}: {names[0]} is {c1!r}, not below {names[1]} ({c2!r}): the "
+            "line search needs 0 < c1 < c2 < 1."
+        )
+
+
+# The function behind each method in scipy.optimize._minimize: its keyword
+# parameters are the method's options (trust-ncg and trust-krylov forward
+# theirs to the trust-region layer, whose options SCIPY_OPTION_RULES lists).
+_METHOD_FUNCTIONS = {
+    "L-BFGS-B": "_minimize_lbfgsb", "BFGS": "_minimize_bfgs", "CG": "_minimize_cg",
+    "Newton-CG": "_minimize_newtoncg", "TNC": "_minimize_tnc", "SLSQP": "_minimize_slsqp",
+    "trust-constr": "_minimize_trustregion_constr", "trust-ncg": "_minimize_trust_ncg",
+    "trust-krylov": "_minimize_trust_krylov",
+}
+
+
+@functools.cache
+def _method_option_names(method):
+    """The options ``method`` takes: those its rules name, and those of its
+    scipy function's signature (a newer scipy's new options too)."""
+    names = set(SCIPY_OPTION_RULES[method])
+    try:
+        from scipy.optimize import _minimize
+        func = getattr(_minimize, _METHOD_FUNCTIONS[method])
+        params = inspect.signature(func).parameters.values()
+    except (ImportError, AttributeError, TypeError, ValueError):  # scipy laid out otherwise
+        return frozenset(names)
+    names.update(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    return frozenset(names - set(_RESERVED_OPTIONS))
 
 
 def _check_trust_constr_radius(options):

@@ -232,8 +232,10 @@ PARAMETERS_DOC = """
         ``"adam"`` or ``"sgd"``, whose settings are the estimator's own
         parameters, a non-empty dict is refused with a ValueError (as
         ``dropout`` is with the scipy solvers). A name that no method of
-        ``minimize`` knows (a misspelling such as ``max_iter``) is refused
-        with a ValueError, where scipy would only warn and ignore it. The
+        ``minimize`` knows (a misspelling such as ``max_iter``), or that the
+        chosen method does not take (BFGS's ``maxcor``, TNC's ``maxiter``),
+        is refused with a ValueError naming the methods that take it, where
+        scipy would only warn and ignore it (or fail, in trust-constr). The
         chosen method's options are checked before scipy runs, by rules read
         from scipy's source: a value scipy would take and then not train
         with, or fail on deep inside its code, is refused with a TypeError
@@ -248,8 +250,9 @@ PARAMETERS_DOC = """
         do nothing here are refused too: those of finite-difference
         gradients (``eps``, ``finite_diff_rel_step``, ``workers``), of
         constraints (trust-constr's ``initial_constr_penalty``,
-        ``barrier_tol``, ...) and ``return_all``. What scipy refuses itself
-        (``c1 >= c2``, ``initial_trust_radius >= max_trust_radius``) is a
+        ``barrier_tol``, ...) and ``return_all``. The line search's ``c1``
+        must be below its ``c2`` (given or scipy's default). What scipy
+        refuses itself (``initial_trust_radius >= max_trust_radius``) is a
         ValueError naming the method and ``solver_options``.
 
     standardize : bool, default=True

@@ -170,20 +170,38 @@ class Sequences:
         return replace(self, values=values, lengths=lengths)
 
 
-def _reject_unsupported_containers(X, name):
+def _reject_unsupported_containers(X, name, in_list=False):
+    """Refuse masked, sparse and Series ``X`` (``in_list``: an item of a list
+    of sequences, where NaN is no padding), saying what to pass instead."""
     reject_masked(
         X, name,
+        f"Fill the masked entries first ({name}.filled(value), with the values meant) or "
+        "drop their steps: a sequence of a list ends where its array ends, so NaN there "
+        "is a missing value, not padding." if in_list else
         f"Fill the masked entries first: {name}.filled(np.nan) marks them missing (NaN), "
         "which is padding after a sequence's end and an error elsewhere.",
     )
     _reject_sparse(X, name, "sequences: an LSTM reads every time step of every channel")
     if isinstance(X, pd.Series):
+        _refuse_container_of_sequences(X.to_numpy(), name, f"{name}.tolist()")
         raise ValueError(
             f"Expected a 2-D or 3-D {name}, got a pandas Series (1-D). Reshape a "
             "single sequence to one row with series.to_frame().T, or window it "
             "with sklstm.forecasting.make_windows."
         )
     reject_non_array(X, name, "an array-like, a DataFrame or a list of sequences")
+
+
+def _refuse_container_of_sequences(values, name, as_list):
+    """Raise if the 1-D ``values`` hold sequences (arrays, lists, frames) as
+    objects: they are read as a list of sequences, which ``as_list`` makes."""
+    if values.ndim == 1 and values.dtype == object and len(values) \
+            and all(isinstance(item, (np.ndarray, pd.DataFrame, pd.Series, list, tuple))
+                    for item in values[:5]):
+        raise ValueError(
+            f"{name} is a 1-D container of {len(values)} sequences (dtype object); pass "
+            f"them as a list of sequences, {as_list}, which may differ in length."
+        )
 
 
 def reject_non_array(values, name, expected):
@@ -645,7 +663,7 @@ def _list_to_padded(X, name, channels_first):
     for k, seq in enumerate(X):
         item = f"{name}[{k}]"
         if sparse.issparse(seq) or _is_sparse_frame(seq) or isinstance(seq, np.ma.MaskedArray):
-            _reject_unsupported_containers(seq, item)
+            _reject_unsupported_containers(seq, item, in_list=True)
         if not isinstance(seq, pd.DataFrame):
             seq = _as_array(seq, item)  # a Series is one univariate sequence here
         # data_format names the axes of 2-D items; a 1-D item is one channel's steps
@@ -1432,6 +1450,7 @@ def _check_dimensions(X, name):
     if not 2 <= ndim <= 3:
         _reject_text(X, name)  # values no reshape can mend (records, text) first
     if ndim < 2:
+        _refuse_container_of_sequences(X, name, f"list({name})")
         what = "a scalar" if ndim == 0 else f"a 1-D array of shape {X.shape}"
         if X.size == 0:
             what = "an empty 1-D array: no sequences"

@@ -352,14 +352,19 @@ def test_class_weights_that_are_no_numbers_are_refused_by_class():
 @pytest.mark.parametrize("weights", [
     np.array([np.longdouble(10) ** 400, 1.0] * 3),
     np.array([1.0, Decimal("1e400")] * 3, dtype=object),
-], ids=["long double", "Decimal"])
+    [1, 10**400] * 3,  # Python ints: a TypeError, "must hold numbers", where X's is this
+], ids=["long double", "Decimal", "int"])
 def test_weights_beyond_float64_are_named_too_large(weights):
     """Finite weights float64 cannot hold were reported as "inf: NaN or infinity"."""
-    if weights.dtype != object and np.finfo(weights.dtype).bits <= 64:
+    if isinstance(weights, np.ndarray) and weights.dtype != object \
+            and np.finfo(weights.dtype).bits <= 64:
         pytest.skip("long double is float64 on this platform")
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     with pytest.raises(ValueError, match=r"too large for float64"):
         LSTMRegressor(**FAST).fit(X, np.arange(6.0), sample_weight=weights)
+    with pytest.raises(ValueError, match=r"class_weight holds a number too large for float64"
+                                         r": .* at class_weight\[1\]"):
+        LSTMClassifier(**FAST, class_weight={0: 1, 1: 10**400}).fit(X, np.arange(6) % 2)
 
 
 def test_score_holds_its_targets_to_the_rules_of_fit():
@@ -2202,3 +2207,36 @@ def test_a_sparse_integer_column_is_read_as_its_values():
     big = frame.assign(a=pd.arrays.SparseArray(np.r_[2**60, 2**60 + 1, np.zeros(6, int)]))
     with pytest.raises(ValueError, match=r"row 0, column 'a'\) and \d+ \(row 1, column 'a'\)"):
         LSTMRegressor(**FAST).fit(big, y)
+
+
+def test_a_container_of_sequences_and_masked_list_items_get_advice_that_works():
+    """An object array or a Series of sequences was told to reshape itself to
+    one row, and a masked item of a list to mark its steps NaN: both advices
+    led to another error."""
+    sequences = [np.ones((n, 2)) for n in (3, 5, 4)]
+    held = np.empty(3, dtype=object)
+    held[:] = sequences
+    y = np.arange(3.0)
+    model = LSTMRegressor(**FAST)
+    for container, remedy in ((held, "list(X)"), (pd.Series(sequences), "X.tolist()")):
+        with pytest.raises(ValueError, match=rf"X is a 1-D container of 3 sequences \(dtype "
+                           rf"object\); pass them as a list of sequences, {re.escape(remedy)}"):
+            model.fit(container, y)
+    assert model.fit(list(held), y).predict(pd.Series(sequences).tolist()).shape == (3,)
+    masked = np.ma.masked_array(np.arange(4.0), [0, 0, 0, 1])
+    with pytest.raises(TypeError, match=r"X\[0\] is a masked array.*drop their steps: a "
+                       r"sequence of a list ends where its array ends"):
+        model.fit([masked, np.ones(3), np.ones(2)], y)
+    assert model.fit([masked.compressed(), np.ones(3), np.ones(2)], y).n_features_in_ == 1
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_a_flattened_table_for_a_model_fitted_on_3d_input_is_told_why(Estimator):
+    """It was told "X has 1 channels", of the 12 columns it passed."""
+    X = np.random.RandomState(0).normal(size=(20, 6, 2))
+    model = Estimator(**FAST).fit(X, np.arange(20) % 2)
+    with pytest.raises(ValueError, match=r"X has 1 channels, but .* fitted with 2 channels\. "
+                       r"A 2-D X of 12 columns is read as steps of n_channels=1 channel\(s\) "
+                       r"\(n_channels is fixed at fit\); pass 3-D X of shape \(n_samples, "
+                       r"n_timesteps, 2\) instead\."):
+        model.predict(X.reshape(20, -1))

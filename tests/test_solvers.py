@@ -410,6 +410,29 @@ def test_solver_options_scipy_fails_on_are_refused_naming_option_and_method(
     _assert_refused_and_kept(model, X, y, exc, match, solver_options=options)
 
 
+@pytest.mark.parametrize("solver, options, match", [
+    # scipy warned "Unknown solver options" and trained without them
+    ("BFGS", {"maxcor": 5}, r"solver='BFGS' takes no option 'maxcor' \(solver_options\): "
+     r"scipy would ignore it or fail on it\. It is an option of L-BFGS-B\."),
+    ("CG", {"maxls": 3}, r"solver='CG' takes no option 'maxls'.*of L-BFGS-B\."),
+    ("TNC", {"maxiter": 5}, r"takes no option 'maxiter'.* TNC counts evaluations of the loss"
+     r": use maxfun"),
+    # scipy failed: "got an unexpected keyword argument"
+    ("trust-constr", {"initial_trust_radius": 0.5},
+     r"takes no option 'initial_trust_radius'.*of trust-ncg, trust-krylov\."),
+    # Newton-CG refused the order only in its first line search, after training began
+    ("Newton-CG", {"c1": 0.9, "c2": 0.1}, r"solver='Newton-CG': solver_options\['c1'\] is "
+     r"0\.9, not below solver_options\['c2'\] \(0\.1\): the line search needs 0 < c1 < c2"),
+    ("CG", {"c1": 0.5}, r"solver_options\['c1'\] is 0\.5, not below scipy's default c2 "
+     r"\(0\.4\)"),
+])
+def test_options_the_chosen_method_does_not_take_are_refused_before_training(
+    solver, options, match
+):
+    model, X, y = _fitted(solver)
+    _assert_refused_and_kept(model, X, y, ValueError, match, solver_options=options)
+
+
 @pytest.mark.parametrize("solver, params, name", [
     ("TNC", {"max_fun": 2**31}, "max_fun"),  # OverflowError in _moduleTNC.pyx
     ("SLSQP", {"max_iter": 2**31}, "max_iter"),  # SLSQP's C int wrapped negative
