@@ -32,6 +32,7 @@ __all__ = [
     "Interval", "Options", "HasMethods", "IncreasingLevels", "FiniteArray", "BOOLEAN",
     "RANDOM_STATE",
     "level_value",
+    "one_number",
     "quantile_levels",
     "validate_params",
     "missing_parameter_defaults",
@@ -172,6 +173,15 @@ def _plain(value):
 
 # One quantile level.
 _LEVEL = Interval(numbers.Real, 0, 1, closed="neither")
+
+
+def one_number(value):
+    """A 0-d array as the NumPy scalar it holds; anything else as it is.
+
+    A level (a quantile, a coverage) is one number however it is held:
+    ``np.array(0.8)`` is what a reduction such as ``np.mean`` of a list gives.
+    """
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
 
 
 def level_value(level):

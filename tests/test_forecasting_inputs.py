@@ -1378,3 +1378,27 @@ def test_data_on_the_fitted_grid_is_read_after_the_fit_for_every_offset(freq):
     moved = series.iloc[30:].rename(index={index[40]: index[40] + pd.Timedelta(hours=1)})
     with pytest.raises(ValueError, match="does not follow the freq"):
         model.score(moved)
+
+
+def test_a_label_a_clock_change_moved_gets_advice_that_works(flat_linear):
+    """Daily 02:30 in Paris is 03:00 on the day the clocks skip 02:00-03:00:
+    the advice, df.asfreq('D'), failed on that wall-clock time in pandas."""
+    index = pd.date_range("2024-03-01 02:30", periods=60, freq="D")
+    series = pd.Series(np.sin(np.arange(60.0)), name="y",
+                       index=index.tz_localize("Europe/Paris", nonexistent="shift_forward"))
+    with pytest.raises(ValueError, match=re.escape(
+            "put the data on the grid without its zone first, df.tz_localize(None).asfreq(...)")):
+        RecursiveForecaster(flat_linear(), window=5).fit(series)
+    gridded = series.tz_localize(None).asfreq("D").interpolate()
+    assert len(RecursiveForecaster(flat_linear(), window=5).fit(gridded).predict(2)) == 2
+
+
+def test_an_object_that_is_no_number_is_named_by_its_row_label(flat_linear):
+    """It was named by its position, "at index (3,)", where every other
+    message of a forecaster quotes the row's label."""
+    index = pd.date_range("2024-01-01", periods=30)
+    values = pd.Series([1.0] * 30, index=index, dtype=object)
+    values.iloc[3] = pd.Timestamp("2020-01-01")
+    with pytest.raises(TypeError, match=r"column 'y' must contain only numbers.*but holds a "
+                       r"Timestamp at label 2024-01-04 00:00:00"):
+        RecursiveForecaster(flat_linear(), window=3, target="y").fit(values.to_frame("y"))

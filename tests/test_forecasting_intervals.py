@@ -458,13 +458,28 @@ def test_recursive_calibration_horizon_with_past_covariates(flat_linear):
     "kwargs, error, message",
     [
         ({"coverage": 1.0}, ValueError, r"coverage must be a number > 0 and < 1"),
+        ({"coverage": np.array(1.0)}, ValueError, r"coverage must be a number > 0 and < 1"),
         ({"coverage": "0.9"}, TypeError, r"coverage must be a number"),
+        ({"coverage": np.array([0.9])}, TypeError, r"coverage must be a number"),
     ],
 )
 def test_invalid_coverage(kwargs, error, message, make):
     forecaster = make(DirectForecaster, 2, window=6).fit(seasonal_noise(100))
     with pytest.raises(error, match=message):
         forecaster.predict_interval(**kwargs)
+
+
+def test_a_level_held_in_a_0d_array_is_that_number(make):
+    """predict_quantiles took np.array(0.9) as 0.9, where predict_interval and
+    backtest refused np.array(0.8) as a coverage."""
+    y = seasonal_noise(100)
+    forecaster = make(DirectForecaster, 2, window=6).fit(y)
+    pd.testing.assert_frame_equal(forecaster.predict_interval(coverage=np.array(0.8)),
+                                  forecaster.predict_interval(coverage=0.8))
+    pd.testing.assert_frame_equal(forecaster.predict_quantiles(quantiles=np.array(0.9)),
+                                  forecaster.predict_quantiles(quantiles=0.9))
+    runs = [backtest(forecaster, y, initial=80, coverage=c).errors for c in (np.array(0.8), 0.8)]
+    pd.testing.assert_frame_equal(*runs)
 
 
 @pytest.mark.parametrize(

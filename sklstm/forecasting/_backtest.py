@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._param_validation import BOOLEAN, Interval, level_value, validate_params
+from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
 from ._columns import (
     _names, as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
 )
@@ -233,6 +233,7 @@ def backtest(
     >>> result.forecasts.columns.tolist()
     ['fold', 'origin', 'step', 'time', 'target', 'y_true', 'y_pred']
     """
+    coverage = one_number(coverage)
     validate_params(
         {"initial": initial, "step": step, "horizon": horizon, "refit": refit,
          "coverage": coverage},

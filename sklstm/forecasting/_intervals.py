@@ -51,7 +51,7 @@ from sklearn.base import clone
 from .._checks import check_flag
 from .._fitted_state import check_float_array
 from .._param_validation import (
-    Interval, Options, level_value, quantile_levels, validate_params,
+    Interval, Options, level_value, one_number, quantile_levels, validate_params,
 )
 from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
 from ._columns import per_target_frame
@@ -270,8 +270,7 @@ def check_bounds_finite(values, targets):
 def check_levels(quantiles):
     """``quantiles``, one level or a sequence of them, as a tuple of
     increasing floats in (0, 1) (:func:`~sklstm._param_validation.quantile_levels`)."""
-    if isinstance(quantiles, np.ndarray) and quantiles.ndim == 0:
-        quantiles = quantiles[()]  # a 0-d array is one number
+    quantiles = one_number(quantiles)
     if isinstance(quantiles, Real) and not isinstance(quantiles, (bool, np.bool_)):
         quantiles = (quantiles,)
     return quantile_levels(quantiles)
@@ -386,6 +385,7 @@ class IntervalsMixin:
             ``lower`` and ``upper``; a two-level column index (target,
             ``lower``/``upper``) for several targets.
         """
+        coverage = one_number(coverage)
         validate_params(
             {"coverage": coverage},
             {"coverage": [COVERAGE_CONSTRAINT]},

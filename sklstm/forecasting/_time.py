@@ -398,9 +398,14 @@ def _datetime_freq(index):
     else:
         what = (f"does not follow its freq {index.freq.freqstr!r} in the wall-clock time "
                 f"of {str(index.tz)!r} ({set_freq_break})")
+    zoned = "" if index.tz is None else (
+        " In a time zone, asfreq fails on a wall-clock time that a clock change skips or "
+        "repeats: put the data on the grid without its zone first, "
+        "df.tz_localize(None).asfreq(...)."
+    )
     raise ValueError(
         f"the DatetimeIndex {what} and none can be inferred ({why}). Put the data "
-        "on a regular grid, e.g. df.asfreq('D') or df.resample('MS').mean()."
+        f"on a regular grid, e.g. df.asfreq('D') or df.resample('MS').mean().{zoned}"
     )
 
 
