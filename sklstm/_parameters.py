@@ -260,9 +260,9 @@ PARAMETERS_DOC = """
         of the real (unpadded) steps seen in ``fit`` (weighted by
         ``sample_weight``). scikit-learn's scalers reject 3-D input. Data in
         any units train alike, 1e-15 or 1e300. A channel whose deviations
-        are within rounding of its largest value, or that holds one value,
-        is centred and divided by that value, so that its rounding stays
-        rounding; one of zeros is left as it is.
+        are within rounding of its largest value is centred and divided by
+        that value, so that its rounding stays rounding; an exactly constant
+        one is centred only.
         ``warm_start`` and ``partial_fit`` keep the statistics of the first
         fit, also when ``standardize`` has changed since: the weights were
         learnt on inputs scaled by them.

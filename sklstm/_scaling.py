@@ -83,10 +83,9 @@ def unit_exponents(*arrays, axis=None):
 
 def mean_and_scale(values, weights=None, *, what="X"):
     """Weighted mean and scale of each column of ``values``: the standard
-    deviation; for a column constant up to rounding or exactly, its largest
-    absolute value, so that its rounding noise, and a model's error on it,
-    stay of relative size; 1 for a column of zeros (see
-    :func:`column_statistics`).
+    deviation; for a column constant up to rounding, its largest absolute
+    value, so that its rounding noise stays of relative size; 1 for a column
+    that is exactly constant, or zero (see :func:`column_statistics`).
 
     Returns
     -------
@@ -125,8 +124,9 @@ def column_statistics(values, weights=None, *, what="X"):
         Columns whose standard deviation is at most ``CONSTANT_RELATIVE_TOL``
         times their largest absolute value (or underflows to 0).
     magnitude : ndarray of shape (n_columns,), float64
-        The largest absolute value of each column; 1 where it is 0 or
-        subnormal, or where the values differ by a spread that underflows.
+        The largest absolute value of each column whose counted values
+        differ, by rounding or more; 1 where they are all equal, or differ
+        by a spread that underflows.
 
     Raises
     ------
@@ -182,10 +182,6 @@ def column_statistics(values, weights=None, *, what="X"):
     constant = (std <= CONSTANT_RELATIVE_TOL * peaks) | (scale == 0)
     # Values that differ by rounding keep it at rounding's relative size;
     # subnormal ones whose spread underflows are not scaled up to unit size.
-    # A column of one value is scaled by its size too, as if it differed by
-    # rounding: at scale 1, a model's error on a constant target of 1e-5
-    # was 1e4 times its size where 1e-5 and one ulp gave half its size.
-    sized = np.ldexp(peaks, exponents)
-    one_value = ~varies & (sized >= np.finfo(values.dtype).tiny)
-    magnitude = np.where((varies & (scale > 0)) | one_value, sized, 1.0)
+    differ = varies & (scale > 0)
+    magnitude = np.where(differ, np.ldexp(peaks, exponents), 1.0)
     return np.ldexp(mean, exponents), scale, constant, magnitude

@@ -779,7 +779,7 @@ def test_scaling_statistics_and_constant_target():
 
 
 @pytest.mark.parametrize("cls", [RecursiveForecaster, DirectForecaster])
-@pytest.mark.parametrize("level", [1e-5, 3.0, 101325.0])
+@pytest.mark.parametrize("level", [1e-5, -3.0, 101325.0])
 def test_a_regressors_error_on_a_constant_series_is_relative_to_its_size(cls, level):
     """A constant series is scaled by its size, as the same series one ulp
     apart in places is: a regressor 0.03 off in model units was 0.03 off in
@@ -791,8 +791,11 @@ def test_a_regressors_error_on_a_constant_series_is_relative_to_its_size(cls, le
         cls(MeanPlusOffset(), window=4, center_windows=False, **extra).fit(series).predict(3)
         for series in (exact, rounded)
     ]
-    assert_allclose(forecasts[0].to_numpy(), level * 1.03, rtol=1e-12)
+    assert_allclose(forecasts[0].to_numpy(), level + 0.03 * abs(level), rtol=1e-12)
     assert_allclose(forecasts[1].to_numpy(), forecasts[0].to_numpy(), rtol=1e-12)
+    # A series of zeros keeps scale 1.
+    zeros = cls(MeanPlusOffset(), window=4, **extra).fit(exact * 0.0)
+    assert zeros.target_scale_[0] == 1.0
 
 
 @pytest.mark.parametrize("cls", [RecursiveForecaster, DirectForecaster])

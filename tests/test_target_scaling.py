@@ -191,13 +191,32 @@ def test_predictions_keep_the_model_dtype(return_sequences):
     assert np.nanmean(pred[..., 0]) == pytest.approx(1000, rel=0.5)  # in the targets' units
 
 
-def test_constant_target_is_centred_and_scaled_by_its_size():
+def test_constant_target_is_centred_not_scaled():
     X, _ = last_two(20, n_steps=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, np.full(20, 7.0))
-    assert model.target_scale_[0] == 7.0 and model.target_mean_[0] == 7.0
+    assert model.target_scale_[0] == 1.0 and model.target_mean_[0] == 7.0
     np.testing.assert_array_equal(model.predict(X), 7.0)
+
+
+@pytest.mark.parametrize("first", [0.01, 1e-4, -0.5])
+def test_a_stream_that_starts_with_one_row_learns(first):
+    """partial_fit keeps the first batch's statistics: a first batch of one
+    row has one value per column, which must not become the scale of every
+    later batch (scaled by 0.01, the stream below learned nothing)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 1, 3))  # one step: the first row's channels are constant too
+    X[0, 0] = [first, -1.2, 0.02]
+    y = 5 * X[:, 0, 0] - X[:, 0, 1]
+    y[0] = first
+    model = LSTMRegressor((8,), learning_rate_init=0.01, data_format="channels_last",
+                          random_state=0)
+    for _ in range(3):
+        for k in range(len(X)):
+            model.partial_fit(X[k:k + 1], y[k:k + 1])
+    assert model.target_scale_[0] == 1.0 and np.all(model.input_scale_ == 1.0)
+    assert np.mean((model.predict(X[1:]) - y[1:]) ** 2) < 0.2 * np.var(y[1:])
 
 
 def one_ulp_apart(value, n):
@@ -336,7 +355,7 @@ def test_float32_refusal_measures_the_rows_that_count_and_a_continuation_fairly(
         raw.set_params(warm_start=True).fit(X, y)
         Y = np.column_stack([rng.normal(size=60), np.full(60, 1234567.1)])
         model = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, Y)
-        assert model.target_scale_[1] == model.target_mean_[1]  # constant: its size
+        assert model.target_scale_[1] == 1.0  # constant
         model.partial_fit(X, Y)
         # 10 rows of weight 1 spread by 1e4 around 1e9, and 1990 of weight 0
         # at one value: the spread that counts is 1e4, which float32 holds
@@ -350,7 +369,7 @@ def test_float32_refusal_measures_the_rows_that_count_and_a_continuation_fairly(
         X_long = rng.normal(size=(20000, 2, 1)).astype(np.float32)
         for Y in (np.full(20000, 3.3), np.column_stack([X_long[:, -1, 0], np.full(20000, 3.3)])):
             fitted = LSTMRegressor((1,), solver="lbfgs", max_iter=1).fit(X_long, Y)
-            assert fitted.target_scale_[-1] == np.float32(3.3)  # constant: its size
+            assert fitted.target_scale_[-1] == 1.0
         # ... and refused when the counted rows vary by less than float32's step
         y_many[:10] = 1e9 + 2 * rng.normal(size=10)
         refused = r"y's output 0 varies by \d\.\d+ \(standard deviation\) around 1e\+09"

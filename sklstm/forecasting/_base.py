@@ -121,7 +121,9 @@ PARAMETERS_DOC = """
         level, and a lower bound may be negative.
     scale_target : bool, default=True
         Standardise each target column (after ``target_transform``) with the
-        mean and standard deviation of the fit data. Forecasts are returned
+        mean and standard deviation of the fit data; a column of one value
+        (or one up to rounding) is divided by its size, so that a regressor's
+        error on it is relative to the series. Forecasts are returned
         in original units. The forecaster never rescales covariates: the
         default LSTM standardises its input channels itself, other
         regressors may need a scaler in a Pipeline.
