@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._loss import full_batch_loss_and_grad, loss_and_grad, sequence_loss, training_masks
+from ._lstm import GateInputOverflow
 from ._param_validation import Interval, Options, validate_params
 from ._optimizers import (
     AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, copy_optimizer, run_scipy_minimize,
@@ -464,7 +465,7 @@ def _warn_if_worse_than_start(start_loss, end_loss, advice):
     :func:`_warn_if_loss_exploded` never fires, and the fit ended as if it
     had converged, worse than the random weights it started from.
     """
-    if end_loss > 2 * start_loss:
+    if not end_loss <= 2 * start_loss:  # NaN: a forward pass that overflowed
         warnings.warn(
             f"Training ended worse than it started: the training loss of the final "
             f"weights is {end_loss:.4g}, that of the starting weights {start_loss:.4g}. "
@@ -570,11 +571,17 @@ def fit_stochastic(
                 "and the optimization hasn't converged yet."
             )
     final = theta if best_theta is None else best_theta
-    if not diverged and not _warn_if_loss_exploded(
+    # The weights kept after a divergence were never scored: an epoch's loss
+    # is taken before its updates, so with one batch an epoch, epoch 1's
+    # weights are those that then overflowed (a step size of 1e300).
+    if diverged or not _warn_if_loss_exploded(
             record.loss_curve, first_epoch, first_batch_loss, advice):
         if start_loss is not None:
-            _warn_if_worse_than_start(
-                start_loss, _logits_and_loss(final, train, network, objective)[1], advice)
+            try:
+                end_loss = _logits_and_loss(final, train, network, objective)[1]
+            except GateInputOverflow:  # weights grown past the dtype: refused at predict
+                end_loss = np.inf
+            _warn_if_worse_than_start(start_loss, end_loss, advice)
     if best_epoch is not None and best_epoch != last_epoch:
         # The kept weights are an earlier epoch's: the optimizer's moments and
         # the no-improvement count belong to later ones, and no loss of the

@@ -501,6 +501,22 @@ def test_divergence_later_keeps_the_last_finite_epoch(monkeypatch, assert_same_w
     assert np.all(np.isfinite(model.predict(X)))
 
 
+def test_weights_kept_after_a_divergence_are_scored_against_the_start():
+    """With one batch an epoch, epoch 1's weights are those whose loss then
+    overflowed: a step size of 1e300 kept them, predicting 1e300, with
+    loss_curve_ showing the random weights' loss and no word that the fit
+    ended worse than it started."""
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((3,), learning_rate_init=1e300, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert any("diverged in epoch 2" in m for m in messages), messages
+    assert any(re.search(r"ended worse than it started: the training loss of the final "
+                         r"weights is inf", m) for m in messages), messages
+
+
 def test_divergence_mid_epoch_rolls_back_the_optimizer_too(monkeypatch, assert_same_weights):
     """A diverged epoch's first updates must not linger in Adam's moments."""
     X, y = sum_of_last_two()
