@@ -664,14 +664,17 @@ def _check_options(options, method):
             f"scipy.optimize.minimize knows: scipy would ignore it.{hint} "
             f"scipy.optimize.show_options('minimize', {method!r}) lists {method}'s options."
         )
-    foreign = sorted(set(options or {}) - _method_option_names(method), key=repr)
+    taken = _method_option_names(method)
+    foreign = sorted(set(options or {}) - taken, key=repr) if taken is not None else []
     if foreign:
         takers = [name for name, rules in SCIPY_OPTION_RULES.items() if foreign[0] in rules]
         hint = (" TNC counts evaluations of the loss: use maxfun (or max_fun)."
                 if (method, foreign[0]) == ("TNC", "maxiter") else "")
+        owners = (f"of {', '.join(takers)}" if takers else
+                  "of a method that uses no gradient, which sklstm does not run")
         raise ValueError(
             f"solver={method!r} takes no option {foreign[0]!r} (solver_options): scipy would "
-            f"ignore it or fail on it. It is an option of {', '.join(takers)}.{hint} "
+            f"ignore it or fail on it. It is an option {owners}.{hint} "
             f"scipy.optimize.show_options('minimize', {method!r}) lists {method}'s options."
         )
     _check_option_values(options or {}, method, label=lambda key: f"solver_options[{key!r}]")
@@ -683,8 +686,8 @@ def _check_options(options, method):
 
 def _check_option_values(values, method, label, none_allowed=True):
     """Check ``values`` (option -> value) by ``method``'s rules, naming each by
-    ``label(option)``. An option of another method is left to scipy, which
-    warns and ignores it."""
+    ``label(option)``. Options without a rule are left as they are (an
+    option of another method is refused before, by :func:`_check_options`)."""
     rules = SCIPY_OPTION_RULES[method]
     for key, value in values.items():
         rule = rules.get(key)
@@ -732,14 +735,15 @@ _METHOD_FUNCTIONS = {
 @functools.cache
 def _method_option_names(method):
     """The options ``method`` takes: those its rules name, and those of its
-    scipy function's signature (a newer scipy's new options too)."""
+    scipy function's signature (a newer scipy's new options too); None if
+    that function cannot be read (scipy laid out otherwise: no check)."""
     names = set(SCIPY_OPTION_RULES[method])
     try:
         from scipy.optimize import _minimize
         func = getattr(_minimize, _METHOD_FUNCTIONS[method])
         params = inspect.signature(func).parameters.values()
-    except (ImportError, AttributeError, TypeError, ValueError):  # scipy laid out otherwise
-        return frozenset(names)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None
     names.update(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
     return frozenset(names - set(_RESERVED_OPTIONS))
 
@@ -767,8 +771,9 @@ def _scipy_option_names():
     methods, and the trust-region layer some of them forward options to;
     not those of ``minimize_scalar`` (``_minimize_scalar_*``: ``brack``).
     These are private to scipy, so the set only refuses names that no method
-    knows (an option of another method still gets scipy's own warning), and
-    an empty set, from a scipy laid out otherwise, switches the check off.
+    knows (:func:`_method_option_names` those the chosen method does not
+    take), and an empty set, from a scipy laid out otherwise, switches the
+    check off.
     The names are read once, rather than scipy's warning being turned into
     an error, because the warning filters are shared by all threads.
     """

@@ -1348,14 +1348,17 @@ def test_a_changed_column_is_named_before_the_checks_it_fails():
         model.set_params(past_covariates=None, center_covariates=True).predict(1)
 
 
-def test_a_series_fit_names_its_target_none_when_another_is_set():
-    """A forecaster fitted on a Series said it was fitted with target=['y']."""
+@pytest.mark.parametrize("fitted_target", [None, "y"])
+def test_a_series_fit_reads_target_none_and_its_name_alike(fitted_target):
+    """fit reads a Series' name as its target whether target is None or that
+    name: either may be set after fit. A DataFrame fit refuses None."""
     series = pd.Series(np.sin(np.arange(40.0)), name="y")
-    model = RecursiveForecaster(flat_ridge(), window=3).fit(series)
-    with pytest.raises(ValueError, match=r"fitted with target=None, but target is now 'p'"):
+    model = RecursiveForecaster(flat_ridge(), window=3, target=fitted_target).fit(series)
+    expected = model.predict(2)
+    for target in (None, "y", ["y"]):
+        pd.testing.assert_series_equal(model.set_params(target=target).predict(2), expected)
+    with pytest.raises(ValueError, match=r"fitted with target=\['y'\], but target is now 'p'"):
         model.set_params(target="p").predict(2)
-    # The Series' own name reads as fit would read it.
-    assert model.set_params(target="y").predict(2).shape == (2,)
 
 
 def test_forecasters_saved_before_the_setup_held_scale_target_still_check_the_rest():
@@ -1363,10 +1366,10 @@ def test_forecasters_saved_before_the_setup_held_scale_target_still_check_the_re
     model = DirectForecaster(flat_ridge(), window=3, horizon=2, target="y",
                              future_covariates="f").fit(history)
     state = model.__getstate__()
-    del state["_setup"]["scale_target"], state["_setup"]["target_named"]
+    del state["_setup"]["scale_target"], state["_setup"]["target_required"]
     old = DirectForecaster.__new__(DirectForecaster)
     old.__setstate__(state)
-    assert old._setup.scale_target is None and old._setup.target_named is None
+    assert old._setup.scale_target is None and old._setup.target_required is None
     pd.testing.assert_series_equal(old.predict(future=future), model.predict(future=future))
     # Whether fit was given a target is unknown: None is not compared.
     pd.testing.assert_series_equal(old.set_params(target=None).predict(future=future),

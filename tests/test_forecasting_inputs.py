@@ -1386,8 +1386,10 @@ def test_a_label_a_clock_change_moved_gets_advice_that_works(flat_linear):
     index = pd.date_range("2024-03-01 02:30", periods=60, freq="D")
     series = pd.Series(np.sin(np.arange(60.0)), name="y",
                        index=index.tz_localize("Europe/Paris", nonexistent="shift_forward"))
-    with pytest.raises(ValueError, match=re.escape(
-            "put the data on the grid without its zone first, df.tz_localize(None).asfreq(...)")):
+    advice = re.escape("first label the data in UTC for steps of hours or less "
+                       "(df.tz_convert('UTC').asfreq(...)), or without its zone for days or "
+                       "longer (df.tz_localize(None).asfreq(...))")
+    with pytest.raises(ValueError, match=advice):
         RecursiveForecaster(flat_linear(), window=5).fit(series)
     gridded = series.tz_localize(None).asfreq("D").interpolate()
     assert len(RecursiveForecaster(flat_linear(), window=5).fit(gridded).predict(2)) == 2

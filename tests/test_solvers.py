@@ -425,6 +425,9 @@ def test_solver_options_scipy_fails_on_are_refused_naming_option_and_method(
      r"0\.9, not below solver_options\['c2'\] \(0\.1\): the line search needs 0 < c1 < c2"),
     ("CG", {"c1": 0.5}, r"solver_options\['c1'\] is 0\.5, not below scipy's default c2 "
      r"\(0\.4\)"),
+    # Nelder-Mead's: "It is an option of ." named no method
+    ("L-BFGS-B", {"maxfev": 100}, r"takes no option 'maxfev'.* It is an option of a method "
+     r"that uses no gradient, which sklstm does not run\."),
 ])
 def test_options_the_chosen_method_does_not_take_are_refused_before_training(
     solver, options, match

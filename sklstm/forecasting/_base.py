@@ -270,10 +270,11 @@ class _Setup:
     # in past_covariates_ and future_covariates_ (center_covariates).
     centered_past: tuple = ()
     centered_future: tuple = ()
-    # None in a forecaster saved before they were recorded; target_named:
-    # whether fit was given ``target`` (a Series' name is its target).
+    # None in a forecaster saved before they were recorded. target_required:
+    # whether fit read a DataFrame, where it refuses target=None (a Series'
+    # name is its target, whether target names it or is None).
     scale_target: object = None
-    target_named: object = None
+    target_required: object = None
 
     def state(self):
         """Plain values (the transform by name), for saving."""
@@ -489,7 +490,6 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             calibration_steps=self._calibration_steps(),
             center_windows=self._resolved_center_windows(),
             scale_target=bool(self.scale_target),
-            target_named=self.target is not None,
         )
 
     def _check_unchanged_recipe(self, method):
@@ -540,12 +540,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         fitted = self._setup
         changed = []
         if self.target is None:
-            # Fitted on a DataFrame's named targets: fit would refuse None.
-            if fitted.target_named:
+            if fitted.target_required:  # fit refuses None with a DataFrame
                 changed.append(("target", list(self.targets_)))
         elif not _same_names(self.target, self.targets_, "target"):
-            changed.append(("target", None if fitted.target_named is False else
-                            list(self.targets_)))
+            changed.append(("target", list(self.targets_)))
         for name, names in (("past_covariates", self.past_covariates_),
                             ("future_covariates", self.future_covariates_)):
             if not _same_names(getattr(self, name), names, name):
@@ -706,7 +704,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         self._refuse_y(y, "fit")
         setup = self._check_params()
         frame, roles, freq, values = self._read_fit_data(data, setup)
-        setup = replace(setup, **self._centered_positions(frame, roles, setup))
+        setup = replace(setup, target_required=not isinstance(data, pd.Series),
+                        **self._centered_positions(frame, roles, setup))
         # Staged on a copy, committed in one step: a failed fit (or
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
@@ -1434,7 +1433,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             {**{name: WINDOW_CONSTRAINTS[name] for name in ("window", "horizon", "gap")},
              **CALIBRATION_CONSTRAINTS, "calibration_steps": WINDOW_CONSTRAINTS["horizon"],
              "dropna": [BOOLEAN], "center_windows": [BOOLEAN],
-             "scale_target": [None, BOOLEAN], "target_named": [None, BOOLEAN],
+             "scale_target": [None, BOOLEAN], "target_required": [None, BOOLEAN],
              "future_layout": [Options(str, ("shifted", "appended"))]},
             "_setup",
         )

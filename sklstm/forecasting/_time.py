@@ -400,8 +400,9 @@ def _datetime_freq(index):
                 f"of {str(index.tz)!r} ({set_freq_break})")
     zoned = "" if index.tz is None else (
         " In a time zone, asfreq fails on a wall-clock time that a clock change skips or "
-        "repeats: put the data on the grid without its zone first, "
-        "df.tz_localize(None).asfreq(...)."
+        "repeats: first label the data in UTC for steps of hours or less "
+        "(df.tz_convert('UTC').asfreq(...)), or without its zone for days or longer "
+        "(df.tz_localize(None).asfreq(...))."
     )
     raise ValueError(
         f"the DatetimeIndex {what} and none can be inferred ({why}). Put the data "
