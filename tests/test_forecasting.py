@@ -774,25 +774,34 @@ def test_scaling_statistics_and_constant_target():
         LastValue(), window=2, horizon=1, target="y", target_transform="diff"
     ).fit(df)
     assert_allclose(model.target_mean_, [2.0])
-    assert_allclose(model.target_scale_, [2.0])  # constant differences: scaled by their size
+    assert_allclose(model.target_scale_, [1.0])  # constant differences: min(1, their size)
     assert_allclose(model.predict().to_numpy(), [12.0])
 
 
 @pytest.mark.parametrize("cls", [RecursiveForecaster, DirectForecaster])
-@pytest.mark.parametrize("level", [1e-5, -3.0, 101325.0])
-def test_a_regressors_error_on_a_constant_series_is_relative_to_its_size(cls, level):
-    """A constant series is scaled by its size, as the same series one ulp
-    apart in places is: a regressor 0.03 off in model units was 0.03 off in
-    the series' units, 3000 times the size of a series at 1e-5."""
+@pytest.mark.parametrize("level", [1e-5, 0.5, -3.0, 101325.0])
+@pytest.mark.parametrize("transform", [None, "log"])
+def test_a_regressors_error_on_a_constant_series_stays_within_its_size(cls, level, transform):
+    """A regressor 0.03 off in model units was 0.03 off in the series' units
+    at scale 1: 3000 times the size of a series at 1e-5. A constant series is
+    scaled by the smaller of 1 and its size (after the transform: a log
+    error is relative already), as the same series one ulp apart in places
+    is by its size where that is below 1."""
+    if transform == "log" and level < 0:
+        pytest.skip("log needs positive targets")
     extra = {"horizon": 3} if cls is DirectForecaster else {}
     exact = pd.Series(np.full(40, level), name="y")
-    rounded = exact.where(np.arange(40) % 5 > 0, np.nextafter(level, np.inf))
-    forecasts = [
-        cls(MeanPlusOffset(), window=4, center_windows=False, **extra).fit(series).predict(3)
-        for series in (exact, rounded)
-    ]
-    assert_allclose(forecasts[0].to_numpy(), level + 0.03 * abs(level), rtol=1e-12)
-    assert_allclose(forecasts[1].to_numpy(), forecasts[0].to_numpy(), rtol=1e-12)
+    forecast = cls(MeanPlusOffset(), window=4, center_windows=False, target_transform=transform,
+                   **extra).fit(exact).predict(3).to_numpy()
+    if transform is None:
+        assert_allclose(forecast, level + 0.03 * min(1.0, abs(level)), rtol=1e-12)
+    else:  # an error of 0.03 * min(1, |log c|) in log units
+        assert_allclose(forecast, level * np.exp(0.03 * min(1.0, abs(np.log(level)))),
+                        rtol=1e-12)
+    if transform is None and abs(level) < 1:
+        rounded = exact.where(np.arange(40) % 5 > 0, np.nextafter(level, np.inf))
+        assert_allclose(cls(MeanPlusOffset(), window=4, center_windows=False, **extra)
+                        .fit(rounded).predict(3).to_numpy(), forecast, rtol=1e-12)
     # A series of zeros keeps scale 1.
     zeros = cls(MeanPlusOffset(), window=4, **extra).fit(exact * 0.0)
     assert zeros.target_scale_[0] == 1.0

@@ -122,9 +122,9 @@ PARAMETERS_DOC = """
     scale_target : bool, default=True
         Standardise each target column (after ``target_transform``) with the
         mean and standard deviation of the fit data; a column of one value
-        (or one up to rounding) is divided by its size, so that a regressor's
-        error on it is relative to the series. Forecasts are returned
-        in original units. The forecaster never rescales covariates: the
+        by the smaller of 1 and its size, so that a regressor's error on it
+        stays within both, and one constant up to rounding by its size.
+        Forecasts are returned in original units. The forecaster never rescales covariates: the
         default LSTM standardises its input channels itself, other
         regressors may need a scaler in a Pipeline.
     center_windows : bool or "auto", default="auto"

@@ -178,15 +178,16 @@ def target_scaling(values, names, transform, *, scale):
              for column, name in zip(columns, names)]
     mean = np.concatenate([mean for mean, _ in stats])
     scale = np.concatenate([std for _, std in stats])
-    # A column of one value is scaled by its size, as one that differs by
-    # rounding is (mean_and_scale leaves it at 1, as StandardScaler does):
-    # a regressor's error in model units, such as an MLP's few hundredths
-    # off a constant, is then relative to the series: at scale 1 a series
-    # at 1e-5 was forecast 3000 times its size off, where the same series
-    # one ulp apart in places was 3 % off. Unlike an estimator's, these
-    # statistics train no later data (a forecaster has no partial_fit).
+    # Any scale standardises a column of one value (to zeros), and a
+    # regressor's error in model units (an MLP stops a few hundredths off a
+    # constant) is that error times the scale in the target's units: at
+    # mean_and_scale's 1 a series at 1e-5 was forecast 3000 times its size
+    # off. The smaller of 1 and the value's size keeps that error within
+    # both the unit and the series' size. (An estimator keeps 1: its first
+    # batch's statistics scale later ones, where a forecaster's train no
+    # later data.)
     for j, column in enumerate(columns):
         size = abs(column[0])
         if column.min() == column.max() and size >= np.finfo(np.float64).tiny:
-            scale[j] = size
+            scale[j] = min(1.0, size)
     return mean, scale
