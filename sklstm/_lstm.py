@@ -178,6 +178,11 @@ _PREDICT_CHUNK_BYTES = 2**20
 
 
 def _check_lengths(lengths, n_samples, n_steps):
+    if isinstance(lengths, (list, tuple)) and any(
+            isinstance(n, (bool, np.bool_)) for n in lengths):
+        # NumPy reads [True, 5] as the ints [1, 5], as it reads no bool array.
+        raise TypeError(f"lengths must be an integer array of shape ({n_samples},), got "
+                        f"{lengths!r}, which holds a bool.")
     lengths = as_rectangular(lengths, "lengths")
     # A float dtype is the wrong kind of value (TypeError), a wrong shape the
     # wrong value (ValueError), as for every other core argument. (NumPy

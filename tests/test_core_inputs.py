@@ -89,6 +89,10 @@ def test_something_else_than_a_cache_is_refused(cache, error, match):
 
 @pytest.mark.parametrize("lengths, error, message", [
     ([4.0, 2.0], TypeError, r"lengths must be an integer array of shape \(2,\), got dtype float64"),
+    # NumPy read True as the length 1.
+    ([True, 2], TypeError, r"lengths must be an integer array of shape \(2,\), got \[True, 2\], "
+                           r"which holds a bool"),
+    (np.array([True, True]), TypeError, r"got dtype bool"),
     ([[4, 2]], ValueError, r"lengths must be an integer array of shape \(2,\), got shape \(1, 2\)"),
     ([4], ValueError, r"got shape \(1,\)"),
     ([0, 2], ValueError, r"lengths must lie in \[1, 5\]"),

@@ -400,7 +400,8 @@ def column_values(frame, columns):
                 f"column {name!r} has non-numeric dtype {dtype}; encode it as numbers."
             )
         selected.append((name, _object_numbers(
-            objects, f"column {name!r}", "row", place=lambda where: f"label {frame.index[where[0]]}"
+            objects, f"column {name!r}", "row",
+            place=lambda where: f"label {frame.index[where[0]]}",
         )))
     if not columns:
         return np.empty((len(frame), 0))
