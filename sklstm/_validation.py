@@ -390,13 +390,18 @@ def _is_complex_number(value):
 
 
 def _beyond_float64(value):
-    """Whether ``value`` is a finite number float64 cannot hold (it would be
-    inf): a Decimal or a long double; Python ints and Fractions raise
-    OverflowError in float() themselves."""
+    """Whether ``value`` is a finite number float64 cannot hold: a Decimal
+    or a long double (which float() would make inf), or a Python int or
+    Fraction (on which float() raises OverflowError)."""
     if isinstance(value, Decimal):
         return value.is_finite() and abs(value) > _FLOAT64_MAX_DECIMAL
     if isinstance(value, np.floating) and np.finfo(type(value)).bits > 64:
         return bool(np.isfinite(value)) and abs(value) > np.finfo(np.float64).max
+    if isinstance(value, numbers.Rational) and not isinstance(value, (bool, np.integer)):
+        try:
+            float(value)
+        except OverflowError:
+            return True
     return False
 
 

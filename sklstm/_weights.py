@@ -10,8 +10,8 @@ import numpy as np
 
 from ._checks import reject_masked, reject_records
 from ._validation import (
-    _as_array, _holds_text, _object_numbers, _reject_sparse, _too_large,
-    refuse_beyond_float64, reject_non_array,
+    _as_array, _holds_text, _object_numbers, _reject_sparse, refuse_beyond_float64,
+    reject_non_array,
 )
 
 __all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
@@ -196,17 +196,6 @@ def _check_weighted_labels(weights, known, name, what):
         )
 
 
-def _beyond_float64(value):
-    """Whether float(value) overflows."""
-    try:
-        float(value)
-    except OverflowError:
-        return True
-    except (TypeError, ValueError):
-        return False
-    return False
-
-
 def _weight_values(values, places, name):
     """Real, finite, non-negative float64 weights; an error names the first bad place."""
     if _holds_text(values):
@@ -226,10 +215,7 @@ def _weight_values(values, places, name):
     refuse_beyond_float64(values, name, place=lambda index: places[index[0]])
     try:
         values = values.astype(np.float64)
-    except OverflowError:  # a Python int beyond float64, as X's and y's are refused
-        k = next(k for k, value in enumerate(values) if _beyond_float64(value))
-        raise _too_large(name, f"{values[k]!r} at {places[k]}") from None
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise TypeError(f"{name} must hold numbers: {exc}") from exc
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():

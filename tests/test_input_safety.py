@@ -2240,3 +2240,21 @@ def test_a_flattened_table_for_a_model_fitted_on_3d_input_is_told_why(Estimator)
                        r"\(n_channels is fixed at fit\); pass 3-D X of shape \(n_samples, "
                        r"n_timesteps, 2\) instead\."):
         model.predict(X.reshape(20, -1))
+
+
+def test_python_ints_beyond_float64_are_named_by_their_place_everywhere():
+    """One classification of an object entry serves X, y and the weights:
+    a Python int beyond float64 was named by place in none of them (X and y
+    quoted only Python's "int too large to convert to float")."""
+    X = np.random.RandomState(0).normal(size=(10, 3, 1))
+    y = X[:, -1, 0]
+    X_big = X.astype(object)
+    X_big[2, 1, 0] = 10**400
+    y_big = y.astype(object)
+    y_big[3] = -(10**400)
+    for args, match in (
+        ((X_big, y), r"X holds a number too large for float64: 1000.* at index \(2, 1, 0\)"),
+        ((X, y_big), r"y holds a number too large for float64: -1000.* at index \(3,\)"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            LSTMRegressor(**FAST).fit(*args)
