@@ -223,7 +223,47 @@ class GateInputOverflow(ValueError):
 
     A ValueError for callers of the core; the training pass reads it as
     divergence (weights grown far beyond any data's scale).
+
+    The message names the layers as ``layers[i]`` and the first layer's
+    input as ``X``; :meth:`renamed` names them as a caller whose stack is
+    part of a larger model does.
+
+    Parameters
+    ----------
+    template : str
+        The message, with ``{layer[i]}`` for the i-th layer of the stack
+        and ``{input}`` for "<the input of the layer at fault> holds"; or,
+        without ``fields``, the message as it is.
+    fields : dict, default=None
+        ``"layer"``: the indices the template names; ``"input"``: ``None``
+        for X, else the indices of the layer (or two directions) below.
     """
+
+    def __init__(self, template, fields=None):
+        if fields is None:  # a message naming nothing to rename
+            template = template.replace("{", "{{").replace("}", "}}")
+            fields = {"layer": [], "input": None}
+        super().__init__(template, fields)
+        self.template, self.fields = template, fields
+
+    def __str__(self):
+        return self._message(lambda index: f"layers[{index}]", "X")
+
+    def __repr__(self):
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def renamed(self, layer_name, input_name):
+        """The same error, with the message alone naming layers and input
+        anew: ``layer_name(i)`` for ``layers[i]``, ``input_name`` for X."""
+        return GateInputOverflow(self._message(layer_name, input_name))
+
+    def _message(self, layer_name, input_name):
+        layers = {index: layer_name(index) for index in self.fields["layer"]}
+        below = self.fields["input"]
+        source = f"{input_name} holds" if below is None else (
+            f"the output of {layers[below[0]]} holds" if len(below) == 1
+            else f"the outputs of {layers[below[0]]} and {layers[below[1]]} hold")
+        return self.template.format(layer=layers, input=source)
 
 
 # Margin below the dtype's largest value for the bound of the gate inputs.
@@ -344,7 +384,7 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks):
     """
     dtype, T = X.dtype, X.shape[1]
     limit = float(np.finfo(dtype).max) / _GATE_INPUT_HEADROOM
-    largest_x, source = largest_magnitude(X), "X"
+    largest_x, below = largest_magnitude(X), []
     for first in range(0, len(kernels), n_dir):
         largest_h = 0.0
         for index in range(first, first + n_dir):
@@ -360,18 +400,19 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks):
                     f" (dropout masks scale them by up to {max(mask_x, mask_h):.3g})")
                 remedy = " or run in float64" if dtype == np.float32 else ""
                 raise GateInputOverflow(
-                    f"The gate inputs of layers[{index}] may overflow {dtype.name} (largest "
-                    f"{np.finfo(dtype).max:.3g}): {source} holds values up to {largest_x:.3g} "
-                    f"in magnitude, and a gate column of layers[{index}]['W'] sums to "
-                    f"{m['W'][0][j]:.3g} in magnitude; the recurrent state may reach "
-                    f"{h_bound:.3g}, against a sum of {m['R'][0][j]:.3g} in the column of "
-                    f"layers[{index}]['R']{masked}. Summed inside BLAS, such products would "
-                    f"saturate gates silently. Scale X or the weights down{remedy}."
+                    f"The gate inputs of {{layer[{index}]}} may overflow {dtype.name} "
+                    f"(largest {np.finfo(dtype).max:.3g}): {{input}} values up to "
+                    f"{largest_x:.3g} in magnitude, and a gate column of "
+                    f"{{layer[{index}]}}['W'] sums to {m['W'][0][j]:.3g} in magnitude; the "
+                    f"recurrent state may reach {h_bound:.3g}, against a sum of "
+                    f"{m['R'][0][j]:.3g} in the column of {{layer[{index}]}}['R']{masked}. "
+                    "Summed inside BLAS, such products would saturate gates silently. "
+                    f"Scale X or the weights down{remedy}.",
+                    {"layer": [index, *below], "input": below or None},
                 )
             largest_h = max(largest_h, h_bound)
         largest_x = largest_h
-        source = (f"the output of layers[{first}]" if n_dir == 1
-                  else f"the outputs of layers[{first}] and layers[{first + 1}]")
+        below = list(range(first, first + n_dir))
 
 
 class _TimeReversal:

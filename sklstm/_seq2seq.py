@@ -33,6 +33,7 @@ final states (``d_final_states``). Without it the decoder starts from zero
 states and the context alone carries the window.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,17 @@ from ._lstm import (
 from ._params import ParamLayout, init_lstm_layers, init_output_layer
 
 __all__ = ["EncoderDecoderLayout", "EncoderDecoder"]
+
+
+@contextmanager
+def _named_part(offset, input_name):
+    """Re-raise the core's GateInputOverflow about one stack (the encoder's
+    or the decoder's) in the model's terms: its layers as ``coefs_``
+    entries, ``offset`` the stack's first, and its input as ``input_name``."""
+    try:
+        yield
+    except GateInputOverflow as error:
+        raise error.renamed(lambda index: f"coefs_[{offset + index}]", input_name) from None
 
 
 class EncoderDecoderLayout:
@@ -257,8 +269,11 @@ class EncoderDecoder:
         by scikit-learn's ``working_memory`` (see :mod:`sklstm._inference`).
         Equal to ``forward(theta, X, lengths)[0]`` to rounding.
 
-        NaN logits where :meth:`forward` gives them: for non-finite weights,
-        or weights so large that the gate inputs may overflow.
+        NaN logits for non-finite weights or states, as :meth:`forward`'s.
+        Where the gate inputs may overflow (inputs or weights near the
+        dtype's range), raises :class:`~sklstm._lstm.GateInputOverflow`, as
+        :class:`~sklstm._loss.Network`'s ``predict`` does, naming the part
+        of the model (forward reads it as divergence, for the solvers).
         """
         if lengths is not None:
             raise ValueError("The encoder-decoder needs sequences of equal length.")
@@ -276,23 +291,21 @@ class EncoderDecoder:
                                 n_outputs, True)
         )
 
+        n = self.layout.n_layers
+
         def logits_of(rows):
-            # NaN logits, as forward's, where its would be: for weights so
-            # large that gate inputs may overflow (the core's message would
-            # name the layers and the input of one stack, not the model's),
-            # or non-finite states.
-            try:
+            with _named_part(0, "the window of X (standardised)"):
                 context, (h0, c0) = lstm_predict(
                     X[rows, :window], encoder, return_final_states=True
                 )
-                if not all(np.isfinite(a).all() for a in [context, *h0, *c0]):
-                    return self._nan_logits(context)
-                if not self.pass_states:
-                    h0 = c0 = None
-                U = self._decoder_input(X[rows, window:], context)
+            if not all(np.isfinite(a).all() for a in [context, *h0, *c0]):
+                return self._nan_logits(context)  # as forward's: non-finite states
+            if not self.pass_states:
+                h0 = c0 = None
+            U = self._decoder_input(X[rows, window:], context)
+            with _named_part(n, "the decoder's input (the standardised future covariates "
+                             "and the encoder's context)"):
                 hidden = lstm_predict(U, decoder, h0=h0, c0=c0, return_sequences=True)
-            except GateInputOverflow:
-                return self._nan_logits(X[rows])
             return dense_output(hidden, coef, intercept).reshape(len(U), -1)
 
         return in_chunks(logits_of, len(X), row_bytes, working_memory)

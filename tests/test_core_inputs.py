@@ -5,6 +5,7 @@ the layer, key, sample, step or unit where it applies), never an error from
 inside NumPy, and never a silently wrong result.
 """
 
+import pickle
 import warnings
 
 import numpy as np
@@ -191,6 +192,29 @@ def test_largest_safe_input_is_where_the_refusal_begins(dtype, bidirectional, va
                               bidirectional=bidirectional) == np.finfo(np.float32).max
     with pytest.raises(ValueError, match="NOAF"):
         largest_safe_input(layers, dtype, gate_variant="NOAF")
+
+
+def test_a_gate_overflow_names_layers_as_its_caller_does_and_pickles():
+    """A stack that is part of a larger model (the encoder-decoder's decoder)
+    renames its layers and input; the error survives pickling (joblib's
+    workers send it back) and the one-message form its callers re-raise."""
+    layers = init_lstm_layers(2, (3, 3), np.random.default_rng(0))
+    layers[1]["W"] = layers[1]["W"] * 1e307
+    with pytest.raises(GateInputOverflow) as caught:
+        lstm_forward(np.ones((1, 2, 2)), layers)
+    error = caught.value
+    assert str(error).startswith("The gate inputs of layers[1] may overflow float64")
+    assert "the output of layers[0] holds values up to 1 in magnitude" in str(error)
+    renamed = error.renamed(lambda index: f"coefs_[{index + 2}]", "U")
+    assert isinstance(renamed, GateInputOverflow)
+    assert str(renamed).startswith("The gate inputs of coefs_[3] may overflow float64")
+    assert "the output of coefs_[2] holds" in str(renamed) and "layers[" not in str(renamed)
+    for copy in (pickle.loads(pickle.dumps(error)), pickle.loads(pickle.dumps(renamed))):
+        assert type(copy) is GateInputOverflow
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)
+    assert str(pickle.loads(pickle.dumps(renamed))) == str(renamed)
+    plain = GateInputOverflow(f"In the decoder: {error} {{braces}}")
+    assert str(plain) == f"In the decoder: {error} {{braces}}"
 
 
 @pytest.mark.parametrize("dtype, value", [(np.float32, 3e38), (np.float64, 1.5e308)])

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMEncoderDecoderRegressor
@@ -13,6 +14,7 @@ from sklstm import LSTMEncoderDecoderRegressor
 from sklstm._loss import Objective, loss_and_grad
 from sklstm._lstm import draw_dropout_masks, final_states, lstm_forward
 from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
+from sklstm.core import GateInputOverflow
 from sklstm.exceptions import IterationLimitWarning
 
 
@@ -174,8 +176,8 @@ def test_predict_equals_forward_and_keeps_no_backward_cache(pass_states, variant
 
 @pytest.mark.parametrize("layer", [1, 3], ids=["decoder", "upper decoder layer"])
 def test_weights_too_large_for_the_gates_give_the_models_own_error(layer):
-    # The core's overflow error named the decoder's layers by their place in
-    # the decoder (coefs_[1] as "layers[0]") and its input as "X".
+    # The core's overflow error names the layers of one stack from 0 and its
+    # input as "X": the decoder's first layer, coefs_[1], was "layers[0]".
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 10, 2)), rng.normal(size=(20, 3))
     with warnings.catch_warnings():
@@ -186,11 +188,42 @@ def test_weights_too_large_for_the_gates_give_the_models_own_error(layer):
         ).fit(X, y)
     model.coefs_[layer]["W"] = model.coefs_[layer]["W"] * 1e307
     before = copy.deepcopy(model.coefs_)
-    with pytest.raises(ValueError, match="non-finite outputs for this X; its weights or"):
+    source = "the decoder's input" if layer == 1 else "the output of coefs_[2] holds"
+    with pytest.raises(GateInputOverflow) as caught:
         model.predict(X)
+    message = str(caught.value)
+    assert message.startswith(f"The gate inputs of coefs_[{layer}] may overflow float64")
+    assert f"column of coefs_[{layer}]['W'] sums to" in message and source in message
+    assert "layers[" not in message
     for kept, now in zip(before, model.coefs_):
         for name in kept:
             np.testing.assert_array_equal(kept[name], now[name])
+
+
+@pytest.mark.parametrize("where", [(0, 2, 0), (0, 8, 1)], ids=["window", "future covariate"])
+def test_inputs_too_large_for_the_gates_are_named_at_predict_and_fit(where):
+    # Such values in float32 got "The network produced non-finite outputs for
+    # this X" at predict, and "Training diverged" at fit when a zero weight
+    # kept them from the input statistics.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 10, 2)).astype(np.float32)
+    y = X[:, 6:7, 0] + X[:, 7:, 1]
+    model = LSTMEncoderDecoderRegressor(
+        (4,), horizon=3, n_future_channels=1, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        model.fit(X, y)
+    expected = model.predict(X)
+    huge = X.copy()
+    huge[where] = 3e38
+    part = "window of X" if where[1] < 7 else "decoder's input"
+    with pytest.raises(GateInputOverflow, match=f"may overflow float32.*{part}"):
+        model.predict(huge)
+    np.testing.assert_array_equal(model.predict(X), expected)
+    weights = np.ones(len(X))
+    weights[0] = 0.0  # kept out of the input statistics, read by the network
+    with pytest.raises(GateInputOverflow, match=f"may overflow float32.*{part}"):
+        clone(model).fit(huge, y, sample_weight=weights)
 
 
 def test_decoder_is_causal_and_reads_only_future_channels():
