@@ -4,6 +4,7 @@ import numbers
 from dataclasses import replace
 
 import numpy as np
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
@@ -54,6 +55,22 @@ _SHAPE_DOC = """
         "encoder" validated better on average over its four settings (MAE
         12.70 against 13.74, trained with L-BFGS), with a smaller spread
         over seeds.
+"""
+
+
+# One head serves every decoder step: a constant is exact only where it
+# serves constants alone, which its intercept can give (the same value, once
+# standardised, at every step).
+_CONSTANT_TARGETS_OF_ONE_HEAD = """
+        Whatever its value, ``fit`` predicts a target constant over the
+        training part (or differing only by rounding) as exactly its mean
+"""
+_CONSTANT_TARGETS_OF_A_SHARED_HEAD = """
+        Whatever its value, ``fit`` predicts an output whose targets are
+        constant over the training part at every horizon step (or differ
+        only by rounding) as exactly their means; as one head serves every
+        step, not where the output is constant at some steps only, nor,
+        with ``scale_targets=False``, where the steps' constants differ
 """
 
 
@@ -140,7 +157,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         ONE_STEP_ROWS, _NO_ONE_STEP_ROWS).replace(
         AUTO_BATCH_DOC, '``"auto"`` is 32,').replace(
         "learning_rate_init : float, default=2e-3", "learning_rate_init : float, default=1e-3"
-    ).replace(PER_STEP_LAYOUT, "")}{REGRESSOR_PARAMETERS_DOC}
+    ).replace(PER_STEP_LAYOUT, "")}{REGRESSOR_PARAMETERS_DOC.replace(
+        _CONSTANT_TARGETS_OF_ONE_HEAD, _CONSTANT_TARGETS_OF_A_SHARED_HEAD)}
     Attributes
     ----------{_without_parameters(ATTRIBUTES_DOC, _HEAD_ATTRIBUTES).replace(
         "One dict per LSTM layer", "The encoder's layers, then the decoder's; one dict per layer"
@@ -176,6 +194,10 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         *BaseLSTM._ARCHITECTURE_PARAMS, "horizon", "n_future_channels", "decoder_state",
     )
     _auto_batch_size = ENCODER_DECODER_AUTO_BATCH_SIZE
+    _many_to_one_advice = (
+        "The encoder-decoder's targets are step-major, (n_samples, horizon * n_step_outputs): "
+        "pass y of shape (n_samples, horizon, n_step_outputs) as y.reshape(len(y), -1)."
+    )
     # Saved before decoder_state existed, a model's decoder started from zeros.
     # Not patch_length, which is no parameter here: an instance attribute
     # would shadow the class attribute above.
@@ -259,6 +281,73 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         self.horizon = horizon
         self.n_future_channels = n_future_channels
         self.decoder_state = decoder_state
+
+    # -- the public methods, whose inputs are this model's layouts ------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the encoder-decoder to sequences ``X`` and their horizons' targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window + horizon, n_channels) or \
+                (n_samples, (window + horizon) * n_channels), DataFrame, or list of arrays
+            Sequences of equal length in the layout of the class docstring:
+            the encoder's window, then the horizon's steps, whose last
+            ``n_future_channels`` channels the decoder reads. No NaN padding,
+            and no sequences of different lengths.
+        y : array-like of shape (n_samples, horizon * n_step_outputs), or \
+                (n_samples,) for one step and one output
+            Targets, step-major: every output of the first horizon step, then
+            of the next. Targets of shape (n_samples, horizon,
+            n_step_outputs) are ``y.reshape(len(y), -1)``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sequence.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y, sample_weight)
+
+    @available_if(BaseLSTM._check_partial_fit)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given samples.
+
+        The first call sets the target statistics (``scale_targets``);
+        later calls keep them.
+
+        Parameters
+        ----------
+        X : array-like, see ``fit``
+        y : array-like of shape (n_samples, horizon * n_step_outputs) or \
+                (n_samples,), see ``fit``
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return super().partial_fit(X, y, sample_weight)
+
+    def predict(self, X):
+        """Predict the targets of every horizon step.
+
+        With ``loss="quantile"``, the predicted quantile nearest 0.5 (see
+        ``loss``).
+
+        Parameters
+        ----------
+        X : array-like, see ``fit``
+            The window may be longer or shorter than in ``fit`` (3-D ``X``).
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples, horizon * n_step_outputs), or (n_samples,)
+            Step-major, as ``y`` in ``fit`` (1-D where it was). In the dtype
+            of the model's weights.
+        """
+        return super().predict(X)
 
     # -- the shape of the problem -------------------------------------------------
 

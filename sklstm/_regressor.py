@@ -16,7 +16,7 @@ from ._parameters import (
 from ._loss import Objective, non_crossing_quantiles
 from ._param_validation import BOOLEAN, IncreasingLevels, Options, quantile_levels
 from ._scaling import column_statistics, mean_and_scale, unit_exponents
-from ._validation import check_sequence_targets, target_is_single_output
+from ._validation import PER_STEP_ADVICE, check_sequence_targets, target_is_single_output
 
 # The regressor's early_stopping entry, in place of the shared one.
 REGRESSOR_EARLY_STOPPING_DOC = """    early_stopping : bool or "auto", default="auto"
@@ -232,6 +232,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         self.scale_targets = scale_targets
 
     _private_fitted = (*BaseLSTM._private_fitted, "_single_output")
+    # What the refusal of a y of three axes advises.
+    _many_to_one_advice = PER_STEP_ADVICE
     _required_fitted = (*BaseLSTM._required_fitted, "_single_output", *_TARGET_STATE)
 
     # -- targets ----------------------------------------------------------------
@@ -271,7 +273,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return np.asarray(quantile_levels(self.quantiles))  # float32 levels as they print
 
     def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
-        Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True)
+        Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True,
+                                   many_to_one_advice=self._many_to_one_advice)
         dtype = sequences.values.dtype
         with np.errstate(over="ignore"):  # reported below
             Y2 = Y.astype(dtype, copy=False)
@@ -569,7 +572,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         z, seqs, sw = self._scoring_input(X, sample_weight)
         # The targets are held to fit's rules, so that a masked array, text or
         # dates are refused here too, not scored as they come.
-        Y = check_sequence_targets(y, seqs, self.return_sequences, numeric=True)
+        Y = check_sequence_targets(y, seqs, self.return_sequences, numeric=True,
+                                   many_to_one_advice=self._many_to_one_advice)
         if Y.shape[-1] != self.n_outputs_:
             raise ValueError(
                 f"y has {Y.shape[-1]} output(s), but the model predicts n_outputs_="

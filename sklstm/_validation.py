@@ -54,8 +54,8 @@ from ._warnings import warn
 from .exceptions import DataLayoutWarning
 
 __all__ = [
-    "COLUMN_ORDERS", "DATA_FORMATS", "Sequences", "check_channel_names", "check_column_order",
-    "check_declared_classes", "check_sequence_targets", "check_sequences",
+    "COLUMN_ORDERS", "DATA_FORMATS", "PER_STEP_ADVICE", "Sequences", "check_channel_names",
+    "check_column_order", "check_declared_classes", "check_sequence_targets", "check_sequences",
 ]
 
 COLUMN_ORDERS = ("time_major", "channel_major")
@@ -1571,7 +1571,12 @@ def _pad_ragged_targets(y, numeric, sequences):
     return out
 
 
-def check_sequence_targets(y, sequences, return_sequences, *, numeric):
+# What check_sequence_targets advises for many-to-one y of three axes.
+PER_STEP_ADVICE = "Targets per step need return_sequences=True."
+
+
+def check_sequence_targets(y, sequences, return_sequences, *, numeric,
+                           many_to_one_advice=PER_STEP_ADVICE):
     """Check targets against the sequences and give them one form.
 
     Parameters
@@ -1586,6 +1591,9 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
     return_sequences : bool
     numeric : bool
         Whether targets must be finite numbers (regression) or may be labels.
+    many_to_one_advice : str
+        What the message refusing numeric many-to-one ``y`` of three or
+        more axes advises.
 
     Returns
     -------
@@ -1638,7 +1646,10 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric):
     if not return_sequences:
         if numeric:
             if y.ndim > 2:
-                raise ValueError(f"y must be 1-D or 2-D for many-to-one models, got shape {y.shape}.")
+                raise ValueError(
+                    f"y must be 1-D or 2-D, (n_samples,) or (n_samples, n_outputs), got "
+                    f"shape {y.shape}. {many_to_one_advice}"
+                )
             _require_finite(y, None)
             return y.reshape(n, -1)
         _require_labels(y, None)

@@ -164,3 +164,54 @@ def test_constant_targets_are_forecast_exactly_by_the_shared_head():
     assert np.all(model.out_coef_ != 0)
     model.fit(X, np.full((80, 3), 4.0))
     np.testing.assert_array_equal(model.predict(X), 4.0)
+
+
+def test_an_output_constant_at_some_steps_only_is_left_to_training_as_documented():
+    # The class docstring once promised every constant target exactly, the
+    # rule of LSTMRegressor, whose head has a column per target.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 9, 2))
+    y = X[:, 5:6, 0] + X[:, 6:, 1]
+    y[:, 1] = 4.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        model = LSTMEncoderDecoderRegressor(
+            (4,), horizon=3, n_future_channels=1, max_iter=5, random_state=0).fit(X, y)
+    assert np.all(model.out_coef_ != 0)
+    assert np.abs(model.predict(X)[:, 1] - 4.0).max() > 1e-6
+    doc = " ".join(LSTMEncoderDecoderRegressor.__doc__.split())
+    assert ("as one head serves every step, not where the output is constant at some steps "
+            "only, nor, with ``scale_targets=False``, where the steps' constants differ") in doc
+    assert "predicts a target constant over the training part" not in doc
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit", "predict"])
+def test_method_docstrings_describe_the_encoder_decoders_own_layouts(method):
+    # They were LSTMRegressor's: ragged lists, NaN padding and per-step
+    # outputs with return_sequences, which this model refuses or lacks.
+    doc = " ".join(getattr(LSTMEncoderDecoderRegressor, method).__doc__.split())
+    for promise in ("return_sequences", "may hold sequences of different lengths",
+                    "padded steps", "are padding"):
+        assert promise not in doc, promise
+    assert "horizon * n_step_outputs" in doc
+
+
+def test_targets_with_an_axis_per_step_get_the_step_major_layout():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 10, 2))
+    y = np.stack([X[:, 7:, 1], -X[:, 7:, 1]], axis=2)  # (n, horizon, n_step_outputs)
+    model = LSTMEncoderDecoderRegressor((4,), horizon=3, n_future_channels=1, max_iter=2)
+    with pytest.raises(ValueError, match=r"got shape \(40, 3, 2\)\. The encoder-decoder's "
+                       r"targets are step-major.*y\.reshape\(len\(y\), -1\)"):
+        model.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IterationLimitWarning)
+        model.fit(X, y.reshape(len(y), -1))
+    with pytest.raises(ValueError, match="step-major"):
+        model.score(X, y)
+
+
+def test_partial_fit_is_offered_with_the_stochastic_solvers_only():
+    # As LSTMRegressor's, whose method the encoder-decoder's documents anew.
+    assert hasattr(LSTMEncoderDecoderRegressor(solver="adam"), "partial_fit")
+    assert not hasattr(LSTMEncoderDecoderRegressor(solver="lbfgs"), "partial_fit")

@@ -226,7 +226,7 @@ BAD_REGRESSION_TARGETS = {
     "inf in y": (lambda y: _with(y, 9, np.inf), "y contains infinity \\(sample 9\\)"),
     "strings in y": (lambda y: y.astype(str), "holds strings"),
     "complex y": (lambda y: y + 1j, "Complex data not supported"),
-    "3-D y": (lambda y: y[:, None, None], "1-D or 2-D for many-to-one"),
+    "3-D y": (lambda y: y[:, None, None], "1-D or 2-D.*per step need return_sequences=True"),
 }
 
 BAD_CLASSIFICATION_TARGETS = {
