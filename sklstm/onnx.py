@@ -46,7 +46,10 @@ The graph
    (``ravel()`` gives ``predict``'s (N,)). A classifier gives ``label`` then ``probabilities``, as
    skl2onnx's own classifiers do with ``zipmap=False``: labels are int64
    for integer or boolean classes, double for other numbers and strings
-   for text; a multilabel model gives an int64 indicator (N, n_labels).
+   for text and for every other label: dates and durations as NumPy
+   prints them (``'2021-06-01T00:00:00'``, ``'2 seconds'``), which
+   ``pandas.to_datetime`` and ``pandas.to_timedelta`` read back; a
+   multilabel model gives an int64 indicator (N, n_labels).
    Per-step outputs are NaN at padded steps (labels there are filler).
    skl2onnx's pipelines ask classifiers for a ZipMap by default; it is
    ignored with a warning (pass ``options={"zipmap": False}``).
@@ -65,9 +68,13 @@ float64. A regressor's outputs are mapped back to the targets' units
 float32 layers: in a float64 graph, targets far from zero (1e8 ± 1) keep
 their spread, as float64 inputs far from zero are standardised in float64.
 A float32 graph of targets beyond float32's range, or of a
-``target_scale_`` below its normal range (1e-50), is refused, and a
-float32 output that overflows float32 is NaN. An integer ``X_example`` gives a
-float64 input, as ``predict`` reads integers in float64.
+``target_scale_`` below its normal range (1e-50), is refused, as is a
+weight (``coefs_``, ``out_coef_``, ``out_intercept_``) beyond float32's
+range, in a model of either dtype. An output that overflows float32 (a
+float32 output's, or, in a graph of either dtype, a logit the float32
+layers and head compute) is NaN, as are the probabilities a softmax
+computes from such logits (several classes). An integer ``X_example`` gives a float64 input, as
+``predict`` reads integers in float64.
 
 What a graph cannot do
 ----------------------
@@ -364,7 +371,25 @@ def _check_layer(k, layer, n_in, coupled, peephole):
             )
         if not np.all(np.isfinite(layer[key])):
             raise ValueError(f"Cannot export: coefs_[{k}][{key!r}] holds NaN or infinity.")
+        _check_float32_range(layer[key], f"coefs_[{k}][{key!r}]")
     return H
+
+
+def _check_float32_range(values, name):
+    """Refuse finite weights beyond float32's range: the graph holds every
+    weight in float32 (onnxruntime's LSTM kernel has no other dtype), where
+    such a weight would be infinity and its outputs NaN or infinity."""
+    values = np.asarray(values)
+    beyond = np.abs(values.astype(np.float64)) > np.finfo(np.float32).max
+    if beyond.any():
+        place = tuple(int(i) for i in np.argwhere(beyond)[0])
+        raise ValueError(
+            f"Cannot export: {name}{list(place)} is {values[place]:.4g}, beyond float32's "
+            f"range (largest {np.finfo(np.float32).max:.4g}): the graph computes in float32, "
+            "float64 models included, as onnxruntime's LSTM kernel does. Scale the weights "
+            "(and the inputs or targets they serve) into float32's range, or predict with "
+            "the model in Python."
+        )
 
 
 def _read_layers(coefs, n_in, coupled, peephole, bidirectional):
@@ -500,6 +525,8 @@ def _describe(estimator):
         )
     coef = np.asarray(estimator.out_coef_)
     intercept = np.asarray(estimator.out_intercept_)
+    _check_float32_range(coef, "out_coef_")
+    _check_float32_range(intercept, "out_intercept_")
     task = _output_kind(estimator)
     classes = None if task == "regression" else _check_classes(estimator, task, coef.shape[1])
     target_mean = target_scale = None
@@ -825,7 +852,8 @@ def _nan_where(g, net, values, padded, invalid):
 
 
 def _label_values(classes):
-    """Class labels as ONNX can hold them: int64, double or strings."""
+    """Class labels as ONNX can hold them: int64, double or strings (text,
+    and the text of every other label, such as dates)."""
     if classes.dtype.kind == "u" and classes.size and classes.max() > np.iinfo(np.int64).max:
         raise ValueError(
             f"Cannot export: classes_ holds the label {classes.max()}, beyond the int64 "
@@ -1001,11 +1029,11 @@ def _convert(scope, operator, container):
         offset, scale = _target_mapping(net.target_mean, net.target_scale, dtype)
         values = g.op("Add", g.cast(values, out_type), g.const("target_offset", offset))
         values = g.op("Mul", values, g.const("target_scale", scale))
-        if out_type == TensorProto.FLOAT:
-            # A float32 output beyond float32 is NaN, as every output the graph
-            # cannot give (predict's float64 value there is finite).
-            values = g.op("Where", g.op("IsInf", values),
-                          g.const("nan", np.array(np.nan, np.float32)), values)
+        # An output beyond float32 (a float32 output's, or the float32 layers'
+        # and logits' in either) is NaN, as every output the graph cannot
+        # give: predict's float64 value there is finite.
+        values = g.op("Where", g.op("IsInf", values), g.const("nan", np.array(np.nan, dtype)),
+                      values)
         _without_filler_sample(g, values, operator.outputs[0].full_name, n_steps)
         return
     labels = g.scope.get_unique_variable_name("labels")
@@ -1102,6 +1130,15 @@ def _values_dtype(dtype):
     return dtype
 
 
+@contextlib.contextmanager
+def _named_x_example():
+    """Say that predict's refusal (which calls the input X) is of X_example."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"X_example, as predict reads it: {exc}") from None
+
+
 def _example_form(X_example, estimator):
     """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
     as_list = is_list_of_sequences(X_example, "X_example")
@@ -1111,7 +1148,8 @@ def _example_form(X_example, estimator):
         # sequence is predicted on) before its dtypes are read: a date,
         # category or text column or item would fail inside NumPy's dtype
         # promotion, or pass unnoticed. Its warnings are the user's news.
-        estimator._convert_X(X_example, reset=False)
+        with _named_x_example():
+            estimator._convert_X(X_example, reset=False)
     if isinstance(X_example, pd.DataFrame):
         # The graph reads columns by position: predict checks that their
         # names and order are fit's.
@@ -1136,7 +1174,7 @@ def _example_form(X_example, estimator):
         sample, dtype, rank = arr[:1], arr.dtype, arr.ndim
     # predict raises its own clear error if X_example does not fit the model;
     # what the whole example's check above warned, it would warn again.
-    with silenced(Warning) if checked_whole else contextlib.nullcontext():
+    with silenced(Warning) if checked_whole else contextlib.nullcontext(), _named_x_example():
         estimator.predict(sample)
     n_columns = np.shape(sample)[1] if rank == 2 else None
     # predict reads integers as float64: float32 would merge those beyond

@@ -6,6 +6,7 @@ and non-zero biases. The error measure is the largest absolute
 difference relative to the largest magnitude of the reference output.
 """
 
+import re
 import warnings
 from dataclasses import replace
 
@@ -1056,3 +1057,73 @@ def test_patches_of_table_rows(column_order, alignment):
     label, proba = _run(to_onnx(model, table), table)
     _assert_close(proba, model.predict_proba(table))
     np.testing.assert_array_equal(label, model.predict(table))
+
+
+_WEIGHTS = {
+    "coefs_[0]['W']": lambda model: model.coefs_[0]["W"],
+    "coefs_[0]['p']": lambda model: model.coefs_[0]["p"],
+    "out_coef_": lambda model: model.out_coef_,
+    "out_intercept_": lambda model: model.out_intercept_,
+}
+
+
+@pytest.mark.parametrize("weight", list(_WEIGHTS))
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
+def test_weights_beyond_float32_are_refused_in_a_float64_model(cls, weight):
+    # The head's were cast to float32 without a word: the graph gave NaN
+    # probabilities or infinite outputs where predict's were finite. A layer's
+    # was refused as "layers[0]['W'] contains infinity", in float32 "the dtype
+    # of X", for a float64 X.
+    X, y = _data(np.float64)
+    labels = np.arange(len(y)) % 3
+    model = _fit(cls, X, labels if cls is LSTMClassifier else y, peephole=True)
+    values = _WEIGHTS[weight](model)
+    last = values.size - 1
+    values.flat[last] = -1e39
+    place = [int(i) for i in np.unravel_index(last, values.shape)]
+    before = _predict(model, X)
+    with pytest.raises(ValueError, match=rf"Cannot export: {re.escape(weight)}"
+                                         rf"{re.escape(str(place))} is -1e\+39, beyond "
+                                         r"float32's range .* float64 models included"):
+        to_onnx(model, X)
+    np.testing.assert_array_equal(_predict(model, X), before)
+
+
+def test_outputs_beyond_float32_are_nan_in_a_float64_graph():
+    # Head weights within float32 whose sum is not: the float32 logits
+    # overflowed, and a float64 graph gave infinity where predict gives
+    # about 4e38 (a float32 graph gave NaN).
+    X, y = _data(np.float64)
+    model = _fit(LSTMRegressor, X, y, scale_targets=False)
+    model.coefs_[0]["b"][:] = 20.0  # every gate saturated: |h| = tanh(1)
+    model.out_coef_[:] = 3e38
+    expected = _predict(model, X)
+    assert np.all(np.isfinite(expected)) and np.all(np.abs(expected) > 3.4e38)
+    (got,) = _run(to_onnx(model, X), X)
+    assert got.dtype == np.float64 and np.all(np.isnan(got))
+
+
+@pytest.mark.parametrize("classes", [
+    np.array(["2021-06-01", "2021-07-01", "2022-01-01"], "M8[ns]"),
+    np.array([1, 2, 90], "m8[s]"),
+], ids=["dates", "durations"])
+def test_date_and_duration_labels_are_exported_as_text_pandas_reads_back(classes):
+    # As documented in the module docstring: no ONNX type holds them.
+    X, _ = _data(np.float64)
+    model = _fit(LSTMClassifier, X, classes[np.arange(len(X)) % 3], max_iter=20)
+    labels, _ = _run(to_onnx(model, X), X)
+    read = pd.to_datetime if classes.dtype.kind == "M" else pd.to_timedelta
+    np.testing.assert_array_equal(np.asarray(read(labels)), model.predict(X))
+    assert len(set(model.predict(X))) > 1
+
+
+@pytest.mark.parametrize("example, match", [
+    (np.zeros((0, T, C)), r"X has 0 sample\(s\)"),
+    ([np.zeros((T, C + 1))], r"X has 3 channels"),
+], ids=["empty", "list of other channels"])
+def test_an_example_predict_refuses_is_named_as_x_example(example, match):
+    # predict's message named it X, which to_onnx has no argument of.
+    X, y = _data(np.float64)
+    model = _fit(LSTMRegressor, X, y)
+    with pytest.raises(ValueError, match=r"X_example, as predict reads it: " + match):
+        to_onnx(model, example)
