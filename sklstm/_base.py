@@ -26,8 +26,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._checks import check_positive_int
 from ._fitted_state import (
-    check_head, check_input_statistics, check_layer_arrays, check_layer_shapes, load_refusal,
-    load_staged, rng_from_saved, saved_rng, scratch_copy, with_class_name,
+    check_before_saving, check_head, check_input_statistics, check_layer_arrays,
+    check_layer_shapes, load_refusal, load_staged, rng_from_saved, saved_rng, scratch_copy,
+    with_class_name,
 )
 from ._inference import chunk_slices
 from ._loss import Network, Objective
@@ -612,6 +613,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return super().set_params(**params)
 
     def __getstate__(self):
+        if "coefs_" in vars(self):
+            check_before_saving(self, self._check_fitted_state)
         state = dict(super().__getstate__())  # a copy: it may be the live __dict__
         for name in self._get_param_names():
             if isinstance(state.get(name), (pd.Series, pd.Index)):
@@ -716,6 +719,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         network, theta : as :meth:`_fitted_network` returns them
         """
         missing = [name for name in self._required_fitted if name not in vars(self)]
+        if "n_features_in_" in missing:  # no fit ran: weights set on a new estimator
+            public = [name for name in missing if not name.startswith("_")]
+            raise ValueError(
+                f"This {type(self).__name__} was never fitted, so it lacks {public} (and "
+                "more that fit sets). Weights trained elsewhere go into a fitted shell: fit "
+                "it once (max_iter=1 will do), then set coefs_, out_coef_ and out_intercept_ "
+                "(see 'Weights in PyTorch's layout' in the README)."
+            )
         if missing:
             raise ValueError(
                 f"{type(self).__name__} lacks the fitted attributes {missing}. Was it saved "

@@ -117,6 +117,18 @@ def load_refusal(owner, exc):
     return f"The loaded state is not that of a fitted {type(owner).__name__}: {exc}"
 
 
+def check_before_saving(owner, check):
+    """Run ``check``, the check loading runs, before ``owner``'s state is
+    saved (pickled, copied): a state loading would refuse (fitted attributes
+    set by hand, say) is refused now, not where and when the file is read."""
+    try:
+        check()
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(
+            f"Cannot save this {type(owner).__name__}: loading would refuse its state, as {exc}"
+        ) from None
+
+
 def check_float_array(value, name, shape=None, meaning="", *, allow_nan=False):
     """Refuse anything but a finite float32 or float64 ndarray (of ``shape``).
 

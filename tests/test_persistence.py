@@ -10,7 +10,9 @@ import importlib.util
 import io
 import pickle
 import warnings
+import weakref
 from pathlib import Path
+from unittest import mock
 
 import joblib
 import numpy as np
@@ -64,8 +66,21 @@ def _assert_same_outputs(a, b, X):
         assert_array_equal(out_a, out_b, strict=True)
 
 
+# Copies made by _tampered: saved unchecked, as a file edited after saving
+# holds them (saving checks the state loading checks).
+_DAMAGED = weakref.WeakSet()
+
+
+def _saved(model, dumps):
+    """``dumps(model)``; a :func:`_tampered` copy skips the check at saving."""
+    if model not in _DAMAGED:
+        return dumps(model)
+    with mock.patch("sklstm._base.check_before_saving", lambda owner, check: None):
+        return dumps(model)
+
+
 def _pickle(model):
-    return pickle.loads(pickle.dumps(model))
+    return pickle.loads(_saved(model, pickle.dumps))
 
 
 def _joblib(model):
@@ -317,10 +332,11 @@ def test_a_loaded_encoder_decoder_holds_no_parameter_it_does_not_have():
 def _tampered(model, **changes):
     """A copy of ``model`` whose fitted state is changed as a damaged or
     tampered file would hold it (None removes the attribute). Nothing is
-    checked until the copy is loaded."""
+    checked until the copy is loaded: the loaders save it unchecked."""
     import copy
 
     copied = copy.deepcopy(model)
+    _DAMAGED.add(copied)
     for name, value in changes.items():
         if value is None:
             del copied.__dict__[name]
@@ -331,7 +347,7 @@ def _tampered(model, **changes):
 
 def _skops(model):
     sio = pytest.importorskip("skops.io")
-    data = sio.dumps(model)
+    data = _saved(model, sio.dumps)
     return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
 
 
@@ -485,10 +501,9 @@ def test_a_model_saved_before_patches_were_aligned_to_the_end_reads_them_from_th
 
 
 def _with_optimizer(model, name, value):
-    """A copy of ``model`` whose saved optimizer state has ``name`` set to ``value``."""
-    import copy
-
-    copied = copy.deepcopy(model)
+    """A copy of ``model`` whose saved optimizer state has ``name`` set to
+    ``value``, saved unchecked by the loaders (see :func:`_tampered`)."""
+    copied = _tampered(model)
     if isinstance(value, str) and value == "negative":  # of the right shape
         value = -np.ones_like(getattr(copied._optimizer, name))
     if isinstance(value, type):  # the saved values, in another dtype
@@ -629,3 +644,40 @@ def test_a_saved_optimizer_state_continues_partial_fit_exactly():
     loaded = _skops(model)
     assert_array_equal(loaded._optimizer.first_moment, model._optimizer.first_moment)
     assert_array_equal(loaded.partial_fit(X, y).predict(X), model.partial_fit(X, y).predict(X))
+
+
+@pytest.mark.parametrize("save", [pickle.dumps, lambda model: _skops_dumps(model)],
+                         ids=["pickle", "skops"])
+@pytest.mark.parametrize("change, exc, match", [
+    (lambda model: setattr(model, "loss_curve_", np.array(model.loss_curve_)), TypeError,
+     r"loss_curve_ must be a list of finite numbers"),
+    (lambda model: setattr(model, "best_loss_", None), TypeError,
+     r"best_loss_ must be a finite number"),
+    (lambda model: setattr(model, "target_scale_", -model.target_scale_), ValueError,
+     r"target_scale_ must be > 0"),
+], ids=["loss curve", "best loss", "target scale"])
+def test_a_state_loading_would_refuse_is_refused_at_saving(change, exc, match, save):
+    # Saved without a word, then refused wherever and whenever the file was
+    # read: a fitted attribute set by hand that predict never reads.
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    change(model)
+    with pytest.raises(exc, match=r"Cannot save this LSTMRegressor: loading would refuse its "
+                                  r"state, as .*" + match):
+        save(model)
+
+
+def test_weights_set_on_a_new_estimator_are_refused_at_saving_and_predict():
+    # Saved without a word, then refused at load; predict listed private
+    # names and asked whether it was saved from another class.
+    model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    new = LSTMRegressor(model.hidden_layer_sizes)
+    new.coefs_ = model.coefs_
+    match = r"This LSTMRegressor was never fitted.*fit it once \(max_iter=1 will do\)"
+    for call in (lambda: pickle.dumps(new), lambda: new.predict(X)):
+        with pytest.raises(ValueError, match=match) as caught:
+            call()
+        assert "'_" not in str(caught.value)  # no private names
+
+
+def _skops_dumps(model):
+    return pytest.importorskip("skops.io").dumps(model)

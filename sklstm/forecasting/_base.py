@@ -24,7 +24,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseLSTM
 from .._fitted_state import (
-    check_float_array, check_positive, load_refusal, load_staged, scratch_copy, with_class_name,
+    check_before_saving, check_float_array, check_positive, load_refusal, load_staged,
+    scratch_copy, with_class_name,
 )
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
@@ -1292,6 +1293,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     def __getstate__(self):
         """State of plain values only (arrays, numbers, strings), so that
         skops can save a fitted forecaster and trust everything in it."""
+        if "_setup" in vars(self):
+            check_before_saving(self, self._check_fitted_state)
         state = dict(super().__getstate__())  # a copy: never change self
         for role in _ROLES:
             # Names given as a pandas Index or Series (target=df.columns) are
