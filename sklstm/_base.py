@@ -356,7 +356,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         holds ``n_features_in_`` (and ``feature_names_in_``) of ``X``; else X
         is checked against the fitted ones and ``input_state`` is empty.
         """
-        n_channels, n_exog = (self.n_channels, self.n_exog) if reset else self._table_layout(X)
+        n_channels, n_exog = self._declared_layout() if reset else self._table_layout(X)
         seqs = check_sequences(
             X,
             n_channels=n_channels,
@@ -417,9 +417,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         fitted on tables reads them so whatever X is, and does not inspect
         X here (``np.ndim`` would call into array-likes that refuse it)."""
         if self._fitted_on_table or is_list_of_sequences(X) or np.ndim(X) != 2:
-            return self.n_channels, self.n_exog
-        return table_layout(self.n_channels, self.n_exog, self.input_mean_.size,
+            return self._declared_layout()
+        return table_layout(*self._declared_layout(), self.input_mean_.size,
                             self._fitted_on_table, np.shape(X)[1])
+
+    def _declared_layout(self):
+        """``(n_channels, n_exog)`` as Python ints: a NumPy uint8 or int8 of
+        the parameters (validated) overflowed in the table's arithmetic."""
+        return int(self.n_channels), int(self.n_exog)
 
     @staticmethod
     def _standardised(seqs, mean, scale, dtype):

@@ -319,8 +319,9 @@ def batch_bounds(n_samples, batch_size):
 
 
 def batch_size_of(settings):
-    """The largest mini-batch of the estimator ``settings``, ``"auto"`` resolved."""
-    return settings._auto_batch_size if settings.batch_size == "auto" else settings.batch_size
+    """The largest mini-batch of the estimator ``settings``, ``"auto"`` resolved,
+    as a Python int (a NumPy uint8 overflowed in the batches' arithmetic)."""
+    return settings._auto_batch_size if settings.batch_size == "auto" else int(settings.batch_size)
 
 
 def _run_epoch(theta, optimizer, data, network, objective, rng, settings):

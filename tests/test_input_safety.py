@@ -494,6 +494,23 @@ def test_numbers_of_numpy_kinds_are_accepted():
     assert model.n_iter_ == 2 and model.patch_length_ == 3
 
 
+@pytest.mark.parametrize("kind", [np.uint8, np.int8, np.uint64, np.int16])
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
+def test_count_parameters_of_narrow_numpy_ints_fit_as_python_ints(cls, kind):
+    # batch_size, n_channels and n_exog entered the batches' and the table's
+    # arithmetic as they came: "Python integer -120 out of bounds for uint8",
+    # or, with a uint64 n_exog, an IndexError from NumPy's indexing.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 3 * 2 + 2))  # 3 steps of 2 channels, then 2 exogenous
+    y = (X[:, 0] > 0).astype(int) if cls is LSTMClassifier else X[:, 0]
+    counts = dict(batch_size=8, n_channels=2, n_exog=2)
+    params = {**FAST, "solver": "adam", "max_iter": 2}
+    expected = cls(**params, **counts).fit(X, y)
+    model = cls(**params, **{name: kind(value) for name, value in counts.items()}).fit(X, y)
+    assert_array_equal(model.predict(X), expected.predict(X))
+    assert model.input_mean_.size == 4 and type(model.get_params()["batch_size"]) is kind
+
+
 def test_a_list_mixing_text_and_numbers_is_refused_not_turned_into_text():
     # np.asarray([1, "a"]) is ["1", "a"]: the 1 would become a class "1".
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
