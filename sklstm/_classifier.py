@@ -15,9 +15,11 @@ from sklearn.utils.validation import column_or_1d
 from ._base import BaseLSTM
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
-from ._weights import balanced_sample_weight, check_class_weight, check_sample_weight
+from ._weights import (
+    balanced_sample_weight, check_class_weight, check_sample_weight, dict_class_sample_weight,
+)
 from ._validation import (
-    _holds_text, check_declared_classes, check_sequence_targets, label_text, listed,
+    _holds_text, check_declared_classes, check_sequence_targets, label_text, labels_text, listed,
 )
 
 
@@ -75,7 +77,7 @@ def _unseen_labels(labels, known):
     if kinds in ({"i", "f"}, {"u", "f"}):
         declared = set(known.tolist())
         return [label for label in np.unique(labels).tolist() if label not in declared]
-    return np.setdiff1d(np.unique(labels), known).tolist()
+    return list(np.setdiff1d(np.unique(labels), known))
 
 
 def _indicator(labels):
@@ -276,7 +278,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             kinds = ("text", "numbers") if _holds_text(real) else ("numbers", "text")
             raise ValueError(
                 f"y holds {kinds[0]} as labels, but the model's classes are {kinds[1]}: "
-                f"{self.classes_.tolist()[:10]}."
+                f"{labels_text(self.classes_[:10])}."
             )
 
     _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
@@ -300,7 +302,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             if len(binarizer.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {binarizer.classes_.tolist()[0]!r}."
+                    f"but the data contains only one class: {label_text(binarizer.classes_[0])}."
                 )
             state = {"_label_binarizer": binarizer, "classes_": binarizer.classes_}
         else:
@@ -309,8 +311,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 np.unique(classes), self.classes_
             ):
                 raise ValueError(
-                    f"classes={np.unique(classes).tolist()} differs from the classes of the "
-                    f"first call, {self.classes_.tolist()}."
+                    f"classes={labels_text(np.unique(classes))} differs from the classes of "
+                    f"the first call, {labels_text(self.classes_)}."
                 )
             self._check_fitted_label_form(real)
         known = binarizer.classes_
@@ -318,8 +320,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             unseen = _unseen_labels(real, known)
             if unseen:
                 raise ValueError(
-                    f"y contains classes {unseen} that were not declared in classes or "
-                    f"seen in the first fit; known classes are {known.tolist()}."
+                    f"y contains classes {labels_text(unseen)} that were not declared in "
+                    f"classes or seen in the first fit; known classes are {labels_text(known)}."
                 )
 
         dtype = sequences.values.dtype
@@ -356,14 +358,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         # naming a class that this batch (of partial_fit, say) lacks while it
         # holds one the dict does not name.
         if isinstance(class_weight, dict):
-            known = classes.tolist()
-            class_weight = {label: class_weight.get(label, 1.0) for label in known}
-        elif isinstance(class_weight, list):
-            class_weight = [{0: 1.0, 1: 1.0, **weights} for weights in class_weight]
-        return check_sample_weight(
-            compute_sample_weight(class_weight, labels), len(labels), name="class_weight",
-            dtype=dtype,
-        )
+            weights = dict_class_sample_weight(class_weight, classes, labels)
+        else:  # a dict per label of multilabel indicators
+            weights = compute_sample_weight(
+                [{0: 1.0, 1: 1.0, **weights} for weights in class_weight], labels)
+        return check_sample_weight(weights, len(labels), name="class_weight", dtype=dtype)
 
     def _check_target_state(self):
         classes = self.classes_

@@ -1866,6 +1866,12 @@ def label_text(label):
     return repr(label.item() if isinstance(label, np.generic) else label)
 
 
+def labels_text(labels):
+    """``[a, b]``: each of ``labels`` as :func:`label_text` shows it (Python's
+    list repr, but dates and durations as dates and durations)."""
+    return "[" + ", ".join(label_text(label) for label in labels) + "]"
+
+
 def listed(labels):
     """Comma-separated text of the first few ``labels``, with their count if cut."""
     labels = list(labels)

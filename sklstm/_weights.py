@@ -10,11 +10,14 @@ import numpy as np
 
 from ._checks import reject_masked, reject_records
 from ._validation import (
-    _as_array, _holds_text, _object_numbers, _reject_sparse, refuse_beyond_float64,
-    reject_non_array,
+    _as_array, _holds_text, _object_numbers, _reject_sparse, labels_text,
+    refuse_beyond_float64, reject_non_array,
 )
 
-__all__ = ["balanced_sample_weight", "check_class_weight", "check_sample_weight"]
+__all__ = [
+    "balanced_sample_weight", "check_class_weight", "check_sample_weight",
+    "dict_class_sample_weight",
+]
 
 
 def check_sample_weight(
@@ -148,7 +151,7 @@ def check_class_weight(class_weight, classes, multilabel=False):
                 "a list of as many dicts, each {0: weight, 1: weight} for one label; got a "
                 "dict."
             )
-        known = classes.tolist()
+        known = _class_keys(classes)
         if not all(label in class_weight for label in known):
             # As scikit-learn's rule: a dict naming every class of y may name
             # others too (classes a cross-validation fold lacks); otherwise a
@@ -179,11 +182,42 @@ def check_class_weight(class_weight, classes, multilabel=False):
         )
     for weights, prefix in zip(dicts, prefixes):
         labels = list(weights)
-        _weight_values(
-            np.array([weights[label] for label in labels] or [0.0], dtype=object)[: len(labels)],
-            [f"{prefix}[{label!r}]" for label in labels], "class_weight",
-        )
+        places = [f"{prefix}[{label!r}]" for label in labels]
+        values = np.empty(len(labels), dtype=object)
+        for k, label in enumerate(labels):
+            # Filled one by one: np.array would read [2.0] as a row of weights.
+            if np.ndim(weights[label]) != 0:
+                raise TypeError(
+                    f"{places[k]} must be a number, got {type(weights[label]).__name__} "
+                    f"{weights[label]!r}."
+                )
+            values[k] = weights[label]
+        _weight_values(values, places, "class_weight")
     return class_weight
+
+
+def _class_keys(classes):
+    """The labels of ``classes`` as a class_weight dict's keys are matched
+    against them: Python values, but dates and durations as NumPy scalars,
+    which equal and hash as datetime, pandas' Timestamp and their durations
+    do (``tolist`` gives nanoseconds as integers, which match no date)."""
+    return list(classes) if classes.dtype.kind in "mM" else classes.tolist()
+
+
+def dict_class_sample_weight(class_weight, classes, labels):
+    """Per-sample weights ``class_weight[label]`` (a checked dict; 1 for a
+    class it does not name) of the labels of one class per sample.
+
+    scikit-learn's ``compute_sample_weight`` matches dates as nanoseconds,
+    which no key is, so the weights are looked up here.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,), float64
+    """
+    weight_of = {label: class_weight.get(label, 1.0) for label in _class_keys(classes)}
+    return np.array([weight_of[label] for label in _class_keys(np.asarray(labels))],
+                    dtype=np.float64)
 
 
 def _check_weighted_labels(weights, known, name, what):
@@ -192,14 +226,18 @@ def _check_weighted_labels(weights, known, name, what):
     unknown = [label for label in weights if label not in known_set]
     if unknown:
         raise ValueError(
-            f"{name} names {unknown!r}, which are not {what}; they are {known}."
+            f"{name} names {labels_text(unknown)}, which are not {what}; they are "
+            f"{labels_text(known)}."
         )
 
 
 def _weight_values(values, places, name):
     """Real, finite, non-negative float64 weights; an error names the first bad place."""
     if _holds_text(values):
-        raise TypeError(f"{name} must hold numbers, not text.")
+        flat = values.ravel()
+        k = next((k for k, v in enumerate(flat) if isinstance(v, (str, bytes))), 0)
+        text = flat[k].item() if isinstance(flat[k], np.generic) else flat[k]
+        raise TypeError(f"{name} must hold numbers, not text: {places[k]} is {text!r}.")
     reject_records(values, name)
     if values.dtype.kind in "mM":  # astype(float64) would read them as nanoseconds
         raise TypeError(f"{name} must hold numbers, not dates or durations "

@@ -1354,7 +1354,12 @@ def _labelled():
         ({"a": -1.0, "b": 1.0}, ValueError, "class_weight\\['a'\\] is -1.0: negative"),
         ({"a": 1.0, "b": np.nan}, ValueError, "class_weight\\['b'\\] is nan"),
         ({"a": np.inf}, ValueError, "class_weight\\['a'\\] is inf"),
-        ({"a": "2"}, TypeError, "class_weight must hold numbers, not text"),
+        ({"a": 1.0, "b": "2"}, TypeError,
+         "class_weight must hold numbers, not text: class_weight\\['b'\\] is '2'"),
+        # np.array read them as rows of weights, which failed in scikit-learn.
+        ({"a": [2.0]}, TypeError, "class_weight\\['a'\\] must be a number, got list \\[2.0\\]"),
+        ({"a": np.ones(1)}, TypeError, "class_weight\\['a'\\] must be a number, got ndarray"),
+        ({"a": 1.0, "b": (1, 2)}, TypeError, "class_weight\\['b'\\] must be a number, got tuple"),
         ({"z": 1.0}, ValueError, "class_weight names \\['z'\\], which are not classes"),
         ({"a": 0, "b": 0, "c": 0}, ValueError, "class_weight must sum to a positive number"),
         ("heavy", TypeError, "class_weight must be a dict"),
@@ -1366,6 +1371,34 @@ def test_bad_class_weight_names_its_class(class_weight, exc, match):
     X, y = _labelled()
     with pytest.raises(exc, match=match):
         LSTMClassifier(**FAST, class_weight=class_weight).fit(X, y)
+
+
+@pytest.mark.parametrize("dates", [True, False], ids=["dates", "durations"])
+def test_class_weight_names_date_and_duration_classes_as_they_are_written(dates):
+    # The classes were matched as nanoseconds: no key (a Timestamp, a
+    # datetime64 of any unit) named a class, and messages showed integers.
+    from sklstm import LSTMClassifier
+
+    X, letters = _labelled()
+    if dates:
+        first, second = np.datetime64("2020-01-01", "ns"), np.datetime64("2020-01-02", "ns")
+        keys = [pd.Timestamp("2020-01-01"), np.datetime64("2020-01-02", "D")]
+        stranger, shown = pd.Timestamp("2021-01-01"), "'2020-01-01T00:00:00.000000000'"
+    else:
+        first, second = np.timedelta64(1, "s").astype("m8[ns]"), np.timedelta64(2, "s")
+        keys = [pd.Timedelta(seconds=1), np.timedelta64(2000, "ms")]
+        stranger, shown = pd.Timedelta(hours=1), "'1000000000 nanoseconds'"
+    y = np.array([first, second])[(letters == "a").astype(int)]
+    weighted = LSTMClassifier(**FAST, class_weight=dict(zip(keys, [3.0, 0.5]))).fit(X, y)
+    by_sample = LSTMClassifier(**FAST).fit(X, y, sample_weight=np.where(y == first, 3.0, 0.5))
+    assert_array_equal(weighted.predict_proba(X), by_sample.predict_proba(X))
+    with pytest.raises(ValueError, match=r"class_weight names \[.*\], which are not classes "
+                                         rf"of y; they are \[{shown}, "):
+        LSTMClassifier(**FAST, class_weight={stranger: 2.0}).fit(X, y)
+    streaming = LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(X, y, np.unique(y))
+    with pytest.raises(ValueError, match=rf"y contains classes \[.*\] that were not declared.*"
+                                         rf"known classes are \[{shown}, "):
+        streaming.partial_fit(X, y + np.timedelta64(5, "D"))
 
 
 def test_weights_whose_product_overflows_are_named():
