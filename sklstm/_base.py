@@ -234,14 +234,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # -- subclass hooks -------------------------------------------------------
 
     @abstractmethod
-    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None,
+                        warm_start=False):
         """Return ``(Y, loss_name, extra_sample_weight or None, target_state)``.
 
         ``target_state`` is a dict of the fitted attributes that describe the
         targets: those a continuation keeps (classes) when ``reset`` only,
         the output shape of ``predict`` on every call.
         ``sample_weight`` (checked, or None) is what class weights that
-        count the classes count them by.
+        count the classes count them by. ``warm_start``: whether this is a
+        warm-started ``fit`` (not ``partial_fit``, whose batches may hold
+        some classes only).
         """
 
     @abstractmethod
@@ -886,7 +889,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return True
 
-    def _prepare(self, X, y, sample_weight, fitted, *, reset, classes):
+    def _prepare(self, X, y, sample_weight, fitted, *, reset, classes, warm_start=False):
         """Checked sequences, targets and weights, and the data-describing fitted state.
 
         Returns ``(view, seqs, Y, loss_name, sample_weight)``: ``view`` is a
@@ -904,7 +907,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         dtype = seqs.values.dtype
         sample_weight = check_sample_weight(sample_weight, seqs.n_samples, dtype=dtype)
         Y, loss_name, class_sw, target_state = view._encode_targets(
-            y, seqs, reset=reset, classes=classes, sample_weight=sample_weight
+            y, seqs, reset=reset, classes=classes, sample_weight=sample_weight,
+            warm_start=warm_start,
         )
         # n_outputs_ too: the early-stopping score reads it during training.
         fitted.update(input_state, **target_state, n_outputs_=Y.shape[-1])
@@ -989,7 +993,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # The data as training reads it: converted, standardised, in patches.
         with _copies_of_x_fit_in_memory("Fitting", too_large):
             view, seqs, Y, loss_name, sample_weight = self._prepare(
-                X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes
+                X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes,
+                warm_start=reuse_weights and not incremental,
             )
             # partial_fit continues the shuffling sequence of earlier calls.
             if incremental and hasattr(self, "_rng"):

@@ -284,7 +284,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
     _required_fitted = (*BaseLSTM._required_fitted, "classes_", "_label_binarizer")
 
-    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None,
+                        warm_start=False):
         labels, mask = self._labels(y, sequences)
         real = labels if mask is None else labels[mask]
         multilabel = real.ndim == 2  # of 0 and 1 (checked by _labels)
@@ -315,6 +316,17 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     f"the first call, {labels_text(self.classes_)}."
                 )
             self._check_fitted_label_form(real)
+            present = None if multilabel else np.unique(real)
+            if warm_start and present is not None and not np.array_equal(
+                    present, self.classes_):
+                # As MLPClassifier: a fit's y says which classes there are,
+                # and a warm start keeps classes_.
+                raise ValueError(
+                    f"A warm start continues the fit on y of the same classes: y holds "
+                    f"{labels_text(present)}, the model's classes are "
+                    f"{labels_text(self.classes_)}. Use partial_fit to train on batches of "
+                    "some classes, or warm_start=False to fit anew."
+                )
         known = binarizer.classes_
         if not multilabel:
             unseen = _unseen_labels(real, known)

@@ -410,9 +410,11 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
 
     # -- the network ---------------------------------------------------------------
 
-    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None,
+                        warm_start=False):
         encoded = super()._encode_targets(
-            y, sequences, reset=reset, classes=classes, sample_weight=sample_weight
+            y, sequences, reset=reset, classes=classes, sample_weight=sample_weight,
+            warm_start=warm_start,
         )
         horizon, _ = self._sizes(fitted=not reset)
         n_columns = encoded[0].shape[-1]

@@ -189,7 +189,9 @@ PARAMETERS_DOC = """
         Continue training from the weights in ``coefs_``, ``out_coef_`` and
         ``out_intercept_``, whatever put them there, with a new optimizer
         (so the current ``learning_rate_init`` etc. apply; ``partial_fit``
-        instead continues its optimizer's state).
+        instead continues its optimizer's state). A classifier's ``y`` must
+        then hold exactly the classes of ``classes_``, as with
+        ``MLPClassifier`` (``partial_fit``'s batches may hold some).
 
     momentum : float, default=0.9
         Momentum of ``solver="sgd"``.

@@ -272,7 +272,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             return None
         return np.asarray(quantile_levels(self.quantiles))  # float32 levels as they print
 
-    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None):
+    def _encode_targets(self, y, sequences, *, reset, classes=None, sample_weight=None,
+                        warm_start=False):
         Y = check_sequence_targets(y, sequences, self.return_sequences, numeric=True,
                                    many_to_one_advice=self._many_to_one_advice)
         dtype = sequences.values.dtype

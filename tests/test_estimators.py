@@ -623,6 +623,27 @@ def test_invalid_hyper_parameters_raise(Estimator, invalid_params, error, match)
 
 
 @ignore_convergence
+@pytest.mark.parametrize("other", [[0] * 12, [0, 1] * 6, [3, 4, 5] * 4],
+                         ids=["one class", "some classes", "other classes"])
+def test_a_warm_start_fits_only_on_the_fitted_classes_as_mlp(other):
+    # One class trained a three-class model towards it without a word, where
+    # a fresh fit and MLPClassifier's warm start refuse it.
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    model = LSTMClassifier((2,), max_iter=2, random_state=0, warm_start=True)
+    model.fit(X, np.arange(12) % 3)
+    before = model.predict_proba(X)
+    with pytest.raises(ValueError, match=r"A warm start continues the fit on y of the same "
+                                         rf"classes: y holds {re.escape(str(sorted(set(other))))}"
+                                         r", the model's classes are \[0, 1, 2\]\. Use "
+                                         "partial_fit"):
+        model.fit(X, other)
+    np.testing.assert_array_equal(model.predict_proba(X), before)
+    model.fit(X, np.arange(12)[::-1] % 3)  # the same classes: continued
+    assert model.n_iter_ == 4 and len(model.loss_curve_) == 4
+    model.partial_fit(X, [0, 1] * 6)  # a batch of some classes: as documented
+
+
+@ignore_convergence
 @pytest.mark.parametrize("first, then", [(True, False), (False, True)])
 def test_a_warm_start_keeps_the_first_fits_input_statistics(first, then):
     # As documented: the weights were learnt on inputs scaled by them.
