@@ -398,6 +398,7 @@ def _assert_refused_and_kept(model, X, y, exc, match, **params):
     ("L-BFGS-B", {"maxcor": 2**31}, ValueError),
     ("TNC", {"maxfun": 2**31}, ValueError),
     ("TNC", {"maxCGit": 2**31}, ValueError),
+    ("TNC", {"eta": 2.0}, ValueError),  # replaced by scipy's 0.25 without a word
     ("SLSQP", {"maxiter": 2**31}, ValueError),  # wrapped negative: stopped at once
     ("L-BFGS-B", {"maxfun": None}, TypeError),  # failed inside scipy after training began
 ])
