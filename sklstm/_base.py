@@ -32,6 +32,7 @@ from ._fitted_state import (
 )
 from ._inference import chunk_slices
 from ._loss import Network, Objective
+from ._lstm import GateInputOverflow
 from ._optimizers import check_optimizer_state, resolve_scipy_method
 from ._param_validation import missing_parameter_defaults, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
@@ -90,6 +91,13 @@ def _check_columns(estimator, X, *, reset):
         validate_data(estimator, X, skip_check_array=True, reset=reset)
     except (TypeError, ValueError) as error:
         raise type(error)(str(error)) from None
+
+
+def _named_overflow(error):
+    """The core's GateInputOverflow in the estimators' terms: its layers as
+    the ``coefs_`` entries they are, its input as the standardised X (an
+    encoder-decoder's is named already, and stays so)."""
+    return error.renamed(lambda index: f"coefs_[{index}]", "X (standardised)")
 
 
 def table_layout(n_channels, n_exog, n_fitted_channels, fitted_on_table, n_columns):
@@ -1041,6 +1049,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         except MemoryError as exc:
             # NumPy's error names an array shape; the user chose the sizes.
             raise ValueError(self._memory_refusal(network, dtype, seqs, method, exc)) from None
+        except GateInputOverflow as error:  # X's values, at the starting weights
+            raise _named_overflow(error) from None
         if method is not None or record.optimizer is None:
             # Moments of an earlier Adam or SGD fit belong to weights the scipy
             # solver has moved since, or to epochs after those held-out
@@ -1213,7 +1223,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
             patches = self._patched(seqs, self.patch_length_, self._patch_alignment)
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
-        z = network.predict(theta, patches.values, patches.lengths)
+        try:
+            z = network.predict(theta, patches.values, patches.lengths)
+        except GateInputOverflow as error:
+            raise _named_overflow(error) from None
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The network produced non-finite outputs for this X; its weights or "

@@ -359,8 +359,15 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
 
 
 def _validate(theta, data, network, objective, score):
-    """Validation loss (without the penalty) and score of the weights ``theta``."""
-    z, loss = _logits_and_loss(theta, data, network, objective)
+    """Validation loss (without the penalty) and score of the weights ``theta``;
+    both NaN where the weights have diverged (as the training pass reads it:
+    non-finite logits, or gate inputs that may overflow)."""
+    try:
+        z, loss = _logits_and_loss(theta, data, network, objective)
+    except GateInputOverflow:  # weights grown past the dtype during training
+        return np.nan, np.nan
+    if not np.isfinite(z).all():  # scikit-learn's scores refuse NaN
+        return np.nan, np.nan
     with np.errstate(over="ignore", invalid="ignore"):
         return loss, score(z, data.Y, data.seqs, data.sample_weight)
 

@@ -10,7 +10,7 @@ from sklearn.metrics import r2_score
 
 import sklstm._base
 import sklstm._training
-from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.exceptions import IterationLimitWarning
 from sklstm._loss import Network, Objective, forward_logits, loss_and_grad, sequence_loss
 from sklstm._optimizers import AdamOptimizer, SGDOptimizer, copy_optimizer
@@ -577,8 +577,52 @@ def test_weights_whose_gate_inputs_may_overflow_are_divergence_not_an_error_abou
     y = X[:, -1, 0]
     with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
         model = LSTMRegressor((3,), learning_rate_init=1e35, random_state=0).fit(X, y)
-    with pytest.raises(ValueError, match=r"gate inputs of layers\[0\] may overflow float32"):
+    # Named as the estimator's own weights (the core's message calls them
+    # layers[i], and their input X, where it is the standardised X).
+    with pytest.raises(ValueError, match=r"gate inputs of coefs_\[0\] may overflow float32 .*: "
+                                         r"X \(standardised\) holds values"):
         model.predict(X)
+
+
+@pytest.mark.parametrize("cls, rate", [
+    (LSTMRegressor, 1e37), (LSTMEncoderDecoderRegressor, 1e36),
+])
+def test_weights_that_overflow_on_the_held_out_part_are_divergence_too(cls, rate):
+    # The held-out samples' forward pass raised the core's overflow error out
+    # of fit ("Scale X or the weights down"; the encoder-decoder's NaN logits
+    # failed inside scikit-learn's R²), where the training pass reads the
+    # same as divergence.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 8, 2)).astype(np.float32)
+    extra = dict(horizon=3) if cls is LSTMEncoderDecoderRegressor else {}
+    y = rng.normal(size=(40, 3) if extra else 40).astype(np.float32)
+    model = cls((3,), solver="sgd", momentum=0, learning_rate_init=rate, early_stopping=True,
+                batch_size=64, max_iter=3, random_state=0, **extra)
+    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
+        model.fit(X, y)
+    assert np.isnan(model.validation_scores_).any()
+
+
+def test_inputs_too_large_for_the_gates_name_the_estimators_weights_at_fit_and_predict():
+    # The core's message named layers[0] and "X", the standardised values.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 10, 2)).astype(np.float32)
+    y = X[:, -1, 0]
+    huge = X.copy()
+    huge[0, 2, 0] = 3e38
+    weights = np.ones(len(X))
+    weights[0] = 0.0  # kept out of the input statistics, read by the network
+    named = (r"The gate inputs of coefs_\[0\] may overflow float32 .*: X \(standardised\) "
+             r"holds values up to 3.*e\+38")
+    model = LSTMRegressor((3,), max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match=named):
+        model.fit(huge, y, sample_weight=weights)
+    assert not hasattr(model, "coefs_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=named):
+        model.predict(huge)
 
 
 def test_warm_start_keeps_the_model_dtype():
