@@ -66,6 +66,13 @@ def _check_label_type(labels, name="y"):
         raise kind(f"{exc}{advice}") from None
 
 
+def _label_kind(labels):
+    """What ``labels`` are, as a message names them: text, dates, durations or numbers."""
+    if _holds_text(labels):
+        return "text"
+    return {"M": "dates", "m": "durations"}.get(labels.dtype.kind, "numbers")
+
+
 def _unseen_labels(labels, known):
     """The distinct ``labels`` not among ``known``, as a list.
 
@@ -275,10 +282,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"{len(self.classes_)}."
             )
         if not multilabel and _holds_text(real) != _holds_text(self.classes_):
-            kinds = ("text", "numbers") if _holds_text(real) else ("numbers", "text")
             raise ValueError(
-                f"y holds {kinds[0]} as labels, but the model's classes are {kinds[1]}: "
-                f"{labels_text(self.classes_[:10])}."
+                f"y holds {_label_kind(real)} as labels, but the model's classes are "
+                f"{_label_kind(self.classes_)}: {labels_text(self.classes_[:10])}."
             )
 
     _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
@@ -321,11 +327,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     present, self.classes_):
                 # As MLPClassifier: a fit's y says which classes there are,
                 # and a warm start keeps classes_.
+                batches = ("Use partial_fit to train on batches of some classes, or"
+                           if hasattr(self, "partial_fit") else "Set")  # stochastic solvers
                 raise ValueError(
                     f"A warm start continues the fit on y of the same classes: y holds "
                     f"{labels_text(present)}, the model's classes are "
-                    f"{labels_text(self.classes_)}. Use partial_fit to train on batches of "
-                    "some classes, or warm_start=False to fit anew."
+                    f"{labels_text(self.classes_)}. {batches} warm_start=False to fit anew."
                 )
         known = binarizer.classes_
         if not multilabel:
@@ -385,7 +392,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             )
         if classes.size < 2 or len(set(classes.tolist())) != classes.size:
             raise ValueError(
-                f"classes_ must hold at least 2 distinct labels, got {classes.tolist()}."
+                f"classes_ must hold at least 2 distinct labels, got {labels_text(classes)}."
             )
         if not isinstance(self._label_binarizer, LabelBinarizer):
             raise TypeError(
@@ -403,8 +410,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             a == b for a, b in zip(fitted.tolist(), classes.tolist())
         ):
             raise ValueError(
-                f"classes_ {classes.tolist()} differs from the classes of _label_binarizer, "
-                f"{np.asarray(fitted).tolist()}."
+                f"classes_ {labels_text(classes)} differs from the classes of "
+                f"_label_binarizer, {labels_text(np.asarray(fitted))}."
             )
 
     def _n_logits(self):

@@ -125,7 +125,7 @@ def check_before_saving(owner, check):
         check()
     except (TypeError, ValueError) as exc:
         raise type(exc)(
-            f"Cannot save this {type(owner).__name__}: loading would refuse its state, as {exc}"
+            f"Cannot save this {type(owner).__name__}, as loading would refuse its state: {exc}"
         ) from None
 
 

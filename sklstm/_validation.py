@@ -1765,7 +1765,7 @@ def check_declared_classes(classes):
     distinct = np.unique(arr)
     if distinct.size < 2:
         raise ValueError(
-            f"classes must name at least 2 classes, got {distinct.tolist()}: a classifier "
+            f"classes must name at least 2 classes, got {labels_text(distinct)}: a classifier "
             "tells classes apart."
         )
     return arr
@@ -1860,7 +1860,9 @@ _MAX_LISTED = 5
 def label_text(label):
     """A class label as an error message shows it: the repr of its plain
     Python value, a date or duration as NumPy prints it (``tolist`` would
-    give nanoseconds as an integer)."""
+    give nanoseconds as an integer), pandas' too."""
+    if isinstance(label, (pd.Timestamp, pd.Timedelta)):
+        label = label.to_numpy()
     if isinstance(label, (np.datetime64, np.timedelta64)):
         return repr(str(label))
     return repr(label.item() if isinstance(label, np.generic) else label)
@@ -1868,8 +1870,13 @@ def label_text(label):
 
 def labels_text(labels):
     """``[a, b]``: each of ``labels`` as :func:`label_text` shows it (Python's
-    list repr, but dates and durations as dates and durations)."""
-    return "[" + ", ".join(label_text(label) for label in labels) + "]"
+    list repr, but dates and durations as dates and durations), the first
+    few only, with their count, when there are many."""
+    labels = list(labels)
+    text = ", ".join(label_text(label) for label in labels[:_MAX_LISTED])
+    if len(labels) > _MAX_LISTED:
+        text += f", ... ({len(labels)} in all)"
+    return f"[{text}]"
 
 
 def listed(labels):

@@ -6,7 +6,10 @@ a sum that the fit's dtype holds as a positive normal number), and an
 error names the bad sample or class.
 """
 
+import datetime
+
 import numpy as np
+import pandas as pd
 
 from ._checks import reject_masked, reject_records
 from ._validation import (
@@ -152,11 +155,12 @@ def check_class_weight(class_weight, classes, multilabel=False):
                 "dict."
             )
         known = _class_keys(classes)
-        if not all(label in class_weight for label in known):
+        keyed = _keyed_as_classes(class_weight, classes)
+        if not all(label in keyed for label in known):
             # As scikit-learn's rule: a dict naming every class of y may name
             # others too (classes a cross-validation fold lacks); otherwise a
             # name that is no class is most likely a misspelt one.
-            _check_weighted_labels(class_weight, known, "class_weight", "classes of y")
+            _check_weighted_labels(keyed, known, "class_weight", "classes of y")
         dicts, prefixes = [class_weight], ["class_weight"]
     elif isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight):
         if not multilabel:
@@ -186,7 +190,7 @@ def check_class_weight(class_weight, classes, multilabel=False):
         values = np.empty(len(labels), dtype=object)
         for k, label in enumerate(labels):
             # Filled one by one: np.array would read [2.0] as a row of weights.
-            if np.ndim(weights[label]) != 0:
+            if not _has_no_axes(weights[label]):
                 raise TypeError(
                     f"{places[k]} must be a number, got {type(weights[label]).__name__} "
                     f"{weights[label]!r}."
@@ -196,12 +200,40 @@ def check_class_weight(class_weight, classes, multilabel=False):
     return class_weight
 
 
+def _has_no_axes(value):
+    """Whether ``value`` is one entry, not a sequence or array of them (a
+    ragged nesting, which np.ndim cannot read, is not one)."""
+    try:
+        return np.ndim(value) == 0
+    except ValueError:
+        return False
+
+
 def _class_keys(classes):
     """The labels of ``classes`` as a class_weight dict's keys are matched
-    against them: Python values, but dates and durations as NumPy scalars,
-    which equal and hash as datetime, pandas' Timestamp and their durations
-    do (``tolist`` gives nanoseconds as integers, which match no date)."""
-    return list(classes) if classes.dtype.kind in "mM" else classes.tolist()
+    against them (see :func:`_keyed_as_classes`): Python values, but dates
+    and durations as pandas' Timestamp and Timedelta, which equal and hash
+    alike to the nanosecond (``tolist`` gives nanoseconds as integers, which
+    match no date; NumPy's datetime64 hashes apart from an equal Timestamp
+    below the microsecond)."""
+    if classes.dtype.kind == "M":
+        return list(pd.DatetimeIndex(classes))
+    if classes.dtype.kind == "m":
+        return list(pd.TimedeltaIndex(classes))
+    return classes.tolist()
+
+
+def _keyed_as_classes(class_weight, classes):
+    """``class_weight`` with its keys as :func:`_class_keys` gives the labels:
+    a date or duration key (datetime64, datetime, date, Timestamp; their
+    durations) of date or duration classes as a Timestamp or Timedelta."""
+    kind = classes.dtype.kind
+    if kind not in "mM":
+        return class_weight
+    kinds = ((np.datetime64, datetime.date), pd.Timestamp) if kind == "M" else (
+        (np.timedelta64, datetime.timedelta), pd.Timedelta)
+    return {kinds[1](key) if isinstance(key, kinds[0]) else key: weight
+            for key, weight in class_weight.items()}
 
 
 def dict_class_sample_weight(class_weight, classes, labels):
@@ -209,15 +241,17 @@ def dict_class_sample_weight(class_weight, classes, labels):
     class it does not name) of the labels of one class per sample.
 
     scikit-learn's ``compute_sample_weight`` matches dates as nanoseconds,
-    which no key is, so the weights are looked up here.
+    which no key is, so the weights are looked up here, once per class.
 
     Returns
     -------
     weights : ndarray of shape (n_samples,), float64
     """
-    weight_of = {label: class_weight.get(label, 1.0) for label in _class_keys(classes)}
-    return np.array([weight_of[label] for label in _class_keys(np.asarray(labels))],
-                    dtype=np.float64)
+    keyed = _keyed_as_classes(class_weight, classes)
+    present, inverse = np.unique(np.asarray(labels), return_inverse=True)
+    per_class = np.array([keyed.get(label, 1.0) for label in _class_keys(present)],
+                         dtype=np.float64)
+    return per_class[inverse.ravel()]
 
 
 def _check_weighted_labels(weights, known, name, what):

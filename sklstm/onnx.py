@@ -47,7 +47,8 @@ The graph
    skl2onnx's own classifiers do with ``zipmap=False``: labels are int64
    for integer or boolean classes, double for other numbers and strings
    for text and for every other label: dates and durations as NumPy
-   prints them (``'2021-06-01T00:00:00'``, ``'2 seconds'``), which
+   prints them (``'2021-06-01T00:00:00.000000000'``, ``'2000000000
+   nanoseconds'`` for pandas' nanosecond units), which
    ``pandas.to_datetime`` and ``pandas.to_timedelta`` read back; a
    multilabel model gives an int64 indicator (N, n_labels).
    Per-step outputs are NaN at padded steps (labels there are filler).

@@ -641,6 +641,10 @@ def test_a_warm_start_fits_only_on_the_fitted_classes_as_mlp(other):
     model.fit(X, np.arange(12)[::-1] % 3)  # the same classes: continued
     assert model.n_iter_ == 4 and len(model.loss_curve_) == 4
     model.partial_fit(X, [0, 1] * 6)  # a batch of some classes: as documented
+    # L-BFGS has no partial_fit to offer.
+    lbfgs = LSTMClassifier((2,), solver="lbfgs", max_iter=2, random_state=0, warm_start=True)
+    with pytest.raises(ValueError, match=r"\[0, 1, 2\]\. Set warm_start=False to fit anew\.$"):
+        lbfgs.fit(X, np.arange(12) % 3).fit(X, other)
 
 
 @ignore_convergence

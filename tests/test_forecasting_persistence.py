@@ -402,8 +402,8 @@ def test_a_tampered_state_is_refused_through_skops_too(flat_linear):
     tampered = RecursiveForecaster.__new__(RecursiveForecaster)
     tampered.__dict__.update(model.__dict__)
     tampered.target_scale_ = -np.ones(1)  # forecast 70.2 where 63.0 was right
-    with pytest.raises(ValueError, match=r"Cannot save this RecursiveForecaster: loading would "
-                                         r"refuse its state, as target_scale_ must be > 0"):
+    with pytest.raises(ValueError, match=r"Cannot save this RecursiveForecaster, as loading would "
+                                         r"refuse its state: target_scale_ must be > 0"):
         sio.dumps(tampered)
     # As a file edited after saving holds it:
     with mock.patch("sklstm.forecasting._base.check_before_saving", lambda owner, check: None):

@@ -1360,6 +1360,7 @@ def _labelled():
         ({"a": [2.0]}, TypeError, "class_weight\\['a'\\] must be a number, got list \\[2.0\\]"),
         ({"a": np.ones(1)}, TypeError, "class_weight\\['a'\\] must be a number, got ndarray"),
         ({"a": 1.0, "b": (1, 2)}, TypeError, "class_weight\\['b'\\] must be a number, got tuple"),
+        ({"a": [[1], [1, 2]]}, TypeError, "class_weight\\['a'\\] must be a number, got list"),
         ({"z": 1.0}, ValueError, "class_weight names \\['z'\\], which are not classes"),
         ({"a": 0, "b": 0, "c": 0}, ValueError, "class_weight must sum to a positive number"),
         ("heavy", TypeError, "class_weight must be a dict"),
@@ -1395,10 +1396,36 @@ def test_class_weight_names_date_and_duration_classes_as_they_are_written(dates)
     with pytest.raises(ValueError, match=r"class_weight names \[.*\], which are not classes "
                                          rf"of y; they are \[{shown}, "):
         LSTMClassifier(**FAST, class_weight={stranger: 2.0}).fit(X, y)
+    # Keys of any date type, and dates apart by nanoseconds (whose datetime64
+    # hashes apart from the equal Timestamp), name their classes as well.
+    if dates:
+        import datetime
+
+        keyed = LSTMClassifier(**FAST, class_weight={
+            datetime.datetime(2020, 1, 1): 3.0, datetime.date(2020, 1, 2): 0.5}).fit(X, y)
+        assert_array_equal(keyed.predict_proba(X), by_sample.predict_proba(X))
+        close = pd.to_datetime(["2020-01-01 00:00:00.000000001",
+                                "2020-01-01 00:00:00.000000002"])
+        near = close.values[(letters == "a").astype(int)]
+        weighted = LSTMClassifier(**FAST, class_weight={close[0]: 0.5, close[1]: 3.0})
+        assert_array_equal(
+            weighted.fit(X, near).predict_proba(X),
+            LSTMClassifier(**FAST).fit(X, near, sample_weight=np.where(
+                near == close.values[0], 0.5, 3.0)).predict_proba(X))
     streaming = LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(X, y, np.unique(y))
     with pytest.raises(ValueError, match=rf"y contains classes \[.*\] that were not declared.*"
                                          rf"known classes are \[{shown}, "):
         streaming.partial_fit(X, y + np.timedelta64(5, "D"))
+
+
+def test_many_unseen_classes_are_listed_by_the_first_few_and_their_count():
+    from sklstm import LSTMClassifier
+
+    X, _ = _labelled()
+    model = LSTMClassifier(**{**FAST, "solver": "adam"}).partial_fit(X, [0, 1] * 6, [0, 1])
+    with pytest.raises(ValueError, match=r"y contains classes \[2, 3, 4, 5, 6, \.\.\. \(10 in "
+                                         r"all\)\] that were not declared"):
+        model.partial_fit(X, np.arange(12))
 
 
 def test_weights_whose_product_overflows_are_named():

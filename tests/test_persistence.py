@@ -661,8 +661,8 @@ def test_a_state_loading_would_refuse_is_refused_at_saving(change, exc, match, s
     # read: a fitted attribute set by hand that predict never reads.
     model, X, y = _fit(LSTMRegressor, "adam", np.float64, "plain")
     change(model)
-    with pytest.raises(exc, match=r"Cannot save this LSTMRegressor: loading would refuse its "
-                                  r"state, as .*" + match):
+    with pytest.raises(exc, match=r"Cannot save this LSTMRegressor, as loading would refuse its "
+                                  r"state: .*" + match):
         save(model)
 
 
