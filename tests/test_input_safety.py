@@ -1212,8 +1212,9 @@ def test_a_sequence_model_reads_rows_of_n_features_in_columns_as_one_step():
     assert_array_equal(model.predict(rows), model.predict(rows[:, None, :]))
     assert_array_equal(model.predict(rows.tolist()), model.predict(rows))  # nested lists too
     # With n_exog, which declares a table's layout, the exogenous channels
-    # are among those columns: they were counted twice and refused.
-    model = LSTMRegressor(**FAST, n_exog=1).fit(X, X[:, -1, 0])
+    # are among those columns: they were counted twice and refused. (The
+    # declaration is refused unless it gives the sequences' 3 channels.)
+    model = LSTMRegressor(**FAST, n_channels=2, n_exog=1).fit(X, X[:, -1, 0])
     assert_array_equal(model.predict(rows), model.predict(rows[:, None, :]))
 
 
