@@ -280,10 +280,21 @@ def _reject_text(X, name):
                     f"Column {column!r} of {name} holds complex numbers, but an LSTM needs "
                     "real ones. Pass its real part or modulus explicitly."
                 )
+            if column == "_level_skforecast":
+                # skforecast's multi-series forecasters add it; its user cannot convert it.
+                advice = ("skforecast's multi-series forecasters add this column with "
+                          "encoding='ordinal_category': pass encoding='ordinal' (one number "
+                          "per series) or 'onehot' (a column per series), counted in n_exog "
+                          "with the other exogenous columns, or encoding=None.")
+            elif isinstance(dtype, pd.CategoricalDtype):
+                advice = (f"Encode it as numbers: its codes ({name}[{column!r}].cat.codes) or "
+                          "a column per category (pandas.get_dummies), or drop it.")
+            else:
+                advice = ("Convert it explicitly (for example timestamps to calendar "
+                          "features, numbers written as text with .astype(float)), or drop it.")
             raise TypeError(
                 f"Column {column!r} of {name} has dtype {dtype}, but sklstm needs numbers. "
-                "Convert it explicitly (for example timestamps to calendar features, "
-                "numbers written as text with .astype(float)), or drop it."
+                + advice
             )
         return
     arr = X if isinstance(X, np.ndarray) else None

@@ -97,8 +97,11 @@ def test_non_numeric_dataframe_column_is_named(column, values, exc):
     frame = pd.DataFrame({"lag_2": np.arange(4.0), column: values, "lag_1": np.ones(4)})
     with pytest.raises(exc, match=f"Column '{column}' of X"):
         check_sequences(frame)
-    with pytest.raises(exc, match=f"Column '{column}' of X"):
+    with pytest.raises(exc, match=f"Column '{column}' of X") as caught:
         LSTMRegressor(**FAST).fit(frame, np.arange(4.0))
+    # A category column is told how to become numbers, not to convert it.
+    categories = isinstance(values, pd.Categorical)
+    assert (f"its codes (X['{column}'].cat.codes)" in str(caught.value)) == categories
 
 
 def test_categories_are_refused_in_every_container_that_holds_numbers():

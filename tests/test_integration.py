@@ -35,6 +35,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import mean_absolute_error
 from sklearn.preprocessing import StandardScaler
 
@@ -361,6 +362,27 @@ def test_skforecast_recursive_exog_layout():
     first, second = recorder.predict_X_[n_before:]
     assert_array_equal(first, [[111, 110, 109, 512, 912]])
     assert_array_equal(second, [[0, 111, 110, 513, 913]])  # 0: Recorder's forecast
+
+
+def test_skforecast_multiseries_level_column_is_numbers_or_refused_with_the_encoding():
+    # Its category column (encoding='ordinal_category') was refused with
+    # "Convert it explicitly ... or drop it", which a skforecast user cannot.
+    recursive = pytest.importorskip("skforecast.recursive")
+    t = np.arange(80)
+    series = pd.DataFrame({"s1": np.sin(t / 5), "s2": np.cos(t / 4)})
+    lstm = LSTMRegressor((3,), newest_first=True, n_exog=1, max_iter=3, random_state=0)
+    categories = recursive.ForecasterRecursiveMultiSeries(lstm, lags=5,
+                                                           encoding="ordinal_category")
+    with pytest.raises(TypeError, match=r"Column '_level_skforecast' .* dtype category.*"
+                                        r"pass encoding='ordinal'"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            categories.fit(series)
+    ordinal = recursive.ForecasterRecursiveMultiSeries(lstm, lags=5, encoding="ordinal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ordinal.fit(series)
+    assert np.isfinite(ordinal.predict(steps=3)["pred"]).all()
 
 
 def test_skforecast_direct_exog_layout():
