@@ -791,6 +791,28 @@ def test_a_regressor_error_unrelated_to_dimensions_gets_no_flattening_advice():
         assert "flattened" not in str(raised.value)
 
 
+def test_a_regressor_that_makes_its_targets_nan_is_told_they_are_the_forecasters_units():
+    # TransformedTargetRegressor(func=np.log) met standardised targets, about
+    # half of them negative, and failed with "Input contains NaN" alone.
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    series = pd.Series(10 + np.sin(np.arange(60) / 5), name="y")  # positive
+    flat = make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())
+    logged = TransformedTargetRegressor(flat, func=np.log, inverse_func=np.exp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's log of negatives
+        with pytest.raises(ValueError, match=r"Input (y )?contains NaN.*made them NaN or "
+                                             r"infinite itself.*target_transform='log'"):
+            DirectForecaster(logged, window=6, horizon=2, calibration=None).fit(series)
+    # The route it names: the same model, the log taken by the forecaster.
+    forecaster = DirectForecaster(flat, window=6, horizon=2, calibration=None,
+                                  target_transform="log").fit(series)
+    assert np.isfinite(forecaster.predict().to_numpy()).all()
+
+
 def test_a_grid_far_finer_than_the_data_is_not_built():
     # Three stamps 1 ms apart in an hourly series: filling the millisecond
     # grid would take gigabytes; the index is reported as irregular instead.

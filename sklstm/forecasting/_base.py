@@ -247,6 +247,7 @@ ATTRIBUTES_DOC = """
 # How regressors word a refusal of X's dimensions ("Found array with dim 3",
 # "Expected 2D array", "must be 2 dimensional").
 _DIMENSIONS = re.compile(r"\bdim\b|\b[23]-?d\b|dimension", re.IGNORECASE)
+_NOT_FINITE = re.compile(r"\bNaN\b|infinity|\binf\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -834,11 +835,23 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             # Raised from deep inside the regressor, most often because
             # the windows are 3-D: name the forecaster's part.
             kind = ValueError if isinstance(error, ValueError) else TypeError
-            advice = (
-                " A regressor that reads only 2-D X needs the windows flattened first, "
-                "e.g. make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), "
-                "Ridge())."
-            ) if _DIMENSIONS.search(str(error)) else ""
+            if _DIMENSIONS.search(str(error)):
+                advice = (
+                    " A regressor that reads only 2-D X needs the windows flattened first, "
+                    "e.g. make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), "
+                    "Ridge())."
+                )
+            elif _NOT_FINITE.search(str(error)) and np.isfinite(y).all():
+                # Made inside the regressor, from the finite windows it was given.
+                advice = (
+                    " The windows and y given to it are finite: the regressor made them "
+                    "NaN or infinite itself. Its targets are the forecaster's in model "
+                    "units (standardised by scale_target, and relative to each window's "
+                    "level with center_windows), negative as often as not: a transform of "
+                    "the targets such as log belongs in target_transform='log'."
+                )
+            else:
+                advice = ""
             raise kind(
                 f"{type(self).__name__}: the regressor {type(regressor).__name__} failed "
                 f"to fit on the training windows (X of shape {X.shape}: windows, steps, "
