@@ -358,14 +358,19 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
     return epoch_loss, first_loss
 
 
-def _validate(theta, data, network, objective, score):
-    """Validation loss (without the penalty) and score of the weights ``theta``;
-    both NaN where the weights have diverged (as the training pass reads it:
-    non-finite logits, or gate inputs that may overflow)."""
+def _validate(theta, data, network, objective, score, train):
+    """Validation loss (without the penalty) and score of the weights ``theta``
+    on ``data``; both NaN where the weights have diverged (as the training
+    pass reads it: non-finite logits, or gate inputs that may overflow on the
+    training part ``train`` too)."""
     try:
         z, loss = _logits_and_loss(theta, data, network, objective)
-    except GateInputOverflow:  # weights grown past the dtype during training
-        return np.nan, np.nan
+    except GateInputOverflow:
+        try:
+            _logits_and_loss(theta, train, network, objective)
+        except GateInputOverflow:  # weights grown past the dtype: divergence
+            return np.nan, np.nan
+        raise  # the held-out samples' own values, which the error names
     if not np.isfinite(z).all():  # scikit-learn's scores refuse NaN
         return np.nan, np.nan
     with np.errstate(over="ignore", invalid="ignore"):
@@ -554,7 +559,8 @@ def fit_stochastic(
         optimizer.iteration_ends(record.t)
         line = f"Iteration {record.n_iter}, loss = {epoch_loss:.8f}"
         if validation is not None:
-            val_loss, val_score = _validate(theta, validation, network, objective, score)
+            val_loss, val_score = _validate(theta, validation, network, objective, score,
+                                            train)
             record.validation_loss_curve.append(val_loss)
             record.validation_scores.append(val_score)
             line += f", validation loss = {val_loss:.8f}"

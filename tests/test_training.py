@@ -603,6 +603,20 @@ def test_weights_that_overflow_on_the_held_out_part_are_divergence_too(cls, rate
     assert np.isnan(model.validation_scores_).any()
 
 
+def test_a_held_out_sample_too_large_for_the_gates_is_named_not_taken_for_divergence():
+    # Its values, kept out of the input statistics, overflow where the
+    # training part does not: an error about X, not NaN validation scores.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 8, 2)).astype(np.float32)
+    y = X[:, -1, 0]
+    X[-1, 3, 0] = 3e38  # in the tail, which early stopping holds out
+    model = LSTMRegressor((3,), early_stopping=True, max_iter=30, random_state=0)
+    with pytest.raises(ValueError, match=r"gate inputs of coefs_\[0\] may overflow float32 .*"
+                                         r"X \(standardised\) holds values up to 3"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
 def test_inputs_too_large_for_the_gates_name_the_estimators_weights_at_fit_and_predict():
     # The core's message named layers[0] and "X", the standardised values.
     rng = np.random.RandomState(0)
