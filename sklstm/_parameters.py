@@ -301,13 +301,13 @@ PARAMETERS_DOC = """
         when a 3-D ``X`` has more than twice as many channels as steps, the
         usual sign of a channels-first array; ``"channels_last"`` declares
         the layout and silences it. A 2-D table's columns are read by
-        ``n_channels`` and ``column_order``: with ``"channels_first"``, a
-        table read as several steps in time-major blocks is refused (for
-        sktime's flattened panels pass ``n_channels=C,
-        column_order="channel_major"``). Sequences fitted with a table layout
-        declared (``n_channels`` or ``n_exog`` not at their defaults; tables
-        are then read as declared) must hold ``n_channels + n_exog``
-        channels.{PER_STEP_LAYOUT}
+        ``n_channels`` and ``column_order``, not by ``data_format``: fitting
+        with ``"channels_first"`` on a table declared to hold several
+        channels in time-major blocks is refused (sktime's flattened panels
+        are ``n_channels=C, column_order="channel_major"``). Sequences
+        fitted with a table layout declared (``n_channels`` or ``n_exog``
+        not at their defaults; tables are then read as declared) must hold
+        ``n_channels + n_exog`` channels.{PER_STEP_LAYOUT}
 """.replace("{ONE_STEP_ROWS}", ONE_STEP_ROWS).replace("{PER_STEP_LAYOUT}", PER_STEP_LAYOUT).replace(
     "{EARLY_STOPPING_DOC}", EARLY_STOPPING_DOC)
 

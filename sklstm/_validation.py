@@ -849,25 +849,25 @@ def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_e
 
 
 def _refuse_channels_first_table(X3, n_channels, column_order, data_format, name):
-    """Refuse ``data_format="channels_first"`` for a 2-D table read as several
-    steps in time-major blocks: the parameter orders the axes of 3-D arrays
-    and of a list's items, and a table's columns are read by ``n_channels``
-    and ``column_order``, so it was ignored without a word (sktime's flattened
-    panels, each channel's steps one block after the other, read as one
-    channel of all their values)."""
-    if data_format != "channels_first" or column_order == "channel_major" or X3.shape[1] == 1:
+    """At fit, refuse ``data_format="channels_first"`` with a table declared
+    to hold several channels in time-major blocks: the parameter orders the
+    axes of 3-D arrays and of a list's items, and a table's columns are read
+    by ``n_channels`` and ``column_order``, so it was ignored without a word.
+    One channel has no block order to contradict (univariate tables fit with
+    it, as models that read 3-D channels-first input may)."""
+    if data_format != "channels_first" or column_order == "channel_major" or n_channels == 1:
         return
     raise ValueError(
         f"data_format='channels_first' orders the axes of 3-D arrays and of the items of a "
         f"list, but {name} is a 2-D table, whose columns are read by n_channels and "
         f"column_order: here as {X3.shape[1]} steps of n_channels={n_channels} in time-major "
-        "blocks. For rows holding each channel's steps one block after another (sktime's "
-        "flattened panels, channels first), pass n_channels=<the number of channels> and "
-        "column_order='channel_major'."
+        "blocks [x0(t0), x1(t0), x0(t1), ...]. For rows holding each channel's steps one "
+        "block after another (sktime's flattened panels, channels first), pass "
+        "column_order='channel_major'; for time-major rows, leave data_format at None."
     )
 
 
-def _refuse_other_channels_than_declared(X3, n_channels, n_exog, name, kind):
+def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_format, name):
     """At fit, refuse sequences (3-D or a list) whose channels are not the
     ``n_channels + n_exog`` that the declared table layout gives its steps.
 
@@ -875,21 +875,24 @@ def _refuse_other_channels_than_declared(X3, n_channels, n_exog, name, kind):
     say); sequences carry their own channels, so a declaration that differs
     from them was ignored without a word, most often a channels-first array
     read channels last (sktime's (n, n_channels, n_timesteps) windows with
-    n_channels declared).
+    n_channels declared). ``shape`` is the given array's (None for a list),
+    ``X3`` the sequences as read.
     """
     declared = n_channels + n_exog
     if (n_channels, n_exog) == (1, 0) or X3.shape[2] == declared:
         return
     given = f"n_channels={n_channels}" + (f" and n_exog={n_exog}" if n_exog else "")
     verb = "describe" if n_exog else "describes"
-    shape = "" if kind == "a list" else f" {X3.shape}"
+    what = "a list" if shape is None else f"3-D, of shape {shape},"
+    transposed = "" if data_format == "channels_first" else (
+        " If its axes are (n_samples, n_channels, n_timesteps), as sktime's numpy3D, pass "
+        "data_format='channels_first'.")
     raise ValueError(
-        f"{given} {verb} 2-D tables of {declared} channel(s) per step, but {name} is "
-        f"{kind}{shape} read as (n_samples, n_timesteps, n_channels): {X3.shape[2]} "
-        f"channel(s). If its axes are (n_samples, n_channels, n_timesteps), as sktime's "
-        f"numpy3D, pass data_format='channels_first'; otherwise declare its channels "
-        f"(n_channels + n_exog = {X3.shape[2]}), or leave both at their defaults: "
-        "sequences carry their channels."
+        f"{given} {verb} 2-D tables of {declared} channel(s) per step, but {name} is {what} "
+        f"read as (n_samples, n_timesteps, n_channels) with {X3.shape[2]} channel(s). "
+        f"Sequences carry their channels: leave n_channels and n_exog at their defaults (as "
+        f"for a forecaster's windows), or declare the channels they hold (n_channels + "
+        f"n_exog = {X3.shape[2]}).{transposed}"
     )
 
 
@@ -1398,7 +1401,8 @@ def check_sequences(
             X, name, data_format == "channels_first")
         _check_steps_and_channels(values, name)
         if fitting:
-            _refuse_other_channels_than_declared(values, n_channels, n_exog, name, "a list")
+            _refuse_other_channels_than_declared(values, None, n_channels, n_exog, data_format,
+                                                 name)
         return Sequences(values, lengths, None, channel_names=names, column_labels=labels,
                          from_list=True)
     given = X  # a pyarrow Table, say, whose column names check_table reads
@@ -1418,7 +1422,8 @@ def check_sequences(
         # Refuses a declaration that does not fit the column count, before
         # any warning about the names.
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
-        _refuse_channels_first_table(X3, n_channels, column_order, data_format, name)
+        if fitting:
+            _refuse_channels_first_table(X3, n_channels, column_order, data_format, name)
         # Lag names describe the rows' layout, and their advice is the
         # layout's: the spread of columns read in the wrong layout says nothing.
         # Both advise parameters, which only a fit can take.
@@ -1438,7 +1443,8 @@ def check_sequences(
     X3 = _orient(arr, data_format, name)
     _check_steps_and_channels(X3, name)
     if fitting:
-        _refuse_other_channels_than_declared(X3, n_channels, n_exog, name, "3-D")
+        _refuse_other_channels_than_declared(X3, arr.shape, n_channels, n_exog, data_format,
+                                             name)
     lengths = _padding_lengths(X3, name)
     if lengths is None:
         return Sequences(np.ascontiguousarray(X3), None, None)

@@ -499,13 +499,18 @@ def test_sequences_of_other_channels_than_a_declared_table_layout_are_refused_at
     windows = rng.normal(size=(30, 3, 4))  # 3 channels of 4 steps, channels first
     y = windows[:, 0, -1]
     X = list(windows) if as_list else windows
-    kind = "a list" if as_list else r"3-D \(30, 3, 4\)"
+    kind = "a list" if as_list else r"3-D, of shape \(30, 3, 4\),"
     with pytest.raises(ValueError, match=rf"n_channels=3 describes 2-D tables of 3 channel\(s\) "
-                                         rf"per step, but X is {kind} read as .*: 4 "
-                                         r"channel\(s\)\. .*pass data_format='channels_first'"):
+                                         rf"per step, but X is {kind} read as .* with 4 "
+                                         r"channel\(s\)\. Sequences carry their channels: leave "
+                                         r"n_channels and n_exog at their defaults.*pass "
+                                         r"data_format='channels_first'\.$"):
         LSTMRegressor(**FAST, n_channels=3).fit(X, y)
     with pytest.raises(ValueError, match=r"n_channels=2 and n_exog=1 describe 2-D tables of 3"):
         LSTMRegressor(**FAST, n_channels=2, n_exog=1).fit(X, y)
+    # Already read channels first, the advice does not repeat it.
+    with pytest.raises(ValueError, match=r"\(n_channels \+ n_exog = 3\)\.$"):
+        LSTMRegressor(**FAST, n_channels=4, data_format="channels_first").fit(X, y)
     # Read channels first, the declaration holds: tables of its layout then
     # predict as the sequences they flatten.
     model = LSTMRegressor(**FAST, n_channels=3, column_order="channel_major",
@@ -517,28 +522,23 @@ def test_sequences_of_other_channels_than_a_declared_table_layout_are_refused_at
     assert LSTMRegressor(**FAST).fit(X, y).input_mean_.size == 4
 
 
-def test_channels_first_does_not_reorder_a_table_whose_columns_are_time_major():
-    # sktime's tabular pipelines flatten (n, C, T) panels to rows of each
-    # channel's steps one block after another; data_format="channels_first"
-    # was ignored on them, and the rows read as one channel of C * T steps.
+def test_channels_first_with_a_table_of_time_major_channels_is_refused_at_fit():
+    # data_format was ignored on tables: rows of C channels declared in
+    # time-major blocks were read so, whatever it said.
     rng = np.random.RandomState(0)
     panel = rng.normal(size=(30, 2, 5))
-    rows, y = panel.reshape(30, -1), panel[:, 0, -1]
-    advice = (r"data_format='channels_first' orders the axes of 3-D arrays .* here as 10 "
-              r"steps of n_channels=1 .*pass n_channels=<the number of channels> and "
-              r"column_order='channel_major'")
-    with pytest.raises(ValueError, match=advice):
-        LSTMRegressor(**FAST, data_format="channels_first").fit(rows, y)
+    rows, y = panel.reshape(30, -1), panel[:, 0, -1]  # each channel's steps in a block
+    with pytest.raises(ValueError, match=r"data_format='channels_first' orders the axes of 3-D "
+                                         r"arrays .* here as 5 steps of n_channels=2 in "
+                                         r"time-major blocks .*pass column_order='channel_major'"):
+        LSTMRegressor(**FAST, data_format="channels_first", n_channels=2).fit(rows, y)
     declared = LSTMRegressor(**FAST, data_format="channels_first", n_channels=2,
                              column_order="channel_major").fit(rows, y)
     assert_allclose(declared.predict(rows), declared.predict(panel), rtol=1e-12)
-    # A model fitted on channels-first sequences refuses such a table too,
-    # and still reads a row of one value per channel (MAPIE's probe) as one step.
-    model = LSTMRegressor(**FAST, data_format="channels_first").fit(panel, y)
-    with pytest.raises(ValueError, match=advice):
-        model.predict(rows)
-    one_step = rng.normal(size=(3, 2))
-    assert_allclose(model.predict(one_step), model.predict(one_step[:, :, None]), rtol=1e-12)
+    # One channel has no block order: a univariate table fits with it, as
+    # a model that also reads channels-first sequences may.
+    univariate = LSTMRegressor(**FAST, data_format="channels_first").fit(rows, y)
+    assert_allclose(univariate.predict(rows), univariate.predict(rows[:, None, :]), rtol=1e-12)
 
 
 def test_univariate_histories_of_different_lengths_are_sequences_whatever_the_layout():
