@@ -844,12 +844,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             elif _NOT_FINITE.search(str(error)) and np.isfinite(y).all():
                 # Made inside the regressor, from the finite windows it was given.
                 advice = (
-                    " The windows and y given to it are finite: the regressor made them "
-                    "NaN or infinite itself. Its targets are the forecaster's in model "
-                    "units (standardised by scale_target, and relative to each window's "
-                    "level with center_windows), negative as often as not: a transform of "
-                    "the targets such as log belongs in target_transform='log'."
-                )
+                    " The windows and y given to it are finite: a step of the regressor "
+                    "made them NaN or infinite."
+                ) + ("" if re.search(r"\bX\b", str(error)) else (
+                    " Its targets are the forecaster's in model units (standardised by "
+                    "scale_target, and relative to each window's level with center_windows), "
+                    "negative as often as not: a transform of the targets such as log "
+                    "belongs in target_transform='log'."))
             else:
                 advice = ""
             raise kind(
