@@ -13,7 +13,7 @@ import pandas as pd
 
 from ._checks import reject_masked, reject_records
 from ._validation import (
-    _as_array, _holds_text, _object_numbers, _reject_sparse, labels_text,
+    _as_array, _holds_text, _object_numbers, _reject_sparse, label_text, labels_text,
     refuse_beyond_float64, reject_non_array,
 )
 
@@ -232,8 +232,16 @@ def _keyed_as_classes(class_weight, classes):
         return class_weight
     kinds = ((np.datetime64, datetime.date), pd.Timestamp) if kind == "M" else (
         (np.timedelta64, datetime.timedelta), pd.Timedelta)
-    return {kinds[1](key) if isinstance(key, kinds[0]) else key: weight
-            for key, weight in class_weight.items()}
+    keyed, given = {}, {}
+    for key, weight in class_weight.items():
+        label = kinds[1](key) if isinstance(key, kinds[0]) else key
+        if label in keyed:  # a date and a datetime64 of one day, say
+            raise ValueError(
+                f"class_weight names one class twice: {given[label]!r} and {key!r} are "
+                f"both {label_text(label)}."
+            )
+        keyed[label], given[label] = weight, key
+    return keyed
 
 
 def dict_class_sample_weight(class_weight, classes, labels):

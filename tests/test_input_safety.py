@@ -1408,6 +1408,10 @@ def test_class_weight_names_date_and_duration_classes_as_they_are_written(dates)
         keyed = LSTMClassifier(**FAST, class_weight={
             datetime.datetime(2020, 1, 1): 3.0, datetime.date(2020, 1, 2): 0.5}).fit(X, y)
         assert_array_equal(keyed.predict_proba(X), by_sample.predict_proba(X))
+        with pytest.raises(ValueError, match=r"class_weight names one class twice: "
+                                             r"datetime\.date\(2020, 1, 2\) and "):
+            LSTMClassifier(**FAST, class_weight={
+                datetime.date(2020, 1, 2): 0.5, np.datetime64("2020-01-02"): 3.0}).fit(X, y)
         close = pd.to_datetime(["2020-01-01 00:00:00.000000001",
                                 "2020-01-01 00:00:00.000000002"])
         near = close.values[(letters == "a").astype(int)]
