@@ -358,19 +358,15 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
     return epoch_loss, first_loss
 
 
-def _validate(theta, data, network, objective, score, train):
-    """Validation loss (without the penalty) and score of the weights ``theta``
-    on ``data``; both NaN where the weights have diverged (as the training
-    pass reads it: non-finite logits, or gate inputs that may overflow on the
-    training part ``train`` too)."""
+def _validate(theta, data, network, objective, score):
+    """Validation loss (without the penalty) and score of the weights ``theta``;
+    both NaN where the weights have diverged, as the training pass reads it:
+    non-finite logits, or gate inputs that may overflow (the held-out values
+    were checked at the starting weights, see :func:`fit_stochastic`)."""
     try:
         z, loss = _logits_and_loss(theta, data, network, objective)
-    except GateInputOverflow:
-        try:
-            _logits_and_loss(theta, train, network, objective)
-        except GateInputOverflow:  # weights grown past the dtype: divergence
-            return np.nan, np.nan
-        raise  # the held-out samples' own values, which the error names
+    except GateInputOverflow:  # weights grown past the dtype during training
+        return np.nan, np.nan
     if not np.isfinite(z).all():  # scikit-learn's scores refuse NaN
         return np.nan, np.nan
     with np.errstate(over="ignore", invalid="ignore"):
@@ -539,6 +535,12 @@ def fit_stochastic(
     # against its random starting weights, at the cost of two forward passes.
     start_loss = None if incremental or record.loss_curve else (
         _logits_and_loss(theta, train, network, objective)[1])
+    if validation is not None:
+        # Held-out values too large for the gates at the starting weights are
+        # the input's, and raise (the estimator names them); once training
+        # has moved the weights, an overflow there is divergence (_validate),
+        # wherever the held-out values lie against the training part's.
+        _logits_and_loss(theta, validation, network, objective)
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
     first_batch_loss = None  # at the weights this call started from
     start = time.perf_counter()
@@ -559,8 +561,7 @@ def fit_stochastic(
         optimizer.iteration_ends(record.t)
         line = f"Iteration {record.n_iter}, loss = {epoch_loss:.8f}"
         if validation is not None:
-            val_loss, val_score = _validate(theta, validation, network, objective, score,
-                                            train)
+            val_loss, val_score = _validate(theta, validation, network, objective, score)
             record.validation_loss_curve.append(val_loss)
             record.validation_scores.append(val_score)
             line += f", validation loss = {val_loss:.8f}"

@@ -617,6 +617,22 @@ def test_a_held_out_sample_too_large_for_the_gates_is_named_not_taken_for_diverg
     assert not hasattr(model, "coefs_")
 
 
+def test_diverging_weights_on_a_held_out_part_of_larger_values_are_divergence():
+    # The held-out tail, standardised by the training part's statistics,
+    # holds values ten times larger: diverged weights overflowed there first,
+    # and the fit raised the error about X that belongs to held-out values
+    # too large at the starting weights.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 8, 2)).astype(np.float32)
+    X[-4:] *= 10
+    y = rng.normal(size=40).astype(np.float32)
+    model = LSTMRegressor((3,), learning_rate_init=1e34, early_stopping=True, max_iter=20,
+                          random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
+        model.fit(X, y)
+    assert np.isnan(model.validation_scores_[-1])
+
+
 def test_inputs_too_large_for_the_gates_name_the_estimators_weights_at_fit_and_predict():
     # The core's message named layers[0] and "X", the standardised values.
     rng = np.random.RandomState(0)
