@@ -355,6 +355,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "return_sequences=True: a prediction per step needs the LSTM to read "
                 "every step on its own. Use patch_length=1 (or 'auto')."
             )
+        if (self.data_format == "channels_first" and self.n_channels > 1
+                and self.column_order == "time_major"):
+            # data_format orders the axes of 3-D arrays and lists, not a
+            # table's columns: tables would be read time-major without a word
+            # (sktime's flattened panels hold each channel's steps in turn).
+            raise ValueError(
+                f"data_format='channels_first' with n_channels={self.n_channels} and "
+                "column_order='time_major': data_format orders the axes of 3-D arrays and "
+                "of the items of a list, while tables are read by n_channels and "
+                "column_order, here in time-major blocks [x0(t0), x1(t0), x0(t1), ...]. "
+                "For tables holding each channel's steps one block after another (sktime's "
+                "flattened panels, channels first), pass column_order='channel_major'; "
+                "for time-major tables, leave data_format at None and pass 3-D arrays "
+                "channels last."
+            )
         check_cell(self.gate_variant, self.coupled_gates)
         return sizes, method
 

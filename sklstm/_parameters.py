@@ -301,10 +301,11 @@ PARAMETERS_DOC = """
         when a 3-D ``X`` has more than twice as many channels as steps, the
         usual sign of a channels-first array; ``"channels_last"`` declares
         the layout and silences it. A 2-D table's columns are read by
-        ``n_channels`` and ``column_order``, not by ``data_format``: fitting
-        with ``"channels_first"`` on a table declared to hold several
-        channels in time-major blocks is refused (sktime's flattened panels
-        are ``n_channels=C, column_order="channel_major"``). Sequences
+        ``n_channels`` and ``column_order``, not by ``data_format``:
+        ``"channels_first"`` with several channels in time-major blocks
+        (``n_channels > 1``, ``column_order="time_major"``) is refused at
+        fit (sktime's flattened panels are ``n_channels=C,
+        column_order="channel_major"``). Sequences
         fitted with a table layout declared (``n_channels`` or ``n_exog``
         not at their defaults; tables are then read as declared) must hold
         ``n_channels + n_exog`` channels.{PER_STEP_LAYOUT}

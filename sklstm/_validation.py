@@ -848,25 +848,6 @@ def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_e
     )
 
 
-def _refuse_channels_first_table(X3, n_channels, column_order, data_format, name):
-    """At fit, refuse ``data_format="channels_first"`` with a table declared
-    to hold several channels in time-major blocks: the parameter orders the
-    axes of 3-D arrays and of a list's items, and a table's columns are read
-    by ``n_channels`` and ``column_order``, so it was ignored without a word.
-    One channel has no block order to contradict (univariate tables fit with
-    it, as models that read 3-D channels-first input may)."""
-    if data_format != "channels_first" or column_order == "channel_major" or n_channels == 1:
-        return
-    raise ValueError(
-        f"data_format='channels_first' orders the axes of 3-D arrays and of the items of a "
-        f"list, but {name} is a 2-D table, whose columns are read by n_channels and "
-        f"column_order: here as {X3.shape[1]} steps of n_channels={n_channels} in time-major "
-        "blocks [x0(t0), x1(t0), x0(t1), ...]. For rows holding each channel's steps one "
-        "block after another (sktime's flattened panels, channels first), pass "
-        "column_order='channel_major'; for time-major rows, leave data_format at None."
-    )
-
-
 def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_format, name):
     """At fit, refuse sequences (3-D or a list) whose channels are not the
     ``n_channels + n_exog`` that the declared table layout gives its steps.
@@ -884,12 +865,15 @@ def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_for
     given = f"n_channels={n_channels}" + (f" and n_exog={n_exog}" if n_exog else "")
     verb = "describe" if n_exog else "describes"
     what = "a list" if shape is None else f"3-D, of shape {shape},"
-    transposed = "" if data_format == "channels_first" else (
+    first = data_format == "channels_first"
+    axes = "(n_samples, n_channels, n_timesteps)" if first else (
+        "(n_samples, n_timesteps, n_channels)")
+    transposed = "" if first else (
         " If its axes are (n_samples, n_channels, n_timesteps), as sktime's numpy3D, pass "
         "data_format='channels_first'.")
     raise ValueError(
         f"{given} {verb} 2-D tables of {declared} channel(s) per step, but {name} is {what} "
-        f"read as (n_samples, n_timesteps, n_channels) with {X3.shape[2]} channel(s). "
+        f"read as {axes} with {X3.shape[2]} channel(s). "
         f"Sequences carry their channels: leave n_channels and n_exog at their defaults (as "
         f"for a forecaster's windows), or declare the channels they hold (n_channels + "
         f"n_exog = {X3.shape[2]}).{transposed}"
@@ -1422,8 +1406,6 @@ def check_sequences(
         # Refuses a declaration that does not fit the column count, before
         # any warning about the names.
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
-        if fitting:
-            _refuse_channels_first_table(X3, n_channels, column_order, data_format, name)
         # Lag names describe the rows' layout, and their advice is the
         # layout's: the spread of columns read in the wrong layout says nothing.
         # Both advise parameters, which only a fit can take.

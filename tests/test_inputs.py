@@ -508,9 +508,11 @@ def test_sequences_of_other_channels_than_a_declared_table_layout_are_refused_at
         LSTMRegressor(**FAST, n_channels=3).fit(X, y)
     with pytest.raises(ValueError, match=r"n_channels=2 and n_exog=1 describe 2-D tables of 3"):
         LSTMRegressor(**FAST, n_channels=2, n_exog=1).fit(X, y)
-    # Already read channels first, the advice does not repeat it.
-    with pytest.raises(ValueError, match=r"\(n_channels \+ n_exog = 3\)\.$"):
-        LSTMRegressor(**FAST, n_channels=4, data_format="channels_first").fit(X, y)
+    # Already read channels first, the message says so and does not advise it.
+    with pytest.raises(ValueError, match=r"read as \(n_samples, n_channels, n_timesteps\) with "
+                                         r"3 channel\(s\)\. .*\(n_channels \+ n_exog = 3\)\.$"):
+        LSTMRegressor(**FAST, n_channels=4, column_order="channel_major",
+                      data_format="channels_first").fit(X, y)
     # Read channels first, the declaration holds: tables of its layout then
     # predict as the sequences they flatten.
     model = LSTMRegressor(**FAST, n_channels=3, column_order="channel_major",
@@ -522,18 +524,21 @@ def test_sequences_of_other_channels_than_a_declared_table_layout_are_refused_at
     assert LSTMRegressor(**FAST).fit(X, y).input_mean_.size == 4
 
 
-def test_channels_first_with_a_table_of_time_major_channels_is_refused_at_fit():
+@pytest.mark.parametrize("as_table", [True, False], ids=["table", "3-D"])
+def test_channels_first_with_time_major_channels_is_refused_at_fit(as_table):
     # data_format was ignored on tables: rows of C channels declared in
-    # time-major blocks were read so, whatever it said.
+    # time-major blocks were read so, at fit or, after a 3-D fit, at predict
+    # (sktime's flattened panels hold each channel's steps in turn).
     rng = np.random.RandomState(0)
     panel = rng.normal(size=(30, 2, 5))
     rows, y = panel.reshape(30, -1), panel[:, 0, -1]  # each channel's steps in a block
-    with pytest.raises(ValueError, match=r"data_format='channels_first' orders the axes of 3-D "
-                                         r"arrays .* here as 5 steps of n_channels=2 in "
-                                         r"time-major blocks .*pass column_order='channel_major'"):
-        LSTMRegressor(**FAST, data_format="channels_first", n_channels=2).fit(rows, y)
+    X = rows if as_table else panel
+    with pytest.raises(ValueError, match=r"data_format='channels_first' with n_channels=2 and "
+                                         r"column_order='time_major'.*pass "
+                                         r"column_order='channel_major'"):
+        LSTMRegressor(**FAST, data_format="channels_first", n_channels=2).fit(X, y)
     declared = LSTMRegressor(**FAST, data_format="channels_first", n_channels=2,
-                             column_order="channel_major").fit(rows, y)
+                             column_order="channel_major").fit(X, y)
     assert_allclose(declared.predict(rows), declared.predict(panel), rtol=1e-12)
     # One channel has no block order: a univariate table fits with it, as
     # a model that also reads channels-first sequences may.
