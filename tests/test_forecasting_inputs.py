@@ -804,7 +804,7 @@ def test_a_regressor_that_makes_its_targets_nan_is_told_they_are_the_forecasters
     logged = TransformedTargetRegressor(flat, func=np.log, inverse_func=np.exp)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy's log of negatives
-        with pytest.raises(ValueError, match=r"Input (y )?contains NaN.*made them NaN or "
+        with pytest.raises(ValueError, match=r"Input (y )?contains NaN.*made its input NaN or "
                                              r"infinite\. Its targets are the forecaster's.*"
                                              r"target_transform='log'"):
             DirectForecaster(logged, window=6, horizon=2, calibration=None).fit(series)
@@ -813,8 +813,8 @@ def test_a_regressor_that_makes_its_targets_nan_is_told_they_are_the_forecasters
         FunctionTransformer(lambda X: np.log(X - 100.0).reshape(len(X), -1)), Ridge())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        with pytest.raises(ValueError, match=r"(?s)X contains NaN.*made them NaN or "
-                                             r"infinite\.$"):
+        with pytest.raises(ValueError, match=r"(?s)X contains NaN.*made its input NaN "
+                                             r"or infinite\.$"):
             DirectForecaster(logged_windows, window=6, horizon=2, calibration=None).fit(series)
     # The route it names: the same model, the log taken by the forecaster.
     forecaster = DirectForecaster(flat, window=6, horizon=2, calibration=None,

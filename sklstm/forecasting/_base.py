@@ -845,7 +845,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 # Made inside the regressor, from the finite windows it was given.
                 advice = (
                     " The windows and y given to it are finite: a step of the regressor "
-                    "made them NaN or infinite."
+                    "made its input NaN or infinite."
                 ) + ("" if re.search(r"\bX\b", str(error)) else (
                     " Its targets are the forecaster's in model units (standardised by "
                     "scale_target, and relative to each window's level with center_windows), "
