@@ -637,3 +637,18 @@ def test_backtest_horizon_beyond_a_direct_forecasters_own(make):
     with pytest.raises(ValueError, match=r"horizon=4 is more than the 3 steps the "
                        r"DirectForecaster forecasts"):
         backtest(make(DirectForecaster, window=3), noisy()["y"], initial=50, horizon=4)
+
+
+def test_too_few_calibration_errors_in_an_early_fold_are_named_with_the_fold(make):
+    # The interval's refusal told the user to "raise calibration_size and
+    # refit", as of a model they had fitted, with no word of backtest,
+    # the fold or initial.
+    forecaster = make(RecursiveForecaster, window=4, target="y", calibration_horizon=3)
+    with pytest.raises(ValueError, match=r"^backtest, with the model of the origins from label "
+                                         r"2021-01-21 00:00:00 \(fitted on the rows up to label "
+                                         r"2021-01-21 00:00:00\): coverage=0\.9 "
+                                         r"needs at least 9 calibration errors.*raise "
+                                         r"initial=21 to give the first folds more\.$"):
+        backtest(forecaster, noisy(), initial=21, horizon=3, coverage=0.9)
+    result = backtest(forecaster, noisy(), initial=60, horizon=3, coverage=0.8)
+    assert np.isfinite(result.forecasts["lower"]).all()

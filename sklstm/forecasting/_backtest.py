@@ -11,6 +11,7 @@ The same machinery calibrates prediction intervals inside ``fit`` (see
 ``_intervals``).
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -68,24 +69,33 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
     """
     parts, summaries = [], []
     for n_fit, origins in folds:
+        # By labels: with refit=k one model serves k folds.
+        first, last = frame.index[origins[0]], frame.index[n_fit - 1]
         model = fitted
         if model is None:
-            try:
+            with _named_fold(caller, f"fits the model of the origins from label {first} on "
+                                     f"the rows up to label {last}"):
                 model = clone(forecaster).fit(frame.iloc[:n_fit])
-            except (TypeError, ValueError) as exc:
-                if caller is None:
-                    raise
-                # By labels: with refit=k one model serves k folds.
-                raise type(exc)(
-                    f"{caller} fits the model of the origins from label "
-                    f"{frame.index[origins[0]]} on the rows up to label "
-                    f"{frame.index[n_fit - 1]}: {exc}"
-                ) from exc
         part = model._origin_forecasts(frame, origins, n_steps)
         parts.append(part)
-        summaries.append(None if summarize is None else summarize(model, part))
+        with _named_fold(caller, f", with the model of the origins from label {first} "
+                                 f"(fitted on the rows up to label {last})", joined=""):
+            summaries.append(None if summarize is None else summarize(model, part))
         del model
     return np.concatenate(parts), summaries
+
+
+@contextmanager
+def _named_fold(caller, fold, joined=" "):
+    """Re-raise a TypeError or ValueError with ``caller`` and ``fold`` before
+    its message (the rows a fold fits on are chosen by the caller's
+    parameters, not the user); as it is when ``caller`` is None."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        if caller is None:
+            raise
+        raise type(exc)(f"{caller}{joined}{fold}: {exc}") from exc
 
 
 def forecast_errors(truth, pred, targets):
@@ -306,7 +316,13 @@ def backtest(
         """The fold model's targets, and its interval bounds of ``forecasts``."""
         bounds = None
         if coverage is not None:
-            bounds = fold_model._interval_bounds(forecasts, coverage)
+            try:
+                bounds = fold_model._interval_bounds(forecasts, coverage)
+            except ValueError as exc:  # too few calibration errors in an early fold
+                raise ValueError(
+                    f"{exc} Here the fold's model is fitted on the rows before its "
+                    f"origins: raise initial={int(initial)} to give the first folds more."
+                ) from None
         return fold_model.targets_, bounds
 
     pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize,
