@@ -188,8 +188,10 @@ PARAMETERS_DOC = """
     warm_start : bool, default=False
         Continue training from the weights in ``coefs_``, ``out_coef_`` and
         ``out_intercept_``, whatever put them there, with a new optimizer
-        (so the current ``learning_rate_init`` etc. apply; ``partial_fit``
-        instead continues its optimizer's state). A classifier's ``y`` must
+        (so the current ``learning_rate_init`` etc. apply, and the stopping
+        rule compares its epochs with each other, not with the earlier
+        fits' best loss; ``partial_fit`` instead continues its optimizer's
+        state and count). A classifier's ``y`` must
         then hold exactly the classes of ``classes_``, as with
         ``MLPClassifier`` (``partial_fit``'s batches may hold some).
 
@@ -416,9 +418,10 @@ ATTRIBUTES_DOC = """
     validation_loss_curve_, validation_scores_ : list of float
         Validation loss (without the L2 penalty) and score of each epoch
         of a fit that held samples out (``early_stopping``); empty lists
-        without. They cover the last
-        ``fit`` alone: a warm start holds its validation samples out again
-        and starts them anew, where ``loss_curve_`` goes on.
+        without. They cover the last call alone: a warm start holds its
+        validation samples out again and starts them anew, and
+        ``partial_fit``, which holds none out, leaves them empty (with
+        ``best_validation_loss_`` None), where ``loss_curve_`` goes on.
 
     best_validation_loss_ : float or None
         Lowest validation loss, whose weights were restored (the epoch of

@@ -519,9 +519,14 @@ def fit_stochastic(
     theta = theta.copy()
     optimizer = _make_optimizer(settings, theta, record.optimizer if incremental else None)
     early_stopping = validation is not None and stop_on_validation
+    # partial_fit continues the count against the stream's best loss; a warm
+    # start judges its own epochs, as its objective may differ (another
+    # alpha, dropout or data): against the earlier fits' best loss, no epoch
+    # of a larger penalty improves, and it stopped while its loss still fell.
     tracker = NoImprovement(
         settings.tol, ties_improve=not early_stopping,
-        best=None if early_stopping else record.best_loss, count=record.no_improvement,
+        best=record.best_loss if incremental and not early_stopping else None,
+        count=record.no_improvement,
     )
     # Which epoch's weights to keep: with early stopping its own tracker;
     # otherwise the held-out loss only chooses them (early_stopping="auto").

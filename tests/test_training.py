@@ -655,6 +655,26 @@ def test_inputs_too_large_for_the_gates_name_the_estimators_weights_at_fit_and_p
         model.predict(huge)
 
 
+def test_a_warm_start_judges_its_own_epochs_not_the_earlier_fits_best_loss():
+    # After a larger alpha, no epoch beat the earlier fits' best loss: the
+    # warm start stopped after n_iter_no_change + 1 epochs, its loss falling.
+    X, y = sum_of_last_two()
+    model = LSTMRegressor((4,), max_iter=30, warm_start=True, n_iter_no_change=5, tol=0,
+                          early_stopping=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        model.set_params(alpha=10.0).fit(X, y)
+    continued = model.loss_curve_[30:]
+    assert len(continued) > 6
+    assert min(continued) > model.loss_curve_[29]  # never below the first fit's best
+    # partial_fit still continues the stream's count against its best loss.
+    stream = LSTMRegressor((4,), n_iter_no_change=2, tol=0, random_state=0)
+    for _ in range(3):
+        stream.partial_fit(X, y)
+    assert stream.best_loss_ == min(stream.loss_curve_)
+
+
 def test_warm_start_keeps_the_model_dtype():
     X, y = sum_of_last_two()
     with warnings.catch_warnings():
