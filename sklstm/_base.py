@@ -1183,10 +1183,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                         f"early_stopping: the samples of the {part} part all have zero "
                         f"weight (validation_split={self.validation_split!r}, "
                         f"validation_fraction={self.validation_fraction}); give them "
-                        "positive sample_weight or change the split."
+                        f"positive {self._weight_names()} or change the split."
                     )
         self._check_split_classes(Y, train, val, sample_weight, seqs.step_mask())
         return train, val
+
+    def _weight_names(self):
+        """What weighs the samples, as advice names it: ``sample_weight``,
+        and a classifier's ``class_weight`` where it is set."""
+        if getattr(self, "class_weight", None) is None:
+            return "sample_weight"
+        return "sample_weight or class_weight"
 
     def _check_split_classes(self, Y, train, val, sample_weight, step_mask):
         """Refuse a split whose training part lacks what the model must learn

@@ -470,6 +470,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             remedy = ("samples ordered by class leave the last classes in the tail: use "
                       "validation_split='stratified' (one label per sample) or 'shuffle', or "
                       "interleave the classes")
+        elif self.validation_split == "stratified":
+            remedy = ("even stratified, a part this small holds no sample of them: move "
+                      "validation_fraction towards 0.5, or gather more samples of them")
         else:
             remedy = ("the random split held out all of them: use validation_split="
                       "'stratified' (one label per sample, two or more of each class), "

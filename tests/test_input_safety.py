@@ -1467,6 +1467,31 @@ def test_stratified_split_too_small_for_the_classes_names_validation_fraction():
         model.fit(X, y)
 
 
+def test_a_stratified_part_too_small_for_a_rare_class_is_not_told_to_stratify():
+    # Its advice was "use validation_split='stratified'", the split it used.
+    from sklstm import LSTMClassifier
+
+    X = np.random.RandomState(0).normal(size=(40, 4, 1))
+    y = np.array([0] * 18 + [1] * 18 + [2] * 4)
+    model = LSTMClassifier((2,), early_stopping=True, validation_split="stratified",
+                           validation_fraction=0.9, max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match=r"training part .* has no sample of the class 2.*even "
+                                         r"stratified, .*validation_fraction towards 0\.5") as e:
+        model.fit(X, y)
+    assert "use validation_split='stratified'" not in str(e.value)
+
+
+def test_a_held_out_part_that_class_weight_zeroes_names_class_weight():
+    from sklstm import LSTMClassifier
+
+    X = np.random.RandomState(0).normal(size=(40, 4, 1))
+    y = np.array([0, 1] * 18 + [2] * 4)  # the tail held out is class 2
+    model = LSTMClassifier((2,), early_stopping=True, class_weight={2: 0.0}, max_iter=2)
+    with pytest.raises(ValueError, match=r"validation part all have zero weight .* give them "
+                                         r"positive sample_weight or class_weight"):
+        model.fit(X, y)
+
+
 # -- dtypes stay the model's ----------------------------------------------------------
 
 
