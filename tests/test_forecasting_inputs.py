@@ -882,11 +882,12 @@ def test_intervals_beyond_float64_are_refused_naming_the_target(method):
     y = pd.Series(np.where(np.arange(59) % 3 == 2, 0.0, 1.75e308), name="sales")
     model = RecursiveForecaster(_Persistence(), window=2, calibration_horizon=3)
     message = r"The intervals of 'sales' reach beyond float64"
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as caught:
         if method == "backtest":
             backtest(model, y, initial=40, horizon=3, coverage=0.8)
         else:
             getattr(model.fit(y), method)(3)
+    assert "raise initial" not in str(caught.value)  # the advice for too few errors
 
 
 def test_integer_labels_past_int64_are_refused_not_wrapped():

@@ -11,6 +11,7 @@ The same machinery calibrates prediction intervals inside ``fit`` (see
 ``_intervals``).
 """
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -27,6 +28,10 @@ from ._time import time_freq
 from ._windows import check_fit_length
 
 __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
+
+# The refusals of intervals for too few calibration errors (_intervals.py),
+# which more rows before a fold's origins cure.
+_TOO_FEW_ERRORS = re.compile(r"calibration errors per step|has no calibrated intervals")
 
 # A nominal coverage, for backtest and predict_interval.
 COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
@@ -318,7 +323,9 @@ def backtest(
         if coverage is not None:
             try:
                 bounds = fold_model._interval_bounds(forecasts, coverage)
-            except ValueError as exc:  # too few calibration errors in an early fold
+            except ValueError as exc:
+                if not _TOO_FEW_ERRORS.search(str(exc)):  # an overflow, say
+                    raise
                 raise ValueError(
                     f"{exc} Here the fold's model is fitted on the rows before its "
                     f"origins: raise initial={int(initial)} to give the first folds more."
