@@ -191,7 +191,8 @@ PARAMETERS_DOC = """
         (so the current ``learning_rate_init`` etc. apply, and the stopping
         rule compares its epochs with each other, not with the earlier
         fits' best loss; ``partial_fit`` instead continues its optimizer's
-        state and count). A classifier's ``y`` must
+        state, and counts epochs without improvement on ``best_loss_``, the
+        lowest loss of all calls). A classifier's ``y`` must
         then hold exactly the classes of ``classes_``, as with
         ``MLPClassifier`` (``partial_fit``'s batches may hold some).
 
