@@ -445,11 +445,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         holds the last classes only: the model would never see them in
         training and be scored on them.
         """
-        def shown(part):
+        def shown(part, weighted=True):
             """(n_columns, 2) bool: whether each column of Y is 0, and is 1,
-            at a sample (or step) of positive weight in ``part``."""
+            at a sample (or step) of positive weight in ``part`` (of any
+            weight, unless ``weighted``)."""
             real = step_mask[part] if self.return_sequences else np.ones(len(part), bool)
-            if sample_weight is not None:
+            if weighted and sample_weight is not None:
                 real = real & (sample_weight[part] > 0).reshape(-1, *[1] * (real.ndim - 1))
             rows = Y[part][real]  # (n_real, n_columns): one-hot, a 0/1 column or indicators
             return np.stack([(rows < 0.5).any(axis=0), (rows > 0.5).any(axis=0)], axis=1)
@@ -466,7 +467,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                        for k in np.flatnonzero(unseen[:, 1])]
         if not missing:
             return
-        if self.validation_split == "tail":
+        if (unseen & shown(train, weighted=False)).any():
+            remedy = (f"the training part holds them at zero weight only: give them positive "
+                      f"{self._weight_names()}")
+        elif self.validation_split == "tail":
             remedy = ("samples ordered by class leave the last classes in the tail: use "
                       "validation_split='stratified' (one label per sample) or 'shuffle', or "
                       "interleave the classes")

@@ -1481,6 +1481,22 @@ def test_a_stratified_part_too_small_for_a_rare_class_is_not_told_to_stratify():
     assert "use validation_split='stratified'" not in str(e.value)
 
 
+def test_a_class_at_zero_weight_in_the_training_part_is_told_so():
+    # Its advice was to move validation_fraction, where the training part
+    # held 16 samples of the class, all weighted zero.
+    from sklstm import LSTMClassifier
+
+    X = np.random.RandomState(0).normal(size=(60, 4, 1))
+    y = np.array([0, 1, 2] * 20)
+    weights = np.ones(60)
+    weights[np.flatnonzero(y == 2)[1:]] = 0.0
+    model = LSTMClassifier((2,), early_stopping=True, validation_split="stratified",
+                           validation_fraction=0.2, max_iter=1, random_state=0)
+    with pytest.raises(ValueError, match=r"no sample of the class 2.*holds them at zero weight "
+                                         r"only: give them positive sample_weight"):
+        model.fit(X, y, sample_weight=weights)
+
+
 def test_a_held_out_part_that_class_weight_zeroes_names_class_weight():
     from sklstm import LSTMClassifier
 
