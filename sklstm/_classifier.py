@@ -377,7 +377,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         # naming a class that this batch (of partial_fit, say) lacks while it
         # holds one the dict does not name.
         if isinstance(class_weight, dict):
-            weights = dict_class_sample_weight(class_weight, classes, labels)
+            weights = dict_class_sample_weight(class_weight, labels)
         else:  # a dict per label of multilabel indicators
             weights = compute_sample_weight(
                 [{0: 1.0, 1: 1.0, **weights} for weights in class_weight], labels)

@@ -142,7 +142,8 @@ def check_class_weight(class_weight, classes, multilabel=False):
     multilabel indicators), or None.
 
     ``classes`` are the known labels (the column numbers of multilabel
-    targets). Returns ``class_weight`` unchanged when valid. Each weight is
+    targets). Returns ``class_weight`` when valid, a dict with its keys as
+    :func:`_keyed_as_classes` matches them to the classes. Each weight is
     held to the rules of :func:`check_sample_weight`, and an error names its class.
     """
     if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
@@ -162,6 +163,7 @@ def check_class_weight(class_weight, classes, multilabel=False):
             # name that is no class is most likely a misspelt one.
             _check_weighted_labels(keyed, known, "class_weight", "classes of y")
         dicts, prefixes = [class_weight], ["class_weight"]
+        checked = keyed
     elif isinstance(class_weight, list) and all(isinstance(d, dict) for d in class_weight):
         if not multilabel:
             raise ValueError(
@@ -177,7 +179,7 @@ def check_class_weight(class_weight, classes, multilabel=False):
         for k, weights in enumerate(class_weight):
             _check_weighted_labels(weights, [0, 1], f"class_weight[{k}]",
                                    "values of a label's column")
-        dicts = class_weight
+        dicts = checked = class_weight
         prefixes = [f"class_weight[{k}]" for k in range(len(class_weight))]
     else:
         raise TypeError(
@@ -197,7 +199,7 @@ def check_class_weight(class_weight, classes, multilabel=False):
                 )
             values[k] = weights[label]
         _weight_values(values, places, "class_weight")
-    return class_weight
+    return checked
 
 
 def _has_no_axes(value):
@@ -244,9 +246,10 @@ def _keyed_as_classes(class_weight, classes):
     return keyed
 
 
-def dict_class_sample_weight(class_weight, classes, labels):
-    """Per-sample weights ``class_weight[label]`` (a checked dict; 1 for a
-    class it does not name) of the labels of one class per sample.
+def dict_class_sample_weight(class_weight, labels):
+    """Per-sample weights ``class_weight[label]`` (a dict as
+    :func:`check_class_weight` returns it; 1 for a class it does not name)
+    of the labels of one class per sample.
 
     scikit-learn's ``compute_sample_weight`` matches dates as nanoseconds,
     which no key is, so the weights are looked up here, once per class.
@@ -255,9 +258,8 @@ def dict_class_sample_weight(class_weight, classes, labels):
     -------
     weights : ndarray of shape (n_samples,), float64
     """
-    keyed = _keyed_as_classes(class_weight, classes)
     present, inverse = np.unique(np.asarray(labels), return_inverse=True)
-    per_class = np.array([keyed.get(label, 1.0) for label in _class_keys(present)],
+    per_class = np.array([class_weight.get(label, 1.0) for label in _class_keys(present)],
                          dtype=np.float64)
     return per_class[inverse.ravel()]
 
