@@ -1921,17 +1921,14 @@ def labels_text(labels):
     """``[a, b]``: each of ``labels`` as :func:`label_text` shows it (Python's
     list repr, but dates and durations as dates and durations), the first
     few only, with their count, when there are many."""
-    labels = list(labels)
-    text = ", ".join(label_text(label) for label in labels[:_MAX_LISTED])
-    if len(labels) > _MAX_LISTED:
-        text += f", ... ({len(labels)} in all)"
-    return f"[{text}]"
+    return f"[{listed(labels, shown=label_text)}]"
 
 
-def listed(labels):
-    """Comma-separated text of the first few ``labels``, with their count if cut."""
+def listed(labels, shown=str):
+    """Comma-separated text of the first few ``labels``, each as ``shown``
+    gives it, with their count if cut."""
     labels = list(labels)
-    text = ", ".join(str(label) for label in labels[:_MAX_LISTED])
+    text = ", ".join(shown(label) for label in labels[:_MAX_LISTED])
     if len(labels) > _MAX_LISTED:
         text += f", ... ({len(labels)} in all)"
     return text
