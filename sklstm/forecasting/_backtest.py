@@ -11,7 +11,6 @@ The same machinery calibrates prediction intervals inside ``fit`` (see
 ``_intervals``).
 """
 
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -29,12 +28,16 @@ from ._windows import check_fit_length
 
 __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
 
-# The refusals of intervals for too few calibration errors (_intervals.py),
-# which more rows before a fold's origins cure.
-_TOO_FEW_ERRORS = re.compile(r"calibration errors per step|has no calibrated intervals")
-
 # A nominal coverage, for backtest and predict_interval.
 COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
+
+
+class TooFewCalibrationErrors(ValueError):
+    """The intervals' refusal (``_intervals``) of a level that a model's
+    calibration errors cannot give: there are none (too few fit rows to
+    calibrate, or ``calibration=None``), or too few per step. In a backtest,
+    which refuses ``calibration=None`` first, more rows before a fold's
+    origins cure it."""
 
 
 def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=None,
@@ -78,29 +81,30 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
         first, last = frame.index[origins[0]], frame.index[n_fit - 1]
         model = fitted
         if model is None:
-            with _named_fold(caller, f"fits the model of the origins from label {first} on "
+            with _named_fold(caller, f" fits the model of the origins from label {first} on "
                                      f"the rows up to label {last}"):
                 model = clone(forecaster).fit(frame.iloc[:n_fit])
         part = model._origin_forecasts(frame, origins, n_steps)
         parts.append(part)
         with _named_fold(caller, f", with the model of the origins from label {first} "
-                                 f"(fitted on the rows up to label {last})", joined=""):
+                                 f"(fitted on the rows up to label {last})"):
             summaries.append(None if summarize is None else summarize(model, part))
         del model
     return np.concatenate(parts), summaries
 
 
 @contextmanager
-def _named_fold(caller, fold, joined=" "):
-    """Re-raise a TypeError or ValueError with ``caller`` and ``fold`` before
-    its message (the rows a fold fits on are chosen by the caller's
-    parameters, not the user); as it is when ``caller`` is None."""
+def _named_fold(caller, fold):
+    """Re-raise a TypeError or ValueError with ``caller`` and then ``fold``
+    (the text that names the fold) before its message: the rows a fold fits
+    on are chosen by the caller's parameters, not the user. As it is when
+    ``caller`` is None."""
     try:
         yield
     except (TypeError, ValueError) as exc:
         if caller is None:
             raise
-        raise type(exc)(f"{caller}{joined}{fold}: {exc}") from exc
+        raise type(exc)(f"{caller}{fold}: {exc}") from exc
 
 
 def forecast_errors(truth, pred, targets):
@@ -323,9 +327,7 @@ def backtest(
         if coverage is not None:
             try:
                 bounds = fold_model._interval_bounds(forecasts, coverage)
-            except ValueError as exc:
-                if not _TOO_FEW_ERRORS.search(str(exc)):  # an overflow, say
-                    raise
+            except TooFewCalibrationErrors as exc:
                 raise ValueError(
                     f"{exc} Here the fold's model is fitted on the rows before its "
                     f"origins: raise initial={int(initial)} to give the first folds more."

@@ -53,7 +53,10 @@ from .._fitted_state import check_float_array
 from .._param_validation import (
     Interval, Options, level_value, one_number, quantile_levels, validate_params,
 )
-from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
+from ._backtest import (
+    COVERAGE_CONSTRAINT, TooFewCalibrationErrors, forecast_errors, observed_targets,
+    rolling_forecasts,
+)
 from ._columns import per_target_frame
 
 __all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds", "check_step_array"]
@@ -169,7 +172,7 @@ def _check_ranks(ranks, counts, level, what, up, ranked_level=None):
         where = tuple(np.argwhere(bad)[0])
         need = _needed_count(level if ranked_level is None else ranked_level, up)
         need = f"at least {need}" if need is not None else f"more than {_MOST_ERRORS:.0e}"
-        raise ValueError(
+        raise TooFewCalibrationErrors(
             f"{what}={level!r} needs {need} calibration errors per "
             f"step; step {where[0] + 1} has {int(counts[where])}. Use a level "
             f"closer to 0.5, or raise calibration_size and refit."
@@ -343,7 +346,7 @@ class IntervalsMixin:
         """Calibration errors of the first ``n_steps`` steps, or a clear error."""
         residuals = self._checked_calibration_residuals()
         if residuals is None:
-            raise ValueError(
+            raise TooFewCalibrationErrors(
                 f"this {type(self).__name__} has no calibrated intervals: "
                 f"{self._calibration_note}."
             )
