@@ -267,6 +267,10 @@ class IncreasingLevels:
             return False
         return True
 
+    def check(self, value, name):
+        """Raise the error naming which rule ``value`` breaks (see :func:`quantile_levels`)."""
+        quantile_levels(value, name)
+
     def __str__(self):
         return "a non-empty 1-D sequence of strictly increasing numbers in (0, 1)"
 
@@ -305,6 +309,9 @@ def validate_params(params, constraints, owner):
         typed = [c for c in options if c.type_matches(value)]
         if any(c.value_matches(value) for c in typed):
             continue
+        if len(options) == 1 and hasattr(options[0], "check"):
+            # A rule of several parts names the part broken, not all of them.
+            options[0].check(value, f"{owner}: {name}")
         expected = " or ".join(str(c) for c in options)
         error = ValueError if typed else TypeError
         # Ints are the only numbers of an accepted type that can be finite yet

@@ -308,15 +308,22 @@ def test_a_fitted_quantile_model_refuses_another_loss_or_levels_until_refit(esti
     np.testing.assert_array_equal(loaded.predict(X), expected)
 
 
+# Each bad value is told which rule it breaks, not every rule of the parameter.
 @pytest.mark.parametrize("params, error, match", [
     (dict(loss="huber"), ValueError, "loss must be one of"),
-    (dict(loss="quantile", quantiles=(0.5, 0.1)), ValueError, "strictly increasing"),
-    (dict(loss="quantile", quantiles=(0.0, 0.5)), ValueError, "in \\(0, 1\\)"),
-    (dict(loss="quantile", quantiles=(0.5, 0.5)), ValueError, "strictly increasing"),
-    (dict(loss="quantile", quantiles=()), ValueError, "non-empty"),
-    (dict(loss="quantile", quantiles=0.5), TypeError, "quantiles must be"),
-    (dict(loss="quantile", quantiles=("a", "b")), TypeError, "quantiles must be"),
-    (dict(loss="quantile", quantiles=[[0.1, 0.9]]), TypeError, "quantiles must be"),
+    (dict(loss="quantile", quantiles=(0.5, 0.1)), ValueError,
+     r"quantiles must be strictly increasing; got \(0.5, 0.1\)"),
+    (dict(loss="quantile", quantiles=(0.0, 0.5)), ValueError,
+     r"quantiles must be in \(0, 1\) exclusive; got 0.0\."),
+    (dict(loss="quantile", quantiles=(0.5, 0.5)), ValueError,
+     r"quantiles must be strictly increasing; got \(0.5, 0.5\)"),
+    (dict(loss="quantile", quantiles=()), ValueError, "quantiles must hold at least one level"),
+    (dict(loss="quantile", quantiles=0.5), TypeError,
+     r"quantiles must be a 1-D sequence of numbers in \(0, 1\); got 0.5\."),
+    (dict(loss="quantile", quantiles=("a", "b")), TypeError,
+     r"quantiles must be numbers in \(0, 1\); got 'a'\."),
+    (dict(loss="quantile", quantiles=[[0.1, 0.9]]), TypeError,
+     r"quantiles must be a 1-D sequence of numbers in \(0, 1\); got \[\[0.1, 0.9\]\]\."),
 ])
 def test_invalid_loss_or_quantiles_raise(params, error, match):
     X, y, _ = heteroscedastic(10, seed=6)
