@@ -288,6 +288,7 @@ def _weight_values(values, places, name):
                         f"(dtype {values.dtype}).")
     if np.iscomplexobj(values):
         raise ValueError(f"{name} holds complex numbers; weights must be real.")
+    given = values.ravel()  # quoted as given: None, pd.NA and NaT become NaN below
     if values.dtype == object:
         # Entries read as those of X and y: complex numbers, dates, durations
         # and numbers beyond float64 are refused by place; None, pd.NA and NaT
@@ -302,7 +303,12 @@ def _weight_values(values, places, name):
     bad = ~np.isfinite(values) | (values < 0)
     if bad.any():
         k = int(np.argmax(bad))
-        problem = "negative" if values[k] < 0 else "NaN or infinity"
-        raise ValueError(f"{places[k]} is {float(values[k])!r}: {problem}; weights must be "
+        if values[k] < 0:
+            shown, problem = float(values[k]), "negative"
+        elif given[k] is None or given[k] is pd.NA or given[k] is pd.NaT:  # read as NaN
+            shown, problem = given[k], "missing"
+        else:
+            shown, problem = float(values[k]), "NaN or infinity"
+        raise ValueError(f"{places[k]} is {shown!r}: {problem}; weights must be "
                          "finite and non-negative.")
     return values

@@ -1358,6 +1358,9 @@ def _labelled():
         ({"a": -1.0, "b": 1.0}, ValueError, "class_weight\\['a'\\] is -1.0: negative"),
         ({"a": 1.0, "b": np.nan}, ValueError, "class_weight\\['b'\\] is nan"),
         ({"a": np.inf}, ValueError, "class_weight\\['a'\\] is inf"),
+        # A missing weight is quoted as given, not as the NaN it is read as.
+        ({"a": None}, ValueError, "class_weight\\['a'\\] is None: missing"),
+        ({"a": 1.0, "b": pd.NA}, ValueError, "class_weight\\['b'\\] is <NA>: missing"),
         ({"a": 1.0, "b": "2"}, TypeError,
          "class_weight must hold numbers, not text: class_weight\\['b'\\] is '2'"),
         # np.array read them as rows of weights, which failed in scikit-learn.
@@ -2292,13 +2295,14 @@ def test_weights_in_containers_numpy_reads_as_one_object_are_refused_by_name():
          r"Sparse data was passed for sample_weight"),
         ((1.0 for _ in range(6)), TypeError, r"sample_weight must be an array-like of one "
                                              r"weight per sequence, got a generator"),
-        (np.array([pd.NA] + [1.0] * 5, dtype=object), ValueError, r"sample_weight\[0\] is nan"),
+        (np.array([pd.NA] + [1.0] * 5, dtype=object), ValueError,
+         r"sample_weight\[0\] is <NA>: missing"),
     ]
     for weights, exc, match in refused:
         with pytest.raises(exc, match=match):
             LSTMRegressor(**FAST).fit(X, y, sample_weight=weights)
-    for missing in (pd.NA, None):
-        with pytest.raises(ValueError, match=r"class_weight\[1\] is nan"):
+    for missing, shown in ((pd.NA, "<NA>"), (None, "None")):
+        with pytest.raises(ValueError, match=rf"class_weight\[1\] is {shown}: missing"):
             LSTMClassifier(**FAST, class_weight={0: 1, 1: missing}).fit(X, np.arange(6) % 2)
 
 
