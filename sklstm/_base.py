@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import check_positive_int
+from ._checks import check_positive_int, quoted
 from ._fitted_state import (
     check_before_saving, check_head, check_input_statistics, check_layer_arrays,
     check_layer_shapes, load_refusal, load_staged, rng_from_saved, saved_rng, scratch_copy,
@@ -308,11 +308,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             if not isinstance(s, numbers.Integral) or isinstance(s, bool):
                 raise TypeError(f"hidden_layer_sizes must hold ints, got {s!r}.")
             if s <= 0:
-                raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+                raise ValueError(f"hidden_layer_sizes must be > 0, got {quoted(sizes)}.")
             # A layer's recurrent weights hold 4 * s**2 numbers: NumPy indexes intp.
             if 4 * int(s) ** 2 > np.iinfo(np.intp).max:
                 raise ValueError(
-                    f"hidden_layer_sizes holds {s}: a layer's weights would hold more "
+                    f"hidden_layer_sizes holds {quoted(s)}: a layer's weights would hold more "
                     "numbers than NumPy can index."
                 )
         return [int(s) for s in sizes]

@@ -22,7 +22,7 @@ __all__ = [
     "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
     "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
-    "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude",
+    "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -55,6 +55,28 @@ def check_rng(rng, name="rng"):
 
 
 _INT64_MAX = np.iinfo(np.int64).max
+
+# Ints of more digits are quoted by their size: nobody reads them, and
+# Python refuses to write those beyond 4300 digits at all (a ValueError
+# that would replace the message quoting them).
+_LONGEST_QUOTED_INT = 40
+
+
+def quoted(value):
+    """``repr(value)`` for a message, an int too long to read (alone or in a
+    list or tuple) as its number of digits, for example ``<an int of 5001 digits>``
+    or ``<a negative int of 401 digits>``."""
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(quoted(v) for v in value)
+        return f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
+            f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        magnitude = abs(int(value))
+        if magnitude >= 10**_LONGEST_QUOTED_INT:
+            digits = int(math.log10(magnitude)) + 1
+            digits -= 10 ** (digits - 1) > magnitude  # log10 rounded up to a power of 10
+            return f"<{'a negative' if value < 0 else 'an'} int of {digits} digits>"
+    return repr(value)
 
 
 def fits_in_numpy(value, as_int=True):
@@ -111,9 +133,9 @@ def check_positive_int(value, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int >= 1, got {value!r} ({type(value).__name__}).")
     if value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value}.")
+        raise ValueError(f"{name} must be an int >= 1, got {quoted(value)}.")
     if not fits_in_numpy(value):
-        raise ValueError(f"{name} is {value}, beyond what NumPy's int64 holds.")
+        raise ValueError(f"{name} is {quoted(value)}, beyond what NumPy's int64 holds.")
     return int(value)
 
 

@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseLSTM
+from ._checks import quoted
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import (
@@ -42,7 +43,7 @@ def _check_label_type(labels, name="y"):
             if isinstance(other, numbers.Number):
                 advice = (
                     f" {name} is an object array holding {type(other).__name__} labels such "
-                    f"as {other!r}, which scikit-learn does not read as classes: give it a "
+                    f"as {quoted(other)}, which scikit-learn does not read as classes: give it a "
                     f"numeric or text dtype, for example {name}.astype(int) or "
                     f"{name}.astype(str)."
                 )

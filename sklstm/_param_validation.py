@@ -25,7 +25,7 @@ from collections.abc import Mapping, Set
 
 import numpy as np
 
-from ._checks import fits_in_numpy
+from ._checks import fits_in_numpy, quoted
 
 
 __all__ = [
@@ -327,7 +327,7 @@ def validate_params(params, constraints, owner):
             note = f" (a {type(value).__name__}; pass an int or a float)"
         else:
             note = ""
-        raise error(f"{owner}: {name} must be {expected}, got {value!r}{note}.")
+        raise error(f"{owner}: {name} must be {expected}, got {quoted(value)}{note}.")
 
 
 def missing_parameter_defaults(cls, state):

@@ -46,8 +46,8 @@ from scipy import sparse
 from sklearn.utils import check_array
 
 from ._checks import (
-    first_non_finite, refuse_inexact_integers, refuse_inexact_integers_across, reject_masked,
-    reject_records,
+    first_non_finite, quoted, refuse_inexact_integers, refuse_inexact_integers_across,
+    reject_masked, reject_records,
 )
 from ._loss import step_weights
 from ._warnings import warn
@@ -469,7 +469,7 @@ def _object_numbers(values, name, axis_name=None, place=None, *, weights=False):
             "explicitly."
         )
     if (where := first(_BEYOND_FLOAT64)) is not None:
-        raise _too_large(name, f"{values[where]!r} {at(where)}")
+        raise _too_large(name, f"{quoted(values[where])} {at(where)}")
     if (where := first(_NOT_ONE_NUMBER)) is not None:
         value = values[where]
         try:  # Python's own reason, which scikit-learn's checks expect to read
@@ -1890,7 +1890,8 @@ def _require_labels(y, mask, *, name="y"):
         if text.size and other.size:
             t, o = tuple(text[0]), tuple(other[0])
             raise ValueError(
-                f"{name} mixes text and other labels: {y[t]!r} ({place(t)}) and {y[o]!r} "
+                f"{name} mixes text and other labels: {label_text(y[t])} ({place(t)}) and "
+                f"{label_text(y[o])} "
                 f"({place(o)}). Give the labels one type, for example {name}.astype(str)."
             )
 
@@ -1914,7 +1915,7 @@ def label_text(label):
         label = label.to_numpy()
     if isinstance(label, (np.datetime64, np.timedelta64)):
         return repr(str(label))
-    return repr(label.item() if isinstance(label, np.generic) else label)
+    return quoted(label.item() if isinstance(label, np.generic) else label)
 
 
 def labels_text(labels):

@@ -371,6 +371,41 @@ def test_weights_beyond_float64_are_named_too_large(weights):
         LSTMClassifier(**FAST, class_weight={0: 1, 1: 10**400}).fit(X, np.arange(6) % 2)
 
 
+# Python refuses to write an int of more than 4300 digits, so quoting one
+# raised its "Exceeds the limit" ValueError in place of the message.
+_HUGE = 10**5000
+
+
+def _object_with_huge(values, index):
+    values = values.astype(object)
+    values[index] = _HUGE
+    return values
+
+
+@pytest.mark.parametrize("fit, match", [
+    (lambda X, y: LSTMRegressor(max_iter=_HUGE).fit(X, y), "max_iter must be an int >= 1"),
+    (lambda X, y: LSTMRegressor(alpha=_HUGE).fit(X, y), "alpha must be a number >= 0"),
+    (lambda X, y: LSTMRegressor(hidden_layer_sizes=(4, _HUGE)).fit(X, y),
+     "hidden_layer_sizes holds"),
+    (lambda X, y: LSTMRegressor(**FAST).fit(X, y, sample_weight=[_HUGE] + [1] * 5),
+     r"sample_weight holds a number too large for float64: .* at sample_weight\[0\]"),
+    (lambda X, y: LSTMClassifier(**FAST, class_weight={1: _HUGE}).fit(X, y % 2),
+     r"class_weight holds a number too large .* at class_weight\[1\]"),
+    (lambda X, y: LSTMRegressor(**FAST).fit(_object_with_huge(X, (2, 1, 0)), y),
+     r"X holds a number too large for float64: .* at index \(2, 1, 0\)"),
+    (lambda X, y: LSTMRegressor(**FAST).fit(X, _object_with_huge(y, 3)),
+     r"y holds a number too large for float64: .* at index \(3,\)"),
+    (lambda X, y: LSTMClassifier(**FAST).fit(X, _object_with_huge(np.array(list("abcabc")), 3)),
+     r"y mixes text and other labels: .* \(sample 3\)"),
+], ids=["max_iter", "alpha", "hidden_layer_sizes", "sample_weight", "class_weight", "X", "y",
+        "labels"])
+def test_ints_too_long_to_write_are_quoted_by_their_size(fit, match):
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=match) as caught:
+        fit(X, np.arange(6))
+    assert "<an int of 5001 digits>" in str(caught.value)
+
+
 def test_score_holds_its_targets_to_the_rules_of_fit():
     """score once passed y as it came to scikit-learn's metrics: a masked y
     was scored on its masked values, text and dates on their numbers."""
@@ -2386,8 +2421,10 @@ def test_python_ints_beyond_float64_are_named_by_their_place_everywhere():
     y_big = y.astype(object)
     y_big[3] = -(10**400)
     for args, match in (
-        ((X_big, y), r"X holds a number too large for float64: 1000.* at index \(2, 1, 0\)"),
-        ((X, y_big), r"y holds a number too large for float64: -1000.* at index \(3,\)"),
+        ((X_big, y), r"X holds a number too large for float64: <an int of 401 digits> at "
+                     r"index \(2, 1, 0\)"),
+        ((X, y_big), r"y holds a number too large for float64: <a negative int of 401 digits> "
+                     r"at index \(3,\)"),
     ):
         with pytest.raises(ValueError, match=match):
             LSTMRegressor(**FAST).fit(*args)
