@@ -24,13 +24,15 @@ from ._validation import (
 )
 
 
-def _check_label_type(labels, name="y"):
+def _check_label_type(labels, name="y", *, padded=False):
     """scikit-learn's check that ``labels`` are classes, raised from here (its
     error type and words kept), with what to do for the kinds it refuses
     without saying why: objects that are not text (Decimal, or ints in an
     object array) and whole-number floats beyond int64, which it reads as
     continuous. Other refusals (bytes, tuples of labels) keep its advice.
-    ``name`` is the argument the labels came in: ``y`` or ``classes``."""
+    ``name`` is the argument the labels came in: ``y`` or ``classes``;
+    ``padded``, whether ``labels`` are the real steps of per-step labels,
+    whose padded steps int cannot hold (None, say)."""
     try:
         check_classification_targets(labels)
     except (TypeError, ValueError) as exc:
@@ -44,8 +46,10 @@ def _check_label_type(labels, name="y"):
                 advice = (
                     f" {name} is an object array holding {type(other).__name__} labels such "
                     f"as {quoted(other)}, which scikit-learn does not read as classes: give it a "
-                    f"numeric or text dtype, for example {name}.astype(int) or "
-                    f"{name}.astype(str)."
+                    f"numeric or text dtype, for example "
+                    + (f"{name}.astype(float) (padded steps NaN)" if padded else
+                       f"{name}.astype(int)")
+                    + f" or {name}.astype(str)."
                 )
             elif other is not None:  # intervals of pd.cut, tz-aware dates, periods
                 advice = (
@@ -242,7 +246,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     f"(n_samples, n_timesteps), got {labels.shape}."
                 )
             mask = sequences.step_mask()
-            _check_label_type(labels[mask])
+            _check_label_type(labels[mask], padded=not mask.all())
             return labels, mask
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = column_or_1d(labels, warn=warn)

@@ -388,9 +388,9 @@ def _reject_duplicate_columns(X, name):
 
 
 def _holds_text(values):
-    """Whether an array holds text: a string dtype, or any str or bytes among
-    its objects (scanned element by element)."""
-    if values.dtype.kind in "US":
+    """Whether an array holds text: a string dtype (NumPy's StringDType, kind
+    "T", too), or any str or bytes among its objects (scanned element by element)."""
+    if values.dtype.kind in "UST":
         return True
     return values.dtype == object and any(isinstance(v, (str, bytes)) for v in values.ravel())
 
@@ -1686,8 +1686,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric,
     elif isinstance(y, pd.DataFrame):
         y = _frame_labels(y)
     else:
-        y = np.asarray(y)
-        reject_records(y, "y")
+        y = _label_values(np.asarray(y), "y")
     if y.shape[0] != n:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {n} and {y.shape[0]}."
@@ -1757,12 +1756,22 @@ def _frame_labels(frame):
     return frame.to_numpy()
 
 
+def _label_values(arr, name):
+    """The array ``arr`` of labels in a dtype scikit-learn's label checks read.
+
+    NumPy's StringDType (kind "T") they refuse as no dtype of theirs; as
+    objects its entries are text labels, and its missing ones its
+    ``na_object``, refused or padding as any other missing label.
+    """
+    reject_records(arr, name)
+    return arr.astype(object) if arr.dtype.kind == "T" else arr
+
+
 def _labels_array(y, hint, *, name="y"):
     """:func:`_as_array` of labels, except that a list mixing text and numbers
     stays objects, for :func:`_require_labels` to refuse: ``np.asarray([1, "a"])``
     would turn the 1 into the string "1" silently."""
-    arr = _as_array(y, name, hint, numbers=False)
-    reject_records(arr, name)
+    arr = _label_values(_as_array(y, name, hint, numbers=False), name)
     if isinstance(y, (list, tuple)) and arr.dtype.kind in "US":
         objects = np.asarray(y, dtype=object)
         if objects.shape == arr.shape and not all(
@@ -1891,8 +1900,8 @@ def _require_labels(y, mask, *, name="y"):
             t, o = tuple(text[0]), tuple(other[0])
             raise ValueError(
                 f"{name} mixes text and other labels: {label_text(y[t])} ({place(t)}) and "
-                f"{label_text(y[o])} "
-                f"({place(o)}). Give the labels one type, for example {name}.astype(str)."
+                f"{label_text(y[o])} ({place(o)}). Give the labels one type, for example "
+                f"{name}.astype(str)."
             )
 
 

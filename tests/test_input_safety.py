@@ -2341,6 +2341,66 @@ def test_weights_in_containers_numpy_reads_as_one_object_are_refused_by_name():
             LSTMClassifier(**FAST, class_weight={0: 1, 1: missing}).fit(X, np.arange(6) % 2)
 
 
+# NumPy's variable-width StringDType (kind "T") is text as "<U" is: its
+# numbers were parsed silently (" 1_000 " read as 1000.0), and its labels
+# refused by scikit-learn as no dtype of theirs.
+_STRINGS = pytest.importorskip("numpy.dtypes").__dict__.get("StringDType")
+
+
+@pytest.mark.skipif(_STRINGS is None, reason="NumPy before 2.0 has no StringDType")
+def test_numbers_in_numpy_string_dtype_are_refused_as_text():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(8, 3, 2)), rng.normal(size=8)
+    text = _STRINGS()
+    refused = [
+        (dict(X=X.astype(str).astype(text)), ValueError, r"X holds strings \(dtype StringDType"),
+        (dict(X=np.array([[" 1_000 ", "2"]] * 8, dtype=text)), ValueError, "X holds strings"),
+        (dict(X=np.array([["1", np.nan]] * 8, dtype=_STRINGS(na_object=np.nan))), ValueError,
+         "X holds strings"),
+        (dict(X=[x.astype(str).astype(text) for x in X]), ValueError, r"X\[0\] holds strings"),
+        (dict(y=y.astype(str).astype(text)), ValueError, "y holds strings"),
+        (dict(sample_weight=np.array(["1"] * 8, dtype=text)), TypeError,
+         r"sample_weight must hold numbers, not text: sample_weight\[0\] is '1'"),
+    ]
+    for changed, exc, match in refused:
+        args = {"X": X, "y": y, **changed}
+        with pytest.raises(exc, match=match):
+            LSTMRegressor(**FAST).fit(args.pop("X"), args.pop("y"), **args)
+
+
+@pytest.mark.skipif(_STRINGS is None, reason="NumPy before 2.0 has no StringDType")
+def test_labels_in_numpy_string_dtype_are_text_labels():
+    X = np.random.RandomState(0).normal(size=(8, 3, 2))
+    labels = np.array(list("abcaabcb"))
+    expected = LSTMClassifier(**FAST).fit(X, labels)
+    text = labels.astype(_STRINGS())
+    model = LSTMClassifier(**FAST).fit(X, text)
+    assert model.classes_.tolist() == ["a", "b", "c"]
+    assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    assert model.score(X, text) == expected.score(X, labels)
+    streamed = LSTMClassifier((3,), random_state=0).partial_fit(
+        X, text, classes=np.unique(labels).astype(_STRINGS()))
+    assert streamed.classes_.tolist() == ["a", "b", "c"]
+    missing = text.astype(_STRINGS(na_object=None))
+    missing[2] = None
+    with pytest.raises(ValueError, match=r"y contains None \(sample 2\)"):
+        LSTMClassifier(**FAST).fit(X, missing)
+
+
+def test_per_step_int_labels_as_objects_are_advised_a_dtype_that_holds_padding():
+    """The advice to a padded object array of ints was y.astype(int), which
+    fails on the None of its padded steps."""
+    X = np.random.RandomState(0).normal(size=(8, 4, 1))
+    X[:3, 2:] = np.nan  # three sequences of two steps
+    labels = np.tile(np.arange(8)[:, None] % 2, (1, 4)).astype(object)
+    labels[:3, 2:] = None
+    model = LSTMClassifier(**FAST, return_sequences=True, patch_length=1)
+    with pytest.raises(ValueError, match=r"for example y\.astype\(float\) \(padded steps NaN\) "
+                                         r"or y\.astype\(str\)"):
+        model.fit(X, labels)
+    assert model.fit(X, labels.astype(float)).classes_.tolist() == [0.0, 1.0]
+
+
 def test_a_numpy_matrix_is_refused_with_its_remedy():
     X = np.random.RandomState(0).normal(size=(6, 4))
     with pytest.raises(TypeError, match=r"X is a np\.matrix, which sklstm does not read: pass "
