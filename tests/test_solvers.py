@@ -610,6 +610,39 @@ def test_trust_constr_takes_its_maxiter_option_in_steps_too(maxiter):
     assert model.loss_curve_ == longer.loss_curve_[:maxiter]
 
 
+@pytest.mark.parametrize("caps", [
+    dict(max_iter=np.int8(127)),
+    dict(max_iter=200, solver_options={"maxiter": np.int8(127)}),
+], ids=["max_iter", "option"])
+def test_numpy_small_int_caps_are_read_as_the_numbers_they_hold(caps):
+    """trust-constr's cap is maxiter + 1 (its start point is iteration 1):
+    in int8, 127 + 1 wrapped around to -128, and the fit stopped at once."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, 3, 1))
+    y = X[:, -2:, 0].sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((2,), solver="trust-constr", tol=0, random_state=0,
+                              **caps).fit(X, y)
+    assert model.n_iter_ == 127
+
+
+def test_numpy_scalar_options_reach_scipy_as_python_numbers():
+    """scipy's L-BFGS-B multiplies maxcor in its own dtype (an int8 10
+    overflowed there); a float32 infinity as BFGS's norm was refused."""
+    X, y = _tiny_task()
+    for solver, options in (("lbfgs", {"maxcor": np.int8(10)}),
+                            ("BFGS", {"norm": np.float32(np.inf)})):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            given = LSTMRegressor((3,), solver=solver, max_iter=3, random_state=0,
+                                  solver_options=options).fit(X, y)
+            plain = LSTMRegressor((3,), solver=solver, max_iter=3, random_state=0,
+                                  solver_options={k: v.item() for k, v in options.items()}
+                                  ).fit(X, y)
+        assert given.loss_curve_ == plain.loss_curve_
+
+
 @pytest.mark.parametrize("solver", ["SLSQP", "Newton-CG", "lbfgs"])
 def test_a_larger_maxiter_option_stops_at_max_iter_with_the_accepted_point(solver):
     """With maxiter above max_iter, the cap stopped SLSQP from its callback,
