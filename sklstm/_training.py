@@ -483,6 +483,19 @@ def _warn_if_worse_than_start(start_loss, end_loss, advice):
         )
 
 
+def _final_loss(theta, train, network, objective, advice):
+    """The training loss of the weights a fit ends with; raise if they are
+    weights predict refuses (gate inputs that may overflow): a learning rate
+    of 1e308 made one update that large, and the fit kept it."""
+    try:
+        return _logits_and_loss(theta, train, network, objective)[1]
+    except GateInputOverflow:
+        raise ValueError(
+            "Training diverged: the weights it ended with are so large that the gates' inputs "
+            f"overflow, and predict would refuse them. The model was left unchanged. {advice}"
+        ) from None
+
+
 def fit_stochastic(
     theta, train, network, objective, rng, record, settings, *, incremental,
     validation=None, score=None, stop_on_validation=True,
@@ -548,6 +561,7 @@ def fit_stochastic(
         _logits_and_loss(theta, validation, network, objective)
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
     first_batch_loss = None  # at the weights this call started from
+    end_loss = None  # the training loss of the weights kept, once measured
     start = time.perf_counter()
     for epoch in range(1 if incremental else settings.max_iter):
         # What to go back to if this epoch diverges: weights and optimizer state.
@@ -556,6 +570,9 @@ def fit_stochastic(
         if run is None:
             theta, optimizer, diverged = last_theta, last_optimizer, True
             kept = record.n_iter if best_epoch is None else first_epoch + best_epoch + 1
+            if epoch > 0:  # weights to keep, checked before the warning that keeps them
+                end_loss = _final_loss(theta if best_theta is None else best_theta, train,
+                                       network, objective, advice)
             _report_divergence(epoch, record.n_iter, advice, kept)
             break
         epoch_loss, first_loss = run
@@ -594,13 +611,14 @@ def fit_stochastic(
     # The weights kept after a divergence were never scored: an epoch's loss
     # is taken before its updates, so with one batch an epoch, epoch 1's
     # weights are those that then overflowed (a step size of 1e300).
+    # A continued call (partial_fit, a warm start) measures its final loss
+    # only where weights have grown so large that they may overflow.
+    if end_loss is None and (start_loss is not None or np.abs(final).max(initial=0.0)
+                             > np.sqrt(np.finfo(final.dtype).max)):
+        end_loss = _final_loss(final, train, network, objective, advice)
     if diverged or not _warn_if_loss_exploded(
             record.loss_curve, first_epoch, first_batch_loss, advice):
         if start_loss is not None:
-            try:
-                end_loss = _logits_and_loss(final, train, network, objective)[1]
-            except GateInputOverflow:  # weights grown past the dtype: refused at predict
-                end_loss = np.inf
             _warn_if_worse_than_start(start_loss, end_loss, advice)
     if best_epoch is not None and best_epoch != last_epoch:
         # The kept weights are an earlier epoch's: the optimizer's moments and

@@ -1100,3 +1100,30 @@ def test_an_epoch_loss_that_overflows_is_divergence_not_a_broken_model(estimator
     model.set_params(alpha=before["alpha"])
     _assert_same_state(before, model.__dict__)
     pickle.loads(pickle.dumps(model)).predict(X)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_weights_grown_past_what_predict_takes_are_divergence_not_a_broken_model(
+        estimator, solver):
+    # A learning rate near the largest float makes one update so large that
+    # the gate inputs may overflow: the fit kept those weights with a warning
+    # (the loss of the epoch that made them is taken before its update), and
+    # predict refused them. fit, a warm start and partial_fit now refuse them.
+    X, y = _Xy(estimator)
+    huge = dict(solver=solver, learning_rate_init=1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # an error, not a warning that keeps
+        with pytest.raises(ValueError, match="Training diverged: the weights it ended with .* "
+                                             "overflow.*left unchanged"):
+            estimator(**FAST, **huge).fit(X, y)
+    kw = {"classes": ["a", "b", "c"]} if estimator is LSTMClassifier else {}
+    with pytest.raises(ValueError, match="Training diverged: the weights it ended with"):
+        estimator(**FAST, **huge).partial_fit(X, y, **kw)  # partial_fit keeps its optimizer
+    model, X, y = _fitted(estimator, solver=solver)
+    before = copy.deepcopy(model.__dict__)
+    with pytest.raises(ValueError, match="Training diverged.*left unchanged"):
+        model.set_params(warm_start=True, learning_rate_init=1e308).fit(X, y)
+    model.set_params(learning_rate_init=before["learning_rate_init"], warm_start=False)
+    _assert_same_state(before, model.__dict__)
+    model.predict(X)

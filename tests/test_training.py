@@ -571,14 +571,22 @@ def test_a_copied_optimizer_is_independent_of_its_original(make):
 def test_weights_whose_gate_inputs_may_overflow_are_divergence_not_an_error_about_X():
     """The core refuses gate inputs that may overflow; in training that means
     the weights grew beyond the data's scale, and is reported as divergence.
-    The weights kept (the last epoch's, already that large) are then refused
-    by name at predict, where they gave saturated gates."""
+    The weights it would keep (the last epoch's, already that large) are
+    refused at fit: kept with a warning, predict refused them."""
     X = np.random.RandomState(0).normal(size=(60, 8, 2)).astype(np.float32)
     y = X[:, -1, 0]
-    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
-        model = LSTMRegressor((3,), learning_rate_init=1e35, random_state=0).fit(X, y)
-    # Named as the estimator's own weights (the core's message calls them
-    # layers[i], and their input X, where it is the standardised X).
+    model = LSTMRegressor((3,), learning_rate_init=1e35, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # no warning that keeps them
+        with pytest.raises(ValueError, match=r"Training diverged: the weights it ended with are "
+                                             r"so large that the gates' inputs overflow"):
+            model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+    # Weights that large, set by hand, are named as the estimator's own at
+    # predict (the core's message calls them layers[i], and their input X,
+    # where it is the standardised X).
+    model.set_params(learning_rate_init=1e-3, max_iter=1).fit(X, y)
+    model.coefs_[0]["W"] *= np.float32(1e37)
     with pytest.raises(ValueError, match=r"gate inputs of coefs_\[0\] may overflow float32 .*: "
                                          r"X \(standardised\) holds values"):
         model.predict(X)
@@ -598,9 +606,10 @@ def test_weights_that_overflow_on_the_held_out_part_are_divergence_too(cls, rate
     y = rng.normal(size=(40, 3) if extra else 40).astype(np.float32)
     model = cls((3,), solver="sgd", momentum=0, learning_rate_init=rate, early_stopping=True,
                 batch_size=64, max_iter=3, random_state=0, **extra)
-    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
+    # Divergence, whose weights (too large for the training part's gates too)
+    # are refused rather than kept.
+    with pytest.raises(ValueError, match="Training diverged: the weights it ended with"):
         model.fit(X, y)
-    assert np.isnan(model.validation_scores_).any()
 
 
 def test_a_held_out_sample_too_large_for_the_gates_is_named_not_taken_for_divergence():
