@@ -388,7 +388,8 @@ def run_scipy_minimize(
 
     kwargs = {}
     if method in _HESSIAN_VECTOR:
-        kwargs["hessp"] = own.track(_finite_difference_hessp(objective))  # counted in n_fun
+        # counted in n_fun; its step sized for theta0's dtype, which fun computes in
+        kwargs["hessp"] = own.track(_finite_difference_hessp(objective, theta0.dtype))
     try:
         res = minimize(
             objective, theta0.astype(np.float64), jac=True, method=method,
@@ -802,14 +803,22 @@ def _scipy_option_names():
     return frozenset(names - set(_RESERVED_OPTIONS))
 
 
-def _finite_difference_hessp(fun):
-    """Hessian-vector product ``H p`` by central differences of the exact gradient."""
+def _finite_difference_hessp(fun, dtype=np.float64):
+    """Hessian-vector product ``H p`` by central differences of the exact
+    gradient ``fun`` computes in ``dtype``.
+
+    The step is relative to the square root of ``dtype``'s resolution: a
+    float64 step of 1.5e-8 is below float32's (1.2e-7), so a float32 fit's
+    two gradients were equal or noise, and trust-krylov stopped after one
+    iteration.
+    """
+    resolution = np.sqrt(np.finfo(dtype).eps)
 
     def hessp(theta, p):
         norm = np.linalg.norm(p)
         if norm == 0:
             return np.zeros_like(theta)
-        eps = np.sqrt(np.finfo(np.float64).eps) * (1 + np.linalg.norm(theta)) / norm
+        eps = resolution * (1 + np.linalg.norm(theta)) / norm
         _, g_plus = fun(theta + eps * p)
         _, g_minus = fun(theta - eps * p)
         return (g_plus.astype(np.float64) - g_minus) / (2 * eps)

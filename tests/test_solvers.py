@@ -741,7 +741,7 @@ def test_an_error_inside_scipy_that_is_no_refusal_propagates_as_it_is(monkeypatc
 def test_an_error_of_sklstms_hessian_product_is_not_blamed_on_scipy(monkeypatch):
     import sklstm._optimizers
 
-    def failing(fun):
+    def failing(fun, dtype):
         def hessp(x, p):
             raise ValueError("the Hessian product's own error")  # not scipy refusing
         return hessp
@@ -815,3 +815,22 @@ def test_solver_options_are_refused_with_the_stochastic_solvers(solver, method, 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.set_params(solver_options=empty).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["trust-krylov", "trust-ncg", "Newton-CG"])
+def test_hessian_vector_solvers_train_float32_as_float64(solver):
+    """Their Hessian-vector products difference two gradients a step apart:
+    a step sized for float64 is below float32's resolution, and trust-krylov
+    stopped after one iteration at R² 0.02 (float64: R² 1.0)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 6, 2))
+    y = X[:, -2:, 0].sum(axis=1)
+    scores = {}
+    for dtype in (np.float64, np.float32):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = LSTMRegressor((4,), solver=solver, max_iter=50, random_state=0).fit(
+                X.astype(dtype), y)
+        scores[dtype] = model.score(X.astype(dtype), y)
+    assert scores[np.float64] > 0.99
+    assert scores[np.float32] > 0.99, scores
