@@ -284,6 +284,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # -- parameters -----------------------------------------------------------
 
     def _hidden_sizes(self):
+        """``hidden_layer_sizes`` checked, as a list of Python ints."""
+        name = "hidden_layer_sizes"
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = [sizes]
@@ -293,32 +295,47 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # A set has no order of layers, a dict's are its keys; an iterator
             # would be empty the next time it is read.
             raise TypeError(
-                "hidden_layer_sizes must be an int or a list or tuple of ints, one per "
+                f"{name} must be an int or a list or tuple of ints, one per "
                 f"layer from the input upwards; got a {type(sizes).__name__}."
             )
         try:
             sizes = list(sizes)
         except TypeError:
             raise TypeError(
-                f"hidden_layer_sizes must be an int or a sequence of ints, got {sizes!r}."
+                f"{name} must be an int or a sequence of ints, got {sizes!r}."
             ) from None
         if not sizes:
-            raise ValueError("hidden_layer_sizes must hold at least one layer.")
+            raise ValueError(f"{name} must hold at least one layer.")
         for s in sizes:
             if not isinstance(s, numbers.Integral) or isinstance(s, bool):
-                raise TypeError(f"hidden_layer_sizes must hold ints, got {s!r}.")
+                raise TypeError(f"{name} must hold ints, got {s!r}.")
             if s <= 0:
-                raise ValueError(f"hidden_layer_sizes must be > 0, got {quoted(sizes)}.")
+                raise ValueError(f"{name} must be > 0, got {quoted(self.hidden_layer_sizes)}.")
             # A layer's recurrent weights hold 4 * s**2 numbers: NumPy indexes intp.
             if 4 * int(s) ** 2 > np.iinfo(np.intp).max:
                 raise ValueError(
-                    f"hidden_layer_sizes holds {quoted(s)}: a layer's weights would hold more "
+                    f"{name} holds {quoted(s)}: a layer's weights would hold more "
                     "numbers than NumPy can index."
                 )
         return [int(s) for s in sizes]
 
     def _check_params(self):
-        """Validate hyper-parameters; return ``(hidden sizes, scipy method or None)``."""
+        """Validate hyper-parameters; return ``(hidden sizes, scipy method or None)``.
+
+        Every refusal names the estimator first, as scikit-learn's checks
+        of parameters do, whichever module's rule it is (the core's cells,
+        scipy's methods).
+        """
+        owner = f"{type(self).__name__}: "
+        try:
+            return self._checked_params()
+        except (TypeError, ValueError) as exc:
+            if str(exc).startswith(owner):
+                raise
+            raise type(exc)(owner + str(exc)) from None
+
+    def _checked_params(self):
+        """:meth:`_check_params` without the estimator's name in its errors."""
         validate_params(self.get_params(deep=False), self._parameter_constraints,
                         type(self).__name__)
         sizes = self._hidden_sizes()
@@ -326,10 +343,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if self.solver not in _STOCHASTIC_SOLVERS:
             method = resolve_scipy_method(self.solver)
             if method is None:
+                # scipy's methods match in any case; the stochastic solvers' names
+                # are scikit-learn's, exact as MLPRegressor's are.
+                hint = (f" The stochastic solvers are named in lower case: solver="
+                        f"{self.solver.lower()!r}." if self.solver.lower() in
+                        _STOCHASTIC_SOLVERS else "")
                 raise ValueError(
-                    f"Unknown solver {self.solver!r}: use 'adam', 'sgd', 'lbfgs' or a "
+                    f"unknown solver {self.solver!r}: use 'adam', 'sgd', 'lbfgs' or a "
                     "gradient-based method of scipy.optimize.minimize such as 'L-BFGS-B', "
-                    "'BFGS', 'CG', 'Newton-CG', 'TNC', 'SLSQP' or 'trust-constr'."
+                    f"'BFGS', 'CG', 'Newton-CG', 'TNC', 'SLSQP' or 'trust-constr'.{hint}"
                 )
             for name in ("dropout", "recurrent_dropout"):
                 if getattr(self, name) > 0:

@@ -123,7 +123,9 @@ PARAMETERS_DOC = """
         otherwise.
 
     forget_bias : float, default=1.0
-        Initial bias of the forget gate (Jozefowicz et al., 2015).
+        Initial bias of the forget gate (Jozefowicz et al., 2015). Without
+        a forget gate (``gate_variant="NFG"``) there is no such bias, and
+        it is not read.
 
     solver : str, default="adam"
         ``"adam"`` or ``"sgd"`` train on mini-batches. ``"lbfgs"`` and any

@@ -614,9 +614,11 @@ def test_invalid_hyper_parameters_raise(Estimator, invalid_params, error, match)
     X = sequences(n_samples=6, n_steps=3)
     y = np.arange(6) % 2
     model = Estimator(**invalid_params)
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match) as caught:
         model.fit(X, y)
     assert not hasattr(model, "coefs_")
+    # Named as scikit-learn's own parameter checks name them: by their owner.
+    assert str(caught.value).startswith(f"{Estimator.__name__}: "), caught.value
     if model.solver in ("adam", "sgd"):
         with pytest.raises(error, match=match):
             model.partial_fit(X, y, **({"classes": [0, 1]} if Estimator is LSTMClassifier else {}))

@@ -116,8 +116,12 @@ def test_lbfgs_is_L_BFGS_B_and_scipy_names_ignore_case():
         ("Powell", "derivative-free"),
         ("dogleg", "full Hessian"),
         ("trust-exact", "full Hessian"),
-        ("bogus", "Unknown solver 'bogus'"),
-        ("Adam", "Unknown solver 'Adam'"),
+        ("bogus", "LSTMRegressor: unknown solver 'bogus'"),
+        # the stochastic solvers' names are exact, as scikit-learn's are
+        ("Adam", "unknown solver 'Adam': use 'adam', 'sgd', 'lbfgs' or a gradient-based method "
+                 "of scipy.optimize.minimize such as 'L-BFGS-B', 'BFGS', 'CG', 'Newton-CG', "
+                 "'TNC', 'SLSQP' or 'trust-constr'. The stochastic solvers are named in lower "
+                 "case: solver='adam'."),
     ],
 )
 def test_unsupported_solver_names_raise(solver, message):
