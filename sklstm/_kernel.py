@@ -24,6 +24,7 @@ Implementation notes
   active samples at step t are a prefix ``[..., :n_t]`` of the batch.
 """
 
+import contextlib
 import math
 import sys
 import threading
@@ -238,6 +239,14 @@ def _cell_update(lay, a, c_prev, c, tmp):
         c += c_prev
 
 
+def _peephole_overflow_ignored(lay):
+    """The context of a layer's time loop: with peepholes, NumPy's overflow
+    ignored. ``p c`` overflows only where ``c`` nears the dtype's largest
+    value (an initial state of 1e308): the gate's input is then ±inf, and
+    its sigmoid the exact saturated limit, 0 or 1, where NumPy warned."""
+    return np.errstate(over="ignore") if lay.peephole else contextlib.nullcontext()
+
+
 def _layer_step(lay, z, a, c_prev, c, tc, h, h_prev, n, buf):
     """One step of one layer: the cell equations, for every variant.
 
@@ -376,7 +385,7 @@ def _layer_forward(X_fm, lay, h0, c0, n_active, masks=(None, None), arrays=None)
         Z[0, n_in + 1 + H :] = 0  # no gate activations precede the first step
     Cs[0] = c0
     buf = _StepBuffers(lay, B, dtype)
-    with _blas_threads_for(B * lay.WbR.size):
+    with _blas_threads_for(B * lay.WbR.size), _peephole_overflow_ignored(lay):
         for t in range(T):
             n = B if n_active is None else n_active[t]
             _layer_step(lay, Z[t], A[t], Cs[t], Cs[t + 1], TC[t], Hs[t + 1], Hs[t], n, buf)

@@ -162,6 +162,7 @@ from ._kernel import (
     _layer_forward,
     _layer_output,
     _layer_step,
+    _peephole_overflow_ignored,
     _stack_arrays,
     _StepBuffers,
 )
@@ -887,7 +888,7 @@ class _PredictRun:
         Z[0, n_in + 1 :] = Z[self._last, n_in + 1 :]  # the state carried in
         Z[:m, :n_in] = X_fm
         s_rows = slice(n_in + 1 + lay.H, None)
-        with _blas_threads_for(B * lay.WbR.size):
+        with _blas_threads_for(B * lay.WbR.size), _peephole_overflow_ignored(lay):
             for k in range(m):
                 n = B if n_active is None else n_active[k]
                 s = (self.steps_done + k) % 2

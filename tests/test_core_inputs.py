@@ -863,3 +863,28 @@ def test_largest_safe_input_checks_the_stack_as_lstm_forward_does():
         largest_safe_input(init_lstm_layers(2, (3,), rng), np.float32, bidirectional=True)
     with pytest.raises(ValueError, match=r"layers\[1\] expects 3 inputs, got 2"):
         largest_safe_input(two_layers, np.float32, bidirectional=True)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_peepholes_on_a_cell_state_near_the_largest_float_saturate_without_a_warning(sign):
+    """``p c`` overflows to ±inf where ``c0`` nears the largest float: the
+    gates take their exact saturated limits, as from a state that does not
+    overflow (1e300, whose products already saturate), and NumPy's overflow
+    warning stayed out of the result."""
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(3, [4], rng, peephole=True)
+    layers[0]["p"][:] = 10.0
+    X = rng.normal(size=(2, 5, 3))
+
+    def run(c0):
+        outputs, cache = lstm_forward(X, layers, c0=[np.full((2, 4), sign * c0)])
+        return outputs, lstm_predict(X, layers, c0=[np.full((2, 4), sign * c0)]), cache
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outputs, predicted, cache = run(1e308)
+        grads = lstm_backward(np.ones_like(outputs), cache)
+    expected, _, _ = run(1e300)
+    assert_array_equal(outputs, expected)
+    assert_array_equal(predicted, expected)
+    assert all(np.isfinite(g).all() for g in grads["layers"][0].values())
