@@ -15,7 +15,9 @@ The graph
    with Reshape, Transpose and a reversing Slice (a model fitted on
    sequences of C channels reads a table of C columns as one step per
    row, whatever its ``n_channels``); or 3-D sequences
-   (N, T, n_channels) of any length T. In 3-D input, trailing steps that are
+   (N, T, n_channels) of any length T, or (N, n_channels, T) for a model of
+   ``data_format="channels_first"`` (a Transpose brings them to steps
+   first, as ``predict`` reads them). In 3-D input, trailing steps that are
    entirely NaN are padding, as for ``predict``: the graph computes each
    sequence's length itself and passes it to the LSTM operators'
    ``sequence_lens``, so the padded array given to ``predict`` is all the
@@ -112,10 +114,8 @@ have no ONNX operator and are refused; ``dropout`` and
 
 Refused too, each with an error that says what to do instead:
 ``loss="quantile"`` (no graph for the non-crossing quantile head),
-``n_exog`` > 0 (fit on 3-D sequences with the exogenous values as channels:
-the same model) and ``data_format="channels_first"`` (fit on
-``X.transpose(0, 2, 1)``: the same model). An ``LSTMEncoderDecoderRegressor``
-has no graph.
+and ``n_exog`` > 0 (fit on 3-D sequences with the exogenous values as
+channels: the same model). An ``LSTMEncoderDecoderRegressor`` has no graph.
 """
 
 import contextlib
@@ -226,7 +226,7 @@ _FORWARD_PARAMS = {
     "patch_length": lambda value: True,
     "gate_variant": lambda value: value is None,
     "n_exog": lambda value: value == 0,
-    "data_format": lambda value: value in (None, "channels_last"),
+    "data_format": lambda value: value in (None, "channels_last", "channels_first"),
 }
 
 # Why a known forward parameter's value cannot be exported, for its error.
@@ -236,9 +236,6 @@ _REFUSAL_REASONS = {
     "n_exog": "the graph reads a table's columns as the steps of n_channels channels only. "
               "Exogenous columns are read as channels repeated at every step: fit on 3-D "
               "sequences with those values as channels (the same model) to export it.",
-    "data_format": "the graph reads sequences channels last, (n_samples, n_timesteps, "
-                   "n_channels): fit on X.transpose(0, 2, 1) with the default data_format "
-                   "(the same model) to export it.",
 }
 
 # Parameters that only steer training: the fitted attributes hold all their
@@ -293,6 +290,7 @@ class _Network:
     column_order: str
     newest_first: bool
     n_columns: int | None  # the table width of a model fitted on tables, else None
+    channels_first: bool  # whether 3-D input is (N, C, T), data_format="channels_first"
     task: str  # "regression", "binary", "multiclass" or "multilabel"
     classes: np.ndarray | None
 
@@ -543,7 +541,7 @@ def _describe(estimator):
         patch_length=patch_length, patch_alignment=estimator._patch_alignment,
         column_order=params["column_order"], newest_first=bool(params["newest_first"]),
         n_columns=int(estimator.n_features_in_) if estimator._fitted_on_table else None,
-        task=task, classes=classes,
+        channels_first=params["data_format"] == "channels_first", task=task, classes=classes,
     )
 
 
@@ -664,6 +662,8 @@ def _emit_input(g, x, rank, in_type, net, largest_input):
     x = _with_filler_sample(g, x)
     if rank == 2:
         x = _table_to_sequences(g, x, net)
+    elif net.channels_first:  # (N, C, T): steps before channels, as predict reads it
+        x = g.op("Transpose", x, perm=[0, 2, 1])
     s = g.op("Div", g.op("Sub", x, g.const("mean", net.mean.astype(np.float64))),
              g.const("scale", net.scale.astype(np.float64)))
     s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
@@ -929,11 +929,13 @@ def _input_form(variable, net):
                 "of equal length."
             )
     elif len(shape) == 3:
-        if shape[2] != C:
+        axis = _channel_axis(net)
+        if shape[axis] != C:
             raise ValueError(
-                f"Cannot export for a 3-D input of {_declared(shape[2])} channels: the model "
-                f"reads {C}. Declare the input's shape as [None, None, {C}]; in a pipeline, "
-                "this is the shape skl2onnx gives the steps before the model's."
+                f"Cannot export for a 3-D input of {_declared(shape[axis])} channels on axis "
+                f"{axis}: the model reads {C}. Declare the input's shape as "
+                f"{_sequence_shape(net, C)}; in a pipeline, this is the shape skl2onnx gives "
+                "the steps before the model's."
             )
     else:
         raise ValueError(
@@ -942,6 +944,18 @@ def _input_form(variable, net):
     in_type = TensorProto.DOUBLE if isinstance(variable.type, DoubleTensorType) else (
         TensorProto.FLOAT if isinstance(variable.type, FloatTensorType) else None)
     return len(shape), in_type, net
+
+
+def _channel_axis(net):
+    """The axis of a 3-D input that holds the channels: 1 for channels-first models."""
+    return 1 if net.channels_first else 2
+
+
+def _sequence_shape(net, n_channels):
+    """The declared shape of a 3-D input of any N and T: (N, C, T) or (N, T, C)."""
+    shape = [None, None, None]
+    shape[_channel_axis(net)] = n_channels
+    return shape
 
 
 def _declared(size):
@@ -1068,7 +1082,7 @@ def _calculate_shapes(operator):
     N = shape[0]
     steps = []
     if net.return_sequences:
-        T = shape[1] if rank == 3 else (
+        T = shape[3 - _channel_axis(net)] if rank == 3 else (
             shape[1] // net.n_channels if isinstance(shape[1], numbers.Integral) else None)
         steps = [T]
     value_type = DoubleTensorType if isinstance(x.type, DoubleTensorType) else FloatTensorType
@@ -1198,9 +1212,10 @@ def to_onnx(estimator, X_example, *, target_opset=None):
         of C channels, a table of C columns: one step per row, as
         ``predict`` reads it); 3-D sequences or a list of
         sequences give (N, T, n_channels) for any N and T, with trailing
-        all-NaN steps as padding. Its dtype sets the input's: float64 and
-        integers give float64 (float32 would merge integers beyond 2**24),
-        anything else float32.
+        all-NaN steps as padding ((N, n_channels, T) for a model of
+        ``data_format="channels_first"``, padded along the last axis). Its
+        dtype sets the input's: float64 and integers give float64 (float32
+        would merge integers beyond 2**24), anything else float32.
     target_opset : int, default=None
         Opset of the main ONNX domain, from 13 to the newest that the
         installed onnx and skl2onnx write; None uses ``DEFAULT_OPSET`` (17).
@@ -1244,9 +1259,9 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     True
     """
     target_opset = _check_target_opset(target_opset)
-    _describe(estimator)  # refuse before touching X_example
+    net = _describe(estimator)  # refuse before touching X_example
     rank, dtype, n_columns = _example_form(X_example, estimator)
-    shape = [None, n_columns] if rank == 2 else [None, None, len(estimator.input_mean_)]
+    shape = [None, n_columns] if rank == 2 else _sequence_shape(net, len(net.mean))
     tensor_type = DoubleTensorType if dtype == np.float64 else FloatTensorType
     return convert_sklearn(
         estimator,

@@ -880,16 +880,12 @@ def test_scaled_targets_fold_into_the_head():
                             "graph has no form for its non-crossing quantiles.*Export a model "
                             "of loss='squared_error'"),
      ({"n_exog": 1}, "Cannot export LSTMRegressor with n_exog=1: .*fit on 3-D sequences with "
-                     "those values as channels"),
-     ({"data_format": "channels_first"}, r"Cannot export LSTMRegressor with data_format="
-                                         r"'channels_first': .*fit on X.transpose\(0, 2, 1\)")],
+                     "those values as channels")],
 )
 def test_refuses_configurations_without_an_exact_graph(params, match):
     X, y = _data()
     if "n_exog" in params:
         X = X[:, :, 0]
-    if "data_format" in params:
-        X = X.transpose(0, 2, 1)
     model = _fit(LSTMRegressor, X, y, **params)
     with pytest.raises(ValueError, match=match):
         to_onnx(model, X)
@@ -1127,3 +1123,41 @@ def test_an_example_predict_refuses_is_named_as_x_example(example, match):
     model = _fit(LSTMRegressor, X, y)
     with pytest.raises(ValueError, match=r"X_example, as predict reads it: " + match):
         to_onnx(model, example)
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"return_sequences": True, "patch_length": 1}, {"patch_length": 2},
+    {"bidirectional": True},
+], ids=["many-to-one", "per step", "patches", "bidirectional"])
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
+def test_a_channels_first_model_exports_a_graph_that_reads_channels_first(cls, params):
+    """sktime's numpy3D layout, (N, C, T), NaN-padded along the steps: the
+    exporter refused every channels-first model, and the same model fitted
+    on X.transpose(0, 2, 1) was its only route."""
+    X, y = _data(np.float64)
+    X[:4, 3:] = np.nan  # four shorter sequences
+    if params.get("return_sequences"):
+        y = np.nan_to_num(X[:, :, 0])
+    if cls is LSTMClassifier:
+        y = (y > 0).astype(int)
+    X_first = X.transpose(0, 2, 1)
+    model = _fit(cls, X_first, y, data_format="channels_first", **params)
+    onx = to_onnx(model, X_first)
+    assert [d.dim_value for d in onx.graph.input[0].type.tensor_type.shape.dim][1] == C
+    outputs = _run(onx, X_first)
+    if cls is LSTMClassifier:
+        # Per-step labels of padded sequences come as one array per sequence.
+        for labels, expected in zip(outputs[0], model.predict(X_first), strict=True):
+            np.testing.assert_array_equal(labels[:len(np.atleast_1d(expected))]
+                                          if np.ndim(labels) else labels, expected)
+        _assert_close(outputs[1], model.predict_proba(X_first))
+    else:
+        _assert_close(outputs[0], _predict(model, X_first))
+    # The same model fitted channels last (the route before) gives the same graph outputs.
+    last = _fit(cls, X, y, **params)
+    np.testing.assert_array_equal(_run(to_onnx(last, X), X)[-1], outputs[-1])
+    with pytest.raises(ValueError, match=rf"3-D input of {T} channels on axis 1: the model "
+                                         rf"reads {C}. Declare the input's shape as "
+                                         rf"\[None, {C}, None\]"):
+        skl2onnx.to_onnx(model, initial_types=[
+            ("X", skl2onnx.common.data_types.FloatTensorType([None, T, C]))])
