@@ -472,15 +472,18 @@ def _warn_if_worse_than_start(start_loss, end_loss, advice):
     A step size large enough to blow the loss up within the first epoch
     leaves every later epoch "improving" on that first one, so the rule of
     :func:`_warn_if_loss_exploded` never fires, and the fit ended as if it
-    had converged, worse than the random weights it started from.
+    had converged, worse than the random weights it started from. Returns
+    whether it warned.
     """
-    if not end_loss <= 2 * start_loss:  # NaN: a forward pass that overflowed
-        warnings.warn(
-            f"Training ended worse than it started: the training loss of the final "
-            f"weights is {end_loss:.4g}, that of the starting weights {start_loss:.4g}. "
-            f"{advice}",
-            ConvergenceWarning,
-        )
+    if end_loss <= 2 * start_loss:  # False for NaN too: a forward pass that overflowed
+        return False
+    warnings.warn(
+        f"Training ended worse than it started: the training loss of the final "
+        f"weights is {end_loss:.4g}, that of the starting weights {start_loss:.4g}. "
+        f"{advice}",
+        ConvergenceWarning,
+    )
+    return True
 
 
 def _final_loss(theta, train, network, objective, advice):
@@ -562,6 +565,7 @@ def fit_stochastic(
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
     first_batch_loss = None  # at the weights this call started from
     end_loss = None  # the training loss of the weights kept, once measured
+    stopped_at_cap = False
     start = time.perf_counter()
     for epoch in range(1 if incremental else settings.max_iter):
         # What to go back to if this epoch diverges: weights and optimizer state.
@@ -601,12 +605,8 @@ def fit_stochastic(
             break
         # At the cap, more epochs could help unless the held-out loss has not
         # improved for n_iter_no_change epochs (early_stopping="auto").
-        if not incremental and epoch == settings.max_iter - 1 and (
-                best_epoch is None or epoch - best_epoch <= settings.n_iter_no_change):
-            _warn_at_the_cap(
-                f"Stochastic optimizer: maximum iterations ({settings.max_iter}) reached "
-                "and the optimization hasn't converged yet."
-            )
+        stopped_at_cap = not incremental and epoch == settings.max_iter - 1 and (
+            best_epoch is None or epoch - best_epoch <= settings.n_iter_no_change)
     final = theta if best_theta is None else best_theta
     # The weights kept after a divergence were never scored: an epoch's loss
     # is taken before its updates, so with one batch an epoch, epoch 1's
@@ -616,10 +616,16 @@ def fit_stochastic(
     if end_loss is None and (start_loss is not None or np.abs(final).max(initial=0.0)
                              > np.sqrt(np.finfo(final.dtype).max)):
         end_loss = _final_loss(final, train, network, objective, advice)
-    if diverged or not _warn_if_loss_exploded(
-            record.loss_curve, first_epoch, first_batch_loss, advice):
-        if start_loss is not None:
-            _warn_if_worse_than_start(start_loss, end_loss, advice)
+    exploded = not diverged and _warn_if_loss_exploded(
+        record.loss_curve, first_epoch, first_batch_loss, advice)
+    worse = not exploded and start_loss is not None and _warn_if_worse_than_start(
+        start_loss, end_loss, advice)
+    if stopped_at_cap and not (exploded or worse):
+        # Not for a fit whose loss exploded: more epochs would not help it.
+        _warn_at_the_cap(
+            f"Stochastic optimizer: maximum iterations ({settings.max_iter}) reached "
+            "and the optimization hasn't converged yet."
+        )
     if best_epoch is not None and best_epoch != last_epoch:
         # The kept weights are an earlier epoch's: the optimizer's moments and
         # the no-improvement count belong to later ones, and no loss of the

@@ -899,3 +899,21 @@ def test_partial_fit_refuses_early_stopping_and_keeps_the_fit(Estimator):
     np.testing.assert_array_equal(model.predict(X), before[0])
     assert (model.best_validation_loss_, model.validation_scores_) == before[1:]
     assert len(model.validation_scores_) == model.n_iter_ == 5
+
+
+def test_a_fit_whose_loss_exploded_is_not_also_told_to_train_longer():
+    """A fit that reached max_iter with its loss a thousand million times
+    its first epoch's was warned twice: that it diverged, and that more
+    iterations (IterationLimitWarning's "Increase max_iter") would help."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 6, 2))
+    y = X[:, -2:, 0].sum(axis=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LSTMRegressor((3,), learning_rate_init=1e30, max_iter=5, random_state=0).fit(X, y)
+    assert [w.category for w in caught] == [ConvergenceWarning], [str(w.message) for w in caught]
+    assert "Training diverged: the training loss rose" in str(caught[0].message)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LSTMRegressor((3,), max_iter=5, random_state=0).fit(X, y)
+    assert [w.category for w in caught] == [IterationLimitWarning]
