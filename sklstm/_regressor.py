@@ -715,7 +715,10 @@ def _r2(Y, predicted, sample_weight):
     outputs are constant or what their magnitude is. They still count as
     samples, as in scikit-learn, whose score of fewer than two is NaN: one
     sample of positive weight among others scores 0 or 1 as a constant.
+    The sums are float64's whatever the dtype: float32's rounding of the
+    targets' mean (1e8 ± 8) scored a constant prediction 0.94.
     """
+    Y, predicted = np.asarray(Y, np.float64), np.asarray(predicted, np.float64)
     counted = np.ones(len(Y), dtype=bool)
     if sample_weight is not None and (sample_weight > 0).any():
         counted = sample_weight > 0
@@ -745,4 +748,34 @@ def _r2(Y, predicted, sample_weight):
     beyond = np.isinf(shifted[1]) & np.isfinite(predicted)
     if beyond.any():
         return float("-inf")
-    return float(r2_score(*shifted, sample_weight=sample_weight))
+    try:
+        with np.errstate(over="raise"):
+            return float(r2_score(*shifted, sample_weight=sample_weight))
+    except FloatingPointError:
+        # Squares of predictions 2**512 times the targets, or weights near the
+        # largest float: each sum on its own scale.
+        return _r2_of_sums_on_their_scales(*shifted, sample_weight)
+
+
+def _r2_of_sums_on_their_scales(Y, predicted, sample_weight):
+    """scikit-learn's R² (the mean over outputs) of (n, k) arrays whose sums
+    of squares overflow float64: the residuals and the weights are divided
+    by powers of two, and each output's ratio multiplied back, so that its
+    R² is -inf only where the true value lies below every float.
+
+    ``Y`` is scaled below 1 (see :func:`_r2`); an output of constant targets
+    scores 1 where every prediction equals them, else 0, as in scikit-learn.
+    """
+    weights = np.ones(len(Y)) if sample_weight is None else np.ldexp(
+        sample_weight, -unit_exponents(sample_weight))
+    scores = []
+    for targets, residuals in zip(Y.T, (Y - predicted).T, strict=True):
+        spread = np.sum(weights * (targets - np.average(targets, weights=weights)) ** 2)
+        exponent = unit_exponents(residuals)
+        errors = np.sum(weights * np.ldexp(residuals, -exponent) ** 2)
+        if spread == 0:
+            scores.append(1.0 if errors == 0 else 0.0)
+            continue
+        with np.errstate(over="ignore"):  # beyond every float: -inf
+            scores.append(1.0 - np.ldexp(errors / spread, 2 * exponent))
+    return float(np.mean(scores))

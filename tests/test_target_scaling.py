@@ -514,6 +514,41 @@ def test_r2_of_predictions_beyond_float64_of_the_targets_scale_is_minus_inf():
     assert _r2(Y, predicted, None) == -np.inf
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("scored", [1e-100, 1e-152, 1e-160])
+def test_r2_of_predictions_whose_squares_overflow_is_the_true_value(scored):
+    """Predictions 2**512 times the targets' magnitude are finite once scaled
+    to the targets, but their squares overflowed inside scikit-learn: a NumPy
+    RuntimeWarning and -inf, where R² (about -1e304 for 1e-152) is a float."""
+    from sklstm._regressor import _r2
+
+    rng = np.random.RandomState(0)
+    y = rng.normal(size=30)
+    predicted = y + rng.normal(size=30)
+    # The true R², in the targets' own units: predictions divided by their factor.
+    with np.errstate(over="ignore"):  # beyond every float for 1e-160: -inf
+        expected = 1 - np.sum((y - predicted / scored) ** 2) / np.sum((y - y.mean()) ** 2)
+    assert _r2((y * scored)[:, None], predicted[:, None], None) == pytest.approx(expected,
+                                                                               rel=1e-12)
+    # Weights near the largest float overflowed the weighted sums the same way.
+    weights = np.full(30, 1e300)
+    assert _r2(y[:, None], predicted[:, None], weights) == pytest.approx(
+        r2_score(y, predicted), rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_r2_of_float32_targets_far_from_zero_is_summed_in_float64(dtype):
+    """float32 sums rounded the targets' mean: a constant prediction of
+    targets 1e8 ± 8 scored 0.94, where scikit-learn gives -0.0067 in float64."""
+    from sklstm._regressor import _r2
+
+    y = (1e8 + np.array([-8.0, 0.0, 8.0] * 17)[:50]).astype(dtype)
+    predicted = np.full(50, 1e8, dtype=dtype)
+    expected = r2_score(y.astype(np.float64), predicted.astype(np.float64))
+    assert expected < 0
+    assert _r2(y[:, None], predicted[:, None], None) == expected
+
+
 @ignore_convergence
 def test_r2_of_the_encoder_decoder_in_tiny_units():
     from sklstm import LSTMEncoderDecoderRegressor
