@@ -198,7 +198,10 @@ PARAMETERS_DOC = """
     first replaces None by the default LSTM above (seeded by
     ``random_state``), then sets the parameter on it, so ``clone`` and
     ``GridSearchCV`` can tune the default network. From then on it is a
-    given regressor: its warnings are shown. A scipy solver set this way
+    given regressor: its warnings are shown, and forecaster parameters set
+    by a later call (``random_state``, and ``DirectForecaster``'s
+    ``future_covariates``, which choose the default) no longer reach it:
+    set them first, or in the same call. A scipy solver set this way
     (``regressor__solver="lbfgs"``) also sets the default's ``dropout`` and
     ``recurrent_dropout`` to 0, unless they are set too: the scipy solvers
     refuse dropout.
@@ -882,7 +885,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
         With ``regressor=None``, nested ``regressor__<name>`` keys first set
         ``regressor`` to the default LSTM (seeded by ``random_state``, after
-        the other keys are set), then set ``<name>`` on it.
+        the other keys of this call are set), then set ``<name>`` on it. It
+        is then a given regressor, which the forecaster's ``random_state``
+        (and ``future_covariates``) set by later calls no longer reach.
 
         Parameters
         ----------
