@@ -364,7 +364,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # Adam and SGD take their settings from the estimator's parameters:
             # options given to them would be ignored, misspelt or not.
             raise ValueError(
-                f"solver_options={self.solver_options!r} needs a scipy solver: "
+                f"solver_options={quoted(self.solver_options)} needs a scipy solver: "
                 f"solver={self.solver!r} takes its settings from the estimator's own "
                 "parameters (learning_rate_init, max_iter, tol, ...), not from scipy's options. "
                 "Set solver_options=None or use a scipy solver such as solver='lbfgs'; to "
@@ -628,9 +628,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         for name, value in fitted.items():
             if current.get(name) != value:
                 raise ValueError(
-                    f"{type(self).__name__} was fitted with {name}={value!r}, but {name} "
-                    f"is now {getattr(self, name)!r} (changed by set_params after fit?). "
-                    f"{action} uses the fitted model: set {name} back to {value!r}, or "
+                    f"{type(self).__name__} was fitted with {name}={quoted(value)}, but {name} "
+                    f"is now {quoted(getattr(self, name))} (changed by set_params after "
+                    f"fit?). {action} uses the fitted model: set {name} back to "
+                    f"{quoted(value)}, or "
                     "refit with warm_start=False to change it."
                 )
 

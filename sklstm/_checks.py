@@ -64,19 +64,33 @@ _LONGEST_QUOTED_INT = 40
 
 def quoted(value):
     """``repr(value)`` for a message, an int too long to read (alone or in a
-    list or tuple) as its number of digits, for example ``<an int of 5001 digits>``
-    or ``<a negative int of 401 digits>``."""
+    list, tuple, dict or object array) as its number of digits, for example
+    ``<an int of 5001 digits>`` or ``<a negative int of 401 digits>``."""
     if isinstance(value, (list, tuple)):
         inner = ", ".join(quoted(v) for v in value)
         return f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
             f"({inner})" if isinstance(value, tuple) else f"[{inner}]")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return f"array({quoted(value.tolist())}, dtype=object)"
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
         magnitude = abs(int(value))
         if magnitude >= 10**_LONGEST_QUOTED_INT:
-            digits = int(math.log10(magnitude)) + 1
-            digits -= 10 ** (digits - 1) > magnitude  # log10 rounded up to a power of 10
-            return f"<{'a negative' if value < 0 else 'an'} int of {digits} digits>"
+            return f"<{'a negative' if value < 0 else 'an'} int of {_digits(magnitude)} digits>"
     return repr(value)
+
+
+def _digits(magnitude):
+    """The number of decimal digits of the int ``magnitude`` >= 1, without
+    writing it (Python refuses beyond 4300 digits): log10's estimate,
+    corrected either way where it rounds across a power of 10."""
+    digits = int(math.log10(magnitude)) + 1
+    if 10 ** (digits - 1) > magnitude:
+        digits -= 1
+    elif 10**digits <= magnitude:
+        digits += 1
+    return digits
 
 
 def fits_in_numpy(value, as_int=True):

@@ -231,16 +231,16 @@ def quantile_levels(value, name="quantiles"):
         levels = None
     if levels is None or levels.ndim != 1:
         raise TypeError(
-            f"{name} must be a 1-D sequence of numbers in (0, 1); got {_plain(value)!r}."
+            f"{name} must be a 1-D sequence of numbers in (0, 1); got {quoted(_plain(value))}."
         )
     for q in levels:
         if not _LEVEL.type_matches(q):
-            raise TypeError(f"{name} must be numbers in (0, 1); got {_plain(q)!r}.")
+            raise TypeError(f"{name} must be numbers in (0, 1); got {quoted(_plain(q))}.")
     if not levels.size:
         raise ValueError(f"{name} must hold at least one level.")
     for q in levels:
         if not _LEVEL.value_matches(q):
-            raise ValueError(f"{name} must be in (0, 1) exclusive; got {_plain(q)!r}.")
+            raise ValueError(f"{name} must be in (0, 1) exclusive; got {quoted(_plain(q))}.")
     levels = tuple(level_value(q) for q in levels)
     if any(b <= a for a, b in zip(levels, levels[1:])):
         raise ValueError(f"{name} must be strictly increasing; got {levels}.")

@@ -147,6 +147,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 # The public names, not their private modules, which may move.
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 from ._base import table_layout
+from ._checks import quoted
 from ._lstm import largest_safe_input
 from ._validation import is_list_of_sequences
 from ._warnings import silenced
@@ -181,7 +182,7 @@ def _check_target_opset(target_opset):
     if not _MIN_OPSET <= target_opset <= newest:
         raise ValueError(
             f"target_opset must be between {_MIN_OPSET} and {newest} (the newest the "
-            f"installed onnx and skl2onnx write), got {target_opset}."
+            f"installed onnx and skl2onnx write), got {quoted(target_opset)}."
         )
     return int(target_opset)
 

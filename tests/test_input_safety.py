@@ -406,6 +406,37 @@ def test_ints_too_long_to_write_are_quoted_by_their_size(fit, match):
     assert "<an int of 5001 digits>" in str(caught.value)
 
 
+def test_ints_too_long_to_write_in_other_parameters_are_quoted_by_their_size():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    y = np.arange(6.0)
+    refused = [
+        (LSTMRegressor(loss="quantile", quantiles=[0.1, _HUGE]), "quantiles must be in"),
+        (LSTMRegressor(solver_options={"maxiter": _HUGE}), r"solver_options=\{'maxiter': "),
+        (LSTMRegressor(hidden_layer_sizes=np.array([-_HUGE, 3], dtype=object)),
+         r"hidden_layer_sizes must be > 0, got array\(\[<a negative int of 5001 digits>, 3\]"),
+    ]
+    for model, match in refused:
+        with pytest.raises(ValueError, match=match) as caught:
+            model.fit(X, y)
+        assert "int of 5001 digits>" in str(caught.value)
+    fitted = LSTMRegressor(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="n_channels is now <an int of 5001 digits>"):
+        fitted.set_params(n_channels=_HUGE).predict(X)
+
+
+@pytest.mark.parametrize("power", [40, 41, 512, 1024, 2048, 4299, 4300, 5000])
+def test_quoted_counts_the_digits_of_ints_at_powers_of_ten(power):
+    # log10 rounds below the true value at some powers of ten (10**512).
+    from sklstm._checks import quoted
+
+    for value, digits in ((10**power - 1, power), (10**power, power + 1),
+                          (10**power + 1, power + 1)):
+        long = digits > 40
+        assert quoted(value) == (f"<an int of {digits} digits>" if long else repr(value))
+        assert quoted(-value) == (f"<a negative int of {digits} digits>" if long
+                                  else repr(-value))
+
+
 def test_score_holds_its_targets_to_the_rules_of_fit():
     """score once passed y as it came to scikit-learn's metrics: a masked y
     was scored on its masked values, text and dates on their numbers."""
