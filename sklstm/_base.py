@@ -33,7 +33,7 @@ from ._fitted_state import (
 from ._inference import chunk_slices
 from ._loss import Network, Objective
 from ._lstm import GateInputOverflow
-from ._optimizers import check_optimizer_state, resolve_scipy_method
+from ._optimizers import check_optimizer_state, resolve_scipy_method, scipy_options
 from ._param_validation import missing_parameter_defaults, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
@@ -353,6 +353,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     "gradient-based method of scipy.optimize.minimize such as 'L-BFGS-B', "
                     f"'BFGS', 'CG', 'Newton-CG', 'TNC', 'SLSQP' or 'trust-constr'.{hint}"
                 )
+            # The method's options by its rules, with the other parameters and
+            # before the data is read (fit hands them to scipy later).
+            scipy_options(method, max_iter=self.max_iter, tol=self.tol, max_fun=self.max_fun,
+                          options=self.solver_options)
             for name in ("dropout", "recurrent_dropout"):
                 if getattr(self, name) > 0:
                     raise ValueError(

@@ -124,8 +124,8 @@ PARAMETERS_DOC = """
 
     forget_bias : float, default=1.0
         Initial bias of the forget gate (Jozefowicz et al., 2015). Without
-        a forget gate (``gate_variant="NFG"``) there is no such bias, and
-        it is not read.
+        a forget gate (``gate_variant="NFG"``) there is no such bias: it
+        changes nothing.
 
     solver : str, default="adam"
         ``"adam"`` or ``"sgd"`` train on mini-batches. ``"lbfgs"`` and any
