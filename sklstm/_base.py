@@ -93,11 +93,14 @@ def _check_columns(estimator, X, *, reset):
         raise type(error)(str(error)) from None
 
 
-def _named_overflow(error):
+def _named_overflow(error, mean, scale):
     """The core's GateInputOverflow in the estimators' terms: its layers as
-    the ``coefs_`` entries they are, its input as the standardised X (an
-    encoder-decoder's is named already, and stays so)."""
-    return error.renamed(lambda index: f"coefs_[{index}]", "X (standardised)")
+    the ``coefs_`` entries they are, its input as X, standardised where the
+    statistics ``mean`` and ``scale`` change it (an encoder-decoder's is
+    named already, and stays so)."""
+    as_given = not np.any(mean) and np.all(np.asarray(scale) == 1)  # standardize=False
+    return error.renamed(lambda index: f"coefs_[{index}]",
+                         "X" if as_given else "X (standardised)")
 
 
 def table_layout(n_channels, n_exog, n_fitted_channels, fitted_on_table, n_columns):
@@ -1092,7 +1095,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # NumPy's error names an array shape; the user chose the sizes.
             raise ValueError(self._memory_refusal(network, dtype, seqs, method, exc)) from None
         except GateInputOverflow as error:  # X's values, at the starting weights
-            raise _named_overflow(error) from None
+            raise _named_overflow(error, fitted["input_mean_"], fitted["input_scale_"]) from None
         if method is not None or record.optimizer is None:
             # Moments of an earlier Adam or SGD fit belong to weights the scipy
             # solver has moved since, or to epochs after those held-out
@@ -1275,7 +1278,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         try:
             z = network.predict(theta, patches.values, patches.lengths)
         except GateInputOverflow as error:
-            raise _named_overflow(error) from None
+            raise _named_overflow(error, self.input_mean_, self.input_scale_) from None
         if not np.all(np.isfinite(z)):
             raise ValueError(
                 "The network produced non-finite outputs for this X; its weights or "

@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._loss import full_batch_loss_and_grad, loss_and_grad, sequence_loss, training_masks
+from ._checks import largest_magnitude
 from ._lstm import GateInputOverflow
 from ._param_validation import Interval, Options, validate_params
 from ._optimizers import (
@@ -486,6 +487,22 @@ def _warn_if_worse_than_start(start_loss, end_loss, advice):
     return True
 
 
+def _may_overflow(theta, data):
+    """Whether weights ``theta`` may overflow a gate input on ``data``.
+
+    A gate input sums at most ``theta.size`` products of a weight and a value
+    no larger than max(|x|, T + 1): an input, a bias's 1, a gate, a hidden
+    state (at most T + 1 under NOAF). Below the dtype's largest value by
+    2**20, beyond the core's own margin, no gate input may overflow; above
+    it :func:`_final_loss` measures. Training's weights are far below it.
+    """
+    values = data.seqs.values
+    reach = max(largest_magnitude(values), values.shape[1] + 1.0)
+    # Python floats, which reach inf without NumPy's overflow warning.
+    bound = largest_magnitude(theta) * reach * theta.size
+    return not bound * 2.0**20 < float(np.finfo(theta.dtype).max)
+
+
 def _final_loss(theta, train, network, objective, advice):
     """The training loss of the weights a fit ends with; raise if they are
     weights predict refuses (gate inputs that may overflow): a learning rate
@@ -612,9 +629,8 @@ def fit_stochastic(
     # is taken before its updates, so with one batch an epoch, epoch 1's
     # weights are those that then overflowed (a step size of 1e300).
     # A continued call (partial_fit, a warm start) measures its final loss
-    # only where weights have grown so large that they may overflow.
-    if end_loss is None and (start_loss is not None or np.abs(final).max(initial=0.0)
-                             > np.sqrt(np.finfo(final.dtype).max)):
+    # only where its weights may overflow on its data.
+    if end_loss is None and (start_loss is not None or _may_overflow(final, train)):
         end_loss = _final_loss(final, train, network, objective, advice)
     exploded = not diverged and _warn_if_loss_exploded(
         record.loss_curve, first_epoch, first_batch_loss, advice)

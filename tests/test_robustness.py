@@ -1127,3 +1127,30 @@ def test_weights_grown_past_what_predict_takes_are_divergence_not_a_broken_model
     model.set_params(learning_rate_init=before["learning_rate_init"], warm_start=False)
     _assert_same_state(before, model.__dict__)
     model.predict(X)
+
+
+def test_weights_that_overflow_on_unstandardised_data_are_caught_in_continued_calls_too():
+    # Values of 1e17 read as given (standardize=False) overflow float32 gates
+    # with weights of 4e18, below any size check of the weights alone: a
+    # first partial_fit and a warm start kept them without a word.
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(20, 4, 2)) * 1e17).astype(np.float32)
+    y = rng.normal(size=20).astype(np.float32)
+    huge = dict(standardize=False, learning_rate_init=4e18, random_state=0)
+    model = LSTMRegressor((3,), **huge)
+    with pytest.raises(ValueError, match="Training diverged: the weights it ended with"):
+        model.partial_fit(X, y)
+    assert not hasattr(model, "coefs_")
+    model = LSTMRegressor((3,), standardize=False, max_iter=2, random_state=0).fit(X, y)
+    before = copy.deepcopy(model.__dict__)
+    with pytest.raises(ValueError, match="Training diverged: the weights it ended with"):
+        model.set_params(warm_start=True, learning_rate_init=4e18, max_iter=1).fit(X, y)
+    model.set_params(warm_start=False, learning_rate_init=before["learning_rate_init"],
+                     max_iter=2)
+    _assert_same_state(before, model.__dict__)
+    # Such weights set by hand are named at predict against X as given, not
+    # as a standardised X it never was.
+    model.coefs_[0]["W"][:] = np.float32(4e18)
+    with pytest.raises(ValueError, match=r"gate inputs of coefs_\[0\] may overflow float32 "
+                                         r".*: X holds values up to"):
+        model.predict(X)
