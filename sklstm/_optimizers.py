@@ -250,7 +250,7 @@ def clip_gradient(grad, clip_norm):
         return grad
     norm = float(np.sqrt(np.dot(grad, grad)))
     if norm > clip_norm:
-        grad *= clip_norm / norm
+        grad *= float(clip_norm) / norm  # a NumPy float16 clip_norm kept its precision
     return grad
 
 

@@ -231,6 +231,9 @@ class NoImprovement:
     best: float | None = None
     count: int = 0
 
+    def __post_init__(self):
+        self.tol = float(self.tol)  # a NumPy float16 tol rounded best - tol to float16
+
     def update(self, value):
         """Count ``value``; return whether it is a new best (by any margin)."""
         if self.best is None:
@@ -258,14 +261,17 @@ def _make_optimizer(settings, theta, previous):
         # In the weights' dtype: weights set by hand in the other float dtype
         # may meet the fit's moments.
         return copy_optimizer(previous, theta.dtype)
+    # The rates as Python floats: a NumPy float16 beta_2 computed Adam's
+    # bias correction in float16.
+    rate = float(settings.learning_rate_init)
     if cls is AdamOptimizer:
         return AdamOptimizer(
-            theta.size, settings.learning_rate_init, settings.beta_1, settings.beta_2,
-            settings.epsilon, theta.dtype,
+            theta.size, rate, float(settings.beta_1), float(settings.beta_2),
+            float(settings.epsilon), theta.dtype,
         )
     return SGDOptimizer(
-        theta.size, settings.learning_rate_init, settings.learning_rate, settings.momentum,
-        settings.nesterovs_momentum, settings.power_t, theta.dtype,
+        theta.size, rate, settings.learning_rate, float(settings.momentum),
+        settings.nesterovs_momentum, float(settings.power_t), theta.dtype,
     )
 
 

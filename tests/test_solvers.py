@@ -838,3 +838,25 @@ def test_hessian_vector_solvers_train_float32_as_float64(solver):
         scores[dtype] = model.score(X.astype(dtype), y)
     assert scores[np.float64] > 0.99
     assert scores[np.float32] > 0.99, scores
+
+
+@pytest.mark.parametrize("solver, name, value", [
+    ("adam", "beta_1", 0.9), ("adam", "beta_2", 0.999), ("adam", "learning_rate_init", 2e-3),
+    ("adam", "tol", 1e-4), ("adam", "clip_norm", 0.5), ("sgd", "momentum", 0.9),
+    ("sgd", "power_t", 0.5),
+])
+def test_numpy_float_rates_train_as_the_python_floats_they_hold(solver, name, value):
+    """NumPy keeps a float16 scalar's precision against Python floats: Adam's
+    bias correction with beta_2=np.float16(0.999) was computed in float16,
+    and best - tol was rounded to float16."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 6, 2))
+    y = X[:, -2:, 0].sum(axis=1)
+    kw = dict(hidden_layer_sizes=(3,), solver=solver, max_iter=30, random_state=0,
+              early_stopping=False, **({"learning_rate": "invscaling"} if solver == "sgd"
+                                       else {}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        given = LSTMRegressor(**kw, **{name: np.float16(value)}).fit(X, y)
+        plain = LSTMRegressor(**kw, **{name: float(np.float16(value))}).fit(X, y)
+    assert given.loss_curve_ == plain.loss_curve_
