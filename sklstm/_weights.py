@@ -13,8 +13,8 @@ import pandas as pd
 
 from ._checks import reject_masked, reject_records
 from ._validation import (
-    _as_array, _holds_text, _object_numbers, _reject_sparse, label_text, labels_text,
-    refuse_beyond_float64, reject_non_array,
+    _as_array, _holds_text, _object_numbers, _reject_sparse, is_real_number_dtype, label_text,
+    labels_text, refuse_beyond_float64, reject_non_array,
 )
 
 __all__ = [
@@ -66,6 +66,13 @@ def check_sample_weight(
     )
     _reject_sparse(sample_weight, name, "weights")
     reject_non_array(sample_weight, name, "an array-like of one weight per sequence")
+    given_dtype = getattr(sample_weight, "dtype", None)
+    if (isinstance(given_dtype, pd.api.extensions.ExtensionDtype)
+            and is_real_number_dtype(given_dtype) and np.ndim(sample_weight) == 1
+            and pd.isna(sample_weight).any()):
+        # pandas' nullable numbers give NaN for pd.NA: kept as objects, a
+        # missing weight is named missing, as in an object array.
+        sample_weight = np.asarray(sample_weight, dtype=object)
     sw = _as_array(sample_weight, name, f"{name} holds one weight per sequence, "
                                          "shape (n_samples,), also with per-step targets.")
     if sw.ndim == 0:

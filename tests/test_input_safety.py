@@ -437,6 +437,15 @@ def test_quoted_counts_the_digits_of_ints_at_powers_of_ten(power):
                                   else repr(-value))
 
 
+def test_missing_weights_of_pandas_nullable_dtypes_are_named_missing():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    for weights in (pd.array([1.0, pd.NA, 1.0, 1.0, 1.0, 1.0], dtype="Float64"),
+                    pd.Series([1, 1, 1, 1, 1, pd.NA], dtype="Int64")):
+        where = int(np.flatnonzero(pd.isna(weights))[0])
+        with pytest.raises(ValueError, match=rf"sample_weight\[{where}\] is <NA>: missing"):
+            LSTMRegressor(**FAST).fit(X, np.arange(6.0), sample_weight=weights)
+
+
 def test_score_holds_its_targets_to_the_rules_of_fit():
     """score once passed y as it came to scikit-learn's metrics: a masked y
     was scored on its masked values, text and dates on their numbers."""
