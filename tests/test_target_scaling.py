@@ -515,23 +515,32 @@ def test_r2_of_predictions_beyond_float64_of_the_targets_scale_is_minus_inf():
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
-@pytest.mark.parametrize("scored", [1e-100, 1e-152, 1e-160])
-def test_r2_of_predictions_whose_squares_overflow_is_the_true_value(scored):
-    """Predictions 2**512 times the targets' magnitude are finite once scaled
-    to the targets, but their squares overflowed inside scikit-learn: a NumPy
-    RuntimeWarning and -inf, where R² (about -1e304 for 1e-152) is a float."""
+def test_r2_whose_sums_of_squares_overflow_is_the_true_value():
+    """Residuals near 1e154 or weights near the largest float overflowed the
+    sums inside scikit-learn: -inf or NaN (and NumPy's RuntimeWarning) where
+    R² is a float."""
+    from decimal import Decimal, localcontext
+
     from sklstm._regressor import _r2
 
     rng = np.random.RandomState(0)
-    y = rng.normal(size=30)
-    predicted = y + rng.normal(size=30)
-    # The true R², in the targets' own units: predictions divided by their factor.
-    with np.errstate(over="ignore"):  # beyond every float for 1e-160: -inf
-        expected = 1 - np.sum((y - predicted / scored) ** 2) / np.sum((y - y.mean()) ** 2)
-    assert _r2((y * scored)[:, None], predicted[:, None], None) == pytest.approx(expected,
-                                                                               rel=1e-12)
-    # Weights near the largest float overflowed the weighted sums the same way.
-    weights = np.full(30, 1e300)
+    y = rng.normal(size=1000)
+    predicted = y + 0.1 * rng.normal(size=1000)
+    predicted[0] = 3e154  # its square alone is beyond float64
+    with localcontext() as exact:  # an independent transcription, in decimals
+        exact.prec = 60
+        targets, guesses = [Decimal(v) for v in y], [Decimal(v) for v in predicted]
+        mean = sum(targets) / len(targets)
+        expected = 1 - sum((t - g) ** 2 for t, g in zip(targets, guesses)) / sum(
+            (t - mean) ** 2 for t in targets)
+    assert -1e308 < float(expected) < -1e305  # finite, though its sums are not
+    assert _r2(y[:, None], predicted[:, None], None) == pytest.approx(float(expected),
+                                                                       rel=1e-12)
+    predicted[0] = 3e160  # beyond every float: -inf, without a warning
+    assert _r2(y[:, None], predicted[:, None], None) == -np.inf
+    # Equal weights near the largest float score as no weights.
+    predicted[0] = y[0]
+    weights = np.full(1000, 1.5e308)
     assert _r2(y[:, None], predicted[:, None], weights) == pytest.approx(
         r2_score(y, predicted), rel=1e-12)
 
