@@ -1,4 +1,5 @@
-"""Warnings that sklstm emits, so that callers can filter them by category.
+"""Warnings that sklstm emits, so that callers can filter them by category,
+and the errors a caller may want to tell apart from others.
 
 >>> import warnings
 >>> from sklstm.exceptions import IterationLimitWarning
@@ -8,7 +9,7 @@
 
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["DataLayoutWarning", "IterationLimitWarning"]
+__all__ = ["DataLayoutWarning", "IterationLimitWarning", "TooFewCalibrationErrors"]
 
 
 class IterationLimitWarning(ConvergenceWarning):
@@ -30,4 +31,13 @@ class DataLayoutWarning(UserWarning):
     by orders of magnitude (features of different units rather than lags)
     warns too: ``n_channels`` equal to the column count, or a
     ``StandardScaler`` first, reads them as features.
+    """
+
+
+class TooFewCalibrationErrors(ValueError):
+    """A forecaster's calibration errors cannot give the interval or quantile
+    level asked for: there are none (too few rows to calibrate on, or
+    ``calibration=None``), or too few at some step for a level that far
+    from 0.5. A ValueError; :func:`sklstm.forecasting.backtest` catches it
+    to say that more rows before a fold's origins cure it.
     """

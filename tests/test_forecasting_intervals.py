@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 
 from sklstm.datasets import load_co2, load_sunspots
+from sklstm.exceptions import TooFewCalibrationErrors
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest
 from sklstm.forecasting._intervals import conformal_bounds, conformal_quantiles
 
@@ -100,9 +101,11 @@ def test_conformal_bound_is_the_ceil_rank_order_statistic():
     # ceil(10 * 0.9) = 9th smallest |e| = 9; ceil(10 * 0.8) = 8.
     assert_array_equal(conformal_bounds(point, signed, 0.9), ([[91.0]], [[109.0]]))
     assert_array_equal(conformal_bounds(point, signed, 0.8), ([[92.0]], [[108.0]]))
-    with pytest.raises(ValueError, match=r"coverage=0\.95 needs at least 19 "
+    # Public as its own type, a ValueError, for callers to tell it apart.
+    with pytest.raises(TooFewCalibrationErrors, match=r"coverage=0\.95 needs at least 19 "
                        r"calibration errors per step; step 1 has 9"):
         conformal_bounds(point, signed, 0.95)
+    assert issubclass(TooFewCalibrationErrors, ValueError)
 
 
 @pytest.mark.parametrize("level", [0.9999, 0.999, 0.95, 0.9, 0.7, 0.5, 0.3, 0.05, 0.001])

@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
+from ..exceptions import TooFewCalibrationErrors
 from ._columns import (
     _names, as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
 )
@@ -30,14 +31,6 @@ __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
 
 # A nominal coverage, for backtest and predict_interval.
 COVERAGE_CONSTRAINT = Interval(Real, 0, 1, closed="neither")
-
-
-class TooFewCalibrationErrors(ValueError):
-    """The intervals' refusal (``_intervals``) of a level that a model's
-    calibration errors cannot give: there are none (too few fit rows to
-    calibrate, or ``calibration=None``), or too few per step. In a backtest,
-    which refuses ``calibration=None`` first, more rows before a fold's
-    origins cure it."""
 
 
 def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=None,

@@ -53,10 +53,8 @@ from .._fitted_state import check_float_array
 from .._param_validation import (
     Interval, Options, level_value, one_number, quantile_levels, validate_params,
 )
-from ._backtest import (
-    COVERAGE_CONSTRAINT, TooFewCalibrationErrors, forecast_errors, observed_targets,
-    rolling_forecasts,
-)
+from ..exceptions import TooFewCalibrationErrors
+from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
 from ._columns import per_target_frame
 
 __all__ = ["CALIBRATION_CONSTRAINTS", "IntervalsMixin", "calibration_folds", "check_step_array"]
