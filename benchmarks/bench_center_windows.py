@@ -63,6 +63,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cli import random_seed  # noqa: E402
 from sklstm.datasets import load_co2, load_sunspots  # noqa: E402
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest  # noqa: E402
 
@@ -82,7 +84,7 @@ def rolling_mae(forecaster, series):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+    parser.add_argument("--seeds", type=random_seed, nargs="+", default=[0, 1, 2],
                         help="random_state of each fit; the score is their mean")
     seeds = parser.parse_args(argv).seeds
     print(f"{'series':9s} {'transform':>9s} {'forecaster':>10s} {'center=False':>13s} "

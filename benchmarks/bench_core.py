@@ -87,6 +87,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cli import positive_int  # noqa: E402
 from _memory import traced_peak  # noqa: E402
 from sklstm import LSTMRegressor
 from sklstm._inference import predict_logits
@@ -503,8 +504,8 @@ def main(argv=None):
     parser.add_argument("--sections", nargs="+", default=SECTIONS, choices=SECTIONS)
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--dtypes", nargs="+", default=["float32", "float64"], choices=["float32", "float64"])
-    parser.add_argument("--repeat", type=int, default=None, help="timed runs per side (default: per section and config)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS / torch threads")
+    parser.add_argument("--repeat", type=positive_int, default=None, help="timed runs per side (default: per section and config)")
+    parser.add_argument("--threads", type=positive_int, default=os.cpu_count(), help="BLAS / torch threads")
     parser.add_argument("--no-torch", action="store_true", help="skip the torch comparison")
     parser.add_argument("--clock", choices=list(CLOCK), default="wall", help="time_block's clock")
     args = parser.parse_args(argv)

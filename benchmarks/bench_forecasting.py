@@ -181,7 +181,6 @@ against 0.754, 0.576 against 0.541).
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -195,7 +194,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cli import json_object, level, random_seed  # noqa: E402
 from sklstm.datasets import load_co2, load_sunspots  # noqa: E402
+from sklstm.exceptions import TooFewCalibrationErrors  # noqa: E402
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest  # noqa: E402
 
 # name: (season or None, window, horizon, test rows)
@@ -283,7 +285,7 @@ def model_mae(forecaster, data, initial, horizon, coverage=None):
             result = backtest(forecaster, data, initial=initial, step=1, horizon=horizon,
                               refit=False, coverage=coverage)
             covered = np.nan if coverage is None else float(result.forecasts["covered"].mean())
-        except ValueError:  # too few calibration errors for the level (a short series)
+        except TooFewCalibrationErrors:  # for the level, on a short series
             result = backtest(forecaster, data, initial=initial, step=1, horizon=horizon,
                               refit=False)
             covered = np.nan
@@ -348,9 +350,7 @@ def _calibrated(fitted, horizon, level, history):
         for symmetric in (True, False):
             fitted.predict_quantiles(horizon, quantiles=[level], symmetric=symmetric,
                                      history=history)
-    except ValueError as error:
-        if "calibration errors" not in str(error):
-            raise
+    except TooFewCalibrationErrors:
         return False
     return True
 
@@ -417,13 +417,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--series", nargs="+", default=list(SERIES), choices=list(SERIES),
                         metavar="NAME")
-    parser.add_argument("--params", type=json.loads, default={},
+    parser.add_argument("--params", type=json_object, default={},
                         help="JSON object of forecaster parameters, e.g. "
                              "'{\"regressor__alpha\": 1.0}'")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--seeds", type=random_seed, nargs="+", default=[0])
     parser.add_argument("--tune", action="store_true",
                         help="score inside the rows before each test part")
-    parser.add_argument("--coverage", type=float, default=None,
+    parser.add_argument("--coverage", type=level, default=None,
                         help="also the share of the truth inside the LSTMs' intervals of "
                              "this nominal coverage, e.g. 0.8")
     parser.add_argument("--quantiles", action="store_true",

@@ -326,14 +326,13 @@ Run::
     python benchmarks/bench_future_covariates.py --tune    # the validation grid
     python benchmarks/bench_future_covariates.py --tune-regularisation --data-seeds 0 1 2 3 4 5
     python benchmarks/bench_future_covariates.py --learning-curve
-    python benchmarks/bench_future_covariates.py --tune-regularisation \
-        --candidates "adam, recurrent 0.2" --data-seeds 0 1 2 3 4 5 --price centered-log \
+    python benchmarks/bench_future_covariates.py --tune-regularisation \\
+        --candidates "adam, recurrent 0.2" --data-seeds 0 1 2 3 4 5 --price centered-log \\
         --validation-days 540 720
 """
 
 import argparse
 import itertools
-import json
 import sys
 import time
 import warnings
@@ -347,6 +346,8 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cli import json_object, random_seed  # noqa: E402
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor  # noqa: E402
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster  # noqa: E402
 from sklstm.forecasting._direct import _DEFAULT_ENCODER_DECODER_PARAMS  # noqa: E402
@@ -700,7 +701,7 @@ def main():
                         help="score the candidate settings on the training days")
     parser.add_argument("--decoder-state", choices=("encoder", "zeros"), default="encoder",
                         help="decoder_state of the encoder-decoder (default: its default)")
-    parser.add_argument("--encoder-decoder-params", default="{}",
+    parser.add_argument("--encoder-decoder-params", type=json_object, default={},
                         help="parameters of the encoder-decoder over its default, a JSON "
                         'object: \'{"solver": "lbfgs", "max_iter": 100, '
                         '"recurrent_dropout": 0}\' is the former default')
@@ -710,7 +711,7 @@ def main():
     parser.add_argument("--candidates", nargs="+", choices=list(REGULARISATION_CANDIDATES),
                         metavar="NAME", help="with --tune-regularisation: the candidates to "
                         "score (default: all)")
-    parser.add_argument("--data-seeds", type=int, nargs="+", default=[0],
+    parser.add_argument("--data-seeds", type=random_seed, nargs="+", default=[0],
                         help="draws of the synthetic data to run on (default: 0)")
     parser.add_argument("--log-centered-only", action="store_true",
                         help='run target_transform="log" with center_windows=True only')
@@ -729,12 +730,22 @@ def main():
     args = parser.parse_args()
     if args.price != "raw" and (args.tune or args.learning_curve):
         parser.error("--price goes with the test comparison and --tune-regularisation only")
+    # Options of one mode are refused in the others, where nothing would read them.
+    if not args.tune_regularisation and (
+            args.candidates or args.validation_days != [N_VALIDATION_FIT, N_TRAIN]):
+        parser.error("--candidates and --validation-days go with --tune-regularisation only")
+    if (args.tune_regularisation or args.learning_curve) and (
+            args.decoder_state != "encoder" or args.encoder_decoder_params):
+        parser.error("--decoder-state and --encoder-decoder-params go with the test "
+                     "comparison and --tune only")
+    if args.tune and args.encoder_decoder_params:
+        parser.error("--encoder-decoder-params goes with the test comparison only")
     validation_fit, validation_end = args.validation_days
     if not WINDOW + HORIZON < validation_fit < validation_end - HORIZON <= N_TRAIN - HORIZON:
         parser.error(f"--validation-days needs {WINDOW + HORIZON} < FIT < END - {HORIZON} and "
                      f"END <= {N_TRAIN}, got {validation_fit} {validation_end}")
     encoder_decoder_params = {"decoder_state": args.decoder_state,
-                              **json.loads(args.encoder_decoder_params)}
+                              **args.encoder_decoder_params}
     settings = list(itertools.product(TARGET_TRANSFORMS, CENTER_WINDOWS))
     if args.log_centered_only:
         settings = [("log", True)]

@@ -5,8 +5,8 @@ Run ``python benchmarks/bench_long_sequences.py`` (``--help`` for options).
 What is measured
 ----------------
 For each length ``T`` of ``--lengths``, an ``LSTMRegressor`` (Adam, one
-layer of ``--hidden`` units, ``--n-samples`` univariate sequences in one
-mini-batch) is trained for ``--epochs`` epochs and then predicts the
+layer of ``--hidden`` units, ``--n-samples`` univariate sequences, in one
+mini-batch up to 64 of them) is trained for ``--epochs`` epochs and then predicts the
 training sequences:
 
 - ``fit s/epoch`` and ``predict s``: wall-clock times, median of
@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cli import positive_int  # noqa: E402
 from _memory import traced_peak  # noqa: E402
 from sklstm import LSTMRegressor  # noqa: E402
 
@@ -53,12 +54,12 @@ def make_model(args, epochs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lengths", type=int, nargs="+", default=[1000, 2500, 5000, 10000])
-    parser.add_argument("--n-samples", type=int, default=4)
-    parser.add_argument("--hidden", type=int, default=8)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
+    parser.add_argument("--lengths", type=positive_int, nargs="+", default=[1000, 2500, 5000, 10000])
+    parser.add_argument("--n-samples", type=positive_int, default=4)
+    parser.add_argument("--hidden", type=positive_int, default=8)
+    parser.add_argument("--epochs", type=positive_int, default=2)
+    parser.add_argument("--repeat", type=positive_int, default=3)
+    parser.add_argument("--threads", type=positive_int, default=1, help="BLAS threads")
     args = parser.parse_args(argv)
 
     print(

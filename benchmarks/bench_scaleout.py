@@ -32,6 +32,8 @@ from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cli import positive_int  # noqa: E402
 from sklstm import LSTMRegressor  # noqa: E402
 
 
@@ -68,15 +70,17 @@ def run(args, X, y, n_jobs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n-samples", type=int, default=240)
-    parser.add_argument("--timesteps", type=int, default=30)
-    parser.add_argument("--hidden", type=int, default=8, help="units of the smaller grid point")
-    parser.add_argument("--max-iter", type=int, default=15, help="epochs of each fit")
-    parser.add_argument("--cv", type=int, default=3)
-    parser.add_argument("--n-jobs", type=int, nargs="+", default=[2])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=cpu_count(), help="BLAS threads of n_jobs=1")
+    parser.add_argument("--n-samples", type=positive_int, default=240)
+    parser.add_argument("--timesteps", type=positive_int, default=30)
+    parser.add_argument("--hidden", type=positive_int, default=8, help="units of the smaller grid point")
+    parser.add_argument("--max-iter", type=positive_int, default=15, help="epochs of each fit")
+    parser.add_argument("--cv", type=positive_int, default=3)
+    parser.add_argument("--n-jobs", type=positive_int, nargs="+", default=[2])
+    parser.add_argument("--repeat", type=positive_int, default=3)
+    parser.add_argument("--threads", type=positive_int, default=cpu_count(), help="BLAS threads of n_jobs=1")
     args = parser.parse_args(argv)
+    if args.cv < 2:
+        parser.error(f"--cv must be at least 2 (folds of GridSearchCV), got {args.cv}")
 
     X, y = make_data(args.n_samples, args.timesteps)
     print(
