@@ -27,8 +27,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._checks import check_positive_int, quoted
 from ._fitted_state import (
     check_before_saving, check_head, check_input_statistics, check_layer_arrays,
-    check_layer_shapes, load_refusal, load_staged, rng_from_saved, saved_rng, scratch_copy,
-    with_class_name,
+    check_layer_shapes, load_refusal, load_staged, replace_state, rng_from_saved, saved_rng,
+    scratch_copy, with_class_name,
 )
 from ._inference import chunk_slices
 from ._loss import Network, Objective
@@ -590,13 +590,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return {name: value for name, value in vars(self).items() if self._is_fitted_name(name)}
 
     def _commit(self, fitted):
-        """Replace all fitted state with ``fitted`` (name -> value), in one step."""
+        """Replace all fitted state with ``fitted`` (name -> value), in one step
+        (see :func:`~sklstm._fitted_state.replace_state`)."""
         unknown = [name for name in fitted if not self._is_fitted_name(name)]
         if unknown:
             raise RuntimeError(f"Not declared as fitted state: {unknown}.")
-        for name in self._fitted_state():
-            del self.__dict__[name]
-        self.__dict__.update(fitted)
+        kept = {name: value for name, value in vars(self).items()
+                if not self._is_fitted_name(name)}
+        replace_state(self, {**kept, **fitted})
 
     def _architecture(self, names=None):
         """The current values of the architecture parameters (or of ``names``), normalised."""

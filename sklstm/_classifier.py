@@ -14,6 +14,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseLSTM
 from ._checks import quoted
+from ._fitted_state import reads_one_state
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
 from ._weights import (
@@ -515,6 +516,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return (z[..., 0] > 0).astype(int)
         return z.argmax(axis=-1)
 
+    @reads_one_state
     def predict_proba(self, X):
         """Class probabilities of sequences.
 
@@ -534,6 +536,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         z, seqs = self._logits(X)
         return self._per_step_output(class_probabilities(z, multilabel=self._multilabel), seqs)
 
+    @reads_one_state
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without underflow.
 
@@ -549,6 +552,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         log_proba = class_probabilities(z, multilabel=self._multilabel, log=True)
         return self._per_step_output(log_proba, seqs)
 
+    @reads_one_state
     def predict(self, X):
         """Predict class labels of sequences.
 
@@ -576,6 +580,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return [labels[k, :n] for k, n in enumerate(seqs.lengths)]
         return seqs.reorder_steps(labels) if self.return_sequences else labels
 
+    @reads_one_state
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of the predictions.
 

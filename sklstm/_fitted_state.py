@@ -9,6 +9,7 @@ arrives, not deep inside NumPy at predict, and never predicts silently wrong.
 A wrong type raises TypeError, a wrong value (shape, NaN, range) ValueError.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -19,7 +20,8 @@ from ._params import layer_shapes
 __all__ = [
     "check_float_array", "check_head", "check_input_statistics",
     "check_layer_arrays", "check_layer_shapes", "check_positive", "load_staged",
-    "rng_from_saved", "saved_rng", "scratch_copy", "with_class_name",
+    "reads_one_state", "replace_state", "rng_from_saved", "saved_rng", "scratch_copy",
+    "with_class_name",
 ]
 
 
@@ -30,6 +32,33 @@ def scratch_copy(owner):
     copied = object.__new__(type(owner))
     copied.__dict__.update(owner.__dict__)
     return copied
+
+
+def replace_state(owner, state):
+    """Give ``owner`` the attributes ``state`` (name -> value) in one step.
+
+    The instance dictionary is swapped, not updated name by name: a call
+    reading the model in another thread (a prediction served while
+    ``partial_fit`` learns) reads the old state or the new one, never an
+    old attribute beside a new one, nor a model between the two that was
+    never fitted.
+    """
+    owner.__dict__ = dict(state)
+
+
+def reads_one_state(method):
+    """Run the read-only ``method`` on a snapshot of its model's attributes.
+
+    A fit commits its state in one step (:func:`replace_state`); a
+    prediction reads many attributes one after another, and read from the
+    model itself, could read some from before a commit in another thread
+    and some from after it. The snapshot is a shallow copy, taken at once.
+    """
+    @functools.wraps(method)
+    def on_a_snapshot(self, *args, **kwargs):
+        return method(scratch_copy(self), *args, **kwargs)
+
+    return on_a_snapshot
 
 
 def load_staged(owner, state):

@@ -276,3 +276,60 @@ def test_fits_in_threads_leave_the_process_blas_threads_alone(monkeypatch):
         assert _blas_counts() == found
     for a, b in zip(serial, threaded):  # and the results are the same bit for bit
         assert_array_equal(a, b)
+
+
+def _served_while_refit(model, fit_a, fit_b, predict, n_refits=60):
+    """Predictions from two threads while the main thread refits ``model``
+    between two fits: the distinct results seen, and the errors raised."""
+    seen, errors, stop = [], [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                seen.append(predict(model))
+            except Exception as exc:  # noqa: BLE001 - what a server would see
+                errors.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    threads = [threading.Thread(target=serve) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for k in range(n_refits):
+            (fit_b if k % 2 == 0 else fit_a)(model)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        sys.setswitchinterval(interval)
+    return seen, errors
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_model_refit_while_it_serves_predicts_with_the_old_state_or_the_new(method):
+    """A fit committed its state name by name: predictions served from other
+    threads meanwhile mixed two models' attributes (standardisation of one,
+    weights of the other), or raised "never fitted"."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(64, 10, 1))
+    y = X[:, -3:, 0].sum(axis=1)
+    X_b, y_b = X * 100 + 50, 1000 + 50 * y
+    params = dict(hidden_layer_sizes=(4,), max_iter=1, random_state=0, early_stopping=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if method == "fit":
+            model = LSTMRegressor(**params).fit(X, y)
+            expected = [LSTMRegressor(**params).fit(X, y).predict(X[:4]),
+                        LSTMRegressor(**params).fit(X_b, y_b).predict(X[:4])]
+            seen, errors = _served_while_refit(
+                model, lambda m: m.fit(X, y), lambda m: m.fit(X_b, y_b),
+                lambda m: m.predict(X[:4]))
+            mixed = [p for p in seen if not any(np.array_equal(p, e) for e in expected)]
+            assert not mixed, f"{len(mixed)} of {len(seen)} mixed, e.g. {mixed[0]}"
+        else:
+            model = LSTMRegressor(**params).partial_fit(X, y)
+            seen, errors = _served_while_refit(
+                model, lambda m: m.partial_fit(X, y), lambda m: m.partial_fit(X, y),
+                lambda m: m.predict(X[:4]))
+    assert seen and not errors, errors[:3]

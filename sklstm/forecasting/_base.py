@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import BaseLSTM
 from .._fitted_state import (
     check_before_saving, check_float_array, check_positive, load_refusal, load_staged,
-    scratch_copy, with_class_name,
+    reads_one_state, replace_state, scratch_copy, with_class_name,
 )
 from .._param_validation import (
     BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
@@ -717,7 +717,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         staged._fit_model(frame, roles, freq, values, setup)
         staged._calibrate(frame, setup)
         staged._store_in_sample(frame)
-        self.__dict__.update(vars(staged))
+        replace_state(self, vars(staged))
         return self
 
     def _refuse_y(self, y, method):
@@ -1215,6 +1215,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     # -- evaluation ------------------------------------------------------------
 
+    @reads_one_state
     def score(self, data, y=None):
         """Negative mean absolute error of the forecast of the rows after the history.
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from .._encoder_decoder import LSTMEncoderDecoderRegressor
+from .._fitted_state import reads_one_state
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster, nested_models
 from ._columns import _names
 from ._windows import WINDOW_CONSTRAINTS, window_X
@@ -257,6 +258,7 @@ class DirectForecaster(BaseForecaster):
         )
         return pred.reshape(len(origins), setup.horizon, n_targets)[:, :n_steps]
 
+    @reads_one_state
     def predict(self, horizon=None, *, future=None, history=None):
         """Forecast the steps after the end of the history.
 

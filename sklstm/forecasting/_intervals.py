@@ -49,7 +49,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .._checks import check_flag
-from .._fitted_state import check_float_array
+from .._fitted_state import check_float_array, reads_one_state
 from .._param_validation import (
     Interval, Options, level_value, one_number, quantile_levels, validate_params,
 )
@@ -360,6 +360,7 @@ class IntervalsMixin:
         """How to calibrate ``n_steps`` steps."""
         return "refit with a larger horizon."
 
+    @reads_one_state
     def predict_interval(self, horizon=None, *, coverage=0.9, future=None, history=None):
         """Forecast with a split-conformal prediction interval per step.
 
@@ -400,6 +401,7 @@ class IntervalsMixin:
         bounds = self._interval_bounds(point, coverage)
         return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
 
+    @reads_one_state
     def predict_quantiles(
         self, horizon=None, *, quantiles=(0.1, 0.5, 0.9), symmetric=True, future=None,
         history=None,

@@ -5,6 +5,7 @@ from numbers import Integral
 import numpy as np
 
 from .._encoder_decoder import LSTMEncoderDecoderRegressor
+from .._fitted_state import reads_one_state
 from .._param_validation import Interval
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster, nested_models
 from ._columns import _names
@@ -196,6 +197,7 @@ class RecursiveForecaster(BaseForecaster):
             return min(n_rows, self._setup.gap + 1)
         return n_rows
 
+    @reads_one_state
     def predict(self, horizon=None, *, future=None, history=None):
         """Forecast the steps after the end of the history, one at a time.
 
