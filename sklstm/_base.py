@@ -27,8 +27,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._checks import check_positive_int, quoted
 from ._fitted_state import (
     check_before_saving, check_head, check_input_statistics, check_layer_arrays,
-    check_layer_shapes, load_refusal, load_staged, replace_state, rng_from_saved, saved_rng,
-    scratch_copy, with_class_name,
+    check_layer_shapes, load_refusal, load_staged, reads_one_state, replace_state,
+    rng_from_saved, saved_rng, scratch_copy, with_class_name,
 )
 from ._inference import chunk_slices
 from ._loss import Network, Objective
@@ -674,6 +674,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             super(BaseLSTM, scratch_copy(self)).set_params(**unknown)
         return super().set_params(**params)
 
+    @reads_one_state  # checked and copied from one state, whatever a fit commits meanwhile
     def __getstate__(self):
         if "coefs_" in vars(self):
             check_before_saving(self, self._check_fitted_state)

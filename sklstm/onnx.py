@@ -148,6 +148,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 from ._base import table_layout
 from ._checks import quoted
+from ._fitted_state import scratch_copy
 from ._lstm import largest_safe_input
 from ._validation import is_list_of_sequences
 from ._warnings import silenced
@@ -1019,7 +1020,9 @@ def _target_mapping(mean, scale, dtype):
 
 def _convert(scope, operator, container):
     """skl2onnx converter of LSTMRegressor and LSTMClassifier."""
-    net = _describe(operator.raw_operator)
+    # One state read throughout, whatever a fit in another thread commits.
+    estimator = scratch_copy(operator.raw_operator)
+    net = _describe(estimator)
     g = _Graph(scope, container)
     if g.opset < _MIN_OPSET:
         raise ValueError(f"sklstm.onnx needs target_opset >= {_MIN_OPSET}, got {g.opset}.")
@@ -1028,7 +1031,6 @@ def _convert(scope, operator, container):
     # Once per graph: a bisection over the float32 values (about 0.4 s for
     # three layers of 512 units), which _describe's other callers need not.
     # The estimator's own layers and flag (_describe checked it is the fitted one).
-    estimator = operator.raw_operator
     largest_input = largest_safe_input(estimator.coefs_, np.float32,
                                        bidirectional=bool(estimator.bidirectional))
     steps, seq_lens, padded, invalid, n_steps = _emit_input(
@@ -1076,7 +1078,7 @@ def _only_input(operator):
 def _calculate_shapes(operator):
     """skl2onnx shape calculator: outputs shaped as predict_proba and predict
     (a regressor's with its targets' axis, one target too)."""
-    net = _describe(operator.raw_operator)
+    net = _describe(scratch_copy(operator.raw_operator))
     x = _only_input(operator)
     rank, _, net = _input_form(x, net)
     shape = list(x.type.shape)
@@ -1260,6 +1262,7 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     True
     """
     target_opset = _check_target_opset(target_opset)
+    estimator = scratch_copy(estimator)  # one state, whatever a fit commits meanwhile
     net = _describe(estimator)  # refuse before touching X_example
     rank, dtype, n_columns = _example_form(X_example, estimator)
     shape = [None, n_columns] if rank == 2 else _sequence_shape(net, len(net.mean))

@@ -18,6 +18,7 @@ from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
+from sklstm.exceptions import TooFewCalibrationErrors
 from sklstm.forecasting import (
     BacktestResult,
     DirectForecaster,
@@ -644,7 +645,9 @@ def test_too_few_calibration_errors_in_an_early_fold_are_named_with_the_fold(mak
     # refit", as of a model they had fitted, with no word of backtest,
     # the fold or initial.
     forecaster = make(RecursiveForecaster, window=4, target="y", calibration_horizon=3)
-    with pytest.raises(ValueError, match=r"^backtest, with the model of the origins from label "
+    # Its own type still, for a caller to tell it apart from other refusals.
+    with pytest.raises(TooFewCalibrationErrors, match=r"^backtest, with the model of the "
+                                                      r"origins from label "
                                          r"2021-01-21 00:00:00 \(fitted on the rows up to label "
                                          r"2021-01-21 00:00:00\): coverage=0\.9 "
                                          r"needs at least 9 calibration errors.*raise "

@@ -321,7 +321,7 @@ def backtest(
             try:
                 bounds = fold_model._interval_bounds(forecasts, coverage)
             except TooFewCalibrationErrors as exc:
-                raise ValueError(
+                raise TooFewCalibrationErrors(
                     f"{exc} Here the fold's model is fitted on the rows before its "
                     f"origins: raise initial={int(initial)} to give the first folds more."
                 ) from None

@@ -1299,17 +1299,20 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                                 names=["target", "step"])
 
     @property
+    @reads_one_state
     def fitted_values_(self):
         """In-sample forecasts of every training origin (see Attributes)."""
         return self._in_sample_frame("fitted")
 
     @property
+    @reads_one_state
     def residuals_(self):
         """In-sample errors, truth - ``fitted_values_`` (see Attributes)."""
         return self._in_sample_frame("residuals")
 
     # -- saving ------------------------------------------------------------------
 
+    @reads_one_state  # checked and copied from one state, whatever a fit commits meanwhile
     def __getstate__(self):
         """State of plain values only (arrays, numbers, strings), so that
         skops can save a fitted forecaster and trust everything in it."""
