@@ -17,11 +17,21 @@ def positive_int(text):
     return value
 
 
-def random_seed(text):
-    """A random seed NumPy's RandomState takes: an int in [0, 2**32 - 1]."""
+def worker_count(text):
+    """joblib's n_jobs: an int >= 1, or -1 for every core."""
     value = _parsed(int, text, "an int")
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be an int in [0, 2**32 - 1], got {text}")
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1, or -1 for every core, got {text}")
+    return value
+
+
+def random_seed(text):
+    """A random seed: an int in [0, 2**31 - 1], which leaves room below
+    NumPy's limit of 2**32 - 1 for the seeds a benchmark derives from it
+    (``1000 + seed``, ``seed + 2``)."""
+    value = _parsed(int, text, "an int")
+    if not 0 <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"must be an int in [0, 2**31 - 1], got {text}")
     return value
 
 

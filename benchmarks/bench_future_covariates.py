@@ -730,7 +730,16 @@ def main():
     args = parser.parse_args()
     if args.price != "raw" and (args.tune or args.learning_curve):
         parser.error("--price goes with the test comparison and --tune-regularisation only")
-    # Options of one mode are refused in the others, where nothing would read them.
+    # One mode a run, and each mode's options refused in the others, where
+    # nothing would read them.
+    modes = [name for name in ("tune", "tune_regularisation", "learning_curve")
+             if getattr(args, name)]
+    if len(modes) > 1:
+        parser.error("--tune, --tune-regularisation and --learning-curve are modes of "
+                     "their own: give one")
+    if args.log_centered_only and (args.tune or args.learning_curve):
+        parser.error("--log-centered-only goes with the test comparison and "
+                     "--tune-regularisation only")
     if not args.tune_regularisation and (
             args.candidates or args.validation_days != [N_VALIDATION_FIT, N_TRAIN]):
         parser.error("--candidates and --validation-days go with --tune-regularisation only")

@@ -26,14 +26,14 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, cpu_count, delayed
+from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cli import positive_int  # noqa: E402
+from _cli import positive_int, worker_count  # noqa: E402
 from sklstm import LSTMRegressor  # noqa: E402
 
 
@@ -75,12 +75,13 @@ def main(argv=None):
     parser.add_argument("--hidden", type=positive_int, default=8, help="units of the smaller grid point")
     parser.add_argument("--max-iter", type=positive_int, default=15, help="epochs of each fit")
     parser.add_argument("--cv", type=positive_int, default=3)
-    parser.add_argument("--n-jobs", type=positive_int, nargs="+", default=[2])
+    parser.add_argument("--n-jobs", type=worker_count, nargs="+", default=[2])
     parser.add_argument("--repeat", type=positive_int, default=3)
     parser.add_argument("--threads", type=positive_int, default=cpu_count(), help="BLAS threads of n_jobs=1")
     args = parser.parse_args(argv)
     if args.cv < 2:
         parser.error(f"--cv must be at least 2 (folds of GridSearchCV), got {args.cv}")
+    args.n_jobs = [effective_n_jobs(n) for n in args.n_jobs]  # -1: every core, counted
 
     X, y = make_data(args.n_samples, args.timesteps)
     print(
