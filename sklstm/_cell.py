@@ -20,7 +20,8 @@ from functools import lru_cache
 import numpy as np
 
 from ._checks import (
-    cast_finite, check_flag, check_float_dtype, check_sequence_of, largest_magnitude, real_array,
+    cast_finite, check_flag, check_float_dtype, check_sequence_of, largest_magnitude, quoted,
+    real_array,
 )
 
 # Gates a variant removes (Greff et al. 2017, section 3: the gate is fixed
@@ -45,6 +46,13 @@ def check_cell(gate_variant=None, coupled=False):
     ValueError
         For an unknown variant, or NIG or NFG with the coupled gate.
     """
+    # A name or None: an array compares element-wise with `in` (a 1-element
+    # one passed, and failed deep inside), pd.NA has no truth value.
+    if not (gate_variant is None or isinstance(gate_variant, str)):
+        raise TypeError(
+            f"gate_variant must be one of {GATE_VARIANTS}, got {type(gate_variant).__name__} "
+            f"{quoted(gate_variant)}."
+        )
     if gate_variant not in GATE_VARIANTS:
         raise ValueError(f"gate_variant must be one of {GATE_VARIANTS}, got {gate_variant!r}.")
     if coupled and gate_variant in _NOT_WITH_COUPLED:

@@ -33,10 +33,10 @@ def check_float_dtype(dtype, name="dtype"):
     try:
         # np.dtype(None) is float64: None is refused, not read as a default.
         checked = None if dtype is None else np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError, OverflowError):  # not a dtype (an int beyond 4300 digits)
         checked = None
     if checked is None or checked not in FLOAT_DTYPES:  # dtype == None is float64's
-        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}.")
+        raise TypeError(f"{name} must be float32 or float64, got {quoted(dtype)}.")
     return checked
 
 
@@ -156,9 +156,9 @@ def check_positive_int(value, name):
 def check_rate(rate, name):
     """A dropout rate as a float in [0, 1)."""
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"{name} must be a float in [0, 1), got {rate!r}.")
+        raise TypeError(f"{name} must be a float in [0, 1), got {quoted(rate)}.")
     if not 0 <= rate < 1:
-        raise ValueError(f"{name} must lie in [0, 1), got {rate!r}.")
+        raise ValueError(f"{name} must lie in [0, 1), got {quoted(rate)}.")
     return float(rate)
 
 
@@ -168,7 +168,7 @@ def check_flag(value, name):
     Truthiness would read the string "no" as True.
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}.")
+        raise TypeError(f"{name} must be True or False, got {quoted(value)}.")
     return bool(value)
 
 

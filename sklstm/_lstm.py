@@ -321,6 +321,7 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
         A value of ``dtype``: its largest value when nothing overflows, -1.0
         when the weights alone may overflow whatever x (every input refused).
     """
+    check_cell(gate_variant)
     if gate_variant == "NOAF":
         raise ValueError("largest_safe_input needs a bounded state: NOAF's grows with the "
                          "number of steps.")

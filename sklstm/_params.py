@@ -12,7 +12,7 @@ import numpy as np
 
 from ._checks import (
     byte_size, cast_finite, check_flag, check_float_dtype, check_indexable, check_positive_int,
-    check_rng, check_sequence_of, memory_refused,
+    check_rng, check_sequence_of, memory_refused, quoted,
 )
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
@@ -298,7 +298,8 @@ def init_lstm_layers(
     except OverflowError:  # a Python int beyond float64 (10**400)
         finite = False
     if not finite:
-        raise ValueError(f"forget_bias must be a finite {np.dtype(dtype)}, got {forget_bias!r}.")
+        raise ValueError(f"forget_bias must be a finite {np.dtype(dtype)}, "
+                         f"got {quoted(forget_bias)}.")
     blocks = gate_blocks(coupled, gate_variant)
     shapes = layer_shapes(
         n_features, hidden_sizes, peephole=peephole, coupled=coupled,

@@ -1262,7 +1262,8 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     True
     """
     target_opset = _check_target_opset(target_opset)
-    estimator = scratch_copy(estimator)  # one state, whatever a fit commits meanwhile
+    if type(estimator) in (LSTMRegressor, LSTMClassifier):  # others: _describe says what it takes
+        estimator = scratch_copy(estimator)  # one state, whatever a fit commits meanwhile
     net = _describe(estimator)  # refuse before touching X_example
     rank, dtype, n_columns = _example_form(X_example, estimator)
     shape = [None, n_columns] if rank == 2 else _sequence_shape(net, len(net.mean))

@@ -680,8 +680,8 @@ def test_a_weight_set_to_none_is_missing(key):
 
 @pytest.mark.parametrize("call, exc, match", [
     (lambda: gate_blocks("no"), TypeError, r"coupled must be True or False, got 'no'"),
-    (lambda: gate_blocks(False, ["NIG"]), ValueError, r"gate_variant must be one of"),
-    (lambda: layer_shapes(2, (3,), gate_variant=["NIG"]), ValueError, r"gate_variant must be"),
+    (lambda: gate_blocks(False, ["NIG"]), TypeError, r"gate_variant must be one of"),
+    (lambda: layer_shapes(2, (3,), gate_variant=["NIG"]), TypeError, r"gate_variant must be"),
 ])
 def test_gate_layout_arguments_are_checked_before_the_cache(call, exc, match):
     # "no" was read as True (the coupled layout); a list failed in lru_cache.
@@ -888,3 +888,41 @@ def test_peepholes_on_a_cell_state_near_the_largest_float_saturate_without_a_war
     assert_array_equal(outputs, expected)
     assert_array_equal(predicted, expected)
     assert all(np.isfinite(g).all() for g in grads["layers"][0].values())
+
+
+@pytest.mark.parametrize("gate_variant", [
+    np.array(["NIG"]), np.array(["NIG", "NFG"]), np.array([None]), pd.NA, 10**5000,
+], ids=["one-element array", "array", "array of None", "pd.NA", "huge int"])
+def test_a_gate_variant_that_is_no_name_is_refused_by_name(gate_variant):
+    # `in` compares an array element-wise: a one-element array passed the
+    # check and failed at a cache lookup ("unhashable type"), a longer one
+    # and pd.NA failed on their truth value.
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(2, [3], rng)
+    X = rng.normal(size=(2, 4, 2))
+    for call in (lambda: lstm_forward(X, layers, gate_variant=gate_variant),
+                 lambda: largest_safe_input(layers, np.float64, gate_variant=gate_variant),
+                 lambda: gate_blocks(False, gate_variant)):
+        with pytest.raises(TypeError, match=r"^gate_variant must be one of \(None, 'NIG'"):
+            call()
+
+
+def test_ints_too_long_to_write_are_quoted_by_the_cores_checks():
+    # Python refuses to write an int beyond 4300 digits: quoting one replaced
+    # the message with its own "Exceeds the limit".
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(2, [3], rng)
+    X = rng.normal(size=(2, 4, 2))
+    huge = 10**5000
+    refused = [
+        (lambda: lstm_forward(X, layers, return_sequences=huge), TypeError, "return_sequences"),
+        (lambda: draw_dropout_masks(rng, 2, [(2, 3)], huge, 0.0, np.float64), ValueError,
+         "dropout must lie in"),
+        (lambda: init_lstm_layers(2, [3], rng, dtype=huge), TypeError, "dtype must be float32"),
+        (lambda: init_lstm_layers(2, [3], rng, forget_bias=huge), ValueError,
+         "forget_bias must be a finite float64"),
+    ]
+    for call, error, match in refused:
+        with pytest.raises(error, match=match) as caught:
+            call()
+        assert "<an int of 5001 digits>" in str(caught.value)

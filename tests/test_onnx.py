@@ -1161,3 +1161,12 @@ def test_a_channels_first_model_exports_a_graph_that_reads_channels_first(cls, p
                                          rf"\[None, {C}, None\]"):
         skl2onnx.to_onnx(model, initial_types=[
             ("X", skl2onnx.common.data_types.FloatTensorType([None, T, C]))])
+
+
+@pytest.mark.parametrize("given", [None, 5, LSTMRegressor, "model"])
+def test_what_is_no_fitted_estimator_is_refused_by_its_type(given):
+    # The snapshot taken for thread safety ran first, and failed inside
+    # object.__new__ ("NoneType is not safe").
+    X, _ = _data()
+    with pytest.raises(TypeError, match="sklstm.onnx exports LSTMRegressor and LSTMClassifier"):
+        to_onnx(given, X)
