@@ -19,6 +19,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import LinearRegression
 
+from sklstm import LSTMRegressor
 from sklstm.datasets import load_co2, load_sunspots
 from sklstm.exceptions import TooFewCalibrationErrors
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest
@@ -530,3 +531,14 @@ def test_failed_calibration_fit_leaves_point_forecasts_and_says_why(make):
     with pytest.raises(ValueError, match=r"its calibration fit failed: all \d+ "
                        r"windows include a NaN"):
         forecaster.predict_interval()
+
+
+@pytest.mark.parametrize("size", [np.float32(0.1), np.float16(0.1)])
+def test_a_calibration_size_of_a_narrow_float_holds_out_the_rows_of_its_decimal(size):
+    # np.float32(0.1) is 0.10000000149: it held out 3 of 25 rows where 0.1
+    # holds out 2 (round(2.5) is 2).
+    series = pd.Series(np.sin(np.arange(25.0)), index=pd.date_range("2000", periods=25))
+    regressor = LSTMRegressor((2,), max_iter=2, random_state=0)
+    shapes = [DirectForecaster(regressor, window=3, horizon=1, calibration_size=given)
+              .fit(series).calibration_residuals_.shape for given in (size, 0.1)]
+    assert shapes[0] == shapes[1] == (2, 1, 1)

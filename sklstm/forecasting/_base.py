@@ -28,7 +28,8 @@ from .._fitted_state import (
     reads_one_state, replace_state, scratch_copy, with_class_name,
 )
 from .._param_validation import (
-    BOOLEAN, RANDOM_STATE, HasMethods, Options, missing_parameter_defaults, validate_params,
+    BOOLEAN, RANDOM_STATE, HasMethods, Options, level_value, missing_parameter_defaults,
+    validate_params,
 )
 from .._regressor import LSTMRegressor
 from .._scaling import unit_exponents
@@ -490,7 +491,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             n_history_rows=self._window_span(window, gap) + transform.n_consumed,
             calibration=self.calibration,
             # Any integer is a row count, any other real a fraction (np.float32 too).
-            calibration_size=int(size) if isinstance(size, numbers.Integral) else float(size),
+            # A fraction as the decimal it prints as (np.float32(0.1) is 0.1).
+            calibration_size=(int(size) if isinstance(size, numbers.Integral)
+                              else level_value(size)),
             calibration_folds=int(self.calibration_folds),
             calibration_steps=self._calibration_steps(),
             center_windows=self._resolved_center_windows(),
