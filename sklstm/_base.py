@@ -34,7 +34,7 @@ from ._inference import chunk_slices
 from ._loss import Network, Objective
 from ._lstm import GateInputOverflow
 from ._optimizers import check_optimizer_state, resolve_scipy_method, scipy_options
-from ._param_validation import missing_parameter_defaults, validate_params
+from ._param_validation import missing_parameter_defaults, python_scalar, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
@@ -337,6 +337,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 raise
             raise type(exc)(owner + str(exc)) from None
 
+    def _training_settings(self):
+        """A copy of this estimator whose parameters hold Python numbers where
+        NumPy scalars were given: what training reads (its ``settings``).
+        NumPy keeps a scalar's own dtype against Python numbers, so an int8
+        cap of 127 plus one wrapped around, and a float16 ``beta_2`` computed
+        Adam's bias correction in float16."""
+        settings = scratch_copy(self)
+        for name, value in self.get_params(deep=False).items():
+            setattr(settings, name, python_scalar(value))
+        return settings
+
     def _checked_params(self):
         """:meth:`_check_params` without the estimator's name in its errors."""
         validate_params(self.get_params(deep=False), self._parameter_constraints,
@@ -358,8 +369,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 )
             # The method's options by its rules, with the other parameters and
             # before the data is read (fit hands them to scipy later).
-            scipy_options(method, max_iter=self.max_iter, tol=self.tol, max_fun=self.max_fun,
-                          options=self.solver_options)
+            settings = self._training_settings()
+            scipy_options(method, max_iter=settings.max_iter, tol=settings.tol,
+                          max_fun=settings.max_fun, options=settings.solver_options)
             for name in ("dropout", "recurrent_dropout"):
                 if getattr(self, name) > 0:
                     raise ValueError(
@@ -1077,19 +1089,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
+        settings = self._training_settings()
         try:
             theta = self._initial_weights(network, reuse_weights, rng, dtype, settled)
             record = TrainingRecord.resume(fitted, incremental=incremental)
             data = TrainingData(seqs, Y, sample_weight)
             if method is not None:
-                theta = fit_scipy(theta, data, network, objective, method, record, self)
+                theta = fit_scipy(theta, data, network, objective, method, record, settings)
             elif split is None:
                 theta = fit_stochastic(
-                    theta, data, network, objective, rng, record, self, incremental=incremental
+                    theta, data, network, objective, rng, record, settings,
+                    incremental=incremental,
                 )
             else:
                 theta = fit_stochastic(
-                    theta, data.take(split[0]), network, objective, rng, record, self,
+                    theta, data.take(split[0]), network, objective, rng, record, settings,
                     incremental=incremental, validation=data.take(split[1]),
                     score=view._validation_score, stop_on_validation=stop_on_validation,
                 )

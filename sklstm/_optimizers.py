@@ -17,7 +17,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ._checks import FLOAT_DTYPES
-from ._param_validation import BOOLEAN, FiniteArray, Interval, Options, validate_params
+from ._param_validation import (
+    BOOLEAN, FiniteArray, Interval, Options, python_scalar, validate_params,
+)
 from ._parameters import PARAMETER_CONSTRAINTS
 
 __all__ = [
@@ -250,7 +252,7 @@ def clip_gradient(grad, clip_norm):
         return grad
     norm = float(np.sqrt(np.dot(grad, grad)))
     if norm > clip_norm:
-        grad *= float(clip_norm) / norm  # a NumPy float16 clip_norm kept its precision
+        grad *= clip_norm / norm
     return grad
 
 
@@ -623,16 +625,16 @@ def scipy_options(method, *, max_iter, tol, max_fun, options=None):
 
     A derived value that breaks a rule is named by its parameter.
     """
-    # NumPy scalars as the Python numbers they hold: an int8 cap wrapped
-    # around in the arithmetic below, and inside scipy.
-    max_iter, tol, max_fun = (_python_number(v) for v in (max_iter, tol, max_fun))
     derived = {"maxiter": max_iter, _TOLERANCE_OPTION[method]: tol}
     parameters = {"maxiter": "max_iter", _TOLERANCE_OPTION[method]: "tol", "maxfun": "max_fun"}
     if method in ("L-BFGS-B", "TNC"):
         derived["maxfun"] = max_fun
     if method == "TNC":
         del derived["maxiter"]  # TNC counts function evaluations only
-    options = {key: _python_number(value) for key, value in (options or {}).items()}
+    # The options' NumPy scalars as the Python numbers they hold (an int8
+    # maxcor overflowed inside scipy); the estimator's own parameters come
+    # as Python numbers already (BaseLSTM._training_settings).
+    options = {key: python_scalar(value) for key, value in (options or {}).items()}
     _check_options(options, method)
     # A cap of None, scipy's default, leaves the cap to max_iter and max_fun.
     options = {key: value for key, value in options.items()
@@ -647,11 +649,6 @@ def scipy_options(method, *, max_iter, tol, max_fun, options=None):
         # trust-constr counts its start point as its iteration 1.
         merged["maxiter"] = min(merged["maxiter"], max_iter) + (method == "trust-constr")
     return merged
-
-
-def _python_number(value):
-    """A NumPy scalar as the Python value it holds; anything else as it is."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _check_options(options, method):

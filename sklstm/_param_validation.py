@@ -33,6 +33,7 @@ __all__ = [
     "RANDOM_STATE",
     "level_value",
     "one_number",
+    "python_scalar",
     "quantile_levels",
     "validate_params",
     "missing_parameter_defaults",
@@ -166,8 +167,13 @@ class FiniteArray:
         return "a NumPy array of finite numbers"
 
 
-def _plain(value):
-    """A NumPy scalar as the Python number it holds, for messages."""
+def python_scalar(value):
+    """A NumPy scalar as the Python value it holds; anything else as it is.
+
+    For messages, and for arithmetic: NumPy keeps a scalar's own dtype
+    against Python numbers (np.int8(127) + 1 wraps around, a float16 stays
+    float16).
+    """
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -231,16 +237,16 @@ def quantile_levels(value, name="quantiles"):
         levels = None
     if levels is None or levels.ndim != 1:
         raise TypeError(
-            f"{name} must be a 1-D sequence of numbers in (0, 1); got {quoted(_plain(value))}."
+            f"{name} must be a 1-D sequence of numbers in (0, 1); got {quoted(python_scalar(value))}."
         )
     for q in levels:
         if not _LEVEL.type_matches(q):
-            raise TypeError(f"{name} must be numbers in (0, 1); got {quoted(_plain(q))}.")
+            raise TypeError(f"{name} must be numbers in (0, 1); got {quoted(python_scalar(q))}.")
     if not levels.size:
         raise ValueError(f"{name} must hold at least one level.")
     for q in levels:
         if not _LEVEL.value_matches(q):
-            raise ValueError(f"{name} must be in (0, 1) exclusive; got {quoted(_plain(q))}.")
+            raise ValueError(f"{name} must be in (0, 1) exclusive; got {quoted(python_scalar(q))}.")
     levels = tuple(level_value(q) for q in levels)
     if any(b <= a for a, b in zip(levels, levels[1:])):
         raise ValueError(f"{name} must be strictly increasing; got {levels}.")

@@ -231,9 +231,6 @@ class NoImprovement:
     best: float | None = None
     count: int = 0
 
-    def __post_init__(self):
-        self.tol = float(self.tol)  # a NumPy float16 tol rounded best - tol to float16
-
     def update(self, value):
         """Count ``value``; return whether it is a new best (by any margin)."""
         if self.best is None:
@@ -261,17 +258,14 @@ def _make_optimizer(settings, theta, previous):
         # In the weights' dtype: weights set by hand in the other float dtype
         # may meet the fit's moments.
         return copy_optimizer(previous, theta.dtype)
-    # The rates as Python floats: a NumPy float16 beta_2 computed Adam's
-    # bias correction in float16.
-    rate = float(settings.learning_rate_init)
     if cls is AdamOptimizer:
         return AdamOptimizer(
-            theta.size, rate, float(settings.beta_1), float(settings.beta_2),
-            float(settings.epsilon), theta.dtype,
+            theta.size, settings.learning_rate_init, settings.beta_1, settings.beta_2,
+            settings.epsilon, theta.dtype,
         )
     return SGDOptimizer(
-        theta.size, rate, settings.learning_rate, float(settings.momentum),
-        settings.nesterovs_momentum, float(settings.power_t), theta.dtype,
+        theta.size, settings.learning_rate_init, settings.learning_rate, settings.momentum,
+        settings.nesterovs_momentum, settings.power_t, theta.dtype,
     )
 
 
@@ -326,9 +320,8 @@ def batch_bounds(n_samples, batch_size):
 
 
 def batch_size_of(settings):
-    """The largest mini-batch of the estimator ``settings``, ``"auto"`` resolved,
-    as a Python int (a NumPy uint8 overflowed in the batches' arithmetic)."""
-    return settings._auto_batch_size if settings.batch_size == "auto" else int(settings.batch_size)
+    """The largest mini-batch of the estimator ``settings``, ``"auto"`` resolved."""
+    return settings._auto_batch_size if settings.batch_size == "auto" else settings.batch_size
 
 
 def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
@@ -540,7 +533,8 @@ def fit_stochastic(
         Shuffles the samples each epoch.
     record : TrainingRecord
     settings : BaseLSTM
-        The estimator, read for its hyper-parameters only.
+        The estimator's training settings (``BaseLSTM._training_settings``),
+        read for its hyper-parameters only, which hold Python numbers.
     incremental : bool
         One epoch, continuing ``record.optimizer`` (``partial_fit``).
     score : callable, optional
