@@ -237,7 +237,8 @@ def quantile_levels(value, name="quantiles"):
         levels = None
     if levels is None or levels.ndim != 1:
         raise TypeError(
-            f"{name} must be a 1-D sequence of numbers in (0, 1); got {quoted(python_scalar(value))}."
+            f"{name} must be a 1-D sequence of numbers in (0, 1); "
+            f"got {quoted(python_scalar(value))}."
         )
     for q in levels:
         if not _LEVEL.type_matches(q):
@@ -246,7 +247,8 @@ def quantile_levels(value, name="quantiles"):
         raise ValueError(f"{name} must hold at least one level.")
     for q in levels:
         if not _LEVEL.value_matches(q):
-            raise ValueError(f"{name} must be in (0, 1) exclusive; got {quoted(python_scalar(q))}.")
+            raise ValueError(
+                f"{name} must be in (0, 1) exclusive; got {quoted(python_scalar(q))}.")
     levels = tuple(level_value(q) for q in levels)
     if any(b <= a for a, b in zip(levels, levels[1:])):
         raise ValueError(f"{name} must be strictly increasing; got {levels}.")
