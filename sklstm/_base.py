@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import check_positive_int, quoted
+from ._checks import check_positive_int, python_scalar, quoted
 from ._fitted_state import (
     check_before_saving, check_head, check_input_statistics, check_layer_arrays,
     check_layer_shapes, load_refusal, load_staged, reads_one_state, replace_state,
@@ -34,7 +34,7 @@ from ._inference import chunk_slices
 from ._loss import Network, Objective
 from ._lstm import GateInputOverflow
 from ._optimizers import check_optimizer_state, resolve_scipy_method, scipy_options
-from ._param_validation import missing_parameter_defaults, python_scalar, validate_params
+from ._param_validation import missing_parameter_defaults, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale

@@ -23,6 +23,7 @@ __all__ = [
     "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
+    "python_scalar",
 ]
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -79,6 +80,16 @@ def quoted(value):
         if magnitude >= 10**_LONGEST_QUOTED_INT:
             return f"<{'a negative' if value < 0 else 'an'} int of {_digits(magnitude)} digits>"
     return repr(value)
+
+
+def python_scalar(value):
+    """A NumPy scalar as the Python value it holds; anything else as it is.
+
+    For messages, and for arithmetic: NumPy keeps a scalar's own dtype
+    against Python numbers (np.int8(127) + 1 wraps around, a float16 stays
+    float16).
+    """
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _digits(magnitude):

@@ -16,10 +16,8 @@ import sys
 import numpy as np
 from scipy.optimize import minimize
 
-from ._checks import FLOAT_DTYPES
-from ._param_validation import (
-    BOOLEAN, FiniteArray, Interval, Options, python_scalar, validate_params,
-)
+from ._checks import FLOAT_DTYPES, python_scalar
+from ._param_validation import BOOLEAN, FiniteArray, Interval, Options, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 
 __all__ = [

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Set
 
 import numpy as np
 
-from ._checks import fits_in_numpy, quoted
+from ._checks import fits_in_numpy, python_scalar, quoted
 
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "RANDOM_STATE",
     "level_value",
     "one_number",
-    "python_scalar",
     "quantile_levels",
     "validate_params",
     "missing_parameter_defaults",
@@ -165,16 +164,6 @@ class FiniteArray:
 
     def __str__(self):
         return "a NumPy array of finite numbers"
-
-
-def python_scalar(value):
-    """A NumPy scalar as the Python value it holds; anything else as it is.
-
-    For messages, and for arithmetic: NumPy keeps a scalar's own dtype
-    against Python numbers (np.int8(127) + 1 wraps around, a float16 stays
-    float16).
-    """
-    return value.item() if isinstance(value, np.generic) else value
 
 
 # One quantile level.

@@ -46,8 +46,8 @@ from scipy import sparse
 from sklearn.utils import check_array
 
 from ._checks import (
-    first_non_finite, quoted, refuse_inexact_integers, refuse_inexact_integers_across,
-    reject_masked, reject_records,
+    first_non_finite, python_scalar, quoted, refuse_inexact_integers,
+    refuse_inexact_integers_across, reject_masked, reject_records,
 )
 from ._loss import step_weights
 from ._warnings import warn
@@ -1924,7 +1924,7 @@ def label_text(label):
         label = label.to_numpy()
     if isinstance(label, (np.datetime64, np.timedelta64)):
         return repr(str(label))
-    return quoted(label.item() if isinstance(label, np.generic) else label)
+    return quoted(python_scalar(label))
 
 
 def labels_text(labels):

@@ -11,7 +11,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from ._checks import reject_masked, reject_records
+from ._checks import python_scalar, reject_masked, reject_records
 from ._validation import (
     _as_array, _holds_text, _object_numbers, _reject_sparse, is_real_number_dtype, label_text,
     labels_text, refuse_beyond_float64, reject_non_array,
@@ -287,8 +287,8 @@ def _weight_values(values, places, name):
     if _holds_text(values):
         flat = values.ravel()
         k = next((k for k, v in enumerate(flat) if isinstance(v, (str, bytes))), 0)
-        text = flat[k].item() if isinstance(flat[k], np.generic) else flat[k]
-        raise TypeError(f"{name} must hold numbers, not text: {places[k]} is {text!r}.")
+        raise TypeError(f"{name} must hold numbers, not text: {places[k]} is "
+                        f"{python_scalar(flat[k])!r}.")
     reject_records(values, name)
     if values.dtype.kind in "mM":  # astype(float64) would read them as nanoseconds
         raise TypeError(f"{name} must hold numbers, not dates or durations "
