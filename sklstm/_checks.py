@@ -23,6 +23,7 @@ __all__ = [
     "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
+    "quoted_label",
     "python_scalar",
 ]
 
@@ -80,6 +81,20 @@ def quoted(value):
         if magnitude >= 10**_LONGEST_QUOTED_INT:
             return f"<{'a negative' if value < 0 else 'an'} int of {_digits(magnitude)} digits>"
     return repr(value)
+
+
+def quoted_label(label):
+    """A column label, or a list or tuple of labels, as :func:`quoted` writes
+    it, with NumPy scalars as the Python values they hold: a label read
+    from an Index of int64 is ``1`` in a message, as the user wrote it,
+    not ``np.int64(1)``."""
+    def as_python(value):
+        if isinstance(value, list):
+            return [as_python(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(as_python(v) for v in value)
+        return python_scalar(value)
+    return quoted(as_python(label))
 
 
 def python_scalar(value):

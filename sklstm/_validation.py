@@ -46,7 +46,7 @@ from scipy import sparse
 from sklearn.utils import check_array
 
 from ._checks import (
-    first_non_finite, python_scalar, quoted, refuse_inexact_integers,
+    first_non_finite, quoted, quoted_label, refuse_inexact_integers,
     refuse_inexact_integers_across, reject_masked, reject_records,
 )
 from ._loss import step_weights
@@ -277,8 +277,8 @@ def _reject_text(X, name):
                 continue
             if _dtype_is(pd.api.types.is_complex_dtype, dtype):
                 raise ValueError(
-                    f"Column {column!r} of {name} holds complex numbers, but an LSTM needs "
-                    "real ones. Pass its real part or modulus explicitly."
+                    f"Column {quoted_label(column)} of {name} holds complex numbers, but an LSTM "
+                    "needs real ones. Pass its real part or modulus explicitly."
                 )
             if column == "_level_skforecast":
                 # skforecast's multi-series forecasters add it; its user cannot convert it.
@@ -287,14 +287,15 @@ def _reject_text(X, name):
                           "per series) or 'onehot' (a column per series), counted in n_exog "
                           "with the other exogenous columns, or encoding=None.")
             elif isinstance(dtype, pd.CategoricalDtype):
-                advice = (f"Encode it as numbers: its codes ({name}[{column!r}].cat.codes) or "
-                          "a column per category (pandas.get_dummies), or drop it.")
+                advice = (f"Encode it as numbers: its codes "
+                          f"({name}[{quoted_label(column)}].cat.codes) or a column per "
+                          "category (pandas.get_dummies), or drop it.")
             else:
                 advice = ("Convert it explicitly (for example timestamps to calendar "
                           "features, numbers written as text with .astype(float)), or drop it.")
             raise TypeError(
-                f"Column {column!r} of {name} has dtype {dtype}, but sklstm needs numbers. "
-                + advice
+                f"Column {quoted_label(column)} of {name} has dtype {dtype}, but sklstm needs "
+                "numbers. " + advice
             )
         return
     arr = X if isinstance(X, np.ndarray) else None
@@ -332,7 +333,7 @@ def _refuse_inexact_integers_of(X, name):
                 values if len(value_kinds) == 1 else [v.astype(object) for v in values])
 
             def place(index, columns=columns):
-                return f"row {index[0]}, column {X.columns[columns[index[1]]]!r}"
+                return f"row {index[0]}, column {quoted_label(X.columns[columns[index[1]]])}"
 
             refuse_inexact_integers(table, name, place=place)
 
@@ -503,7 +504,7 @@ def _object_columns(frame, name):
     for k, column in enumerate(frame.columns):
         values = frame.iloc[:, k].to_numpy()
         if values.dtype == object:
-            numbers_ = _object_numbers(values, f"Column {column!r} of {name}", "row")
+            numbers_ = _object_numbers(values, f"Column {quoted_label(column)} of {name}", "row")
             try:  # pandas reads the column's type from its values
                 frame.isetitem(k, numbers_)
             except OverflowError as exc:
@@ -1924,7 +1925,7 @@ def label_text(label):
         label = label.to_numpy()
     if isinstance(label, (np.datetime64, np.timedelta64)):
         return repr(str(label))
-    return quoted(python_scalar(label))
+    return quoted_label(label)
 
 
 def labels_text(labels):

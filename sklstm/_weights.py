@@ -11,7 +11,7 @@ import datetime
 import numpy as np
 import pandas as pd
 
-from ._checks import python_scalar, reject_masked, reject_records
+from ._checks import python_scalar, quoted, quoted_label, reject_masked, reject_records
 from ._validation import (
     _as_array, _holds_text, _object_numbers, _reject_sparse, is_real_number_dtype, label_text,
     labels_text, refuse_beyond_float64, reject_non_array,
@@ -195,14 +195,14 @@ def check_class_weight(class_weight, classes, multilabel=False):
         )
     for weights, prefix in zip(dicts, prefixes):
         labels = list(weights)
-        places = [f"{prefix}[{label!r}]" for label in labels]
+        places = [f"{prefix}[{quoted_label(label)}]" for label in labels]
         values = np.empty(len(labels), dtype=object)
         for k, label in enumerate(labels):
             # Filled one by one: np.array would read [2.0] as a row of weights.
             if not _has_no_axes(weights[label]):
                 raise TypeError(
                     f"{places[k]} must be a number, got {type(weights[label]).__name__} "
-                    f"{weights[label]!r}."
+                    f"{quoted(weights[label])}."
                 )
             values[k] = weights[label]
         _weight_values(values, places, "class_weight")
@@ -246,8 +246,8 @@ def _keyed_as_classes(class_weight, classes):
         label = kinds[1](key) if isinstance(key, kinds[0]) else key
         if label in keyed:  # a date and a datetime64 of one day, say
             raise ValueError(
-                f"class_weight names one class twice: {given[label]!r} and {key!r} are "
-                f"both {label_text(label)}."
+                f"class_weight names one class twice: {quoted_label(given[label])} and "
+                f"{quoted_label(key)} are both {label_text(label)}."
             )
         keyed[label], given[label] = weight, key
     return keyed

@@ -487,9 +487,9 @@ def test_score_asks_for_the_future_covariates_of_every_forecast_step(make):
 def test_boolean_column_names_are_refused(name, make):
     # pandas reads a list of booleans as a mask when selecting columns.
     df = pd.DataFrame({name: np.arange(20.0), "x": np.arange(20.0)})
-    with pytest.raises(ValueError, match=rf"target holds the column name {name!r}, a boolean"):
+    with pytest.raises(ValueError, match=rf"target holds the column name {bool(name)}, a boolean"):
         make(DirectForecaster, window=3, target=name).fit(df)
-    with pytest.raises(ValueError, match=rf"past_covariates holds the column name {name!r}"):
+    with pytest.raises(ValueError, match=rf"past_covariates holds the column name {bool(name)}"):
         make_windows(df, target="x", past_covariates=[name], window=3)
     with pytest.raises(ValueError, match=r"the Series is named True, a boolean"):
         make(DirectForecaster, window=3).fit(df["x"].rename(True))
@@ -501,7 +501,7 @@ def test_nan_column_names_are_refused(name, make):
     # find it again, and every predict failed on its own fitted-state check.
     df = pd.DataFrame({"x": np.arange(20.0)})
     df[name] = np.arange(20.0)
-    with pytest.raises(ValueError, match=rf"target holds the column name {re.escape(repr(name))}, "
+    with pytest.raises(ValueError, match=r"target holds the column name nan, "
                                          "with a NaN, which is not equal to itself"):
         make(DirectForecaster, window=3, target=name).fit(df)
     with pytest.raises(ValueError, match=r"future_covariates holds the column name .*nan"):
@@ -512,6 +512,40 @@ def test_nan_column_names_are_refused(name, make):
     df.columns = pd.MultiIndex.from_tuples([("x", "a"), ("y", name)])
     with pytest.raises(ValueError, match=r"target holds the column name \('y', .*nan.*\), with"):
         make(DirectForecaster, window=3, target=[("y", name)]).fit(df)
+
+
+@pytest.mark.parametrize("name, error, message", [
+    (np.array("y"), TypeError, r"holds array\('y', dtype='<U1'\), of type ndarray, which cannot "
+                               r"name a column: column labels are hashable \(pass the name it "
+                               r"holds, array.item\(\)\)"),
+    (["y"], TypeError, r"holds \['y'\], of type list, which cannot name a column"),
+    (10**5000, ValueError, r"holds the column name <an int of 5001 digits>, an int beyond "
+                           r"float64, by which pandas cannot select columns"),
+], ids=["0-d array", "list", "int beyond float64"])
+def test_names_that_cannot_label_a_column_are_refused_by_role(name, error, message, make):
+    # pandas labels are hashable, and it selects no column by an int beyond
+    # float64 in a list (its own OverflowError), whatever the frame holds.
+    df = pd.DataFrame({"y": np.arange(20.0), "x": np.arange(20.0)})
+    with pytest.raises(error, match="target " + message):
+        make(RecursiveForecaster, window=3, target=[name]).fit(df)
+    if not isinstance(name, list):  # one name, given alone
+        with pytest.raises(error, match="target " + message):
+            make(DirectForecaster, window=3, target=name).fit(df)
+    with pytest.raises(error, match="past_covariates " + message):
+        make_windows(df, target="x", past_covariates=[name], window=3)
+
+
+def test_labels_are_quoted_as_python_values_in_messages(make):
+    # An int64 Index's labels are np.int64, written "np.int64(1)" by repr; an
+    # int beyond 4300 digits could not be written at all.
+    df = pd.DataFrame(np.zeros((20, 2)), columns=pd.Index([np.int64(0), 10**5000], dtype=object))
+    with pytest.raises(ValueError, match=r"column 1 given as target is not in data; its columns "
+                                         r"are \[0, <an int of 5001 digits>\]\.$"):
+        make(DirectForecaster, window=3, target=np.int64(1)).fit(df)
+    df = pd.DataFrame({0: np.arange(20.0), 1: np.full(20, np.inf)})
+    with pytest.raises(ValueError, match=r"^column 1 has 20 infinite value\(s\)"):
+        make(DirectForecaster, window=3, target=df.columns[0],
+             past_covariates=[df.columns[1]]).fit(df)
 
 
 @pytest.mark.parametrize("name", [None, pd.NaT])

@@ -397,13 +397,24 @@ def _object_with_huge(values, index):
      r"y holds a number too large for float64: .* at index \(3,\)"),
     (lambda X, y: LSTMClassifier(**FAST).fit(X, _object_with_huge(np.array(list("abcabc")), 3)),
      r"y mixes text and other labels: .* \(sample 3\)"),
+    (lambda X, y: LSTMRegressor(**FAST).fit(
+        pd.DataFrame({"a": X[:, 0, 0], "b": X[:, 0, 0] + 1j}).set_axis(
+            pd.Index([0, _HUGE], dtype=object), axis=1), y),
+     r"Column <an int of 5001 digits> of X holds complex numbers"),
 ], ids=["max_iter", "alpha", "hidden_layer_sizes", "sample_weight", "class_weight", "X", "y",
-        "labels"])
+        "labels", "X's column label"])
 def test_ints_too_long_to_write_are_quoted_by_their_size(fit, match):
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     with pytest.raises(ValueError, match=match) as caught:
         fit(X, np.arange(6))
     assert "<an int of 5001 digits>" in str(caught.value)
+
+
+def test_class_weight_keys_are_quoted_as_python_values():
+    # A key taken from classes_ (np.int64) is written as the class, not np.int64(0).
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=r"^class_weight\[0\] is -1\.0: negative"):
+        LSTMClassifier(**FAST, class_weight={np.int64(0): -1.0, 1: 1.0}).fit(X, np.arange(6) % 2)
 
 
 def test_ints_too_long_to_write_in_other_parameters_are_quoted_by_their_size():

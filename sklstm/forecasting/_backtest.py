@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from .._checks import quoted_label
 from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
 from ..exceptions import TooFewCalibrationErrors
 from ._columns import (
@@ -109,8 +110,8 @@ def forecast_errors(truth, pred, targets):
     if overflow.any():
         target = targets[np.argwhere(overflow)[0][2]]
         raise ValueError(
-            f"the forecast errors (truth - forecast) of {target!r} overflow float64: its "
-            "values are too large to compare; divide the series by a power of ten first."
+            f"the forecast errors (truth - forecast) of {quoted_label(target)} overflow float64: "
+            "its values are too large to compare; divide the series by a power of ten first."
         )
     return errors
 
@@ -352,7 +353,7 @@ def _refuse_missing_fit_rows(frame, columns, folds):
             column = columns[np.flatnonzero(np.isnan(values[first]))[0]]
             raise ValueError(
                 f"backtest fits fold {fold} on the rows up to label "
-                f"{frame.index[n_fit - 1]}, and column {column!r} is missing (NaN) at "
+                f"{frame.index[n_fit - 1]}, and column {quoted_label(column)} is missing (NaN) at "
                 f"label {frame.index[first]}; the forecaster refuses missing values in "
                 "its fit data (dropna=False). Fill them, pass dropna=True to the "
                 "forecaster to train on the windows that do not touch them, or refit "

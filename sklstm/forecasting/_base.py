@@ -23,6 +23,7 @@ from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseLSTM
+from .._checks import quoted_label
 from .._fitted_state import (
     check_before_saving, check_float_array, check_positive, load_refusal, load_staged,
     reads_one_state, replace_state, scratch_copy, with_class_name,
@@ -585,8 +586,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         for name in _names(value, "center_covariates"):
             if name in roles.targets:
                 raise ValueError(
-                    f"center_covariates names the target {name!r}; targets are centred by "
-                    "center_windows, center_covariates names covariates."
+                    f"center_covariates names the target {quoted_label(name)}; targets are "
+                    "centred by center_windows, center_covariates names covariates."
                 )
             for role, key in ((roles.past, "centered_past"), (roles.future, "centered_future")):
                 if name in role:
@@ -594,22 +595,23 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                     break
             else:
                 raise ValueError(
-                    f"center_covariates names {name!r}, which is neither a past covariate "
-                    f"{list(roles.past)} nor a future covariate {list(roles.future)}."
+                    f"center_covariates names {quoted_label(name)}, which is neither a past "
+                    f"covariate {quoted_label(list(roles.past))} nor a future covariate "
+                    f"{quoted_label(list(roles.future))}."
                     + _tuple_hint("center_covariates", value, frame)
                 )
         if positions["centered_past"] and setup.window < 2:
             name = roles.past[positions["centered_past"][0]]
             raise ValueError(
-                f"center_covariates names the past covariate {name!r}, but windows of one "
-                "step (window=1) centred on their level are 0 everywhere; use window >= 2, "
+                f"center_covariates names the past covariate {quoted_label(name)}, but windows of "
+                "one step (window=1) centred on their level are 0 everywhere; use window >= 2, "
                 "or leave it uncentred."
             )
         if positions["centered_future"] and setup.window <= setup.future_shift:
             name = roles.future[positions["centered_future"][0]]
             raise ValueError(
-                f"center_covariates names the future covariate {name!r}, whose level in a "
-                "window is its mean up to the window's origin; but it enters each window "
+                f"center_covariates names the future covariate {quoted_label(name)}, whose level "
+                "in a window is its mean up to the window's origin; but it enters each window "
                 f"shifted ahead by gap + {setup.horizon} = {setup.future_shift} step(s) "
                 f"(the {setup.horizon} step(s) the model predicts at once), so a window of "
                 f"{setup.window} holds no value before its origin. Use window > "
@@ -671,7 +673,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             origin, step, target = np.argwhere(~np.isfinite(pred))[0]
             raise ValueError(
                 f"The regressor {type(self.regressor_).__name__} forecast "
-                f"{pred[origin, step, target]} for {self.targets_[target]!r} at step "
+                f"{pred[origin, step, target]} for {quoted_label(self.targets_[target])} at step "
                 f"{step + 1}."
             )
         last_raw = raw[origins + self._setup.transform.n_consumed]
@@ -681,8 +683,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if not np.all(np.isfinite(pred)):
             _, step, target = np.argwhere(~np.isfinite(pred))[0]
             raise ValueError(
-                f"The forecast of {self.targets_[target]!r} at step {step + 1} is beyond "
-                "float64 in the target's units (after undoing the scaling and "
+                f"The forecast of {quoted_label(self.targets_[target])} at step {step + 1} is "
+                "beyond float64 in the target's units (after undoing the scaling and "
                 f"target_transform={self.target_transform!r}): the history or horizon takes "
                 "the model far beyond the values it was fitted on."
             )
@@ -1114,7 +1116,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         span = f"the {n_steps} step(s) after the history, {listed(labels)}"
         if future is None:
             raise ValueError(
-                f"predict needs the future covariates {list(columns)} at {span}; "
+                f"predict needs the future covariates {quoted_label(list(columns))} at {span}; "
                 f"pass them as predict(future=DataFrame indexed by those labels)."
             )
         if isinstance(future, pd.Series):
@@ -1125,8 +1127,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         repeated = repeated_labels(future.columns, columns)
         if repeated:
             raise ValueError(
-                f"future has several columns named {repeated[0]!r}, a future covariate: "
-                "keep one.")
+                f"future has several columns named {quoted_label(repeated[0])}, a future "
+                "covariate: keep one.")
         self._check_axis(future.index, "future", consecutive=False)
         present = [name for name in columns if name in future.columns]
         # One reindex of every column read: a label absent from future is NaN.
@@ -1137,15 +1139,15 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         read = iter(values.T)  # the columns of present, in order
         for name in columns:
             if name not in future.columns:
-                problems.append(f"{name!r} (no such column)")
+                problems.append(f"{quoted_label(name)} (no such column)")
                 continue
             block = next(read)
             absent = labels[np.isnan(block)]
             if len(absent):
-                problems.append(f"{name!r} at {listed(absent)} (row absent or NaN)")
+                problems.append(f"{quoted_label(name)} at {listed(absent)} (row absent or NaN)")
             infinite = labels[np.isinf(block)]
             if len(infinite):
-                problems.append(f"{name!r} at {listed(infinite)} (infinite)")
+                problems.append(f"{quoted_label(name)} at {listed(infinite)} (infinite)")
         if problems:
             raise ValueError(
                 f"predict needs finite future covariates at {span}. Missing: "
@@ -1271,8 +1273,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if self.future_covariates_ and len(frame) < n_lead:
             raise ValueError(
                 f"score forecasts from the end of the fit data, which reads the future "
-                f"covariates {list(self.future_covariates_)} at the {n_lead} step(s) "
-                f"after it; data holds {len(frame)} row(s). Pass at least {n_lead}."
+                f"covariates {quoted_label(list(self.future_covariates_))} at the {n_lead} "
+                f"step(s) after it; data holds {len(frame)} row(s). Pass at least {n_lead}."
             )
         offsets = self._forecast_offsets(n_steps)
         keep = offsets <= len(frame)
@@ -1496,7 +1498,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if list(window.columns) != columns or len(window) != setup.n_history_rows:
             raise ValueError(
                 f"last_window_ must hold the last {setup.n_history_rows} rows of the columns "
-                f"{columns}; got {len(window)} rows of {list(window.columns)}."
+                f"{columns}; got {len(window)} rows of {quoted_label(list(window.columns))}."
             )
         # NaN may be there (dropna=True fits); predict refuses it by place.
         check_finite(column_values(window, columns), columns, window.index, allow_nan=True,

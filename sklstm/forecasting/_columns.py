@@ -20,11 +20,13 @@ each in the order given.
 """
 
 import numbers
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .._checks import fits_in_numpy, quoted_label
 from .._validation import (
     _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype,
     refuse_beyond_float64, refuse_inexact_integer_column,
@@ -42,30 +44,30 @@ def as_frame(data, target, *, what=None):
         if isinstance(name, tuple):
             # Column roles read a tuple as several names.
             raise ValueError(
-                f"the Series is named with a tuple, {name!r}; give it one label, "
+                f"the Series is named with a tuple, {quoted_label(name)}; give it one label, "
                 f"e.g. series.rename({'_'.join(map(str, name))!r})."
             )
         if isinstance(name, (bool, np.bool_)):
             raise ValueError(
-                f"the Series is named {name!r}, a boolean, which pandas reads as a mask "
-                f"when selecting columns; rename it, e.g. series.rename({str(bool(name))!r})."
+                f"the Series is named {quoted_label(name)}, a boolean, which pandas reads as a "
+                f"mask when selecting columns; rename it, e.g. series.rename({str(bool(name))!r})."
             )
         if _is_nan_label(name):
             raise ValueError(
-                f"the Series is named {name!r}, a NaN, {_NAN_LABEL_WHY}; rename it, e.g. "
-                "series.rename('y')."
+                f"the Series is named {quoted_label(name)}, a NaN, {_NAN_LABEL_WHY}; rename it, "
+                "e.g. series.rename('y')."
             )
         if target is not None and _names(target, "target") != (name,):
             if what is None:
                 raise ValueError(
-                    f"target={target!r} does not match the Series, whose values are "
-                    f"the target {name!r}; leave target=None for a Series."
+                    f"target={quoted_label(target)} does not match the Series, whose values are "
+                    f"the target {quoted_label(name)}; leave target=None for a Series."
                 )
             named = "an unnamed Series (read as 'y')" if data.name is None else (
-                f"a Series named {name!r}")
+                f"a Series named {quoted_label(name)}")
             expected = list(_names(target, "target"))
-            hint = (f"rename it, e.g. {what}.rename({expected[0]!r})" if len(expected) == 1
-                    else "pass a DataFrame with those columns")
+            hint = (f"rename it, e.g. {what}.rename({quoted_label(expected[0])})"
+                    if len(expected) == 1 else "pass a DataFrame with those columns")
             raise ValueError(
                 f"{what} is {named}, but the forecaster was fitted on the target(s) "
                 f"{expected}: {hint}."
@@ -98,7 +100,8 @@ def _names(value, role):
     """Column names given for ``role``, as a tuple: one name or an iterable of names."""
     if value is None:
         return ()
-    if isinstance(value, (str, bytes, numbers.Number)) or not hasattr(value, "__iter__"):
+    if (isinstance(value, (str, bytes, numbers.Number)) or not hasattr(value, "__iter__")
+            or isinstance(value, np.ndarray) and value.ndim == 0):
         value = [value]
     if isinstance(value, (set, frozenset, dict)):
         # Channel order follows the names' order, which these do not keep
@@ -117,20 +120,34 @@ def _names(value, role):
     names = tuple(value)
     seen = set()
     for name in names:
+        if not isinstance(name, Hashable):
+            # A 0-d array, or a list inside the list: pandas labels are hashable.
+            hint = " (pass the name it holds, array.item())" if (
+                isinstance(name, np.ndarray) and name.ndim == 0) else ""
+            raise TypeError(
+                f"{role} holds {quoted_label(name)}, of type {type(name).__name__}, which cannot "
+                f"name a column: column labels are hashable{hint}."
+            )
+        if isinstance(name, numbers.Integral) and not fits_in_numpy(name, as_int=False):
+            raise ValueError(
+                f"{role} holds the column name {quoted_label(name)}, an int beyond float64, "
+                "by which pandas cannot select columns; rename the column, e.g. with "
+                "df.rename(columns=str)."
+            )
         if isinstance(name, (bool, np.bool_)):
             # pandas reads a list of booleans as a mask, not as names.
             raise ValueError(
-                f"{role} holds the column name {name!r}, a boolean, which pandas reads "
-                "as a mask when selecting columns; rename the column, e.g. with "
+                f"{role} holds the column name {quoted_label(name)}, a boolean, which pandas "
+                "reads as a mask when selecting columns; rename the column, e.g. with "
                 f"df.rename(columns={{{bool(name)!r}: {str(bool(name))!r}}})."
             )
         if _is_nan_label(name):
             raise ValueError(
-                f"{role} holds the column name {name!r}, with a NaN, {_NAN_LABEL_WHY}; "
-                "rename the column, e.g. with df.rename(columns=...)."
+                f"{role} holds the column name {quoted_label(name)}, with a NaN, "
+                f"{_NAN_LABEL_WHY}; rename the column, e.g. with df.rename(columns=...)."
             )
         if name in seen:
-            raise ValueError(f"column {name!r} is listed twice in {role}.")
+            raise ValueError(f"column {quoted_label(name)} is listed twice in {role}.")
         seen.add(name)
     return names
 
@@ -181,18 +198,19 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
         for name in names:
             if name in owner:
                 raise ValueError(
-                    f"column {name!r} is given both as {owner[name]} and as {role}; "
+                    f"column {quoted_label(name)} is given both as {owner[name]} and as {role}; "
                     f"each column has exactly one role."
                 )
             owner[name] = role
             if name not in frame.columns:
                 raise ValueError(
-                    f"column {name!r} given as {role} is not in {what}; its columns "
-                    f"are {list(frame.columns)}.{_tuple_hint(role, roles[role], frame)}"
+                    f"column {quoted_label(name)} given as {role} is not in {what}; its "
+                    f"columns are {quoted_label(list(frame.columns))}."
+                    f"{_tuple_hint(role, roles[role], frame)}"
                 )
     duplicated = repeated_labels(frame.columns, owner)
     if duplicated:
-        raise ValueError(f"{what} has several columns named {duplicated[0]!r}.")
+        raise ValueError(f"{what} has several columns named {quoted_label(duplicated[0])}.")
     columns = frame.columns
     for name, role in owner.items():
         _column(frame, name, what)
@@ -202,18 +220,18 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
             # or pd.NA, and pandas finds it by any missing name in df[name]
             # but only by its own in df[[name]]: no name reads it throughout.
             raise ValueError(
-                f"column {name!r} given as {role} is matched by pandas to the missing "
-                f"label {label!r} of {what}'s {columns.dtype} columns, which pandas selects "
-                "by one missing name but not by another; give the column a label, e.g. "
+                f"column {quoted_label(name)} given as {role} is matched by pandas to the missing "
+                f"label {quoted_label(label)} of {what}'s {columns.dtype} columns, which pandas "
+                "selects by one missing name but not by another; give the column a label, e.g. "
                 "with df.columns = [...]."
             )
         if not _equal_labels(label, name):
             # pandas also matches '2020-01-01' to the label Timestamp('2020-01-01'):
             # the fitted names would then differ from the columns they select.
             raise ValueError(
-                f"column {name!r} given as {role} is matched by pandas to the column "
-                f"labelled {label!r}, of another type; name the column by its label, "
-                f"{label!r}, so that every later call reads it under one name."
+                f"column {quoted_label(name)} given as {role} is matched by pandas to the column "
+                f"labelled {quoted_label(label)}, of another type; name the column by its label, "
+                f"{quoted_label(label)}, so that every later call reads it under one name."
             )
     return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
 
@@ -303,7 +321,7 @@ def _tuple_hint(role, names, frame):
     for names given otherwise (a list cannot be looked up as a label)."""
     if isinstance(names, tuple) and names in frame.columns:
         return (f" A tuple is read as {len(names)} names; to name the column labelled "
-                f"{names!r}, put it in a list: {role}=[{names!r}].")
+                f"{quoted_label(names)}, put it in a list: {role}=[{quoted_label(names)}].")
     return ""
 
 
@@ -325,8 +343,8 @@ def _is_missing_label(label):
 
 def _part_of_labels(name, what):
     return ValueError(
-        f"column {name!r} is part of several labels of {what}'s columns, not one whole "
-        "label; name one column by its label (df.columns lists them)."
+        f"column {quoted_label(name)} is part of several labels of {what}'s columns, not one "
+        "whole label; name one column by its label (df.columns lists them)."
     )
 
 
@@ -354,8 +372,8 @@ def _column(frame, name, what="data"):
         # A repeated name (or missing labels, which pandas finds by any missing
         # name), or the outer level of several MultiIndex columns.
         raise ValueError(
-            f"column {name!r} selects {selected.shape[1]} columns of {what}, "
-            f"{list(selected.columns)}; name one column per role (flatten "
+            f"column {quoted_label(name)} selects {selected.shape[1]} columns of {what}, "
+            f"{quoted_label(list(selected.columns))}; name one column per role (flatten "
             "MultiIndex columns first, e.g. with '_'.join)."
         )
     if isinstance(columns, pd.MultiIndex) and not (
@@ -364,11 +382,11 @@ def _column(frame, name, what="data"):
         key = name if isinstance(name, tuple) else (name,)
         label = next(label for label in columns if label[: len(key)] == key)
         raise ValueError(
-            f"column {name!r} is part of the label {label!r} of {what}'s MultiIndex "
-            "columns; a forecaster names each column by one whole label. Flatten the "
+            f"column {quoted_label(name)} is part of the label {quoted_label(label)} of {what}'s "
+            "MultiIndex columns; a forecaster names each column by one whole label. Flatten the "
             "columns first, e.g. df.columns = df.columns.get_level_values(0), or "
             "['_'.join(map(str, c)).strip('_') for c in df.columns]; or name the "
-            f"column whole, in a list: [{label!r}]."
+            f"column whole, in a list: [{quoted_label(label)}]."
         )
     return selected
 
@@ -391,16 +409,16 @@ def column_values(frame, columns):
         ):
             # Casting to float64 would drop the imaginary part silently.
             raise ValueError(
-                f"column {name!r} holds complex numbers (dtype {dtype}); a forecaster reads "
-                f"real numbers only: split it into its real and imaginary parts (or "
+                f"column {quoted_label(name)} holds complex numbers (dtype {dtype}); a forecaster "
+                f"reads real numbers only: split it into its real and imaginary parts (or "
                 f"modulus and angle) as two columns."
             )
         if not numbers_held:
             raise ValueError(
-                f"column {name!r} has non-numeric dtype {dtype}; encode it as numbers."
+                f"column {quoted_label(name)} has non-numeric dtype {dtype}; encode it as numbers."
             )
         selected.append((name, _object_numbers(
-            objects, f"column {name!r}", "row",
+            objects, f"column {quoted_label(name)}", "row",
             place=lambda where: f"label {frame.index[where[0]]}",
         )))
     if not columns:
@@ -408,14 +426,14 @@ def column_values(frame, columns):
     values = np.empty((len(frame), len(columns)))
     for j, (name, column) in enumerate(selected):
         if isinstance(column, pd.Series):
-            refuse_inexact_integer_column(column, f"column {name!r}")
+            refuse_inexact_integer_column(column, f"column {quoted_label(name)}")
             if isinstance(column.dtype, np.dtype):  # to_numpy is then a view
-                refuse_beyond_float64(column.to_numpy(), f"column {name!r}",
+                refuse_beyond_float64(column.to_numpy(), f"column {quoted_label(name)}",
                                       place=lambda index: f"row {index[0]}")
         try:
             values[:, j] = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
         except OverflowError as exc:  # a Python int beyond float64
-            raise _too_large(f"column {name!r}", exc) from None
+            raise _too_large(f"column {quoted_label(name)}", exc) from None
     return values
 
 
@@ -431,12 +449,12 @@ def check_finite(values, columns, index, *, allow_nan=False, where="", nan_hint=
         infinite = np.flatnonzero(np.isinf(column))
         if len(infinite):
             raise ValueError(
-                f"column {name!r} has {len(infinite)} infinite value(s), the first "
+                f"column {quoted_label(name)} has {len(infinite)} infinite value(s), the first "
                 f"at label {index[infinite[0]]}{where}; replace them with finite values."
             )
         missing = np.flatnonzero(np.isnan(column))
         if len(missing) and not allow_nan:
             raise ValueError(
-                f"column {name!r} has {len(missing)} missing value(s) (NaN), the "
+                f"column {quoted_label(name)} has {len(missing)} missing value(s) (NaN), the "
                 f"first at label {index[missing[0]]}{where}{nan_hint}"
             )

@@ -48,7 +48,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 
-from .._checks import check_flag
+from .._checks import check_flag, quoted_label
 from .._fitted_state import check_float_array, reads_one_state
 from .._param_validation import (
     Interval, Options, level_value, one_number, quantile_levels, validate_params,
@@ -261,7 +261,7 @@ def check_bounds_finite(values, targets):
     if overflow.any():
         target = targets[np.argwhere(overflow)[0][-2]]
         raise ValueError(
-            f"The intervals of {target!r} reach beyond float64: its forecasts plus "
+            f"The intervals of {quoted_label(target)} reach beyond float64: its forecasts plus "
             "their calibration errors overflow. Divide the series by a power of ten "
             "first."
         )

@@ -4,6 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .._checks import quoted_label
 from .._encoder_decoder import LSTMEncoderDecoderRegressor
 from .._fitted_state import reads_one_state
 from .._param_validation import Interval
@@ -185,7 +186,7 @@ class RecursiveForecaster(BaseForecaster):
         """Raise if past covariates keep the forecast from reaching ``n_steps``."""
         if past_covariates and n_steps > gap + 1:
             raise ValueError(
-                f"past covariates {list(past_covariates)} are known only up "
+                f"past covariates {quoted_label(list(past_covariates))} are known only up "
                 f"to the end of the history, so a recursive forecast can reach at "
                 f"most gap + 1 = {gap + 1} step(s); got {name}={n_steps}. "
                 f"Declare covariates known in advance as future_covariates, or use "

@@ -28,6 +28,7 @@ array([[10.],
 
 import numpy as np
 
+from .._checks import quoted_label
 from .._scaling import mean_and_scale
 
 __all__ = ["TargetTransform", "TARGET_TRANSFORMS", "target_scaling"]
@@ -105,7 +106,7 @@ class Difference(TargetTransform):
         if overflow.any():
             row, col = np.argwhere(overflow)[0]
             raise ValueError(
-                f"target_transform='diff': the difference of column {names[col]!r} at "
+                f"target_transform='diff': the difference of column {quoted_label(names[col])} at "
                 f"label {index[row + 1]} overflows float64; divide the series by a "
                 "power of ten first."
             )
@@ -126,7 +127,7 @@ class Log(TargetTransform):
             row, col = np.argwhere(bad)[0]
             raise ValueError(
                 f"target_transform='log' needs positive targets; column "
-                f"{names[col]!r} has {float(raw[row, col])!r} at label "
+                f"{quoted_label(names[col])} has {float(raw[row, col])!r} at label "
                 f"{index[row]}."
             )
         return np.log(raw)
@@ -166,7 +167,7 @@ def target_scaling(values, names, transform, *, scale):
     empty = ~observed.any(axis=0)
     if empty.any():
         raise ValueError(
-            f"target {names[int(np.argmax(empty))]!r} has no value to learn from "
+            f"target {quoted_label(names[int(np.argmax(empty))])} has no value to learn from "
             f"(all NaN after target_transform={transform.name!r})."
         )
     n_targets = values.shape[1]
@@ -174,7 +175,7 @@ def target_scaling(values, names, transform, *, scale):
         return np.zeros(n_targets), np.ones(n_targets)
     # Per column, since NaN (dropna=True) leaves out different rows in each.
     columns = [values[observed[:, j], j] for j in range(len(names))]
-    stats = [mean_and_scale(column[:, None], what=f"target {name!r}")
+    stats = [mean_and_scale(column[:, None], what=f"target {quoted_label(name)}")
              for column, name in zip(columns, names)]
     mean = np.concatenate([mean for mean, _ in stats])
     scale = np.concatenate([std for _, std in stats])

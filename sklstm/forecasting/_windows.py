@@ -74,6 +74,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from .._checks import quoted_label
 from .._param_validation import BOOLEAN, Interval, Options, validate_params
 from ._columns import as_frame, check_finite, column_values, resolve_roles
 from ._time import time_freq
@@ -168,8 +169,8 @@ def _subtract_levels(X, centered, channels, n_level_steps, steps, names):
         window, _, channel = np.argwhere(overflow)[0]
         name = names[np.arange(X.shape[2])[channels][channel]]
         raise ValueError(
-            f"column {name!r} less its mean over window {window} overflows float64 when "
-            "the windows are centred; divide the series by a power of ten first."
+            f"column {quoted_label(name)} less its mean over window {window} overflows float64 "
+            "when the windows are centred; divide the series by a power of ten first."
         )
     return levels
 
