@@ -213,11 +213,11 @@ def quantile_levels(value, name="quantiles"):
     """
     dtype = getattr(value, "dtype", None)
     dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' Float32 is float32
-    if dtype in (np.float32, np.float16) and np.ndim(value) == 1:
-        try:
-            value = list(np.asarray(value, dtype=dtype))  # their precision is read below
-        except (TypeError, ValueError):  # pd.NA among them: refused below
-            pass
+    # pandas' nullable arrays would turn pd.NA into NaN here: left as they
+    # are, a missing level is refused below as pd.NA, not as "nan".
+    holds_missing = hasattr(value, "isna") and bool(np.any(np.asarray(value.isna())))
+    if dtype in (np.float32, np.float16) and np.ndim(value) == 1 and not holds_missing:
+        value = list(np.asarray(value, dtype=dtype))  # their precision is read below
     try:
         levels = None if isinstance(value, (str, bytes, Mapping, Set)) else (
             np.asarray(value, dtype=object)

@@ -324,6 +324,9 @@ def test_a_fitted_quantile_model_refuses_another_loss_or_levels_until_refit(esti
      r"quantiles must be numbers in \(0, 1\); got 'a'\."),
     (dict(loss="quantile", quantiles=[[0.1, 0.9]]), TypeError,
      r"quantiles must be a 1-D sequence of numbers in \(0, 1\); got \[\[0.1, 0.9\]\]\."),
+    # pandas' nullable float32 levels: a missing one is refused as missing, not as NaN.
+    (dict(loss="quantile", quantiles=pd.array([0.1, None, 0.9], dtype="Float32")), TypeError,
+     r"quantiles must be numbers in \(0, 1\); got <NA>\."),
 ])
 def test_invalid_loss_or_quantiles_raise(params, error, match):
     X, y, _ = heteroscedastic(10, seed=6)
