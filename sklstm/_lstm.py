@@ -189,8 +189,10 @@ def _check_lengths(lengths, n_samples, n_steps):
     # wrong value (ValueError), as for every other core argument. (NumPy
     # counts timedelta64 as an integer type; its kind is "m".)
     if lengths.dtype.kind not in "iu":
+        missing = _first_missing(lengths) if lengths.dtype.kind in "fO" else None
         raise TypeError(
-            f"lengths must be an integer array of shape ({n_samples},), got dtype {lengths.dtype}."
+            f"lengths must be an integer array of shape ({n_samples},), got dtype {lengths.dtype}"
+            + ("." if missing is None else f", with a missing value at index {missing}.")
         )
     if lengths.shape != (n_samples,):
         raise ValueError(
@@ -199,6 +201,18 @@ def _check_lengths(lengths, n_samples, n_steps):
     if lengths.size and (lengths.min() < 1 or lengths.max() > n_steps):
         raise ValueError(f"lengths must lie in [1, {n_steps}].")
     return lengths.astype(np.intp)
+
+
+def _first_missing(values):
+    """Index of the first NaN or None of a float or object array (a nullable
+    integer array with pd.NA arrives as float NaN), or None if none is."""
+    for index, value in enumerate(values.ravel()):
+        try:
+            if value is None or value != value:
+                return index
+        except TypeError:  # pd.NA: its != is neither True nor False
+            return index
+    return None
 
 
 def _check_stack(kernels, n_features, n_dir):

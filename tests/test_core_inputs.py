@@ -89,7 +89,12 @@ def test_something_else_than_a_cache_is_refused(cache, error, match):
 
 
 @pytest.mark.parametrize("lengths, error, message", [
-    ([4.0, 2.0], TypeError, r"lengths must be an integer array of shape \(2,\), got dtype float64"),
+    ([4.0, 2.0], TypeError,
+     r"lengths must be an integer array of shape \(2,\), got dtype float64\.$"),
+    # pandas' nullable ints arrive as float64 NaN where one is missing.
+    (pd.array([4, None], dtype="Int64"), TypeError,
+     r"got dtype float64, with a missing value at index 1\.$"),
+    ([4, None], TypeError, r"got dtype object, with a missing value at index 1\.$"),
     # NumPy read True as the length 1.
     ([True, 2], TypeError, r"lengths must be an integer array of shape \(2,\), got \[True, 2\], "
                            r"which holds a bool"),
