@@ -936,8 +936,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             layout); trailing all-NaN steps of 3-D input are padding.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
                 (n_samples, n_timesteps[, n_outputs]) when ``return_sequences``
-            Targets. A classifier's per-step targets are one label per step,
-            ``(n_samples, n_timesteps)``.
+            Targets. A classifier's ``(n_samples, n_outputs)`` targets are a
+            0/1 multilabel indicator, and its per-step targets one label per
+            step, ``(n_samples, n_timesteps)``.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sequence.
 
@@ -945,6 +946,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        ValueError
+            If an input is invalid, or if training diverged: its weights
+            became non-finite in the first epoch, or those it ended with
+            overflow the gates or give a non-finite training loss (a
+            regressor's predictions beyond any target). The model is then
+            left as it was.
+        TypeError
+            If an input is of a kind sklstm does not read (text, dates).
         """
         return self._fit(X, y, sample_weight, incremental=False)
 

@@ -487,32 +487,42 @@ def _warn_if_worse_than_start(start_loss, end_loss, advice):
 
 
 def _may_overflow(theta, data):
-    """Whether weights ``theta`` may overflow a gate input on ``data``.
+    """Whether weights ``theta`` may overflow a gate input on ``data``, or
+    the loss of the outputs they give.
 
-    A gate input sums at most ``theta.size`` products of a weight and a value
-    no larger than max(|x|, T + 1): an input, a bias's 1, a gate, a hidden
-    state (at most T + 1 under NOAF). Below the dtype's largest value by
-    2**20, beyond the core's own margin, no gate input may overflow; above
-    it :func:`_final_loss` measures. Training's weights are far below it.
+    A gate input or an output sums at most ``theta.size`` products of a
+    weight and a value no larger than max(|x|, T + 1): an input, a bias's 1,
+    a gate, a hidden state (at most T + 1 under NOAF). Where its square
+    (the squared error's) is below the dtype's largest value by 2**20,
+    beyond the core's own margin, neither may overflow; above it
+    :func:`_final_loss` measures. Training's weights are far below it.
     """
     values = data.seqs.values
     reach = max(largest_magnitude(values), values.shape[1] + 1.0)
     # Python floats, which reach inf without NumPy's overflow warning.
     bound = largest_magnitude(theta) * reach * theta.size
-    return not bound * 2.0**20 < float(np.finfo(theta.dtype).max)
+    return not bound * bound * 2.0**20 < float(np.finfo(theta.dtype).max)
 
 
 def _final_loss(theta, train, network, objective, advice):
     """The training loss of the weights a fit ends with; raise if they are
-    weights predict refuses (gate inputs that may overflow): a learning rate
-    of 1e308 made one update that large, and the fit kept it."""
+    weights predict refuses (gate inputs that may overflow) or whose loss is
+    not finite: a learning rate of 1e308 made one update that large, and the
+    fit kept it."""
     try:
-        return _logits_and_loss(theta, train, network, objective)[1]
+        loss = _logits_and_loss(theta, train, network, objective)[1]
     except GateInputOverflow:
         raise ValueError(
             "Training diverged: the weights it ended with are so large that the gates' inputs "
             f"overflow, and predict would refuse them. The model was left unchanged. {advice}"
         ) from None
+    if not np.isfinite(loss):
+        # Outputs beyond the square root of the largest float: predictions of 1e300.
+        raise ValueError(
+            f"Training diverged: the training loss of the weights it ended with is {loss}, "
+            f"and their predictions are beyond any target. The model was left unchanged. {advice}"
+        )
+    return loss
 
 
 def fit_stochastic(
@@ -634,6 +644,12 @@ def fit_stochastic(
         end_loss = _final_loss(final, train, network, objective, advice)
     exploded = not diverged and _warn_if_loss_exploded(
         record.loss_curve, first_epoch, first_batch_loss, advice)
+    if start_loss is None and end_loss is not None:
+        # A continued call whose weights were measured (they may overflow, or
+        # a divergence kept them) is judged against the losses it continued:
+        # its first batch at its starting weights, and the earlier fits'.
+        earlier = record.loss_curve[:first_epoch] + [first_batch_loss]
+        start_loss = max((loss for loss in earlier if loss is not None), default=None)
     worse = not exploded and start_loss is not None and _warn_if_worse_than_start(
         start_loss, end_loss, advice)
     if stopped_at_cap and not (exploded or worse):

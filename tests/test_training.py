@@ -505,16 +505,45 @@ def test_weights_kept_after_a_divergence_are_scored_against_the_start():
     """With one batch an epoch, epoch 1's weights are those whose loss then
     overflowed: a step size of 1e300 kept them, predicting 1e300, with
     loss_curve_ showing the random weights' loss and no word that the fit
-    ended worse than it started."""
+    ended worse than it started. Weights whose training loss is infinite
+    are refused, as scikit-learn's MLP refuses non-finite weights."""
     X, y = sum_of_last_two()
     model = LSTMRegressor((3,), learning_rate_init=1e300, random_state=0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model.fit(X, y)
-    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
-    assert any("diverged in epoch 2" in m for m in messages), messages
-    assert any(re.search(r"ended worse than it started: the training loss of the final "
-                         r"weights is inf", m) for m in messages), messages
+    with pytest.raises(ValueError, match=r"Training diverged: the training loss of the weights "
+                                         r"it ended with is inf.*left unchanged"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize("continue_by", ["partial_fit", "warm start"])
+def test_a_continued_call_ending_at_absurd_weights_is_refused_or_warned(continue_by):
+    """Fixed bug: partial_fit or a warm start with one batch an epoch and a
+    step of 1e300 kept weights predicting 1e299, with no warning (a
+    continued call measured its final loss only where gates may overflow,
+    and never compared it); score was -inf, loss_ the earlier loss."""
+    X, y = sum_of_last_two(n_samples=40)
+    for estimator, target in [(LSTMRegressor, y), (LSTMClassifier, y > 0)]:
+        model = estimator((4,), max_iter=3, random_state=0,
+                          warm_start=continue_by == "warm start")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, target)
+        expected = model.predict_proba(X) if estimator is LSTMClassifier else model.predict(X)
+        model.set_params(solver="sgd", learning_rate_init=1e300)
+        go_on = model.partial_fit if continue_by == "partial_fit" else model.fit
+        if estimator is LSTMRegressor:  # a squared error of 1e299: infinite
+            with pytest.raises(ValueError, match=r"training loss of the weights it ended "
+                                                 r"with is inf.*left unchanged"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    go_on(X, target)
+            np.testing.assert_array_equal(model.predict(X), expected)
+        else:  # a log loss of 1e298: finite, and far above where the call started
+            with pytest.warns(ConvergenceWarning, match=r"Training ended worse than it "
+                                                        r"started: .* final weights is \d"):
+                go_on(X, target)
 
 
 def test_divergence_mid_epoch_rolls_back_the_optimizer_too(monkeypatch, assert_same_weights):
@@ -635,11 +664,12 @@ def test_diverging_weights_on_a_held_out_part_of_larger_values_are_divergence():
     X = rng.normal(size=(40, 8, 2)).astype(np.float32)
     X[-4:] *= 10
     y = rng.normal(size=40).astype(np.float32)
+    # The weights it kept predict 1e33, whose squared error overflows float32:
+    # refused as divergence, not as X.
     model = LSTMRegressor((3,), learning_rate_init=1e34, early_stopping=True, max_iter=20,
                           random_state=0)
-    with pytest.warns(ConvergenceWarning, match="Training diverged in epoch"):
+    with pytest.raises(ValueError, match="^Training diverged: the training loss of the weights"):
         model.fit(X, y)
-    assert np.isnan(model.validation_scores_[-1])
 
 
 def test_inputs_too_large_for_the_gates_name_the_estimators_weights_at_fit_and_predict():
@@ -696,17 +726,18 @@ def test_warm_start_keeps_the_model_dtype():
     assert model.predict(X).dtype == np.float64
 
 
-def test_overflowing_sgd_warns_and_predicts_finite_values():
+def test_overflowing_sgd_is_refused_without_runtime_warnings():
+    # The weights kept before the overflow predict up to 1e155, for targets
+    # of about 1: their squared error is infinite, and the fit refused.
     X, y = sum_of_last_two()
     model = LSTMRegressor((3,), solver="sgd", learning_rate_init=1e10, n_iter_no_change=100,
                           max_iter=40, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        with pytest.warns(ConvergenceWarning, match="non-finite"):
+        with pytest.raises(ValueError, match="^Training diverged: the training loss of the "
+                                             "weights it ended with is inf"):
             model.fit(X, y)
-    assert 0 < model.n_iter_ < 40
-    assert np.all(np.isfinite(model.predict(X)))
-    assert all(np.all(np.isfinite(v)) for layer in model.coefs_ for v in layer.values())
+    assert not hasattr(model, "coefs_")
 
 
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
