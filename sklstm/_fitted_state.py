@@ -65,6 +65,9 @@ def load_staged(owner, state):
     """``owner.__setstate__``'s commit: the state is loaded into a new object
     of its class (its ``_load_state``, which checks it), then merged into
     ``owner``, so that a refused state leaves ``owner`` as it was."""
+    if not isinstance(state, dict):
+        raise TypeError(load_refusal(
+            owner, f"a saved state is a dict of attributes, not {type(state).__name__}."))
     if isinstance(state, dict) and _CLASS_KEY in state:
         state = dict(state)  # the caller's state stays as given
         saved = state.pop(_CLASS_KEY)

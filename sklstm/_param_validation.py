@@ -301,6 +301,8 @@ def validate_params(params, constraints, owner):
         If its type fits but its value does not.
     """
     for name, options in constraints.items():
+        if name not in params:  # a loaded state that lacks one (a damaged file)
+            raise ValueError(f"{owner} lacks {name}.")
         value = params[name]
         options = [_as_constraint(c) for c in options]
         typed = [c for c in options if c.type_matches(value)]

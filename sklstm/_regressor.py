@@ -593,7 +593,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         # trained on raw targets with squared error: load them as such. A
         # state that lacks only some of these names is not one of them, and
         # is refused by the check of the loaded state.
-        n_outputs = state.get("n_outputs_")
+        n_outputs = state.get("n_outputs_") if isinstance(state, dict) else None
         if isinstance(n_outputs, numbers.Integral) and not any(
             name in state for name in _TARGET_STATE
         ):

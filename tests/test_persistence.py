@@ -20,6 +20,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.forecasting import RecursiveForecaster
 from sklstm.persistence import trusted_types
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -504,6 +505,9 @@ def _with_optimizer(model, name, value):
     """A copy of ``model`` whose saved optimizer state has ``name`` set to
     ``value``, saved unchecked by the loaders (see :func:`_tampered`)."""
     copied = _tampered(model)
+    if isinstance(value, str) and value == "absent":
+        delattr(copied._optimizer, name)
+        return copied
     if isinstance(value, str) and value == "negative":  # of the right shape
         value = -np.ones_like(getattr(copied._optimizer, name))
     if isinstance(value, type):  # the saved values, in another dtype
@@ -542,12 +546,26 @@ def _with_optimizer(model, name, value):
                                                        r"float32 or float64"),
     ("sgd", "velocity", np.float16, TypeError, r"_optimizer: velocity must be a float32 or "
                                                r"float64 NumPy array, got dtype float16"),
+    # An attribute missing raised a KeyError from the check's table.
+    ("adam", "epsilon", "absent", ValueError, r"_optimizer lacks epsilon\.$"),
+    ("sgd", "momentum", "absent", ValueError, r"_optimizer lacks momentum\.$"),
 ])
 def test_a_damaged_optimizer_state_is_refused_at_load(solver, name, value, exc, match, load):
     model, X, y = _fit(LSTMRegressor, solver, np.float64, "plain")
     with pytest.raises(exc, match="The loaded state is not that of a fitted LSTMRegressor: "
                                   + match):
         load(_with_optimizer(model, name, value))
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier, RecursiveForecaster])
+@pytest.mark.parametrize("state", [[1, 2], None, "coefs_"])
+def test_a_saved_state_that_is_no_dict_is_refused(cls, state):
+    # A list reached state.get (AttributeError), None an "in" (TypeError
+    # "argument of type 'NoneType' is not iterable").
+    with pytest.raises(TypeError, match=rf"The loaded state is not that of a fitted "
+                                        rf"{cls.__name__}: a saved state is a dict of "
+                                        rf"attributes, not {type(state).__name__}\.$"):
+        cls.__new__(cls).__setstate__(state)
 
 
 @pytest.mark.parametrize("load", _LOADERS)
