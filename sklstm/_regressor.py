@@ -359,14 +359,31 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             mean, scale = self.target_mean_, self.target_scale_
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, with its place
             scaled = ((Y - mean) / scale).astype(Y.dtype, copy=False)
+
+        def where(mask):
+            place = np.argwhere(mask)[0]
+            return (f"sample {place[0]}, output {place[-1]}" if Y.ndim == 2
+                    else f"sample {place[0]}, step {place[1]}, output {place[2]}")
+
         overflowed = ~np.isfinite(scaled) & np.isfinite(Y)
         if overflowed.any():
-            place = np.argwhere(overflowed)[0]
-            where = (f"sample {place[0]}, output {place[-1]}" if Y.ndim == 2
-                     else f"sample {place[0]}, step {place[1]}, output {place[2]}")
             raise ValueError(
-                f"y holds a value too large to standardise in {Y.dtype}, in {where}: its "
-                f"distance from the targets' mean overflows. Rescale the targets."
+                f"y holds a value too large to standardise in {Y.dtype}, in {where(overflowed)}: "
+                f"its distance from the targets' mean overflows. Rescale the targets."
+            )
+        # The squared errors of all targets must sum within the dtype; only
+        # targets far outside the statistics they are scaled by reach it (a
+        # continued call's, fixed by the first fit, or unscaled targets).
+        reach = float(np.sqrt(np.finfo(Y.dtype).max / max(Y.size, 1))) / 2
+        too_far = np.abs(scaled) > reach
+        if self.loss == "squared_error" and too_far.any():
+            fixed = ("scaled by the statistics of the fit it continues (target_mean_, "
+                     "target_scale_); refit on all the data, or rescale the targets"
+                     if not reset else "not standardised; keep scale_targets=True, or rescale "
+                     "the targets")
+            raise ValueError(
+                f"y holds a value whose squared error would overflow {Y.dtype}, in "
+                f"{where(too_far)}: the targets are {fixed}."
             )
         return scaled, state
 

@@ -1045,6 +1045,31 @@ def test_targets_too_large_to_standardise_are_named_not_training_divergence(per_
             model.fit(X, y)
 
 
+@pytest.mark.parametrize("continue_by", ["partial_fit", "warm start", "unscaled"])
+def test_targets_whose_squared_error_overflows_are_named_not_training_divergence(continue_by):
+    """Fixed bug: a target of 1e300 in partial_fit or a warm start (scaled by
+    the first fit's statistics) overflowed the loss, and the fit was told it
+    diverged, with the advice to keep the scaling it had kept."""
+    X = np.random.RandomState(0).normal(size=(40, 6, 2))
+    y = X[:, -1, 0]
+    far = y.copy()
+    far[-1] = 1e300
+    if continue_by == "unscaled":
+        model = LSTMRegressor(**FAST, scale_targets=False)
+        fixed = r"not standardised; keep scale_targets=True"
+    else:
+        model = LSTMRegressor(**{**FAST, "solver": "adam"},
+                              warm_start=continue_by == "warm start").fit(X, y)
+        fixed = r"scaled by the statistics of the fit it continues \(target_mean_"
+    saved = pickle.dumps(model)
+    fit = model.partial_fit if continue_by == "partial_fit" else model.fit
+    with pytest.raises(ValueError, match=r"^y holds a value whose squared error would overflow "
+                                         rf"float64, in sample 39, output 0: the targets are "
+                                         rf"{fixed}"):
+        fit(X, far)
+    assert pickle.dumps(model) == saved
+
+
 # -- errors from below, in the user's terms ------------------------------------------
 
 
