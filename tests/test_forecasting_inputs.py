@@ -468,6 +468,11 @@ def test_future_columns_are_read_by_name_and_unread_duplicates_ignored(make):
     with pytest.raises(ValueError, match=r"future has several columns named 'f', a future "
                                          r"covariate"):
         forecaster.predict(future=pd.concat([ahead, ahead[["f"]]], axis=1))
+    # A column of future that pandas cannot select whole is named as future's.
+    nested = ahead[["f"]].set_axis(pd.MultiIndex.from_tuples([("f", "x")]), axis=1)
+    with pytest.raises(ValueError, match=r"column 'f' is part of the label \('f', 'x'\) of "
+                                         r"future's MultiIndex columns"):
+        forecaster.predict(future=nested)
 
 
 def test_score_asks_for_the_future_covariates_of_every_forecast_step(make):
@@ -1158,7 +1163,7 @@ def _with_blank_second_level(frame):
     return frame.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in frame.columns]), axis=1)
 
 
-_PART_OF_A_LABEL = (r"column '(y|f)' is part of the label \('(y|f)', ''\) of (data|history)'s "
+_PART_OF_A_LABEL = (r"column '(y|f)' is part of the label \('(y|f)', ''\) of (data|history|future)'s "
                     r"MultiIndex columns.*df\.columns = df\.columns\.get_level_values\(0\)")
 
 
@@ -1336,7 +1341,8 @@ def test_history_is_named_history_in_messages(make):
         model.predict(2, history=pd.concat([series, series], axis=1))
     pivoted = series.to_frame()
     pivoted.columns = pd.MultiIndex.from_tuples([("y", "sales")])
-    with pytest.raises(ValueError, match=r"column 'y' selects 1 columns of history"):
+    with pytest.raises(ValueError, match=r"column 'y' is part of the label \('y', 'sales'\) of "
+                                         r"history's MultiIndex columns"):
         model.predict(2, history=pivoted)
 
 

@@ -1133,7 +1133,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         present = [name for name in columns if name in future.columns]
         # One reindex of every column read: a label absent from future is NaN.
         values = pd.DataFrame(
-            column_values(future, present), index=future.index
+            column_values(future, present, "future"), index=future.index
         ).reindex(labels).to_numpy()
         problems = []
         read = iter(values.T)  # the columns of present, in order

@@ -364,7 +364,8 @@ def _column(frame, name, what="data"):
         # pandas 2 finds a part of several labels ('2020-01' of Timestamp
         # labels) but cannot select by it; pandas 3 selects them all (below).
         raise _part_of_labels(name, what) from None
-    if isinstance(selected, pd.DataFrame):
+    if isinstance(selected, pd.DataFrame) and not (
+            isinstance(columns, pd.MultiIndex) and selected.shape[1] == 1):
         if not isinstance(columns, pd.MultiIndex) and not all(
             _equal_labels(label, name) or _is_missing_label(label) for label in selected.columns
         ):
@@ -378,7 +379,7 @@ def _column(frame, name, what="data"):
         )
     if isinstance(columns, pd.MultiIndex) and not (
         isinstance(name, tuple) and len(name) == columns.nlevels
-    ):
+    ):  # the outer level(s) of one column's label
         key = name if isinstance(name, tuple) else (name,)
         label = next(label for label in columns if label[: len(key)] == key)
         raise ValueError(
@@ -391,11 +392,14 @@ def _column(frame, name, what="data"):
     return selected
 
 
-def column_values(frame, columns):
-    """Float64 array of shape (n_rows, len(columns)); non-numeric columns fail."""
+def column_values(frame, columns, what="data"):
+    """Float64 array of shape (n_rows, len(columns)); non-numeric columns fail.
+
+    ``what`` names ``frame`` in messages ("data", "future").
+    """
     selected = []  # (name, values) of each column, in order
     for name in columns:
-        column = _column(frame, name)
+        column = _column(frame, name, what)
         dtype = column.dtype
         if is_real_number_dtype(dtype):
             selected.append((name, column))
