@@ -1163,8 +1163,9 @@ def _with_blank_second_level(frame):
     return frame.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in frame.columns]), axis=1)
 
 
-_PART_OF_A_LABEL = (r"column '(y|f)' is part of the label \('(y|f)', ''\) of (data|history|future)'s "
-                    r"MultiIndex columns.*df\.columns = df\.columns\.get_level_values\(0\)")
+_PART_OF_A_LABEL = (r"column '(y|f)' is part of the label \('(y|f)', ''\) of "
+                    r"(data|history|future)'s MultiIndex columns.*"
+                    r"df\.columns = df\.columns\.get_level_values\(0\)")
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
