@@ -50,14 +50,15 @@ ENCODER_DECODER_AUTO_BATCH_SIZE = 32
 # What a warning at the iteration cap advises: the inputs and targets are
 # already standardised by default, so scaling is rarely the remedy.
 _AT_THE_CAP = (
-    "Increase max_iter, or filter sklstm.exceptions.IterationLimitWarning where the "
+    "Increase {cap}, or filter sklstm.exceptions.IterationLimitWarning where the "
     "cap is deliberate."
 )
 
-def _warn_at_the_cap(message):
+def _warn_at_the_cap(message, cap="max_iter"):
     """An IterationLimitWarning, which a caller that chose the cap silences
-    with ``silenced(IterationLimitWarning)`` (:mod:`sklstm._warnings`)."""
-    warn(f"{message} {_AT_THE_CAP}", IterationLimitWarning)
+    with ``silenced(IterationLimitWarning)`` (:mod:`sklstm._warnings`).
+    ``cap`` names the setting that stopped the solver."""
+    warn(f"{message} {_AT_THE_CAP.format(cap=cap)}", IterationLimitWarning)
 
 
 # A stochastic fit whose last epoch's loss exceeds its reference by this
@@ -670,20 +671,24 @@ def fit_stochastic(
 
 
 def _reached_limit(info, method, settings):
-    """Whether a scipy run stopped at its iteration or evaluation cap, from
-    ``max_iter``, ``max_fun`` or the same caps in ``solver_options``."""
+    """The setting whose cap a scipy run stopped at, of ``max_iter``,
+    ``max_fun`` and the same caps in ``solver_options``; None if none."""
     options = settings.solver_options or {}
 
-    def cap(key):  # None leaves the cap to max_iter or max_fun (see scipy_options)
+    def binding(parameter, key):
+        """The cap of ``parameter`` or ``solver_options[key]`` (None leaves it
+        to the parameter, see scipy_options), and the name of the lower."""
         value = options.get(key)
-        return np.inf if value is None else value
+        if value is not None and value < getattr(settings, parameter):
+            return value, f"solver_options[{key!r}]"
+        return getattr(settings, parameter), parameter
 
-    max_iter = min(settings.max_iter, cap("maxiter"))
+    max_iter, name = binding("max_iter", "maxiter")
     if info["n_iter"] >= max_iter:
-        return True
+        return name
     # Only L-BFGS-B and TNC count evaluations against max_fun.
-    max_fun = min(settings.max_fun, cap("maxfun"))
-    return method in ("L-BFGS-B", "TNC") and info["n_fun"] >= max_fun
+    max_fun, name = binding("max_fun", "maxfun")
+    return name if method in ("L-BFGS-B", "TNC") and info["n_fun"] >= max_fun else None
 
 
 def fit_scipy(theta, data, network, objective, method, record, settings):
@@ -737,8 +742,9 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
             + _penalty_advice(objective, data)
         )
     if not info["success"]:
-        if _reached_limit(info, method, settings):
-            _warn_at_the_cap(f"{method} did not converge: {info['message']}")
+        cap = _reached_limit(info, method, settings)
+        if cap is not None:
+            _warn_at_the_cap(f"{method} did not converge: {info['message']}", cap)
         else:
             warnings.warn(
                 f"{method} did not converge: {info['message']} Try another solver, or "

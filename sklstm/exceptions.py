@@ -13,7 +13,9 @@ __all__ = ["DataLayoutWarning", "IterationLimitWarning", "TooFewCalibrationError
 
 
 class IterationLimitWarning(ConvergenceWarning):
-    """A solver stopped at its iteration cap (``max_iter``) before converging.
+    """A solver stopped at its iteration cap (``max_iter``), or L-BFGS-B and
+    TNC at their evaluation cap (``max_fun``), before converging. The
+    message names the cap.
 
     A subclass of scikit-learn's :class:`~sklearn.exceptions.ConvergenceWarning`,
     so every filter on that category still applies. Filter this one alone

@@ -905,6 +905,20 @@ def test_the_iteration_cap_warns_with_its_remedy(solver):
     assert "scale" not in message
 
 
+@pytest.mark.parametrize("params, cap", [
+    (dict(solver="lbfgs", max_fun=3), "max_fun"),
+    (dict(solver="lbfgs", solver_options={"maxfun": 3}), r"solver_options\['maxfun'\]"),
+    (dict(solver="bfgs", solver_options={"maxiter": 1}), r"solver_options\['maxiter'\]"),
+], ids=["max_fun", "maxfun", "maxiter"])
+def test_the_cap_warning_names_the_cap_that_stopped_the_solver(params, cap):
+    # L-BFGS-B stopped by max_fun was told to increase max_iter, which does nothing.
+    from sklstm.exceptions import IterationLimitWarning
+
+    X = np.random.RandomState(0).normal(size=(12, 4, 1))
+    with pytest.warns(IterationLimitWarning, match=rf"Increase {cap}, or filter"):
+        LSTMRegressor((3,), max_iter=100, random_state=0, **params).fit(X, X[:, -1, 0])
+
+
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
 def test_partial_fit_refuses_early_stopping_and_keeps_the_fit(Estimator):
     # partial_fit trained on every sample, silently, and erased the
