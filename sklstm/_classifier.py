@@ -134,9 +134,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         that ``y`` lacks (a cross-validation fold without a rare class) only
         if it names every class of ``y``: otherwise such a name is taken for
         a misspelling and refused. In ``partial_fit`` the same rule holds
-        for the declared ``classes``. Per-step labels
-        (``return_sequences=True``) refuse it: weigh their sequences with
-        ``sample_weight``.
+        for the declared ``classes``. "balanced" has no ``partial_fit``
+        (it would balance each batch on its own): pass a dict of weights.
+        Per-step labels (``return_sequences=True``) refuse it: weigh their
+        sequences with ``sample_weight``.
 
     Attributes
     ----------

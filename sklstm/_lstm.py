@@ -332,7 +332,8 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
     Returns
     -------
     largest : float
-        A value of ``dtype``: its largest value when nothing overflows, -1.0
+        A Python float that ``dtype`` holds exactly: its largest value when
+        nothing overflows, -1.0
         when the weights alone may overflow whatever x (every input refused).
     """
     check_cell(gate_variant)

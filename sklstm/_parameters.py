@@ -180,7 +180,8 @@ PARAMETERS_DOC = """
 
     tol : float, default=1e-4
         Stochastic solvers stop when the loss (or validation loss) has not
-        improved by at least ``tol`` for ``n_iter_no_change`` epochs; scipy
+        improved by at least ``tol`` for more than ``n_iter_no_change``
+        consecutive epochs, as scikit-learn's MLP does; scipy
         methods receive it as their gradient tolerance ``gtol`` (``xtol``
         for Newton-CG, ``ftol`` for SLSQP).
 
@@ -221,7 +222,8 @@ PARAMETERS_DOC = """
         Adam's moment decay rates and numerical stabiliser.
 
     n_iter_no_change : int, default=10
-        Epochs without improvement of at least ``tol`` before stopping.
+        Epochs without improvement of at least ``tol`` that are tolerated:
+        training stops at the next one (``n_iter_no_change + 1`` in a row).
 
     max_fun : int, default=15000
         Maximum loss evaluations of the scipy methods that count them
@@ -443,7 +445,9 @@ ATTRIBUTES_DOC = """
         Columns of 2-D ``X``, or channels of 3-D or ragged ``X``, seen in ``fit``.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names, when ``X`` was a DataFrame with string column names.
+        Column names, when ``X`` was a DataFrame with string column names,
+        or a list of such DataFrames (one per sequence, their columns the
+        channels).
 
     n_outputs_ : int
         Outputs per sequence (per step with ``return_sequences=True``): the

@@ -191,8 +191,9 @@ def layer_shapes(
     Raises
     ------
     TypeError
-        If ``n_features`` or a hidden size is not an int (2.0 is not), or
-        ``hidden_sizes`` is not a list or tuple (a bare int is not).
+        If ``n_features`` or a hidden size is not an int (2.0 is not),
+        ``hidden_sizes`` is not a list or tuple (a bare int is not), or the
+        gate variant is not a str or None.
     ValueError
         If ``n_features`` or a hidden size is below 1, ``hidden_sizes`` is
         empty, or the gate variant is unknown or cannot be coupled.
