@@ -8,6 +8,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
+import sklstm._training
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 
 
@@ -166,9 +167,19 @@ def test_divergence_names_the_kept_epoch():
         assert f"kept the weights of epoch {kept}." in message
 
 
-def test_a_non_finite_validation_loss_counts_as_the_worst():
+def test_a_non_finite_validation_loss_counts_as_the_worst(monkeypatch):
+    # Weights diverging on the held-out samples give such losses; targets
+    # that overflow the loss are refused before training, so it is forced.
+    real = sklstm._training._validate
+    calls = []
+
+    def overflowing_at_the_second_and_fourth(*args):
+        calls.append(1)
+        loss, score = real(*args)
+        return ({2: np.nan, 4: np.inf}.get(len(calls), loss), score)
+
+    monkeypatch.setattr(sklstm._training, "_validate", overflowing_at_the_second_and_fourth)
     X, y, _ = noisy_mean(101, 5, n_steps=5)
-    y[100] = 1e200  # overflows every validation loss it falls in
     model = LSTMRegressor((3,), max_iter=5, validation_fraction=0.5, random_state=0).fit(X, y)
     curve = np.array(model.validation_loss_curve_)
     assert not np.isfinite(curve).all()  # the case under test
