@@ -84,6 +84,21 @@ def test_forecast_step_reads_its_own_future_covariates():
     assert (moved.iloc[1:] != base.iloc[1:]).all()
 
 
+def test_predict_needs_no_future_covariates_in_the_gap():
+    # The decoder reads the covariates of the forecast steps, not the gap's
+    # before them: predict refused a future without the gap rows.
+    df = _frame()
+    f = _fit(DirectForecaster(LSTMEncoderDecoderRegressor(max_iter=2, random_state=0),
+                              window=5, horizon=2, gap=2, target="sales",
+                              future_covariates="promo", calibration=None), df)
+    future = pd.DataFrame({"promo": [1.0, 0.0, 1.0, 0.0]},
+                          index=pd.date_range(df.index[-1], periods=5, freq="D")[1:])
+    expected = f.predict(future=future)
+    pd.testing.assert_series_equal(f.predict(future=future.iloc[2:]), expected)
+    with pytest.raises(ValueError, match=r"Missing: 'promo' at .* \(row absent or NaN\)"):
+        f.predict(future=future.iloc[:3])
+
+
 def test_given_encoder_decoder_is_configured_and_nested_params_work():
     df = _frame()
     given = LSTMEncoderDecoderRegressor((3,), horizon=9, solver="lbfgs", max_iter=5)

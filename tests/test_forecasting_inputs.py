@@ -475,6 +475,29 @@ def test_future_columns_are_read_by_name_and_unread_duplicates_ignored(make):
         forecaster.predict(future=nested)
 
 
+def test_predict_asks_only_for_the_future_rows_the_windows_read(make):
+    """Fixed bug: windows of 2 steps shifted ahead by a lead of 4 read the
+    future covariates of the last 2 rows only, yet predict refused a future
+    without the first 2 (which backtest, reading the same rows, did not)."""
+    df = _daily().to_frame().assign(f=np.arange(40.0) % 5)
+    # The model cannot see the covariates of its first 2 steps, and is told so.
+    with pytest.warns(UserWarning, match=r"window=2 is shorter than the 4 step\(s\) the future "
+                                         r"covariates enter a window shifted ahead \(gap=0, "
+                                         r"plus the 4 step\(s\) predicted at once\).* so the "
+                                         r"first 2 are never read"):
+        forecaster = make(DirectForecaster, window=2, horizon=4, target="y",
+                          future_covariates="f").fit(df.iloc[:30])
+    ahead = df.iloc[30:34]
+    expected = forecaster.predict(future=ahead)
+    pd.testing.assert_series_equal(forecaster.predict(future=ahead.iloc[2:]), expected)
+    changed = ahead.assign(f=[1e6, np.nan, *ahead["f"].iloc[2:]])
+    pd.testing.assert_series_equal(forecaster.predict(future=changed), expected)
+    with pytest.raises(ValueError, match=rf"at {ahead.index[2]}, {ahead.index[3]}, 2 of the 4 "
+                                         rf"step\(s\) after the history\. Missing: 'f' at "
+                                         rf"{ahead.index[3]} \(row absent or NaN\)"):
+        forecaster.predict(future=ahead.iloc[:3])
+
+
 def test_score_asks_for_the_future_covariates_of_every_forecast_step(make):
     df = _daily().to_frame().assign(f=1.0)
     forecaster = make(DirectForecaster, window=4, horizon=3, target="y",

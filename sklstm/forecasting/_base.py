@@ -35,7 +35,7 @@ from .._param_validation import (
 from .._regressor import LSTMRegressor
 from .._scaling import unit_exponents
 from .._validation import listed
-from .._warnings import silenced
+from .._warnings import silenced, warn
 from ..exceptions import IterationLimitWarning
 from ._backtest import forecast_errors, observed_targets
 from ._columns import (
@@ -318,6 +318,26 @@ def _reads(setup, field):
     if field == "calibration_folds":
         return setup.calibration == "backtest"
     return field != "scale_target" or setup.scale_target is not None
+
+
+def _warn_of_unread_future_steps(roles, setup):
+    """Warn where windows shorter than the future covariates' shift leave
+    the first forecast steps without their own covariates (the windows
+    hold those of the last ``window`` steps of the lead only)."""
+    shift = setup.future_shift
+    if not roles.future or setup.window >= shift:
+        return
+    unread = shift - setup.window
+    warn(
+        f"window={setup.window} is shorter than the {shift} step(s) the future covariates "
+        f"enter a window shifted ahead (gap={setup.gap}, plus the {setup.horizon} step(s) "
+        f"predicted at once): the windows hold their "
+        f"values at the last {setup.window} of those steps only, so the first {unread} are "
+        f"never read, and the forecasts of those steps see no covariates of their own. Use "
+        f"window >= {shift}, or an encoder-decoder (LSTMEncoderDecoderRegressor), which "
+        "reads each forecast step's own.",
+        UserWarning,
+    )
 
 
 def nested_models(regressor):
@@ -716,6 +736,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         frame, roles, freq, values = self._read_fit_data(data, setup)
         setup = replace(setup, target_required=not isinstance(data, pd.Series),
                         **self._centered_positions(frame, roles, setup))
+        _warn_of_unread_future_steps(roles, setup)
         # Staged on a copy, committed in one step: a failed fit (or
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
@@ -1045,6 +1066,17 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 read[rows, roles[role]] = True
         return read
 
+    def _read_after_origin(self, n_steps):
+        """Mask (n_lead,) of the rows after the origin whose future
+        covariates a forecast of ``n_steps`` reads: all of them, but for
+        windows shorter than the lead (their first rows fall before the
+        window) and the encoder-decoder's gap."""
+        n_lead = self._n_lead(n_steps, self._setup)
+        read = np.zeros(n_lead, bool)
+        for first, last in self._rows_read(self._setup, n_steps)["future"]:
+            read[max(first, 1) - 1: max(min(last, n_lead), 0)] = True
+        return read
+
     def _complete_origins(self, values, origins, n_steps):
         """Mask of the origins whose forecasts of ``n_steps`` read no NaN.
 
@@ -1096,8 +1128,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         tz = fitted.tz if isinstance(fitted, pd.DatetimeIndex) else None
         check_on_axis(index, self.freq_, tz, what, consecutive=consecutive, last=last)
 
-    def _future_values(self, future, index, n_steps):
-        """Future covariates at the ``n_steps`` labels after ``index``.
+    def _future_values(self, future, index, n_steps, read):
+        """Future covariates at the ``n_steps`` labels after ``index``, of
+        which those where the mask ``read`` (n_steps,) is True must be
+        given; the others, which the forecast does not read, are 0.
 
         Returns an array of shape (n_steps, n_future_covariates).
         """
@@ -1113,7 +1147,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if not columns or n_steps == 0:
             return np.empty((n_steps, len(columns)))
         labels = future_labels(index, self.freq_, 0, n_steps)
-        span = f"the {n_steps} step(s) after the history, {listed(labels)}"
+        needed = labels[read]
+        span = (f"the {n_steps} step(s) after the history, {listed(labels)}" if read.all()
+                else f"{listed(needed)}, {len(needed)} of the {n_steps} step(s) after the "
+                "history")
         if future is None:
             raise ValueError(
                 f"predict needs the future covariates {quoted_label(list(columns))} at {span}; "
@@ -1136,16 +1173,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             column_values(future, present, "future"), index=future.index
         ).reindex(labels).to_numpy()
         problems = []
-        read = iter(values.T)  # the columns of present, in order
+        blocks = iter(values.T)  # the columns of present, in order
         for name in columns:
             if name not in future.columns:
                 problems.append(f"{quoted_label(name)} (no such column)")
                 continue
-            block = next(read)
-            absent = labels[np.isnan(block)]
+            block = next(blocks)
+            absent = labels[np.isnan(block) & read]
             if len(absent):
                 problems.append(f"{quoted_label(name)} at {listed(absent)} (row absent or NaN)")
-            infinite = labels[np.isinf(block)]
+            infinite = labels[np.isinf(block) & read]
             if len(infinite):
                 problems.append(f"{quoted_label(name)} at {listed(infinite)} (infinite)")
         if problems:
@@ -1153,6 +1190,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 f"predict needs finite future covariates at {span}. Missing: "
                 f"{'; '.join(problems)}."
             )
+        values[~read] = 0.0
         return values
 
     def _model_arrays(self, history, future, n_steps):
@@ -1179,7 +1217,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         lookback = values[first:, :n_lookback].copy()
         lookback[:, :n_targets] = self._to_model_units(raw, history.index)
         lead = np.vstack(
-            [values[first:, n_lookback:], self._future_values(future, history.index, n_lead)]
+            [values[first:, n_lookback:],
+             self._future_values(future, history.index, n_lead, self._read_after_origin(n_steps))]
         )
         return lookback, lead, raw
 
