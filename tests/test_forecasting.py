@@ -309,6 +309,17 @@ def test_missing_integer_labels():
         make_windows(df, target="y", window=2)
 
 
+@pytest.mark.parametrize("index, steps", [(pd.RangeIndex(0, 60, 2), "0 to 58 in steps of 2"),
+                                          (pd.Index(range(1900, 2200, 10)),
+                                           "1900 to 2190 in steps of 10")])
+def test_evenly_stepped_integer_labels_are_named_by_their_step_not_as_holes(index, steps):
+    # The labels between were listed as missing, with the advice to insert
+    # them: every other row, or nine in ten, a row of NaN.
+    series = pd.Series(np.arange(30.0), index=index, name="y")
+    with pytest.raises(ValueError, match=rf"step 1; its labels run from {steps}\. "):
+        make_windows(series.to_frame(), target="y", window=2)
+
+
 def test_unsorted_and_duplicated_index():
     df = pd.DataFrame({"y": np.arange(4.0)}, index=[0, 2, 1, 3])
     with pytest.raises(ValueError, match=r"not sorted.*sort_index"):
