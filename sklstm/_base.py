@@ -70,6 +70,23 @@ def _private_rng(random_state):
 
 
 @contextmanager
+def _generator_kept_on_failure(random_state):
+    """Put a RandomState passed as ``random_state`` back as it was if the fit
+    fails: its draw (:func:`_private_rng`) belongs to a fit that was not
+    made, and a failed fit changes nothing (the next one starts where this
+    one would have)."""
+    if not isinstance(random_state, np.random.RandomState):
+        yield
+        return
+    state = random_state.get_state()
+    try:
+        yield
+    except BaseException:
+        random_state.set_state(state)
+        raise
+
+
+@contextmanager
 def _copies_of_x_fit_in_memory(action, advice):
     """Turn NumPy's MemoryError while copying X (reading, standardising,
     cutting into patches) into a ValueError that names X and what to do."""
@@ -1053,6 +1070,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         }
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        with _generator_kept_on_failure(self.random_state):
+            return self._fit_and_commit(X, y, sample_weight, incremental=incremental,
+                                        classes=classes)
+
+    def _fit_and_commit(self, X, y, sample_weight, *, incremental, classes):
         sizes, method = self._check_params()
         if incremental and self._early_stopping_mode() is True:
             # One epoch on every sample given: nothing is held out, and the

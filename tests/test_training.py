@@ -879,6 +879,27 @@ def test_non_finite_initial_loss_of_scipy_solvers_raises():
 # -- determinism -----------------------------------------------------------------
 
 
+def test_a_failed_fit_leaves_a_random_state_generator_as_it_was(assert_same_weights):
+    """Fixed bug: a fit that failed in training (here divergence) had drawn
+    its seed from the RandomState passed as random_state, so the model's
+    pickle changed and the next fit differed from one made without it."""
+    X, y = sum_of_last_two(n_samples=40)
+    made = []
+    for fail_first in (False, True):
+        model = LSTMRegressor((3,), max_iter=3, random_state=np.random.RandomState(0))
+        if fail_first:
+            generator = model.random_state.get_state()
+            with pytest.raises(ValueError, match="Training diverged.*first epoch"):
+                model.set_params(solver="sgd", learning_rate_init=1e10, batch_size=1).fit(X, y)
+            after = model.random_state.get_state()
+            assert all(np.array_equal(a, b) for a, b in zip(generator, after))
+            model.set_params(solver="adam", learning_rate_init=2e-3, batch_size="auto")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            made.append(model.fit(X, y))
+    assert_same_weights(*made)
+
+
 @ignore_convergence
 @pytest.mark.parametrize("params", [
     dict(solver="adam", early_stopping=True, validation_split="shuffle"),
