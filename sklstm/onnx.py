@@ -25,8 +25,9 @@ The graph
    sequence of zeros is appended to every batch and its outputs dropped:
    onnxruntime's LSTM kernel aborts the whole process on a batch of 0
    sequences, so an empty batch gives empty outputs instead.
-2. **Standardisation** with ``input_mean_`` and ``input_scale_``, in the
-   input's dtype, then a cast to float32. With ``patch_length_ = p > 1``,
+2. **Standardisation** with ``input_mean_`` and ``input_scale_``, in
+   float64 as ``predict`` does (``x / scale - mean / scale``), then a cast
+   to float32. With ``patch_length_ = p > 1``,
    zero steps start each sequence's first patch so that its last patch ends
    at its last real step (Pad, and for 3-D input a GatherElements that moves
    each sequence by its own count), each run of ``p`` steps becomes one step
@@ -666,8 +667,11 @@ def _emit_input(g, x, rank, in_type, net, largest_input):
         x = _table_to_sequences(g, x, net)
     elif net.channels_first:  # (N, C, T): steps before channels, as predict reads it
         x = g.op("Transpose", x, perm=[0, 2, 1])
-    s = g.op("Div", g.op("Sub", x, g.const("mean", net.mean.astype(np.float64))),
-             g.const("scale", net.scale.astype(np.float64)))
+    # x / scale - mean / scale: onnxruntime's optimiser drops a Sub of a
+    # constant that is 0 in float32, and lost a mean of 1e-50 (inputs of
+    # 1e-50 ± 1e-50); mean / scale is of the standardised values' order.
+    mean, scale = net.mean.astype(np.float64), net.scale.astype(np.float64)
+    s = g.op("Sub", g.op("Div", x, g.const("scale", scale)), g.const("offset", mean / scale))
     s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
     padded = n_steps = None
     if rank == 3:
