@@ -7,7 +7,10 @@ hold a few types of their own (the estimator classes and the stochastic
 optimizers, kept for ``partial_fit``), and a fitted forecaster is its class
 around plain arrays, strings and its regressor; :func:`trusted_types` lists them, so
 that loading can trust exactly these and nothing else. Check first, with
-``skops.io.get_untrusted_types``, that a file holds no type beyond them.
+``skops.io.get_untrusted_types``, that a file holds no type beyond them. (A
+forecaster fitted on a frequency with arguments other than numbers and
+strings, a ``CustomBusinessDay`` with its holidays, keeps pandas' offset
+object: skops lists its type, and ``datetime.timedelta``, too.)
 
 Examples
 --------
