@@ -98,9 +98,10 @@ _HEAD_DOC = """
 # What replaces ONE_STEP_ROWS in this class's docstring.
 _NO_ONE_STEP_ROWS = """
         A model fitted on 3-D or list input refuses a 2-D ``X`` of one step
-        per row (it needs ``horizon + 1`` steps), which MAPIE's
-        ``SplitConformalRegressor`` sends to check a fitted model: give MAPIE
-        a model fitted on the sequences as rows (``n_channels``) instead."""
+        per row (it needs ``horizon + 1`` steps), which MAPIE sends to check
+        a model it is given fitted (``SplitConformalRegressor``,
+        ``TimeSeriesRegressor`` with ``cv="prefit"``): give MAPIE a model
+        fitted on the sequences as rows (``n_channels``) instead."""
 
 
 class LSTMEncoderDecoderRegressor(LSTMRegressor):
@@ -377,10 +378,11 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
             # one step: what MAPIE's check of a fitted model sends it.
             probe = "" if (reset or self._fitted_on_table or n_steps != 1
                            or seqs.n_columns is None) else (
-                " MAPIE's SplitConformalRegressor checks a fitted model by predicting "
-                "on one such row: wrap an encoder-decoder fitted on 2-D rows "
-                "(X.reshape(len(X), -1) with n_channels=X.shape[2]) instead, or use "
-                "CrossConformalRegressor or TimeSeriesRegressor, which fit it themselves."
+                " MAPIE checks a model it is given fitted (SplitConformalRegressor, "
+                "TimeSeriesRegressor with cv='prefit') by predicting on one such row: "
+                "wrap an encoder-decoder fitted on 2-D rows (X.reshape(len(X), -1) with "
+                "n_channels=X.shape[2]) instead, or let MAPIE fit it "
+                "(CrossConformalRegressor, or TimeSeriesRegressor without cv='prefit')."
             )
             raise ValueError(
                 f"{type(self).__name__} needs sequences of at least horizon + 1 = "

@@ -131,6 +131,15 @@ def test_encoder_decoder_names_the_route_for_split_conformal():
     conformal.fit(X[:300], y[:300])
     with pytest.raises(UserWarning, match=r"wrap an encoder-decoder fitted on 2-D rows"):
         conformal.conformalize(X[300:500], y[300:500])
+    # TimeSeriesRegressor checks a model given fitted (cv="prefit") as well:
+    # the message names it, and does not send its user back to it.
+    series = mapie_regression.TimeSeriesRegressor(
+        LSTMEncoderDecoderRegressor(**params).fit(X[:300], y[:300]), method="enbpi",
+        cv="prefit")
+    with pytest.raises(UserWarning, match=r"TimeSeriesRegressor with cv='prefit'\) by "
+                                          r"predicting on one such row.*TimeSeriesRegressor "
+                                          r"without cv='prefit'"):
+        series.fit(X[:300], y[:300]).conformalize(X[300:500], y[300:500])
     # Sequences of one step are a user's own short input, not MAPIE's row.
     with pytest.raises(ValueError, match=r"sequences of 1 step\(s\)\.$"):
         LSTMEncoderDecoderRegressor(**params).fit(X[:300], y[:300]).predict(X[:5, :1])
