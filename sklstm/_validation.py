@@ -1051,16 +1051,20 @@ def _name_layouts(named, n_exog):
     """The layouts a table's lag names describe: with the declared ``n_exog``
     trailing columns read as other columns whatever their names (an
     exogenous ``temp_lag_1``), then with every name read; each None where
-    no layout reads them. Declared exogenous columns named as lags of a
-    variable that the other columns lag are not trusted: such an ``n_exog``
-    is stale, and would copy lags to every step.
+    no layout reads them. Declared exogenous columns named as the next lags
+    of a variable that the other columns lag are not trusted: such an
+    ``n_exog`` is stale (set before more lags were asked for), and would
+    copy lags to every step. A lag beyond a gap (``y_lag_7`` after lags 1
+    to 3, a seasonal lag passed as exogenous) is trusted as declared.
     """
     lag_part, exog_part = named[: len(named) - n_exog], named[len(named) - n_exog:]
     lagged_variables = {lag[1] for lag in lag_part if lag is not None}
-    trusted = n_exog and not any(lag is not None and lag[1] in lagged_variables
-                                 for lag in exog_part)
+    every_name = _lag_layout(named)
+    continues = every_name is not None and (np.abs(np.diff(every_name.lags)) == 1).all()
+    trusted = n_exog and not (continues and any(
+        lag is not None and lag[1] in lagged_variables for lag in exog_part))
     as_declared = _lag_layout(lag_part + [None] * n_exog) if trusted else None
-    return as_declared, _lag_layout(named)
+    return as_declared, every_name
 
 
 def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_exog, name):

@@ -737,6 +737,22 @@ def test_lag_names_read_in_another_layout_of_channels_warn_with_the_layout(
         LSTMRegressor(**kw, **advised).fit(table, np.arange(12.0))
 
 
+def test_a_lag_beyond_a_gap_declared_exogenous_is_trusted():
+    """Fixed bug: a seasonal lag passed as exogenous (y_lag_7 after lags 1
+    to 3, sktime's X) was taken for a stale n_exog, with the advice to read
+    it as a fourth step after lag 3. The next lag (y_lag_4) still is stale."""
+    kw = dict(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2, newest_first=True, n_exog=1)
+    rng = np.random.RandomState(0)
+    seasonal = pd.DataFrame(rng.normal(size=(12, 4)),
+                            columns=["y_lag_1", "y_lag_2", "y_lag_3", "y_lag_7"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(**kw).fit(seasonal, np.arange(12.0))
+    stale = seasonal.rename(columns={"y_lag_7": "y_lag_4"})
+    with pytest.warns(DataLayoutWarning, match=r"Pass n_exog=0 to read them as lags"):
+        LSTMRegressor(**kw).fit(stale, np.arange(12.0))
+
+
 def test_lag_names_advise_only_a_fit_of_a_declaration_that_fits_the_columns():
     kw = dict(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2)
     table = pd.DataFrame(np.random.RandomState(0).normal(size=(12, 3)),
