@@ -481,10 +481,8 @@ def test_predict_asks_only_for_the_future_rows_the_windows_read(make):
     without the first 2 (which backtest, reading the same rows, did not)."""
     df = _daily().to_frame().assign(f=np.arange(40.0) % 5)
     # The model cannot see the covariates of its first 2 steps, and is told so.
-    with pytest.warns(UserWarning, match=r"window=2 is shorter than the 4 step\(s\) the future "
-                                         r"covariates enter a window shifted ahead \(gap=0, "
-                                         r"plus the 4 step\(s\) predicted at once\).* so the "
-                                         r"first 2 are never read"):
+    with pytest.warns(UserWarning, match=r"window=2 is shorter than horizon=4: .* the first 2 "
+                                         r"forecast step\(s\) see no covariates of their own"):
         forecaster = make(DirectForecaster, window=2, horizon=4, target="y",
                           future_covariates="f").fit(df.iloc[:30])
     ahead = df.iloc[30:34]
@@ -496,6 +494,17 @@ def test_predict_asks_only_for_the_future_rows_the_windows_read(make):
                                          rf"step\(s\) after the history\. Missing: 'f' at "
                                          rf"{ahead.index[3]} \(row absent or NaN\)"):
         forecaster.predict(future=ahead.iloc[:3])
+
+
+@pytest.mark.parametrize("cls, params", [
+    (DirectForecaster, dict(window=3, horizon=3, gap=4)),  # gap rows: no forecast steps
+    (RecursiveForecaster, dict(window=2, gap=3)),  # one step at once: always in its window
+])
+def test_windows_that_hold_every_forecast_steps_covariates_do_not_warn(cls, params, make):
+    df = _daily().to_frame().assign(f=np.arange(40.0) % 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        make(cls, target="y", future_covariates="f", **params).fit(df)
 
 
 def test_score_asks_for_the_future_covariates_of_every_forecast_step(make):

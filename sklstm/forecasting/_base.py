@@ -321,21 +321,24 @@ def _reads(setup, field):
 
 
 def _warn_of_unread_future_steps(roles, setup):
-    """Warn where windows shorter than the future covariates' shift leave
-    the first forecast steps without their own covariates (the windows
-    hold those of the last ``window`` steps of the lead only)."""
-    shift = setup.future_shift
-    if not roles.future or setup.window >= shift:
+    """Warn where windows shorter than the steps predicted at once leave
+    the first forecast steps without their own future covariates.
+
+    The covariates enter a window shifted ahead by ``gap + horizon`` (the
+    "shifted" layout), so its last ``window`` steps hold those of the last
+    ``window`` forecast steps; a recursive model predicts one step at once,
+    whose covariates its window always holds.
+    """
+    if not roles.future or setup.future_shift == 0 or setup.window >= setup.horizon:
         return
-    unread = shift - setup.window
+    unread = setup.horizon - setup.window
     warn(
-        f"window={setup.window} is shorter than the {shift} step(s) the future covariates "
-        f"enter a window shifted ahead (gap={setup.gap}, plus the {setup.horizon} step(s) "
-        f"predicted at once): the windows hold their "
-        f"values at the last {setup.window} of those steps only, so the first {unread} are "
-        f"never read, and the forecasts of those steps see no covariates of their own. Use "
-        f"window >= {shift}, or an encoder-decoder (LSTMEncoderDecoderRegressor), which "
-        "reads each forecast step's own.",
+        f"window={setup.window} is shorter than horizon={setup.horizon}: the future "
+        f"covariates enter a window shifted ahead by gap + horizon, so its steps hold "
+        f"those of the last {setup.window} forecast step(s) only, and the first {unread} "
+        f"forecast step(s) see no covariates of their own. Use window >= {setup.horizon}, "
+        "or an encoder-decoder (LSTMEncoderDecoderRegressor), which reads each forecast "
+        "step's own.",
         UserWarning,
     )
 
