@@ -510,12 +510,17 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     # -- prediction -------------------------------------------------------------
 
     def _decide(self, z):
-        """Indices of predicted classes (or a label indicator) from logits."""
+        """Indices of predicted classes (or a label indicator) from logits.
+
+        Decided on the probabilities ``predict_proba`` gives, as scikit-learn's
+        MLP decides: logits that differ only within their rounding (float32)
+        give equal probabilities, where a decision on the logits could pick
+        another class than ``predict_proba``'s argmax (a tie goes to the first).
+        """
+        proba = class_probabilities(z, multilabel=self._multilabel)
         if self._multilabel:
-            return (z > 0).astype(int)
-        if z.shape[-1] == 1:
-            return (z[..., 0] > 0).astype(int)
-        return z.argmax(axis=-1)
+            return (proba > 0.5).astype(int)
+        return proba.argmax(axis=-1)
 
     @reads_one_state
     def predict_proba(self, X):

@@ -65,8 +65,9 @@ ones included, computes its layers in float32. Exported models agree with
 ``predict`` and ``predict_proba`` to 1e-5 relative to the outputs' largest
 magnitude (the tests assert it; they measure below 1e-6, and trained
 float64 models of 32 and 16 units over 200 steps stay below 2e-6). A label
-can differ from ``predict``'s only where a logit lies within that rounding
-of a decision boundary. Outputs are float32, or float64 when the input is
+is the argmax of the graph's own probabilities, as ``predict``'s is of
+``predict_proba``'s: it can differ from ``predict``'s only where two
+probabilities lie within that rounding of each other. Outputs are float32, or float64 when the input is
 float64. A regressor's outputs are mapped back to the targets' units
 (``target_mean_``, ``target_scale_``) in the output's dtype, after the
 float32 layers: in a float64 graph, targets far from zero (1e8 ± 1) keep
@@ -876,17 +877,18 @@ def _label_values(classes):
 
 def _emit_classes(g, net, z, label):
     """Write the labels of logits z (N[, T], k) to ``label``; return the probabilities."""
-    zero = g.const("zero", np.array(0, np.float32))
+    # Labels are decided on the probabilities, as predict decides them.
     if net.task == "multilabel":
-        g.cast(g.op("Greater", z, zero), TensorProto.INT64, out=label)
-        return g.op("Sigmoid", z)
+        probabilities = g.op("Sigmoid", z)
+        half = g.const("half", np.array(0.5, np.float32))
+        g.cast(g.op("Greater", probabilities, half), TensorProto.INT64, out=label)
+        return probabilities
     if net.task == "binary":
         # sigmoid of each column, not 1 - p, as predict_proba computes it.
         probabilities = g.op("Concat", g.op("Sigmoid", g.op("Neg", z)), g.op("Sigmoid", z), axis=-1)
-        index = g.cast(g.axes("Squeeze", g.op("Greater", z, zero), [-1]), TensorProto.INT64)
     else:
         probabilities = g.op("Softmax", z, axis=-1)
-        index = g.op("ArgMax", z, axis=-1, keepdims=0)
+    index = g.op("ArgMax", probabilities, axis=-1, keepdims=0)
     g.op("Gather", g.const("classes", _label_values(net.classes)[0]), index, axis=0, out=label)
     return probabilities
 

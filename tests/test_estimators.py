@@ -234,6 +234,34 @@ def test_classification_with_labels_of_any_type(kind):
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3, "multilabel"])
+def test_predict_is_the_argmax_of_predict_proba_where_logits_round_to_a_tie(n_classes):
+    """Fixed bug: predict decided on the logits, predict_proba rounded them
+    to float32 probabilities that tie: logits of 1e-9 (binary, multilabel)
+    or differing by 1e-8 gave [0.5, 0.5] or three of 1/3, and predict chose
+    the other class than predict_proba's argmax, on every sample."""
+    X = sequences(n_samples=6).astype(np.float32)
+    multilabel = n_classes == "multilabel"
+    y = (np.stack([np.arange(6) % 2, np.arange(6) // 3], axis=1) if multilabel
+         else np.arange(6) % n_classes)
+    clf = LSTMClassifier((2,), solver="lbfgs", max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    clf.out_coef_ = np.zeros_like(clf.out_coef_)
+    clf.out_intercept_ = np.full(clf.out_intercept_.shape, 1e-9, np.float32)
+    if n_classes == 3:
+        clf.out_intercept_[0] = 0.0  # class 0 below the others by 1e-9: tied in float32
+    proba = clf.predict_proba(X)
+    if multilabel:
+        assert np.all(proba == 0.5)
+        np.testing.assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+        return
+    assert np.all(proba == proba[:, :1])  # tied
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X, clf.predict(X)) == 1.0
+
+
 @pytest.mark.parametrize("n_classes", [2, 3], ids=["binary", "multiclass"])
 def test_probabilities_of_extreme_logits(n_classes):
     """predict_proba == exp(predict_log_proba) to full precision, also for
