@@ -199,6 +199,24 @@ def test_largest_safe_input_is_where_the_refusal_begins(dtype, bidirectional, va
         largest_safe_input(layers, dtype, gate_variant="NOAF")
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_huge_finite_padding_is_not_taken_for_an_overflowing_input(bidirectional):
+    """Fixed bug: the gates' overflow bound read X's largest value over the
+    longest sequence's steps, a shorter one's padding included, which enters
+    no gate: 1e37 there refused the call (float32)."""
+    layers, X = _problem(bidirectional=bidirectional)
+    X = X.astype(np.float32)
+    lengths = [5, 2, 3]
+    expected = lstm_forward(X, layers, lengths=lengths, bidirectional=bidirectional)[0]
+    X[1, 2:] = 1e37
+    for run in (lstm_forward, lstm_predict):
+        out = run(X, layers, lengths=lengths, bidirectional=bidirectional)
+        np.testing.assert_array_equal(out[0] if run is lstm_forward else out, expected)
+    X[2, 2, 0] = 1e37  # a real step: refused
+    with pytest.raises(GateInputOverflow, match=r"X holds values up to 1e\+37"):
+        lstm_forward(X, layers, lengths=lengths, bidirectional=bidirectional)
+
+
 def test_a_gate_overflow_names_layers_as_its_caller_does_and_pickles():
     """A stack that is part of a larger model (the encoder-decoder's decoder)
     renames its layers and input; the error survives pickling (joblib's
