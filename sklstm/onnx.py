@@ -67,8 +67,8 @@ magnitude (the tests assert it; they measure below 1e-6, and trained
 float64 models of 32 and 16 units over 200 steps stay below 2e-6). A label
 is the argmax of the graph's own probabilities, as ``predict``'s is of
 ``predict_proba``'s: it can differ from ``predict``'s only where two
-probabilities lie within that rounding of each other. Outputs are float32, or float64 when the input is
-float64. A regressor's outputs are mapped back to the targets' units
+probabilities lie within that rounding of each other. Outputs are float32,
+or float64 when the input is float64. A regressor's outputs are mapped back to the targets' units
 (``target_mean_``, ``target_scale_``) in the output's dtype, after the
 float32 layers: in a float64 graph, targets far from zero (1e8 ± 1) keep
 their spread, as float64 inputs far from zero are standardised in float64.
