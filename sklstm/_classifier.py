@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseLSTM
-from ._checks import quoted
+from ._checks import fits_in_numpy, quoted
 from ._fitted_state import reads_one_state
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
@@ -43,7 +43,15 @@ def _check_label_type(labels, name="y", *, padded=False):
             pass  # scikit-learn's message says what to do (bytes, tuples of labels)
         elif values.dtype == object:
             other = next((v for v in values if not isinstance(v, str)), None)
-            if isinstance(other, numbers.Number):
+            beyond = next((v for v in values if isinstance(v, numbers.Integral)
+                           and not fits_in_numpy(v)), None)
+            if beyond is not None:  # astype(int) would overflow
+                advice = (
+                    f" {name} holds {quoted(beyond)}, an int label beyond the range of int64, "
+                    "which NumPy holds as an object only: pass the labels as text, for example "
+                    f"{name}.astype(str), or renumber them with LabelEncoder."
+                )
+            elif isinstance(other, numbers.Number):
                 advice = (
                     f" {name} is an object array holding {type(other).__name__} labels such "
                     f"as {quoted(other)}, which scikit-learn does not read as classes: give it a "
@@ -288,7 +296,9 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"y has {real.shape[1]} labels, but the model was fitted with "
                 f"{len(self.classes_)}."
             )
-        if not multilabel and _holds_text(real) != _holds_text(self.classes_):
+        if not multilabel and _label_kind(real) != _label_kind(self.classes_):
+            # Dates against numbers failed inside NumPy; durations took
+            # ints for counts of their unit (1 for a second, not for 1 ms).
             raise ValueError(
                 f"y holds {_label_kind(real)} as labels, but the model's classes are "
                 f"{_label_kind(self.classes_)}: {labels_text(self.classes_[:10])}."
@@ -312,6 +322,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             )
         if reset:
             declared = classes is not None and not multilabel
+            if declared and _label_kind(real) != _label_kind(classes):
+                raise ValueError(
+                    f"y holds {_label_kind(real)} as labels, but classes holds "
+                    f"{_label_kind(classes)}: {labels_text(classes[:10])}."
+                )
             binarizer = LabelBinarizer().fit(classes if declared else real)
             if len(binarizer.classes_) < 2:
                 raise ValueError(

@@ -1856,6 +1856,14 @@ def test_nullable_indicator_frames_are_multilabel_targets(dtype):
     ([[0, 1, 1], [1, 0, 0]] * 3, [0, 1] * 3, r"y switches between multilabel and single-label "
                                              r"targets: the model was fitted on multilabel"),
     ([0, 1] * 3, _Y_ML, r"fitted on one label per sample"),
+    # Dates against numbers failed inside NumPy's comparison; numbers against
+    # durations were read as counts of their unit.
+    (np.array(["2020-01-01", "2021-01-01"] * 3, dtype="datetime64[D]"), [0, 1] * 3,
+     r"y holds numbers as labels, but the model's classes are dates: \['2020-01-01', "),
+    ([0, 1] * 3, np.array(["2020-01-01", "2021-01-01"] * 3, dtype="datetime64[D]"),
+     r"y holds dates as labels, but the model's classes are numbers: \[0, 1\]"),
+    (np.array([1, 2] * 3, dtype="timedelta64[s]"), [1, 2] * 3,
+     r"y holds numbers as labels, but the model's classes are durations"),
 ])
 def test_classifier_score_checks_y_against_the_fitted_classes(fitted_y, y, match):
     # scikit-learn's metrics raised "Mix of label input types" and the like.
@@ -1864,8 +1872,34 @@ def test_classifier_score_checks_y_against_the_fitted_classes(fitted_y, y, match
     with pytest.raises(ValueError, match=match):
         model.score(X, np.asarray(y))
     # Labels never seen in fit are simply wrong predictions.
-    if not model._multilabel and not isinstance(fitted_y[0], str):
+    if not model._multilabel and np.asarray(fitted_y).dtype.kind in "iu":
         assert model.score(X, np.full(6, 7)) == 0.0
+
+
+@pytest.mark.parametrize("y, classes, match", [
+    (np.array([1, 2] * 3, dtype="timedelta64[s]"), [1, 2],
+     r"y holds durations as labels, but classes holds numbers: \[1, 2\]"),
+    (np.array(["2020-01-01", "2021-01-01"] * 3, dtype="datetime64[D]"),
+     ["2020-01-01", "2021-01-01"], r"y holds dates as labels, but classes holds text"),
+])
+def test_partial_fit_checks_y_against_the_declared_classes_kind(y, classes, match):
+    """Fixed bug: durations against int classes fitted, and predict returned
+    ints; dates against text classes were told they were not declared,
+    listing the same values on both sides."""
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    model = LSTMClassifier(**{**FAST, "solver": "adam"})
+    with pytest.raises(ValueError, match=match):
+        model.partial_fit(X, y, classes=classes)
+    assert not hasattr(model, "classes_")
+
+
+def test_int_labels_beyond_int64_are_advised_text():
+    # The advice was y.astype(int), which overflows.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=r"y holds 1180591620717411303424, an int label beyond "
+                                         r"the range of int64.*y\.astype\(str\), or renumber "
+                                         r"them with LabelEncoder"):
+        LSTMClassifier(**FAST).fit(X, [2**70, 2**70 + 1] * 3)
 
 
 @pytest.mark.parametrize("class_weight, y, match", [
