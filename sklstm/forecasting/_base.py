@@ -1193,8 +1193,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 f"predict needs finite future covariates at {span}. Missing: "
                 f"{'; '.join(problems)}."
             )
-        values[~read] = 0.0
-        return values
+        # A new array: pandas' own (copy-on-write) is read-only.
+        return np.where(read[:, None], values, 0.0)
 
     def _model_arrays(self, history, future, n_steps):
         """Arrays in model units for the windows of a forecast of ``n_steps``
