@@ -371,16 +371,21 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"y holds a value too large to standardise in {Y.dtype}, in {where(overflowed)}: "
                 f"its distance from the targets' mean overflows. Rescale the targets."
             )
-        # The squared errors of all targets must sum within the dtype; only
-        # targets far outside the statistics they are scaled by reach it (a
-        # continued call's, fixed by the first fit, or unscaled targets).
+        # The squared errors the loss trains on must sum within the dtype;
+        # only targets far outside the statistics they are scaled by reach it
+        # (a continued call's, fixed by the first fit; a weight near 0 that
+        # barely counts in them; unscaled targets). Held-out targets overflow
+        # only their validation loss, counted as the worst.
         reach = float(np.sqrt(np.finfo(Y.dtype).max / max(Y.size, 1))) / 2
-        too_far = np.abs(scaled) > reach
+        too_far = (np.abs(scaled) > reach) & _trained(Y, seqs, sample_weight, split)[..., None]
         if self.loss == "squared_error" and too_far.any():
-            fixed = ("scaled by the statistics of the fit it continues (target_mean_, "
-                     "target_scale_); refit on all the data, or rescale the targets"
-                     if not reset else "not standardised; keep scale_targets=True, or rescale "
-                     "the targets")
+            if not reset:
+                fixed = ("scaled by the statistics of the fit it continues (target_mean_, "
+                         "target_scale_); refit on all the data, or rescale the targets")
+            elif not self.scale_targets:
+                fixed = "not standardised; keep scale_targets=True, or rescale the targets"
+            else:  # a weight near 0 barely counts in the statistics
+                fixed = "far outside the statistics that standardise them; rescale the targets"
             raise ValueError(
                 f"y holds a value whose squared error would overflow {Y.dtype}, in "
                 f"{where(too_far)}: the targets are {fixed}."
@@ -688,6 +693,16 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
             f"hold there: rounding to it moves the targets by {error[k]:.3g} (RMS). "
             f"{remedy[0].upper()}{remedy[1:]}, or subtract a constant from y before fitting."
         )
+
+
+def _trained(Y, seqs, sample_weight, split):
+    """Mask of the targets the loss trains on, of shape ``Y.shape[:-1]``:
+    the training part's samples of positive weight, their real steps for
+    per-step targets."""
+    trained = np.ones(len(Y), bool) if split is None else np.isin(np.arange(len(Y)), split[0])
+    if sample_weight is not None:
+        trained &= sample_weight > 0
+    return trained[:, None] & seqs.step_mask() if Y.ndim == 3 else trained
 
 
 def _training_rows(Y, seqs, sample_weight, split):

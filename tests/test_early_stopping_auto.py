@@ -173,12 +173,14 @@ def test_a_non_finite_validation_loss_counts_as_the_worst(monkeypatch):
     real = sklstm._training._validate
     calls = []
 
-    def overflowing_at_the_second_and_fourth(*args):
+    def overflowing_at_the_first_and_fourth(*args):
         calls.append(1)
         loss, score = real(*args)
-        return ({2: np.nan, 4: np.inf}.get(len(calls), loss), score)
+        return ({1: np.nan, 4: np.inf}.get(len(calls), loss), score)
 
-    monkeypatch.setattr(sklstm._training, "_validate", overflowing_at_the_second_and_fourth)
+    # A first NaN kept as the best would compare above no later loss: the
+    # weights of the first epoch would be kept, best_validation_loss_ NaN.
+    monkeypatch.setattr(sklstm._training, "_validate", overflowing_at_the_first_and_fourth)
     X, y, _ = noisy_mean(101, 5, n_steps=5)
     model = LSTMRegressor((3,), max_iter=5, validation_fraction=0.5, random_state=0).fit(X, y)
     curve = np.array(model.validation_loss_curve_)

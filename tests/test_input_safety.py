@@ -448,6 +448,25 @@ def test_quoted_counts_the_digits_of_ints_at_powers_of_ten(power):
                                   else repr(-value))
 
 
+def test_quoted_label_writes_numpy_scalars_as_a_user_wrote_them():
+    # item() gave a datetime64[ns] as nanoseconds and a float32 as its binary value.
+    from sklstm._checks import quoted_label
+
+    labels = [np.int64(3), np.float32(0.1), np.datetime64("2020-01-01T00:00", "ns"),
+              np.timedelta64(2, "h"), (np.int64(1), "a"), 10**5000]
+    assert quoted_label(labels) == (
+        "[3, 0.1, np.datetime64('2020-01-01T00:00:00.000000000'), np.timedelta64(2,'h'), "
+        "(1, 'a'), <an int of 5001 digits>]")
+
+
+def test_the_least_int64_is_an_int64_label():
+    # -2**63 was called "beyond the range of int64", with advice to pass text.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(ValueError, match=r"object array holding int labels such as "
+                                         r"-9223372036854775808.*y\.astype\(int\)"):
+        LSTMClassifier(**FAST).fit(X, np.array([-2**63, 0] * 3, dtype=object))
+
+
 def test_missing_weights_of_pandas_nullable_dtypes_are_named_missing():
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     for weights in (pd.array([1.0, pd.NA, 1.0, 1.0, 1.0, 1.0], dtype="Float64"),
@@ -1068,6 +1087,21 @@ def test_targets_whose_squared_error_overflows_are_named_not_training_divergence
                                          rf"{fixed}"):
         fit(X, far)
     assert pickle.dumps(model) == saved
+
+
+def test_targets_the_loss_does_not_train_on_may_be_far():
+    # A target of weight 0, or held out (whose validation loss is then the
+    # worst), enters no training loss: the check above must not refuse it.
+    X = np.random.RandomState(0).normal(size=(40, 6, 2))
+    far = X[:, -1, 0].copy()
+    far[5] = 1e200
+    weights = np.ones(40)
+    weights[5] = 0.0
+    LSTMRegressor(**FAST).fit(X, far, sample_weight=weights)
+    held_out = LSTMRegressor(**{**FAST, "solver": "adam"}, early_stopping=True,
+                             validation_split="tail", validation_fraction=0.5)
+    held_out.fit(X, np.roll(far, 30))  # sample 35, of the held-out tail
+    assert np.isinf(held_out.validation_loss_curve_).all()
 
 
 # -- errors from below, in the user's terms ------------------------------------------
