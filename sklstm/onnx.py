@@ -26,8 +26,8 @@ The graph
    onnxruntime's LSTM kernel aborts the whole process on a batch of 0
    sequences, so an empty batch gives empty outputs instead.
 2. **Standardisation** with ``input_mean_`` and ``input_scale_``, in
-   float64 as ``predict`` does (``x / scale - mean / scale``), then a cast
-   to float32. With ``patch_length_ = p > 1``,
+   float64 as ``predict`` does (``(x - mean) / scale``, each term scaled by a
+   power of two), then a cast to float32. With ``patch_length_ = p > 1``,
    zero steps start each sequence's first patch so that its last patch ends
    at its last real step (Pad, and for 3-D input a GatherElements that moves
    each sequence by its own count), each run of ``p`` steps becomes one step
@@ -668,11 +668,16 @@ def _emit_input(g, x, rank, in_type, net, largest_input):
         x = _table_to_sequences(g, x, net)
     elif net.channels_first:  # (N, C, T): steps before channels, as predict reads it
         x = g.op("Transpose", x, perm=[0, 2, 1])
-    # x / scale - mean / scale: onnxruntime's optimiser drops a Sub of a
-    # constant that is 0 in float32, and lost a mean of 1e-50 (inputs of
-    # 1e-50 ± 1e-50); mean / scale is of the standardised values' order.
+    # (x p - mean p) / (scale p), p the power of two nearest 1 / scale:
+    # predict's (x - mean) / scale to the bit (a power of two scales
+    # exactly), where onnxruntime's optimiser drops a Sub of a constant that
+    # is 0 in float32 and lost a mean of 1e-50 (inputs of 1e-50 ± 1e-50);
+    # mean p is of the order of mean / scale, dropped only below float32's
+    # range, where it is lost in the cast to float32 anyway.
     mean, scale = net.mean.astype(np.float64), net.scale.astype(np.float64)
-    s = g.op("Sub", g.op("Div", x, g.const("scale", scale)), g.const("offset", mean / scale))
+    p = np.exp2(-np.round(np.log2(scale)))
+    s = g.op("Div", g.op("Sub", g.op("Mul", x, g.const("p", p)), g.const("mean_p", mean * p)),
+             g.const("scale_p", scale * p))
     s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only
     padded = n_steps = None
     if rank == 3:
