@@ -1054,13 +1054,14 @@ def _name_layouts(named, n_exog):
     no layout reads them. Declared exogenous columns named as the next lags
     of a variable that the other columns lag are not trusted: such an
     ``n_exog`` is stale (set before more lags were asked for), and would
-    copy lags to every step. A lag beyond a gap (``y_lag_7`` after lags 1
-    to 3, a seasonal lag passed as exogenous) is trusted as declared.
+    copy lags to every step. A lag off the others' even spacing (``y_lag_7``
+    after lags 1 to 3, a seasonal lag passed as exogenous) is trusted as
+    declared.
     """
     lag_part, exog_part = named[: len(named) - n_exog], named[len(named) - n_exog:]
     lagged_variables = {lag[1] for lag in lag_part if lag is not None}
     every_name = _lag_layout(named)
-    continues = every_name is not None and (np.abs(np.diff(every_name.lags)) == 1).all()
+    continues = every_name is not None and len(set(np.diff(every_name.lags).tolist())) <= 1
     trusted = n_exog and not (continues and any(
         lag is not None and lag[1] in lagged_variables for lag in exog_part))
     as_declared = _lag_layout(lag_part + [None] * n_exog) if trusted else None

@@ -748,9 +748,12 @@ def test_a_lag_beyond_a_gap_declared_exogenous_is_trusted():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
         LSTMRegressor(**kw).fit(seasonal, np.arange(12.0))
-    stale = seasonal.rename(columns={"y_lag_7": "y_lag_4"})
-    with pytest.warns(DataLayoutWarning, match=r"Pass n_exog=0 to read them as lags"):
-        LSTMRegressor(**kw).fit(stale, np.arange(12.0))
+    # The next lag, or the next of evenly spaced ones, is a stale n_exog's.
+    for renamed in ({"y_lag_7": "y_lag_4"},
+                    {"y_lag_1": "y_lag_7", "y_lag_2": "y_lag_14", "y_lag_3": "y_lag_21",
+                     "y_lag_7": "y_lag_28"}):
+        with pytest.warns(DataLayoutWarning, match=r"Pass n_exog=0 to read them as lags"):
+            LSTMRegressor(**kw).fit(seasonal.rename(columns=renamed), np.arange(12.0))
 
 
 def test_lag_names_advise_only_a_fit_of_a_declaration_that_fits_the_columns():
