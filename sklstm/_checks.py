@@ -76,7 +76,9 @@ def quoted(value):
         return "{" + ", ".join(f"{quoted(k)}: {quoted(v)}" for k, v in value.items()) + "}"
     if isinstance(value, np.ndarray) and value.dtype == object:
         return f"array({quoted(value.tolist())}, dtype=object)"
-    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+    # NumPy counts timedelta64 as an integer type; its int() is no count.
+    if isinstance(value, numbers.Integral) and not isinstance(
+            value, (bool, np.bool_, np.timedelta64)):
         magnitude = abs(int(value))
         if magnitude >= 10**_LONGEST_QUOTED_INT:
             return f"<{'a negative' if value < 0 else 'an'} int of {_digits(magnitude)} digits>"
@@ -93,6 +95,10 @@ def quoted_label(label):
             return [as_python(v) for v in value]
         if isinstance(value, tuple):
             return tuple(as_python(v) for v in value)
+        if isinstance(value, (np.datetime64, np.timedelta64)):
+            return value  # item() gives nanoseconds as an int, or a date object
+        if isinstance(value, np.floating):
+            return float(str(value))  # the decimal it prints as: 0.1, not 0.100000001...
         return python_scalar(value)
     return quoted(as_python(label))
 
@@ -123,7 +129,7 @@ def fits_in_numpy(value, as_int=True):
     """Whether the number ``value`` is finite and fits NumPy's int64 (an int
     read ``as_int``) or float64 (any other number, or an int read as one)."""
     if as_int and isinstance(value, numbers.Integral):
-        return abs(int(value)) <= _INT64_MAX
+        return -_INT64_MAX - 1 <= int(value) <= _INT64_MAX
     try:
         return math.isfinite(value)
     except (OverflowError, TypeError, ValueError):  # an int beyond float64, say

@@ -68,7 +68,7 @@ def load_staged(owner, state):
     if not isinstance(state, dict):
         raise TypeError(load_refusal(
             owner, f"a saved state is a dict of attributes, not {type(state).__name__}."))
-    if isinstance(state, dict) and _CLASS_KEY in state:
+    if _CLASS_KEY in state:
         state = dict(state)  # the caller's state stays as given
         saved = state.pop(_CLASS_KEY)
         if saved != type(owner).__name__:

@@ -384,7 +384,8 @@ def _logits_and_loss(theta, data, network, objective):
 
 
 def _should_stop(tracker, optimizer, settings, what):
-    """Whether ``n_iter_no_change`` epochs without improvement end training."""
+    """Whether epochs without improvement end training: more than
+    ``n_iter_no_change`` in a row, as scikit-learn's MLP counts them."""
     if tracker.count <= settings.n_iter_no_change:
         return False
     msg = (

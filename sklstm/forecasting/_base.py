@@ -1113,7 +1113,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         missing = [name for name in columns if name not in frame.columns]
         if missing:
-            raise ValueError(f"history lacks the column(s) {missing} seen in fit.")
+            raise ValueError(f"history lacks the column(s) {quoted_label(missing)} seen in fit.")
         resolve_roles(
             frame, self.targets_, self.past_covariates_, self.future_covariates_, "history"
         )
@@ -1293,7 +1293,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         frame, _ = as_frame(data, self.targets_, what="data")
         missing = [name for name in self.targets_ if name not in frame.columns]
         if missing:
-            raise ValueError(f"score needs the target column(s) {missing} in data.")
+            raise ValueError(f"score needs the target column(s) {quoted_label(missing)} in data.")
         if len(frame):
             self._check_axis(frame.index, "data")
         history_index = self.last_window_.index
@@ -1540,7 +1540,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if list(window.columns) != columns or len(window) != setup.n_history_rows:
             raise ValueError(
                 f"last_window_ must hold the last {setup.n_history_rows} rows of the columns "
-                f"{columns}; got {len(window)} rows of {quoted_label(list(window.columns))}."
+                f"{quoted_label(columns)}; got {len(window)} rows of "
+                f"{quoted_label(list(window.columns))}."
             )
         # NaN may be there (dropna=True fits); predict refuses it by place.
         check_finite(column_values(window, columns), columns, window.index, allow_nan=True,

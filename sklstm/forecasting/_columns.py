@@ -70,7 +70,7 @@ def as_frame(data, target, *, what=None):
                     if len(expected) == 1 else "pass a DataFrame with those columns")
             raise ValueError(
                 f"{what} is {named}, but the forecaster was fitted on the target(s) "
-                f"{expected}: {hint}."
+                f"{quoted_label(expected)}: {hint}."
             )
         return data.to_frame(name), name
     if not isinstance(data, pd.DataFrame):

@@ -203,7 +203,10 @@ def _check_integer_steps(index):
     # is, even where a difference wraps past int64.
     if len(labels) > 1 and (np.diff(labels) != 1).any():
         first, last = int(labels[0]), int(labels[-1])
-        steps = np.unique(np.diff(labels.astype(object)))
+        steps = np.diff(labels)
+        if (steps <= 0).any():  # a difference wrapped past int64: as Python ints
+            steps = np.diff(labels.astype(object))
+        steps = np.unique(steps)
         # Evenly spaced labels (every 2nd, decades) are no holes: inserting
         # the labels between them would interleave rows of NaN.
         if len(steps) == 1 or not _few_missing(last - first + 1 - len(labels), len(labels)):
