@@ -183,7 +183,10 @@ PARAMETERS_DOC = """
         (more fits, models closer to the final one). The forecaster is then
         fitted on the whole history. None skips calibration and its fits.
         If the history is too short to calibrate, ``fit`` still succeeds and
-        the interval methods say why they cannot answer.
+        the interval methods say why they cannot answer; if a calibration
+        fit fails (a part of the history holds no complete window, or the
+        regressor raises a ValueError there), ``fit`` also warns, with the
+        reason.
     calibration_size : float in (0, 1) or int >= 1, default=0.2
         The held-out end of the history whose forecasts calibrate: a
         fraction of the fit rows, or a number of rows.

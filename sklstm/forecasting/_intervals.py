@@ -53,6 +53,7 @@ from .._fitted_state import check_float_array, reads_one_state
 from .._param_validation import (
     Interval, Options, level_value, one_number, quantile_levels, validate_params,
 )
+from .._warnings import warn
 from ..exceptions import TooFewCalibrationErrors
 from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
 from ._columns import per_target_frame
@@ -326,8 +327,11 @@ class IntervalsMixin:
         except ValueError as error:
             # A part of the history can fail where the whole does not (with
             # dropna=True, a part may hold no complete window): the point
-            # forecasts stand, and the interval methods report this.
+            # forecasts stand, and the interval methods report this. Said
+            # now too: the cause may be the regressor's own, for its user.
             self._calibration_note = f"its calibration fit failed: {error}"
+            warn(f"{type(self).__name__} fitted without calibrated intervals: "
+                 f"{self._calibration_note}", UserWarning)
             return
         origins = np.concatenate([block for _, block in folds])
         truth = observed_targets(frame, self.targets_, origins, offsets)
