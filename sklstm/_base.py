@@ -146,6 +146,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     _auto_batch_size = AUTO_BATCH_SIZE
     # Whether the head's one logit is a binary classifier's (LSTMClassifier).
     _binary_head = False
+    # What a NaN in X is told, for a model that reads no padding (None: a
+    # trailing all-NaN step is padding, see sklstm._validation).
+    _nan_advice = None
 
     def __init__(
         self,
@@ -453,6 +456,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 if not reset and self._fitted_on_table else None
             ),
             fitting=reset,
+            nan_advice=self._nan_advice,
         )
         if reset:
             return seqs, self._input_state(X, seqs)

@@ -195,6 +195,12 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         *BaseLSTM._ARCHITECTURE_PARAMS, "horizon", "n_future_channels", "decoder_state",
     )
     _auto_batch_size = ENCODER_DECODER_AUTO_BATCH_SIZE
+    _nan_advice = (
+        "The encoder-decoder reads samples of window + horizon finite steps, with no "
+        "padding: give the channels it does not read in the horizon (all but the last "
+        "n_future_channels) any finite value, 0 say, as make_windows(..., "
+        "future_layout='appended') does."
+    )
     _many_to_one_advice = (
         "The encoder-decoder's targets are step-major, (n_samples, horizon * n_step_outputs): "
         "pass y of shape (n_samples, horizon, n_step_outputs) as y.reshape(len(y), -1)."

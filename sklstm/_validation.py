@@ -1270,14 +1270,22 @@ def _raise_infinity(name, place):
     )
 
 
-def _padding_lengths(X3, name):
-    """Lengths from trailing all-NaN steps of a 3-D array; raise on any other NaN or inf."""
+def _padding_lengths(X3, name, nan_advice=None):
+    """Lengths from trailing all-NaN steps of a 3-D array; raise on any other NaN or inf.
+
+    ``nan_advice``, for a model that reads no padding, refuses every NaN
+    with that advice.
+    """
     if np.isinf(X3).any():
         s, t, c = np.argwhere(np.isinf(X3))[0]
         _raise_infinity(name, f"inside sequence {s} (step {t}, channel {c})")
     nan = np.isnan(X3)
     if not nan.any():
         return None
+    if nan_advice is not None:
+        s, t, c = np.argwhere(nan)[0]
+        raise ValueError(
+            f"Input {name} contains NaN in sequence {s} (step {t}, channel {c}). {nan_advice}")
     step_nan = nan.all(axis=2)  # (n, T) whole step missing
     T = X3.shape[1]
     # length = index after the last step that is not entirely NaN
@@ -1300,7 +1308,7 @@ def _padding_lengths(X3, name):
     return lengths.astype(np.intp)
 
 
-def _require_finite_table(X2, columns, name):
+def _require_finite_table(X2, columns, name, nan_advice=None):
     """A 2-D table has no padding: NaN or inf anywhere is an error naming its cell.
 
     Lag tables (sktime's make_reduction, skforecast, DataFrame.shift) never
@@ -1310,14 +1318,14 @@ def _require_finite_table(X2, columns, name):
     found = first_non_finite(X2)
     if found is not None:
         (row, col), kind = found
-        column = repr(columns[col]) if columns is not None else str(col)
+        column = quoted_label(columns[col]) if columns is not None else str(col)
         if kind == "infinity":
             _raise_infinity(name, f"in sample {row}, column {column}")
         raise ValueError(
             f"Input {name} contains NaN in sample {row}, column {column}. A 2-D table "
             "holds one complete sequence per row, so NaN is a missing value: impute or "
-            "drop it. Sequences of different lengths go in a list, or in a 3-D array "
-            "padded with trailing all-NaN steps."
+            "drop it. " + (nan_advice or "Sequences of different lengths go in a list, or in "
+                           "a 3-D array padded with trailing all-NaN steps.")
         )
 
 
@@ -1347,7 +1355,7 @@ def _orient(X3, data_format, name):
 
 def check_sequences(
     X, *, n_channels=1, column_order="time_major", newest_first=False, n_exog=0,
-    data_format=None, check_table=None, fitting=False, name="X",
+    data_format=None, check_table=None, fitting=False, nan_advice=None, name="X",
 ):
     """Convert any supported input convention to :class:`Sequences`.
 
@@ -1377,6 +1385,10 @@ def check_sequences(
         Whether a model is fitted on ``X`` (not continued or predicting):
         a table whose columns, read as steps of one channel, differ widely
         in spread is then warned about.
+    nan_advice : str or None, default=None
+        For a model that reads no padding: the advice of the error that
+        refuses any NaN of 3-D or 2-D input (None: trailing all-NaN steps
+        are padding, as the module docstring says).
     name : str, default="X"
         Name used in error messages.
 
@@ -1408,7 +1420,7 @@ def check_sequences(
             check_table(given)
         _warn_if_rows_are_time_points(X, n_exog, name)
         columns = getattr(X, "columns", None)
-        _require_finite_table(arr, columns, name)
+        _require_finite_table(arr, columns, name, nan_advice)
         # Refuses a declaration that does not fit the column count, before
         # any warning about the names.
         X3 = _table_to_sequences(arr, n_channels, column_order, newest_first, n_exog, name)
@@ -1433,7 +1445,7 @@ def check_sequences(
     if fitting:
         _refuse_other_channels_than_declared(X3, arr.shape, n_channels, n_exog, data_format,
                                              name)
-    lengths = _padding_lengths(X3, name)
+    lengths = _padding_lengths(X3, name, nan_advice)
     if lengths is None:
         return Sequences(np.ascontiguousarray(X3), None, None)
     # Keep every given step, even when all sequences end earlier, so that

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMEncoderDecoderRegressor
@@ -259,6 +260,34 @@ def test_ragged_sequences_are_refused():
     network, theta = _random_network(rng)
     with pytest.raises(ValueError, match="equal length"):
         network.forward(theta, rng.normal(size=(2, 7, 3)), np.array([7, 6]))
+
+
+def test_a_nan_in_x_is_told_what_the_encoder_decoder_reads_not_padding():
+    """Fixed bug: a NaN in the horizon's unread channels was told to become
+    trailing padding, which the encoder-decoder then refused as padded."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(30, 7, 3)), rng.normal(size=(30, 3))
+    model = LSTMEncoderDecoderRegressor((2,), horizon=3, n_future_channels=1, max_iter=2,
+                                        random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    advice = (r"The encoder-decoder reads samples of window \+ horizon finite steps, with no "
+              r"padding: give the channels it does not read in the horizon \(all but the last "
+              r"n_future_channels\) any finite value")
+    unread = X.copy()
+    unread[:, 4:, :2] = np.nan
+    padded = X.copy()
+    padded[:, 4:] = np.nan
+    for bad in (unread, padded):
+        with pytest.raises(ValueError, match=r"contains NaN in sequence 0 \(step 4, channel 0\)"
+                                             r"\. " + advice):
+            model.predict(bad)
+    table = X.reshape(30, -1).copy()
+    table[0, 5] = np.nan
+    with pytest.raises(ValueError, match=r"NaN in sample 0, column 5\..*" + advice):
+        LSTMEncoderDecoderRegressor((2,), horizon=3, n_future_channels=1, n_channels=3).fit(
+            table, y)
 
 
 # -- the estimator ------------------------------------------------------------
