@@ -1721,9 +1721,11 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric,
         _require_labels(y, None)
         return y
     if y.ndim < 2:
+        shape = "(n_samples, n_timesteps[, n_outputs])" if numeric else (
+            "(n_samples, n_timesteps), one label per step")
         raise ValueError(
-            "With return_sequences=True, y needs a target per step: shape "
-            f"(n_samples, n_timesteps[, n_outputs]), got {y.shape}."
+            f"With return_sequences=True, y needs a target per step: shape {shape}, got "
+            f"{y.shape}."
         )
     if y.shape[1] != T:
         raise ValueError(

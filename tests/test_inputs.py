@@ -255,6 +255,12 @@ def test_per_step_targets_must_cover_every_step_of_X():
     X = _coded(4, 3, 1)
     with pytest.raises(ValueError, match="y has 5 steps but the sequences in X have 3"):
         LSTMRegressor(return_sequences=True, max_iter=1).fit(X, np.ones((4, 5)))
+    # The shape asked for is the estimator's own: a classifier takes no n_outputs axis.
+    with pytest.raises(ValueError, match=r"shape \(n_samples, n_timesteps\[, n_outputs\]\)"):
+        LSTMRegressor(return_sequences=True, max_iter=1).fit(X, np.ones(4))
+    with pytest.raises(ValueError, match=r"shape \(n_samples, n_timesteps\), one label per "
+                                         r"step, got \(4,\)"):
+        LSTMClassifier(return_sequences=True, max_iter=1).fit(X, np.arange(4) % 2)
 
 
 def test_per_step_predictions_keep_the_width_of_padded_X():
