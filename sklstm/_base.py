@@ -992,18 +992,25 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _prepare(self, X, y, sample_weight, fitted, *, reset, classes, warm_start=False):
         """Checked sequences, targets and weights, and the data-describing fitted state.
 
-        Returns ``(view, seqs, Y, loss_name, sample_weight)``: ``view`` is a
-        scratch copy of the estimator holding ``fitted`` (updated in place
-        with the new input and target state), for the steps that read it.
+        Returns ``(view, seqs, Y, loss_name, sample_weight, unrounded)``:
+        ``view`` is a scratch copy of the estimator holding ``fitted``
+        (updated in place with the new input and target state), for the
+        steps that read it; ``unrounded`` is None, or, where a continued
+        model's dtype is narrower than X's, ``seqs`` before that rounding,
+        to standardise as predict does (then round).
         """
         view = scratch_copy(self)
         view.__dict__.update(fitted)
         seqs, input_state = view._convert_X(X, reset=reset)
         refuse_long_panel(X, y, seqs.n_samples)
+        unrounded = None
         if not reset:
             # A continued model keeps its dtype: convert X (and so the
             # targets encoded from it) before anything is rounded.
-            seqs = replace(seqs, values=seqs.values.astype(self.out_coef_.dtype, copy=False))
+            model_dtype = self.out_coef_.dtype
+            if np.finfo(seqs.values.dtype).bits > np.finfo(model_dtype).bits:
+                unrounded = seqs
+            seqs = replace(seqs, values=seqs.values.astype(model_dtype, copy=False))
         dtype = seqs.values.dtype
         sample_weight = check_sample_weight(sample_weight, seqs.n_samples, dtype=dtype)
         Y, loss_name, class_sw, target_state = view._encode_targets(
@@ -1021,7 +1028,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         elif class_sw is not None:
             sample_weight = class_sw
-        return view, seqs, Y, loss_name, sample_weight
+        return view, seqs, Y, loss_name, sample_weight, unrounded
 
     def _network(self, n_channels, sizes, n_outputs):
         """The architecture to fit: a stack of LSTM layers and a dense layer."""
@@ -1097,7 +1104,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                      "left unchanged")
         # The data as training reads it: converted, standardised, in patches.
         with _copies_of_x_fit_in_memory("Fitting", too_large):
-            view, seqs, Y, loss_name, sample_weight = self._prepare(
+            view, seqs, Y, loss_name, sample_weight, unrounded = self._prepare(
                 X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes,
                 warm_start=reuse_weights and not incremental,
             )
@@ -1119,7 +1126,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             settled = view._constant_logits(targets, seqs, sample_weight, split, fitted)
             # X's dtype, or the model's when continuing (_prepare converted X).
             dtype = seqs.values.dtype
-            seqs = self._standardised(seqs, fitted["input_mean_"], fitted["input_scale_"], dtype)
+            # From X's own values where the model's dtype is narrower, as
+            # predict standardises: 1e5 ± 0.01 keeps its spread in float32.
+            seqs = self._standardised(seqs if unrounded is None else unrounded,
+                                      fitted["input_mean_"], fitted["input_scale_"], dtype)
             if not reuse_weights:
                 fitted["patch_length_"] = self._resolved_patch_length(seqs, sample_weight, split)
                 fitted["_patch_alignment"] = "end"

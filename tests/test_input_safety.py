@@ -1677,6 +1677,32 @@ def test_continuing_a_float64_model_on_float32_X_keeps_float64_targets():
     assert_array_equal(a.out_coef_, b.out_coef_)
 
 
+@pytest.mark.parametrize("continue_by", ["partial_fit", "warm start"])
+def test_continuing_a_float32_model_on_float64_X_standardises_as_predict_does(continue_by):
+    """Fixed bug: a continued float32 model rounded float64 X to float32
+    before standardising it, where predict standardises in float64 first:
+    inputs of 1e5 ± 0.01 trained as 8 distinct values, and predict read 160."""
+    rng = np.random.RandomState(0)
+    X32 = (1e5 + 100 * rng.normal(size=(40, 4, 1))).astype(np.float32)
+    base = LSTMRegressor((3,), solver="adam", max_iter=5, random_state=0,
+                         warm_start=continue_by == "warm start")
+    base.fit(X32, X32[:, -1, 0] - 1e5)
+    Z, yz = 1e5 + 0.01 * rng.normal(size=(40, 4, 1)), rng.normal(size=40)
+    # The same training on Z standardised as predict reads it, by a model
+    # whose statistics are the identity.
+    read = ((Z - base.input_mean_) / base.input_scale_).astype(np.float32)
+    a, b = clone_fitted(base), clone_fitted(base)
+    b.input_mean_, b.input_scale_ = np.zeros_like(a.input_mean_), np.ones_like(a.input_scale_)
+    go_on = (lambda m, X: m.partial_fit(X, yz)) if continue_by == "partial_fit" else (
+        lambda m, X: m.set_params(max_iter=1).fit(X, yz))
+    go_on(a, Z)
+    go_on(b, read)
+    for layer_a, layer_b in zip(a.coefs_, b.coefs_):
+        for key in layer_a:
+            assert_array_equal(layer_a[key], layer_b[key])
+    assert a.coefs_[0]["W"].dtype == np.float32
+
+
 def clone_fitted(model):
     import copy
 
