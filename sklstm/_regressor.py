@@ -371,20 +371,27 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"y holds a value too large to standardise in {Y.dtype}, in {where(overflowed)}: "
                 f"its distance from the targets' mean overflows. Rescale the targets."
             )
-        # The squared errors the loss trains on must sum within the dtype;
-        # only targets far outside the statistics they are scaled by reach it
-        # (a continued call's, fixed by the first fit; a weight near 0 that
-        # barely counts in them; unscaled targets). Held-out targets overflow
-        # only their validation loss, counted as the worst.
+        # The squared errors of the targets that count (positive weight, real
+        # steps) must sum within the dtype; only targets far outside the
+        # statistics they are scaled by reach it (a continued call's, fixed
+        # by the first fit; unscaled targets; held out, whose validation
+        # loss would be infinite at every epoch, and no epoch chosen).
         reach = float(np.sqrt(np.finfo(Y.dtype).max / max(Y.size, 1))) / 2
-        too_far = (np.abs(scaled) > reach) & _trained(Y, seqs, sample_weight, split)[..., None]
+        too_far = np.abs(scaled) > reach
         if self.loss == "squared_error" and too_far.any():
-            if not reset:
+            too_far &= _counted(Y, seqs, sample_weight)[..., None]
+        if self.loss == "squared_error" and too_far.any():
+            sample = int(np.argwhere(too_far)[0][0])
+            if split is not None and sample in set(split[1].tolist()):
+                fixed = ("far outside the statistics of the training part that standardise "
+                         "them, and this one is held out by early stopping: its validation "
+                         "loss would be infinite at every epoch. Rescale the targets")
+            elif not reset:
                 fixed = ("scaled by the statistics of the fit it continues (target_mean_, "
                          "target_scale_); refit on all the data, or rescale the targets")
             elif not self.scale_targets:
                 fixed = "not standardised; keep scale_targets=True, or rescale the targets"
-            else:  # a weight near 0 barely counts in the statistics
+            else:
                 fixed = "far outside the statistics that standardise them; rescale the targets"
             raise ValueError(
                 f"y holds a value whose squared error would overflow {Y.dtype}, in "
@@ -695,14 +702,11 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
         )
 
 
-def _trained(Y, seqs, sample_weight, split):
-    """Mask of the targets the loss trains on, of shape ``Y.shape[:-1]``:
-    the training part's samples of positive weight, their real steps for
-    per-step targets."""
-    trained = np.ones(len(Y), bool) if split is None else np.isin(np.arange(len(Y)), split[0])
-    if sample_weight is not None:
-        trained &= sample_weight > 0
-    return trained[:, None] & seqs.step_mask() if Y.ndim == 3 else trained
+def _counted(Y, seqs, sample_weight):
+    """Mask of the targets a loss counts, of shape ``Y.shape[:-1]``: the
+    samples of positive weight, their real steps for per-step targets."""
+    counted = np.ones(len(Y), bool) if sample_weight is None else sample_weight > 0
+    return counted[:, None] & seqs.step_mask() if Y.ndim == 3 else counted
 
 
 def _training_rows(Y, seqs, sample_weight, split):

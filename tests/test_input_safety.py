@@ -1089,9 +1089,10 @@ def test_targets_whose_squared_error_overflows_are_named_not_training_divergence
     assert pickle.dumps(model) == saved
 
 
-def test_targets_the_loss_does_not_train_on_may_be_far():
-    # A target of weight 0, or held out (whose validation loss is then the
-    # worst), enters no training loss: the check above must not refuse it.
+def test_a_far_target_of_weight_0_is_accepted_and_a_held_out_one_named():
+    # A target of weight 0 enters no loss: the check above must not refuse
+    # it. A held-out one made every validation loss infinite, and the fit
+    # silently kept its first epoch's weights.
     X = np.random.RandomState(0).normal(size=(40, 6, 2))
     far = X[:, -1, 0].copy()
     far[5] = 1e200
@@ -1100,8 +1101,11 @@ def test_targets_the_loss_does_not_train_on_may_be_far():
     LSTMRegressor(**FAST).fit(X, far, sample_weight=weights)
     held_out = LSTMRegressor(**{**FAST, "solver": "adam"}, early_stopping=True,
                              validation_split="tail", validation_fraction=0.5)
-    held_out.fit(X, np.roll(far, 30))  # sample 35, of the held-out tail
-    assert np.isinf(held_out.validation_loss_curve_).all()
+    with pytest.raises(ValueError, match=r"in sample 35, output 0: the targets are far outside "
+                                         r"the statistics of the training part .* held out by "
+                                         r"early stopping"):
+        held_out.fit(X, np.roll(far, 30))  # sample 35, of the held-out tail
+    assert not hasattr(held_out, "coefs_")
 
 
 # -- errors from below, in the user's terms ------------------------------------------
