@@ -675,7 +675,9 @@ def _emit_input(g, x, rank, in_type, net, largest_input):
     # mean p is of the order of mean / scale, dropped only below float32's
     # range, where it is lost in the cast to float32 anyway.
     mean, scale = net.mean.astype(np.float64), net.scale.astype(np.float64)
-    p = np.exp2(-np.round(np.log2(scale)))
+    # Normal powers of two: 2**1024 overflows (a scale of 1e-310), a
+    # subnormal one would round x p.
+    p = np.exp2(np.clip(-np.round(np.log2(scale)), -1022, 1023))
     s = g.op("Div", g.op("Sub", g.op("Mul", x, g.const("p", p)), g.const("mean_p", mean * p)),
              g.const("scale_p", scale * p))
     s = g.cast(s, TensorProto.FLOAT)  # onnxruntime's LSTM runs float32 only

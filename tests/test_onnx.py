@@ -929,7 +929,8 @@ def test_a_target_scale_below_float32s_normal_range_exports_in_float64_only():
         to_onnx(model, X.astype(np.float32))
 
 
-@pytest.mark.parametrize("center, spread", [(1e-50, 1e-50), (1e12, 3.0), (1e14, 3.0)])
+@pytest.mark.parametrize("center, spread", [(1e-50, 1e-50), (1e12, 3.0), (1e14, 3.0),
+                                            (1e-310, 1e-310)])
 @pytest.mark.parametrize("table", [True, False], ids=["lag table", "3-D, one channel"])
 def test_float64_inputs_are_standardised_as_predict_does_whatever_their_mean(
         table, center, spread):
