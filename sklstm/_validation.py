@@ -662,11 +662,12 @@ def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
         ) from exc
 
 
-def _list_to_padded(X, name, channels_first):
+def _list_to_padded(X, name, channels_first, nan_advice=None):
     """Stack a list of 1-D or 2-D sequences, of any lengths, into the internal form.
 
     A list's sequences end where their arrays end, so NaN inside them is
-    never padding: it is an error that names the sequence, step and channel.
+    never padding: it is an error that names the sequence, step and channel
+    (with ``nan_advice``, as :func:`check_sequences` takes it, where given).
 
     Returns
     -------
@@ -716,8 +717,8 @@ def _list_to_padded(X, name, channels_first):
                 _raise_infinity(name, f"inside sequence {k} (step {t}, channel {c})")
             raise ValueError(
                 f"Input {name} contains NaN inside sequence {k} (step {t}, channel {c}). "
-                "The sequences of a list end where their arrays end; NaN is a missing "
-                "value, not padding."
+                + (nan_advice or "The sequences of a list end where their arrays end; NaN is "
+                   "a missing value, not padding.")
             )
         seqs.append(arr)
     channels = {s.shape[1] for s in seqs}
@@ -1061,7 +1062,12 @@ def _name_layouts(named, n_exog):
     lag_part, exog_part = named[: len(named) - n_exog], named[len(named) - n_exog:]
     lagged_variables = {lag[1] for lag in lag_part if lag is not None}
     every_name = _lag_layout(named)
-    continues = every_name is not None and len(set(np.diff(every_name.lags).tolist())) <= 1
+    # Unit steps continue any lags; another even step only two or more (a
+    # lag 1 then a lag 7 declared exogenous is a seasonal lag, trusted).
+    steps = set() if every_name is None else set(np.diff(every_name.lags).tolist())
+    n_declared_lags = len({lag[0] for lag in lag_part if lag is not None})
+    continues = every_name is not None and (
+        steps <= {1, -1} or len(steps) == 1 and n_declared_lags >= 2)
     trusted = n_exog and not (continues and any(
         lag is not None and lag[1] in lagged_variables for lag in exog_part))
     as_declared = _lag_layout(lag_part + [None] * n_exog) if trusted else None
@@ -1400,7 +1406,7 @@ def check_sequences(
     if is_list_of_sequences(X, name):
         _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog, name)
         values, lengths, (names, labels) = _list_to_padded(
-            X, name, data_format == "channels_first")
+            X, name, data_format == "channels_first", nan_advice)
         _check_steps_and_channels(values, name)
         if fitting:
             _refuse_other_channels_than_declared(values, None, n_channels, n_exog, data_format,

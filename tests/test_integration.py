@@ -748,6 +748,8 @@ def test_a_lag_beyond_a_gap_declared_exogenous_is_trusted():
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
         LSTMRegressor(**kw).fit(seasonal, np.arange(12.0))
+        # One lag then a seasonal one: no spacing to continue.
+        LSTMRegressor(**kw).fit(seasonal[["y_lag_1", "y_lag_7"]], np.arange(12.0))
     # The next lag, or the next of evenly spaced ones, is a stale n_exog's.
     for renamed in ({"y_lag_7": "y_lag_4"},
                     {"y_lag_1": "y_lag_7", "y_lag_2": "y_lag_14", "y_lag_3": "y_lag_21",

@@ -283,6 +283,9 @@ def test_a_nan_in_x_is_told_what_the_encoder_decoder_reads_not_padding():
         with pytest.raises(ValueError, match=r"contains NaN in sequence 0 \(step 4, channel 0\)"
                                              r"\. " + advice):
             model.predict(bad)
+    with pytest.raises(ValueError, match=r"NaN inside sequence 0 \(step 4, channel 0\)\. "
+                                         + advice):
+        model.predict(list(unread))
     table = X.reshape(30, -1).copy()
     table[0, 5] = np.nan
     with pytest.raises(ValueError, match=r"NaN in sample 0, column 5\..*" + advice):
