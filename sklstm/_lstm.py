@@ -207,7 +207,7 @@ def _first_missing(values):
     """Index of the first NaN or None of a float or object array (a nullable
     integer array with pd.NA arrives as float NaN), or None if none is."""
     for index, value in enumerate(values.ravel()):
-        if np.ndim(value) != 0:  # an array among the lengths: refused as the dtype
+        if isinstance(value, (np.ndarray, list, tuple)):  # refused as the dtype
             continue
         try:
             if value is None or value != value:

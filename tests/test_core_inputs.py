@@ -97,6 +97,7 @@ def test_something_else_than_a_cache_is_refused(cache, error, match):
     ([4, None], TypeError, r"got dtype object, with a missing value at index 1\.$"),
     # An array among them is no missing value (NumPy's "truth value ... ambiguous").
     (np.array([np.array([4, 2]), 3], dtype=object), TypeError, r"got dtype object\.$"),
+    (np.array([[[4, 2], [3]], 3], dtype=object), TypeError, r"got dtype object\.$"),
     # NumPy read True as the length 1.
     ([True, 2], TypeError, r"lengths must be an integer array of shape \(2,\), got \[True, 2\], "
                            r"which holds a bool"),
