@@ -1130,6 +1130,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # predict standardises: 1e5 ± 0.01 keeps its spread in float32.
             seqs = self._standardised(seqs if unrounded is None else unrounded,
                                       fitted["input_mean_"], fitted["input_scale_"], dtype)
+            unrounded = None  # X's own values, no longer needed through training
             if not reuse_weights:
                 fitted["patch_length_"] = self._resolved_patch_length(seqs, sample_weight, split)
                 fitted["_patch_alignment"] = "end"

@@ -747,9 +747,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
         staged._fit_model(frame, roles, freq, values, setup)
-        staged._calibrate(frame, setup)
+        failed = staged._calibrate(frame, setup)
         staged._store_in_sample(frame)
         replace_state(self, vars(staged))
+        if failed:  # said of a fit that succeeded: the cause may be its regressor's
+            warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
+                 UserWarning)
         return self
 
     def _refuse_y(self, y, method):

@@ -53,7 +53,6 @@ from .._fitted_state import check_float_array, reads_one_state
 from .._param_validation import (
     Interval, Options, level_value, one_number, quantile_levels, validate_params,
 )
-from .._warnings import warn
 from ..exceptions import TooFewCalibrationErrors
 from ._backtest import COVERAGE_CONSTRAINT, forecast_errors, observed_targets, rolling_forecasts
 from ._columns import per_target_frame
@@ -296,7 +295,11 @@ class IntervalsMixin:
     """
 
     def _calibrate(self, frame, setup):
-        """Set ``calibration_residuals_`` from models fitted on parts of ``frame``."""
+        """Set ``calibration_residuals_`` from models fitted on parts of ``frame``.
+
+        Returns the reason a calibration fit failed (for ``fit`` to warn of,
+        once it has succeeded), or None.
+        """
         self.calibration_residuals_, self._calibration_note = None, None
         if setup.calibration is None:
             self._calibration_note = "it was fitted with calibration=None"
@@ -327,12 +330,9 @@ class IntervalsMixin:
         except ValueError as error:
             # A part of the history can fail where the whole does not (with
             # dropna=True, a part may hold no complete window): the point
-            # forecasts stand, and the interval methods report this. Said
-            # now too: the cause may be the regressor's own, for its user.
+            # forecasts stand, and the interval methods report this.
             self._calibration_note = f"its calibration fit failed: {error}"
-            warn(f"{type(self).__name__} fitted without calibrated intervals: "
-                 f"{self._calibration_note}", UserWarning)
-            return
+            return self._calibration_note
         origins = np.concatenate([block for _, block in folds])
         truth = observed_targets(frame, self.targets_, origins, offsets)
         self.calibration_residuals_ = forecast_errors(truth, pred, self.targets_)
