@@ -87,6 +87,18 @@ def _label_kind(labels):
     return {"M": "dates", "m": "durations"}.get(labels.dtype.kind, "numbers")
 
 
+def _refuse_another_label_kind(labels, classes, whose):
+    """Raise unless ``labels`` are of the kind of ``classes`` (:func:`_label_kind`):
+    dates against numbers failed inside NumPy, and durations took ints for
+    counts of their unit (1 for a second, not for 1 ms). ``whose`` says
+    what the classes are in the message ("classes holds")."""
+    if _label_kind(labels) != _label_kind(classes):
+        raise ValueError(
+            f"y holds {_label_kind(labels)} as labels, but {whose} "
+            f"{_label_kind(classes)}: {labels_text(classes[:10])}."
+        )
+
+
 def _unseen_labels(labels, known):
     """The distinct ``labels`` not among ``known``, as a list.
 
@@ -296,13 +308,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"y has {real.shape[1]} labels, but the model was fitted with "
                 f"{len(self.classes_)}."
             )
-        if not multilabel and _label_kind(real) != _label_kind(self.classes_):
-            # Dates against numbers failed inside NumPy; durations took
-            # ints for counts of their unit (1 for a second, not for 1 ms).
-            raise ValueError(
-                f"y holds {_label_kind(real)} as labels, but the model's classes are "
-                f"{_label_kind(self.classes_)}: {labels_text(self.classes_[:10])}."
-            )
+        if not multilabel:
+            _refuse_another_label_kind(real, self.classes_, "the model's classes are")
 
     _private_fitted = (*BaseLSTM._private_fitted, "_label_binarizer")
     _required_fitted = (*BaseLSTM._required_fitted, "classes_", "_label_binarizer")
@@ -322,11 +329,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             )
         if reset:
             declared = classes is not None and not multilabel
-            if declared and _label_kind(real) != _label_kind(classes):
-                raise ValueError(
-                    f"y holds {_label_kind(real)} as labels, but classes holds "
-                    f"{_label_kind(classes)}: {labels_text(classes[:10])}."
-                )
+            if declared:
+                _refuse_another_label_kind(real, classes, "classes holds")
             binarizer = LabelBinarizer().fit(classes if declared else real)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
