@@ -376,13 +376,15 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         # statistics they are scaled by reach it (a continued call's, fixed
         # by the first fit; unscaled targets; held out, whose validation
         # loss would be infinite at every epoch, and no epoch chosen).
+        if self.loss != "squared_error":
+            return scaled, state
         reach = float(np.sqrt(np.finfo(Y.dtype).max / max(Y.size, 1))) / 2
         too_far = np.abs(scaled) > reach
-        if self.loss == "squared_error" and too_far.any():
+        if too_far.any():  # the mask of counted targets only then
             too_far &= _counted(Y, seqs, sample_weight)[..., None]
-        if self.loss == "squared_error" and too_far.any():
+        if too_far.any():
             sample = int(np.argwhere(too_far)[0][0])
-            if split is not None and sample in set(split[1].tolist()):
+            if split is not None and np.any(split[1] == sample):
                 fixed = ("far outside the statistics of the training part that standardise "
                          "them, and this one is held out by early stopping: its validation "
                          "loss would be infinite at every epoch. Rescale the targets")
