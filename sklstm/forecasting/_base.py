@@ -1137,13 +1137,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         tz = fitted.tz if isinstance(fitted, pd.DatetimeIndex) else None
         check_on_axis(index, self.freq_, tz, what, consecutive=consecutive, last=last)
 
-    def _future_values(self, future, index, n_steps, read):
-        """Future covariates at the ``n_steps`` labels after ``index``, of
-        which those where the mask ``read`` (n_steps,) is True must be
+    def _future_values(self, future, index, read):
+        """Future covariates at the ``n_steps = len(read)`` labels after
+        ``index``, of which those where the mask ``read`` is True must be
         given; the others, which the forecast does not read, are 0.
 
         Returns an array of shape (n_steps, n_future_covariates).
         """
+        n_steps = len(read)
         columns = self.future_covariates_
         if not columns and future is not None:
             # Ignoring it would hide a forecaster built without the
@@ -1220,14 +1221,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             np.where(self._read_in_history(len(values), n_steps), values, 0.0), columns,
             history.index, where=" in the history predict starts from", nan_hint=".",
         )
-        n_lead = self._n_lead(n_steps, self._setup)
         first = self._setup.transform.n_consumed
         raw = values[:, :n_targets]
         lookback = values[first:, :n_lookback].copy()
         lookback[:, :n_targets] = self._to_model_units(raw, history.index)
         lead = np.vstack(
             [values[first:, n_lookback:],
-             self._future_values(future, history.index, n_lead, self._read_after_origin(n_steps))]
+             self._future_values(future, history.index, self._read_after_origin(n_steps))]
         )
         return lookback, lead, raw
 
