@@ -9,7 +9,9 @@ and the errors a caller may want to tell apart from others.
 
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["DataLayoutWarning", "IterationLimitWarning", "TooFewCalibrationErrors"]
+__all__ = [
+    "CalibrationWarning", "DataLayoutWarning", "IterationLimitWarning", "TooFewCalibrationErrors",
+]
 
 
 class IterationLimitWarning(ConvergenceWarning):
@@ -33,6 +35,17 @@ class DataLayoutWarning(UserWarning):
     by orders of magnitude (features of different units rather than lags)
     warns too: ``n_channels`` equal to the column count, or a
     ``StandardScaler`` first, reads them as features.
+    """
+
+
+class CalibrationWarning(UserWarning):
+    """A forecaster's ``fit`` succeeded, but its calibration fit failed, so
+    it has point forecasts and no intervals: ``predict_interval`` and
+    ``predict_quantiles`` then raise with the same reason.
+
+    A subclass of :class:`UserWarning`. Filter it where intervals are not
+    used, for example in a grid search over short series, which scores
+    point forecasts only.
     """
 
 

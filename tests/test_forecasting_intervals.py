@@ -21,7 +21,7 @@ from sklearn.linear_model import LinearRegression
 
 from sklstm import LSTMRegressor
 from sklstm.datasets import load_co2, load_sunspots
-from sklstm.exceptions import TooFewCalibrationErrors
+from sklstm.exceptions import CalibrationWarning, TooFewCalibrationErrors
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest
 from sklstm.forecasting._intervals import conformal_bounds, conformal_quantiles
 
@@ -527,7 +527,8 @@ def test_failed_calibration_fit_leaves_point_forecasts_and_says_why(make):
     y = pd.Series(np.sin(np.arange(50.0)), name="y")
     y.iloc[0:40:2] = np.nan  # no complete window before row 40
     # Told at fit too, once the fit has succeeded (the cause may be the regressor's).
-    with pytest.warns(UserWarning, match=r"^RecursiveForecaster fitted without calibrated "
+    # A category of its own, filterable where intervals are not used.
+    with pytest.warns(CalibrationWarning, match=r"^RecursiveForecaster fitted without calibrated "
                                          r"intervals: its calibration fit failed: all \d+ "
                                          r"windows include a NaN"):
         forecaster = make(RecursiveForecaster, 1, window=3, dropna=True).fit(y)

@@ -36,7 +36,7 @@ from .._regressor import LSTMRegressor
 from .._scaling import unit_exponents
 from .._validation import listed
 from .._warnings import silenced, warn
-from ..exceptions import IterationLimitWarning
+from ..exceptions import CalibrationWarning, IterationLimitWarning
 from ._backtest import forecast_errors, observed_targets
 from ._columns import (
     _names, _tuple_hint, as_frame, check_finite, column_values, per_target_frame,
@@ -186,7 +186,7 @@ PARAMETERS_DOC = """
         the interval methods say why they cannot answer; if a calibration
         fit fails (a part of the history holds no complete window, or the
         regressor raises a ValueError there), ``fit`` also warns, with the
-        reason.
+        reason (a :class:`~sklstm.exceptions.CalibrationWarning`).
     calibration_size : float in (0, 1) or int >= 1, default=0.2
         The held-out end of the history whose forecasts calibrate: a
         fraction of the fit rows, or a number of rows.
@@ -752,7 +752,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         replace_state(self, vars(staged))
         if failed:  # said of a fit that succeeded: the cause may be its regressor's
             warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
-                 UserWarning)
+                 CalibrationWarning)
         return self
 
     def _refuse_y(self, y, method):
