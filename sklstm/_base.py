@@ -431,7 +431,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "for time-major tables, leave data_format at None and pass 3-D arrays "
                 "channels last."
             )
-        check_cell(self.gate_variant, self.coupled_gates)
+        check_cell(self.gate_variant, self.coupled_gates, "coupled_gates")
         return sizes, method
 
     # -- input conversion -----------------------------------------------------

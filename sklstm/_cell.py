@@ -33,13 +33,16 @@ _NOT_WITH_COUPLED = {"NIG": "it has no input gate i to couple f = 1 - i to",
                      "NFG": "f = 1 - i is itself a forget gate"}
 
 
-def check_cell(gate_variant=None, coupled=False):
+def check_cell(gate_variant=None, coupled=False, coupled_name="coupled"):
     """Check that a gate variant exists and combines with the coupled gate.
 
     Parameters
     ----------
     gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}
     coupled : bool
+    coupled_name : str, default="coupled"
+        The caller's name for ``coupled``, for the message: the core's
+        argument, or the estimators' ``coupled_gates``.
 
     Raises
     ------
@@ -57,7 +60,7 @@ def check_cell(gate_variant=None, coupled=False):
         raise ValueError(f"gate_variant must be one of {GATE_VARIANTS}, got {gate_variant!r}.")
     if coupled and gate_variant in _NOT_WITH_COUPLED:
         raise ValueError(
-            f"gate_variant={gate_variant!r} cannot be combined with coupled_gates=True: "
+            f"gate_variant={gate_variant!r} cannot be combined with {coupled_name}=True: "
             f"{_NOT_WITH_COUPLED[gate_variant]}."
         )
 

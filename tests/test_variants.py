@@ -184,8 +184,14 @@ def test_gate_blocks_per_variant(variant, coupled, blocks):
 
 @pytest.mark.parametrize("variant", ["NIG", "NFG"])
 def test_invalid_combination_names_both_parameters(variant):
+    # Each caller's own names: the core's arguments, the estimators' parameters.
+    with pytest.raises(ValueError, match=f"gate_variant='{variant}'.*with coupled=True"):
+        gate_blocks(True, variant)
+    with pytest.raises(ValueError, match=f"gate_variant='{variant}'.*with coupled=True"):
+        init_lstm_layers(2, (3,), np.random.default_rng(0), coupled=True, gate_variant=variant)
     with pytest.raises(ValueError, match=f"gate_variant='{variant}'.*coupled_gates=True"):
-        check_cell(variant, True)
+        LSTMRegressor(gate_variant=variant, coupled_gates=True).fit(np.zeros((4, 3, 1)),
+                                                                     np.zeros(4))
     with pytest.raises(ValueError, match="gate_variant must be one of"):
         check_cell("LSTM", False)
 
