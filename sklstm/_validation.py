@@ -36,6 +36,7 @@ length is not the padded width of a NaN-padded ``X``.
 
 import itertools
 import numbers
+from collections import deque
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
@@ -647,6 +648,8 @@ def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
     if isinstance(X, (list, tuple)) and any(isinstance(item, np.matrix) for item in X):
         raise TypeError(f"{name} holds a np.matrix, which sklstm does not read: pass "
                         "np.asarray of each item.")
+    place, masked = _first_masked(X, name)
+    reject_masked(masked, place, f"Pass {place}.filled(value), with the values meant.")
     try:
         return np.asarray(X)
     except ValueError as exc:
@@ -660,6 +663,22 @@ def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
             "of numbers first (a tensor that requires grad, or whose dtype NumPy lacks: "
             "tensor.detach().cpu().float().numpy())."
         ) from exc
+
+
+def _first_masked(X, name):
+    """``(place, array)``: the first masked array that is ``X`` or is nested
+    in its lists and tuples, with its place (``name[k][j]``); else
+    ``(name, None)``. np.asarray drops the masks of arrays inside lists as
+    of ``X`` itself, and would read the masked values as data."""
+    pending = deque([(name, X)])
+    while pending:
+        place, values = pending.popleft()
+        if isinstance(values, np.ma.MaskedArray):
+            return place, values
+        if isinstance(values, (list, tuple)):
+            pending.extend((f"{place}[{k}]", item) for k, item in enumerate(values)
+                           if isinstance(item, (list, tuple, np.ma.MaskedArray)))
+    return name, None
 
 
 def _list_to_padded(X, name, channels_first, nan_advice=None):

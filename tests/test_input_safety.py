@@ -308,6 +308,39 @@ def test_masked_arrays_are_refused_rather_than_unmasked():
         LSTMRegressor(**FAST).fit(X, np.ma.masked_equal(np.arange(6.0), 3.0))
 
 
+def _masked_first(values):
+    return np.ma.masked_array(values, mask=np.arange(np.size(values)).reshape(np.shape(values))
+                              == 0)
+
+
+@pytest.mark.parametrize("model, X, y, place", [
+    # Masks inside lists: np.asarray dropped them, so masked values trained
+    # and scored as data.
+    (LSTMRegressor(**FAST), "rows", "y", r"X\[0\]\[0\]"),
+    (LSTMRegressor(**FAST), "X", "items", r"y\[0\]"),
+    (LSTMClassifier(**FAST), "X", "label items", r"y\[0\]"),
+    (LSTMRegressor(**FAST, return_sequences=True), "X", "per-step", r"y\[0\]"),
+    (LSTMClassifier(**FAST, return_sequences=True), "X", "per-step labels", r"y\[0\]"),
+])
+@pytest.mark.parametrize("method", ["fit", "score"])
+def test_masked_arrays_nested_in_lists_are_refused(model, X, y, place, method):
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(6, 3, 2))
+    targets = {
+        "y": rng.normal(size=6),
+        "items": [_masked_first([v]) for v in rng.normal(size=6)],
+        "label items": [_masked_first(v) for v in [0, 1] * 3],
+        "per-step": [_masked_first(s[:, 0]) for s in X3],
+        "per-step labels": [_masked_first((s[:, 0] > 0).astype(int)) for s in X3],
+    }[y]
+    X = [[_masked_first(row) for row in s] for s in X3] if X == "rows" else X3
+    if method == "score":
+        model.fit(X3, [np.asarray(t) for t in targets] if isinstance(targets, list) else targets)
+    with pytest.raises(TypeError, match=place + r" is a masked array, whose mask sklstm would "
+                                              r"lose. Pass " + place + r".filled\(value\)"):
+        getattr(model, method)(X, targets)
+
+
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "score"])
 @pytest.mark.parametrize("weights, match", [
     (np.ma.masked_equal([1.0, 1.0, -5.0, 1.0, 1.0, 1.0], -5.0),
