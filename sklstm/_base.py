@@ -504,7 +504,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         (see :func:`table_layout`); its parameters for other input. A model
         fitted on tables reads them so whatever X is, and does not inspect
         X here (``np.ndim`` would call into array-likes that refuse it)."""
-        if self._fitted_on_table or is_list_of_sequences(X) or np.ndim(X) != 2:
+        if self._fitted_on_table or is_list_of_sequences(X):
+            return self._declared_layout()
+        try:
+            n_dims = np.ndim(X)
+        except Exception:  # an array-like refusing: check_sequences names it
+            n_dims = None
+        if n_dims != 2:
             return self._declared_layout()
         return table_layout(*self._declared_layout(), self.input_mean_.size,
                             self._fitted_on_table, np.shape(X)[1])

@@ -431,6 +431,21 @@ def test_bad_input_at_predict(estimator):
         estimator().predict(X)
 
 
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_inputs_whose_conversion_fails_are_named_after_fit(estimator):
+    # A model fitted on sequences asked np.ndim of X first, which raised the
+    # array-like's own error; a classifier's partial_fit asked np.asarray of y.
+    X, y = _Xy(estimator)
+    model = estimator(**{**FAST, "solver": "adam"}).fit(X, y)
+    for call in (model.predict, lambda X: model.score(X, y),
+                 lambda X: model.partial_fit(X, y)):
+        with pytest.raises(TypeError, match=r"X \(a _Unconvertible\) could not be converted"):
+            call(_Unconvertible(X))
+    classes = {"classes": np.unique(y)} if estimator is LSTMClassifier else {}
+    with pytest.raises(TypeError, match=r"y \(a _Unconvertible\) could not be converted"):
+        estimator(**{**FAST, "solver": "adam"}).partial_fit(X, _Unconvertible(y), **classes)
+
+
 # -- property-based: any shape, dtype and values ---------------------------------------
 
 _DTYPES = ["float32", "float64", "int64", "bool", "object"]
