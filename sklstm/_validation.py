@@ -557,6 +557,9 @@ def _as_float_array(
     if isinstance(X, np.matrix) or not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists: np.asarray keeps text as text, to be refused
     _reject_duplicate_columns(X, name)
+    X = _native_floats(X)
+    if plain_floats(X):
+        return X
     if isinstance(X, pd.DataFrame) and all(
         isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize <= 8
         and dtype.isnative for dtype in X.dtypes
@@ -611,6 +614,28 @@ def _as_float_array(
     # check_array keeps a DataFrame's big-endian columns as they are; every
     # later step (the weights' dtype above all) reads native floats.
     return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
+
+
+def _native_floats(X):
+    """``X`` with floats of another byte order, and a frame's nullable float
+    columns (``Float32``, ``Float64``; pd.NA as NaN), as native NumPy floats
+    of the same width. check_array reads both as float64, so a float32 file
+    or frame trained a float64 model where its native array trains float32."""
+    if isinstance(X, np.ndarray):
+        native = X.dtype.kind == "f" and X.dtype.itemsize <= 8 and not X.dtype.isnative
+        return X.astype(X.dtype.newbyteorder("=")) if native else X
+    if not isinstance(X, pd.DataFrame):
+        return X
+    nullable = [k for k, dtype in enumerate(X.dtypes)
+                if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind == "f"
+                and np.dtype(dtype.numpy_dtype).itemsize <= 8]
+    if not nullable:
+        return X
+    X = X.copy(deep=False)
+    for k in nullable:
+        column = X.iloc[:, k]
+        X.isetitem(k, column.to_numpy(dtype=column.dtype.numpy_dtype, na_value=np.nan))
+    return X
 
 
 _ARRAY_HINT = (

@@ -799,6 +799,25 @@ def test_big_endian_frame_columns_are_read_as_native_floats():
         assert all(w.dtype.isnative for w in model.coefs_[0].values())
 
 
+@pytest.mark.parametrize("convert, table", [
+    (lambda X: X.astype(">f4"), False),
+    (lambda X: list(X.astype(">f4")), False),
+    (lambda X: [pd.DataFrame(seq).astype("Float32") for seq in X], False),
+    (lambda X: pd.DataFrame(X[:, :, 0]).astype("Float32"), True),
+    (lambda X: pd.DataFrame(X[:, :, 0]).astype({0: "Float32", 1: ">f4"}), True),
+], ids=["big-endian", "list of big-endian", "Float32 items", "Float32 frame", "Float32 and >f4"])
+def test_float32_of_any_container_trains_as_its_native_array(convert, table):
+    # check_array read big-endian float32 arrays and nullable Float32 frames
+    # as float64: a float64 model, where the native float32 array trains float32.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(8, 6, 2)).astype(np.float32), rng.normal(size=8)
+    given, native = convert(X), X[:, :, 0] if table else X
+    model = LSTMRegressor(**FAST).fit(given, y)
+    assert model.coefs_[0]["W"].dtype == np.float32
+    reference = LSTMRegressor(**FAST).fit(native, y)
+    assert_array_equal(model.predict(given), reference.predict(native))
+
+
 @pytest.mark.parametrize("dtypes, expected", [
     (("float32", "float32"), np.float32), (("float32", "float64"), np.float64),
     (("float64", "float64"), np.float64), (("float16", "float32"), np.float32),
