@@ -627,8 +627,7 @@ def _native_floats(X):
     if not isinstance(X, pd.DataFrame):
         return X
     nullable = [k for k, dtype in enumerate(X.dtypes)
-                if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind == "f"
-                and np.dtype(dtype.numpy_dtype).itemsize <= 8]
+                if isinstance(dtype, (pd.Float32Dtype, pd.Float64Dtype))]
     if not nullable:
         return X
     X = X.copy(deep=False)
