@@ -1093,6 +1093,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     def _fit_and_commit(self, X, y, sample_weight, *, incremental, classes):
         sizes, method = self._check_params()
+        # The layout this fit reads X with: set_params from another thread
+        # while it runs must not be recorded as what it was fitted with.
+        architecture = self._architecture()
         if incremental and self._early_stopping_mode() is True:
             # One epoch on every sample given: nothing is held out, and the
             # validation record of an earlier fit would be lost.
@@ -1176,7 +1179,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         fitted.update(
             record.attributes(),
             **self._weight_attributes(network, theta.astype(dtype, copy=False)),
-            _rng=rng, _fitted_architecture=self._architecture(),
+            _rng=rng, _fitted_architecture=architecture,
         )
         # partial_fit trains on each batch once: a batch's constant target
         # says nothing of the stream's, so only fit settles it.

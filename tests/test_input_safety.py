@@ -1487,6 +1487,34 @@ def test_a_layout_changed_after_fit_is_named_not_read(name, fitted, changed):
     assert_array_equal(model.predict(X), before)
 
 
+@pytest.mark.parametrize("name, fitted, changed", LAYOUT_CHANGES)
+def test_a_layout_changed_during_fit_is_named_not_read(name, fitted, changed):
+    # set_params from another thread while fit runs: the fit read X with
+    # the layout it started with, and recorded the changed one.
+    from sklstm import _base
+
+    X, y = _table_task()
+    if name == "data_format":
+        X = X.reshape(12, 2, 6)
+    params = {**FAST, name: fitted, "solver": "adam"}
+    if name == "column_order":
+        params["n_channels"] = 2
+    model = LSTMRegressor(**params)
+
+    def changed_while_training(*args, **kwargs):
+        model.set_params(**{name: changed})
+        return fit_stochastic(*args, **kwargs)
+
+    fit_stochastic = _base.fit_stochastic
+    with mock.patch.object(_base, "fit_stochastic", changed_while_training):
+        model.fit(X, y)
+    with pytest.raises(ValueError, match=f"fitted with {name}={fitted!r}, but {name} is now "
+                                         f"{changed!r} \\(changed by set_params after fit"):
+        model.predict(X)
+    reference = LSTMRegressor(**params).fit(X, y)
+    assert_array_equal(model.set_params(**{name: fitted}).predict(X), reference.predict(X))
+
+
 def test_n_channels_changed_after_fit_is_named_not_counted():
     """Not "X has 2 channels, but fitted with 1": the parameter changed, not X."""
     X, y = _table_task()
