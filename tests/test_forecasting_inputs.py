@@ -797,6 +797,29 @@ def test_editing_the_in_sample_frames_never_reaches_the_forecaster(cls, attribut
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)
+def test_set_params_during_fit_is_kept_and_refused_by_predict(cls, make):
+    # set_params from another thread while fit ran was undone by the fit's
+    # commit, which swapped in the copy it staged, parameters included.
+    from unittest import mock
+
+    y = pd.Series(np.sin(np.arange(40.0)), name="y")
+    forecaster = make(cls, window=5)
+    store_in_sample = cls._store_in_sample
+
+    def changed_while_fitting(staged, frame):
+        forecaster.set_params(window=7)
+        return store_in_sample(staged, frame)
+
+    with mock.patch.object(cls, "_store_in_sample", changed_while_fitting):
+        forecaster.fit(y)
+    assert forecaster.window == 7
+    with pytest.raises(ValueError, match=r"window is now 7 \(changed by set_params after fit"):
+        forecaster.predict()
+    reference = make(cls, window=5).fit(y)
+    pd.testing.assert_series_equal(forecaster.set_params(window=5).predict(), reference.predict())
+
+
+@pytest.mark.parametrize("cls", FORECASTERS)
 def test_set_params_with_an_unknown_default_regressor_name_changes_nothing(cls):
     params = {"horizon": 2} if cls is DirectForecaster else {}
     forecaster = cls(window=5, **params)

@@ -749,7 +749,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         staged._fit_model(frame, roles, freq, values, setup)
         failed = staged._calibrate(frame, setup)
         staged._store_in_sample(frame)
-        replace_state(self, vars(staged))
+        # The parameters as they are now: set_params from another thread
+        # while the fit ran is kept (and refused by predict, as after fit).
+        params = {name: value for name, value in vars(self).items()
+                  if name in self._get_param_names()}
+        replace_state(self, {**vars(staged), **params})
         if failed:  # said of a fit that succeeded: the cause may be its regressor's
             warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
                  CalibrationWarning)
