@@ -74,7 +74,9 @@ def _generator_kept_on_failure(random_state):
     """Put a RandomState passed as ``random_state`` back as it was if the fit
     fails: its draw (:func:`_private_rng`) belongs to a fit that was not
     made, and a failed fit changes nothing (the next one starts where this
-    one would have)."""
+    one would have). Only if this fit's draw is the generator's last: where
+    another fit, in another thread, drew from it since, putting it back would
+    hand that fit's seed to the next one."""
     if not isinstance(random_state, np.random.RandomState):
         yield
         return
@@ -82,8 +84,18 @@ def _generator_kept_on_failure(random_state):
     try:
         yield
     except BaseException:
-        random_state.set_state(state)
+        after_one_draw = np.random.RandomState()
+        after_one_draw.set_state(state)
+        _private_rng(after_one_draw)
+        if any(_same_generator_state(random_state.get_state(), drawn)
+               for drawn in (state, after_one_draw.get_state())):
+            random_state.set_state(state)
         raise
+
+
+def _same_generator_state(state, other):
+    """Whether two ``RandomState.get_state()`` tuples are equal."""
+    return all(np.array_equal(a, b) for a, b in zip(state, other))
 
 
 @contextmanager

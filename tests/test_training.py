@@ -900,6 +900,28 @@ def test_a_failed_fit_leaves_a_random_state_generator_as_it_was(assert_same_weig
     assert_same_weights(*made)
 
 
+def test_a_failed_fit_leaves_a_random_state_drawn_from_since_as_it_is(monkeypatch):
+    """A generator shared with a fit in another thread, which drew from it
+    while this one ran: putting it back undid that draw, and the next fit
+    came out the same as that one."""
+    X, y = sum_of_last_two(n_samples=40)
+    shared = np.random.RandomState(0)
+    model = LSTMRegressor((3,), solver="sgd", learning_rate_init=1e10, batch_size=1,
+                          max_iter=3, random_state=shared)
+    fit_stochastic = sklstm._base.fit_stochastic
+
+    def another_fit_draws(*args, **kwargs):
+        shared.randint(10)
+        return fit_stochastic(*args, **kwargs)
+
+    monkeypatch.setattr(sklstm._base, "fit_stochastic", another_fit_draws)
+    with pytest.raises(ValueError, match="Training diverged"):
+        model.fit(X, y)
+    expected = np.random.RandomState(0)
+    expected.randint(np.iinfo(np.int32).max), expected.randint(10)
+    assert all(np.array_equal(a, b) for a, b in zip(shared.get_state(), expected.get_state()))
+
+
 @ignore_convergence
 @pytest.mark.parametrize("params", [
     dict(solver="adam", early_stopping=True, validation_split="shuffle"),
