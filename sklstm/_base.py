@@ -1293,11 +1293,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         sw = sample_weight
         if sw is not None:
-            for part, idx in (("training", train), ("validation", val)):
-                if not sw[idx].sum() > 0:
+            # As many samples of positive weight as the unweighted rule asks
+            # for: one weighted sample's R² is undefined (recorded as 0.0).
+            for part, idx, least in (("training", train, 1), ("validation", val, 2)):
+                n_weighted = np.count_nonzero(sw[idx] > 0)
+                if n_weighted < least:
+                    held = "all have zero weight" if n_weighted == 0 else (
+                        f"hold {n_weighted} of positive weight, where it needs {least}")
                     raise ValueError(
-                        f"early_stopping: the samples of the {part} part all have zero "
-                        f"weight (validation_split={self.validation_split!r}, "
+                        f"early_stopping: the samples of the {part} part {held} "
+                        f"(validation_split={self.validation_split!r}, "
                         f"validation_fraction={self.validation_fraction}); give them "
                         f"positive {self._weight_names()} or change the split."
                     )

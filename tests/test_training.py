@@ -409,6 +409,18 @@ def test_early_stopping_with_a_weightless_part_raises(zero):
         LSTMRegressor((2,), early_stopping=True, max_iter=2).fit(X, y, sample_weight)
 
 
+def test_early_stopping_with_one_weighted_validation_sample_raises():
+    # As two unweighted ones are asked for: one sample's R² is undefined,
+    # and validation_scores_ read 0.0 at every epoch.
+    X, y = sum_of_last_two()
+    sample_weight = np.ones(20)
+    sample_weight[19] = 0.0  # the tail's two: one left of positive weight
+    with pytest.raises(ValueError, match=r"the samples of the validation part hold 1 of "
+                                         r"positive weight, where it needs 2"):
+        LSTMRegressor((2,), early_stopping=True, validation_split="tail",
+                      validation_fraction=0.1, max_iter=2).fit(X, y, sample_weight)
+
+
 # -- verbose ---------------------------------------------------------------------
 
 LINE = re.compile(
