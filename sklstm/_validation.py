@@ -2014,7 +2014,8 @@ def listed(labels, shown=str):
 
 
 def check_column_order(fitted_labels, sequences):
-    """Refuse the fitted columns in another order, whatever their labels.
+    """Refuse the fitted columns in another order, or a fitted label at
+    another position, whatever their labels.
 
     ``fitted_labels`` are the ``column_labels`` of the X seen in fit (see
     :class:`Sequences`). scikit-learn checks string column names only; a
@@ -2029,7 +2030,9 @@ def check_column_order(fitted_labels, sequences):
     if fitted_labels is None or labels is None or list(labels) == list(fitted_labels):
         return
     keys, fitted_keys = map(_label_keys, (labels, fitted_labels))
-    if keys != fitted_keys and sorted(keys) == sorted(fitted_keys):
+    if keys == fitted_keys:
+        return
+    if sorted(keys) == sorted(fitted_keys):
         first = next(k for k, (a, b) in enumerate(zip(keys, fitted_keys)) if a != b)
         raise ValueError(
             f"The columns of X are those seen in fit in another order: column {first} is "
@@ -2037,6 +2040,20 @@ def check_column_order(fitted_labels, sequences):
             f"fit: {listed(fitted_labels)}). Columns are read by position, so they would "
             "be swapped. Select them in the order of fit, X[columns] with the columns of "
             "the X fitted on (frame[columns] for each frame of a list)."
+        )
+    # A label of fit at another position: a column dropped and another
+    # added, say. Labels that fit never had are read by position, as
+    # scikit-learn reads frames not named by strings.
+    position = {key: k for k, key in enumerate(fitted_keys)}
+    moved = next((k for k, key in enumerate(keys) if position.get(key, k) != k), None)
+    if moved is not None and len(keys) == len(fitted_keys):
+        raise ValueError(
+            f"Column {moved} of X is {labels[moved]}, which was column "
+            f"{position[keys[moved]]} in fit (X: {listed(labels)}; fit: "
+            f"{listed(fitted_labels)}). Columns are read by position, so it would be read "
+            "as another column's values. Pass the columns of fit, in their order "
+            "(X[columns] with the columns of the X fitted on; frame[columns] for each frame "
+            "of a list), or relabel X's columns if its values are those of fit by position."
         )
 
 

@@ -1325,6 +1325,31 @@ def test_columns_reordered_are_refused_whatever_their_labels(columns, as_list):
         loaded.predict(reordered)
 
 
+@pytest.mark.parametrize("as_list", [False, True], ids=["table", "list of frames"])
+def test_a_label_of_fit_at_another_position_is_refused(as_list):
+    # Column 1 dropped and another appended: labels 0, 2, 3 against fit's
+    # 0, 1, 2. Only exact reorderings were refused; this read column 2 as 1.
+    rng = np.random.RandomState(0)
+
+    def frame(n_rows, labels):
+        return pd.DataFrame(rng.normal(size=(n_rows, 3)), columns=labels)
+
+    X = [frame(n, [0, 1, 2]) for n in (4, 5, 6, 7)] if as_list else frame(12, [0, 1, 2])
+    model = LSTMRegressor(**FAST).fit(X, np.arange(4.0 if as_list else 12.0))
+    before = model.predict(X)
+    shifted = [frame(5, [0, 2, 3])] * 2 if as_list else frame(5, [0, 2, 3])
+    with pytest.raises(ValueError, match=r"Column 1 of X is 2, which was column 2 in fit \(X: "
+                                         r"0, 2, 3; fit: 0, 1, 2\)"):
+        model.predict(shifted)
+    # Labels fit never had are read by position (a frame made from an array).
+    fresh = [frame(5, [7, 8, 9])] * 2 if as_list else frame(5, [7, 8, 9])
+    as_arrays = [f.to_numpy() for f in fresh] if as_list else fresh.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "X does not have channel names"
+        assert_array_equal(model.predict(fresh), model.predict(as_arrays))
+    assert_array_equal(model.predict(X), before)
+
+
 @pytest.mark.parametrize(
     "fit_labels, predict_labels",
     [([0, 1, 2], [0.0, 1.0, 2.0]), ([0, 1, 2], ["0", "1", "2"]), (["0", "1", "2"], [0, 1, 2]),
