@@ -602,6 +602,11 @@ def fit_stochastic(
         run = _run_epoch(theta, optimizer, train, network, objective, rng, settings)
         if run is None:
             theta, optimizer, diverged = last_theta, last_optimizer, True
+            if epoch == 0 and start_loss is None:
+                # A continued call's data may overflow the gates at the weights
+                # it continues (a fresh fit measured this before training): then
+                # X is the cause, not the step size. Raises GateInputOverflow.
+                _logits_and_loss(theta, train, network, objective)
             kept = record.n_iter if best_epoch is None else first_epoch + best_epoch + 1
             if epoch > 0:  # weights to keep, checked before the warning that keeps them
                 end_loss = _final_loss(theta if best_theta is None else best_theta, train,

@@ -1,5 +1,6 @@
 """The fit loop: partial_fit, warm_start, early stopping, verbose, divergence."""
 
+import pickle
 import re
 import warnings
 
@@ -666,6 +667,32 @@ def test_a_held_out_sample_too_large_for_the_gates_is_named_not_taken_for_diverg
                                          r"X \(standardised\) holds values up to 3"):
         model.fit(X, y)
     assert not hasattr(model, "coefs_")
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier, LSTMEncoderDecoderRegressor])
+@pytest.mark.parametrize("call", ["partial_fit", "warm start"])
+def test_continued_training_on_values_too_large_for_the_gates_names_them(cls, call):
+    # Their first batch overflowed at the weights continued, which was read
+    # as divergence ("Lower learning_rate_init ..."), where predict on the
+    # same X names X.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 4, 2))
+    extra = dict(horizon=2) if cls is LSTMEncoderDecoderRegressor else {}
+    y = rng.normal(size=(12, 2) if extra else 12)
+    y = y > 0 if cls is LSTMClassifier else y
+    model = cls((3,), max_iter=2, random_state=0, **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match=r"gate inputs of coefs_\[0\] may overflow float64"):
+        model.predict(X * 1e307)
+    with pytest.raises(ValueError, match=r"gate inputs of coefs_\[0\] may overflow float64"):
+        if call == "partial_fit":
+            model.partial_fit(X * 1e307, y)
+        else:
+            model.set_params(warm_start=True).fit(X * 1e307, y)
+    assert pickle.dumps(model.set_params(warm_start=False)) == before
 
 
 def test_diverging_weights_on_a_held_out_part_of_larger_values_are_divergence():
