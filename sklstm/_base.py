@@ -992,7 +992,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             If an input is invalid, or if training diverged: its weights
             became non-finite in the first epoch, or those it ended with
             overflow the gates or give a non-finite training loss (a
-            regressor's predictions beyond any target). The model is then
+            regressor's predictions beyond any target), or Adam's or SGD's
+            training loss rose tenfold above its start (unless held-out
+            samples chose an earlier epoch's weights). The model is then
             left as it was.
         TypeError
             If an input is of a kind sklstm does not read (text, dates).

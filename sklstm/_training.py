@@ -63,7 +63,7 @@ def _warn_at_the_cap(message, cap="max_iter"):
 
 # A stochastic fit whose last epoch's loss exceeds its reference by this
 # factor has diverged, even if every value stayed finite (see
-# _warn_if_loss_exploded).
+# _refuse_if_loss_exploded).
 _DIVERGENCE_FACTOR = 10.0
 _DIVERGENCE_ADVICE = (
     "Lower learning_rate_init, set clip_norm, or keep standardize=True (and, for a "
@@ -436,12 +436,15 @@ def _report_divergence(epoch, n_iter, advice, kept):
     )
 
 
-def _warn_if_loss_exploded(curve, first_epoch, start_loss, advice):
-    """Warn when the last loss exceeds the reference by ``_DIVERGENCE_FACTOR``.
+def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlier, warn=True):
+    """Raise when the last loss exceeds the reference by ``_DIVERGENCE_FACTOR``,
+    as for a loss that overflowed: the model is left unchanged. Only warn
+    (if ``warn``) where held-out samples chose the weights kept, of an
+    earlier epoch.
 
     The loss can explode without overflowing (the hidden state is bounded,
     only the output layer grows) and then stop "improving": without this
-    warning such a run would end as if it had converged. The reference of a
+    check such a run would end as if it had converged. The reference of a
     fresh fit is its first epoch's loss. That of a call continuing earlier
     training (a warm start, ``partial_fit``) is ``start_loss``, the loss of
     its first batch at the weights it started from (this call's data and
@@ -456,16 +459,17 @@ def _warn_if_loss_exploded(curve, first_epoch, start_loss, advice):
     if len(curve) <= max(first_epoch, 1):
         return False
     reference = max(*curve[:first_epoch], start_loss) if continuing else curve[0]
-    if curve[-1] > _DIVERGENCE_FACTOR * reference:
-        since = ("this call's start and the earlier fits" if continuing
-                 else "the first epoch")
-        warnings.warn(
-            f"Training diverged: the training loss rose from {reference:.4g} ({since}) "
-            f"to {curve[-1]:.4g} in the last epoch. {advice}",
-            ConvergenceWarning,
-        )
-        return True
-    return False
+    if not curve[-1] > _DIVERGENCE_FACTOR * reference:
+        return False
+    since = "this call's start and the earlier fits" if continuing else "the first epoch"
+    rose = (f"Training diverged: the training loss rose from {reference:.4g} ({since}) "
+            f"to {curve[-1]:.4g} in the last epoch.")
+    if not kept_earlier:
+        raise ValueError(f"{rose} The model was left unchanged. {advice}")
+    if warn:
+        warnings.warn(f"{rose} Kept the weights of the lowest validation loss. {advice}",
+                      ConvergenceWarning)
+    return warn
 
 
 def _warn_if_worse_than_start(start_loss, end_loss, advice):
@@ -473,7 +477,7 @@ def _warn_if_worse_than_start(start_loss, end_loss, advice):
 
     A step size large enough to blow the loss up within the first epoch
     leaves every later epoch "improving" on that first one, so the rule of
-    :func:`_warn_if_loss_exploded` never fires, and the fit ended as if it
+    :func:`_refuse_if_loss_exploded` never fires, and the fit ended as if it
     had converged, worse than the random weights it started from. Returns
     whether it warned.
     """
@@ -611,6 +615,12 @@ def fit_stochastic(
             if epoch > 0:  # weights to keep, checked before the warning that keeps them
                 end_loss = _final_loss(theta if best_theta is None else best_theta, train,
                                        network, objective, advice)
+                # The last finite epoch's, after a loss that exploded first,
+                # are refused as the weights of a loss that stayed finite are.
+                _refuse_if_loss_exploded(
+                    record.loss_curve, first_epoch, first_batch_loss, advice,
+                    kept_earlier=best_epoch is not None and best_epoch != last_epoch,
+                    warn=False)
             _report_divergence(epoch, record.n_iter, advice, kept)
             break
         epoch_loss, first_loss = run
@@ -649,8 +659,9 @@ def fit_stochastic(
     # only where its weights may overflow on its data.
     if end_loss is None and (start_loss is not None or _may_overflow(final, train)):
         end_loss = _final_loss(final, train, network, objective, advice)
-    exploded = not diverged and _warn_if_loss_exploded(
-        record.loss_curve, first_epoch, first_batch_loss, advice)
+    exploded = not diverged and _refuse_if_loss_exploded(
+        record.loss_curve, first_epoch, first_batch_loss, advice,
+        kept_earlier=best_epoch is not None and best_epoch != last_epoch)
     if start_loss is None and end_loss is not None:
         # A continued call whose weights were measured (they may overflow, or
         # a divergence kept them) is judged against the losses it continued:

@@ -515,6 +515,31 @@ def test_divergence_later_keeps_the_last_finite_epoch(monkeypatch, assert_same_w
     assert np.all(np.isfinite(model.predict(X)))
 
 
+def test_divergence_after_the_loss_exploded_is_refused(monkeypatch):
+    # The last finite epoch's weights, after a loss that rose a
+    # hundredfold, were kept with a warning, where the same loss staying
+    # finite to the end is refused.
+    X, y = sum_of_last_two()
+    real = sklstm._training._run_epoch
+    calls = []
+
+    def exploding_then_nan(*args, **kwargs):
+        calls.append(1)
+        run = real(*args, **kwargs)
+        if len(calls) == 3:
+            return None
+        return run if len(calls) == 1 else (run[0] * 100, run[1])
+
+    monkeypatch.setattr(sklstm._training, "_run_epoch", exploding_then_nan)
+    model = LSTMRegressor((3,), max_iter=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ValueError, match=r"training loss rose from .* \(the first epoch\) "
+                                             r"to .* in the last epoch\. The model was left"):
+            model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
 def test_weights_kept_after_a_divergence_are_scored_against_the_start():
     """With one batch an epoch, epoch 1's weights are those whose loss then
     overflowed: a step size of 1e300 kept them, predicting 1e300, with
@@ -781,23 +806,33 @@ def test_overflowing_sgd_is_refused_without_runtime_warnings():
 
 
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
-def test_exploding_but_finite_loss_warns(Estimator):
-    """Fixed bug: with learning_rate_init=1e10 the loss grew a hundredfold
+def test_exploding_but_finite_loss_is_divergence(Estimator):
+    """Fixed bugs: with learning_rate_init=1e10 the loss grew a hundredfold
     orders of magnitude without overflowing, stopped "improving", and the fit
-    ended silently as if it had converged."""
+    ended silently as if it had converged; then it warned, and replaced a
+    fitted model with one predicting 1e100, where a loss that overflowed
+    left the model unchanged."""
     X, y = sum_of_last_two()
     target = y if Estimator is LSTMRegressor else y > 0
-    model = Estimator((3,), solver="sgd", learning_rate_init=1e10, random_state=0)
+    model = Estimator((3,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, target)
+    before = pickle.dumps(model)
+    model.set_params(solver="sgd", learning_rate_init=1e10, max_iter=200)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        with pytest.warns(ConvergenceWarning, match="training loss rose from .* last epoch"):
+        with pytest.raises(ValueError, match=r"^Training diverged: the training loss rose from "
+                                             r".* \(the first epoch\) to .* in the last epoch\. "
+                                             r"The model was left unchanged\."):
             model.fit(X, target)
-    assert model.loss_curve_[-1] > 1e10 * model.loss_curve_[0]
+    assert pickle.dumps(model.set_params(solver="adam", learning_rate_init=2e-3,
+                                         max_iter=5)) == before
 
 
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
 @pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
-def test_a_continued_fit_whose_loss_explodes_warns(Estimator, how):
+def test_a_continued_fit_whose_loss_explodes_is_divergence(Estimator, how):
     """Fixed bug: the reference of a warm start or partial_fit included its
     own first epoch, so partial_fit (one epoch, its own reference) never
     warned, nor a warm start that exploded in its first epoch: R² fell from
@@ -812,7 +847,7 @@ def test_a_continued_fit_whose_loss_explodes_warns(Estimator, how):
             with warnings.catch_warnings():
                 warnings.simplefilter("error", ConvergenceWarning)
                 model.partial_fit(X, target)
-    earlier = max(model.loss_curve_)
+    before = model.predict(X)
     if how == "partial_fit":
         model.set_params(solver="sgd", learning_rate_init=1e4)
         continue_fit = model.partial_fit
@@ -821,11 +856,11 @@ def test_a_continued_fit_whose_loss_explodes_warns(Estimator, how):
         continue_fit = model.fit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IterationLimitWarning)
-        with pytest.warns(ConvergenceWarning, match=r"Training diverged: the training loss "
-                                                    r"rose from .* \(this call's start and "
-                                                    r"the earlier fits\)"):
+        with pytest.raises(ValueError, match=r"Training diverged: the training loss rose from "
+                                             r".* \(this call's start and the earlier fits\).* "
+                                             r"The model was left unchanged"):
             continue_fit(X, target)
-    assert model.loss_curve_[-1] > 10 * earlier
+    np.testing.assert_array_equal(model.predict(X), before)
 
 
 def test_a_continued_fit_whose_objective_or_data_changed_is_not_called_diverged():
@@ -1040,9 +1075,9 @@ def test_a_fit_whose_loss_exploded_is_not_also_told_to_train_longer():
     y = X[:, -2:, 0].sum(axis=1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        LSTMRegressor((3,), learning_rate_init=1e30, max_iter=5, random_state=0).fit(X, y)
-    assert [w.category for w in caught] == [ConvergenceWarning], [str(w.message) for w in caught]
-    assert "Training diverged: the training loss rose" in str(caught[0].message)
+        with pytest.raises(ValueError, match="Training diverged: the training loss rose"):
+            LSTMRegressor((3,), learning_rate_init=1e30, max_iter=5, random_state=0).fit(X, y)
+    assert caught == [], [str(w.message) for w in caught]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         LSTMRegressor((3,), max_iter=5, random_state=0).fit(X, y)
