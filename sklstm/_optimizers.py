@@ -147,8 +147,10 @@ class SGDOptimizer:
         """Update the learning rate after an epoch; ``time_step``: samples seen."""
         if self.lr_schedule == "invscaling":
             # In log space: (t + 1) ** power_t overflows a float for large
-            # power_t, while the rate itself only underflows towards zero.
-            decay = np.exp(-self.power_t * np.log1p(time_step))
+            # power_t, while the rate itself only underflows towards zero
+            # (and the exponent to -inf for the largest: a rate of 0).
+            with np.errstate(over="ignore"):
+                decay = np.exp(-self.power_t * np.log1p(time_step))
             self.learning_rate = float(self.learning_rate_init) * float(decay)
 
     def trigger_stopping(self, msg, verbose):

@@ -1241,6 +1241,12 @@ def test_invscaling_schedule_underflows_instead_of_overflowing():
     opt = SGDOptimizer(3, 0.1, "invscaling", power_t=1e10)
     opt.iteration_ends(time_step=1000)  # (t + 1) ** power_t is beyond float range
     assert opt.learning_rate == 0.0
+    # So is the exponent's logarithm for the largest power_t: quietly a rate of 0.
+    opt = SGDOptimizer(3, 0.1, "invscaling", power_t=1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        opt.iteration_ends(time_step=1000)
+    assert opt.learning_rate == 0.0
     opt = SGDOptimizer(3, 0.1, "invscaling", power_t=0.5)
     opt.iteration_ends(time_step=99)
     assert opt.learning_rate == pytest.approx(0.1 / 10.0, rel=1e-12)
