@@ -155,6 +155,11 @@ def check_class_weight(class_weight, classes, multilabel=False):
     """
     if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
         return class_weight
+    if isinstance(class_weight, str):  # of the right type, not an option: as _param_validation
+        raise ValueError(
+            f"class_weight must be 'balanced' (its only text), a dict, a list of dicts or "
+            f"None, got {class_weight!r}."
+        )
     if isinstance(class_weight, dict):
         if multilabel:
             raise ValueError(
@@ -199,7 +204,8 @@ def check_class_weight(class_weight, classes, multilabel=False):
         values = np.empty(len(labels), dtype=object)
         for k, label in enumerate(labels):
             # Filled one by one: np.array would read [2.0] as a row of weights.
-            if not _has_no_axes(weights[label]):
+            # A bool is a flag, not a weight, as in sample_weight.
+            if not _has_no_axes(weights[label]) or isinstance(weights[label], (bool, np.bool_)):
                 raise TypeError(
                     f"{places[k]} must be a number, got {type(weights[label]).__name__} "
                     f"{quoted(weights[label])}."

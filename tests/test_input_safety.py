@@ -1630,7 +1630,10 @@ def _labelled():
         ({"a": [[1], [1, 2]]}, TypeError, "class_weight\\['a'\\] must be a number, got list"),
         ({"z": 1.0}, ValueError, "class_weight names \\['z'\\], which are not classes"),
         ({"a": 0, "b": 0, "c": 0}, ValueError, "class_weight must sum to a positive number"),
-        ("heavy", TypeError, "class_weight must be a dict"),
+        # Text of the right type that is no option, and a flag for a weight.
+        ("heavy", ValueError, "class_weight must be 'balanced' \\(its only text\\), a dict"),
+        ({"a": True, "b": 1.0}, TypeError, "class_weight\\['a'\\] must be a number, got bool"),
+        (3.0, TypeError, "class_weight must be a dict"),
     ],
 )
 def test_bad_class_weight_names_its_class(class_weight, exc, match):
