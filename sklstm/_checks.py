@@ -9,6 +9,7 @@ once per call, before the time loop. Like the rest of the core, this module
 knows nothing of scikit-learn.
 """
 
+import functools
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
@@ -171,6 +172,26 @@ def memory_refused(what):
         yield
     except MemoryError:
         raise OutOfMemory(f"{what} do not fit in memory: ask for smaller sizes.") from None
+
+
+def names_its_arrays(function):
+    """Decorate a pass of the core so that arrays too large for memory raise
+    :class:`OutOfMemory` naming the function and its input's shape, not
+    NumPy's MemoryError, which names a flat block the caller never asked for."""
+    @functools.wraps(function)
+    def named(values, *args, **kwargs):
+        try:
+            return function(values, *args, **kwargs)
+        except OutOfMemory:
+            raise
+        except MemoryError:
+            shape = getattr(values, "shape", None)
+            of = "" if shape is None else f" on an input of shape {tuple(shape)}"
+            raise OutOfMemory(
+                f"The arrays of {function.__name__}{of} do not fit in memory: pass fewer "
+                "or shorter sequences at a time, or smaller layers."
+            ) from None
+    return named
 
 
 def check_positive_int(value, name):

@@ -144,6 +144,7 @@ from ._checks import (
     check_sequence_of,
     largest_magnitude,
     memory_refused,
+    names_its_arrays,
     real_array,
 )
 from ._cell import (
@@ -668,6 +669,7 @@ class _Batch:
         return a if self.order is None else a[inverse_permutation(self.order)]
 
 
+@names_its_arrays
 def lstm_forward(
     X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, gate_variant=None,
     bidirectional=False, dropout_masks=None,
@@ -791,6 +793,7 @@ def lstm_forward(
     return outputs, cache
 
 
+@names_its_arrays
 def lstm_predict(
     X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, chunk_steps=None,
     gate_variant=None, bidirectional=False, return_final_states=False,
@@ -1120,6 +1123,7 @@ def _real_steps(cache):
     return real
 
 
+@names_its_arrays
 def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
     """Backward pass (BPTT) matching one call of :func:`lstm_forward`.
 

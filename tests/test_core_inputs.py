@@ -6,6 +6,7 @@ inside NumPy, and never a silently wrong result.
 """
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -877,6 +878,32 @@ def test_sizes_beyond_numpy_or_memory_are_refused_by_name(make, match):
     'Unable to allocate 728. TiB' from inside its random module."""
     with pytest.raises(ValueError, match=match):
         make(np.random.RandomState(0))
+
+
+def test_a_pass_whose_arrays_do_not_fit_in_memory_is_refused_by_name(monkeypatch):
+    # NumPy's MemoryError named a flat block of a size and shape the caller
+    # never gave ("Unable to allocate 42.7 GiB ... shape (11470416416,)").
+    import sklstm._kernel
+    import sklstm._lstm
+
+    rng = np.random.RandomState(0)
+    layers = init_lstm_layers(2, (3,), rng)
+    X = rng.normal(size=(4, 5, 2))
+    out, cache = lstm_forward(X, layers)
+
+    def too_large(*args):
+        raise MemoryError("Unable to allocate 42.7 GiB for an array with shape (11470416416,)")
+
+    monkeypatch.setattr(sklstm._kernel._POOL, "take", too_large)  # the passes' blocks
+    monkeypatch.setattr(sklstm._lstm, "_layer_backward", too_large)  # and the gradients'
+    for call, name, shape in [(lambda: lstm_forward(X, layers), "lstm_forward", X.shape),
+                              (lambda: lstm_predict(X, layers), "lstm_predict", X.shape),
+                              (lambda: lstm_backward(np.ones_like(out), cache), "lstm_backward",
+                               out.shape)]:
+        with pytest.raises(ValueError, match=re.escape(
+                f"The arrays of {name} on an input of shape {shape} do not fit in memory: "
+                "pass fewer or shorter sequences at a time")):
+            call()
 
 
 def test_largest_safe_input_checks_the_stack_as_lstm_forward_does():
