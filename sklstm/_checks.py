@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 
 __all__ = [
-    "FLOAT_DTYPES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
+    "FLOAT_DTYPES", "NOT_QUANTITIES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
     "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
@@ -30,6 +30,11 @@ __all__ = [
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+# Numbers to Python's or NumPy's type tree, but no quantities: flags, and
+# durations (np.timedelta64 is a NumPy integer, whose int() is a count of
+# its unit) and dates.
+NOT_QUANTITIES = (bool, np.bool_, np.timedelta64, np.datetime64)
+
 
 def check_float_dtype(dtype, name="dtype"):
     """``dtype`` as a NumPy dtype, float32 or float64; TypeError otherwise."""
@@ -38,6 +43,8 @@ def check_float_dtype(dtype, name="dtype"):
         checked = None if dtype is None else np.dtype(dtype)
     except (TypeError, ValueError, OverflowError):  # not a dtype (an int beyond 4300 digits)
         checked = None
+    if checked is not None and checked.kind == "f":
+        checked = checked.newbyteorder("=")  # '>f8' is float64, of another byte order
     if checked is None or checked not in FLOAT_DTYPES:  # dtype == None is float64's
         raise TypeError(f"{name} must be float32 or float64, got {quoted(dtype)}.")
     return checked
@@ -78,8 +85,7 @@ def quoted(value):
     if isinstance(value, np.ndarray) and value.dtype == object:
         return f"array({quoted(value.tolist())}, dtype=object)"
     # NumPy counts timedelta64 as an integer type; its int() is no count.
-    if isinstance(value, numbers.Integral) and not isinstance(
-            value, (bool, np.bool_, np.timedelta64)):
+    if isinstance(value, numbers.Integral) and not isinstance(value, NOT_QUANTITIES):
         magnitude = abs(int(value))
         if magnitude >= 10**_LONGEST_QUOTED_INT:
             return f"<{'a negative' if value < 0 else 'an'} int of {_digits(magnitude)} digits>"
@@ -197,7 +203,7 @@ def names_its_arrays(function):
 def check_positive_int(value, name):
     """``value`` as an int >= 1: TypeError unless integral (bool is not), ValueError
     if < 1 or beyond NumPy's int64."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    if isinstance(value, NOT_QUANTITIES) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int >= 1, got {value!r} ({type(value).__name__}).")
     if value < 1:
         raise ValueError(f"{name} must be an int >= 1, got {quoted(value)}.")
@@ -208,7 +214,7 @@ def check_positive_int(value, name):
 
 def check_rate(rate, name):
     """A dropout rate as a float in [0, 1)."""
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+    if isinstance(rate, NOT_QUANTITIES) or not isinstance(rate, numbers.Real):
         raise TypeError(f"{name} must be a float in [0, 1), got {quoted(rate)}.")
     if not 0 <= rate < 1:
         raise ValueError(f"{name} must lie in [0, 1), got {quoted(rate)}.")
@@ -370,7 +376,7 @@ def _is_integer(value):
         return value.is_finite() and value == value.to_integral_value()
     if isinstance(value, np.ndarray):
         return value.ndim == 0 and value.dtype.kind in "iu"
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, numbers.Integral) and not isinstance(value, NOT_QUANTITIES)
 
 
 def as_rectangular(a, name):

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Set
 
 import numpy as np
 
-from ._checks import fits_in_numpy, python_scalar, quoted
+from ._checks import NOT_QUANTITIES, fits_in_numpy, python_scalar, quoted
 
 
 __all__ = [
@@ -62,7 +62,7 @@ class Interval:
         # Python's and NumPy's ints and floats only: a Fraction or Decimal
         # would pass this check and then fail inside NumPy's arithmetic.
         return isinstance(value, _NUMPY_KINDS[self.kind]) and not isinstance(
-            value, (bool, np.bool_)
+            value, NOT_QUANTITIES
         )
 
     def value_matches(self, value):

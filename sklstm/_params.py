@@ -11,8 +11,8 @@ import numbers
 import numpy as np
 
 from ._checks import (
-    byte_size, cast_finite, check_flag, check_float_dtype, check_indexable, check_positive_int,
-    check_rng, check_sequence_of, memory_refused, quoted,
+    NOT_QUANTITIES, byte_size, cast_finite, check_flag, check_float_dtype, check_indexable,
+    check_positive_int, check_rng, check_sequence_of, memory_refused, quoted,
 )
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
@@ -291,7 +291,7 @@ def init_lstm_layers(
     """
     rng = check_rng(rng)
     dtype = check_float_dtype(dtype)
-    if isinstance(forget_bias, (bool, np.bool_)) or not isinstance(forget_bias, numbers.Real):
+    if isinstance(forget_bias, NOT_QUANTITIES) or not isinstance(forget_bias, numbers.Real):
         raise TypeError(f"forget_bias must be a real number, got {forget_bias!r}.")
     try:
         with np.errstate(over="ignore"):  # a bias beyond float32 is reported here

@@ -119,6 +119,12 @@ INVALID_PARAMS = [
     (dict(learning_rate_init=0.0), ValueError, "learning_rate_init must be a number > 0"),
     (dict(max_iter=0), ValueError, "max_iter must be an int >= 1"),
     (dict(max_iter=2.5), TypeError, "max_iter must be an int >= 1, got 2.5"),
+    # A NumPy integer to NumPy's type tree, but a duration: read as its count.
+    (dict(max_iter=np.timedelta64(3)), TypeError, "max_iter must be an int >= 1, got "
+     "np.timedelta64"),
+    (dict(alpha=np.timedelta64(3, "D")), TypeError, "alpha must be a number >= 0, got "
+     "np.timedelta64"),
+    (dict(forget_bias=np.timedelta64(3, "D")), TypeError, "forget_bias must be a finite number"),
     (dict(batch_size=0), ValueError, "batch_size must be one of 'auto' or an int >= 1"),
     (dict(batch_size="large"), ValueError, "batch_size must be one of 'auto' or an int"),
     (dict(batch_size=2.0), TypeError, "batch_size must be one of 'auto' or an int"),

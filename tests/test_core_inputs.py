@@ -880,6 +880,35 @@ def test_sizes_beyond_numpy_or_memory_are_refused_by_name(make, match):
         make(np.random.RandomState(0))
 
 
+@pytest.mark.parametrize("call, match", [
+    # A duration is a NumPy integer to NumPy's type tree: it was read as its
+    # count (3 days, a forget bias of 3), or failed inside int().
+    (lambda rng: init_lstm_layers(2, (3,), rng, forget_bias=np.timedelta64(3, "D")),
+     "forget_bias must be a real number"),
+    (lambda rng: layer_shapes(np.timedelta64(3), (3,)), "n_features must be an int >= 1"),
+    (lambda rng: layer_shapes(np.timedelta64(3, "D"), (3,)), "n_features must be an int >= 1"),
+    (lambda rng: draw_dropout_masks(rng, np.timedelta64(3, "s"), [(2, 3)], 0.5, 0.5,
+                                    np.float64), "n_samples must be an int >= 1"),
+    (lambda rng: draw_dropout_masks(rng, 3, [(2, 3)], np.timedelta64(1), 0.5, np.float64),
+     r"dropout must be a float in \[0, 1\)"),
+    (lambda rng: lstm_predict(np.zeros((2, 3, 2)), init_lstm_layers(2, (3,), rng),
+                              chunk_steps=np.timedelta64(2, "ms")), "chunk_steps must be an int"),
+])
+def test_durations_are_no_numbers(call, match):
+    with pytest.raises(TypeError, match=match):
+        call(np.random.default_rng(0))
+
+
+def test_a_float_dtype_of_another_byte_order_is_its_float():
+    # '>f8' was refused as "dtype must be float32 or float64", where X,
+    # weights and states of that dtype are read as float64.
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(2, (3,), rng, dtype=np.dtype(">f8"))
+    assert layers[0]["W"].dtype == np.float64 and layers[0]["W"].dtype.isnative
+    coef, _ = init_output_layer(3, 1, rng, dtype=np.dtype(">f4"))
+    assert coef.dtype == np.float32 and coef.dtype.isnative
+
+
 def test_a_pass_whose_arrays_do_not_fit_in_memory_is_refused_by_name(monkeypatch):
     # NumPy's MemoryError named a flat block of a size and shape the caller
     # never gave ("Unable to allocate 42.7 GiB ... shape (11470416416,)").
