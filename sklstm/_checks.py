@@ -20,8 +20,8 @@ import numpy as np
 from scipy import sparse
 
 __all__ = [
-    "FLOAT_DTYPES", "NOT_QUANTITIES", "check_flag", "check_float_dtype", "check_rng", "check_positive_int",
-    "check_rate",
+    "FLOAT_DTYPES", "NOT_QUANTITIES", "check_flag", "check_float_dtype", "check_rng",
+    "check_positive_int", "check_rate",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
     "quoted_label",
