@@ -21,7 +21,7 @@ from scipy import sparse
 
 __all__ = [
     "FLOAT_DTYPES", "NOT_QUANTITIES", "check_flag", "check_float_dtype", "check_rng",
-    "check_positive_int", "check_rate",
+    "check_positive_int", "check_rate", "is_pair",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
     "quoted_label",
@@ -198,6 +198,15 @@ def names_its_arrays(function):
                 "or shorter sequences at a time, or smaller layers."
             ) from None
     return named
+
+
+def is_pair(value):
+    """Whether ``value`` is an ordered pair: a list, tuple or array of two
+    items. Not text, a mapping or a set (whose order is arbitrary), nor a
+    0-d array, which has a ``__len__`` that raises."""
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 1 and len(value) == 2
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == 2
 
 
 def check_positive_int(value, name):

@@ -142,6 +142,7 @@ from ._checks import (
     check_rate,
     check_rng,
     check_sequence_of,
+    is_pair,
     largest_magnitude,
     memory_refused,
     names_its_arrays,
@@ -506,7 +507,7 @@ def draw_dropout_masks(rng, n_samples, layer_sizes, dropout, recurrent_dropout, 
     check_sequence_of(layer_sizes, "layer_sizes", "one (n_in, H) pair per layer dict")
     sizes = []
     for depth, pair in enumerate(layer_sizes):
-        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+        if not is_pair(pair):
             raise ValueError(f"layer_sizes[{depth}] must be a pair (n_in, H), got {pair!r}.")
         sizes.append(tuple(
             check_positive_int(n, f"layer_sizes[{depth}][{k}]") for k, n in enumerate(pair)
@@ -540,7 +541,7 @@ def _feature_major_masks(dropout_masks, kernels, order, B):
         raise ValueError(f"dropout_masks must hold one pair per layer dict ({len(kernels)}).")
     out = []
     for depth, (lay, pair) in enumerate(zip(kernels, dropout_masks)):
-        if isinstance(pair, (str, bytes, dict)) or not hasattr(pair, "__len__") or len(pair) != 2:
+        if not is_pair(pair):
             raise ValueError(
                 f"dropout_masks[{depth}] must be a pair (mask_x, mask_h) of arrays or None."
             )

@@ -419,6 +419,9 @@ def test_final_states_are_copies_not_views_of_the_cache(n_samples, lengths):
     (dict(n_samples=0), ValueError, "n_samples must be an int >= 1"),
     (dict(n_samples=2.0), TypeError, "n_samples must be an int"),
     (dict(layer_sizes=(2, 4)), ValueError, r"layer_sizes\[0\] must be a pair"),
+    # A 0-d array has a __len__ that raises; a set's order is arbitrary.
+    (dict(layer_sizes=[np.array(1)]), ValueError, r"layer_sizes\[0\] must be a pair"),
+    (dict(layer_sizes=[{2, 4}]), ValueError, r"layer_sizes\[0\] must be a pair"),
     (dict(layer_sizes=[(2, -4)]), ValueError, r"layer_sizes\[0\]\[1\] must be an int >= 1"),
 ])
 def test_draw_dropout_masks_refuses_bad_arguments(kwargs, error, match):
@@ -441,6 +444,7 @@ def _masks(rng, n_samples):
 
 @pytest.mark.parametrize("edit, error, match", [
     (lambda m: [(m[0][0], m[0][1], None)], ValueError, r"dropout_masks\[0\] must be a pair"),
+    (lambda m: [np.array(1)], ValueError, r"dropout_masks\[0\] must be a pair"),
     (lambda m: m[0], ValueError, "one pair per layer dict"),
     (lambda m: {"x": m[0][0]}, TypeError, "dropout_masks must be a list"),
     (lambda m: [(np.full_like(m[0][0], np.nan), m[0][1])], ValueError,
