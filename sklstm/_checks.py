@@ -392,7 +392,9 @@ def as_rectangular(a, name):
     """``a`` as an ndarray; a ragged nested list raises a ValueError naming ``name``.
     A masked array, a sparse matrix or an iterator raises a TypeError: NumPy
     would lose the mask, or read the others as one object."""
-    reject_masked(a, name, f"Pass {name}.filled(value) with the values meant.")
+    # A name such as "The input dropout mask of layer 0" is no expression to call.
+    target = "it" if " " in name else name
+    reject_masked(a, name, f"Pass {target}.filled(value) with the values meant.")
     if sparse.issparse(a):
         raise TypeError(f"{name} is a sparse matrix; pass its .toarray().")
     if isinstance(a, Iterator):

@@ -812,6 +812,15 @@ def test_masked_arrays_are_refused_naming_the_argument(argument):
         lstm_backward(_masked(np.ones_like(out)), cache)
 
 
+def test_a_masked_array_named_by_a_phrase_is_told_to_fill_it():
+    # "Pass The input dropout mask of layer 0.filled(value)": no expression.
+    layers, X = _problem()
+    masks = [(_masked(np.ones((3, 2))), None)]
+    with pytest.raises(TypeError, match=r"^The input dropout mask of layer 0 is a masked array, "
+                                        r"whose mask sklstm would lose\. Pass it\.filled\(value\)"):
+        lstm_forward(X, layers, dropout_masks=masks)
+
+
 def test_masked_weights_set_on_a_fitted_estimator_are_refused():
     from sklstm import LSTMRegressor
 
