@@ -696,6 +696,8 @@ def lstm_forward(
     h0, c0 : list of ndarray of shape (n_samples, H_l), optional
         Initial hidden and cell state of each layer dict, exactly one entry
         per layer dict (None for zeros), real and finite; zeros when omitted.
+        A 3-D array (n_layer_dicts, n_samples, H) of layers of one size
+        will do.
     lengths : array-like of int of shape (n_samples,), optional
         Number of real (unpadded) steps of each sequence; padding trails.
     return_sequences : bool, default=False
@@ -704,6 +706,9 @@ def lstm_forward(
         with zeros at padded steps.
     gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}, default=None
         Greff et al.'s variant of every layer; see the module docstring.
+        Layers of three blocks (n_blocks of :func:`gate_blocks`) are the
+        coupled gate's unless a variant that drops a block says otherwise:
+        pass the variant the layers were made for.
     bidirectional : bool, default=False
         Whether each layer runs forward and backward in time: ``layers``
         then holds two dicts per layer and the outputs are ``[h→; h←]``.
@@ -717,14 +722,17 @@ def lstm_forward(
     outputs : ndarray of shape (n_samples, D*H_top) or (n_samples, n_timesteps, D*H_top)
         ``D`` is 2 when bidirectional, else 1.
     cache : dict
-        Everything ``lstm_backward`` needs. It holds references, not copies,
-        of the inputs; do not modify them between forward and backward.
+        Everything ``lstm_backward`` needs: copies of ``X``, the states and
+        the weight dicts, which may change before the backward pass
+        (layers given as :func:`kernel_layers`' result are kept as given:
+        leave them unchanged until then).
 
     Raises
     ------
     TypeError
         If ``X`` is not float32 or float64; if ``layers``, ``h0``, ``c0`` or
-        ``dropout_masks`` is not a list (a single dict or array); if a layer
+        ``dropout_masks`` is not a list (a single dict, or an array other
+        than the 3-D states above); if a layer
         is not a dict; or if a weight, state or mask holds complex numbers,
         strings or objects (casting would drop the imaginary part).
     ValueError
