@@ -314,6 +314,20 @@ def _overflowing_column(lay, largest_x, largest_h, limit):
     return int(np.argmax(risky)) if risky.any() else None
 
 
+def _niaf_cell_bound(lay, largest_x, largest_h, c0, n_steps):
+    """Under NIAF (``g`` the block input itself), the largest ``|c|`` over
+    ``n_steps`` steps: ``|c0|`` plus ``n_steps`` times the largest block
+    input, as ``|f| <= 1`` and ``|i| <= 1``; 0.0 for other cells, whose
+    state :func:`_refuse_overflowing_gate_inputs` bounds itself."""
+    if not lay.niaf:
+        return 0.0
+    m = lay.column_magnitudes()
+    scales = {"W": largest_x, "b": 1.0, "R": largest_h, "Rg": 1.0}
+    with np.errstate(over="ignore", invalid="ignore"):
+        block_input = sum(scale * m[block][0][: lay.H] for block, scale in scales.items())
+        return largest_magnitude(c0) + n_steps * float(np.max(block_input))
+
+
 def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False):
     """The largest |x| that no layer's gate inputs may overflow ``dtype`` with,
     from zero initial states and without dropout.
@@ -330,7 +344,8 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
     dtype : {numpy.float32, numpy.float64}
         The dtype the passes run in.
     gate_variant : str or None, default=None
-        Any but "NOAF", whose state's bound grows with the number of steps.
+        Any but "NIAF" and "NOAF", whose states' bounds grow with the number
+        of steps.
     bidirectional : bool, default=False
 
     Returns
@@ -341,9 +356,9 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
         when the weights alone may overflow whatever x (every input refused).
     """
     check_cell(gate_variant)
-    if gate_variant == "NOAF":
-        raise ValueError("largest_safe_input needs a bounded state: NOAF's grows with the "
-                         "number of steps.")
+    if gate_variant in ("NIAF", "NOAF"):
+        raise ValueError(f"largest_safe_input needs a bounded state: {gate_variant}'s grows "
+                         "with the number of steps.")
     bidirectional = check_flag(bidirectional, "bidirectional")
     kernels = kernel_layers(layers, dtype, gate_variant)
     n_dir = 2 if bidirectional else 1
@@ -390,8 +405,11 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks, real_large
     gates ``s``, and the largest |h|: at most 1 (``o tanh c``), or under
     NOAF (``h = o c``) the largest |c0| plus one per step, as ``c`` grows by
     at most ``|i g| <= 1`` a step; ``x`` and ``h`` times their dropout
-    masks' largest values. It is reached only by values near the dtype's
-    range.
+    masks' largest values. Under NIAF (``g`` unsquashed) the cell state
+    itself may overflow, as it adds up to one block input a step: it is
+    bounded by the largest ``|c0|`` plus the number of steps times the
+    block input's bound (:func:`_niaf_cell_bound`), held to the same limit.
+    It is reached only by values near the dtype's range.
 
     Parameters
     ----------
@@ -418,9 +436,22 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks, real_large
             mask_x, mask_h = (1.0 if mask is None else largest_magnitude(mask)
                               for mask in masks[index])
             j = _overflowing_column(lay, largest_x * mask_x, h_bound * mask_h, limit)
-            if j is not None and not below and real_largest is not None:
+            c_bound = _niaf_cell_bound(lay, largest_x * mask_x, h_bound * mask_h, c0[index], T)
+            risky = j is not None or not c_bound <= limit
+            if risky and not below and real_largest is not None:
                 largest_x, real_largest = real_largest(), None  # X's padding excluded
                 j = _overflowing_column(lay, largest_x * mask_x, h_bound * mask_h, limit)
+                c_bound = _niaf_cell_bound(lay, largest_x * mask_x, h_bound * mask_h,
+                                           c0[index], T)
+            if j is None and not c_bound <= limit:
+                raise GateInputOverflow(
+                    f"The cell state of {{layer[{index}]}} may overflow {dtype.name} "
+                    f"(largest {np.finfo(dtype).max:.3g}): under NIAF it adds each step's "
+                    f"block input unsquashed; {{input}} values up to {largest_x:.3g} in "
+                    f"magnitude, and {T} steps of them may sum to {c_bound:.3g}. Scale X "
+                    f"or the weights down, or pass shorter sequences.",
+                    {"layer": [index, *below], "input": below or None},
+                )
             if j is not None:
                 m = lay.column_magnitudes()
                 masked = "" if mask_x == mask_h == 1.0 else (

@@ -203,6 +203,27 @@ def test_largest_safe_input_is_where_the_refusal_begins(dtype, bidirectional, va
         largest_safe_input(layers, dtype, gate_variant="NOAF")
 
 
+@pytest.mark.parametrize("run", [lstm_forward, lstm_predict])
+@pytest.mark.parametrize("peephole", [False, True])
+def test_a_niaf_cell_state_that_may_overflow_is_refused(run, peephole):
+    # Under NIAF each step adds a block input unsquashed: X of 2e38 in
+    # float32, a gate input the bound accepts, summed over 3 steps to an
+    # infinite cell state, NaN gradients, and with peepholes NaN outputs.
+    layer = {"W": [[0.0, 0.0, 1.0, 0.0]], "R": np.zeros((1, 4)), "b": [30.0, 30.0, 0.0, 30.0]}
+    if peephole:
+        layer["p"] = np.zeros((3, 1))
+    X = np.full((1, 3, 1), 2e38, np.float32)
+    with pytest.raises(GateInputOverflow, match=r"The cell state of layers\[0\] may overflow "
+                                                r"float32 .*under NIAF .*; X holds values up to "
+                                                r"2e\+38 in magnitude, and 3 steps of them may "
+                                                r"sum to 6e\+38"):
+        run(X, [layer], gate_variant="NIAF")
+    out = run(X[:, :1] * 1e-3, [layer], gate_variant="NIAF")  # one step, far below: accepted
+    assert np.isfinite(out[0] if isinstance(out, tuple) else out).all()
+    with pytest.raises(ValueError, match="NIAF's grows with the number of steps"):
+        largest_safe_input([layer], np.float32, gate_variant="NIAF")
+
+
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_huge_finite_padding_is_not_taken_for_an_overflowing_input(bidirectional):
     """Fixed bug: the gates' overflow bound read X's largest value over the
