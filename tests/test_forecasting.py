@@ -189,6 +189,10 @@ def test_datetime_index_with_inferable_unset_freq():
     assert list(w.origins) == [pd.Timestamp("2021-03-01"), pd.Timestamp("2021-04-01")]
     assert_array_equal(w.X[:, :, 0], [[1, 2, 3], [2, 3, 4]])
     assert_array_equal(w.y, [[4], [5]])
+    # The origins carry the frequency read, as a set one's do (times stride).
+    assert w.origins.freq == pd.offsets.MonthBegin()
+    strided = make_windows(df, target="y", window=1, stride=2)
+    assert strided.origins.freq == 2 * pd.offsets.MonthBegin()
 
 
 def test_a_missing_timestamp_is_named_without_a_pandas_warning():

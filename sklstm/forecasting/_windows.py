@@ -377,7 +377,7 @@ def make_windows(
         "make_windows",
     )
     window, horizon, gap, stride = (int(sizes[name]) for name in WINDOW_CONSTRAINTS)
-    time_freq(frame.index)  # validates the time axis
+    index = _with_freq(frame.index, time_freq(frame.index))  # validates the time axis
 
     n_rows = len(frame)
     needed = window + gap + horizon
@@ -411,7 +411,7 @@ def make_windows(
     y = targets[target_steps].reshape(len(origins), horizon * n_targets)
 
     # A slice keeps the index's freq (times stride) on the origins.
-    origin_labels = frame.index[origins[0] : origins[-1] + 1 : stride]
+    origin_labels = index[origins[0] : origins[-1] + 1 : stride]
     if dropna:
         keep = ~(np.isnan(X).any(axis=(1, 2)) | np.isnan(y).any(axis=1))
         if not keep.any():
@@ -434,6 +434,19 @@ def make_windows(
         channels=tuple(roles.columns),
         target_names=target_names,
     )
+
+
+def _with_freq(index, freq):
+    """``index`` with the frequency it was read with set, where it was only
+    inferable (a CSV's dates): its slices then carry it, as a set freq's do.
+    Unchanged where pandas cannot attach it (a calendar day's step across a
+    DST change, whose hours differ)."""
+    if freq is None or index.freq is not None:
+        return index
+    try:
+        return pd.DatetimeIndex(index, freq=freq)
+    except ValueError:
+        return index
 
 
 def check_fit_length(n_rows, setup, described=None):
