@@ -543,6 +543,27 @@ def test_fitted_values_are_nan_only_where_a_future_covariate_read_is(make, layou
     assert len(set(kept) - set(fitted.index)) == 0
 
 
+def test_a_recursive_origin_keeps_the_steps_before_a_nan_it_reads_later(flat_linear):
+    # Step k reads the covariate k rows ahead: a NaN at row 33 spoils steps
+    # from it on. The origin's earlier steps were NaN too, and calibration
+    # and backtests lost their errors.
+    df = pd.DataFrame({"y": np.sin(np.arange(40) / 3) + 5, "f": np.cos(np.arange(40) / 5)})
+    df.loc[33, "f"] = np.nan
+    forecaster = RecursiveForecaster(flat_linear(), window=3, target="y",
+                                     future_covariates="f", dropna=True, calibration=None)
+    result = backtest(forecaster, df, initial=30, step=1, horizon=3)
+    forecasts = result.forecasts.pivot(index="origin", columns="step", values="y_pred")
+    reached = {30: 2, 31: 1, 32: 0}  # steps before the one reading row 33
+    for origin, n_steps in reached.items():
+        row = forecasts.loc[origin].to_numpy()
+        assert np.isfinite(row[:n_steps]).all() and np.isnan(row[n_steps:]).all()
+        if n_steps:
+            fitted = clone(forecaster).fit(df.iloc[:30])
+            expected = fitted.predict(n_steps, history=df.iloc[:origin + 1],
+                                      future=df.iloc[origin + 1: origin + 1 + n_steps][["f"]])
+            assert_allclose(row[:n_steps], expected.to_numpy(), rtol=1e-12)
+
+
 class _NaNRecorder(RegressorMixin, BaseEstimator):
     """Predicts zeros and records which windows held a NaN: what a forecast
     really reads, independently of the forecaster's own bookkeeping."""

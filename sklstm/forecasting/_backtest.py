@@ -65,7 +65,8 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
     Returns
     -------
     forecasts : ndarray of shape (n_origins, n_steps, n_targets)
-        In target units; NaN for an origin whose history is incomplete.
+        In target units; NaN from the first step whose rows hold a NaN (see
+        ``BaseForecaster._origin_forecasts``).
     summaries : list
         ``summarize``'s result for each fold; None for each without it.
     """

@@ -240,7 +240,9 @@ ATTRIBUTES_DOC = """
     calibration_residuals_ : ndarray of shape (n_origins, n_steps, n_targets) or None
         Out-of-sample errors (truth - forecast, in target units) of the
         calibration forecasts, step ``k`` in ``[:, k - 1]``; NaN where a
-        truth or a history was missing. None without calibration.
+        truth was missing, or a row the step reads (a recursive forecast's
+        earlier steps read none of its later steps' rows, and keep their
+        errors). None without calibration.
     fitted_values_ : DataFrame of shape (n_origins, n_model_steps)
         In-sample forecasts of the final model from every origin of a
         training window. Row ``t`` holds {model_steps},
@@ -1033,7 +1035,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
         ``frame`` holds the used columns on the fitted time axis; future
         covariates are read from it. Returns (n_origins, n_steps, n_targets)
-        in target units, NaN for an origin whose rows hold a NaN.
+        in target units, NaN from the first step whose rows hold a NaN: a
+        recursive forecast's earlier steps read none of the later steps'
+        rows, and are forecast (a direct one reads the same rows for all).
         """
         n_targets = len(self.targets_)
         n_lookback = n_targets + len(self.past_covariates_)
@@ -1052,11 +1056,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # them is incomplete, and the array is never indexed past its end.
         future = values[first:, n_lookback:]
         lead = np.vstack([future, np.full((n_lead, future.shape[1]), np.nan)])
-        complete = self._complete_origins(values, origins, n_steps)
+        # How many of its first steps each origin's rows allow (complete for
+        # k steps implies for fewer).
+        reach = sum(self._complete_origins(values, origins, k).astype(int)
+                    for k in range(1, n_steps + 1))
         pred = np.full((len(origins), n_steps, n_targets), np.nan)
-        if complete.any():
-            pred[complete] = self._forecast(
-                lookback, lead, raw, origins[complete] - first, n_steps
+        for k in np.unique(reach[reach > 0]):
+            pred[reach == k, :k] = self._forecast(
+                lookback, lead, raw, origins[reach == k] - first, int(k)
             )
         return pred
 
