@@ -443,29 +443,35 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks, real_large
                 j = _overflowing_column(lay, largest_x * mask_x, h_bound * mask_h, limit)
                 c_bound = _niaf_cell_bound(lay, largest_x * mask_x, h_bound * mask_h,
                                            c0[index], T)
+            # The bound's limit, with its margin: the sums it bounds are below
+            # the dtype's largest value, but not by the margin.
+            bounded = (f"{dtype.name} (held to {limit:.3g}, its largest value "
+                       f"{np.finfo(dtype).max:.3g} less a margin of 2**10)")
+            # A fitted estimator's dtype is the model's: X alone cannot change it.
+            wider = (" or run in float64 (a fitted estimator: refit it on float64 X)"
+                     if dtype == np.float32 else "")
             if j is None and not c_bound <= limit:
                 raise GateInputOverflow(
-                    f"The cell state of {{layer[{index}]}} may overflow {dtype.name} "
-                    f"(largest {np.finfo(dtype).max:.3g}): under NIAF it adds each step's "
-                    f"block input unsquashed; {{input}} values up to {largest_x:.3g} in "
-                    f"magnitude, and {T} steps of them may sum to {c_bound:.3g}. Scale X "
-                    f"or the weights down, or pass shorter sequences.",
+                    f"The cell state of {{layer[{index}]}} may overflow {bounded}: under "
+                    f"NIAF it adds each step's block input unsquashed; {{input}} values up to "
+                    f"{largest_x:.3g} in magnitude, and {T} steps of them may sum to "
+                    f"{c_bound:.3g}. Scale X or the weights down, pass shorter sequences"
+                    f"{wider}.",
                     {"layer": [index, *below], "input": below or None},
                 )
             if j is not None:
                 m = lay.column_magnitudes()
                 masked = "" if mask_x == mask_h == 1.0 else (
                     f" (dropout masks scale them by up to {max(mask_x, mask_h):.3g})")
-                remedy = " or run in float64" if dtype == np.float32 else ""
                 raise GateInputOverflow(
-                    f"The gate inputs of {{layer[{index}]}} may overflow {dtype.name} "
-                    f"(largest {np.finfo(dtype).max:.3g}): {{input}} values up to "
+                    f"The gate inputs of {{layer[{index}]}} may overflow {bounded}: "
+                    f"{{input}} values up to "
                     f"{largest_x:.3g} in magnitude, and a gate column of "
                     f"{{layer[{index}]}}['W'] sums to {m['W'][0][j]:.3g} in magnitude; the "
                     f"recurrent state may reach {h_bound:.3g}, against a sum of "
                     f"{m['R'][0][j]:.3g} in the column of {{layer[{index}]}}['R']{masked}. "
                     "Summed inside BLAS, such products would saturate gates silently. "
-                    f"Scale X or the weights down{remedy}.",
+                    f"Scale X or the weights down{wider}.",
                     {"layer": [index, *below], "input": below or None},
                 )
             largest_h = max(largest_h, h_bound)

@@ -656,7 +656,9 @@ def _dtype_origin(reset):
     about targets the dtype cannot hold; ``reset`` is a first fit."""
     if reset:
         return "the dtype the model takes from X", "pass X as float64"
-    return "the dtype of the fitted model", "refit on float64 X"
+    # fit continues the model under warm_start, as partial_fit always does.
+    return ("the dtype of the fitted model",
+            "refit on float64 X (fit, with warm_start=False)")
 
 
 def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):

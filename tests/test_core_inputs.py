@@ -203,6 +203,24 @@ def test_largest_safe_input_is_where_the_refusal_begins(dtype, bidirectional, va
         largest_safe_input(layers, dtype, gate_variant="NOAF")
 
 
+def test_an_overflow_message_states_the_limit_it_holds_sums_to_and_a_remedy_that_works():
+    # It quoted sums of 9.99e36 against "largest 3.4e+38", below it, and
+    # advised a fitted float32 estimator to "run in float64", which its
+    # predict cannot: the model's dtype, not X's, is the pass's.
+    from sklstm import LSTMRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 5, 2))
+    model = LSTMRegressor((3,), max_iter=2, random_state=0).fit(X.astype(np.float32), X[:, -1, 0])
+    with pytest.raises(GateInputOverflow, match=re.escape(
+            "may overflow float32 (held to 3.32e+35, its largest value 3.4e+38 less a margin "
+            "of 2**10)") + ".* or run in float64 \\(a fitted estimator: refit it on float64 "
+                           "X\\)\\.$"):
+        model.predict(X * 1e37)
+    refit = LSTMRegressor((3,), max_iter=2, random_state=0).fit(X, X[:, -1, 0])
+    assert np.isfinite(refit.predict(X * 1e37)).all()
+
+
 @pytest.mark.parametrize("run", [lstm_forward, lstm_predict])
 @pytest.mark.parametrize("peephole", [False, True])
 def test_a_niaf_cell_state_that_may_overflow_is_refused(run, peephole):

@@ -391,9 +391,15 @@ def test_targets_whose_spread_float32_cannot_hold_are_refused(return_sequences):
     LSTMRegressor((2,), return_sequences=return_sequences, max_iter=2).fit(X, blurred)
     model = LSTMRegressor((2,), return_sequences=return_sequences, max_iter=2).fit(X32, y)
     before = model.predict(X32)
-    with pytest.raises(ValueError, match="the dtype of the fitted model.*Refit on float64 X"):
+    with pytest.raises(ValueError, match=r"the dtype of the fitted model.*Refit on float64 X "
+                                         r"\(fit, with warm_start=False\)"):
         model.partial_fit(X32, blurred)
     np.testing.assert_array_equal(model.predict(X32), before)
+    # The remedy, as a warm start reads it: fit alone continued the float32 model.
+    model.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="the dtype of the fitted model"):
+        model.fit(X, blurred)
+    model.set_params(warm_start=False).fit(X, blurred)
 
 
 @pytest.mark.parametrize("factor", [1e-100, 1e-200, 1e-300])
