@@ -2114,6 +2114,8 @@ def check_channel_names(fitted_names, sequences, estimator_name):
     if list(names) != list(fitted_names):
         if set(names) != set(fitted_names):
             remedy = "pass frames whose channels are the fitted ones, named as in fit"
+        elif sequences.n_columns is not None:  # a table of one step per row
+            remedy = f"pass the columns in the fitted order, X[{list(fitted_names)!r}]"
         else:
             remedy = (f"pass the channels in the fitted order, e.g. "
                       f"[frame[{list(fitted_names)!r}] for frame in X] (frame.loc[...] for "

@@ -1297,6 +1297,20 @@ def test_a_model_fitted_on_one_step_rows_checks_the_channel_names_of_frames(Esti
     assert_array_equal(model.predict(same), unnamed)
 
 
+def test_a_table_of_reordered_channels_is_told_to_select_its_columns():
+    # Fitted on frames, a table of one step per row with the channels in
+    # another order was told [frame[...] for frame in X], which iterates a
+    # frame's labels and failed.
+    rng = np.random.RandomState(0)
+    frames = _frames(["a", "b"], n=12)
+    model = LSTMRegressor(**FAST).fit(frames, np.arange(12.0))
+    X = pd.DataFrame(rng.normal(size=(3, 2)), columns=["b", "a"])
+    with pytest.raises(ValueError, match=re.escape("pass the columns in the fitted order, "
+                                                   "X[['a', 'b']].")):
+        model.predict(X)
+    assert_array_equal(model.predict(X[["a", "b"]]), model.predict(X[["a", "b"]].to_numpy()))
+
+
 @pytest.mark.parametrize(
     "columns",
     [[0, 1, 2], [("a", 1), ("a", 2), ("b", 1)], list(pd.date_range("2020", periods=3))],
