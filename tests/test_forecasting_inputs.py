@@ -428,8 +428,15 @@ def test_backtest_names_the_fold_whose_refit_meets_a_missing_value(make):
     # Origins at rows 29, 31, 33...: fold 2 is fitted on rows 0 to 33.
     with pytest.raises(ValueError, match=r"backtest fits fold 2 on the rows up to label "
                                          r"2020-02-03 00:00:00, and column 'y' is missing \(NaN\) "
-                                         r"at label 2020-02-03 00:00:00"):
+                                         r"at label 2020-02-03 00:00:00.*, or refit less often "
+                                         r"\(refit=False"):
         backtest(make(DirectForecaster, window=4), y, initial=30, step=2, refit=True)
+    # In the first fold's fit rows, refit=False fits on them too: not advised.
+    early = y.copy()
+    early.iloc[10] = np.nan
+    for refit in (True, False):
+        with pytest.raises(ValueError, match=r"backtest fits fold 0 .*touch them\.$"):
+            backtest(make(DirectForecaster, window=4), early, initial=30, refit=refit)
     dropped = backtest(make(DirectForecaster, window=4, dropna=True), y, initial=30, step=2)
     assert len(dropped.errors) == 5  # origins 29 to 37
 

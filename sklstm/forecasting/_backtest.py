@@ -352,13 +352,15 @@ def _refuse_missing_fit_rows(frame, columns, folds):
     for fold, (n_fit, _) in enumerate(folds):
         if n_fit > first:
             column = columns[np.flatnonzero(np.isnan(values[first]))[0]]
+            # Fitting less often helps only where the first fit's rows are whole.
+            fewer = "" if fold == 0 else (
+                ", or refit less often (refit=False fits once, on the first initial rows)")
             raise ValueError(
                 f"backtest fits fold {fold} on the rows up to label "
                 f"{frame.index[n_fit - 1]}, and column {quoted_label(column)} is missing (NaN) at "
                 f"label {frame.index[first]}; the forecaster refuses missing values in "
-                "its fit data (dropna=False). Fill them, pass dropna=True to the "
-                "forecaster to train on the windows that do not touch them, or refit "
-                "less often (refit=False fits once, on the first initial rows)."
+                "its fit data (dropna=False). Fill them, or pass dropna=True to the "
+                f"forecaster to train on the windows that do not touch them{fewer}."
             )
 
 
