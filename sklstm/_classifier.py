@@ -352,9 +352,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             if warm_start and present is not None and not np.array_equal(
                     present, self.classes_):
                 # As MLPClassifier: a fit's y says which classes there are,
-                # and a warm start keeps classes_.
+                # and a warm start keeps classes_. partial_fit trains on batches
+                # of some of them (stochastic solvers), never on new ones.
+                some = hasattr(self, "partial_fit") and np.isin(present, self.classes_).all()
                 batches = ("Use partial_fit to train on batches of some classes, or"
-                           if hasattr(self, "partial_fit") else "Set")  # stochastic solvers
+                           if some else "Set")
                 raise ValueError(
                     f"A warm start continues the fit on y of the same classes: y holds "
                     f"{labels_text(present)}, the model's classes are "

@@ -319,7 +319,7 @@ def check_head(coef, intercept, n_top, n_logits, targets, *, binary=False):
             "(PyTorch's with CrossEntropyLoss) gives the same probabilities as one logit, "
             "their difference: from a Linear of weight (2, units) and bias (2,), "
             "out_coef_ = (weight[1] - weight[0])[:, None] and out_intercept_ = "
-            "[bias[1] - bias[0]]."
+            "np.array([bias[1] - bias[0]])."
         )
     if coef.shape[1] != n_logits:
         raise ValueError(

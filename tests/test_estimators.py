@@ -615,8 +615,9 @@ def test_a_two_logit_softmax_head_is_refused_with_the_conversion_that_loads_it(
     load_torch_layout(clf, layers, weight, bias)
     with pytest.raises(ValueError, match=re.escape(
             "out_coef_ = (weight[1] - weight[0])[:, None] and out_intercept_ = "
-            "[bias[1] - bias[0]]")):
+            "np.array([bias[1] - bias[0]])")):
         clf.predict(X)
+    # The advice as written (its list was refused: the intercept is an array).
     clf.out_coef_ = (weight[1] - weight[0])[:, None]
     clf.out_intercept_ = np.array([bias[1] - bias[0]])
     logits = reference_forward(X, torch_to_sklstm(layers)) @ weight.T + bias
@@ -662,10 +663,12 @@ def test_a_warm_start_fits_only_on_the_fitted_classes_as_mlp(other):
     model = LSTMClassifier((2,), max_iter=2, random_state=0, warm_start=True)
     model.fit(X, np.arange(12) % 3)
     before = model.predict_proba(X)
+    # partial_fit is advised for some of the classes only: it refuses others.
+    advice = ("Use partial_fit" if other != [3, 4, 5] * 4
+              else "Set warm_start=False to fit anew\\.$")
     with pytest.raises(ValueError, match=r"A warm start continues the fit on y of the same "
                                          rf"classes: y holds {re.escape(str(sorted(set(other))))}"
-                                         r", the model's classes are \[0, 1, 2\]\. Use "
-                                         "partial_fit"):
+                                         r", the model's classes are \[0, 1, 2\]\. " + advice):
         model.fit(X, other)
     np.testing.assert_array_equal(model.predict_proba(X), before)
     model.fit(X, np.arange(12)[::-1] % 3)  # the same classes: continued
