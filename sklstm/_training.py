@@ -695,10 +695,12 @@ def _reached_limit(info, method, settings):
     def binding(parameter, key):
         """The cap of ``parameter`` or ``solver_options[key]`` (None leaves it
         to the parameter, see scipy_options), and the name of the lower."""
-        value = options.get(key)
-        if value is not None and value < getattr(settings, parameter):
+        value, own = options.get(key), getattr(settings, parameter)
+        if value is not None and value < own:
             return value, f"solver_options[{key!r}]"
-        return getattr(settings, parameter), parameter
+        if value is not None and value == own:  # both bind: raising one leaves the other
+            return own, f"{parameter} and solver_options[{key!r}]"
+        return own, parameter
 
     max_iter, name = binding("max_iter", "maxiter")
     if info["n_iter"] >= max_iter:

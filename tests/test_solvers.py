@@ -203,6 +203,20 @@ def test_max_fun_limits_loss_evaluations(solver, monkeypatch):
     assert len(calls) > 6 + 2 + 4  # without the limit it evaluates more
 
 
+@pytest.mark.parametrize("max_iter, named", [
+    (30, r"Increase solver_options\['maxiter'\], or"),
+    # Equal caps both bind: raising max_iter alone left the option's.
+    (3, r"Increase max_iter and solver_options\['maxiter'\], or"),
+    (2, r"Increase max_iter, or"),
+])
+def test_the_cap_warning_names_the_caps_that_bind(max_iter, named):
+    X, y = sum_of_last_two(n_samples=20)
+    model = LSTMRegressor((2,), solver="lbfgs", max_iter=max_iter, tol=0.0, random_state=0,
+                          solver_options={"maxiter": 3})
+    with pytest.warns(IterationLimitWarning, match=named):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize("solver", SCIPY_METHODS)
 def test_large_tol_stops_scipy_methods_early_without_warning(solver):
     X, y = sum_of_last_two(n_samples=20)
