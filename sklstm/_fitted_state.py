@@ -227,12 +227,14 @@ def check_layer_arrays(coefs):
             check_float_array(value, f"coefs_[{k}][{key!r}]")
 
 
-def _transposed_hint(key, shape, expected, k):
-    """A hint when an array has the transposed shape, as PyTorch stores it."""
+def _transposed_hint(key, shape, expected, k, n_dir):
+    """A hint when ``coefs_[k][key]`` has the transposed shape, as PyTorch
+    stores it: layer ``k // n_dir``, the backward direction's ``_reverse``."""
     torch_names = {"W": ("weight_ih_l", "(4H, n_in)"), "R": ("weight_hh_l", "(4H, H)")}
     if key in torch_names and len(shape) == 2 and shape == expected[::-1]:
         name, form = torch_names[key]
-        return f" It looks transposed: PyTorch's {name}{k} is {form}; set {key} to its transpose."
+        name += f"{k // n_dir}{'_reverse' if k % n_dir else ''}"
+        return f" It looks transposed: PyTorch's {name} is {form}; set {key} to its transpose."
     return ""
 
 
@@ -288,7 +290,7 @@ def check_layer_shapes(coefs, n_features, architecture, *, first=0, reads=None):
                 described = f" (the units of the layer below{', both directions' * bidirectional})"
             raise ValueError(
                 f"{name}[{key!r}] must have shape {want}{described}, got {shape}."
-                + _transposed_hint(key, shape, want, k // n_dir)
+                + _transposed_hint(key, shape, want, k, n_dir)
             )
 
 

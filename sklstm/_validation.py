@@ -1296,8 +1296,10 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
         label = (lambda k: repr(columns[k])) if columns is not None else (
             lambda k: f"column {k}")
         of_channel = f" of channel {channel}" if n_channels > 1 else ""
+        lags = (f"The {n_lag_columns} columns" if not n_exog else
+                f"The first {n_lag_columns} of the {table.shape[1]} columns")
         warn(
-            f"The {n_lag_columns} columns of {name} are read as {n_steps} time steps of "
+            f"{lags} of {name} are read as {n_steps} time steps of "
             f"n_channels={n_channels} channel(s), each channel standardised as a whole, but "
             f"the columns{of_channel} differ in spread by a factor of {ratio:.3g} "
             f"({label(wide)} against {label(narrow)}): the narrow ones are nearly "

@@ -624,6 +624,20 @@ def test_a_two_logit_softmax_head_is_refused_with_the_conversion_that_loads_it(
     np.testing.assert_allclose(clf.predict_proba(X), softmax(logits, axis=1), rtol=1e-12)
 
 
+@pytest.mark.parametrize("index, torch_name", [(0, "weight_hh_l0"), (1, "weight_hh_l0_reverse"),
+                                               (2, "weight_hh_l1"), (3, "weight_hh_l1_reverse")])
+def test_a_bidirectional_models_transposed_matrix_is_named_as_pytorch_names_it(index,
+                                                                              torch_name):
+    # coefs_[1] is layer 0's backward direction, weight_hh_l0_reverse, not l1.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    model = LSTMRegressor((3, 3), bidirectional=True, solver="lbfgs", max_iter=2,
+                          random_state=0).fit(X, np.arange(6.0))
+    model.coefs_[index]["R"] = model.coefs_[index]["R"].T.copy()
+    with pytest.raises(ValueError, match=re.escape(f"It looks transposed: PyTorch's "
+                                                   f"{torch_name} is (4H, H)")):
+        model.predict(X)
+
+
 @pytest.mark.parametrize("key", ["W", "R"])
 def test_the_core_names_a_matrix_in_pytorchs_untransposed_layout(key):
     rng = np.random.RandomState(0)

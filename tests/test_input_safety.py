@@ -1014,6 +1014,15 @@ def test_fitting_on_features_read_as_steps_warns_with_the_remedy(Estimator):
         Estimator(**FAST).fit((X - X.mean()) / X.std(), y)  # or scaled first
 
 
+def test_the_spread_warning_counts_the_lag_columns_beside_exogenous_ones():
+    # "The 4 columns of X" of a table of 6: the 4 are its lag columns.
+    X, y = _features_of_different_units()
+    X = X.assign(exog_1=0.5, exog_2=1.5)
+    with pytest.warns(DataLayoutWarning, match=r"^The first 5 of the 7 columns of X are read "
+                                               r"as 5 time steps"):
+        LSTMRegressor(**FAST, n_exog=2).fit(X, y)
+
+
 def test_lag_tables_of_real_series_do_not_warn():
     from sklstm.datasets import load_co2, load_sunspots
 
