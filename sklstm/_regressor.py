@@ -8,7 +8,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseLSTM
+from ._base import BaseLSTM, refit_advice
 from ._fitted_state import check_float_array, check_positive, reads_one_state
 from ._parameters import (
     ATTRIBUTES_DOC, EARLY_STOPPING_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC,
@@ -262,8 +262,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         raise ValueError(
             f"{type(self).__name__} was fitted with {_described(fitted)}, but loss and "
             f"quantiles now ask for {_described(requested)} (changed by set_params after "
-            f"fit?). {action} uses the fitted model: set them back, or refit with "
-            "warm_start=False to change them."
+            f"fit?). {action} uses the fitted model: set them back, or "
+            f"{refit_advice(action, 'them')}."
         )
 
     def _requested_quantiles(self):
