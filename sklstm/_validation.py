@@ -893,7 +893,8 @@ def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_e
     )
 
 
-def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_format, name):
+def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_format, name,
+                                         column_order="time_major"):
     """At fit, refuse sequences (3-D or a list) whose channels are not the
     ``n_channels + n_exog`` that the declared table layout gives its steps.
 
@@ -913,9 +914,13 @@ def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_for
     first = data_format == "channels_first"
     axes = "(n_samples, n_channels, n_timesteps)" if first else (
         "(n_samples, n_timesteps, n_channels)")
+    # channels_first with several channels reads tables channel-major only
+    # (BaseLSTM._check_params): said here, or the advice is refused next.
+    major = " and column_order='channel_major'" if (
+        n_channels > 1 and column_order == "time_major") else ""
     transposed = "" if first else (
         " If its axes are (n_samples, n_channels, n_timesteps), as sktime's numpy3D, pass "
-        "data_format='channels_first'.")
+        f"data_format='channels_first'{major}.")
     raise ValueError(
         f"{given} {verb} 2-D tables of {declared} channel(s) per step, but {name} is {what} "
         f"read as {axes} with {X3.shape[2]} channel(s). "
@@ -1455,7 +1460,7 @@ def check_sequences(
         _check_steps_and_channels(values, name)
         if fitting:
             _refuse_other_channels_than_declared(values, None, n_channels, n_exog, data_format,
-                                                 name)
+                                                 name, column_order)
         return Sequences(values, lengths, None, channel_names=names, column_labels=labels,
                          from_list=True)
     given = X  # a pyarrow Table, say, whose column names check_table reads
@@ -1495,7 +1500,7 @@ def check_sequences(
     _check_steps_and_channels(X3, name)
     if fitting:
         _refuse_other_channels_than_declared(X3, arr.shape, n_channels, n_exog, data_format,
-                                             name)
+                                             name, column_order)
     lengths = _padding_lengths(X3, name, nan_advice)
     if lengths is None:
         return Sequences(np.ascontiguousarray(X3), None, None)

@@ -510,8 +510,12 @@ def test_sequences_of_other_channels_than_a_declared_table_layout_are_refused_at
                                          rf"per step, but X is {kind} read as .* with 4 "
                                          r"channel\(s\)\. Sequences carry their channels: leave "
                                          r"n_channels and n_exog at their defaults.*pass "
-                                         r"data_format='channels_first'\.$"):
+                                         r"data_format='channels_first' and "
+                                         r"column_order='channel_major'\.$"):
         LSTMRegressor(**FAST, n_channels=3).fit(X, y)
+    # The advice as written (channels_first alone is refused for n_channels > 1).
+    LSTMRegressor(**FAST, n_channels=3, data_format="channels_first",
+                  column_order="channel_major").fit(X, y)
     with pytest.raises(ValueError, match=r"n_channels=2 and n_exog=1 describe 2-D tables of 3"):
         LSTMRegressor(**FAST, n_channels=2, n_exog=1).fit(X, y)
     # Already read channels first, the message says so and does not advise it.
