@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import check_positive_int, python_scalar, quoted
+from ._checks import check_positive_int, python_scalar, quoted, underflow_is_zero
 from ._fitted_state import (
     check_before_saving, check_head, check_input_statistics, check_layer_arrays,
     check_layer_shapes, load_refusal, load_staged, reads_one_state, replace_state,
@@ -1107,6 +1107,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             "out_intercept_": intercept.copy(),
         }
 
+    @underflow_is_zero
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         with _generator_kept_on_failure(self.random_state):
             return self._fit_and_commit(X, y, sample_weight, incremental=incremental,

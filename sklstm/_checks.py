@@ -21,7 +21,7 @@ from scipy import sparse
 
 __all__ = [
     "FLOAT_DTYPES", "NOT_QUANTITIES", "check_flag", "check_float_dtype", "check_rng",
-    "check_positive_int", "check_rate", "is_pair",
+    "check_positive_int", "check_rate", "is_pair", "underflow_is_zero",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
     "quoted_label",
@@ -178,6 +178,19 @@ def memory_refused(what):
         yield
     except MemoryError:
         raise OutOfMemory(f"{what} do not fit in memory: ask for smaller sizes.") from None
+
+
+def underflow_is_zero(function):
+    """Decorate an entry point so that NumPy's underflow stays a rounding to
+    zero (or a subnormal), as sklstm's arithmetic expects of saturated
+    gates, probabilities of extreme logits and decaying rates, under any
+    ``np.seterr`` of the caller's: ``all="raise"`` made a FloatingPointError
+    of it. Overflow and invalid operations keep the caller's settings."""
+    @functools.wraps(function)
+    def as_zero(*args, **kwargs):
+        with np.errstate(under="ignore"):  # a new context per call: thread-safe
+            return function(*args, **kwargs)
+    return as_zero
 
 
 def names_its_arrays(function):

@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseLSTM
-from ._checks import fits_in_numpy, quoted
+from ._checks import fits_in_numpy, quoted, underflow_is_zero
 from ._fitted_state import reads_one_state
 from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
 from ._loss import class_probabilities
@@ -543,6 +543,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return (proba > 0.5).astype(int)
         return proba.argmax(axis=-1)
 
+    @underflow_is_zero
     @reads_one_state
     def predict_proba(self, X):
         """Class probabilities of sequences.
@@ -563,6 +564,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         z, seqs = self._logits(X)
         return self._per_step_output(class_probabilities(z, multilabel=self._multilabel), seqs)
 
+    @underflow_is_zero
     @reads_one_state
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed without underflow.
@@ -579,6 +581,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         log_proba = class_probabilities(z, multilabel=self._multilabel, log=True)
         return self._per_step_output(log_proba, seqs)
 
+    @underflow_is_zero
     @reads_one_state
     def predict(self, X):
         """Predict class labels of sequences.
@@ -607,6 +610,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             return [labels[k, :n] for k, n in enumerate(seqs.lengths)]
         return seqs.reorder_steps(labels) if self.return_sequences else labels
 
+    @underflow_is_zero
     @reads_one_state
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of the predictions.

@@ -8,6 +8,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseLSTM
+from ._checks import underflow_is_zero
 from ._fitted_state import check_head, check_layer_shapes, reads_one_state
 from ._parameters import (
     AUTO_BATCH_DOC, ATTRIBUTES_DOC, ONE_STEP_ROWS, PARAMETERS_DOC, PER_STEP_LAYOUT,
@@ -337,6 +338,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
         """
         return super().partial_fit(X, y, sample_weight)
 
+    @underflow_is_zero
     @reads_one_state
     def predict(self, X):
         """Predict the targets of every horizon step.

@@ -147,6 +147,7 @@ from ._checks import (
     memory_refused,
     names_its_arrays,
     real_array,
+    underflow_is_zero,
 )
 from ._cell import (
     GATE_VARIANTS,
@@ -328,6 +329,7 @@ def _niaf_cell_bound(lay, largest_x, largest_h, c0, n_steps):
         return largest_magnitude(c0) + n_steps * float(np.max(block_input))
 
 
+@underflow_is_zero
 def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False):
     """The largest |x| that no layer's gate inputs may overflow ``dtype`` with,
     from zero initial states and without dropout.
@@ -707,6 +709,7 @@ class _Batch:
         return a if self.order is None else a[inverse_permutation(self.order)]
 
 
+@underflow_is_zero
 @names_its_arrays
 def lstm_forward(
     X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, gate_variant=None,
@@ -839,6 +842,7 @@ def lstm_forward(
     return outputs, cache
 
 
+@underflow_is_zero
 @names_its_arrays
 def lstm_predict(
     X, layers, *, h0=None, c0=None, lengths=None, return_sequences=False, chunk_steps=None,
@@ -1169,6 +1173,7 @@ def _real_steps(cache):
     return real
 
 
+@underflow_is_zero
 @names_its_arrays
 def lstm_backward(d_outputs, cache, *, input_grad=True, d_final_states=None):
     """Backward pass (BPTT) matching one call of :func:`lstm_forward`.

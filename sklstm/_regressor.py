@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseLSTM, refit_advice
+from ._checks import underflow_is_zero
 from ._fitted_state import check_float_array, check_positive, reads_one_state
 from ._parameters import (
     ATTRIBUTES_DOC, EARLY_STOPPING_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC,
@@ -520,6 +521,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
+    @underflow_is_zero
     @reads_one_state
     def predict(self, X):
         """Predict targets of sequences.
@@ -562,6 +564,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         return True
 
     @available_if(_has_quantile_loss)
+    @underflow_is_zero
     @reads_one_state
     def predict_quantiles(self, X):
         """Predict the quantiles ``quantiles_`` of the targets of sequences.
@@ -584,6 +587,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         q = self._natural_units(self._quantile_blocks(z), per_quantile=True)
         return self._as_predicted(q, seqs, output_axis=-2)
 
+    @underflow_is_zero
     @reads_one_state
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of the predictions.

@@ -149,7 +149,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 # The public names, not their private modules, which may move.
 from . import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 from ._base import table_layout
-from ._checks import quoted
+from ._checks import quoted, underflow_is_zero
 from ._fitted_state import scratch_copy
 from ._lstm import largest_safe_input
 from ._validation import is_list_of_sequences
@@ -1214,6 +1214,7 @@ def _example_form(X_example, estimator):
     return rank, np.dtype(np.float64 if wide else np.float32), n_columns
 
 
+@underflow_is_zero
 def to_onnx(estimator, X_example, *, target_opset=None):
     """Convert a fitted LSTMRegressor or LSTMClassifier to an ONNX model.
 

@@ -446,6 +446,93 @@ def test_inputs_whose_conversion_fails_are_named_after_fit(estimator):
         estimator(**{**FAST, "solver": "adam"}).partial_fit(X, _Unconvertible(y), **classes)
 
 
+def _confident_classifier_probabilities():
+    X = np.random.RandomState(0).normal(size=(100, 8, 1))
+    y = np.digitize(X[:, -1, 0], [-0.5, 0.5])
+    with np.errstate(all="warn"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSTMClassifier((4,), max_iter=5, random_state=0).fit(X, y)
+    model.out_coef_ = model.out_coef_ * 1e4  # a confident head, as loaded by hand
+    return model.predict_proba(X[:2]), model.predict_log_proba(X[:2])
+
+
+def _forecaster_interval_of_tiny_coverage():
+    from sklstm.forecasting import RecursiveForecaster
+
+    series = pd.Series(np.sin(np.arange(60) / 4), name="y")
+    forecaster = RecursiveForecaster(LSTMRegressor((3,), solver="lbfgs", max_iter=5,
+                                                   random_state=0),
+                                     window=6, calibration_horizon=3).fit(series)
+    return forecaster.predict_interval(3, coverage=1e-300)
+
+
+def _float32_classifier_fit():
+    X = np.random.RandomState(0).normal(size=(200, 12, 1)).astype(np.float32)
+    return LSTMClassifier(random_state=0).fit(X, X[:, -3:, 0].sum(axis=1) > 0).predict_proba(X)
+
+
+def _float32_saturated_gates_fit():
+    X = np.random.RandomState(0).uniform(0, 100, size=(100, 12, 1)).astype(np.float32)
+    return LSTMRegressor((8,), standardize=False, solver="lbfgs", max_iter=30,
+                         random_state=0).fit(X, X[:, -3:, 0].sum(axis=1)).predict(X)
+
+
+def _constant_quantiles():
+    X = np.random.RandomState(0).uniform(-1, 1, size=(60, 4, 1))
+    model = LSTMRegressor((4,), loss="quantile", max_iter=30, random_state=0)
+    return model.fit(X, np.full(60, 3.0)).predict_quantiles(X[:2])
+
+
+def _decaying_rate_fit():
+    X = np.random.RandomState(0).normal(size=(100, 6, 1))
+    return LSTMRegressor((3,), solver="sgd", learning_rate="invscaling", power_t=150,
+                         max_iter=3, random_state=0).fit(X, X[:, -1, 0]).predict(X)
+
+
+def _core_pass_of_tiny_weights():
+    from sklstm.core import init_lstm_layers
+
+    layers = init_lstm_layers(2, (3,), np.random.default_rng(0))
+    tiny = [{key: value * 1e-300 for key, value in layer.items()} for layer in layers]
+    out, cache = lstm_forward(np.ones((2, 4, 2), np.float32), tiny)
+    return out, lstm_backward(np.ones_like(out), cache)["X"]
+
+
+@pytest.mark.parametrize("workload", [
+    _float32_classifier_fit, _float32_saturated_gates_fit,
+    _confident_classifier_probabilities, _constant_quantiles, _decaying_rate_fit,
+    _forecaster_interval_of_tiny_coverage, _core_pass_of_tiny_weights,
+])
+def test_a_callers_floating_point_traps_do_not_reach_underflow(workload):
+    # np.seterr(all="raise") made FloatingPointError of sklstm's underflows
+    # (saturated gates, Adam's squared gradients, exp of extreme logits,
+    # casts, decaying rates): the same calls work, and give the same results.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # IterationLimitWarning of the short fits
+        expected = workload()
+        with np.errstate(all="raise"):
+            trapped = workload()
+    for a, b in zip(*(r if isinstance(r, tuple) else (r,) for r in (expected, trapped))):
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b)
+        else:
+            assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("make, match", [
+    # Refusals that the trap turned into FloatingPointError.
+    (lambda X: LSTMClassifier((4,), solver="sgd", learning_rate_init=1e300, max_iter=5,
+                              random_state=0).fit(X, np.digitize(X[:, -1, 0], [-0.5, 0.5])),
+     "Training diverged"),
+    (lambda X: LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), X[:, -1, 0] * 1e-100),
+     "finer than float32"),
+])
+def test_a_callers_floating_point_traps_keep_sklstms_refusals(make, match):
+    X = np.random.RandomState(0).normal(size=(100, 8, 1))
+    with np.errstate(all="raise"), pytest.raises(ValueError, match=match):
+        make(X)
+
+
 # -- property-based: any shape, dtype and values ---------------------------------------
 
 _DTYPES = ["float32", "float64", "int64", "bool", "object"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._checks import quoted_label
+from .._checks import quoted_label, underflow_is_zero
 from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
 from ..exceptions import TooFewCalibrationErrors
 from ._columns import (
@@ -182,6 +182,7 @@ _CONSTRAINTS = {
 }
 
 
+@underflow_is_zero
 def backtest(
     forecaster, data, *, initial, step=None, horizon=None, refit=True, coverage=None
 ):

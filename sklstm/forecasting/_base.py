@@ -23,7 +23,7 @@ from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseLSTM
-from .._checks import quoted_label
+from .._checks import quoted_label, underflow_is_zero
 from .._fitted_state import (
     check_before_saving, check_float_array, check_positive, load_refusal, load_staged,
     reads_one_state, replace_state, scratch_copy, with_class_name,
@@ -720,6 +720,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     # -- fit -------------------------------------------------------------------
 
+    @underflow_is_zero
     def fit(self, data, y=None):
         """Fit the regressor on the windows of a history.
 
@@ -1279,6 +1280,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
 
     # -- evaluation ------------------------------------------------------------
 
+    @underflow_is_zero
     @reads_one_state
     def score(self, data, y=None):
         """Negative mean absolute error of the forecast of the rows after the history.
@@ -1363,12 +1365,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                                 names=["target", "step"])
 
     @property
+    @underflow_is_zero
     @reads_one_state
     def fitted_values_(self):
         """In-sample forecasts of every training origin (see Attributes)."""
         return self._in_sample_frame("fitted")
 
     @property
+    @underflow_is_zero
     @reads_one_state
     def residuals_(self):
         """In-sample errors, truth - ``fitted_values_`` (see Attributes)."""

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._checks import underflow_is_zero
 from .._encoder_decoder import LSTMEncoderDecoderRegressor
 from .._fitted_state import reads_one_state
 from ._base import ATTRIBUTES_DOC, PARAMETERS_DOC, BaseForecaster, nested_models
@@ -258,6 +259,7 @@ class DirectForecaster(BaseForecaster):
         )
         return pred.reshape(len(origins), setup.horizon, n_targets)[:, :n_steps]
 
+    @underflow_is_zero
     @reads_one_state
     def predict(self, horizon=None, *, future=None, history=None):
         """Forecast the steps after the end of the history.

@@ -48,7 +48,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import clone
 
-from .._checks import check_flag, quoted_label
+from .._checks import check_flag, quoted_label, underflow_is_zero
 from .._fitted_state import check_float_array, reads_one_state
 from .._param_validation import (
     Interval, Options, level_value, one_number, quantile_levels, validate_params,
@@ -364,6 +364,7 @@ class IntervalsMixin:
         """How to calibrate ``n_steps`` steps."""
         return "refit with a larger horizon."
 
+    @underflow_is_zero
     @reads_one_state
     def predict_interval(self, horizon=None, *, coverage=0.9, future=None, history=None):
         """Forecast with a split-conformal prediction interval per step.
@@ -405,6 +406,7 @@ class IntervalsMixin:
         bounds = self._interval_bounds(point, coverage)
         return interval_frame(bounds, index, self.targets_, ("lower", "upper"))
 
+    @underflow_is_zero
     @reads_one_state
     def predict_quantiles(
         self, horizon=None, *, quantiles=(0.1, 0.5, 0.9), symmetric=True, future=None,

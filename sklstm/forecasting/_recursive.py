@@ -4,7 +4,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .._checks import quoted_label
+from .._checks import quoted_label, underflow_is_zero
 from .._encoder_decoder import LSTMEncoderDecoderRegressor
 from .._fitted_state import reads_one_state
 from .._param_validation import Interval
@@ -198,6 +198,7 @@ class RecursiveForecaster(BaseForecaster):
             return min(n_rows, self._setup.gap + 1)
         return n_rows
 
+    @underflow_is_zero
     @reads_one_state
     def predict(self, horizon=None, *, future=None, history=None):
         """Forecast the steps after the end of the history, one at a time.
