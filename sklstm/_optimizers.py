@@ -592,8 +592,7 @@ SCIPY_OPTION_RULES = {
     "TNC": {
         "maxfun": [None, _C_COUNT], "maxCGit": [Interval(numbers.Integral, -1, _INT32_MAX)],
         "eta": [Interval(numbers.Real, None, 1, closed="left")], "stepmx": _FINITE,
-        # A relative precision of 1 or more stops TNC after its first step.
-        "accuracy": [Interval(numbers.Real, None, 1, closed="neither")], "minfev": _FINITE,
+        "accuracy": _FINITE, "minfev": _FINITE,
         "ftol": _FINITE, "xtol": _FINITE, "gtol": _FINITE, "rescale": _FINITE,
         "scale": [None, FiniteArray()], "offset": [None, FiniteArray()],
         "mesg_num": [None, Interval(numbers.Integral, 0, 5)], "disp": _DISP, "eps": _FD,
