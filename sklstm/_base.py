@@ -999,10 +999,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             If an input is invalid, or if training diverged: its weights
             became non-finite in the first epoch, or those it ended with
             overflow the gates or give a non-finite training loss (a
-            regressor's predictions beyond any target), or Adam's or SGD's
-            training loss rose tenfold above its start (unless held-out
-            samples chose an earlier epoch's weights). The model is then
-            left as it was.
+            regressor's predictions beyond any target), or the training
+            loss of a fit with Adam or SGD, not continuing an earlier one,
+            rose tenfold above its first epoch's (unless held-out samples
+            chose an earlier epoch's weights). The model is then left as it
+            was.
         TypeError
             If an input is of a kind sklstm does not read (text, dates).
         """

@@ -437,10 +437,12 @@ def _report_divergence(epoch, n_iter, advice, kept):
 
 
 def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlier, warn=True):
-    """Raise when the last loss exceeds the reference by ``_DIVERGENCE_FACTOR``,
-    as for a loss that overflowed: the model is left unchanged. Only warn
-    (if ``warn``) where held-out samples chose the weights kept, of an
-    earlier epoch.
+    """Raise when a fresh fit's last loss exceeds its first epoch's by
+    ``_DIVERGENCE_FACTOR``, as for a loss that overflowed: the model is left
+    unchanged. Only warn (if ``warn``) where held-out samples chose the
+    weights kept, of an earlier epoch, and for a call continuing earlier
+    training: its data may raise the loss (an outlier in a stream's batch,
+    which its first mini-batch missed), and it cannot be told from divergence.
 
     The loss can explode without overflowing (the hidden state is bounded,
     only the output layer grows) and then stop "improving": without this
@@ -464,11 +466,11 @@ def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlie
     since = "this call's start and the earlier fits" if continuing else "the first epoch"
     rose = (f"Training diverged: the training loss rose from {reference:.4g} ({since}) "
             f"to {curve[-1]:.4g} in the last epoch.")
-    if not kept_earlier:
+    if not (kept_earlier or continuing):
         raise ValueError(f"{rose} The model was left unchanged. {advice}")
     if warn:
-        warnings.warn(f"{rose} Kept the weights of the lowest validation loss. {advice}",
-                      ConvergenceWarning)
+        kept = " Kept the weights of the lowest validation loss." if kept_earlier else ""
+        warnings.warn(f"{rose}{kept} {advice}", ConvergenceWarning)
     return warn
 
 
