@@ -10,6 +10,7 @@ knows nothing of scikit-learn.
 """
 
 import functools
+import inspect
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
@@ -197,14 +198,16 @@ def names_its_arrays(function):
     """Decorate a pass of the core so that arrays too large for memory raise
     :class:`OutOfMemory` naming the function and its input's shape, not
     NumPy's MemoryError, which names a flat block the caller never asked for."""
+    first = next(iter(inspect.signature(function).parameters))  # X, or d_outputs
+
     @functools.wraps(function)
-    def named(values, *args, **kwargs):
+    def named(*args, **kwargs):
         try:
-            return function(values, *args, **kwargs)
+            return function(*args, **kwargs)
         except OutOfMemory:
             raise
         except MemoryError:
-            shape = getattr(values, "shape", None)
+            shape = getattr(args[0] if args else kwargs.get(first), "shape", None)
             of = "" if shape is None else f" on an input of shape {tuple(shape)}"
             raise OutOfMemory(
                 f"The arrays of {function.__name__}{of} do not fit in memory: pass fewer "

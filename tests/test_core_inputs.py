@@ -961,6 +961,16 @@ def test_a_float_dtype_of_another_byte_order_is_its_float():
     assert coef.dtype == np.float32 and coef.dtype.isnative
 
 
+def test_the_core_passes_take_their_arguments_by_keyword():
+    rng = np.random.default_rng(0)
+    layers = init_lstm_layers(3, (4,), rng)
+    X = rng.normal(size=(2, 5, 3))
+    out, cache = lstm_forward(X=X, layers=layers)
+    assert_array_equal(lstm_predict(X=X, layers=layers), out)
+    grads = lstm_backward(d_outputs=np.ones_like(out), cache=cache)
+    assert grads["X"].shape == X.shape
+
+
 def test_a_pass_whose_arrays_do_not_fit_in_memory_is_refused_by_name(monkeypatch):
     # NumPy's MemoryError named a flat block of a size and shape the caller
     # never gave ("Unable to allocate 42.7 GiB ... shape (11470416416,)").
@@ -978,6 +988,8 @@ def test_a_pass_whose_arrays_do_not_fit_in_memory_is_refused_by_name(monkeypatch
     monkeypatch.setattr(sklstm._kernel._POOL, "take", too_large)  # the passes' blocks
     monkeypatch.setattr(sklstm._lstm, "_layer_backward", too_large)  # and the gradients'
     for call, name, shape in [(lambda: lstm_forward(X, layers), "lstm_forward", X.shape),
+                              (lambda: lstm_forward(X=X, layers=layers), "lstm_forward",
+                               X.shape),
                               (lambda: lstm_predict(X, layers), "lstm_predict", X.shape),
                               (lambda: lstm_backward(np.ones_like(out), cache), "lstm_backward",
                                out.shape)]:
