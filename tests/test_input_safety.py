@@ -1370,12 +1370,14 @@ def test_a_label_of_fit_at_another_position_is_refused(as_list):
     with pytest.raises(ValueError, match=r"Column 1 of X is 2, which was column 2 in fit \(X: "
                                          r"0, 2, 3; fit: 0, 1, 2\)"):
         model.predict(shifted)
-    # Labels fit never had are read by position (a frame made from an array).
-    fresh = [frame(5, [7, 8, 9])] * 2 if as_list else frame(5, [7, 8, 9])
-    as_arrays = [f.to_numpy() for f in fresh] if as_list else fresh.to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "X does not have channel names"
-        assert_array_equal(model.predict(fresh), model.predict(as_arrays))
+    # Labels fit never had, or all at new positions (the next window of a
+    # wide frame's columns), are read by position.
+    for labels in ([7, 8, 9], [1, 2, 3]):
+        fresh = [frame(5, labels)] * 2 if as_list else frame(5, labels)
+        as_arrays = [f.to_numpy() for f in fresh] if as_list else fresh.to_numpy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "X does not have channel names"
+            assert_array_equal(model.predict(fresh), model.predict(as_arrays))
     assert_array_equal(model.predict(X), before)
 
 
