@@ -689,20 +689,55 @@ def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
         ) from exc
 
 
+# NumPy's arrays have at most this many axes: lists nested deeper are no
+# array, and np.asarray refuses them itself.
+_MAX_DIMS = 64
+
+
 def _first_masked(X, name):
     """``(place, array)``: the first masked array that is ``X`` or is nested
     in its lists and tuples, with its place (``name[k][j]``); else
     ``(name, None)``. np.asarray drops the masks of arrays inside lists as
-    of ``X`` itself, and would read the masked values as data."""
-    pending = deque([(name, X)])
+    of ``X`` itself, and would read the masked values as data.
+
+    Read a level of nesting at a time, by the types of all its items at
+    once (C-level passes, about np.asarray's own reading of them); a list
+    nested twice in one level is read once, and a list nested in itself
+    stops at NumPy's deepest array.
+    """
+    if isinstance(X, np.ma.MaskedArray):
+        return name, X
+    level = [X] if isinstance(X, (list, tuple)) else []
+    for _ in range(_MAX_DIMS):
+        if not level:
+            break
+        items = list(itertools.chain.from_iterable(level))
+        kinds = set(map(type, items))
+        if any(issubclass(kind, np.ma.MaskedArray) for kind in kinds):
+            found = next(item for item in items if isinstance(item, np.ma.MaskedArray))
+            return _place_of(found, X, name), found
+        if not any(issubclass(kind, (list, tuple)) for kind in kinds):
+            break
+        if not kinds <= {list, tuple}:  # numbers beside lists: keep the lists
+            items = [item for item in items if isinstance(item, (list, tuple))]
+        if len(set(map(id, items))) < len(items):  # a list nested twice
+            items = list({id(item): item for item in items}.values())
+        level = items
+    return name, None
+
+
+def _place_of(target, X, name):
+    """Where ``target`` is nested in the lists and tuples of ``X``, as
+    ``name[k][j]``, found by identity (for a message)."""
+    pending, seen = deque([(name, X)]), set()
     while pending:
         place, values = pending.popleft()
-        if isinstance(values, np.ma.MaskedArray):
-            return place, values
-        if isinstance(values, (list, tuple)):
-            pending.extend((f"{place}[{k}]", item) for k, item in enumerate(values)
-                           if isinstance(item, (list, tuple, np.ma.MaskedArray)))
-    return name, None
+        if values is target:
+            return place
+        if isinstance(values, (list, tuple)) and id(values) not in seen:
+            seen.add(id(values))
+            pending.extend((f"{place}[{k}]", item) for k, item in enumerate(values))
+    return name
 
 
 def _list_to_padded(X, name, channels_first, nan_advice=None):

@@ -308,6 +308,15 @@ def test_masked_arrays_are_refused_rather_than_unmasked():
         LSTMRegressor(**FAST).fit(X, np.ma.masked_equal(np.arange(6.0), 3.0))
 
 
+def test_a_list_nested_in_itself_is_refused_not_walked_forever():
+    # The walk for masked arrays revisited it without end.
+    y = [1.0, 2.0]
+    y.append(y)
+    y.append(y)
+    with pytest.raises(ValueError, match="y cannot be read as an array"):
+        LSTMRegressor(**FAST).fit(np.zeros((4, 3, 1)), y)
+
+
 def _masked_first(values):
     return np.ma.masked_array(values, mask=np.arange(np.size(values)).reshape(np.shape(values))
                               == 0)
