@@ -122,12 +122,11 @@ def _check_columns(estimator, X, *, reset):
         raise type(error)(str(error)) from None
 
 
-def refit_advice(action, changed):
-    """How to fit anew with parameters ``changed`` ("it", "them") that
-    ``action`` refused: partial_fit always continues, so only fit can."""
-    if action == "partial_fit":
-        return f"call fit to refit with {changed}"
-    return f"refit with warm_start=False to change {changed}"
+def refit_advice(changed):
+    """How to fit anew with parameters ``changed`` ("it", "them") that a
+    continued call refused: partial_fit always continues, and fit does under
+    warm_start, so only fit with warm_start=False starts anew."""
+    return f"fit anew (fit, with warm_start=False) to change {changed}"
 
 
 def _named_overflow(error, mean, scale):
@@ -698,7 +697,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                     f"{type(self).__name__} was fitted with {name}={quoted(value)}, but {name} "
                     f"is now {quoted(getattr(self, name))} (changed by set_params after "
                     f"fit?). {action} uses the fitted model: set {name} back to "
-                    f"{quoted(value)}, or {refit_advice(action, 'it')}."
+                    f"{quoted(value)}, or {refit_advice('it')}."
                 )
 
     def set_params(self, **params):

@@ -264,7 +264,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             f"{type(self).__name__} was fitted with {_described(fitted)}, but loss and "
             f"quantiles now ask for {_described(requested)} (changed by set_params after "
             f"fit?). {action} uses the fitted model: set them back, or "
-            f"{refit_advice(action, 'them')}."
+            f"{refit_advice('them')}."
         )
 
     def _requested_quantiles(self):

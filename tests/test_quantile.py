@@ -242,11 +242,14 @@ def test_partial_fit_continues_and_other_quantiles_are_refused():
             model.set_params(warm_start=True, **change).fit(X, y)
         model.set_params(loss="quantile", quantiles=LEVELS)
         np.testing.assert_array_equal(model.predict_quantiles(X), before)
-    # partial_fit always continues: it is told to call fit, warm_start or not.
-    model.set_params(warm_start=False, quantiles=(0.2, 0.8))
-    with pytest.raises(ValueError, match=r"partial_fit uses the fitted model: set them back, "
-                                         r"or call fit to refit with them\.$"):
-        model.partial_fit(X, y)
+    # partial_fit always continues, and fit under warm_start: both are told
+    # to fit with warm_start=False.
+    for warm_start in (False, True):
+        model.set_params(warm_start=warm_start, quantiles=(0.2, 0.8))
+        with pytest.raises(ValueError, match=r"partial_fit uses the fitted model: set them "
+                                             r"back, or fit anew \(fit, with "
+                                             r"warm_start=False\) to change them\.$"):
+            model.partial_fit(X, y)
     # a fit from scratch may change them
     model.set_params(warm_start=False, quantiles=(0.2, 0.8)).fit(X, y)
     assert model.predict_quantiles(X).shape == (20, 2)
