@@ -527,6 +527,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return self._declared_layout()
         try:
             n_dims = np.ndim(X)
+        except MemoryError:
+            raise
         except Exception:  # an array-like refusing: check_sequences names it
             n_dims = None
         if n_dims != 2:

@@ -132,6 +132,8 @@ def _is_indicator(y):
     labels, before fit's checks can name them)."""
     try:
         return _indicator(np.asarray(y)) is not None
+    except MemoryError:
+        raise
     except Exception:  # an array-like refusing: fit's checks name it
         return False
 
