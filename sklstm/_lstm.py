@@ -305,11 +305,8 @@ def _overflowing_column(lay, largest_x, largest_h, limit):
     rows = lay.n_in * largest_x + 1 + lay.H * largest_h + (lay.n_rec - lay.H)
     if lay.largest_magnitude() * rows <= limit:
         return None
-    m = lay.column_magnitudes()
-    scales = {"W": largest_x, "b": 1.0, "R": largest_h, "Rg": 1.0}
+    total, largest = _column_bounds(lay, largest_x, largest_h)
     with np.errstate(over="ignore", invalid="ignore"):
-        total = sum(scale * m[block][0] for block, scale in scales.items())
-        largest = np.maximum.reduce([scale * m[block][1] for block, scale in scales.items()])
         rest = total - largest  # NaN (inf - inf) is refused too
         risky = ~(rest <= limit) | ~(largest <= np.finfo(lay.WbR.dtype).max)
     return int(np.argmax(risky)) if risky.any() else None
@@ -322,11 +319,21 @@ def _niaf_cell_bound(lay, largest_x, largest_h, c0, n_steps):
     state :func:`_refuse_overflowing_gate_inputs` bounds itself."""
     if not lay.niaf:
         return 0.0
+    block_input = _column_bounds(lay, largest_x, largest_h)[0][: lay.H]  # g's columns
+    return largest_magnitude(c0) + n_steps * float(np.max(block_input))
+
+
+def _column_bounds(lay, largest_x, largest_h):
+    """Per gate column of ``lay``, the bound of ``Σ_r |z_r M_rj|`` over
+    ``z = [x; 1; h (; s)]`` (``|x| <= largest_x``, ``|h| <= largest_h``,
+    gates ``|s| <= 1``) and of its largest term: two arrays of shape (nb*H,),
+    in float64, infinite where they overflow."""
     m = lay.column_magnitudes()
     scales = {"W": largest_x, "b": 1.0, "R": largest_h, "Rg": 1.0}
     with np.errstate(over="ignore", invalid="ignore"):
-        block_input = sum(scale * m[block][0][: lay.H] for block, scale in scales.items())
-        return largest_magnitude(c0) + n_steps * float(np.max(block_input))
+        total = sum(scale * m[block][0] for block, scale in scales.items())
+        largest = np.maximum.reduce([scale * m[block][1] for block, scale in scales.items()])
+    return total, largest
 
 
 @underflow_is_zero

@@ -613,7 +613,7 @@ def _as_float_array(
         raise
     # check_array keeps a DataFrame's big-endian columns as they are; every
     # later step (the weights' dtype above all) reads native floats.
-    return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
+    return _native_floats(arr)
 
 
 def _native_floats(X):
