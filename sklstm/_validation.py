@@ -2056,8 +2056,8 @@ def listed(labels, shown=str):
 
 
 def check_column_order(fitted_labels, sequences):
-    """Refuse the fitted columns in another order, or some fitted labels at
-    their positions beside another at a new one, whatever their labels.
+    """Refuse the fitted columns in another order, or fitted labels moved
+    by different offsets, whatever their labels.
 
     ``fitted_labels`` are the ``column_labels`` of the X seen in fit (see
     :class:`Sequences`). scikit-learn checks string column names only; a
@@ -2083,14 +2083,15 @@ def check_column_order(fitted_labels, sequences):
             "be swapped. Select them in the order of fit, X[columns] with the columns of "
             "the X fitted on (frame[columns] for each frame of a list)."
         )
-    # Some labels of fit at their positions and another at a new one: a
-    # column dropped and another added, say. Labels all at new positions
-    # (the next window of a wide frame's columns, a fresh frame's) are read
-    # by position, as scikit-learn reads frames not named by strings.
+    # Labels of fit moved by different offsets: a column dropped and another
+    # added, two swapped. Labels all moved by one offset (the next window of
+    # a wide frame's columns), all in place, or none of fit's (a fresh
+    # frame's) are read by position, as scikit-learn reads frames not named
+    # by strings.
     position = {key: k for k, key in enumerate(fitted_keys)}
+    offsets = {k - position[key] for k, key in enumerate(keys) if key in position}
     moved = next((k for k, key in enumerate(keys) if position.get(key, k) != k), None)
-    kept = any(position.get(key) == k for k, key in enumerate(keys))
-    if moved is not None and kept and len(keys) == len(fitted_keys):
+    if len(offsets) > 1 and len(keys) == len(fitted_keys):
         raise ValueError(
             f"Column {moved} of X is {labels[moved]}, which was column "
             f"{position[keys[moved]]} in fit (X: {listed(labels)}; fit: "

@@ -1379,9 +1379,14 @@ def test_a_label_of_fit_at_another_position_is_refused(as_list):
     with pytest.raises(ValueError, match=r"Column 1 of X is 2, which was column 2 in fit \(X: "
                                          r"0, 2, 3; fit: 0, 1, 2\)"):
         model.predict(shifted)
-    # Labels fit never had, or all at new positions (the next window of a
-    # wide frame's columns), are read by position.
-    for labels in ([7, 8, 9], [1, 2, 3]):
+    # Swapped or reversed beside a new label: refused too.
+    for labels in ([1, 0, 3], [2, 1, 3]):
+        moved = [frame(5, labels)] * 2 if as_list else frame(5, labels)
+        with pytest.raises(ValueError, match=r"Column 0 of X is \d, which was column \d in fit"):
+            model.predict(moved)
+    # Labels fit never had, or all moved by one offset (the next or the
+    # previous window of a wide frame's columns), are read by position.
+    for labels in ([7, 8, 9], [1, 2, 3], [9, 0, 1]):
         fresh = [frame(5, labels)] * 2 if as_list else frame(5, labels)
         as_arrays = [f.to_numpy() for f in fresh] if as_list else fresh.to_numpy()
         with warnings.catch_warnings():
