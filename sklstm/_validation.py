@@ -656,10 +656,15 @@ def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
     columns are: the conversion would turn them into their values, read
     as quantities.
     """
+    # A list's items by their types (a list of a million numbers took a
+    # second item by item): only arrays, frames and the like are looked at.
+    items = X if isinstance(X, (list, tuple)) else ()
+    containers = {kind for kind in set(map(type, items))
+                  if hasattr(kind, "dtype") and not issubclass(kind, np.generic)}
+    typed = [k for k, item in enumerate(items) if type(item) in containers] if containers else []
     if numbers:
         # A list's items too: np.asarray makes equal-length Categoricals a table.
-        items = enumerate(X) if isinstance(X, (list, tuple)) else ()
-        for where, values in [(name, X), *((f"{name}[{k}]", item) for k, item in items)]:
+        for where, values in [(name, X), *((f"{name}[{k}]", items[k]) for k in typed)]:
             if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
                 raise TypeError(
                     f"{where} has dtype category, but sklstm needs numbers: categories are "
@@ -669,7 +674,7 @@ def _as_array(X, name, hint=_ARRAY_HINT, *, numbers=True):
     if isinstance(X, np.matrix):
         raise TypeError(f"{name} is a np.matrix, which sklstm does not read: pass "
                         f"np.asarray({name}).")
-    if isinstance(X, (list, tuple)) and any(isinstance(item, np.matrix) for item in X):
+    if any(isinstance(items[k], np.matrix) for k in typed):
         raise TypeError(f"{name} holds a np.matrix, which sklstm does not read: pass "
                         "np.asarray of each item.")
     place, masked = _first_masked(X, name)
@@ -708,6 +713,7 @@ def _first_masked(X, name):
     if isinstance(X, np.ma.MaskedArray):
         return name, X
     level = [X] if isinstance(X, (list, tuple)) else []
+    above = set(map(id, level))  # the lists of the levels above
     for _ in range(_MAX_DIMS):
         if not level:
             break
@@ -720,9 +726,15 @@ def _first_masked(X, name):
             break
         if not kinds <= {list, tuple}:  # numbers beside lists: keep the lists
             items = [item for item in items if isinstance(item, (list, tuple))]
-        if len(set(map(id, items))) < len(items):  # a list nested twice
+        ids = set(map(id, items))
+        if not ids.isdisjoint(above):
+            # Nested in itself: np.asarray would build its shape forever.
+            raise ValueError(f"{name} holds a list or tuple nested in itself, which no "
+                             "array can hold: pass its values once.")
+        if len(ids) < len(items):  # a list nested twice in one level
             items = list({id(item): item for item in items}.values())
         level = items
+        above |= ids
     return name, None
 
 
@@ -736,7 +748,8 @@ def _place_of(target, X, name):
             return place
         if isinstance(values, (list, tuple)) and id(values) not in seen:
             seen.add(id(values))
-            pending.extend((f"{place}[{k}]", item) for k, item in enumerate(values))
+            pending.extend((f"{place}[{k}]", item) for k, item in enumerate(values)
+                           if isinstance(item, (list, tuple, np.ma.MaskedArray)))
     return name
 
 

@@ -308,13 +308,14 @@ def test_masked_arrays_are_refused_rather_than_unmasked():
         LSTMRegressor(**FAST).fit(X, np.ma.masked_equal(np.arange(6.0), 3.0))
 
 
-def test_a_list_nested_in_itself_is_refused_not_walked_forever():
-    # The walk for masked arrays revisited it without end.
-    y = [1.0, 2.0]
-    y.append(y)
-    y.append(y)
-    with pytest.raises(ValueError, match="y cannot be read as an array"):
-        LSTMRegressor(**FAST).fit(np.zeros((4, 3, 1)), y)
+@pytest.mark.parametrize("values", [[1.0, 2.0], []])
+def test_a_list_nested_in_itself_is_refused_not_walked_forever(values):
+    # The walk for masked arrays revisited it without end; np.asarray then
+    # built the shape of lists of lists of themselves, 64 levels deep.
+    values.append(values)
+    values.append(values)
+    with pytest.raises(ValueError, match="y holds a list or tuple nested in itself"):
+        LSTMRegressor(**FAST).fit(np.zeros((2, 3, 1)), values)
 
 
 def _masked_first(values):
