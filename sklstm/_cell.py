@@ -21,7 +21,7 @@ import numpy as np
 
 from ._checks import (
     cast_finite, check_flag, check_float_dtype, check_sequence_of, largest_magnitude, quoted,
-    real_array,
+    real_array, underflow_is_zero,
 )
 
 # Gates a variant removes (Greff et al. 2017, section 3: the gate is fixed
@@ -315,6 +315,7 @@ def kernels_of_finite_views(layers, dtype, gate_variant=None):
     ]
 
 
+@underflow_is_zero
 def kernel_layers(layers, dtype, gate_variant=None):
     """Kernel-ready copies of the layers' parameters, for repeated calls.
 

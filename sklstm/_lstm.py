@@ -510,6 +510,7 @@ class _TimeReversal:
         return np.take_along_axis(a, self.index, axis=0)
 
 
+@underflow_is_zero
 def draw_dropout_masks(rng, n_samples, layer_sizes, dropout, recurrent_dropout, dtype):
     """Variational dropout masks: one per sequence, layer and direction, for all steps.
 
@@ -1034,6 +1035,7 @@ def training_bytes_per_sample(layer_sizes, n_steps, itemsize):
     return 2 * itemsize * (n_steps + 1) * per_step
 
 
+@underflow_is_zero
 def final_states(cache):
     """Each layer's state after its sequence, from a :func:`lstm_forward` cache.
 

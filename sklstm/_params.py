@@ -13,6 +13,7 @@ import numpy as np
 from ._checks import (
     NOT_QUANTITIES, byte_size, cast_finite, check_flag, check_float_dtype, check_indexable,
     check_positive_int, check_rng, check_sequence_of, memory_refused, quoted,
+    underflow_is_zero,
 )
 from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
 
@@ -249,6 +250,7 @@ def _orthogonal(rng, n, dtype):
     return (q * np.sign(np.diag(r))).astype(dtype)
 
 
+@underflow_is_zero
 def init_lstm_layers(
     n_features, hidden_sizes, rng, *, peephole=False, coupled=False, forget_bias=1.0,
     dtype=np.float64, gate_variant=None, bidirectional=False,
@@ -335,6 +337,7 @@ def _initial_layers(shapes, blocks, coupled, forget_bias, rng, dtype):
     return layers
 
 
+@underflow_is_zero
 def init_output_layer(n_in, n_outputs, rng, dtype=np.float64):
     """Glorot-uniform weights and zero intercept of the dense output layer.
 
