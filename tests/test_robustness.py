@@ -492,13 +492,14 @@ def _decaying_rate_fit():
 def _core_pass_of_tiny_weights():
     from sklstm.core import init_lstm_layers, init_output_layer, kernel_layers
 
-    layers = init_lstm_layers(2, (3,), np.random.default_rng(0), forget_bias=1e-50,
-                              dtype=np.float32)
+    small = init_lstm_layers(2, (3,), np.random.default_rng(0), forget_bias=1e-50,
+                             dtype=np.float32)
     init_output_layer(3, 1, np.random.default_rng(0), dtype=np.float32)
+    layers = init_lstm_layers(2, (3,), np.random.default_rng(0))
     tiny = [{key: value * 1e-300 for key, value in layer.items()} for layer in layers]
-    kernels = kernel_layers(tiny, np.float32)
+    kernels = kernel_layers(tiny, np.float32)  # cast to float32: below its range
     out, cache = lstm_forward(np.ones((2, 4, 2), np.float32), kernels)
-    return out, lstm_backward(np.ones_like(out), cache)["X"], layers[0]["b"]
+    return out, lstm_backward(np.ones_like(out), cache)["X"], small[0]["b"]
 
 
 @pytest.mark.parametrize("workload", [
