@@ -487,7 +487,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if not self._fitted_on_table or (one_column_per_channel and seqs.n_columns is None):
             check_channel_names(getattr(self, "feature_names_in_", None), seqs,
                                 type(self).__name__)
-        check_column_order(vars(self).get("_column_labels"), seqs)
+        check_column_order(vars(self).get("_column_labels"), seqs,
+                           n_exog if self._fitted_on_table else 0)
         n_fitted = self.input_mean_.size
         if seqs.n_channels != n_fitted:
             table = isinstance(X, (np.ndarray, pd.DataFrame)) and X.ndim == 2

@@ -728,14 +728,30 @@ def _first_masked(X, name):
             items = [item for item in items if isinstance(item, (list, tuple))]
         ids = set(map(id, items))
         if not ids.isdisjoint(above):
-            # Nested in itself: np.asarray would build its shape forever.
-            raise ValueError(f"{name} holds a list or tuple nested in itself, which no "
-                             "array can hold: pass its values once.")
+            again = [item for item in items if id(item) in above]
+            if any(_nested_in_itself(item) for item in again):
+                # np.asarray would build its shape forever.
+                raise ValueError(f"{name} holds a list or tuple nested in itself, which no "
+                                 "array can hold: pass its values once.")
+            break  # a list at two depths: ragged, as np.asarray will say
         if len(ids) < len(items):  # a list nested twice in one level
             items = list({id(item): item for item in items}.values())
         level = items
         above |= ids
     return name, None
+
+
+def _nested_in_itself(container):
+    """Whether ``container`` (a list or tuple) holds itself at some depth."""
+    pending, seen = list(container), set()
+    while pending:
+        item = pending.pop()
+        if item is container:
+            return True
+        if isinstance(item, (list, tuple)) and id(item) not in seen:
+            seen.add(id(item))
+            pending.extend(item)
+    return False
 
 
 def _place_of(target, X, name):
@@ -2068,7 +2084,7 @@ def listed(labels, shown=str):
     return text
 
 
-def check_column_order(fitted_labels, sequences):
+def check_column_order(fitted_labels, sequences, n_exog=0):
     """Refuse the fitted columns in another order, or fitted labels moved
     by different offsets, whatever their labels.
 
@@ -2079,7 +2095,8 @@ def check_column_order(fitted_labels, sequences):
     swapped. Labels are compared as pandas compares them where their text
     alone tells: ``0``, ``0.0`` and a CSV's ``"0"`` are one label (see
     :func:`_label_keys`). Other labels, or none, are matched by position, as
-    scikit-learn does.
+    scikit-learn does. A table's last ``n_exog`` columns are values of the
+    predicted step: they keep their place when its lags slide.
     """
     labels = sequences.column_labels
     if fitted_labels is None or labels is None or list(labels) == list(fitted_labels):
@@ -2102,9 +2119,13 @@ def check_column_order(fitted_labels, sequences):
     # frame's) are read by position, as scikit-learn reads frames not named
     # by strings.
     position = {key: k for k, key in enumerate(fitted_keys)}
-    offsets = {k - position[key] for k, key in enumerate(keys) if key in position}
-    moved = next((k for k, key in enumerate(keys) if position.get(key, k) != k), None)
-    if len(offsets) > 1 and len(keys) == len(fitted_keys):
+    n_lags = len(keys) - n_exog
+    offsets = {k - position[key] for k, key in enumerate(keys[:n_lags]) if key in position}
+    exogenous_moved = [k for k, key in enumerate(keys) if k >= n_lags
+                       and position.get(key, k) != k]
+    moved = exogenous_moved[0] if exogenous_moved else next(
+        (k for k, key in enumerate(keys) if position.get(key, k) != k), None)
+    if (len(offsets) > 1 or exogenous_moved) and len(keys) == len(fitted_keys):
         raise ValueError(
             f"Column {moved} of X is {labels[moved]}, which was column "
             f"{position[keys[moved]]} in fit (X: {listed(labels)}; fit: "

@@ -308,6 +308,27 @@ def test_masked_arrays_are_refused_rather_than_unmasked():
         LSTMRegressor(**FAST).fit(X, np.ma.masked_equal(np.arange(6.0), 3.0))
 
 
+def test_the_next_window_of_a_lag_table_with_exogenous_columns_is_read():
+    # The lags slide, the exogenous column keeps its place: two offsets,
+    # which the label check refused as columns moved.
+    rng = np.random.RandomState(0)
+
+    def frame(n_rows, labels):
+        return pd.DataFrame(rng.normal(size=(n_rows, len(labels))), columns=labels)
+
+    model = LSTMRegressor(**FAST, n_exog=1).fit(frame(12, [0, 1, 2, 3, 99]), np.arange(12.0))
+    window = frame(3, [1, 2, 3, 4, 99])
+    assert_array_equal(model.predict(window), model.predict(window.to_numpy()))
+    with pytest.raises(ValueError, match=r"Column 1 of X is 2, which was column 2 in fit"):
+        model.predict(frame(3, [0, 2, 3, 4, 99]))  # a lag dropped and another added
+
+
+def test_a_list_at_two_depths_is_ragged_not_nested_in_itself():
+    row = [5.0]
+    with pytest.raises(ValueError, match="y cannot be read as an array"):
+        LSTMRegressor(**FAST).fit(np.zeros((2, 3, 1)), [row, [row, row]])
+
+
 @pytest.mark.parametrize("values", [[1.0, 2.0], []])
 def test_a_list_nested_in_itself_is_refused_not_walked_forever(values):
     # The walk for masked arrays revisited it without end; np.asarray then
