@@ -2117,10 +2117,13 @@ def check_column_order(fitted_labels, sequences, n_exog=0):
     # added, two swapped. Labels all moved by one offset (the next window of
     # a wide frame's columns), all in place, or none of fit's (a fresh
     # frame's) are read by position, as scikit-learn reads frames not named
-    # by strings.
+    # by strings; but channels (a list's frames, a table of one step per
+    # row) form no window, and a fitted label at another place is refused.
     position = {key: k for k, key in enumerate(fitted_keys)}
     n_lags = len(keys) - n_exog
     offsets = {k - position[key] for k, key in enumerate(keys[:n_lags]) if key in position}
+    if sequences.from_list or sequences.values.shape[1] == 1:
+        offsets.add(0)  # columns that are channels slide in no window: any move is one
     exogenous_moved = [k for k, key in enumerate(keys) if k >= n_lags
                        and position.get(key, k) != k]
     moved = exogenous_moved[0] if exogenous_moved else next(

@@ -308,6 +308,22 @@ def test_masked_arrays_are_refused_rather_than_unmasked():
         LSTMRegressor(**FAST).fit(X, np.ma.masked_equal(np.arange(6.0), 3.0))
 
 
+@pytest.mark.parametrize("as_list", [False, True], ids=["one step per row", "list of frames"])
+def test_channels_shifted_by_one_are_refused(as_list):
+    # Channels form no window: an id column dropped at fit and another at
+    # predict shifted every channel by one, read as its neighbour.
+    rng = np.random.RandomState(0)
+    raw = [pd.DataFrame(rng.normal(size=(6, 4))) for _ in range(8)]
+    table = pd.DataFrame(rng.normal(size=(8, 4)))
+    fit_X = [f[[1, 2, 3]] for f in raw] if as_list else table[[1, 2, 3]]
+    model = LSTMRegressor(**FAST, n_channels=1 if as_list else 3).fit(fit_X, np.arange(8.0))
+    shifted = [f[[0, 1, 2]] for f in raw] if as_list else table[[0, 1, 2]]
+    with pytest.raises(ValueError, match=r"Column 1 of X is 1, which was column 0 in fit"):
+        model.predict(shifted)
+    assert_array_equal(model.predict(fit_X), model.predict(
+        [f.to_numpy() for f in fit_X] if as_list else fit_X.to_numpy()))
+
+
 def test_the_next_window_of_a_lag_table_with_exogenous_columns_is_read():
     # The lags slide, the exogenous column keeps its place: two offsets,
     # which the label check refused as columns moved.
@@ -1406,9 +1422,13 @@ def test_a_label_of_fit_at_another_position_is_refused(as_list):
         moved = [frame(5, labels)] * 2 if as_list else frame(5, labels)
         with pytest.raises(ValueError, match=r"Column 0 of X is \d, which was column \d in fit"):
             model.predict(moved)
-    # Labels fit never had, or all moved by one offset (the next or the
-    # previous window of a wide frame's columns), are read by position.
-    for labels in ([7, 8, 9], [1, 2, 3], [9, 0, 1]):
+    # Labels fit never had, or a table's steps all moved by one offset (the
+    # next or the previous window of a wide frame's columns), are read by
+    # position; a list's channels form no window.
+    for labels in ([1, 2, 3], [9, 0, 1]) if as_list else ():
+        with pytest.raises(ValueError, match=r"which was column \d in fit"):
+            model.predict([frame(5, labels)] * 2)
+    for labels in ([7, 8, 9],) if as_list else ([7, 8, 9], [1, 2, 3], [9, 0, 1]):
         fresh = [frame(5, labels)] * 2 if as_list else frame(5, labels)
         as_arrays = [f.to_numpy() for f in fresh] if as_list else fresh.to_numpy()
         with warnings.catch_warnings():
