@@ -204,7 +204,8 @@ def check_class_weight(class_weight, classes, multilabel=False):
         values = np.empty(len(labels), dtype=object)
         for k, label in enumerate(labels):
             # Filled one by one: np.array would read [2.0] as a row of weights.
-            # A bool is a flag, not a weight, as in sample_weight.
+            # A bool is a flag, not a weight, as parameters refuse bools for
+            # numbers (sample_weight, data, reads a mask's as 0 and 1).
             if not _has_no_axes(weights[label]) or isinstance(weights[label], (bool, np.bool_)):
                 raise TypeError(
                     f"{places[k]} must be a number, got {type(weights[label]).__name__} "

@@ -754,9 +754,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         staged._store_in_sample(frame)
         # The parameters as they are now: set_params from another thread
         # while the fit ran is kept (and refused by predict, as after fit).
-        params = {name: value for name, value in vars(self).items()
-                  if name in self._get_param_names()}
-        replace_state(self, {**vars(staged), **params})
+        replace_state(self, {**vars(staged), **self.get_params(deep=False)})
         if failed:  # said of a fit that succeeded: the cause may be its regressor's
             warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
                  CalibrationWarning)
