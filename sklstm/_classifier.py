@@ -39,6 +39,13 @@ def _check_label_type(labels, name="y", *, padded=False):
     except (TypeError, ValueError) as exc:
         advice = ""
         values = np.ravel(labels)
+        if isinstance(exc, TypeError) and "not supported between instances" in str(exc):
+            # Sorting the classes failed: Python's own words name no argument.
+            kinds = sorted({type(value).__name__ for value in values})
+            raise TypeError(
+                f"{name} mixes labels of several types ({listed(kinds)}), which cannot be sorted "
+                f"into classes: give every label one type, for example {name}.astype(str)."
+            ) from None
         if not str(exc).startswith("Unknown label type"):
             pass  # scikit-learn's message says what to do (bytes, tuples of labels)
         elif values.dtype == object:
@@ -663,8 +670,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         y : array-like of shape (n_samples,) or (n_samples, n_labels), or per
             step when ``return_sequences`` (see ``fit``)
         classes : array-like of shape (n_classes,), default=None
-            All classes that will ever appear; required on the first call
-            unless ``y`` is a multilabel indicator.
+            All classes that will ever appear, each once; required on the
+            first call unless ``y`` is a multilabel indicator. The third
+            argument, as in ``SGDClassifier`` (``MLPClassifier``'s third is
+            ``sample_weight``).
         sample_weight : array-like of shape (n_samples,), default=None
 
         Returns

@@ -1807,7 +1807,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric,
     n, T = sequences.values.shape[:2]
     if return_sequences and _holds_per_sequence_targets(y, sequences):
         y = _pad_ragged_targets(y, numeric, sequences)
-    if np.isscalar(y):
+    if _is_scalar(y):
         raise ValueError(f"y must be array-like with one entry per sample, got {y!r}.")
     if isinstance(y, np.matrix) or not isinstance(y, (np.ndarray, pd.DataFrame, pd.Series)):
         hint = (
@@ -1939,9 +1939,10 @@ def check_declared_classes(classes):
         an iterator, a scalar or a masked array.
     ValueError
         If it is not 1-D, holds a missing, infinite or fractional label or
-        mixes text with numbers, or names fewer than 2 distinct classes.
+        mixes text with numbers, names a class twice, or names fewer than 2
+        distinct classes.
     """
-    if isinstance(classes, (str, bytes, Mapping, MappingView, Set, Iterator)) or np.isscalar(
+    if isinstance(classes, (str, bytes, Mapping, MappingView, Set, Iterator)) or _is_scalar(
         classes
     ):
         raise TypeError(
@@ -1960,13 +1961,30 @@ def check_declared_classes(classes):
             f"classes holds {arr[k].item()!r} (entry {k}), a continuous value: class labels "
             "of floats must be whole numbers, as in y."
         )
-    distinct = np.unique(arr)
+    distinct, counts = np.unique(arr, return_counts=True)
     if distinct.size < 2:
         raise ValueError(
             f"classes must name at least 2 classes, got {labels_text(distinct)}: a classifier "
             "tells classes apart."
         )
+    if (counts > 1).any():
+        # Most often sample weights given third, where MLPClassifier takes
+        # them: deduplicated, they would pass as classes and weigh nothing.
+        repeated = distinct[np.argmax(counts > 1)]
+        first, second = np.flatnonzero(arr == repeated)[:2]
+        raise ValueError(
+            f"classes holds {label_text(repeated)} twice (entries {first} and {second}): "
+            "name each class once. partial_fit's third argument is classes, as in "
+            "SGDClassifier (MLPClassifier's is sample_weight): pass weights by keyword, "
+            "sample_weight=..."
+        )
     return arr
+
+
+def _is_scalar(value):
+    """``np.isscalar``, but for a memoryview, which it counts as a scalar
+    though it holds an array's entries."""
+    return np.isscalar(value) and not isinstance(value, memoryview)
 
 
 def _missing_objects(values):

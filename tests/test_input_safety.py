@@ -611,6 +611,7 @@ def test_score_holds_its_targets_to_the_rules_of_fit():
     ([0, 1, 2.5], ValueError, r"classes holds 2\.5 \(entry 2\), a continuous value"),
     ([], ValueError, "classes must name at least 2 classes"),
     (["a"], ValueError, "classes must name at least 2 classes"),
+    (["b", "a", "b"], ValueError, r"classes holds 'b' twice \(entries 0 and 2\)"),
     ([["a", "b"]], ValueError, "classes must be 1-D"),
     (np.ma.array(["a", "b", "c"], mask=[0, 0, 1]), TypeError, "classes is a masked array"),
 ])
@@ -620,6 +621,38 @@ def test_declared_classes_are_held_to_the_rules_of_labels(classes, exc, match):
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     with pytest.raises(exc, match=match):
         LSTMClassifier(**dict(FAST, solver="adam")).partial_fit(X, ["a", "b"] * 3, classes=classes)
+
+
+def test_sample_weights_given_third_to_partial_fit_are_refused_as_classes():
+    # MLPClassifier's third argument is sample_weight; here, as in
+    # SGDClassifier, it is classes. Weights of repeated values passed there
+    # deduplicated into valid classes and weighed nothing.
+    X = np.random.RandomState(0).normal(size=(8, 3, 1))
+    y, weights = np.array([0, 1] * 4), np.array([1, 0, 0, 1] * 2)
+    model = LSTMClassifier(**dict(FAST, solver="adam")).partial_fit(X, y, classes=[0, 1])
+    before = model.predict_proba(X)
+    with pytest.raises(ValueError, match=r"classes holds 0 twice \(entries 1 and 2\).*"
+                                         r"sample_weight=\.\.\."):
+        model.partial_fit(X, y, weights)
+    assert_array_equal(model.predict_proba(X), before)
+
+
+def test_labels_of_types_that_cannot_be_sorted_are_named_as_y():
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with pytest.raises(TypeError, match=r"^y mixes labels of several types \(bytes, str\)"):
+        LSTMClassifier(**FAST).fit(X, np.array(["a", b"b", "a"] * 2, dtype=object))
+
+
+def test_a_memoryview_of_targets_is_read_as_their_array():
+    # np.isscalar counts a memoryview as a scalar; it was refused as one.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    values = np.array([0.5, 1.0, 2.0, 3.0, 0.0, 1.5])
+    from_view = LSTMRegressor(**FAST).fit(X, memoryview(values)).predict(X)
+    assert_array_equal(from_view, LSTMRegressor(**FAST).fit(X, values).predict(X))
+    labels = np.array([0, 1, 2] * 2)
+    model = LSTMClassifier(**dict(FAST, solver="adam")).partial_fit(
+        X, memoryview(labels), classes=memoryview(np.array([0, 1, 2])))
+    assert_array_equal(model.classes_, [0, 1, 2])
 
 
 def test_declared_classes_of_multilabel_targets_are_the_column_numbers():
