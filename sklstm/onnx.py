@@ -62,9 +62,12 @@ Precision
 ---------
 onnxruntime's LSTM kernel runs in float32 only, so every model, float64
 ones included, computes its layers in float32. Exported models agree with
-``predict`` and ``predict_proba`` to 1e-5 relative to the outputs' largest
-magnitude (the tests assert it; they measure below 1e-6, and trained
-float64 models of 32 and 16 units over 200 steps stay below 2e-6). A label
+``predict`` and ``predict_proba`` to 1e-5 relative to the largest
+magnitude of a test set's outputs (the tests assert it; they measure below
+1e-6, and trained float64 models of 32 and 16 units over 200 steps stay
+below 2e-6). The error is float32's rounding on the outputs' scale, not on
+each output: one output near zero, alone, can differ by more than 1e-5 of
+itself. A label
 is the argmax of the graph's own probabilities, as ``predict``'s is of
 ``predict_proba``'s: it can differ from ``predict``'s only where two
 probabilities lie within that rounding of each other. Outputs are float32,
@@ -1153,14 +1156,6 @@ _register()
 # -- public entry point -------------------------------------------------------------
 
 
-def _values_dtype(dtype):
-    """The NumPy dtype of the values a pandas column ``dtype`` holds."""
-    for attribute in ("numpy_dtype", "subtype"):
-        if getattr(dtype, attribute, None) is not None:
-            return getattr(dtype, attribute)
-    return dtype
-
-
 @contextlib.contextmanager
 def _named_x_example():
     """Say that predict's refusal (which calls the input X) is of X_example."""
@@ -1171,29 +1166,29 @@ def _named_x_example():
 
 
 def _example_form(X_example, estimator):
-    """Return (rank, dtype, n_columns or None) of X_example, checked by predict."""
+    """Return (rank, dtype, n_columns or None) of X_example, checked by predict.
+
+    ``dtype`` is the one predict computes in for X_example: float32 for
+    float32 values, else float64 (integers, objects, bools, float16), so
+    that the graph rounds nothing predict keeps (float32 would merge
+    integers beyond 2**24, timestamps or counters, before standardising).
+    """
     as_list = is_list_of_sequences(X_example, "X_example")
-    checked_whole = isinstance(X_example, pd.DataFrame) or as_list
-    if checked_whole:
-        # Checked whole as predict checks it (below, only the first row or
-        # sequence is predicted on) before its dtypes are read: a date,
-        # category or text column or item would fail inside NumPy's dtype
-        # promotion, or pass unnoticed. Its warnings are the user's news.
-        with _named_x_example():
-            estimator._convert_X(X_example, reset=False)
+    # Read whole, as predict reads it (below, only the first row or
+    # sequence is predicted on): a date, category or text column or item,
+    # sparse or masked data are refused in predict's words, and the values'
+    # dtype is what predict makes of any container. Its warnings are the
+    # user's news.
+    with _named_x_example():
+        dtype = estimator._convert_X(X_example, reset=False)[0].values.dtype
     if isinstance(X_example, pd.DataFrame):
         # The graph reads columns by position: predict checks that their
         # names and order are fit's.
         sample, rank = X_example.iloc[:1], 2
-        # pandas' nullable Float64 holds float64 values (NumPy sees objects),
-        # a sparse column those of its subtype.
-        dtype = np.result_type(*[_values_dtype(d) for d in X_example.dtypes])
     elif as_list:
         # A list of sequences, as predict reads it; the graph takes them
         # padded with trailing NaN into one 3-D array.
-        sample = X_example[:1]
-        dtype = np.result_type(*[np.asarray(item).dtype for item in X_example])
-        rank = 3
+        sample, rank = X_example[:1], 3
     else:
         arr = np.asarray(X_example)
         if arr.ndim not in (2, 3):
@@ -1202,16 +1197,13 @@ def _example_form(X_example, estimator):
                 "(n_samples, n_timesteps, n_channels) or a list of sequences, got an "
                 f"array of shape {arr.shape}."
             )
-        sample, dtype, rank = arr[:1], arr.dtype, arr.ndim
+        sample, rank = arr[:1], arr.ndim
     # predict raises its own clear error if X_example does not fit the model;
-    # what the whole example's check above warned, it would warn again.
-    with silenced(Warning) if checked_whole else contextlib.nullcontext(), _named_x_example():
+    # what the whole example's reading above warned, it would warn again.
+    with silenced(Warning), _named_x_example():
         estimator.predict(sample)
     n_columns = np.shape(sample)[1] if rank == 2 else None
-    # predict reads integers as float64: float32 would merge those beyond
-    # 2**24 (timestamps, counters) before the graph standardises them.
-    wide = dtype == np.float64 or np.dtype(dtype).kind in "iu"
-    return rank, np.dtype(np.float64 if wide else np.float32), n_columns
+    return rank, dtype, n_columns
 
 
 @underflow_is_zero
@@ -1230,9 +1222,12 @@ def to_onnx(estimator, X_example, *, target_opset=None):
         ``predict`` reads it); 3-D sequences or a list of
         sequences give (N, T, n_channels) for any N and T, with trailing
         all-NaN steps as padding ((N, n_channels, T) for a model of
-        ``data_format="channels_first"``, padded along the last axis). Its
-        dtype sets the input's: float64 and integers give float64 (float32
-        would merge integers beyond 2**24), anything else float32.
+        ``data_format="channels_first"``, padded along the last axis). The
+        input's dtype is the one ``predict`` computes in for ``X_example``:
+        float32 for float32 values (NumPy's, in a list, or float32 columns),
+        float64 for anything else (float64, integers, objects, bools,
+        float16), so that the graph rounds nothing ``predict`` keeps (float32
+        would merge integers beyond 2**24).
     target_opset : int, default=None
         Opset of the main ONNX domain, from 13 to the newest that the
         installed onnx and skl2onnx write; None uses ``DEFAULT_OPSET`` (17).

@@ -959,15 +959,21 @@ def test_float32_graphs_of_large_or_constant_targets_export():
         _assert_close(got[:, k], model.predict(X32)[:, k])
 
 
+@pytest.mark.parametrize("container", [
+    lambda X: X,
+    # Integers held as Python objects were "anything else", a float32 input.
+    lambda X: X.astype(object),
+    lambda X: list(X.astype(object)),
+])
 @pytest.mark.parametrize("cls", [LSTMRegressor, LSTMClassifier])
-def test_integer_examples_give_a_float64_input(cls):
+def test_integer_examples_give_a_float64_input(cls, container):
     """predict reads integers as float64; a float32 input merged those beyond
     2**24, so that every sample of counters near 1e9 gave one output."""
     rng = np.random.RandomState(0)
     X = 1_000_000_000 + rng.randint(0, 20, size=(N, T, 1))
     y = X[:, -1, 0] - 1_000_000_000 > 9
     model = _fit(cls, X, y if cls is LSTMClassifier else y.astype(float), max_iter=20)
-    onx = to_onnx(model, X)
+    onx = to_onnx(model, container(X))
     assert onx.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
     outputs = _run(onx, X.astype(np.float64))
     if cls is LSTMRegressor:
@@ -975,6 +981,31 @@ def test_integer_examples_give_a_float64_input(cls):
     else:
         np.testing.assert_array_equal(outputs[0], model.predict(X))
         _assert_close(outputs[1], model.predict_proba(X))
+
+
+def test_an_integer_table_of_objects_gives_a_float64_input():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(1_000_000_000 + rng.randint(0, 20, size=(N, 4)))
+    model = _fit(LSTMRegressor, frame, frame[3].to_numpy() - 1e9, max_iter=20)
+    onx = to_onnx(model, frame.astype(object))
+    assert onx.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    _assert_close(_run(onx, frame.to_numpy(np.float64))[0], _predict(model, frame))
+
+
+@pytest.mark.parametrize("wrap, exc, match", [
+    # np.asarray of a sparse matrix is a 0-d object array: "got an array of shape ()".
+    (lambda X: __import__("scipy.sparse").sparse.csr_matrix(X), TypeError,
+     r"X_example, as predict reads it: Sparse data was passed for X.*toarray"),
+    # Accepted, though predict refuses masked arrays.
+    (lambda X: np.ma.masked_array(X, mask=X > 1), TypeError,
+     "X_example, as predict reads it: X is a masked array"),
+])
+def test_an_example_predict_refuses_is_refused_in_its_words(wrap, exc, match):
+    rng = np.random.RandomState(0)
+    table = rng.normal(size=(N, 6))
+    model = _fit(LSTMRegressor, table, table[:, -1])
+    with pytest.raises(exc, match=match):
+        to_onnx(model, wrap(table))
 
 
 def test_a_float32_output_beyond_float32_is_nan_not_inf():
