@@ -18,6 +18,9 @@ from ._param_validation import BOOLEAN, Interval, Options
 from ._regressor import REGRESSOR_ATTRIBUTES_DOC, REGRESSOR_PARAMETERS_DOC, LSTMRegressor
 from ._seq2seq import EncoderDecoder, EncoderDecoderLayout
 from ._training import ENCODER_DECODER_AUTO_BATCH_SIZE
+from ._validation import listed
+from ._warnings import warn
+from .exceptions import DataLayoutWarning
 
 
 def _without_parameters(doc, names):
@@ -105,6 +108,34 @@ _NO_ONE_STEP_ROWS = """
         fitted on the sequences as rows (``n_channels``) instead."""
 
 
+def _warn_of_unread_values(values, horizon, n_future):
+    """Warn where the decoder's steps hold data in channels it does not read.
+
+    Fillers are one value (``make_windows`` writes 0); values that differ
+    between samples are data the model drops without a word, as the newest
+    lags of a plain lag table (sktime's ``make_reduction``, skforecast) are.
+
+    values : ndarray of shape (n_samples, window + horizon, n_channels),
+        oldest step first.
+    """
+    unread = values[:, -horizon:, : values.shape[2] - n_future]
+    if not unread.size:
+        return
+    differing = np.flatnonzero((unread.max(axis=0) != unread.min(axis=0)).any(axis=0))
+    if differing.size:
+        warn(
+            f"X's last horizon={horizon} step(s) hold values that differ between samples "
+            f"in channel(s) {listed(differing)}, which the decoder does not read (at "
+            f"those steps it reads the last n_future_channels={n_future} channel(s) "
+            "only): they are ignored. Each sequence is a window, then the horizon's "
+            "steps (see the class docstring); a table of lags alone has no horizon "
+            "steps: append them (make_windows(..., future_layout='appended') builds "
+            "this layout), or use LSTMRegressor. Fillers of one value, such as 0, do "
+            "not warn.",
+            DataLayoutWarning,
+        )
+
+
 class LSTMEncoderDecoderRegressor(LSTMRegressor):
     __doc__ = f"""LSTM encoder-decoder for direct multi-step regression.
 
@@ -127,8 +158,12 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     - steps ``window .. window + horizon - 1``: the decoder reads only the
       last ``n_future_channels`` channels, the covariates at the forecast
       steps. The other channels of these steps are not read: fill them with
-      any finite value, such as 0 (they are standardised with the rest, so
+      one finite value, such as 0 (they are standardised with the rest, so
       a value too large to standardise, 1e39 in float32, is refused).
+      Values there that differ between samples give a
+      :class:`~sklstm.exceptions.DataLayoutWarning` at ``fit``: they are
+      most likely data the model drops, as the newest lags of a plain lag
+      table (sktime's ``make_reduction``, skforecast) would be.
 
     3-D ``X`` of shape (n_samples, window + horizon, n_channels) is this
     layout directly; 2-D ``X`` of shape (n_samples, (window + horizon) *
@@ -402,6 +437,8 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
                 f"n_future_channels={n_future} is more than the {seqs.n_channels} "
                 "channel(s) of X."
             )
+        if reset:
+            _warn_of_unread_values(seqs.values, horizon, n_future)
         return seqs, state
 
     def _channel_stats(self, seqs, sample_weight):

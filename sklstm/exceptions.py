@@ -34,7 +34,10 @@ class DataLayoutWarning(UserWarning):
     table whose columns, read as the steps of one channel, differ in spread
     by orders of magnitude (features of different units rather than lags)
     warns too: ``n_channels`` equal to the column count, or a
-    ``StandardScaler`` first, reads them as features.
+    ``StandardScaler`` first, reads them as features. So does fitting an
+    :class:`~sklstm.LSTMEncoderDecoderRegressor` on sequences whose horizon
+    steps hold values that differ between samples in channels its decoder
+    does not read (a plain lag table, whose newest lags it would drop).
     """
 
 

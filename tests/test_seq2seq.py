@@ -5,6 +5,7 @@ import pickle
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -16,7 +17,8 @@ from sklstm._loss import Objective, loss_and_grad
 from sklstm._lstm import draw_dropout_masks, final_states, lstm_forward
 from sklstm._seq2seq import EncoderDecoder, EncoderDecoderLayout
 from sklstm.core import GateInputOverflow
-from sklstm.exceptions import IterationLimitWarning
+from sklstm.exceptions import DataLayoutWarning, IterationLimitWarning
+from sklstm.forecasting import make_windows
 
 
 def _random_network(rng, *, n_channels=3, n_future=2, sizes=(3, 2), n_step_outputs=2,
@@ -336,8 +338,10 @@ def test_learns_each_step_from_its_future_covariate():
     X_test, y_test = _covariate_problem(n=100, seed=1)
     assert model.predict(X_test).shape == (100, 3)
     assert model.score(X_test, y_test) > 0.9
-    # Without the future channel the steps cannot be told apart.
-    blind = _fitted(X, y, n_future_channels=0)
+    # Without the future channel the steps cannot be told apart; the
+    # covariates left unread at them are named.
+    with pytest.warns(DataLayoutWarning, match=r"differ between samples in channel\(s\) 1, "):
+        blind = _fitted(X, y, n_future_channels=0)
     assert blind.score(X_test, y_test) < model.score(X_test, y_test) - 0.2
 
 
@@ -347,9 +351,32 @@ def test_fillers_at_decoder_steps_change_nothing():
     X, y = _covariate_problem(n=60)
     other = X.copy()
     other[:, 6:, 0] = 1e3
-    a, b = _fitted(X, y, max_iter=20), _fitted(other, y, max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)  # fillers of one value
+        a, b = _fitted(X, y, max_iter=20), _fitted(other, y, max_iter=20)
     np.testing.assert_array_equal(a.input_mean_, b.input_mean_)
     np.testing.assert_array_equal(a.predict(X), b.predict(other))
+
+
+def test_a_lag_table_whose_newest_lags_the_decoder_drops_warns():
+    # Given a plain lag table (sktime's make_reduction, skforecast), the
+    # decoder's step held the newest lag, unread: R² -0.7 where MLP scored
+    # 0.98, and not a word.
+    rng = np.random.RandomState(0)
+    lags = rng.normal(size=(80, 6))
+    with pytest.warns(DataLayoutWarning, match=r"X's last horizon=1 step\(s\) hold values "
+                                               r"that differ between samples in channel\(s\) 0"):
+        _fitted(lags, lags[:, -1], horizon=1, n_future_channels=0, max_iter=5)
+
+
+def test_windows_made_for_the_encoder_decoder_do_not_warn():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"y": rng.normal(size=60), "price": rng.normal(size=60)})
+    windows = make_windows(frame, target="y", window=5, horizon=3, future_covariates="price",
+                           future_layout="appended")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        _fitted(windows.X, windows.y, max_iter=5)
 
 
 def test_two_dimensional_layout_matches_three_dimensional():
