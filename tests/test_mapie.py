@@ -118,6 +118,33 @@ def test_split_conformal_classifier_on_sequences_as_rows():
     _assert_nominal(np.mean(sets[np.arange(400), y[500:], 0]), 400, 200)
 
 
+def test_cross_conformal_classifier_on_sequences_of_different_lengths():
+    # A table holds NaN only as missing values, so ragged sequences have no
+    # rows route; MAPIE's cross-conformal classifier fits the model itself
+    # and takes the NaN-padded 3-D array as it is.
+    mapie_classification = pytest.importorskip("mapie.classification")
+    X, _ = _task(600, seed=4)
+    lengths = np.random.RandomState(4).randint(3, 7, size=len(X))
+    for k, n_steps in enumerate(lengths):
+        X[k, n_steps:] = np.nan
+    # The class reads each sequence's own last two steps.
+    last, before = X[np.arange(len(X)), lengths - 1], X[np.arange(len(X)), lengths - 2]
+    y = np.digitize(last[:, 0] + 0.5 * before[:, 1], [-0.7, 0.7])
+    # "aps": the default "lac" leaves a set empty wherever no class reaches
+    # its threshold, which an accurate model's cross-conformal sets often do.
+    conformal = mapie_classification.CrossConformalClassifier(
+        LSTMClassifier(**FAST), confidence_level=CONFIDENCE, conformity_score="aps", cv=3,
+        random_state=0,
+    )
+    conformal.fit_conformalize(X[:400], y[:400])
+    point, sets = conformal.predict_set(X[400:])
+    assert point.shape == (200,) and sets.shape == (200, 3, 1)
+    assert np.mean(point == y[400:]) > 0.9  # each sequence read to its own end
+    se = np.sqrt(CONFIDENCE * (1 - CONFIDENCE) / 200)
+    assert np.mean(sets[np.arange(200), y[400:], 0]) >= CONFIDENCE - 3 * se
+    assert sets[..., 0].sum(axis=1).mean() < 2  # the sets tell classes apart
+
+
 def test_encoder_decoder_names_the_route_for_split_conformal():
     # MAPIE's fitted-model check predicts on one row of n_features_in_
     # values, one step, which an encoder-decoder cannot read: its error now
