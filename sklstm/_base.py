@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import check_positive_int, python_scalar, quoted, underflow_is_zero
+from ._checks import OutOfMemory, check_positive_int, python_scalar, quoted, underflow_is_zero
 from ._fitted_state import (
     check_before_saving, check_head, check_input_statistics, check_layer_arrays,
     check_layer_shapes, load_refusal, load_staged, reads_one_state, replace_state,
@@ -99,16 +99,19 @@ def _same_generator_state(state, other):
 
 
 @contextmanager
-def _copies_of_x_fit_in_memory(action, advice):
-    """Turn NumPy's MemoryError while copying X (reading, standardising,
-    cutting into patches) into a ValueError that names X and what to do."""
+def _arrays_fit_in_memory(what, advice):
+    """Turn NumPy's MemoryError while making ``what`` (copies of X: reading,
+    standardising, cutting into patches; or the outputs of predicting)
+    into a ValueError that names them and what to do. The core's passes
+    name their own arrays (:class:`OutOfMemory`), which pass through."""
     try:
         yield
+    except OutOfMemory:
+        raise
     except MemoryError as exc:
         reason = f" ({exc})" if str(exc) else ""
         raise ValueError(
-            f"{action} makes copies of X larger than this machine can allocate{reason}: "
-            f"{advice}."
+            f"{what} larger than this machine can allocate{reason}: {advice}."
         ) from None
 
 
@@ -1137,7 +1140,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         too_large = ("fit on fewer or shorter sequences, or pass X as float32. The model was "
                      "left unchanged")
         # The data as training reads it: converted, standardised, in patches.
-        with _copies_of_x_fit_in_memory("Fitting", too_large):
+        with _arrays_fit_in_memory("Fitting makes copies of X", too_large):
             view, seqs, Y, loss_name, sample_weight, unrounded = self._prepare(
                 X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes,
                 warm_start=reuse_weights and not incremental,
@@ -1368,31 +1371,47 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             seqs.fill_padding(values, np.nan)
         return seqs.reorder_steps(values)
 
-    def _logits(self, X):
-        """Return (z, sequences) for new X, with the fitted standardisation."""
+    def _logits(self, X, transform=None):
+        """Return (z, sequences) for new X, with the fitted standardisation.
+
+        ``transform``, if given, maps each chunk of samples' logits as it
+        is computed, row by row, to what the caller keeps of them (labels,
+        probabilities, predictions in the targets' units): ``z`` is then
+        its result, and the logits of all samples are never held at once.
+        """
         check_is_fitted(self, "coefs_")
         self._check_architecture("Prediction")
         # Weights set by hand since fit (PyTorch's layout) are checked here.
         network, theta = self._check_fitted_state(history_sized=False)
-        with _copies_of_x_fit_in_memory("Predicting", "predict on fewer sequences at a time"):
+        advice = "predict on fewer sequences at a time"
+        with _arrays_fit_in_memory("Predicting makes copies of X", advice):
             seqs, _ = self._convert_X(X, reset=False)
             seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
             patches = self._patched(seqs, self.patch_length_, self._patch_alignment)
+
+        def checked(z):
+            if not np.all(np.isfinite(z)):
+                raise ValueError(
+                    "The network produced non-finite outputs for this X; its weights or "
+                    "inputs are too large."
+                )
+            return z if transform is None else transform(z)
+
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
         try:
-            z = network.predict(theta, patches.values, patches.lengths)
+            with _arrays_fit_in_memory(
+                f"Predicting on X of shape {patches.values.shape} (in the steps the network "
+                "reads) makes outputs", advice,
+            ):
+                z = network.predict(theta, patches.values, patches.lengths, transform=checked)
         except GateInputOverflow as error:
             raise _named_overflow(error, self.input_mean_, self.input_scale_) from None
-        if not np.all(np.isfinite(z)):
-            raise ValueError(
-                "The network produced non-finite outputs for this X; its weights or "
-                "inputs are too large."
-            )
         return z, seqs
 
-    def _scoring_input(self, X, sample_weight):
-        """Logits, sequences and checked ``sample_weight`` for ``score``."""
-        z, seqs = self._logits(X)
+    def _scoring_input(self, X, sample_weight, transform=None):
+        """Outputs (see :meth:`_logits`), sequences and checked ``sample_weight``
+        for ``score``."""
+        z, seqs = self._logits(X, transform)
         return z, seqs, check_sample_weight(sample_weight, seqs.n_samples, scale_free=True)
 
     def __sklearn_tags__(self):

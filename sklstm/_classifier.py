@@ -1,6 +1,7 @@
 """LSTMClassifier: an LSTM with a logistic or softmax output and log-loss."""
 
 import numbers
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -539,6 +540,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # -- prediction -------------------------------------------------------------
 
+    def _probabilities(self, z, log=False):
+        """``predict_proba``'s (or, ``log``, ``predict_log_proba``'s) values of logits ``z``."""
+        return class_probabilities(z, multilabel=self._multilabel, log=log)
+
     def _decide(self, z):
         """Indices of predicted classes (or a label indicator) from logits.
 
@@ -547,7 +552,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         give equal probabilities, where a decision on the logits could pick
         another class than ``predict_proba``'s argmax (a tie goes to the first).
         """
-        proba = class_probabilities(z, multilabel=self._multilabel)
+        proba = self._probabilities(z)
         if self._multilabel:
             return (proba > 0.5).astype(int)
         return proba.argmax(axis=-1)
@@ -570,8 +575,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             probability of each label. With ``return_sequences=True``:
             (n_samples, n_timesteps, n_classes), NaN at padded steps.
         """
-        z, seqs = self._logits(X)
-        return self._per_step_output(class_probabilities(z, multilabel=self._multilabel), seqs)
+        proba, seqs = self._logits(X, self._probabilities)
+        return self._per_step_output(proba, seqs)
 
     @underflow_is_zero
     @reads_one_state
@@ -586,8 +591,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         log_proba : ndarray of the shape of ``predict_proba(X)``
         """
-        z, seqs = self._logits(X)
-        log_proba = class_probabilities(z, multilabel=self._multilabel, log=True)
+        log_proba, seqs = self._logits(X, partial(self._probabilities, log=True))
         return self._per_step_output(log_proba, seqs)
 
     @underflow_is_zero
@@ -606,12 +610,12 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             sequences of different lengths, a list of 1-D arrays, one per
             sequence, of its real length.
         """
-        z, seqs = self._logits(X)
-        return self._labels_of(z, seqs)
+        decided, seqs = self._logits(X, self._decide)
+        return self._labels_of(decided, seqs)
 
-    def _labels_of(self, z, seqs):
-        """Predicted labels, as ``predict`` returns them, from logits ``z``."""
-        decided = self._decide(z)
+    def _labels_of(self, decided, seqs):
+        """Predicted labels, as ``predict`` returns them, from the decisions
+        of :meth:`_decide`."""
         if self._multilabel:
             return decided
         labels = self.classes_[decided]
@@ -637,14 +641,14 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         -------
         score : float
         """
-        z, seqs, sw = self._scoring_input(X, sample_weight)
+        decided, seqs, sw = self._scoring_input(X, sample_weight, self._decide)
         # The labels are held to fit's rules: a masked array, None or NaN
         # among them is refused here too, naming the sample.
         labels, mask = self._labels(y, seqs, warn=False)
         self._check_fitted_label_form(labels if mask is None else labels[mask])
         if not self.return_sequences:
-            return float(accuracy_score(labels, self._labels_of(z, seqs), sample_weight=sw))
-        predicted = self.classes_[self._decide(z)]
+            return float(accuracy_score(labels, self._labels_of(decided, seqs), sample_weight=sw))
+        predicted = self.classes_[decided]
         mask, step_w = seqs.real_step_weights(sw)
         return float(accuracy_score(labels[mask], predicted[mask], sample_weight=step_w))
 

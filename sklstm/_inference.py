@@ -116,7 +116,7 @@ def chunk_slices(n_samples, row_bytes, working_memory=None):
     return _chunks(n_samples, chunk_n_samples(row_bytes, n_samples, working_memory))
 
 
-def in_chunks(compute, n_samples, row_bytes, working_memory=None):
+def in_chunks(compute, n_samples, row_bytes, working_memory=None, transform=None):
     """``compute(rows)`` over chunks of samples, assembled along the first axis.
 
     Parameters
@@ -130,6 +130,10 @@ def in_chunks(compute, n_samples, row_bytes, working_memory=None):
         Working memory ``compute`` needs per sample, in bytes.
     working_memory : float, optional
         MiB a chunk may use; ``sklearn.get_config()["working_memory"]`` when None.
+    transform : callable, optional
+        Applied to each chunk's result as it is computed, row by row:
+        what the caller keeps of it (labels of logits, say), so that the
+        results of all samples are never held at once.
 
     Returns
     -------
@@ -138,13 +142,15 @@ def in_chunks(compute, n_samples, row_bytes, working_memory=None):
     out = None
     for rows in chunk_slices(n_samples, row_bytes, working_memory):
         part = compute(rows)
+        if transform is not None:
+            part = transform(part)
         if out is None:
             out = np.empty((n_samples, *part.shape[1:]), dtype=part.dtype)
         out[rows] = part
     return out
 
 
-def predict_logits(theta, X, lengths, network, *, working_memory=None):
+def predict_logits(theta, X, lengths, network, *, working_memory=None, transform=None):
     """Network output before the output activation, without a backward cache.
 
     Parameters
@@ -160,13 +166,16 @@ def predict_logits(theta, X, lengths, network, *, working_memory=None):
     working_memory : float, optional
         MiB a chunk of samples may use; ``sklearn.get_config()["working_memory"]``
         when None.
+    transform : callable, optional
+        Applied to each chunk's logits, row by row (see :func:`in_chunks`).
 
     Returns
     -------
     z : ndarray of shape (n_samples, n_outputs), or (n_samples, n_timesteps, n_outputs) \
             for many-to-many
         ``forward_logits(theta, X, lengths, network)[0]`` of
-        :mod:`sklstm._loss`, to rounding (module docstring).
+        :mod:`sklstm._loss`, to rounding (module docstring); mapped by
+        ``transform`` if given.
     """
     layers, coef, intercept = network.layout.unpack(theta)
     # packed once for every chunk
@@ -184,4 +193,4 @@ def predict_logits(theta, X, lengths, network, *, working_memory=None):
         )
         return dense_output(hidden, coef, intercept)
 
-    return in_chunks(logits_of, X.shape[0], row_bytes, working_memory)
+    return in_chunks(logits_of, X.shape[0], row_bytes, working_memory, transform)

@@ -235,15 +235,17 @@ class Network:
         hidden, cache = run
         return dense_output(hidden, coef, intercept), hidden, cache
 
-    def predict(self, theta, X, lengths):
+    def predict(self, theta, X, lengths, *, transform=None):
         """Logits alone, through the forward-only pass in chunks of samples.
 
         Equal to ``forward(theta, X, lengths)[0]``, with no backward cache
-        (see :func:`sklstm._inference.predict_logits`).
+        (see :func:`sklstm._inference.predict_logits`); each chunk's mapped
+        by ``transform``, row by row, if given.
         """
         if not np.isfinite(theta).all():
-            return self._nan_logits(X)
-        return predict_logits(theta, X, lengths, self)
+            z = self._nan_logits(X)
+            return z if transform is None else transform(z)
+        return predict_logits(theta, X, lengths, self, transform=transform)
 
     def _nan_logits(self, X):
         """NaN logits of the shape :meth:`forward` gives for ``X``."""

@@ -542,12 +542,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             (n_samples, n_timesteps, n_outputs), NaN at padded steps. In the
             dtype of the model's weights.
         """
-        z, seqs = self._logits(X)
-        return self._predictions(z, seqs)
+        predicted, seqs = self._logits(X, self._point_in_units)
+        return self._as_predicted(predicted, seqs, output_axis=-1)
 
-    def _predictions(self, z, seqs):
-        """Predictions, as ``predict`` returns them, from the network's outputs ``z``."""
-        return self._as_predicted(self._natural_units(self._point(z)), seqs, output_axis=-1)
+    def _point_in_units(self, z):
+        """Point predictions (..., n_outputs) in the targets' units, from the
+        network's outputs ``z``."""
+        return self._natural_units(self._point(z))
 
     def _has_quantile_loss(self):
         # A fitted model offers what it was fitted with (quantiles_; a loss
@@ -583,8 +584,9 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
             or (n_samples, n_timesteps, n_outputs, n_quantiles), NaN at
             padded steps.
         """
-        z, seqs = self._logits(X)
-        q = self._natural_units(self._quantile_blocks(z), per_quantile=True)
+        q, seqs = self._logits(
+            X, lambda z: self._natural_units(self._quantile_blocks(z), per_quantile=True)
+        )
         return self._as_predicted(q, seqs, output_axis=-2)
 
     @underflow_is_zero
@@ -608,7 +610,7 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         -------
         score : float
         """
-        z, seqs, sw = self._scoring_input(X, sample_weight)
+        predicted, seqs, sw = self._scoring_input(X, sample_weight, self._point_in_units)
         # The targets are held to fit's rules, so that a masked array, text or
         # dates are refused here too, not scored as they come.
         Y = check_sequence_targets(y, seqs, self.return_sequences, numeric=True,
@@ -619,9 +621,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"{self.n_outputs_}."
             )
         if not self.return_sequences:
-            predicted = self._predictions(z, seqs)
             return _r2(Y, predicted.reshape(len(Y), -1), sw)
-        return _masked_r2(Y, self._natural_units(self._point(z)), seqs, sw)
+        return _masked_r2(Y, predicted, seqs, sw)
 
     def __setstate__(self, state):
         # Models saved before scale_targets and the quantile loss existed

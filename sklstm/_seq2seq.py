@@ -261,13 +261,14 @@ class EncoderDecoder:
         repeated = np.broadcast_to(context[:, None], (*future.shape[:2], context.shape[1]))
         return np.concatenate([future, repeated], axis=2)
 
-    def predict(self, theta, X, lengths, *, working_memory=None):
+    def predict(self, theta, X, lengths, *, working_memory=None, transform=None):
         """Logits alone, :meth:`forward`'s ``z``, without a backward cache.
 
         The encoder and the decoder run the core's forward-only pass
         (:func:`~sklstm._lstm.lstm_predict`) over chunks of samples bounded
         by scikit-learn's ``working_memory`` (see :mod:`sklstm._inference`).
-        Equal to ``forward(theta, X, lengths)[0]`` to rounding.
+        Equal to ``forward(theta, X, lengths)[0]`` to rounding; each
+        chunk's mapped by ``transform``, row by row, if given.
 
         NaN logits for non-finite weights or states, as :meth:`forward`'s.
         Where the gate inputs may overflow (inputs or weights near the
@@ -278,7 +279,8 @@ class EncoderDecoder:
         if lengths is not None:
             raise ValueError("The encoder-decoder needs sequences of equal length.")
         if not np.isfinite(theta).all():
-            return self._nan_logits(X)
+            z = self._nan_logits(X)
+            return z if transform is None else transform(z)
         encoder, decoder, coef, intercept = self._split(theta)
         # packed once for every chunk
         encoder, decoder = (kernel_layers(layers, X.dtype) for layers in (encoder, decoder))
@@ -308,7 +310,7 @@ class EncoderDecoder:
                 hidden = lstm_predict(U, decoder, h0=h0, c0=c0, return_sequences=True)
             return dense_output(hidden, coef, intercept).reshape(len(U), -1)
 
-        return in_chunks(logits_of, len(X), row_bytes, working_memory)
+        return in_chunks(logits_of, len(X), row_bytes, working_memory, transform)
 
     def training_row_bytes(self, X):
         """Bytes per sample of :meth:`forward` and :meth:`backward` on ``X``

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
 
@@ -299,9 +300,11 @@ def test_chunk_n_samples():
         assert chunk_n_samples(2**20, 100) == 3
 
 
-def _today(self, theta, X, lengths):
-    """Prediction logits through the training forward pass, as before chunking."""
-    return forward_logits(theta, X, lengths, self)[0]
+def _today(self, theta, X, lengths, transform=None):
+    """Prediction logits through the training forward pass, as before chunking
+    (and before the outputs were post-processed chunk by chunk)."""
+    z = forward_logits(theta, X, lengths, self)[0]
+    return z if transform is None else transform(z)
 
 
 def _ragged(rng, n=9, F=2, T=7):
@@ -391,6 +394,31 @@ def test_float32_per_step_predictions_stay_float32():
     assert np.isnan(pred[padded_steps]).all() and np.isfinite(pred[~padded_steps]).all()
     clf, _ = _fitted(LSTMClassifier, seqs, True, dtype=np.float32)
     assert clf.predict_proba(X32).dtype == np.float32
+
+
+def test_outputs_are_post_processed_chunk_by_chunk(peak_bytes):
+    # predict computed the softmax of every sample's 50 logits, or all 19
+    # quantiles, before keeping one label or value per sample: 30 times X's
+    # size at a working_memory of 4 MiB.
+    rng = np.random.default_rng(15)
+    X_train = rng.normal(size=(64, 5, 1))
+    levels = tuple(np.round(np.linspace(0.05, 0.95, 19), 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        quantile = LSTMRegressor((4,), loss="quantile", quantiles=levels, max_iter=1,
+                                 random_state=0).fit(X_train, X_train[:, -1, 0])
+        classifier = LSTMClassifier((4,), max_iter=1, random_state=0).fit(
+            X_train, np.arange(64) % 50)
+    X = rng.normal(size=(100_000, 5, 1))  # 3.8 MiB; the logits of 50 classes, 38 MiB
+    with config_context(working_memory=4):
+        for predict in (quantile.predict, classifier.predict):
+            assert peak_bytes(lambda: predict(X)) < 4 * 2**20 + 3 * X.nbytes
+        # Each chunk's post-processing is the whole batch's, row by row.
+        head = X[:500]
+        assert_array_equal(classifier.predict(head),
+                           classifier.classes_[classifier.predict_proba(head).argmax(axis=1)])
+        middle = int(np.flatnonzero(np.isclose(quantile.quantiles_, 0.5))[0])
+        assert_array_equal(quantile.predict(head), quantile.predict_quantiles(head)[:, middle])
 
 
 @pytest.mark.parametrize("pass_states", [False, True])

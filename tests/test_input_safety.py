@@ -853,6 +853,26 @@ def test_copies_of_x_too_large_for_memory_name_x(monkeypatch, where):
     assert_array_equal(model.predict(X), before)
 
 
+@pytest.mark.parametrize("method", ["predict", "score"])
+def test_outputs_too_large_for_memory_name_x(monkeypatch, method):
+    # The outputs of predicting (a buffer of every sample's, or what the
+    # output's post-processing makes: all quantiles, the softmax) raised
+    # NumPy's MemoryError naming an array shape.
+    import sklstm._inference
+
+    model, X, y, before, out_of_memory = _small_fit_and_out_of_memory(
+        "Unable to allocate 2.95 GiB for an array with shape (20000, 200, 99)")
+    monkeypatch.setattr(sklstm._inference, "dense_output", out_of_memory)
+    call = model.predict if method == "predict" else lambda X: model.score(X, y)
+    with pytest.raises(ValueError, match=r"^Predicting on X of shape \(4, 3, 1\) \(in the steps "
+                                         r"the network reads\) makes outputs larger than this "
+                                         r"machine can allocate \(Unable to allocate 2\.95 GiB.*"
+                                         r"\): predict on fewer sequences at a time\.$"):
+        call(X)
+    monkeypatch.undo()
+    assert_array_equal(model.predict(X), before)
+
+
 def test_channels_first_leaves_one_dimensional_items_univariate():
     # data_format names the axes of 2-D items; 1-D items were transposed into
     # one step of T channels (equal lengths) or refused as channel counts.
