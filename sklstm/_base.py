@@ -115,6 +115,17 @@ def _arrays_fit_in_memory(what, advice):
         ) from None
 
 
+def _made_from(seqs, X):
+    """Whether ``seqs.values`` is a copy that reading ``X`` made, which
+    nothing else holds: the padded array of a list, or an array that shares
+    no memory with X's (padding, a transposition or reordered columns).
+    Other containers may lend their memory (a DataFrame's blocks, an object
+    exporting ``__array__``): not known to be copies."""
+    if seqs.from_list:
+        return True
+    return isinstance(X, np.ndarray) and not np.may_share_memory(seqs.values, X)
+
+
 def _check_columns(estimator, X, *, reset):
     """scikit-learn's record (``reset``) or check of a table's column count
     and names, its errors raised from here with its own words: the
@@ -546,16 +557,21 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return int(self.n_channels), int(self.n_exog)
 
     @staticmethod
-    def _standardised(seqs, mean, scale, dtype):
+    def _standardised(seqs, mean, scale, dtype, *, overwrite=False):
         """Apply per-channel standardisation in ``dtype``; padded steps stay zero.
 
         ``(X - mean) / scale`` in NumPy's dtype for the three (float64 for
         fitted statistics), rounded once to ``dtype``: in place where both
         are float64, else a chunk of sequences at a time. Temporaries of
         the whole X took twice its size (four times a float32 X's) beyond
-        the result.
+        the result. ``overwrite``: whether ``seqs.values`` may hold the
+        result, where it has ``dtype`` (a copy of X that nothing else
+        reads), instead of a new array of X's size.
         """
-        values = np.empty(seqs.values.shape, dtype=dtype)
+        if overwrite and seqs.values.dtype == dtype:
+            values = seqs.values
+        else:
+            values = np.empty(seqs.values.shape, dtype=dtype)
         with np.errstate(over="ignore"):  # reported below, with the value's place
             if values.dtype == np.result_type(seqs.values, mean, scale) == np.float64:
                 np.subtract(seqs.values, mean, out=values)
@@ -1386,7 +1402,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         advice = "predict on fewer sequences at a time"
         with _arrays_fit_in_memory("Predicting makes copies of X", advice):
             seqs, _ = self._convert_X(X, reset=False)
-            seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype)
+            seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype,
+                                      overwrite=_made_from(seqs, X))
             patches = self._patched(seqs, self.patch_length_, self._patch_alignment)
 
         def checked(z):
