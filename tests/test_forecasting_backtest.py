@@ -212,6 +212,23 @@ def test_backtest_does_not_change_the_forecaster(make):
     pd.testing.assert_series_equal(fitted.predict(3), before)
 
 
+def test_backtest_too_large_for_memory_names_its_origins(make, monkeypatch):
+    # Its windows (every origin's at once) raised NumPy's MemoryError,
+    # naming an array of (n_origins, window, n_channels).
+    import sklstm.forecasting._backtest as backtest_module
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 194. MiB for an array with shape (397997, 64, 1)")
+
+    forecaster = make(RecursiveForecaster, window=3)
+    y = noisy()["y"]
+    monkeypatch.setattr(backtest_module, "observed_targets", out_of_memory)
+    with pytest.raises(ValueError, match=r"^backtest's 10 origins of 3 step\(s\) do not fit in "
+                                         r"memory \(Unable to allocate 194\. MiB.*\): forecast "
+                                         r"from fewer origins \(a larger step= or initial=\)"):
+        backtest(forecaster, y, initial=50, horizon=3)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [

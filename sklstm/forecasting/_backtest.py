@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._checks import quoted_label, underflow_is_zero
+from .._checks import OutOfMemory, quoted_label, underflow_is_zero
 from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
 from ..exceptions import TooFewCalibrationErrors
 from ._columns import (
@@ -330,15 +330,27 @@ def backtest(
                 ) from None
         return fold_model.targets_, bounds
 
-    pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize,
-                                        caller="backtest")
-    targets = summaries[0][0]
-    truth = observed_targets(frame, targets, origins, offsets)
-    bounds = None
-    if coverage is not None:
-        bounds = np.concatenate([fold_bounds for _, fold_bounds in summaries])
-        bounds = bounds[..., 0], bounds[..., 1]
-    return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
+    try:
+        pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize,
+                                            caller="backtest")
+        targets = summaries[0][0]
+        truth = observed_targets(frame, targets, origins, offsets)
+        bounds = None
+        if coverage is not None:
+            bounds = np.concatenate([fold_bounds for _, fold_bounds in summaries])
+            bounds = bounds[..., 0], bounds[..., 1]
+        return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
+    except OutOfMemory:  # a fold's fit or forecast names its own arrays
+        raise
+    except MemoryError as exc:
+        # A fold's windows, forecasts and the result tables grow with the
+        # origins; NumPy's message names an array the caller never asked for.
+        reason = f" ({exc})" if str(exc) else ""
+        raise ValueError(
+            f"backtest's {len(origins)} origins of {horizon} step(s) do not fit in "
+            f"memory{reason}: forecast from fewer origins (a larger step= or initial=) "
+            "or fewer steps."
+        ) from None
 
 
 def _refuse_missing_fit_rows(frame, columns, folds):
