@@ -568,8 +568,20 @@ def test_a_recursive_origin_keeps_the_steps_before_a_nan_it_reads_later(flat_lin
     df.loc[33, "f"] = np.nan
     forecaster = RecursiveForecaster(flat_linear(), window=3, target="y",
                                      future_covariates="f", dropna=True, calibration=None)
-    result = backtest(forecaster, df, initial=30, step=1, horizon=3)
+    # NaN forecasts were returned without a word, and a mean of the errors
+    # per step averaged different folds at each step.
+    with pytest.warns(UserWarning, match=r"^backtest: \d+ of 24 forecasts are NaN") as caught:
+        result = backtest(forecaster, df, initial=30, step=1, horizon=3)
     forecasts = result.forecasts.pivot(index="origin", columns="step", values="y_pred")
+    per_step = forecasts.notna().sum(axis=0)
+    assert (f"backtest: {int(forecasts.isna().to_numpy().sum())} of 24 forecasts are NaN"
+            in str(caught[0].message))
+    assert (f"averages {per_step.min()} to {per_step.max()} of the 8 folds"
+            in str(caught[0].message))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        backtest(forecaster, df.fillna(0.0), initial=30, step=1, horizon=3)
+    assert not [w for w in caught if "forecasts are NaN" in str(w.message)]
     reached = {30: 2, 31: 1, 32: 0}  # steps before the one reading row 33
     for origin, n_steps in reached.items():
         row = forecasts.loc[origin].to_numpy()

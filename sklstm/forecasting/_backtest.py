@@ -21,6 +21,7 @@ from sklearn.base import clone
 
 from .._checks import OutOfMemory, quoted_label, underflow_is_zero
 from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
+from .._warnings import warn
 from ..exceptions import TooFewCalibrationErrors
 from ._columns import (
     _names, as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
@@ -224,7 +225,9 @@ def backtest(
     result : BacktestResult
         ``result.forecasts`` (one row per fold, step and target) and
         ``result.errors`` (truth - forecast, one row per fold, one column
-        per step).
+        per step). A fold whose history or future covariates hold a
+        missing value in the rows a forecast reads forecasts NaN from the
+        first step that reads it, and a UserWarning gives the counts.
 
     Examples
     --------
@@ -334,6 +337,7 @@ def backtest(
         pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize,
                                             caller="backtest")
         targets = summaries[0][0]
+        _warn_of_missing_forecasts(pred)
         truth = observed_targets(frame, targets, origins, offsets)
         bounds = None
         if coverage is not None:
@@ -351,6 +355,27 @@ def backtest(
             f"memory{reason}: forecast from fewer origins (a larger step= or initial=) "
             "or fewer steps."
         ) from None
+
+
+def _warn_of_missing_forecasts(pred):
+    """Warn, with counts, where folds could not forecast (NaN): their errors
+    are NaN, and a mean of ``errors`` per step averages other folds at each.
+
+    pred : ndarray of shape (n_origins, n_steps, n_targets)
+    """
+    missing = np.isnan(pred)
+    if not missing.any():
+        return
+    per_step = (~missing.any(axis=2)).sum(axis=0)  # folds with a forecast, per step
+    warn(
+        f"backtest: {int(missing.sum())} of {missing.size} forecasts are NaN, from folds "
+        "whose history or future covariates hold a missing value in the rows a forecast "
+        "reads (a forecaster with dropna=True fits around them, but forecasts from whole "
+        "windows only). Their errors are NaN: a mean of result.errors per step averages "
+        f"{per_step.min()} to {per_step.max()} of the {len(pred)} folds. Fill the missing "
+        "values to forecast from every origin.",
+        UserWarning,
+    )
 
 
 def _refuse_missing_fit_rows(frame, columns, folds):
