@@ -1229,7 +1229,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         values = column_values(history, columns)
         check_finite(
             np.where(self._read_in_history(len(values), n_steps), values, 0.0), columns,
-            history.index, where=" in the history predict starts from", nan_hint=".",
+            history.index, where=" in the history predict starts from",
+            # A dropna=True fit takes such a history (its last window need
+            # not be whole); its forecast cannot.
+            nan_hint=": a forecast reads whole windows. Fill it (history=data.interpolate(), "
+                     "say) or pass a history= that ends before it.",
         )
         first = self._setup.transform.n_consumed
         raw = values[:, :n_targets]
