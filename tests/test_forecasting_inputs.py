@@ -1224,6 +1224,25 @@ def test_an_index_with_no_freq_is_described_truly():
         make_windows(y[:2], window=1)
 
 
+@pytest.mark.parametrize("cls", FORECASTERS)
+@pytest.mark.parametrize("months, day", [(1, 15), (3, 10), (12, 20)])
+def test_a_month_grid_on_any_day_is_its_frequency(make, cls, months, day):
+    # pandas infers month grids on their first or last day only: data dated
+    # on the 15th, its freq lost in a file, was refused, with the advice to
+    # resample it onto another day.
+    grid = pd.date_range(f"2001-01-{day}", periods=30, freq=pd.DateOffset(months=months))
+    y = pd.Series(np.arange(30.0) % 4, index=pd.DatetimeIndex(list(grid)), name="y")
+    assert y.index.freq is None
+    forecast = make(cls, window=4).fit(y).predict(2)
+    expected = pd.date_range(grid[-1], periods=3, freq=pd.DateOffset(months=months))[1:]
+    assert_array_equal(forecast.index, expected)
+    assert make_windows(y, window=4).origins.equals(y.index[3:-1])
+    # One day off the grid is no month grid.
+    uneven = y.index.delete(7).insert(7, y.index[7] + pd.Timedelta("1D"))
+    with pytest.raises(ValueError, match="no freq and none can be inferred"):
+        make(cls, window=4).fit(y.set_axis(uneven))
+
+
 def _with_blank_second_level(frame):
     """``frame`` with columns ('y', ''), ('c', ''), ...: as after a pivot or an agg."""
     return frame.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in frame.columns]), axis=1)

@@ -251,6 +251,24 @@ def _absolute_step(index):
     return pd.offsets.Nano(nanos)
 
 
+def _calendar_month_step(index):
+    """``pd.DateOffset(months=k)`` for a tz-naive DatetimeIndex on one day
+    of the month and one time of day, ``k`` months apart, or None.
+
+    :func:`pandas.infer_freq` names month grids by their first or last day
+    only: monthly data dated on the 15th (read from a file, freq lost) had
+    no frequency, and the advice was to resample it onto another day.
+    """
+    if index.tz is not None or len(index) < 3:
+        return None
+    if len(np.unique(index.day)) != 1 or len(np.unique((index - index.normalize()).asi8)) != 1:
+        return None
+    steps = np.unique(np.diff(index.year * 12 + index.month))
+    if len(steps) != 1 or steps[0] < 1:
+        return None
+    return pd.DateOffset(months=int(steps[0]))
+
+
 def _grid_break(labels, freq):
     """Where ``labels`` first leave the grid of ``freq`` from ``labels[0]``,
     as words for a message, or None if they follow it.
@@ -380,6 +398,8 @@ def _datetime_freq(index):
         _check_inferred_grid(index, to_offset(freq))
         return to_offset(freq)
     step = _absolute_step(index)
+    if step is None:
+        step = _calendar_month_step(index)
     if step is not None:
         return step
     guess, missing = _missing_datetimes(index) if len(index) >= 3 else (None, None)
