@@ -369,7 +369,9 @@ def test_unknown_column_and_two_roles():
         make_windows(df, target="y", window=2, past_covariates="y")
     with pytest.raises(ValueError, match="listed twice"):
         make_windows(df, target="y", window=2, future_covariates=["x", "x"])
-    with pytest.raises(ValueError, match="target is required"):
+    # The columns to choose from are named.
+    with pytest.raises(ValueError, match=r"target is required when data is a DataFrame: name "
+                                         r"the column\(s\) to forecast among \['y', 'x'\]"):
         make_windows(df, window=2)
 
 

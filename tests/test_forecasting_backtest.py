@@ -395,6 +395,12 @@ def test_score_refuses_data_off_the_fitted_time_axis(cls, make):
         forecaster.score(df.iloc[70:].tz_localize("UTC"))
     with pytest.raises(ValueError, match=r"score needs the target column\(s\) \['y'\]"):
         forecaster.score(df.iloc[70:][["f"]])
+    # Named as predict's, with predict's argument.
+    with pytest.raises(ValueError, match=r"^score needs finite future covariates at .*Missing: "
+                                         r"'f' \(no such column\) in data\.$"):
+        forecaster.score(df.iloc[70:][["y"]])
+    with pytest.raises(ValueError, match=r"^data has several columns named 'f'"):
+        forecaster.score(pd.concat([df.iloc[70:], df.iloc[70:][["f"]]], axis=1))
     assert forecaster.score(df.iloc[70:]) == before
 
 

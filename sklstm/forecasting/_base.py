@@ -1020,7 +1020,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 raise MemoryError  # NumPy would say "array is too big" in its own terms
             if check_steps is not None:
                 check_steps(n_steps)
-            lookback, lead, raw = self._model_arrays(history, future, n_steps)
+            lookback, lead, raw = self._model_arrays(history, future, n_steps, method)
             origin = np.array([len(lookback) - 1])
             pred = self._forecast(lookback, lead, raw, origin, n_steps)[0]
         except MemoryError:
@@ -1147,10 +1147,12 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         tz = fitted.tz if isinstance(fitted, pd.DatetimeIndex) else None
         check_on_axis(index, self.freq_, tz, what, consecutive=consecutive, last=last)
 
-    def _future_values(self, future, index, read):
+    def _future_values(self, future, index, read, method="predict"):
         """Future covariates at the ``n_steps = len(read)`` labels after
         ``index``, of which those where the mask ``read`` is True must be
         given; the others, which the forecast does not read, are 0.
+        ``method`` names the public call in messages (``score`` reads them
+        from its ``data``).
 
         Returns an array of shape (n_steps, n_future_covariates).
         """
@@ -1166,6 +1168,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             )
         if not columns or n_steps == 0:
             return np.empty((n_steps, len(columns)))
+        argument = "data" if method == "score" else "future"
         labels = future_labels(index, self.freq_, 0, n_steps)
         needed = labels[read]
         span = (f"the {n_steps} step(s) after the history, {listed(labels)}" if read.all()
@@ -1173,8 +1176,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 "history")
         if future is None:
             raise ValueError(
-                f"predict needs the future covariates {quoted_label(list(columns))} at {span}; "
-                f"pass them as predict(future=DataFrame indexed by those labels)."
+                f"{method} needs the future covariates {quoted_label(list(columns))} at {span}; "
+                f"pass them as {method}(future=DataFrame indexed by those labels)."
             )
         if isinstance(future, pd.Series):
             future = future.to_frame()
@@ -1184,13 +1187,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         repeated = repeated_labels(future.columns, columns)
         if repeated:
             raise ValueError(
-                f"future has several columns named {quoted_label(repeated[0])}, a future "
+                f"{argument} has several columns named {quoted_label(repeated[0])}, a future "
                 "covariate: keep one.")
-        self._check_axis(future.index, "future", consecutive=False)
+        self._check_axis(future.index, argument, consecutive=False)
         present = [name for name in columns if name in future.columns]
         # One reindex of every column read: a label absent from future is NaN.
         values = pd.DataFrame(
-            column_values(future, present, "future"), index=future.index
+            column_values(future, present, argument), index=future.index
         ).reindex(labels).to_numpy()
         problems = []
         blocks = iter(values.T)  # the columns of present, in order
@@ -1207,13 +1210,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 problems.append(f"{quoted_label(name)} at {listed(infinite)} (infinite)")
         if problems:
             raise ValueError(
-                f"predict needs finite future covariates at {span}. Missing: "
-                f"{'; '.join(problems)}."
+                f"{method} needs finite future covariates at {span}. Missing: "
+                f"{'; '.join(problems)}{' in data' if argument == 'data' else ''}."
             )
         # A new array: pandas' own (copy-on-write) is read-only.
         return np.where(read[:, None], values, 0.0)
 
-    def _model_arrays(self, history, future, n_steps):
+    def _model_arrays(self, history, future, n_steps, method="predict"):
         """Arrays in model units for the windows of a forecast of ``n_steps``
         from the end of ``history``.
 
@@ -1241,7 +1244,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         lookback[:, :n_targets] = self._to_model_units(raw, history.index)
         lead = np.vstack(
             [values[first:, n_lookback:],
-             self._future_values(future, history.index, self._read_after_origin(n_steps))]
+             self._future_values(future, history.index, self._read_after_origin(n_steps),
+                                 method)]
         )
         return lookback, lead, raw
 

@@ -79,7 +79,10 @@ def as_frame(data, target, *, what=None):
             f"{type(data).__name__}."
         )
     if target is None:
-        raise ValueError("target is required when data is a DataFrame.")
+        raise ValueError(
+            "target is required when data is a DataFrame: name the column(s) to forecast "
+            f"among {quoted_label(list(data.columns))}."
+        )
     return data, target
 
 
