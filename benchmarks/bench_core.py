@@ -15,7 +15,10 @@ sections, chosen with ``--sections`` (all by default):
   encoder-decoder's prediction and its training forward pass on the same
   sequences read as windows and a horizon of ``MEMORY_HORIZON`` steps; and
   the peak of ``LSTMRegressor.fit`` on them (float64 and float32, Adam and
-  L-BFGS, the latter also within a ``working_memory`` of 16 MiB);
+  L-BFGS, the latter also within a ``working_memory`` of 16 MiB); and the
+  estimators' read paths where post-processing the outputs (a 50-class
+  softmax, 19 quantiles) or reading X (padded, a list, channels first)
+  used to cost several times the input (``bench_read_paths``);
 - ``fit``: a full ``LSTMRegressor(solver="adam").fit`` against the same
   PyTorch training loop: same data, architecture, Adam settings, batch
   size, epochs (``FIT_EPOCHS``, over ``FIT_BATCHES`` batches, shuffled
@@ -89,7 +92,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _cli import positive_int  # noqa: E402
 from _memory import traced_peak  # noqa: E402
-from sklstm import LSTMRegressor
+from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._inference import predict_logits
 from sklstm._loss import Network, forward_logits
 from sklstm.core import draw_dropout_masks, lstm_backward, lstm_forward
@@ -372,6 +375,55 @@ def bench_memory(args):
         "adam, 1 epoch, float32 X": fitting(X32, max_iter=1),
         "lbfgs, 2 iterations": fitting(X, solver="lbfgs", max_iter=2),
         "lbfgs, 2 iterations, 16 MiB": fitting(X, 16, solver="lbfgs", max_iter=2),
+    })
+    bench_read_paths()
+
+
+def bench_read_paths():
+    """Peaks of the estimators' read paths where the outputs' post-processing
+    (a softmax, every quantile) or reading X (padding, a list, channels
+    first) once took several times the input beyond the network's chunks."""
+    rng = np.random.default_rng(2)
+    X_train = rng.normal(size=(64, 5, 1))
+    levels = tuple(np.round(np.linspace(0.05, 0.95, 19), 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        classifier = LSTMClassifier((4,), max_iter=1, random_state=0).fit(
+            X_train, np.arange(64) % 50)
+        quantile = LSTMRegressor((4,), loss="quantile", quantiles=levels, max_iter=1,
+                                 random_state=0).fit(X_train, X_train[:, -1, 0])
+    short = rng.normal(size=(200_000, 5, 1))
+
+    def within(working_memory, fn):
+        def run():
+            with config_context(working_memory=working_memory):
+                fn()
+        return run
+
+    print(f"\nread paths, working_memory=4 MiB: X of shape {short.shape} float64, "
+          f"{short.nbytes / 2**20:.1f} MiB, H=4")
+    _memory_table({
+        "50-class LSTMClassifier.predict": (within(4, lambda: classifier.predict(short)), short),
+        "19-quantile LSTMRegressor.predict": (within(4, lambda: quantile.predict(short)), short),
+    })
+    X = rng.normal(size=(50_000, 50, 2))
+    padded = X.copy()
+    padded[::2, -5:] = np.nan
+    channels_first = np.ascontiguousarray(X.transpose(0, 2, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = LSTMRegressor((8,), patch_length=1, max_iter=1, random_state=0).fit(
+            X[:64], X[:64, -1, 0])
+        transposed = LSTMRegressor((8,), patch_length=1, max_iter=1, random_state=0,
+                                   data_format="channels_first").fit(
+            channels_first[:64], X[:64, -1, 0])
+    print(f"\nread paths, working_memory=16 MiB: X of shape {X.shape} float64, "
+          f"{X.nbytes / 2**20:.1f} MiB, H=8")
+    _memory_table({
+        "LSTMRegressor.predict, 3-D": (within(16, lambda: plain.predict(X)), X),
+        "the same, NaN-padded": (within(16, lambda: plain.predict(padded)), X),
+        "the same, a list of arrays": (within(16, lambda: plain.predict(list(X))), X),
+        "the same, channels first": (within(16, lambda: transposed.predict(channels_first)), X),
     })
 
 
