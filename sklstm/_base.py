@@ -24,7 +24,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import OutOfMemory, check_positive_int, python_scalar, quoted, underflow_is_zero
+from ._checks import (
+    arrays_fit_in_memory, check_positive_int, python_scalar, quoted, underflow_is_zero,
+)
 from ._fitted_state import (
     check_before_saving, check_head, check_input_statistics, check_layer_arrays,
     check_layer_shapes, load_refusal, load_staged, reads_one_state, replace_state,
@@ -96,23 +98,6 @@ def _generator_kept_on_failure(random_state):
 def _same_generator_state(state, other):
     """Whether two ``RandomState.get_state()`` tuples are equal."""
     return all(np.array_equal(a, b) for a, b in zip(state, other))
-
-
-@contextmanager
-def _arrays_fit_in_memory(what, advice):
-    """Turn NumPy's MemoryError while making ``what`` (copies of X: reading,
-    standardising, cutting into patches; or the outputs of predicting)
-    into a ValueError that names them and what to do. The core's passes
-    name their own arrays (:class:`OutOfMemory`), which pass through."""
-    try:
-        yield
-    except OutOfMemory:
-        raise
-    except MemoryError as exc:
-        reason = f" ({exc})" if str(exc) else ""
-        raise ValueError(
-            f"{what} larger than this machine can allocate{reason}: {advice}."
-        ) from None
 
 
 def _made_from(seqs, X):
@@ -1156,7 +1141,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         too_large = ("fit on fewer or shorter sequences, or pass X as float32. The model was "
                      "left unchanged")
         # The data as training reads it: converted, standardised, in patches.
-        with _arrays_fit_in_memory("Fitting makes copies of X", too_large):
+        with arrays_fit_in_memory("Fitting makes copies of X", too_large):
             view, seqs, Y, loss_name, sample_weight, unrounded = self._prepare(
                 X, y, sample_weight, fitted, reset=not reuse_weights, classes=classes,
                 warm_start=reuse_weights and not incremental,
@@ -1400,7 +1385,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # Weights set by hand since fit (PyTorch's layout) are checked here.
         network, theta = self._check_fitted_state(history_sized=False)
         advice = "predict on fewer sequences at a time"
-        with _arrays_fit_in_memory("Predicting makes copies of X", advice):
+        with arrays_fit_in_memory("Predicting makes copies of X", advice):
             seqs, _ = self._convert_X(X, reset=False)
             seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype,
                                       overwrite=_made_from(seqs, X))
@@ -1416,7 +1401,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
         try:
-            with _arrays_fit_in_memory(
+            with arrays_fit_in_memory(
                 f"Predicting on X of shape {patches.values.shape} (in the steps the network "
                 "reads) makes outputs", advice,
             ):

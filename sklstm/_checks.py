@@ -181,6 +181,23 @@ def memory_refused(what):
         raise OutOfMemory(f"{what} do not fit in memory: ask for smaller sizes.") from None
 
 
+@contextmanager
+def arrays_fit_in_memory(what, advice):
+    """Turn NumPy's MemoryError while making ``what`` (copies of X, the
+    outputs of predicting, a backtest's forecasts) into a ValueError that
+    names them and what to do. The core's passes name their own arrays
+    (:class:`OutOfMemory`), which pass through."""
+    try:
+        yield
+    except OutOfMemory:
+        raise
+    except MemoryError as exc:
+        reason = f" ({exc})" if str(exc) else ""
+        raise ValueError(
+            f"{what} larger than this machine can allocate{reason}: {advice}."
+        ) from None
+
+
 def underflow_is_zero(function):
     """Decorate an entry point so that NumPy's underflow stays a rounding to
     zero (or a subnormal), as sklstm's arithmetic expects of saturated

@@ -22,7 +22,8 @@ from ._weights import (
     balanced_sample_weight, check_class_weight, check_sample_weight, dict_class_sample_weight,
 )
 from ._validation import (
-    _holds_text, check_declared_classes, check_sequence_targets, label_text, labels_text, listed,
+    _holds_text, check_declared_classes, check_sequence_targets, distinct_labels, label_text,
+    labels_text, listed, unsortable_labels_error,
 )
 
 
@@ -42,11 +43,7 @@ def _check_label_type(labels, name="y", *, padded=False):
         values = np.ravel(labels)
         if isinstance(exc, TypeError) and "not supported between instances" in str(exc):
             # Sorting the classes failed: Python's own words name no argument.
-            kinds = sorted({type(value).__name__ for value in values})
-            raise TypeError(
-                f"{name} mixes labels of several types ({listed(kinds)}), which cannot be sorted "
-                f"into classes: give every label one type, for example {name}.astype(str)."
-            ) from None
+            raise unsortable_labels_error(values, name) from None
         if not str(exc).startswith("Unknown label type"):
             pass  # scikit-learn's message says what to do (bytes, tuples of labels)
         elif values.dtype == object:
@@ -293,9 +290,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 # scikit-learn reads a 2-D y of two values as indicators, and
                 # would train the log-loss on the values themselves; of more
                 # values, as several outputs of classes.
+                held = distinct_labels(labels, "y").tolist()[:10]
                 raise ValueError(
                     "A 2-D y is read as multilabel indicators, one column per label, which "
-                    f"must be 0 or 1; y holds {np.unique(labels).tolist()[:10]}. Several "
+                    f"must be 0 or 1; y holds {held}. Several "
                     "outputs of other classes (multi-output classification) are not "
                     "supported."
                 )

@@ -113,7 +113,9 @@ def _warn_of_unread_values(values, horizon, n_future):
 
     Fillers are one value (``make_windows`` writes 0); values that differ
     between samples are data the model drops without a word, as the newest
-    lags of a plain lag table (sktime's ``make_reduction``, skforecast) are.
+    lags of a plain lag table (sktime's ``make_reduction``, skforecast) are,
+    unless they repeat the window's last step (an ``n_exog`` column, held at
+    every step, which the encoder reads).
 
     values : ndarray of shape (n_samples, window + horizon, n_channels),
         oldest step first.
@@ -121,7 +123,9 @@ def _warn_of_unread_values(values, horizon, n_future):
     unread = values[:, -horizon:, : values.shape[2] - n_future]
     if not unread.size:
         return
-    differing = np.flatnonzero((unread.max(axis=0) != unread.min(axis=0)).any(axis=0))
+    varying = (unread.max(axis=0) != unread.min(axis=0)).any(axis=0)
+    new = (unread != values[:, -horizon - 1 : -horizon, : unread.shape[2]]).any(axis=(0, 1))
+    differing = np.flatnonzero(varying & new)
     if differing.size:
         warn(
             f"X's last horizon={horizon} step(s) hold values that differ between samples "
@@ -160,10 +164,12 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
       steps. The other channels of these steps are not read: fill them with
       one finite value, such as 0 (they are standardised with the rest, so
       a value too large to standardise, 1e39 in float32, is refused).
-      Values there that differ between samples give a
-      :class:`~sklstm.exceptions.DataLayoutWarning` at ``fit``: they are
-      most likely data the model drops, as the newest lags of a plain lag
-      table (sktime's ``make_reduction``, skforecast) would be.
+      Values there that differ between samples (and do not repeat the
+      window's last step, as an ``n_exog`` column does) give a
+      :class:`~sklstm.exceptions.DataLayoutWarning` when a fit starts
+      anew: they are most likely data the model drops, as the newest lags
+      of a plain lag table (sktime's ``make_reduction``, skforecast) would
+      be.
 
     3-D ``X`` of shape (n_samples, window + horizon, n_channels) is this
     layout directly; 2-D ``X`` of shape (n_samples, (window + horizon) *

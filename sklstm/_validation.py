@@ -1954,31 +1954,52 @@ def check_declared_classes(classes):
     if arr.ndim != 1:
         raise ValueError(f"classes must be 1-D, one entry per class, got shape {arr.shape}.")
     _require_labels(arr, None, name="classes")
+    # Sample weights given third, where MLPClassifier takes them, arrive
+    # here: fractional, repeated, or all ones.
+    weights_third = (
+        " partial_fit's third argument is classes, as in SGDClassifier (MLPClassifier's is "
+        "sample_weight): pass weights by keyword, sample_weight=..."
+    )
     fractional = np.flatnonzero(arr != np.round(arr)) if arr.dtype.kind == "f" else []
     if len(fractional):
         k = int(fractional[0])
         raise ValueError(
             f"classes holds {arr[k].item()!r} (entry {k}), a continuous value: class labels "
-            "of floats must be whole numbers, as in y."
+            f"of floats must be whole numbers, as in y.{weights_third}"
         )
-    distinct, counts = np.unique(arr, return_counts=True)
+    distinct, counts = distinct_labels(arr, "classes", return_counts=True)
     if distinct.size < 2:
         raise ValueError(
             f"classes must name at least 2 classes, got {labels_text(distinct)}: a classifier "
-            "tells classes apart."
+            f"tells classes apart.{weights_third if len(arr) > distinct.size else ''}"
         )
     if (counts > 1).any():
-        # Most often sample weights given third, where MLPClassifier takes
-        # them: deduplicated, they would pass as classes and weigh nothing.
         repeated = distinct[np.argmax(counts > 1)]
         first, second = np.flatnonzero(arr == repeated)[:2]
         raise ValueError(
             f"classes holds {label_text(repeated)} twice (entries {first} and {second}): "
-            "name each class once. partial_fit's third argument is classes, as in "
-            "SGDClassifier (MLPClassifier's is sample_weight): pass weights by keyword, "
-            "sample_weight=..."
+            f"name each class once.{weights_third}"
         )
     return arr
+
+
+def unsortable_labels_error(values, name):
+    """The TypeError for labels ``values`` of types that cannot be sorted
+    into classes (bytes and str, say): NumPy's own names no argument."""
+    kinds = sorted({type(value).__name__ for value in np.ravel(values)})
+    return TypeError(
+        f"{name} mixes labels of several types ({listed(kinds)}), which cannot be sorted "
+        f"into classes: give every label one type, for example {name}.astype(str)."
+    )
+
+
+def distinct_labels(values, name, **unique_options):
+    """``np.unique(values, **unique_options)``, its failure to sort labels
+    of several types raised as :func:`unsortable_labels_error`."""
+    try:
+        return np.unique(values, **unique_options)
+    except TypeError:
+        raise unsortable_labels_error(values, name) from None
 
 
 def _is_scalar(value):

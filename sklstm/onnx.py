@@ -1168,7 +1168,7 @@ def _named_x_example():
 def _example_form(X_example, estimator):
     """Return (rank, dtype, n_columns or None) of X_example, checked by predict.
 
-    ``dtype`` is the one predict computes in for X_example: float32 for
+    ``dtype`` is the one predict reads X_example in: float32 for
     float32 values, else float64 (integers, objects, bools, float16), so
     that the graph rounds nothing predict keeps (float32 would merge
     integers beyond 2**24, timestamps or counters, before standardising).
@@ -1223,7 +1223,7 @@ def to_onnx(estimator, X_example, *, target_opset=None):
         sequences give (N, T, n_channels) for any N and T, with trailing
         all-NaN steps as padding ((N, n_channels, T) for a model of
         ``data_format="channels_first"``, padded along the last axis). The
-        input's dtype is the one ``predict`` computes in for ``X_example``:
+        input's dtype is the one ``predict`` reads ``X_example`` in:
         float32 for float32 values (NumPy's, in a list, or float32 columns),
         float64 for anything else (float64, integers, objects, bools,
         float16), so that the graph rounds nothing ``predict`` keeps (float32

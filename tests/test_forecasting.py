@@ -371,7 +371,7 @@ def test_unknown_column_and_two_roles():
         make_windows(df, target="y", window=2, future_covariates=["x", "x"])
     # The columns to choose from are named.
     with pytest.raises(ValueError, match=r"target is required when data is a DataFrame: name "
-                                         r"the column\(s\) to forecast among \['y', 'x'\]"):
+                                         r"the column\(s\) to forecast among 'y', 'x'\."):
         make_windows(df, window=2)
 
 
@@ -1262,8 +1262,14 @@ def test_dropna_still_needs_a_complete_history_and_some_target():
     model.fit(df)
     # The message said what was wrong, not what to do.
     with pytest.raises(ValueError, match=r"'y' has 1 missing.*history predict starts from: a "
-                                         r"forecast reads whole windows\. Fill it \(history="):
+                                         r"forecast reads whole windows\. Fill it \(predict\("
+                                         r"history="):
         model.predict()
+    # score has no history=: it forecasts from the end of the fit data.
+    with pytest.raises(ValueError, match=r"history score starts from: a forecast reads whole "
+                                         r"windows\. score forecasts from the end of the fit "
+                                         r"data: fill it there and refit\."):
+        model.score(ramp(14).iloc[12:])
     assert_allclose(model.predict(history=df.iloc[:11]).to_numpy(), [11.0], atol=1e-8)
     df["y"] = np.nan
     with pytest.raises(ValueError, match="target 'y' has no value to learn from"):

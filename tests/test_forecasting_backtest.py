@@ -223,9 +223,10 @@ def test_backtest_too_large_for_memory_names_its_origins(make, monkeypatch):
     forecaster = make(RecursiveForecaster, window=3)
     y = noisy()["y"]
     monkeypatch.setattr(backtest_module, "observed_targets", out_of_memory)
-    with pytest.raises(ValueError, match=r"^backtest's 10 origins of 3 step\(s\) do not fit in "
-                                         r"memory \(Unable to allocate 194\. MiB.*\): forecast "
-                                         r"from fewer origins \(a larger step= or initial=\)"):
+    with pytest.raises(ValueError, match=r"^backtest's 10 origins of 3 step\(s\) make arrays "
+                                         r"larger than this machine can allocate \(Unable to "
+                                         r"allocate 194\. MiB.*\): forecast from fewer origins "
+                                         r"\(a larger step=\) or fewer steps\.$"):
         backtest(forecaster, y, initial=50, horizon=3)
 
 

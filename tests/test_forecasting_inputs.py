@@ -1243,6 +1243,27 @@ def test_a_month_grid_on_any_day_is_its_frequency(make, cls, months, day):
         make(cls, window=4).fit(y.set_axis(uneven))
 
 
+def test_a_month_grid_after_the_28th_is_no_frequency_and_advice_runs(make):
+    # From the 30th pandas steps to February's 28th and stays there: the
+    # forecast labels were the 28th from then on.
+    days30 = pd.DatetimeIndex([f"2001-{month:02d}-30" for month in range(3, 13)])
+    with pytest.raises(ValueError, match=r"none can be inferred.*df\.asfreq\(pd\.DateOffset\("
+                                         r"months=1\)\)"):
+        make(RecursiveForecaster, window=3).fit(pd.Series(np.arange(10.0), index=days30))
+    grid = pd.DatetimeIndex(list(pd.date_range("2001-01-15", periods=30,
+                                               freq=pd.DateOffset(months=1))))
+    y = pd.Series(np.arange(30.0) % 4, index=grid, name="y")
+    model = make(RecursiveForecaster, window=3).fit(y.iloc[:24])
+    # The advice is code pandas runs: '<DateOffset: months=1>' is no frequency string.
+    with pytest.raises(ValueError, match=r"Insert the missing rows first, e\.g\. with "
+                                         r"\.asfreq\(pd\.DateOffset\(months=1\)\)"):
+        model.predict(1, history=y.drop(y.index[28]))
+    moved = y.index[:-1].append(pd.DatetimeIndex([y.index[-1] + pd.Timedelta("1D")]))
+    with pytest.raises(ValueError, match=r"Move its labels onto the grid .*replace\(day=15\)"):
+        model.predict(1, history=y.set_axis(moved))
+    assert y.drop(y.index[28]).asfreq(pd.DateOffset(months=1)).index.equals(y.index)
+
+
 def _with_blank_second_level(frame):
     """``frame`` with columns ('y', ''), ('c', ''), ...: as after a pivot or an agg."""
     return frame.set_axis(pd.MultiIndex.from_tuples([(c, "") for c in frame.columns]), axis=1)

@@ -634,6 +634,11 @@ def test_sample_weights_given_third_to_partial_fit_are_refused_as_classes():
     with pytest.raises(ValueError, match=r"classes holds 0 twice \(entries 1 and 2\).*"
                                          r"sample_weight=\.\.\."):
         model.partial_fit(X, y, weights)
+    # Weights of one value, or fractional ones, are no classes either.
+    with pytest.raises(ValueError, match=r"at least 2 classes, got \[1\.0\].*sample_weight="):
+        model.partial_fit(X, y, np.ones(8))
+    with pytest.raises(ValueError, match=r"classes holds 0\.2 \(entry 0\).*sample_weight="):
+        model.partial_fit(X, y, np.full(8, 0.2))
     assert_array_equal(model.predict_proba(X), before)
 
 
@@ -641,6 +646,11 @@ def test_labels_of_types_that_cannot_be_sorted_are_named_as_y():
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     with pytest.raises(TypeError, match=r"^y mixes labels of several types \(bytes, str\)"):
         LSTMClassifier(**FAST).fit(X, np.array(["a", b"b", "a"] * 2, dtype=object))
+    with pytest.raises(TypeError, match=r"^y mixes labels of several types \(bytes, str\)"):
+        LSTMClassifier(**FAST).fit(X, np.array([["a", b"b", "a"]] * 6, dtype=object))
+    with pytest.raises(TypeError, match=r"^classes mixes labels of several types"):
+        LSTMClassifier(**dict(FAST, solver="adam")).partial_fit(
+            X, ["a", "b"] * 3, classes=np.array(["a", b"b"], dtype=object))
 
 
 def test_a_memoryview_of_targets_is_read_as_their_array():

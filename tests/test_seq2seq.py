@@ -367,6 +367,12 @@ def test_a_lag_table_whose_newest_lags_the_decoder_drops_warns():
     with pytest.warns(DataLayoutWarning, match=r"X's last horizon=1 step\(s\) hold values "
                                                r"that differ between samples in channel\(s\) 0"):
         _fitted(lags, lags[:, -1], horizon=1, n_future_channels=0, max_iter=5)
+    # An exogenous column is held at every step, the window's included:
+    # the encoder reads it, and nothing is dropped.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        _fitted(np.c_[lags[:, :-1], np.zeros(len(lags)), lags[:, -1]], lags[:, 0], horizon=1,
+                n_future_channels=0, n_exog=1, max_iter=5)
 
 
 def test_windows_made_for_the_encoder_decoder_do_not_warn():

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from .._checks import OutOfMemory, quoted_label, underflow_is_zero
+from .._checks import arrays_fit_in_memory, quoted_label, underflow_is_zero
 from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
 from .._warnings import warn
 from ..exceptions import TooFewCalibrationErrors
@@ -333,7 +333,11 @@ def backtest(
                 ) from None
         return fold_model.targets_, bounds
 
-    try:
+    # A fold's windows, forecasts and the result tables grow with the
+    # origins; NumPy's message names an array the caller never asked for.
+    with arrays_fit_in_memory(f"backtest's {len(origins)} origins of {horizon} step(s) make "
+                              "arrays", "forecast from fewer origins (a larger step=) or fewer "
+                              "steps"):
         pred, summaries = rolling_forecasts(model, frame, folds, horizon, summarize=summarize,
                                             caller="backtest")
         targets = summaries[0][0]
@@ -344,17 +348,6 @@ def backtest(
             bounds = np.concatenate([fold_bounds for _, fold_bounds in summaries])
             bounds = bounds[..., 0], bounds[..., 1]
         return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
-    except OutOfMemory:  # a fold's fit or forecast names its own arrays
-        raise
-    except MemoryError as exc:
-        # A fold's windows, forecasts and the result tables grow with the
-        # origins; NumPy's message names an array the caller never asked for.
-        reason = f" ({exc})" if str(exc) else ""
-        raise ValueError(
-            f"backtest's {len(origins)} origins of {horizon} step(s) do not fit in "
-            f"memory{reason}: forecast from fewer origins (a larger step= or initial=) "
-            "or fewer steps."
-        ) from None
 
 
 def _warn_of_missing_forecasts(pred):

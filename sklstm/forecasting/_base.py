@@ -1232,11 +1232,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         values = column_values(history, columns)
         check_finite(
             np.where(self._read_in_history(len(values), n_steps), values, 0.0), columns,
-            history.index, where=" in the history predict starts from",
+            history.index, where=f" in the history {method} starts from",
             # A dropna=True fit takes such a history (its last window need
             # not be whole); its forecast cannot.
-            nan_hint=": a forecast reads whole windows. Fill it (history=data.interpolate(), "
-                     "say) or pass a history= that ends before it.",
+            nan_hint=": a forecast reads whole windows. " + (
+                "score forecasts from the end of the fit data: fill it there and refit."
+                if method == "score" else
+                f"Fill it ({method}(history=data.interpolate()), say) or pass a history= "
+                "that ends before it."),
         )
         first = self._setup.transform.n_consumed
         raw = values[:, :n_targets]

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._checks import fits_in_numpy, quoted_label
 from .._validation import (
-    _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype,
+    _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype, listed,
     refuse_beyond_float64, refuse_inexact_integer_column,
 )
 
@@ -81,7 +81,7 @@ def as_frame(data, target, *, what=None):
     if target is None:
         raise ValueError(
             "target is required when data is a DataFrame: name the column(s) to forecast "
-            f"among {quoted_label(list(data.columns))}."
+            f"among {listed(data.columns, quoted_label)}."
         )
     return data, target
 

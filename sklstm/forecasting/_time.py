@@ -253,15 +253,19 @@ def _absolute_step(index):
 
 def _calendar_month_step(index):
     """``pd.DateOffset(months=k)`` for a tz-naive DatetimeIndex on one day
-    of the month and one time of day, ``k`` months apart, or None.
+    of the month, the 28th or earlier, and one time of day, ``k`` months
+    apart, or None.
 
     :func:`pandas.infer_freq` names month grids by their first or last day
     only: monthly data dated on the 15th (read from a file, freq lost) had
-    no frequency, and the advice was to resample it onto another day.
+    no frequency, and the advice was to resample it onto another day. A
+    later day is not on every month (stepping from the 30th, pandas clips
+    to February's last day and stays there).
     """
     if index.tz is not None or len(index) < 3:
         return None
-    if len(np.unique(index.day)) != 1 or len(np.unique((index - index.normalize()).asi8)) != 1:
+    days = np.unique(index.day)
+    if len(days) != 1 or days[0] > 28 or len(np.unique((index - index.normalize()).asi8)) != 1:
         return None
     steps = np.unique(np.diff(index.year * 12 + index.month))
     if len(steps) != 1 or steps[0] < 1:
@@ -431,7 +435,8 @@ def _datetime_freq(index):
     )
     raise ValueError(
         f"the DatetimeIndex {what} and none can be inferred ({why}). Put the data "
-        f"on a regular grid, e.g. df.asfreq('D') or df.resample('MS').mean().{zoned}"
+        f"on a regular grid, e.g. df.asfreq('D') or df.resample('MS').mean() (months on "
+        f"another day: df.asfreq(pd.DateOffset(months=1))).{zoned}"
     )
 
 
@@ -533,6 +538,25 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
         )
 
 
+def _month_steps(freq):
+    """``k`` for ``pd.DateOffset(months=k)``, else None."""
+    if type(freq) is pd.DateOffset and set(freq.kwds) == {"months"} and freq.n == 1:
+        return int(freq.kwds["months"])
+    return None
+
+
+def freq_code(freq):
+    """Python code for ``freq``, to quote in advice: its string where pandas
+    parses one (``'MS'``), else ``pd.DateOffset(months=1)``, whose string
+    (``<DateOffset: months=1>``) pandas does not read."""
+    try:
+        to_offset(freq.freqstr)
+        return repr(freq.freqstr)
+    except ValueError:
+        kwds = ", ".join(f"{name}={value!r}" for name, value in freq.kwds.items())
+        return f"pd.{type(freq).__name__}({kwds})"
+
+
 def _grid_advice(index, freq):
     """How to put the labels of ``index`` on the grid of ``freq`` that runs
     from its first label.
@@ -544,17 +568,20 @@ def _grid_advice(index, freq):
     could hold billions of labels.
     """
     first = index[0]
+    code = freq_code(freq)
     if all(_on_grid(label, first, freq) for label in index):
-        return (f"Insert the missing rows first, e.g. with .asfreq({freq.freqstr!r}), and fill "
+        return (f"Insert the missing rows first, e.g. with .asfreq({code}), and fill "
                 "their NaN.")
-    if _wall_clock_steps(freq):
-        move = (f"pd.tseries.frequencies.to_offset({freq.freqstr!r}).rollback, or "
+    if _month_steps(freq) is not None:
+        move = f"index.map(lambda t: t.replace(day={first.day}))"
+    elif _wall_clock_steps(freq):
+        move = (f"pd.tseries.frequencies.to_offset({code}).rollback, or "
                 "index.to_period(...).to_timestamp() for dates within their period")
     else:
-        move = f"index.floor({freq.freqstr!r})"
+        move = f"index.floor({code})"
     return (
         f"Move its labels onto the grid of {freq.freqstr!r} first (e.g. with {move}), or "
-        f"resample finer data: .asfreq({freq.freqstr!r}) would only insert rows, and leave "
+        f"resample finer data: .asfreq({code}) would only insert rows, and leave "
         "these NaN."
     )
 
@@ -569,6 +596,11 @@ def _on_grid(label, first, freq):
     date of the offset at ``first``'s time of day (wall clock)."""
     if not _wall_clock_steps(freq):
         return (label - first) % pd.Timedelta(freq) == pd.Timedelta(0)
+    if (months := _month_steps(freq)) is not None:
+        # DateOffset.is_on_offset holds for every date.
+        apart = (label.year - first.year) * 12 + label.month - first.month
+        return (apart % months == 0 and label.day == first.day
+                and label.time() == first.time())
     if isinstance(freq, _INTRADAY_OFFSETS):
         return freq.is_on_offset(label)
     return freq.is_on_offset(label) and label.time() == first.time()

@@ -297,8 +297,9 @@ def make_windows(
     data : DataFrame or Series of length n_rows
         Indexed by a RangeIndex (or integer index with step 1), or by a
         DatetimeIndex with ``freq`` set or inferable (by pandas, or as
-        ``pd.DateOffset(months=k)`` for timestamps on one day of the month,
-        ``k`` months apart). For a Series, its
+        ``pd.DateOffset(months=k)`` for timestamps without a time zone on
+        one day of the month up to the 28th, ``k`` months apart). For a
+        Series, its
         values are the only target, named by ``data.name`` (``"y"`` if None).
     target : str or list of str, default=None
         Column(s) to forecast; their lookback is always an input channel.
