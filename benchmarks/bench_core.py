@@ -417,6 +417,9 @@ def bench_read_paths():
         transposed = LSTMRegressor((8,), patch_length=1, max_iter=1, random_state=0,
                                    data_format="channels_first").fit(
             channels_first[:64], X[:64, -1, 0])
+        # 50 steps in patches of 3: the first patch needs a zero step.
+        patched = LSTMRegressor((8,), patch_length=3, max_iter=1, random_state=0).fit(
+            X[:64], X[:64, -1, 0])
     print(f"\nread paths, working_memory=16 MiB: X of shape {X.shape} float64, "
           f"{X.nbytes / 2**20:.1f} MiB, H=8")
     _memory_table({
@@ -424,6 +427,7 @@ def bench_read_paths():
         "the same, NaN-padded": (within(16, lambda: plain.predict(padded)), X),
         "the same, a list of arrays": (within(16, lambda: plain.predict(list(X))), X),
         "the same, channels first": (within(16, lambda: transposed.predict(channels_first)), X),
+        "the same, patches of 3 steps": (within(16, lambda: patched.predict(X)), X),
     })
 
 

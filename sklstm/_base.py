@@ -32,7 +32,7 @@ from ._fitted_state import (
     check_layer_shapes, load_refusal, load_staged, reads_one_state, replace_state,
     rng_from_saved, saved_rng, scratch_copy, with_class_name,
 )
-from ._inference import chunk_slices
+from ._inference import chunk_slices, in_chunks
 from ._loss import Network, Objective
 from ._lstm import GateInputOverflow
 from ._optimizers import check_optimizer_state, resolve_scipy_method, scipy_options
@@ -40,7 +40,7 @@ from ._param_validation import missing_parameter_defaults, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
-from ._patching import auto_patch_length, fold_steps
+from ._patching import auto_patch_length, fold_steps, folds_to_a_view
 from ._training import (
     AUTO_BATCH_SIZE, TrainingData, TrainingRecord, batch_size_of, fit_scipy, fit_stochastic,
 )
@@ -1389,7 +1389,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             seqs, _ = self._convert_X(X, reset=False)
             seqs = self._standardised(seqs, self.input_mean_, self.input_scale_, theta.dtype,
                                       overwrite=_made_from(seqs, X))
-            patches = self._patched(seqs, self.patch_length_, self._patch_alignment)
+        p, alignment = self.patch_length_, self._patch_alignment
+        n, T, C = seqs.values.shape
 
         def checked(z):
             if not np.all(np.isfinite(z)):
@@ -1399,13 +1400,25 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 )
             return z if transform is None else transform(z)
 
+        def outputs_of(rows=None):
+            with arrays_fit_in_memory("Predicting makes copies of X", advice):
+                patches = self._patched(seqs if rows is None else seqs.take(rows), p,
+                                        alignment)
+            return network.predict(theta, patches.values, patches.lengths, transform=checked)
+
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
         try:
             with arrays_fit_in_memory(
-                f"Predicting on X of shape {patches.values.shape} (in the steps the network "
+                f"Predicting on X of shape {(n, -(-T // p), p * C)} (in the steps the network "
                 "reads) makes outputs", advice,
             ):
-                z = network.predict(theta, patches.values, patches.lengths, transform=checked)
+                if folds_to_a_view(T, seqs.lengths, p, alignment):
+                    z = outputs_of()
+                else:
+                    # Patches that need zero steps are a copy: made a chunk of
+                    # samples at a time, not whole beside the standardised X.
+                    patch_bytes = seqs.values.itemsize * -(-T // p) * p * C
+                    z = in_chunks(outputs_of, n, 2 * patch_bytes)
         except GateInputOverflow as error:
             raise _named_overflow(error, self.input_mean_, self.input_scale_) from None
         return z, seqs

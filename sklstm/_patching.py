@@ -109,15 +109,24 @@ def fold_steps(values, lengths, patch_length, align="end"):
     return patches, -(-lengths // patch_length)
 
 
+def folds_to_a_view(n_timesteps, lengths, patch_length, align="end"):
+    """Whether :func:`fold_steps` returns a view of its input, not a copy:
+    no sequence of ``n_timesteps`` steps (``lengths`` real ones) needs zero
+    steps to complete its patches."""
+    if n_timesteps % patch_length:
+        return False
+    return lengths is None or align == "start" or not ((-lengths) % patch_length).any()
+
+
 def _with_zero_steps(values, lengths, p, width, align):
     """``values`` (n, T, C) widened to ``width`` steps by the zero steps that
     complete each sequence's patches of ``p`` steps (see :func:`fold_steps`);
     ``values`` itself where none are needed (then the patches are a view,
     not a copy of X)."""
     n, T, C = values.shape
-    lead = None if lengths is None or align == "start" else (-lengths) % p
-    if width == T and (lead is None or not lead.any()):
+    if folds_to_a_view(T, lengths, p, align):
         return values
+    lead = None if lengths is None or align == "start" else (-lengths) % p
     padded = np.zeros((n, width, C), dtype=values.dtype)
     if align == "start":
         padded[:, :T] = values

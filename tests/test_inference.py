@@ -451,6 +451,34 @@ def test_a_copy_made_by_reading_x_is_standardised_in_place(peak_bytes):
         assert peak < 2 * 2**20 + 1.5 * X.nbytes, name
 
 
+@pytest.mark.parametrize("ragged", [False, True])
+def test_patches_that_need_zero_steps_are_made_a_chunk_at_a_time(ragged, peak_bytes):
+    # With patch_length="auto" the steps are rarely a multiple of a patch:
+    # the zero-completed patches of all of X were a second copy beside the
+    # standardised one, 2.1 times X's size where whole patches took 1.1.
+    rng = np.random.default_rng(18)
+    X = rng.normal(size=(40_000, 20, 2))  # 12.2 MiB; patches of 3 steps need 1 zero step
+    if ragged:
+        X[::3, -4:] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMRegressor((4,), patch_length=3, max_iter=1, random_state=0).fit(
+            X[:64], rng.normal(size=64))
+    with config_context(working_memory=2):
+        peak = peak_bytes(lambda: model.predict(X))
+    assert peak < 2 * 2**20 + 1.5 * X.nbytes
+    with config_context(working_memory=0.01):  # chunks of a few dozen samples
+        chunked = model.predict(X[:300])
+    # The chunks' patches are the whole batch's, rows for rows.
+    network, theta = model._check_fitted_state()
+    whole = sklstm._base.BaseLSTM._standardised(
+        model._convert_X(X[:300], reset=False)[0], model.input_mean_, model.input_scale_,
+        theta.dtype)
+    patches = model._patched(whole, model.patch_length_, model._patch_alignment)
+    expected = network.predict(theta, patches.values, patches.lengths)[:, 0]
+    _assert_rounding(chunked, model.target_mean_[0] + model.target_scale_[0] * expected)
+
+
 def test_prediction_leaves_every_container_of_x_unchanged():
     rng = np.random.default_rng(17)
     X = rng.normal(size=(30, 6, 2))
