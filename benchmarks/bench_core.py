@@ -17,8 +17,9 @@ sections, chosen with ``--sections`` (all by default):
   the peak of ``LSTMRegressor.fit`` on them (float64 and float32, Adam and
   L-BFGS, the latter also within a ``working_memory`` of 16 MiB); and the
   estimators' read paths where post-processing the outputs (a 50-class
-  softmax, 19 quantiles) or reading X (padded, a list, channels first)
-  used to cost several times the input (``bench_read_paths``);
+  softmax, 19 quantiles), reading X (padded, a list, channels first) or
+  patches that need zero steps used to cost several times the input
+  (``bench_read_paths``);
 - ``fit``: a full ``LSTMRegressor(solver="adam").fit`` against the same
   PyTorch training loop: same data, architecture, Adam settings, batch
   size, epochs (``FIT_EPOCHS``, over ``FIT_BATCHES`` batches, shuffled
@@ -381,8 +382,9 @@ def bench_memory(args):
 
 def bench_read_paths():
     """Peaks of the estimators' read paths where the outputs' post-processing
-    (a softmax, every quantile) or reading X (padding, a list, channels
-    first) once took several times the input beyond the network's chunks."""
+    (a softmax, every quantile), reading X (padding, a list, channels
+    first) or patches that need zero steps once took several times the
+    input beyond the network's chunks."""
     rng = np.random.default_rng(2)
     X_train = rng.normal(size=(64, 5, 1))
     levels = tuple(np.round(np.linspace(0.05, 0.95, 19), 2))

@@ -1391,6 +1391,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                                       overwrite=_made_from(seqs, X))
         p, alignment = self.patch_length_, self._patch_alignment
         n, T, C = seqs.values.shape
+        n_patches = -(-T // p)
 
         def checked(z):
             if not np.all(np.isfinite(z)):
@@ -1409,7 +1410,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
         try:
             with arrays_fit_in_memory(
-                f"Predicting on X of shape {(n, -(-T // p), p * C)} (in the steps the network "
+                f"Predicting on X of shape {(n, n_patches, p * C)} (in the steps the network "
                 "reads) makes outputs", advice,
             ):
                 if folds_to_a_view(T, seqs.lengths, p, alignment):
@@ -1417,7 +1418,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 else:
                     # Patches that need zero steps are a copy: made a chunk of
                     # samples at a time, not whole beside the standardised X.
-                    patch_bytes = seqs.values.itemsize * -(-T // p) * p * C
+                    patch_bytes = seqs.values.itemsize * n_patches * p * C
                     z = in_chunks(outputs_of, n, 2 * patch_bytes)
         except GateInputOverflow as error:
             raise _named_overflow(error, self.input_mean_, self.input_scale_) from None

@@ -545,7 +545,7 @@ def _month_steps(freq):
     return None
 
 
-def freq_code(freq):
+def _freq_code(freq):
     """Python code for ``freq``, to quote in advice: its string where pandas
     parses one (``'MS'``), else ``pd.DateOffset(months=1)``, whose string
     (``<DateOffset: months=1>``) pandas does not read."""
@@ -568,7 +568,7 @@ def _grid_advice(index, freq):
     could hold billions of labels.
     """
     first = index[0]
-    code = freq_code(freq)
+    code = _freq_code(freq)
     if all(_on_grid(label, first, freq) for label in index):
         return (f"Insert the missing rows first, e.g. with .asfreq({code}), and fill "
                 "their NaN.")
