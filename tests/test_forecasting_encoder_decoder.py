@@ -9,7 +9,9 @@ from sklearn.base import clone
 
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.exceptions import IterationLimitWarning
-from sklstm.forecasting import DirectForecaster, RecursiveForecaster, make_windows
+from sklstm.forecasting import (
+    DirectForecaster, RecursiveForecaster, backtest, make_windows,
+)
 
 
 def _frame(n=60):
@@ -97,6 +99,60 @@ def test_predict_needs_no_future_covariates_in_the_gap():
     pd.testing.assert_series_equal(f.predict(future=future.iloc[2:]), expected)
     with pytest.raises(ValueError, match=r"Missing: 'promo' at .* \(row absent or NaN\)"):
         f.predict(future=future.iloc[:3])
+
+
+def _days_after(index, n):
+    return pd.date_range(index[-1], periods=n + 1, freq="D")[1:]
+
+
+def test_fewer_steps_need_only_their_own_future_covariates():
+    # The decoder is causal: the first k forecasts read the covariates of
+    # steps gap + 1 .. gap + k only, so predict(k) asks for no more, and
+    # forecasts those steps exactly as a forecast of all the steps does.
+    df = _frame(100)
+    f = _fit(DirectForecaster(LSTMEncoderDecoderRegressor((3,), max_iter=3, random_state=0),
+                              window=5, horizon=4, gap=1, target="sales",
+                              future_covariates="promo"), df)
+    future = pd.DataFrame({"promo": [9.0, 1.0, 0.0, 1.0, 1.0]},
+                          index=_days_after(df.index, 5))
+    full = f.predict(future=future)
+    for k in (1, 2, 3):
+        pd.testing.assert_series_equal(f.predict(k, future=future.iloc[1 : 1 + k]),
+                                       full.iloc[:k])
+        pd.testing.assert_series_equal(f.predict(k, future=future), full.iloc[:k])
+        interval = f.predict_interval(k, future=future.iloc[1 : 1 + k])
+        assert len(interval) == k
+        assert ((interval["lower"] <= full.iloc[:k]) & (full.iloc[:k] <= interval["upper"])).all()
+    label = future.index[3].strftime("%Y-%m-%d")
+    with pytest.raises(ValueError, match=rf"Missing: 'promo' at {label}"):
+        f.predict(3, future=future.iloc[:3])
+
+
+def test_a_model_of_shifted_windows_still_needs_every_steps_covariates():
+    df = _frame()
+    f = _fit(DirectForecaster(LSTMRegressor((2,), solver="lbfgs", max_iter=3, random_state=0),
+                              window=5, horizon=3, target="sales", future_covariates="promo",
+                              calibration=None), df)
+    future = pd.DataFrame({"promo": [1.0, 0.0, 1.0]}, index=_days_after(df.index, 3))
+    f.predict(1, future=future)
+    with pytest.raises(ValueError, match=r"Missing: 'promo' at .* \(row absent or NaN\)"):
+        f.predict(1, future=future.iloc[:1])
+
+
+def test_score_and_backtest_of_fewer_steps_than_the_encoder_decoder_forecasts():
+    df = _frame(70)
+    f = _fit(DirectForecaster(LSTMEncoderDecoderRegressor((3,), max_iter=3, random_state=0),
+                              window=5, horizon=4, target="sales",
+                              future_covariates="promo", calibration=None), df.iloc[:-2])
+    # Two rows of data after the fit data: a score of the first two steps.
+    data = df.iloc[-2:]
+    forecast = f.predict(2, future=data)
+    assert f.score(data) == -np.mean(np.abs(data["sales"] - forecast))
+    # A backtest of two steps reads no covariates beyond them: its last fold
+    # ends with the data, where it stopped two rows before.
+    result = backtest(f, df, initial=50, step=2, horizon=2, refit=False)
+    assert result.errors.index[-1] == df.index[-3]
+    assert np.isfinite(result.errors.to_numpy()).all()
 
 
 def test_given_encoder_decoder_is_configured_and_nested_params_work():

@@ -194,7 +194,9 @@ def backtest(
     fitted on rows ``0 .. initial - 1 + j * step`` for the latest refit fold
     ``j <= i``. Folds continue while every forecast step is in the data, and
     every future covariate the model reads (a direct model reads those of all
-    its own steps, also when ``horizon`` is fewer).
+    its own steps, also when ``horizon`` is fewer, unless it is an
+    :class:`~sklstm.LSTMEncoderDecoderRegressor`, whose decoder reads those
+    of the forecast steps only).
 
     Parameters
     ----------
@@ -311,8 +313,9 @@ def backtest(
                 f"{model._calibration_hint(horizon)}"
             )
     offsets = model._forecast_offsets(horizon)
-    # A direct model reads the future covariates of all its own steps, also
-    # when the folds forecast fewer: an origin without them forecasts NaN.
+    # A direct model other than the encoder-decoder reads the future
+    # covariates of all its own steps, also when the folds forecast fewer:
+    # an origin without them forecasts NaN.
     reach = int(offsets[-1])
     if roles.future:
         reach = max(reach, model._n_lead(horizon, setup))

@@ -213,7 +213,11 @@ class DirectForecaster(BaseForecaster):
         return self._current_setup().gap + 1 + np.arange(n_steps)
 
     def _n_lead(self, n_steps, setup):
-        # The model reads the future covariates of all its steps.
+        if setup.future_layout == "appended":
+            # The encoder-decoder's decoder is causal: its first n_steps
+            # outputs read the covariates of those steps and no later ones.
+            return setup.gap + n_steps
+        # Any other model reads the covariates of all its steps.
         return setup.gap + setup.horizon
 
     def _rows_read(self, setup, n_steps):
@@ -252,7 +256,7 @@ class DirectForecaster(BaseForecaster):
         n_targets = len(self.targets_)
         X = window_X(
             lookback, lead, origins, setup.window, setup.gap, setup.horizon,
-            setup.future_layout,
+            setup.future_layout, n_known=n_steps,
         )
         pred = self._predict_windows(
             X, setup.horizon * n_targets, what="horizon * n_targets"
@@ -272,11 +276,15 @@ class DirectForecaster(BaseForecaster):
             does not depend on ``horizon``.
         future : DataFrame, default=None
             Future covariates, indexed by the labels after the end of the
-            history. It must hold every future covariate at the
-            ``gap + horizon`` steps after the history (the fitted horizon,
-            whatever ``horizon`` is passed here); other rows and columns are
-            ignored. Needed only with ``future_covariates``, and refused
-            without them.
+            history. It must hold every future covariate at the steps
+            ``gap + 1 .. gap + horizon`` after the history, for the
+            ``horizon`` passed here, with an
+            :class:`~sklstm.LSTMEncoderDecoderRegressor` (whose decoder
+            reads each step's covariates and no later ones); any other
+            regressor reads them at all the ``gap + horizon`` steps of the
+            fitted horizon, whatever ``horizon`` is passed here. Other rows
+            and columns are ignored. Needed only with ``future_covariates``,
+            and refused without them.
         history : DataFrame or Series, default=None
             A newer history to forecast from, with the columns, frequency
             and time zone seen in ``fit``, on consecutive labels; only its

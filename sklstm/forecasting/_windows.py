@@ -133,7 +133,8 @@ class Windows:
 FUTURE_LAYOUTS = ("shifted", "appended")
 
 
-def window_X(lookback, lead, origins, window, gap, horizon, future_layout="shifted"):
+def window_X(lookback, lead, origins, window, gap, horizon, future_layout="shifted",
+             n_known=None):
     """Stack the windows ending at ``origins``, in ``future_layout`` (see
     :func:`make_windows`).
 
@@ -141,15 +142,20 @@ def window_X(lookback, lead, origins, window, gap, horizon, future_layout="shift
     lead : (n_rows + extra, n_future) future covariates, row-aligned with
     ``lookback``. Returns X of shape (len(origins), window, n_lookback +
     n_future), or (len(origins), window + horizon, ...) when "appended".
+    n_known : int, optional (appended only)
+        The first ``n_known`` target steps hold their future covariates; the
+        later ones hold 0 in every channel, and ``lead`` need not reach them.
+        None means all ``horizon``.
     """
     steps = origins[:, None] + np.arange(1 - window, 1)  # (n_windows, window)
     if future_layout == "shifted":
         return np.concatenate([lookback[steps], lead[steps + gap + horizon]], axis=2)
     past = np.concatenate([lookback[steps], lead[steps]], axis=2)
-    targets = origins[:, None] + gap + np.arange(1, horizon + 1)  # (n_windows, horizon)
+    n_known = horizon if n_known is None else n_known
+    targets = origins[:, None] + gap + np.arange(1, n_known + 1)  # (n_windows, n_known)
     # Targets and past covariates are unknown at the target steps: 0 fills them.
-    unknown = np.zeros((len(origins), horizon, lookback.shape[1]))
-    ahead = np.concatenate([unknown, lead[targets]], axis=2)
+    ahead = np.zeros((len(origins), horizon, past.shape[2]))
+    ahead[:, :n_known, lookback.shape[1]:] = lead[targets]
     return np.concatenate([past, ahead], axis=1)
 
 
