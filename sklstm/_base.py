@@ -48,6 +48,7 @@ from ._validation import (
     check_channel_names, check_column_order, check_sequences, is_list_of_sequences, label_text,
     refuse_long_panel,
 )
+from ._warnings import warn
 from ._weights import check_sample_weight
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
@@ -111,11 +112,35 @@ def _made_from(seqs, X):
     return isinstance(X, np.ndarray) and not np.may_share_memory(seqs.values, X)
 
 
+class _ColumnsSeen(BaseEstimator):
+    """Where scikit-learn records what it reads of a table's columns (their
+    count, and their names if it takes them as names), apart from any model."""
+
+
 def _check_columns(estimator, X, *, reset):
     """scikit-learn's record (``reset``) or check of a table's column count
     and names, its errors raised from here with its own words: the
-    messages name the columns, and check_estimator expects them."""
+    messages name the columns, and check_estimator expects them.
+
+    Names on one side only (X's or fit's) warn in scikit-learn's words, but
+    through :func:`sklstm._warnings.warn`, at the user's call: scikit-learn's
+    own warning points inside scikit-learn."""
     try:
+        if not reset:
+            seen = _ColumnsSeen()
+            validate_data(seen, X, skip_check_array=True, reset=True)
+            named = hasattr(seen, "feature_names_in_")
+            if named != hasattr(estimator, "feature_names_in_"):
+                name = type(estimator).__name__
+                warn(f"X has feature names, but {name} was fitted without feature names"
+                     if named else
+                     f"X does not have valid feature names, but {name} was fitted with "
+                     "feature names", UserWarning)
+                if seen.n_features_in_ != estimator.n_features_in_:
+                    raise ValueError(
+                        f"X has {seen.n_features_in_} features, but {name} is expecting "
+                        f"{estimator.n_features_in_} features as input.")
+                return
         validate_data(estimator, X, skip_check_array=True, reset=reset)
     except (TypeError, ValueError) as error:
         raise type(error)(str(error)) from None

@@ -6,12 +6,12 @@ from functools import partial
 import numpy as np
 from scipy import sparse
 from sklearn.base import ClassifierMixin
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseLSTM
 from ._checks import fits_in_numpy, quoted, underflow_is_zero
@@ -25,6 +25,7 @@ from ._validation import (
     _holds_text, check_declared_classes, check_sequence_targets, distinct_labels, label_text,
     labels_text, listed, unsortable_labels_error,
 )
+from ._warnings import warn
 
 
 def _check_label_type(labels, name="y", *, padded=False):
@@ -263,10 +264,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     # -- targets ----------------------------------------------------------------
 
-    def _labels(self, y, sequences, *, warn=True):
+    def _labels(self, y, sequences, *, warn_of_column=True):
         """Check label targets; return (labels, mask of real steps or None).
 
-        ``warn``: whether a column-vector ``y`` warns, as in ``fit``."""
+        ``warn_of_column``: whether a column-vector ``y`` warns, as in ``fit``."""
         labels = check_sequence_targets(y, sequences, self.return_sequences, numeric=False)
         if self.return_sequences:
             if labels.ndim != 2:
@@ -278,7 +279,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             _check_label_type(labels[mask], padded=not mask.all())
             return labels, mask
         if labels.ndim == 2 and labels.shape[1] == 1:
-            labels = column_or_1d(labels, warn=warn)
+            if warn_of_column:  # scikit-learn's words, at the user's call
+                warn("A column-vector y was passed when a 1d array was expected. Please "
+                     "change the shape of y to (n_samples, ), for example using ravel().",
+                     DataConversionWarning)
+            labels = labels.ravel()
         if labels.ndim > 2:
             raise ValueError(
                 "y must hold one label per sample, shape (n_samples,), or a multilabel "
@@ -642,7 +647,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         decided, seqs, sw = self._scoring_input(X, sample_weight, self._decide)
         # The labels are held to fit's rules: a masked array, None or NaN
         # among them is refused here too, naming the sample.
-        labels, mask = self._labels(y, seqs, warn=False)
+        labels, mask = self._labels(y, seqs, warn_of_column=False)
         self._check_fitted_label_form(labels if mask is None else labels[mask])
         if not self.return_sequences:
             return float(accuracy_score(labels, self._labels_of(decided, seqs), sample_weight=sw))

@@ -15,7 +15,6 @@ estimator: they read its hyper-parameters and return new weights.
 
 import numbers
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -419,27 +418,26 @@ def _penalty_advice(objective, data):
             "up (for example to a mean of 1) or lower alpha.")
 
 
-def _report_divergence(epoch, n_iter, advice, kept):
-    """Raise if the first epoch diverged; else warn that training stopped
-    early, keeping the weights of epoch ``kept`` (``n_iter``, the last one
-    completed, unless held-out samples chose an earlier one)."""
+def _divergence_report(epoch, n_iter, advice, kept):
+    """Raise if the first epoch diverged; else return the report that
+    training stopped early, keeping the weights of epoch ``kept`` (``n_iter``,
+    the last one completed, unless held-out samples chose an earlier one),
+    for :func:`_warn_of_the_end` to warn of."""
     if epoch == 0:
         raise ValueError(
             "Training diverged: the loss, the weights or the optimizer's moments became "
             f"non-finite in the first epoch of this call. The model was left unchanged. {advice}"
         )
-    warnings.warn(
-        f"Training diverged in epoch {n_iter + 1}: the loss, the weights or the "
-        f"optimizer's moments became non-finite. Stopped and kept the weights of epoch "
-        f"{kept}{'' if kept == n_iter else ' (the lowest validation loss)'}. {advice}",
-        ConvergenceWarning,
-    )
+    return (f"Training diverged in epoch {n_iter + 1}: the loss, the weights or the "
+            f"optimizer's moments became non-finite. Stopped and kept the weights of epoch "
+            f"{kept}{'' if kept == n_iter else ' (the lowest validation loss)'}.")
 
 
-def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlier, warn=True):
+def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlier,
+                             report=True):
     """Raise when a fresh fit's last loss exceeds its first epoch's by
     ``_DIVERGENCE_FACTOR``, as for a loss that overflowed: the model is left
-    unchanged. Only warn (if ``warn``) where held-out samples chose the
+    unchanged. Only warn (if ``report``) where held-out samples chose the
     weights kept, of an earlier epoch, and for a call continuing earlier
     training: its data may raise the loss (an outlier in a stream's batch,
     which its first mini-batch missed), and it cannot be told from divergence.
@@ -468,30 +466,34 @@ def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlie
             f"to {curve[-1]:.4g} in the last epoch.")
     if not (kept_earlier or continuing):
         raise ValueError(f"{rose} The model was left unchanged. {advice}")
-    if warn:
+    if report:
         kept = " Kept the weights of the lowest validation loss." if kept_earlier else ""
-        warnings.warn(f"{rose}{kept} {advice}", ConvergenceWarning)
-    return warn
+        warn(f"{rose}{kept} {advice}", ConvergenceWarning)
+    return report
 
 
-def _warn_if_worse_than_start(start_loss, end_loss, advice):
-    """Warn when a fit ends at more than twice the loss of its starting weights.
+def _warn_of_the_end(divergence, start_loss, end_loss, advice):
+    """Warn of a divergence (``divergence``, its report, or None), and where a
+    fit ends at more than twice the loss of its starting weights: one
+    warning, which says both where both hold.
 
     A step size large enough to blow the loss up within the first epoch
     leaves every later epoch "improving" on that first one, so the rule of
     :func:`_refuse_if_loss_exploded` never fires, and the fit ended as if it
     had converged, worse than the random weights it started from. Returns
-    whether it warned.
+    whether it ended worse (``start_loss`` None: not measured, so no).
     """
-    if end_loss <= 2 * start_loss:  # False for NaN too: a forward pass that overflowed
-        return False
-    warnings.warn(
-        f"Training ended worse than it started: the training loss of the final "
-        f"weights is {end_loss:.4g}, that of the starting weights {start_loss:.4g}. "
-        f"{advice}",
-        ConvergenceWarning,
-    )
-    return True
+    # False for NaN too: a forward pass that overflowed ended worse.
+    worse = start_loss is not None and not end_loss <= 2 * start_loss
+    if worse:
+        losses = (f"the training loss of the {'kept' if divergence else 'final'} weights is "
+                  f"{end_loss:.4g}, that of the starting weights {start_loss:.4g}.")
+    if divergence:
+        ended = f" They end worse than it started: {losses}" if worse else ""
+        warn(f"{divergence}{ended} {advice}", ConvergenceWarning)
+    elif worse:
+        warn(f"Training ended worse than it started: {losses} {advice}", ConvergenceWarning)
+    return worse
 
 
 def _may_overflow(theta, data):
@@ -585,6 +587,7 @@ def fit_stochastic(
     # The weights held-out samples chose, the epoch (of this call) they are
     # from, and the last epoch that completed.
     best_theta, best_epoch, last_epoch, diverged = None, None, None, False
+    divergence = None  # its report, warned of with the end's (_warn_of_the_end)
     advice = _DIVERGENCE_ADVICE + _penalty_advice(objective, train)
     # A fresh fit (not partial_fit's single epoch, nor a warm start, which
     # may deliberately trade data loss for a larger alpha) is also checked
@@ -622,8 +625,8 @@ def fit_stochastic(
                 _refuse_if_loss_exploded(
                     record.loss_curve, first_epoch, first_batch_loss, advice,
                     kept_earlier=best_epoch is not None and best_epoch != last_epoch,
-                    warn=False)
-            _report_divergence(epoch, record.n_iter, advice, kept)
+                    report=False)
+            divergence = _divergence_report(epoch, record.n_iter, advice, kept)
             break
         epoch_loss, first_loss = run
         if epoch == 0:
@@ -670,8 +673,7 @@ def fit_stochastic(
         # its first batch at its starting weights, and the earlier fits'.
         earlier = record.loss_curve[:first_epoch] + [first_batch_loss]
         start_loss = max((loss for loss in earlier if loss is not None), default=None)
-    worse = not exploded and start_loss is not None and _warn_if_worse_than_start(
-        start_loss, end_loss, advice)
+    worse = _warn_of_the_end(divergence, None if exploded else start_loss, end_loss, advice)
     if stopped_at_cap and not (exploded or worse):
         # Not for a fit whose loss exploded: more epochs would not help it.
         _warn_at_the_cap(
@@ -767,7 +769,7 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
         if cap is not None:
             _warn_at_the_cap(f"{method} did not converge: {info['message']}", cap)
         else:
-            warnings.warn(
+            warn(
                 f"{method} did not converge: {info['message']} Try another solver, or "
                 "keep the data standardised (standardize=True) if that was switched off.",
                 ConvergenceWarning,

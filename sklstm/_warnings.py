@@ -16,10 +16,13 @@ import sys
 import threading
 import warnings
 
-__all__ = ["silenced", "warn"]
+__all__ = ["each_once", "silenced", "warn"]
 
 # The categories silenced in this thread, one tuple per open `silenced` context.
 _SILENCED = threading.local()
+# The warnings issued in this thread within the outermost open `each_once`
+# context, as (category, message) pairs; None outside any.
+_ISSUED = threading.local()
 
 
 @contextlib.contextmanager
@@ -39,19 +42,50 @@ def silenced(*categories):
         stack.pop()
 
 
+@contextlib.contextmanager
+def each_once():
+    """Within this context, :func:`warn` issues each warning (a category and
+    a message) once in the calling thread, however often it is raised.
+
+    For the calls that repeat work: a forecaster's ``fit`` fits its
+    regressor again to calibrate its intervals, and a backtest fits once
+    per fold, where the same cause would warn in the same words each time.
+    Nested contexts share the outermost one's record.
+    """
+    outermost = getattr(_ISSUED, "pairs", None) is None
+    if outermost:
+        _ISSUED.pairs = set()
+    try:
+        yield
+    finally:
+        if outermost:
+            _ISSUED.pairs = None
+
+
 def warn(message, category):
     """``warnings.warn(message, category)``, pointed at the user's call,
-    unless the calling thread silenced ``category`` (:func:`silenced`)."""
+    unless the calling thread silenced ``category`` (:func:`silenced`) or
+    issued it already within :func:`each_once`."""
     for categories in getattr(_SILENCED, "stack", ()):
         if issubclass(category, categories):
             return
+    issued = getattr(_ISSUED, "pairs", None)
+    if issued is not None:
+        if (category, message) in issued:
+            return
+        issued.add((category, message))
     warnings.warn(message, category, stacklevel=_caller_stacklevel())
 
 
 def _caller_stacklevel():
-    """The ``stacklevel`` that points a warning at the first frame outside
-    sklstm: the user's call, however deep the estimator's path to here."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "sklstm":
+    """The ``stacklevel`` that points a warning at the caller of the
+    outermost sklstm frame: the user's call, however deep the estimator's
+    path to here, also where it passes through another library (a
+    forecaster fitting a Pipeline of an LSTM). A library that calls sklstm
+    (``cross_val_score``) is the caller then."""
+    frame, level, outermost = sys._getframe(1), 1, 1
+    while frame is not None:
+        if frame.f_globals.get("__name__", "").split(".")[0] == "sklstm":
+            outermost = level
         frame, level = frame.f_back, level + 1
-    return level
+    return outermost + 1

@@ -126,7 +126,6 @@ channels: the same model). An ``LSTMEncoderDecoderRegressor`` has no graph.
 import contextlib
 import inspect
 import numbers
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -156,7 +155,7 @@ from ._checks import quoted, underflow_is_zero
 from ._fitted_state import scratch_copy
 from ._lstm import largest_safe_input
 from ._validation import is_list_of_sequences
-from ._warnings import silenced
+from ._warnings import silenced, warn
 
 __all__ = ["DEFAULT_OPSET", "to_onnx"]
 
@@ -1121,10 +1120,10 @@ def _parse_classifier(scope, model, inputs, custom_parsers=None):
     # skl2onnx does for its multi-output classifiers, ignore it with a
     # warning: a map cannot hold per-step or multilabel probabilities.
     if scope.get_options(model, dict(zipmap=False)).get("zipmap"):
-        warnings.warn(
+        warn(
             "Option zipmap is ignored for LSTMClassifier: its outputs are the tensors "
             "label and probabilities. Pass options={'zipmap': False} to remove this "
-            "message.", UserWarning, stacklevel=2,
+            "message.", UserWarning,
         )
     operator = scope.declare_local_operator(get_model_alias(type(model)), model)
     operator.inputs = inputs

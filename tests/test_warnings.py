@@ -40,7 +40,7 @@ def test_silenced_acts_in_the_calling_thread_only():
     ]
 
 
-def test_warn_points_at_the_first_frame_outside_sklstm():
+def test_warn_points_at_the_caller_of_sklstm():
     with pytest.warns(DataLayoutWarning) as record:
         warn("here", DataLayoutWarning)
     assert record[0].filename == __file__
@@ -131,3 +131,181 @@ def test_no_module_of_sklstm_enters_catch_warnings():
                 if name in changing:
                     calls.append(f"{path.name}:{node.lineno} {name}")
     assert calls == []
+
+
+def test_every_warning_of_sklstm_goes_through_its_warn():
+    # sklstm._warnings.warn points a warning at the user's call and honours
+    # silenced(); a direct warnings.warn pointed inside sklstm (four of the
+    # training loop's ConvergenceWarnings did), and scikit-learn's helpers
+    # that warn for sklstm (column_or_1d(warn=True)) point inside scikit-learn.
+    import ast
+    from pathlib import Path
+
+    import sklstm
+
+    calls = []
+    for path in sorted(Path(sklstm.__file__).parent.rglob("*.py")):
+        if path.name == "_warnings.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = getattr(func, "attr", getattr(func, "id", None))
+                owner = getattr(getattr(func, "value", None), "id", None)
+                if (owner, name) == ("warnings", "warn") or name == "column_or_1d":
+                    calls.append(f"{path.name}:{node.lineno}")
+    assert calls == []
+
+
+def _caught(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return caught
+
+
+def _table(n_samples=60, n_columns=6):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_samples, n_columns))
+    return X, X[:, -3:].sum(axis=1)
+
+
+@pytest.mark.parametrize("params, expected", [
+    (dict(learning_rate_init=10.0), "ended worse than it started"),
+    (dict(solver="sgd", learning_rate_init=10.0), "the training loss rose"),
+    (dict(solver="sgd", learning_rate_init=1e30), "diverged in epoch"),
+    (dict(hidden_layer_sizes=(3,), solver="lbfgs", solver_options={"maxls": 1}),
+     "did not converge: ABNORMAL"),
+])
+def test_training_warnings_point_at_the_call_once_per_cause(params, expected):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _table(100, 10)
+    model = LSTMRegressor(**{"hidden_layer_sizes": (4,), "max_iter": 10, "random_state": 0,
+                             **params})
+    caught = [w for w in _caught(lambda: model.fit(X, y))
+              if issubclass(w.category, ConvergenceWarning)
+              and not issubclass(w.category, IterationLimitWarning)]
+    # A divergence warned twice: diverged, then "ended worse than it started".
+    assert len(caught) == 1 and expected in str(caught[0].message)
+    assert caught[0].filename == __file__
+    with silenced(ConvergenceWarning):
+        assert not [w for w in _caught(lambda: model.fit(X, y))
+                    if issubclass(w.category, ConvergenceWarning)]
+
+
+def test_scikit_learn_worded_warnings_point_at_the_call():
+    from sklearn.exceptions import DataConversionWarning
+
+    from sklstm import LSTMClassifier
+
+    X, y = _table()
+    labels = (y > 0).astype(int)[:, None]
+    with silenced(IterationLimitWarning):
+        caught = _caught(lambda: LSTMClassifier((2,), max_iter=2, random_state=0).fit(X, labels))
+        fitted = LSTMRegressor((2,), max_iter=2, random_state=0).fit(X, y)
+        named = LSTMRegressor((2,), max_iter=2, random_state=0).fit(
+            pd.DataFrame(X, columns=list("abcdef")), y)
+    [column] = [w for w in caught if w.category is DataConversionWarning]
+    assert "A column-vector y was passed" in str(column.message)
+    frame = pd.DataFrame(X, columns=list("abcdef"))
+    for call, expected in [
+        (lambda: fitted.predict(frame), "X has feature names, but LSTMRegressor was fitted "
+                                        "without feature names"),
+        (lambda: named.predict(X), "X does not have valid feature names, but LSTMRegressor "
+                                   "was fitted with feature names"),
+        (lambda: named.score(X, y), "X does not have valid feature names"),
+    ]:
+        [warning] = _caught(call)
+        assert warning.category is UserWarning and str(warning.message).startswith(expected)
+        assert warning.filename == __file__
+    # The column count is still checked where the names are on one side only.
+    with pytest.raises(ValueError, match="X has 5 features, but LSTMRegressor is expecting 6"):
+        named.predict(X[:, :5])
+
+
+def test_a_forecaster_through_a_pipeline_warns_at_the_call():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    frame = pd.DataFrame({"y": np.sin(np.arange(80.0) / 3)},
+                         index=pd.date_range("2021-01-01", periods=80, freq="D"))
+    pipeline = make_pipeline(FunctionTransformer(), LSTMRegressor((2,), max_iter=2))
+    model = RecursiveForecaster(pipeline, window=4, target="y", calibration=None)
+    [warning] = _caught(lambda: model.fit(frame))
+    # It pointed at scikit-learn's Pipeline.fit, the first frame outside sklstm.
+    assert warning.category is IterationLimitWarning and warning.filename == __file__
+
+
+def _daily(n=120, **columns):
+    t = np.arange(float(n))
+    return pd.DataFrame({"y": np.sin(t / 3), "a": np.cos(t / 3), **columns},
+                        index=pd.date_range("2020-01-01", periods=n, freq="D"))
+
+
+@pytest.mark.parametrize("calibration", ["holdout", "backtest"])
+def test_a_forecaster_fit_says_each_warning_once(calibration):
+    # Calibration fits the regressor again (once per fold with "backtest"):
+    # each of its warnings came once per fit.
+    from sklstm.forecasting import DirectForecaster
+
+    model = DirectForecaster(LSTMRegressor((2,), max_iter=2, random_state=0), window=3,
+                             horizon=5, target="y", future_covariates=["a"],
+                             calibration=calibration, calibration_folds=3)
+    caught = _caught(lambda: model.fit(_daily()))
+    assert sorted(w.category.__name__ for w in caught) == ["IterationLimitWarning",
+                                                            "UserWarning"]
+    assert "window=3 is shorter than horizon=5" in str(
+        next(w for w in caught if w.category is UserWarning).message)
+
+
+def test_a_backtest_says_each_warning_once_and_warns_again_when_called_again():
+    from sklstm.forecasting import backtest
+
+    model = RecursiveForecaster(LSTMRegressor((2,), max_iter=2, random_state=0), window=4,
+                                target="y", calibration=None)
+    for _ in range(2):
+        caught = _caught(lambda: backtest(model, _daily()["y"], initial=80, step=10,
+                                          horizon=3))
+        assert [w.category for w in caught] == [IterationLimitWarning]
+
+
+def test_forecasters_tell_their_models_the_windows_are_channels_last():
+    # A window of more than twice as many channels as steps looked
+    # transposed: fit and every predict warned, advising channels first,
+    # which the forecaster refuses.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.RandomState(0)
+    frame = _daily(b=np.sin(np.arange(120.0) / 5), c=rng.normal(size=120))
+    pipeline = make_pipeline(FunctionTransformer(), LSTMRegressor((2,), max_iter=2))
+    for regressor in (None, pipeline):
+        model = RecursiveForecaster(regressor, window=1, target="y",
+                                    past_covariates=["a", "b", "c"], random_state=0)
+        with silenced(IterationLimitWarning):
+            caught = _caught(lambda: (model.fit(frame), model.predict(1)))
+        assert caught == []
+        params = model.regressor_.get_params()
+        assert params.get("data_format", params.get("lstmregressor__data_format")) == (
+            "channels_last")
+    assert pipeline.get_params()["lstmregressor__data_format"] is None  # the given one
+
+
+def test_a_calibration_warning_made_an_error_leaves_the_fitted_forecaster():
+    series = _daily(80)["y"]
+    holed = series.copy()
+    holed.iloc[0:66:3] = np.nan
+    model = RecursiveForecaster(LSTMRegressor((2,), max_iter=2, random_state=0), window=5,
+                                dropna=True, random_state=0)
+    with silenced(IterationLimitWarning):
+        model.fit(series)
+    before = model.predict(5)
+    from sklstm.exceptions import CalibrationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CalibrationWarning)
+        with silenced(IterationLimitWarning), pytest.raises(CalibrationWarning):
+            model.fit(holed)
+    pd.testing.assert_series_equal(model.predict(5), before)
+    model.predict_interval(1)  # still calibrated

@@ -21,7 +21,7 @@ from sklearn.base import clone
 
 from .._checks import arrays_fit_in_memory, quoted_label, underflow_is_zero
 from .._param_validation import BOOLEAN, Interval, level_value, one_number, validate_params
-from .._warnings import warn
+from .._warnings import each_once, warn
 from ..exceptions import TooFewCalibrationErrors
 from ._columns import (
     _names, as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
@@ -184,6 +184,7 @@ _CONSTRAINTS = {
 
 
 @underflow_is_zero
+@each_once()  # the folds' fits would repeat the same warnings
 def backtest(
     forecaster, data, *, initial, step=None, horizon=None, refit=True, coverage=None
 ):

@@ -35,7 +35,7 @@ from .._param_validation import (
 from .._regressor import LSTMRegressor
 from .._scaling import unit_exponents
 from .._validation import listed
-from .._warnings import silenced, warn
+from .._warnings import each_once, silenced, warn
 from ..exceptions import CalibrationWarning, IterationLimitWarning
 from ._backtest import forecast_errors, observed_targets
 from ._columns import (
@@ -100,7 +100,8 @@ PARAMETERS_DOC = """
         IterationLimitWarning is silenced, also when ``regressor__`` keys
         change only its ``alpha``, ``hidden_layer_sizes`` or ``random_state``;
         any other ConvergenceWarning is not). Pass your own for long or multivariate
-        series.{regressor}
+        series. Every sklstm model in it whose ``data_format`` is None is
+        fitted with ``data_format="channels_last"``, as the windows are.{regressor}
     window : int >= 1
         Number of input steps of each window.{horizon}
     target : str or list of str, default=None
@@ -352,13 +353,20 @@ def nested_models(regressor):
     """``regressor`` and every estimator among its nested parameters (a
     Pipeline's steps, a search's estimator), where the forecaster's own
     settings of an sklstm model do not reach."""
+    return [model for _, model in _nested_paths(regressor)]
+
+
+def _nested_paths(regressor):
+    """``(prefix, model)`` of ``regressor`` (prefix "") and of every estimator
+    among its nested parameters (prefix "name__", for ``set_params``)."""
     if regressor is None:
         return []
     try:
-        nested = regressor.get_params(deep=True).values()
+        nested = regressor.get_params(deep=True).items()
     except Exception:  # not scikit-learn's protocol: clone raises its own error
         nested = ()
-    return [regressor] + [value for value in nested if hasattr(value, "get_params")]
+    return [("", regressor)] + [(f"{name}__", value) for name, value in nested
+                                if hasattr(value, "get_params")]
 
 
 # Parameters that name columns, saved as lists of labels (see _map_labels).
@@ -721,6 +729,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     # -- fit -------------------------------------------------------------------
 
     @underflow_is_zero
+    @each_once()  # calibration fits the regressor again, whose warnings it would repeat
     def fit(self, data, y=None):
         """Fit the regressor on the windows of a history.
 
@@ -752,12 +761,13 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         staged._fit_model(frame, roles, freq, values, setup)
         failed = staged._calibrate(frame, setup)
         staged._store_in_sample(frame)
+        if failed:  # said of a fit that succeeded: the cause may be its regressor's
+            # Before the commit: a warning turned into an error fails the fit.
+            warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
+                 CalibrationWarning)
         # The parameters as they are now: set_params from another thread
         # while the fit ran is kept (and refused by predict, as after fit).
         replace_state(self, {**vars(staged), **self.get_params(deep=False)})
-        if failed:  # said of a fit that succeeded: the cause may be its regressor's
-            warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
-                 CalibrationWarning)
         return self
 
     def _refuse_y(self, y, method):
@@ -917,7 +927,17 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                    if name not in _RECIPE_FREE)
 
     def _configured(self, regressor):
-        """``regressor`` (unfitted) with the settings the strategy imposes on it."""
+        """``regressor`` (unfitted) with the settings the strategy imposes on it.
+
+        Every sklstm model in it is told that the windows are channels last
+        (``data_format="channels_last"``, where it is None): a window of
+        more than twice as many channels as steps (many covariates, a short
+        window) looks transposed to a model that is not told, and it warned
+        of it, advising the channels first that :meth:`_check_params` refuses.
+        """
+        for path, model in _nested_paths(regressor):
+            if isinstance(model, BaseLSTM) and model.data_format is None:
+                regressor.set_params(**{f"{path}data_format": "channels_last"})
         return regressor
 
     def set_params(self, **params):

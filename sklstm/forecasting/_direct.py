@@ -191,6 +191,7 @@ class DirectForecaster(BaseForecaster):
         )
 
     def _configured(self, regressor):
+        regressor = super()._configured(regressor)
         if isinstance(regressor, LSTMEncoderDecoderRegressor):
             regressor.set_params(
                 horizon=self._setup.horizon, n_future_channels=len(self.future_covariates_)
