@@ -15,6 +15,11 @@ only place that knows about input layouts:
   ``[x0(t0), x1(t0), x0(t1), ...]`` (darts) or channel-major blocks
   ``[x0(t0), x0(t1), ..., x1(t0), ...]``; ``newest_first`` declares lag
   columns ordered newest first (skforecast's ``lag_1, lag_2, ...``).
+- **DataFrame of series** (sktime's ``nested_univ`` panel, the default
+  of its dataset loaders): one row per sequence, one column per channel,
+  each cell that channel's series (a pandas Series or a 1-D array), of one
+  length within a row and of any length between rows. Read as the list of
+  its rows' sequences, channels named by the columns.
 - **Ragged list** of 1-D (univariate: arrays, lists or pandas Series) or
   2-D (n_timesteps_i, n_channels) arrays or DataFrames of different lengths.
   A list of arrays is a list of sequences even when they are of equal
@@ -914,8 +919,48 @@ def _is_ragged(X, name="X"):
 
 def is_list_of_sequences(X, name="X"):
     """Whether ``X`` is read as a list of sequences (one per item), rather than
-    as an array: a list or tuple of items of differing shapes, or of arrays."""
-    return _is_ragged(X, name) or _holds_arrays(X)
+    as an array: a list or tuple of items of differing shapes, or of arrays;
+    or a DataFrame of series (one per row)."""
+    return _is_ragged(X, name) or _holds_arrays(X) or _is_frame_of_series(X)
+
+
+def _is_frame_of_series(X):
+    """Whether X is a DataFrame whose cells hold series: sktime's
+    ``nested_univ`` panel (its first cell says; :func:`_frame_of_series_rows`
+    checks the others)."""
+    return (isinstance(X, pd.DataFrame) and X.size > 0
+            and all(dtype == object for dtype in X.dtypes)
+            and isinstance(X.iat[0, 0], (pd.Series, np.ndarray)))
+
+
+def _frame_of_series_rows(X, name):
+    """The sequences of a DataFrame of series, one (n_timesteps_i, n_columns)
+    array per row, its columns the channels."""
+    sequences = []
+    for k, row in enumerate(X.itertuples(index=False, name=None)):
+        channels = []
+        for column, cell in zip(X.columns, row):
+            series = cell.to_numpy() if isinstance(cell, pd.Series) else cell
+            if not (isinstance(series, np.ndarray) and series.ndim == 1):
+                held = (f"an array of shape {series.shape}" if isinstance(series, np.ndarray)
+                        else f"a {type(cell).__name__}")
+                raise TypeError(
+                    f"{name} is a DataFrame of series (sktime's nested_univ layout, one row "
+                    f"per sequence and one column per channel), but its cell at row "
+                    f"{X.index[k]!r}, column {quoted_label(column)} holds {held}: every cell "
+                    "must hold one channel's series, a pandas Series or a 1-D array."
+                )
+            channels.append(series)
+        lengths = [len(series) for series in channels]
+        if len(set(lengths)) > 1:
+            held = ", ".join(f"{quoted_label(c)} {n}" for c, n in zip(X.columns, lengths))
+            raise ValueError(
+                f"Row {X.index[k]!r} of {name} holds series of different lengths ({held} "
+                "steps): the channels of one sequence must have one length; resample or "
+                "cut them to it first."
+            )
+        sequences.append(np.column_stack(channels))
+    return sequences
 
 
 def _holds_arrays(X):
@@ -1518,9 +1563,16 @@ def check_sequences(
     """
     _reject_unsupported_containers(X, name)
     if is_list_of_sequences(X, name):
-        _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog, name)
-        values, lengths, (names, labels) = _list_to_padded(
-            X, name, data_format == "channels_first", nan_advice)
+        if _is_frame_of_series(X):
+            # Each cell is one channel's steps: no axis order to declare.
+            columns, X = X.columns, _frame_of_series_rows(X, name)
+            values, lengths, _ = _list_to_padded(X, name, False, nan_advice)
+            names, labels = _names_and_labels(columns)
+        else:
+            _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog,
+                                          name)
+            values, lengths, (names, labels) = _list_to_padded(
+                X, name, data_format == "channels_first", nan_advice)
         _check_steps_and_channels(values, name)
         if fitting:
             _refuse_other_channels_than_declared(values, None, n_channels, n_exog, data_format,

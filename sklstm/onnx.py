@@ -1180,14 +1180,14 @@ def _example_form(X_example, estimator):
     # user's news.
     with _named_x_example():
         dtype = estimator._convert_X(X_example, reset=False)[0].values.dtype
-    if isinstance(X_example, pd.DataFrame):
+    if as_list:
+        # A list of sequences (or a DataFrame of series), as predict reads
+        # it; the graph takes them padded with trailing NaN into one 3-D array.
+        sample, rank = X_example[:1], 3
+    elif isinstance(X_example, pd.DataFrame):
         # The graph reads columns by position: predict checks that their
         # names and order are fit's.
         sample, rank = X_example.iloc[:1], 2
-    elif as_list:
-        # A list of sequences, as predict reads it; the graph takes them
-        # padded with trailing NaN into one 3-D array.
-        sample, rank = X_example[:1], 3
     else:
         arr = np.asarray(X_example)
         if arr.ndim not in (2, 3):

@@ -604,3 +604,72 @@ def test_a_list_of_equal_length_arrays_holds_sequences_not_table_rows():
         from_3d = LSTMRegressor((3,), max_iter=2, random_state=0).fit(np.stack(seqs)[:, :, None], y)
     assert_allclose(from_list.predict(seqs), from_3d.predict(np.stack(seqs)[:, :, None]))
     assert from_list.predict([seqs[0], seqs[1][:4]]).shape == (2,)  # ragged later: fine
+
+
+def _frame_of_series(sequences, columns, as_series=True):
+    """sktime's nested_univ panel of ``sequences`` (n_timesteps_i, n_channels)."""
+    cell = pd.Series if as_series else np.asarray
+    return pd.DataFrame({name: [cell(seq[:, c]) for seq in sequences]
+                         for c, name in enumerate(columns)})
+
+
+@pytest.mark.parametrize("as_series", [True, False])
+def test_a_frame_of_series_is_the_list_of_its_rows(as_series):
+    # sktime's loaders give this layout by default; it was refused ("holds
+    # a Series at index (0,)").
+    ragged = [_coded(1, n, 2)[0] + 1000 * k for k, n in enumerate([3, 5, 4])]
+    seqs = check_sequences(_frame_of_series(ragged, ["a", "b"], as_series))
+    expected = check_sequences(ragged)
+    assert_array_equal(seqs.values, expected.values)
+    assert_array_equal(seqs.lengths, expected.lengths)
+    assert seqs.channel_names == ("a", "b")
+    # The estimators see the same sequences, bit for bit.
+    y = np.array([0.5, -1.0, 2.0] * 4)
+    X = [_coded(1, n, 2)[0] * (k + 1) for k, n in enumerate([3, 5, 4] * 4)]
+    frame = _frame_of_series(X, ["a", "b"], as_series)
+    from_list = LSTMRegressor(**FAST).fit(X, y)
+    from_frame = LSTMRegressor(**FAST).fit(frame, y)
+    assert_array_equal(from_frame.loss_curve_, from_list.loss_curve_)
+    assert_array_equal(from_frame.predict(frame), from_list.predict(X))
+    assert_array_equal(from_frame.feature_names_in_, ["a", "b"])
+    with pytest.raises(ValueError, match=r"channel names of X, \['b', 'a'\], differ"):
+        from_frame.predict(frame[["b", "a"]])
+
+
+def test_a_frame_of_series_classified_with_its_index_and_labels():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(rng.randint(5, 9), 1)) + (k % 2) for k in range(20)]
+    frame = _frame_of_series(X, ["dim_0"]).set_axis([f"case{k}" for k in range(20)])
+    labels = pd.Series(np.where(np.arange(20) % 2, "up", "down"), index=frame.index)
+    model = LSTMClassifier(**FAST).fit(frame, labels)
+    assert model.predict_proba(frame).shape == (20, 2)
+    assert 0 <= model.score(frame, labels) <= 1
+
+
+def test_a_frame_of_series_with_a_bad_cell_names_it():
+    X = [np.arange(4.0)[:, None], np.arange(3.0)[:, None]]
+    frame = _frame_of_series(X, ["a"]).set_axis(["x", "y"])
+    frame.loc["y", "a"] = 7.0
+    with pytest.raises(TypeError, match=r"cell at row 'y', column 'a' holds a float"):
+        check_sequences(frame)
+    frame.loc["y", "a"] = np.ones((3, 2))
+    with pytest.raises(TypeError, match=r"holds an array of shape \(3, 2\)"):
+        check_sequences(frame)
+    two = pd.DataFrame({"a": [pd.Series(np.ones(4))], "b": [pd.Series(np.ones(3))]})
+    with pytest.raises(ValueError, match=r"Row 0 of X holds series of different lengths "
+                                         r"\('a' 4, 'b' 3 steps\)"):
+        check_sequences(two)
+    nan = _frame_of_series([np.array([[1.0], [np.nan]])], ["a"])
+    with pytest.raises(ValueError, match="NaN inside sequence 0"):
+        check_sequences(nan)
+
+
+def test_sktime_loaders_default_layout_fits():
+    datasets = pytest.importorskip("sktime.datasets")
+    X, y = datasets.load_UCR_UEA_dataset("UnitTest", split="train")
+    assert isinstance(X.iat[0, 0], pd.Series)  # the nested_univ layout
+    model = LSTMClassifier(**FAST).fit(X, y)
+    X3 = np.stack([np.column_stack([cell.to_numpy() for cell in row])
+                   for row in X.itertuples(index=False)])
+    with pytest.warns(UserWarning, match="X does not have channel names"):
+        assert_array_equal(model.predict_proba(X), model.predict_proba(X3))

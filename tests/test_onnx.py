@@ -1219,3 +1219,16 @@ def test_what_is_no_fitted_estimator_is_refused_by_its_type(given):
     X, _ = _data()
     with pytest.raises(TypeError, match="sklstm.onnx exports LSTMRegressor and LSTMClassifier"):
         to_onnx(given, X)
+
+
+def test_a_frame_of_series_exports_as_the_list_of_its_sequences():
+    # sktime's nested_univ panel, read as predict reads it: a 3-D input of
+    # NaN-padded sequences (as a DataFrame it was given a 2-D input).
+    X, y = _data(np.float64)
+    lengths = np.arange(N) % T + 1
+    frame = pd.DataFrame({name: [pd.Series(X[k, :n, c]) for k, n in enumerate(lengths)]
+                          for c, name in enumerate(["a", "b"])})
+    model = _fit(LSTMRegressor, frame, y)
+    onx = to_onnx(model, frame)
+    [got] = _run(onx, _pad_tail(X, lengths))
+    _assert_close(got, _predict(model, frame))
