@@ -1583,3 +1583,56 @@ def test_an_object_that_is_no_number_is_named_by_its_row_label(flat_linear):
     with pytest.raises(TypeError, match=r"column 'y' must contain only numbers.*but holds a "
                        r"Timestamp at label 2024-01-04 00:00:00"):
         RecursiveForecaster(flat_linear(), window=3, target="y").fit(values.to_frame("y"))
+
+
+def _traced_peak(call):
+    """Peak bytes ``call()`` allocates (tracemalloc), beyond what it started with."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        call()
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_long_history_or_future_is_not_read_whole(make):
+    # predict reads the last window of a history and the forecast steps'
+    # rows of a future. It copied every row of both, and checked the labels'
+    # uniqueness with a hash table of all of them (kept on the index): 2.6
+    # times a long history's size.
+    n = 200_000
+    t = np.arange(float(n))
+    frame = pd.DataFrame({"y": np.sin(t / 7), "p": np.cos(t / 3)},
+                         index=pd.date_range("2000-01-01", periods=n, freq="h"))
+    model = make(DirectForecaster, window=10, target="y", future_covariates="p")
+    model.fit(frame.iloc[:300])
+    history = frame.iloc[300:-10].copy()  # fresh labels: no table of an earlier check
+    history.index = pd.DatetimeIndex(history.index.to_numpy())
+    future = frame.iloc[-10:]
+    expected = model.predict(history=history.iloc[-10:], future=future)
+    peak = _traced_peak(lambda: pd.testing.assert_series_equal(
+        model.predict(history=history, future=future), expected))
+    assert peak < 0.2 * history.memory_usage().sum()
+    after = model.predict(history=history.iloc[:-5], future=frame.iloc[-15:])
+    long_future = frame.iloc[len(frame) - 15 - n // 2:].copy()
+    long_future.index = pd.DatetimeIndex(long_future.index.to_numpy())
+    peak = _traced_peak(lambda: pd.testing.assert_series_equal(
+        model.predict(history=history.iloc[:-5], future=long_future), after))
+    assert peak < 0.2 * long_future.memory_usage().sum()
+
+
+def test_rows_of_a_sorted_future_outside_the_forecast_are_ignored_unsorted_ones_read(make):
+    frame = _daily(60).to_frame().assign(p=np.arange(60.0))
+    model = make(DirectForecaster, window=5, target="y", future_covariates="p")
+    model.fit(frame.iloc[:50])
+    future = frame.iloc[50:]
+    expected = model.predict(future=future)
+    # A repeated label far from the forecast's steps is never read.
+    repeated = pd.concat([future, future.iloc[-1:]])
+    pd.testing.assert_series_equal(model.predict(future=repeated), expected)
+    pd.testing.assert_series_equal(model.predict(future=future.iloc[::-1]), expected)
+    with pytest.raises(ValueError, match="future: the index has duplicated labels"):
+        model.predict(future=pd.concat([future.iloc[::-1], future.iloc[:1]]))

@@ -356,6 +356,21 @@ def nested_models(regressor):
     return [model for _, model in _nested_paths(regressor)]
 
 
+def _rows_in_span(frame, labels):
+    """The rows of ``frame`` labelled from ``labels[0]`` to ``labels[-1]``
+    where its index is sorted: the others are never read (nor checked), so a
+    long frame of future covariates is not read whole. All its rows otherwise."""
+    index = frame.index
+    try:
+        if not index.is_monotonic_increasing:
+            return frame
+        first = index.searchsorted(labels[0], side="left")
+        end = index.searchsorted(labels[-1], side="right")
+    except (TypeError, ValueError):  # labels of another kind: the checks name it
+        return frame
+    return frame.iloc[first:end]
+
+
 def _nested_paths(regressor):
     """``(prefix, model)`` of ``regressor`` (prefix "") and of every estimator
     among its nested parameters (prefix "name__", for ``set_params``)."""
@@ -1159,7 +1174,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             raise ValueError(
                 f"history has {len(frame)} rows; predict needs the last {n_needed}."
             )
-        return frame.loc[:, list(columns)].iloc[-n_needed:]
+        # The rows read, then their columns: not a copy of every row first.
+        return frame.iloc[-n_needed:].loc[:, list(columns)]
 
     def _check_axis(self, index, what, *, consecutive=True, last=None):
         """Raise unless ``index`` is on the fitted time axis (see :func:`check_on_axis`)."""
@@ -1203,6 +1219,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future = future.to_frame()
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
+        future = _rows_in_span(future, labels)
         # Only the columns read must be unique: the others are ignored.
         repeated = repeated_labels(future.columns, columns)
         if repeated:
@@ -1370,7 +1387,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         keep = offsets <= len(frame)
         future = frame if self.future_covariates_ else None
         pred, _ = self._point_forecast(n_steps, future, None, "score")
-        truth = column_values(frame, self.targets_)[offsets[keep] - 1]
+        # The rows compared, not every row of data (offsets are 1-based).
+        truth = column_values(frame.iloc[: int(offsets[keep].max(initial=0))],
+                              self.targets_)[offsets[keep] - 1]
         check_finite(truth, self.targets_, frame.index[offsets[keep] - 1],
                      where=" in the rows score compares with", nan_hint=".")
         errors = np.abs(forecast_errors(truth[None], pred[keep][None], self.targets_))

@@ -184,13 +184,17 @@ def _check_index_type_and_order(index):
             f"the index holds {len(positions)} missing {missing}, at "
             f"position(s) {listed(positions)}; drop or fill those rows first."
         )
+    # First: pandas' scan for order settles the uniqueness of a strictly
+    # increasing index, which it would otherwise check with a hash table of
+    # the labels (32 MiB, kept on the index, for a million timestamps).
+    increasing = index.is_monotonic_increasing
     if not index.is_unique:
         dup = index[index.duplicated()]
         raise ValueError(
             f"the index has duplicated labels ({listed(dup.unique())}); aggregate "
             f"them first, e.g. df.groupby(level=0).mean()."
         )
-    if not index.is_monotonic_increasing:
+    if not increasing:
         raise ValueError(
             "the index is not sorted in increasing time order; use df.sort_index()."
         )
