@@ -1092,7 +1092,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         lead = np.vstack([future, np.full((n_lead, future.shape[1]), np.nan)])
         # How many of its first steps each origin's rows allow (complete for
         # k steps implies for fewer).
-        reach = sum(self._complete_origins(values, origins, k).astype(int)
+        # A forecast of fewer steps reads no further ahead: one count serves all.
+        nan_counts = self._nan_counts(values, n_lead)
+        reach = sum(self._complete_origins(values, origins, k, nan_counts).astype(int)
                     for k in range(1, n_steps + 1))
         pred = np.full((len(origins), n_steps, n_targets), np.nan)
         for k in np.unique(reach[reach > 0]):
@@ -1131,7 +1133,20 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             read[max(first, 1) - 1: max(min(last, n_lead), 0)] = True
         return read
 
-    def _complete_origins(self, values, origins, n_steps):
+    def _nan_counts(self, values, n_after):
+        """Per role with columns, how many of the first ``i`` rows of
+        ``values`` (n_rows, n_columns), followed by ``n_after`` rows that
+        count as NaN, hold a NaN in its columns: arrays of shape (n_rows +
+        n_after + 1,), which :meth:`_complete_origins` reads."""
+        counts = {}
+        for role, columns in self._role_columns().items():
+            block = values[:, columns]
+            if block.shape[1]:
+                nan = np.concatenate([np.isnan(block).any(axis=1), np.ones(n_after, bool)])
+                counts[role] = np.concatenate([[0], np.cumsum(nan)])
+        return counts
+
+    def _complete_origins(self, values, origins, n_steps, nan_counts=None):
         """Mask of the origins whose forecasts of ``n_steps`` read no NaN.
 
         Each role's columns are checked in the rows the model reads
@@ -1139,17 +1154,17 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         covariates ahead or skip the gap, a recursive forecast reads the gap
         rows only as it reaches them, and a NaN the windows of fit skipped
         made training origins' fitted values NaN. Future covariates past
-        the end of ``values`` count as NaN.
+        the end of ``values`` count as NaN. ``nan_counts``: those of
+        :meth:`_nan_counts` for at least ``_n_lead(n_steps)`` rows after
+        the end, computed once for several ``n_steps``.
         """
-        roles = self._role_columns()
-        n_after = self._n_lead(n_steps, self._setup)
+        if nan_counts is None:
+            nan_counts = self._nan_counts(values, self._n_lead(n_steps, self._setup))
         complete = np.ones(len(origins), dtype=bool)
         for role, ranges in self._rows_read(self._setup, n_steps).items():
-            columns = values[:, roles[role]]
-            if not columns.shape[1]:
+            counts = nan_counts.get(role)
+            if counts is None:  # a role without columns
                 continue
-            nan = np.concatenate([np.isnan(columns).any(axis=1), np.ones(n_after, bool)])
-            counts = np.concatenate([[0], np.cumsum(nan)])
             for first, last in ranges:
                 complete &= counts[origins + last + 1] == counts[origins + first]
         return complete
