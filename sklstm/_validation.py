@@ -19,7 +19,8 @@ only place that knows about input layouts:
   of its dataset loaders): one row per sequence, one column per channel,
   each cell that channel's series (a pandas Series or a 1-D array), of one
   length within a row and of any length between rows. Read as the list of
-  its rows' sequences, channels named by the columns.
+  its rows' sequences, channels named by the columns; steps at a row's end
+  where every channel is NaN are padding, as sktime pads unequal series.
 - **Ragged list** of 1-D (univariate: arrays, lists or pandas Series) or
   2-D (n_timesteps_i, n_channels) arrays or DataFrames of different lengths.
   A list of arrays is a list of sequences even when they are of equal
@@ -97,6 +98,9 @@ class Sequences:
         Whether ``X`` was a list of sequences, each of its own length: a
         list of per-step targets then holds one array per sequence, as long
         as that sequence.
+    channels_are_columns : bool
+        Whether the channels are the columns of ``X`` itself, a DataFrame of
+        series: ``X[names]`` orders them.
     """
 
     values: np.ndarray
@@ -106,6 +110,7 @@ class Sequences:
     channel_names: tuple | None = None
     column_labels: tuple | None = None
     from_list: bool = False
+    channels_are_columns: bool = False
 
     @property
     def n_samples(self):
@@ -926,40 +931,76 @@ def is_list_of_sequences(X, name="X"):
 
 def _is_frame_of_series(X):
     """Whether X is a DataFrame whose cells hold series: sktime's
-    ``nested_univ`` panel (its first cell says; :func:`_frame_of_series_rows`
-    checks the others)."""
-    return (isinstance(X, pd.DataFrame) and X.size > 0
-            and all(dtype == object for dtype in X.dtypes)
-            and isinstance(X.iat[0, 0], (pd.Series, np.ndarray)))
+    ``nested_univ`` panel. Any series in an object column says so; its
+    other cells are then checked as series (:func:`_frame_of_series_rows`)."""
+    return isinstance(X, pd.DataFrame) and any(
+        dtype == object and any(isinstance(cell, (pd.Series, np.ndarray)) for cell in X.iloc[:, k])
+        for k, dtype in enumerate(X.dtypes)
+    )
 
 
 def _frame_of_series_rows(X, name):
-    """The sequences of a DataFrame of series, one (n_timesteps_i, n_columns)
-    array per row, its columns the channels."""
-    sequences = []
-    for k, row in enumerate(X.itertuples(index=False, name=None)):
+    """The sequences of a DataFrame of series: one float array (n_timesteps_i,
+    n_columns) per row, its columns the channels.
+
+    Each cell is read as a list's 1-D item is, named by its place
+    (``X.loc[row, column]``); the steps at a row's end where every channel
+    is NaN are padding (sktime pads so), and a NaN before them an error.
+    """
+    _reject_duplicate_columns(X, name)
+    sequences, as_read = [], [[] for _ in X.columns]
+    for label, row in zip(X.index, X.itertuples(index=False, name=None)):
+        def where(column, label=label):
+            return f"{name}.loc[{label_text(label)}, {quoted_label(column)}]"
+
         channels = []
-        for column, cell in zip(X.columns, row):
-            series = cell.to_numpy() if isinstance(cell, pd.Series) else cell
-            if not (isinstance(series, np.ndarray) and series.ndim == 1):
-                held = (f"an array of shape {series.shape}" if isinstance(series, np.ndarray)
-                        else f"a {type(cell).__name__}")
+        for c, (column, cell) in enumerate(zip(X.columns, row)):
+            if not (isinstance(cell, (pd.Series, np.ndarray)) and cell.ndim == 1):
+                held = (f"an array of shape {cell.shape}" if isinstance(cell, np.ndarray)
+                        else "None" if cell is None else f"a {type(cell).__name__}")
                 raise TypeError(
                     f"{name} is a DataFrame of series (sktime's nested_univ layout, one row "
-                    f"per sequence and one column per channel), but its cell at row "
-                    f"{X.index[k]!r}, column {quoted_label(column)} holds {held}: every cell "
-                    "must hold one channel's series, a pandas Series or a 1-D array."
+                    f"per sequence and one column per channel), but {where(column)} holds "
+                    f"{held}: every cell must hold one channel's series, a pandas Series "
+                    "or a 1-D array."
                 )
-            channels.append(series)
-        lengths = [len(series) for series in channels]
+            if isinstance(cell, pd.Series) and _dtype_is(lambda d: d.kind == "f", cell.dtype):
+                values = cell.to_numpy()  # the common cell, which needs no other check
+            else:
+                values = _as_array(cell, where(column))  # a category's values refused here
+            as_read[c].append(values[:, None])
+            channels.append(_as_float_array(values[:, None], where(column), allow_nd=False,
+                                            ensure_min_samples=0, ensure_min_features=0))
+        lengths = [len(channel) for channel in channels]
         if len(set(lengths)) > 1:
             held = ", ".join(f"{quoted_label(c)} {n}" for c, n in zip(X.columns, lengths))
             raise ValueError(
-                f"Row {X.index[k]!r} of {name} holds series of different lengths ({held} "
+                f"Row {label_text(label)} of {name} holds series of different lengths ({held} "
                 "steps): the channels of one sequence must have one length; resample or "
                 "cut them to it first."
             )
-        sequences.append(np.column_stack(channels))
+        sequence = np.concatenate(channels, axis=1)
+        real = np.flatnonzero(~np.isnan(sequence).all(axis=1))
+        sequence = sequence[: real[-1] + 1 if len(real) else 0]
+        if len(sequence) == 0:
+            raise ValueError(f"Row {label_text(label)} of {name} holds no steps (only NaN).")
+        bad = ~np.isfinite(sequence)
+        if bad.any():
+            step, c = np.argwhere(bad)[0]
+            what = "infinity" if np.isinf(sequence[step, c]) else "NaN"
+            raise ValueError(
+                f"{where(X.columns[c])} holds {what} at step {step}, before the row's last "
+                "real step (trailing steps where every channel is NaN are padding). Fill "
+                "the missing values first."
+            )
+        sequences.append(sequence)
+    # Each cell was checked on its own; two of a channel may still hold
+    # distinct integers that float64 would merge.
+    for c, column in enumerate(X.columns):
+        refuse_inexact_integers_across(
+            as_read[c], name,
+            lambda k, step, _, column=column: f"{name}.loc[{label_text(X.index[k])}, "
+                                              f"{quoted_label(column)}], step {step}")
     return sequences
 
 
@@ -1003,7 +1044,7 @@ def _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_e
 
 
 def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_format, name,
-                                         column_order="time_major"):
+                                         column_order="time_major", frame_of_series=False):
     """At fit, refuse sequences (3-D or a list) whose channels are not the
     ``n_channels + n_exog`` that the declared table layout gives its steps.
 
@@ -1011,15 +1052,16 @@ def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_for
     say); sequences carry their own channels, so a declaration that differs
     from them was ignored without a word, most often a channels-first array
     read channels last (sktime's (n, n_channels, n_timesteps) windows with
-    n_channels declared). ``shape`` is the given array's (None for a list),
-    ``X3`` the sequences as read.
+    n_channels declared). ``shape`` is the given array's (None for a list
+    or a DataFrame of series, ``frame_of_series``), ``X3`` the sequences as read.
     """
     declared = n_channels + n_exog
     if (n_channels, n_exog) == (1, 0) or X3.shape[2] == declared:
         return
     given = f"n_channels={n_channels}" + (f" and n_exog={n_exog}" if n_exog else "")
     verb = "describe" if n_exog else "describes"
-    what = "a list" if shape is None else f"3-D, of shape {shape},"
+    what = ("a DataFrame of series," if frame_of_series else "a list" if shape is None
+            else f"3-D, of shape {shape},")
     first = data_format == "channels_first"
     axes = "(n_samples, n_channels, n_timesteps)" if first else (
         "(n_samples, n_timesteps, n_channels)")
@@ -1027,7 +1069,7 @@ def _refuse_other_channels_than_declared(X3, shape, n_channels, n_exog, data_for
     # (BaseLSTM._check_params): said here, or the advice is refused next.
     major = " and column_order='channel_major'" if (
         n_channels > 1 and column_order == "time_major") else ""
-    transposed = "" if first else (
+    transposed = "" if first or frame_of_series else (
         " If its axes are (n_samples, n_channels, n_timesteps), as sktime's numpy3D, pass "
         f"data_format='channels_first'{major}.")
     raise ValueError(
@@ -1563,7 +1605,8 @@ def check_sequences(
     """
     _reject_unsupported_containers(X, name)
     if is_list_of_sequences(X, name):
-        if _is_frame_of_series(X):
+        channels_are_columns = _is_frame_of_series(X)
+        if channels_are_columns:
             # Each cell is one channel's steps: no axis order to declare.
             columns, X = X.columns, _frame_of_series_rows(X, name)
             values, lengths, _ = _list_to_padded(X, name, False, nan_advice)
@@ -1576,9 +1619,9 @@ def check_sequences(
         _check_steps_and_channels(values, name)
         if fitting:
             _refuse_other_channels_than_declared(values, None, n_channels, n_exog, data_format,
-                                                 name, column_order)
+                                                 name, column_order, channels_are_columns)
         return Sequences(values, lengths, None, channel_names=names, column_labels=labels,
-                         from_list=True)
+                         from_list=True, channels_are_columns=channels_are_columns)
     given = X  # a pyarrow Table, say, whose column names check_table reads
     if not isinstance(X, (np.ndarray, pd.DataFrame)):
         X = _as_array(X, name)  # lists, and objects exposing __array__
@@ -2287,7 +2330,8 @@ def check_channel_names(fitted_names, sequences, estimator_name):
     if list(names) != list(fitted_names):
         if set(names) != set(fitted_names):
             remedy = "pass frames whose channels are the fitted ones, named as in fit"
-        elif sequences.n_columns is not None:  # a table of one step per row
+        elif sequences.n_columns is not None or sequences.channels_are_columns:
+            # a table of one step per row, or a DataFrame of series
             remedy = f"pass the columns in the fitted order, X[{list(fitted_names)!r}]"
         else:
             remedy = (f"pass the channels in the fitted order, e.g. "

@@ -648,20 +648,62 @@ def test_a_frame_of_series_classified_with_its_index_and_labels():
 
 def test_a_frame_of_series_with_a_bad_cell_names_it():
     X = [np.arange(4.0)[:, None], np.arange(3.0)[:, None]]
-    frame = _frame_of_series(X, ["a"]).set_axis(["x", "y"])
-    frame.loc["y", "a"] = 7.0
-    with pytest.raises(TypeError, match=r"cell at row 'y', column 'a' holds a float"):
+    frame = _frame_of_series(X, ["a"]).set_axis([10, 20])
+    bad_cells = [
+        (7.0, TypeError, r"X.loc\[20, 'a'\] holds a float: every cell must hold one"),
+        (np.ones((3, 2)), TypeError, r"X.loc\[20, 'a'\] holds an array of shape \(3, 2\)"),
+        (pd.Series(pd.date_range("2020-01-01", periods=3)), TypeError,
+         r"X.loc\[20, 'a'\] holds dates or durations"),
+        (pd.Series([1, 2, 0]).astype("category"), TypeError,
+         r"X.loc\[20, 'a'\] has dtype category"),
+        (pd.Series(["1", "2", "3"]), ValueError, r"X.loc\[20, 'a'\] holds strings"),
+        (pd.Series([1.0, np.nan, 3.0]), ValueError,
+         r"X.loc\[20, 'a'\] holds NaN at step 1, before the row's last real step"),
+        (pd.Series([1.0, np.inf]), ValueError, r"X.loc\[20, 'a'\] holds infinity at step 1"),
+        (pd.Series([np.nan, np.nan]), ValueError, r"Row 20 of X holds no steps"),
+        (pd.Series([2**60, 2**60 + 1, 3]), ValueError, r"X.loc\[20, 'a'\] holds the integers"),
+    ]
+    for cell, error, message in bad_cells:
+        frame.loc[20, "a"] = None
+        frame.at[20, "a"] = cell
+        with pytest.raises(error, match=message):
+            check_sequences(frame)
+    # The first cell decides nothing: any series makes a frame of series.
+    frame = _frame_of_series(X, ["a"])
+    frame.at[0, "a"] = None
+    with pytest.raises(TypeError, match=r"X.loc\[0, 'a'\] holds None"):
         check_sequences(frame)
-    frame.loc["y", "a"] = np.ones((3, 2))
-    with pytest.raises(TypeError, match=r"holds an array of shape \(3, 2\)"):
-        check_sequences(frame)
+    with pytest.raises(TypeError, match=r"X.loc\[0, 'static'\] holds a float"):
+        check_sequences(_frame_of_series(X, ["a"]).assign(static=1.0))
     two = pd.DataFrame({"a": [pd.Series(np.ones(4))], "b": [pd.Series(np.ones(3))]})
     with pytest.raises(ValueError, match=r"Row 0 of X holds series of different lengths "
                                          r"\('a' 4, 'b' 3 steps\)"):
         check_sequences(two)
-    nan = _frame_of_series([np.array([[1.0], [np.nan]])], ["a"])
-    with pytest.raises(ValueError, match="NaN inside sequence 0"):
-        check_sequences(nan)
+    with pytest.raises(ValueError, match=r"The column names of X repeat: 'a' \(2 times\)"):
+        check_sequences(pd.DataFrame([[pd.Series(np.ones(4))] * 2], columns=["a", "a"]))
+    # Distinct integers of one channel in two rows, which float64 would merge.
+    wide = _frame_of_series([np.array([[2**60], [3]]), np.array([[2**60 + 1], [3]])], ["a"])
+    with pytest.raises(ValueError, match=r"\(X.loc\[0, 'a'\], step 0\) and .*\(X.loc\[1, "
+                                         r"'a'\], step 0\)"):
+        check_sequences(wide)
+
+
+def test_a_frame_of_series_padded_with_nan_reads_as_the_padded_array():
+    # sktime pads series of unequal length with trailing NaN in every channel.
+    rng = np.random.RandomState(0)
+    padded = rng.normal(size=(6, 7, 2))
+    padded[1, 4:] = np.nan
+    padded[3, 6:] = np.nan
+    frame = _frame_of_series(list(padded), ["a", "b"])
+    seqs, expected = check_sequences(frame), check_sequences(padded)
+    assert_array_equal(seqs.values, expected.values)
+    assert_array_equal(seqs.lengths, [7, 4, 7, 6, 7, 7])
+    y = rng.normal(size=6)
+    model = LSTMRegressor(**FAST).fit(frame, y)
+    assert_array_equal(model.predict(frame), LSTMRegressor(**FAST).fit(padded, y).predict(padded))
+    with pytest.raises(ValueError, match=r"pass the columns in the fitted order, X\[\['a', "
+                                         r"'b'\]\]"):
+        model.predict(frame[["b", "a"]])
 
 
 def test_sktime_loaders_default_layout_fits():
