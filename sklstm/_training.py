@@ -489,7 +489,7 @@ def _warn_of_the_end(divergence, start_loss, end_loss, advice):
         losses = (f"the training loss of the {'kept' if divergence else 'final'} weights is "
                   f"{end_loss:.4g}, that of the starting weights {start_loss:.4g}.")
     if divergence:
-        ended = f" They end worse than it started: {losses}" if worse else ""
+        ended = f" Training ended worse than it started: {losses}" if worse else ""
         warn(f"{divergence}{ended} {advice}", ConvergenceWarning)
     elif worse:
         warn(f"Training ended worse than it started: {losses} {advice}", ConvergenceWarning)

@@ -931,12 +931,20 @@ def is_list_of_sequences(X, name="X"):
 
 def _is_frame_of_series(X):
     """Whether X is a DataFrame whose cells hold series: sktime's
-    ``nested_univ`` panel. Any series in an object column says so; its
-    other cells are then checked as series (:func:`_frame_of_series_rows`)."""
-    return isinstance(X, pd.DataFrame) and any(
-        dtype == object and any(isinstance(cell, (pd.Series, np.ndarray)) for cell in X.iloc[:, k])
-        for k, dtype in enumerate(X.dtypes)
-    )
+    ``nested_univ`` panel. Most cells of its object columns hold series
+    (pandas Series or 1-D arrays); the others are then named as no series
+    (:func:`_frame_of_series_rows`). A table with a stray array among its
+    numbers is a table, whose message names that cell."""
+    if not isinstance(X, pd.DataFrame):
+        return False
+    cells = [cell for k, dtype in enumerate(X.dtypes) if dtype == object
+             for cell in X.iloc[:, k]]
+    return sum(map(_is_series, cells)) > len(cells) / 2
+
+
+def _is_series(cell):
+    """Whether a cell of a DataFrame holds a series: a pandas Series or a 1-D array."""
+    return isinstance(cell, pd.Series) or isinstance(cell, np.ndarray) and cell.ndim == 1
 
 
 def _frame_of_series_rows(X, name):
@@ -955,7 +963,7 @@ def _frame_of_series_rows(X, name):
 
         channels = []
         for c, (column, cell) in enumerate(zip(X.columns, row)):
-            if not (isinstance(cell, (pd.Series, np.ndarray)) and cell.ndim == 1):
+            if not _is_series(cell):
                 held = (f"an array of shape {cell.shape}" if isinstance(cell, np.ndarray)
                         else "None" if cell is None else f"a {type(cell).__name__}")
                 raise TypeError(

@@ -1214,12 +1214,14 @@ def to_onnx(estimator, X_example, *, target_opset=None):
     estimator : LSTMRegressor or LSTMClassifier
         A fitted estimator.
     X_example : array-like of shape (n_samples, n_columns) or \
-            (n_samples, n_timesteps, n_channels), or list of arrays
+            (n_samples, n_timesteps, n_channels), list of arrays, or \
+            DataFrame of series
         Input of the form the model will receive: a 2-D table gives a graph
         whose input ``X`` is (N, n_columns) (for a model fitted on sequences
         of C channels, a table of C columns: one step per row, as
-        ``predict`` reads it); 3-D sequences or a list of
-        sequences give (N, T, n_channels) for any N and T, with trailing
+        ``predict`` reads it); 3-D sequences, a list of sequences or a
+        DataFrame of series (sktime's nested_univ panel) give (N, T,
+        n_channels) for any N and T, with trailing
         all-NaN steps as padding ((N, n_channels, T) for a model of
         ``data_format="channels_first"``, padded along the last axis). The
         input's dtype is the one ``predict`` reads ``X_example`` in:

@@ -647,8 +647,8 @@ def test_a_frame_of_series_classified_with_its_index_and_labels():
 
 
 def test_a_frame_of_series_with_a_bad_cell_names_it():
-    X = [np.arange(4.0)[:, None], np.arange(3.0)[:, None]]
-    frame = _frame_of_series(X, ["a"]).set_axis([10, 20])
+    X = [np.arange(4.0)[:, None], np.arange(3.0)[:, None], np.arange(5.0)[:, None]]
+    frame = _frame_of_series(X, ["a"]).set_axis([10, 20, 30])
     bad_cells = [
         (7.0, TypeError, r"X.loc\[20, 'a'\] holds a float: every cell must hold one"),
         (np.ones((3, 2)), TypeError, r"X.loc\[20, 'a'\] holds an array of shape \(3, 2\)"),
@@ -668,13 +668,17 @@ def test_a_frame_of_series_with_a_bad_cell_names_it():
         frame.at[20, "a"] = cell
         with pytest.raises(error, match=message):
             check_sequences(frame)
-    # The first cell decides nothing: any series makes a frame of series.
+    # Most cells decide, not the first: a frame of series with a bad first
+    # cell is named as such; a table with a stray array is a table (its
+    # message is test_input_safety's), as is a frame of 0-d arrays.
     frame = _frame_of_series(X, ["a"])
     frame.at[0, "a"] = None
     with pytest.raises(TypeError, match=r"X.loc\[0, 'a'\] holds None"):
         check_sequences(frame)
     with pytest.raises(TypeError, match=r"X.loc\[0, 'static'\] holds a float"):
         check_sequences(_frame_of_series(X, ["a"]).assign(static=1.0))
+    scalars = pd.DataFrame({"a": [np.array(1.0), np.array(2.0)]}, dtype=object)
+    assert_array_equal(check_sequences(scalars).values, [[[1.0]], [[2.0]]])
     two = pd.DataFrame({"a": [pd.Series(np.ones(4))], "b": [pd.Series(np.ones(3))]})
     with pytest.raises(ValueError, match=r"Row 0 of X holds series of different lengths "
                                          r"\('a' 4, 'b' 3 steps\)"):

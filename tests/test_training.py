@@ -585,9 +585,9 @@ def test_a_continued_call_ending_at_absurd_weights_is_refused_or_warned(continue
             with pytest.warns(ConvergenceWarning) as record:
                 go_on(X, target)
             assert len(record) == 1
-            assert re.search(r"(Training diverged in epoch \d.* They end|Training ended) worse "
-                             r"than it started: the training loss of the (kept|final) weights "
-                             r"is \d", str(record[0].message))
+            assert re.search(r"(Training diverged in epoch \d.*)?Training ended worse than it "
+                             r"started: the training loss of the (kept|final) weights is \d",
+                             str(record[0].message))
 
 
 def test_divergence_mid_epoch_rolls_back_the_optimizer_too(monkeypatch, assert_same_weights):

@@ -46,7 +46,7 @@ from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin, check_step_arra
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (
     check_on_axis, check_time_zone, future_labels, index_from_state, index_state,
-    label_from_state, label_state, time_freq,
+    label_from_state, label_state, rows_in_span, time_freq,
 )
 from ._windows import (
     WINDOW_CONSTRAINTS, center_covariates, center_windows, check_fit_length, make_windows,
@@ -354,21 +354,6 @@ def nested_models(regressor):
     Pipeline's steps, a search's estimator), where the forecaster's own
     settings of an sklstm model do not reach."""
     return [model for _, model in _nested_paths(regressor)]
-
-
-def _rows_in_span(frame, labels):
-    """The rows of ``frame`` labelled from ``labels[0]`` to ``labels[-1]``
-    where its index is sorted: the others are never read (nor checked), so a
-    long frame of future covariates is not read whole. All its rows otherwise."""
-    index = frame.index
-    try:
-        if not index.is_monotonic_increasing:
-            return frame
-        first = index.searchsorted(labels[0], side="left")
-        end = index.searchsorted(labels[-1], side="right")
-    except (TypeError, ValueError):  # labels of another kind: the checks name it
-        return frame
-    return frame.iloc[first:end]
 
 
 def _nested_paths(regressor):
@@ -1071,7 +1056,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         covariates are read from it. Returns (n_origins, n_steps, n_targets)
         in target units, NaN from the first step whose rows hold a NaN: a
         recursive forecast's earlier steps read none of the later steps'
-        rows, and are forecast (a direct one reads the same rows for all).
+        rows, and are forecast, as are an encoder-decoder's (its decoder is
+        causal); any other direct model reads the same rows for all.
         """
         n_targets = len(self.targets_)
         n_lookback = n_targets + len(self.past_covariates_)
@@ -1234,7 +1220,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future = future.to_frame()
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
-        future = _rows_in_span(future, labels)
+        future = rows_in_span(future, labels)
         # Only the columns read must be unique: the others are ignored.
         repeated = repeated_labels(future.columns, columns)
         if repeated:

@@ -472,6 +472,21 @@ def _describe_axis(freq, tz):
     return f"timestamps of freq {freq.freqstr!r} and {zone}"
 
 
+def rows_in_span(frame, labels):
+    """The rows of ``frame`` labelled from ``labels[0]`` to ``labels[-1]``
+    where its index is sorted: the others are never read (nor checked), so a
+    long frame of future covariates is not read whole. All its rows otherwise."""
+    index = frame.index
+    try:
+        if not index.is_monotonic_increasing:
+            return frame
+        first = index.searchsorted(labels[0], side="left")
+        end = index.searchsorted(labels[-1], side="right")
+    except (TypeError, ValueError):  # labels of another kind: the checks name it
+        return frame
+    return frame.iloc[first:end]
+
+
 def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     """Raise unless ``index`` continues the time axis ``fit`` saw.
 
