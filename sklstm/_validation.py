@@ -20,7 +20,8 @@ only place that knows about input layouts:
   each cell that channel's series (a pandas Series or a 1-D array), of one
   length within a row and of any length between rows. Read as the list of
   its rows' sequences, channels named by the columns; steps at a row's end
-  where every channel is NaN are padding, as sktime pads unequal series.
+  where every channel is NaN are padding, as sktime pads unequal series
+  (but for a model that reads no padding, as the encoder-decoder).
 - **Ragged list** of 1-D (univariate: arrays, lists or pandas Series) or
   2-D (n_timesteps_i, n_channels) arrays or DataFrames of different lengths.
   A list of arrays is a list of sequences even when they are of equal
@@ -929,17 +930,26 @@ def is_list_of_sequences(X, name="X"):
     return _is_ragged(X, name) or _holds_arrays(X) or _is_frame_of_series(X)
 
 
+# The rows whose cells tell a DataFrame of series from a table of objects.
+_ROWS_TELLING_SERIES = 10
+
+
 def _is_frame_of_series(X):
     """Whether X is a DataFrame whose cells hold series: sktime's
-    ``nested_univ`` panel. Most cells of its object columns hold series
-    (pandas Series or 1-D arrays); the others are then named as no series
-    (:func:`_frame_of_series_rows`). A table with a stray array among its
-    numbers is a table, whose message names that cell."""
+    ``nested_univ`` panel. At least half the cells of its object columns in
+    its first rows hold arrays or Series; the others, and arrays that are
+    not 1-D, are then named as no series (:func:`_frame_of_series_rows`). A
+    table with a stray array among its numbers is a table, whose message
+    names that cell. (The first rows only: an object table of a million
+    rows is not read cell by cell twice.)"""
     if not isinstance(X, pd.DataFrame):
         return False
-    cells = [cell for k, dtype in enumerate(X.dtypes) if dtype == object
-             for cell in X.iloc[:, k]]
-    return sum(map(_is_series, cells)) > len(cells) / 2
+    first = X.iloc[:_ROWS_TELLING_SERIES]
+    cells = [cell for k, dtype in enumerate(first.dtypes) if dtype == object
+             for cell in first.iloc[:, k]]
+    n_arrays = sum(isinstance(cell, pd.Series) or isinstance(cell, np.ndarray) and cell.ndim > 0
+                   for cell in cells)
+    return n_arrays > 0 and 2 * n_arrays >= len(cells)
 
 
 def _is_series(cell):
@@ -947,19 +957,29 @@ def _is_series(cell):
     return isinstance(cell, pd.Series) or isinstance(cell, np.ndarray) and cell.ndim == 1
 
 
-def _frame_of_series_rows(X, name):
+def _row_text(label):
+    """A row label as ``X.loc[...]`` takes it: ``30``, ``'a'``, ``Timestamp('2020-01-01
+    00:00:00')``."""
+    if isinstance(label, (pd.Timestamp, pd.Timedelta, pd.Period)):
+        return repr(label)
+    return quoted_label(label)
+
+
+def _frame_of_series_rows(X, name, nan_advice=None):
     """The sequences of a DataFrame of series: one float array (n_timesteps_i,
     n_columns) per row, its columns the channels.
 
     Each cell is read as a list's 1-D item is, named by its place
-    (``X.loc[row, column]``); the steps at a row's end where every channel
-    is NaN are padding (sktime pads so), and a NaN before them an error.
+    (``X.loc[row, column]``). The steps at a row's end where every channel
+    is NaN are padding (sktime pads so), and a NaN before them an error;
+    with ``nan_advice`` (a model that reads no padding, as
+    :func:`check_sequences` takes it) every NaN is, with that advice.
     """
     _reject_duplicate_columns(X, name)
     sequences, as_read = [], [[] for _ in X.columns]
     for label, row in zip(X.index, X.itertuples(index=False, name=None)):
         def where(column, label=label):
-            return f"{name}.loc[{label_text(label)}, {quoted_label(column)}]"
+            return f"{name}.loc[{_row_text(label)}, {quoted_label(column)}]"
 
         channels = []
         for c, (column, cell) in enumerate(zip(X.columns, row)):
@@ -972,8 +992,9 @@ def _frame_of_series_rows(X, name):
                     f"{held}: every cell must hold one channel's series, a pandas Series "
                     "or a 1-D array."
                 )
-            if isinstance(cell, pd.Series) and _dtype_is(lambda d: d.kind == "f", cell.dtype):
-                values = cell.to_numpy()  # the common cell, which needs no other check
+            if isinstance(cell.dtype, np.dtype) and cell.dtype.kind == "f":
+                # The common cell, which needs no other check.
+                values = cell.to_numpy() if isinstance(cell, pd.Series) else cell
             else:
                 values = _as_array(cell, where(column))  # a category's values refused here
             as_read[c].append(values[:, None])
@@ -983,23 +1004,27 @@ def _frame_of_series_rows(X, name):
         if len(set(lengths)) > 1:
             held = ", ".join(f"{quoted_label(c)} {n}" for c, n in zip(X.columns, lengths))
             raise ValueError(
-                f"Row {label_text(label)} of {name} holds series of different lengths ({held} "
+                f"Row {_row_text(label)} of {name} holds series of different lengths ({held} "
                 "steps): the channels of one sequence must have one length; resample or "
                 "cut them to it first."
             )
+        if lengths[0] == 0:
+            raise ValueError(f"Row {_row_text(label)} of {name} holds no steps.")
         sequence = np.concatenate(channels, axis=1)
-        real = np.flatnonzero(~np.isnan(sequence).all(axis=1))
-        sequence = sequence[: real[-1] + 1 if len(real) else 0]
-        if len(sequence) == 0:
-            raise ValueError(f"Row {label_text(label)} of {name} holds no steps (only NaN).")
+        if nan_advice is None:
+            real = np.flatnonzero(~np.isnan(sequence).all(axis=1))
+            if not len(real):
+                raise ValueError(f"Row {_row_text(label)} of {name} holds only NaN.")
+            sequence = sequence[: real[-1] + 1]
         bad = ~np.isfinite(sequence)
         if bad.any():
             step, c = np.argwhere(bad)[0]
-            what = "infinity" if np.isinf(sequence[step, c]) else "NaN"
+            if np.isinf(sequence[step, c]):
+                _raise_infinity(name, f"at {where(X.columns[c])}, step {step}")
             raise ValueError(
-                f"{where(X.columns[c])} holds {what} at step {step}, before the row's last "
-                "real step (trailing steps where every channel is NaN are padding). Fill "
-                "the missing values first."
+                f"{where(X.columns[c])} holds NaN at step {step}. " + (nan_advice or (
+                    "It is before the row's last real step (trailing steps where every "
+                    "channel is NaN are padding): fill the missing values first."))
             )
         sequences.append(sequence)
     # Each cell was checked on its own; two of a channel may still hold
@@ -1007,7 +1032,7 @@ def _frame_of_series_rows(X, name):
     for c, column in enumerate(X.columns):
         refuse_inexact_integers_across(
             as_read[c], name,
-            lambda k, step, _, column=column: f"{name}.loc[{label_text(X.index[k])}, "
+            lambda k, step, _, column=column: f"{name}.loc[{_row_text(X.index[k])}, "
                                               f"{quoted_label(column)}], step {step}")
     return sequences
 
@@ -1616,7 +1641,7 @@ def check_sequences(
         channels_are_columns = _is_frame_of_series(X)
         if channels_are_columns:
             # Each cell is one channel's steps: no axis order to declare.
-            columns, X = X.columns, _frame_of_series_rows(X, name)
+            columns, X = X.columns, _frame_of_series_rows(X, name, nan_advice)
             values, lengths, _ = _list_to_padded(X, name, False, nan_advice)
             names, labels = _names_and_labels(columns)
         else:
@@ -2337,7 +2362,9 @@ def check_channel_names(fitted_names, sequences, estimator_name):
         return
     if list(names) != list(fitted_names):
         if set(names) != set(fitted_names):
-            remedy = "pass frames whose channels are the fitted ones, named as in fit"
+            remedy = ("pass a DataFrame whose columns are the fitted ones, named as in fit"
+                      if sequences.channels_are_columns else
+                      "pass frames whose channels are the fitted ones, named as in fit")
         elif sequences.n_columns is not None or sequences.channels_are_columns:
             # a table of one step per row, or a DataFrame of series
             remedy = f"pass the columns in the fitted order, X[{list(fitted_names)!r}]"

@@ -658,9 +658,11 @@ def test_a_frame_of_series_with_a_bad_cell_names_it():
          r"X.loc\[20, 'a'\] has dtype category"),
         (pd.Series(["1", "2", "3"]), ValueError, r"X.loc\[20, 'a'\] holds strings"),
         (pd.Series([1.0, np.nan, 3.0]), ValueError,
-         r"X.loc\[20, 'a'\] holds NaN at step 1, before the row's last real step"),
-        (pd.Series([1.0, np.inf]), ValueError, r"X.loc\[20, 'a'\] holds infinity at step 1"),
-        (pd.Series([np.nan, np.nan]), ValueError, r"Row 20 of X holds no steps"),
+         r"X.loc\[20, 'a'\] holds NaN at step 1. It is before the row's last real step"),
+        (pd.Series([1.0, np.inf]), ValueError,
+         r"X contains infinity at X.loc\[20, 'a'\], step 1. An LSTM reads finite values"),
+        (pd.Series([np.nan, np.nan]), ValueError, r"Row 20 of X holds only NaN"),
+        (pd.Series([], dtype=float), ValueError, r"Row 20 of X holds no steps"),
         (pd.Series([2**60, 2**60 + 1, 3]), ValueError, r"X.loc\[20, 'a'\] holds the integers"),
     ]
     for cell, error, message in bad_cells:
@@ -679,6 +681,20 @@ def test_a_frame_of_series_with_a_bad_cell_names_it():
         check_sequences(_frame_of_series(X, ["a"]).assign(static=1.0))
     scalars = pd.DataFrame({"a": [np.array(1.0), np.array(2.0)]}, dtype=object)
     assert_array_equal(check_sequences(scalars).values, [[[1.0]], [[2.0]]])
+    # Half the cells are enough, and an array of another shape is named.
+    for frame, message in [
+        (pd.DataFrame({"a": [pd.Series([1.0, 2.0]), None]}), r"X.loc\[1, 'a'\] holds None"),
+        (pd.DataFrame({"a": [pd.Series([1.0]), pd.Series([2.0])], "b": ["x", "y"]}),
+         r"X.loc\[0, 'b'\] holds a str"),
+        (pd.DataFrame({"a": [np.ones((3, 2)), np.ones((4, 2))]}),
+         r"X.loc\[0, 'a'\] holds an array of shape \(3, 2\)"),
+    ]:
+        with pytest.raises(TypeError, match=message):
+            check_sequences(frame)
+    dated = _frame_of_series(X, ["a"]).set_axis(pd.date_range("2020-01-01", periods=3))
+    dated.at[dated.index[1], "a"] = pd.Series([1.0, np.nan, 2.0])
+    with pytest.raises(ValueError, match=r"X.loc\[Timestamp\('2020-01-02 00:00:00'\), 'a'\]"):
+        check_sequences(dated)
     two = pd.DataFrame({"a": [pd.Series(np.ones(4))], "b": [pd.Series(np.ones(3))]})
     with pytest.raises(ValueError, match=r"Row 0 of X holds series of different lengths "
                                          r"\('a' 4, 'b' 3 steps\)"):
@@ -708,6 +724,23 @@ def test_a_frame_of_series_padded_with_nan_reads_as_the_padded_array():
     with pytest.raises(ValueError, match=r"pass the columns in the fitted order, X\[\['a', "
                                          r"'b'\]\]"):
         model.predict(frame[["b", "a"]])
+    with pytest.raises(ValueError, match=r"pass a DataFrame whose columns are the fitted ones"):
+        model.predict(frame.rename(columns={"b": "c"}))
+
+
+def test_a_frame_of_series_for_a_model_without_padding_refuses_every_nan():
+    # The encoder-decoder reads no padding: trailing NaN were cut as padding
+    # and its advice (what to put at the steps it does not read) was lost.
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 6, 2))
+    X[0, -1] = np.nan
+    frame = _frame_of_series(list(X), ["a", "b"])
+    model = LSTMEncoderDecoderRegressor(**FAST, horizon=2, n_future_channels=1)
+    with pytest.raises(ValueError, match=r"X.loc\[0, 'a'\] holds NaN at step 5. The "
+                                         r"encoder-decoder reads .* with no padding"):
+        model.fit(frame, rng.normal(size=(8, 2)))
 
 
 def test_sktime_loaders_default_layout_fits():
