@@ -19,7 +19,9 @@ sections, chosen with ``--sections`` (all by default):
   estimators' read paths where post-processing the outputs (a 50-class
   softmax, 19 quantiles), reading X (padded, a list, channels first) or
   patches that need zero steps used to cost several times the input
-  (``bench_read_paths``);
+  (``bench_read_paths``); and a forecast from a long history or frame of
+  future covariates, of which it reads the last window or its steps' rows
+  (``bench_forecast_reads``);
 - ``fit``: a full ``LSTMRegressor(solver="adam").fit`` against the same
   PyTorch training loop: same data, architecture, Adam settings, batch
   size, epochs (``FIT_EPOCHS``, over ``FIT_BATCHES`` batches, shuffled
@@ -378,6 +380,7 @@ def bench_memory(args):
         "lbfgs, 2 iterations, 16 MiB": fitting(X, 16, solver="lbfgs", max_iter=2),
     })
     bench_read_paths()
+    bench_forecast_reads()
 
 
 def bench_read_paths():
@@ -433,17 +436,59 @@ def bench_read_paths():
     })
 
 
+def bench_forecast_reads():
+    """Peaks of forecasts from a long history or a long frame of future
+    covariates, of which a forecast reads the last window or its steps'
+    rows: the whole frame's copies and a hash table of its labels (for the
+    check of their uniqueness) once took 2.6 times a history's size."""
+    import pandas as pd
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sklstm.forecasting import DirectForecaster
+
+    n = 1_000_000
+    t = np.arange(float(n))
+    frame = pd.DataFrame({"y": np.sin(t / 7), "p": np.cos(t / 3)},
+                         index=pd.date_range("2000-01-01", periods=n, freq="h"))
+    flat = make_pipeline(FunctionTransformer(lambda X: X.reshape(len(X), -1)), Ridge())
+    model = DirectForecaster(flat, window=20, horizon=5, target="y", future_covariates="p",
+                             calibration=None).fit(frame.iloc[:500])
+
+    def fresh(part):  # labels no check has built a table of yet
+        return part.set_axis(pd.DatetimeIndex(part.index.to_numpy()))
+
+    history, future = fresh(frame.iloc[: n // 2]), fresh(frame.iloc[n // 2:])
+    print(f"\nforecast read paths: DirectForecaster(window=20, horizon=5) of a flat ridge; "
+          f"{n // 2:,} hourly rows of 2 columns")
+    _memory_table({
+        "predict(history=the rows)": (
+            lambda: model.predict(history=history, future=future.iloc[:5]), history),
+        "predict(future=the rows)": (
+            lambda: model.predict(history=history.iloc[-20:], future=future), future),
+    })
+
+
+def _bytes(given):
+    """Bytes of an input: an array's, or a DataFrame's values and index."""
+    if hasattr(given, "memory_usage"):
+        return int(given.memory_usage(index=True).sum())
+    return given.nbytes
+
+
 def _memory_table(runs):
     """Print the peak (in MiB and as a multiple of the input's bytes) and the
     time of each ``label: (fn, input)``."""
     header = f"{'':<34} | {'peak MiB':>9} | {'x input':>7} | {'time s':>7}"
     print(header + "\n" + "-" * len(header))
     for label, (fn, given) in runs.items():
+        size = _bytes(given)  # before the call: it may add to an index's
         peak = traced_peak(fn)
         t0 = time.perf_counter()
         fn()
         seconds = time.perf_counter() - t0
-        print(f"{label:<34} | {peak / 2**20:>9.1f} | {peak / given.nbytes:>7.2f} | "
+        print(f"{label:<34} | {peak / 2**20:>9.1f} | {peak / size:>7.2f} | "
               f"{seconds:>7.2f}", flush=True)
 
 
