@@ -515,7 +515,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                            n_exog if self._fitted_on_table else 0)
         n_fitted = self.input_mean_.size
         if seqs.n_channels != n_fitted:
-            table = isinstance(X, (np.ndarray, pd.DataFrame)) and X.ndim == 2
+            table = seqs.n_columns is not None  # read as a table (not a frame of series)
+            # The other axis of a 3-D array holds as many as fit saw.
+            other_axis = 2 if self.data_format == "channels_first" else 1
+            transposed = (isinstance(X, np.ndarray) and X.ndim == 3
+                          and X.shape[other_axis] == n_fitted)
             raise ValueError(
                 f"X has {seqs.n_channels} channels, but {type(self).__name__} was "
                 f"fitted with {n_fitted} channels."
@@ -523,6 +527,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                    f"n_channels={n_channels} channel(s) (n_channels is fixed at fit); pass "
                    f"3-D X of shape (n_samples, n_timesteps, {n_fitted}) instead."
                    if table and not self._fitted_on_table else "")
+                + (f" Its axis {other_axis} holds {n_fitted}: if its axes are the other way "
+                   "round (sktime's numpy3D is (n_instances, n_channels, n_timepoints)), pass "
+                   "X.transpose(0, 2, 1): the model reads the axes as fit did "
+                   f"(data_format={self.data_format!r})." if transposed else "")
             )
         return seqs, {}
 

@@ -484,7 +484,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
         The tail of data ordered by class (as many data sets are stored)
         holds the last classes only: the model would never see them in
-        training and be scored on them.
+        training and be scored on them. A tail that holds only the last of
+        them is refused too (:meth:`_refuse_a_tail_of_the_last_classes`).
         """
         def shown(part, weighted=True):
             """(n_columns, 2) bool: whether each column of Y is 0, and is 1,
@@ -507,6 +508,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             missing = [f"class {label_text(self.classes_[k])}"
                        for k in np.flatnonzero(unseen[:, 1])]
         if not missing:
+            self._refuse_a_tail_of_the_last_classes(Y, val)
             return
         if (unseen & shown(train, weighted=False)).any():
             remedy = (f"the training part holds them at zero weight only: give them positive "
@@ -529,6 +531,30 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             f"has no {unit} of the {listed(missing)}, which the validation part holds, so "
             f"the model could not learn {'them' if len(missing) > 1 else 'it'}; {remedy}, "
             "or set early_stopping=False."
+        )
+
+    def _refuse_a_tail_of_the_last_classes(self, Y, val):
+        """Refuse the tail of labels ordered by class (each class one run of
+        consecutive samples, as sktime's loaders give UCR/UEA sets) where it
+        lacks classes: its loss, of the last classes only, stops training at
+        a model of them. On BasicMotions the tail was 4 samples of one of 4
+        classes, and the fit stopped after 12 epochs at 0.08 test accuracy."""
+        if self.validation_split != "tail" or self._multilabel or self.return_sequences:
+            return
+        # Each sample's class: its one-hot column, or the 0/1 of a binary y.
+        codes = (Y.argmax(axis=-1) if Y.shape[-1] > 1 else Y[:, 0] > 0.5).astype(int)
+        present = np.unique(codes)
+        held = np.unique(codes[val])
+        ordered = np.count_nonzero(np.diff(codes)) == len(present) - 1
+        if not ordered or len(held) == len(present) or len(present) < 2:
+            return
+        raise ValueError(
+            f"early_stopping: y is ordered by class (each class one run of samples), so the "
+            f"tail that validation_split='tail' holds out holds only "
+            f"{listed([label_text(self.classes_[k]) for k in held])} of the "
+            f"{len(present)} classes: its loss would stop training at a model of "
+            f"{'it' if len(held) == 1 else 'them'}. Use validation_split='stratified' (or "
+            "'shuffle'), shuffle X and y together, or set early_stopping=False."
         )
 
     def _validation_score(self, z, Y, sequences, sample_weight):

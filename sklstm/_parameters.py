@@ -213,7 +213,10 @@ PARAMETERS_DOC = """
         Which samples ``early_stopping=True`` holds out: the last ones (time
         order kept, for windows cut from one series), a random subset, or a
         random subset stratified by class (classifiers only: regressors
-        refuse it). "tail" leaves no gap: the last ``horizon - 1`` training
+        refuse it). A classifier refuses "tail" where ``y`` is ordered by
+        class (each class one run of samples, as sktime's loaders give UCR/UEA
+        sets) and the tail lacks classes: its loss would stop training at a
+        model of the last ones. "tail" leaves no gap: the last ``horizon - 1`` training
         windows of a series share targets with the first held-out ones,
         which makes the validation loss a little optimistic; only the
         stopping epoch depends on it.

@@ -752,3 +752,23 @@ def test_sktime_loaders_default_layout_fits():
                    for row in X.itertuples(index=False)])
     with pytest.warns(UserWarning, match="X does not have channel names"):
         assert_array_equal(model.predict_proba(X), model.predict_proba(X3))
+
+
+def test_channels_on_the_other_axis_at_predict_are_named_with_the_transpose():
+    # Fit on sktime's nested frames, predict on its numpy3D: the channel
+    # count differed with no hint that the axes were swapped.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 9, 3))
+    model = LSTMRegressor(**FAST).fit(X, rng.normal(size=12))
+    transposed = X.transpose(0, 2, 1)
+    with pytest.raises(ValueError, match=r"X has 9 channels, but LSTMRegressor was fitted with "
+                                         r"3 channels. Its axis 1 holds 3: .* pass "
+                                         r"X.transpose\(0, 2, 1\)"):
+        model.predict(transposed)
+    assert_array_equal(model.predict(np.ascontiguousarray(transposed.transpose(0, 2, 1))),
+                       model.predict(X))
+    # A frame of series is no table: no advice on a table's columns.
+    first = LSTMRegressor(**FAST, data_format="channels_first").fit(transposed, np.arange(12.0))
+    frame = _frame_of_series(list(X[:, :, :2]), ["a", "b"])
+    with pytest.raises(ValueError, match=r"X has 2 channels, .* fitted with 3 channels\.$"):
+        first.predict(frame)

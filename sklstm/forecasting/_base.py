@@ -1336,7 +1336,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         that ``data`` holds, as far as it can (a :class:`DirectForecaster`
         its ``gap + horizon`` steps, a :class:`RecursiveForecaster` every row,
         or ``gap + 1`` with past covariates), and compares with the targets of
-        ``data``. Greater is better, as scikit-learn's scorers expect, so
+        ``data``; the targets of later rows are not read. Greater is better,
+        as scikit-learn's scorers expect, so
         ``GridSearchCV(forecaster, ..., cv=TimeSeriesSplit(test_size=h))``
         tunes a forecaster on rolling origins.
 
