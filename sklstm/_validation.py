@@ -828,10 +828,10 @@ def _list_to_padded(X, name, channels_first, nan_advice=None):
                 f"Sequence {k} of {name} has 0 channels (shape {seq.shape}); every step "
                 "needs at least one value."
             )
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            t, c = np.argwhere(bad)[0]
-            if np.isinf(arr[t, c]):
+        found = first_non_finite(arr)
+        if found is not None:
+            (t, c), kind = found
+            if kind == "infinity":
                 _raise_infinity(name, f"inside sequence {k} (step {t}, channel {c})")
             raise ValueError(
                 f"Input {name} contains NaN inside sequence {k} (step {t}, channel {c}). "
@@ -1016,10 +1016,10 @@ def _frame_of_series_rows(X, name, nan_advice=None):
             if not len(real):
                 raise ValueError(f"Row {_row_text(label)} of {name} holds only NaN.")
             sequence = sequence[: real[-1] + 1]
-        bad = ~np.isfinite(sequence)
-        if bad.any():
-            step, c = np.argwhere(bad)[0]
-            if np.isinf(sequence[step, c]):
+        found = first_non_finite(sequence)
+        if found is not None:
+            (step, c), kind = found
+            if kind == "infinity":
                 _raise_infinity(name, f"at {where(X.columns[c])}, step {step}")
             raise ValueError(
                 f"{where(X.columns[c])} holds NaN at step {step}. " + (nan_advice or (

@@ -1585,20 +1585,7 @@ def test_an_object_that_is_no_number_is_named_by_its_row_label(flat_linear):
         RecursiveForecaster(flat_linear(), window=3, target="y").fit(values.to_frame("y"))
 
 
-def _traced_peak(call):
-    """Peak bytes ``call()`` allocates (tracemalloc), beyond what it started with."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        start = tracemalloc.get_traced_memory()[0]
-        call()
-        return tracemalloc.get_traced_memory()[1] - start
-    finally:
-        tracemalloc.stop()
-
-
-def test_a_long_history_or_future_is_not_read_whole(make):
+def test_a_long_history_or_future_is_not_read_whole(make, peak_bytes):
     # predict reads the last window of a history and the forecast steps'
     # rows of a future. It copied every row of both, and checked the labels'
     # uniqueness with a hash table of all of them (kept on the index): 2.6
@@ -1613,13 +1600,13 @@ def test_a_long_history_or_future_is_not_read_whole(make):
     history.index = pd.DatetimeIndex(history.index.to_numpy())
     future = frame.iloc[-10:]
     expected = model.predict(history=history.iloc[-10:], future=future)
-    peak = _traced_peak(lambda: pd.testing.assert_series_equal(
+    peak = peak_bytes(lambda: pd.testing.assert_series_equal(
         model.predict(history=history, future=future), expected))
     assert peak < 0.2 * history.memory_usage().sum()
     after = model.predict(history=history.iloc[:-5], future=frame.iloc[-15:])
     long_future = frame.iloc[len(frame) - 15 - n // 2:].copy()
     long_future.index = pd.DatetimeIndex(long_future.index.to_numpy())
-    peak = _traced_peak(lambda: pd.testing.assert_series_equal(
+    peak = peak_bytes(lambda: pd.testing.assert_series_equal(
         model.predict(history=history.iloc[:-5], future=long_future), after))
     assert peak < 0.2 * long_future.memory_usage().sum()
 
