@@ -15,6 +15,8 @@ only place that knows about input layouts:
   ``[x0(t0), x1(t0), x0(t1), ...]`` (darts) or channel-major blocks
   ``[x0(t0), x0(t1), ..., x1(t0), ...]``; ``newest_first`` declares lag
   columns ordered newest first (skforecast's ``lag_1, lag_2, ...``).
+  Column names that say the layout differs from the declared one (lag
+  names, sktime's ``pd-wide`` ``dim_0__0, ..``) give a warning in fit.
 - **DataFrame of series** (sktime's ``nested_univ`` panel, the default
   of its dataset loaders): one row per sequence, one column per channel,
   each cell that channel's series (a pandas Series or a 1-D array), of one
@@ -1321,7 +1323,8 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     between the lags, variables with different lags) is warned about too.
 
     The declaration fits the column count (:func:`_table_to_sequences`
-    refused it otherwise). Left alone: tables whose columns name no lag; a
+    refused it otherwise). Left alone: tables whose columns name no lag
+    (but for sktime's 'pd-wide' names, :func:`_warn_if_wide_panel_read_otherwise`); a
     table declared as one step (every column a channel of it) unless its
     names are a window of several steps from its first column; and a table
     whose declared exogenous columns follow lags that the declaration reads
@@ -1334,7 +1337,7 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     declared = _TableReading(len(columns), n_channels, column_order, newest_first, n_exog)
     named = [_lag_number(c) for c in columns]
     if all(lag is None for lag in named):
-        return False
+        return _warn_if_wide_panel_read_otherwise(columns, declared, name)
     layouts = [layout for layout in _name_layouts(named, n_exog) if layout is not None]
     if any(layout.reads(declared) for layout in layouts):
         return False
@@ -1361,6 +1364,50 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     return True
 
 
+def _time_point(column):
+    """``(-t, variable)`` for a column named as sktime's 'pd-wide' panel
+    names them, ``<variable>__<t>`` (``dim_0__0``), else None. The time
+    point is negated to read as a lag: later points are newer."""
+    variable, separator, point = str(column).rpartition("__")
+    return (-int(point), variable) if separator and variable and _is_lag_number(point) else None
+
+
+def _warn_if_wide_panel_read_otherwise(columns, declared, name):
+    """Warn when a table's columns are sktime's 'pd-wide' panel of several
+    variables read in another layout; returns whether it warned.
+
+    sktime's ``pd-wide`` layout (``load_basic_motions(return_type="pd-wide")``)
+    names column ``<variable>__<t>``: each variable's time points 0, 1, ..
+    in one block. Read by default, as one channel, its variables follow
+    each other as later steps. Only every column so named, in consecutive
+    time points of equal count per variable, in blocks or side by side, is
+    taken for the layout: scikit-learn's ``ColumnTransformer`` names its
+    outputs ``<transformer>__<column>`` too, and its tables match that only
+    where their column names are runs of numbers from 0 in each transformer.
+    """
+    points = [_time_point(c) for c in columns]
+    if None in points:
+        return False
+    layout = _lag_layout(points)
+    if (layout is None or layout.n_steps < 2 or layout.reads(declared)
+            or (np.diff(layout.lags) != -1).any()):
+        return False
+    advice = ", ".join(layout.advice(declared))
+    if layout.n_channels == 1:
+        what = f"the time points {columns[0]} .. {columns[-1]} of one variable"
+        remedy = f"Pass {advice} to read them oldest first."
+    else:
+        what = (f"{layout.n_steps} time points of each of {layout.n_channels} variables "
+                f"({_variable_runs(columns, layout)})")
+        remedy = f"Pass {advice} to read each variable as a channel."
+    warn(
+        f"The columns of {name} are named as sktime's 'pd-wide' panel, {what}, but they "
+        f"are read as {declared.describe()}. {remedy}",
+        DataLayoutWarning,
+    )
+    return True
+
+
 def _one_variable(columns, layout):
     """What the names of one variable's lags say, for the warnings."""
     lags = layout.lags
@@ -1374,15 +1421,17 @@ def _one_variable(columns, layout):
 
 def _several_variables(columns, layout):
     """What the names of several variables' lags say, for the warnings."""
+    lags = f"the same {layout.n_steps} lags" if layout.n_steps > 1 else "the same lag"
+    return f"{lags} of {layout.n_channels} variables ({_variable_runs(columns, layout)})"
+
+
+def _variable_runs(columns, layout):
+    """Where each variable's columns are, in a layout of several, for the warnings."""
     n_steps, n_vars = layout.n_steps, layout.n_channels
     if layout.column_order == "channel_major" or n_steps == 1:
-        runs = listed(f"{columns[k]} .. {columns[k + n_steps - 1]}" if n_steps > 1
+        return listed(f"{columns[k]} .. {columns[k + n_steps - 1]}" if n_steps > 1
                       else columns[k] for k in range(0, n_steps * n_vars, n_steps))
-    else:
-        runs = (f"{columns[0]}, {columns[1]}, ..: each step's {n_vars} variables side by "
-                "side")
-    lags = f"the same {n_steps} lags" if n_steps > 1 else "the same lag"
-    return f"{lags} of {n_vars} variables ({runs})"
+    return f"{columns[0]}, {columns[1]}, ..: each step's {n_vars} variables side by side"
 
 
 def _warn_unreadable_lags(columns, named, declared, name):

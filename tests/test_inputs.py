@@ -9,6 +9,7 @@ predicting on them the same outputs.
 """
 
 import functools
+import re
 import warnings
 
 import numpy as np
@@ -19,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._validation import check_sequence_targets, check_sequences
+from sklstm.exceptions import DataLayoutWarning
 
 # Small and fast: lbfgs is deterministic full-batch training.
 FAST = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, random_state=0)
@@ -752,6 +754,65 @@ def test_sktime_loaders_default_layout_fits():
                    for row in X.itertuples(index=False)])
     with pytest.warns(UserWarning, match="X does not have channel names"):
         assert_array_equal(model.predict_proba(X), model.predict_proba(X3))
+
+
+def _wide_panel(X3, time_major=False):
+    """sktime's 'pd-wide' panel of ``X3`` (n, T, C): columns ``dim_<c>__<t>``,
+    each variable's time points in a block (or each point's variables)."""
+    n, T, C = X3.shape
+    places = [(c, t) for t in range(T) for c in range(C)] if time_major else [
+        (c, t) for c in range(C) for t in range(T)]
+    return pd.DataFrame({f"dim_{c}__{t}": X3[:, t, c] for c, t in places})
+
+
+@pytest.mark.parametrize("order", ["channel_major", "time_major"])
+def test_a_wide_panel_read_as_one_channel_warns_with_its_layout(order):
+    # Read by default, as one channel, sktime's pd-wide panel put each
+    # variable's steps after the last variable's, silently.
+    rng = np.random.RandomState(0)
+    X3, y = rng.normal(size=(10, 5, 3)), rng.normal(size=10)
+    wide = _wide_panel(X3, time_major=order == "time_major")
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "named as sktime's 'pd-wide' panel, 5 time points of each of 3 variables (")
+            + ".*" + re.escape(f"read as 15 steps of one channel (newest_first=False). Pass "
+                               f"n_channels=3, column_order='{order}', newest_first=False")):
+        LSTMRegressor(**FAST).fit(wide, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        advised = LSTMRegressor(**FAST, n_channels=3, column_order=order).fit(wide, y)
+    native = LSTMRegressor(**FAST).fit(X3, y)
+    assert_array_equal(advised.predict(wide), native.predict(X3))
+    # One variable read newest first is read backwards.
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "the time points dim_0__0 .. dim_0__4 of one variable, but they are read as 5 "
+            "steps of one channel (newest_first=True). Pass newest_first=False")):
+        LSTMRegressor(**FAST, newest_first=True).fit(_wide_panel(X3[:, :, :1]), y)
+
+
+@pytest.mark.parametrize("columns", [
+    ["dim_0__0", "dim_0__1", "dim_0__2", "dim_0__3"],  # one variable, read as it is
+    ["num__0", "num__1", "cat__2", "cat__3"],  # ColumnTransformer's outputs
+    ["a__0", "a__2", "b__0", "b__2"],  # time points that skip
+    ["a__0", "a__1", "b__0", "b__1", "c"],  # a column named otherwise
+    ["a__0", "b__0", "c__0", "d__0"],  # one time point: features
+])
+def test_names_that_are_no_wide_panel_read_otherwise_do_not_warn(columns):
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame(rng.normal(size=(10, len(columns))), columns=columns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(**FAST).fit(table, rng.normal(size=10))
+
+
+def test_sktime_wide_panel_read_as_advised_equals_its_nested_frame():
+    datasets = pytest.importorskip("sktime.datasets")
+    wide, y = datasets.load_basic_motions(split="train", return_type="pd-wide")
+    nested, _ = datasets.load_basic_motions(split="train", return_type="nested_univ")
+    with pytest.warns(DataLayoutWarning, match="Pass n_channels=6, column_order='channel_major'"):
+        LSTMClassifier(**FAST).fit(wide, y)
+    advised = LSTMClassifier(**FAST, n_channels=6, column_order="channel_major").fit(wide, y)
+    from_nested = LSTMClassifier(**FAST).fit(nested, y)
+    assert_array_equal(advised.predict_proba(wide), from_nested.predict_proba(nested))
 
 
 def test_channels_on_the_other_axis_at_predict_are_named_with_the_transpose():
