@@ -344,7 +344,7 @@ def test_no_inferable_frequency():
 
 def test_unsupported_index_type():
     df = pd.DataFrame({"y": np.arange(4.0)}, index=list("abcd"))
-    with pytest.raises(TypeError, match="DatetimeIndex or an integer index"):
+    with pytest.raises(TypeError, match="DatetimeIndex, a PeriodIndex or an integer index"):
         make_windows(df, target="y", window=2)
 
 

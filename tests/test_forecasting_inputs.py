@@ -454,15 +454,14 @@ def test_a_series_named_unlike_the_fitted_target_is_named(name, described, make)
         forecaster.score(other.iloc[:3])
 
 
-@pytest.mark.parametrize("convert", [lambda f: f.to_period(),
-                                     lambda f: f.set_axis(f.index.astype(str)),
+@pytest.mark.parametrize("convert", [lambda f: f.set_axis(f.index.astype(str)),
                                      lambda f: f.set_axis(f.index.astype(str)).reset_index(drop=True).set_axis([0.0, 1.0, 2.0])])
 def test_a_future_frame_of_another_index_type_is_named(convert, make):
     df = _daily().to_frame().assign(f=1.0)
     forecaster = make(DirectForecaster, window=4, horizon=3, target="y",
                       future_covariates="f").fit(df.iloc[:30])
-    with pytest.raises(TypeError, match=r"future: the index must be a DatetimeIndex or an "
-                                        r"integer index"):
+    with pytest.raises(TypeError, match=r"future: the index must be a DatetimeIndex, a "
+                                        r"PeriodIndex or an integer index"):
         forecaster.predict(future=convert(df.iloc[30:33]))
 
 
@@ -1623,3 +1622,133 @@ def test_rows_of_a_sorted_future_outside_the_forecast_are_ignored_unsorted_ones_
     pd.testing.assert_series_equal(model.predict(future=future.iloc[::-1]), expected)
     with pytest.raises(ValueError, match="future: the index has duplicated labels"):
         model.predict(future=pd.concat([future.iloc[::-1], future.iloc[:1]]))
+
+
+# -- a PeriodIndex: sktime's forecasting sets -----------------------------------
+
+
+def _monthly(n=48):
+    """Sales and a planned price, monthly, labelled by periods."""
+    t = np.arange(n)
+    return pd.DataFrame({"sales": 10 + np.sin(t / 2.0) + t / 20, "price": (t % 5) / 4.0},
+                        index=pd.period_range("2001-01", periods=n, freq="M", name="month"))
+
+
+@pytest.mark.parametrize("cls", [RecursiveForecaster, DirectForecaster])
+def test_a_period_index_forecasts_as_its_start_times_labelled_by_periods(cls, make):
+    # A PeriodIndex (sktime's load_airline, say) was refused with a TypeError.
+    df = _monthly()
+    starts = df.to_timestamp()
+    params = dict(window=6, target="sales")
+    params.update(dict(horizon=3, future_covariates="price") if cls is DirectForecaster
+                  else dict(calibration_horizon=3))
+    on_periods = make(cls, **params).fit(df.iloc[:40])
+    on_starts = make(cls, **params).fit(starts.iloc[:40])
+    assert on_periods.period_freq_ == "M" and on_starts.period_freq_ is None
+    ahead = pd.period_range("2004-05", periods=3, freq="M", name="month")
+    future = df.iloc[40:43] if cls is DirectForecaster else None
+    future_starts = starts.iloc[40:43] if cls is DirectForecaster else None
+    forecast = on_periods.predict(3, future=future)
+    pd.testing.assert_index_equal(forecast.index, ahead)
+    assert_array_equal(forecast, on_starts.predict(3, future=future_starts))
+    intervals = on_periods.predict_interval(3, coverage=0.5, future=future)
+    pd.testing.assert_index_equal(intervals.index, ahead)
+    assert_array_equal(intervals, on_starts.predict_interval(3, coverage=0.5,
+                                                             future=future_starts))
+    pd.testing.assert_index_equal(
+        on_periods.predict_quantiles(3, quantiles=[0.5], future=future).index, ahead)
+    # A history of periods, and the in-sample frames.
+    direct = cls is DirectForecaster
+    assert_array_equal(
+        on_periods.predict(3, history=df.iloc[:30], future=df.iloc[30:33] if direct else None),
+        on_starts.predict(3, history=starts.iloc[:30],
+                          future=starts.iloc[30:33] if direct else None))
+    fitted = on_periods.fitted_values_
+    assert fitted.index.dtype == pd.PeriodDtype("M") and fitted.index.name == "origin"
+    assert_array_equal(fitted, on_starts.fitted_values_)
+    assert_array_equal(on_periods.residuals_, on_starts.residuals_)
+    assert on_periods.score(df.iloc[40:]) == on_starts.score(starts.iloc[40:])
+    # Saved and loaded, it still labels its forecasts by periods.
+    loaded = pickle.loads(pickle.dumps(on_periods))
+    pd.testing.assert_series_equal(loaded.predict(3, future=future), forecast)
+
+
+def test_a_period_index_backtests_and_windows_with_periods(make):
+    df = _monthly()
+    starts = df.to_timestamp()
+    model = make(RecursiveForecaster, window=6, target="sales")
+    result = backtest(model, df, initial=30, horizon=2, step=6)
+    on_starts = backtest(model, starts, initial=30, horizon=2, step=6)
+    assert result.forecasts["origin"].dtype == pd.PeriodDtype("M")
+    assert_array_equal(result.forecasts["origin"], on_starts.forecasts["origin"].dt.to_period("M"))
+    assert_array_equal(result.forecasts["time"], on_starts.forecasts["time"].dt.to_period("M"))
+    assert_array_equal(result.forecasts["y_pred"], on_starts.forecasts["y_pred"])
+    assert list(result.errors.index.astype(str)) == ["2003-06", "2003-12", "2004-06"]
+    windows = make_windows(df, target="sales", window=6)
+    pd.testing.assert_index_equal(windows.origins, df.index[5:-1])
+    assert_array_equal(windows.X, make_windows(starts, target="sales", window=6).X)
+
+
+def test_another_kind_of_index_than_fit_saw_is_refused_by_kind(make):
+    df = _monthly()
+    on_periods = make(DirectForecaster, window=6, target="sales", horizon=2,
+                      future_covariates="price").fit(df.iloc[:40])
+    future = df.iloc[40:42]
+    for other, got in [(future.to_timestamp(), r"timestamps \(a DatetimeIndex\)"),
+                       (future.reset_index(drop=True), "an integer index"),
+                       (future.set_axis(future.index.asfreq("Q")),
+                        r"periods of freq 'Q-DEC' \(a PeriodIndex\)")]:
+        message = rf"future has {got}, but fit saw periods of freq 'M' \(a PeriodIndex\)\."
+        with pytest.raises(ValueError, match=message):
+            on_periods.predict(future=other)
+        with pytest.raises(ValueError, match=message.replace("future", "history")):
+            on_periods.predict(history=other.assign(sales=1.0), future=future)
+    with pytest.raises(TypeError, match=r"future: the index must be a DatetimeIndex, a "
+                                        r"PeriodIndex or an integer index"):
+        on_periods.predict(future=future.set_axis(future.index.astype(str)))
+    on_starts = make(DirectForecaster, window=6, target="sales", horizon=2,
+                     future_covariates="price").fit(df.iloc[:40].to_timestamp())
+    with pytest.raises(ValueError, match=r"future has periods of freq 'M' \(a PeriodIndex\), "
+                                         r"but fit saw timestamps \(a DatetimeIndex\)\."):
+        on_starts.predict(future=future)
+    with pytest.raises(ValueError, match=r"score needs the rows right after the fit data, "
+                                         r"from 2004-05; data starts at 2004-06\."):
+        on_periods.score(df.iloc[41:44])
+
+
+def test_missing_periods_are_named_with_a_period_remedy(make):
+    df = _monthly().drop(pd.Period("2002-03", "M"))
+    model = make(RecursiveForecaster, window=6, target="sales")
+    advice = ("data's PeriodIndex is missing 1 period(s) of its freq 'M': 2002-03. Insert "
+              "them with df.reindex(pd.period_range(df.index[0], df.index[-1], freq='M')), "
+              "then fill the NaN rows this creates.")
+    with pytest.raises(ValueError, match=re.escape(advice)):
+        model.fit(df)
+    # The remedy as given works.
+    mended = df.reindex(pd.period_range(df.index[0], df.index[-1], freq="M")).interpolate()
+    assert model.fit(mended).predict(1).index[0] == pd.Period("2005-01", "M")
+    # A history is checked on the rows its forecast reads only.
+    assert model.predict(1, history=df).index[0] == pd.Period("2005-01", "M")
+
+
+def test_a_forecaster_saved_before_periods_were_read_loads_as_fitted_on_timestamps(make):
+    model = make(RecursiveForecaster, window=6, target="sales").fit(_monthly().to_timestamp())
+    state = model.__getstate__()
+    del state["period_freq_"]
+    loaded = RecursiveForecaster.__new__(RecursiveForecaster)
+    loaded.__setstate__(state)
+    assert loaded.period_freq_ is None
+    pd.testing.assert_series_equal(loaded.predict(2), model.predict(2))
+    state["period_freq_"] = "not a frequency"
+    with pytest.raises(ValueError, match="period_freq_ is no period frequency pandas reads"):
+        RecursiveForecaster.__new__(RecursiveForecaster).__setstate__(state)
+
+
+def test_sktime_airline_forecasts_its_next_months(make):
+    datasets = pytest.importorskip("sktime.datasets")
+    y = datasets.load_airline()  # monthly, PeriodIndex
+    model = make(RecursiveForecaster, window=12, target_transform="log").fit(y.iloc[:-12])
+    forecast = model.predict(12)
+    pd.testing.assert_index_equal(forecast.index, y.index[-12:])
+    assert np.abs(forecast - y.iloc[-12:]).mean() < np.abs(y.iloc[-24:-12].to_numpy()
+                                                            - y.iloc[-12:].to_numpy()).mean()

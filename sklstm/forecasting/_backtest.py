@@ -26,7 +26,7 @@ from ..exceptions import TooFewCalibrationErrors
 from ._columns import (
     _names, as_frame, check_finite, column_values, per_target_frame, resolve_roles, role_names,
 )
-from ._time import time_freq
+from ._time import on_period_starts, time_freq
 from ._windows import check_fit_length
 
 __all__ = ["BacktestResult", "backtest", "rolling_forecasts"]
@@ -287,6 +287,8 @@ def backtest(
     horizon = _backtest_horizon(forecaster, horizon)
     step = horizon if step is None else int(step)
     frame, target = as_frame(data, forecaster.target)
+    labels = frame.index  # the user's: periods, for a PeriodIndex
+    frame = on_period_starts(frame, "data")
     time_freq(frame.index)
     # Every fold's fit checks its own rows; this also covers the rows only
     # read as truth or history. NaN is a missing value (an incomplete fold).
@@ -351,7 +353,7 @@ def backtest(
         if coverage is not None:
             bounds = np.concatenate([fold_bounds for _, fold_bounds in summaries])
             bounds = bounds[..., 0], bounds[..., 1]
-        return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
+        return _result(labels, targets, origins, offsets, truth, pred, bounds)
 
 
 def _warn_of_missing_forecasts(pred):

@@ -45,8 +45,9 @@ from ._columns import (
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin, check_step_array
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (
-    check_on_axis, check_time_zone, future_labels, index_from_state, index_state,
-    label_from_state, label_state, rows_in_span, time_freq,
+    as_periods, check_index_type, check_on_axis, check_time_zone, future_labels,
+    index_from_state, index_state, label_from_state, label_state, on_period_starts,
+    period_freq, rows_in_span, time_freq,
 )
 from ._windows import (
     WINDOW_CONSTRAINTS, center_covariates, center_windows, check_fit_length, make_windows,
@@ -230,7 +231,11 @@ ATTRIBUTES_DOC = """
     channels_ : tuple
         Column labels of the input channels, in order.
     freq_ : pandas.DateOffset or None
-        Frequency of the time axis; None for an integer index.
+        Frequency of the time axis; None for an integer index. For a
+        PeriodIndex, that of its periods' start times (``MS`` for ``M``).
+    period_freq_ : str or None
+        The frequency of the fit data's PeriodIndex (``'M'``), whose periods
+        label the forecasts; None for another index.
     target_mean_, target_scale_ : ndarray of shape (n_targets,)
         Scaling of the transformed targets (0 and 1 if not ``scale_target``).
     n_windows_ : int
@@ -751,7 +756,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         """
         self._refuse_y(y, "fit")
         setup = self._check_params()
-        frame, roles, freq, values = self._read_fit_data(data, setup)
+        frame, roles, freq, values, periods = self._read_fit_data(data, setup)
         setup = replace(setup, target_required=not isinstance(data, pd.Series),
                         **self._centered_positions(frame, roles, setup))
         _warn_of_unread_future_steps(roles, setup)
@@ -759,6 +764,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
         staged._fit_model(frame, roles, freq, values, setup)
+        staged.period_freq_ = periods
         failed = staged._calibrate(frame, setup)
         staged._store_in_sample(frame)
         if failed:  # said of a fit that succeeded: the cause may be its regressor's
@@ -848,6 +854,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         roles = resolve_roles(
             frame, target, self.past_covariates, self.future_covariates
         )
+        periods = period_freq(frame.index)
+        frame = on_period_starts(frame, "data")
         check_time_zone(frame.index)
         freq = time_freq(frame.index)
         check_fit_length(len(frame), setup)
@@ -862,7 +870,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 "the windows that do not touch it."
             ),
         )
-        return frame, roles, freq, values
+        return frame, roles, freq, values, periods
 
     def _default_regressor(self):
         """The LSTM fitted when ``regressor`` is None."""
@@ -1047,7 +1055,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             raise ValueError(
                 f"a forecast of {n_steps} steps does not fit in memory: ask for fewer."
             ) from None
-        return pred, index
+        return pred, self._user_labels(index)
 
     def _origin_forecasts(self, frame, origins, n_steps):
         """Forecasts from histories ending at rows ``origins`` of ``frame``.
@@ -1162,6 +1170,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # The fitted names, not the target parameter: a forecaster fitted on
         # a Series also reads a one-column DataFrame named like its target.
         frame, _ = as_frame(history, self.targets_, what="history")
+        n_needed = self._setup.n_history_rows
+        frame = self._on_fitted_axis(frame, "history", last=n_needed)
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         missing = [name for name in columns if name not in frame.columns]
         if missing:
@@ -1169,7 +1179,6 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         resolve_roles(
             frame, self.targets_, self.past_covariates_, self.future_covariates_, "history"
         )
-        n_needed = self._setup.n_history_rows
         self._check_axis(frame.index, "history", last=n_needed)
         if len(frame) < n_needed:
             raise ValueError(
@@ -1177,6 +1186,29 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             )
         # The rows read, then their columns: not a copy of every row first.
         return frame.iloc[-n_needed:].loc[:, list(columns)]
+
+    def _on_fitted_axis(self, frame, what, *, consecutive=True, last=None):
+        """``frame`` on the fitted kind of time axis: a PeriodIndex of the
+        fitted frequency as its start times (see :func:`on_period_starts`),
+        refused where fit saw another kind of index, and another kind of
+        index where fit saw periods."""
+        fitted, given = self.period_freq_, period_freq(frame.index)
+        if given != fitted:
+            if given is None:
+                check_index_type(frame.index, what)  # of no kind a forecaster reads
+            got = f"periods of freq {given!r} (a PeriodIndex)" if given else (
+                "timestamps (a DatetimeIndex)" if isinstance(frame.index, pd.DatetimeIndex)
+                else "an integer index")
+            saw = f"periods of freq {fitted!r} (a PeriodIndex)" if fitted else (
+                "timestamps (a DatetimeIndex)" if self.freq_ is not None
+                else "an integer index")
+            raise ValueError(f"{what} has {got}, but fit saw {saw}.")
+        return on_period_starts(frame, what, consecutive=consecutive, last=last)
+
+    def _user_labels(self, labels):
+        """Labels of the fitted time axis as the user's kind: periods where
+        fit saw a PeriodIndex."""
+        return as_periods(labels, self.period_freq_)
 
     def _check_axis(self, index, what, *, consecutive=True, last=None):
         """Raise unless ``index`` is on the fitted time axis (see :func:`check_on_axis`)."""
@@ -1207,8 +1239,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             return np.empty((n_steps, len(columns)))
         argument = "data" if method == "score" else "future"
         labels = future_labels(index, self.freq_, 0, n_steps)
-        needed = labels[read]
-        span = (f"the {n_steps} step(s) after the history, {listed(labels)}" if read.all()
+        shown = self._user_labels(labels)  # in messages, as the user labels rows
+        needed = shown[read]
+        span = (f"the {n_steps} step(s) after the history, {listed(shown)}" if read.all()
                 else f"{listed(needed)}, {len(needed)} of the {n_steps} step(s) after the "
                 "history")
         if future is None:
@@ -1220,7 +1253,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future = future.to_frame()
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
-        future = rows_in_span(future, labels)
+        future = rows_in_span(future, shown)
+        if method != "score":  # score's data is on the fitted axis already
+            future = self._on_fitted_axis(future, argument, consecutive=False)
         # Only the columns read must be unique: the others are ignored.
         repeated = repeated_labels(future.columns, columns)
         if repeated:
@@ -1240,10 +1275,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 problems.append(f"{quoted_label(name)} (no such column)")
                 continue
             block = next(blocks)
-            absent = labels[np.isnan(block) & read]
+            absent = shown[np.isnan(block) & read]
             if len(absent):
                 problems.append(f"{quoted_label(name)} at {listed(absent)} (row absent or NaN)")
-            infinite = labels[np.isinf(block) & read]
+            infinite = shown[np.isinf(block) & read]
             if len(infinite):
                 problems.append(f"{quoted_label(name)} at {listed(infinite)} (infinite)")
         if problems:
@@ -1358,6 +1393,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         check_is_fitted(self)
         self._refuse_y(y, "score")
         frame, _ = as_frame(data, self.targets_, what="data")
+        frame = self._on_fitted_axis(frame, "data")
         missing = [name for name in self.targets_ if name not in frame.columns]
         if missing:
             raise ValueError(f"score needs the target column(s) {quoted_label(missing)} in data.")
@@ -1366,15 +1402,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         history_index = self.last_window_.index
         expected = future_labels(history_index, self.freq_, 0, 1)[0]
         if len(frame) == 0 or frame.index[0] != expected:
-            first = frame.index[0] if len(frame) else "no row"
             # GridSearchCV turns the error into NaN scores and a warning
             # quoting this message: say what usually causes it.
             later = (" A splitter's gap (TimeSeriesSplit(gap=...)) leaves rows out between "
                      "the fit data and the scored rows: use gap=0, and the forecaster's own "
                      "gap parameter to forecast further ahead."
-                     if len(frame) and first > expected else "")
+                     if len(frame) and frame.index[0] > expected else "")
+            named = self._user_labels(pd.Index([expected, *frame.index[:1]]))
+            first = named[1] if len(frame) else "no row"
             raise ValueError(
-                f"score needs the rows right after the fit data, from {expected}; "
+                f"score needs the rows right after the fit data, from {named[0]}; "
                 f"data starts at {first}.{later}"
             )
         n_steps = self._score_steps(len(frame))
@@ -1409,7 +1446,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         editing it never reaches the fitted forecaster)."""
         check_is_fitted(self)
         values = self._checked_in_sample(key)
-        index = index_from_state(self._in_sample["origins"], None).rename("origin")
+        index = self._user_labels(
+            index_from_state(self._in_sample["origins"], None)).rename("origin")
         steps = self._forecast_offsets(values.shape[1])
         return per_target_frame(values.transpose(0, 2, 1), index, self.targets_, steps,
                                 names=["target", "step"])
@@ -1520,6 +1558,14 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             state["_setup"] = _Setup.from_state(setup)
         except TypeError as exc:  # a required field missing
             raise TypeError(f"_setup lacks fields: {exc}") from None
+        # Saved before PeriodIndex data was read: fitted on another index.
+        periods = state.setdefault("period_freq_", None)
+        if periods is not None:
+            try:
+                pd.Period("2000-01-01", freq=periods)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"period_freq_ is no period frequency pandas reads: {exc!r}.") from None
         try:
             state["freq_"] = _freq_from_state(state["freq_"])
         except (AttributeError, KeyError, TypeError, ValueError) as exc:

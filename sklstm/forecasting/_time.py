@@ -3,12 +3,19 @@
 Time axis
 ---------
 The index must be a regular time axis: a :class:`pandas.RangeIndex` (or
-integer index with step 1), or a :class:`pandas.DatetimeIndex` whose ``freq``
+integer index with step 1), a :class:`pandas.DatetimeIndex` whose ``freq``
 is set or can be inferred with :func:`pandas.infer_freq` (for a tz-aware
 index, also a fixed step in absolute time, such as 24 h across a DST
-change, which ``infer_freq`` reads in wall-clock time). Missing timestamps,
-an unsorted or duplicated index are errors, never silently repaired: use
-``df.asfreq("D")``, ``df.sort_index()`` and so on first.
+change, which ``infer_freq`` reads in wall-clock time), or a
+:class:`pandas.PeriodIndex` of consecutive periods (sktime's forecasting
+sets). Missing timestamps or periods, an unsorted or duplicated index are
+errors, never silently repaired: use ``df.asfreq("D")``,
+``df.sort_index()`` and so on first.
+
+A PeriodIndex is read as the start times of its periods
+(:func:`on_period_starts`), so the rest of the time axis knows two kinds,
+integers and timestamps; the labels a forecaster returns become periods
+again (:func:`as_periods`).
 """
 
 import datetime
@@ -128,13 +135,22 @@ def _check_index_type(index):
         and not isinstance(index, pd.MultiIndex)
     ):
         raise TypeError(
-            f"the index must be a DatetimeIndex or an integer index (RangeIndex); "
-            f"got {type(index).__name__} of dtype {index.dtype}. Convert it, e.g. "
-            f"with df.set_index(pd.to_datetime(df['date'])), df.to_timestamp() for "
-            f"a PeriodIndex, or df.reset_index(drop=True)."
+            f"the index must be a DatetimeIndex, a PeriodIndex or an integer index "
+            f"(RangeIndex); got {type(index).__name__} of dtype {index.dtype}. Convert it, "
+            f"e.g. with df.set_index(pd.to_datetime(df['date'])) or df.reset_index(drop=True)."
         )
     if not isinstance(index, pd.DatetimeIndex):
         _check_int64_range(index)
+
+
+def check_index_type(index, what):
+    """Raise TypeError, naming ``what``, unless ``index`` is a
+    DatetimeIndex or an integer index (a PeriodIndex read as its start
+    times is one)."""
+    try:
+        _check_index_type(index)
+    except TypeError as error:
+        raise TypeError(f"{what}: {error}") from None
 
 
 # The largest integer label: forecast labels are a RangeIndex, and saved
@@ -464,6 +480,69 @@ def time_freq(index):
     return _datetime_freq(index)
 
 
+def period_freq(index):
+    """The frequency of a PeriodIndex, as its string (``'M'``); None for
+    another index."""
+    return index.freqstr if isinstance(index, pd.PeriodIndex) else None
+
+
+def on_period_starts(frame, what, *, consecutive=True, last=None):
+    """``frame`` labelled by the start times of its PeriodIndex's periods;
+    a frame with another index as it is.
+
+    A shallow copy: the values are not copied. Where its periods are
+    sorted and unique but not ``consecutive``, the missing ones are named
+    here, with a PeriodIndex's remedy (the start times' would be
+    ``asfreq``, which reads a period frequency there).
+
+    Parameters
+    ----------
+    frame : DataFrame of n_rows rows
+    what : str
+        What ``frame`` is, for the messages ("data", "history").
+    consecutive : bool, default=True
+        Whether its periods must follow one another (a ``future`` frame is
+        read by label).
+    last : int, optional
+        Check only its last ``last`` periods: the rows a history's forecast
+        reads.
+    """
+    index = frame.index
+    if not isinstance(index, pd.PeriodIndex):
+        return frame
+    checked = index if last is None else index[-last:]
+    if consecutive and checked.is_monotonic_increasing and checked.is_unique \
+            and not checked.hasnans:
+        apart = np.diff(checked.asi8)
+        if (apart != index.freq.n).any():
+            full = pd.period_range(checked[0], checked[-1], freq=index.freq)
+            missing = full.difference(checked)
+            raise ValueError(
+                f"{what}'s PeriodIndex is missing {len(missing)} period(s) of its freq "
+                f"{index.freqstr!r}: {listed(missing)}. Insert them with "
+                f"df.reindex(pd.period_range(df.index[0], df.index[-1], freq="
+                f"{index.freqstr!r})), then fill the NaN rows this creates."
+            )
+    try:
+        starts = index.to_timestamp(how="start")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise ValueError(
+            f"{what}'s PeriodIndex runs from {index.min()} to {index.max()}, beyond the "
+            f"timestamps pandas holds ({pd.Timestamp.min.year} to {pd.Timestamp.max.year}), "
+            "which the forecasters read its periods as; renumber the rows with "
+            "df.reset_index(drop=True)."
+        ) from None
+    relabelled = frame.copy(deep=False)
+    relabelled.index = starts
+    return relabelled
+
+
+def as_periods(index, freq):
+    """The start times ``index`` as the PeriodIndex of frequency ``freq``
+    they start; ``index`` itself where ``freq`` is None."""
+    return index if freq is None else index.to_period(freq)
+
+
 def _describe_axis(freq, tz):
     """How an error message names a time axis: its kind, frequency and zone."""
     if freq is None:
@@ -518,10 +597,7 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
         except (TypeError, ValueError) as error:
             raise type(error)(f"{what}: {error}") from None
     else:
-        try:
-            _check_index_type(index)
-        except TypeError as error:
-            raise TypeError(f"{what}: {error}") from None
+        check_index_type(index, what)
     if not consecutive and not index.is_unique:
         raise ValueError(
             f"{what}: the index has duplicated labels "

@@ -77,7 +77,7 @@ import pandas as pd
 from .._checks import quoted_label
 from .._param_validation import BOOLEAN, Interval, Options, validate_params
 from ._columns import as_frame, check_finite, column_values, resolve_roles
-from ._time import time_freq
+from ._time import as_periods, on_period_starts, period_freq, time_freq
 
 # The sizes of a window, checked here for make_windows and by the forecasters.
 WINDOW_CONSTRAINTS = {
@@ -104,7 +104,8 @@ class Windows:
     origins : pandas.Index of length n_windows
         Label of each window's last input step (the forecast origin), in
         increasing order. A DatetimeIndex keeps its ``freq`` (times
-        ``stride``) unless ``dropna`` dropped windows.
+        ``stride``) unless ``dropna`` dropped windows; a PeriodIndex gives
+        periods.
     channels : tuple
         The column label of each channel of ``X``, as the frame gives it
         (``0`` for an integer column), in order: targets, past covariates,
@@ -304,8 +305,9 @@ def make_windows(
         Indexed by a RangeIndex (or integer index with step 1), or by a
         DatetimeIndex with ``freq`` set or inferable (by pandas, or as
         ``pd.DateOffset(months=k)`` for timestamps without a time zone on
-        one day of the month up to the 28th, ``k`` months apart). For a
-        Series, its
+        one day of the month up to the 28th, ``k`` months apart), or by a
+        PeriodIndex of consecutive periods (sktime's forecasting sets), read
+        as their start times. For a Series, its
         values are the only target, named by ``data.name`` (``"y"`` if None).
     target : str or list of str, default=None
         Column(s) to forecast; their lookback is always an input channel.
@@ -345,8 +347,9 @@ def make_windows(
     Raises
     ------
     TypeError
-        If ``data`` is not a DataFrame or Series, its index is neither a
-        DatetimeIndex nor an integer index, or a size is not an int.
+        If ``data`` is not a DataFrame or Series, its index is not a
+        DatetimeIndex, a PeriodIndex or an integer index, or a size is not an
+        int.
     ValueError
         If a size is out of range; a column is unknown, named twice or in two
         roles; the index is unsorted, duplicated, has missing timestamps or no
@@ -386,6 +389,8 @@ def make_windows(
         "make_windows",
     )
     window, horizon, gap, stride = (int(sizes[name]) for name in WINDOW_CONSTRAINTS)
+    periods = period_freq(frame.index)
+    frame = on_period_starts(frame, "data")
     index = _with_freq(frame.index, time_freq(frame.index))  # validates the time axis
 
     n_rows = len(frame)
@@ -420,7 +425,7 @@ def make_windows(
     y = targets[target_steps].reshape(len(origins), horizon * n_targets)
 
     # A slice keeps the index's freq (times stride) on the origins.
-    origin_labels = index[origins[0] : origins[-1] + 1 : stride]
+    origin_labels = as_periods(index[origins[0] : origins[-1] + 1 : stride], periods)
     if dropna:
         keep = ~(np.isnan(X).any(axis=(1, 2)) | np.isnan(y).any(axis=1))
         if not keep.any():
