@@ -1775,7 +1775,8 @@ def _warn_if_rows_are_time_points(X, n_exog, name):
         f"{named}; it is read as a 2-D table, one sample per row ({len(X)} samples). If it "
         "is sktime's 'pd-multiindex' layout, one row per instance and time point, pass "
         f"one sequence per instance instead: [g.to_numpy() for _, g in "
-        f"{name}.groupby(level=0)]. If each row is a sample, {name}.reset_index(drop=True) "
+        f"{name}.groupby(level=0, sort=False)] (in the order the instances first appear, "
+        f"as their targets are). If each row is a sample, {name}.reset_index(drop=True) "
         "silences this warning.",
         DataLayoutWarning,
     )
@@ -1810,7 +1811,8 @@ def refuse_long_panel(X, y, n_samples, name="X"):
         f"{n_instances} instances, and y one target per instance ({n_targets}): {name} is a "
         "long panel (sktime's 'pd-multiindex', one row per instance and time point), read "
         "as one sample per row. Pass one sequence per instance instead: "
-        f"[g.to_numpy() for _, g in {name}.groupby(level=0)]."
+        f"[g.to_numpy() for _, g in {name}.groupby(level=0, sort=False)] (in the order the "
+        "instances first appear, as y holds them)."
     )
 
 

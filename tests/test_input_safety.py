@@ -1060,7 +1060,7 @@ def test_a_table_of_time_points_under_a_row_multiindex_warns_with_the_conversion
         assert model.predict(panel).shape == (50,)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
-        sequences = [group.to_numpy() for _, group in panel.groupby(level=0)]  # the advice
+        sequences = [group.to_numpy() for _, group in panel.groupby(level=0, sort=False)]
         assert_array_equal(model.predict(sequences), model.predict(X3))
         model.predict(panel.reset_index(drop=True))  # rows as samples, declared
         # Rows of named lags are windows, whatever their index (sktime's
@@ -1091,13 +1091,34 @@ def test_a_long_panel_with_one_target_per_instance_is_named(Estimator):
         warnings.simplefilter("ignore", DataLayoutWarning)  # the layout warning comes first
         with pytest.raises(ValueError, match=r"X has 60 rows under a 2-level MultiIndex of 12 "
                            r"instances, and y one target per instance \(12\): X is a long "
-                           r"panel .*X\.groupby\(level=0\)"):
+                           r"panel .*X\.groupby\(level=0, sort=False\)\] \(in the order the "
+                           r"instances first appear, as y holds them\)"):
             Estimator(**FAST).fit(panel, y)
         # The route it names fits, one sequence of 5 steps per instance.
-        model = Estimator(**FAST).fit([g.to_numpy() for _, g in panel.groupby(level=0)], y)
+        model = Estimator(**FAST).fit(
+            [g.to_numpy() for _, g in panel.groupby(level=0, sort=False)], y)
         assert model.n_features_in_ == 2
         # One target per row is a table of samples: no error.
         Estimator(**FAST).fit(panel, np.arange(60) % 2)
+
+
+def test_the_long_panel_route_keeps_instances_in_the_order_of_y():
+    # The advice's groupby sorted the instances: labels "case_1" .. "case_12"
+    # came back as case_1, case_10, case_11, case_12, case_2, .., silently
+    # out of line with y.
+    rng = np.random.RandomState(0)
+    X3 = rng.normal(size=(12, 5, 2))
+    ids = [f"case_{i}" for i in range(1, 13)]
+    panel = pd.concat({i: pd.DataFrame(x, columns=["a", "b"]) for i, x in zip(ids, X3)},
+                      names=["instance", "time"])
+    with pytest.raises(ValueError) as refused:
+        LSTMRegressor(**FAST).fit(panel, X3[:, -1, 0])
+    route = re.search(r"\[g\.to_numpy\(\) for _, g in X\.groupby\((.*?)\)\]",
+                      str(refused.value)).group(1)
+    sequences = [g.to_numpy() for _, g in eval(f"panel.groupby({route})")]
+    assert_array_equal(np.stack(sequences), X3)
+    with pytest.warns(DataLayoutWarning, match=re.escape(f"X.groupby({route})]")):
+        LSTMRegressor(**FAST).fit(X3, X3[:, -1, 0]).predict(panel)
 
 
 def _features_of_different_units(n=60, seed=0):
