@@ -1752,3 +1752,26 @@ def test_sktime_airline_forecasts_its_next_months(make):
     pd.testing.assert_index_equal(forecast.index, y.index[-12:])
     assert np.abs(forecast - y.iloc[-12:]).mean() < np.abs(y.iloc[-24:-12].to_numpy()
                                                             - y.iloc[-12:].to_numpy()).mean()
+
+
+@pytest.mark.parametrize("n_levels", [2, 3])
+def test_a_panel_of_series_is_refused_with_a_route_per_series(n_levels, make):
+    # The advice was df.reset_index(drop=True), which joins the series end
+    # to end into one (store_b's first day read as the day after store_a's last).
+    from sklearn.base import clone
+
+    series = _daily()
+    parts = {("north",) * (n_levels - 2) + (store,): series * scale
+             for store, scale in [("store_a", 1.0), ("store_b", 10.0)]}
+    df = pd.concat(parts, names=[f"level_{k}" for k in range(n_levels - 1)] + ["day"])
+    forecaster = make(RecursiveForecaster, window=4)
+    with pytest.raises(TypeError, match=rf"the index is a MultiIndex of {n_levels} levels: a "
+                                        r"panel of several series") as refused:
+        forecaster.fit(df)
+    route = re.search(r"e\.g\. (\{.*\})\.$", str(refused.value)).group(1)
+    fitted = eval(route, {"clone": clone, "forecaster": forecaster, "df": df})
+    assert list(fitted) == (list(parts) if n_levels > 2 else [key[0] for key in parts])
+    for key, model in fitted.items():
+        alone = clone(forecaster).fit(parts[key if n_levels > 2 else (key,)])
+        pd.testing.assert_series_equal(model.predict(2), alone.predict(2), check_index=False)
+        assert_array_equal(model.predict(2).index, alone.predict(2).index)

@@ -130,6 +130,16 @@ def _missing_datetimes(index):
 
 def _check_index_type(index):
     """Raise TypeError unless ``index`` is a DatetimeIndex or an integer index."""
+    if isinstance(index, pd.MultiIndex):
+        # Its series end to end (reset_index) would read as one series.
+        levels = 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
+        raise TypeError(
+            f"the index is a MultiIndex of {index.nlevels} levels: a panel of several "
+            "series (sktime's 'pd-multiindex' or hierarchical layout), where a forecaster "
+            "forecasts one time axis. Fit one forecaster per series, e.g. {key: "
+            f"clone(forecaster).fit(part.droplevel({levels})) for key, part in "
+            f"df.groupby(level={levels}, sort=False)}}."
+        )
     if not isinstance(index, pd.DatetimeIndex) and not (
         pd.api.types.is_integer_dtype(index.dtype)
         and not isinstance(index, pd.MultiIndex)
