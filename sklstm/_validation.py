@@ -45,6 +45,7 @@ length is not the padded width of a NaN-padded ``X``.
 
 import itertools
 import numbers
+import re
 from collections import deque
 from collections.abc import Iterator, Mapping, MappingView, Set
 from dataclasses import dataclass, replace
@@ -1155,10 +1156,15 @@ def _lag_number(column):
 
     skforecast names lags ``lag_1``; sktime's reducers ``lag_0__y`` and,
     recursively, ``lag_1__lag_0__y`` (a lag of a lag: lag 1 of lag 0 is
-    lag 1), or with ``pooling="global"`` ``y_lag_1``. Returns (lag,
-    variable) with the lags of a name summed.
+    lag 1), or with ``pooling="global"`` ``y_lag_1``; the widely copied
+    ``series_to_supervised`` recipe ``var1(t-1)``, and ``var1(t)`` for lag
+    0. Returns (lag, variable) with the lags of a name summed.
     """
     text = str(column)
+    shifted = _SHIFTED_NAME.fullmatch(text)
+    if shifted:
+        variable, lag = shifted.groups()
+        return (0 if lag is None else int(lag)), variable
     parts = text.split("__")
     lags = 0
     while parts and parts[0].startswith("lag_") and _is_lag_number(parts[0][4:]):
@@ -1168,6 +1174,10 @@ def _lag_number(column):
     # sktime's global reducers: ``y_lag_1``, the variable's name first.
     variable, _, lag = text.rpartition("_lag_")
     return (int(lag), variable) if variable and _is_lag_number(lag) else None
+
+
+# ``name(t-k)``, or ``name(t)``: series_to_supervised's lags.
+_SHIFTED_NAME = re.compile(r"(.+)\(t(?:-(\d{1,18}))?\)")
 
 
 def _is_lag_number(text):
@@ -1366,8 +1376,14 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
 
 def _time_point(column):
     """``(-t, variable)`` for a column named as sktime's 'pd-wide' panel
-    names them, ``<variable>__<t>`` (``dim_0__0``), else None. The time
-    point is negated to read as a lag: later points are newer."""
+    names them, ``<variable>__<t>`` (``dim_0__0``), or labelled by the pair
+    ``(variable, t)`` of an integer ``t`` (MultiIndex columns); else None.
+    The time point is negated to read as a lag: later points are newer."""
+    if isinstance(column, tuple):
+        if len(column) == 2 and isinstance(column[1], numbers.Integral) \
+                and not isinstance(column[1], (bool, np.bool_)):
+            return -int(column[1]), column[0]
+        return None
     variable, separator, point = str(column).rpartition("__")
     return (-int(point), variable) if separator and variable and _is_lag_number(point) else None
 
@@ -1388,6 +1404,9 @@ def _warn_if_wide_panel_read_otherwise(columns, declared, name):
     points = [_time_point(c) for c in columns]
     if None in points:
         return False
+    # Pairs as Python values: ('temp', 0), not NumPy's ('temp', np.int64(0)).
+    columns = [tuple(part.item() if isinstance(part, np.generic) else part for part in c)
+               if isinstance(c, tuple) else c for c in columns]
     layout = _lag_layout(points)
     if (layout is None or layout.n_steps < 2 or layout.reads(declared)
             or (np.diff(layout.lags) != -1).any()):
@@ -1400,9 +1419,11 @@ def _warn_if_wide_panel_read_otherwise(columns, declared, name):
         what = (f"{layout.n_steps} time points of each of {layout.n_channels} variables "
                 f"({_variable_runs(columns, layout)})")
         remedy = f"Pass {advice} to read each variable as a channel."
+    panel = ("a panel of (variable, time point) columns" if isinstance(columns[0], tuple)
+             else "sktime's 'pd-wide' panel")
     warn(
-        f"The columns of {name} are named as sktime's 'pd-wide' panel, {what}, but they "
-        f"are read as {declared.describe()}. {remedy}",
+        f"The columns of {name} are named as {panel}, {what}, but they are read as "
+        f"{declared.describe()}. {remedy}",
         DataLayoutWarning,
     )
     return True

@@ -804,6 +804,54 @@ def test_names_that_are_no_wide_panel_read_otherwise_do_not_warn(columns):
         LSTMRegressor(**FAST).fit(table, rng.normal(size=10))
 
 
+def test_a_panel_of_variable_and_time_point_columns_warns_with_its_layout():
+    # A pivot of (variable, time point) columns was read as one channel of
+    # both variables' steps, silently.
+    rng = np.random.RandomState(0)
+    X3, y = rng.normal(size=(10, 5, 2)), rng.normal(size=10)
+    columns = pd.MultiIndex.from_product([["temp", "press"], range(5)])
+    panel = pd.DataFrame(X3.transpose(0, 2, 1).reshape(10, -1), columns=columns)
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "named as a panel of (variable, time point) columns, 5 time points of each of 2 "
+            "variables (('temp', 0) .. ('temp', 4), ('press', 0) .. ('press', 4)), but they "
+            "are read as 10 steps of one channel")):
+        LSTMRegressor(**FAST).fit(panel, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        advised = LSTMRegressor(**FAST, n_channels=2, column_order="channel_major").fit(panel, y)
+        # Pairs of a text, or of one time point, are no panel of steps.
+        for other in [pd.MultiIndex.from_product([["temp", "press"], ["min", "max"]]),
+                      pd.MultiIndex.from_product([["temp", "press", "wind"], [0]])]:
+            LSTMRegressor(**FAST).fit(pd.DataFrame(rng.normal(size=(10, len(other))),
+                                                   columns=other), y)
+    assert_array_equal(advised.predict(panel), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+
+
+def test_series_to_supervised_names_are_read_as_lags():
+    # var1(t-3), var2(t-3), .., var2(t-1): the widely copied recipe's lag
+    # columns, each step's variables side by side, were read as one channel.
+    rng = np.random.RandomState(0)
+    X3, y = rng.normal(size=(10, 3, 2)), rng.normal(size=10)
+    table = pd.DataFrame(X3.reshape(10, -1),
+                         columns=[f"var{j}(t-{k})" for k in range(3, 0, -1) for j in (1, 2)])
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "named as the same 3 lags of 2 variables (var1(t-3), var2(t-3), ..: each step's "
+            "2 variables side by side), but they are read as 6 steps of one channel "
+            "(newest_first=False). Pass n_channels=2, column_order='time_major', "
+            "newest_first=False")):
+        LSTMRegressor(**FAST).fit(table, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        advised = LSTMRegressor(**FAST, n_channels=2).fit(table, y)
+        LSTMRegressor(**FAST).fit(pd.DataFrame({"f(t)": y}), y)  # one step: a feature
+    assert_array_equal(advised.predict(table), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+    one = pd.DataFrame(X3[:, :, 0], columns=["y(t-3)", "y(t-2)", "y(t-1)"])
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "named as lags y(t-3) .. y(t-1) (oldest first), but they are read as 3 steps of "
+            "one channel (newest_first=True). Pass newest_first=False")):
+        LSTMRegressor(**FAST, newest_first=True).fit(one, y)
+
+
 def test_sktime_wide_panel_read_as_advised_equals_its_nested_frame():
     datasets = pytest.importorskip("sktime.datasets")
     wide, y = datasets.load_basic_motions(split="train", return_type="pd-wide")
