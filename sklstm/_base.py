@@ -520,12 +520,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             other_axis = 2 if self.data_format == "channels_first" else 1
             transposed = (isinstance(X, np.ndarray) and X.ndim == 3
                           and X.shape[other_axis] == n_fitted)
+            shape = (f"(n_samples, {n_fitted}, n_timesteps)"
+                     if self.data_format == "channels_first"
+                     else f"(n_samples, n_timesteps, {n_fitted})")
             raise ValueError(
                 f"X has {seqs.n_channels} channels, but {type(self).__name__} was "
                 f"fitted with {n_fitted} channels."
                 + (f" A 2-D X of {X.shape[1]} columns is read as steps of "
                    f"n_channels={n_channels} channel(s) (n_channels is fixed at fit); pass "
-                   f"3-D X of shape (n_samples, n_timesteps, {n_fitted}) instead."
+                   f"3-D X of shape {shape} instead."
                    if table and not self._fitted_on_table else "")
                 + (f" Its axis {other_axis} holds {n_fitted}: if its axes are the other way "
                    "round (sktime's numpy3D is (n_instances, n_channels, n_timepoints)), pass "

@@ -846,9 +846,16 @@ def _list_to_padded(X, name, channels_first, nan_advice=None):
     if len(channels) > 1:
         first = seqs[0].shape[1]
         bad = next(k for k, s in enumerate(seqs) if s.shape[1] != first)
+        # Read along the other axis, the channel counts would agree.
+        other_axis = {s.shape[0] for s in seqs}
+        hint = "" if len(other_axis) > 1 else (
+            f" Each has {other_axis.pop()} along its other axis: if the sequences are "
+            + ("(n_timesteps_i, n_channels), do not pass data_format='channels_first'."
+               if channels_first else
+               "(n_channels, n_timesteps_i), pass data_format='channels_first'."))
         raise ValueError(
             f"All sequences of {name} must have the same number of channels: "
-            f"sequence 0 has {first}, sequence {bad} has {seqs[bad].shape[1]}."
+            f"sequence 0 has {first}, sequence {bad} has {seqs[bad].shape[1]}.{hint}"
         )
     # Each sequence was checked on its own; two of them may still hold
     # distinct integers that float64 would merge.
@@ -1650,17 +1657,34 @@ def _orient(X3, data_format, name):
     """Bring a 3-D array to channels last, warning when the layout looks transposed."""
     if data_format == "channels_first":
         return X3.transpose(0, 2, 1)
-    n_steps, n_channels = X3.shape[1:]
-    if data_format is None and 0 < n_steps and n_channels > _TRANSPOSED_RATIO * n_steps:
-        warn(
-            f"{name} has shape {X3.shape}, read as {n_steps} time step(s) of {n_channels} "
-            "channels (n_samples, n_timesteps, n_channels). If it is channels first, as "
-            "sktime's numpy3D (n_instances, n_channels, n_timepoints), pass "
-            "data_format='channels_first'; pass data_format='channels_last' to silence "
-            "this warning.",
-            DataLayoutWarning,
-        )
+    if data_format is None:
+        _warn_if_transposed(X3.shape, name)
     return X3
+
+
+def _warn_if_transposed(shape, name, longest=None):
+    """Warn where sequences of ``shape`` (n_samples, n_timesteps,
+    n_channels), read channels last, hold more than twice as many channels
+    as steps: the usual sign of channels-first data. ``longest`` says what
+    ``n_timesteps`` is for a list (padded to its longest sequence)."""
+    n_steps, n_channels = shape[1:]
+    if not (0 < n_steps and n_channels > _TRANSPOSED_RATIO * n_steps):
+        return
+    if longest is None:
+        read = (f"{name} has shape {shape}, read as {n_steps} time step(s) of {n_channels} "
+                "channels (n_samples, n_timesteps, n_channels)")
+        layout = "as sktime's numpy3D (n_instances, n_channels, n_timepoints)"
+    else:
+        read = (f"The sequences of {name} are read as (n_timesteps, n_channels): "
+                f"{n_channels} channels, and {n_steps} time step(s) in {longest}")
+        layout = "(n_channels, n_timesteps) each"
+    subject = "it is" if longest is None else "they are"
+    warn(
+        f"{read}. If {subject} channels first, {layout}, pass "
+        "data_format='channels_first'; pass data_format='channels_last' to silence this "
+        "warning.",
+        DataLayoutWarning,
+    )
 
 
 def check_sequences(
@@ -1719,6 +1743,8 @@ def check_sequences(
                                           name)
             values, lengths, (names, labels) = _list_to_padded(
                 X, name, data_format == "channels_first", nan_advice)
+            if data_format is None:
+                _warn_if_transposed(values.shape, name, "its longest sequence")
         _check_steps_and_channels(values, name)
         if fitting:
             _refuse_other_channels_than_declared(values, None, n_channels, n_exog, data_format,

@@ -1045,6 +1045,39 @@ def test_likely_transposed_input_warns_and_names_the_parameter():
         check_sequences(np.zeros((5, 40, 3)))  # plausible layout: no warning
 
 
+def test_a_list_of_channels_first_sequences_warns_or_is_named_as_a_3d_array_is():
+    # A list of (n_channels, n_timesteps) arrays was read as 12 channels of
+    # 2 steps without the warning a 3-D array of that shape gets; ragged,
+    # its error named two channel counts and no layout.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, 2, 12))
+    y = X[:, 0, -1]
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "The sequences of X are read as (n_timesteps, n_channels): 12 channels, and 2 "
+            "time step(s) in its longest sequence. If they are channels first, "
+            "(n_channels, n_timesteps) each, pass data_format='channels_first'")):
+        LSTMRegressor(**FAST).fit(list(X), y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        for data_format in ["channels_first", "channels_last"]:
+            LSTMRegressor(**FAST, data_format=data_format).fit(list(X), y)
+        LSTMRegressor(**FAST).fit(list(X.transpose(0, 2, 1)), y)  # 12 steps of 2
+    ragged = [x[:, : 12 - k % 3] for k, x in enumerate(X)]
+    with pytest.raises(ValueError, match=re.escape(
+            "sequence 0 has 12, sequence 1 has 11. Each has 2 along its other axis: if the "
+            "sequences are (n_channels, n_timesteps_i), pass data_format='channels_first'.")):
+        LSTMRegressor(**FAST).fit(ragged, y)
+    first = LSTMRegressor(**FAST, data_format="channels_first").fit(ragged, y)
+    with pytest.raises(ValueError, match=re.escape(
+            "Each has 2 along its other axis: if the sequences are (n_timesteps_i, "
+            "n_channels), do not pass data_format='channels_first'.")):
+        LSTMRegressor(**FAST, data_format="channels_first").fit([x.T for x in ragged], y)
+    # A channels-first model given a table is told the shape it reads.
+    with pytest.raises(ValueError, match=re.escape(
+            "pass 3-D X of shape (n_samples, 2, n_timesteps) instead.")):
+        first.predict(X.reshape(10, -1))
+
+
 def test_a_table_of_time_points_under_a_row_multiindex_warns_with_the_conversion():
     """sktime's 'pd-multiindex' layout (a row per instance and time point) was
     read as one-step samples, 50 predictions for 10 instances, silently."""
