@@ -1165,7 +1165,8 @@ def _lag_number(column):
     recursively, ``lag_1__lag_0__y`` (a lag of a lag: lag 1 of lag 0 is
     lag 1), or with ``pooling="global"`` ``y_lag_1``; the widely copied
     ``series_to_supervised`` recipe ``var1(t-1)``, and ``var1(t)`` for lag
-    0. Returns (lag, variable) with the lags of a name summed.
+    0; and names given by hand, ``lag1``, ``Lag 1``, ``shift_1``,
+    ``temp_lag1``. Returns (lag, variable) with the lags of a name summed.
     """
     text = str(column)
     shifted = _SHIFTED_NAME.fullmatch(text)
@@ -1180,11 +1181,23 @@ def _lag_number(column):
         return lags, "__".join(parts)
     # sktime's global reducers: ``y_lag_1``, the variable's name first.
     variable, _, lag = text.rpartition("_lag_")
-    return (int(lag), variable) if variable and _is_lag_number(lag) else None
+    if variable and _is_lag_number(lag):
+        return int(lag), variable
+    by_hand = _HAND_NAMED_LAG.fullmatch(text)
+    if by_hand:
+        before, lag, after = by_hand.groups()
+        return int(lag), "_".join(part for part in (before, after) if part)
+    return None
 
 
 # ``name(t-k)``, or ``name(t)``: series_to_supervised's lags.
-_SHIFTED_NAME = re.compile(r"(.+)\(t(?:-(\d{1,18}))?\)")
+_SHIFTED_NAME = re.compile(r"(.+)\(t(?:-([0-9]{1,18}))?\)")
+
+# Names given by hand to ``s.shift(k)``: ``lag1``, ``Lag 1``, ``LAG_1``,
+# ``shift_1``, ``temp_lag1``, ``lag1_temp``. "lag" or "shift" begins the
+# name or follows a separator: ``flag_1`` names no lag.
+_HAND_NAMED_LAG = re.compile(
+    r"(?:(.+?)[_ .-])?(?:lag|shift)[_ .-]?([0-9]{1,18})(?:[_ .-](.+))?", re.IGNORECASE)
 
 
 def _is_lag_number(text):

@@ -852,6 +852,28 @@ def test_series_to_supervised_names_are_read_as_lags():
         LSTMRegressor(**FAST, newest_first=True).fit(one, y)
 
 
+@pytest.mark.parametrize("names", [
+    ["lag1", "lag2", "lag3"], ["Lag 1", "Lag 2", "Lag 3"], ["LAG_1", "LAG_2", "LAG_3"],
+    ["shift_1", "shift_2", "shift_3"], ["y_lag1", "y_lag2", "y_lag3"],
+])
+def test_lags_named_by_hand_read_oldest_first_warn(names):
+    # pd.concat({f"lag{k}": s.shift(k) for k in (1, 2, 3)}, axis=1): newest
+    # first, read oldest first without a word.
+    rng = np.random.RandomState(0)
+    X3, y = rng.normal(size=(10, 3, 1)), rng.normal(size=10)
+    table = pd.DataFrame(X3[:, ::-1, 0], columns=names)
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            f"named as lags {names[0]} .. {names[2]} (newest first), but they are read as 3 "
+            "steps of one channel (newest_first=False). Pass newest_first=True")):
+        LSTMRegressor(**FAST).fit(table, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        advised = LSTMRegressor(**FAST, newest_first=True).fit(table, y)
+        # Names where "lag" is part of a word name no lag.
+        LSTMRegressor(**FAST).fit(table.set_axis(["flag_1", "collagen_2", "blag3"], axis=1), y)
+    assert_array_equal(advised.predict(table), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+
+
 def test_sktime_wide_panel_read_as_advised_equals_its_nested_frame():
     datasets = pytest.importorskip("sktime.datasets")
     wide, y = datasets.load_basic_motions(split="train", return_type="pd-wide")
