@@ -846,9 +846,12 @@ def _list_to_padded(X, name, channels_first, nan_advice=None):
     if len(channels) > 1:
         first = seqs[0].shape[1]
         bad = next(k for k, s in enumerate(seqs) if s.shape[1] != first)
-        # Read along the other axis, the channel counts would agree.
+        # Read along the other axis, the channel counts would agree; said
+        # where, as read, they are many to few steps (_warn_if_transposed):
+        # a channel missing from some sequences of long steps is no sign.
         other_axis = {s.shape[0] for s in seqs}
-        hint = "" if len(other_axis) > 1 else (
+        few = len(other_axis) == 1 and min(channels) > _TRANSPOSED_RATIO * min(other_axis)
+        hint = "" if not few else (
             f" Each has {other_axis.pop()} along its other axis: if the sequences are "
             + ("(n_timesteps_i, n_channels), do not pass data_format='channels_first'."
                if channels_first else
@@ -1354,7 +1357,7 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
 
     The declaration fits the column count (:func:`_table_to_sequences`
     refused it otherwise). Left alone: tables whose columns name no lag
-    (but for sktime's 'pd-wide' names, :func:`_warn_if_wide_panel_read_otherwise`); a
+    (but for a wide panel's: :func:`_warn_if_wide_panel_read_otherwise`); a
     table declared as one step (every column a channel of it) unless its
     names are a window of several steps from its first column; and a table
     whose declared exogenous columns follow lags that the declaration reads
@@ -1404,22 +1407,27 @@ def _time_point(column):
                 and not isinstance(column[1], (bool, np.bool_)):
             return -int(column[1]), column[0]
         return None
+    # sktime numbers each variable's points from 0 (its columns are
+    # ``__<position>``); other names ending in ``__<digits>`` start elsewhere.
     variable, separator, point = str(column).rpartition("__")
     return (-int(point), variable) if separator and variable and _is_lag_number(point) else None
 
 
 def _warn_if_wide_panel_read_otherwise(columns, declared, name):
-    """Warn when a table's columns are sktime's 'pd-wide' panel of several
-    variables read in another layout; returns whether it warned.
+    """Warn when a table's columns are a wide panel of several variables, or
+    one variable's points newest first, read in another layout; returns
+    whether it warned.
 
     sktime's ``pd-wide`` layout (``load_basic_motions(return_type="pd-wide")``)
     names column ``<variable>__<t>``: each variable's time points 0, 1, ..
-    in one block. Read by default, as one channel, its variables follow
-    each other as later steps. Only every column so named, in consecutive
-    time points of equal count per variable, in blocks or side by side, is
-    taken for the layout: scikit-learn's ``ColumnTransformer`` names its
-    outputs ``<transformer>__<column>`` too, and its tables match that only
-    where their column names are runs of numbers from 0 in each transformer.
+    in one block; a pivot labels them by ``(variable, t)`` pairs. Read by
+    default, as one channel, its variables follow each other as later steps.
+    Only every column so named, in consecutive time points of equal count
+    per variable (from 0 for names), in blocks or side by side, is taken for
+    the layout: scikit-learn's ``ColumnTransformer`` names its outputs
+    ``<transformer>__<column>`` too, and its tables match that only where
+    each transformer's column names are the numbers from 0. A declaration of
+    one step (every column a channel: features) is left alone.
     """
     points = [_time_point(c) for c in columns]
     if None in points:
@@ -1428,8 +1436,11 @@ def _warn_if_wide_panel_read_otherwise(columns, declared, name):
     columns = [tuple(part.item() if isinstance(part, np.generic) else part for part in c)
                if isinstance(c, tuple) else c for c in columns]
     layout = _lag_layout(points)
+    # A declaration of one step (every column a channel) reads them as
+    # features, deliberately.
     if (layout is None or layout.n_steps < 2 or layout.reads(declared)
-            or (np.diff(layout.lags) != -1).any()):
+            or declared.n_steps == 1 or (np.diff(layout.lags) != -1).any()
+            or (not isinstance(columns[0], tuple) and layout.lags[0] != 0)):
         return False
     advice = ", ".join(layout.advice(declared))
     if layout.n_channels == 1:
@@ -1756,7 +1767,8 @@ def check_sequences(
                                           name)
             values, lengths, (names, labels) = _list_to_padded(
                 X, name, data_format == "channels_first", nan_advice)
-            if data_format is None:
+            # A list of frames names its channels by their columns.
+            if data_format is None and not isinstance(X[0], pd.DataFrame):
                 _warn_if_transposed(values.shape, name, "its longest sequence")
         _check_steps_and_channels(values, name)
         if fitting:

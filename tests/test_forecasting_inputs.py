@@ -1709,7 +1709,8 @@ def test_another_kind_of_index_than_fit_saw_is_refused_by_kind(make):
     on_starts = make(DirectForecaster, window=6, target="sales", horizon=2,
                      future_covariates="price").fit(df.iloc[:40].to_timestamp())
     with pytest.raises(ValueError, match=r"future has periods of freq 'M' \(a PeriodIndex\), "
-                                         r"but fit saw timestamps \(a DatetimeIndex\)\."):
+                                         r"but fit saw timestamps of freq 'MS' and no time "
+                                         r"zone\."):
         on_starts.predict(future=future)
     with pytest.raises(ValueError, match=r"score needs the rows right after the fit data, "
                                          r"from 2004-05; data starts at 2004-06\."):
@@ -1758,20 +1759,68 @@ def test_sktime_airline_forecasts_its_next_months(make):
 def test_a_panel_of_series_is_refused_with_a_route_per_series(n_levels, make):
     # The advice was df.reset_index(drop=True), which joins the series end
     # to end into one (store_b's first day read as the day after store_a's last).
-    from sklearn.base import clone
-
     series = _daily()
     parts = {("north",) * (n_levels - 2) + (store,): series * scale
              for store, scale in [("store_a", 1.0), ("store_b", 10.0)]}
     df = pd.concat(parts, names=[f"level_{k}" for k in range(n_levels - 1)] + ["day"])
     forecaster = make(RecursiveForecaster, window=4)
-    with pytest.raises(TypeError, match=rf"the index is a MultiIndex of {n_levels} levels: a "
-                                        r"panel of several series") as refused:
-        forecaster.fit(df)
-    route = re.search(r"e\.g\. (\{.*\})\.$", str(refused.value)).group(1)
-    fitted = eval(route, {"clone": clone, "forecaster": forecaster, "df": df})
-    assert list(fitted) == (list(parts) if n_levels > 2 else [key[0] for key in parts])
-    for key, model in fitted.items():
-        alone = clone(forecaster).fit(parts[key if n_levels > 2 else (key,)])
-        pd.testing.assert_series_equal(model.predict(2), alone.predict(2), check_index=False)
-        assert_array_equal(model.predict(2).index, alone.predict(2).index)
+    for call in [forecaster.fit, lambda data: make_windows(data, window=4),
+                 lambda data: backtest(forecaster, data, initial=20, horizon=2)]:
+        with pytest.raises(TypeError, match=rf"the index is a MultiIndex of {n_levels} levels: "
+                                            r"a panel of several series") as refused:
+            call(df)
+    route = re.search(r"e\.g\. parts = (\{.*\}) where", str(refused.value)).group(1)
+    split = eval(route, {"df": df})
+    assert list(split) == (list(parts) if n_levels > 2 else [key[0] for key in parts])
+    for key, part in split.items():
+        alone = parts[key if n_levels > 2 else (key,)]
+        pd.testing.assert_series_equal(part, alone, check_names=False)
+        assert_array_equal(forecaster.fit(part).predict(2), forecaster.fit(alone).predict(2))
+
+
+def test_periods_edge_cases_read_as_their_start_times(make):
+    df = _monthly()
+    model = make(DirectForecaster, window=6, target="sales", horizon=2,
+                 future_covariates="price").fit(df.iloc[:40])
+    # score reads the rows it compares (as for timestamps): a text far after
+    # them is never read.
+    bad = df.iloc[40:].astype({"price": object})
+    bad.iloc[-1, 1] = "oops"
+    assert model.score(bad) == model.score(df.iloc[40:])
+    # last_window_ is labelled as the fit data, and is a history.
+    assert model.last_window_.index.equals(df.index[34:40])
+    pd.testing.assert_series_equal(
+        model.predict(history=model.last_window_, future=df.iloc[40:42]),
+        model.predict(future=df.iloc[40:42]))
+    # Two periods have a freq; their start times alone would not.
+    two = pd.Series([1.0, 2.0], pd.period_range("2024-01", periods=2, freq="M"), name="y")
+    assert make(RecursiveForecaster, window=1).fit(two).predict(1).index[0] == pd.Period(
+        "2024-03", "M")
+    # Periods one month apart under a freq of two: no period is missing.
+    doubled = pd.Series(np.arange(24.0), pd.period_range("2000-01", periods=24, freq="M")
+                        .asfreq("2M"), name="y")
+    with pytest.raises(ValueError, match=re.escape(
+            "data's PeriodIndex has freq '2M', but its periods 2000-01 and 2000-02 are 1 'M' "
+            "apart, not a multiple of 2: give the index the freq its periods follow, e.g. "
+            "df.set_axis(df.index.asfreq('M')).")):
+        make(RecursiveForecaster, window=3).fit(doubled)
+    mended = doubled.set_axis(doubled.index.asfreq("M"))
+    assert make(RecursiveForecaster, window=3).fit(mended).period_freq_ == "M"
+
+
+def test_a_saved_period_freq_that_does_not_label_the_window_is_refused(make):
+    model = make(RecursiveForecaster, window=6, target="sales").fit(_monthly())
+    state = model.__getstate__()
+    loaded = RecursiveForecaster.__new__(RecursiveForecaster)
+    loaded.__setstate__(dict(state))
+    pd.testing.assert_frame_equal(loaded.last_window_, model.last_window_)
+    for other in ["Q", "D"]:
+        with pytest.raises(ValueError, match=f"period_freq_ '{other}' does not label "
+                                             "last_window_'s index"):
+            RecursiveForecaster.__new__(RecursiveForecaster).__setstate__(
+                {**state, "period_freq_": other})
+    on_integers = make(RecursiveForecaster, window=6, target="sales").fit(
+        _monthly().reset_index(drop=True))
+    with pytest.raises(ValueError, match="period_freq_ 'M' does not label"):
+        RecursiveForecaster.__new__(RecursiveForecaster).__setstate__(
+            {**on_integers.__getstate__(), "period_freq_": "M"})

@@ -1072,6 +1072,15 @@ def test_a_list_of_channels_first_sequences_warns_or_is_named_as_a_3d_array_is()
             "Each has 2 along its other axis: if the sequences are (n_timesteps_i, "
             "n_channels), do not pass data_format='channels_first'.")):
         LSTMRegressor(**FAST, data_format="channels_first").fit([x.T for x in ragged], y)
+    # Frames name their channels by their columns: no warning.
+    named = [pd.DataFrame(x, columns=list("abcdefghijkl")) for x in X]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(**FAST).fit(named, y)
+    # A channel missing from some sequences of many steps is no sign of
+    # channels first: no advice to read them so.
+    with pytest.raises(ValueError, match=r"sequence 0 has 3, sequence 1 has 4\.$"):
+        LSTMRegressor(**FAST).fit([np.zeros((5, 3)), np.zeros((5, 4))] * 5, np.arange(10.0))
     # A channels-first model given a table is told the shape it reads.
     with pytest.raises(ValueError, match=re.escape(
             "pass 3-D X of shape (n_samples, 2, n_timesteps) instead.")):

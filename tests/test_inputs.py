@@ -795,6 +795,7 @@ def test_a_wide_panel_read_as_one_channel_warns_with_its_layout(order):
     ["a__0", "a__2", "b__0", "b__2"],  # time points that skip
     ["a__0", "a__1", "b__0", "b__1", "c"],  # a column named otherwise
     ["a__0", "b__0", "c__0", "d__0"],  # one time point: features
+    ["a__5", "a__6", "b__5", "b__6"],  # sktime numbers points from 0
 ])
 def test_names_that_are_no_wide_panel_read_otherwise_do_not_warn(columns):
     rng = np.random.RandomState(0)
@@ -802,6 +803,18 @@ def test_names_that_are_no_wide_panel_read_otherwise_do_not_warn(columns):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
         LSTMRegressor(**FAST).fit(table, rng.normal(size=10))
+
+
+def test_a_wide_panel_declared_as_features_does_not_warn():
+    # n_channels=X.shape[1] reads every column as a feature of one step: a
+    # deliberate declaration, which only a filter could silence before.
+    rng = np.random.RandomState(0)
+    for columns in [[f"{s}__{k}" for s in ("accel", "gyro") for k in range(3)],
+                    pd.MultiIndex.from_product([["accel", "gyro"], range(3)])]:
+        table = pd.DataFrame(rng.normal(size=(10, 6)), columns=columns)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DataLayoutWarning)
+            LSTMRegressor(**FAST, n_channels=6).fit(table, rng.normal(size=10))
 
 
 def test_a_panel_of_variable_and_time_point_columns_warns_with_its_layout():

@@ -45,9 +45,9 @@ from ._columns import (
 from ._intervals import CALIBRATION_CONSTRAINTS, IntervalsMixin, check_step_array
 from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (
-    as_periods, check_index_type, check_on_axis, check_time_zone, future_labels,
-    index_from_state, index_state, label_from_state, label_state, on_period_starts,
-    period_freq, rows_in_span, time_freq,
+    as_periods, check_on_axis, check_time_zone, future_labels, index_from_state,
+    index_state, label_from_state, label_state, on_period_starts, period_freq,
+    refuse_another_kind, rows_in_span, time_freq,
 )
 from ._windows import (
     WINDOW_CONSTRAINTS, center_covariates, center_windows, check_fit_length, make_windows,
@@ -763,8 +763,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # Staged on a copy, committed in one step: a failed fit (or
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
+        staged.period_freq_ = periods  # first: _fit_model labels last_window_ by it
         staged._fit_model(frame, roles, freq, values, setup)
-        staged.period_freq_ = periods
         failed = staged._calibrate(frame, setup)
         staged._store_in_sample(frame)
         if failed:  # said of a fit that succeeded: the cause may be its regressor's
@@ -828,9 +828,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         self.channels_ = windows.channels
         self.n_windows_ = len(windows)
         self.regressor_ = regressor
-        self.last_window_ = frame.loc[:, list(roles.columns)].iloc[
+        self.last_window_ = self._on_user_axis(frame.loc[:, list(roles.columns)].iloc[
             -setup.n_history_rows :
-        ]
+        ])
         if isinstance(self.last_window_.columns, pd.MultiIndex):
             # Only its own labels, as a saved copy rebuilds them.
             self.last_window_.columns = self.last_window_.columns.remove_unused_levels()
@@ -1166,7 +1166,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
     def _history_frame(self, history):
         """The last rows of ``history`` (None: of the fit data) predict reads."""
         if history is None:
-            return self.last_window_
+            return on_period_starts(self.last_window_, "last_window_")
         # The fitted names, not the target parameter: a forecaster fitted on
         # a Series also reads a one-column DataFrame named like its target.
         frame, _ = as_frame(history, self.targets_, what="history")
@@ -1192,29 +1192,32 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         fitted frequency as its start times (see :func:`on_period_starts`),
         refused where fit saw another kind of index, and another kind of
         index where fit saw periods."""
-        fitted, given = self.period_freq_, period_freq(frame.index)
-        if given != fitted:
-            if given is None:
-                check_index_type(frame.index, what)  # of no kind a forecaster reads
-            got = f"periods of freq {given!r} (a PeriodIndex)" if given else (
-                "timestamps (a DatetimeIndex)" if isinstance(frame.index, pd.DatetimeIndex)
-                else "an integer index")
-            saw = f"periods of freq {fitted!r} (a PeriodIndex)" if fitted else (
-                "timestamps (a DatetimeIndex)" if self.freq_ is not None
-                else "an integer index")
-            raise ValueError(f"{what} has {got}, but fit saw {saw}.")
+        refuse_another_kind(frame.index, self.period_freq_, self.freq_, self._fitted_zone(),
+                            what)
         return on_period_starts(frame, what, consecutive=consecutive, last=last)
+
+    def _fitted_zone(self):
+        """The fit data's time zone; None for naive timestamps or another index."""
+        return getattr(self.last_window_.index, "tz", None)
 
     def _user_labels(self, labels):
         """Labels of the fitted time axis as the user's kind: periods where
         fit saw a PeriodIndex."""
         return as_periods(labels, self.period_freq_)
 
+    def _on_user_axis(self, frame):
+        """``frame`` on the fitted time axis labelled as the user's kind (a
+        shallow copy, for periods)."""
+        if self.period_freq_ is None:
+            return frame
+        relabelled = frame.copy(deep=False)
+        relabelled.index = self._user_labels(frame.index)
+        return relabelled
+
     def _check_axis(self, index, what, *, consecutive=True, last=None):
         """Raise unless ``index`` is on the fitted time axis (see :func:`check_on_axis`)."""
-        fitted = self.last_window_.index
-        tz = fitted.tz if isinstance(fitted, pd.DatetimeIndex) else None
-        check_on_axis(index, self.freq_, tz, what, consecutive=consecutive, last=last)
+        check_on_axis(index, self.freq_, self._fitted_zone(), what, consecutive=consecutive,
+                      last=last)
 
     def _future_values(self, future, index, read, method="predict"):
         """Future covariates at the ``n_steps = len(read)`` labels after
@@ -1253,8 +1256,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             future = future.to_frame()
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
-        future = rows_in_span(future, shown)
-        if method != "score":  # score's data is on the fitted axis already
+        # score's data is on the fitted axis already; a future is as the user labels it.
+        future = rows_in_span(future, labels if method == "score" else shown)
+        if method != "score":
             future = self._on_fitted_axis(future, argument, consecutive=False)
         # Only the columns read must be unique: the others are ignored.
         repeated = repeated_labels(future.columns, columns)
@@ -1399,7 +1403,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             raise ValueError(f"score needs the target column(s) {quoted_label(missing)} in data.")
         if len(frame):
             self._check_axis(frame.index, "data")
-        history_index = self.last_window_.index
+        history_index = self._history_frame(None).index
         expected = future_labels(history_index, self.freq_, 0, 1)[0]
         if len(frame) == 0 or frame.index[0] != expected:
             # GridSearchCV turns the error into NaN scores and a warning
@@ -1495,7 +1499,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             "columns_dtype": (
                 ["multi", *(str(level.dtype) for level in window.columns.levels)]
                 if isinstance(window.columns, pd.MultiIndex) else str(window.columns.dtype)),
-            "index": index_state(window.index),
+            "index": index_state(on_period_starts(window, "last_window_").index),
         }
         for role in _LABEL_TUPLES:
             state[role] = tuple(label_state(label) for label in state[role])
@@ -1603,6 +1607,23 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"last_window_'s columns are no Index of {kind!r}: {exc}") from None
+        periods = state["period_freq_"]
+        if periods is not None:
+            # The timestamps saved must be the starts of consecutive periods
+            # of that freq.
+            labels = None
+            if isinstance(index, pd.DatetimeIndex) and index.tz is None:
+                try:
+                    labels = as_periods(index, periods)
+                except (TypeError, ValueError):
+                    pass
+            if labels is None or not labels.to_timestamp(how="start").equals(index) or (
+                    np.diff(labels.asi8) != labels.freq.n).any():
+                raise ValueError(
+                    f"period_freq_ {periods!r} does not label last_window_'s index (of freq_ "
+                    f"{state['freq_']}): its labels are not the starts of consecutive "
+                    f"periods of {periods!r}.")
+            index = as_periods(index, periods)
         state["last_window_"] = pd.DataFrame(values, index=index, columns=columns)
         return state
 

@@ -135,15 +135,14 @@ def _check_index_type(index):
         levels = 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
         raise TypeError(
             f"the index is a MultiIndex of {index.nlevels} levels: a panel of several "
-            "series (sktime's 'pd-multiindex' or hierarchical layout), where a forecaster "
-            "forecasts one time axis. Fit one forecaster per series, e.g. {key: "
-            f"clone(forecaster).fit(part.droplevel({levels})) for key, part in "
-            f"df.groupby(level={levels}, sort=False)}}."
+            "series (sktime's 'pd-multiindex' or hierarchical layout), where the "
+            "forecasting tools read one time axis. Take each series on its own, e.g. parts "
+            f"= {{key: part.droplevel({levels}) for key, part in df.groupby(level={levels}, "
+            "sort=False)} where the time level is the last, and fit a forecaster "
+            "(sklearn.base.clone of one) on each part."
         )
-    if not isinstance(index, pd.DatetimeIndex) and not (
-        pd.api.types.is_integer_dtype(index.dtype)
-        and not isinstance(index, pd.MultiIndex)
-    ):
+    if not isinstance(index, pd.DatetimeIndex) and not pd.api.types.is_integer_dtype(
+            index.dtype):
         raise TypeError(
             f"the index must be a DatetimeIndex, a PeriodIndex or an integer index "
             f"(RangeIndex); got {type(index).__name__} of dtype {index.dtype}. Convert it, "
@@ -521,10 +520,22 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
     if not isinstance(index, pd.PeriodIndex):
         return frame
     checked = index if last is None else index[-last:]
+    step = index.freq.n  # ordinals count base periods: months for "2M"
+    regular = False
     if consecutive and checked.is_monotonic_increasing and checked.is_unique \
             and not checked.hasnans:
         apart = np.diff(checked.asi8)
-        if (apart != index.freq.n).any():
+        off = np.flatnonzero(apart % step)
+        if len(off):
+            k = off[0]
+            base = index.freqstr.lstrip("0123456789")
+            raise ValueError(
+                f"{what}'s PeriodIndex has freq {index.freqstr!r}, but its periods "
+                f"{checked[k]} and {checked[k + 1]} are {apart[k]} {base!r} apart, not a "
+                f"multiple of {step}: give the index the freq its periods follow, e.g. "
+                f"df.set_axis(df.index.asfreq({base!r}))."
+            )
+        if (apart != step).any():
             full = pd.period_range(checked[0], checked[-1], freq=index.freq)
             missing = full.difference(checked)
             raise ValueError(
@@ -533,6 +544,7 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
                 f"df.reindex(pd.period_range(df.index[0], df.index[-1], freq="
                 f"{index.freqstr!r})), then fill the NaN rows this creates."
             )
+        regular = last is None or len(index) <= last
     try:
         starts = index.to_timestamp(how="start")
     except (pd.errors.OutOfBoundsDatetime, OverflowError):
@@ -542,6 +554,11 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
             "which the forecasters read its periods as; renumber the rows with "
             "df.reset_index(drop=True)."
         ) from None
+    if regular and starts.freq is None and len(starts) > 1:
+        # pandas infers no freq from fewer than 3 start times; the periods
+        # have one. The start times of 3 periods on, whose freq it infers.
+        grid = pd.period_range(index[0], periods=3, freq=index.freq)
+        starts = pd.DatetimeIndex(starts, freq=grid.to_timestamp(how="start").freq)
     relabelled = frame.copy(deep=False)
     relabelled.index = starts
     return relabelled
@@ -551,6 +568,30 @@ def as_periods(index, freq):
     """The start times ``index`` as the PeriodIndex of frequency ``freq``
     they start; ``index`` itself where ``freq`` is None."""
     return index if freq is None else index.to_period(freq)
+
+
+def _kind_of(index):
+    """How an error message names the kind of a time index it was given."""
+    if isinstance(index, pd.PeriodIndex):
+        return f"periods of freq {index.freqstr!r} (a PeriodIndex)"
+    return ("timestamps (a DatetimeIndex)" if isinstance(index, pd.DatetimeIndex)
+            else "an integer index")
+
+
+def refuse_another_kind(index, fitted_period_freq, freq, tz, what):
+    """Raise unless ``index`` is of the kind fit saw, as far as periods go:
+    a PeriodIndex of ``fitted_period_freq`` where that is set, another
+    index where it is None (see :func:`check_on_axis` for the rest). An
+    index of no kind a forecaster reads gets :func:`check_index_type`'s
+    TypeError."""
+    given = period_freq(index)
+    if given == fitted_period_freq:
+        return
+    if given is None:
+        check_index_type(index, what)
+    saw = (f"periods of freq {fitted_period_freq!r} (a PeriodIndex)" if fitted_period_freq
+           else _describe_axis(freq, tz))
+    raise ValueError(f"{what} has {_kind_of(index)}, but fit saw {saw}.")
 
 
 def _describe_axis(freq, tz):
@@ -616,8 +657,7 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     is_datetime = isinstance(index, pd.DatetimeIndex)
     got_tz = index.tz if is_datetime else None
     if is_datetime != (freq is not None):
-        got = "timestamps (a DatetimeIndex)" if is_datetime else "an integer index"
-        raise ValueError(f"{what} has {got}, but fit saw {_describe_axis(freq, tz)}.")
+        raise ValueError(f"{what} has {_kind_of(index)}, but fit saw {_describe_axis(freq, tz)}.")
     if not _same_zone(got_tz, tz):
         got = "naive timestamps" if got_tz is None else f"timestamps in {str(got_tz)!r}"
         fix = ".tz_convert" if got_tz is not None and tz is not None else ".tz_localize"
