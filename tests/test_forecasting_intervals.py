@@ -412,6 +412,41 @@ def test_uncalibrated_forecaster_says_why(cls, make):
     assert len(short.predict(2)) == 2
 
 
+@pytest.mark.parametrize("cls", FORECASTERS)
+def test_calibration_advice_names_the_rows_that_give_the_interval(cls, make):
+    # Each refusal said "raise calibration_size" and no size: on 108 monthly
+    # rows a 36-step interval took three refits to find one that worked.
+    y = seasonal_noise(108)
+    model = make(cls, 36, window=12).fit(y)
+    n_min_rows = 12 + (36 if cls is DirectForecaster else 1)
+    with pytest.raises(TooFewCalibrationErrors, match=re.escape(
+            f"pass calibration_size=36 to {108 - n_min_rows} (rows held out: 36 give one "
+            "calibration error per step, each row more one more, and coverage=0.9 needs 9)")):
+        model.predict_interval(36, coverage=0.8)
+    model = make(cls, 36, window=12, calibration_size=36).fit(y)
+    assert len(model.calibration_residuals_) == 1
+    with pytest.raises(TooFewCalibrationErrors, match=re.escape(
+            "coverage=0.8 needs at least 4 calibration errors per step; step 1 has 1. Use a "
+            "level closer to 0.5, or raise calibration_size and refit. calibration_size=39 "
+            "(rows held out) or more gives them.")):
+        model.predict_interval(36, coverage=0.8)
+    # The size it names gives the interval, with the errors it needs.
+    model = make(cls, 36, window=12, calibration_size=39).fit(y)
+    assert len(model.calibration_residuals_) == 4
+    assert model.predict_interval(36, coverage=0.8).notna().all().all()
+    # Where the fit rows cannot hold out enough, it says so.
+    n_rows = 12 if cls is DirectForecaster else 10
+    short = make(cls, 4, window=3, calibration_size=5).fit(y.iloc[:n_rows])
+    room = n_rows - 3 - (4 if cls is DirectForecaster else 1)
+    with pytest.raises(TooFewCalibrationErrors, match=re.escape(
+            f"These fit rows leave at most {room} to hold out, and it needs 7: fit on more "
+            "rows, or calibrate fewer steps.")):
+        short.predict_interval(4, coverage=0.8)
+    with pytest.raises(TooFewCalibrationErrors, match=re.escape(
+            "no calibration_size gives both from 7 rows")):
+        make(cls, 4, window=3).fit(y.iloc[:7]).predict_interval(4, coverage=0.5)
+
+
 def test_recursive_interval_beyond_calibrated_steps(make):
     forecaster = make(RecursiveForecaster, 3, window=6).fit(seasonal_noise(100))
     forecaster.predict_interval(3, coverage=0.5)

@@ -104,10 +104,18 @@ def calibration_folds(n_rows, n_min_rows, max_offset, method, size, n_folds):
     n_train = n_rows - n_cal
     first, last = n_train - 1, n_rows - 1 - max_offset
     if n_train < n_min_rows or last < first:
+        most = n_rows - n_min_rows  # the most rows a calibration fit leaves
+        if most >= max_offset:
+            remedy = (f"; pass calibration_size={max_offset} to {most} (rows held out: "
+                      f"{max_offset} give one calibration error per step, each row more one "
+                      f"more, and coverage=0.9 needs {_needed_count(0.9, up=True)})")
+        else:
+            remedy = (f"; no calibration_size gives both from {n_rows} rows: calibrate "
+                      "fewer steps, fit a shorter window, or fit on more rows")
         return (
             f"calibration_size={size!r} holds out {n_cal} of the {n_rows} fit "
             f"rows; calibration needs at least {n_min_rows} rows to fit on and "
-            f"{max_offset} held-out rows to forecast"
+            f"{max_offset} held-out rows to forecast{remedy}"
         )
     origins = np.arange(first, last + 1)
     if method == "holdout":
@@ -169,12 +177,15 @@ def _check_ranks(ranks, counts, level, what, up, ranked_level=None):
     if bad.any():
         where = tuple(np.argwhere(bad)[0])
         need = _needed_count(level if ranked_level is None else ranked_level, up)
-        need = f"at least {need}" if need is not None else f"more than {_MOST_ERRORS:.0e}"
-        raise TooFewCalibrationErrors(
-            f"{what}={level!r} needs {need} calibration errors per "
+        needed = f"at least {need}" if need is not None else f"more than {_MOST_ERRORS:.0e}"
+        error = TooFewCalibrationErrors(
+            f"{what}={level!r} needs {needed} calibration errors per "
             f"step; step {where[0] + 1} has {int(counts[where])}. Use a level "
             f"closer to 0.5, or raise calibration_size and refit."
         )
+        # What a forecaster's message adds: how many more rows to hold out.
+        error.missing_errors = None if need is None else need - int(counts[where])
+        raise error
 
 
 def _rank(scaled, up):
@@ -301,10 +312,12 @@ class IntervalsMixin:
         once it has succeeded), or None.
         """
         self.calibration_residuals_, self._calibration_note = None, None
+        n_min_rows = setup.window + setup.gap + setup.horizon + setup.transform.n_consumed
+        # The most rows a calibration fit can hold out, for the intervals' advice.
+        self._calibration_room = len(frame) - n_min_rows
         if setup.calibration is None:
             self._calibration_note = "it was fitted with calibration=None"
             return
-        n_min_rows = setup.window + setup.gap + setup.horizon + setup.transform.n_consumed
         if setup.calibration_steps >= len(frame):  # before the offsets' array is made
             self._calibration_note = (
                 f"it calibrates {setup.calibration_steps} steps, more than its "
@@ -474,10 +487,25 @@ class IntervalsMixin:
         a recursive forecaster of many steps takes long to make."""
         residuals = self._calibration_residuals(n_steps)
         placeholder = np.zeros((n_steps, len(self.targets_)))  # n_steps is calibrated: few
-        if levels is None:
-            conformal_bounds(placeholder, residuals, coverage)
-        else:
-            conformal_quantiles(placeholder, residuals, levels, symmetric)
+        try:
+            if levels is None:
+                conformal_bounds(placeholder, residuals, coverage)
+            else:
+                conformal_quantiles(placeholder, residuals, levels, symmetric)
+        except TooFewCalibrationErrors as error:
+            if getattr(error, "missing_errors", None) is None:
+                raise
+            # Each origin is one error per step, and the held-out rows hold
+            # the origins and the steps after the last.
+            reach = int(self._forecast_offsets(residuals.shape[1])[-1])
+            rows = len(residuals) + reach - 1 + error.missing_errors
+            room = getattr(self, "_calibration_room", None)  # None: saved before it was kept
+            if room is not None and rows > room:
+                advice = (f"These fit rows leave at most {room} to hold out, and it needs "
+                          f"{rows}: fit on more rows, or calibrate fewer steps.")
+            else:
+                advice = f"calibration_size={rows} (rows held out) or more gives them."
+            raise TooFewCalibrationErrors(f"{error} {advice}") from None
 
     def _interval_bounds(self, point, coverage):
         """predict_interval's bounds of forecasts (..., n_steps, n_targets), as
