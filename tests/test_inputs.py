@@ -913,6 +913,15 @@ def test_channels_on_the_other_axis_at_predict_are_named_with_the_transpose():
                        model.predict(X))
     # A frame of series is no table: no advice on a table's columns.
     first = LSTMRegressor(**FAST, data_format="channels_first").fit(transposed, np.arange(12.0))
+    # A list of sequences the other way round (sktime's df-list, time by
+    # variable, for a channels-first model) gets the hint too.
+    frames = [pd.DataFrame(x) for x in X[:, :5]]  # 5 steps of 3 channels each
+    with pytest.raises(ValueError, match=r"X has 5 channels, .* fitted with 3 channels\. Axis 1 "
+                                         r"of each of its sequences holds 3: .* pass "
+                                         r"\[x\.T for x in X\]"):
+        first.predict(frames)
+    assert_array_equal(first.predict([x.T for x in frames]),
+                       first.predict(transposed[:, :, :5]))
     frame = _frame_of_series(list(X[:, :, :2]), ["a", "b"])
     with pytest.raises(ValueError, match=r"X has 2 channels, .* fitted with 3 channels\.$"):
         first.predict(frame)
