@@ -1824,3 +1824,23 @@ def test_a_saved_period_freq_that_does_not_label_the_window_is_refused(make):
     with pytest.raises(ValueError, match="period_freq_ 'M' does not label"):
         RecursiveForecaster.__new__(RecursiveForecaster).__setstate__(
             {**on_integers.__getstate__(), "period_freq_": "M"})
+
+
+def test_messages_name_rows_by_their_periods(make):
+    # They named them by their start times: "label 2001-08-01 00:00:00".
+    df = _monthly()
+    gap = df.assign(sales=df["sales"].where(df.index != pd.Period("2001-08", "M")))
+    model = make(RecursiveForecaster, window=6, target="sales")
+    with pytest.raises(ValueError, match=r"the first at label 2001-08; fill"):
+        model.fit(gap)
+    with pytest.raises(ValueError, match=r"the first at label 2001-08; fill"):
+        make_windows(gap, target="sales", window=6)
+    with pytest.raises(ValueError, match=r"needs positive targets; column 'sales' has -\S+ at "
+                                         r"label 2001-01\."):
+        make(RecursiveForecaster, window=6, target="sales",
+             target_transform="log").fit(df.assign(sales=df["sales"] - 20))
+    fitted = model.fit(df)
+    with pytest.raises(ValueError, match=r"at label 2001-08 in the history predict starts from"):
+        fitted.predict(1, history=gap.iloc[:10])
+    with pytest.raises(ValueError, match=r"up to label 2002-06, .* at label 2001-08;"):
+        backtest(model, gap, initial=18, horizon=2)

@@ -287,9 +287,9 @@ def backtest(
     horizon = _backtest_horizon(forecaster, horizon)
     step = horizon if step is None else int(step)
     frame, target = as_frame(data, forecaster.target)
-    labels = frame.index  # the user's: periods, for a PeriodIndex
-    frame = on_period_starts(frame, "data")
-    time_freq(frame.index)
+    # The folds read the frame as given, and label their messages and
+    # results by its index; a PeriodIndex is validated as its start times.
+    time_freq(on_period_starts(frame, "data").index)
     # Every fold's fit checks its own rows; this also covers the rows only
     # read as truth or history. NaN is a missing value (an incomplete fold).
     roles = resolve_roles(
@@ -353,7 +353,7 @@ def backtest(
         if coverage is not None:
             bounds = np.concatenate([fold_bounds for _, fold_bounds in summaries])
             bounds = bounds[..., 0], bounds[..., 1]
-        return _result(labels, targets, origins, offsets, truth, pred, bounds)
+        return _result(frame.index, targets, origins, offsets, truth, pred, bounds)
 
 
 def _warn_of_missing_forecasts(pred):

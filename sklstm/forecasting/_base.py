@@ -791,7 +791,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         n_targets = len(roles.targets)
         transform = setup.transform
         model_targets = transform.transform(
-            values[:, :n_targets], frame.index, roles.targets
+            values[:, :n_targets], self._user_labels(frame.index), roles.targets
         )
         mean, scale = target_scaling(
             model_targets, roles.targets, transform, scale=self.scale_target
@@ -854,7 +854,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         roles = resolve_roles(
             frame, target, self.past_covariates, self.future_covariates
         )
-        periods = period_freq(frame.index)
+        periods, labels = period_freq(frame.index), frame.index  # labels: the user's
         frame = on_period_starts(frame, "data")
         check_time_zone(frame.index)
         freq = time_freq(frame.index)
@@ -863,7 +863,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         check_finite(
             values,
             roles.columns,
-            frame.index,
+            labels,
             allow_nan=setup.dropna,
             nan_hint=(
                 "; fill or drop it first, or pass dropna=True to train only on "
@@ -1079,7 +1079,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         end = int(origins.max()) + 1 if len(origins) else first
         raw = values[:end, :n_targets]
         lookback = values[first:end, :n_lookback].copy()
-        lookback[:, :n_targets] = self._to_model_units(raw, frame.index[:end])
+        lookback[:, :n_targets] = self._to_model_units(raw, self._user_labels(frame.index[:end]))
         # Future covariates past the data read as NaN: an origin that needs
         # them is incomplete, and the array is never indexed past its end.
         future = values[first:, n_lookback:]
@@ -1307,9 +1307,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         n_lookback = n_targets + len(self.past_covariates_)
         columns = self.targets_ + self.past_covariates_ + self.future_covariates_
         values = column_values(history, columns)
+        labels = self._user_labels(history.index)  # in messages
         check_finite(
             np.where(self._read_in_history(len(values), n_steps), values, 0.0), columns,
-            history.index, where=f" in the history {method} starts from",
+            labels, where=f" in the history {method} starts from",
             # A dropna=True fit takes such a history (its last window need
             # not be whole); its forecast cannot.
             nan_hint=": a forecast reads whole windows. " + (
@@ -1321,7 +1322,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         first = self._setup.transform.n_consumed
         raw = values[:, :n_targets]
         lookback = values[first:, :n_lookback].copy()
-        lookback[:, :n_targets] = self._to_model_units(raw, history.index)
+        lookback[:, :n_targets] = self._to_model_units(raw, labels)
         lead = np.vstack(
             [values[first:, n_lookback:],
              self._future_values(future, history.index, self._read_after_origin(n_steps),
@@ -1433,7 +1434,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # The rows compared, not every row of data (offsets are 1-based).
         truth = column_values(frame.iloc[: int(offsets[keep].max(initial=0))],
                               self.targets_)[offsets[keep] - 1]
-        check_finite(truth, self.targets_, frame.index[offsets[keep] - 1],
+        check_finite(truth, self.targets_, self._user_labels(frame.index[offsets[keep] - 1]),
                      where=" in the rows score compares with", nan_hint=".")
         errors = np.abs(forecast_errors(truth[None], pred[keep][None], self.targets_))
         # The mean of values near float64's largest overflows in its sum; the

@@ -566,8 +566,9 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
 
 def as_periods(index, freq):
     """The start times ``index`` as the PeriodIndex of frequency ``freq``
-    they start; ``index`` itself where ``freq`` is None."""
-    return index if freq is None else index.to_period(freq)
+    they start; ``index`` itself where ``freq`` is None or it holds periods
+    already."""
+    return index if freq is None or isinstance(index, pd.PeriodIndex) else index.to_period(freq)
 
 
 def _kind_of(index):

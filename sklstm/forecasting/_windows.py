@@ -389,7 +389,7 @@ def make_windows(
         "make_windows",
     )
     window, horizon, gap, stride = (int(sizes[name]) for name in WINDOW_CONSTRAINTS)
-    periods = period_freq(frame.index)
+    periods, labels = period_freq(frame.index), frame.index  # labels: the user's
     frame = on_period_starts(frame, "data")
     index = _with_freq(frame.index, time_freq(frame.index))  # validates the time axis
 
@@ -405,7 +405,7 @@ def make_windows(
     check_finite(
         values,
         columns,
-        frame.index,
+        labels,
         allow_nan=bool(dropna),
         nan_hint=(
             "; fill or drop it, or pass dropna=True to drop only the windows "
