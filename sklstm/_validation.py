@@ -1588,19 +1588,47 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
         of_channel = f" of channel {channel}" if n_channels > 1 else ""
         lags = (f"The {n_lag_columns} columns" if not n_exog else
                 f"The first {n_lag_columns} of the {table.shape[1]} columns")
+        features = (f"if the columns are features rather than time steps, pass "
+                    f"n_channels={n_lag_columns} (one step, each column a channel "
+                    "standardised on its own), or put a StandardScaler before the model")
+        trailing = _trailing_columns_apart(spread) if n_channels == 1 else None
+        if trailing is None:
+            advice = (f"If {features[3:]}; if only the last columns are values of the "
+                      "predicted step (exogenous), pass n_exog with their number.")
+        else:
+            # Lags agree in spread: a run of others at the end are most
+            # likely exogenous values after the lags (skforecast's rows).
+            advice = (f"If the last {trailing} column(s) are values of the predicted step "
+                      f"(exogenous, as skforecast's rows put them after the lags), pass "
+                      f"n_exog={n_exog + trailing} (and newest_first=True for lags "
+                      f"newest first, as skforecast's); {features}.")
         warn(
             f"{lags} of {name} are read as {n_steps} time steps of "
             f"n_channels={n_channels} channel(s), each channel standardised as a whole, but "
             f"the columns{of_channel} differ in spread by a factor of {ratio:.3g} "
             f"({label(wide)} against {label(narrow)}): the narrow ones are nearly "
-            "constant to the network. If the columns are features rather than time "
-            f"steps, pass n_channels={n_lag_columns} (one step, each column a channel "
-            "standardised on its own), or put a StandardScaler before the model; if "
-            "only the last columns are values of the predicted step (exogenous), pass "
-            "n_exog with their number.",
+            f"constant to the network. {advice}",
             DataLayoutWarning,
         )
         return
+
+
+# Lags of one series agree in spread within this factor (shifts of the
+# same values); a feature table's first columns seldom do.
+LAG_SPREAD_RATIO = 1.5
+
+
+def _trailing_columns_apart(spread):
+    """The number of last columns that set apart columns of one spread, as
+    exogenous values after lags do: the fewest whose removal leaves the
+    others within :data:`LAG_SPREAD_RATIO` of each other, themselves no
+    fewer than those removed; None where there are none."""
+    for n_trailing in range(1, len(spread) // 2 + 1):
+        kept = spread[: len(spread) - n_trailing]
+        if (kept > 0).all() and np.isfinite(kept).all() and \
+                kept.max() / kept.min() <= LAG_SPREAD_RATIO:
+            return n_trailing
+    return None
 
 
 def _raise_infinity(name, place):

@@ -1218,8 +1218,22 @@ def test_lags_of_a_persistent_series_with_a_forgotten_exogenous_column_warn():
         series[t] = 0.95 * series[t - 1] + rng.normal()
     lags = np.lib.stride_tricks.sliding_window_view(series, 12)[:-1]
     temperature = 5000 + 1000 * rng.normal(size=len(lags))
-    with pytest.warns(DataLayoutWarning, match=r"pass n_exog with their number"):
+    with pytest.warns(DataLayoutWarning, match=re.escape(
+            "If the last 1 column(s) are values of the predicted step (exogenous, as "
+            "skforecast's rows put them after the lags), pass n_exog=1 (and newest_first=True "
+            "for lags newest first, as skforecast's); if the columns are features rather than "
+            "time steps, pass n_channels=13")):
         LSTMRegressor(**FAST).fit(np.c_[lags, temperature], series[12:])
+    # The advice, followed, reads it without a warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(**FAST, n_exog=1).fit(np.c_[lags, temperature], series[12:])
+    # A feature table whose first columns differ in spread gets the features
+    # advice first: wine's proline is its last column.
+    wine = pytest.importorskip("sklearn.datasets").load_wine()
+    with pytest.warns(DataLayoutWarning, match=r"narrow ones are nearly constant to the "
+                                               r"network\. If the columns are features"):
+        LSTMClassifier(**FAST).fit(wine.data, wine.target)
 
 
 def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remedy():
@@ -1246,9 +1260,7 @@ def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remed
     messages = " ".join(str(w.message) for w in record)
     assert "before the lags" in messages and "pass n_channels=4" in messages
     # Unnamed, the spread warning names the exogenous route beside n_channels.
-    with pytest.warns(DataLayoutWarning, match=r"pass n_channels=4 .* if only the last columns "
-                                               r"are values of the predicted step \(exogenous\), "
-                                               r"pass n_exog with their number"):
+    with pytest.warns(DataLayoutWarning, match=r"pass n_exog=1 .* pass n_channels=4"):
         LSTMRegressor(**FAST).fit(table.to_numpy(), lags[:, 0])
 
 
