@@ -52,19 +52,16 @@ ridge regression stands in for the LSTM:
 >>> search.fit(w.X, w.y).best_params_
 {'ridge__alpha': 0.001}
 
-The window length changes ``X`` itself, so it is tuned outside the search:
-loop over it with the forecasters (their parameters can be set like any
-estimator's) and score on a time-ordered holdout, the last rows:
+The window length changes ``X`` itself, so a search over the windows of
+one ``make_windows`` call cannot tune it. The forecasters cut their own
+windows, and ``score`` them on the rows after their fit data, so a search
+over a forecaster tunes the window (its folds: ``test_size`` rows each):
 
->>> from sklearn.metrics import mean_absolute_error
 >>> from sklstm.forecasting import DirectForecaster
->>> train, test = df.iloc[:-6], df.iloc[-6:]
 >>> forecaster = DirectForecaster(flat_ridge, window=6, horizon=6, target="y")
->>> scores = {}
->>> for window in (3, 6, 12):
-...     _ = forecaster.set_params(window=window).fit(train)
-...     scores[window] = mean_absolute_error(test["y"], forecaster.predict())
->>> min(scores, key=scores.get)
+>>> search = GridSearchCV(forecaster, {"window": [3, 6, 12]},
+...                       cv=TimeSeriesSplit(n_splits=3, test_size=6))
+>>> search.fit(df).best_params_["window"]
 12
 """
 
