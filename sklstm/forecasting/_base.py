@@ -47,7 +47,7 @@ from ._target_transforms import TARGET_TRANSFORMS, target_scaling
 from ._time import (
     as_periods, check_on_axis, check_time_zone, future_labels, index_from_state,
     index_state, label_from_state, label_state, on_period_starts, period_freq,
-    refuse_another_kind, rows_in_span, time_freq,
+    refuse_another_kind, relabelled, rows_in_span, time_freq,
 )
 from ._windows import (
     WINDOW_CONSTRAINTS, center_covariates, center_windows, check_fit_length, make_windows,
@@ -1210,9 +1210,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         shallow copy, for periods)."""
         if self.period_freq_ is None:
             return frame
-        relabelled = frame.copy(deep=False)
-        relabelled.index = self._user_labels(frame.index)
-        return relabelled
+        return relabelled(frame, self._user_labels(frame.index))
 
     def _check_axis(self, index, what, *, consecutive=True, last=None):
         """Raise unless ``index`` is on the fitted time axis (see :func:`check_on_axis`)."""

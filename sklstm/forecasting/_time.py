@@ -500,9 +500,11 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
     a frame with another index as it is.
 
     A shallow copy: the values are not copied. Where its periods are
-    sorted and unique but not ``consecutive``, the missing ones are named
-    here, with a PeriodIndex's remedy (the start times' would be
-    ``asfreq``, which reads a period frequency there).
+    sorted and unique but not ``consecutive``, the missing ones (or the
+    steps off a multiple frequency, "2M" one month apart) are named here,
+    with a PeriodIndex's remedy (the start times' would be ``asfreq``,
+    which reads a period frequency there). Consecutive periods give their
+    start times the frequency, which pandas infers from 3 or more only.
 
     Parameters
     ----------
@@ -559,9 +561,14 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
         # have one. The start times of 3 periods on, whose freq it infers.
         grid = pd.period_range(index[0], periods=3, freq=index.freq)
         starts = pd.DatetimeIndex(starts, freq=grid.to_timestamp(how="start").freq)
-    relabelled = frame.copy(deep=False)
-    relabelled.index = starts
-    return relabelled
+    return relabelled(frame, starts)
+
+
+def relabelled(frame, index):
+    """A shallow copy of ``frame`` (its values not copied) labelled by ``index``."""
+    copy = frame.copy(deep=False)
+    copy.index = index
+    return copy
 
 
 def as_periods(index, freq):
