@@ -37,6 +37,8 @@ def frame(n=60, index="datetime"):
         df.index = pd.date_range("2022-01-03", periods=n, freq="W-MON", name="week")
     elif index == "tz":
         df.index = pd.date_range("2022-01-01", periods=n, freq="h", tz="Europe/Paris")
+    elif index == "period":
+        df.index = pd.period_range("2010-01", periods=n, freq="M", name="month")
     return df
 
 
@@ -54,6 +56,7 @@ CASES = {
     "direct centred covariates": (DirectForecaster, dict(
         horizon=2, past_covariates="p", future_covariates="f", center_covariates=["f", "p"]),
         "datetime"),
+    "direct periods": (DirectForecaster, dict(horizon=3, future_covariates="f"), "period"),
 }
 
 
@@ -152,8 +155,7 @@ def _assert_same(model, loaded):
     steps = 2
     future = None
     if model.future_covariates_:
-        cls, params, index = CASES["direct diff"]
-        future = frame(80, index=index).iloc[60:]
+        future = frame(80, index="period" if model.period_freq_ else "datetime").iloc[60:]
     for method in ("predict", "predict_interval", "predict_quantiles"):
         a = getattr(model, method)(steps, future=future)
         b = getattr(loaded, method)(steps, future=future)
@@ -165,7 +167,7 @@ def _assert_same(model, loaded):
                                   check_dtype=False)
     pd.testing.assert_frame_equal(model.fitted_values_, loaded.fitted_values_)
     assert_array_equal(model.calibration_residuals_, loaded.calibration_residuals_)
-    assert loaded.freq_ == model.freq_
+    assert loaded.freq_ == model.freq_ and loaded.period_freq_ == model.period_freq_
     # The loaded forecaster refits and clones as the original.
     assert clone(loaded).get_params(deep=False).keys() == model.get_params(deep=False).keys()
 
