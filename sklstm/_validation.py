@@ -1193,14 +1193,16 @@ def _lag_number(column):
     return None
 
 
-# ``name(t-k)``, or ``name(t)``: series_to_supervised's lags.
-_SHIFTED_NAME = re.compile(r"(.+)\(t(?:-([0-9]{1,18}))?\)")
+# ``name(t-k)``, or ``name(t)``: series_to_supervised's lags, the name
+# right before its bracket (``Load (t)`` names a unit, tonnes).
+_SHIFTED_NAME = re.compile(r"(.*\S)\(t(?:-([0-9]{1,18}))?\)")
 
 # Names given by hand to ``s.shift(k)``: ``lag1``, ``Lag 1``, ``LAG_1``,
 # ``shift_1``, ``temp_lag1``, ``lag1_temp``. "lag" or "shift" begins the
-# name or follows a separator: ``flag_1`` names no lag.
+# name or follows a separator: ``flag_1`` names no lag. "shift" takes an
+# underscore only: ``Shift 1`` names a work shift as often.
 _HAND_NAMED_LAG = re.compile(
-    r"(?:(.+?)[_ .-])?(?:lag|shift)[_ .-]?([0-9]{1,18})(?:[_ .-](.+))?", re.IGNORECASE)
+    r"(?:(.+?)[_ .-])?(?:lag[_ .-]?|shift_?)([0-9]{1,18})(?:[_ .-](.+))?", re.IGNORECASE)
 
 
 def _is_lag_number(text):

@@ -1722,7 +1722,8 @@ def test_missing_periods_are_named_with_a_period_remedy(make):
     model = make(RecursiveForecaster, window=6, target="sales")
     advice = ("data's PeriodIndex is missing 1 period(s) of its freq 'M': 2002-03. Insert "
               "them with df.reindex(pd.period_range(df.index[0], df.index[-1], freq='M')), "
-              "then fill the NaN rows this creates.")
+              "then fill the NaN rows this creates (or pass dropna=True to drop the windows "
+              "that touch them).")
     with pytest.raises(ValueError, match=re.escape(advice)):
         model.fit(df)
     # The remedy as given works.
@@ -1839,6 +1840,11 @@ def test_messages_name_rows_by_their_periods(make):
                                          r"label 2001-01\."):
         make(RecursiveForecaster, window=6, target="sales",
              target_transform="log").fit(df.assign(sales=df["sales"] - 20))
+    repeated = pd.concat([df.iloc[:8], df.iloc[7:8], df.iloc[8:]])
+    with pytest.raises(ValueError, match=r"data: the index has duplicated labels \(2001-08\); "):
+        model.fit(repeated)
+    with pytest.raises(ValueError, match=r"missing period\(s\) \(NaT\), at position\(s\) 3"):
+        model.fit(df.set_axis(df.index.insert(3, pd.NaT)[:len(df)]))
     fitted = model.fit(df)
     with pytest.raises(ValueError, match=r"at label 2001-08 in the history predict starts from"):
         fitted.predict(1, history=gap.iloc[:10])

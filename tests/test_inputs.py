@@ -882,8 +882,11 @@ def test_lags_named_by_hand_read_oldest_first_warn(names):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
         advised = LSTMRegressor(**FAST, newest_first=True).fit(table, y)
-        # Names where "lag" is part of a word name no lag.
-        LSTMRegressor(**FAST).fit(table.set_axis(["flag_1", "collagen_2", "blag3"], axis=1), y)
+        # Names where "lag" is part of a word name no lag, nor do a unit in
+        # brackets (tonnes) or a work shift.
+        for other in [["flag_1", "collagen_2", "blag3"], ["Load (t)", "Mass (t)", "Cap (t)"],
+                      ["Shift 1", "Shift 2", "Shift 3"]]:
+            LSTMRegressor(**FAST).fit(table.set_axis(other, axis=1), y)
     assert_array_equal(advised.predict(table), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
 
 

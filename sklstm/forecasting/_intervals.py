@@ -504,7 +504,8 @@ class IntervalsMixin:
                 advice = (f"These fit rows leave at most {room} to hold out, and it needs "
                           f"{rows}: fit on more rows, or calibrate fewer steps.")
             else:
-                advice = f"calibration_size={rows} (rows held out) or more gives them."
+                advice = f"calibration_size={rows} (rows held out) or more gives them" + (
+                    "." if room is not None else ", where the fit rows leave enough to fit on.")
             raise TooFewCalibrationErrors(f"{error} {advice}") from None
 
     def _interval_bounds(self, point, coverage):

@@ -197,14 +197,21 @@ def integer_labels(index):
 def _check_index_type_and_order(index):
     """Raise unless ``index`` is a non-empty, unique, increasing time index."""
     _check_index_type(index)
-    is_datetime = isinstance(index, pd.DatetimeIndex)
+    _check_order(index)
+
+
+def _check_order(index):
+    """Raise unless ``index`` (of a kind :func:`_check_index_type` takes, or
+    periods) is non-empty, free of missing labels, unique and increasing."""
     if len(index) == 0:
         raise ValueError("data has no rows.")
     if index.hasnans:
         # NaT (or pd.NA in a nullable integer index) compares as unordered:
         # name it before the order and uniqueness checks misreport it.
         positions = np.flatnonzero(index.isna())
-        missing = "timestamp(s) (NaT)" if is_datetime else "label(s) (NA)"
+        missing = ("period(s) (NaT)" if isinstance(index, pd.PeriodIndex)
+                   else "timestamp(s) (NaT)" if isinstance(index, pd.DatetimeIndex)
+                   else "label(s) (NA)")
         raise ValueError(
             f"the index holds {len(positions)} missing {missing}, at "
             f"position(s) {listed(positions)}; drop or fill those rows first."
@@ -521,11 +528,20 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
     index = frame.index
     if not isinstance(index, pd.PeriodIndex):
         return frame
+    # Named by their periods, before the start times would name them.
+    try:
+        if consecutive:
+            _check_order(index)
+        elif not index.is_unique:
+            raise ValueError(
+                f"the index has duplicated labels ({listed(index[index.duplicated()].unique())})."
+            )
+    except ValueError as error:
+        raise ValueError(f"{what}: {error}") from None
     checked = index if last is None else index[-last:]
     step = index.freq.n  # ordinals count base periods: months for "2M"
     regular = False
-    if consecutive and checked.is_monotonic_increasing and checked.is_unique \
-            and not checked.hasnans:
+    if consecutive:
         apart = np.diff(checked.asi8)
         off = np.flatnonzero(apart % step)
         if len(off):
@@ -544,7 +560,8 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
                 f"{what}'s PeriodIndex is missing {len(missing)} period(s) of its freq "
                 f"{index.freqstr!r}: {listed(missing)}. Insert them with "
                 f"df.reindex(pd.period_range(df.index[0], df.index[-1], freq="
-                f"{index.freqstr!r})), then fill the NaN rows this creates."
+                f"{index.freqstr!r})), then fill the NaN rows this creates (or pass "
+                "dropna=True to drop the windows that touch them)."
             )
         regular = last is None or len(index) <= last
     try:
