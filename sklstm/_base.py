@@ -500,6 +500,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             ),
             fitting=reset,
             nan_advice=self._nan_advice,
+            fitted_channels=None if reset else self.input_mean_.size,
         )
         if reset:
             return seqs, self._input_state(X, seqs)

@@ -783,12 +783,16 @@ def _place_of(target, X, name):
     return name
 
 
-def _list_to_padded(X, name, channels_first, nan_advice=None):
+def _list_to_padded(X, name, channels_first, nan_advice=None, fitted_channels=None):
     """Stack a list of 1-D or 2-D sequences, of any lengths, into the internal form.
 
     A list's sequences end where their arrays end, so NaN inside them is
     never padding: it is an error that names the sequence, step and channel
     (with ``nan_advice``, as :func:`check_sequences` takes it, where given).
+
+    ``fitted_channels`` (a fitted model's) tells a list of sequences whose
+    channel counts differ, but whose other axis holds that many, to
+    transpose them.
 
     Returns
     -------
@@ -851,11 +855,17 @@ def _list_to_padded(X, name, channels_first, nan_advice=None):
         # a channel missing from some sequences of long steps is no sign.
         other_axis = {s.shape[0] for s in seqs}
         few = len(other_axis) == 1 and min(channels) > _TRANSPOSED_RATIO * min(other_axis)
-        hint = "" if not few else (
-            f" Each has {other_axis.pop()} along its other axis: if the sequences are "
-            + ("(n_timesteps_i, n_channels), do not pass data_format='channels_first'."
-               if channels_first else
-               "(n_channels, n_timesteps_i), pass data_format='channels_first'."))
+        if fitted_channels is not None:
+            hint = "" if other_axis != {fitted_channels} else (
+                f" Each has {fitted_channels} along its other axis, as many as the model "
+                "was fitted with: if they are the other way round, pass [x.T for x in "
+                f"{name}].")
+        else:
+            hint = "" if not few else (
+                f" Each has {other_axis.pop()} along its other axis: if the sequences are "
+                + ("(n_timesteps_i, n_channels), do not pass data_format='channels_first'."
+                   if channels_first else
+                   "(n_channels, n_timesteps_i), pass data_format='channels_first'."))
         raise ValueError(
             f"All sequences of {name} must have the same number of channels: "
             f"sequence 0 has {first}, sequence {bad} has {seqs[bad].shape[1]}.{hint}"
@@ -1174,8 +1184,8 @@ def _lag_number(column):
     text = str(column)
     shifted = _SHIFTED_NAME.fullmatch(text)
     if shifted:
-        variable, lag = shifted.groups()
-        return (0 if lag is None else int(lag)), variable
+        variable, lag, current = shifted.groups()
+        return (0, current) if lag is None else (int(lag), variable)
     parts = text.split("__")
     lags = 0
     while parts and parts[0].startswith("lag_") and _is_lag_number(parts[0][4:]):
@@ -1193,9 +1203,10 @@ def _lag_number(column):
     return None
 
 
-# ``name(t-k)``, or ``name(t)``: series_to_supervised's lags, the name
-# right before its bracket (``Load (t)`` names a unit, tonnes).
-_SHIFTED_NAME = re.compile(r"(.*\S)\(t(?:-([0-9]{1,18}))?\)")
+# ``name(t-k)`` (``Price (t-1)`` too), or ``name(t)`` with the name right
+# before its bracket: series_to_supervised's lags (``Load (t)`` names a
+# unit, tonnes).
+_SHIFTED_NAME = re.compile(r"(.+?)\s?\(t-([0-9]{1,18})\)|(.*\S)\(t\)")
 
 # Names given by hand to ``s.shift(k)``: ``lag1``, ``Lag 1``, ``LAG_1``,
 # ``shift_1``, ``temp_lag1``, ``lag1_temp``. "lag" or "shift" begins the
@@ -1590,20 +1601,22 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
         of_channel = f" of channel {channel}" if n_channels > 1 else ""
         lags = (f"The {n_lag_columns} columns" if not n_exog else
                 f"The first {n_lag_columns} of the {table.shape[1]} columns")
-        features = (f"if the columns are features rather than time steps, pass "
+        features = (f"the columns are features rather than time steps, pass "
                     f"n_channels={n_lag_columns} (one step, each column a channel "
                     "standardised on its own), or put a StandardScaler before the model")
-        trailing = _trailing_columns_apart(spread) if n_channels == 1 else None
-        if trailing is None:
-            advice = (f"If {features[3:]}; if only the last columns are values of the "
+        lagged = (_lags_before_other_columns(table[:, :n_lag_columns], spread)
+                  if n_channels == 1 else None)
+        if lagged is None:
+            advice = (f"If {features}; if only the last columns are values of the "
                       "predicted step (exogenous), pass n_exog with their number.")
         else:
-            # Lags agree in spread: a run of others at the end are most
-            # likely exogenous values after the lags (skforecast's rows).
-            advice = (f"If the last {trailing} column(s) are values of the predicted step "
-                      f"(exogenous, as skforecast's rows put them after the lags), pass "
-                      f"n_exog={n_exog + trailing} (and newest_first=True for lags "
-                      f"newest first, as skforecast's); {features}.")
+            n_trailing, newest_first = lagged
+            order = " and newest_first=True" if newest_first else ""
+            advice = (f"The first {n_lag_columns - n_trailing} are one series shifted "
+                      f"(lags), the last {n_trailing} other values: if these are "
+                      f"values of the predicted step (exogenous, as skforecast's rows put "
+                      f"them after the lags), pass n_exog={n_exog + n_trailing}{order}; if "
+                      f"{features}.")
         warn(
             f"{lags} of {name} are read as {n_steps} time steps of "
             f"n_channels={n_channels} channel(s), each channel standardised as a whole, but "
@@ -1615,21 +1628,35 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
         return
 
 
-# Lags of one series agree in spread within this factor (shifts of the
-# same values); a feature table's first columns seldom do.
-LAG_SPREAD_RATIO = 1.5
+# Rows compared for lags of consecutive windows: enough to tell, few enough
+# for any table.
+_ROWS_COMPARED = 1000
 
 
-def _trailing_columns_apart(spread):
-    """The number of last columns that set apart columns of one spread, as
-    exogenous values after lags do: the fewest whose removal leaves the
-    others within :data:`LAG_SPREAD_RATIO` of each other, themselves no
-    fewer than those removed; None where there are none."""
+def _lags_before_other_columns(table, spread):
+    """``(n_trailing, newest_first)`` where the columns of ``table`` but its
+    last ``n_trailing`` are one series shifted, row after row (lags of
+    consecutive windows, as skforecast's rows), newest first or not; None
+    where no such split (with no more trailing columns than lags) is.
+
+    The rows of such lags repeat each other's values one column along:
+    row ``t + 1`` holds at column ``k + 1`` what row ``t`` holds at ``k``
+    (newest first), or at ``k`` what row ``t`` holds at ``k + 1``. Features
+    of one moment (a day's open, high, low and close prices) agree in
+    spread as lags do, but do not repeat so.
+    """
+    table = table[:_ROWS_COMPARED]  # consecutive rows repeat from the first
+    if len(table) < 3:
+        return None
     for n_trailing in range(1, len(spread) // 2 + 1):
-        kept = spread[: len(spread) - n_trailing]
-        if (kept > 0).all() and np.isfinite(kept).all() and \
-                kept.max() / kept.min() <= LAG_SPREAD_RATIO:
-            return n_trailing
+        lags = table[:, : len(spread) - n_trailing]
+        if lags.shape[1] < 2 or not (spread[: lags.shape[1]] > 0).all():
+            continue
+        for newest_first in (True, False):
+            later, earlier = (lags[1:, 1:], lags[:-1, :-1]) if newest_first else (
+                lags[1:, :-1], lags[:-1, 1:])
+            if (later == earlier).all(axis=1).mean() >= 0.5:
+                return n_trailing, newest_first
     return None
 
 
@@ -1744,6 +1771,7 @@ def _warn_if_transposed(shape, name, longest=None):
 def check_sequences(
     X, *, n_channels=1, column_order="time_major", newest_first=False, n_exog=0,
     data_format=None, check_table=None, fitting=False, nan_advice=None, name="X",
+    fitted_channels=None,
 ):
     """Convert any supported input convention to :class:`Sequences`.
 
@@ -1779,6 +1807,9 @@ def check_sequences(
         are padding, as the module docstring says).
     name : str, default="X"
         Name used in error messages.
+    fitted_channels : int or None, default=None
+        A fitted model's channel count: a ragged list whose sequences hold
+        that many along their other axis is told to transpose them.
 
     Returns
     -------
@@ -1796,7 +1827,7 @@ def check_sequences(
             _refuse_table_layout_for_rows(X, n_channels, column_order, newest_first, n_exog,
                                           name)
             values, lengths, (names, labels) = _list_to_padded(
-                X, name, data_format == "channels_first", nan_advice)
+                X, name, data_format == "channels_first", nan_advice, fitted_channels)
             # A list of frames names its channels by their columns.
             if data_format is None and not isinstance(X[0], pd.DataFrame):
                 _warn_if_transposed(values.shape, name, "its longest sequence")

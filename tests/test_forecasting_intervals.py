@@ -421,7 +421,8 @@ def test_calibration_advice_names_the_rows_that_give_the_interval(cls, make):
     n_min_rows = 12 + (36 if cls is DirectForecaster else 1)
     with pytest.raises(TooFewCalibrationErrors, match=re.escape(
             f"pass calibration_size=36 to {108 - n_min_rows} (rows held out: 36 give one "
-            "calibration error per step, each row more one more, and coverage=0.9 needs 9)")):
+            "calibration error per step and each further row one more; the default "
+            "coverage=0.9 needs 9)")):
         model.predict_interval(36, coverage=0.8)
     model = make(cls, 36, window=12, calibration_size=36).fit(y)
     assert len(model.calibration_residuals_) == 1
@@ -445,6 +446,34 @@ def test_calibration_advice_names_the_rows_that_give_the_interval(cls, make):
     with pytest.raises(TooFewCalibrationErrors, match=re.escape(
             "no calibration_size gives both from 7 rows")):
         make(cls, 4, window=3).fit(y.iloc[:7]).predict_interval(4, coverage=0.5)
+    # Several quantile levels: the size gives the one that needs the most
+    # errors (it named the first refused, 0.2's, then 0.97's after a refit).
+    model = make(cls, 3, window=4, calibration_size=5).fit(y.iloc[:80])
+    with pytest.raises(TooFewCalibrationErrors, match=r"calibration_size=35 \(rows held out\)"):
+        model.predict_quantiles(3, quantiles=(0.2, 0.97), symmetric=False)
+    for size in (34, 35):
+        model = make(cls, 3, window=4, calibration_size=size).fit(y.iloc[:80])
+        if size == 34:
+            with pytest.raises(TooFewCalibrationErrors):
+                model.predict_quantiles(3, quantiles=(0.2, 0.97), symmetric=False)
+        else:
+            model.predict_quantiles(3, quantiles=(0.2, 0.97), symmetric=False)
+
+
+def test_calibration_advice_counts_the_step_with_fewest_errors(make):
+    # A missing truth leaves the last steps fewer errors: the size was
+    # counted from the first step refused, and too small.
+    y = seasonal_noise(50)
+    y.iloc[-1] = np.nan
+    history = y.ffill()
+    model = make(DirectForecaster, 3, window=4, dropna=True, calibration_size=6).fit(y)
+    assert np.isnan(model.calibration_residuals_).any()
+    with pytest.raises(TooFewCalibrationErrors, match=re.escape(
+            "calibration_size=12 (rows held out) or more gives them, more where missing "
+            "values leave origins without errors.")):
+        model.predict_interval(coverage=0.9, history=history)
+    refitted = make(DirectForecaster, 3, window=4, dropna=True, calibration_size=12).fit(y)
+    assert refitted.predict_interval(coverage=0.9, history=history).notna().all().all()
 
 
 def test_recursive_interval_beyond_calibrated_steps(make):

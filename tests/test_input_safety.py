@@ -1219,15 +1219,26 @@ def test_lags_of_a_persistent_series_with_a_forgotten_exogenous_column_warn():
     lags = np.lib.stride_tricks.sliding_window_view(series, 12)[:-1]
     temperature = 5000 + 1000 * rng.normal(size=len(lags))
     with pytest.warns(DataLayoutWarning, match=re.escape(
-            "If the last 1 column(s) are values of the predicted step (exogenous, as "
-            "skforecast's rows put them after the lags), pass n_exog=1 (and newest_first=True "
-            "for lags newest first, as skforecast's); if the columns are features rather than "
-            "time steps, pass n_channels=13")):
+            "The first 12 are one series shifted (lags), the last 1 other values: if these "
+            "are values of the predicted step (exogenous, as skforecast's rows put them after "
+            "the lags), pass n_exog=1; if the columns are features rather than time steps, "
+            "pass n_channels=13")):
         LSTMRegressor(**FAST).fit(np.c_[lags, temperature], series[12:])
+    # Newest first, as skforecast's rows are, the advice says so.
+    with pytest.warns(DataLayoutWarning, match=r"pass n_exog=1 and newest_first=True;"):
+        LSTMRegressor(**FAST).fit(np.c_[lags[:, ::-1], temperature], series[12:])
     # The advice, followed, reads it without a warning.
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
         LSTMRegressor(**FAST, n_exog=1).fit(np.c_[lags, temperature], series[12:])
+    # A day's prices agree in spread as lags do, but are no series shifted:
+    # the features advice comes first.
+    close = 100 + np.cumsum(rng.normal(size=200))
+    prices = np.c_[close + 0.5, close + 1.0, close - 1.0, close, 1e6 * np.exp(rng.normal(
+        scale=0.3, size=200))]
+    with pytest.warns(DataLayoutWarning, match=r"nearly constant to the network\. If the "
+                                               r"columns are features"):
+        LSTMRegressor(**FAST).fit(prices, close)
     # A feature table whose first columns differ in spread gets the features
     # advice first: wine's proline is its last column.
     wine = pytest.importorskip("sklearn.datasets").load_wine()
@@ -1260,7 +1271,9 @@ def test_named_lags_with_exogenous_columns_get_one_warning_with_the_layout_remed
     messages = " ".join(str(w.message) for w in record)
     assert "before the lags" in messages and "pass n_channels=4" in messages
     # Unnamed, the spread warning names the exogenous route beside n_channels.
-    with pytest.warns(DataLayoutWarning, match=r"pass n_exog=1 .* pass n_channels=4"):
+    with pytest.warns(DataLayoutWarning, match=r"pass n_channels=4 .* if only the last columns "
+                                               r"are values of the predicted step \(exogenous\), "
+                                               r"pass n_exog with their number"):
         LSTMRegressor(**FAST).fit(table.to_numpy(), lags[:, 0])
 
 

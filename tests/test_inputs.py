@@ -858,6 +858,11 @@ def test_series_to_supervised_names_are_read_as_lags():
         advised = LSTMRegressor(**FAST, n_channels=2).fit(table, y)
         LSTMRegressor(**FAST).fit(pd.DataFrame({"f(t)": y}), y)  # one step: a feature
     assert_array_equal(advised.predict(table), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+    # With a space before the bracket too; only a bare "(t)" may be a unit.
+    spaced = table.set_axis([f"var{j} (t-{k})" for k in range(3, 0, -1) for j in (1, 2)],
+                            axis=1)
+    with pytest.warns(DataLayoutWarning, match=r"named as the same 3 lags of 2 variables"):
+        LSTMRegressor(**FAST).fit(spaced, y)
     one = pd.DataFrame(X3[:, :, 0], columns=["y(t-3)", "y(t-2)", "y(t-1)"])
     with pytest.warns(DataLayoutWarning, match=re.escape(
             "named as lags y(t-3) .. y(t-1) (oldest first), but they are read as 3 steps of "
@@ -925,6 +930,14 @@ def test_channels_on_the_other_axis_at_predict_are_named_with_the_transpose():
         first.predict(frames)
     assert_array_equal(first.predict([x.T for x in frames]),
                        first.predict(transposed[:, :, :5]))
+    # Ragged, as a df-list usually is, it is told the same.
+    ragged = [x[:k] for k, x in zip((3, 4, 5), X[:3])]  # (n_timesteps_i, 3) each
+    with pytest.raises(ValueError, match=r"sequence 0 has 3, sequence 1 has 4\. Each has 3 "
+                                         r"along its other axis, as many as the model was "
+                                         r"fitted with: .* pass \[x\.T for x in X\]\.$"):
+        first.predict(ragged)
+    assert_array_equal(first.predict([x.T for x in ragged])[0],
+                       first.predict(transposed[:1, :, :3])[0])
     frame = _frame_of_series(list(X[:, :, :2]), ["a", "b"])
     with pytest.raises(ValueError, match=r"X has 2 channels, .* fitted with 3 channels\.$"):
         first.predict(frame)

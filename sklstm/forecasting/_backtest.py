@@ -289,7 +289,7 @@ def backtest(
     frame, target = as_frame(data, forecaster.target)
     # The folds read the frame as given, and label their messages and
     # results by its index; a PeriodIndex is validated as its start times.
-    time_freq(on_period_starts(frame, "data").index)
+    time_freq(on_period_starts(frame, "data", prefixed=False).index)
     # Every fold's fit checks its own rows; this also covers the rows only
     # read as truth or history. NaN is a missing value (an incomplete fold).
     roles = resolve_roles(

@@ -855,7 +855,7 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             frame, target, self.past_covariates, self.future_covariates
         )
         periods, labels = period_freq(frame.index), frame.index  # labels: the user's
-        frame = on_period_starts(frame, "data")
+        frame = on_period_starts(frame, "data", prefixed=False)
         check_time_zone(frame.index)
         freq = time_freq(frame.index)
         check_fit_length(len(frame), setup)

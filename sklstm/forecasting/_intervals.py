@@ -107,8 +107,9 @@ def calibration_folds(n_rows, n_min_rows, max_offset, method, size, n_folds):
         most = n_rows - n_min_rows  # the most rows a calibration fit leaves
         if most >= max_offset:
             remedy = (f"; pass calibration_size={max_offset} to {most} (rows held out: "
-                      f"{max_offset} give one calibration error per step, each row more one "
-                      f"more, and coverage=0.9 needs {_needed_count(0.9, up=True)})")
+                      f"{max_offset} give one calibration error per step and each further row "
+                      f"one more; the default coverage=0.9 needs "
+                      f"{_needed_count(0.9, up=True)})")
         else:
             remedy = (f"; no calibration_size gives both from {n_rows} rows: calibrate "
                       "fewer steps, fit a shorter window, or fit on more rows")
@@ -177,15 +178,28 @@ def _check_ranks(ranks, counts, level, what, up, ranked_level=None):
     if bad.any():
         where = tuple(np.argwhere(bad)[0])
         need = _needed_count(level if ranked_level is None else ranked_level, up)
-        needed = f"at least {need}" if need is not None else f"more than {_MOST_ERRORS:.0e}"
-        error = TooFewCalibrationErrors(
-            f"{what}={level!r} needs {needed} calibration errors per "
+        need = f"at least {need}" if need is not None else f"more than {_MOST_ERRORS:.0e}"
+        raise TooFewCalibrationErrors(
+            f"{what}={level!r} needs {need} calibration errors per "
             f"step; step {where[0] + 1} has {int(counts[where])}. Use a level "
             f"closer to 0.5, or raise calibration_size and refit."
         )
-        # What a forecaster's message adds: how many more rows to hold out.
-        error.missing_errors = None if need is None else need - int(counts[where])
-        raise error
+
+
+def errors_needed(coverage=None, levels=(), symmetric=True):
+    """The fewest calibration errors per step that give the interval at
+    ``coverage``, or the quantiles at ``levels``, as :func:`conformal_bounds`
+    and :func:`conformal_quantiles` rank them; None where no count below
+    the largest checked does."""
+    needs = []
+    if coverage is not None:
+        needs.append(_needed_count(coverage, up=True))
+    for q in levels:
+        if not symmetric:
+            needs.append(_needed_count(q, up=q >= 0.5))
+        else:
+            needs.append(1 if q == 0.5 else _needed_count(abs(2 * q - 1), up=True))
+    return None if None in needs else max(needs, default=1)
 
 
 def _rank(scaled, up):
@@ -493,20 +507,30 @@ class IntervalsMixin:
             else:
                 conformal_quantiles(placeholder, residuals, levels, symmetric)
         except TooFewCalibrationErrors as error:
-            if getattr(error, "missing_errors", None) is None:
+            needed = errors_needed(coverage, levels or (), symmetric)
+            if needed is None:
                 raise
-            # Each origin is one error per step, and the held-out rows hold
-            # the origins and the steps after the last.
-            reach = int(self._forecast_offsets(residuals.shape[1])[-1])
-            rows = len(residuals) + reach - 1 + error.missing_errors
-            room = getattr(self, "_calibration_room", None)  # None: saved before it was kept
-            if room is not None and rows > room:
-                advice = (f"These fit rows leave at most {room} to hold out, and it needs "
-                          f"{rows}: fit on more rows, or calibrate fewer steps.")
-            else:
-                advice = f"calibration_size={rows} (rows held out) or more gives them" + (
-                    "." if room is not None else ", where the fit rows leave enough to fit on.")
-            raise TooFewCalibrationErrors(f"{error} {advice}") from None
+            raise TooFewCalibrationErrors(
+                f"{error} {self._calibration_advice(residuals[:, :n_steps], needed)}") from None
+
+    def _calibration_advice(self, residuals, needed):
+        """How many rows to hold out for ``needed`` errors at every step of
+        ``residuals`` (n_origins, n_steps, n_targets), or that the fit rows
+        cannot."""
+        # Each origin is one error per step, and the held-out rows hold the
+        # origins and the steps after the last.
+        reach = int(self._forecast_offsets(self.calibration_residuals_.shape[1])[-1])
+        have = int(np.sum(~np.isnan(residuals), axis=0).min())
+        rows = len(residuals) + reach - 1 + needed - have
+        room = getattr(self, "_calibration_room", None)  # None: saved before it was kept
+        if room is not None and rows > room:
+            return (f"These fit rows leave at most {room} to hold out, and it needs {rows}: "
+                    "fit on more rows, or calibrate fewer steps.")
+        # Origins whose rows hold a missing value give no error.
+        more = (", more where missing values leave origins without errors"
+                if np.isnan(residuals).any() else "")
+        fits = "." if room is not None else ", where the fit rows leave enough to fit on."
+        return f"calibration_size={rows} (rows held out) or more gives them{more}{fits}"
 
     def _interval_bounds(self, point, coverage):
         """predict_interval's bounds of forecasts (..., n_steps, n_targets), as

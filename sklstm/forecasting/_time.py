@@ -220,8 +220,9 @@ def _check_order(index):
     # increasing index, which it would otherwise check with a hash table of
     # the labels (32 MiB, kept on the index, for a million timestamps).
     increasing = index.is_monotonic_increasing
-    if not index.is_unique:
-        dup = index[index.duplicated()]
+    # A slice keeps its parent's "not unique": the labels decide.
+    dup = index[index.duplicated()] if not index.is_unique else index[:0]
+    if len(dup):
         raise ValueError(
             f"the index has duplicated labels ({listed(dup.unique())}); aggregate "
             f"them first, e.g. df.groupby(level=0).mean()."
@@ -502,7 +503,7 @@ def period_freq(index):
     return index.freqstr if isinstance(index, pd.PeriodIndex) else None
 
 
-def on_period_starts(frame, what, *, consecutive=True, last=None):
+def on_period_starts(frame, what, *, consecutive=True, last=None, prefixed=True):
     """``frame`` labelled by the start times of its PeriodIndex's periods;
     a frame with another index as it is.
 
@@ -524,6 +525,10 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
     last : int, optional
         Check only its last ``last`` periods: the rows a history's forecast
         reads.
+    prefixed : bool, default=True
+        Whether its order's messages (NaT, duplicates, order) begin with
+        ``what``, as :func:`check_on_axis`'s do; fit data's, as
+        :func:`time_freq`'s, do not.
     """
     index = frame.index
     if not isinstance(index, pd.PeriodIndex):
@@ -532,12 +537,12 @@ def on_period_starts(frame, what, *, consecutive=True, last=None):
     try:
         if consecutive:
             _check_order(index)
-        elif not index.is_unique:
+        elif not index.is_unique and index.duplicated().any():
             raise ValueError(
                 f"the index has duplicated labels ({listed(index[index.duplicated()].unique())})."
             )
     except ValueError as error:
-        raise ValueError(f"{what}: {error}") from None
+        raise ValueError(f"{what}: {error}" if prefixed else str(error)) from None
     checked = index if last is None else index[-last:]
     step = index.freq.n  # ordinals count base periods: months for "2M"
     regular = False

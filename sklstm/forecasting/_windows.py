@@ -387,7 +387,7 @@ def make_windows(
     )
     window, horizon, gap, stride = (int(sizes[name]) for name in WINDOW_CONSTRAINTS)
     periods, labels = period_freq(frame.index), frame.index  # labels: the user's
-    frame = on_period_starts(frame, "data")
+    frame = on_period_starts(frame, "data", prefixed=False)
     index = _with_freq(frame.index, time_freq(frame.index))  # validates the time axis
 
     n_rows = len(frame)
