@@ -856,7 +856,7 @@ def _list_to_padded(X, name, channels_first, nan_advice=None, fitted_channels=No
         other_axis = {s.shape[0] for s in seqs}
         few = len(other_axis) == 1 and min(channels) > _TRANSPOSED_RATIO * min(other_axis)
         if fitted_channels is not None:
-            hint = "" if other_axis != {fitted_channels} else (
+            hint = "" if not few or other_axis != {fitted_channels} else (
                 f" Each has {fitted_channels} along its other axis, as many as the model "
                 "was fitted with: if they are the other way round, pass [x.T for x in "
                 f"{name}].")
@@ -1203,10 +1203,25 @@ def _lag_number(column):
     return None
 
 
+def _lag_numbers(columns):
+    """:func:`_lag_number` of each column; ``Price (t)`` beside lags of
+    ``Price`` (``Price (t-1)``) is its lag 0, where alone it may name a
+    unit (tonnes)."""
+    named = [_lag_number(c) for c in columns]
+    lagged = {lag[1] for lag in named if lag is not None}
+    for k, column in enumerate(columns):
+        current = _SPACED_CURRENT.fullmatch(str(column)) if named[k] is None else None
+        if current and current.group(1) in lagged:
+            named[k] = (0, current.group(1))
+    return named
+
+
 # ``name(t-k)`` (``Price (t-1)`` too), or ``name(t)`` with the name right
 # before its bracket: series_to_supervised's lags (``Load (t)`` names a
-# unit, tonnes).
-_SHIFTED_NAME = re.compile(r"(.+?)\s?\(t-([0-9]{1,18})\)|(.*\S)\(t\)")
+# unit, tonnes, unless lags of ``Load`` stand beside it: see
+# :func:`_lag_numbers`).
+_SHIFTED_NAME = re.compile(r"(.*\S)\s*\(t-([0-9]{1,18})\)|(.*\S)\(t\)")
+_SPACED_CURRENT = re.compile(r"(.*\S)\s+\(t\)")
 
 # Names given by hand to ``s.shift(k)``: ``lag1``, ``Lag 1``, ``LAG_1``,
 # ``shift_1``, ``temp_lag1``, ``lag1_temp``. "lag" or "shift" begins the
@@ -1381,7 +1396,7 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     if columns is None or not len(columns):
         return False
     declared = _TableReading(len(columns), n_channels, column_order, newest_first, n_exog)
-    named = [_lag_number(c) for c in columns]
+    named = _lag_numbers(columns)
     if all(lag is None for lag in named):
         return _warn_if_wide_panel_read_otherwise(columns, declared, name)
     layouts = [layout for layout in _name_layouts(named, n_exog) if layout is not None]
@@ -1631,6 +1646,8 @@ def _warn_if_steps_differ_in_spread(table, columns, n_channels, column_order, n_
 # Rows compared for lags of consecutive windows: enough to tell, few enough
 # for any table.
 _ROWS_COMPARED = 1000
+# Row pairs of differing values that must repeat one column along.
+_TELLING_ROWS = 10
 
 
 def _lags_before_other_columns(table, spread):
@@ -1643,11 +1660,11 @@ def _lags_before_other_columns(table, spread):
     row ``t + 1`` holds at column ``k + 1`` what row ``t`` holds at ``k``
     (newest first), or at ``k`` what row ``t`` holds at ``k + 1``. Features
     of one moment (a day's open, high, low and close prices) agree in
-    spread as lags do, but do not repeat so.
+    spread as lags do, but do not repeat so. Only rows whose compared values
+    differ among themselves count: rows of zeros, one-hot columns or small
+    counts repeat each other trivially.
     """
     table = table[:_ROWS_COMPARED]  # consecutive rows repeat from the first
-    if len(table) < 3:
-        return None
     for n_trailing in range(1, len(spread) // 2 + 1):
         lags = table[:, : len(spread) - n_trailing]
         if lags.shape[1] < 2 or not (spread[: lags.shape[1]] > 0).all():
@@ -1655,7 +1672,9 @@ def _lags_before_other_columns(table, spread):
         for newest_first in (True, False):
             later, earlier = (lags[1:, 1:], lags[:-1, :-1]) if newest_first else (
                 lags[1:, :-1], lags[:-1, 1:])
-            if (later == earlier).all(axis=1).mean() >= 0.5:
+            telling = ~(earlier == earlier[:, :1]).all(axis=1)
+            if telling.sum() >= _TELLING_ROWS and \
+                    (later == earlier).all(axis=1)[telling].mean() >= 0.5:
                 return n_trailing, newest_first
     return None
 
@@ -1895,7 +1914,7 @@ def _warn_if_rows_are_time_points(X, n_exog, name):
     keep the panel's index on them, and are left alone."""
     if not (isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)):
         return
-    lag_numbers = [_lag_number(column) for column in X.columns]
+    lag_numbers = _lag_numbers(X.columns)
     # An n_exog of all the columns or more is refused after this check.
     n_exog = min(n_exog, len(lag_numbers) - 1)
     if any(layout is not None and (layout.n_steps > 1 or not layout.n_exog)

@@ -1843,10 +1843,17 @@ def test_messages_name_rows_by_their_periods(make):
     repeated = pd.concat([df.iloc[:8], df.iloc[7:8], df.iloc[8:]])
     with pytest.raises(ValueError, match=r"^the index has duplicated labels \(2001-08\); "):
         model.fit(repeated)
-    # A slice of a frame with duplicates is unique, whatever pandas remembers.
-    for index in [df.index, df.index.to_timestamp()]:
-        tail = df.set_axis(index[:5].append(index[4:-1])).iloc[10:]
-        assert model.fit(tail).n_windows_ > 0
+    # A slice of a frame with duplicates is unique, whatever pandas remembers
+    # of the frame it was cut from (its "not unique", once asked).
+    for index in [df.index, pd.date_range("2001-01-01", periods=len(df), freq="D"),
+                  pd.RangeIndex(len(df))]:
+        whole = df.set_axis(index[:-1].append(index[-2:-1]))
+        with pytest.raises(ValueError, match="duplicated labels"):
+            model.fit(whole)
+        head = whole.iloc[:30]
+        assert model.fit(head).n_windows_ == 30 - 6
+        assert len(make_windows(head, target="sales", window=6)) == 30 - 6
+        assert len(backtest(model, head, initial=20, horizon=2).errors) == 5
     with pytest.raises(ValueError, match=r"missing period\(s\) \(NaT\), at position\(s\) 3"):
         model.fit(df.set_axis(df.index.insert(3, pd.NaT)[:len(df)]))
     fitted = model.fit(df)

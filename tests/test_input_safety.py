@@ -1239,6 +1239,12 @@ def test_lags_of_a_persistent_series_with_a_forgotten_exogenous_column_warn():
     with pytest.warns(DataLayoutWarning, match=r"nearly constant to the network\. If the "
                                                r"columns are features"):
         LSTMRegressor(**FAST).fit(prices, close)
+    # Nor are one-hot columns or small counts, whose rows repeat trivially.
+    income = 1e5 * np.exp(rng.normal(size=200))
+    for features in [np.eye(3)[rng.integers(0, 3, 200)], rng.poisson(0.1, (200, 4)) * 1.0]:
+        with pytest.warns(DataLayoutWarning, match=r"nearly constant to the network\. If "
+                                                   r"the columns are features"):
+            LSTMRegressor(**FAST).fit(np.c_[features, income], close)
     # A feature table whose first columns differ in spread gets the features
     # advice first: wine's proline is its last column.
     wine = pytest.importorskip("sklearn.datasets").load_wine()

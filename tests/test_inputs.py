@@ -863,6 +863,11 @@ def test_series_to_supervised_names_are_read_as_lags():
                             axis=1)
     with pytest.warns(DataLayoutWarning, match=r"named as the same 3 lags of 2 variables"):
         LSTMRegressor(**FAST).fit(spaced, y)
+    # "Price (t)" beside lags of Price is its lag 0, not another column.
+    current = pd.DataFrame(X3[:, :, 0], columns=["Price (t-2)", "Price (t-1)", "Price (t)"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        LSTMRegressor(**FAST).fit(current, y)
     one = pd.DataFrame(X3[:, :, 0], columns=["y(t-3)", "y(t-2)", "y(t-1)"])
     with pytest.warns(DataLayoutWarning, match=re.escape(
             "named as lags y(t-3) .. y(t-1) (oldest first), but they are read as 3 steps of "
@@ -931,13 +936,17 @@ def test_channels_on_the_other_axis_at_predict_are_named_with_the_transpose():
     assert_array_equal(first.predict([x.T for x in frames]),
                        first.predict(transposed[:, :, :5]))
     # Ragged, as a df-list usually is, it is told the same.
-    ragged = [x[:k] for k, x in zip((3, 4, 5), X[:3])]  # (n_timesteps_i, 3) each
-    with pytest.raises(ValueError, match=r"sequence 0 has 3, sequence 1 has 4\. Each has 3 "
+    ragged = [x[:k] for k, x in zip((7, 8, 9), X[:3])]  # (n_timesteps_i, 3) each
+    with pytest.raises(ValueError, match=r"sequence 0 has 7, sequence 1 has 8\. Each has 3 "
                                          r"along its other axis, as many as the model was "
                                          r"fitted with: .* pass \[x\.T for x in X\]\.$"):
         first.predict(ragged)
     assert_array_equal(first.predict([x.T for x in ragged])[0],
-                       first.predict(transposed[:1, :, :3])[0])
+                       first.predict(transposed[:1, :, :7])[0])
+    # Sequences of 3 steps of 3 and 4 channels are no sign of it.
+    with pytest.raises(ValueError, match=r"sequence 0 has 3, sequence 1 has 4\.$"):
+        LSTMRegressor(**FAST).fit(X, np.arange(12.0)).predict(
+            [rng.normal(size=(3, c)) for c in (3, 4)])
     frame = _frame_of_series(list(X[:, :, :2]), ["a", "b"])
     with pytest.raises(ValueError, match=r"X has 2 channels, .* fitted with 3 channels\.$"):
         first.predict(frame)

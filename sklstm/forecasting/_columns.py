@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import fits_in_numpy, quoted_label
+from ._time import with_true_uniqueness
 from .._validation import (
     _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype, listed,
     refuse_beyond_float64, refuse_inexact_integer_column,
@@ -72,7 +73,7 @@ def as_frame(data, target, *, what=None):
                 f"{what} is {named}, but the forecaster was fitted on the target(s) "
                 f"{quoted_label(expected)}: {hint}."
             )
-        return data.to_frame(name), name
+        return with_true_uniqueness(data.to_frame(name)), name
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"{what or 'data'} must be a pandas DataFrame or Series indexed by time; got "
@@ -83,7 +84,7 @@ def as_frame(data, target, *, what=None):
             "target is required when data is a DataFrame: name the column(s) to forecast "
             f"among {listed(data.columns, quoted_label)}."
         )
-    return data, target
+    return with_true_uniqueness(data), target
 
 
 # Why NaN cannot name a column: nan != nan, and a saved forecaster's NaN is

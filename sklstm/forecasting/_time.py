@@ -586,6 +586,19 @@ def on_period_starts(frame, what, *, consecutive=True, last=None, prefixed=True)
     return relabelled(frame, starts)
 
 
+def with_true_uniqueness(frame):
+    """``frame``, relabelled by a new copy of its index where pandas calls
+    the index not unique but no label repeats: a slice keeps its parent's
+    cached "not unique" (``df.iloc[:30]`` of a frame with a duplicate after
+    row 30), which pandas' frequency inference trusts."""
+    index = frame.index
+    if isinstance(index, pd.MultiIndex) or (index.is_monotonic_increasing and index.is_unique):
+        return frame  # a strictly increasing index is unique by its order scan
+    if index.is_unique or index.duplicated().any():
+        return frame
+    return relabelled(frame, type(index)(index))
+
+
 def relabelled(frame, index):
     """A shallow copy of ``frame`` (its values not copied) labelled by ``index``."""
     copy = frame.copy(deep=False)
