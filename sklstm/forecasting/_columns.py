@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from .._checks import fits_in_numpy, quoted_label
-from ._time import with_true_uniqueness
 from .._validation import (
     _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype, listed,
     refuse_beyond_float64, refuse_inexact_integer_column,
 )
+from ._time import with_true_uniqueness
 
 
 def as_frame(data, target, *, what=None):
