@@ -46,7 +46,7 @@ from ._training import (
 )
 from ._validation import (
     check_channel_names, check_column_order, check_sequences, is_list_of_sequences, label_text,
-    refuse_long_panel,
+    refuse_long_panel, transposed_list_hint,
 )
 from ._warnings import warn
 from ._weights import check_sample_weight
@@ -521,12 +521,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             other_axis = 2 if self.data_format == "channels_first" else 1
             transposed = (isinstance(X, np.ndarray) and X.ndim == 3
                           and X.shape[other_axis] == n_fitted)
-            # A list's sequences, each (n_timesteps_i, n_channels) or the other
-            # way round: sktime's df-list frames are time by variable.
-            items_transposed = (seqs.from_list and not seqs.channels_are_columns
-                                and all(np.ndim(item) == 2
-                                        and np.shape(item)[other_axis - 1] == n_fitted
-                                        for item in X))
+            items_transposed = ""
+            if seqs.from_list and not seqs.channels_are_columns:
+                n_steps = {seqs.values.shape[1]} if seqs.lengths is None else set(seqs.lengths)
+                items_transposed = transposed_list_hint(n_steps, {seqs.n_channels}, n_fitted, "X")
             shape = (f"(n_samples, {n_fitted}, n_timesteps)"
                      if self.data_format == "channels_first"
                      else f"(n_samples, n_timesteps, {n_fitted})")
@@ -541,10 +539,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                    "round (sktime's numpy3D is (n_instances, n_channels, n_timepoints)), pass "
                    "X.transpose(0, 2, 1): the model reads the axes as fit did "
                    f"(data_format={self.data_format!r})." if transposed else "")
-                + (f" Axis {other_axis - 1} of each of its sequences holds {n_fitted}: if "
-                   "they are the other way round, pass [x.T for x in X]: the model reads "
-                   f"the axes as fit did (data_format={self.data_format!r})."
-                   if items_transposed else "")
+                + items_transposed
             )
         return seqs, {}
 

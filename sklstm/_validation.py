@@ -856,10 +856,7 @@ def _list_to_padded(X, name, channels_first, nan_advice=None, fitted_channels=No
         other_axis = {s.shape[0] for s in seqs}
         few = len(other_axis) == 1 and min(channels) > _TRANSPOSED_RATIO * min(other_axis)
         if fitted_channels is not None:
-            hint = "" if not few or other_axis != {fitted_channels} else (
-                f" Each has {fitted_channels} along its other axis, as many as the model "
-                "was fitted with: if they are the other way round, pass [x.T for x in "
-                f"{name}].")
+            hint = transposed_list_hint(other_axis, channels, fitted_channels, name)
         else:
             hint = "" if not few else (
                 f" Each has {other_axis.pop()} along its other axis: if the sequences are "
@@ -881,6 +878,21 @@ def _list_to_padded(X, name, channels_first, nan_advice=None, fitted_channels=No
     if np.all(lengths == lengths[0]):
         lengths = None
     return values, lengths, _list_channel_names(X, name, channels_first)
+
+
+def transposed_list_hint(n_steps, n_channels, fitted_channels, name):
+    """Advice to transpose a list's sequences, read as (n_timesteps_i,
+    n_channels) with the sets of step counts ``n_steps`` and channel counts
+    ``n_channels``, where each has the fitted channel count along its steps
+    and more than twice as many channels (sktime's df-list frames, time by
+    variable, read the other way round); "" otherwise. Sequences of a few
+    steps and a few more channels are no sign of it."""
+    if n_steps != {fitted_channels} or not (
+            min(n_channels) > _TRANSPOSED_RATIO * fitted_channels):
+        return ""
+    return (f" Each of its sequences has {fitted_channels} along its other axis, as many as "
+            f"the model was fitted with: if they are the other way round, pass "
+            f"[x.T for x in {name}].")
 
 
 def _names_and_labels(labels):

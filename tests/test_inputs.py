@@ -928,18 +928,22 @@ def test_channels_on_the_other_axis_at_predict_are_named_with_the_transpose():
     first = LSTMRegressor(**FAST, data_format="channels_first").fit(transposed, np.arange(12.0))
     # A list of sequences the other way round (sktime's df-list, time by
     # variable, for a channels-first model) gets the hint too.
-    frames = [pd.DataFrame(x) for x in X[:, :5]]  # 5 steps of 3 channels each
-    with pytest.raises(ValueError, match=r"X has 5 channels, .* fitted with 3 channels\. Axis 1 "
-                                         r"of each of its sequences holds 3: .* pass "
-                                         r"\[x\.T for x in X\]"):
+    frames = [pd.DataFrame(x) for x in X]  # 9 steps of 3 channels each
+    with pytest.raises(ValueError, match=r"X has 9 channels, .* fitted with 3 channels\. Each of "
+                                         r"its sequences has 3 along its other axis, as many as "
+                                         r"the model was fitted with: .* pass "
+                                         r"\[x\.T for x in X\]\.$"):
         first.predict(frames)
-    assert_array_equal(first.predict([x.T for x in frames]),
-                       first.predict(transposed[:, :, :5]))
+    assert_array_equal(first.predict([x.T for x in frames]), first.predict(transposed))
+    # Nor for 5 steps of 3 channels, read as 3 steps of 5: too few to tell.
+    with pytest.raises(ValueError, match=r"X has 5 channels, .* fitted with 3 channels\.$"):
+        first.predict([pd.DataFrame(x) for x in X[:, :5]])
     # Ragged, as a df-list usually is, it is told the same.
     ragged = [x[:k] for k, x in zip((7, 8, 9), X[:3])]  # (n_timesteps_i, 3) each
-    with pytest.raises(ValueError, match=r"sequence 0 has 7, sequence 1 has 8\. Each has 3 "
-                                         r"along its other axis, as many as the model was "
-                                         r"fitted with: .* pass \[x\.T for x in X\]\.$"):
+    with pytest.raises(ValueError, match=r"sequence 0 has 7, sequence 1 has 8\. Each of its "
+                                         r"sequences has 3 along its other axis, as many as the "
+                                         r"model was fitted with: .* pass "
+                                         r"\[x\.T for x in X\]\.$"):
         first.predict(ragged)
     assert_array_equal(first.predict([x.T for x in ragged])[0],
                        first.predict(transposed[:1, :, :7])[0])
