@@ -8,6 +8,7 @@ known exactly.
 """
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -679,6 +680,34 @@ def test_history_off_the_grid_gets_advice_that_mends_it():
     model = DirectForecaster(LastValue(), window=3, horizon=2, target="y").fit(daily)
     with pytest.raises(ValueError, match=r"Move its labels onto the grid of 'D'.*resample"):
         model.predict(history=hourly)
+
+
+@pytest.mark.parametrize("freq, first, moved", [
+    ("D", "2020-03-01 12:00", "12h"),  # local time against UTC, noon against midnight
+    ("h", "2020-03-01 00:30", "30min"),
+    ("MS", "2020-03-01 12:00", "12h"),  # a calendar step: its time of day
+])
+def test_history_off_the_fitted_grid_by_a_time_of_day_is_refused(freq, first, moved):
+    """Labels a step apart but off the fitted grid were accepted, and the
+    forecasts were labelled on the history's grid. The message says how
+    to move them, and that advice, followed, gives the fitted grid's forecast."""
+    index = pd.date_range("2020-01-01", periods=30, freq=freq)
+    df = ramp(30).set_index(index)
+    model = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(df)
+    history = df.iloc[:10].set_axis(pd.date_range(first, periods=10, freq=freq))
+    with pytest.raises(ValueError, match=r"history's label .* is not on the grid of freq "
+                       rf"'{freq}' that fit saw, which runs through its label "
+                       rf"{index[-1]}") as error:
+        model.predict(history=history)
+    advice = re.search(r"e\.g\. (history\.set_axis\(.*\))\.$", str(error.value)).group(1)
+    assert f"- pd.Timedelta('{pd.Timedelta(moved)}')" in advice
+    forecast = model.predict(history=eval(advice, {"pd": pd, "history": history}))
+    assert_array_equal(forecast.to_numpy(), model.predict(history=df.iloc[:10]).to_numpy())
+    on_grid = pd.date_range(pd.Timestamp(first) - pd.Timedelta(moved), periods=12, freq=freq)
+    assert_array_equal(forecast.index, on_grid[10:])
+    # On the grid, before the fit data as after it, the history is read.
+    earlier = df.iloc[:10].set_axis(pd.date_range("2019-01-01", periods=10, freq=freq))
+    assert model.predict(history=earlier).index[0] == earlier.index[-1] + index.freq
 
 
 def _history_error(model, history):

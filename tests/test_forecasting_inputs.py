@@ -261,6 +261,49 @@ def test_a_regressor_forecasting_text_is_named(cls):
         forecaster.fit(pd.DataFrame({"y": np.arange(10.0)}))
 
 
+class _TransposedOutput(_ConstantRegressor):
+    """Forecasts the window's last value for every output, but returns the
+    outputs as rows: (n_outputs, n_windows)."""
+
+    def fit(self, X, y):
+        self.n_outputs_ = np.shape(y)[1] if np.ndim(y) == 2 else 1
+        return self
+
+    def predict(self, X):
+        return np.tile(X[:, -1, 0], (self.n_outputs_, 1))
+
+
+class _OneRowShort(_TransposedOutput):
+    def predict(self, X):
+        return X[:-1, -1, 0]
+
+
+class _LastValueAsColumn(_TransposedOutput):
+    def predict(self, X):
+        return X[:, -1, :1]
+
+
+def test_a_regressor_output_of_another_layout_is_refused():
+    """Right-sized outputs of another layout were reshaped into the values
+    of other windows: fitted values, calibration errors and backtests were
+    silently wrong (a single window's forecast was right)."""
+    series = pd.Series(np.arange(40.0), name="y")
+    direct = DirectForecaster(_TransposedOutput(), window=3, horizon=2, calibration=None,
+                              center_windows=False, scale_target=False)
+    with pytest.raises(ValueError, match=r"the regressor _TransposedOutput predicted an array "
+                       r"of shape \(2, 36\) for 36 windows; expected \(36, 2\)"):
+        direct.fit(series)
+    # The count was pred.size // n_windows: "predicted 0 values for one window".
+    with pytest.raises(ValueError, match=r"the regressor _OneRowShort predicted an array of "
+                       r"shape \(36,\) for 37 windows; expected \(37,\) or \(37, 1\)"):
+        RecursiveForecaster(_OneRowShort(), window=3).fit(series)
+    # One output as a column (n, 1) is read, as a flat (n,) is.
+    fitted = RecursiveForecaster(_LastValueAsColumn(), window=3, calibration=None,
+                                 center_windows=False).fit(series).fitted_values_
+    np.testing.assert_allclose(fitted[1].to_numpy(), series.to_numpy()[2:-1])  # origin t: t
+    assert_array_equal(fitted.index, series.index[2:-1])
+
+
 def _daily(n=40, name="y"):
     return pd.Series(np.sin(np.arange(n) / 3.0), pd.date_range("2020-01-01", periods=n),
                      name=name)

@@ -1179,7 +1179,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         resolve_roles(
             frame, self.targets_, self.past_covariates_, self.future_covariates_, "history"
         )
-        self._check_axis(frame.index, "history", last=n_needed)
+        self._check_axis(frame.index, "history", last=n_needed,
+                         anchor=self._history_frame(None).index[-1])
         if len(frame) < n_needed:
             raise ValueError(
                 f"history has {len(frame)} rows; predict needs the last {n_needed}."
@@ -1212,10 +1213,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
             return frame
         return relabelled(frame, self._user_labels(frame.index))
 
-    def _check_axis(self, index, what, *, consecutive=True, last=None):
+    def _check_axis(self, index, what, *, consecutive=True, last=None, anchor=None):
         """Raise unless ``index`` is on the fitted time axis (see :func:`check_on_axis`)."""
         check_on_axis(index, self.freq_, self._fitted_zone(), what, consecutive=consecutive,
-                      last=last)
+                      last=last, anchor=anchor)
 
     def _future_values(self, future, index, read, method="predict"):
         """Future covariates at the ``n_steps = len(read)`` labels after
@@ -1347,10 +1348,16 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 f"not numbers (dtype {np.asarray(pred).dtype}); a forecaster needs a "
                 "regressor of numbers."
             ) from None
-        if pred.size != len(X) * n_values:
+        # Rows are windows: a right-sized output of another layout, say
+        # (n_values, n), would reshape into values of other windows.
+        if pred.ndim == 0 or pred.shape[0] != len(X) or pred.size != len(X) * n_values:
+            expected = f"({len(X)}, {n_values})"
+            if n_values == 1:
+                expected = f"({len(X)},) or {expected}"
             raise ValueError(
-                f"the regressor predicted {pred.size // len(X)} values for one "
-                f"window; expected {what} = {n_values}."
+                f"the regressor {type(self.regressor_).__name__} predicted an array of "
+                f"shape {pred.shape} for {len(X)} windows; expected {expected}: one row "
+                f"per window of {what} = {n_values} values."
             )
         pred = pred.reshape(len(X), n_values)
         if setup.center_windows:

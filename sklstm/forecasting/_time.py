@@ -660,7 +660,7 @@ def rows_in_span(frame, labels):
     return frame.iloc[first:end]
 
 
-def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
+def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None, anchor=None):
     """Raise unless ``index`` continues the time axis ``fit`` saw.
 
     The labels must be unique, of the fitted kind (integer or datetime) and
@@ -684,6 +684,10 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
     last : int, optional
         Check the grid on the last ``last`` labels only: the rows a
         history's forecast reads.
+    anchor : pandas.Timestamp, optional
+        A label of the fit data: the checked labels must lie on the grid of
+        ``freq`` through it (at its time of day, for a calendar step), not
+        merely follow one another by ``freq``.
     """
     if consecutive:
         try:
@@ -724,6 +728,29 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None):
             f"{what} does not follow the freq {freq.freqstr!r} fit saw: {where}. "
             + _grid_advice(index, freq)
         )
+    if anchor is not None and not _on_grid(index[0], anchor, freq):
+        # Labels a step apart but at another time of day (UTC against local
+        # time, noon against midnight) would label the forecasts there too.
+        raise ValueError(
+            f"{what}'s label {index[0]} is not on the grid of freq {freq.freqstr!r} "
+            f"that fit saw, which runs through its label {anchor}; move {what}'s labels "
+            "onto that grid" + _shift_advice(index[0], anchor, freq, what) + "."
+        )
+
+
+def _shift_advice(label, anchor, freq, what):
+    """How to move ``label`` (and the labels a step apart from it) onto the
+    grid of ``freq`` through ``anchor``, as words; empty where no shift of
+    the time of day does it (a calendar step on another date)."""
+    if not _wall_clock_steps(freq):
+        shift = -((label - anchor) % pd.Timedelta(freq))
+    else:
+        shift = (pd.Timestamp.combine(label.date(), anchor.time())
+                 - pd.Timestamp.combine(label.date(), label.time()))
+        if not _on_grid(label + shift, anchor, freq):
+            return ""
+    sign = "-" if shift < pd.Timedelta(0) else "+"
+    return f", e.g. {what}.set_axis({what}.index {sign} pd.Timedelta({str(abs(shift))!r}))"
 
 
 def _month_steps(freq):
