@@ -734,6 +734,43 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return fitted
 
+    def _check_stored_state(self):
+        """The check of a fitted state that is saved or loaded: the fitted
+        attributes (:meth:`_check_fitted_state`), and the architecture
+        parameters and their record by fit's rules. predict reads those
+        parameters (column_order, n_channels, decoder_state) without
+        checking them again, and advises setting them back to the record."""
+        record = self._fitted_architecture_record() or {}
+        # Only this class's architecture, as loading keeps (see _load_state).
+        self._check_architecture_record(
+            {k: v for k, v in record.items() if k in self._ARCHITECTURE_PARAMS})
+        self._check_architecture_values(
+            {name: getattr(self, name) for name in self._ARCHITECTURE_PARAMS},
+            type(self).__name__)
+        self._hidden_sizes()
+        self._check_fitted_state()
+
+    def _check_architecture_values(self, values, owner):
+        """Check ``values`` (architecture parameter -> value) by the
+        parameters' constraints; ``owner`` names them in errors."""
+        constraints = self._parameter_constraints
+        checked = {name: constraints[name] for name in values if name in constraints}
+        validate_params(values, checked, owner)
+
+    def _check_architecture_record(self, record):
+        """Refuse a ``_fitted_architecture`` that fit cannot have recorded:
+        a value its parameter refuses, or hidden sizes other than the tuple
+        of ints fit records."""
+        sizes = record.get("hidden_layer_sizes", (1,))
+        if not (isinstance(sizes, tuple) and sizes and all(
+                isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
+                for s in sizes)):
+            raise TypeError(
+                "_fitted_architecture['hidden_layer_sizes'] must be a tuple of positive ints, "
+                f"as fit records it; got {sizes!r}."
+            )
+        self._check_architecture_values(record, "_fitted_architecture")
+
     def _check_architecture(self, action):
         """Raise if an architecture parameter differs from the fitted model's."""
         fitted = self._fitted_architecture_record()
@@ -783,7 +820,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     @reads_one_state  # checked and copied from one state, whatever a fit commits meanwhile
     def __getstate__(self):
         if "coefs_" in vars(self):
-            check_before_saving(self, self._check_fitted_state)
+            check_before_saving(self, self._check_stored_state)
         state = dict(super().__getstate__())  # a copy: it may be the live __dict__
         for name in self._get_param_names():
             if isinstance(state.get(name), (pd.Series, pd.Index)):
@@ -862,7 +899,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if "coefs_" not in vars(self):
             return  # not fitted: nothing to check
         try:
-            self._check_fitted_state()
+            self._check_stored_state()
         except (ValueError, TypeError) as exc:
             raise type(exc)(load_refusal(self, exc)) from None
 

@@ -27,6 +27,9 @@ from ._validation import (
 )
 from ._warnings import warn
 
+# What a fitted LabelBinarizer's y_type_ can be (sklearn.utils.multiclass.type_of_target).
+_TARGET_TYPES = ("binary", "multiclass", "multilabel-indicator")
+
 
 def _check_label_type(labels, name="y", *, padded=False):
     """scikit-learn's check that ``labels`` are classes, raised from here (its
@@ -439,6 +442,20 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
             raise TypeError(
                 "_label_binarizer must be the fitted LabelBinarizer, got "
                 f"{type(self._label_binarizer).__name__}."
+            )
+        y_type = getattr(self._label_binarizer, "y_type_", None)
+        if not isinstance(y_type, str) or y_type not in _TARGET_TYPES:
+            raise ValueError(
+                "_label_binarizer.y_type_ must be one of "
+                f"{', '.join(map(repr, _TARGET_TYPES))} (the fitted binarizer's), got {y_type!r}."
+            )
+        # A binarizer of indicator columns names them 0 .. k-1.
+        if y_type == "multilabel-indicator" and (
+            classes.dtype.kind not in "iu" or not np.array_equal(classes, np.arange(classes.size))
+        ):
+            raise ValueError(
+                "_label_binarizer.y_type_ is 'multilabel-indicator', whose classes_ are "
+                f"the columns 0 .. k-1, but classes_ is {labels_text(classes)}."
             )
         n_logits, described = self._n_logits()
         if self.n_outputs_ != n_logits:

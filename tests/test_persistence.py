@@ -430,6 +430,88 @@ def test_a_bad_loaded_regressor_state_is_refused_at_load_naming_the_attribute(ca
     assert_array_equal(model.predict(X), expected)  # the saved model is untouched
 
 
+def _table_model():
+    table = np.random.RandomState(0).normal(size=(20, 6))  # 3 steps of 2 channels
+    model = LSTMRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0,
+                          n_channels=2).fit(table, table[:, 0])
+    return model, table
+
+
+def _encoder_decoder_model():
+    from sklstm import LSTMEncoderDecoderRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 7, 2))
+    X[:, -2:, 0] = 0.0  # the horizon's steps: future covariates only
+    model = LSTMEncoderDecoderRegressor(horizon=2, n_future_channels=1,
+                                        hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    return model.fit(X, rng.normal(size=(20, 2))), X
+
+
+# A parameter and its record edited alike, to a value fit refuses: each loaded
+# and then predicted other numbers (read as another layout), or failed with a
+# ZeroDivisionError at predict or load.
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("make, name, value, exc, match", [
+    (_table_model, "column_order", "bogus", ValueError,
+     r"column_order must be one of 'channel_major', 'time_major', got 'bogus'"),
+    (_table_model, "newest_first", "yes", TypeError, r"newest_first must be True or False"),
+    (_table_model, "n_channels", 0, ValueError, r"n_channels must be an int >= 1, got 0"),
+    (_encoder_decoder_model, "decoder_state", "bogus", ValueError,
+     r"decoder_state must be one of 'encoder', 'zeros'"),
+    (_encoder_decoder_model, "horizon", 0, ValueError, r"horizon must be an int >= 1, got 0"),
+])
+def test_an_architecture_value_fit_refuses_is_refused_at_load(make, name, value, exc, match,
+                                                              load):
+    model, X = make()
+    expected, original = model.predict(X), model.get_params()[name]
+    record = {**model._fitted_architecture, name: value}
+    with pytest.raises(exc, match=r"The loaded state is not that of a fitted "
+                                  rf"{type(model).__name__}: _fitted_architecture: {match}"):
+        load(_tampered(model, **{name: value, "_fitted_architecture": record}))
+    # The parameter alone (set after fit): refused when saved, not when read.
+    with pytest.raises(exc, match=rf"Cannot save this {type(model).__name__}, as loading "
+                                  rf"would refuse its state: {type(model).__name__}: {match}"):
+        pickle.dumps(model.set_params(**{name: value}))
+    model.set_params(**{name: original})
+    assert_array_equal(_pickle(model).predict(X), expected)
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("sizes", [3, [3], (3.0,), (0,), ()])
+def test_a_recorded_hidden_size_fit_cannot_record_is_refused_at_load(sizes, load):
+    # 3 failed with "'int' object is not iterable"; [3] loaded a model that
+    # refused every predict ("fitted with [3], but ... is now (3,)"), also
+    # after the advised set_params(hidden_layer_sizes=[3]).
+    model, X, _ = _fit(LSTMRegressor, "adam", np.float64, "plain")
+    record = {**model._fitted_architecture, "hidden_layer_sizes": sizes}
+    with pytest.raises(TypeError, match=r"_fitted_architecture\['hidden_layer_sizes'\] must "
+                                        r"be a tuple of positive ints, as fit records it"):
+        load(_tampered(model, _fitted_architecture=record))
+
+
+@pytest.mark.parametrize("load", _LOADERS)
+@pytest.mark.parametrize("y_type, match", [
+    ("garbage", r"_label_binarizer\.y_type_ must be one of 'binary', 'multiclass', "
+                r"'multilabel-indicator' \(the fitted binarizer's\), got 'garbage'"),
+    (None, r"_label_binarizer\.y_type_ must be one of .*got None"),
+    # It predicted indicator rows instead of the labels.
+    ("multilabel-indicator", r"y_type_ is 'multilabel-indicator', whose classes_ are the "
+                             r"columns 0 \.\. k-1, but classes_ is \['high', 'low', 'mid'\]"),
+])
+def test_a_damaged_label_binarizer_is_refused_at_load(y_type, match, load):
+    import copy
+
+    model, X, _ = _fit(LSTMClassifier, "adam", np.float64, "plain")
+    binarizer = copy.deepcopy(model._label_binarizer)
+    if y_type is None:
+        del binarizer.y_type_  # failed with AttributeError at load
+    else:
+        binarizer.y_type_ = y_type
+    with pytest.raises(ValueError, match=match):
+        load(_tampered(model, _label_binarizer=binarizer))
+
+
 @pytest.mark.parametrize("load", _LOADERS)
 def test_a_table_width_that_does_not_hold_the_channels_is_refused_at_load(load):
     rng = np.random.RandomState(0)
