@@ -1170,10 +1170,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """``(out_coef_, out_intercept_)`` to continue training from.
 
         A head logit with all-zero weights, as ``fit`` leaves an output
-        constant over its training part, restarts from a new initialisation
-        where ``settled`` (:meth:`_constant_logits` of the new targets) says
-        its targets now vary: zero weights pass no gradient to the layers
-        below, and a settled quantile increment has none of its own.
+        constant over its training part, restarts its weights from a new
+        initialisation where ``settled`` (:meth:`_constant_logits` of the
+        new targets) says its targets now vary: zero weights pass no
+        gradient to the layers below. Its intercept, the fitted constant,
+        is kept, unless :meth:`_flat_logits` says it has no gradient of its
+        own there (a settled quantile increment).
         """
         coef, intercept = self.out_coef_, self.out_intercept_
         if settled is None:
@@ -1182,7 +1184,14 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if not restart.any():
             return coef, intercept
         new_coef, new_intercept = init_output_layer(*coef.shape, rng, dtype=coef.dtype)
-        return np.where(restart, new_coef, coef), np.where(restart, new_intercept, intercept)
+        redraw = restart & self._flat_logits(intercept.size)
+        return np.where(restart, new_coef, coef), np.where(redraw, new_intercept, intercept)
+
+    def _flat_logits(self, n_logits):
+        """Which of the head's ``n_logits`` logits, settled by
+        :meth:`_constant_logits`, sit where their loss is flat: an array of
+        bools, of shape (n_logits,). None by default."""
+        return np.zeros(n_logits, dtype=bool)
 
     def _weight_attributes(self, network, theta):
         """The fitted weight attributes (copies) of the packed weights ``theta``."""

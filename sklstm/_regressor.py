@@ -446,6 +446,13 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         blocks[:, 1:] = np.where(np.isnan(values), np.nan, _FLAT_INCREMENT_LOGIT)[:, None]
         return blocks.reshape(-1)
 
+    def _flat_logits(self, n_logits):
+        # Each output's block of quantile logits is its lowest level, then
+        # increments: settled, an increment's softplus is flat at 0.
+        if self.quantiles_ is None:
+            return super()._flat_logits(n_logits)
+        return np.arange(n_logits) % self.quantiles_.size != 0
+
     def _head_outputs(self, n_columns):
         """The head output (before quantile blocks) that predicts each column of y."""
         return np.arange(n_columns)

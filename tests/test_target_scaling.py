@@ -326,6 +326,25 @@ def test_partial_fit_on_varying_targets_restarts_a_settled_head(loss):
         assert np.all(bands[:, 2] - bands[:, 0] > 0.1)  # restarted: about 1.3 wide
 
 
+@ignore_convergence
+@pytest.mark.parametrize("loss", ["squared_error", "quantile"])
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_a_restarted_head_keeps_the_fitted_level(how, loss):
+    """A restart re-drew the settled intercepts too: in natural units
+    (scale_targets=False) a level of 1e6 became about 0, and the model
+    continued from R² -1e12, with no more than an iteration warning."""
+    X, y = last_two(60, n_steps=4)
+    model = LSTMRegressor((4,), loss=loss, scale_targets=False, max_iter=20, random_state=0,
+                          warm_start=how == "warm_start").fit(X, np.full(60, 1e6))
+    varying = 1e6 + y
+    getattr(model, "fit" if how == "warm_start" else how)(X, varying)
+    assert np.all(model.out_coef_ != 0)  # restarted
+    # Within y's spread of the level (y spans ±1.3): the lost level was 1e6 off.
+    assert np.abs(model.predict(X) - varying).max() < 2 * np.abs(y).max()
+    if loss == "quantile":  # the increments restart from their flat logit
+        assert np.all(model.predict_quantiles(X)[:, 2] > model.predict_quantiles(X)[:, 0])
+
+
 def test_float32_refusal_spares_constants_and_small_batches_of_a_fitted_model():
     # A constant float64 y has a std of about 1e-17, which its float32
     # rounding exceeded; a partial_fit batch of two prices a cent apart was
