@@ -1085,10 +1085,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             became non-finite in the first epoch, or those it ended with
             overflow the gates or give a non-finite training loss (a
             regressor's predictions beyond any target), or the training
-            loss of a fit with Adam or SGD, not continuing an earlier one,
-            rose tenfold above its first epoch's (unless held-out samples
-            chose an earlier epoch's weights). The model is then left as it
-            was.
+            loss of a fit with Adam or SGD rose tenfold above its first
+            epoch's (a warm start's: above the losses it continued), unless
+            held-out samples chose an earlier epoch's weights. The model is
+            then left as it was.
         TypeError
             If an input is of a kind sklstm does not read (text, dates).
         """

@@ -434,22 +434,23 @@ def _divergence_report(epoch, n_iter, advice, kept):
 
 
 def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlier,
-                             report=True):
-    """Raise when a fresh fit's last loss exceeds its first epoch's by
+                             incremental, report=True):
+    """Raise when a fit's last loss exceeds its reference (below) by
     ``_DIVERGENCE_FACTOR``, as for a loss that overflowed: the model is left
     unchanged. Only warn (if ``report``) where held-out samples chose the
-    weights kept, of an earlier epoch, and for a call continuing earlier
-    training: its data may raise the loss (an outlier in a stream's batch,
-    which its first mini-batch missed), and it cannot be told from divergence.
+    weights kept, of an earlier epoch, and for ``partial_fit`` (``incremental``):
+    its batch may raise the loss (an outlier in a stream's batch, which its
+    first mini-batch missed), and it cannot be told from divergence. A warm
+    start's epochs all read the same data, as a fresh fit's do.
 
     The loss can explode without overflowing (the hidden state is bounded,
     only the output layer grows) and then stop "improving": without this
     check such a run would end as if it had converged. The reference of a
     fresh fit is its first epoch's loss. That of a call continuing earlier
-    training (a warm start, ``partial_fit``) is ``start_loss``, the loss of
-    its first batch at the weights it started from (this call's data and
-    objective: a warm start may raise ``alpha`` on purpose, and a stream's
-    batches may differ), or the largest loss of the earlier calls if that
+    training is ``start_loss``, the loss at the weights it started from of
+    its data (a warm start's) or of its first batch (``partial_fit``'s), in
+    this call's objective (a warm start may raise ``alpha`` on purpose, and
+    a stream's batches may differ), or the largest loss of the earlier calls if that
     is larger (their first losses are the largest: a warm start from a
     near-perfect fit may wobble without diverging). This call's own epochs,
     which may have exploded already, are no reference. Returns whether it
@@ -464,7 +465,7 @@ def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlie
     since = "this call's start and the earlier fits" if continuing else "the first epoch"
     rose = (f"Training diverged: the training loss rose from {reference:.4g} ({since}) "
             f"to {curve[-1]:.4g} in the last epoch.")
-    if not (kept_earlier or continuing):
+    if not (kept_earlier or incremental):
         raise ValueError(f"{rose} The model was left unchanged. {advice}")
     if report:
         kept = " Kept the weights of the lowest validation loss." if kept_earlier else ""
@@ -594,6 +595,14 @@ def fit_stochastic(
     # against its random starting weights, at the cost of two forward passes.
     start_loss = None if incremental or record.loss_curve else (
         _logits_and_loss(theta, train, network, objective)[1])
+    # A continued call's loss at the weights it starts from, its reference:
+    # that of its first mini-batch (with the penalty, at the mini-batch's
+    # scale, as its epochs' losses are), and for a warm start also that of
+    # all its data: an outlier the first mini-batch missed raises every
+    # epoch's loss, and is no divergence; partial_fit's stream may differ.
+    data_loss = None if incremental or start_loss is not None else (
+        _logits_and_loss(theta, train, network, objective)[1])
+    continued_loss = None
     if validation is not None:
         # Held-out values too large for the gates at the starting weights are
         # the input's, and raise (the estimator names them); once training
@@ -601,7 +610,6 @@ def fit_stochastic(
         # wherever the held-out values lie against the training part's.
         _logits_and_loss(theta, validation, network, objective)
     first_epoch = len(record.loss_curve)  # index of this call's first epoch
-    first_batch_loss = None  # at the weights this call started from
     end_loss = None  # the training loss of the weights kept, once measured
     stopped_at_cap = False
     start = time.perf_counter()
@@ -623,14 +631,14 @@ def fit_stochastic(
                 # The last finite epoch's, after a loss that exploded first,
                 # are refused as the weights of a loss that stayed finite are.
                 _refuse_if_loss_exploded(
-                    record.loss_curve, first_epoch, first_batch_loss, advice,
+                    record.loss_curve, first_epoch, continued_loss, advice,
                     kept_earlier=best_epoch is not None and best_epoch != last_epoch,
-                    report=False)
+                    incremental=incremental, report=False)
             divergence = _divergence_report(epoch, record.n_iter, advice, kept)
             break
         epoch_loss, first_loss = run
         if epoch == 0:
-            first_batch_loss = first_loss
+            continued_loss = first_loss if data_loss is None else max(first_loss, data_loss)
         record.end_epoch(epoch_loss, train.seqs.n_samples)
         last_epoch = epoch
         optimizer.iteration_ends(record.t)
@@ -665,13 +673,14 @@ def fit_stochastic(
     if end_loss is None and (start_loss is not None or _may_overflow(final, train)):
         end_loss = _final_loss(final, train, network, objective, advice)
     exploded = not diverged and _refuse_if_loss_exploded(
-        record.loss_curve, first_epoch, first_batch_loss, advice,
-        kept_earlier=best_epoch is not None and best_epoch != last_epoch)
+        record.loss_curve, first_epoch, continued_loss, advice,
+        kept_earlier=best_epoch is not None and best_epoch != last_epoch,
+        incremental=incremental)
     if start_loss is None and end_loss is not None:
         # A continued call whose weights were measured (they may overflow, or
         # a divergence kept them) is judged against the losses it continued:
-        # its first batch at its starting weights, and the earlier fits'.
-        earlier = record.loss_curve[:first_epoch] + [first_batch_loss]
+        # its loss at its starting weights, and the earlier fits'.
+        earlier = record.loss_curve[:first_epoch] + [continued_loss]
         start_loss = max((loss for loss in earlier if loss is not None), default=None)
     worse = _warn_of_the_end(divergence, None if exploded else start_loss, end_loss, advice)
     if stopped_at_cap and not (exploded or worse):

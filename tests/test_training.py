@@ -843,11 +843,12 @@ def test_exploding_but_finite_loss_is_divergence(Estimator):
 
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
 @pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
-def test_a_continued_fit_whose_loss_explodes_warns(Estimator, how):
+def test_a_continued_fit_whose_loss_explodes_warns_or_is_refused(Estimator, how):
     """Fixed bug: the reference of a warm start or partial_fit included its
     own first epoch, so partial_fit (one epoch, its own reference) never
     warned, nor a warm start that exploded in its first epoch: R² fell from
-    0.19 to -1e26 without a word."""
+    0.19 to -1e26 without a word. A warm start is refused, as a fresh fit
+    is (it had only warned, and kept the exploded weights)."""
     X, y = sum_of_last_two(n_samples=32)
     target = y if Estimator is LSTMRegressor else y > 0
     model = Estimator((4,), max_iter=30, batch_size=8, random_state=0)
@@ -859,20 +860,20 @@ def test_a_continued_fit_whose_loss_explodes_warns(Estimator, how):
                 warnings.simplefilter("error", ConvergenceWarning)
                 model.partial_fit(X, target)
     earlier = max(model.loss_curve_)
-    if how == "partial_fit":
-        model.set_params(solver="sgd", learning_rate_init=1e4)
-        continue_fit = model.partial_fit
-    else:
+    rose = r"Training diverged: the training loss rose from .* \(this call's start and the " \
+           r"earlier fits\)"
+    if how == "warm_start":
+        before, params = pickle.dumps(model), model.get_params()
         model.set_params(warm_start=True, learning_rate_init=1e10, max_iter=5)
-        continue_fit = model.fit
-    # Warned, not refused as a fresh fit's is: a continued call's data may
-    # raise its loss as much (see the next test).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", IterationLimitWarning)
-        with pytest.warns(ConvergenceWarning, match=r"Training diverged: the training loss "
-                                                    r"rose from .* \(this call's start and "
-                                                    r"the earlier fits\)"):
-            continue_fit(X, target)
+        with pytest.raises(ValueError, match=rose + r" to .* The model was left unchanged"):
+            model.fit(X, target)
+        assert pickle.dumps(model.set_params(**params)) == before
+        return
+    # Warned, not refused: a stream's batch may raise its loss as much (see
+    # the next test).
+    model.set_params(solver="sgd", learning_rate_init=1e4)
+    with pytest.warns(ConvergenceWarning, match=rose):
+        model.partial_fit(X, target)
     assert model.loss_curve_[-1] > 10 * earlier
 
 
