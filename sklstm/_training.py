@@ -783,8 +783,12 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
                 "keep the data standardised (standardize=True) if that was switched off.",
                 ConvergenceWarning,
             )
-    record.n_iter += max(info["n_iter"], 1)
-    record.loss_curve.extend(info["loss_curve"] or [info["loss"]])
+    if record.loss_curve:  # a warm start: what this call ran, none if it stopped at once
+        record.n_iter += info["n_iter"]
+        record.loss_curve.extend(info["loss_curve"])
+    else:  # a fit has one iteration at least (scikit-learn's n_iter_ >= 1)
+        record.n_iter += max(info["n_iter"], 1)
+        record.loss_curve.extend(info["loss_curve"] or [info["loss"]])
     record.loss = float(info["loss"])
     record.best_loss = min([record.best_loss, *record.loss_curve, record.loss])
     return result.astype(theta.dtype)

@@ -694,6 +694,20 @@ def test_a_warm_scipy_fit_drops_an_earlier_stochastic_optimizer_state():
     assert model._optimizer.t == 1
 
 
+def test_a_warm_scipy_fit_that_runs_no_iteration_counts_none():
+    # Each such warm start added one to n_iter_ and repeated the last loss.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 5, 1))
+    model = LSTMRegressor((2,), solver="lbfgs", tol=1e-1, warm_start=True, random_state=0)
+    model.fit(X, X[:, -1, 0])
+    n_iter, curve, coefs = model.n_iter_, list(model.loss_curve_), model.out_coef_.copy()
+    assert n_iter == len(curve) >= 1
+    for _ in range(2):
+        model.fit(X, X[:, -1, 0])  # converged already: scipy stops before an iteration
+        assert model.n_iter_ == n_iter and model.loss_curve_ == curve
+    assert_array_equal(model.out_coef_, coefs)
+
+
 @pytest.mark.parametrize("solver, tol", [
     ("TNC", 0.5), ("Newton-CG", 0.5), ("trust-ncg", 0.5),
     # These three test maxiter before their gradient, which sklstm then tests.
