@@ -714,6 +714,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with one epoch over the given samples.
 
+        Each call continues the optimizer of the last (Adam's moments and
+        step count, SGD's velocity), with the optimizer's parameters as
+        they are now: ``set_params(learning_rate_init=...)`` between calls
+        takes effect at the next.
+
         Parameters
         ----------
         X : array-like, see ``fit``

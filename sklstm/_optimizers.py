@@ -143,6 +143,15 @@ class SGDOptimizer:
         else:
             theta += self.velocity
 
+    def retune(self, *, learning_rate_init, lr_schedule, momentum, nesterov, power_t):
+        """Take new hyper-parameters and keep the velocity. A new initial rate
+        or schedule restarts the current rate from the initial one (an
+        ``adaptive`` schedule's divisions are dropped)."""
+        if (learning_rate_init, lr_schedule) != (self.learning_rate_init, self.lr_schedule):
+            self.learning_rate = float(learning_rate_init)
+        self.learning_rate_init, self.lr_schedule = learning_rate_init, lr_schedule
+        self.momentum, self.nesterov, self.power_t = momentum, nesterov, power_t
+
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step``: samples seen."""
         if self.lr_schedule == "invscaling":
@@ -213,6 +222,11 @@ class AdamOptimizer:
     def moments(self):
         """The per-weight state, name -> array of shape (n_params,)."""
         return {"first_moment": self.first_moment, "second_moment": self.second_moment}
+
+    def retune(self, *, learning_rate_init, beta_1, beta_2, epsilon):
+        """Take new hyper-parameters; keep the moments and the step count."""
+        self.learning_rate_init, self.epsilon = learning_rate_init, epsilon
+        self.beta_1, self.beta_2 = beta_1, beta_2
 
     @property
     def learning_rate(self):

@@ -512,6 +512,11 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         The first call sets the target statistics (``scale_targets``);
         later calls keep them.
 
+        Each call continues the optimizer of the last (Adam's moments and
+        step count, SGD's velocity), with the optimizer's parameters as
+        they are now: ``set_params(learning_rate_init=...)`` between calls
+        takes effect at the next.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels) or \

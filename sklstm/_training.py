@@ -252,21 +252,25 @@ def _print(settings, msg):
 
 
 def _make_optimizer(settings, theta, previous):
-    """Continue ``previous`` (a copy) if it fits the solver and size, else start anew."""
-    cls = AdamOptimizer if settings.solver == "adam" else SGDOptimizer
+    """Continue ``previous`` (a copy) if it fits the solver and size, else
+    start anew; either way with the estimator's current hyper-parameters
+    (``set_params`` between ``partial_fit`` calls takes effect)."""
+    if settings.solver == "adam":
+        cls, hyperparameters = AdamOptimizer, dict(
+            learning_rate_init=settings.learning_rate_init, beta_1=settings.beta_1,
+            beta_2=settings.beta_2, epsilon=settings.epsilon)
+    else:
+        cls, hyperparameters = SGDOptimizer, dict(
+            learning_rate_init=settings.learning_rate_init, lr_schedule=settings.learning_rate,
+            momentum=settings.momentum, nesterov=settings.nesterovs_momentum,
+            power_t=settings.power_t)
     if previous is not None and previous.__class__ is cls and previous.n_params == theta.size:
         # In the weights' dtype: weights set by hand in the other float dtype
         # may meet the fit's moments.
-        return copy_optimizer(previous, theta.dtype)
-    if cls is AdamOptimizer:
-        return AdamOptimizer(
-            theta.size, settings.learning_rate_init, settings.beta_1, settings.beta_2,
-            settings.epsilon, theta.dtype,
-        )
-    return SGDOptimizer(
-        theta.size, settings.learning_rate_init, settings.learning_rate, settings.momentum,
-        settings.nesterovs_momentum, settings.power_t, theta.dtype,
-    )
+        optimizer = copy_optimizer(previous, theta.dtype)
+        optimizer.retune(**hyperparameters)
+        return optimizer
+    return cls(theta.size, dtype=theta.dtype, **hyperparameters)
 
 
 def _batch_step(theta, optimizer, batch, network, objective, rng, settings):

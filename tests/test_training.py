@@ -1116,3 +1116,26 @@ def test_a_fit_whose_loss_exploded_is_not_also_told_to_train_longer():
         warnings.simplefilter("always")
         LSTMRegressor((3,), max_iter=5, random_state=0).fit(X, y)
     assert [w.category for w in caught] == [IterationLimitWarning]
+
+
+@pytest.mark.parametrize("solver, params", [
+    ("adam", dict(learning_rate_init=1e-300)),
+    ("sgd", dict(learning_rate_init=1e-300, momentum=0.0)),
+])
+def test_partial_fit_takes_the_optimizer_parameters_set_since_the_last_call(solver, params):
+    """partial_fit continued the first call's optimizer with the first
+    call's rate and betas: set_params between calls changed nothing, while
+    get_params reported the new values. A rate of 1e-300 (and no momentum)
+    steps no weight; the optimizer's state still advances."""
+    X, y = sum_of_last_two(n_samples=32)
+    model = LSTMRegressor((4,), solver=solver, batch_size=8, random_state=0)
+    for _ in range(2):
+        model.partial_fit(X, y)
+    before = model.coefs_[0]["W"].copy(), model.out_coef_.copy()
+    model.set_params(**params).partial_fit(X, y)
+    np.testing.assert_array_equal(model.coefs_[0]["W"], before[0])
+    np.testing.assert_array_equal(model.out_coef_, before[1])
+    assert model._optimizer.learning_rate_init == 1e-300
+    # Back at the earlier rate, training moves the weights again.
+    model.set_params(learning_rate_init=1e-3).partial_fit(X, y)
+    assert not np.array_equal(model.out_coef_, before[1])
