@@ -581,7 +581,9 @@ _TRUST_REGION = {
 # that scipy would take and then not train with, or fail on deep inside,
 # breaks its rule. In TNC a negative tolerance, eta, rescale or maxCGit asks
 # for scipy's default; maxCGit=0 is valid (steepest descent); an eta of 1 or
-# more scipy replaces by its default, 0.25.
+# more scipy replaces by its default, 0.25. TNC's accuracy is a relative
+# precision: from 1 on, every change of the loss reads as none, and the run
+# stops after an iteration or two.
 SCIPY_OPTION_RULES = {
     "L-BFGS-B": {
         "maxcor": [_C_COUNT], "ftol": [_TOLERANCE], "gtol": [_TOLERANCE], "maxfun": [_COUNT],
@@ -606,7 +608,7 @@ SCIPY_OPTION_RULES = {
     "TNC": {
         "maxfun": [None, _C_COUNT], "maxCGit": [Interval(numbers.Integral, -1, _INT32_MAX)],
         "eta": [Interval(numbers.Real, None, 1, closed="left")], "stepmx": _FINITE,
-        "accuracy": _FINITE, "minfev": _FINITE,
+        "accuracy": [Interval(numbers.Real, None, 1, closed="left")], "minfev": _FINITE,
         "ftol": _FINITE, "xtol": _FINITE, "gtol": _FINITE, "rescale": _FINITE,
         "scale": [None, FiniteArray()], "offset": [None, FiniteArray()],
         "mesg_num": [None, Interval(numbers.Integral, 0, 5)], "disp": _DISP, "eps": _FD,

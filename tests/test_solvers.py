@@ -418,6 +418,7 @@ def _assert_refused_and_kept(model, X, y, exc, match, **params):
     ("TNC", {"maxCGit": 2**31}, ValueError),
     ("TNC", {"eta": 2.0}, ValueError),  # replaced by scipy's 0.25 without a word
     ("TNC", {"eta": 1.0}, ValueError),  # so is 1 (tnc.c: eta >= 1.0)
+    ("TNC", {"accuracy": 2.0}, ValueError),  # stopped after one iteration, R² 0.3, no warning
     ("SLSQP", {"maxiter": 2**31}, ValueError),  # wrapped negative: stopped at once
     ("L-BFGS-B", {"maxfun": None}, TypeError),  # failed inside scipy after training began
 ])
