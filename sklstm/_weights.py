@@ -92,9 +92,7 @@ def check_sample_weight(
     # The weights' scale matters to a fit: its L2 penalty is alpha / sum(weights).
     if not total <= limits.max:
         raise ValueError(
-            f"{name} sums to more than {limits.dtype} holds. Divide the weights by a "
-            f"common factor, and alpha by the same factor to keep the fit: the L2 "
-            f"penalty is alpha / sum({name})."
+            f"{name} sums to more than {limits.dtype} holds. {_rescaling('Divide', name)}"
         )
     if total < limits.tiny:
         raise ValueError(
@@ -325,4 +323,27 @@ def _weight_values(values, places, name):
             shown, problem = float(values[k]), "NaN or infinity"
         raise ValueError(f"{places[k]} is {shown!r}: {problem}; weights must be "
                          "finite and non-negative.")
+    if values.size and not values.any():
+        # Positive weights of long doubles (or Decimals) below float64's
+        # smallest number read as all zero: say so, not "all weights are zero".
+        k = next((k for k, v in enumerate(given) if _is_positive(v)), None)
+        if k is not None:
+            raise ValueError(
+                f"{name} holds only weights below float64's smallest number, 0 in float64 "
+                f"({places[k]} is {python_scalar(given[k])!r}). {_rescaling('Multiply', name)}"
+            )
     return values
+
+
+def _rescaling(verb, name):
+    """Advice to bring weights into range without changing the fit."""
+    return (f"{verb} the weights by a common factor, and alpha by the same factor to keep "
+            f"the fit: the L2 penalty is alpha / sum({name}).")
+
+
+def _is_positive(value):
+    """Whether ``value`` compares above 0 (False for what does not compare)."""
+    try:
+        return bool(value > 0)
+    except (TypeError, ValueError):
+        return False

@@ -291,6 +291,12 @@ def test_bad_classification_targets(case):
         (np.full(12, 1e308), ValueError, "sample_weight sums to more than float64 holds"),
         (np.full(12, 1e-320), ValueError,
          "sample_weight sums to 1.2e-319, less than the smallest normal float64"),
+        # Read as "all weights are zero", which the weights given are not.
+        (np.full(12, np.longdouble("1e-400")) if np.finfo(np.longdouble).tiny < 1e-400
+         else np.full(12, Decimal("1e-400"), dtype=object), ValueError,
+         r"sample_weight holds only weights below float64's smallest number, 0 in float64 "
+         r"\(sample_weight\[0\] is (np\.longdouble\('1e-400'\)|Decimal\('1E-400'\))\)\. "
+         r"Multiply the weights"),
     ],
 )
 @pytest.mark.parametrize("return_sequences", [False, True])
