@@ -273,16 +273,19 @@ def test_fixed_offset_time_zones_survive_saving_and_unnamed_zones_are_refused():
         RecursiveForecaster(small_lstm(), window=3, calibration=None).fit(y)
 
 
-@pytest.mark.parametrize("zone", ["zoneinfo", "pytz"])
+@pytest.mark.parametrize("zone", ["zoneinfo", "pytz", "pytz fixed offset"])
 def test_a_named_zone_comes_back_as_the_same_kind_of_zone(zone):
     """A zoneinfo zone was rebuilt from its name as a pytz zone (and under
-    pandas 3 a pytz zone as zoneinfo): fitted values, and forecasts after
-    saving, had another index dtype than the data, and joined with it only
-    as UTC or object labels."""
+    pandas 3 a pytz zone as zoneinfo), pytz.FixedOffset(90) as a
+    datetime.timezone: fitted values, and forecasts after saving, had
+    another index dtype than the data, and joined with it only as UTC or
+    object labels."""
     import zoneinfo
 
     if zone == "pytz":
         tz = pytest.importorskip("pytz").timezone("Europe/Paris")  # optional in pandas 3
+    elif zone == "pytz fixed offset":
+        tz = pytest.importorskip("pytz").FixedOffset(90)
     else:
         tz = zoneinfo.ZoneInfo("Europe/Paris")
     index = pd.date_range("2024-03-20", periods=30, freq="D", tz=tz)  # across a DST change

@@ -876,23 +876,30 @@ def _zone_state(tz):
         return {"zoneinfo": tz.key}
     if type(tz).__module__.startswith("pytz") and getattr(tz, "zone", None):
         return {"pytz": tz.zone}
+    offset = tz.utcoffset(None)
+    if type(tz).__module__.startswith("pytz") and offset is not None:
+        # pytz.FixedOffset(90): its own type back, or the index's dtype changes.
+        return {"pytz_fixed_offset_minutes": int(offset.total_seconds() // 60)}
     name = str(tz)
     try:
         pd.DatetimeIndex([], tz=name)
         return name
     except (KeyError, ValueError, TypeError):  # pytz's and zoneinfo's "unknown zone"
         pass
-    offset = tz.utcoffset(None)
     return None if offset is None else {"utc_offset_seconds": offset.total_seconds()}
 
 
-def _pytz_zone(name):
-    """The pytz zone ``name``; its name (pandas' default kind) without pytz."""
+def _pytz_zone(state):
+    """The pytz zone of ``state`` (``{"pytz": name}`` or a fixed offset in
+    minutes); without pytz, the name or offset (pandas' default kind)."""
+    minutes = state.get("pytz_fixed_offset_minutes")
     try:
         import pytz
     except ImportError:  # saved where pytz was installed, loaded where it is not
-        return name
-    return pytz.timezone(name)
+        if minutes is None:
+            return state["pytz"]
+        return datetime.timezone(datetime.timedelta(minutes=minutes))
+    return pytz.timezone(state["pytz"]) if minutes is None else pytz.FixedOffset(minutes)
 
 
 def check_time_zone(index):
@@ -969,8 +976,8 @@ def index_from_state(state, freq):
     tz = state["tz"]
     if isinstance(tz, dict) and "zoneinfo" in tz:
         tz = zoneinfo.ZoneInfo(tz["zoneinfo"])
-    elif isinstance(tz, dict) and "pytz" in tz:
-        tz = _pytz_zone(tz["pytz"])
+    elif isinstance(tz, dict) and ("pytz" in tz or "pytz_fixed_offset_minutes" in tz):
+        tz = _pytz_zone(tz)
     elif isinstance(tz, dict):
         tz = datetime.timezone(datetime.timedelta(seconds=tz["utc_offset_seconds"]))
     if tz is not None:
