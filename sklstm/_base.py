@@ -1190,7 +1190,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _flat_logits(self, n_logits):
         """Which of the head's ``n_logits`` logits, settled by
         :meth:`_constant_logits`, sit where their loss is flat: an array of
-        bools, of shape (n_logits,). None by default."""
+        bools, of shape (n_logits,); all False by default."""
         return np.zeros(n_logits, dtype=bool)
 
     def _weight_attributes(self, network, theta):
