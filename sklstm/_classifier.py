@@ -87,6 +87,17 @@ def _check_label_type(labels, name="y", *, padded=False):
             )
         kind = TypeError if isinstance(exc, TypeError) else ValueError
         raise kind(f"{exc}{advice}") from None
+    if np.asarray(labels).dtype == object:
+        # NumPy's strings drop trailing NULs: 'a\x00' would be read as 'a', a
+        # class of its own in the object array but not in the arrays made of it.
+        nul = next((v for v in np.ravel(labels) if isinstance(v, str) and v.endswith("\x00")),
+                   None)
+        if nul is not None:
+            raise ValueError(
+                f"{name} holds the label {nul!r}, which ends with NUL characters: NumPy's "
+                f"strings drop them, and would read it as {nul.rstrip(chr(0))!r}. Strip them "
+                f"first, for example {name}.str.rstrip('\\x00') for a pandas Series."
+            )
 
 
 def _label_kind(labels):
