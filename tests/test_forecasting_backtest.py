@@ -15,7 +15,9 @@ import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.metrics import mean_absolute_error
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
+from sklearn.model_selection import (
+    GridSearchCV, TimeSeriesSplit, cross_validate, learning_curve,
+)
 
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
 from sklstm.exceptions import TooFewCalibrationErrors
@@ -365,14 +367,26 @@ def test_a_splitter_gap_is_named_where_grid_search_quotes_the_error(cls, make):
     df = noisy()[["y"]]
     search = GridSearchCV(make(cls, window=5, target="y"), {"window": [4, 5]},
                           cv=TimeSeriesSplit(n_splits=2, test_size=5, gap=2))
-    with pytest.warns(UserWarning, match=r"(?s)data starts at .* A splitter's gap "
-                      r"\(TimeSeriesSplit\(gap=...\)\) leaves rows out"):
+    with pytest.warns(UserWarning, match=r"(?s)data starts at .* Rows are left out between "
+                      r"the fit data and the scored rows: a splitter's gap "
+                      r"\(TimeSeriesSplit\(gap=...\)\) leaves them out"):
         search.fit(df)
     assert np.isnan(search.cv_results_["mean_test_score"]).all()
-    # a row missing at the start, not a later start: no such hint
+    # learning_curve fits on the first part of each fold: no gap, yet rows left out.
+    # The message blamed a gap the splitter did not have.
+    with pytest.raises(ValueError, match=r"so does learning_curve, which fits on the first "
+                       r"part of each training fold: forecasters have no learning curve\.$"):
+        learning_curve(make(cls, window=5, target="y"), df, None, train_sizes=[0.6, 1.0],
+                       cv=TimeSeriesSplit(n_splits=2, test_size=5), error_score="raise")
+    # Train scores score rows of the fit data, which had no hint.
     forecaster = make(cls, window=5, target="y").fit(df.iloc[:70])
-    with pytest.raises(ValueError, match=r"data starts at 2021-03-11 00:00:00\.$"):
+    with pytest.raises(ValueError, match=r"data starts at 2021-03-11 00:00:00\. data holds "
+                       r"rows the forecaster was fitted on: train scores"):
         forecaster.score(df.iloc[69:])
+    with pytest.raises(ValueError, match=r"\(cross_validate\(return_train_score=True\), "
+                       r"validation_curve\) score the fit data"):
+        cross_validate(make(cls, window=5, target="y"), df, return_train_score=True,
+                       cv=TimeSeriesSplit(n_splits=2, test_size=5), error_score="raise")
 
 
 @pytest.mark.parametrize("cls", FORECASTERS)

@@ -1414,10 +1414,18 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         if len(frame) == 0 or frame.index[0] != expected:
             # GridSearchCV turns the error into NaN scores and a warning
             # quoting this message: say what usually causes it.
-            later = (" A splitter's gap (TimeSeriesSplit(gap=...)) leaves rows out between "
-                     "the fit data and the scored rows: use gap=0, and the forecaster's own "
-                     "gap parameter to forecast further ahead."
-                     if len(frame) and frame.index[0] > expected else "")
+            if not len(frame):
+                later = ""
+            elif frame.index[0] > expected:
+                later = (" Rows are left out between the fit data and the scored rows: a "
+                         "splitter's gap (TimeSeriesSplit(gap=...)) leaves them out (use "
+                         "gap=0, and the forecaster's own gap parameter to forecast further "
+                         "ahead), and so does learning_curve, which fits on the first part "
+                         "of each training fold: forecasters have no learning curve.")
+            else:
+                later = (" data holds rows the forecaster was fitted on: train scores "
+                         "(cross_validate(return_train_score=True), validation_curve) score "
+                         "the fit data, which a forecaster does not forecast; leave them off.")
             named = self._user_labels(pd.Index([expected, *frame.index[:1]]))
             first = named[1] if len(frame) else "no row"
             raise ValueError(
