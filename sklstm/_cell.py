@@ -221,8 +221,10 @@ class _Layer:
         if isinstance(layer, _Layer):
             if layer.gate_variant != gate_variant:
                 raise ValueError(
-                    f"Kernel layers of gate_variant={layer.gate_variant!r} cannot run as "
-                    f"gate_variant={gate_variant!r}."
+                    f"layers[{depth}] is a kernel layer of gate_variant="
+                    f"{layer.gate_variant!r}, which cannot run as gate_variant={gate_variant!r}: "
+                    f"make the kernels anew with kernel_layers(layers, dtype, "
+                    f"gate_variant={gate_variant!r})."
                 )
             arrays = layer.params  # checked when that layer was made
         elif trusted:

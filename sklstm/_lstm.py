@@ -229,7 +229,11 @@ def _check_stack(kernels, n_features, n_dir):
     n_in = n_features
     for depth, lay in enumerate(kernels):
         if lay.n_in != n_in:
-            raise ValueError(f"layers[{depth}] expects {lay.n_in} inputs, got {n_in}.")
+            # The backward direction reads what its forward twin reads.
+            twin = (f" (with bidirectional=True, layers[{depth}] is the backward direction "
+                    f"of layers[{depth - 1}] and reads its inputs: give two layer dicts per "
+                    "layer, forward first)" if depth % n_dir else "")
+            raise ValueError(f"layers[{depth}] expects {lay.n_in} inputs, got {n_in}{twin}.")
         if depth % n_dir == n_dir - 1:
             if lay.H != kernels[depth - n_dir + 1].H:
                 raise ValueError(

@@ -1007,8 +1007,29 @@ def test_largest_safe_input_checks_the_stack_as_lstm_forward_does():
         largest_safe_input(two_layers, np.float32, bidirectional="no")
     with pytest.raises(ValueError, match="needs an even number of layer dicts, got 1"):
         largest_safe_input(init_lstm_layers(2, (3,), rng), np.float32, bidirectional=True)
-    with pytest.raises(ValueError, match=r"layers\[1\] expects 3 inputs, got 2"):
+    # A plain stack read as one bidirectional layer: its second dict is the
+    # backward twin of the first (the message named no reason).
+    with pytest.raises(ValueError, match=r"layers\[1\] expects 3 inputs, got 2 \(with "
+                       r"bidirectional=True, layers\[1\] is the backward direction of "
+                       r"layers\[0\] and reads its inputs: give two layer dicts per layer"):
         largest_safe_input(two_layers, np.float32, bidirectional=True)
+    with pytest.raises(ValueError, match=r"layers\[1\] expects 3 inputs, got 2 \(with "):
+        lstm_forward(rng.normal(size=(2, 4, 2)), two_layers, bidirectional=True)
+
+
+def test_kernels_made_for_another_variant_are_named_with_the_remedy():
+    rng = np.random.RandomState(0)
+    layers = init_lstm_layers(2, (3,), rng)
+    kernels = kernel_layers(layers, np.float64)
+    X = rng.normal(size=(2, 4, 2))
+    with pytest.raises(ValueError, match=r"layers\[0\] is a kernel layer of gate_variant=None, "
+                       r"which cannot run as gate_variant='NIAF': make the kernels anew with "
+                       r"kernel_layers\(layers, dtype, gate_variant='NIAF'\)"):
+        lstm_forward(X, kernels, gate_variant="NIAF")
+    # The remedy, followed, runs (NIAF reads the same arrays).
+    out, _ = lstm_forward(X, kernel_layers(layers, np.float64, gate_variant="NIAF"),
+                          gate_variant="NIAF")
+    np.testing.assert_array_equal(out, lstm_forward(X, layers, gate_variant="NIAF")[0])
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
