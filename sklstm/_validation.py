@@ -1204,10 +1204,11 @@ def _lag_number(column):
         lags += int(parts.pop(0)[4:])
     if len(parts) < len(text.split("__")):
         return lags, "__".join(parts)
-    # sktime's global reducers: ``y_lag_1``, the variable's name first.
+    # sktime's global reducers: ``y_lag_1``, the variable's name first; a
+    # ColumnTransformer's ``scale__lag_1`` names the transformer ``scale``.
     variable, _, lag = text.rpartition("_lag_")
     if variable and _is_lag_number(lag):
-        return int(lag), variable
+        return int(lag), variable.removesuffix("_") or variable
     by_hand = _HAND_NAMED_LAG.fullmatch(text)
     if by_hand:
         before, lag, after = by_hand.groups()

@@ -666,6 +666,11 @@ READ_AS_SKFORECAST_MULTIVARIATE = dict(n_channels=2, column_order="channel_major
      r"the variables have different lags \(a: 1, 3; b: 1, 2\)"),
     (["lag_0__y1", "lag_1__y2", "lag_0__y2"], {},
      r"the variables have different lags \(y1: 0; y2: 1, 0\)"),
+    # A ColumnTransformer's output (set_output(transform="pandas")): its
+    # transformers were named s_ and remainder_.
+    (["s__lag_4", "s__lag_5", "remainder__lag_1", "remainder__lag_2", "remainder__lag_3"],
+     {"newest_first": True}, r"the variables have different lags \(s: 4, 5; remainder: 1, 2, "
+                             r"3\)"),
     (["lag_1", "lag_3", "lag_2"], {"newest_first": True},
      r"lags run in neither direction \(unnamed: 1, 3, 2\)"),
     (["x", "a_lag_1", "a_lag_2", "b_lag_2", "b_lag_1"], {},
