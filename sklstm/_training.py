@@ -594,10 +594,10 @@ def fit_stochastic(
     best_theta, best_epoch, last_epoch, diverged = None, None, None, False
     divergence = None  # its report, warned of with the end's (_warn_of_the_end)
     advice = _DIVERGENCE_ADVICE + _penalty_advice(objective, train)
-    # A fresh fit (not partial_fit's single epoch, nor a warm start, which
-    # may deliberately trade data loss for a larger alpha) is also checked
+    # A fresh fit, and partial_fit's first call (not a warm start, which may
+    # deliberately trade data loss for a larger alpha), is also checked
     # against its random starting weights, at the cost of two forward passes.
-    start_loss = None if incremental or record.loss_curve else (
+    start_loss = None if record.loss_curve else (
         _logits_and_loss(theta, train, network, objective)[1])
     # A continued call's loss at the weights it starts from, its reference:
     # that of its first mini-batch (with the penalty, at the mini-batch's
@@ -674,7 +674,10 @@ def fit_stochastic(
     # weights are those that then overflowed (a step size of 1e300).
     # A continued call (partial_fit, a warm start) measures its final loss
     # only where its weights may overflow on its data.
-    if end_loss is None and (start_loss is not None or _may_overflow(final, train)):
+    # partial_fit's epoch of one mini-batch took its loss before its only
+    # step, so that no epoch loss shows what the step did: measured here.
+    one_step = incremental and train.seqs.n_samples <= batch_size_of(settings)
+    if end_loss is None and (start_loss is not None or one_step or _may_overflow(final, train)):
         end_loss = _final_loss(final, train, network, objective, advice)
     exploded = not diverged and _refuse_if_loss_exploded(
         record.loss_curve, first_epoch, continued_loss, advice,

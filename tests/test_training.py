@@ -1139,3 +1139,24 @@ def test_partial_fit_takes_the_optimizer_parameters_set_since_the_last_call(solv
     # Back at the earlier rate, training moves the weights again.
     model.set_params(learning_rate_init=1e-3).partial_fit(X, y)
     assert not np.array_equal(model.out_coef_, before[1])
+
+
+def test_partial_fit_that_blows_the_model_up_warns_with_one_step_or_at_its_first_call():
+    """Silent before: an epoch of one mini-batch takes its loss before its
+    only step, so no epoch loss showed what the step did (ten calls took
+    the loss from 1 to 6e17, R² -1.5e20, without a word); and the first call
+    was never compared with its random starting weights."""
+    X, y = sum_of_last_two(n_samples=30)
+    first = LSTMRegressor((4,), solver="sgd", learning_rate_init=1e6, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Training ended worse than it started"):
+        first.partial_fit(X, y)
+    assert first.score(X, y) < -1e6
+    model = LSTMRegressor((4,), solver="sgd", learning_rate_init=1e-2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        for _ in range(3):  # a sane rate: quiet
+            model.partial_fit(X, y)
+        model.set_params(learning_rate_init=50.0)
+        with pytest.raises(ConvergenceWarning, match="Training ended worse than it started"):
+            for _ in range(10):
+                model.partial_fit(X, y)
