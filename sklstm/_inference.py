@@ -13,6 +13,9 @@ float64, 1e-7 in float32): a sequence predicted alone, in another batch or
 under another ``working_memory`` can differ from itself that much.
 """
 
+import math
+import numbers
+
 import numpy as np
 from sklearn import get_config
 
@@ -94,7 +97,19 @@ def chunk_n_samples(row_bytes, n_samples, working_memory=None):
     """
     if working_memory is None:
         working_memory = get_config()["working_memory"]
-    n = int(working_memory * 2**20 // max(row_bytes, 1))
+    # scikit-learn's set_config takes any value; it is read here first.
+    if isinstance(working_memory, bool) or not isinstance(working_memory, numbers.Real):
+        raise TypeError(
+            "scikit-learn's working_memory setting must be a number of MiB, got "
+            f"{working_memory!r}; set it with sklearn.set_config(working_memory=...)."
+        )
+    if math.isnan(working_memory):
+        raise ValueError("scikit-learn's working_memory setting is NaN; it must be a number "
+                         "of MiB (sklearn.set_config(working_memory=...)).")
+    if math.isinf(working_memory):  # no budget, or none at all
+        n = n_samples if working_memory > 0 else 0
+    else:
+        n = int(working_memory * 2**20 // max(row_bytes, 1))
     return max(min(_MIN_CHUNK, n_samples), min(n, n_samples))
 
 

@@ -521,3 +521,31 @@ def test_encoder_decoder_predicts_within_working_memory(pass_states, peak_bytes)
     _assert_rounding(z, expected)
     with config_context(working_memory=2):
         _assert_rounding(model.predict(X_large)[:40], model.predict(X_large[:40]))
+
+
+@pytest.mark.parametrize("working_memory, exc, match", [
+    (float("nan"), ValueError, r"scikit-learn's working_memory setting is NaN"),
+    ("8", TypeError, r"working_memory setting must be a number of MiB, got '8'"),
+    (True, TypeError, r"working_memory setting must be a number of MiB, got True"),
+])
+def test_a_working_memory_setting_that_is_no_number_is_named(working_memory, exc, match):
+    # set_config takes any value: NaN and inf failed with "cannot convert
+    # float NaN to integer", text with an unsupported operand for //.
+    X = np.random.RandomState(0).normal(size=(20, 5, 1))
+    model = LSTMRegressor((2,), max_iter=1).fit(X, X[:, 0, 0])
+    with config_context(working_memory=working_memory):
+        with pytest.raises(exc, match=match):
+            model.predict(X)
+        with pytest.raises(exc, match=match):
+            LSTMRegressor((2,), solver="lbfgs", max_iter=1).fit(X, X[:, 0, 0])
+
+
+def test_an_unbounded_working_memory_is_one_chunk():
+    assert chunk_n_samples(10**6, 50, float("inf")) == 50
+    assert chunk_n_samples(10**6, 50, -float("inf")) == 2  # no budget: two at a time
+    X = np.random.RandomState(0).normal(size=(20, 5, 1))
+    model = LSTMRegressor((2,), max_iter=1).fit(X, X[:, 0, 0])
+    with config_context(working_memory=float("inf")):
+        unbounded = model.predict(X)
+    with config_context(working_memory=1e9):  # room for all 20 sequences
+        assert_array_equal(model.predict(X), unbounded)
