@@ -1,11 +1,13 @@
-"""Argument types of the benchmarks' command lines.
+"""Argument types of the benchmarks' command lines, and their one message
+for a missing optional package.
 
-Each refuses a value the benchmark cannot run with through argparse, which
-names the option and exits, rather than failing deep inside the run or
-printing NaN.
+Each type refuses a value the benchmark cannot run with through argparse,
+which names the option and exits, rather than failing deep inside the run
+or printing NaN.
 """
 
 import argparse
+import importlib
 import json
 
 
@@ -52,6 +54,37 @@ def json_object(text):
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(f"must be a JSON object of parameters, got {text}")
     return value
+
+
+def estimator_params(*factories):
+    """A type: a JSON object of parameters that every estimator made by
+    ``factories`` takes, set on it and checked by its own rules and those
+    of the sklstm estimators it holds (``regressor__alpha``), so that a
+    misspelt or invalid one is refused here, not after a run's first fits."""
+
+    def parse(text):
+        params = json_object(text)
+        for make in factories:
+            estimator = make()
+            try:
+                estimator.set_params(**params)
+                for part in [estimator, *estimator.get_params(deep=True).values()]:
+                    if hasattr(part, "_check_params") and not isinstance(part, type):
+                        part._check_params()
+            except (TypeError, ValueError) as exc:
+                raise argparse.ArgumentTypeError(
+                    f"{exc} (for {type(estimator).__name__})") from None
+        return params
+
+    return parse
+
+
+def optional_module(name, package, needed_for):
+    """Import ``name``, or exit saying which package ``needed_for`` needs."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise SystemExit(f"{needed_for} needs {package} ({exc}): pip install {package}") from None
 
 
 def _parsed(kind, text, what):

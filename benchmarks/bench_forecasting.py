@@ -195,7 +195,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cli import json_object, level, random_seed  # noqa: E402
+from _cli import estimator_params, level, optional_module, random_seed  # noqa: E402
 from sklstm.datasets import load_co2, load_sunspots  # noqa: E402
 from sklstm.exceptions import TooFewCalibrationErrors  # noqa: E402
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest  # noqa: E402
@@ -228,8 +228,10 @@ def _timestamped(series):
 
 def load_series(name):
     """One series of ``SERIES``, a float Series named ``y``."""
-    import sktime.datasets as sk
-
+    if name in ("co2", "sunspots"):  # bundled with sklstm
+        values = (load_co2() if name == "co2" else load_sunspots())[name]
+        return _timestamped(values).rename("y")
+    sk = optional_module("sktime.datasets", "sktime", f"The series {name!r}")
     if name.startswith("uschange"):
         consumption, others = sk.load_uschange()
         column = name.split()[1]
@@ -237,10 +239,6 @@ def load_series(name):
     elif name == "seatbelts":
         path = Path(sk.__file__).parent / "data" / "seatbelts" / "seatbelts.csv"
         values = pd.read_csv(path, index_col=0, parse_dates=True)["KSI"].asfreq("MS")
-    elif name == "co2":
-        values = load_co2()["co2"]
-    elif name == "sunspots":
-        values = load_sunspots()["sunspots"]
     else:
         loader = {"airline": sk.load_airline, "lynx": sk.load_lynx,
                   "shampoo": sk.load_shampoo_sales, "PBS": sk.load_PBS_dataset}[name]
@@ -417,7 +415,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--series", nargs="+", default=list(SERIES), choices=list(SERIES),
                         metavar="NAME")
-    parser.add_argument("--params", type=json_object, default={},
+    parser.add_argument("--params", default={},
+                        type=estimator_params(lambda: RecursiveForecaster(window=2),
+                                              lambda: DirectForecaster(window=2, horizon=1)),
                         help="JSON object of forecaster parameters, e.g. "
                              "'{\"regressor__alpha\": 1.0}'")
     parser.add_argument("--seeds", type=random_seed, nargs="+", default=[0])
@@ -430,6 +430,11 @@ def main(argv=None):
                         help="score the LSTMs' predict_quantiles, symmetric and signed, by "
                              "the pinball loss instead")
     args = parser.parse_args(argv)
+    if args.quantiles and args.coverage is not None:
+        parser.error("--quantiles scores quantiles by the pinball loss: --coverage is of the "
+                     "intervals of the other table")
+    if "random_state" in args.params:
+        parser.error("--params: the forecasters' random_state is each of --seeds")
     if args.quantiles:
         print_quantile_table(args)
         return

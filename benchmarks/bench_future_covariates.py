@@ -358,7 +358,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cli import json_object, random_seed  # noqa: E402
+from _cli import estimator_params, random_seed  # noqa: E402
 from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor  # noqa: E402
 from sklstm.forecasting import DirectForecaster, RecursiveForecaster  # noqa: E402
 from sklstm.forecasting._direct import _DEFAULT_ENCODER_DECODER_PARAMS  # noqa: E402
@@ -706,13 +706,14 @@ def learning_curve(data_seed, train_days=(900, 1800, 3600)):
         print(f"{n_train:13d} {np.mean(maes):16.2f} {ridge:7.2f} {oracle:7.2f}", flush=True)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true",
                         help="score the candidate settings on the training days")
     parser.add_argument("--decoder-state", choices=("encoder", "zeros"), default="encoder",
                         help="decoder_state of the encoder-decoder (default: its default)")
-    parser.add_argument("--encoder-decoder-params", type=json_object, default={},
+    parser.add_argument("--encoder-decoder-params", default={},
+                        type=estimator_params(LSTMEncoderDecoderRegressor),
                         help="parameters of the encoder-decoder over its default, a JSON "
                         'object: \'{"solver": "lbfgs", "max_iter": 100, '
                         '"recurrent_dropout": 0}\' is the former default')
@@ -738,7 +739,7 @@ def main():
     parser.add_argument("--learning-curve", action="store_true",
                         help="the encoder-decoder and ridge on 900, 1800 and 3600 "
                         "training days (log targets, centered)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.price != "raw" and (args.tune or args.learning_curve):
         parser.error("--price goes with the test comparison and --tune-regularisation only")
     # One mode a run, and each mode's options refused in the others, where

@@ -644,7 +644,7 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cli import json_object, positive_int, random_seed  # noqa: E402
+from _cli import estimator_params, optional_module, positive_int, random_seed  # noqa: E402
 from sklstm import LSTMClassifier, LSTMRegressor, _patching
 from sklstm._base import BaseLSTM
 
@@ -748,9 +748,8 @@ def pad_last(series, length):
 
 def _load_ucr(name, split):
     """One split of a UCR/UEA set: list of (T_i, C) arrays, y."""
-    from sktime.datasets import load_UCR_UEA_dataset
-
-    X, y = load_UCR_UEA_dataset(name, split=split, return_type="nested_univ")
+    datasets = optional_module("sktime.datasets", "sktime", f"The UCR/UEA set {name!r}")
+    X, y = datasets.load_UCR_UEA_dataset(name, split=split, return_type="nested_univ")
     series = [np.column_stack([np.asarray(cell, dtype=float) for cell in row])
               for row in X.itertuples(index=False)]
     if name in REGRESSION:
@@ -1019,7 +1018,8 @@ def main(argv=None):
                         help=f"run the held-out sets {', '.join(HELD_OUT)} instead")
     parser.add_argument("--generated", action="store_true",
                         help=f"run the generated sets {', '.join(GENERATED)} instead")
-    parser.add_argument("--lstm-params", type=json_object, default={},
+    parser.add_argument("--lstm-params", type=estimator_params(LSTMClassifier, LSTMRegressor),
+                        default={},
                         help='JSON object of LSTM parameters, e.g. \'{"solver": "lbfgs"}\'')
     parser.add_argument("--scale-y", action="store_true",
                         help="fit LSTMRegressor on standardised targets "
@@ -1048,6 +1048,22 @@ def main(argv=None):
                      "patch length: give one")
     if args.held_out + args.generated + (args.sets is not SETS) > 1:
         parser.error("--sets, --held-out and --generated each name the sets: give one")
+    # The other modes read only --seed (and --noisy --lstm-params): say so,
+    # rather than print a table of other settings than those asked for.
+    modes = [flag for flag, on in (("--tables", args.tables), ("--event-order",
+                                   args.event_order), ("--noisy", args.noisy)) if on]
+    if len(modes) > 1:
+        parser.error(f"{' and '.join(modes)} are modes of their own: give one")
+    given = [flag for flag, on in (
+        ("--sets", args.sets is not SETS), ("--held-out", args.held_out),
+        ("--generated", args.generated), ("--scale-y", args.scale_y), ("--cv", args.cv),
+        ("--auto-patch-steps", args.auto_patch_steps is not None),
+        ("--auto-patch-width", args.auto_patch_width is not None),
+        ("--lstm-params", bool(args.lstm_params) and not args.noisy)) if on]
+    if modes and given:
+        parser.error(f"{modes[0]} reads only --seed"
+                     + (" and --lstm-params" if args.noisy else "")
+                     + f", not {', '.join(given)}")
     if args.tables:
         run_feature_tables(args.seed)
         return

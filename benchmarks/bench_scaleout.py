@@ -81,6 +81,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.cv < 2:
         parser.error(f"--cv must be at least 2 (folds of GridSearchCV), got {args.cv}")
+    if args.n_samples < args.cv:
+        parser.error(f"--n-samples ({args.n_samples}) must be at least --cv ({args.cv}): a "
+                     "fold needs a sample")
     args.n_jobs = [effective_n_jobs(n) for n in args.n_jobs]  # -1: every core, counted
 
     X, y = make_data(args.n_samples, args.timesteps)

@@ -193,11 +193,22 @@ def plot(history, truth, forecasts, fan, output):
     print(f"Saved the plot to {os.path.abspath(output)}")
 
 
+def png_path(text):
+    """``--output``: a .png file in a folder that exists, checked before
+    the fits rather than when the plot is saved."""
+    if not text.lower().endswith(".png"):
+        raise argparse.ArgumentTypeError(f"must name a .png file, got {text!r}")
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"its folder {folder} does not exist")
+    return text
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--output",
-        default="forecast_dataframe.png",
+        default="forecast_dataframe.png", type=png_path,
         help="where to save the PNG plot (default: ./forecast_dataframe.png)",
     )
     main(parser.parse_args().output)
