@@ -127,6 +127,8 @@ Implementation notes
   equally fast within the measurement noise (±5%), on S, M and L shapes.
 """
 
+import numbers
+
 import numpy as np
 
 from ._blas import _blas_threads_for, releases_thread_limit
@@ -188,6 +190,14 @@ def _check_lengths(lengths, n_samples, n_steps):
         raise TypeError(f"lengths must be an integer array of shape ({n_samples},), got "
                         f"{lengths!r}, which holds a bool.")
     lengths = as_rectangular(lengths, "lengths")
+    if lengths.dtype == object and lengths.size and all(
+            isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
+            for n in lengths.ravel()):
+        # Python ints in an object array (pandas' object columns, ints beyond
+        # int64): read as the ints they are, their range checked below.
+        if any(not 1 <= n <= n_steps for n in lengths.ravel()):
+            raise ValueError(f"lengths must lie in [1, {n_steps}].")
+        lengths = lengths.astype(np.int64)
     # A float dtype is the wrong kind of value (TypeError), a wrong shape the
     # wrong value (ValueError), as for every other core argument. (NumPy
     # counts timedelta64 as an integer type; its kind is "m".)

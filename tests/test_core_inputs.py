@@ -106,6 +106,8 @@ def test_something_else_than_a_cache_is_refused(cache, error, match):
     ([[4, 2]], ValueError, r"lengths must be an integer array of shape \(2,\), got shape \(1, 2\)"),
     ([4], ValueError, r"got shape \(1,\)"),
     ([0, 2], ValueError, r"lengths must lie in \[1, 5\]"),
+    # Ints beyond int64 were called a dtype problem ("got dtype object").
+    ([2**70, 2], ValueError, r"lengths must lie in \[1, 5\]"),
     # NumPy counts timedelta64 as an integer type; ragged lengths failed inside it.
     (np.array([4, 2], dtype="m8[s]"), TypeError, r"got dtype timedelta64\[s\]"),
     ([[4, 2], [3]], ValueError, r"lengths must be a rectangular array"),
@@ -118,6 +120,14 @@ def test_bad_lengths_are_refused_by_kind_then_by_value(lengths, error, message):
     for run in (lstm_forward, lstm_predict):
         with pytest.raises(error, match=message):
             run(X, layers, lengths=lengths)
+
+
+def test_lengths_of_python_ints_in_an_object_array_are_read_as_ints():
+    # A pandas object column of lengths was refused as "got dtype object".
+    layers, X = _problem(n_samples=2)
+    for run in (lstm_forward, lstm_predict):
+        as_objects = run(X, layers, lengths=np.array([4, 2], dtype=object))[0]
+        np.testing.assert_array_equal(as_objects, run(X, layers, lengths=np.array([4, 2]))[0])
 
 
 def test_sparse_x_and_nullable_pandas_states_are_refused_with_their_remedy():
