@@ -288,9 +288,9 @@ class DirectForecaster(BaseForecaster):
             and refused without them.
         history : DataFrame or Series, default=None
             A newer history to forecast from, with the columns, frequency
-            and time zone seen in ``fit``, on consecutive labels; only its
-            last rows are used. None means the end of the data passed to
-            ``fit``.
+            and time zone seen in ``fit``, on consecutive labels of the
+            fitted grid (at the fitted labels' time of day); only its last
+            rows are used. None means the end of the data passed to ``fit``.
 
         Returns
         -------
