@@ -143,14 +143,19 @@ class SGDOptimizer:
         else:
             theta += self.velocity
 
-    def retune(self, *, learning_rate_init, lr_schedule, momentum, nesterov, power_t):
-        """Take new hyper-parameters and keep the velocity. A new initial rate
-        or schedule restarts the current rate from the initial one (an
-        ``adaptive`` schedule's divisions are dropped)."""
-        if (learning_rate_init, lr_schedule) != (self.learning_rate_init, self.lr_schedule):
-            self.learning_rate = float(learning_rate_init)
+    def retune(self, *, learning_rate_init, lr_schedule, momentum, nesterov, power_t,
+               time_step):
+        """Take new hyper-parameters and keep the velocity; ``time_step``:
+        the samples seen so far. A new initial rate or schedule restarts the
+        current rate from the initial one (an ``adaptive`` schedule's
+        divisions are dropped); ``invscaling`` decays it to ``time_step``."""
+        before = (self.learning_rate_init, self.lr_schedule, self.power_t)
         self.learning_rate_init, self.lr_schedule = learning_rate_init, lr_schedule
         self.momentum, self.nesterov, self.power_t = momentum, nesterov, power_t
+        if (learning_rate_init, lr_schedule) != before[:2]:
+            self.learning_rate = float(learning_rate_init)
+        if lr_schedule == "invscaling" and (learning_rate_init, lr_schedule, power_t) != before:
+            self.iteration_ends(time_step)
 
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step``: samples seen."""
@@ -223,8 +228,9 @@ class AdamOptimizer:
         """The per-weight state, name -> array of shape (n_params,)."""
         return {"first_moment": self.first_moment, "second_moment": self.second_moment}
 
-    def retune(self, *, learning_rate_init, beta_1, beta_2, epsilon):
-        """Take new hyper-parameters; keep the moments and the step count."""
+    def retune(self, *, learning_rate_init, beta_1, beta_2, epsilon, time_step):
+        """Take new hyper-parameters; keep the moments and the step count
+        (its own: ``time_step``, the samples seen, is SGD's)."""
         self.learning_rate_init, self.epsilon = learning_rate_init, epsilon
         self.beta_1, self.beta_2 = beta_1, beta_2
 

@@ -251,10 +251,11 @@ def _print(settings, msg):
         print(msg, flush=True)
 
 
-def _make_optimizer(settings, theta, previous):
+def _make_optimizer(settings, theta, previous, time_step):
     """Continue ``previous`` (a copy) if it fits the solver and size, else
     start anew; either way with the estimator's current hyper-parameters
-    (``set_params`` between ``partial_fit`` calls takes effect)."""
+    (``set_params`` between ``partial_fit`` calls takes effect, at the
+    samples seen so far, ``time_step``, for a decaying rate)."""
     if settings.solver == "adam":
         cls, hyperparameters = AdamOptimizer, dict(
             learning_rate_init=settings.learning_rate_init, beta_1=settings.beta_1,
@@ -268,7 +269,7 @@ def _make_optimizer(settings, theta, previous):
         # In the weights' dtype: weights set by hand in the other float dtype
         # may meet the fit's moments.
         optimizer = copy_optimizer(previous, theta.dtype)
-        optimizer.retune(**hyperparameters)
+        optimizer.retune(**hyperparameters, time_step=time_step)
         return optimizer
     return cls(theta.size, dtype=theta.dtype, **hyperparameters)
 
@@ -575,7 +576,8 @@ def fit_stochastic(
         The final weights, or those of the best validation loss.
     """
     theta = theta.copy()
-    optimizer = _make_optimizer(settings, theta, record.optimizer if incremental else None)
+    optimizer = _make_optimizer(settings, theta, record.optimizer if incremental else None,
+                                record.t)
     early_stopping = validation is not None and stop_on_validation
     # partial_fit continues the count against the stream's best loss; a warm
     # start judges its own epochs, as its objective may differ (another

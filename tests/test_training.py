@@ -1160,3 +1160,21 @@ def test_partial_fit_that_blows_the_model_up_warns_with_one_step_or_at_its_first
         with pytest.raises(ConvergenceWarning, match="Training ended worse than it started"):
             for _ in range(10):
                 model.partial_fit(X, y)
+
+
+def test_a_new_initial_rate_under_invscaling_decays_to_the_samples_seen():
+    """retune set the current rate to the new initial one: halving an
+    invscaling stream's learning_rate_init after 1600 samples made its next
+    step 20 times larger, not half as large. With no momentum a step is
+    -rate * gradient, the same gradient in both models here."""
+    X, y = sum_of_last_two(n_samples=32)
+    steps = []
+    for rate in (0.1, 0.05):
+        model = LSTMRegressor((4,), solver="sgd", learning_rate="invscaling",
+                              learning_rate_init=0.1, momentum=0.0, nesterovs_momentum=False,
+                              random_state=0)
+        for _ in range(50):
+            model.partial_fit(X, y)
+        model.set_params(learning_rate_init=rate).partial_fit(X, y)
+        steps.append(model._optimizer.velocity)
+    np.testing.assert_allclose(steps[1], 0.5 * steps[0], rtol=1e-9)
