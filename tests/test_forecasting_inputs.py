@@ -283,6 +283,13 @@ class _LastValueAsColumn(_TransposedOutput):
         return X[:, -1, :1]
 
 
+class _Squeezed(_TransposedOutput):
+    """np.squeeze's output: one window's values lose their window axis."""
+
+    def predict(self, X):
+        return np.squeeze(np.repeat(X[:, -1, :1], self.n_outputs_, axis=1))
+
+
 def test_a_regressor_output_of_another_layout_is_refused():
     """Right-sized outputs of another layout were reshaped into the values
     of other windows: fitted values, calibration errors and backtests were
@@ -302,6 +309,11 @@ def test_a_regressor_output_of_another_layout_is_refused():
                                  center_windows=False).fit(series).fitted_values_
     np.testing.assert_allclose(fitted[1].to_numpy(), series.to_numpy()[2:-1])  # origin t: t
     assert_array_equal(fitted.index, series.index[2:-1])
+    # One window's values in any shape (0-d, or (horizon,)) are read.
+    for forecaster in (RecursiveForecaster(_Squeezed(), window=3, calibration=None),
+                       DirectForecaster(_Squeezed(), window=3, horizon=2, calibration=None)):
+        forecast = forecaster.fit(series).predict()
+        np.testing.assert_allclose(forecast.to_numpy(), 39.0)
 
 
 def _daily(n=40, name="y"):

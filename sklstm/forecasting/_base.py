@@ -1349,8 +1349,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 "regressor of numbers."
             ) from None
         # Rows are windows: a right-sized output of another layout, say
-        # (n_values, n), would reshape into values of other windows.
-        if pred.ndim == 0 or pred.shape[0] != len(X) or pred.size != len(X) * n_values:
+        # (n_values, n), would reshape into values of other windows. One
+        # window's values are unambiguous in any shape (np.squeeze's).
+        one_window = len(X) == 1 and pred.size == n_values
+        if not one_window and (pred.ndim == 0 or pred.shape[0] != len(X)
+                               or pred.size != len(X) * n_values):
             expected = f"({len(X)}, {n_values})"
             if n_values == 1:
                 expected = f"({len(X)},) or {expected}"
