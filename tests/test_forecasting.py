@@ -686,6 +686,7 @@ def test_history_off_the_grid_gets_advice_that_mends_it():
     ("D", "2020-03-01 12:00", "12h"),  # local time against UTC, noon against midnight
     ("h", "2020-03-01 00:30", "30min"),
     ("MS", "2020-03-01 12:00", "12h"),  # a calendar step: its time of day
+    ("bh", "2020-03-02 09:30", "30min"),  # business hours: minutes past the hour
 ])
 def test_history_off_the_fitted_grid_by_a_time_of_day_is_refused(freq, first, moved):
     """Labels a step apart but off the fitted grid were accepted, and the
@@ -708,6 +709,25 @@ def test_history_off_the_fitted_grid_by_a_time_of_day_is_refused(freq, first, mo
     # On the grid, before the fit data as after it, the history is read.
     earlier = df.iloc[:10].set_axis(pd.date_range("2019-01-01", periods=10, freq=freq))
     assert model.predict(history=earlier).index[0] == earlier.index[-1] + index.freq
+
+
+@pytest.mark.parametrize("freq, start, off, on", [
+    # is_on_offset holds every day of '2D', every Sunday of '2W', every
+    # month start of '2MS', every business day of '2B': one step of the
+    # base offset off the fitted grid was read.
+    ("2D", "2020-01-01", "2020-06-02", "2020-06-03"),
+    ("2W", "2020-01-05", "2020-06-14", "2020-06-21"),
+    ("2MS", "2020-01-01", "2021-02-01", "2021-03-01"),
+    ("2B", "2020-01-01", "2020-06-02", "2020-06-03"),
+])
+def test_history_a_base_step_off_a_multiple_frequency_is_refused(freq, start, off, on):
+    df = ramp(30).set_index(pd.date_range(start, periods=30, freq=freq))
+    model = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(df)
+    history = df.iloc[:6]
+    with pytest.raises(ValueError, match=rf"is not on the grid of freq '{freq}"):
+        model.predict(history=history.set_axis(pd.date_range(off, periods=6, freq=freq)))
+    on_grid = history.set_axis(pd.date_range(on, periods=6, freq=freq))
+    assert_array_equal(model.predict(history=on_grid).to_numpy(), [5.0, 5.0])
 
 
 def _history_error(model, history):

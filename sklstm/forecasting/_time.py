@@ -728,7 +728,7 @@ def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None, anchor=
             f"{what} does not follow the freq {freq.freqstr!r} fit saw: {where}. "
             + _grid_advice(index, freq)
         )
-    if anchor is not None and not _on_grid(index[0], anchor, freq):
+    if anchor is not None and not _on_grid(index[0], anchor, freq, count_steps=True):
         # Labels a step apart but at another time of day (UTC against local
         # time, noon against midnight) would label the forecasts there too.
         raise ValueError(
@@ -745,9 +745,11 @@ def _shift_advice(label, anchor, freq, what):
     if not _wall_clock_steps(freq):
         shift = -((label - anchor) % pd.Timedelta(freq))
     else:
-        shift = (pd.Timestamp.combine(label.date(), anchor.time())
-                 - pd.Timestamp.combine(label.date(), label.time()))
-        if not _on_grid(label + shift, anchor, freq):
+        # Business hours: to the fitted minutes past the hour, not to the
+        # fitted time of day, which would move later labels out of hours.
+        since = _since_the_hour if isinstance(freq, _INTRADAY_OFFSETS) else _since_midnight
+        shift = since(anchor) - since(label)
+        if not _on_grid(label + shift, anchor, freq, count_steps=True):
             return ""
     sign = "-" if shift < pd.Timedelta(0) else "+"
     return f", e.g. {what}.set_axis({what}.index {sign} pd.Timedelta({str(abs(shift))!r}))"
@@ -805,10 +807,12 @@ def _grid_advice(index, freq):
 _INTRADAY_OFFSETS = (pd.offsets.BusinessHour, pd.offsets.CustomBusinessHour)
 
 
-def _on_grid(label, first, freq):
+def _on_grid(label, first, freq, *, count_steps=False):
     """Whether ``label`` is a whole number of steps of ``freq`` from
     ``first``: for a fixed step, in absolute time; for a calendar step, a
-    date of the offset at ``first``'s time of day (wall clock)."""
+    date of the offset at ``first``'s time of day (wall clock), and with
+    ``count_steps`` a multiple of its ``n`` steps apart (which counts them:
+    for one label, not each of an index)."""
     if not _wall_clock_steps(freq):
         return (label - first) % pd.Timedelta(freq) == pd.Timedelta(0)
     if (months := _month_steps(freq)) is not None:
@@ -817,8 +821,36 @@ def _on_grid(label, first, freq):
         return (apart % months == 0 and label.day == first.day
                 and label.time() == first.time())
     if isinstance(freq, _INTRADAY_OFFSETS):
-        return freq.is_on_offset(label)
-    return freq.is_on_offset(label) and label.time() == first.time()
+        # Whole hours within the business day: the same minutes past the hour.
+        return freq.is_on_offset(label) and _past_the_hour(label) == _past_the_hour(first)
+    if not (freq.is_on_offset(label) and label.time() == first.time()):
+        return False
+    # is_on_offset holds every step of the base offset: of '2D', every day.
+    return not count_steps or freq.n == 1 or _base_steps_apart(first, label, freq) % freq.n == 0
+
+
+def _past_the_hour(label):
+    return label.minute, label.second, label.microsecond, label.nanosecond
+
+
+def _since_the_hour(label):
+    """The wall-clock time since ``label``'s hour began, a Timedelta."""
+    minute, second, microsecond, nanosecond = _past_the_hour(label)
+    return pd.Timedelta(minutes=minute, seconds=second, microseconds=microsecond,
+                        nanoseconds=nanosecond)
+
+
+def _since_midnight(label):
+    """The wall-clock time of day of ``label``, a Timedelta."""
+    return pd.Timedelta(hours=label.hour) + _since_the_hour(label)
+
+
+def _base_steps_apart(first, label, freq):
+    """Steps of ``freq.base`` (its ``n=1`` offset) from ``first`` to
+    ``label``, both on it at one time of day: counted on a wall-clock grid
+    between them, of days or longer steps (a century of days is 36,525)."""
+    earlier, later = sorted((first.tz_localize(None), label.tz_localize(None)))
+    return len(pd.date_range(earlier, later, freq=freq.base)) - 1
 
 
 def future_labels(index, freq, start, n):
