@@ -223,7 +223,8 @@ class _Layer:
                 raise ValueError(
                     f"layers[{depth}] is a kernel layer of gate_variant="
                     f"{layer.gate_variant!r}, which cannot run as gate_variant={gate_variant!r}: "
-                    f"make the kernels anew with kernel_layers(layers, dtype, "
+                    f"pass gate_variant={layer.gate_variant!r}, or make kernels of "
+                    f"{gate_variant!r} from the layer dicts with kernel_layers(dicts, dtype, "
                     f"gate_variant={gate_variant!r})."
                 )
             arrays = layer.params  # checked when that layer was made

@@ -103,10 +103,11 @@ def chunk_n_samples(row_bytes, n_samples, working_memory=None):
             "scikit-learn's working_memory setting must be a number of MiB, got "
             f"{working_memory!r}; set it with sklearn.set_config(working_memory=...)."
         )
-    if math.isnan(working_memory):
+    if working_memory != working_memory:
         raise ValueError("scikit-learn's working_memory setting is NaN; it must be a number "
                          "of MiB (sklearn.set_config(working_memory=...)).")
-    if math.isinf(working_memory):  # no budget, or none at all
+    # Compared, not math.isinf: an int beyond float's range is a number too.
+    if working_memory in (math.inf, -math.inf):  # no budget, or none at all
         n = n_samples if working_memory > 0 else 0
     else:
         n = int(working_memory * 2**20 // max(row_bytes, 1))

@@ -193,8 +193,8 @@ def _check_lengths(lengths, n_samples, n_steps):
     if lengths.dtype == object and lengths.size and all(
             isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
             for n in lengths.ravel()):
-        # Python ints in an object array (pandas' object columns, ints beyond
-        # int64): read as the ints they are, their range checked below.
+        # Python ints in an object array (pandas' object columns): read as
+        # ints, their range checked first, as int64 cannot hold 2**70.
         if any(not 1 <= n <= n_steps for n in lengths.ravel()):
             raise ValueError(f"lengths must lie in [1, {n_steps}].")
         lengths = lengths.astype(np.int64)

@@ -1033,10 +1033,12 @@ def test_kernels_made_for_another_variant_are_named_with_the_remedy():
     kernels = kernel_layers(layers, np.float64)
     X = rng.normal(size=(2, 4, 2))
     with pytest.raises(ValueError, match=r"layers\[0\] is a kernel layer of gate_variant=None, "
-                       r"which cannot run as gate_variant='NIAF': make the kernels anew with "
-                       r"kernel_layers\(layers, dtype, gate_variant='NIAF'\)"):
+                       r"which cannot run as gate_variant='NIAF': pass gate_variant=None, or "
+                       r"make kernels of 'NIAF' from the layer dicts with kernel_layers\(dicts, "
+                       r"dtype, gate_variant='NIAF'\)"):
         lstm_forward(X, kernels, gate_variant="NIAF")
-    # The remedy, followed, runs (NIAF reads the same arrays).
+    # Either remedy, followed, runs (NIAF reads the same arrays).
+    np.testing.assert_array_equal(lstm_forward(X, kernels)[0], lstm_forward(X, layers)[0])
     out, _ = lstm_forward(X, kernel_layers(layers, np.float64, gate_variant="NIAF"),
                           gate_variant="NIAF")
     np.testing.assert_array_equal(out, lstm_forward(X, layers, gate_variant="NIAF")[0])

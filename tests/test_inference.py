@@ -542,6 +542,7 @@ def test_a_working_memory_setting_that_is_no_number_is_named(working_memory, exc
 
 def test_an_unbounded_working_memory_is_one_chunk():
     assert chunk_n_samples(10**6, 50, float("inf")) == 50
+    assert chunk_n_samples(10**6, 50, 10**400) == 50  # beyond float: OverflowError in isnan
     assert chunk_n_samples(10**6, 50, -float("inf")) == 2  # no budget: two at a time
     X = np.random.RandomState(0).normal(size=(20, 5, 1))
     model = LSTMRegressor((2,), max_iter=1).fit(X, X[:, 0, 0])

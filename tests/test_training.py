@@ -1178,3 +1178,20 @@ def test_a_new_initial_rate_under_invscaling_decays_to_the_samples_seen():
         model.set_params(learning_rate_init=rate).partial_fit(X, y)
         steps.append(model._optimizer.velocity)
     np.testing.assert_allclose(steps[1], 0.5 * steps[0], rtol=1e-9)
+
+
+def test_a_warm_start_on_data_with_an_outlier_is_no_divergence():
+    """A warm start's reference is its data's loss at the weights it
+    continues, not only its first mini-batch's: an outlier that batch missed
+    raises every epoch's loss tenfold, and was refused as divergence."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5, 1)
+    y = X[:, -1, 0] + 0.1 * rng.randn(200)
+    model = LSTMRegressor((8,), batch_size=20, max_iter=3, early_stopping=False,
+                          shuffle=False, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        y[150] = 300.0  # in a later mini-batch than the first (samples 0 to 19)
+        model.fit(X, y)
+    assert model.n_iter_ == 6 and np.isfinite(model.predict(X)).all()
