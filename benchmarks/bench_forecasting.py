@@ -433,8 +433,9 @@ def main(argv=None):
     if args.quantiles and args.coverage is not None:
         parser.error("--quantiles scores quantiles by the pinball loss: --coverage is of the "
                      "intervals of the other table")
-    if "random_state" in args.params:
-        parser.error("--params: the forecasters' random_state is each of --seeds")
+    seeded = [key for key in args.params if key.split("__")[-1] == "random_state"]
+    if seeded:
+        parser.error(f"--params: {seeded[0]} is each of --seeds, which would all run alike")
     if args.quantiles:
         print_quantile_table(args)
         return

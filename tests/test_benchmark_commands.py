@@ -49,7 +49,9 @@ def _refused(main, argv, capsys):
     ("bench_forecasting", ["--quantiles", "--coverage", "0.8"],
      r"--quantiles scores quantiles by the pinball loss"),
     ("bench_forecasting", ["--params", '{"random_state": 1}'],
-     r"the forecasters' random_state is each of --seeds"),
+     r"--params: random_state is each of --seeds"),
+    ("bench_forecasting", ["--params", '{"regressor__random_state": 1}'],
+     r"--params: regressor__random_state is each of --seeds, which would all run alike"),
     ("bench_scaleout", ["--n-samples", "2"], r"--n-samples \(2\) must be at least --cv \(3\)"),
 ])
 def test_a_benchmark_refuses_what_it_cannot_run(bench, module, argv, message, capsys):
