@@ -1521,4 +1521,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        if self.return_sequences:  # a target per step: no 1-D y, one per sequence
+            tags.target_tags.single_output = False
+            tags.target_tags.multi_output = True
         return tags

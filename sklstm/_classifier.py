@@ -759,5 +759,6 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        # Per-step labels read a 2-D y as the labels of each step.
+        tags.classifier_tags.multi_label = not self.return_sequences
         return tags

@@ -28,3 +28,17 @@ def test_sklearn_compatible_estimator(estimator, check):
 @parametrize_with_checks([LSTMRegressor(), LSTMClassifier()])
 def test_sklearn_compatible_default_estimator(estimator, check):
     check(estimator)
+
+
+def test_per_step_models_tag_their_targets_honestly():
+    """With return_sequences=True the tags still promised a 1-D y (and the
+    classifier a multilabel indicator), both of which fit refuses: a target
+    per step is a 2-D y."""
+    for estimator in (LSTMRegressor(return_sequences=True), LSTMClassifier(return_sequences=True)):
+        targets = estimator.__sklearn_tags__().target_tags
+        assert not targets.single_output and targets.multi_output
+    assert not LSTMClassifier(return_sequences=True).__sklearn_tags__().classifier_tags.multi_label
+    # Per-sequence models keep theirs.
+    assert LSTMRegressor().__sklearn_tags__().target_tags.single_output
+    assert LSTMRegressor().__sklearn_tags__().target_tags.multi_output
+    assert LSTMClassifier().__sklearn_tags__().classifier_tags.multi_label
