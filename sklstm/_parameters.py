@@ -7,6 +7,7 @@ and changed together. :func:`sklstm._param_validation.validate_params`
 reads the table at the start of ``fit``.
 """
 
+import math
 import numbers
 
 from ._param_validation import BOOLEAN, RANDOM_STATE, Interval, Options
@@ -224,9 +225,10 @@ PARAMETERS_DOC = """
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's moment decay rates and numerical stabiliser.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Epochs without improvement of at least ``tol`` that are tolerated:
-        training stops at the next one (``n_iter_no_change + 1`` in a row).
+        training stops at the next one (``n_iter_no_change + 1`` in a row);
+        ``np.inf`` runs all ``max_iter`` epochs.
 
     max_fun : int, default=15000
         Maximum loss evaluations of the scipy methods that count them
@@ -359,7 +361,8 @@ PARAMETER_CONSTRAINTS = {
     "beta_1": [Interval(numbers.Real, 0, 1, closed="left")],
     "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
     "epsilon": [_POSITIVE],
-    "n_iter_no_change": [_COUNT],
+    # np.inf, as in MLPRegressor: never stop for want of improvement.
+    "n_iter_no_change": [_COUNT, Options(numbers.Real, (math.inf,))],
     "max_fun": [_COUNT],
     "clip_norm": [None, _POSITIVE],
     "solver_options": [None, dict],

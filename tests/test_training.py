@@ -1195,3 +1195,19 @@ def test_a_warm_start_on_data_with_an_outlier_is_no_divergence():
         y[150] = 300.0  # in a later mini-batch than the first (samples 0 to 19)
         model.fit(X, y)
     assert model.n_iter_ == 6 and np.isfinite(model.predict(X)).all()
+
+
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_n_iter_no_change_of_infinity_runs_every_epoch(Estimator):
+    # MLP's constraint takes np.inf; sklstm refused it as "must be an int".
+    X, y = sum_of_last_two(n_samples=32)
+    target = y if Estimator is LSTMRegressor else y > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = Estimator((3,), n_iter_no_change=np.inf, tol=1e9, max_iter=20,
+                          early_stopping=False, random_state=0).fit(X, target)
+        stopped = Estimator((3,), tol=1e9, max_iter=20, early_stopping=False,
+                            random_state=0).fit(X, target)
+    # tol=1e9: after the first epoch none improves; the default of 10
+    # stops at the 11th such epoch, the 12th in all.
+    assert model.n_iter_ == 20 and stopped.n_iter_ == 12
