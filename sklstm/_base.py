@@ -1518,6 +1518,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         z, seqs = self._logits(X, transform)
         return z, seqs, check_sample_weight(sample_weight, seqs.n_samples, scale_free=True)
 
+    @property
+    def best_validation_score_(self):
+        """The validation score of the epoch whose weights were restored
+        (see ``best_validation_loss_``); None when no samples were held out."""
+        check_is_fitted(self)
+        losses = np.array(self.validation_loss_curve_, dtype=float)
+        if not losses.size:
+            return None
+        return self.validation_scores_[int(np.argmin(np.where(np.isnan(losses), np.inf,
+                                                              losses)))]
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True

@@ -439,6 +439,10 @@ ATTRIBUTES_DOC = """
         the smallest entry of ``validation_loss_curve_``, NaN counting as
         infinite); None when no samples were held out.
 
+    best_validation_score_ : float or None
+        The validation score of that epoch (of ``validation_scores_``), as
+        MLP's attribute of that name; None when no samples were held out.
+
     n_iter_ : int
         Epochs (or scipy iterations) run, counted over ``warm_start`` fits
         and ``partial_fit`` calls, as ``loss_curve_`` is (``MLPRegressor``

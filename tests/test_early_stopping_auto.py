@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
 import sklstm._training
-from sklstm import LSTMEncoderDecoderRegressor, LSTMRegressor
+from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
 
 
 @pytest.fixture(autouse=True)
@@ -213,3 +213,20 @@ def test_auto_needs_ten_held_out_samples_of_positive_weight():
     auto = LSTMRegressor(**params).fit(X, y, sample_weight=weights)
     off = LSTMRegressor(**params, early_stopping=False).fit(X, y, sample_weight=weights)
     assert same_fit(auto, off) and auto.validation_scores_ == []
+
+
+def test_best_validation_score_is_the_restored_weights_score_on_the_held_out_tail():
+    # MLP's attribute was missing: code ported from MLP raised AttributeError.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4, 1))
+    y = (X[:, -1, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMClassifier((4,), early_stopping=True, validation_split="tail",
+                               max_iter=30, random_state=0).fit(X, y)
+        plain = LSTMClassifier((4,), early_stopping=False, max_iter=2).fit(X, y)
+    assert model.best_validation_score_ == pytest.approx(model.score(X[-20:], y[-20:]))
+    assert model.best_validation_score_ == model.validation_scores_[
+        int(np.argmin(model.validation_loss_curve_))]
+    assert plain.best_validation_score_ is None
+    assert not hasattr(LSTMClassifier(), "best_validation_score_")  # unfitted
