@@ -719,15 +719,31 @@ def test_history_off_the_fitted_grid_by_a_time_of_day_is_refused(freq, first, mo
     ("2W", "2020-01-05", "2020-06-14", "2020-06-21"),
     ("2MS", "2020-01-01", "2021-02-01", "2021-03-01"),
     ("2B", "2020-01-01", "2020-06-02", "2020-06-03"),
+    ("2bh", "2020-01-06 09:00", "2020-01-06 10:00", "2020-01-06 11:00"),
+    # is_on_offset holds every day of an undated Week and of DateOffset(days=2).
+    (pd.offsets.Week(), "2021-02-10", "2021-03-13", "2021-03-10"),
+    (pd.DateOffset(days=2), "2021-02-10", "2021-03-13", "2021-03-14"),
 ])
 def test_history_a_base_step_off_a_multiple_frequency_is_refused(freq, start, off, on):
     df = ramp(30).set_index(pd.date_range(start, periods=30, freq=freq))
     model = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(df)
     history = df.iloc[:6]
-    with pytest.raises(ValueError, match=rf"is not on the grid of freq '{freq}"):
+    with pytest.raises(ValueError, match=r"is not on the grid of freq "):
         model.predict(history=history.set_axis(pd.date_range(off, periods=6, freq=freq)))
     on_grid = history.set_axis(pd.date_range(on, periods=6, freq=freq))
     assert_array_equal(model.predict(history=on_grid).to_numpy(), [5.0, 5.0])
+
+
+def test_history_on_business_hours_of_half_hour_days_is_read():
+    """Hours from 09:30 to 16:00 step from 15:30 to 10:00 next day: fitted
+    labels at :30 one day and :00 the next. Comparing minutes past the hour
+    refused the fit's own rows as a history."""
+    hours = pd.offsets.BusinessHour(start="09:30", end="16:00")
+    df = ramp(34).set_index(pd.date_range("2020-01-06 09:30", periods=34, freq=hours))
+    model = DirectForecaster(LastValue(), window=2, horizon=2, target="y").fit(df)
+    for rows in (slice(0, 6), slice(5, 12), slice(20, 34)):
+        forecast = model.predict(history=df.iloc[rows])
+        assert forecast.iloc[0] == df["y"].iloc[rows].iloc[-1]
 
 
 def _history_error(model, history):

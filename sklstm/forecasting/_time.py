@@ -810,9 +810,12 @@ _INTRADAY_OFFSETS = (pd.offsets.BusinessHour, pd.offsets.CustomBusinessHour)
 def _on_grid(label, first, freq, *, count_steps=False):
     """Whether ``label`` is a whole number of steps of ``freq`` from
     ``first``: for a fixed step, in absolute time; for a calendar step, a
-    date of the offset at ``first``'s time of day (wall clock), and with
-    ``count_steps`` a multiple of its ``n`` steps apart (which counts them:
-    for one label, not each of an index)."""
+    date of the offset at ``first``'s time of day (wall clock). With
+    ``count_steps`` (for one label, not each of an index) the steps are
+    taken: is_on_offset holds every step of the base offset (every day of
+    '2D'), every day of an undated Week, every hour of business hours
+    whatever its phase (the day's last step of hours from 09:30 to 16:00
+    lands on 10:00 next day)."""
     if not _wall_clock_steps(freq):
         return (label - first) % pd.Timedelta(freq) == pd.Timedelta(0)
     if (months := _month_steps(freq)) is not None:
@@ -820,37 +823,31 @@ def _on_grid(label, first, freq, *, count_steps=False):
         apart = (label.year - first.year) * 12 + label.month - first.month
         return (apart % months == 0 and label.day == first.day
                 and label.time() == first.time())
+    if count_steps:
+        return _steps_reach(*sorted((first, label)), freq)
     if isinstance(freq, _INTRADAY_OFFSETS):
-        # Whole hours within the business day: the same minutes past the hour.
-        return freq.is_on_offset(label) and _past_the_hour(label) == _past_the_hour(first)
-    if not (freq.is_on_offset(label) and label.time() == first.time()):
-        return False
-    # is_on_offset holds every step of the base offset: of '2D', every day.
-    return not count_steps or freq.n == 1 or _base_steps_apart(first, label, freq) % freq.n == 0
+        return freq.is_on_offset(label)
+    return freq.is_on_offset(label) and label.time() == first.time()
 
 
-def _past_the_hour(label):
-    return label.minute, label.second, label.microsecond, label.nanosecond
+def _steps_reach(earlier, later, freq):
+    """Whether steps of ``freq`` from ``earlier`` land on ``later``, on the
+    wall clock: a grid between them, of days or longer steps, or of
+    business hours (a century of days is 36,525 labels)."""
+    earlier, later = earlier.tz_localize(None), later.tz_localize(None)
+    grid = pd.date_range(earlier, later, freq=freq)
+    return len(grid) > 0 and grid[0] == earlier and grid[-1] == later
 
 
 def _since_the_hour(label):
     """The wall-clock time since ``label``'s hour began, a Timedelta."""
-    minute, second, microsecond, nanosecond = _past_the_hour(label)
-    return pd.Timedelta(minutes=minute, seconds=second, microseconds=microsecond,
-                        nanoseconds=nanosecond)
+    return pd.Timedelta(minutes=label.minute, seconds=label.second,
+                        microseconds=label.microsecond, nanoseconds=label.nanosecond)
 
 
 def _since_midnight(label):
     """The wall-clock time of day of ``label``, a Timedelta."""
     return pd.Timedelta(hours=label.hour) + _since_the_hour(label)
-
-
-def _base_steps_apart(first, label, freq):
-    """Steps of ``freq.base`` (its ``n=1`` offset) from ``first`` to
-    ``label``, both on it at one time of day: counted on a wall-clock grid
-    between them, of days or longer steps (a century of days is 36,525)."""
-    earlier, later = sorted((first.tz_localize(None), label.tz_localize(None)))
-    return len(pd.date_range(earlier, later, freq=freq.base)) - 1
 
 
 def future_labels(index, freq, start, n):
