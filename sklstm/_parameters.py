@@ -362,7 +362,7 @@ PARAMETER_CONSTRAINTS = {
     "beta_2": [Interval(numbers.Real, 0, 1, closed="left")],
     "epsilon": [_POSITIVE],
     # np.inf, as in MLPRegressor: never stop for want of improvement.
-    "n_iter_no_change": [_COUNT, Options(numbers.Real, (math.inf,))],
+    "n_iter_no_change": [_COUNT, Options(float, (math.inf,))],
     "max_fun": [_COUNT],
     "clip_norm": [None, _POSITIVE],
     "solver_options": [None, dict],
@@ -440,8 +440,10 @@ ATTRIBUTES_DOC = """
         infinite); None when no samples were held out.
 
     best_validation_score_ : float or None
-        The validation score of that epoch (of ``validation_scores_``), as
-        MLP's attribute of that name; None when no samples were held out.
+        The validation score of that epoch (of ``validation_scores_``),
+        named as MLP names its best score (MLP keeps the weights of the best
+        score, sklstm those of the lowest loss); None when no samples were
+        held out.
 
     n_iter_ : int
         Epochs (or scipy iterations) run, counted over ``warm_start`` fits

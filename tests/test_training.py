@@ -3,6 +3,7 @@
 import pickle
 import re
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -1162,22 +1163,26 @@ def test_partial_fit_that_blows_the_model_up_warns_with_one_step_or_at_its_first
                 model.partial_fit(X, y)
 
 
-def test_a_new_initial_rate_under_invscaling_decays_to_the_samples_seen():
+@pytest.mark.parametrize("change, ratio", [
+    (dict(learning_rate_init=0.05), 0.5),
+    (dict(power_t=0.25), 1601 ** 0.25),  # 1600 samples seen: rate * 1601 ** -power_t
+])
+def test_a_new_initial_rate_under_invscaling_decays_to_the_samples_seen(change, ratio):
     """retune set the current rate to the new initial one: halving an
     invscaling stream's learning_rate_init after 1600 samples made its next
     step 20 times larger, not half as large. With no momentum a step is
     -rate * gradient, the same gradient in both models here."""
     X, y = sum_of_last_two(n_samples=32)
     steps = []
-    for rate in (0.1, 0.05):
+    for params in ({}, change):
         model = LSTMRegressor((4,), solver="sgd", learning_rate="invscaling",
                               learning_rate_init=0.1, momentum=0.0, nesterovs_momentum=False,
                               random_state=0)
         for _ in range(50):
             model.partial_fit(X, y)
-        model.set_params(learning_rate_init=rate).partial_fit(X, y)
+        model.set_params(**params).partial_fit(X, y)
         steps.append(model._optimizer.velocity)
-    np.testing.assert_allclose(steps[1], 0.5 * steps[0], rtol=1e-9)
+    np.testing.assert_allclose(steps[1], ratio * steps[0], rtol=1e-9)
 
 
 def test_a_warm_start_on_data_with_an_outlier_is_no_divergence():
@@ -1211,3 +1216,10 @@ def test_n_iter_no_change_of_infinity_runs_every_epoch(Estimator):
     # tol=1e9: after the first epoch none improves; the default of 10
     # stops at the 11th such epoch, the 12th in all.
     assert model.n_iter_ == 20 and stopped.n_iter_ == 12
+    # Other numbers than ints and float infinity keep their TypeError (True
+    # had become "too large for NumPy").
+    for value in (True, Fraction(3)):
+        with pytest.raises(TypeError, match=r"n_iter_no_change must be an int >= 1 or one of "
+                                            r"inf, got (True|Fraction\(3, 1\))"):
+            Estimator(n_iter_no_change=value).fit(X, target)
+
