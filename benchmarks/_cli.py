@@ -57,26 +57,40 @@ def json_object(text):
 
 
 def estimator_params(*factories):
-    """A type: a JSON object of parameters that every estimator made by
-    ``factories`` takes, set on it and checked by its own rules and those
-    of the sklstm estimators it holds (``regressor__alpha``), so that a
-    misspelt or invalid one is refused here, not after a run's first fits."""
+    """A type: a JSON object of parameters, each taken by at least one of
+    the estimators ``factories`` make, set on those that take it and
+    checked by their own rules and those of the sklstm estimators they hold
+    (``regressor__alpha``), so that a misspelt or invalid one is refused
+    here, not after a run's first fits. A benchmark sets each estimator's
+    own share (:func:`taken_by`)."""
 
     def parse(text):
         params = json_object(text)
-        for make in factories:
-            estimator = make()
+        estimators = [make() for make in factories]
+        for estimator in estimators:
             try:
-                estimator.set_params(**params)
+                estimator.set_params(**taken_by(estimator, params))
                 for part in [estimator, *estimator.get_params(deep=True).values()]:
                     if hasattr(part, "_check_params") and not isinstance(part, type):
                         part._check_params()
             except (TypeError, ValueError) as exc:
                 raise argparse.ArgumentTypeError(
                     f"{exc} (for {type(estimator).__name__})") from None
+        untaken = set(params).difference(*(taken_by(e, params) for e in estimators))
+        if untaken:
+            names = ", ".join(type(e).__name__ for e in estimators)
+            raise argparse.ArgumentTypeError(
+                f"no estimator of {names} takes {', '.join(sorted(untaken))}")
         return params
 
     return parse
+
+
+def taken_by(estimator, params):
+    """The parameters of ``params`` that ``estimator`` takes (nested ones by
+    their first name: ``regressor__alpha``)."""
+    names = estimator.get_params(deep=False)
+    return {key: value for key, value in params.items() if key.split("__")[0] in names}
 
 
 def optional_module(name, package, needed_for):

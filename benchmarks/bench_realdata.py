@@ -644,7 +644,9 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _cli import estimator_params, optional_module, positive_int, random_seed  # noqa: E402
+from _cli import (  # noqa: E402
+    estimator_params, optional_module, positive_int, random_seed, taken_by,
+)
 from sklstm import LSTMClassifier, LSTMRegressor, _patching
 from sklstm._base import BaseLSTM
 
@@ -806,7 +808,8 @@ def make_models(task, lstm_params, scale_y, seed):
     ----------
     task : {"classification", "regression"}
     lstm_params : dict
-        Parameters of the LSTM estimator that replace its defaults.
+        Parameters of the LSTM estimators that replace their defaults, each
+        set on the estimator that takes it (``class_weight`` on the classifier).
     scale_y : bool
         Fit the LSTM regressor on standardised targets.
     seed : int
@@ -817,10 +820,12 @@ def make_models(task, lstm_params, scale_y, seed):
     models : dict of str to (estimator, bool)
     """
     if task == "classification":
-        lstm = LSTMClassifier(random_state=seed).set_params(**lstm_params)
+        lstm = LSTMClassifier(random_state=seed)
+        lstm.set_params(**taken_by(lstm, lstm_params))
         return {"LSTM": (lstm, True), "MLP": (MLPClassifier(random_state=seed), False),
                 "1-NN": (KNeighborsClassifier(n_neighbors=1), False)}
-    lstm = LSTMRegressor(random_state=seed).set_params(**lstm_params)
+    lstm = LSTMRegressor(random_state=seed)
+    lstm.set_params(**taken_by(lstm, lstm_params))
     if scale_y:
         lstm = TransformedTargetRegressor(regressor=lstm, transformer=StandardScaler())
     return {"LSTM": (lstm, True), "MLP": (MLPRegressor(random_state=seed), False),
@@ -926,7 +931,8 @@ def run_noisy_targets(lstm_params, seeds):
     from sklstm.datasets import load_sunspots
 
     def models(seed):
-        return [LSTMRegressor(**{"random_state": seed, **lstm_params}),
+        return [LSTMRegressor(**{"random_state": seed,
+                                 **taken_by(LSTMRegressor(), lstm_params)}),
                 make_pipeline(StandardScaler(), MLPRegressor(random_state=seed)),
                 make_pipeline(StandardScaler(), Ridge())]
 
@@ -1020,7 +1026,8 @@ def main(argv=None):
                         help=f"run the generated sets {', '.join(GENERATED)} instead")
     parser.add_argument("--lstm-params", type=estimator_params(LSTMClassifier, LSTMRegressor),
                         default={},
-                        help='JSON object of LSTM parameters, e.g. \'{"solver": "lbfgs"}\'')
+                        help='JSON object of LSTM parameters, e.g. \'{"solver": "lbfgs"}\', '
+                        "each set on the estimators that take it")
     parser.add_argument("--scale-y", action="store_true",
                         help="fit LSTMRegressor on standardised targets "
                         "(TransformedTargetRegressor)")
@@ -1060,6 +1067,10 @@ def main(argv=None):
         ("--auto-patch-steps", args.auto_patch_steps is not None),
         ("--auto-patch-width", args.auto_patch_width is not None),
         ("--lstm-params", bool(args.lstm_params) and not args.noisy)) if on]
+    regressor_only = set(args.lstm_params) - set(taken_by(LSTMRegressor(), args.lstm_params))
+    if args.noisy and regressor_only:
+        parser.error(f"--noisy fits LSTMRegressor only, which takes no "
+                     f"{', '.join(sorted(regressor_only))}")
     if modes and given:
         parser.error(f"{modes[0]} reads only --seed"
                      + (" and --lstm-params" if args.noisy else "")

@@ -37,7 +37,7 @@ def _refused(main, argv, capsys):
      r"argument --params: LSTMRegressor: alpha must be a number >= 0, got -1\. "
      r"\(for RecursiveForecaster\)"),
     ("bench_realdata", ["--lstm-params", '{"solverr": "lbfgs"}'],
-     r"argument --lstm-params: Invalid parameter 'solverr' for estimator LSTMClassifier"),
+     r"argument --lstm-params: no estimator of LSTMClassifier, LSTMRegressor takes solverr"),
     ("bench_future_covariates", ["--encoder-decoder-params", '{"solver": "foo"}'],
      r"argument --encoder-decoder-params: LSTMEncoderDecoderRegressor: unknown solver 'foo'"),
     # Options a mode ignores printed a table of other settings than asked for.
@@ -46,6 +46,8 @@ def _refused(main, argv, capsys):
     ("bench_realdata", ["--noisy", "--scale-y"], r"--noisy reads only --seed and "
                                                   r"--lstm-params, not --scale-y"),
     ("bench_realdata", ["--noisy", "--event-order"], r"are modes of their own: give one"),
+    ("bench_realdata", ["--noisy", "--lstm-params", '{"class_weight": "balanced"}'],
+     r"--noisy fits LSTMRegressor only, which takes no class_weight"),
     ("bench_forecasting", ["--quantiles", "--coverage", "0.8"],
      r"--quantiles scores quantiles by the pinball loss"),
     ("bench_forecasting", ["--params", '{"random_state": 1}'],
@@ -57,6 +59,17 @@ def _refused(main, argv, capsys):
 def test_a_benchmark_refuses_what_it_cannot_run(bench, module, argv, message, capsys):
     err = _refused(bench(module).main, argv, capsys)
     assert re.search(message, err), err
+
+
+def test_parameters_of_one_estimator_reach_that_one(bench):
+    # Each had to be taken by both: class_weight was refused for the classification sets.
+    realdata = bench("bench_realdata")
+    parse = realdata.estimator_params(realdata.LSTMClassifier, realdata.LSTMRegressor)
+    params = parse('{"class_weight": "balanced", "scale_targets": false, "alpha": 0.1}')
+    classifier = realdata.make_models("classification", params, False, 0)["LSTM"][0]
+    regressor = realdata.make_models("regression", params, False, 0)["LSTM"][0]
+    assert (classifier.class_weight, classifier.alpha) == ("balanced", 0.1)
+    assert (regressor.scale_targets, regressor.alpha) == (False, 0.1)
 
 
 def test_a_missing_sktime_is_named_and_the_bundled_series_need_none(bench, monkeypatch):
