@@ -817,6 +817,21 @@ def test_a_wide_panel_declared_as_features_does_not_warn():
             LSTMRegressor(**FAST, n_channels=6).fit(table, rng.normal(size=10))
 
 
+def _warns_and_reads_as_advised(table, X3, y, warning, advice, quiet=()):
+    """``table`` (X3's values laid out as its names say) warns ``warning``
+    read as one channel; read with ``advice`` it warns nothing and predicts
+    as the fit of X3 itself. Each table of ``quiet`` (names of no such
+    layout) fits without a warning."""
+    with pytest.warns(DataLayoutWarning, match=re.escape(warning)):
+        LSTMRegressor(**FAST).fit(table, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        advised = LSTMRegressor(**FAST, **advice).fit(table, y)
+        for other in quiet:
+            LSTMRegressor(**FAST).fit(other, y)
+    assert_array_equal(advised.predict(table), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+
+
 def test_a_panel_of_variable_and_time_point_columns_warns_with_its_layout():
     # A pivot of (variable, time point) columns was read as one channel of
     # both variables' steps, silently.
@@ -824,20 +839,17 @@ def test_a_panel_of_variable_and_time_point_columns_warns_with_its_layout():
     X3, y = rng.normal(size=(10, 5, 2)), rng.normal(size=10)
     columns = pd.MultiIndex.from_product([["temp", "press"], range(5)])
     panel = pd.DataFrame(X3.transpose(0, 2, 1).reshape(10, -1), columns=columns)
-    with pytest.warns(DataLayoutWarning, match=re.escape(
-            "named as a panel of (variable, time point) columns, 5 time points of each of 2 "
-            "variables (('temp', 0) .. ('temp', 4), ('press', 0) .. ('press', 4)), but they "
-            "are read as 10 steps of one channel")):
-        LSTMRegressor(**FAST).fit(panel, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataLayoutWarning)
-        advised = LSTMRegressor(**FAST, n_channels=2, column_order="channel_major").fit(panel, y)
-        # Pairs of a text, or of one time point, are no panel of steps.
-        for other in [pd.MultiIndex.from_product([["temp", "press"], ["min", "max"]]),
-                      pd.MultiIndex.from_product([["temp", "press", "wind"], [0]])]:
-            LSTMRegressor(**FAST).fit(pd.DataFrame(rng.normal(size=(10, len(other))),
-                                                   columns=other), y)
-    assert_array_equal(advised.predict(panel), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+    # Pairs of a text, or of one time point, are no panel of steps.
+    others = [pd.MultiIndex.from_product([["temp", "press"], ["min", "max"]]),
+              pd.MultiIndex.from_product([["temp", "press", "wind"], [0]])]
+    _warns_and_reads_as_advised(
+        panel, X3, y,
+        "named as a panel of (variable, time point) columns, 5 time points of each of 2 "
+        "variables (('temp', 0) .. ('temp', 4), ('press', 0) .. ('press', 4)), but they "
+        "are read as 10 steps of one channel",
+        dict(n_channels=2, column_order="channel_major"),
+        quiet=[pd.DataFrame(rng.normal(size=(10, len(other))), columns=other)
+               for other in others])
 
 
 def test_series_to_supervised_names_are_read_as_lags():
@@ -847,17 +859,13 @@ def test_series_to_supervised_names_are_read_as_lags():
     X3, y = rng.normal(size=(10, 3, 2)), rng.normal(size=10)
     table = pd.DataFrame(X3.reshape(10, -1),
                          columns=[f"var{j}(t-{k})" for k in range(3, 0, -1) for j in (1, 2)])
-    with pytest.warns(DataLayoutWarning, match=re.escape(
-            "named as the same 3 lags of 2 variables (var1(t-3), var2(t-3), ..: each step's "
-            "2 variables side by side), but they are read as 6 steps of one channel "
-            "(newest_first=False). Pass n_channels=2, column_order='time_major', "
-            "newest_first=False")):
-        LSTMRegressor(**FAST).fit(table, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataLayoutWarning)
-        advised = LSTMRegressor(**FAST, n_channels=2).fit(table, y)
-        LSTMRegressor(**FAST).fit(pd.DataFrame({"f(t)": y}), y)  # one step: a feature
-    assert_array_equal(advised.predict(table), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+    _warns_and_reads_as_advised(
+        table, X3, y,
+        "named as the same 3 lags of 2 variables (var1(t-3), var2(t-3), ..: each step's "
+        "2 variables side by side), but they are read as 6 steps of one channel "
+        "(newest_first=False). Pass n_channels=2, column_order='time_major', "
+        "newest_first=False",
+        dict(n_channels=2), quiet=[pd.DataFrame({"f(t)": y})])  # one step: a feature
     # With a space before the bracket too; only a bare "(t)" may be a unit.
     spaced = table.set_axis([f"var{j} (t-{k})" for k in range(3, 0, -1) for j in (1, 2)],
                             axis=1)
@@ -885,19 +893,15 @@ def test_lags_named_by_hand_read_oldest_first_warn(names):
     rng = np.random.RandomState(0)
     X3, y = rng.normal(size=(10, 3, 1)), rng.normal(size=10)
     table = pd.DataFrame(X3[:, ::-1, 0], columns=names)
-    with pytest.warns(DataLayoutWarning, match=re.escape(
-            f"named as lags {names[0]} .. {names[2]} (newest first), but they are read as 3 "
-            "steps of one channel (newest_first=False). Pass newest_first=True")):
-        LSTMRegressor(**FAST).fit(table, y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataLayoutWarning)
-        advised = LSTMRegressor(**FAST, newest_first=True).fit(table, y)
-        # Names where "lag" is part of a word name no lag, nor do a unit in
-        # brackets (tonnes) or a work shift.
-        for other in [["flag_1", "collagen_2", "blag3"], ["Load (t)", "Mass (t)", "Cap (t)"],
-                      ["Shift 1", "Shift 2", "Shift 3"]]:
-            LSTMRegressor(**FAST).fit(table.set_axis(other, axis=1), y)
-    assert_array_equal(advised.predict(table), LSTMRegressor(**FAST).fit(X3, y).predict(X3))
+    # Names where "lag" is part of a word name no lag, nor do a unit in
+    # brackets (tonnes) or a work shift.
+    others = [["flag_1", "collagen_2", "blag3"], ["Load (t)", "Mass (t)", "Cap (t)"],
+              ["Shift 1", "Shift 2", "Shift 3"]]
+    _warns_and_reads_as_advised(
+        table, X3, y,
+        f"named as lags {names[0]} .. {names[2]} (newest first), but they are read as 3 "
+        "steps of one channel (newest_first=False). Pass newest_first=True",
+        dict(newest_first=True), quiet=[table.set_axis(other, axis=1) for other in others])
 
 
 def test_sktime_wide_panel_read_as_advised_equals_its_nested_frame():
