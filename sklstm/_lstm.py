@@ -194,10 +194,9 @@ def _check_lengths(lengths, n_samples, n_steps):
             isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_))
             for n in lengths.ravel()):
         # Python ints in an object array (pandas' object columns): read as
-        # ints, their range checked first, as int64 cannot hold 2**70.
-        if any(not 1 <= n <= n_steps for n in lengths.ravel()):
-            raise ValueError(f"lengths must lie in [1, {n_steps}].")
-        lengths = lengths.astype(np.int64)
+        # ints, clipped just outside [1, n_steps] first (int64 cannot hold
+        # 2**70), so that the range check below refuses those beyond it.
+        lengths = np.clip(lengths, 0, n_steps + 1).astype(np.int64)
     # A float dtype is the wrong kind of value (TypeError), a wrong shape the
     # wrong value (ValueError), as for every other core argument. (NumPy
     # counts timedelta64 as an integer type; its kind is "m".)
