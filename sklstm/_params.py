@@ -318,22 +318,20 @@ def init_lstm_layers(
 
 def _initial_layers(shapes, blocks, coupled, forget_bias, rng, dtype):
     """:func:`init_lstm_layers`' arrays, of checked ``shapes`` and arguments."""
-    layers = []
-    for shape in shapes:
-        n_in, H = shape["W"][0], shape["R"][0]
+    # Every array is made before any is drawn, so that sizes beyond memory are
+    # refused at once rather than after seconds of drawing the first layers
+    # (untouched zeros cost no memory until they are written).
+    layers = [{name: np.zeros(shape[name], dtype=dtype) for name in shape} for shape in shapes]
+    for layer in layers:
+        (n_in, n_blocks_H), H = layer["W"].shape, layer["R"].shape[0]
         limit = np.sqrt(6.0 / (n_in + H))
-        W = rng.uniform(-limit, limit, size=shape["W"]).astype(dtype)
-        R = np.concatenate([_orthogonal(rng, H, dtype) for _ in blocks], axis=1)
-        b = np.zeros(shape["b"], dtype=dtype)
+        layer["W"][...] = rng.uniform(-limit, limit, size=(n_in, n_blocks_H))
+        for k in range(len(blocks)):
+            layer["R"][:, k * H : (k + 1) * H] = _orthogonal(rng, H, dtype)
         if coupled:
-            b[blocks.index("i") * H : (blocks.index("i") + 1) * H] = -forget_bias
+            layer["b"][blocks.index("i") * H : (blocks.index("i") + 1) * H] = -forget_bias
         elif "f" in blocks:
-            b[blocks.index("f") * H : (blocks.index("f") + 1) * H] = forget_bias
-        layer = {"W": W, "R": R, "b": b}
-        for name in ("p", "Rg"):
-            if name in shape:
-                layer[name] = np.zeros(shape[name], dtype=dtype)
-        layers.append(layer)
+            layer["b"][blocks.index("f") * H : (blocks.index("f") + 1) * H] = forget_bias
     return layers
 
 

@@ -938,8 +938,12 @@ def test_hand_set_float64_weights_beyond_a_float32_model_are_named():
 def test_sizes_beyond_numpy_or_memory_are_refused_by_name(make, match):
     """NumPy said 'array is too big', 'Maximum allowed dimension exceeded' or
     'Unable to allocate 728. TiB' from inside its random module."""
+    rng = np.random.RandomState(0)
     with pytest.raises(ValueError, match=match):
-        make(np.random.RandomState(0))
+        make(rng)
+    # Refused before any draw, so at once: it drew the first layer's 80 million
+    # weights first, for seconds, and left the caller's generator moved.
+    np.testing.assert_equal(rng.get_state(), np.random.RandomState(0).get_state())
 
 
 @pytest.mark.parametrize("call, match", [
