@@ -17,6 +17,7 @@ sequential view is what carries over to series of any length.
 Run it with ``python examples/classify_digits.py``.
 """
 
+import argparse
 import time
 import warnings
 
@@ -26,6 +27,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
 from sklstm import LSTMClassifier
+
+# no options: --help describes the example, anything else is refused
+argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
 
 digits = load_digits()
 X = digits.images / 16.0  # (1797, 8, 8): samples, time steps (rows), channels (pixels)

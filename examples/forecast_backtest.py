@@ -20,6 +20,7 @@ Usage::
     python examples/forecast_backtest.py
 """
 
+import argparse
 import time
 import warnings
 
@@ -86,4 +87,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # no options: --help describes the example, anything else is refused
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     main()

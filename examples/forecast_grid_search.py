@@ -31,6 +31,7 @@ Usage::
     python examples/forecast_grid_search.py
 """
 
+import argparse
 import time
 import warnings
 
@@ -116,4 +117,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # no options: --help describes the example, anything else is refused
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     main()

@@ -4,9 +4,14 @@ Predict the next value of a noisy sine wave from the window of its last 20
 values, with plain gradient descent on the core's exact gradients.
 """
 
+import argparse
+
 import numpy as np
 
 from sklstm.core import init_lstm_layers, init_output_layer, lstm_backward, lstm_forward
+
+# no options: --help describes the example, anything else is refused
+argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
 
 rng = np.random.default_rng(0)
 t = np.arange(2000) * 0.1
@@ -18,7 +23,7 @@ y = series[window:]
 layers = init_lstm_layers(1, (16,), rng)
 coef, intercept = init_output_layer(16, 1, rng)
 lr = 0.5
-for epoch in range(201):
+for epoch in range(101):
     h, cache = lstm_forward(X, layers)
     residual = (h @ coef + intercept)[:, 0] - y
     loss = 0.5 * np.mean(residual**2)
@@ -29,5 +34,5 @@ for epoch in range(201):
     for layer, g in zip(layers, grads["layers"]):
         for name in layer:
             layer[name] -= lr * g[name]
-    if epoch % 25 == 0:
+    if epoch % 20 == 0:
         print(f"epoch {epoch:3d}  loss {loss:.5f}")

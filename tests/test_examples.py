@@ -2,6 +2,7 @@
 
 import os
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,26 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"
 def test_the_examples_are_found():
     # The README's Quick start runs forecast_dataframe.py.
     assert "forecast_dataframe.py" in {path.name for path in EXAMPLES}
+
+
+@pytest.mark.parametrize("script", EXAMPLES, ids=lambda path: path.name)
+@pytest.mark.parametrize("argv, code", [(["--help"], 0), (["--no-such-option"], 2)])
+def test_an_example_reads_its_command_line_before_it_starts(
+        script, argv, code, capsys, monkeypatch, tmp_path):
+    # --help describes the example without running it, and an unknown option
+    # is refused by name, not ignored while the example runs for minutes.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", [str(script), *argv])
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_path(str(script), run_name="__main__")
+    assert stopped.value.code == code
+    printed = capsys.readouterr()
+    summary = script.read_text().split('"""')[1].split("\n")[0]
+    if code == 0:
+        assert printed.out.startswith("usage:") and summary in printed.out
+    else:
+        assert "unrecognized arguments: --no-such-option" in printed.err
+    assert not list(tmp_path.iterdir()), "the example started its work"
 
 
 @pytest.mark.slow
