@@ -1665,18 +1665,24 @@ def test_a_long_history_or_future_is_not_read_whole(make, peak_bytes):
     assert peak < 0.2 * long_future.memory_usage().sum()
 
 
-def test_rows_of_a_sorted_future_outside_the_forecast_are_ignored_unsorted_ones_read(make):
+@pytest.mark.parametrize("order", ["sorted", "reversed", "shuffled"])
+def test_rows_of_a_future_outside_the_forecast_are_ignored_in_any_order(make, order):
+    # Only the sorted frame's were: an unsorted one was checked whole, so a
+    # row long before the forecast refused it or not by the rows' order.
     frame = _daily(60).to_frame().assign(p=np.arange(60.0))
     model = make(DirectForecaster, window=5, target="y", future_covariates="p")
     model.fit(frame.iloc[:50])
     future = frame.iloc[50:]
     expected = model.predict(future=future)
-    # A repeated label far from the forecast's steps is never read.
-    repeated = pd.concat([future, future.iloc[-1:]])
-    pd.testing.assert_series_equal(model.predict(future=repeated), expected)
-    pd.testing.assert_series_equal(model.predict(future=future.iloc[::-1]), expected)
+    # rows never read: a repeated label, a missing value and text, out of the span
+    junk = frame.iloc[[3, 3, 4, 5]][["p"]].astype(object)
+    junk.iloc[1:3, 0] = [np.nan, "n/a"]
+    given = pd.concat([junk, frame[["p"]].iloc[6:]])
+    rows = {"sorted": np.arange(len(given)), "reversed": np.arange(len(given))[::-1],
+            "shuffled": np.random.default_rng(0).permutation(len(given))}[order]
+    pd.testing.assert_series_equal(model.predict(future=given.iloc[rows]), expected)
     with pytest.raises(ValueError, match="future: the index has duplicated labels"):
-        model.predict(future=pd.concat([future.iloc[::-1], future.iloc[:1]]))
+        model.predict(future=pd.concat([given.iloc[rows], future.iloc[:1]]))
 
 
 # -- a PeriodIndex: sktime's forecasting sets -----------------------------------

@@ -646,18 +646,18 @@ def _describe_axis(freq, tz):
 
 
 def rows_in_span(frame, labels):
-    """The rows of ``frame`` labelled from ``labels[0]`` to ``labels[-1]``
-    where its index is sorted: the others are never read (nor checked), so a
-    long frame of future covariates is not read whole. All its rows otherwise."""
+    """The rows of ``frame`` labelled from ``labels[0]`` to ``labels[-1]``,
+    in its own order: the others are never read (nor checked), whatever the
+    order of the rows. All its rows where its labels are of another kind."""
     index = frame.index
     try:
-        if not index.is_monotonic_increasing:
-            return frame
-        first = index.searchsorted(labels[0], side="left")
-        end = index.searchsorted(labels[-1], side="right")
+        if index.is_monotonic_increasing:  # found without a mask of every row
+            return frame.iloc[index.searchsorted(labels[0], side="left"):
+                              index.searchsorted(labels[-1], side="right")]
+        inside = np.asarray((index >= labels[0]) & (index <= labels[-1]), dtype=bool)
     except (TypeError, ValueError):  # labels of another kind: the checks name it
         return frame
-    return frame.iloc[first:end]
+    return frame.iloc[np.flatnonzero(inside)]
 
 
 def check_on_axis(index, freq, tz, what, *, consecutive=True, last=None, anchor=None):
