@@ -1685,6 +1685,20 @@ def test_rows_of_a_future_outside_the_forecast_are_ignored_in_any_order(make, or
         model.predict(future=pd.concat([given.iloc[rows], future.iloc[:1]]))
 
 
+def test_a_future_series_of_another_name_is_told_to_take_the_covariates(make):
+    frame = _daily(60).to_frame().assign(p=np.arange(60.0))
+    model = make(DirectForecaster, window=5, target="y", future_covariates="p")
+    model.fit(frame.iloc[:50])
+    expected = model.predict(future=frame.iloc[50:])
+    # A Series is the column of its name; one of another name, or none, was
+    # told only that 'p' was no such column.
+    for name, called in [(None, "an unnamed Series"), ("price", "a Series named 'price'")]:
+        with pytest.raises(ValueError, match=re.escape(
+                f"'p' (no such column: future is {called}; name it with .rename('p'))")):
+            model.predict(future=frame["p"].iloc[50:].rename(name))
+    pd.testing.assert_series_equal(model.predict(future=frame["p"].iloc[50:]), expected)
+
+
 # -- a PeriodIndex: sktime's forecasting sets -----------------------------------
 
 

@@ -1251,7 +1251,10 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
                 f"{method} needs the future covariates {quoted_label(list(columns))} at {span}; "
                 f"pass them as {method}(future=DataFrame indexed by those labels)."
             )
-        if isinstance(future, pd.Series):
+        a_series = isinstance(future, pd.Series)  # the column of its name
+        if a_series:
+            named = "an unnamed Series" if future.name is None else (
+                f"a Series named {quoted_label(future.name)}")
             future = future.to_frame()
         if not isinstance(future, pd.DataFrame):
             raise TypeError(f"future must be a DataFrame; got {type(future).__name__}.")
@@ -1275,7 +1278,9 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         blocks = iter(values.T)  # the columns of present, in order
         for name in columns:
             if name not in future.columns:
-                problems.append(f"{quoted_label(name)} (no such column)")
+                series = (f": future is {named}; name it with .rename({name!r})"
+                          if a_series and len(columns) == 1 else "")
+                problems.append(f"{quoted_label(name)} (no such column{series})")
                 continue
             block = next(blocks)
             absent = shown[np.isnan(block) & read]
