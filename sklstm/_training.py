@@ -439,7 +439,7 @@ def _divergence_report(epoch, n_iter, advice, kept):
 
 
 def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlier,
-                             incremental, report=True):
+                             incremental, report=True, end_loss=None):
     """Raise when a fit's last loss exceeds its reference (below) by
     ``_DIVERGENCE_FACTOR``, as for a loss that overflowed: the model is left
     unchanged. Only warn (if ``report``) where held-out samples chose the
@@ -460,16 +460,23 @@ def _refuse_if_loss_exploded(curve, first_epoch, start_loss, advice, kept_earlie
     near-perfect fit may wobble without diverging). This call's own epochs,
     which may have exploded already, are no reference. Returns whether it
     warned.
+
+    The last loss is the larger of the last epoch's and ``end_loss``, that of
+    the weights kept where it was measured: an epoch's loss is taken before
+    its steps, so a last step that blew the weights up shows only there.
     """
     continuing = first_epoch > 0
-    if len(curve) <= max(first_epoch, 1):
+    if len(curve) <= first_epoch or (end_loss is None and len(curve) < 2):
         return False
     reference = max(*curve[:first_epoch], start_loss) if continuing else curve[0]
-    if not curve[-1] > _DIVERGENCE_FACTOR * reference:
+    last, where = curve[-1], "in the last epoch"
+    if end_loss is not None and end_loss > last:
+        last, where = end_loss, "at the weights it ended with"
+    if not last > _DIVERGENCE_FACTOR * reference:
         return False
     since = "this call's start and the earlier fits" if continuing else "the first epoch"
     rose = (f"Training diverged: the training loss rose from {reference:.4g} ({since}) "
-            f"to {curve[-1]:.4g} in the last epoch.")
+            f"to {last:.4g} {where}.")
     if not (kept_earlier or incremental):
         raise ValueError(f"{rose} The model was left unchanged. {advice}")
     if report:
@@ -639,7 +646,7 @@ def fit_stochastic(
                 _refuse_if_loss_exploded(
                     record.loss_curve, first_epoch, continued_loss, advice,
                     kept_earlier=best_epoch is not None and best_epoch != last_epoch,
-                    incremental=incremental, report=False)
+                    incremental=incremental, report=False, end_loss=end_loss)
             divergence = _divergence_report(epoch, record.n_iter, advice, kept)
             break
         epoch_loss, first_loss = run
@@ -684,7 +691,7 @@ def fit_stochastic(
     exploded = not diverged and _refuse_if_loss_exploded(
         record.loss_curve, first_epoch, continued_loss, advice,
         kept_earlier=best_epoch is not None and best_epoch != last_epoch,
-        incremental=incremental)
+        incremental=incremental, end_loss=end_loss)
     if start_loss is None and end_loss is not None:
         # A continued call whose weights were measured (they may overflow, or
         # a divergence kept them) is judged against the losses it continued:
