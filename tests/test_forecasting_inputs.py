@@ -1699,6 +1699,47 @@ def test_a_future_series_of_another_name_is_told_to_take_the_covariates(make):
     pd.testing.assert_series_equal(model.predict(future=frame["p"].iloc[50:]), expected)
 
 
+def _unset_freq(series):
+    """``series`` whose DatetimeIndex has no ``freq`` set, as read_csv gives."""
+    return series.set_axis(pd.DatetimeIndex(series.index.to_numpy()))
+
+
+def test_forecasting_sets_no_pandas_option(make, monkeypatch):
+    # pandas' options are the process's: one set for a call (the frequency's
+    # inference, under pandas 3) was set for every thread meanwhile, and a
+    # call in another thread restored it under this one's, which then failed.
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a pandas option was set: {args}")
+
+    monkeypatch.setattr(pd, "option_context", refuse)
+    monkeypatch.setattr(pd, "set_option", refuse)
+    series = _unset_freq(_daily(60))
+    windows = make_windows(series.to_frame(), window=5, target="y")
+    assert windows.origins.freqstr == "D"
+    model = make(RecursiveForecaster, window=5, target="y").fit(series)
+    assert model.freq_ == "D"
+    assert backtest(model, series, initial=40, step=10, horizon=3).forecasts.size
+
+
+def test_frequencies_are_inferred_in_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def option():  # pandas >= 3.1's, which its infer_freq reads
+        try:
+            return pd.get_option("future.infer_freq_returns_offset")
+        except pd.errors.OptionError:
+            return "no such option"
+
+    frame = _unset_freq(_daily(60)).to_frame()
+    before = option()
+    with ThreadPoolExecutor(4) as pool:
+        windows = list(pool.map(lambda _: make_windows(frame, window=3, target="y"),
+                                range(200)))
+    freqs = [each.origins.freqstr for each in windows]
+    assert freqs == ["D"] * 200
+    assert option() == before
+
+
 # -- a PeriodIndex: sktime's forecasting sets -----------------------------------
 
 

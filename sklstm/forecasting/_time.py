@@ -36,18 +36,18 @@ def _few_missing(n_missing, n_rows):
     return n_missing <= max(10 * n_rows, 10_000)
 
 
-def _infer_freq(index):
-    """:func:`pandas.infer_freq` of ``index``: a frequency string, or None.
+# pandas >= 3.1 warns at every call of infer_freq that it will return an
+# offset; its infer_freq_str is the same inference, as a string, without the
+# warning. Asking infer_freq for the offset instead, with pandas' option set
+# for the call, set it for every thread: pandas' options are the process's,
+# so a fit in another thread restored it under this one's call.
+_infer_freq_str = getattr(pd.tseries.frequencies, "infer_freq_str", pd.infer_freq)
 
-    pandas 3 warns, at every call, that it will return an offset; asked for
-    the offset (an option pandas 2 does not have), it does not warn.
-    """
-    try:
-        with pd.option_context("future.infer_freq_returns_offset", True):
-            freq = pd.infer_freq(index)
-    except pd.errors.OptionError:  # pandas 2: a string already
-        return pd.infer_freq(index)
-    return None if freq is None else freq.freqstr
+
+def _infer_freq(index):
+    """:func:`pandas.infer_freq` of ``index``: a frequency string, or None."""
+    freq = _infer_freq_str(index)
+    return freq.freqstr if isinstance(freq, pd.offsets.BaseOffset) else freq
 
 
 def _wall_clock_steps(freq):
