@@ -1204,15 +1204,22 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
 
     @underflow_is_zero
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        with _generator_kept_on_failure(self.random_state):
-            return self._fit_and_commit(X, y, sample_weight, incremental=incremental,
-                                        classes=classes)
+        # The whole fit reads the parameters as the call found them, from one
+        # snapshot: set_params from another thread meanwhile (a peephole
+        # switched on mid-fit) trained one architecture and recorded another.
+        # Such a change is kept, for predict to check against the record.
+        snapshot = scratch_copy(self)
+        with _generator_kept_on_failure(snapshot.random_state):
+            fitted = snapshot._new_fitted_state(X, y, sample_weight, incremental=incremental,
+                                                classes=classes)
+        self._commit(fitted)
+        return self
 
-    def _fit_and_commit(self, X, y, sample_weight, *, incremental, classes):
+    def _new_fitted_state(self, X, y, sample_weight, *, incremental, classes):
+        """The fitted state (name -> value) of a fit, ``partial_fit`` or warm
+        start on ``X``, for :meth:`_commit`; the model itself is not changed."""
         sizes, method = self._check_params()
-        # The layout this fit reads X with: set_params from another thread
-        # while it runs must not be recorded as what it was fitted with.
-        architecture = self._architecture()
+        architecture = self._architecture()  # recorded: what predict checks against
         if incremental and self._early_stopping_mode() is True:
             # One epoch on every sample given: nothing is held out, and the
             # validation record of an earlier fit would be lost.
@@ -1307,8 +1314,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # Adam's moments belong to the weights before: partial_fit would
             # move the settled ones with them.
             fitted.pop("_optimizer", None)
-        self._commit(fitted)
-        return self
+        return fitted
 
     def _memory_refusal(self, network, dtype, seqs, method, exc):
         """The message for a fit that ran out of memory: what sets its size

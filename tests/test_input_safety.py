@@ -1756,10 +1756,16 @@ def test_a_layout_changed_after_fit_is_named_not_read(name, fitted, changed):
     assert_array_equal(model.predict(X), before)
 
 
-@pytest.mark.parametrize("name, fitted, changed", LAYOUT_CHANGES)
-def test_a_layout_changed_during_fit_is_named_not_read(name, fitted, changed):
-    # set_params from another thread while fit runs: the fit read X with
-    # the layout it started with, and recorded the changed one.
+@pytest.mark.parametrize("moment", ["preparing", "training"])
+@pytest.mark.parametrize("name, fitted, changed", [
+    *LAYOUT_CHANGES, ("peephole", False, True), ("hidden_layer_sizes", (3,), (4,)),
+])
+def test_a_parameter_changed_during_fit_is_named_not_read(name, fitted, changed, moment):
+    # set_params from another thread while fit runs. Changed while it
+    # trained, the fit read X with the layout it started with, and recorded
+    # the changed one; changed after X was read, it built the network from
+    # the new value and recorded the old one (a model that predicted other
+    # numbers, or refused every predict even once set back).
     from sklstm import _base
 
     X, y = _table_task()
@@ -1770,15 +1776,20 @@ def test_a_layout_changed_during_fit_is_named_not_read(name, fitted, changed):
         params["n_channels"] = 2
     model = LSTMRegressor(**params)
 
-    def changed_while_training(*args, **kwargs):
-        model.set_params(**{name: changed})
-        return fit_stochastic(*args, **kwargs)
+    def changed_meanwhile(step):
+        def run(*args, **kwargs):
+            done = step(*args, **kwargs)
+            model.set_params(**{name: changed})
+            return done
+        return run
 
-    fit_stochastic = _base.fit_stochastic
-    with mock.patch.object(_base, "fit_stochastic", changed_while_training):
+    where = {"preparing": (LSTMRegressor, "_prepare"),
+             "training": (_base, "fit_stochastic")}[moment]
+    with mock.patch.object(*where, changed_meanwhile(getattr(*where))):
         model.fit(X, y)
-    with pytest.raises(ValueError, match=f"fitted with {name}={fitted!r}, but {name} is now "
-                                         f"{changed!r} \\(changed by set_params after fit"):
+    with pytest.raises(ValueError, match=re.escape(
+            f"fitted with {name}={fitted!r}, but {name} is now {changed!r} (changed by "
+            "set_params after fit")):
         model.predict(X)
     reference = LSTMRegressor(**params).fit(X, y)
     assert_array_equal(model.set_params(**{name: fitted}).predict(X), reference.predict(X))
