@@ -110,7 +110,14 @@ def chunk_n_samples(row_bytes, n_samples, working_memory=None):
     if working_memory in (math.inf, -math.inf):  # no budget, or none at all
         n = n_samples if working_memory > 0 else 0
     else:
-        n = int(working_memory * 2**20 // max(row_bytes, 1))
+        # In Python numbers: a float16's 2**20 and 1e308 MiB's bytes overflow
+        # to inf, whose quotient is NaN. A budget beyond every sample's needs
+        # is all of them.
+        budget = (int(working_memory) if isinstance(working_memory, numbers.Integral)
+                  else float(working_memory))
+        row_bytes = max(row_bytes, 1)
+        n = (n_samples if budget >= n_samples * row_bytes / 2**20
+             else int(budget * 2**20 // row_bytes))
     return max(min(_MIN_CHUNK, n_samples), min(n, n_samples))
 
 

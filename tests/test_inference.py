@@ -298,6 +298,10 @@ def test_chunk_n_samples():
     assert chunk_n_samples(2**30, 1, working_memory=1) == 1
     with config_context(working_memory=3):
         assert chunk_n_samples(2**20, 100) == 3
+    # Budgets whose bytes overflow the number's type (NaN samples before).
+    for budget in (1e308, np.float32(3e38), 10**400):
+        assert chunk_n_samples(2**20, 100, working_memory=budget) == 100
+    assert chunk_n_samples(2**20, 100, working_memory=np.float16(64)) == 64
 
 
 def _today(self, theta, X, lengths, transform=None):
