@@ -579,7 +579,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         raise ValueError(
             f"early_stopping: y is ordered by class (each class one run of samples), so the "
             f"tail that validation_split='tail' holds out holds only "
-            f"{listed([label_text(self.classes_[k]) for k in held])} of the "
+            f"{'class' if len(held) == 1 else 'classes'} "
+            f"{listed([label_text(self.classes_[k]) for k in held])}, of the "
             f"{len(present)} classes: its loss would stop training at a model of "
             f"{'it' if len(held) == 1 else 'them'}. Use validation_split='stratified' (or "
             "'shuffle'), shuffle X and y together, or set early_stopping=False."
@@ -691,12 +692,17 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Parameters
         ----------
         X : array-like, see ``predict_proba``
-        y : array-like of shape (n_samples,), or per step when ``return_sequences``
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or per \
+                step when ``return_sequences``
+            True labels, or a multilabel indicator matrix (scored by subset
+            accuracy: every label of a sample right).
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; None weighs them equally.
 
         Returns
         -------
         score : float
+            The weighted fraction of samples predicted right.
         """
         decided, seqs, sw = self._scoring_input(X, sample_weight, self._decide)
         # The labels are held to fit's rules: a masked array, None or NaN
@@ -733,18 +739,21 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Parameters
         ----------
         X : array-like, see ``fit``
-        y : array-like of shape (n_samples,) or (n_samples, n_labels), or per
-            step when ``return_sequences`` (see ``fit``)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels), or \
+                per step when ``return_sequences`` (see ``fit``)
+            Labels, or a multilabel indicator matrix.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever appear, each once; required on the
             first call unless ``y`` is a multilabel indicator. The third
             argument, as in ``SGDClassifier`` (``MLPClassifier``'s third is
             ``sample_weight``).
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples, as in ``fit``; None weighs them equally.
 
         Returns
         -------
         self : object
+            The model, trained one more epoch.
         """
         if classes is not None:
             classes = check_declared_classes(classes)

@@ -45,8 +45,9 @@ EARLY_STOPPING_DOC = """    early_stopping : bool, default=False
 AUTO_BATCH_DOC = '``"auto"`` is 64,'
 
 PARAMETERS_DOC = """
-    hidden_layer_sizes : array-like of shape (n_layers,), default=(32,)
-        Units of each stacked LSTM layer, from the input upwards.
+    hidden_layer_sizes : array-like of shape (n_layers,) or int, default=(32,)
+        Units of each stacked LSTM layer, from the input upwards; an int is
+        one layer, as in ``MLPRegressor``.
 
     return_sequences : bool, default=False
         If False (many-to-one), one prediction per sequence, from its last
@@ -210,7 +211,7 @@ PARAMETERS_DOC = """
     validation_fraction : float, default=0.1
         Fraction of samples held out for early stopping.
 
-    validation_split : {"tail", "shuffle", "stratified"}, default="tail"
+    validation_split : {"tail", "shuffle", "stratified" (classifiers)}, default="tail"
         Which samples ``early_stopping=True`` holds out: the last ones (time
         order kept, for windows cut from one series), a random subset, or a
         random subset stratified by class (classifiers only: regressors

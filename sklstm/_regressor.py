@@ -522,14 +522,16 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         X : array-like of shape (n_samples, n_timesteps, n_channels) or \
                 (n_samples, n_columns), DataFrame, or list of arrays
             Sequences, in any convention accepted by ``fit``.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or per
-            step when ``return_sequences`` (see ``fit``)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
+                per step when ``return_sequences`` (see ``fit``)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples, as in ``fit``; None weighs them equally.
 
         Returns
         -------
         self : object
+            The model, trained one more epoch.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
@@ -616,11 +618,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         X : array-like, see ``predict``
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), or \
                 per step when ``return_sequences``
+            True targets.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples; None weighs them equally.
 
         Returns
         -------
         score : float
+            R² of the predictions.
         """
         predicted, seqs, sw = self._scoring_input(X, sample_weight, self._point_in_units)
         # The targets are held to fit's rules, so that a masked array, text or

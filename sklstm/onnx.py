@@ -106,7 +106,7 @@ estimators after this exporter) is accepted only at its default and only
 when that default switches a feature off (None, False, 0 or empty);
 otherwise the model is refused rather than approximated. The fitted
 weights must also have exactly the documented shapes, so an architecture
-whose weights differ (bidirectional layers, extra recurrent matrices) is
+whose weights differ (extra recurrent matrices, such as FGR's ``Rg``) is
 refused even when no parameter names it.
 
 Bidirectional layers become ONNX LSTM operators with

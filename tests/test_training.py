@@ -369,8 +369,8 @@ def test_early_stopping_refuses_a_training_part_without_a_class():
     # A tail of labels ordered by class that lacks a class is refused too: its
     # loss, of the last class only, stopped BasicMotions' fit after 12 epochs at
     # 0.08 test accuracy (sktime's loaders order it by class).
-    with pytest.raises(ValueError, match=r"y is ordered by class .* holds only 'a' of the 2 "
-                                         r"classes: .*validation_split='stratified'"):
+    with pytest.raises(ValueError, match=r"y is ordered by class .* holds only class 'a', of "
+                                         r"the 2 classes: .*validation_split='stratified'"):
         LSTMClassifier(**params, validation_fraction=0.2).fit(X, ordered[::-1])
     # Random and stratified splits of ordered classes, and interleaved classes,
     # are fine.

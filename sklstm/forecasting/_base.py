@@ -249,7 +249,8 @@ ATTRIBUTES_DOC = """
         truth was missing, or a row the step reads (a recursive forecast's
         earlier steps read none of its later steps' rows, and keep their
         errors). None without calibration.
-    fitted_values_ : DataFrame of shape (n_origins, n_model_steps)
+    fitted_values_ : DataFrame of shape (n_origins, n_model_steps) or \
+            (n_origins, n_targets * n_model_steps)
         In-sample forecasts of the final model from every origin of a
         training window. Row ``t`` holds {model_steps},
         one column per step; a two-level column index (target, step) for
