@@ -372,6 +372,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"y holds a value too large to standardise in {Y.dtype}, in {where(overflowed)}: "
                 f"its distance from the targets' mean overflows. Rescale the targets."
             )
+        if reset:
+            self._check_room_to_predict(Y, scaled, mean, scale)
         # The squared errors of the targets that count (positive weight, real
         # steps) must sum within the dtype; only targets far outside the
         # statistics they are scaled by reach it (a continued call's, fixed
@@ -401,6 +403,27 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"{where(too_far)}: the targets are {fixed}."
             )
         return scaled, state
+
+    @staticmethod
+    def _check_room_to_predict(Y, scaled, mean, scale):
+        """Raise unless predictions twice as far from the mean as the farthest
+        target map back within Y's dtype: targets near its largest value
+        left the model no room, and predict refused its own training data."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            distance = np.abs(scaled).reshape(-1, scaled.shape[-1])
+            farthest = np.max(np.where(np.isfinite(distance), distance, 0), axis=0)
+            edge = (np.abs(mean) + 2 * farthest * scale).astype(Y.dtype, copy=False)
+        if np.all(np.isfinite(edge)):
+            return
+        output = int(np.flatnonzero(~np.isfinite(edge))[0])
+        largest = np.max(np.abs(np.where(np.isfinite(Y), Y, 0)).reshape(-1, Y.shape[-1]),
+                         axis=0)[output]
+        raise ValueError(
+            f"y reaches {largest:.3g} (output {output}), too close to the largest {Y.dtype} "
+            f"({np.finfo(Y.dtype).max:.3g}): predictions a little beyond the targets would "
+            "overflow, and predict would refuse them. Divide y by a power of ten before "
+            "fitting."
+        )
 
     def _target_statistics(self, Y, seqs, sample_weight, split):
         """Mean and scale of each output over the training part of the data."""

@@ -285,16 +285,21 @@ def test_hand_set_target_statistics_beyond_float64_are_an_error_not_inf():
     assert np.all(np.isfinite(model.predict(X))) and model.predict(X).shape == before.shape
 
 
-def test_quantiles_of_targets_near_float64_max_say_so():
-    # The message blamed weights set by hand, on a model fitted as it came.
-    X = np.random.RandomState(0).normal(size=(20, 6, 2))
-    y = np.sign(X[:, -1, 0]) * 1.5e308
-    model = LSTMRegressor(
-        hidden_layer_sizes=(4,), solver="lbfgs", max_iter=50, loss="quantile", random_state=0
-    ).fit(X, y)
-    with pytest.raises(ValueError, match=r"targets this close to the dtype's largest value "
-                                         r"leave the model no room \(divide them"):
-        model.predict_quantiles(X)
+@pytest.mark.parametrize("loss, dtype", [
+    ("quantile", np.float64), ("squared_error", np.float64), ("squared_error", np.float32)])
+def test_targets_near_the_largest_float_are_refused_at_fit(loss, dtype):
+    # Fitted, the model then refused to predict (at first blaming weights set
+    # by hand) on its own training data, naming no sample.
+    X = np.random.RandomState(0).normal(size=(20, 6, 2)).astype(dtype)
+    y = np.sign(X[:, -1, 0]) * np.finfo(dtype).max * 0.85
+    model = LSTMRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=50, loss=loss,
+                          random_state=0)
+    with pytest.raises(ValueError, match=rf"^y reaches .* \(output 0\), too close to the "
+                                         rf"largest {np.dtype(dtype).name} .*Divide y by a power"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+    # A tenth of it fits, and predicts its training data.
+    assert np.all(np.isfinite(model.fit(X, y / 10).predict(X)))
 
 
 def test_masked_arrays_are_refused_rather_than_unmasked():
