@@ -584,7 +584,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         return int(self.n_channels), int(self.n_exog)
 
     @staticmethod
-    def _standardised(seqs, mean, scale, dtype, *, overwrite=False):
+    def _standardised(seqs, mean, scale, dtype, *, overwrite=False, held_out=None):
         """Apply per-channel standardisation in ``dtype``; padded steps stay zero.
 
         ``(X - mean) / scale`` in NumPy's dtype for the three (float64 for
@@ -593,7 +593,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         the whole X took twice its size (four times a float32 X's) beyond
         the result. ``overwrite``: whether ``seqs.values`` may hold the
         result, where it has ``dtype`` (a copy of X that nothing else
-        reads), instead of a new array of X's size.
+        reads), instead of a new array of X's size. ``held_out``: the
+        indices of the sequences early stopping holds out, whose values the
+        statistics of the others may not reach, for the message.
         """
         if overwrite and seqs.values.dtype == dtype:
             values = seqs.values
@@ -613,9 +615,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if not np.all(np.isfinite(values)):
             # Steps counted as X lays them out (newest first if so).
             s, t, c = np.argwhere(seqs.reorder_steps(~np.isfinite(values)))[0]
+            held = held_out is not None and np.any(held_out == s)
             raise ValueError(
                 f"X holds a value too large to standardise in {values.dtype}, in sequence "
-                f"{s} (step {t}, channel {c}); rescale the input."
+                f"{s} (step {t}, channel {c}); "
+                + ("it is held out by early stopping, far outside the statistics of the "
+                   "training part that standardise the input. Rescale the input, or set "
+                   "early_stopping=False." if held else "rescale the input.")
             )
         return replace(seqs, values=np.ascontiguousarray(values))
 
@@ -1262,7 +1268,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             # From X's own values where the model's dtype is narrower, as
             # predict standardises: 1e5 ± 0.01 keeps its spread in float32.
             seqs = self._standardised(seqs if unrounded is None else unrounded,
-                                      fitted["input_mean_"], fitted["input_scale_"], dtype)
+                                      fitted["input_mean_"], fitted["input_scale_"], dtype,
+                                      held_out=None if split is None else split[1])
             unrounded = None  # X's own values, no longer needed through training
             if not reuse_weights:
                 fitted["patch_length_"] = self._resolved_patch_length(seqs, sample_weight, split)

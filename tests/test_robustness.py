@@ -981,6 +981,22 @@ def test_a_value_too_large_for_a_float32_model_is_named_at_predict(newest_first)
             model.predict(_with(X[:, :, 0], (4, 1), 1e300))
 
 
+def test_a_held_out_value_beyond_the_training_parts_statistics_is_named_held_out():
+    # Fitting on the same data without early stopping works: the refusal
+    # said only "rescale the input", as if the value were too large for any fit.
+    X, y = _Xy(LSTMRegressor)
+    tiny = X * 1e-300
+    tiny[-1] = X[-1] * 1e10  # in the tail that early stopping holds out
+    params = dict(FAST, solver="adam", max_iter=2)
+    with pytest.raises(ValueError, match=rf"too large to standardise in float64, in sequence "
+                                         rf"{len(X) - 1} \(step \d, channel \d\); it is held "
+                                         r"out by early stopping.*set early_stopping=False\.$"):
+        LSTMRegressor(**params, early_stopping=True).fit(tiny, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert np.isfinite(LSTMRegressor(**params, early_stopping=False).fit(tiny, y).loss_)
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_targets_too_large_are_refused_with_a_clear_error():
     X, y = _Xy(LSTMRegressor)
