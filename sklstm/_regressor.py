@@ -743,11 +743,14 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
     if lost.size:
         k = int(lost[0])
         source, remedy = _dtype_origin(fitted_scale is None)
+        # An offset drowns the spread, or the values are too small for the dtype.
+        rescale = ("subtract a constant from y" if abs(center[k]) > spread[k]
+                   else "multiply y by a power of ten")
         raise ValueError(
             f"y's output {k} varies by {spread[k]:.3g} (standard deviation) around "
             f"{center[k]:.6g}, finer than {Y_cast.dtype.name}, {source}, can "
             f"hold there: rounding to it moves the targets by {error[k]:.3g} (RMS). "
-            f"{remedy[0].upper()}{remedy[1:]}, or subtract a constant from y before fitting."
+            f"{remedy[0].upper()}{remedy[1:]}, or {rescale} before fitting."
         )
 
 

@@ -427,9 +427,13 @@ def test_targets_that_vanish_in_float32_are_refused(factor):
     1e-170 the check's squared error underflowed to 0 too, and the model
     fitted a constant without a word."""
     X, y = last_two(20, n_steps=3)
-    with pytest.raises(ValueError, match=r"y's output 0 varies by .* finer than float32"):
+    # Its advice was to subtract a constant from targets centred near 0.
+    with pytest.raises(ValueError, match=r"y's output 0 varies by .* finer than float32.* Pass "
+                                         r"X as float64, or multiply y by a power of ten before"):
         LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), y * factor)
     LSTMRegressor((2,), max_iter=2).fit(X, y * factor)  # float64 holds them
+    with pytest.raises(ValueError, match=r"finer than float32.* or subtract a constant from y"):
+        LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), 1e9 + y)
     # A sample of weight 0 counts for nothing, however large its target: it
     # set the unit of the check, and the vanished targets passed.
     weights = np.r_[np.ones(len(y) - 1), 0.0]
