@@ -37,7 +37,7 @@ from ._loss import Network, Objective
 from ._lstm import GateInputOverflow
 from ._optimizers import check_optimizer_state, resolve_scipy_method, scipy_options
 from ._param_validation import missing_parameter_defaults, validate_params
-from ._parameters import PARAMETER_CONSTRAINTS
+from ._parameters import PARAMETER_CONSTRAINTS, PARAMETER_HINTS
 from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
 from ._scaling import mean_and_scale
 from ._patching import auto_patch_length, fold_steps, folds_to_a_view
@@ -414,7 +414,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     def _checked_params(self):
         """:meth:`_check_params` without the estimator's name in its errors."""
         validate_params(self.get_params(deep=False), self._parameter_constraints,
-                        type(self).__name__)
+                        type(self).__name__, PARAMETER_HINTS)
         sizes = self._hidden_sizes()
         method = None
         if self.solver not in _STOCHASTIC_SOLVERS:

@@ -287,11 +287,13 @@ def _as_constraint(constraint):
     return constraint
 
 
-def validate_params(params, constraints, owner):
+def validate_params(params, constraints, owner, hints=None):
     """Check ``params`` (name -> value) against ``constraints`` (name -> list).
 
     Parameters absent from ``constraints`` are not checked here (their owner
     checks them where a table cannot, for example against the data).
+    ``hints`` (name -> function of the refused value -> advice or "") adds
+    advice to a refusal.
 
     Raises
     ------
@@ -326,7 +328,8 @@ def validate_params(params, constraints, owner):
             note = f" (a {type(value).__name__}; pass an int or a float)"
         else:
             note = ""
-        raise error(f"{owner}: {name} must be {expected}, got {quoted(value)}{note}.")
+        advice = (hints or {}).get(name, lambda refused: "")(value)
+        raise error(f"{owner}: {name} must be {expected}, got {quoted(value)}{note}.{advice}")
 
 
 def missing_parameter_defaults(cls, state):

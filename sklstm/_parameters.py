@@ -14,7 +14,10 @@ from ._param_validation import BOOLEAN, RANDOM_STATE, Interval, Options
 from ._params import GATE_VARIANTS
 from ._validation import COLUMN_ORDERS, DATA_FORMATS
 
-__all__ = ["ATTRIBUTES_DOC", "EARLY_STOPPING_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS"]
+__all__ = [
+    "ATTRIBUTES_DOC", "EARLY_STOPPING_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS",
+    "PARAMETER_HINTS",
+]
 
 # How a one-row 2-D X is read by a model fitted on sequences; the
 # encoder-decoder, which needs longer sequences, drops it from its docstring.
@@ -373,6 +376,30 @@ PARAMETER_CONSTRAINTS = {
     "newest_first": [BOOLEAN],
     "n_exog": [Interval(numbers.Integral, 0, None)],
     "data_format": [None, Options(str, DATA_FORMATS)],
+}
+
+
+def _a_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+# What a refused value means where users come from (Keras, PyTorch), and the
+# parameter that holds that meaning here: name -> value -> advice, or "".
+PARAMETER_HINTS = {
+    "validation_split": lambda value: (
+        " Keras's validation_split=0.2 is validation_fraction=0.2 here, with "
+        "early_stopping=True; validation_split chooses which samples are held out."
+        if _a_number(value) else ""),
+    "learning_rate": lambda value: (
+        f" The step size is learning_rate_init={value!r}; learning_rate is its "
+        "schedule, as in MLPRegressor." if _a_number(value) else ""),
+    "loss": lambda value: {
+        "mse": " The mean squared error is loss='squared_error'.",
+        "mean_squared_error": " The mean squared error is loss='squared_error'.",
+        "mae": " The absolute error is loss='quantile' with quantiles=(0.5,).",
+        "mean_absolute_error": " The absolute error is loss='quantile' with quantiles=(0.5,).",
+        "pinball": " The pinball loss is loss='quantile'.",
+    }.get(value.lower() if isinstance(value, str) else None, ""),
 }
 
 # The weight layout of the variants and of two directions, which

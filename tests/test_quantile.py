@@ -318,7 +318,11 @@ def test_a_fitted_quantile_model_refuses_another_loss_or_levels_until_refit(esti
 
 # Each bad value is told which rule it breaks, not every rule of the parameter.
 @pytest.mark.parametrize("params, error, match", [
-    (dict(loss="huber"), ValueError, "loss must be one of"),
+    (dict(loss="huber"), ValueError, r"loss must be one of .*, got 'huber'\.$"),
+    # Keras's and scikit-learn's metric names: told the loss that is
+    (dict(loss="mse"), ValueError, r"got 'mse'\. The mean squared error is loss='squared_error'"),
+    (dict(loss="MAE"), ValueError,
+     r"got 'MAE'\. The absolute error is loss='quantile' with quantiles=\(0\.5,\)"),
     (dict(loss="quantile", quantiles=(0.5, 0.1)), ValueError,
      r"quantiles must be strictly increasing; got \(0.5, 0.1\)"),
     (dict(loss="quantile", quantiles=(0.0, 0.5)), ValueError,
