@@ -158,6 +158,32 @@ def _is_indicator(y):
         return False
 
 
+def _per_step_hint(labels, sequences):
+    """Advice for a 2-D ``labels`` of one column per step of ``sequences``
+    (of more than one step), as Keras's per-step targets are; else ""."""
+    if labels.shape[1] < 2 or labels.shape[1] != sequences.values.shape[1]:
+        return ""
+    return (f" y has one column per step of X ({labels.shape[1]}): if it holds a label per "
+            "step, set return_sequences=True.")
+
+
+def _warn_of_indicators_meant_otherwise(indicators, sequences):
+    """Warn where multilabel ``indicators`` (n_samples, n_labels) look like
+    another layout of labels: one-hot classes (Keras's categorical targets),
+    which as independent labels need not sum to 1 and may predict none or
+    several per sample; or a label per step of ``sequences``."""
+    per_step = _per_step_hint(indicators, sequences)
+    if per_step:
+        warn(f"y is read as multilabel indicators of {indicators.shape[1]} labels.{per_step}",
+             DataConversionWarning)
+    elif np.all(np.count_nonzero(indicators, axis=1) == 1):
+        warn(f"y is read as multilabel indicators, and every sample has exactly one of its "
+             f"{indicators.shape[1]} labels, as one-hot classes do: the labels are fitted "
+             "independently, so a sample may be predicted none or several, and the "
+             "probabilities need not sum to 1. For one class per sample, pass "
+             "y.argmax(axis=1).", DataConversionWarning)
+
+
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
     __doc__ = f"""Long short-term memory network for classification.
 
@@ -314,7 +340,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                     "A 2-D y is read as multilabel indicators, one column per label, which "
                     f"must be 0 or 1; y holds {held}. Several "
                     "outputs of other classes (multi-output classification) are not "
-                    "supported."
+                    f"supported.{_per_step_hint(labels, sequences)}"
                 )
             labels = indicator
         _check_label_type(labels)
@@ -354,6 +380,8 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"y is a multilabel indicator of {real.shape[1]} columns, whose classes are "
                 f"the column numbers 0 to {real.shape[1] - 1}; classes={classes.tolist()}."
             )
+        if reset and multilabel:
+            _warn_of_indicators_meant_otherwise(real, sequences)
         if reset:
             declared = classes is not None and not multilabel
             if declared:
