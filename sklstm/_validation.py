@@ -205,6 +205,17 @@ def _reject_unsupported_containers(X, name, in_list=False):
             "with sklstm.forecasting.make_windows."
         )
     reject_non_array(X, name, "an array-like, a DataFrame or a list of sequences")
+    if isinstance(X, tuple) and hasattr(X, "_fields"):
+        # PyTorch's PackedSequence (data, batch_sizes, ...) read as 4 sequences.
+        unpack = (" Unpack it with torch.nn.utils.rnn.pad_packed_sequence(X, batch_first=True, "
+                  "padding_value=float('nan')) and pass the padded tensor (NaN after each end "
+                  "is padding), or pass the sequences as a list."
+                  if type(X).__name__ == "PackedSequence" else
+                  " Pass its sequences as a list, or as an array.")
+        raise TypeError(
+            f"{name} is a {type(X).__name__}, a named tuple whose {len(X)} fields would read "
+            f"as {len(X)} sequences.{unpack}"
+        )
 
 
 def _refuse_container_of_sequences(values, name, as_list):
@@ -2073,9 +2084,7 @@ def _pad_ragged_targets(y, numeric, sequences):
         arrays.append(a)
     n, T = sequences.values.shape[:2]
     if len(arrays) != n:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: {n} and {len(arrays)}."
-        )
+        raise ValueError(_inconsistent_samples(n, T, len(arrays)))
     lengths = np.full(n, T) if sequences.lengths is None else sequences.lengths
     for k, (a, length) in enumerate(zip(arrays, lengths)):
         if a.shape[0] != length:
@@ -2104,6 +2113,17 @@ def _pad_ragged_targets(y, numeric, sequences):
 
 # What check_sequence_targets advises for many-to-one y of three axes.
 PER_STEP_ADVICE = "Targets per step need return_sequences=True."
+
+
+def _inconsistent_samples(n_sequences, n_timesteps, n_targets):
+    """The refusal of ``n_targets`` targets for X's ``n_sequences`` sequences
+    of ``n_timesteps`` steps; where the targets are as many as the steps, X
+    may be time-major, as PyTorch's ``batch_first=False`` gives it."""
+    swapped = (f" X reads as {n_sequences} sequences of {n_timesteps} steps: if its first two "
+               "axes are steps then samples (time-major, as PyTorch's batch_first=False), "
+               "pass X.swapaxes(0, 1)." if n_targets == n_timesteps != n_sequences else "")
+    return (f"X and y have inconsistent numbers of samples: {n_sequences} and "
+            f"{n_targets}.{swapped}")
 
 
 def check_sequence_targets(y, sequences, return_sequences, *, numeric,
@@ -2170,9 +2190,7 @@ def check_sequence_targets(y, sequences, return_sequences, *, numeric,
     else:
         y = _label_values(np.asarray(y), "y")
     if y.shape[0] != n:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: {n} and {y.shape[0]}."
-        )
+        raise ValueError(_inconsistent_samples(n, T, y.shape[0]))
     if not return_sequences:
         if numeric:
             if y.ndim > 2:

@@ -958,3 +958,43 @@ def test_channels_on_the_other_axis_at_predict_are_named_with_the_transpose():
     frame = _frame_of_series(list(X[:, :, :2]), ["a", "b"])
     with pytest.raises(ValueError, match=r"X has 2 channels, .* fitted with 3 channels\.$"):
         first.predict(frame)
+
+
+def test_pytorchs_habits_are_told_the_layout_sklstm_reads():
+    # A PackedSequence (a named tuple of 4 fields) predicted 4 values, one per
+    # field; time-major X was told only that the sample counts differ.
+    from collections import namedtuple
+
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(n, 2)) for n in (5, 3, 4, 2)]
+    model = LSTMRegressor((3,), solver="lbfgs", max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(seqs, np.arange(4.0))
+    # torch.nn.utils.rnn.PackedSequence's fields, as pack_sequence fills them
+    packed_sequence = namedtuple("PackedSequence",
+                                 "data batch_sizes sorted_indices unsorted_indices")
+    packed = packed_sequence(np.concatenate(seqs), np.array([4, 4, 3, 2, 1]),
+                             np.array([0, 2, 1, 3]), np.array([0, 2, 1, 3]))
+    for call in (model.predict, lambda X: model.fit(X, np.arange(4.0))):
+        with pytest.raises(TypeError, match=re.escape(
+                "X is a PackedSequence, a named tuple whose 4 fields would read as 4 "
+                "sequences. Unpack it with torch.nn.utils.rnn.pad_packed_sequence(X, "
+                "batch_first=True, padding_value=float('nan'))")):
+            call(packed)
+    with pytest.raises(TypeError, match=r"X is a Pair, a named tuple whose 2 fields would read "
+                                        r"as 2 sequences\. Pass its sequences as a list"):
+        model.predict(namedtuple("Pair", "first second")(*seqs[:2]))
+    # The advice: NaN after each end, as pad_packed_sequence's padding_value gives.
+    padded = np.full((4, 5, 2), np.nan)
+    for k, seq in enumerate(seqs):
+        padded[k, :len(seq)] = seq
+    assert_array_equal(model.predict(padded), model.predict(seqs))
+    # Time-major (PyTorch's batch_first=False): steps first, then samples.
+    X = rng.normal(size=(30, 6, 2))
+    for time_major in (X.swapaxes(0, 1), X[:, :, 0].T):
+        with pytest.raises(ValueError, match=r"inconsistent numbers of samples: 6 and 30\. X "
+                                             r"reads as 6 sequences of 30 steps: if its first "
+                                             r"two axes are steps then samples .* pass "
+                                             r"X\.swapaxes\(0, 1\)\."):
+            LSTMRegressor().fit(time_major, X[:, -1, 0])
