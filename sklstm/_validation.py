@@ -1742,9 +1742,14 @@ def _padding_lengths(X3, name, nan_advice=None):
     inside = nan & (np.arange(T)[None, :, None] < lengths[:, None, None])
     if inside.any():
         s, t, c = np.argwhere(inside)[0]
+        leading = int(np.argmax(has_value[s]))
+        before = (f" Sequence {s} starts with {leading} all-NaN step(s), padding before its "
+                  "start (as Keras's pad_sequences gives by default, padding='pre'): pad after "
+                  "each end instead (padding='post'), or pass a list of the sequences."
+                  if leading else "")
         raise ValueError(
             f"Input {name} contains NaN inside sequence {s} (step {t}, channel {c}). "
-            "NaN is only allowed as padding: whole trailing steps after a sequence's end."
+            f"NaN is only allowed as padding: whole trailing steps after a sequence's end.{before}"
         )
     return lengths.astype(np.intp)
 

@@ -407,6 +407,21 @@ def test_nan_other_than_trailing_steps_is_an_error(where, message):
         LSTMRegressor(**FAST).fit(X, np.ones(4))
 
 
+def test_nan_before_a_sequences_start_is_told_to_pad_after_its_end():
+    # Keras's pad_sequences pads before each start by default.
+    X = _coded(4, 5, 2)
+    X[2, :2] = np.nan
+    with pytest.raises(ValueError, match=r"inside sequence 2 \(step 0, channel 0\)\. NaN is "
+                                         r"only allowed as padding: .* Sequence 2 starts with 2 "
+                                         r"all-NaN step\(s\), padding before its start .* pad "
+                                         r"after each end instead \(padding='post'\)"):
+        check_sequences(X)
+    X[2, :2, 0] = 0.0  # one channel missing is no padding: told only where it is
+    with pytest.raises(ValueError, match=r"step 0, channel 1\)\. NaN is only allowed as padding: "
+                                         r"whole trailing steps after a sequence's end\.$"):
+        check_sequences(X)
+
+
 def test_nan_inside_a_ragged_sequence_names_it():
     seqs, _ = _ragged()
     seqs[4] = seqs[4].copy()
