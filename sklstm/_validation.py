@@ -1782,11 +1782,13 @@ _TRANSPOSED_RATIO = 2
 DATA_FORMATS = ("channels_last", "channels_first")
 
 
-def _orient(X3, data_format, name):
-    """Bring a 3-D array to channels last, warning when the layout looks transposed."""
+def _orient(X3, data_format, name, fitting):
+    """Bring a 3-D array to channels last; where ``fitting``, warn when the
+    layout looks transposed (later calls are checked against the fitted
+    channels, whose refusal says how to transpose X)."""
     if data_format == "channels_first":
         return X3.transpose(0, 2, 1)
-    if data_format is None:
+    if data_format is None and fitting:
         _warn_if_transposed(X3.shape, name)
     return X3
 
@@ -1877,7 +1879,7 @@ def check_sequences(
             values, lengths, (names, labels) = _list_to_padded(
                 X, name, data_format == "channels_first", nan_advice, fitted_channels)
             # A list of frames names its channels by their columns.
-            if data_format is None and not isinstance(X[0], pd.DataFrame):
+            if fitting and data_format is None and not isinstance(X[0], pd.DataFrame):
                 _warn_if_transposed(values.shape, name, "its longest sequence")
         _check_steps_and_channels(values, name)
         if fitting:
@@ -1918,7 +1920,7 @@ def check_sequences(
             np.ascontiguousarray(X3), None, arr.shape[1], reversed_steps=newest_first,
             channel_names=names if one_step else None, column_labels=labels,
         )
-    X3 = _orient(arr, data_format, name)
+    X3 = _orient(arr, data_format, name, fitting)
     _check_steps_and_channels(X3, name)
     if fitting:
         _refuse_other_channels_than_declared(X3, arr.shape, n_channels, n_exog, data_format,

@@ -1043,11 +1043,20 @@ def test_bytes_labels_are_refused_from_sklstm(make_y, classes):
 def test_likely_transposed_input_warns_and_names_the_parameter():
     X = np.zeros((5, 1, 40))  # sktime's univariate numpy3D: 1 channel, 40 steps
     with pytest.warns(DataLayoutWarning, match="data_format='channels_first'"):
-        check_sequences(X)
+        check_sequences(X, fitting=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataLayoutWarning)
-        check_sequences(X, data_format="channels_last")  # declared: no warning
-        check_sequences(np.zeros((5, 40, 3)))  # plausible layout: no warning
+        check_sequences(X, data_format="channels_last", fitting=True)  # declared: no warning
+        check_sequences(np.zeros((5, 40, 3)), fitting=True)  # plausible layout: no warning
+    # After fit, the fitted channels decide: predict's refusal says to transpose
+    # X; the warning also advised data_format, which a fitted model cannot take.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 10, 2))
+    model = LSTMRegressor(**FAST).fit(X, X[:, -1, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataLayoutWarning)
+        with pytest.raises(ValueError, match=r"X\.transpose\(0, 2, 1\)"):
+            model.predict(X.transpose(0, 2, 1))
 
 
 def test_a_list_of_channels_first_sequences_warns_or_is_named_as_a_3d_array_is():
