@@ -294,6 +294,14 @@ def reject_records(values, name):
     """Refuse a structured (record) or raw-bytes array: NumPy casts a
     record's first field (dates as days, say) and drops the others without
     a word, and raw bytes fail deep inside the cast."""
+    if values.dtype.kind == "V" and values.dtype.names is None and not issubclass(
+            values.dtype.type, np.void):
+        # A number type of another package (ml_dtypes' bfloat16, float8_*),
+        # which NumPy files under kind "V" and sklstm does not compute in.
+        raise TypeError(
+            f"{name} has dtype {values.dtype}, a number type sklstm does not compute in: "
+            f"pass {name}.astype(np.float32) (or np.float64)."
+        )
     if values.dtype.kind == "V":
         raise TypeError(
             f"{name} holds records or raw bytes (dtype {values.dtype}), not plain values. "

@@ -2695,6 +2695,26 @@ def test_record_arrays_are_refused_wherever_values_are_read(kind):
     assert_array_equal(fitted.predict(X), before)
 
 
+@pytest.mark.parametrize("dtype_name", ["bfloat16", "float8_e4m3fn"])
+def test_number_types_of_other_packages_are_told_the_cast(dtype_name):
+    # ml_dtypes' types are NumPy's kind "V": they were called records or raw
+    # bytes, and told to pick a field.
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 6, 1)), np.arange(20.0)
+    fitted = LSTMRegressor(**FAST).fit(X, y)
+    odd = X.astype(getattr(ml_dtypes, dtype_name))
+    for argument, call in [("X", lambda: LSTMRegressor(**FAST).fit(odd, y)),
+                           ("X", lambda: fitted.predict(odd)),
+                           ("y", lambda: LSTMRegressor(**FAST).fit(X, odd[:, 0, 0]))]:
+        with pytest.raises(TypeError, match=re.escape(
+                f"{argument} has dtype {dtype_name}, a number type sklstm does not compute in: "
+                f"pass {argument}.astype(np.float32) (or np.float64).")):
+            call()
+    # The cast advised is read.
+    assert fitted.predict(odd.astype(np.float32)).shape == (20,)
+
+
 def test_integer_labels_are_compared_exactly_with_declared_float_classes():
     # Both were promoted to float64, where 2**53 + 1 equals 2**53: the
     # undeclared label was accepted and trained as the class 2**53.
