@@ -531,7 +531,7 @@ def bench_fit(args, torch):
             y = rng.normal(size=n).astype(dtype)
             model = LSTMRegressor(
                 (H,), solver="adam", batch_size=B, learning_rate_init=1e-3,  # torch's lr
-                max_iter=epochs, alpha=0.0, tol=0.0,
+                max_iter=epochs, alpha=0.0, tol=0.0, early_stopping=False,
                 n_iter_no_change=epochs + 1, random_state=0,
                 patch_length=1,  # every step, as torch.nn.LSTM
             )
