@@ -245,7 +245,7 @@ generator patched outside the package), test MAE per draw was 8.50, 11.31,
 10.10, 12.32, 11.71 and 9.17 for the encoder-decoder (mean 10.52), 11.24
 on average for recursive and 8.66, 10.20, 8.78, 11.62, 10.47 and 8.62 for
 ridge (9.73; oracle 7.92): ridge still 8 % ahead. More training days do
-not close the gap (``--learning-curve``, 7 min: draw 0 generated once for
+not close the gap (``--learning-curve``, 8 min: draw 0 generated once for
 3600 + 195 days, the last 195 tested, each row trained on the days just
 before them)::
 
