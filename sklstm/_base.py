@@ -620,8 +620,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 f"X holds a value too large to standardise in {values.dtype}, in sequence "
                 f"{s} (step {t}, channel {c}); "
                 + ("it is held out by early stopping, far outside the statistics of the "
-                   "training part that standardise the input. Rescale the input, or set "
-                   "early_stopping=False." if held else "rescale the input.")
+                   "training part that standardise the input (rescaling X moves both alike): "
+                   "set early_stopping=False to train on every sample." if held
+                   else "rescale the input.")
             )
         return replace(seqs, values=np.ascontiguousarray(values))
 

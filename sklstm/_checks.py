@@ -298,9 +298,12 @@ def reject_records(values, name):
             values.dtype.type, np.void):
         # A number type of another package (ml_dtypes' bfloat16, float8_*),
         # which NumPy files under kind "V" and sklstm does not compute in.
+        # An item of a list is one of many: each needs the cast.
+        cast = ("every sequence as float32 ([s.astype(np.float32) for s in X])" if "[" in name
+                else f"{name}.astype(np.float32) (or np.float64)")
         raise TypeError(
             f"{name} has dtype {values.dtype}, a number type sklstm does not compute in: "
-            f"pass {name}.astype(np.float32) (or np.float64)."
+            f"pass {cast}."
         )
     if values.dtype.kind == "V":
         raise TypeError(

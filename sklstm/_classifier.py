@@ -167,21 +167,19 @@ def _per_step_hint(labels, sequences):
             "step, set return_sequences=True.")
 
 
-def _warn_of_indicators_meant_otherwise(indicators, sequences):
-    """Warn where multilabel ``indicators`` (n_samples, n_labels) look like
-    another layout of labels: one-hot classes (Keras's categorical targets),
-    which as independent labels need not sum to 1 and may predict none or
-    several per sample; or a label per step of ``sequences``."""
-    per_step = _per_step_hint(indicators, sequences)
-    if per_step:
-        warn(f"y is read as multilabel indicators of {indicators.shape[1]} labels.{per_step}",
-             DataConversionWarning)
-    elif np.all(np.count_nonzero(indicators, axis=1) == 1):
+def _warn_of_one_hot_classes(indicators):
+    """Warn where multilabel ``indicators`` (n_samples, n_labels) give every
+    sample exactly one label, as one-hot classes (Keras's categorical
+    targets) do: as independent labels, a sample may be predicted none or
+    several, and the probabilities need not sum to 1. (Indicators of as many
+    labels as X has steps may be labels per step, but as often several
+    labels of each sample: only an error says so, see :func:`_per_step_hint`.)"""
+    if np.all(np.count_nonzero(indicators, axis=1) == 1):
         warn(f"y is read as multilabel indicators, and every sample has exactly one of its "
              f"{indicators.shape[1]} labels, as one-hot classes do: the labels are fitted "
              "independently, so a sample may be predicted none or several, and the "
              "probabilities need not sum to 1. For one class per sample, pass "
-             "y.argmax(axis=1).", DataConversionWarning)
+             "np.asarray(y).argmax(axis=1).", DataConversionWarning)
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):
@@ -381,7 +379,7 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
                 f"the column numbers 0 to {real.shape[1] - 1}; classes={classes.tolist()}."
             )
         if reset and multilabel:
-            _warn_of_indicators_meant_otherwise(real, sequences)
+            _warn_of_one_hot_classes(real)
         if reset:
             declared = classes is not None and not multilabel
             if declared:

@@ -387,7 +387,7 @@ def _a_number(value):
 # parameter that holds that meaning here: name -> value -> advice, or "".
 PARAMETER_HINTS = {
     "validation_split": lambda value: (
-        " Keras's validation_split=0.2 is validation_fraction=0.2 here, with "
+        f" Keras's validation_split={value!r} is validation_fraction={value!r} here, with "
         "early_stopping=True; validation_split chooses which samples are held out."
         if _a_number(value) else ""),
     "learning_rate": lambda value: (

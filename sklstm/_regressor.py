@@ -373,7 +373,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"its distance from the targets' mean overflows. Rescale the targets."
             )
         if reset:
-            self._check_room_to_predict(Y, scaled, mean, scale)
+            _check_room_to_predict(Y, scaled, mean, scale, _counted(Y, seqs, sample_weight),
+                                   where)
         # The squared errors of the targets that count (positive weight, real
         # steps) must sum within the dtype; only targets far outside the
         # statistics they are scaled by reach it (a continued call's, fixed
@@ -403,27 +404,6 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
                 f"{where(too_far)}: the targets are {fixed}."
             )
         return scaled, state
-
-    @staticmethod
-    def _check_room_to_predict(Y, scaled, mean, scale):
-        """Raise unless predictions twice as far from the mean as the farthest
-        target map back within Y's dtype: targets near its largest value
-        left the model no room, and predict refused its own training data."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            distance = np.abs(scaled).reshape(-1, scaled.shape[-1])
-            farthest = np.max(np.where(np.isfinite(distance), distance, 0), axis=0)
-            edge = (np.abs(mean) + 2 * farthest * scale).astype(Y.dtype, copy=False)
-        if np.all(np.isfinite(edge)):
-            return
-        output = int(np.flatnonzero(~np.isfinite(edge))[0])
-        largest = np.max(np.abs(np.where(np.isfinite(Y), Y, 0)).reshape(-1, Y.shape[-1]),
-                         axis=0)[output]
-        raise ValueError(
-            f"y reaches {largest:.3g} (output {output}), too close to the largest {Y.dtype} "
-            f"({np.finfo(Y.dtype).max:.3g}): predictions a little beyond the targets would "
-            "overflow, and predict would refuse them. Divide y by a power of ten before "
-            "fitting."
-        )
 
     def _target_statistics(self, Y, seqs, sample_weight, split):
         """Mean and scale of each output over the training part of the data."""
@@ -743,8 +723,11 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
     if lost.size:
         k = int(lost[0])
         source, remedy = _dtype_origin(fitted_scale is None)
-        # An offset drowns the spread, or the values are too small for the dtype.
-        rescale = ("subtract a constant from y" if abs(center[k]) > spread[k]
+        # An offset drowns the spread, unless the spread itself is below what
+        # the dtype resolves anywhere (near its smallest normal numbers).
+        tiny = np.finfo(Y_cast.dtype)
+        rescale = ("subtract a constant from y"
+                   if abs(center[k]) > spread[k] and spread[k] > tiny.tiny / tiny.eps
                    else "multiply y by a power of ten")
         raise ValueError(
             f"y's output {k} varies by {spread[k]:.3g} (standard deviation) around "
@@ -752,6 +735,33 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
             f"hold there: rounding to it moves the targets by {error[k]:.3g} (RMS). "
             f"{remedy[0].upper()}{remedy[1:]}, or {rescale} before fitting."
         )
+
+
+# Predictions of a standardised model reach somewhat beyond its targets; a
+# quarter beyond the farthest must map back within the dtype.
+_PREDICTION_ROOM = 1.25
+
+
+def _check_room_to_predict(Y, scaled, mean, scale, counted, where):
+    """Raise unless predictions a quarter further from the mean than the
+    farthest counted target (``counted``: a mask of ``Y.shape[:-1]``) map
+    back within Y's dtype: targets near its largest value left the model no
+    room, and predict refused its own training data. ``where(mask)`` names
+    a target's place."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        distance = np.where(counted[..., None] & np.isfinite(scaled), np.abs(scaled), 0)
+        farthest = distance.reshape(-1, distance.shape[-1]).max(axis=0)
+        edge = (np.abs(mean) + _PREDICTION_ROOM * farthest * scale).astype(Y.dtype, copy=False)
+    if np.all(np.isfinite(edge)):
+        return
+    output = int(np.flatnonzero(~np.isfinite(edge))[0])
+    place = np.zeros(distance.shape, dtype=bool)
+    place[..., output] = distance[..., output] == farthest[output]
+    raise ValueError(
+        f"y holds a target too close to the largest {Y.dtype} ({np.finfo(Y.dtype).max:.3g}) "
+        f"for predictions beyond it, in {where(place)}: predict would refuse the model's "
+        "own training data. Divide y by a power of ten before fitting."
+    )
 
 
 def _counted(Y, seqs, sample_weight):

@@ -146,8 +146,8 @@ INVALID_PARAMS = [
     (dict(learning_rate="fast"), ValueError, "learning_rate must be one of"),
     (dict(validation_split="random"), ValueError, "validation_split must be one of"),
     # Keras's names for a fraction and a step size: told the parameter that holds them
-    (dict(validation_split=0.2), TypeError, r"validation_split must be one of .*, got 0\.2\. "
-     r"Keras's validation_split=0\.2 is validation_fraction=0\.2 here"),
+    (dict(validation_split=0.3), TypeError, r"validation_split must be one of .*, got 0\.3\. "
+     r"Keras's validation_split=0\.3 is validation_fraction=0\.3 here"),
     (dict(learning_rate=0.01), TypeError, r"learning_rate must be one of .*, got 0\.01\. The "
      r"step size is learning_rate_init=0\.01"),
     (dict(column_order="rows"), ValueError, "column_order must be one of"),

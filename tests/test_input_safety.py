@@ -291,15 +291,22 @@ def test_targets_near_the_largest_float_are_refused_at_fit(loss, dtype):
     # Fitted, the model then refused to predict (at first blaming weights set
     # by hand) on its own training data, naming no sample.
     X = np.random.RandomState(0).normal(size=(20, 6, 2)).astype(dtype)
-    y = np.sign(X[:, -1, 0]) * np.finfo(dtype).max * 0.85
+    largest = np.finfo(dtype).max
+    y = np.sign(X[:, -1, 0]) * largest * 0.85
     model = LSTMRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=50, loss=loss,
                           random_state=0)
-    with pytest.raises(ValueError, match=rf"^y reaches .* \(output 0\), too close to the "
-                                         rf"largest {np.dtype(dtype).name} .*Divide y by a power"):
+    first = int(np.argmax(np.abs(y)))  # all as far: the first is named
+    with pytest.raises(ValueError, match=rf"^y holds a target too close to the largest "
+                                         rf"{np.dtype(dtype).name} .* in sample {first}, "
+                                         r"output 0: predict would refuse .*Divide y by a power"):
         model.fit(X, y)
     assert not hasattr(model, "coefs_")
-    # A tenth of it fits, and predicts its training data.
-    assert np.all(np.isfinite(model.fit(X, y / 10).predict(X)))
+    # Half of it fits, and predicts its training data; so does a sample of
+    # weight 0 at 0.85 of the largest, which counts for nothing.
+    assert np.all(np.isfinite(model.fit(X, y / 2).predict(X)))
+    weights = np.r_[np.zeros(1), np.ones(len(y) - 1)]
+    tame = np.r_[y[:1], y[1:] / 2]
+    assert np.all(np.isfinite(model.fit(X, tame, sample_weight=weights).predict(X[1:])))
 
 
 def test_masked_arrays_are_refused_rather_than_unmasked():
@@ -2711,6 +2718,11 @@ def test_number_types_of_other_packages_are_told_the_cast(dtype_name):
                 f"{argument} has dtype {dtype_name}, a number type sklstm does not compute in: "
                 f"pass {argument}.astype(np.float32) (or np.float64).")):
             call()
+    # Of a list, every sequence needs the cast, not the first alone.
+    with pytest.raises(TypeError, match=re.escape(
+            "X[0] has dtype {0}, a number type sklstm does not compute in: pass every "
+            "sequence as float32 ([s.astype(np.float32) for s in X]).".format(dtype_name))):
+        fitted.predict(list(odd))
     # The cast advised is read.
     assert fitted.predict(odd.astype(np.float32)).shape == (20,)
 

@@ -311,10 +311,9 @@ def test_a_calibration_warning_made_an_error_leaves_the_fitted_forecaster():
     model.predict_interval(1)  # still calibrated
 
 
-def test_indicators_that_look_like_one_hot_classes_or_labels_per_step_warn():
-    # Keras's habits: one-hot classes (fitted silently as independent labels,
-    # 15 of 300 samples predicted none or two classes), and a label per step
-    # without return_sequences (fitted silently as one label a step).
+def test_indicators_that_look_like_one_hot_classes_warn():
+    # Keras's categorical targets were fitted silently as independent labels:
+    # 15 of 300 samples predicted none or two classes.
     from sklearn.exceptions import DataConversionWarning
 
     from sklstm import LSTMClassifier
@@ -323,24 +322,22 @@ def test_indicators_that_look_like_one_hot_classes_or_labels_per_step_warn():
     X = rng.normal(size=(60, 5, 2))
     classes = (X[:, -1, 0] > 0).astype(int) + (X[:, -1, 1] > 0)
     model = LSTMClassifier((4,), max_iter=3, random_state=0)
-    for y, match in [
-        (np.eye(3)[classes], r"every sample has exactly one of its 3 labels, as one-hot classes "
-                             r"do.*For one class per sample, pass y\.argmax\(axis=1\)\.$"),
-        ((X[:, :, 0] > 0).astype(int), r"indicators of 5 labels\. y has one column per step of X "
-                                       r"\(5\): if it holds a label per step, set "
-                                       r"return_sequences=True\.$"),
-    ]:
-        with silenced(IterationLimitWarning), pytest.warns(DataConversionWarning, match=match):
-            model.fit(X, y)
-    # Several labels a sample, of another count than the steps: quiet.
+    one_hot = pd.get_dummies(classes)
+    match = (r"every sample has exactly one of its 3 labels, as one-hot classes do.*For one "
+             r"class per sample, pass np\.asarray\(y\)\.argmax\(axis=1\)\.$")
+    with silenced(IterationLimitWarning), pytest.warns(DataConversionWarning, match=match):
+        model.fit(X, one_hot)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataConversionWarning)
         with silenced(IterationLimitWarning):
-            model.fit(X, np.c_[np.eye(3)[classes], np.ones(len(X))])
-            # The advice: one class per sample, whose probabilities sum to 1.
-            proba = model.fit(X, np.eye(3)[classes].argmax(axis=1)).predict_proba(X)
+            # Several labels a sample, also as many labels as steps: quiet.
+            model.fit(X, np.c_[one_hot, np.ones(len(X))])
+            model.fit(X, (rng.rand(len(X), 5) < 0.3).astype(int))
+            # The advice, on the DataFrame too: one class per sample.
+            proba = model.fit(X, np.asarray(one_hot).argmax(axis=1)).predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    # More classes than 0 and 1 a step are refused, with the same advice.
+    # Classes of more than 0 and 1 in one column per step are refused, and told
+    # return_sequences.
     with pytest.raises(ValueError, match=r"y holds \[0, 1, 2\].* y has one column per step of X "
                                          r"\(5\): if it holds a label per step, set "
                                          r"return_sequences=True\."):
