@@ -119,6 +119,15 @@ def test_stride_keeps_latest_window():
     assert_array_equal(w.y, [[3], [6], [9]])
 
 
+def test_target_names_stay_unique_where_targets_print_alike():
+    # Targets 1 and "1" both became "1_t+1": a frame of y's columns had two
+    # of one name.
+    df = ramp(6, b=100).set_axis([1, "1"], axis=1)
+    w = make_windows(df, target=[1, "1"], window=2, horizon=2)
+    assert w.target_names == ("1_t+1", "'1'_t+1", "1_t+2", "'1'_t+2")
+    assert make_windows(df, target=[1], window=2).target_names == ("1_t+1",)
+
+
 def test_horizon_and_multiple_targets_step_major():
     df = ramp(6, b=100)
     w = make_windows(df, target=["y", "b"], window=2, horizon=2)

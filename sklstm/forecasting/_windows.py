@@ -109,7 +109,8 @@ class Windows:
         future covariates.
     target_names : tuple of str
         Name of each column of ``y``: ``"{target}_t+{k}"`` for
-        ``k = gap + 1, ..., gap + horizon`` steps after the origin.
+        ``k = gap + 1, ..., gap + horizon`` steps after the origin; with
+        ``repr(target)`` where two targets print alike (``1`` and ``"1"``).
     """
 
     X: np.ndarray
@@ -433,10 +434,13 @@ def make_windows(
         if not keep.all():
             origin_labels, X, y = origin_labels[keep], X[keep], y[keep]
 
+    texts = [str(name) for name in roles.targets]
+    if len(set(texts)) < len(texts):  # 1 and "1" print alike: their reprs differ
+        texts = [repr(name) for name in roles.targets]
     target_names = tuple(
-        f"{name}_t+{gap + step}"
+        f"{text}_t+{gap + step}"
         for step in range(1, horizon + 1)
-        for name in roles.targets
+        for text in texts
     )
     return Windows(
         X=X,
