@@ -24,6 +24,7 @@ __all__ = [
     "FLOAT_DTYPES", "NOT_QUANTITIES", "check_flag", "check_float_dtype", "check_rng",
     "check_positive_int", "check_rate", "is_pair", "underflow_is_zero",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
+    "is_foreign_number_dtype",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
     "quoted_label",
     "python_scalar",
@@ -290,14 +291,19 @@ def reject_masked(values, name, remedy):
         raise TypeError(f"{name} is a masked array, whose mask sklstm would lose. {remedy}")
 
 
+def is_foreign_number_dtype(dtype):
+    """Whether ``dtype`` is a number type of another package (ml_dtypes'
+    bfloat16, float8_*), which NumPy files under kind "V" beside records and
+    raw bytes, and which sklstm does not compute in."""
+    return (isinstance(dtype, np.dtype) and dtype.kind == "V" and dtype.names is None
+            and not issubclass(dtype.type, np.void))
+
+
 def reject_records(values, name):
     """Refuse a structured (record) or raw-bytes array: NumPy casts a
     record's first field (dates as days, say) and drops the others without
     a word, and raw bytes fail deep inside the cast."""
-    if values.dtype.kind == "V" and values.dtype.names is None and not issubclass(
-            values.dtype.type, np.void):
-        # A number type of another package (ml_dtypes' bfloat16, float8_*),
-        # which NumPy files under kind "V" and sklstm does not compute in.
+    if is_foreign_number_dtype(values.dtype):
         # An item of a list is one of many: each needs the cast.
         cast = ("every sequence as float32 ([s.astype(np.float32) for s in X])" if "[" in name
                 else f"{name}.astype(np.float32) (or np.float64)")

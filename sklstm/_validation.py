@@ -57,7 +57,7 @@ from scipy import sparse
 from sklearn.utils import check_array
 
 from ._checks import (
-    first_non_finite, quoted, quoted_label, refuse_inexact_integers,
+    first_non_finite, is_foreign_number_dtype, quoted, quoted_label, refuse_inexact_integers,
     refuse_inexact_integers_across, reject_masked, reject_records,
 )
 from ._loss import step_weights
@@ -312,6 +312,8 @@ def _reject_text(X, name):
                           "encoding='ordinal_category': pass encoding='ordinal' (one number "
                           "per series) or 'onehot' (a column per series), counted in n_exog "
                           "with the other exogenous columns, or encoding=None.")
+            elif is_foreign_number_dtype(dtype):
+                advice = (f"Cast it: {name}.astype({{{quoted_label(column)}: np.float32}}).")
             elif isinstance(dtype, pd.CategoricalDtype):
                 advice = (f"Encode it as numbers: its codes "
                           f"({name}[{quoted_label(column)}].cat.codes) or a column per "

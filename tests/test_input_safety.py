@@ -2723,6 +2723,13 @@ def test_number_types_of_other_packages_are_told_the_cast(dtype_name):
             "X[0] has dtype {0}, a number type sklstm does not compute in: pass every "
             "sequence as float32 ([s.astype(np.float32) for s in X]).".format(dtype_name))):
         fitted.predict(list(odd))
+    # A DataFrame's column: told the cast of that column, which the fit then reads.
+    frame = pd.DataFrame({"a": odd[:, 0, 0], "b": y})
+    with pytest.raises(TypeError, match=re.escape(
+            f"Column 'a' of X has dtype {dtype_name}, but sklstm needs numbers. Cast it: "
+            "X.astype({'a': np.float32}).")):
+        LSTMRegressor(**FAST).fit(frame, y)
+    LSTMRegressor(**FAST).fit(frame.astype({"a": np.float32}), y)
     # The cast advised is read.
     assert fitted.predict(odd.astype(np.float32)).shape == (20,)
 
