@@ -41,7 +41,10 @@ def _check_label_type(labels, name="y", *, padded=False):
     ``padded``, whether ``labels`` are the real steps of per-step labels,
     whose padded steps int cannot hold (None, say)."""
     try:
-        check_classification_targets(labels)
+        # scikit-learn casts float labels to int to see whether they are whole
+        # numbers: beyond int64 (1e308) NumPy warns of it beside the refusal.
+        with np.errstate(invalid="ignore", over="ignore"):
+            check_classification_targets(labels)
     except (TypeError, ValueError) as exc:
         advice = ""
         values = np.ravel(labels)

@@ -559,6 +559,17 @@ def test_the_least_int64_is_an_int64_label():
         LSTMClassifier(**FAST).fit(X, np.array([-2**63, 0] * 3, dtype=object))
 
 
+def test_float_labels_beyond_int64_are_refused_without_numpys_warnings():
+    # scikit-learn's cast of 1e308 to int warned twice, from inside NumPy,
+    # beside the clear refusal.
+    X = np.random.RandomState(0).normal(size=(6, 3, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"y holds 1e\+308, a float label beyond the "
+                                             r"range of int64"):
+            LSTMClassifier(**FAST).fit(X, np.array([1e308, -1e308] * 3))
+
+
 def test_missing_weights_of_pandas_nullable_dtypes_are_named_missing():
     X = np.random.RandomState(0).normal(size=(6, 3, 1))
     for weights in (pd.array([1.0, pd.NA, 1.0, 1.0, 1.0, 1.0], dtype="Float64"),
