@@ -304,9 +304,11 @@ def reject_records(values, name):
     record's first field (dates as days, say) and drops the others without
     a word, and raw bytes fail deep inside the cast."""
     if is_foreign_number_dtype(values.dtype):
-        # An item of a list is one of many: each needs the cast.
-        cast = ("every sequence as float32 ([s.astype(np.float32) for s in X])" if "[" in name
-                else f"{name}.astype(np.float32) (or np.float64)")
+        # An item of a list is one of many: each needs the cast, of an array
+        # or of a list alike.
+        whole = name.split("[")[0]
+        cast = (f"every sequence as float32 ([np.asarray(s, dtype=np.float32) for s in "
+                f"{whole}])" if "[" in name else f"np.asarray({name}, dtype=np.float32)")
         raise TypeError(
             f"{name} has dtype {values.dtype}, a number type sklstm does not compute in: "
             f"pass {cast}."

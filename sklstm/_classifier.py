@@ -181,8 +181,9 @@ def _warn_of_one_hot_classes(indicators):
         warn(f"y is read as multilabel indicators, and every sample has exactly one of its "
              f"{indicators.shape[1]} labels, as one-hot classes do: the labels are fitted "
              "independently, so a sample may be predicted none or several, and the "
-             "probabilities need not sum to 1. For one class per sample, pass "
-             "np.asarray(y).argmax(axis=1).", DataConversionWarning)
+             "probabilities need not sum to 1. For one class per sample, pass each row's "
+             "label: np.asarray(y).argmax(axis=1), or a DataFrame's y.idxmax(axis=1), which "
+             "keeps its column names as the classes.", DataConversionWarning)
 
 
 class LSTMClassifier(ClassifierMixin, BaseLSTM):

@@ -383,13 +383,22 @@ def _a_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _fraction_hint(value):
+    """What Keras's numeric validation_split=``value`` is here."""
+    if 0 < value < 1:
+        kept = (f"validation_fraction={value!r} here, with early_stopping=True")
+    elif value == 0:
+        kept = "early_stopping=False here (nothing held out)"
+    else:
+        kept = "validation_fraction here, a number > 0 and < 1"
+    return (f" Keras's validation_split={value!r} is {kept}; validation_split chooses which "
+            "samples are held out.")
+
+
 # What a refused value means where users come from (Keras, PyTorch), and the
 # parameter that holds that meaning here: name -> value -> advice, or "".
 PARAMETER_HINTS = {
-    "validation_split": lambda value: (
-        f" Keras's validation_split={value!r} is validation_fraction={value!r} here, with "
-        "early_stopping=True; validation_split chooses which samples are held out."
-        if _a_number(value) else ""),
+    "validation_split": lambda value: _fraction_hint(value) if _a_number(value) else "",
     "learning_rate": lambda value: (
         f" The step size is learning_rate_init={value!r}; learning_rate is its "
         "schedule, as in MLPRegressor." if _a_number(value) else ""),

@@ -723,11 +723,10 @@ def _refuse_lost_spread(Y, Y_cast, weights, fitted_scale):
     if lost.size:
         k = int(lost[0])
         source, remedy = _dtype_origin(fitted_scale is None)
-        # An offset drowns the spread, unless the spread itself is below what
-        # the dtype resolves anywhere (near its smallest normal numbers).
-        tiny = np.finfo(Y_cast.dtype)
+        # An offset drowns the spread, unless the spread itself is below the
+        # dtype's smallest normal number, where no offset helps.
         rescale = ("subtract a constant from y"
-                   if abs(center[k]) > spread[k] and spread[k] > tiny.tiny / tiny.eps
+                   if abs(center[k]) > spread[k] >= np.finfo(Y_cast.dtype).tiny
                    else "multiply y by a power of ten")
         raise ValueError(
             f"y's output {k} varies by {spread[k]:.3g} (standard deviation) around "
@@ -755,8 +754,11 @@ def _check_room_to_predict(Y, scaled, mean, scale, counted, where):
     if np.all(np.isfinite(edge)):
         return
     output = int(np.flatnonzero(~np.isfinite(edge))[0])
+    # The target nearest the dtype's edge, not the farthest from the mean (a 0
+    # among targets of 1.5e308).
+    size = np.where(counted & np.isfinite(Y[..., output]), np.abs(Y[..., output]), -np.inf)
     place = np.zeros(distance.shape, dtype=bool)
-    place[..., output] = distance[..., output] == farthest[output]
+    place[..., output] = size == size.max()
     raise ValueError(
         f"y holds a target too close to the largest {Y.dtype} ({np.finfo(Y.dtype).max:.3g}) "
         f"for predictions beyond it, in {where(place)}: predict would refuse the model's "

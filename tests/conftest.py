@@ -148,6 +148,10 @@ INVALID_PARAMS = [
     # Keras's names for a fraction and a step size: told the parameter that holds them
     (dict(validation_split=0.3), TypeError, r"validation_split must be one of .*, got 0\.3\. "
      r"Keras's validation_split=0\.3 is validation_fraction=0\.3 here"),
+    (dict(validation_split=0.0), TypeError, r"Keras's validation_split=0\.0 is "
+     r"early_stopping=False here \(nothing held out\)"),
+    (dict(validation_split=1.5), TypeError, r"Keras's validation_split=1\.5 is "
+     r"validation_fraction here, a number > 0 and < 1;"),
     (dict(learning_rate=0.01), TypeError, r"learning_rate must be one of .*, got 0\.01\. The "
      r"step size is learning_rate_init=0\.01"),
     (dict(column_order="rows"), ValueError, "column_order must be one of"),

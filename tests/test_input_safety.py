@@ -292,21 +292,22 @@ def test_targets_near_the_largest_float_are_refused_at_fit(loss, dtype):
     # by hand) on its own training data, naming no sample.
     X = np.random.RandomState(0).normal(size=(20, 6, 2)).astype(dtype)
     largest = np.finfo(dtype).max
-    y = np.sign(X[:, -1, 0]) * largest * 0.85
-    model = LSTMRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=50, loss=loss,
-                          random_state=0)
-    first = int(np.argmax(np.abs(y)))  # all as far: the first is named
-    with pytest.raises(ValueError, match=rf"^y holds a target too close to the largest "
-                                         rf"{np.dtype(dtype).name} .* in sample {first}, "
-                                         r"output 0: predict would refuse .*Divide y by a power"):
-        model.fit(X, y)
-    assert not hasattr(model, "coefs_")
+    for y, huge in [(np.r_[np.zeros(13), 0.85 * largest, np.zeros(6)], 13),
+                    # far from their mean is the 0, near the edge the others
+                    (np.r_[np.full(19, 0.85 * largest), 0.0], 0)]:
+        model = LSTMRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=50, loss=loss,
+                              random_state=0)
+        with pytest.raises(ValueError, match=rf"^y holds a target too close to the largest "
+                                             rf"{np.dtype(dtype).name} .* in sample {huge}, "
+                                             r"output 0: predict would refuse .*Divide y by"):
+            model.fit(X, y)
+        assert not hasattr(model, "coefs_")
+    y = np.r_[np.zeros(13), 0.85 * largest, np.zeros(6)]
     # Half of it fits, and predicts its training data; so does a sample of
     # weight 0 at 0.85 of the largest, which counts for nothing.
     assert np.all(np.isfinite(model.fit(X, y / 2).predict(X)))
-    weights = np.r_[np.zeros(1), np.ones(len(y) - 1)]
-    tame = np.r_[y[:1], y[1:] / 2]
-    assert np.all(np.isfinite(model.fit(X, tame, sample_weight=weights).predict(X[1:])))
+    weights = (y == 0).astype(float)
+    assert np.all(np.isfinite(model.fit(X, y, sample_weight=weights).predict(X)))
 
 
 def test_masked_arrays_are_refused_rather_than_unmasked():
@@ -2727,22 +2728,40 @@ def test_number_types_of_other_packages_are_told_the_cast(dtype_name):
                            ("y", lambda: LSTMRegressor(**FAST).fit(X, odd[:, 0, 0]))]:
         with pytest.raises(TypeError, match=re.escape(
                 f"{argument} has dtype {dtype_name}, a number type sklstm does not compute in: "
-                f"pass {argument}.astype(np.float32) (or np.float64).")):
+                f"pass np.asarray({argument}, dtype=np.float32).")):
             call()
-    # Of a list, every sequence needs the cast, not the first alone.
-    with pytest.raises(TypeError, match=re.escape(
-            "X[0] has dtype {0}, a number type sklstm does not compute in: pass every "
-            "sequence as float32 ([s.astype(np.float32) for s in X]).".format(dtype_name))):
-        fitted.predict(list(odd))
-    # A DataFrame's column: told the cast of that column, which the fit then reads.
+    # Of a list (of arrays, or of lists), every sequence needs the cast, and
+    # the advice names the argument: it is read.
+    ragged = [odd[k, : 3 + k % 3] for k in range(20)]
+    for sequences, argument, call in [
+            (ragged, "X", lambda seqs: fitted.predict(seqs)),
+            ([list(seq) for seq in ragged], "X", lambda seqs: fitted.predict(seqs)),
+            ([seq[:, 0] for seq in ragged], "y", lambda seqs: LSTMRegressor(
+                **FAST, return_sequences=True).fit(ragged_x, seqs))]:
+        ragged_x = [seq.astype(np.float64) for seq in ragged]
+        with pytest.raises(TypeError, match=re.escape(
+                f"{argument}[0] has dtype {dtype_name}, a number type sklstm does not compute "
+                f"in: pass every sequence as float32 ([np.asarray(s, dtype=np.float32) for s "
+                f"in {argument}]).")):
+            call(sequences)
+        call([np.asarray(s, dtype=np.float32) for s in sequences])
+    # A DataFrame's column: told the cast of that column, which the fit then
+    # reads; in a forecaster's frame too.
     frame = pd.DataFrame({"a": odd[:, 0, 0], "b": y})
     with pytest.raises(TypeError, match=re.escape(
             f"Column 'a' of X has dtype {dtype_name}, but sklstm needs numbers. Cast it: "
             "X.astype({'a': np.float32}).")):
         LSTMRegressor(**FAST).fit(frame, y)
     LSTMRegressor(**FAST).fit(frame.astype({"a": np.float32}), y)
-    # The cast advised is read.
-    assert fitted.predict(odd.astype(np.float32)).shape == (20,)
+    from sklstm.forecasting import make_windows
+
+    history = frame.set_axis(pd.date_range("2020-01-01", periods=20))
+    with pytest.raises(ValueError, match=re.escape(
+            f"column 'a' has dtype {dtype_name}, a number type sklstm does not compute in: "
+            "cast it with .astype({'a': np.float32}).")):
+        make_windows(history, target="b", window=3, past_covariates=["a"])
+    make_windows(history.astype({"a": np.float32}), target="b", window=3,
+                 past_covariates=["a"])
 
 
 def test_integer_labels_are_compared_exactly_with_declared_float_classes():

@@ -434,9 +434,14 @@ def test_targets_that_vanish_in_float32_are_refused(factor):
     LSTMRegressor((2,), max_iter=2).fit(X, y * factor)  # float64 holds them
     with pytest.raises(ValueError, match=r"finer than float32.* or subtract a constant from y"):
         LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), 1e9 + y)
-    # Tiny and offset: subtracting would leave a spread float32 cannot resolve.
+    # Tiny and offset: subtracting would leave a spread float32 cannot resolve
+    # (below its smallest normal number); above it, subtracting is the remedy.
     with pytest.raises(ValueError, match=r"finer than float32.* or multiply y by a power of ten"):
         LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), 1e-44 * (5 + y))
+    offset = 1e-20 + 1e-33 * y
+    with pytest.raises(ValueError, match=r"finer than float32.* or subtract a constant from y"):
+        LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), offset)
+    LSTMRegressor((2,), max_iter=2).fit(X.astype(np.float32), offset - 1e-20)
     # A sample of weight 0 counts for nothing, however large its target: it
     # set the unit of the check, and the vanished targets passed.
     weights = np.r_[np.ones(len(y) - 1), 0.0]

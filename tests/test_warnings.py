@@ -324,7 +324,8 @@ def test_indicators_that_look_like_one_hot_classes_warn():
     model = LSTMClassifier((4,), max_iter=3, random_state=0)
     one_hot = pd.get_dummies(classes)
     match = (r"every sample has exactly one of its 3 labels, as one-hot classes do.*For one "
-             r"class per sample, pass np\.asarray\(y\)\.argmax\(axis=1\)\.$")
+             r"class per sample, pass each row's label: np\.asarray\(y\)\.argmax\(axis=1\), "
+             r"or a DataFrame's y\.idxmax\(axis=1\), which keeps its column names")
     with silenced(IterationLimitWarning), pytest.warns(DataConversionWarning, match=match):
         model.fit(X, one_hot)
     with warnings.catch_warnings():
@@ -333,8 +334,10 @@ def test_indicators_that_look_like_one_hot_classes_warn():
             # Several labels a sample, also as many labels as steps: quiet.
             model.fit(X, np.c_[one_hot, np.ones(len(X))])
             model.fit(X, (rng.rand(len(X), 5) < 0.3).astype(int))
-            # The advice, on the DataFrame too: one class per sample.
-            proba = model.fit(X, np.asarray(one_hot).argmax(axis=1)).predict_proba(X)
+            # The advice: one class per sample, named by the columns.
+            proba = model.fit(X, one_hot.idxmax(axis=1)).predict_proba(X)
+            np.testing.assert_array_equal(model.classes_, one_hot.columns)
+            model.fit(X, np.asarray(one_hot).argmax(axis=1))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     # Classes of more than 0 and 1 in one column per step are refused, and told
     # return_sequences.

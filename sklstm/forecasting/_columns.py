@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import fits_in_numpy, quoted_label
+from .._checks import fits_in_numpy, is_foreign_number_dtype, quoted_label
 from .._validation import (
     _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype, listed,
     refuse_beyond_float64, refuse_inexact_integer_column,
@@ -420,6 +420,11 @@ def column_values(frame, columns, what="data"):
                 f"column {quoted_label(name)} holds complex numbers (dtype {dtype}); a forecaster "
                 f"reads real numbers only: split it into its real and imaginary parts (or "
                 f"modulus and angle) as two columns."
+            )
+        if is_foreign_number_dtype(dtype):
+            raise ValueError(
+                f"column {quoted_label(name)} has dtype {dtype}, a number type sklstm does not "
+                f"compute in: cast it with .astype({{{quoted_label(name)}: np.float32}})."
             )
         if not numbers_held:
             raise ValueError(
