@@ -24,7 +24,7 @@ __all__ = [
     "FLOAT_DTYPES", "NOT_QUANTITIES", "check_flag", "check_float_dtype", "check_rng",
     "check_positive_int", "check_rate", "is_pair", "underflow_is_zero",
     "real_array", "first_non_finite", "check_finite", "check_sequence_of", "reject_records",
-    "is_foreign_number_dtype",
+    "is_foreign_number_dtype", "foreign_number_refusal",
     "refuse_inexact_integers", "refuse_inexact_integers_across", "largest_magnitude", "quoted",
     "quoted_label",
     "python_scalar",
@@ -299,6 +299,13 @@ def is_foreign_number_dtype(dtype):
             and not issubclass(dtype.type, np.void))
 
 
+def foreign_number_refusal(subject, dtype, cast):
+    """The words refusing ``subject`` of a number type of another package
+    (``dtype``, see :func:`is_foreign_number_dtype`); ``cast``: the call
+    that converts it, as an instruction."""
+    return f"{subject} has dtype {dtype}, a number type sklstm does not compute in: {cast}."
+
+
 def reject_records(values, name):
     """Refuse a structured (record) or raw-bytes array: NumPy casts a
     record's first field (dates as days, say) and drops the others without
@@ -309,10 +316,7 @@ def reject_records(values, name):
         whole = name.split("[")[0]
         cast = (f"every sequence as float32 ([np.asarray(s, dtype=np.float32) for s in "
                 f"{whole}])" if "[" in name else f"np.asarray({name}, dtype=np.float32)")
-        raise TypeError(
-            f"{name} has dtype {values.dtype}, a number type sklstm does not compute in: "
-            f"pass {cast}."
-        )
+        raise TypeError(foreign_number_refusal(name, values.dtype, f"pass {cast}"))
     if values.dtype.kind == "V":
         raise TypeError(
             f"{name} holds records or raw bytes (dtype {values.dtype}), not plain values. "

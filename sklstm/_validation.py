@@ -57,7 +57,8 @@ from scipy import sparse
 from sklearn.utils import check_array
 
 from ._checks import (
-    first_non_finite, is_foreign_number_dtype, quoted, quoted_label, refuse_inexact_integers,
+    first_non_finite, foreign_number_refusal, is_foreign_number_dtype, quoted, quoted_label,
+    refuse_inexact_integers,
     refuse_inexact_integers_across, reject_masked, reject_records,
 )
 from ._loss import step_weights
@@ -306,14 +307,16 @@ def _reject_text(X, name):
                     f"Column {quoted_label(column)} of {name} holds complex numbers, but an LSTM "
                     "needs real ones. Pass its real part or modulus explicitly."
                 )
+            if is_foreign_number_dtype(dtype):
+                raise TypeError(foreign_number_refusal(
+                    f"Column {quoted_label(column)} of {name}", dtype,
+                    f"cast it with {name}.astype({{{quoted_label(column)}: np.float32}})"))
             if column == "_level_skforecast":
                 # skforecast's multi-series forecasters add it; its user cannot convert it.
                 advice = ("skforecast's multi-series forecasters add this column with "
                           "encoding='ordinal_category': pass encoding='ordinal' (one number "
                           "per series) or 'onehot' (a column per series), counted in n_exog "
                           "with the other exogenous columns, or encoding=None.")
-            elif is_foreign_number_dtype(dtype):
-                advice = (f"Cast it: {name}.astype({{{quoted_label(column)}: np.float32}}).")
             elif isinstance(dtype, pd.CategoricalDtype):
                 advice = (f"Encode it as numbers: its codes "
                           f"({name}[{quoted_label(column)}].cat.codes) or a column per "

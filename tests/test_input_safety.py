@@ -2749,8 +2749,8 @@ def test_number_types_of_other_packages_are_told_the_cast(dtype_name):
     # reads; in a forecaster's frame too.
     frame = pd.DataFrame({"a": odd[:, 0, 0], "b": y})
     with pytest.raises(TypeError, match=re.escape(
-            f"Column 'a' of X has dtype {dtype_name}, but sklstm needs numbers. Cast it: "
-            "X.astype({'a': np.float32}).")):
+            f"Column 'a' of X has dtype {dtype_name}, a number type sklstm does not compute in: "
+            "cast it with X.astype({'a': np.float32}).")):
         LSTMRegressor(**FAST).fit(frame, y)
     LSTMRegressor(**FAST).fit(frame.astype({"a": np.float32}), y)
     from sklstm.forecasting import make_windows

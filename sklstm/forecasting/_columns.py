@@ -26,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import fits_in_numpy, is_foreign_number_dtype, quoted_label
+from .._checks import (
+    fits_in_numpy, foreign_number_refusal, is_foreign_number_dtype, quoted_label,
+)
 from .._validation import (
     _dtype_is, _holds_text, _object_numbers, _too_large, is_real_number_dtype, listed,
     refuse_beyond_float64, refuse_inexact_integer_column,
@@ -422,10 +424,9 @@ def column_values(frame, columns, what="data"):
                 f"modulus and angle) as two columns."
             )
         if is_foreign_number_dtype(dtype):
-            raise ValueError(
-                f"column {quoted_label(name)} has dtype {dtype}, a number type sklstm does not "
-                f"compute in: cast it with .astype({{{quoted_label(name)}: np.float32}})."
-            )
+            raise ValueError(foreign_number_refusal(
+                f"column {quoted_label(name)}", dtype,
+                f"cast it with .astype({{{quoted_label(name)}: np.float32}})"))
         if not numbers_held:
             raise ValueError(
                 f"column {quoted_label(name)} has non-numeric dtype {dtype}; encode it as numbers."
