@@ -29,7 +29,7 @@ is subtracted before the model reads it and added back to its forecasts. Targets
 default), and forecasts come back in ppm, indexed by the future months.
 
 The LSTMs are the forecasters' default (``regressor=None``): 8 units and 100
-iterations of L-BFGS with an L2 penalty of ``alpha=3``, chosen on real
+iterations of L-BFGS with an L2 penalty of ``alpha=10``, chosen on real
 series by ``benchmarks/bench_forecasting.py``. Full-batch L-BFGS fits these
 ~400 windows of 12 months in well under a second. The ridge regressions read
 the same (centred) windows.

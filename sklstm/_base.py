@@ -183,8 +183,10 @@ def table_layout(n_channels, n_exog, n_fitted_channels, fitted_on_table, n_colum
 class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     """Base class of the LSTM estimators. Use LSTMRegressor or LSTMClassifier."""
 
-    # What patch_length="auto" aims at (sklstm._patching.auto_patch_length).
-    _auto_patch_aim = "steps"
+    # What patch_length="auto" aims at (sklstm._patching.auto_patch_length):
+    # patches of about 64 values, chosen by cross-validation on training data
+    # for both estimators (benchmarks/bench_realdata.py, bench_forecasting.py).
+    _auto_patch_aim = "width"
     # What batch_size="auto" is (sklstm._training).
     _auto_batch_size = AUTO_BATCH_SIZE
     # Whether the head's one logit is a binary classifier's (LSTMClassifier).
@@ -1336,13 +1338,17 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         else:  # the scipy solvers read the whole data at once
             passes = f"all {seqs.n_samples} sequences"
             smaller = "solver='adam', which reads mini-batches"
+        n_steps = seqs.values.shape[1]
+        steps = f"{n_steps} LSTM step{'s' if n_steps != 1 else ''}"
+        # One LSTM step is a whole sequence: no patch can be longer.
+        longer_patches = " (or a larger patch_length)" if n_steps > 1 else ""
         return (
             f"Training needs more memory than this machine can allocate{reason}: "
             f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes {size:,} weights "
             f"({size * np.dtype(dtype).itemsize / 2**30:.3g} GiB in {np.dtype(dtype).name}, "
             f"several times that to train), and each pass keeps the states of {passes} "
-            f"over {seqs.values.shape[1]} LSTM steps. Use fewer units, shorter sequences "
-            f"(or a larger patch_length) or {smaller}. The model was left unchanged."
+            f"over {steps}. Use fewer units, shorter sequences{longer_patches} or "
+            f"{smaller}. The model was left unchanged."
         )
 
     def _early_stopping_mode(self):

@@ -236,10 +236,6 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
     True
     """
 
-    # Patches of about 64 values: chosen for classification by cross-validation
-    # (sklstm._patching).
-    _auto_patch_aim = "width"
-
     def __init__(
         self,
         hidden_layer_sizes=(32,),

@@ -71,13 +71,11 @@ PARAMETERS_DOC = """
         means) begin its first, so that the last LSTM step reads every
         sequence's newest steps at the same places. Long sequences learn
         better and train faster in patches. ``"auto"`` is 1 with
-        ``return_sequences=True``; otherwise, for a regressor, it makes the
-        longest training sequence about 16 LSTM steps, ``ceil(T_max / 16)``
-        (1, every step on its own, for sequences of up to 16 steps), and for
-        a classifier it makes patches of about 64 values,
-        ``min(T_max, max(1, 64 // n_channels))`` steps (a sequence of up to
-        that many steps is one LSTM step), and at least ``ceil(T_max / 32)``
-        (at most 32 LSTM steps, whatever the channels). ``T_max`` is the
+        ``return_sequences=True``; otherwise it makes patches of about 64
+        values, ``min(T_max, max(1, 64 // n_channels))`` steps (a sequence
+        of up to that many steps, such as a forecaster's lag window, is one
+        LSTM step), and at least ``ceil(T_max / 32)`` (at most 32 LSTM
+        steps, whatever the channels). ``T_max`` is the
         longest sequence that trains: not one of weight 0, nor one held out
         by ``early_stopping``. The fitted value is ``patch_length_``: the
         first ``fit`` or ``partial_fit`` sets it, and later ``partial_fit``

@@ -31,7 +31,7 @@ REGRESSOR_EARLY_STOPPING_DOC = """    early_stopping : bool or "auto", default="
         validation loss are kept. On noisy targets the training loss keeps
         falling as the network learns the noise; the held-out loss tells
         when that began (on a signal plus five times its variance in noise,
-        held-out R² 0.004 where training on every sample gave -0.575, mean
+        held-out R² -0.084 where training on every sample gave -0.232, mean
         of three seeds; ``benchmarks/bench_realdata.py --noisy``). With
         fewer samples, or a training part of no weight, it acts as False.
         Lag windows cut from one series share values, so a random part

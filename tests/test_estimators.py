@@ -61,7 +61,10 @@ def test_fitted_attributes_have_the_documented_shapes(peephole, coupled, blocks,
     model = LSTMRegressor((4, 3), peephole=peephole, coupled_gates=coupled, max_iter=3,
                           random_state=0).fit(X, y)
     assert isinstance(model.coefs_, list) and len(model.coefs_) == 2
-    for layer, n_in, H in zip(model.coefs_, (2, 4), (4, 3)):
+    # 5 steps of 2 channels are one patch of 10 values: the first layer reads
+    # patch_length_ * n_channels inputs.
+    assert model.patch_length_ == 5
+    for layer, n_in, H in zip(model.coefs_, (10, 4), (4, 3)):
         assert set(layer) == ({"W", "R", "b", "p"} if peephole else {"W", "R", "b"})
         assert layer["W"].shape == (n_in, blocks * H)
         assert layer["R"].shape == (H, blocks * H)

@@ -1164,7 +1164,7 @@ def test_default_cap_stays_silent_when_regressor_keys_set_other_parameters(cls):
     # The same class and cap, built otherwise, is no longer the recipe: it warns.
     with pytest.warns(IterationLimitWarning):
         clone(model).set_params(regressor=LSTMRegressor(
-            hidden_layer_sizes=(8,), solver="lbfgs", max_iter=100, alpha=3.0, tol=0.0,
+            hidden_layer_sizes=(8,), solver="lbfgs", max_iter=100, alpha=10.0, tol=0.0,
             solver_options={"gtol": 0.0}, random_state=0)).fit(data)
 
 

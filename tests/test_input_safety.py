@@ -728,8 +728,8 @@ def test_patches_are_measured_on_the_real_steps_of_padded_sequences():
     X[:, 20:] = np.nan  # padded to 40 steps; every sequence is 20 long
     with pytest.raises(ValueError, match=r"longer than the longest training sequence \(20 steps"):
         LSTMRegressor(**FAST, patch_length=30).fit(X, np.arange(6.0))
-    # "auto" aims at 16 LSTM steps over the 20 real steps, not the 40 of the array.
-    assert LSTMRegressor(**FAST).fit(X, np.arange(6.0)).patch_length_ == 2
+    # "auto" reads the 20 real steps as one patch, not the 40 of the array.
+    assert LSTMRegressor(**FAST).fit(X, np.arange(6.0)).patch_length_ == 20
 
 
 def test_the_too_large_note_is_given_only_when_true():
@@ -831,13 +831,13 @@ def test_layers_too_large_to_allocate_name_hidden_layer_sizes_and_change_nothing
             X, np.c_[y, y])
 
 
-def _small_fit_and_out_of_memory(reason=""):
+def _small_fit_and_out_of_memory(reason="", patch_length=1):
     """A small fitted regressor, its X, y and predictions, and a stand-in for
     a NumPy allocation that fails with ``reason``."""
     X, y = np.zeros((4, 3, 1)), np.arange(4.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = LSTMRegressor(**FAST).fit(X, y)
+        model = LSTMRegressor(**FAST, patch_length=patch_length).fit(X, y)
 
     def out_of_memory(*args, **kwargs):
         raise MemoryError(reason)
@@ -846,13 +846,20 @@ def _small_fit_and_out_of_memory(reason=""):
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-def test_running_out_of_memory_while_training_names_what_sets_the_size(monkeypatch, solver):
+@pytest.mark.parametrize("patch_length, steps, advice", [
+    (1, "3 LSTM steps", r"shorter sequences \(or a larger patch_length\)"),
+    # "auto" reads the 3 steps as one patch: no patch can be longer
+    ("auto", "1 LSTM step", "shorter sequences"),
+])
+def test_running_out_of_memory_while_training_names_what_sets_the_size(
+        monkeypatch, solver, patch_length, steps, advice):
     # Weights that fit but training state that does not (Adam's moments, the
     # kernels' packed copies, the states a pass keeps) raised NumPy's
     # MemoryError naming an array shape, or an empty reason.
     import sklstm._base
 
-    model, X, y, before, out_of_memory = _small_fit_and_out_of_memory()
+    model, X, y, before, out_of_memory = _small_fit_and_out_of_memory(
+        patch_length=patch_length)
     monkeypatch.setattr(sklstm._base, "fit_stochastic", out_of_memory)
     monkeypatch.setattr(sklstm._base, "fit_scipy", out_of_memory)
     batch, smaller = (("mini-batches of up to 64 of the 4 sequences", "smaller batches")
@@ -860,7 +867,7 @@ def test_running_out_of_memory_while_training_names_what_sets_the_size(monkeypat
                       ("all 4 sequences", "solver='adam', which reads mini-batches"))
     with pytest.raises(ValueError, match=r"^Training needs more memory than this machine can "
                        r"allocate: hidden_layer_sizes=\(3,\) makes [\d,]+ weights .*"
-                       + batch + r" over 3 LSTM steps\. Use fewer units.* or " + smaller
+                       + batch + f" over {steps}\\. Use fewer units, {advice} or " + smaller
                        + r"\. The model was left unchanged\.$"):
         model.set_params(solver=solver, warm_start=True).fit(X, y)
     assert_array_equal(model.predict(X), before)

@@ -146,8 +146,9 @@ def test_full_batch_objective_in_chunks_of_the_encoder_decoder():
 
 def test_scipy_fits_keep_their_training_cache_within_working_memory(peak_bytes):
     # The full batch's cache (every step of every sample, about 32 KB a
-    # sample here: 64 MiB) set the peak of an L-BFGS fit, beyond any
-    # working_memory; in chunks the fit is the same to rounding.
+    # sample here, every step read on its own: 64 MiB) set the peak of an
+    # L-BFGS fit, beyond any working_memory; in chunks the fit is the same to
+    # rounding.
     import warnings
 
     from sklearn import config_context
@@ -159,7 +160,8 @@ def test_scipy_fits_keep_their_training_cache_within_working_memory(peak_bytes):
     X = rng.normal(size=(2000, 16, 1))
     fits = {}
     for working_memory in (1024, 4):
-        model = LSTMRegressor((32,), solver="lbfgs", max_iter=3, random_state=0)
+        model = LSTMRegressor((32,), solver="lbfgs", max_iter=3, patch_length=1,
+                              random_state=0)
         with config_context(working_memory=working_memory), warnings.catch_warnings():
             warnings.simplefilter("ignore", IterationLimitWarning)
             fits[working_memory] = peak_bytes(lambda: model.fit(X, X[:, -1, 0])), model.loss_

@@ -217,9 +217,9 @@ def test_bidirectional_emitter_reads_each_sequence_both_ways(monkeypatch):
     lengths = np.arange(N) % T + 1
     Xp = _pad_tail(X, lengths)
     forward = _fit(LSTMRegressor, Xp, y, standardize=False, scale_targets=False,
-                     random_state=1)
+                   patch_length=1, random_state=1)
     backward = _fit(LSTMRegressor, Xp, y, standardize=False, scale_targets=False,
-                     random_state=2)
+                    patch_length=1, random_state=2)
     net = sklstm_onnx._describe(forward)
     coef = np.random.RandomState(0).normal(size=(6, 1))
     bidirectional = replace(
@@ -1079,9 +1079,9 @@ def test_patches_with_padding_and_any_length(bidirectional, alignment):
     X = rng.normal(size=(N, 40, C)).astype(np.float32)
     lengths = rng.randint(1, 41, size=N)
     Xp = _pad_tail(X, lengths)
+    # Patches of 3 steps: many per sequence, and zero steps completing some.
     model = _fit(LSTMRegressor, Xp, X[:, 0, 0], hidden_layer_sizes=(4, 3),
-                 bidirectional=bidirectional)
-    assert model.patch_length_ == 3  # "auto": ceil(40 / 16)
+                 bidirectional=bidirectional, patch_length=3)
     model._patch_alignment = alignment
     onx = to_onnx(model, Xp)
     _assert_close(_run(onx, Xp)[0], _predict(model, Xp))

@@ -142,32 +142,26 @@ def test_variable_lengths_end_in_their_own_last_patch():
     assert_allclose(model.predict(seqs), alone, rtol=1e-12)
 
 
-def test_auto_reads_long_sequences_in_patches_and_short_ones_whole():
-    rng = np.random.RandomState(2)
-    kw = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
-    long_X = rng.normal(size=(10, 40, 1))
-    assert LSTMRegressor(**kw).fit(long_X, long_X[:, 0, 0]).patch_length_ == 3
-    short_X = long_X[:, :16]
-    assert LSTMRegressor(**kw).fit(short_X, short_X[:, 0, 0]).patch_length_ == 1
-    per_step = LSTMRegressor(return_sequences=True, **kw).fit(long_X, long_X[..., 0])
-    assert per_step.patch_length_ == 1
-    # the longest sequence of a ragged list decides
-    ragged = [rng.normal(size=(n, 1)) for n in (5, 33, 10)]
-    assert LSTMRegressor(**kw).fit(ragged, [0.0, 1.0, 2.0]).patch_length_ == 3
-
-
-def test_the_classifier_reads_patches_of_about_64_values():
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_auto_reads_patches_of_about_64_values(Estimator):
     rng = np.random.RandomState(5)
     kw = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
-    labels = np.arange(10) % 2
-    for shape, expected in [((10, 150, 1), 64), ((10, 40, 1), 40), ((10, 100, 6), 10)]:
-        X = rng.normal(size=shape)
-        assert LSTMClassifier(**kw).fit(X, labels).patch_length_ == expected
+
+    def fitted(X, n=10, **params):
+        y = np.arange(n) % 2
+        return Estimator(**kw, **params).fit(X, y if Estimator is LSTMClassifier else y * 1.0)
+
+    for shape, expected in [((10, 150, 1), 64), ((10, 40, 1), 40), ((10, 100, 6), 10),
+                            # at most 32 LSTM steps, whatever the channels
+                            ((10, 2000, 1), 64), ((10, 100, 64), 4)]:
+        assert fitted(rng.normal(size=shape)).patch_length_ == expected
     # the channels of a table's rows count
-    table = rng.normal(size=(10, 60))
-    assert LSTMClassifier(n_channels=4, **kw).fit(table, labels).patch_length_ == 15
-    per_step = LSTMClassifier(return_sequences=True, **kw).fit(
-        rng.normal(size=(10, 150, 1)), np.tile(labels[:, None], 150))
+    assert fitted(rng.normal(size=(10, 60)), n_channels=4).patch_length_ == 15
+    # the longest sequence of a ragged list decides
+    ragged = [rng.normal(size=(n, 1)) for n in (5, 33, 10, 7)]
+    assert fitted(ragged, n=4).patch_length_ == 33
+    per_step = Estimator(return_sequences=True, **kw).fit(
+        rng.normal(size=(10, 150, 1)), np.tile(np.arange(10)[:, None] % 2, 150))
     assert per_step.patch_length_ == 1
 
 
@@ -177,10 +171,11 @@ def test_fitted_patch_length_holds_for_other_lengths_and_continued_fits():
     model = LSTMRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
     model.fit(X, X[:, 0, 0])
     assert model.predict(X[:, :10]).shape == (12,)  # shorter sequences, same patches
+    assert model.patch_length_ == 40
     model.set_params(warm_start=True).fit(X[:, :20], X[:, 0, 0])
-    assert model.patch_length_ == 3
+    assert model.patch_length_ == 40  # not the 20 of the rule over 20 steps
     model.partial_fit(X[:, :5], X[:, 0, 0])
-    assert model.patch_length_ == 3
+    assert model.patch_length_ == 40
 
 
 def test_return_sequences_with_patches_is_refused():

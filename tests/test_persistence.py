@@ -156,13 +156,15 @@ def test_pickle_holds_no_training_data(estimator, solver):
 
 
 def test_pickle_size_of_a_64_unit_model():
-    # The README quotes this size: 64 units, 1 input channel, 1 output, Adam.
+    # The README quotes such sizes: 64 units, 1 input channel, 1 output, Adam;
+    # the 10 steps are one patch of 10 values.
     rng = np.random.RandomState(0)
     X = rng.normal(size=(32, 10, 1))
     model = LSTMRegressor(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
     model.fit(X, X[:, -1, 0])
     params = _param_bytes(model)
-    assert params == (4 * 64 * (1 + 64 + 1) + 64 + 1) * 8  # 135,688 bytes
+    assert model.patch_length_ == 10
+    assert params == (4 * 64 * (10 + 64 + 1) + 64 + 1) * 8  # 154,120 bytes
     size = len(pickle.dumps(model))
     assert 3 * params < size < _size_bound(model)
 

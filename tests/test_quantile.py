@@ -381,8 +381,9 @@ def test_early_stopping_scores_the_median_of_a_first_fit_and_of_a_refit(n_output
     X = rng.normal(size=(40, 5, 2))
     y = X[:, -1, 0] + 0.1 * rng.normal(size=40)
     Y = y if n_outputs == 1 else np.c_[y, -y]
+    # Every step on its own: a fit that runs its 30 epochs, the last the best.
     model = LSTMRegressor((4,), loss="quantile", early_stopping=True, max_iter=30,
-                          random_state=0)
+                          patch_length=1, random_state=0)
     for targets in (np.c_[y, y, y], Y):  # a refit on another number of outputs, then Y
         model.fit(X, targets)
     # validation_split="tail": the last 4 samples. The last epoch's score is

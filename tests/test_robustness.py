@@ -1197,7 +1197,7 @@ def test_fit_and_predict_hold_few_copies_of_x(dtype, fit_bound, predict_bound, p
     # A small network and batch, so that X's copies set the peaks.
     rng = np.random.RandomState(0)
     X = rng.normal(size=(6000, 64, 2)).astype(dtype)  # patches of 4 steps: whole
-    model = LSTMRegressor((2,), max_iter=1, batch_size=64, random_state=0)
+    model = LSTMRegressor((2,), max_iter=1, batch_size=64, patch_length=4, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fitting = peak_bytes(lambda: model.fit(X, X[:, -1, 0]))

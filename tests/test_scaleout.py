@@ -192,8 +192,10 @@ def tool_data():
 def pipeline():
     return make_pipeline(
         StandardScaler(),
-        # scale_targets=False: the setting the scores below were measured with.
-        LSTMRegressor((3,), solver="lbfgs", max_iter=30, scale_targets=False, random_state=0),
+        # scale_targets=False, patch_length=1: the settings the scores below
+        # were measured with.
+        LSTMRegressor((3,), solver="lbfgs", max_iter=30, scale_targets=False, patch_length=1,
+                      random_state=0),
     )
 
 

@@ -231,7 +231,9 @@ def test_tol_is_the_gradient_tolerance_of_lbfgs():
     X, y = sum_of_last_two(n_samples=20, n_steps=3)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        model = LSTMRegressor((2,), solver="lbfgs", tol=1e-3, max_iter=1000, random_state=0)
+        # patch_length=1: the problem training_problem rebuilds
+        model = LSTMRegressor((2,), solver="lbfgs", tol=1e-3, max_iter=1000, patch_length=1,
+                              random_state=0)
         model.fit(X, y)
     _, grad = loss_and_grad(*training_problem(model, X, y))
     assert np.abs(grad).max() <= 1e-3

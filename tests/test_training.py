@@ -168,7 +168,7 @@ def test_warm_start_takes_one_adam_step_from_overwritten_weights():
     X, y = sum_of_last_two(n_samples=12)
     model = LSTMRegressor((3,), standardize=False, scale_targets=False, batch_size=12,
                           shuffle=False, alpha=0.01, learning_rate_init=0.01, max_iter=5,
-                          random_state=0).fit(X, y)
+                          patch_length=1, random_state=0).fit(X, y)
     rng = np.random.RandomState(42)
     for layer in model.coefs_:
         for name in layer:
@@ -243,8 +243,9 @@ def test_each_fits_y_decides_the_shape_of_the_predictions(continued):
 
 
 def early_stopping_model(**params):
+    # patch_length=1: validation_loss (below) reads X step by step.
     defaults = dict(early_stopping=True, learning_rate_init=0.1, batch_size=8,
-                    n_iter_no_change=4, max_iter=60, random_state=0)
+                    n_iter_no_change=4, max_iter=60, patch_length=1, random_state=0)
     return LSTMRegressor((4,), **{**defaults, **params})
 
 
@@ -751,7 +752,7 @@ def test_diverging_weights_on_a_held_out_part_of_larger_values_are_divergence():
     # The weights it kept predict 1e33, whose squared error overflows float32:
     # refused as divergence, not as X.
     model = LSTMRegressor((3,), learning_rate_init=1e34, early_stopping=True, max_iter=20,
-                          random_state=0)
+                          patch_length=1, random_state=0)
     with pytest.raises(ValueError, match="^Training diverged: the training loss of the weights"):
         model.fit(X, y)
 
@@ -1162,12 +1163,14 @@ def test_partial_fit_that_blows_the_model_up_warns_with_one_step_or_at_its_first
     the loss from 1 to 6e17, R² -1.5e20, without a word); and the first call
     was never compared with its random starting weights."""
     X, y = sum_of_last_two(n_samples=30)
-    first = LSTMRegressor((4,), solver="sgd", learning_rate_init=1e6, random_state=0)
+    first = LSTMRegressor((4,), solver="sgd", learning_rate_init=1e6, patch_length=1,
+                          random_state=0)
     with pytest.warns(ConvergenceWarning, match=r"Training diverged: the training loss rose "
                       r"from .* to .* at the weights it ended with"):
         first.partial_fit(X, y)
     assert first.score(X, y) < -1e6
-    model = LSTMRegressor((4,), solver="sgd", learning_rate_init=1e-2, random_state=0)
+    model = LSTMRegressor((4,), solver="sgd", learning_rate_init=1e-2, patch_length=1,
+                          random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         for _ in range(3):  # a sane rate: quiet

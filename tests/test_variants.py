@@ -241,8 +241,10 @@ def test_estimators_fit_every_variant(variant):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, 5, 2))
     y = X[:, :, 0].sum(axis=1)
+    # patch_length=1: five steps of recurrence, as lstm_forward reads X
     reg = _fit_quietly(LSTMRegressor((3, 2), gate_variant=variant, peephole=True, max_iter=3,
-                                     standardize=False, scale_targets=False, random_state=0),
+                                     standardize=False, scale_targets=False, patch_length=1,
+                                     random_state=0),
                        X, y)
     expected = layer_shapes(2, (3, 2), peephole=True, gate_variant=variant)
     assert [{k: v.shape for k, v in d.items()} for d in reg.coefs_] == expected
