@@ -82,7 +82,10 @@ PARAMETERS_DOC = """
         calls and warm starts keep it, so a stream whose first batch is
         short reads longer sequences later in more LSTM steps than the rule
         gives. Set 1 to read every step on its own, as ``torch.nn.LSTM``
-        does.
+        does; also where the recurrence itself is studied: a sequence read
+        as one patch is one LSTM step, whose recurrent weights (``R``, and
+        ``gate_variant="FGR"``'s gate recurrence) read only the zero initial
+        state: FGR then adds nothing to the vanilla LSTM.
 
     peephole : bool, default=False
         Add peephole connections: the input and forget gates see the

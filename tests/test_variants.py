@@ -272,3 +272,21 @@ def test_loss_and_grad_of_every_feature_together(assert_packed_gradient_exact):
     assert_packed_gradient_exact(
         (theta, X, y, np.array([4, 2, 3]), np.array([1.0, 2.0, 0.5]), (network, objective, masks))
     )
+
+
+def test_full_gate_recurrence_has_nothing_to_read_in_one_patch():
+    """A sequence read as one patch is one LSTM step: FGR's gate recurrence
+    reads only the zero initial state, and the fit is the vanilla one (as
+    the patch_length docs say); read step by step it is not."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(24, 6, 1))
+    y = X[:, -2:, 0].sum(axis=1)
+    fits = {}
+    for patch_length in ("auto", 1):
+        for variant in (None, "FGR"):
+            model = _fit_quietly(LSTMRegressor((3,), gate_variant=variant, max_iter=5,
+                                               patch_length=patch_length, random_state=0),
+                                 X, y)
+            fits[patch_length, variant] = model.predict(X)
+    np.testing.assert_array_equal(fits["auto", None], fits["auto", "FGR"])
+    assert not np.allclose(fits[1, None], fits[1, "FGR"])
