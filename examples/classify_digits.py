@@ -40,8 +40,10 @@ X_train, X_test, y_train, y_test = train_test_split(
 
 models = {
     "LSTMClassifier (32 units, rows as steps)": (
+        # patch_length=1: one row per LSTM step (the default, patches of
+        # about 64 values, would read the whole image as one step)
         LSTMClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01, batch_size=32,
-                       max_iter=20, random_state=0),
+                       max_iter=20, patch_length=1, random_state=0),
         X_train, X_test,
     ),
     "MLPClassifier (64 units, flat pixels)": (

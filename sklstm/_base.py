@@ -38,7 +38,9 @@ from ._lstm import GateInputOverflow
 from ._optimizers import check_optimizer_state, resolve_scipy_method, scipy_options
 from ._param_validation import missing_parameter_defaults, validate_params
 from ._parameters import PARAMETER_CONSTRAINTS, PARAMETER_HINTS
-from ._params import ParamLayout, check_cell, init_lstm_layers, init_output_layer
+from ._params import (
+    ParamLayout, check_cell, init_lstm_layers, init_output_layer, recurrent_only_settings,
+)
 from ._scaling import mean_and_scale
 from ._patching import auto_patch_length, fold_steps, folds_to_a_view
 from ._training import (
@@ -50,6 +52,7 @@ from ._validation import (
 )
 from ._warnings import warn
 from ._weights import check_sample_weight
+from .exceptions import NoRecurrenceWarning
 
 _STOCHASTIC_SOLVERS = ("adam", "sgd")
 # The fewest samples early_stopping="auto" holds out to choose the kept epoch by.
@@ -627,6 +630,39 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                    else "rescale the input.")
             )
         return replace(seqs, values=np.ascontiguousarray(values))
+
+    def _warn_of_settings_without_recurrence(self, seqs, patch_length):
+        """Warn (NoRecurrenceWarning) of settings that act only through the
+        recurrence when every training sequence is one LSTM step.
+
+        ``seqs`` are the training sequences as the LSTM reads them, in
+        patches of ``patch_length`` steps.
+        """
+        if seqs.values.shape[1] != 1:
+            return
+        inert = recurrent_only_settings(self.gate_variant, self.coupled_gates, "coupled_gates")
+        if self.recurrent_dropout:
+            inert.insert(0, f"recurrent_dropout={self.recurrent_dropout!r}")
+        if self.bidirectional:
+            inert.insert(0, "bidirectional=True")
+        if not inert:
+            return
+        if patch_length > 1:
+            read = f"patch_length_={patch_length} reads each as one patch"
+            advice = "Set patch_length=1, or a shorter patch, to read the steps in order."
+        else:
+            read, advice = "each is one step long", "They need sequences of several steps."
+        effect = "its previous state is zero, so the cell computes what it computes without "
+        effect += "it" if len(inert) == 1 else "them"
+        if self.bidirectional:  # and both directions read the one step
+            effect = "both directions of a layer read the same values" + (
+                "" if len(inert) == 1 else f", and {effect}")
+        warn(
+            f"{', '.join(inert)} act{'s' if len(inert) == 1 else ''} only through the "
+            f"recurrence, but every training sequence is one LSTM step ({read}): {effect}. "
+            f"{advice}",
+            NoRecurrenceWarning,
+        )
 
     def _resolved_patch_length(self, seqs, sample_weight, split):
         """The patch length to fit with: ``patch_length``, or its default
@@ -1278,6 +1314,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 fitted["patch_length_"] = self._resolved_patch_length(seqs, sample_weight, split)
                 fitted["_patch_alignment"] = "end"
             seqs = self._patched(seqs, fitted["patch_length_"], fitted["_patch_alignment"])
+        self._warn_of_settings_without_recurrence(seqs, fitted["patch_length_"])
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
@@ -1340,15 +1377,16 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             smaller = "solver='adam', which reads mini-batches"
         n_steps = seqs.values.shape[1]
         steps = f"{n_steps} LSTM step{'s' if n_steps != 1 else ''}"
-        # One LSTM step is a whole sequence: no patch can be longer.
-        longer_patches = " (or a larger patch_length)" if n_steps > 1 else ""
+        # On one LSTM step a pass keeps one step's states, whatever the
+        # sequences' length, and no patch can be longer.
+        shorter = ", shorter sequences (or a larger patch_length)" if n_steps > 1 else ""
         return (
             f"Training needs more memory than this machine can allocate{reason}: "
             f"hidden_layer_sizes={self.hidden_layer_sizes!r} makes {size:,} weights "
             f"({size * np.dtype(dtype).itemsize / 2**30:.3g} GiB in {np.dtype(dtype).name}, "
             f"several times that to train), and each pass keeps the states of {passes} "
-            f"over {steps}. Use fewer units, shorter sequences{longer_patches} or "
-            f"{smaller}. The model was left unchanged."
+            f"over {steps}. Use fewer units{shorter} or {smaller}. The model was left "
+            "unchanged."
         )
 
     def _early_stopping_mode(self):

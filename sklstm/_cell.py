@@ -65,6 +65,34 @@ def check_cell(gate_variant=None, coupled=False, coupled_name="coupled"):
         )
 
 
+def recurrent_only_settings(gate_variant=None, coupled=False, coupled_name="coupled"):
+    """The cell's settings that act only through the previous step's state.
+
+    On a sequence's first step the previous state (``h``, ``c`` and FGR's
+    gate activations) is zero: without a forget gate (NFG), with
+    ``f = 1 - i`` (CIFG) or with gates that also read the previous gates
+    (FGR) the cell computes there what the vanilla cell computes, as
+    ``c = f * 0 + i * g`` whatever ``f`` is. (Peepholes act: the output
+    gate reads the current cell state.)
+
+    Parameters
+    ----------
+    gate_variant : {None, "NIG", "NFG", "NOG", "NIAF", "NOAF", "FGR"}
+    coupled : bool
+    coupled_name : str, default="coupled"
+        The caller's name for ``coupled``, for the list.
+
+    Returns
+    -------
+    settings : list of str
+        Such settings as ``name=value``; empty for the vanilla cell.
+    """
+    settings = [f"{coupled_name}=True"] if coupled else []
+    if gate_variant in ("NFG", "FGR"):
+        settings.append(f"gate_variant={gate_variant!r}")
+    return settings
+
+
 def gate_blocks(coupled=False, gate_variant=None):
     """Names of the gate blocks of ``W``, ``R`` and ``b``, in column order.
 

@@ -158,6 +158,7 @@ from ._cell import (
     inverse_permutation,
     kernel_layers,
     kernels_of_finite_views,
+    recurrent_only_settings,
     sigmoid_gates,
 )
 from ._kernel import (
@@ -176,7 +177,7 @@ __all__ = [
     "lstm_forward", "lstm_backward", "lstm_predict", "final_states", "kernel_layers", "gate_blocks",
     "kernels_of_finite_views", "sigmoid_gates", "check_cell", "draw_dropout_masks",
     "inverse_permutation", "GATE_VARIANTS", "GateInputOverflow", "largest_safe_input",
-    "training_bytes_per_sample",
+    "recurrent_only_settings", "training_bytes_per_sample",
 ]
 
 # Bytes of the layer states a chunk of lstm_predict keeps (over all layers).

@@ -73,7 +73,7 @@ PARAMETERS_DOC = """
         better and train faster in patches. ``"auto"`` is 1 with
         ``return_sequences=True``; otherwise it makes patches of about 64
         values, ``min(T_max, max(1, 64 // n_channels))`` steps (a sequence
-        of up to that many steps, such as a forecaster's lag window, is one
+        of up to that many steps, such as a lag window of one series, is one
         LSTM step), and at least ``ceil(T_max / 32)`` (at most 32 LSTM
         steps, whatever the channels). ``T_max`` is the
         longest sequence that trains: not one of weight 0, nor one held out
@@ -82,10 +82,12 @@ PARAMETERS_DOC = """
         calls and warm starts keep it, so a stream whose first batch is
         short reads longer sequences later in more LSTM steps than the rule
         gives. Set 1 to read every step on its own, as ``torch.nn.LSTM``
-        does; also where the recurrence itself is studied: a sequence read
-        as one patch is one LSTM step, whose recurrent weights (``R``, and
-        ``gate_variant="FGR"``'s gate recurrence) read only the zero initial
-        state: FGR then adds nothing to the vanilla LSTM.
+        does; also where the recurrence itself matters: a sequence read as
+        one patch is one LSTM step, whose previous state is zero, so that
+        ``R``, ``recurrent_dropout``, ``coupled_gates`` and the ``"NFG"`` and
+        ``"FGR"`` variants act on nothing, and both directions of a
+        ``bidirectional`` layer read the same values (fitting so warns,
+        :class:`~sklstm.exceptions.NoRecurrenceWarning`).
 
     peephole : bool, default=False
         Add peephole connections: the input and forget gates see the

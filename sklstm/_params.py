@@ -15,12 +15,15 @@ from ._checks import (
     check_positive_int, check_rng, check_sequence_of, memory_refused, quoted,
     underflow_is_zero,
 )
-from ._lstm import GATE_VARIANTS, check_cell, gate_blocks, sigmoid_gates
+from ._lstm import (
+    GATE_VARIANTS, check_cell, gate_blocks, recurrent_only_settings, sigmoid_gates,
+)
 
-# GATE_VARIANTS and check_cell are the core's, offered here to the estimators.
+# GATE_VARIANTS, check_cell and recurrent_only_settings are the core's,
+# offered here to the estimators.
 __all__ = [
     "ParamLayout", "init_lstm_layers", "init_output_layer", "layer_shapes", "GATE_VARIANTS",
-    "check_cell",
+    "check_cell", "recurrent_only_settings",
 ]
 
 

@@ -10,7 +10,8 @@ and the errors a caller may want to tell apart from others.
 from sklearn.exceptions import ConvergenceWarning
 
 __all__ = [
-    "CalibrationWarning", "DataLayoutWarning", "IterationLimitWarning", "TooFewCalibrationErrors",
+    "CalibrationWarning", "DataLayoutWarning", "IterationLimitWarning", "NoRecurrenceWarning",
+    "TooFewCalibrationErrors",
 ]
 
 
@@ -38,6 +39,18 @@ class DataLayoutWarning(UserWarning):
     :class:`~sklstm.LSTMEncoderDecoderRegressor` on sequences whose horizon
     steps hold values that differ between samples in channels its decoder
     does not read (a plain lag table, whose newest lags it would drop).
+    """
+
+
+class NoRecurrenceWarning(UserWarning):
+    """A fit asked for settings that act only through the recurrence
+    (``bidirectional``, ``recurrent_dropout``, ``coupled_gates`` or the
+    ``"NFG"`` and ``"FGR"`` variants), on training sequences that are each
+    one LSTM step: sequences of one step, or short ones read as one patch
+    by ``patch_length="auto"`` (patches of about 64 values). On one step
+    the previous state is zero, so these settings change nothing, or (both
+    directions reading the same patch) only double the weights.
+    ``patch_length=1`` reads the steps in order.
     """
 
 

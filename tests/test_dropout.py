@@ -146,7 +146,7 @@ def test_prediction_uses_the_whole_network():
 def test_dropout_with_partial_fit_and_every_feature():
     X, y = _data()
     model = LSTMRegressor((3, 2), dropout=0.2, recurrent_dropout=0.2, bidirectional=True,
-                          gate_variant="NOAF", peephole=True, random_state=0)
+                          gate_variant="NOAF", peephole=True, patch_length=1, random_state=0)
     for _ in range(2):
         model.partial_fit(X, y)
     assert np.isfinite(model.loss_)

@@ -847,9 +847,9 @@ def _small_fit_and_out_of_memory(reason="", patch_length=1):
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 @pytest.mark.parametrize("patch_length, steps, advice", [
-    (1, "3 LSTM steps", r"shorter sequences \(or a larger patch_length\)"),
-    # "auto" reads the 3 steps as one patch: no patch can be longer
-    ("auto", "1 LSTM step", "shorter sequences"),
+    (1, "3 LSTM steps", r"fewer units, shorter sequences \(or a larger patch_length\)"),
+    # "auto" reads the 3 steps as one patch: its states are one step's
+    ("auto", "1 LSTM step", "fewer units"),
 ])
 def test_running_out_of_memory_while_training_names_what_sets_the_size(
         monkeypatch, solver, patch_length, steps, advice):
@@ -867,7 +867,7 @@ def test_running_out_of_memory_while_training_names_what_sets_the_size(
                       ("all 4 sequences", "solver='adam', which reads mini-batches"))
     with pytest.raises(ValueError, match=r"^Training needs more memory than this machine can "
                        r"allocate: hidden_layer_sizes=\(3,\) makes [\d,]+ weights .*"
-                       + batch + f" over {steps}\\. Use fewer units, {advice} or " + smaller
+                       + batch + f" over {steps}\\. Use {advice} or " + smaller
                        + r"\. The model was left unchanged\.$"):
         model.set_params(solver=solver, warm_start=True).fit(X, y)
     assert_array_equal(model.predict(X), before)

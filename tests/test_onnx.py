@@ -38,7 +38,11 @@ def _quiet():
 
 
 def _fit(cls, X, y, **params):
-    params = {"hidden_layer_sizes": (3,), "max_iter": 3, "random_state": 0, **params}
+    # patch_length=1: the operator reads the T steps as a recurrence (with the
+    # default, these short sequences would be one patch, one LSTM step, and
+    # the gates acting through the recurrence would go untested).
+    params = {"hidden_layer_sizes": (3,), "max_iter": 3, "random_state": 0,
+              "patch_length": 1, **params}
     return cls(**params).fit(X, y)
 
 
@@ -1074,14 +1078,17 @@ def test_refuses_a_model_whose_loss_or_layout_changed_after_fit(fitted, changed,
 # them from its first step (_patch_alignment "start", set here by hand).
 @pytest.mark.parametrize("alignment", ["end", "start"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_patches_with_padding_and_any_length(bidirectional, alignment):
+# 3: many patches per sequence, and zero steps completing some; "auto": the
+# default, patches of 32 steps here.
+@pytest.mark.parametrize("patch_length", [3, "auto"])
+def test_patches_with_padding_and_any_length(bidirectional, alignment, patch_length):
     rng = np.random.RandomState(5)
     X = rng.normal(size=(N, 40, C)).astype(np.float32)
     lengths = rng.randint(1, 41, size=N)
     Xp = _pad_tail(X, lengths)
-    # Patches of 3 steps: many per sequence, and zero steps completing some.
     model = _fit(LSTMRegressor, Xp, X[:, 0, 0], hidden_layer_sizes=(4, 3),
-                 bidirectional=bidirectional, patch_length=3)
+                 bidirectional=bidirectional, patch_length=patch_length)
+    assert model.patch_length_ == (3 if patch_length == 3 else 32)
     model._patch_alignment = alignment
     onx = to_onnx(model, Xp)
     _assert_close(_run(onx, Xp)[0], _predict(model, Xp))

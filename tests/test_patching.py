@@ -6,11 +6,13 @@ The reference is an independent reading: the same estimator with
 weights, so every fitted weight and prediction must agree exactly.
 """
 
+import re
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
@@ -152,8 +154,9 @@ def test_auto_reads_patches_of_about_64_values(Estimator):
         return Estimator(**kw, **params).fit(X, y if Estimator is LSTMClassifier else y * 1.0)
 
     for shape, expected in [((10, 150, 1), 64), ((10, 40, 1), 40), ((10, 100, 6), 10),
-                            # at most 32 LSTM steps, whatever the channels
-                            ((10, 2000, 1), 64), ((10, 100, 64), 4)]:
+                            ((10, 2000, 1), 64),
+                            # at most 32 LSTM steps: ceil(T / 32) steps a patch
+                            ((10, 3000, 1), 94), ((10, 100, 64), 4)]:
         assert fitted(rng.normal(size=shape)).patch_length_ == expected
     # the channels of a table's rows count
     assert fitted(rng.normal(size=(10, 60)), n_channels=4).patch_length_ == 15
@@ -220,3 +223,49 @@ def test_ragged_sequences_end_in_the_same_place_of_their_last_patch():
     assert model.patch_length_ == 40
     X_new, y_new = sample(200)
     assert model.score(X_new, y_new) > 0.75
+
+
+@pytest.mark.parametrize("params, named", [
+    ({"bidirectional": True}, "bidirectional=True acts"),
+    ({"recurrent_dropout": 0.3}, "recurrent_dropout=0.3 acts"),
+    ({"coupled_gates": True}, "coupled_gates=True acts"),
+    ({"gate_variant": "NFG"}, "gate_variant='NFG' acts"),
+    ({"gate_variant": "FGR", "recurrent_dropout": 0.1},
+     "recurrent_dropout=0.1, gate_variant='FGR' act"),
+])
+@pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
+def test_settings_of_the_recurrence_on_one_lstm_step_warn(Estimator, params, named):
+    from sklstm.exceptions import NoRecurrenceWarning
+
+    rng = np.random.RandomState(6)
+    X = rng.normal(size=(12, 6, 1))
+    y = np.arange(12) % 2
+    model = Estimator(hidden_layer_sizes=(3,), max_iter=2, random_state=0, **params)
+    with pytest.warns(NoRecurrenceWarning, match=re.escape(named) + r" only through the "
+                      r"recurrence, but every training sequence is one LSTM step "
+                      r"\(patch_length_=6 reads each as one patch\).* Set patch_length=1"):
+        model.fit(X, y)
+    # Read step by step there is a recurrence to act on: quiet.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoRecurrenceWarning)
+        clone(model).set_params(patch_length=1).fit(X, y)
+        # Peepholes act on one step (the output gate reads the current cell).
+        Estimator(hidden_layer_sizes=(3,), max_iter=2, peephole=True).fit(X, y)
+    # Sequences of one step: no patch can help.
+    with pytest.warns(NoRecurrenceWarning, match=r"\(each is one step long\).* They need "
+                      r"sequences of several steps\.$"):
+        clone(model).set_params(n_channels=6).fit(X[:, :, 0], y)
+
+
+def test_recurrent_dropout_changes_nothing_on_one_lstm_step():
+    # What NoRecurrenceWarning says: the mask multiplies a zero state.
+    rng = np.random.RandomState(7)
+    X = rng.normal(size=(40, 6, 1))
+    y = X[:, -2:, 0].sum(axis=1)
+    predictions = []
+    for rate in (0.3, 0.9):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = LSTMRegressor((3,), recurrent_dropout=rate, max_iter=3, random_state=0)
+            predictions.append(model.fit(X, y).predict(X))
+    np.testing.assert_array_equal(*predictions)

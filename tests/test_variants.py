@@ -8,6 +8,7 @@ from lstm_reference import check_core_gradients, reference_forward
 from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.exceptions import NoRecurrenceWarning
 from sklstm._loss import Network, Objective, training_masks
 
 from sklstm._lstm import check_cell, gate_blocks, lstm_forward, lstm_predict, sigmoid_gates
@@ -254,7 +255,8 @@ def test_estimators_fit_every_variant(variant):
     reg.set_params(gate_variant=None)
     with pytest.raises(ValueError, match=f"fitted with gate_variant={variant!r}"):
         reg.predict(X)
-    clf = _fit_quietly(LSTMClassifier((3,), gate_variant=variant, max_iter=2, random_state=0),
+    clf = _fit_quietly(LSTMClassifier((3,), gate_variant=variant, max_iter=2, patch_length=1,
+                                      random_state=0),
                        X, y > 0)
     assert clf.predict_proba(X).shape == (16, 2)
 
@@ -284,9 +286,12 @@ def test_full_gate_recurrence_has_nothing_to_read_in_one_patch():
     fits = {}
     for patch_length in ("auto", 1):
         for variant in (None, "FGR"):
-            model = _fit_quietly(LSTMRegressor((3,), gate_variant=variant, max_iter=5,
-                                               patch_length=patch_length, random_state=0),
-                                 X, y)
-            fits[patch_length, variant] = model.predict(X)
+            model = LSTMRegressor((3,), gate_variant=variant, max_iter=5,
+                                  patch_length=patch_length, random_state=0)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fits[patch_length, variant] = model.fit(X, y).predict(X)
+            said = any(issubclass(w.category, NoRecurrenceWarning) for w in caught)
+            assert said == (patch_length == "auto" and variant == "FGR")
     np.testing.assert_array_equal(fits["auto", None], fits["auto", "FGR"])
     assert not np.allclose(fits[1, None], fits[1, "FGR"])
