@@ -35,10 +35,12 @@ and centering lost it. That table was measured with the default LSTM of
 then, whose L2 penalty was ``alpha=1e-4``, and kept ``center_windows=False``
 as the default.
 
-Since the default LSTM has ``alpha=3`` and ``center_windows`` is "auto"
-(centre unless ``target_transform="diff"``), both chosen on twelve real
-series by ``benchmarks/bench_forecasting.py``. The same check with that
-LSTM (each column as labelled, whatever "auto" would choose)::
+Then the default LSTM had ``alpha=3`` (and read windows of up to 16 steps
+step by step; it now reads each window as one patch, with ``alpha=10``)
+and ``center_windows`` became "auto" (centre unless
+``target_transform="diff"``), both chosen on twelve real series by
+``benchmarks/bench_forecasting.py``. The same check with that LSTM (each
+column as labelled, whatever "auto" would choose)::
 
     series    target_transform  forecaster  center_windows=False  True
     co2       "diff"            direct       0.708                 0.490
