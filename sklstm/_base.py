@@ -289,7 +289,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # other name, so a new private attribute cannot be forgotten silently.
     _private_fitted = (
         "_rng", "_optimizer", "_no_improvement_count", "_fitted_on_table",
-        "_fitted_architecture", "_patch_alignment", "_column_labels",
+        "_fitted_architecture", "_patch_alignment", "_column_labels", "_trained_lstm_steps",
     )
     # Parameters that shape the network, and those that say how it reads X
     # (the layout of its steps and channels). The fitted model keeps their
@@ -308,7 +308,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
     # it was fitted with (where that name's default would change it).
     # Patches were aligned to each sequence's start until they were aligned
     # to its end (sklstm._patching.fold_steps).
-    _LEGACY_FITTED_STATE = {"patch_length": 1, "patch_length_": 1, "_patch_alignment": "start"}
+    # The most LSTM steps a training sequence made (None: unknown) was not kept
+    # either.
+    _LEGACY_FITTED_STATE = {"patch_length": 1, "patch_length_": 1, "_patch_alignment": "start",
+                            "_trained_lstm_steps": None}
 
     # -- subclass hooks -------------------------------------------------------
 
@@ -631,14 +634,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return replace(seqs, values=np.ascontiguousarray(values))
 
-    def _warn_of_settings_without_recurrence(self, seqs, patch_length):
-        """Warn (NoRecurrenceWarning) of settings that act only through the
-        recurrence when every training sequence is one LSTM step.
-
-        ``seqs`` are the training sequences as the LSTM reads them, in
-        patches of ``patch_length`` steps.
-        """
-        if seqs.values.shape[1] != 1:
+    def _warn_of_settings_without_recurrence(self, lstm_steps, patch_length):
+        """Warn (NoRecurrenceWarning) of settings that need a recurrence to
+        act on when every training sequence is one LSTM step (``lstm_steps``,
+        the most a training sequence makes in patches of ``patch_length``)."""
+        if lstm_steps != 1:
             return
         inert = recurrent_only_settings(self.gate_variant, self.coupled_gates, "coupled_gates")
         if self.recurrent_dropout:
@@ -658,15 +658,30 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             effect = "both directions of a layer read the same values" + (
                 "" if len(inert) == 1 else f", and {effect}")
         warn(
-            f"{', '.join(inert)} act{'s' if len(inert) == 1 else ''} only through the "
-            f"recurrence, but every training sequence is one LSTM step ({read}): {effect}. "
-            f"{advice}",
+            f"{', '.join(inert)} need{'s' if len(inert) == 1 else ''} a recurrence to act "
+            f"on, but every training sequence is one LSTM step ({read}): {effect}. {advice}",
             NoRecurrenceWarning,
         )
 
-    def _resolved_patch_length(self, seqs, sample_weight, split):
-        """The patch length to fit with: ``patch_length``, or its default
-        for the training sequences ``seqs`` (1 with ``return_sequences``).
+    def _warn_of_untrained_recurrence(self, longest):
+        """Warn (NoRecurrenceWarning) where sequences of up to ``longest`` steps
+        make more LSTM steps than one, through recurrent weights that never
+        trained: every training sequence was one LSTM step, whose previous
+        state is zero, so that no gradient reached them."""
+        lstm_steps = -(-longest // self.patch_length_)
+        if getattr(self, "_trained_lstm_steps", None) != 1 or lstm_steps <= 1:
+            return
+        warn(
+            f"This model was fitted on sequences of one LSTM step each (patch_length_="
+            f"{self.patch_length_}), so its recurrent weights never trained; X holds sequences "
+            f"of up to {longest} steps, read as {lstm_steps} LSTM steps through them. Refit "
+            "with patch_length=1, or on sequences as long as these.",
+            NoRecurrenceWarning,
+        )
+
+    @staticmethod
+    def _longest_training_sequence(seqs, sample_weight, split):
+        """Real steps of the longest sequence that trains in ``seqs``.
 
         Only the sequences that train count, as for the input statistics:
         the training part of an early-stopping ``split``, of positive
@@ -680,8 +695,13 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         if not counted.any():  # nothing counts (no training weight): all do
             counted[:] = True
         # The longest real sequence: a 3-D array may be padded wider.
-        longest = seqs.values.shape[1] if seqs.lengths is None else int(
+        return seqs.values.shape[1] if seqs.lengths is None else int(
             seqs.lengths[counted].max())
+
+    def _resolved_patch_length(self, seqs, longest):
+        """The patch length to fit with: ``patch_length``, or its default
+        for training sequences of at most ``longest`` steps (1 with
+        ``return_sequences``); ``seqs`` are the training sequences."""
         if self.patch_length != "auto":
             if self.patch_length > longest:
                 columns = "" if seqs.n_columns is None else (
@@ -1310,11 +1330,18 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                                       fitted["input_mean_"], fitted["input_scale_"], dtype,
                                       held_out=None if split is None else split[1])
             unrounded = None  # X's own values, no longer needed through training
+            longest = self._longest_training_sequence(seqs, sample_weight, split)
             if not reuse_weights:
-                fitted["patch_length_"] = self._resolved_patch_length(seqs, sample_weight, split)
+                fitted["patch_length_"] = self._resolved_patch_length(seqs, longest)
                 fitted["_patch_alignment"] = "end"
             seqs = self._patched(seqs, fitted["patch_length_"], fitted["_patch_alignment"])
-        self._warn_of_settings_without_recurrence(seqs, fitted["patch_length_"])
+        lstm_steps = -(-longest // fitted["patch_length_"])
+        if reuse_weights:  # what the recurrence has trained on, over all the fits
+            earlier = fitted.get("_trained_lstm_steps")  # None: saved before it was kept
+            fitted["_trained_lstm_steps"] = None if earlier is None else max(earlier, lstm_steps)
+        else:
+            fitted["_trained_lstm_steps"] = lstm_steps
+            self._warn_of_settings_without_recurrence(lstm_steps, fitted["patch_length_"])
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))
@@ -1538,6 +1565,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         p, alignment = self.patch_length_, self._patch_alignment
         n, T, C = seqs.values.shape
         n_patches = -(-T // p)
+        if n:
+            self._warn_of_untrained_recurrence(
+                T if seqs.lengths is None else int(seqs.lengths.max()))
 
         def checked(z):
             if not np.all(np.isfinite(z)):

@@ -84,10 +84,12 @@ PARAMETERS_DOC = """
         gives. Set 1 to read every step on its own, as ``torch.nn.LSTM``
         does; also where the recurrence itself matters: a sequence read as
         one patch is one LSTM step, whose previous state is zero, so that
-        ``R``, ``recurrent_dropout``, ``coupled_gates`` and the ``"NFG"`` and
-        ``"FGR"`` variants act on nothing, and both directions of a
-        ``bidirectional`` layer read the same values (fitting so warns,
-        :class:`~sklstm.exceptions.NoRecurrenceWarning`).
+        ``R``, ``forget_bias``, ``recurrent_dropout``, ``coupled_gates`` and
+        the ``"NFG"`` and ``"FGR"`` variants act on nothing, and both
+        directions of a ``bidirectional`` layer read the same values. A
+        model fitted so never trains ``R``, and reads longer sequences at
+        predict through it. Both warn
+        (:class:`~sklstm.exceptions.NoRecurrenceWarning`).
 
     peephole : bool, default=False
         Add peephole connections: the input and forget gates see the

@@ -43,14 +43,19 @@ class DataLayoutWarning(UserWarning):
 
 
 class NoRecurrenceWarning(UserWarning):
-    """A fit asked for settings that act only through the recurrence
-    (``bidirectional``, ``recurrent_dropout``, ``coupled_gates`` or the
-    ``"NFG"`` and ``"FGR"`` variants), on training sequences that are each
-    one LSTM step: sequences of one step, or short ones read as one patch
-    by ``patch_length="auto"`` (patches of about 64 values). On one step
-    the previous state is zero, so these settings change nothing, or (both
-    directions reading the same patch) only double the weights.
-    ``patch_length=1`` reads the steps in order.
+    """A model reads sequences of one LSTM step, whose previous state is
+    zero: sequences of one step, or short ones read as one patch by
+    ``patch_length="auto"`` (patches of about 64 values).
+
+    At fit, when settings that need a recurrence to act on are given
+    (``bidirectional``, ``recurrent_dropout``, ``coupled_gates``, the
+    ``"NFG"`` and ``"FGR"`` variants) and every training sequence is one
+    LSTM step: they then change nothing the cell computes (both directions
+    of a bidirectional layer read the same values). At predict, when a
+    model fitted so meets sequences of more LSTM steps: its recurrent
+    weights never trained (no gradient reaches them through a zero state),
+    and it reads those sequences through them. ``patch_length=1`` reads
+    the steps in order.
     """
 
 

@@ -226,12 +226,12 @@ def test_ragged_sequences_end_in_the_same_place_of_their_last_patch():
 
 
 @pytest.mark.parametrize("params, named", [
-    ({"bidirectional": True}, "bidirectional=True acts"),
-    ({"recurrent_dropout": 0.3}, "recurrent_dropout=0.3 acts"),
-    ({"coupled_gates": True}, "coupled_gates=True acts"),
-    ({"gate_variant": "NFG"}, "gate_variant='NFG' acts"),
+    ({"bidirectional": True}, "bidirectional=True needs"),
+    ({"recurrent_dropout": 0.3}, "recurrent_dropout=0.3 needs"),
+    ({"coupled_gates": True}, "coupled_gates=True needs"),
+    ({"gate_variant": "NFG"}, "gate_variant='NFG' needs"),
     ({"gate_variant": "FGR", "recurrent_dropout": 0.1},
-     "recurrent_dropout=0.1, gate_variant='FGR' act"),
+     "recurrent_dropout=0.1, gate_variant='FGR' need"),
 ])
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
 def test_settings_of_the_recurrence_on_one_lstm_step_warn(Estimator, params, named):
@@ -241,8 +241,8 @@ def test_settings_of_the_recurrence_on_one_lstm_step_warn(Estimator, params, nam
     X = rng.normal(size=(12, 6, 1))
     y = np.arange(12) % 2
     model = Estimator(hidden_layer_sizes=(3,), max_iter=2, random_state=0, **params)
-    with pytest.warns(NoRecurrenceWarning, match=re.escape(named) + r" only through the "
-                      r"recurrence, but every training sequence is one LSTM step "
+    with pytest.warns(NoRecurrenceWarning, match=re.escape(named) + r" a recurrence to act "
+                      r"on, but every training sequence is one LSTM step "
                       r"\(patch_length_=6 reads each as one patch\).* Set patch_length=1"):
         model.fit(X, y)
     # Read step by step there is a recurrence to act on: quiet.
@@ -269,3 +269,86 @@ def test_recurrent_dropout_changes_nothing_on_one_lstm_step():
             model = LSTMRegressor((3,), recurrent_dropout=rate, max_iter=3, random_state=0)
             predictions.append(model.fit(X, y).predict(X))
     np.testing.assert_array_equal(*predictions)
+
+
+def _quiet_fit(model, X, y, **fit_params):
+    """``model.fit``, failing on a NoRecurrenceWarning (others ignored)."""
+    from sklstm.exceptions import NoRecurrenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", NoRecurrenceWarning)
+        return model.fit(X, y, **fit_params)
+
+
+def test_the_recurrence_warning_counts_the_sequences_that_train():
+    """What trains decides, as for the patches: the same 12-step sequences
+    warn padded 100 wide, beside a longer one of weight 0, or beside a
+    longer one held out; a continuation does not (its recurrence trained
+    on the first fit's sequences, and its patches are kept)."""
+    from sklstm.exceptions import NoRecurrenceWarning
+
+    rng = np.random.RandomState(8)
+    X = rng.normal(size=(40, 100, 1))
+    X[:, 12:] = np.nan  # 12 real steps, padded to 100
+    y = np.nan_to_num(X[:, :12, 0]).sum(axis=1)
+    params = dict(hidden_layer_sizes=(3,), max_iter=2, random_state=0, bidirectional=True)
+    with pytest.warns(NoRecurrenceWarning, match=r"patch_length_=12 reads each"):
+        LSTMRegressor(**params).fit(X, y)
+    longer = X.copy()
+    longer[0] = rng.normal(size=(100, 1))
+    weights = np.ones(40)
+    weights[0] = 0.0
+    with pytest.warns(NoRecurrenceWarning, match=r"patch_length_=12 reads each"):
+        LSTMRegressor(**params).fit(longer, y, sample_weight=weights)
+    held_out = np.roll(longer, -1, axis=0)  # the longer one last: the tail held out
+    with pytest.warns(NoRecurrenceWarning, match=r"patch_length_=12 reads each"):
+        LSTMRegressor(**params, early_stopping=True, validation_split="tail").fit(
+            held_out, np.roll(y, -1))
+    # Fitted on 100 steps (2 LSTM steps), continued on the 12-step ones: quiet.
+    model = _quiet_fit(LSTMRegressor(**params), longer, y)
+    assert model.patch_length_ == 64
+    _quiet_fit(model.set_params(warm_start=True), X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoRecurrenceWarning)
+        model.partial_fit(X, y)
+
+
+def test_longer_sequences_than_one_trained_lstm_step_warn_at_predict():
+    """A model fitted on sequences of one LSTM step each never trained its
+    recurrent weights (no gradient reaches them through a zero previous
+    state); predicting sequences of more LSTM steps reads through them."""
+    from sklstm.exceptions import NoRecurrenceWarning
+
+    rng = np.random.RandomState(9)
+    X = rng.normal(size=(40, 12, 1))
+    y = X[:, -2:, 0].sum(axis=1)
+    model = _quiet_fit(LSTMRegressor((3,), max_iter=2, random_state=0), X, y)
+    assert model.patch_length_ == 12
+    longer = rng.normal(size=(5, 30, 1))
+    with pytest.warns(NoRecurrenceWarning, match=r"^This model was fitted on sequences of one "
+                      r"LSTM step each \(patch_length_=12\), so its recurrent weights never "
+                      r"trained; X holds sequences of up to 30 steps, read as 3 LSTM steps "
+                      r"through them\. Refit with patch_length=1, or on sequences as long as "
+                      r"these\.$"):
+        predicted = model.predict(longer)
+    ragged = [rng.normal(size=(n, 1)) for n in (13, 5)]
+    with pytest.warns(NoRecurrenceWarning, match=r"up to 13 steps, read as 2 LSTM steps"):
+        model.predict(ragged)
+    # A model saved before the count was kept loads without it: unknown, quiet.
+    state = model.__getstate__()
+    del state["_trained_lstm_steps"]
+    saved_before = LSTMRegressor.__new__(LSTMRegressor)
+    saved_before.__setstate__(state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoRecurrenceWarning)
+        assert_array_equal(saved_before.predict(longer), predicted)
+        model.predict(X)  # one patch each: quiet
+        model.predict(X[:, :5])
+        # Trained on two LSTM steps, the recurrence has learnt: quiet.
+        stepwise = _quiet_fit(LSTMRegressor((3,), max_iter=2, patch_length=6,
+                                            random_state=0), X, y)
+        stepwise.predict(longer)
+        # A continuation on 30-step sequences trains it: quiet since.
+        model.partial_fit(rng.normal(size=(40, 30, 1)), y)
+        model.predict(longer)
