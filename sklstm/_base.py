@@ -42,7 +42,7 @@ from ._params import (
     ParamLayout, check_cell, init_lstm_layers, init_output_layer, recurrent_only_settings,
 )
 from ._scaling import mean_and_scale
-from ._patching import auto_patch_length, fold_steps, folds_to_a_view
+from ._patching import auto_patch_length, fold_steps, folds_to_a_view, n_patches
 from ._training import (
     AUTO_BATCH_SIZE, TrainingData, TrainingRecord, batch_size_of, fit_scipy, fit_stochastic,
 )
@@ -642,51 +642,56 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return
         inert = recurrent_only_settings(self.gate_variant, self.coupled_gates, "coupled_gates")
         if self.recurrent_dropout:
-            inert.insert(0, f"recurrent_dropout={self.recurrent_dropout!r}")
-        if self.bidirectional:
-            inert.insert(0, "bidirectional=True")
-        if not inert:
+            inert.insert(0, f"recurrent_dropout={float(self.recurrent_dropout)!r}")
+        named = (["bidirectional=True"] if self.bidirectional else []) + inert
+        if not named:
             return
         if patch_length > 1:
             read = f"patch_length_={patch_length} reads each as one patch"
             advice = "Set patch_length=1, or a shorter patch, to read the steps in order."
         else:
             read, advice = "each is one step long", "They need sequences of several steps."
-        effect = "its previous state is zero, so the cell computes what it computes without "
-        effect += "it" if len(inert) == 1 else "them"
-        if self.bidirectional:  # and both directions read the one step
-            effect = "both directions of a layer read the same values" + (
-                "" if len(inert) == 1 else f", and {effect}")
+        effects = ["both directions of a layer read the same values"] if self.bidirectional else []
+        if inert:
+            # Named where bidirectional, which does add weights, is listed too.
+            which = (", ".join(inert) if self.bidirectional
+                     else "it" if len(inert) == 1 else "them")
+            effects.append("its previous state is zero, so the cell computes what it "
+                           f"computes without {which}")
         warn(
-            f"{', '.join(inert)} need{'s' if len(inert) == 1 else ''} a recurrence to act "
-            f"on, but every training sequence is one LSTM step ({read}): {effect}. {advice}",
+            f"{', '.join(named)} need{'s' if len(named) == 1 else ''} a recurrence to act "
+            f"on, but every training sequence is one LSTM step ({read}): "
+            f"{', and '.join(effects)}. {advice}",
             NoRecurrenceWarning,
         )
 
-    def _warn_of_untrained_recurrence(self, longest):
-        """Warn (NoRecurrenceWarning) where sequences of up to ``longest`` steps
-        make more LSTM steps than one, through recurrent weights that never
-        trained: every training sequence was one LSTM step, whose previous
-        state is zero, so that no gradient reached them."""
-        lstm_steps = -(-longest // self.patch_length_)
-        if getattr(self, "_trained_lstm_steps", None) != 1 or lstm_steps <= 1:
+    def _warn_of_untrained_recurrence(self, seqs):
+        """Warn (NoRecurrenceWarning) where ``seqs`` make more LSTM steps than
+        one, read through weights that no gradient of the loss reached:
+        every training sequence was one LSTM step, whose previous state is
+        zero (``_trained_lstm_steps`` 1)."""
+        longest = self._longest_sequence(seqs)
+        lstm_steps = n_patches(longest, self.patch_length_)
+        if self._trained_lstm_steps != 1 or lstm_steps <= 1:
             return
         warn(
             f"This model was fitted on sequences of one LSTM step each (patch_length_="
-            f"{self.patch_length_}), so its recurrent weights never trained; X holds sequences "
-            f"of up to {longest} steps, read as {lstm_steps} LSTM steps through them. Refit "
-            "with patch_length=1, or on sequences as long as these.",
+            f"{self.patch_length_}), so no gradient of its loss reached its recurrent weights "
+            f"(nor its forget gate's); X holds sequences of up to {longest} steps, read as "
+            f"{lstm_steps} LSTM steps through them. Refit with patch_length=1, or on sequences "
+            "as long as these.",
             NoRecurrenceWarning,
         )
 
     @staticmethod
-    def _longest_training_sequence(seqs, sample_weight, split):
-        """Real steps of the longest sequence that trains in ``seqs``.
+    def _longest_sequence(seqs, sample_weight=None, split=None):
+        """Real steps of the longest sequence of ``seqs`` that trains.
 
         Only the sequences that train count, as for the input statistics:
         the training part of an early-stopping ``split``, of positive
-        weight. A sequence of weight 0 is as if absent; its length, or a
-        validation sequence's, set the patches of a model fitted without it.
+        weight (every sequence, without them). A sequence of weight 0 is as
+        if absent; its length, or a validation sequence's, set the patches
+        of a model fitted without it.
         """
         counted = np.zeros(seqs.n_samples, dtype=bool)
         counted[slice(None) if split is None else split[0]] = True
@@ -1011,6 +1016,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "_patch_alignment must be 'end' or 'start', got "
                 f"{self._patch_alignment!r}."
             )
+        trained = self._trained_lstm_steps
+        if trained is not None and not (isinstance(trained, numbers.Integral)
+                                        and not isinstance(trained, bool) and trained >= 1):
+            raise ValueError(
+                f"_trained_lstm_steps must be None or an int >= 1, got {trained!r}."
+            )
         check_input_statistics(self.input_mean_, self.input_scale_)
         self._check_input_record()
         check_positive_int(self.n_outputs_, "n_outputs_")
@@ -1330,12 +1341,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                                       fitted["input_mean_"], fitted["input_scale_"], dtype,
                                       held_out=None if split is None else split[1])
             unrounded = None  # X's own values, no longer needed through training
-            longest = self._longest_training_sequence(seqs, sample_weight, split)
+            longest = self._longest_sequence(seqs, sample_weight, split)
             if not reuse_weights:
                 fitted["patch_length_"] = self._resolved_patch_length(seqs, longest)
                 fitted["_patch_alignment"] = "end"
             seqs = self._patched(seqs, fitted["patch_length_"], fitted["_patch_alignment"])
-        lstm_steps = -(-longest // fitted["patch_length_"])
+        lstm_steps = n_patches(longest, fitted["patch_length_"])
         if reuse_weights:  # what the recurrence has trained on, over all the fits
             earlier = fitted.get("_trained_lstm_steps")  # None: saved before it was kept
             fitted["_trained_lstm_steps"] = None if earlier is None else max(earlier, lstm_steps)
@@ -1564,10 +1575,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                                       overwrite=_made_from(seqs, X))
         p, alignment = self.patch_length_, self._patch_alignment
         n, T, C = seqs.values.shape
-        n_patches = -(-T // p)
-        if n:
-            self._warn_of_untrained_recurrence(
-                T if seqs.lengths is None else int(seqs.lengths.max()))
+        width = n_patches(T, p)
+        self._warn_of_untrained_recurrence(seqs)
 
         def checked(z):
             if not np.all(np.isfinite(z)):
@@ -1586,7 +1595,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         # Forward only, in chunks of samples bounded by sklearn's working_memory.
         try:
             with arrays_fit_in_memory(
-                f"Predicting on X of shape {(n, n_patches, p * C)} (in the steps the network "
+                f"Predicting on X of shape {(n, width, p * C)} (in the steps the network "
                 "reads) makes outputs", advice,
             ):
                 if folds_to_a_view(T, seqs.lengths, p, alignment):
@@ -1594,7 +1603,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 else:
                     # Patches that need zero steps are a copy: made a chunk of
                     # samples at a time, not whole beside the standardised X.
-                    patch_bytes = seqs.values.itemsize * n_patches * p * C
+                    patch_bytes = seqs.values.itemsize * width * p * C
                     z = in_chunks(outputs_of, n, 2 * patch_bytes)
         except GateInputOverflow as error:
             raise _named_overflow(error, self.input_mean_, self.input_scale_) from None

@@ -84,11 +84,13 @@ PARAMETERS_DOC = """
         gives. Set 1 to read every step on its own, as ``torch.nn.LSTM``
         does; also where the recurrence itself matters: a sequence read as
         one patch is one LSTM step, whose previous state is zero, so that
-        ``R``, ``forget_bias``, ``recurrent_dropout``, ``coupled_gates`` and
-        the ``"NFG"`` and ``"FGR"`` variants act on nothing, and both
-        directions of a ``bidirectional`` layer read the same values. A
-        model fitted so never trains ``R``, and reads longer sequences at
-        predict through it. Both warn
+        ``R``, ``forget_bias``, ``recurrent_dropout`` (whose masks still
+        draw from the random stream), ``coupled_gates`` and the ``"NFG"``
+        and ``"FGR"`` variants change nothing the cell computes, and both
+        directions of a ``bidirectional`` layer read the same values. No
+        gradient of the loss reaches ``R`` or the forget gate's weights of
+        a model fitted so (the penalty only shrinks them), and it reads
+        longer sequences at predict through them. Both warn
         (:class:`~sklstm.exceptions.NoRecurrenceWarning`).
 
     peephole : bool, default=False

@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = [
     "AUTO_PATCH_MAX_STEPS", "AUTO_PATCH_STEPS", "AUTO_PATCH_WIDTH", "auto_patch_length",
-    "fold_steps",
+    "fold_steps", "n_patches",
 ]
 
 # The default was chosen by 3-fold cross-validation on the training parts
@@ -70,6 +70,12 @@ def auto_patch_length(n_timesteps, n_channels, aim):
     return max(1, -(-int(n_timesteps) // AUTO_PATCH_STEPS))
 
 
+def n_patches(n_timesteps, patch_length):
+    """LSTM steps of a sequence of ``n_timesteps`` steps (an int, or an array
+    of them) in patches of ``patch_length``: ``ceil(n_timesteps / patch_length)``."""
+    return -(-n_timesteps // patch_length)
+
+
 def fold_steps(values, lengths, patch_length, align="end"):
     """Read each run of ``patch_length`` consecutive steps as one step.
 
@@ -103,12 +109,12 @@ def fold_steps(values, lengths, patch_length, align="end"):
     if patch_length == 1:
         return values, lengths
     n, T, C = values.shape
-    n_patches = -(-T // patch_length)
-    padded = _with_zero_steps(values, lengths, patch_length, n_patches * patch_length, align)
-    patches = padded.reshape(n, n_patches, patch_length * C)
+    width = n_patches(T, patch_length)
+    padded = _with_zero_steps(values, lengths, patch_length, width * patch_length, align)
+    patches = padded.reshape(n, width, patch_length * C)
     if lengths is None:
         return patches, None
-    return patches, -(-lengths // patch_length)
+    return patches, n_patches(lengths, patch_length)
 
 
 def folds_to_a_view(n_timesteps, lengths, patch_length, align="end"):

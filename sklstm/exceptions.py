@@ -52,10 +52,14 @@ class NoRecurrenceWarning(UserWarning):
     ``"NFG"`` and ``"FGR"`` variants) and every training sequence is one
     LSTM step: they then change nothing the cell computes (both directions
     of a bidirectional layer read the same values). At predict, when a
-    model fitted so meets sequences of more LSTM steps: its recurrent
-    weights never trained (no gradient reaches them through a zero state),
-    and it reads those sequences through them. ``patch_length=1`` reads
-    the steps in order.
+    model fitted so meets sequences of more LSTM steps: no gradient of the
+    loss reached its recurrent weights, nor its forget gate's, through the
+    zero state (the penalty only shrinks them), and it reads those
+    sequences through them. ``patch_length=1`` reads the steps in order.
+
+    Not warned: the encoder-decoder (its samples are window + horizon
+    steps, so its decoder always recurs), the held-out sequences that
+    early stopping scores, and an ONNX export's runtime.
     """
 
 

@@ -16,6 +16,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from sklstm import LSTMClassifier, LSTMRegressor
+from sklstm.exceptions import NoRecurrenceWarning
 from sklstm._patching import (
     AUTO_PATCH_MAX_STEPS, AUTO_PATCH_STEPS, AUTO_PATCH_WIDTH, auto_patch_length, fold_steps,
 )
@@ -235,8 +236,6 @@ def test_ragged_sequences_end_in_the_same_place_of_their_last_patch():
 ])
 @pytest.mark.parametrize("Estimator", [LSTMRegressor, LSTMClassifier])
 def test_settings_of_the_recurrence_on_one_lstm_step_warn(Estimator, params, named):
-    from sklstm.exceptions import NoRecurrenceWarning
-
     rng = np.random.RandomState(6)
     X = rng.normal(size=(12, 6, 1))
     y = np.arange(12) % 2
@@ -258,7 +257,8 @@ def test_settings_of_the_recurrence_on_one_lstm_step_warn(Estimator, params, nam
 
 
 def test_recurrent_dropout_changes_nothing_on_one_lstm_step():
-    # What NoRecurrenceWarning says: the mask multiplies a zero state.
+    # What NoRecurrenceWarning says: the mask multiplies a zero state. (Its
+    # masks still draw from the random stream: rate 0 fits otherwise.)
     rng = np.random.RandomState(7)
     X = rng.normal(size=(40, 6, 1))
     y = X[:, -2:, 0].sum(axis=1)
@@ -273,8 +273,6 @@ def test_recurrent_dropout_changes_nothing_on_one_lstm_step():
 
 def _quiet_fit(model, X, y, **fit_params):
     """``model.fit``, failing on a NoRecurrenceWarning (others ignored)."""
-    from sklstm.exceptions import NoRecurrenceWarning
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", NoRecurrenceWarning)
@@ -286,8 +284,6 @@ def test_the_recurrence_warning_counts_the_sequences_that_train():
     warn padded 100 wide, beside a longer one of weight 0, or beside a
     longer one held out; a continuation does not (its recurrence trained
     on the first fit's sequences, and its patches are kept)."""
-    from sklstm.exceptions import NoRecurrenceWarning
-
     rng = np.random.RandomState(8)
     X = rng.normal(size=(40, 100, 1))
     X[:, 12:] = np.nan  # 12 real steps, padded to 100
@@ -318,8 +314,6 @@ def test_longer_sequences_than_one_trained_lstm_step_warn_at_predict():
     """A model fitted on sequences of one LSTM step each never trained its
     recurrent weights (no gradient reaches them through a zero previous
     state); predicting sequences of more LSTM steps reads through them."""
-    from sklstm.exceptions import NoRecurrenceWarning
-
     rng = np.random.RandomState(9)
     X = rng.normal(size=(40, 12, 1))
     y = X[:, -2:, 0].sum(axis=1)
@@ -327,10 +321,10 @@ def test_longer_sequences_than_one_trained_lstm_step_warn_at_predict():
     assert model.patch_length_ == 12
     longer = rng.normal(size=(5, 30, 1))
     with pytest.warns(NoRecurrenceWarning, match=r"^This model was fitted on sequences of one "
-                      r"LSTM step each \(patch_length_=12\), so its recurrent weights never "
-                      r"trained; X holds sequences of up to 30 steps, read as 3 LSTM steps "
-                      r"through them\. Refit with patch_length=1, or on sequences as long as "
-                      r"these\.$"):
+                      r"LSTM step each \(patch_length_=12\), so no gradient of its loss "
+                      r"reached its recurrent weights \(nor its forget gate's\); X holds "
+                      r"sequences of up to 30 steps, read as 3 LSTM steps through them\. Refit "
+                      r"with patch_length=1, or on sequences as long as these\.$"):
         predicted = model.predict(longer)
     ragged = [rng.normal(size=(n, 1)) for n in (13, 5)]
     with pytest.warns(NoRecurrenceWarning, match=r"up to 13 steps, read as 2 LSTM steps"):
@@ -345,10 +339,21 @@ def test_longer_sequences_than_one_trained_lstm_step_warn_at_predict():
         assert_array_equal(saved_before.predict(longer), predicted)
         model.predict(X)  # one patch each: quiet
         model.predict(X[:, :5])
+        # Padded 30 wide, the real steps decide.
+        padded = np.full((5, 30, 1), np.nan)
+        padded[:, :12] = X[:5]
+        model.predict(padded)
         # Trained on two LSTM steps, the recurrence has learnt: quiet.
         stepwise = _quiet_fit(LSTMRegressor((3,), max_iter=2, patch_length=6,
                                             random_state=0), X, y)
         stepwise.predict(longer)
-        # A continuation on 30-step sequences trains it: quiet since.
+        # A continuation on 30-step sequences trains it: quiet since, also
+        # after one more on the 12-step ones.
         model.partial_fit(rng.normal(size=(40, 30, 1)), y)
+        model.partial_fit(X, y)
         model.predict(longer)
+    # A loaded count is checked like the rest of the fitted state.
+    saved_before._trained_lstm_steps = "x"
+    with pytest.raises(ValueError, match=r"_trained_lstm_steps must be None or an int >= 1, "
+                       r"got 'x'"):
+        saved_before.predict(X)
