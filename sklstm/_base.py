@@ -1016,12 +1016,8 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
                 "_patch_alignment must be 'end' or 'start', got "
                 f"{self._patch_alignment!r}."
             )
-        trained = self._trained_lstm_steps
-        if trained is not None and not (isinstance(trained, numbers.Integral)
-                                        and not isinstance(trained, bool) and trained >= 1):
-            raise ValueError(
-                f"_trained_lstm_steps must be None or an int >= 1, got {trained!r}."
-            )
+        if self._trained_lstm_steps is not None:  # None: saved before it was kept
+            check_positive_int(self._trained_lstm_steps, "_trained_lstm_steps")
         check_input_statistics(self.input_mean_, self.input_scale_)
         self._check_input_record()
         check_positive_int(self.n_outputs_, "n_outputs_")

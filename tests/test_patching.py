@@ -354,6 +354,9 @@ def test_longer_sequences_than_one_trained_lstm_step_warn_at_predict():
         model.predict(longer)
     # A loaded count is checked like the rest of the fitted state.
     saved_before._trained_lstm_steps = "x"
-    with pytest.raises(ValueError, match=r"_trained_lstm_steps must be None or an int >= 1, "
-                       r"got 'x'"):
+    with pytest.raises(TypeError, match=r"_trained_lstm_steps must be an int >= 1, got 'x' "
+                       r"\(str\)"):
+        saved_before.predict(X)
+    saved_before._trained_lstm_steps = 0
+    with pytest.raises(ValueError, match=r"_trained_lstm_steps must be an int >= 1, got 0"):
         saved_before.predict(X)
