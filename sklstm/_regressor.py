@@ -853,11 +853,37 @@ def _r2(Y, predicted, sample_weight):
         return float("-inf")
     try:
         with np.errstate(over="raise"):
-            return float(r2_score(*shifted, sample_weight=sample_weight))
+            return _r2_score_of_floats(*shifted, sample_weight)
     except FloatingPointError:
         # Squares of predictions 2**512 times the targets, or weights near the
         # largest float: each sum on its own scale.
         return _r2_of_sums_on_their_scales(*shifted, sample_weight)
+
+
+def _r2_score_of_floats(Y, predicted, sample_weight):
+    """``r2_score(Y, predicted, sample_weight=sample_weight)`` of float64
+    arrays of shape (n, k), by scikit-learn's arithmetic, bit for bit.
+
+    Early stopping scores every epoch, and on small data scikit-learn's input
+    checks cost a quarter of the epoch's training (1.3 ms against 5 ms on
+    Tecator). Fewer than two samples, non-finite values and weights summing
+    to zero, which scikit-learn warns about or refuses, go to it.
+    """
+    weight = 1.0 if sample_weight is None else np.asarray(sample_weight, np.float64)[:, None]
+    total_weight = len(Y) if sample_weight is None else np.sum(weight, axis=0)
+    finite = np.isfinite(Y).all() and np.isfinite(predicted).all()
+    if len(Y) < 2 or not finite or not np.all(total_weight > 0):
+        return float(r2_score(Y, predicted, sample_weight=sample_weight))
+    mean = Y.mean(axis=0) if sample_weight is None else np.sum(Y * weight, axis=0) / total_weight
+    errors = np.sum(weight * (Y - predicted) ** 2, axis=0)
+    spread = np.sum(weight * (Y - mean) ** 2, axis=0)
+    # scikit-learn's force_finite: a perfect output scores 1, an imperfect
+    # one of constant targets 0.
+    scores = np.ones(Y.shape[1])
+    scored = (spread != 0) & (errors != 0)
+    scores[scored] = 1 - errors[scored] / spread[scored]
+    scores[(errors != 0) & (spread == 0)] = 0.0
+    return float(np.mean(scores))
 
 
 def _r2_of_sums_on_their_scales(Y, predicted, sample_weight):

@@ -495,6 +495,28 @@ def test_r2_with_zero_weights_is_scikit_learns():
             assert _r2(Y, predicted, weights) == r2_score(Y, predicted, sample_weight=weights)
 
 
+def test_r2_arithmetic_is_scikit_learns_bit_for_bit():
+    """The per-epoch R² is computed without scikit-learn's input checks; it
+    must still be its score exactly: weighted or not, several outputs,
+    constant or perfectly predicted ones, sums long enough to be pairwise."""
+    from sklstm._regressor import _r2_score_of_floats
+
+    rng = np.random.RandomState(1)
+    for case in range(400):
+        n, k = rng.randint(2, 300), rng.randint(1, 4)
+        Y = rng.normal(size=(n, k)) * 10.0 ** rng.uniform(-3, 3, size=k)
+        predicted = Y + rng.normal(size=(n, k)) * rng.uniform(0, 2)
+        if case % 5 == 0:
+            Y[:, 0] = Y[0, 0]  # a constant output
+        if case % 7 == 0:
+            predicted[:, -1] = Y[:, -1]  # a perfect one
+        weights = None if case % 2 else rng.uniform(0, 3, n) * (rng.uniform(size=n) > 0.3)
+        if weights is not None and weights.sum() == 0:
+            continue
+        expected = r2_score(Y, predicted, sample_weight=weights)
+        assert _r2_score_of_floats(Y, predicted, weights) == expected, case
+
+
 @ignore_convergence
 @pytest.mark.parametrize("factor", [1e-300, 1e300])
 def test_targets_in_extreme_units_train_as_in_unit_ones(factor):
