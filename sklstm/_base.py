@@ -1209,7 +1209,7 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             with np.errstate(over="ignore"):
                 combined = sample_weight * class_sw
             sample_weight = check_sample_weight(
-                combined, seqs.n_samples, name="sample_weight * class_weight", dtype=dtype
+                combined, seqs.n_samples, name="(sample_weight * class_weight)", dtype=dtype
             )
         elif class_sw is not None:
             sample_weight = class_sw

@@ -521,7 +521,26 @@ def sequence_loss(z, y, lengths, sample_weight, objective):
 
 def _weighted_loss(z, y, weights, objective):
     """Data loss of logits ``z`` given each term's weight (see :func:`step_weights`)."""
-    return float(_weighted_sum(z, y, weights, objective) / weights.sum())
+    weights, total = unit_scaled(weights)
+    return float(_weighted_sum(z, y, weights, objective) / total)
+
+
+def unit_scaled(weights):
+    """``(weights / 2**e, total / 2**e)``, their sum ``total`` brought below 1.
+
+    Weights whose sum nears the largest float (accepted: it is finite)
+    overflowed ``Σ weight × term`` to inf, which L-BFGS read as a failed
+    step and stopped on, reporting success. Dividing by a power of two is
+    exact, so the loss, ``Σ weight × term / total``, is bit for bit the same
+    wherever the unscaled sum did not overflow.
+
+    Parameters
+    ----------
+    weights : ndarray of non-negative floats with a finite, positive sum
+    """
+    exponent = int(np.frexp(weights.sum())[1])
+    weights = np.ldexp(weights, -exponent)
+    return weights, weights.sum()
 
 
 def _weighted_sum(z, y, weights, objective):
@@ -628,17 +647,19 @@ def _summed_loss_and_grad(theta, X, y, lengths, sample_weight, network, objectiv
             return np.nan, np.full_like(theta, np.nan)
         if weights is None:  # every term's weight, once the logits' layout is known
             weights = _term_weights(sample_weight, lengths, z, len(X))
-            total = weights.sum()
-        w = weights[rows]
+            total = weights.sum()  # the penalty's, in the weights' own units
+            unit_weights, unit_total = unit_scaled(weights)
+        w = unit_weights[rows]
         part_sum = _weighted_sum(z, y[rows], w, objective)
         # dL/dz = ∂term/∂z * weight / Σw; padded steps' targets may be NaN.
         dz = np.where(w[..., None] > 0, objective.gradient(z, y[rows]), 0.0)
-        dz *= (w / total)[..., None]
+        dz *= (w / unit_total)[..., None]
         part_grad = network.backward(theta_x, dz, hidden, cache)
         if grad is None:
             weighted_sum, grad = part_sum, part_grad
         else:
             weighted_sum += part_sum
             grad += part_grad
-    loss = float(weighted_sum / total) + _add_penalty(theta_x, grad, network, objective, total)
+    loss = float(weighted_sum / unit_total) + _add_penalty(theta_x, grad, network, objective,
+                                                            total)
     return loss, grad.astype(theta.dtype, copy=False)

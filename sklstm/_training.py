@@ -340,6 +340,11 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
     batch_size = batch_size_of(settings)
     order = rng.permutation(n) if settings.shuffle else None
     total_loss, total_weight, first_loss = 0.0, 0.0, None
+    # Batch weights in units of a power of two near the epoch's: exact, and
+    # weights near the largest float no longer overflow the sums (see
+    # sklstm._loss.unit_scaled).
+    weight_exponent = int(np.frexp(n if data.sample_weight is None
+                                   else np.sum(data.sample_weight, dtype=np.float64))[1])
     # Overflow is expected when training diverges; it is detected here and
     # reported once, as an error or a ConvergenceWarning.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -349,8 +354,9 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
             if step is None:
                 return None
             first_loss = step[0] if first_loss is None else first_loss
-            total_loss += step[0] * step[1]
-            total_weight += step[1]
+            weight = np.ldexp(step[1], -weight_exponent)
+            total_loss += step[0] * weight
+            total_weight += weight
     # A moment overflowed to inf under finite weights (squares of huge
     # gradients, from tiny sample weights or a huge alpha) is divergence too:
     # the model could neither continue, predict nor be saved. So is an epoch

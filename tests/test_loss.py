@@ -80,6 +80,32 @@ def test_multinomial_value_against_hand_computation():
     assert sequence_loss(z, y, lengths, sw, spec[1]) == pytest.approx(total / sw.sum(), rel=1e-12)
 
 
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss", "multinomial"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weights_near_the_largest_float_give_the_unit_loss(loss, return_sequences, dtype):
+    """sample_weight and alpha multiplied by one power of two give the same loss
+    and gradient, bit for bit, up to weights summing to near the largest
+    float. Fixed bug: Σ weight × term overflowed to inf there, which L-BFGS
+    read as a failed step (and stopped, reporting success)."""
+    theta, X, y, lengths, w, (network, objective) = make_problem(loss, return_sequences, True)
+    theta, X = (theta * 4).astype(dtype), X.astype(dtype)  # confident: large loss terms
+    if loss == "squared_error":
+        y = y * 100
+    # The weights' sum in [largest / 2, largest): a mean term above 2 overflowed.
+    exponent = np.finfo(dtype).maxexp - int(np.frexp(w.sum())[1])
+    heavy = Objective(loss, alpha=float(np.ldexp(objective.alpha, exponent)))
+    unit_loss, unit_grad = loss_and_grad(theta, X, y, lengths, w.astype(dtype), network, objective)
+    assert unit_loss > 2
+    heavy_w = np.ldexp(w, exponent).astype(dtype)
+    heavy_loss, heavy_grad = loss_and_grad(theta, X, y, lengths, heavy_w, network, heavy)
+    assert heavy_loss == unit_loss
+    np.testing.assert_array_equal(heavy_grad, unit_grad)
+    z, _, _ = forward_logits(theta, X, lengths, network)
+    assert (sequence_loss(z, y, lengths, heavy_w, heavy)
+            == sequence_loss(z, y, lengths, w.astype(dtype), objective))
+
+
 def test_integer_weights_equal_repeated_samples():
     theta, X, y, lengths, _, spec = make_problem("log_loss", False, True)
     counts = np.array([1, 3, 0, 2, 1])

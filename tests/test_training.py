@@ -989,15 +989,21 @@ def test_a_warm_start_that_wobbles_is_not_called_divergent():
                    for w in caught)
 
 
-def test_non_finite_initial_loss_of_scipy_solvers_raises():
+def test_non_finite_initial_loss_of_scipy_solvers_raises(monkeypatch):
+    """The guard before scipy runs. The input checks leave no way to reach it
+    from the estimator: the pinball loss of targets near the largest float
+    once summed beyond it, until the weights were summed in units below 1
+    (sklstm._loss.unit_scaled)."""
     X, y = sum_of_last_two()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        with pytest.raises(ValueError, match="non-finite at the initial weights"):
-            # The pinball loss of targets near the largest float sums beyond it
-            # (within the room predictions need beyond the targets).
-            LSTMRegressor((2,), solver="lbfgs", scale_targets=False, loss="quantile").fit(
-                X, np.sign(y) * 8e307)
+    real = sklstm._training.full_batch_loss_and_grad
+
+    def infinite(*args, **kwargs):
+        loss, grad = real(*args, **kwargs)
+        return np.inf, grad
+
+    monkeypatch.setattr(sklstm._training, "full_batch_loss_and_grad", infinite)
+    with pytest.raises(ValueError, match="non-finite at the initial weights.*left unchanged"):
+        LSTMRegressor((2,), solver="lbfgs").fit(X, y)
 
 
 # -- determinism -----------------------------------------------------------------
