@@ -21,7 +21,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sklstm.exceptions import IterationLimitWarning
+from sklstm.exceptions import CalibrationWarning, IterationLimitWarning
 from sklstm.forecasting import (
     DirectForecaster,
     RecursiveForecaster,
@@ -1001,6 +1001,35 @@ def test_failed_fit_leaves_a_fitted_forecaster_unchanged(cls):
         model.predict(2)
     model.set_params(window=2, target_transform=None)
     pd.testing.assert_series_equal(model.predict(2), before)
+
+
+@pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
+def test_failed_fit_puts_back_the_generator_passed_as_random_state(cls):
+    """Fixed bug: the default LSTM drew its seed from the forecaster's
+    RandomState, and a fit failing after it (a CalibrationWarning turned into
+    an error) left the generator moved on: the forecaster pickled otherwise,
+    and the next fit was not the one that would have followed."""
+    values = np.sin(np.arange(40) / 3) + 2
+    values[[3, 8, 13, 18, 23]] = np.nan  # the calibration part holds no complete window
+    data = pd.DataFrame({"y": values}, index=pd.date_range("2024-01-01", periods=40))
+    extra = {"horizon": 1} if cls is DirectForecaster else {}
+    params = dict(window=4, target="y", dropna=True, calibration_size=0.4, **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = cls(random_state=np.random.RandomState(0), **params).fit(data)
+    twin = pickle.loads(pickle.dumps(model))
+    saved = pickle.dumps(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CalibrationWarning)
+        with pytest.raises(CalibrationWarning, match="without calibrated intervals"):
+            model.fit(data)
+    assert pickle.dumps(model) == saved
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CalibrationWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert_allclose(model.fit(data).predict(1), twin.fit(data).predict(1), rtol=0)
+    # The fitted regressor holds its own generator, not the caller's.
+    assert model.regressor_.random_state is not model.random_state
 
 
 @pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])

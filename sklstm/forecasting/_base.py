@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import BaseLSTM
+from .._base import BaseLSTM, _generator_kept_on_failure, _private_rng
 from .._checks import quoted_label, underflow_is_zero
 from .._fitted_state import (
     check_before_saving, check_float_array, check_positive, load_refusal, load_staged,
@@ -198,7 +198,9 @@ PARAMETERS_DOC = """
         calibration origin (fewer origins make fewer refits).{calibration_horizon}
     random_state : int, RandomState instance or None, default=None
         Seeds the default LSTM when ``regressor`` is None; ignored otherwise
-        (a given regressor keeps its own ``random_state``).
+        (a given regressor keeps its own ``random_state``). A RandomState is
+        drawn from once per fit, and that draw seeds every network the fit
+        trains; a fit that fails puts it back.
 
     Notes
     -----
@@ -766,13 +768,19 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
         staged.period_freq_ = periods  # first: _fit_model labels last_window_ by it
-        staged._fit_model(frame, roles, freq, values, setup)
-        failed = staged._calibrate(frame, setup)
-        staged._store_in_sample(frame)
-        if failed:  # said of a fit that succeeded: the cause may be its regressor's
-            # Before the commit: a warning turned into an error fails the fit.
-            warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
-                 CalibrationWarning)
+        with _generator_kept_on_failure(self.random_state):
+            if isinstance(self.random_state, np.random.RandomState):
+                # One draw seeds every fit of this one (the regressor's and the
+                # calibration's), so that a failed fit can put it back; the
+                # fitted models never hold the caller's generator.
+                staged.random_state = _private_rng(self.random_state)
+            staged._fit_model(frame, roles, freq, values, setup)
+            failed = staged._calibrate(frame, setup)
+            staged._store_in_sample(frame)
+            if failed:  # said of a fit that succeeded: the cause may be its regressor's
+                # Before the commit: a warning turned into an error fails the fit.
+                warn(f"{type(self).__name__} fitted without calibrated intervals: {failed}",
+                     CalibrationWarning)
         # The parameters as they are now: set_params from another thread
         # while the fit ran is kept (and refused by predict, as after fit).
         replace_state(self, {**vars(staged), **self.get_params(deep=False)})
