@@ -760,7 +760,10 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         Each call continues the optimizer of the last (Adam's moments and
         step count, SGD's velocity), with the optimizer's parameters as
         they are now: ``set_params(learning_rate_init=...)`` between calls
-        takes effect at the next.
+        takes effect at the next. A call whose loss ends far above where it
+        started keeps its epoch and warns (ConvergenceWarning), where ``fit``
+        would raise: one batch of a stream may raise the loss (an outlier)
+        in a way divergence cannot be told from.
 
         Parameters
         ----------
