@@ -46,9 +46,10 @@ from ._params import ParamLayout
 __all__ = [
     "Network", "Objective", "penalised_weights", "write_layer_grads", "forward_logits",
     "packed_forward",
-    "loss_and_grad", "full_batch_loss_and_grad", "sequence_loss", "step_weights",
+    "loss_and_grad", "full_batch_loss_and_grad", "sequence_loss", "constant_loss",
+    "step_weights",
     "training_masks", "class_probabilities",
-    "non_crossing_quantiles", "OUTPUT_ACTIVATIONS", "LOSSES",
+    "non_crossing_quantiles", "non_crossing_logits", "OUTPUT_ACTIVATIONS", "LOSSES",
 ]
 
 
@@ -109,6 +110,24 @@ def non_crossing_quantiles(z, quantiles):
     return q.reshape(z.shape)
 
 
+def non_crossing_logits(q):
+    """The inverse of :func:`non_crossing_quantiles`: logits whose quantiles are ``q``.
+
+    Parameters
+    ----------
+    q : ndarray of shape (..., n_quantiles)
+        Non-decreasing along the last axis; equal levels get the increment of
+        the smallest positive float.
+
+    Returns
+    -------
+    z : ndarray of shape (..., n_quantiles)
+    """
+    steps = np.maximum(np.diff(q, axis=-1), np.finfo(np.float64).tiny)
+    inverse_softplus = steps + np.log(-np.expm1(-steps))
+    return np.concatenate([q[..., :1], inverse_softplus], axis=-1)
+
+
 def _quantile_blocks(z, quantiles):
     """View ``z`` of shape (..., K * Q) as (..., K, Q)."""
     n_quantiles = len(quantiles)
@@ -160,19 +179,52 @@ def _pinball_gradient(z, y, quantiles):
     return dz.reshape(z.shape)
 
 
+def _weighted_mean(y, w):
+    """Column means of ``y`` (m, k) under weights ``w`` (m,) summing below 1."""
+    return np.sum(w[:, None] * y, axis=0) / np.sum(w)
+
+
+# Probabilities of a constant prediction stay this far inside (0, 1): its
+# logits are finite, and a label that never occurs costs it next to nothing.
+_PROBABILITY_MARGIN = 1e-12
+
+
+def _mean_logits(y, w):
+    return _weighted_mean(y, w)
+
+
+def _prior_log_odds(y, w):
+    p = np.clip(_weighted_mean(y, w), _PROBABILITY_MARGIN, 1 - _PROBABILITY_MARGIN)
+    return np.log(p) - np.log1p(-p)
+
+
+def _prior_log_probabilities(y, w):
+    return np.log(np.clip(_weighted_mean(y, w), _PROBABILITY_MARGIN, None))
+
+
+def _quantile_logits(y, w, quantiles):
+    # The sample quantiles of each output (unweighted: a constant, if not
+    # always the best one).
+    return non_crossing_logits(np.quantile(y, quantiles, axis=0).T).reshape(-1)
+
+
 class _Loss(NamedTuple):
     """One entry of :data:`LOSSES`."""
 
     terms: Callable  # (z, y[, quantiles]) -> loss of each (sample, step), z.shape[:-1]
     gradient: Callable | None  # ∂terms/∂z; None for the canonical activation(z) - y
     activation: str  # name in OUTPUT_ACTIVATIONS: logits -> predictions
+    # (y of shape (m, k), weights (m,)[, quantiles]) -> the logits (n_logits,)
+    # of a constant prediction: the targets' mean or the classes' frequencies.
+    constant: Callable
 
 
 LOSSES = {
-    "squared_error": _Loss(_squared_error, None, "identity"),
-    "log_loss": _Loss(_binary_log_loss, None, "logistic"),
-    "multinomial": _Loss(_multinomial_log_loss, None, "softmax"),
-    "quantile": _Loss(_pinball_loss, _pinball_gradient, "non_crossing_quantiles"),
+    "squared_error": _Loss(_squared_error, None, "identity", _mean_logits),
+    "log_loss": _Loss(_binary_log_loss, None, "logistic", _prior_log_odds),
+    "multinomial": _Loss(_multinomial_log_loss, None, "softmax", _prior_log_probabilities),
+    "quantile": _Loss(_pinball_loss, _pinball_gradient, "non_crossing_quantiles",
+                      _quantile_logits),
 }
 
 
@@ -370,6 +422,11 @@ class Objective:
         """Loss of each (sample, step) term, of shape ``z.shape[:-1]``."""
         return self._bind(LOSSES[self.loss].terms)(z, y)
 
+    def constant_logits(self, y, weights):
+        """Logits of shape (n_logits,) of a constant prediction of targets
+        ``y`` (m, n_outputs) under ``weights`` (m,) (see :func:`constant_loss`)."""
+        return self._bind(LOSSES[self.loss].constant)(y, weights)
+
     def gradient(self, z, y):
         """∂ :meth:`terms` / ∂z, of ``z``'s shape."""
         gradient = LOSSES[self.loss].gradient
@@ -500,6 +557,26 @@ def _term_weights(sample_weight, lengths, z, n_samples=None):
     n_timesteps = z.shape[1] if z.ndim == 3 else None
     return step_weights(sample_weight, lengths, len(z) if n_samples is None else n_samples,
                         n_timesteps, z.dtype)
+
+
+def constant_loss(y, lengths, sample_weight, objective):
+    """Data loss of a constant prediction: what the output layer's bias alone
+    reaches, with no information from the inputs.
+
+    The mean of the targets (squared error), the classes' or labels'
+    weighted frequencies (log losses; the best constants), or the sample
+    quantiles of each output (quantile loss).
+
+    Parameters and the result are those of :func:`sequence_loss`, without
+    ``z``; padded steps' targets are ignored.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n_timesteps = y.shape[1] if y.ndim == 3 else None
+    weights = step_weights(sample_weight, lengths, len(y), n_timesteps)
+    real = weights > 0
+    logits = objective.constant_logits(y[real], unit_scaled(weights[real])[0])
+    z = np.broadcast_to(logits, y.shape[:-1] + logits.shape)
+    return sequence_loss(z, y, lengths, sample_weight, objective)
 
 
 def sequence_loss(z, y, lengths, sample_weight, objective):

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._loss import full_batch_loss_and_grad, loss_and_grad, sequence_loss, training_masks
+from ._loss import (
+    constant_loss, full_batch_loss_and_grad, loss_and_grad, sequence_loss, training_masks,
+)
 from ._checks import largest_magnitude
 from ._lstm import GateInputOverflow
 from ._param_validation import Interval, Options, validate_params
@@ -515,6 +517,35 @@ def _warn_of_the_end(divergence, start_loss, end_loss, advice):
     return worse
 
 
+# A fit whose training loss comes within this fraction of a constant
+# prediction's learned nothing from its inputs (see _no_better_than_a_constant).
+_CONSTANT_MARGIN = 1e-3
+
+
+def _no_better_than_a_constant(end_loss, train, objective):
+    """A sentence saying so where ``end_loss``, the training loss of the
+    weights a fit ends with, is no better than a constant prediction's
+    (:func:`sklstm._loss.constant_loss`); else "".
+
+    L-BFGS on inputs of 1e6 (standardize=False) saturated every gate and
+    stopped after 2 iterations at the classes' frequencies, reporting
+    success; on targets of 1e3 (scale_targets=False) it stopped at R² -25.
+    Either way no warning said the model had learned nothing.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # targets near the largest float
+        constant = constant_loss(train.Y, train.seqs.lengths, train.sample_weight, objective)
+    if not (0 < constant < np.inf and end_loss >= constant * (1 - _CONSTANT_MARGIN)):
+        return ""
+    return (
+        f" Its training loss, {end_loss:.4g}, is no better than that of a constant "
+        f"prediction ({constant:.4g}: the targets' mean or quantiles, or the classes' "
+        "frequencies), so it learned nothing from its inputs. Inputs or targets far from "
+        "unit scale do this (keep standardize=True, and scale_targets=True for a "
+        "regressor), as do a tol that stops at once, inputs that do not inform the "
+        "targets, or an alpha that outweighs them."
+    )
+
+
 def _may_overflow(theta, data):
     """Whether weights ``theta`` may overflow a gate input on ``data``, or
     the loss of the outputs they give.
@@ -711,6 +742,13 @@ def fit_stochastic(
             f"Stochastic optimizer: maximum iterations ({settings.max_iter}) reached "
             "and the optimization hasn't converged yet."
         )
+    elif not (incremental or diverged or exploded or worse or stopped_at_cap
+              or end_loss is None or best_epoch not in (None, last_epoch)):
+        # A fresh fit that stopped as converged, on its last epoch's weights.
+        learned_nothing = _no_better_than_a_constant(end_loss, train, objective)
+        if learned_nothing:
+            warn(f"Stochastic optimizer: the loss stopped improving by tol={settings.tol}."
+                 + learned_nothing, ConvergenceWarning)
     if best_epoch is not None and best_epoch != last_epoch:
         # The kept weights are an earlier epoch's: the optimizer's moments and
         # the no-improvement count belong to later ones, and no loss of the
@@ -795,7 +833,14 @@ def fit_scipy(theta, data, network, objective, method, record, settings):
             "or loss. The model was left unchanged; rescale the inputs or targets."
             + _penalty_advice(objective, data)
         )
-    if not info["success"]:
+    if info["success"]:
+        end_loss = _final_loss(result.astype(theta.dtype), data, network, objective,
+                               "Rescale the inputs or targets, or try another solver.")
+        learned_nothing = _no_better_than_a_constant(end_loss, data, objective)
+        if learned_nothing:
+            message = str(info["message"]).rstrip(".")
+            warn(f"{method} stopped: {message}." + learned_nothing, ConvergenceWarning)
+    else:
         cap = _reached_limit(info, method, settings)
         if cap is not None:
             _warn_at_the_cap(f"{method} did not converge: {info['message']}", cap)

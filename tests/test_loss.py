@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from sklstm._loss import (
-    Network, Objective, forward_logits, full_batch_loss_and_grad, loss_and_grad, sequence_loss,
+    Network, Objective, constant_loss, forward_logits, full_batch_loss_and_grad, loss_and_grad,
+    sequence_loss,
 )
 from sklstm._params import ParamLayout
 
@@ -213,3 +215,63 @@ def test_full_batch_objective_refused_in_one_chunk_is_refused_whole():
     for working_memory in (None, 1e-9):
         loss, grad = full_batch_loss_and_grad(theta, *args, working_memory=working_memory)
         assert np.isnan(loss) and np.isnan(grad).all()
+
+
+# -- the loss of a constant prediction ---------------------------------------------
+
+
+def _real_terms(y, lengths, w):
+    """Targets of the real terms (m, k) and each one's weight, by hand."""
+    if y.ndim == 2:
+        return y, w
+    rows = [(y[s, t], w[s] / lengths[s]) for s in range(len(y)) for t in range(lengths[s])]
+    return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+
+
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many2one", "many2many"])
+def test_constant_loss_against_hand_computation(return_sequences):
+    """The mean's squared error is half the weighted variance; the classes'
+    frequencies' log loss is their entropy; the sample quantiles' pinball
+    loss is summed over levels. Padded steps count for nothing."""
+    tau = (0.1, 0.5, 0.9)
+    for loss in ["squared_error", "log_loss", "multinomial", "quantile"]:
+        name = "squared_error" if loss == "quantile" else loss
+        _, _, y, lengths, w, _ = make_problem(name, return_sequences, True)
+        Y, tw = _real_terms(y, lengths, w)
+        p = (tw[:, None] * Y).sum(0) / tw.sum()
+        if loss == "squared_error":
+            expected = 0.5 * np.sum(tw[:, None] * (Y - p) ** 2) / tw.sum()
+        elif loss == "log_loss":
+            expected = -np.sum(p * np.log(p) + (1 - p) * np.log(1 - p))
+        elif loss == "multinomial":  # a class that never occurs costs nothing
+            expected = -np.sum(p[p > 0] * np.log(p[p > 0]))
+        else:
+            q = np.quantile(Y, tau, axis=0).T  # (k, Q), by NumPy's default rule
+            r = Y[:, :, None] - q
+            pinball = np.maximum(np.asarray(tau) * r, (np.asarray(tau) - 1) * r)
+            expected = np.sum(tw * pinball.sum(axis=(1, 2))) / tw.sum()
+        objective = Objective(loss, alpha=0.3, quantiles=tau if loss == "quantile" else None)
+        got = constant_loss(y, lengths, w, objective)
+        assert got == pytest.approx(expected, rel=1e-12), loss
+
+
+def test_constant_logits_predict_the_constant():
+    """Through each output activation, the logits give the mean, the
+    frequencies, or the quantiles (the inverse of the non-crossing map)."""
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(50, 2)) * [1.0, 1e4]
+    w = rng.uniform(0.1, 1.0, size=50)
+    mean = (w[:, None] * y).sum(0) / w.sum()
+    assert_allclose(Objective("squared_error", 0.0).constant_logits(y, w), mean, rtol=1e-12)
+    labels = np.eye(3)[rng.integers(0, 3, size=50)]
+    frequencies = (w[:, None] * labels).sum(0) / w.sum()
+    objective = Objective("multinomial", 0.0)
+    assert_allclose(objective.activation(objective.constant_logits(labels, w)), frequencies,
+                    rtol=1e-12)
+    objective = Objective("log_loss", 0.0)
+    assert_allclose(objective.activation(objective.constant_logits(labels[:, :2], w)),
+                    frequencies[:2], rtol=1e-12)
+    tau = (0.05, 0.5, 0.95)
+    objective = Objective("quantile", 0.0, quantiles=tau)
+    q = objective.activation(objective.constant_logits(y, w)).reshape(2, 3)
+    assert_allclose(q, np.quantile(y, tau, axis=0).T, rtol=1e-9)

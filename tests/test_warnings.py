@@ -346,3 +346,45 @@ def test_indicators_that_look_like_one_hot_classes_warn():
                                          r"\(5\): if it holds a label per step, set "
                                          r"return_sequences=True\."):
         model.fit(X, np.repeat(classes[:, None], 5, axis=1))
+
+
+# -- a fit that learned nothing ----------------------------------------------------
+
+
+def _learned_nothing(caught):
+    return [str(w.message) for w in caught
+            if "no better than that of a constant prediction" in str(w.message)]
+
+
+@pytest.mark.parametrize("case", ["unscaled inputs", "unscaled quantile targets"])
+def test_a_fit_that_converged_to_a_constant_says_so(case):
+    """Fixed bug: L-BFGS reported success, and no warning came, where it
+    stopped at a model no better than a constant prediction: after 2
+    iterations on inputs of 1e6 with standardize=False (every gate
+    saturated, the classes' frequencies predicted), and at R² -25 on
+    quantile targets of 1e6 ± 1e3 with scale_targets=False."""
+    from sklstm import LSTMClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 5, 2))
+    y = X[:, :, 0].sum(1) + 0.3 * rng.normal(size=100)
+    if case == "unscaled inputs":
+        model = LSTMClassifier((8,), solver="lbfgs", standardize=False, random_state=0)
+        X, y = X * 1e4 + 1e6, (y > 0).astype(int)
+    else:
+        model = LSTMRegressor((8,), solver="lbfgs", scale_targets=False, loss="quantile",
+                              random_state=0)
+        y = 1e6 + 1e3 * y
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    [message] = _learned_nothing(caught)
+    assert message.startswith("L-BFGS-B stopped: CONVERGENCE")
+    assert "keep standardize=True, and scale_targets=True" in message
+    # Scaled as by default, the same data trains, and nothing is said.
+    model.set_params(**{"standardize" if case == "unscaled inputs" else "scale_targets": True})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert _learned_nothing(caught) == []
+    assert model.score(X, y) > (0.9 if case == "unscaled inputs" else 0.5)
