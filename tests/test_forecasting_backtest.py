@@ -726,3 +726,35 @@ def test_too_few_calibration_errors_in_an_early_fold_are_named_with_the_fold(mak
         backtest(forecaster, noisy(), initial=21, horizon=3, coverage=0.9)
     result = backtest(forecaster, noisy(), initial=60, horizon=3, coverage=0.8)
     assert np.isfinite(result.forecasts["lower"]).all()
+
+
+class _NaNAboveTwo(RegressorMixin, BaseEstimator):
+    """A flat linear model that forecasts NaN from windows holding a value above 2."""
+
+    def fit(self, X, y):
+        from sklearn.linear_model import Ridge
+
+        self.ridge_ = Ridge().fit(X.reshape(len(X), -1), y)
+        return self
+
+    def predict(self, X):
+        X = X.reshape(len(X), -1)
+        predicted = self.ridge_.predict(X)
+        predicted[X.max(axis=1) > 2] = np.nan
+        return predicted
+
+
+@pytest.mark.parametrize("refit, origin", [(False, "2024-01-30"), (True, "2024-02-21")])
+def test_a_fold_whose_forecast_fails_is_named(refit, origin):
+    """Fixed bug: a fold model that forecast NaN from an origin its fit never
+    read raised the forecaster's bare message, naming neither backtest nor
+    the fold."""
+    y = pd.Series(np.sin(np.arange(70.0)), pd.date_range("2024-01-01", periods=70), name="y")
+    y.iloc[50] = 5.0
+    forecaster = DirectForecaster(_NaNAboveTwo(), window=4, horizon=2, calibration=None,
+                                  scale_target=False, center_windows=False)
+    with pytest.raises(ValueError, match=rf"^backtest forecasts from the origins from label "
+                                         rf"{origin} 00:00:00 with the model fitted on the rows "
+                                         r"up to label .*: The regressor _NaNAboveTwo forecast "
+                                         r"nan for 'y'"):
+        backtest(forecaster, y, initial=30, step=2, refit=refit)

@@ -480,17 +480,25 @@ def test_backtest_names_the_fold_whose_refit_meets_a_missing_value(make):
     # Read only as history or truth, the NaN makes incomplete folds.
     kept = backtest(make(DirectForecaster, window=4), y, initial=30, refit=False)
     assert kept.errors.isna().to_numpy().any() and kept.errors.notna().to_numpy().any()
-    # Origins at rows 29, 31, 33...: fold 2 is fitted on rows 0 to 33.
-    with pytest.raises(ValueError, match=r"backtest fits fold 2 on the rows up to label "
+    # Origins at rows 29, 31, 33...: the third fold is fitted on rows 0 to 33.
+    with pytest.raises(ValueError, match=r"backtest fits the model of the origins from label "
+                                         r"2020-02-03 00:00:00 on the rows up to label "
                                          r"2020-02-03 00:00:00, and column 'y' is missing \(NaN\) "
                                          r"at label 2020-02-03 00:00:00.*, or refit less often "
                                          r"\(refit=False"):
         backtest(make(DirectForecaster, window=4), y, initial=30, step=2, refit=True)
+    # With refit=3 the second fit serves the fourth and fifth folds (rows 35
+    # and 37): it was named "fold 1", the number of no fold.
+    with pytest.raises(ValueError, match=r"backtest fits the model of the origins from label "
+                                         r"2020-02-05 00:00:00 on the rows up to label "
+                                         r"2020-02-05 00:00:00, and column 'y'"):
+        backtest(make(DirectForecaster, window=4), y, initial=30, step=2, refit=3)
     # In the first fold's fit rows, refit=False fits on them too: not advised.
     early = y.copy()
     early.iloc[10] = np.nan
     for refit in (True, False):
-        with pytest.raises(ValueError, match=r"backtest fits fold 0 .*touch them\.$"):
+        with pytest.raises(ValueError, match=r"backtest fits the model of the origins from "
+                                             r"label 2020-01-30 .*touch them\.$"):
             backtest(make(DirectForecaster, window=4), early, initial=30, refit=refit)
     dropped = backtest(make(DirectForecaster, window=4, dropna=True), y, initial=30, step=2)
     assert len(dropped.errors) == 5  # origins 29 to 37

@@ -80,7 +80,9 @@ def rolling_forecasts(forecaster, frame, folds, n_steps, fitted=None, summarize=
             with _named_fold(caller, f" fits the model of the origins from label {first} on "
                                      f"the rows up to label {last}"):
                 model = clone(forecaster).fit(frame.iloc[:n_fit])
-        part = model._origin_forecasts(frame, origins, n_steps)
+        with _named_fold(caller, f" forecasts from the origins from label {first} with the "
+                                 f"model fitted on the rows up to label {last}"):
+            part = model._origin_forecasts(frame, origins, n_steps)
         parts.append(part)
         with _named_fold(caller, f", with the model of the origins from label {first} "
                                  f"(fitted on the rows up to label {last})"):
@@ -386,15 +388,18 @@ def _refuse_missing_fit_rows(frame, columns, folds):
     if not len(missing_rows):
         return
     first = missing_rows[0]
-    for fold, (n_fit, _) in enumerate(folds):
+    for fit, (n_fit, origins) in enumerate(folds):
         if n_fit > first:
             column = columns[np.flatnonzero(np.isnan(values[first]))[0]]
             # Fitting less often helps only where the first fit's rows are whole.
-            fewer = "" if fold == 0 else (
+            fewer = "" if fit == 0 else (
                 ", or refit less often (refit=False fits once, on the first initial rows)")
+            # Named by labels, as rolling_forecasts names a fold's fit: with
+            # refit=k one fit serves k folds, so its number is no fold's.
             raise ValueError(
-                f"backtest fits fold {fold} on the rows up to label "
-                f"{frame.index[n_fit - 1]}, and column {quoted_label(column)} is missing (NaN) at "
+                f"backtest fits the model of the origins from label {frame.index[origins[0]]} "
+                f"on the rows up to label {frame.index[n_fit - 1]}, and column "
+                f"{quoted_label(column)} is missing (NaN) at "
                 f"label {frame.index[first]}; the forecaster refuses missing values in "
                 "its fit data (dropna=False). Fill them, or pass dropna=True to the "
                 f"forecaster to train on the windows that do not touch them{fewer}."
