@@ -246,6 +246,8 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
         if not hasattr(self, "quantiles_"):
             return
         fitted = self.quantiles_
+        if fitted is not None:  # compared below, before the rest of the fitted state is checked
+            check_float_array(fitted, "quantiles_")
         try:
             requested = self._requested_quantiles()
         except (TypeError, ValueError) as exc:  # levels set by set_params after fit

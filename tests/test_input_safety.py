@@ -2224,6 +2224,10 @@ def _set(shell, **attributes):
      r"model was fitted with hidden_layer_sizes=\(4,\)"),
     ("input_scale_ zero", ValueError, r"input_scale_ must be > 0"),
     ("target_mean_ of 2 outputs", ValueError, r"target_mean_ must have shape \(1,\)"),
+    # Compared with the quantile levels asked for before the rest was
+    # checked: an AttributeError ('list' object has no attribute 'shape').
+    ("quantiles_ a list", TypeError, r"quantiles_ must be a float32 or float64 NumPy array, "
+                                     r"got list"),
 ])
 def test_weights_set_by_hand_are_checked_at_predict_naming_the_attribute(case, exc, match):
     """Each once predicted silently wrong (an output dropped or duplicated) or
@@ -2254,6 +2258,7 @@ def test_weights_set_by_hand_are_checked_at_predict_naming_the_attribute(case, e
             out_coef_=np.ones((8, 1))),
         "input_scale_ zero": dict(input_scale_=np.zeros(1)),
         "target_mean_ of 2 outputs": dict(target_mean_=np.zeros(2)),
+        "quantiles_ a list": dict(quantiles_=[0.1, 0.5, 0.9]),
     }[case]
     _set(shell, **{**good, **bad})
     with pytest.raises(exc, match=match):
