@@ -1429,7 +1429,9 @@ def _warn_if_named_otherwise(columns, n_channels, column_order, newest_first, n_
     if all(lag is None for lag in named):
         return _warn_if_wide_panel_read_otherwise(columns, declared, name)
     layouts = [layout for layout in _name_layouts(named, n_exog) if layout is not None]
-    if any(layout.reads(declared) for layout in layouts):
+    readers = [layout for layout in layouts if layout.reads(declared)]
+    if readers:
+        _warn_if_lags_skip_steps(readers[0], name)
         return False
     if declared.n_steps == 1 and all(layout.n_steps == 1 for layout in layouts):
         return False  # features of one step, unless the names are a window
@@ -1515,6 +1517,24 @@ def _warn_if_wide_panel_read_otherwise(columns, declared, name):
         DataLayoutWarning,
     )
     return True
+
+
+def _warn_if_lags_skip_steps(layout, name):
+    """Warn where lags read in their named layout skip steps (skforecast's
+    ``lags=[1, 2, 7]``): the LSTM reads them as consecutive steps, equally
+    spaced, and the time between them is lost. Named in the wrong layout,
+    :func:`_one_variable` says so; this is for the layout that reads them."""
+    lags = sorted(layout.lags)
+    if len(lags) < 2 or (np.diff(lags) == 1).all():
+        return
+    warn(
+        f"The columns of {name} are named as the lags {', '.join(map(str, lags))} of "
+        f"{'each variable' if layout.n_channels > 1 else 'one variable'}: they are read "
+        f"as {len(lags)} consecutive steps, equally spaced, and the time between them is "
+        f"lost. Give every lag up to {lags[-1]} (skforecast's lags={lags[-1]} rather than a "
+        "list) to read them as time steps.",
+        DataLayoutWarning,
+    )
 
 
 def _one_variable(columns, layout):

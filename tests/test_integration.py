@@ -623,7 +623,6 @@ def test_skforecast_multivariate_tables_are_advised_as_channels():
 
 
 @pytest.mark.parametrize("columns, quiet", [
-    (["lag_1", "lag_2", "lag_7"], {"newest_first": True}),          # gaps: still newest first
     (["lag_3", "lag_2", "lag_1"], {}),                                # oldest first
     (["lag_1", "a"], {"n_exog": 1}),
     # Declared exogenous columns, whatever their names (skforecast's exog).
@@ -646,6 +645,24 @@ def test_lag_names_warn_only_when_read_otherwise(columns, quiet):
         with pytest.warns(DataLayoutWarning, match="Pass newest_first="):
             LSTMRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2,
                           **flipped).fit(table, target)
+
+
+def test_lags_that_skip_steps_warn_in_the_layout_that_reads_them():
+    """Fixed bug: skforecast's lags=[1, 2, 7], read newest first as named, were
+    three consecutive steps without a word (the warning for the other order
+    said so, and advised newest_first=True, which then read them silently)."""
+    table = pd.DataFrame(np.random.RandomState(0).normal(size=(6, 3)),
+                         columns=["lag_1", "lag_2", "lag_7"])
+    params = dict(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=2)
+    with pytest.warns(DataLayoutWarning, match=r"named as the lags 1, 2, 7 of one variable: they "
+                                               r"are read as 3 consecutive steps.*lags=7 rather"):
+        LSTMRegressor(**params, newest_first=True).fit(table, np.arange(6.0))
+    with pytest.warns(DataLayoutWarning, match="not consecutive.*Pass newest_first=True"):
+        LSTMRegressor(**params).fit(table, np.arange(6.0))
+    # Two variables with the same gapped lags, read one after the other.
+    table = pd.DataFrame(np.ones((6, 4)), columns=["a_lag_1", "a_lag_3", "b_lag_1", "b_lag_3"])
+    with pytest.warns(DataLayoutWarning, match="named as the lags 1, 3 of each variable"):
+        LSTMRegressor(**params, **READ_AS_SKFORECAST_MULTIVARIATE).fit(table, np.arange(6.0))
 
 
 READ_AS_SKFORECAST_MULTIVARIATE = dict(n_channels=2, column_order="channel_major",
