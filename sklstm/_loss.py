@@ -42,6 +42,7 @@ from ._lstm import (
     training_bytes_per_sample,
 )
 from ._params import ParamLayout
+from ._scaling import unit_exponents
 
 __all__ = [
     "Network", "Objective", "penalised_weights", "write_layer_grads", "forward_logits",
@@ -117,7 +118,7 @@ def non_crossing_logits(q):
     ----------
     q : ndarray of shape (..., n_quantiles)
         Non-decreasing along the last axis; equal levels get the increment of
-        the smallest positive float.
+        the smallest normal float.
 
     Returns
     -------
@@ -189,10 +190,6 @@ def _weighted_mean(y, w):
 _PROBABILITY_MARGIN = 1e-12
 
 
-def _mean_logits(y, w):
-    return _weighted_mean(y, w)
-
-
 def _prior_log_odds(y, w):
     p = np.clip(_weighted_mean(y, w), _PROBABILITY_MARGIN, 1 - _PROBABILITY_MARGIN)
     return np.log(p) - np.log1p(-p)
@@ -215,12 +212,13 @@ class _Loss(NamedTuple):
     gradient: Callable | None  # ∂terms/∂z; None for the canonical activation(z) - y
     activation: str  # name in OUTPUT_ACTIVATIONS: logits -> predictions
     # (y of shape (m, k), weights (m,)[, quantiles]) -> the logits (n_logits,)
-    # of a constant prediction: the targets' mean or the classes' frequencies.
+    # of a constant prediction: the targets' mean or quantiles, or the
+    # classes' frequencies.
     constant: Callable
 
 
 LOSSES = {
-    "squared_error": _Loss(_squared_error, None, "identity", _mean_logits),
+    "squared_error": _Loss(_squared_error, None, "identity", _weighted_mean),
     "log_loss": _Loss(_binary_log_loss, None, "logistic", _prior_log_odds),
     "multinomial": _Loss(_multinomial_log_loss, None, "softmax", _prior_log_probabilities),
     "quantile": _Loss(_pinball_loss, _pinball_gradient, "non_crossing_quantiles",
@@ -559,6 +557,10 @@ def _term_weights(sample_weight, lengths, z, n_samples=None):
                         n_timesteps, z.dtype)
 
 
+# Values of a chunk of constant_loss's terms: 32 MiB of float64.
+_CONSTANT_LOSS_CHUNK = 2**22
+
+
 def constant_loss(y, lengths, sample_weight, objective):
     """Data loss of a constant prediction: what the output layer's bias alone
     reaches, with no information from the inputs.
@@ -574,9 +576,21 @@ def constant_loss(y, lengths, sample_weight, objective):
     n_timesteps = y.shape[1] if y.ndim == 3 else None
     weights = step_weights(sample_weight, lengths, len(y), n_timesteps)
     real = weights > 0
-    logits = objective.constant_logits(y[real], unit_scaled(weights[real])[0])
-    z = np.broadcast_to(logits, y.shape[:-1] + logits.shape)
-    return sequence_loss(z, y, lengths, sample_weight, objective)
+    counted = y[real]
+    if (counted == counted[:1]).all():
+        # One value throughout: a constant predicts it exactly (the log
+        # losses' infimum, 0, which the probabilities' margin misses).
+        return 0.0
+    logits = objective.constant_logits(counted, unit_scaled(weights[real])[0])
+    weights, total = unit_scaled(weights)
+    # In chunks of samples: quantile terms are (steps, outputs, levels) each.
+    rows = max(1, _CONSTANT_LOSS_CHUNK // max(1, y[:1].size * len(logits)))
+    weighted_sum = 0.0
+    for begin in range(0, len(y), rows):
+        part = slice(begin, begin + rows)
+        z = np.broadcast_to(logits, y[part].shape[:-1] + logits.shape)
+        weighted_sum += _weighted_sum(z, y[part], weights[part], objective)
+    return float(weighted_sum / total)
 
 
 def sequence_loss(z, y, lengths, sample_weight, objective):
@@ -609,14 +623,16 @@ def unit_scaled(weights):
     overflowed ``Σ weight × term`` to inf, which L-BFGS read as a failed
     step and stopped on, reporting success. Dividing by a power of two is
     exact, so the loss, ``Σ weight × term / total``, is bit for bit the same
-    wherever the unscaled sum did not overflow.
+    wherever neither the unscaled sum overflowed nor a scaled weight
+    underflowed: a weight below about 1e-308 times the total (1e-20 beside
+    1e308) scales to 0, and its term, far below the sum's rounding, is left
+    out as a padded step's is.
 
     Parameters
     ----------
     weights : ndarray of non-negative floats with a finite, positive sum
     """
-    exponent = int(np.frexp(weights.sum())[1])
-    weights = np.ldexp(weights, -exponent)
+    weights = np.ldexp(weights, -unit_exponents(np.asarray(weights.sum())))
     return weights, weights.sum()
 
 

@@ -26,6 +26,7 @@ from ._loss import (
 from ._checks import largest_magnitude
 from ._lstm import GateInputOverflow
 from ._param_validation import Interval, Options, validate_params
+from ._scaling import unit_exponents
 from ._optimizers import (
     AdamOptimizer, SGDOptimizer, SolverFailed, clip_gradient, copy_optimizer, run_scipy_minimize,
 )
@@ -342,11 +343,11 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
     batch_size = batch_size_of(settings)
     order = rng.permutation(n) if settings.shuffle else None
     total_loss, total_weight, first_loss = 0.0, 0.0, None
-    # Batch weights in units of a power of two near the epoch's: exact, and
+    # Batch weights in units of a power of two above the epoch's: exact, and
     # weights near the largest float no longer overflow the sums (see
     # sklstm._loss.unit_scaled).
-    weight_exponent = int(np.frexp(n if data.sample_weight is None
-                                   else np.sum(data.sample_weight, dtype=np.float64))[1])
+    weight_exponent = unit_exponents(np.asarray(
+        n if data.sample_weight is None else np.sum(data.sample_weight, dtype=np.float64)))
     # Overflow is expected when training diverges; it is detected here and
     # reported once, as an error or a ConvergenceWarning.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -361,10 +362,10 @@ def _run_epoch(theta, optimizer, data, network, objective, rng, settings):
             total_weight += weight
     # A moment overflowed to inf under finite weights (squares of huge
     # gradients, from tiny sample weights or a huge alpha) is divergence too:
-    # the model could neither continue, predict nor be saved. So is an epoch
-    # loss whose weighted sum overflowed from finite batch losses near the
-    # largest float (a huge alpha): loss_curve_ must stay finite.
-    epoch_loss = total_loss / total_weight
+    # the model could neither continue, predict nor be saved. So, defensively,
+    # is an epoch loss that rounded to inf (batch losses at the largest float;
+    # their weights sum below 1): loss_curve_ must stay finite.
+    epoch_loss = float(total_loss / total_weight)  # a Python float, as recorded
     if not (np.isfinite(epoch_loss)
             and all(np.isfinite(a).all() for a in (theta, *optimizer.moments().values()))):
         return None

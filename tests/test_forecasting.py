@@ -21,6 +21,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from sklstm import LSTMRegressor
 from sklstm.exceptions import CalibrationWarning, IterationLimitWarning
 from sklstm.forecasting import (
     DirectForecaster,
@@ -1003,6 +1004,10 @@ def test_failed_fit_leaves_a_fitted_forecaster_unchanged(cls):
     pd.testing.assert_series_equal(model.predict(2), before)
 
 
+def _same_state(generator, other):
+    return all(np.array_equal(a, b) for a, b in zip(generator.get_state(), other.get_state()))
+
+
 @pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])
 def test_failed_fit_puts_back_the_generator_passed_as_random_state(cls):
     """Fixed bug: the default LSTM drew its seed from the forecaster's
@@ -1030,6 +1035,13 @@ def test_failed_fit_puts_back_the_generator_passed_as_random_state(cls):
         assert_allclose(model.fit(data).predict(1), twin.fit(data).predict(1), rtol=0)
     # The fitted regressor holds its own generator, not the caller's.
     assert model.regressor_.random_state is not model.random_state
+    # A given regressor keeps its own random_state: the forecaster's is not drawn from.
+    generator = np.random.RandomState(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls(LSTMRegressor((2,), max_iter=2, random_state=1), random_state=generator,
+            **params).fit(data)
+    assert _same_state(generator, np.random.RandomState(0))
 
 
 @pytest.mark.parametrize("cls", [DirectForecaster, RecursiveForecaster])

@@ -275,3 +275,14 @@ def test_constant_logits_predict_the_constant():
     objective = Objective("quantile", 0.0, quantiles=tau)
     q = objective.activation(objective.constant_logits(y, w)).reshape(2, 3)
     assert_allclose(q, np.quantile(y, tau, axis=0).T, rtol=1e-9)
+
+
+def test_the_constant_loss_of_targets_of_one_value_is_zero():
+    """A constant predicts them exactly: the log losses' infimum, 0, not the
+    1e-12 that the probabilities' margin leaves (a classifier fitted on one
+    class by its weights was told it had learned nothing)."""
+    labels = np.array([[1.0], [1.0], [1.0], [0.0]])
+    weights = np.array([1.0, 2.0, 1.0, 0.0])  # the one 0 weighs nothing
+    assert constant_loss(labels, None, weights, Objective("log_loss", 0.0)) == 0.0
+    assert constant_loss(np.full((4, 1), 3.0), None, None, Objective("squared_error", 0.0)) == 0.0
+    assert constant_loss(labels, None, None, Objective("log_loss", 0.0)) > 0.5

@@ -1253,12 +1253,12 @@ def test_an_overflowed_optimizer_moment_is_divergence_not_a_broken_model(estimat
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS)
-def test_an_epoch_loss_that_overflows_is_divergence_not_a_broken_model(estimator):
+def test_a_penalty_near_the_largest_float_is_divergence_not_a_broken_model(estimator):
     # With SGD and alpha near the largest float every batch loss is finite
-    # (about 1e307) but their weighted sum overflowed: loss_curve_ got inf,
-    # and the model could neither predict nor be saved. (Batch weights are now
-    # summed in units near the epoch's, so the sum is finite; the fit still
-    # diverges, and is refused.)
+    # (about 1e307); their weighted sum once overflowed, and loss_curve_ got
+    # inf: the model could neither predict nor be saved. Batch weights are
+    # now summed in units below 1, so the epoch loss is finite; the weights
+    # still diverge, and the fit is refused, leaving a fitted model as it was.
     X, y = _Xy(estimator)
     with pytest.raises(ValueError, match="Training diverged"):
         estimator(**FAST, solver="sgd", alpha=1e308).fit(X, y)

@@ -1249,3 +1249,14 @@ def test_n_iter_no_change_of_infinity_runs_every_epoch(Estimator):
                                             r"inf, got (True|Fraction\(3, 1\))"):
             Estimator(n_iter_no_change=value).fit(X, target)
 
+
+
+def test_recorded_losses_are_python_floats():
+    """Weighted epoch sums in units of a power of two made them NumPy floats:
+    their overflow then warned from inside NumPy, and the curve's check took
+    its slow path."""
+    X, y = sum_of_last_two()
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, size=len(y))
+    model = LSTMRegressor((2,), max_iter=3, random_state=0).fit(X, y, sample_weight=weights)
+    model.partial_fit(X, y, sample_weight=weights)
+    assert all(type(v) is float for v in [*model.loss_curve_, model.loss_, model.best_loss_])

@@ -388,3 +388,14 @@ def test_a_fit_that_converged_to_a_constant_says_so(case):
         model.fit(X, y)
     assert _learned_nothing(caught) == []
     assert model.score(X, y) > (0.9 if case == "unscaled inputs" else 0.5)
+
+
+def test_a_classifier_whose_weights_leave_one_class_is_not_told_it_learned_nothing():
+    from sklstm import LSTMClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 4, 2)), np.arange(40) % 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LSTMClassifier((4,), solver="lbfgs", random_state=0).fit(X, y, sample_weight=y)
+    assert _learned_nothing(caught) == []

@@ -768,8 +768,11 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # calibration) leaves a fitted forecaster as it was.
         staged = scratch_copy(self)
         staged.period_freq_ = periods  # first: _fit_model labels last_window_ by it
-        with _generator_kept_on_failure(self.random_state):
-            if isinstance(self.random_state, np.random.RandomState):
+        # Only the default LSTM reads random_state (a given regressor keeps its own).
+        seeds_default = self.regressor is None and isinstance(self.random_state,
+                                                              np.random.RandomState)
+        with _generator_kept_on_failure(self.random_state if seeds_default else None):
+            if seeds_default:
                 # One draw seeds every fit of this one (the regressor's and the
                 # calibration's), so that a failed fit can put it back; the
                 # fitted models never hold the caller's generator.
