@@ -1286,6 +1286,22 @@ def test_an_index_with_no_freq_is_described_truly():
         make_windows(y[:2], window=1)
 
 
+def test_months_on_the_30th_are_advised_a_grid_that_keeps_their_values():
+    """Fixed advice: a month's 30th, which February lacks, was told to use
+    asfreq(pd.DateOffset(months=1)), whose grid slides to February's last day
+    and leaves 1 of 11 values."""
+    dates = pd.DatetimeIndex([f"2020-{m:02d}-30" for m in [1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]])
+    y = pd.Series(np.arange(11.0), index=dates, name="v")
+    with pytest.raises(ValueError, match=r"up to the 28th: .*with a later day that grid slides "
+                                         r"to February's last and loses the values: resample "
+                                         r"to 'MS'"):
+        make_windows(y, window=2)
+    assert y.asfreq(pd.DateOffset(months=1)).notna().sum() == 1  # what the old advice kept
+    resampled = y.resample("MS").mean()  # every value kept; February missing, as it was
+    assert resampled.notna().sum() == 11
+    assert len(make_windows(resampled, window=2, dropna=True).y) == 12 - 2 - 2
+
+
 @pytest.mark.parametrize("cls", FORECASTERS)
 @pytest.mark.parametrize("months, day", [(1, 15), (3, 10), (12, 20)])
 def test_a_month_grid_on_any_day_is_its_frequency(make, cls, months, day):
@@ -1985,3 +2001,13 @@ def test_messages_name_rows_by_their_periods(make):
         fitted.predict(1, history=gap.iloc[:10])
     with pytest.raises(ValueError, match=r"up to label 2002-06, .* at label 2001-08;"):
         backtest(model, gap, initial=18, horizon=2)
+
+
+def test_windows_name_each_column_as_the_frame_labels_it():
+    """Fixed: a name equal to a label but of another type (1.0 for the label 1,
+    NumPy's int64 or str) was kept as given, against the docstring's "as the
+    frame gives it": the target's windows were named '1.0_t+1'."""
+    frame = pd.DataFrame({1: np.arange(6.0), "x": np.arange(6.0)})
+    windows = make_windows(frame, target=1.0, past_covariates=np.array(["x"]), window=2)
+    assert [type(label) for label in windows.channels] == [int, str]
+    assert windows.channels == (1, "x") and windows.target_names == ("1_t+1",)

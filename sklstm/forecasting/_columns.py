@@ -218,9 +218,10 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
     if duplicated:
         raise ValueError(f"{what} has several columns named {quoted_label(duplicated[0])}.")
     columns = frame.columns
+    labels = {}
     for name, role in owner.items():
         _column(frame, name, what)
-        label = columns[columns.get_loc(name)]
+        label = labels[name] = columns[columns.get_loc(name)]
         if label is not name and _is_missing_label(label):
             # A text Index keeps a missing label as NaN (pandas 3: df[None] = ...)
             # or pd.NA, and pandas finds it by any missing name in df[name]
@@ -239,7 +240,9 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
                 f"labelled {quoted_label(label)}, of another type; name the column by its label, "
                 f"{quoted_label(label)}, so that every later call reads it under one name."
             )
-    return Roles(roles["target"], roles["past_covariates"], roles["future_covariates"])
+    # Each column as the frame labels it (1.0 given for the label 1 names it 1).
+    return Roles(*(tuple(labels[name] for name in roles[role])
+                   for role in ("target", "past_covariates", "future_covariates")))
 
 
 def per_target_columns(targets, labels, names=None):

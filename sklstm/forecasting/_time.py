@@ -473,7 +473,9 @@ def _datetime_freq(index):
     raise ValueError(
         f"the DatetimeIndex {what} and none can be inferred ({why}). Put the data "
         f"on a regular grid, e.g. df.asfreq('D') or df.resample('MS').mean() (months on "
-        f"another day: df.asfreq(pd.DateOffset(months=1))).{zoned}"
+        f"one day up to the 28th: df.asfreq(pd.DateOffset(months=1)); with a later day "
+        f"that grid slides to February's last and loses the values: resample to 'MS')."
+        f"{zoned}"
     )
 
 
