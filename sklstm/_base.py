@@ -634,10 +634,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             )
         return replace(seqs, values=np.ascontiguousarray(values))
 
-    def _warn_of_settings_without_recurrence(self, lstm_steps, patch_length):
+    def _warn_of_settings_without_recurrence(self, lstm_steps, patch_length, continuing=False):
         """Warn (NoRecurrenceWarning) of settings that need a recurrence to
         act on when every training sequence is one LSTM step (``lstm_steps``,
-        the most a training sequence makes in patches of ``patch_length``)."""
+        the most a training sequence makes in patches of ``patch_length``,
+        over every fit a ``continuing`` one continues)."""
         if lstm_steps != 1:
             return
         inert = recurrent_only_settings(self.gate_variant, self.coupled_gates, "coupled_gates")
@@ -648,7 +649,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             return
         if patch_length > 1:
             read = f"patch_length_={patch_length} reads each as one patch"
-            advice = "Set patch_length=1, or a shorter patch, to read the steps in order."
+            advice = ("Refit with patch_length=1, or a shorter patch (a warm start or "
+                      "partial_fit keeps patch_length_)" if continuing
+                      else "Set patch_length=1, or a shorter patch")
+            advice += ", to read the steps in order."
         else:
             read, advice = "each is one step long", "They need sequences of several steps."
         effects = ["both directions of a layer read the same values"] if self.bidirectional else []
@@ -709,14 +713,20 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         ``return_sequences``); ``seqs`` are the training sequences."""
         if self.patch_length != "auto":
             if self.patch_length > longest:
+                exog = f", {self.n_exog} of them exogenous," if self.n_exog else ","
                 columns = "" if seqs.n_columns is None else (
-                    f" (X has {seqs.n_columns} feature(s), read as steps of "
+                    f" (X has {seqs.n_columns} feature(s){exog} read as steps of "
                     f"n_channels={self.n_channels})"
+                )
+                in_x = self._longest_sequence(seqs, None, None)
+                untrained = "" if in_x == longest else (
+                    f"; X's longest, of {in_x} steps, is held out for early stopping or "
+                    "weighs 0, and does not train"
                 )
                 raise ValueError(
                     f"patch_length={self.patch_length} is longer than the longest training "
-                    f"sequence ({longest} steps{columns}): each sequence would be one patch "
-                    f"of mostly padding. Use patch_length <= {longest}, or 'auto'."
+                    f"sequence ({longest} steps{columns}{untrained}): each sequence would be "
+                    f"one patch of mostly padding. Use patch_length <= {longest}, or 'auto'."
                 )
             return int(self.patch_length)
         if self.return_sequences:
@@ -1348,7 +1358,10 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             fitted["_trained_lstm_steps"] = None if earlier is None else max(earlier, lstm_steps)
         else:
             fitted["_trained_lstm_steps"] = lstm_steps
-            self._warn_of_settings_without_recurrence(lstm_steps, fitted["patch_length_"])
+        # Continuations too: recurrent_dropout may be set since the first fit,
+        # and a recurrence never trained (1 over all the fits) still reads nothing.
+        self._warn_of_settings_without_recurrence(
+            fitted["_trained_lstm_steps"], fitted["patch_length_"], continuing=reuse_weights)
 
         objective = view._objective(loss_name)
         network = self._network(seqs.n_channels, sizes, objective.n_logits(Y.shape[-1]))

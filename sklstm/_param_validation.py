@@ -321,7 +321,7 @@ def validate_params(params, constraints, owner, hints=None):
             fits_in_numpy(value, as_int=c.kind is numbers.Integral)
             for c in typed if isinstance(c, Interval)
         ):
-            note = " (too large for NumPy)"
+            note = " (beyond what NumPy can hold)"
         elif not typed and isinstance(value, numbers.Number) and not isinstance(
             value, _NUMPY_KINDS[numbers.Real]
         ):

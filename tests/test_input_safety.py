@@ -703,7 +703,8 @@ def test_declared_classes_of_multilabel_targets_are_the_column_numbers():
     ({"beta_1": Fraction(9, 10)}, TypeError, r"beta_1 must be .*Fraction\(9, 10\) \(a Fraction; "),
     ({"alpha": Decimal("0.1")}, TypeError, r"alpha must be .*\(a Decimal; pass an int or a float\)"),
     # Ints beyond int64 raised NumPy's "Python int too large" or allocation errors.
-    ({"max_iter": 10**30}, ValueError, r"max_iter must be an int >= 1, .*too large for NumPy"),
+    ({"max_iter": 10**30}, ValueError,
+     r"max_iter must be an int >= 1, .*beyond what NumPy can hold"),
     ({"hidden_layer_sizes": (10**30,)}, ValueError, r"hidden_layer_sizes holds 10+: .*index"),
     ({"hidden_layer_sizes": (2**62,)}, ValueError, r"more numbers than NumPy can index"),
     ({"patch_length": 2**62}, ValueError, r"patch_length=4611686018427387904 is longer than the "
@@ -738,7 +739,7 @@ def test_the_too_large_note_is_given_only_when_true():
                          ({"alpha": -(10**20)}, False), ({"alpha": np.nan}, False)):
         with pytest.raises(ValueError) as caught:
             LSTMRegressor(**{**FAST, "solver": "adam", **params}).fit(X, np.arange(6.0))
-        assert ("too large for NumPy" in str(caught.value)) == note, caught.value
+        assert ("beyond what NumPy can hold" in str(caught.value)) == note, caught.value
 
 
 def test_numbers_of_numpy_kinds_are_accepted():
@@ -2679,6 +2680,27 @@ def test_a_patch_longer_than_a_table_row_names_its_features():
     with pytest.raises(ValueError, match=r"longest training sequence \(1 steps \(X has 1 "
                                          r"feature\(s\), read as steps of n_channels=1\)\)"):
         LSTMRegressor(**FAST, patch_length=2).fit(X, np.arange(6.0))
+    # The exogenous columns are set aside before the steps are counted.
+    table = np.random.RandomState(0).normal(size=(6, 12))
+    with pytest.raises(ValueError, match=r"\(10 steps \(X has 12 feature\(s\), 2 of them "
+                                         r"exogenous, read as steps of n_channels=1\)\)"):
+        LSTMRegressor(**FAST, patch_length=11, n_exog=2).fit(table, np.arange(6.0))
+
+
+def test_a_patch_longer_than_the_training_sequences_says_which_do_not_train():
+    """Only training sequences count; X's longer ones, held out for early
+    stopping or of weight 0, went unmentioned, and the limit read as wrong."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(3, 1)) for _ in range(18)] + [rng.normal(size=(8, 1))] * 2
+    y = np.arange(20.0)
+    with pytest.raises(ValueError, match=r"sequence \(3 steps; X's longest, of 8 steps, is held "
+                                         r"out for early stopping or weighs 0, and does not "
+                                         r"train\).*patch_length <= 3"):
+        LSTMRegressor((3,), max_iter=2, random_state=0, patch_length=5, early_stopping=True,
+                      validation_split="tail").fit(X, y)  # Adam: the scipy solvers hold none out
+    weights = np.r_[np.ones(18), 0.0, 0.0]
+    with pytest.raises(ValueError, match=r"X's longest, of 8 steps, is held out"):
+        LSTMRegressor(**FAST, patch_length=5).fit(X, y, sample_weight=weights)
 
 
 def _records(kind, shape):

@@ -282,8 +282,9 @@ def _quiet_fit(model, X, y, **fit_params):
 def test_the_recurrence_warning_counts_the_sequences_that_train():
     """What trains decides, as for the patches: the same 12-step sequences
     warn padded 100 wide, beside a longer one of weight 0, or beside a
-    longer one held out; a continuation does not (its recurrence trained
-    on the first fit's sequences, and its patches are kept)."""
+    longer one held out; a continuation does not where a fit it continues
+    trained the recurrence, and does where none did (recurrent_dropout set
+    since: a warm start or partial_fit was quiet, the fresh fit not)."""
     rng = np.random.RandomState(8)
     X = rng.normal(size=(40, 100, 1))
     X[:, 12:] = np.nan  # 12 real steps, padded to 100
@@ -307,6 +308,15 @@ def test_the_recurrence_warning_counts_the_sequences_that_train():
     _quiet_fit(model.set_params(warm_start=True), X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoRecurrenceWarning)
+        model.partial_fit(X, y)
+    # Fitted on one LSTM step each, without a recurrent setting: quiet; then
+    # continued with one, which reads nothing still.
+    model = _quiet_fit(LSTMRegressor((3,), max_iter=2, random_state=0), X, y)
+    model.set_params(recurrent_dropout=0.3, warm_start=True)
+    continued = r"recurrent_dropout=0.3 needs a recurrence.*Refit with patch_length=1"
+    with pytest.warns(NoRecurrenceWarning, match=continued):
+        model.fit(X, y)
+    with pytest.warns(NoRecurrenceWarning, match=continued):
         model.partial_fit(X, y)
 
 
