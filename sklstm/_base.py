@@ -638,13 +638,15 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         """Warn (NoRecurrenceWarning) of settings that need a recurrence to
         act on when every training sequence is one LSTM step (``lstm_steps``,
         the most a training sequence makes in patches of ``patch_length``,
-        over every fit a ``continuing`` one continues)."""
+        over every fit a ``continuing`` one continues: it names only
+        ``recurrent_dropout``, which the fit it continues may not have had)."""
         if lstm_steps != 1:
             return
-        inert = recurrent_only_settings(self.gate_variant, self.coupled_gates, "coupled_gates")
+        inert = [] if continuing else recurrent_only_settings(
+            self.gate_variant, self.coupled_gates, "coupled_gates")
         if self.recurrent_dropout:
             inert.insert(0, f"recurrent_dropout={float(self.recurrent_dropout)!r}")
-        named = (["bidirectional=True"] if self.bidirectional else []) + inert
+        named = (["bidirectional=True"] if self.bidirectional and not continuing else []) + inert
         if not named:
             return
         if patch_length > 1:
@@ -655,10 +657,11 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             advice += ", to read the steps in order."
         else:
             read, advice = "each is one step long", "They need sequences of several steps."
-        effects = ["both directions of a layer read the same values"] if self.bidirectional else []
+        bidirectional = self.bidirectional and not continuing
+        effects = ["both directions of a layer read the same values"] if bidirectional else []
         if inert:
             # Named where bidirectional, which does add weights, is listed too.
-            which = (", ".join(inert) if self.bidirectional
+            which = (", ".join(inert) if bidirectional
                      else "it" if len(inert) == 1 else "them")
             effects.append("its previous state is zero, so the cell computes what it "
                            f"computes without {which}")
@@ -1358,8 +1361,9 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             fitted["_trained_lstm_steps"] = None if earlier is None else max(earlier, lstm_steps)
         else:
             fitted["_trained_lstm_steps"] = lstm_steps
-        # Continuations too: recurrent_dropout may be set since the first fit,
-        # and a recurrence never trained (1 over all the fits) still reads nothing.
+        # A continuation too, of recurrent_dropout only, the one such setting
+        # that may be set since the first fit (which warned of the others):
+        # a recurrence never trained (1 over all the fits) still reads nothing.
         self._warn_of_settings_without_recurrence(
             fitted["_trained_lstm_steps"], fitted["patch_length_"], continuing=reuse_weights)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import python_scalar, quoted, quoted_label, reject_masked, reject_records
+from ._scaling import unit_exponents
 from ._validation import (
     _as_array, _holds_text, _object_numbers, _reject_sparse, is_real_number_dtype, label_text,
     labels_text, refuse_beyond_float64, reject_non_array,
@@ -86,8 +87,7 @@ def check_sample_weight(
         raise ValueError(f"{name} must sum to a positive number; all weights are zero.")
     limits = np.finfo(dtype)
     if scale_free and not limits.tiny <= total <= limits.max:
-        _, exponent = np.frexp(sw.max())
-        sw = np.ldexp(sw, -exponent)  # the largest weight now in [0.5, 1)
+        sw = np.ldexp(sw, -unit_exponents(sw))  # the largest weight now in [0.5, 1)
         total = sw.sum()
     # The weights' scale matters to a fit: its L2 penalty is alpha / sum(weights).
     if not total <= limits.max:

@@ -52,8 +52,9 @@ class NoRecurrenceWarning(UserWarning):
     ``"NFG"`` and ``"FGR"`` variants) and every training sequence is one
     LSTM step: they then change nothing the cell computes (both directions
     of a bidirectional layer read the same values). A warm start or
-    ``partial_fit`` warns so where no fit it continues made more than one
-    LSTM step of a training sequence. At predict, when a
+    ``partial_fit`` warns so of ``recurrent_dropout``, the one such setting
+    that may be set after the first fit, where no fit it continues made
+    more than one LSTM step of a training sequence. At predict, when a
     model fitted so meets sequences of more LSTM steps: no gradient of the
     loss reached its recurrent weights, nor its forget gate's, through the
     zero state (the penalty only shrinks them), and it reads those

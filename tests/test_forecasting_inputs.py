@@ -2011,3 +2011,14 @@ def test_windows_name_each_column_as_the_frame_labels_it():
     windows = make_windows(frame, target=1.0, past_covariates=np.array(["x"]), window=2)
     assert [type(label) for label in windows.channels] == [int, str]
     assert windows.channels == (1, "x") and windows.target_names == ("1_t+1",)
+
+
+def test_a_name_that_pandas_matches_to_a_boolean_label_is_refused():
+    """1 finds the label True in an object Index; named by its label, the
+    column was then selected as a one-element mask (an IndexError inside
+    pandas)."""
+    frame = pd.DataFrame({True: np.arange(20.0), "x": np.arange(20.0)})
+    for target in (1, 1.0, np.int64(1)):
+        with pytest.raises(ValueError, match=r"matched by pandas to the boolean label True of "
+                                             r"data, which pandas reads as a mask"):
+            make_windows(frame, target=target, window=2)

@@ -286,3 +286,20 @@ def test_the_constant_loss_of_targets_of_one_value_is_zero():
     assert constant_loss(labels, None, weights, Objective("log_loss", 0.0)) == 0.0
     assert constant_loss(np.full((4, 1), 3.0), None, None, Objective("squared_error", 0.0)) == 0.0
     assert constant_loss(labels, None, None, Objective("log_loss", 0.0)) > 0.5
+
+
+def test_the_constant_loss_in_chunks_is_that_of_the_whole_batch(monkeypatch):
+    """Several outputs and levels per step, ragged per-step targets (NaN at
+    padded steps), weights: the chunked sums add up to one pass's loss."""
+    import sklstm._loss
+
+    _, _, y, lengths, w, _ = make_problem("squared_error", True, True)
+    objective = Objective("quantile", 0.0, quantiles=(0.2, 0.5, 0.8))
+    whole = constant_loss(y, lengths, w, objective)
+    monkeypatch.setattr(sklstm._loss, "_CONSTANT_LOSS_CHUNK", 1)  # one sample a chunk
+    assert constant_loss(y, lengths, w, objective) == pytest.approx(whole, rel=1e-13, abs=0)
+    Y, tw = _real_terms(y, lengths, w)
+    tau = np.array([0.2, 0.5, 0.8])
+    r = Y[:, :, None] - np.quantile(Y, tau, axis=0).T
+    expected = np.sum(tw * np.maximum(tau * r, (tau - 1) * r).sum(axis=(1, 2))) / tw.sum()
+    assert whole == pytest.approx(expected, rel=1e-12, abs=0)

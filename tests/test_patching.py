@@ -318,6 +318,14 @@ def test_the_recurrence_warning_counts_the_sequences_that_train():
         model.fit(X, y)
     with pytest.warns(NoRecurrenceWarning, match=continued):
         model.partial_fit(X, y)
+    # The other settings cannot change after a fit, which warned of them:
+    # a stream of partial_fit calls is not told again at each.
+    model = LSTMRegressor((3,), max_iter=2, random_state=0, bidirectional=True)
+    with pytest.warns(NoRecurrenceWarning, match="bidirectional=True"):
+        model.partial_fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NoRecurrenceWarning)
+        model.partial_fit(X, y)
 
 
 def test_longer_sequences_than_one_trained_lstm_step_warn_at_predict():

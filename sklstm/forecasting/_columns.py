@@ -232,6 +232,15 @@ def resolve_roles(frame, target, past_covariates, future_covariates, what="data"
                 "selects by one missing name but not by another; give the column a label, e.g. "
                 "with df.columns = [...]."
             )
+        if isinstance(label, (bool, np.bool_)):
+            # 1 finds the label True in an object Index; pandas reads a list of
+            # booleans as a mask, not as names.
+            raise ValueError(
+                f"column {quoted_label(name)} given as {role} is matched by pandas to the "
+                f"boolean label {quoted_label(label)} of {what}, which pandas reads as a mask "
+                f"when selecting columns; rename it, e.g. "
+                f"df.rename(columns={{{bool(label)!r}: {str(bool(label))!r}}})."
+            )
         if not _equal_labels(label, name):
             # pandas also matches '2020-01-01' to the label Timestamp('2020-01-01'):
             # the fitted names would then differ from the columns they select.
