@@ -642,11 +642,12 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
         ``recurrent_dropout``, which the fit it continues may not have had)."""
         if lstm_steps != 1:
             return
+        bidirectional = self.bidirectional and not continuing
         inert = [] if continuing else recurrent_only_settings(
             self.gate_variant, self.coupled_gates, "coupled_gates")
         if self.recurrent_dropout:
             inert.insert(0, f"recurrent_dropout={float(self.recurrent_dropout)!r}")
-        named = (["bidirectional=True"] if self.bidirectional and not continuing else []) + inert
+        named = (["bidirectional=True"] if bidirectional else []) + inert
         if not named:
             return
         if patch_length > 1:
@@ -657,7 +658,6 @@ class BaseLSTM(BaseEstimator, metaclass=ABCMeta):
             advice += ", to read the steps in order."
         else:
             read, advice = "each is one step long", "They need sequences of several steps."
-        bidirectional = self.bidirectional and not continuing
         effects = ["both directions of a layer read the same values"] if bidirectional else []
         if inert:
             # Named where bidirectional, which does add weights, is listed too.

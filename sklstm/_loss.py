@@ -581,8 +581,8 @@ def constant_loss(y, lengths, sample_weight, objective):
         # Each output one value: a constant predicts it exactly (the log
         # losses' infimum, 0, which the probabilities' margin misses).
         return 0.0
-    logits = objective.constant_logits(counted, unit_scaled(weights[real])[0])
     weights, total = unit_scaled(weights)
+    logits = objective.constant_logits(counted, weights[real])
     # In chunks of samples: quantile terms are (steps, outputs, levels) each.
     rows = max(1, _CONSTANT_LOSS_CHUNK // max(1, y[:1].size // y.shape[-1] * len(logits)))
     weighted_sum = 0.0
