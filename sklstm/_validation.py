@@ -510,9 +510,11 @@ def _object_numbers(values, name, axis_name=None, place=None, *, weights=False):
         except (TypeError, ValueError) as exc:
             reason = str(exc)
         missing = "" if weights else " (None or NaN for a missing one)"
+        kind = type(value).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
         raise TypeError(
-            f"{name} must contain only numbers, one per entry{missing}, but holds a "
-            f"{type(value).__name__} {at(where)}: {reason}."
+            f"{name} must contain only numbers, one per entry{missing}, but holds {article} "
+            f"{kind} {at(where)}: {reason}."
         )
     if not weights:
         refuse_inexact_integers(values, name, axis_name, place)
@@ -2030,6 +2032,8 @@ def _check_dimensions(X, name):
         _reject_text(X, name)  # values no reshape can mend (records, text) first
     if ndim < 2:
         _refuse_container_of_sequences(X, name, f"list({name})")
+        if ndim == 1 and X.dtype == object:  # entries that are not numbers, named first
+            _object_numbers(X, name)
         what = "a scalar" if ndim == 0 else f"a 1-D array of shape {X.shape}"
         if X.size == 0:
             what = "an empty 1-D array: no sequences"

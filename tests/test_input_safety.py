@@ -2414,6 +2414,18 @@ def test_an_object_array_entry_that_is_no_number_is_named_by_index():
         LSTMRegressor(**FAST).fit(X, np.arange(6.0))
 
 
+@pytest.mark.parametrize("entry, kind", [({"a": 1.0}, "a dict"), ({1.0}, "a set"),
+                                         (object(), "an object")])
+def test_a_list_of_entries_that_are_no_numbers_names_them_before_its_shape(entry, kind):
+    # A list of records read as a 1-D X was told to reshape, which cannot help.
+    X = [1.0] * 5 + [entry] * 5
+    with pytest.raises(TypeError, match=rf"X must contain only numbers.* holds {kind} at "
+                                        r"index \(5,\)"):
+        LSTMRegressor(**FAST).fit(X, np.arange(10.0))
+    with pytest.raises(ValueError, match=r"Expected a 2-D or 3-D X, got a 1-D array"):
+        LSTMRegressor(**FAST).fit([1.0, None] * 5, np.arange(10.0))  # numbers: the shape
+
+
 @pytest.mark.parametrize("missing", [pd.NA, pd.NaT])
 def test_pandas_missing_values_in_object_arrays_are_missing_like_none(missing):
     # pd.NA raised "float() argument must be ... not 'NAType'" where None is NaN.
