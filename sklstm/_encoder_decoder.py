@@ -410,6 +410,12 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
 
     # -- the shape of the problem -------------------------------------------------
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # y holds one column per horizon step: a 1-D y fits a horizon of one step only.
+        tags.target_tags.single_output = self.horizon == 1
+        return tags
+
     def _sizes(self, *, fitted):
         """``(horizon, n_future)``: of the fitted model, or of the parameters."""
         params = (

@@ -315,6 +315,23 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+@pytest.mark.parametrize("horizon", [1, 2, 3])
+def test_the_single_output_tag_says_whether_a_1d_y_fits(horizon):
+    # The tag promised a 1-D y at every horizon; fit refuses one beyond a step.
+    X = np.random.RandomState(0).normal(size=(12, 4 + horizon, 2))
+    model = LSTMEncoderDecoderRegressor((2,), horizon=horizon, solver="lbfgs", max_iter=2)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IterationLimitWarning)
+            model.fit(X, X[:, -1, 0])
+        fits = True
+    except ValueError as error:
+        assert f"not a multiple of horizon={horizon}" in str(error)
+        fits = False
+    assert model.__sklearn_tags__().target_tags.single_output is fits
+    assert model.__sklearn_tags__().target_tags.multi_output  # horizon * outputs columns
+
+
 def _covariate_problem(n=200, window=6, horizon=3, seed=0):
     """y at step k = the last observed value + that step's future covariate."""
     rng = np.random.RandomState(seed)
