@@ -697,9 +697,14 @@ def _check_options(options, method):
     taken = _method_option_names(method)
     foreign = sorted(set(options or {}) - taken, key=repr) if taken is not None else []
     if foreign:
-        takers = [name for name, rules in SCIPY_OPTION_RULES.items() if foreign[0] in rules]
+        takers = [name for name, rules in SCIPY_OPTION_RULES.items()
+                  if foreign[0] in (_method_option_names(name) or rules)]
         hint = (" TNC counts evaluations of the loss: use maxfun (or max_fun)."
                 if (method, foreign[0]) == ("TNC", "maxiter") else "")
+        if foreign[0] in SCIPY_OPTION_RULES[method]:
+            import scipy
+
+            hint += f" scipy {scipy.__version__} no longer takes it for {method}."
         owners = (f"of {', '.join(takers)}" if takers else
                   "of a method that uses no gradient, which sklstm does not run")
         raise ValueError(
@@ -764,17 +769,25 @@ _METHOD_FUNCTIONS = {
 
 @functools.cache
 def _method_option_names(method):
-    """The options ``method`` takes: those its rules name, and those of its
-    scipy function's signature (a newer scipy's new options too); None if
-    that function cannot be read (scipy laid out otherwise: no check)."""
-    names = set(SCIPY_OPTION_RULES[method])
+    """The options ``method`` takes: those of its scipy function's signature
+    (a newer scipy's new options too); None if that function cannot be read
+    (scipy laid out otherwise: no check).
+
+    A function that gathers the rest as ``**unknown_options`` warns of them
+    and ignores them, so a name its rules give and its signature lacks is
+    one this scipy removed (L-BFGS-B's disp and iprint, in 1.18): refused.
+    The trust-region methods forward the rest to a shared layer, whose
+    options their rules name.
+    """
     try:
         from scipy.optimize import _minimize
         func = getattr(_minimize, _METHOD_FUNCTIONS[method])
-        params = inspect.signature(func).parameters.values()
+        params = list(inspect.signature(func).parameters.values())
     except (ImportError, AttributeError, TypeError, ValueError):
         return None
-    names.update(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if [p.name for p in params if p.kind == p.VAR_KEYWORD] != ["unknown_options"]:
+        names.update(SCIPY_OPTION_RULES[method])
     return frozenset(names - set(_RESERVED_OPTIONS))
 
 
@@ -834,9 +847,12 @@ def _finite_difference_hessp(fun, dtype=np.float64):
     resolution = np.sqrt(np.finfo(dtype).eps)
 
     def hessp(theta, p):
-        norm = np.linalg.norm(p)
+        with np.errstate(over="ignore"):
+            norm = np.linalg.norm(p)
         if norm == 0:
             return np.zeros_like(theta)
+        if not np.isfinite(norm):  # a direction that overflowed: scipy reports the NaN
+            return np.full(theta.shape, np.nan)
         eps = resolution * (1 + np.linalg.norm(theta)) / norm
         _, g_plus = fun(theta + eps * p)
         _, g_minus = fun(theta - eps * p)

@@ -787,6 +787,24 @@ def test_an_error_inside_scipy_that_is_no_refusal_propagates_as_it_is(monkeypatc
         _assert_refused_and_kept(model, X, y, type(error), str(error), solver_options=options)
 
 
+@pytest.mark.parametrize("direction", [np.inf, np.nan, 1e300])
+def test_the_hessian_product_of_a_direction_that_overflowed_is_nan_without_warning(direction):
+    # scipy before 1.15 handed trust-ncg's product an infinite direction; its
+    # step came out 0, and the product divided by it.
+    from sklstm._optimizers import _finite_difference_hessp
+
+    def quadratic(theta):  # loss and gradient of sum(theta**2)
+        return float(theta @ theta), 2 * theta
+
+    hessp = _finite_difference_hessp(quadratic)
+    theta = np.array([0.5, -1.0])
+    np.testing.assert_allclose(hessp(theta, np.array([1.0, 2.0])), [2.0, 4.0], rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        product = hessp(theta, np.array([direction, direction]))
+    assert np.isnan(product).all() and product.shape == theta.shape
+
+
 def test_an_error_of_sklstms_hessian_product_is_not_blamed_on_scipy(monkeypatch):
     import sklstm._optimizers
 
@@ -839,13 +857,54 @@ def test_errors_of_sklstms_own_loss_are_not_blamed_on_scipy(monkeypatch):
                                  solver_options=options)
 
 
-def test_a_warning_made_an_error_inside_scipy_stays_that_warning():
+def test_a_warning_made_an_error_inside_scipy_stays_that_warning(monkeypatch):
+    import sklstm._optimizers
+
+    def deprecating(fun, x0, **kwargs):  # as scipy warns of an option it will remove
+        fun(x0)
+        warnings.warn("'disp' is deprecated", DeprecationWarning, stacklevel=2)
+        raise AssertionError("the warning was not made an error")
+
     model, X, y = _fitted("L-BFGS-B")
-    model.set_params(solver_options={"disp": False})  # deprecated: scipy warns
+    monkeypatch.setattr(sklstm._optimizers, "minimize", deprecating)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
-        with pytest.raises(DeprecationWarning):
-            model.fit(X, y)
+        _assert_refused_and_kept(model, X, y, DeprecationWarning, "^'disp' is deprecated$")
+
+
+def test_an_option_this_scipy_removed_is_refused_as_scipy_would_ignore_it(monkeypatch):
+    # scipy 1.18 removed L-BFGS-B's disp and iprint, then warned of them and
+    # ignored them, where the rules still took them.
+    import scipy
+    from scipy.optimize import _minimize
+
+    import sklstm._optimizers
+
+    lbfgsb = _minimize._minimize_lbfgsb
+
+    def without_disp(fun, x0, args=(), jac=None, bounds=None, maxcor=10, ftol=2.2e-09,
+                     gtol=1e-05, eps=1e-08, maxfun=15000, maxiter=15000, callback=None,
+                     maxls=20, finite_diff_rel_step=None, workers=None, **unknown_options):
+        return lbfgsb(fun, x0, args, jac, bounds, maxcor=maxcor, ftol=ftol, gtol=gtol, eps=eps,
+                      maxfun=maxfun, maxiter=maxiter, callback=callback, maxls=maxls,
+                      finite_diff_rel_step=finite_diff_rel_step, **unknown_options)
+
+    model, X, y = _fitted("L-BFGS-B")
+    sklstm._optimizers._method_option_names.cache_clear()
+    try:
+        monkeypatch.setattr(_minimize, "_minimize_lbfgsb", without_disp)
+        for option in ("disp", "iprint"):
+            _assert_refused_and_kept(
+                model, X, y, ValueError,
+                rf"solver='L-BFGS-B' takes no option '{option}' .* It is an option of "
+                rf"(?!L-BFGS-B).*scipy {re.escape(scipy.__version__)} no longer takes it for "
+                "L-BFGS-B", solver_options={option: 0})
+        with warnings.catch_warnings():  # the options it keeps still train
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.set_params(solver_options={"maxcor": 5}).fit(X, y)
+    finally:
+        monkeypatch.undo()
+        sklstm._optimizers._method_option_names.cache_clear()
 
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
