@@ -152,7 +152,8 @@ def plot(history, truth, forecasts, fan, output):
         matplotlib.use("Agg")  # write a file; never open a window
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed: no plot (pip install \".[examples]\" or matplotlib).")
+        print("matplotlib is not installed: no plot (pip install matplotlib, or \".[examples]\" "
+              "in a clone of sklstm).")
         return
     fig, (ax, ax_fan) = plt.subplots(2, 1, figsize=(9, 8), sharex=True)
     shown = history.iloc[-4 * SEASON :]
