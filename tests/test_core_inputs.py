@@ -951,11 +951,11 @@ def test_sizes_beyond_numpy_or_memory_are_refused_by_name(make, match):
     # count (3 days, a forget bias of 3), or failed inside int().
     (lambda rng: init_lstm_layers(2, (3,), rng, forget_bias=np.timedelta64(3, "D")),
      "forget_bias must be a real number"),
-    (lambda rng: layer_shapes(np.timedelta64(3), (3,)), "n_features must be an int >= 1"),
+    (lambda rng: layer_shapes(np.timedelta64(3, "s"), (3,)), "n_features must be an int >= 1"),
     (lambda rng: layer_shapes(np.timedelta64(3, "D"), (3,)), "n_features must be an int >= 1"),
     (lambda rng: draw_dropout_masks(rng, np.timedelta64(3, "s"), [(2, 3)], 0.5, 0.5,
                                     np.float64), "n_samples must be an int >= 1"),
-    (lambda rng: draw_dropout_masks(rng, 3, [(2, 3)], np.timedelta64(1), 0.5, np.float64),
+    (lambda rng: draw_dropout_masks(rng, 3, [(2, 3)], np.timedelta64(1, "s"), 0.5, np.float64),
      r"dropout must be a float in \[0, 1\)"),
     (lambda rng: lstm_predict(np.zeros((2, 3, 2)), init_lstm_layers(2, (3,), rng),
                               chunk_steps=np.timedelta64(2, "ms")), "chunk_steps must be an int"),

@@ -681,19 +681,28 @@ def test_a_text_index_missing_label_is_refused_unless_named_by_itself(name, miss
     df = pd.DataFrame(np.column_stack([np.arange(20.0), np.sin(np.arange(20.0))]),
                       columns=columns)
     label = columns[1]
+    try:  # pandas 2.2.0 finds no missing label by another missing name; newer ones do
+        df[name]
+        matched = True
+    except KeyError:
+        matched = False
     if name is label:  # pd.NA naming its own label: read throughout
         forecaster = make(RecursiveForecaster, window=3, target=[name]).fit(df)
         loaded = pickle.loads(pickle.dumps(forecaster))
         assert loaded.predict(2).name is name
         assert_array_equal(loaded.predict(2), forecaster.predict(2))
-    else:
+    elif matched:
         with pytest.raises(ValueError, match=rf"column {name!r} given as target is matched "
                                              rf"by pandas to the missing label {label!r} of "
                                              r"data's string columns.*df.columns = "):
             make(RecursiveForecaster, window=3, target=[name]).fit(df)
+    else:
+        with pytest.raises(ValueError, match=rf"column {name!r} given as target is not in data"):
+            make(RecursiveForecaster, window=3, target=[name]).fit(df)
     # Two missing labels are two columns that no name tells apart.
     df.columns = pd.Index(["x", missing_label, missing_label], dtype="string")[1:]
-    with pytest.raises(ValueError, match="selects 2 columns of data"):
+    refusal = "selects 2 columns of data" if matched or name is label else "is not in data"
+    with pytest.raises(ValueError, match=refusal):
         make(RecursiveForecaster, window=3, target=[name]).fit(df)
 
 

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
+from sklearn.utils.multiclass import type_of_target
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._validation import check_sequence_targets, check_sequences
@@ -547,9 +548,9 @@ def test_quoted_label_writes_numpy_scalars_as_a_user_wrote_them():
 
     labels = [np.int64(3), np.float32(0.1), np.datetime64("2020-01-01T00:00", "ns"),
               np.timedelta64(2, "h"), (np.int64(1), "a"), 10**5000]
-    assert quoted_label(labels) == (
-        "[3, 0.1, np.datetime64('2020-01-01T00:00:00.000000000'), np.timedelta64(2,'h'), "
-        "(1, 'a'), <an int of 5001 digits>]")
+    assert quoted_label(labels) == (  # NumPy's own repr of the dates: "numpy." before NumPy 2
+        f"[3, 0.1, {labels[2]!r}, {labels[3]!r}, (1, 'a'), <an int of 5001 digits>]")
+    assert "2020-01-01T00:00:00.000000000" in repr(labels[2])
 
 
 def test_the_least_int64_is_an_int64_label():
@@ -1059,6 +1060,11 @@ def test_channels_first_frames_name_their_channels_by_row():
 ])
 def test_bytes_labels_are_refused_from_sklstm(make_y, classes):
     # scikit-learn's TypeError was raised from inside its type_of_target.
+    try:
+        type_of_target(np.array([b"hi", b"lo"]))
+        pytest.skip("this scikit-learn reads bytes labels as classes")
+    except TypeError:
+        pass
     X = np.random.RandomState(0).normal(size=(12, 4, 1))
     model = LSTMClassifier(**{**FAST, "solver": "adam"})
     fit = model.fit if classes is None else (lambda X, y: model.partial_fit(X, y, classes))
@@ -2912,7 +2918,9 @@ def test_extended_precision_values_float64_merges_are_refused_by_place():
                                          r"1\.00000000000000002e\+17 \(index \[1\]\), which "
                                          "float64 cannot tell apart: both would become 1e\\+17"):
         LSTMRegressor(**FAST).fit(X, targets)
-    close = np.longdouble(1e4) + np.longdouble(1e-13) * rng.normal(size=(6, 3, 1))
+    # Long double throughout: NumPy 1 cast a long double scalar times floats to float64.
+    close = np.longdouble(1e4) + np.longdouble(1e-13) * rng.normal(size=(6, 3, 1)).astype(
+        np.longdouble)
     with pytest.raises(ValueError, match=r"X holds the values .*\(index \[0, 0, 0\]\) and "
                                          r".*\(index \[0, 1, 0\]\), which float64 cannot"):
         LSTMRegressor(**FAST).fit(close, np.arange(6.0))
