@@ -153,7 +153,7 @@ def plot(history, truth, forecasts, fan, output):
         import matplotlib.pyplot as plt
     except ImportError:
         print("matplotlib is not installed: no plot (pip install matplotlib, or \".[examples]\" "
-              "in a clone of sklstm).")
+              "in sklstm's source tree).")
         return
     fig, (ax, ax_fan) = plt.subplots(2, 1, figsize=(9, 8), sharex=True)
     shown = history.iloc[-4 * SEASON :]

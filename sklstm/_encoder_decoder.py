@@ -413,7 +413,7 @@ class LSTMEncoderDecoderRegressor(LSTMRegressor):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # y holds one column per horizon step: a 1-D y fits a horizon of one step only.
-        tags.target_tags.single_output = self.horizon == 1
+        tags.target_tags.single_output = bool(self.horizon == 1)
         return tags
 
     def _sizes(self, *, fitted):

@@ -14,6 +14,7 @@ import numbers
 import sys
 
 import numpy as np
+import scipy
 from scipy.optimize import minimize
 
 from ._checks import FLOAT_DTYPES, python_scalar
@@ -702,9 +703,7 @@ def _check_options(options, method):
         hint = (" TNC counts evaluations of the loss: use maxfun (or max_fun)."
                 if (method, foreign[0]) == ("TNC", "maxiter") else "")
         if foreign[0] in SCIPY_OPTION_RULES[method]:
-            import scipy
-
-            hint += f" scipy {scipy.__version__} no longer takes it for {method}."
+            hint += f" scipy {scipy.__version__} does not take it for {method}."
         owners = (f"of {', '.join(takers)}" if takers else
                   "of a method that uses no gradient, which sklstm does not run")
         raise ValueError(
@@ -774,9 +773,10 @@ def _method_option_names(method):
     (scipy laid out otherwise: no check).
 
     A function that gathers the rest as ``**unknown_options`` warns of them
-    and ignores them, so a name its rules give and its signature lacks is
-    one this scipy removed (L-BFGS-B's disp and iprint, in 1.18): refused.
-    The trust-region methods forward the rest to a shared layer, whose
+    and ignores them, and one without ``**`` takes none, so a name its rules
+    give and its signature lacks is one this scipy does not take (L-BFGS-B's
+    disp and iprint, removed in 1.18): refused. The trust-region methods
+    forward the rest (``**trust_region_options``) to a shared layer, whose
     options their rules name.
     """
     try:
@@ -786,7 +786,8 @@ def _method_option_names(method):
     except (ImportError, AttributeError, TypeError, ValueError):
         return None
     names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    if [p.name for p in params if p.kind == p.VAR_KEYWORD] != ["unknown_options"]:
+    forwarded = [p.name for p in params if p.kind == p.VAR_KEYWORD]
+    if forwarded and forwarded != ["unknown_options"]:
         names.update(SCIPY_OPTION_RULES[method])
     return frozenset(names - set(_RESERVED_OPTIONS))
 
@@ -847,12 +848,15 @@ def _finite_difference_hessp(fun, dtype=np.float64):
     resolution = np.sqrt(np.finfo(dtype).eps)
 
     def hessp(theta, p):
+        if not np.isfinite(p).all():  # a direction that overflowed: scipy reports the NaN
+            return np.full(theta.shape, np.nan)
         with np.errstate(over="ignore"):
             norm = np.linalg.norm(p)
         if norm == 0:
             return np.zeros_like(theta)
-        if not np.isfinite(norm):  # a direction that overflowed: scipy reports the NaN
-            return np.full(theta.shape, np.nan)
+        if not np.isfinite(norm):  # finite entries whose squares overflow
+            scale = np.abs(p).max()
+            norm = scale * np.linalg.norm(p / scale)
         eps = resolution * (1 + np.linalg.norm(theta)) / norm
         _, g_plus = fun(theta + eps * p)
         _, g_minus = fun(theta - eps * p)

@@ -504,17 +504,17 @@ def _object_numbers(values, name, axis_name=None, place=None, *, weights=False):
         raise _too_large(name, f"{quoted(values[where])} {at(where)}")
     if (where := first(_NOT_ONE_NUMBER)) is not None:
         value = values[where]
+        kind = type(value).__name__
+        kind = f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
         try:  # Python's own reason, which scikit-learn's checks expect to read
             float(value)
-            reason = f"a {type(value).__name__} of shape {np.shape(value)} is not one number"
+            reason = f"{kind} of shape {np.shape(value)} is not one number"
         except (TypeError, ValueError) as exc:
             reason = str(exc)
         missing = "" if weights else " (None or NaN for a missing one)"
-        kind = type(value).__name__
-        article = "an" if kind[:1].lower() in "aeiou" else "a"
         raise TypeError(
-            f"{name} must contain only numbers, one per entry{missing}, but holds {article} "
-            f"{kind} {at(where)}: {reason}."
+            f"{name} must contain only numbers, one per entry{missing}, but holds {kind} "
+            f"{at(where)}: {reason}."
         )
     if not weights:
         refuse_inexact_integers(values, name, axis_name, place)
@@ -2032,7 +2032,9 @@ def _check_dimensions(X, name):
         _reject_text(X, name)  # values no reshape can mend (records, text) first
     if ndim < 2:
         _refuse_container_of_sequences(X, name, f"list({name})")
-        if ndim == 1 and X.dtype == object:  # entries that are not numbers, named first
+        # Entries no reshape can mend, named first: objects that are no number
+        # (records, sets, dates), complex numbers, integers float64 would merge.
+        if ndim == 1 and X.dtype == object:
             _object_numbers(X, name)
         what = "a scalar" if ndim == 0 else f"a 1-D array of shape {X.shape}"
         if X.size == 0:

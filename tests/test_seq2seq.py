@@ -323,6 +323,7 @@ def test_the_single_output_tag_says_whether_a_1d_y_fits(horizon):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", IterationLimitWarning)
+            warnings.simplefilter("ignore", DataLayoutWarning)  # random horizon channels
             model.fit(X, X[:, -1, 0])
         fits = True
     except ValueError as error:
