@@ -326,8 +326,8 @@ Six more draws of the test days (``--data-seeds 6 7 8 9 10 11
     ridge                  11.05   8.33   9.68  11.18  11.20   9.30  10.12
     oracle                  8.06   6.87   7.76   7.57   8.71   7.58   7.76
 
-Over the twelve draws the encoder-decoder trails recursive by 4 % (10.69
-against 10.31; ahead on 4 of the 12) and ridge by 5 % (10.19). Two other
+Over the twelve draws the encoder-decoder trails the former recursive LSTM
+by 4 % (10.69 against 10.31; ahead on 4 of the 12) and ridge by 5 % (10.19). Two other
 validation folds of the training days (``--validation-days FIT END``,
 the same candidate and draws as the table of price forms) tell apart
 what the validation days differ from the test days in::

@@ -236,9 +236,10 @@ and a remainder, the LSTM scored 0.617, 0.603, 0.909, 0.479, 0.590, 0.971,
 Fit times vary by tens of percent from run to run on the shared machine;
 compare the ratio column. Reusing the kernel's freed cache memory halved
 ArrowHead's fit (page faults had taken a third of it). Most of what
-remains is the batch size: the LSTM's default of 32 (chosen by
-cross-validation, above) takes n/32 Adam steps per epoch where MLP's
-min(200, n) takes n/200, six times fewer on digits, OSULeaf and PLAID;
+remains is the batch size: the LSTM's default (``batch_size="auto"``, 64
+since it was chosen by cross-validation, above) takes n/64 Adam steps per
+epoch where MLP's min(200, n) takes n/200, three times fewer on digits,
+OSULeaf and PLAID;
 each LSTM step, a Python loop over the sequence's steps forward and
 backward, costs about 1 ms on these sizes. MLP's Tecator and Covid3Month
 fits stop within a few epochs at a useless model.

@@ -1,5 +1,6 @@
 """The core's argument checks, shared by :mod:`sklstm._cell`, :mod:`sklstm._lstm`
-and :mod:`sklstm._params`.
+and :mod:`sklstm._params`, and the small helpers the layers above share with
+them (naming values and labels in messages, memory bounds, float rules).
 
 The core's rule for bad input: a TypeError (wrong kind of object) or a
 ValueError (wrong value or shape) whose message names the argument, and

@@ -1,8 +1,10 @@
 """Output activations, losses, and the one packed loss-and-gradient function.
 
-Every solver (SGD, Adam, and every method of ``scipy.optimize.minimize``)
-and the gradient tests go through :func:`loss_and_grad`, so the loss the
-optimizer sees and the gradient it follows always agree.
+Every solver and the gradient tests go through :func:`loss_and_grad`: SGD
+and Adam on each mini-batch, and every method of ``scipy.optimize.minimize``
+through :func:`full_batch_loss_and_grad`, which sums it over chunks of the
+whole batch. So the loss the optimizer sees and the gradient it follows
+always agree.
 
 The network is ``outputs = LSTM(X)`` followed by a dense layer
 ``z = outputs @ coef + intercept`` and an output activation. The first

@@ -1,7 +1,9 @@
 """Optimizers: SGD and Adam on mini-batches, and ``scipy.optimize.minimize``.
 
 All of them work on one flat parameter vector ``theta`` and a gradient of
-the same shape, both produced through :func:`sklstm._loss.loss_and_grad`.
+the same shape, both produced through :func:`sklstm._loss.loss_and_grad`
+(the scipy methods' through :func:`~sklstm._loss.full_batch_loss_and_grad`,
+its sum over chunks of the whole batch).
 The stochastic optimizers follow scikit-learn's MLP: small classes with
 ``update_params``, ``iteration_ends`` and ``trigger_stopping``.
 """

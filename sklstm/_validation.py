@@ -4,7 +4,9 @@ Whatever a user passes as ``X`` leaves this module as a :class:`Sequences`:
 a C-contiguous float array ``values`` of shape (n_samples, n_timesteps,
 n_channels), padded with zeros after each sequence's end, and ``lengths``
 (n_samples,) or ``None`` when every sequence fills all steps. This is the
-only place that knows about input layouts:
+only place that converts input layouts (whether a fitted model reads a
+2-D table as steps or as a batch, and the column-name checks, are decided
+against the fitted state in ``_base.py``):
 
 - **3-D array** (n_samples, n_timesteps, n_channels): the native form.
   Trailing steps that are entirely NaN are padding (tslearn's convention).

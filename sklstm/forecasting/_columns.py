@@ -10,10 +10,12 @@ Every column used is named in exactly one role:
     Columns known only up to the time of the forecast (the *origin*): they
     enter the window as their own lookback, like the targets.
 ``future_covariates``
-    Columns known in advance (calendar features, planned prices). They enter
-    the window shifted ahead by ``gap + horizon`` steps, so that the window's
-    last step holds their value at the last target time; see
-    :func:`~sklstm.forecasting.make_windows` for the diagram.
+    Columns known in advance (calendar features, planned prices). In the
+    ``future_layout="shifted"`` windows they enter shifted ahead by
+    ``gap + horizon`` steps, so that the window's last step holds their value
+    at the last target time; in the ``"appended"`` windows (the
+    encoder-decoder's) they are not shifted, and the horizon's steps follow
+    the window. See :func:`~sklstm.forecasting.make_windows` for the diagrams.
 
 Channels are ordered targets, then past covariates, then future covariates,
 each in the order given.
