@@ -77,12 +77,15 @@ def _private_rng(random_state):
 
 @contextmanager
 def _generator_kept_on_failure(random_state):
-    """Put a RandomState passed as ``random_state`` back as it was if the fit
-    fails: its draw (:func:`_private_rng`) belongs to a fit that was not
-    made, and a failed fit changes nothing (the next one starts where this
-    one would have). Only if this fit's draw is the generator's last: where
-    another fit, in another thread, drew from it since, putting it back would
-    hand that fit's seed to the next one."""
+    """Put the RandomState that ``random_state`` draws from (NumPy's global
+    one for None) back as it was if the fit fails: its draw
+    (:func:`_private_rng`) belongs to a fit that was not made, and a failed
+    fit changes nothing (the next one starts where this one would have).
+    Only if this fit's draw is the generator's last: where another fit, in
+    another thread, drew from it since, putting it back would hand that
+    fit's seed to the next one."""
+    if random_state is None:
+        random_state = check_random_state(None)  # the global generator itself
     if not isinstance(random_state, np.random.RandomState):
         yield
         return

@@ -1030,6 +1030,25 @@ def test_a_failed_fit_leaves_a_random_state_generator_as_it_was(assert_same_weig
     assert_same_weights(*made)
 
 
+def test_a_failed_fit_with_random_state_none_leaves_numpys_global_generator_as_it_was():
+    # None draws the seed from NumPy's global generator, which a failed fit
+    # moved while a RandomState passed in was put back.
+    X, y = sum_of_last_two(n_samples=40)
+    failing = dict(solver="sgd", learning_rate_init=1e10, batch_size=1, max_iter=3)
+    np.random.seed(5)
+    before = np.random.get_state()
+    with pytest.raises(ValueError, match="Training diverged"):
+        LSTMRegressor((3,), **failing).fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(before, np.random.get_state()))
+    with warnings.catch_warnings():  # a fit made draws once, as scikit-learn's do
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LSTMRegressor((3,), max_iter=2).fit(X, y)
+    after_fit = np.random.get_state()
+    np.random.set_state(before)
+    np.random.randint(np.iinfo(np.int32).max)
+    assert all(np.array_equal(a, b) for a, b in zip(after_fit, np.random.get_state()))
+
+
 def test_a_failed_fit_leaves_a_random_state_drawn_from_since_as_it_is(monkeypatch):
     """A generator shared with a fit in another thread, which drew from it
     while this one ran: putting it back undid that draw, and the next fit

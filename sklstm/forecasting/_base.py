@@ -771,7 +771,8 @@ class BaseForecaster(IntervalsMixin, BaseEstimator):
         # Only the default LSTM reads random_state (a given regressor keeps its own).
         seeds_default = self.regressor is None and isinstance(self.random_state,
                                                               np.random.RandomState)
-        with _generator_kept_on_failure(self.random_state if seeds_default else None):
+        with (_generator_kept_on_failure(self.random_state) if seeds_default
+              else nullcontext()):
             if seeds_default:
                 # One draw seeds every fit of this one (the regressor's and the
                 # calibration's), so that a failed fit can put it back; the
