@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from ._base import BaseLSTM
 from ._checks import fits_in_numpy, quoted, underflow_is_zero
 from ._fitted_state import reads_one_state
-from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC
+from ._parameters import ATTRIBUTES_DOC, PARAMETERS_DOC, with_partial_fit_doc
 from ._loss import class_probabilities
 from ._weights import (
     balanced_sample_weight, check_class_weight, check_sample_weight, dict_class_sample_weight,
@@ -754,16 +754,11 @@ class LSTMClassifier(ClassifierMixin, BaseLSTM):
         return True
 
     @available_if(lambda self: self._check_partial_fit())
+    @with_partial_fit_doc
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with one epoch over the given samples.
 
-        Each call continues the optimizer of the last (Adam's moments and
-        step count, SGD's velocity), with the optimizer's parameters as
-        they are now: ``set_params(learning_rate_init=...)`` between calls
-        takes effect at the next. A call whose loss ends far above where it
-        started keeps its epoch and warns (ConvergenceWarning), where ``fit``
-        would raise: one batch of a stream may raise the loss (an outlier)
-        in a way divergence cannot be told from.
+        {partial_fit_optimizer}
 
         Parameters
         ----------

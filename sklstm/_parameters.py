@@ -9,6 +9,7 @@ reads the table at the start of ``fit``.
 
 import math
 import numbers
+import textwrap
 
 from ._param_validation import BOOLEAN, RANDOM_STATE, Interval, Options
 from ._params import GATE_VARIANTS
@@ -16,8 +17,29 @@ from ._validation import COLUMN_ORDERS, DATA_FORMATS
 
 __all__ = [
     "ATTRIBUTES_DOC", "EARLY_STOPPING_DOC", "PARAMETERS_DOC", "PARAMETER_CONSTRAINTS",
-    "PARAMETER_HINTS",
+    "PARAMETER_HINTS", "with_partial_fit_doc",
 ]
+
+# What partial_fit says of its optimizer, in every estimator that has it.
+_PARTIAL_FIT_OPTIMIZER_DOC = """\
+Each call continues the optimizer of the last (Adam's moments and
+step count, SGD's velocity), with the optimizer's parameters as
+they are now: ``set_params(learning_rate_init=...)`` between calls
+takes effect at the next. A call whose loss ends far above where it
+started keeps its epoch and warns (ConvergenceWarning), where ``fit``
+would raise: one batch of a stream may raise the loss (an outlier)
+in a way divergence cannot be told from."""
+
+
+def with_partial_fit_doc(method):
+    """``method`` with the line ``{partial_fit_optimizer}`` of its docstring
+    replaced by the shared paragraph, at that line's indent."""
+    marker = "{partial_fit_optimizer}"
+    indent = next(line[: line.index(marker)] for line in method.__doc__.splitlines()
+                  if line.strip() == marker)
+    paragraph = textwrap.indent(_PARTIAL_FIT_OPTIMIZER_DOC, indent)
+    method.__doc__ = method.__doc__.replace(indent + marker, paragraph)
+    return method
 
 # How a one-row 2-D X is read by a model fitted on sequences; the
 # encoder-decoder, which needs longer sequences, drops it from its docstring.

@@ -13,6 +13,7 @@ from ._checks import underflow_is_zero
 from ._fitted_state import check_float_array, check_positive, reads_one_state
 from ._parameters import (
     ATTRIBUTES_DOC, EARLY_STOPPING_DOC, PARAMETER_CONSTRAINTS, PARAMETERS_DOC,
+    with_partial_fit_doc,
 )
 from ._loss import Objective, non_crossing_quantiles
 from ._param_validation import BOOLEAN, IncreasingLevels, Options, quantile_levels
@@ -511,19 +512,14 @@ class LSTMRegressor(RegressorMixin, BaseLSTM):
     # -- public API -----------------------------------------------------------------
 
     @available_if(BaseLSTM._check_partial_fit)
+    @with_partial_fit_doc
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one epoch over the given samples.
 
         The first call sets the target statistics (``scale_targets``);
         later calls keep them.
 
-        Each call continues the optimizer of the last (Adam's moments and
-        step count, SGD's velocity), with the optimizer's parameters as
-        they are now: ``set_params(learning_rate_init=...)`` between calls
-        takes effect at the next. A call whose loss ends far above where it
-        started keeps its epoch and warns (ConvergenceWarning), where ``fit``
-        would raise: one batch of a stream may raise the loss (an outlier)
-        in a way divergence cannot be told from.
+        {partial_fit_optimizer}
 
         Parameters
         ----------
