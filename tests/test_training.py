@@ -1040,7 +1040,7 @@ def test_a_failed_fit_with_random_state_none_leaves_numpys_global_generator_as_i
     with pytest.raises(ValueError, match="Training diverged"):
         LSTMRegressor((3,), **failing).fit(X, y)
     assert all(np.array_equal(a, b) for a, b in zip(before, np.random.get_state()))
-    with warnings.catch_warnings():  # a fit made draws once, as scikit-learn's do
+    with warnings.catch_warnings():  # a fit that succeeds draws once, as scikit-learn's do
         warnings.simplefilter("ignore", ConvergenceWarning)
         LSTMRegressor((3,), max_iter=2).fit(X, y)
     after_fit = np.random.get_state()
@@ -1267,7 +1267,6 @@ def test_n_iter_no_change_of_infinity_runs_every_epoch(Estimator):
         with pytest.raises(TypeError, match=r"n_iter_no_change must be an int >= 1 or one of "
                                             r"inf, got (True|Fraction\(3, 1\))"):
             Estimator(n_iter_no_change=value).fit(X, target)
-
 
 
 def test_recorded_losses_are_python_floats():
