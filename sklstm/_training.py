@@ -744,12 +744,21 @@ def fit_stochastic(
             "and the optimization hasn't converged yet."
         )
     elif not (incremental or diverged or exploded or worse or stopped_at_cap
-              or end_loss is None or best_epoch not in (None, last_epoch)):
-        # A fresh fit that stopped as converged, on its last epoch's weights.
+              or end_loss is None):
+        # A fresh fit that stopped as converged. end_loss is the training loss
+        # of the weights it keeps, the last epoch's or, by early stopping, an
+        # earlier one's: the held-out loss may be lowest before training has
+        # learned anything, and a model that predicts the mean is kept.
         learned_nothing = _no_better_than_a_constant(end_loss, train, objective)
-        if learned_nothing:
+        if learned_nothing and best_epoch in (None, last_epoch):
             warn(f"Stochastic optimizer: the loss stopped improving by tol={settings.tol}."
                  + learned_nothing, ConvergenceWarning)
+        elif learned_nothing:
+            warn(f"Early stopping kept the weights of epoch {first_epoch + best_epoch + 1}, "
+                 "whose validation loss no later epoch improved on." + learned_nothing
+                 + " Here the held-out samples may also disagree with the training part: "
+                 "early_stopping=False trains on all samples, and validation_split "
+                 "chooses which are held out.", ConvergenceWarning)
     if best_epoch is not None and best_epoch != last_epoch:
         # The kept weights are an earlier epoch's: the optimizer's moments and
         # the no-improvement count belong to later ones, and no loss of the

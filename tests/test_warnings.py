@@ -390,6 +390,39 @@ def test_a_fit_that_converged_to_a_constant_says_so(case):
     assert model.score(X, y) > (0.9 if case == "unscaled inputs" else 0.5)
 
 
+@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
+def test_early_stopping_that_kept_a_constant_model_says_so(estimator):
+    """Fixed bug: the learned-nothing check was skipped where early stopping
+    kept an earlier epoch's weights, so a model predicting the mean went
+    unremarked. Identical inputs leave the network one output for every
+    sample, so its training loss can be no lower than the best constant's,
+    whatever the seed; early_stopping=True stops on the held-out loss, so the
+    weights kept are always an earlier epoch's."""
+    from sklstm import LSTMClassifier
+
+    rng = np.random.RandomState(0)
+    X, noise = np.ones((120, 5, 2)), rng.normal(size=120)
+    model, y = ((LSTMRegressor((4,), early_stopping=True, random_state=0), noise)
+                if estimator == "regressor" else
+                (LSTMClassifier((4,), early_stopping=True, random_state=0), noise > 0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert model.n_iter_ < model.max_iter  # stopped by the held-out loss
+    [message] = _learned_nothing(caught)
+    kept = 1 + int(np.argmin(model.validation_loss_curve_))
+    assert message.startswith(f"Early stopping kept the weights of epoch {kept}, ")
+    assert "early_stopping=False trains on all samples" in message
+    # Inputs that inform the targets: the same settings learn, and nothing is said.
+    X = rng.normal(size=(120, 5, 2))
+    y = X[:, :, 0].sum(1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y if estimator == "regressor" else y > 0)
+    assert _learned_nothing(caught) == []
+    assert model.score(X, y if estimator == "regressor" else y > 0) > 0.8
+
+
 def test_a_classifier_whose_weights_leave_one_class_is_not_told_it_learned_nothing():
     from sklstm import LSTMClassifier
 
