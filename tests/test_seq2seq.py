@@ -31,21 +31,26 @@ def _random_network(rng, *, n_channels=3, n_future=2, sizes=(3, 2), n_step_outpu
     return EncoderDecoder(layout, horizon, pass_states), theta
 
 
-@pytest.mark.parametrize(
-    "variant",
-    [
-        {},
-        {"peephole": True},
-        {"coupled": True, "peephole": True},
-        {"sizes": (1,), "n_future": 0, "n_step_outputs": 1, "horizon": 1, "n_channels": 1},
-        {"sizes": (2,), "n_future": 3, "n_channels": 3, "horizon": 2},
-        {"pass_states": True},
-        {"pass_states": True, "peephole": True, "coupled": True},
-        {"pass_states": True, "sizes": (1,), "n_future": 0, "n_step_outputs": 1,
-         "horizon": 1, "n_channels": 1},
-    ],
-)
-@pytest.mark.parametrize("n_samples", [1, 4])
+GRADIENT_VARIANTS = [
+    {},
+    {"peephole": True},
+    {"coupled": True, "peephole": True},
+    {"sizes": (1,), "n_future": 0, "n_step_outputs": 1, "horizon": 1, "n_channels": 1},
+    {"sizes": (2,), "n_future": 3, "n_channels": 3, "horizon": 2},
+    {"pass_states": True},
+    {"pass_states": True, "peephole": True, "coupled": True},
+    {"pass_states": True, "sizes": (1,), "n_future": 0, "n_step_outputs": 1,
+     "horizon": 1, "n_channels": 1},
+]
+
+
+# Every variant on a batch of 4; a batch of one sample (shapes of one row)
+# with and without the states passed on.
+@pytest.mark.parametrize("variant, n_samples", [
+    *((variant, 4) for variant in GRADIENT_VARIANTS),
+    ({}, 1),
+    ({"pass_states": True}, 1),
+])
 def test_gradient_matches_central_differences(variant, n_samples, numerical_gradient):
     # Every parameter (encoder, decoder, head), through the one loss_and_grad,
     # with the L2 penalty and sample weights.
@@ -303,13 +308,14 @@ FAST_PARAMS = dict(hidden_layer_sizes=(4,), max_iter=100, learning_rate_init=0.0
 
 # A 1-D y is one output of one step, so the checks (which pass 1-D y) run
 # with horizon=1; the decoder then reads the last column of 2-D X, or not.
-# Weighted and repeated samples train to the same fit only once it has
-# converged (to the checks' rtol=1e-7): the second instance has 8 units,
-# with which it interpolates the weight check's 15 samples exactly enough.
+# The first instance trains with Adam, the second with L-BFGS. Weighted and
+# repeated samples train to the same fit only once it has converged (to the
+# checks' rtol=1e-7): the second instance has 8 units, with which it
+# interpolates the weight check's 15 samples exactly enough.
 @parametrize_with_checks([
     LSTMEncoderDecoderRegressor(**FAST_PARAMS),
     LSTMEncoderDecoderRegressor(**{**FAST_PARAMS, "hidden_layer_sizes": (8,)},
-                                n_future_channels=1),
+                                solver="lbfgs", n_future_channels=1),
 ])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
