@@ -14,7 +14,7 @@ from sklstm.core import init_lstm_layers, init_output_layer, lstm_backward, lstm
 argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
 
 rng = np.random.default_rng(0)
-t = np.arange(2000) * 0.1
+t = np.arange(500) * 0.1
 series = np.sin(t) + 0.1 * rng.normal(size=t.size)
 window = 20
 X = np.lib.stride_tricks.sliding_window_view(series[:-1], window)[:, :, None].copy()
