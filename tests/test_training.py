@@ -1230,6 +1230,37 @@ def test_a_new_initial_rate_under_invscaling_decays_to_the_samples_seen(change, 
     np.testing.assert_allclose(steps[1], ratio * steps[0], rtol=1e-9)
 
 
+@pytest.mark.parametrize("nesterov", [True, False])
+def test_sgd_steps_are_momentum_or_nesterov_as_written(nesterov):
+    """Three steps against a transcription of the update: v <- mu v - lr g,
+    then theta += mu v - lr g (Nesterov's, as MLPRegressor's) or theta += v.
+    The update with plain momentum in place of Nesterov's passed every test:
+    the one that set nesterovs_momentum had no momentum."""
+    rng = np.random.RandomState(0)
+    theta, grads = rng.normal(size=5), rng.normal(size=(3, 5))
+    optimizer = SGDOptimizer(5, 0.1, momentum=0.9, nesterov=nesterov)
+    expected, velocity = theta.copy(), np.zeros(5)
+    for grad in grads:
+        optimizer.update_params(theta, grad)
+        velocity = 0.9 * velocity - 0.1 * grad
+        expected += 0.9 * velocity - 0.1 * grad if nesterov else velocity
+        np.testing.assert_allclose(theta, expected, rtol=1e-15, atol=1e-15)
+    assert not np.allclose(velocity, -0.1 * grads[-1])  # the momentum mattered
+
+
+def test_nesterovs_momentum_reaches_the_optimizer():
+    X, y = sum_of_last_two(n_samples=32)
+
+    def predictions(nesterovs_momentum):
+        model = LSTMRegressor((4,), solver="sgd", nesterovs_momentum=nesterovs_momentum,
+                              max_iter=3, early_stopping=False, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return model.fit(X, y).predict(X)
+
+    assert not np.allclose(predictions(True), predictions(False), rtol=1e-6, atol=0)
+
+
 def test_a_warm_start_on_data_with_an_outlier_is_no_divergence():
     """A warm start's reference is its data's loss at the weights it
     continues, not only its first mini-batch's: an outlier that batch missed
