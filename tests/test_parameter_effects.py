@@ -1,0 +1,147 @@
+"""Every parameter of every estimator changes what a fit does.
+
+A parameter that is validated, stored and documented but never read is
+silently ignored: ``nesterovs_momentum=True`` once trained exactly as
+``False`` would have, and no test noticed. Here each parameter is changed,
+alone, from a base setting under which it acts, and the fit must change:
+its predictions, or what the parameter governs (the epochs run, what
+``verbose`` prints). The cases must cover ``get_params()``, so a new
+parameter needs a case too.
+"""
+
+import contextlib
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
+
+# One step per LSTM step (patch_length), so that the recurrence and the
+# forget gate act: "auto" reads these 8 steps of 2 channels as one.
+BASE = dict(hidden_layer_sizes=(4,), max_iter=4, early_stopping=False, random_state=0,
+            patch_length=1)
+SGD = dict(solver="sgd", batch_size=8)
+STOPPING = dict(tol=10.0, max_iter=50)  # an epoch that improves by less than 10 stops
+HELD_OUT = dict(early_stopping=True, max_iter=8)
+TABLE = dict(n_channels=2)  # 2-D X of 8 steps of 2 channels
+
+
+def data(estimator_class, layout="sequences"):
+    """``(X, y)``: 3-D sequences of 8 steps of 2 channels, or a 2-D table of
+    the same values (step-major columns); y fits the estimator."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(48, 8, 2))
+    signal = X[:, -1, 0] + 0.5 * X[:, :2, 1].sum(1)
+    y = ((signal > 0).astype(int) + (signal > 1)) if estimator_class is LSTMClassifier else signal
+    return (X.reshape(48, 16) if layout == "table" else X), y
+
+
+# parameter -> (base settings under which it acts, its other value, what to
+# compare: "predictions", "n_iter_" or "printed"; the layout of X)
+COMMON = {
+    "alpha": ({}, 30.0, "predictions", "sequences"),
+    "batch_size": ({}, 8, "predictions", "sequences"),
+    "beta_1": ({}, 0.5, "predictions", "sequences"),
+    "beta_2": ({}, 0.5, "predictions", "sequences"),
+    "clip_norm": ({}, 1e-3, "predictions", "sequences"),
+    "column_order": (TABLE, "channel_major", "predictions", "table"),
+    "coupled_gates": ({}, True, "predictions", "sequences"),
+    "data_format": ({}, "channels_first", "predictions", "sequences"),
+    "dropout": ({}, 0.3, "predictions", "sequences"),
+    "early_stopping": ({"max_iter": 8}, True, "predictions", "sequences"),
+    "epsilon": ({}, 0.5, "predictions", "sequences"),
+    "forget_bias": ({}, 0.0, "predictions", "sequences"),
+    "hidden_layer_sizes": ({}, (5,), "predictions", "sequences"),
+    "learning_rate": ({**SGD, **STOPPING, "n_iter_no_change": 1}, "adaptive", "predictions",
+                      "sequences"),
+    "learning_rate_init": ({}, 0.05, "predictions", "sequences"),
+    "max_fun": ({"solver": "lbfgs", "max_iter": 50}, 5, "predictions", "sequences"),
+    "max_iter": ({}, 2, "predictions", "sequences"),
+    "momentum": (SGD, 0.5, "predictions", "sequences"),
+    "n_channels": (TABLE, 4, "predictions", "table"),
+    "n_exog": (TABLE, 2, "predictions", "table"),
+    "n_iter_no_change": (STOPPING, 3, "n_iter_", "sequences"),
+    "nesterovs_momentum": (SGD, False, "predictions", "sequences"),
+    "newest_first": (TABLE, True, "predictions", "table"),
+    "peephole": ({}, True, "predictions", "sequences"),
+    "power_t": ({**SGD, "learning_rate": "invscaling"}, 0.1, "predictions", "sequences"),
+    "random_state": ({}, 1, "predictions", "sequences"),
+    "recurrent_dropout": ({}, 0.3, "predictions", "sequences"),
+    "shuffle": (SGD, False, "predictions", "sequences"),
+    "solver": ({}, "sgd", "predictions", "sequences"),
+    "solver_options": ({"solver": "lbfgs", "max_iter": 50}, {"maxcor": 2}, "predictions",
+                       "sequences"),
+    "standardize": ({}, False, "predictions", "sequences"),
+    "tol": ({"max_iter": 50}, 10.0, "n_iter_", "sequences"),
+    "validation_fraction": (HELD_OUT, 0.3, "predictions", "sequences"),
+    "verbose": ({}, True, "printed", "sequences"),
+    "warm_start": ({}, True, "predictions", "sequences"),
+}
+SEQUENCE_MODELS = {
+    "bidirectional": ({}, True, "predictions", "sequences"),
+    "gate_variant": ({}, "NIG", "predictions", "sequences"),
+    "patch_length": ({}, 2, "predictions", "sequences"),
+    # return_sequences changes what y is; tests/test_estimators.py fits it.
+}
+REGRESSION = {
+    "loss": ({}, "quantile", "predictions", "sequences"),
+    "quantiles": ({"loss": "quantile"}, (0.2, 0.5, 0.8), "predictions", "sequences"),
+    "scale_targets": ({}, False, "predictions", "sequences"),
+}
+CASES = {
+    LSTMRegressor: {**COMMON, **SEQUENCE_MODELS, **REGRESSION,
+                    "validation_split": (HELD_OUT, "shuffle", "predictions", "sequences")},
+    LSTMClassifier: {**COMMON, **SEQUENCE_MODELS,
+                     "class_weight": ({}, "balanced", "predictions", "sequences"),
+                     "validation_split": (HELD_OUT, "shuffle", "predictions", "sequences")},
+    LSTMEncoderDecoderRegressor: {
+        **COMMON, **REGRESSION,
+        "decoder_state": ({}, "zeros", "predictions", "sequences"),
+        "n_future_channels": ({}, 1, "predictions", "sequences"),
+        "validation_split": (HELD_OUT, "shuffle", "predictions", "sequences"),
+        # horizon changes what y is; tests/test_seq2seq.py fits it.
+    },
+}
+# Parameters that change what y must be, fitted in their own tests.
+CHANGE_Y = {"return_sequences", "horizon"}
+
+
+@pytest.mark.parametrize("estimator_class", CASES, ids=lambda cls: cls.__name__)
+def test_every_parameter_has_a_case(estimator_class):
+    assert set(CASES[estimator_class]) | CHANGE_Y >= set(estimator_class().get_params())
+    assert set(CASES[estimator_class]) <= set(estimator_class().get_params())
+
+
+def _outcome(model, X, y, what):
+    printed = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(printed):
+        warnings.simplefilter("ignore")  # short fits, settings far from the defaults
+        model.fit(X, y)
+        if model.warm_start:  # a second fit continues the first
+            model.fit(X, y)
+    if what == "n_iter_":
+        return model.n_iter_
+    if what == "printed":
+        return printed.getvalue()
+    return model.predict_proba(X) if hasattr(model, "predict_proba") else model.predict(X)
+
+
+@pytest.mark.parametrize("estimator_class, parameter", [
+    (cls, parameter) for cls, cases in CASES.items() for parameter in cases
+], ids=lambda value: value.__name__ if isinstance(value, type) else value)
+def test_each_parameter_changes_the_fit(estimator_class, parameter):
+    settings, value, what, layout = CASES[estimator_class][parameter]
+    X, y = data(estimator_class, layout)
+    params = estimator_class().get_params()
+    base = estimator_class(**{key: value for key, value in {**BASE, **settings}.items()
+                              if key in params})
+    assert base.get_params()[parameter] != value
+    before = _outcome(base, X, y, what)
+    after = _outcome(base.set_params(**{parameter: value}), X, y, what)
+    if what == "predictions":
+        assert np.shape(before) != np.shape(after) or not np.allclose(before, after,
+                                                                       rtol=1e-9, atol=0)
+    else:
+        assert before != after
