@@ -14,9 +14,11 @@ import io
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster
 
 # One step per LSTM step (patch_length), so that the recurrence and the
 # forget gate act: "auto" reads these 8 steps of 2 channels as one.
@@ -145,3 +147,108 @@ def test_each_parameter_changes_the_fit(estimator_class, parameter):
                                                                        rtol=1e-9, atol=0)
     else:
         assert before != after
+
+
+# -- forecasters ---------------------------------------------------------------
+
+
+def series():
+    """Daily ``y`` driven by the past of ``a`` and the present of ``b``; the
+    first value of ``a`` is missing (read by ``dropna``)."""
+    rng = np.random.RandomState(0)
+    index = pd.date_range("2024-01-01", periods=70, freq="D")
+    a, b = rng.normal(size=70), rng.normal(size=70)
+    y = np.sin(np.arange(70) / 3) + 0.5 * np.roll(a, 1) + 0.5 * b + 0.1 * rng.normal(size=70)
+    frame = pd.DataFrame({"y": y, "a": a, "b": b}, index=index)
+    frame.iloc[0, 1] = np.nan
+    return frame
+
+
+def forecaster_outcome(forecaster):
+    """The forecasts of 2 steps, and their 50 % intervals where calibrated; or
+    the error a fit or forecast raised."""
+    frame = series()
+    kwargs = {} if hasattr(forecaster, "horizon") else {"horizon": 2}
+    if forecaster.future_covariates is not None:
+        index = pd.date_range(frame.index[-1], periods=4, freq="D")[1:]
+        kwargs["future"] = pd.DataFrame({"b": [-1.0, 0.0, 1.0]}, index=index)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            forecaster.fit(frame)
+            outcome = [forecaster.predict(**kwargs).to_numpy()]
+            if forecaster.calibration is not None:
+                # Not coverage=0.9, the largest of these 13 errors, which the
+                # first of the backtest's refits shares with the holdout model.
+                outcome.append(forecaster.predict_interval(coverage=0.5, **kwargs).to_numpy())
+    except ValueError as error:
+        return str(error)
+    return outcome
+
+
+FORECASTER_BASE = dict(target="y", past_covariates="a", window=6, dropna=True,
+                       center_windows=True, random_state=0)
+FORECASTER_CASES = {
+    "window": ({}, 4),
+    "gap": ({}, 1),
+    "target": ({}, "b"),
+    "past_covariates": ({}, None),
+    "future_covariates": ({}, "b"),
+    "regressor": ({}, "five units"),
+    "random_state": ({"regressor": None}, 1),  # it seeds the default LSTM only
+    # An LSTM that standardises its targets itself makes the same forecasts.
+    "scale_target": ({"regressor": "unscaled targets"}, False),
+    "target_transform": ({}, "diff"),
+    "center_windows": ({}, False),
+    "center_covariates": ({}, "a"),
+    "dropna": ({}, False),
+    "calibration": ({}, "backtest"),
+    "calibration_folds": ({"calibration": "backtest"}, 2),
+    "calibration_size": ({}, 0.4),
+}
+FORECASTERS = {
+    DirectForecaster: {**FORECASTER_CASES, "horizon": ({}, 3)},
+    RecursiveForecaster: {**FORECASTER_CASES, "gap": ({}, 2),
+                          "calibration_horizon": ({"gap": 2}, 3)},
+}
+# A recursive forecast of 2 steps: past covariates reach gap + 1 steps, and
+# intervals calibration_horizon steps.
+FORECASTER_REQUIRED = {DirectForecaster: {"horizon": 2},
+                       RecursiveForecaster: {"gap": 1, "calibration_horizon": 2}}
+
+
+def _regressor(units=4, **params):
+    return LSTMRegressor((units,), max_iter=3, early_stopping=False, patch_length=1,
+                         random_state=0, **params)
+
+
+# Regressors by name, so that test ids stay readable.
+REGRESSORS = {"five units": lambda: _regressor(5),
+              "unscaled targets": lambda: _regressor(scale_targets=False)}
+
+
+@pytest.mark.parametrize("forecaster_class", FORECASTERS, ids=lambda cls: cls.__name__)
+def test_every_forecaster_parameter_has_a_case(forecaster_class):
+    params = forecaster_class(window=3, **({"horizon": 2} if forecaster_class is
+                                           DirectForecaster else {})).get_params(deep=False)
+    assert set(FORECASTERS[forecaster_class]) == set(params)
+
+
+@pytest.mark.parametrize("forecaster_class, parameter", [
+    (cls, parameter) for cls, cases in FORECASTERS.items() for parameter in cases
+], ids=lambda value: value.__name__ if isinstance(value, type) else value)
+def test_each_forecaster_parameter_changes_the_forecasts(forecaster_class, parameter):
+    settings, value = FORECASTERS[forecaster_class][parameter]
+    settings = {key: REGRESSORS[value]() if key == "regressor" and value in REGRESSORS
+                else value for key, value in settings.items()}
+    value = REGRESSORS[value]() if parameter == "regressor" else value
+    base = forecaster_class(**{**FORECASTER_BASE, **FORECASTER_REQUIRED[forecaster_class],
+                               "regressor": _regressor(), **settings})
+    before = forecaster_outcome(base)
+    after = forecaster_outcome(base.set_params(**{parameter: value}))
+    if isinstance(before, str) or isinstance(after, str):
+        assert before != after
+        return
+    assert len(before) != len(after) or any(
+        np.shape(b) != np.shape(a) or not np.allclose(b, a, rtol=1e-9, atol=0)
+        for b, a in zip(before, after))
