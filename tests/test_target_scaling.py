@@ -212,7 +212,9 @@ def test_a_stream_that_starts_with_one_row_learns(first):
     y[0] = first
     model = LSTMRegressor((8,), learning_rate_init=0.01, data_format="channels_last",
                           random_state=0)
-    for _ in range(3):
+    # Two passes: a relative error of 0.02 to 0.03 here, of 0.49 to 1.0 with
+    # the one-row scale (the third pass only took it to 0.24 at first=-0.5).
+    for _ in range(2):
         for k in range(len(X)):
             model.partial_fit(X[k:k + 1], y[k:k + 1])
     assert model.target_scale_[0] == 1.0 and np.all(model.input_scale_ == 1.0)
