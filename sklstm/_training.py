@@ -745,20 +745,23 @@ def fit_stochastic(
         )
     elif not (incremental or diverged or exploded or worse or stopped_at_cap
               or end_loss is None):
-        # A fresh fit that stopped as converged. end_loss is the training loss
-        # of the weights it keeps, the last epoch's or, by early stopping, an
-        # earlier one's: the held-out loss may be lowest before training has
-        # learned anything, and a model that predicts the mean is kept.
+        # A fit (not partial_fit's epoch) that stopped before its cap. end_loss
+        # is the training loss of the weights it keeps: the last epoch's, or
+        # those the held-out loss chose, which may come before training has
+        # learned anything (a model that predicts the mean).
         learned_nothing = _no_better_than_a_constant(end_loss, train, objective)
-        if learned_nothing and best_epoch in (None, last_epoch):
+        if learned_nothing and validation is None:
             warn(f"Stochastic optimizer: the loss stopped improving by tol={settings.tol}."
                  + learned_nothing, ConvergenceWarning)
         elif learned_nothing:
-            warn(f"Early stopping kept the weights of epoch {first_epoch + best_epoch + 1}, "
-                 "whose validation loss no later epoch improved on." + learned_nothing
+            kept = first_epoch + (last_epoch if best_epoch is None else best_epoch) + 1
+            chooser = ("Early stopping" if early_stopping
+                       else 'The held-out samples of early_stopping="auto"')
+            split = ", and validation_split chooses which are held out" if early_stopping else ""
+            warn(f"{chooser} kept the weights of epoch {kept} (as n_iter_ counts), whose "
+                 "validation loss no later epoch improved on." + learned_nothing
                  + " Here the held-out samples may also disagree with the training part: "
-                 "early_stopping=False trains on all samples, and validation_split "
-                 "chooses which are held out.", ConvergenceWarning)
+                 f"early_stopping=False trains on all samples{split}.", ConvergenceWarning)
     if best_epoch is not None and best_epoch != last_epoch:
         # The kept weights are an earlier epoch's: the optimizer's moments and
         # the no-improvement count belong to later ones, and no loss of the

@@ -390,37 +390,46 @@ def test_a_fit_that_converged_to_a_constant_says_so(case):
     assert model.score(X, y) > (0.9 if case == "unscaled inputs" else 0.5)
 
 
-@pytest.mark.parametrize("estimator", ["regressor", "classifier"])
-def test_early_stopping_that_kept_a_constant_model_says_so(estimator):
-    """Fixed bug: the learned-nothing check was skipped where early stopping
-    kept an earlier epoch's weights, so a model predicting the mean went
-    unremarked. Identical inputs leave the network one output for every
+@pytest.mark.parametrize("estimator, early_stopping", [
+    ("regressor", True), ("classifier", True), ("regressor", "auto")])
+def test_held_out_samples_that_kept_a_constant_model_say_so(estimator, early_stopping):
+    """Fixed bug: the learned-nothing check was skipped where the held-out
+    loss chose an earlier epoch's weights, so a model predicting the mean
+    went unremarked. Identical inputs leave the network one output for every
     sample, so its training loss can be no lower than the best constant's,
-    whatever the seed; early_stopping=True stops on the held-out loss, so the
-    weights kept are always an earlier epoch's."""
+    whatever the seed."""
     from sklstm import LSTMClassifier
 
     rng = np.random.RandomState(0)
     X, noise = np.ones((120, 5, 2)), rng.normal(size=120)
-    model, y = ((LSTMRegressor((4,), early_stopping=True, random_state=0), noise)
-                if estimator == "regressor" else
-                (LSTMClassifier((4,), early_stopping=True, random_state=0), noise > 0))
+    estimator_class = LSTMRegressor if estimator == "regressor" else LSTMClassifier
+    # tol=0: early stopping stops after n_iter_no_change epochs of no
+    # improvement at all, so the weights it keeps are never the last epoch's.
+    model = estimator_class((4,), early_stopping=early_stopping, tol=0.0, random_state=0)
+    targets = noise if estimator == "regressor" else noise > 0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.fit(X, y)
-    assert model.n_iter_ < model.max_iter  # stopped by the held-out loss
+        model.fit(X, targets)
+    assert model.n_iter_ < model.max_iter  # stopped, not at the cap
     [message] = _learned_nothing(caught)
     kept = 1 + int(np.argmin(model.validation_loss_curve_))
-    assert message.startswith(f"Early stopping kept the weights of epoch {kept}, ")
+    chooser = ("Early stopping" if early_stopping is True
+               else 'The held-out samples of early_stopping="auto"')
+    assert message.startswith(f"{chooser} kept the weights of epoch {kept} (as n_iter_ counts)")
     assert "early_stopping=False trains on all samples" in message
-    # Inputs that inform the targets: the same settings learn, and nothing is said.
+    assert ("validation_split" in message) == (early_stopping is True)  # "auto" ignores it
+    # Inputs that inform the targets: the same settings learn, stop before the
+    # cap (where the check runs), and nothing is said.
     X = rng.normal(size=(120, 5, 2))
     y = X[:, :, 0].sum(1)
+    targets = y if estimator == "regressor" else y > 0
+    model.set_params(tol=1e-4, learning_rate_init=0.01)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model.fit(X, y if estimator == "regressor" else y > 0)
+        model.fit(X, targets)
+    assert model.n_iter_ < model.max_iter
     assert _learned_nothing(caught) == []
-    assert model.score(X, y if estimator == "regressor" else y > 0) > 0.8
+    assert model.score(X, targets) > 0.8
 
 
 def test_a_classifier_whose_weights_leave_one_class_is_not_told_it_learned_nothing():
