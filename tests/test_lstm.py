@@ -704,21 +704,24 @@ def test_a_child_forked_during_a_limit_restores_the_counts(interruptible_blas):
 def _final_state_cases():
     """Every combination of direction, lengths and output mode, each with one
     cell variant, so that each variant meets each level of every other
-    factor: the gradients of every variant are checked in full elsewhere
-    (test_variants, test_bidirectional); here, what final states add."""
+    factor; and the coupled-gate variants once more bidirectional on
+    variable lengths, which no other gradient test checks together.
+    """
     cases = []
     for k, (bidirectional, lengths, return_sequences) in enumerate(itertools.product(
             [False, True], [None, [2, 5, 1, 4]], [False, True])):
         # The uni cases take the variants in order, the bi ones in reverse
-        # (k ^ 3): each variant once in each direction, with equal lengths
-        # once and variable once, many-to-one once and many-to-many once.
-        variant = VARIANTS[(k % 4) ^ (3 * bidirectional)]
-        cases.append(pytest.param(
-            *variant.values, lengths, return_sequences, bidirectional,
-            id="-".join([("bi" if bidirectional else "uni"),
-                         ("variable" if lengths else "equal"),
-                         ("many2many" if return_sequences else "many2one"), variant.id])))
-    return cases
+        # ((k % 4) ^ 3): each variant once in each direction, with equal
+        # lengths once and variable once, many-to-one once and many-to-many once.
+        cases.append((VARIANTS[(k % 4) ^ (3 * bidirectional)], lengths, return_sequences,
+                      bidirectional))
+    cases += [(VARIANTS[2], [2, 5, 1, 4], True, True), (VARIANTS[3], [2, 5, 1, 4], False, True)]
+    return [pytest.param(*variant.values, lengths, return_sequences, bidirectional,
+                         id="-".join([("bi" if bidirectional else "uni"),
+                                      ("variable" if lengths else "equal"),
+                                      ("many2many" if return_sequences else "many2one"),
+                                      variant.id]))
+            for variant, lengths, return_sequences, bidirectional in cases]
 
 
 @pytest.mark.parametrize("peephole, coupled, lengths, return_sequences, bidirectional",

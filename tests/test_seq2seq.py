@@ -44,12 +44,13 @@ GRADIENT_VARIANTS = [
 ]
 
 
-# Every variant on a batch of 4; a batch of one sample (shapes of one row)
-# with and without the states passed on.
+# Every variant on a batch of 4; a batch of one sample (shapes of one row,
+# where a squeeze would drop an axis) for the two variants of one unit, one
+# channel and one step, with and without the states passed on, and for the
+# default one.
 @pytest.mark.parametrize("variant, n_samples", [
     *((variant, 4) for variant in GRADIENT_VARIANTS),
-    ({}, 1),
-    ({"pass_states": True}, 1),
+    *((GRADIENT_VARIANTS[k], 1) for k in (0, 3, 7)),
 ])
 def test_gradient_matches_central_differences(variant, n_samples, numerical_gradient):
     # Every parameter (encoder, decoder, head), through the one loss_and_grad,
