@@ -1,4 +1,5 @@
-"""Every parameter of every estimator changes what a fit does.
+"""Every parameter of every estimator, forecaster and public forecasting
+function changes what it does.
 
 A parameter that is validated, stored and documented but never read is
 silently ignored: ``nesterovs_momentum=True`` once trained exactly as
@@ -10,15 +11,17 @@ parameter needs a case too.
 """
 
 import contextlib
+import inspect
 import io
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from sklstm import LSTMClassifier, LSTMEncoderDecoderRegressor, LSTMRegressor
-from sklstm.forecasting import DirectForecaster, RecursiveForecaster
+from sklstm.forecasting import DirectForecaster, RecursiveForecaster, backtest, make_windows
 
 # One step per LSTM step (patch_length), so that the recurrence and the
 # forget gate act: "auto" reads these 8 steps of 2 channels as one.
@@ -253,4 +256,89 @@ def test_each_forecaster_parameter_changes_the_forecasts(forecaster_class, param
         return
     # On the steps both forecast (horizon=3 adds one): other values.
     assert any(not np.allclose(b, a[:len(b)], rtol=1e-9, atol=0)
+               for b, a in zip(before, after))
+
+
+# -- functions -------------------------------------------------------------------
+
+WINDOWS_BASE = dict(target="y", window=4, past_covariates="a", dropna=True)
+WINDOWS_CASES = {
+    "data": ({}, "reversed"),
+    "target": ({}, "b"),
+    "window": ({}, 5),
+    "horizon": ({}, 2),
+    "gap": ({}, 1),
+    "stride": ({}, 2),
+    "past_covariates": ({}, None),
+    "future_covariates": ({}, "b"),
+    "dropna": ({}, False),
+    "future_layout": ({"future_covariates": "b"}, "appended"),
+}
+
+
+def windows_outcome(**kwargs):
+    try:
+        windows = make_windows(**kwargs)
+    except ValueError as error:
+        return str(error)
+    return [windows.X, windows.y, windows.origins]
+
+
+def test_every_make_windows_parameter_has_a_case():
+    assert set(WINDOWS_CASES) == set(inspect.signature(make_windows).parameters)
+
+
+@pytest.mark.parametrize("parameter", WINDOWS_CASES)
+def test_each_make_windows_parameter_changes_the_windows(parameter):
+    settings, value = WINDOWS_CASES[parameter]
+    base = {"data": series(), **WINDOWS_BASE, **settings}
+    if value == "reversed":  # the same values, newest first
+        value = series().iloc[::-1].set_axis(series().index)
+    before = windows_outcome(**base)
+    after = windows_outcome(**{**base, parameter: value})
+    assert not isinstance(before, str), before
+    if isinstance(after, str):  # dropna=False on a missing value: refused, by name
+        assert parameter in after
+        return
+    assert any(np.shape(b) != np.shape(a) or not np.array_equal(b, a, equal_nan=True)
+               for b, a in zip(before, after))
+
+
+BACKTEST_CASES = {
+    "forecaster": "another seed",
+    "data": "reversed",
+    "initial": 50,
+    "step": 5,
+    "horizon": 1,
+    "refit": False,
+    "coverage": 0.75,
+}
+
+
+def backtest_outcome(**kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = backtest(**kwargs)
+    return [np.asarray(result.forecasts.select_dtypes("number"), dtype=float)]
+
+
+def test_every_backtest_parameter_has_a_case():
+    assert set(BACKTEST_CASES) == set(inspect.signature(backtest).parameters)
+
+
+@pytest.mark.parametrize("parameter", BACKTEST_CASES)
+def test_each_backtest_parameter_changes_the_forecasts(parameter):
+    forecaster = DirectForecaster(target="y", past_covariates="a", window=6, horizon=2,
+                                  dropna=True, regressor=_regressor())
+    base = dict(forecaster=forecaster, data=series(), initial=40, step=10, horizon=2,
+                refit=True, coverage=0.5)  # 7 calibration errors a step
+    value = BACKTEST_CASES[parameter]
+    if value == "another seed":
+        value = clone(forecaster).set_params(regressor__random_state=1)
+    elif value == "reversed":
+        value = series().iloc[::-1].set_axis(series().index)
+    before = backtest_outcome(**base)
+    after = backtest_outcome(**{**base, parameter: value})
+    assert any(np.shape(b) != np.shape(a) or not np.allclose(b, a, rtol=1e-9, atol=0,
+                                                             equal_nan=True)
                for b, a in zip(before, after))
