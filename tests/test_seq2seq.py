@@ -586,3 +586,24 @@ def test_hand_set_weights_are_checked_against_the_fitted_horizon_and_covariates(
     change(model)
     with pytest.raises(ValueError, match=match):
         model.predict(rng.normal(size=(2, 6, 2)))
+
+
+def test_statistics_and_a_constant_output_of_several_per_step():
+    """The future channel is standardised by its values at every step, window
+    and horizon (the window's alone would be 10 units off here); the past
+    channels by the window's, which the encoder reads. An output constant
+    over the training data is predicted exactly, also beside another output
+    at each step (which head column serves which output of a step)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 8, 2))
+    X[:, 5:, 1] += 10  # the horizon's covariates at another level than the window's
+    y = X[:, -3:, 1]
+    Y = np.stack([y, np.full_like(y, 5.0)], axis=2).reshape(30, -1)  # step-major
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LSTMEncoderDecoderRegressor((4,), horizon=3, n_future_channels=1, max_iter=5,
+                                            random_state=0).fit(X, Y)
+    np.testing.assert_allclose(model.input_mean_, [X[:, :5, 0].mean(), X[:, :, 1].mean()],
+                               rtol=1e-12)
+    np.testing.assert_array_equal(model.predict(X)[:, 1::2], 5.0)
+    assert np.ptp(model.predict(X)[:, 0::2]) > 0

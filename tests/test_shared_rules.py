@@ -89,6 +89,29 @@ def test_per_step_weights_in_classifier_score_and_early_stopping():
     assert clf.validation_scores_[best] == pytest.approx(val_score, rel=1e-12)
 
 
+def test_sequence_weights_in_classifier_score_and_early_stopping():
+    """With one label per sequence too: score ignored sample_weight (plain
+    accuracy), and so did early stopping's validation score; the per-step
+    test above takes the other branch."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2))
+    y = np.where(X[:, -1, 0] + 0.5 * rng.normal(size=40) > 0, "up", "down")
+    sw = np.arange(1.0, 41.0)
+    clf = LSTMClassifier(**FAST, early_stopping=True, validation_fraction=0.25).fit(
+        X, y, sample_weight=sw)
+    pred = clf.predict(X)
+    # Weights that make plain and weighted accuracy far apart.
+    w = np.where(pred == y, 1.0, 10.0)
+    assert clf.score(X, y, sample_weight=w) == pytest.approx(
+        accuracy_score(y, pred, sample_weight=w), rel=1e-12)
+    assert accuracy_score(y, pred, sample_weight=w) != pytest.approx(accuracy_score(y, pred))
+    # The held-out tail (the last 10 sequences), scored with its weights.
+    best = int(np.argmin(clf.validation_loss_curve_))
+    val = slice(30, 40)
+    assert clf.validation_scores_[best] == pytest.approx(
+        accuracy_score(y[val], pred[val], sample_weight=sw[val]), rel=1e-12)
+
+
 def test_per_step_weights_in_the_training_loss():
     """With all weights zero the network predicts 0 at every step, so the
     loss of one full-batch epoch (taken before its update) is the per-step
