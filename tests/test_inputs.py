@@ -139,6 +139,22 @@ def test_2d_layouts_train_the_same_model_as_3d(column_order, newest_first):
     assert_array_equal(m2.predict(X3), m3.predict(X3))
 
 
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_exogenous_columns_are_channels_after_the_lags(newest_first):
+    """skforecast's rows ``lag_1 .. lag_p, exog_1 .. exog_m``: each trailing
+    column becomes a channel after the lags' that holds its value at every
+    step. Exogenous channels placed before the lags' passed every input test
+    (only a skforecast integration test, skipped without it, saw them)."""
+    rng = np.random.RandomState(0)
+    lags, exog = rng.normal(size=(10, 4)), rng.normal(size=(10, 2))
+    X2 = np.hstack([lags, exog])
+    oldest_first = lags[:, ::-1] if newest_first else lags
+    expected = np.concatenate([oldest_first[:, :, None],
+                               np.repeat(exog[:, None, :], 4, axis=1)], axis=2)
+    seqs = check_sequences(X2, n_exog=2, newest_first=newest_first)
+    assert_array_equal(seqs.values, expected)
+
+
 @pytest.mark.parametrize("n_columns, n_channels", [(5, 2), (7, 3), (3, 4)])
 def test_column_count_not_fitting_the_layout(n_columns, n_channels):
     X = np.ones((4, n_columns))
