@@ -413,6 +413,19 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
     return float(np.array(low, bits).view(dtype))
 
 
+def _overflow_limit_words(dtype, limit):
+    """Words of a :class:`GateInputOverflow` message, made only for one:
+    formatting them on every pass took a tenth of a small batch's forward."""
+    # The bound's limit, with its margin: the sums it bounds are below the
+    # dtype's largest value, but not by the margin.
+    bounded = (f"{dtype.name} (held to {limit:.3g}, its largest value "
+               f"{np.finfo(dtype).max:.3g} less a margin of 2**10)")
+    # A fitted estimator's dtype is the model's: X alone cannot change it.
+    wider = (" or run in float64 (a fitted estimator: refit it on float64 X)"
+             if dtype == np.float32 else "")
+    return bounded, wider
+
+
 def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks, real_largest=None):
     """Raise if some layer's gate inputs, sums of ``z_r M_rj`` over
     ``z = [x; 1; h_{t-1} (; s_{t-1})]`` and ``M = [W; b; R (; Rg)]``, may
@@ -466,14 +479,8 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks, real_large
                 j = _overflowing_column(lay, largest_x * mask_x, h_bound * mask_h, limit)
                 c_bound = _niaf_cell_bound(lay, largest_x * mask_x, h_bound * mask_h,
                                            c0[index], T)
-            # The bound's limit, with its margin: the sums it bounds are below
-            # the dtype's largest value, but not by the margin.
-            bounded = (f"{dtype.name} (held to {limit:.3g}, its largest value "
-                       f"{np.finfo(dtype).max:.3g} less a margin of 2**10)")
-            # A fitted estimator's dtype is the model's: X alone cannot change it.
-            wider = (" or run in float64 (a fitted estimator: refit it on float64 X)"
-                     if dtype == np.float32 else "")
             if j is None and not c_bound <= limit:
+                bounded, wider = _overflow_limit_words(dtype, limit)
                 raise GateInputOverflow(
                     f"The cell state of {{layer[{index}]}} may overflow {bounded}: under "
                     f"NIAF it adds each step's block input unsquashed; {{input}} values up to "
@@ -483,6 +490,7 @@ def _refuse_overflowing_gate_inputs(X, kernels, n_dir, h0, c0, masks, real_large
                     {"layer": [index, *below], "input": below or None},
                 )
             if j is not None:
+                bounded, wider = _overflow_limit_words(dtype, limit)
                 m = lay.column_magnitudes()
                 masked = "" if mask_x == mask_h == 1.0 else (
                     f" (dropout masks scale them by up to {max(mask_x, mask_h):.3g})")
