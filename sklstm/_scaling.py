@@ -5,6 +5,8 @@ forecasters standardise target columns; all of them call
 :func:`mean_and_scale`, so a constant column is treated alike everywhere.
 """
 
+import math
+
 import numpy as np
 
 __all__ = ["column_statistics", "mean_and_scale", "unit_exponents", "CONSTANT_RELATIVE_TOL"]
@@ -77,6 +79,11 @@ def unit_exponents(*arrays, axis=None):
     exponents : int, or ndarray of shape (n_columns,) with ``axis=0``
         0 where every value is 0 or not finite.
     """
+    if axis is None and len(arrays) == 1 and np.ndim(arrays[0]) == 0:
+        # One number (a sum of weights, at every training step): the same
+        # exponent, without the masked reductions' overhead.
+        value = float(arrays[0])
+        return math.frexp(value)[1] if math.isfinite(value) else 0
     peaks = [np.max(np.abs(a), axis=axis, initial=0.0, where=np.isfinite(a)) for a in arrays]
     return np.frexp(np.maximum.reduce(peaks))[1]
 

@@ -372,3 +372,19 @@ def test_standardising_is_numpys_expression_rounded_once(
     assert got.dtype == dtype
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(seqs.values, X)  # the input stays as it was
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_exponent_of_one_number_is_that_of_an_array_holding_it(dtype):
+    # unit_exponents reads a 0-d array (a sum of weights, at every training
+    # step) without the reductions; a 1-element array takes the general rule.
+    from sklstm._scaling import unit_exponents
+
+    info = np.finfo(dtype)
+    values = [0.0, -0.0, 1.0, 0.5, -0.75, 3.0, float(info.tiny), float(info.smallest_subnormal),
+              float(info.max), -float(info.max), np.inf, -np.inf, np.nan]
+    values += list(np.random.default_rng(0).standard_normal(200) * 10.0 ** np.arange(-20, 20, 0.2))
+    for value in np.array(values, dtype=dtype):
+        expected = unit_exponents(value.reshape(1))
+        assert unit_exponents(np.asarray(value)) == expected, value
+        assert unit_exponents(value) == expected, value  # a NumPy scalar
