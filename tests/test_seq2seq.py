@@ -48,9 +48,17 @@ GRADIENT_VARIANTS = [
 # where a squeeze would drop an axis) for the two variants of one unit, one
 # channel and one step, with and without the states passed on, and for the
 # default one.
+def _variant_id(settings):
+    """A test id that names the settings: ``peephole-coupled``, ``default``."""
+    return "-".join(k if v is True else f"{k}{v}".replace(" ", "") for k, v in settings.items()
+                    ) or "default"
+
+
 @pytest.mark.parametrize("variant, n_samples", [
-    *((variant, 4) for variant in GRADIENT_VARIANTS),
-    *((GRADIENT_VARIANTS[k], 1) for k in (0, 3, 7)),
+    *(pytest.param(variant, 4, id=f"{_variant_id(variant)}-batch4")
+      for variant in GRADIENT_VARIANTS),
+    *(pytest.param(GRADIENT_VARIANTS[k], 1, id=f"{_variant_id(GRADIENT_VARIANTS[k])}-batch1")
+      for k in (0, 3, 7)),
 ])
 def test_gradient_matches_central_differences(variant, n_samples, numerical_gradient):
     # Every parameter (encoder, decoder, head), through the one loss_and_grad,
@@ -73,8 +81,8 @@ def test_gradient_matches_central_differences(variant, n_samples, numerical_grad
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.parametrize("pass_states", [False, True])
-@pytest.mark.parametrize("sizes", [(3,), (3, 2)])
+@pytest.mark.parametrize("pass_states", [False, True], ids=["own-states", "pass_states"])
+@pytest.mark.parametrize("sizes", [(3,), (3, 2)], ids=["sizes(3,)", "sizes(3,2)"])
 def test_gradient_with_fixed_dropout_masks_matches_central_differences(
     pass_states, sizes, numerical_gradient
 ):
