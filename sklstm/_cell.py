@@ -346,6 +346,11 @@ def kernels_of_finite_views(layers, dtype, gate_variant=None):
     ]
 
 
+def _is_kernel_of(lay, dtype, gate_variant):
+    """Whether ``lay`` is a kernel layer of ``dtype`` and ``gate_variant``."""
+    return isinstance(lay, _Layer) and lay.WbR.dtype == dtype and lay.gate_variant == gate_variant
+
+
 @underflow_is_zero
 def kernel_layers(layers, dtype, gate_variant=None):
     """Kernel-ready copies of the layers' parameters, for repeated calls.
@@ -377,14 +382,20 @@ def kernel_layers(layers, dtype, gate_variant=None):
         If a key is missing or unknown, or an array has the wrong shape;
         the message names the layer and key, e.g. ``layers[1]: R``.
     """
+    if (isinstance(dtype, np.dtype) and (gate_variant is None or type(gate_variant) is str)
+            and isinstance(layers, list) and layers
+            and all(_is_kernel_of(lay, dtype, gate_variant) for lay in layers)):
+        # Kernels already, of this dtype and variant (both checked when they
+        # were made): every pass of a fit or predict comes here, and the
+        # checks below took a tenth of a small batch's forward pass.
+        return list(layers)
     check_sequence_of(layers, "layers", "one dict of weights per layer (and direction)")
     if not layers:
         raise ValueError("layers must hold at least one layer.")
     check_cell(gate_variant)
     dtype = check_float_dtype(dtype)
     return [
-        lay
-        if isinstance(lay, _Layer) and lay.WbR.dtype == dtype and lay.gate_variant == gate_variant
+        lay if _is_kernel_of(lay, dtype, gate_variant)
         else _Layer(lay, dtype, gate_variant, depth)
         for depth, lay in enumerate(layers)
     ]

@@ -570,6 +570,29 @@ def test_kernel_layers_refuses_a_non_float_dtype(dtype):
         kernel_layers(layers, dtype)
 
 
+def test_kernels_pass_through_as_made_and_their_variant_is_still_checked():
+    # Kernels given back are used as they are (every training and predict
+    # pass gives them), whatever the dtype's spelling.
+    layers, _ = _problem()
+    kernels = kernel_layers(layers, np.float64)
+    for dtype in (np.float64, np.dtype("float64"), "float64"):
+        again = kernel_layers(kernels, dtype)
+        assert again is not kernels and all(a is b for a, b in zip(again, kernels))
+    # Another dtype makes new kernels of it.
+    assert all(k.WbR.dtype == np.float32 for k in kernel_layers(kernels, np.float32))
+    # A variant that compares equal to the kernels' without being one.
+    fgr = kernel_layers(init_lstm_layers(2, (3,), np.random.RandomState(0),
+                                         gate_variant="FGR"), np.float64, gate_variant="FGR")
+    for variant, error in ((np.array(["FGR"]), TypeError), (pd.NA, TypeError),
+                           (np.str_("FGR"), None)):
+        for dtype in (np.float64, np.dtype("float64")):  # as given, and as a pass gives it
+            if error is None:
+                assert all(a is b for a, b in zip(kernel_layers(fgr, dtype, variant), fgr))
+            else:
+                with pytest.raises(error, match="gate_variant must be one of"):
+                    kernel_layers(fgr, dtype, variant)
+
+
 # -- 6. weights and states given to the passes ---------------------------------
 
 
