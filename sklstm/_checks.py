@@ -449,6 +449,8 @@ def as_rectangular(a, name):
     """``a`` as an ndarray; a ragged nested list raises a ValueError naming ``name``.
     A masked array, a sparse matrix or an iterator raises a TypeError: NumPy
     would lose the mask, or read the others as one object."""
+    if type(a) is np.ndarray:  # not a subclass (masked, matrix): the common case, first
+        return a
     # A name such as "The input dropout mask of layer 0" is no expression to call.
     target = "it" if " " in name else name
     reject_masked(a, name, f"Pass {target}.filled(value) with the values meant.")
