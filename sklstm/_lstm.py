@@ -414,8 +414,9 @@ def largest_safe_input(layers, dtype, *, gate_variant=None, bidirectional=False)
 
 
 def _overflow_limit_words(dtype, limit):
-    """Words of a :class:`GateInputOverflow` message, made only for one:
-    formatting them on every pass took a tenth of a small batch's forward."""
+    """Words of a :class:`GateInputOverflow` message, formatted only when one
+    is raised: formatting them on every pass took a tenth of a small batch's
+    forward pass."""
     # The bound's limit, with its margin: the sums it bounds are below the
     # dtype's largest value, but not by the margin.
     bounded = (f"{dtype.name} (held to {limit:.3g}, its largest value "

@@ -58,6 +58,14 @@ def _largest_magnitudes(highest, lowest):
     return np.maximum(np.maximum(highest, -lowest), 0.0)
 
 
+def _is_one_float(a):
+    """Whether ``a`` is one float32 or float64 number: a NumPy scalar or a
+    plain 0-d array (not a masked one), which a Python float holds exactly."""
+    if isinstance(a, (np.float32, np.float64)):
+        return True
+    return type(a) is np.ndarray and a.ndim == 0 and a.dtype in (np.float32, np.float64)
+
+
 def unit_exponents(*arrays, axis=None):
     """The least integer ``e`` with every finite ``|value| / 2**e < 1``.
 
@@ -79,7 +87,7 @@ def unit_exponents(*arrays, axis=None):
     exponents : int, or ndarray of shape (n_columns,) with ``axis=0``
         0 where every value is 0 or not finite.
     """
-    if axis is None and len(arrays) == 1 and np.ndim(arrays[0]) == 0:
+    if axis is None and len(arrays) == 1 and _is_one_float(arrays[0]):
         # One number (a sum of weights, at every training step): the same
         # exponent, without the masked reductions' overhead.
         value = float(arrays[0])

@@ -49,9 +49,13 @@ GRADIENT_VARIANTS = [
 # channel and one step, with and without the states passed on, and for the
 # default one.
 def _variant_id(settings):
-    """A test id that names the settings: ``peephole-coupled``, ``default``."""
-    return "-".join(k if v is True else f"{k}{v}".replace(" ", "") for k, v in settings.items()
-                    ) or "default"
+    """A test id that names the settings, usable with ``-k``:
+    ``coupled-peephole``, ``sizes2-n_future3``, ``default``."""
+    def word(key, value):
+        if value is True:
+            return key
+        return key + ("x".join(map(str, value)) if isinstance(value, tuple) else str(value))
+    return "-".join(word(key, value) for key, value in settings.items()) or "default"
 
 
 @pytest.mark.parametrize("variant, n_samples", [
@@ -81,8 +85,8 @@ def test_gradient_matches_central_differences(variant, n_samples, numerical_grad
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.parametrize("pass_states", [False, True], ids=["own-states", "pass_states"])
-@pytest.mark.parametrize("sizes", [(3,), (3, 2)], ids=["sizes(3,)", "sizes(3,2)"])
+@pytest.mark.parametrize("pass_states", [False, True], ids=["no_pass_states", "pass_states"])
+@pytest.mark.parametrize("sizes", [(3,), (3, 2)], ids=["sizes3", "sizes3x2"])
 def test_gradient_with_fixed_dropout_masks_matches_central_differences(
     pass_states, sizes, numerical_gradient
 ):

@@ -388,3 +388,14 @@ def test_the_exponent_of_one_number_is_that_of_an_array_holding_it(dtype):
         expected = unit_exponents(value.reshape(1))
         assert unit_exponents(np.asarray(value)) == expected, value
         assert unit_exponents(value) == expected, value  # a NumPy scalar
+
+
+def test_the_exponent_of_a_wider_number_is_its_own():
+    # Numbers a Python float does not hold take the array rule: 2**2000 in
+    # an extended long double has exponent 2001, where float() would be inf.
+    from sklstm._scaling import unit_exponents
+
+    if np.finfo(np.longdouble).maxexp <= 1024:
+        pytest.skip("long double is float64 on this platform")
+    assert unit_exponents(np.longdouble(2) ** 2000) == 2001
+    assert unit_exponents(np.asarray(np.longdouble(2) ** -2000)) == -1999
