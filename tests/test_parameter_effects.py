@@ -186,7 +186,8 @@ def series():
 
 def reversed_series():
     """:func:`series`' values newest first, on the same dates."""
-    return series().iloc[::-1].set_axis(series().index)
+    frame = series()
+    return frame.iloc[::-1].set_axis(frame.index)
 
 
 def forecaster_outcome(forecaster):

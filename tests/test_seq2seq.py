@@ -44,10 +44,6 @@ GRADIENT_VARIANTS = [
 ]
 
 
-# Every variant on a batch of 4; a batch of one sample (shapes of one row,
-# where a squeeze would drop an axis) for the two variants of one unit, one
-# channel and one step, with and without the states passed on, and for the
-# default one.
 def _variant_id(settings):
     """A test id that names the settings, usable with ``-k``:
     ``coupled-peephole``, ``sizes2-n_future3``, ``default``."""
@@ -58,6 +54,10 @@ def _variant_id(settings):
     return "-".join(word(key, value) for key, value in settings.items()) or "default"
 
 
+# Every variant on a batch of 4; a batch of one sample (shapes of one row,
+# where a squeeze would drop an axis) for the two variants of one unit, one
+# channel and one step, with and without the states passed on, and for the
+# default one.
 @pytest.mark.parametrize("variant, n_samples", [
     *(pytest.param(variant, 4, id=f"{_variant_id(variant)}-batch4")
       for variant in GRADIENT_VARIANTS),

@@ -19,7 +19,7 @@ from sklearn.metrics import accuracy_score, r2_score
 
 from sklstm import LSTMClassifier, LSTMRegressor
 from sklstm._loss import OUTPUT_ACTIVATIONS, class_probabilities
-from sklstm._scaling import mean_and_scale
+from sklstm._scaling import mean_and_scale, unit_exponents
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 FAST = dict(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
@@ -378,8 +378,6 @@ def test_standardising_is_numpys_expression_rounded_once(
 def test_the_exponent_of_one_number_is_that_of_an_array_holding_it(dtype):
     # unit_exponents reads a 0-d array (a sum of weights, at every training
     # step) without the reductions; a 1-element array takes the general rule.
-    from sklstm._scaling import unit_exponents
-
     info = np.finfo(dtype)
     values = [0.0, -0.0, 1.0, 0.5, -0.75, 3.0, float(info.tiny), float(info.smallest_subnormal),
               float(info.max), -float(info.max), np.inf, -np.inf, np.nan]
@@ -393,8 +391,6 @@ def test_the_exponent_of_one_number_is_that_of_an_array_holding_it(dtype):
 def test_the_exponent_of_a_wider_number_is_its_own():
     # Numbers a Python float does not hold take the array rule: 2**2000 in
     # an extended long double has exponent 2001, where float() would be inf.
-    from sklstm._scaling import unit_exponents
-
     if np.finfo(np.longdouble).maxexp <= 1024:
         pytest.skip("long double is float64 on this platform")
     assert unit_exponents(np.longdouble(2) ** 2000) == 2001
